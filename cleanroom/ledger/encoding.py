@@ -1,0 +1,169 @@
+"""The byte layout of ledger entries: canonical JSON payloads, bodies, hashes.
+
+This module is the one place that turns values into signed bytes and back.
+`docs/ledger-format.md` is its specification; keep them in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+MAGIC = b"CRLEDG\x00\x01"
+ZERO32 = bytes(32)
+MAX_BODY = 1 << 20
+MAX_SAFE_INT = (1 << 53) - 1
+HEADER = struct.Struct(">8sQ16s32sqq16s32sB")  # magic … kind_len, 129 bytes
+KIND_RE = re.compile(rb"[a-z_]{1,32}")
+
+ENTRY_DOMAIN = b"cleanroom:entry:v1\x00"
+SIG_DOMAIN = b"cleanroom:sig:v1\x00"
+CERT_DOMAIN = b"cleanroom:cert:v1\x00"
+COUNTERSIGN_DOMAIN = b"cleanroom:countersign:v1\x00"
+KEYID_DOMAIN = b"cleanroom:keyid:v1\x00"
+
+
+class EncodingError(ValueError):
+    """Bytes or values that do not follow the ledger format."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes of `value`. Raises EncodingError for floats or unsafe ints."""
+    _reject_floats(value)
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, UnicodeError) as exc:
+        raise EncodingError(f"not canonicalizable: {exc}") from exc
+
+
+def _reject_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise EncodingError("floats are not allowed in ledger payloads")
+    if isinstance(value, dict):
+        for v in value.values():
+            _reject_floats(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _reject_floats(v)
+
+
+def _no_float(text: str) -> Any:
+    raise EncodingError(f"float {text!r} in payload")
+
+
+def _no_constant(text: str) -> Any:
+    raise EncodingError(f"constant {text!r} in payload")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INT:
+        raise EncodingError(f"integer {text} outside ±(2^53-1)")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_constant, parse_int=_safe_int)
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse canonical JSON, raising EncodingError unless `data` is exactly canonical.
+
+    For ASCII input, Python's own encoder with sorted keys and no whitespace
+    produces exactly RFC 8785 for the values allowed here (keys are ASCII, so
+    code-point order equals UTF-16 order). Other input is compared against the
+    rfc8785 package itself. tests/test_encoding.py proves the two agree.
+    """
+    try:
+        text = data.decode("utf-8")
+        value = _DECODER.decode(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise EncodingError(f"not JSON: {exc}") from exc
+    if data.isascii():
+        again = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        try:
+            same = again.encode("utf-8") == data
+        except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
+            same = False
+    else:
+        try:
+            same = rfc8785.dumps(value) == data
+        except (rfc8785.CanonicalizationError, UnicodeError, TypeError):
+            same = False
+    if not same:
+        raise EncodingError("payload is not in canonical form (RFC 8785)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The signed fields of one entry (layout: docs/ledger-format.md §3.1)."""
+
+    seq: int
+    ledger: bytes
+    prev: bytes
+    wall_us: int
+    mono_us: int
+    boot: bytes
+    next_key: bytes
+    kind: str
+    payload: dict[str, Any]
+
+    def encode(self) -> bytes:
+        kind = self.kind.encode("ascii")
+        if not KIND_RE.fullmatch(kind):
+            raise EncodingError(f"bad kind {self.kind!r}")
+        if not isinstance(self.payload, dict):
+            raise EncodingError("payload must be a JSON object")
+        head = HEADER.pack(
+            MAGIC,
+            self.seq,
+            self.ledger,
+            self.prev,
+            self.wall_us,
+            self.mono_us,
+            self.boot,
+            self.next_key,
+            len(kind),
+        )
+        body = head + kind + canonical_json(self.payload)
+        if len(body) > MAX_BODY:
+            raise EncodingError(f"entry body of {len(body)} bytes exceeds {MAX_BODY}")
+        return body
+
+
+def decode_body(data: bytes) -> Body:
+    """Parse entry body bytes. Raises EncodingError on any deviation from the layout."""
+    if not isinstance(data, bytes):
+        raise EncodingError(f"body is {type(data).__name__}, not a blob")
+    if len(data) > MAX_BODY:
+        raise EncodingError(f"body of {len(data)} bytes exceeds {MAX_BODY}")
+    if len(data) < HEADER.size:
+        raise EncodingError(f"body of {len(data)} bytes is shorter than the header")
+    magic, seq, ledger, prev, wall, mono, boot, next_key, kind_len = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise EncodingError("bad magic or version")
+    kind = data[HEADER.size : HEADER.size + kind_len]
+    if len(kind) != kind_len or not KIND_RE.fullmatch(kind):
+        raise EncodingError("bad kind")
+    payload = parse_canonical(data[HEADER.size + kind_len :])
+    if not isinstance(payload, dict):
+        raise EncodingError("payload is not a JSON object")
+    return Body(seq, ledger, prev, wall, mono, boot, next_key, kind.decode("ascii"), payload)
+
+
+def entry_hash(body: bytes, sig: bytes) -> bytes:
+    return hashlib.sha256(ENTRY_DOMAIN + body + sig).digest()
+
+
+def signed_message(body: bytes) -> bytes:
+    return SIG_DOMAIN + body
+
+
+def countersign_message(ledger: bytes, seq: int, prev: bytes) -> bytes:
+    return COUNTERSIGN_DOMAIN + ledger + struct.pack(">Q", seq) + prev

@@ -1,0 +1,218 @@
+"""Check a run of ledger rows against their predecessors (spec §5.1, step 5).
+
+`check_slice` is the per-entry verifier. It is a pure function of the rows, the
+state of the row before them and the session context, so a ledger can be cut
+into slices and checked on every core with exactly the result of one pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .encoding import (
+    ZERO32,
+    Body,
+    EncodingError,
+    countersign_message,
+    decode_body,
+    entry_hash,
+    signed_message,
+)
+from .findings import Finding
+from .keys import verify_signature
+from .load import Row
+
+CLOCK_STEP_US = 2_000_000
+WORKSTATION_SIGNED = ("session_start", "session_resume")
+NOTED_KINDS = ("session_resume", "session_end", "alert")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What entry 0 establishes for every other entry."""
+
+    ledger: bytes | None
+    workstation_key: bytes | None
+    reviewer_key: bytes | None
+    witness_seqs: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class State:
+    """The facts about one row that its successor is checked against."""
+
+    seq: int
+    hash: bytes | None
+    next_key: bytes | None
+    kind: str | None
+    wall_us: int | None
+    mono_us: int | None
+    boot: bytes | None
+
+
+@dataclass
+class Noted:
+    """An entry the summary lists: resumes, the seal, alerts."""
+
+    seq: int
+    kind: str
+    wall_us: int
+    payload: dict[str, Any]
+    counts_before: Counter[str] | None = None  # slice-local, for session_end totals
+
+
+@dataclass
+class SliceResult:
+    findings: list[Finding] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    hashes: dict[int, bytes] = field(default_factory=dict)
+    noted: list[Noted] = field(default_factory=list)
+    first_wall: int | None = None
+    last: State | None = None
+
+
+def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
+    """Decode a row as far as possible: (body, state, why it failed to decode)."""
+    seq, body, sig = row
+    if type(seq) is not int:
+        return None, None, f"seq is {type(seq).__name__}, not an integer"
+    if not isinstance(body, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
+        return None, State(seq, None, None, None, None, None, None), "body or sig is not a blob"
+    digest = entry_hash(body, sig)
+    try:
+        b = decode_body(body)
+    except EncodingError as exc:
+        # The header may still name the successor's key: keep checking after a bad payload.
+        nk = body[96:128] if len(body) >= 128 else None
+        return None, State(seq, digest, nk, None, None, None, None), str(exc)
+    return b, State(seq, digest, b.next_key, b.kind, b.wall_us, b.mono_us, b.boot), None
+
+
+def check_slice(rows: list[Row], start: int, stop: int, ctx: Context) -> SliceResult:
+    """Check rows[start:stop], each against the row before it (rows[start-1] if any)."""
+    out = SliceResult()
+    prev = state_of(rows[start - 1])[1] if start > 0 else None
+    for i in range(start, stop):
+        body, state, why = state_of(rows[i])
+        seq = rows[i][0]
+        if state is None:
+            out.findings.append(Finding(None, "ENCODING", f"row {i}: {why}"))
+            continue
+        _check_entry(rows[i], body, state, why, prev, ctx, out)
+        if body is not None:
+            if out.first_wall is None:
+                out.first_wall = body.wall_us
+            if body.kind in NOTED_KINDS:
+                before = Counter(out.counts) if body.kind == "session_end" else None
+                out.noted.append(Noted(state.seq, body.kind, body.wall_us, body.payload, before))
+            out.counts[body.kind] += 1
+        if seq in ctx.witness_seqs and state.hash is not None:
+            out.hashes[state.seq] = state.hash
+        prev = state
+    out.last = prev
+    return out
+
+
+def _check_entry(
+    row: Row,
+    body: Body | None,
+    me: State,
+    why: str | None,
+    prev: State | None,
+    ctx: Context,
+    out: SliceResult,
+) -> None:
+    seq = me.seq
+    add = out.findings.append
+    expected = 0 if prev is None else prev.seq + 1
+    if seq != expected:
+        add(Finding(seq, "SEQ_GAP", f"entries {expected}..{seq - 1} are missing"))
+    if prev is not None and prev.kind == "session_end":
+        add(Finding(seq, "AFTER_SEAL", f"entry {seq} follows the session_end at {prev.seq}"))
+    if body is None:
+        add(Finding(seq, "ENCODING", f"entry {seq}: {why}"))
+        return
+    if body.seq != seq:
+        add(Finding(seq, "SEQ_MISMATCH", f"row {seq} holds an entry signed as seq {body.seq}"))
+    if ctx.ledger is not None and body.ledger != ctx.ledger:
+        add(Finding(seq, "WRONG_LEDGER", f"entry {seq} belongs to ledger {body.ledger.hex()}"))
+    want_prev = ZERO32 if prev is None else prev.hash
+    if want_prev is not None and body.prev != want_prev:
+        add(Finding(seq, "CHAIN", f"entry {seq} does not link to the hash of the entry before"))
+    _check_signature(row, body, prev, ctx, add)
+    if prev is not None and prev.wall_us is not None:
+        _check_time(body, prev, add)
+    if body.kind == "session_resume":
+        _check_resume(body, prev, add)
+    elif body.kind == "session_end":
+        _check_end(body, ctx, add)
+    elif body.next_key == ZERO32:
+        add(Finding(seq, "ENCODING", f"entry {seq} ({body.kind}) names no successor key"))
+
+
+def _check_signature(row: Row, body: Body, prev: State | None, ctx: Context, add: Any) -> None:
+    seq = body.seq
+    if body.kind == "session_start":
+        if prev is not None:
+            add(Finding(seq, "START_REPEATED", f"a session_start at entry {seq}"))
+        key, who = ctx.workstation_key, "the workstation key"
+    elif body.kind == "session_resume":
+        key, who = ctx.workstation_key, "the workstation key"
+    elif prev is None:
+        add(Finding(seq, "START_MISSING", f"the first entry is a {body.kind}, not a session_start"))
+        return
+    else:
+        key, who = prev.next_key, f"the key named by entry {prev.seq}"
+    if key is None or key == ZERO32:
+        if prev is None or prev.kind != "session_end":  # AFTER_SEAL already says it
+            add(Finding(seq, "SIGNATURE", f"entry {seq}: no key is known to check its signature"))
+        return
+    if not verify_signature(key, row[2], signed_message(row[1])):  # type: ignore[arg-type]
+        add(Finding(seq, "SIGNATURE", f"entry {seq} ({body.kind}) is not signed by {who}"))
+
+
+def _check_time(body: Body, prev: State, add: Any) -> None:
+    seq = body.seq
+    if body.boot != prev.boot:
+        if body.kind != "session_resume":
+            add(Finding(seq, "BOOT_CHANGED", f"entry {seq}: new boot without a session_resume"))
+        return
+    assert prev.mono_us is not None and prev.wall_us is not None
+    d_mono = body.mono_us - prev.mono_us
+    if d_mono < 0:
+        add(Finding(seq, "TIME_REVERSED", f"entry {seq}: monotonic time went back {-d_mono} µs"))
+        return
+    step = (body.wall_us - prev.wall_us) - d_mono
+    if abs(step) > CLOCK_STEP_US:
+        add(Finding(seq, "CLOCK_STEP", f"entry {seq}: wall clock stepped {step / 1e6:+.1f} s"))
+
+
+def _check_resume(body: Body, prev: State | None, add: Any) -> None:
+    seq, p = body.seq, body.payload
+    add(Finding(seq, "RESUMED", f"the session was resumed at entry {seq} ({p.get('reason')!s})"))
+    if prev is None or p.get("after_seq") != prev.seq or p.get("after_head") != _hex(prev.hash):
+        add(Finding(seq, "RESUME", f"the resume at {seq} does not name the entry before it"))
+
+
+def _check_end(body: Body, ctx: Context, add: Any) -> None:
+    seq, p = body.seq, body.payload
+    if body.next_key != ZERO32:
+        add(Finding(seq, "ENCODING", f"the session_end at {seq} names a successor key"))
+    cs = p.get("countersign")
+    if cs is None:
+        return
+    try:
+        key, sig = bytes.fromhex(cs["key"]), bytes.fromhex(cs["sig"])
+    except (TypeError, KeyError, ValueError):
+        add(Finding(seq, "COUNTERSIGN", "the countersignature is malformed"))
+        return
+    if ctx.reviewer_key is None or key != ctx.reviewer_key:
+        add(Finding(seq, "COUNTERSIGN", "countersigned by a key the session_start did not name"))
+    elif not verify_signature(key, sig, countersign_message(body.ledger, seq, body.prev)):
+        add(Finding(seq, "COUNTERSIGN", "the reviewer's countersignature does not verify"))
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()

@@ -127,8 +127,8 @@ def check_end(e, p0, kinds, add):  # 3.4: session_end totals and countersignatur
         add("COUNTERSIGN", seq, "countersignature is not the reviewer's over this seal")
 
 
-def check_entries(rows, trusted, add):  # 5.1 steps 3-5; returns ({seq: hash}, end, last kind)
-    p0 = ws_key = p = p_hash = None
+def check_entries(rows, trusted, add):  # 5.1 steps 3-5
+    p0 = ws_key = p = p_hash = ledger = None
     expect, kinds, hashes = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
         if seq != expect:
@@ -148,7 +148,8 @@ def check_entries(rows, trusted, add):  # 5.1 steps 3-5; returns ({seq: hash}, e
             add("CERT_INVALID", 0, f"entry 0 is a {kind}, not a session_start")
         if e["seq"] != seq:
             add("SEQ_MISMATCH", seq, f"the body says seq {e['seq']}")
-        if e["ledger"] != (p0 or e)["ledger"]:
+        ledger = ledger or e["ledger"]  # entry 0's, or the first readable one's
+        if e["ledger"] != ledger:
             add("WRONG_LEDGER", seq, f"ledger id {e['ledger'].hex()} is not entry 0's")
         if e["prev"] != (bytes(32) if seq == 0 else p_hash) and (seq == 0 or n > 0):
             add("CHAIN", seq, "prev is not the entry hash of the preceding row")
@@ -175,10 +176,10 @@ def check_entries(rows, trusted, add):  # 5.1 steps 3-5; returns ({seq: hash}, e
             check_end(e, p0, kinds, add)
         kinds[kind] = kinds.get(kind, 0) + 1
         p, p_hash = e, h
-    return hashes, expect, p and p["kind"]
+    return hashes, expect, p and p["kind"], ledger and ledger.hex()
 
 
-def verify(path, trusted, witnesses, receipts):  # 5.1; returns [(code, seq, sentence)]
+def verify(path, trusted, witnesses):  # 5.1; returns [(code, seq, sentence)]
     out, sidecars = [], [path + s for s in ("-wal", "-journal") if os.path.exists(path + s)]
     add = lambda *finding: out.append(finding)  # noqa: E731
     if path + "-wal" in sidecars:  # step 7: a WAL is a 32-byte header and (24 + page)-byte frames
@@ -200,17 +201,90 @@ def verify(path, trusted, witnesses, receipts):  # 5.1; returns [(code, seq, sen
             if con.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
                 add("CORRUPT", None, "PRAGMA integrity_check reports errors")
             schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
-            ids = [con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version")]
+            ids = [
+                con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version")
+            ]
             if schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [0x434C524D, 1]:
                 add("SCHEMA", None, "sqlite_schema, application_id or user_version differ")
             rows = con.execute("SELECT seq, body, sig FROM entries ORDER BY seq")
-            hashes, end, last_kind = check_entries(rows, trusted, add)
+            hashes, end, last_kind, ledger_id = check_entries(rows, trusted, add)
         except sqlite3.Error as err:  # unreadable (a missing table is already SCHEMA)
             if not any(code == "SCHEMA" for code, _, _ in out):
                 add("CORRUPT", None, f"SQLite error: {err}")
             return out
         finally:
             con.close()
-    for seq, code, head, ledger in witnesses + receipts:  # step 6
-        first = ledger and hashes.get(0) and parse_body(...) 
+    for seq, code, head, ledger in witnesses:  # step 6
+        if ledger is not None and ledger != ledger_id:
+            add("RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger}")
+        elif seq >= end:
+            add("WITNESS_BEYOND_END", seq, f"a witness for seq {seq}, but the ledger ends before")
+        elif hashes.get(seq) is None or code != witness_code(hashes[seq]):
+            add("WITNESS_MISMATCH", seq, "the witness code does not match the entry hash")
+        elif head is not None and head != hashes[seq].hex():
+            add("WITNESS_MISMATCH", seq, "the receipt head does not match the entry hash")
+    if last_kind != "session_end":  # step 7
+        add("UNSEALED", None, "the last entry is not a session_end")
+    elif sidecars:
+        add("SIDECAR", None, "a sealed ledger has a -wal or -journal beside it")
     return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ledger")
+    ap.add_argument("--trust", action="append", required=True, metavar="VENDOR_PUB_PEM")
+    ap.add_argument("--witness", action="append", default=[], metavar="SEQ:CODE")
+    ap.add_argument("--receipt", action="append", default=[], metavar="FILE")
+    args, trusted, witnesses = ap.parse_args(argv), {}, []
+    try:
+        for pem in args.trust:
+            with open(pem, "rb") as f:
+                raw = load_pem_public_key(f.read()).public_bytes(Encoding.Raw, PublicFormat.Raw)
+            trusted[key_id(raw)] = raw
+        for w in args.witness:
+            seq, _, code = w.partition(":")
+            if not re.fullmatch(r"[0-9]+", seq) or not read_code(code):
+                raise ValueError(f"bad witness {w!r}, expected SEQ:CODE")
+            witnesses.append((int(seq), read_code(code), None, None))
+        for name in args.receipt:
+            with open(name, "rb") as f:
+                r = json.loads(f.read())
+            if r["format"] != "cleanroom.receipt.v1" or type(r["seq"]) is not int:
+                raise ValueError(f"{name} is not a cleanroom.receipt.v1")
+            witnesses.append((r["seq"], read_code(r["witness"]), r["head"], r["ledger"]))
+        os.stat(args.ledger)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        print(f"verify_minimal: {err}", file=sys.stderr)
+        return 2
+    try:
+        findings = [("NOT_SQLITE", None, "not a regular file")]
+        findings = (
+            verify(args.ledger, trusted, witnesses) if os.path.isfile(args.ledger) else findings
+        )
+    except (OSError, sqlite3.Error, MemoryError) as err:
+        findings = [("CORRUPT", None, f"cannot read the ledger: {err}")]
+    sev = {
+        c: "incomplete" if c in INCOMPLETE else "warning" if c in WARNING else "tamper"
+        for c, *_ in findings
+    }
+    status = (
+        "TAMPERED"
+        if "tamper" in sev.values()
+        else "INCOMPLETE"
+        if "incomplete" in sev.values()
+        else "INTACT"
+    )
+    findings.sort(key=lambda f: (f[1] is not None, f[1] or 0))  # 5.2: findings without seq first
+    for code, seq, text in findings:
+        print(
+            f"  {sev[code]:10} {code:18} seq={'-' if seq is None else seq}  {text}", file=sys.stderr
+        )
+    bad = [seq for code, seq, _ in findings if seq is not None and sev[code] != "warning"]
+    codes = ",".join(dict.fromkeys(code for code, *_ in findings)) or "-"
+    print(f"{status} first_bad_seq={min(bad) if bad else '-'} codes={codes}")
+    return {"INTACT": 0, "TAMPERED": 1, "INCOMPLETE": 3}[status]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

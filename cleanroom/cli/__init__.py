@@ -1,9 +1,46 @@
-"""The `cleanroom` command line. Thin: each group lives in its own module."""
+"""The `cleanroom` command line. Thin: each command group lives in its own module.
+
+Exit codes are documented in docs/verdict.md: 0 intact and sealed, 1 tampered,
+invalid or untrusted, 3 intact but incomplete, 2 usage (including unreadable
+keys, witnesses or receipts given on the command line).
+"""
+
+from __future__ import annotations
 
 import click
 
+from ..ledger.keys import KeyFileError
+from ..ledger.witness import WitnessError
+from ..ledger.writer import LedgerError
+from ..sanitize import clean
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class UsageProblem(click.ClickException):
+    """Something the user gave us cannot be used. Never a traceback."""
+
+    exit_code = 2
+
+
+class CleanroomGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (KeyFileError, WitnessError, LedgerError, OSError, UnicodeError) as exc:
+            raise UsageProblem(clean(exc)) from exc
+
+
+@click.group(cls=CleanroomGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cleanroom")
 def main() -> None:
     """Cleanroom: record, verify and investigate source code reviews."""
+
+
+def _register() -> None:
+    from .keys import keys
+    from .verify import verify
+
+    main.add_command(keys)
+    main.add_command(verify)
+
+
+_register()

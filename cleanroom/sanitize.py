@@ -1,0 +1,147 @@
+"""The one sanitizer: every untrusted string passes through here before display.
+
+Source lines, file names, search queries, reviewer names read back from a
+ledger, error messages: anything that did not come from Cleanroom's own code.
+Each control, bidi, invisible or otherwise unprintable code point is replaced by
+a visible tag such as ``⟨RLO⟩`` or ``⟨x1B⟩``, so nothing reaches the terminal
+that could drive it (escape sequences) or hide from the reader (Trojan Source,
+CVE-2021-42574). The tag brackets U+27E8/U+27E9 are narrow, so columns hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Flag(StrEnum):
+    CONTROL = "control"  # C0, DEL, C1: can drive a terminal
+    BIDI = "bidi"  # reorders what is displayed (Trojan Source)
+    INVISIBLE = "invisible"  # zero-width and format characters
+    SEPARATOR = "separator"  # unusual spaces and line breaks
+    SMUGGLING = "smuggling"  # variation selectors, tag characters
+    INVALID = "invalid"  # bytes that are not UTF-8
+    OTHER = "other"  # anything else unprintable: private use, unassigned
+
+
+_NAMED: dict[int, tuple[str, Flag]] = {
+    **{
+        cp: (n, Flag.BIDI)
+        for cp, n in [
+            (0x202A, "LRE"),
+            (0x202B, "RLE"),
+            (0x202C, "PDF"),
+            (0x202D, "LRO"),
+            (0x202E, "RLO"),
+            (0x2066, "LRI"),
+            (0x2067, "RLI"),
+            (0x2068, "FSI"),
+            (0x2069, "PDI"),
+            (0x200E, "LRM"),
+            (0x200F, "RLM"),
+            (0x061C, "ALM"),
+        ]
+    },  # fmt: skip
+    **{
+        cp: (n, Flag.INVISIBLE)
+        for cp, n in [
+            (0x200B, "ZWSP"),
+            (0x200C, "ZWNJ"),
+            (0x200D, "ZWJ"),
+            (0x2060, "WJ"),
+            (0xFEFF, "BOM"),
+            (0x00AD, "SHY"),
+            (0x034F, "CGJ"),
+            (0x180E, "MVS"),
+            (0x2061, "FA"),
+            (0x2062, "IT"),
+            (0x2063, "IS"),
+            (0x2064, "IP"),
+            (0x115F, "HCF"),
+            (0x1160, "HJF"),
+            (0x3164, "HF"),
+            (0xFFA0, "HWHF"),
+        ]
+    },  # fmt: skip
+    **{
+        cp: (n, Flag.SEPARATOR)
+        for cp, n in [
+            (0x0085, "NEL"),
+            (0x2028, "LSEP"),
+            (0x2029, "PSEP"),
+            (0x00A0, "NBSP"),
+        ]
+    },  # fmt: skip
+}
+
+# Everything that is not plainly safe: non-ASCII or ASCII controls. Safe text
+# skips the per-character walk entirely (the hot path for source lines).
+_SUSPECT = re.compile(r"[^\x20-\x7e]")
+
+
+def classify(ch: str) -> tuple[str, Flag] | None:
+    """The tag and class for a code point that must not be shown raw, else None."""
+    cp = ord(ch)
+    if cp in _NAMED:
+        return _NAMED[cp]
+    if cp < 0x20 or cp == 0x7F or 0x80 <= cp <= 0x9F:
+        return f"x{cp:02X}", Flag.CONTROL
+    if 0xDC80 <= cp <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"x{cp - 0xDC00:02X}", Flag.INVALID
+    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
+        return f"VS{cp:X}", Flag.SMUGGLING
+    if 0xE0000 <= cp <= 0xE007F:
+        return f"TAG{cp:X}", Flag.SMUGGLING
+    if not ch.isprintable():  # Cc Cf Cs Co Cn Zl Zp, and Zs other than space
+        return f"U+{cp:04X}", Flag.SEPARATOR if ch.isspace() else Flag.OTHER
+    return None
+
+
+@dataclass(frozen=True)
+class Sanitized:
+    """Display text plus where (in the display text) each tag stands."""
+
+    text: str
+    spans: tuple[tuple[int, int, Flag], ...] = ()
+    counts: Counter[Flag] = field(default_factory=Counter)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.spans)
+
+
+def sanitize(text: str, tab_size: int | None = None) -> Sanitized:
+    """Make `text` safe to display. With `tab_size`, tabs become spaces to the next
+    stop (source lines); without it, a tab is tagged like any control (names)."""
+    if tab_size is not None and "\t" in text:
+        text = text.expandtabs(tab_size)
+    if not _SUSPECT.search(text):
+        return Sanitized(text)
+    out: list[str] = []
+    spans: list[tuple[int, int, Flag]] = []
+    counts: Counter[Flag] = Counter()
+    pos = 0
+    for ch in text:
+        tag = classify(ch)
+        if tag is None:
+            out.append(ch)
+            pos += len(ch)
+            continue
+        shown = f"⟨{tag[0]}⟩"
+        out.append(shown)
+        spans.append((pos, pos + len(shown), tag[1]))
+        counts[tag[1]] += 1
+        pos += len(shown)
+    return Sanitized("".join(out), tuple(spans), counts)
+
+
+def clean(text: object) -> str:
+    """Display form of any untrusted value, for one-line contexts (names, messages)."""
+    return sanitize(str(text)).text
+
+
+def decode(data: bytes) -> str:
+    """Decode untrusted bytes, keeping each invalid byte visible to `sanitize`."""
+    return data.decode("utf-8", errors="surrogateescape")

@@ -60,11 +60,11 @@ def verify(
     untrusted, 3 intact but incomplete (unsealed or resumed), 2 usage.
     """
     trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
-    ledgers = _expand(paths)
     witnesses = [Witness.parse(t) for t in witness_texts]
+    receipts = [Receipt.load(p) for p in receipt_files]
+    ledgers = _expand(paths)
     if witnesses and len(ledgers) > 1:
         raise click.UsageError("--witness applies to a single ledger; name just one")
-    receipts = [Receipt.load(p) for p in receipt_files]
     verdicts = []
     for path in ledgers:
         mine = [r for r in receipts if len(ledgers) == 1 or _ledger_id_matches(r, path)]

@@ -29,6 +29,11 @@ def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
     return out
 
 
+def _period(v: Verdict) -> tuple[int, int]:
+    start, end = (v.summary.get("period_us") or [None, None])[:2]
+    return (start if isinstance(start, int) else 0, end if isinstance(end, int) else 0)
+
+
 def _prev(v: Verdict) -> dict[str, Any] | None:
     prev = v.summary.get("prev_session")
     return prev if isinstance(prev, dict) and isinstance(prev.get("ledger"), str) else None
@@ -39,11 +44,12 @@ def _check_workstation(ws: str, sessions: list[Verdict]) -> list[Finding]:
     by_id: dict[str, Verdict] = {}
     for v in sessions:
         lid = v.summary["ledger"]
-        if lid in by_id:
-            out.append(
-                Finding(None, "SESSION_FORK", f"{by_id[lid].path} and {v.path} are both {lid}")
-            )
+        if lid in by_id:  # a copy: report it, then judge the chain without it
+            twice = f"{by_id[lid].path} and {v.path} are both ledger {lid}"
+            out.append(Finding(None, "SESSION_FORK", twice))
+            continue
         by_id[lid] = v
+    sessions = list(by_id.values())
     successors: dict[str, list[Verdict]] = defaultdict(list)
     roots: list[Verdict] = []
     for v in sessions:
@@ -63,7 +69,7 @@ def _check_workstation(ws: str, sessions: list[Verdict]) -> list[Finding]:
                     f"but it ends at {head.get('seq')} with another head",
                 )
             )
-        if (before.summary.get("ended") or "") > (v.summary.get("started") or ""):
+        if _period(before)[1] > _period(v)[0]:
             out.append(
                 Finding(None, "SESSION_ORDER", f"{v.path} started before {before.path} ended")
             )

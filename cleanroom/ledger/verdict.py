@@ -126,6 +126,7 @@ def summarize(
         },
         "snapshot": p.get("snapshot"),
         "prev_session": p.get("prev_session"),
+        "period_us": [first_wall, last.wall_us if last is not None else None],
         "started": iso(first_wall),
         "ended": iso(last.wall_us if last is not None else None),
         "entries": entries,

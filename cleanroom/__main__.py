@@ -1,0 +1,3 @@
+from cleanroom.cli import main
+
+main()

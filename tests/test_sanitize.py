@@ -1,0 +1,73 @@
+"""The one sanitizer: nothing that can drive a terminal or hide from a reader survives."""
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cleanroom.sanitize import Flag, classify, clean, decode, sanitize
+
+
+@pytest.mark.parametrize(
+    ("ch", "tag", "flag"),
+    [
+        ("\x1b", "x1B", Flag.CONTROL),
+        ("\x07", "x07", Flag.CONTROL),
+        ("\x00", "x00", Flag.CONTROL),
+        ("\x7f", "x7F", Flag.CONTROL),
+        ("\x9b", "x9B", Flag.CONTROL),  # 8-bit CSI
+        ("\u202e", "RLO", Flag.BIDI),
+        ("\u2066", "LRI", Flag.BIDI),
+        ("\u2069", "PDI", Flag.BIDI),
+        ("\u061c", "ALM", Flag.BIDI),
+        ("\u200b", "ZWSP", Flag.INVISIBLE),
+        ("\ufeff", "BOM", Flag.INVISIBLE),
+        ("\u3164", "HF", Flag.INVISIBLE),
+        ("\u2028", "LSEP", Flag.SEPARATOR),
+        ("\u00a0", "NBSP", Flag.SEPARATOR),
+        ("\ufe0f", "VSFE0F", Flag.SMUGGLING),
+        ("\U000e0041", "TAGE0041", Flag.SMUGGLING),
+        ("\udcff", "xFF", Flag.INVALID),
+        ("\ue000", "U+E000", Flag.OTHER),
+    ],
+)
+def test_classify_tags_each_dangerous_class(ch, tag, flag):
+    assert classify(ch) == (tag, flag)
+
+
+@pytest.mark.parametrize("ch", ["a", " ", "é", "漢", "→", "\U0001f600"])
+def test_ordinary_characters_pass(ch):
+    assert classify(ch) is None
+    assert sanitize(ch).text == ch
+
+
+def test_terminal_payload_is_neutralised():
+    payload = "A\x1b]0;T\x07B\x1b]52;c;UFdO\x07C\x1b[2J\x9b31m \u202eRTL\u202c\u200b"
+    out = sanitize(payload)
+    assert "\x1b" not in out.text and "\x07" not in out.text and "\x9b" not in out.text
+    assert "⟨RLO⟩" in out.text and "⟨ZWSP⟩" in out.text and "⟨x1B⟩]52;c;" in out.text
+    assert out.counts[Flag.CONTROL] == 6 and out.counts[Flag.BIDI] == 2
+
+
+def test_spans_point_at_the_tags():
+    out = sanitize("a\u202eb")
+    ((start, end, flag),) = out.spans
+    assert out.text[start:end] == "⟨RLO⟩" and flag is Flag.BIDI
+
+
+def test_tabs_expand_for_source_but_are_tagged_in_names():
+    assert sanitize("\tx", tab_size=4).text == "    x"
+    assert sanitize("a\tx").text == "a⟨x09⟩x"
+    assert clean("evil\nname") == "evil⟨x0A⟩name"
+
+
+def test_invalid_utf8_stays_visible_byte_by_byte():
+    assert sanitize(decode(b"ok\xff\xc3")).text == "ok⟨xFF⟩⟨xC3⟩"
+
+
+@given(st.text(alphabet=st.characters(codec=None)))
+def test_output_is_always_printable(text):
+    shown = sanitize(text).text
+    bad = [c for c in shown if not c.isprintable() or unicodedata.category(c) == "Cf"]
+    assert bad == []

@@ -1,0 +1,146 @@
+"""`cleanroom verify` as vendor staff run it: verdicts, witnesses, JSON and exit codes."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.writer import Ledger, receipt_path
+from tests.ledgerkit import Alert, Kit, View, forge
+
+CLEANROOM = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "cleanroom")
+
+
+def run(*args, timeout=120):
+    return subprocess.run([CLEANROOM, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture
+def trust(kit, tmp_path) -> Path:
+    path = tmp_path / "vendor.pub"
+    write_public_key(path, kit.vendor.public_key())
+    return path
+
+
+def sealed(kit, directory, views=3, **kw):
+    ledger = kit.new_ledger(directory, views=views, **kw)
+    ledger.append(Alert("usb_mount", "/media/x"))
+    ledger.seal()
+    return ledger
+
+
+def test_intact_sealed_ledger_exits_0_with_a_summary(kit, ledger_dir, trust):
+    ledger = sealed(kit, ledger_dir)
+    out = run("verify", ledger.path, "--trust", trust)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"{ledger.path}: INTACT" in out.stdout
+    assert "Ada Reviewer (Agency)" in out.stdout and "ALERTS       1" in out.stdout
+    assert ledger.head.seq == 5 and f"5:{ledger.last.witness}" in out.stdout
+
+
+def test_tampered_ledger_exits_1_and_names_the_first_bad_entry(kit, ledger_dir, trust):
+    ledger = sealed(kit, ledger_dir)
+    forge(ledger.path, 2, None, mono_us=0)
+    out = run("verify", ledger.path, "--trust", trust, "--json")
+    assert out.returncode == 1
+    doc = json.loads(out.stdout)
+    assert doc["status"] == "TAMPERED" and doc["exit_code"] == 1
+    first = doc["ledgers"][0]["findings"][0]
+    assert (first["seq"], first["code"]) == (2, "SIGNATURE")
+
+
+def test_unsealed_ledger_exits_3(kit, ledger_dir, trust):
+    ledger = kit.new_ledger(ledger_dir, views=1)
+    ledger.close()
+    out = run("verify", ledger_dir, "--trust", trust)
+    assert out.returncode == 3 and "UNSEALED" in out.stdout
+
+
+def test_wrong_trust_root_exits_1(kit, ledger_dir, tmp_path):
+    ledger = sealed(kit, ledger_dir)
+    other = tmp_path / "other.pub"
+    write_public_key(other, Kit("other").vendor.public_key())
+    out = run("verify", ledger.path, "--trust", other)
+    assert out.returncode == 1 and "CERT_UNTRUSTED" in out.stdout
+
+
+def test_witness_codes_catch_truncation_and_accept_paper_typos(kit, ledger_dir, trust):
+    ledger = kit.new_ledger(ledger_dir, views=4)
+    code = ledger.last.witness
+    ledger.close()
+    sloppy = code.lower().replace("-", " ").replace("1", "l").replace("0", "o")
+    assert run("verify", ledger.path, "--trust", trust, "--witness", f"4:{sloppy}").returncode == 3
+    wrong = run("verify", ledger.path, "--trust", trust, "--witness", f"3:{code}")
+    assert wrong.returncode == 1 and "WITNESS_MISMATCH" in wrong.stdout
+    beyond = run("verify", ledger.path, "--trust", trust, "--witness", f"9:{code}")
+    assert beyond.returncode == 1 and "WITNESS_BEYOND_END" in beyond.stdout
+
+
+def test_receipt_catches_rollback_to_an_older_copy(kit, ledger_dir, tmp_path, trust):
+    import shutil
+
+    ledger = kit.new_ledger(ledger_dir, views=2)
+    old_copy = tmp_path / "old.ledger"
+    ledger._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(ledger.path, old_copy)
+    ledger.append(View("cd" * 32, 5, 6))
+    ledger.seal()
+    receipt = receipt_path(ledger.path)
+    assert run("verify", ledger.path, "--trust", trust, "--receipt", receipt).returncode == 0
+    rolled = run("verify", old_copy, "--trust", trust, "--receipt", receipt)
+    assert rolled.returncode == 1 and "WITNESS_BEYOND_END" in rolled.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["verify", "missing.ledger", "--trust", "{trust}"], "no such file"),
+        (["verify", "{dir}", "--trust", "{trust}"], "no .ledger files"),
+        (["verify", "{dir}", "--trust", "missing.pub"], "missing.pub"),
+        (["verify", "{dir}", "--trust", "{bad}"], "not a readable public key"),
+        (["verify", "{dir}"], "Missing option '--trust'"),
+        (["verify", "{dir}", "--trust", "{trust}", "--witness", "nonsense"], "SEQ:CODE"),
+        (["verify", "{dir}", "--trust", "{trust}", "--receipt", "{bad}"], "receipt"),
+    ],
+)
+def test_usage_problems_exit_2_without_a_traceback(tmp_path, trust, args, message):
+    bad = tmp_path / "bad.pub"
+    bad.write_text("garbage")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    filled = [a.format(trust=trust, dir=empty, bad=bad) for a in args]
+    out = run(*filled)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_witness_with_several_ledgers_is_a_usage_error(kit, ledger_dir, trust):
+    sealed(kit, ledger_dir)
+    sealed(kit, ledger_dir / "..")
+    out = run(
+        "verify", ledger_dir, ledger_dir / "..", "--trust", trust, "--witness", "1:" + "0" * 28
+    )
+    assert out.returncode == 2
+
+
+def test_hostile_strings_from_the_ledger_do_not_reach_the_terminal(kit, ledger_dir, trust):
+    from cleanroom.ledger.events import Reviewer
+
+    evil = Reviewer("Eve\x1b]52;c;SGVsbG8=\x07\u202e", "Org\x1b[2J", None)
+    ledger = Ledger.create(ledger_dir, kit.workstation, evil, clock=kit.clock, keygen=kit.keys)
+    ledger.append(Alert("x\x1b[31m", "\x9b1m"))
+    ledger.seal()
+    out = run("verify", ledger.path, "--trust", trust)
+    assert out.returncode == 0
+    assert "\x1b" not in out.stdout and "\x9b" not in out.stdout and "\u202e" not in out.stdout
+    assert "Eve⟨x1B⟩]52;c;SGVsbG8=⟨x07⟩⟨RLO⟩" in out.stdout
+
+
+def test_verify_help_documents_exit_codes():
+    out = run("verify", "--help")
+    assert out.returncode == 0
+    for phrase in ("0 intact", "1 tampered", "3 intact but incomplete", "2 usage"):
+        assert phrase in out.stdout.replace("\n", " ").replace("  ", " ")

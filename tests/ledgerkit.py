@@ -22,6 +22,7 @@ from cleanroom.ledger.clock import SteppingClock
 from cleanroom.ledger.encoding import Body, decode_body, signed_message
 from cleanroom.ledger.events import Event, Reviewer
 from cleanroom.ledger.keys import Certificate, raw_public
+from cleanroom.ledger.load import load_path
 from cleanroom.ledger.writer import Ledger, Workstation
 
 CERT_START = 1_780_000_000
@@ -118,11 +119,8 @@ class Kit:
 
 
 def read_rows(path: Path) -> list[tuple[int, bytes, bytes]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT seq, body, sig FROM entries ORDER BY seq").fetchall()
-    finally:
-        conn.close()
+    """The committed rows, readable even while a writer holds its exclusive lock."""
+    return load_path(path).rows  # type: ignore[return-value]
 
 
 @contextmanager

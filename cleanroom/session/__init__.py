@@ -1,0 +1,1 @@
+"""The session layer: what a review records, and the record-before-display API."""

@@ -1,0 +1,172 @@
+"""The reviewer event vocabulary: one small dataclass per ledger kind.
+
+docs/events.md describes each kind; tests/test_docs.py keeps the two in step.
+Paths are recorded exactly: `path` when the raw name is UTF-8, otherwise
+`path_b64` holds the raw bytes (see `path_fields`).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..ledger.events import Event
+
+
+def path_fields(raw: bytes) -> dict[str, str]:
+    """The exact path as JSON-safe fields."""
+    try:
+        return {"path": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"path_b64": base64.b64encode(raw).decode("ascii")}
+
+
+def path_from_fields(payload: dict[str, Any]) -> bytes | None:
+    if isinstance(payload.get("path"), str):
+        return payload["path"].encode("utf-8")
+    if isinstance(payload.get("path_b64"), str):
+        return base64.b64decode(payload["path_b64"], validate=True)
+    return None
+
+
+@dataclass(frozen=True)
+class _PathEvent(Event):
+    raw_path: bytes
+
+    def payload(self) -> dict[str, Any]:
+        fields = {k: v for k, v in super().payload().items() if k != "raw_path"}
+        return {**path_fields(self.raw_path), **fields}
+
+
+@dataclass(frozen=True)
+class FileOpen(_PathEvent):
+    """A file was opened in the viewer (before any of it is shown)."""
+
+    kind: ClassVar[str] = "file_open"
+    blob: str  # hex SHA-256 of the content in the snapshot
+    size: int
+    lines: int
+    flags: dict[str, int] = field(default_factory=dict)  # sanitizer flag counts by class
+
+
+@dataclass(frozen=True)
+class View(_PathEvent):
+    """Lines first..last (1-based, inclusive) and columns col..col+cols-1 are on screen."""
+
+    kind: ClassVar[str] = "view"
+    blob: str
+    first: int
+    last: int
+    col: int
+    cols: int
+
+
+@dataclass(frozen=True)
+class Search(Event):
+    """A search ran; `digest` names the full, ordered result list (snapshot search API)."""
+
+    kind: ClassVar[str] = "search"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    hits: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SearchResultsView(Event):
+    """Result rows first..last (0-based, inclusive) of the search at `search_seq` are shown."""
+
+    kind: ClassVar[str] = "search_results_view"
+    search_seq: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class QuickOpen(Event):
+    """The quick-open box was used; `matches` names how many paths were offered."""
+
+    kind: ClassVar[str] = "quick_open"
+    query: str
+    matches: int
+
+
+@dataclass(frozen=True)
+class Goto(_PathEvent):
+    kind: ClassVar[str] = "goto"
+    line: int
+
+
+@dataclass(frozen=True)
+class Idle(Event):
+    """The screen was blanked after `after_s` seconds without input."""
+
+    kind: ClassVar[str] = "idle"
+    after_s: int
+
+
+@dataclass(frozen=True)
+class Active(Event):
+    """Input resumed after an idle lock; the screen shows content again."""
+
+    kind: ClassVar[str] = "active"
+    idle_s: int
+
+
+@dataclass(frozen=True)
+class Blocked(Event):
+    """A disallowed action was attempted (copy, screenshot, open URL, suspend, …)."""
+
+    kind: ClassVar[str] = "blocked"
+    action: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class WitnessShown(Event):
+    """A witness code was put on screen for the room's paper log."""
+
+    kind: ClassVar[str] = "witness_shown"
+    seq: int
+    code: str
+
+
+@dataclass(frozen=True)
+class RecordingFailed(Event):
+    """Recording failed and the source was hidden; written once recording works again."""
+
+    kind: ClassVar[str] = "recording_failed"
+    error: str
+    failed_at_wall_us: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Alert(Event):
+    """Something happened around the session (the guard); `response` is the policy taken."""
+
+    kind: ClassVar[str] = "alert"
+    category: str
+    detail: str
+    response: str
+    count: int = 1
+
+
+VOCABULARY: tuple[type[Event], ...] = (
+    FileOpen,
+    View,
+    Search,
+    SearchResultsView,
+    QuickOpen,
+    Goto,
+    Idle,
+    Active,
+    Blocked,
+    WitnessShown,
+    RecordingFailed,
+    Alert,
+)

@@ -1,0 +1,54 @@
+"""The core stays pure: ledger, snapshot, session, forensics and guard never import
+textual or rich, directly or through anything they import."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ["ledger", "snapshot", "session", "forensics", "guard"]
+UI_PACKAGES = ("textual", "rich")
+
+
+def core_modules() -> list[str]:
+    mods = []
+    for pkg in CORE:
+        base = ROOT / "cleanroom" / pkg
+        for path in sorted(base.rglob("*.py")) if base.exists() else []:
+            rel = path.relative_to(ROOT).with_suffix("")
+            mods.append(".".join(rel.parts).removesuffix(".__init__"))
+    return mods
+
+
+def test_there_is_a_core_to_check():
+    assert "cleanroom.ledger.verify" in core_modules()
+
+
+@pytest.mark.parametrize("module", core_modules())
+def test_core_module_does_not_import_ui_even_transitively(module):
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {UI_PACKAGES!r}); "
+        "print(','.join(bad)); sys.exit(1 if bad else 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, f"{module} pulls in: {out.stdout.strip()} {out.stderr[-500:]}"
+
+
+def test_no_core_source_names_a_ui_package():
+    offenders = []
+    for module in core_modules():
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if not path.exists():
+            path = ROOT / module.replace(".", "/") / "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [f"{module}: {n}" for n in names if n.split(".")[0] in UI_PACKAGES]
+    assert offenders == []

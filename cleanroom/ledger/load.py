@@ -110,6 +110,7 @@ def _read(image: LedgerImage, connect: object) -> LedgerImage:
     conn = None
     try:
         conn = connect()  # type: ignore[operator]
+        conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 100_000)
         conn.execute("PRAGMA cell_size_check = ON")
         conn.execute("PRAGMA query_only = ON")
@@ -131,8 +132,11 @@ def _read(image: LedgerImage, connect: object) -> LedgerImage:
             image.problems.append(
                 Finding(None, "CORRUPT", f"SQLite integrity check failed: {check and check[0]}")
             )
-    except sqlite3.DatabaseError as exc:
-        text = str(exc)
+    except (sqlite3.DatabaseError, UnicodeError, ValueError, OverflowError) as exc:
+        # SQLite's own message can quote damaged, non-UTF-8 bytes of the file.
+        text = (
+            str(exc) if isinstance(exc, sqlite3.DatabaseError) else f"{type(exc).__name__}: {exc}"
+        )
         if "not a database" in text:
             _fail(image, "NOT_SQLITE", text)
         elif "interrupted" in text:

@@ -1,0 +1,63 @@
+"""The one registry of actions: it feeds key bindings, the help screen and the
+allowlist that `LockedApp.run_action` enforces. An action not named here does
+not run, whichever way it is triggered (key, markup click, widget code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # the action method is action_<name>
+    keys: str  # comma-separated Textual key names
+    description: str
+    show: bool = True  # in the footer
+
+
+REVIEW_ACTIONS: tuple[Action, ...] = (
+    Action("quick_open", "ctrl+p", "Open file"),
+    Action("search", "slash", "Search"),
+    Action("goto_line", "colon", "Go to line"),
+    Action("next_result", "n", "Next result"),
+    Action("previous_result", "N", "Prev result", show=False),
+    Action("next_flag", "f", "Next flagged line"),
+    Action("help", "question_mark,f1", "Help"),
+    Action("end_session", "q,ctrl+q", "End session"),
+)
+
+# Keys handled by widgets, listed on the help screen only.
+NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("tab / shift+tab", "Next / previous pane"),
+    ("arrows", "Move (tree, lists) or scroll (code)"),
+    ("pageup / pagedown", "Scroll a page"),
+    ("home / end", "Top / bottom of the file"),
+    ("enter", "Open the selected file or result"),
+    ("escape", "Close a dialog"),
+)
+
+# Built-in widget actions the UI relies on (scrolling, tree and list navigation,
+# typing in the search box). Copy, cut, paste, select-all, screenshot, suspend,
+# open-url, simulate_key and command-palette actions are deliberately absent.
+WIDGET_ACTIONS = frozenset(
+    {
+        "scroll_up", "scroll_down", "scroll_left", "scroll_right", "scroll_home", "scroll_end",
+        "page_up", "page_down", "page_left", "page_right",
+        "cursor_up", "cursor_down", "cursor_left", "cursor_right", "cursor_left_word",
+        "cursor_right_word", "cursor_parent", "cursor_parent_next_sibling",
+        "cursor_previous_sibling", "cursor_next_sibling", "select_cursor", "toggle_node",
+        "first", "last", "select", "home", "end", "submit",
+        "delete_left", "delete_right", "delete_left_word", "delete_right_word",
+        "delete_left_all", "delete_right_all", "dismiss", "confirm", "cancel",
+        "focus_next", "focus_previous", "toggle", "quit_app",
+    }
+)  # fmt: skip
+
+ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS
+
+
+def bindings(actions: tuple[Action, ...] = REVIEW_ACTIONS) -> list[Binding]:
+    return [Binding(a.keys, a.name, a.description, show=a.show) for a in actions]

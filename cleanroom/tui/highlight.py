@@ -1,0 +1,99 @@
+"""Syntax colours for the visible window, lexed raw and then sanitized per token.
+
+Lexing the raw text lets colours show what a compiler sees (an RLO inside a
+string stays inside the string); sanitizing each token afterwards guarantees
+nothing unsafe is displayed. Only a window around what is shown is lexed, from
+a chunk boundary, so a 100 MB file costs the same as a small one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.util import ClassNotFound
+from rich.style import Style
+from rich.syntax import PygmentsSyntaxTheme
+from rich.text import Text
+
+from ..sanitize import Flag, decode, sanitize
+
+THEME = PygmentsSyntaxTheme("monokai")
+FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
+MARKER_STYLE = Style(color="black", bgcolor="yellow")
+TAB = 4
+MAX_LEX_BYTES = 2_000_000  # a window larger than this is shown plain
+
+
+@dataclass(frozen=True)
+class Line:
+    text: Text  # sanitized, styled
+    flags: int  # how many tags were inserted
+
+
+def lexer_for(name: str) -> Lexer:
+    try:
+        return get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+def _style(token: object) -> Style:
+    s = THEME.get_style_for_token(token)  # type: ignore[arg-type]
+    return Style(color=s.color, bold=s.bold, italic=s.italic)
+
+
+# Pygments rewrites \r as \n and drops a leading BOM. Both must be shown, so they
+# travel through the lexer as noncharacters and are restored afterwards.
+_CR, _BOM = "\ufdd0", "\ufdd1"
+_UNPROTECT = str.maketrans({_CR: "\r", _BOM: "\ufeff"})
+
+
+def _lex(text: str, lexer: Lexer | None) -> list[tuple[object, str]]:
+    """Tokens whose texts join to exactly `text` (protected); plain text otherwise."""
+    plain: list[tuple[object, str]] = [((), text)]
+    if lexer is None or len(text) > MAX_LEX_BYTES or _CR in text or _BOM in text:
+        return plain
+    protected = text.replace("\r", _CR)
+    if protected.startswith("\ufeff"):
+        protected = _BOM + protected[1:]
+    tokens = list(lexer.get_tokens(protected))
+    if "".join(v for _, v in tokens) != protected:
+        return plain  # the lexer changed the text; colours are not worth a wrong view
+    return tokens
+
+
+def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
+    """Lex `raw_lines` as one run of text, then build one sanitized Text per line."""
+    text = "\n".join(decode(x) for x in raw_lines)
+    tokens = _lex(text, lexer)
+    out: list[Line] = []
+    line, flags, col = Text(no_wrap=True, end=""), 0, 0
+    for token, value in tokens:
+        style = _style(token) if token else Style()
+        for i, part in enumerate(value.split("\n")):
+            if i:
+                out.append(Line(line, flags))
+                line, flags, col = Text(no_wrap=True, end=""), 0, 0
+            if not part:
+                continue
+            part = part.translate(_UNPROTECT)
+            if "\t" in part:  # expand against the running column, not the token's
+                part = (" " * (col % TAB) + part).expandtabs(TAB)[col % TAB :]
+            clean = sanitize(part)
+            start = len(line)
+            line.append(clean.text, style)
+            for a, b, _kind in clean.spans:
+                line.stylize(FLAG_STYLE, start + a, start + b)
+            flags += len(clean.spans)
+            col += len(clean.text)
+    out.append(Line(line, flags))
+    return out[: len(raw_lines)] + [Line(Text(), 0)] * (len(raw_lines) - len(out))
+
+
+def truncation_marker(hidden_bytes: int) -> Text:
+    return Text(f"⟨+{hidden_bytes} bytes⟩", MARKER_STYLE)
+
+
+__all__ = ["Flag", "Line", "lexer_for", "render_lines", "truncation_marker"]

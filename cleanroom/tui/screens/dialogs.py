@@ -1,0 +1,59 @@
+"""Small dialogs: go to line, and confirm ending the session."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 60; height: auto; border: thick $primary; padding: 1 2; }}
+"""
+
+
+class GotoScreen(ModalScreen[int | None]):
+    """`:`: a line number; dismisses with it, or None."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Cancel")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="GotoScreen")
+
+    def __init__(self, line_count: int) -> None:
+        super().__init__()
+        self.line_count = line_count
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Go to line (1-{self.line_count}):", markup=False)
+            yield Input(restrict=r"[0-9]*", max_length=12, id="line")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(min(max(int(text), 1), self.line_count) if text else None)
+
+
+class ConfirmEndScreen(ModalScreen[bool]):
+    """`q`: end and seal the session only after an explicit yes."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes, end and seal"),
+        Binding("n,escape", "cancel", "No, go back"),
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmEndScreen")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("End this review session?", markup=False)
+            yield Static(
+                "The ledger will be sealed and no more can be viewed in this session.\n"
+                "y: end and seal    n: go back",
+                markup=False,
+            )
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

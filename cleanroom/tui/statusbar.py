@@ -1,0 +1,43 @@
+"""The status bar: who is reviewing, how much is recorded, the latest witness
+code, alerts, and whether recording works (the one thing that must never be
+unclear)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..sanitize import clean
+
+
+@dataclass(frozen=True)
+class Status:
+    reviewer: str
+    session: str
+    entries: int
+    witness: str
+    alerts: int = 0
+    failure: str | None = None
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { dock: bottom; height: 1; background: $panel; color: $text; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, id="status")
+
+    def show(self, status: Status) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if status.failure is None:
+            text.append(" ● RECORDING ", "bold white on dark_green")
+        else:
+            text.append(f" ✖ NOT RECORDING: {clean(status.failure)} ", "bold white on red")
+        text.append(f" {clean(status.reviewer)}  session {status.session[:8]}")
+        text.append(f"  entries {status.entries}  witness {status.witness}")
+        if status.alerts:
+            text.append(f"  ALERTS {status.alerts} ", "bold black on yellow")
+        self.update(text)

@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Independent minimal verifier of Cleanroom ledgers, written from docs/ledger-format.md alone.
-
 Prints `STATUS first_bad_seq=N codes=A,B` (findings on stderr); exit 0 INTACT, 1 TAMPERED,
-3 INCOMPLETE, 2 usage error. Numbers in comments are sections of the spec.
-"""
+3 INCOMPLETE, 2 usage error. Numbers in comments are sections of the spec."""
 
 import argparse
 import hashlib
@@ -20,27 +18,27 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
-SCHEMA_SQL = (  # 2: byte for byte
-    "CREATE TABLE entries (\n    seq INTEGER PRIMARY KEY CHECK (seq >= 0),\n"
-    "    body BLOB NOT NULL,\n    sig BLOB NOT NULL CHECK (length(sig) = 64)\n) STRICT"
-)
+SCHEMA_SQL = """CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 0),
+    body BLOB NOT NULL,
+    sig BLOB NOT NULL CHECK (length(sig) = 64)
+) STRICT"""  # 2: byte for byte
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # 4
 INCOMPLETE, WARNING = {"UNSEALED", "RESUMED", "TORN_WRITE"}, {"CLOCK_STEP", "SIDECAR"}  # 5.2
-CERT_FIELDS = {"format", "workstation", "key", "issuer", "not_before", "not_after"}  # 1
+CERT_TYPES = dict(format=str, workstation=str, key=str, issuer=str, not_before=int, not_after=int)
+
+
+def severity(code):  # 5.2
+    return "incomplete" if code in INCOMPLETE else "warning" if code in WARNING else "tamper"
 
 
 def sha256(*parts):
     return hashlib.sha256(b"".join(parts)).digest()
 
 
-def key_id(pub):  # 1
-    return sha256(b"cleanroom:keyid:v1\x00", pub).hex()[:32]
-
-
 def sig_ok(pub, sig, *msg):
     try:
-        Ed25519PublicKey.from_public_bytes(pub).verify(sig, b"".join(msg))
-        return True
+        return Ed25519PublicKey.from_public_bytes(pub).verify(sig, b"".join(msg)) is None
     except (InvalidSignature, ValueError, TypeError):
         return False
 
@@ -66,18 +64,14 @@ def canon(v):  # RFC 8785 for the allowed subset (keys sorted by UTF-16 code uni
         return "{" + ",".join(canon(k) + ":" + canon(x) for k, x in items) + "}"
     if isinstance(v, list):
         return "[" + ",".join(canon(x) for x in v) + "]"
-    if type(v) is int and abs(v) > 2**53 - 1:
-        raise ValueError("integer out of range")
+    if type(v) is float or (type(v) is int and abs(v) > 2**53 - 1):
+        raise ValueError("floats and integers beyond 2^53-1 are not allowed")
     return json.dumps(v, ensure_ascii=False)
-
-
-def _no_float(text):
-    raise ValueError(f"{text} is not allowed")
 
 
 def parse_canonical(raw):  # the parsed object, or None unless raw is its exact canonical form
     try:
-        value = json.loads(raw.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
+        value = json.loads(raw.decode("utf-8"))
         return value if isinstance(value, dict) and canon(value).encode() == raw else None
     except (ValueError, RecursionError):
         return None
@@ -95,92 +89,86 @@ def parse_body(body):  # 3.1: the fields as a dict, or an error sentence
                 next_key=body[96:128], kind=kind.decode(), payload=payload)  # fmt: skip
 
 
-def check_cert(e, trusted, add):  # 5.1 step 4; returns the workstation key or None
-    body, sig = e["payload"].get("cert"), unhex(e["payload"].get("cert_sig"), 64)
-    cert = parse_canonical(body.encode()) if isinstance(body, str) else None
-    if cert is None or set(cert) != CERT_FIELDS or cert["format"] != "cleanroom.cert.v1":
-        return add("CERT_INVALID", 0, "certificate body is not a canonical cleanroom.cert.v1")
-    ws_key, nb, na, vendor = (unhex(cert["key"], 32), cert["not_before"], cert["not_after"],
-                              trusted.get(cert["issuer"]))  # fmt: skip
-    if not ws_key or type(nb) is not int or type(na) is not int:
-        return add("CERT_INVALID", 0, "certificate key or validity is malformed")
-    if vendor is None:
-        add("CERT_UNTRUSTED", 0, f"issuer {cert['issuer']!r} is not a trusted vendor key id")
-    elif sig is None or not sig_ok(vendor, sig, b"cleanroom:cert:v1\x00", body.encode()):
-        add("CERT_INVALID", 0, "certificate signature does not verify")
-    if not nb * 10**6 <= e["wall"] <= na * 10**6:
-        add("CERT_EXPIRED", 0, f"certificate is not valid at wall_us={e['wall']}")
-    return ws_key
-
-
-def check_end(e, p0, kinds, add):  # 3.4: session_end totals and countersignature
-    pay, seq = e["payload"], e["seq"]
-    by_kind, total = pay.get("by_kind"), pay.get("entries")
-    exact = isinstance(by_kind, dict) and all(type(v) is int for v in by_kind.values())
-    if type(total) is not int or total != seq or not exact or by_kind != kinds:
-        add("TOTALS", seq, f"entries/by_kind do not count the {seq} entries before it")
-    cs, rev = pay.get("countersign", {}), (p0 or {}).get("payload", {}).get("reviewer")
+def check_start(e, trusted, add):  # 5.1 step 4; returns (workstation key, reviewer key)
+    rev, body = e["payload"].get("reviewer"), e["payload"].get("cert")
     rev_key = unhex(rev.get("key"), 32) if isinstance(rev, dict) else None
-    key, sig = (unhex(cs.get("key"), 32), unhex(cs.get("sig"), 64)) if cs else (None, None)
-    msg = (b"cleanroom:countersign:v1\x00", e["ledger"], seq.to_bytes(8, "big"), e["prev"])
-    if cs is not None and (not key or key != rev_key or not sig or not sig_ok(key, sig, *msg)):
-        add("COUNTERSIGN", seq, "countersignature is not the reviewer's over this seal")
+    if isinstance(rev, dict) and rev.get("key") is not None and rev_key is None:
+        add("ENCODING", 0, "the reviewer key is malformed")  # verdict.md
+    cert = parse_canonical(body.encode()) if isinstance(body, str) else None
+    shape = cert and {k: type(v) for k, v in cert.items()}  # 1: exactly these fields
+    if shape != CERT_TYPES or cert["format"] != "cleanroom.cert.v1" or not unhex(cert["key"], 32):
+        return add("CERT_INVALID", 0, "not a canonical cleanroom.cert.v1 certificate"), rev_key
+    vendor, sig = trusted.get(cert["issuer"]), unhex(e["payload"].get("cert_sig"), 64)
+    if not (vendor and sig and sig_ok(vendor, sig, b"cleanroom:cert:v1\x00", body.encode())):
+        add("CERT_UNTRUSTED", 0, f"not signed by a trusted key with id {cert['issuer']!r}")
+    if not cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6:
+        add("CERT_EXPIRED", 0, f"the certificate is not valid at wall_us={e['wall']}")
+    return unhex(cert["key"], 32), rev_key
 
 
-def check_entries(rows, trusted, add):  # 5.1 steps 3-5
-    p0 = ws_key = p = p_hash = ledger = None
-    expect, kinds, hashes = 0, {}, {}
+def countersign_ok(e, rev_key):  # 3.4
+    cs = e["payload"].get("countersign", {})  # null: none was made; absent: malformed
+    if not isinstance(cs, dict):
+        return cs is None
+    key, sig = unhex(cs.get("key"), 32), unhex(cs.get("sig"), 64)
+    msg = (b"cleanroom:countersign:v1\x00", e["ledger"], e["seq"].to_bytes(8, "big"), e["prev"])
+    return key is not None and key == rev_key and sig is not None and sig_ok(key, sig, *msg)
+
+
+def check_entries(rows, trusted, witnesses, add):  # 5.1 steps 3-5
+    p = p_hash = ledger = ws_key = rev_key = None
+    expect, kinds, hashes, wanted = 0, {}, {}, {w[0] for w in witnesses}
     for n, (seq, body, sig) in enumerate(rows):
         if seq != expect:
-            add("SEQ_GAP", expect, f"row {seq} follows row {expect - 1}")
+            add("SEQ_GAP", expect, f"expected row {expect}, found row {seq}")
         expect = seq + 1
-        blobs = isinstance(body, bytes) and isinstance(sig, bytes)
-        h = hashes[seq] = sha256(b"cleanroom:entry:v1\x00", body, sig) if blobs else None
-        e = parse_body(body) if blobs else "body or sig is not a BLOB"
-        if isinstance(e, str):
+        body, sig = (x if isinstance(x, bytes) else b"" for x in (body, sig))  # not a BLOB: empty
+        h = sha256(b"cleanroom:entry:v1\x00", body, sig)  # 3.2
+        hashes.update({seq: h} if seq in wanted else {})  # kept only for witnesses
+        if isinstance(e := parse_body(body), str):
             add("ENCODING", seq, e)
             p, p_hash = None, h
             continue
-        kind, pay = e["kind"], e["payload"]
-        if seq == 0 and kind == "session_start":
-            p0, ws_key = e, check_cert(e, trusted, add)
-        elif seq == 0:
-            add("CERT_INVALID", 0, f"entry 0 is a {kind}, not a session_start")
-        if e["seq"] != seq:
-            add("SEQ_MISMATCH", seq, f"the body says seq {e['seq']}")
-        ledger = ledger or e["ledger"]  # entry 0's, or the first readable one's
-        if e["ledger"] != ledger:
-            add("WRONG_LEDGER", seq, f"ledger id {e['ledger'].hex()} is not entry 0's")
-        if e["prev"] != (bytes(32) if seq == 0 else p_hash) and (seq == 0 or n > 0):
-            add("CHAIN", seq, "prev is not the entry hash of the preceding row")
-        if kind == "session_start" and seq > 0:
-            add("START_REPEATED", seq, "a session_start after entry 0")
-        key = ws_key if kind == "session_resume" or seq == 0 else p and p["next_key"]
-        if key is not None and not sig_ok(key, sig, b"cleanroom:sig:v1\x00", body):
-            add("SIGNATURE", seq, "the signature does not verify under the key 3.3 assigns")
-        if p and p["kind"] == "session_end":
-            add("AFTER_SEAL", seq, "an entry follows the session_end")
-        if p and e["boot"] == p["boot"]:
-            if e["mono"] < p["mono"]:
-                add("TIME_REVERSED", seq, "the monotonic clock went backwards")
-            if abs((e["wall"] - p["wall"]) - (e["mono"] - p["mono"])) > 2_000_000:
-                add("CLOCK_STEP", seq, "wall and monotonic deltas differ by more than 2 s")
-        elif p and kind != "session_resume":
-            add("BOOT_CHANGED", seq, "the boot id changed outside a session_resume")
-        if kind == "session_resume":  # 3.4, 5.3
-            add("RESUMED", seq, "the session was resumed after a crash")
-            after = (pay.get("after_seq"), pay.get("after_head"))
-            if type(after[0]) is not int or after != (seq - 1, p_hash and p_hash.hex()):
-                add("RESUME", seq, "after_seq/after_head do not name the preceding entry")
-        if kind == "session_end":
-            check_end(e, p0, kinds, add)
+        kind, pay, ledger = e["kind"], e["payload"], ledger or e["ledger"]
+        if n == 0 and kind == "session_start":
+            ws_key, rev_key = check_start(e, trusted, add)
+        elif n == 0:  # verdict.md
+            add("START_MISSING", seq, "the first entry is not a session_start")
+        prev = p_hash if n else bytes(32) if seq == 0 else e["prev"]  # first row > 0: no check
+        key = ws_key if kind == "session_resume" or seq == 0 else p and p["next_key"]  # 3.3
+        bad_sig = key is not None and not sig_ok(key, sig, b"cleanroom:sig:v1\x00", body)
+        resume, end = kind == "session_resume", kind == "session_end"
+        same_boot = p is not None and e["boot"] == p["boot"]
+        step = same_boot and abs((e["wall"] - p["wall"]) - (e["mono"] - p["mono"])) > 2_000_000
+        after = [pay.get("after_seq"), pay.get("after_head")], [seq - 1, p_hash and p_hash.hex()]
+        totals = [pay.get("entries"), pay.get("by_kind")], [seq, kinds]
+        for code, failed, text in [
+            ("ENCODING", (e["next_key"] == bytes(32)) != end, "only the seal names no next_key"),
+            ("SEQ_MISMATCH", e["seq"] != seq, "the body's seq is not the row's"),
+            ("WRONG_LEDGER", e["ledger"] != ledger, "the ledger id is not entry 0's"),
+            ("CHAIN", e["prev"] != prev, "prev is not the preceding entry's hash"),
+            ("START_REPEATED", kind == "session_start" and seq > 0, "session_start after entry 0"),
+            ("SIGNATURE", bad_sig, "the signature does not verify under the key 3.3 assigns"),
+            ("AFTER_SEAL", p and p["kind"] == "session_end", "an entry follows the session_end"),
+            ("TIME_REVERSED", same_boot and e["mono"] < p["mono"], "the monotonic clock went back"),
+            ("CLOCK_STEP", step, "wall-clock and monotonic deltas differ by more than 2 s"),
+            ("BOOT_CHANGED", p and not same_boot and not resume, "boot changed outside a resume"),
+            ("RESUMED", resume, "the session was resumed after a crash"),
+            ("RESUME", resume and canon(after[0]) != canon(after[1]), "bad after_seq/after_head"),
+            ("TOTALS", end and canon(totals[0]) != canon(totals[1]), "bad entries/by_kind"),
+            ("COUNTERSIGN", end and not countersign_ok(e, rev_key), "bad countersignature"),
+        ]:
+            if failed:
+                add(code, seq, text)
         kinds[kind] = kinds.get(kind, 0) + 1
         p, p_hash = e, h
     return hashes, expect, p and p["kind"], ledger and ledger.hex()
 
 
 def verify(path, trusted, witnesses):  # 5.1; returns [(code, seq, sentence)]
-    out, sidecars = [], [path + s for s in ("-wal", "-journal") if os.path.exists(path + s)]
+    if not os.path.isfile(path):  # a directory, a FIFO, ...
+        return [("NOT_SQLITE", None, "not a regular file")]
+    out, sidecars = [], [path + s for s in ("-wal", "-journal") if os.path.isfile(path + s)]
     add = lambda *finding: out.append(finding)  # noqa: E731
     if path + "-wal" in sidecars:  # step 7: a WAL is a 32-byte header and (24 + page)-byte frames
         with open(path + "-wal", "rb") as f:
@@ -201,29 +189,28 @@ def verify(path, trusted, witnesses):  # 5.1; returns [(code, seq, sentence)]
             if con.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
                 add("CORRUPT", None, "PRAGMA integrity_check reports errors")
             schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
-            ids = [
-                con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version")
-            ]
-            if schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [0x434C524D, 1]:
+            ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
+            if schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [(0x434C524D, 1)]:
                 add("SCHEMA", None, "sqlite_schema, application_id or user_version differ")
             rows = con.execute("SELECT seq, body, sig FROM entries ORDER BY seq")
-            hashes, end, last_kind, ledger_id = check_entries(rows, trusted, add)
-        except sqlite3.Error as err:  # unreadable (a missing table is already SCHEMA)
+            hashes, end, last_kind, ledger_id = check_entries(rows, trusted, witnesses, add)
+        except (sqlite3.Error, UnicodeDecodeError) as err:  # a missing table is SCHEMA already
             if not any(code == "SCHEMA" for code, _, _ in out):
                 add("CORRUPT", None, f"SQLite error: {err}")
             return out
         finally:
             con.close()
     for seq, code, head, ledger in witnesses:  # step 6
+        h = hashes.get(seq)
         if ledger is not None and ledger != ledger_id:
-            add("RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger}")
+            add("RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger!r}")
         elif seq >= end:
             add("WITNESS_BEYOND_END", seq, f"a witness for seq {seq}, but the ledger ends before")
-        elif hashes.get(seq) is None or code != witness_code(hashes[seq]):
-            add("WITNESS_MISMATCH", seq, "the witness code does not match the entry hash")
-        elif head is not None and head != hashes[seq].hex():
-            add("WITNESS_MISMATCH", seq, "the receipt head does not match the entry hash")
-    if last_kind != "session_end":  # step 7
+        elif h is None or code != witness_code(h) or head not in (None, h.hex()):
+            add("WITNESS_MISMATCH", seq, "the entry hash does not match the witness")
+    if end == 0:  # verdict.md
+        add("EMPTY", None, "the ledger has no entries")
+    elif last_kind != "session_end":  # step 7
         add("UNSEALED", None, "the last entry is not a session_end")
     elif sidecars:
         add("SIDECAR", None, "a sealed ledger has a -wal or -journal beside it")
@@ -233,7 +220,7 @@ def verify(path, trusted, witnesses):  # 5.1; returns [(code, seq, sentence)]
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ledger")
-    ap.add_argument("--trust", action="append", required=True, metavar="VENDOR_PUB_PEM")
+    ap.add_argument("--trust", action="append", default=[], metavar="VENDOR_PUB_PEM")
     ap.add_argument("--witness", action="append", default=[], metavar="SEQ:CODE")
     ap.add_argument("--receipt", action="append", default=[], metavar="FILE")
     args, trusted, witnesses = ap.parse_args(argv), {}, []
@@ -241,7 +228,7 @@ def main(argv=None):
         for pem in args.trust:
             with open(pem, "rb") as f:
                 raw = load_pem_public_key(f.read()).public_bytes(Encoding.Raw, PublicFormat.Raw)
-            trusted[key_id(raw)] = raw
+            trusted[sha256(b"cleanroom:keyid:v1\x00", raw).hex()[:32]] = raw  # 1: key_id
         for w in args.witness:
             seq, _, code = w.partition(":")
             if not re.fullmatch(r"[0-9]+", seq) or not read_code(code):
@@ -258,30 +245,17 @@ def main(argv=None):
         print(f"verify_minimal: {err}", file=sys.stderr)
         return 2
     try:
-        findings = [("NOT_SQLITE", None, "not a regular file")]
-        findings = (
-            verify(args.ledger, trusted, witnesses) if os.path.isfile(args.ledger) else findings
-        )
-    except (OSError, sqlite3.Error, MemoryError) as err:
-        findings = [("CORRUPT", None, f"cannot read the ledger: {err}")]
-    sev = {
-        c: "incomplete" if c in INCOMPLETE else "warning" if c in WARNING else "tamper"
-        for c, *_ in findings
-    }
-    status = (
-        "TAMPERED"
-        if "tamper" in sev.values()
-        else "INCOMPLETE"
-        if "incomplete" in sev.values()
-        else "INTACT"
-    )
+        findings = verify(args.ledger, trusted, witnesses)
+    except (OSError, sqlite3.Error, MemoryError) as err:  # e.g. no permission
+        findings = [("NOT_SQLITE", None, f"cannot read the ledger: {err}")]
     findings.sort(key=lambda f: (f[1] is not None, f[1] or 0))  # 5.2: findings without seq first
     for code, seq, text in findings:
-        print(
-            f"  {sev[code]:10} {code:18} seq={'-' if seq is None else seq}  {text}", file=sys.stderr
-        )
-    bad = [seq for code, seq, _ in findings if seq is not None and sev[code] != "warning"]
-    codes = ",".join(dict.fromkeys(code for code, *_ in findings)) or "-"
+        where = "" if seq is None else f" at seq {seq}"
+        print(f"  {severity(code)}: {code}{where}: {text}", file=sys.stderr)
+    sevs = {severity(code) for code, _, _ in findings}
+    status = "TAMPERED" if "tamper" in sevs else "INCOMPLETE" if "incomplete" in sevs else "INTACT"
+    bad = [seq for code, seq, _ in findings if seq is not None and severity(code) != "warning"]
+    codes = ",".join(dict.fromkeys(code for code, _, _ in findings)) or "-"
     print(f"{status} first_bad_seq={min(bad) if bad else '-'} codes={codes}")
     return {"INTACT": 0, "TAMPERED": 1, "INCOMPLETE": 3}[status]
 

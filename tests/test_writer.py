@@ -174,7 +174,7 @@ def test_resume_continues_the_chain_with_a_workstation_signed_entry(kit, ledger_
     ledger.close()  # as if the process died
     resumed = kit.resume(ledger.path)
     resumed.append(View("cd" * 32, 9, 9))
-    resumed.seal()
+    resumed.seal(countersigner=kit.reviewer)
     rows = read_rows(ledger.path)
     resume = decode_body(rows[3][1])
     assert resume.kind == "session_resume"

@@ -66,7 +66,7 @@ def _new_pair(directory: Path, name: str, passphrase: bytes | None) -> Ed25519Pr
             raise KeyFileError(f"{p}: already exists; refusing to overwrite")
     write_private_key(private, key, passphrase)
     write_public_key(public, key.public_key())
-    click.echo(f"wrote {private} (private, 0600) and {public}")
+    click.echo(f"wrote {clean(private)} (private, 0600) and {clean(public)}")
     click.echo(f"key id {key_id(key.public_key())}")
     return key
 
@@ -114,7 +114,13 @@ def reviewer_init(directory: Path, name: str, encrypt: bool, passphrase_file: Pa
     help="The workstation's public key.",
 )
 @click.option("--id", "workstation", required=True, help="The workstation's id, e.g. ws-01.")
-@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
+@click.option(
+    "--days",
+    default=365,
+    show_default=True,
+    type=click.IntRange(1, 3650),
+    help="How long the certificate is valid.",
+)
 @click.option(
     "-o",
     "--output",
@@ -142,7 +148,7 @@ def certify(
         vendor, workstation, load_public_key(workstation_pub), now - 300, now + days * 86400
     )
     save_certificate(output, cert)
-    click.echo(f"wrote {output}: workstation {clean(workstation)}, key {key_id(cert.key)}")
+    click.echo(f"wrote {clean(output)}: workstation {clean(workstation)}, key {key_id(cert.key)}")
     click.echo(f"issued by {cert.issuer}, valid for {days} days")
 
 
@@ -161,7 +167,7 @@ def show(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     workstation, issuer, validity and (with --trust) whether the signature holds."""
     trusted = [raw_public_pub(p) for p in trust]
     for path in files:
-        click.echo(f"{path}: {_describe(path, trusted)}")
+        click.echo(f"{clean(path)}: {_describe(path, trusted)}")
 
 
 def raw_public_pub(path: Path) -> bytes:

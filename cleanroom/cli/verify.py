@@ -67,9 +67,10 @@ def verify(
         raise click.UsageError("--witness applies to a single ledger; name just one")
     verdicts = []
     for path in ledgers:
-        mine = [r for r in receipts if len(ledgers) == 1 or _ledger_id_matches(r, path)]
-        verdicts.append(verify_path(path, trust, witnesses, mine, workers))
+        several = len(ledgers) > 1
+        verdicts.append(verify_path(path, trust, witnesses, receipts, workers, several))
     sessions = check_sessions(verdicts) if len(verdicts) > 1 else []
+    sessions += _unmatched(receipts, verdicts) if len(verdicts) > 1 else []
     status = worst([v.status for v in verdicts] + [status_of(sessions)])
     if as_json:
         click.echo(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1))
@@ -98,8 +99,14 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-def _ledger_id_matches(receipt: Receipt, path: Path) -> bool:
-    return receipt.ledger[:8] in path.name
+def _unmatched(receipts: list[Receipt], verdicts: list[Verdict]) -> list[Finding]:
+    """Receipts whose ledger is not among those given: the ledger is missing."""
+    ids = {v.summary.get("ledger") for v in verdicts}
+    return [
+        Finding(None, "RECEIPT_LEDGER", f"no ledger given has the receipt's id {r.ledger}")
+        for r in receipts
+        if r.ledger not in ids
+    ]
 
 
 def _as_json(

@@ -25,7 +25,11 @@ from .keys import verify_signature
 from .load import Row
 
 CLOCK_STEP_US = 2_000_000
-WORKSTATION_SIGNED = ("session_start", "session_resume")
+STRUCTURAL_FIELDS = {
+    "session_start": {"cert", "cert_sig", "reviewer", "snapshot", "prev_session", "software"},
+    "session_resume": {"after_seq", "after_head", "reason"},
+    "session_end": {"reason", "entries", "by_kind", "countersign"},
+}
 NOTED_KINDS = ("session_resume", "session_end", "alert")
 
 
@@ -127,8 +131,8 @@ def _check_entry(
     seq = me.seq
     add = out.findings.append
     expected = 0 if prev is None else prev.seq + 1
-    if seq != expected:
-        add(Finding(seq, "SEQ_GAP", f"entries {expected}..{seq - 1} are missing"))
+    if seq != expected:  # named by the first missing seq: that is the first bad entry
+        add(Finding(expected, "SEQ_GAP", f"entries {expected}..{seq - 1} are missing"))
     if prev is not None and prev.kind == "session_end":
         add(Finding(seq, "AFTER_SEAL", f"entry {seq} follows the session_end at {prev.seq}"))
     if body is None:
@@ -138,10 +142,14 @@ def _check_entry(
         add(Finding(seq, "SEQ_MISMATCH", f"row {seq} holds an entry signed as seq {body.seq}"))
     if ctx.ledger is not None and body.ledger != ctx.ledger:
         add(Finding(seq, "WRONG_LEDGER", f"entry {seq} belongs to ledger {body.ledger.hex()}"))
-    want_prev = ZERO32 if prev is None else prev.hash
+    # The first row links to nothing unless it is entry 0 (a missing start is SEQ_GAP).
+    want_prev = (ZERO32 if seq == 0 else None) if prev is None else prev.hash
     if want_prev is not None and body.prev != want_prev:
         add(Finding(seq, "CHAIN", f"entry {seq} does not link to the hash of the entry before"))
     _check_signature(row, body, prev, ctx, add)
+    fields = STRUCTURAL_FIELDS.get(body.kind)
+    if fields is not None and set(body.payload) != fields:
+        add(Finding(seq, "ENCODING", f"the {body.kind} payload fields differ from the spec"))
     if prev is not None and prev.wall_us is not None:
         _check_time(body, prev, add)
     if body.kind == "session_resume":
@@ -154,15 +162,13 @@ def _check_entry(
 
 def _check_signature(row: Row, body: Body, prev: State | None, ctx: Context, add: Any) -> None:
     seq = body.seq
-    if body.kind == "session_start":
-        if prev is not None:
-            add(Finding(seq, "START_REPEATED", f"a session_start at entry {seq}"))
-        key, who = ctx.workstation_key, "the workstation key"
-    elif body.kind == "session_resume":
-        key, who = ctx.workstation_key, "the workstation key"
-    elif prev is None:
+    if prev is None and body.kind != "session_start":
         add(Finding(seq, "START_MISSING", f"the first entry is a {body.kind}, not a session_start"))
         return
+    if prev is not None and body.kind == "session_start":
+        add(Finding(seq, "START_REPEATED", f"a session_start at entry {seq}"))
+    if prev is None or body.kind == "session_resume":
+        key, who = ctx.workstation_key, "the workstation key"
     else:
         key, who = prev.next_key, f"the key named by entry {prev.seq}"
     if key is None or key == ZERO32:
@@ -202,6 +208,10 @@ def _check_end(body: Body, ctx: Context, add: Any) -> None:
         add(Finding(seq, "ENCODING", f"the session_end at {seq} names a successor key"))
     cs = p.get("countersign")
     if cs is None:
+        if ctx.reviewer_key is not None:
+            add(
+                Finding(seq, "NOT_COUNTERSIGNED", "the reviewer named at start did not countersign")
+            )
         return
     try:
         key, sig = bytes.fromhex(cs["key"]), bytes.fromhex(cs["sig"])

@@ -53,6 +53,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     # Warnings
     "CLOCK_STEP": (_W, "the wall clock stepped relative to the monotonic clock"),
     "SIDECAR": (_W, "a sealed ledger has a -wal or -journal file beside it"),
+    "NOT_COUNTERSIGNED": (
+        _W,
+        "the seal lacks the countersignature of the reviewer key named at start",
+    ),
     # Sets of ledgers (one workstation's sessions)
     "SESSION_MISSING": (_T, "a session names a predecessor that is not present"),
     "SESSION_FORK": (_T, "two sessions name the same predecessor"),

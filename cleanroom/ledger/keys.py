@@ -171,6 +171,9 @@ class Certificate:
     def parse(cls, body: bytes, sig: bytes) -> Certificate:
         """Parse certificate fields (no signature check). Raises EncodingError."""
         fields = parse_canonical(body)
+        expected = {"format", "workstation", "key", "issuer", "not_before", "not_after"}
+        if not isinstance(fields, dict) or set(fields) != expected:
+            raise EncodingError("certificate fields differ from cleanroom.cert.v1")
         try:
             if fields["format"] != CERT_FORMAT:
                 raise EncodingError(f"unknown certificate format {fields['format']!r}")

@@ -44,8 +44,9 @@ class LedgerImage:
 
 
 def load_path(path: Path) -> LedgerImage:
-    """Load a ledger file. Raises FileNotFoundError / IsADirectoryError for a usage mistake;
-    every property of the file's *contents* becomes a finding instead."""
+    """Load a ledger file. Raises OSError (missing, a directory, no permission) for
+    problems on the reader's side; every property of the file's *contents* becomes
+    a finding instead."""
     path = Path(path)
     st = os.stat(path)  # raises FileNotFoundError
     if stat.S_ISDIR(st.st_mode):
@@ -53,11 +54,8 @@ def load_path(path: Path) -> LedgerImage:
     image = LedgerImage(name=str(path))
     if not stat.S_ISREG(st.st_mode):
         return _fail(image, "NOT_SQLITE", "not a regular file")
-    try:
-        with open(path, "rb") as f:
-            header = f.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        return _fail(image, "NOT_SQLITE", f"cannot read the file: {exc.strerror or exc}")
+    with open(path, "rb") as f:  # an unreadable file is the operator's problem: OSError
+        header = f.read(len(SQLITE_MAGIC))
     if not header:
         return _fail(image, "NOT_SQLITE", "the file is empty")
     if header != SQLITE_MAGIC:

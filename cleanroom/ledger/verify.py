@@ -14,6 +14,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .encoding import EncodingError
@@ -34,9 +35,11 @@ def verify_path(
     witnesses: Sequence[Witness] = (),
     receipts: Sequence[Receipt] = (),
     workers: int | None = None,
+    others_receipts: bool = False,
 ) -> Verdict:
-    """Verify one ledger file. Raises FileNotFoundError/IsADirectoryError for bad paths."""
-    return verify_image(load_path(path), trust, witnesses, receipts, workers)
+    """Verify one ledger file. Raises OSError for a path that cannot be read.
+    With `others_receipts`, receipts for other ledgers are skipped, not findings."""
+    return verify_image(load_path(path), trust, witnesses, receipts, workers, others_receipts)
 
 
 def verify_bytes(
@@ -55,6 +58,7 @@ def verify_image(
     witnesses: Sequence[Witness] = (),
     receipts: Sequence[Receipt] = (),
     workers: int | None = None,
+    others_receipts: bool = False,
 ) -> Verdict:
     """The pure verifier. `trust` holds raw 32-byte vendor public keys."""
     findings = list(image.problems)
@@ -66,8 +70,11 @@ def verify_image(
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
     if not rows:
         return Verdict.from_findings(image.name, findings, summarize())
+    ctx, cert, start_findings = _context(rows[0], trust, frozenset())
+    if others_receipts:
+        receipts = [r for r in receipts if ctx.ledger is not None and r.ledger == ctx.ledger.hex()]
     seqs = frozenset(w.seq for w in witnesses) | frozenset(r.seq for r in receipts)
-    ctx, cert, start_findings = _context(rows[0], trust, seqs)
+    ctx = replace(ctx, witness_seqs=seqs)
     findings += start_findings
     results = _check_all(rows, ctx, workers)
     counts: Counter[str] = Counter()
@@ -148,8 +155,7 @@ def _context(
                     f"certificate issued by {cert.issuer}, trusted keys are {trusted}",
                 )
             )
-        started = body.wall_us // 1_000_000
-        if not cert.not_before <= started <= cert.not_after:
+        if not cert.not_before * 1_000_000 <= body.wall_us <= cert.not_after * 1_000_000:
             out.append(Finding(0, "CERT_EXPIRED", "the session started outside the validity"))
     ws_key = cert.key if cert is not None else None
     return Context(body.ledger, ws_key, reviewer_key, seqs), cert, out

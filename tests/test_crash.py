@@ -138,7 +138,7 @@ for i in range(1, limit + 1):
 if mode == "seal":
     print("sealing", flush=True)
     sealing = True
-    ledger.seal()
+    ledger.seal(countersigner=kit.reviewer)
     sealing = False
     print("sealed", flush=True)
 time.sleep(120)
@@ -324,7 +324,7 @@ def check_resume_and_seal(crash: Crash, reboot: bool) -> None:
     assert v.codes() == ["RESUMED", "UNSEALED"], v.findings
     assert v.summary["resumes"] == [before[-1] + 1]
     ledger.append(View("cd" * 32, 1, 2))
-    receipt = ledger.seal()
+    receipt = ledger.seal(countersigner=Kit(KIT_NAME).reviewer)
     assert Receipt.load(receipt_path(crash.ledger)) == receipt
     v = verify_path(crash.ledger, trust, crash.witnesses, [receipt])
     assert v.status is Status.INCOMPLETE, v.findings
@@ -358,20 +358,28 @@ def check_cli_sees_only_ledgers(crash: Crash) -> None:
 # -- random kills while streaming --------------------------------------------------
 
 _RNG = random.Random(20261126)
-DELAYS = (
-    [0.0, 0.0005, 0.001, 0.002, 0.003]  # inside Ledger.create (it takes a few ms)
-    + [round(_RNG.uniform(0.004, 0.03), 4) for _ in range(3)]
-    + [round(_RNG.uniform(0.05, 0.4), 4) for _ in range(4)]  # mid-stream
+# (wait for this seq to be reported first, or None: from "ready"; then sleep this long)
+KILLS: list[tuple[int | None, float]] = (
+    [(None, d) for d in (0.0, 0.0005, 0.001, 0.002, 0.003)]  # inside Ledger.create (~5 ms)
+    + [(None, round(_RNG.uniform(0.003, 0.03), 4)) for _ in range(2)]
+    + [(_RNG.randint(0, 5), round(_RNG.uniform(0.0, 0.005), 4)) for _ in range(2)]
+    + [(_RNG.randint(10, 400), round(_RNG.uniform(0.0, 0.02), 4)) for _ in range(4)]  # mid-stream
 )
 
 
-@pytest.mark.parametrize("i,delay", list(enumerate(DELAYS)), ids=[f"{d:.4f}s" for d in DELAYS])
-def test_sigkill_while_appending(tmp_path: Path, i: int, delay: float) -> None:
+@pytest.mark.parametrize(
+    "i,after_seq,delay",
+    [(i, s, d) for i, (s, d) in enumerate(KILLS)],
+    ids=[f"{'ready' if s is None else f'seq{s}'}+{d:.4f}s" for s, d in KILLS],
+)
+def test_sigkill_while_appending(
+    tmp_path: Path, i: int, after_seq: int | None, delay: float
+) -> None:
     directory = tmp_path / "ledgers"
     directory.mkdir()
-    crash = run_child(directory, delay=delay)
-    if delay >= 0.05:
-        assert len(crash.reported) > 1, "expected a kill mid-stream"
+    crash = run_child(directory, until_seq=after_seq, delay=delay)
+    if after_seq is not None:
+        assert len(crash.reported) > after_seq
     check_crashed(crash)
     check_cli_sees_only_ledgers(crash)
     if crash.ledgers:
@@ -394,8 +402,8 @@ def test_kill_before_rename_leaves_no_ledger(tmp_path: Path, point: str) -> None
         assert any(n.endswith(".creating-journal") for n in stray), stray
     check_cli_sees_only_ledgers(crash)
     # A fresh session in the same directory is unaffected by the stray file.
-    ledger = Kit(KIT_NAME).new_ledger(directory, views=1)
-    ledger.seal()
+    kit = Kit(KIT_NAME)
+    kit.new_ledger(directory, views=1).seal(countersigner=kit.reviewer)
     assert len(crash.ledgers) == 1
     v = verify_path(crash.ledger, Kit(KIT_NAME).trust)
     assert v.status is Status.INTACT, v.findings

@@ -148,3 +148,18 @@ def forge(path: Path, seq: int, key: Ed25519PrivateKey | None, **changes: Any) -
     sig = key.sign(signed_message(body)) if key is not None else rows[seq][2]
     with writable(path) as conn:
         conn.execute("UPDATE entries SET body = ?, sig = ? WHERE seq = ?", (body, sig, seq))
+
+
+class FlakyDisk:
+    """Wraps a ledger's SQLite connection; while `full`, inserts fail like SQLITE_FULL."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real, self.full = real, False
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        if self.full and sql.startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)

@@ -1,6 +1,5 @@
 """Record before display: failures close the display and are themselves recorded."""
 
-import sqlite3
 import threading
 
 import pytest
@@ -9,19 +8,7 @@ from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.verify import verify_path
 from cleanroom.session.events import VOCABULARY, FileOpen, View, path_fields, path_from_fields
 from cleanroom.session.recorder import Recorder, RecordingError
-from tests.ledgerkit import read_rows
-
-
-class FlakyDisk:
-    """Wraps the real SQLite connection; while `full`, inserts fail like SQLITE_FULL."""
-
-    def __init__(self, real):
-        self.real, self.full = real, False
-
-    def execute(self, sql, params=()):
-        if self.full and sql.startswith("INSERT"):
-            raise sqlite3.OperationalError("database or disk is full")
-        return self.real.execute(sql, params)
+from tests.ledgerkit import FlakyDisk, read_rows
 
 
 @pytest.fixture

@@ -20,10 +20,7 @@ class Action:
 
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("quick_open", "ctrl+p", "Open file"),
-    Action("search", "slash", "Search"),
     Action("goto_line", "colon", "Go to line"),
-    Action("next_result", "n", "Next result"),
-    Action("previous_result", "N", "Prev result", show=False),
     Action("next_flag", "f", "Next flagged line"),
     Action("help", "question_mark,f1", "Help"),
     Action("end_session", "q,ctrl+q", "End session"),
@@ -52,7 +49,7 @@ WIDGET_ACTIONS = frozenset(
         "first", "last", "select", "home", "end", "submit",
         "delete_left", "delete_right", "delete_left_word", "delete_right_word",
         "delete_left_all", "delete_right_all", "dismiss", "confirm", "cancel",
-        "focus_next", "focus_previous", "toggle", "quit_app",
+        "focus_next", "focus_previous", "toggle", "focus_list",
     }
 )  # fmt: skip
 

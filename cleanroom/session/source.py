@@ -1,0 +1,103 @@
+"""What a review reads from: a tree of files with content named by hash.
+
+The snapshot store provides this for real reviews (`cleanroom.snapshot`);
+`MemorySource` serves tests and small samples from a dict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..sanitize import Flag, decode, sanitize
+from .document import BytesDocument, Document, HexDocument
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: bytes  # full path inside the source, "/"-separated, no leading slash
+    name: bytes  # the last component
+    is_dir: bool
+    kind: str = "file"  # file, link, skipped, dir
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A file ready to show: its document and the facts `file_open` records."""
+
+    path: bytes
+    document: Document
+    blob: str
+    size: int
+    lines: int
+    flags: dict[str, int] = field(default_factory=dict)
+    flagged_lines: list[int] = field(default_factory=list)  # 1-based
+
+
+class Source(Protocol):
+    name: str
+
+    def children(self, path: bytes) -> list[Entry]:
+        """The entries directly under directory `path` (b"" is the root), sorted."""
+        ...
+
+    def files(self) -> list[bytes]:
+        """Every file path, sorted (for quick open)."""
+        ...
+
+    def open(self, path: bytes) -> Opened:
+        """Open a file. Raises KeyError if there is no such file."""
+        ...
+
+
+_SUSPECT_BYTES = re.compile(rb"[^\x09\x20-\x7e]")  # bytes that may need a tag
+
+
+def scan_flags(lines: list[bytes]) -> tuple[dict[str, int], list[int]]:
+    """Sanitizer flag counts by class and the 1-based numbers of flagged lines."""
+    counts: dict[str, int] = {}
+    flagged = []
+    for n, raw in enumerate(lines, 1):
+        if not _SUSPECT_BYTES.search(raw):
+            continue
+        result = sanitize(decode(raw), tab_size=4)
+        if result.flagged:
+            flagged.append(n)
+            for flag, k in result.counts.items():
+                counts[Flag(flag).value] = counts.get(Flag(flag).value, 0) + k
+    return counts, flagged
+
+
+class MemorySource:
+    """An in-memory source tree: {path: content}."""
+
+    def __init__(self, files: dict[bytes, bytes], name: str = "memory") -> None:
+        self.name = name
+        self._files = dict(sorted(files.items()))
+
+    def children(self, path: bytes) -> list[Entry]:
+        prefix = path + b"/" if path else b""
+        seen: dict[bytes, Entry] = {}
+        for p, data in self._files.items():
+            if not p.startswith(prefix):
+                continue
+            head, sep, _ = p[len(prefix) :].partition(b"/")
+            full = prefix + head
+            seen.setdefault(head, Entry(full, head, bool(sep), "dir" if sep else "file", len(data)))
+        return sorted(seen.values(), key=lambda e: (not e.is_dir, e.name))
+
+    def files(self) -> list[bytes]:
+        return list(self._files)
+
+    def open(self, path: bytes) -> Opened:
+        data = self._files[path]
+        blob = hashlib.sha256(data).hexdigest()
+        text = BytesDocument(data, path, blob)
+        if text.binary:
+            doc: Document = HexDocument(lambda o, n: data[o : o + n], len(data), path, blob)
+            return Opened(path, doc, blob, len(data), doc.line_count)
+        flags, flagged = scan_flags(text.lines(0, text.line_count))
+        return Opened(path, text, blob, len(data), text.line_count, flags, flagged)

@@ -1,0 +1,252 @@
+"""`ReviewApp`: the reviewer terminal. It wires widgets to the `ReviewSession`
+and keeps no decisions of its own: every event is recorded by the session
+before the screen changes, and a failed recording hides the source.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static, Tree
+
+from ..sanitize import clean, decode
+from ..session.document import Document
+from ..session.recorder import RecordingError
+from ..session.review import ReviewSession
+from ..session.source import Entry, Opened
+from .actions import bindings
+from .codeview import CodeView, Viewport
+from .filetree import FileTree
+from .lockdown import LockedApp
+from .screens.dialogs import ConfirmEndScreen, GotoScreen
+from .screens.help import HelpScreen
+from .screens.idle import IdleScreen
+from .screens.quickopen import QuickOpenScreen
+from .screens.witness import SealedScreen, StartScreen
+from .statusbar import Status, StatusBar
+
+
+class ReviewApp(LockedApp):
+    CSS_PATH = "review.tcss"
+    BINDINGS = bindings()
+    TITLE = "Cleanroom"
+
+    def __init__(
+        self,
+        session: ReviewSession,
+        *,
+        idle_seconds: int = 300,
+        witness_minutes: int = 15,
+        countersigner: object = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.idle_seconds = idle_seconds
+        self.witness_minutes = witness_minutes
+        self.countersigner = countersigner
+        self.opened: Opened | None = None
+        self.receipt: Any = None
+        self._last_input = time.monotonic()
+        self._idle_since: float | None = None
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        facts = self.session.facts
+        title = f" Cleanroom  {clean(facts.snapshot)}  reviewer {clean(facts.reviewer)}"
+        yield Static(Text(title, style="bold"), id="title", markup=False)
+        with Horizontal(id="main"):
+            yield FileTree(self.session.source, id="tree")
+            with Vertical(id="viewer"):
+                yield Static("", id="banner", markup=False)
+                yield CodeView(self._gate, id="code")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.animation_level = "none"  # each animation frame would be a recorded viewport
+        self.set_interval(self.witness_minutes * 60, self._fresh_witness)
+        self.set_interval(1.0, self._tick)
+        self._show_status()
+        seq, code = self.session.shown_witness
+        facts = self.session.facts
+        self.push_screen(StartScreen(self._facts(), seq, code))
+        self.query_one(FileTree).focus()
+        self.sub_title = clean(facts.workstation)
+
+    def _facts(self) -> list[tuple[str, str]]:
+        f = self.session.facts
+        return [
+            ("Reviewer", f"{f.reviewer} ({f.org})"),
+            ("Workstation", f.workstation),
+            ("Snapshot", f.snapshot),
+            ("Session", self.session.session_id),
+            ("Ledger", f.ledger_path),
+        ]
+
+    def _show_status(self) -> None:
+        s = self.session
+        seq, code = s.shown_witness
+        status = Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
+                        s.failure)  # fmt: skip
+        self.query_one(StatusBar).show(status)
+
+    # -- the record-before-display gate -------------------------------------------
+
+    def _gate(self, document: Document, viewport: Viewport) -> bool:
+        if self.opened is None or self.opened.document is not document:
+            return False
+        ok = self.session.record_view(
+            self.opened, viewport.first, viewport.last, viewport.col, viewport.cols
+        )
+        self.query_one(CodeView).refused = None if ok else self.session.failure
+        self.call_later(self._show_status)
+        return ok
+
+    def open_path(self, path: bytes, line: int = 1) -> None:
+        try:
+            opened = self.session.open_file(path)
+        except KeyError:
+            self.notify(f"No such file: {clean(decode(path))}", markup=False, severity="error")
+            return
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+            return
+        self.opened = opened
+        self._banner(opened)
+        self.query_one(CodeView).open(opened.document, line, opened.flagged_lines)
+        self.query_one(CodeView).focus()
+        self._show_status()
+
+    def _banner(self, opened: Opened) -> None:
+        banner = self.query_one("#banner", Static)
+        name = clean(decode(opened.path))
+        if opened.flags:
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(opened.flags.items()))
+            text = Text(f" {name}: hidden or control characters shown as ⟨tags⟩ ({kinds}).", "bold")
+            text.append("  f: next flagged line", "italic")
+            banner.update(text)
+            banner.add_class("flagged")
+        else:
+            banner.update(Text(f" {name}  ({opened.lines} lines)"))
+            banner.remove_class("flagged")
+
+    def _recording_failed(self, why: str) -> None:
+        self.query_one(CodeView).refused = clean(why)
+        self.query_one(CodeView).refresh()
+        self._show_status()
+        self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
+                    severity="error", timeout=10)  # fmt: skip
+
+    # -- events ------------------------------------------------------------------
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        entry = event.node.data
+        if entry is not None and not entry.is_dir and entry.kind == "file":
+            self.open_path(entry.path)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
+                      | events.MouseScrollUp):  # fmt: skip
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def on_blocked(self, action: str, detail: str = "") -> None:
+        self.session.blocked(action, detail)
+        self.notify(f"Not allowed in the clean room: {clean(action)}", markup=False)
+
+    def _tick(self) -> None:
+        if self.session.failure is not None and self.session.retry():
+            self.query_one(CodeView).refused = None
+            self.query_one(CodeView).refresh()
+            self._show_status()
+        idle_for = time.monotonic() - self._last_input
+        if self._idle_since is None and idle_for >= self.idle_seconds:
+            self._lock_idle()
+
+    def _lock_idle(self) -> None:
+        try:
+            since = self.session.idle(self.idle_seconds)
+        except RecordingError:
+            since = time.monotonic()  # lock anyway: hiding is always safe
+        self._idle_since = since
+        self.push_screen(IdleScreen(), self._unlock_idle)
+
+    def _unlock_idle(self, _: object = None) -> None:
+        since, self._idle_since = self._idle_since, None
+        self._last_input = time.monotonic()
+        try:
+            self.session.active(since or time.monotonic())
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+        self._show_status()
+
+    def _fresh_witness(self) -> None:
+        try:
+            self.session.witness()
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+        self._show_status()
+
+    # -- actions (names in actions.REVIEW_ACTIONS) -------------------------------
+
+    def action_quick_open(self) -> None:
+        def chosen(result: tuple[bytes, str, int] | None) -> None:
+            if result is None:
+                return
+            path, query, matches = result
+            try:
+                self.session.quick_open(query, matches)
+            except RecordingError as exc:
+                self._recording_failed(str(exc))
+                return
+            self.open_path(path)
+
+        self.push_screen(QuickOpenScreen(self.session.source.files()), chosen)
+
+    def action_goto_line(self) -> None:
+        opened = self.opened
+        if opened is None:
+            return
+
+        def chosen(line: int | None) -> None:
+            if line is None or self.opened is not opened:
+                return
+            try:
+                self.session.goto(opened, line)
+            except RecordingError as exc:
+                self._recording_failed(str(exc))
+                return
+            self.query_one(CodeView).goto(line)
+
+        self.push_screen(GotoScreen(opened.lines), chosen)
+
+    def action_next_flag(self) -> None:
+        if self.query_one(CodeView).next_flag() is None:
+            self.notify("No more flagged lines below.", markup=False)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_end_session(self) -> None:
+        self.push_screen(ConfirmEndScreen(), self._end_confirmed)
+
+    def _end_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            self.receipt = self.session.seal(self.countersigner)
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+            return
+        code = self.receipt.witness.code
+        self.opened = None
+        self.push_screen(SealedScreen(self._facts(), self.receipt.seq, code), self._sealed)
+
+    def _sealed(self, _: object = None) -> None:
+        self.exit()

@@ -1,0 +1,37 @@
+"""A real review session (real ledger, real recorder) around a small source tree,
+for driving the reviewer UI with Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
+from cleanroom.session.source import MemorySource
+from cleanroom.tui.app import ReviewApp
+from tests.ledgerkit import FlakyDisk, Kit
+
+HOSTILE = (
+    b"int main(void) {\n"
+    b"    /* \xe2\x80\xae } \xe2\x81\xa6 if (admin) \xe2\x81\xa9 \xe2\x81\xa6 */\n"
+    b'    puts("\x1b]52;c;SGVsbG8=\x07 \x1b[2J");\n'
+    b"}\n"
+)
+
+FILES = {
+    b"README.md": b"# Sample\n\nA small tree for tests.\n",
+    b"src/main.c": HOSTILE,
+    b"src/long.py": b"".join(b"value_%d = %d  # line %d\n" % (i, i, i + 1) for i in range(5000)),
+    b"src/bad\xffname.txt": b"invalid utf-8 in the name\n",
+    b"bin/blob.bin": bytes(range(256)) * 4,
+}
+
+
+def make_app(kit: Kit, ledger_dir: Path, **kw) -> tuple[ReviewApp, FlakyDisk]:
+    ledger = kit.new_ledger(ledger_dir)
+    disk = FlakyDisk(ledger._conn)
+    ledger._conn = disk
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
+    session = ReviewSession(Recorder(ledger), MemorySource(FILES, "sample"), facts)
+    kw.setdefault("countersigner", kit.reviewer)
+    return ReviewApp(session, **kw), disk

@@ -47,11 +47,12 @@ def load_path(path: Path) -> LedgerImage:
     """Load a ledger file. Raises OSError (missing, a directory, no permission) for
     problems on the reader's side; every property of the file's *contents* becomes
     a finding instead."""
-    path = Path(path)
+    image = LedgerImage(name=str(path))
+    # Sidecars lie beside the real file, not beside a link to it.
+    path = Path(os.path.realpath(path))
     st = os.stat(path)  # raises FileNotFoundError
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(str(path))
-    image = LedgerImage(name=str(path))
     if not stat.S_ISREG(st.st_mode):
         return _fail(image, "NOT_SQLITE", "not a regular file")
     with open(path, "rb") as f:  # an unreadable file is the operator's problem: OSError

@@ -1,0 +1,102 @@
+"""`cleanroom demo`: the reviewer terminal on an embedded sample, with throwaway keys.
+
+The sample is Cleanroom's own source plus a few hostile files (Trojan Source,
+terminal escapes, invalid UTF-8, a binary) so every safeguard has something to
+show. Everything is created fresh in one directory, which is printed at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..ledger.events import Reviewer
+from ..ledger.keys import (
+    Certificate,
+    raw_public,
+    save_certificate,
+    write_private_key,
+    write_public_key,
+)
+from ..ledger.writer import Workstation
+from ..sanitize import clean
+from .review import Setup, open_snapshot, report, run_session
+
+HOSTILE_SAMPLES = {
+    "examples/trojan_source.c": (
+        "#include <stdio.h>\n"
+        "int main(void) {\n"
+        "    int is_admin = 0;\n"
+        "    /*\u202e } \u2066if (is_admin)\u2069 \u2066 begin admins only */\n"
+        '        puts("You are an admin.");\n'
+        "    /* end admins only \u202e { \u2066*/\n"
+        "    return 0;\n"
+        "}\n"
+    ).encode(),
+    "examples/terminal_escapes.txt": (
+        b"This line tries to set the clipboard: \x1b]52;c;c2VjcmV0\x07 and clear: \x1b[2J\n"
+        b"Zero-width space between the quotes: '\xe2\x80\x8b'\n"
+        b"Invalid UTF-8: \xff\xfe\n"
+    ),
+    "examples/blob.bin": bytes(range(256)) * 16,
+}
+
+
+def build_sample(dest: Path) -> None:
+    package = Path(str(resources.files("cleanroom")))
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".tcss") and "__pycache__" not in path.parts:
+            target = dest / "cleanroom" / path.relative_to(package)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for name, data in HOSTILE_SAMPLES.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_bytes(data)
+
+
+@click.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to put keys, snapshot and ledgers [a new temp dir].")  # fmt: skip
+@click.option("--idle-minutes", default=10, show_default=True, type=click.IntRange(1, 240),
+              help="Blank the screen after this long without input.")  # fmt: skip
+def demo(directory: Path | None, idle_minutes: int) -> None:
+    """Run the reviewer terminal on an embedded sample with throwaway keys."""
+    from ..snapshot.create import create_snapshot
+
+    base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))
+    base.mkdir(parents=True, exist_ok=True)
+    keys = base / "keys"
+    keys.mkdir(exist_ok=True)
+    vendor, ws, reviewer = (Ed25519PrivateKey.generate() for _ in range(3))
+    for name, key in (("vendor", vendor), ("workstation", ws), ("reviewer", reviewer)):
+        if not (keys / f"{name}.key").exists():
+            write_private_key(keys / f"{name}.key", key)
+            write_public_key(keys / f"{name}.pub", key.public_key())
+    now = int(time.time())
+    cert = Certificate.issue(vendor, "demo-ws", ws.public_key(), now - 60, now + 7 * 86400)
+    save_certificate(keys / f"workstation-{now}.cert", cert)
+    sample = base / "sample"
+    if not sample.exists():
+        build_sample(sample)
+    snapshot = base / f"sample-{now}.snapshot"
+    click.echo(f"creating a snapshot of {clean(sample)} ...")
+    create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo")
+    trust = [raw_public(vendor)]
+    source, ref, label = open_snapshot(snapshot, trust)
+    setup = Setup(
+        Workstation(ws, cert), trust, source, ref, label, base / "ledgers",
+        Reviewer("Demo Reviewer", "Example Agency", raw_public(reviewer).hex()), reviewer,
+        idle_minutes * 60, 15,
+    )  # fmt: skip
+    path = run_session(setup, "abandon")
+    code = report(path, trust)
+    click.echo(f"receipt  {clean(path)}.receipt.json")
+    click.echo(f"keys     {clean(keys)} (throwaway)")
+    click.echo(f"verify   cleanroom verify {clean(path)} --trust {clean(keys / 'vendor.pub')}")
+    raise SystemExit(code)

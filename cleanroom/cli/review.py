@@ -1,0 +1,185 @@
+"""`cleanroom review` and `cleanroom demo`: start a recorded review session.
+
+The order matters: keys, certificate and snapshot are checked and the
+`session_start` is durable *before* the terminal UI (and textual) is loaded,
+and the environment is scrubbed and the audit policy installed in between.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..ledger.events import Reviewer, SnapshotRef
+from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
+from ..ledger.verify import verify_path
+from ..ledger.writer import Ledger, Workstation
+from ..sanitize import clean
+from ..session.history import past_sessions, previous_head, unsealed
+from ..session.recorder import Recorder
+from ..session.review import Facts, ReviewSession
+from ..session.source import Source
+
+
+@dataclass
+class Setup:
+    """Everything a session needs, checked before anything is recorded."""
+
+    workstation: Workstation
+    trust: list[bytes]
+    source: Source
+    snapshot: SnapshotRef
+    snapshot_label: str
+    ledger_dir: Path
+    reviewer: Reviewer
+    countersigner: Any = None
+    idle_seconds: int = 300
+    witness_minutes: int = 15
+
+
+def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
+    """Open and verify a vendor-signed snapshot as a review source."""
+    from ..session.snapshot_source import SnapshotSource
+
+    source = SnapshotSource.open(path, trust)
+    return source, source.ref, source.name
+
+
+def run_session(setup: Setup, resume: str | None = None) -> Path:
+    """Record `session_start`, run the UI, return the ledger path. `resume` is
+    'resume' or 'abandon' for a crashed session left in the directory."""
+    setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
+    for crashed in unsealed(history):
+        choice = resume or click.prompt(
+            f"Session {crashed.path.name} (reviewer {clean(crashed.reviewer)}) was not sealed. "
+            "Resume it or close it as abandoned?",
+            type=click.Choice(["resume", "abandon"]),
+        )
+        ledger = Ledger.resume(crashed.path, setup.workstation, "crash")
+        if choice == "abandon":
+            ledger.seal("abandoned")
+            continue
+        return _run_ui(setup, ledger)
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
+    ledger = Ledger.create(
+        setup.ledger_dir,
+        setup.workstation,
+        setup.reviewer,
+        setup.snapshot,
+        previous_head(history),
+    )
+    return _run_ui(setup, ledger)
+
+
+def _run_ui(setup: Setup, ledger: Ledger) -> Path:
+    from ..tui.launch import prepare
+
+    prepare([setup.ledger_dir])
+    from ..tui.app import ReviewApp  # textual is imported only now
+
+    facts = Facts(
+        setup.reviewer.name,
+        setup.reviewer.org,
+        setup.workstation.cert.workstation,
+        setup.snapshot_label,
+        str(ledger.path),
+    )
+    session = ReviewSession(Recorder(ledger), setup.source, facts)
+    app = ReviewApp(
+        session,
+        idle_seconds=setup.idle_seconds,
+        witness_minutes=setup.witness_minutes,
+        countersigner=setup.countersigner,
+    )
+    app.run()
+    if not ledger.sealed:
+        ledger.close()
+    return ledger.path
+
+
+def report(path: Path, trust: list[bytes]) -> int:
+    verdict = verify_path(path, trust)
+    click.echo(f"ledger   {clean(path)}")
+    click.echo(f"verdict  {verdict.status.value}")
+    for f in verdict.findings:
+        click.echo(f"  {f.code}  {clean(f.message)}")
+    head = verdict.summary.get("head")
+    if head:
+        click.echo(f"head     {head['seq']}:{head['witness']}")
+    return verdict.exit_code
+
+
+def _config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    with open(path, "rb") as f:
+        try:
+            return tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise click.UsageError(f"{clean(path)}: {exc}") from exc
+
+
+def _from_config(cfg: dict[str, Any], key: str) -> Any:
+    return cfg.get(key.replace("_", "-"), cfg.get(key))
+
+
+@click.command()
+@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A workstation.toml holding the fixed options below.")  # fmt: skip
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="The vendor-signed snapshot to review.")  # fmt: skip
+@click.option("--ledger-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where session ledgers are written.")  # fmt: skip
+@click.option("--workstation-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The workstation's private key.")  # fmt: skip
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="The workstation's certificate.")  # fmt: skip
+@click.option("--trust", type=click.Path(dir_okay=False, path_type=Path),
+              help="The vendor public key that signed the snapshot and certificate.")  # fmt: skip
+@click.option("--reviewer", help="The reviewer's name.")
+@click.option("--org", help="The reviewer's organisation.")
+@click.option("--reviewer-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The reviewer's private key, to countersign the seal.")  # fmt: skip
+@click.option("--idle-minutes", type=click.IntRange(1, 240), help="Blank the screen after this.")
+@click.option("--witness-minutes", type=click.IntRange(1, 240), help="Show a fresh witness code.")
+@click.option("--resume", type=click.Choice(["resume", "abandon"]),
+              help="What to do with a crashed, unsealed session (asked if omitted).")  # fmt: skip
+def review(**opts: Any) -> None:
+    """Start a recorded review session in the locked-down terminal UI.
+
+    Checks the workstation certificate and the snapshot's vendor signature,
+    records the session start, then opens the reviewer terminal. Every file
+    opened, screen shown and search made is recorded before it is shown.
+    """
+    cfg = _config(opts.pop("config"))
+    merged = {
+        k: v if v is not None else cfg.get(k.replace("_", "-"), cfg.get(k)) for k, v in opts.items()
+    }
+    missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
+                           "reviewer", "org") if not merged.get(k)]  # fmt: skip
+    if missing:
+        names = ", ".join("--" + m.replace("_", "-") for m in missing)
+        raise click.UsageError(f"missing {names} (on the command line or in --config)")
+    trust = [raw_public(load_public_key(Path(merged["trust"])))]
+    cert = Certificate.load(Path(merged["cert"]))
+    if not any(cert.signed_by(k) for k in trust):
+        raise click.UsageError("the workstation certificate is not signed by the --trust key")
+    workstation = Workstation(load_private_key(Path(merged["workstation_key"])), cert)
+    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust)
+    countersigner = None
+    reviewer_key = None
+    if merged.get("reviewer_key"):
+        countersigner = load_private_key(Path(merged["reviewer_key"]))
+        reviewer_key = raw_public(countersigner).hex()
+    setup = Setup(
+        workstation, trust, source, ref, label, Path(merged["ledger_dir"]),
+        Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
+        60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
+    )  # fmt: skip
+    path = run_session(setup, merged.get("resume"))
+    raise SystemExit(report(path, trust))

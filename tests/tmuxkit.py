@@ -1,0 +1,73 @@
+"""Drive a program in a real terminal (tmux), as a user would: type keys, read
+the screen, and capture the raw bytes the program wrote to the terminal."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+
+class Tmux:
+    def __init__(self, workdir: Path, width: int = 120, height: int = 36) -> None:
+        if shutil.which("tmux") is None:
+            raise RuntimeError("tmux is required (.ci/run installs it)")
+        self.name = f"cr-{uuid.uuid4().hex[:8]}"
+        self.socket = str(workdir / "tmux.sock")
+        self.width, self.height = width, height
+        self.raw_log = workdir / "pane.raw"
+
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        out = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True,
+                             text=True, timeout=30)  # fmt: skip
+        if check and out.returncode != 0:
+            raise RuntimeError(f"tmux {args[0]} failed: {out.stderr}")
+        return out.stdout
+
+    def start(self, command: str, env: dict[str, str] | None = None) -> None:
+        env_args = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
+        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x",
+                   str(self.width), "-y", str(self.height), *env_args, command)  # fmt: skip
+        self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
+        self._tmux("set-option", "-g", "set-clipboard", "off")
+        self._tmux("pipe-pane", "-t", self.name, "-o", f"cat >> {self.raw_log}")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
+
+    def type(self, text: str) -> None:
+        self.keys(text, literal=True)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear within {timeout}s; screen:\n{self.screen()}")
+
+    def dead(self) -> bool:
+        return self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
+
+    def wait_exit(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dead():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the program did not exit; screen:\n{self.screen()}")
+
+    def raw(self) -> bytes:
+        return self.raw_log.read_bytes() if self.raw_log.exists() else b""
+
+    def close(self) -> None:
+        self._tmux("kill-server", check=False)
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)

@@ -146,22 +146,23 @@ def _check_entry(
     want_prev = (ZERO32 if seq == 0 else None) if prev is None else prev.hash
     if want_prev is not None and body.prev != want_prev:
         add(Finding(seq, "CHAIN", f"entry {seq} does not link to the hash of the entry before"))
-    _check_signature(row, body, prev, ctx, add)
+    _check_signature(row, body, seq, prev, ctx, add)
     fields = STRUCTURAL_FIELDS.get(body.kind)
     if fields is not None and set(body.payload) != fields:
         add(Finding(seq, "ENCODING", f"the {body.kind} payload fields differ from the spec"))
     if prev is not None and prev.wall_us is not None:
-        _check_time(body, prev, add)
+        _check_time(body, seq, prev, add)
     if body.kind == "session_resume":
-        _check_resume(body, prev, add)
+        _check_resume(body, seq, prev, add)
     elif body.kind == "session_end":
-        _check_end(body, ctx, add)
+        _check_end(body, seq, ctx, add)
     elif body.next_key == ZERO32:
         add(Finding(seq, "ENCODING", f"entry {seq} ({body.kind}) names no successor key"))
 
 
-def _check_signature(row: Row, body: Body, prev: State | None, ctx: Context, add: Any) -> None:
-    seq = body.seq
+def _check_signature(
+    row: Row, body: Body, seq: int, prev: State | None, ctx: Context, add: Any
+) -> None:
     if prev is None and body.kind != "session_start":
         add(Finding(seq, "START_MISSING", f"the first entry is a {body.kind}, not a session_start"))
         return
@@ -179,8 +180,7 @@ def _check_signature(row: Row, body: Body, prev: State | None, ctx: Context, add
         add(Finding(seq, "SIGNATURE", f"entry {seq} ({body.kind}) is not signed by {who}"))
 
 
-def _check_time(body: Body, prev: State, add: Any) -> None:
-    seq = body.seq
+def _check_time(body: Body, seq: int, prev: State, add: Any) -> None:
     if body.boot != prev.boot:
         if body.kind != "session_resume":
             add(Finding(seq, "BOOT_CHANGED", f"entry {seq}: new boot without a session_resume"))
@@ -195,15 +195,15 @@ def _check_time(body: Body, prev: State, add: Any) -> None:
         add(Finding(seq, "CLOCK_STEP", f"entry {seq}: wall clock stepped {step / 1e6:+.1f} s"))
 
 
-def _check_resume(body: Body, prev: State | None, add: Any) -> None:
-    seq, p = body.seq, body.payload
+def _check_resume(body: Body, seq: int, prev: State | None, add: Any) -> None:
+    p = body.payload
     add(Finding(seq, "RESUMED", f"the session was resumed at entry {seq} ({p.get('reason')!s})"))
     if prev is None or p.get("after_seq") != prev.seq or p.get("after_head") != _hex(prev.hash):
         add(Finding(seq, "RESUME", f"the resume at {seq} does not name the entry before it"))
 
 
-def _check_end(body: Body, ctx: Context, add: Any) -> None:
-    seq, p = body.seq, body.payload
+def _check_end(body: Body, seq: int, ctx: Context, add: Any) -> None:
+    p = body.payload
     if body.next_key != ZERO32:
         add(Finding(seq, "ENCODING", f"the session_end at {seq} names a successor key"))
     cs = p.get("countersign")
@@ -220,7 +220,7 @@ def _check_end(body: Body, ctx: Context, add: Any) -> None:
         return
     if ctx.reviewer_key is None or key != ctx.reviewer_key:
         add(Finding(seq, "COUNTERSIGN", "countersigned by a key the session_start did not name"))
-    elif not verify_signature(key, sig, countersign_message(body.ledger, seq, body.prev)):
+    elif not verify_signature(key, sig, countersign_message(body.ledger, body.seq, body.prev)):
         add(Finding(seq, "COUNTERSIGN", "the reviewer's countersignature does not verify"))
 
 

@@ -1,0 +1,208 @@
+"""Create a snapshot: walk a tree, store it content-addressed, index it, sign it.
+
+The file is built under a temporary name beside the output, with SQLite's
+journal and fsync off (a crash leaves only that temporary file, which is
+removed), and appears under its real name only once complete and signed, via
+link(2), which never overwrites an existing file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..ledger.keys import key_id, raw_public
+from . import schema
+from .blobs import facts
+from .index import DETAIL, TOKENIZER, build_index, index_digest
+from .leaf import LEAF_COLUMNS, row_leaf_hash
+from .manifest import Index, Manifest, check_label
+from .merkle import root
+from .walk import DEFAULT_MAX_FILE, Entry, Kind, survey, walk
+
+BATCH_BYTES = 32 * 1024 * 1024
+BATCH_ROWS = 5000
+
+
+class CreateError(Exception):
+    """The snapshot cannot be created (output exists, bad label...). Nothing was written."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported while creating: `phase` is "read", "index" or "seal"; `done` and
+    `total` count bytes of content (total is an estimate for "read")."""
+
+    phase: str
+    done: int
+    total: int
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def create_snapshot(
+    src: str | Path,
+    out: str | Path,
+    vendor_key: Ed25519PrivateKey,
+    name: str,
+    version: str,
+    *,
+    created: int | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE,
+    progress: ProgressFn | None = None,
+) -> Manifest:
+    """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
+
+    Raises CreateError if `out` exists or a label is unusable, WalkError if `src`
+    cannot be listed, OSError for I/O failures on the output. On any failure the
+    output does not exist.
+    """
+    out = Path(out)
+    check_label("name", name)
+    check_label("version", version)
+    if os.path.lexists(out):
+        raise CreateError(f"{out}: already exists; refusing to overwrite")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    os.close(fd)
+    try:
+        manifest = _build(
+            Path(tmp), src, vendor_key, name, version, created, max_file_size, progress
+        )
+        _publish(Path(tmp), out)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    return manifest
+
+
+def _build(
+    tmp: Path,
+    src: str | Path,
+    vendor_key: Ed25519PrivateKey,
+    name: str,
+    version: str,
+    created: int | None,
+    max_file_size: int,
+    progress: ProgressFn | None,
+) -> Manifest:
+    report = progress or (lambda _: None)
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA page_size = {schema.PAGE_SIZE}")
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {schema.USER_VERSION}")
+        for ddl in schema.DDL:
+            conn.execute(ddl)
+        total = survey(src)[1] if progress else 0
+        _store(conn, walk(src, max_file_size), lambda done: report(Progress("read", done, total)))
+        text = conn.execute("SELECT coalesce(sum(size), 0) FROM blobs WHERE binary = 0").fetchone()[
+            0
+        ]
+        indexed = 0
+
+        def tick(size: int) -> None:
+            nonlocal indexed
+            indexed += size
+            report(Progress("index", indexed, text))
+
+        build_index(conn, progress=tick)
+        report(Progress("seal", 0, 0))
+        manifest = _manifest(conn, vendor_key, name, version, created)
+        body, sig = manifest.sign(vendor_key)
+        conn.execute("INSERT INTO manifest (id, body, sig) VALUES (1, ?, ?)", (body, sig))
+    finally:
+        conn.close()
+    return manifest
+
+
+def _store(conn: sqlite3.Connection, entries: Iterable[Entry], done: Callable[[int], None]) -> None:
+    """Insert every entry and each distinct content once, in batches, in one transaction."""
+    seen: set[bytes] = set()
+    files: list[tuple] = []
+    blobs: list[tuple] = []
+    pending = read = 0
+
+    def flush() -> None:
+        nonlocal pending
+        conn.executemany("INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)", blobs)
+        conn.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", files)
+        blobs.clear()
+        files.clear()
+        pending = 0
+        done(read)
+
+    conn.execute("BEGIN")
+    for e in entries:
+        blob = None
+        if e.kind is Kind.FILE:
+            assert e.data is not None
+            f = facts(e.data)
+            blob = f.hash
+            if blob not in seen:
+                seen.add(blob)
+                blobs.append((blob, f.size, int(f.binary), f.lines, f.line_index, e.data))
+                pending += f.size
+            read += f.size
+        files.append((e.path, e.display, e.kind.value, e.mode, e.size, blob, e.target, e.reason))
+        if pending >= BATCH_BYTES or len(files) >= BATCH_ROWS:
+            flush()
+    flush()
+    conn.execute("COMMIT")
+
+
+def _manifest(
+    conn: sqlite3.Connection,
+    vendor_key: Ed25519PrivateKey,
+    name: str,
+    version: str,
+    created: int | None,
+) -> Manifest:
+    rows = conn.execute(f"SELECT {LEAF_COLUMNS} FROM files ORDER BY path")  # noqa: S608 (constant)
+    tree_root = root(row_leaf_hash(r) for r in rows)
+    entries, files, size, skipped = conn.execute(
+        "SELECT count(*), count(blob), coalesce(sum(iif(kind = 'file', size, 0)), 0),"
+        " count(reason) FROM files"
+    ).fetchone()
+    return Manifest(
+        name=name,
+        version=version,
+        created=int(time.time()) if created is None else created,
+        root=tree_root.hex(),
+        entries=entries,
+        files=files,
+        bytes=size,
+        skipped=skipped,
+        blobs=conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
+        vendor=key_id(raw_public(vendor_key)),
+        index=Index(TOKENIZER, DETAIL, index_digest(conn).hex()),
+    )
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Make the finished file durable and read-only, then give it its name."""
+    fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o444)
+    try:
+        os.link(tmp, out)
+    except FileExistsError as exc:
+        raise CreateError(f"{out}: already exists; refusing to overwrite") from exc
+    dir_fd = os.open(out.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

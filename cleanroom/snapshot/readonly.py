@@ -1,0 +1,103 @@
+"""Open a snapshot file that may be hostile: read-only, never a traceback.
+
+The file is opened `mode=ro&immutable=1` (no locks, no journal, nothing
+written), after checking that it is a regular file with an SQLite header. Every
+problem with the *contents* surfaces as `SnapshotFileError` with a plain
+message; only a missing path raises FileNotFoundError / IsADirectoryError.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+import urllib.parse
+from pathlib import Path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+VERIFY_SECONDS = 6 * 3600  # verifying longer than this means a hostile file
+MMAP_BYTES = 1 << 31
+SIDECARS = ("-journal", "-wal", "-shm")
+
+
+class SnapshotFileError(Exception):
+    """The file cannot be read as a snapshot. `code` is NOT_SQLITE or CORRUPT."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_header(path: Path) -> None:
+    st = os.stat(path)  # FileNotFoundError is the caller's usage problem
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise SnapshotFileError("NOT_SQLITE", "not a regular file")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise SnapshotFileError("NOT_SQLITE", f"cannot read: {exc.strerror or exc}") from exc
+    check_magic(header)
+
+
+def check_magic(header: bytes) -> None:
+    if not header:
+        raise SnapshotFileError("NOT_SQLITE", "the file is empty")
+    if header[: len(SQLITE_MAGIC)] != SQLITE_MAGIC:
+        raise SnapshotFileError("NOT_SQLITE", "not an SQLite database (no SQLite header)")
+
+
+def connect(path: Path, mmap: bool = False, seconds: int | None = None) -> sqlite3.Connection:
+    """A read-only connection to the snapshot at `path`. With `seconds`, every
+    statement after that long from now is interrupted (a budget for verifying)."""
+    path = Path(path)
+    check_header(path)
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
+    return _guard(lambda: sqlite3.connect(uri, uri=True), mmap, seconds)
+
+
+def connect_bytes(data: bytes, seconds: int | None = None) -> sqlite3.Connection:
+    """A connection to a snapshot held in memory (fuzzing, byte-flip sweeps)."""
+    check_magic(data[: len(SQLITE_MAGIC)])
+
+    def open_() -> sqlite3.Connection:
+        conn = sqlite3.connect(":memory:")
+        conn.deserialize(data)
+        return conn
+
+    return _guard(open_, False, seconds)
+
+
+def _guard(open_: object, mmap: bool, seconds: int | None) -> sqlite3.Connection:
+    conn = None
+    try:
+        conn = open_()  # type: ignore[operator]
+        if seconds is not None:
+            deadline = time.monotonic() + seconds
+            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 100_000)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA cell_size_check = ON")
+        if mmap:
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        raise as_file_error(exc) from exc
+    return conn
+
+
+def as_file_error(exc: sqlite3.Error) -> SnapshotFileError:
+    text = str(exc)
+    if "not a database" in text:
+        return SnapshotFileError("NOT_SQLITE", text)
+    if "interrupted" in text:
+        return SnapshotFileError("CORRUPT", "reading took too long; refusing the file")
+    return SnapshotFileError("CORRUPT", text)
+
+
+def sidecars(path: Path) -> list[str]:
+    return [s for s in SIDECARS if os.path.lexists(f"{path}{s}")]

@@ -1,0 +1,237 @@
+"""Read a snapshot for the viewer: directories, stat, and line ranges of any blob.
+
+`Snapshot.open` checks the schema and the manifest signature (cheap); it does
+not re-hash the content: run `verify_snapshot` once for that. Reads return raw
+bytes; decoding and sanitizing for display is the caller's job. Each lookup
+re-checks the key it asked for, so a damaged index cannot silently answer with
+another row. Line numbers are 0-based and ranges half-open, like slices.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .blobs import unpack_line_index
+from .manifest import Manifest, ManifestError, parse, snapshot_id, trusted_signer
+from .readonly import SnapshotFileError, as_file_error, connect
+from .schema import schema_problems
+from .walk import Kind
+
+_FILE_COLUMNS = "path, display, kind, mode, size, blob, target, reason"
+_STAT = f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?"  # noqa: S608 (constants only)
+_ALL = f"SELECT {_FILE_COLUMNS} FROM files ORDER BY path"  # noqa: S608
+_NEXT = (  # the first path in [low, end), or from low on when end is NULL
+    f"SELECT {_FILE_COLUMNS} FROM files WHERE path >= ? AND (? IS NULL OR path < ?)"  # noqa: S608
+    " ORDER BY path LIMIT 1"
+)
+_ROOT_MODE = 0o040555
+
+
+class SnapshotError(Exception):
+    """The snapshot cannot be opened: not a snapshot, damaged, or not trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    path: bytes
+    display: str
+    kind: Kind
+    mode: int
+    size: int
+    blob: bytes | None  # SHA-256 of the content, for a file
+    target: bytes | None  # raw link target, for a link
+    reason: str | None  # why it was skipped
+
+    @property
+    def name(self) -> bytes:
+        return self.path.rsplit(b"/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    hash: bytes
+    rowid: int
+    size: int
+    binary: bool
+    lines: int
+
+
+class Snapshot:
+    """An open, signature-checked snapshot. Use as a context manager, or `close()`."""
+
+    def __init__(self, conn: sqlite3.Connection, manifest: Manifest, body: bytes, signer: bytes):
+        self._conn = conn
+        self.manifest = manifest
+        self.manifest_bytes = body
+        self.signer = signer  # the trusted raw vendor key that signed it
+        self.id = snapshot_id(body)
+        self._blobs: dict[bytes, BlobInfo] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:
+        """Open read-only. Raises SnapshotError unless the schema is exactly the snapshot
+        schema and the manifest is signed by a key in `trust`; FileNotFoundError if absent."""
+        try:
+            conn = connect(Path(path), mmap=True)
+        except SnapshotFileError as exc:
+            raise SnapshotError(f"{path}: {exc}") from exc
+        try:
+            problems = schema_problems(conn)
+            if problems:
+                raise SnapshotError(f"{path}: not a snapshot: {'; '.join(problems)}")
+            rows = conn.execute("SELECT body, sig FROM manifest WHERE id = 1").fetchall()
+            if len(rows) != 1 or not all(isinstance(v, bytes) for v in rows[0]):
+                raise SnapshotError(f"{path}: the manifest is missing")
+            body, sig = rows[0]
+            manifest = parse(body)
+            signer = trusted_signer(manifest, body, sig, trust)
+            if signer is None:
+                raise SnapshotError(f"{path}: the manifest is not signed by a trusted vendor key")
+        except ManifestError as exc:
+            conn.close()
+            raise SnapshotError(f"{path}: bad manifest: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise SnapshotError(f"{path}: {as_file_error(exc)}") from exc
+        except SnapshotError:
+            conn.close()
+            raise
+        return cls(conn, manifest, body, signer)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the tree ---------------------------------------------------------------
+
+    def stat(self, path: bytes) -> FileInfo:
+        """The entry at `path` (b"" is the root directory). Raises FileNotFoundError."""
+        if path == b"":
+            return FileInfo(b"", "", Kind.DIR, _ROOT_MODE, 0, None, None, None)
+        row = self._conn.execute(_STAT, (path,)).fetchone()
+        if row is None or row[0] != path:
+            raise FileNotFoundError(f"not in the snapshot: {path!r}")
+        return _info(row)
+
+    def listdir(self, path: bytes = b"") -> list[FileInfo]:
+        """The entries directly inside directory `path`, sorted by name bytes.
+        Raises FileNotFoundError, or NotADirectoryError for a non-directory."""
+        if self.stat(path).kind is not Kind.DIR:
+            raise NotADirectoryError(f"not a directory: {path!r}")
+        prefix = path + b"/" if path else b""
+        end = _after_prefix(prefix)
+        out: list[FileInfo] = []
+        low = prefix
+        # Skip-scan: one seek per child, jumping over each child directory's subtree.
+        while (row := self._conn.execute(_NEXT, (low, end, end)).fetchone()) is not None:
+            rest = row[0][len(prefix) :]
+            if not row[0].startswith(prefix) or not rest:
+                break
+            slash = rest.find(b"/")
+            if slash < 0:
+                out.append(_info(row))
+                low = row[0] + b"\x00"  # the least path greater than this one
+            else:
+                low = prefix + rest[:slash] + b"0"  # b"0" follows b"/": past the subtree
+        return out
+
+    def files(self) -> Iterator[FileInfo]:
+        """Every entry, in path byte order."""
+        for row in self._conn.execute(_ALL):
+            yield _info(row)
+
+    # -- content ------------------------------------------------------------------
+
+    def blob(self, blob: bytes) -> BlobInfo:
+        """Facts about one stored content. Raises KeyError if it is not stored."""
+        info = self._blobs.get(blob)
+        if info is None:
+            row = self._conn.execute(
+                "SELECT hash, rowid, size, binary, lines FROM blobs WHERE hash = ?", (blob,)
+            ).fetchone()
+            if row is None or row[0] != blob:
+                raise KeyError(f"no blob {blob.hex()}")
+            info = BlobInfo(row[0], row[1], row[2], bool(row[3]), row[4])
+            if len(self._blobs) > 4096:
+                self._blobs.clear()
+            self._blobs[blob] = info
+        return info
+
+    def line_count(self, blob: bytes) -> int:
+        return self.blob(blob).lines
+
+    def line_index(self, blob: bytes) -> list[int]:
+        """The start offset of every line (the whole index: 4 bytes per line)."""
+        info = self.blob(blob)
+        with self._conn.blobopen("blobs", "line_index", info.rowid, readonly=True) as b:
+            return list(unpack_line_index(b.read()))
+
+    def line_span(self, blob: bytes, line: int) -> tuple[int, int]:
+        """(start, end) byte offsets of `line` without its line feed. Raises IndexError."""
+        info = self.blob(blob)
+        if not 0 <= line < info.lines:
+            raise IndexError(f"line {line} of {info.lines}")
+        starts = self._starts(info, line, line + 1)
+        if len(starts) == 2:
+            return starts[0], starts[1] - 1  # up to the line feed before the next line
+        end = info.size
+        if end > starts[0] and self.read(blob, end - 1, 1) == b"\n":
+            end -= 1
+        return starts[0], end
+
+    def read_lines(self, blob: bytes, start: int, stop: int) -> list[bytes]:
+        """Lines [start, stop) of the content, without line feeds, like
+        `content.split(b"\\n")[start:stop]` (minus the empty piece after a final
+        line feed). Reads only those lines' bytes (incremental blob I/O). Out-of-range
+        bounds are clamped, as with slices of non-negative indexes."""
+        info = self.blob(blob)
+        start, stop = max(start, 0), min(stop, info.lines)
+        if start >= stop:
+            return []
+        starts = self._starts(info, start, stop)
+        first, end = starts[0], (starts[-1] if stop < info.lines else info.size)
+        data = self.read(blob, first, end - first)
+        out = []
+        for i in range(stop - start):
+            a = starts[i] - first
+            b = starts[i + 1] - first if i + 1 < len(starts) else len(data)
+            line = data[a:b]
+            out.append(line[:-1] if line.endswith(b"\n") else line)
+        return out
+
+    def read(self, blob: bytes, offset: int, size: int) -> bytes:
+        """Up to `size` raw bytes of the content from `offset`."""
+        info = self.blob(blob)
+        if offset < 0 or size < 0:
+            raise ValueError("offset and size must not be negative")
+        offset = min(offset, info.size)
+        with self._conn.blobopen("blobs", "content", info.rowid, readonly=True) as b:
+            b.seek(offset)
+            return b.read(min(size, info.size - offset))
+
+    def _starts(self, info: BlobInfo, start: int, stop: int) -> list[int]:
+        """Line starts start..stop inclusive (stop only if it is a line)."""
+        last = min(stop + 1, info.lines)
+        with self._conn.blobopen("blobs", "line_index", info.rowid, readonly=True) as b:
+            b.seek(4 * start)
+            return list(unpack_line_index(b.read(4 * (last - start))))
+
+
+def _info(row: tuple) -> FileInfo:
+    path, display, kind, mode, size, blob, target, reason = row
+    return FileInfo(path, display, Kind(kind), mode, size, blob, target, reason)
+
+
+def _after_prefix(prefix: bytes) -> bytes | None:
+    """The least byte string greater than every string starting with `prefix`."""
+    if not prefix:
+        return None
+    return prefix[:-1] + bytes([prefix[-1] + 1])  # prefix ends in b"/", so no overflow

@@ -37,9 +37,11 @@ def main() -> None:
 
 def _register() -> None:
     from .keys import keys
+    from .snapshot import snapshot
     from .verify import verify
 
     main.add_command(keys)
+    main.add_command(snapshot)
     main.add_command(verify)
 
 

@@ -51,20 +51,22 @@ def build_index(
     conn.execute("INSERT INTO main.search(search) VALUES ('optimize')")
 
 
-def index_digest(conn: sqlite3.Connection, schema: str = "main") -> bytes:
-    """SHA-256 over every row of the FTS5 shadow tables, typed and framed
-    (docs/snapshot-format.md §4.3)."""
-    if not schema.isidentifier():
-        raise ValueError(f"bad schema name {schema!r}")
+def index_digest(conn: sqlite3.Connection, schema: str = "main", blobs: str = "main") -> bytes:
+    """SHA-256 over the index: every row of the FTS5 shadow tables in `schema`, and
+    the (rowid, hash) of every row of `blobs`.blobs, since the index names documents
+    by rowid. Typed and framed as in docs/snapshot-format.md §4.3."""
+    if not (schema.isidentifier() and blobs.isidentifier()):
+        raise ValueError("bad schema name")
     h = hashlib.sha256(DIGEST_DOMAIN)
+    tables = [(f"{blobs}.blobs", "blobs", ("rowid", "hash"), "rowid")]
+    tables += [(f"{schema}.{t}", t, _COLUMNS[t], order) for t, order in SHADOW_TABLES]
     saved = conn.text_factory
     conn.text_factory = bytes  # TEXT comes back raw: never decoded, never an error
     try:
-        for table, order in SHADOW_TABLES:
-            cols = _COLUMNS[table]
-            h.update(b"T" + _frame(table.encode()))
+        for qualified, name, cols, order in tables:
+            h.update(b"T" + _frame(name.encode()))
             typed = ", ".join(f"typeof({c}), {c}" for c in cols)
-            query = f"SELECT {typed} FROM {schema}.{table} ORDER BY {order}"  # noqa: S608
+            query = f"SELECT {typed} FROM {qualified} ORDER BY {order}"  # noqa: S608
             for row in conn.execute(query):
                 h.update(b"R")
                 for i in range(0, len(row), 2):

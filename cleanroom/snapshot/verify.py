@@ -395,7 +395,7 @@ def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:
             uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
             conn.execute("ATTACH DATABASE ? AS snap", (uri,))
             build_index(conn, source="snap")
-            digest = index_digest(conn).hex()
+            digest = index_digest(conn, blobs="snap").hex()
         except sqlite3.DatabaseError as exc:
             r.add("INDEX_REBUILD", f"the index could not be rebuilt: {exc}")
             return

@@ -1,0 +1,202 @@
+"""The viewer's read API: directories, stat, and line ranges read without loading blobs."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanroom.snapshot.store import Snapshot, SnapshotError
+from cleanroom.snapshot.walk import Kind
+from tests import hostile_tree as ht
+from tests.ledgerkit import seeded_key
+from tests.snapshotkit import TRUST, edited, make, resign
+
+CONTENTS = {
+    "empty": b"",
+    "one-line-no-lf": b"only",
+    "one-line-lf": b"only\n",
+    "lf-only": b"\n",
+    "two-lf": b"\n\n",
+    "crlf": b"a\r\nb\r\n",
+    "lone-cr": b"a\rb\rc\n",
+    "trailing-blank": b"x\n\n\n",
+}
+
+
+def reference(data: bytes) -> list[bytes]:
+    """Lines as docs/snapshot-format.md defines them, computed the obvious way."""
+    parts = data.split(b"\n")
+    return parts[:-1] if data.endswith(b"\n") or not data else parts
+
+
+def corpus(root: Path) -> Path:
+    rng = random.Random(7)
+    for name, data in CONTENTS.items():
+        (root / name).write_bytes(data)
+    for i in range(30):
+        lines = [bytes(rng.choice(b"ab \t\r\xff") for _ in range(rng.choice([0, 1, 5, 80, 3000])))
+                 for _ in range(rng.randrange(0, 200))]  # fmt: skip
+        (root / f"random-{i:02}").write_bytes(b"\n".join(lines) + rng.choice([b"", b"\n"]))
+    (root / "dir" / "sub").mkdir(parents=True)
+    (root / "dir" / "a").write_bytes(b"a\n")
+    (root / "dir" / "sub" / "deeper").write_bytes(b"d\n")
+    (root / "dir-b").mkdir()
+    (root / "dir.c").write_bytes(b"c\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def snap_and_src(tmp_path_factory):
+    d = tmp_path_factory.mktemp("store")
+    path = make(d, corpus)
+    with Snapshot.open(path, TRUST) as s:
+        yield s, d / "src-tree"
+
+
+@pytest.fixture(scope="module")
+def snap(snap_and_src):
+    return snap_and_src[0]
+
+
+def blob_of(snap, name: str) -> bytes:
+    return snap.stat(name.encode()).blob
+
+
+def test_listdir_lists_direct_children_only_in_byte_order(snap):
+    top = [i.path for i in snap.listdir(b"")]
+    assert b"dir" in top and b"dir-b" in top and b"dir.c" in top
+    assert not any(b"/" in p for p in top)
+    assert top == sorted(top)
+    assert [i.name for i in snap.listdir(b"dir")] == [b"a", b"sub"]
+    assert [i.path for i in snap.listdir(b"dir/sub")] == [b"dir/sub/deeper"]
+    assert snap.listdir(b"dir-b") == []
+
+
+def test_listdir_and_stat_errors(snap):
+    with pytest.raises(FileNotFoundError):
+        snap.stat(b"absent")
+    with pytest.raises(FileNotFoundError):
+        snap.listdir(b"dir/absent")
+    with pytest.raises(NotADirectoryError):
+        snap.listdir(b"dir/a")
+    assert snap.stat(b"").kind is Kind.DIR
+
+
+def test_stat_and_files_agree_with_the_tree(snap_and_src):
+    snap, src = snap_and_src
+    infos = list(snap.files())
+    assert [i.path for i in infos] == sorted(i.path for i in infos)
+    for info in infos:
+        assert snap.stat(info.path) == info
+        if info.kind is Kind.FILE:
+            assert info.size == (src / info.path.decode()).stat().st_size
+
+
+@pytest.mark.parametrize("name", sorted(CONTENTS))
+def test_line_model_on_edge_cases(snap, name):
+    blob, lines = blob_of(snap, name), reference(CONTENTS[name])
+    assert snap.line_count(blob) == len(lines)
+    assert snap.read_lines(blob, 0, 10**9) == lines
+    starts = snap.line_index(blob)
+    assert len(starts) == len(lines)
+    for i, line in enumerate(lines):
+        a, b = snap.line_span(blob, i)
+        assert CONTENTS[name][a:b] == line and starts[i] == a
+
+
+NAMES = [f"random-{i:02}" for i in range(30)] + sorted(CONTENTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(NAMES), st.integers(-5, 260), st.integers(-5, 260))
+def test_any_line_range_matches_the_reference(snap_and_src, name, start, stop):
+    snap, src = snap_and_src
+    lines = reference((src / name).read_bytes())
+    assert snap.read_lines(blob_of(snap, name), start, stop) == lines[max(start, 0) : max(stop, 0)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.binary(max_size=400).map(lambda b: b.replace(b"\x00", b"\x01")), st.data())
+def test_line_ranges_of_arbitrary_content(data, draw):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make(Path(tmp), lambda root: (root / "f").write_bytes(data) and root)
+        with Snapshot.open(path, TRUST) as s:
+            blob = s.stat(b"f").blob
+            lines = reference(data)
+            start = draw.draw(st.integers(0, len(lines) + 1))
+            stop = draw.draw(st.integers(start, len(lines) + 2))
+            assert s.read_lines(blob, start, stop) == lines[start:stop]
+            assert s.line_count(blob) == len(lines)
+
+
+def test_raw_reads_of_any_span(snap_and_src):
+    snap, src = snap_and_src
+    data = (src / "random-03").read_bytes()
+    blob = blob_of(snap, "random-03")
+    for offset, size in [(0, 0), (0, 10), (5, 1000), (len(data) - 1, 10), (len(data) + 5, 3)]:
+        assert snap.read(blob, offset, size) == data[offset : offset + size]
+    with pytest.raises(KeyError):
+        snap.read(b"\x00" * 32, 0, 1)
+
+
+@pytest.mark.slow
+def test_jumping_to_line_900000_of_a_100_mb_file_is_immediate(tmp_path):
+    line = b"%07d " + b"y" * 92 + b"\n"  # 100 bytes a line
+    data = b"\x00" + b"".join(line % i for i in range(1_000_000))  # binary: not indexed
+
+    def build(root):
+        (root / "big").write_bytes(data)
+        return root
+
+    path = make(tmp_path, build)
+    with Snapshot.open(path, TRUST) as s:
+        blob = s.stat(b"big").blob
+        assert s.line_count(blob) == 1_000_000
+        began = time.perf_counter()
+        got = s.read_lines(blob, 900_000, 900_050)
+        elapsed = time.perf_counter() - began
+    assert got[0] == (line % 900_000)[:-1] and len(got) == 50
+    assert elapsed < 0.1, f"{elapsed * 1000:.1f} ms"
+
+
+def test_a_10_mb_single_line_reads_as_one_line(tmp_path):
+    path = make(tmp_path, lambda root: (root / "long").write_bytes(b"z" * ht.LONG_LINE) and root)
+    with Snapshot.open(path, TRUST) as s:
+        blob = s.stat(b"long").blob
+        assert s.line_count(blob) == 1 and s.line_span(blob, 0) == (0, ht.LONG_LINE)
+        assert s.read_lines(blob, 0, 1) == [b"z" * ht.LONG_LINE]
+
+
+# -- opening checks the signature ---------------------------------------------------
+
+
+def test_open_refuses_untrusted_or_unsigned_or_not_a_snapshot(tmp_path):
+    path = make(tmp_path)
+    with pytest.raises(SnapshotError, match="not signed by a trusted vendor key"):
+        Snapshot.open(path, [bytes(32)])
+    forged = tmp_path / "forged.snapshot"
+    forged.write_bytes(resign(path.read_bytes(), seeded_key("thief")))
+    with pytest.raises(SnapshotError, match="trusted"):
+        Snapshot.open(forged, TRUST)
+    extra = tmp_path / "extra.snapshot"
+    extra.write_bytes(edited(path.read_bytes(), "CREATE TABLE extra (x)"))
+    with pytest.raises(SnapshotError, match="not a snapshot"):
+        Snapshot.open(extra, TRUST)
+    junk = tmp_path / "junk.snapshot"
+    junk.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with pytest.raises(SnapshotError):
+        Snapshot.open(junk, TRUST)
+    with pytest.raises(FileNotFoundError):
+        Snapshot.open(tmp_path / "absent", TRUST)
+
+
+def test_open_exposes_the_manifest_and_id(tmp_path):
+    path = make(tmp_path)
+    with Snapshot.open(path, TRUST) as s:
+        assert s.manifest.name == "demo" and len(s.id) == 64 and s.signer == TRUST[0]

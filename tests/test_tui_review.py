@@ -73,6 +73,7 @@ async def test_open_scroll_goto_quick_open_and_seal_are_recorded(kit, ledger_dir
         await pilot.press("pagedown")
         await pilot.press("colon", *"4000", "enter")
         await pilot.pause()
+        height = app.query_one(CodeView).size.height
         await pilot.press("q", "y")
         await pilot.pause()
         assert isinstance(app.screen, SealedScreen)
@@ -84,7 +85,7 @@ async def test_open_scroll_goto_quick_open_and_seal_are_recorded(kit, ledger_dir
     ]  # fmt: skip
     assert rows[1].payload == {"query": "lon", "matches": 2}  # src/long.py, bin/blob.bin
     assert rows[2].payload["path"] == "src/long.py" and rows[2].payload["lines"] == 5000
-    assert (rows[6].payload["first"], rows[6].payload["last"]) == (4000, 4000 + 27 - 1)
+    assert (rows[6].payload["first"], rows[6].payload["last"]) == (4000, 4000 + height - 1)
     verdict = verify_path(app.session.recorder.ledger.path, kit.trust)
     assert verdict.status == "INTACT" and verdict.summary["reviewer"]["countersigned"]
     assert app.receipt is not None and app.receipt.seq == 7

@@ -28,10 +28,13 @@ class Tmux:
         return out.stdout
 
     def start(self, command: str, env: dict[str, str] | None = None) -> None:
-        env_args = [a for k, v in (env or {}).items() for a in ("-e", f"{k}={v}")]
+        # COLUMNS/LINES from the test runner would override the real pane size.
+        sized = {"COLUMNS": str(self.width), "LINES": str(self.height), **(env or {})}
+        env_args = [a for k, v in sized.items() for a in ("-e", f"{k}={v}")]
         self._tmux("-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x",
                    str(self.width), "-y", str(self.height), *env_args, command)  # fmt: skip
         self._tmux("set-option", "-t", self.name, "remain-on-exit", "on")
+        self._tmux("resize-window", "-t", self.name, "-x", str(self.width), "-y", str(self.height))
         self._tmux("set-option", "-g", "set-clipboard", "off")
         self._tmux("pipe-pane", "-t", self.name, "-o", f"cat >> {self.raw_log}")
 

@@ -36,13 +36,14 @@ def main() -> None:
 
 
 def _register() -> None:
+    from .demo import demo
     from .keys import keys
+    from .review import review
     from .snapshot import snapshot
     from .verify import verify
 
-    main.add_command(keys)
-    main.add_command(snapshot)
-    main.add_command(verify)
+    for command in (keys, snapshot, review, demo, verify):
+        main.add_command(command)
 
 
 _register()

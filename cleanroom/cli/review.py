@@ -45,7 +45,7 @@ def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, 
     """Open and verify a vendor-signed snapshot as a review source."""
     from ..session.snapshot_source import SnapshotSource
 
-    source = SnapshotSource.open(path, trust)
+    source = SnapshotSource.from_file(path, trust)
     return source, source.ref, source.name
 
 

@@ -138,9 +138,12 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip.join([gutter, body])
 
     def _refusal(self, crop: Region) -> list[Strip]:
-        style = self.get_component_rich_style("codeview--blocked")
-        reason = self.refused or "waiting for the ledger"
-        message = Text(f" Source hidden: {reason} ", style)
+        if self.document is None:
+            message = Text(" No file open. ctrl+p or the tree opens one. ")
+        else:
+            style = self.get_component_rich_style("codeview--blocked")
+            reason = self.refused or "waiting for the ledger"
+            message = Text(f" Source hidden: {reason} ", style)
         middle = self.size.height // 2
         strips = []
         for y in range(crop.y, crop.y + crop.height):

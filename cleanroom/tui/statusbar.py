@@ -24,7 +24,7 @@ class Status:
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { dock: bottom; height: 1; background: $panel; color: $text; }
+    StatusBar { height: 1; background: $panel; color: $text; }
     """
 
     def __init__(self) -> None:

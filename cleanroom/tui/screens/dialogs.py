@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,6 +24,15 @@ class GotoScreen(ModalScreen[int | None]):
     def __init__(self, line_count: int) -> None:
         super().__init__()
         self.line_count = line_count
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed right after the dialog opened can arrive before its input
+        # has focus; hand them to the input instead of losing them.
+        box = self.query_one(Input)
+        if self.focused is None and event.is_printable and event.character:
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -47,6 +48,17 @@ class QuickOpenScreen(ModalScreen[tuple[bytes, str, int] | None]):
         super().__init__()
         self.paths = paths
         self.matched = len(paths)
+        self.shown: list[bytes] = []
+        self.shown_for: str | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed right after the dialog opened can arrive before its input
+        # has focus; hand them to the input instead of losing them.
+        box = self.query_one(Input)
+        if self.focused is None and event.is_printable and event.character:
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -61,6 +73,7 @@ class QuickOpenScreen(ModalScreen[tuple[bytes, str, int] | None]):
 
     def _refresh_matches(self, query: str) -> None:
         shown, self.matched = fuzzy(self.paths, query)
+        self.shown, self.shown_for = shown, query
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(Text(clean(decode(p))), id=p.hex()) for p in shown])
@@ -68,9 +81,12 @@ class QuickOpenScreen(ModalScreen[tuple[bytes, str, int] | None]):
             options.highlighted = 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self._choose(options.get_option_at_index(options.highlighted).id)
+        # Enter can arrive before the list caught up with fast typing: match again.
+        if event.value != self.shown_for:
+            self._refresh_matches(event.value)
+        highlighted = self.query_one(OptionList).highlighted or 0
+        if self.shown:
+            self._choose(self.shown[min(highlighted, len(self.shown) - 1)].hex())
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option.id)

@@ -1,0 +1,116 @@
+"""End to end, as a user would: `cleanroom review` in a real terminal (tmux),
+opening files, scrolling and quitting, then `cleanroom verify` on the result with
+the witness codes read off the screen. The raw bytes the app wrote to the
+terminal are checked for anything a hostile file could have smuggled through."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleanroom.cli.demo import build_sample
+from cleanroom.ledger.keys import (
+    Certificate,
+    save_certificate,
+    write_private_key,
+    write_public_key,
+)
+from cleanroom.snapshot.create import create_snapshot
+from tests.ledgerkit import CERT_END, CERT_START, seeded_key
+from tests.tmuxkit import Tmux
+
+BIN = Path(sys.executable).parent
+CODE = re.compile(r"(\d+):([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})")
+
+# Bytes that must never reach the terminal from file content.
+FORBIDDEN = {
+    "OSC 52 clipboard": b"\x1b]52",
+    "OSC 0 title": b"\x1b]0;",
+    "RLO": "\u202e".encode(),
+    "LRI": "\u2066".encode(),
+    "PDI": "\u2069".encode(),
+    "ZWSP": "\u200b".encode(),
+    "C1 CSI": "\x9b".encode(),
+}
+
+
+@pytest.fixture
+def workstation(tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    vendor, ws = seeded_key("e2e/vendor"), seeded_key("e2e/ws")
+    write_private_key(keys / "workstation.key", ws)
+    write_public_key(keys / "vendor.pub", vendor.public_key())
+    cert = Certificate.issue(vendor, "ws-e2e", ws.public_key(), CERT_START, CERT_END)
+    save_certificate(keys / "workstation.cert", cert)
+    build_sample(tmp_path / "src")
+    create_snapshot(tmp_path / "src", tmp_path / "s.snapshot", vendor, name="e2e", version="1")
+    return tmp_path
+
+
+def test_review_in_a_real_terminal_then_verify(workstation):
+    tmp = workstation
+    args = (
+        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot --ledger-dir {tmp}/ledgers"
+        f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
+        f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"
+    )
+    # Hostile TEXTUAL_* settings that would write screenshots and logs: all scrubbed.
+    env = {"TEXTUAL_SCREENSHOT": "1", "TEXTUAL_LOG": f"{tmp}/leak.log", "TERM": "xterm-256color"}
+    term = Tmux(tmp)
+    try:
+        term.start(f"{args}; echo EXIT=$?; sleep 30", env)
+        start = term.wait_for("paper log", timeout=60)
+        first = CODE.search(start)
+        assert first and first.group(1) == "0"
+        term.keys("Enter")
+        term.wait_for("RECORDING")
+        term.keys("C-p")
+        term.wait_for("Type part of a path")
+        term.type("trojan")
+        term.keys("Enter")
+        shown = term.wait_for("⟨RLO⟩")
+        assert "⟨LRI⟩" in shown and "trojan_source.c" in shown
+        term.keys("C-p")
+        term.wait_for("Type part of a path")
+        term.type("tui/app.py")
+        term.keys("Enter")
+        term.wait_for("cleanroom/tui/app.py  (")
+        for key in ("PageDown", "PageDown", "Down", "End", "Home"):
+            term.keys(key)
+        term.keys(":")
+        term.wait_for("Go to line (1-")
+        term.type("40")
+        term.keys("Enter")
+        term.wait_for("│ 40  ")
+        term.keys("q")
+        term.wait_for("End this review session?")
+        term.keys("y")
+        sealed = term.wait_for("FINAL witness code")
+        final = CODE.search(sealed)
+        assert final is not None
+        term.keys("Enter")
+        done = term.wait_for("EXIT=", timeout=60)
+        assert "EXIT=0" in done and "INTACT" in done
+        raw = term.raw()
+    finally:
+        term.close()
+    leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]
+    assert leaked == [], f"reached the terminal raw: {leaked}"
+    assert "⟨RLO⟩".encode() in raw  # the tag, drawn instead
+    assert not (tmp / "leak.log").exists()
+    assert not list(tmp.glob("*.svg")) and not list(Path.cwd().glob("*.svg"))
+    (ledger,) = (tmp / "ledgers").glob("*.ledger")
+    verify = subprocess.run(
+        [f"{BIN}/cleanroom", "verify", ledger, "--trust", tmp / "keys/vendor.pub",
+         "--witness", f"{first.group(1)}:{first.group(2)}",
+         "--witness", f"{final.group(1)}:{final.group(2)}", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    kinds = json.loads(verify.stdout)["ledgers"][0]["summary"]["by_kind"]
+    assert (kinds["file_open"], kinds["quick_open"], kinds["goto"]) == (2, 2, 1)
+    assert kinds["view"] >= 3 and kinds.get("blocked", 0) == 0  # fast keys coalesce

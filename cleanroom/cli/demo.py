@@ -60,6 +60,17 @@ def build_sample(dest: Path) -> None:
         (dest / name).write_bytes(data)
 
 
+def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
+    """The demo's key `name`: reused if an earlier run in this directory made it."""
+    path = directory / f"{name}.key"
+    if path.exists():
+        return load_private_key(path)
+    key = Ed25519PrivateKey.generate()
+    write_private_key(path, key)
+    write_public_key(directory / f"{name}.pub", key.public_key())
+    return key
+
+
 @click.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Where to put keys, snapshot and ledgers [a new temp dir].")  # fmt: skip
@@ -73,11 +84,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     base.mkdir(parents=True, exist_ok=True)
     keys = base / "keys"
     keys.mkdir(exist_ok=True)
-    vendor, ws, reviewer = (Ed25519PrivateKey.generate() for _ in range(3))
-    for name, key in (("vendor", vendor), ("workstation", ws), ("reviewer", reviewer)):
-        if not (keys / f"{name}.key").exists():
-            write_private_key(keys / f"{name}.key", key)
-            write_public_key(keys / f"{name}.pub", key.public_key())
+    vendor, ws, reviewer = (_throwaway_key(keys, n) for n in ("vendor", "workstation", "reviewer"))
     now = int(time.time())
     cert = Certificate.issue(vendor, "demo-ws", ws.public_key(), now - 60, now + 7 * 86400)
     save_certificate(keys / f"workstation-{now}.cert", cert)

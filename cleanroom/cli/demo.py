@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
+    load_private_key,
     raw_public,
     save_certificate,
     write_private_key,

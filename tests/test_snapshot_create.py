@@ -142,6 +142,14 @@ def test_refuses_to_overwrite_and_leaves_no_partial_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.snapshot", "src-tree"]
 
 
+def test_refuses_an_output_inside_the_tree(tmp_path):
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    for out in (tmp_path / "tree" / "x.snapshot", tmp_path / "tree" / "sub" / "x.snapshot"):
+        with pytest.raises(CreateError, match="outside the tree"):
+            create_snapshot(tmp_path / "tree", out, VENDOR, "x", "1")
+    assert [p.name for p in (tmp_path / "tree").rglob("*")] == ["sub"]
+
+
 def test_progress_is_reported_by_phase(tmp_path):
     seen = []
     make(tmp_path, progress=seen.append)
@@ -181,6 +189,10 @@ def test_cli_create_verify_info_round_trip(tmp_path, vendor_files):
     assert "wrote" in made.stdout and "skipped  pipe: not a regular file" in made.stderr
     ok = run("snapshot", "verify", out, "--trust", pub)
     assert ok.returncode == 0 and f"{out}: INTACT" in ok.stdout
+    assert (
+        f"id       {json.loads(run('snapshot', 'info', out, '--json').stdout)['snapshot_id']}"
+        in (made.stdout)
+    )
     doc = json.loads(run("snapshot", "verify", out, "--trust", pub, "--json").stdout)
     assert doc["status"] == "INTACT" and doc["manifest"]["name"] == "tree"
     assert doc["manifest"]["version"] == "2.1" and doc["findings"] == []

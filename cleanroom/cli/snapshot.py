@@ -12,7 +12,7 @@ from ..ledger.keys import KeyFileError, key_id, load_private_key, load_public_ke
 from ..sanitize import clean
 from ..snapshot.create import CreateError, Progress, create_snapshot
 from ..snapshot.info import summarize
-from ..snapshot.manifest import ManifestError
+from ..snapshot.manifest import ManifestError, snapshot_id
 from ..snapshot.readonly import SnapshotFileError
 from ..snapshot.verify import EXIT_CODES, Report, verify_snapshot
 from ..snapshot.walk import DEFAULT_MAX_FILE
@@ -99,6 +99,7 @@ def create(
     click.echo(f"  entries  {m.entries} ({m.files} files, {m.bytes} bytes, {m.skipped} skipped)")
     click.echo(f"  blobs    {m.blobs} distinct contents")
     click.echo(f"  root     {m.root}")
+    click.echo(f"  id       {snapshot_id(m.encode())}")
     click.echo(f"  signed   by vendor key {m.vendor}")
     if m.skipped:
         skipped = summarize(output).skipped

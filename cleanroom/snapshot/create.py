@@ -61,15 +61,18 @@ def create_snapshot(
 ) -> Manifest:
     """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
 
-    Raises CreateError if `out` exists or a label is unusable, WalkError if `src`
-    cannot be listed, OSError for I/O failures on the output. On any failure the
-    output does not exist.
+    Raises CreateError if `out` exists or lies inside `src`, or a label is unusable;
+    WalkError if `src` cannot be listed; OSError for I/O failures on the output. On
+    any failure the output does not exist.
     """
     out = Path(out)
     check_label("name", name)
     check_label("version", version)
     if os.path.lexists(out):
         raise CreateError(f"{out}: already exists; refusing to overwrite")
+    tree, home = Path(src).resolve(), out.parent.resolve()
+    if home == tree or tree in home.parents:  # the walk would read the file being written
+        raise CreateError(f"{out}: the output must be outside the tree being snapshotted")
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     os.close(fd)
     try:

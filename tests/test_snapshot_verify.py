@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from cleanroom.ledger.keys import write_public_key
 from cleanroom.snapshot.findings import CODES
+from cleanroom.snapshot.store import Snapshot
 from cleanroom.snapshot.verify import Status, verify_bytes, verify_snapshot
 from tests.ledgerkit import seeded_key
 from tests.snapshotkit import TRUST, VENDOR, dump, edited, make, resign
@@ -229,6 +231,14 @@ def test_truncated_snapshots_give_findings_not_tracebacks(original, tmp_path, ke
     report = verify_snapshot(path, TRUST)
     assert report.status is Status.TAMPERED
     assert {f.code for f in report.findings} & {"NOT_SQLITE", "CORRUPT"}
+
+
+def test_any_file_name_works_even_one_that_is_not_utf8(original, tmp_path):
+    path = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9 ?#%20.snapshot")))
+    path.write_bytes(original)
+    assert verify_snapshot(path, TRUST, rebuild_index=True).findings == []
+    with Snapshot.open(path, TRUST) as s:
+        assert s.manifest.name == "demo"
 
 
 def test_a_sidecar_is_a_warning_only(original, tmp_path):

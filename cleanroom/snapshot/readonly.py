@@ -55,8 +55,13 @@ def connect(path: Path, mmap: bool = False, seconds: int | None = None) -> sqlit
     statement after that long from now is interrupted (a budget for verifying)."""
     path = Path(path)
     check_header(path)
-    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
+    uri = readonly_uri(path)
     return _guard(lambda: sqlite3.connect(uri, uri=True), mmap, seconds)
+
+
+def readonly_uri(path: Path) -> str:
+    """An SQLite URI that opens `path` read-only and immutable (any name bytes)."""
+    return f"file:{urllib.parse.quote(os.fsencode(os.path.abspath(path)))}?mode=ro&immutable=1"
 
 
 def connect_bytes(data: bytes, seconds: int | None = None) -> sqlite3.Connection:

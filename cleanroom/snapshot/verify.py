@@ -10,11 +10,9 @@ docs/snapshot-format.md §5.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tempfile
 import time
-import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,6 +32,7 @@ from .readonly import (
     as_file_error,
     connect,
     connect_bytes,
+    readonly_uri,
     sidecars,
 )
 from .schema import BLOBS_TYPES, FILES_TYPES, SEARCH_DDL, schema_problems
@@ -392,8 +391,7 @@ def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute(SEARCH_DDL)
-            uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
-            conn.execute("ATTACH DATABASE ? AS snap", (uri,))
+            conn.execute("ATTACH DATABASE ? AS snap", (readonly_uri(path),))
             build_index(conn, source="snap")
             digest = index_digest(conn, blobs="snap").hex()
         except sqlite3.DatabaseError as exc:

@@ -94,8 +94,10 @@ def walk(root: str | bytes | Path, max_file_size: int = DEFAULT_MAX_FILE) -> Ite
         while stack:
             top = stack[-1]
             if top.pos == len(top.items):
-                os.close(top.fd)
                 stack.pop()
+                for child in top.opened.values():  # none, unless the listing changed
+                    os.close(child.fd)
+                os.close(top.fd)
                 continue
             key, name, st = top.items[top.pos]
             top.pos += 1

@@ -203,6 +203,20 @@ def test_cli_create_verify_info_round_trip(tmp_path, vendor_files):
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
 
+def test_cli_create_with_an_encrypted_key_and_a_passphrase_file(tmp_path):
+    key, words = tmp_path / "vendor.key", tmp_path / "pass.txt"
+    write_private_key(key, VENDOR, b"correct horse")
+    words.write_text("correct horse\n")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "f").write_text("x\n")
+    args = ("snapshot", "create", tmp_path / "tree", "--vendor-key", key, "-q")
+    made = run(*args, "-o", tmp_path / "a.snapshot", "--passphrase-file", words)
+    assert made.returncode == 0, made.stderr
+    words.write_text("wrong\n")
+    bad = run(*args, "-o", tmp_path / "b.snapshot", "--passphrase-file", words)
+    assert bad.returncode == 2 and not (tmp_path / "b.snapshot").exists()
+
+
 def test_cli_verify_with_another_key_exits_1(tmp_path, vendor_files):
     _, pub = vendor_files
     out = make(tmp_path)

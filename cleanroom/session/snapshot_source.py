@@ -12,7 +12,7 @@ from ..ledger.events import SnapshotRef
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
-from .source import Entry, Opened, scan_flags
+from .source import Entry, Opened, may_flag, scan_flags
 
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
@@ -78,5 +78,8 @@ class SnapshotSource:
             doc = HexDocument(read, blob.size, path, info.blob.hex())
             return Opened(path, doc, info.blob.hex(), blob.size, doc.line_count)
         document = SnapshotDocument(self.snapshot, info, blob.lines)
-        flags, flagged = scan_flags(document.lines(0, blob.lines))
+        flags: dict[str, int] = {}
+        flagged: list[int] = []
+        if may_flag(self.snapshot.read(info.blob, 0, blob.size)):
+            flags, flagged = scan_flags(document.lines(0, blob.lines))
         return Opened(path, document, info.blob.hex(), blob.size, blob.lines, flags, flagged)

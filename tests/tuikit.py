@@ -27,11 +27,14 @@ FILES = {
 }
 
 
-def make_app(kit: Kit, ledger_dir: Path, **kw) -> tuple[ReviewApp, FlakyDisk]:
-    ledger = kit.new_ledger(ledger_dir)
+def make_app(
+    kit: Kit, ledger_dir: Path, ledger_id: bytes | None = None, app_class=ReviewApp, **kw
+) -> tuple[ReviewApp, FlakyDisk]:
+    ledger = kit.new_ledger(ledger_dir, **({"ledger_id": ledger_id} if ledger_id else {}))
     disk = FlakyDisk(ledger._conn)
     ledger._conn = disk
-    facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
+    shown_path = "ledgers/session.ledger" if ledger_id else str(ledger.path)
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", shown_path)
     session = ReviewSession(Recorder(ledger), MemorySource(FILES, "sample"), facts)
     kw.setdefault("countersigner", kit.reviewer)
-    return ReviewApp(session, **kw), disk
+    return app_class(session, **kw), disk

@@ -6,6 +6,7 @@ before the screen changes, and a failed recording hides the source.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -32,7 +33,7 @@ from .statusbar import Status, StatusBar
 
 
 class ReviewApp(LockedApp):
-    CSS_PATH = "review.tcss"
+    CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
 

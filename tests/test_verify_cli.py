@@ -144,3 +144,16 @@ def test_verify_help_documents_exit_codes():
     assert out.returncode == 0
     for phrase in ("0 intact", "1 tampered", "3 intact but incomplete", "2 usage"):
         assert phrase in out.stdout.replace("\n", " ").replace("  ", " ")
+
+
+def test_a_ledger_whose_file_name_is_not_utf8_is_verified(kit, ledger_dir, trust):
+    import os
+    import shutil
+
+    ledger = sealed(kit, ledger_dir)
+    odd = os.path.join(os.fsencode(ledger_dir), b"odd\xff.ledger")
+    shutil.copyfile(ledger.path, odd)
+    out = subprocess.run([CLEANROOM, "verify", odd, "--trust", str(trust)], capture_output=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert b"odd\xe2\x9f\xa8xFF\xe2\x9f\xa9.ledger: INTACT" in out.stdout  # odd⟨xFF⟩.ledger

@@ -57,6 +57,17 @@ def _passphrase(path: Path | None, prompt: bool, confirm: bool = True) -> bytes 
     return None
 
 
+def load_signing_key(path: Path, passphrase_file: Path | None) -> Ed25519PrivateKey:
+    """Load a private key, asking for its passphrase if it is encrypted and no
+    --passphrase-file was given."""
+    try:
+        return load_private_key(path, _passphrase(passphrase_file, False))
+    except KeyFileError as exc:
+        if "passphrase" not in str(exc) or passphrase_file is not None:
+            raise
+        return load_private_key(path, _passphrase(None, True, confirm=False))
+
+
 def _new_pair(directory: Path, name: str, passphrase: bytes | None) -> Ed25519PrivateKey:
     directory.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
@@ -137,12 +148,7 @@ def certify(
     output: Path,
 ) -> None:
     """Sign a workstation certificate with the vendor root key."""
-    try:
-        vendor = load_private_key(vendor_key, _passphrase(passphrase_file, False))
-    except KeyFileError as exc:
-        if "passphrase" not in str(exc) or passphrase_file is not None:
-            raise
-        vendor = load_private_key(vendor_key, _passphrase(None, True, confirm=False))
+    vendor = load_signing_key(vendor_key, passphrase_file)
     now = int(time.time())
     cert = Certificate.issue(
         vendor, workstation, load_public_key(workstation_pub), now - 300, now + days * 86400

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..ledger.keys import KeyFileError, key_id, load_private_key, load_public_key
+from ..ledger.keys import key_id, load_public_key
 from ..sanitize import clean
 from ..snapshot.create import CreateError, Progress, create_snapshot
 from ..snapshot.info import summarize
@@ -17,7 +17,7 @@ from ..snapshot.readonly import SnapshotFileError
 from ..snapshot.verify import EXIT_CODES, Report, verify_snapshot
 from ..snapshot.walk import DEFAULT_MAX_FILE
 from . import UsageProblem
-from .keys import PASSPHRASE_FILE, _passphrase
+from .keys import PASSPHRASE_FILE, load_signing_key
 
 SHOWN_SKIPPED = 20
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -78,12 +78,7 @@ def create(
     Symbolic links are recorded, never followed; FIFOs, devices, sockets and
     unreadable files are recorded as skipped, with the reason, and listed here.
     """
-    try:
-        key = load_private_key(vendor_key, _passphrase(passphrase_file, False))
-    except KeyFileError as exc:
-        if "passphrase" not in str(exc) or passphrase_file is not None:
-            raise
-        key = load_private_key(vendor_key, _passphrase(None, True, confirm=False))
+    key = load_signing_key(vendor_key, passphrase_file)
     label = name if name is not None else src_dir.resolve().name
     bars = _Bars(quiet)
     try:

@@ -66,7 +66,8 @@ def load_path(path: Path) -> LedgerImage:
     if "-wal" in present:
         image.torn_wal = _wal_is_torn(Path(f"{path}-wal"))
     if not present:
-        uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro&immutable=1"
+        # Quote the raw name bytes: a file name need not be UTF-8.
+        uri = f"file:{urllib.parse.quote(os.fsencode(path))}?mode=ro&immutable=1"
         return _read(image, lambda: sqlite3.connect(uri, uri=True))
     with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
         copy = Path(tmp) / "ledger"

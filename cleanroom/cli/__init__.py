@@ -13,6 +13,7 @@ from ..ledger.keys import KeyFileError
 from ..ledger.witness import WitnessError
 from ..ledger.writer import LedgerError
 from ..sanitize import clean
+from ..snapshot.store import SnapshotError
 
 
 class UsageProblem(click.ClickException):
@@ -25,7 +26,14 @@ class CleanroomGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (KeyFileError, WitnessError, LedgerError, OSError, UnicodeError) as exc:
+        except (
+            KeyFileError,
+            WitnessError,
+            LedgerError,
+            SnapshotError,
+            OSError,
+            UnicodeError,
+        ) as exc:
             raise UsageProblem(clean(exc)) from exc
 
 

@@ -49,31 +49,44 @@ def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, 
     return source, source.ref, source.name
 
 
-def run_session(setup: Setup, resume: str | None = None) -> Path:
-    """Record `session_start`, run the UI, return the ledger path. `resume` is
-    'resume' or 'abandon' for a crashed session left in the directory."""
+def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
+    """Record `session_start` (or resume a crashed session), run the UI, and return
+    the ledger path. `crashed_choice` answers 'resume' or 'abandon' for a session
+    a crash left unsealed; without it the operator is asked."""
+    ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
+    return _run_ui(setup, ledger)
+
+
+def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
+    """Close every unsealed session as abandoned, or resume one (returned)."""
     setup.ledger_dir.mkdir(parents=True, exist_ok=True)
-    history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
-    for crashed in unsealed(history):
-        choice = resume or click.prompt(
+    for crashed in unsealed(past_sessions(setup.ledger_dir, setup.workstation.cert.body)):
+        answer = choice or click.prompt(
             f"Session {crashed.path.name} (reviewer {clean(crashed.reviewer)}) was not sealed. "
             "Resume it or close it as abandoned?",
             type=click.Choice(["resume", "abandon"]),
         )
+        if answer == "resume" and crashed.snapshot != setup.snapshot.id:
+            raise click.UsageError(
+                f"{crashed.path.name} reviewed another snapshot; it can only be abandoned"
+            )
         ledger = Ledger.resume(crashed.path, setup.workstation, "crash")
-        if choice == "abandon":
-            ledger.seal("abandoned")
-            continue
-        return _run_ui(setup, ledger)
+        if answer == "resume":
+            return ledger
+        ledger.seal("abandoned")
+    return None
+
+
+def start_ledger(setup: Setup) -> Ledger:
+    """A new session ledger whose start names the previous session's head."""
     history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
-    ledger = Ledger.create(
+    return Ledger.create(
         setup.ledger_dir,
         setup.workstation,
         setup.reviewer,
         setup.snapshot,
         previous_head(history),
     )
-    return _run_ui(setup, ledger)
 
 
 def _run_ui(setup: Setup, ledger: Ledger) -> Path:

@@ -19,6 +19,7 @@ class PastSession:
     started_us: int
     sealed: bool
     reviewer: str
+    snapshot: str | None  # the snapshot id it reviewed
 
 
 def past_sessions(directory: Path, cert_body: bytes) -> list[PastSession]:
@@ -36,7 +37,9 @@ def past_sessions(directory: Path, cert_body: bytes) -> list[PastSession]:
         seq, body, sig = rows[-1]
         head = Head(first.ledger.hex(), seq, entry_hash(body, sig).hex())  # type: ignore[arg-type]
         reviewer = (first.payload.get("reviewer") or {}).get("name", "")
-        out.append(PastSession(path, head, first.wall_us, last.kind == "session_end", reviewer))
+        snapshot = (first.payload.get("snapshot") or {}).get("id")
+        sealed = last.kind == "session_end"
+        out.append(PastSession(path, head, first.wall_us, sealed, reviewer, snapshot))
     return sorted(out, key=lambda s: s.started_us)
 
 

@@ -114,3 +114,54 @@ def test_review_in_a_real_terminal_then_verify(workstation):
     kinds = json.loads(verify.stdout)["ledgers"][0]["summary"]["by_kind"]
     assert (kinds["file_open"], kinds["quick_open"], kinds["goto"]) == (2, 2, 1)
     assert kinds["view"] >= 3 and kinds.get("blocked", 0) == 0  # fast keys coalesce
+
+
+def test_killed_session_is_resumed_on_the_next_start(workstation):
+    tmp = workstation
+    args = (
+        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot --ledger-dir {tmp}/ledgers"
+        f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
+        f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"
+    )
+    first = Tmux(tmp)
+    try:
+        first.start(f"{args}; sleep 30", {"TERM": "xterm-256color"})
+        first.wait_for("paper log", timeout=60)
+        first.keys("Enter")
+        first.keys("C-p")
+        first.wait_for("Type part of a path")
+        first.type("trojan")
+        first.keys("Enter")
+        first.wait_for("⟨RLO⟩")
+        killed = subprocess.run(["pkill", "-9", "-f", f"ledger-dir {tmp}/ledgers"], timeout=10)
+        assert killed.returncode == 0
+    finally:
+        first.close()
+    second = Tmux(tmp)
+    try:
+        second.start(f"{args}; echo EXIT=$?; sleep 30", {"TERM": "xterm-256color"})
+        second.wait_for("Resume it or close it as abandoned?", timeout=60)
+        second.type("resume")
+        second.keys("Enter")
+        start = second.wait_for("paper log", timeout=60)
+        code = CODE.search(start)
+        assert code and int(code.group(1)) == 4  # start, quick_open, file_open, view, resume
+        second.keys("Enter")
+        second.keys("q")
+        second.wait_for("End this review session?")
+        second.keys("y")
+        second.wait_for("FINAL witness code")
+        second.keys("Enter")
+        done = second.wait_for("EXIT=", timeout=60)
+        assert "EXIT=3" in done and "RESUMED" in done
+    finally:
+        second.close()
+    (ledger,) = (tmp / "ledgers").glob("*.ledger")
+    verify = subprocess.run(
+        [f"{BIN}/cleanroom", "verify", ledger, "--trust", tmp / "keys/vendor.pub",
+         "--witness", f"{code.group(1)}:{code.group(2)}", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    doc = json.loads(verify.stdout)
+    assert verify.returncode == 3 and doc["ledgers"][0]["summary"]["resumes"] == [4]
+    assert {f["code"] for f in doc["ledgers"][0]["findings"]} == {"RESUMED"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +17,19 @@ DIALOG_CSS = """
 """
 
 
-class GotoScreen(ModalScreen[int | None]):
+class InputDialog(ModalScreen[Any]):
+    """A dialog around one Input. Keys typed right after it opens can arrive
+    before the input has focus; they are handed to the input, not lost."""
+
+    def on_key(self, event: events.Key) -> None:
+        if self.focused is None and event.is_printable and event.character:
+            box = self.query_one(Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+
+
+class GotoScreen(InputDialog):
     """`:`: a line number; dismisses with it, or None."""
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
@@ -24,15 +38,6 @@ class GotoScreen(ModalScreen[int | None]):
     def __init__(self, line_count: int) -> None:
         super().__init__()
         self.line_count = line_count
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed right after the dialog opened can arrive before its input
-        # has focus; hand them to the input instead of losing them.
-        box = self.query_one(Input)
-        if self.focused is None and event.is_printable and event.character:
-            box.focus()
-            box.insert_text_at_cursor(event.character)
-            event.stop()
 
     def compose(self) -> ComposeResult:
         with Vertical():

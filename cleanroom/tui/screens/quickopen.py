@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...sanitize import clean, decode
+from .dialogs import InputDialog
 
 SHOWN = 100
 
@@ -35,7 +34,7 @@ def fuzzy(paths: list[bytes], query: str, limit: int = SHOWN) -> tuple[list[byte
     return [s[3] for s in scored[:limit]], len(scored)
 
 
-class QuickOpenScreen(ModalScreen[tuple[bytes, str, int] | None]):
+class QuickOpenScreen(InputDialog):
     """Dismisses with (path, query, how many matched), or None."""
 
     BINDINGS = [Binding("escape", "dismiss", "Cancel"), Binding("down", "focus_list", show=False)]
@@ -50,15 +49,6 @@ class QuickOpenScreen(ModalScreen[tuple[bytes, str, int] | None]):
         self.matched = len(paths)
         self.shown: list[bytes] = []
         self.shown_for: str | None = None
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys typed right after the dialog opened can arrive before its input
-        # has focus; hand them to the input instead of losing them.
-        box = self.query_one(Input)
-        if self.focused is None and event.is_printable and event.character:
-            box.focus()
-            box.insert_text_at_cursor(event.character)
-            event.stop()
 
     def compose(self) -> ComposeResult:
         with Vertical():

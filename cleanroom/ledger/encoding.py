@@ -11,6 +11,7 @@ import json
 import re
 import struct
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import rfc8785
@@ -71,6 +72,26 @@ def _safe_int(text: str) -> int:
 _DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_constant, parse_int=_safe_int)
 
 
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# The C encoder behind json.dumps(sort_keys=True, separators=(",", ":"),
+# ensure_ascii=False), built once: json.dumps builds a JSONEncoder and a C encoder on
+# every call, which costs as much as the encoding itself for a small payload.
+if c_make_encoder is not None:
+    _c_encoder = c_make_encoder(
+        None, _unencodable, encode_basestring, None, ":", ",", True, False, False
+    )
+
+    def _ascii_canonical(value: Any) -> str:
+        return "".join(_c_encoder(value, 0))
+
+else:  # pragma: no cover - CPython always has _json
+    _py_encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    _ascii_canonical = _py_encoder.encode
+
+
 def parse_canonical(data: bytes) -> Any:
     """Parse canonical JSON, raising EncodingError unless `data` is exactly canonical.
 
@@ -81,13 +102,13 @@ def parse_canonical(data: bytes) -> Any:
     """
     try:
         text = data.decode("utf-8")
-        value = _DECODER.decode(text)
+        # raw_decode: no whitespace skipping; trailing bytes fail the comparison below.
+        value = _DECODER.raw_decode(text)[0]
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EncodingError(f"not JSON: {exc}") from exc
     if data.isascii():
-        again = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         try:
-            same = again.encode("utf-8") == data
+            same = _ascii_canonical(value).encode("utf-8") == data
         except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
             same = False
     else:
@@ -100,7 +121,7 @@ def parse_canonical(data: bytes) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Body:
     """The signed fields of one entry (layout: docs/ledger-format.md §3.1)."""
 

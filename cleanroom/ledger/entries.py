@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .encoding import (
     ZERO32,
@@ -43,8 +43,7 @@ class Context:
     witness_seqs: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """The facts about one row that its successor is checked against."""
 
     seq: int
@@ -171,12 +170,13 @@ def _check_signature(
     if prev is None or body.kind == "session_resume":
         key, who = ctx.workstation_key, "the workstation key"
     else:
-        key, who = prev.next_key, f"the key named by entry {prev.seq}"
+        key, who = prev.next_key, None
     if key is None or key == ZERO32:
         if prev is None or prev.kind != "session_end":  # AFTER_SEAL already says it
             add(Finding(seq, "SIGNATURE", f"entry {seq}: no key is known to check its signature"))
         return
     if not verify_signature(key, row[2], signed_message(row[1])):  # type: ignore[arg-type]
+        who = who or f"the key named by entry {prev.seq}"  # type: ignore[union-attr]
         add(Finding(seq, "SIGNATURE", f"entry {seq} ({body.kind}) is not signed by {who}"))
 
 

@@ -1,0 +1,31 @@
+"""The guard: watch the workstation during a session and report what happens around it.
+
+A signed ledger proves what Cleanroom showed. The guard notices what happens
+beside it while the session runs: another process opening the snapshot, the
+keys or the ledger; removable media; the network; reading at a scraping pace.
+Each finding is an `Alert` (cleanroom.session.events) with the response its
+policy names. The UI records each alert in the ledger and acts on it; the guard
+itself never touches the screen or the ledger. No textual or rich here.
+
+Modules, one concept each:
+
+- `policy`: alert categories, responses, defaults for review and demo.
+- `network`: the air-gap check (pure parsers plus a reader).
+
+docs/guard.md describes the method and its limits.
+"""
+
+from .network import NetworkState, StartCheck, read_network, start_check
+from .policy import Category, Policy, PolicyError, Response, strongest
+
+__all__ = [
+    "Category",
+    "NetworkState",
+    "Policy",
+    "PolicyError",
+    "Response",
+    "StartCheck",
+    "read_network",
+    "start_check",
+    "strongest",
+]

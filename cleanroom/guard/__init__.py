@@ -10,17 +10,28 @@ itself never touches the screen or the ledger. No textual or rich here.
 Modules, one concept each:
 
 - `policy`: alert categories, responses, defaults for review and demo.
-- `network`: the air-gap check (pure parsers plus a reader).
+- `places`: where the session's files are.
+- `classify`: what one filesystem event means (pure).
+- `own_writes`: telling Cleanroom's own ledger writes from anyone else's.
+- `watch`: the watchdog (inotify) observers.
+- `alert_queue`: bounded, coalescing, counted hand-over to the UI.
+- `mounts`, `network`: the periodic checks (pure parsers plus readers).
+- `bulk`: the bulk-capture detector (pure).
+- `guard`: `Guard`, which ties these together. Its docstring gives the call order.
 
 docs/guard.md describes the method and its limits.
 """
 
+from .guard import Guard
 from .network import NetworkState, StartCheck, read_network, start_check
+from .places import Places
 from .policy import Category, Policy, PolicyError, Response, strongest
 
 __all__ = [
     "Category",
+    "Guard",
     "NetworkState",
+    "Places",
     "Policy",
     "PolicyError",
     "Response",

@@ -1,0 +1,205 @@
+"""`Guard`: one session's watch over the workstation, from start to just before the seal.
+
+Call order (the UI owns the timer and the ledger; the guard only reports):
+
+    guard = Guard(policy, Places.of(snapshot, ledger.path, key_dirs, policy.media_roots))
+    recorder = Recorder(guard.watch_ledger(ledger))  # own writes known to the guard
+    guard.start()                    # after the snapshot and the ledger are open
+    every 0.25 s:  for alert in guard.drain(): record it, then act on alert.response
+    after each recorded view:  guard.feed_view(blob, first, last)
+    final = guard.stop()             # record `final`, *then* seal
+
+Cleanroom must not open the snapshot, the keys or the ledger again once the
+guard runs; code that has to (a search pass with its own connection) does so
+inside `with guard.own_opens(path, n):` naming exactly how many opens it makes
+(see `own_opens`), or every such open is reported as another process's.
+
+`stop()` comes before the seal because sealing checkpoints and deletes the
+`-wal`, makes the ledger read-only and writes the receipt, which a running guard
+would rightly report as tampering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..session.events import Alert
+from .alert_queue import AlertQueue
+from .bulk import BulkDetector, SeenLines
+from .classify import Action, Sighting
+from .mounts import Mount, media_changes, read_mounts
+from .network import NetworkState, changes, read_network, start_check
+from .own_opens import OwnOpens
+from .own_writes import FileState, OwnWrites, WatchedLedger, difference
+from .places import Places
+from .policy import Category, Policy
+from .watch import Watcher
+
+
+class Guard:
+    def __init__(
+        self,
+        policy: Policy,
+        places: Places,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        network: Callable[[], NetworkState] = read_network,
+        mounts: Callable[[], list[Mount]] = read_mounts,
+    ) -> None:
+        self.policy = policy
+        self.places = places
+        self._clock = clock
+        self._read_network = network
+        self._read_mounts = mounts
+        self._queue = AlertQueue()
+        self._own = OwnWrites(places.live_ledger_files, self._ledger_changed)
+        self._watcher = Watcher(places, self._sighted, self._failed)
+        self._opens = OwnOpens(clock)
+        self._seen = SeenLines()
+        self._bulk = BulkDetector(policy.bulk)
+        self._bulk_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._poller: threading.Thread | None = None
+        self._network: NetworkState | None = None
+        self._mounts: list[Mount] = []
+        self._snapshot: FileState | None = None
+        self.running = False
+
+    @property
+    def queue(self) -> AlertQueue:
+        return self._queue
+
+    def watch_ledger(self, ledger: Any) -> WatchedLedger:
+        """The ledger writer to give the Recorder, so the guard knows its writes."""
+        return WatchedLedger(ledger, self._own)
+
+    @contextlib.contextmanager
+    def own_opens(self, path: Path | str, count: int = 2) -> Iterator[None]:
+        """Announce that the code inside opens `path` exactly `count` times (a snapshot
+        `connect` opens it twice: the header check and SQLite). If the code raises, the
+        credits are withdrawn: an open it did make is then reported (safe side)."""
+        grant = self._opens.grant(os.path.realpath(path), count)
+        try:
+            yield
+        except BaseException:
+            self._opens.withdraw(grant)
+            raise
+
+    def start(self) -> None:
+        """Start watching. Problems become queued `guard_failure` alerts, never exceptions;
+        a workstation that is not air-gapped becomes a queued `network` alert."""
+        self._own.baseline()
+        self._snapshot = FileState.of(self.places.snapshot)
+        self._watcher.start()
+        try:
+            self._network = self._read_network()
+            if not self._network.isolated:
+                explanation = start_check(self.policy, self._network).explanation
+                self._queue.put(Category.NETWORK, "network at start", detail=explanation)
+        except OSError as exc:
+            self._failed("network check", str(exc))
+        try:
+            self._mounts = self._read_mounts()
+        except OSError as exc:
+            self._failed("mount check", str(exc))
+        self._stopping.clear()
+        self._poller = threading.Thread(target=self._poll_loop, name="guard-poll", daemon=True)
+        self._poller.start()
+        self.running = True
+
+    def drain(self) -> list[Alert]:
+        """Every alert since the last drain, oldest first, each with its policy response.
+        Fast (a few stat calls and a dictionary swap); call it on a timer."""
+        if self.running:
+            self._own.check()
+        return [
+            Alert(p.category.value, p.describe(), self.policy.response(p.category).value, p.count)
+            for p in self._queue.drain()
+        ]
+
+    def feed_view(self, blob: str, first: int, last: int, now: float | None = None) -> None:
+        """A viewport of lines first..last of `blob` was recorded and shown."""
+        with self._bulk_lock:
+            new = self._seen.add(blob, first, last)
+            episode = self._bulk.feed(self._clock() if now is None else now, new)
+        if episode is not None:
+            detail = episode.describe(self.policy.bulk)
+            self._queue.put(Category.BULK_READ, "reading pace", detail=detail)
+
+    def poll(self) -> None:
+        """One round of the periodic checks (network, mounts, the snapshot's inode,
+        the watches' health). The poller thread calls this every `poll_seconds`."""
+        self._poll_network()
+        self._poll_mounts()
+        now = FileState.of(self.places.snapshot)
+        change = difference("the snapshot", self._snapshot, now)
+        if change is not None:
+            self._snapshot = now
+            subject = f"snapshot {self.places.snapshot}"
+            self._queue.put(Category.SNAPSHOT_ACCESS, subject, detail=change)
+        self._watcher.health()
+
+    def stop(self, settle: float = 0.1) -> list[Alert]:
+        """Stop watching and return the last alerts (record them before sealing).
+        Waits `settle` seconds first so events already under way are not lost."""
+        if not self.running:
+            return self.drain()
+        time.sleep(settle)
+        self._stopping.set()
+        if self._poller is not None:
+            self._poller.join(timeout=10)
+        self._watcher.stop()
+        final = self.drain()
+        self._own.stop()
+        self.running = False
+        return final
+
+    # -- callbacks from the observer and poller threads: queue only ---------------
+
+    def _sighted(self, s: Sighting) -> None:
+        if s.action is Action.OPENED and self._opens.consume(s.path):
+            return  # announced by Cleanroom itself
+        if s.category is not None:
+            self._queue.put(s.category, s.subject, s.action or "", s.path)
+
+    def _failed(self, subject: str, reason: str) -> None:
+        self._queue.put(Category.GUARD_FAILURE, subject, detail=reason)
+
+    def _ledger_changed(self, changes: list[str]) -> None:
+        subject = f"ledger {self.places.ledger}"
+        detail = "changed outside Cleanroom: " + "; ".join(changes)
+        self._queue.put(Category.LEDGER_TAMPER, subject, Action.MODIFIED, detail=detail)
+
+    def _poll_loop(self) -> None:
+        while not self._stopping.wait(self.policy.poll_seconds):
+            try:
+                self.poll()
+            except Exception as exc:  # keep polling: a failed round is itself an alert
+                self._failed("periodic check", repr(exc))
+
+    def _poll_network(self) -> None:
+        state = self._read_network()
+        if self._network is not None and state != self._network:
+            what = changes(self._network, state)
+            if what:
+                self._queue.put(Category.NETWORK, "network", detail="; ".join(what))
+        self._network = state
+
+    def _poll_mounts(self) -> None:
+        mounts = self._read_mounts()
+        added, gone = media_changes(self._mounts, mounts, self.places.media)
+        self._mounts = mounts
+        for m in gone:
+            self._watcher.remove(m.point)
+            self._queue.put(Category.MEDIA, f"mount {m.point}", Action.UNMOUNTED, m.point,
+                            m.describe())  # fmt: skip
+        for m in added:
+            self._queue.put(Category.MEDIA, f"mount {m.point}", Action.MOUNTED, m.point,
+                            m.describe())  # fmt: skip
+            self._watcher.add(m.point, recursive=True)  # to see files written to it

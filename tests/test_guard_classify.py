@@ -57,17 +57,16 @@ L = "/var/lib/cr/ledgers"
 )
 def test_classification(event, path, category, action):
     s = classify(event, path, False, P)
-    if category is None and action is None:
-        assert s is None or s.category is None
+    if category is None:
+        assert s is None
     else:
         assert s is not None and (s.category, s.action) == (category, action)
 
 
 @pytest.mark.parametrize("event", ["modified", "attrib", "closed"])
 @pytest.mark.parametrize("name", ["s1.ledger", "s1.ledger-wal"])
-def test_own_kind_of_write_to_the_live_ledger_only_asks_for_a_check(event, name):
-    s = classify(event, f"{L}/{name}", False, P)
-    assert s is not None and s.category is None and s.check_ledger
+def test_a_write_to_the_live_ledger_is_left_to_the_stat_chain(event, name):
+    assert classify(event, f"{L}/{name}", False, P) is None
 
 
 def test_opens_coalesce_per_watched_thing():

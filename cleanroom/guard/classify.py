@@ -10,8 +10,8 @@ descriptors for the whole session. So every *open* of the snapshot, a key or a
 ledger seen while the guard runs is another process's. Writes are different:
 Cleanroom writes the live ledger and its `-wal` all the time, and inotify does
 not say who wrote. A write to those two files is therefore not an alert by
-itself; it asks for a check (`check_ledger`) against the state Cleanroom's own
-last commit left them in (see `own_writes`).
+itself: the stat chain in `own_writes` decides, by comparing the files with
+the state Cleanroom's own last commit left them in.
 """
 
 from __future__ import annotations
@@ -50,11 +50,10 @@ _LIVE_WRITES = {"modified", "attrib", "closed"}
 
 @dataclass(frozen=True)
 class Sighting:
-    category: Category | None  # None: no alert by itself
+    category: Category
     subject: str  # what the alert is about; alerts coalesce per (category, subject)
     action: Action | None
     path: str
-    check_ledger: bool = False  # the live ledger may have changed: compare with own commits
 
 
 def classify(event_type: str, path: str, is_directory: bool, places: Places) -> Sighting | None:
@@ -99,12 +98,12 @@ def _ledger(
     live = places.ledger
     if path in places.live_ledger_files:
         if event_type in _LIVE_WRITES:
-            return Sighting(None, f"ledger {live}", action, path, check_ledger=True)
+            return None  # Cleanroom's own writes look the same: the stat chain decides
         if action is Action.OPENED:
             return Sighting(Category.LEDGER_COPY, f"ledger {live}", action, path)
         if action is None:
             return None
-        return Sighting(Category.LEDGER_TAMPER, f"ledger {live}", action, path, check_ledger=True)
+        return Sighting(Category.LEDGER_TAMPER, f"ledger {live}", action, path)
     if any(path == live + s for s in SIDECARS):  # another SQLite opened the live ledger
         if action is None:
             return None

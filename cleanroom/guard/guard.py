@@ -165,8 +165,7 @@ class Guard:
     def _sighted(self, s: Sighting) -> None:
         if s.action is Action.OPENED and self._opens.consume(s.path):
             return  # announced by Cleanroom itself
-        if s.category is not None:
-            self._queue.put(s.category, s.subject, s.action or "", s.path)
+        self._queue.put(s.category, s.subject, s.action or "", s.path)
 
     def _failed(self, subject: str, reason: str) -> None:
         self._queue.put(Category.GUARD_FAILURE, subject, detail=reason)

@@ -12,15 +12,15 @@ wraps the ledger writer so that every append and the seal run inside
    commit would otherwise hide it, and
 2. after the write, notes the new state.
 
-At any other moment (`OwnWrites.check`, run on every drain and whenever inotify
-reports a write), a difference means someone else changed, replaced, linked or
-deleted the file.
+At any other moment (`OwnWrites.check`, run on every drain), a difference
+means someone else changed, replaced, linked or deleted the file.
 
-Limits: file times have the kernel's coarse clock resolution (a few ms), so a
-foreign write of the same size in the same tick as one of Cleanroom's commits,
-or between a commit and the stat that follows it (microseconds), is not told
-apart. The verifier still catches any change to signed content; the guard's job
-is to notice promptly, not to prove.
+Limits: a foreign write made *while* Cleanroom commits an entry (between the
+check before and the stat after, a few ms with the fsync) is taken for part of
+that commit; and file times have the kernel's coarse clock resolution, so a
+foreign write of the same size in the same tick as a commit looks like it.
+The verifier still catches any change to signed content; the guard's job is to
+notice promptly, not to prove.
 """
 
 from __future__ import annotations

@@ -112,15 +112,12 @@ class Watcher:
         if self._observer is None:
             return []
         problems = []
-        if not self._observer.is_alive() and "observer" not in self._reported:
-            self._reported.add("observer")
+        if not self._observer.is_alive() and self._first_report("observer"):
             problems.append(("watcher", "the watchdog observer thread has stopped"))
         alive = {e.watch for e in list(self._observer.emitters) if e.is_alive()}
         with self._lock:
-            watches = list(self._watches.items())
+            watches = [(p, w) for p, w in self._watches.items() if p not in self._reported]
         for path, (watch, ident) in watches:
-            if path in self._reported:
-                continue
             reason = None
             try:
                 st = os.stat(path)
@@ -130,8 +127,7 @@ class Watcher:
                 reason = "the directory is gone; it is no longer watched"
             if reason is None and watch not in alive:
                 reason = "its watch stopped"
-            if reason is not None:
-                self._reported.add(path)
+            if reason is not None and self._first_report(path):
                 problems.append((f"watch {path}", reason))
         for subject, reason in problems:
             self._on_failure(subject, reason)
@@ -139,7 +135,14 @@ class Watcher:
 
     def lost(self, path: str) -> None:
         """A watched root was deleted: already reported, so `health` stays quiet about it."""
-        self._reported.add(path)
+        self._first_report(path)
+
+    def _first_report(self, key: str) -> bool:
+        """Mark `key` reported (observer and poller threads both report); True the first time."""
+        with self._lock:
+            first = key not in self._reported
+            self._reported.add(key)
+        return first
 
     def stop(self) -> None:
         logging.getLogger(_WATCHDOG_LOGGER).removeHandler(self._log)

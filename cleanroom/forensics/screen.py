@@ -1,0 +1,150 @@
+"""What was on the reviewer's screen after each entry, and how long each viewport stayed.
+
+`Screen` is the state after an entry and `step` the pure transition, so a replay
+viewer can walk a timeline one entry at a time; `screens` does that walk.
+`shown` turns a timeline into `Shown` intervals: each stretch of time one
+viewport was visible. The rules (docs/report-format.md, "How dwell is measured"):
+
+- `view`: that viewport is painted and visible from this entry on.
+- `file_open`: a new file; none of it is visible until its first `view`.
+- `idle`, or an `alert` whose response is `lock` or `end`: the screen is blank.
+- `active`: the viewport blanked by the idle lock is visible again (the app
+  repaints it without writing a new `view`).
+- `recording_failed`: the source was hidden from `failed_at_wall_us` until this
+  entry; the viewport before it ends there and is visible again from this entry.
+- `session_resume`: the previous process died at an unknown moment after the last
+  entry before the resume, so what it showed is counted only up to that entry;
+  after the resume nothing is visible until a `view`.
+- `session_end`: nothing is visible. A ledger that ends unsealed is counted up to
+  its last entry.
+
+Durations use the monotonic clock within one boot (`timeline.elapsed_us`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from ..session.events import FileOpen, SearchResultsView, View
+from .timeline import TimelineEntry, elapsed_us
+
+BLANKING_RESPONSES = ("lock", "end")
+
+
+@dataclass(frozen=True, slots=True)
+class Viewport:
+    """Lines first..last (1-based, inclusive) of one content, as recorded by `seq`."""
+
+    path: bytes
+    blob: str
+    first: int
+    last: int
+    col: int
+    cols: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """The screen after an entry. `hidden` says why nothing is visible: `idle`,
+    `locked`, `ended` (an alert), `crashed` (a resume) or `sealed`."""
+
+    file: FileOpen | None = None
+    viewport: Viewport | None = None
+    hidden: str | None = None
+    search_seq: int | None = None  # the last search run
+    result_rows: tuple[int, int] | None = None  # its result rows on screen
+
+    @property
+    def visible(self) -> Viewport | None:
+        return self.viewport if self.hidden is None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One viewport, visible from `start_us` to `end_us` (wall clock) for `dwell_us`."""
+
+    viewport: Viewport
+    start_us: int
+    end_us: int
+    dwell_us: int
+    ended_by: str  # the kind of entry that ended it, or "end" where the ledger stops
+
+
+def step(screen: Screen, entry: TimelineEntry) -> Screen:
+    """The screen after `entry`, given the screen before it."""
+    kind, ev = entry.kind, entry.event
+    if kind == "view" and isinstance(ev, View):
+        vp = Viewport(ev.raw_path, ev.blob, ev.first, ev.last, ev.col, ev.cols, entry.seq)
+        return replace(screen, viewport=vp, hidden=None)
+    if kind == "file_open" and isinstance(ev, FileOpen):
+        return replace(screen, file=ev, viewport=None)
+    if kind == "idle":
+        return replace(screen, hidden="idle")
+    if kind == "active":
+        return replace(screen, hidden=None)
+    if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
+        return replace(screen, hidden="locked" if entry.payload["response"] == "lock" else "ended")
+    if kind == "search":
+        return replace(screen, search_seq=entry.seq, result_rows=None)
+    if kind == "search_results_view" and isinstance(ev, SearchResultsView):
+        return replace(screen, search_seq=ev.search_seq, result_rows=(ev.first, ev.last))
+    if kind == "session_resume":
+        return Screen(hidden=None)
+    if kind == "session_end":
+        return Screen(hidden="sealed")
+    return screen
+
+
+def screens(entries: Sequence[TimelineEntry]) -> Iterator[tuple[TimelineEntry, Screen]]:
+    """Each entry with the screen after it."""
+    screen = Screen()
+    for entry in entries:
+        screen = step(screen, entry)
+        yield entry, screen
+
+
+def shown(entries: Sequence[TimelineEntry]) -> list[Shown]:
+    """Every interval a viewport was visible, in order."""
+    out: list[Shown] = []
+    screen = Screen()
+    since: TimelineEntry | None = None  # when the visible viewport appeared
+    prev: TimelineEntry | None = None
+    for entry in entries:
+        after = step(screen, entry)
+        now, nxt = screen.visible, after.visible
+        if now is not None and since is not None:
+            if entry.kind == "recording_failed":
+                out.append(_cut_at_failure(now, since, entry))
+                since = entry if nxt is not None else None
+            elif entry.kind == "session_resume":
+                end = prev if prev is not None else since
+                out.append(_interval(now, since, end, entry.kind))
+                since = None
+            elif nxt != now:
+                out.append(_interval(now, since, entry, entry.kind))
+                since = entry if nxt is not None else None
+        elif nxt is not None:
+            since = entry
+        screen, prev = after, entry
+    if screen.visible is not None and since is not None and prev is not None:
+        out.append(_interval(screen.visible, since, prev, "end"))
+    return out
+
+
+def _interval(vp: Viewport, since: TimelineEntry, until: TimelineEntry, why: str) -> Shown:
+    return Shown(
+        vp, since.wall_us, max(since.wall_us, until.wall_us), elapsed_us(since, until), why
+    )
+
+
+def _cut_at_failure(vp: Viewport, since: TimelineEntry, entry: TimelineEntry) -> Shown:
+    """The viewport was hidden from the recorded failure time until `entry`."""
+    failed = entry.payload.get("failed_at_wall_us")
+    if not isinstance(failed, int) or isinstance(failed, bool):
+        failed = entry.wall_us
+    failed = min(max(failed, since.wall_us), entry.wall_us)
+    hidden_us = entry.wall_us - failed
+    dwell = max(0, elapsed_us(since, entry) - hidden_us)
+    return Shown(vp, since.wall_us, failed, dwell, entry.kind)

@@ -1,0 +1,246 @@
+"""Verified timelines: a ledger's entries, decoded only after the verifier judged them.
+
+`read_timeline` loads the file once, hands the image to the pure verifier that
+`cleanroom verify` runs (`verify_image`; `verify_path` is exactly load plus
+this), and then decodes the very rows that verifier saw. The file is not read a
+second time, so it cannot be swapped between the verdict and the events.
+
+Every `Timeline` carries its `Verdict`. The entries of a TAMPERED ledger are
+withheld (`withheld` is set, `entries` is empty) unless the caller asks for them
+with `include_tampered`; they are then still marked by the timeline's status, and
+each output must show it (docs/adr/0300-forensics-tampered-and-cache.md).
+Payloads of the reviewer vocabulary are checked against their dataclasses in
+`cleanroom.session.events`; one that does not fit keeps its raw payload and a
+`problem`, it never raises.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..ledger.encoding import EncodingError, decode_body
+from ..ledger.events import Event
+from ..ledger.findings import Finding
+from ..ledger.load import load_path
+from ..ledger.sessions import check_sessions
+from ..ledger.verdict import Status, Verdict, status_of, worst
+from ..ledger.verify import verify_image
+from ..session.events import VOCABULARY, path_from_fields
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One decoded ledger entry. `event` is the typed vocabulary event when the kind
+    is a reviewer kind and the payload fits it; `problem` says why it does not."""
+
+    seq: int
+    kind: str
+    wall_us: int
+    mono_us: int
+    boot: bytes
+    payload: dict[str, Any]
+    event: Event | None = None
+    problem: str | None = None
+
+    @property
+    def time(self) -> str:
+        return timestamp(self.wall_us)
+
+
+@dataclass
+class Timeline:
+    """One ledger: its verdict and, unless withheld, its entries in seq order."""
+
+    path: str
+    verdict: Verdict
+    entries: list[TimelineEntry] = field(default_factory=list)
+    withheld: bool = False  # TAMPERED and not included: entries were not decoded
+    undecodable: int = 0  # rows that could not be decoded (only in a TAMPERED ledger)
+
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+    @property
+    def ledger_id(self) -> str | None:
+        value = self.verdict.summary.get("ledger")
+        return value if isinstance(value, str) else None
+
+    @property
+    def reviewer(self) -> str | None:
+        return _text((self.verdict.summary.get("reviewer") or {}).get("name"))
+
+    @property
+    def org(self) -> str | None:
+        return _text((self.verdict.summary.get("reviewer") or {}).get("org"))
+
+    @property
+    def workstation(self) -> str | None:
+        return _text(self.verdict.summary.get("workstation"))
+
+    @property
+    def snapshot_id(self) -> str | None:
+        snap = self.verdict.summary.get("snapshot")
+        return _text(snap.get("id")) if isinstance(snap, dict) else None
+
+
+@dataclass
+class Evidence:
+    """The timelines a forensic command works from, with the cross-session findings."""
+
+    timelines: list[Timeline]
+    sessions: list[Finding] = field(default_factory=list)  # SESSION_* over the set
+
+    @property
+    def status(self) -> Status:
+        return worst([t.status for t in self.timelines] + [status_of(self.sessions)])
+
+
+Progress = Callable[[Path], None]
+
+
+def read_timeline(
+    path: Path,
+    trust: Sequence[bytes],
+    include_tampered: bool = False,
+    workers: int | None = None,
+) -> Timeline:
+    """Verify the ledger at `path` and decode its entries. Raises OSError when the
+    file cannot be read at all (as `verify_path` does); every problem with its
+    contents is in the verdict instead."""
+    image = load_path(path)
+    verdict = verify_image(image, list(trust), workers=workers)
+    timeline = Timeline(str(path), verdict)
+    if verdict.status is Status.TAMPERED and not include_tampered:
+        timeline.withheld = True
+        return timeline
+    for _, body, _ in image.rows:
+        try:
+            b = decode_body(body)  # type: ignore[arg-type]
+        except EncodingError:
+            timeline.undecodable += 1
+            continue
+        event, problem = typed_event(b.kind, b.payload)
+        timeline.entries.append(
+            TimelineEntry(b.seq, b.kind, b.wall_us, b.mono_us, b.boot, b.payload, event, problem)
+        )
+    return timeline
+
+
+def read_evidence(
+    paths: Sequence[Path],
+    trust: Sequence[bytes],
+    include_tampered: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Evidence:
+    """Read every ledger, then check them as a set (`cleanroom verify` does the same)."""
+    timelines = []
+    for path in paths:
+        timelines.append(read_timeline(path, trust, include_tampered, workers))
+        if progress is not None:
+            progress(path)
+    sessions = check_sessions([t.verdict for t in timelines]) if len(timelines) > 1 else []
+    return Evidence(timelines, sessions)
+
+
+# -- typed events ------------------------------------------------------------------
+
+_BY_KIND: dict[str, type[Event]] = {cls.kind: cls for cls in VOCABULARY}
+
+
+def _field_specs(cls: type[Event]) -> list[tuple[str, Any, bool]]:
+    """(name, type, required) of each payload field of a vocabulary class."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if f.name == "raw_path":
+            continue
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out.append((f.name, hints[f.name], required))
+    return out
+
+
+_FIELDS = {cls.kind: _field_specs(cls) for cls in VOCABULARY}
+_PATHED = {
+    cls.kind for cls in VOCABULARY if "raw_path" in {f.name for f in dataclasses.fields(cls)}
+}
+
+
+def typed_event(kind: str, payload: dict[str, Any]) -> tuple[Event | None, str | None]:
+    """The vocabulary event for `kind`, or (None, why) when the payload does not fit.
+    Structural and unknown kinds give (None, None)."""
+    cls = _BY_KIND.get(kind)
+    if cls is None:
+        return None, None
+    args: dict[str, Any] = {}
+    for name, hint, required in _FIELDS[kind]:
+        if name not in payload:
+            if required:
+                return None, f"{kind} without {name}"
+            continue
+        if not _conforms(payload[name], hint):
+            return None, f"{kind} field {name} is not {_hint_name(hint)}"
+        args[name] = payload[name]
+    if kind in _PATHED:
+        try:
+            raw = path_from_fields(payload)
+        except ValueError:
+            raw = None
+        if raw is None:
+            return None, f"{kind} without a readable path"
+        args["raw_path"] = raw
+    return cls(**args), None
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+        )
+    return False
+
+
+def _hint_name(hint: Any) -> str:
+    return getattr(hint, "__name__", str(hint))
+
+
+# -- time --------------------------------------------------------------------------
+
+
+def timestamp(wall_us: int | None) -> str | None:
+    """UTC with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ`; None if out of range."""
+    if wall_us is None:
+        return None
+    try:
+        t = dt.datetime.fromtimestamp(wall_us / 1e6, dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def elapsed_us(a: TimelineEntry, b: TimelineEntry) -> int:
+    """Microseconds from `a` to `b`: by the monotonic clock within one boot (immune to
+    wall-clock steps), by the wall clock across boots; never negative."""
+    if a.boot == b.boot:
+        return max(0, b.mono_us - a.mono_us)
+    return max(0, b.wall_us - a.wall_us)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -46,11 +46,12 @@ def main() -> None:
 def _register() -> None:
     from .demo import demo
     from .keys import keys
+    from .report import report
     from .review import review
     from .snapshot import snapshot
     from .verify import verify
 
-    for command in (keys, snapshot, review, demo, verify):
+    for command in (keys, snapshot, review, demo, verify, report):
         main.add_command(command)
 
 

@@ -1,0 +1,112 @@
+"""`cleanroom report`: a forensic report on verified ledgers, in the format of -o's extension."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import click
+
+from ..forensics.report import Report, build_report
+from ..forensics.report_csv import write_csv
+from ..forensics.report_html import write_html
+from ..forensics.report_json import write_json
+from ..forensics.report_jsonl import write_jsonl
+from ..forensics.timeline import read_evidence
+from ..ledger.keys import load_public_key
+from ..ledger.verdict import Status
+from ..sanitize import clean
+from ..snapshot.store import Snapshot
+from .verify import _expand as expand_ledgers
+
+WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
+    ".html": write_html,
+    ".json": write_json,
+    ".jsonl": write_jsonl,
+    ".csv": write_csv,
+}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--snapshot", "snapshot_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The vendor-signed snapshot the sessions reviewed (repeatable).")  # fmt: skip
+@click.option("--trust", "trust_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Trusted vendor public key (repeatable).")  # fmt: skip
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The report file: .html, .json, .jsonl or .csv.")  # fmt: skip
+@click.option("--include-tampered", is_flag=True,
+              help="Show what TAMPERED ledgers claim, marked, not withheld.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Processes to verify with [all cores].")  # fmt: skip
+def report(
+    paths: tuple[Path, ...],
+    snapshot_files: tuple[Path, ...],
+    trust_files: tuple[Path, ...],
+    output: Path,
+    include_tampered: bool,
+    workers: int | None,
+) -> None:
+    """Verify ledgers and write a forensic report on them.
+
+    PATHS are ledger files or directories of them. Each ledger is verified as by
+    `cleanroom verify` and its status is stamped on every part of the report. The
+    entries of a TAMPERED ledger are withheld (only its verdict is shown) unless
+    --include-tampered is given. The format follows the extension of -o: .html (one
+    self-contained page), .json (docs/report-format.md), .jsonl (one event per line)
+    or .csv. Exit status as for verify: 0 intact, 1 tampered, 3 incomplete, 2 usage.
+    """
+    writer = WRITERS.get(output.suffix.lower())
+    if writer is None:
+        names = ", ".join(WRITERS)
+        raise click.UsageError(f"-o {clean(output)}: the extension must be one of {names}")
+    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
+    ledgers = expand_ledgers(paths)
+    with contextlib.ExitStack() as stack:
+        snapshots = [stack.enter_context(Snapshot.open(p, trust)) for p in snapshot_files]
+        with click.progressbar(length=2 * len(ledgers), label="verifying and reading",
+                               file=sys.stderr) as bar:  # fmt: skip
+            evidence = read_evidence(
+                ledgers, trust, include_tampered, lambda _: bar.update(1), workers
+            )
+            result = build_report(evidence, trust, snapshots, include_tampered,
+                                  lambda: bar.update(1))  # fmt: skip
+        _write_atomically(output, lambda f: writer(result, f))
+    _summary(result, output)
+    sys.exit(result.exit_code)
+
+
+def _write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _summary(r: Report, output: Path) -> None:
+    counts = {s: sum(1 for x in r.sessions if x.status is s) for s in Status}
+    parts = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
+    click.echo(f"wrote {clean(output)}: {len(r.sessions)} ledgers ({parts})", err=True)
+    for s in r.sessions:
+        if s.status is Status.INTACT:
+            continue
+        first = s.timeline.verdict.first_bad
+        why = f": {first.code} {clean(first.message)}" if first else ""
+        withheld = ", entries withheld" if s.timeline.withheld else ""
+        click.echo(f"  {clean(s.key)}: {s.status.value}{withheld}{why}", err=True)
+    for f in r.evidence.sessions:
+        click.echo(f"  sessions: {f.code} {clean(f.message)}", err=True)
+    click.echo(f"overall: {r.status.value}", err=True)

@@ -1,0 +1,102 @@
+"""One line of plain words per timeline entry, for people reading a report.
+
+The text quotes what the ledger holds (paths, queries, names, alert details)
+exactly, so it is *untrusted*: every writer must pass it through
+`cleanroom.sanitize.clean` (terminal, CSV) and also `html.escape` (HTML).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..sanitize import decode
+from ..session.events import (
+    Active,
+    Alert,
+    Blocked,
+    FileOpen,
+    Goto,
+    Idle,
+    QuickOpen,
+    RecordingFailed,
+    Search,
+    SearchResultsView,
+    View,
+    WitnessShown,
+)
+from .timeline import TimelineEntry, timestamp
+
+
+def describe(entry: TimelineEntry) -> str:
+    ev, p = entry.event, entry.payload
+    if entry.problem is not None:
+        return f"{entry.kind} (does not fit its kind: {entry.problem}): {_compact(p)}"
+    match ev:
+        case FileOpen():
+            flags = ", ".join(f"{k} {n}" for k, n in sorted(ev.flags.items()))
+            extra = f"; flagged characters: {flags}" if flags else ""
+            return f"opened {path_text(ev.raw_path)} ({ev.lines} lines, {ev.size} bytes){extra}"
+        case View():
+            cols = f"columns {ev.col + 1}-{ev.col + ev.cols}"
+            return f"{path_text(ev.raw_path)} lines {ev.first}-{ev.last}, {cols}"
+        case Search():
+            how = ", ".join(
+                x
+                for x in (
+                    "regex" if ev.regex else "text",
+                    "case-sensitive" if ev.case else "any case",
+                    f"include {', '.join(ev.include)}" if ev.include else "",
+                    f"exclude {', '.join(ev.exclude)}" if ev.exclude else "",
+                )
+                if x
+            )
+            return f"searched for “{ev.query}” ({how}): {ev.hits} hits"
+        case SearchResultsView():
+            return f"result rows {ev.first}-{ev.last} of the search at entry {ev.search_seq}"
+        case QuickOpen():
+            return f"quick open “{ev.query}”: {ev.matches} matching paths"
+        case Goto():
+            return f"went to line {ev.line} of {path_text(ev.raw_path)}"
+        case Idle():
+            return f"screen blanked after {ev.after_s} s without input"
+        case Active():
+            return f"input resumed; the screen was blank for {ev.idle_s} s"
+        case Blocked():
+            return f"blocked {ev.action}" + (f": {ev.detail}" if ev.detail else "")
+        case WitnessShown():
+            return f"witness code shown: {ev.seq}:{ev.code}"
+        case RecordingFailed():
+            since = timestamp(ev.failed_at_wall_us) or "?"
+            return (
+                f"recording failed from {since} ({ev.error}); source hidden; {ev.attempts} attempts"
+            )
+        case Alert():
+            count = f", {ev.count} events" if ev.count != 1 else ""
+            return f"ALERT {ev.category}: {ev.detail} (response {ev.response}{count})"
+    return _structural(entry.kind, p)
+
+
+def _structural(kind: str, p: dict[str, Any]) -> str:
+    if kind == "session_start":
+        rev = p.get("reviewer") if isinstance(p.get("reviewer"), dict) else {}
+        snap = p.get("snapshot") if isinstance(p.get("snapshot"), dict) else {}
+        return (
+            f"session started: reviewer {rev.get('name')} ({rev.get('org')}), "
+            f"snapshot {snap.get('id') if snap else 'none named'}"
+        )
+    if kind == "session_resume":
+        return f"session resumed after entry {p.get('after_seq')} ({p.get('reason')})"
+    if kind == "session_end":
+        signed = "countersigned" if p.get("countersign") else "not countersigned"
+        return f"session sealed ({p.get('reason')}), {signed}"
+    return f"{kind}: {_compact(p)}"
+
+
+def path_text(raw: bytes) -> str:
+    """A recorded path as text; bytes that are not UTF-8 stay visible to the sanitizer."""
+    return decode(raw)
+
+
+def _compact(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)[:500]

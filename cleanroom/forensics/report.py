@@ -1,0 +1,244 @@
+"""The forensic report: what verified ledgers show, ready for any output format.
+
+`build_report` takes `Evidence` (verified timelines) and the snapshots given,
+and computes each session's screen intervals and figures, coverage per file
+version, the searches and the incidents. The writers (`report_html`,
+`report_json`, `report_jsonl`, `report_csv`) only lay this out.
+
+Ledgers are never silently mixed: every session keeps its status, a withheld
+(TAMPERED) ledger contributes nothing but its verdict, and coverage from
+TAMPERED ledgers, when they are included at all, is a separate group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .. import __version__
+from ..ledger.keys import key_id
+from ..ledger.verdict import EXIT_CODES, Status
+from ..session.events import FileOpen, SearchResultsView
+from ..snapshot.store import Snapshot
+from ..snapshot.walk import Kind
+from .coverage import FileCoverage, FileKey, coverage
+from .screen import Shown, screens, shown
+from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
+
+REPORT_FORMAT = "cleanroom.report.v1"
+SEARCH_KINDS = ("search", "quick_open")
+INCIDENT_KINDS = ("alert", "blocked", "recording_failed", "session_resume")
+BLANK_REASONS = ("idle", "locked")
+
+
+@dataclass(frozen=True)
+class SnapshotFacts:
+    path: str
+    id: str
+    name: str
+    version: str
+    root: str
+
+
+@dataclass
+class SessionReport:
+    """One ledger: its timeline and what was computed from it."""
+
+    key: str  # the ledger path, unique within a report
+    timeline: Timeline
+    shown: list[Shown]
+    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    stats: dict[str, int]
+    snapshot_given: bool | None  # None: the session names no snapshot
+
+    @property
+    def status(self) -> Status:
+        return self.timeline.status
+
+
+@dataclass
+class CoverageGroup:
+    """Coverage over sessions of one trust class: "verified" (INTACT or INCOMPLETE
+    ledgers) or "tampered" (only when TAMPERED ledgers were included)."""
+
+    trust: str
+    files: list[FileCoverage]
+    in_snapshots: dict[FileKey, list[str]]  # snapshot ids holding this content at this path
+    statuses: dict[str, Status]  # session key -> status, for the sessions listed per file
+
+    @property
+    def scale_us(self) -> int:
+        return max((f.max_dwell_us for f in self.files), default=0)
+
+
+@dataclass
+class Listed:
+    """An entry listed in the searches or incidents, with the session it belongs to."""
+
+    session: SessionReport
+    entry: TimelineEntry
+    rows_viewed: tuple[int, int] | None = None  # for a search: result rows shown
+
+
+@dataclass
+class Report:
+    evidence: Evidence
+    sessions: list[SessionReport]
+    snapshots: list[SnapshotFacts]
+    coverage: list[CoverageGroup]
+    searches: list[Listed]
+    incidents: list[Listed]
+    trust: list[str]
+    include_tampered: bool
+    generated: str = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
+    )
+    software: str = f"cleanroom {__version__}"
+
+    @property
+    def status(self) -> Status:
+        return self.evidence.status
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    @property
+    def withheld(self) -> list[SessionReport]:
+        return [s for s in self.sessions if s.timeline.withheld]
+
+
+def build_report(
+    evidence: Evidence,
+    trust: Sequence[bytes],
+    snapshots: Sequence[Snapshot] = (),
+    include_tampered: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> Report:
+    facts = [
+        SnapshotFacts(str(s.path), s.id, s.manifest.name, s.manifest.version, s.manifest.root)
+        for s in snapshots
+    ]
+    ids = {f.id for f in facts}
+    sessions = []
+    for t in evidence.timelines:
+        sessions.append(_session(t, ids))
+        if progress is not None:
+            progress()
+    groups = [_coverage("verified", [s for s in sessions if s.status is not Status.TAMPERED],
+                        snapshots)]  # fmt: skip
+    tampered = [s for s in sessions if s.status is Status.TAMPERED and not s.timeline.withheld]
+    if tampered:
+        groups.append(_coverage("tampered", tampered, snapshots))
+    searches, incidents = [], []
+    for s in sessions:
+        rows = _rows_viewed(s.timeline.entries)
+        for e in s.timeline.entries:
+            if e.kind in SEARCH_KINDS:
+                searches.append(Listed(s, e, rows.get(e.seq)))
+            elif e.kind in INCIDENT_KINDS:
+                incidents.append(Listed(s, e))
+    return Report(
+        evidence,
+        sessions,
+        facts,
+        groups,
+        searches,
+        incidents,
+        [key_id(k) for k in trust],
+        include_tampered,
+    )
+
+
+def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
+    intervals = shown(t.entries)
+    dwell: Counter[int] = Counter()
+    for s in intervals:
+        dwell[s.viewport.seq] += s.dwell_us
+    given = None if t.snapshot_id is None else t.snapshot_id in snapshot_ids
+    return SessionReport(t.path, t, intervals, dict(dwell), _stats(t, intervals), given)
+
+
+def _stats(t: Timeline, intervals: list[Shown]) -> dict[str, int]:
+    kinds = Counter(e.kind for e in t.entries)
+    entries = t.entries
+    blank = 0
+    pairs = zip(screens(entries), entries[1:], strict=False)
+    for (entry, screen), nxt in pairs:
+        if screen.hidden in BLANK_REASONS:
+            blank += elapsed_us(entry, nxt)
+    span = entries[-1].wall_us - entries[0].wall_us if entries else 0
+    return {
+        "entries": len(entries),
+        "span_us": max(0, span),
+        "on_screen_us": sum(s.dwell_us for s in intervals),
+        "blank_us": blank,
+        "files_opened": kinds["file_open"],
+        "files": len({e.event.raw_path for e in entries if isinstance(e.event, FileOpen)}),
+        "views": kinds["view"],
+        "searches": kinds["search"],
+        "quick_opens": kinds["quick_open"],
+        "gotos": kinds["goto"],
+        "blocked": kinds["blocked"],
+        "alerts": kinds["alert"],
+        "resumes": kinds["session_resume"],
+        "recording_failures": kinds["recording_failed"],
+        "witness_codes_shown": kinds["witness_shown"],
+        "undecodable": t.undecodable,
+    }
+
+
+def _coverage(
+    trust: str, sessions: list[SessionReport], snapshots: Sequence[Snapshot]
+) -> CoverageGroup:
+    counts: dict[FileKey, int] = {}
+    for s in sessions:
+        for e in s.timeline.entries:
+            if isinstance(e.event, FileOpen):
+                key = (e.event.raw_path, e.event.blob)
+                counts[key] = max(counts.get(key, 0), e.event.lines)
+    files = coverage(((s.key, s.shown) for s in sessions), counts)
+    holders: dict[FileKey, list[str]] = {}
+    for f in files:
+        holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
+        lines = _snapshot_lines(snapshots, f.blob)
+        if lines is not None and lines > f.lines:  # the snapshot knows the true length
+            pad = lines - f.lines
+            f.dwell_us += [0] * pad
+            f.shown += [0] * pad
+            f.lines = lines
+    return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions})
+
+
+def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:
+    try:
+        info = snap.stat(path)
+    except FileNotFoundError:
+        return False
+    return info.kind is Kind.FILE and info.blob is not None and info.blob.hex() == blob
+
+
+def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
+    try:
+        raw = bytes.fromhex(blob)
+    except ValueError:
+        return None
+    for snap in snapshots:
+        try:
+            info = snap.blob(raw)
+        except KeyError:
+            continue
+        return None if info.binary else info.lines  # binary content is shown as hex rows
+    return None
+
+
+def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:
+    """Per search seq, the span of result rows that were shown."""
+    out: dict[int, tuple[int, int]] = {}
+    for e in entries:
+        if isinstance(e.event, SearchResultsView):
+            a, b = out.get(e.event.search_seq, (e.event.first, e.event.last))
+            out[e.event.search_seq] = (min(a, e.event.first), max(b, e.event.last))
+    return out

@@ -1,0 +1,92 @@
+"""The report as CSV, for spreadsheets: one row per ledger, then one per entry.
+
+A spreadsheet is a display, so text cells are for reading, not exact values:
+each passes through the one sanitizer (hidden and control characters become
+visible tags), and a cell that a spreadsheet would run as a formula (starting
+with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`. The
+exact values are in the JSON and JSON Lines outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from ..sanitize import clean
+from .describe import describe, path_text
+from .report import Report, SessionReport
+
+COLUMNS = [
+    "record", "ledger_path", "ledger", "ledger_status", "reviewer", "org", "workstation",
+    "seq", "time", "kind", "path", "blob", "first", "last", "dwell_s", "query", "hits",
+    "detail",
+]  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str | int:
+    """A safe spreadsheet cell for an untrusted value."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = clean(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_csv(report: Report, out: IO[str]) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for s in report.sessions:
+        w.writerow(_row(s, record="ledger", detail=_ledger_detail(s)))
+    for s in report.sessions:
+        for e in s.timeline.entries:
+            p = e.payload
+            raw = getattr(e.event, "raw_path", None)
+            dwell = s.dwell_by_seq.get(e.seq, 0) / 1e6 if e.kind == "view" else None
+            w.writerow(
+                _row(
+                    s,
+                    record="event",
+                    seq=e.seq,
+                    time=e.time,
+                    kind=e.kind,
+                    path=path_text(raw) if raw is not None else None,
+                    blob=p.get("blob") if isinstance(p.get("blob"), str) else None,
+                    first=p.get("first") if e.kind == "view" else None,
+                    last=p.get("last") if e.kind == "view" else None,
+                    dwell_s=None if dwell is None else f"{dwell:.3f}",
+                    query=p.get("query") if e.kind in ("search", "quick_open") else None,
+                    hits=p.get("hits", p.get("matches")) if "query" in p else None,
+                    detail=describe(e),
+                )
+            )
+    for f in report.evidence.sessions:
+        w.writerow([cell(x) for x in ["session_finding"] + [""] * 16 + [f"{f.code}: {f.message}"]])
+
+
+def _ledger_detail(s: SessionReport) -> str:
+    t = s.timeline
+    first = t.verdict.first_bad
+    parts = [t.status.value]
+    if t.withheld:
+        parts.append("entries withheld: the ledger is not what the workstation wrote")
+    elif t.status.value == "TAMPERED":
+        parts.append("entries included on request: they are only what the file claims")
+    if first is not None:
+        parts.append(f"first finding {first.code} at {first.seq}: {first.message}")
+    return "; ".join(parts)
+
+
+def _row(s: SessionReport, **values: object) -> list[str | int]:
+    t = s.timeline
+    base = {
+        "ledger_path": t.path,
+        "ledger": t.ledger_id,
+        "ledger_status": t.status.value,
+        "reviewer": t.reviewer,
+        "org": t.org,
+        "workstation": t.workstation,
+    }
+    merged = {**base, **values}
+    return [cell(merged.get(c)) for c in COLUMNS]

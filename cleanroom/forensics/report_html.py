@@ -1,0 +1,362 @@
+"""The report as one self-contained HTML file: inline CSS, no script, nothing fetched.
+
+A Content-Security-Policy of `default-src 'none'` forbids every script, image,
+font and connection, so even a string that slipped past escaping could not run
+or call out. Every untrusted string (paths, queries, names, alert details,
+finding messages) goes through the one sanitizer, so bidi and hidden characters
+show as tags instead of reordering the page, and then through `html.escape`.
+
+Sections: verification, sessions, coverage heatmap (one row per file version,
+a strip of cells coloured by the hottest line in each; details per file below),
+searches, alerts and resumes, and the timeline of every entry.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from typing import IO
+
+from ..ledger.verdict import Status
+from ..sanitize import clean
+from .coverage import LEVELS, FileCoverage
+from .describe import describe, path_text
+from .report import CoverageGroup, Listed, Report, SessionReport
+
+STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
+DETAIL_CELLS = 400  # cells in a file's detailed strip
+HOT_SEGMENTS = 20  # hottest line ranges listed per file
+HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
+             "session_resume": "warn"}  # fmt: skip
+
+CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
+h1{margin:0 0 .3em}h2{border-bottom:2px solid #333;margin-top:1.8em}
+table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+th{background:#f0f0f0}
+code,.mono,td.path{font-family:ui-monospace,monospace;word-break:break-all}
+.status{display:inline-block;padding:1px 8px;border-radius:3px;font-weight:bold;color:#fff}
+.s-INTACT{background:#1a7f37}.s-INCOMPLETE{background:#b35900}.s-TAMPERED{background:#c00}
+.banner{padding:.5em 1em;margin:.5em 0;border-left:6px solid #c00;background:#fee}
+.banner.incomplete{border-color:#b35900;background:#fff4e5}
+section.tampered{border:3px dashed #c00;padding:0 1em}
+tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
+.strip{display:flex;width:600px;height:16px;border:1px solid #999;background:#eee}
+.strip.wide{width:100%;max-width:1200px;height:24px}
+.strip i{flex:1 1 0;min-width:0}
+.h0{background:#eeeeee}.h1{background:#fff5c0}.h2{background:#ffe08a}.h3{background:#ffc658}
+.h4{background:#ffa83a}.h5{background:#fb8530}.h6{background:#f0602b}.h7{background:#d93a26}
+.h8{background:#b31e22}.h9{background:#7a0a18}
+.legend i{display:inline-block;width:22px;height:12px;border:1px solid #999}
+details{margin:.4em 0}summary{cursor:pointer}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+"""
+
+
+def h(value: object) -> str:
+    """Untrusted text for HTML: tags for hidden characters, then entity escaping."""
+    return html.escape(clean(value), quote=True)
+
+
+def duration(us: int) -> str:
+    s = us / 1e6
+    if s < 60:
+        return f"{s:.3f} s" if s < 10 else f"{s:.1f} s"
+    m, sec = divmod(int(s), 60)
+    return f"{m} min {sec} s" if m < 60 else f"{m // 60} h {m % 60} min"
+
+
+def write_html(report: Report, out: IO[str]) -> None:
+    for chunk in render(report):
+        out.write(chunk)
+
+
+def render(report: Report) -> Iterator[str]:
+    yield (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>Cleanroom report {h(report.generated)}</title>\n<style>{CSS}</style></head>\n"
+        "<body>\n"
+    )
+    yield from _header(report)
+    yield from _verification(report)
+    yield from _sessions(report)
+    yield from _coverage(report)
+    yield from _searches(report)
+    yield from _incidents(report)
+    yield from _timeline(report)
+    yield "</body></html>\n"
+
+
+def _status(status: Status) -> str:
+    return f'<span class="status s-{status.value}">{status.value}</span>'
+
+
+def _header(r: Report) -> Iterator[str]:
+    yield '<header id="summary"><h1>Cleanroom forensic report</h1>\n'
+    yield f"<p>Overall: {_status(r.status)}</p>\n"
+    if r.withheld:
+        yield (
+            f'<p class="banner">{len(r.withheld)} ledger(s) are TAMPERED: their entries are '
+            "withheld from every section below. Only their verdicts are shown.</p>\n"
+        )
+    elif any(s.status is Status.TAMPERED for s in r.sessions):
+        yield (
+            '<p class="banner">TAMPERED ledgers are included on request. Their entries are '
+            "only what the files claim; they are marked and kept out of the verified "
+            "coverage.</p>\n"
+        )
+    if any(s.status is Status.INCOMPLETE for s in r.sessions):
+        yield (
+            '<p class="banner incomplete">Some ledgers are INCOMPLETE (unsealed or resumed '
+            "after a crash): authentic as far as they go; each is marked.</p>\n"
+        )
+    yield "<table>\n"
+    rows = [
+        ("Generated", r.generated),
+        ("Software", r.software),
+        ("Trusted vendor keys", ", ".join(r.trust)),
+        ("TAMPERED ledgers", "included, marked" if r.include_tampered else "withheld"),
+    ]
+    rows += [(f"Snapshot {s.name} {s.version}", f"{s.id} (root {s.root})") for s in r.snapshots]
+    for k, v in rows:
+        yield f'<tr><th>{h(k)}</th><td class="mono">{h(v)}</td></tr>\n'
+    yield "</table>\n"
+    yield (
+        '<p><a href="#verification">Verification</a> · <a href="#sessions">Sessions</a> · '
+        '<a href="#coverage">Coverage</a> · <a href="#searches">Searches</a> · '
+        '<a href="#incidents">Alerts and resumes</a> · <a href="#timeline">Timeline</a></p>'
+        "</header>\n"
+    )
+
+
+def _verification(r: Report) -> Iterator[str]:
+    yield '<section id="verification"><h2>Verification</h2>\n<table>\n'
+    yield "<tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>\n"
+    for s in r.sessions:
+        t = s.timeline
+        entries = "withheld" if t.withheld else str(len(t.entries))
+        findings = "<br>".join(
+            f"{h(f.severity.value)} <b>{h(f.code)}</b> "
+            f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
+            for f in t.verdict.findings
+        )
+        yield (
+            f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
+            f"<br>ledger {h(t.ledger_id)}</td><td>{_status(t.status)}</td><td>{entries}</td>"
+            f"<td>{findings or 'none'}</td></tr>\n"
+        )
+    yield "</table>\n"
+    for f in r.evidence.sessions:
+        yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
+    yield "</section>\n"
+
+
+def _sessions(r: Report) -> Iterator[str]:
+    yield '<section id="sessions"><h2>Sessions</h2>\n<table>\n<tr>'
+    heads = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
+             "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
+             "Alerts", "Blocked", "Resumes"]  # fmt: skip
+    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr>\n"
+    for s in r.sessions:
+        t, st = s.timeline, s.stats
+        summary = t.verdict.summary
+        claimed = " (claimed)" if t.status is Status.TAMPERED else ""
+        snap = t.snapshot_id or "none named"
+        if s.snapshot_given is False:
+            snap += " (not given: line counts as recorded)"
+        cells = [
+            f'<td class="path">{h(t.ledger_id or t.path)}</td>',
+            f"<td>{_status(t.status)}</td>",
+            f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
+            f"<td>{h(t.workstation)}</td>",
+            f'<td class="mono">{h(snap)}</td>',
+            f"<td>{h(summary.get('started'))}</td>",
+            f"<td>{h(summary.get('ended'))}</td>",
+        ]
+        if t.withheld:
+            cells.append(f'<td colspan="{len(heads) - 7}">entries withheld</td>')
+        else:
+            times = ("span_us", "on_screen_us", "blank_us")
+            counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
+            cells += [f'<td class="num">{duration(st[k])}</td>' for k in times]
+            cells += [f'<td class="num">{st[k]}</td>' for k in counts]
+        yield f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
+    yield "</table></section>\n"
+
+
+def _coverage(r: Report) -> Iterator[str]:
+    yield '<section id="coverage"><h2>Coverage</h2>\n'
+    yield (
+        "<p>One row per file version (path and content). Each cell is a run of lines, "
+        "coloured by the longest time any line in it stayed on screen, idle time excluded. "
+        'Grey: never shown. <span class="legend">'
+        + "".join(f'<i class="h{k}"></i>' for k in range(LEVELS))
+        + "</span> (log scale up to the hottest line of the group)</p>\n"
+    )
+    for g in r.coverage:
+        yield from _group(g)
+    yield "</section>\n"
+
+
+def _group(g: CoverageGroup) -> Iterator[str]:
+    tampered = g.trust == "tampered"
+    cls = ' class="tampered"' if tampered else ""
+    yield f'<section{cls} data-trust="{g.trust}">'
+    if tampered:
+        yield (
+            '<h3>Claimed by TAMPERED ledgers</h3><p class="banner">Not verified: only what the '
+            "tampered files claim. Never add these to the verified coverage.</p>\n"
+        )
+    else:
+        yield "<h3>From verified ledgers (INTACT and INCOMPLETE)</h3>\n"
+    if not g.files:
+        yield "<p>No file was on screen.</p></section>\n"
+        return
+    files = sorted(g.files, key=lambda f: (-f.max_dwell_us, f.path, f.blob))
+    yield '<table class="heatmap">\n<tr><th>File</th><th>Lines on screen</th>'
+    yield "<th>Seen</th><th>On screen</th><th>Hottest line</th></tr>\n"
+    for n, f in enumerate(files):
+        cells = "".join(
+            f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
+            for c in f.heatmap(STRIP_CELLS, g.scale_us)
+        )
+        yield (
+            f'<tr class="heatrow" data-path="{h(path_text(f.path))}" data-blob="{h(f.blob)}">'
+            f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a></td>'
+            f'<td><div class="strip">{cells}</div></td>'
+            f'<td class="num">{f.lines_seen} / {f.lines}</td>'
+            f'<td class="num">{duration(f.on_screen_us)}</td>'
+            f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
+        )
+    yield "</table>\n"
+    for n, f in enumerate(files):
+        yield from _file_detail(g, f, f"f{g.trust}{n}")
+    yield "</section>\n"
+
+
+def _file_detail(g: CoverageGroup, f: FileCoverage, anchor: str) -> Iterator[str]:
+    held = g.in_snapshots.get((f.path, f.blob), [])
+    where = ", ".join(held) if held else "in no snapshot given at this path"
+    yield (
+        f'<details id="{anchor}" class="filedetail"><summary><code>{h(path_text(f.path))}'
+        f"</code> — {f.lines_seen} of {f.lines} lines seen, {duration(f.on_screen_us)} "
+        f"on screen</summary>\n<p>Content <code>{h(f.blob)}</code>; snapshot: {h(where)}.</p>\n"
+    )
+    cells = "".join(
+        f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
+        for c in f.heatmap(DETAIL_CELLS)
+    )
+    yield f'<div class="strip wide">{cells}</div>\n'
+    yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
+    for seg in f.hottest(HOT_SEGMENTS):
+        yield (
+            f'<tr><td>{seg.first}-{seg.last}</td><td class="num">{duration(seg.dwell_us)}'
+            f'</td><td class="num">{seg.shown}</td></tr>\n'
+        )
+    yield "</table>\n<table><tr><th>Session</th><th>Status</th><th>On screen</th></tr>\n"
+    for key, us in sorted(f.sessions.items()):
+        yield (
+            f'<tr><td class="path">{h(key)}</td><td>{_status(g.statuses[key])}</td>'
+            f'<td class="num">{duration(us)}</td></tr>\n'
+        )
+    yield "</table></details>\n"
+
+
+def _listed_row(x: Listed, *cols: str) -> str:
+    status = x.session.status
+    cls = ' class="alert"' if status is Status.TAMPERED else ""
+    return (
+        f'<tr{cls} data-status="{status.value}"><td>{h(x.entry.time)}</td>'
+        f'<td class="path">{h(x.session.timeline.ledger_id or x.session.key)}</td>'
+        f"<td>{_status(status)}</td><td>{x.entry.seq}</td>" + "".join(cols) + "</tr>\n"
+    )
+
+
+def _searches(r: Report) -> Iterator[str]:
+    yield '<section id="searches"><h2>Searches</h2>\n'
+    if not r.searches:
+        yield "<p>None.</p></section>\n"
+        return
+    yield (
+        '<table class="searches"><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th>'
+        "<th>Kind</th><th>Query</th><th>Options</th><th>Hits</th><th>Result rows shown</th></tr>\n"
+    )
+    for x in r.searches:
+        p = x.entry.payload
+        hits = p.get("hits", p.get("matches"))
+        opts = []
+        if x.entry.kind == "search":
+            opts = ["regex" if p.get("regex") else "text", "case" if p.get("case") else "any case"]
+            opts += [f"include {v}" for v in p.get("include") or []]
+            opts += [f"exclude {v}" for v in p.get("exclude") or []]
+        rows = f"{x.rows_viewed[0]}-{x.rows_viewed[1]}" if x.rows_viewed else ""
+        yield _listed_row(
+            x,
+            f"<td>{h(x.entry.kind)}</td>",
+            f'<td class="mono query">{h(p.get("query"))}</td>',
+            f"<td>{h(', '.join(map(str, opts)))}</td>",
+            f'<td class="num">{h(hits)}</td>',
+            f"<td>{rows}</td>",
+        )
+    yield "</table></section>\n"
+
+
+def _incidents(r: Report) -> Iterator[str]:
+    yield '<section id="incidents"><h2>Alerts and resumes</h2>\n'
+    if not r.incidents:
+        yield "<p>None.</p></section>\n"
+        return
+    yield (
+        "<table><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th><th>Kind</th>"
+        "<th>What</th></tr>\n"
+    )
+    for x in r.incidents:
+        yield _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
+    yield "</table></section>\n"
+
+
+def _timeline(r: Report) -> Iterator[str]:
+    yield '<section id="timeline"><h2>Timeline</h2>\n'
+    for s in r.sessions:
+        yield from _session_timeline(s)
+    yield "</section>\n"
+
+
+def _session_timeline(s: SessionReport) -> Iterator[str]:
+    t = s.timeline
+    tampered = t.status is Status.TAMPERED
+    yield (
+        f'<section class="session{" tampered" if tampered else ""}" '
+        f'data-status="{t.status.value}"><h3>{_status(t.status)} {h(t.reviewer)} '
+        f'({h(t.org)}) — <span class="mono">{h(t.path)}</span></h3>\n'
+    )
+    if t.withheld:
+        yield (
+            '<p class="banner">Entries withheld: this ledger is TAMPERED, so what it says '
+            "is not evidence. See its findings under Verification.</p></section>\n"
+        )
+        return
+    if tampered:
+        yield '<p class="banner">TAMPERED: every row below is only what the file claims.</p>\n'
+    elif t.status is Status.INCOMPLETE:
+        yield '<p class="banner incomplete">INCOMPLETE: see its findings under Verification.</p>\n'
+    yield (
+        '<table class="timeline"><tr><th>Time (UTC)</th><th>+s</th><th>Seq</th><th>Kind</th>'
+        "<th>What</th><th>On screen</th></tr>\n"
+    )
+    t0 = t.entries[0].wall_us if t.entries else 0
+    status = t.status.value
+    for e in t.entries:
+        cls = HIGHLIGHT.get(e.kind, "")
+        dwell = duration(s.dwell_by_seq.get(e.seq, 0)) if e.kind == "view" else ""
+        yield (
+            f'<tr class="entry {cls}" data-kind="{h(e.kind)}" data-status="{status}">'
+            f'<td>{h(e.time)}</td><td class="num">{(e.wall_us - t0) / 1e6:.3f}</td>'
+            f"<td>{e.seq}</td><td>{h(e.kind)}</td><td>{h(describe(e))}</td>"
+            f'<td class="num">{dwell}</td></tr>\n'
+        )
+    yield "</table></section>\n"

@@ -1,0 +1,107 @@
+"""The report as JSON, format `cleanroom.report.v1` (docs/report-format.md).
+
+Values are exact, as the ledger holds them; the file is ASCII (`\\u` escapes), so
+printing it cannot drive a terminal. Sanitize strings before displaying them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from ..ledger.verdict import EXIT_CODES
+from ..session.events import path_fields
+from .coverage import FileCoverage
+from .report import REPORT_FORMAT, CoverageGroup, Listed, Report, SessionReport
+from .timeline import TimelineEntry
+
+HEATMAP_CELLS = 100
+
+
+def write_json(report: Report, out: IO[str]) -> None:
+    json.dump(report_to_json(report), out, ensure_ascii=True, indent=1)
+    out.write("\n")
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    return {
+        "format": REPORT_FORMAT,
+        "generated": report.generated,
+        "software": report.software,
+        "trust": report.trust,
+        "tampered": "included" if report.include_tampered else "withheld",
+        "status": report.status.value,
+        "exit_code": report.exit_code,
+        "snapshots": [vars(s) for s in report.snapshots],
+        "sessions": [f.to_json() for f in report.evidence.sessions],
+        "ledgers": [ledger_json(s, events=True) for s in report.sessions],
+        "coverage": [file_json(g, f) for g in report.coverage for f in g.files],
+        "searches": [listed_json(x) for x in report.searches],
+        "incidents": [listed_json(x) for x in report.incidents],
+    }
+
+
+def ledger_json(s: SessionReport, events: bool) -> dict[str, Any]:
+    t = s.timeline
+    out: dict[str, Any] = {
+        "path": t.path,
+        "status": t.status.value,
+        "exit_code": EXIT_CODES[t.status],
+        "withheld": t.withheld,
+        "findings": [f.to_json() for f in t.verdict.findings],
+        "summary": t.verdict.summary,
+        "snapshot_given": s.snapshot_given,
+        "stats": s.stats,
+    }
+    if events:
+        out["events"] = [event_json(e, s) for e in t.entries]
+    return out
+
+
+def event_json(e: TimelineEntry, s: SessionReport) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "seq": e.seq,
+        "time": e.time,
+        "wall_us": e.wall_us,
+        "kind": e.kind,
+        "payload": e.payload,
+    }
+    if e.kind == "view":
+        out["dwell_us"] = s.dwell_by_seq.get(e.seq, 0)
+    if e.problem is not None:
+        out["problem"] = e.problem
+    return out
+
+
+def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
+    return {
+        "trust": g.trust,
+        **path_fields(f.path),
+        "blob": f.blob,
+        "lines": f.lines,
+        "lines_seen": f.lines_seen,
+        "on_screen_us": f.on_screen_us,
+        "max_dwell_us": f.max_dwell_us,
+        "intervals": f.intervals,
+        "snapshots": g.in_snapshots.get((f.path, f.blob), []),
+        "sessions": [
+            {"ledger": k, "status": g.statuses[k].value, "on_screen_us": us}
+            for k, us in sorted(f.sessions.items())
+        ],
+        "segments": [[x.first, x.last, x.dwell_us, x.shown] for x in f.segments()],
+        "heatmap": [c.level for c in f.heatmap(HEATMAP_CELLS, g.scale_us)],
+    }
+
+
+def listed_json(x: Listed) -> dict[str, Any]:
+    out = {
+        "ledger": x.session.key,
+        "status": x.session.status.value,
+        "seq": x.entry.seq,
+        "time": x.entry.time,
+        "kind": x.entry.kind,
+        "payload": x.entry.payload,
+    }
+    if x.entry.kind == "search":
+        out["rows_viewed"] = list(x.rows_viewed) if x.rows_viewed else None
+    return out

@@ -6,257 +6,193 @@ Prints `STATUS first_bad_seq=N codes=A,B` (findings on stderr); exit 0 INTACT, 1
 import argparse
 import hashlib
 import json
-import os
 import re
-import shutil
 import sqlite3
 import sys
 import tempfile
-import urllib.parse
+from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 SCHEMA_SQL = """CREATE TABLE entries (
     seq INTEGER PRIMARY KEY CHECK (seq >= 0),
     body BLOB NOT NULL,
     sig BLOB NOT NULL CHECK (length(sig) = 64)
 ) STRICT"""  # 2: byte for byte
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # 4
-INCOMPLETE, WARNING = {"UNSEALED", "RESUMED", "TORN_WRITE"}, {"CLOCK_STEP", "SIDECAR"}  # 5.2
-CERT_TYPES = dict(format=str, workstation=str, key=str, issuer=str, not_before=int, not_after=int)
+SEVERITY = dict.fromkeys(["UNSEALED", "RESUMED", "TORN_WRITE"], "incomplete")  # 5.2; others: tamper
+SEVERITY |= dict.fromkeys(["CLOCK_STEP", "SIDECAR", "NOT_COUNTERSIGNED"], "warning")
+# 4: Crockford base32, with I and L read as 1 and O as 0, to the digits that int(code, 32) reads
+CODE = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZILO", "0123456789ABCDEFGHIJKLMNOPQRSTUV110")
+KEY = re.compile("[0-9a-f]{64}")  # 1: a raw public key in lowercase hex
+CERT = dict(format=str, workstation=str, key=KEY, issuer=str, not_before=int, not_after=int)  # 1
+PAYLOADS = {  # 3.4: exactly these fields, no more, no fewer; (shape, None) means `shape | null`
+    "session_start": dict(cert=str, cert_sig=str, reviewer=dict(name=str, org=str, key=(KEY, None)),
+        snapshot=(dict(id=str, root=str), None), software=str,
+        prev_session=(dict(ledger=str, seq=int, head=str), None)),
+    "session_resume": dict(after_seq=int, after_head=str, reason=str),
+    "session_end": dict(reason=str, entries=int, by_kind=dict,
+        countersign=(dict(key=str, sig=str), None)),
+}  # fmt: skip
+JCS = json.JSONDecoder(  # 3.1: RFC 8785 member order; floats, NaN, |ints| > 2^53-1 stay strings
+    object_pairs_hook=lambda kv: dict(sorted(kv, key=lambda m: m[0].encode("utf-16-be"))),
+    parse_float=str, parse_constant=str, parse_int=lambda s: int(s) if abs(int(s)) < 2**53 else s,
+)  # fmt: skip
 
 
-def severity(code):  # 5.2
-    return "incomplete" if code in INCOMPLETE else "warning" if code in WARNING else "tamper"
+def fits(v, shape):  # shape: a type, a pattern, a dict of exact fields, or a tuple of choices
+    if isinstance(shape, dict):
+        return type(v) is dict and v.keys() == shape.keys() and all(fits(v[k], shape[k]) for k in v)
+    if isinstance(shape, re.Pattern):
+        return type(v) is str and shape.fullmatch(v) is not None
+    return any(v is s or fits(v, s) for s in shape) if type(shape) is tuple else type(v) is shape
 
 
-def sha256(*parts):
-    return hashlib.sha256(b"".join(parts)).digest()
-
-
-def sig_ok(pub, sig, *msg):
+def sig_ok(pub, sig, msg):  # Ed25519; key and signature raw or in lowercase hex; False if malformed
+    unhex = lambda x: bytes.fromhex(x) if re.fullmatch("[0-9a-f]*", str(x)) else x  # noqa: E731
     try:
-        return Ed25519PublicKey.from_public_bytes(pub).verify(sig, b"".join(msg)) is None
-    except (InvalidSignature, ValueError, TypeError):
+        return Ed25519PublicKey.from_public_bytes(unhex(pub)).verify(unhex(sig), msg) is None
+    except Exception:  # InvalidSignature, or a key or signature of the wrong length or type
         return False
 
 
-def unhex(s, size):  # lowercase hex of exactly `size` bytes, else None
-    ok = isinstance(s, str) and re.fullmatch(r"[0-9a-f]*", s) and len(s) == 2 * size
-    return bytes.fromhex(s) if ok else None
-
-
-def witness_code(h):  # 4: first 140 bits in Crockford base32 (without the dashes)
-    n = int.from_bytes(h, "big") >> (256 - 140)
-    return "".join(CROCKFORD[(n >> (5 * (27 - i))) & 31] for i in range(28))
-
-
-def read_code(text):  # 4: normalise a hand-copied code, None if malformed
-    s = re.sub(r"[- ]", "", str(text).upper()).translate(str.maketrans("ILO", "110"))
-    return s if len(s) == 28 and all(c in CROCKFORD for c in s) else None
-
-
-def canon(v):  # RFC 8785 for the allowed subset (keys sorted by UTF-16 code units)
-    if isinstance(v, dict):
-        items = sorted(v.items(), key=lambda kv: kv[0].encode("utf-16-be"))
-        return "{" + ",".join(canon(k) + ":" + canon(x) for k, x in items) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(canon(x) for x in v) + "]"
-    if type(v) is float or (type(v) is int and abs(v) > 2**53 - 1):
-        raise ValueError("floats and integers beyond 2^53-1 are not allowed")
-    return json.dumps(v, ensure_ascii=False)
-
-
-def parse_canonical(raw):  # the parsed object, or None unless raw is its exact canonical form
+def parse_canonical(raw, shape):  # the value if it fits shape and re-encodes to exactly raw
     try:
-        value = json.loads(raw.decode("utf-8"))
-        return value if isinstance(value, dict) and canon(value).encode() == raw else None
+        value = JCS.decode(raw.decode("utf-8"))
+        canonical = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() == raw
+        return value if canonical and fits(value, shape) else None
     except (ValueError, RecursionError):
         return None
 
 
-def parse_body(body):  # 3.1: the fields as a dict, or an error sentence
+def parse_body(body):  # 3.1: the fields as a dict, or None
     n, i64 = body[128] if len(body) > 128 else 0, lambda b: int.from_bytes(b, "big", signed=True)
-    if len(body) > 1 << 20 or body[:8] != b"CRLEDG\x00\x01" or not 1 <= n <= 32:
-        return "bad size, magic or kind_len"
-    kind, payload = body[129 : 129 + n], parse_canonical(body[129 + n :])
-    if len(kind) != n or not re.fullmatch(rb"[a-z_]+", kind) or payload is None:
-        return "bad kind, or payload is not a canonical JSON object"
-    return dict(seq=int.from_bytes(body[8:16], "big"), ledger=body[16:32], prev=body[32:64],
-                wall=i64(body[64:72]), mono=i64(body[72:80]), boot=body[80:96],
-                next_key=body[96:128], kind=kind.decode(), payload=payload)  # fmt: skip
+    kind = body[129 : 129 + n].decode("latin-1") if n <= 32 else ""  # cut off: no payload follows
+    ok = len(body) <= 1 << 20 and body[:8] == b"CRLEDG\x00\x01" and re.fullmatch("[a-z_]+", kind)
+    payload = parse_canonical(body[129 + n :], PAYLOADS.get(kind, dict)) if ok else None
+    return None if payload is None else dict(
+        seq=int.from_bytes(body[8:16], "big"), ledger=body[16:32], prev=body[32:64],
+        wall=i64(body[64:72]), mono=i64(body[72:80]), boot=body[80:96],
+        next_key=body[96:128], kind=kind, payload=payload)  # fmt: skip
 
 
-def check_start(e, trusted, add):  # 5.1 step 4; returns (workstation key, reviewer key)
-    rev, body = e["payload"].get("reviewer"), e["payload"].get("cert")
-    rev_key = unhex(rev.get("key"), 32) if isinstance(rev, dict) else None
-    if isinstance(rev, dict) and rev.get("key") is not None and rev_key is None:
-        add("ENCODING", 0, "the reviewer key is malformed")  # verdict.md
-    cert = parse_canonical(body.encode()) if isinstance(body, str) else None
-    shape = cert and {k: type(v) for k, v in cert.items()}  # 1: exactly these fields
-    if shape != CERT_TYPES or cert["format"] != "cleanroom.cert.v1" or not unhex(cert["key"], 32):
-        return add("CERT_INVALID", 0, "not a canonical cleanroom.cert.v1 certificate"), rev_key
-    vendor, sig = trusted.get(cert["issuer"]), unhex(e["payload"].get("cert_sig"), 64)
-    if not (vendor and sig and sig_ok(vendor, sig, b"cleanroom:cert:v1\x00", body.encode())):
-        add("CERT_UNTRUSTED", 0, f"not signed by a trusted key with id {cert['issuer']!r}")
-    if not cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6:
-        add("CERT_EXPIRED", 0, f"the certificate is not valid at wall_us={e['wall']}")
-    return unhex(cert["key"], 32), rev_key
-
-
-def countersign_ok(e, rev_key):  # 3.4
-    cs = e["payload"].get("countersign", {})  # null: none was made; absent: malformed
-    if not isinstance(cs, dict):
-        return cs is None
-    key, sig = unhex(cs.get("key"), 32), unhex(cs.get("sig"), 64)
-    msg = (b"cleanroom:countersign:v1\x00", e["ledger"], e["seq"].to_bytes(8, "big"), e["prev"])
-    return key is not None and key == rev_key and sig is not None and sig_ok(key, sig, *msg)
-
-
-def check_entries(rows, trusted, witnesses, add):  # 5.1 steps 3-5
-    p = p_hash = ledger = ws_key = rev_key = None
-    expect, kinds, hashes, wanted = 0, {}, {}, {w[0] for w in witnesses}
+def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is resolved
+    files = {s: f.read_bytes() for s in ("", "-wal", "-journal") if (f := Path(path + s)).is_file()}
+    wal, page = files.get("-wal", b""), int.from_bytes(files.get("-wal", b"")[8:12], "big")
+    torn = wal and (len(wal) < 32 or page < 512 or (len(wal) - 32) % (page + 24))  # step 7
+    flag(torn, "TORN_WRITE", None, f"the -wal ({len(wal)} bytes) is not a whole number of frames")
+    header = files.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
+    if header != b"SQLite format 3\x00" and not (header == b"" and len(files) > 1):
+        return flag(True, "NOT_SQLITE", None, "not a regular file holding an SQLite database")
+    with tempfile.TemporaryDirectory() as tmp:  # step 1: a private copy; the evidence stays as is
+        for s, data in files.items():  # a copied -wal / -journal is applied, so then read-write
+            Path(tmp, "copy" + s).write_bytes(data)
+        con = sqlite3.connect(Path(tmp, "copy").as_uri() + "?mode=ro" * (len(files) == 1), uri=True)
+        ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
+        schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+        ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
+        bad = schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [(0x434C524D, 1)]
+        flag(bad, "SCHEMA", None, "sqlite_schema, application_id or user_version differ")
+        sql = "SELECT seq, body, sig FROM entries WHERE typeof(seq) = 'integer' ORDER BY seq"
+        rows = con.execute(sql).fetchall()  # a seq that is not an integer is a SCHEMA finding
+        con.close()
+    p = p_hash = ledger = ws_key = rev_key = sealed = None  # p: the row read before, if it parsed
+    expect, hashes, kinds = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
-        if seq != expect:
-            add("SEQ_GAP", expect, f"expected row {expect}, found row {seq}")
+        flag(seq != expect, "SEQ_GAP", expect, f"expected row {expect}, found row {seq}")  # step 3
         expect = seq + 1
         body, sig = (x if isinstance(x, bytes) else b"" for x in (body, sig))  # not a BLOB: empty
-        h = sha256(b"cleanroom:entry:v1\x00", body, sig)  # 3.2
-        hashes.update({seq: h} if seq in wanted else {})  # kept only for witnesses
-        if isinstance(e := parse_body(body), str):
-            add("ENCODING", seq, e)
-            p, p_hash = None, h
+        hashes[seq] = h = hashlib.sha256(b"cleanroom:entry:v1\x00" + body + sig).digest()  # 3.2
+        if (e := parse_body(body)) is None:
+            flag(True, "ENCODING", seq, "not a 3.1 body with a canonical, 3.4-shaped payload")
+            p, p_hash, sealed = None, h, False
             continue
-        kind, pay, ledger = e["kind"], e["payload"], ledger or e["ledger"]
-        if n == 0 and kind == "session_start":
-            ws_key, rev_key = check_start(e, trusted, add)
-        elif n == 0:  # verdict.md
-            add("START_MISSING", seq, "the first entry is not a session_start")
-        prev = p_hash if n else bytes(32) if seq == 0 else e["prev"]  # first row > 0: no check
-        key = ws_key if kind == "session_resume" or seq == 0 else p and p["next_key"]  # 3.3
-        bad_sig = key is not None and not sig_ok(key, sig, b"cleanroom:sig:v1\x00", body)
+        kind, pay, ledger = e["kind"], e["payload"], ledger or e["ledger"]  # step 5 from here
         resume, end = kind == "session_resume", kind == "session_end"
+        if n == 0 and kind == "session_start":  # step 4: the certificate, exactly its six fields
+            cert, rev_key = parse_canonical(pay["cert"].encode(), CERT), pay["reviewer"]["key"]
+            ws_key = cert and cert["format"] == "cleanroom.cert.v1" and cert["key"]
+            signed = b"cleanroom:cert:v1\x00" + pay["cert"].encode()
+            trust = ws_key and sig_ok(trusted.get(cert["issuer"]), pay["cert_sig"], signed)
+            valid = ws_key and cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6
+            flag(not ws_key, "CERT_INVALID", seq, "not a canonical cleanroom.cert.v1 certificate")
+            flag(ws_key and not trust, "CERT_UNTRUSTED", seq, "not signed by any --trust key")
+            flag(ws_key and not valid, "CERT_EXPIRED", seq, f"not valid at wall_us={e['wall']}")
+        key = ws_key if resume or seq == 0 else p and p["next_key"]  # 3.3
+        prev = p_hash if n else bytes(32) if seq == 0 else e["prev"]  # first row > 0: no check
+        flag((e["next_key"] == bytes(32)) != end, "ENCODING", seq, "only a seal names no next_key")
+        flag(e["seq"] != seq, "SEQ_MISMATCH", seq, "the body's seq is not the row's")
+        flag(e["ledger"] != ledger, "WRONG_LEDGER", seq, "the ledger id is not entry 0's")
+        flag(e["prev"] != prev, "CHAIN", seq, "prev is not the preceding entry's hash")
+        flag(n == 0 and kind != "session_start", "START_MISSING", seq, "no session_start first")
+        flag(seq > 0 and kind == "session_start", "START_REPEATED", seq, "a start after entry 0")
+        bad_sig = key and not sealed and not sig_ok(key, sig, b"cleanroom:sig:v1\x00" + body)
+        flag(bad_sig, "SIGNATURE", seq, "the signature does not verify under the key 3.3 assigns")
+        flag(sealed, "AFTER_SEAL", seq, "an entry follows the session_end")
         same_boot = p is not None and e["boot"] == p["boot"]
-        step = same_boot and abs((e["wall"] - p["wall"]) - (e["mono"] - p["mono"])) > 2_000_000
-        after = [pay.get("after_seq"), pay.get("after_head")], [seq - 1, p_hash and p_hash.hex()]
-        totals = [pay.get("entries"), pay.get("by_kind")], [seq, kinds]
-        for code, failed, text in [
-            ("ENCODING", (e["next_key"] == bytes(32)) != end, "only the seal names no next_key"),
-            ("SEQ_MISMATCH", e["seq"] != seq, "the body's seq is not the row's"),
-            ("WRONG_LEDGER", e["ledger"] != ledger, "the ledger id is not entry 0's"),
-            ("CHAIN", e["prev"] != prev, "prev is not the preceding entry's hash"),
-            ("START_REPEATED", kind == "session_start" and seq > 0, "session_start after entry 0"),
-            ("SIGNATURE", bad_sig, "the signature does not verify under the key 3.3 assigns"),
-            ("AFTER_SEAL", p and p["kind"] == "session_end", "an entry follows the session_end"),
-            ("TIME_REVERSED", same_boot and e["mono"] < p["mono"], "the monotonic clock went back"),
-            ("CLOCK_STEP", step, "wall-clock and monotonic deltas differ by more than 2 s"),
-            ("BOOT_CHANGED", p and not same_boot and not resume, "boot changed outside a resume"),
-            ("RESUMED", resume, "the session was resumed after a crash"),
-            ("RESUME", resume and canon(after[0]) != canon(after[1]), "bad after_seq/after_head"),
-            ("TOTALS", end and canon(totals[0]) != canon(totals[1]), "bad entries/by_kind"),
-            ("COUNTERSIGN", end and not countersign_ok(e, rev_key), "bad countersignature"),
-        ]:
-            if failed:
-                add(code, seq, text)
-        kinds[kind] = kinds.get(kind, 0) + 1
-        p, p_hash = e, h
-    return hashes, expect, p and p["kind"], ledger and ledger.hex()
-
-
-def verify(path, trusted, witnesses):  # 5.1; returns [(code, seq, sentence)]
-    if not os.path.isfile(path):  # a directory, a FIFO, ...
-        return [("NOT_SQLITE", None, "not a regular file")]
-    out, sidecars = [], [path + s for s in ("-wal", "-journal") if os.path.isfile(path + s)]
-    add = lambda *finding: out.append(finding)  # noqa: E731
-    if path + "-wal" in sidecars:  # step 7: a WAL is a 32-byte header and (24 + page)-byte frames
-        with open(path + "-wal", "rb") as f:
-            size, page = os.fstat(f.fileno()).st_size, int.from_bytes(f.read(32)[8:12], "big")
-        if size and (size < 32 or page < 512 or (size - 32) % (page + 24)):
-            add("TORN_WRITE", None, f"the -wal ({size} bytes) is not a whole number of frames")
-    with open(path, "rb") as f:
-        if f.read(16) != b"SQLite format 3\x00" and not (sidecars and f.tell() == 0):
-            return [*out, ("NOT_SQLITE", None, "the file is not an SQLite database")]
-    with tempfile.TemporaryDirectory() as tmp:  # step 1: never modify the evidence
-        uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro&immutable=1"
-        if sidecars:  # a private copy, so that SQLite applies the -wal / -journal
-            for src in [path, *sidecars]:
-                shutil.copyfile(src, os.path.join(tmp, "copy") + src[len(path) :])
-            uri = "file:" + urllib.parse.quote(os.path.join(tmp, "copy"))
-        con = sqlite3.connect(uri, uri=True)
-        try:
-            if con.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
-                add("CORRUPT", None, "PRAGMA integrity_check reports errors")
-            schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
-            ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
-            if schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [(0x434C524D, 1)]:
-                add("SCHEMA", None, "sqlite_schema, application_id or user_version differ")
-            rows = con.execute("SELECT seq, body, sig FROM entries ORDER BY seq")
-            hashes, end, last_kind, ledger_id = check_entries(rows, trusted, witnesses, add)
-        except (sqlite3.Error, UnicodeDecodeError) as err:  # a missing table is SCHEMA already
-            if not any(code == "SCHEMA" for code, _, _ in out):
-                add("CORRUPT", None, f"SQLite error: {err}")
-            return out
-        finally:
-            con.close()
-    for seq, code, head, ledger in witnesses:  # step 6
-        h = hashes.get(seq)
-        if ledger is not None and ledger != ledger_id:
-            add("RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger!r}")
-        elif seq >= end:
-            add("WITNESS_BEYOND_END", seq, f"a witness for seq {seq}, but the ledger ends before")
-        elif h is None or code != witness_code(h) or head not in (None, h.hex()):
-            add("WITNESS_MISMATCH", seq, "the entry hash does not match the witness")
-    if end == 0:  # verdict.md
-        add("EMPTY", None, "the ledger has no entries")
-    elif last_kind != "session_end":  # step 7
-        add("UNSEALED", None, "the last entry is not a session_end")
-    elif sidecars:
-        add("SIDECAR", None, "a sealed ledger has a -wal or -journal beside it")
-    return out
+        flag(same_boot and e["mono"] < p["mono"], "TIME_REVERSED", seq, "the monotonic clock fell")
+        step = same_boot and abs(e["wall"] - p["wall"] - (e["mono"] - p["mono"])) > 2_000_000
+        flag(step, "CLOCK_STEP", seq, "wall-clock and monotonic deltas differ by more than 2 s")
+        flag(p and not same_boot and not resume, "BOOT_CHANGED", seq, "new boot, not in a resume")
+        flag(resume, "RESUMED", seq, "the session was resumed after a crash")
+        after = [pay.get("after_seq"), pay.get("after_head")] != [seq - 1, p_hash and p_hash.hex()]
+        flag(resume and after, "RESUME", seq, "after_seq, after_head do not name the entry before")
+        said = end and json.dumps([pay["entries"], pay["by_kind"]], sort_keys=True)  # 3.4
+        flag(said and said != json.dumps([seq, kinds], sort_keys=True), "TOTALS", seq, "miscounted")
+        cs = pay["countersign"] if end else None  # 3.4: over the seal's own ledger, seq and prev
+        msg = b"cleanroom:countersign:v1\x00" + e["ledger"] + e["seq"].to_bytes(8, "big")
+        cs_ok = cs and cs["key"] == rev_key and sig_ok(rev_key, cs["sig"], msg + e["prev"])
+        flag(cs and not cs_ok, "COUNTERSIGN", seq, "malformed, by another key, or does not verify")
+        flag(end and not cs and rev_key, "NOT_COUNTERSIGNED", seq, "the reviewer did not sign")
+        kinds[kind], p, p_hash, sealed = kinds.get(kind, 0) + 1, e, h, end
+    for seq, code, head, ledger_id in witnesses:  # step 6: a code is the hash's first 140 bits
+        h, other = hashes.get(seq, b""), ledger_id not in (None, ledger and ledger.hex())
+        flag(other, "RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger_id}")
+        flag(not other and seq >= expect, "WITNESS_BEYOND_END", seq, "beyond the last entry")
+        bad = not h or code != int.from_bytes(h, "big") >> 116 or head not in (None, h.hex())
+        flag(not other and seq < expect and bad, "WITNESS_MISMATCH", seq, "the hash does not match")
+    flag(not sealed, "UNSEALED" if expect else "EMPTY", None, "no session_end ends the ledger")
+    flag(sealed and len(files) > 1, "SIDECAR", None, "a sealed ledger has a -wal or -journal")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("ledger")
-    ap.add_argument("--trust", action="append", default=[], metavar="VENDOR_PUB_PEM")
+    ap.add_argument("ledger", type=lambda path: path or ap.error("the ledger path is empty"))
+    ap.add_argument("--trust", action="append", default=[], type=argparse.FileType("rb"))
     ap.add_argument("--witness", action="append", default=[], metavar="SEQ:CODE")
-    ap.add_argument("--receipt", action="append", default=[], metavar="FILE")
-    args, trusted, witnesses = ap.parse_args(argv), {}, []
+    ap.add_argument("--receipt", action="append", default=[], type=argparse.FileType("rb"))
+    args, trusted, witnesses, findings = ap.parse_args(argv), {}, [], []
     try:
-        for pem in args.trust:
-            with open(pem, "rb") as f:
-                raw = load_pem_public_key(f.read()).public_bytes(Encoding.Raw, PublicFormat.Raw)
-            trusted[sha256(b"cleanroom:keyid:v1\x00", raw).hex()[:32]] = raw  # 1: key_id
-        for w in args.witness:
-            seq, _, code = w.partition(":")
-            if not re.fullmatch(r"[0-9]+", seq) or not read_code(code):
-                raise ValueError(f"bad witness {w!r}, expected SEQ:CODE")
-            witnesses.append((int(seq), read_code(code), None, None))
-        for name in args.receipt:
-            with open(name, "rb") as f:
-                r = json.loads(f.read())
-            if r["format"] != "cleanroom.receipt.v1" or type(r["seq"]) is not int:
-                raise ValueError(f"{name} is not a cleanroom.receipt.v1")
-            witnesses.append((r["seq"], read_code(r["witness"]), r["head"], r["ledger"]))
-        os.stat(args.ledger)
-    except (OSError, ValueError, TypeError, KeyError) as err:
+        for raw in (load_pem_public_key(f.read()).public_bytes_raw() for f in args.trust):
+            trusted[hashlib.sha256(b"cleanroom:keyid:v1\x00" + raw).hexdigest()[:32]] = raw  # 1
+        pairs = [(*w.partition(":")[::2], None, None) for w in args.witness]
+        for r in map(json.load, args.receipt):
+            if r["format"] != "cleanroom.receipt.v1":
+                raise ValueError("a --receipt is not a cleanroom.receipt.v1")
+            pairs.append((r["seq"], r["witness"], r["head"], r["ledger"]))
+        for seq, code, head, ledger in pairs:  # 4: dashes and spaces are ignored
+            code = re.sub(r"[- ]", "", str(code).upper())
+            if not re.fullmatch("[0-9]+:[0-9A-TV-Z]{28}", f"{seq}:{code}"):
+                raise ValueError(f"bad witness {seq}:{code}, expected SEQ:CODE")
+            witnesses.append((int(seq), int(code.translate(CODE), 32), head, ledger))
+        path = str(Path(args.ledger).resolve(strict=True))  # a symlink: use its target's sidecars
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as err:
         print(f"verify_minimal: {err}", file=sys.stderr)
         return 2
+    flag = lambda failed, *finding: failed and findings.append(finding)  # noqa: E731
     try:
-        findings = verify(args.ledger, trusted, witnesses)
-    except (OSError, sqlite3.Error, MemoryError) as err:  # e.g. no permission
-        findings = [("NOT_SQLITE", None, f"cannot read the ledger: {err}")]
+        verify(path, trusted, witnesses, flag)
+    except (OSError, sqlite3.Error, UnicodeDecodeError, MemoryError) as err:  # unreadable, corrupt
+        flag("SCHEMA" not in {f[0] for f in findings}, "CORRUPT", None, f"cannot read it: {err}")
     findings.sort(key=lambda f: (f[1] is not None, f[1] or 0))  # 5.2: findings without seq first
-    for code, seq, text in findings:
-        where = "" if seq is None else f" at seq {seq}"
-        print(f"  {severity(code)}: {code}{where}: {text}", file=sys.stderr)
-    sevs = {severity(code) for code, _, _ in findings}
+    sev = {code: SEVERITY.get(code, "tamper") for code, _, _ in findings}
+    for code, seq, msg in findings:
+        print(f"  {sev[code]}: {code} at seq {'-' if seq is None else seq}: {msg}", file=sys.stderr)
+    sevs = set(sev.values())
     status = "TAMPERED" if "tamper" in sevs else "INCOMPLETE" if "incomplete" in sevs else "INTACT"
-    bad = [seq for code, seq, _ in findings if seq is not None and severity(code) != "warning"]
-    codes = ",".join(dict.fromkeys(code for code, _, _ in findings)) or "-"
-    print(f"{status} first_bad_seq={min(bad) if bad else '-'} codes={codes}")
+    bad = [seq for code, seq, _ in findings if seq is not None and sev[code] != "warning"]
+    print(f"{status} first_bad_seq={min(bad, default='-')} codes={','.join(sev) or '-'}")
     return {"INTACT": 0, "TAMPERED": 1, "INCOMPLETE": 3}[status]
 
 

@@ -1,0 +1,165 @@
+"""Find the matching lines in a run of content, and the matches within each line.
+
+A matcher takes `data`, a run of whole lines of one blob (each ends in a line
+feed, except perhaps the blob's last), and yields `(start, end, spans, more)`
+for each line with a match, in order: the line is `data[start:end]` (without
+its line feed), `spans` are the matches as (start, end) byte offsets within the
+line, left to right and not overlapping, at most MAX_SPANS of them, and `more`
+says whether the line has further matches. Matchers hold no state between
+calls, so one can serve several searches at once.
+
+- `LiteralMatcher`: occurrences of a byte string, found left to right and not
+  overlapping (`bytes.find`); case-insensitively it compares ASCII-lowercased
+  bytes, so only ASCII letters fold.
+- `RegexMatcher`: an RE2 pattern from `pattern.parse`. With a line filter (a set
+  of literals of which every matching line holds one) it finds occurrences of
+  those first and runs RE2 only on their lines; without, it lets RE2 scan the
+  whole run (the pattern never matches across a line feed). Within a line,
+  after a match the next is searched from its end; after an empty match, from
+  the next character. An empty match just before a UTF-8 continuation byte
+  (0x80-0xBF), that is inside a character, is not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from .pattern import Literal
+
+MAX_SPANS = 100  # matches reported per line; `more` says if there were others
+
+Spans = tuple[tuple[int, int], ...]
+LineMatch = tuple[int, int, Spans, bool]
+
+
+class Matcher(Protocol):
+    def lines(self, data: bytes) -> Iterator[LineMatch]: ...
+
+
+class LiteralMatcher:
+    def __init__(self, needle: bytes, case: bool) -> None:
+        if not needle or b"\n" in needle:
+            raise ValueError("a literal must be non-empty and within one line")
+        self.needle = needle if case else needle.lower()
+        self.fold = not case
+
+    def lines(self, data: bytes) -> Iterator[LineMatch]:
+        hay = data.lower() if self.fold else data
+        needle, n = self.needle, len(self.needle)
+        p = 0
+        while (i := hay.find(needle, p)) >= 0:
+            start = _line_start(hay, p, i)
+            end = _line_end(hay, i + n)
+            p = i + n
+            j = hay.find(needle, p, end)
+            if j < 0:  # the usual case: one match in the line
+                yield start, end, ((i - start, p - start),), False
+            else:
+                spans = [(i - start, p - start)]
+                more = False
+                while j >= 0:
+                    if len(spans) == MAX_SPANS:
+                        more = True
+                        break
+                    spans.append((j - start, j - start + n))
+                    j = hay.find(needle, j + n, end)
+                yield start, end, tuple(spans), more
+            p = end + 1
+
+
+class RegexMatcher:
+    def __init__(self, rx, line_filter: tuple[Literal, ...] | None) -> None:
+        self.rx = rx  # an re2 pattern over bytes, line semantics (pattern.parse)
+        self.line_filter = line_filter
+
+    def lines(self, data: bytes) -> Iterator[LineMatch]:
+        candidates = self._filtered(data) if self.line_filter else self._scanned(data)
+        for start, end in candidates:
+            spans, more = self.spans(data, start, end)
+            if spans:
+                yield start, end, tuple(spans), more
+
+    def spans(self, data: bytes, start: int, end: int) -> tuple[list[tuple[int, int]], bool]:
+        """The matches in the line data[start:end], relative to `start`, and whether
+        there were more than MAX_SPANS."""
+        spans: list[tuple[int, int]] = []
+        search = self.rx.search
+        p = start
+        while p <= end:
+            m = search(data, p, end)
+            if m is None:
+                break
+            s, e = m.span()
+            if s == e and s < end and 0x80 <= data[s] < 0xC0:
+                p = s + 1  # inside a character
+                continue
+            if len(spans) == MAX_SPANS:
+                return spans, True
+            spans.append((s - start, e - start))
+            p = e if s < e else _next_char(data, s, end)
+        return spans, False
+
+    def _scanned(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """The lines where RE2 finds a match, scanning the whole run."""
+        n = len(data)
+        beyond = n == 0 or data[-1] == 0x0A  # position n is not on a line
+        search = self.rx.search
+        p = 0
+        while p <= n and (m := search(data, p, n)) is not None:
+            s = m.start()
+            if s == n and beyond:
+                return
+            end = _line_end(data, s)
+            yield _line_start(data, p, s), end
+            p = end + 1
+
+    def _filtered(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """The lines holding one of the filter literals."""
+        lits = self.line_filter or ()
+        if len(lits) == 1:
+            yield from _lines_with(data.lower() if lits[0].folded else data, lits[0].text)
+            return
+        lowered = data.lower() if any(lit.folded for lit in lits) else data
+        hays = [lowered if lit.folded else data for lit in lits]
+        nexts = [hay.find(lit.text) for hay, lit in zip(hays, lits, strict=True)]
+        p = 0
+        while True:
+            found = [x for x in nexts if x >= 0]
+            if not found:
+                return
+            i = min(found)
+            end = _line_end(data, i)
+            yield _line_start(data, p, i), end
+            p = end + 1
+            for k, x in enumerate(nexts):
+                if 0 <= x < p:
+                    nexts[k] = hays[k].find(lits[k].text, p)
+
+
+def _lines_with(hay: bytes, needle: bytes) -> Iterator[tuple[int, int]]:
+    p = 0
+    while (i := hay.find(needle, p)) >= 0:
+        k = hay.rfind(b"\n", p, i)
+        end = hay.find(b"\n", i)
+        end = len(hay) if end < 0 else end
+        yield (k + 1 if k >= 0 else p), end
+        p = end + 1
+
+
+def _line_start(data: bytes, low: int, i: int) -> int:
+    """Start of the line holding offset i; `low` is known to be a line start <= i."""
+    k = data.rfind(b"\n", low, i)
+    return k + 1 if k >= 0 else low
+
+
+def _line_end(data: bytes, i: int) -> int:
+    k = data.find(b"\n", i)
+    return len(data) if k < 0 else k
+
+
+def _next_char(data: bytes, s: int, end: int) -> int:
+    p = s + 1
+    while p < end and 0x80 <= data[p] < 0xC0:
+        p += 1
+    return p

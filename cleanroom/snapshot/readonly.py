@@ -50,13 +50,17 @@ def check_magic(header: bytes) -> None:
         raise SnapshotFileError("NOT_SQLITE", "not an SQLite database (no SQLite header)")
 
 
-def connect(path: Path, mmap: bool = False, seconds: int | None = None) -> sqlite3.Connection:
+def connect(
+    path: Path, mmap: bool = False, seconds: int | None = None, any_thread: bool = False
+) -> sqlite3.Connection:
     """A read-only connection to the snapshot at `path`. With `seconds`, every
-    statement after that long from now is interrupted (a budget for verifying)."""
+    statement after that long from now is interrupted (a budget for verifying).
+    `any_thread`: usable from any thread, one at a time (search runs in workers)."""
     path = Path(path)
     check_header(path)
     uri = readonly_uri(path)
-    return _guard(lambda: sqlite3.connect(uri, uri=True), mmap, seconds)
+    same = not any_thread
+    return _guard(lambda: sqlite3.connect(uri, uri=True, check_same_thread=same), mmap, seconds)
 
 
 def readonly_uri(path: Path) -> str:

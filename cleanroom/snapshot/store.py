@@ -62,8 +62,16 @@ class BlobInfo:
 class Snapshot:
     """An open, signature-checked snapshot. Use as a context manager, or `close()`."""
 
-    def __init__(self, conn: sqlite3.Connection, manifest: Manifest, body: bytes, signer: bytes):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        manifest: Manifest,
+        body: bytes,
+        signer: bytes,
+        path: Path | None = None,
+    ):
         self._conn = conn
+        self.path = path  # the file it was opened from (search opens its own connections)
         self.manifest = manifest
         self.manifest_bytes = body
         self.signer = signer  # the trusted raw vendor key that signed it
@@ -99,7 +107,7 @@ class Snapshot:
         except SnapshotError:
             conn.close()
             raise
-        return cls(conn, manifest, body, signer)
+        return cls(conn, manifest, body, signer, Path(path).absolute())
 
     def close(self) -> None:
         self._conn.close()

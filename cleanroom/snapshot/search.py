@@ -1,0 +1,377 @@
+"""Search a snapshot: a stream of hits in a fixed order, a total, and a digest.
+
+    query = Query("spin_lock", regex=False, case=True, include=["drivers/**"], exclude=[])
+    s = search(snapshot, query)      # cheap: nothing runs until asked
+    s.page(0)                        # the first 100 hits, quickly even with a million
+    s.total(); s.digest()            # run to the end (later, in a worker)
+    s.cancel()                       # from any thread; the running call raises SearchCancelled
+
+- `Query(text, regex, case, include, exclude)`: validated when built; a bad
+  pattern or glob raises `SearchError` with a message for the reviewer.
+  Syntax and semantics: `pattern` (regex), `pathglob` (globs), `linematch`
+  (what a match and a span are).
+- `search(snapshot, query) -> Search`. Hits come in path byte order, then line,
+  then column, so the same query on the same snapshot always gives the same list.
+  A file's content is searched once per path: a blob stored under two paths
+  gives hits under both. Only text files are searched (binary blobs, links and
+  skipped entries are not).
+- `Search.page(n, size=100)`: hits [n*size, (n+1)*size). Pages within the first
+  KEPT hits are kept; later pages are found again by a fresh pass.
+- `Search.hits()`: every hit, as a fresh stream (a new pass on each call).
+- `Search.total()`, `Search.digest()`: run the search to its end; the digest is
+  SHA-256 over the whole ordered list (docs/snapshot-format.md, "Search results
+  and their digest"), which replay recomputes.
+- `Search.cancel()`: thread-safe and prompt: running SQLite statements are
+  interrupted, scans stop at the next line or chunk. Afterwards every call
+  raises `SearchCancelled`. `Search.progress` counts files, bytes and hits for
+  a status line. `Search.close()` (or `with`) releases its connections.
+- `Hit`: path (raw bytes), display path, line, spans, and the line's raw text
+  (capped; see `results.Hit`). Sanitize before display.
+
+How: the trigram index (FTS5, docs/adr/0100-snapshot-index.md) names the
+candidate blobs for the literals every match must contain, in rowid order. Blob
+rowids follow the order in which the tree walk met each content, which is path
+order, so candidates are read from the index lazily, merged with the path-ordered
+file list, and the first page needs only the start of the index's answer. A
+candidate is read in chunks of whole lines and matched (literal: `bytes.find`;
+regex: literals first, then RE2 on those lines only). With no usable literal,
+every text file is scanned with RE2. Each pass has its own read-only connection,
+so a search can run in a worker thread while the viewer reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from heapq import heappop, heappush
+from itertools import islice
+
+from .blobs import SNIFF, unpack_line_index
+from .query import Plan, Query, SearchCancelled, SearchError
+from .readonly import SnapshotFileError, connect
+from .results import Hit, ResultDigest, window
+from .schema import schema_problems
+from .store import Snapshot
+
+__all__ = ["Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError", "search"]
+
+PAGE = 100
+KEPT = 10_000  # hits a Search keeps for paging
+CHUNK = 1 << 20  # bytes of content read at a time (whole lines; a longer line is read whole)
+
+
+def search(snapshot: Snapshot, query: Query) -> Search:
+    """A search of `snapshot` for `query`. Nothing runs until hits are asked for."""
+    if not isinstance(query, Query):
+        raise SearchError("search needs a Query")
+    return Search(snapshot, query)
+
+
+@dataclass
+class Progress:
+    """How far a pass has got (read from any thread, for a status line)."""
+
+    files: int = 0  # files whose content was searched
+    bytes: int = 0  # content bytes read
+    hits: int = 0
+
+
+class Search:
+    """A search handle; see the module docstring. Methods may be called from any
+    thread; one pass runs at a time per call, and `cancel` never waits."""
+
+    def __init__(self, snapshot: Snapshot, query: Query) -> None:
+        if snapshot.path is None:
+            raise SearchError("this snapshot was not opened from a file")
+        self.snapshot = snapshot
+        self.query = query
+        self.progress = Progress()
+        self._cancelled = threading.Event()
+        self._conns: set[sqlite3.Connection] = set()
+        self._conns_lock = threading.Lock()
+        self._lock = threading.Lock()  # the primary pass, which pages and totals share
+        self._primary: Iterator[Hit] | None = None
+        self._kept: list[Hit] = []
+        self._digest = ResultDigest(query.to_json())
+        self._result: str | None = None  # the hex digest, once the primary pass is done
+        self._failed: BaseException | None = None
+
+    # -- results --------------------------------------------------------------------
+
+    def page(self, number: int, size: int = PAGE) -> list[Hit]:
+        """Hits [number*size, (number+1)*size): fewer at the end, [] past it."""
+        if number < 0 or size < 1:
+            raise ValueError("page number must be >= 0 and size >= 1")
+        lo, hi = number * size, (number + 1) * size
+        if hi <= KEPT:
+            self._advance(hi)
+            return self._kept[lo:hi]
+        if self.done and self._digest.count <= KEPT:
+            return self._kept[lo:hi]
+        return list(islice(self.hits(), lo, hi))  # past the kept hits: find them again
+
+    def hits(self) -> Iterator[Hit]:
+        """Every hit in order, from a fresh pass."""
+        self._check()
+        return self._pass(Progress())
+
+    def total(self) -> int:
+        """The number of hits (runs the search to its end)."""
+        self._advance(None)
+        return self._digest.count
+
+    def digest(self) -> str:
+        """Hex SHA-256 of the complete ordered result list (runs to the end)."""
+        self._advance(None)
+        assert self._result is not None
+        return self._result
+
+    @property
+    def done(self) -> bool:
+        """Whether the total and digest are known."""
+        return self._result is not None
+
+    # -- control --------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        with self._conns_lock:
+            for conn in self._conns:
+                conn.interrupt()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def close(self) -> None:
+        """Cancel and release the connections (finishes any open pass)."""
+        self.cancel()
+        with self._lock:
+            if self._primary is not None:
+                self._primary.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> Search:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the primary pass -------------------------------------------------------------
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise SearchCancelled("the search was cancelled")
+        if self._failed is not None:
+            raise SearchError(str(self._failed)) from self._failed
+
+    def _advance(self, until: int | None) -> None:
+        """Run the primary pass until `until` hits are kept (None: to the end)."""
+        if self.done or (until is not None and len(self._kept) >= until):
+            return
+        with self._lock:
+            self._check()
+            if self._primary is None:
+                self._primary = self._pass(self.progress)
+            primary, add, kept = self._primary, self._digest.add, self._kept
+            try:
+                while self._result is None and (until is None or len(kept) < until):
+                    hit = next(primary, None)
+                    if hit is None:
+                        self._result = self._digest.finish()
+                        break
+                    add(hit)
+                    if len(kept) < KEPT:
+                        kept.append(hit)
+            except SearchCancelled:
+                raise
+            except Exception as exc:  # the pass is dead: never finish a digest from it
+                self._failed = exc
+                raise
+
+    def _pass(self, progress: Progress) -> Iterator[Hit]:
+        plan = self.query.plan()
+        conn = self._connect()
+        try:
+            catalog = _catalog(self.snapshot, conn)
+            if plan.index is None:
+                order: Iterator[int] | range = range(len(catalog.rowids))
+            else:
+                order = catalog.in_path_order(self._candidates(conn, plan.index))
+            for i in order:
+                self._check()
+                display = catalog.displays[i]
+                if plan.paths(display):
+                    path, rowid = catalog.paths[i], catalog.rowids[i]
+                    yield from self._file(conn, path, display, rowid, plan, progress)
+        except sqlite3.Error as exc:
+            if self._cancelled.is_set():
+                raise SearchCancelled("the search was cancelled") from None
+            raise SearchError(f"reading the snapshot failed: {exc}") from None
+        finally:
+            with self._conns_lock:
+                self._conns.discard(conn)
+            conn.close()
+
+    def _candidates(self, conn: sqlite3.Connection, expression: str) -> Iterator[int]:
+        """The rowids of the blobs the index names for `expression`, ascending, read
+        lazily."""
+        cursor = conn.execute(
+            "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid", (expression,)
+        )
+        while rows := cursor.fetchmany(64):
+            self._check()
+            for (rowid,) in rows:
+                yield rowid
+
+    def _file(
+        self,
+        conn: sqlite3.Connection,
+        path: bytes,
+        display: str,
+        rowid: int,
+        plan: Plan,
+        progress: Progress,
+    ) -> Iterator[Hit]:
+        starts: array[int] | None = None  # the line index, read at the first hit
+        line = 0
+        cancelled = self._cancelled.is_set
+        lines = plan.matcher.lines
+        with conn.blobopen("blobs", "content", rowid, readonly=True) as blob:
+            if b"\x00" in blob.read(SNIFF):
+                return  # binary content (docs/snapshot-format.md §2) is not searched
+            blob.seek(0)
+            progress.files += 1
+            for offset, data in _chunks(blob):
+                progress.bytes += len(data)
+                for start, end, spans, more in lines(data):
+                    if cancelled():
+                        raise SearchCancelled("the search was cancelled")
+                    if starts is None:
+                        starts = _line_index(conn, rowid)
+                    line = bisect_right(starts, offset + start, line) - 1
+                    text, text_start = window(data, start, end, spans[0][0])
+                    progress.hits += 1
+                    yield Hit(path, display, line, spans, more, text, text_start, end - start)
+                self._check()
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection of this search's own, to the same signed snapshot."""
+        try:
+            conn = connect(self.snapshot.path, mmap=True, any_thread=True)  # type: ignore[arg-type]
+        except (OSError, SnapshotFileError) as exc:
+            raise SearchError(f"cannot open the snapshot to search it: {exc}") from None
+        try:
+            body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
+            if schema_problems(conn) or body is None or body[0] != self.snapshot.manifest_bytes:
+                raise SearchError("the snapshot file changed since it was opened")
+        except (sqlite3.Error, SearchError):
+            conn.close()
+            raise
+        with self._conns_lock:
+            self._conns.add(conn)
+        if self._cancelled.is_set():
+            conn.interrupt()
+        return conn
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """Every file in path order, with its blob's rowid; and for merging the index's
+    answer (in rowid order) into path order: each blob's paths, and `bound[r]`, the
+    least path position of any blob with rowid >= r."""
+
+    paths: list[bytes]
+    displays: list[str]
+    rowids: list[int]
+    first: dict[int, int]  # rowid -> position of its first path
+    more: dict[int, list[int]]  # rowid -> positions of its other paths
+    bound: array[int]
+
+    def in_path_order(self, rowids: Iterator[int]) -> Iterator[int]:
+        """The positions of the files whose blobs are `rowids` (ascending), in path
+        order. Each position is given once nothing still unread can precede it;
+        since blobs are numbered in walk (path) order, that is almost at once."""
+        heap: list[int] = []
+        for rowid in rowids:
+            if rowid in self.first:
+                heappush(heap, self.first[rowid])
+                for i in self.more.get(rowid, ()):
+                    heappush(heap, i)
+            low = self.bound[rowid + 1] if rowid + 1 < len(self.bound) else len(self.paths)
+            while heap and heap[0] < low:
+                yield heappop(heap)
+        while heap:
+            yield heappop(heap)
+
+
+_CATALOGS: weakref.WeakKeyDictionary[Snapshot, _Catalog] = weakref.WeakKeyDictionary()
+_CATALOGS_LOCK = threading.Lock()
+
+
+def _catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> _Catalog:
+    """The file list of `snapshot`, read once per open snapshot."""
+    with _CATALOGS_LOCK:
+        found = _CATALOGS.get(snapshot)
+        if found is None:
+            found = _CATALOGS[snapshot] = _read_catalog(conn)
+        return found
+
+
+def _read_catalog(conn: sqlite3.Connection) -> _Catalog:
+    rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
+    paths: list[bytes] = []
+    displays: list[str] = []
+    rowids: list[int] = []
+    first: dict[int, int] = {}
+    more: dict[int, list[int]] = {}
+    files = conn.execute("SELECT path, display, blob FROM files WHERE kind = 'file' ORDER BY path")
+    for path, display, blob in files:
+        rowid = rowid_of.get(blob)
+        if rowid is None:
+            continue  # a missing blob is for `verify` to report
+        if rowid in first:
+            more.setdefault(rowid, []).append(len(paths))
+        else:
+            first[rowid] = len(paths)
+        paths.append(path)
+        displays.append(display)
+        rowids.append(rowid)
+    top = max(rowid_of.values(), default=0)
+    bound = array("q", [len(paths)]) * (top + 2)
+    for rowid, i in first.items():
+        bound[rowid] = i
+    for r in range(top, -1, -1):
+        bound[r] = min(bound[r], bound[r + 1])
+    return _Catalog(paths, displays, rowids, first, more, bound)
+
+
+def _chunks(blob: sqlite3.Blob) -> Iterator[tuple[int, bytes]]:
+    """The content as (offset, piece) in pieces of whole lines, about CHUNK bytes each
+    (a longer line is one piece)."""
+    if len(blob) <= CHUNK:
+        yield 0, blob.read()
+        return
+    offset = 0
+    pending: list[bytes] = []
+    while piece := blob.read(CHUNK):
+        cut = piece.rfind(b"\n") + 1
+        if cut == 0:
+            pending.append(piece)
+            continue
+        data = b"".join([*pending, piece[:cut]])
+        yield offset, data
+        offset += len(data)
+        pending = [piece[cut:]] if cut < len(piece) else []
+    if pending:
+        yield offset, b"".join(pending)
+
+
+def _line_index(conn: sqlite3.Connection, rowid: int) -> array[int]:
+    """The blob's line starts: the same index the viewer uses, so line numbers agree."""
+    with conn.blobopen("blobs", "line_index", rowid, readonly=True) as blob:
+        return unpack_line_index(blob.read())

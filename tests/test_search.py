@@ -1,0 +1,573 @@
+"""Search: the same hits as a brute-force reference, in the same order; a stable
+digest; cancellation; streaming; hostile patterns and content."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from cleanroom.snapshot.pathglob import PathFilter
+from cleanroom.snapshot.pattern import parse
+from cleanroom.snapshot.query import Query, SearchCancelled, SearchError, index_expression
+from cleanroom.snapshot.results import MAX_TEXT, record
+from cleanroom.snapshot.search import CHUNK, KEPT, search
+from cleanroom.snapshot.store import Snapshot
+from tests.searchkit import build, digest_of, reference
+from tests.snapshotkit import TRUST
+
+FILES = {
+    b"README": b"Alpha beta\nGAMMA alpha\n",
+    b"src/a.c": b"int alpha(void);\nint main() { return alpha(); }\n",
+    b"src/b.c": b"int alpha(void);\nint main() { return alpha(); }\n",  # same blob as a.c
+    b"src/zeta/notes.txt": b"alphabet\nno match here",
+    b"bin/tool": b"alpha\x00binary",
+    b"docs/\xffodd name": b"alpha in a file with a non-UTF-8 name\n",
+}
+
+
+def results(s) -> list[tuple]:
+    return [(h.path, h.line, h.spans, h.more_spans) for h in s.hits()]
+
+
+@pytest.fixture(scope="module")
+def snap_path(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("search"), FILES)
+
+
+@pytest.fixture
+def snap(snap_path):
+    with Snapshot.open(snap_path, TRUST) as s:
+        yield s
+
+
+def displays(snapshot: Snapshot) -> dict[bytes, str]:
+    return {f.path: f.display for f in snapshot.files()}
+
+
+# -- agreement with the reference --------------------------------------------------
+
+
+NAMES = [b"a", b"b", b"a.c", b"b-x", b"A", "é".encode(), b"\xff"]
+paths = st.lists(
+    st.lists(st.sampled_from(NAMES), min_size=1, max_size=3), min_size=1, max_size=6
+).map(lambda parts: [b"/".join(p) for p in parts])
+GLOBS = ["*.c", "a", "a/**", "**/b", "b/", "[ab]*", "?", "a/*", "*/a.c", "[!a]*", "**"]
+
+
+def _tree(names: list[bytes], contents: list[bytes]) -> dict[bytes, bytes]:
+    files = {}
+    for i, path in enumerate(names):
+        files[path] = contents[i % len(contents)]
+    # a path cannot be both a file and a directory
+    return {p: c for p, c in files.items() if not any(o.startswith(p + b"/") for o in files)}
+
+
+def _byte_lines(alphabet: list[bytes]) -> st.SearchStrategy[bytes]:
+    line = st.lists(st.sampled_from(alphabet), max_size=12).map(b"".join)
+    return st.lists(line, max_size=5).map(b"\n".join) | st.lists(line, min_size=1, max_size=5).map(
+        lambda ls: b"".join(x + b"\n" for x in ls)
+    )
+
+
+LITERAL_ALPHABET = [b"a", b"b", b"A", b"ab", b"abc", b"ABC", b" ", b"\r", b"\xe9", b"\xff",
+                    "é".encode(), b"\x1b[31m", "\u202e".encode(), b"aaa", b"\"", b"\xc3",
+                    b"\x80"]  # fmt: skip
+TEXT_ALPHABET = ["a", "b", "c", "A", "B", "ab", "abc", "ABC", " ", "\t", "_", "-", "(", "é", "É",
+                 "0", "1", "aaa", "\r"]  # fmt: skip
+
+
+@st.composite
+def literal_case(draw):
+    contents = draw(st.lists(_byte_lines(LITERAL_ALPHABET), min_size=1, max_size=4))
+    files = _tree(draw(paths), contents)
+    text = _piece_of(draw, [c.decode("utf-8", "ignore") for c in contents])
+    query = Query(
+        text,
+        case=draw(st.booleans()),
+        include=draw(st.lists(st.sampled_from(GLOBS), max_size=2)),
+        exclude=draw(st.lists(st.sampled_from(GLOBS), max_size=1)),
+    )
+    return files, query
+
+
+ATOMS = ["a", "b", "c", "A", "é", "ab", "abc", "aaa", r"\(", ".", "[ab]", "[^a]", "[a-c]", r"\w",
+         r"\d", r"\s", r"\W", r"\b", "^", "$", "[É]", "_", r"\t"]  # fmt: skip
+
+
+def _piece_of(draw, texts: list[str]) -> str:
+    """Mostly a piece of one line of the content (so that there are hits), else "abc"."""
+    lines = [line for t in texts for line in t.split("\n") if line] or ["abc"]
+    line = draw(st.sampled_from(lines))
+    i = draw(st.integers(0, len(line) - 1))
+    return line[i : i + draw(st.integers(3, 8) | st.integers(1, 2))]
+
+
+def _regex(depth: int = 0) -> st.SearchStrategy[str]:
+    atom = st.sampled_from(ATOMS)
+    if depth >= 2:
+        return atom
+    sub = st.deferred(lambda: _regex(depth + 1))
+    return st.one_of(
+        atom,
+        st.lists(sub, min_size=1, max_size=4).map("".join),
+        st.tuples(sub, sub).map(lambda t: f"(?:{t[0]}|{t[1]})"),
+        st.tuples(sub, st.sampled_from(["*", "+", "?", "{1,2}", "*?", "+?", "{2}"])).map(
+            lambda t: f"(?:{t[0]}){t[1]}"
+        ),
+        sub.map(lambda s: f"(?i:{s})"),
+        sub.map(lambda s: f"({s})"),
+    )
+
+
+@st.composite
+def regex_case(draw):
+    line = st.lists(st.sampled_from(TEXT_ALPHABET), min_size=1, max_size=10).map("".join)
+    content = st.lists(line, max_size=5).map(lambda ls: "\n".join(ls).encode())
+    contents = draw(st.lists(content, min_size=1, max_size=4))
+    files = _tree(draw(paths), contents)
+    piece = re.escape(_piece_of(draw, [c.decode() for c in contents]))
+    shapes = [piece, f"{piece}.*", f"\\b{piece}", f"(?:{piece}|zz)x?", f"[ab]+{piece}", f"^{piece}"]
+    pattern = draw(st.sampled_from(shapes) | _regex())
+    query = Query(
+        pattern,
+        regex=True,
+        case=draw(st.booleans()),
+        include=draw(st.lists(st.sampled_from(GLOBS), max_size=1)),
+    )
+    return files, query
+
+
+def _agrees(files: dict[bytes, bytes], query: Query) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = build(Path(d), files)
+        with Snapshot.open(path, TRUST) as snapshot, search(snapshot, query) as s:
+            want = reference(files, query, displays(snapshot))
+            event(f"hits: {min(len(want), 3)}; index: {query.plan().index is not None}")
+            assert results(s) == want
+            assert s.total() == len(want)
+            assert s.digest() == digest_of(query, want)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(literal_case())
+def test_literal_search_agrees_with_brute_force(case):
+    _agrees(*case)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regex_case())
+def test_regex_search_agrees_with_brute_force(case):
+    _agrees(*case)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(literal_case())
+def test_a_literal_finds_what_its_escaped_regex_finds(case):
+    import re
+
+    files, query = case
+    as_regex = Query(re.escape(query.text), regex=True, case=query.case, include=query.include,
+                     exclude=query.exclude)  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory() as d,
+        Snapshot.open(build(Path(d), files), TRUST) as snapshot,
+        search(snapshot, query) as a,
+        search(snapshot, as_regex) as b,
+    ):
+        assert results(a) == results(b)
+
+
+def test_the_fixed_tree(snap):
+    s = search(snap, Query("alpha", case=False))
+    assert [(h.path, h.line) for h in s.hits()] == [
+        (b"README", 0),
+        (b"README", 1),
+        (b"docs/\xffodd name", 0),
+        (b"src/a.c", 0),
+        (b"src/a.c", 1),
+        (b"src/b.c", 0),
+        (b"src/b.c", 1),
+        (b"src/zeta/notes.txt", 0),
+    ]
+    assert s.total() == 8
+
+
+# -- the result list, pages and digest ---------------------------------------------
+
+
+def test_hits_come_under_every_path_that_shares_a_blob(snap):
+    hits = list(search(snap, Query("main")).hits())
+    assert [h.path for h in hits] == [b"src/a.c", b"src/b.c"]
+    assert hits[0][2:] == hits[1][2:]  # same line, spans and text
+
+
+def test_binary_files_are_not_searched(snap):
+    assert all(h.path != b"bin/tool" for h in search(snap, Query("alpha")).hits())
+    assert search(snap, Query("binary")).total() == 0
+
+
+def test_a_large_file_with_a_nul_past_its_first_line_is_binary(tmp_path):
+    content = b"a\n" + b"x" * 5000 + b"\x00\n" + b"needle\n" * (CHUNK // 7 + 10)
+    with Snapshot.open(build(tmp_path, {b"f": content, b"g": b"needle\n"}), TRUST) as snapshot:
+        assert snapshot.blob(snapshot.stat(b"f").blob).binary
+        assert [h.path for h in search(snapshot, Query("ne+dle", regex=True)).hits()] == [b"g"]
+
+
+def test_line_numbers_and_text_are_the_viewers(snap):
+    for h in search(snap, Query("a", case=False)).hits():
+        blob = snap.stat(h.path).blob
+        assert snap.read_lines(blob, h.line, h.line + 1) == [h.text]
+
+
+def test_pages_partition_the_stream(snap):
+    s = search(snap, Query("a"))
+    everything = list(s.hits())
+    pages = [s.page(n, size=3) for n in range(5)]
+    assert sum(pages, []) == everything
+    assert s.page(99) == []
+    assert s.total() == len(everything)
+    assert s.done
+
+
+def test_the_digest_is_stable_and_documented(snap_path):
+    query = Query("alpha", include=["src/**", "README"])
+    with Snapshot.open(snap_path, TRUST) as one, Snapshot.open(snap_path, TRUST) as two:
+        a, b = search(one, query), search(two, query)
+        assert a.digest() == b.digest() == search(one, query).digest()
+        assert a.digest() == digest_of(query, results(a))
+        assert search(one, Query("alpha", case=False)).digest() != a.digest()
+
+
+def test_the_digest_changes_when_a_file_changes(tmp_path, snap_path):
+    changed = build(tmp_path, {**FILES, b"src/zeta/notes.txt": b"alphabet\nalpha too"})
+    query = Query("alpha")
+    with Snapshot.open(snap_path, TRUST) as old, Snapshot.open(changed, TRUST) as new:
+        assert search(old, query).digest() != search(new, query).digest()
+        assert search(old, Query("GAMMA")).digest() == search(new, Query("GAMMA")).digest()
+
+
+def test_record_layout():
+    from cleanroom.snapshot.results import Hit
+
+    hit = Hit(b"p", "p", 7, ((1, 2), (3, 4)), True, b"", 0, 0)
+    spans = bytes.fromhex("00000007 00000002 00000001 00000002 00000003 00000004")
+    assert record(hit) == b"H\x00\x00\x00\x01p" + spans + b"\x01"
+
+
+def test_query_json_is_what_the_digest_names():
+    q = Query("x", regex=True, case=False, include=["a"], exclude=["b"])
+    assert q.to_json() == {"text": "x", "regex": True, "case": False, "include": ["a"],
+                           "exclude": ["b"]}  # fmt: skip
+
+
+# -- cancellation and threads ----------------------------------------------------------
+
+
+def test_cancel_stops_every_call(snap):
+    s = search(snap, Query("a"))
+    it = s.hits()
+    next(it)
+    s.cancel()
+    with pytest.raises(SearchCancelled):
+        next(it)
+    for call in (s.total, s.digest, lambda: s.page(0), s.hits):
+        with pytest.raises(SearchCancelled):
+            call()
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory) -> Path:
+    """Many files with a line in each that only a scan can find (no literal)."""
+    files = {f"d{i // 100}/f{i}.txt".encode(): b"x\n" * 200 + b"q1 q2\n" for i in range(1500)}
+    return build(tmp_path_factory.mktemp("wide"), files)
+
+
+def test_cancel_from_another_thread_stops_the_worker_at_its_next_hit(wide):
+    with Snapshot.open(wide, TRUST) as snapshot:
+        s = search(snapshot, Query(r"q\d q\d", regex=True))  # no literal: a full scan
+        first, go = threading.Event(), threading.Event()
+        outcome: list[object] = []
+
+        def worker():
+            it = s.hits()
+            outcome.append(next(it).path)
+            first.set()
+            go.wait(10)
+            try:
+                outcome.append(next(it))
+            except SearchCancelled as exc:
+                outcome.append(exc)
+
+        t = threading.Thread(target=worker)
+        t.start()
+        assert first.wait(30)
+        s.cancel()
+        go.set()
+        t.join(10)
+        assert not t.is_alive()
+        assert outcome[0] == b"d0/f0.txt" and isinstance(outcome[1], SearchCancelled)
+
+
+def test_cancel_during_a_total_is_prompt(wide):
+    with Snapshot.open(wide, TRUST) as snapshot:
+        s = search(snapshot, Query(r"q\d q\d", regex=True))
+        outcome: list[object] = []
+
+        def worker():
+            try:
+                outcome.append(s.total())
+            except SearchCancelled as exc:
+                outcome.append(exc)
+
+        t = threading.Thread(target=worker)
+        t.start()
+        deadline = time.monotonic() + 30
+        while s.progress.files < 20 and t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        s.cancel()
+        t.join(5)
+        assert not t.is_alive()
+        # Cancelled part way, or (on a fast machine) finished before the cancel arrived.
+        assert isinstance(outcome[0], SearchCancelled) or outcome[0] == 1500
+        with pytest.raises(SearchCancelled):
+            s.digest()
+
+
+def test_pages_and_totals_from_different_worker_threads(wide):
+    with Snapshot.open(wide, TRUST) as snapshot:
+        s = search(snapshot, Query("q1"))
+        got: dict[str, object] = {}
+        threads = [
+            threading.Thread(target=lambda: got.setdefault("page", s.page(1))),
+            threading.Thread(target=lambda: got.setdefault("total", s.total())),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert got["total"] == 1500
+        assert [h.path for h in got["page"]] == [h.path for h in list(s.hits())[100:200]]
+
+
+def test_pages_past_the_kept_hits_are_found_again(wide, monkeypatch):
+    import cleanroom.snapshot.search as mod
+
+    monkeypatch.setattr(mod, "KEPT", 250)
+    with Snapshot.open(wide, TRUST) as snapshot:
+        s = search(snapshot, Query("q2"))
+        assert [h.path for h in s.page(3)] == [h.path for h in list(s.hits())[300:400]]
+        assert s.total() == 1500
+        assert len(s.page(14)) == 100 and s.page(15) == []
+    assert KEPT >= 10 * 100
+
+
+# -- streaming ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_first_page_of_a_million_hits_reads_little(tmp_path):
+    lines = 1_000_000
+    path = build(tmp_path, {b"big.txt": b"x = abc(1);\n" * lines})
+    with Snapshot.open(path, TRUST) as snapshot:
+        for query in (Query("abc"), Query(r"ab[c]\(\d", regex=True)):
+            s = search(snapshot, query)
+            first = s.page(0)
+            assert [h.line for h in first] == list(range(100))
+            assert s.progress.hits == 100  # hits are made one at a time, as asked
+            assert s.progress.bytes <= CHUNK  # one chunk of 12 MB read, not the file
+            assert not s.done
+        assert s.total() == lines
+        assert s.progress.bytes == 12 * lines
+
+
+# -- hostile patterns and content ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    files = {
+        b"aaaa": b"a" * 30_000 + b"b\n" + b"x" * 3000 + b"\n",
+        b"escapes": b"\x1b[2J\x1b]0;owned\x07 evil \xe2\x80\xae reversed\n",
+        b"long": b"y" * 5_000_000 + b" needle " + b"\xc3\xa9" * 600 + b"\n",
+        b"broken": b"ok \xff\xfe a\xffb needle\n",
+    }
+    return build(tmp_path_factory.mktemp("hostile"), files)
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"(a+)+$", r"(a|aa)+$", r"(x+x+)+y", r"(.*a){12}", r"(?:a*)*b", r"((a?){30}a{30})"]
+)
+def test_catastrophic_patterns_finish(hostile, pattern):
+    with Snapshot.open(hostile, TRUST) as snapshot:
+        s = search(snapshot, Query(pattern, regex=True))
+        done: list[int] = []
+        t = threading.Thread(target=lambda: done.append(s.total()))
+        t.start()
+        t.join(60)  # generous: RE2 takes milliseconds; backtracking would take years
+        alive = t.is_alive()
+        s.cancel()
+        assert not alive and done
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("(", "missing )"),
+        ("[a-", "unterminated character set"),
+        ("a{2,1}", "min repeat greater than max"),
+        (r"(a)\1", "backreferences are not supported"),
+        (r"(?=a)", "lookahead and lookbehind"),
+        (r"(?<!a)b", "lookahead and lookbehind"),
+        ("(a)(?(1)b|c)", "conditional groups are not supported"),
+        ("a++", "possessive"),
+        ("(?>a)", "atomic groups"),
+        ("x{1001}", "above 1000"),
+        ("(?u)x", "ASCII and UNICODE"),
+        ("((((a{100}){100}){100}){100})", "too large"),
+        ("a" * 1001, "longer than 1000"),
+        ("", "empty"),
+        ("(" * 400 + ")" * 400, "nested too deeply"),
+    ],
+)
+def test_bad_patterns_are_refused_clearly(text, message):
+    with pytest.raises(SearchError, match=re.escape(message)):
+        Query(text, regex=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "a\nb"}, "line break"),
+        ({"text": "\ud800"}, "not valid text"),
+        ({"text": "a", "include": ["[a"]}, "unclosed"),
+        ({"text": "a", "include": ["[z-a]"]}, "bad range"),
+        ({"text": "a", "exclude": "*.c"}, "list of glob"),
+        ({"text": "a", "include": ["/"]}, "empty path glob"),
+        ({"text": 3}, "must be text"),
+    ],
+)
+def test_bad_queries_are_refused_clearly(kwargs, message):
+    with pytest.raises(SearchError, match=message):
+        Query(**kwargs)
+
+
+def test_hostile_content_comes_back_raw(hostile):
+    with Snapshot.open(hostile, TRUST) as snapshot:
+        (hit,) = search(snapshot, Query("evil")).hits()
+        assert hit.text == b"\x1b[2J\x1b]0;owned\x07 evil \xe2\x80\xae reversed"
+        assert not hit.truncated
+
+
+def test_a_long_line_is_cut_around_the_match(hostile):
+    with Snapshot.open(hostile, TRUST) as snapshot:
+        hits = list(search(snapshot, Query("needle", include=["long"])).hits())
+        (hit,) = hits
+        assert hit.truncated and len(hit.text) <= MAX_TEXT
+        assert hit.line_size == 5_000_000 + 8 + 1200
+        assert hit.spans == ((5_000_001, 5_000_007),)
+        ((s, e),) = hit.text_spans()
+        assert hit.text[s:e] == b"needle"
+        hit.text.decode("utf-8")  # cut at character boundaries
+
+
+def test_invalid_utf8_bytes_match_literally_but_not_as_characters(hostile):
+    with Snapshot.open(hostile, TRUST) as snapshot:
+        count = lambda text, **kw: search(snapshot, Query(text, **kw)).total()  # noqa: E731
+        assert count("needle", include=["broken"]) == 1
+        assert count("a\ufffdb") == 0  # U+FFFD is not the byte it replaces
+        assert count(r"ok .. a", regex=True) == 0  # '.' is a character, never a stray byte
+        assert count(r"a.b", regex=True, include=["broken"]) == 0
+        (hit,) = search(snapshot, Query(r"b needle$", regex=True)).hits()
+        assert hit.spans == ((8, 16),)
+
+
+def test_many_matches_in_a_line_are_capped(tmp_path):
+    path = build(tmp_path, {b"f": b"ab" * 1000 + b"\n"})
+    with Snapshot.open(path, TRUST) as snapshot:
+        for query in (Query("ab"), Query("a(b)", regex=True)):
+            (hit,) = search(snapshot, query).hits()
+            assert len(hit.spans) == 100 and hit.more_spans
+            assert hit.spans[-1] == (198, 200)
+
+
+# -- the pieces: globs, literals, the index expression --------------------------------
+
+
+@pytest.mark.parametrize(
+    "glob, yes, no",
+    [
+        ("*.c", ["a.c", "x/y/z.c", "a.c/inner"], ["a.h", "c"]),
+        ("src/*.c", ["src/a.c"], ["lib/src/a.c", "src/x/a.c"]),
+        ("/src", ["src/a", "src"], ["x/src/a"]),
+        ("drivers/net", ["drivers/net/a.c"], ["drivers/network/a.c"]),
+        ("**/Kconfig", ["Kconfig", "a/b/Kconfig"], ["Kconfig.x"]),
+        ("a/**/b", ["a/b", "a/x/y/b", "a/b/c"], ["x/a/b"]),
+        ("a/**", ["a/x", "a/x/y"], ["a", "b/a/x"]),
+        ("build/", ["build/x", "x/build/y"], ["build", "x/build"]),
+        ("[!a]*", ["b", "x/ab"], ["a", "ab"]),
+        ("?", ["a", "x/b"], ["ab"]),
+        (r"\*", ["*"], ["a"]),
+        ("é*", ["été"], ["ete"]),
+        ("**", ["a", "a/b"], []),
+    ],
+)
+def test_path_globs(glob, yes, no):
+    selects = PathFilter((glob,), ())
+    assert [p for p in yes if not selects(p)] == []
+    assert [p for p in no if selects(p)] == []
+    from tests.searchkit import glob_matches
+
+    if "\\" not in glob:  # the reference knows no escapes
+        assert all(glob_matches(glob, p) for p in yes)
+        assert not any(glob_matches(glob, p) for p in no)
+
+
+def test_exclude_wins():
+    selects = PathFilter(("src/**",), ("*.h",))
+    assert selects("src/a.c") and not selects("src/a.h") and not selects("lib/a.c")
+
+
+def test_a_hostile_glob_is_linear():
+    selects = PathFilter(("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",), ())
+    t = time.perf_counter()
+    assert not selects("a" * 4000)
+    assert time.perf_counter() - t < 5
+
+
+@pytest.mark.parametrize(
+    "pattern, case, want",
+    [
+        (r"\bmalloc\s*\(", True, [{(b"malloc", False)}]),
+        ("(foo|bar)baz", True, [{(b"foobaz", False), (b"barbaz", False)}]),
+        ("colou?r", True, [{(b"color", False), (b"colour", False)}]),
+        ("(?i)Struct", True, [{(b"struct", True)}]),
+        ("abc", False, [{(b"abc", True)}]),
+        ("a(?i:BCD)e", True, [{(b"abcde", True)}]),
+        ("qq(abc.x)", True, [{(b"abc", False)}]),
+        ("a.*b", True, []),
+        ("(abc|d)", True, []),
+        ("(abc)+", True, [{(b"abc", False)}]),
+        ("abc\ndef", True, [{(b"abc", False)}, {(b"def", False)}]),
+    ],
+)
+def test_required_literals(pattern, case, want):
+    got = [{(lit.text, lit.folded) for lit in clause} for clause in parse(pattern, case).required]
+    assert sorted(got, key=sorted) == sorted(want, key=sorted)
+
+
+def test_index_expression_is_quoted_and_safe():
+    expr = index_expression(parse('say "hi"|x\x00yzw|tête', True).required)
+    assert expr == '("say ""hi""" OR "tête" OR "yzw")'  # NUL splits; quotes double
+    assert index_expression(parse("ab", True).required) is None  # too short for trigrams
+    assert index_expression(parse("été", True).required) is None  # ends in é: not reliable
+    assert index_expression(parse("(abc|defg.*hij)", True).required) == (
+        '("abc" OR "defg") AND ("abc" OR "hij")'
+    )

@@ -571,3 +571,15 @@ def test_index_expression_is_quoted_and_safe():
     assert index_expression(parse("(abc|defg.*hij)", True).required) == (
         '("abc" OR "defg") AND ("abc" OR "hij")'
     )
+
+
+def test_the_documented_digest_example():
+    from cleanroom.snapshot.results import Hit, ResultDigest, header
+
+    doc = (Path(__file__).parents[1] / "docs/snapshot-format.md").read_text()
+    query = Query("ab", case=False)
+    digest = ResultDigest(query.to_json())
+    digest.add(Hit(b"src/x.c", "src/x.c", 2, ((4, 6),), False, b"", 0, 0))
+    digest.add(Hit(b"src/y.c", "src/y.c", 0, ((0, 2), (3, 5)), False, b"", 0, 0))
+    assert header(query.to_json()).decode() in doc
+    assert digest.finish() in doc

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cleanroom.forensics.timeline import TimelineEntry, typed_event
 from cleanroom.ledger.events import Head, SnapshotRef
 from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.writer import Ledger
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
@@ -64,19 +66,24 @@ def review_app(
     *,
     name: str = "s1",
     prev: Head | None = None,
+    reviewer: str = "Ada Reviewer",
     **kw: Any,
 ) -> ReviewApp:
-    """The real reviewer app on a real snapshot, recording into a new ledger."""
+    """The real reviewer app on a real snapshot, recording into a new ledger whose
+    start names `prev` (the workstation's previous session) and `reviewer`."""
     snap = Snapshot.open(snapshot, kit.trust)
     source = SnapshotSource(snap)
-    ledger_id = hashlib.sha256(f"forensics/{name}".encode()).digest()[:16]
-    ledger = kit.new_ledger(
+    ledger = Ledger.create(
         ledger_dir,
-        ledger_id=ledger_id,
-        snapshot=SnapshotRef(snap.id, snap.manifest.root),
-        prev_session=prev,
+        kit.workstation,
+        replace(kit.reviewer_ref(), name=reviewer),
+        SnapshotRef(snap.id, snap.manifest.root),
+        prev,
+        clock=kit.clock,
+        keygen=kit.keys,
+        ledger_id=hashlib.sha256(f"forensics/{name}".encode()).digest()[:16],
     )
-    facts = Facts("Ada Reviewer", "Agency", "ws-01", source.name, str(ledger.path))
+    facts = Facts(reviewer, "Agency", "ws-01", source.name, str(ledger.path))
     session = ReviewSession(Recorder(ledger), source, facts)
     kw.setdefault("countersigner", kit.reviewer)
     return ReviewApp(session, **kw)

@@ -50,8 +50,9 @@ def _register() -> None:
     from .review import review
     from .snapshot import snapshot
     from .verify import verify
+    from .whoviewed import who_viewed_command
 
-    for command in (keys, snapshot, review, demo, verify, report):
+    for command in (keys, snapshot, review, demo, verify, report, who_viewed_command):
         main.add_command(command)
 
 

@@ -93,6 +93,15 @@ def _structural(kind: str, p: dict[str, Any]) -> str:
     return f"{kind}: {_compact(p)}"
 
 
+def duration(us: int) -> str:
+    """A duration for people: 0.004 s, 12.3 s, 4 min 3 s, 1 h 2 min."""
+    s = us / 1e6
+    if s < 60:
+        return f"{s:.3f} s" if s < 10 else f"{s:.1f} s"
+    m, sec = divmod(int(s), 60)
+    return f"{m} min {sec} s" if m < 60 else f"{m // 60} h {m % 60} min"
+
+
 def path_text(raw: bytes) -> str:
     """A recorded path as text; bytes that are not UTF-8 stay visible to the sanitizer."""
     return decode(raw)

@@ -20,7 +20,7 @@ from typing import IO
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from .coverage import LEVELS, FileCoverage
-from .describe import describe, path_text
+from .describe import describe, duration, path_text
 from .report import CoverageGroup, Listed, Report, SessionReport
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
@@ -57,14 +57,6 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 def h(value: object) -> str:
     """Untrusted text for HTML: tags for hidden characters, then entity escaping."""
     return html.escape(clean(value), quote=True)
-
-
-def duration(us: int) -> str:
-    s = us / 1e6
-    if s < 60:
-        return f"{s:.3f} s" if s < 10 else f"{s:.1f} s"
-    m, sec = divmod(int(s), 60)
-    return f"{m} min {sec} s" if m < 60 else f"{m // 60} h {m % 60} min"
 
 
 def write_html(report: Report, out: IO[str]) -> None:

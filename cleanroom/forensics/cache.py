@@ -1,0 +1,208 @@
+"""A local cache of verification results, keyed by the exact bytes of each ledger.
+
+Verifying a hundred ledgers takes seconds; asking who viewed a file should not.
+The cache maps a *content key* to a record (a `SessionIndex`: verdict, searches,
+part digests) and to parts (intervals per path). Trust assumption, in full in
+docs/adr/0300-forensics-tampered-and-cache.md:
+
+- The key is SHA-256 over the ledger's bytes and those of its `-wal` and
+  `-journal`, the trusted key ids, and the source of the code that judged and
+  decoded it (`verifier_identity`). Other bytes, other keys or a changed verifier
+  give another key: an entry is never reused for anything but what produced it.
+- Only this tool writes the cache, in a private directory of the user's own
+  (0700; default `$XDG_CACHE_HOME/cleanroom`), never beside the ledgers: the
+  verifier does not write near evidence (ADR 0004), and a cache that came with
+  the evidence would be the evidence vouching for itself.
+- Each record carries an HMAC-SHA256 under a random key kept in that directory
+  (0600); each part is checked against the digest inside its record. A cache
+  file copied from elsewhere, or edited without the key, is ignored, never
+  believed, and the ledger is verified again.
+- It cannot protect against someone who can already act as you on this machine
+  (they hold the key, and could change this program). For findings you will
+  rely on, re-run with `--no-cache`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+import stat
+from collections.abc import Sequence
+from functools import cache as memoize
+from pathlib import Path
+
+from ..ledger.keys import key_id
+from ..ledger.load import SIDECARS
+
+CACHE_ENV = "CLEANROOM_CACHE_DIR"
+KEY_DOMAIN = b"cleanroom:forensics-cache:v1\x00"
+MAC_DOMAIN = b"cleanroom:forensics-cache-mac:v1\x00"
+DB_NAME = "forensics-cache.sqlite"
+KEY_NAME = "forensics-cache.key"
+CHUNK = 1 << 20
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (key BLOB PRIMARY KEY, record BLOB NOT NULL, mac BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS parts (key BLOB, name BLOB, data BLOB NOT NULL,
+                                  PRIMARY KEY (key, name)) WITHOUT ROWID;
+"""
+# The code whose behaviour a cached result depends on.
+_JUDGES = ["ledger/*.py", "session/events.py", "forensics/timeline.py", "forensics/screen.py",
+           "forensics/sessionindex.py", "forensics/cache.py"]  # fmt: skip
+
+
+class CacheUnusable(Exception):
+    """The cache directory or key is not private to this user; run without a cache."""
+
+
+def default_dir() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cleanroom"
+
+
+@memoize
+def verifier_identity() -> bytes:
+    """SHA-256 over the source of the code that judges and decodes ledgers."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for pattern in _JUDGES:
+        for path in sorted(root.glob(pattern)):
+            h.update(str(path.relative_to(root)).encode() + b"\x00")
+            h.update(path.read_bytes())
+    return h.digest()
+
+
+def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
+    """The content key of the ledger at `path` (and its sidecars) under `trust`.
+    Raises OSError if the ledger cannot be read."""
+    h = hashlib.sha256(KEY_DOMAIN + verifier_identity())
+    for k in sorted(key_id(t) for t in trust):
+        h.update(k.encode() + b"\x00")
+    real = os.path.realpath(path)  # sidecars lie beside the real file, as for the verifier
+    for suffix in ("", *SIDECARS):
+        name = real + suffix
+        if suffix and not os.path.lexists(name):
+            h.update(b"absent" + suffix.encode())
+            continue
+        h.update(b"file" + suffix.encode())
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            h.update(size.to_bytes(8, "big"))
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+    return h.digest()
+
+
+class Cache:
+    def __init__(self, conn: sqlite3.Connection, mac_key: bytes, directory: Path) -> None:
+        self._conn = conn
+        self._mac_key = mac_key
+        self.directory = directory
+
+    @classmethod
+    def open(cls, directory: Path | None = None) -> Cache:
+        """Open (creating if needed) the cache in `directory`. Raises CacheUnusable when
+        it, its key or its database is not private to this user."""
+        directory = Path(directory or default_dir())
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _check_private(directory, 0o022)
+            mac_key = _key(directory / KEY_NAME)
+            db = directory / DB_NAME
+            fd = os.open(db, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            os.close(fd)
+            _check_private(db, 0o022)
+            conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheUnusable(f"{directory}: {exc}") from exc
+        try:
+            conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise CacheUnusable(f"{db}: {exc}") from exc
+        return cls(conn, mac_key, directory)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _mac(self, key: bytes, record: bytes) -> bytes:
+        return hmac.new(self._mac_key, MAC_DOMAIN + key + record, hashlib.sha256).digest()
+
+    def get(self, key: bytes) -> bytes | None:
+        """The record stored under `key`, or None if absent or not authentic."""
+        try:
+            row = self._conn.execute(
+                "SELECT record, mac FROM records WHERE key = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], bytes) or not isinstance(row[1], bytes):
+            return None
+        return row[0] if hmac.compare_digest(self._mac(key, row[0]), row[1]) else None
+
+    def part(self, key: bytes, name: bytes, digest_hex: str) -> bytes | None:
+        """The part `name` of `key`, or None unless its SHA-256 is `digest_hex`
+        (a digest taken from an authenticated record)."""
+        try:
+            row = self._conn.execute(
+                "SELECT data FROM parts WHERE key = ? AND name = ?", (key, name)
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        return row[0] if hashlib.sha256(row[0]).hexdigest() == digest_hex else None
+
+    def put(self, key: bytes, record: bytes, parts: dict[bytes, bytes]) -> None:
+        """Store a record and its parts. A failure to write is not an error: the
+        cache is only an optimisation."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM parts WHERE key = ?", (key,))
+            self._conn.executemany(
+                "INSERT INTO parts (key, name, data) VALUES (?, ?, ?)",
+                [(key, n, d) for n, d in parts.items()],
+            )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO records (key, record, mac) VALUES (?, ?, ?)",
+                (key, record, self._mac(key, record)),
+            )
+            self._conn.execute("COMMIT")
+        except sqlite3.Error:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+
+
+def _check_private(path: Path, forbidden: int) -> None:
+    st = os.stat(path, follow_symlinks=False)
+    if stat.S_ISLNK(st.st_mode):
+        raise CacheUnusable(f"{path} is a symbolic link")
+    if st.st_uid != os.getuid():
+        raise CacheUnusable(f"{path} belongs to another user")
+    if st.st_mode & forbidden:
+        raise CacheUnusable(f"{path} is writable by others (mode {st.st_mode & 0o777:o})")
+
+
+def _key(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        _check_private(path, 0o077)
+        data = path.read_bytes()
+        if len(data) != 32:
+            raise CacheUnusable(f"{path} is not a cache key") from None
+        return data
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key

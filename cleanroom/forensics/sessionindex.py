@@ -1,0 +1,151 @@
+"""What who-viewed needs from one verified session, in a form that is cheap to store.
+
+A `SessionIndex` holds a ledger's verdict, the searches made in it, and its
+screen intervals (`screen.Shown`) grouped by path. It is built from a `Timeline`
+with every entry decoded, whatever the status: the policy on TAMPERED ledgers is
+applied when a query runs, so one cached index serves either choice.
+
+Stored form (`to_record`): a small record (format, verdict, searches, and for
+each path the SHA-256 of its part) plus one part per path holding its intervals.
+A query reads the record of every session but only the parts of the path it
+asks about; each part is checked against the digest in the record, and the
+record itself is authenticated by the cache (`cache.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ledger.findings import Finding
+from ..ledger.verdict import Status, Verdict
+from ..session.events import QuickOpen, Search
+from .screen import Shown, Viewport, shown
+from .timeline import Timeline
+
+INDEX_FORMAT = "cleanroom.session-index.v1"
+
+
+class UnreadableIndex(ValueError):
+    """A stored index that does not parse: treat it as absent and verify again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchMade:
+    seq: int
+    wall_us: int
+    kind: str  # search or quick_open
+    query: str
+    hits: int  # hits of a search, matching paths of a quick open
+
+
+PartLoader = Callable[[bytes, str], bytes | None]  # (path, digest hex) -> part bytes
+
+
+@dataclass
+class SessionIndex:
+    path: str  # the ledger file it was read from (not stored: content is the key)
+    verdict: Verdict
+    searches: list[SearchMade]
+    part_digests: dict[bytes, str] = field(default_factory=dict)  # path -> part SHA-256
+    _shown: dict[bytes, list[Shown]] = field(default_factory=dict)
+    _load: PartLoader | None = None
+    _parts: dict[bytes, bytes] = field(default_factory=dict)  # serialized, when built here
+
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.verdict.summary
+
+    @property
+    def paths(self) -> set[bytes]:
+        return set(self.part_digests)
+
+    def shown_for(self, path: bytes) -> list[Shown]:
+        """The intervals in which some lines of `path` were visible. Raises
+        UnreadableIndex when a stored part is missing or does not match its digest."""
+        if path in self._shown:
+            return self._shown[path]
+        digest = self.part_digests.get(path)
+        if digest is None:
+            return []
+        data = self._load(path, digest) if self._load is not None else None
+        if data is None:
+            raise UnreadableIndex(f"{self.path}: the stored intervals of a path are missing")
+        self._shown[path] = _parse_part(path, data)
+        return self._shown[path]
+
+    # -- building and storing -----------------------------------------------------
+
+    @classmethod
+    def from_timeline(cls, t: Timeline) -> SessionIndex:
+        by_path: dict[bytes, list[Shown]] = defaultdict(list)
+        for s in shown(t.entries):
+            by_path[s.viewport.path].append(s)
+        searches = [
+            SearchMade(e.seq, e.wall_us, e.kind, e.event.query,
+                       e.event.hits if isinstance(e.event, Search) else e.event.matches)
+            for e in t.entries
+            if isinstance(e.event, Search | QuickOpen)
+        ]  # fmt: skip
+        parts = {p: _part(v) for p, v in by_path.items()}
+        digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
+        return cls(t.path, t.verdict, searches, digests, dict(by_path), _parts=parts)
+
+    def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
+        """(record, parts by path) for the cache. Only for an index built from a timeline."""
+        parts = self._parts
+        record = {
+            "format": INDEX_FORMAT,
+            "verdict": self.verdict.to_json(),
+            "searches": [[s.seq, s.wall_us, s.kind, s.query, s.hits] for s in self.searches],
+            "parts": {p.hex(): d for p, d in self.part_digests.items()},
+        }
+        return zlib.compress(json.dumps(record, ensure_ascii=True).encode(), 1), parts
+
+    @classmethod
+    def from_record(cls, path: str, data: bytes, load: PartLoader) -> SessionIndex:
+        """Raises UnreadableIndex for a record this version cannot read."""
+        try:
+            r = json.loads(zlib.decompress(data))
+            if r.get("format") != INDEX_FORMAT:
+                raise UnreadableIndex(f"unknown index format {r.get('format')!r}")
+            v = r["verdict"]
+            findings = [Finding(f["seq"], f["code"], f["message"]) for f in v["findings"]]
+            verdict = Verdict(path, Status(v["status"]), findings, v["summary"])
+            searches = [SearchMade(*s) for s in r["searches"]]
+            digests = {bytes.fromhex(p): d for p, d in r["parts"].items()}
+        except (ValueError, KeyError, TypeError, zlib.error) as exc:
+            raise UnreadableIndex(f"unreadable index: {exc}") from exc
+        return cls(path, verdict, searches, digests, _load=load)
+
+
+def _part(intervals: list[Shown]) -> bytes:
+    blobs: dict[str, int] = {}
+    rows = []
+    for s in intervals:
+        v = s.viewport
+        b = blobs.setdefault(v.blob, len(blobs))
+        rows.append([b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
+                     s.dwell_us, s.ended_by])  # fmt: skip
+    return json.dumps({"blobs": list(blobs), "rows": rows}, separators=(",", ":")).encode()
+
+
+def _parse_part(path: bytes, data: bytes) -> list[Shown]:
+    try:
+        d = json.loads(data)
+        blobs = d["blobs"]
+        return [
+            Shown(Viewport(path, blobs[b], first, last, col, cols, seq), start, end, dwell, why)
+            for b, first, last, col, cols, seq, start, end, dwell, why in d["rows"]
+        ]
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise UnreadableIndex(f"unreadable intervals: {exc}") from exc

@@ -51,13 +51,18 @@ def workstation(tmp_path):
     return tmp_path
 
 
-def test_review_in_a_real_terminal_then_verify(workstation):
-    tmp = workstation
-    args = (
+def review_command(tmp: Path) -> str:
+    return (
         f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot --ledger-dir {tmp}/ledgers"
         f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
         f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"
     )
+
+
+def test_review_in_a_real_terminal_then_verify(workstation):
+    """On this networked machine, with --allow-network: the choice is recorded."""
+    tmp = workstation
+    args = review_command(tmp) + " --allow-network"
     # Hostile TEXTUAL_* settings that would write screenshots and logs: all scrubbed.
     env = {"TEXTUAL_SCREENSHOT": "1", "TEXTUAL_LOG": f"{tmp}/leak.log", "TERM": "xterm-256color"}
     term = Tmux(tmp)
@@ -114,15 +119,15 @@ def test_review_in_a_real_terminal_then_verify(workstation):
     kinds = json.loads(verify.stdout)["ledgers"][0]["summary"]["by_kind"]
     assert (kinds["file_open"], kinds["quick_open"], kinds["goto"]) == (2, 2, 1)
     assert kinds["view"] >= 3 and kinds.get("blocked", 0) == 0  # fast keys coalesce
+    alerts = json.loads(verify.stdout)["ledgers"][0]["summary"]["alerts"]
+    assert [a["payload"]["category"] for a in alerts] == ["network"]
+    assert "allowed by --allow-network" in alerts[0]["payload"]["detail"]
 
 
 def test_killed_session_is_resumed_on_the_next_start(workstation):
+    """Run air-gapped for real: in a network namespace of its own (only loopback)."""
     tmp = workstation
-    args = (
-        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot --ledger-dir {tmp}/ledgers"
-        f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
-        f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"
-    )
+    args = "unshare --net " + review_command(tmp)
     first = Tmux(tmp)
     try:
         first.start(f"{args}; sleep 30", {"TERM": "xterm-256color"})
@@ -133,7 +138,8 @@ def test_killed_session_is_resumed_on_the_next_start(workstation):
         first.type("trojan")
         first.keys("Enter")
         first.wait_for("⟨RLO⟩")
-        killed = subprocess.run(["pkill", "-9", "-f", f"ledger-dir {tmp}/ledgers"], timeout=10)
+        killed = subprocess.run(["pkill", "-9", "-f", f"cleanroom review.*{tmp}/ledgers"],
+                                timeout=10)  # fmt: skip
         assert killed.returncode == 0
     finally:
         first.close()

@@ -3,11 +3,13 @@ for driving the reviewer UI with Pilot."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
-from cleanroom.session.source import MemorySource
+from cleanroom.session.snapshot_source import SnapshotSource
+from cleanroom.snapshot.create import create_snapshot
 from cleanroom.tui.app import ReviewApp
 from tests.ledgerkit import FlakyDisk, Kit
 
@@ -27,6 +29,19 @@ FILES = {
 }
 
 
+def sample_source(kit: Kit, workdir: Path) -> SnapshotSource:
+    """A real, vendor-signed snapshot of FILES (built once per directory)."""
+    snapshot = workdir / "sample.snapshot"
+    if not snapshot.exists():
+        src = workdir / "sample-src"
+        for path, data in FILES.items():
+            target = Path(os.fsdecode(os.path.join(os.fsencode(src), path)))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        create_snapshot(src, snapshot, kit.vendor, name="sample", version="1.0", created=1)
+    return SnapshotSource.from_file(snapshot, kit.trust)
+
+
 def make_app(
     kit: Kit, ledger_dir: Path, ledger_id: bytes | None = None, app_class=ReviewApp, **kw
 ) -> tuple[ReviewApp, FlakyDisk]:
@@ -35,6 +50,6 @@ def make_app(
     ledger._conn = disk
     shown_path = "ledgers/session.ledger" if ledger_id else str(ledger.path)
     facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", shown_path)
-    session = ReviewSession(Recorder(ledger), MemorySource(FILES, "sample"), facts)
+    session = ReviewSession(Recorder(ledger), sample_source(kit, ledger_dir.parent), facts)
     kw.setdefault("countersigner", kit.reviewer)
     return app_class(session, **kw), disk

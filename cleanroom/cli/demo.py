@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..guard.policy import Policy
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
@@ -100,7 +101,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     setup = Setup(
         Workstation(ws, cert), trust, source, ref, label, base / "ledgers",
         Reviewer("Demo Reviewer", "Example Agency", raw_public(reviewer).hex()), reviewer,
-        idle_minutes * 60, 15,
+        idle_minutes * 60, 15, Policy.for_mode("demo"), (keys,), snapshot,
     )  # fmt: skip
     path = run_session(setup, "abandon")
     code = report(path, trust)

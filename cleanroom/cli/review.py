@@ -8,12 +8,16 @@ and the environment is scrubbed and the audit policy installed in between.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..guard.guard import Guard
+from ..guard.network import read_network, start_check
+from ..guard.places import Places
+from ..guard.policy import Policy, PolicyError
 from ..ledger.events import Reviewer, SnapshotRef
 from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
 from ..ledger.verify import verify_path
@@ -39,6 +43,9 @@ class Setup:
     countersigner: Any = None
     idle_seconds: int = 300
     witness_minutes: int = 15
+    policy: Policy = field(default_factory=lambda: Policy.for_mode("review"))
+    key_dirs: tuple[Path, ...] = ()
+    snapshot_path: Path | None = None
 
 
 def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
@@ -50,9 +57,13 @@ def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, 
 
 
 def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
-    """Record `session_start` (or resume a crashed session), run the UI, and return
-    the ledger path. `crashed_choice` answers 'resume' or 'abandon' for a session
-    a crash left unsealed; without it the operator is asked."""
+    """Check the air gap, record `session_start` (or resume a crashed session), run
+    the UI, and return the ledger path. `crashed_choice` answers 'resume' or
+    'abandon' for a session a crash left unsealed; without it the operator is asked."""
+    check = start_check(setup.policy, read_network())
+    if check.action == "refuse":
+        raise click.UsageError(check.explanation)
+    # Starting on a network anyway is recorded by the guard's first alert.
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
     return _run_ui(setup, ledger)
 
@@ -102,16 +113,28 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
         setup.snapshot_label,
         str(ledger.path),
     )
-    session = ReviewSession(Recorder(ledger), setup.source, facts)
+    guard = None
+    writer: Any = ledger
+    if setup.snapshot_path is not None:
+        places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
+                           setup.policy.media_roots)  # fmt: skip
+        guard = Guard(setup.policy, places)
+        writer = guard.watch_ledger(ledger)
+        guard.start()
+    session = ReviewSession(Recorder(writer), setup.source, facts, guard)
     app = ReviewApp(
         session,
         idle_seconds=setup.idle_seconds,
         witness_minutes=setup.witness_minutes,
         countersigner=setup.countersigner,
     )
-    app.run()
-    if not ledger.sealed:
-        ledger.close()
+    try:
+        app.run()
+    finally:
+        if guard is not None and guard.running:
+            guard.stop()
+        if not ledger.sealed:
+            ledger.close()
     return ledger.path
 
 
@@ -160,6 +183,8 @@ def _from_config(cfg: dict[str, Any], key: str) -> Any:
               help="The reviewer's private key, to countersign the seal.")  # fmt: skip
 @click.option("--idle-minutes", type=click.IntRange(1, 240), help="Blank the screen after this.")
 @click.option("--witness-minutes", type=click.IntRange(1, 240), help="Show a fresh witness code.")
+@click.option("--allow-network", is_flag=True, default=None,
+              help="Start even if the workstation is not air-gapped (recorded).")  # fmt: skip
 @click.option("--resume", type=click.Choice(["resume", "abandon"]),
               help="What to do with a crashed, unsealed session (asked if omitted).")  # fmt: skip
 def review(**opts: Any) -> None:
@@ -189,10 +214,18 @@ def review(**opts: Any) -> None:
     if merged.get("reviewer_key"):
         countersigner = load_private_key(Path(merged["reviewer_key"]))
         reviewer_key = raw_public(countersigner).hex()
+    try:
+        policy = Policy.from_dict("review", cfg.get("guard", {}))
+    except PolicyError as exc:
+        raise click.UsageError(f"[guard] settings: {exc}") from exc
+    if merged.get("allow_network"):
+        policy = replace(policy, allow_network=True)
+    key_dirs = tuple({Path(merged[k]).resolve().parent for k in ("workstation_key", "cert")})
     setup = Setup(
         workstation, trust, source, ref, label, Path(merged["ledger_dir"]),
         Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
+        policy, key_dirs, Path(merged["snapshot"]),
     )  # fmt: skip
     path = run_session(setup, merged.get("resume"))
     raise SystemExit(report(path, trust))

@@ -135,12 +135,20 @@ def read_network(
 ) -> NetworkState:
     """The current state. A missing routing file reads as no routes (no such family)."""
     interfaces = []
-    for name in sorted(os.listdir(sys_net)):
+    # /proc/net/dev belongs to this process's network namespace; /sys/class/net to
+    # the namespace sysfs was mounted in, which can be another (e.g. `unshare -n`).
+    for name in sorted(_namespace_interfaces(proc_net) or os.listdir(sys_net)):
         d = sys_net / name
         interfaces.append(parse_interface(name, _read(d / "operstate"), _read(d / "flags")))
     routes = parse_ipv4_routes(_read(proc_net / "route"))
     routes += parse_ipv6_routes(_read(proc_net / "ipv6_route"))
     return NetworkState(tuple(interfaces), tuple(routes))
+
+
+def _namespace_interfaces(proc_net: Path) -> list[str]:
+    """Interface names from /proc/net/dev (two header lines, then `name: counters`)."""
+    lines = _read(proc_net / "dev").splitlines()[2:]
+    return [line.split(":", 1)[0].strip() for line in lines if ":" in line]
 
 
 def start_check(policy: Policy, state: NetworkState) -> StartCheck:

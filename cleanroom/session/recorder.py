@@ -17,7 +17,7 @@ from typing import Protocol
 from ..ledger.events import Event, Head
 from ..ledger.witness import Receipt
 from ..ledger.writer import Appended, LedgerError
-from .events import RecordingFailed, View
+from .events import RecordingFailed
 
 
 class LedgerLike(Protocol):
@@ -68,8 +68,9 @@ class Recorder:
             self._note_recovery()
             return self._append(event)
 
-    def record_view(self, view: View) -> Appended | None:
-        """Record a viewport unless it is exactly the last thing recorded (a repaint)."""
+    def record_view(self, view: Event) -> Appended | None:
+        """Record a viewport (of source or of result rows) unless it is exactly the
+        last thing recorded (a repaint)."""
         with self._lock:
             self._note_recovery()
             if view == self._last_event:

@@ -8,13 +8,37 @@ No textual here: the UI stays a thin layer over this.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ..ledger.witness import Receipt, witness_code
-from .events import Active, Blocked, FileOpen, Goto, Idle, QuickOpen, View, WitnessShown
+from ..snapshot.search import KEPT, PAGE
+from .events import (
+    Active,
+    Blocked,
+    FileOpen,
+    Goto,
+    Idle,
+    QuickOpen,
+    Search,
+    SearchResultsView,
+    View,
+    WitnessShown,
+)
 from .recorder import Recorder, RecordingError
 from .source import Opened, Source
+
+
+@dataclass(frozen=True)
+class Found:
+    """A recorded search: its ledger seq, the hits kept for display, the totals."""
+
+    seq: int
+    hits: list[Any]
+    total: int
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -29,10 +53,11 @@ class Facts:
 
 
 class ReviewSession:
-    def __init__(self, recorder: Recorder, source: Source, facts: Facts) -> None:
+    def __init__(self, recorder: Recorder, source: Source, facts: Facts, guard: Any = None) -> None:
         self.recorder = recorder
         self.source = source
         self.facts = facts
+        self.guard = guard  # cleanroom.guard.Guard, or None (tests, tools)
         last = recorder.last
         self.shown_witness = (last.seq, witness_code(last.hash))
         self.alerts = 0
@@ -61,6 +86,38 @@ class ReviewSession:
         view = View(opened.path, opened.blob, first, last, col, cols)
         try:
             self.recorder.record_view(view)
+        except RecordingError:
+            return False
+        if self.guard is not None:
+            self.guard.feed_view(opened.blob, first, last)
+        return True
+
+    def search(self, query: Any, running: list[Any] | None = None) -> Found:
+        """Run `query` to its end, record `search` (with the hit count and the digest
+        of the full, ordered result list), and only then return the kept hits.
+        `running` receives the live search handle, so another thread can cancel it.
+        Raises SearchError (bad query, cancelled) or RecordingError."""
+        handle = self.source.search(query)
+        if running is not None:
+            running.append(handle)
+        try:
+            with self._own_opens():  # a search pass opens the snapshot itself
+                digest = handle.digest()
+            total = handle.total()
+            pages = -(-min(total, KEPT) // PAGE)
+            hits = [hit for n in range(pages) for hit in handle.page(n)]
+        finally:
+            handle.close()
+        q = query.to_json()
+        event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
+                       list(q["exclude"]), total, digest)  # fmt: skip
+        appended = self.recorder.record(event)
+        return Found(appended.seq, hits, total, digest)
+
+    def record_results_view(self, search_seq: int, first: int, last: int) -> bool:
+        """Record which result rows are about to be shown. False means: show none."""
+        try:
+            self.recorder.record_view(SearchResultsView(search_seq, first, last))
         except RecordingError:
             return False
         return True
@@ -96,5 +153,28 @@ class ReviewSession:
     def retry(self) -> bool:
         return self.recorder.retry()
 
-    def seal(self, countersigner: object = None) -> Receipt:
-        return self.recorder.seal("reviewer", countersigner)
+    def check_alerts(self) -> list[Any]:
+        """Record every alert the guard raised since the last call (oldest first) and
+        return them; the caller acts on their responses. Raises RecordingError."""
+        if self.guard is None:
+            return []
+        alerts = self.guard.drain()
+        for alert in alerts:
+            self.recorder.record(alert)
+            self.alerts += 1
+        return alerts
+
+    def seal(self, countersigner: object = None, reason: str = "reviewer") -> Receipt:
+        """Stop the guard and record its last alerts first: sealing itself deletes
+        the WAL and makes the ledger read-only, which a running guard would report."""
+        if self.guard is not None and self.guard.running:
+            for alert in self.guard.stop():
+                self.recorder.record(alert)
+                self.alerts += 1
+        return self.recorder.seal(reason, countersigner)
+
+    def _own_opens(self) -> Any:
+        path = getattr(self.source, "path", None)
+        if self.guard is None or path is None:
+            return contextlib.nullcontext()
+        return self.guard.own_opens(path, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..ledger.events import SnapshotRef
+from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
@@ -42,8 +43,9 @@ def _widest(snapshot: Snapshot, blob: bytes, lines: int) -> int:
 
 
 class SnapshotSource:
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, path: Path | None = None) -> None:
         self.snapshot = snapshot
+        self.path = path  # the file, for the guard's accounting of our own opens
         m = snapshot.manifest
         self.name = f"{m.name} {m.version}"
         self.ref = SnapshotRef(id=snapshot.id, root=m.root)
@@ -51,7 +53,7 @@ class SnapshotSource:
 
     @classmethod
     def from_file(cls, path: Path, trust: list[bytes]) -> SnapshotSource:
-        return cls(Snapshot.open(path, trust))
+        return cls(Snapshot.open(path, trust), Path(path))
 
     def children(self, path: bytes) -> list[Entry]:
         entries = [
@@ -59,6 +61,9 @@ class SnapshotSource:
             for i in self.snapshot.listdir(path)
         ]
         return sorted(entries, key=lambda e: (not e.is_dir, e.name))
+
+    def search(self, query: Query) -> Search:
+        return search(self.snapshot, query)
 
     def files(self) -> list[bytes]:
         if self._files is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..sanitize import Flag, decode, sanitize
 from .document import BytesDocument, Document, HexDocument
@@ -50,6 +50,10 @@ class Source(Protocol):
 
     def open(self, path: bytes) -> Opened:
         """Open a file. Raises KeyError if there is no such file."""
+        ...
+
+    def search(self, query: Any) -> Any:
+        """A search handle (`cleanroom.snapshot.search.Search`) for `query`."""
         ...
 
 
@@ -98,6 +102,9 @@ class MemorySource:
 
     def files(self) -> list[bytes]:
         return list(self._files)
+
+    def search(self, query: Any) -> Any:
+        raise NotImplementedError("search needs a snapshot source")
 
     def open(self, path: bytes) -> Opened:
         data = self._files[path]

@@ -20,6 +20,9 @@ class Action:
 
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("quick_open", "ctrl+p", "Open file"),
+    Action("search", "slash", "Search"),
+    Action("next_result", "n", "Next result", show=False),
+    Action("previous_result", "N", "Previous result", show=False),
     Action("goto_line", "colon", "Go to line"),
     Action("next_flag", "f", "Next flagged line"),
     Action("help", "question_mark,f1", "Help"),
@@ -49,7 +52,8 @@ WIDGET_ACTIONS = frozenset(
         "first", "last", "select", "home", "end", "submit",
         "delete_left", "delete_right", "delete_left_word", "delete_right_word",
         "delete_left_all", "delete_right_all", "dismiss", "confirm", "cancel",
-        "focus_next", "focus_previous", "toggle", "focus_list",
+        "focus_next", "focus_previous", "toggle", "focus_list", "toggle_button",
+        "cancel_search",
     }
 )  # fmt: skip
 

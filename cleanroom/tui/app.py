@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static, Tree
 from ..sanitize import clean, decode
 from ..session.document import Document
 from ..session.recorder import RecordingError
-from ..session.review import ReviewSession
+from ..session.review import Found, ReviewSession
 from ..session.source import Entry, Opened
 from .actions import bindings
 from .codeview import CodeView, Viewport
@@ -27,7 +27,9 @@ from .lockdown import LockedApp
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
+from .screens.lock import AlertLockScreen
 from .screens.quickopen import QuickOpenScreen
+from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
 from .statusbar import Status, StatusBar
 
@@ -51,6 +53,8 @@ class ReviewApp(LockedApp):
         self.witness_minutes = witness_minutes
         self.countersigner = countersigner
         self.opened: Opened | None = None
+        self.found: Found | None = None
+        self.result_index = 0
         self.receipt: Any = None
         self._last_input = time.monotonic()
         self._idle_since: float | None = None
@@ -73,6 +77,8 @@ class ReviewApp(LockedApp):
         self.animation_level = "none"  # each animation frame would be a recorded viewport
         self.set_interval(self.witness_minutes * 60, self._fresh_witness)
         self.set_interval(1.0, self._tick)
+        if self.session.guard is not None:
+            self.set_interval(0.25, self._check_guard)
         self._show_status()
         seq, code = self.session.shown_witness
         facts = self.session.facts
@@ -170,6 +176,25 @@ class ReviewApp(LockedApp):
         if self._idle_since is None and idle_for >= self.idle_seconds:
             self._lock_idle()
 
+    def _check_guard(self) -> None:
+        try:
+            alerts = self.session.check_alerts()
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+            return
+        if not alerts:
+            return
+        self._show_status()
+        last = alerts[-1]
+        self.notify(f"Alert: {clean(last.category)}: {clean(last.detail)}", markup=False,
+                    severity="warning", timeout=10)  # fmt: skip
+        ending = [a for a in alerts if a.response == "end"]
+        locking = [a for a in alerts if a.response == "lock"]
+        if ending:
+            self._seal(f"guard: {ending[0].category}")
+        elif locking and not isinstance(self.screen, AlertLockScreen):
+            self.push_screen(AlertLockScreen(locking[0].category, locking[0].detail))
+
     def _lock_idle(self) -> None:
         try:
             since = self.session.idle(self.idle_seconds)
@@ -210,6 +235,33 @@ class ReviewApp(LockedApp):
 
         self.push_screen(QuickOpenScreen(self.session.source.files()), chosen)
 
+    def action_search(self) -> None:
+        def chosen(result: tuple[Found, int] | None) -> None:
+            if result is not None:
+                self.found, self.result_index = result
+                self._open_result()
+
+        self.push_screen(SearchScreen(self.session, self.found), chosen)
+
+    def action_next_result(self) -> None:
+        self._step_result(+1)
+
+    def action_previous_result(self) -> None:
+        self._step_result(-1)
+
+    def _step_result(self, step: int) -> None:
+        if self.found is None or not self.found.hits:
+            self.notify("No search results. / searches.", markup=False)
+            return
+        self.result_index = (self.result_index + step) % len(self.found.hits)
+        self._open_result()
+
+    def _open_result(self) -> None:
+        assert self.found is not None
+        hit = self.found.hits[self.result_index]
+        self.open_path(hit.path, hit.line + 1)
+        self.sub_title = f"result {self.result_index + 1} of {len(self.found.hits)}"
+
     def action_goto_line(self) -> None:
         opened = self.opened
         if opened is None:
@@ -238,10 +290,12 @@ class ReviewApp(LockedApp):
         self.push_screen(ConfirmEndScreen(), self._end_confirmed)
 
     def _end_confirmed(self, yes: bool | None) -> None:
-        if not yes:
-            return
+        if yes:
+            self._seal("reviewer")
+
+    def _seal(self, reason: str) -> None:
         try:
-            self.receipt = self.session.seal(self.countersigner)
+            self.receipt = self.session.seal(self.countersigner, reason)
         except RecordingError as exc:
             self._recording_failed(str(exc))
             return

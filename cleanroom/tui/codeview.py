@@ -85,7 +85,8 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._flagged = sorted(flagged or [])
         width = self.gutter_width + min(document.max_line_bytes, MAX_LINE_BYTES) + 16
         self.virtual_size = Size(width, document.line_count)
-        self.scroll_to(0, max(0, line - 1), animate=False, immediate=True)
+        # force: the scrollbars (which allow scrolling) are only updated at the next layout
+        self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
         self.refresh()
 
     @property
@@ -108,11 +109,11 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         if not later:
             return None
         target = later[0] if forward else later[-1]
-        self.scroll_to(y=target - 1, animate=False)
+        self.scroll_to(y=target - 1, animate=False, force=True)
         return target
 
     def goto(self, line: int) -> None:
-        self.scroll_to(y=max(0, line - 1), animate=False)
+        self.scroll_to(y=max(0, line - 1), animate=False, force=True)
 
     # -- painting --------------------------------------------------------------
 

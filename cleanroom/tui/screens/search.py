@@ -1,0 +1,119 @@
+"""`/`: search the snapshot. Literal or regex, case, path globs. The search runs
+in a worker thread to its end (Escape cancels); it is recorded with its hit count
+and result digest, and only then are results listed. Enter opens the file at
+the chosen line; `n` / `N` on the main screen step through the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Checkbox, Input, OptionList, Static
+
+from ...sanitize import clean
+from ...session.recorder import RecordingError
+from ...session.review import Found, ReviewSession
+from ...snapshot.search import Query, SearchError
+from ..results import ResultList
+from .dialogs import InputDialog
+
+
+def _globs(text: str) -> list[str]:
+    return [g for g in text.split() if g]
+
+
+class SearchScreen(InputDialog):
+    """Dismisses with (found, chosen result index), or None."""
+
+    BINDINGS = [Binding("escape", "cancel_search", "Close")]
+    DEFAULT_CSS = """
+    SearchScreen { align: center top; }
+    SearchScreen > Vertical { width: 95%; height: 90%; margin-top: 1; border: thick $primary; }
+    SearchScreen Horizontal { height: auto; }
+    SearchScreen #include, SearchScreen #exclude { width: 1fr; }
+    SearchScreen #state { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, session: ReviewSession, last: Found | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.found = last
+        self._handles: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(placeholder="Search the snapshot", id="query")
+            with Horizontal():
+                yield Checkbox("Regex", id="regex")
+                yield Checkbox("Match case", value=True, id="case")
+                yield Input(placeholder="Only paths like (globs)", id="include")
+                yield Input(placeholder="Not paths like (globs)", id="exclude")
+            yield Static("", id="state", markup=False)
+            yield ResultList(self._rows_gate, id="results")
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+        if self.found is not None:
+            self._show(self.found)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = self.query_one("#query", Input).value
+        if not text:
+            return
+        try:
+            query = Query(
+                text,
+                regex=self.query_one("#regex", Checkbox).value,
+                case=self.query_one("#case", Checkbox).value,
+                include=_globs(self.query_one("#include", Input).value),
+                exclude=_globs(self.query_one("#exclude", Input).value),
+            )
+        except SearchError as exc:
+            self._state(f"Not a valid search: {clean(exc)}")
+            return
+        self._state("Searching… (Escape stops)")
+        self.query_one(ResultList).show([])
+        self._run(query)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run(self, query: Query) -> None:
+        self._handles.clear()
+        try:
+            found = self.session.search(query, self._handles)
+        except SearchError as exc:
+            self.app.call_from_thread(self._state, f"Search stopped: {clean(exc)}")
+            return
+        except RecordingError as exc:
+            self.app.call_from_thread(self._state, f"Not recorded, not shown: {clean(exc)}")
+            return
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found: Found) -> None:
+        self.found = found
+        shown = len(found.hits)
+        more = f" (showing the first {shown:,})" if shown < found.total else ""
+        self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
+        results = self.query_one(ResultList)
+        results.show(found.hits)
+        if found.hits:
+            results.focus()
+
+    def _rows_gate(self, first: int, last: int) -> bool:
+        if self.found is None:
+            return False
+        return self.session.record_results_view(self.found.seq, first, last)
+
+    def _state(self, message: str) -> None:
+        self.query_one("#state", Static).update(message)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.found is not None:
+            self.dismiss((self.found, event.option_index))
+
+    def action_cancel_search(self) -> None:
+        for handle in self._handles:
+            handle.cancel()
+        self.dismiss(None)

@@ -1,0 +1,98 @@
+"""Search in the reviewer app: recorded (with its digest) before any result is shown."""
+
+from textual.widgets import Checkbox
+
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.snapshot.search import Query, search
+from cleanroom.tui.results import ResultList
+from cleanroom.tui.screens.search import SearchScreen
+from tests.ledgerkit import read_rows
+from tests.tuikit import make_app
+
+SIZE = (110, 32)
+
+
+def entries(app):
+    return [decode_body(b) for _, b, _ in read_rows(app.session.recorder.ledger.path)]
+
+
+async def run_search(pilot, text, regex=False):
+    await pilot.press("enter", "slash")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, SearchScreen)
+    if regex:
+        screen.query_one("#regex", Checkbox).value = True
+    await pilot.press(*text, "enter")
+    for _ in range(100):  # the search runs in a worker thread
+        await pilot.pause(0.05)
+        if screen.found is not None or "Not" in str(screen.query_one("#state").render()):
+            break
+    return screen
+
+
+def rendered_rows(screen):
+    results = screen.query_one(ResultList)
+    return ["".join(s.text for s in st) for st in results.render_lines(results.region.reset_offset)]
+
+
+async def test_search_is_recorded_with_its_digest_before_results_show(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_search(pilot, "value_42")
+        await pilot.pause()
+        rows = rendered_rows(screen)
+        assert any("src/long.py:43: value_42 = 42" in r for r in rows)
+        snapshot = app.session.source.snapshot
+    got = entries(app)
+    kinds = [e.kind for e in got]
+    recorded = got[kinds.index("search")].payload
+    expected = search(snapshot, Query("value_42"))
+    assert recorded["hits"] == expected.total() == 111  # value_42, value_420..429, 4200..4299
+    assert recorded["digest"] == expected.digest()
+    assert recorded["query"] == "value_42" and recorded["regex"] is False
+    assert kinds.index("search") < kinds.index("search_results_view")
+    view = got[kinds.index("search_results_view")].payload
+    assert view["search_seq"] == kinds.index("search") and view["first"] == 0
+
+
+async def test_enter_opens_the_hit_and_n_steps_to_the_next(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_search(pilot, "value_42")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("N", "N")
+        await pilot.pause()
+    views = [e.payload for e in entries(app) if e.kind == "view"]
+    assert [v["first"] for v in views][:2] == [43, 421]
+    assert views[-1]["first"] == 4300  # wrapped around to the last of 111 hits
+
+
+async def test_a_bad_regex_is_explained_and_not_recorded(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_search(pilot, "(unclosed", regex=True)
+        assert "Not a valid search" in str(screen.query_one("#state").render())
+    assert "search" not in [e.kind for e in entries(app)]
+
+
+async def test_hostile_result_lines_are_sanitized(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_search(pilot, "puts")
+        await pilot.pause()
+        rows = "\n".join(rendered_rows(screen))
+        assert "⟨x1B⟩]52;c;" in rows and "\x1b" not in rows and "\x07" not in rows
+
+
+async def test_a_failed_recording_shows_no_results(kit, ledger_dir):
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        disk.full = True
+        screen = await run_search(pilot, "value_42")
+        assert screen.found is None
+        assert "Not recorded, not shown" in str(screen.query_one("#state").render())
+        assert screen.query_one(ResultList).option_count == 0

@@ -8,9 +8,10 @@ exactly, so it is *untrusted*: every writer must pass it through
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from ..sanitize import decode
+from ..sanitize import clean, decode
 from ..session.events import (
     Active,
     Alert,
@@ -102,9 +103,17 @@ def duration(us: int) -> str:
     return f"{m} min {sec} s" if m < 60 else f"{m // 60} h {m % 60} min"
 
 
+@lru_cache(maxsize=4096)
 def path_text(raw: bytes) -> str:
     """A recorded path as text; bytes that are not UTF-8 stay visible to the sanitizer."""
     return decode(raw)
+
+
+def display(value: object) -> str:
+    """`clean(value)`: the one sanitizer, which leaves printable ASCII as it is. That
+    case is tested here first only to skip the call for the many plain strings."""
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isascii() and text.isprintable() else clean(text)
 
 
 def _compact(payload: dict[str, Any]) -> str:

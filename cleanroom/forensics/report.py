@@ -68,9 +68,10 @@ class CoverageGroup:
     in_snapshots: dict[FileKey, list[str]]  # snapshot ids holding this content at this path
     statuses: dict[str, Status]  # session key -> status, for the sessions listed per file
 
-    @property
-    def scale_us(self) -> int:
-        return max((f.max_dwell_us for f in self.files), default=0)
+    scale_us: int = 0  # the hottest line of any file: one colour scale for the group
+
+    def __post_init__(self) -> None:
+        self.scale_us = max((f.max_dwell_us for f in self.files), default=0)
 
 
 @dataclass

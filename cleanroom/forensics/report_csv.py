@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 from typing import IO
 
-from ..sanitize import clean
-from .describe import describe, path_text
+from .describe import describe, display, path_text
 from .report import Report, SessionReport
 
 COLUMNS = [
@@ -30,7 +29,7 @@ def cell(value: object) -> str | int:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = clean(value)
+    text = display(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

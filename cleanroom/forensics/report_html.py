@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
-from ..sanitize import clean
 from .coverage import LEVELS, FileCoverage
-from .describe import describe, duration, path_text
+from .describe import describe, display, duration, path_text
 from .report import CoverageGroup, Listed, Report, SessionReport
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
@@ -56,7 +55,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 def h(value: object) -> str:
     """Untrusted text for HTML: tags for hidden characters, then entity escaping."""
-    return html.escape(clean(value), quote=True)
+    return html.escape(display(value), quote=True)
 
 
 def write_html(report: Report, out: IO[str]) -> None:
@@ -209,12 +208,13 @@ def _group(g: CoverageGroup) -> Iterator[str]:
         yield "<p>No file was on screen.</p></section>\n"
         return
     files = sorted(g.files, key=lambda f: (-f.max_dwell_us, f.path, f.blob))
+    scale = g.scale_us
     yield '<table class="heatmap">\n<tr><th>File</th><th>Lines on screen</th>'
     yield "<th>Seen</th><th>On screen</th><th>Hottest line</th></tr>\n"
     for n, f in enumerate(files):
         cells = "".join(
             f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
-            for c in f.heatmap(STRIP_CELLS, g.scale_us)
+            for c in f.heatmap(STRIP_CELLS, scale)
         )
         yield (
             f'<tr class="heatrow" data-path="{h(path_text(f.path))}" data-blob="{h(f.blob)}">'
@@ -345,10 +345,11 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
     for e in t.entries:
         cls = HIGHLIGHT.get(e.kind, "")
         dwell = duration(s.dwell_by_seq.get(e.seq, 0)) if e.kind == "view" else ""
+        # The kind is [a-z_] by the ledger format, and the time is our own formatting.
         yield (
-            f'<tr class="entry {cls}" data-kind="{h(e.kind)}" data-status="{status}">'
-            f'<td>{h(e.time)}</td><td class="num">{(e.wall_us - t0) / 1e6:.3f}</td>'
-            f"<td>{e.seq}</td><td>{h(e.kind)}</td><td>{h(describe(e))}</td>"
+            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}">'
+            f'<td>{e.time}</td><td class="num">{(e.wall_us - t0) / 1e6:.3f}</td>'
+            f"<td>{e.seq}</td><td>{e.kind}</td><td>{h(describe(e))}</td>"
             f'<td class="num">{dwell}</td></tr>\n'
         )
     yield "</table></section>\n"

@@ -19,7 +19,8 @@ HEATMAP_CELLS = 100
 
 
 def write_json(report: Report, out: IO[str]) -> None:
-    json.dump(report_to_json(report), out, ensure_ascii=True, indent=1)
+    # dumps, not dump, and no indent: only then does json use its C encoder.
+    out.write(json.dumps(report_to_json(report), ensure_ascii=True, separators=(",", ":")))
     out.write("\n")
 
 

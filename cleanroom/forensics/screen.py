@@ -24,7 +24,7 @@ Durations use the monotonic clock within one boot (`timeline.elapsed_us`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..session.events import FileOpen, SearchResultsView, View
 from .timeline import TimelineEntry, elapsed_us
@@ -74,24 +74,26 @@ class Shown:
 
 def step(screen: Screen, entry: TimelineEntry) -> Screen:
     """The screen after `entry`, given the screen before it."""
-    kind, ev = entry.kind, entry.event
+    kind, ev, s = entry.kind, entry.event, screen
+    # Explicit constructors, not dataclasses.replace: this runs once per entry.
     if kind == "view" and isinstance(ev, View):
         vp = Viewport(ev.raw_path, ev.blob, ev.first, ev.last, ev.col, ev.cols, entry.seq)
-        return replace(screen, viewport=vp, hidden=None)
+        return Screen(s.file, vp, None, s.search_seq, s.result_rows)
     if kind == "file_open" and isinstance(ev, FileOpen):
-        return replace(screen, file=ev, viewport=None)
+        return Screen(ev, None, s.hidden, s.search_seq, s.result_rows)
     if kind == "idle":
-        return replace(screen, hidden="idle")
+        return Screen(s.file, s.viewport, "idle", s.search_seq, s.result_rows)
     if kind == "active":
-        return replace(screen, hidden=None)
+        return Screen(s.file, s.viewport, None, s.search_seq, s.result_rows)
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
-        return replace(screen, hidden="locked" if entry.payload["response"] == "lock" else "ended")
+        why = "locked" if entry.payload["response"] == "lock" else "ended"
+        return Screen(s.file, s.viewport, why, s.search_seq, s.result_rows)
     if kind == "search":
-        return replace(screen, search_seq=entry.seq, result_rows=None)
+        return Screen(s.file, s.viewport, s.hidden, entry.seq, None)
     if kind == "search_results_view" and isinstance(ev, SearchResultsView):
-        return replace(screen, search_seq=ev.search_seq, result_rows=(ev.first, ev.last))
+        return Screen(s.file, s.viewport, s.hidden, ev.search_seq, (ev.first, ev.last))
     if kind == "session_resume":
-        return Screen(hidden=None)
+        return Screen()
     if kind == "session_end":
         return Screen(hidden="sealed")
     return screen

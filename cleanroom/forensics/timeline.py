@@ -227,11 +227,20 @@ def timestamp(wall_us: int | None) -> str | None:
     """UTC with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ`; None if out of range."""
     if wall_us is None:
         return None
-    try:
-        t = dt.datetime.fromtimestamp(wall_us / 1e6, dt.UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
-    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    minute, us = divmod(wall_us, 60_000_000)
+    prefix = _MINUTES.get(minute)
+    if prefix is None:
+        try:
+            t = dt.datetime.fromtimestamp(minute * 60, dt.UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
+        if len(_MINUTES) > 100_000:
+            _MINUTES.clear()
+        prefix = _MINUTES[minute] = t.strftime("%Y-%m-%dT%H:%M:")
+    return f"{prefix}{us // 1_000_000:02d}.{us // 1000 % 1000:03d}Z"
+
+
+_MINUTES: dict[int, str] = {}  # a datetime per entry would be a tenth of a report's time
 
 
 def elapsed_us(a: TimelineEntry, b: TimelineEntry) -> int:

@@ -29,12 +29,12 @@ from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
 from .screens.lock import AlertLockScreen
 from .screens.quickopen import QuickOpenScreen
-from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
+from .search_nav import SearchNavigation
 from .statusbar import Status, StatusBar
 
 
-class ReviewApp(LockedApp):
+class ReviewApp(SearchNavigation, LockedApp):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -234,33 +234,6 @@ class ReviewApp(LockedApp):
             self.open_path(path)
 
         self.push_screen(QuickOpenScreen(self.session.source.files()), chosen)
-
-    def action_search(self) -> None:
-        def chosen(result: tuple[Found, int] | None) -> None:
-            if result is not None:
-                self.found, self.result_index = result
-                self._open_result()
-
-        self.push_screen(SearchScreen(self.session, self.found), chosen)
-
-    def action_next_result(self) -> None:
-        self._step_result(+1)
-
-    def action_previous_result(self) -> None:
-        self._step_result(-1)
-
-    def _step_result(self, step: int) -> None:
-        if self.found is None or not self.found.hits:
-            self.notify("No search results. / searches.", markup=False)
-            return
-        self.result_index = (self.result_index + step) % len(self.found.hits)
-        self._open_result()
-
-    def _open_result(self) -> None:
-        assert self.found is not None
-        hit = self.found.hits[self.result_index]
-        self.open_path(hit.path, hit.line + 1)
-        self.sub_title = f"result {self.result_index + 1} of {len(self.found.hits)}"
 
     def action_goto_line(self) -> None:
         opened = self.opened

@@ -317,3 +317,36 @@ def test_the_terminal_summary_is_sanitized(site, tmp_path):
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
     assert "x⟨x1B⟩]0;owned⟨x07⟩⟨RLO⟩.ledger: TAMPERED" in result.stderr
+
+
+def _keys(value) -> set[str]:
+    """Every object key in a JSON value, except inside ledger payloads and summaries
+    (documented in events.md and verdict.md)."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(k)
+            if k not in ("payload", "summary"):
+                out |= _keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            out |= _keys(v)
+    return out
+
+
+def test_every_report_field_is_documented(site, tmp_path):
+    doc_md = (Path(__file__).resolve().parents[1] / "docs" / "report-format.md").read_text()
+    fields = set()
+    for fmt in ("json", "jsonl"):
+        out = tmp_path / f"r.{fmt}"
+        run_report(site, site["ledger"], out=out)
+        text = out.read_text()
+        values = [json.loads(text)] if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+        for v in values:
+            fields |= _keys(v)
+    csv_out = tmp_path / "r.csv"
+    run_report(site, site["ledger"], out=csv_out)
+    fields |= set(csv_out.read_text().splitlines()[0].split(","))
+    fields -= {"code", "severity", "message"}  # a finding's fields: docs/verdict.md
+    missing = sorted(f for f in fields if f"`{f}`" not in doc_md)
+    assert not missing, f"docs/report-format.md does not describe {missing}"

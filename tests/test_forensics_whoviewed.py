@@ -314,3 +314,15 @@ def test_a_cache_others_can_write_is_not_used(site, tmp_path, verify_calls):
     result = who(site, "src/long.py", cache=cache)
     assert result.exit_code == 0 and "not using the cache" in result.stderr
     assert not (cache / DB_NAME).exists() and len(verify_calls) == 3
+
+
+def test_every_who_viewed_field_is_documented(site):
+    doc_md = (Path(__file__).resolve().parents[1] / "docs" / "who-viewed.md").read_text()
+    doc = as_json(who(site, "src/long.py:4000", "--json", "--search", "strcpy",
+                      "--snapshot", site["v1"]))  # fmt: skip
+    fields = set(doc) | set(doc["target"]) | set(doc["reference"])
+    for key in ("versions", "ledgers", "sightings", "searches"):
+        for item in doc[key]:
+            fields |= set(item)
+    missing = sorted(f for f in fields if f"`{f}`" not in doc_md)
+    assert not missing, f"docs/who-viewed.md does not describe {missing}"

@@ -20,8 +20,10 @@ marked; every sighting and search names its ledger's status.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,11 +138,16 @@ def load_indexes(
 ) -> tuple[list[SessionIndex], set[str]]:
     """A verified index per ledger, and the paths whose index came from the cache.
     Raises OSError when a ledger cannot be read."""
+    keys: list[bytes | None] = [None] * len(paths)
+    if cache is not None:
+        # Hashing every ledger is most of a cached query; hashlib and reads release
+        # the GIL, so threads use every core.
+        with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+            keys = list(pool.map(lambda p: ledger_key(p, trust), paths))
     out, cached = [], set()
-    for path in paths:
+    for path, key in zip(paths, keys, strict=True):
         index = None
-        key = ledger_key(path, trust) if cache is not None else b""
-        if cache is not None and (record := cache.get(key)) is not None:
+        if cache is not None and key is not None and (record := cache.get(key)) is not None:
             try:
                 index = SessionIndex.from_record(
                     str(path), record, lambda p, d, k=key: cache.part(k, p, d)

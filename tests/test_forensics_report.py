@@ -350,3 +350,43 @@ def test_every_report_field_is_documented(site, tmp_path):
     fields -= {"code", "severity", "message"}  # a finding's fields: docs/verdict.md
     missing = sorted(f for f in fields if f"`{f}`" not in doc_md)
     assert not missing, f"docs/report-format.md does not describe {missing}"
+
+
+async def _crashed_session(app) -> Path:
+    async with app.run_test(size=SIZE) as pilot:
+        await begin(pilot)
+        app.open_path(b"src/long.py")
+        await pilot.pause()
+        await pilot.press("pagedown")
+        await pilot.pause()
+    ledger = app.session.recorder.ledger
+    ledger.close()  # the process died: no seal
+    return ledger.path
+
+
+def test_a_resumed_session_is_reported_incomplete_on_every_row(site, tmp_path):
+    kit = site["kit"]
+    app = review_app(kit, tmp_path, site["snap"], name="crashed")
+    path = asyncio.run(_crashed_session(app))
+    app.session.source.snapshot.close()
+    resumed = kit.resume(path, "power cut")
+    resumed.seal(countersigner=kit.reviewer)
+    out = tmp_path / "r.json"
+    result = run_report(site, path, out=out)
+    assert result.exit_code == 3 and "INCOMPLETE" in result.stderr
+    doc = json.loads(out.read_text())
+    (ledger,) = doc["ledgers"]
+    assert ledger["status"] == "INCOMPLETE" and not ledger["withheld"]
+    assert [f["code"] for f in ledger["findings"]] == ["RESUMED"]
+    (resume,) = [i for i in doc["incidents"] if i["kind"] == "session_resume"]
+    assert resume["status"] == "INCOMPLETE" and resume["payload"]["reason"] == "power cut"
+    views = [e for e in ledger["events"] if e["kind"] == "view"]
+    # The last view before the crash counts only up to the last entry before the resume:
+    # it is that entry, so nothing more is claimed for it.
+    assert views[-1]["dwell_us"] == 0 and views[0]["dwell_us"] == 1000
+    (cov,) = [c for c in doc["coverage"] if c.get("path") == "src/long.py"]
+    assert cov["sessions"][0]["status"] == "INCOMPLETE"
+    html_out = tmp_path / "r.html"
+    run_report(site, path, out=html_out)
+    page = parse(html_out.read_text())
+    assert page.entries and {e["status"] for e in page.entries} == {"INCOMPLETE"}

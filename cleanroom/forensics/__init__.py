@@ -18,5 +18,6 @@ Modules, one concept each:
   and `report_csv` write it.
 - `sessionindex`: what who-viewed needs from one session, compact and storable.
 - `cache`: verification results keyed by ledger content hash, authenticated.
+- `versions`: a file across snapshot versions, and where a line range moved.
 - `whoviewed`: who had given lines on screen, or searched for given text.
 """

@@ -583,3 +583,17 @@ def test_the_documented_digest_example():
     digest.add(Hit(b"src/y.c", "src/y.c", 0, ((0, 2), (3, 5)), False, b"", 0, 0))
     assert header(query.to_json()).decode() in doc
     assert digest.finish() in doc
+
+
+def test_the_direct_re2_call_agrees_with_the_public_wrapper():
+    from cleanroom.snapshot.linematch import RegexMatcher
+
+    rx = Query(r"(?i)\bab*|^$|x?", regex=True).plan().matcher.rx
+
+    class Public:  # the wrapper only: no compiled object to call directly
+        search = rx.search
+
+    data = b"ab abbb\n\nxAB\xc3\xa9x\nlast"
+    direct, public = RegexMatcher(rx, None), RegexMatcher(Public(), None)
+    assert list(direct.lines(data)) == list(public.lines(data))
+    assert list(direct.lines(data))[0] == (0, 7, ((0, 2), (2, 2), (3, 7), (7, 7)), False)

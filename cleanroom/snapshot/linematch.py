@@ -22,7 +22,7 @@ calls, so one can serve several searches at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from .pattern import Literal
@@ -72,6 +72,7 @@ class RegexMatcher:
     def __init__(self, rx, line_filter: tuple[Literal, ...] | None) -> None:
         self.rx = rx  # an re2 pattern over bytes, line semantics (pattern.parse)
         self.line_filter = line_filter
+        self.search = _searcher(rx)
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         candidates = self._filtered(data) if self.line_filter else self._scanned(data)
@@ -84,13 +85,13 @@ class RegexMatcher:
         """The matches in the line data[start:end], relative to `start`, and whether
         there were more than MAX_SPANS."""
         spans: list[tuple[int, int]] = []
-        search = self.rx.search
+        search = self.search
         p = start
         while p <= end:
-            m = search(data, p, end)
-            if m is None:
+            found = search(data, p, end)
+            if found is None:
                 break
-            s, e = m.span()
+            s, e = found
             if s == e and s < end and 0x80 <= data[s] < 0xC0:
                 p = s + 1  # inside a character
                 continue
@@ -104,10 +105,10 @@ class RegexMatcher:
         """The lines where RE2 finds a match, scanning the whole run."""
         n = len(data)
         beyond = n == 0 or data[-1] == 0x0A  # position n is not on a line
-        search = self.rx.search
+        search = self.search
         p = 0
-        while p <= n and (m := search(data, p, n)) is not None:
-            s = m.start()
+        while p <= n and (found := search(data, p, n)) is not None:
+            s = found[0]
             if s == n and beyond:
                 return
             end = _line_end(data, s)
@@ -135,6 +136,29 @@ class RegexMatcher:
             for k, x in enumerate(nexts):
                 if 0 <= x < p:
                     nexts[k] = hays[k].find(lits[k].text, p)
+
+
+def _searcher(rx) -> Callable[[bytes, int, int], tuple[int, int] | None]:
+    """search(data, pos, endpos) -> the leftmost match's span, or None. Calls the
+    compiled RE2 object directly when the binding exposes it: the public wrapper
+    makes a generator and a Match object per call, which dominates when lines are
+    tested one by one. Both see the whole of `data` as context."""
+    raw = getattr(rx, "_regexp", None)
+    unanchored = getattr(getattr(type(raw), "Anchor", None), "UNANCHORED", None)
+    if raw is None or unanchored is None:
+
+        def public(data: bytes, pos: int, endpos: int) -> tuple[int, int] | None:
+            m = rx.search(data, pos, endpos)
+            return None if m is None else m.span()
+
+        return public
+    match = raw.Match
+
+    def direct(data: bytes, pos: int, endpos: int) -> tuple[int, int] | None:
+        span = match(unanchored, data, pos, endpos)[0]
+        return None if span[0] < 0 else span
+
+    return direct
 
 
 def _lines_with(hay: bytes, needle: bytes) -> Iterator[tuple[int, int]]:

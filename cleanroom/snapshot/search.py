@@ -54,7 +54,7 @@ from itertools import islice
 from .blobs import SNIFF, unpack_line_index
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
-from .results import Hit, ResultDigest, window
+from .results import MAX_TEXT, Hit, ResultDigest, window
 from .schema import schema_problems
 from .store import Snapshot
 
@@ -63,6 +63,13 @@ __all__ = ["Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
 CHUNK = 1 << 20  # bytes of content read at a time (whole lines; a longer line is read whole)
+# A blob of at most CHUNK bytes whole, with its line index; else only its size.
+_SMALL_COLUMNS = (
+    "blobs.size, CASE WHEN blobs.size <= ? THEN blobs.content END,"
+    " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
+)
+_SMALL = f"SELECT {_SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
+Row = tuple  # (rowid,) or (rowid, size, content | None, line index | None)
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -198,16 +205,15 @@ class Search:
         conn = self._connect()
         try:
             catalog = _catalog(self.snapshot, conn)
-            if plan.index is None:
-                order: Iterator[int] | range = range(len(catalog.rowids))
-            else:
-                order = catalog.in_path_order(self._candidates(conn, plan.index))
-            for i in order:
+            # Without globs, the blobs come with their content in the same statement
+            # (one step per blob instead of a query each); with globs, only rowids,
+            # so that the content of excluded files is never read.
+            rows = self._rows(conn, plan.index, content=plan.paths.everything)
+            for i, row in catalog.in_path_order(rows):
                 self._check()
                 display = catalog.displays[i]
                 if plan.paths(display):
-                    path, rowid = catalog.paths[i], catalog.rowids[i]
-                    yield from self._file(conn, path, display, rowid, plan, progress)
+                    yield from self._file(conn, catalog.paths[i], display, row, plan, progress)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -217,47 +223,64 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _candidates(self, conn: sqlite3.Connection, expression: str) -> Iterator[int]:
-        """The rowids of the blobs the index names for `expression`, ascending, read
-        lazily."""
-        cursor = conn.execute(
-            "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid", (expression,)
-        )
-        while rows := cursor.fetchmany(64):
+    def _rows(self, conn: sqlite3.Connection, index: str | None, content: bool) -> Iterator[Row]:
+        """The candidate blobs, ascending by rowid, read lazily: those the index names
+        for `index`, or every text blob. Each row is (rowid,) or, with `content`,
+        (rowid, size, content, line index), the last two None for a large blob."""
+        if index is None:
+            source, args, order = "blobs WHERE binary = 0", (), "blobs.rowid"
+        else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
+            source = "search JOIN blobs ON blobs.rowid = search.rowid WHERE search MATCH ?"
+            args, order = (index,), "search.rowid"
+        columns = "blobs.rowid" if not content else f"blobs.rowid, {_SMALL_COLUMNS}"
+        small = (CHUNK, CHUNK) if content else ()
+        sql = f"SELECT {columns} FROM {source} ORDER BY {order}"  # noqa: S608 (constants only)
+        cursor = conn.execute(sql, (*small, *args))
+        while rows := cursor.fetchmany(16):
             self._check()
-            for (rowid,) in rows:
-                yield rowid
+            yield from rows
 
     def _file(
         self,
         conn: sqlite3.Connection,
         path: bytes,
         display: str,
-        rowid: int,
+        row: Row,
         plan: Plan,
         progress: Progress,
     ) -> Iterator[Hit]:
-        starts: array[int] | None = None  # the line index, read at the first hit
+        rowid = row[0]
+        if len(row) == 1:  # only the rowid: one statement for a small blob and its index
+            row = (rowid, *conn.execute(_SMALL, (CHUNK, CHUNK, rowid)).fetchone())
+        _, _, content, index = row
+        if content is not None:
+            if b"\x00" in content[:SNIFF]:
+                return  # binary content (docs/snapshot-format.md §2) is not searched
+            chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
+        else:  # a large blob, in chunks
+            chunks = _chunks(conn, rowid)
+            if next(chunks, None) is None:
+                return  # binary
+        progress.files += 1
+        starts: array[int] | None = None  # the line index, unpacked at the first hit
         line = 0
         cancelled = self._cancelled.is_set
         lines = plan.matcher.lines
-        with conn.blobopen("blobs", "content", rowid, readonly=True) as blob:
-            if b"\x00" in blob.read(SNIFF):
-                return  # binary content (docs/snapshot-format.md §2) is not searched
-            blob.seek(0)
-            progress.files += 1
-            for offset, data in _chunks(blob):
-                progress.bytes += len(data)
-                for start, end, spans, more in lines(data):
-                    if cancelled():
-                        raise SearchCancelled("the search was cancelled")
-                    if starts is None:
-                        starts = _line_index(conn, rowid)
-                    line = bisect_right(starts, offset + start, line) - 1
+        for offset, data in chunks:
+            progress.bytes += len(data)
+            for start, end, spans, more in lines(data):
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
+                if starts is None:
+                    starts = unpack_line_index(index) if index is not None else _index(conn, rowid)
+                line = bisect_right(starts, offset + start, line) - 1
+                if end - start <= MAX_TEXT:
+                    text, text_start = data[start:end], 0
+                else:
                     text, text_start = window(data, start, end, spans[0][0])
-                    progress.hits += 1
-                    yield Hit(path, display, line, spans, more, text, text_start, end - start)
-                self._check()
+                progress.hits += 1
+                yield Hit(path, display, line, spans, more, text, text_start, end - start)
+            self._check()
 
     def _connect(self) -> sqlite3.Connection:
         """A connection of this search's own, to the same signed snapshot."""
@@ -292,18 +315,22 @@ class _Catalog:
     more: dict[int, list[int]]  # rowid -> positions of its other paths
     bound: array[int]
 
-    def in_path_order(self, rowids: Iterator[int]) -> Iterator[int]:
-        """The positions of the files whose blobs are `rowids` (ascending), in path
-        order. Each position is given once nothing still unread can precede it;
-        since blobs are numbered in walk (path) order, that is almost at once."""
-        heap: list[int] = []
-        for rowid in rowids:
-            if rowid in self.first:
-                heappush(heap, self.first[rowid])
-                for i in self.more.get(rowid, ()):
-                    heappush(heap, i)
+    def in_path_order(self, rows: Iterator[Row]) -> Iterator[tuple[int, Row]]:
+        """(position, row) for every file whose blob is in `rows` (ascending by rowid),
+        in path order. A position is given once no unread row can precede it; since
+        blobs are numbered in walk (path) order, that is almost at once. A blob's
+        other paths, and a row that must wait, keep only the rowid (its content is
+        read again when its turn comes), so memory stays bounded."""
+        heap: list[tuple[int, Row]] = []
+        for row in rows:
+            rowid = row[0]
             low = self.bound[rowid + 1] if rowid + 1 < len(self.bound) else len(self.paths)
-            while heap and heap[0] < low:
+            first = self.first.get(rowid)
+            if first is not None:
+                heappush(heap, (first, row if first < low else (rowid,)))
+                for i in self.more.get(rowid, ()):
+                    heappush(heap, (i, (rowid,)))
+            while heap and heap[0][0] < low:
                 yield heappop(heap)
         while heap:
             yield heappop(heap)
@@ -350,28 +377,31 @@ def _read_catalog(conn: sqlite3.Connection) -> _Catalog:
     return _Catalog(paths, displays, rowids, first, more, bound)
 
 
-def _chunks(blob: sqlite3.Blob) -> Iterator[tuple[int, bytes]]:
-    """The content as (offset, piece) in pieces of whole lines, about CHUNK bytes each
-    (a longer line is one piece)."""
-    if len(blob) <= CHUNK:
-        yield 0, blob.read()
-        return
-    offset = 0
-    pending: list[bytes] = []
-    while piece := blob.read(CHUNK):
-        cut = piece.rfind(b"\n") + 1
-        if cut == 0:
-            pending.append(piece)
-            continue
-        data = b"".join([*pending, piece[:cut]])
-        yield offset, data
-        offset += len(data)
-        pending = [piece[cut:]] if cut < len(piece) else []
-    if pending:
-        yield offset, b"".join(pending)
+def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]:
+    """A large content as (offset, piece), in pieces of whole lines of about CHUNK bytes
+    (a longer line is one piece). The first item is (0, b"") for text, and nothing
+    follows it for binary content."""
+    with conn.blobopen("blobs", "content", rowid, readonly=True) as blob:
+        if b"\x00" in blob.read(SNIFF):
+            return
+        yield 0, b""
+        blob.seek(0)
+        offset = 0
+        pending: list[bytes] = []
+        while piece := blob.read(CHUNK):
+            cut = piece.rfind(b"\n") + 1
+            if cut == 0:
+                pending.append(piece)
+                continue
+            data = b"".join([*pending, piece[:cut]])
+            yield offset, data
+            offset += len(data)
+            pending = [piece[cut:]] if cut < len(piece) else []
+        if pending:
+            yield offset, b"".join(pending)
 
 
-def _line_index(conn: sqlite3.Connection, rowid: int) -> array[int]:
+def _index(conn: sqlite3.Connection, rowid: int) -> array[int]:
     """The blob's line starts: the same index the viewer uses, so line numbers agree."""
     with conn.blobopen("blobs", "line_index", rowid, readonly=True) as blob:
         return unpack_line_index(blob.read())

@@ -270,16 +270,18 @@ def test_query_json_is_what_the_digest_names():
 # -- cancellation and threads ----------------------------------------------------------
 
 
-def test_cancel_stops_every_call(snap):
+def test_cancel_stops_every_call_that_needs_more_work(snap):
     s = search(snap, Query("a"))
+    first = s.page(0, size=2)
     it = s.hits()
     next(it)
     s.cancel()
     with pytest.raises(SearchCancelled):
         next(it)
-    for call in (s.total, s.digest, lambda: s.page(0), s.hits):
+    for call in (s.total, s.digest, lambda: s.page(1, size=2), s.hits):
         with pytest.raises(SearchCancelled):
             call()
+    assert s.page(0, size=2) == first  # what was found stays readable
 
 
 @pytest.fixture(scope="module")
@@ -597,3 +599,15 @@ def test_the_direct_re2_call_agrees_with_the_public_wrapper():
     direct, public = RegexMatcher(rx, None), RegexMatcher(Public(), None)
     assert list(direct.lines(data)) == list(public.lines(data))
     assert list(direct.lines(data))[0] == (0, 7, ((0, 2), (2, 2), (3, 7), (7, 7)), False)
+
+
+@given(st.lists(st.integers(1, 12), max_size=30), st.sets(st.integers(1, 12)))
+def test_the_index_answer_is_merged_into_path_order_whatever_the_rowids(rowids, answer):
+    from cleanroom.snapshot.search import _Catalog
+
+    catalog = _Catalog.of((b"%05d" % i, str(i), r) for i, r in enumerate(rowids))
+    rows = [(r, "content of", r) for r in sorted(answer)]
+    got = list(catalog.in_path_order(iter(rows)))
+    assert [i for i, _ in got] == [i for i, r in enumerate(rowids) if r in answer]
+    for i, row in got:
+        assert row[0] == rowids[i] and row in ((rowids[i],), (rowids[i], "content of", rowids[i]))

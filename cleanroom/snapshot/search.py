@@ -22,9 +22,10 @@
   SHA-256 over the whole ordered list (docs/snapshot-format.md, "Search results
   and their digest"), which replay recomputes.
 - `Search.cancel()`: thread-safe and prompt: running SQLite statements are
-  interrupted, scans stop at the next line or chunk. Afterwards every call
-  raises `SearchCancelled`. `Search.progress` counts files, bytes and hits for
-  a status line. `Search.close()` (or `with`) releases its connections.
+  interrupted, scans stop at the next line or chunk. Afterwards any call that
+  needs more work raises `SearchCancelled`; pages already found stay readable.
+  `Search.progress` counts files, bytes and hits for a status line.
+  `Search.close()` (or `with`) cancels and releases its connections.
 - `Hit`: path (raw bytes), display path, line, spans, and the line's raw text
   (capped; see `results.Hit`). Sanitize before display.
 
@@ -46,7 +47,7 @@ import threading
 import weakref
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from heapq import heappop, heappush
 from itertools import islice
@@ -90,7 +91,8 @@ class Progress:
 
 class Search:
     """A search handle; see the module docstring. Methods may be called from any
-    thread; one pass runs at a time per call, and `cancel` never waits."""
+    thread: pages, totals and digests share one pass (one caller at a time runs
+    it), `hits()` makes a pass of its own, and `cancel` never waits."""
 
     def __init__(self, snapshot: Snapshot, query: Query) -> None:
         if snapshot.path is None:
@@ -335,6 +337,30 @@ class _Catalog:
         while heap:
             yield heappop(heap)
 
+    @classmethod
+    def of(cls, files: Iterable[tuple[bytes, str, int]]) -> _Catalog:
+        """From (path, display, blob rowid) in path order."""
+        paths: list[bytes] = []
+        displays: list[str] = []
+        rowids: list[int] = []
+        first: dict[int, int] = {}
+        more: dict[int, list[int]] = {}
+        for path, display, rowid in files:
+            if rowid in first:
+                more.setdefault(rowid, []).append(len(paths))
+            else:
+                first[rowid] = len(paths)
+            paths.append(path)
+            displays.append(display)
+            rowids.append(rowid)
+        top = max(rowids, default=0)
+        bound = array("q", [len(paths)]) * (top + 2)
+        for rowid, i in first.items():
+            bound[rowid] = i
+        for r in range(top, -1, -1):
+            bound[r] = min(bound[r], bound[r + 1])
+        return cls(paths, displays, rowids, first, more, bound)
+
 
 _CATALOGS: weakref.WeakKeyDictionary[Snapshot, _Catalog] = weakref.WeakKeyDictionary()
 _CATALOGS_LOCK = threading.Lock()
@@ -351,30 +377,9 @@ def _catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> _Catalog:
 
 def _read_catalog(conn: sqlite3.Connection) -> _Catalog:
     rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
-    paths: list[bytes] = []
-    displays: list[str] = []
-    rowids: list[int] = []
-    first: dict[int, int] = {}
-    more: dict[int, list[int]] = {}
     files = conn.execute("SELECT path, display, blob FROM files WHERE kind = 'file' ORDER BY path")
-    for path, display, blob in files:
-        rowid = rowid_of.get(blob)
-        if rowid is None:
-            continue  # a missing blob is for `verify` to report
-        if rowid in first:
-            more.setdefault(rowid, []).append(len(paths))
-        else:
-            first[rowid] = len(paths)
-        paths.append(path)
-        displays.append(display)
-        rowids.append(rowid)
-    top = max(rowid_of.values(), default=0)
-    bound = array("q", [len(paths)]) * (top + 2)
-    for rowid, i in first.items():
-        bound[rowid] = i
-    for r in range(top, -1, -1):
-        bound[r] = min(bound[r], bound[r + 1])
-    return _Catalog(paths, displays, rowids, first, more, bound)
+    # a file whose blob is missing is for `verify` to report
+    return _Catalog.of((p, d, rowid_of[b]) for p, d, b in files if b in rowid_of)
 
 
 def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]:

@@ -47,12 +47,15 @@ class LiteralMatcher:
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         hay = data.lower() if self.fold else data
         needle, n = self.needle, len(self.needle)
+        find, rfind, size = hay.find, hay.rfind, len(hay)
         p = 0
-        while (i := hay.find(needle, p)) >= 0:
-            start = _line_start(hay, p, i)
-            end = _line_end(hay, i + n)
+        while (i := find(needle, p)) >= 0:
+            start = rfind(b"\n", p, i) + 1 or p  # p is a line start
+            end = find(b"\n", i + n)
+            if end < 0:
+                end = size
             p = i + n
-            j = hay.find(needle, p, end)
+            j = find(needle, p, end)
             if j < 0:  # the usual case: one match in the line
                 yield start, end, ((i - start, p - start),), False
             else:
@@ -63,7 +66,7 @@ class LiteralMatcher:
                         more = True
                         break
                     spans.append((j - start, j - start + n))
-                    j = hay.find(needle, j + n, end)
+                    j = find(needle, j + n, end)
                 yield start, end, tuple(spans), more
             p = end + 1
 

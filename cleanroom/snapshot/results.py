@@ -105,9 +105,13 @@ class ResultDigest:
         self.count = 0
 
     def add(self, hit: Hit) -> None:
-        if hit.path is not self._path:  # hits of one file come together
-            self._path, self._prefix = hit.path, _path_part(hit.path)
-        self._hash.update(self._prefix + _rest(hit))
+        path, _, line, spans, more, *_ = hit
+        if path is not self._path:  # hits of one file come together
+            self._path, self._prefix = path, _path_part(path)
+        if len(spans) == 1 and not more:  # the usual case, inline
+            self._hash.update(self._prefix + _ONE.pack(line, 1, *spans[0]) + b"\x00")
+        else:
+            self._hash.update(self._prefix + _rest(hit))
         self.count += 1
 
     def finish(self) -> str:

@@ -326,3 +326,12 @@ def test_every_who_viewed_field_is_documented(site):
             fields |= set(item)
     missing = sorted(f for f in fields if f"`{f}`" not in doc_md)
     assert not missing, f"docs/who-viewed.md does not describe {missing}"
+
+
+def test_a_withheld_ledger_lends_nothing_to_the_answer(site, tmp_path):
+    """Not even its content of the file shows up as a version."""
+    copy = tmp_path / "ledgers"
+    shutil.copytree(site["ledgers"], copy)
+    forge(ledger_of(copy, "Bob Reviewer"), 2, None, wall_us=1)  # the only one on v2
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=copy))
+    assert len(doc["versions"]) == 1 and doc["status"] == "TAMPERED"

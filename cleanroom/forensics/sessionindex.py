@@ -45,6 +45,7 @@ class SearchMade:
 
 
 PartLoader = Callable[[bytes, str], bytes | None]  # (path, digest hex) -> part bytes
+Window = Callable[[str], tuple[int, int] | None]  # blob -> lines first..last, or None
 
 
 @dataclass
@@ -69,19 +70,19 @@ class SessionIndex:
     def paths(self) -> set[bytes]:
         return set(self.part_digests)
 
-    def shown_for(self, path: bytes) -> list[Shown]:
-        """The intervals in which some lines of `path` were visible. Raises
+    def shown_for(self, path: bytes, window: Window | None = None) -> list[Shown]:
+        """The intervals in which some lines of `path` were visible; with `window`, only
+        those overlapping `window(blob)` (None: skip that content). Raises
         UnreadableIndex when a stored part is missing or does not match its digest."""
         if path in self._shown:
-            return self._shown[path]
+            return [s for s in self._shown[path] if _inside(window, s.viewport)]
         digest = self.part_digests.get(path)
         if digest is None:
             return []
         data = self._load(path, digest) if self._load is not None else None
         if data is None:
             raise UnreadableIndex(f"{self.path}: the stored intervals of a path are missing")
-        self._shown[path] = _parse_part(path, data)
-        return self._shown[path]
+        return _parse_part(path, data, window)
 
     # -- building and storing -----------------------------------------------------
 
@@ -139,13 +140,25 @@ def _part(intervals: list[Shown]) -> bytes:
     return json.dumps({"blobs": list(blobs), "rows": rows}, separators=(",", ":")).encode()
 
 
-def _parse_part(path: bytes, data: bytes) -> list[Shown]:
+def _inside(window: Window | None, v: Viewport) -> bool:
+    if window is None:
+        return True
+    lines = window(v.blob)
+    return lines is not None and v.first <= lines[1] and v.last >= lines[0]
+
+
+def _parse_part(path: bytes, data: bytes, window: Window | None) -> list[Shown]:
+    # Filter the raw rows first: a hot file has thousands of intervals per session,
+    # and a query about a few lines needs objects for only a handful of them.
     try:
         d = json.loads(data)
-        blobs = d["blobs"]
+        blobs, rows = d["blobs"], d["rows"]
+        if window is not None:
+            limits = [window(b) for b in blobs]
+            rows = [r for r in rows if (w := limits[r[0]]) and r[1] <= w[1] and r[2] >= w[0]]
         return [
             Shown(Viewport(path, blobs[b], first, last, col, cols, seq), start, end, dwell, why)
-            for b, first, last, col, cols, seq, start, end, dwell, why in d["rows"]
+            for b, first, last, col, cols, seq, start, end, dwell, why in rows
         ]
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise UnreadableIndex(f"unreadable intervals: {exc}") from exc

@@ -40,6 +40,7 @@ from .timeline import read_timeline, timestamp
 from .versions import blob_at, content_lines, map_lines
 
 WHO_VIEWED_FORMAT = "cleanroom.who-viewed.v1"
+WHOLE_FILE = 1 << 62  # the last line of a whole-file question
 _RANGE = re.compile(r"(.+):(\d+)(?:-(\d+))?", re.DOTALL)
 
 
@@ -198,25 +199,35 @@ def who_viewed(
         blob = blob_at(snapshots[0], target.path)
         reference = (snapshots[0].id, blob) if blob is not None else None
     versions: dict[str, Version] = {}
+
+    def window(blob: str) -> tuple[int, int] | None:
+        """The asked lines in content `blob`: None when they are gone from it."""
+        v = versions.get(blob)
+        if v is None:
+            v = versions[blob] = _version(blob, target, reference, snapshots)
+        if v.lines is None:
+            return None if v.mapped else (1, WHOLE_FILE)
+        return v.lines
+
     sightings = []
     for n, index in enumerate(indexes):
+        if index.status is Status.TAMPERED and not include_tampered:
+            continue  # withheld: not even its versions of the file are listed
         try:
-            intervals = index.shown_for(target.path)
+            intervals = index.shown_for(target.path, window)
         except UnreadableIndex:
             if refresh is None:
                 raise
             index = indexes[n] = refresh(index)
             cached.discard(index.path)
-            intervals = index.shown_for(target.path)
-        if index.status is Status.TAMPERED and not include_tampered:
-            continue
+            if index.status is Status.TAMPERED and not include_tampered:
+                continue
+            intervals = index.shown_for(target.path, window)
         by_blob: dict[str, list[Any]] = {}
         for s in intervals:
             by_blob.setdefault(s.viewport.blob, []).append(s)
         for blob, group in by_blob.items():
-            version = versions.get(blob) or _version(blob, target, reference, snapshots)
-            versions[blob] = version
-            sighting = _sighting(index, blob, group, version, reference)
+            sighting = _sighting(index, blob, group, versions[blob], reference)
             if sighting is not None:
                 sightings.append(sighting)
     if reference is not None and reference[1] not in versions:
@@ -262,7 +273,7 @@ def _sighting(
 ) -> Sighting | None:
     if version.lines is None and version.mapped:
         return None  # the asked lines do not exist in this content
-    lo, hi = version.lines or (1, 1 << 62)
+    lo, hi = version.lines or (1, WHOLE_FILE)
     hits = [s for s in intervals if s.viewport.first <= hi and s.viewport.last >= lo]
     if not hits:
         return None

@@ -46,6 +46,9 @@ class SearchMade:
 
 PartLoader = Callable[[bytes, str], bytes | None]  # (path, digest hex) -> part bytes
 Window = Callable[[str], tuple[int, int] | None]  # blob -> lines first..last, or None
+Row = list[Any]  # one stored interval: ROW_FIELDS
+ROW_FIELDS = ("blob", "first", "last", "col", "cols", "seq", "start_us", "end_us", "dwell_us",
+              "ended_by")  # fmt: skip
 
 
 @dataclass
@@ -54,7 +57,6 @@ class SessionIndex:
     verdict: Verdict
     searches: list[SearchMade]
     part_digests: dict[bytes, str] = field(default_factory=dict)  # path -> part SHA-256
-    _shown: dict[bytes, list[Shown]] = field(default_factory=dict)
     _load: PartLoader | None = None
     _parts: dict[bytes, bytes] = field(default_factory=dict)  # serialized, when built here
 
@@ -70,19 +72,40 @@ class SessionIndex:
     def paths(self) -> set[bytes]:
         return set(self.part_digests)
 
-    def shown_for(self, path: bytes, window: Window | None = None) -> list[Shown]:
-        """The intervals in which some lines of `path` were visible; with `window`, only
-        those overlapping `window(blob)` (None: skip that content). Raises
-        UnreadableIndex when a stored part is missing or does not match its digest."""
-        if path in self._shown:
-            return [s for s in self._shown[path] if _inside(window, s.viewport)]
+    def rows_for(self, path: bytes, window: Window | None = None) -> tuple[list[str], list[Row]]:
+        """(blobs, rows): the intervals in which some lines of `path` were visible, as
+        stored rows (`ROW_FIELDS`; `blob` indexes `blobs`). With `window`, only rows
+        overlapping `window(blob)` (None: skip that content). Raises UnreadableIndex
+        when a stored part is missing or does not match its digest."""
         digest = self.part_digests.get(path)
         if digest is None:
-            return []
-        data = self._load(path, digest) if self._load is not None else None
+            return [], []
+        data = self._parts.get(path)
+        if data is None and self._load is not None:
+            data = self._load(path, digest)
         if data is None:
             raise UnreadableIndex(f"{self.path}: the stored intervals of a path are missing")
-        return _parse_part(path, data, window)
+        try:
+            d = json.loads(data)
+            blobs, rows = d["blobs"], d["rows"]
+            if window is not None:
+                # Filter raw rows: a hot file has thousands of intervals per session.
+                limits = [window(b) for b in blobs]
+                rows = [r for r in rows if (w := limits[r[0]]) and r[1] <= w[1] and r[2] >= w[0]]
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc
+        return blobs, rows
+
+    def shown_for(self, path: bytes, window: Window | None = None) -> list[Shown]:
+        """`rows_for` as `screen.Shown` intervals."""
+        blobs, rows = self.rows_for(path, window)
+        try:
+            return [
+                Shown(Viewport(path, blobs[b], first, last, col, cols, seq), start, end, dwell, why)
+                for b, first, last, col, cols, seq, start, end, dwell, why in rows
+            ]
+        except (ValueError, TypeError, IndexError) as exc:
+            raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc
 
     # -- building and storing -----------------------------------------------------
 
@@ -99,7 +122,7 @@ class SessionIndex:
         ]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
-        return cls(t.path, t.verdict, searches, digests, dict(by_path), _parts=parts)
+        return cls(t.path, t.verdict, searches, digests, _parts=parts)
 
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
         """(record, parts by path) for the cache. Only for an index built from a timeline."""
@@ -138,27 +161,3 @@ def _part(intervals: list[Shown]) -> bytes:
         rows.append([b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
                      s.dwell_us, s.ended_by])  # fmt: skip
     return json.dumps({"blobs": list(blobs), "rows": rows}, separators=(",", ":")).encode()
-
-
-def _inside(window: Window | None, v: Viewport) -> bool:
-    if window is None:
-        return True
-    lines = window(v.blob)
-    return lines is not None and v.first <= lines[1] and v.last >= lines[0]
-
-
-def _parse_part(path: bytes, data: bytes, window: Window | None) -> list[Shown]:
-    # Filter the raw rows first: a hot file has thousands of intervals per session,
-    # and a query about a few lines needs objects for only a handful of them.
-    try:
-        d = json.loads(data)
-        blobs, rows = d["blobs"], d["rows"]
-        if window is not None:
-            limits = [window(b) for b in blobs]
-            rows = [r for r in rows if (w := limits[r[0]]) and r[1] <= w[1] and r[2] >= w[0]]
-        return [
-            Shown(Viewport(path, blobs[b], first, last, col, cols, seq), start, end, dwell, why)
-            for b, first, last, col, cols, seq, start, end, dwell, why in rows
-        ]
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise UnreadableIndex(f"unreadable intervals: {exc}") from exc

@@ -35,7 +35,7 @@ from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
 from ..session.events import path_fields
 from ..snapshot.store import Snapshot
 from .cache import Cache, ledger_key
-from .sessionindex import SearchMade, SessionIndex, UnreadableIndex
+from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
 from .timeline import read_timeline, timestamp
 from .versions import blob_at, content_lines, map_lines
 
@@ -214,7 +214,7 @@ def who_viewed(
         if index.status is Status.TAMPERED and not include_tampered:
             continue  # withheld: not even its versions of the file are listed
         try:
-            intervals = index.shown_for(target.path, window)
+            blobs, rows = index.rows_for(target.path, window)
         except UnreadableIndex:
             if refresh is None:
                 raise
@@ -222,14 +222,12 @@ def who_viewed(
             cached.discard(index.path)
             if index.status is Status.TAMPERED and not include_tampered:
                 continue
-            intervals = index.shown_for(target.path, window)
-        by_blob: dict[str, list[Any]] = {}
-        for s in intervals:
-            by_blob.setdefault(s.viewport.blob, []).append(s)
-        for blob, group in by_blob.items():
-            sighting = _sighting(index, blob, group, versions[blob], reference)
-            if sighting is not None:
-                sightings.append(sighting)
+            blobs, rows = index.rows_for(target.path, window)
+        by_blob: dict[int, list[Row]] = {}
+        for r in rows:
+            by_blob.setdefault(r[0], []).append(r)
+        for b, group in by_blob.items():
+            sightings.append(_sighting(index, blobs[b], group, versions[blobs[b]], reference))
     if reference is not None and reference[1] not in versions:
         versions[reference[1]] = _version(reference[1], target, reference, snapshots)
     usable = [i for i in indexes if include_tampered or i.status is not Status.TAMPERED]
@@ -267,26 +265,23 @@ def _version(
 def _sighting(
     index: SessionIndex,
     blob: str,
-    intervals: list[Any],
+    rows: list[Row],
     version: Version,
     reference: tuple[str, str] | None,
-) -> Sighting | None:
-    if version.lines is None and version.mapped:
-        return None  # the asked lines do not exist in this content
+) -> Sighting:
+    """One session's intervals of one content, all overlapping the asked lines."""
     lo, hi = version.lines or (1, WHOLE_FILE)
-    hits = [s for s in intervals if s.viewport.first <= hi and s.viewport.last >= lo]
-    if not hits:
-        return None
     content = "unknown" if reference is None else ("same" if version.reference else "differs")
+    # Stored rows: blob, first, last, col, cols, seq, start_us, end_us, dwell_us, ended_by.
     return Sighting(
         index,
         blob,
         content,
-        min(s.start_us for s in hits),
-        max(s.end_us for s in hits),
-        sum(s.dwell_us for s in hits),
-        len(hits),
-        (max(lo, min(s.viewport.first for s in hits)), min(hi, max(s.viewport.last for s in hits))),
+        min(r[6] for r in rows),
+        max(r[7] for r in rows),
+        sum(r[8] for r in rows),
+        len(rows),
+        (max(lo, min(r[1] for r in rows)), min(hi, max(r[2] for r in rows))),
     )
 
 

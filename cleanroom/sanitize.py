@@ -81,6 +81,15 @@ _NAMED: dict[int, tuple[str, Flag]] = {
 _SUSPECT = re.compile(r"[^\x20-\x7e]")
 
 
+_TAGGABLE = re.compile(r"[^\t\n\x20-\x7e]")
+
+
+def plain(text: str) -> bool:
+    """True when `sanitize` would tag nothing in `text` apart from tabs and line
+    breaks: printable ASCII. A fast test that lets callers skip the per-part walk."""
+    return not _TAGGABLE.search(text)
+
+
 def classify(ch: str) -> tuple[str, Flag] | None:
     """The tag and class for a code point that must not be shown raw, else None."""
     cp = ord(ch)

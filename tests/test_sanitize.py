@@ -71,3 +71,14 @@ def test_output_is_always_printable(text):
     shown = sanitize(text).text
     bad = [c for c in shown if not c.isprintable() or unicodedata.category(c) == "Cf"]
     assert bad == []
+
+
+@given(st.text(alphabet=st.characters(codec=None)))
+def test_plain_means_nothing_would_be_tagged(text):
+    from cleanroom.sanitize import plain
+
+    one_line = text.replace("\t", " ").replace("\n", " ")
+    if plain(text):  # the fast path may be taken only when the walk would change nothing
+        assert sanitize(one_line).text == one_line
+    if sanitize(one_line).text != one_line:
+        assert not plain(text)

@@ -23,6 +23,7 @@ from ..session.source import Entry, Opened
 from .actions import bindings
 from .codeview import CodeView, Viewport
 from .filetree import FileTree
+from .highlight import lexer_for
 from .lockdown import LockedApp
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
 from .screens.help import HelpScreen
@@ -83,6 +84,8 @@ class ReviewApp(SearchNavigation, LockedApp):
         seq, code = self.session.shown_witness
         facts = self.session.facts
         self.push_screen(StartScreen(self._facts(), seq, code))
+        # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up.
+        self.set_timer(0.05, lambda: lexer_for("warm-up.txt"))
         self.query_one(FileTree).focus()
         self.sub_title = clean(facts.workstation)
 

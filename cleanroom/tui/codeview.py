@@ -70,6 +70,8 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._gate = gate
         self.document: Document | None = None
         self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
+        self._strips: LRUCache[int, Strip] = LRUCache(1024)  # drawn lines, without gutter
+        self._painting: Viewport | None = None  # the viewport of the paint under way
         self._shown: Viewport | None = None  # the viewport whose recording succeeded
         self._flagged: list[int] = []
         self.refused: str | None = None  # why source is hidden, when it is
@@ -81,6 +83,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self.document = document
         self._lexer = None if document.binary else lexer_for(document.name)
         self._chunks.clear()
+        self._strips.clear()
         self._shown = None
         self._flagged = sorted(flagged or [])
         width = self.gutter_width + min(document.max_line_bytes, MAX_LINE_BYTES) + 16
@@ -123,10 +126,14 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
             self._shown = viewport if self._gate(self.document, viewport) else None  # type: ignore[arg-type]
         if viewport is None or self._shown != viewport:
             return self._refusal(crop)
-        return super().render_lines(crop)
+        self._painting = viewport
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = None
 
     def render_line(self, y: int) -> Strip:
-        viewport = self.viewport()
+        viewport = self._painting or self.viewport()
         if self.document is None or viewport is None or viewport != self._shown:
             return Strip.blank(self.size.width)  # never source that was not recorded
         index = int(self.scroll_offset.y) + y
@@ -134,7 +141,9 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(self.size.width)
         line = self._line(index)
         gutter = self._gutter(index + 1, line.flags > 0)
-        text = self._segments(line)
+        text = self._strips.get(index)
+        if text is None:
+            text = self._strips[index] = self._segments(line)
         body = text.crop_extend(viewport.col, viewport.col + viewport.cols, None)
         return Strip.join([gutter, body])
 

@@ -9,6 +9,7 @@ a chunk boundary, so a 100 MB file costs the same as a small one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_for_filename
@@ -17,7 +18,7 @@ from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme
 from rich.text import Text
 
-from ..sanitize import Flag, decode, sanitize
+from ..sanitize import Flag, decode, plain, sanitize
 
 THEME = PygmentsSyntaxTheme("monokai")
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -39,6 +40,7 @@ def lexer_for(name: str) -> Lexer:
         return TextLexer(stripnl=False, ensurenl=False)
 
 
+@lru_cache(maxsize=1024)
 def _style(token: object) -> Style:
     s = THEME.get_style_for_token(token)  # type: ignore[arg-type]
     return Style(color=s.color, bold=s.bold, italic=s.italic)
@@ -68,6 +70,7 @@ def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
     """Lex `raw_lines` as one run of text, then build one sanitized Text per line."""
     text = "\n".join(decode(x) for x in raw_lines)
     tokens = _lex(text, lexer)
+    safe = plain(text)  # nothing to tag anywhere: skip the per-token sanitizer
     out: list[Line] = []
     line, flags, col = Text(no_wrap=True, end=""), 0, 0
     for token, value in tokens:
@@ -81,6 +84,10 @@ def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
             part = part.translate(_UNPROTECT)
             if "\t" in part:  # expand against the running column, not the token's
                 part = (" " * (col % TAB) + part).expandtabs(TAB)[col % TAB :]
+            if safe:
+                line.append(part, style)
+                col += len(part)
+                continue
             clean = sanitize(part)
             start = len(line)
             line.append(clean.text, style)

@@ -148,7 +148,8 @@ def sanitize(text: str, tab_size: int | None = None) -> Sanitized:
 
 def clean(text: object) -> str:
     """Display form of any untrusted value, for one-line contexts (names, messages)."""
-    return sanitize(str(text)).text
+    value = str(text)
+    return value if not _SUSPECT.search(value) else sanitize(value).text
 
 
 def decode(data: bytes) -> str:

@@ -158,6 +158,7 @@ async def test_idle_lock_blanks_the_screen_and_records_both_ends(kit, ledger_dir
     app, _ = make_app(kit, ledger_dir, idle_seconds=1)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
+        app.open_path(b"src/long.py")
         await pilot.pause(2.5)
         assert isinstance(app.screen, IdleScreen)
         await pilot.press("x")
@@ -165,6 +166,8 @@ async def test_idle_lock_blanks_the_screen_and_records_both_ends(kit, ledger_dir
         assert not isinstance(app.screen, IdleScreen)
     got = kinds(app)
     assert "idle" in got and got.index("active") > got.index("idle")
+    # The same lines come back on screen: that is recorded again, after `active`.
+    assert got[got.index("active") + 1] == "view"
 
 
 @pytest.mark.parametrize("key", ["ctrl+c", "super+c", "ctrl+s"])

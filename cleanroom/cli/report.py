@@ -22,7 +22,7 @@ from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
-from .verify import _expand as expand_ledgers
+from .verify import expand_ledgers
 
 WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
     ".html": write_html,

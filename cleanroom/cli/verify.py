@@ -62,7 +62,7 @@ def verify(
     trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     witnesses = [Witness.parse(t) for t in witness_texts]
     receipts = [Receipt.load(p) for p in receipt_files]
-    ledgers = _expand(paths)
+    ledgers = expand_ledgers(paths)
     if witnesses and len(ledgers) > 1:
         raise click.UsageError("--witness applies to a single ledger; name just one")
     verdicts = []
@@ -84,7 +84,8 @@ def verify(
     sys.exit(EXIT_CODES[status])
 
 
-def _expand(paths: tuple[Path, ...]) -> list[Path]:
+def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:
+    """Ledger files named or found (non-recursively) in directories. Raises UsageError."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():

@@ -26,7 +26,7 @@ from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
-from .verify import _expand as expand_ledgers
+from .verify import expand_ledgers
 
 
 @click.command("who-viewed")

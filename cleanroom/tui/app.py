@@ -196,7 +196,8 @@ class ReviewApp(SearchNavigation, LockedApp):
         if ending:
             self._seal(f"guard: {ending[0].category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
-            self.push_screen(AlertLockScreen(locking[0].category, locking[0].detail))
+            lock = AlertLockScreen(locking[0].category, locking[0].detail)
+            self.push_screen(lock, lambda _: self.query_one(CodeView).forget_shown())
 
     def _lock_idle(self) -> None:
         try:
@@ -207,6 +208,7 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.push_screen(IdleScreen(), self._unlock_idle)
 
     def _unlock_idle(self, _: object = None) -> None:
+        self.query_one(CodeView).forget_shown()
         since, self._idle_since = self._idle_since, None
         self._last_input = time.monotonic()
         try:

@@ -115,6 +115,12 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to(y=target - 1, animate=False, force=True)
         return target
 
+    def forget_shown(self) -> None:
+        """The screen was covered (idle or alert lock): record the viewport again
+        before it is shown again, so the ledger says when it came back."""
+        self._shown = None
+        self.refresh()
+
     def goto(self, line: int) -> None:
         self.scroll_to(y=max(0, line - 1), animate=False, force=True)
 

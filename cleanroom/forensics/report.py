@@ -26,6 +26,7 @@ from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey, coverage
 from .screen import Shown, screens, shown
 from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
+from .versions import find_blob
 
 REPORT_FORMAT = "cleanroom.report.v1"
 SEARCH_KINDS = ("search", "quick_open")
@@ -222,17 +223,10 @@ def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:
 
 
 def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
-    try:
-        raw = bytes.fromhex(blob)
-    except ValueError:
+    found = find_blob(snapshots, blob)
+    if found is None or found[1].binary:  # binary content is shown as hex rows
         return None
-    for snap in snapshots:
-        try:
-            info = snap.blob(raw)
-        except KeyError:
-            continue
-        return None if info.binary else info.lines  # binary content is shown as hex rows
-    return None
+    return found[1].lines
 
 
 def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:

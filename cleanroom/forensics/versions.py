@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from typing import Any
 
 from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
@@ -28,20 +29,29 @@ def blob_at(snapshot: Snapshot, path: bytes) -> str | None:
     return info.blob.hex()
 
 
-def content_lines(snapshots: Sequence[Snapshot], blob: str) -> list[bytes] | None:
-    """The lines of text content `blob` from any snapshot holding it, or None."""
+def find_blob(snapshots: Sequence[Snapshot], blob: str) -> tuple[Snapshot, Any] | None:
+    """The first snapshot holding content `blob` (hex), with its facts; or None."""
     try:
         raw = bytes.fromhex(blob)
     except ValueError:
         return None
     for snap in snapshots:
         try:
-            info = snap.blob(raw)
+            return snap, snap.blob(raw)
         except KeyError:
             continue
-        if info.binary or info.lines > MAX_MATCH_LINES:
-            return None
-        return snap.read_lines(raw, 0, info.lines)
+    return None
+
+
+def content_lines(snapshots: Sequence[Snapshot], blob: str) -> list[bytes] | None:
+    """The lines of text content `blob` from any snapshot holding it, or None."""
+    found = find_blob(snapshots, blob)
+    if found is None:
+        return None
+    snap, info = found
+    if info.binary or info.lines > MAX_MATCH_LINES:
+        return None
+    return snap.read_lines(info.hash, 0, info.lines)
     return None
 
 

@@ -56,6 +56,18 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} did not appear within {timeout}s; screen:\n{self.screen()}")
 
+    def press_until(self, key: str, text: str, tries: int = 3, timeout: float = 10.0) -> str:
+        """Press `key` until `text` appears: a key sent while a dialog is still
+        closing goes to that dialog, as it would for a person typing that fast."""
+        for attempt in range(tries):
+            self.keys(key)
+            try:
+                return self.wait_for(text, timeout)
+            except AssertionError:
+                if attempt == tries - 1:
+                    raise
+        raise AssertionError("unreachable")
+
     def dead(self) -> bool:
         return self._tmux("display-message", "-p", "-t", self.name, "#{pane_dead}").strip() == "1"
 

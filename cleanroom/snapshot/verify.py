@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -98,15 +99,8 @@ def verify_snapshot(path: str | Path, trust: list[bytes], rebuild_index: bool = 
     """
     path = Path(path)
     report = Report(str(path))
-    try:
-        conn = connect(path, seconds=VERIFY_SECONDS)
-    except SnapshotFileError as exc:
-        report.add(exc.code, str(exc))
+    if not _check_connection(lambda: connect(path, seconds=VERIFY_SECONDS), trust, report):
         return report
-    try:
-        _check(conn, trust, report)
-    finally:
-        conn.close()
     if rebuild_index and report.manifest is not None:
         _rebuild(path, report.manifest, report)
     for s in sidecars(path):
@@ -117,16 +111,24 @@ def verify_snapshot(path: str | Path, trust: list[bytes], rebuild_index: bool = 
 def verify_bytes(data: bytes, trust: list[bytes], name: str = "<bytes>") -> Report:
     """Verify a snapshot held in memory (the pure path: fuzzing and byte-flip sweeps)."""
     report = Report(name)
+    _check_connection(lambda: connect_bytes(data, seconds=VERIFY_SECONDS), trust, report)
+    return report
+
+
+def _check_connection(
+    open_db: Callable[[], sqlite3.Connection], trust: list[bytes], report: Report
+) -> bool:
+    """Open the database and run every check into `report`; False if it would not open."""
     try:
-        conn = connect_bytes(data, seconds=VERIFY_SECONDS)
+        conn = open_db()
     except SnapshotFileError as exc:
         report.add(exc.code, str(exc))
-        return report
+        return False
     try:
         _check(conn, trust, report)
     finally:
         conn.close()
-    return report
+    return True
 
 
 def _check(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> None:

@@ -73,6 +73,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Appended, not prepended: a candidate cleanroom on PYTHONPATH is what gets measured.
 sys.path.append(str(ROOT))
 
+from ledger import filesystem_of  # the ledger benchmark's (this script's own directory)
+
 import cleanroom
 from cleanroom import __version__
 from cleanroom.ledger.encoding import decode_body
@@ -139,19 +141,6 @@ def memory_mb() -> dict[str, float]:
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(rest.split()[0]) / 1024
     return out
-
-
-def filesystem_of(path: Path) -> dict[str, str]:
-    """The mount that holds `path`: device, type and mount point (from /proc/mounts)."""
-    real = os.path.realpath(path)
-    best = {"device": "?", "type": "?", "mount": "/"}
-    with contextlib.suppress(OSError), open("/proc/mounts") as f:
-        for line in f:
-            dev, mnt, fstype = line.split()[:3]
-            inside = real == mnt or real.startswith(mnt.rstrip("/") + "/")
-            if inside and len(mnt) >= len(best["mount"]):
-                best = {"device": dev, "type": fstype, "mount": mnt}
-    return best
 
 
 # -- the big file -------------------------------------------------------------------

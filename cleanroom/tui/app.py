@@ -21,6 +21,7 @@ from ..session.recorder import RecordingError
 from ..session.review import Found, ReviewSession
 from ..session.source import Entry, Opened
 from .actions import bindings
+from .banner import banner_text
 from .codeview import CodeView, Viewport
 from .filetree import FileTree
 from .highlight import lexer_for
@@ -135,16 +136,8 @@ class ReviewApp(SearchNavigation, LockedApp):
 
     def _banner(self, opened: Opened) -> None:
         banner = self.query_one("#banner", Static)
-        name = clean(decode(opened.path))
-        if opened.flags:
-            kinds = ", ".join(f"{n} {k}" for k, n in sorted(opened.flags.items()))
-            text = Text(f" {name}: hidden or control characters shown as ⟨tags⟩ ({kinds}).", "bold")
-            text.append("  f: next flagged line", "italic")
-            banner.update(text)
-            banner.add_class("flagged")
-        else:
-            banner.update(Text(f" {name}  ({opened.lines} lines)"))
-            banner.remove_class("flagged")
+        banner.update(banner_text(opened.path, opened.lines, opened.flags))
+        banner.set_class(bool(opened.flags), "flagged")
 
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).refused = clean(why)

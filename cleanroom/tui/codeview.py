@@ -17,20 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..session.document import Document
-from .highlight import Line, lexer_for, render_lines, truncation_marker
-
-CHUNK = 64  # lines lexed together (a new chunk costs a keystroke ~0.2 ms a line)
-CONTEXT = 32  # lines lexed before a chunk so multi-line constructs colour right
-MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
+from .painter import Painter
 
 
 @dataclass(frozen=True)
@@ -69,8 +63,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(id=id)
         self._gate = gate
         self.document: Document | None = None
-        self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
-        self._strips: LRUCache[int, Strip] = LRUCache(1024)  # drawn lines, without gutter
+        self._painter: Painter | None = None
         self._painting: Viewport | None = None  # the viewport of the paint under way
         self._shown: Viewport | None = None  # the viewport whose recording succeeded
         self._flagged: list[int] = []
@@ -81,21 +74,17 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
     def open(self, document: Document, line: int = 1, flagged: list[int] | None = None) -> None:
         """Show `document` from `line` (1-based). Nothing is drawn until recorded."""
         self.document = document
-        self._lexer = None if document.binary else lexer_for(document.name)
-        self._chunks.clear()
-        self._strips.clear()
+        self._painter = Painter(document, self.app.console)
         self._shown = None
         self._flagged = sorted(flagged or [])
-        width = self.gutter_width + min(document.max_line_bytes, MAX_LINE_BYTES) + 16
-        self.virtual_size = Size(width, document.line_count)
+        self.virtual_size = Size(self._painter.virtual_width, document.line_count)
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
         self.refresh()
 
     @property
     def gutter_width(self) -> int:
-        count = self.document.line_count if self.document else 1
-        return len(str(count)) + 2
+        return self._painter.gutter_width if self._painter else 3
 
     def viewport(self) -> Viewport | None:
         if self.document is None or self.size.height == 0:
@@ -143,31 +132,29 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         """While idle, colour the chunk past each edge of the viewport (one chunk per
         call, so a key press waits for at most one), so a page turn finds it ready.
         Colouring is not display: nothing is recorded or drawn here."""
-        if self.document is None or self._shown != viewport:
+        painter = self._painter
+        if painter is None or self._shown != viewport:
             return
         height = viewport.last - viewport.first + 1
-        below = min(viewport.last + height, self.document.line_count) - 1
+        below = min(viewport.last + height, painter.document.line_count) - 1
         above = max(viewport.first - 1 - height, 0)
         for index in (below, above):
-            if self._chunks.get(index // CHUNK) is None:
-                self._line(index)
+            if not painter.chunk_ready(index):
+                painter.line(index)
                 self.call_after_refresh(self._prefetch, viewport)
                 return
 
     def render_line(self, y: int) -> Strip:
         viewport = self._painting or self.viewport()
-        if self.document is None or viewport is None or viewport != self._shown:
+        painter = self._painter
+        if painter is None or viewport is None or viewport != self._shown:
             return Strip.blank(self.size.width)  # never source that was not recorded
         index = int(self.scroll_offset.y) + y
-        if index >= self.document.line_count:
+        if index >= painter.document.line_count:
             return Strip.blank(self.size.width)
-        line = self._line(index)
-        gutter = self._gutter(index + 1, line.flags > 0)
-        text = self._strips.get(index)
-        if text is None:
-            text = self._strips[index] = self._segments(line)
-        body = text.crop_extend(viewport.col, viewport.col + viewport.cols, None)
-        return Strip.join([gutter, body])
+        gutter = self.get_component_rich_style("codeview--gutter")
+        flag = self.get_component_rich_style("codeview--flag")
+        return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
 
     def _refusal(self, crop: Region) -> list[Strip]:
         if self.document is None:
@@ -186,45 +173,6 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
                 strip = Strip.blank(crop.width)
             strips.append(strip)
         return strips
-
-    def _gutter(self, number: int, flagged: bool) -> Strip:
-        width = self.gutter_width
-        if flagged:
-            style = self.get_component_rich_style("codeview--flag")
-            return Strip([Segment(f"{number:>{width - 2}}! ", style)], width)
-        style = self.get_component_rich_style("codeview--gutter")
-        return Strip([Segment(f"{number:>{width - 2}}  ", style)], width)
-
-    def _segments(self, line: Line) -> Strip:
-        segments = list(line.text.render(self.app.console))
-        return Strip(segments, line.text.cell_len)
-
-    def _line(self, index: int) -> Line:
-        chunk = index // CHUNK
-        lines = self._chunks.get(chunk)
-        if lines is None:
-            lines = self._render_chunk(chunk)
-            self._chunks[chunk] = lines
-        return lines[index - chunk * CHUNK]
-
-    def _render_chunk(self, chunk: int) -> list[Line]:
-        assert self.document is not None
-        start = chunk * CHUNK
-        stop = min(start + CHUNK, self.document.line_count)
-        context = max(0, start - CONTEXT) if self._lexer is not None else start
-        raw = self.document.lines(context, stop)
-        capped, hidden = [], []
-        for data in raw:
-            capped.append(data[:MAX_LINE_BYTES])
-            hidden.append(max(0, len(data) - MAX_LINE_BYTES))
-        rendered = render_lines(capped, self._lexer)[start - context :]
-        for i, extra in enumerate(hidden[start - context :]):
-            if extra:
-                text = rendered[i].text.copy()
-                text.append(" ")
-                text.append_text(truncation_marker(extra))
-                rendered[i] = Line(text, rendered[i].flags)
-        return rendered
 
 
 __all__ = ["CodeView", "Gate", "Viewport"]

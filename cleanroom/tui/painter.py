@@ -1,0 +1,88 @@
+"""`Painter`: how one line of a document is drawn, shared by the reviewer's code
+view and the replay, so replay shows a viewport exactly as the reviewer saw it.
+
+Lines are lexed in chunks (with some context before, so multi-line constructs
+colour right), sanitized per token (highlight.py), cut at `MAX_LINE_BYTES` with
+a visible marker, and drawn after a gutter of line numbers; a line the sanitizer
+tagged gets a `!` in the gutter. The painter decides nothing about *whether* a
+line may be drawn: that is the caller's gate.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+from ..session.document import Document
+from .highlight import Line, lexer_for, render_lines, truncation_marker
+
+CHUNK = 64  # lines lexed together (a new chunk costs a keystroke ~0.2 ms a line)
+CONTEXT = 32  # lines lexed before a chunk so multi-line constructs colour right
+MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
+
+
+class Painter:
+    def __init__(self, document: Document, console: Console) -> None:
+        self.document = document
+        self._console = console
+        self._lexer = None if document.binary else lexer_for(document.name)
+        self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
+        self._strips: LRUCache[int, Strip] = LRUCache(1024)  # drawn lines, without gutter
+
+    @property
+    def gutter_width(self) -> int:
+        return len(str(self.document.line_count)) + 2
+
+    @property
+    def virtual_width(self) -> int:
+        return self.gutter_width + min(self.document.max_line_bytes, MAX_LINE_BYTES) + 16
+
+    def strip(self, index: int, col: int, cols: int, gutter: Style, flag: Style) -> Strip:
+        """Line `index` (0-based) with its gutter, columns col..col+cols-1 of its text."""
+        line = self.line(index)
+        width = self.gutter_width
+        number = f"{index + 1:>{width - 2}}"
+        if line.flags > 0:
+            left = Strip([Segment(f"{number}! ", flag)], width)
+        else:
+            left = Strip([Segment(f"{number}  ", gutter)], width)
+        text = self._strips.get(index)
+        if text is None:
+            segments = list(line.text.render(self._console))
+            text = self._strips[index] = Strip(segments, line.text.cell_len)
+        return Strip.join([left, text.crop_extend(col, col + cols, None)])
+
+    def chunk_ready(self, index: int) -> bool:
+        return self._chunks.get(index // CHUNK) is not None
+
+    def line(self, index: int) -> Line:
+        chunk = index // CHUNK
+        lines = self._chunks.get(chunk)
+        if lines is None:
+            lines = self._render_chunk(chunk)
+            self._chunks[chunk] = lines
+        return lines[index - chunk * CHUNK]
+
+    def _render_chunk(self, chunk: int) -> list[Line]:
+        start = chunk * CHUNK
+        stop = min(start + CHUNK, self.document.line_count)
+        context = max(0, start - CONTEXT) if self._lexer is not None else start
+        raw = self.document.lines(context, stop)
+        capped, hidden = [], []
+        for data in raw:
+            capped.append(data[:MAX_LINE_BYTES])
+            hidden.append(max(0, len(data) - MAX_LINE_BYTES))
+        rendered = render_lines(capped, self._lexer)[start - context :]
+        for i, extra in enumerate(hidden[start - context :]):
+            if extra:
+                text = rendered[i].text.copy()
+                text.append(" ")
+                text.append_text(truncation_marker(extra))
+                rendered[i] = Line(text, rendered[i].flags)
+        return rendered
+
+
+__all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter"]

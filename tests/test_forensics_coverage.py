@@ -240,4 +240,34 @@ def test_screen_tracks_search_results():
         entry(2, "search_results_view", 5, search_seq=1, first=0, last=2),
     ]
     last = list(screens(entries))[-1][1]
-    assert last == Screen(search_seq=1, result_rows=(0, 2))
+    assert last == Screen(search_seq=1, result_rows=(0, 2), searching=True)
+
+
+def test_search_screen_covers_the_code_until_the_next_view():
+    """Dwell stops while the search screen is in front; a view after it starts anew."""
+    entries = [
+        entry(0, "file_open", 0, path="a.c", blob=BLOB, size=10, lines=100),
+        entry(1, "view", 10, path="a.c", blob=BLOB, first=1, last=20, col=0, cols=80),
+        entry(
+            2,
+            "search",
+            30,
+            query="x",
+            regex=False,
+            case=False,
+            include=[],
+            exclude=[],
+            hits=3,
+            digest="00" * 32,
+        ),  # fmt: skip
+        entry(3, "search_results_view", 31, search_seq=2, first=0, last=2),
+        entry(4, "view", 50, path="a.c", blob=BLOB, first=1, last=20, col=0, cols=80),
+        entry(5, "session_end", 70, reason="reviewer", totals={}),
+    ]
+    intervals = shown(entries)
+    assert [(s.viewport.seq, s.dwell_us, s.ended_by) for s in intervals] == [
+        (1, 20_000, "search"),
+        (4, 20_000, "session_end"),
+    ]
+    assert [screen.visible is None for _, screen in screens(entries)] == [
+        True, False, True, True, False, True]  # fmt: skip

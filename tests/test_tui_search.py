@@ -96,3 +96,20 @@ async def test_a_failed_recording_shows_no_results(kit, ledger_dir):
         assert screen.found is None
         assert "Not recorded, not shown" in str(screen.query_one("#state").render())
         assert screen.query_one(ResultList).option_count == 0
+
+
+async def test_closing_search_records_the_code_again_before_it_shows(kit, ledger_dir):
+    """The search screen covers the code; Escape uncovers it, which is a new view."""
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "ctrl+p", *"long.py", "enter")
+        await pilot.pause()
+        await run_search(pilot, "value_42")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+    kinds = [e.kind for e in entries(app)]
+    last_search = len(kinds) - 1 - kinds[::-1].index("search_results_view")
+    assert "view" in kinds[:last_search]  # the file was shown before the search
+    assert kinds[last_search + 1 :].count("view") == 1, kinds

@@ -15,6 +15,8 @@ viewport was visible. The rules (docs/report-format.md, "How dwell is measured")
 - `session_resume`: the previous process died at an unknown moment after the last
   entry before the resume, so what it showed is counted only up to that entry;
   after the resume nothing is visible until a `view`.
+- `search` and `search_results_view`: the search screen is in front (`searching`)
+  until the next `view` or `file_open`; the code behind it is not visible.
 - `session_end`: nothing is visible. A ledger that ends unsealed is counted up to
   its last entry.
 
@@ -55,10 +57,11 @@ class Screen:
     hidden: str | None = None
     search_seq: int | None = None  # the last search run
     result_rows: tuple[int, int] | None = None  # its result rows on screen
+    searching: bool = False  # the search screen is in front of the code
 
     @property
     def visible(self) -> Viewport | None:
-        return self.viewport if self.hidden is None else None
+        return self.viewport if self.hidden is None and not self.searching else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +85,16 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
     if kind == "file_open" and isinstance(ev, FileOpen):
         return Screen(ev, None, s.hidden, s.search_seq, s.result_rows)
     if kind == "idle":
-        return Screen(s.file, s.viewport, "idle", s.search_seq, s.result_rows)
+        return Screen(s.file, s.viewport, "idle", s.search_seq, s.result_rows, s.searching)
     if kind == "active":
-        return Screen(s.file, s.viewport, None, s.search_seq, s.result_rows)
+        return Screen(s.file, s.viewport, None, s.search_seq, s.result_rows, s.searching)
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
         why = "locked" if entry.payload["response"] == "lock" else "ended"
-        return Screen(s.file, s.viewport, why, s.search_seq, s.result_rows)
+        return Screen(s.file, s.viewport, why, s.search_seq, s.result_rows, s.searching)
     if kind == "search":
-        return Screen(s.file, s.viewport, s.hidden, entry.seq, None)
+        return Screen(s.file, s.viewport, s.hidden, entry.seq, None, True)
     if kind == "search_results_view" and isinstance(ev, SearchResultsView):
-        return Screen(s.file, s.viewport, s.hidden, ev.search_seq, (ev.first, ev.last))
+        return Screen(s.file, s.viewport, s.hidden, ev.search_seq, (ev.first, ev.last), True)
     if kind == "session_resume":
         return Screen()
     if kind == "session_end":

@@ -1,11 +1,14 @@
 """The search actions of the reviewer app: `/` opens the search screen, `n` and
-`N` step through the results of the last search, opening each hit at its line."""
+`N` step through the results of the last search, opening each hit at its line.
+The search screen covers the code; when it closes without opening a result, the
+code view records its viewport again before it shows it (as after a lock)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..session.review import Found
+from .codeview import CodeView
 from .screens.search import SearchScreen
 
 
@@ -21,6 +24,8 @@ class SearchNavigation:
             if result is not None:
                 self.found, self.result_index = result
                 self._open_result()
+            else:  # the code comes back into view: the ledger must say so (and when)
+                self.query_one(CodeView).forget_shown()  # type: ignore[attr-defined]
 
         self.push_screen(SearchScreen(self.session, self.found), chosen)  # type: ignore[attr-defined]
 

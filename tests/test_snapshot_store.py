@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanroom.snapshot.store import Snapshot, SnapshotError
+from cleanroom.snapshot.store import Snapshot, SnapshotError, index_gap
 from cleanroom.snapshot.walk import Kind
 from tests import hostile_tree as ht
 from tests.ledgerkit import seeded_key
@@ -200,3 +201,61 @@ def test_open_exposes_the_manifest_and_id(tmp_path):
     path = make(tmp_path)
     with Snapshot.open(path, TRUST) as s:
         assert s.manifest.name == "demo" and len(s.id) == 64 and s.signer == TRUST[0]
+
+
+# -- opening checks that the search index covers the text -----------------------------
+
+DROP_MAIN_C = (  # FTS5's own way to drop a document: its terms and its docsize row go
+    "INSERT INTO search(search, rowid, content) SELECT 'delete', rowid, content FROM blobs"
+    " WHERE substr(content, 1, 8) = CAST('#include' AS BLOB)"
+)
+
+
+@pytest.mark.parametrize(
+    ("statements", "message"),
+    [
+        ((DROP_MAIN_C,), "text blobs missing from the search index: 1"),
+        (("DELETE FROM search_docsize WHERE id IN (SELECT rowid FROM blobs WHERE binary = 0)",),
+         "text blobs missing from the search index: 6"),
+        (("INSERT INTO search_docsize VALUES (99, x'00')",), "documents that are not stored"),
+        (("UPDATE blobs SET rowid = rowid + 100",), "not numbered 1 to 7"),
+    ],
+)  # fmt: skip
+def test_open_refuses_a_snapshot_whose_index_lacks_text(tmp_path, statements, message):
+    """The signature still holds (open does not recompute the index digest), so only
+    the coverage check stands between such a file and a search that hides a file."""
+    path = make(tmp_path)
+    bad = tmp_path / "bad.snapshot"
+    bad.write_bytes(edited(path.read_bytes(), *statements))
+    with pytest.raises(SnapshotError, match=message):
+        Snapshot.open(bad, TRUST)
+    with Snapshot.open(path, TRUST) as s:  # the original, with one binary blob unindexed
+        assert s.blob(s.stat(b"data/blob.bin").blob).binary
+
+
+def _coverage_db(binary: list[bool], docs: set[int]) -> sqlite3.Connection:
+    """Just the two tables `index_gap` reads: blobs 1..n with their binary flag, documents."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE blobs (binary INTEGER NOT NULL)")
+    conn.execute("CREATE TABLE search_docsize (id INTEGER PRIMARY KEY, sz BLOB)")
+    conn.executemany("INSERT INTO blobs (rowid, binary) VALUES (?, ?)",
+                     [(i + 1, int(b)) for i, b in enumerate(binary)])  # fmt: skip
+    conn.executemany("INSERT INTO search_docsize (id) VALUES (?)", [(d,) for d in docs])
+    return conn
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 9000),
+    st.randoms(use_true_random=False),
+    st.sampled_from([0.0, 0.001, 0.05, 0.5, 1.0]),  # share of binary blobs
+    st.sampled_from([0.0, 0.0005, 0.01, 0.5, 1.0]),  # share of text blobs left unindexed
+)
+def test_the_coverage_check_finds_exactly_the_unindexed_text_blobs(n, rng, binary, dropped):
+    """Against the obvious set difference, on tables large enough to be halved. An
+    indexed binary blob is not a gap (it hides nothing), so some are indexed too."""
+    flags = [rng.random() < binary for _ in range(n)]
+    docs = {i + 1 for i, b in enumerate(flags) if rng.random() >= (0.9 if b else dropped)}
+    missing = sum(1 for i, b in enumerate(flags) if not b and i + 1 not in docs)
+    gap = index_gap(_coverage_db(flags, docs))
+    assert gap == (f"text blobs missing from the search index: {missing}" if missing else None)

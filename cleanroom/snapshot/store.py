@@ -1,7 +1,8 @@
 """Read a snapshot for the viewer: directories, stat, and line ranges of any blob.
 
-`Snapshot.open` checks the schema and the manifest signature (cheap); it does
-not re-hash the content: run `verify_snapshot` once for that. Reads return raw
+`Snapshot.open` checks the schema, the manifest signature and that the search
+index has a document for every text blob (all cheap); it does not re-hash the
+content or the index: run `verify_snapshot` once for that. Reads return raw
 bytes; decoding and sanitizing for display is the caller's job. Each lookup
 re-checks the key it asked for, so a damaged index cannot silently answer with
 another row. Line numbers are 0-based and ranges half-open, like slices.
@@ -28,6 +29,7 @@ _NEXT = (  # the first path in [low, end), or from low on when end is NULL
     " ORDER BY path LIMIT 1"
 )
 _ROOT_MODE = 0o040555
+_COVERAGE_RUN = 2048  # below this many rowids, list the documents instead of halving
 
 
 class SnapshotError(Exception):
@@ -81,7 +83,8 @@ class Snapshot:
     @classmethod
     def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:
         """Open read-only. Raises SnapshotError unless the schema is exactly the snapshot
-        schema and the manifest is signed by a key in `trust`; FileNotFoundError if absent."""
+        schema, the manifest is signed by a key in `trust` and the search index has a
+        document for every text blob (`index_gap`); FileNotFoundError if absent."""
         try:
             conn = connect(Path(path), mmap=True)
         except SnapshotFileError as exc:
@@ -98,6 +101,9 @@ class Snapshot:
             signer = trusted_signer(manifest, body, sig, trust)
             if signer is None:
                 raise SnapshotError(f"{path}: the manifest is not signed by a trusted vendor key")
+            gap = index_gap(conn)
+            if gap is not None:
+                raise SnapshotError(f"{path}: {gap}; run `cleanroom snapshot verify` on it")
         except ManifestError as exc:
             conn.close()
             raise SnapshotError(f"{path}: bad manifest: {exc}") from exc
@@ -231,6 +237,63 @@ class Snapshot:
         with self._conn.blobopen("blobs", "line_index", info.rowid, readonly=True) as b:
             b.seek(4 * start)
             return list(unpack_line_index(b.read(4 * (last - start))))
+
+
+def index_gap(conn: sqlite3.Connection) -> str | None:
+    """Why the search index lacks a document for some text blob, or None.
+
+    A text blob (`binary = 0`) without a document would be invisible to indexed
+    search. Checking that costs milliseconds, not a pass over the content: it
+    reads the key index of `blobs`, the small `search_docsize` table and only the
+    blob rows that have no document. Blob rowids must be 1..n, as `create` writes
+    them (the signed index digest seals them), so the rowids without a document
+    are the gaps in `search_docsize`, found by halving ranges with counts. It does
+    not show that each document's terms match its content: the signed index
+    digest does, in `verify_snapshot`.
+    """
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    blobs = one("SELECT count(*) FROM blobs")  # counts, min and max: no scan of the content
+    first, last = one("SELECT min(rowid) FROM blobs"), one("SELECT max(rowid) FROM blobs")
+    if blobs and (first, last) != (1, blobs):
+        return f"the blobs are not numbered 1 to {blobs}, so the search index cannot be checked"
+    docs = one("SELECT count(*) FROM search_docsize")
+    low, high = one("SELECT min(id) FROM search_docsize"), one("SELECT max(id) FROM search_docsize")
+    if docs and (low < 1 or high > blobs):
+        return "the search index has documents that are not stored blobs"
+    text = 0
+    for a, b in _undocumented(conn, 1, blobs, docs):
+        text += conn.execute(
+            "SELECT count(*) FROM blobs WHERE rowid BETWEEN ? AND ? AND binary = 0", (a, b)
+        ).fetchone()[0]
+    return f"text blobs missing from the search index: {text}" if text else None
+
+
+def _undocumented(
+    conn: sqlite3.Connection, low: int, high: int, docs: int
+) -> Iterator[tuple[int, int]]:
+    """Runs [a, b] of rowids in [low, high] without a search document, given that the
+    range holds `docs` documents (ids are unique integers, so a full range has none)."""
+    if docs == high - low + 1:
+        return
+    if docs == 0:
+        yield low, high
+    elif high - low < _COVERAGE_RUN:
+        prev = low - 1
+        for (doc,) in conn.execute(
+            "SELECT id FROM search_docsize WHERE id BETWEEN ? AND ? ORDER BY id", (low, high)
+        ):
+            if doc > prev + 1:
+                yield prev + 1, doc - 1
+            prev = doc
+        if prev < high:
+            yield prev + 1, high
+    else:
+        mid = (low + high) // 2
+        left = conn.execute(
+            "SELECT count(*) FROM search_docsize WHERE id BETWEEN ? AND ?", (low, mid)
+        ).fetchone()[0]
+        yield from _undocumented(conn, low, mid, left)
+        yield from _undocumented(conn, mid + 1, high, docs - left)
 
 
 def _info(row: tuple) -> FileInfo:

@@ -46,13 +46,14 @@ def main() -> None:
 def _register() -> None:
     from .demo import demo
     from .keys import keys
+    from .replay import replay
     from .report import report
     from .review import review
     from .snapshot import snapshot
     from .verify import verify
     from .whoviewed import who_viewed_command
 
-    for command in (keys, snapshot, review, demo, verify, report, who_viewed_command):
+    for command in (keys, snapshot, review, demo, verify, report, who_viewed_command, replay):
         main.add_command(command)
 
 

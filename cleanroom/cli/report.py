@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -22,6 +20,7 @@ from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
+from .output import write_atomically
 from .verify import expand_ledgers
 
 WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
@@ -78,22 +77,9 @@ def report(
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
-        _write_atomically(output, lambda f: writer(result, f))
+        write_atomically(output, lambda f: writer(result, f))
     _summary(result, output)
     sys.exit(result.exit_code)
-
-
-def _write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _summary(r: Report, output: Path) -> None:

@@ -29,6 +29,20 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("end_session", "q,ctrl+q", "End session"),
 )
 
+REPLAY_ACTIONS: tuple[Action, ...] = (
+    Action("next_step", "right,n", "Next event"),
+    Action("previous_step", "left,p", "Previous event"),
+    Action("first_step", "home", "First", show=False),
+    Action("last_step", "end", "Last", show=False),
+    Action("toggle_play", "space", "Play / pause"),
+    Action("faster", "plus,equals_sign", "Faster"),
+    Action("slower", "minus", "Slower"),
+    Action("jump", "t,colon", "Jump to time or #seq"),
+    Action("next_search", "s", "Next search", show=False),
+    Action("help", "question_mark,f1", "Help"),
+    Action("quit", "q,ctrl+q", "Quit"),
+)
+
 # Keys handled by widgets, listed on the help screen only.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("tab / shift+tab", "Next / previous pane"),
@@ -58,6 +72,7 @@ WIDGET_ACTIONS = frozenset(
 )  # fmt: skip
 
 ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS
+REPLAY_ALLOWED = frozenset(a.name for a in REPLAY_ACTIONS) | WIDGET_ACTIONS
 
 
 def bindings(actions: tuple[Action, ...] = REVIEW_ACTIONS) -> list[Binding]:

@@ -3,8 +3,8 @@
 
 - no command palette, no system commands, no text selection;
 - no clipboard (OSC 52), screenshots, file delivery, URL opening or suspend;
-- an action allowlist (`actions.ALLOWED`) checked in `run_action`, which every
-  key binding, markup click and widget-triggered action passes through;
+- an action allowlist (`ALLOWED_ACTIONS`, from `actions`) checked in `run_action`,
+  which every key binding, markup click and widget-triggered action passes through;
 - the Linux driver only (never one named by the environment).
 
 Every refused attempt is reported to `on_blocked`, which the review app records.
@@ -28,6 +28,7 @@ class LockedApp(App[None], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE: ClassVar[bool] = False
     COMMANDS: ClassVar[set[Any]] = set()
     ALLOW_SELECT: ClassVar[bool] = False
+    ALLOWED_ACTIONS: ClassVar[frozenset[str]] = ALLOWED  # replay names its own
 
     def on_blocked(self, action: str, detail: str = "") -> None:
         """Called for every refused attempt. Subclasses record it."""
@@ -39,7 +40,7 @@ class LockedApp(App[None], inherit_bindings=False):
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
         name = action[1] if isinstance(action, tuple) else textual_actions.parse(action)[1]
-        if name not in ALLOWED:
+        if name not in self.ALLOWED_ACTIONS:
             self.on_blocked(name, "action not in the allowlist")
             return False
         return await super().run_action(action, default_namespace, namespaces)

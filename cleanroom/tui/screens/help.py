@@ -9,12 +9,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..actions import NAVIGATION, REVIEW_ACTIONS
+from ..actions import NAVIGATION, REVIEW_ACTIONS, Action
+
+NO_WAY_OUT = "Nothing can be copied, saved or printed from this session."
 
 
-def help_table() -> Table:
+def help_table(actions: tuple[Action, ...] = REVIEW_ACTIONS) -> Table:
     table = Table(title="Keys", show_header=False, box=None, padding=(0, 2))
-    for action in REVIEW_ACTIONS:
+    for action in actions:
         table.add_row(action.keys.replace(",", " / "), action.description)
     for keys, description in NAVIGATION:
         table.add_row(keys, description)
@@ -28,7 +30,13 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > Vertical { width: auto; height: auto; border: thick $primary; padding: 1 2; }
     """
 
+    def __init__(
+        self, actions: tuple[Action, ...] = REVIEW_ACTIONS, note: str = NO_WAY_OUT
+    ) -> None:
+        super().__init__()
+        self.actions, self.note = actions, note
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(help_table(), markup=False)
-            yield Static("Nothing can be copied, saved or printed from this session.", markup=False)
+            yield Static(help_table(self.actions), markup=False)
+            yield Static(self.note, markup=False)

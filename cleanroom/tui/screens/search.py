@@ -56,8 +56,8 @@ class SearchScreen(InputDialog):
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
-        if self.found is not None:
-            self._show(self.found)
+        if self.found is not None:  # the last results, while a new query is typed
+            self._show(self.found, focus=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = self.query_one("#query", Input).value
@@ -91,14 +91,14 @@ class SearchScreen(InputDialog):
             return
         self.app.call_from_thread(self._show, found)
 
-    def _show(self, found: Found) -> None:
+    def _show(self, found: Found, focus: bool = True) -> None:
         self.found = found
         shown = len(found.hits)
         more = f" (showing the first {shown:,})" if shown < found.total else ""
         self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
         results = self.query_one(ResultList)
         results.show(found.hits)
-        if found.hits:
+        if found.hits and focus:
             results.focus()
 
     def _rows_gate(self, first: int, last: int) -> bool:

@@ -1,0 +1,127 @@
+"""`cleanroom replay`: step through a verified ledger in a locked-down terminal
+app, or export it as an asciicast. Searches are run again first."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..forensics.replay import Replay, WhenError, open_source, parse_when
+from ..forensics.timeline import Timeline, read_timeline
+from ..ledger.keys import load_public_key
+from ..ledger.verdict import Status
+from ..sanitize import clean
+from ..session.snapshot_source import SnapshotSource
+from .output import write_atomically
+
+
+@click.command()
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--snapshot", "snapshot_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The vendor-signed snapshot the session reviewed (repeatable; the one "
+                   "the ledger names is used).")  # fmt: skip
+@click.option("--trust", "trust_files", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Trusted vendor public key (repeatable).")  # fmt: skip
+@click.option("--cast", "cast_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the replay as an asciicast v2 file instead of showing it.")  # fmt: skip
+@click.option("--at", "start_at", metavar="WHEN",
+              help="Start at #SEQ, +M:SS from the start, HH:MM:SS (UTC) or ISO time.")  # fmt: skip
+@click.option("--include-tampered", is_flag=True,
+              help="Replay what a TAMPERED ledger claims, marked; else refused.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Processes to verify with [all cores].")  # fmt: skip
+def replay(
+    ledger: Path,
+    snapshot_files: tuple[Path, ...],
+    trust_files: tuple[Path, ...],
+    cast_file: Path | None,
+    start_at: str | None,
+    include_tampered: bool,
+    workers: int | None,
+) -> None:
+    """Show exactly what a reviewer saw, entry by entry.
+
+    The LEDGER is verified as by `cleanroom verify`; a TAMPERED one is refused
+    unless --include-tampered, and then marked on every screen. Each viewport is
+    drawn from the snapshot with the reviewer terminal's own renderer and
+    sanitizer, only if the snapshot holds the very content (blob) the ledger
+    names. Every recorded search is run again on the snapshot and its hit count
+    and result digest compared. Keys: right/left step, space plays (+/- speed,
+    1x to 64x), t jumps to a time or #seq, s next search, ? help, q quits.
+    Exit status: 0 intact and every search matches, 1 tampered or a search
+    differs, 3 intact but incomplete, 2 usage.
+    """
+    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
+    click.echo(f"verifying {clean(ledger)}", err=True)
+    timeline = read_timeline(ledger, trust, include_tampered, workers)
+    _verdict(timeline)
+    if timeline.withheld:
+        click.echo("refused: the ledger is TAMPERED (--include-tampered replays what it "
+                   "claims, marked)", err=True)  # fmt: skip
+        sys.exit(1)
+    sources = [SnapshotSource.from_file(p, trust) for p in snapshot_files]
+    source = open_source(sources, timeline)
+    if source is None:
+        ids = ", ".join(s.snapshot.id[:16] for s in sources)
+        raise click.UsageError(
+            f"the session reviewed snapshot {clean(timeline.snapshot_id)}; "
+            f"the snapshots given are {ids}"
+        )
+    model = Replay(timeline, source)
+    searches = len(model.search_steps())
+    with click.progressbar(length=searches, label="running the searches again",
+                           file=sys.stderr) as bar:  # fmt: skip
+        model.check_searches(lambda: bar.update(1))
+    differ = [c for c in model.searches.values() if not c.ok]
+    for c in differ:
+        why = c.error or f"{c.total} results, digest {c.digest}"
+        click.echo(f"  search #{c.seq} “{clean(c.recorded.query)}” DIFFERS: recorded "
+                   f"{c.recorded.hits} results, digest {c.recorded.digest}; now {clean(why)}",
+                   err=True)  # fmt: skip
+    click.echo(f"searches: {searches} run again, {len(differ)} differ", err=True)
+    try:
+        start = parse_when(start_at, model) if start_at else 0
+    except WhenError as exc:
+        raise click.UsageError(f"--at: {exc}") from exc
+    title = _title(ledger, timeline)
+    alarm = timeline.status is not Status.INTACT or bool(differ)
+    if cast_file is not None:
+        _export(model, cast_file, title)
+    else:
+        _show(model, title, start, alarm)
+    sys.exit(1 if differ else timeline.verdict.exit_code)
+
+
+def _verdict(t: Timeline) -> None:
+    click.echo(f"verdict  {t.status.value}", err=True)
+    for f in t.verdict.findings:
+        click.echo(f"  {f.code}  {clean(f.message)}", err=True)
+
+
+def _title(ledger: Path, t: Timeline) -> str:
+    who = f"{t.reviewer or '?'} ({t.org or '?'})"
+    return clean(f" Cleanroom replay  {ledger.name}  {t.status.value}  reviewer {who}")
+
+
+def _export(model: Replay, out: Path, title: str) -> None:
+    from ..tui.launch import prepare
+
+    prepare([out.parent])  # only the output's directory may be written
+    from ..tui.replay.cast import write_cast
+
+    with click.progressbar(length=len(model), label="drawing frames", file=sys.stderr) as bar:
+        write_atomically(out, lambda f: write_cast(model, f, title, lambda: bar.update(1)))
+    click.echo(f"wrote {clean(out)}: {len(model)} frames", err=True)
+
+
+def _show(model: Replay, title: str, start: int, alarm: bool) -> None:
+    from ..tui.launch import prepare
+
+    prepare([])  # replay writes nothing
+    from ..tui.replay.app import ReplayApp
+
+    ReplayApp(model, title, start=start, alarm=alarm).run()

@@ -1,0 +1,206 @@
+"""Replay: a verified timeline as a sequence of screens, with every search re-run.
+
+`Replay` pairs each entry with the screen after it (`screen.step`, the same walk
+the report's dwell uses), finds the step at a moment or a seq, and resolves the
+content a viewport names: the file at the recorded path in the session's
+snapshot, accepted only if its blob is the recorded one. `check_searches` runs
+each recorded search again on that snapshot and compares hit count and result
+digest (docs/snapshot-format.md §8) with what the ledger holds.
+
+No textual here: the terminal app and the asciicast export draw these steps.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..session.events import Search
+from ..session.snapshot_source import SnapshotSource
+from ..session.source import Opened
+from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
+from .screen import Screen, step
+from .timeline import Timeline, TimelineEntry, elapsed_us
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    entry: TimelineEntry
+    screen: Screen  # after the entry
+
+
+@dataclass(frozen=True)
+class SearchCheck:
+    """A recorded search run again. `ok` when hit count and digest both agree."""
+
+    seq: int
+    recorded: Search
+    total: int | None = None
+    digest: str | None = None
+    hits: list[Hit] = field(default_factory=list)  # the first KEPT, for the result list
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.digest == self.recorded.digest and self.total == self.recorded.hits
+
+
+class Replay:
+    def __init__(self, timeline: Timeline, source: SnapshotSource | None) -> None:
+        self.timeline = timeline
+        self.source = source
+        self.steps: list[Step] = []
+        screen = Screen()
+        for entry in timeline.entries:
+            screen = step(screen, entry)
+            self.steps.append(Step(entry, screen))
+        self._walls = [s.entry.wall_us for s in self.steps]
+        self._seqs = [s.entry.seq for s in self.steps]
+        self._offsets = [0]  # time from the first entry, summed gap by gap
+        for a, b in zip(self.steps, self.steps[1:], strict=False):
+            self._offsets.append(self._offsets[-1] + elapsed_us(a.entry, b.entry))
+        self.searches: dict[int, SearchCheck] = {}
+        self._opened: dict[tuple[bytes, str], Opened | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def index_of_seq(self, seq: int) -> int | None:
+        i = bisect.bisect_left(self._seqs, seq)
+        return i if i < len(self._seqs) and self._seqs[i] == seq else None
+
+    def index_at(self, wall_us: int) -> int:
+        """The last step at or before `wall_us` (the first step if it is earlier)."""
+        return max(0, bisect.bisect_right(self._walls, wall_us) - 1)
+
+    def offset_us(self, index: int) -> int:
+        """Time from the first entry to step `index` (monotonic clock within a boot)."""
+        return self._offsets[index] if self.steps else 0
+
+    def gap_us(self, index: int) -> int:
+        """Time from step `index` to the next one (0 at the last)."""
+        if index + 1 >= len(self.steps):
+            return 0
+        return self._offsets[index + 1] - self._offsets[index]
+
+    def index_at_offset(self, us: int) -> int:
+        """The last step at most `us` after the first."""
+        return max(0, bisect.bisect_right(self._offsets, us) - 1)
+
+    def content(self, path: bytes, blob: str) -> Opened | None:
+        """The recorded content of `path`, or None if the snapshot does not hold that
+        blob at that path (then nothing may be drawn for it)."""
+        key = (path, blob)
+        if key not in self._opened:
+            self._opened[key] = self._open(path, blob)
+        return self._opened[key]
+
+    def _open(self, path: bytes, blob: str) -> Opened | None:
+        if self.source is None:
+            return None
+        try:
+            opened = self.source.open(path)
+        except KeyError:
+            return None
+        return opened if opened.blob == blob else None
+
+    def check_searches(self, progress: Callable[[], None] | None = None) -> None:
+        """Run every recorded search again (see `check_search`)."""
+        for s in self.steps:
+            if isinstance(s.entry.event, Search):
+                self.searches[s.entry.seq] = check_search(s.entry.seq, s.entry.event, self.source)
+                if progress is not None:
+                    progress()
+
+    def search_steps(self) -> list[int]:
+        return [i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search)]
+
+
+def check_search(seq: int, recorded: Search, source: SnapshotSource | None) -> SearchCheck:
+    if source is None:
+        return SearchCheck(seq, recorded, error="no snapshot of this session was given")
+    try:
+        query = Query(recorded.query, recorded.regex, recorded.case,
+                      tuple(recorded.include), tuple(recorded.exclude))  # fmt: skip
+        handle = source.search(query)
+    except SearchError as exc:
+        return SearchCheck(seq, recorded, error=f"the query does not run: {exc}")
+    try:
+        digest, total = handle.digest(), handle.total()
+        pages = -(-min(total, KEPT) // PAGE)
+        hits = [hit for n in range(pages) for hit in handle.page(n)]
+    finally:
+        handle.close()
+    return SearchCheck(seq, recorded, total, digest, hits)
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
+_OFFSET = re.compile(r"^\+(?:(?:(\d+):)?(\d+):)?(\d+)(?:\.(\d{1,6}))?s?$")
+
+
+class WhenError(ValueError):
+    """A moment that cannot be read."""
+
+
+def parse_when(text: str, replay: Replay) -> int:
+    """The step index for `text`: `#SEQ`, `+[[H:]M:]S` from the start, a UTC time
+    of day `HH:MM[:SS[.ffffff]]` on the day of the first entry, or an ISO 8601
+    date and time (UTC unless it names an offset)."""
+    text = text.strip()
+    if not replay.steps:
+        raise WhenError("the ledger has no entries")
+    first = replay.steps[0].entry
+    if text.startswith("#"):
+        try:
+            seq = int(text[1:])
+        except ValueError:
+            raise WhenError(f"not a seq: {text!r}") from None
+        index = replay.index_of_seq(seq)
+        if index is None:
+            raise WhenError(f"no entry with seq {seq}")
+        return index
+    if m := _OFFSET.match(text):
+        h, mi, s, frac = m.groups()
+        us = ((int(h or 0) * 60 + int(mi or 0)) * 60 + int(s)) * 1_000_000
+        us += int((frac or "0").ljust(6, "0"))
+        return replay.index_at_offset(us)
+    if m := _CLOCK.match(text):
+        h, mi, s, frac = m.groups()
+        day = dt.datetime.fromtimestamp(first.wall_us // 1_000_000, dt.UTC).date()
+        try:
+            moment = dt.datetime.combine(day, dt.time(int(h), int(mi), int(s or 0)), dt.UTC)
+        except ValueError:
+            raise WhenError(f"not a time of day: {text!r}") from None
+        us = int((frac or "0").ljust(6, "0"))
+        return replay.index_at(int(moment.timestamp()) * 1_000_000 + us)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise WhenError(
+            f"not a moment: {text!r} (use #SEQ, +M:SS, HH:MM:SS or an ISO date and time)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return replay.index_at(int(moment.timestamp() * 1_000_000))
+
+
+def open_source(snapshots: Sequence[SnapshotSource], timeline: Timeline) -> SnapshotSource | None:
+    """The snapshot the session reviewed, among those given."""
+    for s in snapshots:
+        if s.snapshot.id == timeline.snapshot_id:
+            return s
+    return None
+
+
+__all__ = [
+    "Replay",
+    "SearchCheck",
+    "Step",
+    "WhenError",
+    "check_search",
+    "open_source",
+    "parse_when",
+]

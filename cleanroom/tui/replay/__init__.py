@@ -1,0 +1,1 @@
+"""Replay: the responder's view of a verified ledger, drawn as the reviewer saw it."""

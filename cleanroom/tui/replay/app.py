@@ -1,0 +1,194 @@
+"""`ReplayApp`: step through a verified ledger and see what the reviewer saw.
+
+Locked down like the reviewer terminal (`LockedApp`: no clipboard, screenshots,
+export, shell or URLs; only the replay actions run). It records nothing and
+writes nothing: the asciicast export is a separate, non-interactive command.
+Each step draws `stage_of(step)` with the reviewer's own painter, banner and
+result rows, so a viewport looks exactly as it did on the workstation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from ...forensics.describe import duration
+from ...forensics.replay import Replay
+from ...sanitize import clean
+from ..actions import REPLAY_ACTIONS, REPLAY_ALLOWED, bindings
+from ..lockdown import LockedApp
+from ..screens.help import HelpScreen
+from .events import EventList
+from .jump import JumpScreen
+from .stage import stage_of
+from .view import ReplayView
+
+SPEEDS = (1, 2, 4, 8, 16, 32, 64)
+MAX_WAIT_S = 2.0  # when playing, a longer pause between entries is cut to this
+
+
+class ReplayApp(LockedApp):
+    CSS_PATH = Path(__file__).with_name("replay.tcss")
+    BINDINGS = bindings(REPLAY_ACTIONS)
+    ALLOWED_ACTIONS = REPLAY_ALLOWED
+    TITLE = "Cleanroom replay"
+
+    def __init__(self, replay: Replay, title: str, *, start: int = 0, alarm: bool = False) -> None:
+        super().__init__()
+        self.replay = replay
+        self.heading, self.alarm = title, alarm
+        self.index = min(max(start, 0), max(len(replay) - 1, 0))
+        self.speed = 1
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        title = Static(Text(self.heading, style="bold"), id="title", markup=False)
+        title.set_class(self.alarm, "alarm")
+        yield title
+        with Horizontal(id="main"):
+            yield EventList(self.replay, id="events")
+            with Vertical(id="viewer"):
+                yield Static("", id="banner", markup=False)
+                with ScrollableContainer(id="stage", can_focus=False):
+                    yield ReplayView(id="code")
+                    yield Static("", id="results", markup=False)
+                    yield Static("", id="message", markup=False)
+        yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.animation_level = "none"
+        if len(self.replay):
+            self.show(self.index)
+        else:
+            self.query_one("#message", Static).update("This ledger has no entries to replay.")
+
+    # -- drawing a step ----------------------------------------------------------
+
+    def show(self, index: int) -> None:
+        self.index = index
+        stage = stage_of(self.replay, index)
+        banner = self.query_one("#banner", Static)
+        banner.update(stage.banner)
+        banner.set_class(stage.alarm, "alarm")
+        code = self.query_one(ReplayView)
+        code.display = stage.kind == "code"
+        if stage.kind == "code":
+            assert stage.opened is not None and stage.viewport is not None
+            code.show(stage.opened.document, stage.viewport)
+        results = self.query_one("#results", Static)
+        results.display = stage.kind == "results" and bool(stage.rows)
+        if stage.rows:
+            results.update(Text("\n", no_wrap=True, overflow="ellipsis").join(stage.rows))
+        message = self.query_one("#message", Static)
+        message.display = bool(stage.message)
+        message.update(stage.message)
+        self.query_one(EventList).select(index)
+        self._status()
+
+    def _status(self) -> None:
+        n = len(self.replay)
+        entry = self.replay.steps[self.index].entry
+        playing = f"▶ playing {self.speed}×" if self._timer else f"⏸ paused ({self.speed}×)"
+        checks = list(self.replay.searches.values())
+        bad = sum(1 for c in checks if not c.ok)
+        searches = (f"searches: {bad} of {len(checks)} DIFFER" if bad
+                    else f"searches: {len(checks)} re-run, all match")  # fmt: skip
+        text = (f" #{entry.seq}  {self.index + 1}/{n}  {entry.time or '?'}"
+                f"  +{duration(self.replay.offset_us(self.index))}  {clean(entry.kind)}"
+                f"  {playing}  {searches}")  # fmt: skip
+        self.query_one("#status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    def on_event_list_picked(self, message: EventList.Picked) -> None:
+        self._pause()
+        self.show(message.index)
+
+    def on_blocked(self, action: str, detail: str = "") -> None:
+        self.notify(f"Not allowed in replay: {clean(action)}", markup=False)
+
+    # -- actions (names in actions.REPLAY_ACTIONS) --------------------------------
+
+    def action_next_step(self) -> None:
+        self._pause()
+        self._move(+1)
+
+    def action_previous_step(self) -> None:
+        self._pause()
+        self._move(-1)
+
+    def action_first_step(self) -> None:
+        self._pause()
+        self._go(0)
+
+    def action_last_step(self) -> None:
+        self._pause()
+        self._go(len(self.replay) - 1)
+
+    def action_next_search(self) -> None:
+        self._pause()
+        later = [i for i in self.replay.search_steps() if i > self.index]
+        if later:
+            self.show(later[0])
+        else:
+            self.notify("No more searches after this entry.", markup=False)
+
+    def action_jump(self) -> None:
+        self._pause()
+        self.push_screen(JumpScreen(self.replay), self._jumped)
+
+    def _jumped(self, index: int | None) -> None:
+        if index is not None:
+            self.show(index)
+
+    def action_toggle_play(self) -> None:
+        if self._timer is not None:
+            self._pause()
+        else:
+            self._schedule()
+        self._status()
+
+    def action_faster(self) -> None:
+        self.speed = SPEEDS[min(SPEEDS.index(self.speed) + 1, len(SPEEDS) - 1)]
+        self._status()
+
+    def action_slower(self) -> None:
+        self.speed = SPEEDS[max(SPEEDS.index(self.speed) - 1, 0)]
+        self._status()
+
+    def action_help(self) -> None:
+        note = "Replay records nothing and nothing can be copied, saved or printed from it."
+        self.push_screen(HelpScreen(REPLAY_ACTIONS, note))
+
+    def action_quit(self) -> None:
+        self.exit()
+
+    # -- moving and playing --------------------------------------------------------
+
+    def _go(self, index: int) -> None:
+        if len(self.replay):
+            self.show(min(max(index, 0), len(self.replay) - 1))
+
+    def _move(self, step: int) -> None:
+        self._go(self.index + step)
+
+    def _schedule(self) -> None:
+        if self.index + 1 >= len(self.replay):
+            self._timer = None
+            return
+        wait = min(self.replay.gap_us(self.index) / 1e6 / self.speed, MAX_WAIT_S)
+        self._timer = self.set_timer(max(wait, 0.01), self._advance)
+
+    def _advance(self) -> None:
+        self.show(self.index + 1)
+        self._schedule()
+        self._status()
+
+    def _pause(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None

@@ -1,0 +1,111 @@
+"""Export a replay as an asciicast v2 file (https://docs.asciinema.org/manual/asciicast/v2/):
+one frame per entry, at the time it happened, each frame drawn from the same
+`Stage` the replay app shows, with the reviewer's painter.
+
+A frame is: a line naming the entry, the banner, then the viewport (or result
+rows, or the reason nothing was shown). Every piece of text in it went through
+the one sanitizer, so the file holds no escape sequence but the SGR colours and
+the clear-screen this module writes itself. Long pauses stay exact in the file;
+`idle_time_limit` asks players to shorten them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import IO
+
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from ...forensics.replay import Replay
+from ..painter import Painter
+from .stage import Stage, stage_of, step_line
+
+GUTTER = Style(color="bright_black")
+FLAG = Style(color="red", bold=True)
+HEADER = Style(reverse=True, bold=True)
+ALARM = Style(color="white", bgcolor="red", bold=True)
+CLEAR = "\x1b[H\x1b[2J"
+IDLE_TIME_LIMIT = 2.0
+TRUECOLOR = ColorSystem.TRUECOLOR
+
+
+def write_cast(replay: Replay, out: IO[str], title: str,
+               progress: Callable[[], None] | None = None) -> None:  # fmt: skip
+    width, height = frame_size(replay)
+    console = Console(width=width, file=io.StringIO(), color_system="truecolor",
+                      force_terminal=True, legacy_windows=False)  # fmt: skip
+    start = replay.steps[0].entry.wall_us // 1_000_000 if len(replay) else 0
+    header = {"version": 2, "width": width, "height": height, "timestamp": start,
+              "idle_time_limit": IDLE_TIME_LIMIT, "title": title,
+              "env": {"TERM": "xterm-256color"}}  # fmt: skip
+    out.write(json.dumps(header) + "\n")
+    painters: dict[str, Painter] = {}
+    for index in range(len(replay)):
+        frame = render_frame(replay, index, width, height, console, painters)
+        at = replay.offset_us(index) / 1e6
+        out.write(json.dumps([round(at, 6), "o", CLEAR + "\r\n".join(frame)]) + "\n")
+        if progress is not None:
+            progress()
+
+
+def frame_size(replay: Replay) -> tuple[int, int]:
+    """Wide and tall enough for the largest viewport recorded (at least 80×24)."""
+    width, rows = 80, 22
+    for s in replay.steps:
+        vp = s.screen.viewport
+        if vp is not None:
+            width = max(width, len(str(vp.last)) + 2 + vp.cols, len(str(vp.first)) + 2 + vp.cols)
+            rows = max(rows, vp.last - vp.first + 1)
+        if s.screen.result_rows is not None:
+            first, last = s.screen.result_rows
+            rows = max(rows, last - first + 1)
+    return min(width, 1000), min(rows, 1000) + 2
+
+
+def render_frame(replay: Replay, index: int, width: int, height: int, console: Console,
+                 painters: dict[str, Painter]) -> list[str]:  # fmt: skip
+    """The lines (with SGR colours) of step `index`."""
+    stage = stage_of(replay, index)
+    lines = [_text(Text(step_line(replay, index), HEADER), width, console),
+             _text(stage.banner, width, console, ALARM if stage.alarm else None)]  # fmt: skip
+    lines += _body(stage, width, console, painters)
+    if stage.message:
+        lines.append(_text(Text(stage.message, "italic"), width, console))
+    return lines[:height]
+
+
+def _body(stage: Stage, width: int, console: Console, painters: dict[str, Painter]) -> list[str]:
+    if stage.kind == "code" and stage.opened is not None and stage.viewport is not None:
+        doc, vp = stage.opened.document, stage.viewport
+        painter = painters.get(doc.blob)
+        if painter is None:
+            painter = painters[doc.blob] = Painter(doc, console)
+        stop = min(vp.last, doc.line_count)
+        return [_strip(painter.strip(i, vp.col, vp.cols, GUTTER, FLAG))
+                for i in range(vp.first - 1, stop)]  # fmt: skip
+    return [_text(row, width, console) for row in stage.rows or []]
+
+
+def _text(text: Text, width: int, console: Console, style: Style | None = None) -> str:
+    text = text.copy()
+    text.no_wrap, text.overflow = True, "ellipsis"
+    if style is not None:
+        text.stylize(style)
+    text.truncate(width, overflow="ellipsis")
+    return _strip(Strip(list(text.render(console))))
+
+
+def _strip(strip: Strip) -> str:
+    out = []
+    for seg in strip:
+        if seg.control:
+            continue  # never: sanitized text has none, and none is written
+        style = seg.style
+        out.append(style.render(seg.text, color_system=TRUECOLOR) if style else seg.text)
+    return "".join(out)

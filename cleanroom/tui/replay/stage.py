@@ -1,0 +1,88 @@
+"""What replay draws for one step: the code the reviewer saw, their search
+results, or why their screen showed neither. Shared by the replay app and the
+asciicast export, so both show the same thing for the same step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from ...forensics.describe import describe
+from ...forensics.replay import Replay, SearchCheck
+from ...forensics.screen import Viewport
+from ...sanitize import clean, decode
+from ...session.source import Opened
+from ..banner import banner_text
+from ..results import hit_prompt
+
+HIDDEN = {
+    "idle": "The reviewer's screen was blank: idle lock.",
+    "locked": "The reviewer's screen was locked by an alert.",
+    "ended": "An alert ended the session; nothing was shown.",
+    "crashed": "The workstation stopped here; nothing was shown until the next view.",
+    "sealed": "The session is sealed; nothing more was shown.",
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """`kind` is `code` (draw `viewport` of `opened`), `results` (draw `rows`) or
+    `message` (draw only `message`)."""
+
+    kind: str
+    banner: Text
+    alarm: bool = False  # the banner reports a problem
+    message: str = ""
+    opened: Opened | None = None
+    viewport: Viewport | None = None
+    rows: list[Text] | None = None
+
+
+def stage_of(replay: Replay, index: int) -> Stage:
+    screen = replay.steps[index].screen
+    if screen.hidden is not None:
+        return Stage("message", Text(""), message=HIDDEN.get(screen.hidden, screen.hidden))
+    if screen.searching and screen.search_seq is not None:
+        return _results(replay.searches.get(screen.search_seq), screen.result_rows)
+    vp = screen.viewport
+    if vp is None:
+        if screen.file is not None:
+            name = clean(decode(screen.file.raw_path))
+            return Stage("message", Text(f" {name}"), message="Opened; not shown yet.")
+        return Stage("message", Text(""), message="No file open.")
+    opened = replay.content(vp.path, vp.blob)
+    if opened is None:
+        name = clean(decode(vp.path))
+        why = (f"The snapshot given does not hold this content ({vp.blob[:16]}…) at "
+               f"{name}; nothing can be drawn.")  # fmt: skip
+        return Stage("message", Text(f" {name}"), True, why)
+    banner = banner_text(opened.path, opened.lines, opened.flags)
+    return Stage("code", banner, bool(opened.flags), opened=opened, viewport=vp)
+
+
+def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
+    if check is None:
+        return Stage("message", Text(" Search"), True, "This search was not run again.")
+    ev = check.recorded
+    how = "regex" if ev.regex else "text"
+    head = f" Search “{clean(ev.query)}” ({how}): {ev.hits:,} results recorded"
+    if check.error is not None:
+        return Stage("message", Text(head), True, f"Cannot run it again: {clean(check.error)}")
+    if not check.ok:
+        text = Text(f"{head}; MISMATCH: run again it gives {check.total:,} results", "bold")
+        text.append(f", digest {check.digest[:12] if check.digest else '?'}…"
+                    f" not {ev.digest[:12]}…")  # fmt: skip
+        alarm = True
+    else:
+        text, alarm = Text(f"{head}; run again: same results (digest {ev.digest[:12]}…)"), False
+    if rows is None:
+        return Stage("results", text, alarm, "No result rows shown yet.", rows=[])
+    first, last = rows
+    return Stage("results", text, alarm, rows=[hit_prompt(h) for h in check.hits[first : last + 1]])
+
+
+def step_line(replay: Replay, index: int) -> str:
+    """`#seq  time  what happened`, sanitized."""
+    entry = replay.steps[index].entry
+    return clean(f"#{entry.seq}  {entry.time or '?'}  {describe(entry)}")

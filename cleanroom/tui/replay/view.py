@@ -1,0 +1,46 @@
+"""`ReplayView`: one recorded viewport, drawn by the reviewer's own `Painter` at
+exactly its recorded size (lines first..last, columns col..col+cols-1)."""
+
+from __future__ import annotations
+
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...forensics.screen import Viewport
+from ...session.document import Document
+from ..painter import Painter
+
+
+class ReplayView(Widget):
+    COMPONENT_CLASSES = {"codeview--gutter", "codeview--flag"}
+    DEFAULT_CSS = """
+    ReplayView { background: $surface; }
+    ReplayView > .codeview--gutter { color: $text-muted; }
+    ReplayView > .codeview--flag { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._painters: dict[str, Painter] = {}
+        self._painter: Painter | None = None
+        self.viewport: Viewport | None = None
+
+    def show(self, document: Document, viewport: Viewport) -> None:
+        painter = self._painters.get(document.blob)
+        if painter is None or painter.document is not document:
+            painter = self._painters[document.blob] = Painter(document, self.app.console)
+        self._painter, self.viewport = painter, viewport
+        self.styles.width = painter.gutter_width + viewport.cols
+        self.styles.height = viewport.last - viewport.first + 1
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        painter, vp = self._painter, self.viewport
+        if painter is None or vp is None:
+            return Strip.blank(self.size.width)
+        index = vp.first - 1 + y
+        if index > vp.last - 1 or index >= painter.document.line_count:
+            return Strip.blank(self.size.width)
+        gutter = self.get_component_rich_style("codeview--gutter")
+        flag = self.get_component_rich_style("codeview--flag")
+        return painter.strip(index, vp.col, vp.cols, gutter, flag)

@@ -1,0 +1,244 @@
+"""Replay: a session recorded through the real reviewer app is shown again, step by
+step, exactly as the reviewer's code view drew it; searches are re-run and checked."""
+
+import asyncio
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
+from cleanroom.forensics.timeline import read_timeline
+from cleanroom.ledger.keys import write_public_key
+from cleanroom.snapshot.create import create_snapshot
+from cleanroom.tui.replay.app import ReplayApp
+from cleanroom.tui.replay.view import ReplayView
+from tests.ledgerkit import Kit, forge
+from tests.replaykit import SIZE, record
+
+BIN = Path(sys.executable).parent
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+STEPS = [
+    ("ctrl+p", *"long.py", "enter"),
+    ("pagedown",),
+    ("pagedown",),
+    ("down",),
+    ("up",),
+    ("colon", *"4000", "enter"),
+    ("end",),
+    ("home",),
+    ("ctrl+p", *"main.c", "enter"),  # hostile: bidi and escape sequences
+    ("slash", *"value_42", "enter"),
+    ("enter",),  # opens the first hit
+    ("n",),
+    ("slash", *"nothing_like_this", "enter"),
+    ("escape",),  # back to the code: recorded again
+]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """One session for the module: recording it through the app takes seconds."""
+    return asyncio.run(record(Kit(), tmp_path_factory.mktemp("replay"), STEPS))
+
+
+def replay_of(kit, recorded):
+    timeline = read_timeline(recorded.ledger, kit.trust)
+    replay = Replay(timeline, recorded.source)
+    replay.check_searches()
+    return replay
+
+
+def view_lines(view):
+    return ["".join(seg.text for seg in view.render_line(y)) for y in range(view.size.height)]
+
+
+async def test_each_viewport_is_drawn_as_the_reviewer_saw_it(kit, recorded):
+    replay = replay_of(kit, recorded)
+    assert replay.timeline.status.value == "INTACT"
+    app = ReplayApp(replay, "replay")
+    compared = 0
+    async with app.run_test(size=SIZE) as pilot:
+        for entries, shown in recorded.shown.items():
+            app.show(replay.index_of_seq(entries - 1))
+            await pilot.pause()
+            view = app.query_one(ReplayView)
+            assert view.display, (entries, replay.steps[app.index].entry.kind)
+            drawn = view_lines(view)
+            assert drawn == shown[: len(drawn)]
+            assert all(not line.strip() for line in shown[len(drawn) :])
+            compared += 1
+    assert compared >= 10
+    assert any("⟨RLO⟩" in line for s in recorded.shown.values() for line in s)
+
+
+async def test_search_results_show_the_rows_the_reviewer_saw(kit, recorded):
+    replay = replay_of(kit, recorded)
+    assert [c.ok for c in replay.searches.values()] == [True, True]
+    index = next(i for i, s in enumerate(replay.steps) if s.entry.kind == "search_results_view")
+    app = ReplayApp(replay, "replay")
+    async with app.run_test(size=SIZE) as pilot:
+        app.show(index)
+        await pilot.pause()
+        assert not app.query_one(ReplayView).display
+        text = str(app.query_one("#results").render())
+        assert "src/long.py:43: value_42 = 42" in text
+        assert "same results" in str(app.query_one("#banner").render())
+
+
+async def test_a_search_whose_results_changed_is_reported(kit, recorded):
+    replay = replay_of(kit, recorded)
+    seq, check = next(iter(replay.searches.items()))
+    altered = dataclasses.replace(check.recorded, digest="00" * 32)
+    bad = check_search(seq, altered, recorded.source)
+    assert not bad.ok and bad.total == check.total
+    replay.searches[seq] = bad
+    index = replay.index_of_seq(seq) + 1  # its result rows
+    app = ReplayApp(replay, "replay")
+    async with app.run_test(size=SIZE) as pilot:
+        app.show(index)
+        await pilot.pause()
+        assert "MISMATCH" in str(app.query_one("#banner").render())
+        assert "1 of 2 DIFFER" in str(app.query_one("#status").render())
+
+
+async def test_keys_step_jump_and_play(kit, recorded):
+    replay = replay_of(kit, recorded)
+    app = ReplayApp(replay, "replay")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "right", "right")
+        assert app.index == 3
+        await pilot.press("left")
+        assert app.index == 2
+        await pilot.press("end")
+        assert app.index == len(replay) - 1
+        await pilot.press("t", *"#5", "enter")
+        await pilot.pause()
+        assert replay.steps[app.index].entry.seq == 5
+        await pilot.press("t", *"nonsense", "enter")
+        await pilot.pause()
+        assert "not a moment" in str(app.screen.query_one("#why").render())
+        await pilot.press("escape")
+        await pilot.press("plus", "plus", "plus", "plus", "plus", "plus", "plus")
+        assert app.speed == 64
+        await pilot.press("minus")
+        assert app.speed == 32
+        await pilot.press("home", "space")
+        for _ in range(100):  # steps 1 ms apart: playing reaches the end quickly
+            await pilot.pause(0.05)
+            if app.index == len(replay) - 1:
+                break
+        assert app.index == len(replay) - 1
+        await pilot.press("s")
+        await pilot.press("home", "s")
+        assert replay.steps[app.index].entry.kind == "search"
+
+
+async def test_replay_is_locked_down(kit, recorded):
+    replay = replay_of(kit, recorded)
+    app = ReplayApp(replay, "replay")
+    blocked = []
+    app.on_blocked = lambda action, detail="": blocked.append(action)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c", "ctrl+p", "ctrl+s")
+        assert await app.run_action("screenshot") is False
+        assert await app.run_action("end_session") is False  # a reviewer action, not replay's
+        app.copy_to_clipboard("secret")
+        await pilot.pause()
+    assert "screenshot" in blocked and "end_session" in blocked and "copy" in blocked
+
+
+def test_moments(kit, tmp_path):
+    from cleanroom.forensics.timeline import Timeline
+    from cleanroom.ledger.verdict import Verdict
+    from tests.forensicskit import entry
+
+    times = [0, 1500, 61_000, 3_600_000]
+    entries = [entry(i, "idle", ms, after_s=1) for i, ms in enumerate(times)]
+    replay = Replay(Timeline("x", Verdict.__new__(Verdict), entries), None)
+    assert parse_when("#2", replay) == 2
+    assert parse_when("+1.5", replay) == 1
+    assert parse_when("+1:00", replay) == 1
+    assert parse_when("+1:01", replay) == 2
+    assert parse_when("+1:00:00", replay) == 3
+    start = replay.steps[0].entry.time  # 2026-09-21T...Z
+    assert parse_when(start[:-1], replay) == 0
+    assert parse_when(start[11:19], replay) == 0
+    for bad in ("#99", "#x", "25:00", "yesterday", ""):
+        with pytest.raises(WhenError):
+            parse_when(bad, replay)
+
+
+# -- the command ---------------------------------------------------------------------
+
+
+def run_replay(recorded, tmp_path, *args, trust=None):
+    pub = tmp_path / "vendor.pub"
+    if not pub.exists():
+        write_public_key(pub, Kit().vendor.public_key())
+    argv = [f"{BIN}/cleanroom", "replay", *args, "--trust", trust or pub]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def test_cast_export_is_asciicast_v2_with_the_reviewers_viewports(recorded, tmp_path):
+    out = tmp_path / "session.cast"
+    done = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
+                      "--cast", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "searches: 2 run again, 0 differ" in done.stderr
+    header, *frames = [json.loads(line) for line in out.read_text().splitlines()]
+    assert header["version"] == 2 and header["width"] >= 80 and header["height"] >= 24
+    timeline = read_timeline(recorded.ledger, Kit().trust)
+    assert len(frames) == len(timeline.entries)
+    times = [f[0] for f in frames]
+    assert times == sorted(times) and times[0] == 0 and {f[1] for f in frames} == {"o"}
+    for entries, shown in recorded.shown.items():
+        screen = ANSI.sub("", frames[entries - 1][2]).split("\r\n")
+        drawn = [line for line in shown if line.strip()]
+        assert [line.rstrip() for line in screen[2 : 2 + len(drawn)]] == [
+            line.rstrip() for line in drawn]  # fmt: skip
+    for _, _, data in frames:  # nothing but SGR colours and the clear-screen
+        text = ANSI.sub("", data).replace("\r\n", "")
+        assert set(re.findall(r"\x1b\[[0-9;]*([A-Za-z])", data)) <= {"m", "H", "J"}
+        assert not [c for c in text if unicodedata.category(c) in ("Cc", "Cf")], text
+    assert any("⟨RLO⟩" in data for _, _, data in frames)
+
+
+def test_a_tampered_ledger_is_refused(recorded, tmp_path):
+    copy = tmp_path / "copy.ledger"
+    shutil.copyfile(recorded.ledger, copy)
+    copy.chmod(0o644)
+    forge(copy, 3, None, kind="blocked")  # an unsigned change: TAMPERED
+    done = run_replay(recorded, tmp_path, copy, "--snapshot", recorded.snapshot,
+                      "--cast", tmp_path / "x.cast")  # fmt: skip
+    assert done.returncode == 1 and "TAMPERED" in done.stderr and "refused" in done.stderr
+    assert not (tmp_path / "x.cast").exists()
+    marked = run_replay(recorded, tmp_path, copy, "--snapshot", recorded.snapshot,
+                        "--cast", tmp_path / "x.cast", "--include-tampered")  # fmt: skip
+    assert marked.returncode == 1 and (tmp_path / "x.cast").exists()
+    assert "TAMPERED" in json.loads((tmp_path / "x.cast").read_text().splitlines()[0])["title"]
+
+
+def test_the_wrong_snapshot_or_a_bad_moment_is_a_usage_error(recorded, tmp_path, kit):
+    other = tmp_path / "other-src"
+    other.mkdir()
+    (other / "a.txt").write_bytes(b"other\n")
+    create_snapshot(other, tmp_path / "other.snapshot", Kit().vendor, name="o", version="1")
+    done = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot",
+                      tmp_path / "other.snapshot", "--cast", tmp_path / "x.cast")  # fmt: skip
+    assert done.returncode == 2 and "the session reviewed snapshot" in done.stderr
+    bad = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
+                     "--at", "#9999", "--cast", tmp_path / "x.cast")  # fmt: skip
+    assert bad.returncode == 2 and "no entry with seq 9999" in bad.stderr
+    untrusted = tmp_path / "k.pub"
+    write_public_key(untrusted, kit.reviewer.public_key())
+    refused = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
+                         "--cast", tmp_path / "x.cast", trust=untrusted)  # fmt: skip
+    assert refused.returncode in (1, 2) and not (tmp_path / "x.cast").exists()

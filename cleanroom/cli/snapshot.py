@@ -15,12 +15,13 @@ from ..snapshot.info import summarize
 from ..snapshot.manifest import ManifestError, snapshot_id
 from ..snapshot.readonly import SnapshotFileError
 from ..snapshot.verify import EXIT_CODES, Report, verify_snapshot
-from ..snapshot.walk import DEFAULT_MAX_FILE
+from ..snapshot.walk import DEFAULT_MAX_FILE, WalkError, display_path
 from . import UsageProblem
 from .keys import PASSPHRASE_FILE, load_signing_key
 
 SHOWN_SKIPPED = 20
 FILE = click.Path(dir_okay=False, path_type=Path)
+DIR = click.Path(file_okay=False, exists=True, path_type=Path)
 TRUST = click.option(
     "--trust",
     "trust_files",
@@ -44,7 +45,7 @@ def snapshot() -> None:
 
 
 @snapshot.command("create")
-@click.argument("src_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("src_dir", type=DIR)
 @click.option("-o", "--output", required=True, type=FILE, help="The new snapshot file.")
 @click.option(
     "--vendor-key",
@@ -154,18 +155,50 @@ class _Bars:
     help="Also rebuild the search index from the content and compare (slow: as long as "
     "creating it).",
 )
+@click.option(
+    "--source",
+    "source_dir",
+    type=DIR,
+    help="Also walk this source tree as `create` does and name every entry in which it "
+    "and the snapshot differ.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(0, DEFAULT_MAX_FILE),
+    default=DEFAULT_MAX_FILE,
+    show_default=True,
+    help="With --source: larger files count as skipped (give the value create was given).",
+)
 @JSON
-def verify(file: Path, trust_files: tuple[Path, ...], rebuild_index: bool, as_json: bool) -> None:
+def verify(
+    file: Path,
+    trust_files: tuple[Path, ...],
+    rebuild_index: bool,
+    source_dir: Path | None,
+    max_file_size: int,
+    as_json: bool,
+) -> None:
     """Check every byte of a snapshot against its vendor signature.
 
     Recomputes every content hash, every Merkle leaf and the root, the index
-    digest and the totals, and checks the signature with a --trust key. Exit
-    status: 0 intact, 1 tampered, damaged or untrusted, 2 usage.
+    digest and the totals, and checks the signature with a --trust key. Names
+    the files whose content changed, and an entry added on its own; other
+    added, removed, renamed or edited entries show as a root mismatch. With
+    --source it also walks that tree as create does (links not followed, FIFOs
+    and devices not read) and names every entry added, removed or changed: as
+    tampering if the walk gives the signed root, else as differences that leave
+    the status alone. Exit status: 0 intact, 1 tampered, damaged or untrusted,
+    2 usage.
     """
     trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     if not file.exists() and not file.is_symlink():
         raise UsageProblem(f"{clean(file)}: no such file")
-    report = verify_snapshot(file, trust, rebuild_index=rebuild_index)
+    try:
+        report = verify_snapshot(
+            file, trust, rebuild_index, source=source_dir, max_file_size=max_file_size
+        )
+    except WalkError as exc:
+        raise UsageProblem(f"--source: {clean(exc)}") from exc
     if as_json:
         doc = report.to_json()
         doc["trust"] = [key_id(k) for k in trust]
@@ -188,11 +221,24 @@ def _print_report(r: Report) -> None:
     if c:
         click.echo(f"  checked   {c['entries']} entries, {c['blobs']} blobs, "
                    f"{c['bytes_hashed']} bytes hashed in {c['seconds']} s")  # fmt: skip
+    s = r.source
+    if s is not None:
+        what = "the signed tree" if s.signed_tree else "not the signed tree"
+        counts = ", ".join(f"{n} {change}" for change, n in sorted(s.counts.items())) or "none"
+        click.echo(f"  source    {clean(s.path)}: {s.entries} entries, root {s.root}, {what}")
+        click.echo(
+            f"  differ    {counts}" + (" (named below)" if s.signed_tree and s.counts else "")
+        )
     for f in r.findings:
         where = f"{clean(f.to_json()['path'])}: " if f.path is not None else ""
         click.echo(f"  {f.severity.value:<8} {f.code}  {where}{clean(f.message)}")
     for code, n in sorted(r.omitted.items()):
         click.echo(f"  ... and {n} more {code} findings")
+    if s is not None and not s.signed_tree:  # else each difference is a ROOT finding above
+        for d in s.differences:
+            click.echo(f"  {d.change.value:<8} {clean(display_path(d.path))}: {clean(d.detail)}")
+        if sum(s.counts.values()) > len(s.differences):
+            click.echo(f"  ... and {sum(s.counts.values()) - len(s.differences)} more differences")
 
 
 @snapshot.command("info")

@@ -29,7 +29,7 @@ _NEXT = (  # the first path in [low, end), or from low on when end is NULL
     " ORDER BY path LIMIT 1"
 )
 _ROOT_MODE = 0o040555
-_COVERAGE_RUN = 2048  # below this many rowids, list the documents instead of halving
+_COVERAGE_RUN = 256  # below this many rowids, list the documents instead of halving
 
 
 class SnapshotError(Exception):

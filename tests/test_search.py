@@ -603,7 +603,7 @@ def test_the_direct_re2_call_agrees_with_the_public_wrapper():
 
 @given(st.lists(st.integers(1, 12), max_size=30), st.sets(st.integers(1, 12)))
 def test_the_index_answer_is_merged_into_path_order_whatever_the_rowids(rowids, answer):
-    from cleanroom.snapshot.search import _Catalog
+    from cleanroom.snapshot.catalog import Catalog as _Catalog
 
     catalog = _Catalog.of((b"%05d" % i, str(i), r) for i, r in enumerate(rowids))
     rows = [(r, "content of", r) for r in sorted(answer)]

@@ -44,15 +44,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import weakref
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from heapq import heappop, heappush
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
+from .catalog import Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
@@ -70,7 +69,6 @@ _SMALL_COLUMNS = (
     " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
 )
 _SMALL = f"SELECT {_SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
-Row = tuple  # (rowid,) or (rowid, size, content | None, line index | None)
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -206,16 +204,16 @@ class Search:
         plan = self.query.plan()
         conn = self._connect()
         try:
-            catalog = _catalog(self.snapshot, conn)
+            files = catalog(self.snapshot, conn)
             # Without globs, the blobs come with their content in the same statement
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
             rows = self._rows(conn, plan.index, content=plan.paths.everything)
-            for i, row in catalog.in_path_order(rows):
+            for i, row in files.in_path_order(rows):
                 self._check()
-                display = catalog.displays[i]
+                display = files.displays[i]
                 if plan.paths(display):
-                    yield from self._file(conn, catalog.paths[i], display, row, plan, progress)
+                    yield from self._file(conn, files.paths[i], display, row, plan, progress)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -302,84 +300,6 @@ class Search:
         if self._cancelled.is_set():
             conn.interrupt()
         return conn
-
-
-@dataclass(frozen=True)
-class _Catalog:
-    """Every file in path order, with its blob's rowid; and for merging the index's
-    answer (in rowid order) into path order: each blob's paths, and `bound[r]`, the
-    least path position of any blob with rowid >= r."""
-
-    paths: list[bytes]
-    displays: list[str]
-    rowids: list[int]
-    first: dict[int, int]  # rowid -> position of its first path
-    more: dict[int, list[int]]  # rowid -> positions of its other paths
-    bound: array[int]
-
-    def in_path_order(self, rows: Iterator[Row]) -> Iterator[tuple[int, Row]]:
-        """(position, row) for every file whose blob is in `rows` (ascending by rowid),
-        in path order. A position is given once no unread row can precede it; since
-        blobs are numbered in walk (path) order, that is almost at once. A blob's
-        other paths, and a row that must wait, keep only the rowid (its content is
-        read again when its turn comes), so memory stays bounded."""
-        heap: list[tuple[int, Row]] = []
-        for row in rows:
-            rowid = row[0]
-            low = self.bound[rowid + 1] if rowid + 1 < len(self.bound) else len(self.paths)
-            first = self.first.get(rowid)
-            if first is not None:
-                heappush(heap, (first, row if first < low else (rowid,)))
-                for i in self.more.get(rowid, ()):
-                    heappush(heap, (i, (rowid,)))
-            while heap and heap[0][0] < low:
-                yield heappop(heap)
-        while heap:
-            yield heappop(heap)
-
-    @classmethod
-    def of(cls, files: Iterable[tuple[bytes, str, int]]) -> _Catalog:
-        """From (path, display, blob rowid) in path order."""
-        paths: list[bytes] = []
-        displays: list[str] = []
-        rowids: list[int] = []
-        first: dict[int, int] = {}
-        more: dict[int, list[int]] = {}
-        for path, display, rowid in files:
-            if rowid in first:
-                more.setdefault(rowid, []).append(len(paths))
-            else:
-                first[rowid] = len(paths)
-            paths.append(path)
-            displays.append(display)
-            rowids.append(rowid)
-        top = max(rowids, default=0)
-        bound = array("q", [len(paths)]) * (top + 2)
-        for rowid, i in first.items():
-            bound[rowid] = i
-        for r in range(top, -1, -1):
-            bound[r] = min(bound[r], bound[r + 1])
-        return cls(paths, displays, rowids, first, more, bound)
-
-
-_CATALOGS: weakref.WeakKeyDictionary[Snapshot, _Catalog] = weakref.WeakKeyDictionary()
-_CATALOGS_LOCK = threading.Lock()
-
-
-def _catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> _Catalog:
-    """The file list of `snapshot`, read once per open snapshot."""
-    with _CATALOGS_LOCK:
-        found = _CATALOGS.get(snapshot)
-        if found is None:
-            found = _CATALOGS[snapshot] = _read_catalog(conn)
-        return found
-
-
-def _read_catalog(conn: sqlite3.Connection) -> _Catalog:
-    rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
-    files = conn.execute("SELECT path, display, blob FROM files WHERE kind = 'file' ORDER BY path")
-    # a file whose blob is missing is for `verify` to report
-    return _Catalog.of((p, d, rowid_of[b]) for p, d, b in files if b in rowid_of)
 
 
 def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]:

@@ -1,0 +1,100 @@
+"""The file list a search walks: every file in path order, with its blob's rowid.
+
+Read once per open snapshot and shared by its searches (`catalog`). Blob rowids
+follow the order in which the tree walk met each content, which is path order,
+so the index's answer (ascending by rowid) can be merged into path order lazily
+(`Catalog.in_path_order`): a file is given as soon as no unread rowid can come
+before it, which is almost at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from heapq import heappop, heappush
+
+from .store import Snapshot
+
+Row = tuple  # (rowid,) or (rowid, size, content | None, line index | None)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every file in path order, with its blob's rowid; and for merging the index's
+    answer (in rowid order) into path order: each blob's paths, and `bound[r]`, the
+    least path position of any blob with rowid >= r."""
+
+    paths: list[bytes]
+    displays: list[str]
+    rowids: list[int]
+    first: dict[int, int]  # rowid -> position of its first path
+    more: dict[int, list[int]]  # rowid -> positions of its other paths
+    bound: array[int]
+
+    def in_path_order(self, rows: Iterator[Row]) -> Iterator[tuple[int, Row]]:
+        """(position, row) for every file whose blob is in `rows` (ascending by rowid),
+        in path order. A position is given once no unread row can precede it; since
+        blobs are numbered in walk (path) order, that is almost at once. A blob's
+        other paths, and a row that must wait, keep only the rowid (its content is
+        read again when its turn comes), so memory stays bounded."""
+        heap: list[tuple[int, Row]] = []
+        for row in rows:
+            rowid = row[0]
+            low = self.bound[rowid + 1] if rowid + 1 < len(self.bound) else len(self.paths)
+            first = self.first.get(rowid)
+            if first is not None:
+                heappush(heap, (first, row if first < low else (rowid,)))
+                for i in self.more.get(rowid, ()):
+                    heappush(heap, (i, (rowid,)))
+            while heap and heap[0][0] < low:
+                yield heappop(heap)
+        while heap:
+            yield heappop(heap)
+
+    @classmethod
+    def of(cls, files: Iterable[tuple[bytes, str, int]]) -> Catalog:
+        """From (path, display, blob rowid) in path order."""
+        paths: list[bytes] = []
+        displays: list[str] = []
+        rowids: list[int] = []
+        first: dict[int, int] = {}
+        more: dict[int, list[int]] = {}
+        for path, display, rowid in files:
+            if rowid in first:
+                more.setdefault(rowid, []).append(len(paths))
+            else:
+                first[rowid] = len(paths)
+            paths.append(path)
+            displays.append(display)
+            rowids.append(rowid)
+        top = max(rowids, default=0)
+        bound = array("q", [len(paths)]) * (top + 2)
+        for rowid, i in first.items():
+            bound[rowid] = i
+        for r in range(top, -1, -1):
+            bound[r] = min(bound[r], bound[r + 1])
+        return cls(paths, displays, rowids, first, more, bound)
+
+
+_CATALOGS: weakref.WeakKeyDictionary[Snapshot, Catalog] = weakref.WeakKeyDictionary()
+_CATALOGS_LOCK = threading.Lock()
+
+
+def catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> Catalog:
+    """The file list of `snapshot`, read once per open snapshot."""
+    with _CATALOGS_LOCK:
+        found = _CATALOGS.get(snapshot)
+        if found is None:
+            found = _CATALOGS[snapshot] = read_catalog(conn)
+        return found
+
+
+def read_catalog(conn: sqlite3.Connection) -> Catalog:
+    rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
+    files = conn.execute("SELECT path, display, blob FROM files WHERE kind = 'file' ORDER BY path")
+    # a file whose blob is missing is for `verify` to report
+    return Catalog.of((p, d, rowid_of[b]) for p, d, b in files if b in rowid_of)

@@ -27,7 +27,10 @@ class Recorded:
 
 
 def code_lines(code: CodeView) -> list[str]:
-    return ["".join(seg.text for seg in code.render_line(y)) for y in range(code.size.height)]
+    return [
+        "".join(seg.text for seg in code.render_line(y))
+        for y in range(code.scrollable_content_region.height)
+    ]
 
 
 async def record(kit: Kit, workdir: Path, steps: list[tuple[str, ...]]) -> Recorded:

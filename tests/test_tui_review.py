@@ -73,7 +73,7 @@ async def test_open_scroll_goto_quick_open_and_seal_are_recorded(kit, ledger_dir
         await pilot.press("pagedown")
         await pilot.press("colon", *"4000", "enter")
         await pilot.pause()
-        height = app.query_one(CodeView).size.height
+        height = app.query_one(CodeView).scrollable_content_region.height  # inside scrollbars
         await pilot.press("q", "y")
         await pilot.pause()
         assert isinstance(app.screen, SealedScreen)

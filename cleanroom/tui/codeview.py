@@ -53,7 +53,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
     ]
     COMPONENT_CLASSES = {"codeview--gutter", "codeview--flag", "codeview--blocked"}
     DEFAULT_CSS = """
-    CodeView { background: $surface; }
+    CodeView { background: $surface; overflow: scroll scroll; }
     CodeView > .codeview--gutter { color: $text-muted; }
     CodeView > .codeview--flag { color: $error; text-style: bold; }
     CodeView > .codeview--blocked { color: $error; text-style: bold; }
@@ -87,11 +87,15 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         return self._painter.gutter_width if self._painter else 3
 
     def viewport(self) -> Viewport | None:
-        if self.document is None or self.size.height == 0:
+        """What the reviewer can see: the region inside the scrollbars, which
+        `size` would include (a row and two columns too many). Both scrollbars
+        are always there, so this does not change when a file's width does."""
+        visible = self.scrollable_content_region.size
+        if self.document is None or visible.height == 0:
             return None
         first = int(self.scroll_offset.y) + 1
-        last = min(first + self.size.height - 1, self.document.line_count)
-        cols = max(0, self.size.width - self.gutter_width)
+        last = min(first + visible.height - 1, self.document.line_count)
+        cols = max(0, visible.width - self.gutter_width)
         return Viewport(first, max(first, last), int(self.scroll_offset.x), cols)
 
     def next_flag(self, forward: bool = True) -> int | None:

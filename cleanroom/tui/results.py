@@ -62,10 +62,11 @@ class ResultList(OptionList):
             self.highlighted = 0
 
     def visible_rows(self) -> tuple[int, int] | None:
-        if self.option_count == 0 or self.size.height == 0:
+        height = self.scrollable_content_region.height  # inside any scrollbar
+        if self.option_count == 0 or height == 0:
             return None
         first = int(self.scroll_offset.y)
-        last = min(first + self.size.height - 1, self.option_count - 1)
+        last = min(first + height - 1, self.option_count - 1)
         return first, last
 
     def render_lines(self, crop: Region) -> list[Strip]:

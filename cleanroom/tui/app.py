@@ -31,6 +31,7 @@ from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
 from .screens.lock import AlertLockScreen
 from .screens.quickopen import QuickOpenScreen
+from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
 from .search_nav import SearchNavigation
 from .statusbar import Status, StatusBar
@@ -158,6 +159,9 @@ class ReviewApp(SearchNavigation, LockedApp):
                       | events.MouseScrollUp):  # fmt: skip
             self._last_input = time.monotonic()
         await super().on_event(event)
+
+    def on_search_screen_rows_recorded(self, _: SearchScreen.RowsRecorded) -> None:
+        self._show_status()
 
     def on_blocked(self, action: str, detail: str = "") -> None:
         self.session.blocked(action, detail)

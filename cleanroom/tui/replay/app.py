@@ -84,7 +84,9 @@ class ReplayApp(LockedApp):
         results = self.query_one("#results", Static)
         results.display = stage.kind == "results" and bool(stage.rows)
         if stage.rows:
-            results.update(Text("\n", no_wrap=True, overflow="ellipsis").join(stage.rows))
+            rows = Text("\n").join(stage.rows)
+            rows.no_wrap, rows.overflow = True, "ellipsis"  # one result per row, as listed
+            results.update(rows)
         message = self.query_one("#message", Static)
         message.display = bool(stage.message)
         message.update(stage.message)

@@ -54,7 +54,7 @@ class EventList(ScrollView, can_focus=False):
             return Strip.blank(width)
         line = self._lines.get(index)
         if line is None:
-            line = self._lines[index] = step_line(self.replay, index)
+            line = self._lines[index] = step_line(self.replay, index, compact=True)
         kind = self.replay.steps[index].entry.kind
         style = CURRENT if index == self.current else ALERT if kind in ALARM_KINDS else Style()
         return Strip([Segment(line, style)]).crop_extend(0, width, style)

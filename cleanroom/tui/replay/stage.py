@@ -82,7 +82,10 @@ def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
     return Stage("results", text, alarm, rows=[hit_prompt(h) for h in check.hits[first : last + 1]])
 
 
-def step_line(replay: Replay, index: int) -> str:
-    """`#seq  time  what happened`, sanitized."""
+def step_line(replay: Replay, index: int, compact: bool = False) -> str:
+    """`#seq  time  what happened`, sanitized; `compact` gives the time of day only."""
     entry = replay.steps[index].entry
-    return clean(f"#{entry.seq}  {entry.time or '?'}  {describe(entry)}")
+    when = entry.time or "?"
+    if compact:
+        when = when[11:23] or when
+    return clean(f"#{entry.seq} {when} {describe(entry)}")

@@ -11,6 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from ...sanitize import clean
@@ -101,10 +102,15 @@ class SearchScreen(InputDialog):
         if found.hits and focus:
             results.focus()
 
+    class RowsRecorded(Message):
+        """Result rows were recorded: the status bar's entry count changed."""
+
     def _rows_gate(self, first: int, last: int) -> bool:
         if self.found is None:
             return False
-        return self.session.record_results_view(self.found.seq, first, last)
+        ok = self.session.record_results_view(self.found.seq, first, last)
+        self.post_message(self.RowsRecorded())
+        return ok
 
     def _state(self, message: str) -> None:
         self.query_one("#state", Static).update(message)

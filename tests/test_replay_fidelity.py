@@ -1,0 +1,152 @@
+"""Fidelity, measured in real terminals: a scripted review of more than 50 steps in
+tmux, the screen captured after each step; then `cleanroom replay` in tmux of the
+same size, jumped to the entry each capture's status bar names, must show the same
+banner and the same code (or result rows), line for line."""
+
+import re
+import time
+
+from cleanroom.forensics.replay import Replay
+from cleanroom.forensics.timeline import read_timeline
+from cleanroom.ledger.keys import load_public_key
+from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (fixture)
+from tests.tmuxkit import Tmux
+
+WIDTH, HEIGHT = 120, 36
+LEFT = 36  # the file tree's width, and the event list's: the viewer starts here
+ENTRIES = re.compile(r"entries (\d+)")
+SEARCH_ROW = re.compile(r"(\S+:\d+: .*)")
+BORDER = re.compile(r"[\s…▁-▟]+$")  # the dialog's border, scrollbar and an ellipsis
+
+OPEN = "C-p"
+SCRIPT: list[tuple[str, ...]] = [
+    (OPEN, "=tui/app.py", "Enter"),
+    *[("Down",)] * 4,
+    *[("PageDown",)] * 5,
+    *[("Up",)] * 3,
+    ("PageUp",),
+    *[("Right",)] * 3,
+    *[("Left",)] * 2,
+    ("End",),
+    ("Home",),
+    (":", "=120", "Enter"),
+    *[("Down",)] * 2,
+    (OPEN, "=trojan", "Enter"),  # bidi and escape sequences, shown as tags
+    ("Down",),
+    (OPEN, "=ledger/writer.py", "Enter"),
+    *[("PageDown",)] * 4,
+    ("/", "=def append", "Enter"),
+    ("Down",),
+    ("Enter",),
+    *[("Down",)] * 3,
+    ("n",),
+    ("N",),
+    ("/", "=self", "Enter"),
+    *[("Down",)] * 3,
+    ("Escape",),
+    *[("PageDown",)] * 3,
+    *[("Right",)] * 2,
+    (":", "=1", "Enter"),
+    *[("Down",)] * 2,
+]
+
+
+def stable(term: Tmux, timeout: float = 15.0) -> str:
+    """The screen once two captures 0.15 s apart agree and name an entry count."""
+    deadline = time.monotonic() + timeout
+    last = term.screen()
+    while time.monotonic() < deadline:
+        time.sleep(0.15)
+        now = term.screen()
+        if now == last and ENTRIES.search(now):
+            return now
+        last = now
+    raise AssertionError(f"the screen did not settle:\n{last}")
+
+
+def send(term: Tmux, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if key.startswith("="):
+            term.type(key[1:])
+        else:
+            term.keys(key)
+            if key in (OPEN, "/", ":"):
+                time.sleep(0.3)  # let the dialog open before typing into it
+
+
+def region(screen: str, top: int, rows: int, left: int, width: int) -> list[str]:
+    lines = screen.split("\n")
+    return [lines[y][left : left + width].rstrip() for y in range(top, top + rows)]
+
+
+def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noqa: F811
+    tmp = workstation
+    assert len(SCRIPT) >= 50
+    term = Tmux(tmp, WIDTH, HEIGHT)
+    captures: list[str] = []
+    try:
+        term.start("unshare --net " + review_command(tmp) + "; sleep 30",
+                   {"TERM": "xterm-256color"})  # fmt: skip
+        term.wait_for("paper log", timeout=60)
+        term.keys("Enter")
+        term.wait_for("RECORDING")
+        for keys in SCRIPT:
+            send(term, keys)
+            captures.append(stable(term))
+        term.press_until("q", "End this review session?")
+        term.keys("y")
+        term.wait_for("FINAL witness code")
+        term.keys("Enter")
+        term.wait_for("INTACT", timeout=60)
+    finally:
+        term.close()
+
+    (ledger,) = (tmp / "ledgers").glob("*.ledger")
+    trust = [load_public_key(tmp / "keys/vendor.pub").public_bytes_raw()]
+    replay = Replay(read_timeline(ledger, trust), None)
+    wanted = {}
+    for shot in captures:
+        seq = int(ENTRIES.findall(shot)[-1]) - 1
+        wanted.setdefault(seq, shot)
+    shown = {}
+    term = Tmux(tmp, WIDTH, HEIGHT)
+    try:
+        command = (f"{BIN}/cleanroom replay {ledger} --snapshot {tmp}/s.snapshot"
+                   f" --trust {tmp}/keys/vendor.pub; sleep 30")  # fmt: skip
+        term.start(command, {"TERM": "xterm-256color"})
+        term.wait_for("paused", timeout=60)
+        for seq in wanted:
+            term.keys("t")
+            time.sleep(0.3)
+            term.type(f"#{seq}")
+            term.keys("Enter")
+            shown[seq] = term.wait_for(f" #{seq}  ")
+            time.sleep(0.2)
+            shown[seq] = term.screen()
+        term.keys("q")
+    finally:
+        term.close()
+
+    compared = {"code": 0, "results": 0}
+    for seq, theirs in wanted.items():
+        screen = replay.steps[replay.index_of_seq(seq)].screen
+        ours = shown[seq]
+        vp = screen.visible
+        if vp is not None:  # the banner row, then the viewport's rows
+            gutter = len(str(screen.file.lines)) + 2
+            rows = vp.last - vp.first + 1
+            mine = region(ours, 1, rows + 1, LEFT, gutter + vp.cols)
+            reviewer = region(theirs, 1, rows + 1, LEFT, gutter + vp.cols)
+            assert mine == reviewer, f"entry {seq}:\n" + "\n".join(
+                f"{a!r}\n{b!r}" for a, b in zip(mine, reviewer, strict=True) if a != b)  # fmt: skip
+            compared["code"] += 1
+        elif screen.searching and screen.result_rows is not None:
+            found = map(SEARCH_ROW.search, theirs.split("\n")[4:])
+            rows = [BORDER.sub("", m.group(1)) for m in found if m]
+            compared["results"] += 1
+            assert rows, theirs
+            for row in rows:
+                assert any(row[:60] in line for line in ours.split("\n")), f"{row}\n{ours}"
+    steps = len(captures)
+    assert steps >= 50 and compared["code"] >= 30 and compared["results"] >= 2, compared
+    print(f"fidelity: {steps} steps, {len(wanted)} distinct entries, {compared}")

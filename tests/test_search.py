@@ -220,6 +220,19 @@ def test_a_large_file_with_a_nul_past_its_first_line_is_binary(tmp_path):
         assert [h.path for h in search(snapshot, Query("ne+dle", regex=True)).hits()] == [b"g"]
 
 
+def test_text_after_a_nul_past_the_sniffed_bytes_is_searched(tmp_path):
+    # Text (no NUL in the first 8 KiB), but the index stops reading at the NUL.
+    content = b"x" * 9000 + b"\n\x00 after\nneedle here\n"
+    with Snapshot.open(build(tmp_path, {b"f.txt": content}), TRUST) as snapshot:
+        assert not snapshot.blob(snapshot.stat(b"f.txt").blob).binary
+        for query in (
+            Query("needle"),
+            Query(r"\bneedle\b", regex=True),
+            Query("NEEDLE", case=False),
+        ):
+            assert [(h.path, h.line) for h in search(snapshot, query).hits()] == [(b"f.txt", 2)]
+
+
 def test_line_numbers_and_text_are_the_viewers(snap):
     for h in search(snap, Query("a", case=False)).hits():
         blob = snap.stat(h.path).blob

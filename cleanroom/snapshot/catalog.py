@@ -14,7 +14,7 @@ import threading
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from heapq import heappop, heappush
 
 from .store import Snapshot
@@ -26,7 +26,8 @@ Row = tuple  # (rowid,) or (rowid, size, content | None, line index | None)
 class Catalog:
     """Every file in path order, with its blob's rowid; and for merging the index's
     answer (in rowid order) into path order: each blob's paths, and `bound[r]`, the
-    least path position of any blob with rowid >= r."""
+    least path position of any blob with rowid >= r. `sizes[r]` is the size of blob r
+    as the signed file list gives it (-1 for a rowid no file names)."""
 
     paths: list[bytes]
     displays: list[str]
@@ -34,6 +35,7 @@ class Catalog:
     first: dict[int, int]  # rowid -> position of its first path
     more: dict[int, list[int]]  # rowid -> positions of its other paths
     bound: array[int]
+    sizes: array[int] = field(default_factory=lambda: array("q"))
 
     def in_path_order(self, rows: Iterator[Row]) -> Iterator[tuple[int, Row]]:
         """(position, row) for every file whose blob is in `rows` (ascending by rowid),
@@ -56,7 +58,9 @@ class Catalog:
             yield heappop(heap)
 
     @classmethod
-    def of(cls, files: Iterable[tuple[bytes, str, int]]) -> Catalog:
+    def of(
+        cls, files: Iterable[tuple[bytes, str, int]], sizes: array[int] | None = None
+    ) -> Catalog:
         """From (path, display, blob rowid) in path order."""
         paths: list[bytes] = []
         displays: list[str] = []
@@ -77,7 +81,7 @@ class Catalog:
             bound[rowid] = i
         for r in range(top, -1, -1):
             bound[r] = min(bound[r], bound[r + 1])
-        return cls(paths, displays, rowids, first, more, bound)
+        return cls(paths, displays, rowids, first, more, bound, sizes or array("q"))
 
 
 _CATALOGS: weakref.WeakKeyDictionary[Snapshot, Catalog] = weakref.WeakKeyDictionary()
@@ -95,6 +99,15 @@ def catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> Catalog:
 
 def read_catalog(conn: sqlite3.Connection) -> Catalog:
     rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
-    files = conn.execute("SELECT path, display, blob FROM files WHERE kind = 'file' ORDER BY path")
-    # a file whose blob is missing is for `verify` to report
-    return Catalog.of((p, d, rowid_of[b]) for p, d, b in files if b in rowid_of)
+    sizes = array("q", [-1]) * (max(rowid_of.values(), default=0) + 1)
+    files = conn.execute(
+        "SELECT path, display, blob, size FROM files WHERE kind = 'file' ORDER BY path"
+    )
+    listed = []
+    for path, display, blob, size in files:
+        rowid = rowid_of.get(blob)
+        if rowid is None:
+            continue  # a file whose blob is missing is for `verify` to report
+        listed.append((path, display, rowid))
+        sizes[rowid] = size
+    return Catalog.of(listed, sizes)

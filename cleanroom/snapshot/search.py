@@ -30,10 +30,11 @@
   (capped; see `results.Hit`). Sanitize before display.
 
 How: the trigram index (FTS5, docs/adr/0100-snapshot-index.md) names the
-candidate blobs for the literals every match must contain, in rowid order. Blob
+candidate blobs for the literals every match must contain, in rowid order, and
+`candidates` adds those it cannot vouch for (a NUL stops its reading). Blob
 rowids follow the order in which the tree walk met each content, which is path
 order, so candidates are read from the index lazily, merged with the path-ordered
-file list, and the first page needs only the start of the index's answer. A
+file list (`catalog`), and the first page needs only the start of the index's answer. A
 candidate is read in chunks of whole lines and matched (literal: `bytes.find`;
 regex: literals first, then RE2 on those lines only). With no usable literal,
 every text file is scanned with RE2. Each pass has its own read-only connection,
@@ -51,6 +52,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
+from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts
 from .catalog import Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
@@ -62,13 +64,7 @@ __all__ = ["Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
-CHUNK = 1 << 20  # bytes of content read at a time (whole lines; a longer line is read whole)
-# A blob of at most CHUNK bytes whole, with its line index; else only its size.
-_SMALL_COLUMNS = (
-    "blobs.size, CASE WHEN blobs.size <= ? THEN blobs.content END,"
-    " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
-)
-_SMALL = f"SELECT {_SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
+_SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -205,10 +201,14 @@ class Search:
         conn = self._connect()
         try:
             files = catalog(self.snapshot, conn)
+
+            def facts() -> IndexFacts:
+                return index_facts(self.snapshot, conn, files)
+
             # Without globs, the blobs come with their content in the same statement
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
-            rows = self._rows(conn, plan.index, content=plan.paths.everything)
+            rows = candidates(conn, plan, plan.paths.everything, facts, self._check)
             for i, row in files.in_path_order(rows):
                 self._check()
                 display = files.displays[i]
@@ -222,23 +222,6 @@ class Search:
             with self._conns_lock:
                 self._conns.discard(conn)
             conn.close()
-
-    def _rows(self, conn: sqlite3.Connection, index: str | None, content: bool) -> Iterator[Row]:
-        """The candidate blobs, ascending by rowid, read lazily: those the index names
-        for `index`, or every text blob. Each row is (rowid,) or, with `content`,
-        (rowid, size, content, line index), the last two None for a large blob."""
-        if index is None:
-            source, args, order = "blobs WHERE binary = 0", (), "blobs.rowid"
-        else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
-            source = "search JOIN blobs ON blobs.rowid = search.rowid WHERE search MATCH ?"
-            args, order = (index,), "search.rowid"
-        columns = "blobs.rowid" if not content else f"blobs.rowid, {_SMALL_COLUMNS}"
-        small = (CHUNK, CHUNK) if content else ()
-        sql = f"SELECT {columns} FROM {source} ORDER BY {order}"  # noqa: S608 (constants only)
-        cursor = conn.execute(sql, (*small, *args))
-        while rows := cursor.fetchmany(16):
-            self._check()
-            yield from rows
 
     def _file(
         self,

@@ -1,0 +1,158 @@
+"""Which blobs a search reads: the trigram index's answer, made safe.
+
+The index (docs/adr/0100-snapshot-index.md) names, in ascending rowid order, the
+documents that an FTS5 expression matches. How SQLite's trigram tokenizer reads
+content decides what that answer can be trusted for:
+
+- It stops at the first NUL byte. A text blob has none in its first 8 KiB but may
+  have one later, and the index knows nothing after it. Such a blob (*truncated*)
+  is a candidate for every indexed query.
+- It reads UTF-8: a character may take several bytes, and a stray byte is a
+  character of its own. A blob whose document has exactly size - 2 trigrams
+  (`search_docsize`) has one byte per character and no NUL: it is *complete*.
+  Only an incomplete blob can hold a NUL, so only those are read to find them.
+
+Both facts are read once per open snapshot, by the first search that needs them
+(`index_facts`). Rows come as (rowid,), or with `content` as (rowid, size,
+content, line index) with the last two None for a blob over CHUNK bytes; either
+way ascending by rowid, read lazily.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .blobs import SNIFF
+from .catalog import Catalog, Row
+from .query import Plan
+from .store import Snapshot
+
+CHUNK = 1 << 20  # bytes of content read at a time (whole lines; a longer line is read whole)
+# A blob of at most CHUNK bytes whole, with its line index; else only its size.
+SMALL_COLUMNS = (
+    "blobs.size, CASE WHEN blobs.size <= ? THEN blobs.content END,"
+    " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
+)
+_BATCH = 16  # rows fetched at a time: few enough that the first page waits for little
+
+
+@dataclass(frozen=True)
+class IndexFacts:
+    incomplete: frozenset[int]  # text blobs the index does not read one byte per character
+    truncated: tuple[int, ...]  # text blobs with a NUL, ascending: the index stops there
+
+
+def candidates(
+    conn: sqlite3.Connection,
+    plan: Plan,
+    content: bool,
+    facts: Callable[[], IndexFacts],
+    check: Callable[[], None],
+) -> Iterator[Row]:
+    """The blobs that can hold a match of `plan`, ascending by rowid: those the index
+    names, and the truncated ones; or, with no index expression, every text blob.
+    `facts` gives the snapshot's IndexFacts (only called for an indexed plan); `check`
+    runs between batches and may raise to stop."""
+    columns = f"blobs.rowid, {SMALL_COLUMNS}" if content else "blobs.rowid"
+    small = (CHUNK, CHUNK) if content else ()
+    if plan.index is None:
+        sql = f"SELECT {columns} FROM blobs WHERE binary = 0 ORDER BY blobs.rowid"  # noqa: S608
+        return _stream(conn.execute(sql, small), check)
+    # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
+    sql = (
+        f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
+        " WHERE search MATCH ? ORDER BY search.rowid"
+    )
+    rows = _stream(conn.execute(sql, (*small, plan.index)), check)
+    truncated = facts().truncated
+    return _with(rows, truncated) if truncated else rows
+
+
+def _stream(cursor: sqlite3.Cursor, check: Callable[[], None]) -> Iterator[Row]:
+    while rows := cursor.fetchmany(_BATCH):
+        check()
+        yield from rows
+
+
+def _with(rows: Iterator[Row], extra: tuple[int, ...]) -> Iterator[Row]:
+    """`rows` with the rowids `extra` (ascending) merged in, once each."""
+    pending = iter(extra)
+    nxt = next(pending, None)
+    for row in rows:
+        while nxt is not None and nxt < row[0]:
+            yield (nxt,)
+            nxt = next(pending, None)
+        if nxt == row[0]:
+            nxt = next(pending, None)
+        yield row
+    while nxt is not None:
+        yield (nxt,)
+        nxt = next(pending, None)
+
+
+# -- facts about the index --------------------------------------------------------------
+
+_FACTS: weakref.WeakKeyDictionary[Snapshot, IndexFacts] = weakref.WeakKeyDictionary()
+_FACTS_LOCK = threading.Lock()
+
+
+def index_facts(snapshot: Snapshot, conn: sqlite3.Connection, catalog: Catalog) -> IndexFacts:
+    """The IndexFacts of `snapshot`, read once per open snapshot."""
+    with _FACTS_LOCK:
+        found = _FACTS.get(snapshot)
+        if found is None:
+            found = _FACTS[snapshot] = read_facts(conn, catalog)
+        return found
+
+
+def read_facts(conn: sqlite3.Connection, catalog: Catalog) -> IndexFacts:
+    """Compare each document's trigram count with its blob's size (from the signed file
+    list); look for a NUL only in the blobs where they disagree and a NUL can be."""
+    sizes = catalog.sizes
+    incomplete: dict[int, int] = {}  # rowid -> size (-1: unknown)
+    for rowid, record in conn.execute("SELECT id, sz FROM search_docsize"):
+        size = sizes[rowid] if 0 <= rowid < len(sizes) else -1
+        if size < 0 or not isinstance(record, bytes) or _trigrams(record) != max(0, size - 2):
+            incomplete[rowid] = size
+    truncated = [
+        r for r in sorted(incomplete) if not 0 <= incomplete[r] <= SNIFF and _has_nul(conn, r)
+    ]
+    return IndexFacts(frozenset(incomplete), tuple(truncated))
+
+
+def _trigrams(record: bytes) -> int:
+    """A docsize record's count for the one column: an SQLite varint. Up to three bytes
+    (two million trigrams) by arithmetic, for speed; longer ones by `_varint`."""
+    n = len(record)
+    x = int.from_bytes(record, "big")
+    if n == 1:
+        return x
+    if n == 2:
+        return ((x >> 1) & 0x3F80) | (x & 0x7F)
+    if n == 3:
+        return ((x >> 2) & 0x1FC000) | ((x >> 1) & 0x3F80) | (x & 0x7F)
+    return _varint(record)
+
+
+def _varint(data: bytes) -> int:
+    """The first SQLite varint in `data`."""
+    value = 0
+    for i, byte in enumerate(data[:9]):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            break
+    return value
+
+
+def _has_nul(conn: sqlite3.Connection, rowid: int) -> bool:
+    with conn.blobopen("blobs", "content", rowid, readonly=True) as blob:
+        while piece := blob.read(CHUNK):
+            if b"\x00" in piece:
+                return True
+    return False

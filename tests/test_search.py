@@ -3,6 +3,7 @@ digest; cancellation; streaming; hostile patterns and content."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 import threading
@@ -231,6 +232,77 @@ def test_text_after_a_nul_past_the_sniffed_bytes_is_searched(tmp_path):
             Query("NEEDLE", case=False),
         ):
             assert [(h.path, h.line) for h in search(snapshot, query).hits()] == [(b"f.txt", 2)]
+
+
+def unindexed(query: Query) -> Query:
+    """The same query run without the index: every text blob is read and matched."""
+    plan = query.plan()
+    object.__setattr__(query, "_plan", dataclasses.replace(plan, index=None, context=None))
+    return query
+
+
+def _context_tree() -> dict[bytes, bytes]:
+    """malloc after every byte value, after characters of every UTF-8 length, and
+    after broken ones; at the start of a file and of a line; and files where it only
+    follows word characters (which a word boundary rules out)."""
+    files = {}
+    for b in range(256):
+        before = bytes([b])
+        if b == 0:  # a NUL past the sniffed bytes: still text
+            before = b"x" * 9000 + b"\n\x00"
+        files[b"byte/%03d" % b] = b"int a;\n" + before + b"malloc(1);\n" + b"k" * b
+    more = {
+        b"start": b"malloc(2);\n",
+        b"line-start": b"x\nmalloc (3)\n",
+        b"two-bytes": "émalloc(4)\n".encode(),
+        b"three-bytes": "\u202emalloc(5)\n".encode(),
+        b"four-bytes": "\U0001f600malloc(6)\n".encode(),
+        b"lone-lead": b"\xc3malloc(7)\n",
+        b"cut-short": b"\xe2\x80malloc(8)\n",
+        b"stray-then-ascii": b"\xb5malloc(9)\n\xe9t\xe9\n",
+        b"paren": b"x(malloc(10)\n",
+        b"space-paren": b" (malloc(11)\n",
+        b"upper": b"=MALLOC(12)\n",
+    }
+    files.update({b"misc/" + k: v for k, v in more.items()})
+    files.update(
+        {b"only-words/%02d" % i: b"kmalloc(1); vmalloc (2); __malloc(3)\n" for i in range(5)}
+    )
+    return files
+
+
+@pytest.fixture(scope="module")
+def context_snap(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("context"), _context_tree())
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"\bmalloc\s*\(", r"\bmalloc", r"^malloc", r"(?i)\bMALLOC\(", r"\b\(malloc",
+     r"\bmalloc|\bfree", r"(?:\bmall|xmall)oc", r"\b(?:malloc|kmalloc)\(", r"^\s*malloc",
+     r"\Amalloc", r"=?\bmalloc"],
+)  # fmt: skip
+def test_context_narrows_the_index_without_losing_a_hit(context_snap, pattern):
+    with Snapshot.open(context_snap, TRUST) as snapshot:
+        for case in (True, False):
+            query = Query(pattern, regex=True, case=case)
+            want = results(search(snapshot, unindexed(Query(pattern, regex=True, case=case))))
+            assert results(search(snapshot, query)) == want, (pattern, case)
+
+
+def test_a_word_boundary_rules_out_files_where_the_word_only_ends_others(context_snap):
+    with Snapshot.open(context_snap, TRUST) as snapshot:
+        assert Query(r"\bmalloc", regex=True).plan().context is not None
+        loose, narrow = (
+            search(snapshot, Query("malloc")),
+            search(snapshot, Query(r"\bmalloc", regex=True)),
+        )
+        loose.total(), narrow.total()
+        paths = {h.path for h in loose.hits()} - {h.path for h in narrow.hits()}
+        assert {p for p in paths if p.startswith(b"only-words/")} == {
+            b"only-words/%02d" % i for i in range(5)
+        }
+        assert narrow.progress.files < loose.progress.files - 5  # never read, not just no hits
 
 
 def test_line_numbers_and_text_are_the_viewers(snap):

@@ -1,4 +1,4 @@
-"""Which blobs a search reads: the trigram index's answer, made safe.
+"""Which blobs a search reads: the trigram index's answer, made safe, then narrowed.
 
 The index (docs/adr/0100-snapshot-index.md) names, in ascending rowid order, the
 documents that an FTS5 expression matches. How SQLite's trigram tokenizer reads
@@ -9,8 +9,10 @@ content decides what that answer can be trusted for:
   is a candidate for every indexed query.
 - It reads UTF-8: a character may take several bytes, and a stray byte is a
   character of its own. A blob whose document has exactly size - 2 trigrams
-  (`search_docsize`) has one byte per character and no NUL: it is *complete*.
-  Only an incomplete blob can hold a NUL, so only those are read to find them.
+  (`search_docsize`) has one byte per character and no NUL: it is *complete*, and
+  the character the index holds just before any byte is the byte itself (U+FFFD
+  for a lone lead byte). Only a complete blob can be ruled out by a context
+  expression (`query.context_expression`); the others stay candidates.
 
 Both facts are read once per open snapshot, by the first search that needs them
 (`index_facts`). Rows come as (rowid,), or with `content` as (rowid, size,
@@ -46,6 +48,12 @@ class IndexFacts:
     truncated: tuple[int, ...]  # text blobs with a NUL, ascending: the index stops there
 
 
+def small_limits(line_index: bool) -> tuple[int, int]:
+    """The parameters of SMALL_COLUMNS: the content of a blob up to CHUNK bytes, and
+    its line index too if `line_index`."""
+    return CHUNK, CHUNK if line_index else -1
+
+
 def candidates(
     conn: sqlite3.Connection,
     plan: Plan,
@@ -54,28 +62,54 @@ def candidates(
     check: Callable[[], None],
 ) -> Iterator[Row]:
     """The blobs that can hold a match of `plan`, ascending by rowid: those the index
-    names, and the truncated ones; or, with no index expression, every text blob.
-    `facts` gives the snapshot's IndexFacts (only called for an indexed plan); `check`
-    runs between batches and may raise to stop."""
+    names (narrowed by the plan's context), and the truncated ones; or, with no index
+    expression, every text blob. `facts` gives the snapshot's IndexFacts (only called
+    for an indexed plan); `check` runs between batches and may raise to stop. With
+    `content`, a row carries the line index only if the plan expects most candidates
+    to hold a match (`Plan.likely`)."""
     columns = f"blobs.rowid, {SMALL_COLUMNS}" if content else "blobs.rowid"
-    small = (CHUNK, CHUNK) if content else ()
+    small = small_limits(plan.likely) if content else ()
     if plan.index is None:
         sql = f"SELECT {columns} FROM blobs WHERE binary = 0 ORDER BY blobs.rowid"  # noqa: S608
         return _stream(conn.execute(sql, small), check)
-    # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
-    sql = (
-        f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
-        " WHERE search MATCH ? ORDER BY search.rowid"
-    )
-    rows = _stream(conn.execute(sql, (*small, plan.index)), check)
-    truncated = facts().truncated
-    return _with(rows, truncated) if truncated else rows
+    known = facts()
+    if plan.context is not None:
+        rows = _narrowed(conn, plan.index, plan.context, known.incomplete, check)
+    else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
+        sql = (
+            f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
+            " WHERE search MATCH ? ORDER BY search.rowid"
+        )
+        rows = _stream(conn.execute(sql, (*small, plan.index)), check)
+    return _with(rows, known.truncated) if known.truncated else rows
 
 
 def _stream(cursor: sqlite3.Cursor, check: Callable[[], None]) -> Iterator[Row]:
     while rows := cursor.fetchmany(_BATCH):
         check()
         yield from rows
+
+
+_MATCHING = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid"
+
+
+def _narrowed(
+    conn: sqlite3.Connection,
+    index: str,
+    context: str,
+    incomplete: frozenset[int],
+    check: Callable[[], None],
+) -> Iterator[Row]:
+    """The documents matching `index` that also match `context` or are incomplete.
+    Both answers stream in rowid order and are merged as they come."""
+    narrow = _stream(conn.execute(_MATCHING, (context,)), check)
+    ahead = -1
+    for row in _stream(conn.execute(_MATCHING, (index,)), check):
+        rowid = row[0]
+        while ahead < rowid:
+            ahead = next(narrow, (1 << 63,))[0]
+        if ahead == rowid or rowid in incomplete:
+            yield row
 
 
 def _with(rows: Iterator[Row], extra: tuple[int, ...]) -> Iterator[Row]:

@@ -16,9 +16,12 @@ defaults (docs/snapshot-format.md, "Search results and their digest"):
   atomic groups, possessive quantifiers) are refused: RE2 runs in linear time,
   so no pattern can hang the workstation.
 
-`required_literals` walks the same tree and returns a conjunction of clauses,
+`Parsed.required` comes from walking the same tree: a conjunction of clauses,
 each a set of literals of which every match contains at least one. The index
 uses them to choose candidate files, and the matcher to choose candidate lines.
+A literal also says what the pattern puts just before it (`Literal.before`: a
+word boundary, as in `\\bmalloc`, or the start of a line), which lets the index
+rule out files where the text only ever follows something else (`kmalloc`).
 
 Failures raise `ValueError` with a message meant for the person who typed the
 pattern.
@@ -59,13 +62,20 @@ _WORD: Ranges = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
 _SPACE: Ranges = [(0x09, 0x0D), (0x20, 0x20)]  # Python's ASCII \s: \t \n \v \f \r and space
 
 
+BOUNDARY = "\\b"  # a word boundary
+LINE_START = "^"
+
+
 @dataclass(frozen=True, slots=True)
 class Literal:
     """A byte string every match contains. `folded`: compare ASCII-case-insensitively
-    (then `text` is ASCII-lowercased)."""
+    (then `text` is ASCII-lowercased). `before`: what the pattern says about the
+    position just before `text` wherever a match holds it: nothing (""), a word
+    boundary (BOUNDARY) or the start of a line (LINE_START)."""
 
     text: bytes
     folded: bool
+    before: str = ""
 
     @property
     def chars(self) -> int:
@@ -318,7 +328,8 @@ def _analyse_one(op, av, ci: bool) -> _Info:  # noqa: C901 (one case per node ty
         chars = _small_set(_set_of(av), ci)
         return _Info(chars, ()) if chars is not None else _ANYTHING
     if op is c.AT:
-        return _Info(_EMPTY, ())
+        before = _BEFORE.get(av, "")
+        return _Info(frozenset({Literal(b"", False, before)}) if before else _EMPTY, ())
     if op is c.SUBPATTERN:
         _group, add, remove, sub = av
         return _analyse(list(sub), _scoped(ci, add, remove))
@@ -355,10 +366,20 @@ def _small_set(ranges: Ranges, ci: bool) -> frozenset[Literal] | None:
     return frozenset(_literal(x, ci) for a, b in ranges for x in range(a, b + 1))
 
 
+_BEFORE = {c.AT_BEGINNING: LINE_START, c.AT_BEGINNING_STRING: LINE_START, c.AT_BOUNDARY: BOUNDARY}
+
+
 def _join(a: Literal, b: Literal) -> Literal:
+    # What is known before the joined text is what was known before a's; if a is empty,
+    # both hold at the same place, and the start of a line says more.
+    before = a.before if a.text else max(a.before, b.before, key=_STRENGTH.index)
     if a.folded == b.folded or not a.text or not b.text:
-        return Literal(a.text + b.text, (a.folded or b.folded) and bool(a.text + b.text))
-    return Literal(a.text.lower() + b.text.lower(), True)
+        folded = (a.folded or b.folded) and bool(a.text + b.text)
+        return Literal(a.text + b.text, folded, before)
+    return Literal(a.text.lower() + b.text.lower(), True, before)
+
+
+_STRENGTH = ("", BOUNDARY, LINE_START)
 
 
 def _product(a: frozenset[Literal], b: frozenset[Literal]) -> frozenset[Literal] | None:
@@ -409,9 +430,16 @@ def _minimal(clause: frozenset[Literal]) -> Clause:
 
 
 def _contains(big: Literal, small: Literal) -> bool:
+    """Whether every occurrence of `big` (with what is known before it) is one of `small`."""
     if small.folded:
-        return small.text in big.text.lower()
-    return not big.folded and small.text in big.text
+        hay = big.text.lower()
+    elif big.folded:
+        return False
+    else:
+        hay = big.text
+    if small.before:  # known only at the start of big
+        return big.before == small.before and hay.startswith(small.text)
+    return small.text in hay
 
 
 def _prune(cnf: list[Clause] | tuple[Clause, ...]) -> tuple[Clause, ...]:
@@ -423,7 +451,7 @@ def _prune(cnf: list[Clause] | tuple[Clause, ...]) -> tuple[Clause, ...]:
 
 def _selectivity(clause: Clause) -> tuple:
     shortest = min(len(lit.text) for lit in clause)
-    return (-shortest, len(clause), sorted((lit.text, lit.folded) for lit in clause))
+    return (-shortest, len(clause), sorted((lit.text, lit.folded, lit.before) for lit in clause))
 
 
 def _requirement(info: _Info) -> Requirement:

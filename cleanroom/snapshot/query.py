@@ -16,7 +16,14 @@ import re2
 
 from .linematch import LiteralMatcher, Matcher, RegexMatcher
 from .pathglob import PathFilter
-from .pattern import MIN_LITERAL, Literal, Requirement, literal_requirement, parse
+from .pattern import (
+    LINE_START,
+    MIN_LITERAL,
+    Literal,
+    Requirement,
+    literal_requirement,
+    parse,
+)
 
 MAX_LITERAL = 1000  # characters
 
@@ -74,6 +81,8 @@ class Plan:
     index: str | None  # FTS5 MATCH expression; None: every text file is a candidate
     matcher: Matcher
     paths: PathFilter
+    context: str | None = None  # narrows `index` for complete documents (context_expression)
+    likely: bool = False  # most candidates hold a match (a literal): read line indexes early
 
 
 def _plan(query: Query) -> Plan:
@@ -93,7 +102,8 @@ def _plan(query: Query) -> Plan:
         if "\n" in query.text:
             raise SearchError("the query contains a line break; a match lies within one line")
         required = literal_requirement(needle, query.case)
-        return Plan(index_expression(required), LiteralMatcher(needle, query.case), paths)
+        matcher = LiteralMatcher(needle, query.case)
+        return Plan(index_expression(required), matcher, paths, likely=True)
     try:
         parsed = parse(query.text, query.case)
     except ValueError as exc:
@@ -106,7 +116,9 @@ def _plan(query: Query) -> Plan:
     except re2.error as exc:
         raise SearchError(f"the pattern is too large or complex to run: {_why(exc)}") from None
     line_filter = _line_filter(parsed.required)
-    return Plan(index_expression(parsed.required), RegexMatcher(compiled, line_filter), paths)
+    index = index_expression(parsed.required)
+    context = context_expression(parsed.required) if index is not None else None
+    return Plan(index, RegexMatcher(compiled, line_filter), paths, context)
 
 
 def _why(exc: Exception) -> str:
@@ -116,7 +128,13 @@ def _why(exc: Exception) -> str:
 
 def _line_filter(required: Requirement) -> tuple[Literal, ...] | None:
     """The literals of the most selective clause: every matching line holds one."""
-    return tuple(sorted(required[0], key=lambda lit: (lit.text, lit.folded))) if required else None
+    if not required:
+        return None
+    return tuple(sorted({(lit.text, lit.folded): lit for lit in required[0]}.values(), key=_key))
+
+
+def _key(lit: Literal) -> tuple[bytes, bool]:
+    return lit.text, lit.folded
 
 
 # -- the index ----------------------------------------------------------------------
@@ -153,3 +171,57 @@ def _phrase(lit: Literal) -> str | None:
     if len(best) < MIN_LITERAL:
         return None
     return '"' + best.replace('"', '""') + '"'
+
+
+# What may stand just before a literal, as the index reads a *complete* document (one
+# byte per character, no NUL; see candidates.py): any byte but NUL, read as itself, or a
+# lone UTF-8 lead byte, read as U+FFFD. The index folds case, so lowercase suffices.
+_WORD = frozenset("0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WORD_CHARS = tuple(sorted(ch for ch in _WORD if not ch.isupper()))
+_NOT_WORD = (
+    *(chr(b) for b in range(1, 0x80) if chr(b) not in _WORD),
+    *(chr(b) for b in range(0x80, 0xC0)),
+    "\ufffd",
+)
+
+
+def context_expression(required: Requirement) -> str | None:
+    """An FTS5 MATCH expression that every *complete* document holding a match also
+    satisfies, or None. Where the pattern says what comes just before a literal (a word
+    boundary, the start of a line), it asks for the literal's first three characters
+    preceded by each character that can stand there: `\\bmalloc` needs "malloc" after
+    a character that is not a word character, so "kmalloc" alone does not make a
+    document a candidate. Only for documents the index reads one character per byte
+    is that reliable; the others stay candidates (candidates.py)."""
+    clauses = []
+    for clause in required:
+        contexts = [_context(lit) if lit.before else None for lit in clause]
+        if not any(contexts):
+            continue
+        parts = [ctx or _phrase(lit) for ctx, lit in zip(contexts, clause, strict=True)]
+        if None in parts:
+            continue  # as in index_expression: the clause cannot be used
+        unique = sorted(set(parts))  # type: ignore[arg-type]
+        clauses.append(unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")")
+    return " AND ".join(clauses) if clauses else None
+
+
+def _context(lit: Literal) -> str | None:
+    head = lit.text[:3]
+    if len(head) < 3 or not head.isascii() or b"\x00" in head:
+        return None
+    text = head.decode("ascii")
+    if lit.before == LINE_START:
+        before, at_start = ("\n",), True
+    elif text[0] in _WORD:  # a boundary before a word character: a non-word one before
+        before, at_start = _NOT_WORD, True
+    else:  # a boundary before a non-word character: a word character before
+        before, at_start = _WORD_CHARS, False
+    phrases = [_quoted(ch + text) for ch in before]
+    if at_start:
+        phrases.append("^" + _quoted(text))  # the document's first characters
+    return "(" + " OR ".join(phrases) + ")"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'

@@ -30,13 +30,15 @@
   (capped; see `results.Hit`). Sanitize before display.
 
 How: the trigram index (FTS5, docs/adr/0100-snapshot-index.md) names the
-candidate blobs for the literals every match must contain, in rowid order, and
-`candidates` adds those it cannot vouch for (a NUL stops its reading). Blob
-rowids follow the order in which the tree walk met each content, which is path
-order, so candidates are read from the index lazily, merged with the path-ordered
-file list (`catalog`), and the first page needs only the start of the index's answer. A
-candidate is read in chunks of whole lines and matched (literal: `bytes.find`;
-regex: literals first, then RE2 on those lines only). With no usable literal,
+candidate blobs for the literals every match must contain, in rowid order;
+`candidates` narrows that by what the pattern says comes just before a literal
+(`\\bmalloc` rules out files with only `kmalloc`) and adds the blobs the index
+cannot vouch for (a NUL stops its reading). Blob rowids follow the order in
+which the tree walk met each content, which is path order, so candidates are
+read from the index lazily, merged with the path-ordered file list (`catalog`),
+and the first page needs only the start of the index's answer. A candidate is
+read in chunks of whole lines and matched (literal: `bytes.find`; regex:
+literals first, then RE2 on those lines only). With no usable literal,
 every text file is scanned with RE2. Each pass has its own read-only connection,
 so a search can run in a worker thread while the viewer reads.
 """
@@ -52,7 +54,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
-from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts
+from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts, small_limits
 from .catalog import Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
@@ -209,11 +211,15 @@ class Search:
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
             rows = candidates(conn, plan, plan.paths.everything, facts, self._check)
+            limits = small_limits(plan.likely)
             for i, row in files.in_path_order(rows):
                 self._check()
                 display = files.displays[i]
-                if plan.paths(display):
-                    yield from self._file(conn, files.paths[i], display, row, plan, progress)
+                if not plan.paths(display):
+                    continue
+                if len(row) == 1:  # only the rowid: one statement for a small blob
+                    row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
+                yield from self._file(conn, files.paths[i], display, row, plan, progress)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -233,8 +239,6 @@ class Search:
         progress: Progress,
     ) -> Iterator[Hit]:
         rowid = row[0]
-        if len(row) == 1:  # only the rowid: one statement for a small blob and its index
-            row = (rowid, *conn.execute(_SMALL, (CHUNK, CHUNK, rowid)).fetchone())
         _, _, content, index = row
         if content is not None:
             if b"\x00" in content[:SNIFF]:

@@ -27,6 +27,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from .blobs import SNIFF
 from .catalog import Catalog, Row
@@ -75,6 +76,8 @@ def candidates(
     known = facts()
     if plan.context is not None:
         rows = _narrowed(conn, plan.index, plan.context, known.incomplete, check)
+        if content:
+            rows = _filled(conn, rows, small, check)
     else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
         sql = (
             f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
@@ -110,6 +113,20 @@ def _narrowed(
             ahead = next(narrow, (1 << 63,))[0]
         if ahead == rowid or rowid in incomplete:
             yield row
+
+
+def _filled(
+    conn: sqlite3.Connection, rows: Iterator[Row], small: tuple[int, ...], check: Callable[[], None]
+) -> Iterator[Row]:
+    """`rows` (rowids only) with their content, read _BATCH at a time: one statement
+    for many blobs costs half as much as one each."""
+    while batch := [row[0] for row in islice(rows, _BATCH)]:
+        marks = ",".join("?" * len(batch))
+        sql = f"SELECT blobs.rowid, {SMALL_COLUMNS} FROM blobs WHERE rowid IN ({marks})"  # noqa: S608
+        found = {row[0]: row for row in conn.execute(sql + " ORDER BY rowid", (*small, *batch))}
+        check()
+        for rowid in batch:
+            yield found.get(rowid, (rowid,))  # a missing blob: as before, an error when read
 
 
 def _with(rows: Iterator[Row], extra: tuple[int, ...]) -> Iterator[Row]:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+import re2
+
 from .pattern import Literal
 
 MAX_SPANS = 100  # matches reported per line; `more` says if there were others
@@ -76,6 +78,7 @@ class RegexMatcher:
         self.rx = rx  # an re2 pattern over bytes, line semantics (pattern.parse)
         self.line_filter = line_filter
         self.search = _searcher(rx)
+        self._finds = [_searcher(literal_re2(lit)) for lit in line_filter or ()]
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         candidates = self._filtered(data) if self.line_filter else self._scanned(data)
@@ -119,17 +122,21 @@ class RegexMatcher:
             p = end + 1
 
     def _filtered(self, data: bytes) -> Iterator[tuple[int, int]]:
-        """The lines holding one of the filter literals."""
-        lits = self.line_filter or ()
-        if len(lits) == 1:
-            yield from _lines_with(data.lower() if lits[0].folded else data, lits[0].text)
+        """The lines holding one of the filter literals (found by RE2, which skips
+        ahead faster than bytes.find and needs no lowercased copy to fold case)."""
+        finds, n = self._finds, len(data)
+        if len(finds) == 1:
+            find = finds[0]
+            p = 0
+            while (found := find(data, p, n)) is not None:
+                end = _line_end(data, found[1])
+                yield _line_start(data, p, found[0]), end
+                p = end + 1
             return
-        lowered = data.lower() if any(lit.folded for lit in lits) else data
-        hays = [lowered if lit.folded else data for lit in lits]
-        nexts = [hay.find(lit.text) for hay, lit in zip(hays, lits, strict=True)]
+        nexts = [find(data, 0, n) for find in finds]
         p = 0
         while True:
-            found = [x for x in nexts if x >= 0]
+            found = [x[0] for x in nexts if x is not None]
             if not found:
                 return
             i = min(found)
@@ -137,8 +144,26 @@ class RegexMatcher:
             yield _line_start(data, p, i), end
             p = end + 1
             for k, x in enumerate(nexts):
-                if 0 <= x < p:
-                    nexts[k] = hays[k].find(lits[k].text, p)
+                if x is not None and x[0] < p:
+                    nexts[k] = finds[k](data, p, n)
+
+
+def literal_re2(lit: Literal):
+    """An RE2 pattern for the bytes of `lit`, read as Latin-1 so that any byte matches
+    only itself; if `lit.folded`, an ASCII letter matches in either case (RE2 turns
+    such a class into a case-folded literal and still skips ahead quickly)."""
+    options = re2.Options()
+    options.never_capture = True
+    options.log_errors = False
+    options.encoding = re2.Options.Encoding.LATIN1
+    parts = []
+    for byte in lit.text:
+        ch = chr(byte)
+        if lit.folded and ch.isascii() and ch.isalpha():
+            parts.append(f"[{ch.upper()}{ch.lower()}]")
+        else:
+            parts.append(f"\\x{byte:02x}")
+    return re2.compile("".join(parts).encode("ascii"), options)
 
 
 def _searcher(rx) -> Callable[[bytes, int, int], tuple[int, int] | None]:
@@ -162,16 +187,6 @@ def _searcher(rx) -> Callable[[bytes, int, int], tuple[int, int] | None]:
         return None if span[0] < 0 else span
 
     return direct
-
-
-def _lines_with(hay: bytes, needle: bytes) -> Iterator[tuple[int, int]]:
-    p = 0
-    while (i := hay.find(needle, p)) >= 0:
-        k = hay.rfind(b"\n", p, i)
-        end = hay.find(b"\n", i)
-        end = len(hay) if end < 0 else end
-        yield (k + 1 if k >= 0 else p), end
-        p = end + 1
 
 
 def _line_start(data: bytes, low: int, i: int) -> int:

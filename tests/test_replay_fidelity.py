@@ -51,14 +51,15 @@ SCRIPT: list[tuple[str, ...]] = [
 ]
 
 
-def stable(term: Tmux, timeout: float = 15.0) -> str:
-    """The screen once two captures 0.15 s apart agree and name an entry count."""
+def stable(term: Tmux, needle: re.Pattern[str] = ENTRIES, timeout: float = 15.0) -> str:
+    """The screen once two captures 0.15 s apart agree, show `needle` (by default an
+    entry count) and no search still running."""
     deadline = time.monotonic() + timeout
     last = term.screen()
     while time.monotonic() < deadline:
         time.sleep(0.15)
         now = term.screen()
-        if now == last and ENTRIES.search(now):
+        if now == last and needle.search(now) and "Searching…" not in now:
             return now
         last = now
     raise AssertionError(f"the screen did not settle:\n{last}")
@@ -113,20 +114,21 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
     try:
         command = (f"{BIN}/cleanroom replay {ledger} --snapshot {tmp}/s.snapshot"
                    f" --trust {tmp}/keys/vendor.pub; sleep 30")  # fmt: skip
-        term.start(command, {"TERM": "xterm-256color"})
+        # Replay is locked down like review: hostile TEXTUAL_* settings are scrubbed.
+        hostile = {"TEXTUAL_SCREENSHOT": "1", "TEXTUAL_LOG": f"{tmp}/leak.log"}
+        term.start(f"cd {tmp} && {command}", {"TERM": "xterm-256color", **hostile})
         term.wait_for("paused", timeout=60)
         for seq in wanted:
             term.keys("t")
             time.sleep(0.3)
             term.type(f"#{seq}")
             term.keys("Enter")
-            shown[seq] = term.wait_for(f" #{seq}  ")
-            time.sleep(0.2)
-            shown[seq] = term.screen()
+            shown[seq] = stable(term, re.compile(f" #{seq}  "))
         term.keys("q")
     finally:
         term.close()
 
+    assert not (tmp / "leak.log").exists() and not list(tmp.glob("*.svg"))
     compared = {"code": 0, "results": 0}
     for seq, theirs in wanted.items():
         screen = replay.steps[replay.index_of_seq(seq)].screen

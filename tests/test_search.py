@@ -18,7 +18,7 @@ from cleanroom.snapshot.pathglob import PathFilter
 from cleanroom.snapshot.pattern import parse
 from cleanroom.snapshot.query import Query, SearchCancelled, SearchError, index_expression
 from cleanroom.snapshot.results import MAX_TEXT, record
-from cleanroom.snapshot.search import CHUNK, KEPT, search
+from cleanroom.snapshot.search import BATCH, CHUNK, KEPT, search
 from cleanroom.snapshot.store import Snapshot
 from tests.searchkit import build, digest_of, reference
 from tests.snapshotkit import TRUST
@@ -467,7 +467,7 @@ def test_the_first_page_of_a_million_hits_reads_little(tmp_path):
             s = search(snapshot, query)
             first = s.page(0)
             assert [h.line for h in first] == list(range(100))
-            assert s.progress.hits == 100  # hits are made one at a time, as asked
+            assert s.progress.hits <= 100 + BATCH  # hits are made a few at a time, as asked
             assert s.progress.bytes <= CHUNK  # one chunk of 12 MB read, not the file
             assert not s.done
         assert s.total() == lines

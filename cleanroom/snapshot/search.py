@@ -66,6 +66,8 @@ __all__ = ["Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
+BATCH = 64  # hits made at a time: few enough that a first page costs what it finds
+_new = tuple.__new__  # builds a Hit without a Python-level __new__ call
 _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 
 
@@ -123,7 +125,7 @@ class Search:
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""
         self._check()
-        return self._pass(Progress())
+        return self._one_by_one(self._pass(Progress()))
 
     def total(self) -> int:
         """The number of hits (runs the search to its end)."""
@@ -182,23 +184,35 @@ class Search:
             self._check()
             if self._primary is None:
                 self._primary = self._pass(self.progress)
-            primary, add, kept = self._primary, self._digest.add, self._kept
+            primary, add, kept = self._primary, self._digest.add_all, self._kept
             try:
                 while self._result is None and (until is None or len(kept) < until):
-                    hit = next(primary, None)
-                    if hit is None:
+                    batch = next(primary, None)
+                    if batch is None:
                         self._result = self._digest.finish()
                         break
-                    add(hit)
+                    add(batch)
                     if len(kept) < KEPT:
-                        kept.append(hit)
+                        kept.extend(batch[: KEPT - len(kept)])
             except SearchCancelled:
                 raise
             except Exception as exc:  # the pass is dead: never finish a digest from it
                 self._failed = exc
                 raise
 
-    def _pass(self, progress: Progress) -> Iterator[Hit]:
+    def _one_by_one(self, batches: Iterator[list[Hit]]) -> Iterator[Hit]:
+        cancelled = self._cancelled.is_set
+        try:
+            for batch in batches:
+                for hit in batch:
+                    if cancelled():
+                        raise SearchCancelled("the search was cancelled")
+                    yield hit
+        finally:
+            batches.close()  # type: ignore[attr-defined]
+
+    def _pass(self, progress: Progress) -> Iterator[list[Hit]]:
+        """The hits in order, in small batches (at most BATCH; those of a file together)."""
         plan = self.query.plan()
         conn = self._connect()
         try:
@@ -237,7 +251,7 @@ class Search:
         row: Row,
         plan: Plan,
         progress: Progress,
-    ) -> Iterator[Hit]:
+    ) -> Iterator[list[Hit]]:
         rowid = row[0]
         _, _, content, index = row
         if content is not None:
@@ -251,13 +265,12 @@ class Search:
         progress.files += 1
         starts: array[int] | None = None  # the line index, unpacked at the first hit
         line = 0
-        cancelled = self._cancelled.is_set
         lines = plan.matcher.lines
+        batch: list[Hit] = []
+        add = batch.append
         for offset, data in chunks:
             progress.bytes += len(data)
             for start, end, spans, more in lines(data):
-                if cancelled():
-                    raise SearchCancelled("the search was cancelled")
                 if starts is None:
                     starts = unpack_line_index(index) if index is not None else _index(conn, rowid)
                 line = bisect_right(starts, offset + start, line) - 1
@@ -265,9 +278,17 @@ class Search:
                     text, text_start = data[start:end], 0
                 else:
                     text, text_start = window(data, start, end, spans[0][0])
-                progress.hits += 1
-                yield Hit(path, display, line, spans, more, text, text_start, end - start)
+                add(_new(Hit, (path, display, line, spans, more, text, text_start, end - start)))
+                if len(batch) == BATCH:
+                    progress.hits += BATCH
+                    yield batch
+                    self._check()
+                    batch = []
+                    add = batch.append
             self._check()
+        if batch:
+            progress.hits += len(batch)
+            yield batch
 
     def _connect(self) -> sqlite3.Connection:
         """A connection of this search's own, to the same signed snapshot."""

@@ -107,5 +107,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     code = report(path, trust)
     click.echo(f"receipt  {clean(path)}.receipt.json")
     click.echo(f"keys     {clean(keys)} (throwaway)")
-    click.echo(f"verify   cleanroom verify {clean(path)} --trust {clean(keys / 'vendor.pub')}")
+    ledger, pub = clean(path), clean(keys / "vendor.pub")
+    click.echo(f"verify   cleanroom verify {ledger} --trust {pub}")
+    click.echo(f"replay   cleanroom replay {ledger} --snapshot {clean(snapshot)} --trust {pub}")
     raise SystemExit(code)

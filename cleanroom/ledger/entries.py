@@ -1,13 +1,16 @@
 """Check a run of ledger rows against their predecessors (spec §5.1, step 5).
 
-`check_slice` is the per-entry verifier. It is a pure function of the rows, the
-state of the row before them and the session context, so a ledger can be cut
-into slices and checked on every core with exactly the result of one pass.
+`check_rows` is the per-entry verifier. It is a pure function of the rows, the
+row before them and the session context, so a ledger can be cut into slices and
+checked on every core with exactly the result of one pass. It takes any iterable,
+so a worker can check rows as it reads them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -74,6 +77,7 @@ class SliceResult:
     noted: list[Noted] = field(default_factory=list)
     first_wall: int | None = None
     last: State | None = None
+    rows: int = 0  # rows checked, decodable or not
 
 
 def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
@@ -95,26 +99,39 @@ def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
 
 def check_slice(rows: list[Row], start: int, stop: int, ctx: Context) -> SliceResult:
     """Check rows[start:stop], each against the row before it (rows[start-1] if any)."""
+    before = rows[start - 1] if start > 0 else None
+    return check_rows(itertools.islice(rows, start, stop), before, ctx, start)
+
+
+def check_rows(
+    rows: Iterable[Row], before: Row | None, ctx: Context, first_index: int = 0
+) -> SliceResult:
+    """Check `rows` (consecutive rows in seq order), the first against `before`, the
+    row read just before them (None: they are the first rows). `first_index` is the
+    position of the first row, for naming a row whose seq is not a number."""
     out = SliceResult()
-    prev = state_of(rows[start - 1])[1] if start > 0 else None
-    for i in range(start, stop):
-        body, state, why = state_of(rows[i])
-        seq = rows[i][0]
+    prev = state_of(before)[1] if before is not None else None
+    i = first_index - 1  # after the loop: the index of the last row
+    for i, row in enumerate(rows, first_index):
+        body, state, why = state_of(row)
         if state is None:
             out.findings.append(Finding(None, "ENCODING", f"row {i}: {why}"))
             continue
-        _check_entry(rows[i], body, state, why, prev, ctx, out)
+        _check_entry(row, body, state, why, prev, ctx, out)
         if body is not None:
             if out.first_wall is None:
                 out.first_wall = body.wall_us
             if body.kind in NOTED_KINDS:
-                before = Counter(out.counts) if body.kind == "session_end" else None
-                out.noted.append(Noted(state.seq, body.kind, body.wall_us, body.payload, before))
+                before_end = Counter(out.counts) if body.kind == "session_end" else None
+                out.noted.append(
+                    Noted(state.seq, body.kind, body.wall_us, body.payload, before_end)
+                )
             out.counts[body.kind] += 1
-        if seq in ctx.witness_seqs and state.hash is not None:
+        if state.seq in ctx.witness_seqs and state.hash is not None:
             out.hashes[state.seq] = state.hash
         prev = state
     out.last = prev
+    out.rows = i + 1 - first_index
     return out
 
 

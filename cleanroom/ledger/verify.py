@@ -5,28 +5,52 @@ Nothing in the ledger is trusted on its own say-so: every hash is recomputed fro
 the stored bytes, every signature is checked against the key the chain assigns,
 and the workstation key counts only through a certificate from a trusted key.
 Verification does not stop at the first problem.
+
+`verify_image` is the pure verifier of a loaded image. `verify_path` gives the
+same verdict for a file, but a large one is not loaded whole: each worker of a
+fork pool reads its own range of rows from the file and checks them as it reads.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from .encoding import EncodingError
-from .entries import Context, Noted, SliceResult, check_slice, state_of
+from .entries import Context, Noted, SliceResult, check_rows, check_slice, state_of
 from .findings import Finding
 from .keys import Certificate, key_id
-from .load import LedgerImage, Row, load_bytes, load_path
+from .load import (
+    SEQ_MAX,
+    SEQ_MIN,
+    LedgerImage,
+    ReadBudget,
+    Row,
+    Source,
+    Span,
+    check_file,
+    load_bytes,
+    open_path,
+    read_into,
+    read_range,
+)
 from .schema import APPLICATION_ID, EXPECTED_SCHEMA, USER_VERSION
 from .verdict import Verdict, summarize
 from .witness import Receipt, Witness
 
 PARALLEL_MIN_ROWS = 4096
+SLICES_PER_WORKER = 4  # small slices balance load on a busy machine
+
+# Runs the per-entry checks over every row: (results in seq order, file findings).
+Checker = Callable[[Context], tuple[list[SliceResult], list[Finding]]]
 
 
 def verify_path(
@@ -37,9 +61,25 @@ def verify_path(
     workers: int | None = None,
     others_receipts: bool = False,
 ) -> Verdict:
-    """Verify one ledger file. Raises OSError for a path that cannot be read.
-    With `others_receipts`, receipts for other ledgers are skipped, not findings."""
-    return verify_image(load_path(path), trust, witnesses, receipts, workers, others_receipts)
+    """Verify one ledger file: the verdict of `verify_image(load_path(path))`.
+    Raises OSError for a path that cannot be read. With `others_receipts`, receipts
+    for other ledgers are skipped, not findings."""
+    workers = workers or len(os.sched_getaffinity(0))
+    with open_path(path) as (image, source):
+        span = None
+        if source is not None:
+            span = read_into(image, source, PARALLEL_MIN_ROWS if _can_fork(workers) else None)
+        if span is None:
+            return verify_image(image, trust, witnesses, receipts, workers, others_receipts)
+        return _judge(
+            image,
+            span.first,
+            trust,
+            witnesses,
+            receipts,
+            others_receipts,
+            lambda ctx: _check_span(span, ctx, workers),
+        )
 
 
 def verify_bytes(
@@ -61,22 +101,44 @@ def verify_image(
     others_receipts: bool = False,
 ) -> Verdict:
     """The pure verifier. `trust` holds raw 32-byte vendor public keys."""
+    rows = image.rows
+    return _judge(
+        image,
+        rows[0] if rows else None,
+        trust,
+        witnesses,
+        receipts,
+        others_receipts,
+        lambda ctx: (_check_all(rows, ctx, workers), []),
+    )
+
+
+def _judge(
+    image: LedgerImage,
+    first: Row | None,
+    trust: Sequence[bytes],
+    witnesses: Sequence[Witness],
+    receipts: Sequence[Receipt],
+    others_receipts: bool,
+    check: Checker,
+) -> Verdict:
+    """The verdict on a ledger whose first row is `first`; `check` checks every row."""
     findings = list(image.problems)
     readable = not any(f.code == "NOT_SQLITE" for f in findings)
     if readable:
         findings += _check_schema(image)
-    rows = image.rows
-    if readable and not rows:
+    if readable and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
-    if not rows:
+    if first is None:
         return Verdict.from_findings(image.name, findings, summarize())
-    ctx, cert, start_findings = _context(rows[0], trust, frozenset())
+    ctx, cert, start_findings = _context(first, trust, frozenset())
     if others_receipts:
         receipts = [r for r in receipts if ctx.ledger is not None and r.ledger == ctx.ledger.hex()]
     seqs = frozenset(w.seq for w in witnesses) | frozenset(r.seq for r in receipts)
     ctx = replace(ctx, witness_seqs=seqs)
     findings += start_findings
-    results = _check_all(rows, ctx, workers)
+    results, file_findings = check(ctx)
+    findings += file_findings
     counts: Counter[str] = Counter()
     noted: list[Noted] = []
     hashes: dict[int, bytes] = {}
@@ -101,8 +163,9 @@ def verify_image(
     last_seq = -1 if last is None else last.seq
     findings += _check_witnesses(witnesses, receipts, ctx, hashes, last_seq)
     first_wall = next((r.first_wall for r in results if r.first_wall is not None), None)
+    entries = sum(r.rows for r in results)
     summary = summarize(
-        cert, state_of(rows[0])[0], noted, counts, len(rows), last, first_wall, list(trust)
+        cert, state_of(first)[0], noted, counts, entries, last, first_wall, list(trust)
     )
     return Verdict.from_findings(image.name, findings, summary)
 
@@ -161,18 +224,22 @@ def _context(
     return Context(body.ledger, ws_key, reviewer_key, seqs), cert, out
 
 
+def _can_fork(workers: int) -> bool:
+    # fork is unsafe in a process with other threads.
+    return workers > 1 and threading.active_count() == 1
+
+
 def _check_all(rows: list[Row], ctx: Context, workers: int | None) -> list[SliceResult]:
     n = len(rows)
     workers = workers or len(os.sched_getaffinity(0))
-    # fork shares the rows with the workers for free; it is unsafe with other threads.
-    if workers <= 1 or n < PARALLEL_MIN_ROWS or threading.active_count() > 1:
+    if n < PARALLEL_MIN_ROWS or not _can_fork(workers):
         return [check_slice(rows, 0, n, ctx)]
-    parts = workers * 4  # small slices balance load on a busy machine
+    parts = workers * SLICES_PER_WORKER
     bounds = [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
     global _ROWS
-    _ROWS = rows
+    _ROWS = rows  # fork shares the rows with the workers without copying them
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with _pool(workers) as pool:
             return pool.starmap(_check_shared, [(a, b, ctx) for a, b in bounds])
     finally:
         _ROWS = []
@@ -183,6 +250,49 @@ _ROWS: list[Row] = []
 
 def _check_shared(start: int, stop: int, ctx: Context) -> SliceResult:
     return check_slice(_ROWS, start, stop, ctx)
+
+
+def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResult], list[Finding]]:
+    """Check every row of a ledger left in its file: the seqs from span.low to
+    span.high are cut into ranges, and each worker reads and checks its ranges.
+    The first and last ranges are open-ended, so every row is read exactly once
+    whatever min() and max() said; `quick_check` runs as one more task."""
+    parts = workers * SLICES_PER_WORKER
+    n = span.high - span.low + 1
+    cuts = [span.low + n * k // parts for k in range(1, parts)]
+    ranges = list(zip([SEQ_MIN, *cuts], [c - 1 for c in cuts] + [SEQ_MAX], strict=True))
+    with _pool(workers) as pool:
+        quick = pool.apply_async(_check_file, (span.source,))
+        results = pool.starmap(_check_range, [(span.source, a, b, ctx) for a, b in ranges])
+        return results, quick.get()
+
+
+def _pool(workers: int) -> multiprocessing.pool.Pool:
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
+
+
+_BUDGET = ReadBudget()  # the SQLite time a worker may spend on one ledger, all tasks
+
+
+def _start_worker() -> None:
+    global _BUDGET
+    _BUDGET = ReadBudget()
+    # The worker never frees what it inherited: its collections need not walk it
+    # (and so copy its pages).
+    gc.freeze()
+
+
+def _check_range(source: Source, low: int, high: int, ctx: Context) -> SliceResult:
+    problems: list[Finding] = []
+    rows = read_range(source, _BUDGET, low, high, problems)
+    before = next(rows, None)  # only the first item may be None
+    result = check_rows(cast(Iterator[Row], rows), before, ctx)
+    result.findings += problems
+    return result
+
+
+def _check_file(source: Source) -> list[Finding]:
+    return check_file(source, _BUDGET)
 
 
 def _check_totals(end: Noted, before: Counter[str]) -> list[Finding]:

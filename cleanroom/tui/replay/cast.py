@@ -33,6 +33,8 @@ ALARM = Style(color="white", bgcolor="red", bold=True)
 CLEAR = "\x1b[H\x1b[2J"
 IDLE_TIME_LIMIT = 2.0
 TRUECOLOR = ColorSystem.TRUECOLOR
+LINE_CACHE = 100_000
+LineCache = dict[tuple[str, int, int, int], str]  # (blob, line, col, cols) → drawn line
 
 
 def write_cast(replay: Replay, out: IO[str], title: str,
@@ -46,8 +48,11 @@ def write_cast(replay: Replay, out: IO[str], title: str,
               "env": {"TERM": "xterm-256color"}}  # fmt: skip
     out.write(json.dumps(header) + "\n")
     painters: dict[str, Painter] = {}
+    lines: LineCache = {}  # most frames repeat most of the lines before them
     for index in range(len(replay)):
-        frame = render_frame(replay, index, width, height, console, painters)
+        if len(lines) > LINE_CACHE:
+            lines.clear()
+        frame = render_frame(replay, index, width, height, console, painters, lines)
         at = replay.offset_us(index) / 1e6
         out.write(json.dumps([round(at, 6), "o", CLEAR + "\r\n".join(frame)]) + "\n")
         if progress is not None:
@@ -69,26 +74,33 @@ def frame_size(replay: Replay) -> tuple[int, int]:
 
 
 def render_frame(replay: Replay, index: int, width: int, height: int, console: Console,
-                 painters: dict[str, Painter]) -> list[str]:  # fmt: skip
+                 painters: dict[str, Painter],
+                 cache: LineCache | None = None) -> list[str]:  # fmt: skip
     """The lines (with SGR colours) of step `index`."""
     stage = stage_of(replay, index)
     lines = [_text(Text(step_line(replay, index), HEADER), width, console),
              _text(stage.banner, width, console, ALARM if stage.alarm else None)]  # fmt: skip
-    lines += _body(stage, width, console, painters)
+    lines += _body(stage, width, console, painters, {} if cache is None else cache)
     if stage.message:
         lines.append(_text(Text(stage.message, "italic"), width, console))
     return lines[:height]
 
 
-def _body(stage: Stage, width: int, console: Console, painters: dict[str, Painter]) -> list[str]:
+def _body(stage: Stage, width: int, console: Console, painters: dict[str, Painter],
+          cache: LineCache) -> list[str]:  # fmt: skip
     if stage.kind == "code" and stage.opened is not None and stage.viewport is not None:
         doc, vp = stage.opened.document, stage.viewport
-        painter = painters.get(doc.blob)
-        if painter is None:
-            painter = painters[doc.blob] = Painter(doc, console)
-        stop = min(vp.last, doc.line_count)
-        return [_strip(painter.strip(i, vp.col, vp.cols, GUTTER, FLAG))
-                for i in range(vp.first - 1, stop)]  # fmt: skip
+        out = []
+        for i in range(vp.first - 1, min(vp.last, doc.line_count)):
+            key = (doc.blob, i, vp.col, vp.cols)
+            line = cache.get(key)
+            if line is None:
+                painter = painters.get(doc.blob)
+                if painter is None:
+                    painter = painters[doc.blob] = Painter(doc, console)
+                line = cache[key] = _strip(painter.strip(i, vp.col, vp.cols, GUTTER, FLAG))
+            out.append(line)
+        return out
     return [_text(row, width, console) for row in stage.rows or []]
 
 

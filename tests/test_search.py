@@ -696,3 +696,31 @@ def test_the_index_answer_is_merged_into_path_order_whatever_the_rowids(rowids, 
     assert [i for i, _ in got] == [i for i, r in enumerate(rowids) if r in answer]
     for i, row in got:
         assert row[0] == rowids[i] and row in ((rowids[i],), (rowids[i], "content of", rowids[i]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"A", b"q", b"Q", b"b", b"ab", b"qa", b"\n", b"\xe9", b"\xc9"])
+    ).map(b"".join),
+    st.lists(st.sampled_from([b"a", b"A", b"q", b"b", b"\xe9"]), min_size=1, max_size=5).map(
+        b"".join
+    ),
+    st.booleans(),
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.integers(1, 8),
+)
+def test_the_literal_finder_finds_what_bytes_find_finds(data, text, folded, pos, end, window):
+    import cleanroom.snapshot.literalscan as scan
+
+    data = data * 3
+    end = min(len(data), pos + end)
+    old = scan.WINDOW
+    scan.WINDOW = window  # the window is short here, so both ways are taken
+    try:
+        got = scan.Finder(text, folded).find(data, pos, end)
+    finally:
+        scan.WINDOW = old
+    hay, needle = (data.lower(), text.lower()) if folded else (data, text)
+    assert got == hay.find(needle, pos, end)

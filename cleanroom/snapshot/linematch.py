@@ -9,12 +9,13 @@ says whether the line has further matches. Matchers hold no state between
 calls, so one can serve several searches at once.
 
 - `LiteralMatcher`: occurrences of a byte string, found left to right and not
-  overlapping (`bytes.find`); case-insensitively it compares ASCII-lowercased
-  bytes, so only ASCII letters fold.
+  overlapping (as `bytes.find` finds them; `literalscan` finds them faster);
+  case-insensitively it compares ASCII-lowercased bytes, so only ASCII letters
+  fold.
 - `RegexMatcher`: an RE2 pattern from `pattern.parse`. With a line filter (a set
   of literals of which every matching line holds one) it finds occurrences of
-  those first and runs RE2 only on their lines; without, it lets RE2 scan the
-  whole run (the pattern never matches across a line feed). Within a line,
+  those first (`literalscan`) and runs RE2 only on their lines; without, it lets
+  RE2 scan the whole run (the pattern never matches across a line feed). Within a line,
   after a match the next is searched from its end; after an empty match, from
   the next character. An empty match just before a UTF-8 continuation byte
   (0x80-0xBF), that is inside a character, is not reported.
@@ -25,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-import re2
-
+from .literalscan import WINDOW, Finder
 from .pattern import Literal
 
 MAX_SPANS = 100  # matches reported per line; `more` says if there were others
@@ -45,13 +45,29 @@ class LiteralMatcher:
             raise ValueError("a literal must be non-empty and within one line")
         self.needle = needle if case else needle.lower()
         self.fold = not case
+        self._finder = Finder(self.needle, False)  # run on lowercased content to fold
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
-        hay = data.lower() if self.fold else data
+        hay = data.lower() if self.fold else data  # same length, same line feeds
+        # Finder.find, inlined: this loop runs once per hit, a million times for a
+        # common word, where a method call per occurrence shows.
+        find, rfind, startswith, size = hay.find, hay.rfind, hay.startswith, len(hay)
         needle, n = self.needle, len(self.needle)
-        find, rfind, size = hay.find, hay.rfind, len(hay)
+        k, head, tail = self._finder.tail
         p = 0
-        while (i := find(needle, p)) >= 0:
+        while True:
+            i = find(needle, p, p + WINDOW)
+            if i < 0:
+                if p + WINDOW >= size:
+                    return
+                q = max(p, p + WINDOW - n + 1) + k
+                while (t := tail(hay, q, size)) >= 0:
+                    i = t - k
+                    if startswith(head, i):
+                        break
+                    q = t + 1
+                else:
+                    return
             start = rfind(b"\n", p, i) + 1 or p  # p is a line start
             end = find(b"\n", i + n)
             if end < 0:
@@ -78,7 +94,7 @@ class RegexMatcher:
         self.rx = rx  # an re2 pattern over bytes, line semantics (pattern.parse)
         self.line_filter = line_filter
         self.search = _searcher(rx)
-        self._finds = [_searcher(literal_re2(lit)) for lit in line_filter or ()]
+        self._finds = [Finder(lit.text, lit.folded).find for lit in line_filter or ()]
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         candidates = self._filtered(data) if self.line_filter else self._scanned(data)
@@ -122,21 +138,20 @@ class RegexMatcher:
             p = end + 1
 
     def _filtered(self, data: bytes) -> Iterator[tuple[int, int]]:
-        """The lines holding one of the filter literals (found by RE2, which skips
-        ahead faster than bytes.find and needs no lowercased copy to fold case)."""
+        """The lines holding one of the filter literals."""
         finds, n = self._finds, len(data)
         if len(finds) == 1:
             find = finds[0]
             p = 0
-            while (found := find(data, p, n)) is not None:
-                end = _line_end(data, found[1])
-                yield _line_start(data, p, found[0]), end
+            while (i := find(data, p, n)) >= 0:
+                end = _line_end(data, i)
+                yield _line_start(data, p, i), end
                 p = end + 1
             return
         nexts = [find(data, 0, n) for find in finds]
         p = 0
         while True:
-            found = [x[0] for x in nexts if x is not None]
+            found = [x for x in nexts if x >= 0]
             if not found:
                 return
             i = min(found)
@@ -144,26 +159,8 @@ class RegexMatcher:
             yield _line_start(data, p, i), end
             p = end + 1
             for k, x in enumerate(nexts):
-                if x is not None and x[0] < p:
+                if 0 <= x < p:
                     nexts[k] = finds[k](data, p, n)
-
-
-def literal_re2(lit: Literal):
-    """An RE2 pattern for the bytes of `lit`, read as Latin-1 so that any byte matches
-    only itself; if `lit.folded`, an ASCII letter matches in either case (RE2 turns
-    such a class into a case-folded literal and still skips ahead quickly)."""
-    options = re2.Options()
-    options.never_capture = True
-    options.log_errors = False
-    options.encoding = re2.Options.Encoding.LATIN1
-    parts = []
-    for byte in lit.text:
-        ch = chr(byte)
-        if lit.folded and ch.isascii() and ch.isalpha():
-            parts.append(f"[{ch.upper()}{ch.lower()}]")
-        else:
-            parts.append(f"\\x{byte:02x}")
-    return re2.compile("".join(parts).encode("ascii"), options)
 
 
 def _searcher(rx) -> Callable[[bytes, int, int], tuple[int, int] | None]:

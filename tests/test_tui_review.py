@@ -185,3 +185,27 @@ async def test_copy_attempts_are_recorded_as_blocked(kit, ledger_dir, key):
         assert blocked == []  # an unbound key is not an attempt at anything
     else:
         assert blocked and blocked[0]["action"] in ("copy_text", "copy")
+
+
+async def test_help_shows_every_key_inside_its_box(kit, ledger_dir):
+    """Laid out, not just composed: an auto-sized box once drew every line at width 0."""
+    from textual.widgets import Static
+
+    from cleanroom.tui.actions import REVIEW_ACTIONS
+    from cleanroom.tui.screens.help import HelpScreen
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("Vertical").content_region
+        for static in app.screen.query(Static):
+            assert static.size.width > 0 and static.size.height > 0
+            assert box.contains_region(static.region), (box, static.region)
+        table = app.screen.query(Static).first()
+        lines = ["".join(s.text for s in strip) for strip in
+                 table.render_lines(table.region.reset_offset)]  # fmt: skip
+        for action in REVIEW_ACTIONS:
+            assert any(action.description in line for line in lines), action

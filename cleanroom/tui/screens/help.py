@@ -27,7 +27,11 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: auto; height: auto; border: thick $primary; padding: 1 2; }
+    HelpScreen > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; padding: 1 2;
+    }
+    HelpScreen Static { height: auto; }
     """
 
     def __init__(

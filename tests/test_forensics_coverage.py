@@ -41,27 +41,37 @@ def test_a_repeated_view_of_the_same_lines_counts_once_per_interval():
     assert f.dwell_us == [80 * MS] * 5 and f.shown == [2] * 5
 
 
-def test_idle_time_is_excluded_and_the_viewport_returns_on_active():
+def test_idle_time_is_excluded_and_the_viewport_returns_with_its_next_view():
+    """The terminal records the viewport again before it repaints after a lock, so
+    `active` alone shows nothing: the 1 ms between it and that view is not dwell."""
     entries = [
         view(1, 0, 1, 10),
         entry(2, "idle", 100, after_s=300),
         entry(3, "active", 1100, idle_s=1),
-        end(4, 1200),
+        view(4, 1101, 1, 10),
+        end(5, 1200),
     ]
     intervals = shown(entries)
-    assert [(s.dwell_us, s.ended_by) for s in intervals] == [
-        (100 * MS, "idle"),
-        (100 * MS, "session_end"),
+    assert [(s.viewport.seq, s.dwell_us, s.ended_by) for s in intervals] == [
+        (1, 100 * MS, "idle"),
+        (4, 99 * MS, "session_end"),
     ]
-    assert {s.viewport.seq for s in intervals} == {1}  # the same view, before and after
-    assert dwell_by_line(entries).dwell_us == [200 * MS] * 10
+    assert dwell_by_line(entries).dwell_us == [199 * MS] * 10
+    assert dwell_by_line(entries).shown == [2] * 10
 
 
-def test_an_alert_that_locks_blanks_the_screen_until_active():
+def test_active_without_a_view_shows_nothing():
+    """Recording the view after the lock failed: the source stayed hidden."""
+    entries = [view(1, 0, 1, 10), entry(2, "idle", 100, after_s=300),
+               entry(3, "active", 1100, idle_s=1), end(4, 1200)]  # fmt: skip
+    assert dwell_by_line(entries).dwell_us == [100 * MS] * 10
+
+
+def test_an_alert_that_locks_blanks_the_screen_until_the_next_view():
     entries = [
         view(1, 0, 1, 10),
         entry(2, "alert", 100, category="media", detail="/media/usb", response="lock", count=1),
-        entry(3, "active", 900, idle_s=0),
+        view(3, 900, 1, 10),
         end(4, 1000),
     ]
     assert dwell_by_line(entries).dwell_us == [200 * MS] * 10

@@ -211,6 +211,18 @@ def test_cast_export_is_asciicast_v2_with_the_reviewers_viewports(recorded, tmp_
     assert any("⟨RLO⟩" in data for _, _, data in frames)
 
 
+def test_a_cast_can_start_at_a_moment(recorded, tmp_path):
+    out = tmp_path / "from5.cast"
+    done = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
+                      "--cast", out, "--at", "#5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    header, first, *rest = (json.loads(x) for x in out.read_text().splitlines())
+    assert first[0] == 0 and ANSI.sub("", first[2]).startswith("#5 ")
+    timeline = read_timeline(recorded.ledger, Kit().trust)
+    assert len(rest) + 1 == len(timeline.entries) - 5
+    assert header["timestamp"] == timeline.entries[5].wall_us // 1_000_000
+
+
 def test_a_tampered_ledger_is_refused(recorded, tmp_path):
     copy = tmp_path / "copy.ledger"
     shutil.copyfile(recorded.ledger, copy)
@@ -223,7 +235,9 @@ def test_a_tampered_ledger_is_refused(recorded, tmp_path):
     marked = run_replay(recorded, tmp_path, copy, "--snapshot", recorded.snapshot,
                         "--cast", tmp_path / "x.cast", "--include-tampered")  # fmt: skip
     assert marked.returncode == 1 and (tmp_path / "x.cast").exists()
-    assert "TAMPERED" in json.loads((tmp_path / "x.cast").read_text().splitlines()[0])["title"]
+    header, *frames = (json.loads(x) for x in (tmp_path / "x.cast").read_text().splitlines())
+    assert "TAMPERED" in header["title"]
+    assert frames and all("TAMPERED" in ANSI.sub("", f[2]).split("\r\n")[0] for f in frames)
 
 
 def test_the_wrong_snapshot_or_a_bad_moment_is_a_usage_error(recorded, tmp_path, kit):
@@ -237,6 +251,7 @@ def test_the_wrong_snapshot_or_a_bad_moment_is_a_usage_error(recorded, tmp_path,
     bad = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
                      "--at", "#9999", "--cast", tmp_path / "x.cast")  # fmt: skip
     assert bad.returncode == 2 and "no entry with seq 9999" in bad.stderr
+    assert "searches:" not in bad.stderr  # refused before running the searches again
     untrusted = tmp_path / "k.pub"
     write_public_key(untrusted, kit.reviewer.public_key())
     refused = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,

@@ -72,6 +72,10 @@ def replay(
             f"the snapshots given are {ids}"
         )
     model = Replay(timeline, source)
+    try:  # before the searches, which can take a while
+        start = parse_when(start_at, model) if start_at else 0
+    except WhenError as exc:
+        raise click.UsageError(f"--at: {exc}") from exc
     searches = len(model.search_steps())
     with click.progressbar(length=searches, label="running the searches again",
                            file=sys.stderr) as bar:  # fmt: skip
@@ -83,14 +87,13 @@ def replay(
                    f"{c.recorded.hits} results, digest {c.recorded.digest}; now {clean(why)}",
                    err=True)  # fmt: skip
     click.echo(f"searches: {searches} run again, {len(differ)} differ", err=True)
-    try:
-        start = parse_when(start_at, model) if start_at else 0
-    except WhenError as exc:
-        raise click.UsageError(f"--at: {exc}") from exc
     title = _title(ledger, timeline)
     alarm = timeline.status is not Status.INTACT or bool(differ)
     if cast_file is not None:
-        _export(model, cast_file, title)
+        mark = timeline.status.value if timeline.status is not Status.INTACT else None
+        if differ:
+            mark = f"{mark + ', ' if mark else ''}{len(differ)} SEARCHES DIFFER"
+        _export(model, cast_file, title, start, mark)
     else:
         _show(model, title, start, alarm)
     sys.exit(1 if differ else timeline.verdict.exit_code)
@@ -107,15 +110,18 @@ def _title(ledger: Path, t: Timeline) -> str:
     return clean(f" Cleanroom replay  {ledger.name}  {t.status.value}  reviewer {who}")
 
 
-def _export(model: Replay, out: Path, title: str) -> None:
+def _export(model: Replay, out: Path, title: str, start: int, mark: str | None) -> None:
     from ..tui.launch import prepare
 
     prepare([out.parent])  # only the output's directory may be written
     from ..tui.replay.cast import write_cast
 
-    with click.progressbar(length=len(model), label="drawing frames", file=sys.stderr) as bar:
-        write_atomically(out, lambda f: write_cast(model, f, title, lambda: bar.update(1)))
-    click.echo(f"wrote {clean(out)}: {len(model)} frames", err=True)
+    frames = len(model) - start
+    with click.progressbar(length=frames, label="drawing frames", file=sys.stderr) as bar:
+        write_atomically(
+            out, lambda f: write_cast(model, f, title, lambda: bar.update(1), start, mark)
+        )
+    click.echo(f"wrote {clean(out)}: {frames} frames", err=True)
 
 
 def _show(model: Replay, title: str, start: int, alarm: bool) -> None:

@@ -52,11 +52,11 @@ def describe(entry: TimelineEntry) -> str:
                 )
                 if x
             )
-            return f"searched for “{ev.query}” ({how}): {ev.hits} hits"
+            return f"searched for “{ev.query}” ({how}): {plural(ev.hits, 'hit')}"
         case SearchResultsView():
             return f"result rows {ev.first}-{ev.last} of the search at entry {ev.search_seq}"
         case QuickOpen():
-            return f"quick open “{ev.query}”: {ev.matches} matching paths"
+            return f"quick open “{ev.query}”: {plural(ev.matches, 'matching path')}"
         case Goto():
             return f"went to line {ev.line} of {path_text(ev.raw_path)}"
         case Idle():
@@ -92,6 +92,11 @@ def _structural(kind: str, p: dict[str, Any]) -> str:
         signed = "countersigned" if p.get("countersign") else "not countersigned"
         return f"session sealed ({p.get('reason')}), {signed}"
     return f"{kind}: {_compact(p)}"
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 hit`, `2 hits`: with a thousands separator."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def duration(us: int) -> str:

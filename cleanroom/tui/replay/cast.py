@@ -38,22 +38,28 @@ LineCache = dict[tuple[str, int, int, int], str]  # (blob, line, col, cols) → 
 
 
 def write_cast(replay: Replay, out: IO[str], title: str,
-               progress: Callable[[], None] | None = None) -> None:  # fmt: skip
+               progress: Callable[[], None] | None = None, start: int = 0,
+               mark: str | None = None) -> None:  # fmt: skip
+    """Frames from step `start` on; `mark` (a ledger not INTACT, searches that
+    differ) opens every frame's first line, so no excerpt of the file loses it."""
     width, height = frame_size(replay)
     console = Console(width=width, file=io.StringIO(), color_system="truecolor",
                       force_terminal=True, legacy_windows=False)  # fmt: skip
-    start = replay.steps[0].entry.wall_us // 1_000_000 if len(replay) else 0
-    header = {"version": 2, "width": width, "height": height, "timestamp": start,
+    first = replay.steps[start].entry.wall_us // 1_000_000 if start < len(replay) else 0
+    header = {"version": 2, "width": width, "height": height, "timestamp": first,
               "idle_time_limit": IDLE_TIME_LIMIT, "title": title,
               "env": {"TERM": "xterm-256color"}}  # fmt: skip
     out.write(json.dumps(header) + "\n")
     painters: dict[str, Painter] = {}
     lines: LineCache = {}  # most frames repeat most of the lines before them
-    for index in range(len(replay)):
+    badge = _text(Text(f" {mark} ", ALARM), width, console) if mark else ""
+    for index in range(start, len(replay)):
         if len(lines) > LINE_CACHE:
             lines.clear()
         frame = render_frame(replay, index, width, height, console, painters, lines)
-        at = replay.offset_us(index) / 1e6
+        if badge:
+            frame[0] = badge + frame[0]
+        at = (replay.offset_us(index) - replay.offset_us(start)) / 1e6
         out.write(json.dumps([round(at, 6), "o", CLEAR + "\r\n".join(frame)]) + "\n")
         if progress is not None:
             progress()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from ...forensics.describe import describe
+from ...forensics.describe import describe, plural
 from ...forensics.replay import Replay, SearchCheck
 from ...forensics.screen import Viewport
 from ...sanitize import clean, decode
@@ -66,11 +66,11 @@ def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
         return Stage("message", Text(" Search"), True, "This search was not run again.")
     ev = check.recorded
     how = "regex" if ev.regex else "text"
-    head = f" Search “{clean(ev.query)}” ({how}): {ev.hits:,} results recorded"
+    head = f" “{clean(ev.query)}” ({how}): {plural(ev.hits, 'result')}"
     if check.error is not None:
         return Stage("message", Text(head), True, f"Cannot run it again: {clean(check.error)}")
     if not check.ok:
-        text = Text(f"{head}; MISMATCH: run again it gives {check.total:,} results", "bold")
+        text = Text(f"{head}; MISMATCH: run again, {plural(check.total or 0, 'result')}", "bold")
         text.append(f", digest {check.digest[:12] if check.digest else '?'}…"
                     f" not {ev.digest[:12]}…")  # fmt: skip
         alarm = True

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..forensics.cache import Cache, CacheUnusable, default_dir
-from ..forensics.describe import duration, path_text
+from ..forensics.describe import duration, path_text, plural
 from ..forensics.sessionindex import SessionIndex
 from ..forensics.timeline import timestamp
 from ..forensics.whoviewed import (
@@ -157,7 +157,7 @@ def _print(a: Answer) -> None:
         for m in a.searches:
             click.echo(
                 f"  {timestamp(m.search.wall_us)} {m.search.kind} “{clean(m.search.query)}” "
-                f"({m.search.hits} hits)  {_session(m.index)}"
+                f"({plural(m.search.hits, 'hit')})  {_session(m.index)}"
             )
     for i in a.withheld:
         first = i.verdict.first_bad

@@ -1,9 +1,10 @@
 """Verified timelines: a ledger's entries, decoded only after the verifier judged them.
 
 `read_timeline` loads the file once, hands the image to the pure verifier that
-`cleanroom verify` runs (`verify_image`; `verify_path` is exactly load plus
-this), and then decodes the very rows that verifier saw. The file is not read a
-second time, so it cannot be swapped between the verdict and the events.
+`cleanroom verify` runs (`verify_image`; `verify_path` gives the same verdict),
+and takes the entries from the bodies that verifier decoded while it judged
+them. The file is not read a second time, so it cannot be swapped between the
+verdict and the events, and no body is decoded twice.
 
 Every `Timeline` carries its `Verdict`. The entries of a TAMPERED ledger are
 withheld (`withheld` is set, `entries` is empty) unless the caller asks for them
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..ledger.encoding import EncodingError, decode_body
+from ..ledger.entries import Decoded
 from ..ledger.events import Event
 from ..ledger.findings import Finding
 from ..ledger.load import load_path
@@ -115,21 +116,20 @@ def read_timeline(
     file cannot be read at all (as `verify_path` does); every problem with its
     contents is in the verdict instead."""
     image = load_path(path)
-    verdict = verify_image(image, list(trust), workers=workers)
+    bodies: list[Decoded] = []
+    verdict = verify_image(image, list(trust), workers=workers, bodies=bodies)
     timeline = Timeline(str(path), verdict)
     if verdict.status is Status.TAMPERED and not include_tampered:
         timeline.withheld = True
         return timeline
-    for _, body, _ in image.rows:
-        try:
-            b = decode_body(body)  # type: ignore[arg-type]
-        except EncodingError:
+    add = timeline.entries.append
+    for b in bodies:
+        if b is None:
             timeline.undecodable += 1
             continue
-        event, problem = typed_event(b.kind, b.payload)
-        timeline.entries.append(
-            TimelineEntry(b.seq, b.kind, b.wall_us, b.mono_us, b.boot, b.payload, event, problem)
-        )
+        seq, kind, wall_us, mono_us, boot, payload = b
+        event, problem = typed_event(kind, payload)
+        add(TimelineEntry(seq, kind, wall_us, mono_us, boot, payload, event, problem))
     return timeline
 
 

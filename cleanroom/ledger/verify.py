@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import cast
 
 from .encoding import EncodingError
-from .entries import Context, Noted, SliceResult, check_rows, check_slice, state_of
+from .entries import Context, Decoded, Noted, SliceResult, check_rows, check_slice, state_of
 from .findings import Finding
 from .keys import Certificate, key_id
 from .load import (
@@ -99,8 +99,14 @@ def verify_image(
     receipts: Sequence[Receipt] = (),
     workers: int | None = None,
     others_receipts: bool = False,
+    *,
+    bodies: list[Decoded] | None = None,
 ) -> Verdict:
-    """The pure verifier. `trust` holds raw 32-byte vendor public keys."""
+    """The pure verifier. `trust` holds raw 32-byte vendor public keys.
+
+    With `bodies`, the decoded body of every row, in row order (None where it does
+    not decode), is appended to it: decoded by the very check that judged the row,
+    so a caller never decodes the rows a second time."""
     rows = image.rows
     return _judge(
         image,
@@ -110,6 +116,7 @@ def verify_image(
         receipts,
         others_receipts,
         lambda ctx: (_check_all(rows, ctx, workers), []),
+        bodies,
     )
 
 
@@ -121,6 +128,7 @@ def _judge(
     receipts: Sequence[Receipt],
     others_receipts: bool,
     check: Checker,
+    bodies: list[Decoded] | None = None,
 ) -> Verdict:
     """The verdict on a ledger whose first row is `first`; `check` checks every row."""
     findings = list(image.problems)
@@ -135,9 +143,12 @@ def _judge(
     if others_receipts:
         receipts = [r for r in receipts if ctx.ledger is not None and r.ledger == ctx.ledger.hex()]
     seqs = frozenset(w.seq for w in witnesses) | frozenset(r.seq for r in receipts)
-    ctx = replace(ctx, witness_seqs=seqs)
+    ctx = replace(ctx, witness_seqs=seqs, keep_bodies=bodies is not None)
     findings += start_findings
     results, file_findings = check(ctx)
+    if bodies is not None:
+        for result in results:
+            bodies += result.bodies
     findings += file_findings
     counts: Counter[str] = Counter()
     noted: list[Noted] = []

@@ -107,7 +107,7 @@ def _piece_of(draw, texts: list[str]) -> str:
     lines = [line for t in texts for line in t.split("\n") if line] or ["abc"]
     line = draw(st.sampled_from(lines))
     i = draw(st.integers(0, len(line) - 1))
-    return line[i : i + draw(st.integers(3, 8) | st.integers(1, 2))]
+    return line[i : i + draw(st.integers(3, 8) | st.integers(1, 2) | st.integers(10, 24))]
 
 
 def _regex(depth: int = 0) -> st.SearchStrategy[str]:
@@ -150,7 +150,8 @@ def _agrees(files: dict[bytes, bytes], query: Query) -> None:
         path = build(Path(d), files)
         with Snapshot.open(path, TRUST) as snapshot, search(snapshot, query) as s:
             want = reference(files, query, displays(snapshot))
-            event(f"hits: {min(len(want), 3)}; index: {query.plan().index is not None}")
+            index = query.plan().index or ""
+            event(f"hits: {min(len(want), 3)}; index: {bool(index)}; near: {'NEAR' in index}")
             assert results(s) == want
             assert s.total() == len(want)
             assert s.digest() == digest_of(query, want)
@@ -288,6 +289,31 @@ def test_context_narrows_the_index_without_losing_a_hit(context_snap, pattern):
             query = Query(pattern, regex=True, case=case)
             want = results(search(snapshot, unindexed(Query(pattern, regex=True, case=case))))
             assert results(search(snapshot, query)) == want, (pattern, case)
+
+
+LONG_LINES = [
+    'say "hi there" to aaaaaaaaaaaaaaaa and spin_lock_irqsave(&x, flags);',
+    "tête-à-tête \u202e reversed écrit ÉCRIT, 1234567890123 _lock(x)",
+    "ababababababab abcabcabcabcab x_y_z_x_y_z_x_y",
+]
+
+
+def test_long_literals_are_found_through_the_index_as_without_it(tmp_path):
+    # Literals of 10 or more characters are looked up as NEAR groups of trigrams.
+    files = {b"a": "\n".join(LONG_LINES).encode(), b"b": LONG_LINES[0][::-1].encode()}
+    files[b"c"] = b"\xff\xc3" + LONG_LINES[1].encode()[:-1] + b"\xa9\n"
+    nears = 0
+    with Snapshot.open(build(tmp_path, files), TRUST) as snapshot:
+        for line in LONG_LINES:
+            for size in (10, 11, 12, 17, 25):
+                for start in range(0, len(line) - size, 3):
+                    for case in (True, False):
+                        query = Query(line[start : start + size], case=case)
+                        nears += "NEAR(" in (query.plan().index or "")
+                        want = results(search(snapshot, unindexed(Query(query.text, case=case))))
+                        assert results(search(snapshot, query)) == want, query.text
+                        assert want, query.text
+    assert nears > 200
 
 
 def test_a_word_boundary_rules_out_files_where_the_word_only_ends_others(context_snap):

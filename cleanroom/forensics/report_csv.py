@@ -10,6 +10,7 @@ exact values are in the JSON and JSON Lines outputs.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import IO
 
 from .describe import describe, display, path_text
@@ -25,6 +26,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def cell(value: object) -> str | int:
     """A safe spreadsheet cell for an untrusted value."""
+    if type(value) is int:  # the common case first
+        return value
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -39,29 +42,50 @@ def write_csv(report: Report, out: IO[str]) -> None:
     for s in report.sessions:
         w.writerow(_row(s, record="ledger", detail=_ledger_detail(s)))
     for s in report.sessions:
-        for e in s.timeline.entries:
-            p = e.payload
-            raw = getattr(e.event, "raw_path", None)
-            dwell = s.dwell_by_seq.get(e.seq, 0) / 1e6 if e.kind == "view" else None
-            w.writerow(
-                _row(
-                    s,
-                    record="event",
-                    seq=e.seq,
-                    time=e.time,
-                    kind=e.kind,
-                    path=path_text(raw) if raw is not None else None,
-                    blob=p.get("blob") if isinstance(p.get("blob"), str) else None,
-                    first=p.get("first") if e.kind == "view" else None,
-                    last=p.get("last") if e.kind == "view" else None,
-                    dwell_s=None if dwell is None else f"{dwell:.3f}",
-                    query=p.get("query") if e.kind in ("search", "quick_open") else None,
-                    hits=p.get("hits", p.get("matches")) if "query" in p else None,
-                    detail=describe(e),
-                )
-            )
+        w.writerows(_event_rows(s))
     for f in report.evidence.sessions:
         w.writerow([cell(x) for x in ["session_finding"] + [""] * 16 + [f"{f.code}: {f.message}"]])
+
+
+def _event_rows(s: SessionReport) -> Iterator[list[str | int]]:
+    """One row per entry, in COLUMNS order. The ledger's own cells are made once, and
+    the cell of a text that recurs (a kind, a path, a blob) is looked up, not redone."""
+    t = s.timeline
+    ledger = [cell(x) for x in (t.path, t.ledger_id, t.status.value, t.reviewer, t.org,
+                                t.workstation)]  # fmt: skip
+    made: dict[str, str | int] = {}
+
+    def text(value: object) -> str | int:
+        if type(value) is not str:
+            return cell(value)
+        out = made.get(value)
+        if out is None:
+            if len(made) > 100_000:
+                made.clear()
+            out = made[value] = cell(value)
+        return out
+
+    for e in t.entries:
+        p, kind = e.payload, e.kind
+        raw = getattr(e.event, "raw_path", None)
+        view = kind == "view"
+        blob = p.get("blob")
+        dwell = f"{s.dwell_by_seq.get(e.seq, 0) / 1e6:.3f}" if view else None
+        yield [
+            "event",
+            *ledger,
+            cell(e.seq),
+            cell(e.time),
+            text(kind),
+            text(path_text(raw)) if raw is not None else "",
+            text(blob) if isinstance(blob, str) else "",
+            cell(p.get("first")) if view else "",
+            cell(p.get("last")) if view else "",
+            cell(dwell),
+            cell(p.get("query")) if kind in ("search", "quick_open") else "",
+            cell(p.get("hits", p.get("matches"))) if "query" in p else "",
+            cell(describe(e)),
+        ]
 
 
 def _ledger_detail(s: SessionReport) -> str:

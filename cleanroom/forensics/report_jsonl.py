@@ -10,17 +10,27 @@ only. The fields are listed in docs/report-format.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import IO, Any
 
+from ..ledger.findings import Finding
 from .report import REPORT_FORMAT, Report, SessionReport
 from .report_json import event_json
 
+# One encoder for every line: json.dumps with these options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
 
 def write_jsonl(report: Report, out: IO[str]) -> None:
-    for record in records(report):
-        out.write(json.dumps(record, ensure_ascii=True, separators=(",", ":")))
-        out.write("\n")
+    for s in report.sessions:
+        out.write(_encode(_ledger_record(s)) + "\n")
+    for s in report.sessions:
+        # Every event line opens with the same fields: encode them once per ledger.
+        # Event keys never repeat these, so the line equals the encoded merged record.
+        head = _encode({"record": "event", **_context(s)})[:-1] + ","
+        for e in s.timeline.entries:
+            out.write(head + _encode(event_json(e, s))[1:] + "\n")
+    for f in report.evidence.sessions:
+        out.write(_encode(_session_record(f)) + "\n")
 
 
 def _context(s: SessionReport) -> dict[str, Any]:
@@ -37,17 +47,14 @@ def _context(s: SessionReport) -> dict[str, Any]:
     }
 
 
-def records(report: Report) -> Iterator[dict[str, Any]]:
-    for s in report.sessions:
-        yield {
-            "record": "ledger",
-            **_context(s),
-            "withheld": s.timeline.withheld,
-            "findings": [f.to_json() for f in s.timeline.verdict.findings],
-        }
-    for s in report.sessions:
-        ctx = _context(s)
-        for e in s.timeline.entries:
-            yield {"record": "event", **ctx, **event_json(e, s)}
-    for f in report.evidence.sessions:
-        yield {"record": "session_finding", "format": REPORT_FORMAT, **f.to_json()}
+def _ledger_record(s: SessionReport) -> dict[str, Any]:
+    return {
+        "record": "ledger",
+        **_context(s),
+        "withheld": s.timeline.withheld,
+        "findings": [f.to_json() for f in s.timeline.verdict.findings],
+    }
+
+
+def _session_record(f: Finding) -> dict[str, Any]:
+    return {"record": "session_finding", "format": REPORT_FORMAT, **f.to_json()}

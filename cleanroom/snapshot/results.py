@@ -117,15 +117,19 @@ class ResultDigest:
     def add_all(self, hits: list[Hit]) -> None:
         """`add` for each of `hits`, in order, hashed in one update."""
         path, prefix, parts = self._path, self._prefix, []
+        append, one = parts.append, _ONE.pack
         for hit in hits:
             if hit[0] is not path:  # hits of one file come together
                 path = hit[0]
                 prefix = _path_part(path)
             spans = hit[3]
             if len(spans) == 1 and not hit[4]:  # the usual case, inline
-                parts.append(prefix + _ONE.pack(hit[2], 1, *spans[0]) + b"\x00")
+                append(prefix)
+                append(one(hit[2], 1, *spans[0]))
+                append(b"\x00")
             else:
-                parts.append(prefix + _rest(hit))
+                append(prefix)
+                append(_rest(hit))
         self._path, self._prefix = path, prefix
         self._hash.update(b"".join(parts))
         self.count += len(hits)

@@ -224,12 +224,15 @@ class Search:
             # Without globs, the blobs come with their content in the same statement
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
-            rows = candidates(conn, plan, plan.paths.everything, facts, self._check)
+            everything = plan.paths.everything
+            rows = candidates(conn, plan, everything, facts, self._check)
             limits = small_limits(plan.likely)
+            cancelled = self._cancelled.is_set
             for i, row in files.in_path_order(rows):
-                self._check()
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
                 display = files.displays[i]
-                if not plan.paths(display):
+                if not everything and not plan.paths(display):
                     continue
                 if len(row) == 1:  # only the rowid: one statement for a small blob
                     row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
@@ -255,7 +258,7 @@ class Search:
         rowid = row[0]
         _, _, content, index = row
         if content is not None:
-            if b"\x00" in content[:SNIFF]:
+            if content.find(b"\x00", 0, SNIFF) >= 0:
                 return  # binary content (docs/snapshot-format.md §2) is not searched
             chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
         else:  # a large blob, in chunks
@@ -266,6 +269,7 @@ class Search:
         starts: array[int] | None = None  # the line index, unpacked at the first hit
         line = 0
         lines = plan.matcher.lines
+        cancelled = self._cancelled.is_set
         batch: list[Hit] = []
         add = batch.append
         for offset, data in chunks:
@@ -282,10 +286,12 @@ class Search:
                 if len(batch) == BATCH:
                     progress.hits += BATCH
                     yield batch
-                    self._check()
+                    if cancelled():
+                        raise SearchCancelled("the search was cancelled")
                     batch = []
                     add = batch.append
-            self._check()
+            if cancelled():
+                raise SearchCancelled("the search was cancelled")
         if batch:
             progress.hits += len(batch)
             yield batch

@@ -55,12 +55,15 @@ class LiteralMatcher:
         needle, n = self.needle, len(self.needle)
         k, head, tail = self._finder.tail
         p = 0
+        near = True  # the last hit was close to the one before: try the window first
         while True:
-            i = find(needle, p, p + WINDOW)
+            i = find(needle, p, p + WINDOW) if near else -1
             if i < 0:
-                if p + WINDOW >= size:
+                if near and p + WINDOW >= size:
                     return
-                q = max(p, p + WINDOW - n + 1) + k
+                q = (max(p, p + WINDOW - n + 1) if near else p) + k
+                if q > size:
+                    return
                 while (t := tail(hay, q, size)) >= 0:
                     i = t - k
                     if startswith(head, i):
@@ -68,6 +71,7 @@ class LiteralMatcher:
                     q = t + 1
                 else:
                     return
+                near = i - p < WINDOW
             start = rfind(b"\n", p, i) + 1 or p  # p is a line start
             end = find(b"\n", i + n)
             if end < 0:

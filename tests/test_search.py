@@ -750,3 +750,45 @@ def test_the_literal_finder_finds_what_bytes_find_finds(data, text, folded, pos,
         scan.WINDOW = old
     hay, needle = (data.lower(), text.lower()) if folded else (data, text)
     assert got == hay.find(needle, pos, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"a", b"A", b"q", b"qa", b"b", b"\n", b"\xe9", b"ab\n"])).map(
+        b"".join
+    ),
+    st.lists(st.sampled_from([b"a", b"A", b"q", b"b", b"\xe9"]), min_size=1, max_size=4).map(
+        b"".join
+    ),
+    st.booleans(),
+    st.integers(1, 6),
+)
+def test_the_literal_matcher_agrees_with_a_plain_scan_whatever_its_window(data, text, case, window):
+    import cleanroom.snapshot.linematch as linematch
+
+    data = data * 4
+    old = linematch.WINDOW
+    linematch.WINDOW = window  # short, so the rare-byte scan and the window both run
+    try:
+        got = list(linematch.LiteralMatcher(text, case).lines(data))
+    finally:
+        linematch.WINDOW = old
+    hay, needle = (data, text) if case else (data.lower(), text.lower())
+    want = []
+    for start, line in zip(_starts(hay), hay.split(b"\n"), strict=False):
+        spans, p = [], 0
+        while (i := line.find(needle, p)) >= 0:
+            spans.append((i, i + len(needle)))
+            p = i + len(needle)
+        if spans:
+            more = len(spans) > 100
+            want.append((start, start + len(line), tuple(spans[:100]), more))
+    assert got == want
+
+
+def _starts(data: bytes) -> list[int]:
+    starts, p = [0], 0
+    while (i := data.find(b"\n", p)) >= 0:
+        starts.append(i + 1)
+        p = i + 1
+    return starts

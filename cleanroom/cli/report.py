@@ -10,7 +10,7 @@ from typing import IO
 
 import click
 
-from ..forensics.report import Report, build_report
+from ..forensics.report import Report, analyse, build_report
 from ..forensics.report_csv import write_csv
 from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
@@ -72,8 +72,9 @@ def report(
         snapshots = [stack.enter_context(Snapshot.open(p, trust)) for p in snapshot_files]
         with click.progressbar(length=2 * len(ledgers), label="verifying and reading",
                                file=sys.stderr) as bar:  # fmt: skip
+            # Each ledger's entries are analysed while its verification runs.
             evidence = read_evidence(
-                ledgers, trust, include_tampered, lambda _: bar.update(1), workers
+                ledgers, trust, include_tampered, lambda _: bar.update(1), workers, analyse
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip

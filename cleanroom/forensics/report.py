@@ -154,18 +154,35 @@ def build_report(
     )
 
 
-def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
-    intervals = shown(t.entries)
+@dataclass
+class Analysis:
+    """What one ledger's entries show, whatever its verdict says of them."""
+
+    shown: list[Shown]
+    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    stats: dict[str, int]
+
+
+def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
+    """The screen intervals, dwell and figures of a ledger's entries. Pass it to
+    `read_evidence` to have it run while the verifier still works."""
+    intervals = shown(entries)
     dwell: Counter[int] = Counter()
     for s in intervals:
         dwell[s.viewport.seq] += s.dwell_us
+    return Analysis(intervals, dict(dwell), _stats(entries, undecodable, intervals))
+
+
+def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
+    a = t.analysis if isinstance(t.analysis, Analysis) else analyse(t.entries, t.undecodable)
     given = None if t.snapshot_id is None else t.snapshot_id in snapshot_ids
-    return SessionReport(t.path, t, intervals, dict(dwell), _stats(t, intervals), given)
+    return SessionReport(t.path, t, a.shown, a.dwell_by_seq, a.stats, given)
 
 
-def _stats(t: Timeline, intervals: list[Shown]) -> dict[str, int]:
-    kinds = Counter(e.kind for e in t.entries)
-    entries = t.entries
+def _stats(
+    entries: list[TimelineEntry], undecodable: int, intervals: list[Shown]
+) -> dict[str, int]:
+    kinds = Counter(e.kind for e in entries)
     blank = 0
     pairs = zip(screens(entries), entries[1:], strict=False)
     for (entry, screen), nxt in pairs:
@@ -188,7 +205,7 @@ def _stats(t: Timeline, intervals: list[Shown]) -> dict[str, int]:
         "resumes": kinds["session_resume"],
         "recording_failures": kinds["recording_failed"],
         "witness_codes_shown": kinds["witness_shown"],
-        "undecodable": t.undecodable,
+        "undecodable": undecodable,
     }
 
 

@@ -2,9 +2,9 @@
 
 `read_timeline` loads the file once, hands the image to the pure verifier that
 `cleanroom verify` runs (`verify_image`; `verify_path` gives the same verdict),
-and takes the entries from the bodies that verifier decoded while it judged
-them. The file is not read a second time, so it cannot be swapped between the
-verdict and the events, and no body is decoded twice.
+and decodes the very rows that verifier judges, while its workers judge them.
+The file is not read a second time, so it cannot be swapped between the verdict
+and the events.
 
 Every `Timeline` carries its `Verdict`. The entries of a TAMPERED ledger are
 withheld (`withheld` is set, `entries` is empty) unless the caller asks for them
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..ledger.entries import Decoded
+from ..ledger.encoding import EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
-from ..ledger.load import load_path
+from ..ledger.load import Row, load_path
 from ..ledger.sessions import check_sessions
 from ..ledger.verdict import Status, Verdict, status_of, worst
 from ..ledger.verify import verify_image
@@ -61,8 +61,10 @@ class Timeline:
     path: str
     verdict: Verdict
     entries: list[TimelineEntry] = field(default_factory=list)
-    withheld: bool = False  # TAMPERED and not included: entries were not decoded
+    withheld: bool = False  # TAMPERED and not included: no entries are kept
     undecodable: int = 0  # rows that could not be decoded (only in a TAMPERED ledger)
+    # What read_timeline's `analyse` made of `entries`, if it was given one.
+    analysis: object = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> Status:
@@ -104,6 +106,7 @@ class Evidence:
 
 
 Progress = Callable[[Path], None]
+Analyse = Callable[[list[TimelineEntry], int], object]  # (entries, undecodable) -> analysis
 
 
 def read_timeline(
@@ -111,26 +114,48 @@ def read_timeline(
     trust: Sequence[bytes],
     include_tampered: bool = False,
     workers: int | None = None,
+    analyse: Analyse | None = None,
 ) -> Timeline:
     """Verify the ledger at `path` and decode its entries. Raises OSError when the
     file cannot be read at all (as `verify_path` does); every problem with its
-    contents is in the verdict instead."""
+    contents is in the verdict instead.
+
+    `analyse(entries, undecodable)`, if given, runs on the decoded entries while the
+    verifier's workers still judge them; its result is kept in `Timeline.analysis`
+    only with the entries themselves."""
     image = load_path(path)
-    bodies: list[Decoded] = []
-    verdict = verify_image(image, list(trust), workers=workers, bodies=bodies)
+    made: list[tuple[list[TimelineEntry], int, object]] = []
+
+    def meanwhile() -> None:
+        # The very rows the verifier judges; kept only if the verdict allows.
+        entries, undecodable = _decode(image.rows)
+        made.append((entries, undecodable, analyse(entries, undecodable) if analyse else None))
+
+    verdict = verify_image(image, list(trust), workers=workers, meanwhile=meanwhile)
     timeline = Timeline(str(path), verdict)
     if verdict.status is Status.TAMPERED and not include_tampered:
         timeline.withheld = True
         return timeline
-    add = timeline.entries.append
-    for b in bodies:
-        if b is None:
-            timeline.undecodable += 1
-            continue
-        seq, kind, wall_us, mono_us, boot, payload = b
-        event, problem = typed_event(kind, payload)
-        add(TimelineEntry(seq, kind, wall_us, mono_us, boot, payload, event, problem))
+    if not made:  # verify_image calls meanwhile once; this only guards that promise
+        meanwhile()
+    timeline.entries, timeline.undecodable, timeline.analysis = made[0]
     return timeline
+
+
+def _decode(rows: list[Row]) -> tuple[list[TimelineEntry], int]:
+    """The entries of the rows that decode, and how many do not."""
+    entries: list[TimelineEntry] = []
+    add = entries.append
+    undecodable = 0
+    for _, body, _ in rows:
+        try:
+            b = decode_body(body)  # type: ignore[arg-type]
+        except EncodingError:
+            undecodable += 1
+            continue
+        event, problem = typed_event(b.kind, b.payload)
+        add(TimelineEntry(b.seq, b.kind, b.wall_us, b.mono_us, b.boot, b.payload, event, problem))
+    return entries, undecodable
 
 
 def read_evidence(
@@ -139,11 +164,12 @@ def read_evidence(
     include_tampered: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    analyse: Analyse | None = None,
 ) -> Evidence:
     """Read every ledger, then check them as a set (`cleanroom verify` does the same)."""
     timelines = []
     for path in paths:
-        timelines.append(read_timeline(path, trust, include_tampered, workers))
+        timelines.append(read_timeline(path, trust, include_tampered, workers, analyse))
         if progress is not None:
             progress(path)
     sessions = check_sessions([t.verdict for t in timelines]) if len(timelines) > 1 else []

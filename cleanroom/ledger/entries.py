@@ -35,10 +35,6 @@ STRUCTURAL_FIELDS = {
 }
 NOTED_KINDS = ("session_resume", "session_end", "alert")
 
-# A decoded body as a caller of the verifier gets it: (seq, kind, wall_us, mono_us,
-# boot, payload), the seq being the one signed inside the body; None if it does not decode.
-Decoded = tuple[int, str, int, int, bytes, dict[str, Any]] | None
-
 
 @dataclass(frozen=True)
 class Context:
@@ -48,7 +44,6 @@ class Context:
     workstation_key: bytes | None
     reviewer_key: bytes | None
     witness_seqs: frozenset[int] = frozenset()
-    keep_bodies: bool = False  # hand back every row's decoded body (SliceResult.bodies)
 
 
 class State(NamedTuple):
@@ -83,7 +78,6 @@ class SliceResult:
     first_wall: int | None = None
     last: State | None = None
     rows: int = 0  # rows checked, decodable or not
-    bodies: list[Decoded] = field(default_factory=list)  # per row, if Context.keep_bodies
 
 
 def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
@@ -120,8 +114,6 @@ def check_rows(
     i = first_index - 1  # after the loop: the index of the last row
     for i, row in enumerate(rows, first_index):
         body, state, why = state_of(row)
-        if ctx.keep_bodies:
-            out.bodies.append(_decoded(row, body))
         if state is None:
             out.findings.append(Finding(None, "ENCODING", f"row {i}: {why}"))
             continue
@@ -141,16 +133,6 @@ def check_rows(
     out.last = prev
     out.rows = i + 1 - first_index
     return out
-
-
-def _decoded(row: Row, body: Body | None) -> Decoded:
-    """The row's body as decoded, whether or not its seq and signature are sound."""
-    if body is None:
-        try:
-            body = decode_body(row[1])  # type: ignore[arg-type]
-        except EncodingError:
-            return None
-    return (body.seq, body.kind, body.wall_us, body.mono_us, body.boot, body.payload)
 
 
 def _check_entry(

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import cast
 
 from .encoding import EncodingError
-from .entries import Context, Decoded, Noted, SliceResult, check_rows, check_slice, state_of
+from .entries import Context, Noted, SliceResult, check_rows, check_slice, state_of
 from .findings import Finding
 from .keys import Certificate, key_id
 from .load import (
@@ -100,13 +100,14 @@ def verify_image(
     workers: int | None = None,
     others_receipts: bool = False,
     *,
-    bodies: list[Decoded] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Verdict:
     """The pure verifier. `trust` holds raw 32-byte vendor public keys.
 
-    With `bodies`, the decoded body of every row, in row order (None where it does
-    not decode), is appended to it: decoded by the very check that judged the row,
-    so a caller never decodes the rows a second time."""
+    `meanwhile` is called once, in this process, while the pool workers check the
+    rows (before the checks when they run in this process): the caller's own work
+    on the same image, done in the time the verifier would leave this process
+    idle. It must not change the image."""
     rows = image.rows
     return _judge(
         image,
@@ -115,8 +116,8 @@ def verify_image(
         witnesses,
         receipts,
         others_receipts,
-        lambda ctx: (_check_all(rows, ctx, workers), []),
-        bodies,
+        lambda ctx: (_check_all(rows, ctx, workers, meanwhile), []),
+        meanwhile,
     )
 
 
@@ -128,9 +129,10 @@ def _judge(
     receipts: Sequence[Receipt],
     others_receipts: bool,
     check: Checker,
-    bodies: list[Decoded] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Verdict:
-    """The verdict on a ledger whose first row is `first`; `check` checks every row."""
+    """The verdict on a ledger whose first row is `first`; `check` checks every row
+    (and calls `meanwhile`, which is called here when there are no rows)."""
     findings = list(image.problems)
     readable = not any(f.code == "NOT_SQLITE" for f in findings)
     if readable:
@@ -138,17 +140,16 @@ def _judge(
     if readable and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
     if first is None:
+        if meanwhile is not None:
+            meanwhile()
         return Verdict.from_findings(image.name, findings, summarize())
     ctx, cert, start_findings = _context(first, trust, frozenset())
     if others_receipts:
         receipts = [r for r in receipts if ctx.ledger is not None and r.ledger == ctx.ledger.hex()]
     seqs = frozenset(w.seq for w in witnesses) | frozenset(r.seq for r in receipts)
-    ctx = replace(ctx, witness_seqs=seqs, keep_bodies=bodies is not None)
+    ctx = replace(ctx, witness_seqs=seqs)
     findings += start_findings
     results, file_findings = check(ctx)
-    if bodies is not None:
-        for result in results:
-            bodies += result.bodies
     findings += file_findings
     counts: Counter[str] = Counter()
     noted: list[Noted] = []
@@ -240,18 +241,25 @@ def _can_fork(workers: int) -> bool:
     return workers > 1 and threading.active_count() == 1
 
 
-def _check_all(rows: list[Row], ctx: Context, workers: int | None) -> list[SliceResult]:
+def _check_all(
+    rows: list[Row], ctx: Context, workers: int | None, meanwhile: Callable[[], object] | None
+) -> list[SliceResult]:
     n = len(rows)
     workers = workers or len(os.sched_getaffinity(0))
     if n < PARALLEL_MIN_ROWS or not _can_fork(workers):
+        if meanwhile is not None:
+            meanwhile()
         return [check_slice(rows, 0, n, ctx)]
     parts = workers * SLICES_PER_WORKER
     bounds = [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
     global _ROWS
     _ROWS = rows  # fork shares the rows with the workers without copying them
     try:
-        with _pool(workers) as pool:
-            return pool.starmap(_check_shared, [(a, b, ctx) for a, b in bounds])
+        with _pool(workers) as pool:  # the workers are forked here, before `meanwhile`
+            pending = pool.starmap_async(_check_shared, [(a, b, ctx) for a, b in bounds])
+            if meanwhile is not None:
+                meanwhile()
+            return pending.get()
     finally:
         _ROWS = []
 

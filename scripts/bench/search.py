@@ -323,6 +323,8 @@ def main() -> int:
 
     tree, path = stdlib(args.stdlib, args.cache_dir) if args.quick else linux()
     log(f"tree {tree}\nsnapshot {path} ({path.stat().st_size / 2**30:.2f} GiB)")
+    load_start = os.getloadavg()
+    log(f"load average at start: {' '.join(f'{x:.2f}' for x in load_start)}")
     rss_start = rss_mb()
     t0 = time.perf_counter()
     snapshot = Snapshot.open(path, [raw_public(seeded_key(SEED))])
@@ -362,12 +364,15 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
+            "load_start": load_start,
             "load": os.getloadavg(),
         },  # fmt: skip
         "rg": subprocess.run(["rg", "--version"], capture_output=True, text=True).stdout.split()[1],
         "cleanroom": str(Path(cleanroom.__file__).parent),
     }
     text = table(rows) + "\n\nmemory: " + ", ".join(f"{k} {v}" for k, v in memory.items())
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    text += f"\nload average: at start {' '.join(f'{x:.2f}' for x in load_start)}, at end {load}"
     if args.json:
         log(text)
         print(json.dumps(report, indent=2))

@@ -302,31 +302,42 @@ def run(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 
 
 def report_section(ledger_dir: Path, snap: Path, trust: Path, runs: int, out: Path) -> dict:
+    """Each run times `cleanroom verify` (the peer: a report cannot be faster) and the
+    report in every format, one after the other, starting at a different one each
+    run, so that load from outside moves the peer and the reports alike."""
     ledger = next(ledger_dir.glob("*.ledger"))
     result: dict[str, Any] = {"ledger": str(ledger), "entries": _entries(ledger), "formats": {}}
-    # The peer: the verifier alone on the same ledger. A report cannot be faster.
-    times = [run(["verify", str(ledger), "--trust", str(trust)])[0] for _ in range(runs)]
-    result["verify_seconds"] = statistics.median(times)
-    result["verify_cpu_seconds"] = statistics.median(CPU[-runs:])
-    log(f"  verify alone: {result['verify_seconds']:.2f} s")
-    for fmt in ("html", "json", "jsonl", "csv"):
-        target = out / f"report.{fmt}"
-        times = []
-        for _ in range(runs):
-            target.unlink(missing_ok=True)
-            secs, proc = run(["report", str(ledger), "--snapshot", str(snap), "--trust",
-                              str(trust), "-o", str(target)])  # fmt: skip
+    order = ["verify", "html", "json", "jsonl", "csv"]
+    wall: dict[str, list[float]] = {k: [] for k in order}
+    cpu: dict[str, list[float]] = {k: [] for k in order}
+    for r in range(runs):
+        for what in order[r % len(order) :] + order[: r % len(order)]:
+            if what == "verify":
+                secs, proc = run(["verify", str(ledger), "--trust", str(trust)])
+            else:
+                target = out / f"report.{what}"
+                target.unlink(missing_ok=True)
+                secs, proc = run(["report", str(ledger), "--snapshot", str(snap), "--trust",
+                                  str(trust), "-o", str(target)])  # fmt: skip
             if proc.returncode != 0:
                 log(proc.stderr[-2000:])
-                raise SystemExit(f"report -o {target} failed ({proc.returncode})")
-            times.append(secs)
+                raise SystemExit(f"{what} on {ledger} failed ({proc.returncode})")
+            wall[what].append(secs)
+            cpu[what].append(CPU[-1])
+        log(
+            f"  run {r + 1}/{runs}: "
+            + ", ".join(f"{k} {wall[k][-1]:.2f} s" for k in order)
+            + f" | load {os.getloadavg()[0]:.1f}"
+        )
+    result["verify_seconds"] = statistics.median(wall["verify"])
+    result["verify_cpu_seconds"] = statistics.median(cpu["verify"])
+    for fmt in order[1:]:
         result["formats"][fmt] = {
-            "seconds": statistics.median(times),
-            "cpu_seconds": statistics.median(CPU[-runs:]),
+            "seconds": statistics.median(wall[fmt]),
+            "cpu_seconds": statistics.median(cpu[fmt]),
             "runs": runs,
-            "bytes": target.stat().st_size,
+            "bytes": (out / f"report.{fmt}").stat().st_size,
         }
-        log(f"  report .{fmt}: {statistics.median(times):.2f} s")
     return result
 
 

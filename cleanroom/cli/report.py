@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -69,6 +70,7 @@ def report(
     trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_no_cycle_collection())
         snapshots = [stack.enter_context(Snapshot.open(p, trust)) for p in snapshot_files]
         with click.progressbar(length=2 * len(ledgers), label="verifying and reading",
                                file=sys.stderr) as bar:  # fmt: skip
@@ -81,6 +83,22 @@ def report(
         write_atomically(output, lambda f: writer(result, f))
     _summary(result, output)
     sys.exit(result.exit_code)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector. A report holds millions of small objects
+    (rows, entries, payloads, intervals) that form no cycles and live until it is
+    written; the collector would walk all of them each time the heap grows by a
+    quarter, over a second in a 100k-entry report. Reference counting still frees
+    everything that is dropped."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _summary(r: Report, output: Path) -> None:

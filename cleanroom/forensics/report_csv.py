@@ -42,17 +42,49 @@ def write_csv(report: Report, out: IO[str]) -> None:
     for s in report.sessions:
         w.writerow(_row(s, record="ledger", detail=_ledger_detail(s)))
     for s in report.sessions:
-        w.writerows(_event_rows(s))
+        # The first seven cells are the same on every row of a ledger: write them
+        # once as text, and put that text before each row of the other cells.
+        t = s.timeline
+        head = _csv_text(
+            [
+                "event",
+                *(
+                    cell(x)
+                    for x in (t.path, t.ledger_id, t.status.value, t.reviewer, t.org, t.workstation)
+                ),
+            ]  # fmt: skip
+        )
+        csv.writer(_Prefixed(out, head + ","), lineterminator="\n").writerows(_event_cells(s))
     for f in report.evidence.sessions:
         w.writerow([cell(x) for x in ["session_finding"] + [""] * 16 + [f"{f.code}: {f.message}"]])
 
 
-def _event_rows(s: SessionReport) -> Iterator[list[str | int]]:
-    """One row per entry, in COLUMNS order. The ledger's own cells are made once, and
-    the cell of a text that recurs (a kind, a path, a blob) is looked up, not redone."""
-    t = s.timeline
-    ledger = [cell(x) for x in (t.path, t.ledger_id, t.status.value, t.reviewer, t.org,
-                                t.workstation)]  # fmt: skip
+class _Prefixed:
+    """A file for csv.writer that puts `prefix` before every row it is given."""
+
+    def __init__(self, out: IO[str], prefix: str) -> None:
+        self._write, self._prefix = out.write, prefix
+
+    def write(self, row: str) -> None:
+        self._write(self._prefix + row)
+
+
+def _csv_text(cells: list[str | int]) -> str:
+    """The cells as CSV, without the line end: what csv.writer writes for them (with
+    the same line end, which decides what is quoted)."""
+    text: list[str] = []
+    csv.writer(_Collect(text), lineterminator="\n").writerow(cells)
+    return text[0].removesuffix("\n")
+
+
+class _Collect:
+    def __init__(self, into: list[str]) -> None:
+        self.write = into.append
+
+
+def _event_cells(s: SessionReport) -> Iterator[list[str | int]]:
+    """The cells from `seq` on of each entry's row. The cell of a text that recurs (a
+    kind, a path, a blob) is looked up, not made again."""
     made: dict[str, str | int] = {}
 
     def text(value: object) -> str | int:
@@ -65,15 +97,13 @@ def _event_rows(s: SessionReport) -> Iterator[list[str | int]]:
             out = made[value] = cell(value)
         return out
 
-    for e in t.entries:
+    for e in s.timeline.entries:
         p, kind = e.payload, e.kind
         raw = getattr(e.event, "raw_path", None)
         view = kind == "view"
         blob = p.get("blob")
         dwell = f"{s.dwell_by_seq.get(e.seq, 0) / 1e6:.3f}" if view else None
         yield [
-            "event",
-            *ledger,
             cell(e.seq),
             cell(e.time),
             text(kind),

@@ -194,6 +194,7 @@ def _field_specs(cls: type[Event]) -> list[tuple[str, Any, bool]]:
 
 
 _FIELDS = {cls.kind: _field_specs(cls) for cls in VOCABULARY}
+_ABSENT = object()
 _PATHED = {
     cls.kind for cls in VOCABULARY if "raw_path" in {f.name for f in dataclasses.fields(cls)}
 }
@@ -207,13 +208,15 @@ def typed_event(kind: str, payload: dict[str, Any]) -> tuple[Event | None, str |
         return None, None
     args: dict[str, Any] = {}
     for name, hint, required in _FIELDS[kind]:
-        if name not in payload:
+        value = payload.get(name, _ABSENT)
+        if value is _ABSENT:
             if required:
                 return None, f"{kind} without {name}"
             continue
-        if not _conforms(payload[name], hint):
+        # A value of exactly the hinted type (int, str, bool) conforms: skip the call.
+        if type(value) is not hint and not _conforms(value, hint):
             return None, f"{kind} field {name} is not {_hint_name(hint)}"
-        args[name] = payload[name]
+        args[name] = value
     if kind in _PATHED:
         try:
             raw = path_from_fields(payload)

@@ -61,7 +61,8 @@ def verify_path(
     workers: int | None = None,
     others_receipts: bool = False,
 ) -> Verdict:
-    """Verify one ledger file: the verdict of `verify_image(load_path(path))`.
+    """Verify one ledger file: the verdict of `verify_image(load_path(path))` (only
+    where SQLite cannot read a damaged file may the damage show at another point).
     Raises OSError for a path that cannot be read. With `others_receipts`, receipts
     for other ledgers are skipped, not findings."""
     workers = workers or len(os.sched_getaffinity(0))

@@ -44,10 +44,14 @@ class Catalog:
         other paths, and a row that must wait, keep only the rowid (its content is
         read again when its turn comes), so memory stays bounded."""
         heap: list[tuple[int, Row]] = []
+        bound, more, top = self.bound, self.more, len(self.bound) - 1
         for row in rows:
             rowid = row[0]
-            low = self.bound[rowid + 1] if rowid + 1 < len(self.bound) else len(self.paths)
+            low = bound[rowid + 1] if rowid < top else len(self.paths)
             first = self.first.get(rowid)
+            if not heap and first is not None and first < low and rowid not in more:
+                yield first, row  # the usual case: in order, one path, nothing waiting
+                continue
             if first is not None:
                 heappush(heap, (first, row if first < low else (rowid,)))
                 for i in self.more.get(rowid, ()):

@@ -46,10 +46,11 @@ so a search can run in a worker thread while the viewer reads.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -276,7 +277,7 @@ class Search:
             progress.bytes += len(data)
             for start, end, spans, more in lines(data):
                 if starts is None:
-                    starts = unpack_line_index(index) if index is not None else _index(conn, rowid)
+                    starts = _starts(index) if index is not None else _index(conn, rowid)
                 line = bisect_right(starts, offset + start, line) - 1
                 if end - start <= MAX_TEXT:
                     text, text_start = data[start:end], 0
@@ -340,6 +341,17 @@ def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]
             pending = [piece[cut:]] if cut < len(piece) else []
         if pending:
             yield offset, b"".join(pending)
+
+
+def _starts(index: bytes) -> Sequence[int]:
+    """The line starts in a line index, without copying it where the machine's own byte
+    order is the index's (little-endian): a file's hits look up only a few of them."""
+    if _LITTLE and len(index) % 4 == 0:
+        return memoryview(index).cast("I")
+    return unpack_line_index(index)  # raises ValueError if malformed
+
+
+_LITTLE = sys.byteorder == "little" and array("I").itemsize == 4
 
 
 def _index(conn: sqlite3.Connection, rowid: int) -> array[int]:

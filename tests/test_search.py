@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cleanroom.snapshot.pathglob import PathFilter
 from cleanroom.snapshot.pattern import parse
 from cleanroom.snapshot.query import Query, SearchCancelled, SearchError, index_expression
-from cleanroom.snapshot.results import MAX_TEXT, record
+from cleanroom.snapshot.results import MAX_TEXT, Hit, record
 from cleanroom.snapshot.search import BATCH, CHUNK, KEPT, search
 from cleanroom.snapshot.store import Snapshot
 from tests.searchkit import build, digest_of, reference
@@ -479,6 +479,22 @@ def test_pages_past_the_kept_hits_are_found_again(wide, monkeypatch):
         assert s.total() == 1500
         assert len(s.page(14)) == 100 and s.page(15) == []
     assert KEPT >= 10 * 100
+
+
+def test_hits_past_the_kept_ones_count_in_the_digest_alike(tmp_path, monkeypatch):
+    # Past KEPT, the primary pass makes only what the digest reads of a hit.
+    import cleanroom.snapshot.search as mod
+
+    lines = [b"ab ab ab\n", b"x ab\n", b"ab" * 120 + b"\n", b"y\n"] * 60
+    files = {b"f%d" % i: b"".join(lines[i:]) for i in range(4)}
+    query = Query("ab")
+    with Snapshot.open(build(tmp_path, files), TRUST) as snapshot:
+        want = reference(files, query, displays(snapshot))
+        monkeypatch.setattr(mod, "KEPT", 37)
+        s = search(snapshot, query)
+        assert s.total() == len(want) and s.digest() == digest_of(query, want)
+        assert results(s) == want and [h.path for h in s.page(0, 37)] == [w[0] for w in want[:37]]
+        assert all(isinstance(h, Hit) and h.text for h in s.page(0, 37))
 
 
 # -- streaming ------------------------------------------------------------------------

@@ -85,13 +85,14 @@ def _path_part(path: bytes) -> bytes:
     return b"H" + _U32.pack(len(path)) + path
 
 
-def _rest(hit: Hit) -> bytes:
-    spans = hit.spans
-    more = b"\x01" if hit.more_spans else b"\x00"
+def _rest(hit: Hit | tuple) -> bytes:
+    """The record after the path, from a Hit or from (path, _, line, spans, more)."""
+    line, spans = hit[2], hit[3]
+    more = b"\x01" if hit[4] else b"\x00"
     if len(spans) == 1:
-        return _ONE.pack(hit.line, 1, *spans[0]) + more
+        return _ONE.pack(line, 1, *spans[0]) + more
     flat = [x for span in spans for x in span]
-    return struct.pack(f">II{len(flat)}I", hit.line, len(spans), *flat) + more
+    return struct.pack(f">II{len(flat)}I", line, len(spans), *flat) + more
 
 
 class ResultDigest:
@@ -114,8 +115,9 @@ class ResultDigest:
             self._hash.update(self._prefix + _rest(hit))
         self.count += 1
 
-    def add_all(self, hits: list[Hit]) -> None:
-        """`add` for each of `hits`, in order, hashed in one update."""
+    def add_all(self, hits: list[Hit] | list[tuple]) -> None:
+        """`add` for each of `hits`, in order, hashed in one update. A hit may also be
+        just what the digest reads of it: (path, anything, line, spans, more)."""
         path, prefix, parts = self._path, self._prefix, []
         append, one = parts.append, _ONE.pack
         for hit in hits:

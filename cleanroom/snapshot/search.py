@@ -126,7 +126,7 @@ class Search:
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""
         self._check()
-        return self._one_by_one(self._pass(Progress()))
+        return self._one_by_one(self._pass(Progress(), None))
 
     def total(self) -> int:
         """The number of hits (runs the search to its end)."""
@@ -184,7 +184,7 @@ class Search:
         with self._lock:
             self._check()
             if self._primary is None:
-                self._primary = self._pass(self.progress)
+                self._primary = self._pass(self.progress, KEPT)
             primary, add, kept = self._primary, self._digest.add_all, self._kept
             try:
                 while self._result is None and (until is None or len(kept) < until):
@@ -212,8 +212,10 @@ class Search:
         finally:
             batches.close()  # type: ignore[attr-defined]
 
-    def _pass(self, progress: Progress) -> Iterator[list[Hit]]:
-        """The hits in order, in small batches (at most BATCH; those of a file together)."""
+    def _pass(self, progress: Progress, keep: int | None) -> Iterator[list[Hit]]:
+        """The hits in order, in small batches (at most BATCH; those of a file together).
+        Past the first `keep` (None: all), a hit is only what the digest reads of it:
+        (path, None, line, spans, more), without its text (a total needs no more)."""
         plan = self.query.plan()
         conn = self._connect()
         try:
@@ -237,7 +239,7 @@ class Search:
                     continue
                 if len(row) == 1:  # only the rowid: one statement for a small blob
                     row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-                yield from self._file(conn, files.paths[i], display, row, plan, progress)
+                yield from self._file(conn, files.paths[i], display, row, plan, progress, keep)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -255,6 +257,7 @@ class Search:
         row: Row,
         plan: Plan,
         progress: Progress,
+        keep: int | None,
     ) -> Iterator[list[Hit]]:
         rowid = row[0]
         _, _, content, index = row
@@ -271,6 +274,7 @@ class Search:
         line = 0
         lines = plan.matcher.lines
         cancelled = self._cancelled.is_set
+        whole = keep is None or progress.hits < keep
         batch: list[Hit] = []
         add = batch.append
         for offset, data in chunks:
@@ -279,11 +283,16 @@ class Search:
                 if starts is None:
                     starts = _starts(index) if index is not None else _index(conn, rowid)
                 line = bisect_right(starts, offset + start, line) - 1
-                if end - start <= MAX_TEXT:
-                    text, text_start = data[start:end], 0
+                if whole:
+                    if end - start <= MAX_TEXT:
+                        text, text_start = data[start:end], 0
+                    else:
+                        text, text_start = window(data, start, end, spans[0][0])
+                    hit = (path, display, line, spans, more, text, text_start, end - start)
+                    add(_new(Hit, hit))
+                    whole = keep is None or progress.hits + len(batch) < keep
                 else:
-                    text, text_start = window(data, start, end, spans[0][0])
-                add(_new(Hit, (path, display, line, spans, more, text, text_start, end - start)))
+                    add((path, None, line, spans, more))
                 if len(batch) == BATCH:
                     progress.hits += BATCH
                     yield batch

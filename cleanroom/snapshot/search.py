@@ -274,7 +274,7 @@ class Search:
         line = 0
         lines = plan.matcher.lines
         cancelled = self._cancelled.is_set
-        whole = keep is None or progress.hits < keep
+        whole = 1 << 62 if keep is None else keep - progress.hits  # Hits still to make whole
         batch: list[Hit] = []
         add = batch.append
         for offset, data in chunks:
@@ -283,14 +283,14 @@ class Search:
                 if starts is None:
                     starts = _starts(index) if index is not None else _index(conn, rowid)
                 line = bisect_right(starts, offset + start, line) - 1
-                if whole:
+                if whole > 0:
                     if end - start <= MAX_TEXT:
                         text, text_start = data[start:end], 0
                     else:
                         text, text_start = window(data, start, end, spans[0][0])
                     hit = (path, display, line, spans, more, text, text_start, end - start)
                     add(_new(Hit, hit))
-                    whole = keep is None or progress.hits + len(batch) < keep
+                    whole -= 1
                 else:
                     add((path, None, line, spans, more))
                 if len(batch) == BATCH:

@@ -215,7 +215,12 @@ def context_expression(required: Requirement) -> str | None:
             continue  # as in index_expression: the clause cannot be used
         unique = sorted(set(parts))  # type: ignore[arg-type]
         clauses.append(unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")")
-    return " AND ".join(clauses) if clauses else None
+    if not clauses or sum(c.count('"') for c in clauses) > 2 * MAX_CONTEXT_PHRASES:
+        return None  # nothing to narrow by, or more phrases than narrowing is worth
+    return " AND ".join(clauses)
+
+
+MAX_CONTEXT_PHRASES = 400  # about three literals' worth (each needs 130)
 
 
 def _context(lit: Literal) -> str | None:

@@ -126,7 +126,7 @@ def _filled(
         found = {row[0]: row for row in conn.execute(sql + " ORDER BY rowid", (*small, *batch))}
         check()
         for rowid in batch:
-            yield found.get(rowid, (rowid,))  # a missing blob: as before, an error when read
+            yield found.get(rowid, (rowid,))
 
 
 def _with(rows: Iterator[Row], extra: tuple[int, ...]) -> Iterator[Row]:

@@ -23,6 +23,7 @@ CONTEXT = 200  # bytes kept before the first match when a long line is cut
 
 _U32 = struct.Struct(">I")
 _ONE = struct.Struct(">IIII")  # line, 1, start, end
+_PLAIN = struct.Struct(">IIIIx")  # line, 1, start, end, and more = 0
 
 
 class Hit(NamedTuple):
@@ -119,7 +120,7 @@ class ResultDigest:
         """`add` for each of `hits`, in order, hashed in one update. A hit may also be
         just what the digest reads of it: (path, anything, line, spans, more)."""
         path, prefix, parts = self._path, self._prefix, []
-        append, one = parts.append, _ONE.pack
+        append, plain = parts.append, _PLAIN.pack
         for hit in hits:
             if hit[0] is not path:  # hits of one file come together
                 path = hit[0]
@@ -127,8 +128,7 @@ class ResultDigest:
             spans = hit[3]
             if len(spans) == 1 and not hit[4]:  # the usual case, inline
                 append(prefix)
-                append(one(hit[2], 1, *spans[0]))
-                append(b"\x00")
+                append(plain(hit[2], 1, *spans[0]))
             else:
                 append(prefix)
                 append(_rest(hit))

@@ -18,7 +18,7 @@ from cleanroom.snapshot.pathglob import PathFilter
 from cleanroom.snapshot.pattern import parse
 from cleanroom.snapshot.query import Query, SearchCancelled, SearchError, index_expression
 from cleanroom.snapshot.results import MAX_TEXT, Hit, record
-from cleanroom.snapshot.search import BATCH, CHUNK, KEPT, search
+from cleanroom.snapshot.search import BATCH, CHUNK, KEPT, prepare, search
 from cleanroom.snapshot.store import Snapshot
 from tests.searchkit import build, digest_of, reference
 from tests.snapshotkit import TRUST
@@ -233,6 +233,22 @@ def test_text_after_a_nul_past_the_sniffed_bytes_is_searched(tmp_path):
             Query("NEEDLE", case=False),
         ):
             assert [(h.path, h.line) for h in search(snapshot, query).hits()] == [(b"f.txt", 2)]
+
+
+def test_prepare_reads_what_searches_share_once_and_changes_no_answer(tmp_path, monkeypatch):
+    import cleanroom.snapshot.candidates as candidates_module
+    import cleanroom.snapshot.catalog as catalog_module
+
+    content = b"x" * 9000 + b"\n\x00 after\nneedle here\n"
+    files = {b"f.txt": content, b"g.c": b"int needle;\n"}
+    with Snapshot.open(build(tmp_path, files), TRUST) as snapshot:
+        prepare(snapshot)
+        reads = []
+        monkeypatch.setattr(catalog_module, "read_catalog", lambda *a: reads.append(a))
+        monkeypatch.setattr(candidates_module, "read_facts", lambda *a: reads.append(a))
+        found = [(h.path, h.line) for h in search(snapshot, Query("needle")).hits()]
+    assert reads == []  # both were read by prepare, on the snapshot's own connection
+    assert found == [(b"f.txt", 2), (b"g.c", 0)]  # 0-based lines
 
 
 def unindexed(query: Query) -> Query:

@@ -51,8 +51,10 @@ class Setup:
 def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
     """Open and verify a vendor-signed snapshot as a review source."""
     from ..session.snapshot_source import SnapshotSource
+    from ..snapshot.search import prepare
 
     source = SnapshotSource.from_file(path, trust)
+    prepare(source.snapshot)  # before the session: the first search is then as fast
     return source, source.ref, source.name
 
 

@@ -63,13 +63,24 @@ from .results import MAX_TEXT, Hit, ResultDigest, window
 from .schema import schema_problems
 from .store import Snapshot
 
-__all__ = ["Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError", "search"]
+__all__ = [
+    "Hit", "Progress", "Query", "Search", "SearchCancelled", "SearchError", "prepare", "search",
+]  # fmt: skip
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
 BATCH = 64  # hits made at a time: few enough that a first page costs what it finds
 _new = tuple.__new__  # builds a Hit without a Python-level __new__ call
 _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
+
+
+def prepare(snapshot: Snapshot) -> None:
+    """Read now what every search of `snapshot` shares (the file list and the index
+    facts, read once per open snapshot), on the snapshot's own connection. The
+    reviewer terminal calls this while it starts, so that its first search answers
+    as fast as the rest."""
+    conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
+    index_facts(snapshot, conn, catalog(snapshot, conn))
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:

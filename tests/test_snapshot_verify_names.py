@@ -17,7 +17,8 @@ import pytest
 
 from cleanroom.ledger.keys import write_public_key
 from cleanroom.snapshot.merkle import leaf_hash, root
-from cleanroom.snapshot.verify import Status, _leaf_whose_removal_gives, verify_bytes
+from cleanroom.snapshot.naming import leaf_whose_removal_gives
+from cleanroom.snapshot.verify import Status, verify_bytes
 from cleanroom.snapshot.walk import display_path
 from tests import hostile_tree as ht
 from tests.snapshotkit import TRUST, VENDOR, edited, make
@@ -257,5 +258,5 @@ def test_the_removal_search_agrees_with_the_merkle_root_for_every_position():
     for n in range(1, 40):
         leaves = [leaf_hash(bytes([i])) for i in range(n)]
         for i in range(n):
-            assert _leaf_whose_removal_gives(leaves, root(leaves[:i] + leaves[i + 1 :])) == i
-        assert _leaf_whose_removal_gives(leaves, root(leaves)) is None
+            assert leaf_whose_removal_gives(leaves, root(leaves[:i] + leaves[i + 1 :])) == i
+        assert leaf_whose_removal_gives(leaves, root(leaves)) is None

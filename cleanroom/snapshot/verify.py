@@ -7,16 +7,13 @@ schema. It does not stop at the first problem, and a hostile file (not SQLite,
 empty, truncated, damaged) yields findings, never an exception. The algorithm is
 docs/snapshot-format.md §5.
 
-The signed root cannot say which entry differs. Two things can: a walk of the
-source tree (`source=`), compared entry by entry with the files table, whose
-root shows whether it is the tree the vendor signed; and, with no source, a
-search for the one row whose removal gives the signed root (one added entry).
-docs/adr/0102-naming-changed-entries.md explains the choice.
+The signed root cannot say which entry differs; `naming` says which (a walk of
+the source tree, or the one added row), and this module turns that into
+findings. docs/adr/0102-naming-changed-entries.md explains the choice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import tempfile
 import time
@@ -31,9 +28,10 @@ from ..ledger.keys import key_id
 from .blobs import FactsBuilder
 from .findings import Finding, Severity
 from .index import DETAIL, TOKENIZER, build_index, index_digest
-from .leaf import LEAF_COLUMNS, LeafError, leaf_data, row_leaf_hash
+from .leaf import LeafError, leaf_data
 from .manifest import Manifest, ManifestError, as_json, parse, signed_by, snapshot_id
-from .merkle import empty_root, leaf_hash, node_hash, root
+from .merkle import leaf_hash, root
+from .naming import SourceComparison, SourceTree, leaf_whose_removal_gives, walk_source
 from .readonly import (
     VERIFY_SECONDS,
     SnapshotFileError,
@@ -44,53 +42,12 @@ from .readonly import (
     sidecars,
 )
 from .schema import BLOBS_TYPES, FILES_TYPES, SEARCH_DDL, schema_problems
-from .walk import DEFAULT_MAX_FILE, display_path, walk
+from .walk import DEFAULT_MAX_FILE, display_path
 
 VERDICT_FORMAT = "cleanroom.snapshot-verdict.v1"
 PER_CODE = 50  # findings kept per code; the rest are counted
 CHUNK = 1 << 20
 KINDS = (b"dir", b"file", b"link", b"skipped")
-
-
-class Change(StrEnum):
-    """How an entry of the snapshot's files table differs from the source tree's."""
-
-    ADDED = "added"  # in the snapshot only
-    REMOVED = "removed"  # in the source only
-    CHANGED = "changed"  # in both, with different fields
-
-
-@dataclass(frozen=True)
-class Difference:
-    path: bytes
-    change: Change
-    detail: str  # which fields differ, in words
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": display_path(self.path), "path_hex": self.path.hex(),
-                "change": self.change.value, "detail": self.detail}  # fmt: skip
-
-
-@dataclass
-class SourceComparison:
-    """The snapshot's files table against a walk of the source tree."""
-
-    path: str
-    entries: int
-    root: str  # the Merkle root of the walked tree
-    signed_tree: bool  # `root` is the root a trusted vendor key signed
-    counts: Counter[str] = field(default_factory=Counter)  # every difference, by change
-    differences: list[Difference] = field(default_factory=list)  # the first PER_CODE of each
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "entries": self.entries,
-            "root": self.root,
-            "signed_tree": self.signed_tree,
-            "counts": {c.value: self.counts[c] for c in Change},
-            "differences": [d.to_json() for d in self.differences],
-        }
 
 
 class Status(StrEnum):
@@ -159,7 +116,7 @@ def verify_snapshot(
     """
     path = Path(path)
     report = Report(str(path))
-    tree = None if source is None else _walk_source(source, max_file_size)
+    tree = None if source is None else walk_source(source, max_file_size)
     opened = _check_connection(lambda: connect(path, seconds=VERIFY_SECONDS), trust, report, tree)
     if not opened:
         return report
@@ -181,7 +138,7 @@ def _check_connection(
     open_db: Callable[[], sqlite3.Connection],
     trust: list[bytes],
     report: Report,
-    tree: _SourceTree | None = None,
+    tree: SourceTree | None = None,
 ) -> bool:
     """Open the database and run every check into `report`; False if it would not open."""
     try:
@@ -197,13 +154,13 @@ def _check_connection(
 
 
 def _check(
-    conn: sqlite3.Connection, trust: list[bytes], r: Report, tree: _SourceTree | None
+    conn: sqlite3.Connection, trust: list[bytes], r: Report, tree: SourceTree | None
 ) -> None:
     conn.text_factory = bytes  # every TEXT value comes back raw, never a decode error
     steps: list[Callable[[sqlite3.Connection, list[bytes], Report], bool]]
     steps = [_schema, _integrity, _manifest, _files_and_blobs]
     if tree is not None:
-        steps.append(tree.compare)
+        steps.append(_source_step(tree))
     for step in steps:
         try:
             if step(conn, trust, r) is False:
@@ -482,7 +439,23 @@ def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:
               f"{manifest.index.digest} (built by another SQLite version?)")  # fmt: skip
 
 
-# -- naming the entries behind a root mismatch -----------------------------------------
+# -- naming the entries behind a root mismatch (naming.py) ------------------------------
+
+
+def _source_step(tree: SourceTree) -> Callable[[sqlite3.Connection, list[bytes], Report], bool]:
+    def source(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
+        """Fill `r.source`; when the walk is the signed tree, each entry the table
+        has added, lost or changed since signing is also a ROOT finding."""
+        signed_root = r.manifest.root if r.signed and r.manifest is not None else None
+        r.source, diffs = tree.compare(conn, signed_root, PER_CODE)
+        if r.source.signed_tree:
+            named = {f.path for f in r.findings if f.code == "ROOT"}
+            for d in diffs:
+                if d.path not in named:
+                    r.add("ROOT", f"{d.change.value} after signing: {d.detail}", d.path)
+        return True
+
+    return source
 
 
 def _name_one_added_row(
@@ -490,143 +463,9 @@ def _name_one_added_row(
 ) -> None:
     """One row more than signed: if removing one row gives the signed root, that row is
     exactly what was added (anything else would be a SHA-256 collision)."""
-    index = _leaf_whose_removal_gives(leaves, signed)
+    index = leaf_whose_removal_gives(leaves, signed)
     if index is not None:
         query = "SELECT path FROM files ORDER BY path LIMIT 1 OFFSET ?"
         path = conn.execute(query, (index,)).fetchone()[0]
         r.add("ROOT", "added after signing: without this row the files table has exactly "
               "the signed root", path if isinstance(path, bytes) else None)  # fmt: skip
-
-
-def _leaf_whose_removal_gives(leaves: list[bytes], signed: bytes) -> int | None:
-    """The index i such that MTH(leaves without leaf i) == `signed`, or None.
-
-    Each candidate costs O(log n) hashes, not O(n): the tree over n - 1 leaves
-    differs from the candidate's point on only along one path; every other node
-    covers a run of leaves that are all before it or all after it (shifted by
-    one), and those runs' hashes are cached."""
-    cache: dict[tuple[int, int], bytes] = {}
-
-    def mth(lo: int, hi: int) -> bytes:  # of leaves[lo:hi], as merkle.root computes it
-        if hi - lo == 1:
-            return leaves[lo]
-        h = cache.get((lo, hi))
-        if h is None:
-            k = _split(hi - lo)
-            h = cache[lo, hi] = node_hash(mth(lo, lo + k), mth(lo + k, hi))
-        return h
-
-    def without(lo: int, hi: int, skip: int) -> bytes:  # of [lo, hi) once skip is gone
-        if hi <= skip:
-            return mth(lo, hi)
-        if lo >= skip:
-            return mth(lo + 1, hi + 1)
-        k = _split(hi - lo)
-        return node_hash(without(lo, lo + k, skip), without(lo + k, hi, skip))
-
-    size = len(leaves) - 1
-    for skip in range(len(leaves)):
-        if (without(0, size, skip) if size else empty_root()) == signed:
-            return skip
-    return None
-
-
-def _split(n: int) -> int:
-    """The largest power of two below n >= 2: where RFC 6962 splits a tree of n leaves."""
-    return 1 << ((n - 1).bit_length() - 1)
-
-
-_Fields = tuple[bytes, int, int, bytes | None, bytes | None, bytes | None]  # a leaf's, but path
-_FIELD_NAMES = ("kind", "mode", "size", "content", "target", "reason")
-
-
-@dataclass
-class _SourceTree:
-    """A walk of the source tree: every entry's leaf fields, and the walk's root."""
-
-    path: str
-    entries: dict[bytes, _Fields]  # path -> (kind, mode, size, blob, target, reason)
-    root: bytes
-
-    def compare(self, conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
-        """Fill `r.source`; when the walk is the signed tree, each entry the table
-        has added, lost or changed since signing is also a ROOT finding."""
-        diffs = _differences(conn, self.entries)
-        signed_tree = r.signed and r.manifest is not None and self.root.hex() == r.manifest.root
-        c = SourceComparison(self.path, len(self.entries), self.root.hex(), signed_tree)
-        for d in diffs:
-            c.counts[d.change] += 1
-            if c.counts[d.change] <= PER_CODE:
-                c.differences.append(d)
-        r.source = c
-        if signed_tree:
-            named = {f.path for f in r.findings if f.code == "ROOT"}
-            for d in diffs:
-                if d.path not in named:
-                    r.add("ROOT", f"{d.change.value} after signing: {d.detail}", d.path)
-        return True
-
-
-def _walk_source(source: str | Path, max_file_size: int) -> _SourceTree:
-    """Walk `source` exactly as `create` does (raw names, links not followed, nothing but
-    regular files opened) and keep each entry's leaf fields; raises WalkError."""
-    entries: dict[bytes, _Fields] = {}
-    leaves = []
-    for e in walk(source, max_file_size):
-        blob = None if e.data is None else hashlib.sha256(e.data).digest()  # as blobs.facts
-        reason = None if e.reason is None else e.reason.encode()
-        fields = (e.kind.value.encode(), e.mode, e.size, blob, e.target, reason)
-        leaves.append(row_leaf_hash((e.path, *fields)))
-        entries[e.path] = fields
-    return _SourceTree(str(source), entries, root(leaves))
-
-
-def _differences(conn: sqlite3.Connection, source: dict[bytes, _Fields]) -> list[Difference]:
-    """Every path where the files table and the walk disagree, in path byte order. The
-    table is read by key, not trusted to be in order (a damaged one may not be)."""
-    unmatched = dict(source)
-    added: list[tuple[bytes, tuple]] = []
-    out = []
-    for path, *fields in conn.execute(f"SELECT {LEAF_COLUMNS} FROM files"):  # noqa: S608
-        if not isinstance(path, bytes):
-            continue  # a ROW finding already
-        theirs = unmatched.pop(path, None)
-        if theirs is None:
-            added.append((path, tuple(fields)))
-        elif tuple(fields) != theirs:
-            out.append(Difference(path, Change.CHANGED, _changed(tuple(fields), theirs)))
-    removed: dict[tuple, list[bytes]] = {}  # a file or link by its fields: a rename's origin
-    for path, fields in unmatched.items():
-        out.append(Difference(path, Change.REMOVED, "only in the source"))
-        if fields[0] in (b"file", b"link"):
-            removed.setdefault(fields, []).append(path)
-    for path, fields in added:
-        detail = "only in the snapshot"
-        if twins := removed.get(fields):
-            kind = _show("kind", fields[0])
-            detail += (
-                f"; the same {kind} as {display_path(twins[0])}, only in the source (renamed?)"
-            )
-        out.append(Difference(path, Change.ADDED, detail))
-    return sorted(out, key=lambda d: d.path)
-
-
-def _changed(ours: tuple, theirs: _Fields) -> str:
-    return "; ".join(
-        f"{name} {_show(name, a)} in the snapshot, {_show(name, b)} in the source"
-        for name, a, b in zip(_FIELD_NAMES, ours, theirs, strict=True)
-        if a != b
-    )
-
-
-def _show(name: str, value: object) -> str:
-    """A field's value in words, sanitized: kinds, targets and reasons may hold any bytes."""
-    if value is None:
-        return "none"
-    if name == "mode" and isinstance(value, int):
-        return oct(value)
-    if name == "content" and isinstance(value, bytes):
-        return value.hex()[:16]
-    if isinstance(value, bytes):
-        return display_path(value)
-    return display_path(repr(value).encode())

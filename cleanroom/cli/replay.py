@@ -10,10 +10,10 @@ import click
 
 from ..forensics.replay import Replay, WhenError, open_source, parse_when
 from ..forensics.timeline import Timeline, read_timeline
-from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..session.snapshot_source import SnapshotSource
+from .options import trust_option
 from .output import write_atomically
 
 
@@ -23,9 +23,7 @@ from .output import write_atomically
               type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot the session reviewed (repeatable; the one "
                    "the ledger names is used).")  # fmt: skip
-@click.option("--trust", "trust_files", multiple=True, required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Trusted vendor public key (repeatable).")  # fmt: skip
+@trust_option()
 @click.option("--cast", "cast_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the replay as an asciicast v2 file instead of showing it.")  # fmt: skip
 @click.option("--at", "start_at", metavar="WHEN",
@@ -37,7 +35,7 @@ from .output import write_atomically
 def replay(
     ledger: Path,
     snapshot_files: tuple[Path, ...],
-    trust_files: tuple[Path, ...],
+    trust: list[bytes],
     cast_file: Path | None,
     start_at: str | None,
     include_tampered: bool,
@@ -55,7 +53,6 @@ def replay(
     Exit status: 0 intact and every search matches, 1 tampered or a search
     differs, 3 intact but incomplete, 2 usage.
     """
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     click.echo(f"verifying {clean(ledger)}", err=True)
     timeline = read_timeline(ledger, trust, include_tampered, workers)
     _verdict(timeline)

@@ -17,10 +17,10 @@ from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
 from ..forensics.report_jsonl import write_jsonl
 from ..forensics.timeline import read_evidence
-from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
+from .options import trust_option
 from .output import write_atomically
 from .verify import expand_ledgers
 
@@ -37,9 +37,7 @@ WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
 @click.option("--snapshot", "snapshot_files", multiple=True, required=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot the sessions reviewed (repeatable).")  # fmt: skip
-@click.option("--trust", "trust_files", multiple=True, required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Trusted vendor public key (repeatable).")  # fmt: skip
+@trust_option()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The report file: .html, .json, .jsonl or .csv.")  # fmt: skip
 @click.option("--include-tampered", is_flag=True,
@@ -49,7 +47,7 @@ WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
 def report(
     paths: tuple[Path, ...],
     snapshot_files: tuple[Path, ...],
-    trust_files: tuple[Path, ...],
+    trust: list[bytes],
     output: Path,
     include_tampered: bool,
     workers: int | None,
@@ -67,7 +65,6 @@ def report(
     if writer is None:
         names = ", ".join(WRITERS)
         raise click.UsageError(f"-o {clean(output)}: the extension must be one of {names}")
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_no_cycle_collection())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..ledger.keys import key_id, load_public_key
+from ..ledger.keys import key_id
 from ..sanitize import clean
 from ..snapshot.create import CreateError, Progress, create_snapshot
 from ..snapshot.info import summarize
@@ -18,17 +18,11 @@ from ..snapshot.verify import EXIT_CODES, Report, verify_snapshot
 from ..snapshot.walk import DEFAULT_MAX_FILE, WalkError, display_path
 from . import UsageProblem
 from .keys import PASSPHRASE_FILE, load_signing_key
+from .options import trust_option
 
 SHOWN_SKIPPED = 20
 FILE = click.Path(dir_okay=False, path_type=Path)
 DIR = click.Path(file_okay=False, exists=True, path_type=Path)
-TRUST = click.option(
-    "--trust",
-    "trust_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Trusted vendor public key (repeatable).",
-)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
@@ -141,14 +135,7 @@ class _Bars:
 
 @snapshot.command("verify")
 @click.argument("file", type=FILE)
-@click.option(
-    "--trust",
-    "trust_files",
-    multiple=True,
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Trusted vendor public key (repeatable).",
-)
+@trust_option()
 @click.option(
     "--rebuild-index",
     is_flag=True,
@@ -172,7 +159,7 @@ class _Bars:
 @JSON
 def verify(
     file: Path,
-    trust_files: tuple[Path, ...],
+    trust: list[bytes],
     rebuild_index: bool,
     source_dir: Path | None,
     max_file_size: int,
@@ -190,7 +177,6 @@ def verify(
     the status alone. Exit status: 0 intact, 1 tampered, damaged or untrusted,
     2 usage.
     """
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     if not file.exists() and not file.is_symlink():
         raise UsageProblem(f"{clean(file)}: no such file")
     try:
@@ -243,18 +229,17 @@ def _print_report(r: Report) -> None:
 
 @snapshot.command("info")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@TRUST
+@trust_option(required=False)
 @JSON
-def info(file: Path, trust_files: tuple[Path, ...], as_json: bool) -> None:
+def info(file: Path, trust: list[bytes], as_json: bool) -> None:
     """Summarise a snapshot: manifest, counts and skipped entries.
 
     Does not verify the content (use `snapshot verify`); with --trust it checks
     the manifest signature. Exit status: 0, or 1 if FILE is not a readable
     snapshot.
     """
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files] if trust_files else None
     try:
-        s = summarize(file, trust)
+        s = summarize(file, trust or None)
     except SnapshotFileError as exc:
         click.echo(f"{clean(file)}: not a readable snapshot: {clean(exc)}", err=True)
         sys.exit(1)

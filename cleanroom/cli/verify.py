@@ -10,25 +10,18 @@ from typing import Any
 import click
 
 from ..ledger.findings import Finding
-from ..ledger.keys import load_public_key
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
 from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, worst
 from ..ledger.verify import verify_path
 from ..ledger.witness import Receipt, Witness
 from ..sanitize import clean
+from .options import trust_option
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--trust",
-    "trust_files",
-    multiple=True,
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Trusted vendor public key (repeatable).",
-)
+@trust_option()
 @click.option("--witness", "witness_texts", multiple=True, metavar="SEQ:CODE",
               help="A witness code copied from paper (repeatable; one ledger only).")  # fmt: skip
 @click.option(
@@ -46,7 +39,7 @@ from ..sanitize import clean
 )
 def verify(
     paths: tuple[Path, ...],
-    trust_files: tuple[Path, ...],
+    trust: list[bytes],
     witness_texts: tuple[str, ...],
     receipt_files: tuple[Path, ...],
     as_json: bool,
@@ -59,7 +52,6 @@ def verify(
     --trust key. Exit status: 0 intact and sealed, 1 tampered, invalid or
     untrusted, 3 intact but incomplete (unsealed or resumed), 2 usage.
     """
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     witnesses = [Witness.parse(t) for t in witness_texts]
     receipts = [Receipt.load(p) for p in receipt_files]
     ledgers = expand_ledgers(paths)

@@ -22,19 +22,17 @@ from ..forensics.whoviewed import (
     load_indexes,
     who_viewed,
 )
-from ..ledger.keys import load_public_key
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
+from .options import trust_option
 from .verify import expand_ledgers
 
 
 @click.command("who-viewed")
 @click.argument("target", metavar="PATH[:START-END]")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--trust", "trust_files", multiple=True, required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Trusted vendor public key (repeatable).")  # fmt: skip
+@trust_option()
 @click.option("--snapshot", "snapshot_files", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Snapshot whose content the line numbers refer to; more snapshots let "
@@ -55,7 +53,7 @@ from .verify import expand_ledgers
 def who_viewed_command(
     target: str,
     paths: tuple[Path, ...],
-    trust_files: tuple[Path, ...],
+    trust: list[bytes],
     snapshot_files: tuple[Path, ...],
     search_text: str | None,
     as_json: bool,
@@ -77,7 +75,6 @@ def who_viewed_command(
         parsed = Target.parse(target)
     except TargetError as exc:
         raise click.UsageError(f"{clean(target)}: {exc}") from exc
-    trust = [load_public_key(p).public_bytes_raw() for p in trust_files]
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
         snapshots = [stack.enter_context(Snapshot.open(p, trust)) for p in snapshot_files]

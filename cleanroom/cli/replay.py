@@ -73,7 +73,7 @@ def replay(
         start = parse_when(start_at, model) if start_at else 0
     except WhenError as exc:
         raise click.UsageError(f"--at: {exc}") from exc
-    searches = len(model.search_steps())
+    searches = len(model.search_indexes)
     with click.progressbar(length=searches, label="running the searches again",
                            file=sys.stderr) as bar:  # fmt: skip
         model.check_searches(lambda: bar.update(1))

@@ -22,7 +22,7 @@ from ..session.events import Search
 from ..session.snapshot_source import SnapshotSource
 from ..session.source import Opened
 from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
-from .screen import Screen, step
+from .screen import Screen, screens
 from .timeline import Timeline, TimelineEntry, elapsed_us
 
 
@@ -52,16 +52,15 @@ class Replay:
     def __init__(self, timeline: Timeline, source: SnapshotSource | None) -> None:
         self.timeline = timeline
         self.source = source
-        self.steps: list[Step] = []
-        screen = Screen()
-        for entry in timeline.entries:
-            screen = step(screen, entry)
-            self.steps.append(Step(entry, screen))
+        self.steps = [Step(entry, screen) for entry, screen in screens(timeline.entries)]
         self._walls = [s.entry.wall_us for s in self.steps]
         self._seqs = [s.entry.seq for s in self.steps]
         self._offsets = [0]  # time from the first entry, summed gap by gap
         for a, b in zip(self.steps, self.steps[1:], strict=False):
             self._offsets.append(self._offsets[-1] + elapsed_us(a.entry, b.entry))
+        self.search_indexes = [  # the steps that are searches
+            i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search)
+        ]
         self.searches: dict[int, SearchCheck] = {}
         self._opened: dict[tuple[bytes, str], Opened | None] = {}
 
@@ -109,14 +108,12 @@ class Replay:
 
     def check_searches(self, progress: Callable[[], None] | None = None) -> None:
         """Run every recorded search again (see `check_search`)."""
-        for s in self.steps:
-            if isinstance(s.entry.event, Search):
-                self.searches[s.entry.seq] = check_search(s.entry.seq, s.entry.event, self.source)
-                if progress is not None:
-                    progress()
-
-    def search_steps(self) -> list[int]:
-        return [i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search)]
+        for i in self.search_indexes:
+            entry = self.steps[i].entry
+            assert isinstance(entry.event, Search)
+            self.searches[entry.seq] = check_search(entry.seq, entry.event, self.source)
+            if progress is not None:
+                progress()
 
 
 def check_search(seq: int, recorded: Search, source: SnapshotSource | None) -> SearchCheck:

@@ -133,7 +133,7 @@ class ReplayApp(LockedApp):
 
     def action_next_search(self) -> None:
         self._pause()
-        later = [i for i in self.replay.search_steps() if i > self.index]
+        later = [i for i in self.replay.search_indexes if i > self.index]
         if later:
             self.show(later[0])
         else:

@@ -20,6 +20,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.strip import Strip
 
 from ...forensics.replay import Replay
@@ -50,7 +51,7 @@ def write_cast(replay: Replay, out: IO[str], title: str,
               "idle_time_limit": IDLE_TIME_LIMIT, "title": title,
               "env": {"TERM": "xterm-256color"}}  # fmt: skip
     out.write(json.dumps(header) + "\n")
-    painters: dict[str, Painter] = {}
+    painters: LRUCache[str, Painter] = LRUCache(16)  # each holds its own caches
     lines: LineCache = {}  # most frames repeat most of the lines before them
     badge = _text(Text(f" {mark} ", ALARM), width, console) if mark else ""
     for index in range(start, len(replay)):
@@ -80,7 +81,7 @@ def frame_size(replay: Replay) -> tuple[int, int]:
 
 
 def render_frame(replay: Replay, index: int, width: int, height: int, console: Console,
-                 painters: dict[str, Painter],
+                 painters: LRUCache[str, Painter],
                  cache: LineCache | None = None) -> list[str]:  # fmt: skip
     """The lines (with SGR colours) of step `index`."""
     stage = stage_of(replay, index)
@@ -92,7 +93,7 @@ def render_frame(replay: Replay, index: int, width: int, height: int, console: C
     return lines[:height]
 
 
-def _body(stage: Stage, width: int, console: Console, painters: dict[str, Painter],
+def _body(stage: Stage, width: int, console: Console, painters: LRUCache[str, Painter],
           cache: LineCache) -> list[str]:  # fmt: skip
     if stage.kind == "code" and stage.opened is not None and stage.viewport is not None:
         doc, vp = stage.opened.document, stage.viewport

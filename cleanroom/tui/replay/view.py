@@ -3,6 +3,7 @@ exactly its recorded size (lines first..last, columns col..col+cols-1)."""
 
 from __future__ import annotations
 
+from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -21,7 +22,7 @@ class ReplayView(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._painters: dict[str, Painter] = {}
+        self._painters: LRUCache[str, Painter] = LRUCache(16)  # each holds its own caches
         self._painter: Painter | None = None
         self.viewport: Viewport | None = None
 

@@ -20,17 +20,17 @@ TRAILER = 16  # name length, checksum, magic
 MAX_NAME = 4096  # longer than any path SQLite accepts
 
 
-def describe_journal(path: str) -> str:
+def describe_journal(path: str, beside: str = "the ledger") -> str:
     """One line saying what the journal at `path` is and that it was not applied."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
-        return f"a -journal lies beside the ledger ({exc.strerror or exc}); it was not applied"
+        return f"a -journal lies beside {beside} ({exc.strerror or exc}); it was not applied"
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
-            return "a -journal that is not a regular file lies beside the ledger; not read"
-        what = f"a rollback journal ({st.st_size} bytes) lies beside the ledger; it was not applied"
+            return f"a -journal that is not a regular file lies beside {beside}; not read"
+        what = f"a rollback journal ({st.st_size} bytes) lies beside {beside}; it was not applied"
         name = _super_journal(f, st.st_size)
     if name is not None:
         shown = os.fsdecode(name[:200]) + ("…" if len(name) > 200 else "")

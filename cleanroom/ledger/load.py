@@ -117,7 +117,6 @@ class Source:
             if self.data is not None:
                 # An in-memory image: SQLite's memdb touches no file at all.
                 conn.deserialize(self.data)
-                harden(conn, budget.exhausted, MAX_VALUE)
             conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
             yield conn
         finally:

@@ -248,7 +248,10 @@ def read_into(image: LedgerImage, source: Source, defer_from: int | None = None)
                         return span
                 with budget.spending():
                     cursor = conn.execute(ROWS_SQL, (MAX_BODY, SEQ_MIN, SEQ_MAX))
-                image.rows = list(in_order(_batches(cursor, budget)))
+                try:  # rows read before a damaged b-tree loops are kept
+                    image.rows.extend(in_order(_batches(cursor, budget)))
+                except RowOrderError as exc:
+                    image.problems.append(failure(exc))
             image.problems += _quick_check(conn, budget)
     except READ_ERRORS as exc:
         image.problems.append(failure(exc))

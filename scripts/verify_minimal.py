@@ -57,11 +57,16 @@ def sig_ok(pub, sig, msg):  # Ed25519; key and signature raw or in lowercase hex
         return False
 
 
+def depth(v):  # 3.1: objects and arrays nest at most 32 deep (the outermost is 1)
+    return 1 + max(map(depth, v.values() if type(v) is dict else v), default=0) if type(v) in (
+        dict, list) else 0  # fmt: skip
+
+
 def parse_canonical(raw, shape):  # the value if it fits shape and re-encodes to exactly raw
     try:
         value = JCS.decode(raw.decode("utf-8"))
         canonical = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() == raw
-        return value if canonical and fits(value, shape) else None
+        return value if canonical and fits(value, shape) and depth(value) <= 32 else None
     except (ValueError, RecursionError):
         return None
 

@@ -1233,6 +1233,22 @@ CASES: list[Case] = [
         non_canonical('{"detail":"","what":"café"}'.encode("latin-1")),
         tampered(3, "ENCODING", also=("UNSEALED",)),
     ),
+    # Nesting deeper than 32 levels (§3.1) is ENCODING at any depth, whether or not the
+    # reader's recursion would have reached it: json.dumps, == and repr recurse too.
+    Case(
+        "signed_nested_33_deep",
+        (20,),
+        ALERTED,
+        non_canonical(b'{"detail":' + b'{"a":' * 32 + b"1" + b"}" * 32 + b',"what":"x"}'),
+        tampered(3, "ENCODING", also=("UNSEALED",)),
+    ),
+    Case(
+        "signed_nested_past_recursion",
+        (20,),
+        ALERTED,
+        non_canonical(b'{"detail":' + b"[" * 600 + b"]" * 600 + b',"what":"x"}'),
+        tampered(3, "ENCODING", also=("UNSEALED",)),
+    ),
     # 21: the body/sig boundary. What follows the unreadable row is not specified.
     Case(
         "hash_boundary_shift",

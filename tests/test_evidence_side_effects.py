@@ -32,7 +32,7 @@ CLI = REPO / ".venv" / "bin" / "cleanroom"
 PYTHON = REPO / ".venv" / "bin" / "python"
 MINIMAL = REPO / "scripts" / "verify_minimal.py"
 KIT = Kit("sidefx")
-TIMEOUT = 120
+TIMEOUT = 60
 
 
 def state(root: Path) -> dict[str, tuple[int, str]]:

@@ -121,7 +121,9 @@ def _print(a: Answer) -> None:
     parts = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
     click.echo(f"  ledgers      {len(a.indexes)} ({parts}); {len(a.cached)} from the cache")
     if a.reference is not None:
-        click.echo(f"  reference    snapshot {clean(a.reference[0])}, content {a.reference[1]}")
+        click.echo(
+            f"  reference    snapshot {clean(a.reference[0])}, content {clean(a.reference[1])}"
+        )
     for v in a.versions.values():
         if v.reference:
             continue
@@ -129,7 +131,7 @@ def _print(a: Answer) -> None:
         moved = ""
         if v.mapped:
             moved = f"; lines {v.lines[0]}-{v.lines[1]} there" if v.lines else "; lines gone there"
-        click.echo(f"  version      content {v.blob} ({clean(where)}){moved}")
+        click.echo(f"  version      content {clean(v.blob)} ({clean(where)}){moved}")
     if not a.sightings:
         click.echo("  nobody had these lines on screen")
     for s in a.sightings:
@@ -138,7 +140,7 @@ def _print(a: Answer) -> None:
             f"SEEN {timestamp(s.first_us)} to {timestamp(s.last_us)}  "
             f"{duration(s.dwell_us)} on screen, lines {s.lines[0]}-{s.lines[1]}{differs}"
         )
-        click.echo(f"     {_session(s.index)}  content {s.blob[:16]}")
+        click.echo(f"     {_session(s.index)}  content {clean(s.blob[:16])}")
     if a.sightings:
         totals: dict[str, int] = {}
         for s in a.sightings:

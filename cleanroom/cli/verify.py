@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..jsonsafe import strict
 from ..ledger.findings import PER_CODE, Finding
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
@@ -65,7 +66,7 @@ def verify(
     sessions += _unmatched(receipts, verdicts) if len(verdicts) > 1 else []
     status = worst([v.status for v in verdicts] + [status_of(sessions)])
     if as_json:
-        click.echo(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1))
+        click.echo(strict(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1)))
     else:
         for v in verdicts:
             _print(v)

@@ -22,6 +22,7 @@ from ..forensics.whoviewed import (
     load_indexes,
     who_viewed,
 )
+from ..jsonsafe import strict
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
@@ -94,7 +95,7 @@ def who_viewed_command(
             indexes, parsed, snapshots, search_text, include_tampered, cached, refresh
         )
     if as_json:
-        click.echo(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1))
+        click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
     else:
         _print(answer)
     sys.exit(answer.exit_code)

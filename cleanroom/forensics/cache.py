@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS parts (key BLOB, name BLOB, data BLOB NOT NULL,
 """
 # The code whose behaviour a cached result depends on.
 _JUDGES = ["ledger/*.py", "session/events.py", "forensics/timeline.py", "forensics/fits.py",
-           "forensics/screen.py", "forensics/sessionindex.py", "forensics/cache.py"]  # fmt: skip
+           "forensics/screen.py", "forensics/sessionindex.py", "forensics/cache.py",
+           "jsonsafe.py"]  # fmt: skip
 
 
 class CacheUnusable(Exception):

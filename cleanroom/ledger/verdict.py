@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..jsonsafe import name_fields
 from .encoding import Body
 from .entries import Noted, State
 from .findings import Finding, Severity, cap
@@ -84,7 +85,7 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path,
+            **name_fields(self.path),  # `path`, and `path_b64` for a name not UTF-8
             "status": self.status.value,
             "exit_code": self.exit_code,
             "findings": [f.to_json() for f in self.findings],

@@ -40,9 +40,9 @@ def _hex(name: str) -> Check:
 def _view(p: dict[str, Any]) -> str | None:
     first, last, col, cols = p["first"], p["last"], p["col"], p["cols"]
     if not 1 <= first <= last or last - first >= MAX_VIEW_ROWS:
-        return f"lines {first}-{last} are not 1 to {MAX_VIEW_ROWS} lines from line 1 on"
+        return f"lines {first}-{last}: not 1 <= first <= last, at most {MAX_VIEW_ROWS} lines"
     if not 0 <= col < MAX_COLUMN or not 0 <= cols <= MAX_VIEW_COLS:
-        return f"columns from {col}, {cols} wide, are out of range"
+        return f"{cols} columns from column {col}: at most {MAX_VIEW_COLS}, from 0 to 2^31"
     return _hex("blob")(p)
 
 

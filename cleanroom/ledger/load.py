@@ -18,7 +18,6 @@ import os
 import shutil
 import sqlite3
 import stat
-import struct
 import tempfile
 import time
 import urllib.parse
@@ -29,6 +28,7 @@ from pathlib import Path
 from .encoding import MAX_BODY
 from .findings import Finding
 from .schema import EXPECTED_SCHEMA
+from .wal import wal_is_torn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
@@ -169,7 +169,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     present = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
     image.sidecars = present
     if "-wal" in present:
-        image.torn_wal = _wal_is_torn(Path(f"{path}-wal"))
+        image.torn_wal = wal_is_torn(Path(f"{path}-wal"))
     if not present:
         yield image, Source(f"{_uri(path)}?mode=ro&immutable=1")
         return
@@ -200,7 +200,7 @@ def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> 
         copy.write_bytes(data)
         Path(f"{copy}-wal").write_bytes(wal)
         image.sidecars = ("-wal",)
-        image.torn_wal = _wal_is_torn(Path(f"{copy}-wal"))
+        image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
         return _read(image, Source(_uri(copy)))
 
 
@@ -318,22 +318,3 @@ def _uri(path: Path) -> str:
 def _fail(image: LedgerImage, code: str, why: str) -> LedgerImage:
     image.problems.append(Finding(None, code, why))
     return image
-
-
-def _wal_is_torn(wal: Path) -> bool:
-    """True when the WAL's length is not its header plus whole frames."""
-    try:
-        size = wal.stat().st_size
-        if size == 0:
-            return False
-        with open(wal, "rb") as f:
-            header = f.read(32)
-    except OSError:
-        return False
-    if len(header) < 32:
-        return True
-    page_size = struct.unpack(">I", header[8:12])[0]
-    if page_size == 1:
-        page_size = 65536
-    frame = 24 + page_size
-    return page_size < 512 or (size - 32) % frame != 0

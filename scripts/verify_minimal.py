@@ -43,10 +43,9 @@ JCS = json.JSONDecoder(  # 3.1: RFC 8785 member order; floats, NaN, |ints| > 2^5
 
 
 def fits(v, shape):  # shape: a type, a pattern, a dict of exact fields, or a tuple of choices
-    if isinstance(shape, dict) and str in shape:
-        return type(v) is dict and all(fits(x, shape[str]) for x in v.values())
-    if isinstance(shape, dict):
-        return type(v) is dict and v.keys() == shape.keys() and all(fits(v[k], shape[k]) for k in v)
+    if isinstance(shape, dict):  # {str: s}: any keys, each value of shape s
+        same = type(v) is dict and (str in shape or v.keys() == shape.keys())
+        return same and all(fits(v[k], shape.get(str) or shape[k]) for k in v)
     if isinstance(shape, re.Pattern):
         return type(v) is str and shape.fullmatch(v) is not None
     return any(v is s or fits(v, s) for s in shape) if type(shape) is tuple else type(v) is shape
@@ -60,7 +59,7 @@ def sig_ok(pub, sig, msg):  # Ed25519; key and signature raw or in lowercase hex
         return False
 
 
-def torn(wal):  # 5.1 step 7: cut inside the header, or a valid header and then part of a frame
+def torn(wal):  # 5.5: cut inside its header, or a valid header and then part of a frame
     magic, version, page = (int.from_bytes(wal[i : i + 4], "big") for i in (0, 4, 8))
     s, order = [0, 0], "big" if magic & 1 else "little"  # SQLite's checksum of the header words
     for i in range(0, 24, 4):
@@ -108,8 +107,7 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         sql = "SELECT seq, body, sig FROM entries WHERE typeof(seq) = 'integer' ORDER BY seq"
         rows = con.execute(sql).fetchall()  # a seq that is not an integer is a SCHEMA finding
         con.close()
-    wal = files.get("-wal", b"")
-    flag(torn(wal), "TORN_WRITE", None, f"the -wal ({len(wal)} bytes) ends in a partial frame")
+    flag(torn(files.get("-wal", b"")), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
     p = p_hash = ledger = cert = ws_key = rev_key = sealed = None  # p: the row read before, if read
     expect, hashes, kinds = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
@@ -131,9 +129,9 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
             trust = ws_key and sig_ok(trusted.get(cert["issuer"]), pay["cert_sig"], signed)
             flag(not ws_key, "CERT_INVALID", seq, "not a canonical cleanroom.cert.v1 certificate")
             flag(ws_key and not trust, "CERT_UNTRUSTED", seq, "not signed by any --trust key")
-        by_ws = resume or n == 0 and kind == "session_start"  # 3.3: the workstation key signs it
         valid = ws_key and cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6
-        flag(ws_key and by_ws and not valid, "CERT_EXPIRED", seq, f"not valid at {e['wall']} µs")
+        by_ws = ws_key and (resume or n == 0 and kind == "session_start")  # 1: workstation-signed
+        flag(by_ws and not valid, "CERT_EXPIRED", seq, f"not valid at wall_us={e['wall']}")
         key = ws_key if resume or seq == 0 else p and p["next_key"]  # 3.3
         prev = p_hash if n else bytes(32) if seq == 0 else e["prev"]  # first row > 0: no check
         flag((e["next_key"] == bytes(32)) != end, "ENCODING", seq, "only a seal names no next_key")
@@ -145,9 +143,9 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         bad_sig = key and not sealed and not sig_ok(key, sig, b"cleanroom:sig:v1\x00" + body)
         flag(bad_sig, "SIGNATURE", seq, "the signature does not verify under the key 3.3 assigns")
         flag(sealed, "AFTER_SEAL", seq, "an entry follows the session_end")
-        same_boot = p is not None and e["boot"] == p["boot"]
-        flag(same_boot and e["mono"] < p["mono"], "TIME_REVERSED", seq, "the monotonic clock fell")
-        step = same_boot and abs(e["wall"] - p["wall"] - (e["mono"] - p["mono"])) > 2_000_000
+        same_boot = p is not None and e["boot"] == p["boot"]  # time: within one boot only
+        flag(back := same_boot and e["mono"] < p["mono"], "TIME_REVERSED", seq, "mono went back")
+        step = same_boot and not back and abs(e["wall"] - p["wall"] - e["mono"] + p["mono"]) > 2e6
         flag(step, "CLOCK_STEP", seq, "wall-clock and monotonic deltas differ by more than 2 s")
         flag(p and not same_boot and not resume, "BOOT_CHANGED", seq, "new boot, not in a resume")
         flag(resume, "RESUMED", seq, "the session was resumed after a crash")
@@ -168,7 +166,7 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         bad = not h or code != int.from_bytes(h, "big") >> 116 or head not in (None, h.hex())
         flag(not other and seq < expect and bad, "WITNESS_MISMATCH", seq, "the hash does not match")
     flag(not sealed, "UNSEALED" if expect else "EMPTY", None, "no session_end ends the ledger")
-    beside = any(os.path.lexists(path + s) for s in ("-wal", "-journal"))  # 5.1 step 7: any type
+    beside = any(os.path.lexists(path + s) for s in ("-wal", "-journal"))  # 5.5: of any type
     flag(sealed and beside, "SIDECAR", None, "a sealed ledger has a -wal or -journal beside it")
 
 
@@ -205,7 +203,7 @@ def main(argv=None):
     sev = {code: SEVERITY.get(code, "tamper") for code, _, _ in findings}
     for code, seq, msg in findings:
         print(f"  {sev[code]}: {code} at seq {'-' if seq is None else seq}: {msg}", file=sys.stderr)
-    sevs = set(sev.values())
+    sevs = sev.values()
     status = "TAMPERED" if "tamper" in sevs else "INCOMPLETE" if "incomplete" in sevs else "INTACT"
     bad = [seq for code, seq, _ in findings if seq is not None and sev[code] != "warning"]
     print(f"{status} first_bad_seq={min(bad, default='-')} codes={','.join(sev) or '-'}")

@@ -366,3 +366,28 @@ def test_receipts_meet_their_ledger_by_id_not_by_file_name(kit, tmp_path, trust)
     doc = verify(b, _sealed(kit, tmp_path / "c"))  # the receipt's ledger is absent
     assert "RECEIPT_LEDGER" in {f["code"] for f in doc["sessions"]}
     assert all(not v["findings"] for v in doc["ledgers"])
+
+
+# -- every vector: the same codes from both verifiers ----------------------------------
+
+
+def test_both_verifiers_report_the_same_codes_on_every_vector():
+    """Not only status and first bad entry (tests/test_vectors.py): the spec now
+    decides what is checked after an ENCODING finding, in gaps and on empty
+    ledgers, so the codes agree too. The one latitude it leaves: EMPTY may or may
+    not accompany CORRUPT (§5.1 step 3)."""
+    from tests.test_vectors import ENTRIES, MINIMAL_LINE, VECTORS, run_minimal, verify_vector
+
+    differ = {}
+    for entry in ENTRIES:
+        if not entry["trust"] or entry["others"]:
+            continue  # verify_minimal needs a key and checks one ledger
+        ours = set(verify_vector(VECTORS, entry).codes())
+        match = MINIMAL_LINE.fullmatch(run_minimal(entry).stdout.strip())
+        assert match, entry["case"]
+        theirs = set(match.group(3).split(",")) - {"-"}
+        if "CORRUPT" in ours & theirs:
+            ours, theirs = ours - {"EMPTY"}, theirs - {"EMPTY"}
+        if ours != theirs:
+            differ[entry["case"]] = (sorted(ours - theirs), sorted(theirs - ours))
+    assert not differ, differ

@@ -9,6 +9,7 @@ docs/ledger-format.md, whose section each case names; never copied from a run.
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from tests.tamper_cases import (
     Expect,
     Scene,
     append_forged,
+    attacker_key,
     crashed,
+    drop_rows,
     end_payload,
     expect,
     hash_of,
@@ -34,6 +37,7 @@ from tests.tamper_cases import (
     rows_of,
     seal,
     sealed,
+    shift_bytes_into_body,
     tampered,
     unsealed,
     view,
@@ -79,6 +83,17 @@ def receipt_with_code_of(kit: Kit, scene: Scene, seq: int) -> None:
     """A receipt whose head is right but whose `witness` is the code of entry `seq`."""
     r = scene.receipts[0]
     scene.receipts = [Receipt(r.ledger, r.seq, r.head, witness_code(hash_of(scene.path, seq)))]
+
+
+def unreadable_naming_another_key(kit: Kit, scene: Scene, seq: int) -> None:
+    """Entry `seq` with a payload that is not canonical and another next_key, left
+    unsigned: being unreadable (§5.1.1), the key it names is not believed, so the
+    entry after it is not judged by that key (no SIGNATURE there)."""
+    old = body_of(scene.path, seq)
+    other = raw_public(attacker_key("unreadable"))
+    header = replace(old, payload={}, next_key=other).encode()[: -len(b"{}")]
+    payload = b'{"blob": "' + b"ab" * 32 + b'", "first": 10, "last": 50}'
+    put_row(scene.path, seq, header + payload, rows_of(scene.path)[seq][2])
 
 
 def wal_header(page_size: int, magic: int = 0x377F0682, checksum: bool = True) -> bytes:
@@ -192,6 +207,29 @@ SPEC_CASES: list[Case] = [
         sealed,
         partial(plant_wal, header=b"\x37\x7f\x06\x82", length=20),
         expect("INCOMPLETE", None, ("TORN_WRITE",), "SIDECAR"),
+    ),
+    # §5.1 step 6: a witness at a seq inside a gap, or on a row without an entry
+    # hash (§3, framing), mismatches.
+    Case(
+        "spec_witness_in_gap",
+        (3, 22),
+        partial(sealed, witness=(2,), receipt=False),
+        partial(drop_rows, seqs=(2,)),
+        tampered(2, "SEQ_GAP", "WITNESS_MISMATCH", also=("CHAIN", "SIGNATURE", "TOTALS")),
+    ),
+    Case(
+        "spec_witness_on_unframed_row",
+        (21,),
+        partial(sealed, witness=(2,), receipt=False),
+        partial(shift_bytes_into_body, seq=2),
+        tampered(2, "ENCODING", "WITNESS_MISMATCH", also=("TOTALS",)),
+    ),
+    Case(
+        "spec_unreadable_entry_names_another_key",
+        (20, 24),
+        NO_RECEIPT,
+        partial(unreadable_naming_another_key, seq=2),
+        tampered(2, "ENCODING", also=("CHAIN", "TOTALS")),
     ),
     Case(
         "spec_resume_after_certificate_ended",

@@ -234,6 +234,27 @@ def test_a_sidecar_that_is_not_a_regular_file_is_not_torn(tmp_path):
     assert wal_is_torn(torn) and wal_is_torn(link)
 
 
+@pytest.mark.parametrize("kind", ["fifo", "directory", "dangling_link"])
+def test_a_sidecar_of_another_type_is_never_opened_but_is_a_sidecar(kit, ledger_dir, trust, kind):
+    """§5.5: beside a sealed ledger, a -wal that is not a regular file is SIDECAR in
+    both verifiers, is not applied, and cannot hang either of them."""
+    path = _sealed(kit, ledger_dir)
+    wal = Path(f"{path}-wal")
+    if kind == "fifo":
+        os.mkfifo(wal)
+    elif kind == "directory":
+        wal.mkdir()
+    else:
+        wal.symlink_to(ledger_dir / "nowhere")
+    ours = subprocess.run([CLEANROOM, "verify", str(path), "--trust", str(trust), "--json"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    minimal = subprocess.run([sys.executable, str(VERIFY_MINIMAL), str(path), f"--trust={trust}"],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    codes = [f["code"] for f in json.loads(ours.stdout)["ledgers"][0]["findings"]]
+    assert (ours.returncode, codes) == (0, ["SIDECAR"]), ours.stdout + ours.stderr
+    assert minimal.stdout.strip() == "INTACT first_bad_seq=- codes=SIDECAR", minimal.stderr
+
+
 # -- §3.4: nested shapes are exact, in both verifiers -----------------------------------
 
 KEY, SIG, HASH, ID = "ab" * 32, "cd" * 64, "ef" * 32, "01" * 16

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..ledger.findings import Finding
+from ..ledger.findings import PER_CODE, Finding
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
 from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, worst
@@ -151,3 +151,5 @@ def _print(v: Verdict) -> None:
     for f in v.findings:
         where = "" if f.seq is None else f"seq {f.seq}  "
         click.echo(f"  {f.severity.value:<10} {f.code}  {where}{clean(f.message)}")
+    for code, n in v.omitted.items():
+        click.echo(f"  {'':<10} {code}  … and {n:,} more (the first {PER_CODE} are listed)")

@@ -61,11 +61,12 @@ def is_torn(length: int, header: bytes) -> bool:
 
 
 def wal_is_torn(wal: Path) -> bool:
-    """`is_torn` for the file at `wal`. Only a regular file (a symbolic link is
-    followed) counts; anything else, or a file that cannot be read, is not torn.
-    Never blocks: a FIFO is opened non-blocking and then refused by its type."""
+    """`is_torn` for the file at `wal`. Only a regular file counts (a symbolic link
+    is not followed: the loader never reads one); anything else, or a file that
+    cannot be read, is not torn. Never blocks: a FIFO is opened non-blocking and
+    then refused by its type."""
     try:
-        fd = os.open(wal, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(wal, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return False
     try:

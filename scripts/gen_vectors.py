@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate the ledger test vectors from the tamper-case registry (tests/tamper_cases.py).
+"""Regenerate the ledger test vectors from the case registries (tests/tamper_cases.py,
+then the spec decisions of tests/spec_cases.py).
 
 Usage: scripts/gen_vectors.py [OUT_DIR]   (default: tests/vectors)
 
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  
 
 from cleanroom.ledger.keys import write_public_key  # noqa: E402
 from tests.ledgerkit import Kit  # noqa: E402
+from tests.spec_cases import SPEC_CASES  # noqa: E402  (spec decisions, issue 10 §4)
 from tests.tamper_cases import CASES, Case, Scene, scratch_parent  # noqa: E402
 
 MANIFEST_FORMAT = "cleanroom.vectors.v1"
@@ -98,12 +100,17 @@ def export(case: Case, work: Path, out: Path, written: dict[str, bytes]) -> dict
     }
 
 
+def all_cases() -> list[Case]:
+    """Every case exported, each registry in its own block."""
+    return [*CASES, *SPEC_CASES]
+
+
 def generate(out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     clear(out)
     written: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="cleanroom-vectors-", dir=scratch_parent()) as tmp:
-        vectors = [export(case, Path(tmp), out, written) for case in CASES]
+        vectors = [export(case, Path(tmp), out, written) for case in all_cases()]
     manifest = {"format": MANIFEST_FORMAT, "vectors": vectors}
     text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")

@@ -25,16 +25,17 @@ SEVERITY = dict.fromkeys(["UNSEALED", "RESUMED", "TORN_WRITE"], "incomplete")  #
 SEVERITY |= dict.fromkeys(["CLOCK_STEP", "SIDECAR", "NOT_COUNTERSIGNED"], "warning")
 # 4: Crockford base32, with I and L read as 1 and O as 0, to the digits that int(code, 32) reads
 CODE = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZILO", "0123456789ABCDEFGHIJKLMNOPQRSTUV110")
-KEY = re.compile("[0-9a-f]{64}")  # 1: a raw public key in lowercase hex
+ID, KEY, SIG = (re.compile(f"[0-9a-f]{{{n}}}") for n in (32, 64, 128))  # lowercase hex; KEY: hash
 CERT = dict(format=str, workstation=str, key=KEY, issuer=str, not_before=int, not_after=int)  # 1
-PAYLOADS = {  # 3.4: exactly these fields, no more, no fewer; (shape, None) means `shape | null`
-    "session_start": dict(cert=str, cert_sig=str, reviewer=dict(name=str, org=str, key=(KEY, None)),
+PAYLOADS = {  # 3.4: exactly these fields at every level, of exactly these types; (s, None): or null
+    "session_start": dict(cert=str, cert_sig=SIG, reviewer=dict(name=str, org=str, key=(KEY, None)),
         snapshot=(dict(id=str, root=str), None), software=str,
-        prev_session=(dict(ledger=str, seq=int, head=str), None)),
-    "session_resume": dict(after_seq=int, after_head=str, reason=str),
-    "session_end": dict(reason=str, entries=int, by_kind=dict,
-        countersign=(dict(key=str, sig=str), None)),
+        prev_session=(dict(ledger=ID, seq=int, head=KEY), None)),
+    "session_resume": dict(after_seq=int, after_head=KEY, reason=str),
+    "session_end": dict(reason=str, entries=int, by_kind={str: int},  # {str: s}: any keys
+        countersign=(dict(key=KEY, sig=SIG), None)),
 }  # fmt: skip
+RECEIPT = dict(format=str, ledger=ID, seq=int, head=KEY, witness=str)  # 4
 JCS = json.JSONDecoder(  # 3.1: RFC 8785 member order; floats, NaN, |ints| > 2^53-1 stay strings
     object_pairs_hook=lambda kv: dict(sorted(kv, key=lambda m: m[0].encode("utf-16-be"))),
     parse_float=str, parse_constant=str, parse_int=lambda s: int(s) if abs(int(s)) < 2**53 else s,
@@ -42,8 +43,9 @@ JCS = json.JSONDecoder(  # 3.1: RFC 8785 member order; floats, NaN, |ints| > 2^5
 
 
 def fits(v, shape):  # shape: a type, a pattern, a dict of exact fields, or a tuple of choices
-    if isinstance(shape, dict):
-        return type(v) is dict and v.keys() == shape.keys() and all(fits(v[k], shape[k]) for k in v)
+    if isinstance(shape, dict):  # {str: s}: any keys, each value of shape s
+        same = type(v) is dict and (str in shape or v.keys() == shape.keys())
+        return same and all(fits(v[k], shape.get(str) or shape[k]) for k in v)
     if isinstance(shape, re.Pattern):
         return type(v) is str and shape.fullmatch(v) is not None
     return any(v is s or fits(v, s) for s in shape) if type(shape) is tuple else type(v) is shape
@@ -55,6 +57,16 @@ def sig_ok(pub, sig, msg):  # Ed25519; key and signature raw or in lowercase hex
         return Ed25519PublicKey.from_public_bytes(unhex(pub)).verify(unhex(sig), msg) is None
     except Exception:  # InvalidSignature, or a key or signature of the wrong length or type
         return False
+
+
+def torn(wal):  # 5.5: cut inside its header, or a valid header and then part of a frame
+    magic, version, page = (int.from_bytes(wal[i : i + 4], "big") for i in (0, 4, 8))
+    s, order = [0, 0], "big" if magic & 1 else "little"  # SQLite's checksum of the header words
+    for i in range(0, 24, 4):
+        s[i // 4 % 2] = (sum(s) + int.from_bytes(wal[i : i + 4], order)) % 2**32
+    ok = magic | 1 == 0x377F0683 and version == 3007000 and page in [2**k for k in range(9, 17)]
+    ok = ok and wal[24:32] == (s[0] << 32 | s[1]).to_bytes(8, "big")
+    return 0 < len(wal) < 32 or ok and (len(wal) - 32) % (page + 24) > 0
 
 
 def depth(v):  # 3.1: objects and arrays nest at most 32 deep (the outermost is 1)
@@ -88,9 +100,6 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
     for s in ("-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
         odd = os.path.lexists(path + s) and (s == "-journal" or s not in files)
         flag(odd, "SIDECAR", None, f"{s}: reported, not read")
-    wal, page = files.get("-wal", b""), int.from_bytes(files.get("-wal", b"")[8:12], "big")
-    torn = wal and (len(wal) < 32 or page < 512 or (len(wal) - 32) % (page + 24))  # step 7
-    flag(torn, "TORN_WRITE", None, f"the -wal ({len(wal)} bytes) is not a whole number of frames")
     header = files.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
     if header != b"SQLite format 3\x00" and not (header == b"" and len(files) > 1):
         return flag(True, "NOT_SQLITE", None, "not a regular file holding an SQLite database")
@@ -115,42 +124,45 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
             rows.append(row)
             last = row[0]
         con.close()
-    p = p_hash = ledger = ws_key = rev_key = sealed = None  # p: the row read before, if it parsed
+    flag(torn(files.get("-wal", b"")), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
+    p = p_hash = ledger = cert = ws_key = rev_key = sealed = None  # p: the row read before, if read
     expect, hashes, kinds = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
         flag(seq != expect, "SEQ_GAP", expect, f"expected row {expect}, found row {seq}")  # step 3
         expect = seq + 1
-        body, sig = (x if isinstance(x, bytes) else b"" for x in (body, sig))  # not a BLOB: empty
-        hashes[seq] = h = hashlib.sha256(b"cleanroom:entry:v1\x00" + body + sig).digest()  # 3.2
-        if (e := parse_body(body)) is None:
+        framed = type(body) is type(sig) is bytes and len(sig) == 64 and len(body) <= 1 << 20  # 3
+        h = framed and hashlib.sha256(b"cleanroom:entry:v1\x00" + body + sig).digest()  # 3.2
+        hashes[seq] = h = h or None  # a row that is not framed as 3 says has no entry hash
+        if not framed or (e := parse_body(body)) is None:  # 5.1: unreadable
             flag(True, "ENCODING", seq, "not a 3.1 body with a canonical, 3.4-shaped payload")
             p, p_hash, sealed = None, h, False
             continue
-        kind, pay, ledger = e["kind"], e["payload"], ledger or e["ledger"]  # step 5 from here
+        kind, pay, ledger = e["kind"], e["payload"], e["ledger"] if n == 0 else ledger  # step 5
         resume, end = kind == "session_resume", kind == "session_end"
         if n == 0 and kind == "session_start":  # step 4: the certificate, exactly its six fields
             cert, rev_key = parse_canonical(pay["cert"].encode(), CERT), pay["reviewer"]["key"]
             ws_key = cert and cert["format"] == "cleanroom.cert.v1" and cert["key"]
             signed = b"cleanroom:cert:v1\x00" + pay["cert"].encode()
             trust = ws_key and sig_ok(trusted.get(cert["issuer"]), pay["cert_sig"], signed)
-            valid = ws_key and cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6
             flag(not ws_key, "CERT_INVALID", seq, "not a canonical cleanroom.cert.v1 certificate")
             flag(ws_key and not trust, "CERT_UNTRUSTED", seq, "not signed by any --trust key")
-            flag(ws_key and not valid, "CERT_EXPIRED", seq, f"not valid at wall_us={e['wall']}")
+        valid = ws_key and cert["not_before"] * 10**6 <= e["wall"] <= cert["not_after"] * 10**6
+        by_ws = ws_key and (resume or n == 0 and kind == "session_start")  # 1: workstation-signed
+        flag(by_ws and not valid, "CERT_EXPIRED", seq, f"not valid at wall_us={e['wall']}")
         key = ws_key if resume or seq == 0 else p and p["next_key"]  # 3.3
         prev = p_hash if n else bytes(32) if seq == 0 else e["prev"]  # first row > 0: no check
         flag((e["next_key"] == bytes(32)) != end, "ENCODING", seq, "only a seal names no next_key")
         flag(e["seq"] != seq, "SEQ_MISMATCH", seq, "the body's seq is not the row's")
-        flag(e["ledger"] != ledger, "WRONG_LEDGER", seq, "the ledger id is not entry 0's")
-        flag(e["prev"] != prev, "CHAIN", seq, "prev is not the preceding entry's hash")
+        flag(ledger and e["ledger"] != ledger, "WRONG_LEDGER", seq, "not the first row's ledger id")
+        flag(prev not in (None, e["prev"]), "CHAIN", seq, "prev is not the hash of the row before")
         flag(n == 0 and kind != "session_start", "START_MISSING", seq, "no session_start first")
         flag(seq > 0 and kind == "session_start", "START_REPEATED", seq, "a start after entry 0")
         bad_sig = key and not sealed and not sig_ok(key, sig, b"cleanroom:sig:v1\x00" + body)
         flag(bad_sig, "SIGNATURE", seq, "the signature does not verify under the key 3.3 assigns")
         flag(sealed, "AFTER_SEAL", seq, "an entry follows the session_end")
-        same_boot = p is not None and e["boot"] == p["boot"]
-        flag(same_boot and e["mono"] < p["mono"], "TIME_REVERSED", seq, "the monotonic clock fell")
-        step = same_boot and abs(e["wall"] - p["wall"] - (e["mono"] - p["mono"])) > 2_000_000
+        same_boot = p is not None and e["boot"] == p["boot"]  # time: within one boot only
+        flag(back := same_boot and e["mono"] < p["mono"], "TIME_REVERSED", seq, "mono went back")
+        step = same_boot and not back and abs(e["wall"] - p["wall"] - e["mono"] + p["mono"]) > 2e6
         flag(step, "CLOCK_STEP", seq, "wall-clock and monotonic deltas differ by more than 2 s")
         flag(p and not same_boot and not resume, "BOOT_CHANGED", seq, "new boot, not in a resume")
         flag(resume, "RESUMED", seq, "the session was resumed after a crash")
@@ -164,7 +176,7 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         flag(cs and not cs_ok, "COUNTERSIGN", seq, "malformed, by another key, or does not verify")
         flag(end and not cs and rev_key, "NOT_COUNTERSIGNED", seq, "the reviewer did not sign")
         kinds[kind], p, p_hash, sealed = kinds.get(kind, 0) + 1, e, h, end
-    for seq, code, head, ledger_id in witnesses:  # step 6: a code is the hash's first 140 bits
+    for seq, code, head, ledger_id in witnesses if rows else ():  # step 6: 140 bits of the hash
         h, other = hashes.get(seq, b""), ledger_id not in (None, ledger and ledger.hex())
         flag(other, "RECEIPT_LEDGER", None, f"the receipt is for ledger {ledger_id}")
         flag(not other and seq >= expect, "WITNESS_BEYOND_END", seq, "beyond the last entry")
@@ -185,9 +197,9 @@ def main(argv=None):
         for raw in (load_pem_public_key(f.read()).public_bytes_raw() for f in args.trust):
             trusted[hashlib.sha256(b"cleanroom:keyid:v1\x00" + raw).hexdigest()[:32]] = raw  # 1
         pairs = [(*w.partition(":")[::2], None, None) for w in args.witness]
-        for r in map(json.load, args.receipt):
-            if r["format"] != "cleanroom.receipt.v1":
-                raise ValueError("a --receipt is not a cleanroom.receipt.v1")
+        for r in map(json.load, args.receipt):  # 4: exactly its fields, hex in lowercase
+            if not fits(r, RECEIPT) or r["format"] != "cleanroom.receipt.v1":
+                raise ValueError("a --receipt is not a well-formed cleanroom.receipt.v1")
             pairs.append((r["seq"], r["witness"], r["head"], r["ledger"]))
         for seq, code, head, ledger in pairs:  # 4: dashes and spaces are ignored
             code = re.sub(r"[- ]", "", str(code).upper())
@@ -207,7 +219,7 @@ def main(argv=None):
     sev = {code: SEVERITY.get(code, "tamper") for code, _, _ in findings}
     for code, seq, msg in findings:
         print(f"  {sev[code]}: {code} at seq {'-' if seq is None else seq}: {msg}", file=sys.stderr)
-    sevs = set(sev.values())
+    sevs = sev.values()
     status = "TAMPERED" if "tamper" in sevs else "INCOMPLETE" if "incomplete" in sevs else "INTACT"
     bad = [seq for code, seq, _ in findings if seq is not None and sev[code] != "warning"]
     print(f"{status} first_bad_seq={min(bad, default='-')} codes={','.join(sev) or '-'}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .encoding import (
+    MAX_BODY,
     ZERO32,
     Body,
     EncodingError,
@@ -26,13 +27,9 @@ from .encoding import (
 from .findings import PER_CODE, Finding
 from .keys import verify_signature
 from .load import Row
+from .shapes import misfit
 
 CLOCK_STEP_US = 2_000_000
-STRUCTURAL_FIELDS = {
-    "session_start": {"cert", "cert_sig", "reviewer", "snapshot", "prev_session", "software"},
-    "session_resume": {"after_seq", "after_head", "reason"},
-    "session_end": {"reason", "entries", "by_kind", "countersign"},
-}
 NOTED_KINDS = ("session_resume", "session_end", "alert")
 
 
@@ -44,6 +41,9 @@ class Context:
     workstation_key: bytes | None
     reviewer_key: bytes | None
     witness_seqs: frozenset[int] = frozenset()
+    # The certificate's validity in wall-clock µs: every workstation-signed entry
+    # (entry 0 and each session_resume) must lie inside it.
+    valid_us: tuple[int, int] | None = None
 
 
 class State(NamedTuple):
@@ -91,19 +91,27 @@ class SliceResult:
 
 
 def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
-    """Decode a row as far as possible: (body, state, why it failed to decode)."""
+    """Decode a row as far as possible: (body, state, why it failed to decode).
+
+    An entry that fails the layout (spec §3.1) or its payload's shape (§3.4) is
+    unreadable: only its hash is kept. Nothing it says is believed, not even the
+    successor key in its header, so its successor's signature is not checked."""
     seq, body, sig = row
     if type(seq) is not int:
         return None, None, f"seq is {type(seq).__name__}, not an integer"
     if not isinstance(body, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
-        return None, State(seq, None, None, None, None, None, None), "body or sig is not a blob"
+        # Not framed as spec §3 says: no entry hash (nor, for a body over 1 MiB, its bytes).
+        return None, State(seq, None, None, None, None, None, None), "body or sig is not framed"
+    if len(body) > MAX_BODY:
+        return None, State(seq, None, None, None, None, None, None), "body over 1 MiB"
     digest = entry_hash(body, sig)
     try:
         b = decode_body(body)
     except EncodingError as exc:
-        # The header may still name the successor's key: keep checking after a bad payload.
-        nk = body[96:128] if len(body) >= 128 else None
-        return None, State(seq, digest, nk, None, None, None, None), str(exc)
+        return None, State(seq, digest, None, None, None, None, None), str(exc)
+    why = misfit(b.kind, b.payload)
+    if why is not None:
+        return None, State(seq, digest, None, None, None, None, None), why
     return b, State(seq, digest, b.next_key, b.kind, b.wall_us, b.mono_us, b.boot), None
 
 
@@ -159,11 +167,11 @@ def _check_entry(
     expected = 0 if prev is None else prev.seq + 1
     if seq != expected:  # named by the first missing seq: that is the first bad entry
         add(Finding(expected, "SEQ_GAP", f"entries {expected}..{seq - 1} are missing"))
-    if prev is not None and prev.kind == "session_end":
-        add(Finding(seq, "AFTER_SEAL", f"entry {seq} follows the session_end at {prev.seq}"))
-    if body is None:
+    if body is None:  # unreadable: nothing else about it can be checked
         add(Finding(seq, "ENCODING", f"entry {seq}: {why}"))
         return
+    if prev is not None and prev.kind == "session_end":
+        add(Finding(seq, "AFTER_SEAL", f"entry {seq} follows the session_end at {prev.seq}"))
     if body.seq != seq:
         add(Finding(seq, "SEQ_MISMATCH", f"row {seq} holds an entry signed as seq {body.seq}"))
     if ctx.ledger is not None and body.ledger != ctx.ledger:
@@ -173,17 +181,15 @@ def _check_entry(
     if want_prev is not None and body.prev != want_prev:
         add(Finding(seq, "CHAIN", f"entry {seq} does not link to the hash of the entry before"))
     _check_signature(row, body, seq, prev, ctx, add)
-    fields = STRUCTURAL_FIELDS.get(body.kind)
-    if fields is not None and set(body.payload) != fields:
-        add(Finding(seq, "ENCODING", f"the {body.kind} payload fields differ from the spec"))
+    if (body.next_key == ZERO32) != (body.kind == "session_end"):
+        names = "names a successor key" if body.kind == "session_end" else "names no successor key"
+        add(Finding(seq, "ENCODING", f"entry {seq} ({body.kind}) {names}"))
     if prev is not None and prev.wall_us is not None:
         _check_time(body, seq, prev, add)
     if body.kind == "session_resume":
-        _check_resume(body, seq, prev, add)
+        _check_resume(body, seq, prev, ctx, add)
     elif body.kind == "session_end":
         _check_end(body, seq, ctx, add)
-    elif body.next_key == ZERO32:
-        add(Finding(seq, "ENCODING", f"entry {seq} ({body.kind}) names no successor key"))
 
 
 def _check_signature(
@@ -192,15 +198,17 @@ def _check_signature(
     if prev is None and body.kind != "session_start":
         add(Finding(seq, "START_MISSING", f"the first entry is a {body.kind}, not a session_start"))
         return
-    if prev is not None and body.kind == "session_start":
+    if seq > 0 and body.kind == "session_start":
         add(Finding(seq, "START_REPEATED", f"a session_start at entry {seq}"))
-    if prev is None or body.kind == "session_resume":
+    if seq == 0 or body.kind == "session_resume":
         key, who = ctx.workstation_key, "the workstation key"
     else:
-        key, who = prev.next_key, None
-    if key is None or key == ZERO32:
+        key, who = (None if prev is None else prev.next_key), None
+    if key is None:  # no certificate, no row before, or an unreadable one: already a finding
+        return
+    if key == ZERO32:
         if prev is None or prev.kind != "session_end":  # AFTER_SEAL already says it
-            add(Finding(seq, "SIGNATURE", f"entry {seq}: no key is known to check its signature"))
+            add(Finding(seq, "SIGNATURE", f"entry {seq}: the entry before names no key"))
         return
     if not verify_signature(key, row[2], signed_message(row[1])):  # type: ignore[arg-type]
         who = who or f"the key named by entry {prev.seq}"  # type: ignore[union-attr]
@@ -222,29 +230,24 @@ def _check_time(body: Body, seq: int, prev: State, add: Any) -> None:
         add(Finding(seq, "CLOCK_STEP", f"entry {seq}: wall clock stepped {step / 1e6:+.1f} s"))
 
 
-def _check_resume(body: Body, seq: int, prev: State | None, add: Any) -> None:
+def _check_resume(body: Body, seq: int, prev: State | None, ctx: Context, add: Any) -> None:
     p = body.payload
-    add(Finding(seq, "RESUMED", f"the session was resumed at entry {seq} ({p.get('reason')!s})"))
-    if prev is None or p.get("after_seq") != prev.seq or p.get("after_head") != _hex(prev.hash):
+    add(Finding(seq, "RESUMED", f"the session was resumed at entry {seq} ({p['reason']!s})"))
+    if prev is None or p["after_seq"] != seq - 1 or p["after_head"] != _hex(prev.hash):
         add(Finding(seq, "RESUME", f"the resume at {seq} does not name the entry before it"))
+    if ctx.valid_us is not None and not ctx.valid_us[0] <= body.wall_us <= ctx.valid_us[1]:
+        add(Finding(seq, "CERT_EXPIRED", f"the resume at {seq} lies outside the validity"))
 
 
 def _check_end(body: Body, seq: int, ctx: Context, add: Any) -> None:
-    p = body.payload
-    if body.next_key != ZERO32:
-        add(Finding(seq, "ENCODING", f"the session_end at {seq} names a successor key"))
-    cs = p.get("countersign")
+    cs = body.payload["countersign"]  # its shape is checked: lowercase hex of the right length
     if cs is None:
         if ctx.reviewer_key is not None:
             add(
                 Finding(seq, "NOT_COUNTERSIGNED", "the reviewer named at start did not countersign")
             )
         return
-    try:
-        key, sig = bytes.fromhex(cs["key"]), bytes.fromhex(cs["sig"])
-    except (TypeError, KeyError, ValueError):
-        add(Finding(seq, "COUNTERSIGN", "the countersignature is malformed"))
-        return
+    key, sig = bytes.fromhex(cs["key"]), bytes.fromhex(cs["sig"])
     if ctx.reviewer_key is None or key != ctx.reviewer_key:
         add(Finding(seq, "COUNTERSIGN", "countersigned by a key the session_start did not name"))
     elif not verify_signature(key, sig, countersign_message(body.ledger, body.seq, body.prev)):

@@ -45,7 +45,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     # Trust
     "CERT_UNTRUSTED": (_T, "the workstation certificate is not signed by a trusted vendor key"),
     "CERT_INVALID": (_T, "the workstation certificate cannot be read"),
-    "CERT_EXPIRED": (_T, "the session started outside the certificate's validity period"),
+    "CERT_EXPIRED": (
+        _T,
+        "an entry the workstation key signed (start or resume) lies outside the certificate's"
+        " validity period",
+    ),
     # Witnesses
     "WITNESS_MISMATCH": (_T, "the entry at a witnessed seq has a different hash"),
     "WITNESS_BEYOND_END": (_T, "a witness names a seq past the end: the tail is missing"),

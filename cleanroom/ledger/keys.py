@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from .encoding import CERT_DOMAIN, KEYID_DOMAIN, EncodingError, canonical_json, 
 
 CERT_FORMAT = "cleanroom.cert.v1"
 MAX_KEY_FILE = 64 * 1024
+_HEX_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 class KeyFileError(Exception):
@@ -169,7 +171,9 @@ class Certificate:
 
     @classmethod
     def parse(cls, body: bytes, sig: bytes) -> Certificate:
-        """Parse certificate fields (no signature check). Raises EncodingError."""
+        """Parse certificate fields (no signature check). Raises EncodingError unless
+        `body` is canonical JSON of exactly the six fields of spec §1, with `key` in
+        lowercase hex and integer (not boolean) validity times."""
         fields = parse_canonical(body)
         expected = {"format", "workstation", "key", "issuer", "not_before", "not_after"}
         if not isinstance(fields, dict) or set(fields) != expected:
@@ -177,6 +181,8 @@ class Certificate:
         try:
             if fields["format"] != CERT_FORMAT:
                 raise EncodingError(f"unknown certificate format {fields['format']!r}")
+            if not isinstance(fields["key"], str) or not _HEX_KEY.fullmatch(fields["key"]):
+                raise EncodingError("the certificate key is not 64 lowercase hex characters")
             key = bytes.fromhex(fields["key"])
             values = (
                 fields["workstation"],

@@ -215,36 +215,35 @@ def _check_schema(image: LedgerImage) -> list[Finding]:
 def _context(
     row: Row, trust: Sequence[bytes], seqs: frozenset[int]
 ) -> tuple[Context, Certificate | None, list[Finding]]:
-    """Establish the session from entry 0: ledger id, workstation key, reviewer key."""
-    body, _, _ = state_of(row)
+    """Establish the session from the first row read (entry 0 unless it is missing):
+    ledger id, workstation key and its validity, reviewer key."""
+    body, state, _ = state_of(row)
     if body is None or body.kind != "session_start":
         return Context(body.ledger if body else None, None, None, seqs), None, []
-    p, out = body.payload, []
+    # A readable session_start has the exact shape of spec §3.4 (shapes.py).
+    p, out, seq = body.payload, [], state.seq  # type: ignore[union-attr]
     cert = None
     try:
-        cert = Certificate.parse(str(p["cert"]).encode("utf-8"), bytes.fromhex(p["cert_sig"]))
-    except (KeyError, TypeError, ValueError, EncodingError) as exc:
-        out.append(Finding(0, "CERT_INVALID", f"the workstation certificate is unreadable: {exc}"))
-    reviewer_key = None
-    try:
-        rk = (p.get("reviewer") or {}).get("key")
-        reviewer_key = bytes.fromhex(rk) if rk else None
-    except (AttributeError, TypeError, ValueError):
-        out.append(Finding(0, "ENCODING", "the reviewer key in session_start is malformed"))
-    if cert is not None:
-        if not any(cert.signed_by(k) for k in trust):
-            trusted = ", ".join(key_id(k) for k in trust) or "none"
-            out.append(
-                Finding(
-                    0,
-                    "CERT_UNTRUSTED",
-                    f"certificate issued by {cert.issuer}, trusted keys are {trusted}",
-                )
+        cert = Certificate.parse(p["cert"].encode("utf-8"), bytes.fromhex(p["cert_sig"]))
+    except (UnicodeError, ValueError, EncodingError) as exc:
+        out.append(Finding(seq, "CERT_INVALID", f"the certificate is unreadable: {exc}"))
+    rk = p["reviewer"]["key"]
+    reviewer_key = None if rk is None else bytes.fromhex(rk)
+    if cert is None:
+        return Context(body.ledger, None, reviewer_key, seqs), None, out
+    if not any(cert.signed_by(k) for k in trust):
+        trusted = ", ".join(key_id(k) for k in trust) or "none"
+        out.append(
+            Finding(
+                seq,
+                "CERT_UNTRUSTED",
+                f"certificate issued by {cert.issuer}, trusted keys are {trusted}",
             )
-        if not cert.not_before * 1_000_000 <= body.wall_us <= cert.not_after * 1_000_000:
-            out.append(Finding(0, "CERT_EXPIRED", "the session started outside the validity"))
-    ws_key = cert.key if cert is not None else None
-    return Context(body.ledger, ws_key, reviewer_key, seqs), cert, out
+        )
+    valid_us = (cert.not_before * 1_000_000, cert.not_after * 1_000_000)
+    if not valid_us[0] <= body.wall_us <= valid_us[1]:
+        out.append(Finding(seq, "CERT_EXPIRED", "the session started outside the validity"))
+    return Context(body.ledger, cert.key, reviewer_key, seqs, valid_us), cert, out
 
 
 def _can_fork(workers: int) -> bool:
@@ -366,6 +365,6 @@ def _check_witnesses(
                     r.seq, "WITNESS_BEYOND_END", f"receipt head {r.seq}, ledger ends {last_seq}"
                 )
             )
-        elif hashes.get(r.seq, b"").hex() != r.head:
+        elif r.seq not in hashes or not r.matches(hashes[r.seq]):
             out.append(Finding(r.seq, "WITNESS_MISMATCH", f"the receipt's head {r.seq} differs"))
     return out

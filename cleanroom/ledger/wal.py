@@ -1,25 +1,80 @@
-"""Torn-write detection from the length of a `-wal` file (spec §5.1, step 7)."""
+"""The `-wal` sidecar as SQLite reads it: is its last frame torn? (spec §5.1 step 7).
+
+A WAL file is a 32-byte header and then frames of a 24-byte frame header plus
+one page. SQLite uses the file only when its header is valid: the magic
+0x377f0682 or 0x377f0683, format version 3007000, a page size that is a power
+of two from 512 to 65536 (65536 is written as is, never as 1), and a checksum
+over the first 24 bytes that matches. A -wal with an invalid header is ignored
+whole, so it cannot have lost a write: it is not torn. docs/ledger-format.md
+§5.1 states the same rule for independent verifiers.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from pathlib import Path
 
+WAL_HEADER = 32
+FRAME_HEADER = 24
+WAL_MAGIC = (0x377F0682, 0x377F0683)  # the low bit: checksum words are big-endian
+WAL_VERSION = 3007000
+_WORDS = struct.Struct(">6I")
+
+
+def header_checksum(header: bytes) -> tuple[int, int]:
+    """SQLite's checksum of the first 24 header bytes, read as 32-bit words in the
+    byte order the magic selects (big-endian when its low bit is set)."""
+    order = ">" if header[3] & 1 else "<"
+    words = struct.unpack(f"{order}6I", header[:24])
+    s0 = s1 = 0
+    for i in range(0, 6, 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def page_size(header: bytes) -> int | None:
+    """The page size a valid WAL header declares; None when SQLite would ignore the file."""
+    if len(header) < WAL_HEADER:
+        return None
+    magic, version, size, _, _, _ = _WORDS.unpack_from(header)
+    checksum = struct.unpack_from(">2I", header, 24)
+    if magic not in WAL_MAGIC or version != WAL_VERSION:
+        return None
+    if size < 512 or size > 65536 or size & (size - 1):
+        return None
+    return size if header_checksum(header) == checksum else None
+
+
+def is_torn(length: int, header: bytes) -> bool:
+    """True when a -wal of `length` bytes starting with `header` ends inside a write:
+    it is shorter than its own header, or its header is valid and what follows it
+    is not a whole number of frames. An empty -wal is not torn."""
+    if length == 0:
+        return False
+    if length < WAL_HEADER:
+        return True
+    size = page_size(header)
+    return size is not None and (length - WAL_HEADER) % (FRAME_HEADER + size) != 0
+
 
 def wal_is_torn(wal: Path) -> bool:
-    """True when the WAL's length is not its header plus whole frames."""
+    """`is_torn` for the file at `wal`. Only a regular file counts (a symbolic link
+    is not followed: the loader never reads one); anything else, or a file that
+    cannot be read, is not torn. Never blocks: a FIFO is opened non-blocking and
+    then refused by its type."""
     try:
-        size = wal.stat().st_size
-        if size == 0:
-            return False
-        with open(wal, "rb") as f:
-            header = f.read(32)
+        fd = os.open(wal, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return False
-    if len(header) < 32:
-        return True
-    page_size = struct.unpack(">I", header[8:12])[0]
-    if page_size == 1:
-        page_size = 65536
-    frame = 24 + page_size
-    return page_size < 512 or (size - 32) % frame != 0
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        return is_torn(st.st_size, os.pread(fd, WAL_HEADER, 0))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -11,6 +11,9 @@ from pathlib import Path
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_CHARS = 28  # 140 bits
 RECEIPT_FORMAT = "cleanroom.receipt.v1"
+RECEIPT_FIELDS = {"format", "ledger", "seq", "head", "witness"}
+_LEDGER_ID = re.compile(r"[0-9a-f]{32}")
+_HASH = re.compile(r"[0-9a-f]{64}")
 _READ_MAP = {"I": "1", "L": "1", "O": "0"}
 
 
@@ -57,13 +60,22 @@ class Witness:
 class Receipt:
     """Written beside a sealed ledger: its id and head, to be kept off the workstation."""
 
-    ledger: str  # hex id
+    ledger: str  # hex id, lowercase
     seq: int
-    head: str  # hex entry hash
+    head: str  # hex entry hash, lowercase
+    code: str = ""  # its `witness`, normalized; given empty, the code of `head`
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            object.__setattr__(self, "code", witness_code(bytes.fromhex(self.head)))
+
+    def matches(self, entry_hash: bytes) -> bool:
+        """True when both the head and the witness code name `entry_hash` (spec §5.1 step 6)."""
+        return entry_hash.hex() == self.head and witness_code(entry_hash) == self.code
 
     @property
     def witness(self) -> Witness:
-        return Witness(self.seq, witness_code(bytes.fromhex(self.head)), "receipt")
+        return Witness(self.seq, self.code, "receipt")
 
     def to_json(self) -> str:
         doc = {
@@ -71,7 +83,7 @@ class Receipt:
             "ledger": self.ledger,
             "seq": self.seq,
             "head": self.head,
-            "witness": witness_code(bytes.fromhex(self.head)),
+            "witness": self.code,
         }
         return json.dumps(doc, indent=1) + "\n"
 
@@ -87,21 +99,32 @@ class Receipt:
 
     @classmethod
     def load(cls, path: Path) -> Receipt:
+        """Read a receipt file (spec §4). Raises WitnessError (a usage error, exit 2)
+        unless it has exactly the five fields: the format, a 32-character ledger id
+        and a 64-character head in lowercase hex, a seq that is a non-negative integer
+        (not a boolean) and a witness that reads as a witness code."""
         try:
             with open(path, "rb") as f:
                 data = f.read(64 * 1024)
             doc = json.loads(data)
-            if doc.get("format") != RECEIPT_FORMAT:
-                raise WitnessError(f"{path}: not a cleanroom receipt")
-            seq, head, ledger = doc["seq"], doc["head"], doc["ledger"]
-            if type(seq) is not int or seq < 0 or len(bytes.fromhex(head)) != 32:
-                raise WitnessError(f"{path}: malformed receipt")
-            bytes.fromhex(ledger)
-        except WitnessError:
-            raise
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise WitnessError(f"{path}: unreadable receipt ({exc})") from exc
-        return cls(ledger, seq, head)
+        if not isinstance(doc, dict) or doc.get("format") != RECEIPT_FORMAT:
+            raise WitnessError(f"{path}: not a cleanroom receipt")
+        seq, head, ledger, code = (doc.get(k) for k in ("seq", "head", "ledger", "witness"))
+        well_formed = (
+            set(doc) == RECEIPT_FIELDS
+            and type(seq) is int
+            and seq >= 0
+            and isinstance(ledger, str)
+            and _LEDGER_ID.fullmatch(ledger) is not None
+            and isinstance(head, str)
+            and _HASH.fullmatch(head) is not None
+            and isinstance(code, str)
+        )
+        if not well_formed:
+            raise WitnessError(f"{path}: malformed receipt (spec: docs/ledger-format.md §4)")
+        return cls(ledger, seq, head, normalize_code(code))
 
 
 def fsync_dir(directory: Path) -> None:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate the ledger test vectors from the tamper-case registry (tests/tamper_cases.py).
+"""Regenerate the ledger test vectors from the tamper-case registry (tests/tamper_cases.py)
+and the Ed25519 edge cases (tests/ed25519_cases.py).
 
 Usage: scripts/gen_vectors.py [OUT_DIR]   (default: tests/vectors)
 
@@ -98,12 +99,34 @@ def export(case: Case, work: Path, out: Path, written: dict[str, bytes]) -> dict
     }
 
 
+# -- Ed25519 edge cases (spec §1 "Valid keys and signatures", ADR 0006) ----------
+
+
+def ed25519_cases() -> list[Case]:
+    """Small-order keys, a small-order R and an unreduced S, in ledgers: signatures that
+    OpenSSL accepts and spec §1 does not. Built in tests/ed25519_cases.py."""
+    from tests.ed25519_cases import ED25519_CASES
+
+    return ED25519_CASES
+
+
+# -- writing them out ---------------------------------------------------------------
+
+
+def all_cases() -> list[Case]:
+    cases = [*CASES, *ed25519_cases()]
+    names = [c.name for c in cases]
+    if len(set(names)) != len(names):
+        raise SystemExit("two vectors have the same case name")
+    return cases
+
+
 def generate(out: Path) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     clear(out)
     written: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="cleanroom-vectors-", dir=scratch_parent()) as tmp:
-        vectors = [export(case, Path(tmp), out, written) for case in CASES]
+        vectors = [export(case, Path(tmp), out, written) for case in all_cases()]
     manifest = {"format": MANIFEST_FORMAT, "vectors": vectors}
     text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")

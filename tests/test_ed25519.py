@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -167,3 +168,26 @@ def test_ledger_case(case: Case, workdir: Path) -> None:
     scene = case.make(Kit(), workdir / case.name)
     verdict = scene.verify()
     assert case.expect.problems(verdict) == [], verdict.findings
+
+
+def test_a_message_larger_than_any_entry_verifies() -> None:
+    key = seeded_key("ed25519/large")
+    public, message = key.public_key().public_bytes_raw(), b"m" * (3 << 20)
+    assert verify_signature(public, key.sign(message), message)
+    assert not verify_signature(public, key.sign(message), message[:-1] + b"n")
+
+
+def test_threads_checking_at_once_each_get_their_own_answer() -> None:
+    """The per-thread output buffer: concurrent checks never see each other's bytes."""
+    keys = [seeded_key(f"ed25519/thread/{n}") for n in range(4)]
+    jobs = []
+    for n, key in enumerate(keys * 50):
+        message = b"entry %d" % n + bytes(n % 300)
+        sig = key.sign(message)
+        good = n % 3 != 0
+        jobs.append(
+            (key.public_key().public_bytes_raw(), sig, message if good else message + b"x", good)
+        )
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda j: verify_signature(j[0], j[1], j[2]), jobs))
+    assert answers == [good for *_, good in jobs]

@@ -5,7 +5,7 @@ refused when group or others can read them. Public keys are SubjectPublicKeyInfo
 PEM. A key id is a fingerprint of the raw 32-byte public key.
 
 Keys are made and used for signing with `cryptography`; every signature is checked
-with libsodium (PyNaCl), whose rules are the spec's (ADR 0006).
+by `ed25519.verify_signature` (libsodium, ADR 0006).
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from nacl.bindings import crypto_sign_open
-from nacl.exceptions import CryptoError
 
+from .ed25519 import verify_signature
 from .encoding import CERT_DOMAIN, KEYID_DOMAIN, EncodingError, canonical_json, parse_canonical
 
 CERT_FORMAT = "cleanroom.cert.v1"
@@ -41,25 +40,6 @@ def raw_public(public: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     if isinstance(public, Ed25519PrivateKey):
         public = public.public_key()
     return public.public_bytes_raw()
-
-
-def verify_signature(public: bytes, sig: bytes, message: bytes) -> bool:
-    """True when `sig` is a valid Ed25519 signature of `message` by raw key `public`.
-
-    libsodium's rules (spec §1, ADR 0006): the key must be a canonical encoding of a
-    point that is not of small order, S must be below the group order L, and R must
-    not be of small order. Anything else, including a key or signature of the wrong
-    length or type, is False; this never raises.
-    """
-    if not (isinstance(public, bytes) and isinstance(sig, bytes) and isinstance(message, bytes)):
-        return False
-    if len(public) != 32 or len(sig) != 64:  # libsodium reads exactly 32 and 64 bytes
-        return False
-    try:
-        crypto_sign_open(sig + message, public)
-    except CryptoError:
-        return False
-    return True
 
 
 def _read_small(path: Path) -> bytes:

@@ -6,6 +6,7 @@ Prints `STATUS first_bad_seq=N codes=A,B` (findings on stderr); exit 0 INTACT, 1
 import argparse
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -61,11 +62,16 @@ def sig_ok(pub, sig, msg):  # Ed25519 as 1 restricts it; key and signature raw o
         return False
 
 
+def depth(v):  # 3.1: objects and arrays nest at most 32 deep (the outermost is 1)
+    return 1 + max(map(depth, v.values() if type(v) is dict else v), default=0) if type(v) in (
+        dict, list) else 0  # fmt: skip
+
+
 def parse_canonical(raw, shape):  # the value if it fits shape and re-encodes to exactly raw
     try:
         value = JCS.decode(raw.decode("utf-8"))
         canonical = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() == raw
-        return value if canonical and fits(value, shape) else None
+        return value if canonical and fits(value, shape) and depth(value) <= 32 else None
     except (ValueError, RecursionError):
         return None
 
@@ -82,25 +88,37 @@ def parse_body(body):  # 3.1: the fields as a dict, or None
 
 
 def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is resolved
-    files = {s: f.read_bytes() for s in ("", "-wal", "-journal") if (f := Path(path + s)).is_file()}
+    regular = lambda f: f.is_file() and not f.is_symlink()  # noqa: E731  (5.1 step 1)
+    files = {s: f.read_bytes() for s in ("", "-wal") if regular(f := Path(path + s))}
+    for s in ("-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
+        odd = os.path.lexists(path + s) and (s == "-journal" or s not in files)
+        flag(odd, "SIDECAR", None, f"{s}: reported, not read")
     wal, page = files.get("-wal", b""), int.from_bytes(files.get("-wal", b"")[8:12], "big")
     torn = wal and (len(wal) < 32 or page < 512 or (len(wal) - 32) % (page + 24))  # step 7
     flag(torn, "TORN_WRITE", None, f"the -wal ({len(wal)} bytes) is not a whole number of frames")
     header = files.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
     if header != b"SQLite format 3\x00" and not (header == b"" and len(files) > 1):
         return flag(True, "NOT_SQLITE", None, "not a regular file holding an SQLite database")
-    with tempfile.TemporaryDirectory() as tmp:  # step 1: a private copy; the evidence stays as is
-        for s, data in files.items():  # a copied -wal / -journal is applied, so then read-write
+    with tempfile.TemporaryDirectory() as tmp:  # step 1: a private copy, opened read-only
+        for s, data in files.items():
             Path(tmp, "copy" + s).write_bytes(data)
-        con = sqlite3.connect(Path(tmp, "copy").as_uri() + "?mode=ro" * (len(files) == 1), uri=True)
-        ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
+        ro = "?mode=ro" + "&immutable=1" * ("-wal" not in files)
+        con = sqlite3.connect(Path(tmp, "copy").as_uri() + ro, uri=True)
+        con.execute("PRAGMA trusted_schema = OFF")
         schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
         ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
-        bad = schema != [("table", "entries", "entries", SCHEMA_SQL)] or ids != [(0x434C524D, 1)]
-        flag(bad, "SCHEMA", None, "sqlite_schema, application_id or user_version differ")
-        sql = "SELECT seq, body, sig FROM entries WHERE typeof(seq) = 'integer' ORDER BY seq"
-        rows = con.execute(sql).fetchall()  # a seq that is not an integer is a SCHEMA finding
+        exact = schema == [("table", "entries", "entries", SCHEMA_SQL)]  # step 2: nothing else
+        flag(not exact or ids != [(0x434C524D, 1)], "SCHEMA", None, "schema or pragmas differ")
+        if not exact:  # no row is read from a file whose schema is not the ledger's
+            return con.close()
+        ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
+        rows, last = [], -1
+        for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
+            if row[0] <= last:  # a damaged b-tree that loops: stop reading
+                raise sqlite3.DatabaseError("the entries b-tree returns rows out of order")
+            rows.append(row)
+            last = row[0]
         con.close()
     p = p_hash = ledger = ws_key = rev_key = sealed = None  # p: the row read before, if it parsed
     expect, hashes, kinds = 0, {}, {}
@@ -158,7 +176,7 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         bad = not h or code != int.from_bytes(h, "big") >> 116 or head not in (None, h.hex())
         flag(not other and seq < expect and bad, "WITNESS_MISMATCH", seq, "the hash does not match")
     flag(not sealed, "UNSEALED" if expect else "EMPTY", None, "no session_end ends the ledger")
-    flag(sealed and len(files) > 1, "SIDECAR", None, "a sealed ledger has a -wal or -journal")
+    flag(sealed and len(files) > 1, "SIDECAR", None, "a sealed ledger has a -wal")
 
 
 def main(argv=None):

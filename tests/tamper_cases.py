@@ -1174,6 +1174,7 @@ CASES: list[Case] = [
         tampered(None, "SCHEMA"),
     ),
     # The alert at 2 is hidden behind a view named `entries` over the renamed table.
+    # A view is never read (spec §5.1 step 2): the schema alone condemns the file.
     Case(
         "view_named_entries_hides_alert",
         (19, 18),
@@ -1183,7 +1184,7 @@ CASES: list[Case] = [
             sql="ALTER TABLE entries RENAME TO entries_all;"
             " CREATE VIEW entries AS SELECT seq, body, sig FROM entries_all WHERE seq <> 2;",
         ),
-        tampered(2, "SEQ_GAP", also=("CHAIN", "SIGNATURE", "TOTALS", "SCHEMA")),
+        tampered(None, "SCHEMA"),
     ),
     # 20: canonical encoding. Unsigned edits break the chain; signed ones do not.
     Case(
@@ -1230,6 +1231,22 @@ CASES: list[Case] = [
         (20,),
         ALERTED,
         non_canonical('{"detail":"","what":"café"}'.encode("latin-1")),
+        tampered(3, "ENCODING", also=("UNSEALED",)),
+    ),
+    # Nesting deeper than 32 levels (§3.1) is ENCODING at any depth, whether or not the
+    # reader's recursion would have reached it: json.dumps, == and repr recurse too.
+    Case(
+        "signed_nested_33_deep",
+        (20,),
+        ALERTED,
+        non_canonical(b'{"detail":' + b'{"a":' * 32 + b"1" + b"}" * 32 + b',"what":"x"}'),
+        tampered(3, "ENCODING", also=("UNSEALED",)),
+    ),
+    Case(
+        "signed_nested_past_recursion",
+        (20,),
+        ALERTED,
+        non_canonical(b'{"detail":' + b"[" * 600 + b"]" * 600 + b',"what":"x"}'),
         tampered(3, "ENCODING", also=("UNSEALED",)),
     ),
     # 21: the body/sig boundary. What follows the unreadable row is not specified.

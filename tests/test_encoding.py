@@ -1,6 +1,7 @@
 """The entry encoding: canonical JSON payloads and the fixed binary header."""
 
 import json
+from typing import Any
 
 import pytest
 import rfc8785
@@ -146,3 +147,30 @@ def test_entry_hash_covers_body_and_signature():
     assert h != entry_hash(b"body", b"t" * 64)
     assert h != entry_hash(b"bodz", b"s" * 64)
     assert len(h) == 32
+
+
+def test_nesting_is_limited_to_32_levels_on_both_sides() -> None:
+    """Spec §3.1: objects and arrays nest at most MAX_DEPTH deep, counted from the
+    payload itself. The writer refuses what the verifier would reject."""
+    from cleanroom.ledger.encoding import MAX_DEPTH, canonical_json, parse_canonical
+
+    def nested(levels: int) -> Any:
+        value: Any = 1
+        for i in range(levels - 1):
+            value = {"a": value} if i % 2 else [value]
+        return {"x": value}
+
+    assert MAX_DEPTH == 32
+    deepest = canonical_json(nested(MAX_DEPTH))
+    assert parse_canonical(deepest) == nested(MAX_DEPTH)
+    with pytest.raises(EncodingError, match="deeper than 32"):
+        canonical_json(nested(MAX_DEPTH + 1))
+    too_deep = b'{"x":' + b"[" * MAX_DEPTH + b"1" + b"]" * MAX_DEPTH + b"}"
+    with pytest.raises(EncodingError, match="deeper than 32"):
+        parse_canonical(too_deep)
+    # Far past Python's recursion limit: still a plain EncodingError.
+    with pytest.raises(EncodingError):
+        parse_canonical(b"[" * 100_000 + b"]" * 100_000)
+    # Brackets inside strings are not nesting.
+    flat = canonical_json({"s": "[" * 100 + "{" * 100})
+    assert parse_canonical(flat) == {"s": "[" * 100 + "{" * 100}

@@ -15,6 +15,15 @@ def dwell_by_line(entries, lines=None):
     return files[0]
 
 
+def dwell_of(f):
+    """Per line dwell (index 0 is line 1), expanded from the runs: small files only."""
+    return [s.dwell_us for s in f.runs for _ in range(s.first, s.last + 1)]
+
+
+def shown_of(f):
+    return [s.shown for s in f.runs for _ in range(s.first, s.last + 1)]
+
+
 def end(seq, ms):
     return entry(seq, "session_end", ms, reason="reviewer", entries=seq, by_kind={},
                  countersign=None)  # fmt: skip
@@ -23,22 +32,22 @@ def end(seq, ms):
 def test_one_view_until_the_seal():
     f = dwell_by_line([opened(1, 0, 20), view(2, 10, 1, 10), end(3, 110)], lines=20)
     assert f.lines == 20
-    assert f.dwell_us == [100 * MS] * 10 + [0] * 10
+    assert dwell_of(f) == [100 * MS] * 10 + [0] * 10
     assert f.lines_seen == 10 and f.on_screen_us == 100 * MS
 
 
 def test_overlapping_views_add_up_per_line():
     f = dwell_by_line([view(1, 0, 1, 10), view(2, 100, 5, 15), end(3, 300)])
-    assert f.dwell_us[0:4] == [100 * MS] * 4  # lines 1-4: first view only
-    assert f.dwell_us[4:10] == [300 * MS] * 6  # lines 5-10: both
-    assert f.dwell_us[10:15] == [200 * MS] * 5  # lines 11-15: second only
-    assert f.shown[4:10] == [2] * 6
+    assert dwell_of(f)[0:4] == [100 * MS] * 4  # lines 1-4: first view only
+    assert dwell_of(f)[4:10] == [300 * MS] * 6  # lines 5-10: both
+    assert dwell_of(f)[10:15] == [200 * MS] * 5  # lines 11-15: second only
+    assert shown_of(f)[4:10] == [2] * 6
     assert f.on_screen_us == 300 * MS and f.intervals == 2
 
 
 def test_a_repeated_view_of_the_same_lines_counts_once_per_interval():
     f = dwell_by_line([view(1, 0, 1, 5), view(2, 50, 1, 5), end(3, 80)])
-    assert f.dwell_us == [80 * MS] * 5 and f.shown == [2] * 5
+    assert dwell_of(f) == [80 * MS] * 5 and shown_of(f) == [2] * 5
 
 
 def test_idle_time_is_excluded_and_the_viewport_returns_with_its_next_view():
@@ -56,15 +65,15 @@ def test_idle_time_is_excluded_and_the_viewport_returns_with_its_next_view():
         (1, 100 * MS, "idle"),
         (4, 99 * MS, "session_end"),
     ]
-    assert dwell_by_line(entries).dwell_us == [199 * MS] * 10
-    assert dwell_by_line(entries).shown == [2] * 10
+    assert dwell_of(dwell_by_line(entries)) == [199 * MS] * 10
+    assert shown_of(dwell_by_line(entries)) == [2] * 10
 
 
 def test_active_without_a_view_shows_nothing():
     """Recording the view after the lock failed: the source stayed hidden."""
     entries = [view(1, 0, 1, 10), entry(2, "idle", 100, after_s=300),
                entry(3, "active", 1100, idle_s=1), end(4, 1200)]  # fmt: skip
-    assert dwell_by_line(entries).dwell_us == [100 * MS] * 10
+    assert dwell_of(dwell_by_line(entries)) == [100 * MS] * 10
 
 
 def test_an_alert_that_locks_blanks_the_screen_until_the_next_view():
@@ -74,7 +83,7 @@ def test_an_alert_that_locks_blanks_the_screen_until_the_next_view():
         view(3, 900, 1, 10),
         end(4, 1000),
     ]
-    assert dwell_by_line(entries).dwell_us == [200 * MS] * 10
+    assert dwell_of(dwell_by_line(entries)) == [200 * MS] * 10
 
 
 def test_an_alert_that_only_records_does_not_blank():
@@ -83,7 +92,7 @@ def test_an_alert_that_only_records_does_not_blank():
         entry(2, "alert", 100, category="network", detail="eth0", response="record", count=1),
         end(3, 1000),
     ]
-    assert dwell_by_line(entries).dwell_us == [1000 * MS] * 10
+    assert dwell_of(dwell_by_line(entries)) == [1000 * MS] * 10
 
 
 def test_a_crash_ends_the_viewport_at_the_last_entry_before_the_resume():
@@ -119,7 +128,7 @@ def test_a_crash_ends_the_viewport_at_the_last_entry_before_the_resume():
         (20, 200 * MS, "session_end"),
     ]
     f = dwell_by_line(entries)
-    assert f.dwell_us[0] == 50 * MS and f.dwell_us[19] == 200 * MS and f.dwell_us[10] == 0
+    assert dwell_of(f)[0] == 50 * MS and dwell_of(f)[19] == 200 * MS and dwell_of(f)[10] == 0
 
 
 def test_nothing_is_visible_after_a_resume_until_a_view():
@@ -158,8 +167,8 @@ def test_opening_another_file_ends_the_viewport_and_shows_nothing_until_its_view
         end(4, 230),
     ]
     by_path = {f.path: f for f in coverage([("s", shown(entries))])}
-    assert by_path[b"a.c"].dwell_us == [100 * MS] * 10
-    assert by_path[b"b.c"].dwell_us == [100 * MS] * 20
+    assert dwell_of(by_path[b"a.c"]) == [100 * MS] * 10
+    assert dwell_of(by_path[b"b.c"]) == [100 * MS] * 20
 
 
 def test_an_unsealed_ledger_counts_up_to_its_last_entry():
@@ -171,7 +180,7 @@ def test_durations_follow_the_monotonic_clock_when_the_wall_clock_steps():
     a = view(1, 0, 1, 10)
     b = end(2, 100)
     b = replace(b, wall_us=b.wall_us + 3_600_000_000)  # the wall clock jumped an hour
-    assert dwell_by_line([a, b]).dwell_us[0] == 100 * MS
+    assert dwell_of(dwell_by_line([a, b]))[0] == 100 * MS
 
 
 def test_versions_of_a_file_are_kept_apart():
@@ -192,12 +201,17 @@ def test_sessions_add_up_and_are_listed_per_file():
     two = [view(1, 0, 5, 10), end(2, 300)]
     (f,) = coverage([("one", shown(one)), ("two", shown(two))])
     assert f.sessions == {"one": 100 * MS, "two": 300 * MS}
-    assert f.dwell_us[0] == 100 * MS and f.dwell_us[5] == 400 * MS
+    assert dwell_of(f)[0] == 100 * MS and dwell_of(f)[5] == 400 * MS
 
 
-def test_a_view_beyond_the_known_length_grows_the_file():
+def test_a_view_beyond_the_known_length_is_clamped_to_it():
     f = dwell_by_line([view(1, 0, 90, 120), end(2, 10)], lines=100)
-    assert f.lines == 120 and f.dwell_us[119] == 10 * MS
+    assert f.lines == 100 and dwell_of(f)[89:] == [10 * MS] * 11 and f.lines_seen == 11
+
+
+def test_without_a_known_length_the_highest_line_shown_stands_in():
+    f = dwell_by_line([view(1, 0, 90, 120), end(2, 10)])
+    assert f.lines == 120 and dwell_of(f)[119] == 10 * MS
 
 
 def test_heatmap_cells_keep_the_hottest_line_and_mark_unseen_cells():
@@ -281,3 +295,26 @@ def test_search_screen_covers_the_code_until_the_next_view():
     ]
     assert [screen.visible is None for _, screen in screens(entries)] == [
         True, False, True, True, False, True]  # fmt: skip
+
+
+def test_cost_follows_the_intervals_not_the_length_of_the_file():
+    """Ten million lines, eleven of them seen: the old per-line lists took 160 MB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    f = dwell_by_line([view(1, 0, 10**7 - 10, 10**7), end(2, 10)])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000, peak
+    assert f.lines == 10**7 and f.lines_seen == 11 and len(f.runs) == 2
+    assert f.at(10**7).dwell_us == 10 * MS and f.at(1).shown == 0
+    cells = f.heatmap(100)
+    assert len(cells) == 100 and [c.seen for c in cells] == [False] * 99 + [True]
+
+
+def test_a_claimed_length_near_2_to_the_53_is_only_a_number():
+    huge = 2**53 - 1
+    f = dwell_by_line([opened(1, 0, huge), view(2, 5, huge - 20, huge), end(3, 10)], lines=huge)
+    assert f.lines == huge and f.lines_seen == 21 and f.max_dwell_us == 5 * MS
+    assert [(s.first, s.last) for s in f.hottest(5)] == [(huge - 20, huge)]
+    assert f.heatmap(400)[-1].seen and not f.heatmap(400)[0].seen

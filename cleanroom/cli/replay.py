@@ -63,7 +63,7 @@ def replay(
     sources = [SnapshotSource.from_file(p, trust) for p in snapshot_files]
     source = open_source(sources, timeline)
     if source is None:
-        ids = ", ".join(s.snapshot.id[:16] for s in sources)
+        ids = ", ".join(clean(s.snapshot.id[:16]) for s in sources)
         raise click.UsageError(
             f"the session reviewed snapshot {clean(timeline.snapshot_id)}; "
             f"the snapshots given are {ids}"
@@ -81,8 +81,8 @@ def replay(
     for c in differ:
         why = c.error or f"{c.total} results, digest {c.digest}"
         click.echo(f"  search #{c.seq} “{clean(c.recorded.query)}” DIFFERS: recorded "
-                   f"{c.recorded.hits} results, digest {c.recorded.digest}; now {clean(why)}",
-                   err=True)  # fmt: skip
+                   f"{c.recorded.hits} results, digest {clean(c.recorded.digest)}; "
+                   f"now {clean(why)}", err=True)  # fmt: skip
     click.echo(f"searches: {searches} run again, {len(differ)} differ", err=True)
     title = _title(ledger, timeline)
     alarm = timeline.status is not Status.INTACT or bool(differ)

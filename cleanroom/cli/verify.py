@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ..ledger.findings import Finding
+from ..jsonsafe import strict
+from ..ledger.findings import PER_CODE, Finding
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
 from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, worst
@@ -65,7 +66,7 @@ def verify(
     sessions += _unmatched(receipts, verdicts) if len(verdicts) > 1 else []
     status = worst([v.status for v in verdicts] + [status_of(sessions)])
     if as_json:
-        click.echo(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1))
+        click.echo(strict(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1)))
     else:
         for v in verdicts:
             _print(v)
@@ -151,3 +152,5 @@ def _print(v: Verdict) -> None:
     for f in v.findings:
         where = "" if f.seq is None else f"seq {f.seq}  "
         click.echo(f"  {f.severity.value:<10} {f.code}  {where}{clean(f.message)}")
+    for code, n in v.omitted.items():
+        click.echo(f"  {'':<10} {code}  … and {n:,} more (the first {PER_CODE} are listed)")

@@ -22,6 +22,7 @@ from ..forensics.whoviewed import (
     load_indexes,
     who_viewed,
 )
+from ..jsonsafe import strict
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
@@ -94,7 +95,7 @@ def who_viewed_command(
             indexes, parsed, snapshots, search_text, include_tampered, cached, refresh
         )
     if as_json:
-        click.echo(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1))
+        click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
     else:
         _print(answer)
     sys.exit(answer.exit_code)
@@ -121,7 +122,9 @@ def _print(a: Answer) -> None:
     parts = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
     click.echo(f"  ledgers      {len(a.indexes)} ({parts}); {len(a.cached)} from the cache")
     if a.reference is not None:
-        click.echo(f"  reference    snapshot {clean(a.reference[0])}, content {a.reference[1]}")
+        click.echo(
+            f"  reference    snapshot {clean(a.reference[0])}, content {clean(a.reference[1])}"
+        )
     for v in a.versions.values():
         if v.reference:
             continue
@@ -129,7 +132,7 @@ def _print(a: Answer) -> None:
         moved = ""
         if v.mapped:
             moved = f"; lines {v.lines[0]}-{v.lines[1]} there" if v.lines else "; lines gone there"
-        click.echo(f"  version      content {v.blob} ({clean(where)}){moved}")
+        click.echo(f"  version      content {clean(v.blob)} ({clean(where)}){moved}")
     if not a.sightings:
         click.echo("  nobody had these lines on screen")
     for s in a.sightings:
@@ -138,7 +141,7 @@ def _print(a: Answer) -> None:
             f"SEEN {timestamp(s.first_us)} to {timestamp(s.last_us)}  "
             f"{duration(s.dwell_us)} on screen, lines {s.lines[0]}-{s.lines[1]}{differs}"
         )
-        click.echo(f"     {_session(s.index)}  content {s.blob[:16]}")
+        click.echo(f"     {_session(s.index)}  content {clean(s.blob[:16])}")
     if a.sightings:
         totals: dict[str, int] = {}
         for s in a.sightings:

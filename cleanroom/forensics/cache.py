@@ -49,8 +49,9 @@ CREATE TABLE IF NOT EXISTS parts (key BLOB, name BLOB, data BLOB NOT NULL,
                                   PRIMARY KEY (key, name)) WITHOUT ROWID;
 """
 # The code whose behaviour a cached result depends on.
-_JUDGES = ["ledger/*.py", "session/events.py", "forensics/timeline.py", "forensics/screen.py",
-           "forensics/sessionindex.py", "forensics/cache.py"]  # fmt: skip
+_JUDGES = ["ledger/*.py", "session/events.py", "forensics/timeline.py", "forensics/fits.py",
+           "forensics/screen.py", "forensics/sessionindex.py", "forensics/cache.py",
+           "jsonsafe.py"]  # fmt: skip
 
 
 class CacheUnusable(Exception):
@@ -88,10 +89,20 @@ def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
         if suffix and not os.path.lexists(name):
             h.update(b"absent" + suffix.encode())
             continue
-        h.update(b"file" + suffix.encode())
-        with open(name, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            h.update(size.to_bytes(8, "big"))
+        # Never blocks: a FIFO, device or link named like a sidecar is keyed by its
+        # kind, as the loader ignores it; O_NONBLOCK covers one swapped in meanwhile.
+        mode = os.lstat(name).st_mode
+        if suffix and not stat.S_ISREG(mode):
+            h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
+            continue
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                h.update(b"special" + suffix.encode() + st.st_mode.to_bytes(4, "big"))
+                continue
+            h.update(b"file" + suffix.encode())
+            h.update(st.st_size.to_bytes(8, "big"))
             while chunk := f.read(CHUNK):
                 h.update(chunk)
     return h.digest()

@@ -1,10 +1,12 @@
 """Per file and content: which lines were on screen, how often and for how long.
 
-Coverage is keyed by (path, blob). The same path with other content is another
-version of the file, whose line numbers name other lines, so versions are never
-added together. Each `Shown` interval adds its dwell to every line it covered;
-idle time and outages are already excluded by `screen.shown`. A line shown for
-zero measurable time (the last entry before a crash) still counts as seen.
+Coverage is keyed by (path, blob) and kept as runs of lines with equal dwell,
+so a file of a hundred million lines costs what its viewed intervals cost. The
+same path with other content is another version of the file, whose line numbers
+name other lines, so versions are never added together. Each `Shown` interval
+adds its dwell to every line it covered; idle time and outages are already
+excluded by `screen.shown`. A line shown for zero measurable time (the last
+entry before a crash) still counts as seen.
 
 `FileCoverage.heatmap(n)` folds the lines into at most `n` cells for drawing:
 each cell holds the most-watched line in it, so one hot line is never averaged
@@ -13,11 +15,12 @@ away, and a heat level from 0 (never shown) to `LEVELS - 1`.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from .screen import Shown
 
@@ -49,40 +52,39 @@ class Cell:
 
 @dataclass
 class FileCoverage:
+    """One file version's coverage as runs of lines (`runs`: consecutive `Segment`s
+    from line 1 to `lines`, unseen stretches included), so its cost follows the
+    intervals shown, never the length of the file."""
+
     path: bytes
     blob: str
     lines: int
-    dwell_us: list[int]  # per line; index 0 is line 1
-    shown: list[int]  # how many intervals covered each line
+    runs: list[Segment]
     on_screen_us: int = 0  # time any line of this content was on screen
     intervals: int = 0
     sessions: dict[str, int] = field(default_factory=dict)  # session key -> on-screen µs
 
     @property
     def max_dwell_us(self) -> int:
-        return max(self.dwell_us, default=0)
+        return max((s.dwell_us for s in self.runs), default=0)
 
     @property
     def lines_seen(self) -> int:
-        return sum(1 for n in self.shown if n)
+        return sum(s.last - s.first + 1 for s in self.runs if s.shown)
+
+    def at(self, line: int) -> Segment | None:
+        """The run holding `line` (1-based), or None outside the file."""
+        i = bisect.bisect_right(self.runs, line, key=lambda s: s.first) - 1
+        return self.runs[i] if 0 <= i < len(self.runs) and line <= self.runs[i].last else None
 
     def segments(self) -> list[Segment]:
         """The whole file as runs of lines with equal dwell and count."""
-        out: list[Segment] = []
-        start = 0
-        for i in range(1, self.lines + 1):
-            if i == self.lines or (self.dwell_us[i], self.shown[i]) != (
-                self.dwell_us[start],
-                self.shown[start],
-            ):
-                out.append(Segment(start + 1, i, self.dwell_us[start], self.shown[start]))
-                start = i
-        return out
+        return list(self.runs)
 
     def hottest(self, n: int) -> list[Segment]:
         """The `n` seen segments with the most dwell, hottest first."""
-        seen = [s for s in self.segments() if s.shown]
-        return sorted(seen, key=lambda s: (-s.dwell_us, s.first))[:n]
+        seen = [s for s in self.runs if s.shown]
+        return heapq.nsmallest(n, seen, key=lambda s: (-s.dwell_us, s.first))
 
     def heatmap(self, cells: int, scale_us: int | None = None) -> list[Cell]:
         """At most `cells` cells over the file. Levels are relative to `scale_us`
@@ -90,11 +92,16 @@ class FileCoverage:
         scale = self.max_dwell_us if scale_us is None else scale_us
         n = max(1, min(cells, self.lines))
         out = []
+        runs, j = self.runs, 0
         for k in range(n):
-            a, b = self.lines * k // n, self.lines * (k + 1) // n
-            dwell = max(self.dwell_us[a:b], default=0)
-            seen = any(self.shown[a:b])
-            out.append(Cell(a + 1, b, dwell, seen, heat_level(dwell, seen, scale)))
+            first, last = self.lines * k // n + 1, self.lines * (k + 1) // n
+            while j < len(runs) and runs[j].last < first:
+                j += 1
+            dwell, seen, i = 0, False, j
+            while i < len(runs) and runs[i].first <= last:
+                dwell, seen = max(dwell, runs[i].dwell_us), seen or bool(runs[i].shown)
+                i += 1
+            out.append(Cell(first, last, dwell, seen, heat_level(dwell, seen, scale)))
         return out
 
 
@@ -114,7 +121,8 @@ def coverage(
 ) -> list[FileCoverage]:
     """Coverage per (path, blob) over `sessions`: (session key, its intervals).
     `line_counts` gives the length of each content where known (from `file_open`
-    or the snapshot); otherwise the highest line shown stands in. Sorted by path."""
+    or the snapshot): views are clamped to it. Otherwise the highest line shown
+    stands in. Sorted by path."""
     by_file: dict[FileKey, list[tuple[str, Shown]]] = defaultdict(list)
     for key, intervals in sessions:
         for s in intervals:
@@ -124,10 +132,11 @@ def coverage(
 
 
 def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileCoverage:
-    highest = max((s.viewport.last for _, s in items), default=0)
-    lines = max(known_lines, highest, 1)
-    dwell_delta = [0] * (lines + 1)
-    shown_delta = [0] * (lines + 1)
+    """A file's runs by a sweep over the interval ends: O(k log k) for k intervals.
+    Lines beyond a known length are not counted (the terminal cannot show them)."""
+    lines = known_lines if known_lines > 0 else max((s.viewport.last for _, s in items), default=1)
+    lines = max(lines, 1)
+    delta: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # line -> [dwell, count] change
     per_session: dict[str, int] = defaultdict(int)
     total = 0
     for key, s in items:
@@ -137,10 +146,28 @@ def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileC
         total += s.dwell_us
         if first > last:
             continue
-        dwell_delta[first - 1] += s.dwell_us
-        dwell_delta[last] -= s.dwell_us
-        shown_delta[first - 1] += 1
-        shown_delta[last] -= 1
-    dwell = list(accumulate(dwell_delta[:lines]))
-    shown = list(accumulate(shown_delta[:lines]))
-    return FileCoverage(fk[0], fk[1], lines, dwell, shown, total, len(items), dict(per_session))
+        a, b = delta[first], delta[last + 1]
+        a[0] += s.dwell_us
+        a[1] += 1
+        b[0] -= s.dwell_us
+        b[1] -= 1
+    runs: list[Segment] = []
+    dwell = count = 0
+    start = 1
+    for line in sorted({*delta, 1, lines + 1}):
+        if line > start and line <= lines + 1:
+            _add(runs, Segment(start, line - 1, dwell, count))
+            start = line
+        d = delta.get(line)
+        if d is not None:
+            dwell += d[0]
+            count += d[1]
+    return FileCoverage(fk[0], fk[1], lines, runs, total, len(items), dict(per_session))
+
+
+def _add(runs: list[Segment], seg: Segment) -> None:
+    """Append `seg`, merged into the last run when their dwell and count agree."""
+    if runs and (runs[-1].dwell_us, runs[-1].shown) == (seg.dwell_us, seg.shown):
+        runs[-1] = Segment(runs[-1].first, seg.last, seg.dwell_us, seg.shown)
+    else:
+        runs.append(seg)

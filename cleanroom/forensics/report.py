@@ -212,22 +212,26 @@ def _stats(
 def _coverage(
     trust: str, sessions: list[SessionReport], snapshots: Sequence[Snapshot]
 ) -> CoverageGroup:
+    """Each content's length is the snapshot's where one holds it, else the longest
+    `file_open` claims; views are clamped to it (coverage.py)."""
     counts: dict[FileKey, int] = {}
     for s in sessions:
         for e in s.timeline.entries:
             if isinstance(e.event, FileOpen):
                 key = (e.event.raw_path, e.event.blob)
                 counts[key] = max(counts.get(key, 0), e.event.lines)
+    known: dict[str, int | None] = {}
+    for s in sessions:
+        for x in s.shown:
+            fk = (x.viewport.path, x.viewport.blob)
+            if fk[1] not in known:
+                known[fk[1]] = _snapshot_lines(snapshots, fk[1])
+            if (lines := known[fk[1]]) is not None:
+                counts[fk] = lines
     files = coverage(((s.key, s.shown) for s in sessions), counts)
     holders: dict[FileKey, list[str]] = {}
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
-        lines = _snapshot_lines(snapshots, f.blob)
-        if lines is not None and lines > f.lines:  # the snapshot knows the true length
-            pad = lines - f.lines
-            f.dwell_us += [0] * pad
-            f.shown += [0] * pad
-            f.lines = lines
     return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions})
 
 

@@ -2,14 +2,18 @@
 
 A spreadsheet is a display, so text cells are for reading, not exact values:
 each passes through the one sanitizer (hidden and control characters become
-visible tags), and a cell that a spreadsheet would run as a formula (starting
-with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`. The
-exact values are in the JSON and JSON Lines outputs.
+visible tags). Every cell is quoted (OWASP, "CSV Injection"), and a `'` goes
+before every place a spreadsheet could start a formula (`=`, `+`, `-`, `@`, a
+tab or a carriage return): the start of the cell and the start of each part
+after a `,` or `;`. A spreadsheet that splits on `;` (many locales) or that
+ignores the quotes then still reads text. The exact values are in the JSON and
+JSON Lines outputs.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import IO
 
@@ -21,7 +25,10 @@ COLUMNS = [
     "seq", "time", "kind", "path", "blob", "first", "last", "dwell_s", "query", "hits",
     "detail",
 ]  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Where a cell, or a field a `,`- or `;`-splitting spreadsheet makes of it, begins
+# (after spaces) with a formula character: there goes the `'`.
+_FORMULA_AT = re.compile(r"(^|[,;])( *)(?=[=+\-@\t\r])")
+QUOTING = csv.QUOTE_ALL
 
 
 def cell(value: object) -> str | int:
@@ -32,12 +39,11 @@ def cell(value: object) -> str | int:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = display(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return _FORMULA_AT.sub(r"\1\2'", display(value))
 
 
 def write_csv(report: Report, out: IO[str]) -> None:
-    w = csv.writer(out, lineterminator="\n")
+    w = csv.writer(out, lineterminator="\n", quoting=QUOTING)
     w.writerow(COLUMNS)
     for s in report.sessions:
         w.writerow(_row(s, record="ledger", detail=_ledger_detail(s)))
@@ -54,7 +60,8 @@ def write_csv(report: Report, out: IO[str]) -> None:
                 ),
             ]  # fmt: skip
         )
-        csv.writer(_Prefixed(out, head + ","), lineterminator="\n").writerows(_event_cells(s))
+        rows = csv.writer(_Prefixed(out, head + ","), lineterminator="\n", quoting=QUOTING)
+        rows.writerows(_event_cells(s))
     for f in report.evidence.sessions:
         w.writerow([cell(x) for x in ["session_finding"] + [""] * 16 + [f"{f.code}: {f.message}"]])
 
@@ -73,7 +80,7 @@ def _csv_text(cells: list[str | int]) -> str:
     """The cells as CSV, without the line end: what csv.writer writes for them (with
     the same line end, which decides what is quoted)."""
     text: list[str] = []
-    csv.writer(_Collect(text), lineterminator="\n").writerow(cells)
+    csv.writer(_Collect(text), lineterminator="\n", quoting=QUOTING).writerow(cells)
     return text[0].removesuffix("\n")
 
 

@@ -7,7 +7,8 @@ finding messages) goes through the one sanitizer, so bidi and hidden characters
 show as tags instead of reordering the page, and then through `html.escape`.
 
 Sections: verification, sessions, coverage heatmap (one row per file version,
-a strip of cells coloured by the hottest line in each; details per file below),
+a strip of cells coloured by the hottest line in each, details per file below,
+for the `TOP_FILES` hottest; one plain row for each other file version),
 searches, alerts and resumes, and the timeline of every entry.
 """
 
@@ -25,6 +26,7 @@ from .report import CoverageGroup, Listed, Report, SessionReport
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
 HOT_SEGMENTS = 20  # hottest line ranges listed per file
+TOP_FILES = 200  # file versions per group given a heatmap and details; the rest: a row
 HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
              "session_resume": "warn"}  # fmt: skip
 
@@ -208,10 +210,11 @@ def _group(g: CoverageGroup) -> Iterator[str]:
         yield "<p>No file was on screen.</p></section>\n"
         return
     files = sorted(g.files, key=lambda f: (-f.max_dwell_us, f.path, f.blob))
+    top, rest = files[:TOP_FILES], files[TOP_FILES:]
     scale = g.scale_us
     yield '<table class="heatmap">\n<tr><th>File</th><th>Lines on screen</th>'
     yield "<th>Seen</th><th>On screen</th><th>Hottest line</th></tr>\n"
-    for n, f in enumerate(files):
+    for n, f in enumerate(top):
         cells = "".join(
             f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
             for c in f.heatmap(STRIP_CELLS, scale)
@@ -225,9 +228,31 @@ def _group(g: CoverageGroup) -> Iterator[str]:
             f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
         )
     yield "</table>\n"
-    for n, f in enumerate(files):
+    if rest:
+        yield from _summarized(rest)
+    for n, f in enumerate(top):
         yield from _file_detail(g, f, f"f{g.trust}{n}")
     yield "</section>\n"
+
+
+def _summarized(files: list[FileCoverage]) -> Iterator[str]:
+    """One short row per file beyond the top ones: the page grows by a line per file,
+    not by a heatmap and a detail section (the JSON report has them all)."""
+    yield (
+        f'<details class="otherfiles"><summary>{len(files)} more file versions, less '
+        f"watched: summarized without heatmaps (all are in the JSON report)</summary>\n"
+        "<table><tr><th>File</th><th>Content</th><th>Seen</th><th>On screen</th>"
+        "<th>Hottest line</th></tr>\n"
+    )
+    for f in files:
+        yield (
+            f'<tr class="filesummary"><td class="path">{h(path_text(f.path))}</td>'
+            f'<td class="mono">{h(f.blob[:16])}</td>'
+            f'<td class="num">{f.lines_seen} / {f.lines}</td>'
+            f'<td class="num">{duration(f.on_screen_us)}</td>'
+            f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
+        )
+    yield "</table></details>\n"
 
 
 def _file_detail(g: CoverageGroup, f: FileCoverage, anchor: str) -> Iterator[str]:

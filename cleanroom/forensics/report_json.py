@@ -2,6 +2,8 @@
 
 Values are exact, as the ledger holds them; the file is ASCII (`\\u` escapes), so
 printing it cannot drive a terminal. Sanitize strings before displaying them.
+File names that are not UTF-8 are `path` (with U+FFFD) and `path_b64` (`jsonsafe`),
+so strict parsers accept the file.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from ..jsonsafe import name_fields, strict
 from ..ledger.verdict import EXIT_CODES
 from ..session.events import path_fields
 from .coverage import FileCoverage
@@ -20,7 +23,7 @@ HEATMAP_CELLS = 100
 
 def write_json(report: Report, out: IO[str]) -> None:
     # dumps, not dump, and no indent: only then does json use its C encoder.
-    out.write(json.dumps(report_to_json(report), ensure_ascii=True, separators=(",", ":")))
+    out.write(strict(json.dumps(report_to_json(report), ensure_ascii=True, separators=(",", ":"))))
     out.write("\n")
 
 
@@ -33,7 +36,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "tampered": "included" if report.include_tampered else "withheld",
         "status": report.status.value,
         "exit_code": report.exit_code,
-        "snapshots": [vars(s) for s in report.snapshots],
+        "snapshots": [{**vars(s), **name_fields(s.path)} for s in report.snapshots],
         "sessions": [f.to_json() for f in report.evidence.sessions],
         "ledgers": [ledger_json(s, events=True) for s in report.sessions],
         "coverage": [file_json(g, f) for g in report.coverage for f in g.files],
@@ -45,7 +48,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
 def ledger_json(s: SessionReport, events: bool) -> dict[str, Any]:
     t = s.timeline
     out: dict[str, Any] = {
-        "path": t.path,
+        **name_fields(t.path),
         "status": t.status.value,
         "exit_code": EXIT_CODES[t.status],
         "withheld": t.withheld,
@@ -86,7 +89,7 @@ def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
         "intervals": f.intervals,
         "snapshots": g.in_snapshots.get((f.path, f.blob), []),
         "sessions": [
-            {"ledger": k, "status": g.statuses[k].value, "on_screen_us": us}
+            {**name_fields(k, "ledger"), "status": g.statuses[k].value, "on_screen_us": us}
             for k, us in sorted(f.sessions.items())
         ],
         "segments": [[x.first, x.last, x.dwell_us, x.shown] for x in f.segments()],
@@ -96,7 +99,7 @@ def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
 
 def listed_json(x: Listed) -> dict[str, Any]:
     out = {
-        "ledger": x.session.key,
+        **name_fields(x.session.key, "ledger"),
         "status": x.session.status.value,
         "seq": x.entry.seq,
         "time": x.entry.time,

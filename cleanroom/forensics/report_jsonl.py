@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from ..jsonsafe import name_fields, strict
 from ..ledger.findings import Finding
 from .report import REPORT_FORMAT, Report, SessionReport
 from .report_json import event_json
 
 # One encoder for every line: json.dumps with these options builds a new one per call.
-_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+_plain = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _encode(value: Any) -> str:
+    return strict(_plain(value))
 
 
 def write_jsonl(report: Report, out: IO[str]) -> None:
@@ -37,7 +42,7 @@ def _context(s: SessionReport) -> dict[str, Any]:
     t = s.timeline
     return {
         "format": REPORT_FORMAT,
-        "ledger_path": t.path,
+        **name_fields(t.path, "ledger_path"),
         "ledger": t.ledger_id,
         "ledger_status": t.status.value,
         "reviewer": t.reviewer,

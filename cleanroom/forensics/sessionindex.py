@@ -144,7 +144,8 @@ class SessionIndex:
                 raise UnreadableIndex(f"unknown index format {r.get('format')!r}")
             v = r["verdict"]
             findings = [Finding(f["seq"], f["code"], f["message"]) for f in v["findings"]]
-            verdict = Verdict(path, Status(v["status"]), findings, v["summary"])
+            omitted = {str(k): int(n) for k, n in v.get("omitted", {}).items()}
+            verdict = Verdict(path, Status(v["status"]), findings, v["summary"], omitted)
             searches = [SearchMade(*s) for s in r["searches"]]
             digests = {bytes.fromhex(p): d for p, d in r["parts"].items()}
         except (ValueError, KeyError, TypeError, zlib.error) as exc:

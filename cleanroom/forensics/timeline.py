@@ -11,8 +11,8 @@ withheld (`withheld` is set, `entries` is empty) unless the caller asks for them
 with `include_tampered`; they are then still marked by the timeline's status, and
 each output must show it (docs/adr/0300-forensics-tampered-and-cache.md).
 Payloads of the reviewer vocabulary are checked against their dataclasses in
-`cleanroom.session.events`; one that does not fit keeps its raw payload and a
-`problem`, it never raises.
+`cleanroom.session.events` and the value ranges in `fits.py`; one that does not
+fit keeps its raw payload and a `problem`, it never raises.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from ..ledger.sessions import check_sessions
 from ..ledger.verdict import Status, Verdict, status_of, worst
 from ..ledger.verify import verify_image
 from ..session.events import VOCABULARY, path_from_fields
+from .fits import misfit
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,8 @@ def typed_event(kind: str, payload: dict[str, Any]) -> tuple[Event | None, str |
         if type(value) is not hint and not _conforms(value, hint):
             return None, f"{kind} field {name} is not {_hint_name(hint)}"
         args[name] = value
+    if (why := misfit(kind, payload)) is not None:
+        return None, f"{kind} {why}"
     if kind in _PATHED:
         try:
             raw = path_from_fields(payload)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..jsonsafe import name_fields
 from ..ledger.findings import Finding
 from ..ledger.keys import key_id
 from ..ledger.sessions import check_sessions
@@ -293,7 +294,7 @@ def _who(index: SessionIndex) -> dict[str, Any]:
     rev = s.get("reviewer") if isinstance(s.get("reviewer"), dict) else {}
     snap = s.get("snapshot") if isinstance(s.get("snapshot"), dict) else {}
     return {
-        "ledger_path": index.path,
+        **name_fields(index.path, "ledger_path"),
         "ledger": s.get("ledger"),
         "status": index.status.value,
         "reviewer": rev.get("name"),

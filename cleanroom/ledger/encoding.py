@@ -20,6 +20,9 @@ MAGIC = b"CRLEDG\x00\x01"
 ZERO32 = bytes(32)
 MAX_BODY = 1 << 20
 MAX_SAFE_INT = (1 << 53) - 1
+# Objects and arrays nest at most this deep (spec §3.1): deeper JSON would exhaust
+# the recursion of whatever reads it next (the decoder, json.dumps, ==, repr).
+MAX_DEPTH = 32
 HEADER = struct.Struct(">8sQ16s32sqq16s32sB")  # magic … kind_len, 129 bytes
 KIND_RE = re.compile(rb"[a-z_]{1,32}")
 
@@ -43,15 +46,32 @@ def canonical_json(value: Any) -> bytes:
         raise EncodingError(f"not canonicalizable: {exc}") from exc
 
 
-def _reject_floats(value: Any) -> None:
+def _reject_floats(value: Any, depth: int = 1) -> None:
     if isinstance(value, float):
         raise EncodingError("floats are not allowed in ledger payloads")
+    if isinstance(value, dict | list | tuple) and depth > MAX_DEPTH:
+        raise EncodingError(f"payload nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
         for v in value.values():
-            _reject_floats(v)
+            _reject_floats(v, depth + 1)
     elif isinstance(value, list | tuple):
         for v in value:
-            _reject_floats(v)
+            _reject_floats(v, depth + 1)
+
+
+def within_depth(value: Any) -> bool:
+    """True if no object or array in `value` lies deeper than MAX_DEPTH (the
+    outermost is at depth 1). Iterative: any depth a parser returned is safe."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            return False
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return True
 
 
 def _no_float(text: str) -> Any:
@@ -106,6 +126,9 @@ def parse_canonical(data: bytes) -> Any:
         value = _DECODER.raw_decode(text)[0]
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EncodingError(f"not JSON: {exc}") from exc
+    # Each level of nesting opens one { or [: most payloads need no walk at all.
+    if data.count(b"{") + data.count(b"[") > MAX_DEPTH and not within_depth(value):
+        raise EncodingError(f"payload nested deeper than {MAX_DEPTH} levels")
     if data.isascii():
         try:
             same = _ascii_canonical(value).encode("utf-8") == data

@@ -23,7 +23,7 @@ from .encoding import (
     entry_hash,
     signed_message,
 )
-from .findings import Finding
+from .findings import PER_CODE, Finding
 from .keys import verify_signature
 from .load import Row
 
@@ -78,6 +78,16 @@ class SliceResult:
     first_wall: int | None = None
     last: State | None = None
     rows: int = 0  # rows checked, decodable or not
+    omitted: Counter[str] = field(default_factory=Counter)  # findings past PER_CODE
+    listed: Counter[str] = field(default_factory=Counter)
+
+    def add(self, finding: Finding) -> None:
+        """Keep the first PER_CODE findings of each code; count the rest."""
+        if self.listed[finding.code] < PER_CODE:
+            self.listed[finding.code] += 1
+            self.findings.append(finding)
+        else:
+            self.omitted[finding.code] += 1
 
 
 def state_of(row: Row) -> tuple[Body | None, State | None, str | None]:
@@ -115,7 +125,7 @@ def check_rows(
     for i, row in enumerate(rows, first_index):
         body, state, why = state_of(row)
         if state is None:
-            out.findings.append(Finding(None, "ENCODING", f"row {i}: {why}"))
+            out.add(Finding(None, "ENCODING", f"row {i}: {why}"))
             continue
         _check_entry(row, body, state, why, prev, ctx, out)
         if body is not None:
@@ -145,7 +155,7 @@ def _check_entry(
     out: SliceResult,
 ) -> None:
     seq = me.seq
-    add = out.findings.append
+    add = out.add
     expected = 0 if prev is None else prev.seq + 1
     if seq != expected:  # named by the first missing seq: that is the first bad entry
         add(Finding(expected, "SEQ_GAP", f"entries {expected}..{seq - 1} are missing"))

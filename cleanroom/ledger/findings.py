@@ -5,8 +5,12 @@ docs/verdict.md documents each code; tests/test_docs.py keeps the two in step.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+PER_CODE = 50  # findings listed per code; the rest are only counted
 
 
 class Severity(StrEnum):
@@ -94,3 +98,18 @@ class Finding:
 
 
 _RANK = {Severity.TAMPER: 0, Severity.INCOMPLETE: 1, Severity.WARNING: 2}
+
+
+def cap(findings: Iterable[Finding], omitted: Counter[str]) -> list[Finding]:
+    """The first PER_CODE findings of each code, in the order given; the number
+    left out is added to `omitted`. A hostile file can hold millions of bad rows:
+    the verdict names the first ones and counts the rest."""
+    kept: list[Finding] = []
+    listed: Counter[str] = Counter()
+    for f in findings:
+        if listed[f.code] < PER_CODE:
+            listed[f.code] += 1
+            kept.append(f)
+        else:
+            omitted[f.code] += 1
+    return kept

@@ -1,14 +1,24 @@
-"""Read a ledger file that may be hostile, without changing the evidence.
+"""Read a ledger file that may be hostile, without changing anything on disk.
 
 Everything here is about getting rows out of SQLite safely; deciding whether
-they can be trusted is `verify.py`'s job. The evidence is never opened for
-writing: a file with no sidecars is opened `immutable`; a file with a `-wal` or
-`-journal` is copied into a private directory first, so SQLite can apply it.
+they can be trusted is `verify.py`'s job (docs/adr/0004). The rules:
+
+- Every connection is read-only and hardened (`guarded_sqlite.harden`). A file
+  with no `-wal` is opened `immutable`; a file with a `-wal` is copied, with its
+  `-wal` only, into a private directory and opened `mode=ro` there, so SQLite
+  can read the log but never write, checkpoint or roll anything back.
+- A `-journal` is reported, never copied and never applied: a rollback journal
+  can name a "super-journal" that SQLite would delete after a rollback.
+- The schema is decided from `sqlite_schema` before a single row is read: rows
+  are read only from an `entries` table whose definition is exactly the ledger
+  schema's, so a view, a virtual table or a generated column is never run.
+- Rows are streamed in seq order; a seq that does not increase ends the read
+  (a damaged b-tree that loops), so reading is bounded by the file's size.
 
 `load_path` reads a whole file into a `LedgerImage`. `open_path` only opens it
 and hands back a `Source` from which any process may open its own connection and
 read a range of rows, so that a large ledger can be read by the same workers
-that check it. Every connection gets the same guards.
+that check it.
 """
 
 from __future__ import annotations
@@ -18,42 +28,36 @@ import os
 import shutil
 import sqlite3
 import stat
-import struct
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .encoding import MAX_BODY
 from .findings import Finding
+from .guarded_sqlite import harden
+from .journal import describe_journal
 from .schema import EXPECTED_SCHEMA
+from .wal import wal_is_torn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
 READ_SECONDS = 600  # a process that spends longer in SQLite than this on one file gives up
 BATCH = 512  # rows fetched per call, so the read budget counts SQLite's time, not ours
+MAX_VALUE = MAX_BODY + 4096  # SQLite refuses any longer string or blob from the file
+COPY_CHUNK = 1 << 20
 
 Row = tuple[object, object, object]  # (seq, body, sig) exactly as SQLite returned them
 
-# Oversized values are read as NULL: they are findings, not memory to fill.
-ROWS_SQL = (
-    "SELECT seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
-    " FROM entries WHERE seq BETWEEN ?2 AND ?3 ORDER BY seq"
-)
-ROW_BEFORE_SQL = (
-    "SELECT seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
-    " FROM entries WHERE seq < ?2 ORDER BY seq DESC LIMIT 1"
-)
-FIRST_ROW_SQL = (
-    "SELECT seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
-    " FROM entries ORDER BY seq LIMIT 1"
-)
-ALL_ROWS_SQL = (
-    "SELECT seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
-    " FROM entries ORDER BY seq"
-)
+# Oversized values are read as NULL: they are findings, not memory to fill. NOT
+# INDEXED: the rows come from the table's own b-tree, whatever else the file holds.
+_COLUMNS = "seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
+_FROM = "FROM entries NOT INDEXED"
+ROWS_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq BETWEEN ?2 AND ?3 ORDER BY seq"  # noqa: S608
+ROW_BEFORE_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq < ?2 ORDER BY seq DESC LIMIT 1"  # noqa: S608
+FIRST_ROW_SQL = f"SELECT {_COLUMNS} {_FROM} ORDER BY seq LIMIT 1"  # noqa: S608
 SEQ_MIN, SEQ_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -68,6 +72,7 @@ class LedgerImage:
     rows: list[Row] = field(default_factory=list)
     sidecars: tuple[str, ...] = ()
     torn_wal: bool = False
+    rows_read: bool = False  # False when the schema forbade reading rows
     problems: list[Finding] = field(default_factory=list)  # file-level findings
 
 
@@ -95,8 +100,9 @@ class ReadBudget:
 @dataclass(frozen=True)
 class Source:
     """How to open one more read-only connection to a ledger file that `open_path`
-    has opened: the file itself (`immutable`) or its private copy. Valid only inside
-    the `open_path` block; plain data, so it can be handed to a worker process."""
+    has opened: the file itself (`immutable`) or its private copy (`mode=ro`).
+    Valid only inside the `open_path` block; plain data, so it can be handed to a
+    worker process."""
 
     uri: str
     data: bytes | None = None  # a database held in memory instead (uri ":memory:")
@@ -105,21 +111,23 @@ class Source:
     def connect(self, budget: ReadBudget) -> Iterator[sqlite3.Connection]:
         """A guarded connection. Raises sqlite3.Error, and OverflowError, UnicodeError
         or ValueError on values SQLite cannot hand to Python: pass them to `failure`."""
-        conn = sqlite3.connect(self.uri, uri=True)
+        conn = sqlite3.connect(self.uri, uri=True, isolation_level=None)
         try:
+            harden(conn, budget.exhausted, MAX_VALUE)
             if self.data is not None:
+                # An in-memory image: SQLite's memdb touches no file at all.
                 conn.deserialize(self.data)
             conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
-            conn.set_progress_handler(budget.exhausted, 100_000)
-            with budget.spending():
-                conn.execute("PRAGMA cell_size_check = ON")
-                conn.execute("PRAGMA query_only = ON")
             yield conn
         finally:
             conn.close()
 
 
-READ_ERRORS = (sqlite3.DatabaseError, UnicodeError, ValueError, OverflowError)
+READ_ERRORS = (sqlite3.DatabaseError, UnicodeError, ValueError, OverflowError, MemoryError)
+
+
+class RowOrderError(sqlite3.DatabaseError):
+    """The table's b-tree handed back a seq that does not follow the one before."""
 
 
 def failure(exc: Exception) -> Finding:
@@ -130,6 +138,8 @@ def failure(exc: Exception) -> Finding:
         return Finding(None, "NOT_SQLITE", text)
     if "interrupted" in text:
         return Finding(None, "CORRUPT", f"reading took over {READ_SECONDS} s; refusing the file")
+    if isinstance(exc, MemoryError) or "out of memory" in text:
+        return Finding(None, "CORRUPT", "reading the file needs more memory than a ledger may")
     return Finding(None, "CORRUPT", text)
 
 
@@ -148,7 +158,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     """Open a ledger file for reading, as `load_path` does, without reading rows:
     (the image with its file-level facts and problems, a Source to read from, or
     None when the file cannot be read as SQLite at all). A private copy made for
-    sidecars is removed when the block ends. Raises OSError as `load_path` does."""
+    a `-wal` is removed when the block ends. Raises OSError as `load_path` does."""
     image = LedgerImage(name=str(path))
     # Sidecars lie beside the real file, not beside a link to it.
     path = Path(os.path.realpath(path))
@@ -158,32 +168,35 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if not stat.S_ISREG(st.st_mode):
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return
-    with open(path, "rb") as f:  # an unreadable file is the operator's problem: OSError
-        header = f.read(len(SQLITE_MAGIC))
+    header = _read_start(path, len(SQLITE_MAGIC))  # OSError: the operator's problem
+    if header is None:
+        yield _fail(image, "NOT_SQLITE", "not a regular file"), None
+        return
     if not header:
         yield _fail(image, "NOT_SQLITE", "the file is empty"), None
         return
     if header != SQLITE_MAGIC:
         yield _fail(image, "NOT_SQLITE", "no SQLite header"), None
         return
-    present = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
-    image.sidecars = present
-    if "-wal" in present:
-        image.torn_wal = _wal_is_torn(Path(f"{path}-wal"))
-    if not present:
+    image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
+    if "-journal" in image.sidecars:
+        image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))
+    wal = f"{path}-wal"
+    if "-wal" in image.sidecars and not _is_regular(wal):
+        image.problems.append(Finding(None, "SIDECAR", "the -wal is not a regular file; not read"))
+    if not _is_regular(wal):
         yield image, Source(f"{_uri(path)}?mode=ro&immutable=1")
         return
+    image.torn_wal = wal_is_torn(Path(wal))
     with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
         copy = Path(tmp) / "ledger"
         try:
-            shutil.copyfile(path, copy)
-            for s in present:
-                if os.path.isfile(f"{path}{s}"):
-                    shutil.copyfile(f"{path}{s}", f"{copy}{s}")
+            _copy_regular(path, copy)
+            _copy_regular(Path(wal), Path(f"{copy}-wal"))
         except OSError as exc:
             yield _fail(image, "NOT_SQLITE", f"cannot copy the file: {exc.strerror or exc}"), None
             return
-        yield image, Source(_uri(copy))
+        yield image, Source(f"{_uri(copy)}?mode=ro")
 
 
 def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> LedgerImage:
@@ -200,8 +213,8 @@ def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> 
         copy.write_bytes(data)
         Path(f"{copy}-wal").write_bytes(wal)
         image.sidecars = ("-wal",)
-        image.torn_wal = _wal_is_torn(Path(f"{copy}-wal"))
-        return _read(image, Source(_uri(copy)))
+        image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
+        return _read(image, Source(f"{_uri(copy)}?mode=ro"))
 
 
 @dataclass(frozen=True)
@@ -218,22 +231,27 @@ class Span:
 def read_into(image: LedgerImage, source: Source, defer_from: int | None = None) -> Span | None:
     """Read the file into `image`: header, every row, then `quick_check`; return None.
 
-    With `defer_from`, a file that has exactly the ledger schema (so seq is the
-    rowid, always an integer) and spans at least that many seqs is not read past
-    its header and first row: a Span is returned instead, and the caller reads its
-    rows (`read_range`) and checks the file (`check_file`) from the Source. Errors
-    while reading become findings in `image.problems`, never exceptions."""
+    Rows are read only when `sqlite_schema` is exactly the ledger schema
+    (`image.rows_read`). With `defer_from`, a file that spans at least that many
+    seqs is not read past its header and first row: a Span is returned instead,
+    and the caller reads its rows (`read_range`) and checks the file
+    (`check_file`) from the Source. Errors while reading become findings in
+    `image.problems`, never exceptions."""
     budget = ReadBudget()
     try:
         with source.connect(budget) as conn:
             if _read_header(conn, image, budget):
-                exact = [tuple(r) for r in image.schema] == EXPECTED_SCHEMA
-                if defer_from is not None and exact:
+                image.rows_read = True
+                if defer_from is not None:
                     span = _span(conn, budget, source)
                     if span is not None and span.high - span.low + 1 >= defer_from:
                         return span
                 with budget.spending():
-                    image.rows = conn.execute(ALL_ROWS_SQL, (MAX_BODY,)).fetchall()
+                    cursor = conn.execute(ROWS_SQL, (MAX_BODY, SEQ_MIN, SEQ_MAX))
+                try:  # rows read before a damaged b-tree loops are kept
+                    image.rows.extend(in_order(_batches(cursor, budget)))
+                except RowOrderError as exc:
+                    image.problems.append(failure(exc))
             image.problems += _quick_check(conn, budget)
     except READ_ERRORS as exc:
         image.problems.append(failure(exc))
@@ -246,16 +264,16 @@ def _read(image: LedgerImage, source: Source) -> LedgerImage:
 
 
 def _read_header(conn: sqlite3.Connection, image: LedgerImage, budget: ReadBudget) -> bool:
-    """Fill in the schema and pragmas of `image`; True if `entries` has the columns
-    to read rows from."""
+    """Fill in the schema and pragmas of `image`; True if rows may be read: the
+    schema is exactly the ledger schema, so `entries` is that table and no other
+    object can take part in reading it."""
     with budget.spending():
         image.schema = conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid"
         ).fetchall()
         image.application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         image.user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(entries)")}
-    return {"seq", "body", "sig"} <= columns
+    return [tuple(r) for r in image.schema] == EXPECTED_SCHEMA
 
 
 def _span(conn: sqlite3.Connection, budget: ReadBudget, source: Source) -> Span | None:
@@ -270,24 +288,45 @@ def _span(conn: sqlite3.Connection, budget: ReadBudget, source: Source) -> Span 
     return Span(source, first, low, high)
 
 
+def _batches(cursor: sqlite3.Cursor, budget: ReadBudget) -> Iterator[Row]:
+    while True:
+        with budget.spending():
+            batch = cursor.fetchmany(BATCH)
+        if not batch:
+            return
+        yield from batch
+
+
+def in_order(rows: Iterable[Row], after: object = None) -> Iterator[Row]:
+    """`rows`, checked to come in strictly increasing seq order (after `after`):
+    a b-tree whose pages point back into themselves would otherwise hand back
+    the same rows forever. Raises RowOrderError at the first row out of order."""
+    last = after if type(after) is int else SEQ_MIN - 1
+    for row in rows:
+        seq = row[0]
+        if type(seq) is int:
+            if seq <= last:
+                raise RowOrderError(
+                    f"the entries b-tree returns seq {seq} after {last}: it is damaged"
+                )
+            last = seq
+        yield row
+
+
 def read_range(
     source: Source, budget: ReadBudget, low: int, high: int, problems: list[Finding]
 ) -> Iterator[Row | None]:
     """On a connection of its own: first the row just before seq `low` (None if
     there is none), then the rows with low <= seq <= high in seq order, fetched a
-    batch at a time. An error ends the rows and is appended to `problems`."""
+    batch at a time. An error ends the rows and is appended to `problems`. Only
+    for a file whose schema `read_into` accepted."""
     try:
         with source.connect(budget) as conn:
             with budget.spending():
                 before = conn.execute(ROW_BEFORE_SQL, (MAX_BODY, low)).fetchone()
                 cursor = conn.execute(ROWS_SQL, (MAX_BODY, low, high))
             yield before
-            while True:
-                with budget.spending():
-                    batch = cursor.fetchmany(BATCH)
-                if not batch:
-                    return
-                yield from batch
+            yield from in_order(_batches(cursor, budget), low - 1)
     except READ_ERRORS as exc:
         problems.append(failure(exc))
 
@@ -304,7 +343,7 @@ def check_file(source: Source, budget: ReadBudget) -> list[Finding]:
 def _quick_check(conn: sqlite3.Connection, budget: ReadBudget) -> list[Finding]:
     """SQLite's own structural check of the whole file: [] or a CORRUPT finding."""
     with budget.spending():
-        check = conn.execute("PRAGMA quick_check").fetchone()
+        check = conn.execute("PRAGMA quick_check(10)").fetchone()
     if check is None or check[0] != "ok":
         return [Finding(None, "CORRUPT", f"SQLite integrity check failed: {check and check[0]}")]
     return []
@@ -320,20 +359,36 @@ def _fail(image: LedgerImage, code: str, why: str) -> LedgerImage:
     return image
 
 
-def _wal_is_torn(wal: Path) -> bool:
-    """True when the WAL's length is not its header plus whole frames."""
+def _open_regular(path: Path | str) -> int | None:
+    """A descriptor for reading `path`, or None if it is not a regular file. Never
+    blocks: a FIFO put in the file's place is refused, not waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def _is_regular(path: str) -> bool:
     try:
-        size = wal.stat().st_size
-        if size == 0:
-            return False
-        with open(wal, "rb") as f:
-            header = f.read(32)
+        return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
-    if len(header) < 32:
-        return True
-    page_size = struct.unpack(">I", header[8:12])[0]
-    if page_size == 1:
-        page_size = 65536
-    frame = 24 + page_size
-    return page_size < 512 or (size - 32) % frame != 0
+
+
+def _read_start(path: Path, n: int) -> bytes | None:
+    fd = _open_regular(path)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return f.read(n)
+
+
+def _copy_regular(src: Path, dst: Path) -> None:
+    """Copy a regular file into the private directory, read-only there."""
+    fd = _open_regular(src)
+    if fd is None:
+        raise OSError(f"{src.name} is not a regular file")
+    with os.fdopen(fd, "rb") as f, open(dst, "xb") as out:
+        shutil.copyfileobj(f, out, COPY_CHUNK)
+    os.chmod(dst, 0o400)

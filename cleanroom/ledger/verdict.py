@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..jsonsafe import name_fields
 from .encoding import Body
 from .entries import Noted, State
-from .findings import Finding, Severity
+from .findings import Finding, Severity, cap
 from .keys import Certificate, key_id
 from .witness import witness_code
 
@@ -53,11 +54,22 @@ class Verdict:
     status: Status
     findings: list[Finding]
     summary: dict[str, Any] = field(default_factory=dict)
+    omitted: dict[str, int] = field(default_factory=dict)  # findings counted, not listed
 
     @classmethod
-    def from_findings(cls, path: str, findings: list[Finding], summary: dict[str, Any]) -> Verdict:
-        ordered = sorted(set(findings), key=Finding.sort_key)
-        return cls(path, status_of(ordered), ordered, summary)
+    def from_findings(
+        cls,
+        path: str,
+        findings: list[Finding],
+        summary: dict[str, Any],
+        omitted: Counter[str] | None = None,
+    ) -> Verdict:
+        """The verdict on `findings`, of which the first PER_CODE of each code (in
+        seq order) are listed and the rest, with `omitted`, only counted."""
+        omitted = Counter(omitted or {})
+        ordered = cap(sorted(set(findings), key=Finding.sort_key), omitted)
+        status = status_of(ordered)  # every code left out is also listed
+        return cls(path, status, ordered, summary, dict(sorted(omitted.items())))
 
     @property
     def exit_code(self) -> int:
@@ -73,10 +85,11 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "path": self.path,
+            **name_fields(self.path),  # `path`, and `path_b64` for a name not UTF-8
             "status": self.status.value,
             "exit_code": self.exit_code,
             "findings": [f.to_json() for f in self.findings],
+            "omitted": self.omitted,
             "summary": self.summary,
         }
 

@@ -66,10 +66,12 @@ def verify_path(
     Raises OSError for a path that cannot be read. With `others_receipts`, receipts
     for other ledgers are skipped, not findings."""
     workers = workers or len(os.sched_getaffinity(0))
+    fork = _can_fork(workers)
     with open_path(path) as (image, source):
         span = None
         if source is not None:
-            span = read_into(image, source, PARALLEL_MIN_ROWS if _can_fork(workers) else None)
+            # Without a pool, every ledger is streamed: rows are checked as they are read.
+            span = read_into(image, source, PARALLEL_MIN_ROWS if fork else 1)
         if span is None:
             return verify_image(image, trust, witnesses, receipts, workers, others_receipts)
         return _judge(
@@ -79,7 +81,7 @@ def verify_path(
             witnesses,
             receipts,
             others_receipts,
-            lambda ctx: _check_span(span, ctx, workers),
+            lambda ctx: _check_span(span, ctx, workers) if fork else _stream_span(span, ctx),
         )
 
 
@@ -138,7 +140,7 @@ def _judge(
     readable = not any(f.code == "NOT_SQLITE" for f in findings)
     if readable:
         findings += _check_schema(image)
-    if readable and first is None:
+    if readable and image.rows_read and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
     if first is None:
         if meanwhile is not None:
@@ -153,10 +155,12 @@ def _judge(
     results, file_findings = check(ctx)
     findings += file_findings
     counts: Counter[str] = Counter()
+    omitted: Counter[str] = Counter()
     noted: list[Noted] = []
     hashes: dict[int, bytes] = {}
     for result in results:
         findings += result.findings
+        omitted += result.omitted
         for n in result.noted:
             if n.kind == "session_end" and n.counts_before is not None:
                 findings += _check_totals(n, counts + n.counts_before)
@@ -180,7 +184,7 @@ def _judge(
     summary = summarize(
         cert, state_of(first)[0], noted, counts, entries, last, first_wall, list(trust)
     )
-    return Verdict.from_findings(image.name, findings, summary)
+    return Verdict.from_findings(image.name, findings, summary, omitted)
 
 
 def _check_schema(image: LedgerImage) -> list[Finding]:
@@ -189,7 +193,13 @@ def _check_schema(image: LedgerImage) -> list[Finding]:
     if schema != EXPECTED_SCHEMA:
         extra = sorted({f"{r[0]} {r[1]}" for r in schema} - {"table entries"})
         detail = f"extra objects: {', '.join(extra)}" if extra else "the entries table differs"
-        out.append(Finding(None, "SCHEMA", f"the schema is not the ledger schema ({detail})"))
+        out.append(
+            Finding(
+                None,
+                "SCHEMA",
+                f"the schema is not the ledger schema ({detail}); no entry was read",
+            )
+        )
     if image.application_id != APPLICATION_ID or image.user_version != USER_VERSION:
         out.append(
             Finding(
@@ -287,6 +297,14 @@ def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResul
         return results, quick.get()
 
 
+def _stream_span(span: Span, ctx: Context) -> tuple[list[SliceResult], list[Finding]]:
+    """`_check_span` in this process: the rows are checked as they are read, so
+    memory does not grow with the ledger."""
+    budget = ReadBudget()
+    result = _check_range(span.source, SEQ_MIN, SEQ_MAX, ctx, budget)
+    return [result], check_file(span.source, budget)
+
+
 def _pool(workers: int) -> multiprocessing.pool.Pool:
     return multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
 
@@ -302,9 +320,11 @@ def _start_worker() -> None:
     gc.freeze()
 
 
-def _check_range(source: Source, low: int, high: int, ctx: Context) -> SliceResult:
+def _check_range(
+    source: Source, low: int, high: int, ctx: Context, budget: ReadBudget | None = None
+) -> SliceResult:
     problems: list[Finding] = []
-    rows = read_range(source, _BUDGET, low, high, problems)
+    rows = read_range(source, budget or _BUDGET, low, high, problems)
     before = next(rows, None)  # only the first item may be None
     result = check_rows(cast(Iterator[Row], rows), before, ctx)
     result.findings += problems

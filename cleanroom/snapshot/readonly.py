@@ -1,7 +1,8 @@
 """Open a snapshot file that may be hostile: read-only, never a traceback.
 
 The file is opened `mode=ro&immutable=1` (no locks, no journal, nothing
-written), after checking that it is a regular file with an SQLite header. Every
+written) and hardened as every evidence connection is (`ledger.guarded_sqlite`),
+after checking that it is a regular file with an SQLite header. Every
 problem with the *contents* surfaces as `SnapshotFileError` with a plain
 message; only a missing path raises FileNotFoundError / IsADirectoryError.
 """
@@ -14,6 +15,8 @@ import stat
 import time
 import urllib.parse
 from pathlib import Path
+
+from ..ledger.guarded_sqlite import harden
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 VERIFY_SECONDS = 6 * 3600  # verifying longer than this means a hostile file
@@ -84,11 +87,11 @@ def _guard(open_: object, mmap: bool, seconds: int | None) -> sqlite3.Connection
     conn = None
     try:
         conn = open_()  # type: ignore[operator]
+        progress = None
         if seconds is not None:
             deadline = time.monotonic() + seconds
-            conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 100_000)
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA cell_size_check = ON")
+            progress = lambda: int(time.monotonic() > deadline)  # noqa: E731
+        harden(conn, progress)
         if mmap:
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()

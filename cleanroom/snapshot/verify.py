@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ..ledger.journal import describe_journal
 from ..ledger.keys import key_id
 from .blobs import FactsBuilder
 from .findings import Finding, Severity
@@ -69,6 +70,7 @@ class Report:
     snapshot_id: str | None = None
     checked: dict[str, int] = field(default_factory=dict)
     signed: bool = False  # a trusted vendor key verified the manifest signature
+    schema_ok: bool = False  # sqlite_schema is exactly the snapshot schema: rows were read
     source: SourceComparison | None = None
 
     def add(self, code: str, message: str, path: bytes | None = None) -> None:
@@ -120,10 +122,11 @@ def verify_snapshot(
     opened = _check_connection(lambda: connect(path, seconds=VERIFY_SECONDS), trust, report, tree)
     if not opened:
         return report
-    if rebuild_index and report.manifest is not None:
+    if rebuild_index and report.manifest is not None and report.schema_ok:
         _rebuild(path, report.manifest, report)
     for s in sidecars(path):
-        report.add("SIDECAR", f"{path.name}{s} exists; a snapshot never has one")
+        note = describe_journal(f"{path}{s}", "the snapshot") if s == "-journal" else "ignored"
+        report.add("SIDECAR", f"{path.name}{s} exists; a snapshot never has one ({note})")
     return report
 
 
@@ -182,7 +185,10 @@ def _schema(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
         conn.text_factory = bytes
     for p in problems:
         r.add("SCHEMA", p)
-    return True
+    # The schema decides before any row is read: a file whose tables are not the
+    # snapshot's (a view, a virtual table, an index with expressions) is not read.
+    r.schema_ok = not problems
+    return not problems
 
 
 def _integrity(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
@@ -425,6 +431,7 @@ def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA trusted_schema = OFF")  # the attached snapshot is evidence
             conn.execute(SEARCH_DDL)
             conn.execute("ATTACH DATABASE ? AS snap", (readonly_uri(path),))
             build_index(conn, source="snap")

@@ -105,7 +105,8 @@ def _body(stage: Stage, width: int, console: Console, painters: LRUCache[str, Pa
                 painter = painters.get(doc.blob)
                 if painter is None:
                     painter = painters[doc.blob] = Painter(doc, console)
-                line = cache[key] = _strip(painter.strip(i, vp.col, vp.cols, GUTTER, FLAG))
+                cols = min(vp.cols, width)  # fits.py bounds it; the frame bounds it again
+                line = cache[key] = _strip(painter.strip(i, vp.col, cols, GUTTER, FLAG))
             out.append(line)
         return out
     return [_text(row, width, console) for row in stage.rows or []]

@@ -54,7 +54,7 @@ def stage_of(replay: Replay, index: int) -> Stage:
     opened = replay.content(vp.path, vp.blob)
     if opened is None:
         name = clean(decode(vp.path))
-        why = (f"The snapshot given does not hold this content ({vp.blob[:16]}…) at "
+        why = (f"The snapshot given does not hold this content ({clean(vp.blob[:16])}…) at "
                f"{name}; nothing can be drawn.")  # fmt: skip
         return Stage("message", Text(f" {name}"), True, why)
     banner = banner_text(opened.path, opened.lines, opened.flags)
@@ -71,11 +71,12 @@ def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
         return Stage("message", Text(head), True, f"Cannot run it again: {clean(check.error)}")
     if not check.ok:
         text = Text(f"{head}; MISMATCH: run again, {plural(check.total or 0, 'result')}", "bold")
-        text.append(f", digest {check.digest[:12] if check.digest else '?'}…"
-                    f" not {ev.digest[:12]}…")  # fmt: skip
+        text.append(f", digest {clean(check.digest[:12]) if check.digest else '?'}…"
+                    f" not {clean(ev.digest[:12])}…")  # fmt: skip
         alarm = True
     else:
-        text, alarm = Text(f"{head}; run again: same results (digest {ev.digest[:12]}…)"), False
+        same = f"{head}; run again: same results (digest {clean(ev.digest[:12])}…)"
+        text, alarm = Text(same), False
     if rows is None:
         return Stage("results", text, alarm, "No result rows shown yet.", rows=[])
     first, last = rows

@@ -1,0 +1,62 @@
+"""What a reviewer event's values must be, beyond their JSON types.
+
+`timeline.typed_event` checks each payload field against its dataclass type;
+this adds the ranges the reviewer terminal can actually produce. A value
+outside them is not something a genuine workstation writes, and the outputs
+must never act on it (draw a hostile string, allocate per claimed line or
+column), so the entry "does not fit its kind" and keeps only its raw payload:
+
+- `blob` (file_open, view) and `digest` (search) are 64 lowercase hex digits,
+  a SHA-256 (docs/events.md). Anything else could carry terminal escapes.
+- A `view` shows lines 1 ≤ first ≤ last, at most `MAX_VIEW_ROWS` of them, from
+  column 0 ≤ col < `MAX_COLUMN`, at most `MAX_VIEW_COLS` columns wide.
+- A `file_open`'s `size` and `lines` are not negative.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+MAX_VIEW_ROWS = 10_000  # a screen taller than any terminal: rows of one viewport
+MAX_VIEW_COLS = 10_000  # columns of one viewport
+MAX_COLUMN = 1 << 31  # the first column shown (lines may be long, not this long)
+
+Check = Callable[[dict[str, Any]], str | None]
+
+
+def _hex(name: str) -> Check:
+    def check(p: dict[str, Any]) -> str | None:
+        value = p[name]
+        if len(value) != 64 or not HEX64.fullmatch(value):
+            return f"field {name} is not 64 lowercase hex digits"
+        return None
+
+    return check
+
+
+def _view(p: dict[str, Any]) -> str | None:
+    first, last, col, cols = p["first"], p["last"], p["col"], p["cols"]
+    if not 1 <= first <= last or last - first >= MAX_VIEW_ROWS:
+        return f"lines {first}-{last}: not 1 <= first <= last, at most {MAX_VIEW_ROWS} lines"
+    if not 0 <= col < MAX_COLUMN or not 0 <= cols <= MAX_VIEW_COLS:
+        return f"{cols} columns from column {col}: at most {MAX_VIEW_COLS}, from 0 to 2^31"
+    return _hex("blob")(p)
+
+
+def _file_open(p: dict[str, Any]) -> str | None:
+    if p["size"] < 0 or p["lines"] < 0:
+        return "a negative size or line count"
+    return _hex("blob")(p)
+
+
+CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest")}
+
+
+def misfit(kind: str, payload: dict[str, Any]) -> str | None:
+    """Why a payload whose fields have the right types still does not fit `kind`;
+    None when it fits. Call only once the types are checked."""
+    check = CHECKS.get(kind)
+    return None if check is None else check(payload)

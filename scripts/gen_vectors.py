@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the ledger test vectors from the case registries (tests/tamper_cases.py,
-then the spec decisions of tests/spec_cases.py).
+the spec decisions of tests/spec_cases.py and the Ed25519 edge cases of
+tests/ed25519_cases.py).
 
 Usage: scripts/gen_vectors.py [OUT_DIR]   (default: tests/vectors)
 
@@ -100,9 +101,27 @@ def export(case: Case, work: Path, out: Path, written: dict[str, bytes]) -> dict
     }
 
 
+# -- Ed25519 edge cases (spec §1 "Valid keys and signatures", ADR 0006) ----------
+
+
+def ed25519_cases() -> list[Case]:
+    """Small-order keys, a small-order R and an unreduced S, in ledgers: signatures that
+    OpenSSL accepts and spec §1 does not. Built in tests/ed25519_cases.py."""
+    from tests.ed25519_cases import ED25519_CASES
+
+    return ED25519_CASES
+
+
+# -- writing them out ---------------------------------------------------------------
+
+
 def all_cases() -> list[Case]:
     """Every case exported, each registry in its own block."""
-    return [*CASES, *SPEC_CASES]
+    cases = [*CASES, *SPEC_CASES, *ed25519_cases()]
+    names = [c.name for c in cases]
+    if len(set(names)) != len(names):
+        raise SystemExit("two vectors have the same case name")
+    return cases
 
 
 def generate(out: Path) -> dict[str, object]:

@@ -26,6 +26,8 @@ SEVERITY |= dict.fromkeys(["CLOCK_STEP", "SIDECAR", "NOT_COUNTERSIGNED"], "warni
 # 4: Crockford base32, with I and L read as 1 and O as 0, to the digits that int(code, 32) reads
 CODE = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZILO", "0123456789ABCDEFGHIJKLMNOPQRSTUV110")
 ID, KEY, SIG = (re.compile(f"[0-9a-f]{{{n}}}") for n in (32, 64, 128))  # lowercase hex; KEY: hash
+P, Y8 = 2**255 - 19, 0x5FC536D880238B13933C6D305ACDFD5F098EFF289F4C345B027B2C28F95E826
+SMALL = {0, 1, P - 1, Y8, P - Y8}  # 1: the y of the 8 points of order 1, 2, 4 and 8
 CERT = dict(format=str, workstation=str, key=KEY, issuer=str, not_before=int, not_after=int)  # 1
 PAYLOADS = {  # 3.4: exactly these fields at every level, of exactly these types; (s, None): or null
     "session_start": dict(cert=str, cert_sig=SIG, reviewer=dict(name=str, org=str, key=(KEY, None)),
@@ -51,10 +53,13 @@ def fits(v, shape):  # shape: a type, a pattern, a dict of exact fields, or a tu
     return any(v is s or fits(v, s) for s in shape) if type(shape) is tuple else type(v) is shape
 
 
-def sig_ok(pub, sig, msg):  # Ed25519; key and signature raw or in lowercase hex; False if malformed
+def sig_ok(pub, sig, msg):  # Ed25519 as 1 restricts it; key and signature raw or lowercase hex
     unhex = lambda x: bytes.fromhex(x) if re.fullmatch("[0-9a-f]*", str(x)) else x  # noqa: E731
     try:
-        return Ed25519PublicKey.from_public_bytes(unhex(pub)).verify(unhex(sig), msg) is None
+        pub, sig = unhex(pub), unhex(sig)  # 1: A canonical, neither A nor R of small order
+        y, r = (int.from_bytes(x[:32], "little") & ~(1 << 255) for x in (pub, sig))
+        bad = y >= P or y in SMALL or r % P in SMALL
+        return not bad and Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg) is None
     except Exception:  # InvalidSignature, or a key or signature of the wrong length or type
         return False
 

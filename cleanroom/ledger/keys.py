@@ -3,6 +3,9 @@
 Private keys are PKCS#8 PEM (optionally passphrase-encrypted), written 0600 and
 refused when group or others can read them. Public keys are SubjectPublicKeyInfo
 PEM. A key id is a fingerprint of the raw 32-byte public key.
+
+Keys are made and used for signing with `cryptography`; every signature is checked
+by `ed25519.verify_signature` (libsodium, ADR 0006).
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .ed25519 import verify_signature
 from .encoding import CERT_DOMAIN, KEYID_DOMAIN, EncodingError, canonical_json, parse_canonical
 
 CERT_FORMAT = "cleanroom.cert.v1"
@@ -39,15 +42,6 @@ def raw_public(public: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     if isinstance(public, Ed25519PrivateKey):
         public = public.public_key()
     return public.public_bytes_raw()
-
-
-def verify_signature(public: bytes, sig: bytes, message: bytes) -> bool:
-    """True when `sig` is a valid Ed25519 signature of `message` by raw key `public`."""
-    try:
-        Ed25519PublicKey.from_public_bytes(public).verify(sig, message)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
 
 
 def _read_small(path: Path) -> bytes:

@@ -12,7 +12,10 @@ Targets (from the issue; this script reports them, it never asserts them):
   raw Ed25519 sign (and keygen: the writer makes one key per entry).
 - verify: >= 90 % of the machine's own Ed25519 verify rate on all cores. Peer:
   the same number of distinct (public key, message, signature) triples verified
-  with `cryptography` over a fork pool with the same worker count.
+  over a fork pool with the same worker count, by the fastest Ed25519 verifier
+  installed here: every candidate (cryptography/OpenSSL, PyNaCl/libsodium, pysodium
+  when present) is timed on fresh-key triples at the start of the run, and the
+  fastest is the peer.
 
 Every figure is the median over the runs; the run count is printed beside it. The
 machine is shared and noisy, so the order of ours/peer alternates between runs.
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import hashlib
 import json
@@ -140,6 +145,94 @@ def machine_info(bench_dir: Path, workers: int) -> dict[str, Any]:
         "repo_fs": repo_fs,
         "same_fs_as_repo": os.stat(bench_dir).st_dev == os.stat(ROOT).st_dev,
     }
+
+
+# -- the machine's fastest Ed25519 verification -----------------------------------
+
+# (public key, signed message, signature) -> anything; raises when the signature is bad
+Ed25519Verify = Callable[[bytes, bytes, bytes], object]
+PICK_TRIPLES = 3_000  # fresh-key signatures each candidate verifies to be ranked
+
+
+def _cryptography_verify(pub: bytes, msg: bytes, sig: bytes) -> None:
+    Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg)
+
+
+def ed25519_candidates() -> dict[str, Ed25519Verify]:
+    """Every Ed25519 verifier importable here, by its lowest-overhead public call."""
+    out: dict[str, Ed25519Verify] = {
+        f"cryptography {cryptography.__version__} (OpenSSL)": _cryptography_verify
+    }
+    with contextlib.suppress(ImportError):
+        import nacl
+        from nacl.bindings import crypto_sign_open
+
+        out[f"pynacl {nacl.__version__} (bundled libsodium)"] = lambda pub, msg, sig: (
+            crypto_sign_open(sig + msg, pub)
+        )
+    with contextlib.suppress(Exception):  # ImportError, or no libsodium on the system
+        import pysodium  # type: ignore[import-not-found,import-untyped]
+
+        detached = pysodium.crypto_sign_verify_detached
+        out["pysodium (system libsodium)"] = lambda pub, msg, sig: detached(sig, msg, pub)
+    system = system_libsodium()
+    if system is not None:
+        out["system libsodium (ctypes)"] = system
+    return out
+
+
+def system_libsodium() -> Ed25519Verify | None:
+    """crypto_sign_verify_detached of the operating system's libsodium, called through
+    ctypes with no wrapper of its own, or None when there is none."""
+    name = ctypes.util.find_library("sodium")
+    if name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        if lib.sodium_init() < 0:
+            return None
+        detached = lib.crypto_sign_verify_detached
+    except (OSError, AttributeError):
+        return None
+    detached.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulonglong, ctypes.c_char_p)
+    detached.restype = ctypes.c_int
+
+    def verify(pub: bytes, msg: bytes, sig: bytes) -> None:
+        if len(pub) != 32 or len(sig) != 64 or detached(sig, msg, len(msg), pub) != 0:
+            raise ValueError("bad signature")
+
+    return verify
+
+
+def fresh_triples(n: int, size: int = 200) -> list[tuple[bytes, bytes, bytes]]:
+    """`n` signatures, each by its own new key, as in a ledger."""
+    out = []
+    for _ in range(n):
+        key, msg = Ed25519PrivateKey.generate(), os.urandom(size)
+        out.append((raw_public(key), msg, key.sign(msg)))
+    return out
+
+
+def pick_peer() -> dict[str, Any]:
+    """Rank the candidates by single-core CPU time on the same fresh-key triples
+    (best of 3 interleaved rounds); the fastest is the peer of this run."""
+    triples = fresh_triples(PICK_TRIPLES)
+    candidates = ed25519_candidates()
+    stages: Stages = {
+        name: (lambda fn=fn: [fn(p, m, s) for p, m, s in triples])
+        for name, fn in candidates.items()
+    }
+    us = per_entry_us(stages, len(triples), 3)
+    rates = {name: 1e6 / t for name, t in us.items()}
+    best = max(rates, key=rates.__getitem__)
+    return {"rates": rates, "peer": best, "fn": candidates[best]}
+
+
+PEER: dict[str, Any] = {}  # pick_peer()'s answer, set once per run before any fork
+
+
+def peer_verify(pub: bytes, msg: bytes, sig: bytes) -> object:
+    return PEER["fn"](pub, msg, sig)
 
 
 # -- events -------------------------------------------------------------------
@@ -443,8 +536,9 @@ _TRIPLES: list[tuple[bytes, bytes, bytes]] = []
 
 def _verify_triples(start: int, stop: int) -> int:
     ok = 0
+    verify = PEER["fn"]
     for pub, msg, sig in _TRIPLES[start:stop]:
-        Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg)  # raises if bad
+        verify(pub, msg, sig)  # raises if bad
         ok += 1
     return ok
 
@@ -486,10 +580,11 @@ def verify_peer(triples: list[tuple[bytes, bytes, bytes]], workers: int) -> dict
 
 
 def verify_single_core(triples: list[tuple[bytes, bytes, bytes]], k: int) -> float:
-    """The machine's own Ed25519 verify rate on one core (first k triples)."""
+    """The peer's Ed25519 verify rate on one core (first k triples)."""
+    verify = PEER["fn"]
     t0 = time.perf_counter()
     for pub, msg, sig in triples[:k]:
-        Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg)
+        verify(pub, msg, sig)
     return min(k, len(triples)) / (time.perf_counter() - t0)
 
 
@@ -709,7 +804,7 @@ def breakdown(path: Path, n: int, section: dict[str, Any]) -> dict[str, float]:
                 for key, (_, b, s) in zip(keys, sample, strict=True)
             ],
             "raw_ed25519_verify": lambda: [
-                Ed25519PublicKey.from_public_bytes(key).verify(s, signed_message(b))
+                peer_verify(key, signed_message(b), s)
                 for key, (_, b, s) in zip(keys, sample, strict=True)
             ],
             "check_slice": lambda: check_slice(sample, 0, k, ctx),
@@ -755,6 +850,8 @@ def render(report: dict[str, Any]) -> str:
     ]
     if report["append"] is not None:
         lines += ["", *render_append(report["append"])]
+    if report["ed25519"] is not None:
+        lines += ["", *render_ed25519(report["ed25519"])]
     if report["verify"]:
         lines += ["", *render_verify(report["verify"], m["workers"])]
     for n, us in report["breakdown"].items():
@@ -785,10 +882,21 @@ def render_append(a: dict[str, Any]) -> list[str]:
     ]
 
 
+def render_ed25519(e: dict[str, Any]) -> list[str]:
+    lines = [
+        f"ED25519 VERIFIERS INSTALLED  (one core, CPU time, {PICK_TRIPLES:,} fresh keys, "
+        "best of 3; the fastest is the verify peer)"
+    ]
+    for name, rate in sorted(e["rates"].items(), key=lambda kv: -kv[1]):
+        mark = "  <- peer" if name == e["peer"] else ""
+        lines.append(f"  {name:44}{rate:>10,.0f}/s{mark}")
+    return lines
+
+
 def render_verify(sections: list[dict[str, Any]], workers: int) -> list[str]:
     lines = [
         f"VERIFICATION  (verify_path, {workers} workers, vs the same triples on a "
-        f"{workers}-worker fork pool)",
+        f"{workers}-worker fork pool, verified by the peer above)",
         f"  {'entries':>10}{'runs':>5}{'ours/s':>9}{'peer/s':>9}{'ratio':>7}{'1-core/s':>9}"
         f"{'cpu µs/entry ours':>19}{'peer':>7}{'ratio':>7}   target: ratio >= "
         f"{TARGET_VERIFY_RATIO:.0%}",
@@ -877,9 +985,16 @@ def main(argv: list[str] | None = None) -> int:
     report["append"] = None
     report["verify"] = []
     report["breakdown"] = {}
+    report["ed25519"] = None
     if args.only != "verify":
         log(f"append: {runs} runs x {appends} appends in {cache}")
         report["append"] = append_section(cache, runs, appends)
+    if args.only != "append":
+        log(f"ed25519: ranking the verifiers installed here on {PICK_TRIPLES:,} fresh keys")
+        PEER.update(pick_peer())
+        report["ed25519"] = {"rates": PEER["rates"], "peer": PEER["peer"]}
+        for name, rate in PEER["rates"].items():
+            log(f"  {name}: {rate:,.0f}/s on one core")
     for n in sizes if args.only != "append" else []:
         r = runs if n <= WRITER_MAX else runs_large
         log(f"verify: {n:,} entries, {r} runs, {args.workers} workers")

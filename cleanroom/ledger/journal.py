@@ -26,12 +26,16 @@ def describe_journal(path: str, beside: str = "the ledger") -> str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
         return f"a -journal lies beside {beside} ({exc.strerror or exc}); it was not applied"
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # a directory opens too, but fdopen would raise
+        os.close(fd)
+        return f"a -journal that is not a regular file lies beside {beside}; not read"
+    what = f"a rollback journal ({st.st_size} bytes) lies beside {beside}; it was not applied"
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            return f"a -journal that is not a regular file lies beside {beside}; not read"
-        what = f"a rollback journal ({st.st_size} bytes) lies beside {beside}; it was not applied"
-        name = _super_journal(f, st.st_size)
+        try:
+            name = _super_journal(f, st.st_size)
+        except OSError:  # unreadable: it is reported all the same
+            name = None
     if name is not None:
         shown = os.fsdecode(name[:200]) + ("…" if len(name) > 200 else "")
         what += f"; it names the super-journal {shown!r}, which SQLite would have deleted"

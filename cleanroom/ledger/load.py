@@ -13,7 +13,11 @@ they can be trusted is `verify.py`'s job (docs/adr/0004). The rules:
   are read only from an `entries` table whose definition is exactly the ledger
   schema's, so a view, a virtual table or a generated column is never run.
 - Rows are streamed in seq order; a seq that does not increase ends the read
-  (a damaged b-tree that loops), so reading is bounded by the file's size.
+  (a damaged b-tree that loops), and so do rows whose bodies and signatures
+  add up to more bytes than the file holds (cells that share overflow pages),
+  so reading is bounded by the file's size.
+- A private copy keeps the holes of a sparse file: a `-wal` of a terabyte that
+  occupies a few KB on disk is not a terabyte written to the private directory.
 
 `load_path` reads a whole file into a `LedgerImage`. `open_path` only opens it
 and hands back a `Source` from which any process may open its own connection and
@@ -24,8 +28,8 @@ that check it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import shutil
 import sqlite3
 import stat
 import tempfile
@@ -45,15 +49,24 @@ from .wal import wal_is_torn
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
 READ_SECONDS = 600  # a process that spends longer in SQLite than this on one file gives up
+# Parsing sqlite_schema and reading two pragmas: microseconds for a ledger's one table;
+# a schema of a million crafted entries takes SQLite minutes to parse.
+HEADER_SECONDS = 10
 BATCH = 512  # rows fetched per call, so the read budget counts SQLite's time, not ours
 MAX_VALUE = MAX_BODY + 4096  # SQLite refuses any longer string or blob from the file
 COPY_CHUNK = 1 << 20
+MAX_ROW = MAX_BODY + 64  # the most one row read can hold (longer values read as NULL)
 
 Row = tuple[object, object, object]  # (seq, body, sig) exactly as SQLite returned them
 
 # Oversized values are read as NULL: they are findings, not memory to fill. NOT
 # INDEXED: the rows come from the table's own b-tree, whatever else the file holds.
-_COLUMNS = "seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL)"
+# The last column is the stored size of body and sig (length() reads only the record
+# header): it is charged against the file's size (`_batches`) and never handed on.
+_COLUMNS = (
+    "seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL),"
+    " ifnull(length(body), 0) + ifnull(length(sig), 0)"
+)
 _FROM = "FROM entries NOT INDEXED"
 ROWS_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq BETWEEN ?2 AND ?3 ORDER BY seq"  # noqa: S608
 ROW_BEFORE_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq < ?2 ORDER BY seq DESC LIMIT 1"  # noqa: S608
@@ -83,10 +96,14 @@ class ReadBudget:
     def __init__(self, seconds: float = READ_SECONDS) -> None:
         self.left = seconds
         self._since: float | None = None
+        self._cap = seconds
 
     @contextlib.contextmanager
-    def spending(self) -> Iterator[None]:
+    def spending(self, at_most: float | None = None) -> Iterator[None]:
+        """Count the time inside the block; with `at_most`, the block itself gets
+        no more than that many seconds."""
         self._since = time.monotonic()
+        self._cap = self.left if at_most is None else min(self.left, at_most)
         try:
             yield
         finally:
@@ -94,7 +111,7 @@ class ReadBudget:
             self._since = None
 
     def exhausted(self) -> int:  # an SQLite progress handler: non-zero interrupts
-        return int(self._since is not None and time.monotonic() - self._since > self.left)
+        return int(self._since is not None and time.monotonic() - self._since > self._cap)
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,7 @@ class Source:
     worker process."""
 
     uri: str
+    size: int  # bytes of the file and its -wal: more than SQLite can truly hand back
     data: bytes | None = None  # a database held in memory instead (uri ":memory:")
 
     @contextlib.contextmanager
@@ -137,7 +155,7 @@ def failure(exc: Exception) -> Finding:
     if "not a database" in text:
         return Finding(None, "NOT_SQLITE", text)
     if "interrupted" in text:
-        return Finding(None, "CORRUPT", f"reading took over {READ_SECONDS} s; refusing the file")
+        return Finding(None, "CORRUPT", "reading the file took too long; refusing it")
     if isinstance(exc, MemoryError) or "out of memory" in text:
         return Finding(None, "CORRUPT", "reading the file needs more memory than a ledger may")
     return Finding(None, "CORRUPT", text)
@@ -185,18 +203,17 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if "-wal" in image.sidecars and not _is_regular(wal):
         image.problems.append(Finding(None, "SIDECAR", "the -wal is not a regular file; not read"))
     if not _is_regular(wal):
-        yield image, Source(f"{_uri(path)}?mode=ro&immutable=1")
+        yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", st.st_size)
         return
     image.torn_wal = wal_is_torn(Path(wal))
     with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
         copy = Path(tmp) / "ledger"
         try:
-            _copy_regular(path, copy)
-            _copy_regular(Path(wal), Path(f"{copy}-wal"))
+            size = _copy_regular(path, copy) + _copy_regular(Path(wal), Path(f"{copy}-wal"))
         except OSError as exc:
             yield _fail(image, "NOT_SQLITE", f"cannot copy the file: {exc.strerror or exc}"), None
             return
-        yield image, Source(f"{_uri(copy)}?mode=ro")
+        yield image, Source(f"{_uri(copy)}?mode=ro", size)
 
 
 def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> LedgerImage:
@@ -207,14 +224,14 @@ def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> 
     if data[: len(SQLITE_MAGIC)] != SQLITE_MAGIC:
         return _fail(image, "NOT_SQLITE", "no SQLite header")
     if wal is None:
-        return _read(image, Source(":memory:", data))
+        return _read(image, Source(":memory:", len(data), data))
     with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
         copy = Path(tmp) / "ledger"
         copy.write_bytes(data)
         Path(f"{copy}-wal").write_bytes(wal)
         image.sidecars = ("-wal",)
         image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
-        return _read(image, Source(f"{_uri(copy)}?mode=ro"))
+        return _read(image, Source(f"{_uri(copy)}?mode=ro", len(data) + len(wal)))
 
 
 @dataclass(frozen=True)
@@ -249,7 +266,7 @@ def read_into(image: LedgerImage, source: Source, defer_from: int | None = None)
                 with budget.spending():
                     cursor = conn.execute(ROWS_SQL, (MAX_BODY, SEQ_MIN, SEQ_MAX))
                 try:  # rows read before a damaged b-tree loops are kept
-                    image.rows.extend(in_order(_batches(cursor, budget)))
+                    image.rows.extend(in_order(_batches(cursor, budget, source.size)))
                 except RowOrderError as exc:
                     image.problems.append(failure(exc))
             image.problems += _quick_check(conn, budget)
@@ -267,7 +284,7 @@ def _read_header(conn: sqlite3.Connection, image: LedgerImage, budget: ReadBudge
     """Fill in the schema and pragmas of `image`; True if rows may be read: the
     schema is exactly the ledger schema, so `entries` is that table and no other
     object can take part in reading it."""
-    with budget.spending():
+    with budget.spending(HEADER_SECONDS):
         image.schema = conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid"
         ).fetchall()
@@ -285,16 +302,29 @@ def _span(conn: sqlite3.Connection, budget: ReadBudget, source: Source) -> Span 
         first = conn.execute(FIRST_ROW_SQL, (MAX_BODY,)).fetchone()
     if first is None or type(low) is not int or type(high) is not int:
         return None
-    return Span(source, first, low, high)
+    return Span(source, first[:3], low, high)
 
 
-def _batches(cursor: sqlite3.Cursor, budget: ReadBudget) -> Iterator[Row]:
+def _batches(cursor: sqlite3.Cursor, budget: ReadBudget, size: int) -> Iterator[Row]:
+    """The rows of `cursor`, a batch at a time. Raises RowOrderError once the rows
+    have held more than `size` bytes: a file cannot store more than its own size,
+    so its cells share overflow pages (each row would cost another pass over them).
+    A batch never holds more rows than could fit in the bytes left, so memory too
+    stays within the file's size."""
+    left = size
     while True:
         with budget.spending():
-            batch = cursor.fetchmany(BATCH)
+            batch = cursor.fetchmany(max(1, min(BATCH, left // MAX_ROW)))
         if not batch:
             return
-        yield from batch
+        for row in batch:
+            left -= row[3] if type(row[3]) is int else 0
+            if left < 0:
+                raise RowOrderError(
+                    f"the entries hold more than the file's {size} bytes: "
+                    "its pages are shared, it is damaged"
+                )
+            yield row[:3]
 
 
 def in_order(rows: Iterable[Row], after: object = None) -> Iterator[Row]:
@@ -325,8 +355,8 @@ def read_range(
             with budget.spending():
                 before = conn.execute(ROW_BEFORE_SQL, (MAX_BODY, low)).fetchone()
                 cursor = conn.execute(ROWS_SQL, (MAX_BODY, low, high))
-            yield before
-            yield from in_order(_batches(cursor, budget), low - 1)
+            yield None if before is None else before[:3]
+            yield from in_order(_batches(cursor, budget, source.size), low - 1)
     except READ_ERRORS as exc:
         problems.append(failure(exc))
 
@@ -384,11 +414,42 @@ def _read_start(path: Path, n: int) -> bytes | None:
         return f.read(n)
 
 
-def _copy_regular(src: Path, dst: Path) -> None:
-    """Copy a regular file into the private directory, read-only there."""
+def _copy_regular(src: Path, dst: Path) -> int:
+    """Copy a regular file into the private directory, read-only there; return its
+    size. Only the data is copied and holes stay holes, so a sparse file costs the
+    disk it occupies, not the size it claims; nothing past the size the file had
+    when opened is copied, however it grows meanwhile."""
     fd = _open_regular(src)
     if fd is None:
         raise OSError(f"{src.name} is not a regular file")
     with os.fdopen(fd, "rb") as f, open(dst, "xb") as out:
-        shutil.copyfileobj(f, out, COPY_CHUNK)
+        size = os.fstat(f.fileno()).st_size
+        for start, end in _data_extents(f.fileno(), size):
+            f.seek(start)
+            out.seek(start)
+            left = end - start
+            while left > 0 and (chunk := f.read(min(COPY_CHUNK, left))):
+                out.write(chunk)
+                left -= len(chunk)
+        out.truncate(size)
     os.chmod(dst, 0o400)
+    return size
+
+
+def _data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of data in the first `size` bytes of `fd`: the whole
+    file where the file system cannot tell holes from data."""
+    at = 0
+    while at < size:
+        try:
+            start = os.lseek(fd, at, os.SEEK_DATA)
+            end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # no data past `at`: the rest is a hole
+                return
+            yield at, size  # SEEK_DATA unsupported here
+            return
+        if start >= size:
+            return
+        yield start, end
+        at = end

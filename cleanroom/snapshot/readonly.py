@@ -16,10 +16,13 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from ..ledger.guarded_sqlite import harden
+from ..ledger.guarded_sqlite import PROGRESS_STEPS, harden
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 VERIFY_SECONDS = 6 * 3600  # verifying longer than this means a hostile file
+# Parsing sqlite_schema when the file is opened: a snapshot's dozen objects take
+# microseconds; a schema of hundreds of thousands of crafted entries takes minutes.
+SCHEMA_SECONDS = 10
 MMAP_BYTES = 1 << 31
 SIDECARS = ("-journal", "-wal", "-shm")
 
@@ -94,7 +97,10 @@ def _guard(open_: object, mmap: bool, seconds: int | None) -> sqlite3.Connection
         harden(conn, progress)
         if mmap:
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        schema_deadline = time.monotonic() + SCHEMA_SECONDS
+        conn.set_progress_handler(lambda: int(time.monotonic() > schema_deadline), PROGRESS_STEPS)
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        conn.set_progress_handler(progress, PROGRESS_STEPS)
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()

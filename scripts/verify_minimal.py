@@ -11,6 +11,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -114,6 +115,8 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         ro = "?mode=ro" + "&immutable=1" * ("-wal" not in files)
         con = sqlite3.connect(Path(tmp, "copy").as_uri() + ro, uri=True)
         con.execute("PRAGMA trusted_schema = OFF")
+        deadline = time.monotonic() + 600  # a hostile file may keep SQLite busy forever
+        con.set_progress_handler(lambda: time.monotonic() > deadline, 10**5)
         schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
         ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
         exact = schema == [("table", "entries", "entries", SCHEMA_SQL)]  # step 2: nothing else
@@ -122,9 +125,10 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
             return con.close()
         ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
-        rows, last = [], -1
+        rows, last, left = [], -1, sum(map(len, files.values()))
         for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
-            if row[0] <= last:  # a damaged b-tree that loops: stop reading
+            left -= sum(len(v) for v in row[1:] if type(v) is bytes)  # shared overflow pages
+            if row[0] <= last or left < 0:  # a damaged b-tree that loops: stop reading
                 raise sqlite3.DatabaseError("the entries b-tree returns rows out of order")
             rows.append(row)
             last = row[0]

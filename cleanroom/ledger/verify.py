@@ -47,6 +47,7 @@ from .verdict import Verdict, summarize
 from .witness import Receipt, Witness
 
 PARALLEL_MIN_ROWS = 4096
+MAX_LISTED_OBJECTS = 10  # a hostile schema can hold millions of names
 SLICES_PER_WORKER = 4  # small slices balance load on a busy machine
 
 # Runs the per-entry checks over every row: (results in seq order, file findings).
@@ -191,8 +192,11 @@ def _check_schema(image: LedgerImage) -> list[Finding]:
     out = []
     schema = [tuple(r) for r in image.schema]
     if schema != EXPECTED_SCHEMA:
-        extra = sorted({f"{r[0]} {r[1]}" for r in schema} - {"table entries"})
-        detail = f"extra objects: {', '.join(extra)}" if extra else "the entries table differs"
+        extra = sorted({f"{r[0]} {r[1]}"[:80] for r in schema} - {"table entries"})
+        listed = ", ".join(extra[:MAX_LISTED_OBJECTS])
+        if len(extra) > MAX_LISTED_OBJECTS:
+            listed += f" and {len(extra) - MAX_LISTED_OBJECTS:,} more"
+        detail = f"extra objects: {listed}" if extra else "the entries table differs"
         out.append(
             Finding(
                 None,

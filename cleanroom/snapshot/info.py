@@ -79,6 +79,10 @@ def summarize(path: str | Path, trust: list[bytes] | None = None) -> Summary:
         return summary
     except ManifestError as exc:
         raise SnapshotFileError("MANIFEST", f"bad manifest: {exc}") from exc
+    except MemoryError as exc:  # SQLite's heap limit (ledger.guarded_sqlite) was reached
+        raise SnapshotFileError(
+            "CORRUPT", "reading it needs more memory than a snapshot may"
+        ) from exc
     except (sqlite3.DatabaseError, UnicodeDecodeError, TypeError, ValueError) as exc:
         if isinstance(exc, sqlite3.DatabaseError):
             raise as_file_error(exc) from exc

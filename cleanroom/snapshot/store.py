@@ -110,6 +110,11 @@ class Snapshot:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise SnapshotError(f"{path}: {as_file_error(exc)}") from exc
+        except MemoryError as exc:  # SQLite's heap limit (ledger.guarded_sqlite)
+            conn.close()
+            raise SnapshotError(
+                f"{path}: reading it needs more memory than a snapshot may"
+            ) from exc
         except SnapshotError:
             conn.close()
             raise

@@ -14,6 +14,7 @@ findings. docs/adr/0102-naming-changed-entries.md explains the choice.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 import time
@@ -70,7 +71,7 @@ class Report:
     snapshot_id: str | None = None
     checked: dict[str, int] = field(default_factory=dict)
     signed: bool = False  # a trusted vendor key verified the manifest signature
-    schema_ok: bool = False  # sqlite_schema is exactly the snapshot schema: rows were read
+    readable: bool = False  # exact schema and sound b-trees: the tables were read
     source: SourceComparison | None = None
 
     def add(self, code: str, message: str, path: bytes | None = None) -> None:
@@ -122,7 +123,7 @@ def verify_snapshot(
     opened = _check_connection(lambda: connect(path, seconds=VERIFY_SECONDS), trust, report, tree)
     if not opened:
         return report
-    if rebuild_index and report.manifest is not None and report.schema_ok:
+    if rebuild_index and report.manifest is not None and report.readable:
         _rebuild(path, report.manifest, report)
     for s in sidecars(path):
         note = describe_journal(f"{path}{s}", "the snapshot") if s == "-journal" else "ignored"
@@ -168,6 +169,9 @@ def _check(
         try:
             if step(conn, trust, r) is False:
                 return
+        except MemoryError:  # SQLite's heap limit (ledger.guarded_sqlite) was reached
+            r.add("CORRUPT", f"{step.__name__.strip('_')}: needs more memory than a snapshot may")
+            return
         except sqlite3.DatabaseError as exc:
             err = as_file_error(exc)
             r.add(err.code, f"{step.__name__.strip('_')}: {err}")
@@ -187,18 +191,31 @@ def _schema(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
         r.add("SCHEMA", p)
     # The schema decides before any row is read: a file whose tables are not the
     # snapshot's (a view, a virtual table, an index with expressions) is not read.
-    r.schema_ok = not problems
+    r.readable = not problems
     return not problems
 
 
+# What integrity_check says of rows that break a constraint or an index's content:
+# the b-trees themselves are sound, so the tables can still be read and named.
+_ROW_LEVEL = re.compile(
+    rb"CHECK constraint failed|NULL value in|non-unique entry in index"
+    rb"|row \d+ missing from index|wrong # of entries in index"
+)
+
+
 def _integrity(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
+    """SQLite's integrity check. A damaged b-tree (pages shared or referenced twice)
+    ends the verification here: reading it could repeat rows without end."""
     rows = [row[0] for row in conn.execute("PRAGMA integrity_check(10)")]
-    if rows != [b"ok"]:
-        r.add(
-            "CORRUPT",
-            "SQLite integrity check: " + "; ".join(x.decode(errors="replace") for x in rows),
-        )
-    return True
+    if rows == [b"ok"]:
+        return True
+    detail = "; ".join(x.decode(errors="replace") for x in rows)
+    sound = all(isinstance(x, bytes) and _ROW_LEVEL.search(x) for x in rows)
+    if not sound:
+        detail += "; the b-trees are damaged, so no row was read"
+        r.readable = False
+    r.add("CORRUPT", "SQLite integrity check: " + detail)
+    return sound
 
 
 def _manifest(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:

@@ -1,0 +1,166 @@
+"""Fuzzing of the verifier entry points, bounded for the suite (issue 10 §3).
+
+Every entry point (tests/fuzz_targets.py) must, on any input, raise nothing but
+its documented errors, finish within HANG_SECONDS and touch no file outside its
+private temporary directory. Here that is checked on the committed corpus
+(tests/fuzz_corpus: real seeds and every crash the long run found), then on
+mutants of it: hypothesis, derandomized, drives the structure-aware mutators
+(tests/fuzz_mutators.py), so the run is the same on every machine. The long,
+coverage-guided run is `scripts/fuzz.py` (atheris); docs/fuzzing.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleanroom.ledger.load import load_bytes
+from cleanroom.ledger.verify import verify_bytes
+from tests.fuzz_mutators import mutate, resign_chain
+from tests.fuzz_targets import (
+    CORPUS,
+    HANG_SECONDS,
+    LEDGER_TRUST,
+    TARGETS,
+    WroteFile,
+    corpus_files,
+    no_side_effects,
+    pack,
+    unpack,
+)
+
+EXAMPLES = {"ledger_image": 600, "snapshot": 150, "certificate": 500, "entry_body": 500,
+            "canonical_json": 500, "witness": 400}  # fmt: skip
+CORPUS_LIMIT = 2 << 20  # bytes: the corpus stays small enough to commit
+
+
+def run_bounded(target: str, data: bytes) -> None:
+    started = time.monotonic()
+    TARGETS[target].run(data)
+    took = time.monotonic() - started
+    assert took < HANG_SECONDS, f"{target}: one input took {took:.1f} s"
+
+
+CASES = [(t, f) for t in TARGETS for f in corpus_files(t)]
+
+
+@pytest.mark.parametrize(("target", "path"), CASES, ids=[f"{t}/{f.name}" for t, f in CASES])
+def test_the_corpus_keeps_every_invariant(target: str, path: Path) -> None:
+    run_bounded(target, path.read_bytes())
+
+
+def test_the_corpus_is_small_and_covers_every_target() -> None:
+    total = sum(f.stat().st_size for f in CORPUS.rglob("*") if f.is_file())
+    assert total < CORPUS_LIMIT
+    assert {t for t in TARGETS if corpus_files(t)} == set(TARGETS)
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_mutants_of_the_corpus_keep_every_invariant(target: str) -> None:
+    files = [f.read_bytes() for f in corpus_files(target)]
+
+    @settings(max_examples=EXAMPLES[target], derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(st.integers(0, len(files) - 1), st.randoms(use_true_random=False), st.integers(1, 4))
+    def check(index: int, rng: random.Random, steps: int) -> None:
+        data = files[index]
+        for _ in range(steps):
+            data = mutate(target, data, rng)
+        run_bounded(target, data)
+
+    check()
+
+
+# -- the harness itself must be able to fail -------------------------------------------
+
+
+def test_a_write_outside_the_private_directory_is_caught(tmp_path: Path) -> None:
+    with pytest.raises(WroteFile, match="canary"), no_side_effects():
+        (tmp_path / "canary").write_bytes(b"x")
+    with pytest.raises(WroteFile, match="canary"), no_side_effects():
+        os.remove(tmp_path / "canary")
+
+
+def test_a_read_write_sqlite_connection_is_caught(tmp_path: Path) -> None:
+    with pytest.raises(WroteFile, match="not read-only"), no_side_effects():
+        sqlite3.connect(tmp_path / "x.db").close()
+
+
+def test_a_file_left_in_the_private_directory_is_caught() -> None:
+    import tempfile
+
+    with pytest.raises(WroteFile, match="left behind"), no_side_effects():
+        tempfile.mkstemp()
+
+
+def test_a_relative_file_written_by_c_code_is_caught() -> None:
+    # SQLite writes through its own C calls, which no audit hook sees: the empty
+    # working directory catches a relative path.
+    with pytest.raises(WroteFile, match="left behind: rel.db"), no_side_effects():
+        conn = sqlite3.connect(":memory:")
+        conn.execute("ATTACH 'rel.db' AS x")  # no audit event: only the directory shows it
+        conn.execute("CREATE TABLE x.t (a)")
+        conn.close()
+
+
+def test_framing_is_lenient() -> None:
+    assert unpack(pack([b"ab", b"c"]), 2) == [b"ab", b"c"]
+    assert unpack(b"\x00\x00\x00\x09abc", 2) == [b"abc"]  # a length past the end
+    assert unpack(b"\x00\x00", 2) == []
+
+
+def test_resigned_mutants_reach_past_the_signature_checks() -> None:
+    """The point of re-signing: mutants of a sealed ledger whose every entry
+    still verifies, so the payload and sequence checks behind them run."""
+    data = unpack((CORPUS / "ledger_image" / "sealed.ledger").read_bytes(), 1)[0]
+    rows = [list(r) for r in load_bytes(data).rows]
+    resign_chain(rows)
+    from tests.fuzz_mutators import _with_rows
+
+    again = verify_bytes(_with_rows(data, rows), LEDGER_TRUST)
+    assert not {"SIGNATURE", "CHAIN"} & set(again.codes()), again.findings
+    codes: Counter[str] = Counter()
+    rng = random.Random(7)
+    for _ in range(60):
+        mutant = unpack(mutate("ledger_image", pack([data]), rng), 1)[0]
+        verdict = verify_bytes(mutant, LEDGER_TRUST)
+        codes.update(set(verdict.codes()) or {"none"})
+    deep = {"ENCODING", "TOTALS", "SEQ_GAP", "SEQ_MISMATCH", "TIME_REVERSED", "CLOCK_STEP"}
+    assert deep & set(codes), codes
+    assert codes["SIGNATURE"] < 60, codes
+
+
+# -- docs/fuzzing.md and scripts/fuzz.py -----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "fuzz.py"
+
+
+def test_the_docs_list_exactly_the_targets() -> None:
+    text = (ROOT / "docs" / "fuzzing.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(\w+)` \|", text, re.M))
+    assert documented == set(TARGETS)
+
+
+def test_the_script_lists_its_targets_and_options() -> None:
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = {line.split()[0] for line in run("--list").splitlines()}
+    assert listed == set(TARGETS)
+    usage = run("--help")
+    for option in ("--seconds", "--target", "--crashes", "--work", "--seed", "--make-corpus"):
+        assert option in usage

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from cleanroom.ledger.load import load_bytes
 from cleanroom.ledger.verify import verify_bytes
+from cleanroom.ledger.witness import Receipt, WitnessError
 from tests.fuzz_mutators import mutate, resign_chain
 from tests.fuzz_targets import (
     CORPUS,
@@ -164,3 +165,18 @@ def test_the_script_lists_its_targets_and_options() -> None:
     usage = run("--help")
     for option in ("--seconds", "--target", "--crashes", "--work", "--seed", "--make-corpus"):
         assert option in usage
+
+
+# -- what the fuzzing found (each also a file in tests/fuzz_corpus) ----------------------
+
+
+def test_a_receipt_nested_past_the_recursion_limit_is_unreadable(tmp_path: Path) -> None:
+    """Found by the witness target: json.loads raised RecursionError out of
+    Receipt.load, and `cleanroom verify --receipt` printed a traceback."""
+    path = tmp_path / "deep.receipt.json"
+    path.write_bytes(b"[" * 5000)
+    with pytest.raises(WitnessError, match="unreadable receipt"):
+        Receipt.load(path)
+    path.write_bytes(b'{"format":"cleanroom.receipt.v1","seq":' + b"[" * 5000 + b"}")
+    with pytest.raises(WitnessError, match="unreadable receipt"):
+        Receipt.load(path)

@@ -25,9 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cleanroom.ledger.encoding import EncodingError, parse_canonical
 from cleanroom.ledger.load import load_bytes
 from cleanroom.ledger.verify import verify_bytes
 from cleanroom.ledger.witness import Receipt, WitnessError
+from cleanroom.snapshot.verify import verify_bytes as snapshot_verify_bytes
 from tests.fuzz_mutators import mutate, resign_chain
 from tests.fuzz_targets import (
     CORPUS,
@@ -180,3 +182,28 @@ def test_a_receipt_nested_past_the_recursion_limit_is_unreadable(tmp_path: Path)
     path.write_bytes(b'{"format":"cleanroom.receipt.v1","seq":' + b"[" * 5000 + b"}")
     with pytest.raises(WitnessError, match="unreadable receipt"):
         Receipt.load(path)
+
+
+BIG = b"1" * 5000  # over int()'s 4300-digit limit
+
+
+def test_an_integer_over_4300_digits_is_an_encoding_error_everywhere() -> None:
+    """Found with the canonical_json target: the decoder's int() raised a plain
+    ValueError past its 4300-digit limit, so an unsigned row crashed `cleanroom
+    verify` (every ledger of a directory run lost its verdict), decode_body,
+    Certificate.parse and the snapshot manifest."""
+    with pytest.raises(EncodingError, match="outside"):
+        parse_canonical(b'{"a":' + BIG + b"}")
+    with pytest.raises(EncodingError, match="outside"):
+        parse_canonical(b"-" + BIG)
+    assert parse_canonical(b"[-9007199254740991,9007199254740991]") == [-(2**53 - 1), 2**53 - 1]
+    with pytest.raises(EncodingError, match="outside"):
+        parse_canonical(b"90071992547409910")
+    ledger = unpack((CORPUS / "ledger_image" / "crash-ledger-int-over-4300-digits").read_bytes(), 1)
+    verdict = verify_bytes(ledger[0], LEDGER_TRUST)
+    assert "ENCODING" in verdict.codes()
+    snap = (CORPUS / "snapshot" / "crash-snapshot-manifest-int-over-4300-digits").read_bytes()
+    from tests.snapshotkit import TRUST
+
+    report = snapshot_verify_bytes(snap, TRUST)
+    assert report.status.value != "INTACT", report.to_json()

@@ -83,6 +83,10 @@ def _no_constant(text: str) -> Any:
 
 
 def _safe_int(text: str) -> int:
+    # ±(2^53-1) takes at most 17 characters; a longer text is out of range, and
+    # int() of one over 4300 digits raises a plain ValueError.
+    if len(text) > 17:
+        raise EncodingError(f"integer {text[:20]}… ({len(text)} characters) outside ±(2^53-1)")
     value = int(text)
     if abs(value) > MAX_SAFE_INT:
         raise EncodingError(f"integer {text} outside ±(2^53-1)")

@@ -33,6 +33,7 @@ from cleanroom.forensics.timeline import Timeline, _decode
 from cleanroom.ledger.encoding import EncodingError, decode_body, parse_canonical
 from cleanroom.ledger.keys import Certificate, load_public_key, raw_public
 from cleanroom.ledger.load import load_bytes
+from cleanroom.ledger.sessions import check_sessions
 from cleanroom.ledger.verdict import Status
 from cleanroom.ledger.verify import verify_image
 from cleanroom.ledger.witness import Receipt, Witness, WitnessError, normalize_code
@@ -183,9 +184,13 @@ def ledger_image(data: bytes) -> None:
 
 def forensics(name: str, verdict: Any, entries: list[Any], undecodable: int) -> None:
     """What report and who-viewed derive from a verified image's entries (none of
-    their output code: that is tested by their own suites)."""
+    their output code: that is tested by their own suites), and the check across
+    ledgers that a directory run makes."""
     timeline = Timeline(name, verdict)
     timeline.entries, timeline.undecodable = entries, undecodable
+    facts = (timeline.ledger_id, timeline.reviewer, timeline.org, timeline.workstation)
+    assert all(f is None or isinstance(f, str) for f in (*facts, timeline.snapshot_id))
+    check_sessions([verdict, verdict])  # a directory run holding the ledger twice
     analyse(entries, undecodable)
     for entry in entries:
         describe(entry)

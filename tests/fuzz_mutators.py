@@ -456,20 +456,22 @@ def mutate_snapshot(data: bytes, rng: random.Random) -> bytes:
             if kinds - {"table", "index"}:  # a view or trigger would run in edited()
                 return edit_pages(data, rng)
             table = rng.choice([t for t in _tables(conn) if not t.startswith("search")])
-            cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
-            sql = f'SELECT rowid FROM "{table}" LIMIT 1000'  # noqa: S608
-            rowids = [r[0] for r in conn.execute(sql)]
+            info = list(conn.execute(f'PRAGMA table_info("{table}")'))
+            cols = [r[1] for r in info]
+            # files is WITHOUT ROWID: rows are named by their primary key
+            key = next((r[1] for r in info if r[5] == 1), "rowid")
+            sql = f'SELECT "{key}" FROM "{table}" LIMIT 1000'  # noqa: S608
+            keys = [r[0] for r in conn.execute(sql)]
         finally:
             conn.close()
         col = rng.choice(cols)
-        value = rng.choice(CELLS + [rng.randbytes(32)])
-        if not rowids or rng.randrange(5) == 0:
-            new = edited(
-                data, f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}" LIMIT 1)'
-            )  # noqa: S608
+        value = rng.choice([*CELLS, rng.randbytes(32)])
+        if not keys or rng.randrange(5) == 0:
+            sql = f'DELETE FROM "{table}" WHERE "{key}" = ?'  # noqa: S608
+            new = edited(data, (sql, (rng.choice(keys) if keys else None,)))
         else:
-            sql = f'UPDATE "{table}" SET "{col}" = ? WHERE rowid = ?'  # noqa: S608
-            new = edited(data, (sql, (value, rng.choice(rowids))))
+            sql = f'UPDATE "{table}" SET "{col}" = ? WHERE "{key}" = ?'  # noqa: S608
+            new = edited(data, (sql, (value, rng.choice(keys))))
         return resign(new) if rng.randrange(4) else new
     except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, OverflowError):
         return flip_bytes(data, rng)

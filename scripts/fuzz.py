@@ -36,13 +36,22 @@ RSS_LIMIT_MB = 2048
 # Whose coverage guides each target (the code it exists to reach).
 INSTRUMENT = {
     "ledger_image": ("cleanroom.ledger", "cleanroom.forensics"),
+    "ledger_files": ("cleanroom.ledger",),
     "entry_body": ("cleanroom.ledger.encoding",),
     "canonical_json": ("cleanroom.ledger.encoding",),
     "certificate": ("cleanroom.ledger",),
     "witness": ("cleanroom.ledger.witness",),
     "snapshot": ("cleanroom.snapshot", "cleanroom.ledger"),
 }
-NAMES = ["ledger_image", "entry_body", "canonical_json", "certificate", "witness", "snapshot"]
+NAMES = [
+    "ledger_image",
+    "ledger_files",
+    "entry_body",
+    "canonical_json",
+    "certificate",
+    "witness",
+    "snapshot",
+]
 
 
 def child(target: str, seconds: int, crashes: Path, work: Path, seed: int) -> None:

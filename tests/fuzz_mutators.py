@@ -407,6 +407,23 @@ def mutate_ledger(data: bytes, rng: random.Random) -> bytes:
     return pack([db, *parts[1:]])
 
 
+def mutate_ledger_files(data: bytes, rng: random.Random) -> bytes:
+    """One edit of pack([flags, db, wal, journal]): the ledger as mutate_ledger
+    does, a sidecar's bytes, or which sidecars exist."""
+    parts = unpack(data, 4) + [b""] * 4
+    flags, db, wal, journal = parts[:4]
+    how = rng.randrange(6)
+    if how < 3:
+        db = unpack(mutate_ledger(pack([db]), rng), 1)[0]
+    elif how == 3:
+        wal = edit_pages(wal, rng) if rng.randrange(2) else flip_bytes(wal, rng)
+    elif how == 4:
+        journal = flip_bytes(journal, rng)
+    else:
+        flags = bytes([rng.randrange(4)])
+    return pack([flags, db, wal, journal])
+
+
 def mutate_certificate(data: bytes, rng: random.Random) -> bytes:
     """Certificate fields changed, then usually signed by the trusted vendor."""
     parts = unpack(data, 2) + [b"", b""]
@@ -479,6 +496,7 @@ def mutate_snapshot(data: bytes, rng: random.Random) -> bytes:
 
 MUTATORS = {
     "ledger_image": mutate_ledger,
+    "ledger_files": mutate_ledger_files,
     "entry_body": mutate_body_bytes,
     "canonical_json": mutate_json_bytes,
     "certificate": mutate_certificate,

@@ -19,6 +19,7 @@ from cleanroom.ledger.load import load_bytes
 from cleanroom.session import events as ev
 from tests import hostile_sqlite, snapshotkit
 from tests.fuzz_targets import CORPUS, TARGETS, VECTORS, pack
+from tests.journalkit import journal_bytes
 from tests.ledgerkit import Kit
 
 LEDGER_VECTORS = [
@@ -34,7 +35,7 @@ WAL_VECTORS = ["unsealed_after_crash.ledger", "torn_wal_tail.ledger"]
 def vocabulary_ledger(directory: Path) -> bytes:
     """A sealed, countersigned session holding one entry of every reviewer kind."""
     kit = Kit("fuzz")
-    ledger = kit.new_ledger(directory)
+    ledger = kit.new_ledger(directory, ledger_id=bytes(range(16)))  # the same bytes every run
     blob = "ab" * 32
     for event in (
         ev.FileOpen(raw_path=b"src/a.c", blob=blob, size=120, lines=12, flags={"bidi": 1}),
@@ -82,6 +83,15 @@ def seeds() -> dict[str, dict[str, bytes]]:
             out["ledger_image"][f"hostile-{shape.__name__}"] = pack(
                 [shape(root / shape.__name__).read_bytes()]
             )
+        sealed = ledgers["sealed.ledger"]
+        planted = journal_bytes(b"canary.key", db_pages=2)
+        out["ledger_files"]["journal-names-canary-relative"] = pack([b"\x02", sealed, b"", planted])
+        header = planted[:512]  # the target appends a trailer naming the canary's absolute path
+        out["ledger_files"]["journal-names-canary-absolute"] = pack([b"\x06", sealed, b"", header])
+        out["ledger_files"]["sealed-empty-wal"] = pack([b"\x01", sealed, b""])
+        for name in WAL_VECTORS:
+            db, wal = (VECTORS / name).read_bytes(), (VECTORS / f"{name}-wal").read_bytes()
+            out["ledger_files"][name + "+wal"] = pack([b"\x01", db, wal])
         rows = load_bytes(ledgers["vocabulary.ledger"]).rows
         for seq, body, _ in rows:
             assert isinstance(body, bytes)

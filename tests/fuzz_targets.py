@@ -17,6 +17,7 @@ Both the suite (`tests/test_fuzz.py`, hypothesis) and the long run
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -35,7 +36,7 @@ from cleanroom.ledger.keys import Certificate, load_public_key, raw_public
 from cleanroom.ledger.load import load_bytes
 from cleanroom.ledger.sessions import check_sessions
 from cleanroom.ledger.verdict import Status
-from cleanroom.ledger.verify import verify_image
+from cleanroom.ledger.verify import verify_image, verify_path
 from cleanroom.ledger.witness import Receipt, Witness, WitnessError, normalize_code
 from cleanroom.snapshot import verify as snapshot_verify
 
@@ -182,6 +183,50 @@ def ledger_image(data: bytes) -> None:
         assert isinstance(verdict.status, Status)
 
 
+_EVIDENCE = os.path.join(_SANDBOX, "evidence")
+CANARY = os.path.join(_EVIDENCE, "canary.key")
+
+
+def ledger_files(data: bytes) -> None:
+    """`verify_path` on a ledger file with its sidecars, as `cleanroom verify`
+    opens it (input: pack([flags, db, wal, journal]); flags bit 0: the -wal
+    exists, bit 1: the -journal exists, bit 2: a trailer naming the canary by its
+    absolute path, which differs from run to run, is appended to the journal).
+    The evidence and a canary beside it must be exactly as they were."""
+    parts = unpack(data, 4) + [b""] * 4
+    flags, db, wal, journal = (parts[0][:1] or b"\x00")[0], parts[1], parts[2], parts[3]
+    ledger = os.path.join(_EVIDENCE, "fuzz.ledger")
+    files = {ledger: db, CANARY: b"do not delete"}
+    if flags & 1:
+        files[ledger + "-wal"] = wal
+    if flags & 2:
+        files[ledger + "-journal"] = journal + (_trailer(CANARY.encode()) if flags & 4 else b"")
+    shutil.rmtree(_EVIDENCE, ignore_errors=True)
+    os.makedirs(_EVIDENCE)
+    for path, content in files.items():
+        with open(path, "wb") as f:
+            f.write(content)
+    with no_side_effects():
+        verdict = verify_path(Path(ledger), LEDGER_TRUST, workers=1)
+        verdict.to_json()
+    after = {}
+    for name in os.listdir(_EVIDENCE):
+        with open(os.path.join(_EVIDENCE, name), "rb") as f:
+            after[os.path.join(_EVIDENCE, name)] = f.read()
+    if after != files:
+        changed = sorted(set(after) ^ set(files) | {p for p in files if after.get(p) != files[p]})
+        raise WroteFile(f"the evidence changed: {', '.join(map(os.path.basename, changed))}")
+
+
+def _trailer(super_journal: bytes) -> bytes:
+    """A rollback journal's super-journal record (tests/journalkit.py)."""
+    from tests.journalkit import JOURNAL_MAGIC, PENDING_BYTE
+
+    checksum = sum(super_journal) & 0xFFFFFFFF
+    pgno = struct.pack(">I", PENDING_BYTE // 4096 + 1)
+    return pgno + super_journal + struct.pack(">II", len(super_journal), checksum) + JOURNAL_MAGIC
+
+
 def forensics(name: str, verdict: Any, entries: list[Any], undecodable: int) -> None:
     """What report and who-viewed derive from a verified image's entries (none of
     their output code: that is tested by their own suites), and the check across
@@ -276,6 +321,7 @@ TARGETS = {
     t.name: t
     for t in (
         Target("ledger_image", ledger_image, 1 << 16),
+        Target("ledger_files", ledger_files, 1 << 16),
         Target("entry_body", entry_body, 1 << 13),
         Target("canonical_json", canonical_json, 1 << 12),
         Target("certificate", certificate, 1 << 11),

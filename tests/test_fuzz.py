@@ -43,8 +43,8 @@ from tests.fuzz_targets import (
     unpack,
 )
 
-EXAMPLES = {"ledger_image": 600, "snapshot": 150, "certificate": 500, "entry_body": 500,
-            "canonical_json": 500, "witness": 400}  # fmt: skip
+EXAMPLES = {"ledger_image": 600, "ledger_files": 300, "snapshot": 150, "certificate": 500,
+            "entry_body": 500, "canonical_json": 500, "witness": 400}  # fmt: skip
 CORPUS_LIMIT = 2 << 20  # bytes: the corpus stays small enough to commit
 
 
@@ -207,3 +207,29 @@ def test_an_integer_over_4300_digits_is_an_encoding_error_everywhere() -> None:
 
     report = snapshot_verify_bytes(snap, TRUST)
     assert report.status.value != "INTACT", report.to_json()
+
+
+@pytest.mark.parametrize("how", ["python", "c"])
+def test_a_deleted_canary_is_caught(monkeypatch, how: str) -> None:
+    """Deleted through Python, the audit hook sees it; deleted by C code (as SQLite
+    deleted a super-journal), only the comparison of the evidence afterwards does."""
+    import ctypes
+
+    import tests.fuzz_targets as targets
+
+    seed = (CORPUS / "ledger_files" / "journal-names-canary-absolute").read_bytes()
+    real = targets.verify_path
+    libc_unlink = ctypes.CDLL(None, use_errno=True).unlink
+
+    def replaying(path: Path, *args, **kw):
+        verdict = real(path, *args, **kw)
+        if how == "python":
+            os.unlink(targets.CANARY)
+        else:
+            assert libc_unlink(targets.CANARY.encode()) == 0
+        return verdict
+
+    monkeypatch.setattr(targets, "verify_path", replaying)
+    expected = "os.remove" if how == "python" else "the evidence changed: canary.key"
+    with pytest.raises(WroteFile, match=expected):
+        targets.ledger_files(seed)

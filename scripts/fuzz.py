@@ -2,7 +2,7 @@
 """Coverage-guided fuzzing of the verifier entry points with atheris (libFuzzer).
 
 Usage:
-  scripts/fuzz.py [--seconds N] [--target NAME ...] [--crashes DIR] [--work DIR]
+  scripts/fuzz.py [--seconds N] [--target NAME]... [--crashes DIR] [--work DIR]
   scripts/fuzz.py --list
   scripts/fuzz.py --make-corpus
 
@@ -117,7 +117,8 @@ def run(target: str, seconds: int, crashes: Path, work: Path, seed: int) -> dict
         "corpus": cov[-1][3] if cov else "?",
         "rss_mb": stats.get("peak_rss_mb", "?"),
         "rc": rc,
-        "found": [p.name for p in found],
+        # A run that stopped without saving an input (a harness error) is a finding too.
+        "found": [p.name for p in found] or ([f"exit {rc}, see the log"] if rc else []),
         "log": str(log),
     }
 

@@ -167,6 +167,8 @@ def test_the_script_lists_its_targets_and_options() -> None:
     usage = run("--help")
     for option in ("--seconds", "--target", "--crashes", "--work", "--seed", "--make-corpus"):
         assert option in usage
+    choices = re.search(r"--target \{([\w,]+)\}", usage)
+    assert choices is not None and set(choices.group(1).split(",")) == set(TARGETS)
 
 
 # -- what the fuzzing found (each also a file in tests/fuzz_corpus) ----------------------

@@ -16,6 +16,7 @@ Both the suite (`tests/test_fuzz.py`, hypothesis) and the long run
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import struct
@@ -130,6 +131,7 @@ class _Watch:
 
 
 _SANDBOX = tempfile.mkdtemp(prefix="cleanroom-fuzz-")
+atexit.register(shutil.rmtree, _SANDBOX, True)
 
 
 @contextmanager

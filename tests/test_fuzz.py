@@ -29,6 +29,7 @@ from cleanroom.ledger.encoding import EncodingError, parse_canonical
 from cleanroom.ledger.load import load_bytes
 from cleanroom.ledger.verify import verify_bytes
 from cleanroom.ledger.witness import Receipt, WitnessError
+from cleanroom.snapshot.readonly import SnapshotFileError, connect
 from cleanroom.snapshot.verify import verify_bytes as snapshot_verify_bytes
 from tests.fuzz_mutators import mutate, resign_chain
 from tests.fuzz_targets import (
@@ -235,3 +236,34 @@ def test_a_deleted_canary_is_caught(monkeypatch, how: str) -> None:
     expected = "os.remove" if how == "python" else "the evidence changed: canary.key"
     with pytest.raises(WroteFile, match=expected):
         targets.ledger_files(seed)
+
+
+def schema_error_not_utf8() -> bytes:
+    """A database whose schema SQLite rejects with a message quoting non-UTF-8 bytes."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute("CREATE TABLE files (a INTEGER) STRICT")
+        conn.execute("PRAGMA writable_schema = ON")
+        sql = b"CREATE TABLE files (\xa5\xa7 display TEXT) STRICT"
+        conn.execute("UPDATE sqlite_schema SET sql = CAST(? AS TEXT) WHERE name = 'files'", (sql,))
+        conn.execute("PRAGMA writable_schema = OFF")
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def test_an_sqlite_error_that_is_not_utf8_is_a_corrupt_snapshot(tmp_path: Path) -> None:
+    """Found by atheris (snapshot target, 2 s into its run): Python's sqlite3
+    raises UnicodeDecodeError, not DatabaseError, when SQLite's message quotes
+    bytes of a damaged schema, and the snapshot's connection guard let it out of
+    `snapshot verify` and of opening a snapshot for review."""
+    data = schema_error_not_utf8()
+    from tests.snapshotkit import TRUST
+
+    report = snapshot_verify_bytes(data, TRUST)
+    assert [f["code"] for f in report.to_json()["findings"]] == ["CORRUPT"]
+    assert "malformed database schema" in report.to_json()["findings"][0]["message"]
+    path = tmp_path / "bad.snapshot"
+    path.write_bytes(data)
+    with pytest.raises(SnapshotFileError, match="malformed database schema"):
+        connect(path)

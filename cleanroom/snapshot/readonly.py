@@ -101,15 +101,19 @@ def _guard(open_: object, mmap: bool, seconds: int | None) -> sqlite3.Connection
         conn.set_progress_handler(lambda: int(time.monotonic() > schema_deadline), PROGRESS_STEPS)
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         conn.set_progress_handler(progress, PROGRESS_STEPS)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if conn is not None:
             conn.close()
         raise as_file_error(exc) from exc
     return conn
 
 
-def as_file_error(exc: sqlite3.Error) -> SnapshotFileError:
-    text = str(exc)
+def as_file_error(exc: sqlite3.Error | UnicodeDecodeError) -> SnapshotFileError:
+    # Python decodes SQLite's message as UTF-8, and raises UnicodeDecodeError
+    # instead when the message quotes bytes of a damaged schema.
+    text = (
+        exc.object.decode("utf-8", "replace") if isinstance(exc, UnicodeDecodeError) else str(exc)
+    )
     if "not a database" in text:
         return SnapshotFileError("NOT_SQLITE", text)
     if "interrupted" in text:

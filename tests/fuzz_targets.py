@@ -325,7 +325,7 @@ TARGETS = {
         Target("ledger_image", ledger_image, 1 << 16),
         Target("ledger_files", ledger_files, 1 << 16),
         Target("entry_body", entry_body, 1 << 13),
-        Target("canonical_json", canonical_json, 1 << 12),
+        Target("canonical_json", canonical_json, 1 << 13),  # room for an int of 4301 digits
         Target("certificate", certificate, 1 << 11),
         Target("witness", witness, 1 << 11),
         Target("snapshot", snapshot, 1 << 18),

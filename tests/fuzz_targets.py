@@ -157,6 +157,8 @@ def no_side_effects() -> Iterator[None]:
         os.chdir(old_cwd)
         tempfile.tempdir = old_tmp
     left = sorted(os.listdir(private)) + sorted(os.listdir(cwd))
+    for directory in (private, cwd):  # so one finding does not taint the next input
+        shutil.rmtree(directory)
     if _Watch.seen or left:
         raise WroteFile("; ".join(_Watch.seen + [f"left behind: {n}" for n in left]))
 

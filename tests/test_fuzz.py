@@ -267,3 +267,42 @@ def test_an_sqlite_error_that_is_not_utf8_is_a_corrupt_snapshot(tmp_path: Path) 
     path.write_bytes(data)
     with pytest.raises(SnapshotFileError, match="malformed database schema"):
         connect(path)
+
+
+def endless_view_with_schema_not_utf8(tmp_path: Path) -> bytes:
+    """tests/hostile_sqlite.py's endless `files` view, with one non-UTF-8 byte
+    in a comment of its SQL."""
+    from tests.hostile_sqlite import snapshot_with_endless_files_view
+
+    data = snapshot_with_endless_files_view(tmp_path / "endless.snapshot").read_bytes()
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.deserialize(data)
+        conn.text_factory = bytes
+        conn.execute("PRAGMA writable_schema = ON")
+        sql = conn.execute("SELECT sql FROM sqlite_schema WHERE name = 'files'").fetchone()[0]
+        update = "UPDATE sqlite_schema SET sql = CAST(? AS TEXT) WHERE name = 'files'"
+        conn.execute(update, (sql + b" /*\xff*/",))
+        conn.execute("PRAGMA writable_schema = OFF")
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def test_a_snapshot_schema_that_cannot_be_read_stops_the_checks(tmp_path: Path) -> None:
+    """Found by atheris (snapshot target, second run, 23 s in; the reproducer is
+    crash-snapshot-integrity-check-not-utf8): a schema whose SQL is not UTF-8
+    made the schema step raise, and the verifier went on to the next steps as
+    if it had approved it: integrity_check raised UnicodeDecodeError, and an
+    endless `files` view was read until SQLite's heap limit (MemoryError)."""
+    from tests.snapshotkit import TRUST
+
+    data = endless_view_with_schema_not_utf8(tmp_path)
+    started = time.monotonic()
+    report = snapshot_verify_bytes(data, TRUST).to_json()
+    assert time.monotonic() - started < 10
+    assert report["status"] != "INTACT"
+    assert [f["code"] for f in report["findings"]] == ["CORRUPT"]
+    assert report["findings"][0]["message"].startswith("schema: ")
+    crash = (CORPUS / "snapshot" / "crash-snapshot-integrity-check-not-utf8").read_bytes()
+    assert snapshot_verify_bytes(crash, TRUST).to_json()["status"] != "INTACT"

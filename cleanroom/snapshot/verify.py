@@ -172,10 +172,11 @@ def _check(
         except MemoryError:  # SQLite's heap limit (ledger.guarded_sqlite) was reached
             r.add("CORRUPT", f"{step.__name__.strip('_')}: needs more memory than a snapshot may")
             return
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             err = as_file_error(exc)
             r.add(err.code, f"{step.__name__.strip('_')}: {err}")
-            if err.code == "NOT_SQLITE":
+            # A schema that could not be read was not approved: read no row.
+            if err.code == "NOT_SQLITE" or step is _schema:
                 return
 
 

@@ -550,3 +550,15 @@ def test_cli_locked_ledger(tmp_path: Path, locker, how: str) -> None:
     assert r.returncode == {Status.INTACT: 0, Status.INCOMPLETE: 3}[status], r.stdout
     (ledger,) = json.loads(r.stdout)["ledgers"]
     assert sorted({f["code"] for f in ledger["findings"]}) == codes
+
+
+def test_an_sqlite_error_quoting_bad_bytes_is_shown_as_text() -> None:
+    """Python raises UnicodeDecodeError when SQLite's message quotes non-UTF-8 bytes of
+    a damaged schema; the finding shows the message, not the codec's complaint."""
+    from cleanroom.ledger.load import failure
+
+    exc = UnicodeDecodeError("utf-8", b"malformed database schema (\xff\xfe)", 27, 28, "bad")
+    finding = failure(exc)
+    assert finding.code == "CORRUPT"
+    assert finding.message.startswith("malformed database schema")
+    assert "codec" not in finding.message

@@ -150,8 +150,14 @@ class RowOrderError(sqlite3.DatabaseError):
 
 def failure(exc: Exception) -> Finding:
     """The finding for an error raised while reading (one of READ_ERRORS)."""
-    # SQLite's own message can quote damaged, non-UTF-8 bytes of the file.
-    text = str(exc) if isinstance(exc, sqlite3.DatabaseError) else f"{type(exc).__name__}: {exc}"
+    # SQLite's own message can quote damaged, non-UTF-8 bytes of the file; Python then
+    # raises UnicodeDecodeError with the message's bytes instead of the error.
+    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
+        text = exc.object.decode("utf-8", "replace")
+    elif isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
     if "not a database" in text:
         return Finding(None, "NOT_SQLITE", text)
     if "interrupted" in text:

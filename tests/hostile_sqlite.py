@@ -82,7 +82,7 @@ def shared_subtree_ledger(path: Path, depth: int = 18) -> Path:
     first_interior, last = 2, 2 + depth  # pages 2 .. last-1 interior; `last` the leaf
     pages = [bytes(data[:PAGE])]
     for number in range(first_interior, last):
-        pages.append(_interior(number + 1))
+        pages.append(interior_page(number + 1))
     pages.append(leaf)
     image = bytearray(b"".join(pages))
     struct.pack_into(">I", image, 28, len(pages))  # database size in pages
@@ -92,11 +92,11 @@ def shared_subtree_ledger(path: Path, depth: int = 18) -> Path:
     return path
 
 
-def _interior(child: int) -> bytes:
+def interior_page(child: int, page: int = PAGE) -> bytes:
     """A table interior page whose every cell and right-most pointer is `child`."""
     cell = struct.pack(">I", child) + b"\x00"  # left child, key 0 (one-byte varint)
-    n = (PAGE - 12) // (len(cell) + 2)
-    content_start = PAGE - n * len(cell)
+    n = (page - 12) // (len(cell) + 2)
+    content_start = page - n * len(cell)
     header = struct.pack(">BHHHBI", 0x05, 0, n, content_start, 0, child)
     pointers = b"".join(struct.pack(">H", content_start + i * len(cell)) for i in range(n))
     body = header + pointers

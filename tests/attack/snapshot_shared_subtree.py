@@ -11,16 +11,7 @@ import struct
 import sys
 from pathlib import Path
 
-
-def _interior(child: int, page: int) -> bytes:
-    """A table interior page whose every cell and right-most pointer is `child`."""
-    cell = struct.pack(">I", child) + b"\x00"
-    n = (page - 12) // (len(cell) + 2)
-    start = page - n * len(cell)
-    header = struct.pack(">BHHHBI", 0x05, 0, n, start, 0, child)
-    ptrs = b"".join(struct.pack(">H", start + i * len(cell)) for i in range(n))
-    body = header + ptrs
-    return body + bytes(start - len(body)) + cell * n
+from tests.hostile_sqlite import interior_page
 
 
 def build(good: Path, out: Path, table: str = "blobs", depth: int = 3) -> Path:
@@ -34,8 +25,8 @@ def build(good: Path, out: Path, table: str = "blobs", depth: int = 3) -> Path:
     leaf = bytes(data[(root - 1) * page : root * page])
     assert leaf[0] == 0x0D, "the table must fit in its root leaf"
     first = npages + 1
-    chain = [_interior(first + i + 1, page) for i in range(depth - 1)]
-    data[(root - 1) * page : root * page] = _interior(first, page)
+    chain = [interior_page(first + i + 1, page) for i in range(depth - 1)]
+    data[(root - 1) * page : root * page] = interior_page(first, page)
     data += b"".join(chain) + leaf
     struct.pack_into(">I", data, 28, len(data) // page)
     struct.pack_into(">I", data, 92, struct.unpack_from(">I", data, 24)[0])

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..ledger.keys import key_id
 from ..ledger.load import SIDECARS
+from ..ledger.regular_file import open_regular
 
 CACHE_ENV = "CLEANROOM_CACHE_DIR"
 KEY_DOMAIN = b"cleanroom:forensics-cache:v1\x00"
@@ -95,12 +96,12 @@ def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
         if suffix and not stat.S_ISREG(mode):
             h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
             continue
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        opened = open_regular(name)
+        if opened is None:  # swapped for a FIFO or device since the lstat
+            h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
+            continue
+        fd, st = opened
         with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                h.update(b"special" + suffix.encode() + st.st_mode.to_bytes(4, "big"))
-                continue
             h.update(b"file" + suffix.encode())
             h.update(st.st_size.to_bytes(8, "big"))
             while chunk := f.read(CHUNK):

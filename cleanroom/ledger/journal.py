@@ -11,9 +11,10 @@ name is read here only to be shown to the person verifying.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from typing import BinaryIO
+
+from .regular_file import open_regular
 
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 TRAILER = 16  # name length, checksum, magic
@@ -23,13 +24,12 @@ MAX_NAME = 4096  # longer than any path SQLite accepts
 def describe_journal(path: str, beside: str = "the ledger") -> str:
     """One line saying what the journal at `path` is and that it was not applied."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        opened = open_regular(path)
     except OSError as exc:
         return f"a -journal lies beside {beside} ({exc.strerror or exc}); it was not applied"
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):  # a directory opens too, but fdopen would raise
-        os.close(fd)
+    if opened is None:  # a FIFO, a device, a directory
         return f"a -journal that is not a regular file lies beside {beside}; not read"
+    fd, st = opened
     what = f"a rollback journal ({st.st_size} bytes) lies beside {beside}; it was not applied"
     with os.fdopen(fd, "rb") as f:
         try:

@@ -43,6 +43,7 @@ from .encoding import MAX_BODY
 from .findings import Finding
 from .guarded_sqlite import harden
 from .journal import describe_journal
+from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
 from .wal import wal_is_torn
 
@@ -395,16 +396,6 @@ def _fail(image: LedgerImage, code: str, why: str) -> LedgerImage:
     return image
 
 
-def _open_regular(path: Path | str) -> int | None:
-    """A descriptor for reading `path`, or None if it is not a regular file. Never
-    blocks: a FIFO put in the file's place is refused, not waited on."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    return fd
-
-
 def _is_regular(path: str) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
@@ -413,10 +404,10 @@ def _is_regular(path: str) -> bool:
 
 
 def _read_start(path: Path, n: int) -> bytes | None:
-    fd = _open_regular(path)
-    if fd is None:
+    opened = open_regular(path)
+    if opened is None:
         return None
-    with os.fdopen(fd, "rb") as f:
+    with os.fdopen(opened[0], "rb") as f:
         return f.read(n)
 
 
@@ -425,11 +416,12 @@ def _copy_regular(src: Path, dst: Path) -> int:
     size. Only the data is copied and holes stay holes, so a sparse file costs the
     disk it occupies, not the size it claims; nothing past the size the file had
     when opened is copied, however it grows meanwhile."""
-    fd = _open_regular(src)
-    if fd is None:
+    opened = open_regular(src)
+    if opened is None:
         raise OSError(f"{src.name} is not a regular file")
+    fd, st = opened
     with os.fdopen(fd, "rb") as f, open(dst, "xb") as out:
-        size = os.fstat(f.fileno()).st_size
+        size = st.st_size
         for start, end in _data_extents(f.fileno(), size):
             f.seek(start)
             out.seek(start)

@@ -12,9 +12,10 @@ whole, so it cannot have lost a write: it is not torn. docs/ledger-format.md
 from __future__ import annotations
 
 import os
-import stat
 import struct
 from pathlib import Path
+
+from .regular_file import open_regular
 
 WAL_HEADER = 32
 FRAME_HEADER = 24
@@ -66,13 +67,13 @@ def wal_is_torn(wal: Path) -> bool:
     cannot be read, is not torn. Never blocks: a FIFO is opened non-blocking and
     then refused by its type."""
     try:
-        fd = os.open(wal, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        opened = open_regular(wal)
     except OSError:
         return False
+    if opened is None:
+        return False
+    fd, st = opened
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return False
         return is_torn(st.st_size, os.pread(fd, WAL_HEADER, 0))
     except OSError:
         return False

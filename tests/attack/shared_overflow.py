@@ -43,29 +43,27 @@ def _read_varint(b: bytes, i: int) -> tuple[int, int]:
     raise AssertionError
 
 
-def _leaf(cells: list[bytes]) -> bytes:
+def _page(head: bytes, cells: list[bytes]) -> bytes:
+    """A b-tree page: `head` (type byte onwards; the cell count and content start
+    are filled in after the first three bytes), its cell pointers, then the cells."""
     content = b"".join(reversed(cells))
     start = PAGE - len(content)
     ptrs, at = [], PAGE
     for c in cells:
         at -= len(c)
         ptrs.append(struct.pack(">H", at))
-    header = struct.pack(">BHHHB", 0x0D, 0, len(cells), start, 0) + b"".join(ptrs)
+    header = head[:3] + struct.pack(">HH", len(cells), start) + head[3:] + b"".join(ptrs)
     assert len(header) <= start
     return header + bytes(start - len(header)) + content
+
+
+def _leaf(cells: list[bytes]) -> bytes:
+    return _page(struct.pack(">BHB", 0x0D, 0, 0), cells)
 
 
 def _interior(children: list[tuple[int, int]], right: int) -> bytes:
     cells = [struct.pack(">I", page) + _varint(key) for page, key in children]
-    content = b"".join(reversed(cells))
-    start = PAGE - len(content)
-    ptrs, at = [], PAGE
-    for c in cells:
-        at -= len(c)
-        ptrs.append(struct.pack(">H", at))
-    header = struct.pack(">BHHHBI", 0x05, 0, len(cells), start, 0, right) + b"".join(ptrs)
-    assert len(header) <= start
-    return header + bytes(start - len(header)) + content
+    return _page(struct.pack(">BHBI", 0x05, 0, 0, right), cells)
 
 
 def build(path: Path, rows: int = 2000) -> Path:

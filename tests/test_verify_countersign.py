@@ -273,3 +273,25 @@ def test_an_unreadable_reviewer_key_is_a_usage_error(kit, ledger_dir, tmp_path, 
     assert out.returncode == 2, out.stdout + out.stderr
     assert str(path) in out.stderr  # the message names the file
     assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("countersign", "expected"),
+    [
+        (None, "not countersigned"),
+        ({"key": "ab" * 32, "sig": "00" * 64}, "countersigned by key " + key_id(bytes(32 * [171]))),
+        ({"key": "\x1b]52;c;SGk=\x07", "sig": ""}, "countersigned by an unreadable key"),
+        ("garbage", "countersigned by an unreadable key"),
+    ],
+)
+def test_a_report_names_the_countersigning_key_and_that_it_was_not_checked(countersign, expected):
+    """`report` and `replay` describe the seal without known reviewer keys: they name the
+    key and never let "countersigned" pass for a checked claim."""
+    from cleanroom.forensics.describe import describe
+    from cleanroom.forensics.timeline import TimelineEntry
+
+    payload = {"reason": "reviewer", "entries": 1, "by_kind": {}, "countersign": countersign}
+    text = describe(TimelineEntry(1, "session_end", 0, 0, b"", payload))
+    assert expected in text and "\x1b" not in text
+    if countersign is not None:
+        assert "not checked" in text or "unreadable" in text

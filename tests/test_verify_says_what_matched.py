@@ -155,3 +155,53 @@ def test_the_finding_that_explains_the_status_comes_first(kit, ledger_dir, trust
     findings = [x for x in out.stdout.splitlines() if x.startswith(("  tamper", "  incomplete"))]
     assert findings[0].split()[:2] == ["tamper", "WITNESS_BEYOND_END"]
     assert any("UNSEALED" in x for x in findings[1:])
+
+
+def test_only_the_first_20_alerts_are_printed_and_the_rest_counted(kit, ledger_dir, trust):
+    ledger = kit.new_ledger(ledger_dir, views=1)
+    for i in range(23):
+        ledger.append(Alert("usb", f"device {i}", "record", 1))
+    ledger.seal()
+    out = run("verify", ledger.path, "--trust", trust)
+    alerts = [x for x in out.stdout.splitlines() if x.startswith("    seq ")]
+    assert len(alerts) == 20 and alerts[-1].endswith("device 19 (response record)")
+    assert "    … and 3 more (see --json)" in out.stdout.splitlines()
+
+
+def test_with_several_ledgers_each_receipt_is_listed_under_its_own(kit, tmp_path, trust):
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    ledgers = []
+    for d in dirs:
+        d.mkdir()
+        ledger = Kit(d.name).new_ledger(d, views=1)
+        ledger.seal()
+        ledgers.append(ledger)
+    pubs = []
+    for k in ("a", "b"):
+        pubs += ["--trust", tmp_path / f"{k}.pub"]
+        write_public_key(tmp_path / f"{k}.pub", Kit(k).vendor.public_key())
+    receipts = [
+        "--receipt",
+        receipt_path(ledgers[1].path),
+        "--receipt",
+        receipt_path(ledgers[0].path),
+    ]
+    out = run("verify", ledgers[0].path, ledgers[1].path, *pubs, *receipts, "--json")
+    docs = json.loads(out.stdout)["ledgers"]
+    for doc, ledger in zip(docs, ledgers, strict=True):
+        assert [(r["seq"], r["result"]) for r in doc["receipts"]] == [(ledger.head.seq, "matched")]
+        assert doc["receipts"][0]["ledger"] == doc["summary"]["ledger"]
+
+
+def test_a_key_given_as_a_file_and_in_a_list_is_listed_once(kit, ledger_dir, tmp_path, trust):
+    from cleanroom.ledger.keys import raw_public
+
+    pub = tmp_path / "ada.pub"
+    write_public_key(pub, kit.reviewer.public_key())
+    listing = tmp_path / "reviewers.txt"
+    listing.write_text(f"{raw_public(kit.reviewer).hex()} Ada\n", encoding="utf-8")
+    ledger = kit.new_ledger(ledger_dir, views=1)
+    ledger.seal(countersigner=kit.reviewer)
+    args = ("--reviewer-key", pub, "--reviewer-keys", listing, "--json")
+    doc = json.loads(run("verify", ledger.path, "--trust", trust, *args).stdout)
+    assert [k["name"] for k in doc["reviewer_keys"]] == [str(pub)]

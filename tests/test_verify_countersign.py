@@ -257,6 +257,16 @@ def test_a_malformed_reviewer_key_list_is_a_usage_error(tmp_path, files, content
     assert out.stdout == "" and "\x1b" not in out.stderr
 
 
+def test_a_fifo_as_the_reviewer_key_list_is_refused_without_waiting(tmp_path, files):
+    import os
+
+    fifo = tmp_path / "reviewers.txt"
+    os.mkfifo(fifo)
+    (d := tmp_path / "none").mkdir()
+    out = run("verify", d, "--trust", files["trust"], "--reviewer-keys", fifo, timeout=20)
+    assert out.returncode == 2 and "not a regular file" in out.stderr
+
+
 @pytest.mark.parametrize("what", ["missing", "garbage", "private", "directory"])
 def test_an_unreadable_reviewer_key_is_a_usage_error(kit, ledger_dir, tmp_path, files, what):
     ledger = genuine(kit, ledger_dir)

@@ -18,7 +18,9 @@ with `#` are ignored. Anything else is refused with the line's number.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +55,11 @@ def load_list(path: Path) -> list[ReviewerKey]:
     """Read a `--reviewer-keys` file. Raises KeyFileError (a usage error, exit 2) for a
     file that cannot be read, is not UTF-8, is over 1 MiB, holds no key, or has a
     line that is not `KEY [NAME]`, names a key twice or names an unreadable key file."""
-    try:
-        with open(path, "rb") as f:
+    try:  # non-blocking: a FIFO in the list's place is refused, not waited on
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise KeyFileError(f"{path}: not a regular file")
             data = f.read(MAX_LIST_FILE + 1)
     except OSError as exc:
         raise KeyFileError(f"{path}: {exc.strerror or exc}") from exc

@@ -336,6 +336,28 @@ def test_a_range_answer_lists_the_asked_lines_shown(site):
     assert ada["ranges"] == [[20, top[1]], [4000, 4005]]
 
 
+def test_long_answers_are_capped_in_text(site, tmp_path):
+    """10 disjoint places in one file and 12 searches whose rows cannot be mapped."""
+    kit = site["kit"]
+    with Snapshot.open(site["v1"], kit.trust) as s:
+        ref = SnapshotRef(s.id, s.manifest.root)
+        blob = s.stat(LONG).blob.hex()
+    events = [FileOpen(LONG, blob, 1, 5000, {})]
+    events += [View(LONG, blob, 100 * i + 1, 100 * i + 20, 0, 80) for i in range(10)]
+    for i in range(12):  # seqs 12, 14, ...: the search, then its rows
+        events += [Search(f"q{i}", False, False, [], [], 1, "44" * 32),
+                   SearchResultsView(12 + 2 * i, 0, 0)]  # fmt: skip
+    ledger = hand_ledger(kit, tmp_path / "l", ref, events)
+    out = who(site, "src/long.py", ledgers=ledger, snapshot=False).stdout
+    assert "lines 1-20, 101-120," in out and "… and 2 more ranges (200 lines)" in out, out
+    assert (
+        sum(x.startswith("UNMAPPED ") for x in out.splitlines()) == 10
+        and "… and 2 more searches UNMAPPED" in out
+    )
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=ledger, snapshot=False))
+    assert len(doc["sightings"][0]["ranges"]) == 10 and len(doc["unmapped_results"]) == 12
+
+
 # -- search result rows ---------------------------------------------------------------
 
 

@@ -65,9 +65,12 @@ def who_viewed_command(
     """List every session that had lines of a file on screen.
 
     PATH is a file's path in the snapshot, optionally with a line range
-    (src/auth.c:120-140, or :120 for one line); PATHS are ledger files or
-    directories of them. Each ledger is verified as by `cleanroom verify`, or its
-    result is taken from a private cache keyed by its exact bytes
+    (src/auth.c:120-140, or :120 for one line), or a directory or glob
+    ('src/*.c'), answered file by file; PATHS are ledger files or directories
+    of them. With --snapshot, a PATH or range the snapshot does not hold is a
+    usage error naming the closest paths; without, PATH cannot be checked.
+    Each ledger is verified as by `cleanroom verify`, or its result is taken
+    from a private cache keyed by its exact bytes
     (docs/who-viewed.md). Sessions of TAMPERED ledgers are withheld unless
     --include-tampered. Exit status as for verify: 0 intact, 1 tampered, 3
     incomplete, 2 usage.
@@ -136,6 +139,7 @@ def _session(index) -> str:
 
 MAX_FILES_SHOWN = 20  # files with sightings printed; --json lists them all
 MAX_RANGES_SHOWN = 8  # line ranges printed per sighting
+MAX_UNMAPPED_SHOWN = 10  # searches whose result rows could not be mapped, printed
 
 
 def _lines(ranges: list[tuple[int, int]]) -> str:
@@ -230,9 +234,12 @@ def _print(a: Answer) -> None:
         click.echo("by reviewer:")
         for who, us in sorted(totals.items(), key=lambda x: -x[1]):
             click.echo(f"  {who}: {duration(us)}")
-    for u in a.unmapped:
+    for u in a.unmapped[:MAX_UNMAPPED_SHOWN]:
         click.echo(f"UNMAPPED {plural(u.views, 'search result screen')} of search "
                    f"{u.search_seq} in {_session(u.index)}: {clean(u.why)}")  # fmt: skip
+    if len(a.unmapped) > MAX_UNMAPPED_SHOWN:
+        click.echo(f"… and {len(a.unmapped) - MAX_UNMAPPED_SHOWN} more searches UNMAPPED "
+                   "(--json lists them all)")  # fmt: skip
     if a.search_text is not None:
         none = "" if a.searches else " none"
         click.echo(f"searches containing “{clean(a.search_text)}”:{none}")

@@ -392,6 +392,18 @@ def test_lines_read_in_search_results_count_as_seen(site):
     assert none["sightings"] == [] and none["nobody"] is True
 
 
+def test_result_rows_survive_the_cache(site, tmp_path):
+    """The rows on screen are stored in the cached index, so a cached answer is the same."""
+    cache = ["--cache-dir", tmp_path / "cache"]
+    args = ["who-viewed", "src/long.py", str(site["searched"]), "--trust", str(site["trust"]),
+            "--snapshot", str(site["v1"]), "--json", *map(str, cache)]  # fmt: skip
+    first = json.loads(CliRunner().invoke(main, args).stdout)
+    second = json.loads(CliRunner().invoke(main, args).stdout)
+    assert [x["from_cache"] for x in second["ledgers"]] == [True]
+    assert first["sightings"] and second["sightings"] == first["sightings"]
+    assert second["sightings"][0]["via"] == "search_results"
+
+
 def test_result_rows_without_the_sessions_snapshot_are_not_nobody(site):
     doc = as_json(who(site, "src/long.py:43", "--json", ledgers=site["searched"],
                       snapshot=False))  # fmt: skip

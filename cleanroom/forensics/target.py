@@ -181,9 +181,14 @@ def _in_snapshot(target: Target, snapshots: Sequence[Snapshot]) -> Resolved:
     blob = snap.blob(info.blob)
     lines = None if blob.binary else blob.lines
     if target.last is not None and lines is not None and target.last > lines:
+        asked = (
+            f"line {target.first} is"
+            if target.first == target.last
+            else f"lines {target.first}-{target.last} go"
+        )
         raise TargetError(
-            f"lines {target.first}-{target.last} go beyond the end of the file: "
-            f"it has {lines} line{'' if lines == 1 else 's'} in snapshot {snap.id[:16]}"
+            f"{asked} beyond the end of the file: it has {lines} "
+            f"line{'' if lines == 1 else 's'} in snapshot {snap.id[:16]}"
         )
     return Resolved(target, "file", [path], True, snap.id, lines)
 

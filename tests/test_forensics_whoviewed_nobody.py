@@ -328,6 +328,23 @@ def test_a_whole_file_answer_lists_only_the_lines_shown(site):
     assert f"lines 1-{low[1]} " not in out
 
 
+def test_no_line_past_the_end_is_claimed(site, tmp_path):
+    """A ledger (signed by a stolen workstation key, say) claims a viewport running
+    30 lines past the end of the file: only lines the file has are reported."""
+    kit = site["kit"]
+    with Snapshot.open(site["v1"], kit.trust) as s:
+        ref = SnapshotRef(s.id, s.manifest.root)
+        blob = s.stat(LONG).blob.hex()
+    events = [FileOpen(LONG, blob, 1, 5000, {}), View(LONG, blob, 4990, 5030, 0, 80),
+              FileOpen(LONG, blob, 1, 5000, {}), View(LONG, blob, 5001, 5040, 0, 80)]  # fmt: skip
+    ledger = hand_ledger(kit, tmp_path / "l", ref, events)
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=ledger))
+    (s,) = doc["sightings"]
+    assert s["ranges"] == [[4990, 5000]] and s["lines_seen"] == 11
+    assert s["intervals"] == 1  # the viewport wholly past the end is no sighting
+    assert doc["versions"][0]["file_lines"] == 5000
+
+
 def test_a_range_answer_lists_the_asked_lines_shown(site):
     doc = as_json(who(site, "src/long.py:20-4005", "--json"))
     (ada,) = doc["sightings"]

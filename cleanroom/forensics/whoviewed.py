@@ -47,7 +47,7 @@ from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
 from .target import Resolved, Target, TargetError
 from .timeline import read_timeline, timestamp
-from .versions import blob_at, content_lines, map_lines
+from .versions import blob_at, content_lines, find_blob, map_lines
 
 __all__ = ["Answer", "Target", "TargetError", "answer_to_json", "load_indexes", "who_viewed"]
 
@@ -64,6 +64,17 @@ class Version:
     reference: bool = False
     lines: tuple[int, int] | None = None  # the asked range in this content; None: gone
     mapped: bool = False  # True when `lines` was found by matching against the reference
+    file_lines: int | None = None  # its line count, for text a given snapshot holds
+
+    def limits(self) -> tuple[int, int] | None:
+        """The asked lines in this content, within its end when known; None: none."""
+        if self.lines is None:
+            lo, hi = (0, -1) if self.mapped else (1, WHOLE_FILE)
+        else:
+            lo, hi = self.lines
+        if self.file_lines is not None:
+            hi = min(hi, self.file_lines)
+        return (lo, hi) if lo <= hi else None
 
 
 @dataclass
@@ -324,9 +335,7 @@ def _file_answer(
         v = versions.get(blob)
         if v is None:
             v = versions[blob] = _version(blob, path, target, reference, snapshots)
-        if v.lines is None:
-            return None if v.mapped else (1, WHOLE_FILE)
-        return v.lines
+        return v.limits()
 
     sightings = []
     for n, index in enumerate(indexes):
@@ -364,6 +373,9 @@ def _version(
 ) -> Version:
     v = Version(blob, [s.id for s in snapshots if blob_at(s, path) == blob])
     v.reference = reference is not None and reference[1] == blob
+    found = find_blob(snapshots, blob)
+    if found is not None and not found[1].binary:
+        v.file_lines = found[1].lines  # a ledger cannot claim lines past the end
     if target.first is None or target.last is None:
         return v
     v.lines = (target.first, target.last)
@@ -390,7 +402,7 @@ def _sighting(
     reference: tuple[str, str] | None,
 ) -> Sighting:
     """One session's intervals of one content, all overlapping the asked lines."""
-    lo, hi = version.lines or (1, WHOLE_FILE)
+    lo, hi = version.limits() or (1, WHOLE_FILE)  # rows were filtered by these limits
     # Stored rows: blob, first, last, col, cols, seq, start_us, end_us, dwell_us, ended_by.
     return Sighting(
         index,
@@ -507,6 +519,7 @@ def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
                 "reference": v.reference,
                 "lines": list(v.lines) if v.lines else None,
                 "mapped": v.mapped,
+                "file_lines": v.file_lines,
             }
             for f in a.files
             for v in f.versions.values()

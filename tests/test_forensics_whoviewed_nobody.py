@@ -155,6 +155,10 @@ def test_suggestions_are_bounded_on_a_huge_tree():
     assert time.perf_counter() - t < 10
     assert 0 < len(got) <= 5 and all(g in names for g in got)
     assert suggestions(b"x" * 100_000, names) == []  # nothing close, and quick
+    flat = [b"flat_%d.c" % i for i in range(300_000)]  # one directory of 300k files
+    t = time.perf_counter()
+    assert suggestions(b"flat_12x.c", flat)[0] == b"flat_12.c"
+    assert time.perf_counter() - t < 10
 
 
 @pytest.mark.parametrize("target", ["src/long.py:5001-5010", "src/long.py:4990-5010",

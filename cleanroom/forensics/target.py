@@ -232,8 +232,9 @@ def _all_paths(snap: Snapshot) -> list[bytes]:
 def suggestions(path: bytes, names: Sequence[bytes], n: int = MAX_SUGGESTIONS) -> list[bytes]:
     """Up to `n` paths of `names` closest to `path`: first those where one is the other
     with directories added or removed in front (`pkg/app.py` and `app.py`), then the
-    same file name elsewhere, then the closest by difflib over at most MAX_FUZZY_POOL
-    names. Bounded work whatever `names` holds."""
+    same file name elsewhere, then files of the same directory with a close name,
+    then those whose file name is closest by difflib anywhere, over at most
+    MAX_FUZZY_POOL names. Bounded work whatever `names` holds."""
     out: list[bytes] = []
 
     def add(candidates: Iterable[bytes]) -> None:
@@ -248,9 +249,34 @@ def suggestions(path: bytes, names: Sequence[bytes], n: int = MAX_SUGGESTIONS) -
     base = path.rsplit(b"/", 1)[-1]
     add(c for c in names if c.endswith(b"/" + path) or path.endswith(b"/" + c))
     add(c for c in names if c.rsplit(b"/", 1)[-1] == base)
+    folder = path[: -len(base)]  # with its trailing "/", or b""
+    here = {_text(c[len(folder) :]): c for c in names[:MAX_FUZZY_POOL]
+            if c.startswith(folder) and b"/" not in c[len(folder) :]}  # fmt: skip
+    add(here[c] for c in difflib.get_close_matches(_text(base), here, n, 0.6))
     if len(out) < n and len(path) <= MAX_FUZZY_LENGTH:
-        pool = [c for c in names[:MAX_FUZZY_POOL] if len(c) <= MAX_FUZZY_LENGTH]
-        text = {c.decode("utf-8", "surrogateescape"): c for c in pool}
-        close = difflib.get_close_matches(path.decode("utf-8", "surrogateescape"), text, n, 0.6)
-        add(text[c] for c in close)
+        add(_fuzzy(path, base, names[:MAX_FUZZY_POOL], n))
     return out
+
+
+def _fuzzy(path: bytes, base: bytes, pool: Sequence[bytes], n: int) -> list[bytes]:
+    """Paths whose file name is close to `base` (difflib, on the short names), closest
+    name first, and among paths with one name the closest to the whole of `path`."""
+    by_name: dict[str, list[bytes]] = {}
+    for c in pool:
+        if len(c) <= MAX_FUZZY_LENGTH:
+            by_name.setdefault(_text(c.rsplit(b"/", 1)[-1]), []).append(c)
+    out: list[bytes] = []
+    whole = difflib.SequenceMatcher(b=_text(path), autojunk=False)
+    for name in difflib.get_close_matches(_text(base), by_name, n, 0.6):
+        paths = by_name[name][:300]
+        out += sorted(paths, key=lambda c: -_ratio(whole, c))[:n]
+    return out
+
+
+def _ratio(matcher: difflib.SequenceMatcher, candidate: bytes) -> float:
+    matcher.set_seq1(_text(candidate))
+    return matcher.ratio()
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")

@@ -246,6 +246,7 @@ def forensics(name: str, verdict: Any, entries: list[Any], undecodable: int) -> 
     index = SessionIndex.from_timeline(timeline)
     record, parts = index.to_record()
     stored = SessionIndex.from_record(name, record, lambda path, _: parts.get(path))
+    assert stored.searches == index.searches and stored.results == index.results
     for path in stored.paths:
         stored.rows_for(path)
 

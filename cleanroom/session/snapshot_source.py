@@ -1,19 +1,24 @@
 """A vendor-signed snapshot as the source of a review (`Source` for the viewer).
 
 Content is read on demand through the snapshot's line index, so opening a
-100 MB file costs a lookup, not a read of the whole file.
+100 MB file costs a lookup, not a read of the whole file. Before any of a
+file's content is shown, it is checked against the signed hash once per
+session (`snapshot.content`); a file that fails is refused (`ContentRefused`).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 from ..ledger.events import SnapshotRef
+from ..snapshot.content import content_problem
 from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
-from .source import Entry, Opened, may_flag, scan_flags
+from .source import ContentRefused, Entry, Opened, may_flag, scan_flags
 
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
@@ -50,6 +55,8 @@ class SnapshotSource:
         self.name = f"{m.name} {m.version}"
         self.ref = SnapshotRef(id=snapshot.id, root=m.root)
         self._files: list[bytes] | None = None
+        self._checked: dict[tuple[bytes, int], str | None] = {}  # why a content is refused
+        self._lock = threading.Lock()  # search vets its hits from a worker thread
 
     @classmethod
     def from_file(cls, path: Path, trust: list[bytes]) -> SnapshotSource:
@@ -70,13 +77,35 @@ class SnapshotSource:
             self._files = [i.path for i in self.snapshot.files() if i.kind is Kind.FILE]
         return self._files
 
+    def refusal(self, path: bytes) -> str | None:
+        """Checked once per content per session: a content never changes under an
+        open connection (the file is opened immutable and memory-mapped)."""
+        info = self._file(path)
+        assert info.blob is not None
+        key = (info.blob, info.size)
+        with self._lock:
+            if key not in self._checked:
+                self._checked[key] = content_problem(self.snapshot, info.blob, info.size)
+            return self._checked[key]
+
+    def hit_refusal(self, hit: Any) -> str | None:
+        """A search reads through connections of its own, opened by path; this holds
+        its hit to the content that `refusal` checked."""
+        info = self._file(hit.path)
+        assert info.blob is not None
+        lines = self.snapshot.read_lines(info.blob, hit.line, hit.line + 1)
+        line = lines[0] if lines else b""
+        end = hit.text_start + len(hit.text)
+        if not lines or len(line) != hit.line_size or line[hit.text_start : end] != hit.text:
+            return "the search read a line that is not in the checked content"
+        return None
+
     def open(self, path: bytes) -> Opened:
-        try:
-            info = self.snapshot.stat(path)
-        except FileNotFoundError as exc:
-            raise KeyError(path) from exc
-        if info.kind is not Kind.FILE or info.blob is None:
-            raise KeyError(path)
+        info = self._file(path)
+        assert info.blob is not None
+        why = self.refusal(path)
+        if why is not None:
+            raise ContentRefused(path, info.display, why)
         blob = self.snapshot.blob(info.blob)
         if blob.binary:
             read = lambda offset, n: self.snapshot.read(info.blob, offset, n)  # noqa: E731
@@ -88,3 +117,12 @@ class SnapshotSource:
         if may_flag(self.snapshot.read(info.blob, 0, blob.size)):
             flags, flagged = scan_flags(document.lines(0, blob.lines))
         return Opened(path, document, info.blob.hex(), blob.size, blob.lines, flags, flagged)
+
+    def _file(self, path: bytes) -> FileInfo:
+        try:
+            info = self.snapshot.stat(path)
+        except FileNotFoundError as exc:
+            raise KeyError(path) from exc
+        if info.kind is not Kind.FILE or info.blob is None:
+            raise KeyError(path)
+        return info

@@ -358,3 +358,28 @@ def test_a_file_edited_in_place_with_its_mtime_restored_is_checked_again(kit, tm
     os.utime(place, ns=(st.st_atime_ns, st.st_mtime_ns))
     with pytest.raises(SnapshotTampered, match="search index"):
         _check(place, kit, ledger_dir)
+
+
+def test_who_viewed_refuses_a_changed_files_table_with_exit_1(kit, tmp_path, ledger_dir):
+    keys = write_keys(kit, tmp_path / "keys")
+    bad = tamper(build(kit, tmp_path), tmp_path / "bad.snapshot", ROW_EDITS["renamed"])
+    kit.new_ledger(ledger_dir).seal(countersigner=kit.reviewer)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "cleanroom"), "who-viewed", "src/other.py", ledger_dir,
+         "--snapshot", bad, "--trust", keys["trust"], "--no-cache"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert out.returncode == 1, out.stderr
+    assert "changed after the vendor signed it" in out.stderr and "Traceback" not in out.stderr
+    assert "nobody" not in out.stdout
+
+
+def test_a_record_left_half_written_by_a_killed_start_is_cleaned_up(kit, tmp_path, ledger_dir):
+    genuine = build(kit, tmp_path)
+    checks = ledger_dir / CHECKS_DIR
+    checks.mkdir(mode=0o700)
+    with Snapshot.open(genuine, kit.trust) as snapshot:
+        leftover = checks / f".{snapshot.id}.json.99999.tmp"
+    leftover.write_text('{"half')
+    assert _check(genuine, kit, ledger_dir) is True
+    assert [p.name for p in checks.iterdir()] == [leftover.name[1:].split(".99999")[0]]

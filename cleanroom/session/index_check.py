@@ -97,6 +97,8 @@ def _write(place: Path, record: dict[str, object]) -> None:
     """Best effort: without a record the next session checks again."""
     try:
         place.parent.mkdir(mode=0o700, exist_ok=True)
+        for stale in place.parent.glob(f".{place.name}.*.tmp"):  # left by a killed start
+            stale.unlink(missing_ok=True)
         tmp = place.with_name(f".{place.name}.{os.getpid()}.tmp")
         fd = os.open(
             tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600

@@ -142,24 +142,18 @@ class ReviewSession:
         return Found(appended.seq, self._vet(hits), total, digest)
 
     def _vet(self, hits: list[Any]) -> list[Any]:
-        """The hits with those from a file whose content fails its check replaced by
-        `RefusedHit`s, each such file recorded once as `blocked`."""
-        refused: dict[bytes, str | None] = {}
+        """The hits, with those whose text is not a line of the signed content replaced
+        by `RefusedHit`s, and each file they are in recorded once as `blocked`."""
         out: list[Any] = []
-        for hit in hits:
-            if hit.path not in refused:
-                refused[hit.path] = self.source.refusal(hit.path)
-            why = refused[hit.path] or self.source.hit_refusal(hit)
+        refused: dict[bytes, tuple[str, str]] = {}  # path -> (display, first reason)
+        for hit, why in zip(hits, self.source.hit_refusals(hits), strict=True):
             if why is None:
                 out.append(hit)
                 continue
-            if refused[hit.path] is None:
-                refused[hit.path] = why
+            refused.setdefault(hit.path, (hit.display, why))
             out.append(RefusedHit(hit.path, hit.display, hit.line, why))
-        for path, why in refused.items():
-            if why is not None:
-                display = next(h.display for h in out if h.path == path)
-                self.blocked(TAMPERED, f"search hits in {display}: {why}")
+        for display, why in refused.values():
+            self.blocked(TAMPERED, f"search hits in {display}: {why}")
         return out
 
     def record_results_view(self, search_seq: int, first: int, last: int) -> bool:

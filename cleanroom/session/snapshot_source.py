@@ -8,12 +8,18 @@ session (`snapshot.content`); a file that fails is refused (`ContentRefused`).
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import threading
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from ..ledger.events import SnapshotRef
+from ..snapshot.blobs import unpack_line_index
 from ..snapshot.content import content_problem
+from ..snapshot.hit_check import hit_problems
 from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
@@ -56,6 +62,7 @@ class SnapshotSource:
         self.ref = SnapshotRef(id=snapshot.id, root=m.root)
         self._files: list[bytes] | None = None
         self._checked: dict[tuple[bytes, int], str | None] = {}  # why a content is refused
+        self._hashed: dict[tuple[bytes, int], str | None] = {}  # hash only, for search hits
         self._lock = threading.Lock()  # search vets its hits from a worker thread
 
     @classmethod
@@ -88,17 +95,40 @@ class SnapshotSource:
                 self._checked[key] = content_problem(self.snapshot, info.blob, info.size)
             return self._checked[key]
 
-    def hit_refusal(self, hit: Any) -> str | None:
-        """A search reads through connections of its own, opened by path; this holds
-        its hit to the content that `refusal` checked."""
-        info = self._file(hit.path)
+    def hit_refusals(self, hits: list[Any]) -> list[str | None]:
+        """Why each search hit may not be shown, or None (`snapshot.hit_check`): its
+        file's content must hash to the signed hash (checked once per content per
+        session) and its text must be that line of the content. Hits come in path order."""
+        out: list[str | None] = []
+        for path, group in groupby(hits, key=attrgetter("path")):
+            same = list(group)
+            info = self._file(path)
+            assert info.blob is not None
+            try:
+                data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
+                starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
+            except (KeyError, sqlite3.DatabaseError, ValueError, MemoryError) as exc:
+                out += [f"its content cannot be read: {exc}"] * len(same)
+                continue
+            why = self._hash_problem(info, data)
+            out += [why] * len(same) if why else hit_problems(data, starts, same)
+        return out
+
+    def _hash_problem(self, info: FileInfo, data: bytes) -> str | None:
         assert info.blob is not None
-        lines = self.snapshot.read_lines(info.blob, hit.line, hit.line + 1)
-        line = lines[0] if lines else b""
-        end = hit.text_start + len(hit.text)
-        if not lines or len(line) != hit.line_size or line[hit.text_start : end] != hit.text:
-            return "the search read a line that is not in the checked content"
-        return None
+        key = (info.blob, info.size)
+        with self._lock:
+            if self._checked.get(key):  # the full check already refused it
+                return self._checked[key]
+            if key not in self._hashed:
+                actual = hashlib.sha256(data).digest()
+                self._hashed[key] = (
+                    None
+                    if actual == info.blob and len(data) == info.size
+                    else f"its content was changed after signing: it hashes to {actual.hex()},"
+                    f" signed {info.blob.hex()}"
+                )
+            return self._hashed[key]
 
     def open(self, path: bytes) -> Opened:
         info = self._file(path)

@@ -67,8 +67,8 @@ class Source(Protocol):
         """Why the content of file `path` must not be shown, or None."""
         ...
 
-    def hit_refusal(self, hit: Any) -> str | None:
-        """Why a search hit's text is not a line of its file's checked content, or None."""
+    def hit_refusals(self, hits: list[Any]) -> list[str | None]:
+        """For each search hit, why its text may not be shown, or None."""
         ...
 
     def search(self, query: Any) -> Any:
@@ -128,8 +128,8 @@ class MemorySource:
     def refusal(self, path: bytes) -> str | None:
         return None  # the content is named by its own hash
 
-    def hit_refusal(self, hit: Any) -> str | None:
-        return None
+    def hit_refusals(self, hits: list[Any]) -> list[str | None]:
+        return [None] * len(hits)
 
     def open(self, path: bytes) -> Opened:
         data = self._files[path]

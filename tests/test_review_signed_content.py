@@ -23,8 +23,11 @@ from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import TAMPERED, Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.session.source import ContentRefused
+from cleanroom.snapshot import hit_check
 from cleanroom.snapshot.blobs import facts
 from cleanroom.snapshot.create import create_snapshot
+from cleanroom.snapshot.hit_check import hit_problems
+from cleanroom.snapshot.results import Hit
 from cleanroom.snapshot.search import Query
 from cleanroom.snapshot.store import Snapshot, SnapshotTampered
 from cleanroom.snapshot.verify import verify_snapshot
@@ -383,3 +386,66 @@ def test_a_record_left_half_written_by_a_killed_start_is_cleaned_up(kit, tmp_pat
     leftover.write_text('{"half')
     assert _check(genuine, kit, ledger_dir) is True
     assert [p.name for p in checks.iterdir()] == [leftover.name[1:].split(".99999")[0]]
+
+
+# -- a hit is that line of the signed content --------------------------------------
+
+
+def _hit(path: bytes, line: int, text: bytes, start: int = 0, size: int | None = None) -> Hit:
+    size = len(text) if size is None else size
+    return Hit(path, path.decode(), line, ((start, start + 1),), False, text, start, size)
+
+
+HIT_DATA = b"first\n\n\xff\xfe bad\r\nlast line without a newline"
+HIT_STARTS = [0, 6, 7, 15]
+
+
+@pytest.mark.parametrize(
+    ("hit", "ok"),
+    [
+        (_hit(b"f", 0, b"first"), True),
+        (_hit(b"f", 1, b""), True),  # an empty line
+        (_hit(b"f", 2, b"\xff\xfe bad\r"), True),  # invalid UTF-8, a carriage return kept
+        (_hit(b"f", 3, b"without", 10, 27), True),  # a window of a long line
+        (_hit(b"f", 3, b"without", 9, 27), False),  # the window misplaced
+        (_hit(b"f", 0, b"firsT"), False),
+        (_hit(b"f", 0, b"first", 0, 6), False),  # the line's length
+        (_hit(b"f", 1, b"first"), False),  # another line's text
+        (_hit(b"f", 4, b""), False),  # past the end
+        (_hit(b"f", -1, b""), False),
+    ],
+)
+def test_a_hit_is_shown_only_as_that_line_of_the_content(hit, ok):
+    assert (hit_problems(HIT_DATA, HIT_STARTS, [hit]) == [None]) is ok
+
+
+def test_a_wrong_stored_index_cannot_move_a_hit(kit):
+    # The index says line 1 starts where line 2 does: the text is genuine, the number not.
+    starts = [0, 7, 7, 15]
+    assert hit_problems(HIT_DATA, starts, [_hit(b"f", 1, b"\xff\xfe bad\r")]) != [None]
+    assert hit_problems(HIT_DATA, [0, 3, 7, 15], [_hit(b"f", 1, b"st")]) != [None]
+
+
+def test_hits_out_of_line_order_are_still_checked_against_their_own_line():
+    hits = [_hit(b"f", 3, b"last line without a newline"), _hit(b"f", 0, b"first")]
+    assert hit_problems(HIT_DATA, HIT_STARTS, hits) == [None, None]
+    hits = [_hit(b"f", 2, b"\xff\xfe bad\r"), _hit(b"f", 0, b"fir")]
+    assert hit_problems(HIT_DATA, HIT_STARTS, hits) == [None, hit_check.NOT_THE_LINE]
+
+
+def test_search_with_a_changed_line_index_shows_only_genuine_lines(kit, tmp_path, ledger_dir):
+    genuine = FILES[b"src/app.py"]
+    index = bytearray(facts(genuine).line_index)
+    index[4:] = index[8:] + index[-4:]  # every line from 1 on numbered one too low
+    edit = ("UPDATE blobs SET line_index = ? WHERE hash = ?", (bytes(index), _hash(genuine)))
+    bad = tamper(build(kit, tmp_path), tmp_path / "bad.snapshot", edit)
+    source = SnapshotSource.from_file(bad, kit.trust)
+    session = session_for(kit, source, ledger_dir)
+    found = session.search(Query("return 2", regex=False, case=True, include=[], exclude=[]))
+    lines = genuine.split(b"\n")
+    assert found.hits
+    for hit in found.hits:
+        assert getattr(hit, "refused", False) or lines[hit.line] == hit.text
+    assert any(getattr(h, "refused", False) for h in found.hits)
+    assert [e.kind for e in entries(session)][-1] == "blocked"
+    source.snapshot.close()

@@ -29,7 +29,7 @@ from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.hit_check import hit_problems
 from cleanroom.snapshot.results import Hit
 from cleanroom.snapshot.search import Query
-from cleanroom.snapshot.store import Snapshot, SnapshotTampered
+from cleanroom.snapshot.store import Snapshot, SnapshotError, SnapshotTampered
 from cleanroom.snapshot.verify import verify_snapshot
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
@@ -449,3 +449,31 @@ def test_search_with_a_changed_line_index_shows_only_genuine_lines(kit, tmp_path
     assert any(getattr(h, "refused", False) for h in found.hits)
     assert [e.kind for e in entries(session)][-1] == "blocked"
     source.snapshot.close()
+
+
+def test_a_record_in_a_directory_others_could_write_is_not_trusted(kit, tmp_path, ledger_dir):
+    genuine = build(kit, tmp_path)
+    _check(genuine, kit, ledger_dir)
+    (ledger_dir / CHECKS_DIR).chmod(0o777)
+    try:
+        assert _check(genuine, kit, ledger_dir) is True
+    finally:
+        (ledger_dir / CHECKS_DIR).chmod(0o700)
+
+
+def test_a_file_replaced_during_the_index_check_is_refused(kit, tmp_path, ledger_dir, monkeypatch):
+    genuine = build(kit, tmp_path)
+    place = tmp_path / "review.snapshot"
+    place.write_bytes(genuine.read_bytes())
+    real = Snapshot.index_problem
+
+    def swap_then_check(self):
+        other = tmp_path / "other.snapshot"
+        other.write_bytes(genuine.read_bytes())
+        os.replace(other, place)
+        return real(self)
+
+    monkeypatch.setattr(Snapshot, "index_problem", swap_then_check)
+    with pytest.raises(SnapshotError, match="changed while it was being checked"):
+        _check(place, kit, ledger_dir)
+    assert not (ledger_dir / CHECKS_DIR).exists()

@@ -477,3 +477,17 @@ def test_a_file_replaced_during_the_index_check_is_refused(kit, tmp_path, ledger
     with pytest.raises(SnapshotError, match="changed while it was being checked"):
         _check(place, kit, ledger_dir)
     assert not (ledger_dir / CHECKS_DIR).exists()
+
+
+def test_search_through_a_swapped_file_naming_other_files_refuses_them(kit, tmp_path, ledger_dir):
+    genuine = build(kit, tmp_path)
+    place = tmp_path / "review.snapshot"
+    place.write_bytes(genuine.read_bytes())
+    source = SnapshotSource.from_file(place, kit.trust)
+    session = session_for(kit, source, ledger_dir)
+    renamed = ROW_EDITS["renamed"].replace("src/0ther.py", "src/new.py")
+    os.replace(tamper(genuine, tmp_path / "swap.snapshot", renamed), place)
+    found = session.search(Query("other file", regex=False, case=True, include=[], exclude=[]))
+    assert [(h.path, getattr(h, "refused", False)) for h in found.hits] == [(b"src/new.py", True)]
+    assert "not a file of the checked snapshot" in entries(session)[-1].payload["detail"]
+    source.snapshot.close()

@@ -102,12 +102,15 @@ class SnapshotSource:
         out: list[str | None] = []
         for path, group in groupby(hits, key=attrgetter("path")):
             same = list(group)
-            info = self._file(path)
-            assert info.blob is not None
             try:
+                info = self._file(path)  # a search through a swapped file may name others
+                assert info.blob is not None
                 data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
                 starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
-            except (KeyError, sqlite3.DatabaseError, ValueError, MemoryError) as exc:
+            except KeyError:
+                out += ["it is not a file of the checked snapshot"] * len(same)
+                continue
+            except (sqlite3.DatabaseError, ValueError, MemoryError) as exc:
                 out += [f"its content cannot be read: {exc}"] * len(same)
                 continue
             why = self._hash_problem(info, data)

@@ -491,3 +491,32 @@ def test_search_through_a_swapped_file_naming_other_files_refuses_them(kit, tmp_
     assert [(h.path, getattr(h, "refused", False)) for h in found.hits] == [(b"src/new.py", True)]
     assert "not a file of the checked snapshot" in entries(session)[-1].payload["detail"]
     source.snapshot.close()
+
+
+async def test_the_search_screen_shows_refused_rows_without_their_text(kit, tmp_path, ledger_dir):
+    from tests.test_tui_search import run_search
+
+    new = FILES[b"src/app.py"].replace(b"# genuine\n", b"# genuine " + EVIL + b"\n", 1)
+    bad = with_content(build(kit, tmp_path), tmp_path / "bad.snapshot", b"src/app.py", new, True)
+    session = session_for(kit, SnapshotSource.from_file(bad, kit.trust), ledger_dir)
+    app = ReviewApp(session, countersigner=kit.reviewer)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await run_search(pilot, "genuine")
+        await pilot.pause()
+        screen = _painted(app)
+        assert "src/app.py:1: ⟨refused" in screen and "src/app.py:16: ⟨refused" in screen
+        assert "EVIL" not in screen and "def f" not in screen
+        await pilot.press("end")  # the last row: the genuine file's hit
+        await pilot.pause()
+        screen = _painted(app)
+        assert "src/other.py:1: print('other file')" in screen
+        assert "EVIL" not in screen and "def f" not in screen
+        await pilot.press("home")
+        await pilot.press("enter")  # the first row, a refused hit: opening it is refused too
+        await pilot.pause()
+        screen = _painted(app)
+        assert "is not what the vendor signed" in screen and "def f0" not in screen
+    kinds = [e.kind for e in entries(session)]
+    assert kinds[:3] == ["session_start", "search", "blocked"]
+    assert "file_open" not in kinds and kinds.count("blocked") == 2
+    session.source.snapshot.close()

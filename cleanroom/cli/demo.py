@@ -97,7 +97,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     click.echo(f"creating a snapshot of {clean(sample)} ...")
     create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo")
     trust = [raw_public(vendor)]
-    source, ref, label = open_snapshot(snapshot, trust)
+    source, ref, label = open_snapshot(snapshot, trust, base / "ledgers")
     setup = Setup(
         Workstation(ws, cert), trust, source, ref, label, base / "ledgers",
         Reviewer("Demo Reviewer", "Example Agency", raw_public(reviewer).hex()), reviewer,

@@ -48,12 +48,24 @@ class Setup:
     snapshot_path: Path | None = None
 
 
-def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
-    """Open and verify a vendor-signed snapshot as a review source."""
+def open_snapshot(
+    path: Path, trust: list[bytes], ledger_dir: Path
+) -> tuple[Source, SnapshotRef, str]:
+    """Open a vendor-signed snapshot as a review source: its signature, its files
+    table against the signed root (at every open) and its search index against the
+    signed digest (once per snapshot file, remembered in `ledger_dir`). Raises
+    SnapshotTampered (exit 1) or SnapshotError (exit 2)."""
+    from ..session.index_check import ensure_index_checked, identity
     from ..session.snapshot_source import SnapshotSource
     from ..snapshot.search import prepare
 
+    before = identity(path)
     source = SnapshotSource.from_file(path, trust)
+    try:
+        ensure_index_checked(source.snapshot, before, ledger_dir, lambda m: click.echo(m, err=True))
+    except Exception:
+        source.snapshot.close()
+        raise
     prepare(source.snapshot)  # before the session: the first search is then as fast
     return source, source.ref, source.name
 
@@ -195,6 +207,13 @@ def review(**opts: Any) -> None:
     Checks the workstation certificate and the snapshot's vendor signature,
     records the session start, then opens the reviewer terminal. Every file
     opened, screen shown and search made is recorded before it is shown.
+
+    The snapshot's files table is checked against the signed root at every
+    start, its search index against the signed digest once per snapshot file,
+    and each file's content before any of it is shown (a file that fails is
+    refused and recorded as `blocked`). Exit status: that of `verify` on the
+    session's ledger; 1, before anything is recorded, if the snapshot was
+    changed after the vendor signed it; 2 usage.
     """
     cfg = _config(opts.pop("config"))
     merged = {
@@ -210,7 +229,7 @@ def review(**opts: Any) -> None:
     if not any(cert.signed_by(k) for k in trust):
         raise click.UsageError("the workstation certificate is not signed by the --trust key")
     workstation = Workstation(load_private_key(Path(merged["workstation_key"])), cert)
-    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust)
+    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust, Path(merged["ledger_dir"]))
     countersigner = None
     reviewer_key = None
     if merged.get("reviewer_key"):

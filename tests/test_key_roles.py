@@ -8,6 +8,7 @@ the refusals must be exit 2, with a sentence naming the roles and no traceback.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cleanroom.ledger.keys import KeyFileError, Role, load_private_key, load_public_key, raw_public
+
 BIN = Path(sys.executable).parent
-VECTORS = Path(__file__).resolve().parent / "vectors"
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT / "tests" / "vectors"
 PASSPHRASE = "correct horse battery"
 
 
@@ -210,3 +214,125 @@ def test_a_twelve_character_passphrase_is_enough(tmp_path):
               tmp_path / "pass")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "k" / "vendor.key").read_bytes()
+
+
+# -- the file format (ledger-format §1 "Key files") -----------------------------------
+
+
+def test_openssl_style_readers_skip_the_role_line(keys):
+    """The role line is explanatory text before the PEM block (RFC 7468 §2)."""
+    data = (keys / "workstation.pub").read_bytes()
+    assert data.startswith(b"Cleanroom-Key-Role: workstation\n-----BEGIN PUBLIC KEY-----")
+    serialization.load_pem_public_key(data)
+    serialization.load_pem_private_key((keys / "workstation.key").read_bytes(), None)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+def test_the_openssl_command_reads_key_files_with_a_role_line(keys):
+    out = subprocess.run(["openssl", "pkey", "-in", keys / "reviewer.key", "-pubout"],
+                         capture_output=True, timeout=60)  # fmt: skip
+    assert (
+        out.returncode == 0
+        and out.stdout == (keys / "reviewer.pub").read_bytes().split(b"\n", 1)[1]
+    )
+
+
+def test_the_minimal_verifier_reads_a_vendor_key_with_a_role_line(tmp_path):
+    pub = tmp_path / "vendor.pub"
+    pub.write_bytes(b"Cleanroom-Key-Role: vendor-root\n" + (VECTORS / "vendor.pub").read_bytes())
+    out = subprocess.run([sys.executable, ROOT / "scripts" / "verify_minimal.py",
+                          VECTORS / "sealed.ledger", f"--trust={pub}"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.stdout.startswith("INTACT"), out.stdout + out.stderr
+    assert load_public_key(pub, role=Role.VENDOR_ROOT) is not None
+
+
+PEM = (VECTORS / "vendor.pub").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "no PEM block"),
+        (b"C", "no PEM block"),
+        (b"Cleanroom-Key-Role: vendor-root", "not followed by a key"),
+        (b"Cleanroom-Key-Role: vendor-root\n", "no PEM block"),
+        (b"Cleanroom-Key-Role: Vendor-Root\n" + PEM, "unknown key role"),
+        (b"Cleanroom-Key-Role: vendor-root \n" + PEM, "unknown key role"),
+        (b"Cleanroom-Key-Role: \xff\xfe\n" + PEM, "unknown key role"),
+        (b"Cleanroom-Key-Role: vendor-root\nhello\n" + PEM, "no PEM block"),
+        (b"hello\nCleanroom-Key-Role: vendor-root\n" + PEM, "no PEM block"),
+        (b"Cleanroom-Key-Role: vendor-root\n-----BEGIN CERTIFICATE-----\n", "not a private or"),
+        (b"Cleanroom-Key-Role: vendor-root\n" + b"-----BEGIN " * 10_000, "too large"),
+        (b"\x00" * 100, "no PEM block"),
+    ],
+)
+def test_malformed_key_files_are_refused_with_a_reason(tmp_path, data, message):
+    path = tmp_path / "k.pub"
+    path.write_bytes(data)
+    with pytest.raises(KeyFileError, match=message):
+        load_public_key(path, role=Role.VENDOR_ROOT, unmarked_ok=True)
+
+
+def test_a_role_line_ending_in_crlf_is_read(tmp_path):
+    path = tmp_path / "k.pub"
+    path.write_bytes(b"Cleanroom-Key-Role: vendor-root\r\n" + PEM)
+    assert load_public_key(path, role=Role.VENDOR_ROOT).public_bytes_raw()
+    with pytest.raises(KeyFileError, match="is a vendor-root public key"):
+        load_public_key(path, role=Role.WORKSTATION)
+
+
+def test_terminal_escapes_in_a_role_line_never_reach_the_terminal(tmp_path):
+    path = tmp_path / "evil.pub"
+    path.write_bytes(b"Cleanroom-Key-Role: \x1b]52;c;eA==\x07\x9b2J\n" + PEM)
+    out = cli("verify", VECTORS / "sealed.ledger", "--trust", path)
+    refused(out, "unknown key role")
+    assert "\x1b" not in out.stderr and "\x07" not in out.stderr and "\x9b" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify", VECTORS / "sealed.ledger"],
+        ["report", VECTORS / "sealed.ledger", "-o", "r.json", "--snapshot", "absent.snapshot"],
+        ["who-viewed", "a.py", VECTORS / "sealed.ledger"],
+        ["replay", VECTORS / "sealed.ledger", "--snapshot", "absent.snapshot"],
+        ["snapshot", "verify", "absent.snapshot"],
+        ["snapshot", "info", "absent.snapshot"],
+        ["keys", "show", VECTORS / "vendor.pub"],
+    ],
+    ids=lambda c: " ".join(map(str, c[:2])),
+)
+@pytest.mark.parametrize("wrong", ["workstation.pub", "reviewer.key"])
+def test_every_trust_option_refuses_another_roles_key(keys, tmp_path, command, wrong):
+    out = cli(*command, "--trust", keys / wrong, cwd=tmp_path)
+    refused(out, "--trust", "vendor-root public key is needed")
+
+
+def test_set_role_needs_no_passphrase_and_keeps_the_key(tmp_path):
+    old = tmp_path / "reviewer.key"
+    key = Ed25519PrivateKey.generate()
+    encrypted = serialization.BestAvailableEncryption(PASSPHRASE.encode())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encrypted
+    )
+    old.write_bytes(pem)
+    old.chmod(0o600)
+    shown = cli("keys", "show", old)
+    assert "private key with no role" in shown.stdout and "set-role" in shown.stdout
+    out = cli("keys", "set-role", "reviewer", old)
+    assert out.returncode == 0 and "now a reviewer key" in out.stdout, out.stderr
+    assert old.read_bytes() == b"Cleanroom-Key-Role: reviewer\n" + pem
+    loaded = load_private_key(old, PASSPHRASE.encode(), role=Role.REVIEWER)
+    assert raw_public(loaded) == raw_public(key)
+    again = cli("keys", "set-role", "reviewer", old)
+    assert again.returncode == 0 and "already a reviewer key" in again.stdout
+
+
+def test_set_role_refuses_a_private_key_others_can_read(tmp_path):
+    old = tmp_path / "vendor.key"
+    legacy_private_key(old)
+    old.chmod(0o644)
+    before = old.read_bytes()
+    refused(cli("keys", "set-role", "vendor-root", old), "chmod 600")
+    assert old.read_bytes() == before

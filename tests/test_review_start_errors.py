@@ -124,6 +124,8 @@ def test_a_ledger_dir_that_is_a_file_or_a_dangling_link_is_refused(site, tmp_pat
         ("allow-network = 1", "allow-network"),
         ("idle-minutes = 0", "idle-minutes"),
         ("snapshot = 5", "snapshot"),
+        ('ledger-dir = "a"\nledger_dir = "b"', "given twice"),
+        ("guard = 1", "[guard] must be a table"),
     ],
 )
 def test_an_unknown_or_malformed_config_key_is_refused_by_name(site, tmp_path, line, named):
@@ -144,3 +146,27 @@ def test_keys_show_trust_exits_non_zero_for_an_untrusted_certificate(site):
     assert untrusted.returncode == 1, untrusted.stdout + untrusted.stderr
     assert "NOT from a trusted key" in untrusted.stdout
     assert "Traceback" not in untrusted.stderr
+
+
+def test_the_workstation_toml_in_the_reviewer_guide_is_accepted():
+    import re
+
+    from cleanroom.cli.review import review
+    from cleanroom.cli.review_config import load_config
+    from cleanroom.guard.policy import Policy
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide-reviewer.md").read_text()
+    (block,) = re.findall(r"```toml\n(.*?)```", guide, re.S)
+    settings = load_config_text(block, load_config, review)
+    assert settings["ledger_dir"] == Path("/var/lib/cleanroom/ledgers")
+    assert settings["idle_minutes"] == 5
+    Policy.from_dict("review", settings["guard"])
+
+
+def load_config_text(text, load_config, command):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "workstation.toml"
+        path.write_text(text)
+        return load_config(path, command)

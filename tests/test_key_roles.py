@@ -336,3 +336,18 @@ def test_set_role_refuses_a_private_key_others_can_read(tmp_path):
     before = old.read_bytes()
     refused(cli("keys", "set-role", "vendor-root", old), "chmod 600")
     assert old.read_bytes() == before
+
+
+def test_the_kdf_the_docs_describe_is_the_one_used(tmp_path):
+    """ADR 0007 and the threat model say new keys use PBKDF2 at 2,048 iterations."""
+    import base64
+
+    (tmp_path / "pass").write_text(PASSPHRASE + "\n")
+    out = cli("keys", "reviewer-init", "--dir", tmp_path, "--passphrase-file", tmp_path / "pass")
+    assert out.returncode == 0, out.stderr
+    lines = (tmp_path / "reviewer.key").read_text().splitlines()
+    assert lines[:2] == ["Cleanroom-Key-Role: reviewer", "-----BEGIN ENCRYPTED PRIVATE KEY-----"]
+    der = base64.b64decode("".join(lines[2:-1]))
+    pbkdf2 = bytes.fromhex("06092a864886f70d01050c")
+    salt_then_count = der.index(pbkdf2) + len(pbkdf2) + 2 + 2 + 16
+    assert der[salt_then_count : salt_then_count + 4] == b"\x02\x02\x08\x00"

@@ -80,6 +80,9 @@ def test_a_workstation_key_that_is_not_the_certified_one_is_a_usage_error(site):
         ("reviewer_key", "workstation.key", "is a workstation private key"),
         ("trust", "workstation.pub", "is a workstation public key"),
         ("trust", "vendor.key", "is a vendor-root private key"),
+        ("trust", "ws.cert", "not a readable key file"),
+        ("cert", "vendor.pub", "not a workstation certificate"),
+        ("cert", "workstation.key", "not a workstation certificate"),
     ],
 )
 def test_review_refuses_keys_of_the_wrong_role(site, option, wrong, said):

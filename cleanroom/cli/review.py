@@ -19,7 +19,7 @@ from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
 from ..ledger.events import Reviewer, SnapshotRef
-from ..ledger.keys import Certificate, Role, key_id, raw_public
+from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
@@ -172,7 +172,10 @@ def check_ledger_dir(path: Path, create: bool) -> None:
 def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Workstation:
     """The workstation key with its certificate, checked against each other and the
     trusted vendor key. Exit 2 (click.UsageError or KeyFileError) on any mismatch."""
-    cert = Certificate.load(cert_path)
+    try:
+        cert = Certificate.load(cert_path)
+    except KeyFileError as exc:
+        raise KeyFileError(f"--cert {exc}") from exc
     if not any(cert.signed_by(k) for k in trust):
         raise click.UsageError("the workstation certificate is not signed by the --trust key")
     key = load_signing_key(key_path, None, Role.WORKSTATION, "--workstation-key")

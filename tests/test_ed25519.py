@@ -18,6 +18,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from cleanroom.ledger import ed25519
 from cleanroom.ledger.keys import verify_signature
 from tests.ed25519_cases import (
     ED25519_CASES,
@@ -49,7 +50,12 @@ Check = Callable[[bytes, bytes, bytes], bool]
 VERIFIERS: dict[str, Check] = {
     "cleanroom": verify_signature,
     "verify_minimal": load_minimal().sig_ok,
+    # Both builds `verify_signature` may choose, whichever this machine chose:
+    "bundled libsodium": ed25519.bundled(),
 }
+SYSTEM = ed25519.system()  # .ci/run installs libsodium23: CI always tests it
+if SYSTEM is not None:
+    VERIFIERS["system libsodium"] = SYSTEM
 
 
 def openssl_accepts(public: bytes, sig: bytes, message: bytes) -> bool:
@@ -143,9 +149,12 @@ def test_non_canonical_key_is_rejected(check: Check) -> None:
         ("zz", "zz"),
     ],
 )
+@pytest.mark.parametrize("name", ["cleanroom", "verify_minimal"])
 def test_malformed_input_is_false_never_an_exception(
-    check: Check, public: object, sig: object
+    name: str, public: object, sig: object
 ) -> None:
+    """The entry points; the builds behind `verify_signature` see only checked input."""
+    check = VERIFIERS[name]
     key = seeded_key("ed25519/malformed")
     good_pub = key.public_key().public_bytes_raw()
     assert check(public, sig, b"m") is False  # type: ignore[arg-type]
@@ -191,3 +200,34 @@ def test_threads_checking_at_once_each_get_their_own_answer() -> None:
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda j: verify_signature(j[0], j[1], j[2]), jobs))
     assert answers == [good for *_, good in jobs]
+
+
+def test_ci_has_the_system_libsodium() -> None:
+    """.ci/run installs it, so the system build is tested, not skipped, in CI."""
+    assert SYSTEM is not None
+    assert ed25519.IMPLEMENTATION == "libsodium (system)"
+
+
+def test_a_library_that_breaks_the_rules_is_not_used() -> None:
+    """OpenSSL's rules are not the spec's: the self-test refuses such a build,
+    and one that raises, and one that accepts everything."""
+    assert ed25519._self_test(ed25519.bundled())
+    assert not ed25519._self_test(openssl_accepts)
+    assert not ed25519._self_test(lambda public, sig, message: True)
+
+    def broken(public: bytes, sig: bytes, message: bytes) -> bool:
+        raise OSError("no such symbol")
+
+    assert not ed25519._self_test(broken)
+
+
+def test_the_system_library_stays_loaded_after_collection() -> None:
+    """cffi unloads a library whose objects are collected; a call then crashes."""
+    import gc
+
+    check = ed25519.system()
+    assert check is not None
+    gc.collect()
+    key = seeded_key("ed25519/gc")
+    message = b"after a collection"
+    assert check(key.public_key().public_bytes_raw(), key.sign(message), message)

@@ -257,3 +257,29 @@ def test_the_wrong_snapshot_or_a_bad_moment_is_a_usage_error(recorded, tmp_path,
     refused = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
                          "--cast", tmp_path / "x.cast", trust=untrusted)  # fmt: skip
     assert refused.returncode in (1, 2) and not (tmp_path / "x.cast").exists()
+
+
+@pytest.mark.parametrize("rows", ["none", "not a session_start"])
+def test_a_ledger_with_no_session_start_has_nothing_to_replay(recorded, tmp_path, rows):
+    """With --include-tampered, an empty ledger (or one whose first entry is no
+    session_start) reached the snapshot check and said it reviewed "snapshot None"."""
+    import sqlite3
+
+    from cleanroom.ledger.schema import APPLICATION_ID, ENTRIES_DDL, USER_VERSION
+
+    path = tmp_path / "empty.ledger"
+    with sqlite3.connect(path) as conn:
+        conn.execute(ENTRIES_DDL)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+        if rows != "none":
+            with sqlite3.connect(recorded.ledger) as genuine:
+                row = genuine.execute("SELECT seq, body, sig FROM entries WHERE seq = 1").fetchone()
+            conn.execute("INSERT INTO entries VALUES (?, ?, ?)", row)
+    conn.close()
+    done = run_replay(recorded, tmp_path, path, "--snapshot", recorded.snapshot,
+                      "--cast", tmp_path / "x.cast", "--include-tampered")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "None" not in done.stderr and "Traceback" not in done.stderr
+    assert "nothing to replay" in done.stderr
+    assert not (tmp_path / "x.cast").exists()

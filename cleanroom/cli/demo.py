@@ -112,6 +112,10 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     click.echo(f"receipt  {clean(path)}.receipt.json")
     click.echo(f"keys     {clean(keys)} (throwaway)")
     ledger, pub = clean(path), clean(keys / "vendor.pub")
-    click.echo(f"verify   cleanroom verify {ledger} --trust {pub}")
+    reviewer_pub, snap = clean(keys / "reviewer.pub"), clean(snapshot)
+    click.echo(
+        f"verify   cleanroom verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
+        f" --snapshot {snap}"
+    )
     click.echo(f"replay   cleanroom replay {ledger} --snapshot {clean(snapshot)} --trust {pub}")
     raise SystemExit(code)

@@ -60,6 +60,10 @@ def replay(
         click.echo("refused: the ledger is TAMPERED (--include-tampered replays what it "
                    "claims, marked)", err=True)  # fmt: skip
         sys.exit(1)
+    if timeline.snapshot_id is None:  # no session_start, or one naming no snapshot
+        click.echo("nothing to replay: the ledger records no session_start naming a snapshot",
+                   err=True)  # fmt: skip
+        sys.exit(timeline.verdict.exit_code)
     sources = [SnapshotSource.from_file(p, trust) for p in snapshot_files]
     source = open_source(sources, timeline)
     if source is None:

@@ -134,10 +134,9 @@ def parse_canonical(data: bytes) -> Any:
     if data.count(b"{") + data.count(b"[") > MAX_DEPTH and not within_depth(value):
         raise EncodingError(f"payload nested deeper than {MAX_DEPTH} levels")
     if data.isascii():
-        try:
-            same = _ascii_canonical(value).encode("utf-8") == data
-        except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape
-            same = False
+        # Compared as text: a lone surrogate from a \ud800 escape comes back raw,
+        # so it differs from the escape it was read from.
+        same = _ascii_canonical(value) == text
     else:
         try:
             same = rfc8785.dumps(value) == data

@@ -50,6 +50,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         "an entry the workstation key signed (start or resume) lies outside the certificate's"
         " validity period",
     ),
+    "REVIEWER_UNKNOWN": (
+        _T,
+        "a reviewer key the ledger names is not among the known reviewer keys given",
+    ),
     # Witnesses
     "WITNESS_MISMATCH": (_T, "the entry at a witnessed seq has a different hash"),
     "WITNESS_BEYOND_END": (_T, "a witness names a seq past the end: the tail is missing"),

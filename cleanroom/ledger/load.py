@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
+import operator
 import os
 import sqlite3
 import stat
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,10 @@ READ_SECONDS = 600  # a process that spends longer in SQLite than this on one fi
 # a schema of a million crafted entries takes SQLite minutes to parse.
 HEADER_SECONDS = 10
 BATCH = 512  # rows fetched per call, so the read budget counts SQLite's time, not ours
+# Fewest rows a fetch may ask for, however few bytes are left: at 1 MiB a row at most,
+# 32 MiB beyond the file's size. Fetching 3 at a time from a small file cost more
+# per entry than reading it.
+BATCH_FLOOR = 32
 MAX_VALUE = MAX_BODY + 4096  # SQLite refuses any longer string or blob from the file
 COPY_CHUNK = 1 << 20
 MAX_ROW = MAX_BODY + 64  # the most one row read can hold (longer values read as NULL)
@@ -63,7 +69,7 @@ Row = tuple[object, object, object]  # (seq, body, sig) exactly as SQLite return
 # Oversized values are read as NULL: they are findings, not memory to fill. NOT
 # INDEXED: the rows come from the table's own b-tree, whatever else the file holds.
 # The last column is the stored size of body and sig (length() reads only the record
-# header): it is charged against the file's size (`_batches`) and never handed on.
+# header): it is charged against the file's size (`_checked_batches`) and never handed on.
 _COLUMNS = (
     "seq, iif(length(body) <= ?1, body, NULL), iif(length(sig) <= 64, sig, NULL),"
     " ifnull(length(body), 0) + ifnull(length(sig), 0)"
@@ -273,7 +279,9 @@ def read_into(image: LedgerImage, source: Source, defer_from: int | None = None)
                 with budget.spending():
                     cursor = conn.execute(ROWS_SQL, (MAX_BODY, SEQ_MIN, SEQ_MAX))
                 try:  # rows read before a damaged b-tree loops are kept
-                    image.rows.extend(in_order(_batches(cursor, budget, source.size)))
+                    image.rows.extend(
+                        itertools.chain.from_iterable(_checked_batches(cursor, budget, source.size))
+                    )
                 except RowOrderError as exc:
                     image.problems.append(failure(exc))
             image.problems += _quick_check(conn, budget)
@@ -312,42 +320,78 @@ def _span(conn: sqlite3.Connection, budget: ReadBudget, source: Source) -> Span 
     return Span(source, first[:3], low, high)
 
 
-def _batches(cursor: sqlite3.Cursor, budget: ReadBudget, size: int) -> Iterator[Row]:
-    """The rows of `cursor`, a batch at a time. Raises RowOrderError once the rows
-    have held more than `size` bytes: a file cannot store more than its own size,
-    so its cells share overflow pages (each row would cost another pass over them).
-    A batch never holds more rows than could fit in the bytes left, so memory too
-    stays within the file's size."""
+def _checked_batches(
+    cursor: sqlite3.Cursor, budget: ReadBudget, size: int, after: object = None
+) -> Iterator[list[Row]]:
+    """The rows of `cursor`, fetched and handed on a batch at a time, each row
+    checked before it is handed on:
+
+    - seq strictly increases (after `after`): a b-tree whose pages point back into
+      themselves would otherwise hand back the same rows forever;
+    - the rows hold no more than `size` bytes: a file cannot store more than its
+      own size, so its cells share overflow pages (each row would cost another
+      pass over them). A batch holds no more rows than could fit in the bytes
+      left, or BATCH_FLOOR, so memory stays within the file's size plus 32 MiB.
+
+    Raises RowOrderError at the first row that breaks either, after the rows before
+    it. The checks run over whole batches in C, and the rows are read without a
+    Python frame per row (`read_range`): this runs once per entry verified."""
     left = size
+    last = after if type(after) is int else SEQ_MIN - 1
     while True:
         with budget.spending():
-            batch = cursor.fetchmany(max(1, min(BATCH, left // MAX_ROW)))
+            batch = cursor.fetchmany(max(BATCH_FLOOR, min(BATCH, left // MAX_ROW)))
         if not batch:
             return
-        for row in batch:
-            left -= row[3] if type(row[3]) is int else 0
-            if left < 0:
-                raise RowOrderError(
+        seqs = [row[0] for row in batch]
+        spent = sum([row[3] for row in batch])  # ifnull(): always an integer
+        if spent <= left and _increasing(seqs, last):
+            left, last = left - spent, seqs[-1]
+            yield [row[:3] for row in batch]
+            continue
+        good, left, last, error = _row_by_row(batch, left, last, size)
+        if good:
+            yield good
+        if error is not None:
+            raise RowOrderError(error)
+
+
+def _increasing(seqs: list[object], after: int) -> bool:
+    try:
+        return seqs[0] > after and all(map(operator.lt, seqs, seqs[1:]))  # type: ignore[operator]
+    except TypeError:  # a seq that is not a number: `_row_by_row` decides
+        return False
+
+
+def _row_by_row(
+    batch: list[tuple[object, ...]], left: int, last: int, size: int
+) -> tuple[list[Row], int, int, str | None]:
+    """`_checked_batches`'s rules one row at a time: the rows before the first that
+    breaks one, the bytes left, the last seq, and what broke (None: nothing)."""
+    good: list[Row] = []
+    for seq, body, sig, length in batch:
+        left -= length  # type: ignore[operator]
+        if left < 0:
+            return (
+                good,
+                left,
+                last,
+                (
                     f"the entries hold more than the file's {size} bytes: "
                     "its pages are shared, it is damaged"
-                )
-            yield row[:3]
-
-
-def in_order(rows: Iterable[Row], after: object = None) -> Iterator[Row]:
-    """`rows`, checked to come in strictly increasing seq order (after `after`):
-    a b-tree whose pages point back into themselves would otherwise hand back
-    the same rows forever. Raises RowOrderError at the first row out of order."""
-    last = after if type(after) is int else SEQ_MIN - 1
-    for row in rows:
-        seq = row[0]
+                ),
+            )
         if type(seq) is int:
             if seq <= last:
-                raise RowOrderError(
-                    f"the entries b-tree returns seq {seq} after {last}: it is damaged"
+                return (
+                    good,
+                    left,
+                    last,
+                    (f"the entries b-tree returns seq {seq} after {last}: it is damaged"),
                 )
             last = seq
-        yield row
+        good.append((seq, body, sig))
+    return good, left, last, None
 
 
 def read_range(
@@ -357,13 +401,19 @@ def read_range(
     there is none), then the rows with low <= seq <= high in seq order, fetched a
     batch at a time. An error ends the rows and is appended to `problems`. Only
     for a file whose schema `read_into` accepted."""
+    return itertools.chain.from_iterable(_range_batches(source, budget, low, high, problems))
+
+
+def _range_batches(
+    source: Source, budget: ReadBudget, low: int, high: int, problems: list[Finding]
+) -> Iterator[list[Row | None]]:
     try:
         with source.connect(budget) as conn:
             with budget.spending():
                 before = conn.execute(ROW_BEFORE_SQL, (MAX_BODY, low)).fetchone()
                 cursor = conn.execute(ROWS_SQL, (MAX_BODY, low, high))
-            yield None if before is None else before[:3]
-            yield from in_order(_batches(cursor, budget, source.size), low - 1)
+            yield [None if before is None else before[:3]]
+            yield from _checked_batches(cursor, budget, source.size, low - 1)
     except READ_ERRORS as exc:
         problems.append(failure(exc))
 

@@ -1,0 +1,17 @@
+# Sourced by scripts/test: install the system packages the suite uses when they are
+# missing, so the README's test command works on a fresh machine. Never skip a test
+# for want of one: fail here, saying what to install.
+#   tmux       the end-to-end tests drive the real terminal in it (tests/tmuxkit.py)
+#   libsodium  the system build that cleanroom.ledger.ed25519 prefers (tests/test_ed25519.py)
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libsodium\.so\.' || missing+=(libsodium23)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing system packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  if ! command -v apt-get >/dev/null 2>&1 ||
+     ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}"; }; then
+    echo "error: the tests need ${missing[*]}; install them and rerun" >&2
+    exit 2
+  fi
+fi

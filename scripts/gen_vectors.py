@@ -75,7 +75,7 @@ def write_receipts(scene: Scene, name: str, out: Path) -> list[str]:
 
 
 def legacy_public_pem(raw: bytes) -> bytes:
-    """A public key file as written before key files named their role (ADR 0007).
+    """A public key file as written before key files named their role (ADR 0008).
     The vectors keep this form on purpose: they show that such files stay usable
     as --trust, and `workstation.pub` can stand in as a mistaken root of trust."""
     return Ed25519PublicKey.from_public_bytes(raw).public_bytes(

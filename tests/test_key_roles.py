@@ -339,7 +339,7 @@ def test_set_role_refuses_a_private_key_others_can_read(tmp_path):
 
 
 def test_the_kdf_the_docs_describe_is_the_one_used(tmp_path):
-    """ADR 0007 and the threat model say new keys use PBKDF2 at 2,048 iterations."""
+    """ADR 0008 and the threat model say new keys use PBKDF2 at 2,048 iterations."""
     import base64
 
     (tmp_path / "pass").write_text(PASSPHRASE + "\n")
@@ -351,3 +351,24 @@ def test_the_kdf_the_docs_describe_is_the_one_used(tmp_path):
     pbkdf2 = bytes.fromhex("06092a864886f70d01050c")
     salt_then_count = der.index(pbkdf2) + len(pbkdf2) + 2 + 2 + 16
     assert der[salt_then_count : salt_then_count + 4] == b"\x02\x02\x08\x00"
+
+
+@pytest.mark.parametrize("wrong", ["workstation.pub", "vendor.pub", "reviewer.key"])
+def test_a_reviewer_key_anchor_must_be_a_reviewer_public_key(keys, tmp_path, wrong):
+    """A stolen workstation key must never vouch for a countersignature (ADR 0007)."""
+    out = cli("verify", VECTORS / "sealed.ledger", "--trust", VECTORS / "vendor.pub",
+              "--reviewer-key", keys / wrong)  # fmt: skip
+    refused(out, wrong, "reviewer public key is needed")
+    listing = tmp_path / "reviewers.txt"
+    listing.write_text(f"{keys / wrong} Ada\n")
+    out = cli("verify", VECTORS / "sealed.ledger", "--trust", VECTORS / "vendor.pub",
+              "--reviewer-keys", listing)  # fmt: skip
+    refused(out, "reviewers.txt", "reviewer public key is needed")
+
+
+def test_a_reviewer_key_anchor_from_before_roles_is_still_read(keys, tmp_path):
+    old = tmp_path / "reviewer.pub"
+    old.write_bytes((keys / "reviewer.pub").read_bytes().split(b"\n", 1)[1])
+    out = cli("verify", VECTORS / "sealed.ledger", "--trust", VECTORS / "vendor.pub",
+              "--reviewer-key", old)  # fmt: skip
+    assert out.returncode in (0, 1, 3) and "Traceback" not in out.stderr, out.stderr

@@ -30,7 +30,7 @@ from ..sanitize import clean
 from . import UsageProblem
 from .options import trusted_key
 
-MIN_PASSPHRASE = 12  # characters; ADR 0007
+MIN_PASSPHRASE = 12  # characters; ADR 0008
 
 DIR = click.option(
     "--dir",

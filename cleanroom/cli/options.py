@@ -35,7 +35,7 @@ def trusted_key(path: Path) -> bytes:
     """The raw key of a vendor root public key file given as `--trust`. A key file
     of another role, or a private key, is refused (KeyFileError naming --trust). A
     public key file written before key roles is accepted: the verifier trusts it
-    only through the certificate and snapshot signatures it checks (ADR 0007)."""
+    only through the certificate and snapshot signatures it checks (ADR 0008)."""
     try:
         return load_public_key(path, role=Role.VENDOR_ROOT, unmarked_ok=True).public_bytes_raw()
     except KeyFileError as exc:

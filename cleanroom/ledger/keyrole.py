@@ -1,4 +1,4 @@
-"""The role a key file is for: vendor root, workstation or reviewer (ADR 0007).
+"""The role a key file is for: vendor root, workstation or reviewer (ADR 0008).
 
 A key file begins with one line naming its role, then the PEM block:
 
@@ -36,7 +36,7 @@ class Role(enum.Enum):
 
 
 class RoleError(ValueError):
-    """The file is not a key file as ADR 0007 describes it. The message says why."""
+    """The file is not a key file as ADR 0008 describes it. The message says why."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Private keys are PKCS#8 PEM (optionally passphrase-encrypted), written 0600 and
 refused when group or others can read them. Public keys are SubjectPublicKeyInfo
-PEM. Each key file first names its role (`keyrole.py`, ADR 0007), and every loader
+PEM. Each key file first names its role (`keyrole.py`, ADR 0008), and every loader
 is told the role it needs. A key id is a fingerprint of the raw 32-byte public key.
 
 Keys are made and used for signing with `cryptography`; every signature is checked

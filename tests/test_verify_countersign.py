@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cleanroom.ledger.events import Reviewer
-from cleanroom.ledger.keys import key_id, raw_public, write_public_key
+from cleanroom.ledger.keys import Role, key_id, raw_public, write_public_key
 from cleanroom.ledger.writer import Ledger
 from tests.ledgerkit import Kit, SeededKeys, View, seeded_key
 from tests.test_verify_cli import run
@@ -24,8 +24,8 @@ FRESH = seeded_key("thief/reviewer")  # the key a thief makes up for the fabrica
 def files(kit, tmp_path) -> dict[str, Path]:
     """The vendor's trust key and the genuine reviewer's public key, as files."""
     out = {"trust": tmp_path / "vendor.pub", "reviewer": tmp_path / "ada.pub"}
-    write_public_key(out["trust"], kit.vendor.public_key())
-    write_public_key(out["reviewer"], kit.reviewer.public_key())
+    write_public_key(out["trust"], kit.vendor.public_key(), role=Role.VENDOR_ROOT)
+    write_public_key(out["reviewer"], kit.reviewer.public_key(), role=Role.REVIEWER)
     return out
 
 
@@ -274,9 +274,9 @@ def test_an_unreadable_reviewer_key_is_a_usage_error(kit, ledger_dir, tmp_path, 
     if what == "garbage":
         path.write_bytes(b"\x00garbage")
     elif what == "private":
-        from cleanroom.ledger.keys import write_private_key
+        from cleanroom.ledger.keys import Role, write_private_key
 
-        write_private_key(path, kit.reviewer)
+        write_private_key(path, kit.reviewer, role=Role.REVIEWER)
     elif what == "directory":
         path.mkdir()
     out = run("verify", ledger.path, "--trust", files["trust"], "--reviewer-key", path)

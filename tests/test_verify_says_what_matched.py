@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cleanroom.ledger.events import SnapshotRef
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.ledger.writer import receipt_path
 from cleanroom.session.events import Alert
 from cleanroom.snapshot.store import Snapshot
@@ -22,7 +22,7 @@ from tests.test_verify_cli import run
 @pytest.fixture
 def trust(kit, tmp_path) -> Path:
     path = tmp_path / "vendor.pub"
-    write_public_key(path, kit.vendor.public_key())
+    write_public_key(path, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path
 
 
@@ -179,7 +179,7 @@ def test_with_several_ledgers_each_receipt_is_listed_under_its_own(kit, tmp_path
     pubs = []
     for k in ("a", "b"):
         pubs += ["--trust", tmp_path / f"{k}.pub"]
-        write_public_key(tmp_path / f"{k}.pub", Kit(k).vendor.public_key())
+        write_public_key(tmp_path / f"{k}.pub", Kit(k).vendor.public_key(), role=Role.VENDOR_ROOT)
     receipts = [
         "--receipt",
         receipt_path(ledgers[1].path),
@@ -197,7 +197,7 @@ def test_a_key_given_as_a_file_and_in_a_list_is_listed_once(kit, ledger_dir, tmp
     from cleanroom.ledger.keys import raw_public
 
     pub = tmp_path / "ada.pub"
-    write_public_key(pub, kit.reviewer.public_key())
+    write_public_key(pub, kit.reviewer.public_key(), role=Role.REVIEWER)
     listing = tmp_path / "reviewers.txt"
     listing.write_text(f"{raw_public(kit.reviewer).hex()} Ada\n", encoding="utf-8")
     ledger = kit.new_ledger(ledger_dir, views=1)

@@ -20,6 +20,7 @@ from ..guard.policy import Policy
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
+    Role,
     load_private_key,
     raw_public,
     save_certificate,
@@ -62,14 +63,17 @@ def build_sample(dest: Path) -> None:
         (dest / name).write_bytes(data)
 
 
+ROLES = {"vendor": Role.VENDOR_ROOT, "workstation": Role.WORKSTATION, "reviewer": Role.REVIEWER}
+
+
 def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
     """The demo's key `name`: reused if an earlier run in this directory made it."""
     path = directory / f"{name}.key"
     if path.exists():
-        return load_private_key(path)
+        return load_private_key(path, role=ROLES[name])
     key = Ed25519PrivateKey.generate()
-    write_private_key(path, key)
-    write_public_key(directory / f"{name}.pub", key.public_key())
+    write_private_key(path, key, role=ROLES[name])
+    write_public_key(directory / f"{name}.pub", key.public_key(), role=ROLES[name])
     return key
 
 

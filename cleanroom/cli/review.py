@@ -7,7 +7,7 @@ and the environment is scrubbed and the audit policy installed in between.
 
 from __future__ import annotations
 
-import tomllib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
 from ..ledger.events import Reviewer, SnapshotRef
-from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
+from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
@@ -27,6 +27,9 @@ from ..session.history import past_sessions, previous_head, unsealed
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
+from .keys import load_signing_key
+from .options import trusted_key
+from .review_config import load_config
 
 
 @dataclass
@@ -164,18 +167,37 @@ def report(path: Path, trust: list[bytes]) -> int:
     return verdict.exit_code
 
 
-def _config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    with open(path, "rb") as f:
-        try:
-            return tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
-            raise click.UsageError(f"{clean(path)}: {exc}") from exc
+def check_ledger_dir(path: Path, create: bool) -> None:
+    """Refuse a --ledger-dir that is not a directory, or does not exist unless
+    `create`: a mistyped directory would silently start a new chain of sessions."""
+    if path.is_dir():
+        return
+    if os.path.lexists(path):
+        raise click.UsageError(f"--ledger-dir {clean(path)} is not a directory")
+    if not create:
+        raise click.UsageError(
+            f"--ledger-dir {clean(path)} does not exist; check the path (a new directory "
+            "starts a new chain of sessions), or pass --create-ledger-dir to create it"
+        )
 
 
-def _from_config(cfg: dict[str, Any], key: str) -> Any:
-    return cfg.get(key.replace("_", "-"), cfg.get(key))
+def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Workstation:
+    """The workstation key with its certificate, checked against each other and the
+    trusted vendor key. Exit 2 (click.UsageError or KeyFileError) on any mismatch."""
+    try:
+        cert = Certificate.load(cert_path)
+    except KeyFileError as exc:
+        raise KeyFileError(f"--cert {exc}") from exc
+    if not any(cert.signed_by(k) for k in trust):
+        raise click.UsageError("the workstation certificate is not signed by the --trust key")
+    key = load_signing_key(key_path, None, Role.WORKSTATION, "--workstation-key")
+    if raw_public(key) != cert.key:
+        raise click.UsageError(
+            f"--workstation-key {clean(key_path)} does not match the certificate "
+            f"{clean(cert_path)}: the key's id is {key_id(raw_public(key))}, the certificate "
+            f"is for key {key_id(cert.key)} (workstation {clean(cert.workstation)})"
+        )
+    return Workstation(key, cert)
 
 
 @click.command()
@@ -184,13 +206,15 @@ def _from_config(cfg: dict[str, Any], key: str) -> Any:
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot to review.")  # fmt: skip
 @click.option("--ledger-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where session ledgers are written.")  # fmt: skip
+              help="Where session ledgers are written; it must exist.")  # fmt: skip
+@click.option("--create-ledger-dir", is_flag=True, default=None,
+              help="Create --ledger-dir if missing (a new chain of sessions).")  # fmt: skip
 @click.option("--workstation-key", type=click.Path(dir_okay=False, path_type=Path),
-              help="The workstation's private key.")  # fmt: skip
+              help="The workstation's private key (role workstation).")  # fmt: skip
 @click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
               help="The workstation's certificate.")  # fmt: skip
 @click.option("--trust", type=click.Path(dir_okay=False, path_type=Path),
-              help="The vendor public key that signed the snapshot and certificate.")  # fmt: skip
+              help="The vendor root public key (snapshot and certificate).")  # fmt: skip
 @click.option("--reviewer", help="The reviewer's name.")
 @click.option("--org", help="The reviewer's organisation.")
 @click.option("--reviewer-key", type=click.Path(dir_okay=False, path_type=Path),
@@ -215,25 +239,23 @@ def review(**opts: Any) -> None:
     session's ledger; 1, before anything is recorded, if the snapshot was
     changed after the vendor signed it; 2 usage.
     """
-    cfg = _config(opts.pop("config"))
-    merged = {
-        k: v if v is not None else cfg.get(k.replace("_", "-"), cfg.get(k)) for k, v in opts.items()
-    }
+    cfg = load_config(opts.pop("config"), review)
+    merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
     missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
                            "reviewer", "org") if not merged.get(k)]  # fmt: skip
     if missing:
         names = ", ".join("--" + m.replace("_", "-") for m in missing)
         raise click.UsageError(f"missing {names} (on the command line or in --config)")
-    trust = [raw_public(load_public_key(Path(merged["trust"])))]
-    cert = Certificate.load(Path(merged["cert"]))
-    if not any(cert.signed_by(k) for k in trust):
-        raise click.UsageError("the workstation certificate is not signed by the --trust key")
-    workstation = Workstation(load_private_key(Path(merged["workstation_key"])), cert)
-    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust, Path(merged["ledger_dir"]))
+    ledger_dir = Path(merged["ledger_dir"])
+    check_ledger_dir(ledger_dir, bool(merged.get("create_ledger_dir")))
+    trust = [trusted_key(Path(merged["trust"]))]
+    workstation = load_workstation(Path(merged["workstation_key"]), Path(merged["cert"]), trust)
     countersigner = None
     reviewer_key = None
     if merged.get("reviewer_key"):
-        countersigner = load_private_key(Path(merged["reviewer_key"]))
+        countersigner = load_signing_key(
+            Path(merged["reviewer_key"]), None, Role.REVIEWER, "--reviewer-key"
+        )
         reviewer_key = raw_public(countersigner).hex()
     try:
         policy = Policy.from_dict("review", cfg.get("guard", {}))
@@ -241,12 +263,14 @@ def review(**opts: Any) -> None:
         raise click.UsageError(f"[guard] settings: {exc}") from exc
     if merged.get("allow_network"):
         policy = replace(policy, allow_network=True)
+    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust, ledger_dir)
     key_dirs = tuple({Path(merged[k]).resolve().parent for k in ("workstation_key", "cert")})
     setup = Setup(
-        workstation, trust, source, ref, label, Path(merged["ledger_dir"]),
+        workstation, trust, source, ref, label, ledger_dir,
         Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
         policy, key_dirs, Path(merged["snapshot"]),
     )  # fmt: skip
+    ledger_dir.mkdir(parents=True, exist_ok=True)  # only now: every check has passed
     path = run_session(setup, merged.get("resume"))
     raise SystemExit(report(path, trust))

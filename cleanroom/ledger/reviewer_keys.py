@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .keys import KeyFileError, key_id, load_public_key
+from .keys import KeyFileError, Role, key_id, load_public_key
 
 MAX_LIST_FILE = 1024 * 1024
 MAX_NAME = 200
@@ -47,8 +47,10 @@ class ReviewerKey:
 
 
 def from_public_key_file(path: Path) -> ReviewerKey:
-    """A `--reviewer-key` file: a PEM public key, named by its path. Raises KeyFileError."""
-    return ReviewerKey(load_public_key(path).public_bytes_raw(), str(path))
+    """A `--reviewer-key` file: a PEM public key, named by its path. Raises KeyFileError,
+    also for a key file of another role (a workstation key is exactly what must not
+    vouch for a countersignature); a file from before key roles is accepted (ADR 0008)."""
+    return ReviewerKey(_reviewer_public(path), str(path))
 
 
 def load_list(path: Path) -> list[ReviewerKey]:
@@ -101,10 +103,14 @@ def _parse_line(path: Path, number: int, line: str) -> ReviewerKey | None:
         return ReviewerKey(bytes.fromhex(token), name)
     key_file = path.parent / token
     try:
-        raw = load_public_key(key_file).public_bytes_raw()
+        raw = _reviewer_public(key_file)
     except KeyFileError as exc:
         raise KeyFileError(
             f"{where}: expected KEY [NAME], where KEY is 64 hex characters or a public key "
             f"file ({exc})"
         ) from exc
     return ReviewerKey(raw, name or token)
+
+
+def _reviewer_public(path: Path) -> bytes:
+    return load_public_key(path, role=Role.REVIEWER, unmarked_ok=True).public_bytes_raw()

@@ -207,9 +207,9 @@ class Ledger:
         if last.kind == "session_end":
             conn.close()
             raise LedgerError(f"{path}: ledger is sealed; nothing to resume")
-        if first.payload.get("cert") != workstation.cert.body.decode("utf-8"):
+        if not _started_by(first, workstation):
             conn.close()
-            raise LedgerError(f"{path}: ledger was started by another workstation certificate")
+            raise LedgerError(f"{path}: ledger was started by another workstation or key")
         counts = Counter(_kind_of(body) for _, body, _ in rows)
         reviewer_key = (first.payload.get("reviewer") or {}).get("key")
         after = Appended(last_seq, entry_hash(last_body, last_sig))
@@ -351,6 +351,20 @@ def _open_for_append(path: Path) -> sqlite3.Connection:
     conn.execute("BEGIN IMMEDIATE")  # take the lock now, not at the first append
     conn.execute("COMMIT")
     return conn
+
+
+def _started_by(first: Body, workstation: Workstation) -> bool:
+    """True when `first` was started under a certificate for this workstation's id
+    and key: a renewed certificate for the same key may resume it (the verifier
+    checks the resume against the key in the session's own certificate)."""
+    try:
+        cert = Certificate.parse(
+            str(first.payload.get("cert")).encode(), bytes.fromhex(str(first.payload["cert_sig"]))
+        )
+    except (KeyError, ValueError):  # EncodingError is a ValueError
+        return False
+    ours = workstation.cert
+    return cert.workstation == ours.workstation and cert.key == ours.key
 
 
 def _kind_of(body: bytes) -> str:

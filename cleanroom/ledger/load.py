@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import sqlite3
 import stat
 import tempfile
@@ -45,7 +46,7 @@ from .guarded_sqlite import harden
 from .journal import describe_journal
 from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
-from .wal import wal_is_torn
+from .wal import WAL_HEADER, wal_is_torn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
@@ -203,24 +204,31 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if header != SQLITE_MAGIC:
         yield _fail(image, "NOT_SQLITE", "no SQLite header"), None
         return
-    image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
-    if "-journal" in image.sidecars:
-        image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))
-    wal = f"{path}-wal"
-    if "-wal" in image.sidecars and not _is_regular(wal):
-        image.problems.append(Finding(None, "SIDECAR", "the -wal is not a regular file; not read"))
-    if not _is_regular(wal):
-        yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", st.st_size)
-        return
-    image.torn_wal = wal_is_torn(Path(wal))
-    with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
-        copy = Path(tmp) / "ledger"
-        try:
-            size = _copy_regular(path, copy) + _copy_regular(Path(wal), Path(f"{copy}-wal"))
-        except OSError as exc:
-            yield _fail(image, "NOT_SQLITE", f"cannot copy the file: {exc.strerror or exc}"), None
+    for last_try in (False, True):
+        image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
+        image.problems = [f for f in image.problems if f.code != "SIDECAR"]
+        if "-journal" in image.sidecars:
+            image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))
+        wal = f"{path}-wal"
+        if "-wal" in image.sidecars and not _is_regular(wal):
+            problem = Finding(None, "SIDECAR", "the -wal is not a regular file; not read")
+            image.problems.append(problem)
+        if not _is_regular(wal):
+            yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", os.stat(path).st_size)
             return
-        yield image, Source(f"{_uri(copy)}?mode=ro", size)
+        with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
+            copy = Path(tmp) / "ledger"
+            try:
+                size = copy_pair(path, Path(wal), copy)
+            except OSError as exc:
+                if not last_try and not os.path.lexists(wal):
+                    continue  # sealed meanwhile: the -wal is gone, read the file alone
+                why = f"cannot copy the file: {exc.strerror or exc}"
+                yield _fail(image, "NOT_SQLITE", why), None
+                return
+            image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
+            yield image, Source(f"{_uri(copy)}?mode=ro", size)
+            return
 
 
 def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> LedgerImage:
@@ -409,6 +417,85 @@ def _read_start(path: Path, n: int) -> bytes | None:
         return None
     with os.fdopen(opened[0], "rb") as f:
         return f.read(n)
+
+
+def copy_pair(path: Path, wal: Path, copy: Path) -> int:
+    """Copy a ledger and its `-wal` to `copy` and `copy-wal` as one consistent pair;
+    return their total size. A session still running changes both files at
+    different moments: a checkpoint rewrites pages of the main file, then the
+    `-wal` starts again under new salts. A pair copied across such a restart is
+    a main file half-checkpointed beside a log that no longer holds those pages:
+    damage the writer never left. So the pair is copied again, a bounded number
+    of times, until the `-wal`'s inode and 32-byte header (whose salts and
+    checkpoint sequence change at every restart, and which is empty after a
+    truncation) and the main file's inode are the same after the copy as before
+    it, and the copied `-wal` ends in a whole frame or the live one has not grown
+    since. Without a restart in between, every page a checkpoint wrote into the
+    main file during its copy is also in a frame of the copied `-wal`, which SQLite
+    reads instead; frames appended meanwhile are harmless, since SQLite ignores
+    frames after the last commit. The last pair copied is kept if the `-wal`
+    never holds still. Raises OSError."""
+    size = 0
+    copy_wal = Path(f"{copy}-wal")
+    for attempt in range(PAIR_TRIES):
+        before = _pair_state(path, wal)
+        for stale in (copy, copy_wal):
+            if os.path.lexists(stale):
+                os.unlink(stale)
+        # OSError: gone or unreadable; the caller looks again at what is there.
+        size = _copy_regular(path, copy) + _copy_regular(wal, copy_wal)
+        after = _pair_state(path, wal)
+        settled = before is not None and before == after and _wal_header(copy_wal) == before[2]
+        if settled and not (_wal_size(wal) != _wal_size(copy_wal) and wal_is_torn(copy_wal)):
+            return size
+        # Jittered, so the copy does not keep step with a writer's own rhythm.
+        time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
+    return size
+
+
+PAIR_TRIES = 100  # a writer that restarts its -wal every 3 commits settles within a few
+# An empty -wal has no salts to compare: the main file must then have held still
+# for this long before the copy, longer than the file system's clock tick, so
+# that any write during the copy changes its mtime.
+QUIET_NS = 50_000_000
+
+# The main file's inode; the -wal's inode and header; with an empty -wal, the
+# main file's size and mtime.
+_PairState = tuple[int, int, bytes, tuple[int, int] | None]
+
+
+def _pair_state(path: Path, wal: Path) -> _PairState | None:
+    try:
+        m, w = os.stat(path), os.lstat(wal)
+    except OSError:
+        return None
+    header = _wal_header(wal)
+    if len(header) == WAL_HEADER:
+        return m.st_ino, w.st_ino, header, None
+    if m.st_mtime_ns > time.time_ns() - QUIET_NS:
+        return None  # written a moment ago: it may be written again during the copy
+    return m.st_ino, w.st_ino, header, (m.st_size, m.st_mtime_ns)
+
+
+def _wal_size(wal: Path) -> int:
+    try:
+        return os.lstat(wal).st_size
+    except OSError:
+        return -1
+
+
+def _wal_header(wal: Path) -> bytes:
+    try:
+        opened = open_regular(wal)
+    except OSError:
+        return b""
+    if opened is None:
+        return b""
+    fd, _ = opened
+    try:
+        return os.pread(fd, 32, 0)
+    finally:
+        os.close(fd)
 
 
 def _copy_regular(src: Path, dst: Path) -> int:

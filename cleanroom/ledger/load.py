@@ -50,6 +50,7 @@ from .wal import WAL_HEADER, wal_is_torn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
+WAL_MODE_AT = 18  # the header's read and write versions: 2 and 2 in WAL mode
 READ_SECONDS = 600  # a process that spends longer in SQLite than this on one file gives up
 # Parsing sqlite_schema and reading two pragmas: microseconds for a ledger's one table;
 # a schema of a million crafted entries takes SQLite minutes to parse.
@@ -87,6 +88,9 @@ class LedgerImage:
     rows: list[Row] = field(default_factory=list)
     sidecars: tuple[str, ...] = ()
     torn_wal: bool = False
+    # The file says it is in WAL mode (header bytes 18-19), yet no -wal lies beside
+    # it: a session's file copied without its -wal, or the -wal deleted.
+    wal_missing: bool = False
     rows_read: bool = False  # False when the schema forbade reading rows
     problems: list[Finding] = field(default_factory=list)  # file-level findings
 
@@ -194,7 +198,8 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if not stat.S_ISREG(st.st_mode):
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return
-    header = _read_start(path, len(SQLITE_MAGIC))  # OSError: the operator's problem
+    start = _read_start(path, WAL_MODE_AT + 2)  # OSError: the operator's problem
+    header = None if start is None else start[: len(SQLITE_MAGIC)]
     if header is None:
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return
@@ -214,6 +219,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
             problem = Finding(None, "SIDECAR", "the -wal is not a regular file; not read")
             image.problems.append(problem)
         if not _is_regular(wal):
+            image.wal_missing = not image.sidecars and start[WAL_MODE_AT:] == b"\x02\x02"
             yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", os.stat(path).st_size)
             return
         with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:

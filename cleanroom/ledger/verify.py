@@ -143,6 +143,8 @@ def _judge(
         findings += _check_schema(image)
     if readable and image.rows_read and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
+    if image.wal_missing:
+        findings = [_wal_missing(f) for f in findings]
     if first is None:
         if meanwhile is not None:
             meanwhile()
@@ -186,6 +188,20 @@ def _judge(
         cert, state_of(first)[0], noted, counts, entries, last, first_wall, list(trust)
     )
     return Verdict.from_findings(image.name, findings, summary, omitted)
+
+
+WAL_HINT = (
+    "; the file is in WAL mode and no -wal lies beside it: if a checkpoint was running"
+    " when its writer stopped, the file is half-written without its -wal"
+    " (verdict.md: a missing -wal)"
+)
+
+
+def _wal_missing(f: Finding) -> Finding:
+    """The damage a half-done checkpoint leaves once the -wal is gone, said so."""
+    if f.seq is None and f.code in ("CORRUPT", "SCHEMA", "EMPTY"):
+        return Finding(f.seq, f.code, f.message + WAL_HINT)
+    return f
 
 
 def _check_schema(image: LedgerImage) -> list[Finding]:

@@ -33,7 +33,6 @@ import os
 import random
 import sqlite3
 import stat
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -44,6 +43,7 @@ from .encoding import MAX_BODY
 from .findings import Finding
 from .guarded_sqlite import harden
 from .journal import describe_journal
+from .private_dir import private_dir
 from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
 from .wal import WAL_HEADER, wal_is_torn
@@ -222,7 +222,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
             image.wal_missing = not image.sidecars and start[WAL_MODE_AT:] == b"\x02\x02"
             yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", os.stat(path).st_size)
             return
-        with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
+        with private_dir() as tmp:
             copy = Path(tmp) / "ledger"
             try:
                 size = copy_pair(path, Path(wal), copy)
@@ -246,7 +246,7 @@ def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> 
         return _fail(image, "NOT_SQLITE", "no SQLite header")
     if wal is None:
         return _read(image, Source(":memory:", len(data), data))
-    with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
+    with private_dir() as tmp:
         copy = Path(tmp) / "ledger"
         copy.write_bytes(data)
         Path(f"{copy}-wal").write_bytes(wal)

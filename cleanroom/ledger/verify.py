@@ -17,6 +17,7 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -334,6 +335,8 @@ _BUDGET = ReadBudget()  # the SQLite time a worker may spend on one ledger, all 
 def _start_worker() -> None:
     global _BUDGET
     _BUDGET = ReadBudget()
+    # The pool ends its workers with SIGTERM: they must not unwind as their parent does.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker never frees what it inherited: its collections need not walk it
     # (and so copy its pages).
     gc.freeze()

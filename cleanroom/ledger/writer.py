@@ -44,6 +44,7 @@ from .events import (
     SnapshotRef,
 )
 from .keys import Certificate, raw_public
+from .leftovers import making_files_in, remove_leftovers
 from .schema import APPLICATION_ID, ENTRIES_DDL, RECEIPT_SUFFIX, SUFFIX, USER_VERSION
 from .witness import Receipt, fsync_dir, witness_code
 
@@ -150,20 +151,11 @@ class Ledger:
             event.payload(),
         ).encode()
         sig = workstation.key.sign(signed_message(body))
+        remove_leftovers(Path(directory), is_leftover)
         try:
-            tmp.unlink(missing_ok=True)
-            conn = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {USER_VERSION}")
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute("BEGIN")
-                conn.execute(ENTRIES_DDL)
-                conn.execute("INSERT INTO entries (seq, body, sig) VALUES (0, ?, ?)", (body, sig))
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-            os.replace(tmp, path)
+            with making_files_in(Path(directory)):
+                _write_new(tmp, _first_image(body, sig))
+                os.replace(tmp, path)
             fsync_dir(path.parent)
             conn = _open_for_append(path)
         except (OSError, sqlite3.Error) as exc:
@@ -331,6 +323,43 @@ class Ledger:
             self._signer = None
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
+
+
+def _first_image(body: bytes, sig: bytes) -> bytes:
+    """The bytes of a ledger file holding only entry 0, made in memory: no
+    rollback journal is ever written beside the file."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+        conn.execute(ENTRIES_DDL)
+        conn.execute("INSERT INTO entries (seq, body, sig) VALUES (0, ?, ?)", (body, sig))
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write `data` durably to the new file `path` (removing a stale one first)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_leftover(name: str) -> bool:
+    """A temporary file the writer makes in a ledger directory: a ledger being
+    created (and, from older releases, its rollback journal) or a receipt being
+    written. Only a killed writer leaves one (`leftovers.remove_leftovers`)."""
+    creating = name.startswith(".") and (
+        name.endswith(f"{SUFFIX}.creating") or name.endswith(f"{SUFFIX}.creating-journal")
+    )
+    return creating or name.endswith(f"{SUFFIX}{RECEIPT_SUFFIX}.tmp")
 
 
 def receipt_path(ledger: Path) -> Path:

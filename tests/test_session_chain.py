@@ -128,3 +128,20 @@ def test_another_workstation_or_an_untrusted_certificate_is_not_ours(kit, ledger
     foreign.seal()
     mine = session(kit, setup_for(kit, ledger_dir))
     assert prev_of(kit, mine) is None
+
+
+def test_a_crashed_session_whose_certificate_has_ended_stays_unsealed(kit, ledger_dir):
+    old = Certificate.issue(
+        kit.vendor, "ws-01", kit.workstation.key.public_key(), CERT_START, CERT_START + 10**7
+    )
+    kit.clock.wall_us = (CERT_START + 10**6) * 1_000_000
+    crashed = session(kit, setup_for(kit, ledger_dir, Workstation(kit.workstation.key, old)), False)
+    kit.clock.wall_us = (CERT_START + 2 * 10**7) * 1_000_000  # after it ended: renewed
+    setup = setup_for(kit, ledger_dir)
+    assert settle_crashed(setup, "abandon") is None  # a resume would be CERT_EXPIRED
+    nxt = session(kit, setup)
+    assert prev_of(kit, nxt) == ledger_of(kit, crashed)
+    verdicts, sessions, overall = verify_dir(kit, ledger_dir)
+    assert overall is Status.INCOMPLETE, [v.findings for v in verdicts]
+    assert sorted(c for v in verdicts for c in v.codes()) == ["UNSEALED"]
+    assert [f.code for f in sessions] == ["CERT_RENEWED"]

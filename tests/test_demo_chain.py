@@ -56,7 +56,7 @@ def test_demo_runs_in_one_directory_form_one_chain(tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     doc = json.loads(out.stdout)
-    assert [f["code"] for f in doc["sessions"]] == ["CERT_RENEWED"], doc["sessions"]
+    assert [f["code"] for f in doc["sessions"]] == ["SESSION_RENEWED"], doc["sessions"]
     # The killed session was closed as abandoned on the next run: resumed, sealed.
     assert doc["status"] == "INCOMPLETE" and out.returncode == 3, out.stdout
     codes = sorted({f["code"] for v in doc["ledgers"] for f in v["findings"]})

@@ -94,7 +94,7 @@ def test_a_renewed_certificate_continues_the_chain_and_is_shown(kit, ledger_dir)
     assert prev_of(kit, b) == ledger_of(kit, a)
     _, sessions, overall = verify_dir(kit, ledger_dir)
     assert overall is Status.INTACT, sessions
-    assert [f.code for f in sessions] == ["CERT_RENEWED"]
+    assert [f.code for f in sessions] == ["SESSION_RENEWED"]
     assert "renewed certificate with the same key" in sessions[0].message
 
 
@@ -108,7 +108,7 @@ def test_after_a_renewal_a_crashed_session_is_still_offered_for_resume(kit, ledg
     assert prev_of(kit, nxt) == ledger_of(kit, crashed)
     _, sessions, overall = verify_dir(kit, ledger_dir)
     assert overall is Status.INCOMPLETE  # RESUMED: a crash is a discontinuity
-    assert [f.code for f in sessions] == ["CERT_RENEWED"]
+    assert [f.code for f in sessions] == ["SESSION_RENEWED"]
 
 
 def test_a_new_workstation_key_continues_the_chain(kit, ledger_dir):
@@ -118,7 +118,7 @@ def test_a_new_workstation_key_continues_the_chain(kit, ledger_dir):
     assert prev_of(kit, nxt) == ledger_of(kit, crashed)
     verdicts, sessions, overall = verify_dir(kit, ledger_dir)
     assert overall is Status.INCOMPLETE, sessions  # the crashed one stays UNSEALED
-    assert [f.code for f in sessions] == ["CERT_RENEWED"]
+    assert [f.code for f in sessions] == ["SESSION_RENEWED"]
     assert "a new workstation key" in sessions[0].message
 
 
@@ -144,4 +144,4 @@ def test_a_crashed_session_whose_certificate_has_ended_stays_unsealed(kit, ledge
     verdicts, sessions, overall = verify_dir(kit, ledger_dir)
     assert overall is Status.INCOMPLETE, [v.findings for v in verdicts]
     assert sorted(c for v in verdicts for c in v.codes()) == ["UNSEALED"]
-    assert [f.code for f in sessions] == ["CERT_RENEWED"]
+    assert [f.code for f in sessions] == ["SESSION_RENEWED"]

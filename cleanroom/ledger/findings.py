@@ -77,7 +77,7 @@ CODES: dict[str, tuple[Severity, str]] = {
         _W,
         "by the wall clock a session starts before its predecessor ends: the clock was set back",
     ),
-    "CERT_RENEWED": (_W, "a session runs under another certificate than its predecessor"),
+    "SESSION_RENEWED": (_W, "a session runs under another certificate than its predecessor"),
 }
 
 

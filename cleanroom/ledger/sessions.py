@@ -66,7 +66,7 @@ def _order(before: Verdict, v: Verdict) -> list[Finding]:
 
 
 def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
-    """CERT_RENEWED when `v` runs under another certificate than `before`."""
+    """SESSION_RENEWED when `v` runs under another certificate than `before`."""
     old, new = before.summary.get("certificate"), v.summary.get("certificate")
     if not isinstance(old, dict) or not isinstance(new, dict) or old == new:
         return []
@@ -81,7 +81,7 @@ def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
         f"{before.path} ran under key {old.get('key_id')}, issuer {old.get('issuer')}, "
         f"valid {_day(old.get('not_before'))} to {_day(old.get('not_after'))}"
     )
-    return [Finding(None, "CERT_RENEWED", why)]
+    return [Finding(None, "SESSION_RENEWED", why)]
 
 
 def _day(seconds: object) -> str:

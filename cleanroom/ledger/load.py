@@ -6,7 +6,9 @@ they can be trusted is `verify.py`'s job (docs/adr/0004). The rules:
 - Every connection is read-only and hardened (`guarded_sqlite.harden`). A file
   with no `-wal` is opened `immutable`; a file with a `-wal` is copied, with its
   `-wal` only, into a private directory and opened `mode=ro` there, so SQLite
-  can read the log but never write, checkpoint or roll anything back.
+  can read the log but never write, checkpoint or roll anything back. The two
+  are copied as one consistent pair (`copy_pair`): a session still running
+  checkpoints and restarts its log while it is copied.
 - A `-journal` is reported, never copied and never applied: a rollback journal
   can name a "super-journal" that SQLite would delete after a rollback.
 - The schema is decided from `sqlite_schema` before a single row is read: rows

@@ -326,17 +326,20 @@ class Ledger:
 
 
 def _first_image(body: bytes, sig: bytes) -> bytes:
-    """The bytes of a ledger file holding only entry 0, made in memory: no
-    rollback journal is ever written beside the file."""
+    """The bytes of a ledger file holding only entry 0, made in memory and marked
+    as in WAL mode already (header bytes 18 and 19 are 2): no rollback journal is
+    ever written beside the file, neither to make it nor to switch it to WAL."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {USER_VERSION}")
         conn.execute(ENTRIES_DDL)
         conn.execute("INSERT INTO entries (seq, body, sig) VALUES (0, ?, ?)", (body, sig))
-        return conn.serialize()
+        image = bytearray(conn.serialize())
     finally:
         conn.close()
+    image[18:20] = b"\x02\x02"  # the file format's read and write versions: WAL
+    return bytes(image)
 
 
 def _write_new(path: Path, data: bytes) -> None:

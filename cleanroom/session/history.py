@@ -42,24 +42,35 @@ def past_sessions(directory: Path, cert: Certificate, trust: Sequence[bytes]) ->
     out = []
     for path in sorted(Path(directory).glob(f"*{SUFFIX}")):
         try:
-            rows = load_path(path).rows
-            first, last = decode_body(rows[0][1]), decode_body(rows[-1][1])  # type: ignore[arg-type]
-            p = first.payload
-            theirs = Certificate.parse(p["cert"].encode(), bytes.fromhex(p["cert_sig"]))
+            session = _read(path, cert, trust)
         except (OSError, IndexError, KeyError, AttributeError, ValueError, TypeError):
             continue  # EncodingError is a ValueError
-        if first.kind != "session_start" or not _same_workstation(theirs, cert, trust):
-            continue
-        if not verify_signature(theirs.key, rows[0][2], signed_message(rows[0][1])):  # type: ignore[arg-type]
-            continue
-        seq, body, sig = rows[-1]
-        head = Head(first.ledger.hex(), seq, entry_hash(body, sig).hex())  # type: ignore[arg-type]
-        reviewer = (p.get("reviewer") or {}).get("name", "")
-        snapshot = (p.get("snapshot") or {}).get("id")
-        prev = (p.get("prev_session") or {}).get("ledger")
-        sealed = last.kind == "session_end"
-        out.append(PastSession(path, head, first.wall_us, sealed, reviewer, snapshot, theirs, prev))
+        if session is not None:
+            out.append(session)
     return in_chain_order(out)
+
+
+def _read(path: Path, cert: Certificate, trust: Sequence[bytes]) -> PastSession | None:
+    """The session in `path` if this workstation started it, else None. Raises
+    on a file that is not a readable ledger (see the caller)."""
+    rows = load_path(path).rows
+    first, last = decode_body(rows[0][1]), decode_body(rows[-1][1])  # type: ignore[arg-type]
+    p = first.payload
+    if first.kind != "session_start":
+        return None
+    theirs = Certificate.parse(p["cert"].encode(), bytes.fromhex(p["cert_sig"]))
+    if not _same_workstation(theirs, cert, trust):
+        return None
+    if not verify_signature(theirs.key, rows[0][2], signed_message(rows[0][1])):  # type: ignore[arg-type]
+        return None
+    seq, body, sig = rows[-1]
+    head = Head(first.ledger.hex(), seq, entry_hash(body, sig).hex())  # type: ignore[arg-type]
+    reviewer = str((p.get("reviewer") or {}).get("name", ""))
+    snapshot = (p.get("snapshot") or {}).get("id")
+    prev = (p.get("prev_session") or {}).get("ledger")
+    prev = prev if isinstance(prev, str) else None
+    sealed = last.kind == "session_end"
+    return PastSession(path, head, first.wall_us, sealed, reviewer, snapshot, theirs, prev)
 
 
 def _same_workstation(theirs: Certificate, ours: Certificate, trust: Sequence[bytes]) -> bool:

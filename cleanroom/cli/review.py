@@ -18,12 +18,13 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
+from ..ledger.clock import Clock, SystemClock
 from ..ledger.events import Reviewer, SnapshotRef
 from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
-from ..session.history import past_sessions, previous_head, unsealed
+from ..session.history import past_sessions, previous_head, resumable, unsealed
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
@@ -49,6 +50,7 @@ class Setup:
     policy: Policy = field(default_factory=lambda: Policy.for_mode("review"))
     key_dirs: tuple[Path, ...] = ()
     snapshot_path: Path | None = None
+    clock: Clock | None = None  # the system clock unless a test steps its own
 
 
 def open_snapshot(
@@ -88,7 +90,15 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
 def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
     """Close every unsealed session as abandoned, or resume one (returned)."""
     setup.ledger_dir.mkdir(parents=True, exist_ok=True)
-    for crashed in unsealed(past_sessions(setup.ledger_dir, setup.workstation.cert.body)):
+    cert = setup.workstation.cert
+    for crashed in unsealed(past_sessions(setup.ledger_dir, cert, setup.trust)):
+        if not resumable(crashed, cert, (setup.clock or SystemClock()).now()[0]):
+            click.echo(
+                f"Session {crashed.path.name} was not sealed, and its certificate is for "
+                "another key or has ended: it stays unsealed (verify calls it UNSEALED).",
+                err=True,
+            )
+            continue
         answer = choice or click.prompt(
             f"Session {crashed.path.name} (reviewer {clean(crashed.reviewer)}) was not sealed. "
             "Resume it or close it as abandoned?",
@@ -98,7 +108,7 @@ def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
             raise click.UsageError(
                 f"{crashed.path.name} reviewed another snapshot; it can only be abandoned"
             )
-        ledger = Ledger.resume(crashed.path, setup.workstation, "crash")
+        ledger = Ledger.resume(crashed.path, setup.workstation, "crash", clock=setup.clock)
         if answer == "resume":
             return ledger
         ledger.seal("abandoned")
@@ -107,13 +117,14 @@ def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
 
 def start_ledger(setup: Setup) -> Ledger:
     """A new session ledger whose start names the previous session's head."""
-    history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
     return Ledger.create(
         setup.ledger_dir,
         setup.workstation,
         setup.reviewer,
         setup.snapshot,
         previous_head(history),
+        clock=setup.clock,
     )
 
 

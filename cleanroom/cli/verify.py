@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import click
 
 from ..jsonsafe import strict
 from ..ledger.findings import Finding
+from ..ledger.private_dir import sweep_once
 from ..ledger.reviewer_keys import ReviewerKey, from_public_key_file, load_list
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
@@ -80,6 +82,10 @@ def verify(
     and --reviewer-keys. Exit status: 0 intact and sealed, 1 tampered, invalid
     or untrusted, 3 intact but incomplete (unsealed or resumed), 2 usage.
     """
+    # SIGTERM unwinds, so the private copies of evidence are removed; after a
+    # SIGKILL the next run removes them (ledger/private_dir.py).
+    signal.signal(signal.SIGTERM, _terminated)
+    sweep_once()
     witnesses = [Witness.parse(t) for t in witness_texts]
     receipts = [Receipt.load(p) for p in receipt_files]
     reviewers = known_reviewers(reviewer_key_files, reviewer_list)
@@ -107,6 +113,10 @@ def verify(
         if len(verdicts) > 1:
             click.echo(f"overall: {status.value}")
     sys.exit(EXIT_CODES[status])
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:

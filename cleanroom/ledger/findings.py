@@ -73,7 +73,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SESSION_MISSING": (_T, "a session names a predecessor that is not present"),
     "SESSION_FORK": (_T, "two sessions name the same predecessor"),
     "SESSION_HEAD": (_T, "a session's recorded predecessor head differs from that ledger"),
-    "SESSION_ORDER": (_T, "a session started before its predecessor ended"),
+    "SESSION_ORDER": (
+        _T,
+        "a session started before its predecessor ended, by the monotonic clock of one boot",
+    ),
+    "SESSION_CLOCK": (
+        _W,
+        "by the wall clock a session starts before its predecessor ends: the clock was set back",
+    ),
+    "SESSION_RENEWED": (_W, "a session runs under another certificate than its predecessor"),
 }
 
 

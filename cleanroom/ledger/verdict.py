@@ -168,6 +168,15 @@ def summarize(
         "snapshot": p.get("snapshot"),
         "prev_session": p.get("prev_session"),
         "period_us": [first_wall, last.wall_us if last is not None else None],
+        # Only the monotonic clock orders two sessions of one boot (sessions.py).
+        "period_mono_us": [
+            start.mono_us if start is not None else None,
+            last.mono_us if last is not None else None,
+        ],
+        "boots": [
+            start.boot.hex() if start is not None else None,
+            last.boot.hex() if last is not None and last.boot is not None else None,
+        ],
         "started": iso(first_wall),
         "ended": iso(last.wall_us if last is not None else None),
         "entries": entries,

@@ -17,6 +17,7 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -160,6 +161,8 @@ def _judge(
         findings += _check_schema(image)
     if readable and image.rows_read and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
+    if image.wal_missing:
+        findings = [_wal_missing(f) for f in findings]
     if first is None:
         if meanwhile is not None:
             meanwhile()
@@ -210,6 +213,20 @@ def _judge(
     return Verdict.from_findings(
         image.name, findings, summary, omitted, checked.witnesses, checked.receipts
     )
+
+
+WAL_HINT = (
+    "; the file is in WAL mode and no -wal lies beside it: if a checkpoint was running"
+    " when its writer stopped, the file is half-written without its -wal"
+    " (verdict.md: a missing -wal)"
+)
+
+
+def _wal_missing(f: Finding) -> Finding:
+    """The damage a half-done checkpoint leaves once the -wal is gone, said so."""
+    if f.seq is None and f.code in ("CORRUPT", "SCHEMA", "EMPTY"):
+        return Finding(f.seq, f.code, f.message + WAL_HINT)
+    return f
 
 
 def _check_schema(image: LedgerImage) -> list[Finding]:
@@ -342,6 +359,8 @@ _BUDGET = ReadBudget()  # the SQLite time a worker may spend on one ledger, all 
 def _start_worker() -> None:
     global _BUDGET
     _BUDGET = ReadBudget()
+    # The pool ends its workers with SIGTERM: they must not unwind as their parent does.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker never frees what it inherited: its collections need not walk it
     # (and so copy its pages).
     gc.freeze()

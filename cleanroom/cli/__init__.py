@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from ..isolation import NotIsolated
 from ..ledger.keys import KeyFileError
 from ..ledger.witness import WitnessError
 from ..ledger.writer import LedgerError
@@ -33,6 +34,7 @@ class CleanroomGroup(click.Group):
             SnapshotError,
             OSError,
             UnicodeError,
+            NotIsolated,
         ) as exc:
             raise UsageProblem(clean(exc)) from exc
 

@@ -17,6 +17,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..guard.policy import Policy
+from ..isolation import require as require_isolated
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
@@ -80,6 +81,7 @@ def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
               help="Blank the screen after this long without input.")  # fmt: skip
 def demo(directory: Path | None, idle_minutes: int) -> None:
     """Run the reviewer terminal on an embedded sample with throwaway keys."""
+    require_isolated()  # before anything is created (ADR 0201)
     from ..snapshot.create import create_snapshot
 
     base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))

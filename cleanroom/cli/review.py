@@ -18,6 +18,7 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
+from ..isolation import require as require_isolated
 from ..ledger.events import Reviewer, SnapshotRef
 from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
 from ..ledger.verify import verify_path
@@ -105,6 +106,13 @@ def start_ledger(setup: Setup) -> Ledger:
 def _run_ui(setup: Setup, ledger: Ledger) -> Path:
     from ..tui.launch import prepare
 
+    guard = None
+    writer: Any = ledger
+    if setup.snapshot_path is not None:  # made first: it loads inotify before the policy
+        places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
+                           setup.policy.media_roots)  # fmt: skip
+        guard = Guard(setup.policy, places)
+        writer = guard.watch_ledger(ledger)
     prepare([setup.ledger_dir])
     from ..tui.app import ReviewApp  # textual is imported only now
 
@@ -115,13 +123,7 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
         setup.snapshot_label,
         str(ledger.path),
     )
-    guard = None
-    writer: Any = ledger
-    if setup.snapshot_path is not None:
-        places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
-                           setup.policy.media_roots)  # fmt: skip
-        guard = Guard(setup.policy, places)
-        writer = guard.watch_ledger(ledger)
+    if guard is not None:
         guard.start()
     session = ReviewSession(Recorder(writer), setup.source, facts, guard)
     app = ReviewApp(
@@ -196,6 +198,7 @@ def review(**opts: Any) -> None:
     records the session start, then opens the reviewer terminal. Every file
     opened, screen shown and search made is recorded before it is shown.
     """
+    require_isolated()  # before anything is recorded (ADR 0201)
     cfg = _config(opts.pop("config"))
     merged = {
         k: v if v is not None else cfg.get(k.replace("_", "-"), cfg.get(k)) for k, v in opts.items()

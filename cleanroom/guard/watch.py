@@ -25,6 +25,7 @@ What inotify cannot show (docs/guard.md has the full list):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -40,6 +41,16 @@ _WATCHDOG_LOGGER = "watchdog"
 _BENIGN_LOG = "thread is inactive"  # a stopped emitter; `health` reports lost watches itself
 
 
+def load_inotify() -> Any:
+    """watchdog's inotify observer class, imported now: its import loads libc and
+    resolves inotify's calls through ctypes, which the reviewer terminal's audit
+    policy refuses once it is in (cleanroom/tui/audit.py). Raises ImportError or
+    OSError where there is no inotify."""
+    from watchdog.observers.inotify import InotifyObserver
+
+    return InotifyObserver
+
+
 class Watcher:
     def __init__(
         self, places: Places, on_sighting: Callable[[Sighting], None], on_failure: Failure
@@ -52,6 +63,8 @@ class Watcher:
         self._watches: dict[str, tuple[Any, tuple[int, int]]] = {}  # path -> (watch, (dev, ino))
         self._reported: set[str] = set()
         self._log = _WatchdogLog(on_failure)
+        with contextlib.suppress(ImportError, OSError):  # `start` reports it
+            load_inotify()  # before the audit policy: see `load_inotify`
 
     def plan(self) -> list[tuple[str, bool]]:
         """(directory, recursive) for each watch, without overlaps."""
@@ -70,7 +83,7 @@ class Watcher:
     def start(self) -> None:
         """Start observing. A place that cannot be watched is a failure, not an exception."""
         try:
-            from watchdog.observers.inotify import InotifyObserver
+            InotifyObserver = load_inotify()  # noqa: N806 - a class
         except (ImportError, OSError) as exc:  # not Linux, or no inotify
             self._on_failure("watcher", f"inotify is not available: {exc}")
             return

@@ -27,7 +27,7 @@ from ..ledger.keys import (
     write_private_key,
     write_public_key,
 )
-from ..ledger.writer import Workstation
+from ..ledger.writer import Workstation, receipt_path
 from ..sanitize import clean
 from .review import Setup, open_snapshot, report, run_session
 
@@ -107,7 +107,11 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     )  # fmt: skip
     path = run_session(setup, "abandon")
     code = report(path, trust)
-    click.echo(f"receipt  {clean(path)}.receipt.json")
+    receipt = receipt_path(path)
+    if receipt.exists():  # none after a crash: say so, never name a file that is not there
+        click.echo(f"receipt  {clean(receipt)}")
+    else:
+        click.echo("receipt  none: the session was not sealed")
     click.echo(f"keys     {clean(keys)} (throwaway)")
     ledger, pub = clean(path), clean(keys / "vendor.pub")
     click.echo(f"verify   cleanroom verify {ledger} --trust {pub}")

@@ -47,6 +47,7 @@ class Setup:
     policy: Policy = field(default_factory=lambda: Policy.for_mode("review"))
     key_dirs: tuple[Path, ...] = ()
     snapshot_path: Path | None = None
+    key_files: tuple[Path, ...] = ()  # every key file the session uses, wherever it lives
 
 
 def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
@@ -110,7 +111,7 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
     writer: Any = ledger
     if setup.snapshot_path is not None:  # made first: it loads inotify before the policy
         places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
-                           setup.policy.media_roots)  # fmt: skip
+                           setup.policy.media_roots, setup.key_files)  # fmt: skip
         guard = Guard(setup.policy, places)
         writer = guard.watch_ledger(ledger)
     prepare([setup.ledger_dir])
@@ -152,6 +153,13 @@ def report(path: Path, trust: list[bytes]) -> int:
     if head:
         click.echo(f"head     {head['seq']}:{head['witness']}")
     return verdict.exit_code
+
+
+def _key_files(merged: dict[str, Any]) -> tuple[Path, ...]:
+    """The workstation key and certificate, the trusted vendor key and the
+    reviewer's key: the guard watches each file where it is."""
+    names = ("workstation_key", "cert", "trust", "reviewer_key")
+    return tuple(Path(merged[n]) for n in names if merged.get(n))
 
 
 def _config(path: Path | None) -> dict[str, Any]:
@@ -230,7 +238,7 @@ def review(**opts: Any) -> None:
         workstation, trust, source, ref, label, Path(merged["ledger_dir"]),
         Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
-        policy, key_dirs, Path(merged["snapshot"]),
+        policy, key_dirs, Path(merged["snapshot"]), _key_files(merged),
     )  # fmt: skip
     path = run_session(setup, merged.get("resume"))
     raise SystemExit(report(path, trust))

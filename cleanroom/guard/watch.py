@@ -1,8 +1,9 @@
 """Real watchdog observers (inotify) on the places a session uses.
 
-One `InotifyObserver` holds a watch on the snapshot's directory and the ledger
-directory (not recursive: the guard cares about the files in them), on each
-keys directory and on each removable-media root that exists (recursive). Every
+One `InotifyObserver` holds a watch on the snapshot's directory, the ledger
+directory and the directory of each key file (not recursive: the guard cares
+about the files in them), on each keys directory and on each removable-media
+root that exists (recursive). Every
 event goes through `classify`; what it means goes to `on_sighting`. Nothing in
 the observer thread waits: the callbacks only queue.
 
@@ -71,6 +72,7 @@ class Watcher:
         p = self.places
         wanted = [(p.snapshot_dir, False), (p.ledger_dir, False)]
         wanted += [(k, True) for k in p.keys]
+        wanted += [(d, False) for d in p.key_file_dirs]
         wanted += [(m, True) for m in p.media if os.path.isdir(m)]
         recursive = [d for d, r in wanted if r]
         plan: dict[str, bool] = {}

@@ -147,3 +147,16 @@ def test_the_terminal_refuses_to_start_in_a_python_that_is_not_isolated(tmp_path
         assert not (tmp_path / "l").exists()
     else:
         assert "isolated" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_launcher_follows_a_symlink_and_refuses_a_stray_copy(tmp_path):
+    link, copy = tmp_path / "cleanroom-link", tmp_path / "cleanroom-copy"
+    link.symlink_to(BIN / "cleanroom")
+    copy.write_bytes((BIN / "cleanroom").read_bytes())
+    copy.chmod(0o755)
+    (tmp_path / "python3").write_text("#!/bin/sh\necho hostile interpreter\n")  # not executable
+    linked = subprocess.run([str(link), "--version"], capture_output=True, text=True, timeout=60)
+    assert linked.returncode == 0 and linked.stdout.startswith("cleanroom, version")
+    stray = subprocess.run([str(copy), "--version"], capture_output=True, text=True, timeout=60)
+    assert stray.returncode == 2 and "no Python interpreter beside" in stray.stderr
+    assert "hostile" not in stray.stdout

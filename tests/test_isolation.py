@@ -129,6 +129,25 @@ def test_a_prompt_at_exit_is_refused_by_the_audit_policy(tmp_path):
     assert "EXIT=1" in screen and "an interactive prompt" in screen
 
 
+@pytest.mark.parametrize("command", ["demo", "replay"])
+def test_demo_and_replay_refuse_too(tmp_path, command):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cleanroom.ledger.keys import write_public_key
+
+    write_public_key(tmp_path / "v.pub", Ed25519PrivateKey.generate().public_key())
+    args = {
+        "demo": ["demo", "--dir", str(tmp_path / "d")],
+        "replay": ["replay", str(tmp_path / "x.ledger"), "--snapshot", "s",
+                   "--trust", str(tmp_path / "v.pub")],
+    }  # fmt: skip
+    argv = [sys.executable, "-c", "from cleanroom.cli import main; main()", *args[command]]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert "must run in an isolated Python" in out.stderr
+    assert not (tmp_path / "d").exists()
+
+
 @pytest.mark.parametrize("how", ["-c", "-m"])
 def test_the_terminal_refuses_to_start_in_a_python_that_is_not_isolated(tmp_path, how):
     """`review` in a Python that honours the environment stops before it records

@@ -47,6 +47,8 @@ DENIED = frozenset(
         "sys.setprofile",
         "cpython.run_startup",
         "cpython.run_interactivehook",
+        # A second interpreter in the process, outside this policy's sight of modules.
+        "cpython.PyInterpreterState_New",
     }
 )
 # Loading native code and reaching into memory through ctypes (CPython 3.11's

@@ -2,9 +2,11 @@
 
 Call order (the UI owns the timer and the ledger; the guard only reports):
 
-    guard = Guard(policy, Places.of(snapshot, ledger.path, key_dirs, policy.media_roots))
+    places = Places.of(snapshot, ledger.path, key_dirs, policy.media_roots, key_files)
+    guard = Guard(policy, places)    # before the audit policy: it loads inotify (ctypes)
     recorder = Recorder(guard.watch_ledger(ledger))  # own writes known to the guard
-    guard.start()                    # after the snapshot and the ledger are open
+    guard.start()                    # after the snapshot and the ledger are open; starts
+                                     # the watches, the netlink listener and the poller
     every 0.25 s:  for alert in guard.drain(): record it, then act on alert.response
     after each recorded view:  guard.feed_view(blob, first, last)
     final = guard.stop()             # record `final`, *then* seal

@@ -8,7 +8,7 @@ import time
 
 from cleanroom.forensics.replay import Replay
 from cleanroom.forensics.timeline import read_timeline
-from cleanroom.ledger.keys import load_public_key
+from cleanroom.ledger.keys import Role, load_public_key
 from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (fixture)
 from tests.tmuxkit import Tmux
 
@@ -86,11 +86,17 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
     term = Tmux(tmp, WIDTH, HEIGHT)
     captures: list[str] = []
     try:
-        term.start("unshare --net " + review_command(tmp) + "; sleep 30",
+        # its own network namespace (so the guard sees no change on this networked
+        # host); not the host's, so the start is recorded only with --allow-network
+        term.start("unshare --net " + review_command(tmp) + " --allow-network; sleep 30",
                    {"TERM": "xterm-256color"})  # fmt: skip
         term.wait_for("paper log", timeout=60)
         term.keys("Enter")
         term.wait_for("RECORDING")
+        term.wait_for("Alert: network")  # the start's, recorded; its toast lasts 10 s
+        deadline = time.monotonic() + 30
+        while "Alert: network" in term.screen() and time.monotonic() < deadline:
+            time.sleep(0.2)
         for keys in SCRIPT:
             send(term, keys)
             captures.append(stable(term))
@@ -104,7 +110,7 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
         term.close()
 
     (ledger,) = (tmp / "ledgers").glob("*.ledger")
-    trust = [load_public_key(tmp / "keys/vendor.pub").public_bytes_raw()]
+    trust = [load_public_key(tmp / "keys/vendor.pub", role=Role.VENDOR_ROOT).public_bytes_raw()]
     replay = Replay(read_timeline(ledger, trust), None)
     wanted = {}
     for shot in captures:

@@ -133,9 +133,10 @@ def test_a_prompt_at_exit_is_refused_by_the_audit_policy(tmp_path):
 def test_demo_and_replay_refuse_too(tmp_path, command):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from cleanroom.ledger.keys import write_public_key
+    from cleanroom.ledger.keys import Role, write_public_key
 
-    write_public_key(tmp_path / "v.pub", Ed25519PrivateKey.generate().public_key())
+    key = Ed25519PrivateKey.generate().public_key()
+    write_public_key(tmp_path / "v.pub", key, role=Role.VENDOR_ROOT)
     args = {
         "demo": ["demo", "--dir", str(tmp_path / "d")],
         "replay": ["replay", str(tmp_path / "x.ledger"), "--snapshot", "s",

@@ -41,7 +41,7 @@ async def test_paging_a_tall_terminal_every_3_2_seconds_is_bulk_reading(kit, led
         await pilot.press("enter")
         app.open_path(b"src/long.py")
         await pilot.pause()
-        for _ in range(12):  # 12 pages, one every 3.2 s: about 35 lines a second
+        for _ in range(16):  # 16 pages, one every 3.2 s: about 35 lines a second
             clock[0] += 3.2
             await pilot.press("pagedown")
             await pilot.pause()

@@ -83,9 +83,9 @@ class Horizon:
 
 
 # A person reads a few lines of code a second; a 50-line screen every 8 s (6 a
-# second) for ten minutes is the fastest reading these stay silent for. The 10 s
-# horizon allows one tall screen (up to 300 lines) at once.
-DEFAULT_HORIZONS = (Horizon(10, 30), Horizon(60, 12), Horizon(600, 8))
+# second) for an hour is the fastest reading these stay silent for. The 10 s
+# horizon allows a burst of jumps (goto, results, one tall screen: 500 lines).
+DEFAULT_HORIZONS = (Horizon(10, 50), Horizon(60, 15), Horizon(600, 8))
 
 
 @dataclass(frozen=True)

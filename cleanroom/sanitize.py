@@ -121,18 +121,36 @@ class Sanitized:
         return bool(self.spans)
 
 
-def sanitize(text: str, tab_size: int | None = None) -> Sanitized:
-    """Make `text` safe to display. With `tab_size`, tabs become spaces to the next
-    stop (source lines); without it, a tab is tagged like any control (names)."""
-    if tab_size is not None and "\t" in text:
-        text = text.expandtabs(tab_size)
+_TABS_ONLY = re.compile(r"[^\t\x20-\x7e]")
+
+
+def expand_tabs(text: str, tab_size: int, col: int = 0) -> str:
+    """`text` (printable ASCII and tabs) with each tab expanded to the next stop,
+    counting from display column `col`."""
+    lead = col % tab_size
+    return (" " * lead + text).expandtabs(tab_size)[lead:] if "\t" in text else text
+
+
+def sanitize(text: str, tab_size: int | None = None, col: int = 0) -> Sanitized:
+    """Make `text` safe to display. With `tab_size`, a tab becomes spaces to the next
+    stop (source lines), counted on the *display* text from column `col`, so a tag
+    before a tab moves it as it is drawn, and a line drawn in pieces (tokens, match
+    highlights) comes out exactly as if drawn whole; without it, a tab is tagged
+    like any control (names)."""
     if not _SUSPECT.search(text):
         return Sanitized(text)
+    if tab_size is not None and not _TABS_ONLY.search(text):
+        return Sanitized(expand_tabs(text, tab_size, col))
     out: list[str] = []
     spans: list[tuple[int, int, Flag]] = []
     counts: Counter[Flag] = Counter()
     pos = 0
     for ch in text:
+        if ch == "\t" and tab_size is not None:
+            n = tab_size - (col + pos) % tab_size
+            out.append(" " * n)
+            pos += n
+            continue
         tag = classify(ch)
         if tag is None:
             out.append(ch)

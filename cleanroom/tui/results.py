@@ -14,6 +14,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..sanitize import clean, decode, sanitize
+from .highlight import TAB
 
 MATCH_STYLE = Style(bold=True, reverse=True)
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -31,18 +32,19 @@ def hit_prompt(hit: object) -> Text:
         return text
     raw = hit.text  # type: ignore[attr-defined]
     cursor = 0
+    line = len(text)  # where the line's own text starts: tabs count from here
     for start, end in sorted(hit.text_spans()):  # type: ignore[attr-defined]
-        _append_sanitized(text, raw[cursor:start], None)
-        _append_sanitized(text, raw[start:end], MATCH_STYLE)
+        _append_sanitized(text, raw[cursor:start], None, len(text) - line)
+        _append_sanitized(text, raw[start:end], MATCH_STYLE, len(text) - line)
         cursor = max(cursor, end)
-    _append_sanitized(text, raw[cursor:], None)
+    _append_sanitized(text, raw[cursor:], None, len(text) - line)
     if hit.truncated:  # type: ignore[attr-defined]
         text.append(" ⟨cut⟩", "dim")
     return text
 
 
-def _append_sanitized(text: Text, raw: bytes, style: Style | None) -> None:
-    clean_part = sanitize(decode(raw), tab_size=4)
+def _append_sanitized(text: Text, raw: bytes, style: Style | None, col: int) -> None:
+    clean_part = sanitize(decode(raw), TAB, col)
     start = len(text)
     text.append(clean_part.text, style)
     for a, b, _ in clean_part.spans:

@@ -22,8 +22,10 @@ from .events import (
     Goto,
     Idle,
     QuickOpen,
+    QuickOpenList,
     Search,
     SearchResultsView,
+    TreeList,
     View,
     WitnessShown,
 )
@@ -176,6 +178,22 @@ class ReviewSession:
 
     def quick_open(self, query: str, matches: int) -> None:
         self.recorder.record(QuickOpen(query, matches))
+
+    def quick_open_list(self, query: str, paths: list[bytes], matches: int) -> bool:
+        """Record the names about to be listed for `query`. False means: list none."""
+        try:
+            self.recorder.record(QuickOpenList.of(query, paths, matches))
+        except RecordingError:
+            return False
+        return True
+
+    def tree_list(self, directory: bytes, entries: int) -> bool:
+        """Record that the tree is about to list `directory`. False means: do not."""
+        try:
+            self.recorder.record(TreeList(directory, entries))
+        except RecordingError:
+            return False
+        return True
 
     def blocked(self, action: str, detail: str = "") -> None:
         """Record a refused action; never raises (the refusal itself already held)."""

@@ -69,7 +69,7 @@ class ReviewApp(SearchNavigation, LockedApp):
         title = f" Cleanroom  {clean(facts.snapshot)}  reviewer {clean(facts.reviewer)}"
         yield Static(Text(title, style="bold"), id="title", markup=False)
         with Horizontal(id="main"):
-            yield FileTree(self.session.source, id="tree")
+            yield FileTree(self.session.source, self._tree_gate, id="tree")
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")
@@ -247,7 +247,21 @@ class ReviewApp(SearchNavigation, LockedApp):
                 return
             self.open_path(path)
 
-        self.push_screen(QuickOpenScreen(self.session.source.files()), chosen)
+        self.push_screen(QuickOpenScreen(self.session.source.files(), self._names_gate), chosen)
+
+    def _names_gate(self, query: str, paths: list[bytes], matches: int) -> bool:
+        ok = self.session.quick_open_list(query, paths, matches)
+        if not ok:
+            self._recording_failed(self.session.failure or "recording failed")
+        self.call_later(self._show_status)
+        return ok
+
+    def _tree_gate(self, directory: bytes, entries: int) -> bool:
+        ok = self.session.tree_list(directory, entries)
+        if not ok:
+            self._recording_failed(self.session.failure or "recording failed")
+        self.call_later(self._show_status)
+        return ok
 
     def action_goto_line(self) -> None:
         opened = self.opened

@@ -26,6 +26,7 @@ from .codeview import CodeView, Viewport
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
+from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
@@ -206,7 +207,7 @@ class ReviewApp(SearchNavigation, LockedApp):
             self._seal(f"guard: {ending[0].category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
             lock = AlertLockScreen(locking[0].category, locking[0].detail)
-            self.push_screen(lock, lambda _: self.query_one(CodeView).forget_shown())
+            self.push_screen(lock, lambda _: self._shown_again())
 
     def _lock_idle(self) -> None:
         try:
@@ -216,8 +217,18 @@ class ReviewApp(SearchNavigation, LockedApp):
         self._idle_since = since
         self.push_screen(IdleScreen(), self._unlock_idle)
 
+    def _shown_again(self) -> None:
+        """A lock came off: whatever is in front now is drawn again, so record it
+        again first. That is the search results when the search dialog is in
+        front (the code behind it stays covered), else the code view."""
+        front = self.screen
+        if isinstance(front, SearchScreen):
+            front.query_one(ResultList).forget_shown()
+        else:
+            self.query_one(CodeView).forget_shown()
+
     def _unlock_idle(self, _: object = None) -> None:
-        self.query_one(CodeView).forget_shown()
+        self._shown_again()
         since, self._idle_since = self._idle_since, None
         self._last_input = time.monotonic()
         try:

@@ -66,6 +66,11 @@ class ResultList(OptionList):
         if hits:
             self.highlighted = 0
 
+    def forget_shown(self) -> None:
+        """The rows were covered (a lock): record them again before they are drawn."""
+        self._shown = None
+        self.refresh()
+
     def visible_rows(self) -> tuple[int, int] | None:
         height = self.scrollable_content_region.height  # inside any scrollbar
         if self.option_count == 0 or height == 0:

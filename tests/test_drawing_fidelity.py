@@ -1,6 +1,8 @@
 """One sanitizer, one rendering: every class of code point the sanitizer tags is
 drawn the same in the code view (and replay, which shares its painter), the
-banner, search results, quick open and the file tree.
+banner, search results, quick open and the file tree. That includes what is
+judged on whole words (a homoglyph in a mixed-script identifier), however the
+lexer or a match highlight cuts the word.
 
 Content is drawn as `sanitize(line, TAB).text`; names as `clean(name)`. The
 highlighter lexes raw text with CR and a leading BOM protected as noncharacters,
@@ -54,6 +56,11 @@ SAMPLES = {
     "line separator": "\u2028",
     "ideographic space": "\u3000",
     "tab": "\t",
+    "homoglyph (Cyrillic a)": "\u0430",
+    "homoglyph (Greek omicron)": "\u03bf",
+    "braille blank": "\u2800",
+    "object replacement": "\ufffc",
+    "stacked combining marks": "\u0301\u0302\u0303\u0304",
 }
 LINES = {
     name: ("x = 'a" + ch + "b'  # " + ch + " end").encode("utf-8", "surrogatepass")
@@ -64,6 +71,8 @@ LINES["tab after a tag"] = "\u202e\tx\t\u200by".encode()
 LINES["leading BOM"] = "\ufeffx = 1".encode()
 LINES["leading FDD1"] = "\ufdd1x = 1\r".encode()
 LINES["CR and FDD0"] = "a\r\ufdd0b".encode()
+LINES["homoglyph split by the lexer"] = "if usеr.isAdmin(): pass  # е is Cyrillic".encode()
+LINES["ASCII odd one out"] = "раураl = 'раураl'".encode()
 
 
 def expected(raw: bytes) -> str:

@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme
 from rich.text import Text
 
-from ..sanitize import Flag, decode, expand_tabs, plain, sanitize
+from ..sanitize import Flag, decode, expand_tabs, lookalikes, plain, sanitize
 
 THEME = PygmentsSyntaxTheme("monokai")
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -73,16 +73,19 @@ def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
     text = "\n".join(decode(x) for x in raw_lines)
     tokens, protected = _lex(text, lexer)
     safe = plain(text)  # nothing to tag anywhere: skip the per-token sanitizer
+    marks = {} if safe else lookalikes(text)  # judged on whole words, not tokens
     out: list[Line] = []
-    line, flags, col = Text(no_wrap=True, end=""), 0, 0
+    line, flags, col, at = Text(no_wrap=True, end=""), 0, 0, 0
     for token, value in tokens:
         style = _style(token) if token else Style()
         for i, part in enumerate(value.split("\n")):
             if i:
                 out.append(Line(line, flags))
                 line, flags, col = Text(no_wrap=True, end=""), 0, 0
+                at += 1  # the line break
             if not part:
                 continue
+            start, at = at, at + len(part)
             if protected:
                 part = part.translate(_UNPROTECT)
             if safe:  # tabs expand against the running column, not the token's
@@ -90,11 +93,11 @@ def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
                 line.append(part, style)
                 col += len(part)
                 continue
-            clean = sanitize(part, TAB, col)
-            start = len(line)
+            clean = sanitize(part, TAB, col, marks, start)
+            begin = len(line)
             line.append(clean.text, style)
             for a, b, _kind in clean.spans:
-                line.stylize(FLAG_STYLE, start + a, start + b)
+                line.stylize(FLAG_STYLE, begin + a, begin + b)
             flags += len(clean.spans)
             col += len(clean.text)
     out.append(Line(line, flags))

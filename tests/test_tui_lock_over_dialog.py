@@ -111,3 +111,23 @@ async def test_a_lock_over_the_code_still_records_the_code_again(kit, ledger_dir
         await pilot.press("enter")
     t = read_timeline(app.session.recorder.ledger.path, kit.trust)
     assert [e.kind for e in after(t.entries, "active")][:1] == ["view"]
+
+
+async def test_a_lock_over_quick_open_lists_its_names_again(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+p", *"src")
+        await pilot.pause()
+        app._lock_idle()
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("q", "y")
+        await pilot.pause()
+        await pilot.press("enter")
+    t = read_timeline(app.session.recorder.ledger.path, kit.trust)
+    rest = after(t.entries, "active")
+    assert rest[0].kind == "quick_open_list" and rest[0].payload["query"] == "src"

@@ -220,21 +220,24 @@ class ReviewApp(SearchNavigation, LockedApp):
     def _shown_again(self) -> None:
         """A lock came off: whatever is in front now is drawn again, so record it
         again first. That is the search results when the search dialog is in
-        front (the code behind it stays covered), else the code view."""
+        front (the code behind it stays covered), else the code view, and the
+        quick-open names when that box is in front (the code shows below it)."""
         front = self.screen
         if isinstance(front, SearchScreen):
             front.query_one(ResultList).forget_shown()
-        else:
-            self.query_one(CodeView).forget_shown()
+            return
+        if isinstance(front, QuickOpenScreen):  # its names show again: list them again
+            front._refresh_matches(front.shown_for or "")
+        self.query_one(CodeView).forget_shown()
 
     def _unlock_idle(self, _: object = None) -> None:
-        self._shown_again()
         since, self._idle_since = self._idle_since, None
         self._last_input = time.monotonic()
         try:
             self.session.active(since or time.monotonic())
         except RecordingError as exc:
             self._recording_failed(str(exc))
+        self._shown_again()  # after `active`: what is shown again is recorded after it
         self._show_status()
 
     def _fresh_witness(self) -> None:

@@ -6,14 +6,25 @@ Each control, bidi, invisible or otherwise unprintable code point is replaced by
 a visible tag such as ``⟨RLO⟩`` or ``⟨x1B⟩``, so nothing reaches the terminal
 that could drive it (escape sequences) or hide from the reader (Trojan Source,
 CVE-2021-42574). The tag brackets U+27E8/U+27E9 are narrow, so columns hold.
+
+Printable characters that deceive are tagged too (`lookalikes`): a letter of
+another script inside an identifier that it could pass for a letter of (a
+Cyrillic `а` in `pаypal`, per the Unicode Consortium's confusables data through
+the `confusable-homoglyphs` package), combining marks stacked more than
+`MAX_MARKS` deep on one character (which spill over neighbouring lines), and
+blank look-alikes such as U+2800 and U+FFFC.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
 
 class Flag(StrEnum):
@@ -24,6 +35,8 @@ class Flag(StrEnum):
     SMUGGLING = "smuggling"  # variation selectors, tag characters
     INVALID = "invalid"  # bytes that are not UTF-8
     OTHER = "other"  # anything else unprintable: private use, unassigned
+    LOOKALIKE = "lookalike"  # homoglyphs in mixed-script identifiers, blank look-alikes
+    STACKED = "stacked"  # combining marks stacked more than MAX_MARKS deep
 
 
 _NAMED: dict[int, tuple[str, Flag]] = {
@@ -76,6 +89,10 @@ _NAMED: dict[int, tuple[str, Flag]] = {
     },  # fmt: skip
 }
 
+# Printable, but drawn as nothing or as a blank box: they hide like invisibles.
+_BLANK_LOOKALIKES = frozenset({0x2800, 0xFFFC, 0x1D159})
+MAX_MARKS = 2  # combining marks on one character before they are tagged (ệ has 2)
+
 # Everything that is not plainly safe: non-ASCII or ASCII controls. Safe text
 # skips the per-character walk entirely (the hot path for source lines).
 _SUSPECT = re.compile(r"[^\x20-\x7e]")
@@ -105,7 +122,58 @@ def classify(ch: str) -> tuple[str, Flag] | None:
         return f"TAG{cp:X}", Flag.SMUGGLING
     if not ch.isprintable():  # Cc Cf Cs Co Cn Zl Zp, and Zs other than space
         return f"U+{cp:04X}", Flag.SEPARATOR if ch.isspace() else Flag.OTHER
+    if cp in _BLANK_LOOKALIKES:
+        return f"U+{cp:04X}", Flag.LOOKALIKE
     return None
+
+
+_WORD = re.compile(r"\w{2,}")  # identifiers (one letter alone mixes no scripts)
+_NEUTRAL = ("COMMON", "INHERITED")  # digits, `_`, marks: of no script of their own
+
+
+@cache
+def _confusables() -> Any:
+    """The confusables data (Unicode's confusables.txt and Scripts.txt, shipped by
+    the pinned `confusable-homoglyphs`): loaded on first need, ~30 ms."""
+    from confusable_homoglyphs import categories, confusables
+
+    return categories, confusables
+
+
+def lookalikes(text: str) -> dict[int, Flag]:
+    """Indexes of printable characters in `text` to tag for deceiving: in each word
+    that mixes scripts, the characters of a minority script that are confusable with
+    the main one (a tie counts Latin as the main script); and each combining mark
+    of a run longer than MAX_MARKS. Only non-ASCII text can hold either."""
+    out: dict[int, Flag] = {}
+    if text.isascii():
+        return out
+    run = 0
+    for i, ch in enumerate(text):
+        if unicodedata.combining(ch) or unicodedata.category(ch) == "Me":
+            run += 1
+            if run == MAX_MARKS + 1:
+                out.update((j, Flag.STACKED) for j in range(i - MAX_MARKS, i + 1))
+            elif run > MAX_MARKS + 1:
+                out[i] = Flag.STACKED
+        else:
+            run = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        categories, confusables = _confusables()
+        scripts = [categories.alias(c) for c in word]
+        counts = Counter(a for a in scripts if a not in _NEUTRAL)
+        if len(counts) < 2:
+            continue
+        main = max(counts, key=lambda a: (counts[a], a == "LATIN"))
+        found = confusables.is_confusable(word, greedy=True, preferred_aliases=[main.lower()])
+        odd = {f["character"] for f in found or ()}
+        for k, (c, alias) in enumerate(zip(word, scripts, strict=True)):
+            if c in odd and alias != main and alias not in _NEUTRAL:
+                out.setdefault(m.start() + k, Flag.LOOKALIKE)
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,19 +189,52 @@ class Sanitized:
         return bool(self.spans)
 
 
-def sanitize(text: str, tab_size: int | None = None) -> Sanitized:
-    """Make `text` safe to display. With `tab_size`, tabs become spaces to the next
-    stop (source lines); without it, a tab is tagged like any control (names)."""
-    if tab_size is not None and "\t" in text:
-        text = text.expandtabs(tab_size)
-    if not _SUSPECT.search(text):
+_TABS_ONLY = re.compile(r"[^\t\x20-\x7e]")
+
+
+def expand_tabs(text: str, tab_size: int, col: int = 0) -> str:
+    """`text` (printable ASCII and tabs) with each tab expanded to the next stop,
+    counting from display column `col`."""
+    lead = col % tab_size
+    return (" " * lead + text).expandtabs(tab_size)[lead:] if "\t" in text else text
+
+
+def sanitize(
+    text: str,
+    tab_size: int | None = None,
+    col: int = 0,
+    marks: Mapping[int, Flag] | None = None,
+    at: int = 0,
+) -> Sanitized:
+    """Make `text` safe to display. With `tab_size`, a tab becomes spaces to the next
+    stop (source lines), counted on the *display* text from column `col`, so a tag
+    before a tab moves it as it is drawn, and a line drawn in pieces (tokens, match
+    highlights) comes out exactly as if drawn whole; without it, a tab is tagged
+    like any control (names). `marks` are `lookalikes` of the whole line when
+    `text` is the piece of it starting at index `at` (default: of `text` itself),
+    so a word cut into pieces is judged whole."""
+    if marks is None:
+        marks = lookalikes(text) if not text.isascii() else {}
+        at = 0
+    end = at + len(text)
+    mine = {i - at: f for i, f in marks.items() if at <= i < end} if marks else {}
+    if not mine and not _SUSPECT.search(text):
         return Sanitized(text)
+    if not mine and tab_size is not None and not _TABS_ONLY.search(text):
+        return Sanitized(expand_tabs(text, tab_size, col))
     out: list[str] = []
     spans: list[tuple[int, int, Flag]] = []
     counts: Counter[Flag] = Counter()
     pos = 0
-    for ch in text:
+    for i, ch in enumerate(text):
+        if ch == "\t" and tab_size is not None:
+            n = tab_size - (col + pos) % tab_size
+            out.append(" " * n)
+            pos += n
+            continue
         tag = classify(ch)
+        if tag is None and i in mine:
+            tag = (f"U+{ord(ch):04X}", mine[i])
         if tag is None:
             out.append(ch)
             pos += len(ch)

@@ -9,7 +9,7 @@ import pytest
 
 from cleanroom.guard import Category, Policy, PolicyError, Response, strongest
 from cleanroom.guard.network import Interface, NetworkState, Route, start_check
-from cleanroom.guard.policy import AirGapAction, BulkLimits
+from cleanroom.guard.policy import AirGapAction, BulkLimits, Horizon
 
 CONNECTED = NetworkState(
     (Interface("lo", "unknown", 0x9), Interface("eth0", "up", 0x1003)),
@@ -63,8 +63,8 @@ def test_a_toml_table_overrides_the_defaults():
     media = "lock"
     bulk_read = "end"
     [guard.bulk]
-    lines-per-second = 50
-    seconds = 5
+    60 = 50
+    5 = 100
     """
     p = Policy.from_dict("review", tomllib.loads(text)["guard"])
     assert p.response(Category.MEDIA) is Response.LOCK
@@ -72,7 +72,7 @@ def test_a_toml_table_overrides_the_defaults():
     assert p.response(Category.SNAPSHOT_ACCESS) is Response.LOCK  # untouched default
     assert p.air_gap is AirGapAction.RECORD
     assert p.media_roots == (Path("/srv/usb"),)
-    assert p.bulk == BulkLimits(50.0, 5.0, 3.0) and p.poll_seconds == 2.0
+    assert p.bulk == BulkLimits((Horizon(5, 100), Horizon(60, 50))) and p.poll_seconds == 2.0
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,12 @@ def test_a_toml_table_overrides_the_defaults():
         ({"air-gap": "warn"}, "unknown air-gap"),
         ({"allow-network": "yes"}, "true or false"),
         ({"bulk": {"lines": 3}}, "unknown settings: lines"),
-        ({"bulk": {"seconds": 0}}, "positive"),
+        ({"bulk": {"seconds": 0}}, "unknown settings: seconds"),
+        ({"bulk": {"10": 0}}, "positive"),
+        ({"bulk": {"-10": 5}}, "positive"),
+        ({"bulk": {"nan": 5}}, "positive"),
+        ({"bulk": {}}, "at least one horizon"),
+        ({"bulk": {"10": True}}, "positive"),
         ({"poll-seconds": -1}, "positive"),
         ({"media-roots": "/media"}, "list of paths"),
         ({"alow-network": True}, "unknown settings: alow_network"),

@@ -1,12 +1,13 @@
 """The one sanitizer: nothing that can drive a terminal or hide from a reader survives."""
 
+import re
 import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cleanroom.sanitize import Flag, classify, clean, decode, sanitize
+from cleanroom.sanitize import Flag, classify, clean, decode, lookalikes, sanitize
 
 
 @pytest.mark.parametrize(
@@ -82,3 +83,58 @@ def test_plain_means_nothing_would_be_tagged(text):
         assert sanitize(one_line).text == one_line
     if sanitize(one_line).text != one_line:
         assert not plain(text)
+
+
+# -- characters that deceive while printable -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, tagged",
+    [
+        ("p\u0430ypal = 1", ["U+0430"]),  # Cyrillic а among Latin letters
+        ("\u0440\u0430\u0443\u0440\u0430l", ["U+006C"]),  # the Latin l is the odd one
+        ("g\u03bfogle", ["U+03BF"]),  # Greek omicron
+        ("e\u0301\u0302\u0303x", ["U+0301", "U+0302", "U+0303"]),  # stacked marks
+        ("a\u2800b", ["U+2800"]),
+        ("obj \ufffc", ["U+FFFC"]),
+        ("x\U0001d159y", ["U+1D159"]),
+    ],
+)
+def test_deceiving_printable_characters_are_tagged(text, tagged):
+    result = sanitize(text)
+    assert re.findall(r"⟨(U\+[0-9A-F]+)⟩", result.text) == tagged
+    assert set(result.counts) <= {Flag.LOOKALIKE, Flag.STACKED} and result.flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u041f\u0440\u0438\u0432\u0435\u0442 world",  # one script per word
+        "na\u00efve caf\u00e9 \u00fcber",  # Latin with diacritics
+        "e\u0323\u0302",  # two marks (ệ decomposed) is ordinary writing
+        "\u03b1\u03b2\u03b3_1 = \u0394x",  # Greek with digits and _
+        "foo\u0416",  # another script, but nothing it could pass for
+        "\u65e5\u672c\u8a9e",
+    ],
+)
+def test_ordinary_non_ascii_is_left_alone(text):
+    assert sanitize(text).text == text
+
+
+def test_a_word_cut_into_pieces_is_judged_whole():
+    text = "us\u0435r = 1"
+    marks = lookalikes(text)
+    assert marks == {2: Flag.LOOKALIKE}
+    pieces = [sanitize(p, None, 0, marks, at).text for p, at in [("us", 0), ("\u0435r = 1", 2)]]
+    assert "".join(pieces) == sanitize(text).text == "us⟨U+0435⟩r = 1"
+    assert sanitize("\u0435", None, 0, {}, 0).text == "\u0435"  # alone, nothing mixed
+
+
+def test_a_huge_line_of_mixed_words_is_quick():
+    import time
+
+    text = "p\u0430ypal " * 20_000
+    start = time.perf_counter()
+    result = sanitize(text)
+    assert result.counts[Flag.LOOKALIKE] == 20_000
+    assert time.perf_counter() - start < 5

@@ -32,7 +32,8 @@ async def test_start_screen_shows_the_witness_code_of_session_start(kit, ledger_
     app, _ = make_app(kit, ledger_dir)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        code = app.session.recorder.last.witness
+        seq, code = app.session.shown_witness  # taken when the session started
+        assert seq == 0
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert f"0:{code}" in text
 
@@ -79,7 +80,12 @@ async def test_open_scroll_goto_quick_open_and_seal_are_recorded(kit, ledger_dir
         assert isinstance(app.screen, SealedScreen)
         await pilot.press("enter")
         await pilot.pause()
-    rows = entries(app)
+    every = entries(app)
+    listed = [e.payload for e in every if e.kind == "quick_open_list"]
+    assert [p["query"] for p in listed] == ["", "l", "lo", "lon"]
+    assert listed[-1]["names"] == [{"path": "src/long.py"}, {"path": "bin/blob.bin"}]
+    assert listed[-1]["matches"] == 2
+    rows = [e for e in every if e.kind not in ("quick_open_list", "tree_list")]
     assert [e.kind for e in rows] == [
         "session_start", "quick_open", "file_open", "view", "view", "goto", "view", "session_end",
     ]  # fmt: skip
@@ -88,7 +94,7 @@ async def test_open_scroll_goto_quick_open_and_seal_are_recorded(kit, ledger_dir
     assert (rows[6].payload["first"], rows[6].payload["last"]) == (4000, 4000 + height - 1)
     verdict = verify_path(app.session.recorder.ledger.path, kit.trust)
     assert verdict.status == "INTACT" and verdict.summary["reviewer"]["countersigned"]
-    assert app.receipt is not None and app.receipt.seq == 7
+    assert app.receipt is not None and app.receipt.seq == len(every) - 1
 
 
 async def test_declining_to_end_keeps_the_session_open(kit, ledger_dir):

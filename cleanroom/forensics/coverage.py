@@ -6,7 +6,10 @@ same path with other content is another version of the file, whose line numbers
 name other lines, so versions are never added together. Each `Shown` interval
 adds its dwell to every line it covered; idle time and outages are already
 excluded by `screen.shown`. A line shown for zero measurable time (the last
-entry before a crash) still counts as seen.
+entry before a crash) still counts as seen. Search result rows count too: the
+caller turns each page of rows on screen into one `Shown` per run of lines of
+one file (`resultlines.rows_as_shown`); those of one page share their start and `seq`, so
+the time on screen of a file counts that page once.
 
 `FileCoverage.heatmap(n)` folds the lines into at most `n` cells for drawing:
 each cell holds the most-watched line in it, so one hot line is never averaged
@@ -139,11 +142,15 @@ def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileC
     delta: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # line -> [dwell, count] change
     per_session: dict[str, int] = defaultdict(int)
     total = 0
+    counted: set[tuple[str, int, int]] = set()  # one screen counts its time once
     for key, s in items:
         first = max(1, s.viewport.first)
         last = min(lines, s.viewport.last)
-        per_session[key] += s.dwell_us
-        total += s.dwell_us
+        screen = (key, s.viewport.seq, s.start_us)
+        if screen not in counted:
+            counted.add(screen)
+            per_session[key] += s.dwell_us
+            total += s.dwell_us
         if first > last:
             continue
         a, b = delta[first], delta[last + 1]
@@ -162,7 +169,7 @@ def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileC
         if d is not None:
             dwell += d[0]
             count += d[1]
-    return FileCoverage(fk[0], fk[1], lines, runs, total, len(items), dict(per_session))
+    return FileCoverage(fk[0], fk[1], lines, runs, total, len(counted), dict(per_session))
 
 
 def _add(runs: list[Segment], seg: Segment) -> None:

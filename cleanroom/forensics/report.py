@@ -24,7 +24,9 @@ from ..session.events import FileOpen, SearchResultsView
 from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey, coverage
-from .screen import Shown, screens, shown
+from .resultlines import ResultLines, Unmapped, rows_as_shown
+from .screen import Shown, rows_shown, screens, shown
+from .sessionindex import SessionIndex
 from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
 from .versions import find_blob
 
@@ -68,6 +70,8 @@ class CoverageGroup:
     files: list[FileCoverage]
     in_snapshots: dict[FileKey, list[str]]  # snapshot ids holding this content at this path
     statuses: dict[str, Status]  # session key -> status, for the sessions listed per file
+    # Result rows on screen whose lines could not be known (no snapshot, other results)
+    unmapped: list[Unmapped] = field(default_factory=list)
 
     scale_us: int = 0  # the hottest line of any file: one colour scale for the group
 
@@ -129,11 +133,12 @@ def build_report(
         sessions.append(_session(t, ids))
         if progress is not None:
             progress()
+    results = ResultLines(snapshots)  # each distinct search is run once for both groups
     groups = [_coverage("verified", [s for s in sessions if s.status is not Status.TAMPERED],
-                        snapshots)]  # fmt: skip
+                        snapshots, results)]  # fmt: skip
     tampered = [s for s in sessions if s.status is Status.TAMPERED and not s.timeline.withheld]
     if tampered:
-        groups.append(_coverage("tampered", tampered, snapshots))
+        groups.append(_coverage("tampered", tampered, snapshots, results))
     searches, incidents = [], []
     for s in sessions:
         rows = _rows_viewed(s.timeline.entries)
@@ -170,7 +175,9 @@ def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
     dwell: Counter[int] = Counter()
     for s in intervals:
         dwell[s.viewport.seq] += s.dwell_us
-    return Analysis(intervals, dict(dwell), _stats(entries, undecodable, intervals))
+    stats = _stats(entries, undecodable, intervals)
+    stats["results_on_screen_us"] = sum(r.dwell_us for r in rows_shown(entries))
+    return Analysis(intervals, dict(dwell), stats)
 
 
 def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
@@ -198,6 +205,7 @@ def _stats(
         "files": len({e.event.raw_path for e in entries if isinstance(e.event, FileOpen)}),
         "views": kinds["view"],
         "searches": kinds["search"],
+        "result_views": kinds["search_results_view"],
         "quick_opens": kinds["quick_open"],
         "gotos": kinds["goto"],
         "blocked": kinds["blocked"],
@@ -210,29 +218,40 @@ def _stats(
 
 
 def _coverage(
-    trust: str, sessions: list[SessionReport], snapshots: Sequence[Snapshot]
+    trust: str,
+    sessions: list[SessionReport],
+    snapshots: Sequence[Snapshot],
+    results: ResultLines,
 ) -> CoverageGroup:
     """Each content's length is the snapshot's where one holds it, else the longest
-    `file_open` claims; views are clamped to it (coverage.py)."""
+    `file_open` claims; views are clamped to it (coverage.py). Lines shown as search
+    result rows count as seen, mapped to lines by running each search again on its
+    snapshot (`resultlines`); rows that cannot be mapped are listed in `unmapped`."""
     counts: dict[FileKey, int] = {}
     for s in sessions:
         for e in s.timeline.entries:
             if isinstance(e.event, FileOpen):
                 key = (e.event.raw_path, e.event.blob)
                 counts[key] = max(counts.get(key, 0), e.event.lines)
+    seen: dict[str, list[Shown]] = {}
+    unmapped: list[Unmapped] = []
+    for s in sessions:
+        read, lost = results.read(SessionIndex.of_results(s.timeline))
+        seen[s.key] = [*s.shown, *rows_as_shown(read)]
+        unmapped += lost
     known: dict[str, int | None] = {}
     for s in sessions:
-        for x in s.shown:
+        for x in seen[s.key]:
             fk = (x.viewport.path, x.viewport.blob)
             if fk[1] not in known:
                 known[fk[1]] = _snapshot_lines(snapshots, fk[1])
             if (lines := known[fk[1]]) is not None:
                 counts[fk] = lines
-    files = coverage(((s.key, s.shown) for s in sessions), counts)
+    files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
     holders: dict[FileKey, list[str]] = {}
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
-    return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions})
+    return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions}, unmapped)
 
 
 def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:

@@ -206,6 +206,11 @@ def _group(g: CoverageGroup) -> Iterator[str]:
         )
     else:
         yield "<h3>From verified ledgers (INTACT and INCOMPLETE)</h3>\n"
+    for u in g.unmapped:  # lines that were read but cannot be counted: say so
+        yield (
+            f'<p class="banner">Result rows of search #{u.search_seq} in {h(u.index.path)} were '
+            f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
+        )
     if not g.files:
         yield "<p>No file was on screen.</p></section>\n"
         return

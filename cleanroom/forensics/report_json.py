@@ -40,6 +40,17 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "sessions": [f.to_json() for f in report.evidence.sessions],
         "ledgers": [ledger_json(s, events=True) for s in report.sessions],
         "coverage": [file_json(g, f) for g in report.coverage for f in g.files],
+        "unmapped_results": [
+            {
+                **name_fields(u.index.path, "ledger"),
+                "trust": g.trust,
+                "search_seq": u.search_seq,
+                "views": u.views,
+                "why": u.why,
+            }
+            for g in report.coverage
+            for u in g.unmapped
+        ],  # fmt: skip
         "searches": [listed_json(x) for x in report.searches],
         "incidents": [listed_json(x) for x in report.incidents],
     }

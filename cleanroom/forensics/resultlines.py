@@ -13,14 +13,15 @@ rows of the others are unmapped, and said so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..session.events import Search
 from ..session.snapshot_source import SnapshotSource
 from ..snapshot.store import Snapshot
 from .replay import SearchCheck, check_search
-from .screen import RowsShown
+from .screen import RowsShown, Shown, Viewport
 from .sessionindex import SearchMade, SessionIndex
 from .versions import blob_at
 
@@ -118,3 +119,31 @@ class ResultLines:
         if key not in self._blobs:
             self._blobs[key] = blob_at(snapshot, path)
         return self._blobs[key] or ""
+
+
+def rows_as_shown(read: Iterable[RowsRead]) -> list[Shown]:
+    """Pages of search result rows on screen as `Shown` intervals: per page, one per
+    run of consecutive lines of one file version, each with the page's time."""
+    out: list[Shown] = []
+    for r in read:
+        by_file: dict[tuple[bytes, str], set[int]] = defaultdict(set)
+        for line in r.lines:
+            if line.blob:  # a path the snapshot does not hold: nothing to count against
+                by_file[(line.path, line.blob)].add(line.line)
+        rows, shown = r.shown.rows, r.shown
+        for (path, blob), numbers in sorted(by_file.items()):
+            for first, last in _runs(sorted(numbers)):
+                vp = Viewport(path, blob, first, last, 0, 0, rows.search_seq)
+                out.append(Shown(vp, shown.start_us, shown.end_us, shown.dwell_us,
+                                 shown.ended_by))  # fmt: skip
+    return out
+
+
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    start = prev = numbers[0]
+    for n in numbers[1:]:
+        if n != prev + 1:
+            yield start, prev
+            start = n
+        prev = n
+    yield start, prev

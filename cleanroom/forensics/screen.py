@@ -18,7 +18,10 @@ rules (docs/report-format.md, "How dwell is measured"):
   entry before the resume, so what it showed is counted only up to that entry;
   after the resume nothing is visible until a `view`.
 - `search` and `search_results_view`: the search screen is in front (`searching`)
-  until the next `view` or `file_open`; the code behind it is not visible.
+  until the next `view` or `file_open`; the code behind it is not visible. Like a
+  `view`, a `search_results_view` is written just before its rows are drawn, so it
+  ends a lock: after a lock over the search screen, the reviewer terminal records
+  the rows again, not the code behind them.
 - `session_end`: nothing is visible. A ledger that ends unsealed is counted up to
   its last entry.
 
@@ -126,7 +129,8 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
     if kind == "search":
         return Screen(s.file, s.viewport, s.hidden, entry.seq, None, True)
     if kind == "search_results_view" and isinstance(ev, SearchResultsView):
-        return Screen(s.file, s.viewport, s.hidden, ev.search_seq, (ev.first, ev.last), True)
+        # Rows are recorded just before they are drawn, as a view is: visible again.
+        return Screen(s.file, s.viewport, None, ev.search_seq, (ev.first, ev.last), True)
     if kind == "session_resume":
         return Screen()
     if kind == "session_end":

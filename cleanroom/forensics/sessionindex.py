@@ -138,6 +138,14 @@ class SessionIndex:
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
         return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, _parts=parts)
 
+    @classmethod
+    def of_results(cls, t: Timeline) -> SessionIndex:
+        """Only what `resultlines` needs (searches and result rows on screen): no
+        intervals by path, so it is cheap to build for a report."""
+        searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
+                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
+        return cls(t.path, t.verdict, searches, rows_shown(t.entries))
+
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
         """(record, parts by path) for the cache. Only for an index built from a timeline."""
         parts = self._parts

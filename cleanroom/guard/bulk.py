@@ -1,16 +1,18 @@
-"""Bulk capture: lines shown faster than anyone reads them, for a sustained stretch.
+"""Bulk capture: lines shown faster than anyone reads them, over any stretch of time.
 
 Paging through files to photograph or scrape them shows many *new* lines per
-second for a long time; reading shows a screenful every several seconds, and
-going back over lines already seen shows nothing new. Pure: the caller passes
-the time, so tests script any pace.
+second; reading shows a screenful every several seconds, and going back over
+lines already seen shows nothing new. Pure: the caller passes the time, so tests
+script any pace.
 
-- `SeenLines` turns each viewport into the number of lines never shown before.
-- `BulkDetector` measures new lines per second over the trailing `window`
-  seconds at every viewport. A stretch starts when that rate first exceeds the
-  limit, and breaks when it falls to the limit or the screen rests longer than
-  `window` (so one tall screenful does not count as a pace). A stretch that
-  lasts `seconds` fires once.
+- `SeenLines` turns each viewport (or each search result row) into the number of
+  lines never shown before.
+- `BulkDetector` keeps, for each horizon of `BulkLimits` (10 s, 1 min and
+  10 min by default), the new lines shown in the trailing horizon, and compares
+  their average per second over the whole horizon with that horizon's limit. No
+  pause resets a horizon: a pager paced just slower than any one window is still
+  caught by the longer ones. A horizon fires once when its average first goes
+  over its limit, and again only after it has fallen back to the limit.
 """
 
 from __future__ import annotations
@@ -18,20 +20,20 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .policy import BulkLimits
+from .policy import BulkLimits, Horizon
 
 
 class SeenLines:
-    """The lines of each blob already shown, as merged inclusive intervals."""
+    """The lines of each file already shown, as merged inclusive intervals."""
 
     def __init__(self) -> None:
         self._seen: dict[str, list[tuple[int, int]]] = {}
 
-    def add(self, blob: str, first: int, last: int) -> int:
-        """Mark lines first..last (inclusive) of `blob` shown; return how many were new."""
+    def add(self, name: str, first: int, last: int) -> int:
+        """Mark lines first..last (inclusive) of `name` shown; return how many were new."""
         if last < first:
             return 0
-        spans = self._seen.setdefault(blob, [])
+        spans = self._seen.setdefault(name, [])
         new = last - first + 1
         merged = []
         lo, hi = first, last
@@ -43,54 +45,56 @@ class SeenLines:
             lo, hi = min(lo, a), max(hi, b)
         merged.append((lo, hi))
         merged.sort()
-        self._seen[blob] = merged
+        self._seen[name] = merged
         return new
 
 
 @dataclass(frozen=True)
 class Episode:
-    """A stretch of bulk reading, as of the moment it fired."""
+    """A horizon over its limit, as of the moment it fired."""
 
-    started: float
+    horizon: Horizon
     at: float
-    lines: int
+    lines: int  # new lines shown in the trailing horizon
 
-    def describe(self, limits: BulkLimits) -> str:
-        took = max(self.at - self.started, 1e-9)
+    def describe(self) -> str:
+        h = self.horizon
         return (
-            f"{self.lines} new lines in {took:.1f} s ({self.lines / took:.0f} per second; "
-            f"limit {limits.lines_per_second:g} per second for {limits.seconds:g} s)"
+            f"{self.lines} new lines in the last {h.seconds:g} s "
+            f"({self.lines / h.seconds:.1f} per second; limit {h.lines_per_second:g} "
+            f"per second over {h.seconds:g} s)"
         )
+
+
+class _Window:
+    """New lines shown in the trailing `horizon.seconds`, and whether it fired."""
+
+    def __init__(self, horizon: Horizon) -> None:
+        self.horizon = horizon
+        self.recent: deque[tuple[float, int]] = deque()
+        self.lines = 0
+        self.over = False
+
+    def feed(self, now: float, new_lines: int) -> Episode | None:
+        h = self.horizon
+        while self.recent and self.recent[0][0] <= now - h.seconds:
+            self.lines -= self.recent.popleft()[1]
+        if new_lines:
+            self.recent.append((now, new_lines))
+            self.lines += new_lines
+        over = self.lines > h.lines_per_second * h.seconds
+        fired = over and not self.over
+        self.over = over
+        return Episode(h, now, self.lines) if fired else None
 
 
 class BulkDetector:
     def __init__(self, limits: BulkLimits) -> None:
         self.limits = limits
-        self._recent: deque[tuple[float, int]] = deque()
-        self._since: float | None = None  # start of the current fast stretch
-        self._lines = 0
-        self._fired = False
-        self._last: float | None = None
+        self._windows = [_Window(h) for h in limits.horizons]
 
-    def feed(self, now: float, new_lines: int) -> Episode | None:
-        """One viewport at time `now` showing `new_lines` never-seen lines. Returns the
-        episode when this viewport makes a stretch long enough, else None."""
-        lim = self.limits
-        if self._last is not None and now - self._last > lim.window:
-            self._since = None  # the screen rested: no sustained pace
-        self._last = now
-        while self._recent and self._recent[0][0] <= now - lim.window:
-            self._recent.popleft()
-        self._recent.append((now, new_lines))
-        in_window = sum(n for _, n in self._recent)
-        if in_window / lim.window <= lim.lines_per_second:
-            self._since = None
-            return None
-        if self._since is None:
-            self._since, self._lines, self._fired = self._recent[0][0], in_window, False
-        else:
-            self._lines += new_lines
-        if not self._fired and now - self._since >= lim.seconds:
-            self._fired = True
-            return Episode(self._since, now, self._lines)
-        return None
+    def feed(self, now: float, new_lines: int) -> list[Episode]:
+        """`new_lines` never-seen lines were shown at time `now` (seconds, any
+        monotonic origin). Returns an episode for each horizon that went over its
+        limit with this feed (usually none). O(1) amortized per horizon."""
+        return [e for w in self._windows if (e := w.feed(now, new_lines)) is not None]

@@ -8,7 +8,8 @@ Call order (the UI owns the timer and the ledger; the guard only reports):
     guard.start()                    # after the snapshot and the ledger are open; starts
                                      # the watches, the netlink listener and the poller
     every 0.25 s:  for alert in guard.drain(): record it, then act on alert.response
-    after each recorded view:  guard.feed_view(blob, first, last)
+    after each recorded view:  guard.feed_view(name, first, last)
+    after each recorded row view:  guard.feed_lines([(name, line), ...])
     final = guard.stop()             # record `final`, *then* seal
 
 Cleanroom must not open the snapshot, the keys or the ledger again once the
@@ -134,14 +135,19 @@ class Guard:
             for p in self._queue.drain()
         ]
 
-    def feed_view(self, blob: str, first: int, last: int, now: float | None = None) -> None:
-        """A viewport of lines first..last of `blob` was recorded and shown."""
+    def feed_view(self, name: str, first: int, last: int, now: float | None = None) -> None:
+        """A viewport of lines first..last of file `name` was recorded and shown. `name`
+        is any stable key for the file, the same one `feed_lines` gets."""
+        self.feed_lines([(name, first, last)], now)
+
+    def feed_lines(self, spans: list[tuple[str, int, int]], now: float | None = None) -> None:
+        """Lines first..last of each (name, first, last) were recorded and shown at once
+        (a page of search result rows shows one line of some file per row)."""
         with self._bulk_lock:
-            new = self._seen.add(blob, first, last)
-            episode = self._bulk.feed(self._clock() if now is None else now, new)
-        if episode is not None:
-            detail = episode.describe(self.policy.bulk)
-            self._queue.put(Category.BULK_READ, "reading pace", detail=detail)
+            new = sum(self._seen.add(name, first, last) for name, first, last in spans)
+            episodes = self._bulk.feed(self._clock() if now is None else now, new)
+        for episode in episodes:
+            self._queue.put(Category.BULK_READ, "reading pace", detail=episode.describe())
 
     def poll(self) -> None:
         """One round of the periodic checks (network, mounts, the snapshot's inode,

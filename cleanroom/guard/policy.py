@@ -70,17 +70,54 @@ _DEMO = dict.fromkeys(Category, Response.RECORD)  # the demo must run anywhere
 
 
 @dataclass(frozen=True)
-class BulkLimits:
-    """Bulk capture: more than `lines_per_second` new lines per second, measured over
-    the trailing `window` seconds, without a break, for `seconds` seconds."""
+class Horizon:
+    """At most `lines_per_second` new lines per second on average over any
+    `seconds` seconds."""
 
-    lines_per_second: float = 20.0
-    seconds: float = 10.0
-    window: float = 3.0
+    seconds: float
+    lines_per_second: float
 
     def __post_init__(self) -> None:
-        if not (self.lines_per_second > 0 and self.seconds > 0 and self.window > 0):
+        if not (self.seconds > 0 and self.lines_per_second > 0):
             raise PolicyError("bulk limits must be positive")
+
+
+# A person reads a few lines of code a second; a 50-line screen every 8 s (6 a
+# second) for an hour is the fastest reading these stay silent for. The 10 s
+# horizon allows a burst of jumps (goto, results, one tall screen: 500 lines).
+DEFAULT_HORIZONS = (Horizon(10, 50), Horizon(60, 15), Horizon(600, 8))
+
+
+@dataclass(frozen=True)
+class BulkLimits:
+    """Bulk capture: more new lines per second than a horizon's limit, averaged over
+    that horizon, for any of the `horizons`."""
+
+    horizons: tuple[Horizon, ...] = DEFAULT_HORIZONS
+
+    def __post_init__(self) -> None:
+        if not self.horizons:
+            raise PolicyError("bulk needs at least one horizon")
+
+    @classmethod
+    def from_table(cls, table: Any) -> BulkLimits:
+        """`{seconds: lines per second}`, e.g. `{"10": 30, "60": 12}` (TOML keys are
+        strings). The table replaces the defaults whole. Raises PolicyError."""
+        if not isinstance(table, Mapping):
+            raise PolicyError("[guard.bulk] must be a table of seconds = lines per second")
+        horizons = []
+        for key, value in table.items():
+            try:
+                seconds = float(key)
+            except (TypeError, ValueError):
+                raise PolicyError(
+                    f"[guard.bulk] has unknown settings: {key} (expected seconds = lines "
+                    "per second, e.g. 60 = 12)"
+                ) from None
+            if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+                raise PolicyError(f"[guard.bulk] horizon {key} must be a positive number")
+            horizons.append(Horizon(seconds, _number(value, f"lines per second over {key} s")))
+        return cls(tuple(sorted(horizons, key=lambda h: h.seconds)))
 
 
 @dataclass(frozen=True)
@@ -105,7 +142,7 @@ class Policy:
     def from_dict(cls, mode: str, table: Mapping[str, Any]) -> Policy:
         """The defaults for `mode`, overridden by `table`. Keys may use - or _:
         `responses` ({category: response}), `air-gap`, `allow-network`, `bulk`
-        ({`lines-per-second`, `seconds`, `window`}), `media-roots`, `poll-seconds`.
+        ({horizon seconds: lines per second}), `media-roots`, `poll-seconds`.
         Raises PolicyError for anything unknown or malformed."""
         policy = cls.for_mode(mode)
         t = _keys(table, {"responses", "air_gap", "allow_network", "bulk", "media_roots",
@@ -118,8 +155,7 @@ class Policy:
         if "allow_network" in t:
             changes["allow_network"] = _bool(t["allow_network"], "allow-network")
         if "bulk" in t:
-            b = _keys(t["bulk"], {"lines_per_second", "seconds", "window"}, "bulk")
-            changes["bulk"] = replace(policy.bulk, **{k: _number(v, k) for k, v in b.items()})
+            changes["bulk"] = BulkLimits.from_table(t["bulk"])
         if "media_roots" in t:
             roots = t["media_roots"]
             if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):

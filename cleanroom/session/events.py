@@ -96,6 +96,30 @@ class QuickOpen(Event):
 
 
 @dataclass(frozen=True)
+class QuickOpenList(Event):
+    """The quick-open box is about to list `names` (each `path_fields` of a path) for
+    `query`, of the `matches` paths that match it."""
+
+    kind: ClassVar[str] = "quick_open_list"
+    query: str
+    matches: int
+    names: list[dict[str, str]]
+
+    @classmethod
+    def of(cls, query: str, paths: list[bytes], matches: int) -> QuickOpenList:
+        return cls(query, matches, [path_fields(p) for p in paths])
+
+
+@dataclass(frozen=True)
+class TreeList(_PathEvent):
+    """The file tree is about to list the `entries` names in directory `path`
+    ("" for the snapshot's root): a directory was expanded."""
+
+    kind: ClassVar[str] = "tree_list"
+    entries: int
+
+
+@dataclass(frozen=True)
 class Goto(_PathEvent):
     kind: ClassVar[str] = "goto"
     line: int
@@ -162,6 +186,8 @@ VOCABULARY: tuple[type[Event], ...] = (
     Search,
     SearchResultsView,
     QuickOpen,
+    QuickOpenList,
+    TreeList,
     Goto,
     Idle,
     Active,

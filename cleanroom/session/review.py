@@ -22,8 +22,10 @@ from .events import (
     Goto,
     Idle,
     QuickOpen,
+    QuickOpenList,
     Search,
     SearchResultsView,
+    TreeList,
     View,
     WitnessShown,
 )
@@ -115,8 +117,8 @@ class ReviewSession:
             self.recorder.record_view(view)
         except RecordingError:
             return False
-        if self.guard is not None:
-            self.guard.feed_view(opened.blob, first, last)
+        if self.guard is not None:  # keyed by path, as result rows are
+            self.guard.feed_view(opened.path.hex(), first, last)
         return True
 
     def search(self, query: Any, running: list[Any] | None = None) -> Found:
@@ -156,12 +158,19 @@ class ReviewSession:
             self.blocked(TAMPERED, f"search hits in {display}: {why}")
         return out
 
-    def record_results_view(self, search_seq: int, first: int, last: int) -> bool:
-        """Record which result rows are about to be shown. False means: show none."""
+    def record_results_view(self, found: Found, first: int, last: int) -> bool:
+        """Record which result rows of `found` are about to be shown. False means:
+        show none. Each row shows a line of source, so the guard counts each row's
+        line as read (refused rows show no text and count nothing)."""
         try:
-            self.recorder.record_view(SearchResultsView(search_seq, first, last))
+            self.recorder.record_view(SearchResultsView(found.seq, first, last))
         except RecordingError:
             return False
+        if self.guard is not None:
+            rows = found.hits[max(0, first) : last + 1]
+            lines = [(h.path.hex(), h.line + 1, h.line + 1) for h in rows
+                     if not getattr(h, "refused", False)]  # fmt: skip
+            self.guard.feed_lines(lines)
         return True
 
     def goto(self, opened: Opened, line: int) -> None:
@@ -169,6 +178,22 @@ class ReviewSession:
 
     def quick_open(self, query: str, matches: int) -> None:
         self.recorder.record(QuickOpen(query, matches))
+
+    def quick_open_list(self, query: str, paths: list[bytes], matches: int) -> bool:
+        """Record the names about to be listed for `query`. False means: list none."""
+        try:
+            self.recorder.record(QuickOpenList.of(query, paths, matches))
+        except RecordingError:
+            return False
+        return True
+
+    def tree_list(self, directory: bytes, entries: int) -> bool:
+        """Record that the tree is about to list `directory`. False means: do not."""
+        try:
+            self.recorder.record(TreeList(directory, entries))
+        except RecordingError:
+            return False
+        return True
 
     def blocked(self, action: str, detail: str = "") -> None:
         """Record a refused action; never raises (the refusal itself already held)."""

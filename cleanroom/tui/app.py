@@ -26,6 +26,7 @@ from .codeview import CodeView, Viewport
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
+from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
@@ -69,7 +70,7 @@ class ReviewApp(SearchNavigation, LockedApp):
         title = f" Cleanroom  {clean(facts.snapshot)}  reviewer {clean(facts.reviewer)}"
         yield Static(Text(title, style="bold"), id="title", markup=False)
         with Horizontal(id="main"):
-            yield FileTree(self.session.source, id="tree")
+            yield FileTree(self.session.source, self._tree_gate, id="tree")
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")
@@ -206,7 +207,7 @@ class ReviewApp(SearchNavigation, LockedApp):
             self._seal(f"guard: {ending[0].category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
             lock = AlertLockScreen(locking[0].category, locking[0].detail)
-            self.push_screen(lock, lambda _: self.query_one(CodeView).forget_shown())
+            self.push_screen(lock, lambda _: self._shown_again())
 
     def _lock_idle(self) -> None:
         try:
@@ -216,14 +217,27 @@ class ReviewApp(SearchNavigation, LockedApp):
         self._idle_since = since
         self.push_screen(IdleScreen(), self._unlock_idle)
 
-    def _unlock_idle(self, _: object = None) -> None:
+    def _shown_again(self) -> None:
+        """A lock came off: whatever is in front now is drawn again, so record it
+        again first. That is the search results when the search dialog is in
+        front (the code behind it stays covered), else the code view, and the
+        quick-open names when that box is in front (the code shows below it)."""
+        front = self.screen
+        if isinstance(front, SearchScreen):
+            front.query_one(ResultList).forget_shown()
+            return
+        if isinstance(front, QuickOpenScreen):  # its names show again: list them again
+            front._refresh_matches(front.shown_for or "")
         self.query_one(CodeView).forget_shown()
+
+    def _unlock_idle(self, _: object = None) -> None:
         since, self._idle_since = self._idle_since, None
         self._last_input = time.monotonic()
         try:
             self.session.active(since or time.monotonic())
         except RecordingError as exc:
             self._recording_failed(str(exc))
+        self._shown_again()  # after `active`: what is shown again is recorded after it
         self._show_status()
 
     def _fresh_witness(self) -> None:
@@ -247,7 +261,21 @@ class ReviewApp(SearchNavigation, LockedApp):
                 return
             self.open_path(path)
 
-        self.push_screen(QuickOpenScreen(self.session.source.files()), chosen)
+        self.push_screen(QuickOpenScreen(self.session.source.files(), self._names_gate), chosen)
+
+    def _names_gate(self, query: str, paths: list[bytes], matches: int) -> bool:
+        ok = self.session.quick_open_list(query, paths, matches)
+        if not ok:
+            self._recording_failed(self.session.failure or "recording failed")
+        self.call_later(self._show_status)
+        return ok
+
+    def _tree_gate(self, directory: bytes, entries: int) -> bool:
+        ok = self.session.tree_list(directory, entries)
+        if not ok:
+            self._recording_failed(self.session.failure or "recording failed")
+        self.call_later(self._show_status)
+        return ok
 
     def action_goto_line(self) -> None:
         opened = self.opened

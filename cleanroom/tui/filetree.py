@@ -1,8 +1,11 @@
 """The file tree, drawn from the snapshot (never the filesystem), loaded lazily
 so a kernel-sized tree opens at once. Names are sanitized; labels are `Text`,
-so no name is ever parsed as markup."""
+so no name is ever parsed as markup. A directory's names are shown only after
+the gate has recorded the listing (`tree_list`), each time it is expanded."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import Tree
@@ -23,30 +26,45 @@ def label(entry: Entry) -> Text:
     return Text(name)
 
 
+TreeGate = Callable[[bytes, int], bool]  # (directory, how many entries) -> recorded?
+
+
 class FileTree(Tree[Entry]):
     DEFAULT_CSS = "FileTree { width: 36; border-right: solid $panel; }"
 
-    def __init__(self, source: Source, *, id: str | None = None) -> None:
+    def __init__(self, source: Source, gate: TreeGate, *, id: str | None = None) -> None:
         root = Entry(b"", b"", True, "dir")
         super().__init__(Text(clean(source.name), style="bold"), data=root, id=id)
         self.source = source
+        self._gate = gate
         self._loaded: set[bytes] = set()
         self.show_root = True
 
     def on_mount(self) -> None:
-        self._load(self.root)
-        self.root.expand()
+        if self._listed(self.root):
+            self.root.expand()
 
-    def _load(self, node: TreeNode[Entry]) -> None:
-        entry = node.data
-        if entry is None or entry.path in self._loaded:
+    def _toggle_node(self, node: TreeNode[Entry]) -> None:
+        # Every way to expand (Enter, space, a click) comes here: record, then show.
+        if node.allow_expand and not node.is_expanded and not self._listed(node):
             return
-        self._loaded.add(entry.path)
-        for child in self.source.children(entry.path):
-            if child.is_dir:
-                node.add(label(child), data=child)
-            else:
-                node.add_leaf(label(child), data=child)
+        super()._toggle_node(node)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
-        self._load(event.node)
+    def _listed(self, node: TreeNode[Entry]) -> bool:
+        """Load `node`'s children if need be and record their listing; False (and
+        nothing added) when it could not be recorded."""
+        entry = node.data
+        if entry is None:
+            return False
+        children = None if entry.path in self._loaded else self.source.children(entry.path)
+        count = len(node.children) if children is None else len(children)
+        if not self._gate(entry.path, count):
+            return False
+        if children is not None:
+            self._loaded.add(entry.path)
+            for child in children:
+                if child.is_dir:
+                    node.add(label(child), data=child)
+                else:
+                    node.add_leaf(label(child), data=child)
+        return True

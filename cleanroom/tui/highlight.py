@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme
 from rich.text import Text
 
-from ..sanitize import Flag, decode, plain, sanitize
+from ..sanitize import Flag, decode, expand_tabs, lookalikes, plain, sanitize
 
 THEME = PygmentsSyntaxTheme("monokai")
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -52,47 +52,52 @@ _CR, _BOM = "\ufdd0", "\ufdd1"
 _UNPROTECT = str.maketrans({_CR: "\r", _BOM: "\ufeff"})
 
 
-def _lex(text: str, lexer: Lexer | None) -> list[tuple[object, str]]:
-    """Tokens whose texts join to exactly `text` (protected); plain text otherwise."""
+def _lex(text: str, lexer: Lexer | None) -> tuple[list[tuple[object, str]], bool]:
+    """(tokens, protected): tokens whose texts join to exactly `text`, protected (CR
+    and a leading BOM as noncharacters) when `protected`; else `text` as one plain
+    token, which must then be shown as it is (a noncharacter in it is its own)."""
     plain: list[tuple[object, str]] = [((), text)]
     if lexer is None or len(text) > MAX_LEX_BYTES or _CR in text or _BOM in text:
-        return plain
+        return plain, False
     protected = text.replace("\r", _CR)
     if protected.startswith("\ufeff"):
         protected = _BOM + protected[1:]
     tokens = list(lexer.get_tokens(protected))
     if "".join(v for _, v in tokens) != protected:
-        return plain  # the lexer changed the text; colours are not worth a wrong view
-    return tokens
+        return plain, False  # the lexer changed the text; colours are not worth a wrong view
+    return tokens, True
 
 
 def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
     """Lex `raw_lines` as one run of text, then build one sanitized Text per line."""
     text = "\n".join(decode(x) for x in raw_lines)
-    tokens = _lex(text, lexer)
+    tokens, protected = _lex(text, lexer)
     safe = plain(text)  # nothing to tag anywhere: skip the per-token sanitizer
+    marks = {} if safe else lookalikes(text)  # judged on whole words, not tokens
     out: list[Line] = []
-    line, flags, col = Text(no_wrap=True, end=""), 0, 0
+    line, flags, col, at = Text(no_wrap=True, end=""), 0, 0, 0
     for token, value in tokens:
         style = _style(token) if token else Style()
         for i, part in enumerate(value.split("\n")):
             if i:
                 out.append(Line(line, flags))
                 line, flags, col = Text(no_wrap=True, end=""), 0, 0
+                at += 1  # the line break
             if not part:
                 continue
-            part = part.translate(_UNPROTECT)
-            if "\t" in part:  # expand against the running column, not the token's
-                part = (" " * (col % TAB) + part).expandtabs(TAB)[col % TAB :]
-            if safe:
+            start, at = at, at + len(part)
+            if protected:
+                part = part.translate(_UNPROTECT)
+            if safe:  # tabs expand against the running column, not the token's
+                part = expand_tabs(part, TAB, col)
                 line.append(part, style)
                 col += len(part)
                 continue
-            clean = sanitize(part)
-            start = len(line)
+            clean = sanitize(part, TAB, col, marks, start)
+            begin = len(line)
             line.append(clean.text, style)
             for a, b, _kind in clean.spans:
-                line.stylize(FLAG_STYLE, start + a, start + b)
+                line.stylize(FLAG_STYLE, begin + a, begin + b)
             flags += len(clean.spans)
             col += len(clean.text)
     out.append(Line(line, flags))

@@ -13,7 +13,8 @@ from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..sanitize import clean, decode, sanitize
+from ..sanitize import Flag, clean, decode, lookalikes, sanitize
+from .highlight import TAB
 
 MATCH_STYLE = Style(bold=True, reverse=True)
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -30,23 +31,32 @@ def hit_prompt(hit: object) -> Text:
         text.append("⟨refused: not the content the vendor signed⟩", "bold red")
         return text
     raw = hit.text  # type: ignore[attr-defined]
-    cursor = 0
+    marks = lookalikes(decode(raw))  # words judged whole, not per highlighted piece
+    cursor = at = 0
+    line = len(text)  # where the line's own text starts: tabs count from here
+    pieces = []
     for start, end in sorted(hit.text_spans()):  # type: ignore[attr-defined]
-        _append_sanitized(text, raw[cursor:start], None)
-        _append_sanitized(text, raw[start:end], MATCH_STYLE)
+        pieces += [(raw[cursor:start], None), (raw[start:end], MATCH_STYLE)]
         cursor = max(cursor, end)
-    _append_sanitized(text, raw[cursor:], None)
+    pieces.append((raw[cursor:], None))
+    for piece, style in pieces:
+        at += _append_sanitized(text, piece, style, len(text) - line, marks, at)
     if hit.truncated:  # type: ignore[attr-defined]
         text.append(" ⟨cut⟩", "dim")
     return text
 
 
-def _append_sanitized(text: Text, raw: bytes, style: Style | None) -> None:
-    clean_part = sanitize(decode(raw), tab_size=4)
+def _append_sanitized(
+    text: Text, raw: bytes, style: Style | None, col: int, marks: dict[int, Flag], at: int
+) -> int:
+    """Append the piece `raw` of a line (at character `at` of it); return its length."""
+    piece = decode(raw)
+    clean_part = sanitize(piece, TAB, col, marks, at)
     start = len(text)
     text.append(clean_part.text, style)
     for a, b, _ in clean_part.spans:
         text.stylize(FLAG_STYLE, start + a, start + b)
+    return len(piece)
 
 
 class ResultList(OptionList):
@@ -63,6 +73,11 @@ class ResultList(OptionList):
         self.add_options([Option(hit_prompt(h)) for h in hits])
         if hits:
             self.highlighted = 0
+
+    def forget_shown(self) -> None:
+        """The rows were covered (a lock): record them again before they are drawn."""
+        self._shown = None
+        self.refresh()
 
     def visible_rows(self) -> tuple[int, int] | None:
         height = self.scrollable_content_region.height  # inside any scrollbar

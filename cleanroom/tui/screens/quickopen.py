@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +16,10 @@ from ...sanitize import clean, decode
 from .dialogs import InputDialog
 
 SHOWN = 100
+
+# (query, the paths about to be listed, how many matched) -> recorded? Nothing is
+# listed unless it is: the names are what the ledger says was shown.
+ListGate = Callable[[str, list[bytes], int], bool]
 
 
 def fuzzy(paths: list[bytes], query: str, limit: int = SHOWN) -> tuple[list[bytes], int]:
@@ -43,9 +48,10 @@ class QuickOpenScreen(InputDialog):
     QuickOpenScreen > Vertical { width: 90%; height: 70%; margin-top: 2; border: thick $primary; }
     """
 
-    def __init__(self, paths: list[bytes]) -> None:
+    def __init__(self, paths: list[bytes], gate: ListGate) -> None:
         super().__init__()
         self.paths = paths
+        self._gate = gate
         self.matched = len(paths)
         self.shown: list[bytes] = []
         self.shown_for: str | None = None
@@ -63,6 +69,8 @@ class QuickOpenScreen(InputDialog):
 
     def _refresh_matches(self, query: str) -> None:
         shown, self.matched = fuzzy(self.paths, query)
+        if not self._gate(query, shown, self.matched):
+            shown = []  # not recorded: list nothing
         self.shown, self.shown_for = shown, query
         options = self.query_one(OptionList)
         options.clear_options()

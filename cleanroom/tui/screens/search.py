@@ -108,7 +108,7 @@ class SearchScreen(InputDialog):
     def _rows_gate(self, first: int, last: int) -> bool:
         if self.found is None:
             return False
-        ok = self.session.record_results_view(self.found.seq, first, last)
+        ok = self.session.record_results_view(self.found, first, last)
         self.post_message(self.RowsRecorded())
         return ok
 

@@ -1,0 +1,112 @@
+"""File names shown are recorded before they are shown: the quick-open list (at
+each query, even when cancelled with Escape) and each directory the tree expands.
+The forensic readers take the new entries in their stride."""
+
+from textual.widgets import OptionList
+
+from cleanroom.forensics.replay import Replay
+from cleanroom.forensics.report import build_report
+from cleanroom.forensics.timeline import Evidence, read_timeline
+from cleanroom.session.events import path_from_fields
+from cleanroom.tui.filetree import FileTree
+from cleanroom.tui.screens.quickopen import QuickOpenScreen
+from tests.test_tui_review import entries, start
+from tests.tuikit import make_app
+
+SIZE = (100, 30)
+
+
+def payloads(app, kind):
+    return [e.payload for e in entries(app) if e.kind == kind]
+
+
+async def test_a_cancelled_quick_open_leaves_the_names_it_listed(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+p", *"src")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        drawn = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        await pilot.press("escape")
+        await pilot.pause()
+    listed = payloads(app, "quick_open_list")
+    assert listed[-1]["query"] == "src"
+    assert [bytes.fromhex(i) for i in drawn] == [path_from_fields(n) for n in listed[-1]["names"]]
+    assert listed[-1]["matches"] == 3  # src/main.c, src/long.py, src/bad\xffname.txt
+    names = listed[-1]["names"]
+    assert {"path_b64": "c3JjL2JhZP9uYW1lLnR4dA=="} in names  # the raw, non-UTF-8 name
+    assert listed[0]["query"] == "" and len(listed[0]["names"]) == 5  # all, when it opened
+    assert payloads(app, "quick_open") == []  # nothing picked
+
+
+async def test_quick_open_lists_nothing_it_could_not_record(kit, ledger_dir):
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        disk.full = True
+        await pilot.press("ctrl+p", *"s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QuickOpenScreen)
+        assert screen.query_one(OptionList).option_count == 0
+        await pilot.press("enter")  # nothing to pick
+        await pilot.pause()
+        assert app.opened is None
+
+
+async def test_expanding_a_directory_records_its_listing_first(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        tree = app.query_one(FileTree)
+        src = next(n for n in tree.root.children if n.data.path == b"src")
+        assert not src.children  # not listed: not loaded
+        tree.focus()
+        tree.move_cursor(src)
+        await pilot.press("space")
+        await pilot.pause()
+        assert src.is_expanded and len(src.children) == 3
+        await pilot.press("space", "space")  # collapse, and expand again: shown again
+        await pilot.pause()
+    listed = payloads(app, "tree_list")
+    assert listed == [
+        {"path": "", "entries": 3},  # bin/, src/, README.md at start
+        {"path": "src", "entries": 3},
+        {"path": "src", "entries": 3},
+    ]
+
+
+async def test_a_directory_whose_listing_cannot_be_recorded_stays_shut(kit, ledger_dir):
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        tree = app.query_one(FileTree)
+        src = next(n for n in tree.root.children if n.data.path == b"src")
+        tree.focus()
+        tree.move_cursor(src)
+        disk.full = True
+        await pilot.press("space")
+        await pilot.pause()
+        assert not src.is_expanded and not src.children
+
+
+async def test_forensic_readers_take_the_new_entries(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("ctrl+p", *"lon", "enter")
+        await pilot.pause()
+        await pilot.press("q", "y")
+        await pilot.pause()
+        await pilot.press("enter")
+    path = app.session.recorder.ledger.path
+    timeline = read_timeline(path, kit.trust)
+    assert timeline.status == "INTACT" and timeline.undecodable == 0
+    kinds = {e.kind for e in timeline.entries}
+    assert {"quick_open_list", "tree_list"} <= kinds
+    assert all(e.event is not None for e in timeline.entries if e.kind in kinds - {
+        "session_start", "session_end"})  # fmt: skip
+    report = build_report(Evidence([timeline], []), kit.trust)
+    assert report.sessions[0].stats["views"] >= 1
+    Replay(timeline, None)  # walks every entry

@@ -95,7 +95,11 @@ class Receipt:
         tmp = path.with_name(path.name + ".tmp")
         # A writer killed here leaves the .tmp: the next session start removes it.
         with making_files_in(path.parent):
-            with open(tmp, "w", encoding="utf-8") as f:
+            # Made anew, never through a link: a symbolic link planted under the
+            # temporary name would otherwise have the receipt written over its target.
+            tmp.unlink(missing_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            with os.fdopen(os.open(tmp, flags, 0o644), "w", encoding="utf-8") as f:
                 f.write(self.to_json())
                 f.flush()
                 os.fsync(f.fileno())

@@ -17,7 +17,7 @@ from cleanroom.snapshot.store import SnapshotError
 from tests.test_review_signed_content import FILES, build
 
 GENUINE = b"def f7(): return 7  # genuine"
-CHANGED = b"def f7(): return 7  # EVIL!!"
+CHANGED = b"def f7(): return 7  # EVIL!!!"
 
 
 @pytest.mark.xfail(

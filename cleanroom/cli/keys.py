@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..ledger.keyrole import ROLE_PREFIX, describe
+from ..ledger.keyrole import BOM, ROLE_PREFIX, describe
 from ..ledger.keys import (
     MAX_KEY_FILE,
     Certificate,
@@ -244,6 +244,7 @@ def _describe(path: Path, trusted: list[bytes]) -> tuple[str, bool | None]:
         head = read_small(path, MAX_KEY_FILE)
     except OSError as exc:
         raise KeyFileError(f"{path}: {exc.strerror or exc}") from exc
+    head = head.removeprefix(BOM)  # a key file with one is described as refused
     if head.startswith(ROLE_PREFIX) or head.startswith(b"-----BEGIN"):
         return _describe_key(path), None
     cert = Certificate.load(path)

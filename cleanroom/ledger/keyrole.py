@@ -18,6 +18,7 @@ import enum
 from dataclasses import dataclass
 
 ROLE_PREFIX = b"Cleanroom-Key-Role: "
+BOM = b"\xef\xbb\xbf"
 _BEGIN = b"-----BEGIN "
 _LABELS = {
     b"PRIVATE KEY": "private",
@@ -49,8 +50,14 @@ class KeyText:
 
 
 def split_key_file(data: bytes) -> KeyText:
-    """Split a key file's bytes. Raises RoleError for an unknown role, anything but
-    one role line before the PEM block, or a PEM label that is not a key's."""
+    """Split a key file's bytes. Raises RoleError for a byte-order mark, an unknown
+    role, anything but one role line before the PEM block, or a PEM label that is
+    not a key's."""
+    if data.startswith(BOM):
+        raise RoleError(
+            "starts with a UTF-8 byte-order mark (an editor added it); a key file is "
+            "plain ASCII: remove the mark"
+        )
     role = None
     rest = data
     if data.startswith(ROLE_PREFIX):

@@ -1,9 +1,10 @@
-"""A key file or reviewer list saved by an editor that adds a UTF-8 byte-order mark.
+"""A key file or reviewer list with bytes around its key: a UTF-8 byte-order mark
+an editor added, or a second key after the first (`cat ada.pub bob.pub`).
 
-Both were refused, but with messages that sent a newcomer the wrong way: `keys show`
-said "not a workstation certificate (Expecting value: line 1 column 1)", verify
-said "no PEM block where one should start", and a `--reviewer-keys` list "holds a
-control or unprintable character" on line 1. Each now names the mark.
+A mark was refused with messages that sent a newcomer the wrong way (`keys show`:
+"not a workstation certificate (Expecting value...)"; a list: "holds a control or
+unprintable character" on line 1). A second key was silently ignored: the file
+was read as its first key alone. Each is now refused, saying what it found.
 """
 
 from pathlib import Path
@@ -54,3 +55,16 @@ def test_a_reviewer_list_with_the_mark_is_refused_by_name(kit, ledger_dir, keys,
     out = run("verify", ledger.path, "--trust", keys["trust"], "--reviewer-keys", listing)
     _names_the_mark(out)
     assert key_id(raw_public(kit.reviewer)) not in out.stdout
+
+
+def test_two_keys_in_one_file_are_refused_not_read_as_the_first(kit, ledger_dir, keys, tmp_path):
+    # Bob countersigned; the user passed `cat ada.pub bob.pub` believing both known.
+    both = tmp_path / "both.pub"
+    bob = tmp_path / "bob.pub"
+    write_public_key(bob, kit.vendor.public_key(), role=Role.REVIEWER)
+    both.write_bytes(keys["ada"].read_bytes() + bob.read_bytes())
+    ledger = sealed(kit, ledger_dir)
+    out = run("verify", ledger.path, "--trust", keys["trust"], "--reviewer-key", both)
+    assert out.returncode == 2 and "one key" in out.stderr, out.stdout + out.stderr
+    out = run("keys", "show", both)
+    assert out.returncode == 2 and "one key" in out.stderr and "key id" not in out.stdout

@@ -22,7 +22,8 @@ CHANGED = b"def f7(): return 7  # EVIL!!!"
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the content check is remembered for the session; reads after it come from"
+    reason="documented limit (ADR 0104, threat model): the content check is remembered;"
+    " reads after it come from"
     " the file as it is now (mmap): a change between check and use is shown. A fix must"
     " decide what the terminal does mid-session (refuse and record `blocked`, or end)",
 )

@@ -65,7 +65,8 @@ def test_a_link_swapped_around_the_open_does_not_borrow_the_genuine_record(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="documented limit (threat model, ADR 0104): each search opens the snapshot again by path and checks only the manifest:"
+    reason="documented limit (threat model, ADR 0104): each search opens the snapshot"
+    " again by path and checks only the manifest:"
     " a copy with a poisoned index renamed into place after start hides hits",
 )
 def test_a_file_renamed_into_place_during_the_session_hides_no_hits(kit, tmp_path, ledger_dir):

@@ -78,7 +78,8 @@ def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
     if older and new["not_before"] < old["not_before"]:
         # Not a renewal: the certificate (and key) a renewal replaced was used again,
         # as whoever kept or stole the old key file could.
-        key = "the workstation key a renewal replaced" if old.get("key_id") != new.get("key_id") else "the same key"
+        other_key = old.get("key_id") != new.get("key_id")
+        key = "the workstation key a renewal replaced" if other_key else "the same key"
         what = f"an OLDER certificate than its predecessor's, with {key} "
     else:
         what = f"a renewed certificate with {key} "

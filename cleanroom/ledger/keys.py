@@ -182,7 +182,10 @@ def load_public_key(path: Path, *, role: Role, unmarked_ok: bool = False) -> Ed2
 def set_role(path: Path, role: Role) -> bool:
     """Give a key file written before key roles its role, in place and atomically,
     keeping its mode. Returns False if it already is `role`'s key. KeyFileError if
-    it is another role's key (a role is never changed) or not an Ed25519 key."""
+    it is another role's key (a role is never changed) or not an Ed25519 key. A
+    symbolic link is followed: the file it names gets the role, and the link stays
+    (renaming over the link would leave the key it names without one, and copy it)."""
+    path = Path(os.path.realpath(path))
     text = read_key_file(path)
     if text.role == role:
         return False

@@ -173,3 +173,10 @@ def load_config_text(text, load_config, command):
         path = Path(d) / "workstation.toml"
         path.write_text(text)
         return load_config(path, command)
+
+
+def test_a_ledger_dir_that_cannot_be_created_is_refused_by_name(site):
+    # Below a file: mkdir fails with ENOTDIR, which was printed as a bare errno line.
+    out = cli(*review_args(site, ledger_dir=site / "ws.cert" / "ledgers"), "--create-ledger-dir")
+    refused(out, "--ledger-dir", "cannot be created", "Not a directory")
+    assert "[Errno" not in out.stderr

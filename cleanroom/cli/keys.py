@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..ledger.keyrole import ROLE_PREFIX, describe
+from ..ledger.keyrole import BOM, ROLE_PREFIX, describe
 from ..ledger.keys import (
+    MAX_KEY_FILE,
     Certificate,
     KeyFileError,
     Role,
@@ -26,6 +27,7 @@ from ..ledger.keys import (
     write_private_key,
     write_public_key,
 )
+from ..ledger.regular_file import read_small
 from ..sanitize import clean
 from . import UsageProblem
 from .options import trusted_key
@@ -66,7 +68,11 @@ def keys() -> None:
 
 def _passphrase(path: Path | None, prompt: bool, confirm: bool = True) -> bytes | None:
     if path is not None:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        try:  # a FIFO is refused, not waited on
+            lines = read_small(path, MAX_KEY_FILE).decode("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            raise click.UsageError(f"{clean(path)}: {why}") from exc
         return lines[0].encode() if lines and lines[0] else None
     if prompt:
         text = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
@@ -234,8 +240,11 @@ def show(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
 def _describe(path: Path, trusted: list[bytes]) -> tuple[str, bool | None]:
     """A sentence about the file, and for a certificate checked against `trusted`
     whether a trusted key signed it (None when nothing was checked)."""
-    with open(path, "rb") as f:
-        head = f.read(len(ROLE_PREFIX))
+    try:
+        head = read_small(path, MAX_KEY_FILE)
+    except OSError as exc:
+        raise KeyFileError(f"{path}: {exc.strerror or exc}") from exc
+    head = head.removeprefix(BOM)  # a key file with one is described as refused
     if head.startswith(ROLE_PREFIX) or head.startswith(b"-----BEGIN"):
         return _describe_key(path), None
     cert = Certificate.load(path)

@@ -293,6 +293,11 @@ def review(**opts: Any) -> None:
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
         policy, key_dirs, Path(merged["snapshot"]), key_files=_key_files(merged),
     )  # fmt: skip
-    ledger_dir.mkdir(parents=True, exist_ok=True)  # only now: every check has passed
+    try:  # only now: every check has passed
+        ledger_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(
+            f"--ledger-dir {clean(ledger_dir)}: cannot be created: {exc.strerror or exc}"
+        ) from exc
     path = run_session(setup, merged.get("resume"))
     raise SystemExit(report(path, trust))

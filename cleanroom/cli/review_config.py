@@ -14,9 +14,11 @@ from typing import Any
 
 import click
 
+from ..ledger.regular_file import read_small
 from ..sanitize import clean
 
 TABLES = ("guard",)
+MAX_CONFIG = 1024 * 1024
 
 
 def load_config(path: Path | None, command: click.Command) -> dict[str, Any]:
@@ -25,11 +27,16 @@ def load_config(path: Path | None, command: click.Command) -> dict[str, Any]:
     does not parse, an unknown key, a key given twice, or a value of the wrong type."""
     if path is None:
         return {}
-    with open(path, "rb") as f:
-        try:
-            doc = tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
-            raise click.UsageError(f"{clean(path)}: {exc}") from exc
+    try:  # a FIFO is refused, not waited on
+        data = read_small(path, MAX_CONFIG)
+    except OSError as exc:
+        raise click.UsageError(f"{clean(path)}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG:
+        raise click.UsageError(f"{clean(path)}: over {MAX_CONFIG} bytes; not a workstation.toml")
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise click.UsageError(f"{clean(path)}: {exc}") from exc
     options = {
         p.name: p
         for p in command.params

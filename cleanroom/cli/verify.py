@@ -127,17 +127,18 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:
-    """Ledger files named or found (non-recursively) in directories. Raises UsageError.
-
-    Every entry of a directory whose name ends in .ledger is listed, whatever it is
-    (a FIFO, a dangling link, a directory): each gets a verdict, so nothing named
-    like evidence is left out of the run without a word."""
+    """Ledger files named or found (non-recursively) in directories: in a directory,
+    every entry named `*.ledger`, so a FIFO, a directory or a dangling link in a
+    ledger's place is judged (or refused), never silently left out. Raises UsageError."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
             found = sorted(q for q in p.iterdir() if q.name.endswith(SUFFIX))
             if not found:
                 raise click.UsageError(f"no {SUFFIX} files in {clean(p)}")
+            for q in found:
+                if not q.exists():
+                    raise click.UsageError(f"{clean(q)}: a link to nothing ({clean(q.readlink())})")
             out += found
         elif p.exists() or p.is_symlink():
             out.append(p)

@@ -18,6 +18,7 @@ import enum
 from dataclasses import dataclass
 
 ROLE_PREFIX = b"Cleanroom-Key-Role: "
+BOM = b"\xef\xbb\xbf"
 _BEGIN = b"-----BEGIN "
 _LABELS = {
     b"PRIVATE KEY": "private",
@@ -49,8 +50,14 @@ class KeyText:
 
 
 def split_key_file(data: bytes) -> KeyText:
-    """Split a key file's bytes. Raises RoleError for an unknown role, anything but
-    one role line before the PEM block, or a PEM label that is not a key's."""
+    """Split a key file's bytes. Raises RoleError for a byte-order mark, an unknown
+    role, anything but one role line before the PEM block, a PEM label that is not
+    a key's, or anything but white space after the block."""
+    if data.startswith(BOM):
+        raise RoleError(
+            "starts with a UTF-8 byte-order mark (an editor added it); a key file is "
+            "plain ASCII: remove the mark"
+        )
     role = None
     rest = data
     if data.startswith(ROLE_PREFIX):
@@ -68,6 +75,13 @@ def split_key_file(data: bytes) -> KeyText:
     label = rest[len(_BEGIN) :].partition(b"-----")[0]
     if label not in _LABELS:
         raise RoleError("not a readable key file (its PEM block is not a private or public key)")
+    # Only the first block would be read: `cat ada.pub bob.pub` must not quietly be Ada.
+    _, end, after = rest.partition(b"-----END " + label + b"-----")
+    if end and after.strip():
+        raise RoleError(
+            "holds more after its key (another key?); a key file holds one key: give "
+            "each in its own file"
+        )
     return KeyText(role, _LABELS[label], rest)
 
 

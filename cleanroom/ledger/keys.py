@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .ed25519 import verify_signature
 from .encoding import CERT_DOMAIN, KEYID_DOMAIN, EncodingError, canonical_json, parse_canonical
 from .keyrole import KeyText, Role, RoleError, describe, split_key_file, with_role
+from .regular_file import read_small
 
 CERT_FORMAT = "cleanroom.cert.v1"
 MAX_KEY_FILE = 64 * 1024
@@ -47,11 +48,8 @@ def raw_public(public: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 
 def _read_small(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise KeyFileError(f"{path}: not a regular file")
-            data = f.read(MAX_KEY_FILE + 1)
+    try:  # never waits on a FIFO named as a key (or by a --reviewer-keys line)
+        data = read_small(path, MAX_KEY_FILE)
     except OSError as exc:
         raise KeyFileError(f"{path}: {exc.strerror or exc}") from exc
     if len(data) > MAX_KEY_FILE:
@@ -184,7 +182,10 @@ def load_public_key(path: Path, *, role: Role, unmarked_ok: bool = False) -> Ed2
 def set_role(path: Path, role: Role) -> bool:
     """Give a key file written before key roles its role, in place and atomically,
     keeping its mode. Returns False if it already is `role`'s key. KeyFileError if
-    it is another role's key (a role is never changed) or not an Ed25519 key."""
+    it is another role's key (a role is never changed) or not an Ed25519 key. A
+    symbolic link is followed: the file it names gets the role, and the link stays
+    (renaming over the link would leave the key it names without one, and copy it)."""
+    path = Path(os.path.realpath(path))
     text = read_key_file(path)
     if text.role == role:
         return False

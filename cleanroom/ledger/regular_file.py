@@ -2,7 +2,9 @@
 
 Evidence and its sidecars are opened `O_NONBLOCK | O_NOFOLLOW` and checked with
 `fstat`: a FIFO or device put in a file's place is refused instead of waited
-on, and a symbolic link is never followed.
+on, and a symbolic link is never followed. Small files the user names (key
+files, receipts, passphrase and config files) are read with `read_small`, which
+follows links but never waits on a FIFO either.
 """
 
 from __future__ import annotations
@@ -24,3 +26,23 @@ def open_regular(path: Path | str) -> tuple[int, os.stat_result] | None:
         os.close(fd)
         return None
     return fd, st
+
+
+def read_small(path: Path | str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the regular file at `path` (a link is followed),
+    so a caller can tell a file over `limit`. Raises OSError for a FIFO, device,
+    socket or directory (opened without blocking, then refused) or an unreadable file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

@@ -55,8 +55,9 @@ def from_public_key_file(path: Path) -> ReviewerKey:
 
 def load_list(path: Path) -> list[ReviewerKey]:
     """Read a `--reviewer-keys` file. Raises KeyFileError (a usage error, exit 2) for a
-    file that cannot be read, is not UTF-8, is over 1 MiB, holds no key, or has a
-    line that is not `KEY [NAME]`, names a key twice or names an unreadable key file."""
+    file that cannot be read, is not UTF-8, starts with a byte-order mark, is over
+    1 MiB, holds no key, or has a line that is not `KEY [NAME]`, names a key twice
+    or names an unreadable key file."""
     try:  # non-blocking: a FIFO in the list's place is refused, not waited on
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as f:
@@ -71,6 +72,10 @@ def load_list(path: Path) -> list[ReviewerKey]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KeyFileError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    if text.startswith("\ufeff"):
+        raise KeyFileError(
+            f"{path}: starts with a UTF-8 byte-order mark (an editor added it): remove it"
+        )
     keys: list[ReviewerKey] = []
     seen: dict[bytes, int] = {}
     for number, line in enumerate(text.split("\n"), 1):

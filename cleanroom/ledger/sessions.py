@@ -74,14 +74,27 @@ def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
     if all(old.get(f) == new.get(f) for f in fields):
         return []
     key = "a new workstation key" if old.get("key_id") != new.get("key_id") else "the same key"
+    older = _is_int(new.get("not_before")) and _is_int(old.get("not_before"))
+    if older and new["not_before"] < old["not_before"]:
+        # Not a renewal: the certificate (and key) a renewal replaced was used again,
+        # as whoever kept or stole the old key file could.
+        other_key = old.get("key_id") != new.get("key_id")
+        key = "the workstation key a renewal replaced" if other_key else "the same key"
+        what = f"an OLDER certificate than its predecessor's, with {key} "
+    else:
+        what = f"a renewed certificate with {key} "
     why = (
-        f"{v.path} runs under a renewed certificate with {key} "
+        f"{v.path} runs under {what}"
         f"(key {new.get('key_id')}, issuer {new.get('issuer')}, "
         f"valid {_day(new.get('not_before'))} to {_day(new.get('not_after'))}); "
         f"{before.path} ran under key {old.get('key_id')}, issuer {old.get('issuer')}, "
         f"valid {_day(old.get('not_before'))} to {_day(old.get('not_after'))}"
     )
     return [Finding(None, "SESSION_RENEWED", why)]
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int
 
 
 def _day(seconds: object) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .leftovers import making_files_in
+from .regular_file import read_small
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_CHARS = 28  # 140 bits
@@ -94,7 +95,11 @@ class Receipt:
         tmp = path.with_name(path.name + ".tmp")
         # A writer killed here leaves the .tmp: the next session start removes it.
         with making_files_in(path.parent):
-            with open(tmp, "w", encoding="utf-8") as f:
+            # Made anew, never through a link: a symbolic link planted under the
+            # temporary name would otherwise have the receipt written over its target.
+            tmp.unlink(missing_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            with os.fdopen(os.open(tmp, flags, 0o644), "w", encoding="utf-8") as f:
                 f.write(self.to_json())
                 f.flush()
                 os.fsync(f.fileno())
@@ -108,9 +113,7 @@ class Receipt:
         and a 64-character head in lowercase hex, a seq that is a non-negative integer
         (not a boolean) and a witness that reads as a witness code."""
         try:
-            with open(path, "rb") as f:
-                data = f.read(64 * 1024)
-            doc = json.loads(data)
+            doc = json.loads(read_small(path, 64 * 1024))  # a FIFO is refused, not waited on
         except (OSError, ValueError, RecursionError) as exc:
             raise WitnessError(f"{path}: unreadable receipt ({exc})") from exc
         if not isinstance(doc, dict) or doc.get("format") != RECEIPT_FORMAT:

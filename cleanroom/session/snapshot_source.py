@@ -85,8 +85,9 @@ class SnapshotSource:
         return self._files
 
     def refusal(self, path: bytes) -> str | None:
-        """Checked once per content per session: a content never changes under an
-        open connection (the file is opened immutable and memory-mapped)."""
+        """Checked once per content per session. This proves what the file held at the
+        check: lines are read again as they are drawn, and the immutable, memory-mapped
+        connection reads a later write in place straight through (ADR 0104)."""
         info = self._file(path)
         assert info.blob is not None
         key = (info.blob, info.size)

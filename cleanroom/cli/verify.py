@@ -128,12 +128,12 @@ def _terminated(signum: int, frame: object) -> None:
 
 def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:
     """Ledger files named or found (non-recursively) in directories: in a directory,
-    every entry named `*.ledger`, so a FIFO, a directory or a dangling link in a
+    every entry named `*.ledger` but a directory, so a FIFO or a dangling link in a
     ledger's place is judged (or refused), never silently left out. Raises UsageError."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.name.endswith(SUFFIX))
+            found = sorted(q for q in p.iterdir() if q.name.endswith(SUFFIX) and not q.is_dir())
             if not found:
                 raise click.UsageError(f"no {SUFFIX} files in {clean(p)}")
             for q in found:

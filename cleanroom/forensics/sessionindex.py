@@ -29,7 +29,7 @@ from ..session.events import QuickOpen, Search
 from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, shown
 from .timeline import Timeline
 
-INDEX_FORMAT = "cleanroom.session-index.v2"
+INDEX_FORMAT = "cleanroom.session-index.v3"  # v3: `unfit`
 
 
 class UnreadableIndex(ValueError):
@@ -75,6 +75,9 @@ class SessionIndex:
     searches: list[SearchMade]
     results: list[RowsShown] = field(default_factory=list)  # result rows on screen
     part_digests: dict[bytes, str] = field(default_factory=dict)  # path -> part SHA-256
+    # Entries whose payload does not fit their kind (forensics/fits.py): signed, but
+    # not acted on, so what they claim was shown is not in the intervals.
+    unfit: int = 0
     _load: PartLoader | None = None
     _parts: dict[bytes, bytes] = field(default_factory=dict)  # serialized, when built here
 
@@ -136,7 +139,8 @@ class SessionIndex:
                     for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
-        return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, _parts=parts)
+        unfit = sum(1 for e in t.entries if e.problem is not None)
+        return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, unfit, _parts=parts)
 
     @classmethod
     def of_results(cls, t: Timeline) -> SessionIndex:
@@ -166,6 +170,7 @@ class SessionIndex:
                 for r in self.results
             ],  # fmt: skip
             "parts": {p.hex(): d for p, d in self.part_digests.items()},
+            "unfit": self.unfit,
         }
         return zlib.compress(json.dumps(record, ensure_ascii=True).encode(), 1), parts
 
@@ -183,9 +188,12 @@ class SessionIndex:
             searches = [SearchMade.from_list(s) for s in r["searches"]]
             results = [RowsShown(Rows(q, a, b), *rest) for q, a, b, *rest in r["results"]]
             digests = {bytes.fromhex(p): d for p, d in r["parts"].items()}
+            unfit = r["unfit"]
+            if type(unfit) is not int:
+                raise TypeError("unfit is not an integer")
         except (ValueError, KeyError, TypeError, zlib.error) as exc:
             raise UnreadableIndex(f"unreadable index: {exc}") from exc
-        return cls(path, verdict, searches, results, digests, _load=load)
+        return cls(path, verdict, searches, results, digests, unfit, _load=load)
 
 
 def _search_made(seq: int, wall_us: int, kind: str, ev: Search | QuickOpen) -> SearchMade:

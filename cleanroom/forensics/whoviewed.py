@@ -191,6 +191,12 @@ class Answer:
         if self.sessions:
             codes = ", ".join(sorted({f.code for f in self.sessions}))
             out.append(Caveat("SESSIONS", f"the sessions do not form a whole chain ({codes})"))
+        unfit = sum(i.unfit for i in self.searched)
+        if unfit:
+            entries = f"{unfit:,} {'entry' if unfit == 1 else 'entries'}"
+            out.append(Caveat("UNFIT", f"{entries} did not fit their kind (a view of more "
+                              "rows than a screen, say): signed, but what they claim was "
+                              "shown was not counted"))  # fmt: skip
         if self.unmapped:
             views = sum(u.views for u in self.unmapped)
             out.append(Caveat("RESULTS_UNMAPPED", f"{plural(views, 'search result screen')} "

@@ -193,8 +193,8 @@ def test_each_content_is_hashed_once_per_session(kit, tmp_path, monkeypatch):
     import cleanroom.session.snapshot_source as module
 
     calls = []
-    real = module.content_problem
-    monkeypatch.setattr(module, "content_problem", lambda *a: calls.append(a[1]) or real(*a))
+    real = module.checked_content
+    monkeypatch.setattr(module, "checked_content", lambda *a: calls.append(a[1]) or real(*a))
     source = SnapshotSource.from_file(build(kit, tmp_path), kit.trust)
     for _ in range(3):
         source.open(b"src/app.py")

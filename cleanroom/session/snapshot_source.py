@@ -1,9 +1,11 @@
 """A vendor-signed snapshot as the source of a review (`Source` for the viewer).
 
-Content is read on demand through the snapshot's line index, so opening a
-100 MB file costs a lookup, not a read of the whole file. Before any of a
-file's content is shown, it is checked against the signed hash once per
-session (`snapshot.content`); a file that fails is refused (`ContentRefused`).
+Before any of a file's content is shown, it is read into memory and checked
+against the signed hash (`snapshot.content`), and everything shown of it comes
+from the bytes checked: a write to the snapshot file afterwards cannot reach the
+screen. A file that fails is refused for the rest of the session
+(`ContentRefused`). The checked contents of recently opened files are kept, up
+to CONTENT_CACHE_BYTES, so moving between files does not read them again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 
 from ..ledger.events import SnapshotRef
 from ..snapshot.blobs import unpack_line_index
-from ..snapshot.content import content_problem
+from ..snapshot.content import CheckedContent, checked_content
 from ..snapshot.hit_check import hit_problems
 from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
@@ -29,28 +32,43 @@ from .source import ContentRefused, Entry, Opened, may_flag, scan_flags
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
 
+CONTENT_CACHE_BYTES = 256 << 20  # checked contents kept for reopening (the newest always)
+
+
 class SnapshotDocument:
-    def __init__(self, snapshot: Snapshot, info: FileInfo, lines: int) -> None:
+    """A text file, served from its checked bytes."""
+
+    def __init__(self, info: FileInfo, content: CheckedContent) -> None:
         assert info.blob is not None
-        self._snapshot, self._blob = snapshot, info.blob
+        self._content = content
         self.raw_path = info.path
         self.name = info.display
         self.blob = info.blob.hex()
         self.binary = False
-        self.line_count = lines
-        self.max_line_bytes = _widest(snapshot, info.blob, lines)
+        self.line_count = len(content.starts)
+        self.max_line_bytes = _widest(content)
 
     def lines(self, first: int, stop: int) -> list[bytes]:
-        return self._snapshot.read_lines(self._blob, first, stop)
+        """Lines [first, stop), without line feeds, as `Snapshot.read_lines` gives them."""
+        data, starts = self._content.data, self._content.starts
+        first, stop = max(first, 0), min(stop, len(starts))
+        out = []
+        for i in range(first, stop):
+            end = starts[i + 1] - 1 if i + 1 < len(starts) else len(data)
+            if i + 1 == len(starts) and data.endswith(b"\n"):
+                end -= 1
+            out.append(data[starts[i] : end])
+        return out
 
 
-def _widest(snapshot: Snapshot, blob: bytes, lines: int) -> int:
-    if lines == 0:
+def _widest(content: CheckedContent) -> int:
+    starts = content.starts
+    if not starts:
         return 0
-    if lines > WIDTH_SCAN_LINES:
+    if len(starts) > WIDTH_SCAN_LINES:
         return 1 << 20  # the viewer caps what it draws anyway
-    starts = snapshot.line_index(blob) + [snapshot.blob(blob).size + 1]
-    return max(b - a for a, b in zip(starts, starts[1:], strict=False)) - 1
+    ends = [*starts[1:], len(content.data) + 1]
+    return max(b - a for a, b in zip(starts, ends, strict=True)) - 1
 
 
 class SnapshotSource:
@@ -61,8 +79,8 @@ class SnapshotSource:
         self.name = f"{m.name} {m.version}"
         self.ref = SnapshotRef(id=snapshot.id, root=m.root)
         self._files: list[bytes] | None = None
-        self._checked: dict[tuple[bytes, int], str | None] = {}  # why a content is refused
-        self._hashed: dict[tuple[bytes, int], str | None] = {}  # hash only, for search hits
+        self._refused: dict[tuple[bytes, int], str] = {}  # why a content is refused
+        self._contents: OrderedDict[tuple[bytes, int], CheckedContent] = OrderedDict()
         self._lock = threading.Lock()  # search vets its hits from a worker thread
 
     @classmethod
@@ -85,72 +103,95 @@ class SnapshotSource:
         return self._files
 
     def refusal(self, path: bytes) -> str | None:
-        """Checked once per content per session. This proves what the file held at the
-        check: lines are read again as they are drawn, and the immutable, memory-mapped
-        connection reads a later write in place straight through (ADR 0104)."""
-        info = self._file(path)
+        """Why the file's content may not be shown, or None (see `_checked`)."""
+        checked = self._checked(self._file(path))
+        return checked if isinstance(checked, str) else None
+
+    def _checked(self, info: FileInfo) -> CheckedContent | str:
+        """The file's content as checked, or why it is refused: a refusal stands for
+        the session; a checked content is kept while the cache has room for it."""
         assert info.blob is not None
         key = (info.blob, info.size)
         with self._lock:
-            if key not in self._checked:
-                self._checked[key] = content_problem(self.snapshot, info.blob, info.size)
-            return self._checked[key]
+            if key in self._refused:
+                return self._refused[key]
+            if key in self._contents:
+                self._contents.move_to_end(key)
+                return self._contents[key]
+        checked = checked_content(self.snapshot, info.blob, info.size)
+        with self._lock:
+            if isinstance(checked, str):
+                self._refused[key] = checked
+                return checked
+            self._contents[key] = checked
+            kept = sum(len(c.data) for c in self._contents.values())
+            while kept > CONTENT_CACHE_BYTES and len(self._contents) > 1:
+                kept -= len(self._contents.popitem(last=False)[1].data)
+        return checked
 
     def hit_refusals(self, hits: list[Any]) -> list[str | None]:
         """Why each search hit may not be shown, or None (`snapshot.hit_check`): its
-        file's content must hash to the signed hash (checked once per content per
-        session) and its text must be that line of the content. Hits come in path order."""
+        text must be that line of its file's content, and that content must hash to
+        the signed hash. The bytes compared are the bytes hashed (or a content
+        already checked), never read again in between. Hits come in path order."""
         out: list[str | None] = []
         for path, group in groupby(hits, key=attrgetter("path")):
             same = list(group)
             try:
                 info = self._file(path)  # a search through a swapped file may name others
-                assert info.blob is not None
-                data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
-                starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
             except KeyError:
                 out += ["it is not a file of the checked snapshot"] * len(same)
                 continue
-            except (sqlite3.DatabaseError, ValueError, MemoryError) as exc:
-                out += [f"its content cannot be read: {exc}"] * len(same)
-                continue
-            why = self._hash_problem(info, data)
-            out += [why] * len(same) if why else hit_problems(data, starts, same)
+            assert info.blob is not None
+            data_or_why = self._hit_content(info)
+            if isinstance(data_or_why, str):
+                out += [data_or_why] * len(same)
+            else:
+                out += hit_problems(data_or_why.data, data_or_why.starts, same)
         return out
 
-    def _hash_problem(self, info: FileInfo, data: bytes) -> str | None:
+    def _hit_content(self, info: FileInfo) -> CheckedContent | str:
+        """A content to vet hits against: the checked one if kept, else the bytes read
+        now and hashed (the stored line index only finds the line; hit_problems
+        proves its number by counting line feeds)."""
         assert info.blob is not None
         key = (info.blob, info.size)
         with self._lock:
-            if self._checked.get(key):  # the full check already refused it
-                return self._checked[key]
-            if key not in self._hashed:
-                actual = hashlib.sha256(data).digest()
-                self._hashed[key] = (
-                    None
-                    if actual == info.blob and len(data) == info.size
-                    else f"its content was changed after signing: it hashes to {actual.hex()},"
-                    f" signed {info.blob.hex()}"
-                )
-            return self._hashed[key]
+            if key in self._refused:
+                return self._refused[key]
+            if key in self._contents:
+                return self._contents[key]
+        try:
+            data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
+            starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
+        except (KeyError, sqlite3.DatabaseError, ValueError, MemoryError) as exc:
+            return f"its content cannot be read: {exc}"
+        actual = hashlib.sha256(data).digest()
+        if actual != info.blob or len(data) != info.size:
+            return (
+                f"its content was changed after signing: it hashes to {actual.hex()},"
+                f" signed {info.blob.hex()}"
+            )
+        return CheckedContent(data, starts)
 
     def open(self, path: bytes) -> Opened:
         info = self._file(path)
         assert info.blob is not None
-        why = self.refusal(path)
-        if why is not None:
-            raise ContentRefused(path, info.display, why)
-        blob = self.snapshot.blob(info.blob)
-        if blob.binary:
-            read = lambda offset, n: self.snapshot.read(info.blob, offset, n)  # noqa: E731
-            doc = HexDocument(read, blob.size, path, info.blob.hex())
-            return Opened(path, doc, info.blob.hex(), blob.size, doc.line_count)
-        document = SnapshotDocument(self.snapshot, info, blob.lines)
+        checked = self._checked(info)
+        if isinstance(checked, str):
+            raise ContentRefused(path, info.display, checked)
+        data = checked.data
+        if self.snapshot.blob(info.blob).binary:
+            read = lambda offset, n: data[offset : offset + n]  # noqa: E731
+            doc = HexDocument(read, len(data), path, info.blob.hex())
+            return Opened(path, doc, info.blob.hex(), len(data), doc.line_count)
+        document = SnapshotDocument(info, checked)
+        lines = document.line_count
         flags: dict[str, int] = {}
         flagged: list[int] = []
-        if may_flag(self.snapshot.read(info.blob, 0, blob.size)):
-            flags, flagged = scan_flags(document.lines(0, blob.lines))
-        return Opened(path, document, info.blob.hex(), blob.size, blob.lines, flags, flagged)
+        if may_flag(data):
+            flags, flagged = scan_flags(document.lines(0, lines))
+        return Opened(path, document, info.blob.hex(), len(data), lines, flags, flagged)
 
     def _file(self, path: bytes) -> FileInfo:
         try:

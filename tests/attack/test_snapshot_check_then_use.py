@@ -9,7 +9,6 @@ file during a session changes the lines on screen after the check, while the
 ledger records the genuine blob hash.
 """
 
-import pytest
 
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.session.source import ContentRefused
@@ -20,13 +19,6 @@ GENUINE = b"def f7(): return 7  # genuine"
 CHANGED = b"def f7(): return 7  # EVIL!!!"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documented limit (ADR 0104, threat model): the content check is remembered;"
-    " reads after it come from"
-    " the file as it is now (mmap): a change between check and use is shown. A fix must"
-    " decide what the terminal does mid-session (refuse and record `blocked`, or end)",
-)
 def test_a_write_after_the_check_is_never_shown(kit, tmp_path):
     path = build(kit, tmp_path)
     path.chmod(0o644)

@@ -92,6 +92,7 @@ class LedgerImage:
     rows: list[Row] = field(default_factory=list)
     sidecars: tuple[str, ...] = ()
     torn_wal: bool = False
+    wal_mode: bool = False  # the header says WAL mode: sealing never finished the file
     rows_read: bool = False  # False when the schema forbade reading rows
     problems: list[Finding] = field(default_factory=list)  # file-level findings
 
@@ -209,6 +210,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if header != SQLITE_MAGIC:
         yield _fail(image, "NOT_SQLITE", "no SQLite header"), None
         return
+    image.wal_mode = (_read_start(path, 20) or b"")[18:20] == b"\x02\x02"
     image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
     if "-journal" in image.sidecars:
         image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..ledger.encoding import EncodingError, decode_body, entry_hash
 from ..ledger.events import Head
+from ..ledger.finish import unfinished
 from ..ledger.load import load_path
 from ..ledger.schema import SUFFIX
 
@@ -20,6 +21,7 @@ class PastSession:
     sealed: bool
     reviewer: str
     snapshot: str | None  # the snapshot id it reviewed
+    unfinished: tuple[str, ...] = ()  # sealed, but what sealing left undone on its file
 
 
 def past_sessions(directory: Path, cert_body: bytes) -> list[PastSession]:
@@ -39,7 +41,8 @@ def past_sessions(directory: Path, cert_body: bytes) -> list[PastSession]:
         reviewer = (first.payload.get("reviewer") or {}).get("name", "")
         snapshot = (first.payload.get("snapshot") or {}).get("id")
         sealed = last.kind == "session_end"
-        out.append(PastSession(path, head, first.wall_us, sealed, reviewer, snapshot))
+        left = tuple(unfinished(path)) if sealed else ()
+        out.append(PastSession(path, head, first.wall_us, sealed, reviewer, snapshot, left))
     return sorted(out, key=lambda s: s.started_us)
 
 
@@ -49,3 +52,8 @@ def previous_head(sessions: list[PastSession]) -> Head | None:
 
 def unsealed(sessions: list[PastSession]) -> list[PastSession]:
     return [s for s in sessions if not s.sealed]
+
+
+def unfinished_seals(sessions: list[PastSession]) -> list[PastSession]:
+    """Sealed sessions whose file sealing did not finish (`ledger.finish`)."""
+    return [s for s in sessions if s.sealed and s.unfinished]

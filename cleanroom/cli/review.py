@@ -19,11 +19,12 @@ from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
 from ..ledger.events import Reviewer, SnapshotRef
+from ..ledger.finish import finish
 from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
-from ..session.history import past_sessions, previous_head, unsealed
+from ..session.history import past_sessions, previous_head, unfinished_seals, unsealed
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
@@ -66,8 +67,25 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     if check.action == "refuse":
         raise click.UsageError(check.explanation)
     # Starting on a network anyway is recorded by the guard's first alert.
+    finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
     return _run_ui(setup, ledger)
+
+
+def finish_seals(setup: Setup) -> None:
+    """Finish the file of every sealed session whose seal could not (checkpoint,
+    read-only, receipt), and say so. One that still cannot be finished is a
+    usage error: the ledger directory needs the operator first."""
+    setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+    for past in unfinished_seals(past_sessions(setup.ledger_dir, setup.workstation.cert.body)):
+        try:
+            done = finish(past.path)
+        except ValueError as exc:
+            raise click.UsageError(f"cannot finish {clean(past.path.name)}: {exc}") from exc
+        if done.failed:
+            raise click.UsageError(clean(done.describe(past.path)))
+        click.echo(f"finished the seal of {clean(past.path.name)}: " + "; ".join(past.unfinished)
+                   + f"; receipt {clean(done.receipt_path)}")  # fmt: skip
 
 
 def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
@@ -141,6 +159,11 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
 
 
 def report(path: Path, trust: list[bytes]) -> int:
+    """Print the verdict on the ledger a session wrote; return its exit code (1 when
+    the ledger is gone: moved or deleted under the session)."""
+    if not path.is_file():
+        click.echo(f"ledger   {clean(path)}: missing (moved or deleted during the session)")
+        return 1
     verdict = verify_path(path, trust)
     click.echo(f"ledger   {clean(path)}")
     click.echo(f"verdict  {verdict.status.value}")

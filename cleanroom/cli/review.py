@@ -216,8 +216,12 @@ def review(**opts: Any) -> None:
     """Start a recorded review session in the locked-down terminal UI.
 
     Checks the workstation certificate and the snapshot's vendor signature,
-    records the session start, then opens the reviewer terminal. Every file
-    opened, screen shown and search made is recorded before it is shown.
+    finishes any earlier seal that could not finish its file, records the
+    session start, then opens the reviewer terminal. Every file opened, screen
+    shown and search made is recorded before it is shown. Exit status: the
+    verdict on the ledger written (0 sealed and intact, 3 incomplete: unsealed,
+    or sealed but its file unfinished), or 1 when that ledger is gone (moved or
+    deleted during the session).
     """
     cfg = _config(opts.pop("config"))
     merged = {

@@ -86,7 +86,7 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
         return Screen(ev, None, s.hidden, s.search_seq, s.result_rows)
     if kind == "idle":
         return Screen(s.file, s.viewport, "idle", s.search_seq, s.result_rows, s.searching)
-    if kind == "active":  # the viewport comes back with its own, new `view`
+    if kind in ("active", "unlock"):  # the viewport comes back with its own, new `view`
         return Screen(s.file, None, None, s.search_seq, s.result_rows, s.searching)
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
         why = "locked" if entry.payload["response"] == "lock" else "ended"

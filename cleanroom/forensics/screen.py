@@ -8,7 +8,7 @@ viewport was visible. The rules (docs/report-format.md, "How dwell is measured")
 - `view`: that viewport is painted and visible from this entry on.
 - `file_open`: a new file; none of it is visible until its first `view`.
 - `idle`, or an `alert` whose response is `lock` or `end`: the screen is blank.
-- `active`: the idle lock ends, but nothing is visible until the next `view`:
+- `active` or `unlock`: the idle or guard lock ends, but nothing is visible until the next `view`:
   the reviewer terminal records the viewport again before it repaints it.
 - `recording_failed`: the source was hidden from `failed_at_wall_us` until this
   entry; the viewport before it ends there and is visible again from this entry.

@@ -31,7 +31,6 @@ MEANING = {
     "ctrl+backslash": "quit signal",
     "ctrl+c": "copy or interrupt",
     "ctrl+s": "save or stop output",
-    "ctrl+q": "resume output",
     "ctrl+x": "cut",
     "ctrl+v": "paste",
 }

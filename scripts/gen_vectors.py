@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 
-from cleanroom.ledger.keys import write_public_key  # noqa: E402
 from tests.ledgerkit import Kit  # noqa: E402
 from tests.spec_cases import SPEC_CASES  # noqa: E402  (spec decisions, issue 10 §4)
 from tests.tamper_cases import CASES, Case, Scene, scratch_parent  # noqa: E402
@@ -74,6 +74,15 @@ def write_receipts(scene: Scene, name: str, out: Path) -> list[str]:
     return files
 
 
+def legacy_public_pem(raw: bytes) -> bytes:
+    """A public key file as written before key files named their role (ADR 0008).
+    The vectors keep this form on purpose: they show that such files stay usable
+    as --trust, and `workstation.pub` can stand in as a mistaken root of trust."""
+    return Ed25519PublicKey.from_public_bytes(raw).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
 def write_trust(scene: Scene, out: Path, written: dict[str, bytes]) -> list[str]:
     files = []
     for name, raw in sorted(scene.trust.items()):
@@ -81,7 +90,7 @@ def write_trust(scene: Scene, out: Path, written: dict[str, bytes]) -> list[str]
             raise SystemExit(f"two different keys are both named {name}.pub")
         path = out / f"{name}.pub"
         if not path.exists():
-            write_public_key(path, Ed25519PublicKey.from_public_bytes(raw))
+            path.write_bytes(legacy_public_pem(raw))
         files.append(path.name)
     return files
 

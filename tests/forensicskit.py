@@ -15,7 +15,7 @@ from typing import Any
 
 from cleanroom.forensics.timeline import TimelineEntry, typed_event
 from cleanroom.ledger.events import Head, SnapshotRef
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.ledger.writer import Ledger
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
@@ -55,7 +55,7 @@ def make_snapshot(kit: Kit, directory: Path, files=FILES, version: str = "1.0") 
 def trust_file(kit: Kit, directory: Path) -> Path:
     path = directory / "vendor.pub"
     if not path.exists():
-        write_public_key(path, kit.vendor.public_key())
+        write_public_key(path, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path
 
 

@@ -33,7 +33,7 @@ from cleanroom.forensics.report import analyse
 from cleanroom.forensics.sessionindex import SessionIndex
 from cleanroom.forensics.timeline import Timeline, _decode
 from cleanroom.ledger.encoding import EncodingError, decode_body, parse_canonical
-from cleanroom.ledger.keys import Certificate, load_public_key, raw_public
+from cleanroom.ledger.keys import Certificate, Role, load_public_key, raw_public
 from cleanroom.ledger.load import load_bytes
 from cleanroom.ledger.sessions import check_sessions
 from cleanroom.ledger.verdict import Status
@@ -46,7 +46,9 @@ VECTORS = ROOT / "tests" / "vectors"
 CORPUS = ROOT / "tests" / "fuzz_corpus"
 HANG_SECONDS = 10.0
 
-LEDGER_TRUST = [raw_public(load_public_key(VECTORS / "vendor.pub"))]
+LEDGER_TRUST = [
+    raw_public(load_public_key(VECTORS / "vendor.pub", role=Role.VENDOR_ROOT, unmarked_ok=True))
+]
 
 
 class WroteFile(AssertionError):
@@ -246,6 +248,7 @@ def forensics(name: str, verdict: Any, entries: list[Any], undecodable: int) -> 
     index = SessionIndex.from_timeline(timeline)
     record, parts = index.to_record()
     stored = SessionIndex.from_record(name, record, lambda path, _: parts.get(path))
+    assert stored.searches == index.searches and stored.results == index.results
     for path in stored.paths:
         stored.rows_for(path)
 

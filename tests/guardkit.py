@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cleanroom.guard import Guard, Places, Policy
 from cleanroom.guard.network import Interface, NetworkState
-from cleanroom.ledger.keys import save_certificate, write_private_key, write_public_key
+from cleanroom.ledger.keys import Role, save_certificate, write_private_key, write_public_key
 from cleanroom.ledger.writer import Ledger
 from cleanroom.session.events import Alert
 from cleanroom.session.recorder import Recorder
@@ -91,8 +91,8 @@ def build(tmp: Path, mode: str = "review", **policy: object) -> Room:
     keys, ledgers, media, snaps = (tmp / n for n in ("keys", "ledgers", "media", "snapshots"))
     for d in (keys, ledgers, media, snaps):
         d.mkdir()
-    write_private_key(keys / "workstation.key", kit.workstation.key)
-    write_public_key(keys / "vendor.pub", kit.vendor.public_key())
+    write_private_key(keys / "workstation.key", kit.workstation.key, role=Role.WORKSTATION)
+    write_public_key(keys / "vendor.pub", kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     save_certificate(keys / "workstation.cert", kit.workstation.cert)
     snapshot_path = snapshotkit.make(snaps)
     snapshot = Snapshot.open(snapshot_path, snapshotkit.TRUST)

@@ -10,7 +10,7 @@ import pytest
 from cleanroom.cli.review import Setup, settle_crashed, start_ledger
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.events import SnapshotRef
-from cleanroom.ledger.keys import save_certificate, write_private_key, write_public_key
+from cleanroom.ledger.keys import Role, save_certificate, write_private_key, write_public_key
 from cleanroom.ledger.sessions import check_sessions
 from cleanroom.ledger.verify import verify_path
 from cleanroom.session.source import MemorySource
@@ -85,10 +85,10 @@ def write_keys(kit: Kit, directory: Path) -> dict[str, Path]:
         "trust": directory / "vendor.pub",
         "other": directory / "other.pub",
     }
-    write_private_key(paths["key"], kit.workstation.key)
+    write_private_key(paths["key"], kit.workstation.key, role=Role.WORKSTATION)
     save_certificate(paths["cert"], kit.workstation.cert)
-    write_public_key(paths["trust"], kit.vendor.public_key())
-    write_public_key(paths["other"], Kit("other").vendor.public_key())
+    write_public_key(paths["trust"], kit.vendor.public_key(), role=Role.VENDOR_ROOT)
+    write_public_key(paths["other"], Kit("other").vendor.public_key(), role=Role.VENDOR_ROOT)
     return paths
 
 
@@ -109,7 +109,7 @@ def test_config_file_supplies_options_and_untrusted_parts_are_refused(kit, tmp_p
     bogus.write_bytes(b"not a snapshot at all")
     config = tmp_path / "workstation.toml"
     config.write_text(
-        f'snapshot = "{bogus}"\nledger-dir = "{tmp_path / "ledgers"}"\n'
+        f'snapshot = "{bogus}"\nledger-dir = "{tmp_path / "ledgers"}"\ncreate-ledger-dir = true\n'
         f'workstation-key = "{keys["key"]}"\ncert = "{keys["cert"]}"\ntrust = "{keys["other"]}"\n'
     )
     out = review("--config", config, "--reviewer", "Ada", "--org", "Agency")

@@ -105,21 +105,34 @@ def test_statuses_exit_codes_and_format_are_documented():
 
 
 def test_every_json_field_is_documented(kit, ledger_dir):
+    from cleanroom.ledger.keys import raw_public
+    from cleanroom.ledger.reviewer_keys import ReviewerKey
+    from cleanroom.ledger.witness import Receipt
+    from cleanroom.ledger.writer import receipt_path
+
     ledger = kit.new_ledger(ledger_dir, views=2)
     ledger.append(Alert("usb_mount", "/media/x"))
-    ledger.seal()
-    verdict = verify_path(ledger.path, kit.trust)
-    doc = _as_json([verdict], [], Status.INTACT, kit.trust)
+    ledger.seal(countersigner=kit.reviewer)
+    receipt = Receipt.load(receipt_path(ledger.path))
+    witness = receipt.witness
+    known = [ReviewerKey(raw_public(kit.reviewer), "ada")]
+    verdict = verify_path(ledger.path, kit.trust, [witness], [receipt], reviewers=known)
+    doc = _as_json([verdict], [], Status.INTACT, kit.trust, known, {})
+    ledger_doc = doc["ledgers"][0]
     summary = verdict.summary
     fields = {
         *doc,
-        *verdict.to_json(),
+        *ledger_doc,
         *Finding(None, "UNSEALED", "x").to_json(),
         *summary,
         *summary["certificate"],
         *summary["reviewer"],
+        *summary["reviewer"]["countersign"],
         *summary["head"],
         *summary["alerts"][0],
+        *doc["reviewer_keys"][0],
+        *ledger_doc["witnesses"][0],
+        *ledger_doc["receipts"][0],
     }
     text = VERDICT_MD.read_text(encoding="utf-8")
     missing = sorted(f for f in fields if f"`{f}`" not in text)

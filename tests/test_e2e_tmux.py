@@ -14,6 +14,7 @@ import pytest
 from cleanroom.cli.demo import build_sample
 from cleanroom.ledger.keys import (
     Certificate,
+    Role,
     save_certificate,
     write_private_key,
     write_public_key,
@@ -42,8 +43,8 @@ def workstation(tmp_path):
     keys = tmp_path / "keys"
     keys.mkdir()
     vendor, ws = seeded_key("e2e/vendor"), seeded_key("e2e/ws")
-    write_private_key(keys / "workstation.key", ws)
-    write_public_key(keys / "vendor.pub", vendor.public_key())
+    write_private_key(keys / "workstation.key", ws, role=Role.WORKSTATION)
+    write_public_key(keys / "vendor.pub", vendor.public_key(), role=Role.VENDOR_ROOT)
     cert = Certificate.issue(vendor, "ws-e2e", ws.public_key(), CERT_START, CERT_END)
     save_certificate(keys / "workstation.cert", cert)
     build_sample(tmp_path / "src")
@@ -53,7 +54,8 @@ def workstation(tmp_path):
 
 def review_command(tmp: Path) -> str:
     return (
-        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot --ledger-dir {tmp}/ledgers"
+        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot"
+        f" --ledger-dir {tmp}/ledgers --create-ledger-dir"
         f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
         f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"
     )

@@ -155,19 +155,21 @@ def test_a_seal_in_a_read_only_directory_is_finished_at_the_next_start(kit, ledg
     (path,) = ledger_dir.glob("*.ledger")
     assert os.path.exists(f"{path}-wal") and not receipt_path(path).exists()
     # History sees it is sealed but not finished; verify says so, not INTACT.
-    (past,) = past_sessions(ledger_dir, kit.workstation.cert.body)
+    (past,) = past_sessions(ledger_dir, kit.workstation.cert, kit.trust)
     assert past.sealed and unfinished_seals([past]) == [past]
     verdict = verify_path(path, kit.trust)
     assert verdict.status == "INCOMPLETE" and verdict.exit_code == 3
     assert [f.code for f in verdict.findings] == ["SEAL_UNFINISHED"]
     # The next start finishes it: checkpoint, read-only, receipt.
-    finish_seals(SimpleNamespace(ledger_dir=ledger_dir, workstation=kit.workstation))
+    finish_seals(
+        SimpleNamespace(ledger_dir=ledger_dir, workstation=kit.workstation, trust=kit.trust)
+    )
     assert unfinished(path) == [] and not os.path.exists(f"{path}-wal")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
     receipt = Receipt.load(receipt_path(path))
     verdict = verify_path(path, kit.trust, receipts=[receipt])
     assert verdict.status == "INTACT" and verdict.findings == []
-    assert unfinished_seals(past_sessions(ledger_dir, kit.workstation.cert.body)) == []
+    assert unfinished_seals(past_sessions(ledger_dir, kit.workstation.cert, kit.trust)) == []
 
 
 async def _guard_ends_after(kit, ledger_dir, damage):

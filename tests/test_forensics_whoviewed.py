@@ -143,7 +143,7 @@ def test_a_whole_file_lists_every_session_and_says_when_content_differed(site):
 
 
 def test_lines_nobody_saw(site):
-    result = who(site, "src/long.py:2000-2100")
+    result = who(site, "src/long.py:2000-2100", "--snapshot", site["v1"])
     assert result.exit_code == 0 and "nobody had these lines on screen" in result.stdout
 
 

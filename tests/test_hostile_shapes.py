@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from tests import forensicskit, hostile_sqlite
 from tests.ledgerkit import Kit
 
@@ -74,7 +74,7 @@ LEDGER_SHAPES: dict[str, tuple[Callable[[Path], Path], str]] = {
 @pytest.fixture(scope="module")
 def trust(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("keys") / "vendor.pub"
-    write_public_key(path, KIT.vendor.public_key())
+    write_public_key(path, KIT.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path
 
 

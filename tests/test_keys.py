@@ -15,12 +15,15 @@ from cleanroom.ledger.encoding import CERT_DOMAIN
 from cleanroom.ledger.keys import (
     Certificate,
     KeyFileError,
+    Role,
     key_id,
     load_private_key,
     load_public_key,
     raw_public,
     write_private_key,
 )
+
+V = Role.VENDOR_ROOT
 
 
 def test_key_id_is_the_domain_separated_fingerprint_of_the_raw_key():
@@ -34,30 +37,30 @@ def test_key_id_is_the_domain_separated_fingerprint_of_the_raw_key():
 
 def test_private_keys_are_0600_and_group_readable_ones_are_refused(tmp_path):
     path = tmp_path / "k.key"
-    write_private_key(path, Ed25519PrivateKey.generate())
+    write_private_key(path, Ed25519PrivateKey.generate(), role=V)
     assert os.stat(path).st_mode & 0o777 == 0o600
-    load_private_key(path)
+    load_private_key(path, role=V)
     os.chmod(path, 0o640)
     with pytest.raises(KeyFileError, match="chmod 600"):
-        load_private_key(path)
+        load_private_key(path, role=V)
 
 
 def test_key_files_are_never_overwritten(tmp_path):
     path = tmp_path / "k.key"
-    write_private_key(path, Ed25519PrivateKey.generate())
+    write_private_key(path, Ed25519PrivateKey.generate(), role=V)
     with pytest.raises(KeyFileError, match="already exists"):
-        write_private_key(path, Ed25519PrivateKey.generate())
+        write_private_key(path, Ed25519PrivateKey.generate(), role=V)
 
 
 def test_encrypted_keys_need_their_passphrase(tmp_path):
     path = tmp_path / "k.key"
-    write_private_key(path, Ed25519PrivateKey.generate(), b"correct horse")
+    write_private_key(path, Ed25519PrivateKey.generate(), b"correct horse", role=V)
     assert b"ENCRYPTED" in path.read_bytes()
-    load_private_key(path, b"correct horse")
+    load_private_key(path, b"correct horse", role=V)
     with pytest.raises(KeyFileError):
-        load_private_key(path)
+        load_private_key(path, role=V)
     with pytest.raises(KeyFileError):
-        load_private_key(path, b"wrong")
+        load_private_key(path, b"wrong", role=V)
 
 
 @pytest.mark.parametrize(
@@ -68,9 +71,9 @@ def test_garbage_key_files_give_clear_errors(tmp_path, content):
     path.write_bytes(content)
     os.chmod(path, 0o600)
     with pytest.raises(KeyFileError):
-        load_private_key(path)
+        load_private_key(path, role=V)
     with pytest.raises(KeyFileError):
-        load_public_key(path)
+        load_public_key(path, role=V)
 
 
 def test_other_key_types_are_refused(tmp_path):
@@ -85,7 +88,7 @@ def test_other_key_types_are_refused(tmp_path):
         )
     )
     with pytest.raises(KeyFileError, match="not an Ed25519"):
-        load_public_key(path)
+        load_public_key(path, role=V, unmarked_ok=True)
 
 
 def test_certificate_binds_workstation_key_and_validity_under_the_vendor_key(kit):
@@ -129,25 +132,29 @@ def test_cli_creates_certifies_and_shows_keys(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     cert = Certificate.load(Path("keys/ws.cert"))
     assert cert.workstation == "ws-07" and cert.not_after - cert.not_before == 30 * 86400 + 300
-    assert cert.key == raw_public(load_private_key(Path("keys/workstation.key")))
+    assert cert.key == raw_public(
+        load_private_key(Path("keys/workstation.key"), role=Role.WORKSTATION)
+    )
     shown = _cli(["keys", "show", "keys/ws.cert", "--trust", "keys/vendor.pub"], tmp_path)
     assert "valid for a trusted key" in shown.output
     shown = _cli(["keys", "show", "keys/ws.cert", "--trust", "keys/reviewer.pub"], tmp_path)
-    assert "NOT from a trusted key" in shown.output
+    assert shown.exit_code == 2 and "is a reviewer public key" in shown.output
     again = _cli(["keys", "vendor-init"], tmp_path)
     assert again.exit_code == 2 and "refusing to overwrite" in again.output
 
 
 def test_cli_encrypts_the_vendor_key_and_prompts_when_certifying(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = _cli(["keys", "vendor-init", "--encrypt"], tmp_path, input="s3cret\ns3cret\n")
+    result = _cli(
+        ["keys", "vendor-init", "--encrypt"], tmp_path, input="s3cret words\ns3cret words\n"
+    )
     assert result.exit_code == 0
     _cli(["keys", "workstation-init"], tmp_path)
     args = ["keys", "certify", "--vendor-key", "keys/vendor.key", "--workstation-pub",
             "keys/workstation.pub", "--id", "ws", "-o", "keys/ws.cert"]  # fmt: skip
     wrong = _cli(args, tmp_path, input="nope\n")
     assert wrong.exit_code == 2 and not Path("keys/ws.cert").exists()
-    right = _cli(args, tmp_path, input="s3cret\n")
+    right = _cli(args, tmp_path, input="s3cret words\n")
     assert right.exit_code == 0, right.output
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
 from cleanroom.forensics.timeline import read_timeline
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.tui.replay.app import ReplayApp
 from cleanroom.tui.replay.view import ReplayView
@@ -182,7 +182,7 @@ def test_moments(kit, tmp_path):
 def run_replay(recorded, tmp_path, *args, trust=None):
     pub = tmp_path / "vendor.pub"
     if not pub.exists():
-        write_public_key(pub, Kit().vendor.public_key())
+        write_public_key(pub, Kit().vendor.public_key(), role=Role.VENDOR_ROOT)
     argv = [f"{BIN}/cleanroom", "replay", *args, "--trust", trust or pub]
     return subprocess.run(argv, capture_output=True, text=True, timeout=120)
 
@@ -253,7 +253,7 @@ def test_the_wrong_snapshot_or_a_bad_moment_is_a_usage_error(recorded, tmp_path,
     assert bad.returncode == 2 and "no entry with seq 9999" in bad.stderr
     assert "searches:" not in bad.stderr  # refused before running the searches again
     untrusted = tmp_path / "k.pub"
-    write_public_key(untrusted, kit.reviewer.public_key())
+    write_public_key(untrusted, kit.reviewer.public_key(), role=Role.VENDOR_ROOT)
     refused = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
                          "--cast", tmp_path / "x.cast", trust=untrusted)  # fmt: skip
     assert refused.returncode in (1, 2) and not (tmp_path / "x.cast").exists()

@@ -8,7 +8,7 @@ import time
 
 from cleanroom.forensics.replay import Replay
 from cleanroom.forensics.timeline import read_timeline
-from cleanroom.ledger.keys import load_public_key
+from cleanroom.ledger.keys import Role, load_public_key
 from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (fixture)
 from tests.tmuxkit import Tmux
 
@@ -104,7 +104,7 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
         term.close()
 
     (ledger,) = (tmp / "ledgers").glob("*.ledger")
-    trust = [load_public_key(tmp / "keys/vendor.pub").public_bytes_raw()]
+    trust = [load_public_key(tmp / "keys/vendor.pub", role=Role.VENDOR_ROOT).public_bytes_raw()]
     replay = Replay(read_timeline(ledger, trust), None)
     wanted = {}
     for shot in captures:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.ledger.keys import key_id, write_private_key, write_public_key
+from cleanroom.ledger.keys import Role, key_id, write_private_key, write_public_key
 from cleanroom.snapshot import schema
 from cleanroom.snapshot.blobs import facts
 from cleanroom.snapshot.create import CreateError, create_snapshot
@@ -174,8 +174,8 @@ def test_an_empty_tree_is_a_valid_snapshot(tmp_path):
 @pytest.fixture
 def vendor_files(tmp_path) -> tuple[Path, Path]:
     key, pub = tmp_path / "vendor.key", tmp_path / "vendor.pub"
-    write_private_key(key, VENDOR)
-    write_public_key(pub, VENDOR.public_key())
+    write_private_key(key, VENDOR, role=Role.VENDOR_ROOT)
+    write_public_key(pub, VENDOR.public_key(), role=Role.VENDOR_ROOT)
     return key, pub
 
 
@@ -205,7 +205,7 @@ def test_cli_create_verify_info_round_trip(tmp_path, vendor_files):
 
 def test_cli_create_with_an_encrypted_key_and_a_passphrase_file(tmp_path):
     key, words = tmp_path / "vendor.key", tmp_path / "pass.txt"
-    write_private_key(key, VENDOR, b"correct horse")
+    write_private_key(key, VENDOR, b"correct horse", role=Role.VENDOR_ROOT)
     words.write_text("correct horse\n")
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "f").write_text("x\n")
@@ -221,7 +221,7 @@ def test_cli_verify_with_another_key_exits_1(tmp_path, vendor_files):
     _, pub = vendor_files
     out = make(tmp_path)
     other = tmp_path / "other.pub"
-    write_public_key(other, seeded_key("someone else").public_key())
+    write_public_key(other, seeded_key("someone else").public_key(), role=Role.VENDOR_ROOT)
     bad = run("snapshot", "verify", out, "--trust", other)
     assert bad.returncode == 1 and "UNTRUSTED" in bad.stdout
     assert run("snapshot", "verify", out, "--trust", pub).returncode == 0
@@ -249,7 +249,7 @@ def test_cli_usage_problems_exit_2(tmp_path, vendor_files):
     assert run("snapshot", "create", tmp_path / "absent", "-o", tmp_path / "o", "--vendor-key",
                key).returncode == 2  # fmt: skip
     loose = tmp_path / "loose.key"
-    write_private_key(loose, VENDOR)
+    write_private_key(loose, VENDOR, role=Role.VENDOR_ROOT)
     loose.chmod(0o644)
     (tmp_path / "t").mkdir()
     out = run("snapshot", "create", tmp_path / "t", "-o", tmp_path / "o", "--vendor-key", loose)

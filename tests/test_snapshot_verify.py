@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.snapshot.findings import CODES
 from cleanroom.snapshot.store import Snapshot
 from cleanroom.snapshot.verify import Status, verify_bytes, verify_snapshot
@@ -256,7 +256,7 @@ def test_every_finding_code_is_documented():
 
 def test_cli_reports_hostile_files_plainly(original, tmp_path):
     pub = tmp_path / "vendor.pub"
-    write_public_key(pub, VENDOR.public_key())
+    write_public_key(pub, VENDOR.public_key(), role=Role.VENDOR_ROOT)
     for name, content in [("empty", b""), ("text", b"not a db"), ("cut", original[:30000])]:
         path = tmp_path / f"{name}.snapshot"
         path.write_bytes(content)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.snapshot.merkle import leaf_hash, root
 from cleanroom.snapshot.naming import leaf_whose_removal_gives
 from cleanroom.snapshot.verify import Status, verify_bytes
@@ -47,7 +47,7 @@ def demo(tmp_path_factory) -> tuple[Path, Path, Path]:
     d = tmp_path_factory.mktemp("names")
     snap = make(d)
     pub = d / "vendor.pub"
-    write_public_key(pub, VENDOR.public_key())
+    write_public_key(pub, VENDOR.public_key(), role=Role.VENDOR_ROOT)
     return snap, d / "src-tree", pub
 
 
@@ -181,7 +181,7 @@ def hostile(tmp_path_factory) -> tuple[Path, Path, Path]:
     with ht.deadline(120):
         snap = make(d, ht.build, name="hostile")
     pub = d / "vendor.pub"
-    write_public_key(pub, VENDOR.public_key())
+    write_public_key(pub, VENDOR.public_key(), role=Role.VENDOR_ROOT)
     return snap, d / "src-tree", pub
 
 

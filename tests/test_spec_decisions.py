@@ -24,7 +24,7 @@ import pytest
 
 from cleanroom.ledger.encoding import canonical_json
 from cleanroom.ledger.findings import CODES, Finding, Severity
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.ledger.shapes import misfit
 from cleanroom.ledger.verdict import Verdict
 from cleanroom.ledger.wal import is_torn, page_size, wal_is_torn
@@ -50,7 +50,7 @@ MINIMAL = _minimal_module()
 @pytest.fixture
 def trust(kit, tmp_path) -> Path:
     path = tmp_path / "vendor.pub"
-    write_public_key(path, kit.vendor.public_key())
+    write_public_key(path, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cleanroom.ledger.keys import load_public_key, raw_public
+from cleanroom.ledger.keys import Role, load_public_key, raw_public
 from cleanroom.ledger.verdict import Verdict
 from cleanroom.ledger.witness import Receipt, Witness
 from tests.tamper_cases import Expect, first_bad_seq, verify_set
@@ -42,7 +42,10 @@ def entry_id(entry: dict[str, Any]) -> str:
 
 
 def verify_vector(directory: Path, entry: dict[str, Any]) -> Verdict:
-    trust = [raw_public(load_public_key(directory / name)) for name in entry["trust"]]
+    trust = [
+        raw_public(load_public_key(directory / name, role=Role.VENDOR_ROOT, unmarked_ok=True))
+        for name in entry["trust"]
+    ]
     witnesses = [Witness.parse(text) for text in entry["witnesses"]]
     receipts = [Receipt.load(directory / name) for name in entry["receipts"]]
     paths = [directory / name for name in [entry["file"], *entry["others"]]]

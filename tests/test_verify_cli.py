@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.ledger.writer import Ledger, receipt_path
 from tests.ledgerkit import Alert, Kit, View, forge
 
@@ -21,7 +21,7 @@ def run(*args, timeout=120):
 @pytest.fixture
 def trust(kit, tmp_path) -> Path:
     path = tmp_path / "vendor.pub"
-    write_public_key(path, kit.vendor.public_key())
+    write_public_key(path, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path
 
 
@@ -62,7 +62,7 @@ def test_unsealed_ledger_exits_3(kit, ledger_dir, trust):
 def test_wrong_trust_root_exits_1(kit, ledger_dir, tmp_path):
     ledger = sealed(kit, ledger_dir)
     other = tmp_path / "other.pub"
-    write_public_key(other, Kit("other").vendor.public_key())
+    write_public_key(other, Kit("other").vendor.public_key(), role=Role.VENDOR_ROOT)
     out = run("verify", ledger.path, "--trust", other)
     assert out.returncode == 1 and "CERT_UNTRUSTED" in out.stdout
 
@@ -100,7 +100,7 @@ def test_receipt_catches_rollback_to_an_older_copy(kit, ledger_dir, tmp_path, tr
         (["verify", "missing.ledger", "--trust", "{trust}"], "no such file"),
         (["verify", "{dir}", "--trust", "{trust}"], "no .ledger files"),
         (["verify", "{dir}", "--trust", "missing.pub"], "missing.pub"),
-        (["verify", "{dir}", "--trust", "{bad}"], "not a readable public key"),
+        (["verify", "{dir}", "--trust", "{bad}"], "not a readable key file"),
         (["verify", "{dir}"], "Missing option '--trust'"),
         (["verify", "{dir}", "--trust", "{trust}", "--witness", "nonsense"], "SEQ:CODE"),
         (["verify", "{dir}", "--trust", "{trust}", "--receipt", "{bad}"], "receipt"),

@@ -1,8 +1,9 @@
 """The `cleanroom` command line. Thin: each command group lives in its own module.
 
 Exit codes are documented in docs/verdict.md: 0 intact and sealed, 1 tampered,
-invalid or untrusted, 3 intact but incomplete, 2 usage (including unreadable
-keys, witnesses or receipts given on the command line).
+invalid or untrusted (including a snapshot changed after signing), 3 intact but
+incomplete, 2 usage (including unreadable keys, witnesses or receipts given on
+the command line).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from ..ledger.keys import KeyFileError
 from ..ledger.witness import WitnessError
 from ..ledger.writer import LedgerError
 from ..sanitize import clean
-from ..snapshot.store import SnapshotError
+from ..snapshot.store import SnapshotError, SnapshotTampered
 
 
 class UsageProblem(click.ClickException):
@@ -22,10 +23,18 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
+class TamperedProblem(click.ClickException):
+    """What was given is signed, but was changed after signing: as a verdict, exit 1."""
+
+    exit_code = 1
+
+
 class CleanroomGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except SnapshotTampered as exc:
+            raise TamperedProblem(clean(exc)) from exc
         except (
             KeyFileError,
             WitnessError,

@@ -20,6 +20,7 @@ from ..guard.policy import Policy
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
+    Role,
     load_private_key,
     raw_public,
     save_certificate,
@@ -62,14 +63,17 @@ def build_sample(dest: Path) -> None:
         (dest / name).write_bytes(data)
 
 
+ROLES = {"vendor": Role.VENDOR_ROOT, "workstation": Role.WORKSTATION, "reviewer": Role.REVIEWER}
+
+
 def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
     """The demo's key `name`: reused if an earlier run in this directory made it."""
     path = directory / f"{name}.key"
     if path.exists():
-        return load_private_key(path)
+        return load_private_key(path, role=ROLES[name])
     key = Ed25519PrivateKey.generate()
-    write_private_key(path, key)
-    write_public_key(directory / f"{name}.pub", key.public_key())
+    write_private_key(path, key, role=ROLES[name])
+    write_public_key(directory / f"{name}.pub", key.public_key(), role=ROLES[name])
     return key
 
 
@@ -97,7 +101,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     click.echo(f"creating a snapshot of {clean(sample)} ...")
     create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo")
     trust = [raw_public(vendor)]
-    source, ref, label = open_snapshot(snapshot, trust)
+    source, ref, label = open_snapshot(snapshot, trust, base / "ledgers")
     setup = Setup(
         Workstation(ws, cert), trust, source, ref, label, base / "ledgers",
         Reviewer("Demo Reviewer", "Example Agency", raw_public(reviewer).hex()), reviewer,
@@ -108,6 +112,10 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     click.echo(f"receipt  {clean(path)}.receipt.json")
     click.echo(f"keys     {clean(keys)} (throwaway)")
     ledger, pub = clean(path), clean(keys / "vendor.pub")
-    click.echo(f"verify   cleanroom verify {ledger} --trust {pub}")
+    reviewer_pub, snap = clean(keys / "reviewer.pub"), clean(snapshot)
+    click.echo(
+        f"verify   cleanroom verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
+        f" --snapshot {snap}"
+    )
     click.echo(f"replay   cleanroom replay {ledger} --snapshot {clean(snapshot)} --trust {pub}")
     raise SystemExit(code)

@@ -6,20 +6,31 @@ import time
 from pathlib import Path
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from ..ledger.keyrole import ROLE_PREFIX, describe
 from ..ledger.keys import (
     Certificate,
     KeyFileError,
+    Role,
+    check_private_mode,
     key_id,
     load_private_key,
     load_public_key,
+    parse_private_key,
+    parse_public_key,
     raw_public,
+    read_key_file,
     save_certificate,
+    set_role,
     write_private_key,
     write_public_key,
 )
 from ..sanitize import clean
+from . import UsageProblem
+from .options import trusted_key
+
+MIN_PASSPHRASE = 12  # characters; ADR 0008
 
 DIR = click.option(
     "--dir",
@@ -34,6 +45,11 @@ PASSPHRASE_FILE = click.option(
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Read the passphrase from the first line of this file.",
 )
+NEW_PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Encrypt the key with the first line of this file (12 characters or more).",
+)
 
 
 @click.group()
@@ -43,7 +59,8 @@ def keys() -> None:
     \b
     The vendor root key stays on vendor staff's machine. It certifies each
     workstation key; the workstation key starts and resumes sessions. A
-    reviewer key (optional) countersigns a session's seal.
+    reviewer key (optional) countersigns a session's seal. Every key file
+    names its role on its first line, and each option takes only its role.
     """
 
 
@@ -57,27 +74,58 @@ def _passphrase(path: Path | None, prompt: bool, confirm: bool = True) -> bytes 
     return None
 
 
-def load_signing_key(path: Path, passphrase_file: Path | None) -> Ed25519PrivateKey:
-    """Load a private key, asking for its passphrase if it is encrypted and no
-    --passphrase-file was given."""
+def _new_passphrase(path: Path | None, prompt: bool) -> bytes | None:
+    """The passphrase for a new key: None (unencrypted) unless asked for, and then
+    at least MIN_PASSPHRASE characters, or exit 2 before anything is written."""
+    if path is None and not prompt:
+        return None
+    passphrase = _passphrase(path, prompt)
+    if passphrase is None or len(passphrase.decode()) < MIN_PASSPHRASE:
+        source = f"the first line of {clean(path)}" if path is not None else "the passphrase"
+        raise UsageProblem(
+            f"{source} is shorter than {MIN_PASSPHRASE} characters; "
+            "a key file's passphrase must be at least that long"
+        )
+    return passphrase
+
+
+def load_signing_key(
+    path: Path, passphrase_file: Path | None, role: Role, option: str
+) -> Ed25519PrivateKey:
+    """Load `role`'s private key given as `option`, asking for its passphrase if it
+    is encrypted and no --passphrase-file was given. A key of another role is
+    refused (KeyFileError, naming the option) before any passphrase is asked."""
     try:
-        return load_private_key(path, _passphrase(passphrase_file, False))
+        try:
+            return load_private_key(path, _passphrase(passphrase_file, False), role=role)
+        except KeyFileError as exc:
+            if "passphrase" not in str(exc) or passphrase_file is not None:
+                raise
+            return load_private_key(path, _passphrase(None, True, confirm=False), role=role)
     except KeyFileError as exc:
-        if "passphrase" not in str(exc) or passphrase_file is not None:
-            raise
-        return load_private_key(path, _passphrase(None, True, confirm=False))
+        raise KeyFileError(f"{option} {exc}") from exc
 
 
-def _new_pair(directory: Path, name: str, passphrase: bytes | None) -> Ed25519PrivateKey:
+def load_role_public_key(path: Path, role: Role, option: str) -> bytes:
+    """The raw public key of `role` given as `option`; KeyFileError naming the option."""
+    try:
+        return raw_public(load_public_key(path, role=role))
+    except KeyFileError as exc:
+        raise KeyFileError(f"{option} {exc}") from exc
+
+
+def _new_pair(
+    directory: Path, name: str, passphrase: bytes | None, role: Role
+) -> Ed25519PrivateKey:
     directory.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     private, public = directory / f"{name}.key", directory / f"{name}.pub"
     for p in (private, public):
         if p.exists():
             raise KeyFileError(f"{p}: already exists; refusing to overwrite")
-    write_private_key(private, key, passphrase)
-    write_public_key(public, key.public_key())
-    click.echo(f"wrote {clean(private)} (private, 0600) and {clean(public)}")
+    write_private_key(private, key, passphrase, role=role)
+    write_public_key(public, key.public_key(), role=role)
+    click.echo(f"wrote {clean(private)} (private, 0600) and {clean(public)}, role {role}")
     click.echo(f"key id {key_id(key.public_key())}")
     return key
 
@@ -85,11 +133,11 @@ def _new_pair(directory: Path, name: str, passphrase: bytes | None) -> Ed25519Pr
 @keys.command("vendor-init")
 @DIR
 @click.option("--name", default="vendor", show_default=True, help="Base name of the key files.")
-@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase to encrypt the key.")
-@PASSPHRASE_FILE
+@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (12 characters or more).")
+@NEW_PASSPHRASE_FILE
 def vendor_init(directory: Path, name: str, encrypt: bool, passphrase_file: Path | None) -> None:
     """Create the vendor root key pair (keep the private key off the workstation)."""
-    _new_pair(directory, name, _passphrase(passphrase_file, encrypt))
+    _new_pair(directory, name, _new_passphrase(passphrase_file, encrypt), Role.VENDOR_ROOT)
 
 
 @keys.command("workstation-init")
@@ -97,17 +145,17 @@ def vendor_init(directory: Path, name: str, encrypt: bool, passphrase_file: Path
 @click.option("--name", default="workstation", show_default=True, help="Base name of the files.")
 def workstation_init(directory: Path, name: str) -> None:
     """Create the workstation key pair (unencrypted: the workstation runs unattended)."""
-    _new_pair(directory, name, None)
+    _new_pair(directory, name, None, Role.WORKSTATION)
 
 
 @keys.command("reviewer-init")
 @DIR
 @click.option("--name", default="reviewer", show_default=True, help="Base name of the key files.")
-@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase to encrypt the key.")
-@PASSPHRASE_FILE
+@click.option("--encrypt", is_flag=True, help="Prompt for a passphrase (12 characters or more).")
+@NEW_PASSPHRASE_FILE
 def reviewer_init(directory: Path, name: str, encrypt: bool, passphrase_file: Path | None) -> None:
     """Create a reviewer key pair, used to countersign a session's seal."""
-    _new_pair(directory, name, _passphrase(passphrase_file, encrypt))
+    _new_pair(directory, name, _new_passphrase(passphrase_file, encrypt), Role.REVIEWER)
 
 
 @keys.command("certify")
@@ -115,14 +163,14 @@ def reviewer_init(directory: Path, name: str, encrypt: bool, passphrase_file: Pa
     "--vendor-key",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The vendor root private key.",
+    help="The vendor root private key (role vendor-root).",
 )
 @PASSPHRASE_FILE
 @click.option(
     "--workstation-pub",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The workstation's public key.",
+    help="The workstation's public key (role workstation).",
 )
 @click.option("--id", "workstation", required=True, help="The workstation's id, e.g. ws-01.")
 @click.option(
@@ -148,11 +196,11 @@ def certify(
     output: Path,
 ) -> None:
     """Sign a workstation certificate with the vendor root key."""
-    vendor = load_signing_key(vendor_key, passphrase_file)
+    ws_raw = load_role_public_key(workstation_pub, Role.WORKSTATION, "--workstation-pub")
+    vendor = load_signing_key(vendor_key, passphrase_file, Role.VENDOR_ROOT, "--vendor-key")
     now = int(time.time())
-    cert = Certificate.issue(
-        vendor, workstation, load_public_key(workstation_pub), now - 300, now + days * 86400
-    )
+    ws_key = Ed25519PublicKey.from_public_bytes(ws_raw)
+    cert = Certificate.issue(vendor, workstation, ws_key, now - 300, now + days * 86400)
     save_certificate(output, cert)
     click.echo(f"wrote {clean(output)}: workstation {clean(workstation)}, key {key_id(cert.key)}")
     click.echo(f"issued by {cert.issuer}, valid for {days} days")
@@ -166,40 +214,72 @@ def certify(
     "--trust",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Vendor public key to check certificates against.",
+    help="Vendor root public key to check certificates against.",
 )
 def show(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
-    """Describe key and certificate files: kind, key id, and for certificates the
-    workstation, issuer, validity and (with --trust) whether the signature holds."""
-    trusted = [raw_public_pub(p) for p in trust]
+    """Describe key and certificate files: role, kind, key id, and for certificates
+    the workstation, issuer, validity and (with --trust) whether the signature
+    holds. Exit status 1 if, with --trust, a certificate is not signed by a
+    trusted key."""
+    trusted = [trusted_key(p) for p in trust]
+    untrusted = 0
     for path in files:
-        click.echo(f"{clean(path)}: {_describe(path, trusted)}")
+        text, ok = _describe(path, trusted)
+        untrusted += ok is False
+        click.echo(f"{clean(path)}: {text}")
+    if untrusted:
+        raise SystemExit(1)
 
 
-def raw_public_pub(path: Path) -> bytes:
-    return load_public_key(path).public_bytes_raw()
-
-
-def _describe(path: Path, trusted: list[bytes]) -> str:
-    head = path.read_bytes()[:64]
-    if b"PRIVATE KEY" in head:
-        try:
-            key = load_private_key(path)
-        except KeyFileError as exc:
-            return f"private key, unreadable here: {clean(exc)}"
-        return f"Ed25519 private key, key id {key_id(raw_public(key))}"
-    if b"PUBLIC KEY" in head:
-        return f"Ed25519 public key, key id {key_id(load_public_key(path))}"
+def _describe(path: Path, trusted: list[bytes]) -> tuple[str, bool | None]:
+    """A sentence about the file, and for a certificate checked against `trusted`
+    whether a trusted key signed it (None when nothing was checked)."""
+    with open(path, "rb") as f:
+        head = f.read(len(ROLE_PREFIX))
+    if head.startswith(ROLE_PREFIX) or head.startswith(b"-----BEGIN"):
+        return _describe_key(path), None
     cert = Certificate.load(path)
     valid = f"{_day(cert.not_before)} to {_day(cert.not_after)}"
     text = (
         f"workstation certificate for {clean(cert.workstation)}, key {key_id(cert.key)}, "
         f"issuer {clean(cert.issuer)}, valid {valid}"
     )
-    if trusted:
-        ok = any(cert.signed_by(k) for k in trusted)
-        text += ", signature " + ("valid for a trusted key" if ok else "NOT from a trusted key")
-    return text
+    if not trusted:
+        return text, None
+    ok = any(cert.signed_by(k) for k in trusted)
+    return text + ", signature " + (
+        "valid for a trusted key" if ok else "NOT from a trusted key"
+    ), ok
+
+
+def _describe_key(path: Path) -> str:
+    text = read_key_file(path)
+    what = "Ed25519 " + describe(text.role, text.kind)
+    if text.role is None:
+        what += " (written before key roles; see cleanroom keys set-role)"
+    try:
+        if text.kind == "public":
+            return f"{what}, key id {key_id(parse_public_key(path, text.pem))}"
+        check_private_mode(path)
+        return f"{what}, key id {key_id(raw_public(parse_private_key(path, text.pem, None)))}"
+    except KeyFileError as exc:
+        return f"{what}, unreadable here: {clean(exc)}"
+
+
+@keys.command("set-role")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+def set_role_command(role: str, files: tuple[Path, ...]) -> None:
+    """Give key files written before key roles their ROLE (a one-time migration).
+
+    Adds the role line in place, keeping the key and the file's mode; no
+    passphrase is needed. A file that already names a role is never changed.
+    """
+    for path in files:
+        changed = set_role(path, Role(role))
+        click.echo(f"{clean(path)}: " + ("now" if changed else "already") + f" a {role} key")
 
 
 def _day(unix: int) -> str:

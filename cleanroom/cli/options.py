@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..ledger.keys import load_public_key
+from ..ledger.keys import KeyFileError, Role, load_public_key
 
 
 def trust_option(required: bool = True) -> Callable[[Any], Any]:
@@ -21,11 +21,22 @@ def trust_option(required: bool = True) -> Callable[[Any], Any]:
         required=required,
         type=click.Path(dir_okay=False, path_type=Path),
         callback=_load_trust,
-        help="Trusted vendor public key (repeatable).",
+        help="Trusted vendor root public key (repeatable).",
     )
 
 
 def _load_trust(
     _ctx: click.Context, _param: click.Parameter, files: tuple[Path, ...]
 ) -> list[bytes]:
-    return [load_public_key(p).public_bytes_raw() for p in files]
+    return [trusted_key(p) for p in files]
+
+
+def trusted_key(path: Path) -> bytes:
+    """The raw key of a vendor root public key file given as `--trust`. A key file
+    of another role, or a private key, is refused (KeyFileError naming --trust). A
+    public key file written before key roles is accepted: the verifier trusts it
+    only through the certificate and snapshot signatures it checks (ADR 0008)."""
+    try:
+        return load_public_key(path, role=Role.VENDOR_ROOT, unmarked_ok=True).public_bytes_raw()
+    except KeyFileError as exc:
+        raise KeyFileError(f"--trust {exc}") from exc

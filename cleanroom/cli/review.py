@@ -7,7 +7,7 @@ and the environment is scrubbed and the audit policy installed in between.
 
 from __future__ import annotations
 
-import tomllib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,16 +18,20 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
+from ..ledger.clock import Clock, SystemClock
 from ..ledger.events import Reviewer, SnapshotRef
 from ..ledger.finish import finish
-from ..ledger.keys import Certificate, load_private_key, load_public_key, raw_public
+from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
-from ..session.history import past_sessions, previous_head, unfinished_seals, unsealed
+from ..session.history import past_sessions, previous_head, resumable, unfinished_seals, unsealed
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
+from .keys import load_signing_key
+from .options import trusted_key
+from .review_config import load_config
 
 
 @dataclass
@@ -47,14 +51,27 @@ class Setup:
     policy: Policy = field(default_factory=lambda: Policy.for_mode("review"))
     key_dirs: tuple[Path, ...] = ()
     snapshot_path: Path | None = None
+    clock: Clock | None = None  # the system clock unless a test steps its own
 
 
-def open_snapshot(path: Path, trust: list[bytes]) -> tuple[Source, SnapshotRef, str]:
-    """Open and verify a vendor-signed snapshot as a review source."""
+def open_snapshot(
+    path: Path, trust: list[bytes], ledger_dir: Path
+) -> tuple[Source, SnapshotRef, str]:
+    """Open a vendor-signed snapshot as a review source: its signature, its files
+    table against the signed root (at every open) and its search index against the
+    signed digest (once per snapshot file, remembered in `ledger_dir`). Raises
+    SnapshotTampered (exit 1) or SnapshotError (exit 2)."""
+    from ..session.index_check import ensure_index_checked, identity
     from ..session.snapshot_source import SnapshotSource
     from ..snapshot.search import prepare
 
+    before = identity(path)
     source = SnapshotSource.from_file(path, trust)
+    try:
+        ensure_index_checked(source.snapshot, before, ledger_dir, lambda m: click.echo(m, err=True))
+    except Exception:
+        source.snapshot.close()
+        raise
     prepare(source.snapshot)  # before the session: the first search is then as fast
     return source, source.ref, source.name
 
@@ -77,7 +94,8 @@ def finish_seals(setup: Setup) -> None:
     read-only, receipt), and say so. One that still cannot be finished is a
     usage error: the ledger directory needs the operator first."""
     setup.ledger_dir.mkdir(parents=True, exist_ok=True)
-    for past in unfinished_seals(past_sessions(setup.ledger_dir, setup.workstation.cert.body)):
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
+    for past in unfinished_seals(history):
         try:
             done = finish(past.path)
         except ValueError as exc:
@@ -91,7 +109,15 @@ def finish_seals(setup: Setup) -> None:
 def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
     """Close every unsealed session as abandoned, or resume one (returned)."""
     setup.ledger_dir.mkdir(parents=True, exist_ok=True)
-    for crashed in unsealed(past_sessions(setup.ledger_dir, setup.workstation.cert.body)):
+    cert = setup.workstation.cert
+    for crashed in unsealed(past_sessions(setup.ledger_dir, cert, setup.trust)):
+        if not resumable(crashed, cert, (setup.clock or SystemClock()).now()[0]):
+            click.echo(
+                f"Session {crashed.path.name} was not sealed, and its certificate is for "
+                "another key or has ended: it stays unsealed (verify calls it UNSEALED).",
+                err=True,
+            )
+            continue
         answer = choice or click.prompt(
             f"Session {crashed.path.name} (reviewer {clean(crashed.reviewer)}) was not sealed. "
             "Resume it or close it as abandoned?",
@@ -101,7 +127,7 @@ def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
             raise click.UsageError(
                 f"{crashed.path.name} reviewed another snapshot; it can only be abandoned"
             )
-        ledger = Ledger.resume(crashed.path, setup.workstation, "crash")
+        ledger = Ledger.resume(crashed.path, setup.workstation, "crash", clock=setup.clock)
         if answer == "resume":
             return ledger
         ledger.seal("abandoned")
@@ -110,13 +136,14 @@ def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
 
 def start_ledger(setup: Setup) -> Ledger:
     """A new session ledger whose start names the previous session's head."""
-    history = past_sessions(setup.ledger_dir, setup.workstation.cert.body)
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
     return Ledger.create(
         setup.ledger_dir,
         setup.workstation,
         setup.reviewer,
         setup.snapshot,
         previous_head(history),
+        clock=setup.clock,
     )
 
 
@@ -175,18 +202,37 @@ def report(path: Path, trust: list[bytes]) -> int:
     return verdict.exit_code
 
 
-def _config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    with open(path, "rb") as f:
-        try:
-            return tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
-            raise click.UsageError(f"{clean(path)}: {exc}") from exc
+def check_ledger_dir(path: Path, create: bool) -> None:
+    """Refuse a --ledger-dir that is not a directory, or does not exist unless
+    `create`: a mistyped directory would silently start a new chain of sessions."""
+    if path.is_dir():
+        return
+    if os.path.lexists(path):
+        raise click.UsageError(f"--ledger-dir {clean(path)} is not a directory")
+    if not create:
+        raise click.UsageError(
+            f"--ledger-dir {clean(path)} does not exist; check the path (a new directory "
+            "starts a new chain of sessions), or pass --create-ledger-dir to create it"
+        )
 
 
-def _from_config(cfg: dict[str, Any], key: str) -> Any:
-    return cfg.get(key.replace("_", "-"), cfg.get(key))
+def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Workstation:
+    """The workstation key with its certificate, checked against each other and the
+    trusted vendor key. Exit 2 (click.UsageError or KeyFileError) on any mismatch."""
+    try:
+        cert = Certificate.load(cert_path)
+    except KeyFileError as exc:
+        raise KeyFileError(f"--cert {exc}") from exc
+    if not any(cert.signed_by(k) for k in trust):
+        raise click.UsageError("the workstation certificate is not signed by the --trust key")
+    key = load_signing_key(key_path, None, Role.WORKSTATION, "--workstation-key")
+    if raw_public(key) != cert.key:
+        raise click.UsageError(
+            f"--workstation-key {clean(key_path)} does not match the certificate "
+            f"{clean(cert_path)}: the key's id is {key_id(raw_public(key))}, the certificate "
+            f"is for key {key_id(cert.key)} (workstation {clean(cert.workstation)})"
+        )
+    return Workstation(key, cert)
 
 
 @click.command()
@@ -195,13 +241,15 @@ def _from_config(cfg: dict[str, Any], key: str) -> Any:
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot to review.")  # fmt: skip
 @click.option("--ledger-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where session ledgers are written.")  # fmt: skip
+              help="Where session ledgers are written; it must exist.")  # fmt: skip
+@click.option("--create-ledger-dir", is_flag=True, default=None,
+              help="Create --ledger-dir if missing (a new chain of sessions).")  # fmt: skip
 @click.option("--workstation-key", type=click.Path(dir_okay=False, path_type=Path),
-              help="The workstation's private key.")  # fmt: skip
+              help="The workstation's private key (role workstation).")  # fmt: skip
 @click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
               help="The workstation's certificate.")  # fmt: skip
 @click.option("--trust", type=click.Path(dir_okay=False, path_type=Path),
-              help="The vendor public key that signed the snapshot and certificate.")  # fmt: skip
+              help="The vendor root public key (snapshot and certificate).")  # fmt: skip
 @click.option("--reviewer", help="The reviewer's name.")
 @click.option("--org", help="The reviewer's organisation.")
 @click.option("--reviewer-key", type=click.Path(dir_okay=False, path_type=Path),
@@ -218,30 +266,34 @@ def review(**opts: Any) -> None:
     Checks the workstation certificate and the snapshot's vendor signature,
     finishes any earlier seal that could not finish its file, records the
     session start, then opens the reviewer terminal. Every file opened, screen
-    shown and search made is recorded before it is shown. Exit status: the
-    verdict on the ledger written (0 sealed and intact, 3 incomplete: unsealed,
-    or sealed but its file unfinished), or 1 when that ledger is gone (moved or
-    deleted during the session).
+    shown and search made is recorded before it is shown.
+
+    The snapshot's files table is checked against the signed root at every
+    start, its search index against the signed digest once per snapshot file,
+    and each file's content before any of it is shown (a file that fails is
+    refused and recorded as `blocked`). Exit status: that of `verify` on the
+    session's ledger (3 also when it is sealed but its file unfinished); 1 if
+    that ledger is gone (moved or deleted during the session), or, before
+    anything is recorded, if the snapshot was changed after the vendor signed
+    it; 2 usage.
     """
-    cfg = _config(opts.pop("config"))
-    merged = {
-        k: v if v is not None else cfg.get(k.replace("_", "-"), cfg.get(k)) for k, v in opts.items()
-    }
+    cfg = load_config(opts.pop("config"), review)
+    merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
     missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
                            "reviewer", "org") if not merged.get(k)]  # fmt: skip
     if missing:
         names = ", ".join("--" + m.replace("_", "-") for m in missing)
         raise click.UsageError(f"missing {names} (on the command line or in --config)")
-    trust = [raw_public(load_public_key(Path(merged["trust"])))]
-    cert = Certificate.load(Path(merged["cert"]))
-    if not any(cert.signed_by(k) for k in trust):
-        raise click.UsageError("the workstation certificate is not signed by the --trust key")
-    workstation = Workstation(load_private_key(Path(merged["workstation_key"])), cert)
-    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust)
+    ledger_dir = Path(merged["ledger_dir"])
+    check_ledger_dir(ledger_dir, bool(merged.get("create_ledger_dir")))
+    trust = [trusted_key(Path(merged["trust"]))]
+    workstation = load_workstation(Path(merged["workstation_key"]), Path(merged["cert"]), trust)
     countersigner = None
     reviewer_key = None
     if merged.get("reviewer_key"):
-        countersigner = load_private_key(Path(merged["reviewer_key"]))
+        countersigner = load_signing_key(
+            Path(merged["reviewer_key"]), None, Role.REVIEWER, "--reviewer-key"
+        )
         reviewer_key = raw_public(countersigner).hex()
     try:
         policy = Policy.from_dict("review", cfg.get("guard", {}))
@@ -249,12 +301,14 @@ def review(**opts: Any) -> None:
         raise click.UsageError(f"[guard] settings: {exc}") from exc
     if merged.get("allow_network"):
         policy = replace(policy, allow_network=True)
+    source, ref, label = open_snapshot(Path(merged["snapshot"]), trust, ledger_dir)
     key_dirs = tuple({Path(merged[k]).resolve().parent for k in ("workstation_key", "cert")})
     setup = Setup(
-        workstation, trust, source, ref, label, Path(merged["ledger_dir"]),
+        workstation, trust, source, ref, label, ledger_dir,
         Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
         policy, key_dirs, Path(merged["snapshot"]),
     )  # fmt: skip
+    ledger_dir.mkdir(parents=True, exist_ok=True)  # only now: every check has passed
     path = run_session(setup, merged.get("resume"))
     raise SystemExit(report(path, trust))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..ledger.keys import key_id
+from ..ledger.keys import Role, key_id
 from ..sanitize import clean
 from ..snapshot.create import CreateError, Progress, create_snapshot
 from ..snapshot.info import summarize
@@ -45,7 +45,7 @@ def snapshot() -> None:
     "--vendor-key",
     required=True,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The vendor private key that signs the snapshot.",
+    help="The vendor root private key that signs the snapshot (role vendor-root).",
 )
 @PASSPHRASE_FILE
 @click.option("--name", help="The snapshot's name [the source directory's name].")
@@ -73,7 +73,7 @@ def create(
     Symbolic links are recorded, never followed; FIFOs, devices, sockets and
     unreadable files are recorded as skipped, with the reason, and listed here.
     """
-    key = load_signing_key(vendor_key, passphrase_file)
+    key = load_signing_key(vendor_key, passphrase_file, Role.VENDOR_ROOT, "--vendor-key")
     label = name if name is not None else src_dir.resolve().name
     bars = _Bars(quiet)
     try:

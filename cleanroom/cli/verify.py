@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,18 @@ from typing import Any
 import click
 
 from ..jsonsafe import strict
-from ..ledger.findings import PER_CODE, Finding
+from ..ledger.findings import Finding
+from ..ledger.private_dir import sweep_once
+from ..ledger.reviewer_keys import ReviewerKey, from_public_key_file, load_list
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
 from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, worst
 from ..ledger.verify import verify_path
 from ..ledger.witness import Receipt, Witness
 from ..sanitize import clean
+from ..snapshot.store import Snapshot
 from .options import trust_option
+from .verdict_text import print_verdict
 
 
 @click.command()
@@ -33,6 +38,26 @@ from .options import trust_option
     help="A seal receipt kept off the workstation (repeatable; matched by ledger id).",
 )
 @click.option(
+    "--reviewer-key",
+    "reviewer_key_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A known reviewer's public key file, to check who countersigned (repeatable).",
+)
+@click.option(
+    "--reviewer-keys",
+    "reviewer_list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of known reviewer keys, one `KEY [NAME]` a line (docs/verdict.md).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A snapshot the sessions reviewed, to show it by name and version (repeatable).",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the verdict as JSON (docs/verdict.md)."
 )
 @click.option(
@@ -43,6 +68,9 @@ def verify(
     trust: list[bytes],
     witness_texts: tuple[str, ...],
     receipt_files: tuple[Path, ...],
+    reviewer_key_files: tuple[Path, ...],
+    reviewer_list: Path | None,
+    snapshot_files: tuple[Path, ...],
     as_json: bool,
     workers: int | None,
 ) -> None:
@@ -50,31 +78,45 @@ def verify(
 
     PATHS are ledger files or directories of them. Every hash and signature is
     recomputed; the workstation is trusted only through a certificate from a
-    --trust key. Exit status: 0 intact and sealed, 1 tampered, invalid or
-    untrusted, 3 intact but incomplete (unsealed or resumed), 2 usage.
+    --trust key; the countersigning reviewer key only against --reviewer-key
+    and --reviewer-keys. Exit status: 0 intact and sealed, 1 tampered, invalid
+    or untrusted, 3 intact but incomplete (unsealed or resumed), 2 usage.
     """
+    # SIGTERM unwinds, so the private copies of evidence are removed; after a
+    # SIGKILL the next run removes them (ledger/private_dir.py).
+    signal.signal(signal.SIGTERM, _terminated)
+    sweep_once()
     witnesses = [Witness.parse(t) for t in witness_texts]
     receipts = [Receipt.load(p) for p in receipt_files]
+    reviewers = known_reviewers(reviewer_key_files, reviewer_list)
+    names = snapshot_names(snapshot_files, trust)
     ledgers = expand_ledgers(paths)
     if witnesses and len(ledgers) > 1:
         raise click.UsageError("--witness applies to a single ledger; name just one")
     verdicts = []
     for path in ledgers:
         several = len(ledgers) > 1
-        verdicts.append(verify_path(path, trust, witnesses, receipts, workers, several))
+        verdicts.append(
+            verify_path(path, trust, witnesses, receipts, workers, several, reviewers=reviewers)
+        )
     sessions = check_sessions(verdicts) if len(verdicts) > 1 else []
     sessions += _unmatched(receipts, verdicts) if len(verdicts) > 1 else []
     status = worst([v.status for v in verdicts] + [status_of(sessions)])
     if as_json:
-        click.echo(strict(json.dumps(_as_json(verdicts, sessions, status, trust), indent=1)))
+        doc = _as_json(verdicts, sessions, status, trust, reviewers, names)
+        click.echo(strict(json.dumps(doc, indent=1)))
     else:
         for v in verdicts:
-            _print(v)
+            print_verdict(v, names)
         for f in sessions:
             click.echo(f"sessions: {f.code}  {clean(f.message)}")
         if len(verdicts) > 1:
             click.echo(f"overall: {status.value}")
     sys.exit(EXIT_CODES[status])
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:
@@ -103,8 +145,34 @@ def _unmatched(receipts: list[Receipt], verdicts: list[Verdict]) -> list[Finding
     ]
 
 
+def known_reviewers(files: tuple[Path, ...], listed: Path | None) -> list[ReviewerKey]:
+    """The known reviewer keys: each --reviewer-key file, then the --reviewer-keys
+    list; a key given twice counts once. Raises KeyFileError (exit 2)."""
+    keys = [from_public_key_file(p) for p in files]
+    keys += load_list(listed) if listed is not None else []
+    unique: dict[bytes, ReviewerKey] = {}
+    for k in keys:
+        unique.setdefault(k.raw, k)
+    return list(unique.values())
+
+
+def snapshot_names(files: tuple[Path, ...], trust: list[bytes]) -> dict[str, tuple[str, str]]:
+    """Snapshot id to (name, version), for each --snapshot file, which must open as a
+    snapshot signed by a --trust key. Raises SnapshotError (exit 2)."""
+    names = {}
+    for path in files:
+        with Snapshot.open(path, trust) as snap:
+            names[snap.id] = (snap.manifest.name, snap.manifest.version)
+    return names
+
+
 def _as_json(
-    verdicts: list[Verdict], sessions: list[Finding], status: Any, trust: list[bytes]
+    verdicts: list[Verdict],
+    sessions: list[Finding],
+    status: Any,
+    trust: list[bytes],
+    reviewers: list[ReviewerKey] | None = None,
+    names: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     from ..ledger.keys import key_id
 
@@ -113,44 +181,16 @@ def _as_json(
         "status": status.value,
         "exit_code": EXIT_CODES[status],
         "trust": [key_id(k) for k in trust],
-        "ledgers": [v.to_json() for v in verdicts],
+        "reviewer_keys": [k.to_json() for k in reviewers or []],
+        "ledgers": [_ledger_json(v, names or {}) for v in verdicts],
         "sessions": [f.to_json() for f in sessions],
     }
 
 
-def _print(v: Verdict) -> None:
-    s = v.summary
-    click.echo(f"{clean(v.path)}: {v.status.value}")
-    rev = s.get("reviewer") or {}
-    if rev.get("name") is not None:
-        signed = ", countersigned" if rev.get("countersigned") else ""
-        click.echo(f"  reviewer     {clean(rev.get('name'))} ({clean(rev.get('org'))}){signed}")
-    cert = s.get("certificate")
-    if cert:
-        trusted = "trusted" if cert["trusted"] else "NOT TRUSTED"
-        click.echo(
-            f"  workstation  {clean(s.get('workstation'))} "
-            f"(key {cert['key_id']}, certified by {clean(cert['issuer'])}: {trusted})"
-        )
-    snap = s.get("snapshot")
-    if isinstance(snap, dict):
-        click.echo(f"  snapshot     {clean(snap.get('id'))} root {clean(snap.get('root'))}")
-    if s.get("started"):
-        click.echo(f"  period       {s['started']} to {s['ended']}")
-    kinds = ", ".join(f"{clean(k)} {n}" for k, n in s.get("by_kind", {}).items())
-    click.echo(f"  entries      {s.get('entries', 0)}" + (f": {kinds}" if kinds else ""))
-    if s.get("alert_count"):
-        click.echo(f"  ALERTS       {s['alert_count']}")
-        for a in s["alerts"][:20]:
-            click.echo(f"    seq {a['seq']} {a['time']} {clean(json.dumps(a['payload']))}")
-    if s.get("resumes"):
-        click.echo(f"  resumed at   {', '.join(map(str, s['resumes']))}")
-    if s.get("head"):
-        h = s["head"]
-        sealed = "sealed" if s.get("sealed") else "NOT sealed"
-        click.echo(f"  head         {h['seq']}:{h['witness']} ({sealed})")
-    for f in v.findings:
-        where = "" if f.seq is None else f"seq {f.seq}  "
-        click.echo(f"  {f.severity.value:<10} {f.code}  {where}{clean(f.message)}")
-    for code, n in v.omitted.items():
-        click.echo(f"  {'':<10} {code}  … and {n:,} more (the first {PER_CODE} are listed)")
+def _ledger_json(v: Verdict, names: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    doc = v.to_json()
+    snap = v.summary.get("snapshot")
+    sid = snap.get("id") if isinstance(snap, dict) else None
+    label = names.get(sid) if isinstance(sid, str) else None
+    doc["snapshot_name"] = None if label is None else {"name": label[0], "version": label[1]}
+    return doc

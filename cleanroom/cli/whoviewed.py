@@ -12,11 +12,11 @@ import click
 from ..forensics.cache import Cache, CacheUnusable, default_dir
 from ..forensics.describe import duration, path_text, plural
 from ..forensics.sessionindex import SessionIndex
+from ..forensics.target import Resolved, Target, TargetError, resolve
 from ..forensics.timeline import timestamp
 from ..forensics.whoviewed import (
     Answer,
-    Target,
-    TargetError,
+    FileAnswer,
     answer_to_json,
     fresh_index,
     load_indexes,
@@ -65,9 +65,12 @@ def who_viewed_command(
     """List every session that had lines of a file on screen.
 
     PATH is a file's path in the snapshot, optionally with a line range
-    (src/auth.c:120-140, or :120 for one line); PATHS are ledger files or
-    directories of them. Each ledger is verified as by `cleanroom verify`, or its
-    result is taken from a private cache keyed by its exact bytes
+    (src/auth.c:120-140, or :120 for one line), or a directory or glob
+    ('src/*.c'), answered file by file; PATHS are ledger files or directories
+    of them. With --snapshot, a PATH or range the snapshot does not hold is a
+    usage error naming the closest paths; without, PATH cannot be checked.
+    Each ledger is verified as by `cleanroom verify`, or its result is taken
+    from a private cache keyed by its exact bytes
     (docs/who-viewed.md). Sessions of TAMPERED ledgers are withheld unless
     --include-tampered. Exit status as for verify: 0 intact, 1 tampered, 3
     incomplete, 2 usage.
@@ -79,6 +82,7 @@ def who_viewed_command(
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
         snapshots = [stack.enter_context(Snapshot.open(p, trust)) for p in snapshot_files]
+        resolved = _resolve(target, parsed, snapshots, ()) if snapshots else None
         cache = None
         if not no_cache:
             try:
@@ -87,18 +91,37 @@ def who_viewed_command(
                 click.echo(f"not using the cache: {clean(exc)}", err=True)
         with click.progressbar(length=len(ledgers), label="verifying", file=sys.stderr) as bar:
             indexes, cached = load_indexes(ledgers, trust, cache, lambda _: bar.update(1))
+        if resolved is None:
+            seen = [p for i in indexes if include_tampered or i.status is not Status.TAMPERED
+                    for p in i.paths]  # fmt: skip
+            resolved = _resolve(target, parsed, (), seen)
 
         def refresh(index: SessionIndex) -> SessionIndex:
             return fresh_index(Path(index.path), trust, cache)
 
         answer = who_viewed(
-            indexes, parsed, snapshots, search_text, include_tampered, cached, refresh
+            indexes, resolved, snapshots, search_text, include_tampered, cached, refresh
         )
     if as_json:
         click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
     else:
         _print(answer)
     sys.exit(answer.exit_code)
+
+
+def _resolve(text: str, parsed: Target, snapshots: list[Snapshot], seen) -> Resolved:
+    """`resolve`, with a TargetError as a usage error naming the closest paths."""
+    try:
+        return resolve(parsed, snapshots, seen)
+    except TargetError as exc:
+        message = f"{clean(text)}: {clean(str(exc))}"
+        if exc.suggestions:
+            message += "\nclosest paths in the snapshot:" + "".join(
+                f"\n  {clean(path_text(p))}" for p in exc.suggestions
+            )
+        elif exc.suggestions is not None:
+            message += "\nno path in the snapshot is close to it"
+        raise click.UsageError(message) from exc
 
 
 def _person(s: dict) -> str:
@@ -114,13 +137,44 @@ def _session(index) -> str:
     )
 
 
-def _print(a: Answer) -> None:
-    t = a.target
+MAX_FILES_SHOWN = 20  # files with sightings printed; --json lists them all
+MAX_RANGES_SHOWN = 8  # line ranges printed per sighting
+MAX_UNMAPPED_SHOWN = 10  # searches whose result rows could not be mapped, printed
+
+
+def _lines(ranges: list[tuple[int, int]]) -> str:
+    """`lines 1-40, 4000-4029 (70 lines)`, at most MAX_RANGES_SHOWN ranges."""
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in ranges[:MAX_RANGES_SHOWN]]
+    if len(ranges) > MAX_RANGES_SHOWN:
+        parts.append(f"… and {len(ranges) - MAX_RANGES_SHOWN} more ranges")
+    n = sum(b - a + 1 for a, b in ranges)
+    word = "line" if len(ranges) == 1 and ranges[0][0] == ranges[0][1] else "lines"
+    return f"{word} {', '.join(parts)} ({plural(n, 'line')})"
+
+
+def _header(a: Answer) -> None:
+    t, r = a.target, a.resolved
     lines = "" if t.first is None else f" lines {t.first}-{t.last}"
-    click.echo(f"who viewed {clean(path_text(t.path))}{lines}")
+    what = clean(path_text(t.path)) or "."
+    if r.kind == "file":
+        click.echo(f"who viewed {what}{lines}")
+    else:
+        where = "in the snapshot" if r.checked else "among the paths the ledgers recorded"
+        shown = f"{what}/" if r.kind == "directory" and t.path else what
+        click.echo(f"who viewed {shown} ({r.kind}: {plural(len(r.files), 'file')} {where})")
+    if r.checked:
+        click.echo(f"  checked in   snapshot {clean(r.snapshot)}")
+    else:
+        click.echo("  not checked  no --snapshot: the path could not be checked against a snapshot")
     counts = {s: sum(1 for i in a.indexes if i.status is s) for s in Status}
     parts = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
     click.echo(f"  ledgers      {len(a.indexes)} ({parts}); {len(a.cached)} from the cache")
+    period = a.period
+    span = "" if period is None else f", from {timestamp(period[0])} to {timestamp(period[1])}"
+    click.echo(f"  searched     {plural(len(a.searched), 'session')}{span}")
+
+
+def _versions(a: Answer) -> None:
     if a.reference is not None:
         click.echo(
             f"  reference    snapshot {clean(a.reference[0])}, content {clean(a.reference[1])}"
@@ -133,15 +187,44 @@ def _print(a: Answer) -> None:
         if v.mapped:
             moved = f"; lines {v.lines[0]}-{v.lines[1]} there" if v.lines else "; lines gone there"
         click.echo(f"  version      content {clean(v.blob)} ({clean(where)}){moved}")
-    if not a.sightings:
-        click.echo("  nobody had these lines on screen")
-    for s in a.sightings:
+
+
+def _sightings(f: FileAnswer) -> None:
+    for s in f.sightings:
         differs = {"same": "", "differs": "  CONTENT DIFFERED", "unknown": ""}[s.content]
+        via = " in search results" if s.via == "search_results" else " on screen"
         click.echo(
             f"SEEN {timestamp(s.first_us)} to {timestamp(s.last_us)}  "
-            f"{duration(s.dwell_us)} on screen, lines {s.lines[0]}-{s.lines[1]}{differs}"
+            f"{duration(s.dwell_us)}{via}, {_lines(s.ranges)}{differs}"
         )
         click.echo(f"     {_session(s.index)}  content {clean(s.blob[:16])}")
+
+
+def _print(a: Answer) -> None:
+    _header(a)
+    _versions(a)
+    single = a.resolved.kind == "file"
+    for f in a.files[: 1 if single else MAX_FILES_SHOWN]:
+        if not single:
+            click.echo(f"{clean(path_text(f.path))}:")
+        _sightings(f)
+    if len(a.files) > MAX_FILES_SHOWN and not single:
+        click.echo(f"… and {len(a.files) - MAX_FILES_SHOWN} more files with sightings "
+                   "(--json lists them all)")  # fmt: skip
+    unseen = len(a.resolved.files) - len(a.files) if not single else 0
+    caveats = a.caveats
+    if not a.sightings or unseen:
+        which = ("these lines" if single else
+                 f"any of the {plural(unseen, 'other file')}" if a.files else
+                 f"any of the {plural(unseen, 'file')}")  # fmt: skip
+        if not caveats:
+            click.echo(f"nobody had {which} on screen, in the code or in search results, in "
+                       f"the {plural(len(a.searched), 'session')} searched")  # fmt: skip
+        else:
+            click.echo(f"no session searched had {which} on screen; that does not show "
+                       "nobody did, because:")  # fmt: skip
+            for c in caveats:
+                click.echo(f"  {c.code}: {c.message}")
     if a.sightings:
         totals: dict[str, int] = {}
         for s in a.sightings:
@@ -151,6 +234,12 @@ def _print(a: Answer) -> None:
         click.echo("by reviewer:")
         for who, us in sorted(totals.items(), key=lambda x: -x[1]):
             click.echo(f"  {who}: {duration(us)}")
+    for u in a.unmapped[:MAX_UNMAPPED_SHOWN]:
+        click.echo(f"UNMAPPED {plural(u.views, 'search result screen')} of search "
+                   f"{u.search_seq} in {_session(u.index)}: {clean(u.why)}")  # fmt: skip
+    if len(a.unmapped) > MAX_UNMAPPED_SHOWN:
+        click.echo(f"… and {len(a.unmapped) - MAX_UNMAPPED_SHOWN} more searches UNMAPPED "
+                   "(--json lists them all)")  # fmt: skip
     if a.search_text is not None:
         none = "" if a.searches else " none"
         click.echo(f"searches containing “{clean(a.search_text)}”:{none}")

@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..ledger.keys import key_id
+from ..ledger.shapes import KEY, fits
 from ..sanitize import clean, decode
 from ..session.events import (
     Active,
@@ -92,9 +94,20 @@ def _structural(kind: str, p: dict[str, Any]) -> str:
     if kind == "session_resume":
         return f"session resumed after entry {p.get('after_seq')} ({p.get('reason')})"
     if kind == "session_end":
-        signed = "countersigned" if p.get("countersign") else "not countersigned"
-        return f"session sealed ({p.get('reason')}), {signed}"
+        return f"session sealed ({p.get('reason')}), {_countersign(p.get('countersign'))}"
     return f"{kind}: {_compact(p)}"
+
+
+def _countersign(cs: object) -> str:
+    """Who countersigned, by key id. A report does not check it against known reviewer
+    keys (only `cleanroom verify --reviewer-key` does, ADR 0007), and says so."""
+    if not cs:
+        return "not countersigned"
+    key = cs.get("key") if isinstance(cs, dict) else None
+    if not fits(key, KEY):
+        return "countersigned by an unreadable key"
+    kid = key_id(bytes.fromhex(key))
+    return f"countersigned by key {kid} (not checked against known reviewer keys)"
 
 
 def plural(n: int, noun: str) -> str:

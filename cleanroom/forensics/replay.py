@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..session.events import Search
 from ..session.snapshot_source import SnapshotSource
-from ..session.source import Opened
+from ..session.source import ContentRefused, Opened
 from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
 from .screen import Screen, screens
 from .timeline import Timeline, TimelineEntry, elapsed_us
@@ -102,7 +102,7 @@ class Replay:
             return None
         try:
             opened = self.source.open(path)
-        except KeyError:
+        except (KeyError, ContentRefused):  # not the signed content: nothing may be drawn
             return None
         return opened if opened.blob == blob else None
 

@@ -3,7 +3,9 @@
 `Screen` is the state after an entry and `step` the pure transition, so a replay
 viewer can walk a timeline one entry at a time; `screens` does that walk.
 `shown` turns a timeline into `Shown` intervals: each stretch of time one
-viewport was visible. The rules (docs/report-format.md, "How dwell is measured"):
+viewport was visible; `rows_shown` does the same for search result rows
+(`RowsShown`), which who-viewed counts as lines seen in search results. The
+rules (docs/report-format.md, "How dwell is measured"):
 
 - `view`: that viewport is painted and visible from this entry on.
 - `file_open`: a new file; none of it is visible until its first `view`.
@@ -25,8 +27,9 @@ Durations use the monotonic clock within one boot (`timeline.elapsed_us`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..session.events import FileOpen, SearchResultsView, View
 from .timeline import TimelineEntry, elapsed_us
@@ -48,6 +51,15 @@ class Viewport:
 
 
 @dataclass(frozen=True, slots=True)
+class Rows:
+    """Result rows first..last (0-based, inclusive) of the search at `search_seq`."""
+
+    search_seq: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
 class Screen:
     """The screen after an entry. `hidden` says why nothing is visible: `idle`,
     `locked`, `ended` (an alert), `crashed` (a resume) or `sealed`."""
@@ -63,6 +75,15 @@ class Screen:
     def visible(self) -> Viewport | None:
         return self.viewport if self.hidden is None and not self.searching else None
 
+    @property
+    def rows_visible(self) -> Rows | None:
+        """The search result rows on screen, if the search screen is in front."""
+        if self.hidden is not None or not self.searching or self.result_rows is None:
+            return None
+        if self.search_seq is None:
+            return None
+        return Rows(self.search_seq, *self.result_rows)
+
 
 @dataclass(frozen=True, slots=True)
 class Shown:
@@ -73,6 +94,17 @@ class Shown:
     end_us: int
     dwell_us: int
     ended_by: str  # the kind of entry that ended it, or "end" where the ledger stops
+
+
+@dataclass(frozen=True, slots=True)
+class RowsShown:
+    """Search result rows, visible from `start_us` to `end_us` for `dwell_us`."""
+
+    rows: Rows
+    start_us: int
+    end_us: int
+    dwell_us: int
+    ended_by: str
 
 
 def step(screen: Screen, entry: TimelineEntry) -> Screen:
@@ -112,13 +144,27 @@ def screens(entries: Sequence[TimelineEntry]) -> Iterator[tuple[TimelineEntry, S
 
 def shown(entries: Sequence[TimelineEntry]) -> list[Shown]:
     """Every interval a viewport was visible, in order."""
-    out: list[Shown] = []
+    return [Shown(*i) for i in _intervals(entries, lambda s: s.visible)]
+
+
+def rows_shown(entries: Sequence[TimelineEntry]) -> list[RowsShown]:
+    """Every interval search result rows were visible, in order (same rules)."""
+    return [RowsShown(*i) for i in _intervals(entries, lambda s: s.rows_visible)]
+
+
+Interval = tuple[Any, int, int, int, str]  # what, start_us, end_us, dwell_us, ended_by
+
+
+def _intervals(
+    entries: Sequence[TimelineEntry], visible: Callable[[Screen], Any]
+) -> list[Interval]:
+    out: list[Interval] = []
     screen = Screen()
-    since: TimelineEntry | None = None  # when the visible viewport appeared
+    since: TimelineEntry | None = None  # when the visible thing appeared
     prev: TimelineEntry | None = None
     for entry in entries:
         after = step(screen, entry)
-        now, nxt = screen.visible, after.visible
+        now, nxt = visible(screen), visible(after)
         if now is not None and since is not None:
             if entry.kind == "recording_failed":
                 out.append(_cut_at_failure(now, since, entry))
@@ -133,18 +179,17 @@ def shown(entries: Sequence[TimelineEntry]) -> list[Shown]:
         elif nxt is not None:
             since = entry
         screen, prev = after, entry
-    if screen.visible is not None and since is not None and prev is not None:
-        out.append(_interval(screen.visible, since, prev, "end"))
+    last = visible(screen)
+    if last is not None and since is not None and prev is not None:
+        out.append(_interval(last, since, prev, "end"))
     return out
 
 
-def _interval(vp: Viewport, since: TimelineEntry, until: TimelineEntry, why: str) -> Shown:
-    return Shown(
-        vp, since.wall_us, max(since.wall_us, until.wall_us), elapsed_us(since, until), why
-    )
+def _interval(what: Any, since: TimelineEntry, until: TimelineEntry, why: str) -> Interval:
+    return (what, since.wall_us, max(since.wall_us, until.wall_us), elapsed_us(since, until), why)
 
 
-def _cut_at_failure(vp: Viewport, since: TimelineEntry, entry: TimelineEntry) -> Shown:
+def _cut_at_failure(what: Any, since: TimelineEntry, entry: TimelineEntry) -> Interval:
     """The viewport was hidden from the recorded failure time until `entry`."""
     failed = entry.payload.get("failed_at_wall_us")
     if not isinstance(failed, int) or isinstance(failed, bool):
@@ -152,4 +197,4 @@ def _cut_at_failure(vp: Viewport, since: TimelineEntry, entry: TimelineEntry) ->
     failed = min(max(failed, since.wall_us), entry.wall_us)
     hidden_us = entry.wall_us - failed
     dwell = max(0, elapsed_us(since, entry) - hidden_us)
-    return Shown(vp, since.wall_us, failed, dwell, entry.kind)
+    return (what, since.wall_us, failed, dwell, entry.kind)

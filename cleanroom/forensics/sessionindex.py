@@ -1,7 +1,8 @@
 """What who-viewed needs from one verified session, in a form that is cheap to store.
 
-A `SessionIndex` holds a ledger's verdict, the searches made in it, and its
-screen intervals (`screen.Shown`) grouped by path. It is built from a `Timeline`
+A `SessionIndex` holds a ledger's verdict, the searches made in it, the times
+their result rows were on screen (`screen.RowsShown`), and its screen intervals
+(`screen.Shown`) grouped by path. It is built from a `Timeline`
 with every entry decoded, whatever the status: the policy on TAMPERED ledgers is
 applied when a query runs, so one cached index serves either choice.
 
@@ -25,10 +26,10 @@ from typing import Any
 from ..ledger.findings import Finding
 from ..ledger.verdict import Status, Verdict
 from ..session.events import QuickOpen, Search
-from .screen import Shown, Viewport, shown
+from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, shown
 from .timeline import Timeline
 
-INDEX_FORMAT = "cleanroom.session-index.v1"
+INDEX_FORMAT = "cleanroom.session-index.v2"
 
 
 class UnreadableIndex(ValueError):
@@ -42,6 +43,22 @@ class SearchMade:
     kind: str  # search or quick_open
     query: str
     hits: int  # hits of a search, matching paths of a quick open
+    # A search's full query and result digest, to run it again (None for a quick open).
+    regex: bool = False
+    case: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    digest: str | None = None
+
+    def to_list(self) -> list[Any]:
+        return [self.seq, self.wall_us, self.kind, self.query, self.hits, self.regex,
+                self.case, list(self.include), list(self.exclude), self.digest]  # fmt: skip
+
+    @classmethod
+    def from_list(cls, r: list[Any]) -> SearchMade:
+        seq, wall, kind, query, hits, regex, case, inc, exc, digest = r
+        return cls(seq, wall, kind, query, hits, bool(regex), bool(case), tuple(inc),
+                   tuple(exc), digest)  # fmt: skip
 
 
 PartLoader = Callable[[bytes, str], bytes | None]  # (path, digest hex) -> part bytes
@@ -56,6 +73,7 @@ class SessionIndex:
     path: str  # the ledger file it was read from (not stored: content is the key)
     verdict: Verdict
     searches: list[SearchMade]
+    results: list[RowsShown] = field(default_factory=list)  # result rows on screen
     part_digests: dict[bytes, str] = field(default_factory=dict)  # path -> part SHA-256
     _load: PartLoader | None = None
     _parts: dict[bytes, bytes] = field(default_factory=dict)  # serialized, when built here
@@ -114,15 +132,11 @@ class SessionIndex:
         by_path: dict[bytes, list[Shown]] = defaultdict(list)
         for s in shown(t.entries):
             by_path[s.viewport.path].append(s)
-        searches = [
-            SearchMade(e.seq, e.wall_us, e.kind, e.event.query,
-                       e.event.hits if isinstance(e.event, Search) else e.event.matches)
-            for e in t.entries
-            if isinstance(e.event, Search | QuickOpen)
-        ]  # fmt: skip
+        searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
+                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
-        return cls(t.path, t.verdict, searches, digests, _parts=parts)
+        return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, _parts=parts)
 
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
         """(record, parts by path) for the cache. Only for an index built from a timeline."""
@@ -130,7 +144,19 @@ class SessionIndex:
         record = {
             "format": INDEX_FORMAT,
             "verdict": self.verdict.to_json(),
-            "searches": [[s.seq, s.wall_us, s.kind, s.query, s.hits] for s in self.searches],
+            "searches": [s.to_list() for s in self.searches],
+            "results": [
+                [
+                    r.rows.search_seq,
+                    r.rows.first,
+                    r.rows.last,
+                    r.start_us,
+                    r.end_us,
+                    r.dwell_us,
+                    r.ended_by,
+                ]
+                for r in self.results
+            ],  # fmt: skip
             "parts": {p.hex(): d for p, d in self.part_digests.items()},
         }
         return zlib.compress(json.dumps(record, ensure_ascii=True).encode(), 1), parts
@@ -146,11 +172,19 @@ class SessionIndex:
             findings = [Finding(f["seq"], f["code"], f["message"]) for f in v["findings"]]
             omitted = {str(k): int(n) for k, n in v.get("omitted", {}).items()}
             verdict = Verdict(path, Status(v["status"]), findings, v["summary"], omitted)
-            searches = [SearchMade(*s) for s in r["searches"]]
+            searches = [SearchMade.from_list(s) for s in r["searches"]]
+            results = [RowsShown(Rows(q, a, b), *rest) for q, a, b, *rest in r["results"]]
             digests = {bytes.fromhex(p): d for p, d in r["parts"].items()}
         except (ValueError, KeyError, TypeError, zlib.error) as exc:
             raise UnreadableIndex(f"unreadable index: {exc}") from exc
-        return cls(path, verdict, searches, digests, _load=load)
+        return cls(path, verdict, searches, results, digests, _load=load)
+
+
+def _search_made(seq: int, wall_us: int, kind: str, ev: Search | QuickOpen) -> SearchMade:
+    if isinstance(ev, QuickOpen):
+        return SearchMade(seq, wall_us, kind, ev.query, ev.matches)
+    return SearchMade(seq, wall_us, kind, ev.query, ev.hits, ev.regex, ev.case,
+                      tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
 
 
 def _part(intervals: list[Shown]) -> bytes:

@@ -1,11 +1,14 @@
 """Who had given lines of a file on screen, and who searched for given text.
 
 `load_indexes` verifies each ledger (or takes its result from the cache, keyed by
-its exact bytes) into a `SessionIndex`. `who_viewed` answers over them:
+its exact bytes) into a `SessionIndex`. `who_viewed` answers over them, for
+each file the target names (`target.resolve`: one file, a directory or a glob):
 
-- a *sighting* is one session and one content of the file (blob) in which some
-  of the asked lines were visible, with the first and last moment and the dwell
-  (the time any of those lines was on screen, idle excluded);
+- a *sighting* is one session, one content of the file (blob) and one way of
+  seeing it (`view`: the code view; `search_results`: result rows, mapped to
+  lines by `resultlines`) in which some of the asked lines were visible, with
+  the first and last moment, the dwell (the time any of those lines was on
+  screen, idle excluded) and the exact lines shown, merged into ranges;
 - the file is followed by path across versions: with `--snapshot`, the first
   snapshot's content is the reference and the range is mapped by matching lines
   into each other version some snapshot holds (`versions.py`); every sighting
@@ -15,14 +18,16 @@ its exact bytes) into a `SessionIndex`. `who_viewed` answers over them:
   never run as regular expressions: a hostile pattern cannot stall the query.
 
 Sessions of TAMPERED ledgers are withheld unless `include_tampered`, and then
-marked; every sighting and search names its ledger's status.
+marked; every sighting and search names its ledger's status. `Answer.caveats`
+lists every reason an answer without sightings would not mean "nobody" (path
+not checked, ledgers withheld or not INTACT, a broken session chain, result
+rows that could not be mapped); only without any may it be called "nobody".
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,43 +41,18 @@ from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
 from ..session.events import path_fields
 from ..snapshot.store import Snapshot
 from .cache import Cache, ledger_key
+from .describe import plural
+from .resultlines import ResultLines, RowsRead, Unmapped
+from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
+from .target import Resolved, Target, TargetError
 from .timeline import read_timeline, timestamp
-from .versions import blob_at, content_lines, map_lines
+from .versions import blob_at, content_lines, find_blob, map_lines
+
+__all__ = ["Answer", "Target", "TargetError", "answer_to_json", "load_indexes", "who_viewed"]
 
 WHO_VIEWED_FORMAT = "cleanroom.who-viewed.v1"
 WHOLE_FILE = 1 << 62  # the last line of a whole-file question
-_RANGE = re.compile(r"(.+):(\d+)(?:-(\d+))?", re.DOTALL)
-
-
-class TargetError(ValueError):
-    """A PATH[:START-END] that cannot be read."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A file by path, and optionally lines first..last of it (1-based, inclusive)."""
-
-    path: bytes
-    first: int | None = None
-    last: int | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Target:
-        m = _RANGE.fullmatch(text)
-        if m is None:
-            if not text:
-                raise TargetError("empty path")
-            return cls(_raw(text))
-        first = int(m.group(2))
-        last = int(m.group(3)) if m.group(3) else first
-        if first < 1 or last < first:
-            raise TargetError(f"bad line range {first}-{last}: lines start at 1")
-        return cls(_raw(m.group(1)), first, last)
-
-
-def _raw(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")  # what os.fsencode gives on Linux
 
 
 @dataclass
@@ -84,18 +64,43 @@ class Version:
     reference: bool = False
     lines: tuple[int, int] | None = None  # the asked range in this content; None: gone
     mapped: bool = False  # True when `lines` was found by matching against the reference
+    file_lines: int | None = None  # its line count, for text a given snapshot holds
+
+    def limits(self) -> tuple[int, int] | None:
+        """The asked lines in this content, within its end when known; None: none."""
+        if self.lines is None:
+            lo, hi = (0, -1) if self.mapped else (1, WHOLE_FILE)
+        else:
+            lo, hi = self.lines
+        if self.file_lines is not None:
+            hi = min(hi, self.file_lines)
+        return (lo, hi) if lo <= hi else None
 
 
 @dataclass
 class Sighting:
+    """One session, one content of one file, one way of seeing it: `via` is `view`
+    (the code view) or `search_results` (lines shown as search result rows)."""
+
     index: SessionIndex
+    path: bytes
     blob: str
     content: str  # same, differs or unknown (relative to the reference)
     first_us: int
     last_us: int
     dwell_us: int
     intervals: int
-    lines: tuple[int, int]  # the asked lines that were on screen (this content's numbering)
+    ranges: list[tuple[int, int]]  # the asked lines shown, merged, in this content's numbering
+    via: str = "view"
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        """The first and last line shown (not every line between: see `ranges`)."""
+        return self.ranges[0][0], self.ranges[-1][1]
+
+    @property
+    def lines_seen(self) -> int:
+        return sum(b - a + 1 for a, b in self.ranges)
 
 
 @dataclass
@@ -105,17 +110,49 @@ class SearchMatch:
 
 
 @dataclass
-class Answer:
-    target: Target
-    search_text: str | None
-    indexes: list[SessionIndex]
-    include_tampered: bool
+class FileAnswer:
+    """The answer for one file of the target."""
+
+    path: bytes
     reference: tuple[str, str] | None  # (snapshot id, blob)
     versions: dict[str, Version]
     sightings: list[Sighting]
+
+
+@dataclass
+class Caveat:
+    """Why no sighting would not prove that nobody saw the lines."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class Answer:
+    target: Target
+    resolved: Resolved
+    search_text: str | None
+    indexes: list[SessionIndex]
+    include_tampered: bool
+    files: list[FileAnswer]  # the files of the target that anyone saw (all, for one file)
     searches: list[SearchMatch]
     sessions: list[Finding]  # SESSION_* across the ledgers
+    unmapped: list[Unmapped] = field(default_factory=list)
     cached: set[str] = field(default_factory=set)  # ledger paths answered from the cache
+
+    @property
+    def sightings(self) -> list[Sighting]:
+        out = [s for f in self.files for s in f.sightings]
+        out.sort(key=lambda s: (s.first_us, s.index.path, s.path, s.via))
+        return out
+
+    @property
+    def reference(self) -> tuple[str, str] | None:
+        return self.files[0].reference if self.resolved.kind == "file" and self.files else None
+
+    @property
+    def versions(self) -> dict[str, Version]:
+        return self.files[0].versions if self.resolved.kind == "file" and self.files else {}
 
     @property
     def withheld(self) -> list[SessionIndex]:
@@ -124,12 +161,56 @@ class Answer:
         ]  # fmt: skip
 
     @property
+    def searched(self) -> list[SessionIndex]:
+        """The sessions whose screens were searched (all but the withheld)."""
+        withheld = {id(i) for i in self.withheld}
+        return [i for i in self.indexes if id(i) not in withheld]
+
+    @property
+    def period(self) -> tuple[int, int] | None:
+        """The first and last entry's time over the sessions searched."""
+        times = [t for i in self.searched for t in _period(i) if t is not None]
+        return (min(times), max(times)) if times else None
+
+    @property
+    def caveats(self) -> list[Caveat]:
+        """Every reason an empty answer would not mean "nobody"."""
+        out = []
+        if not self.resolved.checked:
+            out.append(Caveat("PATH_UNCHECKED", "the path could not be checked: no --snapshot "
+                              "was given, so a misspelt path also finds nobody"))  # fmt: skip
+        if self.withheld:
+            out.append(Caveat("WITHHELD", f"{plural(len(self.withheld), 'TAMPERED ledger')} "
+                              "withheld, not searched"))  # fmt: skip
+        bad = [i for i in self.searched if i.status is not Status.INTACT]
+        for status in (Status.TAMPERED, Status.INCOMPLETE):
+            n = sum(1 for i in bad if i.status is status)
+            if n:
+                why = f"{plural(n, 'ledger')} {status.value}: what it lacks was not searched"
+                out.append(Caveat(f"LEDGER_{status.value}", why))
+        if self.sessions:
+            codes = ", ".join(sorted({f.code for f in self.sessions}))
+            out.append(Caveat("SESSIONS", f"the sessions do not form a whole chain ({codes})"))
+        if self.unmapped:
+            views = sum(u.views for u in self.unmapped)
+            out.append(Caveat("RESULTS_UNMAPPED", f"{plural(views, 'search result screen')} "
+                              "could not be mapped to file lines"))  # fmt: skip
+        return out
+
+    @property
     def status(self) -> Status:
         return worst([i.status for i in self.indexes] + [status_of(self.sessions)])
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
+
+
+def _period(index: SessionIndex) -> list[int | None]:
+    p = index.summary.get("period_us")
+    if not isinstance(p, list):
+        return []
+    return [t if isinstance(t, int) and not isinstance(t, bool) else None for t in p]
 
 
 def load_indexes(
@@ -184,20 +265,68 @@ Refresh = Callable[[SessionIndex], SessionIndex]
 
 def who_viewed(
     indexes: list[SessionIndex],
-    target: Target,
+    target: Target | Resolved,
     snapshots: Sequence[Snapshot] = (),
     search_text: str | None = None,
     include_tampered: bool = False,
     cached: set[str] | None = None,
     refresh: Refresh | None = None,
 ) -> Answer:
-    """Answer over `indexes`. A cached index whose stored intervals are missing or do
-    not match their digest is replaced by `refresh(index)` (verify it again); without
-    `refresh` that raises UnreadableIndex."""
+    """Answer over `indexes`, for each file `target` names (`target.resolve`; a bare
+    Target is taken as one file, unchecked). A cached index whose stored intervals
+    are missing or do not match their digest is replaced by `refresh(index)` (verify
+    it again); without `refresh` that raises UnreadableIndex."""
     cached = set(cached or ())
+    resolved = (
+        target if isinstance(target, Resolved)
+        else Resolved(target, "file", [target.path], checked=False)
+    )  # fmt: skip
+    target = resolved.target
+    usable = [i for i in indexes if include_tampered or i.status is not Status.TAMPERED]
+    results = ResultLines(snapshots)
+    read: list[tuple[SessionIndex, RowsRead]] = []
+    unmapped: list[Unmapped] = []
+    for index in usable:
+        rows, lost = results.read(index)
+        read += [(index, r) for r in rows]
+        unmapped += lost
+    seen = {p for i in usable for p in i.paths} | {
+        line.path for _, r in read for line in r.lines
+    }  # fmt: skip
+    single = resolved.kind == "file"
+    files = []
+    for path in resolved.files:
+        if single or path in seen:
+            f = _file_answer(path, target, snapshots, indexes, include_tampered, read, refresh,
+                             cached)  # fmt: skip
+            if single or f.sightings:
+                files.append(f)
+    searches = []
+    if search_text:
+        needle = search_text.casefold()
+        for index in indexes:
+            if include_tampered or index.status is not Status.TAMPERED:
+                searches += [SearchMatch(index, s) for s in index.searches
+                             if needle in s.query.casefold()]  # fmt: skip
+    searches.sort(key=lambda m: (m.search.wall_us, m.index.path))
+    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
+    return Answer(target, resolved, search_text, indexes, include_tampered, files, searches,
+                  sessions, unmapped, cached)  # fmt: skip
+
+
+def _file_answer(
+    path: bytes,
+    target: Target,
+    snapshots: Sequence[Snapshot],
+    indexes: list[SessionIndex],
+    include_tampered: bool,
+    read: list[tuple[SessionIndex, RowsRead]],
+    refresh: Refresh | None,
+    cached: set[str],
+) -> FileAnswer:
     reference = None
     if snapshots:
-        blob = blob_at(snapshots[0], target.path)
+        blob = blob_at(snapshots[0], path)
         reference = (snapshots[0].id, blob) if blob is not None else None
     versions: dict[str, Version] = {}
 
@@ -205,17 +334,15 @@ def who_viewed(
         """The asked lines in content `blob`: None when they are gone from it."""
         v = versions.get(blob)
         if v is None:
-            v = versions[blob] = _version(blob, target, reference, snapshots)
-        if v.lines is None:
-            return None if v.mapped else (1, WHOLE_FILE)
-        return v.lines
+            v = versions[blob] = _version(blob, path, target, reference, snapshots)
+        return v.limits()
 
     sightings = []
     for n, index in enumerate(indexes):
         if index.status is Status.TAMPERED and not include_tampered:
             continue  # withheld: not even its versions of the file are listed
         try:
-            blobs, rows = index.rows_for(target.path, window)
+            blobs, rows = index.rows_for(path, window)
         except UnreadableIndex:
             if refresh is None:
                 raise
@@ -223,33 +350,32 @@ def who_viewed(
             cached.discard(index.path)
             if index.status is Status.TAMPERED and not include_tampered:
                 continue
-            blobs, rows = index.rows_for(target.path, window)
+            blobs, rows = index.rows_for(path, window)
         by_blob: dict[int, list[Row]] = {}
         for r in rows:
             by_blob.setdefault(r[0], []).append(r)
         for b, group in by_blob.items():
-            sightings.append(_sighting(index, blobs[b], group, versions[blobs[b]], reference))
+            sightings.append(_sighting(index, path, blobs[b], group, versions[blobs[b]],
+                                       reference))  # fmt: skip
+    sightings += _result_sightings(path, read, window, versions, reference)
     if reference is not None and reference[1] not in versions:
-        versions[reference[1]] = _version(reference[1], target, reference, snapshots)
-    usable = [i for i in indexes if include_tampered or i.status is not Status.TAMPERED]
-    searches = []
-    if search_text:
-        needle = search_text.casefold()
-        for index in usable:
-            searches += [SearchMatch(index, s) for s in index.searches
-                         if needle in s.query.casefold()]  # fmt: skip
-    sightings.sort(key=lambda s: (s.first_us, s.index.path))
-    searches.sort(key=lambda m: (m.search.wall_us, m.index.path))
-    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
-    return Answer(target, search_text, indexes, include_tampered, reference, versions,
-                  sightings, searches, sessions, cached)  # fmt: skip
+        versions[reference[1]] = _version(reference[1], path, target, reference, snapshots)
+    sightings.sort(key=lambda s: (s.first_us, s.index.path, s.via))
+    return FileAnswer(path, reference, versions, sightings)
 
 
 def _version(
-    blob: str, target: Target, reference: tuple[str, str] | None, snapshots: Sequence[Snapshot]
+    blob: str,
+    path: bytes,
+    target: Target,
+    reference: tuple[str, str] | None,
+    snapshots: Sequence[Snapshot],
 ) -> Version:
-    v = Version(blob, [s.id for s in snapshots if blob_at(s, target.path) == blob])
+    v = Version(blob, [s.id for s in snapshots if blob_at(s, path) == blob])
     v.reference = reference is not None and reference[1] == blob
+    found = find_blob(snapshots, blob)
+    if found is not None and not found[1].binary:
+        v.file_lines = found[1].lines  # a ledger cannot claim lines past the end
     if target.first is None or target.last is None:
         return v
     v.lines = (target.first, target.last)
@@ -263,27 +389,75 @@ def _version(
     return v
 
 
+def _content(version: Version, reference: tuple[str, str] | None) -> str:
+    return "unknown" if reference is None else ("same" if version.reference else "differs")
+
+
 def _sighting(
     index: SessionIndex,
+    path: bytes,
     blob: str,
     rows: list[Row],
     version: Version,
     reference: tuple[str, str] | None,
 ) -> Sighting:
     """One session's intervals of one content, all overlapping the asked lines."""
-    lo, hi = version.lines or (1, WHOLE_FILE)
-    content = "unknown" if reference is None else ("same" if version.reference else "differs")
+    lo, hi = version.limits() or (1, WHOLE_FILE)  # rows were filtered by these limits
     # Stored rows: blob, first, last, col, cols, seq, start_us, end_us, dwell_us, ended_by.
     return Sighting(
         index,
+        path,
         blob,
-        content,
+        _content(version, reference),
         min(r[6] for r in rows),
         max(r[7] for r in rows),
         sum(r[8] for r in rows),
         len(rows),
-        (max(lo, min(r[1] for r in rows)), min(hi, max(r[2] for r in rows))),
+        merge((max(lo, r[1]), min(hi, r[2])) for r in rows),
     )
+
+
+def _result_sightings(
+    path: bytes,
+    read: list[tuple[SessionIndex, RowsRead]],
+    window: Callable[[str], tuple[int, int] | None],
+    versions: dict[str, Version],
+    reference: tuple[str, str] | None,
+) -> list[Sighting]:
+    """Lines of `path` inside the asked window that result rows showed, per session
+    and content."""
+    groups: dict[tuple[int, str], tuple[SessionIndex, list[RowsShown], list[int]]] = {}
+    for index, r in read:
+        for line in r.lines:
+            if line.path != path:
+                continue
+            w = window(line.blob)
+            if w is None or not w[0] <= line.line <= w[1]:
+                continue
+            _, shown, lines = groups.setdefault((id(index), line.blob), (index, [], []))
+            if not shown or shown[-1] is not r.shown:
+                shown.append(r.shown)
+            lines.append(line.line)
+    out = []
+    for (_, blob), (index, shown, lines) in groups.items():
+        out.append(Sighting(
+            index, path, blob, _content(versions[blob], reference),
+            min(s.start_us for s in shown), max(s.end_us for s in shown),
+            sum(s.dwell_us for s in shown), len(shown),
+            merge((n, n) for n in lines), via="search_results",
+        ))  # fmt: skip
+    return out
+
+
+def merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Line ranges (inclusive) as their union: sorted, disjoint, not adjacent."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(r for r in ranges if r[0] <= r[1]):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 # -- JSON (docs/who-viewed.md) ------------------------------------------------------
@@ -304,28 +478,51 @@ def _who(index: SessionIndex) -> dict[str, Any]:
     }
 
 
+def _ranges(ranges: list[tuple[int, int]]) -> list[list[int]]:
+    return [[a, b] for a, b in ranges]
+
+
 def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
-    t = a.target
+    t, r = a.target, a.resolved
+    period = a.period
     return {
         "format": WHO_VIEWED_FORMAT,
         "status": a.status.value,
         "exit_code": a.exit_code,
         "trust": [key_id(k) for k in trust],
-        "target": {**path_fields(t.path), "first": t.first, "last": t.last},
+        "target": {
+            **path_fields(t.path),
+            "first": t.first,
+            "last": t.last,
+            "kind": r.kind,
+            "checked": r.checked,
+            "checked_in": r.snapshot,
+            "lines": r.lines,
+        },  # fmt: skip
+        "files": [path_fields(p) for p in r.files],
         "search": a.search_text,
         "tampered": "included" if a.include_tampered else "withheld",
+        "sessions_searched": len(a.searched),
+        "period": None
+        if period is None
+        else {"first": timestamp(period[0]), "last": timestamp(period[1])},  # fmt: skip
+        "nobody": not a.sightings and not a.caveats,
+        "caveats": [{"code": c.code, "message": c.message} for c in a.caveats],
         "reference": None
         if a.reference is None
         else {"snapshot": a.reference[0], "blob": a.reference[1]},  # fmt: skip
         "versions": [
             {
+                **path_fields(f.path),
                 "blob": v.blob,
                 "snapshots": v.snapshots,
                 "reference": v.reference,
                 "lines": list(v.lines) if v.lines else None,
                 "mapped": v.mapped,
+                "file_lines": v.file_lines,
             }
-            for v in a.versions.values()
+            for f in a.files
+            for v in f.versions.values()
         ],  # fmt: skip
         "ledgers": [
             {
@@ -340,15 +537,23 @@ def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
         "sightings": [
             {
                 **_who(s.index),
+                **path_fields(s.path),
+                "via": s.via,
                 "blob": s.blob,
                 "content": s.content,
                 "lines": list(s.lines),
+                "ranges": _ranges(s.ranges),
+                "lines_seen": s.lines_seen,
                 "first_seen": timestamp(s.first_us),
                 "last_seen": timestamp(s.last_us),
                 "dwell_us": s.dwell_us,
                 "intervals": s.intervals,
             }
             for s in a.sightings
+        ],  # fmt: skip
+        "unmapped_results": [
+            {**_who(u.index), "search_seq": u.search_seq, "views": u.views, "why": u.why}
+            for u in a.unmapped
         ],  # fmt: skip
         "searches": [
             {

@@ -50,6 +50,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         "an entry the workstation key signed (start or resume) lies outside the certificate's"
         " validity period",
     ),
+    "REVIEWER_UNKNOWN": (
+        _T,
+        "a reviewer key the ledger names is not among the known reviewer keys given",
+    ),
     # Witnesses
     "WITNESS_MISMATCH": (_T, "the entry at a witnessed seq has a different hash"),
     "WITNESS_BEYOND_END": (_T, "a witness names a seq past the end: the tail is missing"),
@@ -70,7 +74,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SESSION_MISSING": (_T, "a session names a predecessor that is not present"),
     "SESSION_FORK": (_T, "two sessions name the same predecessor"),
     "SESSION_HEAD": (_T, "a session's recorded predecessor head differs from that ledger"),
-    "SESSION_ORDER": (_T, "a session started before its predecessor ended"),
+    "SESSION_ORDER": (
+        _T,
+        "a session started before its predecessor ended, by the monotonic clock of one boot",
+    ),
+    "SESSION_CLOCK": (
+        _W,
+        "by the wall clock a session starts before its predecessor ends: the clock was set back",
+    ),
+    "SESSION_RENEWED": (_W, "a session runs under another certificate than its predecessor"),
 }
 
 

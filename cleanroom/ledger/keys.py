@@ -2,7 +2,8 @@
 
 Private keys are PKCS#8 PEM (optionally passphrase-encrypted), written 0600 and
 refused when group or others can read them. Public keys are SubjectPublicKeyInfo
-PEM. A key id is a fingerprint of the raw 32-byte public key.
+PEM. Each key file first names its role (`keyrole.py`, ADR 0008), and every loader
+is told the role it needs. A key id is a fingerprint of the raw 32-byte public key.
 
 Keys are made and used for signing with `cryptography`; every signature is checked
 by `ed25519.verify_signature` (libsodium, ADR 0006).
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from .ed25519 import verify_signature
 from .encoding import CERT_DOMAIN, KEYID_DOMAIN, EncodingError, canonical_json, parse_canonical
+from .keyrole import KeyText, Role, RoleError, describe, split_key_file, with_role
 
 CERT_FORMAT = "cleanroom.cert.v1"
 MAX_KEY_FILE = 64 * 1024
@@ -57,8 +59,10 @@ def _read_small(path: Path) -> bytes:
     return data
 
 
-def write_private_key(path: Path, key: Ed25519PrivateKey, passphrase: bytes | None = None) -> None:
-    """Write `key` to a new file with mode 0600. Never overwrites an existing file."""
+def write_private_key(
+    path: Path, key: Ed25519PrivateKey, passphrase: bytes | None = None, *, role: Role
+) -> None:
+    """Write `key` as `role`'s key to a new file with mode 0600. Never overwrites."""
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase
@@ -67,14 +71,14 @@ def write_private_key(path: Path, key: Ed25519PrivateKey, passphrase: bytes | No
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
-    _write_new(path, pem, 0o600)
+    _write_new(path, with_role(role, pem), 0o600)
 
 
-def write_public_key(path: Path, public: Ed25519PublicKey) -> None:
+def write_public_key(path: Path, public: Ed25519PublicKey, *, role: Role) -> None:
     pem = public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    _write_new(path, pem, 0o644)
+    _write_new(path, with_role(role, pem), 0o644)
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:
@@ -90,8 +94,36 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         os.fsync(f.fileno())
 
 
-def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
-    """Load an Ed25519 private key, refusing files readable by group or others."""
+def read_key_file(path: Path) -> KeyText:
+    """The role, kind and PEM block of a key file; KeyFileError if it is not one."""
+    try:
+        return split_key_file(_read_small(path))
+    except RoleError as exc:
+        raise KeyFileError(f"{path}: {exc}") from exc
+
+
+def _check_role(path: Path, text: KeyText, role: Role, kind: str) -> None:
+    """Refuse a key file of the wrong kind or role, saying what it is instead."""
+    if text.kind != kind:
+        other = "such as " + path.with_suffix(".key" if kind == "private" else ".pub").name
+        raise KeyFileError(
+            f"{path}: this is a {describe(text.role, text.kind)}; "
+            f"a {role} {kind} key is needed here ({other})"
+        )
+    if text.role is None:
+        raise KeyFileError(
+            f"{path}: this {kind} key has no role (it was written before key files "
+            f"named their role); if it is the {role} key, run: "
+            f"cleanroom keys set-role {role} {path}"
+        )
+    if text.role != role:
+        raise KeyFileError(
+            f"{path}: this is a {describe(text.role, kind)}; a {role} {kind} key is needed here"
+        )
+
+
+def check_private_mode(path: Path) -> None:
+    """Refuse a private key file that group or others may access."""
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
@@ -101,9 +133,11 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
             f"{path}: private key is accessible to group or others "
             f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
         )
-    data = _read_small(path)
+
+
+def parse_private_key(path: Path, pem: bytes, passphrase: bytes | None) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(data, password=passphrase)
+        key = serialization.load_pem_private_key(pem, password=passphrase)
     except TypeError as exc:
         raise KeyFileError(
             f"{path}: {exc} (a passphrase is needed, or was given needlessly)"
@@ -115,15 +149,64 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priv
     return key
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
-    data = _read_small(path)
+def parse_public_key(path: Path, pem: bytes) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(data)
+        key = serialization.load_pem_public_key(pem)
     except ValueError as exc:
         raise KeyFileError(f"{path}: not a readable public key ({exc})") from exc
     if not isinstance(key, Ed25519PublicKey):
         raise KeyFileError(f"{path}: not an Ed25519 public key")
     return key
+
+
+def load_private_key(
+    path: Path, passphrase: bytes | None = None, *, role: Role
+) -> Ed25519PrivateKey:
+    """Load `role`'s Ed25519 private key. KeyFileError, before any passphrase is
+    used, for a public key, a key with no role or another role's key; then for a
+    file readable by group or others; then for a wrong or missing passphrase."""
+    text = read_key_file(path)
+    _check_role(path, text, role, "private")
+    check_private_mode(path)
+    return parse_private_key(path, text.pem, passphrase)
+
+
+def load_public_key(path: Path, *, role: Role, unmarked_ok: bool = False) -> Ed25519PublicKey:
+    """Load `role`'s Ed25519 public key. KeyFileError for a private key or another
+    role's key, and for a key with no role unless `unmarked_ok` (files written
+    before key roles, accepted where a wrong key cannot do harm)."""
+    text = read_key_file(path)
+    if not (unmarked_ok and text.role is None and text.kind == "public"):
+        _check_role(path, text, role, "public")
+    return parse_public_key(path, text.pem)
+
+
+def set_role(path: Path, role: Role) -> bool:
+    """Give a key file written before key roles its role, in place and atomically,
+    keeping its mode. Returns False if it already is `role`'s key. KeyFileError if
+    it is another role's key (a role is never changed) or not an Ed25519 key."""
+    text = read_key_file(path)
+    if text.role == role:
+        return False
+    if text.role is not None:
+        raise KeyFileError(
+            f"{path}: already a {describe(text.role, text.kind)}; a role is never changed"
+        )
+    if text.kind == "public":
+        parse_public_key(path, text.pem)
+    else:
+        check_private_mode(path)
+        if b"ENCRYPTED" not in text.pem.split(b"\n", 1)[0]:
+            parse_private_key(path, text.pem, None)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    tmp = path.with_name(path.name + ".role-tmp")
+    _write_new(tmp, with_role(role, text.pem), mode)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KeyFileError(f"{path}: {exc.strerror or exc}") from exc
+    return True
 
 
 @dataclass(frozen=True)

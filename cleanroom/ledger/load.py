@@ -6,7 +6,9 @@ they can be trusted is `verify.py`'s job (docs/adr/0004). The rules:
 - Every connection is read-only and hardened (`guarded_sqlite.harden`). A file
   with no `-wal` is opened `immutable`; a file with a `-wal` is copied, with its
   `-wal` only, into a private directory and opened `mode=ro` there, so SQLite
-  can read the log but never write, checkpoint or roll anything back.
+  can read the log but never write, checkpoint or roll anything back. The two
+  are copied as one consistent pair (`private_copy.py`): a session still running
+  checkpoints and restarts its log while it is copied.
 - A `-journal` is reported, never copied and never applied: a rollback journal
   can name a "super-journal" that SQLite would delete after a rollback.
 - The schema is decided from `sqlite_schema` before a single row is read: rows
@@ -28,13 +30,11 @@ that check it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import operator
 import os
 import sqlite3
 import stat
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -45,12 +45,15 @@ from .encoding import MAX_BODY
 from .findings import Finding
 from .guarded_sqlite import harden
 from .journal import describe_journal
+from .private_copy import copy_pair
+from .private_dir import private_dir
 from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
 from .wal import wal_is_torn
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDECARS = ("-wal", "-journal")
+WAL_MODE_AT = 18  # the header's read and write versions: 2 and 2 in WAL mode
 READ_SECONDS = 600  # a process that spends longer in SQLite than this on one file gives up
 # Parsing sqlite_schema and reading two pragmas: microseconds for a ledger's one table;
 # a schema of a million crafted entries takes SQLite minutes to parse.
@@ -61,7 +64,6 @@ BATCH = 512  # rows fetched per call, so the read budget counts SQLite's time, n
 # per entry than reading it.
 BATCH_FLOOR = 32
 MAX_VALUE = MAX_BODY + 4096  # SQLite refuses any longer string or blob from the file
-COPY_CHUNK = 1 << 20
 MAX_ROW = MAX_BODY + 64  # the most one row read can hold (longer values read as NULL)
 
 Row = tuple[object, object, object]  # (seq, body, sig) exactly as SQLite returned them
@@ -92,7 +94,10 @@ class LedgerImage:
     rows: list[Row] = field(default_factory=list)
     sidecars: tuple[str, ...] = ()
     torn_wal: bool = False
-    wal_mode: bool = False  # the header says WAL mode: sealing never finished the file
+    # The file says it is in WAL mode (header bytes 18-19), yet no -wal lies beside
+    # it: a session's file copied without its -wal, or the -wal deleted.
+    wal_missing: bool = False
+    wal_mode: bool = False  # the header says WAL mode (a seal that never finished its file)
     rows_read: bool = False  # False when the schema forbade reading rows
     problems: list[Finding] = field(default_factory=list)  # file-level findings
 
@@ -200,7 +205,9 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if not stat.S_ISREG(st.st_mode):
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return
-    header = _read_start(path, len(SQLITE_MAGIC))  # OSError: the operator's problem
+    start = _read_start(path, WAL_MODE_AT + 2)  # OSError: the operator's problem
+    header = None if start is None else start[: len(SQLITE_MAGIC)]
+    image.wal_mode = start is not None and start[WAL_MODE_AT:] == b"\x02\x02"
     if header is None:
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return
@@ -210,25 +217,32 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
     if header != SQLITE_MAGIC:
         yield _fail(image, "NOT_SQLITE", "no SQLite header"), None
         return
-    image.wal_mode = (_read_start(path, 20) or b"")[18:20] == b"\x02\x02"
-    image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
-    if "-journal" in image.sidecars:
-        image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))
-    wal = f"{path}-wal"
-    if "-wal" in image.sidecars and not _is_regular(wal):
-        image.problems.append(Finding(None, "SIDECAR", "the -wal is not a regular file; not read"))
-    if not _is_regular(wal):
-        yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", st.st_size)
-        return
-    image.torn_wal = wal_is_torn(Path(wal))
-    with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
-        copy = Path(tmp) / "ledger"
-        try:
-            size = _copy_regular(path, copy) + _copy_regular(Path(wal), Path(f"{copy}-wal"))
-        except OSError as exc:
-            yield _fail(image, "NOT_SQLITE", f"cannot copy the file: {exc.strerror or exc}"), None
+    for last_try in (False, True):
+        image.sidecars = tuple(s for s in SIDECARS if os.path.lexists(f"{path}{s}"))
+        image.problems = [f for f in image.problems if f.code != "SIDECAR"]
+        if "-journal" in image.sidecars:
+            image.problems.append(Finding(None, "SIDECAR", describe_journal(f"{path}-journal")))
+        wal = f"{path}-wal"
+        if "-wal" in image.sidecars and not _is_regular(wal):
+            problem = Finding(None, "SIDECAR", "the -wal is not a regular file; not read")
+            image.problems.append(problem)
+        if not _is_regular(wal):
+            image.wal_missing = not image.sidecars and start[WAL_MODE_AT:] == b"\x02\x02"
+            yield image, Source(f"{_uri(path)}?mode=ro&immutable=1", os.stat(path).st_size)
             return
-        yield image, Source(f"{_uri(copy)}?mode=ro", size)
+        with private_dir() as tmp:
+            copy = Path(tmp) / "ledger"
+            try:
+                size = copy_pair(path, Path(wal), copy)
+            except OSError as exc:
+                if not last_try and not os.path.lexists(wal):
+                    continue  # sealed meanwhile: the -wal is gone, read the file alone
+                why = f"cannot copy the file: {exc.strerror or exc}"
+                yield _fail(image, "NOT_SQLITE", why), None
+                return
+            image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
+            yield image, Source(f"{_uri(copy)}?mode=ro", size)
+            return
 
 
 def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> LedgerImage:
@@ -240,7 +254,7 @@ def load_bytes(data: bytes, wal: bytes | None = None, name: str = "<bytes>") -> 
         return _fail(image, "NOT_SQLITE", "no SQLite header")
     if wal is None:
         return _read(image, Source(":memory:", len(data), data))
-    with tempfile.TemporaryDirectory(prefix="cleanroom-verify-") as tmp:
+    with private_dir() as tmp:
         copy = Path(tmp) / "ledger"
         copy.write_bytes(data)
         Path(f"{copy}-wal").write_bytes(wal)
@@ -461,45 +475,3 @@ def _read_start(path: Path, n: int) -> bytes | None:
         return None
     with os.fdopen(opened[0], "rb") as f:
         return f.read(n)
-
-
-def _copy_regular(src: Path, dst: Path) -> int:
-    """Copy a regular file into the private directory, read-only there; return its
-    size. Only the data is copied and holes stay holes, so a sparse file costs the
-    disk it occupies, not the size it claims; nothing past the size the file had
-    when opened is copied, however it grows meanwhile."""
-    opened = open_regular(src)
-    if opened is None:
-        raise OSError(f"{src.name} is not a regular file")
-    fd, st = opened
-    with os.fdopen(fd, "rb") as f, open(dst, "xb") as out:
-        size = st.st_size
-        for start, end in _data_extents(f.fileno(), size):
-            f.seek(start)
-            out.seek(start)
-            left = end - start
-            while left > 0 and (chunk := f.read(min(COPY_CHUNK, left))):
-                out.write(chunk)
-                left -= len(chunk)
-        out.truncate(size)
-    os.chmod(dst, 0o400)
-    return size
-
-
-def _data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of data in the first `size` bytes of `fd`: the whole
-    file where the file system cannot tell holes from data."""
-    at = 0
-    while at < size:
-        try:
-            start = os.lseek(fd, at, os.SEEK_DATA)
-            end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
-        except OSError as exc:
-            if exc.errno == errno.ENXIO:  # no data past `at`: the rest is a hole
-                return
-            yield at, size  # SEEK_DATA unsupported here
-            return
-        if start >= size:
-            return
-        yield start, end
-        at = end

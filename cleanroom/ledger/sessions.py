@@ -3,6 +3,11 @@
 Each `session_start` names the head of the previous session on its workstation
 (`prev_session`). Given several verified ledgers, this finds sessions that are
 missing, forked, altered after a successor started, or out of order (spec §5.4).
+
+Order is what `prev_session` says. The wall clock is settable (NTP steps it), so
+a successor that starts "before" its predecessor ended by the wall clock is only
+a warning; the monotonic clock, which cannot go back within one boot, is
+evidence. A successor under a renewed certificate is noted, never judged.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from .findings import Finding
-from .verdict import Verdict
+from .verdict import Verdict, iso
 
 
 def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
@@ -32,6 +37,61 @@ def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
 def _period(v: Verdict) -> tuple[int, int]:
     start, end = (v.summary.get("period_us") or [None, None])[:2]
     return (start if isinstance(start, int) else 0, end if isinstance(end, int) else 0)
+
+
+def _order(before: Verdict, v: Verdict) -> list[Finding]:
+    """SESSION_ORDER when the monotonic clock of one boot shows `v` started before
+    `before` ended; SESSION_CLOCK when only the wall clock says so."""
+    boot_end, boot_start = _pair(before, "boots")[1], _pair(v, "boots")[0]
+    mono_end, mono_start = _pair(before, "period_mono_us")[1], _pair(v, "period_mono_us")[0]
+    if (
+        isinstance(boot_end, str)
+        and boot_end == boot_start
+        and isinstance(mono_end, int)
+        and isinstance(mono_start, int)
+        and mono_start < mono_end
+    ):
+        late = (mono_end - mono_start) / 1e6
+        why = f"{v.path} started {late:.3f} s before {before.path} ended (one boot's clock)"
+        return [Finding(None, "SESSION_ORDER", why)]
+    wall_end, wall_start = _period(before)[1], _period(v)[0]
+    if wall_end > wall_start:
+        late = (wall_end - wall_start) / 1e6
+        why = (
+            f"{v.path} starts {late:.3f} s before {before.path} ends by the wall clock, "
+            "which was set back between them; their order is the order of prev_session"
+        )
+        return [Finding(None, "SESSION_CLOCK", why)]
+    return []
+
+
+def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
+    """SESSION_RENEWED when `v` runs under another certificate than `before`."""
+    old, new = before.summary.get("certificate"), v.summary.get("certificate")
+    if not isinstance(old, dict) or not isinstance(new, dict) or old == new:
+        return []
+    fields = ("key_id", "issuer", "not_before", "not_after")
+    if all(old.get(f) == new.get(f) for f in fields):
+        return []
+    key = "a new workstation key" if old.get("key_id") != new.get("key_id") else "the same key"
+    why = (
+        f"{v.path} runs under a renewed certificate with {key} "
+        f"(key {new.get('key_id')}, issuer {new.get('issuer')}, "
+        f"valid {_day(new.get('not_before'))} to {_day(new.get('not_after'))}); "
+        f"{before.path} ran under key {old.get('key_id')}, issuer {old.get('issuer')}, "
+        f"valid {_day(old.get('not_before'))} to {_day(old.get('not_after'))}"
+    )
+    return [Finding(None, "SESSION_RENEWED", why)]
+
+
+def _day(seconds: object) -> str:
+    stamp = iso(seconds * 1_000_000) if type(seconds) is int else None
+    return stamp or "?"
+
+
+def _pair(v: Verdict, name: str) -> list[object]:
+    pair = v.summary.get(name)
+    return list(pair[:2]) if isinstance(pair, list) and len(pair) >= 2 else [None, None]
 
 
 def _prev(v: Verdict) -> dict[str, Any] | None:
@@ -69,10 +129,8 @@ def _check_workstation(ws: str, sessions: list[Verdict]) -> list[Finding]:
                     f"but it ends at {head.get('seq')} with another head",
                 )
             )
-        if _period(before)[1] > _period(v)[0]:
-            out.append(
-                Finding(None, "SESSION_ORDER", f"{v.path} started before {before.path} ended")
-            )
+        out += _order(before, v)
+        out += _renewal(before, v)
     for v in roots[1:]:
         prev = _prev(v)
         named = f"names predecessor {prev['ledger']}, which is absent" if prev else "names none"

@@ -16,6 +16,7 @@ from .encoding import Body
 from .entries import Noted, State
 from .findings import Finding, Severity, cap
 from .keys import Certificate, key_id
+from .shapes import KEY, fits
 from .witness import witness_code
 
 VERDICT_FORMAT = "cleanroom.verdict.v1"
@@ -55,6 +56,9 @@ class Verdict:
     findings: list[Finding]
     summary: dict[str, Any] = field(default_factory=dict)
     omitted: dict[str, int] = field(default_factory=dict)  # findings counted, not listed
+    # What each --witness and --receipt checked against this ledger: stable JSON.
+    witnesses: list[dict[str, Any]] = field(default_factory=list)
+    receipts: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_findings(
@@ -63,13 +67,23 @@ class Verdict:
         findings: list[Finding],
         summary: dict[str, Any],
         omitted: Counter[str] | None = None,
+        witnesses: list[dict[str, Any]] | None = None,
+        receipts: list[dict[str, Any]] | None = None,
     ) -> Verdict:
         """The verdict on `findings`, of which the first PER_CODE of each code (in
         seq order) are listed and the rest, with `omitted`, only counted."""
         omitted = Counter(omitted or {})
         ordered = cap(sorted(set(findings), key=Finding.sort_key), omitted)
         status = status_of(ordered)  # every code left out is also listed
-        return cls(path, status, ordered, summary, dict(sorted(omitted.items())))
+        return cls(
+            path,
+            status,
+            ordered,
+            summary,
+            dict(sorted(omitted.items())),
+            witnesses or [],
+            receipts or [],
+        )
 
     @property
     def exit_code(self) -> int:
@@ -79,6 +93,14 @@ class Verdict:
     def first_bad(self) -> Finding | None:
         """The first finding that is not a mere warning, in seq order."""
         return next((f for f in self.findings if f.severity is not Severity.WARNING), None)
+
+    @property
+    def explaining(self) -> Finding | None:
+        """The finding that explains the status: the first listed of the status's
+        own severity (tamper for TAMPERED, incomplete for INCOMPLETE), else None."""
+        severity = {Status.TAMPERED: Severity.TAMPER, Status.INCOMPLETE: Severity.INCOMPLETE}
+        want = severity.get(self.status)
+        return next((f for f in self.findings if f.severity is want), None)
 
     def codes(self) -> list[str]:
         return sorted({f.code for f in self.findings})
@@ -90,6 +112,8 @@ class Verdict:
             "exit_code": self.exit_code,
             "findings": [f.to_json() for f in self.findings],
             "omitted": self.omitted,
+            "witnesses": self.witnesses,
+            "receipts": self.receipts,
             "summary": self.summary,
         }
 
@@ -113,10 +137,12 @@ def summarize(
     last: State | None = None,
     first_wall: int | None = None,
     trust: tuple[bytes, ...] | list[bytes] = (),
+    countersign: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Facts about the session as the ledger states them (trust them only if INTACT)."""
     p = start.payload if start is not None and start.kind == "session_start" else {}
     reviewer = p.get("reviewer") if isinstance(p.get("reviewer"), dict) else {}
+    named = reviewer.get("key")
     noted = noted or []
     end = next((n for n in noted if n.kind == "session_end"), None)
     alerts = [n for n in noted if n.kind == "alert"]
@@ -136,10 +162,21 @@ def summarize(
             "name": reviewer.get("name"),
             "org": reviewer.get("org"),
             "countersigned": bool(end and end.payload.get("countersign")),
+            "key_id": key_id(bytes.fromhex(named)) if fits(named, KEY) else None,
+            "countersign": countersign,
         },
         "snapshot": p.get("snapshot"),
         "prev_session": p.get("prev_session"),
         "period_us": [first_wall, last.wall_us if last is not None else None],
+        # Only the monotonic clock orders two sessions of one boot (sessions.py).
+        "period_mono_us": [
+            start.mono_us if start is not None else None,
+            last.mono_us if last is not None else None,
+        ],
+        "boots": [
+            start.boot.hex() if start is not None else None,
+            last.boot.hex() if last is not None and last.boot is not None else None,
+        ],
         "started": iso(first_wall),
         "ended": iso(last.wall_us if last is not None else None),
         "entries": entries,

@@ -17,13 +17,15 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
+from .countersign import judge_reviewer
 from .encoding import EncodingError
 from .entries import Context, Noted, SliceResult, check_rows, check_slice, state_of
 from .findings import Finding
@@ -42,6 +44,7 @@ from .load import (
     read_into,
     read_range,
 )
+from .reviewer_keys import ReviewerKey
 from .schema import APPLICATION_ID, EXPECTED_SCHEMA, USER_VERSION
 from .verdict import Verdict, summarize
 from .witness import Receipt, Witness
@@ -61,11 +64,14 @@ def verify_path(
     receipts: Sequence[Receipt] = (),
     workers: int | None = None,
     others_receipts: bool = False,
+    *,
+    reviewers: Sequence[ReviewerKey] = (),
 ) -> Verdict:
     """Verify one ledger file: the verdict of `verify_image(load_path(path))` (only
     where SQLite cannot read a damaged file may the damage show at another point).
     Raises OSError for a path that cannot be read. With `others_receipts`, receipts
-    for other ledgers are skipped, not findings."""
+    for other ledgers are skipped, not findings. `reviewers` are the known reviewer
+    keys; with none, the countersigning key is reported but not checked."""
     workers = workers or len(os.sched_getaffinity(0))
     fork = _can_fork(workers)
     with open_path(path) as (image, source):
@@ -74,14 +80,13 @@ def verify_path(
             # Without a pool, every ledger is streamed: rows are checked as they are read.
             span = read_into(image, source, PARALLEL_MIN_ROWS if fork else 1)
         if span is None:
-            return verify_image(image, trust, witnesses, receipts, workers, others_receipts)
+            return verify_image(
+                image, trust, witnesses, receipts, workers, others_receipts, reviewers=reviewers
+            )
         return _judge(
             image,
             span.first,
-            trust,
-            witnesses,
-            receipts,
-            others_receipts,
+            _Given(trust, witnesses, receipts, others_receipts, reviewers),
             lambda ctx: _check_span(span, ctx, workers) if fork else _stream_span(span, ctx),
         )
 
@@ -92,8 +97,12 @@ def verify_bytes(
     witnesses: Sequence[Witness] = (),
     receipts: Sequence[Receipt] = (),
     wal: bytes | None = None,
+    *,
+    reviewers: Sequence[ReviewerKey] = (),
 ) -> Verdict:
-    return verify_image(load_bytes(data, wal), trust, witnesses, receipts, workers=1)
+    return verify_image(
+        load_bytes(data, wal), trust, witnesses, receipts, workers=1, reviewers=reviewers
+    )
 
 
 def verify_image(
@@ -105,8 +114,10 @@ def verify_image(
     others_receipts: bool = False,
     *,
     meanwhile: Callable[[], object] | None = None,
+    reviewers: Sequence[ReviewerKey] = (),
 ) -> Verdict:
-    """The pure verifier. `trust` holds raw 32-byte vendor public keys.
+    """The pure verifier. `trust` holds raw 32-byte vendor public keys, `reviewers`
+    the known reviewer keys (none: the countersigning key is not checked).
 
     `meanwhile` is called once, in this process, while the pool workers check the
     rows (before the checks when they run in this process): the caller's own work
@@ -116,39 +127,48 @@ def verify_image(
     return _judge(
         image,
         rows[0] if rows else None,
-        trust,
-        witnesses,
-        receipts,
-        others_receipts,
+        _Given(trust, witnesses, receipts, others_receipts, reviewers),
         lambda ctx: (_check_all(rows, ctx, workers, meanwhile), []),
         meanwhile,
     )
 
 
+@dataclass(frozen=True)
+class _Given:
+    """What the verifier's user brings: trusted vendor keys, witnesses, receipts,
+    known reviewer keys."""
+
+    trust: Sequence[bytes]
+    witnesses: Sequence[Witness]
+    receipts: Sequence[Receipt]
+    others_receipts: bool
+    reviewers: Sequence[ReviewerKey]
+
+
 def _judge(
     image: LedgerImage,
     first: Row | None,
-    trust: Sequence[bytes],
-    witnesses: Sequence[Witness],
-    receipts: Sequence[Receipt],
-    others_receipts: bool,
+    given: _Given,
     check: Checker,
     meanwhile: Callable[[], object] | None = None,
 ) -> Verdict:
     """The verdict on a ledger whose first row is `first`; `check` checks every row
     (and calls `meanwhile`, which is called here when there are no rows)."""
+    trust, witnesses, receipts = given.trust, given.witnesses, given.receipts
     findings = list(image.problems)
     readable = not any(f.code == "NOT_SQLITE" for f in findings)
     if readable:
         findings += _check_schema(image)
     if readable and image.rows_read and first is None:
         findings.append(Finding(None, "EMPTY", "the ledger holds no entries"))
+    if image.wal_missing:
+        findings = [_wal_missing(f) for f in findings]
     if first is None:
         if meanwhile is not None:
             meanwhile()
         return Verdict.from_findings(image.name, findings, summarize())
     ctx, cert, start_findings = _context(first, trust, frozenset())
-    if others_receipts:
+    if given.others_receipts:
         receipts = [r for r in receipts if ctx.ledger is not None and r.ledger == ctx.ledger.hex()]
     seqs = frozenset(w.seq for w in witnesses) | frozenset(r.seq for r in receipts)
     ctx = replace(ctx, witness_seqs=seqs)
@@ -183,13 +203,34 @@ def _judge(
     if image.torn_wal:
         findings.append(Finding(None, "TORN_WRITE", "the -wal file ends in a partial frame"))
     last_seq = -1 if last is None else last.seq
-    findings += _check_witnesses(witnesses, receipts, ctx, hashes, last_seq)
+    checked = _check_witnesses(witnesses, receipts, ctx, hashes, last_seq)
+    findings += checked.findings
+    start = state_of(first)[0]
+    end = next((n for n in noted if n.kind == "session_end"), None)
+    countersign, reviewer_findings = judge_reviewer(start, end, findings, given.reviewers)
+    findings += reviewer_findings
     first_wall = next((r.first_wall for r in results if r.first_wall is not None), None)
     entries = sum(r.rows for r in results)
     summary = summarize(
-        cert, state_of(first)[0], noted, counts, entries, last, first_wall, list(trust)
+        cert, start, noted, counts, entries, last, first_wall, list(trust), countersign
     )
-    return Verdict.from_findings(image.name, findings, summary, omitted)
+    return Verdict.from_findings(
+        image.name, findings, summary, omitted, checked.witnesses, checked.receipts
+    )
+
+
+WAL_HINT = (
+    "; the file is in WAL mode and no -wal lies beside it: if a checkpoint was running"
+    " when its writer stopped, the file is half-written without its -wal"
+    " (verdict.md: a missing -wal)"
+)
+
+
+def _wal_missing(f: Finding) -> Finding:
+    """The damage a half-done checkpoint leaves once the -wal is gone, said so."""
+    if f.seq is None and f.code in ("CORRUPT", "SCHEMA", "EMPTY"):
+        return Finding(f.seq, f.code, f.message + WAL_HINT)
+    return f
 
 
 def _check_schema(image: LedgerImage) -> list[Finding]:
@@ -322,6 +363,8 @@ _BUDGET = ReadBudget()  # the SQLite time a worker may spend on one ledger, all 
 def _start_worker() -> None:
     global _BUDGET
     _BUDGET = ReadBudget()
+    # The pool ends its workers with SIGTERM: they must not unwind as their parent does.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker never frees what it inherited: its collections need not walk it
     # (and so copy its pages).
     gc.freeze()
@@ -349,30 +392,55 @@ def _check_totals(end: Noted, before: Counter[str]) -> list[Finding]:
     return []
 
 
+@dataclass
+class _Checked:
+    """The witness and receipt findings, and what each witness and receipt got."""
+
+    findings: list[Finding] = field(default_factory=list)
+    witnesses: list[dict[str, object]] = field(default_factory=list)
+    receipts: list[dict[str, object]] = field(default_factory=list)
+
+
 def _check_witnesses(
     witnesses: Sequence[Witness],
     receipts: Sequence[Receipt],
     ctx: Context,
     hashes: dict[int, bytes],
     last_seq: int,
-) -> list[Finding]:
-    out = []
+) -> _Checked:
+    out = _Checked()
     for w in witnesses:
         if w.seq > last_seq:
-            out.append(
-                Finding(w.seq, "WITNESS_BEYOND_END", f"{w.source}: the ledger ends at {last_seq}")
-            )
+            result = BEYOND_END
+            message = f"{w.source}: the ledger ends at {last_seq}"
+            out.findings.append(Finding(w.seq, "WITNESS_BEYOND_END", message))
         elif w.seq not in hashes or not w.matches(hashes[w.seq]):
-            out.append(Finding(w.seq, "WITNESS_MISMATCH", f"{w.source} does not match entry"))
+            result = MISMATCH
+            message = f"{w.source} does not match entry"
+            out.findings.append(Finding(w.seq, "WITNESS_MISMATCH", message))
+        else:
+            result = MATCHED
+        out.witnesses.append({"seq": w.seq, "witness": w.code, "result": result})
     for r in receipts:
         if ctx.ledger is None or r.ledger != ctx.ledger.hex():
-            out.append(Finding(None, "RECEIPT_LEDGER", f"the receipt is for ledger {r.ledger}"))
+            result = OTHER_LEDGER
+            message = f"the receipt is for ledger {r.ledger}"
+            out.findings.append(Finding(None, "RECEIPT_LEDGER", message))
         elif r.seq > last_seq:
-            out.append(
-                Finding(
-                    r.seq, "WITNESS_BEYOND_END", f"receipt head {r.seq}, ledger ends {last_seq}"
-                )
-            )
+            result = BEYOND_END
+            message = f"receipt head {r.seq}, ledger ends {last_seq}"
+            out.findings.append(Finding(r.seq, "WITNESS_BEYOND_END", message))
         elif r.seq not in hashes or not r.matches(hashes[r.seq]):
-            out.append(Finding(r.seq, "WITNESS_MISMATCH", f"the receipt's head {r.seq} differs"))
+            result = MISMATCH
+            message = f"the receipt's head {r.seq} differs"
+            out.findings.append(Finding(r.seq, "WITNESS_MISMATCH", message))
+        else:
+            result = MATCHED
+        out.receipts.append(
+            {"ledger": r.ledger, "seq": r.seq, "head": r.head, "witness": r.code, "result": result}
+        )
     return out
+
+
+# What a witness or receipt got (`result` in the verdict's JSON; docs/verdict.md).
+MATCHED, MISMATCH, BEYOND_END, OTHER_LEDGER = "matched", "mismatch", "beyond_end", "other_ledger"

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .leftovers import making_files_in
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_CHARS = 28  # 140 bits
 RECEIPT_FORMAT = "cleanroom.receipt.v1"
@@ -90,11 +92,13 @@ class Receipt:
     def write(self, path: Path) -> None:
         """Write atomically and durably (temp file, fsync, rename, fsync the directory)."""
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(self.to_json())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        # A writer killed here leaves the .tmp: the next session start removes it.
+        with making_files_in(path.parent):
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(self.to_json())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
         fsync_dir(path.parent)
 
     @classmethod

@@ -45,7 +45,8 @@ from .events import (
 )
 from .finish import Finished, finish_open, receipt_path
 from .keys import Certificate, raw_public
-from .schema import APPLICATION_ID, ENTRIES_DDL, SUFFIX, USER_VERSION
+from .leftovers import making_files_in, remove_leftovers
+from .schema import APPLICATION_ID, ENTRIES_DDL, RECEIPT_SUFFIX, SUFFIX, USER_VERSION
 from .witness import Receipt, fsync_dir, witness_code
 
 __all__ = ["Ledger", "LedgerError", "UnfinishedSeal", "Workstation", "receipt_path"]
@@ -162,20 +163,11 @@ class Ledger:
             event.payload(),
         ).encode()
         sig = workstation.key.sign(signed_message(body))
+        remove_leftovers(Path(directory), is_leftover)
         try:
-            tmp.unlink(missing_ok=True)
-            conn = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {USER_VERSION}")
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute("BEGIN")
-                conn.execute(ENTRIES_DDL)
-                conn.execute("INSERT INTO entries (seq, body, sig) VALUES (0, ?, ?)", (body, sig))
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-            os.replace(tmp, path)
+            with making_files_in(Path(directory)):
+                _write_new(tmp, _first_image(body, sig))
+                os.replace(tmp, path)
             fsync_dir(path.parent)
             conn = _open_for_append(path)
         except (OSError, sqlite3.Error) as exc:
@@ -219,9 +211,9 @@ class Ledger:
         if last.kind == "session_end":
             conn.close()
             raise LedgerError(f"{path}: ledger is sealed; nothing to resume")
-        if first.payload.get("cert") != workstation.cert.body.decode("utf-8"):
+        if not _started_by(first, workstation):
             conn.close()
-            raise LedgerError(f"{path}: ledger was started by another workstation certificate")
+            raise LedgerError(f"{path}: ledger was started by another workstation or key")
         counts = Counter(_kind_of(body) for _, body, _ in rows)
         reviewer_key = (first.payload.get("reviewer") or {}).get("key")
         after = Appended(last_seq, entry_hash(last_body, last_sig))
@@ -342,6 +334,46 @@ class Ledger:
                 self._conn.close()
 
 
+def _first_image(body: bytes, sig: bytes) -> bytes:
+    """The bytes of a ledger file holding only entry 0, made in memory and marked
+    as in WAL mode already (header bytes 18 and 19 are 2): no rollback journal is
+    ever written beside the file, neither to make it nor to switch it to WAL."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+        conn.execute(ENTRIES_DDL)
+        conn.execute("INSERT INTO entries (seq, body, sig) VALUES (0, ?, ?)", (body, sig))
+        image = bytearray(conn.serialize())
+    finally:
+        conn.close()
+    image[18:20] = b"\x02\x02"  # the file format's read and write versions: WAL
+    return bytes(image)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write `data` durably to the new file `path` (removing a stale one first)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_leftover(name: str) -> bool:
+    """A temporary file the writer makes in a ledger directory: a ledger being
+    created (and, from older releases, its rollback journal) or a receipt being
+    written. Only a killed writer leaves one (`leftovers.remove_leftovers`)."""
+    creating = name.startswith(".") and (
+        name.endswith(f"{SUFFIX}.creating") or name.endswith(f"{SUFFIX}.creating-journal")
+    )
+    return creating or name.endswith(f"{SUFFIX}{RECEIPT_SUFFIX}.tmp")
+
+
 def _open_for_append(path: Path) -> sqlite3.Connection:
     if not os.access(path, os.W_OK):
         raise sqlite3.OperationalError(f"{path} is read-only (sealed?)")
@@ -356,6 +388,20 @@ def _open_for_append(path: Path) -> sqlite3.Connection:
     conn.execute("BEGIN IMMEDIATE")  # take the lock now, not at the first append
     conn.execute("COMMIT")
     return conn
+
+
+def _started_by(first: Body, workstation: Workstation) -> bool:
+    """True when `first` was started under a certificate for this workstation's id
+    and key: a renewed certificate for the same key may resume it (the verifier
+    checks the resume against the key in the session's own certificate)."""
+    try:
+        cert = Certificate.parse(
+            str(first.payload.get("cert")).encode(), bytes.fromhex(str(first.payload["cert_sig"]))
+        )
+    except (KeyError, ValueError):  # EncodingError is a ValueError
+        return False
+    ours = workstation.cert
+    return cert.workstation == ours.workstation and cert.key == ours.key
 
 
 def _kind_of(body: bytes) -> str:

@@ -30,7 +30,9 @@ from .events import (
     WitnessShown,
 )
 from .recorder import Recorder, RecordingError
-from .source import Opened, Source
+from .source import ContentRefused, Opened, Source
+
+TAMPERED = "tampered_content"  # the `blocked` action for content that is not the signed content
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,26 @@ class AlertCheck:
     fresh: list[Any]
     failure: str | None
     recorded: int = 0
+
+
+@dataclass(frozen=True)
+class RefusedHit:
+    """A search hit in a file whose content failed its check: where, never what."""
+
+    path: bytes
+    display: str
+    line: int
+    why: str
+    text: bytes = b""
+    text_start: int = 0
+    line_size: int = 0
+    spans: tuple[tuple[int, int], ...] = ()
+    more_spans: bool = False
+    refused: bool = True
+    truncated: bool = False
+
+    def text_spans(self) -> list[tuple[int, int]]:
+        return []
 
 
 @dataclass(frozen=True)
@@ -88,8 +110,13 @@ class ReviewSession:
         return self.recorder.failure
 
     def open_file(self, path: bytes) -> Opened:
-        """Open `path` and record `file_open`. Raises KeyError or RecordingError."""
-        opened = self.source.open(path)
+        """Open `path` and record `file_open`. Raises KeyError or RecordingError, or
+        ContentRefused (after recording `blocked`) if its content is not the signed one."""
+        try:
+            opened = self.source.open(path)
+        except ContentRefused as exc:
+            self.blocked(TAMPERED, str(exc))
+            raise
         event = FileOpen(path, opened.blob, opened.size, opened.lines, dict(opened.flags))
         self.recorder.record(event)
         return opened
@@ -125,7 +152,22 @@ class ReviewSession:
         event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
                        list(q["exclude"]), total, digest)  # fmt: skip
         appended = self.recorder.record(event)
-        return Found(appended.seq, hits, total, digest)
+        return Found(appended.seq, self._vet(hits), total, digest)
+
+    def _vet(self, hits: list[Any]) -> list[Any]:
+        """The hits, with those whose text is not a line of the signed content replaced
+        by `RefusedHit`s, and each file they are in recorded once as `blocked`."""
+        out: list[Any] = []
+        refused: dict[bytes, tuple[str, str]] = {}  # path -> (display, first reason)
+        for hit, why in zip(hits, self.source.hit_refusals(hits), strict=True):
+            if why is None:
+                out.append(hit)
+                continue
+            refused.setdefault(hit.path, (hit.display, why))
+            out.append(RefusedHit(hit.path, hit.display, hit.line, why))
+        for display, why in refused.values():
+            self.blocked(TAMPERED, f"search hits in {display}: {why}")
+        return out
 
     def record_results_view(self, search_seq: int, first: int, last: int) -> bool:
         """Record which result rows are about to be shown. False means: show none."""

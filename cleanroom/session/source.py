@@ -37,6 +37,16 @@ class Opened:
     flagged_lines: list[int] = field(default_factory=list)  # 1-based
 
 
+class ContentRefused(Exception):
+    """A file whose content is not what the vendor signed: nothing of it may be shown."""
+
+    def __init__(self, path: bytes, display: str, why: str) -> None:
+        super().__init__(f"{display}: {why}")
+        self.path = path
+        self.display = display  # sanitized (the snapshot's display form)
+        self.why = why
+
+
 class Source(Protocol):
     name: str
 
@@ -49,7 +59,16 @@ class Source(Protocol):
         ...
 
     def open(self, path: bytes) -> Opened:
-        """Open a file. Raises KeyError if there is no such file."""
+        """Open a file. Raises KeyError if there is no such file, ContentRefused if its
+        content is not the signed content."""
+        ...
+
+    def refusal(self, path: bytes) -> str | None:
+        """Why the content of file `path` must not be shown, or None."""
+        ...
+
+    def hit_refusals(self, hits: list[Any]) -> list[str | None]:
+        """For each search hit, why its text may not be shown, or None."""
         ...
 
     def search(self, query: Any) -> Any:
@@ -105,6 +124,12 @@ class MemorySource:
 
     def search(self, query: Any) -> Any:
         raise NotImplementedError("search needs a snapshot source")
+
+    def refusal(self, path: bytes) -> str | None:
+        return None  # the content is named by its own hash
+
+    def hit_refusals(self, hits: list[Any]) -> list[str | None]:
+        return [None] * len(hits)
 
     def open(self, path: bytes) -> Opened:
         data = self._files[path]

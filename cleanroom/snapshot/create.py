@@ -1,14 +1,17 @@
 """Create a snapshot: walk a tree, store it content-addressed, index it, sign it.
 
 The file is built under a temporary name beside the output, with SQLite's
-journal and fsync off (a crash leaves only that temporary file, which is
-removed), and appears under its real name only once complete and signed, via
-link(2), which never overwrites an existing file.
+journal and fsync off, and appears under its real name only once complete and
+signed, via link(2), which never overwrites an existing file. A failure removes
+the temporary `.partial` file; a process killed meanwhile cannot, so the next
+`create_snapshot` in that directory removes every `.partial` no live creator is
+writing (`ledger.leftovers`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -19,6 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..ledger.keys import key_id, raw_public
+from ..ledger.leftovers import making_files_in, remove_leftovers
 from . import schema
 from .blobs import facts
 from .index import DETAIL, TOKENIZER, build_index, index_digest
@@ -73,17 +77,27 @@ def create_snapshot(
     tree, home = Path(src).resolve(), out.parent.resolve()
     if home == tree or tree in home.parents:  # the walk would read the file being written
         raise CreateError(f"{out}: the output must be outside the tree being snapshotted")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    os.close(fd)
-    try:
-        manifest = _build(
-            Path(tmp), src, vendor_key, name, version, created, max_file_size, progress
-        )
-        _publish(Path(tmp), out)
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+    remove_leftovers(out.parent, is_partial)
+    with making_files_in(out.parent):
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+        os.close(fd)
+        try:
+            manifest = _build(
+                Path(tmp), src, vendor_key, name, version, created, max_file_size, progress
+            )
+            _publish(Path(tmp), out)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
     return manifest
+
+
+_PARTIAL = re.compile(r"\..+\.[a-z0-9_]{8}\.partial")  # mkstemp's name, as made above
+
+
+def is_partial(name: str) -> bool:
+    """The temporary name of a snapshot being created."""
+    return _PARTIAL.fullmatch(name) is not None
 
 
 def _build(

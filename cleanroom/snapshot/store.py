@@ -1,11 +1,13 @@
 """Read a snapshot for the viewer: directories, stat, and line ranges of any blob.
 
-`Snapshot.open` checks the schema, the manifest signature and that the search
-index has a document for every text blob (all cheap); it does not re-hash the
-content or the index: run `verify_snapshot` once for that. Reads return raw
-bytes; decoding and sanitizing for display is the caller's job. Each lookup
-re-checks the key it asked for, so a damaged index cannot silently answer with
-another row. Line numbers are 0-based and ranges half-open, like slices.
+`Snapshot.open` checks the schema, the manifest signature, the files table
+against the signed Merkle root and that the search index has a document for
+every text blob (all cheap); it does not re-hash the content or the index:
+`content.py` checks one blob before it is shown, `index_problem` the index, and
+`verify_snapshot` everything. Reads return raw bytes; decoding and sanitizing
+for display is the caller's job. Each lookup re-checks the key it asked for, so
+a damaged index cannot silently answer with another row. Line numbers are
+0-based and ranges half-open, like slices.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .blobs import unpack_line_index
+from .index import index_digest
 from .manifest import Manifest, ManifestError, parse, snapshot_id, trusted_signer
 from .readonly import SnapshotFileError, as_file_error, connect
 from .schema import schema_problems
+from .signed_rows import rows_problem
 from .walk import Kind
 
 _FILE_COLUMNS = "path, display, kind, mode, size, blob, target, reason"
@@ -34,6 +38,10 @@ _COVERAGE_RUN = 256  # below this many rowids, list the documents instead of hal
 
 class SnapshotError(Exception):
     """The snapshot cannot be opened: not a snapshot, damaged, or not trusted."""
+
+
+class SnapshotTampered(SnapshotError):
+    """The snapshot is signed by a trusted key, but what it holds is not what was signed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +92,10 @@ class Snapshot:
     def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:
         """Open read-only. Raises SnapshotError unless the schema is exactly the snapshot
         schema, the manifest is signed by a key in `trust` and the search index has a
-        document for every text blob (`index_gap`); FileNotFoundError if absent."""
+        document for every text blob (`index_gap`); SnapshotTampered if the files table
+        is not the signed one (`rows_problem`); FileNotFoundError if absent."""
         try:
-            conn = connect(Path(path), mmap=True)
+            conn = connect(Path(path), mmap=True, any_thread=True)  # search vets hits in a worker
         except SnapshotFileError as exc:
             raise SnapshotError(f"{path}: {exc}") from exc
         try:
@@ -104,6 +113,12 @@ class Snapshot:
             gap = index_gap(conn)
             if gap is not None:
                 raise SnapshotError(f"{path}: {gap}; run `cleanroom snapshot verify` on it")
+            changed = rows_problem(conn, manifest)
+            if changed is not None:
+                raise SnapshotTampered(
+                    f"{path}: refused: the snapshot was changed after the vendor signed it: "
+                    f"{changed}; `cleanroom snapshot verify` names what changed"
+                )
         except ManifestError as exc:
             conn.close()
             raise SnapshotError(f"{path}: bad manifest: {exc}") from exc
@@ -122,6 +137,19 @@ class Snapshot:
 
     def close(self) -> None:
         self._conn.close()
+
+    def index_problem(self) -> str | None:
+        """Why the search index is not the one the vendor signed, or None: its digest
+        (docs/snapshot-format.md §4.3) against the manifest's. Reads the whole index,
+        about 13 s for the Linux snapshot (ADR 0104). Raises SnapshotError if unreadable."""
+        try:
+            actual = index_digest(self._conn).hex()
+        except sqlite3.DatabaseError as exc:
+            raise SnapshotError(f"{self.path}: {as_file_error(exc)}") from exc
+        signed = self.manifest.index.digest
+        if actual != signed:
+            return f"the search index has digest {actual}, the vendor signed {signed}"
+        return None
 
     def __enter__(self) -> Snapshot:
         return self
@@ -192,6 +220,12 @@ class Snapshot:
         info = self.blob(blob)
         with self._conn.blobopen("blobs", "line_index", info.rowid, readonly=True) as b:
             return list(unpack_line_index(b.read()))
+
+    def line_index_bytes(self, blob: bytes) -> bytes:
+        """The stored line index as it is: 4 little-endian bytes per line."""
+        info = self.blob(blob)
+        with self._conn.blobopen("blobs", "line_index", info.rowid, readonly=True) as b:
+            return b.read()
 
     def line_span(self, blob: bytes, line: int) -> tuple[int, int]:
         """(start, end) byte offsets of `line` without its line feed. Raises IndexError."""

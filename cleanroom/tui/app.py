@@ -20,7 +20,7 @@ from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import Found, ReviewSession
-from ..session.source import Entry, Opened
+from ..session.source import ContentRefused, Entry, Opened
 from .actions import bindings
 from .banner import banner_text
 from .codeview import CodeView, Viewport
@@ -133,6 +133,9 @@ class ReviewApp(SearchNavigation, LockedApp):
         except RecordingError as exc:
             self._recording_failed(str(exc))
             return
+        except ContentRefused as exc:
+            self._content_refused(exc)
+            return
         self.opened = opened
         self._banner(opened)
         self.query_one(CodeView).open(opened.document, line, opened.flagged_lines)
@@ -143,6 +146,15 @@ class ReviewApp(SearchNavigation, LockedApp):
         banner = self.query_one("#banner", Static)
         banner.update(banner_text(opened.path, opened.lines, opened.flags))
         banner.set_class(bool(opened.flags), "flagged")
+
+    def _content_refused(self, exc: ContentRefused) -> None:
+        """Nothing of the file is shown: not its lines, not its banner (its flags)."""
+        self.opened = None
+        why = f"{clean(exc.display)} is not what the vendor signed: {clean(exc.why)}"
+        self.query_one("#banner", Static).update("")
+        self.query_one(CodeView).refuse(why)
+        self._show_status()
+        self.notify(f"File refused: {why}", markup=False, severity="error", timeout=15)
 
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).hide(clean(why))

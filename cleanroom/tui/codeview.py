@@ -76,10 +76,21 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self.document = document
         self._painter = Painter(document, self.app.console)
         self._shown = None
+        self.refused = None
         self._flagged = sorted(flagged or [])
         self.virtual_size = Size(self._painter.virtual_width, document.line_count)
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def refuse(self, why: str) -> None:
+        """Show no document, and say why (already sanitized): a file was refused."""
+        self.document = None
+        self._painter = None
+        self._shown = None
+        self._flagged = []
+        self.refused = why
+        self.virtual_size = Size(0, 0)
         self.refresh()
 
     @property
@@ -168,7 +179,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
 
     def _refusal(self, crop: Region) -> list[Strip]:
-        if self.document is None:
+        if self.document is None and self.refused is None:
             message = Text(" No file open. ctrl+p or the tree opens one. ")
         else:
             style = self.get_component_rich_style("codeview--blocked")

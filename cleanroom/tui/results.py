@@ -26,6 +26,9 @@ def hit_prompt(hit: object) -> Text:
     path = clean(decode(hit.path))  # type: ignore[attr-defined]
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{path}:{hit.line + 1}: ", "bold")  # type: ignore[attr-defined]
+    if getattr(hit, "refused", False):  # session.review.RefusedHit: never its text
+        text.append("⟨refused: not the content the vendor signed⟩", "bold red")
+        return text
     raw = hit.text  # type: ignore[attr-defined]
     cursor = 0
     for start, end in sorted(hit.text_spans()):  # type: ignore[attr-defined]

@@ -59,7 +59,7 @@ from cleanroom.ledger.events import (
     SessionStart,
     SnapshotRef,
 )
-from cleanroom.ledger.keys import Certificate, raw_public, write_public_key
+from cleanroom.ledger.keys import Certificate, Role, raw_public, write_public_key
 from cleanroom.ledger.schema import APPLICATION_ID, ENTRIES_DDL, USER_VERSION
 from cleanroom.session.events import (
     Active,
@@ -117,7 +117,7 @@ def snapshot_for(cache: Path) -> tuple[Path, Path, list[tuple[str, str, int, int
                 p.write_bytes(file_content(i))
             create_snapshot(Path(tmp) / "tree", snap, vendor, "bench", "1.0", created=1_780_000_000)
     if not trust.exists():
-        write_public_key(trust, vendor.public_key())
+        write_public_key(trust, vendor.public_key(), role=Role.VENDOR_ROOT)
     return snap, trust, files
 
 
@@ -280,7 +280,7 @@ def ledgers_for(cache: Path, count: int, n: int, snap: Path, trust: Path, files:
 def _raw_key(trust: Path) -> bytes:
     from cleanroom.ledger.keys import load_public_key
 
-    return load_public_key(trust).public_bytes_raw()
+    return load_public_key(trust, role=Role.VENDOR_ROOT, unmarked_ok=True).public_bytes_raw()
 
 
 # -- measurements ------------------------------------------------------------------------

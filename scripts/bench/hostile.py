@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 
-from cleanroom.ledger.keys import write_public_key  # noqa: E402
+from cleanroom.ledger.keys import Role, write_public_key  # noqa: E402
 from tests import forensicskit, hostile_sqlite  # noqa: E402
 from tests.attack.huge_schema import build as huge_schema  # noqa: E402
 from tests.attack.shared_overflow import build as shared_overflow  # noqa: E402
@@ -56,7 +56,7 @@ def main() -> int:
         scratch.mkdir()
         kit = Kit("hostile-bench")
         trust = tmp_path / "vendor.pub"
-        write_public_key(trust, kit.vendor.public_key())
+        write_public_key(trust, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
         snapshot = forensicskit.make_snapshot(kit, tmp_path / "snap")
         for i, (name, build) in enumerate(LEDGERS.items()):
             ledger = build(tmp_path / f"{i}.ledger")
@@ -73,7 +73,7 @@ def main() -> int:
 
             path, _ = bench_ledger.ledger_for(args.genuine, Path("/tmp/cleanroom-bench"))
             bench = Path(tmp) / "bench.pub"
-            write_public_key(bench, Kit("bench").vendor.public_key())
+            write_public_key(bench, Kit("bench").vendor.public_key(), role=Role.VENDOR_ROOT)
             for _ in range(args.runs):
                 for workers in ([], ["--workers", "1"]):
                     name = f"genuine {args.genuine:,} entries {' '.join(workers) or 'pool'}"

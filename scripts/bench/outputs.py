@@ -154,7 +154,7 @@ def big_report(megabytes: int) -> None:
     import tempfile
 
     from cleanroom.ledger.events import SnapshotRef
-    from cleanroom.ledger.keys import write_public_key
+    from cleanroom.ledger.keys import Role, write_public_key
     from cleanroom.ledger.writer import Ledger
     from cleanroom.session.events import FileOpen, View
     from cleanroom.snapshot.create import create_snapshot
@@ -182,7 +182,7 @@ def big_report(megabytes: int) -> None:
         led.append(View(b"big.txt", blob, lines - 40, lines, 0, 80))
         led.seal()
         pub = root / "vendor.pub"
-        write_public_key(pub, kit.vendor.public_key())
+        write_public_key(pub, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
         exe = Path(sys.executable).parent / "cleanroom"
         for suffix in (".json", ".html"):
             # GNU time: the peak RSS of this one child (RUSAGE_CHILDREN would be the

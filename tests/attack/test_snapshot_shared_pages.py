@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cleanroom.ledger.keys import write_public_key
+from cleanroom.ledger.keys import Role, write_public_key
 from tests import snapshotkit
 from tests.attack.snapshot_shared_subtree import build
 from tests.test_hostile_shapes import CLI, run_bounded
@@ -17,7 +17,7 @@ def test_a_snapshot_sharing_its_pages_is_corrupt_within_bounds(tmp_path: Path) -
     good = snapshotkit.make(tmp_path)
     bad = build(good, tmp_path / "shared.snapshot")
     trust = tmp_path / "vendor.pub"
-    write_public_key(trust, snapshotkit.VENDOR.public_key())
+    write_public_key(trust, snapshotkit.VENDOR.public_key(), role=Role.VENDOR_ROOT)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     for args in (

@@ -1,3 +1,5 @@
-from cleanroom.cli import main
+"""`python -m cleanroom`: isolated first (cleanroom.isolation), then the CLI."""
+
+from cleanroom.isolation import main
 
 main()

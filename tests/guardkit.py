@@ -103,7 +103,7 @@ def build(tmp: Path, mode: str = "review", **policy: object) -> Room:
     settings = replace(Policy.for_mode(mode), media_roots=(media,), poll_seconds=0.2)
     settings = replace(settings, **policy)
     places = Places.of(snapshot_path, ledger.path, [keys], settings.media_roots)
-    guard = Guard(settings, places, network=lambda: AIR_GAPPED)
+    guard = Guard(settings, places, network=lambda: AIR_GAPPED, netlink=False)
     recorder = Recorder(guard.watch_ledger(ledger))
     guard.start()
     return Room(tmp, snapshot_path, keys, ledgers, media, snapshot, ledger, guard, recorder)

@@ -235,3 +235,24 @@ def test_the_mention_checker_catches_invented_commands_and_options():
     assert "no command 'frobnicate'" in problem(found[1])
     assert problem(["keys", "certify", "-o", "x", "--days=3"]) is None
     assert problem(["keys", "[OPTIONS]", "COMMAND"]) is None
+
+
+def test_no_merge_conflict_markers_in_any_tracked_text() -> None:
+    """A merge once left `<<<<<<<` lines in the vendor guide: no test read it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    files = subprocess.run(
+        ["git", "ls-files", "*.md", "*.py", "*.toml", "*.tcss", "scripts/*"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert files
+    marked = []
+    for name in files:
+        path = root / name
+        if not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+                marked.append(f"{name}:{n}")
+    assert marked == []

@@ -126,9 +126,10 @@ def test_review_in_a_real_terminal_then_verify(workstation):
 
 
 def test_killed_session_is_resumed_on_the_next_start(workstation):
-    """Run air-gapped for real: in a network namespace of its own (only loopback)."""
+    """Run in a network namespace of its own (only loopback), which is not the host's:
+    the start is refused without --allow-network, and recorded with it."""
     tmp = workstation
-    args = "unshare --net " + review_command(tmp)
+    args = "unshare --net " + review_command(tmp) + " --allow-network"
     first = Tmux(tmp)
     try:
         first.start(f"{args}; sleep 30", {"TERM": "xterm-256color"})
@@ -152,7 +153,8 @@ def test_killed_session_is_resumed_on_the_next_start(workstation):
         second.keys("Enter")
         start = second.wait_for("paper log", timeout=60)
         code = CODE.search(start)
-        assert code and int(code.group(1)) == 4  # start, quick_open, file_open, view, resume
+        # start, network alert, quick_open, file_open, view, resume
+        assert code and int(code.group(1)) == 5
         second.keys("Enter")
         second.press_until("q", "End this review session?")
         second.keys("y")
@@ -169,5 +171,8 @@ def test_killed_session_is_resumed_on_the_next_start(workstation):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     doc = json.loads(verify.stdout)
-    assert verify.returncode == 3 and doc["ledgers"][0]["summary"]["resumes"] == [4]
+    assert verify.returncode == 3 and doc["ledgers"][0]["summary"]["resumes"] == [5]
+    alerts = doc["ledgers"][0]["summary"]["alerts"]
+    assert [a["payload"]["category"] for a in alerts] == ["network", "network"]  # each start
+    assert all("network namespace" in a["payload"]["detail"] for a in alerts)
     assert {f["code"] for f in doc["ledgers"][0]["findings"]} == {"RESUMED"}

@@ -36,3 +36,17 @@ def test_every_setting_is_in_the_example_table(setting):
 def test_the_threat_model_has_a_guard_section():
     threat = (Path(__file__).resolve().parents[1] / "docs" / "threat-model.md").read_text()
     assert "\n## The guard\n" in threat and "## Known gaps in the current code" in threat
+
+
+_TESTED = re.compile(r"`(tests/test_\w+\.py)::(test_\w+)`")
+
+
+def test_every_claim_in_the_caught_table_names_a_test_that_exists():
+    """guard.md's 'What it catches' table is a contract: each row names the test
+    that tries to break it, and that test must exist."""
+    root = Path(__file__).resolve().parents[1]
+    named = _TESTED.findall(DOC)
+    assert len(named) >= 10
+    for path, name in named:
+        source = (root / path).read_text(encoding="utf-8")
+        assert f"def {name}(" in source, f"{path}::{name} is named in guard.md but missing"

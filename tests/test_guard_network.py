@@ -114,7 +114,8 @@ def test_reading_this_machine_works():
 PROBE = (
     "import json; from cleanroom.guard.network import read_network; s = read_network(); "
     "print(json.dumps({'isolated': s.isolated, 'up': [i.name for i in s.up], "
-    "'routes': [r.describe() for r in s.routes], 'all': [i.name for i in s.interfaces]}))"
+    "'routes': [r.describe() for r in s.routes], 'all': [i.name for i in s.interfaces], "
+    "'namespace': s.namespace}))"
 )
 
 
@@ -143,11 +144,14 @@ def probe(ns: str) -> dict:
     return json.loads(out.stdout)
 
 
-def test_a_namespace_with_only_loopback_up_passes_the_air_gap_check(netns: str):
+def test_a_namespace_with_only_loopback_up_still_fails_the_air_gap_check(netns: str):
+    """Its interfaces and routes pass; but it is not the host's namespace, and the
+    host is what must be air-gapped (tests/test_guard_namespace.py)."""
     assert in_ns(netns, "ip", "link", "set", "lo", "up").returncode == 0
     result = probe(netns)
     assert result["all"] == ["lo"]
-    assert result["isolated"] is True and result["up"] == [] and result["routes"] == []
+    assert result["up"] == [] and result["routes"] == []
+    assert result["isolated"] is False and "namespace" in result["namespace"]
 
 
 def test_an_interface_and_a_default_route_in_the_namespace_fail_it(netns: str):

@@ -154,7 +154,8 @@ def test_a_sealed_ledger_or_receipt_changed_beside_the_session_is_tampering(room
         from cleanroom.guard import Guard, Places
 
         places = Places.of(room.snapshot_path, live.path, [room.keys], [room.media])
-        room.guard = Guard(room.guard.policy, places, network=room.guard._read_network)
+        room.guard = Guard(room.guard.policy, places, network=room.guard._read_network,
+                           netlink=False)  # fmt: skip
         room.guard.start()
         run("sh", "-c", f"echo '{{}}' > '{receipt_path(old)}'")
         room.wait(lambda a: of("ledger_tamper", a) != [])
@@ -216,3 +217,43 @@ def test_a_failed_reopen_withdraws_its_credit(room: Room):
 def test_an_unannounced_own_reopen_is_reported(room: Room):
     connect(room.snapshot_path).close()
     room.wait(lambda a: of("snapshot_access", a) != [])
+
+
+def test_key_files_outside_the_keys_directory_are_watched_where_they_live(room: Room):
+    """The reviewer's private key in their home and the trusted vendor key in a
+    directory of its own: reading either is caught; other files there are not
+    the guard's business."""
+    from cleanroom.guard import Guard, Places
+    from tests.guardkit import AIR_GAPPED
+
+    home, trust = room.root / "home" / ".cleanroom", room.root / "trust"
+    home.mkdir(parents=True)
+    trust.mkdir()
+    (home / "reviewer.key").write_bytes(b"reviewer key")
+    (home / "notes.txt").write_text("not a key")
+    (trust / "vendor.pub").write_bytes(b"vendor key")
+    room.guard.stop(settle=0)
+    places = Places.of(room.snapshot_path, room.ledger.path, [room.keys], [room.media],
+                       [home / "reviewer.key", trust / "vendor.pub"])  # fmt: skip
+    room.guard = Guard(room.guard.policy, places, network=lambda: AIR_GAPPED, netlink=False)
+    room.guard.start()
+    run("cat", home / "notes.txt")
+    assert room.quiet(0.4) == []
+    run("cat", home / "reviewer.key")
+    room.wait(lambda a: "reviewer.key" in " ".join(x.detail for x in of("keys_access", a)))
+    run("sh", "-c", f"echo x >> '{trust / 'vendor.pub'}'")
+    room.wait(lambda a: "vendor.pub" in " ".join(x.detail for x in of("keys_access", a)))
+    assert {a.response for a in of("keys_access", room.seen)} == {Response.LOCK}
+    shutil.rmtree(home)
+    room.wait(lambda a: "key file directory" in " ".join(x.detail for x in of("guard_failure", a)))
+
+
+def test_review_hands_the_guard_every_key_file_it_was_given(tmp_path: Path):
+    from cleanroom.cli.review import _key_files
+
+    given = {"workstation_key": "/k/ws.key", "cert": "/k/ws.cert", "trust": "/etc/vendor.pub",
+             "reviewer_key": "/home/r/reviewer.key", "snapshot": "/s"}  # fmt: skip
+    assert [str(p) for p in _key_files(given)] == [
+        "/k/ws.key", "/k/ws.cert", "/etc/vendor.pub", "/home/r/reviewer.key"
+    ]  # fmt: skip
+    assert [str(p) for p in _key_files({**given, "reviewer_key": None})][-1] == "/etc/vendor.pub"

@@ -268,8 +268,8 @@ def test_a_terminated_verifier_removes_its_copy(tmp_path, kit):
 
 
 def trust_file(directory: Path, kit: Kit) -> Path:
-    from cleanroom.ledger.keys import write_public_key
+    from cleanroom.ledger.keys import Role, write_public_key
 
     path = directory / "vendor.pub"
-    write_public_key(path, kit.vendor.public_key())
+    write_public_key(path, kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     return path

@@ -98,8 +98,8 @@ def run_child(code: str, env_extra: dict[str, str] | None = None) -> subprocess.
     import os
 
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+    return subprocess.run(  # -I: the reviewer terminal runs only in an isolated Python
+        [sys.executable, "-I", "-c", textwrap.dedent(code)], capture_output=True, text=True,
         timeout=60, env=env,
     )  # fmt: skip
 
@@ -177,3 +177,99 @@ def test_audit_policy_denies_network_processes_and_stray_writes(tmp_path):
         "write_inside": "allowed", "read_anywhere": "allowed",
     }  # fmt: skip
     assert not (tmp_path / "leak.txt").exists()
+
+
+def test_audit_policy_denies_native_calls_debuggers_and_python_variables(tmp_path):
+    """ctypes, a debugger, a trace function, PYTHON* variables set at run time and
+    keystrokes pushed into the terminal are refused once the policy is in; what the
+    terminal itself needs (libsodium loaded through cffi before it, inotify, a
+    netlink socket for the guard) keeps working."""
+    out = run_child(
+        f"""
+        import os, socket, sys, termios, fcntl
+        from pathlib import Path
+        from cleanroom.ledger import ed25519
+        from cleanroom.guard.watch import load_inotify
+        load_inotify()  # as the guard does, before the policy
+        from cleanroom.tui.launch import prepare
+        removed = prepare([Path({str(tmp_path)!r})])
+        results = {{}}
+        def attempt(name, fn):
+            try:
+                fn()
+                results[name] = "allowed"
+            except PermissionError:
+                results[name] = "denied"
+        def ctypes_import():
+            import ctypes
+        def ctypes_dlopen():  # watchdog imported ctypes before the policy
+            import ctypes
+            ctypes.CDLL("libc.so.6")
+        def ctypes_dlsym():
+            from watchdog.observers import inotify_c
+            inotify_c.libc.system
+        def ctypes_memory():
+            import ctypes
+            ctypes.string_at(id(results), 8)
+        def pdb_import():
+            import pdb
+        def tiocsti():
+            fd = os.open("/dev/null", os.O_RDONLY)
+            try:
+                fcntl.ioctl(fd, termios.TIOCSTI, b"x")
+            finally:
+                os.close(fd)
+        def netlink():
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            s.bind((0, 1))
+            s.close()
+        attempt("import ctypes", ctypes_import)
+        attempt("ctypes.dlopen", ctypes_dlopen)
+        attempt("ctypes.dlsym", ctypes_dlsym)
+        attempt("ctypes memory", ctypes_memory)
+        attempt("breakpoint", breakpoint)
+        attempt("import pdb", pdb_import)
+        attempt("settrace", lambda: sys.settrace(lambda *a: None))
+        attempt("setprofile", lambda: sys.setprofile(lambda *a: None))
+        attempt("PYTHONINSPECT", lambda: os.environ.__setitem__("PYTHONINSPECT", "1"))
+        attempt("other variable", lambda: os.environ.__setitem__("LANG", "C"))
+        attempt("TIOCSTI", tiocsti)
+        attempt("netlink bind", netlink)
+        key = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        sig = ed25519._RFC_SIG
+        results["ed25519"] = [ed25519.verify_signature(key, sig, b""),
+                              ed25519.verify_signature(key, sig, b"x")]
+        results["python variables"] = sorted(k for k in os.environ if k.startswith("PYTHON"))
+        results["removed"] = removed
+        print(results)
+        """,
+        {"PYTHONINSPECT": "1", "PYTHONBREAKPOINT": "os.system"},
+    )
+    assert out.returncode == 0, out.stderr
+    results = eval(out.stdout.strip())
+    assert {"PYTHONBREAKPOINT", "PYTHONINSPECT"} <= set(results.pop("removed"))
+    assert results == {
+        "import ctypes": "allowed",  # already imported (by watchdog): no new import
+        "ctypes.dlopen": "denied", "ctypes.dlsym": "denied", "ctypes memory": "denied",
+        "breakpoint": "denied", "import pdb": "denied", "settrace": "denied",
+        "setprofile": "denied", "PYTHONINSPECT": "denied", "other variable": "allowed",
+        "TIOCSTI": "denied", "netlink bind": "allowed",
+        "ed25519": [True, False], "python variables": [],
+    }  # fmt: skip
+
+
+def test_ctypes_cannot_be_imported_once_the_policy_is_in(tmp_path):
+    out = run_child(
+        """
+        import sys
+        from cleanroom.tui.launch import prepare
+        prepare([])
+        assert "ctypes" not in sys.modules
+        try:
+            import ctypes
+            print("imported")
+        except PermissionError as exc:
+            print("refused", exc)
+        """
+    )
+    assert "refused blocked by the clean-room policy: import" in out.stdout, out.stderr

@@ -157,3 +157,25 @@ def test_a_ledger_whose_file_name_is_not_utf8_is_verified(kit, ledger_dir, trust
                          timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert b"odd\xe2\x9f\xa8xFF\xe2\x9f\xa9.ledger: INTACT" in out.stdout  # odd⟨xFF⟩.ledger
+
+
+@pytest.mark.parametrize("odd", ["fifo", "dangling symlink", "directory"])
+def test_a_directory_run_accounts_for_every_ledger_name_in_it(kit, ledger_dir, trust, odd):
+    """A FIFO, a dangling symlink or a directory named like a ledger was silently
+    left out of `verify DIR`, which then said INTACT for what was left."""
+    import os
+
+    sealed(kit, ledger_dir)
+    bad = ledger_dir / "z.ledger"
+    if odd == "fifo":
+        os.mkfifo(bad)
+    elif odd == "directory":
+        bad.mkdir()
+    else:
+        bad.symlink_to(ledger_dir / "gone.ledger")
+    out = run("verify", ledger_dir, "--trust", trust, timeout=60)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "z.ledger: TAMPERED" in out.stdout and "NOT_SQLITE" in out.stdout
+    assert "Traceback" not in out.stderr
+    doc = json.loads(run("verify", ledger_dir, "--trust", trust, "--json", timeout=60).stdout)
+    assert any(v["path"].endswith("z.ledger") for v in doc["ledgers"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from ..isolation import NotIsolated
 from ..ledger.keys import KeyFileError
 from ..ledger.witness import WitnessError
 from ..ledger.writer import LedgerError
@@ -42,6 +43,7 @@ class CleanroomGroup(click.Group):
             SnapshotError,
             OSError,
             UnicodeError,
+            NotIsolated,
         ) as exc:
             raise UsageProblem(clean(exc)) from exc
 

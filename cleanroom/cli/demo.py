@@ -17,6 +17,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..guard.policy import Policy
+from ..isolation import require as require_isolated
 from ..ledger.events import Reviewer
 from ..ledger.keys import (
     Certificate,
@@ -27,7 +28,7 @@ from ..ledger.keys import (
     write_private_key,
     write_public_key,
 )
-from ..ledger.writer import Workstation
+from ..ledger.writer import Workstation, receipt_path
 from ..sanitize import clean
 from .review import Setup, open_snapshot, report, run_session
 
@@ -84,6 +85,7 @@ def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
               help="Blank the screen after this long without input.")  # fmt: skip
 def demo(directory: Path | None, idle_minutes: int) -> None:
     """Run the reviewer terminal on an embedded sample with throwaway keys."""
+    require_isolated()  # before anything is created (ADR 0201)
     from ..snapshot.create import create_snapshot
 
     base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))
@@ -109,7 +111,11 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     )  # fmt: skip
     path = run_session(setup, "abandon")
     code = report(path, trust)
-    click.echo(f"receipt  {clean(path)}.receipt.json")
+    receipt = receipt_path(path)
+    if receipt.exists():  # none after a crash: say so, never name a file that is not there
+        click.echo(f"receipt  {clean(receipt)}")
+    else:
+        click.echo("receipt  none: the session was not sealed")
     click.echo(f"keys     {clean(keys)} (throwaway)")
     ledger, pub = clean(path), clean(keys / "vendor.pub")
     reviewer_pub, snap = clean(keys / "reviewer.pub"), clean(snapshot)

@@ -10,6 +10,7 @@ import click
 
 from ..forensics.replay import Replay, WhenError, open_source, parse_when
 from ..forensics.timeline import Timeline, read_timeline
+from ..isolation import require as require_isolated
 from ..ledger.verdict import Status
 from ..sanitize import clean
 from ..session.snapshot_source import SnapshotSource
@@ -53,6 +54,7 @@ def replay(
     Exit status: 0 intact and every search matches, 1 tampered or a search
     differs, 3 intact but incomplete, 2 usage.
     """
+    require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     click.echo(f"verifying {clean(ledger)}", err=True)
     timeline = read_timeline(ledger, trust, include_tampered, workers)
     _verdict(timeline)

@@ -18,6 +18,7 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..guard.policy import Policy, PolicyError
+from ..isolation import require as require_isolated
 from ..ledger.clock import Clock, SystemClock
 from ..ledger.events import Reviewer, SnapshotRef
 from ..ledger.finish import finish
@@ -52,6 +53,7 @@ class Setup:
     key_dirs: tuple[Path, ...] = ()
     snapshot_path: Path | None = None
     clock: Clock | None = None  # the system clock unless a test steps its own
+    key_files: tuple[Path, ...] = ()  # every key file the session uses, wherever it lives
 
 
 def open_snapshot(
@@ -150,6 +152,13 @@ def start_ledger(setup: Setup) -> Ledger:
 def _run_ui(setup: Setup, ledger: Ledger) -> Path:
     from ..tui.launch import prepare
 
+    guard = None
+    writer: Any = ledger
+    if setup.snapshot_path is not None:  # made first: it loads inotify before the policy
+        places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
+                           setup.policy.media_roots, setup.key_files)  # fmt: skip
+        guard = Guard(setup.policy, places)
+        writer = guard.watch_ledger(ledger)
     prepare([setup.ledger_dir])
     from ..tui.app import ReviewApp  # textual is imported only now
 
@@ -160,13 +169,7 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
         setup.snapshot_label,
         str(ledger.path),
     )
-    guard = None
-    writer: Any = ledger
-    if setup.snapshot_path is not None:
-        places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
-                           setup.policy.media_roots)  # fmt: skip
-        guard = Guard(setup.policy, places)
-        writer = guard.watch_ledger(ledger)
+    if guard is not None:
         guard.start()
     session = ReviewSession(Recorder(writer), setup.source, facts, guard)
     app = ReviewApp(
@@ -200,6 +203,13 @@ def report(path: Path, trust: list[bytes]) -> int:
     if head:
         click.echo(f"head     {head['seq']}:{head['witness']}")
     return verdict.exit_code
+
+
+def _key_files(merged: dict[str, Any]) -> tuple[Path, ...]:
+    """The workstation key and certificate, the trusted vendor key and the
+    reviewer's key: the guard watches each file where it is."""
+    names = ("workstation_key", "cert", "trust", "reviewer_key")
+    return tuple(Path(merged[n]) for n in names if merged.get(n))
 
 
 def check_ledger_dir(path: Path, create: bool) -> None:
@@ -277,6 +287,7 @@ def review(**opts: Any) -> None:
     anything is recorded, if the snapshot was changed after the vendor signed
     it; 2 usage.
     """
+    require_isolated()  # before anything is recorded (ADR 0201)
     cfg = load_config(opts.pop("config"), review)
     merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
     missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
@@ -307,7 +318,7 @@ def review(**opts: Any) -> None:
         workstation, trust, source, ref, label, ledger_dir,
         Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
-        policy, key_dirs, Path(merged["snapshot"]),
+        policy, key_dirs, Path(merged["snapshot"]), key_files=_key_files(merged),
     )  # fmt: skip
     ledger_dir.mkdir(parents=True, exist_ok=True)  # only now: every check has passed
     path = run_session(setup, merged.get("resume"))

@@ -16,7 +16,7 @@ from ..ledger.private_dir import sweep_once
 from ..ledger.reviewer_keys import ReviewerKey, from_public_key_file, load_list
 from ..ledger.schema import SUFFIX
 from ..ledger.sessions import check_sessions
-from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, worst
+from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, summarize, worst
 from ..ledger.verify import verify_path
 from ..ledger.witness import Receipt, Witness
 from ..sanitize import clean
@@ -96,9 +96,16 @@ def verify(
     verdicts = []
     for path in ledgers:
         several = len(ledgers) > 1
-        verdicts.append(
-            verify_path(path, trust, witnesses, receipts, workers, several, reviewers=reviewers)
-        )
+        try:
+            verdicts.append(
+                verify_path(path, trust, witnesses, receipts, workers, several, reviewers=reviewers)
+            )
+        except OSError as exc:  # a dangling link or a directory named like a ledger
+            if not several:
+                raise
+            why = f"cannot be read: {exc.strerror or exc}"
+            verdicts.append(Verdict.from_findings(str(path), [Finding(None, "NOT_SQLITE", why)],
+                                                  summarize()))  # fmt: skip
     sessions = check_sessions(verdicts) if len(verdicts) > 1 else []
     sessions += _unmatched(receipts, verdicts) if len(verdicts) > 1 else []
     status = worst([v.status for v in verdicts] + [status_of(sessions)])
@@ -120,11 +127,15 @@ def _terminated(signum: int, frame: object) -> None:
 
 
 def expand_ledgers(paths: tuple[Path, ...]) -> list[Path]:
-    """Ledger files named or found (non-recursively) in directories. Raises UsageError."""
+    """Ledger files named or found (non-recursively) in directories. Raises UsageError.
+
+    Every entry of a directory whose name ends in .ledger is listed, whatever it is
+    (a FIFO, a dangling link, a directory): each gets a verdict, so nothing named
+    like evidence is left out of the run without a word."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.name.endswith(SUFFIX) and q.is_file())
+            found = sorted(q for q in p.iterdir() if q.name.endswith(SUFFIX))
             if not found:
                 raise click.UsageError(f"no {SUFFIX} files in {clean(p)}")
             out += found

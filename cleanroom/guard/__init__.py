@@ -16,6 +16,8 @@ Modules, one concept each:
 - `watch`: the watchdog (inotify) observers.
 - `alert_queue`: bounded, coalescing, counted hand-over to the UI.
 - `mounts`, `network`: the periodic checks (pure parsers plus readers).
+- `namespace`: is this the host's network namespace (the air-gap check asks the host).
+- `netlink`: the kernel's link and route changes, as they happen, between polls.
 - `bulk`: the bulk-capture detector (pure).
 - `guard`: `Guard`, which ties these together. Its docstring gives the call order.
 

@@ -58,7 +58,7 @@ class Sighting:
 
 def classify(event_type: str, path: str, is_directory: bool, places: Places) -> Sighting | None:
     """What the event `event_type` on `path` means. Checked in order: the snapshot,
-    the ledger directory, the keys directories, the media roots."""
+    the key files, the ledger directory, the keys directories, the media roots."""
     action = _ACTIONS.get(event_type)
     if places.is_snapshot(path):
         if action is None:
@@ -66,6 +66,12 @@ def classify(event_type: str, path: str, is_directory: bool, places: Places) -> 
         return Sighting(Category.SNAPSHOT_ACCESS, f"snapshot {places.snapshot}", action, path)
     if path == places.snapshot_dir and action is Action.DELETED:
         return _lost("snapshot directory", path)
+    if path in places.key_files:  # before the ledger: a key may sit beside the ledgers
+        if action is None:
+            return None
+        return Sighting(Category.KEYS_ACCESS, f"key {path}", action, path)
+    if path in places.key_file_dirs and action is Action.DELETED:
+        return _lost("key file directory", path)
     if path == places.ledger_dir or os.path.dirname(path) == places.ledger_dir:
         return _ledger(event_type, action, path, is_directory, places)
     for keys in places.keys:

@@ -2,9 +2,11 @@
 
 Call order (the UI owns the timer and the ledger; the guard only reports):
 
-    guard = Guard(policy, Places.of(snapshot, ledger.path, key_dirs, policy.media_roots))
+    places = Places.of(snapshot, ledger.path, key_dirs, policy.media_roots, key_files)
+    guard = Guard(policy, places)    # before the audit policy: it loads inotify (ctypes)
     recorder = Recorder(guard.watch_ledger(ledger))  # own writes known to the guard
-    guard.start()                    # after the snapshot and the ledger are open
+    guard.start()                    # after the snapshot and the ledger are open; starts
+                                     # the watches, the netlink listener and the poller
     every 0.25 s:  for alert in guard.pending(): record it, then guard.recorded(alert);
                    act on each new alert's response even if recording failed
     after each recorded view:  guard.feed_view(blob, first, last)
@@ -36,6 +38,7 @@ from .alert_queue import AlertQueue
 from .bulk import BulkDetector, SeenLines
 from .classify import Action, Sighting
 from .mounts import Mount, media_changes, read_mounts
+from .netlink import Change, Listener, apply
 from .network import NetworkState, changes, read_network, start_check
 from .own_opens import OwnOpens
 from .own_writes import FileState, OwnWrites, WatchedLedger, difference
@@ -56,7 +59,10 @@ class Guard:
         clock: Callable[[], float] = time.monotonic,
         network: Callable[[], NetworkState] = read_network,
         mounts: Callable[[], list[Mount]] = read_mounts,
+        netlink: bool = True,
     ) -> None:
+        """`network` and `mounts` read the current state (tests pass stand-ins);
+        `netlink` listens for the kernel's link and route changes between polls."""
         self.policy = policy
         self.places = places
         self._clock = clock
@@ -72,6 +78,8 @@ class Guard:
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self._network: NetworkState | None = None
+        self._network_lock = threading.Lock()  # the poller and the netlink thread
+        self._netlink = Listener(self._link_changed, self._failed) if netlink else None
         self._mounts: list[Mount] = []
         self._snapshot: FileState | None = None
         self._held: list[Alert] = []  # taken from the queue, not yet recorded
@@ -103,8 +111,11 @@ class Guard:
         self._own.baseline()
         self._snapshot = FileState.of(self.places.snapshot)
         self._watcher.start()
+        if self._netlink is not None:  # before the first read: no change falls between
+            self._netlink.start()
         try:
-            self._network = self._read_network()
+            with self._network_lock:
+                self._network = self._read_network()
             if not self._network.isolated:
                 explanation = start_check(self.policy, self._network).explanation
                 self._queue.put(Category.NETWORK, "network at start", detail=explanation)
@@ -187,6 +198,8 @@ class Guard:
         if self._poller is not None:
             self._poller.join(timeout=10)
         self._watcher.stop()
+        if self._netlink is not None:
+            self._netlink.stop()
         final = self.pending()
         self._own.stop()
         self.running = False
@@ -215,11 +228,23 @@ class Guard:
                 self._failed("periodic check", repr(exc))
 
     def _poll_network(self) -> None:
-        state = self._read_network()
+        with self._network_lock:
+            self._network_now(self._read_network())
+
+    def _link_changed(self, change: Change) -> None:
+        """A link or default route changed (netlink thread): a change that is over
+        before the next poll is still reported, as it happened."""
+        with self._network_lock:
+            if self._network is not None:
+                self._network_now(apply(self._network, change), "seen by netlink")
+
+    def _network_now(self, state: NetworkState, source: str = "") -> None:
+        """Record `state` as current and queue what changed (the lock is held)."""
         if self._network is not None and state != self._network:
-            what = changes(self._network, state)
-            if what:
-                self._queue.put(Category.NETWORK, "network", detail="; ".join(what))
+            # one occurrence per change, so an interface that came up and went down
+            # again before the next drain is tallied as both
+            for what in changes(self._network, state):
+                self._queue.put(Category.NETWORK, "network", what, detail=source)
         self._network = state
 
     def _poll_mounts(self) -> None:

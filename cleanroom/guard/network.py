@@ -1,4 +1,5 @@
-"""Is the workstation air-gapped? Interfaces and default routes, from /sys and /proc.
+"""Is the workstation air-gapped? Interfaces and default routes, from /sys and /proc,
+in the host's network namespace (`namespace.mismatch`).
 
 The parsers are pure functions of the files' text, so they are tested with
 synthetic content; `read_network` reads the real files. An interface counts as
@@ -6,18 +7,21 @@ up when its IFF_UP flag is set (administratively up), whatever its carrier:
 plugging a cable into an up interface connects it without any further step.
 
 The check sees only what the kernel shows as network interfaces in this
-network namespace. Bluetooth (until a PAN interface appears), serial lines,
-USB gadgets, cellular modems driven from user space and radios in other
-devices are invisible to it; those need hardware and kiosk configuration.
+network namespace, so a namespace other than the host's fails it by itself.
+Bluetooth (until a PAN interface appears), serial lines, USB gadgets,
+cellular modems driven from user space and radios in other devices are
+invisible to it; those need hardware and kiosk configuration.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .namespace import mismatch
 from .policy import AirGapAction, Policy
 
 IFF_UP = 0x1
@@ -58,6 +62,7 @@ class Route:
 class NetworkState:
     interfaces: tuple[Interface, ...]
     routes: tuple[Route, ...]
+    namespace: str = ""  # why this is not the host's network namespace; "" if nothing says so
 
     @property
     def up(self) -> tuple[Interface, ...]:
@@ -66,12 +71,15 @@ class NetworkState:
 
     @property
     def isolated(self) -> bool:
-        return not self.up and not self.routes
+        return not self.up and not self.routes and not self.namespace
 
     def reasons(self) -> list[str]:
-        return [f"interface {i.name} is up (state {i.operstate})" for i in self.up] + [
-            r.describe() for r in self.routes
-        ]
+        host = [self.namespace] if self.namespace else []
+        return (
+            host
+            + [f"interface {i.name} is up (state {i.operstate})" for i in self.up]
+            + [r.describe() for r in self.routes]
+        )
 
     def explain(self) -> str:
         if self.isolated:
@@ -131,9 +139,12 @@ def parse_ipv6_routes(text: str) -> list[Route]:
 
 
 def read_network(
-    sys_net: Path = Path("/sys/class/net"), proc_net: Path = Path("/proc/net")
+    sys_net: Path = Path("/sys/class/net"),
+    proc_net: Path = Path("/proc/net"),
+    host_check: Callable[[], str] = mismatch,
 ) -> NetworkState:
-    """The current state. A missing routing file reads as no routes (no such family)."""
+    """The current state. A missing routing file reads as no routes (no such family).
+    `host_check` says why this is not the host's network namespace ("" if it is)."""
     interfaces = []
     # /proc/net/dev belongs to this process's network namespace; /sys/class/net to
     # the namespace sysfs was mounted in, which can be another (e.g. `unshare -n`).
@@ -142,7 +153,7 @@ def read_network(
         interfaces.append(parse_interface(name, _read(d / "operstate"), _read(d / "flags")))
     routes = parse_ipv4_routes(_read(proc_net / "route"))
     routes += parse_ipv6_routes(_read(proc_net / "ipv6_route"))
-    return NetworkState(tuple(interfaces), tuple(routes))
+    return NetworkState(tuple(interfaces), tuple(routes), host_check())
 
 
 def _namespace_interfaces(proc_net: Path) -> list[str]:

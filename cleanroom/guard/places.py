@@ -22,6 +22,7 @@ class Places:
     ledger: str  # the live ledger file of this session
     keys: tuple[str, ...] = ()  # directories holding the workstation's keys and certificate
     media: tuple[str, ...] = ()  # removable-media roots
+    key_files: tuple[str, ...] = ()  # each key file wherever it lives (reviewer's, trusted)
 
     @classmethod
     def of(
@@ -30,12 +31,14 @@ class Places:
         ledger: Path,
         keys: Iterable[Path] = (),
         media: Iterable[Path] = (),
+        key_files: Iterable[Path] = (),
     ) -> Places:
         return cls(
             _real(snapshot),
             _real(ledger),
             tuple(dict.fromkeys(_real(k) for k in keys)),
             tuple(dict.fromkeys(_real(m) for m in media)),
+            tuple(dict.fromkeys(_real(f) for f in key_files)),
         )
 
     @property
@@ -50,6 +53,12 @@ class Places:
     def live_ledger_files(self) -> tuple[str, str]:
         """The files Cleanroom itself writes during the session: the ledger and its WAL."""
         return self.ledger, self.ledger + "-wal"
+
+    @property
+    def key_file_dirs(self) -> tuple[str, ...]:
+        """The directories watched for the key files (not recursive: only the files
+        themselves matter there)."""
+        return tuple(dict.fromkeys(os.path.dirname(f) for f in self.key_files))
 
     def is_snapshot(self, path: str) -> bool:
         return path == self.snapshot or any(path == self.snapshot + s for s in SIDECARS)

@@ -1,8 +1,9 @@
 """Real watchdog observers (inotify) on the places a session uses.
 
-One `InotifyObserver` holds a watch on the snapshot's directory and the ledger
-directory (not recursive: the guard cares about the files in them), on each
-keys directory and on each removable-media root that exists (recursive). Every
+One `InotifyObserver` holds a watch on the snapshot's directory, the ledger
+directory and the directory of each key file (not recursive: the guard cares
+about the files in them), on each keys directory and on each removable-media
+root that exists (recursive). Every
 event goes through `classify`; what it means goes to `on_sighting`. Nothing in
 the observer thread waits: the callbacks only queue.
 
@@ -25,6 +26,7 @@ What inotify cannot show (docs/guard.md has the full list):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -40,6 +42,16 @@ _WATCHDOG_LOGGER = "watchdog"
 _BENIGN_LOG = "thread is inactive"  # a stopped emitter; `health` reports lost watches itself
 
 
+def load_inotify() -> Any:
+    """watchdog's inotify observer class, imported now: its import loads libc and
+    resolves inotify's calls through ctypes, which the reviewer terminal's audit
+    policy refuses once it is in (cleanroom/tui/audit.py). Raises ImportError or
+    OSError where there is no inotify."""
+    from watchdog.observers.inotify import InotifyObserver
+
+    return InotifyObserver
+
+
 class Watcher:
     def __init__(
         self, places: Places, on_sighting: Callable[[Sighting], None], on_failure: Failure
@@ -52,12 +64,15 @@ class Watcher:
         self._watches: dict[str, tuple[Any, tuple[int, int]]] = {}  # path -> (watch, (dev, ino))
         self._reported: set[str] = set()
         self._log = _WatchdogLog(on_failure)
+        with contextlib.suppress(ImportError, OSError):  # `start` reports it
+            load_inotify()  # before the audit policy: see `load_inotify`
 
     def plan(self) -> list[tuple[str, bool]]:
         """(directory, recursive) for each watch, without overlaps."""
         p = self.places
         wanted = [(p.snapshot_dir, False), (p.ledger_dir, False)]
         wanted += [(k, True) for k in p.keys]
+        wanted += [(d, False) for d in p.key_file_dirs]
         wanted += [(m, True) for m in p.media if os.path.isdir(m)]
         recursive = [d for d, r in wanted if r]
         plan: dict[str, bool] = {}
@@ -70,7 +85,7 @@ class Watcher:
     def start(self) -> None:
         """Start observing. A place that cannot be watched is a failure, not an exception."""
         try:
-            from watchdog.observers.inotify import InotifyObserver
+            InotifyObserver = load_inotify()  # noqa: N806 - a class
         except (ImportError, OSError) as exc:  # not Linux, or no inotify
             self._on_failure("watcher", f"inotify is not available: {exc}")
             return

@@ -45,7 +45,7 @@ from .encoding import MAX_BODY
 from .findings import Finding
 from .guarded_sqlite import harden
 from .journal import describe_journal
-from .private_copy import copy_pair
+from .private_copy import PairState, copy_pair, moved
 from .private_dir import private_dir
 from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
@@ -137,6 +137,12 @@ class Source:
     uri: str
     size: int  # bytes of the file and its -wal: more than SQLite can truly hand back
     data: bytes | None = None  # a database held in memory instead (uri ":memory:")
+    # A copy of a live pair: (file, -wal, the state it was copied in), for `moved`.
+    live: tuple[Path, Path, PairState | None] | None = None
+
+    def moved(self) -> bool:
+        """True when this is a copy of a pair that has changed since it was copied."""
+        return self.live is not None and moved(*self.live)
 
     @contextlib.contextmanager
     def connect(self, budget: ReadBudget) -> Iterator[sqlite3.Connection]:
@@ -184,10 +190,26 @@ def load_path(path: Path) -> LedgerImage:
     """Load a ledger file. Raises OSError (missing, a directory, no permission) for
     problems on the reader's side; every property of the file's *contents* becomes
     a finding instead."""
-    with open_path(path) as (image, source):
-        if source is not None:
+    for attempt in range(LIVE_RETRIES + 1):
+        with open_path(path) as (image, source):
+            if source is None:
+                return image
             _read(image, source)
-        return image
+            damaged = (
+                image.torn_wal
+                or any(f.code in LIVE_DAMAGE for f in image.problems)
+                or [tuple(r) for r in image.schema] != EXPECTED_SCHEMA
+            )
+            if attempt == LIVE_RETRIES or not damaged or not source.moved():
+                return image
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# A copy of a session still running that reads as damaged is taken again, up to
+# LIVE_RETRIES times, while the live pair keeps moving (private_copy.moved): the
+# copy may have caught the writer between two moments. Damage looks like this.
+LIVE_RETRIES = 3
+LIVE_DAMAGE = frozenset({"CORRUPT", "SCHEMA", "EMPTY", "NOT_SQLITE", "TORN_WRITE"})
 
 
 @contextlib.contextmanager
@@ -233,7 +255,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
         with private_dir() as tmp:
             copy = Path(tmp) / "ledger"
             try:
-                size = copy_pair(path, Path(wal), copy)
+                size, state = copy_pair(path, Path(wal), copy)
             except OSError as exc:
                 if not last_try and not os.path.lexists(wal):
                     continue  # sealed meanwhile: the -wal is gone, read the file alone
@@ -241,7 +263,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
                 yield _fail(image, "NOT_SQLITE", why), None
                 return
             image.torn_wal = wal_is_torn(Path(f"{copy}-wal"))
-            yield image, Source(f"{_uri(copy)}?mode=ro", size)
+            yield image, Source(f"{_uri(copy)}?mode=ro", size, live=(path, Path(wal), state))
             return
 
 

@@ -20,9 +20,10 @@ from .wal import WAL_HEADER, wal_is_torn
 COPY_CHUNK = 1 << 20
 
 
-def copy_pair(path: Path, wal: Path, copy: Path) -> int:
+def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, PairState | None]:
     """Copy a ledger and its `-wal` to `copy` and `copy-wal` as one consistent pair;
-    return their total size. A session still running changes both files at
+    return their total size and the state the pair held still in (None: it never
+    did; see `moved`). A session still running changes both files at
     different moments: a checkpoint rewrites pages of the main file, then the
     `-wal` starts again under new salts. A pair copied across such a restart is
     a main file half-checkpointed beside a log that no longer holds those pages:
@@ -48,10 +49,18 @@ def copy_pair(path: Path, wal: Path, copy: Path) -> int:
         after = _pair_state(path, wal)
         settled = before is not None and before == after and _wal_header(copy_wal) == before[2]
         if settled and not (_wal_size(wal) != _wal_size(copy_wal) and wal_is_torn(copy_wal)):
-            return size
+            return size, after
         # Jittered, so the copy does not keep step with a writer's own rhythm.
         time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
-    return size
+    return size, None
+
+
+def moved(path: Path, wal: Path, state: PairState | None) -> bool:
+    """True when the live pair is no longer in `state`, the state `copy_pair` copied
+    it in (or it never held still): a copy that reads as damaged may then have
+    caught the writer between two moments, and is worth taking again. A pair that
+    has not moved is read the same way every time, so its damage is real."""
+    return state is None or _pair_state(path, wal) != state
 
 
 PAIR_TRIES = 100  # a writer that restarts its -wal every 3 commits settles within a few
@@ -62,10 +71,10 @@ QUIET_NS = 50_000_000
 
 # The main file's inode; the -wal's inode and header; with an empty -wal, the
 # main file's size and mtime.
-_PairState = tuple[int, int, bytes, tuple[int, int] | None]
+PairState = tuple[int, int, bytes, tuple[int, int] | None]
 
 
-def _pair_state(path: Path, wal: Path) -> _PairState | None:
+def _pair_state(path: Path, wal: Path) -> PairState | None:
     try:
         m, w = os.stat(path), os.lstat(wal)
     except OSError:

@@ -31,6 +31,8 @@ from .entries import Context, Noted, SliceResult, check_rows, check_slice, state
 from .findings import Finding
 from .keys import Certificate, key_id
 from .load import (
+    LIVE_DAMAGE,
+    LIVE_RETRIES,
     SEQ_MAX,
     SEQ_MIN,
     LedgerImage,
@@ -74,21 +76,40 @@ def verify_path(
     keys; with none, the countersigning key is reported but not checked."""
     workers = workers or len(os.sched_getaffinity(0))
     fork = _can_fork(workers)
-    with open_path(path) as (image, source):
-        span = None
-        if source is not None:
-            # Without a pool, every ledger is streamed: rows are checked as they are read.
-            span = read_into(image, source, PARALLEL_MIN_ROWS if fork else 1)
-        if span is None:
-            return verify_image(
-                image, trust, witnesses, receipts, workers, others_receipts, reviewers=reviewers
-            )
-        return _judge(
+    given = _Given(trust, witnesses, receipts, others_receipts, reviewers)
+    for attempt in range(LIVE_RETRIES + 1):
+        with open_path(path) as (image, source):
+            verdict = _verify_opened(image, source, given, workers, fork)
+            # A session still running: see load.LIVE_RETRIES.
+            last = attempt == LIVE_RETRIES or source is None
+            if last or not set(verdict.codes()) & LIVE_DAMAGE or not source.moved():
+                return verdict
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _verify_opened(
+    image: LedgerImage, source: Source | None, given: _Given, workers: int, fork: bool
+) -> Verdict:
+    span = None
+    if source is not None:
+        # Without a pool, every ledger is streamed: rows are checked as they are read.
+        span = read_into(image, source, PARALLEL_MIN_ROWS if fork else 1)
+    if span is None:
+        return verify_image(
             image,
-            span.first,
-            _Given(trust, witnesses, receipts, others_receipts, reviewers),
-            lambda ctx: _check_span(span, ctx, workers) if fork else _stream_span(span, ctx),
+            given.trust,
+            given.witnesses,
+            given.receipts,
+            workers,
+            given.others_receipts,
+            reviewers=given.reviewers,
         )
+    return _judge(
+        image,
+        span.first,
+        given,
+        lambda ctx: _check_span(span, ctx, workers) if fork else _stream_span(span, ctx),
+    )
 
 
 def verify_bytes(

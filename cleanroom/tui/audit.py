@@ -1,9 +1,13 @@
-"""A `sys.addaudithook` policy: no network, no processes, no writes but the ledger's.
+"""A `sys.addaudithook` policy: no network, no processes, no native calls, no
+debugger or prompt, no writes but the ledger's.
 
 Defence in depth under the app's own lockdown: even if something in the UI
-stack tried to open a socket, start a program, open a browser or write a file,
-the interpreter refuses. A hook cannot be removed once added, so it is installed
-only by `launch` in the process that runs the reviewer UI.
+stack tried to open a socket, start a program, open a browser, call into a C
+library through `ctypes`, start a debugger or write a file, the interpreter
+refuses. A hook cannot be removed once added, so it is installed only by
+`launch` in the process that runs the reviewer UI. ADR 0201 lists what an
+audit hook cannot see (native code calling the C library directly, such as
+cffi's `dlopen` or `_posixsubprocess`), and why isolation comes first.
 """
 
 from __future__ import annotations
@@ -36,8 +40,45 @@ DENIED = frozenset(
         "shutil.copyfile",
         "shutil.copytree",
         "shutil.make_archive",
+        # A debugger, a trace function or an interactive prompt in the reviewer process.
+        "builtins.breakpoint",
+        "pdb.Pdb",
+        "sys.settrace",
+        "sys.setprofile",
+        "cpython.run_startup",
+        "cpython.run_interactivehook",
+        # A second interpreter in the process, outside this policy's sight of modules.
+        "cpython.PyInterpreterState_New",
     }
 )
+# Loading native code and reaching into memory through ctypes (CPython 3.11's
+# ctypes events; any other `ctypes.*` event is refused too, but `ctypes.get_errno`,
+# which watchdog's inotify reads after a failed call). CPython raises no event for
+# a call through a function pointer resolved before the policy went in (watchdog
+# resolves its three inotify calls at import, before it), nor for cffi's dlopen.
+NATIVE = frozenset(
+    {
+        "ctypes.dlopen",
+        "ctypes.dlsym",
+        "ctypes.dlsym/handle",
+        "ctypes.call_function",
+        "ctypes.cdata",
+        "ctypes.cdata/buffer",
+        "ctypes.addressof",
+        "ctypes.string_at",
+        "ctypes.wstring_at",
+        "ctypes.PyObj_FromPtr",
+        "ctypes.create_string_buffer",
+        "ctypes.create_unicode_buffer",
+        "ctypes.set_errno",
+        "ctypes.set_exception",
+    }
+)
+NATIVE_PREFIX = "ctypes."
+# Modules that exist to call native code or run a prompt: not imported once the
+# policy is in (those already imported, such as PyNaCl's cffi backend, stay).
+DENIED_IMPORTS = frozenset({"ctypes", "_ctypes", "pdb", "code", "codeop", "readline"})
+TIOCSTI = 0x5412  # ioctl: push bytes into the terminal's input, as if typed
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -66,7 +107,12 @@ def make_policy(writable: list[Path]) -> Callable[[str, tuple[Any, ...]], None]:
     roots = tuple(os.path.realpath(p) for p in writable)
 
     def policy(event: str, args: tuple[Any, ...]) -> None:
-        if event in DENIED and not (event in _UNIX_OK and _local_unix(args)):
+        if event == "cpython.run_interactivehook":
+            # A prompt is about to open after the program ended (PYTHONINSPECT or -i,
+            # which isolation already prevents): end the process instead. SystemExit
+            # is the one exception CPython lets stop its prompt here.
+            raise SystemExit(PROMPT_REFUSED)
+        if _denied(event, args):
             raise PolicyViolation(f"blocked by the clean-room policy: {event}")
         target = _write_target(event, args)
         if target is not None and not _within(target, roots):
@@ -75,7 +121,26 @@ def make_policy(writable: list[Path]) -> Callable[[str, tuple[Any, ...]], None]:
     return policy
 
 
-_UNIX_OK = ("socket.connect", "socket.bind")  # asyncio's self-pipe is an AF_UNIX socketpair
+# asyncio's self-pipe is an AF_UNIX socketpair; the guard binds a netlink socket
+# to hear link and route changes (it never sends on it).
+_UNIX_OK = ("socket.connect", "socket.bind")
+_NATIVE_OK = frozenset({"ctypes.get_errno"})  # reads a thread's saved errno, nothing more
+
+
+def _denied(event: str, args: tuple[Any, ...]) -> bool:
+    if event in DENIED:
+        if event == "socket.bind" and _netlink(args):
+            return False
+        return not (event in _UNIX_OK and _local_unix(args))
+    if event.startswith(NATIVE_PREFIX):
+        return event not in _NATIVE_OK
+    if event == "import":
+        return bool(args) and str(args[0]).split(".")[0] in DENIED_IMPORTS
+    if event == "os.putenv":  # PYTHONINSPECT set at run time is read at exit
+        return bool(args) and os.fsdecode(args[0]).upper().startswith("PYTHON")
+    return event == "fcntl.ioctl" and len(args) >= 2 and args[1] == TIOCSTI
+
+
 _PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.truncate", "os.chmod", "os.mkdir")
 
 
@@ -95,10 +160,28 @@ def _local_unix(args: tuple[Any, ...]) -> bool:
     return isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX
 
 
+def _netlink(args: tuple[Any, ...]) -> bool:
+    sock = args[0] if args else None
+    family = getattr(socket, "AF_NETLINK", None)
+    return family is not None and isinstance(sock, socket.socket) and sock.family == family
+
+
 def _readonly_uri(target: Any) -> bool:
     text = os.fsdecode(target) if isinstance(target, str | bytes) else ""
     return text.startswith("file:") and ("mode=ro" in text or "immutable=1" in text)
 
 
+def no_prompt() -> None:
+    """`sys.__interactivehook__`: CPython calls it just before it would open an
+    interactive prompt after the program ended (-i, or PYTHONINSPECT in a Python
+    that honours the environment). A SystemExit here ends the process instead."""
+    raise SystemExit(PROMPT_REFUSED)
+
+
+PROMPT_REFUSED = "blocked by the clean-room policy: an interactive prompt"
+
+
 def install(writable: list[Path]) -> None:
+    """Install the policy in this process, for good, and refuse a prompt at exit."""
+    sys.__interactivehook__ = no_prompt  # type: ignore[attr-defined]
     sys.addaudithook(make_policy(writable))

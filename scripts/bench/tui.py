@@ -70,6 +70,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if sys.flags.isolated:  # a measured child runs with -I, as `cleanroom review` must (ADR 0201),
+    # which ignores PYTHONPATH and this script's directory: put both back, explicitly
+    sys.path[:0] = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Appended, not prepended: a candidate cleanroom on PYTHONPATH is what gets measured.
 sys.path.append(str(ROOT))
 
@@ -638,7 +642,7 @@ async def child_linux(args: argparse.Namespace, app_mod: Any, probe: Probe) -> d
 
 def run_child(args: argparse.Namespace, kind: str, mode: str, snapshot: Path, seed: str,
               ledgers: Path) -> dict[str, Any]:  # fmt: skip
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--mode", mode,
+    cmd = [sys.executable, "-I", str(Path(__file__).resolve()), "--child", kind, "--mode", mode,
            "--snapshot", str(snapshot), "--vendor-seed", seed, "--ledger-dir", str(ledgers),
            "--keys", str(args.keys), "--jumps", str(args.jumps),
            "--gap-ms", str(args.gap_ms)]  # fmt: skip

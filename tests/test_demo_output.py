@@ -1,0 +1,54 @@
+"""What `cleanroom demo` prints at the end names only files that exist, also when
+the session ended without a seal (a crash of the terminal)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cleanroom.cli import demo as demo_module
+from cleanroom.cli import main
+from cleanroom.cli.review import Setup, start_ledger
+from cleanroom.ledger.writer import receipt_path
+
+PATH = re.compile(r"(/\S+)")
+
+
+def run_demo(tmp_path: Path, monkeypatch, seal: bool) -> str:
+    """The demo with the terminal replaced by what a session leaves: a ledger
+    sealed, or one a crash left unsealed."""
+
+    def session(setup: Setup, choice: str | None) -> Path:
+        setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+        ledger = start_ledger(setup)
+        if seal:
+            ledger.seal("reviewer")
+        else:
+            ledger.close()
+        return ledger.path
+
+    monkeypatch.setattr(demo_module, "require_isolated", lambda: None)  # pytest is not -I
+    monkeypatch.setattr(demo_module, "run_session", session)
+    out = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "d")])
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.output
+    return out.output
+
+
+def test_after_a_crash_no_receipt_is_named(tmp_path, monkeypatch):
+    output = run_demo(tmp_path, monkeypatch, seal=False)
+    assert "UNSEALED" in output
+    assert "receipt  none: the session was not sealed" in output
+    (ledger,) = (tmp_path / "d" / "ledgers").glob("*.ledger")
+    assert not receipt_path(ledger).exists()
+    missing = [p for p in PATH.findall(output) if not Path(p).exists()]
+    assert missing == [], output
+
+
+def test_after_a_seal_the_receipt_is_named(tmp_path, monkeypatch):
+    output = run_demo(tmp_path, monkeypatch, seal=True)
+    (ledger,) = (tmp_path / "d" / "ledgers").glob("*.ledger")
+    assert f"receipt  {receipt_path(ledger)}" in output
+    missing = [p for p in PATH.findall(output) if not Path(p).exists()]
+    assert missing == [], output

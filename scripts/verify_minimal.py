@@ -22,7 +22,8 @@ SCHEMA_SQL = """CREATE TABLE entries (
     body BLOB NOT NULL,
     sig BLOB NOT NULL CHECK (length(sig) = 64)
 ) STRICT"""  # 2: byte for byte
-SEVERITY = dict.fromkeys(["UNSEALED", "RESUMED", "TORN_WRITE"], "incomplete")  # 5.2; others: tamper
+INCOMPLETE = ["UNSEALED", "RESUMED", "TORN_WRITE", "SEAL_UNFINISHED"]
+SEVERITY = dict.fromkeys(INCOMPLETE, "incomplete")  # 5.2; others: tamper
 SEVERITY |= dict.fromkeys(["CLOCK_STEP", "SIDECAR", "NOT_COUNTERSIGNED"], "warning")
 # 4: Crockford base32, with I and L read as 1 and O as 0, to the digits that int(code, 32) reads
 CODE = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZILO", "0123456789ABCDEFGHIJKLMNOPQRSTUV110")
@@ -192,7 +193,9 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         bad = not h or code != int.from_bytes(h, "big") >> 116 or head not in (None, h.hex())
         flag(not other and seq < expect and bad, "WITNESS_MISMATCH", seq, "the hash does not match")
     flag(not sealed, "UNSEALED" if expect else "EMPTY", None, "no session_end ends the ledger")
-    flag(sealed and len(files) > 1, "SIDECAR", None, "a sealed ledger has a -wal")
+    unfinished = sealed and files.get("", b"")[18:20] == b"\x02\x02"  # 7: still in WAL mode
+    flag(unfinished, "SEAL_UNFINISHED", None, "sealed, but the file is still in WAL mode")
+    flag(sealed and not unfinished and len(files) > 1, "SIDECAR", None, "sealed, with a -wal")
 
 
 def main(argv=None):

@@ -18,7 +18,7 @@ from cleanroom.ledger.encoding import ZERO32, countersign_message, signed_messag
 from cleanroom.ledger.keys import raw_public
 from cleanroom.ledger.wal import header_checksum
 from cleanroom.ledger.witness import Receipt, witness_code
-from tests.ledgerkit import CERT_END, Kit, body_of
+from tests.ledgerkit import CERT_END, Kit, body_of, writable
 from tests.tamper_cases import (
     INTACT,
     Case,
@@ -119,6 +119,12 @@ def resumed_after_certificate_ended(kit: Kit, root: Path) -> Scene:
     return scene
 
 
+def leave_in_wal_mode(kit: Kit, scene: Scene) -> None:
+    """As a seal whose checkpoint failed leaves it: the header still says WAL."""
+    with writable(scene.path) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+
+
 # -- the registry -------------------------------------------------------------------
 
 SIDECAR_ONLY = Expect(INTACT, codes=frozenset({"SIDECAR"}))
@@ -178,6 +184,14 @@ SPEC_CASES: list[Case] = [
         sealed,
         partial(receipt_with_code_of, seq=3),
         tampered(4, "WITNESS_MISMATCH"),
+    ),
+    # §5.1 step 7 and §4: session_end is in, but sealing never finished the file.
+    Case(
+        "spec_seal_unfinished",
+        (26,),
+        NO_RECEIPT,
+        leave_in_wal_mode,
+        expect("INCOMPLETE", None, ("SEAL_UNFINISHED",)),
     ),
     # §5.1 step 7: SQLite ignores a -wal whose header is invalid; it cannot be torn.
     Case(

@@ -38,6 +38,7 @@ import pytest
 
 from cleanroom.ledger.clock import SteppingClock
 from cleanroom.ledger.findings import CODES, Severity
+from cleanroom.ledger.finish import finish, unfinished
 from cleanroom.ledger.load import load_path
 from cleanroom.ledger.schema import SUFFIX
 from cleanroom.ledger.verdict import Status
@@ -329,6 +330,16 @@ def check_resume_and_seal(crash: Crash, reboot: bool) -> None:
     assert v.summary["head"]["hash"] == receipt.head
 
 
+def check_finish(crash: Crash) -> None:
+    """A seal killed after its session_end: finishing the file later (as the next
+    start does) leaves a read-only ledger, no -wal, and a receipt that verifies."""
+    done = finish(crash.ledger)
+    assert done.failed == () and unfinished(crash.ledger) == []
+    receipt = Receipt.load(receipt_path(crash.ledger))
+    v = verify_path(crash.ledger, Kit(KIT_NAME).trust, crash.witnesses, [receipt])
+    assert (v.status, v.codes()) == (Status.INTACT, []), v.findings
+
+
 def check_cli_sees_only_ledgers(crash: Crash) -> None:
     """`cleanroom verify DIR` verifies exactly the *.ledger files, never a .creating one."""
     if not cli_ok():
@@ -456,11 +467,13 @@ def test_torn_wal_tail_is_torn_write(tmp_path: Path, tail: str) -> None:
 # Where the child kills itself, and what the spec then says the ledger is.
 SEAL_POINTS = {
     "seal_before_end": (Status.INCOMPLETE, ["UNSEALED"]),
-    # session_end is committed: sealed; the -wal still beside it is only a warning.
-    "seal_after_end": (Status.INTACT, ["SIDECAR"]),
-    "seal_after_checkpoint": (Status.INTACT, ["SIDECAR"]),
-    # In exclusive locking mode SQLite keeps the -journal until the connection closes.
-    "seal_after_journal_delete": (Status.INTACT, ["SIDECAR"]),
+    # session_end is committed, but the file is still in WAL mode: the seal never
+    # finished it, which is said plainly (and the next start finishes it).
+    "seal_after_end": (Status.INCOMPLETE, ["SEAL_UNFINISHED"]),
+    "seal_after_checkpoint": (Status.INCOMPLETE, ["SEAL_UNFINISHED"]),
+    # In exclusive locking mode SQLite keeps the -journal until the connection closes,
+    # and the header on disk still says WAL.
+    "seal_after_journal_delete": (Status.INCOMPLETE, ["SEAL_UNFINISHED", "SIDECAR"]),
     "seal_before_chmod": (Status.INTACT, []),
     "seal_before_receipt": (Status.INTACT, []),
 }
@@ -477,7 +490,9 @@ def test_kill_at_a_point_inside_seal(tmp_path: Path, point: str) -> None:
     v = verify_path(crash.ledger, Kit(KIT_NAME).trust, crash.witnesses)
     assert (v.status, v.codes()) == (status, codes), v.findings
     assert not receipt_path(crash.ledger).exists()
-    if status is Status.INCOMPLETE:
+    if "SEAL_UNFINISHED" in codes:
+        check_finish(crash)
+    elif status is Status.INCOMPLETE:
         check_resume_and_seal(crash, reboot=False)
     else:
         assert v.summary["sealed"] is True
@@ -498,6 +513,10 @@ def test_sigkill_during_seal_at_random(tmp_path: Path, delay: float) -> None:
     v = verify_path(crash.ledger, trust, crash.witnesses)
     assert tamper_codes(v) == [], v.findings
     assert v.status in (Status.INTACT, Status.INCOMPLETE), v.findings
+    if "SEAL_UNFINISHED" in v.codes():
+        assert set(v.codes()) <= {"SEAL_UNFINISHED", "SIDECAR"}, v.findings
+        check_finish(crash)
+        return
     if v.status is Status.INCOMPLETE:
         assert v.codes() == ["UNSEALED"], v.findings
         assert "sealed" not in crash.markers

@@ -41,3 +41,29 @@ def test_ten_thousand_events_coalesce_into_few_alerts_with_exact_counts(tmp_path
         assert of("guard_failure", room.seen) == []  # nothing was lost on the way
     finally:
         room.close()
+
+
+def test_alerts_held_while_recording_fails_stay_bounded_and_exact(tmp_path: Path):
+    """Nothing recorded (the ledger is failing): pending() keeps every alert, 256 one
+    by one, the rest merged per category with exact counts, until each is recorded."""
+    from cleanroom.guard.guard import MAX_HELD
+    from cleanroom.guard.policy import Category
+
+    room = build(tmp_path)
+    try:
+        room.guard.drain()  # whatever the start raised
+        for i in range(MAX_HELD + 500):
+            room.guard.queue.put(Category.MEDIA, f"mount /m{i}", "mounted", f"/m{i}")
+            room.guard.queue.put(Category.MEDIA, f"mount /m{i}", "mounted", f"/m{i}")
+            if i % 50 == 0:
+                room.guard.pending()  # the UI's timer, failing to record each time
+        held = room.guard.pending()
+        assert len(held) <= MAX_HELD + len(Category)
+        assert sum(a.count for a in held) == 2 * (MAX_HELD + 500)
+        assert held[-1].detail.endswith("while recording failed")
+        assert [a.detail for a in room.guard.pending()] == [a.detail for a in held]
+        for alert in held[:10]:
+            room.guard.recorded(alert)
+        assert room.guard.pending() == held[10:]
+    finally:
+        room.close()

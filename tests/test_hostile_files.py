@@ -320,7 +320,10 @@ CASES: dict[str, Case] = {
     "symlink_to_crashed_ledger": Case(
         _link_to(crashed_ledger), Status.INCOMPLETE, ("UNSEALED",), exact=True, entries=6
     ),
-    "ledger_tampered_in_its_wal": Case(wal_tampered_ledger, T, ("SIDECAR",), at=((2, "ENCODING"),)),
+    # The -wal put the sealed file back in WAL mode: SEAL_UNFINISHED names it, not SIDECAR.
+    "ledger_tampered_in_its_wal": Case(
+        wal_tampered_ledger, T, ("SEAL_UNFINISHED",), at=((2, "ENCODING"),)
+    ),
     # ...and through a symlink the verifier must still see that -wal, not call it INTACT.
     "symlink_to_ledger_tampered_in_its_wal": Case(
         _link_to(wal_tampered_ledger), T, at=((2, "ENCODING"),)

@@ -21,11 +21,12 @@ from ..guard.policy import Policy, PolicyError
 from ..isolation import require as require_isolated
 from ..ledger.clock import Clock, SystemClock
 from ..ledger.events import Reviewer, SnapshotRef
+from ..ledger.finish import finish
 from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
-from ..session.history import past_sessions, previous_head, resumable, unsealed
+from ..session.history import past_sessions, previous_head, resumable, unfinished_seals, unsealed
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
@@ -85,8 +86,26 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     if check.action == "refuse":
         raise click.UsageError(check.explanation)
     # Starting on a network anyway is recorded by the guard's first alert.
+    finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
     return _run_ui(setup, ledger)
+
+
+def finish_seals(setup: Setup) -> None:
+    """Finish the file of every sealed session whose seal could not (checkpoint,
+    read-only, receipt), and say so. One that still cannot be finished is a
+    usage error: the ledger directory needs the operator first."""
+    setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
+    for past in unfinished_seals(history):
+        try:
+            done = finish(past.path)
+        except ValueError as exc:
+            raise click.UsageError(f"cannot finish {clean(past.path.name)}: {exc}") from exc
+        if done.failed:
+            raise click.UsageError(clean(done.describe(past.path)))
+        click.echo(f"finished the seal of {clean(past.path.name)}: " + "; ".join(past.unfinished)
+                   + f"; receipt {clean(done.receipt_path)}")  # fmt: skip
 
 
 def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
@@ -170,6 +189,11 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
 
 
 def report(path: Path, trust: list[bytes]) -> int:
+    """Print the verdict on the ledger a session wrote; return its exit code (1 when
+    the ledger is gone: moved or deleted under the session)."""
+    if not path.is_file():
+        click.echo(f"ledger   {clean(path)}: missing (moved or deleted during the session)")
+        return 1
     verdict = verify_path(path, trust)
     click.echo(f"ledger   {clean(path)}")
     click.echo(f"verdict  {verdict.status.value}")
@@ -250,15 +274,18 @@ def review(**opts: Any) -> None:
     """Start a recorded review session in the locked-down terminal UI.
 
     Checks the workstation certificate and the snapshot's vendor signature,
-    records the session start, then opens the reviewer terminal. Every file
-    opened, screen shown and search made is recorded before it is shown.
+    finishes any earlier seal that could not finish its file, records the
+    session start, then opens the reviewer terminal. Every file opened, screen
+    shown and search made is recorded before it is shown.
 
     The snapshot's files table is checked against the signed root at every
     start, its search index against the signed digest once per snapshot file,
     and each file's content before any of it is shown (a file that fails is
     refused and recorded as `blocked`). Exit status: that of `verify` on the
-    session's ledger; 1, before anything is recorded, if the snapshot was
-    changed after the vendor signed it; 2 usage.
+    session's ledger (3 also when it is sealed but its file unfinished); 1 if
+    that ledger is gone (moved or deleted during the session), or, before
+    anything is recorded, if the snapshot was changed after the vendor signed
+    it; 2 usage.
     """
     require_isolated()  # before anything is recorded (ADR 0201)
     cfg = load_config(opts.pop("config"), review)

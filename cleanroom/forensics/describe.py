@@ -25,6 +25,7 @@ from ..session.events import (
     RecordingFailed,
     Search,
     SearchResultsView,
+    Unlock,
     View,
     WitnessShown,
 )
@@ -65,6 +66,8 @@ def describe(entry: TimelineEntry) -> str:
             return f"screen blanked after {ev.after_s} s without input"
         case Active():
             return f"input resumed; the screen was blank for {ev.idle_s} s"
+        case Unlock():
+            return f"the {ev.lock} lock was acknowledged after {ev.locked_s} s"
         case Blocked():
             return f"blocked {ev.action}" + (f": {ev.detail}" if ev.detail else "")
         case WitnessShown():

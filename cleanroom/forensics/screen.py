@@ -10,7 +10,7 @@ rules (docs/report-format.md, "How dwell is measured"):
 - `view`: that viewport is painted and visible from this entry on.
 - `file_open`: a new file; none of it is visible until its first `view`.
 - `idle`, or an `alert` whose response is `lock` or `end`: the screen is blank.
-- `active`: the idle lock ends, but nothing is visible until the next `view`:
+- `active` or `unlock`: the idle or guard lock ends, but nothing is visible until the next `view`:
   the reviewer terminal records the viewport again before it repaints it.
 - `recording_failed`: the source was hidden from `failed_at_wall_us` until this
   entry; the viewport before it ends there and is visible again from this entry.
@@ -121,7 +121,7 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
         return Screen(ev, None, s.hidden, s.search_seq, s.result_rows)
     if kind == "idle":
         return Screen(s.file, s.viewport, "idle", s.search_seq, s.result_rows, s.searching)
-    if kind == "active":  # the viewport comes back with its own, new `view`
+    if kind in ("active", "unlock"):  # the viewport comes back with its own, new `view`
         return Screen(s.file, None, None, s.search_seq, s.result_rows, s.searching)
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
         why = "locked" if entry.payload["response"] == "lock" else "ended"

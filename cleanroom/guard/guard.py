@@ -7,7 +7,8 @@ Call order (the UI owns the timer and the ledger; the guard only reports):
     recorder = Recorder(guard.watch_ledger(ledger))  # own writes known to the guard
     guard.start()                    # after the snapshot and the ledger are open; starts
                                      # the watches, the netlink listener and the poller
-    every 0.25 s:  for alert in guard.drain(): record it, then act on alert.response
+    every 0.25 s:  for alert in guard.pending(): record it, then guard.recorded(alert);
+                   act on each new alert's response even if recording failed
     after each recorded view:  guard.feed_view(name, first, last)
     after each recorded row view:  guard.feed_lines([(name, line), ...])
     final = guard.stop()             # record `final`, *then* seal
@@ -29,6 +30,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,9 @@ from .own_writes import FileState, OwnWrites, WatchedLedger, difference
 from .places import Places
 from .policy import Category, Policy
 from .watch import Watcher
+
+MAX_HELD = 256  # unrecorded alerts kept one by one while the ledger fails
+HELD_OVERFLOW = "{} more alerts of this category while recording failed"
 
 
 class Guard:
@@ -78,6 +83,7 @@ class Guard:
         self._netlink = Listener(self._link_changed, self._failed) if netlink else None
         self._mounts: list[Mount] = []
         self._snapshot: FileState | None = None
+        self._held: list[Alert] = []  # taken from the queue, not yet recorded
         self.running = False
 
     @property
@@ -125,15 +131,41 @@ class Guard:
         self._poller.start()
         self.running = True
 
-    def drain(self) -> list[Alert]:
-        """Every alert since the last drain, oldest first, each with its policy response.
-        Fast (a few stat calls and a dictionary swap); call it on a timer."""
+    def pending(self) -> list[Alert]:
+        """Every alert not yet recorded, oldest first, each with its policy response:
+        those an earlier call returned that were never `recorded`, then everything
+        queued since. An alert stays here until `recorded(alert)` is called, so a
+        failing ledger loses none. Fast (a few stat calls and a dictionary swap)."""
         if self.running:
             self._own.check()
-        return [
-            Alert(p.category.value, p.describe(), self.policy.response(p.category).value, p.count)
-            for p in self._queue.drain()
-        ]
+        for p in self._queue.drain():
+            self._hold(Alert(p.category.value, p.describe(),
+                             self.policy.response(p.category).value, p.count))  # fmt: skip
+        return list(self._held)
+
+    def recorded(self, alert: Alert) -> None:
+        """`alert` (as returned by `pending`) is in the ledger: it leaves the queue."""
+        self._held = [a for a in self._held if a is not alert]
+
+    def drain(self) -> list[Alert]:
+        """`pending()`, all taken as recorded (for tools and tests that record nothing)."""
+        alerts = self.pending()
+        self._held = []
+        return alerts
+
+    def _hold(self, alert: Alert) -> None:
+        """Keep `alert` until recorded. While recording fails for long the list stays
+        bounded: past MAX_HELD, each category's further alerts merge into one whose
+        count stays exact (a new object each time, so its response is applied again)."""
+        if len(self._held) < MAX_HELD:
+            self._held.append(alert)
+            return
+        for i, held in enumerate(self._held[MAX_HELD:], MAX_HELD):
+            if held.category == alert.category:
+                count = held.count + alert.count
+                self._held[i] = replace(held, detail=HELD_OVERFLOW.format(count), count=count)
+                return
+        self._held.append(replace(alert, detail=HELD_OVERFLOW.format(alert.count)))
 
     def feed_view(self, name: str, first: int, last: int, now: float | None = None) -> None:
         """A viewport of lines first..last of file `name` was recorded and shown. `name`
@@ -166,7 +198,7 @@ class Guard:
         """Stop watching and return the last alerts (record them before sealing).
         Waits `settle` seconds first so events already under way are not lost."""
         if not self.running:
-            return self.drain()
+            return self.pending()
         time.sleep(settle)
         self._stopping.set()
         if self._poller is not None:
@@ -174,7 +206,7 @@ class Guard:
         self._watcher.stop()
         if self._netlink is not None:
             self._netlink.stop()
-        final = self.drain()
+        final = self.pending()
         self._own.stop()
         self.running = False
         return final

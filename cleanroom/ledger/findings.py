@@ -62,6 +62,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "UNSEALED": (_I, "the session was never sealed with a session_end"),
     "RESUMED": (_I, "the session was resumed after a crash (a discontinuity)"),
     "TORN_WRITE": (_I, "the write-ahead log ends in a partial frame (a crash mid-write)"),
+    "SEAL_UNFINISHED": (_I, "sealed, but sealing never finished the file (still in WAL mode)"),
     # Warnings
     "CLOCK_STEP": (_W, "the wall clock stepped relative to the monotonic clock"),
     "SIDECAR": (_W, "a sealed ledger has a -wal or -journal file beside it"),

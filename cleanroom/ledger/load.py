@@ -97,6 +97,7 @@ class LedgerImage:
     # The file says it is in WAL mode (header bytes 18-19), yet no -wal lies beside
     # it: a session's file copied without its -wal, or the -wal deleted.
     wal_missing: bool = False
+    wal_mode: bool = False  # the header says WAL mode (a seal that never finished its file)
     rows_read: bool = False  # False when the schema forbade reading rows
     problems: list[Finding] = field(default_factory=list)  # file-level findings
 
@@ -228,6 +229,7 @@ def open_path(path: Path) -> Iterator[tuple[LedgerImage, Source | None]]:
         return
     start = _read_start(path, WAL_MODE_AT + 2)  # OSError: the operator's problem
     header = None if start is None else start[: len(SQLITE_MAGIC)]
+    image.wal_mode = start is not None and start[WAL_MODE_AT:] == b"\x02\x02"
     if header is None:
         yield _fail(image, "NOT_SQLITE", "not a regular file"), None
         return

@@ -214,6 +214,10 @@ def _judge(
     if not sealed:
         at = "?" if last is None else last.seq
         findings.append(Finding(None, "UNSEALED", f"the ledger ends at entry {at} without a seal"))
+    elif image.wal_mode:
+        left = " with its -wal" if "-wal" in image.sidecars else ""
+        message = f"sealed, but the file was never finished: still in WAL mode{left}"
+        findings.append(Finding(None, "SEAL_UNFINISHED", message))
     elif image.sidecars:
         names = ", ".join(image.sidecars)
         findings.append(Finding(None, "SIDECAR", f"sealed, yet {names} files lie beside it"))

@@ -43,16 +43,28 @@ from .events import (
     SessionStart,
     SnapshotRef,
 )
+from .finish import Finished, finish_open, receipt_path
 from .keys import Certificate, raw_public
 from .leftovers import making_files_in, remove_leftovers
 from .schema import APPLICATION_ID, ENTRIES_DDL, RECEIPT_SUFFIX, SUFFIX, USER_VERSION
 from .witness import Receipt, fsync_dir, witness_code
+
+__all__ = ["Ledger", "LedgerError", "UnfinishedSeal", "Workstation", "receipt_path"]
 
 KeyGen = Callable[[], Ed25519PrivateKey]
 
 
 class LedgerError(Exception):
     """Recording failed: the entry is not in the ledger. The message says why."""
+
+
+class UnfinishedSeal(LedgerError):
+    """`session_end` *is* in the ledger (the session is over), but finishing the file
+    failed; `finished` says which steps and where the receipt went, if anywhere."""
+
+    def __init__(self, message: str, finished: Finished) -> None:
+        super().__init__(message)
+        self.finished = finished
 
 
 @dataclass(frozen=True)
@@ -291,8 +303,10 @@ class Ledger:
     def seal(
         self, reason: str = "reviewer", countersigner: Ed25519PrivateKey | None = None
     ) -> Receipt:
-        """Append `session_end`, checkpoint the WAL away, make the file read-only and
-        write the receipt beside it. Returns the receipt."""
+        """Append `session_end`, then finish the file (`finish.finish_open`): checkpoint
+        the WAL away, make the file read-only and write the receipt beside it. Returns
+        the receipt. Raises LedgerError (nothing sealed) or UnfinishedSeal (sealed,
+        the file not finished: `finish.finish` completes it later)."""
         with self._lock:
             seq, prev = self._last.seq + 1, self._last.hash
             counts = dict(sorted(self._counts.items()))
@@ -305,16 +319,11 @@ class Ledger:
             countersign = Countersign(key=pub, sig=sig.hex())
         end = SessionEnd(reason=reason, entries=seq, by_kind=counts, countersign=countersign)
         last = self._append(end.kind, end.payload(), final=True)
-        try:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._conn.execute("PRAGMA journal_mode = DELETE")
-            self._conn.close()
-            os.chmod(self.path, 0o444)
-            fsync_dir(self.path.parent)
-            receipt = Receipt(self._id.hex(), last.seq, last.hash.hex())
-            receipt.write(receipt_path(self.path))
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"{self.path}: sealed, but finishing the file failed: {exc}") from exc
+        receipt = Receipt(self._id.hex(), last.seq, last.hash.hex())
+        with self._lock:
+            finished = finish_open(self._conn, self.path, receipt)
+        if finished.failed:
+            raise UnfinishedSeal(finished.describe(self.path), finished)
         return receipt
 
     def close(self) -> None:
@@ -363,10 +372,6 @@ def is_leftover(name: str) -> bool:
         name.endswith(f"{SUFFIX}.creating") or name.endswith(f"{SUFFIX}.creating-journal")
     )
     return creating or name.endswith(f"{SUFFIX}{RECEIPT_SUFFIX}.tmp")
-
-
-def receipt_path(ledger: Path) -> Path:
-    return ledger.with_name(ledger.name + RECEIPT_SUFFIX)
 
 
 def _open_for_append(path: Path) -> sqlite3.Connection:

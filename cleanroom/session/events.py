@@ -142,6 +142,15 @@ class Active(Event):
 
 
 @dataclass(frozen=True)
+class Unlock(Event):
+    """The reviewer acknowledged a guard lock; the screen shows content again."""
+
+    kind: ClassVar[str] = "unlock"
+    lock: str  # which lock: "guard"
+    locked_s: int  # how long it stayed up
+
+
+@dataclass(frozen=True)
 class Blocked(Event):
     """A disallowed action was attempted (copy, screenshot, open URL, suspend, …)."""
 
@@ -191,6 +200,7 @@ VOCABULARY: tuple[type[Event], ...] = (
     Goto,
     Idle,
     Active,
+    Unlock,
     Blocked,
     WitnessShown,
     RecordingFailed,

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..ledger.ed25519 import verify_signature
 from ..ledger.encoding import decode_body, entry_hash, signed_message
 from ..ledger.events import Head
+from ..ledger.finish import unfinished
 from ..ledger.keys import Certificate
 from ..ledger.load import load_path
 from ..ledger.schema import SUFFIX
@@ -32,6 +33,7 @@ class PastSession:
     snapshot: str | None  # the snapshot id it reviewed
     cert: Certificate | None = None  # the certificate it was started under
     prev: str | None = None  # the ledger id its `prev_session` names
+    unfinished: tuple[str, ...] = ()  # sealed, but what sealing left undone on its file
 
 
 def past_sessions(directory: Path, cert: Certificate, trust: Sequence[bytes]) -> list[PastSession]:
@@ -70,7 +72,8 @@ def _read(path: Path, cert: Certificate, trust: Sequence[bytes]) -> PastSession 
     prev = (p.get("prev_session") or {}).get("ledger")
     prev = prev if isinstance(prev, str) else None
     sealed = last.kind == "session_end"
-    return PastSession(path, head, first.wall_us, sealed, reviewer, snapshot, theirs, prev)
+    left = tuple(unfinished(path)) if sealed else ()
+    return PastSession(path, head, first.wall_us, sealed, reviewer, snapshot, theirs, prev, left)
 
 
 def _same_workstation(theirs: Certificate, ours: Certificate, trust: Sequence[bytes]) -> bool:
@@ -116,3 +119,8 @@ def resumable(session: PastSession, cert: Certificate, now_us: int) -> bool:
         and theirs.key == cert.key
         and theirs.not_before * 1_000_000 <= now_us <= theirs.not_after * 1_000_000
     )
+
+
+def unfinished_seals(sessions: list[PastSession]) -> list[PastSession]:
+    """Sealed sessions whose file sealing did not finish (`ledger.finish`)."""
+    return [s for s in sessions if s.sealed and s.unfinished]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..ledger.events import Event, Head
 from ..ledger.witness import Receipt
-from ..ledger.writer import Appended, LedgerError
+from ..ledger.writer import Appended, LedgerError, UnfinishedSeal
 from .events import RecordingFailed
 
 
@@ -33,6 +33,15 @@ class LedgerLike(Protocol):
 
 class RecordingError(Exception):
     """The event is not recorded, so what it describes must not be shown."""
+
+
+class SealUnfinished(RecordingError):
+    """`session_end` is recorded, so the session is over, but the ledger file could
+    not be finished; `finished` (a `ledger.finish.Finished`) says what failed."""
+
+    def __init__(self, message: str, finished: Any) -> None:
+        super().__init__(message)
+        self.finished = finished
 
 
 @dataclass
@@ -91,7 +100,11 @@ class Recorder:
             self._note_recovery()
             try:
                 return self.ledger.seal(reason, countersigner)
+            except UnfinishedSeal as exc:
+                self._fail(str(exc))  # recording is over and the file is not finished
+                raise SealUnfinished(str(exc), exc.finished) from exc
             except LedgerError as exc:
+                self._fail(str(exc))  # the status bar must not say RECORDING
                 raise RecordingError(str(exc)) from exc
 
     def _append(self, event: Event) -> Appended:

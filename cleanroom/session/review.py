@@ -15,6 +15,7 @@ from typing import Any
 
 from ..ledger.witness import Receipt, witness_code
 from ..snapshot.search import KEPT, PAGE
+from .blocked_keys import BlockedKeys
 from .events import (
     Active,
     Blocked,
@@ -26,6 +27,7 @@ from .events import (
     Search,
     SearchResultsView,
     TreeList,
+    Unlock,
     View,
     WitnessShown,
 )
@@ -43,6 +45,15 @@ class Found:
     hits: list[Any]
     total: int
     digest: str
+
+
+@dataclass(frozen=True)
+class AlertCheck:
+    """What one look at the guard found: alerts to act on, and why recording failed."""
+
+    fresh: list[Any]
+    failure: str | None
+    recorded: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class ReviewSession:
         last = recorder.last
         self.shown_witness = (last.seq, witness_code(last.hash))
         self.alerts = 0
+        self._answered: list[Any] = []  # alerts whose responses the UI has applied
+        self._keys = BlockedKeys()
 
     @property
     def session_id(self) -> str:
@@ -202,6 +215,27 @@ class ReviewSession:
         except RecordingError:
             pass
 
+    def blocked_key(self, key: str, now: float | None = None) -> None:
+        """A blocked key was pressed: record it by the coalescing rule (`blocked_keys`).
+        Never raises."""
+        self._record_blocked(self._keys.press(key, time.monotonic() if now is None else now))
+
+    def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
+        """Record the end of a held blocked key once its burst is over. Never raises."""
+        now = time.monotonic() if now is None else now
+        self._record_blocked(self._keys.flush(now, force))
+
+    def _record_blocked(self, events: list[Blocked]) -> None:
+        for event in events:
+            try:
+                self.recorder.record(event)
+            except RecordingError:
+                pass  # the refusal itself held; the outage is recorded when it ends
+
+    def unlock(self, lock: str, locked_s: float) -> None:
+        """The reviewer dismissed `lock` after `locked_s` seconds. Raises RecordingError."""
+        self.recorder.record(Unlock(lock, int(locked_s)))
+
     def idle(self, after_s: int) -> float:
         self.recorder.record(Idle(after_s))
         return time.monotonic()
@@ -220,24 +254,42 @@ class ReviewSession:
     def retry(self) -> bool:
         return self.recorder.retry()
 
-    def check_alerts(self) -> list[Any]:
-        """Record every alert the guard raised since the last call (oldest first) and
-        return them; the caller acts on their responses. Raises RecordingError."""
+    def check_alerts(self) -> AlertCheck:
+        """Record every alert the guard holds (oldest first); each leaves the guard's
+        queue only once recorded. Returns the alerts not returned before, whose
+        responses the caller applies *whether or not* recording worked, and the
+        recording failure, if any (the unrecorded alerts are retried next call)."""
         if self.guard is None:
-            return []
-        alerts = self.guard.drain()
+            return AlertCheck([], None)
+        pending = self.guard.pending()
+        fresh = [a for a in pending if not any(a is b for b in self._answered)]
+        self._answered = pending
+        before = self.alerts
+        failure = self._record_alerts(pending)
+        return AlertCheck(fresh, failure, self.alerts - before)
+
+    def _record_alerts(self, alerts: list[Any]) -> str | None:
         for alert in alerts:
-            self.recorder.record(alert)
+            try:
+                self.recorder.record(alert)
+            except RecordingError as exc:
+                return str(exc)
+            self.guard.recorded(alert)
             self.alerts += 1
-        return alerts
+        return None
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Receipt:
         """Stop the guard and record its last alerts first: sealing itself deletes
-        the WAL and makes the ledger read-only, which a running guard would report."""
-        if self.guard is not None and self.guard.running:
-            for alert in self.guard.stop():
-                self.recorder.record(alert)
-                self.alerts += 1
+        the WAL and makes the ledger read-only, which a running guard would report.
+        Raises RecordingError (nothing sealed) or SealUnfinished (sealed, but the
+        file could not be finished: see `Ledger.seal`)."""
+        self.flush_blocked(force=True)
+        if self.guard is not None:
+            if self.guard.running:
+                self.guard.stop()
+            failure = self._record_alerts(self.guard.pending())
+            if failure is not None:
+                raise RecordingError(failure)
         return self.recorder.seal(reason, countersigner)
 
     def _own_opens(self) -> Any:

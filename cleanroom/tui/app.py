@@ -16,8 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 
 from ..sanitize import clean, decode
+from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
-from ..session.recorder import RecordingError
+from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import Found, ReviewSession
 from ..session.source import ContentRefused, Entry, Opened
 from .actions import bindings
@@ -28,9 +29,11 @@ from .highlight import lexer_for
 from .lockdown import LockedApp
 from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
+from .screens.failed import FailedEndScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
 from .screens.lock import AlertLockScreen
+from .screens.locking import LockScreen
 from .screens.quickopen import QuickOpenScreen
 from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
@@ -62,6 +65,7 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.receipt: Any = None
         self._last_input = time.monotonic()
         self._idle_since: float | None = None
+        self._ending: str | None = None  # why the session is ending, once it is
 
     # -- layout ------------------------------------------------------------------
 
@@ -154,8 +158,7 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.notify(f"File refused: {why}", markup=False, severity="error", timeout=15)
 
     def _recording_failed(self, why: str) -> None:
-        self.query_one(CodeView).refused = clean(why)
-        self.query_one(CodeView).refresh()
+        self.query_one(CodeView).hide(clean(why))
         self._show_status()
         self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
@@ -171,7 +174,27 @@ class ReviewApp(SearchNavigation, LockedApp):
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown
                       | events.MouseScrollUp):  # fmt: skip
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            screen = self.screen
+            locked = isinstance(screen, LockScreen)
+            if is_blocked_key(event.key) and (locked or not self._bound(event.key)):
+                self.session.blocked_key(event.key)
+                self._show_status()
+            if locked:  # a lock swallows every key but its own unlock
+                if screen.unlocks(event.key):
+                    screen.unlock()
+                return
         await super().on_event(event)
+
+    def _bound(self, key: str) -> bool:
+        return any(key in b.key_to_bindings for _, b in self.screen._binding_chain)
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:  # fmt: skip
+        if isinstance(self.screen, LockScreen):  # no action runs behind a lock
+            self.on_blocked(str(action), "a lock screen is up")
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
 
     def on_search_screen_rows_recorded(self, _: SearchScreen.RowsRecorded) -> None:
         self._show_status()
@@ -181,6 +204,11 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.notify(f"Not allowed in the clean room: {clean(action)}", markup=False)
 
     def _tick(self) -> None:
+        self.session.flush_blocked()
+        if self._ending is not None and self.receipt is None:
+            if isinstance(self.screen, FailedEndScreen) and self.screen.witness is None:
+                self._seal(self._ending)  # keep trying to seal
+            return
         if self.session.failure is not None and self.session.retry():
             self.query_one(CodeView).refused = None
             self.query_one(CodeView).refresh()
@@ -190,24 +218,36 @@ class ReviewApp(SearchNavigation, LockedApp):
             self._lock_idle()
 
     def _check_guard(self) -> None:
-        try:
-            alerts = self.session.check_alerts()
-        except RecordingError as exc:
-            self._recording_failed(str(exc))
+        """Record the guard's alerts and apply each new one's response, even when
+        recording fails (the unrecorded alerts stay queued and are retried)."""
+        check = self.session.check_alerts()
+        if check.failure is not None:
+            self._recording_failed(check.failure)
+        elif check.recorded:
+            self._show_status()
+        if not check.fresh:
             return
-        if not alerts:
-            return
-        self._show_status()
-        last = alerts[-1]
+        last = check.fresh[-1]
         self.notify(f"Alert: {clean(last.category)}: {clean(last.detail)}", markup=False,
                     severity="warning", timeout=10)  # fmt: skip
-        ending = [a for a in alerts if a.response == "end"]
-        locking = [a for a in alerts if a.response == "lock"]
-        if ending:
+        ending = [a for a in check.fresh if a.response == "end"]
+        locking = [a for a in check.fresh if a.response == "lock"]
+        if ending and self._ending is None:
             self._seal(f"guard: {ending[0].category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
             lock = AlertLockScreen(locking[0].category, locking[0].detail)
-            self.push_screen(lock, lambda _: self._shown_again())
+            self.push_screen(lock, self._guard_unlocked(time.monotonic()))
+
+    def _guard_unlocked(self, since: float) -> Any:
+        def unlocked(_: object = None) -> None:
+            try:
+                self.session.unlock("guard", time.monotonic() - since)
+            except RecordingError as exc:
+                self._recording_failed(str(exc))
+            self._shown_again()  # after `unlock`: what is shown again is recorded after it
+            self._show_status()
+
+        return unlocked
 
     def _lock_idle(self) -> None:
         try:
@@ -309,14 +349,34 @@ class ReviewApp(SearchNavigation, LockedApp):
             self._seal("reviewer")
 
     def _seal(self, reason: str) -> None:
+        """End the session. The source is hidden first; if the seal cannot be recorded
+        the end is still applied (a red screen, retried each second), and if it is
+        recorded but the file cannot be finished, the final code is shown in red."""
+        self._ending = reason
+        self.opened = None
+        self.query_one(CodeView).hide("the session is ending")
         try:
             self.receipt = self.session.seal(self.countersigner, reason)
+        except SealUnfinished as exc:
+            self._seal_unfinished(reason, exc)
+            return
         except RecordingError as exc:
             self._recording_failed(str(exc))
+            if isinstance(self.screen, FailedEndScreen):
+                self.screen.update_why(str(exc))
+            else:
+                self.push_screen(FailedEndScreen(reason, str(exc), None, None), self._sealed)
             return
         code = self.receipt.witness.code
-        self.opened = None
         self.push_screen(SealedScreen(self._facts(), self.receipt.seq, code), self._sealed)
+
+    def _seal_unfinished(self, reason: str, exc: SealUnfinished) -> None:
+        self._recording_failed(str(exc))
+        self.receipt = receipt = exc.finished.receipt
+        where = exc.finished.receipt_path
+        witness = f"{receipt.seq}:{receipt.code}"
+        screen = FailedEndScreen(reason, str(exc), witness, None if where is None else str(where))
+        self.push_screen(screen, self._sealed)
 
     def _sealed(self, _: object = None) -> None:
         self.exit()

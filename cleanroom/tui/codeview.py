@@ -125,6 +125,13 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._shown = None
         self.refresh()
 
+    def hide(self, reason: str) -> None:
+        """Recording failed: blank the source at once, whatever was shown before, and
+        draw nothing until a viewport is recorded again."""
+        self.refused = reason
+        self._shown = None
+        self.refresh()
+
     def goto(self, line: int) -> None:
         self.scroll_to(y=max(0, line - 1), animate=False, force=True)
 

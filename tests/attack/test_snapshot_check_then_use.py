@@ -9,7 +9,6 @@ file during a session changes the lines on screen after the check, while the
 ledger records the genuine blob hash.
 """
 
-
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.session.source import ContentRefused
 from cleanroom.snapshot.store import SnapshotError

@@ -1,20 +1,19 @@
 """A lock raised by a guard alert: the screen shows no source until the reviewer
-acknowledges, so whatever happened around the session cannot go on unseen."""
+acknowledges with Enter (recorded as `unlock`), so whatever happened around the
+session cannot go on unseen. Every other key is swallowed (`LockScreen`)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ...sanitize import clean
+from .locking import LockScreen
 
 
-class AlertLockScreen(Screen[None]):
-    BINDINGS = [Binding("enter", "dismiss", "Acknowledge")]
+class AlertLockScreen(LockScreen):
     DEFAULT_CSS = """
     AlertLockScreen { align: center middle; background: black; }
     AlertLockScreen > Vertical { width: 76; height: auto; border: double $error; padding: 1 2; }

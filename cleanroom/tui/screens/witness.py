@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ...sanitize import clean
+from .locking import LockScreen
 
 CSS = """
 {name} {{ align: center middle; }}
@@ -27,8 +26,7 @@ def _facts(rows: list[tuple[str, str]]) -> Text:
     return text
 
 
-class StartScreen(Screen[None]):
-    BINDINGS = [Binding("enter", "dismiss", "Begin the review")]
+class StartScreen(LockScreen):
     DEFAULT_CSS = CSS.format(name="StartScreen")
 
     def __init__(self, facts: list[tuple[str, str]], seq: int, code: str) -> None:
@@ -44,8 +42,7 @@ class StartScreen(Screen[None]):
             yield Static("Press Enter to begin.", markup=False)
 
 
-class SealedScreen(Screen[None]):
-    BINDINGS = [Binding("enter", "dismiss", "Done")]
+class SealedScreen(LockScreen):
     DEFAULT_CSS = CSS.format(name="SealedScreen")
 
     def __init__(self, facts: list[tuple[str, str]], seq: int, code: str) -> None:

@@ -1,0 +1,120 @@
+"""Finishing a sealed ledger's file: the WAL checkpointed away and out of WAL mode,
+the file read-only, and the receipt beside it.
+
+Sealing does this right after it appends `session_end`. Any step can fail (a
+full disk, a read-only or vanished directory); the chain is then complete (the
+`session_end` names no next key, so nothing can follow it) but the file is not.
+`unfinished` names what is left undone, and `finish` completes it later (the
+next `cleanroom review` or `demo` start does, before anything else).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .encoding import EncodingError, decode_body, entry_hash
+from .schema import RECEIPT_SUFFIX
+from .witness import Receipt, fsync_dir
+
+WAL_MODE = b"\x02\x02"  # bytes 18-19 of a SQLite header: the file is in WAL mode
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The outcome of finishing a sealed ledger's file."""
+
+    receipt: Receipt  # the sealed head, known whatever failed
+    receipt_path: Path | None  # where the receipt was written, or None
+    failed: tuple[str, ...]  # each step that failed, with why (empty: all done)
+
+    def describe(self, path: Path) -> str:
+        return f"{path}: sealed, but finishing the file failed: " + "; ".join(self.failed)
+
+
+def receipt_path(ledger: Path) -> Path:
+    return ledger.with_name(ledger.name + RECEIPT_SUFFIX)
+
+
+def unfinished(path: Path) -> list[str]:
+    """What is left undone on the file of a *sealed* ledger (empty: finished).
+    Looks only at the file system; the caller knows the last entry is `session_end`."""
+    left = []
+    if os.path.lexists(f"{path}-wal"):
+        left.append("its -wal was not checkpointed away")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+        if header[18:20] == WAL_MODE:
+            left.append("it is still in WAL mode")
+        if os.stat(path).st_mode & 0o222:
+            left.append("it is still writable")
+    except OSError as exc:
+        left.append(f"it cannot be read ({exc.strerror})")
+    if not receipt_path(path).is_file():
+        left.append("it has no receipt beside it")
+    return left
+
+
+def finish_open(conn: sqlite3.Connection, path: Path, receipt: Receipt) -> Finished:
+    """Finish the file of a ledger whose `conn` is still open, then close `conn`.
+    Every step is tried even if an earlier one failed (the receipt above all).
+    Never raises for I/O: the outcome names each step that failed."""
+    failed: list[str] = []
+    checkpointed = _step(failed, "checkpoint", lambda: _checkpoint(conn))
+    with contextlib.suppress(sqlite3.Error):
+        conn.close()
+    if checkpointed:  # a file left in WAL mode must stay writable, to be finished later
+        _step(failed, "chmod", lambda: os.chmod(path, 0o444))
+    _step(failed, "fsync", lambda: fsync_dir(path.parent))
+    target = receipt_path(path)
+    written = _step(failed, "receipt", lambda: receipt.write(target))
+    return Finished(receipt, target if written else None, tuple(failed))
+
+
+def finish(path: Path) -> Finished:
+    """Finish the file of a sealed ledger that sealing left unfinished (idempotent).
+    Raises ValueError when `path` is not a readable, sealed ledger."""
+    path = Path(path)
+    try:
+        if not os.access(path, os.W_OK) and os.path.lexists(f"{path}-wal"):
+            os.chmod(path, 0o644)  # read-only with a WAL: SQLite must write to finish
+
+        conn = sqlite3.connect(path, isolation_level=None)
+        row = conn.execute("SELECT seq, body, sig FROM entries ORDER BY seq DESC LIMIT 1")
+        last = row.fetchone()
+    except (OSError, sqlite3.Error) as exc:
+        raise ValueError(f"{path}: cannot read the ledger: {exc}") from exc
+    try:
+        seq, body, sig = last
+        decoded = decode_body(body)
+    except (TypeError, ValueError, EncodingError) as exc:
+        conn.close()
+        raise ValueError(f"{path}: unreadable last entry") from exc
+    if decoded.kind != "session_end":
+        conn.close()
+        raise ValueError(f"{path}: not sealed (its last entry is {decoded.kind})")
+    receipt = Receipt(decoded.ledger.hex(), seq, entry_hash(body, sig).hex())
+    return finish_open(conn, path, receipt)
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise sqlite3.OperationalError("the WAL checkpoint did not complete")
+    mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    if mode != "delete":
+        raise sqlite3.OperationalError(f"cannot leave WAL mode (still {mode})")
+
+
+def _step(failed: list[str], name: str, do: Callable[[], object]) -> bool:
+    try:
+        do()
+    except (OSError, sqlite3.Error) as exc:
+        failed.append(f"{name}: {exc}")
+        return False
+    return True

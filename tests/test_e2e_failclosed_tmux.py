@@ -42,7 +42,7 @@ def test_a_ledger_taken_away_mid_session_ends_it_in_red_and_exits(workstation, d
         assert "RECORDING" not in shown
         assert "ReviewApp" not in shown  # no source under the red screen
         final = CODE.search(shown[shown.index("FINAL") :])
-        assert final is not None
+        assert final is not None, shown
         for key in ("q", "y", "C-p", "/"):  # nothing but Enter gets out
             term.keys(key)
         assert "could not be finished" in term.screen()

@@ -81,7 +81,7 @@ def test_result_rows_are_fed_to_the_guard_as_lines(kit, ledger_dir):
         for page in range(20):  # 100 result rows every 3.2 s
             clock[0] += 3.2
             assert session.record_results_view(found, page * 100, page * 100 + 99)
-        categories = [a.category for a in session.check_alerts()]
+        categories = [a.category for a in session.check_alerts().fresh]
     finally:
         session.guard.stop()
     assert "bulk_read" in categories

@@ -15,16 +15,19 @@ SIZE = (100, 30)
 
 
 class LockingGuard:
-    """Stands in for the guard: one `lock` alert at the next drain."""
+    """Stands in for the guard (its pending/recorded protocol): one `lock` alert,
+    held until it is recorded."""
 
     running = False
 
     def __init__(self) -> None:
-        self.pending = [Alert("snapshot_access", "another process read it", "lock", 1)]
+        self._held = [Alert("snapshot_access", "another process read it", "lock", 1)]
 
-    def drain(self):
-        out, self.pending = self.pending, []
-        return out
+    def pending(self):
+        return list(self._held)
+
+    def recorded(self, alert):
+        self._held = [a for a in self._held if a is not alert]
 
     def feed_view(self, *_a, **_k):
         pass
@@ -93,7 +96,7 @@ async def test_a_guard_lock_over_the_search_dialog_unlocks_to_the_results(kit, l
         await pilot.pause()
         assert isinstance(app.screen, AlertLockScreen)
         await pilot.press("enter")
-        await check_unlock_records_rows(app, pilot, "alert")
+        await check_unlock_records_rows(app, pilot, "unlock")  # after the recorded unlock
 
 
 async def test_a_lock_over_the_code_still_records_the_code_again(kit, ledger_dir):

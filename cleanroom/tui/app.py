@@ -106,6 +106,13 @@ class ReviewApp(SearchNavigation, LockedApp):
             ("Ledger", f.ledger_path),
         ]
 
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """A toast, unless a lock screen is in front: nothing is drawn over one
+        (screens/locking.py). What the toast would say is in the ledger anyway."""
+        if isinstance(self.screen, LockScreen):
+            return
+        super().notify(message, **kwargs)
+
     def _show_status(self) -> None:
         s = self.session
         seq, code = s.shown_witness

@@ -1,6 +1,12 @@
 """`LockScreen`: a full screen over the session that swallows every key but its
 own unlock. The app hands it each key before any binding or widget sees one
-(`ReviewApp.on_event`), so nothing behind a lock can open, search or scroll."""
+(`ReviewApp.on_event`), so nothing behind a lock can open, search or scroll.
+
+No toast is drawn over a lock screen: those screens carry what the reviewer must
+copy down (the FINAL witness code, the receipt) or why the session stopped, and
+a toast once covered half the witness code. Toasts are cleared when a lock
+screen comes to the front, and the app shows none while one is in front
+(`ReviewApp.notify`); alerts are in the ledger either way."""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from textual.screen import Screen
 
 class LockScreen(Screen[None]):
     UNLOCK_KEYS: ClassVar[frozenset[str] | None] = frozenset({"enter"})  # None: any key
+
+    def on_screen_resume(self) -> None:
+        self.app.clear_notifications()
 
     def unlocks(self, key: str) -> bool:
         return self.UNLOCK_KEYS is None or key in self.UNLOCK_KEYS

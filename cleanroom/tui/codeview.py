@@ -140,10 +140,11 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         if painter is None or self._shown != viewport:
             return
         height = viewport.last - viewport.first + 1
-        below = min(viewport.last + height, painter.document.line_count) - 1
+        count = painter.document.line_count
+        below = min(viewport.last + height, count) - 1
         above = max(viewport.first - 1 - height, 0)
         for index in (below, above):
-            if not painter.chunk_ready(index):
+            if 0 <= index < count and not painter.chunk_ready(index):
                 painter.line(index)
                 self.call_after_refresh(self._prefetch, viewport)
                 return

@@ -8,8 +8,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
+from .once import ClosesOnce
 
-class IdleScreen(Screen[None]):
+
+class IdleScreen(ClosesOnce, Screen[None]):
     DEFAULT_CSS = """
     IdleScreen { align: center middle; background: black; }
     IdleScreen > Static { width: auto; color: $text-muted; }

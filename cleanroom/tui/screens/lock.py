@@ -11,9 +11,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...sanitize import clean
+from .once import ClosesOnce
 
 
-class AlertLockScreen(Screen[None]):
+class AlertLockScreen(ClosesOnce, Screen[None]):
     BINDINGS = [Binding("enter", "dismiss", "Acknowledge")]
     DEFAULT_CSS = """
     AlertLockScreen { align: center middle; background: black; }

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...sanitize import clean
+from .once import ClosesOnce
 
 CSS = """
 {name} {{ align: center middle; }}
@@ -27,7 +28,7 @@ def _facts(rows: list[tuple[str, str]]) -> Text:
     return text
 
 
-class StartScreen(Screen[None]):
+class StartScreen(ClosesOnce, Screen[None]):
     BINDINGS = [Binding("enter", "dismiss", "Begin the review")]
     DEFAULT_CSS = CSS.format(name="StartScreen")
 
@@ -44,7 +45,7 @@ class StartScreen(Screen[None]):
             yield Static("Press Enter to begin.", markup=False)
 
 
-class SealedScreen(Screen[None]):
+class SealedScreen(ClosesOnce, Screen[None]):
     BINDINGS = [Binding("enter", "dismiss", "Done")]
     DEFAULT_CSS = CSS.format(name="SealedScreen")
 

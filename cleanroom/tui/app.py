@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 
 from ..sanitize import clean, decode
+from ..session.crash import end_after_crash
 from ..session.document import Document
 from ..session.recorder import RecordingError
 from ..session.review import Found, ReviewSession
@@ -280,3 +281,23 @@ class ReviewApp(SearchNavigation, LockedApp):
 
     def _sealed(self, _: object = None) -> None:
         self.exit()
+
+    def after_crash(self, error: BaseException) -> list[str]:
+        self.opened = None
+        outcome = end_after_crash(self.session, error, self.countersigner)
+        self.receipt = outcome.receipt
+        lines = []
+        if outcome.crash_file is None:
+            lines.append("No crash file could be written.")
+        else:
+            lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
+            lines.append("(readable only by the account that runs the recorder)")
+        if outcome.receipt is not None:
+            code = outcome.receipt.witness.code
+            lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
+            lines.append(f"    {outcome.receipt.seq}:{code}")
+        else:
+            lines.append(
+                "The session is not sealed; the next `cleanroom review` resumes or closes it."
+            )
+        return lines

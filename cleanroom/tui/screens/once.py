@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from textual.await_complete import AwaitComplete
-from textual.screen import Screen
 
 
-class ClosesOnce(Screen[Any]):
+class ClosesOnce:
+    """Mixed in before the Screen class (a plain mixin: a Screen base here would
+    put Screen's CSS ahead of ModalScreen's)."""
+
     _dismissed_once = False
 
     @property
@@ -24,7 +26,7 @@ class ClosesOnce(Screen[Any]):
         return self._dismissed_once
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
-        if self._dismissed_once or not self.is_active:
+        if self._dismissed_once or not self.is_active:  # type: ignore[attr-defined]
             return AwaitComplete()
         self._dismissed_once = True
-        return super().dismiss(result)
+        return super().dismiss(result)  # type: ignore[misc]

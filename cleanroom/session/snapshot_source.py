@@ -13,7 +13,7 @@ from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
-from .source import Entry, Opened, may_flag, scan_flags
+from .source import Entry, Opened, scan_blob
 
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
@@ -70,6 +70,12 @@ class SnapshotSource:
             self._files = [i.path for i in self.snapshot.files() if i.kind is Kind.FILE]
         return self._files
 
+    def size_of(self, path: bytes) -> int:
+        try:
+            return self.snapshot.stat(path).size
+        except FileNotFoundError as exc:
+            raise KeyError(path) from exc
+
     def open(self, path: bytes) -> Opened:
         try:
             info = self.snapshot.stat(path)
@@ -83,8 +89,6 @@ class SnapshotSource:
             doc = HexDocument(read, blob.size, path, info.blob.hex())
             return Opened(path, doc, info.blob.hex(), blob.size, doc.line_count)
         document = SnapshotDocument(self.snapshot, info, blob.lines)
-        flags: dict[str, int] = {}
-        flagged: list[int] = []
-        if may_flag(self.snapshot.read(info.blob, 0, blob.size)):
-            flags, flagged = scan_flags(document.lines(0, blob.lines))
+        read = lambda offset, n: self.snapshot.read(info.blob, offset, n)  # noqa: E731
+        flags, flagged = scan_blob(read, document.lines, blob.size, blob.lines)
         return Opened(path, document, info.blob.hex(), blob.size, blob.lines, flags, flagged)

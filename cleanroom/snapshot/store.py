@@ -86,7 +86,7 @@ class Snapshot:
         schema, the manifest is signed by a key in `trust` and the search index has a
         document for every text blob (`index_gap`); FileNotFoundError if absent."""
         try:
-            conn = connect(Path(path), mmap=True)
+            conn = connect(Path(path), mmap=True, any_thread=True)  # files open in a worker
         except SnapshotFileError as exc:
             raise SnapshotError(f"{path}: {exc}") from exc
         try:

@@ -15,15 +15,15 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 
-from ..sanitize import clean, decode
+from ..sanitize import clean
 from ..session.crash import end_after_crash
 from ..session.document import Document
 from ..session.recorder import RecordingError
 from ..session.review import Found, ReviewSession
 from ..session.source import Entry, Opened
 from .actions import bindings
-from .banner import banner_text
 from .codeview import CodeView, Viewport
+from .file_open import FileOpening
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
@@ -38,7 +38,7 @@ from .search_nav import SearchNavigation
 from .statusbar import Status, StatusBar
 
 
-class ReviewApp(SearchNavigation, LockedApp):
+class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -120,26 +120,6 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.query_one(CodeView).refused = None if ok else self.session.failure
         self.call_later(self._show_status)
         return ok
-
-    def open_path(self, path: bytes, line: int = 1) -> None:
-        try:
-            opened = self.session.open_file(path)
-        except KeyError:
-            self.notify(f"No such file: {clean(decode(path))}", markup=False, severity="error")
-            return
-        except RecordingError as exc:
-            self._recording_failed(str(exc))
-            return
-        self.opened = opened
-        self._banner(opened)
-        self.query_one(CodeView).open(opened.document, line, opened.flagged_lines)
-        self.query_one(CodeView).focus()
-        self._show_status()
-
-    def _banner(self, opened: Opened) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(banner_text(opened.path, opened.lines, opened.flags))
-        banner.set_class(bool(opened.flags), "flagged")
 
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).refused = clean(why)

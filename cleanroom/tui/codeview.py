@@ -68,11 +68,13 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._shown: Viewport | None = None  # the viewport whose recording succeeded
         self._flagged: list[int] = []
         self.refused: str | None = None  # why source is hidden, when it is
+        self.waiting_for: str | None = None  # the (clean) name of a file being opened
 
     # -- what is shown ---------------------------------------------------------
 
     def open(self, document: Document, line: int = 1, flagged: list[int] | None = None) -> None:
         """Show `document` from `line` (1-based). Nothing is drawn until recorded."""
+        self.waiting_for = None
         self.document = document
         self._painter = Painter(document, self.app.console)
         self._shown = None
@@ -80,6 +82,13 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self._painter.virtual_width, document.line_count)
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def show_opening(self, name: str) -> None:
+        """A file is being opened: hide what is shown, at once, until `open`."""
+        self.document, self._painter, self._shown = None, None, None
+        self.waiting_for = name
+        self.virtual_size = Size(0, 0)
         self.refresh()
 
     @property
@@ -162,7 +171,9 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
 
     def _refusal(self, crop: Region) -> list[Strip]:
-        if self.document is None:
+        if self.document is None and self.waiting_for is not None:
+            message = Text(f" Opening {self.waiting_for}… (shown once it is checked) ")
+        elif self.document is None:
             message = Text(" No file open. ctrl+p or the tree opens one. ")
         else:
             style = self.get_component_rich_style("codeview--blocked")

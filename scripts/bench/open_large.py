@@ -36,7 +36,7 @@ async def measure(mb: int, cache: Path) -> dict[str, float]:
     lines = mb * 1_000_000 // len((LINE % 0).encode())
     tuikit.FILES = {**tuikit.FILES, b"big.txt": "".join(LINE % i for i in range(lines)).encode()}
     workdir = cache / f"open-large-{mb}mb"
-    ledgers = workdir / "ledgers"
+    ledgers = workdir / f"ledgers-{time.time_ns()}"  # the kit's fixed clock names ledgers alike
     ledgers.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     app, _ = tuikit.make_app(Kit(), ledgers)

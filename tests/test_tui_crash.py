@@ -5,16 +5,20 @@ ledger names its SHA-256 in a `crash` entry and is sealed; or, when the ledger
 cannot be written, it is left unsealed and resumable (docs/events.md)."""
 
 import hashlib
+import json
 import os
 import stat
 
 import pytest
+from click.testing import CliRunner
 
+from cleanroom.cli import main
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.verify import verify_path
 from cleanroom.session.crash import CRASH_DIR
 from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.crash import FIXED
+from tests.forensicskit import trust_file
 from tests.ledgerkit import read_rows
 from tests.tuikit import make_app
 
@@ -82,6 +86,12 @@ async def test_a_crash_shows_a_fixed_message_and_seals_with_a_crash_file(
     assert verdict.status == "INTACT"
     final = f"{app.receipt.seq}:{app.receipt.witness.code}"
     assert final in shown  # the final witness code, for the paper log
+    out = ledger_dir.parent / "report.json"
+    args = ["report", str(ledger), "--snapshot", str(ledger_dir.parent / "sample.snapshot"),
+            "--trust", str(trust_file(kit, ledger_dir.parent)), "-o", str(out)]  # fmt: skip
+    assert CliRunner().invoke(main, args, catch_exceptions=False).exit_code == 0
+    incidents = json.loads(out.read_text())["incidents"]
+    assert [i["kind"] for i in incidents] == ["crash"]  # docs/report-format.md
 
 
 async def test_a_crash_with_the_ledger_unwritable_leaves_it_resumable(

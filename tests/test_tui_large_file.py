@@ -49,6 +49,9 @@ async def test_a_large_non_ascii_file_opens_off_the_event_loop(kit, ledger_dir, 
         await pilot.pause()
         assert app.opened is not None and app.opened.path == b"big.txt"
         assert "straße 0000000" in shown(view)
+        assert view.next_flag() == 2  # every line is flagged: a bisect, not a scan
+        await pilot.pause()
+        assert view.next_flag(forward=False) == 1
         during = [t for t in ticks if t <= started + took]
         gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
         assert len(during) >= took / 0.02 / 4 and max(gaps) < 0.5, (took, len(during), gaps)

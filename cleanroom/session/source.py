@@ -35,7 +35,7 @@ class Opened:
     size: int
     lines: int
     flags: dict[str, int] = field(default_factory=dict)
-    flagged_lines: list[int] = field(default_factory=list)  # 1-based
+    flagged_lines: list[int] = field(default_factory=list)  # 1-based, ascending
 
 
 class Source(Protocol):

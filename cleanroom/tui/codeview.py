@@ -14,6 +14,7 @@ all, only the reason. That is the log-before-display rule at the paint.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self.document = document
         self._painter = Painter(document, self.app.console)
         self._shown = None
-        self._flagged = sorted(flagged or [])
+        self._flagged = flagged or []  # ascending, as the scan found them
         self.virtual_size = Size(self._painter.virtual_width, document.line_count)
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
@@ -110,10 +111,17 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
     def next_flag(self, forward: bool = True) -> int | None:
         """Scroll to the next (or previous) flagged line; returns it (1-based)."""
         here = int(self.scroll_offset.y) + 1
-        later = [n for n in self._flagged if (n > here if forward else n < here)]
-        if not later:
-            return None
-        target = later[0] if forward else later[-1]
+        flagged = self._flagged  # ascending; a file can flag millions of lines: bisect
+        if forward:
+            at = bisect.bisect_right(flagged, here)
+            if at == len(flagged):
+                return None
+            target = flagged[at]
+        else:
+            at = bisect.bisect_left(flagged, here)
+            if at == 0:
+                return None
+            target = flagged[at - 1]
         self.scroll_to(y=target - 1, animate=False, force=True)
         return target
 

@@ -92,7 +92,7 @@ def test_review_in_a_real_terminal_then_verify(workstation):
         term.wait_for("Go to line (1-")
         term.type("40")
         term.keys("Enter")
-        term.wait_for("│ 40")  # line 40 of app.py may be blank: no text after it
+        term.wait_for("│ 40")  # line 40 at the top (it may be blank: the sample is our own source)
         term.press_until("q", "End this review session?")
         term.keys("y")
         sealed = term.wait_for("FINAL witness code")

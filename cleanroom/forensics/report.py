@@ -32,7 +32,7 @@ from .versions import find_blob
 
 REPORT_FORMAT = "cleanroom.report.v1"
 SEARCH_KINDS = ("search", "quick_open")
-INCIDENT_KINDS = ("alert", "blocked", "recording_failed", "session_resume")
+INCIDENT_KINDS = ("alert", "blocked", "recording_failed", "session_resume", "crash")
 BLANK_REASONS = ("idle", "locked")
 
 

@@ -189,6 +189,18 @@ class Alert(Event):
     count: int = 1
 
 
+@dataclass(frozen=True)
+class Crash(Event):
+    """The terminal stopped on an internal error. The details are in a crash file
+    only the recorder's owner can read; this names it and its SHA-256. The error's
+    message is not recorded: it may quote source."""
+
+    kind: ClassVar[str] = "crash"
+    error: str  # the exception's class name
+    file: str  # the crash file's name, in the `crashes` directory beside the ledger
+    sha256: str  # hex SHA-256 of the crash file
+
+
 VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
@@ -205,4 +217,5 @@ VOCABULARY: tuple[type[Event], ...] = (
     WitnessShown,
     RecordingFailed,
     Alert,
+    Crash,
 )

@@ -27,7 +27,7 @@ from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
-from .source import ContentRefused, Entry, Opened, may_flag, scan_flags
+from .source import ContentRefused, Entry, Opened, scan_blob
 
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
@@ -174,6 +174,12 @@ class SnapshotSource:
             )
         return CheckedContent(data, starts)
 
+    def size_of(self, path: bytes) -> int:
+        try:
+            return self.snapshot.stat(path).size
+        except FileNotFoundError as exc:
+            raise KeyError(path) from exc
+
     def open(self, path: bytes) -> Opened:
         info = self._file(path)
         assert info.blob is not None
@@ -187,10 +193,8 @@ class SnapshotSource:
             return Opened(path, doc, info.blob.hex(), len(data), doc.line_count)
         document = SnapshotDocument(info, checked)
         lines = document.line_count
-        flags: dict[str, int] = {}
-        flagged: list[int] = []
-        if may_flag(data):
-            flags, flagged = scan_flags(document.lines(0, lines))
+        read = lambda offset, n: data[offset : offset + n]  # noqa: E731
+        flags, flagged = scan_blob(read, document.lines, len(data), lines)
         return Opened(path, document, info.blob.hex(), len(data), lines, flags, flagged)
 
     def _file(self, path: bytes) -> FileInfo:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,7 +35,7 @@ class Opened:
     size: int
     lines: int
     flags: dict[str, int] = field(default_factory=dict)
-    flagged_lines: list[int] = field(default_factory=list)  # 1-based
+    flagged_lines: list[int] = field(default_factory=list)  # 1-based, ascending
 
 
 class ContentRefused(Exception):
@@ -71,6 +72,10 @@ class Source(Protocol):
         """For each search hit, why its text may not be shown, or None."""
         ...
 
+    def size_of(self, path: bytes) -> int:
+        """A file's size in bytes, without reading it. Raises KeyError."""
+        ...
+
     def search(self, query: Any) -> Any:
         """A search handle (`cleanroom.snapshot.search.Search`) for `query`."""
         ...
@@ -98,6 +103,31 @@ def scan_flags(lines: list[bytes]) -> tuple[dict[str, int], list[int]]:
             flagged.append(n)
             for flag, k in result.counts.items():
                 counts[Flag(flag).value] = counts.get(Flag(flag).value, 0) + k
+    return counts, flagged
+
+
+SCAN_BYTES = 1 << 20  # bytes per read when looking for anything to tag
+SCAN_LINES = 8192  # lines per read when tagging
+
+
+def scan_blob(
+    read: Callable[[int, int], bytes],
+    read_lines: Callable[[int, int], list[bytes]],
+    size: int,
+    lines: int,
+) -> tuple[dict[str, int], list[int]]:
+    """`scan_flags` over a stored blob, a piece at a time: no single call copies or
+    scans the whole of a large file, so a worker thread running this never holds
+    the interpreter for long (the UI keeps drawing)."""
+    if not any(may_flag(read(offset, SCAN_BYTES)) for offset in range(0, size, SCAN_BYTES)):
+        return {}, []
+    counts: dict[str, int] = {}
+    flagged: list[int] = []
+    for first in range(0, lines, SCAN_LINES):
+        part, numbers = scan_flags(read_lines(first, min(first + SCAN_LINES, lines)))
+        for flag, k in part.items():
+            counts[flag] = counts.get(flag, 0) + k
+        flagged.extend(n + first for n in numbers)
     return counts, flagged
 
 
@@ -130,6 +160,9 @@ class MemorySource:
 
     def hit_refusals(self, hits: list[Any]) -> list[str | None]:
         return [None] * len(hits)
+
+    def size_of(self, path: bytes) -> int:
+        return len(self._files[path])
 
     def open(self, path: bytes) -> Opened:
         data = self._files[path]

@@ -17,6 +17,7 @@ from array import array
 from dataclasses import dataclass
 
 from .blobs import FactsBuilder, unpack_line_index
+from .candidates import CHUNK
 from .store import Snapshot
 
 
@@ -41,7 +42,10 @@ def checked_content(snapshot: Snapshot, blob: bytes, size: int) -> CheckedConten
     try:
         info = snapshot.blob(blob)
         data = snapshot.read(blob, 0, info.size)
-        facts = FactsBuilder().update(data).finish()
+        builder = FactsBuilder()
+        for at in range(0, len(data), CHUNK):  # bounded steps: this may run in a worker
+            builder.update(data[at : at + CHUNK])
+        facts = builder.finish()
         stored_index = snapshot.line_index_bytes(blob)
     except KeyError:
         return f"its content {blob.hex()} is not stored"

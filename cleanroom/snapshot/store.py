@@ -95,7 +95,8 @@ class Snapshot:
         document for every text blob (`index_gap`); SnapshotTampered if the files table
         is not the signed one (`rows_problem`); FileNotFoundError if absent."""
         try:
-            conn = connect(Path(path), mmap=True, any_thread=True)  # search vets hits in a worker
+            # Search vets hits, and files open, in worker threads.
+            conn = connect(Path(path), mmap=True, any_thread=True)
         except SnapshotFileError as exc:
             raise SnapshotError(f"{path}: {exc}") from exc
         try:

@@ -15,15 +15,16 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 
-from ..sanitize import clean, decode
+from ..sanitize import clean
 from ..session.blocked_keys import is_blocked_key
+from ..session.crash import end_after_crash
 from ..session.document import Document
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import Found, ReviewSession
 from ..session.source import ContentRefused, Entry, Opened
 from .actions import bindings
-from .banner import banner_text
 from .codeview import CodeView, Viewport
+from .file_open import FileOpening
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
@@ -41,7 +42,7 @@ from .search_nav import SearchNavigation
 from .statusbar import Status, StatusBar
 
 
-class ReviewApp(SearchNavigation, LockedApp):
+class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -131,29 +132,6 @@ class ReviewApp(SearchNavigation, LockedApp):
         self.query_one(CodeView).refused = None if ok else self.session.failure
         self.call_later(self._show_status)
         return ok
-
-    def open_path(self, path: bytes, line: int = 1) -> None:
-        try:
-            opened = self.session.open_file(path)
-        except KeyError:
-            self.notify(f"No such file: {clean(decode(path))}", markup=False, severity="error")
-            return
-        except RecordingError as exc:
-            self._recording_failed(str(exc))
-            return
-        except ContentRefused as exc:
-            self._content_refused(exc)
-            return
-        self.opened = opened
-        self._banner(opened)
-        self.query_one(CodeView).open(opened.document, line, opened.flagged_lines)
-        self.query_one(CodeView).focus()
-        self._show_status()
-
-    def _banner(self, opened: Opened) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(banner_text(opened.path, opened.lines, opened.flags))
-        banner.set_class(bool(opened.flags), "flagged")
 
     def _content_refused(self, exc: ContentRefused) -> None:
         """Nothing of the file is shown: not its lines, not its banner (its flags)."""
@@ -387,3 +365,23 @@ class ReviewApp(SearchNavigation, LockedApp):
 
     def _sealed(self, _: object = None) -> None:
         self.exit()
+
+    def after_crash(self, error: BaseException) -> list[str]:
+        self.opened = None
+        outcome = end_after_crash(self.session, error, self.countersigner)
+        self.receipt = outcome.receipt
+        lines = []
+        if outcome.crash_file is None:
+            lines.append("No crash file could be written.")
+        else:
+            lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
+            lines.append("(readable only by the account that runs the recorder)")
+        if outcome.receipt is not None:
+            code = outcome.receipt.witness.code
+            lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
+            lines.append(f"    {outcome.receipt.seq}:{code}")
+        else:
+            lines.append(
+                "The session is not sealed; the next `cleanroom review` resumes or closes it."
+            )
+        return lines

@@ -14,6 +14,7 @@ all, only the reason. That is the log-before-display rule at the paint.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,16 +69,18 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._shown: Viewport | None = None  # the viewport whose recording succeeded
         self._flagged: list[int] = []
         self.refused: str | None = None  # why source is hidden, when it is
+        self.waiting_for: str | None = None  # the (clean) name of a file being opened
 
     # -- what is shown ---------------------------------------------------------
 
     def open(self, document: Document, line: int = 1, flagged: list[int] | None = None) -> None:
         """Show `document` from `line` (1-based). Nothing is drawn until recorded."""
+        self.waiting_for = None
         self.document = document
         self._painter = Painter(document, self.app.console)
         self._shown = None
         self.refused = None
-        self._flagged = sorted(flagged or [])
+        self._flagged = flagged or []  # ascending, as the scan found them
         self.virtual_size = Size(self._painter.virtual_width, document.line_count)
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
@@ -89,7 +92,16 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         self._painter = None
         self._shown = None
         self._flagged = []
+        self.waiting_for = None
         self.refused = why
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def show_opening(self, name: str) -> None:
+        """A file is being opened: hide what is shown, at once, until `open`."""
+        self.document, self._painter, self._shown = None, None, None
+        self.refused = None
+        self.waiting_for = name
         self.virtual_size = Size(0, 0)
         self.refresh()
 
@@ -112,10 +124,17 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
     def next_flag(self, forward: bool = True) -> int | None:
         """Scroll to the next (or previous) flagged line; returns it (1-based)."""
         here = int(self.scroll_offset.y) + 1
-        later = [n for n in self._flagged if (n > here if forward else n < here)]
-        if not later:
-            return None
-        target = later[0] if forward else later[-1]
+        flagged = self._flagged  # ascending; a file can flag millions of lines: bisect
+        if forward:
+            at = bisect.bisect_right(flagged, here)
+            if at == len(flagged):
+                return None
+            target = flagged[at]
+        else:
+            at = bisect.bisect_left(flagged, here)
+            if at == 0:
+                return None
+            target = flagged[at - 1]
         self.scroll_to(y=target - 1, animate=False, force=True)
         return target
 
@@ -158,10 +177,11 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         if painter is None or self._shown != viewport:
             return
         height = viewport.last - viewport.first + 1
-        below = min(viewport.last + height, painter.document.line_count) - 1
+        count = painter.document.line_count
+        below = min(viewport.last + height, count) - 1
         above = max(viewport.first - 1 - height, 0)
         for index in (below, above):
-            if not painter.chunk_ready(index):
+            if 0 <= index < count and not painter.chunk_ready(index):
                 painter.line(index)
                 self.call_after_refresh(self._prefetch, viewport)
                 return
@@ -179,7 +199,9 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
 
     def _refusal(self, crop: Region) -> list[Strip]:
-        if self.document is None and self.refused is None:
+        if self.document is None and self.refused is None and self.waiting_for is not None:
+            message = Text(f" Opening {self.waiting_for}… (shown once it is checked) ")
+        elif self.document is None and self.refused is None:
             message = Text(" No file open. ctrl+p or the tree opens one. ")
         else:
             style = self.get_component_rich_style("codeview--blocked")

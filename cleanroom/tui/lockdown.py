@@ -5,7 +5,8 @@
 - no clipboard (OSC 52), screenshots, file delivery, URL opening or suspend;
 - an action allowlist (`ALLOWED_ACTIONS`, from `actions`) checked in `run_action`,
   which every key binding, markup click and widget-triggered action passes through;
-- the Linux driver only (never one named by the environment).
+- the Linux driver only (never one named by the environment);
+- a crash that shows a fixed message, never a traceback with locals (`crash`).
 
 Every refused attempt is reported to `on_blocked`, which the review app records.
 """
@@ -16,15 +17,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from textual import actions as textual_actions
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
 
 from .actions import ALLOWED
+from .crash import CrashSafeApp
 
 
-class LockedApp(App[None], inherit_bindings=False):
+class LockedApp(CrashSafeApp, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE: ClassVar[bool] = False
     COMMANDS: ClassVar[set[Any]] = set()
     ALLOW_SELECT: ClassVar[bool] = False

@@ -59,6 +59,10 @@ class Painter:
         return self._chunks.get(index // CHUNK) is not None
 
     def line(self, index: int) -> Line:
+        """Line `index` (0-based). Raises IndexError outside 0..line_count-1 (an empty
+        document has no line 0), rather than reading a chunk that does not exist."""
+        if not 0 <= index < self.document.line_count:
+            raise IndexError(f"line {index} of {self.document.line_count}")
         chunk = index // CHUNK
         lines = self._chunks.get(chunk)
         if lines is None:

@@ -19,7 +19,7 @@ from .stage import step_line
 
 CURRENT = Style(reverse=True, bold=True)
 ALERT = Style(color="yellow", bold=True)
-ALARM_KINDS = frozenset({"alert", "recording_failed", "session_resume", "blocked"})
+ALARM_KINDS = frozenset({"alert", "recording_failed", "session_resume", "blocked", "crash"})
 
 
 class EventList(ScrollView, can_focus=False):

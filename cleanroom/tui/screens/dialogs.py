@@ -11,13 +11,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from .once import ClosesOnce
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 60; height: auto; border: thick $primary; padding: 1 2; }}
 """
 
 
-class InputDialog(ModalScreen[Any]):
+class InputDialog(ClosesOnce, ModalScreen[Any]):
     """A dialog around one Input. Keys typed right after it opens can arrive
     before the input has focus; they are handed to the input, not lost."""
 
@@ -49,7 +51,7 @@ class GotoScreen(InputDialog):
         self.dismiss(min(max(int(text), 1), self.line_count) if text else None)
 
 
-class ConfirmEndScreen(ModalScreen[bool]):
+class ConfirmEndScreen(ClosesOnce, ModalScreen[bool]):
     """`q`: end and seal the session only after an explicit yes."""
 
     BINDINGS = [

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..actions import NAVIGATION, REVIEW_ACTIONS, Action
+from .once import ClosesOnce
 
 NO_WAY_OUT = "Nothing can be copied, saved or printed from this session."
 
@@ -23,7 +24,7 @@ def help_table(actions: tuple[Action, ...] = REVIEW_ACTIONS) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

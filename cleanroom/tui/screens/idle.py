@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from .locking import LockScreen
+from .once import ClosesOnce
 
 
-class IdleScreen(LockScreen):
+class IdleScreen(ClosesOnce, LockScreen):
     UNLOCK_KEYS = None  # any key
     DEFAULT_CSS = """
     IdleScreen { align: center middle; background: black; }

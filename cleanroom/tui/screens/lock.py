@@ -11,9 +11,10 @@ from textual.widgets import Static
 
 from ...sanitize import clean
 from .locking import LockScreen
+from .once import ClosesOnce
 
 
-class AlertLockScreen(LockScreen):
+class AlertLockScreen(ClosesOnce, LockScreen):
     DEFAULT_CSS = """
     AlertLockScreen { align: center middle; background: black; }
     AlertLockScreen > Vertical { width: 76; height: auto; border: double $error; padding: 1 2; }

@@ -1,18 +1,27 @@
-"""`ctrl+p`: open a file by typing parts of its path (fuzzy, in order)."""
+"""`ctrl+p`: open a file by typing parts of its path (fuzzy, in order).
+
+Matching runs in a worker thread, one per keystroke, each cancelling the last
+(`pathmatch`: linear time, checks for cancellation as it goes), so a hostile
+file list never blocks the event loop: guard alerts and the idle lock still act
+while it runs. Enter picks from the list for the query as typed, waiting for its
+match if that is still running.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from ...sanitize import clean, decode
+from ..pathmatch import MAX_QUERY, Cancelled, folded, rank
 from .dialogs import InputDialog
 
 SHOWN = 100
@@ -20,23 +29,6 @@ SHOWN = 100
 # (query, the paths about to be listed, how many matched) -> recorded? Nothing is
 # listed unless it is: the names are what the ledger says was shown.
 ListGate = Callable[[str, list[bytes], int], bool]
-
-
-def fuzzy(paths: list[bytes], query: str, limit: int = SHOWN) -> tuple[list[bytes], int]:
-    """Paths containing the query's characters in order, best first; and how many matched."""
-    if not query:
-        return paths[:limit], len(paths)
-    pattern = re.compile(".*?".join(re.escape(c) for c in query), re.IGNORECASE)
-    scored = []
-    for p in paths:
-        text = decode(p)
-        m = pattern.search(text)
-        if m:
-            base = text.rsplit("/", 1)[-1]
-            in_base = 0 if pattern.search(base) else 1
-            scored.append((in_base, m.end() - m.start(), len(text), p))
-    scored.sort()
-    return [s[3] for s in scored[:limit]], len(scored)
 
 
 class QuickOpenScreen(InputDialog):
@@ -52,36 +44,62 @@ class QuickOpenScreen(InputDialog):
         super().__init__()
         self.paths = paths
         self._gate = gate
+        self._texts: list[str] | None = None  # folded paths, made by the first match
         self.matched = len(paths)
         self.shown: list[bytes] = []
         self.shown_for: str | None = None
+        self._submit_when_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="Type part of a path", id="query")
+            yield Input(placeholder="Type part of a path", max_length=MAX_QUERY, id="query")
             yield OptionList(markup=False, id="matches")
 
     def on_mount(self) -> None:
-        self._refresh_matches("")
+        self._match("")
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._refresh_matches(event.value)
+        self._match(event.value)
 
     def _refresh_matches(self, query: str) -> None:
-        shown, self.matched = fuzzy(self.paths, query)
-        if not self._gate(query, shown, self.matched):
+        """List the matches of `query` again (after a lock): recorded before shown."""
+        self._match(query)
+
+    @work(thread=True, exclusive=True, group="quick_open")
+    def _match(self, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            if self._texts is None:
+                self._texts = folded(self.paths)
+            shown, matched = rank(self.paths, self._texts, query, SHOWN,
+                                  lambda: worker.is_cancelled)  # fmt: skip
+        except Cancelled:
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_matches, query, shown, matched)
+
+    def _show_matches(self, query: str, shown: list[bytes], matched: int) -> None:
+        if self.dismissed or query != self.query_one(Input).value:
+            return  # a newer keystroke's match is on its way
+        if not self._gate(query, shown, matched):
             shown = []  # not recorded: list nothing
-        self.shown, self.shown_for = shown, query
+        self.shown, self.shown_for, self.matched = shown, query, matched
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(Text(clean(decode(p))), id=p.hex()) for p in shown])
         if shown:
             options.highlighted = 0
+        if self._submit_when_shown == query:
+            self._submit_when_shown = None
+            self._choose_highlighted()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        # Enter can arrive before the list caught up with fast typing: match again.
-        if event.value != self.shown_for:
-            self._refresh_matches(event.value)
+        if event.value != self.shown_for:  # Enter came before the list caught up
+            self._submit_when_shown = event.value
+            return
+        self._choose_highlighted()
+
+    def _choose_highlighted(self) -> None:
         highlighted = self.query_one(OptionList).highlighted or 0
         if self.shown:
             self._choose(self.shown[min(highlighted, len(self.shown) - 1)].hex())

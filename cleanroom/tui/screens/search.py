@@ -93,6 +93,8 @@ class SearchScreen(InputDialog):
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found: Found, focus: bool = True) -> None:
+        if self.dismissed:  # Escape won the race: recorded, and now nothing to show
+            return
         self.found = found
         shown = len(found.hits)
         more = f" (showing the first {shown:,})" if shown < found.total else ""
@@ -113,6 +115,8 @@ class SearchScreen(InputDialog):
         return ok
 
     def _state(self, message: str) -> None:
+        if self.dismissed:
+            return
         self.query_one("#state", Static).update(message)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from ...sanitize import clean
 from .locking import LockScreen
+from .once import ClosesOnce
 
 CSS = """
 {name} {{ align: center middle; }}
@@ -26,7 +27,7 @@ def _facts(rows: list[tuple[str, str]]) -> Text:
     return text
 
 
-class StartScreen(LockScreen):
+class StartScreen(ClosesOnce, LockScreen):
     DEFAULT_CSS = CSS.format(name="StartScreen")
 
     def __init__(self, facts: list[tuple[str, str]], seq: int, code: str) -> None:
@@ -42,7 +43,7 @@ class StartScreen(LockScreen):
             yield Static("Press Enter to begin.", markup=False)
 
 
-class SealedScreen(LockScreen):
+class SealedScreen(ClosesOnce, LockScreen):
     DEFAULT_CSS = CSS.format(name="SealedScreen")
 
     def __init__(self, facts: list[tuple[str, str]], seq: int, code: str) -> None:

@@ -1,0 +1,59 @@
+"""`CrashSafeApp`: an App whose crash shows a fixed message, never a traceback.
+
+Textual prints an unhandled exception as a traceback *with local variables*, and
+source text could be among them. Here every unhandled exception (and every
+`panic`) ends the app with `FIXED` plus the lines `after_crash` returns (the
+review app writes the details to a private crash file and seals the ledger:
+`cleanroom.session.crash`). The exception is still kept for test frameworks,
+as Textual does.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from textual.app import App
+
+FIXED = "The reviewer terminal stopped on an internal error. No details are shown here."
+
+
+class Panic(RuntimeError):
+    """Textual called `panic` (a fatal error it found itself)."""
+
+
+class CrashSafeApp(App[None]):
+    _crashed = False
+    _crash_text = ""
+
+    def after_crash(self, error: BaseException) -> list[str]:
+        """Called once, on the event loop, for the first crash: end what must be
+        ended and return lines to show after `FIXED` (plain text, already safe)."""
+        return []
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        if not self._crashed:
+            self._crashed = True
+            try:
+                lines = self.after_crash(error)
+            except Exception:
+                lines = []
+            self._crash_text = "".join(f"{line}\n" for line in [FIXED, *lines])
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """Once the terminal is restored: the fixed message, as plain text (not
+        wrapped or cut at any width), and nothing Textual queued."""
+        self._exit_renderables.clear()
+        if self._crash_text:
+            sys.stderr.write(self._crash_text)
+            sys.stderr.flush()
+            self._crash_text = ""
+
+    def panic(self, *renderables: Any) -> None:
+        described = "\n".join(str(r) for r in renderables)
+        self._handle_exception(Panic(described))

@@ -1,0 +1,121 @@
+"""The reviewer terminal in a real terminal (tmux), against issue 12's crashes:
+every file of the demo sample, the empty one included, opened and paged through;
+and a crash, injected by a test harness, shows the fixed message and no
+traceback, locals or source, and the ledger still verifies."""
+
+import os
+import sys
+from pathlib import Path
+
+from cleanroom.tui.crash import FIXED
+from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (a fixture)
+from tests.tmuxkit import Tmux
+
+# A test harness, not a production switch: it patches the code view of this one
+# process after the launch's own preparation, and then runs `cleanroom review`.
+CRASHING = r"""
+import sys
+import cleanroom.tui.launch as launch
+from cleanroom.cli import main
+
+real_prepare = launch.prepare
+
+def prepare(writable):
+    removed = real_prepare(writable)
+    from cleanroom.tui.codeview import CodeView
+    real_render = CodeView.render_line
+
+    def render_line(self, y):
+        strip = real_render(self, y)
+        source_line = "".join(s.text for s in strip)
+        if "import" in source_line:
+            raise RuntimeError("injected: " + source_line)
+        return strip
+
+    CodeView.render_line = render_line
+    return removed
+
+launch.prepare = prepare
+sys.argv = ["cleanroom", *sys.argv[1:]]
+main()
+"""
+
+
+def sample_files(src: Path) -> list[str]:
+    found = []
+    for root, _, files in os.walk(src):
+        found += [os.path.relpath(os.path.join(root, f), src) for f in files]
+    return sorted(found)
+
+
+def wait_for_banner(term: Tmux, name: str) -> str:
+    for _ in range(2):
+        try:
+            return term.wait_for(f" {name}  (", timeout=10)
+        except AssertionError:
+            if f" {name}: hidden or control" in term.screen():
+                return term.screen()
+    raise AssertionError(f"{name} did not open; screen:\n{term.screen()}")
+
+
+def test_every_file_of_the_demo_sample_opens_and_pages(workstation):  # noqa: F811
+    tmp = workstation
+    files = sample_files(tmp / "src")
+    assert (
+        "cleanroom/ledger/__init__.py" in files
+        and (tmp / "src/cleanroom/ledger/__init__.py").stat().st_size == 0
+    )
+    term = Tmux(tmp)
+    try:
+        term.start(f"{review_command(tmp)} --allow-network; echo EXIT=$?; sleep 30",
+                   {"TERM": "xterm-256color"})  # fmt: skip
+        term.wait_for("paper log", timeout=60)
+        term.keys("Enter")
+        term.wait_for("RECORDING")
+        for name in files:
+            term.press_until("C-p", "Type part of a path")
+            term.type(name)
+            term.keys("Enter")
+            wait_for_banner(term, name)
+            for key in ("PageDown", "PageDown", "End", "PageUp", "Home"):
+                term.keys(key)
+            assert not term.dead(), f"the terminal died on {name}"
+            assert "RECORDING" in term.wait_for("RECORDING", timeout=10)
+        term.press_until("q", "End this review session?")
+        term.keys("y")
+        term.wait_for("FINAL witness code")
+        term.keys("Enter")
+        done = term.wait_for("EXIT=", timeout=60)
+    finally:
+        term.close()
+    assert "EXIT=0" in done and "INTACT" in done, done
+    assert "Traceback" not in done
+
+
+def test_a_crash_in_a_real_terminal_shows_the_fixed_message(workstation):  # noqa: F811
+    tmp = workstation
+    harness = tmp / "crashing.py"
+    harness.write_text(CRASHING)
+    args = review_command(tmp).replace(
+        f"{BIN}/cleanroom review", f"{sys.executable} {harness} review"
+    )
+    term = Tmux(tmp)
+    try:
+        term.start(f"{args} --allow-network; echo EXIT=$?; sleep 30", {"TERM": "xterm-256color"})
+        term.wait_for("paper log", timeout=60)
+        term.keys("Enter")
+        term.wait_for("RECORDING")
+        term.keys("C-p")
+        term.wait_for("Type part of a path")
+        term.type("tui/app.py")
+        term.keys("Enter")
+        done = term.wait_for("EXIT=", timeout=60)
+    finally:
+        term.close()
+    assert FIXED in done
+    assert "Traceback" not in done and "source_line" not in done and "injected" not in done
+    assert "import" not in done  # no line of the file
+    assert "FINAL witness code" in done and "INTACT" in done, done
+    (crash,) = (tmp / "ledgers" / "crashes").iterdir()
+    assert oct(crash.stat().st_mode & 0o777) == "0o600"
+    assert b"injected: " in crash.read_bytes()

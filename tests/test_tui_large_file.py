@@ -1,0 +1,65 @@
+"""A large non-ASCII file (issue 12): opening it checks every line for characters
+the sanitizer tags (~0.1 s per MB). That runs off the event loop: timers keep
+ticking (the guard's drain, the idle lock), the file shown before is hidden at
+once, and nothing of the new file is drawn before its `file_open` is recorded."""
+
+import time
+
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.tui.codeview import CodeView
+from cleanroom.tui.file_open import ON_UI_THREAD
+from tests import tuikit
+from tests.ledgerkit import read_rows
+from tests.tuikit import make_app
+
+SIZE = (100, 30)
+LINE = "naïve café — ünïcödé straße %07d ‮ ok\n"
+BIG = "".join(LINE % i for i in range(200_000)).encode()  # ~8.6 MB, every line flagged
+
+
+def shown(view: CodeView) -> str:
+    return "\n".join(
+        "".join(s.text for s in st) for st in view.render_lines(view.region.reset_offset)
+    )
+
+
+async def test_a_large_non_ascii_file_opens_off_the_event_loop(kit, ledger_dir, monkeypatch):
+    assert len(BIG) > 20 * ON_UI_THREAD
+    monkeypatch.setattr(tuikit, "FILES", {**tuikit.FILES, b"big.txt": BIG})
+    app, _ = make_app(kit, ledger_dir)
+    ticks: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        await pilot.pause()
+        view = app.query_one(CodeView)
+        assert "value_" in shown(view)
+        app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
+        started = time.monotonic()
+        app.open_path(b"big.txt")
+        assert app.opened is None  # returned at once
+        await pilot.pause()
+        while_opening = shown(view)
+        assert "Opening big.txt" in while_opening and "value_" not in while_opening
+        for _ in range(600):
+            if app.opened is not None:
+                break
+            await pilot.pause(0.05)
+        took = time.monotonic() - started
+        await pilot.pause()
+        assert app.opened is not None and app.opened.path == b"big.txt"
+        assert "straße 0000000" in shown(view)
+        assert view.next_flag() == 2  # every line is flagged: a bisect, not a scan
+        await pilot.pause()
+        assert view.next_flag(forward=False) == 1
+        during = [t for t in ticks if t <= started + took]
+        gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+        assert len(during) >= took / 0.02 / 4 and max(gaps) < 0.5, (took, len(during), gaps)
+    rows = [decode_body(b) for _, b, _ in read_rows(app.session.recorder.ledger.path)]
+    kinds = [(e.kind, e.payload.get("path")) for e in rows]
+    opened_at = kinds.index(("file_open", "big.txt"))
+    assert ("view", "big.txt") not in kinds[:opened_at]
+    assert rows[opened_at].payload["lines"] == 200_000
+    assert rows[opened_at].payload["flags"]["bidi"] == 200_000
+    print(f"{len(BIG) / 1e6:.1f} MB non-ASCII opened in {took:.2f} s; "
+          f"largest timer gap {max(gaps):.3f} s")  # fmt: skip

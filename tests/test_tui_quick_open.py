@@ -1,0 +1,78 @@
+"""Quick open against hostile file names (issue 12): matching is linear-time and
+runs off the event loop, so a name of 250 `e`s and the query `eeeex` (minutes
+with the old backtracking regex) neither freezes the terminal nor stops timers
+(the guard's drain and the idle lock run on timers)."""
+
+import random
+import re
+import time
+
+from cleanroom.tui.pathmatch import folded, rank, span
+from cleanroom.tui.screens.quickopen import QuickOpenScreen
+from tests.tuikit import make_app
+
+HOSTILE = b"e" * 250
+SIZE = (100, 30)
+
+
+def test_span_agrees_with_a_regex_on_random_inputs():
+    rng = random.Random(12)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab/e") for _ in range(rng.randrange(0, 14)))
+        query = "".join(rng.choice("abe") for _ in range(rng.randrange(1, 5)))
+        m = re.search(".*?".join(map(re.escape, query)), text)
+        got = span(text, query)
+        assert (got is None) == (m is None), (text, query)
+        if got is not None:
+            start, end = got
+            assert end == m.end()  # the earliest complete match
+            assert re.fullmatch(".*?".join(map(re.escape, query)), text[start:end])
+            assert end - start <= m.end() - m.start()
+
+
+def test_a_hostile_name_is_matched_in_linear_time():
+    paths = [HOSTILE, b"src/" + HOSTILE + b"/x.c", b"docs/readme"]
+    texts = folded(paths)
+    started = time.perf_counter()
+    for query in ("eeeex", "e" * 200 + "x", "e" * 256):
+        rank(paths, texts, query, 100)
+    assert time.perf_counter() - started < 0.5
+    shown, matched = rank(paths, texts, "eeeex", 100)
+    assert shown == [b"src/" + HOSTILE + b"/x.c"] and matched == 1
+
+
+def test_ranking_prefers_the_file_name_then_the_tightest_match():
+    paths = [b"long/path/to/nothing.txt", b"lon/g.py", b"src/long.py"]
+    shown, matched = rank(paths, folded(paths), "LONG", 10)
+    assert shown == [b"src/long.py", b"long/path/to/nothing.txt", b"lon/g.py"]
+    assert matched == 3
+
+
+async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, ledger_dir):
+    paths = [b"vendor/%05d/%s.c" % (i, HOSTILE) for i in range(100_000)]
+    paths.append(b"src/" + HOSTILE + b"x.c")
+    app, _ = make_app(kit, ledger_dir)
+    app.session.source.files = lambda: paths
+    ticks: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
+        await pilot.press("ctrl+p")
+        screen = app.screen
+        assert isinstance(screen, QuickOpenScreen)
+        started = time.monotonic()
+        await pilot.press(*"eeeex")
+        for _ in range(600):
+            if screen.shown_for == "eeeex":
+                break
+            await pilot.pause(0.05)
+        took = time.monotonic() - started
+        assert screen.shown == [b"src/" + HOSTILE + b"x.c"] and screen.matched == 1
+        during = [t for t in ticks if started <= t <= started + took]
+        gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+        assert len(during) >= took / 0.02 / 4, (took, len(during))
+        assert max(gaps, default=0) < 0.5, max(gaps)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.opened is None or app.opened.path != paths[0]
+    print(f"100k hostile paths matched in {took:.2f} s; largest timer gap {max(gaps):.3f} s")

@@ -97,7 +97,7 @@ def test_a_crash_in_a_real_terminal_shows_the_fixed_message(workstation):  # noq
     harness = tmp / "crashing.py"
     harness.write_text(CRASHING)
     args = review_command(tmp).replace(
-        f"{BIN}/cleanroom review", f"{sys.executable} {harness} review"
+        f"{BIN}/cleanroom review", f"{sys.executable} -I {harness} review"
     )
     term = Tmux(tmp)
     try:

@@ -37,6 +37,23 @@ def test_a_restarted_wal_has_moved(tmp_path: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(RESTART)")
     conn.execute("INSERT INTO t VALUES (2)")  # the -wal starts again under new salts
     assert moved(path, Path(f"{path}-wal"), state)
+    conn.close()
+
+
+def test_a_checkpoint_into_the_main_file_has_moved(tmp_path: Path) -> None:
+    """A checkpoint writes the main file without restarting the -wal: its header
+    holds still, but a copy taken across it may be damaged, so it has moved."""
+    import os
+    import time
+
+    path, conn = wal_db(tmp_path)
+    (tmp_path / "c").mkdir()
+    _, state = copy_pair(path, Path(f"{path}-wal"), tmp_path / "c" / "copy")
+    header = (Path(f"{path}-wal").read_bytes()[:32], os.stat(path).st_size)
+    time.sleep(0.02)  # past the file system's clock tick
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    assert (Path(f"{path}-wal").read_bytes()[:32], os.stat(path).st_size)[0] == header[0]
+    assert moved(path, Path(f"{path}-wal"), state)
     assert moved(path, Path(f"{path}-wal"), None)  # never held still: always worth a retry
     conn.close()
 

@@ -63,6 +63,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RESUMED": (_I, "the session was resumed after a crash (a discontinuity)"),
     "TORN_WRITE": (_I, "the write-ahead log ends in a partial frame (a crash mid-write)"),
     "SEAL_UNFINISHED": (_I, "sealed, but sealing never finished the file (still in WAL mode)"),
+    "LIVE_COPY": (_I, "the session kept writing through every copy: damage may be the copy's"),
     # Warnings
     "CLOCK_STEP": (_W, "the wall clock stepped relative to the monotonic clock"),
     "SIDECAR": (_W, "a sealed ledger has a -wal or -journal file beside it"),

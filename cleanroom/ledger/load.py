@@ -45,7 +45,7 @@ from .encoding import MAX_BODY
 from .findings import Finding
 from .guarded_sqlite import harden
 from .journal import describe_journal
-from .private_copy import PairState, copy_pair, moved
+from .private_copy import Seen, copy_pair, moved
 from .private_dir import private_dir
 from .regular_file import open_regular
 from .schema import EXPECTED_SCHEMA
@@ -138,11 +138,15 @@ class Source:
     size: int  # bytes of the file and its -wal: more than SQLite can truly hand back
     data: bytes | None = None  # a database held in memory instead (uri ":memory:")
     # A copy of a live pair: (file, -wal, the state it was copied in), for `moved`.
-    live: tuple[Path, Path, PairState | None] | None = None
+    live: tuple[Path, Path, Seen | None] | None = None
 
     def moved(self) -> bool:
         """True when this is a copy of a pair that has changed since it was copied."""
         return self.live is not None and moved(*self.live)
+
+    def unsettled(self) -> bool:
+        """True when this is a copy of a pair that never held still while copied."""
+        return self.live is not None and self.live[2] is None
 
     @contextlib.contextmanager
     def connect(self, budget: ReadBudget) -> Iterator[sqlite3.Connection]:
@@ -201,8 +205,23 @@ def load_path(path: Path) -> LedgerImage:
                 or [tuple(r) for r in image.schema] != EXPECTED_SCHEMA
             )
             if attempt == LIVE_RETRIES or not damaged or not source.moved():
+                if damaged and source.unsettled():
+                    image.problems = live_copy(image.problems)
                 return image
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def live_copy(findings: list[Finding]) -> list[Finding]:
+    """Findings of a copy taken while the session never stopped writing (no copy
+    held still, and every read was damaged): the damage is the copy's as likely
+    as the file's, so it is reported as LIVE_COPY (incomplete: verify again once
+    the session is sealed), with what was found, not as tampering."""
+    damage = [f for f in findings if f.code in LIVE_DAMAGE]
+    if not damage:
+        return findings
+    what = "; ".join(f"{f.code}: {f.message}"[:200] for f in damage[:3])
+    why = f"the session kept writing through every copy; the last read found {what}"
+    return [f for f in findings if f.code not in LIVE_DAMAGE] + [Finding(None, "LIVE_COPY", why)]
 
 
 # A copy of a session still running that reads as damaged is taken again, up to

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .regular_file import open_regular
-from .wal import WAL_HEADER, wal_is_torn
+from .wal import WAL_HEADER, pages_missing, wal_is_torn
 
 COPY_CHUNK = 1 << 20
 
 
-def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, PairState | None]:
+def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, Seen | None]:
     """Copy a ledger and its `-wal` to `copy` and `copy-wal` as one consistent pair;
-    return their total size and the state the pair held still in (None: it never
-    did; see `moved`). A session still running changes both files at
+    return their total size and what the pair looked like around the copy kept
+    (None: it never held still; see `moved`). A session still running changes both files at
     different moments: a checkpoint rewrites pages of the main file, then the
     `-wal` starts again under new salts. A pair copied across such a restart is
     a main file half-checkpointed beside a log that no longer holds those pages:
@@ -40,6 +40,7 @@ def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, PairState | None]
     size = 0
     copy_wal = Path(f"{copy}-wal")
     for attempt in range(PAIR_TRIES):
+        main_before = _main_stat(path)
         before = _pair_state(path, wal)
         for stale in (copy, copy_wal):
             if os.path.lexists(stale):
@@ -48,19 +49,33 @@ def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, PairState | None]
         size = _copy_regular(path, copy) + _copy_regular(wal, copy_wal)
         after = _pair_state(path, wal)
         settled = before is not None and before == after and _wal_header(copy_wal) == before[2]
+        # A checkpoint may extend the main file after its copy was sized, and the
+        # -wal then restart within one attempt: caught here, when the main file moved.
+        if settled and _main_stat(path) != main_before and pages_missing(copy, copy_wal):
+            settled = False
         if settled and not (_wal_size(wal) != _wal_size(copy_wal) and wal_is_torn(copy_wal)):
-            return size, after
+            return size, (after, main_before)
         # Jittered, so the copy does not keep step with a writer's own rhythm.
         time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
     return size, None
 
 
-def moved(path: Path, wal: Path, state: PairState | None) -> bool:
-    """True when the live pair is no longer in `state`, the state `copy_pair` copied
-    it in (or it never held still): a copy that reads as damaged may then have
-    caught the writer between two moments, and is worth taking again. A pair that
-    has not moved is read the same way every time, so its damage is real."""
-    return state is None or _pair_state(path, wal) != state
+def moved(path: Path, wal: Path, seen: Seen | None) -> bool:
+    """True when the live pair is no longer as `copy_pair` saw it around the copy it
+    kept (or it never held still): its -wal's state, or the main file's size and
+    mtime from before the copy began, which a checkpoint during the copy changes.
+    A copy that reads as damaged may then have caught the writer between two
+    moments, and is worth taking again. A pair that has not moved is read the
+    same way every time, so its damage is real."""
+    return seen is None or _pair_state(path, wal) != seen[0] or _main_stat(path) != seen[1]
+
+
+def _main_stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 PAIR_TRIES = 100  # a writer that restarts its -wal every 3 commits settles within a few
@@ -72,6 +87,8 @@ QUIET_NS = 50_000_000
 # The main file's inode; the -wal's inode and header; with an empty -wal, the
 # main file's size and mtime.
 PairState = tuple[int, int, bytes, tuple[int, int] | None]
+# A kept copy's pair state after it, and the main file's size and mtime before it.
+Seen = tuple[PairState, tuple[int, int] | None]
 
 
 def _pair_state(path: Path, wal: Path) -> PairState | None:

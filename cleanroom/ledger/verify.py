@@ -41,6 +41,7 @@ from .load import (
     Source,
     Span,
     check_file,
+    live_copy,
     load_bytes,
     open_path,
     read_into,
@@ -82,7 +83,17 @@ def verify_path(
             verdict = _verify_opened(image, source, given, workers, fork)
             # A session still running: see load.LIVE_RETRIES.
             last = attempt == LIVE_RETRIES or source is None
-            if last or not set(verdict.codes()) & LIVE_DAMAGE or not source.moved():
+            damaged = bool(set(verdict.codes()) & LIVE_DAMAGE)
+            if last or not damaged or not source.moved():
+                if damaged and source is not None and source.unsettled():
+                    return Verdict.from_findings(
+                        verdict.path,
+                        live_copy(verdict.findings),
+                        verdict.summary,
+                        Counter(verdict.omitted),
+                        verdict.witnesses,
+                        verdict.receipts,
+                    )
                 return verdict
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -79,3 +79,48 @@ def wal_is_torn(wal: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+MAX_FRAMES_SCANNED = 1 << 20  # a -wal claiming more frames is judged by SQLite alone
+
+
+def pages_missing(main: Path, wal: Path) -> bool:
+    """True when the last commit of a (copied, private) `wal` makes the database
+    larger than `main` holds, and some page in between is in no frame of that
+    commit or before it: SQLite would read it as nothing. A writer never leaves
+    such a pair (pages past the main file's end live in the -wal until a
+    checkpoint writes them there); a copy of the main file taken before a
+    checkpoint extended it, beside a -wal that restarted after it, is one.
+    Frames are matched by salts only (no checksums): a rough test, used only to
+    take a copy of a moving pair again. Any read problem: False."""
+    try:
+        with open(main, "rb") as m, open(wal, "rb") as w:
+            head = m.read(100)
+            if len(head) < 100:
+                return False
+            db_page = int.from_bytes(head[16:18], "big")
+            db_page = 65536 if db_page == 1 else db_page
+            main_pages = os.fstat(m.fileno()).st_size // db_page if db_page else 0
+            header = w.read(WAL_HEADER)
+            size = page_size(header)
+            if size is None:
+                return False
+            salts = header[16:24]
+            frames = (os.fstat(w.fileno()).st_size - WAL_HEADER) // (FRAME_HEADER + size)
+            pending: set[int] = set()
+            present: set[int] = set()
+            pages = 0
+            for i in range(min(frames, MAX_FRAMES_SCANNED)):
+                w.seek(WAL_HEADER + i * (FRAME_HEADER + size))
+                frame = w.read(FRAME_HEADER)
+                if len(frame) < FRAME_HEADER or frame[8:16] != salts:
+                    break
+                pending.add(int.from_bytes(frame[0:4], "big"))
+                commit = int.from_bytes(frame[4:8], "big")
+                if commit:
+                    present |= pending
+                    pending = set()
+                    pages = commit
+    except OSError:
+        return False
+    return any(p not in present for p in range(main_pages + 1, pages + 1))

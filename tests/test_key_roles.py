@@ -202,6 +202,16 @@ def test_a_short_passphrase_file_is_refused_and_nothing_is_written(tmp_path, com
     assert not (tmp_path / "k").exists() or not list((tmp_path / "k").iterdir())
 
 
+@pytest.mark.parametrize("weak", [" " * 12, "a" * 12, "ab" * 8, "a b a b a b a b"])
+def test_a_long_but_repeated_passphrase_is_refused(tmp_path, weak):
+    """Twelve spaces met the 12-character minimum (found by the attack review)."""
+    (tmp_path / "pass").write_text(weak + "\n")
+    out = cli("keys", "vendor-init", "--dir", tmp_path / "k", "--passphrase-file",
+              tmp_path / "pass")  # fmt: skip
+    refused(out, "different characters")
+    assert not (tmp_path / "k").exists() or not list((tmp_path / "k").iterdir())
+
+
 def test_a_short_prompted_passphrase_is_refused(tmp_path):
     out = cli("keys", "vendor-init", "--dir", tmp_path / "k", "--encrypt", input="ab\nab\n")
     refused(out, "12 characters")

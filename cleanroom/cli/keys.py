@@ -33,6 +33,7 @@ from . import UsageProblem
 from .options import trusted_key
 
 MIN_PASSPHRASE = 12  # characters; ADR 0008
+MIN_DISTINCT = 5  # different characters, whitespace aside: no "            " or "aaaaaaaaaaaa"
 
 DIR = click.option(
     "--dir",
@@ -91,6 +92,12 @@ def _new_passphrase(path: Path | None, prompt: bool) -> bytes | None:
         raise UsageProblem(
             f"{source} is shorter than {MIN_PASSPHRASE} characters; "
             "a key file's passphrase must be at least that long"
+        )
+    if len(set("".join(passphrase.decode().split()))) < MIN_DISTINCT:
+        source = f"the first line of {clean(path)}" if path is not None else "the passphrase"
+        raise UsageProblem(
+            f"{source} has fewer than {MIN_DISTINCT} different characters (whitespace aside); "
+            "choose one that is not a character repeated"
         )
     return passphrase
 

@@ -130,6 +130,21 @@ def test_keys_show_names_the_role_of_every_key_file(keys):
         assert f"{role} {'private' if '.key:' in line else 'public'} key" in line, line
 
 
+def test_keys_show_describes_every_file_past_an_unreadable_one(keys, tmp_path):
+    """It stopped at the first file it could not read (attack review)."""
+    import os
+
+    junk = tmp_path / "junk.pub"
+    junk.write_bytes(b"\xff\x00 not a key\n")
+    os.mkfifo(tmp_path / "fifo.pub")
+    out = cli("keys", "show", junk, tmp_path / "fifo.pub", keys / "vendor.pub",
+              keys / "reviewer.pub")  # fmt: skip
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "vendor-root public key" in out.stdout and "reviewer public key" in out.stdout
+    assert out.stderr.count("cannot be described") == 2, out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_a_role_line_cannot_be_an_unknown_role(keys, tmp_path):
     text = (keys / "vendor.pub").read_text().replace("vendor-root", "vendor-rooty", 1)
     (tmp_path / "odd.pub").write_text(text)

@@ -232,16 +232,24 @@ def certify(
 def show(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     """Describe key and certificate files: role, kind, key id, and for certificates
     the workstation, issuer, validity and (with --trust) whether the signature
-    holds. Exit status 1 if, with --trust, a certificate is not signed by a
-    trusted key."""
+    holds. Every file is described, whatever the others are. Exit status 1 if,
+    with --trust, a certificate is not signed by a trusted key; else 2 if a file
+    could not be described."""
     trusted = [trusted_key(p) for p in trust]
-    untrusted = 0
+    untrusted = unreadable = 0
     for path in files:
-        text, ok = _describe(path, trusted)
+        try:
+            text, ok = _describe(path, trusted)
+        except (KeyFileError, OSError, ValueError) as exc:  # say so, and go on
+            unreadable += 1
+            click.echo(f"{clean(path)}: cannot be described: {clean(str(exc))}", err=True)
+            continue
         untrusted += ok is False
         click.echo(f"{clean(path)}: {text}")
     if untrusted:
         raise SystemExit(1)
+    if unreadable:
+        raise SystemExit(2)
 
 
 def _describe(path: Path, trusted: list[bytes]) -> tuple[str, bool | None]:

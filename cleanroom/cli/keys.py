@@ -87,14 +87,13 @@ def _new_passphrase(path: Path | None, prompt: bool) -> bytes | None:
     if path is None and not prompt:
         return None
     passphrase = _passphrase(path, prompt)
+    source = f"the first line of {clean(path)}" if path is not None else "the passphrase"
     if passphrase is None or len(passphrase.decode()) < MIN_PASSPHRASE:
-        source = f"the first line of {clean(path)}" if path is not None else "the passphrase"
         raise UsageProblem(
             f"{source} is shorter than {MIN_PASSPHRASE} characters; "
             "a key file's passphrase must be at least that long"
         )
     if len(set("".join(passphrase.decode().split()))) < MIN_DISTINCT:
-        source = f"the first line of {clean(path)}" if path is not None else "the passphrase"
         raise UsageProblem(
             f"{source} has fewer than {MIN_DISTINCT} different characters (whitespace aside); "
             "choose one that is not a character repeated"

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..ledger.events import SnapshotRef
 from ..snapshot.blobs import unpack_line_index
-from ..snapshot.content import CheckedContent, checked_content
+from ..snapshot.content import CheckedContent, changed, checked_content
 from ..snapshot.hit_check import hit_problems
 from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
@@ -112,12 +112,9 @@ class SnapshotSource:
         the session; a checked content is kept while the cache has room for it."""
         assert info.blob is not None
         key = (info.blob, info.size)
-        with self._lock:
-            if key in self._refused:
-                return self._refused[key]
-            if key in self._contents:
-                self._contents.move_to_end(key)
-                return self._contents[key]
+        known = self._known(key)
+        if known is not None:
+            return known
         checked = checked_content(self.snapshot, info.blob, info.size)
         with self._lock:
             if isinstance(checked, str):
@@ -128,6 +125,16 @@ class SnapshotSource:
             while kept > CONTENT_CACHE_BYTES and len(self._contents) > 1:
                 kept -= len(self._contents.popitem(last=False)[1].data)
         return checked
+
+    def _known(self, key: tuple[bytes, int]) -> CheckedContent | str | None:
+        """The content kept for `key` (now the most recent), its refusal, or None."""
+        with self._lock:
+            if key in self._refused:
+                return self._refused[key]
+            if key in self._contents:
+                self._contents.move_to_end(key)
+                return self._contents[key]
+        return None
 
     def hit_refusals(self, hits: list[Any]) -> list[str | None]:
         """Why each search hit may not be shown, or None (`snapshot.hit_check`): its
@@ -155,12 +162,9 @@ class SnapshotSource:
         now and hashed (the stored line index only finds the line; hit_problems
         proves its number by counting line feeds)."""
         assert info.blob is not None
-        key = (info.blob, info.size)
-        with self._lock:
-            if key in self._refused:
-                return self._refused[key]
-            if key in self._contents:
-                return self._contents[key]
+        known = self._known((info.blob, info.size))
+        if known is not None:
+            return known
         try:
             data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
             starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
@@ -168,10 +172,7 @@ class SnapshotSource:
             return f"its content cannot be read: {exc}"
         actual = hashlib.sha256(data).digest()
         if actual != info.blob or len(data) != info.size:
-            return (
-                f"its content was changed after signing: it hashes to {actual.hex()},"
-                f" signed {info.blob.hex()}"
-            )
+            return changed(actual, info.blob)
         return CheckedContent(data, starts)
 
     def size_of(self, path: bytes) -> int:

@@ -29,6 +29,13 @@ class CheckedContent:
     starts: array[int]
 
 
+def changed(actual: bytes, blob: bytes) -> str:
+    """Why a content that hashes to `actual` is not the signed content `blob`."""
+    return (
+        f"its content was changed after signing: it hashes to {actual.hex()}, signed {blob.hex()}"
+    )
+
+
 def content_problem(snapshot: Snapshot, blob: bytes, size: int) -> str | None:
     """Why the content stored for `blob` is not that content, or None."""
     checked = checked_content(snapshot, blob, size)
@@ -52,10 +59,7 @@ def checked_content(snapshot: Snapshot, blob: bytes, size: int) -> CheckedConten
     except (sqlite3.DatabaseError, ValueError, MemoryError) as exc:
         return f"its content {blob.hex()} cannot be read: {exc}"
     if facts.hash != blob:
-        return (
-            f"its content was changed after signing: it hashes to {facts.hash.hex()},"
-            f" signed {blob.hex()}"
-        )
+        return changed(facts.hash, blob)
     wrong = [
         name
         for name, stored, real in (

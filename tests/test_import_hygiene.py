@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["ledger", "snapshot", "session", "forensics", "guard"]
+CORE = ["ledger", "snapshot", "session", "forensics", "guard", "workstation"]
 UI_PACKAGES = ("textual", "rich")
 
 

@@ -63,8 +63,19 @@ def _register() -> None:
     from .snapshot import snapshot
     from .verify import verify
     from .whoviewed import who_viewed_command
+    from .workstation import workstation
 
-    for command in (keys, snapshot, review, demo, verify, report, who_viewed_command, replay):
+    for command in (
+        keys,
+        snapshot,
+        review,
+        demo,
+        verify,
+        report,
+        who_viewed_command,
+        replay,
+        workstation,
+    ):
         main.add_command(command)
 
 

@@ -94,8 +94,11 @@ def ensure_dir(root: Path, final: str, uid: int, gid: int, mode: int) -> None:
     """`final` is a directory with this owner and mode, created if missing."""
     name = os.path.basename(final)
     with parent(root, final, create=True) as fd:
-        if _lstat(fd, name) is None:
+        st = _lstat(fd, name)
+        if st is None:
             os.mkdir(name, 0o700, dir_fd=fd)
+        elif stat.S_ISLNK(st.st_mode):
+            raise PlacingError(f"{clean(final)} is a symlink; not followed")
         try:
             d = os.open(name, DIR_FLAGS, dir_fd=fd)
         except OSError as exc:  # ELOOP for a symlink, ENOTDIR for a file

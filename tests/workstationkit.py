@@ -1,0 +1,124 @@
+"""A real workstation for tests: unique accounts made with useradd and removed
+afterwards, files under a --root prefix, the real `cleanroom workstation` CLI.
+
+Accounts are real (the tests run as root, as CI does); nothing is mocked. Each
+Room's names share a random prefix, and teardown removes every account and
+group with that prefix, whatever the test left behind.
+"""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cleanroom.workstation import layout
+
+SHADOW_TOOLS = ("useradd", "groupadd", "usermod", "userdel", "groupdel")
+
+
+def need_shadow_tools() -> None:
+    """Install the shadow tools when missing, as scripts/system-packages.sh does for
+    tmux: these tests never skip."""
+    if all(shutil.which(t) or os.path.exists(f"/usr/sbin/{t}") for t in SHADOW_TOOLS):
+        return
+    subprocess.run(["apt-get", "install", "-y", "-qq", "passwd"], check=True, timeout=600)
+
+
+def cleanroom(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real command, isolated as the installed launcher runs it."""
+    return subprocess.run(
+        [sys.executable, "-I", "-m", "cleanroom", *args],
+        capture_output=True, text=True, timeout=300, check=check,
+    )  # fmt: skip
+
+
+def as_user(user: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`argv` run as `user` with their groups, through setpriv (no PAM, no shell)."""
+    return subprocess.run(
+        ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@dataclass
+class Room:
+    root: Path
+    prefix: str
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def service(self) -> str:
+        return f"{self.prefix}s"
+
+    @property
+    def group(self) -> str:
+        return f"{self.prefix}g"
+
+    def reviewer(self, n: int = 1) -> str:
+        return f"{self.prefix}r{n}"
+
+    def at(self, final: str) -> Path:
+        return self.root / final.lstrip("/")
+
+    def names(self) -> list[str]:
+        return ["--root", str(self.root), "--service-account", self.service, "--group", self.group]
+
+    def install(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        files = []
+        for option, path in self.sources.items():
+            files += [option, str(path)]
+        return cleanroom("workstation", "install", *self.names(), *files, *extra)
+
+    def check(self, *extra: str) -> tuple[int, dict]:
+        done = cleanroom("workstation", "check", *self.names(), "--json", *extra)
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    def codes(self, *extra: str) -> set[str]:
+        return {p["code"] for p in self.check(*extra)[1]["problems"]}
+
+    def adopt(self, name: str, home: Path, shell: str = "/bin/bash") -> None:
+        """An account that exists before the install, with a real shell."""
+        subprocess.run(
+            ["useradd", "--create-home", "--home-dir", str(home), "--shell", shell, name],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def remove(self) -> None:
+        for p in pwd.getpwall():
+            if p.pw_name.startswith(self.prefix):
+                subprocess.run(["userdel", "--remove", p.pw_name], capture_output=True)
+        for g in grp.getgrall():
+            if g.gr_name.startswith(self.prefix):
+                subprocess.run(["groupdel", g.gr_name], capture_output=True)
+
+
+def new_prefix() -> str:
+    return "cw" + secrets.token_hex(3)
+
+
+def socket_like_the_recorder(room: Room) -> Path:
+    """The run directory and socket as the unit and recorder make them
+    (service:group 0750, socket service:group 0660), from a real bound socket."""
+    import socket
+
+    run = room.at(layout.RUN)
+    run.mkdir(parents=True, exist_ok=True)
+    uid, gid = pwd.getpwnam(room.service).pw_uid, grp.getgrnam(room.group).gr_gid
+    os.chown(run, uid, gid)
+    os.chmod(run, 0o750)
+    path = room.at(layout.SOCKET)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    s.close()
+    os.chown(path, uid, gid)
+    os.chmod(path, 0o660)
+    return path

@@ -141,7 +141,7 @@ def check_command(
     """Report everything wrong with this workstation, one line per problem.
 
     Accounts (service account, reviewer group, kiosk shells), files (owners and
-    modes, nothing under /etc/cleanroom or /var/lib/cleanroom open to others),
+    modes, nothing in the configuration or state directories open to others),
     the unit and kiosk login as installed, the recorder's socket, the network,
     the ledger's filesystem, the kernel's link protections and the clock. Codes
     are listed in docs/deploy.md. Exit status: 0 no problem, 1 problems, 2 usage.

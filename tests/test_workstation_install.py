@@ -220,3 +220,42 @@ def test_a_service_account_with_a_shell_loses_it(installed: Room):
     again = installed.install()
     assert "(was /bin/bash)" in again.stdout
     assert os.path.basename(pwd.getpwnam(installed.service).pw_shell) in ("nologin", "false")
+
+
+@pytest.mark.parametrize(
+    "option, swap, says",
+    [
+        ("--workstation-key", "--trust", "not a workstation private key"),
+        ("--workstation-key", "vendor.key", "not a workstation private key"),
+        ("--trust", "--cert", ""),
+        ("--trust", "workstation.pub", "vendor-root"),
+        ("--cert", "--trust", ""),
+    ],
+)
+def test_a_file_given_as_the_wrong_thing_is_refused_before_any_change(
+    room: Room, room_sources, option: str, swap: str, says: str
+):
+    """Above all the vendor's private key, which must never reach a workstation."""
+    room.sources = dict(room_sources)
+    d = room_sources["--trust"].parent
+    room.sources[option] = room_sources[swap] if swap.startswith("--") else d / swap
+    done = room.install()
+    assert done.returncode == 2, done.stdout
+    assert says in done.stderr
+    assert list(room.root.iterdir()) == []
+
+
+def test_a_certificate_from_another_vendor_or_for_another_key_is_refused(
+    room: Room, room_sources, tmp_path: Path
+):
+    cleanroom("keys", "vendor-init", "--dir", str(tmp_path), "--name", "other", check=True)
+    cleanroom("keys", "workstation-init", "--dir", str(tmp_path), check=True)
+    room.sources = dict(room_sources)
+    room.sources["--trust"] = tmp_path / "other.pub"
+    done = room.install()
+    assert done.returncode == 2 and "not signed by the --trust key" in done.stderr
+    room.sources = dict(room_sources)
+    room.sources["--workstation-key"] = tmp_path / "workstation.key"
+    done = room.install()
+    assert done.returncode == 2 and "another key" in done.stderr
+    assert list(room.root.iterdir()) == []

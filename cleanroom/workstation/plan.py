@@ -18,6 +18,7 @@ from . import accounts, layout
 from .changes import Change, Dir, File, Group, ParentDir, Reviewer, ServiceAccount
 from .layout import Layout
 from .names import BadName, account_name
+from .sources import SourceError, check_sources
 from .templates import TemplateError, render
 
 
@@ -70,6 +71,10 @@ def build(req: Request) -> list[Change]:
     for option, path in sources.items():
         if path is not None:
             _check_source(option, path)
+    try:
+        check_sources(req.workstation_key, req.cert, req.trust)
+    except SourceError as exc:
+        raise PlanError(str(exc)) from exc
     try:
         filled = {
             n: render(n, values(lay, req.python))

@@ -101,6 +101,9 @@ PLANTS = {
     "WRONG_MODE": lambda r: r.at(layout.SNAPSHOT).chmod(0o444),
     "EXPOSED": lambda r: _plant_file(r, layout.LEDGERS + "/x.receipt.json", 0o644, r.service),
     "ANCESTOR_WRITABLE": lambda r: r.at("/var/lib").chmod(0o777),
+    "CONFIG": lambda r: r.at(layout.CONFIG).write_text(
+        r.at(layout.CONFIG).read_text().replace(layout.SNAPSHOT, "/tmp/other.snapshot")
+    ),
     "UNIT_CHANGED": lambda r: r.at(layout.UNIT).write_text(
         r.at(layout.UNIT).read_text().replace("NoNewPrivileges=yes\n", "")
     ),
@@ -136,6 +139,23 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
     assert text.returncode == 1
     lines = [line for line in text.stdout.splitlines() if line.startswith(f"{code}: ")]
     assert lines, text.stdout
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"group:', '"user:root", "group:'),
+        lambda text: text.replace('socket = "/run/cleanroom/recorder.sock"', 'socket = "/tmp/s"'),
+        lambda text: text.replace("[recorder]", "[recorder"),
+        lambda text: text.replace('reviewers = ["group:', 'reviewers = []\nx = ["group:'),
+        lambda text: "\udcff".encode("utf-8", "surrogateescape").decode("latin-1") + text,
+    ],
+    ids=["foreign-user", "socket", "unparsable", "no-reviewers", "not-utf8"],
+)
+def test_a_config_that_points_elsewhere_is_reported(clean: Room, edit):
+    config = clean.at(layout.CONFIG)
+    config.write_bytes(edit(config.read_text()).encode("latin-1"))
+    assert clean.codes(*HOST) == {"CONFIG"}
 
 
 def test_the_wrong_group_on_a_ledger_file_is_exposed(clean: Room):

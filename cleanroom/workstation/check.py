@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..guard.network import NetworkState, read_network
 from .check_accounts import check_accounts
+from .check_config import check_config
 from .check_files import check_files, templates_for
 from .check_host import check_clock, check_network, check_sysctls
 from .layout import Layout
@@ -36,6 +37,7 @@ def check(
 ) -> Report:
     found = check_accounts(lay)
     found += check_files(lay, templates_for(lay, values(lay, python)))
+    found += check_config(lay)
     found += check_network(network)
     found += check_sysctls()
     found += check_clock(lay)

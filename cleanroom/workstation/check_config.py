@@ -1,0 +1,84 @@
+"""Does workstation.toml point the recorder at the files check checks?
+
+check holds the layout's fixed paths to their owners and modes; the recorder
+uses whatever workstation.toml names. A config that names another snapshot,
+key or ledger directory would make a clean check say nothing about the files
+in use, and a `reviewers` entry for an account outside the group would let in
+someone without the kiosk login. So each is a CONFIG problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+from . import accounts, layout, placing
+from .layout import Layout
+from .problems import Problem
+
+MAX_CONFIG = 1024 * 1024
+PATHS = {
+    "snapshot": layout.SNAPSHOT,
+    "ledger-dir": layout.LEDGERS,
+    "workstation-key": layout.WORKSTATION_KEY,
+    "cert": layout.CERT,
+    "trust": layout.TRUST,
+}
+
+
+def check_config(lay: Layout) -> list[Problem]:
+    try:
+        st = placing.lstat(lay.root, layout.CONFIG)
+    except placing.PlacingError:
+        return []  # reported as WRONG_TYPE
+    if st is None:
+        return []  # reported as MISSING
+    try:
+        data = lay.at(layout.CONFIG).read_bytes()[: MAX_CONFIG + 1]
+        if len(data) > MAX_CONFIG:
+            raise ValueError(f"over {MAX_CONFIG} bytes")
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeError are ValueErrors
+        return [_problem(f"{layout.CONFIG} cannot be read: {exc}")]
+    out = []
+    for key, final in PATHS.items():
+        value = doc.get(key, doc.get(key.replace("-", "_")))
+        if value != final:
+            out.append(
+                _problem(f"{layout.CONFIG} gives {key} = {value!r}; the layout's is {final!r}")
+            )
+    recorder = doc.get("recorder", {})
+    if not isinstance(recorder, dict):
+        return out + [_problem(f"{layout.CONFIG}: [recorder] is not a table")]
+    socket = recorder.get("socket", layout.SOCKET)
+    if socket != layout.SOCKET:
+        out.append(
+            _problem(
+                f"{layout.CONFIG} gives socket = {socket!r}; the layout's is {layout.SOCKET!r}"
+            )
+        )
+    out += _reviewers(lay, recorder.get("reviewers"))
+    return out
+
+
+def _reviewers(lay: Layout, entries: object) -> list[Problem]:
+    if not isinstance(entries, list) or not entries:
+        return [_problem(f"{layout.CONFIG}: [recorder] reviewers is missing or empty")]
+    members = set(accounts.members(lay.group))
+    out = []
+    for entry in entries:
+        kind, _, name = str(entry).partition(":")
+        if kind == "group" and name == lay.group:
+            continue
+        if kind == "user" and name in members:
+            continue
+        out.append(
+            _problem(
+                f"{layout.CONFIG}: reviewers entry {entry!r} lets in accounts outside "
+                f"{lay.group}, which need not have the kiosk login"
+            )
+        )
+    return out
+
+
+def _problem(message: str) -> Problem:
+    return Problem("CONFIG", message, layout.CONFIG)

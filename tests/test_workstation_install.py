@@ -259,3 +259,16 @@ def test_a_certificate_from_another_vendor_or_for_another_key_is_refused(
     done = room.install()
     assert done.returncode == 2 and "another key" in done.stderr
     assert list(room.root.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["install"], ["check"]])
+def test_install_and_check_refuse_to_run_without_root(room: Room, monkeypatch, args):
+    from click.testing import CliRunner
+
+    from cleanroom.cli import main
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    result = CliRunner().invoke(main, ["workstation", *args, *room.names()])
+    assert result.exit_code == 2
+    assert "must run as root" in result.output
+    assert list(room.root.iterdir()) == []

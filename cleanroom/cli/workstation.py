@@ -138,7 +138,7 @@ def check_command(
     as_json: bool,
     ignore: tuple[str, ...],
 ) -> None:
-    """Report everything wrong with this workstation, one line per problem.
+    """Report everything wrong with this workstation, one line per problem (run as root).
 
     Accounts (service account, reviewer group, kiosk shells), files (owners and
     modes, nothing in the configuration or state directories open to others),
@@ -147,6 +147,10 @@ def check_command(
     are listed in docs/deploy.md. Exit status: 0 no problem, 1 problems, 2 usage.
     """
     lay = _layout(root, service_account, group)
+    if os.geteuid() != 0:
+        raise UsageProblem(
+            "check must run as root: it reads files that only root and the service can"
+        )
     report = check(lay, python, ignore)
     if as_json:
         doc = {

@@ -272,3 +272,22 @@ def test_install_and_check_refuse_to_run_without_root(room: Room, monkeypatch, a
     assert result.exit_code == 2
     assert "must run as root" in result.output
     assert list(room.root.iterdir()) == []
+
+
+def test_a_file_where_the_layout_needs_a_directory_stops_the_install(room: Room):
+    (room.root / "etc").write_bytes(b"not a directory")
+    done = room.install()
+    assert done.returncode == 1
+    assert "not a directory" in done.stdout
+    assert (room.root / "etc").read_bytes() == b"not a directory"
+
+
+def test_a_fifo_or_directory_given_as_the_snapshot_is_refused_without_waiting(
+    room: Room, tmp_path: Path
+):
+    fifo = tmp_path / "snapshot.fifo"
+    os.mkfifo(fifo)
+    done = room.install("--snapshot", str(fifo))  # would block forever if it were opened
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert room.install("--snapshot", str(tmp_path)).returncode == 2
+    assert list(room.root.iterdir()) == []

@@ -291,3 +291,34 @@ def test_a_fifo_or_directory_given_as_the_snapshot_is_refused_without_waiting(
     assert done.returncode == 2 and "not a regular file" in done.stderr
     assert room.install("--snapshot", str(tmp_path)).returncode == 2
     assert list(room.root.iterdir()) == []
+
+
+def test_the_service_account_can_do_its_work_in_the_layout(installed: Room):
+    """The other side of EACCES: the recorder's account reads the snapshot, the key
+    and the certificate, writes the ledgers, and cannot change what it only reads."""
+    svc = installed.service
+    for final in (
+        layout.SNAPSHOT,
+        layout.WORKSTATION_KEY,
+        layout.CERT,
+        layout.TRUST,
+        layout.CONFIG,
+    ):
+        done = as_user(svc, "sh", "-c", 'cat "$1" >/dev/null', "sh", str(installed.at(final)))
+        assert done.returncode == 0, (final, done.stderr)
+    assert as_user(svc, "touch", str(installed.at(layout.LEDGERS + "/s.ledger"))).returncode == 0
+    for final in (layout.SNAPSHOT, layout.CERT, layout.CONFIG):
+        assert as_user(svc, "chmod", "0666", str(installed.at(final))).returncode != 0
+    assert as_user(svc, "touch", str(installed.at(layout.SNAPSHOT_DIR + "/other"))).returncode != 0
+    from cleanroom.ledger.keys import check_private_mode
+
+    check_private_mode(installed.at(layout.WORKSTATION_KEY))  # the recorder's own rule
+
+
+def test_only_reviewers_reach_the_socket(installed: Room):
+    from tests.workstationkit import socket_like_the_recorder
+
+    sock = socket_like_the_recorder(installed)
+    assert as_user(installed.reviewer(), "test", "-w", str(sock)).returncode == 0
+    other = as_user("nobody", "ls", str(sock.parent))
+    assert other.returncode != 0 and "Permission denied" in other.stderr

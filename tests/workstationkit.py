@@ -43,7 +43,8 @@ def cleanroom(*args: str, check: bool = False) -> subprocess.CompletedProcess[st
 def as_user(user: str, *argv: str) -> subprocess.CompletedProcess[str]:
     """`argv` run as `user` with their groups, through setpriv (no PAM, no shell)."""
     return subprocess.run(
-        ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv],
+        ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}", "--init-groups",
+         "--", *argv],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

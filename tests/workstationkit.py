@@ -16,8 +16,11 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from cleanroom.workstation import layout
 
@@ -135,3 +138,53 @@ def socket_like_the_recorder(room: Room) -> Path:
     os.chown(path, uid, gid)
     os.chmod(path, 0o660)
     return path
+
+
+# -- fixtures (registered by tests/conftest.py as a plugin) ---------------------
+
+
+@pytest.fixture
+def room():
+    """A workstation under a fresh prefix with unique real accounts
+    (tests/workstationkit.py). The prefix is made outside pytest's own 0700 tree so
+    that a reviewer account can reach it: their EACCES must come from the layout."""
+    need_shadow_tools()
+    base = Path(tempfile.mkdtemp(prefix="cleanroom-room-", dir="/tmp"))
+    base.chmod(0o755)
+    root = base / "root"
+    root.mkdir(mode=0o755)
+    r = Room(root, new_prefix())
+    try:
+        yield r
+    finally:
+        r.remove()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def room_sources(tmp_path_factory) -> dict[str, Path]:
+    """A real vendor-signed snapshot, workstation key, certificate and vendor key."""
+    from tests.snapshotkit import small_tree
+
+    d = tmp_path_factory.mktemp("room-sources")
+    cleanroom("keys", "vendor-init", "--dir", str(d), check=True)
+    cleanroom("keys", "workstation-init", "--dir", str(d), check=True)
+    cleanroom(
+        "keys", "certify", "--vendor-key", str(d / "vendor.key"), "--workstation-pub",
+        str(d / "workstation.pub"), "--id", "ws-test", "-o", str(d / "workstation.cert"),
+        check=True,
+    )  # fmt: skip
+    src = d / "src"
+    src.mkdir()
+    small_tree(src)
+    snap = d / "product.snapshot"
+    cleanroom(
+        "snapshot", "create", str(src), "-o", str(snap), "--vendor-key", str(d / "vendor.key"),
+        check=True,
+    )  # fmt: skip
+    return {
+        "--snapshot": snap,
+        "--workstation-key": d / "workstation.key",
+        "--cert": d / "workstation.cert",
+        "--trust": d / "vendor.pub",
+    }

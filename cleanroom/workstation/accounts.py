@@ -73,6 +73,33 @@ def members(group: str) -> list[str]:
     return sorted(found)
 
 
+def uid_of(name: str) -> int | None:
+    try:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return None
+
+
+def gid_of(name: str) -> int | None:
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def owner_of(st: os.stat_result) -> str:
+    """`user:group` of a file, by name where the system has one."""
+    try:
+        user = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        user = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return f"{user}:{group}"
+
+
 def nologin() -> str:
     return next((p for p in NOLOGIN if os.path.exists(p)), NOLOGIN[0])
 

@@ -8,8 +8,6 @@ plan with nothing applied.
 
 from __future__ import annotations
 
-import grp
-import pwd
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,22 +24,8 @@ class Todo:
     do: Callable[[], None]
 
 
-def uid_of(name: str) -> int | None:
-    try:
-        return pwd.getpwnam(name).pw_uid
-    except KeyError:
-        return None
-
-
-def gid_of(name: str) -> int | None:
-    try:
-        return grp.getgrnam(name).gr_gid
-    except KeyError:
-        return None
-
-
 def _ids(owner: str, group: str) -> tuple[int, int]:
-    uid, gid = uid_of(owner), gid_of(group)
+    uid, gid = accounts.uid_of(owner), accounts.gid_of(group)
     if uid is None or gid is None:
         raise accounts.AccountError(f"{owner}:{group} does not exist")
     return uid, gid
@@ -50,16 +34,9 @@ def _ids(owner: str, group: str) -> tuple[int, int]:
 def _owner_mode(st, owner: str, group: str, mode: int) -> str | None:  # noqa: ANN001
     """What differs between `st` and the wanted owner and mode, in words, or None."""
     now = stat.S_IMODE(st.st_mode)
-    if (st.st_uid, st.st_gid, now) == (uid_of(owner), gid_of(group), mode):
+    if (st.st_uid, st.st_gid, now) == (accounts.uid_of(owner), accounts.gid_of(group), mode):
         return None
-    return f"{_name(st.st_uid, pwd.getpwuid)}:{_name(st.st_gid, grp.getgrgid)} {now:04o}"
-
-
-def _name(ident: int, lookup: Callable) -> str:
-    try:
-        return lookup(ident)[0]
-    except KeyError:
-        return str(ident)
+    return f"{accounts.owner_of(st)} {now:04o}"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """`cleanroom workstation check`: every problem found, each once, in a fixed order
-(accounts, files, socket, host), minus the codes the operator chose to ignore.
+(accounts, files, socket, config, host), minus the codes the operator chose to ignore.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from .check_accounts import check_accounts
 from .check_config import check_config
 from .check_files import check_files, templates_for
 from .check_host import check_clock, check_network, check_sysctls
+from .check_socket import check_socket
 from .layout import Layout
 from .plan import values
 from .problems import Problem
@@ -37,6 +38,7 @@ def check(
 ) -> Report:
     found = check_accounts(lay)
     found += check_files(lay, templates_for(lay, values(lay, python)))
+    found += check_socket(lay)
     found += check_config(lay)
     found += check_network(network)
     found += check_sysctls()

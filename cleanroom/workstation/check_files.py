@@ -1,6 +1,5 @@
-"""Checks of the files: the layout's owners and modes, nothing open to others below
-/etc/cleanroom and /var/lib/cleanroom, the unit and kiosk login as installed,
-the directories above, and the recorder's socket."""
+"""Checks of the files: the layout's owners and modes, the unit and kiosk login as
+installed, and the directories above them (check_exposed.py looks below them)."""
 
 from __future__ import annotations
 
@@ -9,12 +8,11 @@ import stat
 from dataclasses import dataclass
 
 from . import layout, placing
-from .changes import gid_of, uid_of
+from .accounts import gid_of, owner_of, uid_of
+from .check_exposed import check_exposed
 from .layout import Layout
 from .problems import Problem
 from .templates import render
-
-MAX_ENTRIES = 100_000  # a walk of the protected trees stops here, saying so
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def check_files(lay: Layout, templates: dict[str, bytes]) -> list[Problem]:
         if e.path == layout.RUN and placing.lstat(lay.root, e.path) is None:
             continue  # reported once, as SOCKET_MISSING
         out += _expect(lay, e)
-    out += _exposed(lay, {e.path for e in wanted})
+    out += check_exposed(lay, {e.path for e in wanted})
     out += _ancestors(lay)
     for final, code, name in (
         (layout.UNIT, "UNIT_CHANGED", "cleanroom-recorder.service"),
@@ -64,7 +62,6 @@ def check_files(lay: Layout, templates: dict[str, bytes]) -> list[Problem]:
             out.append(
                 Problem(code, f"{final} differs from what install writes; run install again", final)
             )
-    out += check_socket(lay)
     return out
 
 
@@ -99,7 +96,7 @@ def _expect(lay: Layout, e: Expect) -> list[Problem]:
         out.append(
             Problem(
                 "WRONG_OWNER",
-                f"{e.path} is owned by {_ids(st)}, should be {e.owner}:{e.group}",
+                f"{e.path} is owned by {owner_of(st)}, should be {e.owner}:{e.group}",
                 e.path,
             )
         )
@@ -109,81 +106,6 @@ def _expect(lay: Layout, e: Expect) -> list[Problem]:
             Problem("WRONG_MODE", f"{e.path} has mode {mode:04o}, should be {e.mode:04o}", e.path)
         )
     return out
-
-
-def _ids(st: os.stat_result) -> str:
-    import grp
-    import pwd
-
-    try:
-        user = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        user = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    return f"{user}:{group}"
-
-
-def _exposed(lay: Layout, known: set[str]) -> list[Problem]:
-    """Anything below the protected trees that someone but root and the service can
-    reach: other bits, group bits for a group other than root's or the service's,
-    another owner, or a symlink (which could point the service elsewhere)."""
-    svc_uid, svc_gid = uid_of(lay.service), gid_of(lay.service)
-    out: list[Problem] = []
-    seen = 0
-    for top in layout.PROTECTED:
-        base = lay.at(top)
-        if not base.is_dir() or base.is_symlink():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            for name in sorted(dirnames + filenames):
-                seen += 1
-                if seen > MAX_ENTRIES:
-                    out.append(
-                        Problem(
-                            "EXPOSED",
-                            f"over {MAX_ENTRIES} entries below {top}; the rest was not checked",
-                            top,
-                        )
-                    )
-                    return out
-                path = os.path.join(dirpath, name)
-                final = "/" + os.path.relpath(path, lay.root)
-                if final in known:
-                    continue
-                out += _entry(path, final, svc_uid, svc_gid)
-    return out
-
-
-def _entry(path: str, final: str, svc_uid: int | None, svc_gid: int | None) -> list[Problem]:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return []
-    mode = stat.S_IMODE(st.st_mode)
-    if stat.S_ISLNK(st.st_mode):
-        return [
-            Problem(
-                "WRONG_TYPE",
-                f"{final} is a symlink, where only the service's own files belong",
-                final,
-            )
-        ]
-    if mode & 0o007:
-        return [Problem("EXPOSED", f"{final} is open to everyone (mode {mode:04o})", final)]
-    if mode & 0o070 and st.st_gid not in (0, svc_gid):
-        return [
-            Problem(
-                "EXPOSED",
-                f"{final} is open to group {_ids(st).split(':')[1]} (mode {mode:04o})",
-                final,
-            )
-        ]
-    if st.st_uid not in (0, svc_uid):
-        return [Problem("EXPOSED", f"{final} is owned by {_ids(st).split(':')[0]}", final)]
-    return []
 
 
 def _ancestors(lay: Layout) -> list[Problem]:
@@ -207,45 +129,11 @@ def _ancestors(lay: Layout) -> list[Problem]:
                 out.append(
                     Problem(
                         "ANCESTOR_WRITABLE",
-                        f"{path} ({_ids(st)} {mode:04o}) can be changed by someone but root",
+                        f"{path} ({owner_of(st)} {mode:04o}) can be changed by someone but root",
                         path,
                     )
                 )
             if path == "/":
                 break
             path = os.path.dirname(path)
-    return out
-
-
-def check_socket(lay: Layout) -> list[Problem]:
-    try:
-        st = placing.lstat(lay.root, layout.SOCKET)
-    except placing.PlacingError as exc:
-        return [Problem("SOCKET_MISSING", f"{layout.SOCKET}: {exc}", layout.SOCKET)]
-    if st is None or not stat.S_ISSOCK(st.st_mode):
-        why = "is missing" if st is None else "is not a socket"
-        return [
-            Problem(
-                "SOCKET_MISSING",
-                f"{layout.SOCKET} {why}: is the recorder running? "
-                f"(systemctl status {layout.UNIT_NAME})",
-                layout.SOCKET,
-            )
-        ]
-    out = []
-    if (st.st_uid, st.st_gid) != (uid_of(lay.service), gid_of(lay.group)):
-        out.append(
-            Problem(
-                "SOCKET_OWNER",
-                f"{layout.SOCKET} is owned by {_ids(st)}, should be {lay.service}:{lay.group}",
-                layout.SOCKET,
-            )
-        )
-    mode = stat.S_IMODE(st.st_mode)
-    if mode != 0o660:
-        out.append(
-            Problem(
-                "SOCKET_MODE", f"{layout.SOCKET} has mode {mode:04o}, should be 0660", layout.SOCKET
-            )
-        )
     return out

@@ -26,7 +26,7 @@ def test_the_adrs_layout_table_is_what_check_enforces():
     table = {
         path: (owner, int(mode, 8))
         for path, owner, mode in re.findall(
-            r"^\| `(/[^`]+)` \| ([a-z:-]+) \| (0\d{3}) \|", text, re.MULTILINE
+            r"^\| `(/[^`]+)` \| ([a-z:-]+) \| ([0-7]{4}) \|", text, re.MULTILINE
         )
     }
     enforced = {e.path: (f"{e.owner}:{e.group}", e.mode) for e in expected(Layout())}

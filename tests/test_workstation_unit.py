@@ -30,7 +30,7 @@ HARDENING = {
     "CapabilityBoundingSet": "",
     "UMask": "0077",
     "ReadWritePaths": layout.LEDGERS,
-    "RuntimeDirectoryMode": "0750",
+    "RuntimeDirectoryMode": "2750",
     "PrivateMounts": "yes",
 }
 
@@ -83,7 +83,7 @@ def test_systemd_analyze_accepts_the_installed_unit(room: Room):
 
 def test_systemd_rates_the_units_exposure_at_most_1_5_of_10(tmp_path: Path):
     """`systemd-analyze security` scores what a service can still do (0 none, 10 all).
-    Measured: 1.3. Without MemoryDenyWriteExecute, the capability set and
+    Measured: 1.2. Without MemoryDenyWriteExecute, the capability set and
     PrivateDevices it rises past 1.5, and this test fails."""
     tool = shutil.which("systemd-analyze")
     unit = tmp_path / layout.UNIT_NAME

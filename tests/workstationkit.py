@@ -122,21 +122,26 @@ def new_prefix() -> str:
 
 
 def socket_like_the_recorder(room: Room) -> Path:
-    """The run directory and socket as the unit and recorder make them
-    (service:group 0750, socket service:group 0660), from a real bound socket."""
+    """The run directory and socket as the unit and recorder make them: the
+    directory service:group 2750 (setgid), the socket bound in it with the
+    recorder's umask (0117), so its group comes from the directory, not a chown."""
     import socket
 
     run = room.at(layout.RUN)
     run.mkdir(parents=True, exist_ok=True)
     uid, gid = pwd.getpwnam(room.service).pw_uid, grp.getgrnam(room.group).gr_gid
     os.chown(run, uid, gid)
-    os.chmod(run, 0o750)
+    os.chmod(run, 0o2750)
     path = room.at(layout.SOCKET)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(str(path))
-    s.close()
-    os.chown(path, uid, gid)
-    os.chmod(path, 0o660)
+    old = os.umask(0o117)
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(str(path))
+        s.close()
+    finally:
+        os.umask(old)
+    assert path.stat().st_gid == gid  # inherited from the setgid directory
+    os.chown(path, uid, -1)  # the recorder binds it as the service account
     return path
 
 

@@ -40,7 +40,7 @@ def expected(lay: Layout) -> list[Expect]:
         Expect(layout.LIBEXEC, "dir", "root", "root", 0o755),
         Expect(layout.KIOSK, "file", "root", "root", 0o755),
         Expect(layout.UNIT, "file", "root", "root", 0o644),
-        Expect(layout.RUN, "dir", svc, lay.group, 0o750),
+        Expect(layout.RUN, "dir", svc, lay.group, 0o2750),
     ]
 
 

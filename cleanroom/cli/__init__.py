@@ -57,6 +57,7 @@ def main() -> None:
 def _register() -> None:
     from .demo import demo
     from .keys import keys
+    from .recorder import recorder
     from .replay import replay
     from .report import report
     from .review import review
@@ -64,7 +65,8 @@ def _register() -> None:
     from .verify import verify
     from .whoviewed import who_viewed_command
 
-    for command in (keys, snapshot, review, demo, verify, report, who_viewed_command, replay):
+    commands = (keys, snapshot, review, recorder, demo, verify, report, who_viewed_command, replay)
+    for command in commands:
         main.add_command(command)
 
 

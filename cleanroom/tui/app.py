@@ -74,6 +74,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         self._last_input = time.monotonic()
         self._idle_since: float | None = None
         self._ending: str | None = None  # why the session is ending, once it is
+        self._failing: str | None = None  # the recording failure last announced
 
     # -- layout ------------------------------------------------------------------
 
@@ -156,6 +157,9 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).hide(clean(why))
         self._show_status()
+        if why == self._failing:
+            return  # hidden again, but announced once (a lost recorder is polled 4x a second)
+        self._failing = why
         self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
 
@@ -206,12 +210,17 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
                 self._seal(self._ending)  # keep trying to seal
             return
         if self.service.failure is not None and self.service.retry():
-            self.query_one(CodeView).refused = None
-            self.query_one(CodeView).refresh()
-            self._show_status()
+            self._recovered()
         idle_for = time.monotonic() - self._last_input
         if self._idle_since is None and idle_for >= self.idle_seconds:
             self._lock_idle()
+
+    def _recovered(self) -> None:
+        """Recording works again: draw the code view again (recorded first, as ever)."""
+        self._failing = None
+        self.query_one(CodeView).refused = None
+        self.query_one(CodeView).refresh()
+        self._show_status()
 
     def _check_guard(self) -> None:
         """Record the guard's alerts and apply each new one's response, even when
@@ -219,6 +228,8 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         check = self.service.check_alerts()
         if check.failure is not None:
             self._recording_failed(check.failure)
+        elif self._failing is not None and self.service.failure is None:
+            self._recovered()
         elif check.recorded:
             self._show_status()
         if not check.fresh:

@@ -140,3 +140,40 @@ def test_a_full_ledger_disk_serves_nothing_and_recovers_on_record(kit, ledger_di
         assert kinds.count("view") == 1
     finally:
         cleanup(running)
+
+
+def test_a_guard_lock_is_enforced_in_the_recorder(room):
+    """A modified terminal that ignores the lock gets nothing: the recorder refuses."""
+    client = RawClient(room.socket)
+    client.hello()
+    o = client.ask(m.Open(path=b"src/main.c"))
+    view = m.View(path=o.path, blob=o.blob, first=1, last=3, col=0, cols=80)
+    assert isinstance(client.ask(view), m.Lines)
+    reader = f"open({str(room.base / 's.snapshot')!r}, 'rb').read(4096)"
+    subprocess.run([sys.executable, "-c", reader], check=True, timeout=30)
+    wait_for(lambda: client.ask(m.Status()).state == "guard_lock", 15)
+    answer = client.ask(view)
+    assert isinstance(answer, m.Refused) and answer.reason == "locked"
+    assert isinstance(client.ask(m.Unlock(lock="guard")), m.Ok)
+    assert isinstance(client.ask(view), m.Lines)
+    entries = room.entries()
+    kinds = [e.kind for e in entries]
+    lock = next(i for i, e in enumerate(entries)
+                if e.kind == "alert" and e.payload["response"] == "lock")  # fmt: skip
+    refused = kinds.index("refused")
+    assert lock < refused < kinds.index("unlock") < len(kinds) - 1 and kinds[-1] == "view"
+    assert entries[refused].payload == {"request": "view", "reason": "locked", "detail": ""}
+
+
+@pytest.mark.parametrize("room", ["wait"], indirect=True)
+def test_a_lock_survives_a_reconnect(room):
+    client = RawClient(room.socket)
+    client.hello()
+    o = client.ask(m.Open(path=b"src/main.c"))
+    assert isinstance(client.ask(m.Idle(after_s=300)), m.Ok)
+    client.close()
+    wait_for(lambda: "client_lost" in room.kinds())
+    again = RawClient(room.socket)
+    assert again.hello().state == "idle"
+    answer = again.ask(m.View(path=o.path, blob=o.blob, first=1, last=3, col=0, cols=80))
+    assert isinstance(answer, m.Refused) and answer.reason == "locked"

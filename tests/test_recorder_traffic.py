@@ -6,6 +6,7 @@ says. Nothing answered is unrecorded, and nothing recorded was answered more."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import threading
@@ -35,7 +36,16 @@ class Proxy:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(str(here))
         self.listener.listen(1)
-        threading.Thread(target=self._run, daemon=True).start()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop, and leave no thread behind (a later test forks, which refuses threads)."""
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
 
     def _run(self) -> None:
         while True:
@@ -98,6 +108,7 @@ async def test_every_answer_is_covered_by_its_entry(room):
         await pilot.press("escape")
         await settle(pilot)
     service.close()
+    proxy.close()
     entries = room.entries()
     recorded = {kind: [e.payload for e in entries if e.kind == kind]
                 for kind in ("view", "search_results_view", "quick_open_list", "tree_list",

@@ -87,6 +87,7 @@ class Painter:
         lines = self._chunks.get(chunk)
         if lines is None or not self._current(chunk):
             lines = self._render_chunk(chunk)
+            self._chunks.discard(chunk)  # LRUCache.set keeps an existing key's old value
             self._chunks[chunk] = lines
             for i in range(chunk * CHUNK, chunk * CHUNK + len(lines)):
                 self._strips.discard(i)

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     snap, _ = tui.big_snapshot(cache, lines)
     rows: dict[str, list[dict[str, float]]] = {"in-process": [], "socket": []}
     for i in range(runs):
-        for mode in (("in-process", "socket") if i % 2 == 0 else ("socket", "in-process")):
+        for mode in ("in-process", "socket") if i % 2 == 0 else ("socket", "in-process"):
             tui.log(f"run {i + 1}/{runs}: {lines:,} lines, {mode}")
             if mode == "socket":
                 r = run_socket(args, snap, ledgers)

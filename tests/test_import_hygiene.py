@@ -1,5 +1,7 @@
-"""The core stays pure: ledger, snapshot, session, forensics and guard never import
-textual or rich, directly or through anything they import."""
+"""The core stays pure: ledger, snapshot, session, forensics, guard and the
+recorder service never import textual or rich, directly or through anything
+they import; and the layers import downward only (ledger at the bottom, then
+snapshot, session, guard, forensics, then recorder, then tui and cli)."""
 
 import ast
 import subprocess
@@ -9,7 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["ledger", "snapshot", "session", "forensics", "guard", "workstation"]
+CORE = ["ledger", "snapshot", "session", "forensics", "guard", "workstation", "recorder"]
+# What each package may not import (cleanroom.<name>): everything above it.
+ABOVE = {
+    "ledger": ("snapshot", "session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
+    "snapshot": ("session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
+    "session": ("guard", "forensics", "workstation", "recorder", "tui", "cli"),
+    "guard": ("forensics", "workstation", "recorder", "tui", "cli"),
+    "forensics": ("workstation", "recorder", "tui", "cli"),
+    "workstation": ("forensics", "recorder", "tui", "cli"),
+    "recorder": ("workstation", "tui", "cli"),
+}
 UI_PACKAGES = ("textual", "rich")
 
 
@@ -52,3 +64,35 @@ def test_no_core_source_names_a_ui_package():
                 names = [node.module]
             offenders += [f"{module}: {n}" for n in names if n.split(".")[0] in UI_PACKAGES]
     assert offenders == []
+
+
+def _imports(module: str) -> list[str]:
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / module.replace(".", "/") / "__init__.py"
+    package = module.split(".")[:-1] if path.name != "__init__.py" else module.split(".")
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1]
+            names.append(".".join(base + ([node.module] if node.module else [])))
+    return names
+
+
+@pytest.mark.parametrize("module", core_modules())
+def test_layers_import_only_downward(module):
+    layer = module.split(".")[1]
+    banned = tuple(f"cleanroom.{name}" for name in ABOVE[layer])
+    upward = [n for n in _imports(module) if n.startswith(banned)]
+    assert upward == [], f"{module} imports from a layer above it: {upward}"
+
+
+def test_the_layer_check_resolves_relative_imports():
+    # `from ..session.events import ...` in cleanroom/recorder/dispatch.py
+    assert "cleanroom.session.events" in _imports("cleanroom.recorder.dispatch")
+    # `from . import messages` in the same package
+    assert "cleanroom.recorder" in _imports("cleanroom.recorder.dispatch")

@@ -7,7 +7,7 @@ import random
 import re
 import time
 
-from cleanroom.tui.pathmatch import folded, rank, span
+from cleanroom.session.pathmatch import folded, rank, span
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
 from tests.tuikit import make_app
 

@@ -57,6 +57,7 @@ def main() -> None:
 def _register() -> None:
     from .demo import demo
     from .keys import keys
+    from .recorder import recorder
     from .replay import replay
     from .report import report
     from .review import review
@@ -65,17 +66,19 @@ def _register() -> None:
     from .whoviewed import who_viewed_command
     from .workstation import workstation
 
-    for command in (
+    commands = (
         keys,
         snapshot,
         review,
+        recorder,
         demo,
         verify,
         report,
         who_viewed_command,
         replay,
         workstation,
-    ):
+    )
+    for command in commands:
         main.add_command(command)
 
 

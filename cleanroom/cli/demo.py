@@ -3,11 +3,21 @@
 The sample is Cleanroom's own source plus a few hostile files (Trojan Source,
 terminal escapes, invalid UTF-8, a binary) so every safeguard has something to
 show. Everything is created fresh in one directory, which is printed at the end.
+
+The demo runs the real architecture (ADR 0202): `cleanroom recorder` as a child
+process, serving this terminal over a Unix socket with the same protocol. Both
+run under the same account, so the demo does not separate privileges; it says so.
 """
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from importlib import resources
@@ -30,7 +40,58 @@ from ..ledger.keys import (
 )
 from ..ledger.writer import Workstation, receipt_path
 from ..sanitize import clean
-from .review import Setup, open_snapshot, report, run_session
+from .review import Setup, open_snapshot, report
+from .terminal import run_terminal
+
+CONFIG = "workstation.toml"
+SAME_ACCOUNT = (
+    "The recorder runs as a child process under your own account: the demo uses the "
+    "real protocol, but does not separate privileges (a room runs it as its own account)."
+)
+
+
+def write_config(base: Path, keys: Path, cert: Path, snapshot: Path, idle_minutes: int) -> Path:
+    """The demo's workstation.toml: the recorder's settings, this account as the reviewer."""
+    q = json.dumps  # a TOML basic string is a JSON string for these paths
+    lines = [
+        f"snapshot = {q(str(snapshot))}", f"ledger-dir = {q(str(base / 'ledgers'))}",
+        "create-ledger-dir = true",
+        f"workstation-key = {q(str(keys / 'workstation.key'))}", f"cert = {q(str(cert))}",
+        f"trust = {q(str(keys / 'vendor.pub'))}", 'reviewer = "Demo Reviewer"',
+        'org = "Example Agency"', f"reviewer-key = {q(str(keys / 'reviewer.key'))}",
+        f"idle-minutes = {idle_minutes}", "", "[recorder]",
+        f"socket = {q(str(base / 'recorder.sock'))}",
+        f"reviewers = [{q('user:' + getpass.getuser())}]", 'mode = "demo"', "",
+    ]  # fmt: skip
+    path = base / CONFIG
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_session(setup: Setup, choice: str | None) -> Path:
+    """Start the recorder as a child process on the demo's workstation.toml, be its
+    terminal, stop it, and return the path of the session's ledger."""
+    base = setup.ledger_dir.parent
+    config, sock = base / CONFIG, base / "recorder.sock"
+    log = (base / "recorder.log").open("ab")
+    child = subprocess.Popen(  # -I: the recorder is as isolated as the terminal (ADR 0201)
+        [sys.executable, "-I", "-m", "cleanroom", "recorder", "--config", str(config),
+         "--exit-with-parent", str(os.getpid())],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+    )  # fmt: skip
+    click.echo(SAME_ACCOUNT)
+    try:
+        _, ledger = run_terminal(sock, setup.idle_seconds, setup.witness_minutes)
+    finally:
+        child.send_signal(signal.SIGTERM)  # seals a session the terminal left open
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        log.close()
+    newest = sorted(setup.ledger_dir.glob("*.ledger"), key=lambda p: p.stat().st_mtime)
+    return Path(ledger) if ledger else newest[-1]
+
 
 HOSTILE_SAMPLES = {
     "examples/trojan_source.c": (
@@ -102,6 +163,7 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     snapshot = base / f"sample-{now}.snapshot"
     click.echo(f"creating a snapshot of {clean(sample)} ...")
     create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo")
+    write_config(base, keys, keys / f"workstation-{now}.cert", snapshot, idle_minutes)
     trust = [raw_public(vendor)]
     source, ref, label = open_snapshot(snapshot, trust, base / "ledgers")
     setup = Setup(

@@ -226,7 +226,9 @@ def check_ledger_dir(path: Path, create: bool) -> None:
         )
 
 
-def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Workstation:
+def load_workstation(
+    key_path: Path, cert_path: Path, trust: list[bytes], passphrase_file: Path | None = None
+) -> Workstation:
     """The workstation key with its certificate, checked against each other and the
     trusted vendor key. Exit 2 (click.UsageError or KeyFileError) on any mismatch."""
     try:
@@ -235,7 +237,7 @@ def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Wor
         raise KeyFileError(f"--cert {exc}") from exc
     if not any(cert.signed_by(k) for k in trust):
         raise click.UsageError("the workstation certificate is not signed by the --trust key")
-    key = load_signing_key(key_path, None, Role.WORKSTATION, "--workstation-key")
+    key = load_signing_key(key_path, passphrase_file, Role.WORKSTATION, "--workstation-key")
     if raw_public(key) != cert.key:
         raise click.UsageError(
             f"--workstation-key {clean(key_path)} does not match the certificate "
@@ -248,6 +250,9 @@ def load_workstation(key_path: Path, cert_path: Path, trust: list[bytes]) -> Wor
 @click.command()
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A workstation.toml holding the fixed options below.")  # fmt: skip
+@click.option("--connect", type=click.Path(dir_okay=False, path_type=Path),
+              help="Be the terminal of the recorder at this socket: no key, ledger or "
+                   "snapshot here (no other option may be given).")  # fmt: skip
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot to review.")  # fmt: skip
 @click.option("--ledger-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -285,10 +290,30 @@ def review(**opts: Any) -> None:
     session's ledger (3 also when it is sealed but its file unfinished); 1 if
     that ledger is gone (moved or deleted during the session), or, before
     anything is recorded, if the snapshot was changed after the vendor signed
-    it; 2 usage.
+    it; 2 usage. With --connect: 0 when the session was sealed, 3 when the
+    terminal left it unsealed (the recorder seals or waits, as configured), 4
+    when the recorder cannot be reached, 2 usage.
     """
     require_isolated()  # before anything is recorded (ADR 0201)
+    connect = opts.pop("connect")
+    if connect is not None:
+        given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)
+        if given:
+            raise click.UsageError(f"--connect takes no other option (given: {', '.join(given)})")
+        from .terminal import run_terminal
+
+        raise SystemExit(run_terminal(connect)[0])
     cfg = load_config(opts.pop("config"), review)
+    setup = setup_from(opts, cfg)
+    path = run_session(setup, opts.get("resume") or cfg.get("resume"))
+    raise SystemExit(report(path, setup.trust))
+
+
+def setup_from(opts: dict[str, Any], cfg: dict[str, Any],
+               passphrase_file: Path | None = None, mode: str = "review") -> Setup:  # fmt: skip
+    """Every check `cleanroom review` makes before anything is recorded, on the
+    options merged over the config; the Setup of a session. `cleanroom recorder`
+    makes the same checks."""
     merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
     missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
                            "reviewer", "org") if not merged.get(k)]  # fmt: skip
@@ -298,7 +323,9 @@ def review(**opts: Any) -> None:
     ledger_dir = Path(merged["ledger_dir"])
     check_ledger_dir(ledger_dir, bool(merged.get("create_ledger_dir")))
     trust = [trusted_key(Path(merged["trust"]))]
-    workstation = load_workstation(Path(merged["workstation_key"]), Path(merged["cert"]), trust)
+    workstation = load_workstation(
+        Path(merged["workstation_key"]), Path(merged["cert"]), trust, passphrase_file
+    )
     countersigner = None
     reviewer_key = None
     if merged.get("reviewer_key"):
@@ -307,7 +334,7 @@ def review(**opts: Any) -> None:
         )
         reviewer_key = raw_public(countersigner).hex()
     try:
-        policy = Policy.from_dict("review", cfg.get("guard", {}))
+        policy = Policy.from_dict(mode, cfg.get("guard", {}))
     except PolicyError as exc:
         raise click.UsageError(f"[guard] settings: {exc}") from exc
     if merged.get("allow_network"):
@@ -326,5 +353,4 @@ def review(**opts: Any) -> None:
         raise click.UsageError(
             f"--ledger-dir {clean(ledger_dir)}: cannot be created: {exc.strerror or exc}"
         ) from exc
-    path = run_session(setup, merged.get("resume"))
-    raise SystemExit(report(path, trust))
+    return setup

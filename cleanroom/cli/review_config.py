@@ -17,7 +17,7 @@ import click
 from ..ledger.regular_file import read_small
 from ..sanitize import clean
 
-TABLES = ("guard",)
+TABLES = ("guard", "recorder")  # [recorder]: cli/recorder_config.py
 MAX_CONFIG = 1024 * 1024
 
 

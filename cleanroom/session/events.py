@@ -201,6 +201,35 @@ class Crash(Event):
     sha256: str  # hex SHA-256 of the crash file
 
 
+@dataclass(frozen=True)
+class Refused(Event):
+    """The recorder refused a terminal's request (docs/protocol.md §9); nothing was
+    answered but the refusal."""
+
+    kind: ClassVar[str] = "refused"
+    request: str  # the request's wire name, or "?" for a frame that did not decode
+    reason: str  # oversized, malformed, version, order, locked, ended, rate, bounds, ...
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ClientLost(Event):
+    """The terminal's connection ended without a seal, or was closed by the recorder."""
+
+    kind: ClassVar[str] = "client_lost"
+    detail: str
+    policy: str  # what the recorder does now: seal, or wait for the same reviewer
+
+
+@dataclass(frozen=True)
+class ClientResume(Event):
+    """The same reviewer account connected again to a session that waited for it."""
+
+    kind: ClassVar[str] = "client_resume"
+    uid: int
+    away_s: int  # how long no terminal was connected
+
+
 VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
@@ -218,4 +247,7 @@ VOCABULARY: tuple[type[Event], ...] = (
     RecordingFailed,
     Alert,
     Crash,
+    Refused,
+    ClientLost,
+    ClientResume,
 )

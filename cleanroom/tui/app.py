@@ -17,11 +17,12 @@ from textual.widgets import Footer, Static, Tree
 
 from ..sanitize import clean
 from ..session.blocked_keys import is_blocked_key
-from ..session.crash import end_after_crash
 from ..session.document import Document
+from ..session.local_service import LocalService
 from ..session.recorder import RecordingError, SealUnfinished
-from ..session.review import Found, ReviewSession
-from ..session.source import ContentRefused, Entry, Opened
+from ..session.review import ReviewSession
+from ..session.service import FileFacts, Results, ReviewService
+from ..session.source import ContentRefused, Entry
 from .actions import bindings
 from .codeview import CodeView, Viewport
 from .file_open import FileOpening
@@ -39,6 +40,7 @@ from .screens.quickopen import QuickOpenScreen
 from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
 from .search_nav import SearchNavigation
+from .shown import ShownDocument
 from .statusbar import Status, StatusBar
 
 
@@ -49,33 +51,40 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
 
     def __init__(
         self,
-        session: ReviewSession,
+        session: ReviewSession | ReviewService,
         *,
         idle_seconds: int = 300,
         witness_minutes: int = 15,
         countersigner: object = None,
     ) -> None:
         super().__init__()
-        self.session = session
+        # The terminal talks only to a ReviewService; a ReviewSession given here (the
+        # in-process terminal, and tests) is served by a LocalService over it.
+        local = isinstance(session, ReviewSession)
+        self.service: ReviewService = LocalService(session) if local else session
+        self.session = session if local else getattr(session, "session", None)
         self.idle_seconds = idle_seconds
         self.witness_minutes = witness_minutes
         self.countersigner = countersigner
-        self.opened: Opened | None = None
-        self.found: Found | None = None
+        self.opened: FileFacts | None = None
+        self.document: ShownDocument | None = None  # the one screen of source held
+        self.found: Results | None = None
         self.result_index = 0
         self.receipt: Any = None
         self._last_input = time.monotonic()
         self._idle_since: float | None = None
         self._ending: str | None = None  # why the session is ending, once it is
+        self._failing: str | None = None  # the recording failure last announced
 
     # -- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        facts = self.session.facts
+        facts = self.service.facts
         title = f" Cleanroom  {clean(facts.snapshot)}  reviewer {clean(facts.reviewer)}"
         yield Static(Text(title, style="bold"), id="title", markup=False)
         with Horizontal(id="main"):
-            yield FileTree(self.session.source, self._tree_gate, id="tree")
+            yield FileTree(self.service.root_name, self.service.tree, self._tree_failed,
+                           id="tree")  # fmt: skip
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")
@@ -86,11 +95,11 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         self.animation_level = "none"  # each animation frame would be a recorded viewport
         self.set_interval(self.witness_minutes * 60, self._fresh_witness)
         self.set_interval(1.0, self._tick)
-        if self.session.guard is not None:
+        if self.service.guarded:
             self.set_interval(0.25, self._check_guard)
         self._show_status()
-        seq, code = self.session.shown_witness
-        facts = self.session.facts
+        seq, code = self.service.shown_witness
+        facts = self.service.facts
         self.push_screen(StartScreen(self._facts(), seq, code))
         # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up.
         self.set_timer(0.05, lambda: lexer_for("warm-up.txt"))
@@ -98,12 +107,12 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         self.sub_title = clean(facts.workstation)
 
     def _facts(self) -> list[tuple[str, str]]:
-        f = self.session.facts
+        f = self.service.facts
         return [
             ("Reviewer", f"{f.reviewer} ({f.org})"),
             ("Workstation", f.workstation),
             ("Snapshot", f.snapshot),
-            ("Session", self.session.session_id),
+            ("Session", self.service.session_id),
             ("Ledger", f.ledger_path),
         ]
 
@@ -115,7 +124,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         super().notify(message, **kwargs)
 
     def _show_status(self) -> None:
-        s = self.session
+        s = self.service
         seq, code = s.shown_witness
         status = Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
                         s.failure)  # fmt: skip
@@ -124,18 +133,21 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     # -- the record-before-display gate -------------------------------------------
 
     def _gate(self, document: Document, viewport: Viewport) -> bool:
-        if self.opened is None or self.opened.document is not document:
+        if self.opened is None or self.document is not document:
             return False
-        ok = self.session.record_view(
+        screen = self.service.view(
             self.opened, viewport.first, viewport.last, viewport.col, viewport.cols
         )
-        self.query_one(CodeView).refused = None if ok else self.session.failure
+        ok = screen is not None
+        if screen is not None:
+            self.document.put(screen)
+        self.query_one(CodeView).refused = None if ok else self.service.failure
         self.call_later(self._show_status)
         return ok
 
     def _content_refused(self, exc: ContentRefused) -> None:
         """Nothing of the file is shown: not its lines, not its banner (its flags)."""
-        self.opened = None
+        self.opened = self.document = None
         why = f"{clean(exc.display)} is not what the vendor signed: {clean(exc.why)}"
         self.query_one("#banner", Static).update("")
         self.query_one(CodeView).refuse(why)
@@ -145,6 +157,9 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).hide(clean(why))
         self._show_status()
+        if why == self._failing:
+            return  # hidden again, but announced once (a lost recorder is polled 4x a second)
+        self._failing = why
         self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
 
@@ -163,7 +178,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
             screen = self.screen
             locked = isinstance(screen, LockScreen)
             if is_blocked_key(event.key) and (locked or not self._bound(event.key)):
-                self.session.blocked_key(event.key)
+                self.service.blocked_key(event.key)
                 self._show_status()
             if locked:  # a lock swallows every key but its own unlock
                 if screen.unlocks(event.key):
@@ -185,29 +200,36 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         self._show_status()
 
     def on_blocked(self, action: str, detail: str = "") -> None:
-        self.session.blocked(action, detail)
+        self.service.blocked(action, detail)
         self.notify(f"Not allowed in the clean room: {clean(action)}", markup=False)
 
     def _tick(self) -> None:
-        self.session.flush_blocked()
+        self.service.flush_blocked()
         if self._ending is not None and self.receipt is None:
             if isinstance(self.screen, FailedEndScreen) and self.screen.witness is None:
                 self._seal(self._ending)  # keep trying to seal
             return
-        if self.session.failure is not None and self.session.retry():
-            self.query_one(CodeView).refused = None
-            self.query_one(CodeView).refresh()
-            self._show_status()
+        if self.service.failure is not None and self.service.retry():
+            self._recovered()
         idle_for = time.monotonic() - self._last_input
         if self._idle_since is None and idle_for >= self.idle_seconds:
             self._lock_idle()
 
+    def _recovered(self) -> None:
+        """Recording works again: draw the code view again (recorded first, as ever)."""
+        self._failing = None
+        self.query_one(CodeView).refused = None
+        self.query_one(CodeView).refresh()
+        self._show_status()
+
     def _check_guard(self) -> None:
         """Record the guard's alerts and apply each new one's response, even when
         recording fails (the unrecorded alerts stay queued and are retried)."""
-        check = self.session.check_alerts()
+        check = self.service.check_alerts()
         if check.failure is not None:
             self._recording_failed(check.failure)
+        elif self._failing is not None and self.service.failure is None:
+            self._recovered()
         elif check.recorded:
             self._show_status()
         if not check.fresh:
@@ -226,7 +248,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
     def _guard_unlocked(self, since: float) -> Any:
         def unlocked(_: object = None) -> None:
             try:
-                self.session.unlock("guard", time.monotonic() - since)
+                self.service.unlock("guard", time.monotonic() - since)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
             self._shown_again()  # after `unlock`: what is shown again is recorded after it
@@ -236,7 +258,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
 
     def _lock_idle(self) -> None:
         try:
-            since = self.session.idle(self.idle_seconds)
+            since = self.service.idle(self.idle_seconds)
         except RecordingError:
             since = time.monotonic()  # lock anyway: hiding is always safe
         self._idle_since = since
@@ -259,7 +281,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         since, self._idle_since = self._idle_since, None
         self._last_input = time.monotonic()
         try:
-            self.session.active(since or time.monotonic())
+            self.service.active(since or time.monotonic())
         except RecordingError as exc:
             self._recording_failed(str(exc))
         self._shown_again()  # after `active`: what is shown again is recorded after it
@@ -267,7 +289,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
 
     def _fresh_witness(self) -> None:
         try:
-            self.session.witness()
+            self.service.witness()
         except RecordingError as exc:
             self._recording_failed(str(exc))
         self._show_status()
@@ -280,27 +302,28 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
                 return
             path, query, matches = result
             try:
-                self.session.quick_open(query, matches)
+                self.service.quick_open(query, matches)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
             self.open_path(path)
 
-        self.push_screen(QuickOpenScreen(self.session.source.files(), self._names_gate), chosen)
+        self.push_screen(QuickOpenScreen(self._names), chosen)
 
-    def _names_gate(self, query: str, paths: list[bytes], matches: int) -> bool:
-        ok = self.session.quick_open_list(query, paths, matches)
-        if not ok:
-            self._recording_failed(self.session.failure or "recording failed")
-        self.call_later(self._show_status)
-        return ok
+    def _names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+        """Quick open's names for `query`, recorded; None (and the reason shown) when
+        they could not be. Called from the quick-open worker thread."""
+        answer = self.service.names(query, cancelled)
+        if answer is None:
+            why = self.service.failure or "recording failed"
+            self.call_from_thread(self._recording_failed, why)
+        self.call_from_thread(self._show_status)
+        return answer
 
-    def _tree_gate(self, directory: bytes, entries: int) -> bool:
-        ok = self.session.tree_list(directory, entries)
-        if not ok:
-            self._recording_failed(self.session.failure or "recording failed")
+    def _tree_failed(self) -> None:
+        """A directory listing could not be recorded, so none was shown."""
+        self._recording_failed(self.service.failure or "recording failed")
         self.call_later(self._show_status)
-        return ok
 
     def action_goto_line(self) -> None:
         opened = self.opened
@@ -311,7 +334,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
             if line is None or self.opened is not opened:
                 return
             try:
-                self.session.goto(opened, line)
+                self.service.goto(opened, line)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
@@ -338,10 +361,10 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         the end is still applied (a red screen, retried each second), and if it is
         recorded but the file cannot be finished, the final code is shown in red."""
         self._ending = reason
-        self.opened = None
+        self.opened = self.document = None
         self.query_one(CodeView).hide("the session is ending")
         try:
-            self.receipt = self.session.seal(self.countersigner, reason)
+            self.receipt = self.service.seal(self.countersigner, reason)
         except SealUnfinished as exc:
             self._seal_unfinished(reason, exc)
             return
@@ -367,8 +390,8 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
         self.exit()
 
     def after_crash(self, error: BaseException) -> list[str]:
-        self.opened = None
-        outcome = end_after_crash(self.session, error, self.countersigner)
+        self.opened = self.document = None
+        outcome = self.service.after_crash(error, self.countersigner)
         self.receipt = outcome.receipt
         lines = []
         if outcome.crash_file is None:

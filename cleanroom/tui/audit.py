@@ -102,9 +102,14 @@ def _within(path: Any, roots: tuple[str, ...]) -> bool:
     return any(real == r or real.startswith(r + os.sep) for r in roots)
 
 
-def make_policy(writable: list[Path]) -> Callable[[str, tuple[Any, ...]], None]:
-    """The hook: raises PolicyViolation for anything outside the policy."""
+def make_policy(
+    writable: list[Path], sockets: list[Path] | None = None
+) -> Callable[[str, tuple[Any, ...]], None]:
+    """The hook: raises PolicyViolation for anything outside the policy. With
+    `sockets`, a Unix-socket connect is allowed to those paths only (the
+    terminal of a recorder: its one socket); without, to any Unix socket."""
     roots = tuple(os.path.realpath(p) for p in writable)
+    allowed = None if sockets is None else frozenset(os.path.abspath(p) for p in sockets)
 
     def policy(event: str, args: tuple[Any, ...]) -> None:
         if event == "cpython.run_interactivehook":
@@ -112,7 +117,7 @@ def make_policy(writable: list[Path]) -> Callable[[str, tuple[Any, ...]], None]:
             # which isolation already prevents): end the process instead. SystemExit
             # is the one exception CPython lets stop its prompt here.
             raise SystemExit(PROMPT_REFUSED)
-        if _denied(event, args):
+        if _denied(event, args) or (allowed is not None and _other_socket(event, args, allowed)):
             raise PolicyViolation(f"blocked by the clean-room policy: {event}")
         target = _write_target(event, args)
         if target is not None and not _within(target, roots):
@@ -160,6 +165,16 @@ def _local_unix(args: tuple[Any, ...]) -> bool:
     return isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX
 
 
+def _other_socket(event: str, args: tuple[Any, ...], allowed: frozenset[str]) -> bool:
+    """A Unix-socket connect to a path that is not one of `allowed`."""
+    if event != "socket.connect" or len(args) < 2:
+        return False
+    address = args[1]
+    if not isinstance(address, str | bytes):
+        return True
+    return os.path.abspath(os.fsdecode(address)) not in allowed
+
+
 def _netlink(args: tuple[Any, ...]) -> bool:
     sock = args[0] if args else None
     family = getattr(socket, "AF_NETLINK", None)
@@ -181,7 +196,7 @@ def no_prompt() -> None:
 PROMPT_REFUSED = "blocked by the clean-room policy: an interactive prompt"
 
 
-def install(writable: list[Path]) -> None:
+def install(writable: list[Path], sockets: list[Path] | None = None) -> None:
     """Install the policy in this process, for good, and refuse a prompt at exit."""
     sys.__interactivehook__ = no_prompt  # type: ignore[attr-defined]
-    sys.addaudithook(make_policy(writable))
+    sys.addaudithook(make_policy(writable, sockets))

@@ -77,7 +77,7 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         """Show `document` from `line` (1-based). Nothing is drawn until recorded."""
         self.waiting_for = None
         self.document = document
-        self._painter = Painter(document, self.app.console)
+        self._painter = Painter(document, self.app.console, frozenset(flagged or ()))
         self._shown = None
         self.refused = None
         self._flagged = flagged or []  # ascending, as the scan found them
@@ -176,6 +176,8 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         painter = self._painter
         if painter is None or self._shown != viewport:
             return
+        if hasattr(painter.document, "chunk_key"):
+            return  # a terminal holds only the lines on screen: nothing past an edge
         height = viewport.last - viewport.first + 1
         count = painter.document.line_count
         below = min(viewport.last + height, count) - 1

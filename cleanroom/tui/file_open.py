@@ -1,6 +1,6 @@
 """Opening a file in the reviewer app, without blocking the event loop.
 
-`ReviewSession.open_file` reads what it must (for a text file, every byte is
+`ReviewService.open_file` reads what it must (for a text file, every byte is
 checked for characters the sanitizer tags, about 0.1 s per MB of non-ASCII
 text) and records `file_open`. A file up to `ON_UI_THREAD` bytes is opened at
 once; a larger one in a worker thread, while the code view shows "Opening"
@@ -19,9 +19,11 @@ from textual.worker import get_current_worker
 
 from ..sanitize import clean, decode
 from ..session.recorder import RecordingError
-from ..session.source import ContentRefused, Opened
+from ..session.service import FileFacts
+from ..session.source import ContentRefused
 from .banner import banner_text
 from .codeview import CodeView
+from .shown import ShownDocument
 
 ON_UI_THREAD = 256 * 1024  # bytes: at most a few ms of checking on the UI thread
 
@@ -29,14 +31,15 @@ ON_UI_THREAD = 256 * 1024  # bytes: at most a few ms of checking on the UI threa
 class FileOpening:
     """Mixed into `ReviewApp`; uses its session, notify and _recording_failed."""
 
-    opened: Opened | None
-    session: Any
+    opened: FileFacts | None
+    document: ShownDocument | None
+    service: Any
     _opening: bytes | None = None  # the path a worker is opening, if any
 
     def open_path(self, path: bytes, line: int = 1) -> None:
         """Open `path` at `line` (1-based): at once if small, else off the UI thread."""
         try:
-            size = self.session.source.size_of(path)
+            size = self.service.size_of(path)
         except KeyError:
             self._no_such_file(path)
             return
@@ -44,13 +47,13 @@ class FileOpening:
         if size <= ON_UI_THREAD:
             self._open_now(path, line)
             return
-        self.opened = None
+        self.opened = self.document = None
         self.query_one(CodeView).show_opening(clean(decode(path)))  # type: ignore[attr-defined]
         self._open_in_thread(path, line)
 
     def _open_now(self, path: bytes, line: int) -> None:
         try:
-            opened = self.session.open_file(path)
+            opened = self.service.open_file(path)
         except KeyError:
             self._no_such_file(path)
             return
@@ -67,7 +70,7 @@ class FileOpening:
         worker = get_current_worker()
         call = self.call_from_thread  # type: ignore[attr-defined]
         try:
-            opened = self.session.open_file(path)
+            opened = self.service.open_file(path)
         except KeyError:
             call(self._no_such_file, path)
             return
@@ -80,16 +83,17 @@ class FileOpening:
         if not worker.is_cancelled:
             call(self._show_opened, opened, line)
 
-    def _show_opened(self, opened: Opened, line: int) -> None:
+    def _show_opened(self, opened: FileFacts, line: int) -> None:
         if self._opening != opened.path or self.receipt is not None:  # type: ignore[attr-defined]
             return  # another file was asked for since, or the session is sealed
         self._opening = None
         self.opened = opened
+        self.document = ShownDocument(opened)  # empty: lines come with each recorded view
         banner = self.query_one("#banner", Static)  # type: ignore[attr-defined]
         banner.update(banner_text(opened.path, opened.lines, opened.flags))
         banner.set_class(bool(opened.flags), "flagged")
         view = self.query_one(CodeView)  # type: ignore[attr-defined]
-        view.open(opened.document, line, opened.flagged_lines)
+        view.open(self.document, line, opened.flagged_lines)
         view.focus()
         self._show_status()  # type: ignore[attr-defined]
 

@@ -1,7 +1,8 @@
 """The file tree, drawn from the snapshot (never the filesystem), loaded lazily
 so a kernel-sized tree opens at once. Names are sanitized; labels are `Text`,
 so no name is ever parsed as markup. A directory's names are shown only after
-the gate has recorded the listing (`tree_list`), each time it is expanded."""
+the service has recorded the listing (`tree_list`) and answered with them, each
+time it is expanded: the terminal holds no other names."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..sanitize import clean, decode
-from ..session.source import Entry, Source
+from ..session.source import Entry
 
 
 def label(entry: Entry) -> Text:
@@ -26,17 +27,20 @@ def label(entry: Entry) -> Text:
     return Text(name)
 
 
-TreeGate = Callable[[bytes, int], bool]  # (directory, how many entries) -> recorded?
+# directory -> its entries once `tree_list` is recorded, or None: list nothing
+Lister = Callable[[bytes], list[Entry] | None]
 
 
 class FileTree(Tree[Entry]):
     DEFAULT_CSS = "FileTree { width: 36; border-right: solid $panel; }"
 
-    def __init__(self, source: Source, gate: TreeGate, *, id: str | None = None) -> None:
+    def __init__(
+        self, root_name: str, lister: Lister, failed: Callable[[], None], *, id: str | None = None
+    ) -> None:
         root = Entry(b"", b"", True, "dir")
-        super().__init__(Text(clean(source.name), style="bold"), data=root, id=id)
-        self.source = source
-        self._gate = gate
+        super().__init__(Text(clean(root_name), style="bold"), data=root, id=id)
+        self._lister = lister
+        self._failed = failed
         self._loaded: set[bytes] = set()
         self.show_root = True
 
@@ -56,11 +60,11 @@ class FileTree(Tree[Entry]):
         entry = node.data
         if entry is None:
             return False
-        children = None if entry.path in self._loaded else self.source.children(entry.path)
-        count = len(node.children) if children is None else len(children)
-        if not self._gate(entry.path, count):
+        children = self._lister(entry.path)  # recorded each time it is listed
+        if children is None:
+            self._failed()
             return False
-        if children is not None:
+        if entry.path not in self._loaded:
             self._loaded.add(entry.path)
             for child in children:
                 if child.is_dir:

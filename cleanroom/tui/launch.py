@@ -39,7 +39,7 @@ def refuse_breakpoint(*args: Any, **kwargs: Any) -> None:
     raise audit.PolicyViolation("blocked by the clean-room policy: breakpoint()")
 
 
-def prepare(writable: list[Path]) -> list[str]:
+def prepare(writable: list[Path], sockets: list[Path] | None = None) -> list[str]:
     """Check isolation, scrub the environment, close `breakpoint()` and install the
     audit policy. Returns what was scrubbed. Raises NotIsolated when the
     interpreter is not isolated, UnsafeStart when textual is already imported."""
@@ -49,5 +49,5 @@ def prepare(writable: list[Path]) -> list[str]:
     removed = scrub_environment()
     sys.dont_write_bytecode = True
     sys.breakpointhook = refuse_breakpoint
-    audit.install(writable)
+    audit.install(writable, sockets)
     return removed

@@ -25,11 +25,15 @@ MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
 
 
 class Painter:
-    def __init__(self, document: Document, console: Console) -> None:
+    def __init__(
+        self, document: Document, console: Console, flagged: frozenset[int] = frozenset()
+    ) -> None:
         self.document = document
         self._console = console
         self._lexer = None if document.binary else lexer_for(document.name)
         self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
+        self._keys: dict[int, object] = {}  # chunk -> the document's chunk_key it was lexed from
+        self._flagged = flagged  # 1-based lines the file's scan tagged (a terminal holds parts)
         self._strips: LRUCache[int, Strip] = LRUCache(1024)  # drawn lines, without gutter
 
     @property
@@ -45,7 +49,7 @@ class Painter:
         line = self.line(index)
         width = self.gutter_width
         number = f"{index + 1:>{width - 2}}"
-        if line.flags > 0:
+        if line.flags > 0 or index + 1 in self._flagged:
             left = Strip([Segment(f"{number}! ", flag)], width)
         else:
             left = Strip([Segment(f"{number}  ", gutter)], width)
@@ -56,7 +60,23 @@ class Painter:
         return Strip.join([left, text.crop_extend(col, col + cols, None)])
 
     def chunk_ready(self, index: int) -> bool:
-        return self._chunks.get(index // CHUNK) is not None
+        chunk = index // CHUNK
+        return self._chunks.get(chunk) is not None and self._current(chunk)
+
+    def _bounds(self, chunk: int) -> tuple[int, int, int]:
+        start = chunk * CHUNK
+        stop = min(start + CHUNK, self.document.line_count)
+        context = max(0, start - CONTEXT) if self._lexer is not None else start
+        return context, start, stop
+
+    def _current(self, chunk: int) -> bool:
+        """Whether the chunk was lexed from the lines the document holds now (a
+        terminal's document holds one screen: `tui.shown.ShownDocument`)."""
+        key_of = getattr(self.document, "chunk_key", None)
+        if key_of is None:
+            return True
+        context, _, stop = self._bounds(chunk)
+        return self._keys.get(chunk) == key_of(context, stop)
 
     def line(self, index: int) -> Line:
         """Line `index` (0-based). Raises IndexError outside 0..line_count-1 (an empty
@@ -65,20 +85,26 @@ class Painter:
             raise IndexError(f"line {index} of {self.document.line_count}")
         chunk = index // CHUNK
         lines = self._chunks.get(chunk)
-        if lines is None:
+        if lines is None or not self._current(chunk):
             lines = self._render_chunk(chunk)
+            self._chunks.discard(chunk)  # LRUCache.set keeps an existing key's old value
             self._chunks[chunk] = lines
+            for i in range(chunk * CHUNK, chunk * CHUNK + len(lines)):
+                self._strips.discard(i)
         return lines[index - chunk * CHUNK]
 
     def _render_chunk(self, chunk: int) -> list[Line]:
-        start = chunk * CHUNK
-        stop = min(start + CHUNK, self.document.line_count)
-        context = max(0, start - CONTEXT) if self._lexer is not None else start
+        context, start, stop = self._bounds(chunk)
+        key_of = getattr(self.document, "chunk_key", None)
+        if key_of is not None:
+            self._keys[chunk] = key_of(context, stop)
         raw = self.document.lines(context, stop)
+        size_of = getattr(self.document, "line_size", None)
         capped, hidden = [], []
-        for data in raw:
+        for i, data in enumerate(raw):
             capped.append(data[:MAX_LINE_BYTES])
-            hidden.append(max(0, len(data) - MAX_LINE_BYTES))
+            size = len(data) if size_of is None else size_of(context + i)
+            hidden.append(max(0, size - MAX_LINE_BYTES))
         rendered = render_lines(capped, self._lexer)[start - context :]
         for i, extra in enumerate(hidden[start - context :]):
             if extra:

@@ -1,6 +1,7 @@
 """`ResultList`: search results, one sanitized line each. Like the code view, it
-draws rows only after the session has recorded which rows are on screen
-(`search_results_view`); if that fails, it draws none."""
+draws rows only after the service has recorded which rows are on screen
+(`search_results_view`), from the rows that answer carries; if that fails, it
+draws none. Rows never on screen are never in the terminal."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from .highlight import TAB
 MATCH_STYLE = Style(bold=True, reverse=True)
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
 
-RowsGate = Callable[[int, int], bool]  # (first, last) result rows → recorded?
+# (first, last) result rows → those rows, once recorded; None: show none
+RowsGate = Callable[[int, int], list[object] | None]
 
 
 def hit_prompt(hit: object) -> Text:
@@ -66,12 +68,15 @@ class ResultList(OptionList):
         super().__init__(markup=False, id=id)
         self._gate = gate
         self._shown: tuple[int, int] | None = None
+        self._filled: set[int] = set()  # rows whose text an answer carried
 
-    def show(self, hits: list[object]) -> None:
+    def show(self, count: int) -> None:
+        """`count` rows, each blank until it is on screen and recorded."""
         self._shown = None
+        self._filled: set[int] = set()
         self.clear_options()
-        self.add_options([Option(hit_prompt(h)) for h in hits])
-        if hits:
+        self.add_options([Option(Text("")) for _ in range(count)])
+        if count:
             self.highlighted = 0
 
     def forget_shown(self) -> None:
@@ -90,7 +95,12 @@ class ResultList(OptionList):
     def render_lines(self, crop: Region) -> list[Strip]:
         rows = self.visible_rows()
         if rows is not None and rows != self._shown:
-            self._shown = rows if self._gate(*rows) else None
+            hits = self._gate(*rows)
+            self._shown = None if hits is None else rows
+            for index, hit in enumerate(hits or [], rows[0]):
+                if index not in self._filled:
+                    self._filled.add(index)
+                    self.replace_option_prompt_at_index(index, hit_prompt(hit))
         if rows is not None and rows != self._shown:
             return [Strip.blank(crop.width)] * crop.height
         return super().render_lines(crop)

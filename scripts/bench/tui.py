@@ -462,8 +462,14 @@ def bench_app_classes(app_mod: Any, probe: Probe) -> tuple[type, type]:
 
     class Peer(Ours):
         def _inner_gate(self, document: Any, viewport: Any) -> bool:
-            if self.opened is None or self.opened.document is not document:
+            if self.opened is None or self.document is not document:
                 return False
+            from cleanroom.session.service import Screen, clip_line
+
+            held = self.service._document_of(self.opened)  # LocalService's, unrecorded
+            raw = held.document.lines(viewport.first - 1, viewport.last)
+            lines = [clip_line(x, viewport.col, viewport.cols) for x in raw]
+            document.put(Screen(viewport.first, lines, [len(x) for x in raw]))
             self.query_one(CodeView).refused = None
             self.call_later(self._show_status)
             return True

@@ -21,14 +21,14 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...sanitize import clean, decode
-from ..pathmatch import MAX_QUERY, Cancelled, folded, rank
+from ...session.pathmatch import MAX_QUERY, Cancelled
 from .dialogs import InputDialog
 
 SHOWN = 100
 
-# (query, the paths about to be listed, how many matched) -> recorded? Nothing is
-# listed unless it is: the names are what the ledger says was shown.
-ListGate = Callable[[str, list[bytes], int], bool]
+# (query, cancelled) -> (the paths to list, how many matched) once recorded, or None:
+# list nothing. The service matches; the names are what the ledger says was shown.
+Names = Callable[[str, Callable[[], bool]], tuple[list[bytes], int] | None]
 
 
 class QuickOpenScreen(InputDialog):
@@ -40,12 +40,10 @@ class QuickOpenScreen(InputDialog):
     QuickOpenScreen > Vertical { width: 90%; height: 70%; margin-top: 2; border: thick $primary; }
     """
 
-    def __init__(self, paths: list[bytes], gate: ListGate) -> None:
+    def __init__(self, names: Names) -> None:
         super().__init__()
-        self.paths = paths
-        self._gate = gate
-        self._texts: list[str] | None = None  # folded paths, made by the first match
-        self.matched = len(paths)
+        self._names = names
+        self.matched = 0
         self.shown: list[bytes] = []
         self.shown_for: str | None = None
         self._submit_when_shown: str | None = None
@@ -69,20 +67,16 @@ class QuickOpenScreen(InputDialog):
     def _match(self, query: str) -> None:
         worker = get_current_worker()
         try:
-            if self._texts is None:
-                self._texts = folded(self.paths)
-            shown, matched = rank(self.paths, self._texts, query, SHOWN,
-                                  lambda: worker.is_cancelled)  # fmt: skip
+            answer = self._names(query, lambda: worker.is_cancelled)
         except Cancelled:
             return
+        shown, matched = answer if answer is not None else ([], 0)  # None: list nothing
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_matches, query, shown, matched)
 
     def _show_matches(self, query: str, shown: list[bytes], matched: int) -> None:
         if self.dismissed or query != self.query_one(Input).value:
-            return  # a newer keystroke's match is on its way
-        if not self._gate(query, shown, matched):
-            shown = []  # not recorded: list nothing
+            return  # a newer keystroke's match is on its way (this one was recorded)
         self.shown, self.shown_for, self.matched = shown, query, matched
         options = self.query_one(OptionList)
         options.clear_options()

@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, Input, OptionList, Static
 
 from ...sanitize import clean
 from ...session.recorder import RecordingError
-from ...session.review import Found, ReviewSession
+from ...session.service import Results, ReviewService
 from ...snapshot.search import Query, SearchError
 from ..results import ResultList
 from .dialogs import InputDialog
@@ -38,9 +38,9 @@ class SearchScreen(InputDialog):
     SearchScreen #state { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, session: ReviewSession, last: Found | None = None) -> None:
+    def __init__(self, service: ReviewService, last: Results | None = None) -> None:
         super().__init__()
-        self.session = session
+        self.service = service
         self.found = last
         self._handles: list[Any] = []
 
@@ -76,14 +76,14 @@ class SearchScreen(InputDialog):
             self._state(f"Not a valid search: {clean(exc)}")
             return
         self._state("Searching… (Escape stops)")
-        self.query_one(ResultList).show([])
+        self.query_one(ResultList).show(0)
         self._run(query)
 
     @work(thread=True, exclusive=True, group="search")
     def _run(self, query: Query) -> None:
         self._handles.clear()
         try:
-            found = self.session.search(query, self._handles)
+            found = self.service.search(query, self._handles)
         except SearchError as exc:
             self.app.call_from_thread(self._state, f"Search stopped: {clean(exc)}")
             return
@@ -92,27 +92,27 @@ class SearchScreen(InputDialog):
             return
         self.app.call_from_thread(self._show, found)
 
-    def _show(self, found: Found, focus: bool = True) -> None:
+    def _show(self, found: Results, focus: bool = True) -> None:
         if self.dismissed:  # Escape won the race: recorded, and now nothing to show
             return
         self.found = found
-        shown = len(found.hits)
+        shown = found.kept
         more = f" (showing the first {shown:,})" if shown < found.total else ""
         self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
         results = self.query_one(ResultList)
-        results.show(found.hits)
-        if found.hits and focus:
+        results.show(shown)
+        if shown and focus:
             results.focus()
 
     class RowsRecorded(Message):
         """Result rows were recorded: the status bar's entry count changed."""
 
-    def _rows_gate(self, first: int, last: int) -> bool:
+    def _rows_gate(self, first: int, last: int) -> list[Any] | None:
         if self.found is None:
-            return False
-        ok = self.session.record_results_view(self.found, first, last)
+            return None
+        rows = self.service.rows(self.found, first, last)
         self.post_message(self.RowsRecorded())
-        return ok
+        return rows
 
     def _state(self, message: str) -> None:
         if self.dismissed:

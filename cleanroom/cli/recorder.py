@@ -1,0 +1,100 @@
+"""`cleanroom recorder`: the service that alone holds the snapshot, the
+workstation key and the ledger, and serves one review session at a time to a
+terminal (`cleanroom review --connect`) over a Unix socket. ADR 0202,
+docs/protocol.md."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..guard.guard import Guard
+from ..guard.network import read_network, start_check
+from ..guard.places import Places
+from ..isolation import require as require_isolated
+from ..recorder.dispatch import Dispatcher
+from ..recorder.log import log
+from ..recorder.server import RecorderServer
+from ..session.local_service import LocalService
+from ..session.recorder import Recorder
+from ..session.review import Facts, ReviewSession
+from .recorder_config import recorder_config
+from .review import Setup, finish_seals, review, settle_crashed, setup_from, start_ledger
+from .review_config import load_config
+
+
+def session_opener(setup: Setup, crashed: str = "resume") -> Any:
+    """A function that starts (or resumes, after a crash) a session: the same checks
+    and ledger as `cleanroom review`, with the guard running in this process."""
+
+    def open_session() -> tuple[Dispatcher, Any]:
+        check = start_check(setup.policy, read_network())
+        if check.action == "refuse":
+            raise RuntimeError(check.explanation)
+        finish_seals(setup)
+        ledger = settle_crashed(setup, crashed) or start_ledger(setup)
+        guard, writer = None, ledger
+        if setup.snapshot_path is not None:
+            places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
+                               setup.policy.media_roots, setup.key_files)  # fmt: skip
+            guard = Guard(setup.policy, places)
+            writer = guard.watch_ledger(ledger)
+            guard.start()
+        facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,
+                      setup.snapshot_label, str(ledger.path))  # fmt: skip
+        session = ReviewSession(Recorder(writer), setup.source, facts, guard)
+        log(f"session {session.session_id} started in {ledger.path.name}")
+
+        def close() -> None:
+            if guard is not None and guard.running:
+                guard.stop()
+            if not ledger.sealed:
+                ledger.close()
+
+        return Dispatcher(LocalService(session), countersigner=setup.countersigner), close
+
+    return open_session
+
+
+@click.command()
+@click.option("--config", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The workstation.toml of `review --config`, plus [recorder].")  # fmt: skip
+@click.option("--exit-with-parent", "parent", type=int, hidden=True,
+              help="Stop when process PID is no longer the parent (cleanroom demo).")  # fmt: skip
+def recorder(config: Path, parent: int | None) -> None:
+    """Serve review sessions to the reviewer's terminal over a Unix socket.
+
+    Run under its own account: it alone reads the snapshot, the workstation key
+    and certificate, and writes the ledger directory. It admits a terminal only
+    from the accounts in [recorder] reviewers (checked with SO_PEERCRED),
+    records every request before it answers, answers with exactly what it
+    recorded, and refuses (and records) anything else. SIGTERM seals the
+    session being served and stops. Exit status: 0 stopped; 1 the snapshot was
+    changed after the vendor signed it; 2 usage (the config, a key, the socket).
+    """
+    require_isolated()
+    cfg = load_config(config, review)
+    settings = recorder_config(cfg.get("recorder", {}), str(config))
+    options = {p.name: None for p in review.params if p.name not in ("config", "connect")}
+    setup = setup_from(options, cfg, settings.passphrase_file, settings.mode)
+    # A crashed session is resumed, as `cleanroom review` would on the operator's word;
+    # the demo's throwaway sessions are closed as abandoned instead.
+    crashed = "abandon" if settings.mode == "demo" else "resume"
+    server = RecorderServer(settings.socket, settings.reviewers, session_opener(setup, crashed),
+                            settings.on_client_lost)  # fmt: skip
+    if parent is not None:
+        server.alive_while = lambda: os.getppid() == parent
+    try:
+        server.listen()
+    except OSError as exc:
+        raise click.UsageError(f"socket {settings.socket}: {exc.strerror or exc}") from exc
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: server.stop.set())
+    log(f"listening on {settings.socket}")
+    server.serve()
+    log("stopped")

@@ -1,0 +1,61 @@
+"""The `[recorder]` table of workstation.toml (docs/protocol.md, /docs/cli.md).
+Unknown keys are refused by name, as the rest of the file's are."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..recorder.peer import Reviewers
+from ..recorder.server import POLICIES
+from ..sanitize import clean
+
+DEFAULT_SOCKET = Path("/run/cleanroom/recorder.sock")
+KEYS = ("socket", "reviewers", "on_client_lost", "passphrase_file", "mode")
+MODES = ("review", "demo")  # the guard's policy: demo is `cleanroom demo`'s, never a room's
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    socket: Path
+    reviewers: Reviewers
+    on_client_lost: str
+    passphrase_file: Path | None
+    mode: str = "review"
+
+
+def recorder_config(table: dict[str, Any], where: str) -> RecorderConfig:
+    """The [recorder] settings, checked. click.UsageError (exit 2) naming the key."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in KEYS:
+            close = difflib.get_close_matches(name, KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
+            raise click.UsageError(f"{where}: unknown setting [recorder] {clean(key)!r}{hint}")
+        values[name] = value
+    for name in ("socket", "passphrase_file"):
+        if name in values and (not isinstance(values[name], str) or not values[name]):
+            raise click.UsageError(f"{where}: [recorder] {name} must be a non-empty string")
+    reviewers = values.get("reviewers")
+    if not isinstance(reviewers, list) or not all(isinstance(r, str) for r in reviewers):
+        raise click.UsageError(
+            f'{where}: [recorder] reviewers must be a list like ["user:NAME", "group:NAME"]'
+        )
+    try:
+        admitted = Reviewers.parse(reviewers)
+    except ValueError as exc:
+        raise click.UsageError(f"{where}: [recorder] reviewers: {clean(exc)}") from exc
+    policy = values.get("on_client_lost", "seal")
+    if policy not in POLICIES:
+        raise click.UsageError(f"{where}: [recorder] on_client_lost must be seal or wait")
+    mode = values.get("mode", "review")
+    if mode not in MODES:
+        raise click.UsageError(f"{where}: [recorder] mode must be review or demo")
+    passphrase = values.get("passphrase_file")
+    return RecorderConfig(Path(values.get("socket") or DEFAULT_SOCKET), admitted, policy,
+                          Path(passphrase) if passphrase else None, mode)  # fmt: skip

@@ -1,0 +1,56 @@
+"""`cleanroom review --connect SOCKET`: the reviewer's terminal as the recorder's
+client. It opens no key, no ledger and no snapshot; the audit policy lets it
+write nothing and connect to that one socket only (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from ..recorder.client import RemoteService
+from ..sanitize import clean
+from ..session.recorder import RecordingError
+
+CONNECT_TRIES = 20  # a recorder starting up gets this many half-second chances
+EXIT_SEALED, EXIT_UNSEALED, EXIT_UNREACHABLE = 0, 3, 4
+
+
+def connect(path: Path) -> RemoteService:
+    """A connected service. Raises RecordingError after the last try."""
+    for attempt in range(CONNECT_TRIES):
+        try:
+            return RemoteService(path)
+        except (OSError, RecordingError):
+            if attempt == CONNECT_TRIES - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def run_terminal(
+    path: Path, idle_seconds: int = 300, witness_minutes: int = 15
+) -> tuple[int, str | None]:
+    """Run the terminal on the recorder at `path`; its exit status, and the ledger's
+    path as the recorder named it (None when the recorder was never reached)."""
+    from ..tui.launch import prepare
+
+    try:
+        service = connect(path)
+    except (OSError, RecordingError) as exc:
+        click.echo(f"cannot reach the recorder at {clean(path)}: {clean(exc)}", err=True)
+        return EXIT_UNREACHABLE, None
+    prepare([], sockets=[path])  # nothing writable; that socket and no other
+    from ..tui.app import ReviewApp  # textual is imported only now
+
+    app = ReviewApp(service, idle_seconds=idle_seconds, witness_minutes=witness_minutes)
+    try:
+        app.run()
+    finally:
+        service.close()
+    if app.receipt is None:
+        click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
+        return EXIT_UNSEALED, service.facts.ledger_path
+    click.echo(f"sealed   {app.receipt.seq}:{clean(app.receipt.witness.code)}")
+    return EXIT_SEALED, service.facts.ledger_path

@@ -1,0 +1,329 @@
+"""`RemoteService`: the `ReviewService` over the recorder's socket: the terminal's
+side of docs/protocol.md. It holds no key, no ledger and no snapshot; every
+answer it passes on is what the recorder recorded. When the recorder cannot be
+reached, every call fails as a recording failure (the terminal hides source),
+and the next call tries to connect again."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..session.crash import CrashOutcome
+from ..session.recorder import RecordingError
+from ..session.review import AlertCheck, Facts, RefusedHit
+from ..session.service import FileFacts, Results, Screen
+from ..session.source import ContentRefused, Entry
+from ..snapshot.results import Hit
+from ..snapshot.search import SearchError
+from . import messages as m
+from .framing import FrameError, read_frame, write_frame
+
+ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
+
+
+class RequestRefused(RecordingError):
+    """The recorder refused the request (and recorded that): show nothing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"refused by the recorder: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WitnessOf:
+    code: str
+
+
+@dataclass(frozen=True)
+class SealedReceipt:
+    """What the terminal shows of a seal: the final entry and its witness code."""
+
+    seq: int
+    witness: WitnessOf
+
+
+class RemoteService:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._sock: socket.socket | None = None
+        self._failure: str | None = None
+        self._entries = 0
+        self._alerts = 0
+        self.ended: str | None = None
+        self.state = "new"
+        self._listed: list[bytes] = []  # directories the tree shows, in the order listed
+        self._open: bytes | None = None  # the file the code view shows
+        self._welcome = self._connect()
+
+    # -- the connection ---------------------------------------------------------
+
+    def _connect(self) -> m.Welcome:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(ANSWER_TIMEOUT)
+        try:
+            sock.connect(str(self.path))
+            answer = self._exchange(sock, m.Hello(version=m.VERSION, client="cleanroom review"))
+        except BaseException:
+            sock.close()
+            raise
+        if not isinstance(answer, m.Welcome):
+            sock.close()
+            raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
+        self._sock, self._welcome, self.state = sock, answer, answer.state
+        self._restore(sock)
+        return answer
+
+    def _restore(self, sock: socket.socket) -> None:
+        """After a reconnect, ask again for what the screen still shows, so the
+        recorder records it again and serves the views that follow: the tree's
+        listings and the open file. (A session that waited has them already.)"""
+        for directory in list(self._listed):
+            self._exchange(sock, m.Tree(path=directory))
+        if self._open is not None:
+            answer = self._exchange(sock, m.Open(path=self._open))
+            if not isinstance(answer, m.Opened):
+                self._open = None
+
+    @staticmethod
+    def _exchange(sock: socket.socket, request: Any) -> Any:
+        write_frame(sock, m.encoder.encode(request))
+        return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
+
+    def _ask(self, request: Any) -> Any:
+        """One request's answer. Raises RecordingError when nothing may be shown."""
+        with self._lock:
+            try:
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None
+                answer = self._exchange(self._sock, request)
+            except (OSError, FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+                self._drop()
+                self._failure = f"the recorder is not answering ({type(exc).__name__})"
+                raise RecordingError(self._failure) from exc
+            except RecordingError as exc:
+                self._drop()
+                self._failure = str(exc)
+                raise
+            self._entries, self._alerts = answer.entries, answer.alerts
+            if isinstance(answer, m.Failed):
+                self._failure = answer.why
+                raise RecordingError(answer.why)
+            self._failure = None
+            if isinstance(answer, m.Refused):
+                raise RequestRefused(answer.reason)
+            return answer
+
+    def _drop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sock is not None:
+                try:
+                    self._exchange(self._sock, m.Bye())
+                except (OSError, FrameError, msgspec.MsgspecError):
+                    pass
+            self._drop()
+
+    # -- facts ------------------------------------------------------------------
+
+    @property
+    def facts(self) -> Facts:
+        w = self._welcome
+        return Facts(w.reviewer, w.org, w.workstation, w.snapshot, w.ledger_path)
+
+    @property
+    def root_name(self) -> str:
+        return self._welcome.root_name
+
+    @property
+    def session_id(self) -> str:
+        return self._welcome.session_id
+
+    @property
+    def entries(self) -> int:
+        return self._entries
+
+    @property
+    def alerts(self) -> int:
+        return self._alerts
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    @property
+    def shown_witness(self) -> tuple[int, str]:
+        return self._witness if hasattr(self, "_witness") else (
+            self._welcome.witness_seq, self._welcome.witness_code)  # fmt: skip
+
+    @property
+    def guarded(self) -> bool:
+        return True  # the terminal asks for `status` four times a second: a lost recorder shows
+
+    # -- names ------------------------------------------------------------------
+
+    def tree(self, directory: bytes) -> list[Entry] | None:
+        try:
+            answer = self._ask(m.Tree(path=directory))
+        except RecordingError:
+            return None
+        if directory not in self._listed:
+            self._listed.append(directory)
+        return [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
+
+    def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+        try:
+            answer = self._ask(m.Names(query=query))
+        except RecordingError:
+            return None
+        return list(answer.paths), answer.matches
+
+    def quick_open(self, query: str, matches: int) -> None:
+        self._ask(m.Pick(query=query, matches=matches))
+
+    # -- files ------------------------------------------------------------------
+
+    def size_of(self, path: bytes) -> int:
+        return 1 << 62  # unknown here: always open off the UI thread (a socket round trip)
+
+    def open_file(self, path: bytes) -> FileFacts:
+        try:
+            a = self._ask(m.Open(path=path))
+        except RequestRefused as exc:
+            if exc.reason == "no_such_file":
+                raise KeyError(path) from None
+            raise
+        if isinstance(a, m.RefusedFile):
+            raise ContentRefused(a.path, a.display, a.why)
+        self._open = a.path
+        return FileFacts(a.path, a.name, a.blob, a.size, a.lines, a.max_line_bytes, a.binary,
+                         dict(a.flags), list(a.flagged_lines))  # fmt: skip
+
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
+        try:
+            a = self._ask(m.View(path=opened.path, blob=opened.blob, first=first, last=last,
+                                 col=col, cols=max(1, cols)))  # fmt: skip
+        except RecordingError:
+            return None
+        return Screen(a.first, list(a.lines), list(a.sizes))
+
+    def goto(self, opened: FileFacts, line: int) -> None:
+        self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))
+
+    # -- search -----------------------------------------------------------------
+
+    def search(self, query: Any, running: list[Any] | None = None) -> Results:
+        q = query.to_json()
+        a = self._ask(m.Search(text=q["text"], regex=q["regex"], case=q["case"],
+                               include=list(q["include"]), exclude=list(q["exclude"])))  # fmt: skip
+        if isinstance(a, m.SearchFailed):
+            raise SearchError(a.why)
+        return Results(a.seq, a.kept, a.total, a.digest)
+
+    def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
+        try:
+            a = self._ask(m.Rows(search_seq=results.seq, first=first, last=last))
+        except RecordingError:
+            return None
+        return [_hit(h) for h in a.hits]
+
+    def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
+        try:
+            a = self._ask(m.Where(search_seq=results.seq, index=index))
+        except RequestRefused:
+            if self.rows(results, index, index) is None:  # shown now, so recorded
+                return None
+            a = self._ask(m.Where(search_seq=results.seq, index=index))
+        return a.path, a.line
+
+    # -- the rest ---------------------------------------------------------------
+
+    def blocked(self, action: str, detail: str = "") -> None:
+        try:
+            self._ask(m.Blocked(action=action[:256], detail=detail[:1024]))
+        except RecordingError:
+            pass
+
+    def blocked_key(self, key: str, now: float | None = None) -> None:
+        try:
+            self._ask(m.Key(key=key[:256]))
+        except RecordingError:
+            pass
+
+    def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
+        """The recorder ends held-key bursts on its own clock."""
+
+    def unlock(self, lock: str, locked_s: float) -> None:
+        self._ask(m.Unlock(lock=lock))
+
+    def idle(self, after_s: int) -> float:
+        self._ask(m.Idle(after_s=after_s))
+        return time.monotonic()
+
+    def active(self, since: float) -> None:
+        self._ask(m.Active())
+
+    def witness(self) -> tuple[int, str]:
+        a = self._ask(m.Witness())
+        self._witness = (a.seq, a.code)
+        return self._witness
+
+    def retry(self) -> bool:
+        try:
+            self._ask(m.Status())
+        except RecordingError:
+            return False
+        return True
+
+    def check_alerts(self) -> AlertCheck:
+        try:
+            a = self._ask(m.Status())
+        except RecordingError as exc:
+            return AlertCheck([], str(exc))
+        self.state, self.ended = a.state, a.ended
+        fresh: list[Any] = list(a.fresh)
+        ended_here = a.ended is None or a.ended == "reviewer"
+        if not ended_here and not any(f.response == "end" for f in fresh):
+            # ended by the recorder (a guard alert, a lost client): the terminal ends too
+            fresh.append(m.AlertInfo("session", f"ended by the recorder: {a.ended}", "end"))
+        return AlertCheck(fresh, None, len(a.fresh))
+
+    def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:
+        try:
+            a = self._ask(m.Seal(reason=reason[:256]))
+        except RequestRefused as exc:
+            if exc.reason != "ended":
+                raise
+            state = self._ask(m.Status())  # sealed by the recorder: its final entry
+            return SealedReceipt(state.witness_seq, WitnessOf(state.witness_code))
+        return SealedReceipt(a.seq, WitnessOf(a.code))
+
+    def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:
+        """The terminal crashed: drop the connection; the recorder records
+        `client_lost` and seals or waits, as configured. Nothing is written here."""
+        with self._lock:
+            self._drop()
+        return CrashOutcome(None, False, None)
+
+
+def _hit(h: m.HitInfo) -> Any:
+    if h.refused:
+        return RefusedHit(h.path, h.display, h.line, h.why)
+    spans = tuple((int(a), int(b)) for a, b in h.spans)
+    return Hit(h.path, h.display, h.line, spans, h.more_spans, h.text, h.text_start, h.line_size)
+
+
+def _name(answer: Any) -> str:
+    return getattr(answer, "reason", None) or type(answer).__name__

@@ -1,0 +1,308 @@
+"""The recorder's request handling, top to bottom (docs/protocol.md §4-§9).
+
+`Dispatcher.handle(request)` is the only way a terminal's request reaches the
+session: the state table first (table.py), then the rate limit, then the
+request's own bounds and references, then its handler, which records before it
+answers (through `LocalService`, whose answers carry exactly what was recorded).
+Every refusal is recorded as a `refused` entry. Nothing a request holds can
+make `handle` raise: an unexpected error is recorded as a refusal too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..session.events import ClientLost, ClientResume, Refused
+from ..session.local_service import LocalService
+from ..session.recorder import RecordingError
+from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
+from ..session.source import ContentRefused
+from ..snapshot.query import Query
+from ..snapshot.search import SearchError
+from . import messages as m
+from .log import log
+from .ratelimit import Bucket
+from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
+
+MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
+
+
+class Dispatcher:
+    def __init__(self, service: LocalService, bucket: Bucket | None = None,
+                 countersigner: object = None) -> None:  # fmt: skip
+        self.service = service
+        self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
+        self.session = service.session
+        self.state = NEW
+        self.ended: str | None = None
+        self.refusals = 0
+        self.bucket = bucket or Bucket()
+        self._opened: FileFacts | None = None  # the file `view`s may name
+        self._results: Results | None = None  # the search `rows` may name
+        self._rows_answered: set[int] = set()  # rows of that search already answered
+        self._listed: set[bytes] = {b""}  # directories `tree` may name
+        self._names_query: str | None = None  # the query `pick` may name
+        self._idle_since: float | None = None
+        self._locked_since: float | None = None
+        self._fresh: list[Any] = []  # alerts recorded since the last `status`
+        self._after_hello = READY  # a lock survives a reconnect
+        self._receipt: Any = None  # the seal's, once sealed
+        self._handlers: dict[type, Callable[[Any], m._Answer]] = {
+            m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
+            m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
+            m.Search: self._search, m.Rows: self._rows, m.Where: self._where,
+            m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
+            m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
+            m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
+        }  # fmt: skip
+
+    # -- the gate ---------------------------------------------------------------
+
+    def handle(self, request: Any) -> m._Answer:
+        """The answer to one decoded request. Never raises."""
+        if not permitted(self.state, request):
+            return self.refuse(tag(request), REASON[self.state])
+        if not self.bucket.take():
+            return self.refuse(tag(request), "rate")
+        try:
+            return self._counted(self._handlers[type(request)](request))
+        except RecordingError as exc:
+            return self._counted(m.Failed(why=str(exc)))
+        except _Refusal as exc:
+            return self.refuse(tag(request), exc.reason, exc.detail)
+        except Exception as exc:  # a bug must not become a crash the terminal can cause
+            return self.refuse(tag(request), "error", type(exc).__name__)
+
+    def refuse(self, request: str, reason: str, detail: str = "") -> m._Answer:
+        """Record the refusal, then answer it (a recording failure is answered too)."""
+        self.refusals += 1
+        if self.state == ENDED:  # the ledger is sealed: nothing more can be recorded
+            log(f"refused after the seal: {request} ({reason})")
+            return self._counted(m.Refused(reason=reason, seq=-1))
+        try:
+            appended = self.session.recorder.record(Refused(request, reason, detail[:200]))
+        except RecordingError as exc:
+            return self._counted(m.Failed(why=str(exc)))
+        return self._counted(m.Refused(reason=reason, seq=appended.seq))
+
+    @property
+    def exhausted(self) -> bool:
+        """Too many refusals: the connection is to be closed (and recorded as lost)."""
+        return self.refusals >= MAX_REFUSALS
+
+    def _counted(self, answer: m._Answer) -> m._Answer:
+        answer.entries = self.session.entries
+        answer.alerts = self.session.alerts
+        return answer
+
+    # -- connection events (from the server, not from requests) -----------------
+
+    def lost(self, detail: str, policy: str) -> None:
+        """The terminal went away: record it, and seal if that is the policy."""
+        try:
+            self.session.recorder.record(ClientLost(detail, policy))
+        except RecordingError:
+            pass  # the outage is recorded when recording works again
+        if policy == "seal" and self.state != ENDED:
+            self._end("client_lost")
+
+    def resumed(self, uid: int, away_s: float) -> None:
+        """The same reviewer connected again: a `hello` first, then the session in
+        the state it was left in (a lock stays up)."""
+        if self.state in (IDLE, GUARD_LOCK):
+            self._after_hello = self.state
+        self.state = NEW
+        try:
+            self.session.recorder.record(ClientResume(uid, int(away_s)))
+        except RecordingError:
+            pass  # answered as a failure at the first request that needs the ledger
+
+    def tick(self) -> None:
+        """Every quarter second: the guard's alerts and the blocked-key bursts."""
+        self.session.flush_blocked()
+        if self.state == ENDED:
+            return
+        check = self.session.check_alerts()
+        self._fresh.extend(check.fresh)
+        if any(a.response == "end" for a in check.fresh):
+            first = next(a for a in check.fresh if a.response == "end")
+            self._end(f"guard: {first.category}")
+        elif any(a.response == "lock" for a in check.fresh) and self.state != GUARD_LOCK:
+            self.state, self._locked_since = GUARD_LOCK, time.monotonic()
+
+    def _end(self, reason: str) -> None:
+        self.state, self.ended = ENDED, reason
+        try:
+            self._receipt = self.session.seal(self.countersigner, reason)
+        except RecordingError:
+            pass  # ended all the same: nothing more is served
+
+    # -- handlers ---------------------------------------------------------------
+
+    def _hello(self, r: m.Hello) -> m._Answer:
+        if r.version != m.VERSION:
+            raise _Refusal("version", f"version {r.version}; this recorder speaks {m.VERSION}")
+        self.state, self._after_hello = self._after_hello, READY
+        f = self.session.facts
+        seq, code = self.session.shown_witness
+        return m.Welcome(version=m.VERSION, session_id=self.session.session_id,
+                         reviewer=f.reviewer, org=f.org, workstation=f.workstation,
+                         snapshot=f.snapshot, ledger_path=f.ledger_path,
+                         root_name=self.service.root_name, witness_seq=seq, witness_code=code,
+                         guarded=self.service.guarded, state=self.state)  # fmt: skip
+
+    def _tree(self, r: m.Tree) -> m._Answer:
+        if r.path not in self._listed:
+            raise _Refusal("order", "a directory no listing named")
+        entries = self.service.tree(r.path)
+        if entries is None:
+            return m.Failed(why=self.session.failure or "recording failed")
+        self._listed.update(e.path for e in entries if e.is_dir)
+        items = [m.EntryInfo(e.path, e.name, e.is_dir, e.kind, e.size) for e in entries]
+        return m.Listing(items=items)
+
+    def _names(self, r: m.Names) -> m._Answer:
+        answer = self.service.names(r.query, lambda: False)
+        if answer is None:
+            return m.Failed(why=self.session.failure or "recording failed")
+        self._names_query = r.query
+        return m.Paths(paths=answer[0], matches=answer[1])
+
+    def _pick(self, r: m.Pick) -> m._Answer:
+        if r.query != self._names_query:
+            raise _Refusal("order", "a query no list was answered for")
+        self.service.quick_open(r.query, r.matches)
+        return m.Ok()
+
+    def _open(self, r: m.Open) -> m._Answer:
+        try:
+            facts = self.service.open_file(r.path)
+        except KeyError:
+            raise _Refusal("no_such_file") from None
+        except ContentRefused as exc:
+            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why)
+        self._opened = facts
+        return m.Opened(path=facts.path, name=facts.name, blob=facts.blob, size=facts.size,
+                        lines=facts.lines, max_line_bytes=facts.max_line_bytes,
+                        binary=facts.binary, flags=facts.flags,
+                        flagged_lines=facts.flagged_lines)  # fmt: skip
+
+    def _the_opened(self, path: bytes, blob: str) -> FileFacts:
+        o = self._opened
+        if o is None or o.path != path or o.blob != blob:
+            raise _Refusal("order", "not the file last opened")
+        return o
+
+    def _view(self, r: m.View) -> m._Answer:
+        opened = self._the_opened(r.path, r.blob)
+        lines = max(1, opened.lines)
+        if not (1 <= r.first <= r.last <= lines and r.last - r.first < MAX_VIEW_LINES
+                and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS):  # fmt: skip
+            raise _Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}")
+        screen = self.service.view(opened, r.first, r.last, r.col, r.cols)
+        if screen is None:
+            return m.Failed(why=self.session.failure or "recording failed")
+        return m.Lines(first=screen.first, lines=screen.lines, sizes=screen.sizes)
+
+    def _goto(self, r: m.Goto) -> m._Answer:
+        opened = self._the_opened(r.path, r.blob)
+        if not 1 <= r.line <= max(1, opened.lines):
+            raise _Refusal("bounds", f"line {r.line} of {opened.lines}")
+        self.service.goto(opened, r.line)
+        return m.Ok()
+
+    def _search(self, r: m.Search) -> m._Answer:
+        try:
+            query = Query(r.text, r.regex, r.case, tuple(r.include), tuple(r.exclude))
+            results = self.service.search(query)
+        except SearchError as exc:
+            return m.SearchFailed(why=str(exc))
+        self._results, self._rows_answered = results, set()
+        return m.Found(seq=results.seq, kept=results.kept, total=results.total,
+                       digest=results.digest)  # fmt: skip
+
+    def _the_results(self, seq: int) -> Results:
+        if self._results is None or self._results.seq != seq:
+            raise _Refusal("order", "not the last search")
+        return self._results
+
+    def _rows(self, r: m.Rows) -> m._Answer:
+        results = self._the_results(r.search_seq)
+        if not (0 <= r.first <= r.last < results.kept and r.last - r.first < MAX_VIEW_LINES):
+            raise _Refusal("bounds", f"rows {r.first}..{r.last} of {results.kept}")
+        hits = self.service.rows(results, r.first, r.last)
+        if hits is None:
+            return m.Failed(why=self.session.failure or "recording failed")
+        self._rows_answered.update(range(r.first, r.last + 1))
+        return m.Hits(hits=[_hit(h) for h in hits])
+
+    def _where(self, r: m.Where) -> m._Answer:
+        """Where result `index` is, for `n`/`N`: only a row already answered."""
+        results = self._the_results(r.search_seq)
+        if r.index not in self._rows_answered:
+            raise _Refusal("order", "a result row never answered")
+        where = self.service.result_at(results, r.index)
+        if where is None:
+            raise _Refusal("bounds")
+        return m.Location(path=where[0], line=where[1])
+
+    def _blocked(self, r: m.Blocked) -> m._Answer:
+        self.session.blocked(r.action, r.detail)
+        return m.Ok()
+
+    def _key(self, r: m.Key) -> m._Answer:
+        self.session.blocked_key(r.key)
+        return m.Ok()
+
+    def _idle(self, r: m.Idle) -> m._Answer:
+        self._idle_since = self.session.idle(r.after_s)
+        self.state = IDLE
+        return m.Ok()
+
+    def _active(self, r: m.Active) -> m._Answer:
+        self.session.active(self._idle_since or time.monotonic())
+        self.state, self._idle_since = READY, None
+        return m.Ok()
+
+    def _unlock(self, r: m.Unlock) -> m._Answer:
+        since = self._locked_since or time.monotonic()
+        self.session.unlock("guard", time.monotonic() - since)
+        self.state, self._locked_since = READY, None
+        return m.Ok()
+
+    def _witness(self, r: m.Witness) -> m._Answer:
+        seq, code = self.session.witness()
+        return m.WitnessCode(seq=seq, code=code)
+
+    def _status(self, r: m.Status) -> m._Answer:
+        fresh, self._fresh = self._fresh, []
+        seq, code = self.session.shown_witness
+        if self._receipt is not None:
+            seq, code = self._receipt.seq, self._receipt.witness.code
+        alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
+        return m.State(state=self.state, failure=self.session.failure, fresh=alerts,
+                       ended=self.ended, witness_seq=seq, witness_code=code)  # fmt: skip
+
+    def _seal(self, r: m.Seal) -> m._Answer:
+        reason = "reviewer" if r.reason == "reviewer" else "terminal"
+        receipt = self.session.seal(self.countersigner, reason)
+        self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
+        return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
+
+    def _ok(self, r: Any) -> m._Answer:
+        return m.Ok()
+
+
+class _Refusal(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def _hit(h: Any) -> m.HitInfo:
+    refused = bool(getattr(h, "refused", False))
+    return m.HitInfo(h.path, h.display, h.line, [tuple(s) for s in h.spans], h.more_spans,
+                     b"" if refused else h.text, h.text_start, h.line_size, refused,
+                     getattr(h, "why", ""))  # fmt: skip

@@ -1,0 +1,275 @@
+"""The protocol's messages (docs/protocol.md §4), as msgspec structs.
+
+Requests and answers are closed, tagged unions (the tag field is `t`); decoding
+refuses an unknown tag, a missing or unknown field, a wrong type, and a string,
+bytes or list over its bound, before any handler sees the message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+import msgspec
+from msgspec import Meta, Struct
+
+VERSION = 1
+MAX_REQUEST = 65_536  # bytes in one request frame
+MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
+
+Path = Annotated[bytes, Meta(max_length=4096)]
+Short = Annotated[str, Meta(max_length=256)]
+Detail = Annotated[str, Meta(max_length=1024)]
+Blob = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+Count = Annotated[int, Meta(ge=0, le=2**53 - 1)]
+Globs = Annotated[list[Short], Meta(max_length=32)]
+
+
+class _Request(Struct, tag_field="t", forbid_unknown_fields=True, frozen=True):
+    pass
+
+
+class Hello(_Request, tag="hello"):
+    version: int
+    client: Annotated[str, Meta(max_length=64)] = ""
+
+
+class Tree(_Request, tag="tree"):
+    path: Path
+
+
+class Names(_Request, tag="names"):
+    query: Short
+
+
+class Pick(_Request, tag="pick"):
+    query: Short
+    matches: Count
+
+
+class Open(_Request, tag="open"):
+    path: Path
+
+
+class View(_Request, tag="view"):
+    path: Path
+    blob: Blob
+    first: int
+    last: int
+    col: int
+    cols: int
+
+
+class Goto(_Request, tag="goto"):
+    path: Path
+    blob: Blob
+    line: int
+
+
+class Search(_Request, tag="search"):
+    text: Annotated[str, Meta(max_length=4096)]
+    regex: bool
+    case: bool
+    include: Globs
+    exclude: Globs
+
+
+class Rows(_Request, tag="rows"):
+    search_seq: Count
+    first: int
+    last: int
+
+
+class Where(_Request, tag="where"):
+    search_seq: Count
+    index: int
+
+
+class Blocked(_Request, tag="blocked"):
+    action: Short
+    detail: Detail = ""
+
+
+class Key(_Request, tag="key"):
+    key: Short
+
+
+class Idle(_Request, tag="idle"):
+    after_s: Annotated[int, Meta(ge=0, le=86_400)]
+
+
+class Active(_Request, tag="active"):
+    pass
+
+
+class Unlock(_Request, tag="unlock"):
+    lock: Short
+
+
+class Witness(_Request, tag="witness"):
+    pass
+
+
+class Status(_Request, tag="status"):
+    pass
+
+
+class Seal(_Request, tag="seal"):
+    reason: Short = "reviewer"
+
+
+class Bye(_Request, tag="bye"):
+    pass
+
+
+Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
+    Hello, Tree, Names, Pick, Open, View, Goto, Search, Rows, Where, Blocked, Key,
+    Idle, Active, Unlock, Witness, Status, Seal, Bye,
+]  # fmt: skip
+
+
+class _Answer(Struct, tag_field="t", forbid_unknown_fields=True, kw_only=True):
+    entries: int = 0  # entries in the ledger after this answer
+    alerts: int = 0  # alerts recorded so far
+
+
+class Welcome(_Answer, tag="welcome"):
+    version: int
+    session_id: str
+    reviewer: str
+    org: str
+    workstation: str
+    snapshot: str
+    ledger_path: str
+    root_name: str
+    witness_seq: int
+    witness_code: str
+    guarded: bool
+    state: str
+
+
+class Ok(_Answer, tag="ok"):
+    pass
+
+
+class Refused(_Answer, tag="refused"):
+    reason: str
+    seq: int  # the `refused` entry; -1 when it could not be recorded
+
+
+class Failed(_Answer, tag="failed"):
+    why: str
+
+
+class EntryInfo(Struct, forbid_unknown_fields=True, array_like=True):
+    path: bytes
+    name: bytes
+    is_dir: bool
+    kind: str
+    size: int
+
+
+class Listing(_Answer, tag="listing"):
+    items: list[EntryInfo]
+
+
+class Paths(_Answer, tag="paths"):
+    paths: list[bytes]
+    matches: int
+
+
+class Opened(_Answer, tag="opened"):
+    path: bytes
+    name: str
+    blob: str
+    size: int
+    lines: int
+    max_line_bytes: int
+    binary: bool
+    flags: dict[str, int]
+    flagged_lines: list[int]
+
+
+class RefusedFile(_Answer, tag="refused_file"):
+    """The file's content is not what the vendor signed (recorded as `blocked`)."""
+
+    path: bytes
+    display: str
+    why: str
+
+
+class NoSuchFile(_Answer, tag="no_such_file"):
+    pass
+
+
+class Lines(_Answer, tag="lines"):
+    first: int
+    lines: list[bytes]
+    sizes: list[int]
+
+
+class Found(_Answer, tag="found"):
+    seq: int
+    kept: int
+    total: int
+    digest: str
+
+
+class SearchFailed(_Answer, tag="search_failed"):
+    why: str
+
+
+class HitInfo(Struct, forbid_unknown_fields=True, array_like=True):
+    path: bytes
+    display: str
+    line: int
+    spans: list[tuple[int, int]]
+    more_spans: bool
+    text: bytes
+    text_start: int
+    line_size: int
+    refused: bool
+    why: str
+
+
+class Hits(_Answer, tag="hits"):
+    hits: list[HitInfo]
+
+
+class Location(_Answer, tag="location"):
+    path: bytes
+    line: int
+
+
+class WitnessCode(_Answer, tag="witness_code"):
+    seq: int
+    code: str
+
+
+class AlertInfo(Struct, forbid_unknown_fields=True, array_like=True):
+    category: str
+    detail: str
+    response: str
+
+
+class State(_Answer, tag="state"):
+    state: str  # new, ready, idle, guard_lock, ended
+    failure: str | None
+    fresh: list[AlertInfo]  # alerts recorded since the last status
+    ended: str | None  # why the session ended, once it has
+    witness_seq: int = -1
+    witness_code: str = ""
+
+
+class Sealed(_Answer, tag="sealed"):
+    seq: int
+    code: str
+
+
+Answer = Union[  # noqa: UP007
+    Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
+    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
+]  # fmt: skip
+
+request_decoder = msgspec.msgpack.Decoder(Request)
+answer_decoder = msgspec.msgpack.Decoder(Answer)
+encoder = msgspec.msgpack.Encoder()

@@ -1,0 +1,34 @@
+"""The request table: which requests each session state permits (docs/protocol.md
+§5), after OpenSSH's monitor (`mon_dispatch`): the table *is* the state machine.
+A request not in its state's row is refused and recorded; nothing else decides
+whether a request may be served."""
+
+from __future__ import annotations
+
+from . import messages as m
+
+NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "ended"
+
+_ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Bye)
+_SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Search,
+                              m.Rows, m.Where, m.Idle, m.Witness, m.Seal)  # fmt: skip
+
+PERMITTED: dict[str, frozenset[type]] = {
+    NEW: frozenset({m.Hello}),
+    READY: frozenset(_ALWAYS + _SHOWING),
+    IDLE: frozenset(_ALWAYS + (m.Active, m.Seal)),
+    GUARD_LOCK: frozenset(_ALWAYS + (m.Unlock, m.Seal)),
+    ENDED: frozenset({m.Status, m.Bye}),
+}
+
+# Why a request is refused in a state that does not permit it.
+REASON = {NEW: "order", READY: "order", IDLE: "locked", GUARD_LOCK: "locked", ENDED: "ended"}
+
+
+def permitted(state: str, request: object) -> bool:
+    return type(request) in PERMITTED[state]
+
+
+def tag(request: object) -> str:
+    """The request's wire name, for the ledger."""
+    return str(type(request).__struct_config__.tag)

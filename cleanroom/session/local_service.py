@@ -1,0 +1,186 @@
+"""`LocalService`: the `ReviewService` over a `ReviewSession` in the same process.
+
+It keeps the opened documents and the search hits to itself and hands the
+terminal only what each recorded entry names (session/service.py). The
+recorder serves the same answers over its socket (cleanroom/recorder).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from .crash import end_after_crash
+from .pathmatch import Cancelled, folded, rank
+from .review import Found, ReviewSession
+from .service import FileFacts, Results, Screen, clip_line
+from .source import Entry, Opened
+
+SHOWN_NAMES = 100  # paths a quick-open list shows at most
+KEEP_OPENED = 4  # documents kept for views (the one shown, and any being opened)
+KEEP_SEARCHES = 4
+
+
+class LocalService:
+    def __init__(self, session: ReviewSession) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._opened: OrderedDict[tuple[bytes, str], Opened] = OrderedDict()
+        self._found: OrderedDict[int, Found] = OrderedDict()
+        self._texts: list[str] | None = None
+        self._paths: list[bytes] | None = None
+
+    # -- facts ------------------------------------------------------------------
+
+    @property
+    def facts(self) -> Any:
+        return self.session.facts
+
+    @property
+    def root_name(self) -> str:
+        return self.session.source.name
+
+    @property
+    def session_id(self) -> str:
+        return self.session.session_id
+
+    @property
+    def entries(self) -> int:
+        return self.session.entries
+
+    @property
+    def alerts(self) -> int:
+        return self.session.alerts
+
+    @property
+    def failure(self) -> str | None:
+        return self.session.failure
+
+    @property
+    def shown_witness(self) -> tuple[int, str]:
+        return self.session.shown_witness
+
+    @property
+    def guarded(self) -> bool:
+        return self.session.guard is not None
+
+    # -- names ------------------------------------------------------------------
+
+    def tree(self, directory: bytes) -> list[Entry] | None:
+        children = self.session.source.children(directory)
+        return children if self.session.tree_list(directory, len(children)) else None
+
+    def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
+        if self._paths is None or self._texts is None:
+            self._paths = self.session.source.files()
+            self._texts = folded(self._paths)
+        shown, matched = rank(self._paths, self._texts, query, SHOWN_NAMES, cancelled)
+        if cancelled():
+            raise Cancelled(query)
+        return (shown, matched) if self.session.quick_open_list(query, shown, matched) else None
+
+    def quick_open(self, query: str, matches: int) -> None:
+        self.session.quick_open(query, matches)
+
+    # -- files ------------------------------------------------------------------
+
+    def size_of(self, path: bytes) -> int:
+        return self.session.source.size_of(path)
+
+    def open_file(self, path: bytes) -> FileFacts:
+        opened = self.session.open_file(path)
+        doc = opened.document
+        with self._lock:
+            self._opened[(opened.path, opened.blob)] = opened
+            self._opened.move_to_end((opened.path, opened.blob))
+            while len(self._opened) > KEEP_OPENED:
+                self._opened.popitem(last=False)
+        return FileFacts(opened.path, doc.name, opened.blob, opened.size, doc.line_count,
+                         doc.max_line_bytes, doc.binary, dict(opened.flags),
+                         list(opened.flagged_lines))  # fmt: skip
+
+    def _document_of(self, facts: FileFacts) -> Opened | None:
+        with self._lock:
+            return self._opened.get((facts.path, facts.blob))
+
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
+        held = self._document_of(opened)
+        count = opened.lines
+        if held is None or not 1 <= first <= last <= max(count, 1) or col < 0 or cols < 0:
+            return None
+        if not self.session.record_view(held, first, last, col, cols):
+            return None
+        raw = held.document.lines(first - 1, last)
+        return Screen(first, [clip_line(x, col, cols) for x in raw], [len(x) for x in raw])
+
+    def goto(self, opened: FileFacts, line: int) -> None:
+        held = self._document_of(opened)
+        if held is None:
+            raise KeyError(opened.path)
+        self.session.goto(held, line)
+
+    # -- search -----------------------------------------------------------------
+
+    def search(self, query: Any, running: list[Any] | None = None) -> Results:
+        found = self.session.search(query, running)
+        with self._lock:
+            self._found[found.seq] = found
+            while len(self._found) > KEEP_SEARCHES:
+                self._found.popitem(last=False)
+        return Results(found.seq, len(found.hits), found.total, found.digest)
+
+    def _hits_of(self, results: Results) -> Found | None:
+        with self._lock:
+            return self._found.get(results.seq)
+
+    def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
+        found = self._hits_of(results)
+        if found is None or not 0 <= first <= last < len(found.hits):
+            return None
+        if not self.session.record_results_view(found, first, last):
+            return None
+        return found.hits[first : last + 1]
+
+    def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
+        found = self._hits_of(results)
+        if found is None or not 0 <= index < len(found.hits):
+            return None
+        hit = found.hits[index]
+        return hit.path, hit.line
+
+    # -- the rest, as the session does it ---------------------------------------
+
+    def blocked(self, action: str, detail: str = "") -> None:
+        self.session.blocked(action, detail)
+
+    def blocked_key(self, key: str, now: float | None = None) -> None:
+        self.session.blocked_key(key, now)
+
+    def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
+        self.session.flush_blocked(now, force)
+
+    def unlock(self, lock: str, locked_s: float) -> None:
+        self.session.unlock(lock, locked_s)
+
+    def idle(self, after_s: int) -> float:
+        return self.session.idle(after_s)
+
+    def active(self, since: float) -> None:
+        self.session.active(since)
+
+    def witness(self) -> tuple[int, str]:
+        return self.session.witness()
+
+    def retry(self) -> bool:
+        return self.session.retry()
+
+    def check_alerts(self) -> Any:
+        return self.session.check_alerts()
+
+    def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:
+        return self.session.seal(countersigner, reason)
+
+    def after_crash(self, error: BaseException, countersigner: object) -> Any:
+        return end_after_crash(self.session, error, countersigner)

@@ -1,0 +1,155 @@
+"""`ReviewService`: everything the reviewer terminal may ask for, and nothing more.
+
+The terminal (cleanroom/tui) talks only to this interface. Each method records
+its entry first and then answers with exactly what the entry names: a `view`
+answers the lines it records (`Screen`), a `search_results_view` the rows, a
+`tree_list` the names, a `quick_open_list` the paths. No answer carries source
+that was not recorded, so the terminal never holds more than it was shown.
+
+Two implementations: `LocalService` (session/local_service.py) over a
+`ReviewSession` in the same process, and `RemoteService`
+(recorder/client.py) over the recorder's socket (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .source import Entry
+
+MAX_VIEW_LINES = 500  # lines in one view (a screen is far fewer)
+MAX_VIEW_COLS = 1000  # columns in one view
+MAX_SHOWN_CHARS = 2000  # characters of a line any answer carries (the painter's cut)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """An opened file, without its content: what `file_open` records, and what the
+    code view needs to lay the file out (its widest line, which lines are tagged)."""
+
+    path: bytes
+    name: str  # the display path (chooses the lexer); untrusted: sanitize to show
+    blob: str
+    size: int
+    lines: int
+    max_line_bytes: int
+    binary: bool
+    flags: dict[str, int] = field(default_factory=dict)
+    flagged_lines: list[int] = field(default_factory=list)  # 1-based, ascending
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The answer to a recorded `view`: lines first..first+len(lines)-1 (1-based), each
+    cut to what its columns need (`clip_line`), with each line's full size in bytes."""
+
+    first: int
+    lines: list[bytes]
+    sizes: list[int]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A recorded search: its ledger seq, how many rows may be asked for, the totals.
+    No rows: those come, recorded, from `ReviewService.rows`."""
+
+    seq: int
+    kept: int
+    total: int
+    digest: str
+
+
+class ReviewService(Protocol):
+    """What the terminal may ask. Methods that record raise RecordingError, or
+    return None where the docstring says "None: show nothing"."""
+
+    @property
+    def facts(self) -> Any: ...  # session.review.Facts
+    @property
+    def root_name(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def entries(self) -> int: ...
+    @property
+    def alerts(self) -> int: ...
+    @property
+    def failure(self) -> str | None: ...
+    @property
+    def shown_witness(self) -> tuple[int, str]: ...
+    @property
+    def guarded(self) -> bool: ...
+
+    def tree(self, directory: bytes) -> list[Entry] | None:
+        """Record `tree_list` and return the directory's entries. None: show nothing."""
+        ...
+
+    def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
+        """Match `query` against every path, record `quick_open_list` for the paths
+        to list, and return them with the number that matched. None: list nothing.
+        Raises pathmatch.Cancelled (nothing recorded) when `cancelled()` turns true."""
+        ...
+
+    def quick_open(self, query: str, matches: int) -> None: ...
+
+    def size_of(self, path: bytes) -> int:
+        """A file's size (the tree shows sizes too). Raises KeyError."""
+        ...
+
+    def open_file(self, path: bytes) -> FileFacts:
+        """Record `file_open`. Raises KeyError, RecordingError, or ContentRefused
+        (recorded as `blocked`)."""
+        ...
+
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
+        """Record a viewport and return its lines. None: paint nothing."""
+        ...
+
+    def goto(self, opened: FileFacts, line: int) -> None: ...
+
+    def search(self, query: Any, running: list[Any] | None = None) -> Results:
+        """Run and record a search. Raises SearchError or RecordingError."""
+        ...
+
+    def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
+        """Record `search_results_view` for rows first..last and return them. None:
+        show none."""
+        ...
+
+    def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
+        """Where result `index` is (path, 0-based line), for `n`/`N`, from the rows
+        already answered; None if that row was never recorded as shown."""
+        ...
+
+    def blocked(self, action: str, detail: str = "") -> None: ...
+    def blocked_key(self, key: str, now: float | None = None) -> None: ...
+    def flush_blocked(self, now: float | None = None, force: bool = False) -> None: ...
+    def unlock(self, lock: str, locked_s: float) -> None: ...
+    def idle(self, after_s: int) -> float: ...
+    def active(self, since: float) -> None: ...
+    def witness(self) -> tuple[int, str]: ...
+    def retry(self) -> bool: ...
+    def check_alerts(self) -> Any: ...  # session.review.AlertCheck
+    def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any: ...
+    def after_crash(self, error: BaseException, countersigner: object) -> Any: ...
+
+
+def clip_line(data: bytes, col: int, cols: int) -> bytes:
+    """The part of a raw line a view of columns col..col+cols-1 may carry: its first
+    `col + cols` characters (every character the terminal draws takes at least one
+    column; those left of `col` set tab stops and lexing), and at most
+    MAX_SHOWN_CHARS bytes (the painter's cut). A line that is not valid UTF-8 is
+    cut at `col + cols` bytes: no more characters than that, perhaps fewer."""
+    keep = min(col + cols, MAX_SHOWN_CHARS)
+    if len(data) <= keep:
+        return data
+    head = data[: 4 * keep]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data" or exc.end != len(head):
+            return data[:keep]  # invalid: each byte decodes to at most one character
+        text = head[: exc.start].decode("utf-8")
+    return text[:keep].encode("utf-8")[:MAX_SHOWN_CHARS]

@@ -1,0 +1,53 @@
+"""`ShownDocument`: the terminal's only copy of a file: the lines of the screen
+it is showing, as the service answered them for a recorded `view`.
+
+Lines the terminal was not sent read as empty. The painter keys each chunk it
+colours by `chunk_key` (which held lines it was coloured from), so a chunk is
+coloured again when a line of it arrives or grows, and never shows a line from
+before it was sent. Nothing here reads the snapshot: there is no snapshot.
+"""
+
+from __future__ import annotations
+
+from ..session.service import FileFacts, Screen
+
+
+class ShownDocument:
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.name = facts.name
+        self.blob = facts.blob
+        self.raw_path = facts.path
+        self.binary = facts.binary
+        self.line_count = max(1, facts.lines)
+        self.max_line_bytes = facts.max_line_bytes
+        self._first = 0  # 0-based index of the first line held
+        self._lines: list[bytes] = []
+        self._sizes: list[int] = []
+
+    def put(self, screen: Screen) -> None:
+        """Hold exactly the lines of `screen`, dropping those of the screen before."""
+        self._first = screen.first - 1
+        self._lines = list(screen.lines)
+        self._sizes = list(screen.sizes)
+
+    def _held(self, index: int) -> int | None:
+        at = index - self._first
+        return at if 0 <= at < len(self._lines) else None
+
+    def lines(self, first: int, stop: int) -> list[bytes]:
+        out = []
+        for index in range(first, stop):
+            at = self._held(index)
+            out.append(b"" if at is None else self._lines[at])
+        return out
+
+    def line_size(self, index: int) -> int:
+        """The full size in bytes of line `index` (0-based), 0 when not held."""
+        at = self._held(index)
+        return 0 if at is None else self._sizes[at]
+
+    def chunk_key(self, first: int, stop: int) -> int:
+        """A digest of what lines first..stop-1 hold now: equal keys, equal colouring
+        (a hash, so the painter keeps no copy of a screen it no longer shows)."""
+        return hash(tuple(self.lines(first, stop)))

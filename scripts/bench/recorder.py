@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""The reviewer terminal through the recorder's socket, side by side with in-process.
+
+    .venv/bin/python scripts/bench/recorder.py --quick   # 100k-line file, 3 runs
+    .venv/bin/python scripts/bench/recorder.py           # 1M lines (~100 MB), 5 runs
+
+For each run, two fresh sessions on the same snapshot (order flipping per run):
+
+- in-process: `scripts/bench/tui.py`'s own measured child (`--child big`, recording);
+- socket: `cleanroom recorder`'s server in its own process (`--serve`: a real
+  ledger, the snapshot, the dispatcher, the Unix socket), and the terminal in
+  another (`--child socket`: `RemoteService`, the app set up as
+  `review --connect` sets it up, the audit policy on).
+
+Measured as tui.py measures (a "paint" is the frame after the code view showed
+the expected viewport): first paint of the big file, keystroke to paint for
+`down` and `pagedown` (p50/p95, including the socket hop and the durable
+append in the recorder), and the RSS of the terminal and of the recorder at the
+end. Every ledger is verified (INTACT). Targets (issue 13): key p95 <= 30 ms,
+first paint of a 1M-line file <= 200 ms. Reported, never asserted.
+"""
+
+# ruff: noqa: E402
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if sys.flags.isolated:
+    sys.path[:0] = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path.insert(0, str(HERE))
+sys.path.append(str(ROOT))
+
+import tui  # scripts/bench/tui.py: the probe, the snapshot, the in-process child
+
+from cleanroom.ledger.keys import raw_public
+from tests.ledgerkit import seeded_key
+
+RESULT = tui.RESULT
+
+
+def serve_main(args: argparse.Namespace) -> int:
+    """The recorder: a session as `cleanroom recorder` opens it, served on --socket."""
+    from cleanroom.recorder.dispatch import Dispatcher
+    from cleanroom.recorder.peer import Reviewers
+    from cleanroom.recorder.server import RecorderServer
+    from cleanroom.session.local_service import LocalService
+    from cleanroom.session.snapshot_source import SnapshotSource
+
+    trust = [raw_public(seeded_key(args.vendor_seed))]
+    source = SnapshotSource.from_file(Path(args.snapshot), trust)
+    ledger, session = tui.make_session(args, source)
+    path = Path(args.socket)
+
+    def open_session() -> Any:
+        return Dispatcher(LocalService(session)), lambda: None
+
+    server = RecorderServer(path, Reviewers(frozenset({os.getuid()}), frozenset()), open_session)
+    server.listen()
+    signal.signal(signal.SIGTERM, lambda *_: server.stop.set())
+    print(RESULT + json.dumps({"ledger": str(ledger.path)}), flush=True)
+    server.serve()
+    return 0
+
+
+def child_socket(args: argparse.Namespace) -> int:
+    from cleanroom.recorder.client import RemoteService
+    from cleanroom.tui.launch import prepare
+
+    service = RemoteService(Path(args.socket))
+    prepare([], sockets=[Path(args.socket)])  # as `review --connect`
+    t0 = tui.now()
+    from cleanroom.tui import app as app_mod
+    from cleanroom.tui import codeview
+
+    import_s = tui.now() - t0
+    probe = tui.Probe()
+    tui.patch_codeview(codeview.CodeView, probe)
+    result = asyncio.run(_measure(args, app_mod, probe, service))
+    result["import_ms"] = import_s * 1000
+    print(RESULT + json.dumps(result), flush=True)
+    return 0
+
+
+async def _measure(args: argparse.Namespace, app_mod: Any, probe: Any, service: Any) -> Any:
+    ours, _ = tui.bench_app_classes(app_mod, probe)
+    app = ours(service)
+    out: dict[str, Any] = {"mode": "socket"}
+    async with app.run_test(size=tui.SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.query_one(app_mod.CodeView)
+        p = probe.expect(lambda vp: vp.first == 1)
+        app.open_path(tui.BIG_PATH)
+        returned = tui.now()
+        first = (await probe.wait(60)).summary()
+        first["open_path_ms"] = (returned - p.t0) * 1000
+        out["first_paint"] = first
+        out["keys"] = {}
+        for key in ("down", "pagedown"):
+            samples = []
+            for _ in range(args.keys):
+                await pilot.pause()
+                await asyncio.sleep(args.gap_ms / 1000)
+                before = view.viewport()
+                probe.expect(lambda vp, before=before: vp != before)
+                tui.post_key(app, key)
+                samples.append((await probe.wait()).summary())
+            out["keys"][key] = samples
+        out["memory"] = tui.memory_mb()
+    service.seal()
+    service.close()
+    out["painted_changes"] = probe.changes
+    out["load1"] = os.getloadavg()[0]
+    return out
+
+
+def rss_of(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_socket(args: argparse.Namespace, snap: Path, ledgers: Path) -> dict[str, Any]:
+    where = Path(tempfile.mkdtemp(prefix="crb-", dir="/tmp"))
+    sock = where / "r.sock"
+    common = ["--snapshot", str(snap), "--vendor-seed", tui.VENDOR_SEED,
+              "--ledger-dir", str(ledgers), "--socket", str(sock)]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    me = [sys.executable, "-I", str(Path(__file__).resolve())]
+    server = subprocess.Popen([*me, "--serve", *common], stdout=subprocess.PIPE, text=True,
+                              env=env, cwd=ROOT)  # fmt: skip
+    try:
+        assert server.stdout is not None
+        ledger = json.loads(server.stdout.readline()[len(RESULT) :])["ledger"]
+        cmd = [*me, "--child", "socket", *common, "--keys", str(args.keys),
+               "--gap-ms", str(args.gap_ms)]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+        recorder_rss = rss_of(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    lines = [x for x in proc.stdout.splitlines() if x.startswith(RESULT)]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise RuntimeError(f"socket child failed with exit code {proc.returncode}")
+    result = json.loads(lines[-1][len(RESULT) :])
+    result["recorder_rss_mb"] = recorder_rss
+    result["ledger_check"] = tui.check_ledger(Path(ledger))
+    return result
+
+
+def figures(r: dict[str, Any]) -> dict[str, float]:
+    keys = [s["total_ms"] for samples in r["keys"].values() for s in samples]
+    return {
+        "first_paint_ms": r["first_paint"]["total_ms"],
+        "key_p50_ms": tui.percentile(keys, 50),
+        "key_p95_ms": tui.percentile(keys, 95),
+        "down_p95_ms": tui.percentile([s["total_ms"] for s in r["keys"]["down"]], 95),
+        "pagedown_p95_ms": tui.percentile([s["total_ms"] for s in r["keys"]["pagedown"]], 95),
+        "gate_p50_ms": tui.percentile([s["gate_ms"] for v in r["keys"].values() for s in v], 50),
+        "terminal_rss_mb": r["memory"]["VmRSS"],
+        "recorder_rss_mb": r.get("recorder_rss_mb", float("nan")),
+        "load1": r["load1"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="100k-line file, 3 runs")
+    ap.add_argument("--runs", type=int, help="runs (default 5, quick 3)")
+    ap.add_argument("--lines", type=int, help="lines of the big file (default 1M, quick 100k)")
+    ap.add_argument("--keys", type=int, help="presses per key kind per run (default 100/40)")
+    ap.add_argument("--gap-ms", type=float, default=50, help="idle before each key (50)")
+    ap.add_argument("--jumps", type=int, default=2, help=argparse.SUPPRESS)
+    ap.add_argument("--profile", help=argparse.SUPPRESS)
+    ap.add_argument("--cache-dir", default="/tmp/cleanroom-bench", help="snapshots, ledgers")
+    ap.add_argument("--json", action="store_true", help="JSON on stdout")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["socket"], help=argparse.SUPPRESS)
+    ap.add_argument("--snapshot", help=argparse.SUPPRESS)
+    ap.add_argument("--vendor-seed", default=tui.VENDOR_SEED, help=argparse.SUPPRESS)
+    ap.add_argument("--ledger-dir", help=argparse.SUPPRESS)
+    ap.add_argument("--socket", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    args.keys = args.keys or (40 if args.quick else 100)
+    if args.serve:
+        return serve_main(args)
+    if args.child:
+        return child_socket(args)
+    runs = args.runs or (3 if args.quick else 5)
+    lines = args.lines or (100_000 if args.quick else 1_000_000)
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    ledgers = cache / f"recorder-ledgers-{os.getpid()}"
+    ledgers.mkdir()
+    snap, _ = tui.big_snapshot(cache, lines)
+    rows: dict[str, list[dict[str, float]]] = {"in-process": [], "socket": []}
+    for i in range(runs):
+        for mode in ("in-process", "socket") if i % 2 == 0 else ("socket", "in-process"):
+            tui.log(f"run {i + 1}/{runs}: {lines:,} lines, {mode}")
+            if mode == "socket":
+                r = run_socket(args, snap, ledgers)
+            else:
+                r = tui.run_child(args, "big", "record", snap, tui.VENDOR_SEED, ledgers)
+            rows[mode].append(figures(r))
+    names = list(rows["socket"][0])
+    med = {m: {k: tui.median([r[k] for r in rows[m]]) for k in names} for m in rows}
+    table = [f"{lines:,}-line file, {runs} runs, {args.keys} presses per key kind; medians",
+             f"{'figure':22} {'in-process':>12} {'socket':>12}"]  # fmt: skip
+    for k in names:
+        table.append(f"{k:22} {med['in-process'][k]:12.1f} {med['socket'][k]:12.1f}")
+    print("\n".join(table), file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps({"lines": lines, "runs": runs, "median": med, "per_run": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

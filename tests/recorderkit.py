@@ -1,0 +1,112 @@
+"""A real recorder (real socket, real ledger, real snapshot) in a thread, and a
+raw client that speaks the protocol frame by frame, as a hostile terminal would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.recorder import messages as m
+from cleanroom.recorder.dispatch import Dispatcher
+from cleanroom.recorder.framing import read_frame, write_frame
+from cleanroom.recorder.peer import Reviewers
+from cleanroom.recorder.server import RecorderServer
+from cleanroom.session.local_service import LocalService
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
+from tests.ledgerkit import FlakyDisk, Kit, read_rows
+from tests.tuikit import sample_source
+
+
+@dataclass
+class Running:
+    server: RecorderServer
+    thread: threading.Thread
+    socket: Path
+    ledgers: list[Path] = field(default_factory=list)
+    disks: list[FlakyDisk] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.server.stop.set()
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "the recorder did not stop"
+
+    def kinds(self, index: int = -1) -> list[str]:
+        return [e.kind for e in self.entries(index)]
+
+    def entries(self, index: int = -1) -> list[Any]:
+        return [decode_body(b) for _, b, _ in read_rows(self.ledgers[index])]
+
+
+def short_dir() -> Path:
+    """A directory with a short path: a Unix socket's path is at most 107 bytes."""
+    return Path(tempfile.mkdtemp(prefix="cr-", dir="/tmp"))
+
+
+def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...] | None = None,
+          ) -> Running:  # fmt: skip
+    where = short_dir()
+    path = where / "recorder.sock"
+    reviewers = Reviewers(frozenset(uids if uids is not None else (os.getuid(),)), frozenset())
+    running: Running
+
+    def open_session() -> tuple[Dispatcher, Any]:
+        ledger = kit.new_ledger(ledger_dir, ledger_id=os.urandom(16))
+        disk = FlakyDisk(ledger._conn)
+        ledger._conn = disk
+        facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
+        session = ReviewSession(Recorder(ledger), sample_source(kit, ledger_dir.parent), facts)
+        running.ledgers.append(ledger.path)
+        running.disks.append(disk)
+
+        def close() -> None:
+            if not ledger.sealed:
+                ledger.close()
+
+        return Dispatcher(LocalService(session)), close
+
+    server = RecorderServer(path, reviewers, open_session, policy)
+    server.listen()
+    thread = threading.Thread(target=server.serve, daemon=True)
+    running = Running(server, thread, path)
+    thread.start()
+    return running
+
+
+def cleanup(running: Running) -> None:
+    running.stop()
+    shutil.rmtree(running.socket.parent, ignore_errors=True)
+
+
+class RawClient:
+    """Frames in, frames out, nothing checked: the hostile terminal."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(str(path))
+
+    def send_raw(self, body: bytes) -> None:
+        write_frame(self.sock, body)
+
+    def receive(self) -> Any:
+        return m.answer_decoder.decode(read_frame(self.sock, m.MAX_ANSWER))
+
+    def ask(self, request: Any) -> Any:
+        self.send_raw(m.encoder.encode(request))
+        return self.receive()
+
+    def hello(self) -> m.Welcome:
+        answer = self.ask(m.Hello(version=m.VERSION))
+        assert isinstance(answer, m.Welcome), answer
+        return answer
+
+    def close(self) -> None:
+        self.sock.close()

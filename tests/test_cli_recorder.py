@@ -1,0 +1,65 @@
+"""`cleanroom recorder --config` and `cleanroom review --connect`: the contract
+wt-workstation's unit and kiosk login call (docs/protocol.md, docs/cli.md)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.recorderproc import build_room
+
+BIN = Path(sys.executable).parent
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([f"{BIN}/cleanroom", *args], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+@pytest.fixture
+def room():
+    built = build_room()
+    yield built
+    if built.process is not None and built.process.poll() is None:
+        built.stop()
+    shutil.rmtree(built.base, ignore_errors=True)
+
+
+def test_connect_takes_no_other_option(room):
+    out = run("review", "--connect", str(room.socket), "--snapshot", "x")
+    assert out.returncode == 2 and "--connect takes no other option" in out.stderr
+    assert "--snapshot" in out.stderr
+
+
+def test_connect_to_no_recorder_exits_4(room):
+    out = run("review", "--connect", str(room.base / "nothing.sock"))
+    assert out.returncode == 4 and "cannot reach the recorder" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "table,message",
+    [('reviewers = ["user:root"]\nsokcet = "/x"', "unknown setting [recorder] 'sokcet'"),
+     ("on_client_lost = \"seal\"", "reviewers must be a list"),
+     ('reviewers = ["user:no-such-account-here"]', "no such user"),
+     ('reviewers = ["admin"]', "is not user:NAME or group:NAME"),
+     ('reviewers = []', "no reviewer accounts"),
+     ('reviewers = ["user:root"]\non_client_lost = "retry"', "seal or wait"),
+     ('reviewers = ["user:root"]\nmode = "lab"', "review or demo")],
+)  # fmt: skip
+def test_the_recorder_table_is_checked_by_name(room, table, message):
+    text = room.config.read_text()
+    head = text[: text.index("[recorder]")]
+    room.config.write_text(head + "[recorder]\n" + table + "\n")
+    out = run("recorder", "--config", str(room.config))
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+
+
+def test_the_recorder_stops_on_sigterm_and_removes_its_socket(room):
+    room.start()
+    assert room.socket.exists()
+    assert room.stop() == 0
+    assert not room.socket.exists()

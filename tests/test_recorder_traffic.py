@@ -1,0 +1,153 @@
+"""Every byte the terminal received is covered by a ledger entry (issue 13): the
+real app drives the recorder (its own process) through a logging proxy on the
+socket; afterwards every answer that carried source or names is matched to the
+entry that recorded it, and its lines to the snapshot's, cut as protocol.md §6
+says. Nothing answered is unrecorded, and nothing recorded was answered more."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from cleanroom.recorder import messages as m
+from cleanroom.recorder.client import RemoteService
+from cleanroom.recorder.framing import FrameError, read_frame, write_frame
+from cleanroom.session.events import path_from_fields
+from cleanroom.session.service import clip_line
+from cleanroom.tui.app import ReviewApp
+from cleanroom.tui.codeview import CodeView
+from tests.recorderproc import build_room
+from tests.tuikit import FILES
+
+SIZE = (100, 30)
+
+
+class Proxy:
+    """Forwards one terminal's frames to the recorder and logs (request, answer)."""
+
+    def __init__(self, upstream: Path, here: Path) -> None:
+        self.upstream, self.path = upstream, here
+        self.pairs: list[tuple[object, object]] = []
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(here))
+        self.listener.listen(1)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop, and leave no thread behind (a later test forks, which refuses threads)."""
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                terminal, _ = self.listener.accept()
+            except OSError:
+                return
+            recorder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            recorder.connect(str(self.upstream))
+            try:
+                while True:
+                    request = read_frame(terminal, m.MAX_REQUEST)
+                    write_frame(recorder, request)
+                    answer = read_frame(recorder, m.MAX_ANSWER)
+                    self.pairs.append((m.request_decoder.decode(request),
+                                       m.answer_decoder.decode(answer)))  # fmt: skip
+                    write_frame(terminal, answer)
+            except (FrameError, OSError):
+                terminal.close()
+                recorder.close()
+
+
+@pytest.fixture
+def room():
+    built = build_room()
+    built.start()
+    yield built
+    if built.process is not None and built.process.poll() is None:
+        built.stop()
+    shutil.rmtree(built.base, ignore_errors=True)
+
+
+async def settle(pilot, times=6):
+    for _ in range(times):
+        await pilot.pause(0.05)
+
+
+async def test_every_answer_is_covered_by_its_entry(room):
+    proxy = Proxy(room.socket, room.base / "proxy.sock")
+    service = RemoteService(proxy.path)
+    app = ReviewApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        app.open_path(b"src/long.py")
+        await settle(pilot, 20)
+        app.query_one(CodeView).focus()
+        await pilot.press("pagedown", "down", "right", "right", "end")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"main")
+        await settle(pilot, 20)
+        await pilot.press("enter")
+        await settle(pilot, 20)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"value_4", "enter")
+        await settle(pilot, 40)
+        await pilot.press("escape")
+        await settle(pilot)
+    service.close()
+    proxy.close()
+    entries = room.entries()
+    recorded = {kind: [e.payload for e in entries if e.kind == kind]
+                for kind in ("view", "search_results_view", "quick_open_list", "tree_list",
+                             "file_open")}  # fmt: skip
+    answered = {"lines": 0, "hits": 0, "paths": 0, "listing": 0, "opened": 0}
+    snapshot_lines: dict[bytes, list[bytes]] = {p: d.split(b"\n") for p, d in FILES.items()}
+    for request, answer in proxy.pairs:
+        if isinstance(answer, m.Lines):
+            answered["lines"] += 1
+            assert isinstance(request, m.View)
+            key = (request.path, request.blob, request.first, request.last, request.col,
+                   request.cols)  # fmt: skip
+            assert key in {(path_from_fields(v), v["blob"], v["first"], v["last"], v["col"],
+                            v["cols"]) for v in recorded["view"]}  # fmt: skip
+            raw = snapshot_lines[request.path][request.first - 1 : request.last]
+            assert answer.lines == [clip_line(x, request.col, request.cols) for x in raw]
+        elif isinstance(answer, m.Hits):
+            answered["hits"] += 1
+            rows = {(v["search_seq"], v["first"], v["last"])
+                    for v in recorded["search_results_view"]}  # fmt: skip
+            assert (request.search_seq, request.first, request.last) in rows
+            assert len(answer.hits) == request.last - request.first + 1
+        elif isinstance(answer, m.Paths):
+            answered["paths"] += 1
+            lists = [[path_from_fields(n) for n in v["names"]] for v in recorded["quick_open_list"]
+                     if v["query"] == request.query]  # fmt: skip
+            assert list(answer.paths) in lists
+        elif isinstance(answer, m.Listing):
+            answered["listing"] += 1
+            assert {"path": request.path.decode(), "entries": len(answer.items)} in recorded[
+                "tree_list"
+            ]
+        elif isinstance(answer, m.Opened):
+            answered["opened"] += 1
+            assert answer.path in {path_from_fields(v) for v in recorded["file_open"]}
+    # something of each kind went over the wire, and no entry was left unanswered
+    assert all(answered.values()), answered
+    assert answered["opened"] == len(recorded["file_open"])
+    assert answered["listing"] == len(recorded["tree_list"])
+    assert answered["paths"] == len(recorded["quick_open_list"])
+    assert answered["hits"] == len(recorded["search_results_view"])
+    assert answered["lines"] >= len(recorded["view"])  # a repaint is answered, not re-recorded

@@ -14,7 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ["ledger", "snapshot", "session", "forensics", "guard", "workstation", "recorder"]
 # What each package may not import (cleanroom.<name>): everything above it.
 ABOVE = {
-    "ledger": ("snapshot", "session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
+    "ledger": (
+        "snapshot",
+        "session",
+        "guard",
+        "forensics",
+        "workstation",
+        "recorder",
+        "tui",
+        "cli",
+    ),
     "snapshot": ("session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "session": ("guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "guard": ("forensics", "workstation", "recorder", "tui", "cli"),

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .ed25519 import DETACHED as _DETACHED
 from .encoding import (
     ENTRY_DOMAIN,
     HEADER,
@@ -143,13 +144,16 @@ def check_rows(
     out = SliceResult()
     prev = state_of(before)[1] if before is not None else None
     counts, hashes, witness_seqs, ledger = out.counts, out.hashes, ctx.witness_seqs, ctx.ledger
-    plain, unpack, sha256, canonical, verify = (
+    plain, unpack, sha256, canonical = (
         _PLAIN_KINDS,
         HEADER.unpack_from,
         hashlib.sha256,
         canonical_object,
-        verify_signature,  # looked up per call: a benchmark may stub it (scripts/bench)
     )
+    # Looked up per call: a benchmark may stub them (scripts/bench). `detached` is
+    # libsodium's own function (ed25519.DETACHED), called without a Python frame:
+    # the fast path has made verify_signature's checks (bytes, 32 and 64 long).
+    verify, detached = verify_signature, _DETACHED
     first_wall = None
     # The predecessor's facts, when the fast path may follow it (`_fast_after`).
     fast, p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot = _fast_after(prev)
@@ -180,7 +184,11 @@ def check_rows(
                     and magic == MAGIC
                     and len(kind) == n
                     and canonical(body[_HEAD + n :]) is not None
-                    and verify(p_next, sig, SIG_DOMAIN + body)
+                    and (
+                        detached(sig, m := SIG_DOMAIN + body, len(m), p_next) == 0
+                        if detached is not None
+                        else verify(p_next, sig, SIG_DOMAIN + body)
+                    )
                 ):
                     p_hash = sha256(ENTRY_DOMAIN + body + sig).digest()
                     counts[kind] += 1

@@ -21,6 +21,7 @@ from cleanroom.ledger.witness import Receipt, witness_code
 from tests.ledgerkit import CERT_END, Kit, body_of, writable
 from tests.tamper_cases import (
     INTACT,
+    UNSEALED_ONLY,
     Case,
     Expect,
     Scene,
@@ -94,6 +95,66 @@ def unreadable_naming_another_key(kit: Kit, scene: Scene, seq: int) -> None:
     header = replace(old, payload={}, next_key=other).encode()[: -len(b"{}")]
     payload = b'{"blob": "' + b"ab" * 32 + b'", "first": 10, "last": 50}'
     put_row(scene.path, seq, header + payload, rows_of(scene.path)[seq][2])
+
+
+def view_with_payload(kit: Kit, scene: Scene, payload: bytes) -> None:
+    """§3.1: a `view` entry whose payload is exactly `payload`, byte for byte, signed
+    by the key due and naming a successor: only its canonicity is in question."""
+    path = scene.path
+    seq = rows_of(path)[-1][0] + 1
+    held = attacker_key(f"{path.name}/{seq}")
+    header = next_body(path, "view", {}, raw_public(held)).encode()[: -len(b"{}")]
+    body = header + payload
+    put_row(path, seq, body, kit.signer_of(path, seq).sign(signed_message(body)))
+
+
+# Payloads whose canonicity a fast parser could misjudge (ADR 0006: orjson proves
+# most payloads canonical, and leaves these corners to RFC 8785 itself). Reasoned
+# from §3.1 and RFC 8785: keys sort by UTF-16 code units (U+1F600 is D83D DE00,
+# before U+FFFF); only ", \ and controls are escaped, controls below 0x20 as
+# \b \t \n \f \r or \u00xx in lowercase; U+2028 is written raw.
+CANONICAL_CORNERS = {
+    "utf16_key_order": '{"a":3,"\U0001f600":1,"\uffff":2}',
+    "u2028_raw": '{"blob":"\u2028\u2029","first":1,"last":2}',
+    "controls_escaped": '{"blob":"\\b\\t\\n\\f\\r\\u001f\\u0000\x7f","first":1}',
+    "largest_integers": '{"first":-9007199254740991,"last":9007199254740991}',
+    "non_ascii_keys": '{"caf\u00e9":"\u0436","na\u00efve":"\ud7ff"}',
+}
+NOT_CANONICAL = {
+    "code_point_key_order": '{"a":3,"\uffff":2,"\U0001f600":1}',
+    "u2028_escaped": '{"blob":"\\u2028"}',
+    "control_uppercase_hex": '{"blob":"\\u001F"}',
+    "control_long_form": '{"blob":"\\u0008"}',
+    "del_escaped": '{"blob":"\\u007f"}',
+    "lone_surrogate": '{"blob":"\\ud800"}',
+    "surrogate_pair_escaped": '{"blob":"\\ud83d\\ude00"}',
+    "integer_2_53": '{"first":9007199254740992}',
+    "integer_2_64": '{"first":18446744073709551616}',
+    "minus_zero": '{"first":-0}',
+    "float_integral": '{"first":1.0}',
+    "exponent": '{"first":1e2}',
+    "duplicate_key": '{"first":1,"first":1}',
+    "slash_escaped": '{"blob":"a\\/b"}',
+}
+CANONICITY_CASES = [
+    Case(
+        f"spec_payload_{name}",
+        (20,),
+        unsealed,
+        partial(view_with_payload, payload=text.encode()),
+        UNSEALED_ONLY,
+    )
+    for name, text in CANONICAL_CORNERS.items()
+] + [
+    Case(
+        f"spec_payload_{name}",
+        (20,),
+        unsealed,
+        partial(view_with_payload, payload=text.encode()),
+        tampered(4, "ENCODING", also=("UNSEALED",)),
+    )
+    for name, text in NOT_CANONICAL.items()
+]
 
 
 def wal_header(page_size: int, magic: int = 0x377F0682, checksum: bool = True) -> bytes:
@@ -252,4 +313,5 @@ SPEC_CASES: list[Case] = [
         None,
         expect("TAMPERED", 4, ("CERT_EXPIRED", "RESUMED")),
     ),
+    *CANONICITY_CASES,
 ]

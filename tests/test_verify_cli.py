@@ -182,3 +182,23 @@ def test_a_directory_run_accounts_for_every_ledger_name_in_it(kit, ledger_dir, t
     assert "Traceback" not in out.stderr
     doc = json.loads(run("verify", ledger_dir, "--trust", trust, "--json", timeout=60).stdout)
     assert any(v["path"].endswith("z.ledger") for v in doc["ledgers"])
+
+
+def test_a_verifying_process_that_dies_is_exit_2_not_a_traceback(kit, ledger_dir, trust,
+                                                                  monkeypatch):  # fmt: skip
+    """A child of the verifier killed mid-run (cleanroom/ledger/forked.py) is not a
+    verdict on the ledger: exit 2 with the reason, never a traceback or a hang."""
+    from click.testing import CliRunner
+
+    from cleanroom.cli import main
+    from cleanroom.cli import verify as verify_cli
+    from cleanroom.ledger.forked import ChildFailed
+
+    def killed(*_args, **_kw):
+        raise ChildFailed("a verifying process ended without its results (status 9)")
+
+    monkeypatch.setattr(verify_cli, "verify_path", killed)
+    ledger = sealed(kit, ledger_dir)
+    out = CliRunner().invoke(main, ["verify", str(ledger.path), "--trust", str(trust)])
+    assert out.exit_code == 2, out.output
+    assert "ended without its results" in out.output and "Traceback" not in out.output

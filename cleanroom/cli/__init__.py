@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from ..isolation import NotIsolated
+from ..ledger.forked import ChildFailed
 from ..ledger.keys import KeyFileError
 from ..ledger.witness import WitnessError
 from ..ledger.writer import LedgerError
@@ -44,6 +45,7 @@ class CleanroomGroup(click.Group):
             OSError,
             UnicodeError,
             NotIsolated,
+            ChildFailed,  # a verifying process was killed (out of memory, a signal)
         ) as exc:
             raise UsageProblem(clean(exc)) from exc
 

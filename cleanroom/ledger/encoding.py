@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
 import rfc8785
 
 MAGIC = b"CRLEDG\x00\x01"
@@ -119,10 +120,12 @@ else:  # pragma: no cover - CPython always has _json
 def parse_canonical(data: bytes) -> Any:
     """Parse canonical JSON, raising EncodingError unless `data` is exactly canonical.
 
-    For ASCII input, Python's own encoder with sorted keys and no whitespace
-    produces exactly RFC 8785 for the values allowed here (keys are ASCII, so
-    code-point order equals UTF-16 order). Other input is compared against the
-    rfc8785 package itself. tests/test_encoding.py proves the two agree.
+    A payload `canonical_object` accepts is returned as it parsed it; everything
+    else, and every error, is decided as follows. For ASCII input, Python's own
+    encoder with sorted keys and no whitespace produces exactly RFC 8785 for the
+    values allowed here (keys are ASCII, so code-point order equals UTF-16 order).
+    Other input is compared against the rfc8785 package itself.
+    tests/test_encoding.py proves the two agree.
     """
     try:
         text = data.decode("utf-8")
@@ -145,6 +148,54 @@ def parse_canonical(data: bytes) -> Any:
     if not same:
         raise EncodingError("payload is not in canonical form (RFC 8785)")
     return value
+
+
+_SORTED = orjson.OPT_SORT_KEYS
+_LOADS, _DUMPS = orjson.loads, orjson.dumps
+# UTF-8 lead bytes of U+E000 and above: where code point order (orjson's sorting
+# of keys) and UTF-16 order (RFC 8785's) can differ. Below U+E000 they agree.
+_ORDER_MAY_DIFFER = 0xEE
+
+
+def canonical_object(data: bytes) -> dict[str, Any] | None:
+    """The object `data` encodes, when it is certainly one in exactly the canonical
+    form of spec §3.1; None when undecided (`parse_canonical` then decides, with the
+    reasons it gives). The fast path of verification (ADR 0006): orjson parses
+    and re-encodes with sorted keys, the bytes must come back the same, and the
+    corners where orjson and RFC 8785 differ are left undecided:
+    - a character at or above U+E000 (orjson sorts keys by code point, RFC 8785
+      by UTF-16 code unit), or more `{`/`[` than the depth limit;
+    - floats (orjson re-encodes `1.0` as it read it) and integers beyond ±(2^53-1).
+    Escapes (`\u001f`, but `\u2028` raw), lone surrogates (orjson refuses them),
+    `-0`, big integers and duplicate keys do not re-encode to the same bytes.
+    tests/test_canonical_fast.py holds every corner against the slow path."""
+    if data.count(b"{") + data.count(b"[") > MAX_DEPTH or (
+        not data.isascii() and max(data) >= _ORDER_MAY_DIFFER
+    ):
+        return None
+    try:
+        value = _LOADS(data)
+        if type(value) is not dict or _DUMPS(value, option=_SORTED) != data:
+            return None
+    except (ValueError, TypeError):  # orjson's decode and encode errors
+        return None
+    return value if _plain(value) else None
+
+
+def _plain(value: dict[str, Any] | list[Any]) -> bool:
+    """No float and no integer beyond ±(2^53-1) in `value` (at most MAX_DEPTH deep)."""
+    for v in value.values() if type(value) is dict else value:  # type: ignore[union-attr]
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is int:
+            if -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
+                continue
+            return False
+        if (t is dict or t is list) and _plain(v):
+            continue
+        return False
+    return True
 
 
 @dataclass(slots=True)

@@ -8,17 +8,24 @@ so a worker can check rows as it reads them.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .ed25519 import DETACHED as _DETACHED
 from .encoding import (
+    ENTRY_DOMAIN,
+    HEADER,
+    MAGIC,
     MAX_BODY,
+    SIG_DOMAIN,
     ZERO32,
     Body,
     EncodingError,
+    canonical_object,
     countersign_message,
     decode_body,
     entry_hash,
@@ -27,7 +34,7 @@ from .encoding import (
 from .findings import PER_CODE, Finding
 from .keys import verify_signature
 from .load import Row
-from .shapes import misfit
+from .shapes import PAYLOADS, misfit
 
 CLOCK_STEP_US = 2_000_000
 NOTED_KINDS = ("session_resume", "session_end", "alert")
@@ -126,31 +133,128 @@ def check_rows(
 ) -> SliceResult:
     """Check `rows` (consecutive rows in seq order), the first against `before`, the
     row read just before them (None: they are the first rows). `first_index` is the
-    position of the first row, for naming a row whose seq is not a number."""
+    position of the first row, for naming a row whose seq is not a number.
+
+    Most entries take the fast path: an entry of a plain kind (no fields beyond a
+    canonical object, spec §3.4; not noted in the summary) that follows a readable
+    entry of the same boot. It is judged inline, without objects per entry, and
+    only found fine: if any check fails, or cannot be made there, the entry is
+    checked again by the full path (`_check_entry`), which says what is wrong.
+    tests/test_entries_fast.py holds the two paths to the same findings."""
     out = SliceResult()
     prev = state_of(before)[1] if before is not None else None
+    counts, hashes, witness_seqs, ledger = out.counts, out.hashes, ctx.witness_seqs, ctx.ledger
+    plain, unpack, sha256, canonical = (
+        _PLAIN_KINDS,
+        HEADER.unpack_from,
+        hashlib.sha256,
+        canonical_object,
+    )
+    # Looked up per call: a benchmark may stub them (scripts/bench). `detached` is
+    # libsodium's own function (ed25519.DETACHED), called without a Python frame:
+    # the fast path has made verify_signature's checks (bytes, 32 and 64 long).
+    verify, detached = verify_signature, _DETACHED
+    first_wall = None
+    # The predecessor's facts, when the fast path may follow it (`_fast_after`).
+    fast, p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot = _fast_after(prev)
     i = first_index - 1  # after the loop: the index of the last row
     for i, row in enumerate(rows, first_index):
+        if fast:
+            seq, body, sig = row
+            if (
+                type(seq) is int
+                and seq == p_seq + 1
+                and type(body) is bytes
+                and type(sig) is bytes
+                and len(sig) == 64
+                and _HEAD < len(body) <= MAX_BODY
+            ):
+                magic, b_seq, b_ledger, b_prev, wall, mono, boot, next_key, n = unpack(body)
+                kind = plain.get(body[_HEAD : _HEAD + n])
+                d_mono = mono - p_mono
+                if (
+                    kind is not None
+                    and b_prev == p_hash
+                    and b_seq == seq
+                    and b_ledger == ledger
+                    and boot == p_boot
+                    and d_mono >= 0
+                    and -CLOCK_STEP_US <= wall - p_wall - d_mono <= CLOCK_STEP_US
+                    and next_key != ZERO32
+                    and magic == MAGIC
+                    and len(kind) == n
+                    and canonical(body[_HEAD + n :]) is not None
+                    and (
+                        detached(sig, m := SIG_DOMAIN + body, len(m), p_next) == 0
+                        if detached is not None
+                        else verify(p_next, sig, SIG_DOMAIN + body)
+                    )
+                ):
+                    p_hash = sha256(ENTRY_DOMAIN + body + sig).digest()
+                    counts[kind] += 1
+                    if seq in witness_seqs:
+                        hashes[seq] = p_hash
+                    if first_wall is None:
+                        first_wall = wall
+                    p_seq, p_next, p_kind, p_wall, p_mono = seq, next_key, kind, wall, mono
+                    continue
+            prev = State(p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot)
         body, state, why = state_of(row)
         if state is None:
             out.add(Finding(None, "ENCODING", f"row {i}: {why}"))
+            fast = False  # prev stays what it was
             continue
         _check_entry(row, body, state, why, prev, ctx, out)
         if body is not None:
-            if out.first_wall is None:
-                out.first_wall = body.wall_us
+            if first_wall is None:
+                first_wall = body.wall_us
             if body.kind in NOTED_KINDS:
                 before_end = Counter(out.counts) if body.kind == "session_end" else None
                 out.noted.append(
                     Noted(state.seq, body.kind, body.wall_us, body.payload, before_end)
                 )
-            out.counts[body.kind] += 1
-        if state.seq in ctx.witness_seqs and state.hash is not None:
-            out.hashes[state.seq] = state.hash
+            elif body.kind not in PAYLOADS and len(plain) < _MAX_PLAIN:
+                plain[body.kind.encode("ascii")] = body.kind
+            counts[body.kind] += 1
+        if state.seq in witness_seqs and state.hash is not None:
+            hashes[state.seq] = state.hash
         prev = state
+        fast, p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot = _fast_after(prev)
+    if fast:
+        prev = State(p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot)
+    out.first_wall = first_wall
     out.last = prev
     out.rows = i + 1 - first_index
     return out
+
+
+_HEAD = HEADER.size
+# Kinds a readable entry had that need no field of their payload (not in PAYLOADS,
+# not noted): bytes as in the body -> the kind. A ledger may use any kind, so the
+# map stops growing at _MAX_PLAIN; the others take the full path.
+_PLAIN_KINDS: dict[bytes, str] = {}
+_MAX_PLAIN = 256
+_NOT_FAST = (False, 0, None, None, None, 0, 0, None)
+
+
+def _fast_after(
+    prev: State | None,
+) -> tuple[bool, Any, Any, Any, Any, Any, Any, Any]:
+    """(True, prev's fields) when the entry after `prev` may take the fast path:
+    `prev` is readable, not a seal, names a successor key, and its seq is not
+    negative (so the next is not entry 0, which the workstation key signs)."""
+    if (
+        prev is None
+        or prev.kind is None
+        or prev.kind == "session_end"
+        or prev.hash is None
+        or prev.next_key is None
+        or prev.next_key == ZERO32
+        or prev.wall_us is None
+        or prev.seq < 0
+    ):
+        return _NOT_FAST
+    return (True, *prev)
 
 
 def _check_entry(

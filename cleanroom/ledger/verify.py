@@ -29,6 +29,7 @@ from .countersign import judge_reviewer
 from .encoding import EncodingError
 from .entries import Context, Noted, SliceResult, check_rows, check_slice, state_of
 from .findings import Finding
+from .forked import forked_map
 from .keys import Certificate, key_id
 from .load import (
     LIVE_DAMAGE,
@@ -364,17 +365,25 @@ def _check_shared(start: int, stop: int, ctx: Context) -> SliceResult:
 
 def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResult], list[Finding]]:
     """Check every row of a ledger left in its file: the seqs from span.low to
-    span.high are cut into ranges, and each worker reads and checks its ranges.
-    The first and last ranges are open-ended, so every row is read exactly once
-    whatever min() and max() said; `quick_check` runs as one more task."""
+    span.high are cut into ranges, and each process (this one and its forked
+    children, `forked.py`) reads and checks ranges as it comes free. The first
+    and last ranges are open-ended, so every row is read exactly once whatever
+    min() and max() said; `quick_check` runs as one more task, the first."""
     parts = workers * SLICES_PER_WORKER
     n = span.high - span.low + 1
     cuts = [span.low + n * k // parts for k in range(1, parts)]
     ranges = list(zip([SEQ_MIN, *cuts], [c - 1 for c in cuts] + [SEQ_MAX], strict=True))
-    with _pool(workers) as pool:
-        quick = pool.apply_async(_check_file, (span.source,))
-        results = pool.starmap(_check_range, [(span.source, a, b, ctx) for a, b in ranges])
-        return results, quick.get()
+    # The SQLite time each process may spend on this ledger, all its tasks: the
+    # children are forked before this process spends any, so each has it whole.
+    budget = ReadBudget()
+
+    def task(k: int) -> object:
+        if k == 0:
+            return check_file(span.source, budget)
+        return _check_range(span.source, *ranges[k - 1], ctx, budget)
+
+    done = forked_map(task, len(ranges) + 1, workers)
+    return cast(list[SliceResult], done[1:]), cast(list[Finding], done[0])
 
 
 def _stream_span(span: Span, ctx: Context) -> tuple[list[SliceResult], list[Finding]]:
@@ -389,12 +398,7 @@ def _pool(workers: int) -> multiprocessing.pool.Pool:
     return multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
 
 
-_BUDGET = ReadBudget()  # the SQLite time a worker may spend on one ledger, all tasks
-
-
 def _start_worker() -> None:
-    global _BUDGET
-    _BUDGET = ReadBudget()
     # The pool ends its workers with SIGTERM: they must not unwind as their parent does.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker never frees what it inherited: its collections need not walk it
@@ -403,18 +407,14 @@ def _start_worker() -> None:
 
 
 def _check_range(
-    source: Source, low: int, high: int, ctx: Context, budget: ReadBudget | None = None
+    source: Source, low: int, high: int, ctx: Context, budget: ReadBudget
 ) -> SliceResult:
     problems: list[Finding] = []
-    rows = read_range(source, budget or _BUDGET, low, high, problems)
+    rows = read_range(source, budget, low, high, problems)
     before = next(rows, None)  # only the first item may be None
     result = check_rows(cast(Iterator[Row], rows), before, ctx)
     result.findings += problems
     return result
-
-
-def _check_file(source: Source) -> list[Finding]:
-    return check_file(source, _BUDGET)
 
 
 def _check_totals(end: Noted, before: Counter[str]) -> list[Finding]:

@@ -27,6 +27,7 @@ from .coverage import FileCoverage, FileKey, coverage
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import Shown, rows_shown, screens, shown
 from .sessionindex import SessionIndex
+from .snapshotmap import MapNode, snapshot_map
 from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
 from .versions import find_blob
 
@@ -74,6 +75,9 @@ class CoverageGroup:
     unmapped: list[Unmapped] = field(default_factory=list)
 
     scale_us: int = 0  # the hottest line of any file: one colour scale for the group
+    # The same coverage per session and per reviewer (`reviewer_label`), for the summary
+    by_session: dict[str, list[FileCoverage]] = field(default_factory=dict)
+    by_reviewer: dict[str, list[FileCoverage]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scale_us = max((f.max_dwell_us for f in self.files), default=0)
@@ -98,6 +102,7 @@ class Report:
     incidents: list[Listed]
     trust: list[str]
     include_tampered: bool
+    maps: dict[str, MapNode] = field(default_factory=dict)  # snapshot id -> its tree, seen
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
     )
@@ -147,6 +152,8 @@ def build_report(
                 searches.append(Listed(s, e, rows.get(e.seq)))
             elif e.kind in INCIDENT_KINDS:
                 incidents.append(Listed(s, e))
+    verified = {(f.path, f.blob): f for f in groups[0].files}
+    maps = {snap.id: snapshot_map(snap.file_lines(), verified) for snap in snapshots}
     return Report(
         evidence,
         sessions,
@@ -156,6 +163,7 @@ def build_report(
         incidents,
         [key_id(k) for k in trust],
         include_tampered,
+        maps,
     )
 
 
@@ -248,10 +256,24 @@ def _coverage(
             if (lines := known[fk[1]]) is not None:
                 counts[fk] = lines
     files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
+    by_session = {s.key: coverage([(s.key, seen[s.key])], counts) for s in sessions}
+    by_reviewer = {
+        who: coverage(((s.key, seen[s.key]) for s in sessions if reviewer_label(s) == who), counts)
+        for who in sorted({reviewer_label(s) for s in sessions})
+    }
     holders: dict[FileKey, list[str]] = {}
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
-    return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions}, unmapped)
+    statuses = {s.key: s.status for s in sessions}
+    return CoverageGroup(
+        trust, files, holders, statuses, unmapped, by_session=by_session, by_reviewer=by_reviewer
+    )
+
+
+def reviewer_label(s: SessionReport) -> str:
+    """A reviewer as the ledger names them: "name (org)"; the same person in every
+    session that names them alike."""
+    return f"{s.timeline.reviewer} ({s.timeline.org})"
 
 
 def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:

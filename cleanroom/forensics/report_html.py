@@ -19,9 +19,11 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
+from . import report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage
 from .describe import describe, display, duration, path_text
 from .report import CoverageGroup, Listed, Report, SessionReport
+from .report_sort import CSP_SOURCE, SCRIPT
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
@@ -33,7 +35,7 @@ HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
 h1{margin:0 0 .3em}h2{border-bottom:2px solid #333;margin-top:1.8em}
-table{border-collapse:collapse;margin:.5em 0}
+table{border-collapse:collapse;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
 code,.mono,td.path{font-family:ui-monospace,monospace;word-break:break-all}
@@ -69,19 +71,23 @@ def render(report: Report) -> Iterator[str]:
     yield (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        f"content=\"default-src 'none'; style-src 'unsafe-inline'; script-src {CSP_SOURCE}\">\n"
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>Cleanroom report {h(report.generated)}</title>\n<style>{CSS}</style></head>\n"
+        f"<title>Cleanroom report {h(report.generated)}</title>\n"
+        f"<style>{CSS}{report_summary.CSS}{report_treemap.CSS}</style></head>\n"
         "<body>\n"
     )
     yield from _header(report)
+    yield from report_summary.glance(report, h)
+    yield from report_summary.never(report, h)
+    yield from report_summary.snapshot_map(report, h)
     yield from _verification(report)
     yield from _sessions(report)
     yield from _coverage(report)
     yield from _searches(report)
     yield from _incidents(report)
     yield from _timeline(report)
-    yield "</body></html>\n"
+    yield f"<script>{SCRIPT}</script>\n</body></html>\n"
 
 
 def _status(status: Status) -> str:
@@ -119,7 +125,9 @@ def _header(r: Report) -> Iterator[str]:
         yield f'<tr><th>{h(k)}</th><td class="mono">{h(v)}</td></tr>\n'
     yield "</table>\n"
     yield (
-        '<p><a href="#verification">Verification</a> · <a href="#sessions">Sessions</a> · '
+        '<p><a href="#glance">At a glance</a> · <a href="#never">Never opened</a> · '
+        '<a href="#map">Snapshot map</a> · '
+        '<a href="#verification">Verification</a> · <a href="#sessions">Sessions</a> · '
         '<a href="#coverage">Coverage</a> · <a href="#searches">Searches</a> · '
         '<a href="#incidents">Alerts and resumes</a> · <a href="#timeline">Timeline</a></p>'
         "</header>\n"

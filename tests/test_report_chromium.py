@@ -16,12 +16,10 @@ import os
 
 import pytest
 
-from tests.chromiumkit import CHROMIUM, Browser
+from tests.chromiumkit import Browser
 from tests.forensicskit import FILES, begin, make_snapshot, review_app, seal, trust_file
 from tests.ledgerkit import Kit
 from tests.test_forensics_report import HOSTILE_NAME, SIZE, run_report
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="never: system-packages.sh installs it")
 
 TREE = {
     **FILES,

@@ -11,66 +11,23 @@ directory: look at them.
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
 
 from tests.chromiumkit import Browser
-from tests.forensicskit import FILES, begin, make_snapshot, review_app, seal, trust_file
-from tests.ledgerkit import Kit
-from tests.test_forensics_report import HOSTILE_NAME, SIZE, run_report
+from tests.reportsite import two_reviewers
+from tests.test_forensics_report import run_report
 
-TREE = {
-    **FILES,
-    **{
-        f"{top}/{sub}/{name}{i}.c".encode(): b"".join(b"int v%d;\n" % k for k in range(n))
-        for top, sub, name, n0 in [
-            ("drivers", "net", "eth", 300),
-            ("drivers", "gpu", "drm", 700),
-            ("drivers", "usb", "hub", 120),
-            ("fs", "ext4", "inode", 400),
-            ("kernel", "sched", "fair", 900),
-            ("kernel", "irq", "chip", 80),
-        ]
-        for i in range(8)
-        for n in [n0 + 37 * i]
-    },
-}
 MAIN = ["glance", "never", "map", "verification", "sessions", "coverage", "searches"]
-
-
-async def _drive(app, paths: list[bytes]) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await begin(pilot)
-        for p in paths:
-            app.open_path(p)
-            await pilot.pause()
-            await pilot.press("pagedown")
-            await pilot.pause(0.05)
-        await seal(pilot)
 
 
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory):
     root = tmp_path_factory.mktemp("chromium-report")
-    kit = Kit("report-chromium")
-    snap = make_snapshot(kit, root / "snap", files=TREE)
-    ledgers = root / "ledgers"
-    ledgers.mkdir()
-    sessions = [
-        ("ada", "Ada Reviewer", [b"src/long.py", b"kernel/sched/fair0.c", HOSTILE_NAME]),
-        ("bob", "Bob Auditor", [b"drivers/net/eth1.c", b"drivers/net/eth2.c", b"README.md"]),
-    ]
-    prev = None
-    for name, who, paths in sessions:
-        app = review_app(kit, ledgers, snap, name=name, reviewer=who, prev=prev)
-        asyncio.run(_drive(app, paths))
-        app.session.source.snapshot.close()
-        prev = app.session.recorder.ledger.head
-    site = {"snap": snap, "trust": trust_file(kit, root)}
+    site = two_reviewers(root)
     out = root / "report.html"
-    result = run_report(site, ledgers, out=out)
+    result = run_report(site, site["ledgers"], out=out)
     assert result.exit_code == 0, result.output
     return out
 

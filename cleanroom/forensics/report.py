@@ -35,6 +35,7 @@ REPORT_FORMAT = "cleanroom.report.v1"
 SEARCH_KINDS = ("search", "quick_open")
 INCIDENT_KINDS = ("alert", "blocked", "recording_failed", "session_resume", "crash")
 BLANK_REASONS = ("idle", "locked")
+Who = tuple[str | None, str | None]  # a reviewer: name and organisation, as recorded
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class CoverageGroup:
     scale_us: int = 0  # the hottest line of any file: one colour scale for the group
     # The same coverage per session and per reviewer (`reviewer_label`), for the summary
     by_session: dict[str, list[FileCoverage]] = field(default_factory=dict)
-    by_reviewer: dict[str, list[FileCoverage]] = field(default_factory=dict)
+    by_reviewer: dict[Who, list[FileCoverage]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scale_us = max((f.max_dwell_us for f in self.files), default=0)
@@ -258,8 +259,8 @@ def _coverage(
     files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
     by_session = {s.key: coverage([(s.key, seen[s.key])], counts) for s in sessions}
     by_reviewer = {
-        who: coverage(((s.key, seen[s.key]) for s in sessions if reviewer_label(s) == who), counts)
-        for who in sorted({reviewer_label(s) for s in sessions})
+        who: coverage(((s.key, seen[s.key]) for s in sessions if reviewer_of(s) == who), counts)
+        for who in sorted({reviewer_of(s) for s in sessions}, key=label)
     }
     holders: dict[FileKey, list[str]] = {}
     for f in files:
@@ -270,10 +271,15 @@ def _coverage(
     )
 
 
-def reviewer_label(s: SessionReport) -> str:
-    """A reviewer as the ledger names them: "name (org)"; the same person in every
+def reviewer_of(s: SessionReport) -> Who:
+    """A reviewer as the ledger names them, (name, org): the same person in every
     session that names them alike."""
-    return f"{s.timeline.reviewer} ({s.timeline.org})"
+    return (s.timeline.reviewer, s.timeline.org)
+
+
+def label(who: Who) -> str:
+    """A reviewer for people: "name (org)"; "unnamed" where a ledger names none."""
+    return f"{who[0] or 'unnamed'} ({who[1] or 'no organisation'})"
 
 
 def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:

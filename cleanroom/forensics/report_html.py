@@ -22,7 +22,7 @@ from ..ledger.verdict import Status
 from . import report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage
 from .describe import describe, display, duration, path_text
-from .report import CoverageGroup, Listed, Report, SessionReport
+from .report import CoverageGroup, Listed, Report, SessionReport, label
 from .report_sort import CSP_SOURCE, SCRIPT
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
@@ -225,27 +225,40 @@ def _group(g: CoverageGroup) -> Iterator[str]:
     files = sorted(g.files, key=lambda f: (-f.max_dwell_us, f.path, f.blob))
     top, rest = files[:TOP_FILES], files[TOP_FILES:]
     scale = g.scale_us
-    yield '<table class="heatmap">\n<tr><th>File</th><th>Lines on screen</th>'
-    yield "<th>Seen</th><th>On screen</th><th>Hottest line</th></tr>\n"
+    # One column per reviewer: lines of this file version each of them saw.
+    people = [(label(who), {(f.path, f.blob): f for f in fs}) for who, fs in g.by_reviewer.items()]
+    yield '<table class="heatmap sortable">\n<thead><tr><th>File</th><th>Lines on screen</th>'
+    yield "<th>Seen</th><th>On screen</th><th>Hottest line</th>"
+    yield "".join(f'<th class="who">{h(name)}</th>' for name, _ in people)
+    yield "</tr></thead><tbody>\n"
     for n, f in enumerate(top):
         cells = "".join(
             f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
             for c in f.heatmap(STRIP_CELLS, scale)
         )
+        who = "".join(_seen_by(seen.get((f.path, f.blob))) for _, seen in people)
         yield (
             f'<tr class="heatrow" data-path="{h(path_text(f.path))}" data-blob="{h(f.blob)}">'
             f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a></td>'
             f'<td><div class="strip">{cells}</div></td>'
-            f'<td class="num">{f.lines_seen} / {f.lines}</td>'
-            f'<td class="num">{duration(f.on_screen_us)}</td>'
-            f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
+            f'<td class="num" data-sort="{f.lines_seen}">{f.lines_seen} / {f.lines}</td>'
+            f'<td class="num" data-sort="{f.on_screen_us}">{duration(f.on_screen_us)}</td>'
+            f'<td class="num" data-sort="{f.max_dwell_us}">{duration(f.max_dwell_us)}</td>'
+            f"{who}</tr>\n"
         )
-    yield "</table>\n"
+    yield "</tbody></table>\n"
     if rest:
         yield from _summarized(rest)
     for n, f in enumerate(top):
         yield from _file_detail(g, f, f"f{g.trust}{n}")
     yield "</section>\n"
+
+
+def _seen_by(f: FileCoverage | None) -> str:
+    if f is None:
+        return '<td class="num who" data-sort="0"></td>'
+    seen = min(f.lines_seen, f.lines)
+    return f'<td class="num who" data-sort="{seen}">{seen} / {f.lines}</td>'
 
 
 def _summarized(files: list[FileCoverage]) -> Iterator[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..ledger.verdict import Status
 from .coverage import FileCoverage
-from .report import CoverageGroup, Report, SessionReport, reviewer_label
+from .report import CoverageGroup, Report, SessionReport, Who, label, reviewer_of
 
 STATUS_ORDER = (Status.INTACT, Status.INCOMPLETE, Status.TAMPERED)
 
@@ -45,12 +45,13 @@ class Reach:
 def reviewers(report: Report) -> list[Reach]:
     """One row per reviewer and snapshot, in name order."""
     group = report.coverage[0]
-    by: dict[tuple[str, str | None], list[SessionReport]] = {}
+    by: dict[tuple[Who, str | None], list[SessionReport]] = {}
     for s in _verified(report):
-        by.setdefault((reviewer_label(s), s.timeline.snapshot_id), []).append(s)
+        by.setdefault((reviewer_of(s), s.timeline.snapshot_id), []).append(s)
+    ordered = sorted(by.items(), key=lambda kv: (label(kv[0][0]), kv[0][1] or ""))
     return [
-        _reach(report, group, who, who, snap, ss, group.by_reviewer.get(who, []))
-        for (who, snap), ss in sorted(by.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        _reach(report, group, label(who), label(who), snap, ss, group.by_reviewer.get(who, []))
+        for (who, snap), ss in ordered
     ]
 
 
@@ -62,7 +63,7 @@ def sessions(report: Report) -> list[Reach]:
             report,
             group,
             s.timeline.ledger_id or s.key,
-            reviewer_label(s),
+            label(reviewer_of(s)),
             s.timeline.snapshot_id,
             [s],
             group.by_session.get(s.key, []),

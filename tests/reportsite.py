@@ -19,8 +19,10 @@ from tests.forensicskit import (
 )
 from tests.ledgerkit import Kit
 
+INJECT = b"web/inject.html"  # source built to break a page that shows it
 TREE = {
     **FILES,
+    INJECT: b"<script>alert(1)</script>\n</table></details><img src=x onerror=alert(2)>\n" * 3,
     **{
         f"{top}/{sub}/{name}{i}.c".encode(): b"".join(b"int v%d;\n" % k for k in range(n))
         for top, sub, name, n0 in [
@@ -36,8 +38,12 @@ TREE = {
     },
 }
 SESSIONS = [
-    ("ada", "Ada Reviewer", [b"src/long.py", b"kernel/sched/fair0.c", HOSTILE_NAME]),
-    ("bob", "Bob Auditor", [b"drivers/net/eth1.c", b"drivers/net/eth2.c", b"src/bad\xffname.txt"]),
+    ("ada", "Ada Reviewer", [b"src/long.py", b"kernel/sched/fair0.c", HOSTILE_NAME, b"src/main.c"]),
+    (
+        "bob",
+        "Bob Auditor",
+        [b"drivers/net/eth1.c", b"drivers/net/eth2.c", b"src/bad\xffname.txt", INJECT],
+    ),
 ]
 
 

@@ -12,6 +12,8 @@ directory: look at them.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -23,11 +25,23 @@ MAIN = ["glance", "never", "map", "verification", "sessions", "coverage", "searc
 
 
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory):
+def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("chromium-report")
-    site = two_reviewers(root)
-    out = root / "report.html"
+    return {**two_reviewers(root), "root": root}
+
+
+@pytest.fixture(scope="module")
+def page_file(site):
+    out = site["root"] / "report.html"
     result = run_report(site, site["ledgers"], out=out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def source_file(site):
+    out = site["root"] / "report-source.html"
+    result = run_report(site, site["ledgers"], out=out, extra=["--with-source"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -40,8 +54,11 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    d = tmp_path_factory.mktemp("chromium-shots")
+def shots():
+    """Outside pytest's own temporary directories, which it deletes after three runs:
+    the screenshots are artifacts to look at after the suite."""
+    d = Path(os.environ.get("CLEANROOM_ARTIFACTS", tempfile.gettempdir())) / "report-chromium"
+    d.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots of the report: {d}")
     return d
 
@@ -115,3 +132,21 @@ def test_hostile_names_stay_text_in_the_browser(page_file, browser):
     assert hostile and all("\u202e" not in t and "\x1b" not in t for t in hostile)
     assert any("⟨RLO⟩" in t for t in hostile)
     assert os.path.getsize(page_file) < 2_000_000
+
+
+def test_the_source_beside_the_strip_renders_cleanly(source_file, browser, shots):
+    page = browser.page(1400)
+    page.open(source_file)
+    opened = page.eval(
+        "(() => { const d = [...document.querySelectorAll('details.filedetail')]"
+        ".find(x => x.textContent.includes('src/main.c')); d.open = true; d.scrollIntoView();"
+        " return d.querySelectorAll('table.source tr').length; })()"
+    )
+    assert opened >= 4
+    assert page.eval("document.scripts.length") == 1
+    assert page.eval("document.querySelectorAll('img').length") == 0
+    banner = page.eval("document.body.firstElementChild.id")
+    assert banner == "contains-source"
+    assert page.eval("document.documentElement.scrollWidth <= innerWidth")
+    page.screenshot(shots / "report-with-source.png")
+    assert page.problems() == []

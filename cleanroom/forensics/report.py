@@ -28,6 +28,7 @@ from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import Shown, rows_shown, screens, shown
 from .sessionindex import SessionIndex
 from .snapshotmap import MapNode, snapshot_map
+from .source_text import SourceText
 from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
 from .versions import find_blob
 
@@ -104,6 +105,7 @@ class Report:
     trust: list[str]
     include_tampered: bool
     maps: dict[str, MapNode] = field(default_factory=dict)  # snapshot id -> its tree, seen
+    source: SourceText | None = None  # --with-source: the lines of watched files
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
     )

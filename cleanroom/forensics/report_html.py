@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
-from . import report_summary, report_treemap
+from . import report_source, report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage
 from .describe import describe, display, duration, path_text
 from .report import CoverageGroup, Listed, Report, SessionReport, label
 from .report_sort import CSP_SOURCE, SCRIPT
+from .source_text import SourceText
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
@@ -68,15 +69,22 @@ def write_html(report: Report, out: IO[str]) -> None:
 
 
 def render(report: Report) -> Iterator[str]:
+    source = report.source
+    if source is not None:  # said on the first line, for anyone who opens it as text
+        yield "<!DOCTYPE html><!-- THIS REPORT CONTAINS SOURCE CODE (--with-source) -->\n"
+    else:
+        yield "<!DOCTYPE html>\n"
     yield (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<html lang="en"><head><meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" '
         f"content=\"default-src 'none'; style-src 'unsafe-inline'; script-src {CSP_SOURCE}\">\n"
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>Cleanroom report {h(report.generated)}</title>\n"
-        f"<style>{CSS}{report_summary.CSS}{report_treemap.CSS}</style></head>\n"
-        "<body>\n"
+        f"<style>{CSS}{report_summary.CSS}{report_treemap.CSS}{report_source.CSS}</style>"
+        "</head>\n<body>\n"
     )
+    if source is not None:
+        yield report_source.banner(source, h)
     yield from _header(report)
     yield from report_summary.glance(report, h)
     yield from report_summary.never(report, h)
@@ -199,11 +207,11 @@ def _coverage(r: Report) -> Iterator[str]:
         + "</span> (log scale up to the hottest line of the group)</p>\n"
     )
     for g in r.coverage:
-        yield from _group(g)
+        yield from _group(g, r.source)
     yield "</section>\n"
 
 
-def _group(g: CoverageGroup) -> Iterator[str]:
+def _group(g: CoverageGroup, source: SourceText | None) -> Iterator[str]:
     tampered = g.trust == "tampered"
     cls = ' class="tampered"' if tampered else ""
     yield f'<section{cls} data-trust="{g.trust}">'
@@ -250,7 +258,7 @@ def _group(g: CoverageGroup) -> Iterator[str]:
     if rest:
         yield from _summarized(rest)
     for n, f in enumerate(top):
-        yield from _file_detail(g, f, f"f{g.trust}{n}")
+        yield from _file_detail(g, f, f"f{g.trust}{n}", source)
     yield "</section>\n"
 
 
@@ -281,7 +289,9 @@ def _summarized(files: list[FileCoverage]) -> Iterator[str]:
     yield "</table></details>\n"
 
 
-def _file_detail(g: CoverageGroup, f: FileCoverage, anchor: str) -> Iterator[str]:
+def _file_detail(
+    g: CoverageGroup, f: FileCoverage, anchor: str, source: SourceText | None
+) -> Iterator[str]:
     held = g.in_snapshots.get((f.path, f.blob), [])
     where = ", ".join(held) if held else "in no snapshot given at this path"
     yield (
@@ -294,6 +304,8 @@ def _file_detail(g: CoverageGroup, f: FileCoverage, anchor: str) -> Iterator[str
         for c in f.heatmap(DETAIL_CELLS)
     )
     yield f'<div class="strip wide">{cells}</div>\n'
+    if source is not None:
+        yield from report_source.source_table(f, source, f.max_dwell_us, h)  # as the strip
     yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
     for seg in f.hottest(HOT_SEGMENTS):
         yield (

@@ -99,6 +99,14 @@ def test_the_report_renders_cleanly_in_chromium(page_file, browser, shots, width
     m, s = box["map"], box["svg"]
     assert m[0] <= s[0] and s[2] <= m[2] and m[1] <= s[1] and s[3] <= m[3]  # the map in its section
     assert s[2] - s[0] >= min(width - 80, 1200) * 0.9  # and it uses the width it has
+    wrapped = page.eval(
+        "[...document.querySelectorAll('td.time')].filter(td => {"
+        " const r = document.createRange(); r.selectNodeContents(td);"
+        " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;"
+        "}).map(td => td.textContent)"
+    )
+    assert page.eval("document.querySelectorAll('td.time').length") > 10
+    assert wrapped == []  # no timestamp breaks over two lines
     page.screenshot(shots / f"report-{width}.png")
     page.eval("document.getElementById('map').scrollIntoView()")
     page.screenshot(shots / f"report-{width}-map.png")

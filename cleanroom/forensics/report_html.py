@@ -14,17 +14,19 @@ searches, alerts and resumes, and the timeline of every entry.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
 from . import report_source, report_summary, report_treemap
-from .coverage import LEVELS, FileCoverage
-from .describe import describe, display, duration, path_text
+from .coverage import LEVELS, FileCoverage, level_floor_us
+from .describe import describe, duration, path_text
+from .hotranges import hot_ranges
 from .report import CoverageGroup, Listed, Report, SessionReport, label
 from .report_sort import CSP_SOURCE, SCRIPT
+from .report_text import h, short
 from .source_text import SourceText
+from .timeline import TimelineEntry
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
@@ -52,15 +54,11 @@ tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
 .h0{background:#eeeeee}.h1{background:#fff5c0}.h2{background:#ffe08a}.h3{background:#ffc658}
 .h4{background:#ffa83a}.h5{background:#fb8530}.h6{background:#f0602b}.h7{background:#d93a26}
 .h8{background:#b31e22}.h9{background:#7a0a18}
-.legend i{display:inline-block;width:22px;height:12px;border:1px solid #999}
+.legend i{display:inline-block;width:22px;height:12px;border:1px solid #999;vertical-align:middle}
+.legend span{margin-right:.8em;white-space:nowrap}td.time,.time{white-space:nowrap}
 details{margin:.4em 0}summary{cursor:pointer}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
-
-
-def h(value: object) -> str:
-    """Untrusted text for HTML: tags for hidden characters, then entity escaping."""
-    return html.escape(display(value), quote=True)
 
 
 def write_html(report: Report, out: IO[str]) -> None:
@@ -143,8 +141,9 @@ def _header(r: Report) -> Iterator[str]:
 
 
 def _verification(r: Report) -> Iterator[str]:
-    yield '<section id="verification"><h2>Verification</h2>\n<table>\n'
-    yield "<tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>\n"
+    yield '<section id="verification"><h2>Verification</h2>\n<table class="sortable">\n'
+    yield "<thead><tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>"
+    yield "</thead><tbody>\n"
     for s in r.sessions:
         t = s.timeline
         entries = "withheld" if t.withheld else str(len(t.entries))
@@ -155,21 +154,22 @@ def _verification(r: Report) -> Iterator[str]:
         )
         yield (
             f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
-            f"<br>ledger {h(t.ledger_id)}</td><td>{_status(t.status)}</td><td>{entries}</td>"
+            f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"
+            f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
             f"<td>{findings or 'none'}</td></tr>\n"
         )
-    yield "</table>\n"
+    yield "</tbody></table>\n"
     for f in r.evidence.sessions:
         yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
     yield "</section>\n"
 
 
 def _sessions(r: Report) -> Iterator[str]:
-    yield '<section id="sessions"><h2>Sessions</h2>\n<table>\n<tr>'
+    yield '<section id="sessions"><h2>Sessions</h2>\n<table class="sortable">\n<thead><tr>'
     heads = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
              "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
              "Alerts", "Blocked", "Resumes"]  # fmt: skip
-    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr>\n"
+    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr></thead><tbody>\n"
     for s in r.sessions:
         t, st = s.timeline, s.stats
         summary = t.verdict.summary
@@ -178,23 +178,23 @@ def _sessions(r: Report) -> Iterator[str]:
         if s.snapshot_given is False:
             snap += " (not given: line counts as recorded)"
         cells = [
-            f'<td class="path">{h(t.ledger_id or t.path)}</td>',
+            f'<td class="path">{short(t.ledger_id or t.path)}</td>',
             f"<td>{_status(t.status)}</td>",
             f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
             f"<td>{h(t.workstation)}</td>",
-            f'<td class="mono">{h(snap)}</td>',
-            f"<td>{h(summary.get('started'))}</td>",
-            f"<td>{h(summary.get('ended'))}</td>",
+            f'<td class="mono">{short(snap)}</td>',
+            f'<td class="time">{h(summary.get("started"))}</td>',
+            f'<td class="time">{h(summary.get("ended"))}</td>',
         ]
         if t.withheld:
             cells.append(f'<td colspan="{len(heads) - 7}">entries withheld</td>')
         else:
             times = ("span_us", "on_screen_us", "blank_us")
             counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
-            cells += [f'<td class="num">{duration(st[k])}</td>' for k in times]
+            cells += [f'<td class="num" data-sort="{st[k]}">{duration(st[k])}</td>' for k in times]
             cells += [f'<td class="num">{st[k]}</td>' for k in counts]
         yield f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _coverage(r: Report) -> Iterator[str]:
@@ -202,16 +202,30 @@ def _coverage(r: Report) -> Iterator[str]:
     yield (
         "<p>One row per file version (path and content). Each cell is a run of lines, "
         "coloured by the longest time any line in it stayed on screen, idle time excluded. "
-        'Grey: never shown. <span class="legend">'
-        + "".join(f'<i class="h{k}"></i>' for k in range(LEVELS))
-        + "</span> (log scale up to the hottest line of the group)</p>\n"
+        "Grey: never shown. The colours are on a log scale up to the hottest line of the "
+        "group (the details below: of the file).</p>\n"
     )
     for g in r.coverage:
+        yield _legend(g.scale_us)
+
         yield from _group(g, r.source)
     yield "</section>\n"
 
 
-def _group(g: CoverageGroup, source: SourceText | None) -> Iterator[str]:
+def _legend(scale_us: int) -> str:
+    """The heat colours with the least dwell each stands for, on `scale_us`."""
+    keys = ['<span><i class="h0"></i> never shown</span>']
+    for k in range(1, LEVELS):
+        keys.append(f'<span><i class="h{k}"></i> {_level_floor(k, scale_us)}</span>')
+    return f'<p class="legend">{"".join(keys)}</p>\n'
+
+
+def _level_floor(level: int, scale_us: int) -> str:
+    us = level_floor_us(level, scale_us)
+    return f"≥ {duration(us)}" if us else "shown"
+
+
+def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
     tampered = g.trust == "tampered"
     cls = ' class="tampered"' if tampered else ""
     yield f'<section{cls} data-trust="{g.trust}">'
@@ -297,7 +311,8 @@ def _file_detail(
     yield (
         f'<details id="{anchor}" class="filedetail"><summary><code>{h(path_text(f.path))}'
         f"</code> — {f.lines_seen} of {f.lines} lines seen, {duration(f.on_screen_us)} "
-        f"on screen</summary>\n<p>Content <code>{h(f.blob)}</code>; snapshot: {h(where)}.</p>\n"
+        f"on screen</summary>\n<p>Content <code>{short(f.blob)}</code>; snapshot: "
+        f"{', '.join(short(x) for x in held) if held else h(where)}.</p>\n"
     )
     cells = "".join(
         f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
@@ -307,7 +322,7 @@ def _file_detail(
     if source is not None:
         yield from report_source.source_table(f, source, f.max_dwell_us, h)  # as the strip
     yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
-    for seg in f.hottest(HOT_SEGMENTS):
+    for seg in hot_ranges(f, HOT_SEGMENTS):
         yield (
             f'<tr><td>{seg.first}-{seg.last}</td><td class="num">{duration(seg.dwell_us)}'
             f'</td><td class="num">{seg.shown}</td></tr>\n'
@@ -325,8 +340,8 @@ def _listed_row(x: Listed, *cols: str) -> str:
     status = x.session.status
     cls = ' class="alert"' if status is Status.TAMPERED else ""
     return (
-        f'<tr{cls} data-status="{status.value}"><td>{h(x.entry.time)}</td>'
-        f'<td class="path">{h(x.session.timeline.ledger_id or x.session.key)}</td>'
+        f'<tr{cls} data-status="{status.value}"><td class="time">{h(x.entry.time)}</td>'
+        f'<td class="path">{short(x.session.timeline.ledger_id or x.session.key)}</td>'
         f"<td>{_status(status)}</td><td>{x.entry.seq}</td>" + "".join(cols) + "</tr>\n"
     )
 
@@ -337,8 +352,9 @@ def _searches(r: Report) -> Iterator[str]:
         yield "<p>None.</p></section>\n"
         return
     yield (
-        '<table class="searches"><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th>'
-        "<th>Kind</th><th>Query</th><th>Options</th><th>Hits</th><th>Result rows shown</th></tr>\n"
+        '<table class="searches sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
+        "<th>Seq</th><th>Kind</th><th>Query</th><th>Options</th><th>Hits</th>"
+        "<th>Result rows shown</th></tr></thead><tbody>\n"
     )
     for x in r.searches:
         p = x.entry.payload
@@ -357,7 +373,7 @@ def _searches(r: Report) -> Iterator[str]:
             f'<td class="num">{h(hits)}</td>',
             f"<td>{rows}</td>",
         )
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _incidents(r: Report) -> Iterator[str]:
@@ -366,12 +382,12 @@ def _incidents(r: Report) -> Iterator[str]:
         yield "<p>None.</p></section>\n"
         return
     yield (
-        "<table><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th><th>Kind</th>"
-        "<th>What</th></tr>\n"
+        '<table class="sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
+        "<th>Seq</th><th>Kind</th><th>What</th></tr></thead><tbody>\n"
     )
     for x in r.incidents:
         yield _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _timeline(r: Report) -> Iterator[str]:
@@ -379,6 +395,19 @@ def _timeline(r: Report) -> Iterator[str]:
     for s in r.sessions:
         yield from _session_timeline(s)
     yield "</section>\n"
+
+
+def _runs(entries: list[TimelineEntry]) -> Iterator[list[tuple[TimelineEntry, str]]]:
+    """Consecutive entries of one kind and one description, with that description."""
+    run: list[tuple[TimelineEntry, str]] = []
+    for e in entries:
+        text = describe(e)
+        if run and (run[-1][0].kind, run[-1][1]) != (e.kind, text):
+            yield run
+            run = []
+        run.append((e, text))
+    if run:
+        yield run
 
 
 def _session_timeline(s: SessionReport) -> Iterator[str]:
@@ -405,14 +434,22 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
     )
     t0 = t.entries[0].wall_us if t.entries else 0
     status = t.status.value
-    for e in t.entries:
+    for run in _runs(t.entries):
+        e, last, n = run[0][0], run[-1][0], len(run)
         cls = HIGHLIGHT.get(e.kind, "")
-        dwell = duration(s.dwell_by_seq.get(e.seq, 0)) if e.kind == "view" else ""
+        views = sum(s.dwell_by_seq.get(x.seq, 0) for x, _ in run) if e.kind == "view" else None
+        dwell = "" if views is None else duration(views)
+        offset = f"{(e.wall_us - t0) / 1e6:.3f}"
+        seq, what = str(e.seq), h(run[0][1])
+        if n > 1:  # consecutive identical rows: one row, with the count and the span
+            offset += f"–{(last.wall_us - t0) / 1e6:.3f}"
+            seq += f"–{last.seq}"
+            what += f" <b>(×{n})</b>"
         # The kind is [a-z_] by the ledger format, and the time is our own formatting.
         yield (
-            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}">'
-            f'<td>{e.time}</td><td class="num">{(e.wall_us - t0) / 1e6:.3f}</td>'
-            f"<td>{e.seq}</td><td>{e.kind}</td><td>{h(describe(e))}</td>"
+            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}" '
+            f'data-count="{n}"><td class="time">{e.time}</td><td class="num">{offset}</td>'
+            f"<td>{seq}</td><td>{e.kind}</td><td>{what}</td>"
             f'<td class="num">{dwell}</td></tr>\n'
         )
     yield "</table></section>\n"

@@ -259,10 +259,20 @@ def _coverage(
             if (lines := known[fk[1]]) is not None:
                 counts[fk] = lines
     files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
-    by_session = {s.key: coverage([(s.key, seen[s.key])], counts) for s in sessions}
+    # The same, per reviewer and per session; computed again only where it differs
+    # (one reviewer, or one session of a reviewer, is the whole of the other).
+    people: dict[Who, list[SessionReport]] = {}
+    for s in sessions:
+        people.setdefault(reviewer_of(s), []).append(s)
     by_reviewer = {
-        who: coverage(((s.key, seen[s.key]) for s in sessions if reviewer_of(s) == who), counts)
-        for who in sorted({reviewer_of(s) for s in sessions}, key=label)
+        who: files if len(mine) == len(sessions)
+        else coverage(((s.key, seen[s.key]) for s in mine), counts)
+        for who, mine in sorted(people.items(), key=lambda kv: label(kv[0]))
+    }  # fmt: skip
+    by_session = {
+        s.key: by_reviewer[who] if len(mine) == 1 else coverage([(s.key, seen[s.key])], counts)
+        for who, mine in people.items()
+        for s in mine
     }
     holders: dict[FileKey, list[str]] = {}
     for f in files:

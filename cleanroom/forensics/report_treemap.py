@@ -20,8 +20,9 @@ WIDTH, HEIGHT = 1200, 640
 MIN_AREA = 6.0  # px²: smaller tiles are folded into their directory
 LABEL = 13.0  # px: the band on top of a directory, for its name
 CHAR = 6.6  # px: the width of a label character, to shorten names that do not fit
-SHARES = ((0.0, "never opened"), (0.25, "up to 25 %"), (0.5, "up to 50 %"),
-          (0.75, "up to 75 %"), (0.999999, "below 100 %"), (1.0, "all"))  # fmt: skip
+SHARES = ((0.0, "never opened"), (0.1, "up to 10 %"), (0.4, "up to 40 %"),
+          (0.7, "up to 70 %"), (0.999999, "below 100 %"), (1.0, "all"))  # fmt: skip
+TITLED = 30.0  # px²: smaller tiles get no hover text (their directory has it)
 CSS = """
 .treemap{width:100%;max-width:1200px;height:auto;display:block;border:1px solid #999;
 box-sizing:border-box}
@@ -33,12 +34,12 @@ box-sizing:border-box}
 .mapkey i{display:inline-block;width:22px;height:12px;border:1px solid #999;vertical-align:middle}
 .mapkey i.m0{background:#ececec}.mapkey i.m1{background:#b0d2ee}.mapkey i.m2{background:#9ecae1}
 .mapkey i.m3{background:#6baed6}.mapkey i.m4{background:#3182bd}.mapkey i.m5{background:#08519c}
-.mapkey span{margin-right:1em}
+.mapkey span{margin-right:1em;white-space:nowrap}
 """
 
 
 def share_level(node: MapNode) -> int:
-    """0: nothing seen; 1..4: up to 25, 50, 75, below 100 %; 5: every line."""
+    """0: nothing seen; 1..4: up to 10, 40, 70, below 100 %; 5: every line."""
     if not node.files_seen:
         return 0
     share = node.share
@@ -66,16 +67,17 @@ def svg(root: MapNode, esc: Callable[[object], str], label: str) -> Iterator[str
         assert isinstance(n, MapNode)
         level = share_level(n)
         kind = "dir" if n.is_dir else "file"
+        box = f'x="{r.x:.1f}" y="{r.y:.1f}" width="{r.w:.1f}" height="{r.h:.1f}"'
+        if r.area < TITLED and not n.is_dir:  # a DOM node less for each of thousands
+            yield f'<rect class="{kind} m{level}" {box}/>\n'
+            continue
         name = path_text(n.path or b"/")
         tip = (
             f"{name}{'/' if n.is_dir and n.path else ''}: {n.lines:,} lines, "
             f"{_pct(n)} seen, {duration(n.on_screen_us)} on screen"
             + (f", {n.files_seen:,} of {n.files:,} files opened" if n.is_dir else "")
         )
-        yield (
-            f'<rect class="{kind} m{level}" x="{r.x:.1f}" y="{r.y:.1f}" width="{r.w:.1f}" '
-            f'height="{r.h:.1f}"><title>{esc(tip)}</title></rect>\n'
-        )
+        yield f'<rect class="{kind} m{level}" {box}><title>{esc(tip)}</title></rect>\n'
         text = _fit(n, r)
         if text:
             dark = " on-dark" if level >= 4 else ""

@@ -45,9 +45,10 @@ def snapshot_map(
     root = MapNode(b"", b"", True)
     dirs: dict[bytes, MapNode] = {b"": root}
     for path, blob, lines, _binary in rows:
-        parent = _directory(dirs, path.rpartition(b"/")[0])
-        cov = seen.get((path, blob.hex()))
-        node = MapNode(path.rpartition(b"/")[2], path, False, lines, files=1, weight=max(1, lines))
+        where, _, name = path.rpartition(b"/")
+        parent = dirs.get(where) or _directory(dirs, where)
+        cov = seen.get((path, blob.hex())) if seen else None
+        node = MapNode(name, path, False, lines, files=1, weight=max(1, lines))
         if cov is not None:
             node.seen = max(1, min(lines, cov.lines_seen)) if lines else 0
             node.on_screen_us = cov.on_screen_us

@@ -2,12 +2,14 @@
 # missing, so the README's test command works on a fresh machine. Never skip a test
 # for want of one: fail here, saying what to install.
 #   tmux       the end-to-end tests drive the real terminal in it (tests/tmuxkit.py)
+#   chromium   the HTML report is rendered in headless Chromium (tests/test_report_chromium.py)
 #   libsodium  the system build that cleanroom.ledger.ed25519 prefers (tests/test_ed25519.py)
 #   passwd     useradd, usermod, gpasswd: the workstation tests make real accounts
 #              (tests/workstationkit.py)
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 { command -v useradd || [ -x /usr/sbin/useradd ]; } >/dev/null 2>&1 || missing+=(passwd)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libsodium\.so\.' || missing+=(libsodium23)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing system packages: ${missing[*]}"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -99,9 +101,9 @@ class Page(HTMLParser):
         if tag == "tr" and "heatrow" in classes:
             self._row = {"path": a["data-path"], "blob": a["data-blob"], "cells": []}
             self.heatrows.append(self._row)
-        elif tag == "tr" and "entry" in classes:
-            self.entries.append({"kind": a["data-kind"], "status": a["data-status"],
-                                 "classes": classes})  # fmt: skip
+        elif tag == "tr" and "entry" in classes:  # one row per run of identical entries
+            row = {"kind": a["data-kind"], "status": a["data-status"], "classes": classes}
+            self.entries += [row] * int(a["data-count"])
         elif tag == "i" and self._row is not None:
             self._row["cells"].append(classes[0])
 
@@ -143,22 +145,28 @@ def test_html_report_has_the_heatmap_rows_and_the_whole_timeline(site, tmp_path)
     assert all(e["status"] == "INTACT" for e in page.entries)
     alert = next(e for e in page.entries if e["kind"] == "alert")
     assert "alert" in alert["classes"]
-    assert "searches" in {a.get("class") for _, a in page.tags}
-    assert "7" in text.split('class="searches"')[1].split("</table>")[0]
+    assert "searches sortable" in {a.get("class") for _, a in page.tags}
+    assert "7" in text.split('class="searches sortable"')[1].split("</table>")[0]
 
 
-def test_html_report_is_self_contained_and_runs_nothing(site, tmp_path):
+def test_html_report_is_self_contained_and_runs_only_its_pinned_script(site, tmp_path):
     out = tmp_path / "r.html"
     run_report(site, site["ledger"], out=out)
-    page = parse(out.read_text(encoding="utf-8"))
-    names = {tag for tag, _ in page.tags}
-    assert not names & {"script", "img", "link", "iframe", "object", "embed", "form", "base"}
+    text = out.read_text(encoding="utf-8")
+    page = parse(text)
+    names = [tag for tag, _ in page.tags]
+    assert not set(names) & {"img", "link", "iframe", "object", "embed", "form", "base"}
+    assert names.count("script") == 1  # the sorter, and nothing else
+    body = text.split("<script>")[1].split("</script>")[0]
+    pinned = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
     for _, attrs in page.tags:
         assert not any(k.startswith("on") for k in attrs), attrs  # no event handlers
         assert attrs.get("href", "#").startswith("#")
         assert "src" not in attrs
     csp = [a for t, a in page.tags if t == "meta" and a.get("http-equiv")]
     assert csp and "default-src 'none'" in csp[0]["content"]
+    assert f"script-src 'sha256-{pinned}'" in csp[0]["content"]
+    assert "unsafe-inline'" not in csp[0]["content"].split("script-src")[1]
 
 
 def test_hostile_names_and_queries_are_escaped_and_tagged_in_html(site, tmp_path):

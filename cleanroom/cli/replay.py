@@ -3,6 +3,7 @@ app, or export it as an asciicast. Searches are run again first."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .output import write_atomically
 @trust_option()
 @click.option("--cast", "cast_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the replay as an asciicast v2 file instead of showing it.")  # fmt: skip
+@click.option("--force", is_flag=True,
+              help="Replace the --cast file if it exists.")  # fmt: skip
 @click.option("--at", "start_at", metavar="WHEN",
               help="Start at #SEQ, +M:SS from the start, HH:MM:SS (UTC) or ISO time.")  # fmt: skip
 @click.option("--include-tampered", is_flag=True,
@@ -38,6 +41,7 @@ def replay(
     snapshot_files: tuple[Path, ...],
     trust: list[bytes],
     cast_file: Path | None,
+    force: bool,
     start_at: str | None,
     include_tampered: bool,
     workers: int | None,
@@ -50,10 +54,16 @@ def replay(
     sanitizer, only if the snapshot holds the very content (blob) the ledger
     names. Every recorded search is run again on the snapshot and its hit count
     and result digest compared. Keys: right/left step, space plays (+/- speed,
-    1x to 64x), t jumps to a time or #seq, s next search, ? help, q quits.
+    1x to 64x), t jumps to a time or #seq, s next search, f lists only the events of
+    the file on screen (again: all), ? help, q quits. An existing --cast file is
+    replaced only with --force.
     Exit status: 0 intact and every search matches, 1 tampered or a search
     differs, 3 intact but incomplete, 2 usage.
     """
+    if cast_file is not None and os.path.lexists(cast_file) and not force:
+        raise click.UsageError(
+            f"--cast {clean(cast_file)} exists: give --force to replace it"
+        )  # before verifying: minutes on a big ledger, then nothing written
     require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     click.echo(f"verifying {clean(ledger)}", err=True)
     timeline = read_timeline(ledger, trust, include_tampered, workers)

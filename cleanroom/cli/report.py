@@ -16,6 +16,7 @@ from ..forensics.report_csv import write_csv
 from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
 from ..forensics.report_jsonl import write_jsonl
+from ..forensics.source_text import SourceText
 from ..forensics.timeline import read_evidence
 from ..ledger.verdict import Status
 from ..sanitize import clean
@@ -42,6 +43,9 @@ WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
               help="The report file: .html, .json, .jsonl or .csv.")  # fmt: skip
 @click.option("--include-tampered", is_flag=True,
               help="Show what TAMPERED ledgers claim, marked, not withheld.")  # fmt: skip
+@click.option("--with-source", is_flag=True,
+              help="HTML only: put the lines of each watched file beside its heat strip. "
+                   "The report then contains source; it says so on its first line.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Processes to verify with [all cores].")  # fmt: skip
 def report(
@@ -50,6 +54,7 @@ def report(
     trust: list[bytes],
     output: Path,
     include_tampered: bool,
+    with_source: bool,
     workers: int | None,
 ) -> None:
     """Verify ledgers and write a forensic report on them.
@@ -65,6 +70,10 @@ def report(
     if writer is None:
         names = ", ".join(WRITERS)
         raise click.UsageError(f"-o {clean(output)}: the extension must be one of {names}")
+    if with_source and not snapshot_files:
+        raise click.UsageError("--with-source needs --snapshot: source comes only from there")
+    if with_source and writer is not write_html:
+        raise click.UsageError("--with-source is for an .html report only")
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_no_cycle_collection())
@@ -77,6 +86,8 @@ def report(
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
+        if with_source:
+            result.source = SourceText(snapshots)
         write_atomically(output, lambda f: writer(result, f))
     _summary(result, output)
     sys.exit(result.exit_code)

@@ -118,6 +118,20 @@ def heat_level(dwell_us: int, seen: bool, scale_us: int) -> int:
     return max(1, min(LEVELS - 1, 1 + round(frac * (LEVELS - 2))))
 
 
+def level_floor_us(level: int, scale_us: int) -> int:
+    """The least dwell `heat_level` puts at `level` or above on `scale_us`, for a
+    legend with numbers (0 for level 1: any time at all, even none measured)."""
+    if level <= 1 or scale_us <= 0:
+        return 0
+    frac = (level - 1.5) / (LEVELS - 2)  # where `round` in heat_level goes up to `level`
+    us = math.ceil(1000 * math.expm1(frac * math.log1p(scale_us / 1000)))
+    while us > 0 and heat_level(us - 1, True, scale_us) >= level:  # float edges
+        us -= 1
+    while heat_level(us, True, scale_us) < level:
+        us += 1
+    return us
+
+
 def coverage(
     sessions: Iterable[tuple[str, Sequence[Shown]]],
     line_counts: Mapping[FileKey, int] | None = None,

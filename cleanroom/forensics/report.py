@@ -27,6 +27,8 @@ from .coverage import FileCoverage, FileKey, coverage
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import Shown, rows_shown, screens, shown
 from .sessionindex import SessionIndex
+from .snapshotmap import MapNode, snapshot_map
+from .source_text import SourceText
 from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
 from .versions import find_blob
 
@@ -34,6 +36,7 @@ REPORT_FORMAT = "cleanroom.report.v1"
 SEARCH_KINDS = ("search", "quick_open")
 INCIDENT_KINDS = ("alert", "blocked", "recording_failed", "session_resume", "crash")
 BLANK_REASONS = ("idle", "locked")
+Who = tuple[str | None, str | None]  # a reviewer: name and organisation, as recorded
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class CoverageGroup:
     unmapped: list[Unmapped] = field(default_factory=list)
 
     scale_us: int = 0  # the hottest line of any file: one colour scale for the group
+    # The same coverage per session and per reviewer (`reviewer_label`), for the summary
+    by_session: dict[str, list[FileCoverage]] = field(default_factory=dict)
+    by_reviewer: dict[Who, list[FileCoverage]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scale_us = max((f.max_dwell_us for f in self.files), default=0)
@@ -98,6 +104,8 @@ class Report:
     incidents: list[Listed]
     trust: list[str]
     include_tampered: bool
+    maps: dict[str, MapNode] = field(default_factory=dict)  # snapshot id -> its tree, seen
+    source: SourceText | None = None  # --with-source: the lines of watched files
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
     )
@@ -147,6 +155,8 @@ def build_report(
                 searches.append(Listed(s, e, rows.get(e.seq)))
             elif e.kind in INCIDENT_KINDS:
                 incidents.append(Listed(s, e))
+    verified = {(f.path, f.blob): f for f in groups[0].files}
+    maps = {snap.id: snapshot_map(snap.file_lines(), verified) for snap in snapshots}
     return Report(
         evidence,
         sessions,
@@ -156,6 +166,7 @@ def build_report(
         incidents,
         [key_id(k) for k in trust],
         include_tampered,
+        maps,
     )
 
 
@@ -248,10 +259,39 @@ def _coverage(
             if (lines := known[fk[1]]) is not None:
                 counts[fk] = lines
     files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
+    # The same, per reviewer and per session; computed again only where it differs
+    # (one reviewer, or one session of a reviewer, is the whole of the other).
+    people: dict[Who, list[SessionReport]] = {}
+    for s in sessions:
+        people.setdefault(reviewer_of(s), []).append(s)
+    by_reviewer = {
+        who: files if len(mine) == len(sessions)
+        else coverage(((s.key, seen[s.key]) for s in mine), counts)
+        for who, mine in sorted(people.items(), key=lambda kv: label(kv[0]))
+    }  # fmt: skip
+    by_session = {
+        s.key: by_reviewer[who] if len(mine) == 1 else coverage([(s.key, seen[s.key])], counts)
+        for who, mine in people.items()
+        for s in mine
+    }
     holders: dict[FileKey, list[str]] = {}
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
-    return CoverageGroup(trust, files, holders, {s.key: s.status for s in sessions}, unmapped)
+    statuses = {s.key: s.status for s in sessions}
+    return CoverageGroup(
+        trust, files, holders, statuses, unmapped, by_session=by_session, by_reviewer=by_reviewer
+    )
+
+
+def reviewer_of(s: SessionReport) -> Who:
+    """A reviewer as the ledger names them, (name, org): the same person in every
+    session that names them alike."""
+    return (s.timeline.reviewer, s.timeline.org)
+
+
+def label(who: Who) -> str:
+    """A reviewer for people: "name (org)"; "unnamed" where a ledger names none."""
+    return f"{who[0] or 'unnamed'} ({who[1] or 'no organisation'})"
 
 
 def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:

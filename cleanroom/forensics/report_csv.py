@@ -1,4 +1,5 @@
-"""The report as CSV, for spreadsheets: one row per ledger, then one per entry.
+"""The report as CSV, for spreadsheets: one row per ledger, then one per entry, then
+the coverage rows (`report_rows`: per file and reviewer, and per line range seen).
 
 A spreadsheet is a display, so text cells are for reading, not exact values:
 each passes through the one sanitizer (hidden and control characters become
@@ -17,18 +18,21 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from ..session.events import path_from_fields
 from .describe import describe, display, path_text
 from .report import Report, SessionReport
+from .report_rows import coverage_records
 
 COLUMNS = [
     "record", "ledger_path", "ledger", "ledger_status", "reviewer", "org", "workstation",
     "seq", "time", "kind", "path", "blob", "first", "last", "dwell_s", "query", "hits",
-    "detail",
+    "detail", "trust", "lines", "lines_seen", "shown",
 ]  # fmt: skip
 # Where a cell, or a field a `,`- or `;`-splitting spreadsheet makes of it, begins
 # (after spaces) with a formula character: there goes the `'`.
 _FORMULA_AT = re.compile(r"(^|[,;])( *)(?=[=+\-@\t\r])")
 QUOTING = csv.QUOTE_ALL
+_NO_COVERAGE = ("", "", "", "")  # an event row's trust, lines, lines_seen and shown
 
 
 def cell(value: object) -> str | int:
@@ -62,8 +66,27 @@ def write_csv(report: Report, out: IO[str]) -> None:
         )
         rows = csv.writer(_Prefixed(out, head + ","), lineterminator="\n", quoting=QUOTING)
         rows.writerows(_event_cells(s))
+    for r in coverage_records(report):
+        w.writerow([cell(x) for x in _coverage_row(r)])
     for f in report.evidence.sessions:
-        w.writerow([cell(x) for x in ["session_finding"] + [""] * 16 + [f"{f.code}: {f.message}"]])
+        w.writerow(_cells({"record": "session_finding", "detail": f"{f.code}: {f.message}"}))
+
+
+def _cells(values: dict[str, object]) -> list[str | int]:
+    return [cell(values.get(c)) for c in COLUMNS]
+
+
+def _coverage_row(r: dict[str, object]) -> list[object]:
+    raw = path_from_fields(r)
+    values = {**r, "path": path_text(raw) if raw is not None else ""}
+    if r["record"] == "coverage":
+        us = r["on_screen_us"]
+        values["dwell_s"] = f"{us / 1e6:.3f}" if isinstance(us, int) else ""
+        values["detail"] = f"{r['lines_seen']} of {r['lines']} lines seen"
+    else:
+        us = r["dwell_us"]
+        values["dwell_s"] = f"{us / 1e6:.3f}" if isinstance(us, int) else ""
+    return [values.get(c) for c in COLUMNS]
 
 
 class _Prefixed:
@@ -122,6 +145,7 @@ def _event_cells(s: SessionReport) -> Iterator[list[str | int]]:
             cell(p.get("query")) if kind in ("search", "quick_open") else "",
             cell(p.get("hits", p.get("matches"))) if "query" in p else "",
             cell(describe(e)),
+            *_NO_COVERAGE,
         ]
 
 
@@ -133,8 +157,9 @@ def _ledger_detail(s: SessionReport) -> str:
         parts.append("entries withheld: the ledger is not what the workstation wrote")
     elif t.status.value == "TAMPERED":
         parts.append("entries included on request: they are only what the file claims")
-    if first is not None:
-        parts.append(f"first finding {first.code} at {first.seq}: {first.message}")
+    if first is not None:  # a finding on the whole file has no seq
+        at = "" if first.seq is None else f" at {first.seq}"
+        parts.append(f"first finding {first.code}{at}: {first.message}")
     return "; ".join(parts)
 
 

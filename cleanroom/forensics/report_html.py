@@ -14,14 +14,19 @@ searches, alerts and resumes, and the timeline of every entry.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
-from .coverage import LEVELS, FileCoverage
-from .describe import describe, display, duration, path_text
-from .report import CoverageGroup, Listed, Report, SessionReport
+from . import report_source, report_summary, report_treemap
+from .coverage import LEVELS, FileCoverage, level_floor_us
+from .describe import describe, duration, path_text
+from .hotranges import hot_ranges
+from .report import CoverageGroup, Listed, Report, SessionReport, label
+from .report_sort import CSP_SOURCE, SCRIPT
+from .report_text import h, short
+from .source_text import SourceText
+from .timeline import TimelineEntry
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
@@ -33,7 +38,7 @@ HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
 h1{margin:0 0 .3em}h2{border-bottom:2px solid #333;margin-top:1.8em}
-table{border-collapse:collapse;margin:.5em 0}
+table{border-collapse:collapse;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}
 code,.mono,td.path{font-family:ui-monospace,monospace;word-break:break-all}
@@ -49,15 +54,11 @@ tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
 .h0{background:#eeeeee}.h1{background:#fff5c0}.h2{background:#ffe08a}.h3{background:#ffc658}
 .h4{background:#ffa83a}.h5{background:#fb8530}.h6{background:#f0602b}.h7{background:#d93a26}
 .h8{background:#b31e22}.h9{background:#7a0a18}
-.legend i{display:inline-block;width:22px;height:12px;border:1px solid #999}
+.legend i{display:inline-block;width:22px;height:12px;border:1px solid #999;vertical-align:middle}
+.legend span{margin-right:.8em;white-space:nowrap}td.time,.time{white-space:nowrap}
 details{margin:.4em 0}summary{cursor:pointer}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 """
-
-
-def h(value: object) -> str:
-    """Untrusted text for HTML: tags for hidden characters, then entity escaping."""
-    return html.escape(display(value), quote=True)
 
 
 def write_html(report: Report, out: IO[str]) -> None:
@@ -66,22 +67,33 @@ def write_html(report: Report, out: IO[str]) -> None:
 
 
 def render(report: Report) -> Iterator[str]:
+    source = report.source
+    if source is not None:  # said on the first line, for anyone who opens it as text
+        yield "<!DOCTYPE html><!-- THIS REPORT CONTAINS SOURCE CODE (--with-source) -->\n"
+    else:
+        yield "<!DOCTYPE html>\n"
     yield (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<html lang="en"><head><meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        f"content=\"default-src 'none'; style-src 'unsafe-inline'; script-src {CSP_SOURCE}\">\n"
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>Cleanroom report {h(report.generated)}</title>\n<style>{CSS}</style></head>\n"
-        "<body>\n"
+        f"<title>Cleanroom report {h(report.generated)}</title>\n"
+        f"<style>{CSS}{report_summary.CSS}{report_treemap.CSS}{report_source.CSS}</style>"
+        "</head>\n<body>\n"
     )
+    if source is not None:
+        yield report_source.banner(source, h)
     yield from _header(report)
+    yield from report_summary.glance(report, h)
+    yield from report_summary.never(report, h)
+    yield from report_summary.snapshot_map(report, h)
     yield from _verification(report)
     yield from _sessions(report)
     yield from _coverage(report)
     yield from _searches(report)
     yield from _incidents(report)
     yield from _timeline(report)
-    yield "</body></html>\n"
+    yield f"<script>{SCRIPT}</script>\n</body></html>\n"
 
 
 def _status(status: Status) -> str:
@@ -119,7 +131,9 @@ def _header(r: Report) -> Iterator[str]:
         yield f'<tr><th>{h(k)}</th><td class="mono">{h(v)}</td></tr>\n'
     yield "</table>\n"
     yield (
-        '<p><a href="#verification">Verification</a> · <a href="#sessions">Sessions</a> · '
+        '<p><a href="#glance">At a glance</a> · <a href="#never">Never opened</a> · '
+        '<a href="#map">Snapshot map</a> · '
+        '<a href="#verification">Verification</a> · <a href="#sessions">Sessions</a> · '
         '<a href="#coverage">Coverage</a> · <a href="#searches">Searches</a> · '
         '<a href="#incidents">Alerts and resumes</a> · <a href="#timeline">Timeline</a></p>'
         "</header>\n"
@@ -127,8 +141,9 @@ def _header(r: Report) -> Iterator[str]:
 
 
 def _verification(r: Report) -> Iterator[str]:
-    yield '<section id="verification"><h2>Verification</h2>\n<table>\n'
-    yield "<tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>\n"
+    yield '<section id="verification"><h2>Verification</h2>\n<table class="sortable">\n'
+    yield "<thead><tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>"
+    yield "</thead><tbody>\n"
     for s in r.sessions:
         t = s.timeline
         entries = "withheld" if t.withheld else str(len(t.entries))
@@ -139,21 +154,22 @@ def _verification(r: Report) -> Iterator[str]:
         )
         yield (
             f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
-            f"<br>ledger {h(t.ledger_id)}</td><td>{_status(t.status)}</td><td>{entries}</td>"
+            f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"
+            f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
             f"<td>{findings or 'none'}</td></tr>\n"
         )
-    yield "</table>\n"
+    yield "</tbody></table>\n"
     for f in r.evidence.sessions:
         yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
     yield "</section>\n"
 
 
 def _sessions(r: Report) -> Iterator[str]:
-    yield '<section id="sessions"><h2>Sessions</h2>\n<table>\n<tr>'
+    yield '<section id="sessions"><h2>Sessions</h2>\n<table class="sortable">\n<thead><tr>'
     heads = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
              "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
              "Alerts", "Blocked", "Resumes"]  # fmt: skip
-    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr>\n"
+    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr></thead><tbody>\n"
     for s in r.sessions:
         t, st = s.timeline, s.stats
         summary = t.verdict.summary
@@ -162,23 +178,23 @@ def _sessions(r: Report) -> Iterator[str]:
         if s.snapshot_given is False:
             snap += " (not given: line counts as recorded)"
         cells = [
-            f'<td class="path">{h(t.ledger_id or t.path)}</td>',
+            f'<td class="path">{short(t.ledger_id or t.path)}</td>',
             f"<td>{_status(t.status)}</td>",
             f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
             f"<td>{h(t.workstation)}</td>",
-            f'<td class="mono">{h(snap)}</td>',
-            f"<td>{h(summary.get('started'))}</td>",
-            f"<td>{h(summary.get('ended'))}</td>",
+            f'<td class="mono">{short(snap)}</td>',
+            f'<td class="time">{h(summary.get("started"))}</td>',
+            f'<td class="time">{h(summary.get("ended"))}</td>',
         ]
         if t.withheld:
             cells.append(f'<td colspan="{len(heads) - 7}">entries withheld</td>')
         else:
             times = ("span_us", "on_screen_us", "blank_us")
             counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
-            cells += [f'<td class="num">{duration(st[k])}</td>' for k in times]
+            cells += [f'<td class="num" data-sort="{st[k]}">{duration(st[k])}</td>' for k in times]
             cells += [f'<td class="num">{st[k]}</td>' for k in counts]
         yield f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _coverage(r: Report) -> Iterator[str]:
@@ -186,16 +202,30 @@ def _coverage(r: Report) -> Iterator[str]:
     yield (
         "<p>One row per file version (path and content). Each cell is a run of lines, "
         "coloured by the longest time any line in it stayed on screen, idle time excluded. "
-        'Grey: never shown. <span class="legend">'
-        + "".join(f'<i class="h{k}"></i>' for k in range(LEVELS))
-        + "</span> (log scale up to the hottest line of the group)</p>\n"
+        "Grey: never shown. The colours are on a log scale up to the hottest line of the "
+        "group (the details below: of the file).</p>\n"
     )
     for g in r.coverage:
-        yield from _group(g)
+        yield _legend(g.scale_us)
+
+        yield from _group(g, r.source)
     yield "</section>\n"
 
 
-def _group(g: CoverageGroup) -> Iterator[str]:
+def _legend(scale_us: int) -> str:
+    """The heat colours with the least dwell each stands for, on `scale_us`."""
+    keys = ['<span><i class="h0"></i> never shown</span>']
+    for k in range(1, LEVELS):
+        keys.append(f'<span><i class="h{k}"></i> {_level_floor(k, scale_us)}</span>')
+    return f'<p class="legend">{"".join(keys)}</p>\n'
+
+
+def _level_floor(level: int, scale_us: int) -> str:
+    us = level_floor_us(level, scale_us)
+    return f"≥ {duration(us)}" if us else "shown"
+
+
+def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
     tampered = g.trust == "tampered"
     cls = ' class="tampered"' if tampered else ""
     yield f'<section{cls} data-trust="{g.trust}">'
@@ -217,27 +247,40 @@ def _group(g: CoverageGroup) -> Iterator[str]:
     files = sorted(g.files, key=lambda f: (-f.max_dwell_us, f.path, f.blob))
     top, rest = files[:TOP_FILES], files[TOP_FILES:]
     scale = g.scale_us
-    yield '<table class="heatmap">\n<tr><th>File</th><th>Lines on screen</th>'
-    yield "<th>Seen</th><th>On screen</th><th>Hottest line</th></tr>\n"
+    # One column per reviewer: lines of this file version each of them saw.
+    people = [(label(who), {(f.path, f.blob): f for f in fs}) for who, fs in g.by_reviewer.items()]
+    yield '<table class="heatmap sortable">\n<thead><tr><th>File</th><th>Lines on screen</th>'
+    yield "<th>Seen</th><th>On screen</th><th>Hottest line</th>"
+    yield "".join(f'<th class="who">{h(name)}</th>' for name, _ in people)
+    yield "</tr></thead><tbody>\n"
     for n, f in enumerate(top):
         cells = "".join(
             f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
             for c in f.heatmap(STRIP_CELLS, scale)
         )
+        who = "".join(_seen_by(seen.get((f.path, f.blob))) for _, seen in people)
         yield (
             f'<tr class="heatrow" data-path="{h(path_text(f.path))}" data-blob="{h(f.blob)}">'
             f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a></td>'
             f'<td><div class="strip">{cells}</div></td>'
-            f'<td class="num">{f.lines_seen} / {f.lines}</td>'
-            f'<td class="num">{duration(f.on_screen_us)}</td>'
-            f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
+            f'<td class="num" data-sort="{f.lines_seen}">{f.lines_seen} / {f.lines}</td>'
+            f'<td class="num" data-sort="{f.on_screen_us}">{duration(f.on_screen_us)}</td>'
+            f'<td class="num" data-sort="{f.max_dwell_us}">{duration(f.max_dwell_us)}</td>'
+            f"{who}</tr>\n"
         )
-    yield "</table>\n"
+    yield "</tbody></table>\n"
     if rest:
         yield from _summarized(rest)
     for n, f in enumerate(top):
-        yield from _file_detail(g, f, f"f{g.trust}{n}")
+        yield from _file_detail(g, f, f"f{g.trust}{n}", source)
     yield "</section>\n"
+
+
+def _seen_by(f: FileCoverage | None) -> str:
+    if f is None:
+        return '<td class="num who" data-sort="0"></td>'
+    seen = min(f.lines_seen, f.lines)
+    return f'<td class="num who" data-sort="{seen}">{seen} / {f.lines}</td>'
 
 
 def _summarized(files: list[FileCoverage]) -> Iterator[str]:
@@ -260,21 +303,26 @@ def _summarized(files: list[FileCoverage]) -> Iterator[str]:
     yield "</table></details>\n"
 
 
-def _file_detail(g: CoverageGroup, f: FileCoverage, anchor: str) -> Iterator[str]:
+def _file_detail(
+    g: CoverageGroup, f: FileCoverage, anchor: str, source: SourceText | None
+) -> Iterator[str]:
     held = g.in_snapshots.get((f.path, f.blob), [])
     where = ", ".join(held) if held else "in no snapshot given at this path"
     yield (
         f'<details id="{anchor}" class="filedetail"><summary><code>{h(path_text(f.path))}'
         f"</code> — {f.lines_seen} of {f.lines} lines seen, {duration(f.on_screen_us)} "
-        f"on screen</summary>\n<p>Content <code>{h(f.blob)}</code>; snapshot: {h(where)}.</p>\n"
+        f"on screen</summary>\n<p>Content <code>{short(f.blob)}</code>; snapshot: "
+        f"{', '.join(short(x) for x in held) if held else h(where)}.</p>\n"
     )
     cells = "".join(
         f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
         for c in f.heatmap(DETAIL_CELLS)
     )
     yield f'<div class="strip wide">{cells}</div>\n'
+    if source is not None:
+        yield from report_source.source_table(f, source, f.max_dwell_us, h)  # as the strip
     yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
-    for seg in f.hottest(HOT_SEGMENTS):
+    for seg in hot_ranges(f, HOT_SEGMENTS):
         yield (
             f'<tr><td>{seg.first}-{seg.last}</td><td class="num">{duration(seg.dwell_us)}'
             f'</td><td class="num">{seg.shown}</td></tr>\n'
@@ -292,8 +340,8 @@ def _listed_row(x: Listed, *cols: str) -> str:
     status = x.session.status
     cls = ' class="alert"' if status is Status.TAMPERED else ""
     return (
-        f'<tr{cls} data-status="{status.value}"><td>{h(x.entry.time)}</td>'
-        f'<td class="path">{h(x.session.timeline.ledger_id or x.session.key)}</td>'
+        f'<tr{cls} data-status="{status.value}"><td class="time">{h(x.entry.time)}</td>'
+        f'<td class="path">{short(x.session.timeline.ledger_id or x.session.key)}</td>'
         f"<td>{_status(status)}</td><td>{x.entry.seq}</td>" + "".join(cols) + "</tr>\n"
     )
 
@@ -304,8 +352,9 @@ def _searches(r: Report) -> Iterator[str]:
         yield "<p>None.</p></section>\n"
         return
     yield (
-        '<table class="searches"><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th>'
-        "<th>Kind</th><th>Query</th><th>Options</th><th>Hits</th><th>Result rows shown</th></tr>\n"
+        '<table class="searches sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
+        "<th>Seq</th><th>Kind</th><th>Query</th><th>Options</th><th>Hits</th>"
+        "<th>Result rows shown</th></tr></thead><tbody>\n"
     )
     for x in r.searches:
         p = x.entry.payload
@@ -324,7 +373,7 @@ def _searches(r: Report) -> Iterator[str]:
             f'<td class="num">{h(hits)}</td>',
             f"<td>{rows}</td>",
         )
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _incidents(r: Report) -> Iterator[str]:
@@ -333,12 +382,12 @@ def _incidents(r: Report) -> Iterator[str]:
         yield "<p>None.</p></section>\n"
         return
     yield (
-        "<table><tr><th>Time</th><th>Session</th><th>Status</th><th>Seq</th><th>Kind</th>"
-        "<th>What</th></tr>\n"
+        '<table class="sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
+        "<th>Seq</th><th>Kind</th><th>What</th></tr></thead><tbody>\n"
     )
     for x in r.incidents:
         yield _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
-    yield "</table></section>\n"
+    yield "</tbody></table></section>\n"
 
 
 def _timeline(r: Report) -> Iterator[str]:
@@ -346,6 +395,19 @@ def _timeline(r: Report) -> Iterator[str]:
     for s in r.sessions:
         yield from _session_timeline(s)
     yield "</section>\n"
+
+
+def _runs(entries: list[TimelineEntry]) -> Iterator[list[tuple[TimelineEntry, str]]]:
+    """Consecutive entries of one kind and one description, with that description."""
+    run: list[tuple[TimelineEntry, str]] = []
+    for e in entries:
+        text = describe(e)
+        if run and (run[-1][0].kind, run[-1][1]) != (e.kind, text):
+            yield run
+            run = []
+        run.append((e, text))
+    if run:
+        yield run
 
 
 def _session_timeline(s: SessionReport) -> Iterator[str]:
@@ -372,14 +434,22 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
     )
     t0 = t.entries[0].wall_us if t.entries else 0
     status = t.status.value
-    for e in t.entries:
+    for run in _runs(t.entries):
+        e, last, n = run[0][0], run[-1][0], len(run)
         cls = HIGHLIGHT.get(e.kind, "")
-        dwell = duration(s.dwell_by_seq.get(e.seq, 0)) if e.kind == "view" else ""
+        views = sum(s.dwell_by_seq.get(x.seq, 0) for x, _ in run) if e.kind == "view" else None
+        dwell = "" if views is None else duration(views)
+        offset = f"{(e.wall_us - t0) / 1e6:.3f}"
+        seq, what = str(e.seq), h(run[0][1])
+        if n > 1:  # consecutive identical rows: one row, with the count and the span
+            offset += f"–{(last.wall_us - t0) / 1e6:.3f}"
+            seq += f"–{last.seq}"
+            what += f" <b>(×{n})</b>"
         # The kind is [a-z_] by the ledger format, and the time is our own formatting.
         yield (
-            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}">'
-            f'<td>{e.time}</td><td class="num">{(e.wall_us - t0) / 1e6:.3f}</td>'
-            f"<td>{e.seq}</td><td>{e.kind}</td><td>{h(describe(e))}</td>"
+            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}" '
+            f'data-count="{n}"><td class="time">{e.time}</td><td class="num">{offset}</td>'
+            f"<td>{seq}</td><td>{e.kind}</td><td>{what}</td>"
             f'<td class="num">{dwell}</td></tr>\n'
         )
     yield "</table></section>\n"

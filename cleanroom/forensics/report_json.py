@@ -14,6 +14,7 @@ from typing import IO, Any
 from ..jsonsafe import name_fields, strict
 from ..ledger.verdict import EXIT_CODES
 from ..session.events import path_fields
+from . import summary
 from .coverage import FileCoverage
 from .report import REPORT_FORMAT, CoverageGroup, Listed, Report, SessionReport
 from .timeline import TimelineEntry
@@ -39,6 +40,10 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "snapshots": [{**vars(s), **name_fields(s.path)} for s in report.snapshots],
         "sessions": [f.to_json() for f in report.evidence.sessions],
         "ledgers": [ledger_json(s, events=True) for s in report.sessions],
+        "summary": {
+            "reviewers": [reach_json(x) for x in summary.reviewers(report)],
+            "sessions": [reach_json(x) for x in summary.sessions(report)],
+        },
         "coverage": [file_json(g, f) for g in report.coverage for f in g.files],
         "unmapped_results": [
             {
@@ -105,6 +110,24 @@ def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
         ],
         "segments": [[x.first, x.last, x.dwell_us, x.shown] for x in f.segments()],
         "heatmap": [c.level for c in f.heatmap(HEATMAP_CELLS, g.scale_us)],
+    }
+
+
+def reach_json(x: summary.Reach) -> dict[str, Any]:
+    """A row of the summary: what share of its snapshot a reviewer or session saw."""
+    return {
+        "who": x.who,
+        "reviewer": x.reviewer,
+        "sessions": x.sessions,
+        "status": x.status.value,
+        "snapshot": x.snapshot,
+        "files_seen": x.files_seen,
+        "files": x.files,
+        "lines_seen": x.lines_seen,
+        "lines": x.lines,
+        "on_screen_us": x.on_screen_us,
+        "searches": x.searches,
+        "alerts": x.alerts,
     }
 
 

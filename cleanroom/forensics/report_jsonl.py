@@ -1,8 +1,10 @@
 """The report as JSON Lines, for a SIEM: one self-contained record per line.
 
 First one `ledger` record per ledger (its status and findings), then one `event`
-record per entry of every ledger whose entries are not withheld, then one
-`session_finding` record per cross-session finding. Every record names its
+record per entry of every ledger whose entries are not withheld, then the
+`coverage` and `coverage_range` records (`report_rows`: per file and reviewer,
+and per line range seen), then one `session_finding` record per cross-session
+finding. Every record names its
 ledger's status, so a filter on events alone still sees it. Exact values, ASCII
 only. The fields are listed in docs/report-format.md.
 """
@@ -16,6 +18,7 @@ from ..jsonsafe import name_fields, strict
 from ..ledger.findings import Finding
 from .report import REPORT_FORMAT, Report, SessionReport
 from .report_json import event_json
+from .report_rows import coverage_records
 
 # One encoder for every line: json.dumps with these options builds a new one per call.
 _plain = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
@@ -34,6 +37,8 @@ def write_jsonl(report: Report, out: IO[str]) -> None:
         head = _encode({"record": "event", **_context(s)})[:-1] + ","
         for e in s.timeline.entries:
             out.write(head + _encode(event_json(e, s))[1:] + "\n")
+    for r in coverage_records(report):
+        out.write(_encode(r) + "\n")
     for f in report.evidence.sessions:
         out.write(_encode(_session_record(f)) + "\n")
 

@@ -28,6 +28,10 @@ from .walk import Kind
 _FILE_COLUMNS = "path, display, kind, mode, size, blob, target, reason"
 _STAT = f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?"  # noqa: S608 (constants only)
 _ALL = f"SELECT {_FILE_COLUMNS} FROM files ORDER BY path"  # noqa: S608
+_FILE_LINES = (
+    "SELECT f.path, f.blob, b.lines, b.binary FROM files f JOIN blobs b ON b.hash = f.blob"
+    " WHERE f.kind = 'file' ORDER BY f.path"
+)
 _NEXT = (  # the first path in [low, end), or from low on when end is NULL
     f"SELECT {_FILE_COLUMNS} FROM files WHERE path >= ? AND (? IS NULL OR path < ?)"  # noqa: S608
     " ORDER BY path LIMIT 1"
@@ -195,6 +199,12 @@ class Snapshot:
         """Every entry, in path byte order."""
         for row in self._conn.execute(_ALL):
             yield _info(row)
+
+    def file_lines(self) -> Iterator[tuple[bytes, bytes, int, bool]]:
+        """(path, blob, lines, binary) of every file, in path byte order: one query,
+        for a picture of the whole tree (forensics.snapshotmap)."""
+        for path, blob, lines, binary in self._conn.execute(_FILE_LINES):
+            yield path, blob, lines, bool(binary)
 
     # -- content ------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ REPLAY_ACTIONS: tuple[Action, ...] = (
     Action("slower", "minus", "Slower"),
     Action("jump", "t,colon", "Jump to time or #seq"),
     Action("next_search", "s", "Next search", show=False),
+    Action("filter_file", "f", "Only this file's events / all", show=False),
     Action("help", "question_mark,f1", "Help"),
     Action("quit", "q,ctrl+q", "Quit"),
 )
@@ -51,6 +52,12 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("home / end", "Top / bottom of the file"),
     ("enter", "Open the selected file or result"),
     ("escape", "Close a dialog"),
+)
+
+# Replay's keys handled by widgets, listed on its help screen only.
+REPLAY_NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("click", "Show the event clicked in the list"),
+    ("wheel", "Scroll the event list or the code"),
 )
 
 # Built-in widget actions the UI relies on (scrolling, tree and list navigation,

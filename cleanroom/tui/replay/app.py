@@ -9,6 +9,7 @@ result rows, so a viewport looks exactly as it did on the workstation.
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 from rich.text import Text
@@ -19,11 +20,11 @@ from textual.widgets import Footer, Static
 
 from ...forensics.describe import duration
 from ...forensics.replay import Replay
-from ...sanitize import clean
-from ..actions import REPLAY_ACTIONS, REPLAY_ALLOWED, bindings
+from ...sanitize import clean, decode
+from ..actions import REPLAY_ACTIONS, REPLAY_ALLOWED, REPLAY_NAVIGATION, bindings
 from ..lockdown import LockedApp
 from ..screens.help import HelpScreen
-from .events import EventList
+from .events import EventList, file_rows
 from .jump import JumpScreen
 from .stage import stage_of
 from .view import ReplayView
@@ -45,6 +46,7 @@ class ReplayApp(LockedApp):
         self.index = min(max(start, 0), max(len(replay) - 1, 0))
         self.speed = 1
         self._timer: Timer | None = None
+        self.only: bytes | None = None  # the file whose events alone are listed and stepped
 
     def compose(self) -> ComposeResult:
         title = Static(Text(self.heading, style="bold"), id="title", markup=False)
@@ -101,9 +103,12 @@ class ReplayApp(LockedApp):
         bad = sum(1 for c in checks if not c.ok)
         searches = (f"searches: {bad} of {len(checks)} DIFFER" if bad
                     else f"searches: {len(checks)} re-run, all match")  # fmt: skip
+        rows = self.query_one(EventList).rows
+        only = (f"  only {clean(decode(self.only))}: {len(rows or [])} events"
+                if self.only is not None else "")  # fmt: skip
         text = (f" #{entry.seq}  {self.index + 1}/{n}  {entry.time or '?'}"
                 f"  +{duration(self.replay.offset_us(self.index))}  {clean(entry.kind)}"
-                f"  {playing}  {searches}")  # fmt: skip
+                f"  {playing}  {searches}{only}")  # fmt: skip
         self.query_one("#status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
     def on_event_list_picked(self, message: EventList.Picked) -> None:
@@ -164,7 +169,26 @@ class ReplayApp(LockedApp):
 
     def action_help(self) -> None:
         note = "Replay records nothing and nothing can be copied, saved or printed from it."
-        self.push_screen(HelpScreen(REPLAY_ACTIONS, note))
+        self.push_screen(HelpScreen(REPLAY_ACTIONS, note, REPLAY_NAVIGATION))
+
+    def action_filter_file(self) -> None:
+        """List and step through only the events of the file on screen; again: all."""
+        events = self.query_one(EventList)
+        if self.only is not None:
+            self.only = None
+            events.only(None)
+            self._status()
+            return
+        screen = self.replay.steps[self.index].screen if len(self.replay) else None
+        vp = screen.viewport if screen else None
+        path = vp.path if vp else screen.file.raw_path if screen and screen.file else None
+        if path is None:
+            self.notify("No file on screen: show a file's event first.", markup=False)
+            return
+        self._pause()
+        self.only = path
+        events.only(file_rows(self.replay, path))
+        self._status()
 
     def action_quit(self) -> None:
         self.exit()
@@ -176,7 +200,15 @@ class ReplayApp(LockedApp):
             self.show(min(max(index, 0), len(self.replay) - 1))
 
     def _move(self, step: int) -> None:
-        self._go(self.index + step)
+        rows = self.query_one(EventList).rows
+        if rows is None:
+            self._go(self.index + step)
+            return
+        # Filtered: the next (or previous) listed step, staying put at either end.
+        at = bisect.bisect_right(rows, self.index) if step > 0 else bisect.bisect_left(
+            rows, self.index) - 1  # fmt: skip
+        if 0 <= at < len(rows):
+            self.show(rows[at])
 
     def _schedule(self) -> None:
         if self.index + 1 >= len(self.replay):

@@ -39,6 +39,9 @@ class Stage:
     rows: list[Text] | None = None
 
 
+REPLAY_HINT = "f: only this file's events"  # a replay key: the reviewer's `f` is not one
+
+
 def stage_of(replay: Replay, index: int) -> Stage:
     screen = replay.steps[index].screen
     if screen.hidden is not None:
@@ -57,7 +60,7 @@ def stage_of(replay: Replay, index: int) -> Stage:
         why = (f"The snapshot given does not hold this content ({clean(vp.blob[:16])}…) at "
                f"{name}; nothing can be drawn.")  # fmt: skip
         return Stage("message", Text(f" {name}"), True, why)
-    banner = banner_text(opened.path, opened.lines, opened.flags)
+    banner = banner_text(opened.path, opened.lines, opened.flags, REPLAY_HINT)
     return Stage("code", banner, bool(opened.flags), opened=opened, viewport=vp)
 
 

@@ -15,11 +15,24 @@ from .once import ClosesOnce
 NO_WAY_OUT = "Nothing can be copied, saved or printed from this session."
 
 
-def help_table(actions: tuple[Action, ...] = REVIEW_ACTIONS) -> Table:
+# Textual's names of keys, as a person types them.
+TYPED = {"question_mark": "?", "equals_sign": "=", "plus": "+", "minus": "-", "colon": ":",
+         "slash": "/", "right": "→", "left": "←", "up": "↑", "down": "↓", "f1": "F1"}  # fmt: skip
+
+
+def typed(keys: str) -> str:
+    """`question_mark,f1` as `? / F1`: each key of a binding as it is typed."""
+    return " / ".join(TYPED.get(k, k) for k in keys.split(","))
+
+
+def help_table(
+    actions: tuple[Action, ...] = REVIEW_ACTIONS,
+    navigation: tuple[tuple[str, str], ...] = NAVIGATION,
+) -> Table:
     table = Table(title="Keys", show_header=False, box=None, padding=(0, 2))
     for action in actions:
-        table.add_row(action.keys.replace(",", " / "), action.description)
-    for keys, description in NAVIGATION:
+        table.add_row(typed(action.keys), action.description)
+    for keys, description in navigation:
         table.add_row(keys, description)
     return table
 
@@ -36,12 +49,15 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     """
 
     def __init__(
-        self, actions: tuple[Action, ...] = REVIEW_ACTIONS, note: str = NO_WAY_OUT
+        self,
+        actions: tuple[Action, ...] = REVIEW_ACTIONS,
+        note: str = NO_WAY_OUT,
+        navigation: tuple[tuple[str, str], ...] = NAVIGATION,
     ) -> None:
         super().__init__()
-        self.actions, self.note = actions, note
+        self.actions, self.note, self.navigation = actions, note, navigation
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(help_table(self.actions), markup=False)
+            yield Static(help_table(self.actions, self.navigation), markup=False)
             yield Static(self.note, markup=False)

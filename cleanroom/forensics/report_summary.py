@@ -1,0 +1,134 @@
+"""The top of the HTML report: who saw how much, what nobody opened, and the map.
+
+Three sections, each readable on its own: "At a glance" (per reviewer and per
+session: files and lines of the snapshot seen, with percentages and a bar, time
+on screen, searches, alerts), "Never opened" (per snapshot, by directory; a
+directory nobody opened anything in is one line) and "Snapshot map" (the
+treemap of `report_treemap`). Only verified ledgers count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .describe import duration, path_text
+from .report import Report
+from .report_treemap import legend, svg
+from .snapshotmap import never_opened
+from .summary import Reach, reviewers, sessions
+
+NEVER_LISTED = 400  # names listed per directory; the count says how many more
+CSS = """
+.bar{display:inline-block;width:120px;height:10px;border:1px solid #999;background:#eee;
+vertical-align:middle;margin-left:6px}.bar b{display:block;height:100%;background:#3182bd}
+td.share,.id{white-space:nowrap}@media (max-width:1100px){.bar{display:none}}
+ul.never{list-style:none;padding-left:0}ul.never li{margin:.15em 0}
+ul.never .names{font-family:ui-monospace,monospace;color:#444}
+"""
+
+
+def glance(r: Report, h: Callable[[object], str]) -> Iterator[str]:
+    yield '<section id="glance"><h2>At a glance</h2>\n'
+    yield (
+        "<p>How much of the snapshot each reviewer, and each session, had on screen: files "
+        "opened and lines shown, of the whole snapshot, from verified ledgers only "
+        "(TAMPERED ledgers never count as seen).</p>\n"
+    )
+    people = reviewers(r)
+    if not people:
+        yield "<p>No verified session.</p></section>\n"
+        return
+    yield "<h3>Per reviewer</h3>\n"
+    yield from _table(people, h, "Reviewer", "reviewers")
+    yield "<h3>Per session</h3>\n"
+    yield from _table(sessions(r), h, "Session", "sessions-glance")
+    yield "</section>\n"
+
+
+def _table(rows: list[Reach], h: Callable[[object], str], who: str, cls: str) -> Iterator[str]:
+    yield (
+        f'<table class="{cls} sortable"><thead><tr><th>{who}</th><th>Sessions</th>'
+        "<th>Snapshot</th><th>Files seen</th><th>Lines seen</th><th>On screen</th>"
+        "<th>Searches</th><th>Alerts</th></tr></thead><tbody>\n"
+    )
+    for x in rows:
+        name = x.who if who == "Reviewer" else f"{x.who} — {x.reviewer}"
+        snap = x.snapshot or "none named"
+        yield (
+            f'<tr class="reach" data-who="{h(x.who)}"><td>{_short(h, name)}</td>'
+            f'<td class="num">{x.sessions}</td>'
+            f'<td class="mono">{_short(h, snap, 12)}</td>'
+            f"{_share(x.files_seen, x.files, x.percent('files'))}"
+            f"{_share(x.lines_seen, x.lines, x.percent('lines'))}"
+            f'<td class="num" data-sort="{x.on_screen_us}">{duration(x.on_screen_us)}</td>'
+            f'<td class="num">{x.searches}</td><td class="num">{x.alerts}</td></tr>\n'
+        )
+    yield "</tbody></table>\n"
+
+
+def _share(seen: int, total: int | None, pct: float | None) -> str:
+    if total is None or pct is None:
+        return f'<td class="num" data-sort="{seen}">{seen:,} (snapshot not given)</td>'
+    return (
+        f'<td class="num share" data-sort="{pct:.4f}">{seen:,} / {total:,} ({pct:.1f} %)'
+        f'<span class="bar"><b style="width:{pct:.1f}%"></b></span></td>'
+    )
+
+
+def _short(h: Callable[[object], str], value: str, keep: int = 48) -> str:
+    """Long values cut to `keep` characters, the whole on hover."""
+    if len(value) <= keep:
+        return h(value)
+    return f'<span class="id" title="{h(value)}">{h(value[:keep])}…</span>'
+
+
+def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:
+    yield '<section id="never"><h2>Never opened</h2>\n'
+    if not r.maps:
+        yield "<p>No snapshot given.</p></section>\n"
+        return
+    for snap in r.snapshots:
+        root = r.maps[snap.id]
+        left = root.files - root.files_seen
+        yield (
+            f"<h3>{h(snap.name)} {h(snap.version)}: {left:,} of {root.files:,} files never "
+            f"opened ({root.lines - root.seen:,} lines never shown)</h3>\n"
+        )
+        if not left:
+            continue
+        yield '<ul class="never">\n'
+        for u in never_opened(root):
+            where = h(path_text(u.path) + "/") if u.path else "(top level)"
+            if u.whole:
+                yield (
+                    f'<li class="whole"><code>{where}</code>: the whole directory, '
+                    f"{u.files:,} files, {u.lines:,} lines</li>\n"
+                )
+                continue
+            names = ", ".join(h(path_text(n)) for n in u.names[:NEVER_LISTED])
+            more = len(u.names) - NEVER_LISTED
+            tail = f", and {more:,} more" if more > 0 else ""
+            yield (
+                f'<li class="loose"><code>{where}</code>: {u.files:,} files, {u.lines:,} lines: '
+                f'<span class="names">{names}{tail}</span></li>\n'
+            )
+        yield "</ul>\n"
+    yield "</section>\n"
+
+
+def snapshot_map(r: Report, h: Callable[[object], str]) -> Iterator[str]:
+    yield '<section id="map"><h2>Snapshot map</h2>\n'
+    if not r.maps:
+        yield "<p>No snapshot given.</p></section>\n"
+        return
+    yield (
+        "<p>Every directory and file of the snapshot, sized by its lines and coloured by the "
+        "share of its lines seen in verified sessions. Hover over a tile for its path and "
+        "figures. Tiles too small to draw take their directory's colour.</p>\n"
+    )
+    yield legend()
+    for snap in r.snapshots:
+        root = r.maps[snap.id]
+        yield f"<h3>{h(snap.name)} {h(snap.version)}</h3>\n"
+        yield from svg(root, h, f"Treemap of {snap.name} {snap.version}")
+    yield "</section>\n"

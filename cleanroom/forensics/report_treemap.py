@@ -1,0 +1,103 @@
+"""The snapshot as one SVG treemap, for the HTML report: no script, nothing fetched.
+
+Every directory and file is a rectangle sized by its lines (`treemap.nest`) and
+coloured by the share of its lines seen in verified sessions: grey for never
+opened, then five blues up to all of it. Hovering shows the path, its lines,
+the share seen and the time on screen (an SVG `<title>`). Tiles smaller than
+`MIN_AREA` are not drawn; their directory's colour stands for them. Names are
+sanitized and escaped like every other untrusted string (`report_html.h`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .describe import duration, path_text
+from .snapshotmap import MapNode
+from .treemap import Rect, nest
+
+WIDTH, HEIGHT = 1200, 640
+MIN_AREA = 6.0  # px²: smaller tiles are folded into their directory
+LABEL = 13.0  # px: the band on top of a directory, for its name
+CHAR = 6.6  # px: the width of a label character, to shorten names that do not fit
+SHARES = ((0.0, "never opened"), (0.1, "up to 10 %"), (0.4, "up to 40 %"),
+          (0.7, "up to 70 %"), (0.999999, "below 100 %"), (1.0, "all"))  # fmt: skip
+TITLED = 30.0  # px²: smaller tiles get no hover text (their directory has it)
+CSS = """
+.treemap{width:100%;max-width:1200px;height:auto;display:block;border:1px solid #999;
+box-sizing:border-box}
+.treemap rect{stroke:#fff;stroke-width:.5}.treemap rect.dir{stroke:#555;stroke-width:.6}
+.treemap text{font:11px system-ui,sans-serif;fill:#111;pointer-events:none}
+.treemap text.on-dark{fill:#fff}
+.m0{fill:#ececec}.m1{fill:#b0d2ee}.m2{fill:#9ecae1}.m3{fill:#6baed6}.m4{fill:#3182bd}
+.m5{fill:#08519c}
+.mapkey i{display:inline-block;width:22px;height:12px;border:1px solid #999;vertical-align:middle}
+.mapkey i.m0{background:#ececec}.mapkey i.m1{background:#b0d2ee}.mapkey i.m2{background:#9ecae1}
+.mapkey i.m3{background:#6baed6}.mapkey i.m4{background:#3182bd}.mapkey i.m5{background:#08519c}
+.mapkey span{margin-right:1em;white-space:nowrap}
+"""
+
+
+def share_level(node: MapNode) -> int:
+    """0: nothing seen; 1..4: up to 10, 40, 70, below 100 %; 5: every line."""
+    if not node.files_seen:
+        return 0
+    share = node.share
+    for level, (top, _) in enumerate(SHARES[1:], start=1):
+        if share <= top:
+            return level
+    return len(SHARES) - 1
+
+
+def legend() -> str:
+    """The colour key, with its numbers."""
+    parts = [f'<span><i class="m{k}"></i> {text}</span>' for k, (_, text) in enumerate(SHARES)]
+    return f'<p class="mapkey">Share of lines seen: {"".join(parts)}</p>\n'
+
+
+def svg(root: MapNode, esc: Callable[[object], str], label: str) -> Iterator[str]:
+    """The SVG element for `root`; `esc` sanitizes and escapes untrusted text for HTML."""
+    tiles = nest(root, Rect(0, 0, WIDTH, HEIGHT), MIN_AREA, LABEL, 1.0)
+    yield (
+        f'<svg class="treemap" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
+        f' role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg">\n'
+    )
+    for t in tiles:
+        n, r = t.node, t.rect
+        assert isinstance(n, MapNode)
+        level = share_level(n)
+        kind = "dir" if n.is_dir else "file"
+        box = f'x="{r.x:.1f}" y="{r.y:.1f}" width="{r.w:.1f}" height="{r.h:.1f}"'
+        if r.area < TITLED and not n.is_dir:  # a DOM node less for each of thousands
+            yield f'<rect class="{kind} m{level}" {box}/>\n'
+            continue
+        name = path_text(n.path or b"/")
+        tip = (
+            f"{name}{'/' if n.is_dir and n.path else ''}: {n.lines:,} lines, "
+            f"{_pct(n)} seen, {duration(n.on_screen_us)} on screen"
+            + (f", {n.files_seen:,} of {n.files:,} files opened" if n.is_dir else "")
+        )
+        yield f'<rect class="{kind} m{level}" {box}><title>{esc(tip)}</title></rect>\n'
+        text = _fit(n, r)
+        if text:
+            dark = " on-dark" if level >= 4 else ""
+            yield (
+                f'<text class="{kind}{dark}" x="{r.x + 3:.1f}" y="{r.y + 10.5:.1f}">'
+                f"{esc(text)}</text>\n"
+            )
+    yield "</svg>\n"
+
+
+def _fit(n: MapNode, r: Rect) -> str:
+    """The node's name, shortened to its rectangle, or "" if there is no room."""
+    if r.h < LABEL or r.w < 5 * CHAR or not n.path:
+        return ""
+    name = path_text(n.name) + ("/" if n.is_dir else "")
+    room = int((r.w - 6) / CHAR)
+    return name if len(name) <= room else name[: max(1, room - 1)] + "…"
+
+
+def _pct(n: MapNode) -> str:
+    if not n.files_seen:
+        return "0 %"
+    return f"{100 * n.share:.1f} %"

@@ -83,3 +83,28 @@ async def test_a_boring_file_opens_pages_and_is_searched(kit, ledger_dir, monkey
     assert [o["lines"] for o in opened] == [lines]
     assert any(e.kind == "view" for e in got)
     assert verify_path(app.session.recorder.ledger.path, kit.trust).status == "INTACT"
+
+
+@pytest.mark.parametrize("name", [b"no_final_newline.py", b"empty.py", b"one.txt"])
+async def test_a_file_opens_under_no_color(kit, ledger_dir, monkeypatch, name):
+    """NO_COLOR (any value) turns on textual's monochrome filter, which crashed on
+    the blank cells that pad a short line (attack review, round 2): the first
+    file opened stopped the terminal."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    data = BORING[name][0]
+    monkeypatch.setattr(tuikit, "FILES", {**tuikit.FILES, name: data})
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # the start screen
+        await pilot.press("ctrl+p", *name.decode(), "enter")
+        await pilot.pause()
+        assert app.opened is not None and app.opened.path == name
+        for key in ("pagedown", "right", "left", "end"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.is_running
+        if data:
+            assert data.split(b"\n")[0].decode() in shown(app.query_one(CodeView))
+        await pilot.press("q", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, SealedScreen)

@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..session.document import Document
-from .painter import Painter
+from .painter import PAD, Painter
 
 
 @dataclass(frozen=True)
@@ -192,10 +192,10 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         viewport = self._painting or self.viewport()
         painter = self._painter
         if painter is None or viewport is None or viewport != self._shown:
-            return Strip.blank(self.size.width)  # never source that was not recorded
+            return Strip.blank(self.size.width, PAD)  # never source that was not recorded
         index = int(self.scroll_offset.y) + y
         if index >= painter.document.line_count:
-            return Strip.blank(self.size.width)
+            return Strip.blank(self.size.width, PAD)
         gutter = self.get_component_rich_style("codeview--gutter")
         flag = self.get_component_rich_style("codeview--flag")
         return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
@@ -214,9 +214,9 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         for y in range(crop.y, crop.y + crop.height):
             if y == middle:
                 segs = list(message.render(self.app.console))
-                strip = Strip(segs, message.cell_len).crop_extend(crop.x, crop.right, None)
+                strip = Strip(segs, message.cell_len).crop_extend(crop.x, crop.right, PAD)
             else:
-                strip = Strip.blank(crop.width)
+                strip = Strip.blank(crop.width, PAD)
             strips.append(strip)
         return strips
 

@@ -19,6 +19,10 @@ from textual.strip import Strip
 from ..session.document import Document
 from .highlight import Line, lexer_for, render_lines, truncation_marker
 
+# The style of the blank cells that pad a short line: a real (empty) style, never
+# None, which textual's monochrome filter (NO_COLOR) cannot take.
+PAD = Style()
+
 CHUNK = 64  # lines lexed together (a new chunk costs a keystroke ~0.2 ms a line)
 CONTEXT = 32  # lines lexed before a chunk so multi-line constructs colour right
 MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
@@ -55,9 +59,12 @@ class Painter:
             left = Strip([Segment(f"{number}  ", gutter)], width)
         text = self._strips.get(index)
         if text is None:
-            segments = list(line.text.render(self._console))
+            segments = [  # rich renders unstyled text (an empty line) with style None
+                seg if seg.style is not None else Segment(seg.text, PAD)
+                for seg in line.text.render(self._console)
+            ]
             text = self._strips[index] = Strip(segments, line.text.cell_len)
-        return Strip.join([left, text.crop_extend(col, col + cols, None)])
+        return Strip.join([left, text.crop_extend(col, col + cols, PAD)])
 
     def chunk_ready(self, index: int) -> bool:
         chunk = index // CHUNK

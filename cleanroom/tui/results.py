@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ..sanitize import Flag, clean, decode, lookalikes, sanitize
 from .highlight import TAB
+from .painter import PAD
 
 MATCH_STYLE = Style(bold=True, reverse=True)
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
@@ -102,5 +103,5 @@ class ResultList(OptionList):
                     self._filled.add(index)
                     self.replace_option_prompt_at_index(index, hit_prompt(hit))
         if rows is not None and rows != self._shown:
-            return [Strip.blank(crop.width)] * crop.height
+            return [Strip.blank(crop.width, PAD)] * crop.height
         return super().render_lines(crop)

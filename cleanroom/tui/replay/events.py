@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...forensics.replay import Replay
+from ..painter import PAD
 from .stage import step_line
 
 CURRENT = Style(reverse=True, bold=True)
@@ -91,7 +92,7 @@ class EventList(ScrollView, can_focus=False):
         width = self.size.width
         index = self._step(int(self.scroll_offset.y) + y)
         if index is None:
-            return Strip.blank(width)
+            return Strip.blank(width, PAD)
         compact = width < WIDE
         line = self._lines.get((index, compact))
         if line is None:

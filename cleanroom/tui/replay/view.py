@@ -9,7 +9,7 @@ from textual.widget import Widget
 
 from ...forensics.screen import Viewport
 from ...session.document import Document
-from ..painter import Painter
+from ..painter import PAD, Painter
 
 
 class ReplayView(Widget):
@@ -38,10 +38,10 @@ class ReplayView(Widget):
     def render_line(self, y: int) -> Strip:
         painter, vp = self._painter, self.viewport
         if painter is None or vp is None:
-            return Strip.blank(self.size.width)
+            return Strip.blank(self.size.width, PAD)
         index = vp.first - 1 + y
         if index > vp.last - 1 or index >= painter.document.line_count:
-            return Strip.blank(self.size.width)
+            return Strip.blank(self.size.width, PAD)
         gutter = self.get_component_rich_style("codeview--gutter")
         flag = self.get_component_rich_style("codeview--flag")
         return painter.strip(index, vp.col, vp.cols, gutter, flag)

@@ -80,8 +80,10 @@ def test_every_file_of_the_demo_sample_opens_and_pages(workstation, share):  # n
     files = every[share::SHARES]  # the shares together: every file, once
     term = Tmux(tmp)
     try:
-        term.start(f"{review_command(tmp)} --allow-network; echo EXIT=$?; sleep 30",
-                   {"TERM": "xterm-256color"})  # fmt: skip
+        # Its own network namespace: the host's network changes (other tests, other
+        # programs) raised guard alerts whose locks swallowed the keys typed here.
+        term.start(f"unshare --net {review_command(tmp)} --allow-network; echo EXIT=$?;"
+                   " sleep 30", {"TERM": "xterm-256color"})  # fmt: skip
         term.wait_for("paper log", timeout=60)
         term.keys("Enter")
         term.wait_for("RECORDING")

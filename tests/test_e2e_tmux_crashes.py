@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from cleanroom.tui.crash import FIXED
 from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (a fixture)
 from tests.tmuxkit import Tmux
@@ -64,20 +62,13 @@ def wait_for_banner(term: Tmux, name: str, timeout: float = 60.0) -> str:
     raise AssertionError(f"{name} did not open within {timeout}s; screen:\n{term.screen()}")
 
 
-# The sample is our own source, 155 files and growing: each share of it opens in a
-# session of its own, so the shares run in parallel (scripts/test runs pytest-xdist).
-SHARES = 3
-
-
-@pytest.mark.parametrize("share", range(SHARES))
-def test_every_file_of_the_demo_sample_opens_and_pages(workstation, share):  # noqa: F811
+def test_every_file_of_the_demo_sample_opens_and_pages(workstation):  # noqa: F811
     tmp = workstation
-    every = sample_files(tmp / "src")
+    files = sample_files(tmp / "src")
     assert (
-        "cleanroom/ledger/__init__.py" in every
+        "cleanroom/ledger/__init__.py" in files
         and (tmp / "src/cleanroom/ledger/__init__.py").stat().st_size == 0
     )
-    files = every[share::SHARES]  # the shares together: every file, once
     term = Tmux(tmp)
     try:
         # Its own network namespace: the host's network changes (other tests, other

@@ -14,8 +14,11 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing system packages: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  # Wait for another apt-get (a second checkout's scripts/test) instead of failing.
+  wait=(-o DPkg::Lock::Timeout=300)
   if ! command -v apt-get >/dev/null 2>&1 ||
-     ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${missing[@]}"; }; then
+     ! { "${sudo[@]}" apt-get update -qq "${wait[@]}" &&
+         "${sudo[@]}" apt-get install -y -qq "${wait[@]}" "${missing[@]}"; }; then
     echo "error: the tests need ${missing[*]}; install them and rerun" >&2
     exit 2
   fi

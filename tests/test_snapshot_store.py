@@ -247,13 +247,17 @@ def _coverage_db(binary: list[bool], docs: set[int]) -> sqlite3.Connection:
 @settings(max_examples=150, deadline=None)
 @given(
     st.integers(0, 9000),
-    st.randoms(use_true_random=False),
+    # A seed, not st.randoms(): every call of a hypothesis Random is a draw, and up
+    # to 18,000 draws an example tripped hypothesis's too_slow health check on a
+    # loaded machine (the draws count as data generation).
+    st.integers(0, 2**32 - 1),
     st.sampled_from([0.0, 0.001, 0.05, 0.5, 1.0]),  # share of binary blobs
     st.sampled_from([0.0, 0.0005, 0.01, 0.5, 1.0]),  # share of text blobs left unindexed
 )
-def test_the_coverage_check_finds_exactly_the_unindexed_text_blobs(n, rng, binary, dropped):
+def test_the_coverage_check_finds_exactly_the_unindexed_text_blobs(n, seed, binary, dropped):
     """Against the obvious set difference, on tables large enough to be halved. An
     indexed binary blob is not a gap (it hides nothing), so some are indexed too."""
+    rng = random.Random(seed)
     flags = [rng.random() < binary for _ in range(n)]
     docs = {i + 1 for i, b in enumerate(flags) if rng.random() >= (0.9 if b else dropped)}
     missing = sum(1 for i, b in enumerate(flags) if not b and i + 1 not in docs)

@@ -33,10 +33,10 @@ def test_span_agrees_with_a_regex_on_random_inputs():
 def test_a_hostile_name_is_matched_in_linear_time():
     paths = [HOSTILE, b"src/" + HOSTILE + b"/x.c", b"docs/readme"]
     texts = folded(paths)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a loaded machine stretches wall time
     for query in ("eeeex", "e" * 200 + "x", "e" * 256):
         rank(paths, texts, query, 100)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     shown, matched = rank(paths, texts, "eeeex", 100)
     assert shown == [b"src/" + HOSTILE + b"/x.c"] and matched == 1
 

@@ -6,6 +6,7 @@ no `>>>` prompt may follow a session, in a real terminal (tmux)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,48 @@ def test_the_launcher_follows_a_symlink_and_refuses_a_stray_copy(tmp_path):
     stray = subprocess.run([str(copy), "--version"], capture_output=True, text=True, timeout=60)
     assert stray.returncode == 2 and "no Python interpreter beside" in stray.stderr
     assert "hostile" not in stray.stdout
+
+
+def test_the_launcher_hands_no_loader_variable_to_python(tmp_path):
+    """LD_PRELOAD ran a library's constructor inside the reviewer process (attack
+    review, round 2): the launcher unsets the loader's variables before Python.
+    The variables here name nothing loadable, so the loader only warns; the probe
+    reads what Python itself was given."""
+    env = dict(os.environ)
+    env.update(LD_PRELOAD=str(tmp_path / "x.so"), LD_AUDIT=str(tmp_path / "y.so"),
+               LD_LIBRARY_PATH=str(tmp_path))  # fmt: skip
+    launcher = tmp_path / "cleanroom"
+    launcher.write_text((BIN / "cleanroom").read_text().replace("-m cleanroom", '-c "$@"'))
+    launcher.chmod(0o755)
+    for name in ("python3", "python"):
+        if (BIN / name).exists():
+            (tmp_path / name).symlink_to(BIN / name)
+    probe = "import os; print(sorted(k for k in os.environ if k.startswith('LD_')))"
+    out = subprocess.run([str(launcher), probe], capture_output=True, text=True, env=env,
+                         timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"  # (the shell itself was started with them)
+
+
+def test_the_readme_scripts_prepare_the_venv_with_isolated_pythons(tmp_path):
+    """scripts/venv.sh (sourced by scripts/demo and scripts/test) checked its
+    interpreter without -I: under PYTHONINSPECT a `>>>` prompt waited on the
+    terminal instead of the demo, and a sitecustomize on PYTHONPATH ran (attack
+    review, round 2). Here stdin stays open, so a prompt would wait until the
+    timeout; and a sitecustomize would leave its canary."""
+    canary = tmp_path / "ran"
+    (tmp_path / "sitecustomize.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    env = dict(os.environ, PYTHONINSPECT="1", PYTHONPATH=str(tmp_path))
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(["bash", "-c", ". scripts/venv.sh"], cwd=root, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        out, _ = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"scripts/venv.sh waited on its input: {out[-500:]!r}")
+    assert proc.returncode == 0, out[-2000:]
+    assert b">>>" not in out
+    assert not canary.exists()

@@ -125,6 +125,26 @@ def test_textual_variables_are_scrubbed_before_textual_reads_them(tmp_path):
     assert all(k in out.stdout for k in hostile)
 
 
+def test_a_size_in_the_environment_is_scrubbed(tmp_path):
+    """COLUMNS/LINES pinned the app's size: resized from 500x200 to 120x36, it
+    kept drawing and recording 195-line views (attack review, round 2)."""
+    out = run_child(
+        f"""
+        import os
+        from pathlib import Path
+        from cleanroom.tui.launch import prepare
+        removed = prepare([Path({str(tmp_path)!r})])
+        from rich.console import Console
+        assert "COLUMNS" not in os.environ and "LINES" not in os.environ
+        assert tuple(Console().size) != (500, 200), Console().size
+        print(removed)
+        """,
+        {"COLUMNS": "500", "LINES": "200"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert "COLUMNS" in out.stdout and "LINES" in out.stdout
+
+
 def test_prepare_refuses_when_textual_was_imported_first(tmp_path):
     out = run_child(
         f"""

@@ -26,8 +26,14 @@ class UnsafeStart(RuntimeError):
     """textual was imported before the environment could be scrubbed."""
 
 
+# COLUMNS and LINES pin rich's idea of the terminal's size for good: the app then
+# drew (and recorded) 195 lines in a 35-line pane after a resize. The terminal says
+# its own size.
+SIZE = ("COLUMNS", "LINES")
+
+
 def scrub_environment(environ: MutableMapping[str, str] = os.environ) -> list[str]:
-    removed = sorted(k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_"))
+    removed = sorted(k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_") or k in SIZE)
     for key in removed:
         del environ[key]
     return sorted(removed + isolation.scrub(environ))

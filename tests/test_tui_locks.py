@@ -147,3 +147,12 @@ async def test_the_failed_end_screen_swallows_every_bound_key(kit, ledger_dir):
             s.text for st in app.query_one(CodeView).render_lines(app.query_one(CodeView).region)
             for s in st
         )  # fmt: skip
+
+
+def test_the_failed_end_screen_takes_a_new_reason_before_it_is_drawn():
+    """The app updates the reason right after pushing the screen; before compose
+    has run that raised NoMatches('#why') and stopped the terminal (seen in the
+    soak under load)."""
+    screen = FailedEndScreen("reviewer", "first", None, None)
+    screen.update_why("second")
+    assert screen.why == "second"

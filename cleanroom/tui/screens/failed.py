@@ -46,5 +46,6 @@ class FailedEndScreen(LockScreen):
             yield Static(after, markup=False)
 
     def update_why(self, why: str) -> None:
-        self.why = why
-        self.query_one("#why", Static).update(clean(why))
+        self.why = why  # before compose has run, compose shows it
+        for widget in self.query("#why").results(Static):
+            widget.update(clean(why))

@@ -11,11 +11,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..sanitize import Flag, clean, decode, lookalikes, sanitize
 from .highlight import TAB
+from .optionlist import SteadyOptionList
 from .painter import PAD
 
 MATCH_STYLE = Style(bold=True, reverse=True)
@@ -62,7 +62,7 @@ def _append_sanitized(
     return len(piece)
 
 
-class ResultList(OptionList):
+class ResultList(SteadyOptionList):
     DEFAULT_CSS = "ResultList { height: 1fr; }"
 
     def __init__(self, gate: RowsGate, *, id: str | None = None) -> None:

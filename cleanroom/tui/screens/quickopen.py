@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 
 from ...sanitize import clean, decode
 from ...session.pathmatch import MAX_QUERY, Cancelled
+from ..optionlist import SteadyOptionList
 from .dialogs import InputDialog
 
 SHOWN = 100
@@ -51,7 +52,7 @@ class QuickOpenScreen(InputDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Input(placeholder="Type part of a path", max_length=MAX_QUERY, id="query")
-            yield OptionList(markup=False, id="matches")
+            yield SteadyOptionList(markup=False, id="matches")
 
     def on_mount(self) -> None:
         self._match("")

@@ -74,7 +74,7 @@ async def test_the_event_loop_keeps_running_over_a_backtracking_file(kit, ledger
         assert isinstance(app.screen, IdleScreen), "the idle lock did not come up"
         locked_after = time.monotonic() - opened
         gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-        assert max(gaps) < 1.0, f"the loop stopped for {max(gaps):.1f} s"
+        assert max(gaps) < 3.0, f"the loop stopped for {max(gaps):.1f} s"  # 22 s unbounded
         assert locked_after < 6.0
         await pilot.press("x")  # lift the idle lock
         await pilot.pause()

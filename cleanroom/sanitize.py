@@ -10,7 +10,8 @@ CVE-2021-42574). The tag brackets U+27E8/U+27E9 are narrow, so columns hold.
 Printable characters that deceive are tagged too (`lookalikes`): a letter of
 another script inside an identifier that it could pass for a letter of (a
 Cyrillic `а` in `pаypal`, per the Unicode Consortium's confusables data through
-the `confusable-homoglyphs` package), combining marks stacked more than
+the `confusable-homoglyphs` package), a word wholly in another script that
+passes for an ASCII one among Latin code (a Cyrillic `ехес`), combining marks stacked more than
 `MAX_MARKS` deep on one character (which spill over neighbouring lines), and
 blank look-alikes such as U+2800 and U+FFFC.
 """
@@ -140,11 +141,52 @@ def _confusables() -> Any:
     return categories, confusables
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ANY_WORD = re.compile(r"\w+")
+
+
+def _passes_for_latin(word: str) -> bool:
+    """Every letter of `word` (of one script, not Latin) has an ASCII look-alike in
+    the confusables data: the word could be read as a Latin one (TR39's whole-script
+    confusable, narrowed to what an ASCII source file would hold)."""
+    _, confusables = _confusables()
+    found = confusables.is_confusable(word, greedy=True, preferred_aliases=["latin"]) or ()
+    ascii_like = {
+        f["character"]
+        for f in found
+        if any(len(h["c"]) == 1 and _ASCII_LETTER.match(h["c"]) for h in f["homoglyphs"])
+    }
+    categories, _ = _confusables()
+    return all(c in ascii_like for c in word if categories.alias(c) not in _NEUTRAL)
+
+
+def _alone_among_latin(
+    text: str, m: re.Match[str], script: str, lines: dict[int, tuple[bool, Counter[str]]]
+) -> bool:
+    """The word `m` (all in `script`) stands among Latin: its line holds ASCII
+    letters and no other word with a letter of `script`. Several such words on a
+    line are prose in that script (a comment, a string), not a disguised name."""
+    start = text.rfind("\n", 0, m.start()) + 1
+    if start not in lines:
+        end = text.find("\n", m.end())
+        line = text[start : len(text) if end < 0 else end]
+        categories, _ = _confusables()
+        per_word: Counter[str] = Counter()
+        for w in _ANY_WORD.finditer(line):
+            if not w.group().isascii():
+                per_word.update({categories.alias(c) for c in w.group()} - set(_NEUTRAL))
+        lines[start] = (bool(_ASCII_LETTER.search(line)), per_word)
+    has_latin, per_word = lines[start]
+    return has_latin and per_word[script] == 1
+
+
 def lookalikes(text: str) -> dict[int, Flag]:
     """Indexes of printable characters in `text` to tag for deceiving: in each word
     that mixes scripts, the characters of a minority script that are confusable with
-    the main one (a tie counts Latin as the main script); and each combining mark
-    of a run longer than MAX_MARKS. Only non-ASCII text can hold either."""
+    the main one (a tie counts Latin as the main script); each letter of a word
+    written wholly in one other script whose every letter passes for an ASCII one,
+    when it stands alone among Latin on its line (`_alone_among_latin`); and each
+    combining mark of a run longer than MAX_MARKS. Only non-ASCII text can hold any."""
     out: dict[int, Flag] = {}
     if text.isascii():
         return out
@@ -158,6 +200,7 @@ def lookalikes(text: str) -> dict[int, Flag]:
                 out[i] = Flag.STACKED
         else:
             run = 0
+    lines: dict[int, tuple[bool, Counter[str]]] = {}  # line start → its scripts, once
     for m in _WORD.finditer(text):
         word = m.group()
         if word.isascii():
@@ -165,6 +208,13 @@ def lookalikes(text: str) -> dict[int, Flag]:
         categories, confusables = _confusables()
         scripts = [categories.alias(c) for c in word]
         counts = Counter(a for a in scripts if a not in _NEUTRAL)
+        if len(counts) == 1 and "LATIN" not in counts:
+            (script,) = counts
+            if _passes_for_latin(word) and _alone_among_latin(text, m, script, lines):
+                for k, alias in enumerate(scripts):
+                    if alias not in _NEUTRAL:
+                        out.setdefault(m.start() + k, Flag.LOOKALIKE)
+            continue
         if len(counts) < 2:
             continue
         main = max(counts, key=lambda a: (counts[a], a == "LATIN"))

@@ -3,6 +3,7 @@ step, exactly as the reviewer's code view drew it; searches are re-run and check
 
 import asyncio
 import dataclasses
+import io
 import json
 import re
 import shutil
@@ -12,15 +13,23 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
 from cleanroom.forensics.timeline import read_timeline
 from cleanroom.ledger.keys import Role, write_public_key
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.snapshot.create import create_snapshot
+from cleanroom.tui.app import ReviewApp
+from cleanroom.tui.filetree import FileTree
 from cleanroom.tui.replay.app import ReplayApp
+from cleanroom.tui.replay.cast import write_cast
+from cleanroom.tui.replay.stage import stage_of
 from cleanroom.tui.replay.view import ReplayView
 from tests.ledgerkit import Kit, forge
 from tests.replaykit import SIZE, record
+from tests.tuikit import sample_source
 
 BIN = Path(sys.executable).parent
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -283,3 +292,87 @@ def test_a_ledger_with_no_session_start_has_nothing_to_replay(recorded, tmp_path
     assert "None" not in done.stderr and "Traceback" not in done.stderr
     assert "nothing to replay" in done.stderr
     assert not (tmp_path / "x.cast").exists()
+
+
+async def record_names(kit, workdir):
+    """A session that lists names: the tree's root at start, a quick open for `src`
+    (its names captured as the box drew them) cancelled with Escape, and the tree's
+    `src/` expanded (its labels captured as the tree drew them)."""
+    source = sample_source(kit, workdir)
+    (workdir / "ledgers").mkdir()
+    ledger = kit.new_ledger(workdir / "ledgers", snapshot=source.ref)
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
+    app = ReviewApp(ReviewSession(Recorder(ledger), source, facts), countersigner=kit.reviewer)
+    drawn = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        tree = app.query_one(FileTree)
+        drawn["root"] = [str(n.label) for n in tree.root.children]
+        await pilot.press("ctrl+p", *"src")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if app.screen.shown_for == "src":
+                break
+        options = app.screen.query_one(OptionList)
+        drawn["src"] = [str(options.get_option_at_index(i).prompt)
+                        for i in range(options.option_count)]  # fmt: skip
+        await pilot.press("escape")
+        await pilot.pause()
+        src = next(n for n in tree.root.children if n.data.path == b"src")
+        tree.focus()
+        tree.move_cursor(src)
+        await pilot.press("space")
+        await pilot.pause()
+        drawn["src/"] = [str(n.label) for n in src.children]
+        await pilot.press("q", "y")
+        await pilot.pause()
+    return ledger.path, source, drawn
+
+
+def name_list(replay, kind, key, value):
+    return next(i for i, s in enumerate(replay.steps)
+                if s.entry.kind == kind and s.entry.payload.get(key) == value)  # fmt: skip
+
+
+async def test_name_lists_are_drawn_as_the_reviewer_saw_them(kit, tmp_path):
+    path, source, drawn = await record_names(kit, tmp_path)
+    replay = Replay(read_timeline(path, kit.trust), source)
+    root = name_list(replay, "tree_list", "path", "")
+    typed = name_list(replay, "quick_open_list", "query", "src")
+    src = name_list(replay, "tree_list", "path", "src")
+    assert "src/bad⟨xFF⟩name.txt" in drawn["src"]  # a hostile name, as the reviewer saw it
+    app = ReplayApp(replay, "replay")
+    async with app.run_test(size=SIZE) as pilot:
+        for index, want in ((root, drawn["root"]), (typed, drawn["src"]), (src, drawn["src/"])):
+            stage = stage_of(replay, index)
+            assert stage.kind == "names" and not stage.alarm, stage
+            assert [r.plain for r in stage.rows] == want
+            app.show(index)
+            await pilot.pause()
+            assert not app.query_one(ReplayView).display
+            assert str(app.query_one("#results").render()).split("\n") == want
+    banner = stage_of(replay, typed).banner.plain
+    assert "Quick open “src”: 3 names listed of 3 matching" in banner
+
+
+def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):
+    replay = replay_of(kit, recorded)
+    index = name_list(replay, "tree_list", "path", "")
+    step = replay.steps[index]
+    wrong = dataclasses.replace(step.entry, event=dataclasses.replace(step.entry.event, entries=99))
+    replay.steps[index] = dataclasses.replace(step, entry=wrong)
+    stage = stage_of(replay, index)
+    assert stage.kind == "message" and stage.alarm and not stage.rows
+    assert "not 99" in stage.message
+    blind = Replay(replay.timeline, None)  # no snapshot: the names cannot be known
+    assert stage_of(blind, index).kind == "message" and stage_of(blind, index).alarm
+
+
+def test_the_cast_draws_the_names_listed(kit, tmp_path):
+    path, source, drawn = asyncio.run(record_names(kit, tmp_path))
+    replay = Replay(read_timeline(path, kit.trust), source)
+    out = io.StringIO()
+    write_cast(replay, out, "names")
+    frames = [ANSI.sub("", json.loads(line)[2]) for line in out.getvalue().splitlines()[1:]]
+    listed = [f for f in frames if "Quick open “src”" in f]
+    assert listed and all(name in listed[-1] for name in drawn["src"])

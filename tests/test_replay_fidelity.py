@@ -1,7 +1,8 @@
 """Fidelity, measured in real terminals: a scripted review of more than 50 steps in
 tmux, the screen captured after each step; then `cleanroom replay` in tmux of the
 same size, jumped to the entry each capture's status bar names, must show the same
-banner and the same code (or result rows), line for line."""
+banner and the same code (or result rows, or the file names a quick open or the
+tree listed), line for line."""
 
 import re
 import time
@@ -9,6 +10,8 @@ import time
 from cleanroom.forensics.replay import Replay
 from cleanroom.forensics.timeline import read_timeline
 from cleanroom.ledger.keys import Role, load_public_key
+from cleanroom.sanitize import clean, decode
+from cleanroom.session.events import path_from_fields
 from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (fixture)
 from tests.tmuxkit import Tmux
 
@@ -16,6 +19,7 @@ WIDTH, HEIGHT = 120, 36
 LEFT = 36  # the file tree's width, and the event list's: the viewer starts here
 ENTRIES = re.compile(r"entries (\d+)")
 SEARCH_ROW = re.compile(r"(\S+:\d+: .*)")
+STATUS = re.compile(r"^ #\d+  \d+/\d+  ")  # the replay's status bar
 BORDER = re.compile(r"[\s…▁-▟]+$")  # the dialog's border, scrollbar and an ellipsis
 
 OPEN = "C-p"
@@ -48,6 +52,8 @@ SCRIPT: list[tuple[str, ...]] = [
     *[("Right",)] * 2,
     (":", "=1", "Enter"),
     *[("Down",)] * 2,
+    (OPEN, "=ledger/w"),  # the quick-open names, captured with the box open
+    ("Escape",),
 ]
 
 
@@ -127,6 +133,9 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
     for shot in captures:
         seq = int(ENTRIES.findall(shot)[-1]) - 1
         wanted.setdefault(seq, shot)
+    # the tree's root listing, recorded at start and on screen beside every capture
+    root_seq = next(s.entry.seq for s in replay.steps if s.entry.kind == "tree_list")
+    jumps = [*wanted, root_seq]
     shown = {}
     term = Tmux(tmp, WIDTH, HEIGHT)
     try:
@@ -136,9 +145,9 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
         hostile = {"TEXTUAL_SCREENSHOT": "1", "TEXTUAL_LOG": f"{tmp}/leak.log"}
         term.start(f"cd {tmp} && {command}", {"TERM": "xterm-256color", **hostile})
         term.wait_for("paused", timeout=60)
-        for seq in wanted:
+        for seq in jumps:
             term.keys("t")
-            term.wait_for("Jump to #SEQ")
+            term.wait_for("Jump to #SEQ", 10)  # a fixed sleep lost keys under load
             term.type(f"#{seq}")
             term.keys("Enter")
             shown[seq] = stable(term, re.compile(rf"^ #{seq}  \d+/\d+  ", re.MULTILINE))
@@ -148,12 +157,21 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
         term.close()
 
     assert not (tmp / "leak.log").exists() and not list(tmp.glob("*.svg"))
-    compared = {"code": 0, "results": 0}
+    compared = {"code": 0, "results": 0, "names": 0}
     for seq, theirs in wanted.items():
-        screen = replay.steps[replay.index_of_seq(seq)].screen
+        step = replay.steps[replay.index_of_seq(seq)]
+        screen = step.screen
         ours = shown[seq]
         vp = screen.visible
-        if vp is not None:  # the banner row, then the viewport's rows
+        if step.entry.kind == "quick_open_list":  # the names the box drew, as listed
+            names = [clean(decode(path_from_fields(n))) for n in step.entry.payload["names"]]
+            seen = [n for n in names if re.search(rf"(^|\s){re.escape(n)}(\s|$)", theirs, re.M)]
+            assert len(seen) >= min(len(names), 5), (names, theirs)
+            for name in seen:
+                drawn = [BORDER.sub("", line[LEFT:]).strip() for line in ours.split("\n")]
+                assert name in drawn, (name, ours)
+            compared["names"] += 1
+        elif vp is not None:  # the banner row, then the viewport's rows
             gutter = len(str(screen.file.lines)) + 2
             rows = vp.last - vp.first + 1
             mine = region(ours, 1, rows + 1, LEFT, gutter + vp.cols)
@@ -168,6 +186,17 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
             assert rows, theirs
             for row in rows:
                 assert any(row[:60] in line for line in ours.split("\n")), f"{row}\n{ours}"
+    # the tree's root names: the replay draws the labels the reviewer's tree drew
+    lines = shown[root_seq].split("\n")
+    assert "Tree: the snapshot's root listed" in lines[1], shown[root_seq]
+    status = next(i for i, line in enumerate(lines) if STATUS.match(line))
+    labels = [x for x in (line[LEFT:].strip() for line in lines[2:status]) if x]
+    assert labels, shown[root_seq]
+    trees = ["\n".join(line[:LEFT] for line in shot.split("\n")) for shot in captures]
+    for label in labels:  # in the tree column (a dialog can cover part of it in one capture)
+        assert any(label in tree for tree in trees), (label, trees[-1])
+    compared["names"] += 1
     steps = len(captures)
     assert steps >= 50 and compared["code"] >= 30 and compared["results"] >= 2, compared
+    assert compared["names"] >= 2, compared
     print(f"fidelity: {steps} steps, {len(wanted)} distinct entries, {compared}")

@@ -138,3 +138,53 @@ def test_a_huge_line_of_mixed_words_is_quick():
     result = sanitize(text)
     assert result.counts[Flag.LOOKALIKE] == 20_000
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(
+    "text, tagged",
+    [
+        ("if \u0435\u0445\u0435\u0441(x): run()", 4),  # Cyrillic "exec", all of it
+        ("def \u0441\u043e\u0440\u0443(a): pass", 4),  # Cyrillic "copy"
+        ("\u0422\u0415\u0425 = x", 3),  # capitals: "TEX"
+        ("\u0441\u043e\u0440\u0443.py", 4),  # a file name
+        ("x = \u03bf\u03c1 + y", 2),  # Greek "op"
+        ("\u0430\u0441\u0435_1 = a", 3),  # with `_` and a digit: "ace_1"
+    ],
+)
+def test_a_word_wholly_in_another_script_that_passes_for_latin_is_tagged(text, tagged):
+    """TR39's whole-script confusable, among Latin code: every letter is tagged."""
+    result = sanitize(text)
+    assert result.counts[Flag.LOOKALIKE] == tagged, result.text
+    assert set(result.counts) == {Flag.LOOKALIKE}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1  # \u041d\u0435 \u0442\u0440\u043e\u0433\u0430\u0442\u044c",  # "Не трогать": prose
+        '\u0422\u0415\u0425 = "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440"',  # prose
+        "\u0441\u043e",  # no Latin on its line: nothing to pass for
+        "\u043a\u043e\u0434 = 1",  # "код": к has no ASCII look-alike
+        "\u03ba\u03bf\u03c4 = 1",  # Greek "κοτ": τ has none either
+        'log("\u0441\u043e \u0441\u043e")',  # two words of that script: prose
+    ],
+)
+def test_words_of_another_script_in_prose_or_unlike_latin_are_left_alone(text):
+    assert sanitize(text).text == text
+
+
+def test_whole_script_words_are_judged_per_line():
+    text = "y = 1  # \u0441\u043e \u0441\u043e\nif \u0435\u0445\u0435\u0441: y\n"
+    marks = lookalikes(text)
+    line2 = text.index("if ") + 3
+    assert sorted(marks) == [line2, line2 + 1, line2 + 2, line2 + 3]
+
+
+def test_a_huge_text_of_whole_script_words_is_quick():
+    import time
+
+    start = time.perf_counter()
+    prose = sanitize("\u0435\u0445\u0435\u0441 " * 20_000 + "x")  # one line: prose
+    names = lookalikes("\u0435\u0445\u0435\u0441 = x\n" * 20_000)  # a name on each line
+    assert prose.counts[Flag.LOOKALIKE] == 0 and len(names) == 80_000
+    assert time.perf_counter() - start < 5

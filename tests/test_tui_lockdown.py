@@ -293,3 +293,85 @@ def test_ctypes_cannot_be_imported_once_the_policy_is_in(tmp_path):
         """
     )
     assert "refused blocked by the clean-room policy: import" in out.stdout, out.stderr
+
+
+def test_audit_policy_refuses_unix_sockets_but_the_ones_named(tmp_path):
+    """No AF_UNIX connect or bind unless the app named that socket: a local service
+    (a D-Bus session bus, an X server, a clipboard daemon) is a way out too.
+    asyncio's self-pipe (a socketpair) raises no such event and keeps working."""
+    named, other = tmp_path / "recorder.sock", tmp_path / "other.sock"
+    out = run_child(
+        f"""
+        import socket
+        from pathlib import Path
+        servers = []
+        for path in ({str(named)!r}, {str(other)!r}):
+            s = socket.socket(socket.AF_UNIX)
+            s.bind(path)
+            s.listen()
+            servers.append(s)
+        from cleanroom.tui.launch import prepare
+        prepare([], sockets=[Path({str(tmp_path)!r}) / "." / "recorder.sock"])
+        results = {{}}
+        def attempt(name, fn):
+            try:
+                fn()
+                results[name] = "allowed"
+            except PermissionError:
+                results[name] = "denied"
+        def connect(address):
+            c = socket.socket(socket.AF_UNIX)
+            try:
+                c.connect(address)
+            finally:
+                c.close()
+        def bind(address):
+            c = socket.socket(socket.AF_UNIX)
+            try:
+                c.bind(address)
+            finally:
+                c.close()
+        attempt("connect named", lambda: connect({str(named)!r}))
+        attempt("connect named as bytes", lambda: connect({str(named)!r}.encode()))
+        attempt("connect other", lambda: connect({str(other)!r}))
+        attempt("connect abstract", lambda: connect("\\0recorder.sock"))
+        attempt("bind new", lambda: bind({str(tmp_path / "new.sock")!r}))
+        attempt("bind abstract", lambda: bind("\\0x"))
+        attempt("autobind", lambda: bind(""))
+        a, b = socket.socketpair()
+        a.send(b"x")
+        results["socketpair"] = b.recv(1).decode()
+        print(results)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    results = eval(out.stdout.strip())
+    assert results == {
+        "connect named": "allowed", "connect named as bytes": "allowed",
+        "connect other": "denied", "connect abstract": "denied",
+        "bind new": "denied", "bind abstract": "denied", "autobind": "denied",
+        "socketpair": "x",
+    }  # fmt: skip
+    assert not (tmp_path / "new.sock").exists()
+
+
+def test_audit_policy_names_no_socket_by_default(tmp_path):
+    path = tmp_path / "service.sock"
+    out = run_child(
+        f"""
+        import socket
+        s = socket.socket(socket.AF_UNIX)
+        s.bind({str(path)!r})
+        s.listen()
+        from cleanroom.tui.launch import prepare
+        prepare([])
+        c = socket.socket(socket.AF_UNIX)
+        try:
+            c.connect({str(path)!r})
+            print("allowed")
+        except PermissionError:
+            print("denied")
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "denied"

@@ -110,3 +110,44 @@ async def test_forensic_readers_take_the_new_entries(kit, ledger_dir):
     report = build_report(Evidence([timeline], []), kit.trust)
     assert report.sessions[0].stats["views"] >= 1
     Replay(timeline, None)  # walks every entry
+
+
+async def expand_src(app, pilot):
+    tree = app.query_one(FileTree)
+    src = next(n for n in tree.root.children if n.data.path == b"src")
+    tree.focus()
+    tree.move_cursor(src)
+    await pilot.press("space")
+    await pilot.pause()
+    assert src.is_expanded
+    return tree, src
+
+
+async def test_the_tree_shown_again_after_a_lock_is_listed_again(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await expand_src(app, pilot)
+        app._lock_idle()
+        await pilot.pause()
+        await pilot.press("x")  # any key lifts the idle lock
+        await pilot.pause()
+    kinds = [(e.kind, e.payload) for e in entries(app)]
+    after = kinds[[k for k, _ in kinds].index("active") + 1 :]
+    relisted = [p for k, p in after if k == "tree_list"]
+    assert relisted == [{"path": "", "entries": 3}, {"path": "src", "entries": 3}]
+
+
+async def test_a_tree_that_cannot_be_listed_again_is_shut_after_a_lock(kit, ledger_dir):
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        tree, src = await expand_src(app, pilot)
+        app._lock_idle()
+        await pilot.pause()
+        disk.full = True
+        await pilot.press("x")
+        await pilot.pause()
+        assert not tree.root.is_expanded  # no name of the tree is drawn unrecorded
+        drawn = "".join(s.text for st in tree.render_lines(tree.region.reset_offset) for s in st)
+        assert "sample" in drawn and "README" not in drawn and "main.c" not in drawn

@@ -3,7 +3,8 @@
 `Replay` pairs each entry with the screen after it (`screen.step`, the same walk
 the report's dwell uses), finds the step at a moment or a seq, and resolves the
 content a viewport names: the file at the recorded path in the session's
-snapshot, accepted only if its blob is the recorded one. `check_searches` runs
+snapshot, accepted only if its blob is the recorded one; and the names a
+`tree_list` listed (`listing`; a `quick_open_list` holds its names itself). `check_searches` runs
 each recorded search again on that snapshot and compares hit count and result
 digest (docs/snapshot-format.md §8) with what the ledger holds.
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..session.events import Search
 from ..session.snapshot_source import SnapshotSource
-from ..session.source import ContentRefused, Opened
+from ..session.source import ContentRefused, Entry, Opened
 from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
 from .screen import Screen, screens
 from .timeline import Timeline, TimelineEntry, elapsed_us
@@ -105,6 +106,16 @@ class Replay:
         except (KeyError, ContentRefused):  # not the signed content: nothing may be drawn
             return None
         return opened if opened.blob == blob else None
+
+    def listing(self, directory: bytes) -> list[Entry] | None:
+        """The names the tree listed for `directory` ("" for the root), from the
+        session's snapshot; None without one, or if it holds no such directory."""
+        if self.source is None:
+            return None
+        try:
+            return self.source.children(directory)
+        except (OSError, KeyError, ValueError):  # FileNotFoundError, NotADirectoryError
+            return None
 
     def check_searches(self, progress: Callable[[], None] | None = None) -> None:
         """Run every recorded search again (see `check_search`)."""

@@ -266,9 +266,11 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
 
     def _shown_again(self) -> None:
         """A lock came off: whatever is in front now is drawn again, so record it
-        again first. That is the search results when the search dialog is in
+        again first. The tree's expanded directories (each dialog leaves part of the
+        tree in sight); then the search results when the search dialog is in
         front (the code behind it stays covered), else the code view, and the
         quick-open names when that box is in front (the code shows below it)."""
+        self.query_one(FileTree).relist()  # a failure collapses what it could not record
         front = self.screen
         if isinstance(front, SearchScreen):
             front.query_one(ResultList).forget_shown()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +103,13 @@ def _within(path: Any, roots: tuple[str, ...]) -> bool:
 
 
 def make_policy(
-    writable: list[Path], sockets: list[Path] | None = None
+    writable: list[Path], sockets: Sequence[Path] = ()
 ) -> Callable[[str, tuple[Any, ...]], None]:
-    """The hook: raises PolicyViolation for anything outside the policy. With
-    `sockets`, a Unix-socket connect is allowed to those paths only (the
-    terminal of a recorder: its one socket); without, to any Unix socket."""
+    """The hook: raises PolicyViolation for anything outside the policy. `sockets`
+    names the Unix socket paths the app itself connects to or binds (none by
+    default); any other AF_UNIX address, abstract ones included, is refused."""
     roots = tuple(os.path.realpath(p) for p in writable)
-    allowed = None if sockets is None else frozenset(os.path.abspath(p) for p in sockets)
+    named = frozenset(_unix_address(os.fspath(p)) for p in sockets)
 
     def policy(event: str, args: tuple[Any, ...]) -> None:
         if event == "cpython.run_interactivehook":
@@ -117,7 +117,7 @@ def make_policy(
             # which isolation already prevents): end the process instead. SystemExit
             # is the one exception CPython lets stop its prompt here.
             raise SystemExit(PROMPT_REFUSED)
-        if _denied(event, args) or (allowed is not None and _other_socket(event, args, allowed)):
+        if _denied(event, args, named):
             raise PolicyViolation(f"blocked by the clean-room policy: {event}")
         target = _write_target(event, args)
         if target is not None and not _within(target, roots):
@@ -126,17 +126,18 @@ def make_policy(
     return policy
 
 
-# asyncio's self-pipe is an AF_UNIX socketpair; the guard binds a netlink socket
-# to hear link and route changes (it never sends on it).
+# The guard binds a netlink socket to hear link and route changes (it never sends
+# on it). asyncio's self-pipe is an AF_UNIX socketpair, which raises no connect or
+# bind event. Any other AF_UNIX connect or bind must name a socket the app asked for.
 _UNIX_OK = ("socket.connect", "socket.bind")
 _NATIVE_OK = frozenset({"ctypes.get_errno"})  # reads a thread's saved errno, nothing more
 
 
-def _denied(event: str, args: tuple[Any, ...]) -> bool:
+def _denied(event: str, args: tuple[Any, ...], sockets: frozenset[str] = frozenset()) -> bool:
     if event in DENIED:
         if event == "socket.bind" and _netlink(args):
             return False
-        return not (event in _UNIX_OK and _local_unix(args))
+        return not (event in _UNIX_OK and _named_unix(args, sockets))
     if event.startswith(NATIVE_PREFIX):
         return event not in _NATIVE_OK
     if event == "import":
@@ -160,19 +161,25 @@ def _write_target(event: str, args: tuple[Any, ...]) -> Any:
     return None
 
 
-def _local_unix(args: tuple[Any, ...]) -> bool:
+def _unix_address(address: str | bytes) -> str:
+    """A filesystem socket address as an absolute real path; an abstract address
+    (a leading NUL) as it is, so it never equals a named path."""
+    text = os.fsdecode(address)
+    return text if text.startswith("\0") else os.path.realpath(text)
+
+
+def _named_unix(args: tuple[Any, ...], sockets: frozenset[str]) -> bool:
+    """An AF_UNIX connect or bind to one of the `sockets` the app named."""
     sock = args[0] if args else None
-    return isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX
-
-
-def _other_socket(event: str, args: tuple[Any, ...], allowed: frozenset[str]) -> bool:
-    """A Unix-socket connect to a path that is not one of `allowed`."""
-    if event != "socket.connect" or len(args) < 2:
+    if not (isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX):
         return False
-    address = args[1]
-    if not isinstance(address, str | bytes):
-        return True
-    return os.path.abspath(os.fsdecode(address)) not in allowed
+    address = args[1] if len(args) > 1 else None
+    if not isinstance(address, str | bytes) or not address:
+        return False  # an autobind (empty address) or an unexpected shape
+    try:
+        return _unix_address(address) in sockets
+    except (TypeError, ValueError):
+        return False
 
 
 def _netlink(args: tuple[Any, ...]) -> bool:
@@ -196,7 +203,8 @@ def no_prompt() -> None:
 PROMPT_REFUSED = "blocked by the clean-room policy: an interactive prompt"
 
 
-def install(writable: list[Path], sockets: list[Path] | None = None) -> None:
-    """Install the policy in this process, for good, and refuse a prompt at exit."""
+def install(writable: list[Path], sockets: Sequence[Path] = ()) -> None:
+    """Install the policy in this process, for good, and refuse a prompt at exit.
+    `sockets`: the Unix socket paths the app may connect to or bind (default none)."""
     sys.__interactivehook__ = no_prompt  # type: ignore[attr-defined]
     sys.addaudithook(make_policy(writable, sockets))

@@ -2,7 +2,8 @@
 so a kernel-sized tree opens at once. Names are sanitized; labels are `Text`,
 so no name is ever parsed as markup. A directory's names are shown only after
 the service has recorded the listing (`tree_list`) and answered with them, each
-time it is expanded: the terminal holds no other names."""
+time it is expanded, and again each time the tree is shown again after a lock
+(`relist`): the terminal holds no other names."""
 
 from __future__ import annotations
 
@@ -72,3 +73,24 @@ class FileTree(Tree[Entry]):
                 else:
                     node.add_leaf(label(child), data=child)
         return True
+
+    def relist(self) -> bool:
+        """The tree is shown again (a lock came off): record the listing of each
+        expanded directory again, top down, before it is drawn. A directory whose
+        listing cannot be recorded is collapsed, and so is every one after it, so no
+        name is shown unrecorded. True when every listing was recorded."""
+        recorded = True
+
+        def walk(node: TreeNode[Entry]) -> None:
+            nonlocal recorded
+            if not node.is_expanded or node.data is None:
+                return
+            if recorded and self._lister(node.data.path) is not None:
+                for child in node.children:
+                    walk(child)
+                return
+            recorded = False
+            node.collapse()
+
+        walk(self.root)
+        return recorded

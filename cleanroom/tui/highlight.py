@@ -3,11 +3,15 @@
 Lexing the raw text lets colours show what a compiler sees (an RLO inside a
 string stays inside the string); sanitizing each token afterwards guarantees
 nothing unsafe is displayed. Only a window around what is shown is lexed, from
-a chunk boundary, so a 100 MB file costs the same as a small one.
+a chunk boundary, so a 100 MB file costs the same as a small one. Lexing runs on
+the UI thread under a time budget (`LEX_BUDGET`, lexbudget.py): a window that
+takes longer, such as a line made to make a lexer backtrack, is shown plain, and
+the caller is told so it can stop colouring that file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,12 +23,14 @@ from rich.syntax import PygmentsSyntaxTheme
 from rich.text import Text
 
 from ..sanitize import Flag, decode, expand_tabs, lookalikes, plain, sanitize
+from .lexbudget import Overrun, within
 
 THEME = PygmentsSyntaxTheme("monokai")
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
 MARKER_STYLE = Style(color="black", bgcolor="yellow")
 TAB = 4
 MAX_LEX_BYTES = 2_000_000  # a window larger than this is shown plain
+LEX_BUDGET = 0.1  # seconds of lexing per window (a chunk of 96 lines takes ~20 ms)
 
 
 @dataclass(frozen=True)
@@ -52,26 +58,37 @@ _CR, _BOM = "\ufdd0", "\ufdd1"
 _UNPROTECT = str.maketrans({_CR: "\r", _BOM: "\ufeff"})
 
 
-def _lex(text: str, lexer: Lexer | None) -> tuple[list[tuple[object, str]], bool]:
+def _lex(
+    text: str, lexer: Lexer | None, on_overrun: Callable[[], None] | None = None
+) -> tuple[list[tuple[object, str]], bool]:
     """(tokens, protected): tokens whose texts join to exactly `text`, protected (CR
     and a leading BOM as noncharacters) when `protected`; else `text` as one plain
-    token, which must then be shown as it is (a noncharacter in it is its own)."""
+    token, which must then be shown as it is (a noncharacter in it is its own).
+    Lexing past LEX_BUDGET gives the plain token, and calls `on_overrun`."""
     plain: list[tuple[object, str]] = [((), text)]
     if lexer is None or len(text) > MAX_LEX_BYTES or _CR in text or _BOM in text:
         return plain, False
     protected = text.replace("\r", _CR)
     if protected.startswith("\ufeff"):
         protected = _BOM + protected[1:]
-    tokens = list(lexer.get_tokens(protected))
+    try:
+        tokens = within(lexer.get_tokens(protected), LEX_BUDGET)
+    except Overrun:
+        if on_overrun is not None:
+            on_overrun()
+        return plain, False
     if "".join(v for _, v in tokens) != protected:
         return plain, False  # the lexer changed the text; colours are not worth a wrong view
     return tokens, True
 
 
-def render_lines(raw_lines: list[bytes], lexer: Lexer | None) -> list[Line]:
-    """Lex `raw_lines` as one run of text, then build one sanitized Text per line."""
+def render_lines(
+    raw_lines: list[bytes], lexer: Lexer | None, on_overrun: Callable[[], None] | None = None
+) -> list[Line]:
+    """Lex `raw_lines` as one run of text, then build one sanitized Text per line.
+    Lexing that overruns its budget leaves the lines plain and calls `on_overrun`."""
     text = "\n".join(decode(x) for x in raw_lines)
-    tokens, protected = _lex(text, lexer)
+    tokens, protected = _lex(text, lexer, on_overrun)
     safe = plain(text)  # nothing to tag anywhere: skip the per-token sanitizer
     marks = {} if safe else lookalikes(text)  # judged on whole words, not tokens
     out: list[Line] = []
@@ -108,4 +125,4 @@ def truncation_marker(hidden_bytes: int) -> Text:
     return Text(f"⟨+{hidden_bytes} bytes⟩", MARKER_STYLE)
 
 
-__all__ = ["Flag", "Line", "lexer_for", "render_lines", "truncation_marker"]
+__all__ = ["LEX_BUDGET", "Flag", "Line", "lexer_for", "render_lines", "truncation_marker"]

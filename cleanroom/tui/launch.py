@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,10 @@ def refuse_breakpoint(*args: Any, **kwargs: Any) -> None:
     raise audit.PolicyViolation("blocked by the clean-room policy: breakpoint()")
 
 
-def prepare(writable: list[Path], sockets: list[Path] | None = None) -> list[str]:
+def prepare(writable: list[Path], sockets: Sequence[Path] = ()) -> list[str]:
     """Check isolation, scrub the environment, close `breakpoint()` and install the
-    audit policy. Returns what was scrubbed. Raises NotIsolated when the
+    audit policy (`sockets`: the Unix socket paths the app needs, none by default).
+    Returns what was scrubbed. Raises NotIsolated when the
     interpreter is not isolated, UnsafeStart when textual is already imported."""
     isolation.require()  # NotIsolated: the CLI says it plainly, exit 2
     if any(m == "textual" or m.startswith("textual.") for m in sys.modules):

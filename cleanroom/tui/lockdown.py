@@ -51,9 +51,9 @@ class LockedApp(CrashSafeApp, inherit_bindings=False):
         return ()
 
     def get_driver_class(self) -> type[Driver]:
-        from textual.drivers.linux_driver import LinuxDriver
+        from .driver import ChordDriver  # Alt chords arrive whole (driver.py)
 
-        return LinuxDriver
+        return ChordDriver
 
     def copy_to_clipboard(self, text: str) -> None:
         self.on_blocked("copy", f"{len(text)} characters")

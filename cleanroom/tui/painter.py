@@ -2,9 +2,10 @@
 view and the replay, so replay shows a viewport exactly as the reviewer saw it.
 
 Lines are lexed in chunks (with some context before, so multi-line constructs
-colour right), sanitized per token (highlight.py), cut at `MAX_LINE_BYTES` with
-a visible marker, and drawn after a gutter of line numbers; a line the sanitizer
-tagged gets a `!` in the gutter. The painter decides nothing about *whether* a
+colour right) within a time budget (past it the file is shown plain), sanitized
+per token (highlight.py), cut at `MAX_LINE_BYTES` with a visible marker, and
+drawn after a gutter of line numbers; a line the sanitizer tagged gets a `!` in
+the gutter. The painter decides nothing about *whether* a
 line may be drawn: that is the caller's gate.
 """
 
@@ -100,6 +101,15 @@ class Painter:
                 self._strips.discard(i)
         return lines[index - chunk * CHUNK]
 
+    def _stop_colouring(self) -> None:
+        """Lexing a chunk overran its budget: this file is hostile or too costly to
+        colour, so every chunk not yet drawn is shown plain, at no lexing cost."""
+        self._lexer = None
+
+    @property
+    def colouring(self) -> bool:
+        return self._lexer is not None
+
     def _render_chunk(self, chunk: int) -> list[Line]:
         context, start, stop = self._bounds(chunk)
         key_of = getattr(self.document, "chunk_key", None)
@@ -112,7 +122,7 @@ class Painter:
             capped.append(data[:MAX_LINE_BYTES])
             size = len(data) if size_of is None else size_of(context + i)
             hidden.append(max(0, size - MAX_LINE_BYTES))
-        rendered = render_lines(capped, self._lexer)[start - context :]
+        rendered = render_lines(capped, self._lexer, self._stop_colouring)[start - context :]
         for i, extra in enumerate(hidden[start - context :]):
             if extra:
                 text = rendered[i].text.copy()

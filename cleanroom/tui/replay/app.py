@@ -3,8 +3,9 @@
 Locked down like the reviewer terminal (`LockedApp`: no clipboard, screenshots,
 export, shell or URLs; only the replay actions run). It records nothing and
 writes nothing: the asciicast export is a separate, non-interactive command.
-Each step draws `stage_of(step)` with the reviewer's own painter, banner and
-result rows, so a viewport looks exactly as it did on the workstation.
+Each step draws `stage_of(step)` with the reviewer's own painter, banner,
+result rows and file-name labels, so a viewport looks exactly as it did on the
+workstation.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class ReplayApp(LockedApp):
             assert stage.opened is not None and stage.viewport is not None
             code.show(stage.opened.document, stage.viewport)
         results = self.query_one("#results", Static)
-        results.display = stage.kind == "results" and bool(stage.rows)
+        results.display = stage.kind in ("results", "names") and bool(stage.rows)
         if stage.rows:
             rows = Text("\n").join(stage.rows)
             rows.no_wrap, rows.overflow = True, "ellipsis"  # one result per row, as listed

@@ -3,10 +3,11 @@ one frame per entry, at the time it happened, each frame drawn from the same
 `Stage` the replay app shows, with the reviewer's painter.
 
 A frame is: a line naming the entry, the banner, then the viewport (or result
-rows, or the reason nothing was shown). Every piece of text in it went through
-the one sanitizer, so the file holds no escape sequence but the SGR colours and
-the clear-screen this module writes itself. Long pauses stay exact in the file;
-`idle_time_limit` asks players to shorten them.
+rows, or the file names listed, or the reason nothing was shown). Every piece
+of text in it went through the one sanitizer, so the file holds no escape
+sequence but the SGR colours and the clear-screen this module writes itself.
+Long pauses stay exact in the file; `idle_time_limit` asks players to shorten
+them.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def frame_size(replay: Replay) -> tuple[int, int]:
         if s.screen.result_rows is not None:
             first, last = s.screen.result_rows
             rows = max(rows, last - first + 1)
+        if s.entry.kind == "quick_open_list" and isinstance(s.entry.payload.get("names"), list):
+            rows = max(rows, len(s.entry.payload["names"]))
+        if s.entry.kind == "tree_list" and isinstance(s.entry.payload.get("entries"), int):
+            rows = max(rows, s.entry.payload["entries"])
     return min(width, 1000), min(rows, 1000) + 2
 
 

@@ -1,5 +1,6 @@
 """What replay draws for one step: the code the reviewer saw, their search
-results, or why their screen showed neither. Shared by the replay app and the
+results, the file names a quick open or the tree listed at that step, or why
+their screen showed none of them. Shared by the replay app and the
 asciicast export, so both show the same thing for the same step."""
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from ...forensics.describe import describe, plural
 from ...forensics.replay import Replay, SearchCheck
 from ...forensics.screen import Viewport
 from ...sanitize import clean, decode
+from ...session.events import QuickOpenList, TreeList, path_from_fields
 from ...session.source import Opened
 from ..banner import banner_text
+from ..filetree import label
 from ..results import hit_prompt
 
 HIDDEN = {
@@ -27,8 +30,8 @@ HIDDEN = {
 
 @dataclass(frozen=True)
 class Stage:
-    """`kind` is `code` (draw `viewport` of `opened`), `results` (draw `rows`) or
-    `message` (draw only `message`)."""
+    """`kind` is `code` (draw `viewport` of `opened`), `results` (draw `rows`),
+    `names` (draw `rows`: the file names listed) or `message` (draw only `message`)."""
 
     kind: str
     banner: Text
@@ -43,9 +46,14 @@ REPLAY_HINT = "f: only this file's events"  # a replay key: the reviewer's `f` i
 
 
 def stage_of(replay: Replay, index: int) -> Stage:
-    screen = replay.steps[index].screen
+    step = replay.steps[index]
+    screen = step.screen
     if screen.hidden is not None:
         return Stage("message", Text(""), message=HIDDEN.get(screen.hidden, screen.hidden))
+    if isinstance(step.entry.event, QuickOpenList):
+        return _quick_open_names(step.entry.event)
+    if isinstance(step.entry.event, TreeList):
+        return _tree_names(replay, step.entry.event)
     if screen.searching and screen.search_seq is not None:
         return _results(replay.searches.get(screen.search_seq), screen.result_rows)
     vp = screen.viewport
@@ -62,6 +70,44 @@ def stage_of(replay: Replay, index: int) -> Stage:
         return Stage("message", Text(f" {name}"), True, why)
     banner = banner_text(opened.path, opened.lines, opened.flags, REPLAY_HINT)
     return Stage("code", banner, bool(opened.flags), opened=opened, viewport=vp)
+
+
+def _quick_open_names(ev: QuickOpenList) -> Stage:
+    """The names the quick-open box listed, as the ledger holds them."""
+    names = [_name(n) for n in ev.names]
+    head = (f" Quick open “{clean(ev.query)}”: {plural(len(names), 'name')} listed"
+            f" of {ev.matches:,} matching")  # fmt: skip
+    rows = [Text(clean(decode(p))) for p in names if p is not None]
+    bad = len(rows) != len(names)
+    message = "" if rows else "No names listed."
+    if bad:
+        message = "Some names in this entry cannot be read; they are not drawn."
+    return Stage("names", Text(head), bad, message, rows=rows)
+
+
+def _name(fields: object) -> bytes | None:
+    """One listed name's path, or None if the entry holds none that can be read."""
+    try:
+        return path_from_fields(fields) if isinstance(fields, dict) else None
+    except (ValueError, TypeError):  # bad base64 (binascii.Error is a ValueError)
+        return None
+
+
+def _tree_names(replay: Replay, ev: TreeList) -> Stage:
+    """The names the tree listed for a directory, from the session's snapshot, as
+    the tree labels them; only if the snapshot lists as many as the ledger says."""
+    name = clean(decode(ev.raw_path)) + "/" if ev.raw_path else "the snapshot's root"
+    head = f" Tree: {name} listed, {plural(ev.entries, 'name')} (beside the code)"
+    listing = replay.listing(ev.raw_path)
+    if listing is None:
+        why = "The snapshot given does not hold this directory; its names cannot be drawn."
+        return Stage("message", Text(head), True, why)
+    if len(listing) != ev.entries:
+        why = (f"The snapshot given lists {plural(len(listing), 'name')} here, not "
+               f"{ev.entries}; they are not drawn.")  # fmt: skip
+        return Stage("message", Text(head), True, why)
+    return Stage("names", Text(head), rows=[label(e) for e in listing],
+                 message="" if listing else "An empty directory.")  # fmt: skip
 
 
 def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:

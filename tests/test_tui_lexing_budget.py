@@ -1,0 +1,82 @@
+"""A line made to make a lexer backtrack does not block the event loop (issue 12).
+
+Pygments' Scala lexer backtracks exponentially on an unterminated string of
+backslashes (pygments issue 3247): 36 of them take seconds, 60 take hours. The
+viewer lexes on the UI thread, so without a budget the loop stops: timers do not
+fire, guard alerts are not acted on and the idle lock never comes up. With the
+budget (tui/lexbudget.py) the file is shown plain and the loop keeps running."""
+
+import time
+
+from cleanroom.tui.codeview import CodeView
+from cleanroom.tui.highlight import LEX_BUDGET, lexer_for, render_lines
+from cleanroom.tui.lexbudget import Overrun, within
+from cleanroom.tui.screens.idle import IdleScreen
+from tests import tuikit
+from tests.tuikit import make_app
+
+HOSTILE_LINE = b'  val s = "' + b"\\" * 36  # seconds of backtracking without a budget
+NAME = b"src/Hostile.scala"
+CONTENT = b"object Hostile {\n" + HOSTILE_LINE + b"\n}\n"
+
+
+def shown(view: CodeView) -> str:
+    return "\n".join(
+        "".join(s.text for s in st) for st in view.render_lines(view.region.reset_offset)
+    )
+
+
+def test_a_backtracking_line_is_shown_plain_within_the_budget():
+    overran = []
+    lexer = lexer_for("x.scala")  # compiling its rules is not lexing
+    start = time.monotonic()
+    lines = render_lines([b'val s = "' + b"\\" * 60], lexer, lambda: overran.append(1))
+    assert time.monotonic() - start < LEX_BUDGET + 0.5
+    assert overran == [1]
+    assert lines[0].text.plain == 'val s = "' + "\\" * 60
+    assert lines[0].text.spans == []  # plain: no colours
+
+
+def test_ordinary_code_is_still_coloured_and_not_cut_short():
+    overran = []
+    lines = render_lines([b"val s = 1", b'val t = "x"'], lexer_for("x.scala"), overran.append)
+    assert overran == [] and lines[0].text.spans
+
+
+def test_a_slow_but_linear_lexer_is_stopped_between_tokens():
+    def slow():
+        while True:
+            time.sleep(0.01)
+            yield ((), "x")
+
+    start = time.monotonic()
+    try:
+        within(slow(), 0.1)
+        raise AssertionError("no overrun")
+    except Overrun:
+        pass
+    assert time.monotonic() - start < 1.0
+
+
+async def test_the_event_loop_keeps_running_over_a_backtracking_file(kit, ledger_dir, monkeypatch):
+    monkeypatch.setattr(tuikit, "FILES", {**tuikit.FILES, NAME: CONTENT})
+    app, _ = make_app(kit, ledger_dir, idle_seconds=2)
+    ticks: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")  # the start screen
+        app.set_interval(0.05, lambda: ticks.append(time.monotonic()))
+        await pilot.press("ctrl+p", *"Hostile.scala", "enter")
+        opened = time.monotonic()
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, IdleScreen):
+                break
+        assert isinstance(app.screen, IdleScreen), "the idle lock did not come up"
+        locked_after = time.monotonic() - opened
+        gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+        assert max(gaps) < 3.0, f"the loop stopped for {max(gaps):.1f} s"  # 22 s unbounded
+        assert locked_after < 6.0
+        await pilot.press("x")  # lift the idle lock
+        await pilot.pause()
+        text = shown(app.query_one(CodeView))
+        assert "val s = " in text and "\\" * 36 in text  # shown, plain

@@ -185,6 +185,10 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
             guard.stop()
         if not ledger.sealed:
             ledger.close()
+    if app.ended_by is not None:  # a signal ended it (tui/signals.py): say so, exit 128+N
+        from ..tui.signals import after_signal
+
+        raise SystemExit(after_signal(app.ended_by, lambda: report(ledger.path, setup.trust)))
     return ledger.path
 
 

@@ -30,6 +30,7 @@ from ..ledger.keys import (
 )
 from ..ledger.writer import Workstation, receipt_path
 from ..sanitize import clean
+from .process import harden_process
 from .review import Setup, open_snapshot, report, run_session
 
 HOSTILE_SAMPLES = {
@@ -86,6 +87,7 @@ def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
 def demo(directory: Path | None, idle_minutes: int) -> None:
     """Run the reviewer terminal on an embedded sample with throwaway keys."""
     require_isolated()  # before anything is created (ADR 0201)
+    harden_process()  # before any key is made: no core file, no same-user memory reads
     from ..snapshot.create import create_snapshot
 
     base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))

@@ -32,6 +32,7 @@ from ..session.review import Facts, ReviewSession
 from ..session.source import Source
 from .keys import load_signing_key
 from .options import trusted_key
+from .process import harden_process, require_terminal
 from .review_config import load_config
 
 
@@ -82,6 +83,7 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     """Check the air gap, record `session_start` (or resume a crashed session), run
     the UI, and return the ledger path. `crashed_choice` answers 'resume' or
     'abandon' for a session a crash left unsealed; without it the operator is asked."""
+    require_terminal()  # before the first entry: no keys reach an app without a terminal
     check = start_check(setup.policy, read_network())
     if check.action == "refuse":
         raise click.UsageError(check.explanation)
@@ -292,6 +294,7 @@ def review(**opts: Any) -> None:
     it; 2 usage.
     """
     require_isolated()  # before anything is recorded (ADR 0201)
+    harden_process()  # before any key is loaded: no core file, no same-user memory reads
     cfg = load_config(opts.pop("config"), review)
     merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
     missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",

@@ -4,6 +4,7 @@ The interpreter must be isolated (`cleanroom.isolation`: `-I`, so no PYTHON*
 variable, user site or debugger flag reached it), or nothing starts. textual
 reads TEXTUAL* variables at import time (screenshots to disk, log files, driver
 modules, auto-pressed keys, devtools sockets), so they are deleted first, with
+COLUMNS and LINES (a fixed size the UI would keep after a resize) and
 every PYTHON* variable, so that no child and no exit-time check (PYTHONINSPECT)
 sees one. `breakpoint()` is made to refuse. Then the audit policy goes in: no
 network, no processes, no native calls, no debugger or prompt, no writes
@@ -21,13 +22,18 @@ from typing import Any
 from .. import isolation
 from . import audit
 
+# COLUMNS and LINES fix the size textual reads (shutil.get_terminal_size) for the
+# whole session: the UI would keep painting that size whatever the terminal's.
+SIZE_VARIABLES = frozenset({"COLUMNS", "LINES"})
+
 
 class UnsafeStart(RuntimeError):
     """textual was imported before the environment could be scrubbed."""
 
 
 def scrub_environment(environ: MutableMapping[str, str] = os.environ) -> list[str]:
-    removed = sorted(k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_"))
+    removed = sorted(k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_")
+                     or k in SIZE_VARIABLES)  # fmt: skip
     for key in removed:
         del environ[key]
     return sorted(removed + isolation.scrub(environ))

@@ -291,7 +291,10 @@ def review(**opts: Any) -> None:
     session's ledger (3 also when it is sealed but its file unfinished); 1 if
     that ledger is gone (moved or deleted during the session), or, before
     anything is recorded, if the snapshot was changed after the vendor signed
-    it; 2 usage.
+    it; 2 usage, also when stdin, stdout or stderr is not a terminal (refused
+    before anything is recorded); 128 + N when signal N (SIGTERM 143, SIGINT
+    130, SIGQUIT 131, SIGHUP 129) ended the session: it is recorded and sealed
+    with the signal as the reason, or left to resume if the seal failed.
     """
     require_isolated()  # before anything is recorded (ADR 0201)
     harden_process()  # before any key is loaded: no core file, no same-user memory reads

@@ -83,10 +83,10 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     """Check the air gap, record `session_start` (or resume a crashed session), run
     the UI, and return the ledger path. `crashed_choice` answers 'resume' or
     'abandon' for a session a crash left unsealed; without it the operator is asked."""
-    require_terminal()  # before the first entry: no keys reach an app without a terminal
     check = start_check(setup.policy, read_network())
     if check.action == "refuse":
         raise click.UsageError(check.explanation)
+    require_terminal()  # before the first entry: no keys reach an app without a terminal
     # Starting on a network anyway is recorded by the guard's first alert.
     finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)

@@ -30,6 +30,7 @@ def run_demo(tmp_path: Path, monkeypatch, seal: bool) -> str:
         return ledger.path
 
     monkeypatch.setattr(demo_module, "require_isolated", lambda: None)  # pytest is not -I
+    monkeypatch.setattr(demo_module, "harden_process", lambda: None)  # keep pytest dumpable
     monkeypatch.setattr(demo_module, "run_session", session)
     out = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "d")])
     assert out.exception is None or isinstance(out.exception, SystemExit), out.output

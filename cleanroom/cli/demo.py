@@ -40,6 +40,7 @@ from ..ledger.keys import (
 )
 from ..ledger.writer import Workstation, receipt_path
 from ..sanitize import clean
+from .process import harden_process
 from .review import Setup, open_snapshot, report
 from .terminal import run_terminal
 
@@ -145,8 +146,13 @@ def _throwaway_key(directory: Path, name: str) -> Ed25519PrivateKey:
 @click.option("--idle-minutes", default=10, show_default=True, type=click.IntRange(1, 240),
               help="Blank the screen after this long without input.")  # fmt: skip
 def demo(directory: Path | None, idle_minutes: int) -> None:
-    """Run the reviewer terminal on an embedded sample with throwaway keys."""
+    """Run the reviewer terminal on an embedded sample with throwaway keys.
+
+    Exit status as for `review`: that of `verify` on the session's ledger; 2
+    usage or no terminal; 128 + N when signal N ended the session.
+    """
     require_isolated()  # before anything is created (ADR 0201)
+    harden_process()  # before any key is made: no core file, no same-user memory reads
     from ..snapshot.create import create_snapshot
 
     base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))

@@ -22,6 +22,7 @@ from ..recorder.server import RecorderServer
 from ..session.local_service import LocalService
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
+from .process import harden_process
 from .recorder_config import recorder_config
 from .review import Setup, finish_seals, review, settle_crashed, setup_from, start_ledger
 from .review_config import load_config
@@ -78,6 +79,7 @@ def recorder(config: Path, parent: int | None) -> None:
     changed after the vendor signed it; 2 usage (the config, a key, the socket).
     """
     require_isolated()
+    harden_process()  # it holds the key and the snapshot: no core file, no ptrace
     cfg = load_config(config, review)
     settings = recorder_config(cfg.get("recorder", {}), str(config))
     options = {p.name: None for p in review.params if p.name not in ("config", "connect")}

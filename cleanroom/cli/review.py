@@ -32,6 +32,7 @@ from ..session.review import Facts, ReviewSession
 from ..session.source import Source
 from .keys import load_signing_key
 from .options import trusted_key
+from .process import harden_process, require_terminal
 from .review_config import load_config
 
 
@@ -85,6 +86,7 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     check = start_check(setup.policy, read_network())
     if check.action == "refuse":
         raise click.UsageError(check.explanation)
+    require_terminal()  # before the first entry: no keys reach an app without a terminal
     # Starting on a network anyway is recorded by the guard's first alert.
     finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
@@ -185,6 +187,10 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
             guard.stop()
         if not ledger.sealed:
             ledger.close()
+    if app.ended_by is not None:  # a signal ended it (tui/signals.py): say so, exit 128+N
+        from ..tui.signals import after_signal
+
+        raise SystemExit(after_signal(app.ended_by, lambda: report(ledger.path, setup.trust)))
     return ledger.path
 
 
@@ -292,9 +298,14 @@ def review(**opts: Any) -> None:
     anything is recorded, if the snapshot was changed after the vendor signed
     it; 2 usage. With --connect: 0 when the session was sealed, 3 when the
     terminal left it unsealed (the recorder seals or waits, as configured), 4
-    when the recorder cannot be reached, 2 usage.
+    when the recorder cannot be reached, 2 usage. 2 also when stdin, stdout or
+    stderr is not a terminal (refused before anything is recorded); 128 + N when
+    signal N (SIGTERM 143, SIGINT 130, SIGQUIT 131, SIGHUP 129) ended the session:
+    it is recorded and sealed with the signal as the reason, or left to resume if
+    the seal failed.
     """
     require_isolated()  # before anything is recorded (ADR 0201)
+    harden_process()  # before any key is loaded: no core file, no same-user memory reads
     connect = opts.pop("connect")
     if connect is not None:
         given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)

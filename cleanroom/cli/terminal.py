@@ -12,6 +12,7 @@ import click
 from ..recorder.client import RemoteService
 from ..sanitize import clean
 from ..session.recorder import RecordingError
+from .process import require_terminal
 
 CONNECT_TRIES = 20  # a recorder starting up gets this many half-second chances
 EXIT_SEALED, EXIT_UNSEALED, EXIT_UNREACHABLE = 0, 3, 4
@@ -36,6 +37,7 @@ def run_terminal(
     path as the recorder named it (None when the recorder was never reached)."""
     from ..tui.launch import prepare
 
+    require_terminal()  # before the recorder is asked for anything
     try:
         service = connect(path)
     except (OSError, RecordingError) as exc:
@@ -49,6 +51,10 @@ def run_terminal(
         app.run()
     finally:
         service.close()
+    if app.ended_by is not None:  # a signal ended it (tui/signals.py): exit 128+N
+        from ..tui.signals import exit_code
+
+        return exit_code(app.ended_by), service.facts.ledger_path
     if app.receipt is None:
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path

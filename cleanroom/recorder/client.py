@@ -256,6 +256,11 @@ class RemoteService:
         except RecordingError:
             pass
 
+    def signalled(self, name: str, detail: str) -> None:
+        # The protocol has no alert request: the recorder records it as blocked,
+        # then the seal (or, if the terminal dies first, `client_lost`).
+        self._ask(m.Blocked(action="signal", detail=f"{name}: {detail}"[:1024]))
+
     def blocked_key(self, key: str, now: float | None = None) -> None:
         try:
             self._ask(m.Key(key=key[:256]))

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .crash import end_after_crash
+from .events import Alert
 from .pathmatch import Cancelled, folded, rank
 from .review import Found, ReviewSession
 from .service import FileFacts, Results, Screen, clip_line
@@ -154,6 +155,9 @@ class LocalService:
 
     def blocked(self, action: str, detail: str = "") -> None:
         self.session.blocked(action, detail)
+
+    def signalled(self, name: str, detail: str) -> None:
+        self.session.recorder.record(Alert("signal", detail, "end"))
 
     def blocked_key(self, key: str, now: float | None = None) -> None:
         self.session.blocked_key(key, now)

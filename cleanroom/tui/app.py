@@ -41,10 +41,11 @@ from .screens.search import SearchScreen
 from .screens.witness import SealedScreen, StartScreen
 from .search_nav import SearchNavigation
 from .shown import ShownDocument
+from .signals import SignalHandling
 from .statusbar import Status, StatusBar
 
 
-class ReviewApp(FileOpening, SearchNavigation, LockedApp):
+class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -93,6 +94,7 @@ class ReviewApp(FileOpening, SearchNavigation, LockedApp):
 
     def on_mount(self) -> None:
         self.animation_level = "none"  # each animation frame would be a recorded viewport
+        self.install_signal_handlers()  # tui/signals.py: TERM, INT, QUIT, HUP end; TSTP refused
         self.set_interval(self.witness_minutes * 60, self._fresh_witness)
         self.set_interval(1.0, self._tick)
         if self.service.guarded:

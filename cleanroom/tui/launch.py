@@ -4,6 +4,7 @@ The interpreter must be isolated (`cleanroom.isolation`: `-I`, so no PYTHON*
 variable, user site or debugger flag reached it), or nothing starts. textual
 reads TEXTUAL* variables at import time (screenshots to disk, log files, driver
 modules, auto-pressed keys, devtools sockets), so they are deleted first, with
+COLUMNS and LINES (a fixed size the UI would keep after a resize) and
 every PYTHON* variable, so that no child and no exit-time check (PYTHONINSPECT)
 sees one. `breakpoint()` is made to refuse. Then the audit policy goes in: no
 network, no processes, no native calls, no debugger or prompt, no writes
@@ -21,19 +22,20 @@ from typing import Any
 from .. import isolation
 from . import audit
 
+# COLUMNS and LINES fix the size textual reads (shutil.get_terminal_size) for the
+# whole session: the UI kept painting, and recording, that size whatever the
+# terminal's (attack review). The terminal says its own size.
+SIZE_VARIABLES = frozenset({"COLUMNS", "LINES"})
+
 
 class UnsafeStart(RuntimeError):
     """textual was imported before the environment could be scrubbed."""
 
 
-# COLUMNS and LINES pin rich's idea of the terminal's size for good: the app then
-# drew (and recorded) 195 lines in a 35-line pane after a resize. The terminal says
-# its own size.
-SIZE = ("COLUMNS", "LINES")
-
-
 def scrub_environment(environ: MutableMapping[str, str] = os.environ) -> list[str]:
-    removed = sorted(k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_") or k in SIZE)
+    removed = sorted(
+        k for k in environ if k == "TEXTUAL" or k.startswith("TEXTUAL_") or k in SIZE_VARIABLES
+    )
     for key in removed:
         del environ[key]
     return sorted(removed + isolation.scrub(environ))

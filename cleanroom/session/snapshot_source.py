@@ -87,10 +87,10 @@ class SnapshotSource:
     def from_file(cls, path: Path, trust: list[bytes]) -> SnapshotSource:
         return cls(Snapshot.open(path, trust), Path(path))
 
-    def children(self, path: bytes) -> list[Entry]:
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
         entries = [
             Entry(i.path, i.name, i.kind is Kind.DIR, i.kind.value, i.size)
-            for i in self.snapshot.listdir(path)
+            for i in self.snapshot.listdir(path, limit)
         ]
         return sorted(entries, key=lambda e: (not e.is_dir, e.name))
 

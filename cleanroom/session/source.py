@@ -51,8 +51,10 @@ class ContentRefused(Exception):
 class Source(Protocol):
     name: str
 
-    def children(self, path: bytes) -> list[Entry]:
-        """The entries directly under directory `path` (b"" is the root), sorted."""
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
+        """The entries directly under directory `path` (b"" is the root), sorted; with
+        `limit`, all of them if there are at most `limit`, else `limit` of them (which
+        ones is unspecified): a bounded way to ask "is it small?"."""
         ...
 
     def files(self) -> list[bytes]:
@@ -138,7 +140,7 @@ class MemorySource:
         self.name = name
         self._files = dict(sorted(files.items()))
 
-    def children(self, path: bytes) -> list[Entry]:
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
         prefix = path + b"/" if path else b""
         seen: dict[bytes, Entry] = {}
         for p, data in self._files.items():
@@ -147,6 +149,8 @@ class MemorySource:
             head, sep, _ = p[len(prefix) :].partition(b"/")
             full = prefix + head
             seen.setdefault(head, Entry(full, head, bool(sep), "dir" if sep else "file", len(data)))
+            if limit is not None and len(seen) >= limit:
+                break
         return sorted(seen.values(), key=lambda e: (not e.is_dir, e.name))
 
     def files(self) -> list[bytes]:

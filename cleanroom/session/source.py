@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,17 +35,35 @@ class Opened:
     size: int
     lines: int
     flags: dict[str, int] = field(default_factory=dict)
-    flagged_lines: list[int] = field(default_factory=list)  # 1-based, ascending
+    flagged_lines: Sequence[int] = field(default_factory=list)  # 1-based, ascending
 
 
 class ContentRefused(Exception):
     """A file whose content is not what the vendor signed: nothing of it may be shown."""
+
+    headline = "is not what the vendor signed"
+    action = "tampered_content"
 
     def __init__(self, path: bytes, display: str, why: str) -> None:
         super().__init__(f"{display}: {why}")
         self.path = path
         self.display = display  # sanitized (the snapshot's display form)
         self.why = why
+
+
+class TooLarge(ContentRefused):
+    """A file larger than MAX_OPEN_BYTES: refused before it is read, so opening it
+    cannot exhaust the workstation's memory. Recorded as `blocked` (`too_large`)."""
+
+    headline = "is too large to open"
+    action = "too_large"
+
+
+MAX_OPEN_BYTES = 512 << 20  # a file is held in memory whole while it is shown
+
+
+def too_large(size: int) -> str:
+    return f"{size:,} bytes; the reviewer terminal opens files of at most {MAX_OPEN_BYTES:,} bytes"
 
 
 class Source(Protocol):

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 
@@ -180,6 +180,28 @@ def _alone_among_latin(
     return has_latin and per_word[script] == 1
 
 
+@cache
+def script_of(ch: str) -> str:
+    """The Unicode script alias of `ch` ("LATIN", "CYRILLIC", "COMMON", …), kept per
+    character: the package's own lookup is a slow Python search."""
+    categories, _ = _confusables()
+    return str(categories.alias(ch))
+
+
+@cache
+def _is_mark(ch: str) -> bool:
+    return bool(unicodedata.combining(ch)) or unicodedata.category(ch) == "Me"
+
+
+@lru_cache(maxsize=1 << 16)
+def _confusable_letters(word: str, main: str) -> frozenset[str]:
+    """The letters of `word` confusable with letters of script `main` (kept: the
+    package's search is slow, and identifiers repeat)."""
+    _, confusables = _confusables()
+    found = confusables.is_confusable(word, greedy=True, preferred_aliases=[main.lower()])
+    return frozenset(f["character"] for f in found or ())
+
+
 def lookalikes(text: str) -> dict[int, Flag]:
     """Indexes of printable characters in `text` to tag for deceiving: in each word
     that mixes scripts, the characters of a minority script that are confusable with
@@ -191,8 +213,8 @@ def lookalikes(text: str) -> dict[int, Flag]:
     if text.isascii():
         return out
     run = 0
-    for i, ch in enumerate(text):
-        if unicodedata.combining(ch) or unicodedata.category(ch) == "Me":
+    for i, ch in enumerate(text) if any(map(_is_mark, set(text))) else ():
+        if _is_mark(ch):
             run += 1
             if run == MAX_MARKS + 1:
                 out.update((j, Flag.STACKED) for j in range(i - MAX_MARKS, i + 1))
@@ -205,8 +227,7 @@ def lookalikes(text: str) -> dict[int, Flag]:
         word = m.group()
         if word.isascii():
             continue
-        categories, confusables = _confusables()
-        scripts = [categories.alias(c) for c in word]
+        scripts = [script_of(c) for c in word]
         counts = Counter(a for a in scripts if a not in _NEUTRAL)
         if len(counts) == 1 and "LATIN" not in counts:
             (script,) = counts
@@ -218,8 +239,7 @@ def lookalikes(text: str) -> dict[int, Flag]:
         if len(counts) < 2:
             continue
         main = max(counts, key=lambda a: (counts[a], a == "LATIN"))
-        found = confusables.is_confusable(word, greedy=True, preferred_aliases=[main.lower()])
-        odd = {f["character"] for f in found or ()}
+        odd = _confusable_letters(word, main)
         for k, (c, alias) in enumerate(zip(word, scripts, strict=True)):
             if c in odd and alias != main and alias not in _NEUTRAL:
                 out.setdefault(m.start() + k, Flag.LOOKALIKE)

@@ -117,7 +117,7 @@ class ReviewSession:
         try:
             opened = self.source.open(path)
         except ContentRefused as exc:
-            self.blocked(TAMPERED, str(exc))
+            self.blocked(exc.action, str(exc))  # tampered_content, or too_large
             raise
         event = FileOpen(path, opened.blob, opened.size, opened.lines, dict(opened.flags))
         self.recorder.record(event)

@@ -14,8 +14,8 @@ import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
-from itertools import groupby
-from operator import attrgetter
+from itertools import groupby, islice
+from operator import attrgetter, sub
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,8 @@ from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
 from .document import HexDocument
-from .source import ContentRefused, Entry, Opened, scan_blob
+from .flag_scan import FAST_SCAN_BYTES, scan_content
+from .source import MAX_OPEN_BYTES, ContentRefused, Entry, Opened, TooLarge, scan_blob, too_large
 
 WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up front
 
@@ -67,8 +68,8 @@ def _widest(content: CheckedContent) -> int:
         return 0
     if len(starts) > WIDTH_SCAN_LINES:
         return 1 << 20  # the viewer caps what it draws anyway
-    ends = [*starts[1:], len(content.data) + 1]
-    return max(b - a for a, b in zip(starts, ends, strict=True)) - 1
+    last = len(content.data) + 1 - starts[-1]  # no copy of the index: it may be large
+    return max(max(map(sub, islice(starts, 1, None), starts), default=0), last) - 1
 
 
 class SnapshotSource:
@@ -87,10 +88,10 @@ class SnapshotSource:
     def from_file(cls, path: Path, trust: list[bytes]) -> SnapshotSource:
         return cls(Snapshot.open(path, trust), Path(path))
 
-    def children(self, path: bytes) -> list[Entry]:
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
         entries = [
             Entry(i.path, i.name, i.kind is Kind.DIR, i.kind.value, i.size)
-            for i in self.snapshot.listdir(path)
+            for i in self.snapshot.listdir(path, limit)
         ]
         return sorted(entries, key=lambda e: (not e.is_dir, e.name))
 
@@ -165,6 +166,8 @@ class SnapshotSource:
         known = self._known((info.blob, info.size))
         if known is not None:
             return known
+        if info.size > MAX_OPEN_BYTES:
+            return too_large(info.size)
         try:
             data = self.snapshot.read(info.blob, 0, self.snapshot.blob(info.blob).size)
             starts = unpack_line_index(self.snapshot.line_index_bytes(info.blob))
@@ -184,6 +187,8 @@ class SnapshotSource:
     def open(self, path: bytes) -> Opened:
         info = self._file(path)
         assert info.blob is not None
+        if info.size > MAX_OPEN_BYTES:  # refused before a byte is read
+            raise TooLarge(path, info.display, too_large(info.size))
         checked = self._checked(info)
         if isinstance(checked, str):
             raise ContentRefused(path, info.display, checked)
@@ -194,8 +199,11 @@ class SnapshotSource:
             return Opened(path, doc, info.blob.hex(), len(data), doc.line_count)
         document = SnapshotDocument(info, checked)
         lines = document.line_count
-        read = lambda offset, n: data[offset : offset + n]  # noqa: E731
-        flags, flagged = scan_blob(read, document.lines, len(data), lines)
+        if len(data) >= FAST_SCAN_BYTES:
+            flags, flagged = scan_content(data, checked.starts)
+        else:
+            read = lambda offset, n: data[offset : offset + n]  # noqa: E731
+            flags, flagged = scan_blob(read, document.lines, len(data), lines)
         return Opened(path, document, info.blob.hex(), len(data), lines, flags, flagged)
 
     def _file(self, path: bytes) -> FileInfo:

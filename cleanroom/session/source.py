@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,11 +35,14 @@ class Opened:
     size: int
     lines: int
     flags: dict[str, int] = field(default_factory=dict)
-    flagged_lines: list[int] = field(default_factory=list)  # 1-based, ascending
+    flagged_lines: Sequence[int] = field(default_factory=list)  # 1-based, ascending
 
 
 class ContentRefused(Exception):
     """A file whose content is not what the vendor signed: nothing of it may be shown."""
+
+    headline = "is not what the vendor signed"
+    action = "tampered_content"
 
     def __init__(self, path: bytes, display: str, why: str) -> None:
         super().__init__(f"{display}: {why}")
@@ -48,11 +51,28 @@ class ContentRefused(Exception):
         self.why = why
 
 
+class TooLarge(ContentRefused):
+    """A file larger than MAX_OPEN_BYTES: refused before it is read, so opening it
+    cannot exhaust the workstation's memory. Recorded as `blocked` (`too_large`)."""
+
+    headline = "is too large to open"
+    action = "too_large"
+
+
+MAX_OPEN_BYTES = 512 << 20  # a file is held in memory whole while it is shown
+
+
+def too_large(size: int) -> str:
+    return f"{size:,} bytes; the reviewer terminal opens files of at most {MAX_OPEN_BYTES:,} bytes"
+
+
 class Source(Protocol):
     name: str
 
-    def children(self, path: bytes) -> list[Entry]:
-        """The entries directly under directory `path` (b"" is the root), sorted."""
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
+        """The entries directly under directory `path` (b"" is the root), sorted; with
+        `limit`, all of them if there are at most `limit`, else `limit` of them (which
+        ones is unspecified): a bounded way to ask "is it small?"."""
         ...
 
     def files(self) -> list[bytes]:
@@ -138,7 +158,7 @@ class MemorySource:
         self.name = name
         self._files = dict(sorted(files.items()))
 
-    def children(self, path: bytes) -> list[Entry]:
+    def children(self, path: bytes, limit: int | None = None) -> list[Entry]:
         prefix = path + b"/" if path else b""
         seen: dict[bytes, Entry] = {}
         for p, data in self._files.items():
@@ -147,6 +167,8 @@ class MemorySource:
             head, sep, _ = p[len(prefix) :].partition(b"/")
             full = prefix + head
             seen.setdefault(head, Entry(full, head, bool(sep), "dir" if sep else "file", len(data)))
+            if limit is not None and len(seen) >= limit:
+                break
         return sorted(seen.values(), key=lambda e: (not e.is_dir, e.name))
 
     def files(self) -> list[bytes]:

@@ -173,9 +173,10 @@ class Snapshot:
             raise FileNotFoundError(f"not in the snapshot: {path!r}")
         return _info(row)
 
-    def listdir(self, path: bytes = b"") -> list[FileInfo]:
-        """The entries directly inside directory `path`, sorted by name bytes.
-        Raises FileNotFoundError, or NotADirectoryError for a non-directory."""
+    def listdir(self, path: bytes = b"", limit: int | None = None) -> list[FileInfo]:
+        """The entries directly inside directory `path`, sorted by name bytes; with
+        `limit`, at most the first `limit` of them. Raises FileNotFoundError, or
+        NotADirectoryError for a non-directory."""
         if self.stat(path).kind is not Kind.DIR:
             raise NotADirectoryError(f"not a directory: {path!r}")
         prefix = path + b"/" if path else b""
@@ -184,6 +185,8 @@ class Snapshot:
         low = prefix
         # Skip-scan: one seek per child, jumping over each child directory's subtree.
         while (row := self._conn.execute(_NEXT, (low, end, end)).fetchone()) is not None:
+            if limit is not None and len(out) >= limit:
+                break
             rest = row[0][len(prefix) :]
             if not row[0].startswith(prefix) or not rest:
                 break

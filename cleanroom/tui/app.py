@@ -150,7 +150,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
     def _content_refused(self, exc: ContentRefused) -> None:
         """Nothing of the file is shown: not its lines, not its banner (its flags)."""
         self.opened = self.document = None
-        why = f"{clean(exc.display)} is not what the vendor signed: {clean(exc.why)}"
+        why = f"{clean(exc.display)} {exc.headline}: {clean(exc.why)}"
         self.query_one("#banner", Static).update("")
         self.query_one(CodeView).refuse(why)
         self._show_status()

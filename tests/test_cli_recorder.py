@@ -35,9 +35,38 @@ def test_connect_takes_no_other_option(room):
     assert "--snapshot" in out.stderr
 
 
+def in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
+    """Run the command with a pseudo-terminal as stdin, stdout and stderr (the
+    terminal refuses to start without one); its exit status and its output."""
+    import os
+    import pty
+
+    main, side = pty.openpty()
+    proc = subprocess.Popen([f"{BIN}/cleanroom", *args], stdin=side, stdout=side, stderr=side)
+    os.close(side)
+    out = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the child closed its side
+                break
+            if not chunk:
+                break
+            out += chunk
+        return proc.wait(timeout), out.decode(errors="replace")
+    finally:
+        os.close(main)
+
+
 def test_connect_to_no_recorder_exits_4(room):
+    code, out = in_a_terminal("review", "--connect", str(room.base / "nothing.sock"))
+    assert code == 4 and "cannot reach the recorder" in out
+
+
+def test_connect_without_a_terminal_is_refused_before_the_recorder_is_asked(room):
     out = run("review", "--connect", str(room.base / "nothing.sock"))
-    assert out.returncode == 4 and "cannot reach the recorder" in out.stderr
+    assert out.returncode == 2 and "not a terminal" in out.stderr
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,10 @@ from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (
 from tests.tmuxkit import Tmux
 
 WIDTH, HEIGHT = 120, 36
-LEFT = 36  # the file tree's width, and the event list's: the viewer starts here
+# The replay's event list takes a third of its width: at 132 columns its viewer is
+# as wide as the reviewer's at 120, so every row can be compared whole.
+REPLAY_WIDTH = 132
+LEFT = 36  # the file tree's width: the reviewer's viewer starts here
 ENTRIES = re.compile(r"entries (\d+)")
 SEARCH_ROW = re.compile(r"(\S+:\d+: .*)")
 STATUS = re.compile(r"^ #\d+  \d+/\d+  ")  # the replay's status bar
@@ -89,6 +92,13 @@ def send(term: Tmux, keys: tuple[str, ...]) -> None:
                 term.wait_for(DIALOG[key])
 
 
+def viewer_left(screen: str) -> int:
+    """Where the replay's viewer starts: right of the event list's border, whose
+    width follows the terminal's (a third of it, at least 36 columns)."""
+    banner = screen.split("\n")[1]
+    return banner.index("│") + 1
+
+
 def region(screen: str, top: int, rows: int, left: int, width: int) -> list[str]:
     lines = screen.split("\n")
     return [lines[y][left : left + width].rstrip() for y in range(top, top + rows)]
@@ -137,7 +147,7 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
     root_seq = next(s.entry.seq for s in replay.steps if s.entry.kind == "tree_list")
     jumps = [*wanted, root_seq]
     shown = {}
-    term = Tmux(tmp, WIDTH, HEIGHT)
+    term = Tmux(tmp, REPLAY_WIDTH, HEIGHT)
     try:
         command = (f"{BIN}/cleanroom replay {ledger} --snapshot {tmp}/s.snapshot"
                    f" --trust {tmp}/keys/vendor.pub; sleep 30")  # fmt: skip
@@ -168,13 +178,15 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
             seen = [n for n in names if re.search(rf"(^|\s){re.escape(n)}(\s|$)", theirs, re.M)]
             assert len(seen) >= min(len(names), 5), (names, theirs)
             for name in seen:
-                drawn = [BORDER.sub("", line[LEFT:]).strip() for line in ours.split("\n")]
+                drawn = [
+                    BORDER.sub("", line[viewer_left(ours) :]).strip() for line in ours.split("\n")
+                ]
                 assert name in drawn, (name, ours)
             compared["names"] += 1
         elif vp is not None:  # the banner row, then the viewport's rows
             gutter = len(str(screen.file.lines)) + 2
             rows = vp.last - vp.first + 1
-            mine = region(ours, 1, rows + 1, LEFT, gutter + vp.cols)
+            mine = region(ours, 1, rows + 1, viewer_left(ours), gutter + vp.cols)
             reviewer = region(theirs, 1, rows + 1, LEFT, gutter + vp.cols)
             assert mine == reviewer, f"entry {seq}:\n" + "\n".join(
                 f"{a!r}\n{b!r}" for a, b in zip(mine, reviewer, strict=True) if a != b)  # fmt: skip
@@ -190,7 +202,9 @@ def test_replay_matches_the_reviewers_terminal_step_by_step(workstation):  # noq
     lines = shown[root_seq].split("\n")
     assert "Tree: the snapshot's root listed" in lines[1], shown[root_seq]
     status = next(i for i, line in enumerate(lines) if STATUS.match(line))
-    labels = [x for x in (line[LEFT:].strip() for line in lines[2:status]) if x]
+    labels = [
+        x for x in (line[viewer_left(shown[root_seq]) :].strip() for line in lines[2:status]) if x
+    ]
     assert labels, shown[root_seq]
     trees = ["\n".join(line[:LEFT] for line in shot.split("\n")) for shot in captures]
     for label in labels:  # in the tree column (a dialog can cover part of it in one capture)

@@ -130,7 +130,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         seq, code = s.shown_witness
         status = Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
                         s.failure)  # fmt: skip
-        self.query_one(StatusBar).show(status)
+        for bar in self.query(StatusBar).results(StatusBar):  # none while the app closes
+            bar.show(status)
 
     # -- the record-before-display gate -------------------------------------------
 

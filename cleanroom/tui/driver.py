@@ -7,8 +7,8 @@ first), it gives up on the first and reissues it as `^` and a bare `x`, so the
 `ChordParser` rewrites each ESC + printable byte pair as the kitty keyboard
 protocol's unambiguous form of the same chord (`CSI codepoint ; 3 u`, 3 = Alt),
 which the parser reads at once as `alt+x` whatever follows. An ESC that ends a
-read is held until the next read (or its escape delay, then passed on as it
-came), so a chord split across two reads is joined too.
+read is passed on as it came: textual's own escape delay decides whether what
+follows in the next read makes a chord.
 
 Not rewritten: ESC followed by a byte that starts a sequence the terminal itself
 sends (`[` CSI, `O` SS3, `]` OSC, `P` DCS, `_` APC, `^` PM, `\\` ST). Alt with
@@ -20,11 +20,9 @@ from __future__ import annotations
 import os
 import re
 import selectors
-import time
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
 
-from textual import constants
 from textual._loop import loop_last
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -45,36 +43,15 @@ def _as_kitty(match: re.Match[str]) -> str:
 class ChordParser(XTermParser):
     """Textual's xterm parser, fed Alt chords in a form it cannot split."""
 
-    def __init__(self, debug: bool = False) -> None:
-        super().__init__(debug)
-        self._held: float | None = None  # when a trailing ESC was held back
-
     def rewrite(self, data: str) -> str:
-        """`data` with each ESC + printable pair as a kitty Alt chord; a trailing
-        ESC is held back for the next read."""
-        if self._held is not None:
-            data, self._held = ESC + data, None
-        if data.endswith(ESC):
-            data, self._held = data[:-1], time.monotonic()
+        """`data` with each ESC + printable pair as a kitty Alt chord. A trailing
+        ESC goes to textual as it came: its parser waits its escape delay for
+        what follows, as it always did (holding it longer here merged a quick
+        Escape-then-key into an Alt chord)."""
         return _CHORD.sub(_as_kitty, data) if ESC in data else data
 
     def feed(self, data: str) -> Iterable[Message]:
-        if not data:  # the end of input: let go of a held ESC first
-            if self._held is not None:
-                self._held = None
-                yield from super().feed(ESC)
-            yield from super().feed(data)
-            return
-        rewritten = self.rewrite(data)
-        if rewritten:
-            yield from super().feed(rewritten)
-
-    def tick(self) -> Iterable[Message]:
-        held = self._held
-        if held is not None and time.monotonic() - held >= constants.ESCAPE_DELAY:
-            self._held = None
-            yield from super().feed(ESC)  # a lone Escape: Textual's own delay follows
-        yield from super().tick()
+        yield from super().feed(self.rewrite(data) if data else data)
 
 
 class ChordDriver(LinuxDriver):

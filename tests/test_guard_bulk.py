@@ -130,3 +130,58 @@ def test_the_guard_counts_search_result_rows_as_lines_read(tmp_path: Path):
         assert len(of("bulk_read", room.guard.drain())) == 1
     finally:
         room.close()
+
+
+def sideways(detector, seen, every, width=120, height=36, lines=20, size=20_000):
+    """Scroll right through `lines` lines of `size` bytes, `width` columns at a time."""
+    fired, t = [], 0.0
+    for col in range(0, size, width):
+        new = seen.add("min.js", 1, lines, col, width, [size] * lines)
+        fired += detector.feed(t, new)
+        t += every
+    return fired
+
+
+def test_scrolling_sideways_through_long_lines_fires_like_paging_down():
+    # The round-2 finding: 20 lines of 20,000 characters, one screen to the right
+    # every 0.15 s: about 16,000 characters a second, and the same 20 lines.
+    fired = sideways(BulkDetector(LIMITS), SeenLines(), every=0.15)
+    assert fired and fired[0].at <= 10
+
+
+def test_scrolling_sideways_at_a_reading_pace_stays_silent():
+    assert sideways(BulkDetector(LIMITS), SeenLines(), every=8.0, height=20) == []
+
+
+def test_seen_lines_counts_columns_in_bands_of_a_hundred():
+    s = SeenLines()
+    assert s.add("b", 1, 10, 0, 300, [1000] * 10) == 30  # 3 bands of 10 lines
+    assert s.add("b", 1, 10, 250, 100, [1000] * 10) == 10  # band 2 seen, band 3 new
+    assert s.add("b", 1, 10, 0, 400, [1000] * 10) == 0
+    assert s.add("b", 1, 10, 0, 80) == 0  # narrow, no lengths: band 0 only
+    assert s.add("c", 1, 1, 0, 1_000_000, [250]) == 3  # only as far as the line goes
+    assert s.add("c", 2, 2, 0, 0) == 1  # cols 0: the column `col` alone
+
+
+def test_a_wide_screen_of_short_lines_counts_its_lines_only():
+    s = SeenLines()
+    lengths = [40, 0, 150, 80]  # empty line: a line read; 150: reaches band 1
+    assert s.add("b", 1, 4, 0, 400, lengths) == 4 + 1
+    assert s.add("b", 1, 4, 100, 300, lengths) == 0  # band 1 of line 3 seen already
+    assert s.add("b", 1, 4, 500, 100, lengths) == 0  # nothing there to show
+    assert s.add("d", 1, 3, 150, 100, [0, 0, 0]) == 0  # scrolled right of empty lines
+
+
+def test_the_guard_counts_sideways_views_and_wide_result_rows(tmp_path: Path):
+    room = build(tmp_path)
+    try:
+        for i in range(60):  # 120 columns to the right every 0.15 s through 20 long lines
+            room.guard.feed_view("ab" * 32, 1, 20, now=i * 0.15, col=i * 120, cols=120,
+                                 lengths=[20_000] * 20)  # fmt: skip
+        assert len(of("bulk_read", room.guard.drain())) == 1
+        for i in range(30):  # 20 rows each carrying 1,000 bytes of a long line
+            rows = [("cd" * 32, i * 20 + n + 1, i * 20 + n + 1, 0, 1000) for n in range(20)]
+            room.guard.feed_lines(rows, now=100.0 + i * 0.4)
+        assert len(of("bulk_read", room.guard.drain())) == 1
+    finally:
+        room.close()

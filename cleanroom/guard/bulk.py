@@ -6,7 +6,8 @@ lines already seen shows nothing new. Pure: the caller passes the time, so tests
 script any pace.
 
 - `SeenLines` turns each viewport (or each search result row) into the number of
-  lines never shown before.
+  line-equivalents never shown before: (line, 100-column band) cells, so a wide
+  screen scrolled sideways through long lines counts as paging down does.
 - `BulkDetector` keeps, for each horizon of `BulkLimits` (10 s, 1 min and
   10 min by default), the new lines shown in the trailing horizon, and compares
   their average per second over the whole horizon with that horizon's limit. No
@@ -22,18 +23,67 @@ from dataclasses import dataclass
 
 from .policy import BulkLimits, Horizon
 
+BAND = 100  # columns of one line that count as one line read (a "line-equivalent")
+
+
+def _bands(col: int, cols: int) -> range:
+    """The column bands a window of columns col..col+cols-1 touches (at least one)."""
+    first = max(0, col) // BAND
+    return range(first, max(first, (max(0, col) + max(1, cols) - 1) // BAND) + 1)
+
 
 class SeenLines:
-    """The lines of each file already shown, as merged inclusive intervals."""
+    """The parts of each file already shown, in line-equivalents that width cannot beat.
+
+    A line is cut into bands of `BAND` columns; each (line, band) cell shown counts
+    once, ever. Band 0 of every line in view counts (an empty line is a line read),
+    and another band counts only for a line long enough to show something in it
+    (`lengths`, bytes per line: an upper bound of its columns; None means every line
+    is long enough). So a screen of short lines counts its lines, as paging down
+    does, and scrolling sideways through long lines counts every 100 new columns
+    of each line as one more line."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, list[tuple[int, int]]] = {}
+        self._seen: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
-    def add(self, name: str, first: int, last: int) -> int:
-        """Mark lines first..last (inclusive) of `name` shown; return how many were new."""
+    def add(
+        self,
+        name: str,
+        first: int,
+        last: int,
+        col: int = 0,
+        cols: int = 0,
+        lengths: list[int] | None = None,
+    ) -> int:
+        """Mark columns col..col+cols-1 (cols 0: just column col) of lines first..last
+        (inclusive) of `name` shown; return how many line-equivalents were new."""
         if last < first:
             return 0
-        spans = self._seen.setdefault(name, [])
+        bands = _bands(col, cols)
+        if lengths is not None:  # no band past the longest line in view
+            longest = max(lengths, default=0)
+            stop = min(bands.stop, -(-longest // BAND))
+            bands = range(bands.start, max(stop, 1 if bands.start == 0 else bands.start))
+        new = 0
+        for band in bands:
+            if band == 0 or lengths is None:
+                new += self._add((name, band), first, last)
+                continue
+            run = None  # a run of consecutive lines long enough to reach this band
+            for line, size in enumerate(lengths[: last - first + 1], first):
+                if size > band * BAND:
+                    run = (run[0], line) if run else (line, line)
+                    continue
+                if run:
+                    new += self._add((name, band), *run)
+                    run = None
+            if run:
+                new += self._add((name, band), *run)
+        return new
+
+    def _add(self, key: tuple[str, int], first: int, last: int) -> int:
+        """Mark lines first..last of one band shown; return how many were new."""
+        spans = self._seen.setdefault(key, [])
         new = last - first + 1
         merged = []
         lo, hi = first, last
@@ -45,7 +95,7 @@ class SeenLines:
             lo, hi = min(lo, a), max(hi, b)
         merged.append((lo, hi))
         merged.sort()
-        self._seen[name] = merged
+        self._seen[key] = merged
         return new
 
 

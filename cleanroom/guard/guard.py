@@ -9,8 +9,8 @@ Call order (the UI owns the timer and the ledger; the guard only reports):
                                      # the watches, the netlink listener and the poller
     every 0.25 s:  for alert in guard.pending(): record it, then guard.recorded(alert);
                    act on each new alert's response even if recording failed
-    after each recorded view:  guard.feed_view(name, first, last)
-    after each recorded row view:  guard.feed_lines([(name, line), ...])
+    after each recorded view:  guard.feed_view(name, first, last, col=, cols=, lengths=)
+    after each recorded row view:  guard.feed_lines([(name, line, line, col, cols), ...])
     final = guard.stop()             # record `final`, *then* seal
 
 Cleanroom must not open the snapshot, the keys or the ledger again once the
@@ -167,16 +167,35 @@ class Guard:
                 return
         self._held.append(replace(alert, detail=HELD_OVERFLOW.format(alert.count)))
 
-    def feed_view(self, name: str, first: int, last: int, now: float | None = None) -> None:
-        """A viewport of lines first..last of file `name` was recorded and shown. `name`
-        is any stable key for the file, the same one `feed_lines` gets."""
-        self.feed_lines([(name, first, last)], now)
-
-    def feed_lines(self, spans: list[tuple[str, int, int]], now: float | None = None) -> None:
-        """Lines first..last of each (name, first, last) were recorded and shown at once
-        (a page of search result rows shows one line of some file per row)."""
+    def feed_view(
+        self,
+        name: str,
+        first: int,
+        last: int,
+        now: float | None = None,
+        *,
+        col: int = 0,
+        cols: int = 0,
+        lengths: list[int] | None = None,
+    ) -> None:
+        """A viewport of columns col..col+cols-1 of lines first..last of file `name`
+        was recorded and shown (`lengths`: the bytes of each of those lines, if known;
+        see `SeenLines.add`). `name` is any stable key for the file, the same one
+        `feed_lines` gets."""
         with self._bulk_lock:
-            new = sum(self._seen.add(name, first, last) for name, first, last in spans)
+            new = self._seen.add(name, first, last, col, cols, lengths)
+        self._feed(new, now)
+
+    def feed_lines(self, spans: list[tuple[Any, ...]], now: float | None = None) -> None:
+        """Lines first..last of each (name, first, last) or (name, first, last, col,
+        cols) were recorded and shown at once (a page of search result rows shows one
+        line of some file per row, or the window col..col+cols-1 of it)."""
+        with self._bulk_lock:
+            new = sum(self._seen.add(*span) for span in spans)
+        self._feed(new, now)
+
+    def _feed(self, new: int, now: float | None) -> None:
+        with self._bulk_lock:
             episodes = self._bulk.feed(self._clock() if now is None else now, new)
         for episode in episodes:
             self._queue.put(Category.BULK_READ, "reading pace", detail=episode.describe())

@@ -87,6 +87,14 @@ class Facts:
     ledger_path: str
 
 
+def _lengths(opened: Opened, first: int, last: int, col: int, cols: int) -> list[int] | None:
+    """The bytes of lines first..last (1-based), for the guard to count the columns
+    shown (the view reads the same lines next, so this costs little)."""
+    if col + cols <= 1 and opened.document.max_line_bytes <= 1:
+        return None  # nothing wider than a column: no sideways reading to count
+    return [len(x) for x in opened.document.lines(max(0, first - 1), last)]
+
+
 class ReviewSession:
     def __init__(self, recorder: Recorder, source: Source, facts: Facts, guard: Any = None) -> None:
         self.recorder = recorder
@@ -131,7 +139,9 @@ class ReviewSession:
         except RecordingError:
             return False
         if self.guard is not None:  # keyed by path, as result rows are
-            self.guard.feed_view(opened.path.hex(), first, last)
+            lengths = _lengths(opened, first, last, col, cols)
+            self.guard.feed_view(opened.path.hex(), first, last, col=col, cols=cols,
+                                 lengths=lengths)  # fmt: skip
         return True
 
     def search(self, query: Any, running: list[Any] | None = None) -> Found:
@@ -181,8 +191,8 @@ class ReviewSession:
             return False
         if self.guard is not None:
             rows = found.hits[max(0, first) : last + 1]
-            lines = [(h.path.hex(), h.line + 1, h.line + 1) for h in rows
-                     if not getattr(h, "refused", False)]  # fmt: skip
+            lines = [(h.path.hex(), h.line + 1, h.line + 1, h.text_start, len(h.text))
+                     for h in rows if not getattr(h, "refused", False)]  # fmt: skip
             self.guard.feed_lines(lines)
         return True
 

@@ -11,10 +11,12 @@ import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
-from cleanroom.cli.review import finish_seals
+from textual.widgets import Static
+
+from cleanroom.cli.review import finish_seals, report_missing, start_ledger
 from cleanroom.guard.policy import Category
 from cleanroom.ledger.encoding import decode_body
-from cleanroom.ledger.finish import receipt_path, unfinished
+from cleanroom.ledger.finish import gone_receipt_path, receipt_path, unfinished
 from cleanroom.ledger.verify import verify_path
 from cleanroom.ledger.witness import Receipt
 from cleanroom.session.history import past_sessions, unfinished_seals
@@ -185,6 +187,7 @@ async def _guard_ends_after(kit, ledger_dir, damage):
         assert screen.witness is not None  # session_end is recorded: its code is shown
         assert "NOT RECORDING" in status(app) and "● RECORDING" not in status(app)
         assert "value_" not in shown(app)
+        screen.text = " ".join(str(s.render()) for s in screen.query(Static))
         for key in ("q", "y", "escape"):
             await pilot.press(key)
         await pilot.pause()
@@ -195,17 +198,51 @@ async def _guard_ends_after(kit, ledger_dir, damage):
     return app, ledger, screen
 
 
+def _says_gone(screen, how: str) -> None:
+    """The red screen says what happened, and nothing a finished seal would say."""
+    text = " ".join(screen.text.split())
+    assert screen.gone == how
+    assert f"The ledger file was {how} during the session: it cannot be finished" in text
+    assert f"its final witness code is {screen.witness}" in text and screen.witness in text
+    assert "Receipt of the missing ledger" in text
+    for false in ("is sealed, but", "the next start finishes the file", "readonly"):
+        assert false not in text
+
+
+# Premise changed (round-2 attack b05): a ledger moved or deleted mid-session is no
+# "sealed, but unfinished" file: the screen says so, and its receipt is named
+# `.gone.receipt.json`, never a receipt beside a ledger that is not there.
 async def test_a_ledger_moved_mid_session_ends_it_in_red_with_a_receipt(kit, ledger_dir):
     moved = ledger_dir / "elsewhere.bin"
     app, ledger, screen = await _guard_ends_after(kit, ledger_dir, lambda p: p.rename(moved))
+    _says_gone(screen, "moved")
     end = decode_body(read_rows(moved)[-1][1])
     assert end.kind == "session_end" and end.payload["reason"] == "guard: ledger_tamper"
+    assert Path(screen.receipt) == gone_receipt_path(ledger.path)
+    assert not receipt_path(ledger.path).exists() and not ledger.path.exists()
     receipt = Receipt.load(Path(screen.receipt))
     assert f"{receipt.seq}:{receipt.code}" == screen.witness
     assert verify_path(moved, kit.trust, receipts=[receipt]).status in ("INTACT", "INCOMPLETE")
 
 
-async def test_a_ledger_deleted_mid_session_ends_it_in_red(kit, ledger_dir):
+async def test_a_ledger_deleted_mid_session_ends_it_in_red(kit, ledger_dir, capsys):
     app, ledger, screen = await _guard_ends_after(kit, ledger_dir, lambda p: p.unlink())
     assert not ledger.path.exists()
-    assert screen.receipt is not None and Receipt.load(Path(screen.receipt)).seq > 0
+    _says_gone(screen, "deleted")
+    assert not receipt_path(ledger.path).exists()
+    receipt = Receipt.load(Path(screen.receipt))
+    assert f"{receipt.seq}:{receipt.code}" == screen.witness and receipt.seq > 0
+    # The next start says the previous session's ledger is missing, and records it.
+    setup = SimpleNamespace(ledger_dir=ledger_dir, workstation=kit.workstation,
+                            trust=kit.trust, reviewer=kit.reviewer_ref(), snapshot=None,
+                            clock=kit.clock)  # fmt: skip
+    capsys.readouterr()
+    nxt = start_ledger(setup)
+    report_missing(setup, nxt)
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"the ledger {ledger.path.name} (id {receipt.ledger}) is missing" in said
+    assert "deleted or moved during its session" in said and screen.witness in said
+    nxt.seal("reviewer")
+    alerts = payloads(nxt.path, "alert")
+    assert [a["category"] for a in alerts] == ["ledger_tamper"]
+    assert receipt.ledger in alerts[0]["detail"] and screen.witness in alerts[0]["detail"]

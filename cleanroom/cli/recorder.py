@@ -24,7 +24,15 @@ from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from .process import harden_process
 from .recorder_config import recorder_config
-from .review import Setup, finish_seals, review, settle_crashed, setup_from, start_ledger
+from .review import (
+    Setup,
+    finish_seals,
+    report_missing,
+    review,
+    settle_crashed,
+    setup_from,
+    start_ledger,
+)
 from .review_config import load_config
 
 
@@ -38,6 +46,7 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
             raise RuntimeError(check.explanation)
         finish_seals(setup)
         ledger = settle_crashed(setup, crashed) or start_ledger(setup)
+        report_missing(setup, ledger)
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,

@@ -17,7 +17,7 @@ import click
 from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
-from ..guard.policy import Policy, PolicyError
+from ..guard.policy import Category, Policy, PolicyError
 from ..isolation import require as require_isolated
 from ..ledger.clock import Clock, SystemClock
 from ..ledger.events import Reviewer, SnapshotRef
@@ -26,7 +26,9 @@ from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
 from ..sanitize import clean
+from ..session.events import Alert
 from ..session.history import past_sessions, previous_head, resumable, unfinished_seals, unsealed
+from ..session.missing import missing_ledgers
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
 from ..session.source import Source
@@ -90,7 +92,21 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     # Starting on a network anyway is recorded by the guard's first alert.
     finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
+    report_missing(setup, ledger)
     return _run_ui(setup, ledger)
+
+
+def report_missing(setup: Setup, ledger: Ledger) -> None:
+    """Say, and record in the new session (an `alert`, `ledger_tamper`, `record`),
+    each receipt in the ledger directory whose ledger is missing: a session whose
+    ledger was deleted or moved. Repeated at every start until the operator takes
+    the receipt away (to the vendor)."""
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
+    present = [s.head.ledger for s in history] + [ledger.id]
+    for gone in missing_ledgers(setup.ledger_dir, present):
+        click.echo(f"WARNING: {clean(gone.describe())}. Give the receipt to the vendor.",
+                   err=True)  # fmt: skip
+        ledger.append(Alert(Category.LEDGER_TAMPER.value, gone.describe()[:900], "record"))
 
 
 def finish_seals(setup: Setup) -> None:

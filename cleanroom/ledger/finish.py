@@ -24,6 +24,9 @@ from .witness import Receipt, fsync_dir
 WAL_MODE = b"\x02\x02"  # bytes 18-19 of a SQLite header: the file is in WAL mode
 
 
+GONE_RECEIPT_SUFFIX = ".gone" + RECEIPT_SUFFIX  # the receipt of a ledger deleted or moved
+
+
 @dataclass(frozen=True)
 class Finished:
     """The outcome of finishing a sealed ledger's file."""
@@ -31,13 +34,72 @@ class Finished:
     receipt: Receipt  # the sealed head, known whatever failed
     receipt_path: Path | None  # where the receipt was written, or None
     failed: tuple[str, ...]  # each step that failed, with why (empty: all done)
+    gone: str | None = None  # "deleted", "moved", ...: the path no longer names the file
 
     def describe(self, path: Path) -> str:
+        if self.gone is not None:
+            return (
+                f"{path}: the ledger file was {self.gone} during the session: it cannot be "
+                f"finished; its final witness code is {self.receipt.seq}:"
+                f"{self.receipt.witness.code}"
+            )
         return f"{path}: sealed, but finishing the file failed: " + "; ".join(self.failed)
+
+
+FileId = tuple[int, int]  # (st_dev, st_ino) of an open ledger file
+
+
+def file_id(path: Path) -> FileId | None:
+    """The identity of the file `path` names now, or None if it names none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def whereabouts(path: Path, ident: FileId | None) -> str | None:
+    """None while `path` still names the open file `ident`; else what became of it:
+    "deleted" (no name left: its link count is 0), "moved" (it has a name, not
+    this one), "replaced" (this name is another file's) or "deleted or moved"
+    (the process holds no descriptor of it to ask). Linux: the open descriptors
+    are found through /proc/self/fd."""
+    if ident is None:
+        return None
+    now = file_id(path)
+    if now == ident:
+        return None
+    links = _open_links(ident)
+    if links == 0:
+        return "deleted"
+    if now is not None:
+        return "replaced by another file"
+    return "deleted or moved" if links is None else "moved"
+
+
+def _open_links(ident: FileId) -> int | None:
+    """The link count of the file `ident`, through a descriptor this process holds
+    on it (SQLite's), or None if none is found."""
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == ident:
+            return st.st_nlink
+    return None
 
 
 def receipt_path(ledger: Path) -> Path:
     return ledger.with_name(ledger.name + RECEIPT_SUFFIX)
+
+
+def gone_receipt_path(ledger: Path) -> Path:
+    return ledger.with_name(ledger.name + GONE_RECEIPT_SUFFIX)
 
 
 def unfinished(path: Path) -> list[str]:
@@ -60,14 +122,28 @@ def unfinished(path: Path) -> list[str]:
     return left
 
 
-def finish_open(conn: sqlite3.Connection, path: Path, receipt: Receipt) -> Finished:
+def finish_open(
+    conn: sqlite3.Connection, path: Path, receipt: Receipt, ident: FileId | None = None
+) -> Finished:
     """Finish the file of a ledger whose `conn` is still open, then close `conn`.
     Every step is tried even if an earlier one failed (the receipt above all).
-    Never raises for I/O: the outcome names each step that failed."""
-    failed: list[str] = []
+    Never raises for I/O: the outcome names each step that failed.
+
+    When `path` no longer names the open file `ident` (deleted, moved or replaced
+    during the session), nothing can finish it where it was: the checkpoint is
+    tried through `conn` (a moved file then holds its `session_end`), nothing
+    touches `path` (it may be another file's name now), and the receipt is written
+    as `<ledger>.gone.receipt.json`, never as the receipt of a ledger not there."""
+    gone = whereabouts(path, ident)
+    failed: list[str] = [] if gone is None else [f"the ledger file was {gone} during the session"]
+    # Moved, the file is still written through `conn`: its `session_end` goes in too.
     checkpointed = _step(failed, "checkpoint", lambda: _checkpoint(conn))
     with contextlib.suppress(sqlite3.Error):
         conn.close()
+    if gone is not None:  # `path` is no name of it now (or another file's): leave it be
+        target = gone_receipt_path(path)
+        written = _step(failed, "receipt", lambda: receipt.write(target))
+        return Finished(receipt, target if written else None, tuple(failed), gone)
     if checkpointed:  # a file left in WAL mode must stay writable, to be finished later
         _step(failed, "chmod", lambda: os.chmod(path, 0o444))
     _step(failed, "fsync", lambda: fsync_dir(path.parent))

@@ -43,7 +43,7 @@ from .events import (
     SessionStart,
     SnapshotRef,
 )
-from .finish import Finished, finish_open, receipt_path
+from .finish import GONE_RECEIPT_SUFFIX, Finished, file_id, finish_open, receipt_path
 from .keys import Certificate, raw_public
 from .leftovers import making_files_in, remove_leftovers
 from .schema import APPLICATION_ID, ENTRIES_DDL, RECEIPT_SUFFIX, SUFFIX, USER_VERSION
@@ -106,6 +106,7 @@ class Ledger:
     ) -> None:
         self.path = path
         self._conn = conn
+        self._file = file_id(path)  # to tell, at the seal, whether the path still names it
         self._id = ledger_id
         self._clock = clock
         self._keygen = keygen
@@ -321,7 +322,7 @@ class Ledger:
         last = self._append(end.kind, end.payload(), final=True)
         receipt = Receipt(self._id.hex(), last.seq, last.hash.hex())
         with self._lock:
-            finished = finish_open(self._conn, self.path, receipt)
+            finished = finish_open(self._conn, self.path, receipt, self._file)
         if finished.failed:
             raise UnfinishedSeal(finished.describe(self.path), finished)
         return receipt
@@ -371,7 +372,8 @@ def is_leftover(name: str) -> bool:
     creating = name.startswith(".") and (
         name.endswith(f"{SUFFIX}.creating") or name.endswith(f"{SUFFIX}.creating-journal")
     )
-    return creating or name.endswith(f"{SUFFIX}{RECEIPT_SUFFIX}.tmp")
+    receipt = name.endswith((f"{SUFFIX}{RECEIPT_SUFFIX}.tmp", f"{SUFFIX}{GONE_RECEIPT_SUFFIX}.tmp"))
+    return creating or receipt
 
 
 def _open_for_append(path: Path) -> sqlite3.Connection:

@@ -388,7 +388,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         self.receipt = receipt = exc.finished.receipt
         where = exc.finished.receipt_path
         witness = f"{receipt.seq}:{receipt.code}"
-        screen = FailedEndScreen(reason, str(exc), witness, None if where is None else str(where))
+        gone = getattr(exc.finished, "gone", None)  # the ledger file deleted or moved
+        receipt_at = None if where is None else str(where)
+        screen = FailedEndScreen(reason, str(exc), witness, receipt_at, gone)
         self.push_screen(screen, self._sealed)
 
     def _sealed(self, _: object = None) -> None:

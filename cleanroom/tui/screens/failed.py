@@ -2,8 +2,10 @@
 source. Either the seal could not be recorded (the terminal keeps retrying, and
 Enter leaves the ledger unsealed, to be resumed or abandoned at the next start),
 or `session_end` is recorded but the file could not be finished (the final
-witness code is shown for the paper log, with where the receipt went). Enter
-exits either way; every other key is swallowed."""
+witness code is shown for the paper log, with where the receipt went), or the
+ledger file was deleted or moved during the session (`gone`): nothing can finish
+it, and the final witness code is all that is left of its end. Enter exits in
+every case; every other key is swallowed."""
 
 from __future__ import annotations
 
@@ -24,15 +26,30 @@ class FailedEndScreen(LockScreen):
     FailedEndScreen .code { text-style: bold; color: $warning; padding: 1 0; }
     """
 
-    def __init__(self, reason: str, why: str, witness: str | None, receipt: str | None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        why: str,
+        witness: str | None,
+        receipt: str | None,
+        gone: str | None = None,
+    ) -> None:
         super().__init__()
         self.reason, self.why, self.witness, self.receipt = reason, why, witness, receipt
+        self.gone = gone
 
     def compose(self) -> ComposeResult:
         with Vertical():
             if self.witness is None:
                 title = f"The session is ending ({clean(self.reason)}) but could not be sealed."
                 after = "Source is hidden. Retrying; Enter exits and leaves it to the next start."
+            elif self.gone is not None:
+                title = (f"The ledger file was {clean(self.gone)} during the session: "
+                         "it cannot be finished.")  # fmt: skip
+                after = (
+                    "Press Enter once it is written down. The ledger is not on this "
+                    "workstation: tell the vendor; the next start reports it missing."
+                )
             else:
                 title = "The session is sealed, but its ledger file could not be finished."
                 after = "Press Enter once it is written down; the next start finishes the file."
@@ -42,7 +59,8 @@ class FailedEndScreen(LockScreen):
                 yield Static("Copy the FINAL witness code into the paper log:", markup=False)
                 yield Static(self.witness, classes="code", markup=False)
                 where = clean(self.receipt) if self.receipt else "could not be written"
-                yield Static(f"Receipt: {where}", markup=False)
+                what = "Receipt of the missing ledger" if self.gone is not None else "Receipt"
+                yield Static(f"{what}: {where}", markup=False)
             yield Static(after, markup=False)
 
     def update_why(self, why: str) -> None:

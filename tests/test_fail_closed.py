@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -238,7 +239,7 @@ async def test_a_ledger_deleted_mid_session_ends_it_in_red(kit, ledger_dir, caps
                             clock=kit.clock)  # fmt: skip
     capsys.readouterr()
     nxt = start_ledger(setup)
-    report_missing(setup, nxt)
+    (notice,) = report_missing(setup, nxt)
     said = " ".join(capsys.readouterr().err.split())
     assert f"the ledger {ledger.path.name} (id {receipt.ledger}) is missing" in said
     assert "deleted or moved during its session" in said and screen.witness in said
@@ -246,3 +247,14 @@ async def test_a_ledger_deleted_mid_session_ends_it_in_red(kit, ledger_dir, caps
     alerts = payloads(nxt.path, "alert")
     assert [a["category"] for a in alerts] == ["ledger_tamper"]
     assert receipt.ledger in alerts[0]["detail"] and screen.witness in alerts[0]["detail"]
+
+
+async def test_the_start_screen_names_a_missing_ledger(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    notice = "the ledger x.ledger (id 00) is missing: it was deleted or moved during its session"
+    app.session.facts = replace(app.session.facts, missing=(notice,))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "MISSING" in text and "x.ledger (id 00) is missing" in " ".join(text.split())
+        await pilot.press("enter")

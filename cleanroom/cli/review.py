@@ -92,21 +92,24 @@ def run_session(setup: Setup, crashed_choice: str | None = None) -> Path:
     # Starting on a network anyway is recorded by the guard's first alert.
     finish_seals(setup)
     ledger = settle_crashed(setup, crashed_choice) or start_ledger(setup)
-    report_missing(setup, ledger)
-    return _run_ui(setup, ledger)
+    missing = report_missing(setup, ledger)
+    return _run_ui(setup, ledger, missing)
 
 
-def report_missing(setup: Setup, ledger: Ledger) -> None:
+def report_missing(setup: Setup, ledger: Ledger) -> list[str]:
     """Say, and record in the new session (an `alert`, `ledger_tamper`, `record`),
     each receipt in the ledger directory whose ledger is missing: a session whose
     ledger was deleted or moved. Repeated at every start until the operator takes
-    the receipt away (to the vendor)."""
+    the receipt away (to the vendor). Returns what was said, for the start screen."""
     history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
     present = [s.head.ledger for s in history] + [ledger.id]
+    said = []
     for gone in missing_ledgers(setup.ledger_dir, present):
         click.echo(f"WARNING: {clean(gone.describe())}. Give the receipt to the vendor.",
                    err=True)  # fmt: skip
         ledger.append(Alert(Category.LEDGER_TAMPER.value, gone.describe()[:900], "record"))
+        said.append(gone.describe())
+    return said
 
 
 def finish_seals(setup: Setup) -> None:
@@ -167,7 +170,7 @@ def start_ledger(setup: Setup) -> Ledger:
     )
 
 
-def _run_ui(setup: Setup, ledger: Ledger) -> Path:
+def _run_ui(setup: Setup, ledger: Ledger, missing: list[str] | None = None) -> Path:
     from ..tui.launch import prepare
 
     guard = None
@@ -186,6 +189,7 @@ def _run_ui(setup: Setup, ledger: Ledger) -> Path:
         setup.workstation.cert.workstation,
         setup.snapshot_label,
         str(ledger.path),
+        tuple(missing or ()),
     )
     if guard is not None:
         guard.start()

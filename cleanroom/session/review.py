@@ -85,6 +85,7 @@ class Facts:
     workstation: str
     snapshot: str
     ledger_path: str
+    missing: tuple[str, ...] = ()  # earlier sessions whose ledger is missing (session.missing)
 
 
 def _lengths(opened: Opened, first: int, last: int, col: int, cols: int) -> list[int] | None:

@@ -116,6 +116,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
             ("Snapshot", f.snapshot),
             ("Session", self.service.session_id),
             ("Ledger", f.ledger_path),
+            *(("MISSING", m) for m in getattr(f, "missing", ())),  # a ledger deleted or moved
         ]
 
     def notify(self, message: str, **kwargs: Any) -> None:

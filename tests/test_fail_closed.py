@@ -206,6 +206,7 @@ def _says_gone(screen, how: str) -> None:
     assert f"The ledger file was {how} during the session: it cannot be finished" in text
     assert f"its final witness code is {screen.witness}" in text and screen.witness in text
     assert "Receipt of the missing ledger" in text
+    assert "the next start reports it missing" in text  # true: the receipt was written
     for false in ("is sealed, but", "the next start finishes the file", "readonly"):
         assert false not in text
 
@@ -258,3 +259,19 @@ async def test_the_start_screen_names_a_missing_ledger(kit, ledger_dir):
         text = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "MISSING" in text and "x.ledger (id 00) is missing" in " ".join(text.split())
         await pilot.press("enter")
+
+
+async def test_a_gone_ledger_without_a_receipt_promises_nothing(kit, ledger_dir):
+    # The ledger directory itself moved away: the receipt could not be written, so
+    # the next start has nothing to find, and the screen must not say it will.
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = FailedEndScreen("guard: ledger_tamper", "why", "3:CODE", None, "moved")
+        app.push_screen(screen)
+        await pilot.pause()
+        text = " ".join(" ".join(str(s.render()) for s in screen.query(Static)).split())
+        assert "The ledger file was moved during the session: it cannot be finished" in text
+        assert "Receipt of the missing ledger: could not be written" in text
+        assert "the paper code is all that records this end" in text
+        assert "next start" not in text and "sealed, but" not in text

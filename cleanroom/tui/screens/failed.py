@@ -47,8 +47,12 @@ class FailedEndScreen(LockScreen):
                 title = (f"The ledger file was {clean(self.gone)} during the session: "
                          "it cannot be finished.")  # fmt: skip
                 after = (
-                    "Press Enter once it is written down. The ledger is not on this "
-                    "workstation: tell the vendor; the next start reports it missing."
+                    "Press Enter once it is written down. The ledger is not where it was: "
+                    + (
+                        "tell the vendor; the next start reports it missing."
+                        if self.receipt
+                        else "tell the vendor; the paper code is all that records this end."
+                    )  # fmt: skip
                 )
             else:
                 title = "The session is sealed, but its ledger file could not be finished."

@@ -38,20 +38,27 @@ def test_a_ledger_taken_away_mid_session_ends_it_in_red_and_exits(workstation, d
             ledger.rename(tmp / "ledgers" / "moved.bin")
         else:
             ledger.unlink()
-        shown = term.wait_for("could not be finished", timeout=30)
+        # Premise changed (round-2 attack b05): a ledger gone is no "sealed, but could
+        # not be finished" file; the screen says what happened, and the receipt is
+        # the receipt of a missing ledger (.gone.receipt.json).
+        shown = term.wait_for("cannot be finished", timeout=30)
+        how = "moved" if damage == "rename" else "deleted"
+        assert f"The ledger file was {how} during the session" in shown
+        assert "sealed, but" not in shown and "finishes the file" not in shown
         assert "RECORDING" not in shown
         assert "ReviewApp" not in shown  # no source under the red screen
         final = CODE.search(shown[shown.index("FINAL") :])
         assert final is not None, shown
         for key in ("q", "y", "C-p", "/"):  # nothing but Enter gets out
             term.keys(key)
-        assert "could not be finished" in term.screen()
+        assert "cannot be finished" in term.screen()
         term.keys("Enter")
         done = term.wait_for("EXIT=", timeout=60).replace("\n", "")
         assert "EXIT=1" in done and "missing (moved or deleted during the session)" in done
     finally:
         term.close()
-    receipts = list((tmp / "ledgers").glob("*.receipt.json"))
+    assert list((tmp / "ledgers").glob("*.ledger.receipt.json")) == []
+    receipts = list((tmp / "ledgers").glob("*.ledger.gone.receipt.json"))
     assert len(receipts) == 1 and f'"seq": {final.group(1)}' in receipts[0].read_text()
 
 

@@ -88,11 +88,9 @@ class Facts:
     missing: tuple[str, ...] = ()  # earlier sessions whose ledger is missing (session.missing)
 
 
-def _lengths(opened: Opened, first: int, last: int, col: int, cols: int) -> list[int] | None:
+def _lengths(opened: Opened, first: int, last: int) -> list[int]:
     """The bytes of lines first..last (1-based), for the guard to count the columns
     shown (the view reads the same lines next, so this costs little)."""
-    if col + cols <= 1 and opened.document.max_line_bytes <= 1:
-        return None  # nothing wider than a column: no sideways reading to count
     return [len(x) for x in opened.document.lines(max(0, first - 1), last)]
 
 
@@ -140,7 +138,7 @@ class ReviewSession:
         except RecordingError:
             return False
         if self.guard is not None:  # keyed by path, as result rows are
-            lengths = _lengths(opened, first, last, col, cols)
+            lengths = _lengths(opened, first, last)
             self.guard.feed_view(opened.path.hex(), first, last, col=col, cols=cols,
                                  lengths=lengths)  # fmt: skip
         return True

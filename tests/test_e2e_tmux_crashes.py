@@ -79,8 +79,9 @@ def test_every_file_of_the_demo_sample_opens_and_pages(workstation):  # noqa: F8
         term.keys("Enter")
         term.wait_for("RECORDING")
         for name in files:
-            term.press_until("C-p", "Type part of a path")
+            term.press_until("C-p", "Type part of a path", timeout=30)
             term.type(name)
+            term.wait_for(name, 30)  # the box holds the whole name before Enter picks
             term.keys("Enter")
             wait_for_banner(term, name)
             for key in ("PageDown", "PageDown", "End", "PageUp", "Home"):

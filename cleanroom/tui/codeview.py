@@ -172,12 +172,17 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
     def _prefetch(self, viewport: Viewport) -> None:
         """While idle, colour the chunk past each edge of the viewport (one chunk per
         call, so a key press waits for at most one), so a page turn finds it ready.
-        Colouring is not display: nothing is recorded or drawn here."""
+        Colouring is not display: nothing is recorded here. A terminal holds only the
+        lines on screen, nothing past an edge: there, colour the screen's own stale
+        chunks (drawn plain or as last coloured, see painter.py) and draw them again:
+        the same recorded viewport, in colour."""
         painter = self._painter
         if painter is None or self._shown != viewport:
             return
-        if hasattr(painter.document, "chunk_key"):
-            return  # a terminal holds only the lines on screen: nothing past an edge
+        if painter.deferred:
+            if painter.recolour(viewport.first - 1, viewport.last):
+                self.refresh()  # render_lines calls this again after that frame
+            return
         height = viewport.last - viewport.first + 1
         count = painter.document.line_count
         below = min(viewport.last + height, count) - 1

@@ -7,6 +7,14 @@ per token (highlight.py), cut at `MAX_LINE_BYTES` with a visible marker, and
 drawn after a gutter of line numbers; a line the sanitizer tagged gets a `!` in
 the gutter. The painter decides nothing about *whether* a
 line may be drawn: that is the caller's gate.
+
+A document that holds only the screen (`chunk_key`: the terminal's
+`tui.shown.ShownDocument`) changes its chunks at every key, and lexing a
+screen of C takes longer than a frame. So for it, drawing never lexes: a line
+shows the colours it had when its chunk was last coloured, if its bytes are
+the same, else plain (sanitized all the same), and `recolour` (run by the code
+view once the frame is out) colours the stale chunks one at a time, for the
+view to draw again. Colours come a frame late; the text never does.
 """
 
 from __future__ import annotations
@@ -39,7 +47,12 @@ class Painter:
         self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
         self._keys: dict[int, object] = {}  # chunk -> the document's chunk_key it was lexed from
         self._flagged = flagged  # 1-based lines the file's scan tagged (a terminal holds parts)
-        self._strips: LRUCache[int, Strip] = LRUCache(1024)  # drawn lines, without gutter
+        # drawn lines, without gutter, each with the Line it was drawn from
+        self._strips: LRUCache[int, tuple[Line, Strip]] = LRUCache(1024)
+        # a screen-holding document: lines are drawn from `_last` and coloured by `recolour`
+        self.deferred = hasattr(document, "chunk_key")
+        self._last: dict[int, tuple[bytes, int, Line]] = {}  # index -> (raw, size, drawn as)
+        self._stale: set[int] = set()  # chunks drawn from `_last` since they changed
 
     @property
     def gutter_width(self) -> int:
@@ -58,13 +71,17 @@ class Painter:
             left = Strip([Segment(f"{number}! ", flag)], width)
         else:
             left = Strip([Segment(f"{number}  ", gutter)], width)
-        text = self._strips.get(index)
-        if text is None:
+        drawn = self._strips.get(index)
+        if drawn is not None and drawn[0] is line:
+            text = drawn[1]
+        else:
             segments = [  # rich renders unstyled text (an empty line) with style None
                 seg if seg.style is not None else Segment(seg.text, PAD)
                 for seg in line.text.render(self._console)
             ]
-            text = self._strips[index] = Strip(segments, line.text.cell_len)
+            text = Strip(segments, line.text.cell_len)
+            self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
+            self._strips[index] = (line, text)
         return Strip.join([left, text.crop_extend(col, col + cols, PAD)])
 
     def chunk_ready(self, index: int) -> bool:
@@ -93,13 +110,56 @@ class Painter:
             raise IndexError(f"line {index} of {self.document.line_count}")
         chunk = index // CHUNK
         lines = self._chunks.get(chunk)
-        if lines is None or not self._current(chunk):
-            lines = self._render_chunk(chunk)
-            self._chunks.discard(chunk)  # LRUCache.set keeps an existing key's old value
-            self._chunks[chunk] = lines
-            for i in range(chunk * CHUNK, chunk * CHUNK + len(lines)):
-                self._strips.discard(i)
-        return lines[index - chunk * CHUNK]
+        if lines is not None and self._current(chunk):
+            return lines[index - chunk * CHUNK]
+        if self.deferred:
+            self._stale.add(chunk)
+            return self._interim(index)
+        return self._colour(chunk)[index - chunk * CHUNK]
+
+    def _colour(self, chunk: int) -> list[Line]:
+        lines = self._render_chunk(chunk)
+        self._chunks.discard(chunk)  # LRUCache.set keeps an existing key's old value
+        self._chunks[chunk] = lines
+        return lines
+
+    def _held(self, index: int) -> tuple[bytes, int]:
+        """Line `index` as the document holds it now, and its full size."""
+        raw = self.document.lines(index, index + 1)[0]
+        size_of = getattr(self.document, "line_size", None)
+        return raw, (len(raw) if size_of is None else size_of(index))
+
+    def _interim(self, index: int) -> Line:
+        """Line `index` of a chunk not coloured for what the document holds now: as it
+        was last drawn if its bytes are the same, else plain. Lexes nothing."""
+        raw, size = self._held(index)
+        last = self._last.get(index)
+        if last is not None and last[0] == raw and last[1] == size:
+            return last[2]
+        line = _finish(render_lines([raw[:MAX_LINE_BYTES]], None), [size])[0]
+        self._last[index] = (raw, size, line)
+        return line
+
+    def recolour(self, first: int, stop: int) -> bool:
+        """Colour one stale chunk of lines first..stop-1 (0-based) for what the document
+        holds now, and say whether one was coloured (draw those lines again, and call
+        again). Stale chunks off that range are forgotten: they are no longer shown."""
+        wanted = set(range(first // CHUNK, (max(first, stop - 1)) // CHUNK + 1))
+        self._stale &= wanted
+        while self._stale:
+            chunk = min(self._stale)
+            self._stale.discard(chunk)
+            if self._chunks.get(chunk) is not None and self._current(chunk):
+                continue
+            lines = self._colour(chunk)
+            start = chunk * CHUNK
+            for i in range(max(first, start), min(stop, start + len(lines))):
+                raw, size = self._held(i)
+                self._last[i] = (raw, size, lines[i - start])
+            for i in [i for i in self._last if not first <= i < stop]:
+                del self._last[i]  # keep no line the screen no longer shows
+            return True
+        return False
 
     def _stop_colouring(self) -> None:
         """Lexing a chunk overran its budget: this file is hostile or too costly to
@@ -117,19 +177,22 @@ class Painter:
             self._keys[chunk] = key_of(context, stop)
         raw = self.document.lines(context, stop)
         size_of = getattr(self.document, "line_size", None)
-        capped, hidden = [], []
-        for i, data in enumerate(raw):
-            capped.append(data[:MAX_LINE_BYTES])
-            size = len(data) if size_of is None else size_of(context + i)
-            hidden.append(max(0, size - MAX_LINE_BYTES))
-        rendered = render_lines(capped, self._lexer, self._stop_colouring)[start - context :]
-        for i, extra in enumerate(hidden[start - context :]):
-            if extra:
-                text = rendered[i].text.copy()
-                text.append(" ")
-                text.append_text(truncation_marker(extra))
-                rendered[i] = Line(text, rendered[i].flags)
-        return rendered
+        capped = [data[:MAX_LINE_BYTES] for data in raw]
+        sizes = [len(d) if size_of is None else size_of(context + i) for i, d in enumerate(raw)]
+        rendered = render_lines(capped, self._lexer, self._stop_colouring)
+        return _finish(rendered[start - context :], sizes[start - context :])
+
+
+def _finish(rendered: list[Line], sizes: list[int]) -> list[Line]:
+    """Each line cut at MAX_LINE_BYTES gets the marker saying how much is hidden."""
+    for i, size in enumerate(sizes):
+        extra = max(0, size - MAX_LINE_BYTES)
+        if extra:
+            text = rendered[i].text.copy()
+            text.append(" ")
+            text.append_text(truncation_marker(extra))
+            rendered[i] = Line(text, rendered[i].flags)
+    return rendered
 
 
 __all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter"]

@@ -24,12 +24,14 @@ class ShownDocument:
         self._first = 0  # 0-based index of the first line held
         self._lines: list[bytes] = []
         self._sizes: list[int] = []
+        self._keys: dict[tuple[int, int], int] = {}  # chunk_key's answers for this screen
 
     def put(self, screen: Screen) -> None:
         """Hold exactly the lines of `screen`, dropping those of the screen before."""
         self._first = screen.first - 1
         self._lines = list(screen.lines)
         self._sizes = list(screen.sizes)
+        self._keys = {}
 
     def _held(self, index: int) -> int | None:
         at = index - self._first
@@ -49,5 +51,9 @@ class ShownDocument:
 
     def chunk_key(self, first: int, stop: int) -> int:
         """A digest of what lines first..stop-1 hold now: equal keys, equal colouring
-        (a hash, so the painter keeps no copy of a screen it no longer shows)."""
-        return hash(tuple(self.lines(first, stop)))
+        (a hash, so the painter keeps no copy of a screen it no longer shows).
+        Remembered until the next `put`: the painter asks once per line drawn."""
+        key = self._keys.get((first, stop))
+        if key is None:
+            key = self._keys[(first, stop)] = hash(tuple(self.lines(first, stop)))
+        return key

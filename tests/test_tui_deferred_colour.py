@@ -1,0 +1,159 @@
+"""The terminal's document holds one screen, so its chunks change at every key;
+drawing it lexes nothing (painter.py): a line shows the colours it had if its
+bytes are unchanged, else plain, and `recolour` colours the screen once the
+frame is out. What is drawn is always the bytes held now, sanitized."""
+
+from rich.console import Console
+from rich.style import Style
+
+from cleanroom.session.service import FileFacts, Screen
+from cleanroom.tui import highlight
+from cleanroom.tui.codeview import CodeView
+from cleanroom.tui.painter import CHUNK, MAX_LINE_BYTES, Painter
+from cleanroom.tui.shown import ShownDocument
+from tests.tuikit import make_app
+
+LINES = [b"int v%d = %d; /* line %d */" % (i, i, i + 1) for i in range(300)]
+HEIGHT = 20
+
+
+def facts(lines: list[bytes] = LINES, name: str = "f.c") -> FileFacts:
+    widest = max(map(len, lines), default=0)
+    return FileFacts(b"f.c", name, "00" * 32, 0, len(lines), widest, False)
+
+
+def put(doc: ShownDocument, first: int, lines: list[bytes] = LINES) -> None:
+    """Hold lines first..first+HEIGHT-1 (1-based), as a recorded view answers them."""
+    held = lines[first - 1 : first - 1 + HEIGHT]
+    doc.put(Screen(first, held, [len(x) for x in held]))
+
+
+def coloured(painter: Painter, index: int) -> bool:
+    return any(span.style for span in painter.line(index).text.spans)
+
+
+def recolour_all(painter: Painter, first: int) -> int:
+    done = 0
+    while painter.recolour(first - 1, first - 1 + HEIGHT):
+        done += 1
+    return done
+
+
+def counting_lexes(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = highlight._lex
+
+    def lex(text, lexer, on_overrun=None):
+        if lexer is not None:
+            calls.append(text.count("\n") + 1)
+        return real(text, lexer, on_overrun)
+
+    monkeypatch.setattr(highlight, "_lex", lex)
+    return calls
+
+
+def test_drawing_a_new_screen_lexes_nothing_and_recolour_colours_it(monkeypatch):
+    lexes = counting_lexes(monkeypatch)
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    assert painter.deferred
+    put(doc, 100)
+    drawn = [painter.line(i) for i in range(99, 99 + HEIGHT)]
+    assert lexes == []  # the key's frame: no lexing at all
+    assert [x.text.plain for x in drawn] == [x.decode() for x in LINES[99 : 99 + HEIGHT]]
+    assert not any(coloured(painter, i) for i in range(99, 99 + HEIGHT))
+    assert recolour_all(painter, 100) == len({i // CHUNK for i in range(99, 99 + HEIGHT)})
+    assert lexes  # now it lexed
+    assert all(coloured(painter, i) for i in range(99, 99 + HEIGHT))
+    assert [painter.line(i).text.plain for i in range(99, 99 + HEIGHT)] == [
+        x.decode() for x in LINES[99 : 99 + HEIGHT]
+    ]
+
+
+def test_one_line_down_keeps_the_colours_of_the_lines_still_shown(monkeypatch):
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    put(doc, 100)
+    recolour_all(painter, 100)
+    before = {i: painter.line(i) for i in range(100, 99 + HEIGHT)}
+    lexes = counting_lexes(monkeypatch)
+    put(doc, 101)
+    for i in range(100, 100 + HEIGHT):
+        painter.line(i)
+    assert lexes == []
+    assert all(painter.line(i) is before[i] for i in before)  # drawn as they were
+    assert not coloured(painter, 99 + HEIGHT)  # the new line: plain until recoloured
+    recolour_all(painter, 101)
+    assert coloured(painter, 99 + HEIGHT)
+
+
+def test_a_line_whose_bytes_changed_is_never_drawn_as_it_was():
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    put(doc, 100)
+    recolour_all(painter, 100)
+    changed = list(LINES)
+    changed[104] = b"\x1b[2J evil \xe2\x80\xae text"
+    put(doc, 100, changed)
+    line = painter.line(104)
+    assert "evil" in line.text.plain and "\x1b" not in line.text.plain
+    assert line.flags > 0  # sanitized like any drawn line: the escape and the RLO tagged
+    assert painter.line(103).text.plain == LINES[103].decode()
+
+
+def test_the_painter_keeps_no_line_the_screen_no_longer_shows():
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    put(doc, 1)
+    for i in range(HEIGHT):
+        painter.line(i)
+    recolour_all(painter, 1)
+    put(doc, 200)
+    for i in range(199, 199 + HEIGHT):
+        painter.line(i)
+    recolour_all(painter, 200)
+    assert set(painter._last) <= set(range(199, 199 + HEIGHT))
+
+
+def test_a_cut_line_keeps_its_marker_before_and_after_recolouring():
+    long = [b"x = '" + b"a" * (MAX_LINE_BYTES + 500) + b"'"] * 3
+    doc = ShownDocument(facts(long, "f.py"))
+    painter = Painter(doc, Console(width=200))
+    doc.put(Screen(1, [x[:MAX_LINE_BYTES] for x in long], [len(x) for x in long]))
+    assert "⟨+" in painter.line(0).text.plain
+    recolour_all(painter, 1)
+    assert "⟨+" in painter.line(0).text.plain and coloured(painter, 0)
+
+
+def test_recolour_forgets_chunks_scrolled_away():
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    put(doc, 1)
+    painter.line(0)
+    put(doc, 200)
+    assert painter.recolour(199, 199 + HEIGHT) is False  # chunk 0 is no longer shown
+
+
+def strips_coloured(view: CodeView) -> bool:
+    strips = view.render_lines(view.region.reset_offset)
+    fg = {seg.style.color for strip in strips for seg in strip if isinstance(seg.style, Style)}
+    return len(fg - {None}) > 2  # the gutter's colour and more: the code's
+
+
+async def test_the_code_view_is_coloured_once_the_key_frame_is_out(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        for _ in range(50):
+            await pilot.pause()
+            if app.query_one(CodeView).document is not None:
+                break
+        view = app.query_one(CodeView)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.pause()
+        assert view._shown is not None and view._shown.first > 1
+        assert strips_coloured(view)
+        assert view._painter is not None and not view._painter._stale

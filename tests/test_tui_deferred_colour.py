@@ -33,8 +33,12 @@ def coloured(painter: Painter, index: int) -> bool:
 
 
 def recolour_all(painter: Painter, first: int) -> int:
+    """Draw lines first..first+HEIGHT-1 (1-based), then colour what that left stale."""
+    for i in range(first - 1, min(first - 1 + HEIGHT, painter.document.line_count)):
+        painter.line(i)
     done = 0
-    while painter.recolour(first - 1, first - 1 + HEIGHT):
+    while painter.stale:
+        painter.recolour(first - 1, first - 1 + HEIGHT)
         done += 1
     return done
 
@@ -63,6 +67,7 @@ def test_drawing_a_new_screen_lexes_nothing_and_recolour_colours_it(monkeypatch)
     assert [x.text.plain for x in drawn] == [x.decode() for x in LINES[99 : 99 + HEIGHT]]
     assert not any(coloured(painter, i) for i in range(99, 99 + HEIGHT))
     assert recolour_all(painter, 100) == len({i // CHUNK for i in range(99, 99 + HEIGHT)})
+    assert not painter.stale
     assert lexes  # now it lexed
     assert all(coloured(painter, i) for i in range(99, 99 + HEIGHT))
     assert [painter.line(i).text.plain for i in range(99, 99 + HEIGHT)] == [
@@ -76,6 +81,7 @@ def test_one_line_down_keeps_the_colours_of_the_lines_still_shown(monkeypatch):
     put(doc, 100)
     recolour_all(painter, 100)
     before = {i: painter.line(i) for i in range(100, 99 + HEIGHT)}
+    assert all(coloured(painter, i) for i in before)
     lexes = counting_lexes(monkeypatch)
     put(doc, 101)
     for i in range(100, 100 + HEIGHT):
@@ -83,8 +89,25 @@ def test_one_line_down_keeps_the_colours_of_the_lines_still_shown(monkeypatch):
     assert lexes == []
     assert all(painter.line(i) is before[i] for i in before)  # drawn as they were
     assert not coloured(painter, 99 + HEIGHT)  # the new line: plain until recoloured
-    recolour_all(painter, 101)
+    assert painter.recolour(100, 100 + HEIGHT) is True  # it looks different now: redraw
     assert coloured(painter, 99 + HEIGHT)
+    # lines whose colours did not change keep their Line, so their strips are reused
+    assert all(painter.line(i) is before[i] for i in before)
+
+
+def test_recolouring_what_looks_the_same_asks_for_no_redraw():
+    doc = ShownDocument(facts())
+    painter = Painter(doc, Console(width=200))
+    first = CHUNK - 4  # a screen across two chunks: 4 lines of one, the rest of the next
+    put(doc, first)
+    recolour_all(painter, first)
+    put(doc, first + 1)  # one line down: the first chunk lost a line, the second gained one
+    for i in range(first, first + HEIGHT):
+        painter.line(i)
+    assert painter.stale
+    # the first chunk's lines still shown look as they did: no redraw, more to colour
+    assert painter.recolour(first, first + HEIGHT) is False and painter.stale
+    assert painter.recolour(first, first + HEIGHT) is True and not painter.stale
 
 
 def test_a_line_whose_bytes_changed_is_never_drawn_as_it_was():
@@ -131,7 +154,9 @@ def test_recolour_forgets_chunks_scrolled_away():
     put(doc, 1)
     painter.line(0)
     put(doc, 200)
+    assert painter.stale
     assert painter.recolour(199, 199 + HEIGHT) is False  # chunk 0 is no longer shown
+    assert not painter.stale
 
 
 def strips_coloured(view: CodeView) -> bool:
@@ -157,3 +182,17 @@ async def test_the_code_view_is_coloured_once_the_key_frame_is_out(kit, ledger_d
         assert view._shown is not None and view._shown.first > 1
         assert strips_coloured(view)
         assert view._painter is not None and not view._painter._stale
+
+
+def test_the_status_bar_draws_a_status_once():
+    from cleanroom.tui.statusbar import Status, StatusBar
+
+    bar = StatusBar()
+    drawn: list[object] = []
+    bar.update = lambda content="", layout=True: drawn.append((content, layout))  # type: ignore[method-assign]
+    status = Status("Ada", "0123456789", 5, "4:abcd")
+    bar.show(status)
+    bar.show(Status("Ada", "0123456789", 5, "4:abcd"))
+    assert len(drawn) == 1 and drawn[0][1] is False  # one row, whatever it says: no layout
+    bar.show(Status("Ada", "0123456789", 6, "4:abcd"))
+    assert len(drawn) == 2 and "entries 6" in str(drawn[1][0])

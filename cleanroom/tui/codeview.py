@@ -182,6 +182,8 @@ class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
         if painter.deferred:
             if painter.recolour(viewport.first - 1, viewport.last):
                 self.refresh()  # render_lines calls this again after that frame
+            elif painter.stale:
+                self.call_later(self._prefetch, viewport)
             return
         height = viewport.last - viewport.first + 1
         count = painter.document.line_count

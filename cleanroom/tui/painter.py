@@ -140,10 +140,16 @@ class Painter:
         self._last[index] = (raw, size, line)
         return line
 
+    @property
+    def stale(self) -> bool:
+        """Whether some chunk drawn was not coloured for what the document holds now."""
+        return bool(self._stale)
+
     def recolour(self, first: int, stop: int) -> bool:
         """Colour one stale chunk of lines first..stop-1 (0-based) for what the document
-        holds now, and say whether one was coloured (draw those lines again, and call
-        again). Stale chunks off that range are forgotten: they are no longer shown."""
+        holds now, and say whether a line of it now looks different (draw them again).
+        Call again while `stale`. Stale chunks off that range are forgotten: they are
+        no longer shown."""
         wanted = set(range(first // CHUNK, (max(first, stop - 1)) // CHUNK + 1))
         self._stale &= wanted
         while self._stale:
@@ -152,13 +158,18 @@ class Painter:
             if self._chunks.get(chunk) is not None and self._current(chunk):
                 continue
             lines = self._colour(chunk)
-            start = chunk * CHUNK
+            start, changed = chunk * CHUNK, False
             for i in range(max(first, start), min(stop, start + len(lines))):
                 raw, size = self._held(i)
-                self._last[i] = (raw, size, lines[i - start])
+                last, line = self._last.get(i), lines[i - start]
+                if last is not None and last[:2] == (raw, size) and _same(last[2], line):
+                    lines[i - start] = line = last[2]  # drawn already: keep its strip
+                else:
+                    changed = True
+                self._last[i] = (raw, size, line)
             for i in [i for i in self._last if not first <= i < stop]:
                 del self._last[i]  # keep no line the screen no longer shows
-            return True
+            return changed
         return False
 
     def _stop_colouring(self) -> None:
@@ -181,6 +192,11 @@ class Painter:
         sizes = [len(d) if size_of is None else size_of(context + i) for i, d in enumerate(raw)]
         rendered = render_lines(capped, self._lexer, self._stop_colouring)
         return _finish(rendered[start - context :], sizes[start - context :])
+
+
+def _same(a: Line, b: Line) -> bool:
+    """Whether two lines draw the same: the same text, styles and tags."""
+    return a.flags == b.flags and a.text.plain == b.text.plain and a.text.spans == b.text.spans
 
 
 def _finish(rendered: list[Line], sizes: list[int]) -> list[Line]:

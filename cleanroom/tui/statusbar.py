@@ -29,8 +29,14 @@ class StatusBar(Static):
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="status")
+        self._status: Status | None = None
 
     def show(self, status: Status) -> None:
+        """Draw `status`. Called at every recorded view: the bar is one row whatever it
+        says, so a new status repaints the bar only, without a layout of the screen."""
+        if status == self._status:
+            return
+        self._status = status
         text = Text(no_wrap=True, overflow="ellipsis")
         if status.failure is None:
             text.append(" ● RECORDING ", "bold white on dark_green")
@@ -40,4 +46,4 @@ class StatusBar(Static):
         text.append(f"  entries {status.entries}  witness {status.witness}")
         if status.alerts:
             text.append(f"  ALERTS {status.alerts} ", "bold black on yellow")
-        self.update(text)
+        self.update(text, layout=False)

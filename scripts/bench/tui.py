@@ -380,6 +380,12 @@ def child_main(args: argparse.Namespace) -> int:
     writable = [ledger_root] + ([Path(args.profile)] if args.profile else [])
     from cleanroom.tui.launch import prepare
 
+    profiler = None
+    if args.profile:  # before the audit policy, which refuses sys.setprofile from then on
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     prepare(writable)  # as `cleanroom review`: environment scrubbed, audit policy on
     t0 = now()
     from cleanroom.tui import app as app_mod
@@ -389,17 +395,14 @@ def child_main(args: argparse.Namespace) -> int:
     probe = Probe()
     patch_codeview(codeview.CodeView, probe)
     run = child_big if args.child == "big" else child_linux
-    profiler = None
-    if args.profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        profiler.enable()
     result = asyncio.run(run(args, app_mod, probe))
-    if profiler is not None:
-        profiler.disable()
+    if profiler is not None:  # disable() is sys.setprofile too: take the stats as they are
+        import marshal
+
+        profiler.snapshot_stats()
         name = f"{args.child}-{args.mode}-{os.getpid()}.prof"
-        profiler.dump_stats(str(Path(args.profile) / name))
+        with open(Path(args.profile) / name, "wb") as f:
+            marshal.dump(profiler.stats, f)  # what Profile.dump_stats writes
     result["import_ms"] = import_s * 1000
     print(RESULT + json.dumps(result), flush=True)
     return 0

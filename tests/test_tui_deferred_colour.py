@@ -196,3 +196,13 @@ def test_the_status_bar_draws_a_status_once():
     assert len(drawn) == 1 and drawn[0][1] is False  # one row, whatever it says: no layout
     bar.show(Status("Ada", "0123456789", 6, "4:abcd"))
     assert len(drawn) == 2 and "entries 6" in str(drawn[1][0])
+
+
+def test_a_file_shown_plain_is_drawn_at_once_with_nothing_left_to_colour():
+    hexdump = [b"00000000  7f 45 4c 46 %04x" % i for i in range(100)]
+    f = facts(hexdump, "a.c")
+    doc = ShownDocument(FileFacts(f.path, f.name, f.blob, 0, f.lines, f.max_line_bytes, True))
+    painter = Painter(doc, Console(width=200))
+    put(doc, 1, hexdump)
+    assert painter.line(0).text.plain == hexdump[0].decode()
+    assert not painter.stale  # binary, no lexer: drawn plain, final, in the frame

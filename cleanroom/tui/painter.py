@@ -112,7 +112,7 @@ class Painter:
         lines = self._chunks.get(chunk)
         if lines is not None and self._current(chunk):
             return lines[index - chunk * CHUNK]
-        if self.deferred:
+        if self.deferred and self._lexer is not None:  # plain costs no lexing: draw it now
             self._stale.add(chunk)
             return self._interim(index)
         return self._colour(chunk)[index - chunk * CHUNK]

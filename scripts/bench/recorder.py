@@ -191,6 +191,51 @@ def figures(r: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def view_hop(args: argparse.Namespace, snap: Path, ledgers: Path, n: int = 300) -> dict[str, Any]:
+    """The `view` round trip without the UI: `RemoteService.view` (frame, socket, the
+    recorder's durable append, answer) against `LocalService.view` (the same append
+    in-process), alternating, on the same file: what the socket hop itself costs."""
+    import statistics
+
+    from cleanroom.recorder.client import RemoteService
+    from cleanroom.session.local_service import LocalService
+    from cleanroom.session.snapshot_source import SnapshotSource
+
+    where = Path(tempfile.mkdtemp(prefix="crb-", dir="/tmp"))
+    sock = where / "r.sock"
+    common = ["--snapshot", str(snap), "--vendor-seed", tui.VENDOR_SEED,
+              "--ledger-dir", str(ledgers), "--socket", str(sock)]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    me = [sys.executable, "-I", str(Path(__file__).resolve())]
+    server = subprocess.Popen([*me, "--serve", *common], stdout=subprocess.PIPE, text=True,
+                              env=env, cwd=ROOT)  # fmt: skip
+    trust = [raw_public(seeded_key(tui.VENDOR_SEED))]
+    local_ledger, session = tui.make_session(args, SnapshotSource.from_file(snap, trust))
+    times: dict[str, list[float]] = {"socket": [], "local": []}
+    try:
+        assert server.stdout is not None
+        ledger = json.loads(server.stdout.readline()[len(RESULT) :])["ledger"]
+        remote = RemoteService(sock)
+        local = LocalService(session)
+        pairs = [("socket", remote, remote.open_file(tui.BIG_PATH)),
+                 ("local", local, local.open_file(tui.BIG_PATH))]  # fmt: skip
+        for k in range(n):
+            for name, service, opened in pairs if k % 2 else pairs[::-1]:
+                t = tui.now()
+                service.view(opened, 1000 + k, 1037 + k, 0, 110)
+                times[name].append((tui.now() - t) * 1000)
+        remote.seal()
+        remote.close()
+        session.seal()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    for path in (ledger, local_ledger.path):
+        tui.check_ledger(Path(path))
+    return {k: {"p50": statistics.median(v), "p95": tui.percentile(v, 95)}
+            for k, v in times.items()}  # fmt: skip
+
+
 LINUX_DIRS = (b"kernel", b"kernel/sched", b"drivers", b"drivers/net", b"fs", b"mm")
 LINUX_QUERIES = ("sched", "core.c", "ext4 inode", "zzzz-none")
 LINUX_FILES = (b"Makefile", b"kernel/sched/core.c", b"mm/page_alloc.c", b"fs/ext4/inode.c")
@@ -300,6 +345,15 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"linux": linux}, indent=1))
         return 0
     snap, _ = tui.big_snapshot(cache, lines)
+    args.ledger_dir = str(ledgers)
+    hop = view_hop(args, snap, ledgers)
+    print(
+        f"view round trip, no UI, {lines:,}-line file: socket p50 {hop['socket']['p50']:.2f} "
+        f"p95 {hop['socket']['p95']:.2f} ms; in-process p50 {hop['local']['p50']:.2f} "
+        f"p95 {hop['local']['p95']:.2f} ms (both a durable append); load "
+        f"{os.getloadavg()[0]:.1f}",
+        file=sys.stderr if args.json else sys.stdout,
+    )
     rows: dict[str, list[dict[str, float]]] = {"in-process": [], "socket": []}
     for i in range(runs):
         for mode in ("in-process", "socket") if i % 2 == 0 else ("socket", "in-process"):
@@ -318,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(table), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps({"lines": lines, "runs": runs, "median": med, "per_run": rows,
-                          "linux": linux}, indent=1))  # fmt: skip
+                          "linux": linux, "view_hop": hop}, indent=1))  # fmt: skip
     return 0
 
 

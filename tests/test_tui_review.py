@@ -161,9 +161,10 @@ async def test_recording_failure_hides_source_and_is_recorded_after(kit, ledger_
 
 
 async def test_idle_lock_blanks_the_screen_and_records_both_ends(kit, ledger_dir):
-    app, _ = make_app(kit, ledger_dir, idle_seconds=1)
+    app, _ = make_app(kit, ledger_dir, idle_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
+        await start(pilot)  # not locked before the start screen is passed, however slow
+        app.idle_seconds = 1
         app.open_path(b"src/long.py")
         for _ in range(300):  # the 1 s timer fires by itself, however slow the machine
             await pilot.pause(0.1)

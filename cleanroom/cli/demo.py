@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -185,11 +186,29 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     else:
         click.echo("receipt  none: the session was not sealed")
     click.echo(f"keys     {clean(keys)} (throwaway)")
-    ledger, pub = clean(path), clean(keys / "vendor.pub")
-    reviewer_pub, snap = clean(keys / "reviewer.pub"), clean(snapshot)
+    run = command_name()
+    ledger, pub = quoted(path), quoted(keys / "vendor.pub")
+    reviewer_pub, snap = quoted(keys / "reviewer.pub"), quoted(snapshot)
     click.echo(
-        f"verify   cleanroom verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
+        f"verify   {run} verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
         f" --snapshot {snap}"
     )
-    click.echo(f"replay   cleanroom replay {ledger} --snapshot {clean(snapshot)} --trust {pub}")
+    click.echo(f"replay   {run} replay {ledger} --snapshot {snap} --trust {pub}")
     raise SystemExit(code)
+
+
+def command_name() -> str:
+    """How to run this very Cleanroom, as printed: the launcher beside this Python
+    (`.venv/bin/cleanroom`), or this Python with `-I -m cleanroom`. A bare
+    `cleanroom` would only run in an activated venv."""
+    here = Path(sys.executable)
+    launcher = here.with_name("cleanroom")
+    if launcher.is_file() and os.access(launcher, os.X_OK):
+        return quoted(launcher)
+    return f"{quoted(here)} -I -m cleanroom"
+
+
+def quoted(path: Path | str) -> str:
+    """A path sanitized for the terminal and quoted for a shell, so that the line
+    runs as printed (a temporary directory may hold spaces)."""
+    return shlex.quote(clean(str(path)))

@@ -5,6 +5,7 @@ the chosen line; `n` / `N` on the main screen step through the results."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import work
@@ -21,9 +22,16 @@ from ...snapshot.search import Query, SearchError
 from ..results import ResultList
 from .dialogs import InputDialog
 
+GLOB_SEPARATOR = re.compile(r"(?<!\\)[,\s]+")  # a comma or space; `\,` is a comma
 
-def _globs(text: str) -> list[str]:
-    return [g for g in text.split() if g]
+
+def globs(text: str) -> list[str]:
+    """`*.c, *.h drivers/` as three globs: commas and spaces both separate."""
+    return [g for g in GLOB_SEPARATOR.split(text) if g]
+
+
+def switch_label(name: str, on: bool) -> str:
+    return f"{name}: {'ON' if on else 'off'}"
 
 
 class SearchScreen(InputDialog):
@@ -48,17 +56,24 @@ class SearchScreen(InputDialog):
         with Vertical():
             yield Input(placeholder="Search the snapshot", id="query")
             with Horizontal():
-                yield Checkbox("Regex", id="regex")
-                yield Checkbox("Match case", value=True, id="case")
-                yield Input(placeholder="Only paths like (globs)", id="include")
-                yield Input(placeholder="Not paths like (globs)", id="exclude")
+                yield Checkbox(switch_label("Regex", False), id="regex")
+                yield Checkbox(switch_label("Match case", True), value=True, id="case")
+                yield Input(placeholder="Only paths like: *.c, src/", id="include")
+                yield Input(placeholder="Not paths like: test/", id="exclude")
             yield Static("", id="state", markup=False)
             yield ResultList(self._rows_gate, id="results")
 
     def on_mount(self) -> None:
+        # Opens clean: the last results under a new query would say what it did not find.
         self.query_one("#query", Input).focus()
-        if self.found is not None:  # the last results, while a new query is typed
-            self._show(self.found, focus=False)
+        if self.found is not None:
+            self._state(
+                f"The last search's {self.found.total:,} results: n / N on the main screen."
+            )
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        name = "Regex" if event.checkbox.id == "regex" else "Match case"
+        event.checkbox.label = switch_label(name, event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = self.query_one("#query", Input).value
@@ -69,8 +84,8 @@ class SearchScreen(InputDialog):
                 text,
                 regex=self.query_one("#regex", Checkbox).value,
                 case=self.query_one("#case", Checkbox).value,
-                include=_globs(self.query_one("#include", Input).value),
-                exclude=_globs(self.query_one("#exclude", Input).value),
+                include=globs(self.query_one("#include", Input).value),
+                exclude=globs(self.query_one("#exclude", Input).value),
             )
         except SearchError as exc:
             self._state(f"Not a valid search: {clean(exc)}")

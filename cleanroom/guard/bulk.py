@@ -27,9 +27,12 @@ BAND = 100  # columns of one line that count as one line read (a "line-equivalen
 
 
 def _bands(col: int, cols: int) -> range:
-    """The column bands a window of columns col..col+cols-1 touches (at least one)."""
-    first = max(0, col) // BAND
-    return range(first, max(first, (max(0, col) + max(1, cols) - 1) // BAND) + 1)
+    """The column bands a view of columns col..col+cols-1 *delivers*: every band from
+    the first, because a view carries each line's characters left of `col` too
+    (tab stops and lexing need them; docs/protocol.md §6). Counting only the bands
+    on screen let a view of column 1000 of short lines carry whole files while
+    counting nothing (attack on issue 13, F1)."""
+    return range(0, (max(0, col) + max(1, cols) - 1) // BAND + 1)
 
 
 class SeenLines:
@@ -55,15 +58,14 @@ class SeenLines:
         cols: int = 0,
         lengths: list[int] | None = None,
     ) -> int:
-        """Mark columns col..col+cols-1 (cols 0: just column col) of lines first..last
-        (inclusive) of `name` shown; return how many line-equivalents were new."""
+        """Mark columns 0..col+cols-1 (cols 0: up to column col) of lines first..last
+        (inclusive) of `name` delivered; return how many line-equivalents were new."""
         if last < first:
             return 0
         bands = _bands(col, cols)
-        if lengths is not None:  # no band past the longest line in view
+        if lengths is not None:  # no band past the longest line in view (band 0 always)
             longest = max(lengths, default=0)
-            stop = min(bands.stop, -(-longest // BAND))
-            bands = range(bands.start, max(stop, 1 if bands.start == 0 else bands.start))
+            bands = range(0, max(1, min(bands.stop, -(-longest // BAND))))
         new = 0
         for band in bands:
             if band == 0 or lengths is None:

@@ -44,3 +44,44 @@ def test_a_view_far_right_of_short_lines_is_bulk_reading(col, cols):
         assert bulk, (got, alerts)  # ...and counted
     finally:
         room.stop()
+
+
+def test_a_new_session_does_not_reset_the_reading_pace():
+    """Attack F1b: seal and reconnect every 450 lines; ten sessions read 4,500 new
+    lines in seconds. The recorder keeps the pace across sessions, so one of them
+    records `bulk_read`."""
+    room = build_room("seal")
+    room.start()
+    try:
+        got = 0
+        for k in range(10):
+            client = connect(room)
+            o = client.ask(m.Open(path=b"src/long.py"))
+            first = 1 + k * 450
+            answer = client.ask(m.View(path=o.path, blob=o.blob, first=first,
+                                       last=first + 449, col=0, cols=100))  # fmt: skip
+            got += len(answer.lines) if isinstance(answer, m.Lines) else 0
+            client.ask(m.Seal())
+            client.ask(m.Bye())
+            client.close()
+        time.sleep(1.0)
+    finally:
+        room.stop()
+    alerts = [e.payload.get("category") for path in room.ledgers() for e in room.entries(path)
+              if e.kind == "alert"]  # fmt: skip
+    assert got >= 450 and len(room.ledgers()) >= 2, got
+    assert "bulk_read" in alerts, (got, alerts)
+
+
+def connect(room) -> RawClient:
+    """A client past `hello`: right after a seal the recorder may still be ending
+    that session (answer `ended`); the next connection gets a new one."""
+    deadline = time.monotonic() + 20
+    while True:
+        client = RawClient(room.socket)
+        answer = client.ask(m.Hello(version=m.VERSION))
+        if isinstance(answer, m.Welcome):
+            return client
+        client.close()
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.1)

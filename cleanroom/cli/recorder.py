@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..guard.bulk import Pace
 from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
@@ -38,7 +39,9 @@ from .review_config import load_config
 
 def session_opener(setup: Setup, crashed: str = "resume") -> Any:
     """A function that starts (or resumes, after a crash) a session: the same checks
-    and ledger as `cleanroom review`, with the guard running in this process."""
+    and ledger as `cleanroom review`, with the guard running in this process. The
+    reading pace outlives each session: a new session does not reset the count."""
+    pace = Pace(setup.policy.bulk)
 
     def open_session() -> tuple[Dispatcher, Any]:
         check = start_check(setup.policy, read_network())
@@ -51,7 +54,7 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
                                setup.policy.media_roots, setup.key_files)  # fmt: skip
-            guard = Guard(setup.policy, places)
+            guard = Guard(setup.policy, places, pace=pace)
             writer = guard.watch_ledger(ledger)
             guard.start()
         facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,

@@ -29,7 +29,7 @@ from cleanroom.tui.replay.stage import stage_of
 from cleanroom.tui.replay.view import ReplayView
 from tests.ledgerkit import Kit, forge
 from tests.replaykit import SIZE, record
-from tests.tuikit import sample_source
+from tests.tuikit import listed, sample_source
 
 BIN = Path(sys.executable).parent
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -306,6 +306,7 @@ async def record_names(kit, workdir):
     drawn = {}
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
+        await listed(pilot)
         tree = app.query_one(FileTree)
         drawn["root"] = [str(n.label) for n in tree.root.children]
         await pilot.press("ctrl+p", *"src")
@@ -322,7 +323,7 @@ async def record_names(kit, workdir):
         tree.focus()
         tree.move_cursor(src)
         await pilot.press("space")
-        await pilot.pause()
+        await listed(pilot)
         drawn["src/"] = [str(n.label) for n in src.children]
         await pilot.press("q", "y")
         await pilot.pause()

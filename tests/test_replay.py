@@ -360,13 +360,18 @@ def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):
     replay = replay_of(kit, recorded)
     index = name_list(replay, "tree_list", "path", "")
     step = replay.steps[index]
-    wrong = dataclasses.replace(step.entry, event=dataclasses.replace(step.entry.event, entries=99))
+    event = dataclasses.replace(step.entry.event, entries=99, total=99)
+    wrong = dataclasses.replace(step.entry, event=event)
     replay.steps[index] = dataclasses.replace(step, entry=wrong)
     stage = stage_of(replay, index)
     assert stage.kind == "message" and stage.alarm and not stage.rows
     assert "not 99" in stage.message
     blind = Replay(replay.timeline, None)  # no snapshot: the names cannot be known
     assert stage_of(blind, index).kind == "message" and stage_of(blind, index).alarm
+    past = dataclasses.replace(step.entry.event, start=2, entries=2)  # names 3-4 of 3
+    replay.steps[index] = dataclasses.replace(step, entry=dataclasses.replace(step.entry, event=past))
+    stage = stage_of(replay, index)
+    assert stage.kind == "message" and stage.alarm and not stage.rows
 
 
 def test_the_cast_draws_the_names_listed(kit, tmp_path):

@@ -65,7 +65,7 @@ async def listed(pilot, timeout: float = 30.0) -> None:
     tree = pilot.app.query_one(FileTree)
     deadline = time.monotonic() + timeout
     await pilot.pause()
-    while tree.loading:
+    while tree.listing:
         assert time.monotonic() < deadline, "the tree's listing never came"
         await pilot.pause(0.02)
     await pilot.pause()

@@ -28,6 +28,10 @@ from .framing import FrameError, read_frame, write_frame
 ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
 
 
+class Busy(Exception):
+    """Another request holds the connection (see `RemoteService.check_alerts`)."""
+
+
 class RequestRefused(RecordingError):
     """The recorder refused the request (and recorded that): show nothing."""
 
@@ -118,8 +122,17 @@ class RemoteService:
         write_frame(sock, m.encoder.encode(request))
         return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
 
-    def _ask(self, request: Any) -> Any:
-        """One request's answer. Raises RecordingError when nothing may be shown."""
+    def _ask(self, request: Any, wait: bool = True) -> Any:
+        """One request's answer. Raises RecordingError when nothing may be shown, and
+        Busy (without asking) when `wait` is false and another request is under way."""
+        if not self._lock.acquire(blocking=wait):
+            raise Busy()
+        try:
+            return self._ask_locked(request)
+        finally:
+            self._lock.release()
+
+    def _ask_locked(self, request: Any) -> Any:
         with self._lock:
             try:
                 if self._sock is None:
@@ -322,7 +335,12 @@ class RemoteService:
 
     def check_alerts(self) -> AlertCheck:
         try:
-            a = self._ask(m.Status())
+            a = self._ask(m.Status(), wait=False)
+        except Busy:
+            # A worker's request (a big directory's listing, a search) is being answered.
+            # The recorder serves one request at a time and looks at the guard between
+            # them, so nothing new can be waiting: the event loop does not wait either.
+            return AlertCheck([], None)
         except RecordingError as exc:
             return AlertCheck([], str(exc))
         self.state, self.ended = a.state, a.ended

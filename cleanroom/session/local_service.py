@@ -20,6 +20,8 @@ from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, c
 from .source import Entry, Opened
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
+SHOWN_BYTES = 2 << 20  # bytes of paths one quick-open list carries at most (a deep tree's
+# paths may be far longer than PATH_MAX: 100 of them could pass the recorder's 8 MB frame)
 KEEP_OPENED = 4  # documents kept for views (the one shown, and any being opened)
 KEEP_SEARCHES = 4
 KEEP_LISTINGS = 4  # directories whose sorted listing is kept for their next pages
@@ -103,6 +105,7 @@ class LocalService:
         shown, matched = rank(self._paths, self._texts, query, SHOWN_NAMES, cancelled)
         if cancelled():
             raise Cancelled(query)
+        shown = _within(shown, SHOWN_BYTES)
         return (shown, matched) if self.session.quick_open_list(query, shown, matched) else None
 
     def quick_open(self, query: str, matches: int) -> None:
@@ -224,3 +227,13 @@ def _page(children: list[Entry], start: int, limit: int, budget: int) -> list[En
             break
         out.append(entry)
     return out
+
+
+def _within(paths: list[bytes], budget: int) -> list[bytes]:
+    """The first of `paths` whose bytes fit in `budget` (at least one, if any)."""
+    used = 0
+    for i, path in enumerate(paths):
+        used += len(path) + 16
+        if i and used > budget:
+            return paths[:i]
+    return paths

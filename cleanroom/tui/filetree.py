@@ -89,7 +89,7 @@ class FileTree(Tree[Entry]):
             self._more(event.node)
 
     @property
-    def loading(self) -> bool:
+    def listing(self) -> bool:
         """True while a page is being asked for."""
         return bool(self._busy)
 
@@ -127,7 +127,7 @@ class FileTree(Tree[Entry]):
                 except IndexError:
                     page = None
                 if page is None:
-                    self.app.call_from_thread(self._not_listed, key)
+                    self.app.call_from_thread(self._not_listed, key, row)
                     return
                 pages.append(page)
             self.app.call_from_thread(self._show, node, key, pages, fresh, row)
@@ -136,8 +136,11 @@ class FileTree(Tree[Entry]):
 
     # -- showing, on the event loop ---------------------------------------------
 
-    def _not_listed(self, key: tuple[bytes, int]) -> None:
+    def _not_listed(self, key: tuple[bytes, int], row: TreeNode[Entry] | None) -> None:
         self._busy.discard(key)
+        listed = self._listed.get(key[0])
+        if row is not None and listed is not None:  # the names stay unshown; ask again later
+            row.set_label(more_label(listed.total - listed.after))
         self._failed()
 
     def _show(self, node: TreeNode[Entry], key: tuple[bytes, int], pages: list[Page],

@@ -110,9 +110,12 @@ def _tree_names(replay: Replay, ev: TreeList) -> Stage:
     if listing is None:
         why = "The snapshot given does not hold this directory; its names cannot be drawn."
         return Stage("message", Text(head), True, why)
-    if len(listing) != total or ev.start + ev.entries > total:
+    if len(listing) != total:
         why = (f"The snapshot given lists {plural(len(listing), 'name')} here, not "
                f"{total}; they are not drawn.")  # fmt: skip
+        return Stage("message", Text(head), True, why)
+    if ev.start + ev.entries > total:
+        why = f"This step names more than the directory's {total} names; none are drawn."
         return Stage("message", Text(head), True, why)
     page = listing[ev.start : ev.start + ev.entries]
     return Stage("names", Text(head), rows=[label(e) for e in page],

@@ -369,7 +369,8 @@ def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):
     blind = Replay(replay.timeline, None)  # no snapshot: the names cannot be known
     assert stage_of(blind, index).kind == "message" and stage_of(blind, index).alarm
     past = dataclasses.replace(step.entry.event, start=2, entries=2)  # names 3-4 of 3
-    replay.steps[index] = dataclasses.replace(step, entry=dataclasses.replace(step.entry, event=past))
+    past_entry = dataclasses.replace(step.entry, event=past)
+    replay.steps[index] = dataclasses.replace(step, entry=past_entry)
     stage = stage_of(replay, index)
     assert stage.kind == "message" and stage.alarm and not stage.rows
 

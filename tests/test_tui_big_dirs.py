@@ -143,7 +143,8 @@ async def test_a_big_directory_pages_and_the_terminal_answers_keys_meanwhile(ser
         assert names(big) == want[: 2 * PAGE_NAMES]
         assert str(more_row(big).label) == f"… {BIG - 2 * PAGE_NAMES:,} more"
         assert served.tree_lists("big")[1:] == [
-            {"path": "big", "entries": PAGE_NAMES, "start": PAGE_NAMES, "total": BIG}]
+            {"path": "big", "entries": PAGE_NAMES, "start": PAGE_NAMES, "total": BIG}
+        ]
         drawn = [str(n.label) for n in big.children if n.data.kind != MORE]
         await pilot.press("q", "y")
         await pilot.pause()

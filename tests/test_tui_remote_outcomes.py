@@ -107,3 +107,32 @@ async def _sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+async def test_a_file_too_large_to_open_says_so_through_the_recorder(kit, tmp_path, monkeypatch):
+    """The refusal of a file over the size limit (ADR 0400) keeps its own headline
+    over the socket, not "not what the vendor signed". A real recorder on a real
+    socket, in this process: the limit is lowered here (a 512 MiB file is not made)."""
+    from cleanroom.session import snapshot_source
+    from tests import recorderkit
+
+    monkeypatch.setattr(snapshot_source, "MAX_OPEN_BYTES", 100)
+    ledger_dir = tmp_path / "ledgers"
+    ledger_dir.mkdir()
+    running = recorderkit.start(kit, ledger_dir)
+    service = RemoteService(running.socket)
+    try:
+        app = ReviewApp(service)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            app.open_path(b"src/long.py")
+            await until(pilot, lambda: "too large to open" in shown(app))
+            text = shown(app)
+            assert "not what the vendor signed" not in text and "value_" not in text
+            assert app.opened is None
+        blocked = [e.payload for e in running.entries() if e.kind == "blocked"]
+        assert [b["action"] for b in blocked] == ["too_large"]
+        assert [e for e in running.entries() if e.kind == "file_open"] == []
+    finally:
+        service.close()
+        recorderkit.cleanup(running)

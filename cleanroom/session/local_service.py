@@ -7,21 +7,25 @@ recorder serves the same answers over its socket (cleanroom/recorder).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from .crash import end_after_crash
-from .events import Alert
+from .events import Alert, path_fields
 from .pathmatch import Cancelled, folded, rank
 from .review import Found, ReviewSession
 from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, clip_line
 from .source import Entry, Opened
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
-SHOWN_BYTES = 2 << 20  # bytes of paths one quick-open list carries at most (a deep tree's
-# paths may be far longer than PATH_MAX: 100 of them could pass the recorder's 8 MB frame)
+# Bytes of names one quick-open list records at most, as JSON: a deep tree's paths may be
+# far longer than PATH_MAX, and 100 of them would pass a ledger entry (1 MiB) and the
+# recorder's frame (8 MB). A list holds the first names that fit (none, if the first does
+# not); its `matches` still counts them all.
+SHOWN_BYTES = 512 << 10
 KEEP_OPENED = 4  # documents kept for views (the one shown, and any being opened)
 KEEP_SEARCHES = 4
 KEEP_LISTINGS = 4  # directories whose sorted listing is kept for their next pages
@@ -230,10 +234,11 @@ def _page(children: list[Entry], start: int, limit: int, budget: int) -> list[En
 
 
 def _within(paths: list[bytes], budget: int) -> list[bytes]:
-    """The first of `paths` whose bytes fit in `budget` (at least one, if any)."""
+    """The first of `paths` whose recorded form fits in `budget` bytes (ASCII JSON,
+    at least as long as the ledger's)."""
     used = 0
     for i, path in enumerate(paths):
-        used += len(path) + 16
-        if i and used > budget:
+        used += len(json.dumps(path_fields(path))) + 2
+        if used > budget:
             return paths[:i]
     return paths

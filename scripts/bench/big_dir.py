@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.append(str(ROOT))
 
 from tests import recorderkit
-from tests.bigdirkit import build, big_source
+from tests.bigdirkit import big_source, build
 from tests.ledgerkit import Kit
 from tests.tuikit import listed
 
@@ -114,8 +114,10 @@ def main() -> None:
             continue
         rows = [run_once(kind, snapshot, base) for _ in range(args.runs)]
         med = [statistics.median(r[i] for r in rows) for i in range(4)]
-        print(f"{kind:6}  first page {med[0]:.2f} s (largest tick gap {med[1] * 1000:.0f} ms)"
-              f"   next page {med[2]:.2f} s (gap {med[3] * 1000:.0f} ms)   runs {args.runs}")
+        print(
+            f"{kind:6}  first page {med[0]:.2f} s (largest tick gap {med[1] * 1000:.0f} ms)"
+            f"   next page {med[2]:.2f} s (gap {med[3] * 1000:.0f} ms)   runs {args.runs}"
+        )
 
 
 if __name__ == "__main__":

@@ -61,13 +61,13 @@ class Listed:
 class FileTree(Tree[Entry]):
     DEFAULT_CSS = "FileTree { width: 36; border-right: solid $panel; }"
 
-    def __init__(
-        self, root_name: str, lister: Lister, failed: Callable[[], None], *, id: str | None = None
-    ) -> None:
+    def __init__(self, root_name: str, lister: Lister, failed: Callable[[], None], *,
+                 id: str | None = None, shown: Callable[[], None] | None = None) -> None:  # fmt: skip
         root = Entry(b"", b"", True, "dir")
         super().__init__(Text(clean(root_name), style="bold"), data=root, id=id)
         self._lister = lister
         self._failed = failed
+        self._shown = shown  # a page was recorded and drawn (the status bar counts entries)
         self._listed: dict[bytes, Listed] = {}
         self._busy: set[tuple[bytes, int]] = set()  # pages being asked for
         self.show_root = True
@@ -168,6 +168,8 @@ class FileTree(Tree[Entry]):
                 node.add_leaf(more_label(page.total - page.after), data=more)
         if not node.is_expanded:
             node.expand()
+        if self._shown is not None:
+            self._shown()
 
     def relist(self) -> bool:
         """The tree is shown again (a lock came off): record each page of each

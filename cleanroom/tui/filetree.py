@@ -61,8 +61,15 @@ class Listed:
 class FileTree(Tree[Entry]):
     DEFAULT_CSS = "FileTree { width: 36; border-right: solid $panel; }"
 
-    def __init__(self, root_name: str, lister: Lister, failed: Callable[[], None], *,
-                 id: str | None = None, shown: Callable[[], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        root_name: str,
+        lister: Lister,
+        failed: Callable[[], None],
+        *,
+        id: str | None = None,
+        shown: Callable[[], None] | None = None,
+    ) -> None:
         root = Entry(b"", b"", True, "dir")
         super().__init__(Text(clean(root_name), style="bold"), data=root, id=id)
         self._lister = lister

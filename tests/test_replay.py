@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import OptionList
 
 from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
-from cleanroom.forensics.timeline import read_timeline
+from cleanroom.forensics.timeline import read_timeline, typed_event
 from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
@@ -354,6 +354,19 @@ async def test_name_lists_are_drawn_as_the_reviewer_saw_them(kit, tmp_path):
             assert str(app.query_one("#results").render()).split("\n") == want
     banner = stage_of(replay, typed).banner.plain
     assert "Quick open “src”: 3 names listed of 3 matching" in banner
+
+
+def test_a_tree_listing_of_before_pages_draws_the_whole_directory(kit, recorded):
+    replay = replay_of(kit, recorded)
+    index = name_list(replay, "tree_list", "path", "")
+    step = replay.steps[index]
+    old, why = typed_event("tree_list", {"path": "", "entries": 3})  # as written before pages
+    assert why is None and (old.start, old.total) == (0, -1)
+    replay.steps[index] = dataclasses.replace(
+        step, entry=dataclasses.replace(step.entry, event=old)
+    )
+    stage = stage_of(replay, index)
+    assert stage.kind == "names" and [r.plain for r in stage.rows] == ["bin/", "src/", "README.md"]
 
 
 def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):

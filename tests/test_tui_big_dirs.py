@@ -242,3 +242,23 @@ def test_tree_pages_stay_under_a_byte_budget(big_snapshot, tmp_path):  # noqa: F
         {"path": "big", "entries": 10, "start": 0, "total": BIG},
         {"path": "big", "entries": 1, "start": 7, "total": BIG}]  # fmt: skip
     assert os.path.exists(ledger.path)
+
+
+async def test_a_lock_lifted_records_each_shown_page_again(served):
+    app = served.app
+    async with app.run_test(size=SIZE) as pilot:
+        tree = await opened(pilot)
+        d = node(tree, b"page_and_one")
+        tree.move_cursor(d)
+        await pilot.press("space")
+        await listed(pilot)
+        tree.move_cursor(more_row(d))
+        await pilot.press("enter")
+        await listed(pilot)
+        before = served.tree_lists("page_and_one")
+        app._lock_idle()
+        await pilot.pause()
+        await pilot.press("x")  # any key lifts the idle lock; the tree is listed again
+        await listed(pilot)
+        assert served.tree_lists("page_and_one") == before + before
+        assert len(names(d)) == PAGE_NAMES + 1 and more_row(d) is None

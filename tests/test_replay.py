@@ -396,3 +396,14 @@ def test_the_cast_draws_the_names_listed(kit, tmp_path):
     frames = [ANSI.sub("", json.loads(line)[2]) for line in out.getvalue().splitlines()[1:]]
     listed = [f for f in frames if "Quick open “src”" in f]
     assert listed and all(name in listed[-1] for name in drawn["src"])
+
+
+@pytest.mark.parametrize("payload", [
+    {"entries": -1},
+    {"entries": 3, "start": -1, "total": 3},
+    {"entries": 3, "start": 1, "total": 3},  # names 2-4 of 3
+    {"entries": 1, "start": 0, "total": -2},
+])  # fmt: skip
+def test_a_tree_list_that_is_no_page_does_not_fit(payload):
+    event, why = typed_event("tree_list", {"path": "", **payload})
+    assert event is None and "not a page of the listing" in why

@@ -51,7 +51,7 @@ def short_dir() -> Path:
 
 
 def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...] | None = None,
-          ) -> Running:  # fmt: skip
+          source: Any = None) -> Running:  # fmt: skip
     where = short_dir()
     path = where / "recorder.sock"
     reviewers = Reviewers(frozenset(uids if uids is not None else (os.getuid(),)), frozenset())
@@ -62,7 +62,8 @@ def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...
         disk = FlakyDisk(ledger._conn)
         ledger._conn = disk
         facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
-        session = ReviewSession(Recorder(ledger), sample_source(kit, ledger_dir.parent), facts)
+        served = source if source is not None else sample_source(kit, ledger_dir.parent)
+        session = ReviewSession(Recorder(ledger), served, facts)
         running.ledgers.append(ledger.path)
         running.disks.append(disk)
 

@@ -115,7 +115,8 @@ def test_names_only_as_listed(recorder):
     root = client.ask(m.Tree(path=b""))
     assert isinstance(root, m.Listing)
     listed = [e.payload for e in recorder.entries() if e.kind == "tree_list"]
-    assert listed == [{"path": "", "entries": len(root.items)}]
+    n = len(root.items)
+    assert listed == [{"path": "", "entries": n, "start": 0, "total": n}]
     assert isinstance(client.ask(m.Tree(path=b"src")), m.Listing)  # now it was named
     pick = client.ask(m.Pick(query="long", matches=1))  # no list was answered for it
     assert isinstance(pick, m.Refused) and pick.reason == "order"
@@ -214,9 +215,10 @@ def test_a_peer_that_is_not_a_reviewer_gets_nothing(kit, ledger_dir):
         cleanup(running)
 
 
-def test_another_version_is_refused(recorder):
+@pytest.mark.parametrize("version", [1, m.VERSION + 1])  # 1: a listing came whole
+def test_another_version_is_refused(recorder, version):
     client = RawClient(recorder.socket)
-    answer = client.ask(m.Hello(version=2))
+    answer = client.ask(m.Hello(version=version))
     assert isinstance(answer, m.Refused) and answer.reason == "version"
     assert refused_entries(recorder)[-1]["request"] == "hello"
 

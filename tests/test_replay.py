@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import OptionList
 
 from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
-from cleanroom.forensics.timeline import read_timeline
+from cleanroom.forensics.timeline import read_timeline, typed_event
 from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
@@ -29,7 +29,7 @@ from cleanroom.tui.replay.stage import stage_of
 from cleanroom.tui.replay.view import ReplayView
 from tests.ledgerkit import Kit, forge
 from tests.replaykit import SIZE, record
-from tests.tuikit import sample_source
+from tests.tuikit import listed, sample_source
 
 BIN = Path(sys.executable).parent
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -306,6 +306,7 @@ async def record_names(kit, workdir):
     drawn = {}
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
+        await listed(pilot)
         tree = app.query_one(FileTree)
         drawn["root"] = [str(n.label) for n in tree.root.children]
         await pilot.press("ctrl+p", *"src")
@@ -322,7 +323,7 @@ async def record_names(kit, workdir):
         tree.focus()
         tree.move_cursor(src)
         await pilot.press("space")
-        await pilot.pause()
+        await listed(pilot)
         drawn["src/"] = [str(n.label) for n in src.children]
         await pilot.press("q", "y")
         await pilot.pause()
@@ -355,17 +356,36 @@ async def test_name_lists_are_drawn_as_the_reviewer_saw_them(kit, tmp_path):
     assert "Quick open “src”: 3 names listed of 3 matching" in banner
 
 
+def test_a_tree_listing_of_before_pages_draws_the_whole_directory(kit, recorded):
+    replay = replay_of(kit, recorded)
+    index = name_list(replay, "tree_list", "path", "")
+    step = replay.steps[index]
+    old, why = typed_event("tree_list", {"path": "", "entries": 3})  # as written before pages
+    assert why is None and (old.start, old.total) == (0, -1)
+    replay.steps[index] = dataclasses.replace(
+        step, entry=dataclasses.replace(step.entry, event=old)
+    )
+    stage = stage_of(replay, index)
+    assert stage.kind == "names" and [r.plain for r in stage.rows] == ["bin/", "src/", "README.md"]
+
+
 def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):
     replay = replay_of(kit, recorded)
     index = name_list(replay, "tree_list", "path", "")
     step = replay.steps[index]
-    wrong = dataclasses.replace(step.entry, event=dataclasses.replace(step.entry.event, entries=99))
+    event = dataclasses.replace(step.entry.event, entries=99, total=99)
+    wrong = dataclasses.replace(step.entry, event=event)
     replay.steps[index] = dataclasses.replace(step, entry=wrong)
     stage = stage_of(replay, index)
     assert stage.kind == "message" and stage.alarm and not stage.rows
     assert "not 99" in stage.message
     blind = Replay(replay.timeline, None)  # no snapshot: the names cannot be known
     assert stage_of(blind, index).kind == "message" and stage_of(blind, index).alarm
+    past = dataclasses.replace(step.entry.event, start=2, entries=2)  # names 3-4 of 3
+    past_entry = dataclasses.replace(step.entry, event=past)
+    replay.steps[index] = dataclasses.replace(step, entry=past_entry)
+    stage = stage_of(replay, index)
+    assert stage.kind == "message" and stage.alarm and not stage.rows
 
 
 def test_the_cast_draws_the_names_listed(kit, tmp_path):
@@ -376,3 +396,14 @@ def test_the_cast_draws_the_names_listed(kit, tmp_path):
     frames = [ANSI.sub("", json.loads(line)[2]) for line in out.getvalue().splitlines()[1:]]
     listed = [f for f in frames if "Quick open “src”" in f]
     assert listed and all(name in listed[-1] for name in drawn["src"])
+
+
+@pytest.mark.parametrize("payload", [
+    {"entries": -1},
+    {"entries": 3, "start": -1, "total": 3},
+    {"entries": 3, "start": 1, "total": 3},  # names 2-4 of 3
+    {"entries": 1, "start": 0, "total": -2},
+])  # fmt: skip
+def test_a_tree_list_that_is_no_page_does_not_fit(payload):
+    event, why = typed_event("tree_list", {"path": "", **payload})
+    assert event is None and "not a page of the listing" in why

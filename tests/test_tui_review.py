@@ -8,7 +8,7 @@ from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.screens.idle import IdleScreen
 from cleanroom.tui.screens.witness import SealedScreen, StartScreen
 from tests.ledgerkit import read_rows
-from tests.tuikit import make_app
+from tests.tuikit import listed, make_app
 
 SIZE = (100, 30)
 
@@ -25,7 +25,7 @@ async def start(pilot):
     await pilot.pause()
     assert isinstance(pilot.app.screen, StartScreen)
     await pilot.press("enter")
-    await pilot.pause()
+    await listed(pilot)
 
 
 async def test_start_screen_shows_the_witness_code_of_session_start(kit, ledger_dir):

@@ -49,7 +49,7 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
             raise RuntimeError(check.explanation)
         finish_seals(setup)
         ledger = settle_crashed(setup, crashed) or start_ledger(setup)
-        report_missing(setup, ledger)
+        missing = tuple(report_missing(setup, ledger))  # the terminal's start screen shows them
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
@@ -58,7 +58,7 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
             writer = guard.watch_ledger(ledger)
             guard.start()
         facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,
-                      setup.snapshot_label, str(ledger.path))  # fmt: skip
+                      setup.snapshot_label, str(ledger.path), missing)  # fmt: skip
         session = ReviewSession(Recorder(writer), setup.source, facts, guard)
         log(f"session {session.session_id} started in {ledger.path.name}")
 

@@ -64,6 +64,7 @@ class Replay:
         ]
         self.searches: dict[int, SearchCheck] = {}
         self._opened: dict[tuple[bytes, str], Opened | None] = {}
+        self._listings: dict[bytes, list[Entry] | None] = {}  # a big directory has many pages
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -112,10 +113,16 @@ class Replay:
         session's snapshot; None without one, or if it holds no such directory."""
         if self.source is None:
             return None
+        if directory in self._listings:
+            return self._listings[directory]
         try:
-            return self.source.children(directory)
+            listing: list[Entry] | None = self.source.children(directory)
         except (OSError, KeyError, ValueError):  # FileNotFoundError, NotADirectoryError
-            return None
+            listing = None
+        if len(self._listings) >= 16:
+            self._listings.clear()
+        self._listings[directory] = listing
+        return listing
 
     def check_searches(self, progress: Callable[[], None] | None = None) -> None:
         """Run every recorded search again (see `check_search`)."""

@@ -16,16 +16,20 @@ from typing import Any
 import msgspec
 
 from ..session.crash import CrashOutcome
-from ..session.recorder import RecordingError
+from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
-from ..session.service import FileFacts, Results, Screen
-from ..session.source import ContentRefused, Entry
+from ..session.service import PAGE_NAMES, FileFacts, Page, Results, Screen
+from ..session.source import ContentRefused, Entry, TooLarge
 from ..snapshot.results import Hit
 from ..snapshot.search import SearchError
 from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
 ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
+
+
+class Busy(Exception):
+    """Another request holds the connection (see `RemoteService.check_alerts`)."""
 
 
 class RequestRefused(RecordingError):
@@ -48,6 +52,25 @@ class SealedReceipt:
     seq: int
     witness: WitnessOf
 
+    @property
+    def code(self) -> str:
+        return self.witness.code
+
+
+@dataclass(frozen=True)
+class FinishedElsewhere:
+    """What the terminal shows of a seal whose ledger file the recorder could not
+    finish (the shape of `ledger.finish.Finished` the failure screen reads)."""
+
+    receipt: SealedReceipt
+    receipt_path: str | None
+    gone: str | None
+
+
+def unfinished(a: m.Unfinished) -> SealUnfinished:
+    receipt = SealedReceipt(a.seq, WitnessOf(a.code))
+    return SealUnfinished(a.why, FinishedElsewhere(receipt, a.receipt_path, a.gone))
+
 
 class RemoteService:
     def __init__(self, path: Path) -> None:
@@ -58,8 +81,10 @@ class RemoteService:
         self._entries = 0
         self._alerts = 0
         self.ended: str | None = None
+        self.unfinished: m.Unfinished | None = None  # a seal whose ledger was not finished
         self.state = "new"
-        self._listed: list[bytes] = []  # directories the tree shows, in the order listed
+        # pages of directories the tree shows, in the order listed: (directory, start) -> limit
+        self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
         self._welcome = self._connect()
 
@@ -85,8 +110,8 @@ class RemoteService:
         """After a reconnect, ask again for what the screen still shows, so the
         recorder records it again and serves the views that follow: the tree's
         listings and the open file. (A session that waited has them already.)"""
-        for directory in list(self._listed):
-            self._exchange(sock, m.Tree(path=directory))
+        for (directory, start), limit in list(self._listed.items()):
+            self._exchange(sock, m.Tree(path=directory, start=start, limit=limit))
         if self._open is not None:
             answer = self._exchange(sock, m.Open(path=self._open))
             if not isinstance(answer, m.Opened):
@@ -97,8 +122,17 @@ class RemoteService:
         write_frame(sock, m.encoder.encode(request))
         return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
 
-    def _ask(self, request: Any) -> Any:
-        """One request's answer. Raises RecordingError when nothing may be shown."""
+    def _ask(self, request: Any, wait: bool = True) -> Any:
+        """One request's answer. Raises RecordingError when nothing may be shown, and
+        Busy (without asking) when `wait` is false and another request is under way."""
+        if not self._lock.acquire(blocking=wait):
+            raise Busy()
+        try:
+            return self._ask_locked(request)
+        finally:
+            self._lock.release()
+
+    def _ask_locked(self, request: Any) -> Any:
         with self._lock:
             try:
                 if self._sock is None:
@@ -141,7 +175,8 @@ class RemoteService:
     @property
     def facts(self) -> Facts:
         w = self._welcome
-        return Facts(w.reviewer, w.org, w.workstation, w.snapshot, w.ledger_path)
+        return Facts(w.reviewer, w.org, w.workstation, w.snapshot, w.ledger_path,
+                     tuple(w.missing))  # fmt: skip
 
     @property
     def root_name(self) -> str:
@@ -174,14 +209,19 @@ class RemoteService:
 
     # -- names ------------------------------------------------------------------
 
-    def tree(self, directory: bytes) -> list[Entry] | None:
+    def tree(self, directory: bytes, start: int = 0, limit: int = PAGE_NAMES) -> Page | None:
+        limit = max(1, min(limit, PAGE_NAMES))
         try:
-            answer = self._ask(m.Tree(path=directory))
+            answer = self._ask(m.Tree(path=directory, start=start, limit=limit))
+        except RequestRefused as exc:
+            if exc.reason == "bounds":
+                raise IndexError(f"name {start} of the listing") from None
+            return None
         except RecordingError:
             return None
-        if directory not in self._listed:
-            self._listed.append(directory)
-        return [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
+        self._listed[(directory, start)] = limit
+        entries = [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
+        return Page(entries, answer.start, answer.total)
 
     def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
         try:
@@ -206,7 +246,8 @@ class RemoteService:
                 raise KeyError(path) from None
             raise
         if isinstance(a, m.RefusedFile):
-            raise ContentRefused(a.path, a.display, a.why)
+            refusal = TooLarge if a.action == TooLarge.action else ContentRefused
+            raise refusal(a.path, a.display, a.why)
         self._open = a.path
         return FileFacts(a.path, a.name, a.blob, a.size, a.lines, a.max_line_bytes, a.binary,
                          dict(a.flags), list(a.flagged_lines))  # fmt: skip
@@ -294,7 +335,12 @@ class RemoteService:
 
     def check_alerts(self) -> AlertCheck:
         try:
-            a = self._ask(m.Status())
+            a = self._ask(m.Status(), wait=False)
+        except Busy:
+            # A worker's request (a big directory's listing, a search) is being answered.
+            # The recorder serves one request at a time and looks at the guard between
+            # them, so nothing new can be waiting: the event loop does not wait either.
+            return AlertCheck([], None)
         except RecordingError as exc:
             return AlertCheck([], str(exc))
         self.state, self.ended = a.state, a.ended
@@ -312,7 +358,13 @@ class RemoteService:
             if exc.reason != "ended":
                 raise
             state = self._ask(m.Status())  # sealed by the recorder: its final entry
+            if state.unfinished is not None:  # and its ledger file could not be finished
+                self.unfinished = state.unfinished
+                raise unfinished(state.unfinished) from None
             return SealedReceipt(state.witness_seq, WitnessOf(state.witness_code))
+        if isinstance(a, m.Unfinished):
+            self.unfinished = a
+            raise unfinished(a)
         return SealedReceipt(a.seq, WitnessOf(a.code))
 
     def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..session.events import ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
-from ..session.recorder import RecordingError
+from ..session.recorder import RecordingError, SealUnfinished
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
 from ..session.source import ContentRefused
 from ..snapshot.query import Query
@@ -49,6 +49,7 @@ class Dispatcher:
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
+        self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
@@ -136,6 +137,9 @@ class Dispatcher:
         self.state, self.ended = ENDED, reason
         try:
             self._receipt = self.session.seal(self.countersigner, reason)
+        except SealUnfinished as exc:  # the terminal shows it at its next `status`
+            self._receipt = exc.finished.receipt
+            self._unfinished = _unfinished(exc)
         except RecordingError:
             pass  # ended all the same: nothing more is served
 
@@ -151,17 +155,21 @@ class Dispatcher:
                          reviewer=f.reviewer, org=f.org, workstation=f.workstation,
                          snapshot=f.snapshot, ledger_path=f.ledger_path,
                          root_name=self.service.root_name, witness_seq=seq, witness_code=code,
-                         guarded=self.service.guarded, state=self.state)  # fmt: skip
+                         guarded=self.service.guarded, state=self.state,
+                         missing=list(f.missing))  # fmt: skip
 
     def _tree(self, r: m.Tree) -> m._Answer:
         if r.path not in self._listed:
             raise _Refusal("order", "a directory no listing named")
-        entries = self.service.tree(r.path)
-        if entries is None:
+        try:
+            page = self.service.tree(r.path, r.start, r.limit)
+        except IndexError as exc:
+            raise _Refusal("bounds", str(exc)) from None
+        if page is None:
             return m.Failed(why=self.session.failure or "recording failed")
-        self._listed.update(e.path for e in entries if e.is_dir)
-        items = [m.EntryInfo(e.path, e.name, e.is_dir, e.kind, e.size) for e in entries]
-        return m.Listing(items=items)
+        self._listed.update(e.path for e in page.entries if e.is_dir)
+        items = [m.EntryInfo(e.path, e.name, e.is_dir, e.kind, e.size) for e in page.entries]
+        return m.Listing(items=items, start=page.start, total=page.total)
 
     def _names(self, r: m.Names) -> m._Answer:
         answer = self.service.names(r.query, lambda: False)
@@ -182,7 +190,8 @@ class Dispatcher:
         except KeyError:
             raise _Refusal("no_such_file") from None
         except ContentRefused as exc:
-            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why)
+            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
+                                 action=exc.action)  # fmt: skip
         self._opened = facts
         return m.Opened(path=facts.path, name=facts.name, blob=facts.blob, size=facts.size,
                         lines=facts.lines, max_line_bytes=facts.max_line_bytes,
@@ -283,11 +292,17 @@ class Dispatcher:
             seq, code = self._receipt.seq, self._receipt.witness.code
         alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
         return m.State(state=self.state, failure=self.session.failure, fresh=alerts,
-                       ended=self.ended, witness_seq=seq, witness_code=code)  # fmt: skip
+                       ended=self.ended, witness_seq=seq, witness_code=code,
+                       unfinished=self._unfinished)  # fmt: skip
 
     def _seal(self, r: m.Seal) -> m._Answer:
         reason = "reviewer" if r.reason == "reviewer" else "terminal"
-        receipt = self.session.seal(self.countersigner, reason)
+        try:
+            receipt = self.session.seal(self.countersigner, reason)
+        except SealUnfinished as exc:  # `session_end` is written: the session is over
+            self.state, self.ended, self._receipt = ENDED, "reviewer", exc.finished.receipt
+            self._unfinished = _unfinished(exc)
+            return self._unfinished
         self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
         return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
 
@@ -299,6 +314,13 @@ class _Refusal(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason, self.detail = reason, detail
+
+
+def _unfinished(exc: SealUnfinished) -> m.Unfinished:
+    f = exc.finished
+    where = None if f.receipt_path is None else str(f.receipt_path)
+    return m.Unfinished(why=str(exc)[:4000], seq=f.receipt.seq, code=f.receipt.witness.code,
+                        receipt_path=where, gone=f.gone)  # fmt: skip
 
 
 def _hit(h: Any) -> m.HitInfo:

@@ -12,7 +12,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta, Struct
 
-VERSION = 1
+VERSION = 2  # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -22,6 +22,7 @@ Detail = Annotated[str, Meta(max_length=1024)]
 Blob = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 Count = Annotated[int, Meta(ge=0, le=2**53 - 1)]
 Globs = Annotated[list[Short], Meta(max_length=32)]
+PageSize = Annotated[int, Meta(ge=1, le=500)]  # names in one `tree` page (service.PAGE_NAMES)
 
 
 class _Request(Struct, tag_field="t", forbid_unknown_fields=True, frozen=True):
@@ -35,6 +36,8 @@ class Hello(_Request, tag="hello"):
 
 class Tree(_Request, tag="tree"):
     path: Path
+    start: Count = 0  # the first name wanted, by position in the sorted listing
+    limit: PageSize = 500
 
 
 class Names(_Request, tag="names"):
@@ -145,6 +148,7 @@ class Welcome(_Answer, tag="welcome"):
     witness_code: str
     guarded: bool
     state: str
+    missing: list[str] = msgspec.field(default_factory=list)  # MISSING notices (session.missing)
 
 
 class Ok(_Answer, tag="ok"):
@@ -170,6 +174,8 @@ class EntryInfo(Struct, forbid_unknown_fields=True, array_like=True):
 
 class Listing(_Answer, tag="listing"):
     items: list[EntryInfo]
+    start: int  # the position of items[0] in the directory's sorted listing
+    total: int  # names the directory holds
 
 
 class Paths(_Answer, tag="paths"):
@@ -195,6 +201,7 @@ class RefusedFile(_Answer, tag="refused_file"):
     path: bytes
     display: str
     why: str
+    action: str = "tampered_content"  # or "too_large" (session.source.TooLarge)
 
 
 class NoSuchFile(_Answer, tag="no_such_file"):
@@ -258,6 +265,7 @@ class State(_Answer, tag="state"):
     ended: str | None  # why the session ended, once it has
     witness_seq: int = -1
     witness_code: str = ""
+    unfinished: Unfinished | None = None  # the seal's, when the ledger could not be finished
 
 
 class Sealed(_Answer, tag="sealed"):
@@ -265,9 +273,20 @@ class Sealed(_Answer, tag="sealed"):
     code: str
 
 
+class Unfinished(_Answer, tag="unfinished"):
+    """`session_end` is recorded (the session is over) but the ledger file could
+    not be finished; `gone` says how it left ("deleted", "moved") when it did."""
+
+    why: str
+    seq: int
+    code: str
+    receipt_path: str | None
+    gone: str | None
+
+
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
+    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed, Unfinished,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

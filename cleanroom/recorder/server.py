@@ -29,7 +29,7 @@ from .dispatch import Dispatcher
 from .framing import Closed, FrameError, Oversized, read_frame, write_frame
 from .log import log
 from .peer import Peer, Reviewers, peer_of
-from .table import ENDED
+from .table import ENDED, tag
 
 TICK = 0.25  # seconds between looks at the guard
 FRAME_TIMEOUT = 5.0  # seconds a peer may take to send the rest of a frame
@@ -169,8 +169,13 @@ class RecorderServer:
             request = None
         else:
             answer = dispatcher.handle(request)
+        body = m.encoder.encode(answer)
+        if len(body) > m.MAX_ANSWER:  # the terminal would drop the connection: refuse instead
+            name = "?" if request is None else tag(request)
+            answer = dispatcher.refuse(name, "too_large", f"an answer of {len(body)} bytes")
+            body = m.encoder.encode(answer)
         try:
-            write_frame(client, m.encoder.encode(answer))
+            write_frame(client, body)
         except OSError:
             return self._lost("the connection ended while answering")
         if dispatcher.exhausted:

@@ -112,11 +112,15 @@ class QuickOpenList(Event):
 
 @dataclass(frozen=True)
 class TreeList(_PathEvent):
-    """The file tree is about to list the `entries` names in directory `path`
-    ("" for the snapshot's root): a directory was expanded."""
+    """The file tree is about to list `entries` names of directory `path` ("" for
+    the snapshot's root), those from position `start` (0-based) of its sorted
+    listing, which holds `total` names (-1: not recorded, a ledger of before pages:
+    then the step lists them all). A directory is listed a page at a time."""
 
     kind: ClassVar[str] = "tree_list"
     entries: int
+    start: int = 0
+    total: int = -1
 
 
 @dataclass(frozen=True)

@@ -209,10 +209,11 @@ class ReviewSession:
             return False
         return True
 
-    def tree_list(self, directory: bytes, entries: int) -> bool:
-        """Record that the tree is about to list `directory`. False means: do not."""
+    def tree_list(self, directory: bytes, entries: int, start: int = 0, total: int = -1) -> bool:
+        """Record that the tree is about to list `entries` names of `directory` from
+        `start` (of `total`). False means: do not."""
         try:
-            self.recorder.record(TreeList(directory, entries))
+            self.recorder.record(TreeList(directory, entries, start, total))
         except RecordingError:
             return False
         return True

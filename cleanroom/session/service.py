@@ -22,6 +22,8 @@ from .source import Entry
 MAX_VIEW_LINES = 500  # lines in one view (a screen is far fewer)
 MAX_VIEW_COLS = 1000  # columns in one view
 MAX_SHOWN_CHARS = 2000  # characters of a line any answer carries (the painter's cut)
+PAGE_NAMES = 500  # names of a directory one listing step carries at most
+PAGE_BYTES = 4 << 20  # bytes of paths and names one listing step carries at most
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,21 @@ class Screen:
     first: int
     lines: list[bytes]
     sizes: list[int]
+
+
+@dataclass(frozen=True)
+class Page:
+    """The answer to a recorded `tree_list`: `entries`, the names from position
+    `start` of the directory's sorted listing, which holds `total` names."""
+
+    entries: list[Entry]
+    start: int
+    total: int
+
+    @property
+    def after(self) -> int:
+        """The position of the first name not in this page."""
+        return self.start + len(self.entries)
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,11 @@ class ReviewService(Protocol):
     @property
     def guarded(self) -> bool: ...
 
-    def tree(self, directory: bytes) -> list[Entry] | None:
-        """Record `tree_list` and return the directory's entries. None: show nothing."""
+    def tree(self, directory: bytes, start: int = 0, limit: int = PAGE_NAMES) -> Page | None:
+        """Record `tree_list` for a page of the directory's entries, from `start`: at
+        most `limit` names and PAGE_BYTES of paths and names, at least one name if any
+        is left; return it. None: show nothing. Raises IndexError when `start` is past
+        the end of the listing (nothing recorded)."""
         ...
 
     def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:

@@ -85,7 +85,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         yield NoticeBar(f" Cleanroom  {facts.snapshot}  reviewer {facts.reviewer}")
         with Horizontal(id="main"):
             yield FileTree(self.service.root_name, self.service.tree, self._tree_failed,
-                           id="tree")  # fmt: skip
+                           id="tree", shown=self._show_status)  # fmt: skip
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")

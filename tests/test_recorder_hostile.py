@@ -53,7 +53,7 @@ def test_a_view_answers_exactly_the_recorded_lines_and_columns(recorder):
     answer = client.ask(m.View(path=o.path, blob=o.blob, first=10, last=12, col=3, cols=5))
     assert isinstance(answer, m.Lines)
     assert answer.first == 10
-    assert answer.lines == [line[:8] for line in LONG[9:12]]  # columns 0..col+cols-1 only
+    assert answer.lines == [line[3:8] for line in LONG[9:12]]  # columns col..col+cols-1 only
     assert answer.sizes == [len(line) for line in LONG[9:12]]
     view = [e.payload for e in recorder.entries() if e.kind == "view"][-1]
     assert (view["first"], view["last"], view["col"], view["cols"]) == (10, 12, 3, 5)

@@ -17,8 +17,8 @@ import pytest
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.recorder.framing import FrameError, read_frame, write_frame
+from cleanroom.session.display import visible
 from cleanroom.session.events import path_from_fields
-from cleanroom.session.service import clip_line
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from tests.recorderproc import build_room
@@ -124,7 +124,9 @@ async def test_every_answer_is_covered_by_its_entry(room):
             assert key in {(path_from_fields(v), v["blob"], v["first"], v["last"], v["col"],
                             v["cols"]) for v in recorded["view"]}  # fmt: skip
             raw = snapshot_lines[request.path][request.first - 1 : request.last]
-            assert answer.lines == [clip_line(x, request.col, request.cols) for x in raw]
+            # Exactly the display cells the view names: nothing left or right of them.
+            want = [visible(x, len(x), request.col, request.cols).encode() for x in raw]
+            assert answer.lines == want
         elif isinstance(answer, m.Hits):
             answered["hits"] += 1
             rows = {(v["search_seq"], v["first"], v["last"])

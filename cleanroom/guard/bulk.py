@@ -28,11 +28,11 @@ BAND = 100  # columns of one line that count as one line read (a "line-equivalen
 
 
 def _bands(col: int, cols: int) -> range:
-    """The column bands a view of columns col..col+cols-1 *delivers*: every band from
-    the first, because a view carries each line's characters left of `col` too
-    (tab stops and lexing need them; docs/protocol.md §6). Counting only the bands
-    on screen let a view of column 1000 of short lines carry whole files while
-    counting nothing (attack on issue 13, F1)."""
+    """The column bands a view of columns col..col+cols-1 counts: every band from the
+    first, a bound from above. Views once carried each line's characters left of
+    `col`, and counting only the bands on screen let a view of column 1000 of short
+    lines carry whole files while counting nothing (attack on issue 13, F1); views
+    now carry only their cells (ADR 0204), and the count stays conservative."""
     return range(0, (max(0, col) + max(1, cols) - 1) // BAND + 1)
 
 

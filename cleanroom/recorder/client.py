@@ -258,7 +258,7 @@ class RemoteService:
                                  col=col, cols=max(1, cols)))  # fmt: skip
         except RecordingError:
             return None
-        return Screen(a.first, list(a.lines), list(a.sizes))
+        return Screen(a.first, list(a.lines), list(a.sizes), col)  # cells from `col`
 
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))

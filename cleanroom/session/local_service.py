@@ -17,7 +17,7 @@ from .crash import end_after_crash
 from .events import Alert, path_fields
 from .pathmatch import Cancelled, folded, rank
 from .review import Found, ReviewSession
-from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, clip_line
+from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, screen_lines
 from .source import Entry, Opened
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
@@ -144,7 +144,7 @@ class LocalService:
         if not self.session.record_view(held, first, last, col, cols):
             return None
         raw = held.document.lines(first - 1, last)
-        return Screen(first, [clip_line(x, col, cols) for x in raw], [len(x) for x in raw])
+        return Screen(first, screen_lines(raw, col, cols), [len(x) for x in raw], col)
 
     def goto(self, opened: FileFacts, line: int) -> None:
         held = self._document_of(opened)

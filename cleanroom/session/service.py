@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .display import MAX_LINE_BYTES, visible
 from .source import Entry
 
 MAX_VIEW_LINES = 500  # lines in one view (a screen is far fewer)
 MAX_VIEW_COLS = 1000  # columns in one view
-MAX_SHOWN_CHARS = 2000  # characters of a line any answer carries (the painter's cut)
 PAGE_NAMES = 500  # names of a directory one listing step carries at most
 PAGE_BYTES = 4 << 20  # bytes of paths and names one listing step carries at most
 
@@ -45,11 +45,13 @@ class FileFacts:
 @dataclass(frozen=True)
 class Screen:
     """The answer to a recorded `view`: lines first..first+len(lines)-1 (1-based), each
-    cut to what its columns need (`clip_line`), with each line's full size in bytes."""
+    as the display cells from column `col` that the view names (`screen_lines`), with
+    each line's full size in bytes."""
 
     first: int
     lines: list[bytes]
     sizes: list[int]
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,20 +162,7 @@ class ReviewService(Protocol):
     def after_crash(self, error: BaseException, countersigner: object) -> Any: ...
 
 
-def clip_line(data: bytes, col: int, cols: int) -> bytes:
-    """The part of a raw line a view of columns col..col+cols-1 may carry: its first
-    `col + cols` characters (every character the terminal draws takes at least one
-    column; those left of `col` set tab stops and lexing), and at most
-    MAX_SHOWN_CHARS bytes (the painter's cut). A line that is not valid UTF-8 is
-    cut at `col + cols` bytes: no more characters than that, perhaps fewer."""
-    keep = min(col + cols, MAX_SHOWN_CHARS)
-    if len(data) <= keep:
-        return data
-    head = data[: 4 * keep]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason != "unexpected end of data" or exc.end != len(head):
-            return data[:keep]  # invalid: each byte decodes to at most one character
-        text = head[: exc.start].decode("utf-8")
-    return text[:keep].encode("utf-8")[:MAX_SHOWN_CHARS]
+def screen_lines(raw: list[bytes], col: int, cols: int) -> list[bytes]:
+    """What a view of columns col..col+cols-1 carries of each raw line: exactly
+    those display cells (session/display.py), UTF-8; nothing left or right of them."""
+    return [visible(x[:MAX_LINE_BYTES], len(x), col, cols).encode("utf-8") for x in raw]

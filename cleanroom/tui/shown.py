@@ -13,6 +13,10 @@ from ..session.service import FileFacts, Screen
 
 
 class ShownDocument:
+    # Its lines are display cells from column `origin` (session/display.py), not
+    # raw lines: the painter draws them as they are, cut and judged already.
+    drawn = True
+
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.name = facts.name
@@ -22,12 +26,14 @@ class ShownDocument:
         self.line_count = max(1, facts.lines)
         self.max_line_bytes = facts.max_line_bytes
         self._first = 0  # 0-based index of the first line held
+        self.origin = 0  # the display column the held cells start at
         self._lines: list[bytes] = []
         self._sizes: list[int] = []
 
     def put(self, screen: Screen) -> None:
         """Hold exactly the lines of `screen`, dropping those of the screen before."""
         self._first = screen.first - 1
+        self.origin = screen.col
         self._lines = list(screen.lines)
         self._sizes = list(screen.sizes)
 
@@ -50,4 +56,4 @@ class ShownDocument:
     def chunk_key(self, first: int, stop: int) -> int:
         """A digest of what lines first..stop-1 hold now: equal keys, equal colouring
         (a hash, so the painter keeps no copy of a screen it no longer shows)."""
-        return hash(tuple(self.lines(first, stop)))
+        return hash((self.origin, tuple(self.lines(first, stop))))

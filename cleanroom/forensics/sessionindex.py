@@ -26,7 +26,7 @@ from typing import Any
 from ..ledger.findings import Finding
 from ..ledger.verdict import Status, Verdict
 from ..session.events import QuickOpen, Search
-from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, shown
+from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, watch
 from .timeline import Timeline
 
 INDEX_FORMAT = "cleanroom.session-index.v3"  # v3: `unfit`
@@ -132,23 +132,25 @@ class SessionIndex:
 
     @classmethod
     def from_timeline(cls, t: Timeline) -> SessionIndex:
+        watched = watch(t.entries)
         by_path: dict[bytes, list[Shown]] = defaultdict(list)
-        for s in shown(t.entries):
+        for s in watched.shown:
             by_path[s.viewport.path].append(s)
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
                     for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
         unfit = sum(1 for e in t.entries if e.problem is not None)
-        return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, unfit, _parts=parts)
+        return cls(t.path, t.verdict, searches, watched.rows, digests, unfit, _parts=parts)
 
     @classmethod
-    def of_results(cls, t: Timeline) -> SessionIndex:
+    def of_results(cls, t: Timeline, rows: list[RowsShown] | None = None) -> SessionIndex:
         """Only what `resultlines` needs (searches and result rows on screen): no
-        intervals by path, so it is cheap to build for a report."""
+        intervals by path, so it is cheap to build for a report. `rows` are
+        `rows_shown(t.entries)` when the caller has them already."""
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
                     for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
-        return cls(t.path, t.verdict, searches, rows_shown(t.entries))
+        return cls(t.path, t.verdict, searches, rows_shown(t.entries) if rows is None else rows)
 
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
         """(record, parts by path) for the cache. Only for an index built from a timeline."""

@@ -254,7 +254,12 @@ def decode_body(data: bytes) -> Body:
             raise EncodingError("bad kind")
         if len(_GOOD_KINDS) < 256:
             _GOOD_KINDS.add(kind)
-    payload = parse_canonical(data[HEADER.size + kind_len :])
+    raw = data[HEADER.size + kind_len :]
+    # The verifier's fast path decides most payloads; parse_canonical the rest,
+    # with its reasons (tests/test_canonical_fast.py holds the two together).
+    payload = canonical_object(raw)
+    if payload is None:
+        payload = parse_canonical(raw)
     if not isinstance(payload, dict):
         raise EncodingError("payload is not a JSON object")
     return Body(seq, ledger, prev, wall, mono, boot, next_key, kind.decode("ascii"), payload)

@@ -103,14 +103,12 @@ def recorder(config: Path, parent: int | None) -> None:
     cfg = load_config(config, review)
     settings = recorder_config(cfg.get("recorder", {}), str(config), demo=parent is not None)
     options = {p.name: None for p in review.params if p.name not in ("config", "connect")}
+    # One recorder per ledger directory, for the life of this process; taken before
+    # the snapshot and the keys are read, which the running recorder's guard would see.
+    early = cfg.get("ledger_dir")
+    lock = _hold(Path(early)) if early and Path(early).is_dir() else None
     setup = setup_from(options, cfg, settings.passphrase_file, settings.mode)
-    try:  # one recorder per ledger directory, for the life of this process
-        lock = hold(setup.ledger_dir)
-    except AlreadyRunning as exc:
-        click.echo(f"Error: {clean(str(exc))}", err=True)
-        raise SystemExit(ALREADY_RUNNING) from None
-    except OSError as exc:
-        raise click.UsageError(f"ledger directory: {exc.strerror or exc}") from exc
+    lock = lock or _hold(setup.ledger_dir)
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"
@@ -128,3 +126,14 @@ def recorder(config: Path, parent: int | None) -> None:
     server.serve()
     log("stopped")
     lock.close()
+
+
+def _hold(ledger_dir: Path) -> Any:
+    """The lock on `ledger_dir`, or exit ALREADY_RUNNING (2 if it cannot be taken)."""
+    try:
+        return hold(ledger_dir)
+    except AlreadyRunning as exc:
+        click.echo(f"Error: {clean(str(exc))}", err=True)
+        raise SystemExit(ALREADY_RUNNING) from None
+    except OSError as exc:
+        raise click.UsageError(f"{clean(ledger_dir)}: {exc.strerror or exc}") from exc

@@ -14,6 +14,7 @@ request closes that connection, never the recorder.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import selectors
 import socket
@@ -78,15 +79,26 @@ class RecorderServer:
         """Bind the socket (0660: the reviewer group connects, nobody else), removing a
         stale socket of ours first. Raises OSError."""
         with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISSOCK(os.lstat(self.path).st_mode):
-                os.unlink(self.path)
+            if not stat.S_ISSOCK(os.lstat(self.path).st_mode):  # never replaced by the rename
+                raise FileExistsError(errno.EEXIST, "exists and is not a socket", str(self.path))
+        # Bound under a temporary name and renamed once listening: a terminal never
+        # finds the path before connections to it are accepted.
+        staging = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o117)
         try:
-            sock.bind(str(self.path))
+            sock.bind(str(staging))
+            sock.listen(4)
+            os.rename(staging, self.path)
+        except BaseException:
+            sock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(staging)
+            raise
         finally:
             os.umask(old)
-        sock.listen(4)
         self._listener = sock
 
     def serve(self) -> None:
@@ -100,7 +112,10 @@ class RecorderServer:
         client: Conn | None = None
         try:
             while not self.stop.is_set():
-                for key, _ in selector.select(TICK):
+                # The client's events first: a connection that comes in the pass its
+                # predecessor ended in is admitted once that end is dealt with.
+                events = sorted(selector.select(TICK), key=lambda e: e[0].fileobj is listener)
+                for key, _ in events:
                     if key.fileobj is listener:
                         client = self._accept(listener, client, selector)
                     elif client is not None and not self._serve_guarded(client):

@@ -18,9 +18,7 @@ class AlreadyRunning(Exception):
 
 
 def hold(ledger_dir: Path) -> IO[bytes]:
-    """The open, locked lock file (keep it open). Creates the directory as the
-    ledger's would be. Raises AlreadyRunning, or OSError."""
-    ledger_dir.mkdir(parents=True, exist_ok=True)
+    """The open, locked lock file (keep it open). Raises AlreadyRunning, or OSError."""
     path = ledger_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     handle = os.fdopen(fd, "r+b", buffering=0)

@@ -147,8 +147,17 @@ class RecorderServer:
 
     def _accept(self, listener: socket.socket, client: Conn | None,
                 selector: selectors.BaseSelector) -> Conn | None:  # fmt: skip
-        conn, _ = listener.accept()
-        peer = peer_of(conn)
+        try:
+            conn, _ = listener.accept()
+        except OSError as exc:  # out of descriptors, a peer gone at once: serve on
+            log(f"accept failed: {exc.strerror or exc}")
+            return client
+        try:
+            peer = peer_of(conn)
+        except OSError as exc:
+            log(f"no peer credentials: {exc.strerror or exc}")
+            conn.close()
+            return client
         if client is None and self.live is not None and self.live.dispatcher.state == ENDED:
             self._finish()  # sealed in this very pass: a sealed session never serves again
         why = self._not_admitted(peer, client)

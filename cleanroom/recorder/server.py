@@ -216,7 +216,7 @@ class RecorderServer:
         log(f"refused uid {peer.uid} pid {peer.pid}: the session waits for uid {self.live.uid}")
         self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}")
 
-    def _not_admitted(self, peer: Peer, client: socket.socket | None) -> str | None:
+    def _not_admitted(self, peer: Peer, client: Conn | None) -> str | None:
         if not self.reviewers.admit(peer):
             return "not a reviewer account"
         if client is not None:

@@ -19,7 +19,10 @@ from ..guard.places import Places
 from ..isolation import require as require_isolated
 from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
+from ..recorder.owner import owner_of
 from ..recorder.server import RecorderServer
+from ..recorder.single import AlreadyRunning, hold
+from ..sanitize import clean
 from ..session.local_service import LocalService
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
@@ -36,6 +39,8 @@ from .review import (
 )
 from .review_config import load_config
 
+ALREADY_RUNNING = 3  # exit status: another recorder holds this ledger directory
+
 
 def session_opener(setup: Setup, crashed: str = "resume") -> Any:
     """A function that starts (or resumes, after a crash) a session: the same checks
@@ -48,7 +53,9 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
         if check.action == "refuse":
             raise RuntimeError(check.explanation)
         finish_seals(setup)
-        ledger = settle_crashed(setup, crashed) or start_ledger(setup)
+        resumed = settle_crashed(setup, crashed)
+        ledger = resumed or start_ledger(setup)
+        owner = owner_of(ledger.path) if resumed is not None else None
         missing = tuple(report_missing(setup, ledger))  # the terminal's start screen shows them
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
@@ -68,7 +75,9 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
             if not ledger.sealed:
                 ledger.close()
 
-        return Dispatcher(LocalService(session), countersigner=setup.countersigner), close
+        dispatcher = Dispatcher(LocalService(session), countersigner=setup.countersigner,
+                                owner=owner)  # fmt: skip
+        return dispatcher, close
 
     return open_session
 
@@ -88,14 +97,21 @@ def recorder(config: Path, parent: int | None) -> None:
     records every request before it answers, answers with exactly what it
     recorded, and refuses (and records) anything else. SIGTERM seals the
     session being served and stops. Exit status: 0 stopped; 1 the snapshot was
-    changed after the vendor signed it; 2 usage (the config, a key, the socket).
+    changed after the vendor signed it; 2 usage (the config, a key, the socket);
+    3 another recorder already serves this ledger directory (it holds the lock
+    file `recorder.lock` there).
     """
     require_isolated()
     harden_process()  # it holds the key and the snapshot: no core file, no ptrace
     cfg = load_config(config, review)
-    settings = recorder_config(cfg.get("recorder", {}), str(config))
+    settings = recorder_config(cfg.get("recorder", {}), str(config), demo=parent is not None)
     options = {p.name: None for p in review.params if p.name not in ("config", "connect")}
+    # One recorder per ledger directory, for the life of this process; taken before
+    # the snapshot and the keys are read, which the running recorder's guard would see.
+    early = cfg.get("ledger_dir")
+    lock = _hold(Path(early)) if early and Path(early).is_dir() else None
     setup = setup_from(options, cfg, settings.passphrase_file, settings.mode)
+    lock = lock or _hold(setup.ledger_dir)
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"
@@ -112,3 +128,15 @@ def recorder(config: Path, parent: int | None) -> None:
     log(f"listening on {settings.socket}")
     server.serve()
     log("stopped")
+    lock.close()
+
+
+def _hold(ledger_dir: Path) -> Any:
+    """The lock on `ledger_dir`, or exit ALREADY_RUNNING (2 if it cannot be taken)."""
+    try:
+        return hold(ledger_dir)
+    except AlreadyRunning as exc:
+        click.echo(f"Error: {clean(str(exc))}", err=True)
+        raise SystemExit(ALREADY_RUNNING) from None
+    except OSError as exc:
+        raise click.UsageError(f"{clean(ledger_dir)}: {exc.strerror or exc}") from exc

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..session.events import ClientLost, ClientResume, Refused
+from ..sanitize import clean
+from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
@@ -31,9 +32,10 @@ MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 
 class Dispatcher:
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
-                 countersigner: object = None) -> None:  # fmt: skip
+                 countersigner: object = None, owner: int | None = None) -> None:  # fmt: skip
         self.service = service
         self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
+        self.owner = owner  # the account a resumed session belongs to (its ledger says)
         self.session = service.session
         self.state = NEW
         self.ended: str | None = None
@@ -109,14 +111,24 @@ class Dispatcher:
         if policy == "seal" and self.state != ENDED:
             self._end("client_lost")
 
-    def resumed(self, uid: int, away_s: float) -> None:
+    def connected(self, uid: int, pid: int, account: str) -> None:
+        """A reviewer's terminal was admitted to this session: who it is, recorded
+        before anything is answered (a failure shows at the first request)."""
+        try:
+            self.session.recorder.record(ClientConnect(uid, pid, account))
+        except RecordingError:
+            pass
+
+    def resumed(self, uid: int, away_s: float, pid: int = 0, account: str = "") -> None:
         """The same reviewer connected again: a `hello` first, then the session in
-        the state it was left in (a lock stays up)."""
+        the state it was left in (a lock stays up). A sealed session stays sealed."""
+        if self.state == ENDED:
+            return
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
         try:
-            self.session.recorder.record(ClientResume(uid, int(away_s)))
+            self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))
         except RecordingError:
             pass  # answered as a failure at the first request that needs the ledger
 
@@ -130,13 +142,26 @@ class Dispatcher:
         if any(a.response == "end" for a in check.fresh):
             first = next(a for a in check.fresh if a.response == "end")
             self._end(f"guard: {first.category}")
-        elif any(a.response == "lock" for a in check.fresh) and self.state != GUARD_LOCK:
-            self.state, self._locked_since = GUARD_LOCK, time.monotonic()
+        elif any(a.response == "lock" for a in check.fresh):
+            self._lock()
+
+    def _lock(self) -> None:
+        """The guard locks. Before `hello` the lock waits for it (the state stays
+        `new`); over an idle screen the idle stretch stays open: `unlock` goes back
+        to `idle`, and only `active` (recorded) shows content again."""
+        if self._locked_since is None:
+            self._locked_since = time.monotonic()
+        if self.state == NEW:
+            self._after_hello = GUARD_LOCK
+        elif self.state != GUARD_LOCK:
+            self.state = GUARD_LOCK
 
     def _end(self, reason: str) -> None:
+        """Seal without the reviewer: never countersigned (the reviewer attested
+        nothing; ADR 0202, docs/verdict.md)."""
         self.state, self.ended = ENDED, reason
         try:
-            self._receipt = self.session.seal(self.countersigner, reason)
+            self._receipt = self.session.seal(None, reason)
         except SealUnfinished as exc:  # the terminal shows it at its next `status`
             self._receipt = exc.finished.receipt
             self._unfinished = _unfinished(exc)
@@ -187,8 +212,8 @@ class Dispatcher:
     def _open(self, r: m.Open) -> m._Answer:
         try:
             facts = self.service.open_file(r.path)
-        except KeyError:
-            raise _Refusal("no_such_file") from None
+        except KeyError:  # the name probed is recorded, sanitized
+            raise _Refusal("no_such_file", clean(r.path.decode("utf-8", "replace"))) from None
         except ContentRefused as exc:
             return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
                                  action=exc.action)  # fmt: skip
@@ -258,7 +283,10 @@ class Dispatcher:
         return m.Location(path=where[0], line=where[1])
 
     def _blocked(self, r: m.Blocked) -> m._Answer:
-        self.session.blocked(r.action, r.detail)
+        try:  # marked as the terminal's word, apart from the recorder's own `blocked`
+            self.session.recorder.record(Blocked(r.action, r.detail, by="terminal"))
+        except RecordingError:
+            pass  # the refusal itself held; the outage is recorded when it ends
         return m.Ok()
 
     def _key(self, r: m.Key) -> m._Answer:
@@ -278,7 +306,8 @@ class Dispatcher:
     def _unlock(self, r: m.Unlock) -> m._Answer:
         since = self._locked_since or time.monotonic()
         self.session.unlock("guard", time.monotonic() - since)
-        self.state, self._locked_since = READY, None
+        self.state = IDLE if self._idle_since is not None else READY
+        self._locked_since = None
         return m.Ok()
 
     def _witness(self, r: m.Witness) -> m._Answer:
@@ -297,8 +326,10 @@ class Dispatcher:
 
     def _seal(self, r: m.Seal) -> m._Answer:
         reason = "reviewer" if r.reason == "reviewer" else "terminal"
+        # Countersigned only when the reviewer asked for the seal (docs/verdict.md).
+        countersigner = self.countersigner if reason == "reviewer" else None
         try:
-            receipt = self.session.seal(self.countersigner, reason)
+            receipt = self.session.seal(countersigner, reason)
         except SealUnfinished as exc:  # `session_end` is written: the session is over
             self.state, self.ended, self._receipt = ENDED, "reviewer", exc.finished.receipt
             self._unfinished = _unfinished(exc)

@@ -61,3 +61,11 @@ class Reviewers:
         except (KeyError, OSError):
             return False
         return any(g in self.gids for g in groups)
+
+
+def account_of(uid: int) -> str:
+    """The account name of `uid`, "" if it has none."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return ""

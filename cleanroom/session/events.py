@@ -161,6 +161,13 @@ class Blocked(Event):
     kind: ClassVar[str] = "blocked"
     action: str
     detail: str = ""
+    by: str = ""  # "terminal": the terminal reported it over the recorder's socket
+
+    def payload(self) -> dict[str, Any]:
+        fields = super().payload()
+        if not self.by:  # observed where it is recorded: the field is left out
+            del fields["by"]
+        return fields
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,19 @@ class ClientResume(Event):
     kind: ClassVar[str] = "client_resume"
     uid: int
     away_s: int  # how long no terminal was connected
+    pid: int = 0  # the connecting process (SO_PEERCRED)
+    account: str = ""  # the uid's account name, "" if it has none
+
+
+@dataclass(frozen=True)
+class ClientConnect(Event):
+    """A reviewer account's terminal connected to a new (or restarted) session:
+    who is on the socket, from SO_PEERCRED, before anything is answered."""
+
+    kind: ClassVar[str] = "client_connect"
+    uid: int
+    pid: int
+    account: str  # the uid's account name, "" if it has none
 
 
 VOCABULARY: tuple[type[Event], ...] = (
@@ -254,4 +274,5 @@ VOCABULARY: tuple[type[Event], ...] = (
     Refused,
     ClientLost,
     ClientResume,
+    ClientConnect,
 )

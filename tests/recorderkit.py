@@ -108,5 +108,12 @@ class RawClient:
         assert isinstance(answer, m.Welcome), answer
         return answer
 
+    def search(self, text: str, regex: bool = False) -> Any:
+        """`search`, then `wait` until the answer is not `searching`: that answer."""
+        answer = self.ask(m.Search(text=text, regex=regex, case=True, include=[], exclude=[]))
+        while isinstance(answer, m.Searching):
+            answer = self.ask(m.Wait(id=answer.id))
+        return answer
+
     def close(self) -> None:
         self.sock.close()

@@ -91,7 +91,7 @@ def test_views_out_of_bounds_are_refused(recorder, first, last, col, cols):
 def test_result_rows_only_as_recorded(recorder):
     client = RawClient(recorder.socket)
     client.hello()
-    found = client.ask(m.Search(text="value_1", regex=False, case=True, include=[], exclude=[]))
+    found = client.search("value_1")
     assert isinstance(found, m.Found) and found.kept > 10
     where = client.ask(m.Where(search_seq=found.seq, index=5))  # never shown
     assert isinstance(where, m.Refused) and where.reason == "order"
@@ -214,9 +214,10 @@ def test_a_peer_that_is_not_a_reviewer_gets_nothing(kit, ledger_dir):
         cleanup(running)
 
 
-def test_another_version_is_refused(recorder):
+@pytest.mark.parametrize("version", [m.VERSION - 1, m.VERSION + 1])
+def test_another_version_is_refused(recorder, version):
     client = RawClient(recorder.socket)
-    answer = client.ask(m.Hello(version=2))
+    answer = client.ask(m.Hello(version=version))
     assert isinstance(answer, m.Refused) and answer.reason == "version"
     assert refused_entries(recorder)[-1]["request"] == "hello"
 

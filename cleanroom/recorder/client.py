@@ -21,7 +21,7 @@ from ..session.review import AlertCheck, Facts, RefusedHit
 from ..session.service import FileFacts, Results, Screen
 from ..session.source import ContentRefused, Entry
 from ..snapshot.results import Hit
-from ..snapshot.search import SearchError
+from ..snapshot.search import SearchCancelled, SearchError
 from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
@@ -225,9 +225,30 @@ class RemoteService:
     # -- search -----------------------------------------------------------------
 
     def search(self, query: Any, running: list[Any] | None = None) -> Results:
+        """Start the search in the recorder, then ask for its result until it is
+        recorded and answered. `running` receives a handle whose `cancel()` (from
+        any thread, never blocking) makes this send `cancel` and raise
+        SearchCancelled. Between two `wait`s the connection is free for the status
+        poll, so a lock shows while a search runs. Raises SearchError or
+        RecordingError."""
+        handle = RemoteSearch()
+        if running is not None:
+            running.append(handle)
         q = query.to_json()
         a = self._ask(m.Search(text=q["text"], regex=q["regex"], case=q["case"],
                                include=list(q["include"]), exclude=list(q["exclude"])))  # fmt: skip
+        while isinstance(a, m.Searching):
+            handle.files = a.files
+            if handle.cancelled:
+                try:
+                    self._ask(m.Cancel(id=a.id))
+                except RequestRefused:
+                    pass  # ended meanwhile: nothing runs, nothing more to stop
+                raise SearchCancelled("the search was cancelled")
+            try:
+                a = self._ask(m.Wait(id=a.id))
+            except RequestRefused as exc:  # a lock or the end stopped it (recorded)
+                raise SearchCancelled(f"the recorder stopped the search ({exc.reason})") from None
         if isinstance(a, m.SearchFailed):
             raise SearchError(a.why)
         return Results(a.seq, a.kept, a.total, a.digest)
@@ -321,6 +342,23 @@ class RemoteService:
         with self._lock:
             self._drop()
         return CrashOutcome(None, False, None)
+
+
+class RemoteSearch:
+    """The terminal's handle on a search running in the recorder (as a snapshot
+    `Search` handle is in-process): `cancel` only flags it; the searching thread
+    sends the `cancel` request at its next turn (within one `wait`)."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        self.files = 0  # files searched so far, as the recorder last said
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
 
 
 def _hit(h: m.HitInfo) -> Any:

@@ -12,7 +12,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta, Struct
 
-VERSION = 1
+VERSION = 2  # 2: a search runs while the recorder serves on (`wait`, `cancel`)
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -73,6 +73,16 @@ class Search(_Request, tag="search"):
     exclude: Globs
 
 
+class Wait(_Request, tag="wait"):
+    """The result of search `id`, if its pass ends within WAIT seconds."""
+
+    id: Count
+
+
+class Cancel(_Request, tag="cancel"):
+    id: Count
+
+
 class Rows(_Request, tag="rows"):
     search_seq: Count
     first: int
@@ -122,8 +132,8 @@ class Bye(_Request, tag="bye"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Search, Rows, Where, Blocked, Key,
-    Idle, Active, Unlock, Witness, Status, Seal, Bye,
+    Hello, Tree, Names, Pick, Open, View, Goto, Search, Wait, Cancel, Rows, Where, Blocked,
+    Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
 ]  # fmt: skip
 
 
@@ -214,6 +224,14 @@ class Found(_Answer, tag="found"):
     digest: str
 
 
+class Searching(_Answer, tag="searching"):
+    """Search `id` is running; ask `wait` for its result. No hit counts: nothing of
+    a search is answered before it is recorded."""
+
+    id: int
+    files: int  # files searched so far, for a progress line
+
+
 class SearchFailed(_Answer, tag="search_failed"):
     why: str
 
@@ -267,7 +285,7 @@ class Sealed(_Answer, tag="sealed"):
 
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
+    Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

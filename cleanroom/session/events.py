@@ -77,6 +77,21 @@ class Search(Event):
 
 
 @dataclass(frozen=True)
+class SearchCancel(Event):
+    """A search the recorder was running was stopped before its results were
+    recorded, so none of them was shown: by the reviewer, or because the session
+    left the state in which results may be shown (docs/protocol.md §5)."""
+
+    kind: ClassVar[str] = "search_cancel"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    why: str  # reviewer, replaced, idle, lock, end, seal, client_lost
+
+
+@dataclass(frozen=True)
 class SearchResultsView(Event):
     """Result rows first..last (0-based, inclusive) of the search at `search_seq` are shown."""
 
@@ -234,6 +249,7 @@ VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
     Search,
+    SearchCancel,
     SearchResultsView,
     QuickOpen,
     QuickOpenList,

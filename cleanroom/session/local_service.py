@@ -15,7 +15,7 @@ from typing import Any
 from .crash import end_after_crash
 from .events import Alert
 from .pathmatch import Cancelled, folded, rank
-from .review import Found, ReviewSession
+from .review import Found, Ran, ReviewSession
 from .service import FileFacts, Results, Screen, clip_line
 from .source import Entry, Opened
 
@@ -125,7 +125,17 @@ class LocalService:
     # -- search -----------------------------------------------------------------
 
     def search(self, query: Any, running: list[Any] | None = None) -> Results:
-        found = self.session.search(query, running)
+        return self.record_search(self.run_search(query, running))
+
+    def run_search(self, query: Any, running: list[Any] | None = None) -> Ran:
+        """The pass alone, recording nothing: safe in a worker thread while another
+        thread records (the recorder's search job). Raises SearchError."""
+        return self.session.run_search(query, running)
+
+    def record_search(self, ran: Ran) -> Results:
+        """Record a finished pass; only then may its rows be asked for. Raises
+        RecordingError."""
+        found = self.session.record_search(ran)
         with self._lock:
             self._found[found.seq] = found
             while len(self._found) > KEEP_SEARCHES:

@@ -48,6 +48,17 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Ran:
+    """A finished search pass, not yet recorded: nothing of it may be shown yet."""
+
+    query: Any
+    hits: list[Any]
+    total: int
+    digest: str
+    refusals: list[str | None]  # per hit: why its text may not be shown, or None
+
+
+@dataclass(frozen=True)
 class AlertCheck:
     """What one look at the guard found: alerts to act on, and why recording failed."""
 
@@ -148,6 +159,13 @@ class ReviewSession:
         of the full, ordered result list), and only then return the kept hits.
         `running` receives the live search handle, so another thread can cancel it.
         Raises SearchError (bad query, cancelled) or RecordingError."""
+        return self.record_search(self.run_search(query, running))
+
+    def run_search(self, query: Any, running: list[Any] | None = None) -> Ran:
+        """The search pass alone, recording nothing (so it may run in a worker thread
+        while another thread records): the total, the digest, the kept hits, and
+        which of them are not lines of the signed content. Raises SearchError
+        (SearchCancelled when a handle in `running` is cancelled)."""
         handle = self.source.search(query)
         if running is not None:
             running.append(handle)
@@ -159,18 +177,23 @@ class ReviewSession:
             hits = [hit for n in range(pages) for hit in handle.page(n)]
         finally:
             handle.close()
-        q = query.to_json()
-        event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
-                       list(q["exclude"]), total, digest)  # fmt: skip
-        appended = self.recorder.record(event)
-        return Found(appended.seq, self._vet(hits), total, digest)
+        return Ran(query, hits, total, digest, list(self.source.hit_refusals(hits)))
 
-    def _vet(self, hits: list[Any]) -> list[Any]:
+    def record_search(self, ran: Ran) -> Found:
+        """Record `search` for a finished pass, then return its hits as they may be
+        shown (see `_vet`). Raises RecordingError (nothing may be shown)."""
+        q = ran.query.to_json()
+        event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
+                       list(q["exclude"]), ran.total, ran.digest)  # fmt: skip
+        appended = self.recorder.record(event)
+        return Found(appended.seq, self._vet(ran.hits, ran.refusals), ran.total, ran.digest)
+
+    def _vet(self, hits: list[Any], refusals: list[str | None]) -> list[Any]:
         """The hits, with those whose text is not a line of the signed content replaced
         by `RefusedHit`s, and each file they are in recorded once as `blocked`."""
         out: list[Any] = []
         refused: dict[bytes, tuple[str, str]] = {}  # path -> (display, first reason)
-        for hit, why in zip(hits, self.source.hit_refusals(hits), strict=True):
+        for hit, why in zip(hits, refusals, strict=True):
             if why is None:
                 out.append(hit)
                 continue

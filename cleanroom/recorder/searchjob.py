@@ -1,0 +1,83 @@
+"""`SearchJob`: one search pass, run in a worker thread while the recorder keeps
+serving (guard, lock, cancel). The worker only searches: it records nothing and
+sends nothing. The server's own thread records the `search` entry when the
+terminal asks for the result (`wait`), and only then answers it, so what is
+answered is still exactly what was recorded; a job that is cancelled, or whose
+session left the state that permits results, is recorded as `search_cancel`
+and its result is dropped unread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..session.review import Ran
+from ..snapshot.search import SearchError
+
+
+class SearchJob:
+    def __init__(self, number: int, query: Any,
+                 run: Callable[[Any, list[Any]], Ran]) -> None:  # fmt: skip
+        self.number = number  # the id the terminal names it by (`searching`, `wait`, `cancel`)
+        self.query = query
+        self.ran: Ran | None = None
+        self.error: SearchError | None = None
+        self.done = threading.Event()
+        self._cancelled = threading.Event()
+        self._handles = _Handles(self._cancelled)
+        self._thread = threading.Thread(target=self._work, args=(run,), daemon=True,
+                                        name=f"search-{number}")  # fmt: skip
+        self._thread.start()
+
+    def _work(self, run: Callable[[Any, list[Any]], Ran]) -> None:
+        try:
+            ran = run(self.query, self._handles)
+            if not self._cancelled.is_set():
+                self.ran = ran
+        except SearchError as exc:
+            self.error = exc
+        except Exception as exc:  # a fault in a pass must not end the service
+            self.error = SearchError(f"the search failed ({type(exc).__name__})")
+        finally:
+            self.done.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the pass to end; True if it has."""
+        return self.done.wait(seconds)
+
+    def cancel(self) -> None:
+        """Stop the pass (prompt: `Search.cancel`). Never waits for the worker; the
+        dispatcher forgets a cancelled job, so whatever it found is never read."""
+        self._cancelled.set()
+        for handle in list(self._handles):
+            handle.cancel()
+
+    @property
+    def files(self) -> int:
+        """Files searched so far (a count, never a hit count: nothing of the result
+        is answered before it is recorded)."""
+        return sum(h.progress.files for h in list(self._handles))
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def join(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the worker thread itself to end (tests, shutdown)."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+
+class _Handles(list):  # type: ignore[type-arg]
+    """The pass's search handles: one appended after a cancel is cancelled at once
+    (the flag is set before the list is read, and read after each append)."""
+
+    def __init__(self, cancelled: threading.Event) -> None:
+        super().__init__()
+        self._cancelled = cancelled
+
+    def append(self, handle: Any) -> None:
+        super().append(handle)
+        if self._cancelled.is_set():
+            handle.cancel()

@@ -17,8 +17,10 @@ import pytest
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.snapshot.search import Query, SearchCancelled
+from cleanroom.tui.app import ReviewApp
 from tests.recorderkit import RawClient, cleanup, start
 from tests.recorderproc import build_room
+from tests.test_tui_search import rendered_rows, run_search
 
 # Enough distinct lines that a pass for "value" takes seconds (about 3 s today),
 # and still well over the 50 ms a `wait` holds after a much faster engine.
@@ -48,30 +50,73 @@ def timed(client, request):
     return answer, time.monotonic() - t0
 
 
+def first_page(client, started):
+    """`wait` until the first page of search `started` is answered: (answer, seconds)."""
+    t0 = time.monotonic()
+    answer = client.ask(m.Wait(id=started.id))
+    while isinstance(answer, m.Searching):
+        answer = client.ask(m.Wait(id=started.id))
+    return answer, time.monotonic() - t0
+
+
 def test_a_long_search_is_cancelled_over_the_socket_and_the_cancel_recorded(room):
     client = RawClient(room.socket)
     client.hello()
     started = client.ask(SLOW)
     assert isinstance(started, m.Searching), started
-    waited = client.ask(m.Wait(id=started.id))
-    assert isinstance(waited, m.Searching) and waited.id == started.id  # still running
+    page, _ = first_page(client, started)
+    # The first page comes while the pass goes on: recorded as `search_start` first.
+    assert isinstance(page, m.Found) and not page.done and page.kept == page.total == 100
+    start = room.entries()[page.seq]
+    assert start.kind == "search_start" and start.payload["rows"] == 100
+    assert start.payload["digest"] == page.digest
     status, took = timed(client, m.Status())  # the recorder answers while it searches
     assert isinstance(status, m.State) and status.state == "ready" and took < 1.0, took
+    rows = client.ask(m.Rows(search_seq=page.seq, first=0, last=9))
+    assert isinstance(rows, m.Hits) and [h.line for h in rows.hits] == list(range(10))
     assert isinstance(client.ask(m.Cancel(id=started.id)), m.Ok)
-    after = client.ask(m.Wait(id=started.id))  # nothing of a cancelled search, ever
+    after = client.ask(m.Wait(id=started.id))  # nothing more of a cancelled search, ever
     assert isinstance(after, m.Refused) and after.reason == "order"
-    rows = client.ask(m.Rows(search_seq=0, first=0, last=0))
-    assert isinstance(rows, m.Refused) and rows.reason == "order"
+    beyond = client.ask(m.Rows(search_seq=page.seq, first=100, last=100))
+    assert isinstance(beyond, m.Refused) and beyond.reason == "bounds"
     entries = room.entries()
     kinds = [e.kind for e in entries]
-    assert "search" not in kinds and "search_results_view" not in kinds
+    assert "search" not in kinds
+    assert [e.payload for e in entries if e.kind == "search_results_view"] == [
+        {"search_seq": page.seq, "first": 0, "last": 9}]  # fmt: skip
     cancels = [e.payload for e in entries if e.kind == "search_cancel"]
     assert cancels == [{"query": "value", "regex": False, "case": True, "include": [],
                         "exclude": [], "why": "reviewer"}]  # fmt: skip
     # The service goes on: a quick search afterwards is answered, recorded first.
     found = client.search("value_19999 = 23")
-    assert isinstance(found, m.Found) and found.total == 1
+    assert isinstance(found, m.Found) and found.done and found.total == 1
     assert [k for k in room.kinds() if k != "alert"][-1] == "search"  # the guard's: any time
+
+
+def test_the_first_page_then_the_whole_result_both_recorded_first(room):
+    client = RawClient(room.socket)
+    client.hello()
+    started = client.ask(SLOW)
+    page, _ = first_page(client, started)
+    assert isinstance(page, m.Found) and not page.done
+    final = client.ask(m.Wait(id=started.id))
+    while isinstance(final, m.Searching):
+        final = client.ask(m.Wait(id=started.id))
+    assert (
+        isinstance(final, m.Found) and final.done and final.total == 24 * 20_000 + 5_000
+    )  # + src/long.py
+    entries = room.entries()
+    assert entries[final.seq].kind == "search" and entries[final.seq].payload["hits"] == final.total
+    assert page.seq < final.seq
+    # Rows of the first page stay answerable under its own seq; of the whole list
+    # under the search's, up to the kept rows.
+    for seq, row in ((page.seq, 99), (final.seq, final.kept - 1)):
+        hits = client.ask(m.Rows(search_seq=seq, first=row, last=row))
+        assert isinstance(hits, m.Hits) and len(hits.hits) == 1
+    where = client.ask(m.Where(search_seq=page.seq, index=99))
+    assert isinstance(where, m.Location) and where.line == 99
+    late = client.ask(m.Rows(search_seq=page.seq, first=100, last=100))
+    assert isinstance(late, m.Refused) and late.reason == "bounds"
 
 
 def test_a_guard_lock_during_a_search_stops_it_and_refuses_its_answer(room):
@@ -79,6 +124,8 @@ def test_a_guard_lock_during_a_search_stops_it_and_refuses_its_answer(room):
     client.hello()
     started = client.ask(SLOW)
     assert isinstance(started, m.Searching)
+    page, _ = first_page(client, started)
+    assert isinstance(page, m.Found) and not page.done
     reader = f"open({str(room.base / 's.snapshot')!r}, 'rb').read(4096)"
     subprocess.run([sys.executable, "-c", reader], check=True, timeout=30)
     deadline = time.monotonic() + 15
@@ -193,3 +240,31 @@ def test_the_terminal_cancels_from_another_thread(room):
     service.close()
     whys = [e.payload["why"] for e in room.entries() if e.kind == "search_cancel"]
     assert whys == ["reviewer"] and "search" not in room.kinds()
+
+
+async def test_the_terminal_lists_the_first_page_then_escape_stops_the_rest(room):
+    """Through `--connect`: the search screen lists the first page (recorded as
+    `search_start`) and says the count is still coming; Escape stops the pass in
+    the recorder, which records the cancel; no `search` entry, no more rows."""
+    app = ReviewApp(RemoteService(room.socket))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await run_search(pilot, "value")
+        state = str(screen.query_one("#state").render())
+        assert screen.found is not None and not screen.found.done, state
+        assert "The first 100 results; counting the rest" in state
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any("big/f00.c:1: int value_0 = 0;" in r for r in rendered_rows(screen)):
+                break
+        assert any("big/f00.c:1: int value_0 = 0;" in r for r in rendered_rows(screen))
+        await pilot.press("escape")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "search_cancel" in room.kinds():
+                break
+    kinds = room.kinds()
+    assert "search_start" in kinds and "search" not in kinds
+    assert [e.payload["why"] for e in room.entries() if e.kind == "search_cancel"] == ["reviewer"]
+    rows = [e.payload for e in room.entries() if e.kind == "search_results_view"]
+    assert rows and all(r["search_seq"] == kinds.index("search_start") for r in rows)
+    assert all(r["last"] < 100 for r in rows)

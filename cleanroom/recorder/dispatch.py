@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..session.events import ClientLost, ClientResume, Refused, SearchCancel
+from ..session.events import ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.recorder import RecordingError
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
@@ -44,6 +44,8 @@ class Dispatcher:
         self._opened: FileFacts | None = None  # the file `view`s may name
         self._results: Results | None = None  # the search `rows` may name
         self._rows_answered: set[int] = set()  # rows of that search already answered
+        self._first_page: Results | None = None  # the first page (`search_start`) of it
+        self._results_of = 0  # the search id `_results` came from
         self._job: SearchJob | None = None  # the search running, whose result `wait` may ask
         self._jobs = 0  # searches started: the ids `cancel` may name
         self._listed: set[bytes] = {b""}  # directories `tree` may name
@@ -236,7 +238,8 @@ class Dispatcher:
 
     def _wait(self, r: m.Wait) -> m._Answer:
         """Search `id`'s result, recorded as `search` before it is answered, once its
-        pass has ended; else `searching` again after at most WAIT seconds."""
+        pass has ended; before that, its first page once, recorded as
+        `search_start`; else `searching` again after at most WAIT seconds."""
         job = self._job
         if job is None or job.number != r.id:
             raise _Refusal("order", "not the search running")
@@ -245,13 +248,26 @@ class Dispatcher:
         self.tick()  # the guard first: a lock that came meanwhile stops the search
         if self.state != READY:
             raise _Refusal(REASON[self.state], "the search was stopped")
-        self._job = None
-        if job.error is not None or job.ran is None:
-            return m.SearchFailed(why=str(job.error or "the search failed"))
-        results = self.service.record_search(job.ran)
-        self._results, self._rows_answered = results, set()
+        if job.done.is_set():
+            self._job = None
+            if job.error is not None or job.ran is None:
+                return m.SearchFailed(why=str(job.error or "the search failed"))
+            return self._found(job.number, self.service.record_search(job.ran))
+        page = job.take_first()
+        assert page is not None  # wait() said: done, or a first page not taken
+        return self._found(job.number, self.service.record_first(page))
+
+    def _found(self, number: int, results: Results) -> m._Answer:
+        """`rows` may now name this search (and still the first page of the same
+        search: its rows are the first rows of the whole list)."""
+        last = self._results
+        if last is not None and not last.done and self._results_of == number:
+            self._first_page = last  # the same search: its rows stay answered
+        else:
+            self._first_page, self._rows_answered = None, set()
+        self._results, self._results_of = results, number
         return m.Found(seq=results.seq, kept=results.kept, total=results.total,
-                       digest=results.digest)  # fmt: skip
+                       digest=results.digest, done=results.done)  # fmt: skip
 
     def _cancel(self, r: m.Cancel) -> m._Answer:
         """Stop search `id` and record that; a search that already ended (answered,
@@ -269,10 +285,7 @@ class Dispatcher:
         if job is None:
             return
         job.cancel()
-        q = job.query.to_json()
-        event = SearchCancel(q["text"], q["regex"], q["case"], list(q["include"]),
-                             list(q["exclude"]), why)  # fmt: skip
-        self.session.recorder.record(event)
+        self.session.record_cancel(job.query, why)
 
     def _stop_search_quietly(self, why: str) -> None:
         try:
@@ -281,6 +294,8 @@ class Dispatcher:
             pass  # stopped; the outage is recorded when recording works again
 
     def _the_results(self, seq: int) -> Results:
+        if self._first_page is not None and self._first_page.seq == seq:
+            return self._first_page
         if self._results is None or self._results.seq != seq:
             raise _Refusal("order", "not the last search")
         return self._results

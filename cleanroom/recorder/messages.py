@@ -218,10 +218,15 @@ class Lines(_Answer, tag="lines"):
 
 
 class Found(_Answer, tag="found"):
+    """A recorded search: `done` its `search` entry; not `done`, the first page of a
+    search still running (its `search_start` entry: `kept` rows, `total` = `kept`,
+    `digest` theirs); ask `wait` again for the rest."""
+
     seq: int
     kept: int
     total: int
     digest: str
+    done: bool = True
 
 
 class Searching(_Answer, tag="searching"):

@@ -12,27 +12,31 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..session.first_page import FirstPage
 from ..session.review import Ran
 from ..snapshot.search import SearchError
 
+Run = Callable[[Any, list[Any], Callable[[FirstPage], None]], Ran]
+
 
 class SearchJob:
-    def __init__(self, number: int, query: Any,
-                 run: Callable[[Any, list[Any]], Ran]) -> None:  # fmt: skip
+    def __init__(self, number: int, query: Any, run: Run) -> None:
         self.number = number  # the id the terminal names it by (`searching`, `wait`, `cancel`)
         self.query = query
         self.ran: Ran | None = None
         self.error: SearchError | None = None
         self.done = threading.Event()
+        self._first: FirstPage | None = None  # the first page, until the server takes it
+        self._changed = threading.Condition()
         self._cancelled = threading.Event()
         self._handles = _Handles(self._cancelled)
         self._thread = threading.Thread(target=self._work, args=(run,), daemon=True,
                                         name=f"search-{number}")  # fmt: skip
         self._thread.start()
 
-    def _work(self, run: Callable[[Any, list[Any]], Ran]) -> None:
+    def _work(self, run: Run) -> None:
         try:
-            ran = run(self.query, self._handles)
+            ran = run(self.query, self._handles, self._first_found)
             if not self._cancelled.is_set():
                 self.ran = ran
         except SearchError as exc:
@@ -40,11 +44,27 @@ class SearchJob:
         except Exception as exc:  # a fault in a pass must not end the service
             self.error = SearchError(f"the search failed ({type(exc).__name__})")
         finally:
-            self.done.set()
+            with self._changed:
+                self.done.set()
+                self._changed.notify_all()
+
+    def _first_found(self, page: FirstPage) -> None:
+        with self._changed:
+            self._first = page
+            self._changed.notify_all()
 
     def wait(self, seconds: float) -> bool:
-        """Wait up to `seconds` for the pass to end; True if it has."""
-        return self.done.wait(seconds)
+        """Wait up to `seconds` for the pass to end or its first page to be found;
+        True if either has (and is not taken yet)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.done.is_set() or self._first is not None,
+                                          seconds)  # fmt: skip
+
+    def take_first(self) -> FirstPage | None:
+        """The first page, once: the server records it (`search_start`) and answers it."""
+        with self._changed:
+            page, self._first = self._first, None
+            return page
 
     def cancel(self) -> None:
         """Stop the pass (prompt: `Search.cancel`). Never waits for the worker; the

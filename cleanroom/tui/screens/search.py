@@ -94,9 +94,23 @@ class SearchScreen(InputDialog):
             return
         self.app.call_from_thread(self._show, found)
 
+    class FirstPageRecorded(Message):
+        """The first page of the running search is recorded (`search_start`)."""
+
+        def __init__(self, found: Results) -> None:
+            super().__init__()
+            self.found = found
+
     def _first_page(self, found: Results) -> None:
-        """From the search thread: the first page is recorded; list it."""
-        self.app.call_from_thread(self._show, found)
+        """From the search thread, which goes on at once (a message, not a wait on
+        the UI): the first page is recorded; list it."""
+        self.post_message(self.FirstPageRecorded(found))
+
+    def on_search_screen_first_page_recorded(self, message: FirstPageRecorded) -> None:
+        last = self.found
+        if last is not None and last.done and last.seq > message.found.seq:
+            return  # the whole result came first
+        self._show(message.found)
 
     def _show(self, found: Results, focus: bool = True) -> None:
         if self.dismissed:  # Escape won the race: recorded, and now nothing to show

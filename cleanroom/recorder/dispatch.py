@@ -305,6 +305,8 @@ class Dispatcher:
         if not (0 <= r.first <= r.last < results.kept and r.last - r.first < MAX_VIEW_LINES):
             raise _Refusal("bounds", f"rows {r.first}..{r.last} of {results.kept}")
         hits = self.service.rows(results, r.first, r.last)
+        if self._job is not None and not results.done:
+            self._job.resume()  # the first page's rows are answered: the pass goes on
         if hits is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._rows_answered.update(range(r.first, r.last + 1))

@@ -16,6 +16,8 @@ from ..session.first_page import FirstPage
 from ..session.review import Ran
 from ..snapshot.search import SearchError
 
+FIRST_PAGE_GRACE = 0.2  # seconds a pass waits for its first page's rows to be answered
+
 Run = Callable[[Any, list[Any], Callable[[FirstPage], None]], Ran]
 
 
@@ -27,6 +29,7 @@ class SearchJob:
         self.error: SearchError | None = None
         self.done = threading.Event()
         self._first: FirstPage | None = None  # the first page, until the server takes it
+        self._resume = threading.Event()
         self._changed = threading.Condition()
         self._cancelled = threading.Event()
         self._handles = _Handles(self._cancelled)
@@ -52,6 +55,13 @@ class SearchJob:
         with self._changed:
             self._first = page
             self._changed.notify_all()
+        # The pass holds the GIL while it runs: let the serving thread record and
+        # answer the first page (and its rows) before going on, for at most a moment.
+        self._resume.wait(FIRST_PAGE_GRACE)
+
+    def resume(self) -> None:
+        """The first page is answered: the pass may take the CPU again."""
+        self._resume.set()
 
     def wait(self, seconds: float) -> bool:
         """Wait up to `seconds` for the pass to end or its first page to be found;
@@ -70,6 +80,7 @@ class SearchJob:
         """Stop the pass (prompt: `Search.cancel`). Never waits for the worker; the
         dispatcher forgets a cancelled job, so whatever it found is never read."""
         self._cancelled.set()
+        self._resume.set()
         for handle in list(self._handles):
             handle.cancel()
 

@@ -109,5 +109,13 @@ class RawClient:
         assert isinstance(answer, m.Welcome), answer
         return answer
 
+    def search(self, text: str, regex: bool = False) -> Any:
+        """`search`, then `wait` until the whole result (or a refusal): that answer."""
+        answer = self.ask(m.Search(text=text, regex=regex, case=True, include=[], exclude=[]))
+        number = getattr(answer, "id", 0)
+        while isinstance(answer, m.Searching) or (isinstance(answer, m.Found) and not answer.done):
+            answer = self.ask(m.Wait(id=number))
+        return answer
+
     def close(self) -> None:
         self.sock.close()

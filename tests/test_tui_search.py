@@ -3,6 +3,7 @@
 from textual.widgets import Checkbox
 
 from cleanroom.ledger.encoding import decode_body
+from cleanroom.session.first_page import first_digest
 from cleanroom.snapshot.search import Query, search
 from cleanroom.tui.results import ResultList
 from cleanroom.tui.screens.search import SearchScreen
@@ -52,8 +53,14 @@ async def test_search_is_recorded_with_its_digest_before_results_show(kit, ledge
     assert recorded["digest"] == expected.digest()
     assert recorded["query"] == "value_42" and recorded["regex"] is False
     assert kinds.index("search") < kinds.index("search_results_view")
-    view = got[kinds.index("search_results_view")].payload
-    assert view["search_seq"] == kinds.index("search") and view["first"] == 0
+    views = [(i, e.payload) for i, e in enumerate(got) if e.kind == "search_results_view"]
+    for i, view in views:  # each names a search (or its first page) recorded before it
+        assert got[view["search_seq"]].kind in ("search", "search_start") and view["search_seq"] < i
+    assert views[-1][1]["search_seq"] == kinds.index("search") and views[-1][1]["first"] == 0
+    if "search_start" in kinds:  # the first page was listed before the count was known
+        start = got[kinds.index("search_start")].payload
+        assert start["rows"] == 100 and kinds.index("search_start") < views[0][0]
+        assert start["digest"] == first_digest(Query("value_42").to_json(), expected.page(0))
 
 
 async def test_enter_opens_the_hit_and_n_steps_to_the_next(kit, ledger_dir):

@@ -17,7 +17,8 @@ rules (docs/report-format.md, "How dwell is measured"):
 - `session_resume`: the previous process died at an unknown moment after the last
   entry before the resume, so what it showed is counted only up to that entry;
   after the resume nothing is visible until a `view`.
-- `search` and `search_results_view`: the search screen is in front (`searching`)
+- `search`, `search_start` (a first page, listed before the search's count is
+  known) and `search_results_view`: the search screen is in front (`searching`)
   until the next `view` or `file_open`; the code behind it is not visible. Like a
   `view`, a `search_results_view` is written just before its rows are drawn, so it
   ends a lock: after a lock over the search screen, the reviewer terminal records
@@ -126,7 +127,7 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
         why = "locked" if entry.payload["response"] == "lock" else "ended"
         return Screen(s.file, s.viewport, why, s.search_seq, s.result_rows, s.searching)
-    if kind == "search":
+    if kind in ("search", "search_start"):
         return Screen(s.file, s.viewport, s.hidden, entry.seq, None, True)
     if kind == "search_results_view" and isinstance(ev, SearchResultsView):
         # Rows are recorded just before they are drawn, as a view is: visible again.

@@ -27,7 +27,7 @@ import orjson
 
 from ..ledger.findings import Finding
 from ..ledger.verdict import Status, Verdict
-from ..session.events import QuickOpen, Search
+from ..session.events import QuickOpen, Search, SearchStart
 from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, watch
 from .timeline import Timeline
 
@@ -42,7 +42,7 @@ class UnreadableIndex(ValueError):
 class SearchMade:
     seq: int
     wall_us: int
-    kind: str  # search or quick_open
+    kind: str  # search, search_start (a first page: `hits` its rows) or quick_open
     query: str
     hits: int  # hits of a search, matching paths of a quick open
     # A search's full query and result digest, to run it again (None for a quick open).
@@ -149,7 +149,7 @@ class SessionIndex:
         for s in watched.shown:
             by_path[s.viewport.path].append(s)
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
-                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
+                    for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
         unfit = sum(1 for e in t.entries if e.problem is not None)
@@ -161,7 +161,7 @@ class SessionIndex:
         intervals by path, so it is cheap to build for a report. `rows` are
         `rows_shown(t.entries)` when the caller has them already."""
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
-                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
+                    for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
         return cls(t.path, t.verdict, searches, rows_shown(t.entries) if rows is None else rows)
 
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
@@ -210,9 +210,16 @@ class SessionIndex:
         return cls(path, verdict, searches, results, digests, unfit, _load=load)
 
 
-def _search_made(seq: int, wall_us: int, kind: str, ev: Search | QuickOpen) -> SearchMade:
+_SEARCHES = (Search, SearchStart, QuickOpen)  # the entries `searches` lists
+
+
+def _search_made(seq: int, wall_us: int, kind: str,
+                 ev: Search | SearchStart | QuickOpen) -> SearchMade:  # fmt: skip
     if isinstance(ev, QuickOpen):
         return SearchMade(seq, wall_us, kind, ev.query, ev.matches)
+    if isinstance(ev, SearchStart):  # hits: the rows of its first page; digest: theirs
+        return SearchMade(seq, wall_us, kind, ev.query, ev.rows, ev.regex, ev.case,
+                          tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
     return SearchMade(seq, wall_us, kind, ev.query, ev.hits, ev.regex, ev.case,
                       tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from ..session.review import AlertCheck, Facts, RefusedHit
 from ..session.service import PAGE_NAMES, FileFacts, Page, Results, Screen
 from ..session.source import ContentRefused, Entry, TooLarge
 from ..snapshot.results import Hit
-from ..snapshot.search import SearchError
+from ..snapshot.search import SearchCancelled, SearchError
 from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
@@ -265,13 +266,41 @@ class RemoteService:
 
     # -- search -----------------------------------------------------------------
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        """Start the search in the recorder, then ask for its result until it is
+        recorded and answered; a first page recorded before the pass ends goes to
+        `first`. `running` receives a handle whose `cancel()` (from any thread,
+        never blocking) makes this send `cancel` and raise SearchCancelled.
+        Between two `wait`s the connection is free for the status poll, so a lock
+        shows while a search runs. Raises SearchError or RecordingError."""
+        handle = RemoteSearch()
+        if running is not None:
+            running.append(handle)
         q = query.to_json()
         a = self._ask(m.Search(text=q["text"], regex=q["regex"], case=q["case"],
                                include=list(q["include"]), exclude=list(q["exclude"])))  # fmt: skip
-        if isinstance(a, m.SearchFailed):
-            raise SearchError(a.why)
-        return Results(a.seq, a.kept, a.total, a.digest)
+        if not isinstance(a, m.Searching):
+            return _results(a)
+        number = a.id
+        while True:
+            if isinstance(a, m.Searching):
+                handle.files = a.files
+            elif isinstance(a, m.Found) and not a.done:
+                if first is not None:
+                    first(_results(a))
+            else:
+                return _results(a)
+            if handle.cancelled:
+                try:
+                    self._ask(m.Cancel(id=number))
+                except RequestRefused:
+                    pass  # ended meanwhile: nothing runs, nothing more to stop
+                raise SearchCancelled("the search was cancelled")
+            try:
+                a = self._ask(m.Wait(id=number))
+            except RequestRefused as exc:  # a lock or the end stopped it (recorded)
+                raise SearchCancelled(f"the recorder stopped the search ({exc.reason})") from None
 
     def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
         try:
@@ -373,6 +402,32 @@ class RemoteService:
         with self._lock:
             self._drop()
         return CrashOutcome(None, False, None)
+
+
+class RemoteSearch:
+    """The terminal's handle on a search running in the recorder (as a snapshot
+    `Search` handle is in-process): `cancel` only flags it; the searching thread
+    sends the `cancel` request at its next turn (within one `wait`)."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        self.files = 0  # files searched so far, as the recorder last said
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+def _results(a: Any) -> Results:
+    """A `found` as Results; `search_failed` raises SearchError."""
+    if isinstance(a, m.SearchFailed):
+        raise SearchError(a.why)
+    if not isinstance(a, m.Found):
+        raise RecordingError(f"the recorder answered a search with {_name(a)}")
+    return Results(a.seq, a.kept, a.total, a.digest, a.done)
 
 
 def _hit(h: m.HitInfo) -> Any:

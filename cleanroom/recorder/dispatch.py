@@ -25,9 +25,11 @@ from ..snapshot.search import SearchError
 from . import messages as m
 from .log import log
 from .ratelimit import Bucket
+from .searchjob import SearchJob
 from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
+WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
 
 
 class Dispatcher:
@@ -44,6 +46,10 @@ class Dispatcher:
         self._opened: FileFacts | None = None  # the file `view`s may name
         self._results: Results | None = None  # the search `rows` may name
         self._rows_answered: set[int] = set()  # rows of that search already answered
+        self._first_page: Results | None = None  # the first page (`search_start`) of it
+        self._results_of = 0  # the search id `_results` came from
+        self._job: SearchJob | None = None  # the search running, whose result `wait` may ask
+        self._jobs = 0  # searches started: the ids `cancel` may name
         self._listed: set[bytes] = {b""}  # directories `tree` may name
         self._names_query: str | None = None  # the query `pick` may name
         self._idle_since: float | None = None
@@ -55,7 +61,8 @@ class Dispatcher:
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
-            m.Search: self._search, m.Rows: self._rows, m.Where: self._where,
+            m.Search: self._search, m.Wait: self._wait, m.Cancel: self._cancel,
+            m.Rows: self._rows, m.Where: self._where,
             m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
             m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
@@ -108,6 +115,7 @@ class Dispatcher:
             self.session.recorder.record(ClientLost(detail, policy))
         except RecordingError:
             pass  # the outage is recorded when recording works again
+        self._stop_search_quietly("client_lost")
         if policy == "seal" and self.state != ENDED:
             self._end("client_lost")
 
@@ -148,17 +156,20 @@ class Dispatcher:
     def _lock(self) -> None:
         """The guard locks. Before `hello` the lock waits for it (the state stays
         `new`); over an idle screen the idle stretch stays open: `unlock` goes back
-        to `idle`, and only `active` (recorded) shows content again."""
+        to `idle`, and only `active` (recorded) shows content again. A search
+        under way stops (recorded)."""
         if self._locked_since is None:
             self._locked_since = time.monotonic()
         if self.state == NEW:
             self._after_hello = GUARD_LOCK
         elif self.state != GUARD_LOCK:
             self.state = GUARD_LOCK
+            self._stop_search_quietly("lock")
 
     def _end(self, reason: str) -> None:
         """Seal without the reviewer: never countersigned (the reviewer attested
         nothing; ADR 0202, docs/verdict.md)."""
+        self._stop_search_quietly("end")
         self.state, self.ended = ENDED, reason
         try:
             self._receipt = self.session.seal(None, reason)
@@ -248,16 +259,78 @@ class Dispatcher:
         return m.Ok()
 
     def _search(self, r: m.Search) -> m._Answer:
+        """Start the pass in a worker and answer at once: the service keeps serving
+        (the guard, a lock, `cancel`) while it runs. A search running already is
+        stopped first, and that is recorded."""
         try:
             query = Query(r.text, r.regex, r.case, tuple(r.include), tuple(r.exclude))
-            results = self.service.search(query)
         except SearchError as exc:
             return m.SearchFailed(why=str(exc))
-        self._results, self._rows_answered = results, set()
+        self._stop_search("replaced")
+        self._jobs += 1
+        self._job = SearchJob(self._jobs, query, self.service.run_search)
+        return m.Searching(id=self._jobs, files=0)
+
+    def _wait(self, r: m.Wait) -> m._Answer:
+        """Search `id`'s result, recorded as `search` before it is answered, once its
+        pass has ended; before that, its first page once, recorded as
+        `search_start`; else `searching` again after at most WAIT seconds."""
+        job = self._job
+        if job is None or job.number != r.id:
+            raise _Refusal("order", "not the search running")
+        if not job.wait(WAIT):
+            return m.Searching(id=job.number, files=job.files)
+        self.tick()  # the guard first: a lock that came meanwhile stops the search
+        if self.state != READY:
+            raise _Refusal(REASON[self.state], "the search was stopped")
+        if job.done.is_set():
+            self._job = None
+            if job.error is not None or job.ran is None:
+                return m.SearchFailed(why=str(job.error or "the search failed"))
+            return self._found(job.number, self.service.record_search(job.ran))
+        page = job.take_first()
+        assert page is not None  # wait() said: done, or a first page not taken
+        return self._found(job.number, self.service.record_first(page))
+
+    def _found(self, number: int, results: Results) -> m._Answer:
+        """`rows` may now name this search (and still the first page of the same
+        search: its rows are the first rows of the whole list)."""
+        last = self._results
+        if last is not None and not last.done and self._results_of == number:
+            self._first_page = last  # the same search: its rows stay answered
+        else:
+            self._first_page, self._rows_answered = None, set()
+        self._results, self._results_of = results, number
         return m.Found(seq=results.seq, kept=results.kept, total=results.total,
-                       digest=results.digest)  # fmt: skip
+                       digest=results.digest, done=results.done)  # fmt: skip
+
+    def _cancel(self, r: m.Cancel) -> m._Answer:
+        """Stop search `id` and record that; a search that already ended (answered,
+        or stopped by a lock) needs nothing more, and nothing is recorded."""
+        if not 1 <= r.id <= self._jobs:
+            raise _Refusal("order", "no such search")
+        if self._job is not None and self._job.number == r.id:
+            self._stop_search("reviewer")
+        return m.Ok()
+
+    def _stop_search(self, why: str) -> None:
+        """Stop the running search, if any, and record `search_cancel`. Raises
+        RecordingError (the search is stopped all the same)."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        job.cancel()
+        self.session.record_cancel(job.query, why)
+
+    def _stop_search_quietly(self, why: str) -> None:
+        try:
+            self._stop_search(why)
+        except RecordingError:
+            pass  # stopped; the outage is recorded when recording works again
 
     def _the_results(self, seq: int) -> Results:
+        if self._first_page is not None and self._first_page.seq == seq:
+            return self._first_page
         if self._results is None or self._results.seq != seq:
             raise _Refusal("order", "not the last search")
         return self._results
@@ -267,6 +340,8 @@ class Dispatcher:
         if not (0 <= r.first <= r.last < results.kept and r.last - r.first < MAX_VIEW_LINES):
             raise _Refusal("bounds", f"rows {r.first}..{r.last} of {results.kept}")
         hits = self.service.rows(results, r.first, r.last)
+        if self._job is not None and not results.done:
+            self._job.resume()  # the first page's rows are answered: the pass goes on
         if hits is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._rows_answered.update(range(r.first, r.last + 1))
@@ -294,6 +369,7 @@ class Dispatcher:
         return m.Ok()
 
     def _idle(self, r: m.Idle) -> m._Answer:
+        self._stop_search("idle")
         self._idle_since = self.session.idle(r.after_s)
         self.state = IDLE
         return m.Ok()
@@ -326,6 +402,7 @@ class Dispatcher:
 
     def _seal(self, r: m.Seal) -> m._Answer:
         reason = "reviewer" if r.reason == "reviewer" else "terminal"
+        self._stop_search("seal")
         # Countersigned only when the reviewer asked for the seal (docs/verdict.md).
         countersigner = self.countersigner if reason == "reviewer" else None
         try:

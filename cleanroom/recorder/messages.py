@@ -12,7 +12,9 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta, Struct
 
-VERSION = 2  # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions
+# 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
+# search runs while the recorder serves on (`wait`, `cancel`)
+VERSION = 2
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -76,6 +78,16 @@ class Search(_Request, tag="search"):
     exclude: Globs
 
 
+class Wait(_Request, tag="wait"):
+    """The result of search `id`, if its pass ends within WAIT seconds."""
+
+    id: Count
+
+
+class Cancel(_Request, tag="cancel"):
+    id: Count
+
+
 class Rows(_Request, tag="rows"):
     search_seq: Count
     first: int
@@ -125,8 +137,8 @@ class Bye(_Request, tag="bye"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Search, Rows, Where, Blocked, Key,
-    Idle, Active, Unlock, Witness, Status, Seal, Bye,
+    Hello, Tree, Names, Pick, Open, View, Goto, Search, Wait, Cancel, Rows, Where, Blocked,
+    Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
 ]  # fmt: skip
 
 
@@ -215,10 +227,23 @@ class Lines(_Answer, tag="lines"):
 
 
 class Found(_Answer, tag="found"):
+    """A recorded search: `done` its `search` entry; not `done`, the first page of a
+    search still running (its `search_start` entry: `kept` rows, `total` = `kept`,
+    `digest` theirs); ask `wait` again for the rest."""
+
     seq: int
     kept: int
     total: int
     digest: str
+    done: bool = True
+
+
+class Searching(_Answer, tag="searching"):
+    """Search `id` is running; ask `wait` for its result. No hit counts: nothing of
+    a search is answered before it is recorded."""
+
+    id: int
+    files: int  # files searched so far, for a progress line
 
 
 class SearchFailed(_Answer, tag="search_failed"):
@@ -286,7 +311,7 @@ class Unfinished(_Answer, tag="unfinished"):
 
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed, Unfinished,
+    Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed, Unfinished,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

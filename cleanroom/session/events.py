@@ -77,6 +77,37 @@ class Search(Event):
 
 
 @dataclass(frozen=True)
+class SearchStart(Event):
+    """The first `rows` hits of a search whose pass is still running are about to be
+    listed; `digest` is the result digest of those rows taken as a whole list
+    (session/first_page.py). Its `search` (or `search_cancel`) entry follows."""
+
+    kind: ClassVar[str] = "search_start"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    rows: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SearchCancel(Event):
+    """A search the recorder was running was stopped before its results were
+    recorded, so none of them was shown: by the reviewer, or because the session
+    left the state in which results may be shown (docs/protocol.md §5)."""
+
+    kind: ClassVar[str] = "search_cancel"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    why: str  # reviewer, replaced, idle, lock, end, seal, client_lost
+
+
+@dataclass(frozen=True)
 class SearchResultsView(Event):
     """Result rows first..last (0-based, inclusive) of the search at `search_seq` are shown."""
 
@@ -258,6 +289,8 @@ VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
     Search,
+    SearchStart,
+    SearchCancel,
     SearchResultsView,
     QuickOpen,
     QuickOpenList,

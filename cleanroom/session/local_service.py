@@ -7,16 +7,20 @@ recorder serves the same answers over its socket (cleanroom/recorder).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..snapshot.search import SearchCancelled
 from .crash import end_after_crash
 from .events import Alert, path_fields
+from .first_page import FirstPage
 from .pathmatch import Cancelled, folded, rank
-from .review import Found, ReviewSession
+from .recorder import RecordingError
+from .review import Found, Ran, ReviewSession
 from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, screen_lines
 from .source import Entry, Opened
 
@@ -154,13 +158,49 @@ class LocalService:
 
     # -- search -----------------------------------------------------------------
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
-        found = self.session.search(query, running)
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        on_first = None
+        if first is not None:
+
+            def on_first(page: FirstPage) -> None:
+                try:
+                    results = self.record_first(page)
+                except RecordingError:
+                    return  # not recorded, not shown; the whole result may still be
+                first(results)
+
+        try:
+            ran = self.run_search(query, running, on_first)
+        except SearchCancelled:
+            with contextlib.suppress(RecordingError):  # stopped all the same
+                self.session.record_cancel(query, "reviewer")
+            raise
+        return self.record_search(ran)
+
+    def run_search(self, query: Any, running: list[Any] | None = None,
+                   first: Callable[[FirstPage], None] | None = None) -> Ran:  # fmt: skip
+        """The pass alone, recording nothing: safe in a worker thread while another
+        thread records (the recorder's search job). `first` gets the first page if
+        it fills before the pass ends. Raises SearchError."""
+        return self.session.run_search(query, running, first)
+
+    def record_first(self, page: FirstPage) -> Results:
+        """Record `search_start`; only then may the first page's rows be asked for.
+        Raises RecordingError."""
+        return self._keep(self.session.record_first(page))
+
+    def record_search(self, ran: Ran) -> Results:
+        """Record a finished pass; only then may its rows be asked for. Raises
+        RecordingError."""
+        return self._keep(self.session.record_search(ran))
+
+    def _keep(self, found: Found) -> Results:
         with self._lock:
             self._found[found.seq] = found
             while len(self._found) > KEEP_SEARCHES:
                 self._found.popitem(last=False)
-        return Results(found.seq, len(found.hits), found.total, found.digest)
+        return Results(found.seq, len(found.hits), found.total, found.digest, found.done)
 
     def _hits_of(self, results: Results) -> Found | None:
         with self._lock:

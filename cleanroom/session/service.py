@@ -72,12 +72,15 @@ class Page:
 @dataclass(frozen=True)
 class Results:
     """A recorded search: its ledger seq, how many rows may be asked for, the totals.
-    No rows: those come, recorded, from `ReviewService.rows`."""
+    No rows: those come, recorded, from `ReviewService.rows`. `done` False: the
+    first page of a search still running (`search_start`): `kept` rows, and
+    `total` is only the hits found so far."""
 
     seq: int
     kept: int
     total: int
     digest: str
+    done: bool = True
 
 
 class ReviewService(Protocol):
@@ -131,8 +134,11 @@ class ReviewService(Protocol):
 
     def goto(self, opened: FileFacts, line: int) -> None: ...
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
-        """Run and record a search. Raises SearchError or RecordingError."""
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        """Run and record a search. If its first page is found before the pass ends,
+        it is recorded (`search_start`) and handed to `first` (from the searching
+        thread) while the pass goes on. Raises SearchError or RecordingError."""
         ...
 
     def rows(self, results: Results, first: int, last: int) -> list[Any] | None:

@@ -13,7 +13,7 @@ from ...forensics.describe import describe, plural
 from ...forensics.replay import Replay, SearchCheck
 from ...forensics.screen import Viewport
 from ...sanitize import clean, decode
-from ...session.events import QuickOpenList, TreeList, path_from_fields
+from ...session.events import QuickOpenList, SearchStart, TreeList, path_from_fields
 from ...session.source import Opened
 from ..banner import banner_text
 from ..filetree import label
@@ -127,7 +127,10 @@ def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
         return Stage("message", Text(" Search"), True, "This search was not run again.")
     ev = check.recorded
     how = "regex" if ev.regex else "text"
-    head = f" “{clean(ev.query)}” ({how}): {plural(ev.hits, 'result')}"
+    if isinstance(ev, SearchStart):  # a first page, listed before the count was known
+        head = f" “{clean(ev.query)}” ({how}): the first {plural(ev.rows, 'result')}"
+    else:
+        head = f" “{clean(ev.query)}” ({how}): {plural(ev.hits, 'result')}"
     if check.error is not None:
         return Stage("message", Text(head), True, f"Cannot run it again: {clean(check.error)}")
     if not check.ok:

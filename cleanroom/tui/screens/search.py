@@ -1,7 +1,9 @@
 """`/`: search the snapshot. Literal or regex, case, path globs. The search runs
-in a worker thread to its end (Escape cancels); it is recorded with its hit count
-and result digest, and only then are results listed. Enter opens the file at
-the chosen line; `n` / `N` on the main screen step through the results."""
+in a worker thread (Escape cancels). Its first page is listed as soon as it is
+recorded (`search_start`), while the pass goes on; then the whole result, once
+recorded with its hit count and digest. Enter opens the file at the chosen
+line (before the count is known, that stops the search: `n` / `N` then step
+through the first page); `n` / `N` on the main screen step through the results."""
 
 from __future__ import annotations
 
@@ -98,7 +100,7 @@ class SearchScreen(InputDialog):
     def _run(self, query: Query) -> None:
         self._handles.clear()
         try:
-            found = self.service.search(query, self._handles)
+            found = self.service.search(query, self._handles, self._first_page)
         except SearchError as exc:
             self.app.call_from_thread(self._state, f"Search stopped: {clean(exc)}")
             return
@@ -107,16 +109,41 @@ class SearchScreen(InputDialog):
             return
         self.app.call_from_thread(self._show, found)
 
+    class FirstPageRecorded(Message):
+        """The first page of the running search is recorded (`search_start`)."""
+
+        def __init__(self, found: Results) -> None:
+            super().__init__()
+            self.found = found
+
+    def _first_page(self, found: Results) -> None:
+        """From the search thread, which goes on at once (a message, not a wait on
+        the UI): the first page is recorded; list it."""
+        self.post_message(self.FirstPageRecorded(found))
+
+    def on_search_screen_first_page_recorded(self, message: FirstPageRecorded) -> None:
+        last = self.found
+        if last is not None and last.done and last.seq > message.found.seq:
+            return  # the whole result came first
+        self._show(message.found)
+
     def _show(self, found: Results, focus: bool = True) -> None:
         if self.dismissed:  # Escape won the race: recorded, and now nothing to show
             return
+        results = self.query_one(ResultList)
+        again = self.found is not None and not self.found.done and found.done
         self.found = found
         shown = found.kept
-        more = f" (showing the first {shown:,})" if shown < found.total else ""
-        self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
-        results = self.query_one(ResultList)
+        if not found.done:
+            self._state(f"The first {shown:,} results; counting the rest… (Escape stops)")
+        else:
+            more = f" (showing the first {shown:,})" if shown < found.total else ""
+            self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
+        at = results.highlighted if again else None
         results.show(shown)
-        if shown and focus:
+        if at is not None and at < shown:  # the whole result after its first page
+            results.highlighted = at
+        if shown and focus and not again:
             results.focus()
 
     class RowsRecorded(Message):
@@ -136,6 +163,9 @@ class SearchScreen(InputDialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if self.found is not None:
+            if not self.found.done:  # the rest is not needed: stop it (recorded)
+                for handle in self._handles:
+                    handle.cancel()
             self.dismiss((self.found, event.option_index))
 
     def action_cancel_search(self) -> None:

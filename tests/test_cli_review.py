@@ -93,7 +93,7 @@ def write_keys(kit: Kit, directory: Path) -> dict[str, Path]:
 
 
 def review(*args, cwd=None):
-    return subprocess.run([str(BIN / "cleanroom"), "review", *map(str, args)],
+    return subprocess.run([str(BIN / "cleanroom"), "review", "--in-process", *map(str, args)],
                           capture_output=True, text=True, timeout=60, cwd=cwd)  # fmt: skip
 
 

@@ -7,6 +7,8 @@ says. Nothing answered is unrecorded, and nothing recorded was answered more."""
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
 import shutil
 import socket
 import threading
@@ -110,6 +112,9 @@ async def test_every_answer_is_covered_by_its_entry(room):
     service.close()
     proxy.close()
     entries = room.entries()
+    # the reviewer is the terminal's account, as the kernel names it (SO_PEERCRED)
+    assert entries[0].kind == "session_start"
+    assert entries[0].payload["reviewer"]["name"] == pwd.getpwuid(os.getuid()).pw_name
     recorded = {kind: [e.payload for e in entries if e.kind == kind]
                 for kind in ("view", "search_results_view", "quick_open_list", "tree_list",
                              "file_open")}  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from ..guard.places import Places
 from ..isolation import require as require_isolated
 from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
+from ..recorder.peer import Peer, account_name
 from ..recorder.server import RecorderServer
+from ..sanitize import clean
 from ..session.local_service import LocalService
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
@@ -36,16 +39,20 @@ from .review import (
 from .review_config import load_config
 
 
-def session_opener(setup: Setup, crashed: str = "resume") -> Any:
-    """A function that starts (or resumes, after a crash) a session: the same checks
-    and ledger as `cleanroom review`, with the guard running in this process."""
+def session_opener(configured: Setup, crashed: str = "resume") -> Any:
+    """A function that starts (or resumes, after a crash) a session for the peer that
+    connected: the same checks and ledger as `cleanroom review`, with the guard
+    running in this process. The reviewer is the peer's account (SO_PEERCRED), not
+    the config's `reviewer` nor anything the terminal says; a crashed session is
+    resumed only for the reviewer who ran it."""
 
-    def open_session() -> tuple[Dispatcher, Any]:
+    def open_session(peer: Peer) -> tuple[Dispatcher, Any]:
+        setup = replace(configured, reviewer=replace(configured.reviewer, name=account_name(peer)))
         check = start_check(setup.policy, read_network())
         if check.action == "refuse":
             raise RuntimeError(check.explanation)
         finish_seals(setup)
-        ledger = settle_crashed(setup, crashed) or start_ledger(setup)
+        ledger = settle_crashed(setup, crashed, same_reviewer=True) or start_ledger(setup)
         report_missing(setup, ledger)
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
@@ -91,8 +98,15 @@ def recorder(config: Path, parent: int | None) -> None:
     harden_process()  # it holds the key and the snapshot: no core file, no ptrace
     cfg = load_config(config, review)
     settings = recorder_config(cfg.get("recorder", {}), str(config))
-    options = {p.name: None for p in review.params if p.name not in ("config", "connect")}
-    setup = setup_from(options, cfg, settings.passphrase_file, settings.mode)
+    if "reviewer" in cfg:
+        raise click.UsageError(
+            f"{clean(config)}: remove `reviewer`: the recorder names each session's reviewer "
+            "by the terminal's account (SO_PEERCRED), never by a setting"
+        )
+    skip = ("config", "connect", "in_process")
+    options = {p.name: None for p in review.params if p.name not in skip}
+    setup = setup_from(options, cfg, settings.passphrase_file, settings.mode,
+                       reviewer_from_peer=True)  # fmt: skip
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"

@@ -47,6 +47,8 @@ def expected(lay: Layout) -> list[Expect]:
 def check_files(lay: Layout, templates: dict[str, bytes]) -> list[Problem]:
     out: list[Problem] = []
     wanted = expected(lay)
+    if placing.lstat(lay.root, layout.PASSPHRASE) is not None:  # a protected key's (install)
+        wanted.append(Expect(layout.PASSPHRASE, "file", lay.service, lay.service, 0o400))
     for e in wanted:
         if e.path == layout.RUN and placing.lstat(lay.root, e.path) is None:
             continue  # reported once, as SOCKET_MISSING

@@ -96,6 +96,9 @@ def test_dry_run_lists_the_passphrase_then_install_places_it_for_the_recorder_al
     assert denied.returncode != 0 and "Permission denied" in denied.stderr
     assert "nothing to change" in room.install(*given).stdout
     assert not [p for p in room.check()[1]["problems"] if "passphrase" in p["message"]]
+    os.chmod(placed, 0o440)  # readable by the service's group: check holds it to 0400
+    wrong = [p["code"] for p in room.check()[1]["problems"] if p.get("path") == layout.PASSPHRASE]
+    assert wrong == ["WRONG_MODE"]
 
 
 def test_a_kept_config_gets_the_setting_and_keeps_its_edits(

@@ -36,6 +36,7 @@ from tests.workstationkit import need_shadow_tools
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).parent
+PROXY = "accounts_proxy.py"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,10 @@ def python():
     where = Path(tempfile.mkdtemp(prefix="cr-py-", dir="/tmp"))
     os.chmod(where, 0o755)
     try:
-        yield portable_python(where / "py")
+        python = portable_python(where / "py")
+        # beside it, for the reviewer: the work tree may be where no other account reaches
+        shutil.copy(HERE / PROXY, where / "py" / PROXY)
+        yield python
     finally:
         shutil.rmtree(where, ignore_errors=True)
 
@@ -172,7 +176,7 @@ def test_a_session_across_two_real_accounts(python, accounts, room):
             )  # fmt: skip
             processes.append(recorder)
             proxy = subprocess.Popen(
-                as_account(reviewer, str(python), "-I", str(HERE / "accounts_proxy.py"),
+                as_account(reviewer, str(python), "-I", str(python.parents[1] / PROXY),
                            str(base / "proxy/p.sock"), str(base / "run/r.sock"),
                            str(base / "proxy/traffic.bin")),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/",

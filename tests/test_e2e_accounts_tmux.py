@@ -225,6 +225,7 @@ def test_a_session_across_two_real_accounts(python, accounts, room):
                 process.kill()
                 process.wait(10)
     assert recorder.returncode == 0, rec_log.read_text()
+    assert f"serving uid {reviewer.uid} " in rec_log.read_text()  # the proxy, as the reviewer
     # the reviewer account can read none of what the recorder holds
     tried = reviewer_tries(python, reviewer, base)
     assert tried == dict.fromkeys(tried, "EACCES"), tried

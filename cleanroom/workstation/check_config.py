@@ -46,6 +46,9 @@ def check_config(lay: Layout) -> list[Problem]:
             out.append(
                 _problem(f"{layout.CONFIG} gives {key} = {value!r}; the layout's is {final!r}")
             )
+    if "reviewer" in doc:  # the recorder names each session's reviewer by the account
+        out.append(_problem(f"{layout.CONFIG} gives reviewer = {doc['reviewer']!r}: the "
+                            "recorder refuses to start with it (remove it, ADR 0204)"))  # fmt: skip
     recorder = doc.get("recorder", {})
     if not isinstance(recorder, dict):
         return out + [_problem(f"{layout.CONFIG}: [recorder] is not a table")]

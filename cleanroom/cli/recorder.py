@@ -114,12 +114,14 @@ def recorder(config: Path, parent: int | None) -> None:
                             settings.on_client_lost)  # fmt: skip
     if parent is not None:
         server.alive_while = lambda: os.getppid() == parent
+    # Before the socket exists: a SIGTERM sent as soon as it appears stops the
+    # service in order, never by the default action.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: server.stop.set())
     try:
         server.listen()
     except OSError as exc:
         raise click.UsageError(f"socket {settings.socket}: {exc.strerror or exc}") from exc
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: server.stop.set())
     log(f"listening on {settings.socket}")
     server.serve()
     log("stopped")

@@ -57,7 +57,7 @@ def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...
     reviewers = Reviewers(frozenset(uids if uids is not None else (os.getuid(),)), frozenset())
     running: Running
 
-    def open_session() -> tuple[Dispatcher, Any]:
+    def open_session(_peer: object = None) -> tuple[Dispatcher, Any]:
         ledger = kit.new_ledger(ledger_dir, ledger_id=os.urandom(16))
         disk = FlakyDisk(ledger._conn)
         ledger._conn = disk

@@ -99,7 +99,7 @@ def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = 
         "create-ledger-dir = true", "allow-network = true",
         f"workstation-key = {q(str(keys / 'workstation.key'))}",
         f"cert = {q(str(keys / 'workstation.cert'))}", f"trust = {q(str(keys / 'vendor.pub'))}",
-        'reviewer = "Ada Reviewer"', 'org = "Agency"', "", "[recorder]",
+        'org = "Agency"', "", "[recorder]",
         f"socket = {q(str(base / 'r.sock'))}", f"reviewers = [{q('user:' + getpass.getuser())}]",
         f"on_client_lost = {q(on_client_lost)}", "",
     ]))  # fmt: skip

@@ -53,14 +53,15 @@ SAME_ACCOUNT = (
 
 
 def write_config(base: Path, keys: Path, cert: Path, snapshot: Path, idle_minutes: int) -> Path:
-    """The demo's workstation.toml: the recorder's settings, this account as the reviewer."""
+    """The demo's workstation.toml: the recorder's settings, this account as the reviewer
+    (the recorder records its name, from the socket's peer)."""
     q = json.dumps  # a TOML basic string is a JSON string for these paths
     lines = [
         f"snapshot = {q(str(snapshot))}", f"ledger-dir = {q(str(base / 'ledgers'))}",
         "create-ledger-dir = true",
         f"workstation-key = {q(str(keys / 'workstation.key'))}", f"cert = {q(str(cert))}",
-        f"trust = {q(str(keys / 'vendor.pub'))}", 'reviewer = "Demo Reviewer"',
-        'org = "Example Agency"', f"reviewer-key = {q(str(keys / 'reviewer.key'))}",
+        f"trust = {q(str(keys / 'vendor.pub'))}", 'org = "Example Agency"',
+        f"reviewer-key = {q(str(keys / 'reviewer.key'))}",
         f"idle-minutes = {idle_minutes}", "", "[recorder]",
         f"socket = {q(str(base / 'recorder.sock'))}",
         f"reviewers = [{q('user:' + getpass.getuser())}]", 'mode = "demo"', "",

@@ -60,7 +60,7 @@ class Conn:
 
 class RecorderServer:
     def __init__(self, socket_path: Path, reviewers: Reviewers,
-                 open_session: Callable[[], tuple[Dispatcher, Callable[[], None]]],
+                 open_session: Callable[[Peer], tuple[Dispatcher, Callable[[], None]]],
                  on_client_lost: str = "seal") -> None:  # fmt: skip
         if on_client_lost not in POLICIES:
             raise ValueError(f"on_client_lost must be one of {POLICIES}")
@@ -167,7 +167,7 @@ class RecorderServer:
             return client
         if self.live is None:
             try:
-                dispatcher, close = self.open_session()
+                dispatcher, close = self.open_session(peer)  # the reviewer is the peer
             except Exception as exc:  # a full disk, a changed snapshot: say so, serve on
                 log(f"cannot start a session: {type(exc).__name__}: {exc}")
                 conn.close()

@@ -152,7 +152,8 @@ class ReviewSession:
         if running is not None:
             running.append(handle)
         try:
-            with self._own_opens():  # a search pass opens the snapshot itself
+            # A search pass opens the snapshot itself, and so does each of its workers.
+            with self._own_opens(getattr(handle, "opens", 2)):
                 digest = handle.digest()
             total = handle.total()
             pages = -(-min(total, KEPT) // PAGE)
@@ -301,8 +302,8 @@ class ReviewSession:
                 raise RecordingError(failure)
         return self.recorder.seal(reason, countersigner)
 
-    def _own_opens(self) -> Any:
+    def _own_opens(self, count: int = 2) -> Any:
         path = getattr(self.source, "path", None)
         if self.guard is None or path is None:
             return contextlib.nullcontext()
-        return self.guard.own_opens(path, 2)
+        return self.guard.own_opens(path, count)

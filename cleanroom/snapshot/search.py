@@ -50,16 +50,17 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
 from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts, small_limits
-from .catalog import Row, catalog
+from .catalog import Catalog, Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
+from .scanworkers import Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
 from .store import Snapshot
 
@@ -80,7 +81,10 @@ def prepare(snapshot: Snapshot) -> None:
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
     conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
-    index_facts(snapshot, conn, catalog(snapshot, conn))
+    files = catalog(snapshot, conn)
+    index_facts(snapshot, conn, files)
+    if wanted(snapshot.manifest.bytes):
+        text_files(snapshot, conn, files)
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -97,6 +101,7 @@ class Progress:
     files: int = 0  # files whose content was searched
     bytes: int = 0  # content bytes read
     hits: int = 0
+    worker_cpu: float = 0.0  # CPU seconds spent by worker processes (scanworkers)
 
 
 class Search:
@@ -119,6 +124,10 @@ class Search:
         self._digest = ResultDigest(query.to_json())
         self._result: str | None = None  # the hex digest, once the primary pass is done
         self._failed: BaseException | None = None
+        # Worker processes for a pass the index cannot narrow (scanworkers), decided
+        # now so that `opens` is known before any pass runs.
+        total = snapshot.manifest.bytes
+        self.workers = wanted(total) if query.plan().index is None else 0
 
     # -- results --------------------------------------------------------------------
 
@@ -149,6 +158,12 @@ class Search:
         self._advance(None)
         assert self._result is not None
         return self._result
+
+    @property
+    def opens(self) -> int:
+        """How many times a pass opens the snapshot file (a guard must be told): twice
+        (the header check and SQLite) for the pass, and twice per worker process."""
+        return 2 * (1 + self.workers)
 
     @property
     def done(self) -> bool:
@@ -203,6 +218,9 @@ class Search:
                     if batch is None:
                         self._result = self._digest.finish()
                         break
+                    if type(batch) is Records:
+                        self._digest.add_records(batch.data, batch.count)
+                        continue
                     add(batch)
                     if len(kept) < KEPT:
                         kept.extend(batch[: KEPT - len(kept)])
@@ -239,6 +257,9 @@ class Search:
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
             everything = plan.paths.everything
+            if self.workers:
+                yield from self._parallel(conn, files, plan, progress, keep)
+                return
             rows = candidates(conn, plan, everything, facts, self._check)
             limits = small_limits(plan.likely)
             cancelled = self._cancelled.is_set
@@ -250,7 +271,9 @@ class Search:
                     continue
                 if len(row) == 1:  # only the rowid: one statement for a small blob
                     row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-                yield from self._file(conn, files.paths[i], display, row, plan, progress, keep)
+                yield from file_hits(
+                    conn, files.paths[i], display, row, plan, progress, keep, cancelled
+                )
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -260,62 +283,38 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _file(
+    def _parallel(
         self,
         conn: sqlite3.Connection,
-        path: bytes,
-        display: str,
-        row: Row,
+        files: Catalog,
         plan: Plan,
         progress: Progress,
         keep: int | None,
-    ) -> Iterator[list[Hit]]:
-        rowid = row[0]
-        _, _, content, index = row
-        if content is not None:
-            if content.find(b"\x00", 0, SNIFF) >= 0:
-                return  # binary content (docs/snapshot-format.md §2) is not searched
-            chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
-        else:  # a large blob, in chunks
-            chunks = _chunks(conn, rowid)
-            if next(chunks, None) is None:
-                return  # binary
-        progress.files += 1
-        starts: array[int] | None = None  # the line index, unpacked at the first hit
-        line = 0
-        lines = plan.matcher.lines
-        cancelled = self._cancelled.is_set
-        whole = 1 << 62 if keep is None else keep - progress.hits  # Hits still to make whole
-        batch: list[Hit] = []
-        add = batch.append
-        for offset, data in chunks:
-            progress.bytes += len(data)
-            for start, end, spans, more in lines(data):
-                if starts is None:
-                    starts = _starts(index) if index is not None else _index(conn, rowid)
-                line = bisect_right(starts, offset + start, line) - 1
-                if whole > 0:
-                    if end - start <= MAX_TEXT:
-                        text, text_start = data[start:end], 0
-                    else:
-                        text, text_start = window(data, start, end, spans[0][0])
-                    hit = (path, display, line, spans, more, text, text_start, end - start)
-                    add(_new(Hit, hit))
-                    whole -= 1
-                else:
-                    add((path, None, line, spans, more))
-                if len(batch) == BATCH:
-                    progress.hits += BATCH
-                    yield batch
-                    if cancelled():
-                        raise SearchCancelled("the search was cancelled")
-                    batch = []
-                    add = batch.append
-            if cancelled():
-                raise SearchCancelled("the search was cancelled")
-        if batch:
-            progress.hits += len(batch)
-            yield batch
+    ) -> Iterator[list[Hit] | Records]:
+        """Every text file, read by worker processes (scanworkers), in the same order
+        and with the same hits as a single pass."""
+        order = text_files(self.snapshot, conn, files)
+        self._check()
+        paths, displays = files.paths, files.displays
+        if not plan.paths.everything:
+            order = [ref for ref in order if plan.paths(displays[ref[0]])]
+        if not order:
+            return
+        dealt = chunked(order, files.sizes, self.workers)
+        q = self.query
+        job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
+                  (q.text, q.regex, q.case), keep, [])  # fmt: skip
+        for _n, whole, records, nfiles, nbytes, cpu in scan(job, dealt, self._cancelled.is_set):
+            progress.files += nfiles
+            progress.bytes += nbytes
+            progress.worker_cpu += cpu
+            if whole:
+                batch = [_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in whole]
+                progress.hits += len(batch)
+                yield batch
+            if records.count:
+                progress.hits += records.count
+                yield records
 
     def _connect(self) -> sqlite3.Connection:
         """A connection of this search's own, to the same signed snapshot."""
@@ -337,6 +336,67 @@ class Search:
         if self._cancelled.is_set():
             conn.interrupt()
         return conn
+
+
+def file_hits(
+    conn: sqlite3.Connection,
+    path: bytes,
+    display: str | None,
+    row: Row,
+    plan: Plan,
+    progress: Progress,
+    keep: int | None,
+    cancelled: Callable[[], bool],
+) -> Iterator[list[Hit]]:
+    """One file's hits in batches of at most BATCH. `row` is (rowid, size, content,
+    line index), content None for a large blob (read in chunks). The first `keep`
+    hits counted by `progress` (None: all) are whole Hits; later ones only what the
+    digest reads: (path, None, line, spans, more)."""
+    rowid = row[0]
+    _, _, content, index = row
+    if content is not None:
+        if content.find(b"\x00", 0, SNIFF) >= 0:
+            return  # binary content (docs/snapshot-format.md §2) is not searched
+        chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
+    else:  # a large blob, in chunks
+        chunks = _chunks(conn, rowid)
+        if next(chunks, None) is None:
+            return  # binary
+    progress.files += 1
+    starts: Sequence[int] | None = None  # the line index, unpacked at the first hit
+    line = 0
+    lines = plan.matcher.lines
+    whole = 1 << 62 if keep is None else keep - progress.hits  # Hits still to make whole
+    batch: list[Hit] = []
+    add = batch.append
+    for offset, data in chunks:
+        progress.bytes += len(data)
+        for start, end, spans, more in lines(data):
+            if starts is None:
+                starts = _starts(index) if index is not None else _index(conn, rowid)
+            line = bisect_right(starts, offset + start, line) - 1
+            if whole > 0:
+                if end - start <= MAX_TEXT:
+                    text, text_start = data[start:end], 0
+                else:
+                    text, text_start = window(data, start, end, spans[0][0])
+                hit = (path, display, line, spans, more, text, text_start, end - start)
+                add(_new(Hit, hit))
+                whole -= 1
+            else:
+                add((path, None, line, spans, more))
+            if len(batch) == BATCH:
+                progress.hits += BATCH
+                yield batch
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
+                batch = []
+                add = batch.append
+        if cancelled():
+            raise SearchCancelled("the search was cancelled")
+    if batch:
+        progress.hits += len(batch)
+        yield batch
 
 
 def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]:

@@ -41,11 +41,14 @@ def _agrees_in_workers(files: dict[bytes, bytes], query: Query) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = build(Path(d), files)
         with Snapshot.open(path, TRUST) as snapshot, search(snapshot, query) as s:
-            assert s.workers == 2 and s.opens == 6
+            announced: list[int] = []
+            s.before_opens = announced.append
             want = reference(files, query, displays(snapshot))
-            assert results(s) == want
             assert s.total() == len(want)
             assert s.digest() == digest_of(query, want)
+            assert announced == ([2 * s.progress.workers] if s.progress.workers else [])
+            assert s.progress.workers in (0, 1, 2)
+            assert results(s) == want  # a pass of its own, with workers of its own
 
 
 @settings(
@@ -86,8 +89,8 @@ def test_past_the_kept_hits_workers_send_only_records_and_the_digest_holds(
     with Snapshot.open(build(tmp_path, files), TRUST) as snapshot:
         want = reference(files, query, displays(snapshot))
         with search(snapshot, query) as s:
-            assert s.workers == 2
             page = s.page(2, size=50)  # the last kept page; page(1) would be a fresh pass
+            assert s.progress.workers == 2
             assert [(h.path, h.line) for h in page] == [(w[0], w[1]) for w in want[100:150]]
             again = s.page(3, size=50)  # past the kept hits: found again
             assert [(h.path, h.line) for h in again] == [(w[0], w[1]) for w in want[150:200]]
@@ -104,15 +107,14 @@ def test_a_serial_pass_and_a_parallel_pass_give_the_same_digest(tmp_path, monkey
     with Snapshot.open(path, TRUST) as snapshot:
         monkeypatch.setattr(scanworkers, "MIN_BYTES", 1 << 60)
         with search(snapshot, query) as one:
-            assert one.workers == 0 and one.opens == 2
             serial = (one.total(), one.digest(), [(h.path, h.line) for h in one.page(3)])
         if not scanworkers.allowed():
             pytest.skip("this process may not start worker processes")
         monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)
         monkeypatch.setattr(scanworkers, "FIRST_BYTES", 10)
         with search(snapshot, query) as two:
-            assert two.workers >= 2
             assert (two.total(), two.digest(), [(h.path, h.line) for h in two.page(3)]) == serial
+            assert two.progress.workers >= 2 and one.progress.workers == 0
 
 
 def _alive_workers() -> list:
@@ -189,8 +191,8 @@ def test_no_workers_where_the_audit_policy_refuses_programs(tmp_path):
         assert not scanworkers.allowed()
         query = Query(r"a\\w", regex=True)
         with Snapshot.open({str(path)!r}, TRUST) as snap, search(snap, query) as s:
-            assert s.workers == 0 and s.opens == 2
             print(s.total())
+            assert s.progress.workers == 0
         """
     )
     root = Path(__file__).resolve().parents[1]

@@ -152,8 +152,11 @@ class ReviewSession:
         if running is not None:
             running.append(handle)
         try:
-            # A search pass opens the snapshot itself, and so does each of its workers.
-            with self._own_opens(getattr(handle, "opens", 2)):
+            # A search pass opens the snapshot itself, and so does each worker process
+            # it starts (it says how many, just before: `before_opens`).
+            with contextlib.ExitStack() as opens:
+                opens.enter_context(self._own_opens())
+                handle.before_opens = lambda n: opens.enter_context(self._own_opens(n))
                 digest = handle.digest()
             total = handle.total()
             pages = -(-min(total, KEPT) // PAGE)

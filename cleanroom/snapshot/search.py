@@ -55,13 +55,22 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
-from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts, small_limits
+from .candidates import (
+    CHUNK,
+    SMALL_COLUMNS,
+    IndexFacts,
+    candidates,
+    filled,
+    index_facts,
+    small_limits,
+)
 from .catalog import Catalog, Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
-from .scanworkers import Job, Records, chunked, scan, text_files, wanted
+from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
+from .shortlit import short_candidates, tails_of
 from .store import Snapshot
 
 __all__ = [
@@ -76,8 +85,9 @@ _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (con
 
 
 def prepare(snapshot: Snapshot) -> None:
-    """Read now what every search of `snapshot` shares (the file list and the index
-    facts, read once per open snapshot), on the snapshot's own connection. The
+    """Read now what every search of `snapshot` shares (the file list, the index
+    facts, the text files and the ends of the blobs, read once per open snapshot), on
+    the snapshot's own connection. The
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
     conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
@@ -85,6 +95,7 @@ def prepare(snapshot: Snapshot) -> None:
     index_facts(snapshot, conn, files)
     if wanted(snapshot.manifest.bytes):
         text_files(snapshot, conn, files)
+    tails_of(snapshot, conn)  # the ends of the blobs, for literals of one or two bytes
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -102,6 +113,7 @@ class Progress:
     bytes: int = 0  # content bytes read
     hits: int = 0
     worker_cpu: float = 0.0  # CPU seconds spent by worker processes (scanworkers)
+    workers: int = 0  # worker processes the pass started
 
 
 class Search:
@@ -124,10 +136,10 @@ class Search:
         self._digest = ResultDigest(query.to_json())
         self._result: str | None = None  # the hex digest, once the primary pass is done
         self._failed: BaseException | None = None
-        # Worker processes for a pass the index cannot narrow (scanworkers), decided
-        # now so that `opens` is known before any pass runs.
-        total = snapshot.manifest.bytes
-        self.workers = wanted(total) if query.plan().index is None else 0
+        # Called with the number of snapshot opens a pass is about to make beyond its
+        # own two, right before it makes them (worker processes: scanworkers), in the
+        # thread that runs the pass: a guard must be told of every open.
+        self.before_opens: Callable[[int], object] | None = None
 
     # -- results --------------------------------------------------------------------
 
@@ -158,12 +170,6 @@ class Search:
         self._advance(None)
         assert self._result is not None
         return self._result
-
-    @property
-    def opens(self) -> int:
-        """How many times a pass opens the snapshot file (a guard must be told): twice
-        (the header check and SQLite) for the pass, and twice per worker process."""
-        return 2 * (1 + self.workers)
 
     @property
     def done(self) -> bool:
@@ -257,23 +263,23 @@ class Search:
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
             everything = plan.paths.everything
-            if self.workers:
-                yield from self._parallel(conn, files, plan, progress, keep)
-                return
+            if plan.index is None:  # the index cannot narrow this query, or not alone
+                chosen = self._chosen(conn, files, plan, facts)
+                total = self.snapshot.manifest.bytes if chosen is None else chosen[1]
+                workers = wanted(total)
+                if workers:
+                    order = text_files(self.snapshot, conn, files)
+                    if chosen is not None:
+                        order = [ref for ref in order if ref[1] in chosen[0]]
+                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    return
+                if chosen is not None:
+                    rowids = iter([(r,) for r in sorted(chosen[0])])
+                    rows = filled(conn, rowids, small_limits(plan.likely), self._check)
+                    yield from self._serial(conn, files, rows, plan, progress, keep)
+                    return
             rows = candidates(conn, plan, everything, facts, self._check)
-            limits = small_limits(plan.likely)
-            cancelled = self._cancelled.is_set
-            for i, row in files.in_path_order(rows):
-                if cancelled():
-                    raise SearchCancelled("the search was cancelled")
-                display = files.displays[i]
-                if not everything and not plan.paths(display):
-                    continue
-                if len(row) == 1:  # only the rowid: one statement for a small blob
-                    row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-                yield from file_hits(
-                    conn, files.paths[i], display, row, plan, progress, keep, cancelled
-                )
+            yield from self._serial(conn, files, rows, plan, progress, keep)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -283,24 +289,66 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _parallel(
+    def _chosen(
+        self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
+    ) -> tuple[set[int], int] | None:
+        """For a literal of one or two bytes, the blobs that can hold it (shortlit) and
+        their total size; None: every text blob (no literal, or too many hold it)."""
+        if plan.short is None:
+            return None
+        found = short_candidates(self.snapshot, conn, plan.short, self._check)
+        if found is None:
+            return None
+        chosen = {*found, *facts().truncated}
+        sizes = files.sizes
+        return chosen, sum(max(0, sizes[r]) for r in chosen if r < len(sizes))
+
+    def _serial(
         self,
         conn: sqlite3.Connection,
         files: Catalog,
+        rows: Iterator[Row],
         plan: Plan,
         progress: Progress,
         keep: int | None,
+    ) -> Iterator[list[Hit]]:
+        """The hits in the blobs `rows` (ascending by rowid), read in this process."""
+        everything = plan.paths.everything
+        limits = small_limits(plan.likely)
+        cancelled = self._cancelled.is_set
+        for i, row in files.in_path_order(rows):
+            if cancelled():
+                raise SearchCancelled("the search was cancelled")
+            display = files.displays[i]
+            if not everything and not plan.paths(display):
+                continue
+            if len(row) == 1:  # only the rowid: one statement for a small blob
+                row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
+            yield from file_hits(
+                conn, files.paths[i], display, row, plan, progress, keep, cancelled
+            )
+
+    def _parallel(
+        self,
+        files: Catalog,
+        order: list[FileRef],
+        plan: Plan,
+        progress: Progress,
+        keep: int | None,
+        workers: int,
     ) -> Iterator[list[Hit] | Records]:
-        """Every text file, read by worker processes (scanworkers), in the same order
-        and with the same hits as a single pass."""
-        order = text_files(self.snapshot, conn, files)
+        """The text files `order`, read by worker processes (scanworkers), in the same
+        order and with the same hits as a single pass."""
         self._check()
         paths, displays = files.paths, files.displays
         if not plan.paths.everything:
             order = [ref for ref in order if plan.paths(displays[ref[0]])]
         if not order:
             return
-        dealt = chunked(order, files.sizes, self.workers)
+        dealt = chunked(order, files.sizes, workers)
+        if self.before_opens is not None:
+            self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
+        progress.workers = len(dealt)
         q = self.query
         job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
                   (q.text, q.regex, q.case), keep, [])  # fmt: skip

@@ -131,9 +131,14 @@ def _why(exc: Exception) -> str:
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
 
 
+MAX_FILTER = 4  # literals in a line filter: beyond, RE2 over the whole run is faster
+
+
 def _line_filter(required: Requirement) -> tuple[Literal, ...] | None:
-    """The literals of the most selective clause: every matching line holds one."""
-    if not required:
+    """The literals of the most selective clause: every matching line holds one. None
+    if that clause has more than MAX_FILTER (finding each of sixteen `0x0`..`0xf`
+    costs more than RE2 scanning for the pattern itself)."""
+    if not required or len(required[0]) > MAX_FILTER:
         return None
     return tuple(sorted({(lit.text, lit.folded): lit for lit in required[0]}.values(), key=_key))
 

@@ -45,7 +45,7 @@ from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
 from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
-from .results import _path_part, _rest
+from .results import _PLAIN, _path_part, _rest
 from .schema import schema_problems
 from .store import Snapshot
 
@@ -241,19 +241,28 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             before_files, before_bytes, cpu = progress.files, progress.bytes, time.process_time()
             whole: list[tuple] = []
             records: list[bytes] = []
+            count = 0
+            add = records.append
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
                 rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
                 for pos, rowid, path in part:
                     row = rows.get(rowid, (rowid, None, None, None))
+                    prefix = _path_part(path)
                     for batch in file_hits(conn, path, None, row, plan, progress, job.keep,
                                            cancelled):  # fmt: skip
                         for hit in batch:
                             if len(hit) == 8:
                                 whole.append((pos, *hit[2:]))
+                                continue
+                            spans = hit[3]
+                            add(prefix)
+                            if len(spans) == 1 and not hit[4]:  # the usual case, inline
+                                add(_PLAIN.pack(hit[2], 1, *spans[0]))
                             else:
-                                records.append(_path_part(path) + _rest(hit))
-            found = Records(b"".join(records), len(records))
+                                add(_rest(hit))
+                            count += 1
+            found = Records(b"".join(records), count)
             msg = (number, whole, found, progress.files - before_files,
                    progress.bytes - before_bytes, time.process_time() - cpu)  # fmt: skip
             out.put(msg)

@@ -82,6 +82,9 @@ KEPT = 10_000  # hits a Search keeps for paging
 BATCH = 64  # hits made at a time: few enough that a first page costs what it finds
 _new = tuple.__new__  # builds a Hit without a Python-level __new__ call
 _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
+_PEEK = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT ?"
+PEEK = 400  # candidates looked at to judge whether the index narrows a search enough
+BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is faster
 
 
 def prepare(snapshot: Snapshot) -> None:
@@ -278,6 +281,12 @@ class Search:
                     rows = filled(conn, rowids, small_limits(plan.likely), self._check)
                     yield from self._serial(conn, files, rows, plan, progress, keep)
                     return
+            else:
+                workers = wanted(self.snapshot.manifest.bytes)
+                if workers and self._broad(conn, plan.index):
+                    order = text_files(self.snapshot, conn, files)
+                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    return
             rows = candidates(conn, plan, everything, facts, self._check)
             yield from self._serial(conn, files, rows, plan, progress, keep)
         except sqlite3.Error as exc:
@@ -288,6 +297,15 @@ class Search:
             with self._conns_lock:
                 self._conns.discard(conn)
             conn.close()
+
+    def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
+        """Whether the index names so many blobs that reading every text file on every
+        core costs less than reading its answer in one process: judged from the start
+        of its answer (ascending rowids), where PEEK blobs must not be spread over
+        fewer than PEEK / BROAD_INDEX rowids."""
+        rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
+        self._check()
+        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
 
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]

@@ -228,3 +228,25 @@ def test_chunks_grow_and_are_dealt_in_turn():
     assert flat == order
     lengths = [len(refs) for _, refs in sorted(c for jobs in dealt for c in jobs)]
     assert lengths[:4] == [1, 2, 4, 8] and max(lengths) == 8
+
+
+def test_a_broad_index_answer_is_read_by_workers_with_the_same_result(tmp_path, workers,
+                                                                      monkeypatch):  # fmt: skip
+    monkeypatch.setattr(search_mod, "PEEK", 5)
+    files = _many(60)
+    files.update({b"other/%02d.txt" % i: b"nothing to see\n" for i in range(10)})
+    path = build(tmp_path, files)
+    with Snapshot.open(path, TRUST) as snapshot:
+        for text, broad in (("ab x", True), ("nothing to", False)):
+            query = Query(text)
+            assert query.plan().index is not None
+            with search(snapshot, query) as s:
+                want = reference(files, query, displays(snapshot))
+                assert s.total() == len(want) and s.digest() == digest_of(query, want)
+                assert (s.progress.workers > 0) == broad
+                assert results(s) == want
+
+
+def test_a_line_filter_has_few_literals():
+    assert Query(r"0x[0-9a-f]{8}", regex=True).plan().matcher.line_filter is None
+    assert len(Query(r"(foo|bar)baz", regex=True).plan().matcher.line_filter) == 2

@@ -38,9 +38,13 @@ which the tree walk met each content, which is path order, so candidates are
 read from the index lazily, merged with the path-ordered file list (`catalog`),
 and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
-literals first, then RE2 on those lines only). With no usable literal,
-every text file is scanned with RE2. Each pass has its own read-only connection,
-so a search can run in a worker thread while the viewer reads.
+literals first, then RE2 on those lines only). A literal of one or two bytes is
+narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
+when the index names most blobs, every text file is read, by worker processes
+when there is enough to read (`scanworkers`: same order, same digest; the pass
+calls `Search.before_opens(n)` just before they open the snapshot). Each pass
+has its own read-only connection, so a search can run in a worker thread while
+the viewer reads.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
 from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
-from .shortlit import short_candidates, tails_of
+from .shortlit import short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -89,8 +93,8 @@ BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is fast
 
 def prepare(snapshot: Snapshot) -> None:
     """Read now what every search of `snapshot` shares (the file list, the index
-    facts, the text files and the ends of the blobs, read once per open snapshot), on
-    the snapshot's own connection. The
+    facts and the text files, read once per open snapshot), on the snapshot's own
+    connection. The
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
     conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
@@ -98,7 +102,8 @@ def prepare(snapshot: Snapshot) -> None:
     index_facts(snapshot, conn, files)
     if wanted(snapshot.manifest.bytes):
         text_files(snapshot, conn, files)
-    tails_of(snapshot, conn)  # the ends of the blobs, for literals of one or two bytes
+    # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
+    # pages, which the first search for a literal of one or two bytes pays instead.
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:

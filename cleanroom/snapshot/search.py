@@ -92,16 +92,13 @@ BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is fast
 
 
 def prepare(snapshot: Snapshot) -> None:
-    """Read now what every search of `snapshot` shares (the file list, the index
-    facts and the text files, read once per open snapshot), on the snapshot's own
-    connection. The
+    """Read now what every search of `snapshot` shares (the file list and the index
+    facts, read once per open snapshot), on the snapshot's own connection. The
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
     conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
     files = catalog(snapshot, conn)
     index_facts(snapshot, conn, files)
-    if wanted(snapshot.manifest.bytes):
-        text_files(snapshot, conn, files)
     # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
     # pages, which the first search for a literal of one or two bytes pays instead.
 

@@ -352,7 +352,7 @@ def main() -> int:
     first_ms, _, _ = time_ours(snapshot, Query("cleanroom-bench: no such text"), False)
     rss_open = rss_mb()
     log(
-        f"open {open_ms:.1f} ms; prepare (file list, index facts, text files) "
+        f"open {open_ms:.1f} ms; prepare (file list, index facts) "
         f"{prepare_ms:.0f} ms; the first search after that {first_ms * 1000:.0f} ms"
     )
 

@@ -178,7 +178,11 @@ class ReviewSession:
         if running is not None:
             running.append(handle)
         try:
-            with self._own_opens():  # a search pass opens the snapshot itself
+            # A search pass opens the snapshot itself, and so does each worker process
+            # it starts (it says how many, just before: `before_opens`).
+            with contextlib.ExitStack() as opens:
+                opens.enter_context(self._own_opens())
+                handle.before_opens = lambda n: opens.enter_context(self._own_opens(n))
                 if first is not None:
                     page = handle.page(0)
                     if not handle.done:
@@ -355,8 +359,8 @@ class ReviewSession:
                 raise RecordingError(failure)
         return self.recorder.seal(reason, countersigner)
 
-    def _own_opens(self) -> Any:
+    def _own_opens(self, count: int = 2) -> Any:
         path = getattr(self.source, "path", None)
         if self.guard is None or path is None:
             return contextlib.nullcontext()
-        return self.guard.own_opens(path, 2)
+        return self.guard.own_opens(path, count)

@@ -44,10 +44,18 @@ class Line:
 
 
 def lexer_for(name: str) -> Lexer:
+    """The lexer for a file name, its token tables already compiled: Pygments
+    compiles a lexer's regexes on its first use, and under the lexing budget a
+    compile cut short surfaced as "uncompilable regex" and crashed the terminal."""
     try:
-        return get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+        lexer = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return TextLexer(stripnl=False, ensurenl=False)
+    try:
+        list(lexer.get_tokens(""))  # compiles the class's tables once, outside any budget
+    except Exception:  # a lexer that cannot even start: show the file plain
+        return TextLexer(stripnl=False, ensurenl=False)
+    return lexer
 
 
 @lru_cache(maxsize=1024)
@@ -80,6 +88,8 @@ def _lex(
     except Overrun:
         if on_overrun is not None:
             on_overrun()
+        return plain, False
+    except Exception:  # noqa: BLE001 - a lexer's own fault: the text is shown plain, never a crash
         return plain, False
     if "".join(v for _, v in tokens) != protected:
         return plain, False  # the lexer changed the text; colours are not worth a wrong view

@@ -5,10 +5,13 @@
 #   chromium   the HTML report is rendered in headless Chromium (tests/test_report_chromium.py)
 #   libsodium  the system build that cleanroom.ledger.ed25519 prefers (tests/test_ed25519.py)
 #   passwd     useradd, usermod, gpasswd: the workstation tests make real accounts
-#              (tests/workstationkit.py)
+#              (tests/workstationkit.py, tests/accountskit.py)
+#   util-linux setpriv: the real-accounts test runs the recorder and the terminal
+#              as those accounts (tests/test_e2e_accounts_tmux.py)
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 { command -v useradd || [ -x /usr/sbin/useradd ]; } >/dev/null 2>&1 || missing+=(passwd)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libsodium\.so\.' || missing+=(libsodium23)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,15 +3,7 @@
 Prints `STATUS first_bad_seq=N codes=A,B` (findings on stderr); exit 0 INTACT, 1 TAMPERED,
 3 INCOMPLETE, 2 usage error. Numbers in comments are sections of the spec."""
 
-import argparse
-import hashlib
-import json
-import os
-import re
-import sqlite3
-import sys
-import tempfile
-import time
+import argparse, hashlib, json, os, re, sqlite3, sys, tempfile, time  # noqa: E401, I001
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -22,8 +14,7 @@ SCHEMA_SQL = """CREATE TABLE entries (
     body BLOB NOT NULL,
     sig BLOB NOT NULL CHECK (length(sig) = 64)
 ) STRICT"""  # 2: byte for byte
-INCOMPLETE = ["UNSEALED", "RESUMED", "TORN_WRITE", "SEAL_UNFINISHED"]
-SEVERITY = dict.fromkeys(INCOMPLETE, "incomplete")  # 5.2; others: tamper
+SEVERITY = dict.fromkeys(["UNSEALED", "RESUMED", "TORN_WRITE", "SEAL_UNFINISHED"], "incomplete")
 SEVERITY |= dict.fromkeys(["CLOCK_STEP", "SIDECAR", "NOT_COUNTERSIGNED"], "warning")
 # 4: Crockford base32, with I and L read as 1 and O as 0, to the digits that int(code, 32) reads
 CODE = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZILO", "0123456789ABCDEFGHIJKLMNOPQRSTUV110")
@@ -199,11 +190,10 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap, rb = argparse.ArgumentParser(description=__doc__.splitlines()[0]), argparse.FileType("rb")
     ap.add_argument("ledger", type=lambda path: path or ap.error("the ledger path is empty"))
-    ap.add_argument("--trust", action="append", default=[], type=argparse.FileType("rb"))
-    ap.add_argument("--witness", action="append", default=[], metavar="SEQ:CODE")
-    ap.add_argument("--receipt", action="append", default=[], type=argparse.FileType("rb"))
+    for o in ("--trust", "--witness", "--receipt"):  # --witness SEQ:CODE, the others: files
+        ap.add_argument(o, action="append", default=[], type={"--witness": str}.get(o, rb))
     args, trusted, witnesses, findings = ap.parse_args(argv), {}, [], []
     try:
         for raw in (load_pem_public_key(f.read()).public_bytes_raw() for f in args.trust):

@@ -51,18 +51,19 @@ def short_dir() -> Path:
 
 
 def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...] | None = None,
-          ) -> Running:  # fmt: skip
+          source: Any = None) -> Running:  # fmt: skip
     where = short_dir()
     path = where / "recorder.sock"
     reviewers = Reviewers(frozenset(uids if uids is not None else (os.getuid(),)), frozenset())
     running: Running
 
-    def open_session() -> tuple[Dispatcher, Any]:
+    def open_session(_peer: object = None) -> tuple[Dispatcher, Any]:
         ledger = kit.new_ledger(ledger_dir, ledger_id=os.urandom(16))
         disk = FlakyDisk(ledger._conn)
         ledger._conn = disk
         facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
-        session = ReviewSession(Recorder(ledger), sample_source(kit, ledger_dir.parent), facts)
+        served = source if source is not None else sample_source(kit, ledger_dir.parent)
+        session = ReviewSession(Recorder(ledger), served, facts)
         running.ledgers.append(ledger.path)
         running.disks.append(disk)
 
@@ -106,6 +107,14 @@ class RawClient:
     def hello(self) -> m.Welcome:
         answer = self.ask(m.Hello(version=m.VERSION))
         assert isinstance(answer, m.Welcome), answer
+        return answer
+
+    def search(self, text: str, regex: bool = False) -> Any:
+        """`search`, then `wait` until the whole result (or a refusal): that answer."""
+        answer = self.ask(m.Search(text=text, regex=regex, case=True, include=[], exclude=[]))
+        number = getattr(answer, "id", 0)
+        while isinstance(answer, m.Searching) or (isinstance(answer, m.Found) and not answer.done):
+            answer = self.ask(m.Wait(id=number))
         return answer
 
     def close(self) -> None:

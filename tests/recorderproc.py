@@ -76,7 +76,8 @@ class Room:
         return [decode_body(b) for _, b, _ in read_rows(path)]
 
 
-def build_room(on_client_lost: str = "seal") -> Room:
+def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = None) -> Room:
+    """A room whose snapshot holds FILES and `extra` (path -> content)."""
     base = short_dir()
     keys = base / "keys"
     keys.mkdir()
@@ -86,7 +87,7 @@ def build_room(on_client_lost: str = "seal") -> Room:
     cert = Certificate.issue(vendor, "ws-rec", ws.public_key(), CERT_START, CERT_END)
     save_certificate(keys / "workstation.cert", cert)
     src = base / "src"
-    for path, data in FILES.items():
+    for path, data in {**FILES, **(extra or {})}.items():
         target = Path(os.fsdecode(os.path.join(os.fsencode(src), path)))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -98,7 +99,7 @@ def build_room(on_client_lost: str = "seal") -> Room:
         "create-ledger-dir = true", "allow-network = true",
         f"workstation-key = {q(str(keys / 'workstation.key'))}",
         f"cert = {q(str(keys / 'workstation.cert'))}", f"trust = {q(str(keys / 'vendor.pub'))}",
-        'reviewer = "Ada Reviewer"', 'org = "Agency"', "", "[recorder]",
+        'org = "Agency"', "", "[recorder]",
         f"socket = {q(str(base / 'r.sock'))}", f"reviewers = [{q('user:' + getpass.getuser())}]",
         f"on_client_lost = {q(on_client_lost)}", "",
     ]))  # fmt: skip

@@ -62,6 +62,8 @@ def test_the_fast_path_decides_the_common_payloads() -> None:
         '{"path":"src/caf\u00e9.c","q":"\u0436"}'.encode(),
         b'{"a":[1,{"b":null}],"c":true,"d":-9007199254740991}',
         b"{}",
+        b'{"a":' + b"[" * 31 + b"]" * 31 + b"}",  # exactly the depth limit
+        b'{"q":"' + b"{[" * 40 + b'"}',  # brackets in a string are not nesting
     ):
         assert canonical_object(data) == json.loads(data)
 

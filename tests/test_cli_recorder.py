@@ -92,3 +92,35 @@ def test_the_recorder_stops_on_sigterm_and_removes_its_socket(room):
     assert room.socket.exists()
     assert room.stop() == 0
     assert not room.socket.exists()
+
+
+def test_review_without_options_is_the_terminal_of_the_rooms_recorder(room):
+    """`cleanroom review` alone connects to the default socket (here: none there),
+    and loads no key, ledger or snapshot of its own."""
+    code, out = in_a_terminal("review")
+    flat = "".join(out.split())  # the pty wraps long lines
+    assert code == 4 and "cannotreachtherecorderat/run/cleanroom/recorder.sock" in flat, out
+
+
+@pytest.mark.parametrize("given", [["--snapshot", "s"], ["--config", "CONFIG"],
+                                   ["--reviewer", "Ada", "--org", "Agency"]])  # fmt: skip
+def test_review_runs_a_session_in_process_only_with_the_development_flag(room, given):
+    args = [str(room.config) if a == "CONFIG" else a for a in given]
+    out = run("review", *args, "--ledger-dir", str(room.base / "new"), "--create-ledger-dir")
+    assert out.returncode == 2 and "--in-process" in out.stderr, out.stderr
+    assert "no privilege separation" in out.stderr and "Traceback" not in out.stderr
+    assert not (room.base / "new").exists()
+
+
+def test_connect_and_in_process_are_exclusive(room):
+    out = run("review", "--connect", str(room.socket), "--in-process")
+    assert out.returncode == 2 and "--connect takes no other option" in out.stderr
+
+
+def test_the_recorder_refuses_a_configured_reviewer_name(room):
+    """The reviewer is the terminal's account: a name in the config would be a
+    second, unchecked source of it."""
+    room.config.write_text('reviewer = "Ada Reviewer"\n' + room.config.read_text())
+    out = run("recorder", "--config", str(room.config))
+    assert out.returncode == 2 and "remove `reviewer`" in out.stderr, out.stderr
+    assert "SO_PEERCRED" in out.stderr and not room.socket.exists()

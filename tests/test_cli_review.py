@@ -1,7 +1,10 @@
 """Starting a review: crashed sessions, the chain of sessions, and the command line."""
 
+import os
+import pwd
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,6 +16,7 @@ from cleanroom.ledger.events import SnapshotRef
 from cleanroom.ledger.keys import Role, save_certificate, write_private_key, write_public_key
 from cleanroom.ledger.sessions import check_sessions
 from cleanroom.ledger.verify import verify_path
+from cleanroom.recorder.peer import Peer, account_name
 from cleanroom.session.source import MemorySource
 from tests.ledgerkit import Kit, View, read_rows
 
@@ -50,6 +54,30 @@ def test_a_crashed_session_can_be_resumed_and_carries_on(kit, ledger_dir):
     kinds = [decode_body(b).kind for _, b, _ in read_rows(path)]
     assert kinds[3:] == ["session_resume", "view", "session_end"]
     assert verify_path(path, kit.trust).codes() == ["RESUMED"]
+
+
+def test_the_recorder_resumes_a_crashed_session_only_for_its_reviewer(kit, ledger_dir):
+    """The recorder names the reviewer by the peer's account (ADR 0206): another
+    account's crashed session is closed as abandoned, never continued under a new
+    name; the same account's is resumed."""
+    path = crashed_session(kit, ledger_dir)
+    other = setup_for(kit, ledger_dir)
+    other.reviewer = replace(other.reviewer, name="bob")
+    assert settle_crashed(other, "resume", same_reviewer=True) is None
+    assert verify_path(path, kit.trust).summary["end_reason"] == "abandoned"
+    (ledger_dir.parent / "again").mkdir()
+    again = crashed_session(kit, ledger_dir.parent / "again")
+    ledger = settle_crashed(setup_for(kit, again.parent), "resume", same_reviewer=True)
+    assert ledger is not None and ledger.path == again
+    ledger.close()
+
+
+def test_a_uid_without_an_account_names_no_reviewer():
+    known = {p.pw_uid for p in pwd.getpwall()}
+    stranger = next(uid for uid in range(60_000, 2**31) if uid not in known)
+    with pytest.raises(LookupError, match=f"uid {stranger} has no account name"):
+        account_name(Peer(1, stranger, stranger))
+    assert account_name(Peer(1, os.getuid(), os.getgid())) == pwd.getpwuid(os.getuid()).pw_name
 
 
 def test_resuming_onto_another_snapshot_is_refused(kit, ledger_dir):
@@ -93,7 +121,7 @@ def write_keys(kit: Kit, directory: Path) -> dict[str, Path]:
 
 
 def review(*args, cwd=None):
-    return subprocess.run([str(BIN / "cleanroom"), "review", *map(str, args)],
+    return subprocess.run([str(BIN / "cleanroom"), "review", "--in-process", *map(str, args)],
                           capture_output=True, text=True, timeout=60, cwd=cwd)  # fmt: skip
 
 

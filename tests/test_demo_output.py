@@ -53,3 +53,21 @@ def test_after_a_seal_the_receipt_is_named(tmp_path, monkeypatch):
     assert f"receipt  {receipt_path(ledger)}" in output
     missing = [p for p in PATH.findall(output) if not Path(p).exists()]
     assert missing == [], output
+
+
+def test_the_verify_line_runs_as_printed_from_anywhere(tmp_path, monkeypatch):
+    """The closing lines are commands a person copies by hand: they must run as
+    printed in a plain shell, not only in an activated venv (issue 15)."""
+    import shlex
+    import subprocess
+
+    output = run_demo(tmp_path / "with space", monkeypatch, seal=True)
+    (line,) = [x for x in output.splitlines() if x.startswith("verify   ")]
+    argv = shlex.split(line.removeprefix("verify   "))
+    assert Path(argv[0]).is_absolute() and Path(argv[0]).exists(), argv
+    env = {"PATH": "/usr/bin:/bin"}  # no venv on PATH
+    done = subprocess.run(argv, cwd="/", env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "INTACT" in done.stdout
+    (replay,) = [x for x in output.splitlines() if x.startswith("replay   ")]
+    assert shlex.split(replay.removeprefix("replay   "))[:2] == [argv[0], "replay"]

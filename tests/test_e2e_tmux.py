@@ -54,7 +54,7 @@ def workstation(tmp_path):
 
 def review_command(tmp: Path) -> str:
     return (
-        f"{BIN}/cleanroom review --snapshot {tmp}/s.snapshot"
+        f"{BIN}/cleanroom review --in-process --snapshot {tmp}/s.snapshot"
         f" --ledger-dir {tmp}/ledgers --create-ledger-dir"
         f" --workstation-key {tmp}/keys/workstation.key --cert {tmp}/keys/workstation.cert"
         f" --trust {tmp}/keys/vendor.pub --reviewer 'Ada Reviewer' --org Agency"

@@ -104,7 +104,7 @@ def test_a_crash_in_a_real_terminal_shows_the_fixed_message(workstation):  # noq
     harness = tmp / "crashing.py"
     harness.write_text(CRASHING)
     args = review_command(tmp).replace(
-        f"{BIN}/cleanroom review", f"{sys.executable} -I {harness} review"
+        f"{BIN}/cleanroom review --in-process", f"{sys.executable} -I {harness} review --in-process"
     )
     term = Tmux(tmp)
     try:

@@ -147,3 +147,44 @@ def test_signed_views_that_break_one_rule(
     rows = load_path(path).rows
     same(rows, context_of(rows))
     assert code in {f.code for f in check_rows(iter(rows), None, context_of(rows)).findings}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+def test_chunks_of_any_size_check_alike(
+    genuine: list[Row], chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path judges CHUNK rows at a time and checks their signatures
+    together: cut anywhere, with bad signatures inside a run, its findings are the
+    full path's, in the same order."""
+    monkeypatch.setattr(entries, "CHUNK", chunk)
+    rows = list(genuine)
+    for k in (2, 3, 4, 7):  # views inside runs of the fast path, one after another
+        seq, body, sig = rows[k]
+        rows[k] = (seq, body, bytes(64 - 1) + b"\x01")
+    ctx = context_of(list(genuine))
+    result = check_rows(iter(rows), None, ctx)
+    assert [f.seq for f in result.findings if f.code == "SIGNATURE"] == [2, 3, 4, 7]
+    assert dataclasses.asdict(result) == dataclasses.asdict(full_path(rows, None, ctx))
+    same(rows, ctx)
+
+
+def test_bad_signatures_are_checked_at_most_twice(
+    genuine: list[Row], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry whose signature fails in a run of the fast path is checked once
+    more, by the full path, to name the finding; never once per later entry of
+    its run (a ledger of bad signatures would cost CHUNK times as much)."""
+    calls = [0]
+    real = entries.verify_signature
+
+    def counted(*args: bytes) -> bool:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(entries, "verify_signature", counted)
+    monkeypatch.setattr(entries, "_DETACHED", None)
+    rows = [(seq, body, bytes(63) + b"\x01") for seq, body, _ in genuine]
+    result = check_rows(iter(rows), None, context_of(list(genuine)))
+    signature_findings = [f for f in result.findings if f.code == "SIGNATURE"]
+    assert len(signature_findings) + result.omitted["SIGNATURE"] == len(rows)
+    assert calls[0] <= 2 * len(rows)

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleanroom.cli import main
-from cleanroom.forensics import report_html
+from cleanroom.forensics import report_csv, report_html
 from cleanroom.forensics.coverage import coverage
 from cleanroom.forensics.report import CoverageGroup
 from cleanroom.forensics.screen import shown
@@ -282,3 +284,14 @@ def test_report_json_names_a_file_that_is_not_utf8(site, bad_named, tmp_path, su
         assert {r["record"] for r in ledger_records} == {"ledger", "event"}
         for record in ledger_records:
             _check_name(record, "ledger_path")
+
+
+_SPREADSHEET_TEXT = st.text(alphabet=st.sampled_from(" ,;=+-@\t\rAb1'\"é"), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SPREADSHEET_TEXT)
+def test_csv_defuse_marks_every_formula_start_its_quick_check_lets_through(text):
+    """`defuse` skips the substitution for cells its quick check clears: that check
+    must never clear a cell in which the substitution would mark a place."""
+    assert report_csv.defuse(text) == report_csv._FORMULA_AT.sub(r"\1\2'", text)

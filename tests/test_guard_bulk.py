@@ -169,7 +169,24 @@ def test_a_wide_screen_of_short_lines_counts_its_lines_only():
     assert s.add("b", 1, 4, 0, 400, lengths) == 4 + 1
     assert s.add("b", 1, 4, 100, 300, lengths) == 0  # band 1 of line 3 seen already
     assert s.add("b", 1, 4, 500, 100, lengths) == 0  # nothing there to show
-    assert s.add("d", 1, 3, 150, 100, [0, 0, 0]) == 0  # scrolled right of empty lines
+    # Scrolled right of empty lines: their band 0 was delivered (empty), a line read.
+    assert s.add("d", 1, 3, 150, 100, [0, 0, 0]) == 3
+
+
+def test_a_view_far_right_of_short_lines_counts_every_line_it_delivers():
+    """Attack F1 on issue 13: `view(col=1000, cols=1)` of 5,000 lines of 31 bytes
+    carries each line whole (its characters left of `col`), and counted nothing."""
+    s = SeenLines()
+    assert s.add("f", 1, 500, 1000, 1, [31] * 500) == 500
+    assert s.add("f", 1, 500, 0, 80, [31] * 500) == 0  # the same lines again: nothing new
+    s = SeenLines()
+    assert s.add("g", 1, 20, 1900, 100, [2000] * 20) == 20 * 20  # 20 bands delivered
+    detector, fired, t = BulkDetector(LIMITS), [], 0.0
+    seen = SeenLines()
+    for first in range(1, 5000, 500):  # the whole file in ten views, 0.02 s apart
+        fired += detector.feed(t, seen.add("h", first, first + 499, 1000, 1, [31] * 500))
+        t += 0.02
+    assert fired
 
 
 def test_the_guard_counts_sideways_views_and_wide_result_rows(tmp_path: Path):

@@ -154,7 +154,7 @@ def test_demo_and_replay_refuse_too(tmp_path, command):
 def test_the_terminal_refuses_to_start_in_a_python_that_is_not_isolated(tmp_path, how):
     """`review` in a Python that honours the environment stops before it records
     anything: a plain usage error, exit 2."""
-    args = ["review", "--snapshot", "x", "--ledger-dir", str(tmp_path / "l"),
+    args = ["review", "--in-process", "--snapshot", "x", "--ledger-dir", str(tmp_path / "l"),
             "--workstation-key", "k", "--cert", "c", "--trust", "t", "--reviewer", "r",
             "--org", "o"]  # fmt: skip
     if how == "-c":

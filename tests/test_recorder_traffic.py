@@ -7,6 +7,8 @@ says. Nothing answered is unrecorded, and nothing recorded was answered more."""
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
 import shutil
 import socket
 import threading
@@ -17,11 +19,10 @@ import pytest
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.recorder.framing import FrameError, read_frame, write_frame
-from cleanroom.session.events import path_from_fields
-from cleanroom.session.service import clip_line
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from tests.recorderproc import build_room
+from tests.traffickit import check_covered
 from tests.tuikit import FILES
 
 SIZE = (100, 30)
@@ -110,44 +111,7 @@ async def test_every_answer_is_covered_by_its_entry(room):
     service.close()
     proxy.close()
     entries = room.entries()
-    recorded = {kind: [e.payload for e in entries if e.kind == kind]
-                for kind in ("view", "search_results_view", "quick_open_list", "tree_list",
-                             "file_open")}  # fmt: skip
-    answered = {"lines": 0, "hits": 0, "paths": 0, "listing": 0, "opened": 0}
-    snapshot_lines: dict[bytes, list[bytes]] = {p: d.split(b"\n") for p, d in FILES.items()}
-    for request, answer in proxy.pairs:
-        if isinstance(answer, m.Lines):
-            answered["lines"] += 1
-            assert isinstance(request, m.View)
-            key = (request.path, request.blob, request.first, request.last, request.col,
-                   request.cols)  # fmt: skip
-            assert key in {(path_from_fields(v), v["blob"], v["first"], v["last"], v["col"],
-                            v["cols"]) for v in recorded["view"]}  # fmt: skip
-            raw = snapshot_lines[request.path][request.first - 1 : request.last]
-            assert answer.lines == [clip_line(x, request.col, request.cols) for x in raw]
-        elif isinstance(answer, m.Hits):
-            answered["hits"] += 1
-            rows = {(v["search_seq"], v["first"], v["last"])
-                    for v in recorded["search_results_view"]}  # fmt: skip
-            assert (request.search_seq, request.first, request.last) in rows
-            assert len(answer.hits) == request.last - request.first + 1
-        elif isinstance(answer, m.Paths):
-            answered["paths"] += 1
-            lists = [[path_from_fields(n) for n in v["names"]] for v in recorded["quick_open_list"]
-                     if v["query"] == request.query]  # fmt: skip
-            assert list(answer.paths) in lists
-        elif isinstance(answer, m.Listing):
-            answered["listing"] += 1
-            assert {"path": request.path.decode(), "entries": len(answer.items)} in recorded[
-                "tree_list"
-            ]
-        elif isinstance(answer, m.Opened):
-            answered["opened"] += 1
-            assert answer.path in {path_from_fields(v) for v in recorded["file_open"]}
-    # something of each kind went over the wire, and no entry was left unanswered
-    assert all(answered.values()), answered
-    assert answered["opened"] == len(recorded["file_open"])
-    assert answered["listing"] == len(recorded["tree_list"])
-    assert answered["paths"] == len(recorded["quick_open_list"])
-    assert answered["hits"] == len(recorded["search_results_view"])
-    assert answered["lines"] >= len(recorded["view"])  # a repaint is answered, not re-recorded
+    # the reviewer is the terminal's account, as the kernel names it (SO_PEERCRED)
+    assert entries[0].kind == "session_start"
+    assert entries[0].payload["reviewer"]["name"] == pwd.getpwuid(os.getuid()).pw_name
+    check_covered(proxy.pairs, entries, FILES)

@@ -16,8 +16,9 @@ import pytest
 from textual.widgets import OptionList
 
 from cleanroom.forensics.replay import Replay, WhenError, check_search, parse_when
-from cleanroom.forensics.timeline import read_timeline
+from cleanroom.forensics.timeline import read_timeline, typed_event
 from cleanroom.ledger.keys import Role, write_public_key
+from cleanroom.session.events import Search
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.snapshot.create import create_snapshot
@@ -29,7 +30,7 @@ from cleanroom.tui.replay.stage import stage_of
 from cleanroom.tui.replay.view import ReplayView
 from tests.ledgerkit import Kit, forge
 from tests.replaykit import SIZE, record
-from tests.tuikit import sample_source
+from tests.tuikit import listed, sample_source
 
 BIN = Path(sys.executable).parent
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -90,7 +91,9 @@ async def test_each_viewport_is_drawn_as_the_reviewer_saw_it(kit, recorded):
 
 async def test_search_results_show_the_rows_the_reviewer_saw(kit, recorded):
     replay = replay_of(kit, recorded)
-    assert [c.ok for c in replay.searches.values()] == [True, True]
+    searches = [s for s in replay.steps if s.entry.kind in ("search", "search_start")]
+    assert len(searches) >= 2 and len(replay.searches) == len(searches)  # a first page each, or not
+    assert all(c.ok for c in replay.searches.values())
     index = next(i for i, s in enumerate(replay.steps) if s.entry.kind == "search_results_view")
     app = ReplayApp(replay, "replay")
     async with app.run_test(size=SIZE) as pilot:
@@ -104,18 +107,23 @@ async def test_search_results_show_the_rows_the_reviewer_saw(kit, recorded):
 
 async def test_a_search_whose_results_changed_is_reported(kit, recorded):
     replay = replay_of(kit, recorded)
-    seq, check = next(iter(replay.searches.items()))
+    seq, check = next((k, c) for k, c in replay.searches.items()
+                      if isinstance(c.recorded, Search))  # fmt: skip
     altered = dataclasses.replace(check.recorded, digest="00" * 32)
     bad = check_search(seq, altered, recorded.source)
     assert not bad.ok and bad.total == check.total
     replay.searches[seq] = bad
-    index = replay.index_of_seq(seq) + 1  # its result rows
+    index = next(
+        i
+        for i, st in enumerate(replay.steps)  # its result rows
+        if st.entry.kind == "search_results_view" and st.entry.event.search_seq == seq
+    )
     app = ReplayApp(replay, "replay")
     async with app.run_test(size=SIZE) as pilot:
         app.show(index)
         await pilot.pause()
         assert "MISMATCH" in str(app.query_one("#banner").render())
-        assert "1 of 2 DIFFER" in str(app.query_one("#status").render())
+        assert f"1 of {len(replay.searches)} DIFFER" in str(app.query_one("#status").render())
 
 
 async def test_keys_step_jump_and_play(kit, recorded):
@@ -147,7 +155,7 @@ async def test_keys_step_jump_and_play(kit, recorded):
         assert app.index == len(replay) - 1
         await pilot.press("s")
         await pilot.press("home", "s")
-        assert replay.steps[app.index].entry.kind == "search"
+        assert replay.steps[app.index].entry.kind in ("search", "search_start")  # a first page
 
 
 async def test_replay_is_locked_down(kit, recorded):
@@ -201,7 +209,11 @@ def test_cast_export_is_asciicast_v2_with_the_reviewers_viewports(recorded, tmp_
     done = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
                       "--cast", out)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "searches: 2 run again, 0 differ" in done.stderr
+    runs = sum(
+        e.kind in ("search", "search_start")
+        for e in read_timeline(recorded.ledger, Kit().trust).entries
+    )
+    assert runs >= 2 and f"searches: {runs} run again, 0 differ" in done.stderr
     header, *frames = [json.loads(line) for line in out.read_text().splitlines()]
     assert header["version"] == 2 and header["width"] >= 80 and header["height"] >= 24
     timeline = read_timeline(recorded.ledger, Kit().trust)
@@ -306,6 +318,7 @@ async def record_names(kit, workdir):
     drawn = {}
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
+        await listed(pilot)
         tree = app.query_one(FileTree)
         drawn["root"] = [str(n.label) for n in tree.root.children]
         await pilot.press("ctrl+p", *"src")
@@ -322,7 +335,7 @@ async def record_names(kit, workdir):
         tree.focus()
         tree.move_cursor(src)
         await pilot.press("space")
-        await pilot.pause()
+        await listed(pilot)
         drawn["src/"] = [str(n.label) for n in src.children]
         await pilot.press("q", "y")
         await pilot.pause()
@@ -355,17 +368,36 @@ async def test_name_lists_are_drawn_as_the_reviewer_saw_them(kit, tmp_path):
     assert "Quick open “src”: 3 names listed of 3 matching" in banner
 
 
+def test_a_tree_listing_of_before_pages_draws_the_whole_directory(kit, recorded):
+    replay = replay_of(kit, recorded)
+    index = name_list(replay, "tree_list", "path", "")
+    step = replay.steps[index]
+    old, why = typed_event("tree_list", {"path": "", "entries": 3})  # as written before pages
+    assert why is None and (old.start, old.total) == (0, -1)
+    replay.steps[index] = dataclasses.replace(
+        step, entry=dataclasses.replace(step.entry, event=old)
+    )
+    stage = stage_of(replay, index)
+    assert stage.kind == "names" and [r.plain for r in stage.rows] == ["bin/", "src/", "README.md"]
+
+
 def test_a_tree_listing_the_snapshot_does_not_hold_is_not_drawn(kit, recorded):
     replay = replay_of(kit, recorded)
     index = name_list(replay, "tree_list", "path", "")
     step = replay.steps[index]
-    wrong = dataclasses.replace(step.entry, event=dataclasses.replace(step.entry.event, entries=99))
+    event = dataclasses.replace(step.entry.event, entries=99, total=99)
+    wrong = dataclasses.replace(step.entry, event=event)
     replay.steps[index] = dataclasses.replace(step, entry=wrong)
     stage = stage_of(replay, index)
     assert stage.kind == "message" and stage.alarm and not stage.rows
     assert "not 99" in stage.message
     blind = Replay(replay.timeline, None)  # no snapshot: the names cannot be known
     assert stage_of(blind, index).kind == "message" and stage_of(blind, index).alarm
+    past = dataclasses.replace(step.entry.event, start=2, entries=2)  # names 3-4 of 3
+    past_entry = dataclasses.replace(step.entry, event=past)
+    replay.steps[index] = dataclasses.replace(step, entry=past_entry)
+    stage = stage_of(replay, index)
+    assert stage.kind == "message" and stage.alarm and not stage.rows
 
 
 def test_the_cast_draws_the_names_listed(kit, tmp_path):
@@ -376,3 +408,14 @@ def test_the_cast_draws_the_names_listed(kit, tmp_path):
     frames = [ANSI.sub("", json.loads(line)[2]) for line in out.getvalue().splitlines()[1:]]
     listed = [f for f in frames if "Quick open “src”" in f]
     assert listed and all(name in listed[-1] for name in drawn["src"])
+
+
+@pytest.mark.parametrize("payload", [
+    {"entries": -1},
+    {"entries": 3, "start": -1, "total": 3},
+    {"entries": 3, "start": 1, "total": 3},  # names 2-4 of 3
+    {"entries": 1, "start": 0, "total": -2},
+])  # fmt: skip
+def test_a_tree_list_that_is_no_page_does_not_fit(payload):
+    event, why = typed_event("tree_list", {"path": "", **payload})
+    assert event is None and "not a page of the listing" in why

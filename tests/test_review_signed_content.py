@@ -125,8 +125,9 @@ def test_review_refuses_a_changed_files_table_with_exit_1_and_records_nothing(ki
     ledgers = tmp_path / "ledgers"
     ledgers.mkdir()
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "cleanroom"), "review", "--snapshot", bad,
-         "--ledger-dir", ledgers, "--workstation-key", keys["key"], "--cert", keys["cert"],
+        [str(Path(sys.executable).parent / "cleanroom"), "review", "--in-process",
+         "--snapshot", bad, "--ledger-dir", ledgers, "--workstation-key", keys["key"],
+         "--cert", keys["cert"],
          "--trust", keys["trust"], "--reviewer", "Ada", "--org", "Agency"],
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
     )  # fmt: skip
@@ -307,8 +308,9 @@ def test_review_refuses_a_changed_index_with_exit_1(kit, tmp_path):
     ledgers = tmp_path / "ledgers"
     ledgers.mkdir()
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "cleanroom"), "review", "--snapshot", bad,
-         "--ledger-dir", ledgers, "--workstation-key", keys["key"], "--cert", keys["cert"],
+        [str(Path(sys.executable).parent / "cleanroom"), "review", "--in-process",
+         "--snapshot", bad, "--ledger-dir", ledgers, "--workstation-key", keys["key"],
+         "--cert", keys["cert"],
          "--trust", keys["trust"], "--reviewer", "Ada", "--org", "Agency"],
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
     )  # fmt: skip

@@ -59,7 +59,7 @@ def review_args(site: Path, **override: object) -> list[object]:
         "org": "Agency",
     }
     opts.update({k.replace("_", "-"): v for k, v in override.items()})
-    args: list[object] = ["review"]
+    args: list[object] = ["review", "--in-process"]
     for name, value in opts.items():
         if value is not None:
             args += [f"--{name}", value]

@@ -99,7 +99,8 @@ def literal_case(draw):
 
 
 ATOMS = ["a", "b", "c", "A", "é", "ab", "abc", "aaa", r"\(", ".", "[ab]", "[^a]", "[a-c]", r"\w",
-         r"\d", r"\s", r"\W", r"\b", "^", "$", "[É]", "_", r"\t"]  # fmt: skip
+         r"\d", r"\s", r"\W", r"\b", "^", "$", "[É]", "_", r"\t", "[0-9a-c]", "[a-cA-C_]",
+         "b{3}", "(?:ab){2,3}", "[abc]{2}"]  # fmt: skip
 
 
 def _piece_of(draw, texts: list[str]) -> str:
@@ -127,6 +128,14 @@ def _regex(depth: int = 0) -> st.SearchStrategy[str]:
     )
 
 
+def _split(piece: str, middle: str) -> str:
+    """The piece with `middle` put between its halves (a literal cut in two)."""
+    cut = len(piece) // 2
+    while cut > 0 and piece[cut - 1] == "\\":
+        cut -= 1
+    return piece[:cut] + middle + piece[cut:]
+
+
 @st.composite
 def regex_case(draw):
     line = st.lists(st.sampled_from(TEXT_ALPHABET), min_size=1, max_size=10).map("".join)
@@ -134,7 +143,9 @@ def regex_case(draw):
     contents = draw(st.lists(content, min_size=1, max_size=4))
     files = _tree(draw(paths), contents)
     piece = re.escape(_piece_of(draw, [c.decode() for c in contents]))
-    shapes = [piece, f"{piece}.*", f"\\b{piece}", f"(?:{piece}|zz)x?", f"[ab]+{piece}", f"^{piece}"]
+    shapes = [piece, f"{piece}.*", f"\\b{piece}", f"(?:{piece}|zz)x?", f"[ab]+{piece}", f"^{piece}",
+              _split(piece, r"[abc]+"), _split(piece, r"\w*"),
+              _split(piece, r"[0-9a-c]{1,3}")]  # fmt: skip
     pattern = draw(st.sampled_from(shapes) | _regex())
     query = Query(
         pattern,
@@ -696,7 +707,23 @@ def test_a_hostile_glob_is_linear():
         ("(?i)Struct", True, [{(b"struct", True)}]),
         ("abc", False, [{(b"abc", True)}]),
         ("a(?i:BCD)e", True, [{(b"abcde", True)}]),
-        ("qq(abc.x)", True, [{(b"abc", False)}]),
+        ("qq(abc.x)", True, [{(b"qqabc", False)}]),  # implies abc, which adds nothing
+        # codesearch-style: what straddles a join, small classes, prefixes and suffixes
+        (r"foo\w+bar", True, [{(b"foo", False)}, {(b"bar", False)}]),
+        (
+            r"x(ab|cd)+y",
+            True,
+            [{(b"xab", False), (b"xcd", False)}, {(b"aby", False), (b"cdy", False)}],
+        ),  # fmt: skip
+        (
+            r"ab[0-3]+cd",
+            True,
+            [{(b"ab%d" % i, False) for i in range(4)}, {(b"%dcd" % i, False) for i in range(4)}],
+        ),  # fmt: skip
+        (r"0x[0-9a-f]{8}", True, [{(b"0x" + bytes([ch]), False) for ch in b"0123456789abcdef"}]),
+        (r"(?i)ab\d?c", True, [{(b"abc", True)} | {(b"ab%dc" % i, True) for i in range(10)}]),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}", True, []),  # hex-dash-hex: more strings than a clause
+        (r"\b[A-Z]{2}\d{4}\b", True, []),
         ("a.*b", True, []),
         ("(abc|d)", True, []),
         ("(abc)+", True, [{(b"abc", False)}]),
@@ -706,6 +733,76 @@ def test_a_hostile_glob_is_linear():
 def test_required_literals(pattern, case, want):
     got = [{(lit.text, lit.folded) for lit in clause} for clause in parse(pattern, case).required]
     assert sorted(got, key=sorted) == sorted(want, key=sorted)
+
+
+SOUND_ATOMS = [*ATOMS, "x", "xy", "[xy]", "[0-9]", "(?:a|bc)", "c+", "[a-f]{2,4}", "é?"]
+
+
+def _sound_regex(depth: int = 0) -> st.SearchStrategy[str]:
+    atom = st.sampled_from(SOUND_ATOMS)
+    if depth >= 3:
+        return atom
+    sub = st.deferred(lambda: _sound_regex(depth + 1))
+    return st.one_of(
+        atom,
+        st.lists(sub, min_size=1, max_size=5).map("".join),
+        st.tuples(sub, sub).map(lambda t: f"(?:{t[0]}|{t[1]})"),
+        st.tuples(sub, st.sampled_from(["*", "+", "?", "{1,2}", "{2}", "{3,}", "{4}"])).map(
+            lambda t: f"(?:{t[0]}){t[1]}"
+        ),
+        sub.map(lambda s: f"(?i:{s})"),
+    )
+
+
+SOUND_TEXT = [*TEXT_ALPHABET, "x", "y", "f", "9", "C"]
+
+
+@st.composite
+def _matching(draw) -> tuple[str, str]:
+    """A line, and a pattern made from a piece of it (classes that hold its characters,
+    optional and repeated parts, gaps, alternatives), so that most patterns match."""
+    line = draw(st.lists(st.sampled_from(SOUND_TEXT), min_size=1, max_size=14).map("".join))
+    i = draw(st.integers(0, len(line) - 1))
+    piece = line[i : i + draw(st.integers(3, 9) | st.integers(1, 2))]
+    parts = []
+    for ch in piece:
+        e = re.escape(ch)
+        kind = draw(st.sampled_from(["lit", "lit", "lit", "class", "any", "opt", "rep", "gap"]))
+        if kind == "lit":
+            parts.append(e)
+        elif kind == "class":
+            parts.append(f"[{e}{draw(st.sampled_from(['a-c', '0-9', 'xy', '_', 'A-F']))}]")
+        elif kind == "any":
+            parts.append(".")
+        elif kind in ("opt", "rep"):
+            parts.append(f"(?:{e}){'?' if kind == 'opt' else draw(st.sampled_from('+*'))}")
+        else:
+            parts.append(e + draw(st.sampled_from([r"\w*", "[abc]*", ".?", r"\d*", "x{0,2}"])))
+    pattern = "".join(parts)
+    if draw(st.booleans()):
+        pattern = f"(?i:{pattern})"
+    if draw(st.booleans()):
+        pattern = f"(?:{pattern}|{draw(_sound_regex(2))})"
+    return pattern, line
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_matching() | st.tuples(_sound_regex(), st.lists(st.sampled_from(SOUND_TEXT),
+                                                        max_size=14).map("".join)))  # fmt: skip
+def test_every_match_holds_a_literal_of_every_required_clause(case):
+    pattern, line = case
+    try:
+        parsed = parse(pattern, True)
+    except ValueError:
+        return
+    m = re.search(pattern, line, re.ASCII)
+    if m is None:
+        return
+    found = m.group().encode()
+    for clause in parsed.required:
+        event(f"clauses: {min(len(parsed.required), 3)}")
+        assert any((lit.text in found.lower()) if lit.folded else (lit.text in found)
+                   for lit in clause), (pattern, line, clause)  # fmt: skip
 
 
 def test_index_expression_is_quoted_and_safe():

@@ -6,7 +6,7 @@ frame is out. What is drawn is always the bytes held now, sanitized."""
 from rich.console import Console
 from rich.style import Style
 
-from cleanroom.session.service import FileFacts, Screen
+from cleanroom.session.service import FileFacts, Screen, screen_lines
 from cleanroom.tui import highlight
 from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.painter import CHUNK, MAX_LINE_BYTES, Painter
@@ -142,7 +142,9 @@ def test_a_cut_line_keeps_its_marker_before_and_after_recolouring():
     long = [b"x = '" + b"a" * (MAX_LINE_BYTES + 500) + b"'"] * 3
     doc = ShownDocument(facts(long, "f.py"))
     painter = Painter(doc, Console(width=200))
-    doc.put(Screen(1, [x[:MAX_LINE_BYTES] for x in long], [len(x) for x in long]))
+    # The service sends the display cells of the window, the marker among them.
+    col = MAX_LINE_BYTES - 10
+    doc.put(Screen(1, screen_lines(long, col, 100), [len(x) for x in long], col))
     assert "⟨+" in painter.line(0).text.plain
     recolour_all(painter, 1)
     assert "⟨+" in painter.line(0).text.plain and coloured(painter, 0)

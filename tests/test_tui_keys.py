@@ -33,14 +33,14 @@ async def test_enter_twice_on_a_search_result_opens_it_once(kit, ledger_dir):
 async def test_escape_while_a_search_finishes(kit, ledger_dir, monkeypatch):
     app, _ = make_app(kit, ledger_dir)
     release, started = threading.Event(), threading.Event()
-    real = app.session.search
+    real = app.session.run_search  # the pass: the service records after it
 
-    def slow(query, handles=None):
+    def slow(query, handles=None, first=None):
         started.set()
         release.wait(10)
-        return real(query, handles)
+        return real(query, handles, first)
 
-    monkeypatch.setattr(app.session, "search", slow)
+    monkeypatch.setattr(app.session, "run_search", slow)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "slash", *"value_42", "enter")
         for _ in range(100):

@@ -80,3 +80,25 @@ async def test_the_event_loop_keeps_running_over_a_backtracking_file(kit, ledger
         await pilot.pause()
         text = shown(app.query_one(CodeView))
         assert "val s = " in text and "\\" * 36 in text  # shown, plain
+
+
+def test_a_lexer_that_fails_shows_the_text_plain_not_a_crash():
+    """A lexer compiled under the budget surfaced as pygments' "uncompilable regex"
+    (ValueError) and crashed the terminal; any lexer fault now means plain text."""
+    from pygments.lexer import Lexer
+
+    from cleanroom.tui.highlight import render_lines
+
+    class Broken(Lexer):
+        def get_tokens(self, text, unfiltered=False):
+            raise ValueError("uncompilable regex")
+
+    lines = render_lines([b"int x = 1;", b"\x1b[2J"], Broken())
+    assert [line.text.plain for line in lines] == ["int x = 1;", "⟨x1B⟩[2J"]
+
+
+def test_lexer_for_hands_out_compiled_lexers():
+    from cleanroom.tui.highlight import lexer_for
+
+    lexer = lexer_for("a.js")
+    assert hasattr(type(lexer), "_tokens")  # pygments' compiled tables

@@ -11,7 +11,7 @@ from cleanroom.session.events import path_from_fields
 from cleanroom.tui.filetree import FileTree
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
 from tests.test_tui_review import entries, start
-from tests.tuikit import make_app
+from tests.tuikit import listed, make_app
 
 SIZE = (100, 30)
 
@@ -65,15 +65,15 @@ async def test_expanding_a_directory_records_its_listing_first(kit, ledger_dir):
         tree.focus()
         tree.move_cursor(src)
         await pilot.press("space")
-        await pilot.pause()
+        await listed(pilot)
         assert src.is_expanded and len(src.children) == 3
         await pilot.press("space", "space")  # collapse, and expand again: shown again
-        await pilot.pause()
-    listed = payloads(app, "tree_list")
-    assert listed == [
-        {"path": "", "entries": 3},  # bin/, src/, README.md at start
-        {"path": "src", "entries": 3},
-        {"path": "src", "entries": 3},
+        await listed(pilot)
+    got = payloads(app, "tree_list")
+    assert got == [
+        {"path": "", "entries": 3, "start": 0, "total": 3},  # bin/, src/, README.md
+        {"path": "src", "entries": 3, "start": 0, "total": 3},
+        {"path": "src", "entries": 3, "start": 0, "total": 3},
     ]
 
 
@@ -87,7 +87,7 @@ async def test_a_directory_whose_listing_cannot_be_recorded_stays_shut(kit, ledg
         tree.move_cursor(src)
         disk.full = True
         await pilot.press("space")
-        await pilot.pause()
+        await listed(pilot)
         assert not src.is_expanded and not src.children
 
 
@@ -118,7 +118,7 @@ async def expand_src(app, pilot):
     tree.focus()
     tree.move_cursor(src)
     await pilot.press("space")
-    await pilot.pause()
+    await listed(pilot)
     assert src.is_expanded
     return tree, src
 
@@ -135,7 +135,8 @@ async def test_the_tree_shown_again_after_a_lock_is_listed_again(kit, ledger_dir
     kinds = [(e.kind, e.payload) for e in entries(app)]
     after = kinds[[k for k, _ in kinds].index("active") + 1 :]
     relisted = [p for k, p in after if k == "tree_list"]
-    assert relisted == [{"path": "", "entries": 3}, {"path": "src", "entries": 3}]
+    assert relisted == [{"path": "", "entries": 3, "start": 0, "total": 3},
+                        {"path": "src", "entries": 3, "start": 0, "total": 3}]  # fmt: skip
 
 
 async def test_a_tree_that_cannot_be_listed_again_is_shut_after_a_lock(kit, ledger_dir):

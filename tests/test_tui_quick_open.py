@@ -76,3 +76,46 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
         await pilot.pause()
         assert app.opened is None or app.opened.path != paths[0]
     print(f"100k hostile paths matched in {took:.2f} s; largest timer gap {max(gaps):.3f} s")
+
+
+def test_several_terms_each_match_in_any_order():
+    paths = [b"net/core/dev.c", b"drivers/net/core.h", b"fs/core.c", b"net/ipv4/tcp.c"]
+    shown, matched = rank(paths, folded(paths), "core net", 10)
+    assert sorted(shown) == [b"drivers/net/core.h", b"net/core/dev.c"] and matched == 2
+    shown, matched = rank(paths, folded(paths), "  .c   core ", 10)
+    assert set(shown) == {b"net/core/dev.c", b"fs/core.c"} and matched == 2
+    assert shown[0] == b"fs/core.c"  # the last term in the file name, tightest
+    assert rank(paths, folded(paths), "core zzz", 10) == ([], 0)
+    assert rank(paths, folded(paths), "   ", 10) == (paths, 4)  # only spaces: everything
+
+
+def test_a_hostile_name_against_many_terms_stays_linear():
+    paths = [HOSTILE, b"src/" + HOSTILE + b"/x.c"]
+    started = time.process_time()
+    rank(paths, folded(paths), " ".join(["eeeex"] * 42), 100)
+    assert time.process_time() - started < 0.5
+
+
+async def test_quick_open_says_no_matches_and_counts(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.press("ctrl+p")
+        screen = app.screen
+        assert isinstance(screen, QuickOpenScreen)
+
+        async def typed(text):
+            for _ in range(200):
+                if screen.shown_for == text:
+                    return str(screen.query_one("#count").render())
+                await pilot.pause(0.05)
+            raise AssertionError(f"no answer for {text!r}")
+
+        assert "5 matches" in await typed("")
+        await pilot.press(*"src main")
+        assert await typed("src main") == "1 match" and screen.shown == [b"src/main.c"]
+        await pilot.press(*" qqq")
+        assert await typed("src main qqq") == "No matches" and screen.shown == []
+        await pilot.press("enter")  # nothing to open: the dialog stays, nothing opened
+        await pilot.pause()
+        assert app.screen is screen and app.opened is None

@@ -70,5 +70,6 @@ async def test_the_terminal_paints_only_what_the_recorder_recorded(room):
         await until(pilot, lambda: LONG[vp.first - 1] in shown(view), 600)
     kinds = [k for k in room.kinds() if k != "alert"]
     resumed = kinds.index("session_resume")
-    assert kinds[resumed + 1 :][:3] == ["tree_list", "file_open", "view"]
+    # the same account, back after the restart: recorded, then what the screen shows
+    assert kinds[resumed + 1 :][:4] == ["client_resume", "tree_list", "file_open", "view"]
     service.close()

@@ -3,6 +3,7 @@
 from textual.widgets import Checkbox
 
 from cleanroom.ledger.encoding import decode_body
+from cleanroom.session.first_page import first_digest
 from cleanroom.snapshot.search import Query, search
 from cleanroom.tui.results import ResultList
 from cleanroom.tui.screens.search import SearchScreen
@@ -52,8 +53,14 @@ async def test_search_is_recorded_with_its_digest_before_results_show(kit, ledge
     assert recorded["digest"] == expected.digest()
     assert recorded["query"] == "value_42" and recorded["regex"] is False
     assert kinds.index("search") < kinds.index("search_results_view")
-    view = got[kinds.index("search_results_view")].payload
-    assert view["search_seq"] == kinds.index("search") and view["first"] == 0
+    views = [(i, e.payload) for i, e in enumerate(got) if e.kind == "search_results_view"]
+    for i, view in views:  # each names a search (or its first page) recorded before it
+        assert got[view["search_seq"]].kind in ("search", "search_start") and view["search_seq"] < i
+    assert views[-1][1]["search_seq"] == kinds.index("search") and views[-1][1]["first"] == 0
+    if "search_start" in kinds:  # the first page was listed before the count was known
+        start = got[kinds.index("search_start")].payload
+        assert start["rows"] == 100 and kinds.index("search_start") < views[0][0]
+        assert start["digest"] == first_digest(Query("value_42").to_json(), expected.page(0))
 
 
 async def test_enter_opens_the_hit_and_n_steps_to_the_next(kit, ledger_dir):
@@ -113,3 +120,55 @@ async def test_closing_search_records_the_code_again_before_it_shows(kit, ledger
     last_search = len(kinds) - 1 - kinds[::-1].index("search_results_view")
     assert "view" in kinds[:last_search]  # the file was shown before the search
     assert kinds[last_search + 1 :].count("view") == 1, kinds
+
+
+async def test_the_dialog_opens_clean_and_says_its_switches_and_globs(kit, ledger_dir):
+    from cleanroom.tui.screens.search import globs
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await run_search(pilot, "value_42")
+        assert screen.found is not None and screen.found.total == 111
+        await pilot.pause()
+        await pilot.press("enter")  # open the first hit: n / N now step through these
+        await pilot.pause()
+        assert app.found is screen.found
+        await pilot.press("slash")
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, SearchScreen) and again is not screen
+        assert rendered_rows(again) == [] or not any("value_42" in r for r in rendered_rows(again))
+        assert "last search's 111 results" in str(again.query_one("#state").render())
+        regex = again.query_one("#regex", Checkbox)
+        case = again.query_one("#case", Checkbox)
+        assert str(regex.label) == "Regex: off" and str(case.label) == "Match case: ON"
+        regex.value = True
+        case.value = False
+        await pilot.pause()
+        assert str(regex.label) == "Regex: ON" and str(case.label) == "Match case: off"
+    assert globs("*.c, *.h  src/,,") == ["*.c", "*.h", "src/"]
+    assert globs(" , ") == []
+    assert globs(r"a\,b c") == [r"a\,b", "c"]
+
+
+async def test_a_bad_glob_is_an_error_and_comma_globs_narrow(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "slash")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#include").value = "src/[abc"
+        screen.query_one("#query").focus()
+        await pilot.press(*"value_42", "enter")
+        await pilot.pause()
+        assert "Not a valid search" in str(screen.query_one("#state").render())
+        assert "unclosed [" in str(screen.query_one("#state").render())
+        assert screen.found is None
+        screen.query_one("#include").value = "README.md,*.c"  # neither holds value_42
+        screen.query_one("#query").focus()
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.found is not None:
+                break
+        assert screen.found is not None and screen.found.total == 0

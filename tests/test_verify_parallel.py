@@ -102,3 +102,27 @@ def test_ranges_are_used_and_agree_on_a_longer_ledger(
     v = compare(ledger.path, kit.trust, [], [], workers=2)
     assert spans == [1]
     assert v.status.value == "INTACT" and v.summary["entries"] == 62
+
+
+def test_a_long_ledger_is_cut_into_more_ranges(
+    kit: Kit, tmp_path: Path, spans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges of about RANGE_ROWS rows (here 4), at most MAX_SLICES_PER_WORKER a
+    worker: more tasks than SLICES_PER_WORKER, and the same verdict."""
+    tasks: list[int] = []
+    real = verify.forked_map
+
+    def counting(task, count, workers):  # type: ignore[no-untyped-def]
+        tasks.append(count)
+        return real(task, count, workers)
+
+    monkeypatch.setattr(verify, "forked_map", counting)
+    monkeypatch.setattr(verify, "RANGE_ROWS", 4)
+    ledger = kit.new_ledger(tmp_path, views=60)
+    ledger.seal(countersigner=kit.reviewer)
+    v = compare(ledger.path, kit.trust, [], [], workers=2)
+    assert v.status.value == "INTACT" and v.summary["entries"] == 62
+    assert tasks == [2 * 7 + 1]  # 62 seqs // (4 * 2 workers) = 7 a worker, and quick_check
+    monkeypatch.setattr(verify, "MAX_SLICES_PER_WORKER", 5)
+    compare(ledger.path, kit.trust, [], [], workers=2)
+    assert tasks[1:] == [2 * 5 + 1]

@@ -149,8 +149,18 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         lambda text: text.replace("[recorder]", "[recorder"),
         lambda text: text.replace('reviewers = ["group:', 'reviewers = []\nx = ["group:'),
         lambda text: "\udcff".encode("utf-8", "surrogateescape").decode("latin-1") + text,
+        lambda text: 'reviewer = "Ada Reviewer"\n' + text,
+        lambda text: text.replace("[recorder]", '[recorder]\npassphrase_file = "/tmp/p"'),
     ],
-    ids=["foreign-user", "socket", "unparsable", "no-reviewers", "not-utf8"],
+    ids=[
+        "foreign-user",
+        "socket",
+        "unparsable",
+        "no-reviewers",
+        "not-utf8",
+        "reviewer-name",
+        "passphrase-elsewhere",
+    ],  # fmt: skip
 )
 def test_a_config_that_points_elsewhere_is_reported(clean: Room, edit):
     config = clean.at(layout.CONFIG)

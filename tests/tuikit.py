@@ -53,3 +53,19 @@ def make_app(
     session = ReviewSession(Recorder(ledger), sample_source(kit, ledger_dir.parent), facts)
     kw.setdefault("countersigner", kit.reviewer)
     return app_class(session, **kw), disk
+
+
+async def listed(pilot, timeout: float = 30.0) -> None:
+    """Wait until the file tree has no page being asked for (a listing is asked
+    from a worker thread: cleanroom/tui/filetree.py)."""
+    import time
+
+    from cleanroom.tui.filetree import FileTree
+
+    tree = pilot.app.query_one(FileTree)
+    deadline = time.monotonic() + timeout
+    await pilot.pause()
+    while tree.listing:
+        assert time.monotonic() < deadline, "the tree's listing never came"
+        await pilot.pause(0.02)
+    await pilot.pause()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -52,14 +53,15 @@ SAME_ACCOUNT = (
 
 
 def write_config(base: Path, keys: Path, cert: Path, snapshot: Path, idle_minutes: int) -> Path:
-    """The demo's workstation.toml: the recorder's settings, this account as the reviewer."""
+    """The demo's workstation.toml: the recorder's settings, this account as the reviewer
+    (the recorder records its name, from the socket's peer)."""
     q = json.dumps  # a TOML basic string is a JSON string for these paths
     lines = [
         f"snapshot = {q(str(snapshot))}", f"ledger-dir = {q(str(base / 'ledgers'))}",
         "create-ledger-dir = true",
         f"workstation-key = {q(str(keys / 'workstation.key'))}", f"cert = {q(str(cert))}",
-        f"trust = {q(str(keys / 'vendor.pub'))}", 'reviewer = "Demo Reviewer"',
-        'org = "Example Agency"', f"reviewer-key = {q(str(keys / 'reviewer.key'))}",
+        f"trust = {q(str(keys / 'vendor.pub'))}", 'org = "Example Agency"',
+        f"reviewer-key = {q(str(keys / 'reviewer.key'))}",
         f"idle-minutes = {idle_minutes}", "", "[recorder]",
         f"socket = {q(str(base / 'recorder.sock'))}",
         f"reviewers = [{q('user:' + getpass.getuser())}]", 'mode = "demo"', "",
@@ -185,11 +187,29 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     else:
         click.echo("receipt  none: the session was not sealed")
     click.echo(f"keys     {clean(keys)} (throwaway)")
-    ledger, pub = clean(path), clean(keys / "vendor.pub")
-    reviewer_pub, snap = clean(keys / "reviewer.pub"), clean(snapshot)
+    run = command_name()
+    ledger, pub = quoted(path), quoted(keys / "vendor.pub")
+    reviewer_pub, snap = quoted(keys / "reviewer.pub"), quoted(snapshot)
     click.echo(
-        f"verify   cleanroom verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
+        f"verify   {run} verify {ledger} --trust {pub} --reviewer-key {reviewer_pub}"
         f" --snapshot {snap}"
     )
-    click.echo(f"replay   cleanroom replay {ledger} --snapshot {clean(snapshot)} --trust {pub}")
+    click.echo(f"replay   {run} replay {ledger} --snapshot {snap} --trust {pub}")
     raise SystemExit(code)
+
+
+def command_name() -> str:
+    """How to run this very Cleanroom, as printed: the launcher beside this Python
+    (`.venv/bin/cleanroom`), or this Python with `-I -m cleanroom`. A bare
+    `cleanroom` would only run in an activated venv."""
+    here = Path(sys.executable)
+    launcher = here.with_name("cleanroom")
+    if launcher.is_file() and os.access(launcher, os.X_OK):
+        return quoted(launcher)
+    return f"{quoted(here)} -I -m cleanroom"
+
+
+def quoted(path: Path | str) -> str:
+    """A path sanitized for the terminal and quoted for a shell, so that the line
+    runs as printed (a temporary directory may hold spaces)."""
+    return shlex.quote(clean(str(path)))

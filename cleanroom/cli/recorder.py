@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..guard.bulk import Pace
 from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..isolation import require as require_isolated
 from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
+from ..recorder.owner import owner_of
+from ..recorder.peer import Peer, account_name
 from ..recorder.server import RecorderServer
+from ..recorder.single import AlreadyRunning, hold
+from ..sanitize import clean
 from ..session.local_service import LocalService
 from ..session.recorder import Recorder
 from ..session.review import Facts, ReviewSession
@@ -35,27 +41,37 @@ from .review import (
 )
 from .review_config import load_config
 
+ALREADY_RUNNING = 3  # exit status: another recorder holds this ledger directory
 
-def session_opener(setup: Setup, crashed: str = "resume") -> Any:
-    """A function that starts (or resumes, after a crash) a session: the same checks
-    and ledger as `cleanroom review`, with the guard running in this process."""
 
-    def open_session() -> tuple[Dispatcher, Any]:
+def session_opener(configured: Setup, crashed: str = "resume") -> Any:
+    """A function that starts (or resumes, after a crash) a session for the peer that
+    connected: the same checks and ledger as `cleanroom review`, with the guard
+    running in this process. The reviewer is the peer's account (SO_PEERCRED), not
+    the config's `reviewer` nor anything the terminal says; a crashed session is
+    resumed only for the reviewer who ran it. The reading pace outlives each
+    session: a new session does not reset the count."""
+    pace = Pace(configured.policy.bulk)
+
+    def open_session(peer: Peer) -> tuple[Dispatcher, Any]:
+        setup = replace(configured, reviewer=replace(configured.reviewer, name=account_name(peer)))
         check = start_check(setup.policy, read_network())
         if check.action == "refuse":
             raise RuntimeError(check.explanation)
         finish_seals(setup)
-        ledger = settle_crashed(setup, crashed) or start_ledger(setup)
-        report_missing(setup, ledger)
+        resumed = settle_crashed(setup, crashed, same_reviewer=True)
+        ledger = resumed or start_ledger(setup)
+        owner = owner_of(ledger.path) if resumed is not None else None
+        missing = tuple(report_missing(setup, ledger))  # the terminal's start screen shows them
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
                                setup.policy.media_roots, setup.key_files)  # fmt: skip
-            guard = Guard(setup.policy, places)
+            guard = Guard(setup.policy, places, pace=pace)
             writer = guard.watch_ledger(ledger)
             guard.start()
         facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,
-                      setup.snapshot_label, str(ledger.path))  # fmt: skip
+                      setup.snapshot_label, str(ledger.path), missing)  # fmt: skip
         session = ReviewSession(Recorder(writer), setup.source, facts, guard)
         log(f"session {session.session_id} started in {ledger.path.name}")
 
@@ -65,7 +81,9 @@ def session_opener(setup: Setup, crashed: str = "resume") -> Any:
             if not ledger.sealed:
                 ledger.close()
 
-        return Dispatcher(LocalService(session), countersigner=setup.countersigner), close
+        dispatcher = Dispatcher(LocalService(session), countersigner=setup.countersigner,
+                                owner=owner)  # fmt: skip
+        return dispatcher, close
 
     return open_session
 
@@ -85,14 +103,28 @@ def recorder(config: Path, parent: int | None) -> None:
     records every request before it answers, answers with exactly what it
     recorded, and refuses (and records) anything else. SIGTERM seals the
     session being served and stops. Exit status: 0 stopped; 1 the snapshot was
-    changed after the vendor signed it; 2 usage (the config, a key, the socket).
+    changed after the vendor signed it; 2 usage (the config, a key, the socket);
+    3 another recorder already serves this ledger directory (it holds the lock
+    file `recorder.lock` there).
     """
     require_isolated()
     harden_process()  # it holds the key and the snapshot: no core file, no ptrace
     cfg = load_config(config, review)
-    settings = recorder_config(cfg.get("recorder", {}), str(config))
-    options = {p.name: None for p in review.params if p.name not in ("config", "connect")}
-    setup = setup_from(options, cfg, settings.passphrase_file, settings.mode)
+    settings = recorder_config(cfg.get("recorder", {}), str(config), demo=parent is not None)
+    if "reviewer" in cfg:
+        raise click.UsageError(
+            f"{clean(config)}: remove `reviewer`: the recorder names each session's reviewer "
+            "by the terminal's account (SO_PEERCRED), never by a setting"
+        )
+    skip = ("config", "connect", "in_process")
+    options = {p.name: None for p in review.params if p.name not in skip}
+    # One recorder per ledger directory, for the life of this process; taken before
+    # the snapshot and the keys are read, which the running recorder's guard would see.
+    early = cfg.get("ledger_dir")
+    lock = _hold(Path(early)) if early and Path(early).is_dir() else None
+    setup = setup_from(options, cfg, settings.passphrase_file, settings.mode,
+                       reviewer_from_peer=True)  # fmt: skip
+    lock = lock or _hold(setup.ledger_dir)
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"
@@ -100,12 +132,26 @@ def recorder(config: Path, parent: int | None) -> None:
                             settings.on_client_lost)  # fmt: skip
     if parent is not None:
         server.alive_while = lambda: os.getppid() == parent
+    # Before the socket exists: a SIGTERM sent as soon as it appears stops the
+    # service in order, never by the default action.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: server.stop.set())
     try:
         server.listen()
     except OSError as exc:
         raise click.UsageError(f"socket {settings.socket}: {exc.strerror or exc}") from exc
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: server.stop.set())
     log(f"listening on {settings.socket}")
     server.serve()
     log("stopped")
+    lock.close()
+
+
+def _hold(ledger_dir: Path) -> Any:
+    """The lock on `ledger_dir`, or exit ALREADY_RUNNING (2 if it cannot be taken)."""
+    try:
+        return hold(ledger_dir)
+    except AlreadyRunning as exc:
+        click.echo(f"Error: {clean(str(exc))}", err=True)
+        raise SystemExit(ALREADY_RUNNING) from None
+    except OSError as exc:
+        raise click.UsageError(f"{clean(ledger_dir)}: {exc.strerror or exc}") from exc

@@ -28,8 +28,9 @@ class RecorderConfig:
     mode: str = "review"
 
 
-def recorder_config(table: dict[str, Any], where: str) -> RecorderConfig:
-    """The [recorder] settings, checked. click.UsageError (exit 2) naming the key."""
+def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> RecorderConfig:
+    """The [recorder] settings, checked. click.UsageError (exit 2) naming the key.
+    `demo`: started by `cleanroom demo`, the only place `mode = "demo"` may be."""
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
@@ -41,6 +42,10 @@ def recorder_config(table: dict[str, Any], where: str) -> RecorderConfig:
     for name in ("socket", "passphrase_file"):
         if name in values and (not isinstance(values[name], str) or not values[name]):
             raise click.UsageError(f"{where}: [recorder] {name} must be a non-empty string")
+        if name in values and "\x00" in values[name]:
+            raise click.UsageError(f"{where}: [recorder] {name} holds a NUL character")
+        if name == "socket" and name in values and not Path(values[name]).is_absolute():
+            raise click.UsageError(f"{where}: [recorder] {name} must be an absolute path")
     reviewers = values.get("reviewers")
     if not isinstance(reviewers, list) or not all(isinstance(r, str) for r in reviewers):
         raise click.UsageError(
@@ -56,6 +61,11 @@ def recorder_config(table: dict[str, Any], where: str) -> RecorderConfig:
     mode = values.get("mode", "review")
     if mode not in MODES:
         raise click.UsageError(f"{where}: [recorder] mode must be review or demo")
+    if mode == "demo" and not demo:  # the demo's guard only records: never in a room
+        raise click.UsageError(
+            f'{where}: [recorder] mode = "demo" is for `cleanroom demo` only; '
+            "a room's recorder runs in review mode"
+        )
     passphrase = values.get("passphrase_file")
     return RecorderConfig(Path(values.get("socket") or DEFAULT_SOCKET), admitted, policy,
                           Path(passphrase) if passphrase else None, mode)  # fmt: skip

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..forensics.replay import Replay, WhenError, open_source, parse_when
+from ..forensics.replay import Replay, WhenError, open_source, parse_when, recorded_hits
 from ..forensics.timeline import Timeline, read_timeline
 from ..isolation import require as require_isolated
 from ..ledger.verdict import Status
@@ -97,7 +97,7 @@ def replay(
     for c in differ:
         why = c.error or f"{c.total} results, digest {c.digest}"
         click.echo(f"  search #{c.seq} “{clean(c.recorded.query)}” DIFFERS: recorded "
-                   f"{c.recorded.hits} results, digest {clean(c.recorded.digest)}; "
+                   f"{recorded_hits(c.recorded)} results, digest {clean(c.recorded.digest)}; "
                    f"now {clean(why)}", err=True)  # fmt: skip
     click.echo(f"searches: {searches} run again, {len(differ)} differ", err=True)
     title = _title(ledger, timeline)

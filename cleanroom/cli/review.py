@@ -35,6 +35,7 @@ from ..session.source import Source
 from .keys import load_signing_key
 from .options import trusted_key
 from .process import harden_process, require_terminal
+from .recorder_config import DEFAULT_SOCKET
 from .review_config import load_config
 
 
@@ -129,8 +130,10 @@ def finish_seals(setup: Setup) -> None:
                    + f"; receipt {clean(done.receipt_path)}")  # fmt: skip
 
 
-def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
-    """Close every unsealed session as abandoned, or resume one (returned)."""
+def settle_crashed(setup: Setup, choice: str | None, same_reviewer: bool = False) -> Ledger | None:
+    """Close every unsealed session as abandoned, or resume one (returned). With
+    `same_reviewer` (the recorder), only a session of `setup.reviewer` is resumed:
+    another reviewer's is closed as abandoned, never continued under a new name."""
     setup.ledger_dir.mkdir(parents=True, exist_ok=True)
     cert = setup.workstation.cert
     for crashed in unsealed(past_sessions(setup.ledger_dir, cert, setup.trust)):
@@ -146,6 +149,8 @@ def settle_crashed(setup: Setup, choice: str | None) -> Ledger | None:
             "Resume it or close it as abandoned?",
             type=click.Choice(["resume", "abandon"]),
         )
+        if same_reviewer and crashed.reviewer != setup.reviewer.name:
+            answer = "abandon"
         if answer == "resume" and crashed.snapshot != setup.snapshot.id:
             raise click.UsageError(
                 f"{crashed.path.name} reviewed another snapshot; it can only be abandoned"
@@ -277,8 +282,13 @@ def load_workstation(
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A workstation.toml holding the fixed options below.")  # fmt: skip
 @click.option("--connect", type=click.Path(dir_okay=False, path_type=Path),
-              help="Be the terminal of the recorder at this socket: no key, ledger or "
-                   "snapshot here (no other option may be given).")  # fmt: skip
+              help="Be the terminal of the recorder at this socket (default "
+                   f"{DEFAULT_SOCKET}): no key, ledger or snapshot here (no other option "
+                   "may be given).")  # fmt: skip
+@click.option("--in-process", is_flag=True, default=None,
+              help="Development only: run the whole session in this process, which then "
+                   "holds the key, the ledger and the snapshot (no privilege separation). "
+                   "Needed for every option below.")  # fmt: skip
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="The vendor-signed snapshot to review.")  # fmt: skip
 @click.option("--ledger-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -304,6 +314,13 @@ def load_workstation(
 def review(**opts: Any) -> None:
     """Start a recorded review session in the locked-down terminal UI.
 
+    Without options, or with --connect SOCKET, this is the reviewer's terminal:
+    it connects to the recorder (`cleanroom recorder`, its own account) and holds
+    no key, no ledger and no source; the recorder names the reviewer by the
+    terminal's account. --in-process (development and tests only) instead runs
+    the whole session in this process, under the reviewer's own account, as
+    follows.
+
     Checks the workstation certificate and the snapshot's vendor signature,
     finishes any earlier seal that could not finish its file, records the
     session start, then opens the reviewer terminal. Every file opened, screen
@@ -316,9 +333,10 @@ def review(**opts: Any) -> None:
     session's ledger (3 also when it is sealed but its file unfinished); 1 if
     that ledger is gone (moved or deleted during the session), or, before
     anything is recorded, if the snapshot was changed after the vendor signed
-    it; 2 usage. With --connect: 0 when the session was sealed, 3 when the
-    terminal left it unsealed (the recorder seals or waits, as configured), 4
-    when the recorder cannot be reached, 2 usage. 2 also when stdin, stdout or
+    it; 2 usage. As the terminal: 0 when the session was sealed, 3 when the
+    terminal left it unsealed (the recorder seals or waits, as configured) or it
+    is sealed but its file unfinished, 1 if its ledger is gone, 4 when the
+    recorder cannot be reached, 2 usage. 2 also when stdin, stdout or
     stderr is not a terminal (refused before anything is recorded); 128 + N when
     signal N (SIGTERM 143, SIGINT 130, SIGQUIT 131, SIGHUP 129) ended the session:
     it is recorded and sealed with the signal as the reason, or left to resume if
@@ -327,27 +345,37 @@ def review(**opts: Any) -> None:
     require_isolated()  # before anything is recorded (ADR 0201)
     harden_process()  # before any key is loaded: no core file, no same-user memory reads
     connect = opts.pop("connect")
-    if connect is not None:
-        given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)
-        if given:
+    in_process = opts.pop("in_process")
+    given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)
+    if connect is not None or not in_process:
+        if connect is not None and (given or in_process):
+            given += ["--in-process"] if in_process else []
             raise click.UsageError(f"--connect takes no other option (given: {', '.join(given)})")
+        if given:  # a reviewer's terminal holds no key, ledger or snapshot (ADR 0202)
+            raise click.UsageError(
+                f"{', '.join(given)} would run the session in this process: a room's "
+                "terminal connects to its recorder (no option, or --connect SOCKET); "
+                "for development add --in-process (no privilege separation)"
+            )
         from .terminal import run_terminal
 
-        raise SystemExit(run_terminal(connect)[0])
+        raise SystemExit(run_terminal(connect or DEFAULT_SOCKET)[0])
     cfg = load_config(opts.pop("config"), review)
     setup = setup_from(opts, cfg)
     path = run_session(setup, opts.get("resume") or cfg.get("resume"))
     raise SystemExit(report(path, setup.trust))
 
 
-def setup_from(opts: dict[str, Any], cfg: dict[str, Any],
-               passphrase_file: Path | None = None, mode: str = "review") -> Setup:  # fmt: skip
+def setup_from(opts: dict[str, Any], cfg: dict[str, Any], passphrase_file: Path | None = None,
+               mode: str = "review", reviewer_from_peer: bool = False) -> Setup:  # fmt: skip
     """Every check `cleanroom review` makes before anything is recorded, on the
     options merged over the config; the Setup of a session. `cleanroom recorder`
-    makes the same checks."""
+    makes the same checks, with `reviewer_from_peer`: no reviewer name is
+    configured, each session names its peer's account."""
     merged = {k: v if v is not None else cfg.get(k) for k, v in opts.items()}
-    missing = [k for k in ("snapshot", "ledger_dir", "workstation_key", "cert", "trust",
-                           "reviewer", "org") if not merged.get(k)]  # fmt: skip
+    needed = ("snapshot", "ledger_dir", "workstation_key", "cert", "trust", "org")
+    missing = [k for k in needed + (() if reviewer_from_peer else ("reviewer",))
+               if not merged.get(k)]  # fmt: skip
     if missing:
         names = ", ".join("--" + m.replace("_", "-") for m in missing)
         raise click.UsageError(f"missing {names} (on the command line or in --config)")
@@ -374,7 +402,7 @@ def setup_from(opts: dict[str, Any], cfg: dict[str, Any],
     key_dirs = tuple({Path(merged[k]).resolve().parent for k in ("workstation_key", "cert")})
     setup = Setup(
         workstation, trust, source, ref, label, ledger_dir,
-        Reviewer(merged["reviewer"], merged["org"], reviewer_key), countersigner,
+        Reviewer(merged.get("reviewer") or "", merged["org"], reviewer_key), countersigner,
         60 * (merged.get("idle_minutes") or 5), merged.get("witness_minutes") or 15,
         policy, key_dirs, Path(merged["snapshot"]), key_files=_key_files(merged),
     )  # fmt: skip

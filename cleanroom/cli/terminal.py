@@ -15,7 +15,7 @@ from ..session.recorder import RecordingError
 from .process import require_terminal
 
 CONNECT_TRIES = 20  # a recorder starting up gets this many half-second chances
-EXIT_SEALED, EXIT_UNSEALED, EXIT_UNREACHABLE = 0, 3, 4
+EXIT_SEALED, EXIT_GONE, EXIT_UNSEALED, EXIT_UNREACHABLE = 0, 1, 3, 4
 
 
 def connect(path: Path) -> RemoteService:
@@ -59,4 +59,12 @@ def run_terminal(
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path
     click.echo(f"sealed   {app.receipt.seq}:{clean(app.receipt.witness.code)}")
+    left = service.unfinished  # `session_end` recorded, the ledger file not finished
+    if left is not None and left.gone is not None:
+        click.echo(f"ledger   {clean(service.facts.ledger_path)}: missing ({clean(left.gone)}"
+                   " during the session)")  # fmt: skip
+        return EXIT_GONE, service.facts.ledger_path
+    if left is not None:
+        click.echo(f"ledger   {clean(service.facts.ledger_path)}: sealed, file not finished")
+        return EXIT_UNSEALED, service.facts.ledger_path
     return EXIT_SEALED, service.facts.ledger_path

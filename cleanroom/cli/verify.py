@@ -20,7 +20,6 @@ from ..ledger.verdict import EXIT_CODES, VERDICT_FORMAT, Verdict, status_of, sum
 from ..ledger.verify import verify_path
 from ..ledger.witness import Receipt, Witness
 from ..sanitize import clean
-from ..snapshot.store import Snapshot
 from .options import trust_option
 from .verdict_text import print_verdict
 
@@ -171,6 +170,8 @@ def known_reviewers(files: tuple[Path, ...], listed: Path | None) -> list[Review
 def snapshot_names(files: tuple[Path, ...], trust: list[bytes]) -> dict[str, tuple[str, str]]:
     """Snapshot id to (name, version), for each --snapshot file, which must open as a
     snapshot signed by a --trust key. Raises SnapshotError (exit 2)."""
+    from ..snapshot.store import Snapshot  # only for --snapshot: not every verify's cost
+
     names = {}
     for path in files:
         with Snapshot.open(path, trust) as snap:

@@ -244,9 +244,12 @@ def _print(a: Answer) -> None:
         none = "" if a.searches else " none"
         click.echo(f"searches containing “{clean(a.search_text)}”:{none}")
         for m in a.searches:
+            first = m.search.kind == "search_start"  # its first page, listed before the count
+            count = plural(m.search.hits, "row") + " listed first" if first else plural(
+                m.search.hits, "hit")  # fmt: skip
             click.echo(
                 f"  {timestamp(m.search.wall_us)} {m.search.kind} “{clean(m.search.query)}” "
-                f"({plural(m.search.hits, 'hit')})  {_session(m.index)}"
+                f"({count})  {_session(m.index)}"
             )
     for i in a.withheld:
         first = i.verdict.first_bad

@@ -75,6 +75,10 @@ def workstation() -> None:
 @click.option("--workstation-key", type=_FILE, help="The workstation's private key to copy in.")
 @click.option("--cert", type=_FILE, help="The workstation's certificate to copy in.")
 @click.option("--trust", type=_FILE, help="The vendor root public key to copy in.")
+@click.option("--passphrase-file", type=_FILE,
+              help="The passphrase of a passphrase-protected --workstation-key (its first "
+                   "line): copied in for the recorder alone (0400) and named in "
+                   "workstation.toml [recorder] passphrase_file.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print every change and make none.")
 def install(
     root: Path,
@@ -86,6 +90,7 @@ def install(
     workstation_key: Path | None,
     cert: Path | None,
     trust: Path | None,
+    passphrase_file: Path | None,
     dry_run: bool,
 ) -> None:
     """Create the accounts, directories, recorder unit and kiosk login (run as root).
@@ -93,14 +98,15 @@ def install(
     Idempotent: each change is made only if it is not already in place, so a
     second run with the same options changes nothing and says so. Files are
     placed under --root; the snapshot and keys are copied in so that only the
-    service account can read them. It writes the systemd unit but never starts
+    service account can read them. A passphrase-protected workstation key needs
+    --passphrase-file, which must open it. It writes the systemd unit but never starts
     it. Exit status: 0 done, 1 a step failed (run it again to finish), 2 usage
     (nothing changed).
     """
     lay = _layout(root, service_account, group)
     if not dry_run and os.geteuid() != 0:
         raise UsageProblem("install must run as root (or use --dry-run)")
-    req = Request(lay, python, reviewers, snapshot, workstation_key, cert, trust)
+    req = Request(lay, python, reviewers, snapshot, workstation_key, cert, trust, passphrase_file)
     try:
         plan = build(req)
     except PlanError as exc:

@@ -24,7 +24,9 @@ from ..session.events import (
     QuickOpen,
     RecordingFailed,
     Search,
+    SearchCancel,
     SearchResultsView,
+    SearchStart,
     Unlock,
     View,
     WitnessShown,
@@ -56,6 +58,11 @@ def describe(entry: TimelineEntry) -> str:
                 if x
             )
             return f"searched for “{ev.query}” ({how}): {plural(ev.hits, 'hit')}"
+        case SearchStart():
+            return (f"listed the first {plural(ev.rows, 'hit')} of the search for "
+                    f"“{ev.query}” while it ran")  # fmt: skip
+        case SearchCancel():
+            return f"the search for “{ev.query}” was stopped ({ev.why}); none of the rest shown"
         case SearchResultsView():
             return f"result rows {ev.first}-{ev.last} of the search at entry {ev.search_seq}"
         case QuickOpen():

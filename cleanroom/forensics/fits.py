@@ -11,6 +11,8 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
 - A `view` shows lines 1 ≤ first ≤ last, at most `MAX_VIEW_ROWS` of them, from
   column 0 ≤ col < `MAX_COLUMN`, at most `MAX_VIEW_COLS` columns wide.
 - A `file_open`'s `size` and `lines` are not negative.
+- A `tree_list` lists 0 ≤ entries names from 0 ≤ start, within its `total`
+  when it records one (-1: a ledger of before pages).
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ def _file_open(p: dict[str, Any]) -> str | None:
     return _hex("blob")(p)
 
 
-CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest")}
+def _tree_list(p: dict[str, Any]) -> str | None:
+    entries, start, total = p["entries"], p.get("start", 0), p.get("total", -1)
+    if entries < 0 or start < 0 or total < -1 or (total >= 0 and start + entries > total):
+        return f"{entries} names from {start} of {total}: not a page of the listing"
+    return None
+
+
+CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest"),
+                            "tree_list": _tree_list}  # fmt: skip
 
 
 def misfit(kind: str, payload: dict[str, Any]) -> str | None:

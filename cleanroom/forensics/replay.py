@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..session.events import Search
+from ..session.events import Search, SearchStart
+from ..session.first_page import first_digest
 from ..session.snapshot_source import SnapshotSource
 from ..session.source import ContentRefused, Entry, Opened
 from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
@@ -35,10 +36,11 @@ class Step:
 
 @dataclass(frozen=True)
 class SearchCheck:
-    """A recorded search run again. `ok` when hit count and digest both agree."""
+    """A recorded search run again. `ok` when hit count and digest both agree. For a
+    `search_start` (a first page), its rows: the first `rows` hits of the run."""
 
     seq: int
-    recorded: Search
+    recorded: Search | SearchStart
     total: int | None = None
     digest: str | None = None
     hits: list[Hit] = field(default_factory=list)  # the first KEPT, for the result list
@@ -46,7 +48,7 @@ class SearchCheck:
 
     @property
     def ok(self) -> bool:
-        return self.digest == self.recorded.digest and self.total == self.recorded.hits
+        return self.digest == self.recorded.digest and self.total == recorded_hits(self.recorded)
 
 
 class Replay:
@@ -60,10 +62,11 @@ class Replay:
         for a, b in zip(self.steps, self.steps[1:], strict=False):
             self._offsets.append(self._offsets[-1] + elapsed_us(a.entry, b.entry))
         self.search_indexes = [  # the steps that are searches
-            i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search)
+            i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search | SearchStart)
         ]
         self.searches: dict[int, SearchCheck] = {}
         self._opened: dict[tuple[bytes, str], Opened | None] = {}
+        self._listings: dict[bytes, list[Entry] | None] = {}  # a big directory has many pages
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -112,22 +115,34 @@ class Replay:
         session's snapshot; None without one, or if it holds no such directory."""
         if self.source is None:
             return None
+        if directory in self._listings:
+            return self._listings[directory]
         try:
-            return self.source.children(directory)
+            listing: list[Entry] | None = self.source.children(directory)
         except (OSError, KeyError, ValueError):  # FileNotFoundError, NotADirectoryError
-            return None
+            listing = None
+        if len(self._listings) >= 16:
+            self._listings.clear()
+        self._listings[directory] = listing
+        return listing
 
     def check_searches(self, progress: Callable[[], None] | None = None) -> None:
         """Run every recorded search again (see `check_search`)."""
         for i in self.search_indexes:
             entry = self.steps[i].entry
-            assert isinstance(entry.event, Search)
+            assert isinstance(entry.event, Search | SearchStart)
             self.searches[entry.seq] = check_search(entry.seq, entry.event, self.source)
             if progress is not None:
                 progress()
 
 
-def check_search(seq: int, recorded: Search, source: SnapshotSource | None) -> SearchCheck:
+def recorded_hits(recorded: Search | SearchStart) -> int:
+    """The hit count an entry records: a search's total, a first page's rows."""
+    return recorded.rows if isinstance(recorded, SearchStart) else recorded.hits
+
+
+def check_search(seq: int, recorded: Search | SearchStart,
+                 source: SnapshotSource | None) -> SearchCheck:  # fmt: skip
     if source is None:
         return SearchCheck(seq, recorded, error="no snapshot of this session was given")
     try:
@@ -137,6 +152,10 @@ def check_search(seq: int, recorded: Search, source: SnapshotSource | None) -> S
     except SearchError as exc:
         return SearchCheck(seq, recorded, error=f"the query does not run: {exc}")
     try:
+        if isinstance(recorded, SearchStart):  # its rows are the run's first ones
+            first = handle.page(0)[: recorded.rows]
+            return SearchCheck(seq, recorded, len(first), first_digest(query.to_json(), first),
+                               first)  # fmt: skip
         digest, total = handle.digest(), handle.total()
         pages = -(-min(total, KEPT) // PAGE)
         hits = [hit for n in range(pages) for hit in handle.page(n)]
@@ -211,4 +230,5 @@ __all__ = [
     "check_search",
     "open_source",
     "parse_when",
+    "recorded_hits",
 ]

@@ -25,11 +25,11 @@ from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey, coverage
 from .resultlines import ResultLines, Unmapped, rows_as_shown
-from .screen import Shown, rows_shown, screens, shown
+from .screen import RowsShown, Shown, watch
 from .sessionindex import SessionIndex
 from .snapshotmap import MapNode, snapshot_map
 from .source_text import SourceText
-from .timeline import Evidence, Timeline, TimelineEntry, elapsed_us
+from .timeline import Evidence, Timeline, TimelineEntry
 from .versions import find_blob
 
 REPORT_FORMAT = "cleanroom.report.v1"
@@ -58,6 +58,7 @@ class SessionReport:
     dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
     stats: dict[str, int]
     snapshot_given: bool | None  # None: the session names no snapshot
+    rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
 
     @property
     def status(self) -> Status:
@@ -177,41 +178,38 @@ class Analysis:
     shown: list[Shown]
     dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
     stats: dict[str, int]
+    rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
 
 
 def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
     """The screen intervals, dwell and figures of a ledger's entries. Pass it to
     `read_evidence` to have it run while the verifier still works."""
-    intervals = shown(entries)
+    watched = watch(entries, BLANK_REASONS)
+    intervals = watched.shown
     dwell: Counter[int] = Counter()
     for s in intervals:
         dwell[s.viewport.seq] += s.dwell_us
-    stats = _stats(entries, undecodable, intervals)
-    stats["results_on_screen_us"] = sum(r.dwell_us for r in rows_shown(entries))
-    return Analysis(intervals, dict(dwell), stats)
+    stats = _stats(entries, undecodable, intervals, watched.blank_us)
+    stats["results_on_screen_us"] = sum(r.dwell_us for r in watched.rows)
+    return Analysis(intervals, dict(dwell), stats, watched.rows)
 
 
 def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
     a = t.analysis if isinstance(t.analysis, Analysis) else analyse(t.entries, t.undecodable)
     given = None if t.snapshot_id is None else t.snapshot_id in snapshot_ids
-    return SessionReport(t.path, t, a.shown, a.dwell_by_seq, a.stats, given)
+    return SessionReport(t.path, t, a.shown, a.dwell_by_seq, a.stats, given, a.rows)
 
 
 def _stats(
-    entries: list[TimelineEntry], undecodable: int, intervals: list[Shown]
+    entries: list[TimelineEntry], undecodable: int, intervals: list[Shown], blank_us: int
 ) -> dict[str, int]:
     kinds = Counter(e.kind for e in entries)
-    blank = 0
-    pairs = zip(screens(entries), entries[1:], strict=False)
-    for (entry, screen), nxt in pairs:
-        if screen.hidden in BLANK_REASONS:
-            blank += elapsed_us(entry, nxt)
     span = entries[-1].wall_us - entries[0].wall_us if entries else 0
     return {
         "entries": len(entries),
         "span_us": max(0, span),
         "on_screen_us": sum(s.dwell_us for s in intervals),
-        "blank_us": blank,
+        "blank_us": blank_us,
         "files_opened": kinds["file_open"],
         "files": len({e.event.raw_path for e in entries if isinstance(e.event, FileOpen)}),
         "views": kinds["view"],
@@ -247,7 +245,7 @@ def _coverage(
     seen: dict[str, list[Shown]] = {}
     unmapped: list[Unmapped] = []
     for s in sessions:
-        read, lost = results.read(SessionIndex.of_results(s.timeline))
+        read, lost = results.read(SessionIndex.of_results(s.timeline, s.rows))
         seen[s.key] = [*s.shown, *rows_as_shown(read)]
         unmapped += lost
     known: dict[str, int | None] = {}

@@ -31,6 +31,11 @@ COLUMNS = [
 # Where a cell, or a field a `,`- or `;`-splitting spreadsheet makes of it, begins
 # (after spaces) with a formula character: there goes the `'`.
 _FORMULA_AT = re.compile(r"(^|[,;])( *)(?=[=+\-@\t\r])")
+# The same places, found without the substitution machinery: a cell has none of
+# them unless it starts (after spaces) with a formula character or holds a
+# separator followed by one. Most cells have none, and a report has millions.
+_FORMULA_START = frozenset("=+-@\t\r")
+_FORMULA_AFTER = re.compile(r"[,;] *[=+\-@\t\r]")
 QUOTING = csv.QUOTE_ALL
 _NO_COVERAGE = ("", "", "", "")  # an event row's trust, lines, lines_seen and shown
 
@@ -43,7 +48,16 @@ def cell(value: object) -> str | int:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return _FORMULA_AT.sub(r"\1\2'", display(value))
+    return defuse(display(value))
+
+
+def defuse(text: str) -> str:
+    """`text` with a `'` before each place a spreadsheet could start a formula."""
+    if text.lstrip(" ")[:1] in _FORMULA_START or (
+        ("," in text or ";" in text) and _FORMULA_AFTER.search(text) is not None
+    ):
+        return _FORMULA_AT.sub(r"\1\2'", text)
+    return text
 
 
 def write_csv(report: Report, out: IO[str]) -> None:

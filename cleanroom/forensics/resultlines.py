@@ -18,7 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..session.events import Search
+from ..session.first_page import first_digest
 from ..session.snapshot_source import SnapshotSource
+from ..snapshot.search import Query, SearchError
 from ..snapshot.store import Snapshot
 from .replay import SearchCheck, check_search
 from .screen import RowsShown, Shown, Viewport
@@ -69,7 +71,7 @@ class ResultLines:
         by_search: dict[int, list[RowsShown]] = {}
         for r in index.results:
             by_search.setdefault(r.rows.search_seq, []).append(r)
-        made = {s.seq: s for s in index.searches if s.kind == "search"}
+        made = {s.seq: s for s in index.searches if s.kind in ("search", "search_start")}
         snap = index.summary.get("snapshot")
         snap_id = snap.get("id") if isinstance(snap, dict) else None
         source = self._sources.get(snap_id) if isinstance(snap_id, str) else None
@@ -90,7 +92,7 @@ class ResultLines:
                 why = f"more than {MAX_RUNS} distinct searches would have to be run again"
                 unmapped.append(Unmapped(index, seq, len(views), why))
                 continue
-            same = (check.total, check.digest) == (search.hits, search.digest)
+            same = _same(check, search)
             if check.error is not None or not same:
                 why = check.error or "it gives other results on the snapshot than recorded"
                 unmapped.append(Unmapped(index, seq, len(views), why))
@@ -119,6 +121,20 @@ class ResultLines:
         if key not in self._blobs:
             self._blobs[key] = blob_at(snapshot, path)
         return self._blobs[key] or ""
+
+
+def _same(check: SearchCheck, s: SearchMade) -> bool:
+    """Whether the run gives what `s` recorded: the whole list's count and digest for
+    a search; for a first page (`search_start`), its rows' count and digest."""
+    if s.kind != "search_start":
+        return (check.total, check.digest) == (s.hits, s.digest)
+    if check.error is not None or len(check.hits) < s.hits:
+        return False
+    try:
+        query = Query(s.query, s.regex, s.case, s.include, s.exclude).to_json()
+    except SearchError:
+        return False
+    return first_digest(query, check.hits[: s.hits]) == s.digest
 
 
 def rows_as_shown(read: Iterable[RowsRead]) -> list[Shown]:

@@ -17,7 +17,8 @@ rules (docs/report-format.md, "How dwell is measured"):
 - `session_resume`: the previous process died at an unknown moment after the last
   entry before the resume, so what it showed is counted only up to that entry;
   after the resume nothing is visible until a `view`.
-- `search` and `search_results_view`: the search screen is in front (`searching`)
+- `search`, `search_start` (a first page, listed before the search's count is
+  known) and `search_results_view`: the search screen is in front (`searching`)
   until the next `view` or `file_open`; the code behind it is not visible. Like a
   `view`, a `search_results_view` is written just before its rows are drawn, so it
   ends a lock: after a lock over the search screen, the reviewer terminal records
@@ -30,7 +31,7 @@ Durations use the monotonic clock within one boot (`timeline.elapsed_us`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +127,7 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
     if kind == "alert" and entry.payload.get("response") in BLANKING_RESPONSES:
         why = "locked" if entry.payload["response"] == "lock" else "ended"
         return Screen(s.file, s.viewport, why, s.search_seq, s.result_rows, s.searching)
-    if kind == "search":
+    if kind in ("search", "search_start"):
         return Screen(s.file, s.viewport, s.hidden, entry.seq, None, True)
     if kind == "search_results_view" and isinstance(ev, SearchResultsView):
         # Rows are recorded just before they are drawn, as a view is: visible again.
@@ -148,45 +149,81 @@ def screens(entries: Sequence[TimelineEntry]) -> Iterator[tuple[TimelineEntry, S
 
 def shown(entries: Sequence[TimelineEntry]) -> list[Shown]:
     """Every interval a viewport was visible, in order."""
-    return [Shown(*i) for i in _intervals(entries, lambda s: s.visible)]
+    return watch(entries).shown
 
 
 def rows_shown(entries: Sequence[TimelineEntry]) -> list[RowsShown]:
     """Every interval search result rows were visible, in order (same rules)."""
-    return [RowsShown(*i) for i in _intervals(entries, lambda s: s.rows_visible)]
+    return watch(entries).rows
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """What one walk over a timeline found: `shown` and `rows` as `shown` and
+    `rows_shown` give them, and the time the screen was blank for `blank_for`."""
+
+    shown: list[Shown]
+    rows: list[RowsShown]
+    blank_us: int
 
 
 Interval = tuple[Any, int, int, int, str]  # what, start_us, end_us, dwell_us, ended_by
 
 
-def _intervals(
-    entries: Sequence[TimelineEntry], visible: Callable[[Screen], Any]
-) -> list[Interval]:
-    out: list[Interval] = []
+def watch(entries: Sequence[TimelineEntry], blank_for: Sequence[str] = ()) -> Watched:
+    """Viewports and result rows on screen, and the time the screen was hidden for
+    one of `blank_for` (`Screen.hidden`: idle, locked...) until the next entry, in
+    one walk: a report needs all three, and each walk steps every entry."""
+    views: list[Interval] = []
+    rows: list[Interval] = []
+    blank = 0
     screen = Screen()
-    since: TimelineEntry | None = None  # when the visible thing appeared
+    # When the visible viewport (rows) appeared, and what it is.
+    v_since: TimelineEntry | None = None
+    r_since: TimelineEntry | None = None
+    v_now = r_now = None
     prev: TimelineEntry | None = None
     for entry in entries:
+        if prev is not None and screen.hidden is not None and screen.hidden in blank_for:
+            blank += elapsed_us(prev, entry)
         after = step(screen, entry)
-        now, nxt = visible(screen), visible(after)
-        if now is not None and since is not None:
-            if entry.kind == "recording_failed":
-                out.append(_cut_at_failure(now, since, entry))
-                since = entry if nxt is not None else None
-            elif entry.kind == "session_resume":
-                end = prev if prev is not None else since
-                out.append(_interval(now, since, end, entry.kind))
-                since = None
-            elif nxt != now:
-                out.append(_interval(now, since, entry, entry.kind))
-                since = entry if nxt is not None else None
-        elif nxt is not None:
-            since = entry
-        screen, prev = after, entry
-    last = visible(screen)
-    if last is not None and since is not None and prev is not None:
-        out.append(_interval(last, since, prev, "end"))
-    return out
+        v_nxt, r_nxt = after.visible, after.rows_visible
+        if v_now is not None or v_nxt is not None:
+            v_since = _track(views, v_now, v_nxt, v_since, entry, prev)
+        if r_now is not None or r_nxt is not None:
+            r_since = _track(rows, r_now, r_nxt, r_since, entry, prev)
+        screen, prev, v_now, r_now = after, entry, v_nxt, r_nxt
+    if prev is not None:
+        if v_now is not None and v_since is not None:
+            views.append(_interval(v_now, v_since, prev, "end"))
+        if r_now is not None and r_since is not None:
+            rows.append(_interval(r_now, r_since, prev, "end"))
+    return Watched([Shown(*i) for i in views], [RowsShown(*i) for i in rows], blank)
+
+
+def _track(
+    out: list[Interval],
+    now: Any,
+    nxt: Any,
+    since: TimelineEntry | None,
+    entry: TimelineEntry,
+    prev: TimelineEntry | None,
+) -> TimelineEntry | None:
+    """One entry's effect on one visible thing: `now` before it, `nxt` after it.
+    Appends the interval it ends, if any; returns when the visible thing appeared."""
+    if now is not None and since is not None:
+        if entry.kind == "recording_failed":
+            out.append(_cut_at_failure(now, since, entry))
+            return entry if nxt is not None else None
+        if entry.kind == "session_resume":
+            end = prev if prev is not None else since
+            out.append(_interval(now, since, end, entry.kind))
+            return None
+        if nxt != now:
+            out.append(_interval(now, since, entry, entry.kind))
+            return entry if nxt is not None else None
+        return since
+    return entry if nxt is not None else since
 
 
 def _interval(what: Any, since: TimelineEntry, until: TimelineEntry, why: str) -> Interval:

@@ -23,13 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from ..ledger.findings import Finding
 from ..ledger.verdict import Status, Verdict
-from ..session.events import QuickOpen, Search
-from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, shown
+from ..session.events import QuickOpen, Search, SearchStart
+from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, watch
 from .timeline import Timeline
 
-INDEX_FORMAT = "cleanroom.session-index.v3"  # v3: `unfit`
+INDEX_FORMAT = "cleanroom.session-index.v4"  # v3: `unfit`; v4: intervals as columns
 
 
 class UnreadableIndex(ValueError):
@@ -40,7 +42,7 @@ class UnreadableIndex(ValueError):
 class SearchMade:
     seq: int
     wall_us: int
-    kind: str  # search or quick_open
+    kind: str  # search, search_start (a first page: `hits` its rows) or quick_open
     query: str
     hits: int  # hits of a search, matching paths of a quick open
     # A search's full query and result digest, to run it again (None for a quick open).
@@ -107,12 +109,22 @@ class SessionIndex:
         if data is None:
             raise UnreadableIndex(f"{self.path}: the stored intervals of a path are missing")
         try:
-            d = json.loads(data)
-            blobs, rows = d["blobs"], d["rows"]
-            if window is not None:
-                # Filter raw rows: a hot file has thousands of intervals per session.
+            d = _loads(data)
+            blobs, columns = d["blobs"], d["columns"]
+            if len(columns) != len(ROW_FIELDS) or len({len(c) for c in columns}) != 1:
+                raise ValueError("the columns of the intervals differ in number or length")
+            if window is None:
+                rows = [list(r) for r in zip(*columns, strict=True)]
+            else:
+                # Filter on three columns before any row is made: a hot file has
+                # thousands of intervals per session, and a query asks for a few lines.
                 limits = [window(b) for b in blobs]
-                rows = [r for r in rows if (w := limits[r[0]]) and r[1] <= w[1] and r[2] >= w[0]]
+                keep = [
+                    i
+                    for i, (b, first, last) in enumerate(zip(*columns[:3], strict=True))
+                    if (w := limits[b]) and first <= w[1] and last >= w[0]
+                ]
+                rows = [[c[i] for c in columns] for i in keep]
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc
         return blobs, rows
@@ -132,23 +144,25 @@ class SessionIndex:
 
     @classmethod
     def from_timeline(cls, t: Timeline) -> SessionIndex:
+        watched = watch(t.entries)
         by_path: dict[bytes, list[Shown]] = defaultdict(list)
-        for s in shown(t.entries):
+        for s in watched.shown:
             by_path[s.viewport.path].append(s)
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
-                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
+                    for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
         parts = {p: _part(v) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
         unfit = sum(1 for e in t.entries if e.problem is not None)
-        return cls(t.path, t.verdict, searches, rows_shown(t.entries), digests, unfit, _parts=parts)
+        return cls(t.path, t.verdict, searches, watched.rows, digests, unfit, _parts=parts)
 
     @classmethod
-    def of_results(cls, t: Timeline) -> SessionIndex:
+    def of_results(cls, t: Timeline, rows: list[RowsShown] | None = None) -> SessionIndex:
         """Only what `resultlines` needs (searches and result rows on screen): no
-        intervals by path, so it is cheap to build for a report."""
+        intervals by path, so it is cheap to build for a report. `rows` are
+        `rows_shown(t.entries)` when the caller has them already."""
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
-                    for e in t.entries if isinstance(e.event, Search | QuickOpen)]  # fmt: skip
-        return cls(t.path, t.verdict, searches, rows_shown(t.entries))
+                    for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
+        return cls(t.path, t.verdict, searches, rows_shown(t.entries) if rows is None else rows)
 
     def to_record(self) -> tuple[bytes, dict[bytes, bytes]]:
         """(record, parts by path) for the cache. Only for an index built from a timeline."""
@@ -196,19 +210,40 @@ class SessionIndex:
         return cls(path, verdict, searches, results, digests, unfit, _load=load)
 
 
-def _search_made(seq: int, wall_us: int, kind: str, ev: Search | QuickOpen) -> SearchMade:
+_SEARCHES = (Search, SearchStart, QuickOpen)  # the entries `searches` lists
+
+
+def _search_made(seq: int, wall_us: int, kind: str,
+                 ev: Search | SearchStart | QuickOpen) -> SearchMade:  # fmt: skip
     if isinstance(ev, QuickOpen):
         return SearchMade(seq, wall_us, kind, ev.query, ev.matches)
+    if isinstance(ev, SearchStart):  # hits: the rows of its first page; digest: theirs
+        return SearchMade(seq, wall_us, kind, ev.query, ev.rows, ev.regex, ev.case,
+                          tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
     return SearchMade(seq, wall_us, kind, ev.query, ev.hits, ev.regex, ev.case,
                       tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
 
 
 def _part(intervals: list[Shown]) -> bytes:
+    """The intervals of one path, one list per field of ROW_FIELDS (columns parse
+    and filter faster than a list per interval)."""
     blobs: dict[str, int] = {}
     rows = []
     for s in intervals:
         v = s.viewport
         b = blobs.setdefault(v.blob, len(blobs))
-        rows.append([b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
-                     s.dwell_us, s.ended_by])  # fmt: skip
-    return json.dumps({"blobs": list(blobs), "rows": rows}, separators=(",", ":")).encode()
+        rows.append((b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
+                     s.dwell_us, s.ended_by))  # fmt: skip
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in ROW_FIELDS]
+    doc = {"blobs": list(blobs), "columns": columns}
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _loads(data: bytes) -> Any:
+    """JSON as json.loads reads it; orjson first, as it is three times faster on the
+    long lists of integers of a part, and json where orjson refuses (a lone
+    surrogate escaped in a string, which json.dumps can write)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)

@@ -18,8 +18,9 @@ script any pace.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .policy import BulkLimits, Horizon
 
@@ -27,9 +28,12 @@ BAND = 100  # columns of one line that count as one line read (a "line-equivalen
 
 
 def _bands(col: int, cols: int) -> range:
-    """The column bands a window of columns col..col+cols-1 touches (at least one)."""
-    first = max(0, col) // BAND
-    return range(first, max(first, (max(0, col) + max(1, cols) - 1) // BAND) + 1)
+    """The column bands a view of columns col..col+cols-1 counts: every band from the
+    first, a bound from above. Views once carried each line's characters left of
+    `col`, and counting only the bands on screen let a view of column 1000 of short
+    lines carry whole files while counting nothing (attack on issue 13, F1); views
+    now carry only their cells (ADR 0204), and the count stays conservative."""
+    return range(0, (max(0, col) + max(1, cols) - 1) // BAND + 1)
 
 
 class SeenLines:
@@ -55,15 +59,14 @@ class SeenLines:
         cols: int = 0,
         lengths: list[int] | None = None,
     ) -> int:
-        """Mark columns col..col+cols-1 (cols 0: just column col) of lines first..last
-        (inclusive) of `name` shown; return how many line-equivalents were new."""
+        """Mark columns 0..col+cols-1 (cols 0: up to column col) of lines first..last
+        (inclusive) of `name` delivered; return how many line-equivalents were new."""
         if last < first:
             return 0
         bands = _bands(col, cols)
-        if lengths is not None:  # no band past the longest line in view
+        if lengths is not None:  # no band past the longest line in view (band 0 always)
             longest = max(lengths, default=0)
-            stop = min(bands.stop, -(-longest // BAND))
-            bands = range(bands.start, max(stop, 1 if bands.start == 0 else bands.start))
+            bands = range(0, max(1, min(bands.stop, -(-longest // BAND))))
         new = 0
         for band in bands:
             if band == 0 or lengths is None:
@@ -148,3 +151,20 @@ class BulkDetector:
         monotonic origin). Returns an episode for each horizon that went over its
         limit with this feed (usually none). O(1) amortized per horizon."""
         return [e for w in self._windows if (e := w.feed(now, new_lines)) is not None]
+
+
+@dataclass
+class Pace:
+    """What one reviewer has been shown and how fast: the lines seen and the
+    horizons' counts, kept by whoever outlives a session. The recorder keeps one
+    for its whole life, so sealing and starting a new session every few seconds
+    does not start the count again (attack on issue 13, F1b: ten sessions of 450
+    new lines each read 4,500 lines in 4 s with no alert)."""
+
+    limits: object  # policy.BulkLimits
+    seen: SeenLines = field(default_factory=SeenLines)
+    detector: BulkDetector = field(init=False)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.detector = BulkDetector(self.limits)  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..session.events import Alert
 from .alert_queue import AlertQueue
-from .bulk import BulkDetector, SeenLines
+from .bulk import Pace
 from .classify import Action, Sighting
 from .mounts import Mount, media_changes, read_mounts
 from .netlink import Change, Listener, apply
@@ -61,6 +61,7 @@ class Guard:
         network: Callable[[], NetworkState] = read_network,
         mounts: Callable[[], list[Mount]] = read_mounts,
         netlink: bool = True,
+        pace: Pace | None = None,
     ) -> None:
         """`network` and `mounts` read the current state (tests pass stand-ins);
         `netlink` listens for the kernel's link and route changes between polls."""
@@ -73,9 +74,12 @@ class Guard:
         self._own = OwnWrites(places.live_ledger_files, self._ledger_changed)
         self._watcher = Watcher(places, self._sighted, self._failed)
         self._opens = OwnOpens(clock)
-        self._seen = SeenLines()
-        self._bulk = BulkDetector(policy.bulk)
-        self._bulk_lock = threading.Lock()
+        # The reading pace: given by a caller that outlives this session (the
+        # recorder keeps one for its life), else this session's own.
+        self._pace = pace if pace is not None else Pace(policy.bulk)
+        self._seen = self._pace.seen
+        self._bulk = self._pace.detector
+        self._bulk_lock = self._pace.lock
         self._stopping = threading.Event()
         self._poller: threading.Thread | None = None
         self._network: NetworkState | None = None

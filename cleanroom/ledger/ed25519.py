@@ -9,7 +9,7 @@ Two builds of libsodium can serve, with the same rules:
 - the operating system's, when it has one (Debian's `libsodium23`): it verifies
   about 8 % faster than PyNaCl's bundled build on this machine, and the ledger
   verifier spends nearly all its time here. It is loaded through cffi's ABI mode
-  from a fixed list of names and used only if it passes `_self_test`;
+  (`system`) from a fixed list of names and used only if it passes `_self_test`;
 - PyNaCl's bundled build otherwise, called straight into its CFFI library with a
   per-thread output buffer (no `nacl.bindings` allocations or message copy).
 """
@@ -59,27 +59,35 @@ def _buffers(size: int) -> tuple[object, object]:
 
 def system() -> Check | None:
     """The operating system's libsodium (`crypto_sign_verify_detached`), or None
-    when there is none, it cannot be loaded, or it fails `_self_test`."""
-    import cffi  # PyNaCl's own dependency
+    when there is none, it cannot be loaded, or it fails `_self_test`.
 
-    sys_ffi = cffi.FFI()
-    sys_ffi.cdef(
-        "int sodium_init(void);"
-        "int crypto_sign_verify_detached(const unsigned char *sig, const unsigned char *m,"
-        " unsigned long long mlen, const unsigned char *pk);"
+    Loaded through cffi's ABI mode at its lowest level: `_cffi_backend`'s
+    `load_library` and `load_function`, the calls `cffi.FFI().dlopen` makes, with
+    the function's type read by PyNaCl's compiled FFI. `import cffi` and the C
+    parser its `cdef` needs (pycparser) cost 40-60 ms of every `cleanroom verify`,
+    more than checking 1,000 entries."""
+    try:
+        import _cffi_backend  # type: ignore[import-not-found]  # PyNaCl's own dependency
+    except ImportError:  # pragma: no cover - PyNaCl cannot be imported without it
+        return None
+    detached_type = ffi.typeof(
+        "int(*)(const unsigned char *, const unsigned char *, unsigned long long,"
+        " const unsigned char *)"
     )
+    init_type = ffi.typeof("int(*)(void)")
     for name in SYSTEM_LIBRARIES:
         try:
-            sodium = sys_ffi.dlopen(name)
-            if sodium.sodium_init() < 0:
+            sodium = _cffi_backend.load_library(name)
+            if sodium.load_function(init_type, "sodium_init")() < 0:
                 continue
-            check = _detached(sodium.crypto_sign_verify_detached)
-        except (OSError, AttributeError):
+            verify_detached = sodium.load_function(detached_type, "crypto_sign_verify_detached")
+            check = _detached(verify_detached)
+        except (OSError, AttributeError, KeyError):
             continue
         if _self_test(check):
-            # cffi closes the library once its FFI and library objects are
-            # collected: keep both for as long as the check can be called.
-            _LOADED.append((sys_ffi, sodium))
+            # The library is closed once its object is collected: keep it, and the
+            # function, for as long as the check can be called.
+            _LOADED.append((sodium, verify_detached))
             return check
     return None
 
@@ -127,7 +135,7 @@ def _self_test(check: Check) -> bool:
 def _choose() -> tuple[str, Check, Callable[..., int] | None]:
     found = system()
     if found is not None:
-        return "libsodium (system)", found, _LOADED[-1][1].crypto_sign_verify_detached  # type: ignore[attr-defined]
+        return "libsodium (system)", found, _LOADED[-1][1]  # type: ignore[index]
     return "libsodium (bundled with PyNaCl)", bundled(), None
 
 

@@ -164,14 +164,13 @@ def canonical_object(data: bytes) -> dict[str, Any] | None:
     and re-encodes with sorted keys, the bytes must come back the same, and the
     corners where orjson and RFC 8785 differ are left undecided:
     - a character at or above U+E000 (orjson sorts keys by code point, RFC 8785
-      by UTF-16 code unit), or more `{`/`[` than the depth limit;
-    - floats (orjson re-encodes `1.0` as it read it) and integers beyond ±(2^53-1).
+      by UTF-16 code unit);
+    - floats (orjson re-encodes `1.0` as it read it), integers beyond ±(2^53-1),
+      and objects or arrays deeper than MAX_DEPTH (`_plain` stops there).
     Escapes (`\u001f`, but `\u2028` raw), lone surrogates (orjson refuses them),
     `-0`, big integers and duplicate keys do not re-encode to the same bytes.
     tests/test_canonical_fast.py holds every corner against the slow path."""
-    if data.count(b"{") + data.count(b"[") > MAX_DEPTH or (
-        not data.isascii() and max(data) >= _ORDER_MAY_DIFFER
-    ):
+    if not data.isascii() and max(data) >= _ORDER_MAY_DIFFER:
         return None
     try:
         value = _LOADS(data)
@@ -182,8 +181,10 @@ def canonical_object(data: bytes) -> dict[str, Any] | None:
     return value if _plain(value) else None
 
 
-def _plain(value: dict[str, Any] | list[Any]) -> bool:
-    """No float and no integer beyond ±(2^53-1) in `value` (at most MAX_DEPTH deep)."""
+def _plain(value: dict[str, Any] | list[Any], depth: int = 1) -> bool:
+    """No float, no integer beyond ±(2^53-1) and no object or array deeper than
+    MAX_DEPTH in `value`, which lies at `depth` (the outermost at 1). orjson reads
+    up to 1024 levels: the walk stops at MAX_DEPTH + 1, far from the recursion limit."""
     for v in value.values() if type(value) is dict else value:  # type: ignore[union-attr]
         t = type(v)
         if t is str or t is bool or v is None:
@@ -192,7 +193,7 @@ def _plain(value: dict[str, Any] | list[Any]) -> bool:
             if -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
                 continue
             return False
-        if (t is dict or t is list) and _plain(v):
+        if (t is dict or t is list) and depth < MAX_DEPTH and _plain(v, depth + 1):
             continue
         return False
     return True
@@ -254,7 +255,12 @@ def decode_body(data: bytes) -> Body:
             raise EncodingError("bad kind")
         if len(_GOOD_KINDS) < 256:
             _GOOD_KINDS.add(kind)
-    payload = parse_canonical(data[HEADER.size + kind_len :])
+    raw = data[HEADER.size + kind_len :]
+    # The verifier's fast path decides most payloads; parse_canonical the rest,
+    # with its reasons (tests/test_canonical_fast.py holds the two together).
+    payload = canonical_object(raw)
+    if payload is None:
+        payload = parse_canonical(raw)
     if not isinstance(payload, dict):
         raise EncodingError("payload is not a JSON object")
     return Body(seq, ledger, prev, wall, mono, boot, next_key, kind.decode("ascii"), payload)

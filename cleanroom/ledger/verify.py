@@ -56,6 +56,12 @@ from .witness import Receipt, Witness
 PARALLEL_MIN_ROWS = 4096
 MAX_LISTED_OBJECTS = 10  # a hostile schema can hold millions of names
 SLICES_PER_WORKER = 4  # small slices balance load on a busy machine
+# A large ledger read by ranges is cut finer: about this many rows a range, at most
+# MAX_SLICES_PER_WORKER ranges a worker (each opens a connection, a few ms at most).
+# Whichever process is still checking its last range when the other has none left
+# works alone: at 1M entries, 8 ranges left up to 6 s of one core's work to the end.
+RANGE_ROWS = 16_384
+MAX_SLICES_PER_WORKER = 32
 
 # Runs the per-entry checks over every row: (results in seq order, file findings).
 Checker = Callable[[Context], tuple[list[SliceResult], list[Finding]]]
@@ -369,8 +375,10 @@ def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResul
     children, `forked.py`) reads and checks ranges as it comes free. The first
     and last ranges are open-ended, so every row is read exactly once whatever
     min() and max() said; `quick_check` runs as one more task, the first."""
-    parts = workers * SLICES_PER_WORKER
-    n = span.high - span.low + 1
+    n = span.high - span.low + 1  # the seqs' span: a hostile file's can be far wider
+    parts = workers * min(
+        max(SLICES_PER_WORKER, n // (RANGE_ROWS * workers)), MAX_SLICES_PER_WORKER
+    )
     cuts = [span.low + n * k // parts for k in range(1, parts)]
     ranges = list(zip([SEQ_MIN, *cuts], [c - 1 for c in cuts] + [SEQ_MAX], strict=True))
     # The SQLite time each process may spend on this ledger, all its tasks: the

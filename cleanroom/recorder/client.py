@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,20 @@ from typing import Any
 import msgspec
 
 from ..session.crash import CrashOutcome
-from ..session.recorder import RecordingError
+from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
-from ..session.service import FileFacts, Results, Screen
-from ..session.source import ContentRefused, Entry
+from ..session.service import PAGE_NAMES, FileFacts, Page, Results, Screen
+from ..session.source import ContentRefused, Entry, TooLarge
 from ..snapshot.results import Hit
-from ..snapshot.search import SearchError
+from ..snapshot.search import SearchCancelled, SearchError
 from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
 ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
+
+
+class Busy(Exception):
+    """Another request holds the connection (see `RemoteService.check_alerts`)."""
 
 
 class RequestRefused(RecordingError):
@@ -48,6 +53,25 @@ class SealedReceipt:
     seq: int
     witness: WitnessOf
 
+    @property
+    def code(self) -> str:
+        return self.witness.code
+
+
+@dataclass(frozen=True)
+class FinishedElsewhere:
+    """What the terminal shows of a seal whose ledger file the recorder could not
+    finish (the shape of `ledger.finish.Finished` the failure screen reads)."""
+
+    receipt: SealedReceipt
+    receipt_path: str | None
+    gone: str | None
+
+
+def unfinished(a: m.Unfinished) -> SealUnfinished:
+    receipt = SealedReceipt(a.seq, WitnessOf(a.code))
+    return SealUnfinished(a.why, FinishedElsewhere(receipt, a.receipt_path, a.gone))
+
 
 class RemoteService:
     def __init__(self, path: Path) -> None:
@@ -58,8 +82,10 @@ class RemoteService:
         self._entries = 0
         self._alerts = 0
         self.ended: str | None = None
+        self.unfinished: m.Unfinished | None = None  # a seal whose ledger was not finished
         self.state = "new"
-        self._listed: list[bytes] = []  # directories the tree shows, in the order listed
+        # pages of directories the tree shows, in the order listed: (directory, start) -> limit
+        self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
         self._welcome = self._connect()
 
@@ -85,8 +111,8 @@ class RemoteService:
         """After a reconnect, ask again for what the screen still shows, so the
         recorder records it again and serves the views that follow: the tree's
         listings and the open file. (A session that waited has them already.)"""
-        for directory in list(self._listed):
-            self._exchange(sock, m.Tree(path=directory))
+        for (directory, start), limit in list(self._listed.items()):
+            self._exchange(sock, m.Tree(path=directory, start=start, limit=limit))
         if self._open is not None:
             answer = self._exchange(sock, m.Open(path=self._open))
             if not isinstance(answer, m.Opened):
@@ -97,8 +123,17 @@ class RemoteService:
         write_frame(sock, m.encoder.encode(request))
         return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
 
-    def _ask(self, request: Any) -> Any:
-        """One request's answer. Raises RecordingError when nothing may be shown."""
+    def _ask(self, request: Any, wait: bool = True) -> Any:
+        """One request's answer. Raises RecordingError when nothing may be shown, and
+        Busy (without asking) when `wait` is false and another request is under way."""
+        if not self._lock.acquire(blocking=wait):
+            raise Busy()
+        try:
+            return self._ask_locked(request)
+        finally:
+            self._lock.release()
+
+    def _ask_locked(self, request: Any) -> Any:
         with self._lock:
             try:
                 if self._sock is None:
@@ -141,7 +176,8 @@ class RemoteService:
     @property
     def facts(self) -> Facts:
         w = self._welcome
-        return Facts(w.reviewer, w.org, w.workstation, w.snapshot, w.ledger_path)
+        return Facts(w.reviewer, w.org, w.workstation, w.snapshot, w.ledger_path,
+                     tuple(w.missing))  # fmt: skip
 
     @property
     def root_name(self) -> str:
@@ -174,14 +210,19 @@ class RemoteService:
 
     # -- names ------------------------------------------------------------------
 
-    def tree(self, directory: bytes) -> list[Entry] | None:
+    def tree(self, directory: bytes, start: int = 0, limit: int = PAGE_NAMES) -> Page | None:
+        limit = max(1, min(limit, PAGE_NAMES))
         try:
-            answer = self._ask(m.Tree(path=directory))
+            answer = self._ask(m.Tree(path=directory, start=start, limit=limit))
+        except RequestRefused as exc:
+            if exc.reason == "bounds":
+                raise IndexError(f"name {start} of the listing") from None
+            return None
         except RecordingError:
             return None
-        if directory not in self._listed:
-            self._listed.append(directory)
-        return [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
+        self._listed[(directory, start)] = limit
+        entries = [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
+        return Page(entries, answer.start, answer.total)
 
     def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
         try:
@@ -206,7 +247,8 @@ class RemoteService:
                 raise KeyError(path) from None
             raise
         if isinstance(a, m.RefusedFile):
-            raise ContentRefused(a.path, a.display, a.why)
+            refusal = TooLarge if a.action == TooLarge.action else ContentRefused
+            raise refusal(a.path, a.display, a.why)
         self._open = a.path
         return FileFacts(a.path, a.name, a.blob, a.size, a.lines, a.max_line_bytes, a.binary,
                          dict(a.flags), list(a.flagged_lines))  # fmt: skip
@@ -217,20 +259,48 @@ class RemoteService:
                                  col=col, cols=max(1, cols)))  # fmt: skip
         except RecordingError:
             return None
-        return Screen(a.first, list(a.lines), list(a.sizes))
+        return Screen(a.first, list(a.lines), list(a.sizes), col)  # cells from `col`
 
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))
 
     # -- search -----------------------------------------------------------------
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        """Start the search in the recorder, then ask for its result until it is
+        recorded and answered; a first page recorded before the pass ends goes to
+        `first`. `running` receives a handle whose `cancel()` (from any thread,
+        never blocking) makes this send `cancel` and raise SearchCancelled.
+        Between two `wait`s the connection is free for the status poll, so a lock
+        shows while a search runs. Raises SearchError or RecordingError."""
+        handle = RemoteSearch()
+        if running is not None:
+            running.append(handle)
         q = query.to_json()
         a = self._ask(m.Search(text=q["text"], regex=q["regex"], case=q["case"],
                                include=list(q["include"]), exclude=list(q["exclude"])))  # fmt: skip
-        if isinstance(a, m.SearchFailed):
-            raise SearchError(a.why)
-        return Results(a.seq, a.kept, a.total, a.digest)
+        if not isinstance(a, m.Searching):
+            return _results(a)
+        number = a.id
+        while True:
+            if isinstance(a, m.Searching):
+                handle.files = a.files
+            elif isinstance(a, m.Found) and not a.done:
+                if first is not None:
+                    first(_results(a))
+            else:
+                return _results(a)
+            if handle.cancelled:
+                try:
+                    self._ask(m.Cancel(id=number))
+                except RequestRefused:
+                    pass  # ended meanwhile: nothing runs, nothing more to stop
+                raise SearchCancelled("the search was cancelled")
+            try:
+                a = self._ask(m.Wait(id=number))
+            except RequestRefused as exc:  # a lock or the end stopped it (recorded)
+                raise SearchCancelled(f"the recorder stopped the search ({exc.reason})") from None
 
     def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
         try:
@@ -294,7 +364,12 @@ class RemoteService:
 
     def check_alerts(self) -> AlertCheck:
         try:
-            a = self._ask(m.Status())
+            a = self._ask(m.Status(), wait=False)
+        except Busy:
+            # A worker's request (a big directory's listing, a search) is being answered.
+            # The recorder serves one request at a time and looks at the guard between
+            # them, so nothing new can be waiting: the event loop does not wait either.
+            return AlertCheck([], None)
         except RecordingError as exc:
             return AlertCheck([], str(exc))
         self.state, self.ended = a.state, a.ended
@@ -312,7 +387,13 @@ class RemoteService:
             if exc.reason != "ended":
                 raise
             state = self._ask(m.Status())  # sealed by the recorder: its final entry
+            if state.unfinished is not None:  # and its ledger file could not be finished
+                self.unfinished = state.unfinished
+                raise unfinished(state.unfinished) from None
             return SealedReceipt(state.witness_seq, WitnessOf(state.witness_code))
+        if isinstance(a, m.Unfinished):
+            self.unfinished = a
+            raise unfinished(a)
         return SealedReceipt(a.seq, WitnessOf(a.code))
 
     def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:
@@ -321,6 +402,32 @@ class RemoteService:
         with self._lock:
             self._drop()
         return CrashOutcome(None, False, None)
+
+
+class RemoteSearch:
+    """The terminal's handle on a search running in the recorder (as a snapshot
+    `Search` handle is in-process): `cancel` only flags it; the searching thread
+    sends the `cancel` request at its next turn (within one `wait`)."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+        self.files = 0  # files searched so far, as the recorder last said
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+def _results(a: Any) -> Results:
+    """A `found` as Results; `search_failed` raises SearchError."""
+    if isinstance(a, m.SearchFailed):
+        raise SearchError(a.why)
+    if not isinstance(a, m.Found):
+        raise RecordingError(f"the recorder answered a search with {_name(a)}")
+    return Results(a.seq, a.kept, a.total, a.digest, a.done)
 
 
 def _hit(h: m.HitInfo) -> Any:

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..session.events import ClientLost, ClientResume, Refused
+from ..sanitize import clean
+from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
-from ..session.recorder import RecordingError
+from ..session.recorder import RecordingError, SealUnfinished
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
 from ..session.source import ContentRefused
 from ..snapshot.query import Query
@@ -24,16 +25,19 @@ from ..snapshot.search import SearchError
 from . import messages as m
 from .log import log
 from .ratelimit import Bucket
+from .searchjob import SearchJob
 from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
+WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
 
 
 class Dispatcher:
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
-                 countersigner: object = None) -> None:  # fmt: skip
+                 countersigner: object = None, owner: int | None = None) -> None:  # fmt: skip
         self.service = service
         self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
+        self.owner = owner  # the account a resumed session belongs to (its ledger says)
         self.session = service.session
         self.state = NEW
         self.ended: str | None = None
@@ -42,6 +46,10 @@ class Dispatcher:
         self._opened: FileFacts | None = None  # the file `view`s may name
         self._results: Results | None = None  # the search `rows` may name
         self._rows_answered: set[int] = set()  # rows of that search already answered
+        self._first_page: Results | None = None  # the first page (`search_start`) of it
+        self._results_of = 0  # the search id `_results` came from
+        self._job: SearchJob | None = None  # the search running, whose result `wait` may ask
+        self._jobs = 0  # searches started: the ids `cancel` may name
         self._listed: set[bytes] = {b""}  # directories `tree` may name
         self._names_query: str | None = None  # the query `pick` may name
         self._idle_since: float | None = None
@@ -49,10 +57,12 @@ class Dispatcher:
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
+        self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
-            m.Search: self._search, m.Rows: self._rows, m.Where: self._where,
+            m.Search: self._search, m.Wait: self._wait, m.Cancel: self._cancel,
+            m.Rows: self._rows, m.Where: self._where,
             m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
             m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
@@ -105,17 +115,28 @@ class Dispatcher:
             self.session.recorder.record(ClientLost(detail, policy))
         except RecordingError:
             pass  # the outage is recorded when recording works again
+        self._stop_search_quietly("client_lost")
         if policy == "seal" and self.state != ENDED:
             self._end("client_lost")
 
-    def resumed(self, uid: int, away_s: float) -> None:
+    def connected(self, uid: int, pid: int, account: str) -> None:
+        """A reviewer's terminal was admitted to this session: who it is, recorded
+        before anything is answered (a failure shows at the first request)."""
+        try:
+            self.session.recorder.record(ClientConnect(uid, pid, account))
+        except RecordingError:
+            pass
+
+    def resumed(self, uid: int, away_s: float, pid: int = 0, account: str = "") -> None:
         """The same reviewer connected again: a `hello` first, then the session in
-        the state it was left in (a lock stays up)."""
+        the state it was left in (a lock stays up). A sealed session stays sealed."""
+        if self.state == ENDED:
+            return
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
         try:
-            self.session.recorder.record(ClientResume(uid, int(away_s)))
+            self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))
         except RecordingError:
             pass  # answered as a failure at the first request that needs the ledger
 
@@ -129,13 +150,32 @@ class Dispatcher:
         if any(a.response == "end" for a in check.fresh):
             first = next(a for a in check.fresh if a.response == "end")
             self._end(f"guard: {first.category}")
-        elif any(a.response == "lock" for a in check.fresh) and self.state != GUARD_LOCK:
-            self.state, self._locked_since = GUARD_LOCK, time.monotonic()
+        elif any(a.response == "lock" for a in check.fresh):
+            self._lock()
+
+    def _lock(self) -> None:
+        """The guard locks. Before `hello` the lock waits for it (the state stays
+        `new`); over an idle screen the idle stretch stays open: `unlock` goes back
+        to `idle`, and only `active` (recorded) shows content again. A search
+        under way stops (recorded)."""
+        if self._locked_since is None:
+            self._locked_since = time.monotonic()
+        if self.state == NEW:
+            self._after_hello = GUARD_LOCK
+        elif self.state != GUARD_LOCK:
+            self.state = GUARD_LOCK
+            self._stop_search_quietly("lock")
 
     def _end(self, reason: str) -> None:
+        """Seal without the reviewer: never countersigned (the reviewer attested
+        nothing; ADR 0202, docs/verdict.md)."""
+        self._stop_search_quietly("end")
         self.state, self.ended = ENDED, reason
         try:
-            self._receipt = self.session.seal(self.countersigner, reason)
+            self._receipt = self.session.seal(None, reason)
+        except SealUnfinished as exc:  # the terminal shows it at its next `status`
+            self._receipt = exc.finished.receipt
+            self._unfinished = _unfinished(exc)
         except RecordingError:
             pass  # ended all the same: nothing more is served
 
@@ -151,17 +191,21 @@ class Dispatcher:
                          reviewer=f.reviewer, org=f.org, workstation=f.workstation,
                          snapshot=f.snapshot, ledger_path=f.ledger_path,
                          root_name=self.service.root_name, witness_seq=seq, witness_code=code,
-                         guarded=self.service.guarded, state=self.state)  # fmt: skip
+                         guarded=self.service.guarded, state=self.state,
+                         missing=list(f.missing))  # fmt: skip
 
     def _tree(self, r: m.Tree) -> m._Answer:
         if r.path not in self._listed:
             raise _Refusal("order", "a directory no listing named")
-        entries = self.service.tree(r.path)
-        if entries is None:
+        try:
+            page = self.service.tree(r.path, r.start, r.limit)
+        except IndexError as exc:
+            raise _Refusal("bounds", str(exc)) from None
+        if page is None:
             return m.Failed(why=self.session.failure or "recording failed")
-        self._listed.update(e.path for e in entries if e.is_dir)
-        items = [m.EntryInfo(e.path, e.name, e.is_dir, e.kind, e.size) for e in entries]
-        return m.Listing(items=items)
+        self._listed.update(e.path for e in page.entries if e.is_dir)
+        items = [m.EntryInfo(e.path, e.name, e.is_dir, e.kind, e.size) for e in page.entries]
+        return m.Listing(items=items, start=page.start, total=page.total)
 
     def _names(self, r: m.Names) -> m._Answer:
         answer = self.service.names(r.query, lambda: False)
@@ -179,10 +223,11 @@ class Dispatcher:
     def _open(self, r: m.Open) -> m._Answer:
         try:
             facts = self.service.open_file(r.path)
-        except KeyError:
-            raise _Refusal("no_such_file") from None
+        except KeyError:  # the name probed is recorded, sanitized
+            raise _Refusal("no_such_file", clean(r.path.decode("utf-8", "replace"))) from None
         except ContentRefused as exc:
-            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why)
+            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
+                                 action=exc.action)  # fmt: skip
         self._opened = facts
         return m.Opened(path=facts.path, name=facts.name, blob=facts.blob, size=facts.size,
                         lines=facts.lines, max_line_bytes=facts.max_line_bytes,
@@ -214,16 +259,78 @@ class Dispatcher:
         return m.Ok()
 
     def _search(self, r: m.Search) -> m._Answer:
+        """Start the pass in a worker and answer at once: the service keeps serving
+        (the guard, a lock, `cancel`) while it runs. A search running already is
+        stopped first, and that is recorded."""
         try:
             query = Query(r.text, r.regex, r.case, tuple(r.include), tuple(r.exclude))
-            results = self.service.search(query)
         except SearchError as exc:
             return m.SearchFailed(why=str(exc))
-        self._results, self._rows_answered = results, set()
+        self._stop_search("replaced")
+        self._jobs += 1
+        self._job = SearchJob(self._jobs, query, self.service.run_search)
+        return m.Searching(id=self._jobs, files=0)
+
+    def _wait(self, r: m.Wait) -> m._Answer:
+        """Search `id`'s result, recorded as `search` before it is answered, once its
+        pass has ended; before that, its first page once, recorded as
+        `search_start`; else `searching` again after at most WAIT seconds."""
+        job = self._job
+        if job is None or job.number != r.id:
+            raise _Refusal("order", "not the search running")
+        if not job.wait(WAIT):
+            return m.Searching(id=job.number, files=job.files)
+        self.tick()  # the guard first: a lock that came meanwhile stops the search
+        if self.state != READY:
+            raise _Refusal(REASON[self.state], "the search was stopped")
+        if job.done.is_set():
+            self._job = None
+            if job.error is not None or job.ran is None:
+                return m.SearchFailed(why=str(job.error or "the search failed"))
+            return self._found(job.number, self.service.record_search(job.ran))
+        page = job.take_first()
+        assert page is not None  # wait() said: done, or a first page not taken
+        return self._found(job.number, self.service.record_first(page))
+
+    def _found(self, number: int, results: Results) -> m._Answer:
+        """`rows` may now name this search (and still the first page of the same
+        search: its rows are the first rows of the whole list)."""
+        last = self._results
+        if last is not None and not last.done and self._results_of == number:
+            self._first_page = last  # the same search: its rows stay answered
+        else:
+            self._first_page, self._rows_answered = None, set()
+        self._results, self._results_of = results, number
         return m.Found(seq=results.seq, kept=results.kept, total=results.total,
-                       digest=results.digest)  # fmt: skip
+                       digest=results.digest, done=results.done)  # fmt: skip
+
+    def _cancel(self, r: m.Cancel) -> m._Answer:
+        """Stop search `id` and record that; a search that already ended (answered,
+        or stopped by a lock) needs nothing more, and nothing is recorded."""
+        if not 1 <= r.id <= self._jobs:
+            raise _Refusal("order", "no such search")
+        if self._job is not None and self._job.number == r.id:
+            self._stop_search("reviewer")
+        return m.Ok()
+
+    def _stop_search(self, why: str) -> None:
+        """Stop the running search, if any, and record `search_cancel`. Raises
+        RecordingError (the search is stopped all the same)."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        job.cancel()
+        self.session.record_cancel(job.query, why)
+
+    def _stop_search_quietly(self, why: str) -> None:
+        try:
+            self._stop_search(why)
+        except RecordingError:
+            pass  # stopped; the outage is recorded when recording works again
 
     def _the_results(self, seq: int) -> Results:
+        if self._first_page is not None and self._first_page.seq == seq:
+            return self._first_page
         if self._results is None or self._results.seq != seq:
             raise _Refusal("order", "not the last search")
         return self._results
@@ -233,6 +340,8 @@ class Dispatcher:
         if not (0 <= r.first <= r.last < results.kept and r.last - r.first < MAX_VIEW_LINES):
             raise _Refusal("bounds", f"rows {r.first}..{r.last} of {results.kept}")
         hits = self.service.rows(results, r.first, r.last)
+        if self._job is not None and not results.done:
+            self._job.resume()  # the first page's rows are answered: the pass goes on
         if hits is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._rows_answered.update(range(r.first, r.last + 1))
@@ -249,7 +358,10 @@ class Dispatcher:
         return m.Location(path=where[0], line=where[1])
 
     def _blocked(self, r: m.Blocked) -> m._Answer:
-        self.session.blocked(r.action, r.detail)
+        try:  # marked as the terminal's word, apart from the recorder's own `blocked`
+            self.session.recorder.record(Blocked(r.action, r.detail, by="terminal"))
+        except RecordingError:
+            pass  # the refusal itself held; the outage is recorded when it ends
         return m.Ok()
 
     def _key(self, r: m.Key) -> m._Answer:
@@ -257,6 +369,7 @@ class Dispatcher:
         return m.Ok()
 
     def _idle(self, r: m.Idle) -> m._Answer:
+        self._stop_search("idle")
         self._idle_since = self.session.idle(r.after_s)
         self.state = IDLE
         return m.Ok()
@@ -269,7 +382,8 @@ class Dispatcher:
     def _unlock(self, r: m.Unlock) -> m._Answer:
         since = self._locked_since or time.monotonic()
         self.session.unlock("guard", time.monotonic() - since)
-        self.state, self._locked_since = READY, None
+        self.state = IDLE if self._idle_since is not None else READY
+        self._locked_since = None
         return m.Ok()
 
     def _witness(self, r: m.Witness) -> m._Answer:
@@ -283,11 +397,20 @@ class Dispatcher:
             seq, code = self._receipt.seq, self._receipt.witness.code
         alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
         return m.State(state=self.state, failure=self.session.failure, fresh=alerts,
-                       ended=self.ended, witness_seq=seq, witness_code=code)  # fmt: skip
+                       ended=self.ended, witness_seq=seq, witness_code=code,
+                       unfinished=self._unfinished)  # fmt: skip
 
     def _seal(self, r: m.Seal) -> m._Answer:
         reason = "reviewer" if r.reason == "reviewer" else "terminal"
-        receipt = self.session.seal(self.countersigner, reason)
+        self._stop_search("seal")
+        # Countersigned only when the reviewer asked for the seal (docs/verdict.md).
+        countersigner = self.countersigner if reason == "reviewer" else None
+        try:
+            receipt = self.session.seal(countersigner, reason)
+        except SealUnfinished as exc:  # `session_end` is written: the session is over
+            self.state, self.ended, self._receipt = ENDED, "reviewer", exc.finished.receipt
+            self._unfinished = _unfinished(exc)
+            return self._unfinished
         self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
         return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
 
@@ -299,6 +422,13 @@ class _Refusal(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason, self.detail = reason, detail
+
+
+def _unfinished(exc: SealUnfinished) -> m.Unfinished:
+    f = exc.finished
+    where = None if f.receipt_path is None else str(f.receipt_path)
+    return m.Unfinished(why=str(exc)[:4000], seq=f.receipt.seq, code=f.receipt.witness.code,
+                        receipt_path=where, gone=f.gone)  # fmt: skip
 
 
 def _hit(h: Any) -> m.HitInfo:

@@ -45,3 +45,47 @@ def read_frame(sock: socket.socket, limit: int) -> bytes:
 
 def write_frame(sock: socket.socket, body: bytes) -> None:
     sock.sendall(_LEN.pack(len(body)) + body)
+
+
+class FrameReader:
+    """Assembles one frame at a time from a non-blocking socket, across passes of
+    the server's select loop, so that a slow peer never holds the loop: the server
+    looks at the guard, signals and new connections while a frame trickles in, and
+    `stalled` gives the whole frame (not each read) a deadline."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._buf = bytearray()
+        self._size: int | None = None  # the body's length, once the header is in
+        self.started: float | None = None  # monotonic time of the frame's first byte
+
+    def poll(self, sock: socket.socket, now: float) -> bytes | None:
+        """Read what is there without blocking; the body once the frame is complete.
+        Raises Closed, Oversized or OSError."""
+        while True:
+            want = (_LEN.size if self._size is None else self._size) - len(self._buf)
+            if want:
+                try:
+                    part = sock.recv(min(want, 1 << 20))
+                except (BlockingIOError, InterruptedError):
+                    return None
+                if not part:
+                    raise Closed("the peer closed the connection")
+                if self.started is None:
+                    self.started = now
+                self._buf += part
+                if len(part) < want:
+                    continue
+            if self._size is None:
+                (size,) = _LEN.unpack(self._buf)
+                if size > self.limit:
+                    raise Oversized(size, self.limit)
+                self._size, self._buf = size, bytearray()
+                continue
+            body = bytes(self._buf)
+            self._buf, self._size, self.started = bytearray(), None, None
+            return body
+
+    def stalled(self, now: float, deadline: float) -> bool:
+        """A frame begun more than `deadline` seconds ago is not complete."""
+        return self.started is not None and now - self.started > deadline

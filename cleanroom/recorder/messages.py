@@ -12,7 +12,9 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta, Struct
 
-VERSION = 1
+# 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
+# search runs while the recorder serves on (`wait`, `cancel`)
+VERSION = 2
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -22,6 +24,7 @@ Detail = Annotated[str, Meta(max_length=1024)]
 Blob = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 Count = Annotated[int, Meta(ge=0, le=2**53 - 1)]
 Globs = Annotated[list[Short], Meta(max_length=32)]
+PageSize = Annotated[int, Meta(ge=1, le=500)]  # names in one `tree` page (service.PAGE_NAMES)
 
 
 class _Request(Struct, tag_field="t", forbid_unknown_fields=True, frozen=True):
@@ -35,6 +38,8 @@ class Hello(_Request, tag="hello"):
 
 class Tree(_Request, tag="tree"):
     path: Path
+    start: Count = 0  # the first name wanted, by position in the sorted listing
+    limit: PageSize = 500
 
 
 class Names(_Request, tag="names"):
@@ -71,6 +76,16 @@ class Search(_Request, tag="search"):
     case: bool
     include: Globs
     exclude: Globs
+
+
+class Wait(_Request, tag="wait"):
+    """The result of search `id`, if its pass ends within WAIT seconds."""
+
+    id: Count
+
+
+class Cancel(_Request, tag="cancel"):
+    id: Count
 
 
 class Rows(_Request, tag="rows"):
@@ -122,8 +137,8 @@ class Bye(_Request, tag="bye"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Search, Rows, Where, Blocked, Key,
-    Idle, Active, Unlock, Witness, Status, Seal, Bye,
+    Hello, Tree, Names, Pick, Open, View, Goto, Search, Wait, Cancel, Rows, Where, Blocked,
+    Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
 ]  # fmt: skip
 
 
@@ -145,6 +160,7 @@ class Welcome(_Answer, tag="welcome"):
     witness_code: str
     guarded: bool
     state: str
+    missing: list[str] = msgspec.field(default_factory=list)  # MISSING notices (session.missing)
 
 
 class Ok(_Answer, tag="ok"):
@@ -170,6 +186,8 @@ class EntryInfo(Struct, forbid_unknown_fields=True, array_like=True):
 
 class Listing(_Answer, tag="listing"):
     items: list[EntryInfo]
+    start: int  # the position of items[0] in the directory's sorted listing
+    total: int  # names the directory holds
 
 
 class Paths(_Answer, tag="paths"):
@@ -195,6 +213,7 @@ class RefusedFile(_Answer, tag="refused_file"):
     path: bytes
     display: str
     why: str
+    action: str = "tampered_content"  # or "too_large" (session.source.TooLarge)
 
 
 class NoSuchFile(_Answer, tag="no_such_file"):
@@ -208,10 +227,23 @@ class Lines(_Answer, tag="lines"):
 
 
 class Found(_Answer, tag="found"):
+    """A recorded search: `done` its `search` entry; not `done`, the first page of a
+    search still running (its `search_start` entry: `kept` rows, `total` = `kept`,
+    `digest` theirs); ask `wait` again for the rest."""
+
     seq: int
     kept: int
     total: int
     digest: str
+    done: bool = True
+
+
+class Searching(_Answer, tag="searching"):
+    """Search `id` is running; ask `wait` for its result. No hit counts: nothing of
+    a search is answered before it is recorded."""
+
+    id: int
+    files: int  # files searched so far, for a progress line
 
 
 class SearchFailed(_Answer, tag="search_failed"):
@@ -258,6 +290,7 @@ class State(_Answer, tag="state"):
     ended: str | None  # why the session ended, once it has
     witness_seq: int = -1
     witness_code: str = ""
+    unfinished: Unfinished | None = None  # the seal's, when the ledger could not be finished
 
 
 class Sealed(_Answer, tag="sealed"):
@@ -265,9 +298,20 @@ class Sealed(_Answer, tag="sealed"):
     code: str
 
 
+class Unfinished(_Answer, tag="unfinished"):
+    """`session_end` is recorded (the session is over) but the ledger file could
+    not be finished; `gone` says how it left ("deleted", "moved") when it did."""
+
+    why: str
+    seq: int
+    code: str
+    receipt_path: str | None
+    gone: str | None
+
+
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    Found, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
+    Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed, Unfinished,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

@@ -25,6 +25,16 @@ def peer_of(sock: socket.socket) -> Peer:
     return Peer(*_CRED.unpack(raw))
 
 
+def account_name(peer: Peer) -> str:
+    """The login name of the peer's uid: the reviewer a session records, taken from
+    the kernel's word (SO_PEERCRED) and the account database, never from anything
+    the terminal says. LookupError for a uid without an account."""
+    try:
+        return pwd.getpwuid(peer.uid).pw_name
+    except KeyError:
+        raise LookupError(f"uid {peer.uid} has no account name") from None
+
+
 @dataclass(frozen=True)
 class Reviewers:
     uids: frozenset[int]
@@ -61,3 +71,11 @@ class Reviewers:
         except (KeyError, OSError):
             return False
         return any(g in self.gids for g in groups)
+
+
+def account_of(uid: int) -> str:
+    """The account name of `uid`, "" if it has none."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return ""

@@ -1,16 +1,20 @@
 """`RecorderServer`: the Unix socket, one review session at a time.
 
 A single thread: it accepts a connection, checks the peer (peer.py), reads one
-frame at a time (framing.py), decodes it (messages.py), hands it to the
-`Dispatcher` and writes the answer. Every quarter second it lets the
-dispatcher look at the guard. A hostile frame costs a refusal entry, never the
-service: decoding errors are refusals, and a frame that breaks the stream
-(oversized, cut off, too slow) closes that connection only.
+frame at a time without blocking (framing.FrameReader), decodes it
+(messages.py), hands it to the `Dispatcher` and writes the answer. Every
+quarter second, and before every answer, it lets the dispatcher look at the
+guard; a slow peer never holds that loop (a frame has 5 s in all). A hostile
+frame costs a refusal entry, never the service: anything the decoder raises is
+a `malformed` refusal, a frame that breaks the stream (oversized, cut off, too
+slow) closes that connection only, and an unexpected fault while serving a
+request closes that connection, never the recorder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import selectors
 import socket
@@ -26,13 +30,13 @@ import msgspec
 
 from . import messages as m
 from .dispatch import Dispatcher
-from .framing import Closed, FrameError, Oversized, read_frame, write_frame
+from .framing import Closed, FrameError, FrameReader, Oversized, write_frame
 from .log import log
-from .peer import Peer, Reviewers, peer_of
-from .table import ENDED
+from .peer import Peer, Reviewers, account_of, peer_of
+from .table import ENDED, tag
 
 TICK = 0.25  # seconds between looks at the guard
-FRAME_TIMEOUT = 5.0  # seconds a peer may take to send the rest of a frame
+FRAME_TIMEOUT = 5.0  # seconds a peer may take to send a whole frame (and to read an answer)
 POLICIES = ("seal", "wait")
 
 
@@ -42,13 +46,21 @@ class Live:
 
     dispatcher: Dispatcher
     close: Callable[[], None]  # stops the guard and closes the ledger
-    uid: int | None = None
+    uid: int | None = None  # the account the session belongs to, once one connected
     lost_at: float | None = None
+
+
+@dataclass
+class Conn:
+    """The connection being served, and the frame it is sending."""
+
+    sock: socket.socket
+    reader: FrameReader
 
 
 class RecorderServer:
     def __init__(self, socket_path: Path, reviewers: Reviewers,
-                 open_session: Callable[[], tuple[Dispatcher, Callable[[], None]]],
+                 open_session: Callable[[Peer], tuple[Dispatcher, Callable[[], None]]],
                  on_client_lost: str = "seal") -> None:  # fmt: skip
         if on_client_lost not in POLICIES:
             raise ValueError(f"on_client_lost must be one of {POLICIES}")
@@ -67,15 +79,26 @@ class RecorderServer:
         """Bind the socket (0660: the reviewer group connects, nobody else), removing a
         stale socket of ours first. Raises OSError."""
         with contextlib.suppress(FileNotFoundError):
-            if stat.S_ISSOCK(os.lstat(self.path).st_mode):
-                os.unlink(self.path)
+            if not stat.S_ISSOCK(os.lstat(self.path).st_mode):  # never replaced by the rename
+                raise FileExistsError(errno.EEXIST, "exists and is not a socket", str(self.path))
+        # Bound under a temporary name and renamed once listening: a terminal never
+        # finds the path before connections to it are accepted.
+        staging = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o117)
         try:
-            sock.bind(str(self.path))
+            sock.bind(str(staging))
+            sock.listen(4)
+            os.rename(staging, self.path)
+        except BaseException:
+            sock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(staging)
+            raise
         finally:
             os.umask(old)
-        sock.listen(4)
         self._listener = sock
 
     def serve(self) -> None:
@@ -86,16 +109,20 @@ class RecorderServer:
         assert listener is not None
         selector = selectors.DefaultSelector()
         selector.register(listener, selectors.EVENT_READ)
-        client: socket.socket | None = None
+        client: Conn | None = None
         try:
             while not self.stop.is_set():
-                for key, _ in selector.select(TICK):
+                # The client's events first: a connection that comes in the pass its
+                # predecessor ended in is admitted once that end is dealt with.
+                events = sorted(selector.select(TICK), key=lambda e: e[0].fileobj is listener)
+                for key, _ in events:
                     if key.fileobj is listener:
                         client = self._accept(listener, client, selector)
-                    elif client is not None and not self._serve_one(client):
-                        selector.unregister(client)
-                        client.close()
-                        client = None
+                    elif client is not None and not self._serve_guarded(client):
+                        client = self._drop(client, selector)
+                if client is not None and client.reader.stalled(time.monotonic(), FRAME_TIMEOUT):
+                    self._lost(f"a frame took more than {FRAME_TIMEOUT:g} s")
+                    client = self._drop(client, selector)
                 if self.alive_while is not None and not self.alive_while():
                     self.stop.set()
                 if self.live is not None:
@@ -104,7 +131,7 @@ class RecorderServer:
                         self._finish()
         finally:
             if client is not None:
-                client.close()
+                client.sock.close()
             if self.live is not None:
                 self.live.dispatcher.lost("the recorder stopped", "seal")
                 self._finish()
@@ -112,69 +139,142 @@ class RecorderServer:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
 
-    def _accept(self, listener: socket.socket, client: socket.socket | None,
-                selector: selectors.BaseSelector) -> socket.socket | None:  # fmt: skip
-        conn, _ = listener.accept()
-        peer = peer_of(conn)
+    @staticmethod
+    def _drop(client: Conn, selector: selectors.BaseSelector) -> None:
+        selector.unregister(client.sock)
+        client.sock.close()
+        return None
+
+    def _accept(self, listener: socket.socket, client: Conn | None,
+                selector: selectors.BaseSelector) -> Conn | None:  # fmt: skip
+        try:
+            conn, _ = listener.accept()
+        except OSError as exc:  # out of descriptors, a peer gone at once: serve on
+            log(f"accept failed: {exc.strerror or exc}")
+            return client
+        try:
+            peer = peer_of(conn)
+        except OSError as exc:
+            log(f"no peer credentials: {exc.strerror or exc}")
+            conn.close()
+            return client
+        if client is None and self.live is not None and self.live.dispatcher.state == ENDED:
+            self._finish()  # sealed in this very pass: a sealed session never serves again
         why = self._not_admitted(peer, client)
         if why is not None:
             log(f"refused a connection from uid {peer.uid} pid {peer.pid}: {why}")
             conn.close()
             return client
-        conn.settimeout(FRAME_TIMEOUT)
         if self.live is None:
             try:
-                dispatcher, close = self.open_session()
+                dispatcher, close = self.open_session(peer)  # the reviewer is the peer
             except Exception as exc:  # a full disk, a changed snapshot: say so, serve on
                 log(f"cannot start a session: {type(exc).__name__}: {exc}")
                 conn.close()
                 return client
-            self.live = Live(dispatcher, close)
+            owner = getattr(dispatcher, "owner", None)  # a resumed session's account
+            self.live = Live(dispatcher, close, owner, None if owner is None else time.monotonic())
+            if not self._owner_admits(peer):
+                conn.close()
+                return client
         live = self.live
+        account = account_of(peer.uid)
         if live.uid is not None and live.lost_at is not None:
-            live.dispatcher.resumed(peer.uid, time.monotonic() - live.lost_at)
+            live.dispatcher.resumed(peer.uid, time.monotonic() - live.lost_at, peer.pid, account)
+        elif live.uid is None:
+            live.dispatcher.connected(peer.uid, peer.pid, account)
         live.uid, live.lost_at = peer.uid, None
         live.dispatcher.refusals = 0
+        conn.setblocking(False)
         selector.register(conn, selectors.EVENT_READ)
         log(f"serving uid {peer.uid} pid {peer.pid}")
-        return conn
+        return Conn(conn, FrameReader(m.MAX_REQUEST))
 
-    def _not_admitted(self, peer: Peer, client: socket.socket | None) -> str | None:
+    def _owner_admits(self, peer: Peer) -> bool:
+        """A session resumed after a restart belongs to the account the ledger names:
+        another account is refused (and that is recorded); under `seal` the session
+        is sealed instead and a new one starts for the newcomer."""
+        assert self.live is not None
+        live = self.live
+        if live.uid is None or live.uid == peer.uid:
+            return True
+        if self.policy == "wait":
+            self._refuse_other(peer)
+            return False
+        live.dispatcher.lost(f"the recorder restarted; uid {peer.uid} is not the session's", "seal")
+        self._finish()
+        try:
+            dispatcher, close = self.open_session()
+        except Exception as exc:
+            log(f"cannot start a session: {type(exc).__name__}: {exc}")
+            return False
+        self.live = Live(dispatcher, close)
+        return True
+
+    def _refuse_other(self, peer: Peer) -> None:
+        assert self.live is not None
+        log(f"refused uid {peer.uid} pid {peer.pid}: the session waits for uid {self.live.uid}")
+        self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}")
+
+    def _not_admitted(self, peer: Peer, client: Conn | None) -> str | None:
         if not self.reviewers.admit(peer):
             return "not a reviewer account"
         if client is not None:
             return "a session is being served"
         if self.live is not None and self.live.uid not in (None, peer.uid):
+            self._refuse_other(peer)
             return "the session waits for another reviewer"
         return None
 
     # -- one request ------------------------------------------------------------
 
-    def _serve_one(self, client: socket.socket) -> bool:
-        """Read, dispatch and answer one request. False: close the connection."""
+    def _serve_guarded(self, client: Conn) -> bool:
+        """`_serve_one`, with nothing it raises reaching the loop. False: close."""
+        try:
+            return self._serve_one(client)
+        except Exception as exc:  # a fault of ours: lose this connection, keep serving
+            log(f"a fault while serving a request: {type(exc).__name__}")
+            return self._lost(f"a fault in the recorder ({type(exc).__name__})")
+
+    def _serve_one(self, client: Conn) -> bool:
+        """Read what has arrived; answer a request once its frame is complete.
+        False: close the connection."""
         assert self.live is not None
         dispatcher = self.live.dispatcher
         try:
-            body = read_frame(client, m.MAX_REQUEST)
+            body = client.reader.poll(client.sock, time.monotonic())
         except Oversized as exc:
             dispatcher.refuse("?", "oversized", str(exc))
             return self._lost(f"an oversized frame ({exc.size} bytes)")
         except (FrameError, OSError) as exc:
             reason = "closed" if isinstance(exc, Closed) else type(exc).__name__
             return self._lost(f"the connection ended ({reason})")
+        if body is None:
+            return True  # the rest of the frame comes in a later pass
         try:
             request: Any = m.request_decoder.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            answer: m._Answer = dispatcher.refuse("?", "malformed", str(exc))
+        except Exception as exc:  # msgspec raises ValueError on bad UTF-8, RecursionError...
+            answer: m._Answer = dispatcher.refuse("?", "malformed", _why(exc))
             request = None
         else:
+            dispatcher.tick()  # a lock the guard raised meanwhile applies to this request
             answer = dispatcher.handle(request)
+        body = m.encoder.encode(answer)
+        if len(body) > m.MAX_ANSWER:  # the terminal would drop the connection: refuse instead
+            name = "?" if request is None else tag(request)
+            answer = dispatcher.refuse(name, "too_large", f"an answer of {len(body)} bytes")
+            body = m.encoder.encode(answer)
         try:
-            write_frame(client, m.encoder.encode(answer))
+            client.sock.settimeout(FRAME_TIMEOUT)
+            write_frame(client.sock, body)
+            client.sock.setblocking(False)
         except OSError:
             return self._lost("the connection ended while answering")
         if dispatcher.exhausted:
             return self._lost("too many refused requests")
+        wrong_version = isinstance(answer, m.Refused) and answer.reason == "version"
+        if isinstance(request, m.Hello) and wrong_version:
+            return self._lost("a hello of a protocol version this recorder does not speak")
         if isinstance(request, m.Bye):
             if dispatcher.state == ENDED:
                 self.live.uid = None
@@ -198,3 +298,10 @@ class RecorderServer:
             live.close()
         finally:
             log(f"session {live.dispatcher.session.session_id} finished ({live.dispatcher.ended})")
+
+
+def _why(exc: Exception) -> str:
+    """A decoding error, for the ledger (msgspec's messages name the field)."""
+    if isinstance(exc, (msgspec.DecodeError, msgspec.ValidationError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"[:200]

@@ -9,9 +9,9 @@ from . import messages as m
 
 NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "ended"
 
-_ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Bye)
+_ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye)
 _SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Search,
-                              m.Rows, m.Where, m.Idle, m.Witness, m.Seal)  # fmt: skip
+                              m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal)  # fmt: skip
 
 PERMITTED: dict[str, frozenset[type]] = {
     NEW: frozenset({m.Hello}),

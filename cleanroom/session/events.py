@@ -77,6 +77,37 @@ class Search(Event):
 
 
 @dataclass(frozen=True)
+class SearchStart(Event):
+    """The first `rows` hits of a search whose pass is still running are about to be
+    listed; `digest` is the result digest of those rows taken as a whole list
+    (session/first_page.py). Its `search` (or `search_cancel`) entry follows."""
+
+    kind: ClassVar[str] = "search_start"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    rows: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SearchCancel(Event):
+    """A search the recorder was running was stopped before its results were
+    recorded, so none of them was shown: by the reviewer, or because the session
+    left the state in which results may be shown (docs/protocol.md §5)."""
+
+    kind: ClassVar[str] = "search_cancel"
+    query: str
+    regex: bool
+    case: bool
+    include: list[str]
+    exclude: list[str]
+    why: str  # reviewer, replaced, idle, lock, end, seal, client_lost
+
+
+@dataclass(frozen=True)
 class SearchResultsView(Event):
     """Result rows first..last (0-based, inclusive) of the search at `search_seq` are shown."""
 
@@ -112,11 +143,15 @@ class QuickOpenList(Event):
 
 @dataclass(frozen=True)
 class TreeList(_PathEvent):
-    """The file tree is about to list the `entries` names in directory `path`
-    ("" for the snapshot's root): a directory was expanded."""
+    """The file tree is about to list `entries` names of directory `path` ("" for
+    the snapshot's root), those from position `start` (0-based) of its sorted
+    listing, which holds `total` names (-1: not recorded, a ledger of before pages:
+    then the step lists them all). A directory is listed a page at a time."""
 
     kind: ClassVar[str] = "tree_list"
     entries: int
+    start: int = 0
+    total: int = -1
 
 
 @dataclass(frozen=True)
@@ -157,6 +192,13 @@ class Blocked(Event):
     kind: ClassVar[str] = "blocked"
     action: str
     detail: str = ""
+    by: str = ""  # "terminal": the terminal reported it over the recorder's socket
+
+    def payload(self) -> dict[str, Any]:
+        fields = super().payload()
+        if not self.by:  # observed where it is recorded: the field is left out
+            del fields["by"]
+        return fields
 
 
 @dataclass(frozen=True)
@@ -228,12 +270,27 @@ class ClientResume(Event):
     kind: ClassVar[str] = "client_resume"
     uid: int
     away_s: int  # how long no terminal was connected
+    pid: int = 0  # the connecting process (SO_PEERCRED)
+    account: str = ""  # the uid's account name, "" if it has none
+
+
+@dataclass(frozen=True)
+class ClientConnect(Event):
+    """A reviewer account's terminal connected to a new (or restarted) session:
+    who is on the socket, from SO_PEERCRED, before anything is answered."""
+
+    kind: ClassVar[str] = "client_connect"
+    uid: int
+    pid: int
+    account: str  # the uid's account name, "" if it has none
 
 
 VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
     Search,
+    SearchStart,
+    SearchCancel,
     SearchResultsView,
     QuickOpen,
     QuickOpenList,
@@ -250,4 +307,5 @@ VOCABULARY: tuple[type[Event], ...] = (
     Refused,
     ClientLost,
     ClientResume,
+    ClientConnect,
 )

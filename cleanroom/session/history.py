@@ -19,7 +19,7 @@ from ..ledger.encoding import decode_body, entry_hash, signed_message
 from ..ledger.events import Head
 from ..ledger.finish import unfinished
 from ..ledger.keys import Certificate
-from ..ledger.load import load_path
+from ..ledger.load import load_ends
 from ..ledger.schema import SUFFIX
 
 
@@ -55,7 +55,7 @@ def past_sessions(directory: Path, cert: Certificate, trust: Sequence[bytes]) ->
 def _read(path: Path, cert: Certificate, trust: Sequence[bytes]) -> PastSession | None:
     """The session in `path` if this workstation started it, else None. Raises
     on a file that is not a readable ledger (see the caller)."""
-    rows = load_path(path).rows
+    rows = load_ends(path).rows  # the first and the last: start and head
     first, last = decode_body(rows[0][1]), decode_body(rows[-1][1])  # type: ignore[arg-type]
     p = first.payload
     if first.kind != "session_start":

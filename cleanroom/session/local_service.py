@@ -7,21 +7,32 @@ recorder serves the same answers over its socket (cleanroom/recorder).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..snapshot.search import SearchCancelled
 from .crash import end_after_crash
-from .events import Alert
+from .events import Alert, path_fields
+from .first_page import FirstPage
 from .pathmatch import Cancelled, folded, rank
-from .review import Found, ReviewSession
-from .service import FileFacts, Results, Screen, clip_line
+from .recorder import RecordingError
+from .review import Found, Ran, ReviewSession
+from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, screen_lines
 from .source import Entry, Opened
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
+# Bytes of names one quick-open list records at most, as JSON: a deep tree's paths may be
+# far longer than PATH_MAX, and 100 of them would pass a ledger entry (1 MiB) and the
+# recorder's frame (8 MB). A list holds the first names that fit (none, if the first does
+# not); its `matches` still counts them all.
+SHOWN_BYTES = 512 << 10
 KEEP_OPENED = 4  # documents kept for views (the one shown, and any being opened)
 KEEP_SEARCHES = 4
+KEEP_LISTINGS = 4  # directories whose sorted listing is kept for their next pages
 
 
 class LocalService:
@@ -32,6 +43,8 @@ class LocalService:
         self._found: OrderedDict[int, Found] = OrderedDict()
         self._texts: list[str] | None = None
         self._paths: list[bytes] | None = None
+        self._listings: OrderedDict[bytes, list[Entry]] = OrderedDict()
+        self.page_bytes = PAGE_BYTES  # bytes of names in one page (a test may lower it)
 
     # -- facts ------------------------------------------------------------------
 
@@ -69,9 +82,29 @@ class LocalService:
 
     # -- names ------------------------------------------------------------------
 
-    def tree(self, directory: bytes) -> list[Entry] | None:
+    def tree(self, directory: bytes, start: int = 0, limit: int = PAGE_NAMES) -> Page | None:
+        children = self._listing(directory)
+        if not 0 <= start <= len(children):
+            raise IndexError(f"name {start} of a listing of {len(children)}")
+        page = _page(children, start, max(1, min(limit, PAGE_NAMES)), self.page_bytes)
+        if not self.session.tree_list(directory, len(page), start, len(children)):
+            return None
+        return Page(page, start, len(children))
+
+    def _listing(self, directory: bytes) -> list[Entry]:
+        """The directory's sorted entries, kept for the next pages (listing a
+        directory of 100,000 names takes a second)."""
+        with self._lock:
+            kept = self._listings.get(directory)
+            if kept is not None:
+                self._listings.move_to_end(directory)
+                return kept
         children = self.session.source.children(directory)
-        return children if self.session.tree_list(directory, len(children)) else None
+        with self._lock:
+            self._listings[directory] = children
+            while len(self._listings) > KEEP_LISTINGS:
+                self._listings.popitem(last=False)
+        return children
 
     def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
         if self._paths is None or self._texts is None:
@@ -80,6 +113,7 @@ class LocalService:
         shown, matched = rank(self._paths, self._texts, query, SHOWN_NAMES, cancelled)
         if cancelled():
             raise Cancelled(query)
+        shown = _within(shown, SHOWN_BYTES)
         return (shown, matched) if self.session.quick_open_list(query, shown, matched) else None
 
     def quick_open(self, query: str, matches: int) -> None:
@@ -114,7 +148,7 @@ class LocalService:
         if not self.session.record_view(held, first, last, col, cols):
             return None
         raw = held.document.lines(first - 1, last)
-        return Screen(first, [clip_line(x, col, cols) for x in raw], [len(x) for x in raw])
+        return Screen(first, screen_lines(raw, col, cols), [len(x) for x in raw], col)
 
     def goto(self, opened: FileFacts, line: int) -> None:
         held = self._document_of(opened)
@@ -124,13 +158,49 @@ class LocalService:
 
     # -- search -----------------------------------------------------------------
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
-        found = self.session.search(query, running)
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        on_first = None
+        if first is not None:
+
+            def on_first(page: FirstPage) -> None:
+                try:
+                    results = self.record_first(page)
+                except RecordingError:
+                    return  # not recorded, not shown; the whole result may still be
+                first(results)
+
+        try:
+            ran = self.run_search(query, running, on_first)
+        except SearchCancelled:
+            with contextlib.suppress(RecordingError):  # stopped all the same
+                self.session.record_cancel(query, "reviewer")
+            raise
+        return self.record_search(ran)
+
+    def run_search(self, query: Any, running: list[Any] | None = None,
+                   first: Callable[[FirstPage], None] | None = None) -> Ran:  # fmt: skip
+        """The pass alone, recording nothing: safe in a worker thread while another
+        thread records (the recorder's search job). `first` gets the first page if
+        it fills before the pass ends. Raises SearchError."""
+        return self.session.run_search(query, running, first)
+
+    def record_first(self, page: FirstPage) -> Results:
+        """Record `search_start`; only then may the first page's rows be asked for.
+        Raises RecordingError."""
+        return self._keep(self.session.record_first(page))
+
+    def record_search(self, ran: Ran) -> Results:
+        """Record a finished pass; only then may its rows be asked for. Raises
+        RecordingError."""
+        return self._keep(self.session.record_search(ran))
+
+    def _keep(self, found: Found) -> Results:
         with self._lock:
             self._found[found.seq] = found
             while len(self._found) > KEEP_SEARCHES:
                 self._found.popitem(last=False)
-        return Results(found.seq, len(found.hits), found.total, found.digest)
+        return Results(found.seq, len(found.hits), found.total, found.digest, found.done)
 
     def _hits_of(self, results: Results) -> Found | None:
         with self._lock:
@@ -188,3 +258,27 @@ class LocalService:
 
     def after_crash(self, error: BaseException, countersigner: object) -> Any:
         return end_after_crash(self.session, error, countersigner)
+
+
+def _page(children: list[Entry], start: int, limit: int, budget: int) -> list[Entry]:
+    """Up to `limit` entries from `start` whose paths and names fit in `budget`
+    bytes; at least one, if any is left (a single name is far below any frame)."""
+    out: list[Entry] = []
+    used = 0
+    for entry in children[start : start + limit]:
+        used += len(entry.path) + len(entry.name) + 32
+        if out and used > budget:
+            break
+        out.append(entry)
+    return out
+
+
+def _within(paths: list[bytes], budget: int) -> list[bytes]:
+    """The first of `paths` whose recorded form fits in `budget` bytes (ASCII JSON,
+    at least as long as the ledger's)."""
+    used = 0
+    for i, path in enumerate(paths):
+        used += len(json.dumps(path_fields(path))) + 2
+        if used > budget:
+            return paths[:i]
+    return paths

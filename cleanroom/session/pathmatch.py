@@ -8,6 +8,10 @@ one backward pass of `str.rfind` (the latest start for that end), so at most
 two finds per query character: linear in the path, whatever its bytes. The
 query is cut at `MAX_QUERY` characters. `rank` checks `cancelled` as it goes, so
 a stale match (the reviewer typed on) stops early.
+
+A query of several space-separated terms (`net core .c`) matches a path that
+matches every term, each on its own and in any order; the cost stays two finds
+per query character.
 """
 
 from __future__ import annotations
@@ -55,18 +59,28 @@ def rank(
     """The best `limit` paths matching `query` (case-insensitive), and how many
     matched. Best: the match lies in the file name, then the tightest match, then
     the shortest path. `texts` is `folded(paths)`. Raises Cancelled."""
-    query = query[:MAX_QUERY].lower()
-    if not query:
+    terms = query[:MAX_QUERY].lower().split()
+    if not terms:
         return list(paths[:limit]), len(paths)
     scored = []
     for i, text in enumerate(texts):
         if i % CHECK_EVERY == 0 and cancelled():
             raise Cancelled
-        found = span(text, query)
-        if found is None:
-            continue
-        base = text.rfind("/") + 1
-        in_base = 0 if span(text[base:], query) is not None else 1
-        scored.append((in_base, found[1] - found[0], len(text), i))
+        score = _score(text, terms)
+        if score is not None:
+            scored.append((*score, len(text), i))
     best = heapq.nsmallest(limit, scored)
     return [paths[s[3]] for s in best], len(scored)
+
+
+def _score(text: str, terms: list[str]) -> tuple[int, int] | None:
+    """(0 if the last term lies in the file name else 1, total width of the
+    terms' windows), or None when a term does not match."""
+    width = 0
+    for term in terms:
+        found = span(text, term)
+        if found is None:
+            return None
+        width += found[1] - found[0]
+    base = text.rfind("/") + 1
+    return (0 if span(text[base:], terms[-1]) is not None else 1), width

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +26,15 @@ from .events import (
     QuickOpen,
     QuickOpenList,
     Search,
+    SearchCancel,
     SearchResultsView,
+    SearchStart,
     TreeList,
     Unlock,
     View,
     WitnessShown,
 )
+from .first_page import FirstPage
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 
@@ -45,6 +49,18 @@ class Found:
     hits: list[Any]
     total: int
     digest: str
+    done: bool = True  # False: a first page (`search_start`); total and digest are its own
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A finished search pass, not yet recorded: nothing of it may be shown yet."""
+
+    query: Any
+    hits: list[Any]
+    total: int
+    digest: str
+    refusals: list[str | None]  # per hit: why its text may not be shown, or None
 
 
 @dataclass(frozen=True)
@@ -148,29 +164,70 @@ class ReviewSession:
         of the full, ordered result list), and only then return the kept hits.
         `running` receives the live search handle, so another thread can cancel it.
         Raises SearchError (bad query, cancelled) or RecordingError."""
+        return self.record_search(self.run_search(query, running))
+
+    def run_search(self, query: Any, running: list[Any] | None = None,
+                   first: Callable[[FirstPage], None] | None = None) -> Ran:  # fmt: skip
+        """The search pass alone, recording nothing (so it may run in a worker thread
+        while another thread records): the total, the digest, the kept hits, and
+        which of them are not lines of the signed content. If the first page fills
+        before the pass ends, `first` gets it first (in this thread; the pass goes
+        on when it returns). Raises SearchError (SearchCancelled when a handle in
+        `running` is cancelled)."""
         handle = self.source.search(query)
         if running is not None:
             running.append(handle)
         try:
-            with self._own_opens():  # a search pass opens the snapshot itself
+            # A search pass opens the snapshot itself, and so does each worker process
+            # it starts (it says how many, just before: `before_opens`).
+            with contextlib.ExitStack() as opens:
+                opens.enter_context(self._own_opens())
+                handle.before_opens = lambda n: opens.enter_context(self._own_opens(n))
+                if first is not None:
+                    page = handle.page(0)
+                    if not handle.done:
+                        first(FirstPage(query, page, list(self.source.hit_refusals(page))))
                 digest = handle.digest()
             total = handle.total()
             pages = -(-min(total, KEPT) // PAGE)
             hits = [hit for n in range(pages) for hit in handle.page(n)]
         finally:
             handle.close()
-        q = query.to_json()
-        event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
-                       list(q["exclude"]), total, digest)  # fmt: skip
-        appended = self.recorder.record(event)
-        return Found(appended.seq, self._vet(hits), total, digest)
+        return Ran(query, hits, total, digest, list(self.source.hit_refusals(hits)))
 
-    def _vet(self, hits: list[Any]) -> list[Any]:
+    def record_search(self, ran: Ran) -> Found:
+        """Record `search` for a finished pass, then return its hits as they may be
+        shown (see `_vet`). Raises RecordingError (nothing may be shown)."""
+        q = ran.query.to_json()
+        event = Search(q["text"], q["regex"], q["case"], list(q["include"]),
+                       list(q["exclude"]), ran.total, ran.digest)  # fmt: skip
+        appended = self.recorder.record(event)
+        return Found(appended.seq, self._vet(ran.hits, ran.refusals), ran.total, ran.digest)
+
+    def record_first(self, page: FirstPage) -> Found:
+        """Record `search_start` for the first page of a running search, then return
+        its rows as they may be shown; `hits` of the Found is how many (the total
+        is not known yet). Raises RecordingError (show none of them)."""
+        q = page.query.to_json()
+        event = SearchStart(q["text"], q["regex"], q["case"], list(q["include"]),
+                            list(q["exclude"]), len(page.hits), page.digest)  # fmt: skip
+        appended = self.recorder.record(event)
+        return Found(appended.seq, self._vet(page.hits, page.refusals), len(page.hits),
+                     page.digest, done=False)  # fmt: skip
+
+    def record_cancel(self, query: Any, why: str) -> None:
+        """Record `search_cancel`: a search stopped before its results were recorded
+        (docs/events.md lists the reasons). Raises RecordingError."""
+        q = query.to_json()
+        self.recorder.record(SearchCancel(q["text"], q["regex"], q["case"], list(q["include"]),
+                                          list(q["exclude"]), why))  # fmt: skip
+
+    def _vet(self, hits: list[Any], refusals: list[str | None]) -> list[Any]:
         """The hits, with those whose text is not a line of the signed content replaced
         by `RefusedHit`s, and each file they are in recorded once as `blocked`."""
         out: list[Any] = []
         refused: dict[bytes, tuple[str, str]] = {}  # path -> (display, first reason)
-        for hit, why in zip(hits, self.source.hit_refusals(hits), strict=True):
+        for hit, why in zip(hits, refusals, strict=True):
             if why is None:
                 out.append(hit)
                 continue
@@ -209,10 +266,11 @@ class ReviewSession:
             return False
         return True
 
-    def tree_list(self, directory: bytes, entries: int) -> bool:
-        """Record that the tree is about to list `directory`. False means: do not."""
+    def tree_list(self, directory: bytes, entries: int, start: int = 0, total: int = -1) -> bool:
+        """Record that the tree is about to list `entries` names of `directory` from
+        `start` (of `total`). False means: do not."""
         try:
-            self.recorder.record(TreeList(directory, entries))
+            self.recorder.record(TreeList(directory, entries, start, total))
         except RecordingError:
             return False
         return True
@@ -301,8 +359,8 @@ class ReviewSession:
                 raise RecordingError(failure)
         return self.recorder.seal(reason, countersigner)
 
-    def _own_opens(self) -> Any:
+    def _own_opens(self, count: int = 2) -> Any:
         path = getattr(self.source, "path", None)
         if self.guard is None or path is None:
             return contextlib.nullcontext()
-        return self.guard.own_opens(path, 2)
+        return self.guard.own_opens(path, count)

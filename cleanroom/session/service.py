@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .display import MAX_LINE_BYTES, visible
 from .source import Entry
 
 MAX_VIEW_LINES = 500  # lines in one view (a screen is far fewer)
 MAX_VIEW_COLS = 1000  # columns in one view
-MAX_SHOWN_CHARS = 2000  # characters of a line any answer carries (the painter's cut)
+PAGE_NAMES = 500  # names of a directory one listing step carries at most
+PAGE_BYTES = 4 << 20  # bytes of paths and names one listing step carries at most
 
 
 @dataclass(frozen=True)
@@ -43,22 +45,42 @@ class FileFacts:
 @dataclass(frozen=True)
 class Screen:
     """The answer to a recorded `view`: lines first..first+len(lines)-1 (1-based), each
-    cut to what its columns need (`clip_line`), with each line's full size in bytes."""
+    as the display cells from column `col` that the view names (`screen_lines`), with
+    each line's full size in bytes."""
 
     first: int
     lines: list[bytes]
     sizes: list[int]
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """The answer to a recorded `tree_list`: `entries`, the names from position
+    `start` of the directory's sorted listing, which holds `total` names."""
+
+    entries: list[Entry]
+    start: int
+    total: int
+
+    @property
+    def after(self) -> int:
+        """The position of the first name not in this page."""
+        return self.start + len(self.entries)
 
 
 @dataclass(frozen=True)
 class Results:
     """A recorded search: its ledger seq, how many rows may be asked for, the totals.
-    No rows: those come, recorded, from `ReviewService.rows`."""
+    No rows: those come, recorded, from `ReviewService.rows`. `done` False: the
+    first page of a search still running (`search_start`): `kept` rows, and
+    `total` is only the hits found so far."""
 
     seq: int
     kept: int
     total: int
     digest: str
+    done: bool = True
 
 
 class ReviewService(Protocol):
@@ -82,8 +104,11 @@ class ReviewService(Protocol):
     @property
     def guarded(self) -> bool: ...
 
-    def tree(self, directory: bytes) -> list[Entry] | None:
-        """Record `tree_list` and return the directory's entries. None: show nothing."""
+    def tree(self, directory: bytes, start: int = 0, limit: int = PAGE_NAMES) -> Page | None:
+        """Record `tree_list` for a page of the directory's entries, from `start`: at
+        most `limit` names and PAGE_BYTES of paths and names, at least one name if any
+        is left; return it. None: show nothing. Raises IndexError when `start` is past
+        the end of the listing (nothing recorded)."""
         ...
 
     def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
@@ -109,8 +134,11 @@ class ReviewService(Protocol):
 
     def goto(self, opened: FileFacts, line: int) -> None: ...
 
-    def search(self, query: Any, running: list[Any] | None = None) -> Results:
-        """Run and record a search. Raises SearchError or RecordingError."""
+    def search(self, query: Any, running: list[Any] | None = None,
+               first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
+        """Run and record a search. If its first page is found before the pass ends,
+        it is recorded (`search_start`) and handed to `first` (from the searching
+        thread) while the pass goes on. Raises SearchError or RecordingError."""
         ...
 
     def rows(self, results: Results, first: int, last: int) -> list[Any] | None:
@@ -140,20 +168,7 @@ class ReviewService(Protocol):
     def after_crash(self, error: BaseException, countersigner: object) -> Any: ...
 
 
-def clip_line(data: bytes, col: int, cols: int) -> bytes:
-    """The part of a raw line a view of columns col..col+cols-1 may carry: its first
-    `col + cols` characters (every character the terminal draws takes at least one
-    column; those left of `col` set tab stops and lexing), and at most
-    MAX_SHOWN_CHARS bytes (the painter's cut). A line that is not valid UTF-8 is
-    cut at `col + cols` bytes: no more characters than that, perhaps fewer."""
-    keep = min(col + cols, MAX_SHOWN_CHARS)
-    if len(data) <= keep:
-        return data
-    head = data[: 4 * keep]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason != "unexpected end of data" or exc.end != len(head):
-            return data[:keep]  # invalid: each byte decodes to at most one character
-        text = head[: exc.start].decode("utf-8")
-    return text[:keep].encode("utf-8")[:MAX_SHOWN_CHARS]
+def screen_lines(raw: list[bytes], col: int, cols: int) -> list[bytes]:
+    """What a view of columns col..col+cols-1 carries of each raw line: exactly
+    those display cells (session/display.py), UTF-8; nothing left or right of them."""
+    return [visible(x[:MAX_LINE_BYTES], len(x), col, cols).encode("utf-8") for x in raw]

@@ -77,7 +77,7 @@ def candidates(
     if plan.context is not None:
         rows = _narrowed(conn, plan.index, plan.context, known.incomplete, check)
         if content:
-            rows = _filled(conn, rows, small, check)
+            rows = filled(conn, rows, small, check)
     else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
         sql = (
             f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
@@ -115,7 +115,7 @@ def _narrowed(
             yield row
 
 
-def _filled(
+def filled(
     conn: sqlite3.Connection, rows: Iterator[Row], small: tuple[int, ...], check: Callable[[], None]
 ) -> Iterator[Row]:
     """`rows` (rowids only) with their content, read _BATCH at a time: one statement

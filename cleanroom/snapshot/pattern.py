@@ -282,51 +282,116 @@ def _subtract_newline(ranges: Ranges) -> Ranges:
 
 @dataclass(frozen=True, slots=True)
 class _Info:
-    """What a sub-pattern tells about its matches: `exact` is every string it can
-    match (None: too many or unknown), `cnf` what every match contains."""
+    """What a sub-pattern tells about its matches (after Russ Cox's codesearch,
+    index/regexp.go): `exact` is every string it can match (None: too many or
+    unknown); otherwise `prefix` holds a start of every match and `suffix` an end of
+    every match (short strings; Literal(b"") among them says nothing), and `empty`
+    whether it can match the empty string. `cnf` is what every match contains."""
 
     exact: frozenset[Literal] | None
     cnf: tuple[Clause, ...]
+    prefix: frozenset[Literal] = frozenset()
+    suffix: frozenset[Literal] = frozenset()
+    empty: bool = False
+
+    def starts(self) -> frozenset[Literal]:
+        return self.exact if self.exact is not None else self.prefix
+
+    def ends(self) -> frozenset[Literal]:
+        return self.exact if self.exact is not None else self.suffix
 
 
 _EMPTY = frozenset({Literal(b"", False)})
-_ANYTHING = _Info(None, ())
+_ANYCHAR = _Info(None, (), _EMPTY, _EMPTY, False)  # one unknown character
+_ANYTHING = _Info(None, (), _EMPTY, _EMPTY, True)  # any string, empty too
+MAX_SET = 20  # strings in a prefix or suffix set (codesearch's maxSet)
+MAX_CLASS = 32  # characters of a class expanded into exact strings
 
 
 def _analyse(items: list, ci: bool) -> _Info:
-    """Concatenation: grow the exact strings of a run while they stay few. At an
-    unknown part, keep the run as a clause and start a new run after it; the
-    whole is then no longer exact."""
-    run: frozenset[Literal] | None = _EMPTY
-    cnf: list[Clause] = []
-    whole = True
+    """Concatenation, left to right."""
+    info = _Info(_EMPTY, ())
     for op, av in items:
-        part = _analyse_one(op, av, ci)
-        cnf += part.cnf
-        if run is not None and part.exact is not None:
-            joined = _product(run, part.exact)
-            if joined is not None:
-                run = joined
-                continue
-        whole = False
-        cnf += _as_clause(run)
-        run = part.exact
-    if whole:
-        return _Info(run, ())  # parts with exact strings have no clauses of their own
-    return _Info(None, _prune([*cnf, *_as_clause(run)]))
+        info = _concat(info, _analyse_one(op, av, ci))
+    return info
+
+
+def _concat(x: _Info, y: _Info) -> _Info:
+    """xy: exact strings multiply while they stay few; otherwise prefixes and suffixes
+    carry on, and the strings that straddle the join (an end of x, then a start of
+    y) become a clause when they are long enough for the index."""
+    cnf = [*x.cnf, *y.cnf]
+    if x.exact is not None and y.exact is not None:
+        joined = _product(x.exact, y.exact)
+        if joined is not None:
+            return _Info(joined, tuple(cnf))
+        x, y = _demote(x), _demote(y)
+        cnf = [*x.cnf, *y.cnf]
+    cnf += _as_clause(_product(x.ends(), y.starts(), MAX_CLAUSE))
+    if x.exact is not None:
+        prefix = _product(x.exact, y.prefix, MAX_SET) or _trim(x.exact, True)
+    else:
+        prefix = x.prefix | y.prefix if x.empty else x.prefix
+    if y.exact is not None:
+        suffix = _product(x.suffix, y.exact, MAX_SET) or _trim(y.exact, False)
+    else:
+        suffix = y.suffix | x.suffix if y.empty else y.suffix
+    empty = _can_be_empty(x) and _can_be_empty(y)
+    return _Info(None, _prune(cnf), _trim(prefix, True), _trim(suffix, False), empty)
+
+
+def _can_be_empty(info: _Info) -> bool:
+    return info.empty if info.exact is None else _has_empty(info.exact)
+
+
+def _demote(info: _Info) -> _Info:
+    """The same facts without an exact set: it becomes a clause (if the index can use
+    it) and the starts and ends of its strings."""
+    if info.exact is None:
+        return info
+    exact = info.exact
+    return _Info(None, _prune([*info.cnf, *_as_clause(exact)]), _trim(exact, True),
+                 _trim(exact, False), _has_empty(exact))  # fmt: skip
+
+
+def _has_empty(strings: frozenset[Literal]) -> bool:
+    return any(not lit.text for lit in strings)
+
+
+def _trim(strings: frozenset[Literal], start: bool) -> frozenset[Literal]:
+    """Prefixes (`start`) or suffixes of at most MIN_LITERAL characters, fewer while
+    there are more than MAX_SET of them. What is known before a string holds only at
+    a match's start: a suffix keeps nothing of it."""
+    if not strings:
+        return _EMPTY  # nothing matches: any set is sound
+    n = MIN_LITERAL
+    while True:
+        out = frozenset(_cut(lit, n, start) for lit in strings)
+        if len(out) <= MAX_SET or n == 0:
+            return out
+        n -= 1
+
+
+def _cut(lit: Literal, n: int, start: bool) -> Literal:
+    chars = lit.text.decode("utf-8", "surrogateescape")
+    if start:
+        text = chars[:n].encode("utf-8", "surrogateescape")
+        return Literal(text, lit.folded and bool(text), lit.before)
+    text = chars[max(0, len(chars) - n) :].encode("utf-8", "surrogateescape") if n else b""
+    return Literal(text, lit.folded and bool(text), "")
 
 
 def _analyse_one(op, av, ci: bool) -> _Info:  # noqa: C901 (one case per node type)
     if op is c.LITERAL:
         if av == 0x0A:
-            return _ANYTHING  # never matches (see _char); nothing to require
+            return _ANYCHAR  # never matches (see _char); nothing to require of it
         return _Info(frozenset({_literal(av, ci)}), ())
     if op is c.IN:
         negate = bool(av) and av[0][0] is c.NEGATE
         if negate:
-            return _ANYTHING
+            return _ANYCHAR
         chars = _small_set(_set_of(av), ci)
-        return _Info(chars, ()) if chars is not None else _ANYTHING
+        return _Info(chars, ()) if chars is not None else _ANYCHAR
     if op is c.AT:
         before = _BEFORE.get(av, "")
         return _Info(frozenset({Literal(b"", False, before)}) if before else _EMPTY, ())
@@ -339,8 +404,8 @@ def _analyse_one(op, av, ci: bool) -> _Info:  # noqa: C901 (one case per node ty
         lo, hi, sub = av
         inner = _analyse(list(sub), ci)
         if lo == 0:
-            if hi == 1 and inner.exact is not None:
-                return _Info(_union(_EMPTY, inner.exact), ())
+            if hi == 1:
+                return _alternation([inner, _Info(_EMPTY, ())])
             return _ANYTHING
         if lo == hi and inner.exact is not None and lo <= 16:
             exact: frozenset[Literal] | None = inner.exact
@@ -348,8 +413,12 @@ def _analyse_one(op, av, ci: bool) -> _Info:  # noqa: C901 (one case per node ty
                 exact = _product(exact, inner.exact) if exact is not None else None
             if exact is not None:
                 return _Info(exact, inner.cnf)
-        return _Info(None, _prune([*inner.cnf, *_as_clause(inner.exact)]))
-    return _ANYTHING  # ANY, NOT_LITERAL: one unknown character
+        # Every match starts and ends with min(lo, 3) repetitions: what those say holds.
+        body = inner
+        for _ in range(min(lo, 3) - 1):
+            body = _concat(body, inner)
+        return _demote(body) if lo != hi or lo > 3 else body
+    return _ANYCHAR  # ANY, NOT_LITERAL: one unknown character
 
 
 def _literal(code: int, ci: bool) -> Literal:
@@ -361,7 +430,7 @@ def _literal(code: int, ci: bool) -> Literal:
 
 def _small_set(ranges: Ranges, ci: bool) -> frozenset[Literal] | None:
     ranges = _subtract_newline(_fold(ranges) if ci else ranges)
-    if sum(b - a + 1 for a, b in ranges) > 8:
+    if sum(b - a + 1 for a, b in ranges) > MAX_CLASS:
         return None
     return frozenset(_literal(x, ci) for a, b in ranges for x in range(a, b + 1))
 
@@ -382,8 +451,10 @@ def _join(a: Literal, b: Literal) -> Literal:
 _STRENGTH = ("", BOUNDARY, LINE_START)
 
 
-def _product(a: frozenset[Literal], b: frozenset[Literal]) -> frozenset[Literal] | None:
-    if len(a) * len(b) > MAX_EXACT:
+def _product(
+    a: frozenset[Literal], b: frozenset[Literal], limit: int = MAX_EXACT
+) -> frozenset[Literal] | None:
+    if len(a) * len(b) > limit:
         return None
     return frozenset(_join(x, y) for x in a for y in b)
 
@@ -399,16 +470,20 @@ def _alternation(alts: list[_Info]) -> _Info:
         exact = _union(exact, alt.exact) if exact is not None and alt.exact is not None else None
     if exact is not None:
         return _Info(exact, ())
+    prefix = _trim(frozenset().union(*(_trim(a.starts(), True) for a in alts)), True)
+    suffix = _trim(frozenset().union(*(_trim(a.ends(), False) for a in alts)), False)
+    empty = any(_can_be_empty(a) for a in alts)
     # (A1 ∧ A2) ∨ (B1 ∧ B2) = ∧ of (Ai ∨ Bj): every alternative contributes to every clause.
     cnf: list[Clause] = [frozenset()]
     for alt in alts:
         own = [*alt.cnf, *_as_clause(alt.exact)]
         if not own:
-            return _ANYTHING
-        cnf = _prune([x | y for x in cnf for y in own])
+            cnf = []
+            break
+        cnf = list(_prune([x | y for x in cnf for y in own]))
         if not cnf:
-            return _ANYTHING
-    return _Info(None, tuple(cnf))
+            break
+    return _Info(None, tuple(cnf), prefix, suffix, empty)
 
 
 def _as_clause(exact: frozenset[Literal] | None) -> list[Clause]:
@@ -446,7 +521,17 @@ def _prune(cnf: list[Clause] | tuple[Clause, ...]) -> tuple[Clause, ...]:
     """Keep at most MAX_CLAUSES clauses of at most MAX_CLAUSE literals, the most
     selective first. Dropping a clause only weakens the requirement, so stays sound."""
     usable = {cl for cl in cnf if cl and len(cl) <= MAX_CLAUSE}
-    return tuple(sorted(usable, key=_selectivity)[:MAX_CLAUSES])
+    kept: list[Clause] = []
+    for clause in sorted(usable, key=_selectivity):  # a clause another implies adds nothing
+        if not any(_implies(k, clause) for k in kept):
+            kept = [k for k in kept if not _implies(clause, k)]
+            kept.append(clause)
+    return tuple(kept[:MAX_CLAUSES])
+
+
+def _implies(a: Clause, b: Clause) -> bool:
+    """Whether every match holding a literal of `a` holds one of `b` too."""
+    return all(any(_contains(x, y) for y in b) for x in a)
 
 
 def _selectivity(clause: Clause) -> tuple:
@@ -455,7 +540,9 @@ def _selectivity(clause: Clause) -> tuple:
 
 
 def _requirement(info: _Info) -> Requirement:
-    return _prune([*info.cnf, *_as_clause(info.exact)])
+    if info.exact is not None:
+        return _prune([*info.cnf, *_as_clause(info.exact)])
+    return _prune([*info.cnf, *_as_clause(info.prefix), *_as_clause(info.suffix)])
 
 
 def literal_requirement(text: bytes, case: bool) -> Requirement:

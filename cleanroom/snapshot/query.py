@@ -24,6 +24,7 @@ from .pattern import (
     literal_requirement,
     parse,
 )
+from .shortlit import short_needle
 
 MAX_LITERAL = 1000  # characters
 NEAR_FROM = 10  # characters: a literal this long is looked up as a NEAR group, not a phrase
@@ -84,6 +85,7 @@ class Plan:
     paths: PathFilter
     context: str | None = None  # narrows `index` for complete documents (context_expression)
     likely: bool = False  # most candidates hold a match (a literal): read line indexes early
+    short: bytes | None = None  # a literal of one or two bytes, lowercased (shortlit)
 
 
 def _plan(query: Query) -> Plan:
@@ -104,7 +106,9 @@ def _plan(query: Query) -> Plan:
             raise SearchError("the query contains a line break; a match lies within one line")
         required = literal_requirement(needle, query.case)
         matcher = LiteralMatcher(needle, query.case)
-        return Plan(index_expression(required), matcher, paths, likely=True)
+        index = index_expression(required)
+        short = short_needle(needle) if index is None else None
+        return Plan(index, matcher, paths, likely=True, short=short)
     try:
         parsed = parse(query.text, query.case)
     except ValueError as exc:
@@ -127,9 +131,14 @@ def _why(exc: Exception) -> str:
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
 
 
+MAX_FILTER = 4  # literals in a line filter: beyond, RE2 over the whole run is faster
+
+
 def _line_filter(required: Requirement) -> tuple[Literal, ...] | None:
-    """The literals of the most selective clause: every matching line holds one."""
-    if not required:
+    """The literals of the most selective clause: every matching line holds one. None
+    if that clause has more than MAX_FILTER (finding each of sixteen `0x0`..`0xf`
+    costs more than RE2 scanning for the pattern itself)."""
+    if not required or len(required[0]) > MAX_FILTER:
         return None
     return tuple(sorted({(lit.text, lit.folded): lit for lit in required[0]}.values(), key=_key))
 

@@ -136,6 +136,13 @@ class ResultDigest:
         self._hash.update(b"".join(parts))
         self.count += len(hits)
 
+    def add_records(self, data: bytes, count: int) -> None:
+        """`count` hits given as their records, joined in order (hits found elsewhere,
+        by a worker process: scanworkers)."""
+        self._hash.update(data)
+        self._path, self._prefix = b"", b""
+        self.count += count
+
     def finish(self) -> str:
         """The hex digest (call once, after the last hit)."""
         self._hash.update(b"E" + struct.pack(">Q", self.count))

@@ -38,9 +38,13 @@ which the tree walk met each content, which is path order, so candidates are
 read from the index lazily, merged with the path-ordered file list (`catalog`),
 and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
-literals first, then RE2 on those lines only). With no usable literal,
-every text file is scanned with RE2. Each pass has its own read-only connection,
-so a search can run in a worker thread while the viewer reads.
+literals first, then RE2 on those lines only). A literal of one or two bytes is
+narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
+when the index names most blobs, every text file is read, by worker processes
+when there is enough to read (`scanworkers`: same order, same digest; the pass
+calls `Search.before_opens(n)` just before they open the snapshot). Each pass
+has its own read-only connection, so a search can run in a worker thread while
+the viewer reads.
 """
 
 from __future__ import annotations
@@ -50,17 +54,27 @@ import sys
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
-from .candidates import CHUNK, SMALL_COLUMNS, IndexFacts, candidates, index_facts, small_limits
-from .catalog import Row, catalog
+from .candidates import (
+    CHUNK,
+    SMALL_COLUMNS,
+    IndexFacts,
+    candidates,
+    filled,
+    index_facts,
+    small_limits,
+)
+from .catalog import Catalog, Row, catalog
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
+from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
+from .shortlit import short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -72,6 +86,9 @@ KEPT = 10_000  # hits a Search keeps for paging
 BATCH = 64  # hits made at a time: few enough that a first page costs what it finds
 _new = tuple.__new__  # builds a Hit without a Python-level __new__ call
 _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
+_PEEK = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT ?"
+PEEK = 400  # candidates looked at to judge whether the index narrows a search enough
+BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is faster
 
 
 def prepare(snapshot: Snapshot) -> None:
@@ -80,7 +97,10 @@ def prepare(snapshot: Snapshot) -> None:
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
     conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
-    index_facts(snapshot, conn, catalog(snapshot, conn))
+    files = catalog(snapshot, conn)
+    index_facts(snapshot, conn, files)
+    # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
+    # pages, which the first search for a literal of one or two bytes pays instead.
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -97,6 +117,8 @@ class Progress:
     files: int = 0  # files whose content was searched
     bytes: int = 0  # content bytes read
     hits: int = 0
+    worker_cpu: float = 0.0  # CPU seconds spent by worker processes (scanworkers)
+    workers: int = 0  # worker processes the pass started
 
 
 class Search:
@@ -119,6 +141,10 @@ class Search:
         self._digest = ResultDigest(query.to_json())
         self._result: str | None = None  # the hex digest, once the primary pass is done
         self._failed: BaseException | None = None
+        # Called with the number of snapshot opens a pass is about to make beyond its
+        # own two, right before it makes them (worker processes: scanworkers), in the
+        # thread that runs the pass: a guard must be told of every open.
+        self.before_opens: Callable[[int], object] | None = None
 
     # -- results --------------------------------------------------------------------
 
@@ -203,6 +229,9 @@ class Search:
                     if batch is None:
                         self._result = self._digest.finish()
                         break
+                    if type(batch) is Records:
+                        self._digest.add_records(batch.data, batch.count)
+                        continue
                     add(batch)
                     if len(kept) < KEPT:
                         kept.extend(batch[: KEPT - len(kept)])
@@ -239,18 +268,29 @@ class Search:
             # (one step per blob instead of a query each); with globs, only rowids,
             # so that the content of excluded files is never read.
             everything = plan.paths.everything
+            if plan.index is None:  # the index cannot narrow this query, or not alone
+                chosen = self._chosen(conn, files, plan, facts)
+                total = self.snapshot.manifest.bytes if chosen is None else chosen[1]
+                workers = wanted(total)
+                if workers:
+                    order = text_files(self.snapshot, conn, files)
+                    if chosen is not None:
+                        order = [ref for ref in order if ref[1] in chosen[0]]
+                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    return
+                if chosen is not None:
+                    rowids = iter([(r,) for r in sorted(chosen[0])])
+                    rows = filled(conn, rowids, small_limits(plan.likely), self._check)
+                    yield from self._serial(conn, files, rows, plan, progress, keep)
+                    return
+            else:
+                workers = wanted(self.snapshot.manifest.bytes)
+                if workers and self._broad(conn, plan.index):
+                    order = text_files(self.snapshot, conn, files)
+                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    return
             rows = candidates(conn, plan, everything, facts, self._check)
-            limits = small_limits(plan.likely)
-            cancelled = self._cancelled.is_set
-            for i, row in files.in_path_order(rows):
-                if cancelled():
-                    raise SearchCancelled("the search was cancelled")
-                display = files.displays[i]
-                if not everything and not plan.paths(display):
-                    continue
-                if len(row) == 1:  # only the rowid: one statement for a small blob
-                    row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-                yield from self._file(conn, files.paths[i], display, row, plan, progress, keep)
+            yield from self._serial(conn, files, rows, plan, progress, keep)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
                 raise SearchCancelled("the search was cancelled") from None
@@ -260,62 +300,89 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _file(
+    def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
+        """Whether the index names so many blobs that reading every text file on every
+        core costs less than reading its answer in one process: judged from the start
+        of its answer (ascending rowids), where PEEK blobs must not be spread over
+        fewer than PEEK / BROAD_INDEX rowids."""
+        rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
+        self._check()
+        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
+
+    def _chosen(
+        self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
+    ) -> tuple[set[int], int] | None:
+        """For a literal of one or two bytes, the blobs that can hold it (shortlit) and
+        their total size; None: every text blob (no literal, or too many hold it)."""
+        if plan.short is None:
+            return None
+        found = short_candidates(self.snapshot, conn, plan.short, self._check)
+        if found is None:
+            return None
+        chosen = {*found, *facts().truncated}
+        sizes = files.sizes
+        return chosen, sum(max(0, sizes[r]) for r in chosen if r < len(sizes))
+
+    def _serial(
         self,
         conn: sqlite3.Connection,
-        path: bytes,
-        display: str,
-        row: Row,
+        files: Catalog,
+        rows: Iterator[Row],
         plan: Plan,
         progress: Progress,
         keep: int | None,
     ) -> Iterator[list[Hit]]:
-        rowid = row[0]
-        _, _, content, index = row
-        if content is not None:
-            if content.find(b"\x00", 0, SNIFF) >= 0:
-                return  # binary content (docs/snapshot-format.md §2) is not searched
-            chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
-        else:  # a large blob, in chunks
-            chunks = _chunks(conn, rowid)
-            if next(chunks, None) is None:
-                return  # binary
-        progress.files += 1
-        starts: array[int] | None = None  # the line index, unpacked at the first hit
-        line = 0
-        lines = plan.matcher.lines
+        """The hits in the blobs `rows` (ascending by rowid), read in this process."""
+        everything = plan.paths.everything
+        limits = small_limits(plan.likely)
         cancelled = self._cancelled.is_set
-        whole = 1 << 62 if keep is None else keep - progress.hits  # Hits still to make whole
-        batch: list[Hit] = []
-        add = batch.append
-        for offset, data in chunks:
-            progress.bytes += len(data)
-            for start, end, spans, more in lines(data):
-                if starts is None:
-                    starts = _starts(index) if index is not None else _index(conn, rowid)
-                line = bisect_right(starts, offset + start, line) - 1
-                if whole > 0:
-                    if end - start <= MAX_TEXT:
-                        text, text_start = data[start:end], 0
-                    else:
-                        text, text_start = window(data, start, end, spans[0][0])
-                    hit = (path, display, line, spans, more, text, text_start, end - start)
-                    add(_new(Hit, hit))
-                    whole -= 1
-                else:
-                    add((path, None, line, spans, more))
-                if len(batch) == BATCH:
-                    progress.hits += BATCH
-                    yield batch
-                    if cancelled():
-                        raise SearchCancelled("the search was cancelled")
-                    batch = []
-                    add = batch.append
+        for i, row in files.in_path_order(rows):
             if cancelled():
                 raise SearchCancelled("the search was cancelled")
-        if batch:
-            progress.hits += len(batch)
-            yield batch
+            display = files.displays[i]
+            if not everything and not plan.paths(display):
+                continue
+            if len(row) == 1:  # only the rowid: one statement for a small blob
+                row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
+            yield from file_hits(
+                conn, files.paths[i], display, row, plan, progress, keep, cancelled
+            )
+
+    def _parallel(
+        self,
+        files: Catalog,
+        order: list[FileRef],
+        plan: Plan,
+        progress: Progress,
+        keep: int | None,
+        workers: int,
+    ) -> Iterator[list[Hit] | Records]:
+        """The text files `order`, read by worker processes (scanworkers), in the same
+        order and with the same hits as a single pass."""
+        self._check()
+        paths, displays = files.paths, files.displays
+        if not plan.paths.everything:
+            order = [ref for ref in order if plan.paths(displays[ref[0]])]
+        if not order:
+            return
+        dealt = chunked(order, files.sizes, workers)
+        if self.before_opens is not None:
+            self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
+        progress.workers = len(dealt)
+        q = self.query
+        job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
+                  (q.text, q.regex, q.case), keep, [])  # fmt: skip
+        for _n, whole, records, nfiles, nbytes, cpu in scan(job, dealt, self._cancelled.is_set):
+            progress.files += nfiles
+            progress.bytes += nbytes
+            progress.worker_cpu += cpu
+            if whole:
+                batch = [_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in whole]
+                progress.hits += len(batch)
+                yield batch
+            if records.count:
+                progress.hits += records.count
+                yield records
 
     def _connect(self) -> sqlite3.Connection:
         """A connection of this search's own, to the same signed snapshot."""
@@ -337,6 +404,67 @@ class Search:
         if self._cancelled.is_set():
             conn.interrupt()
         return conn
+
+
+def file_hits(
+    conn: sqlite3.Connection,
+    path: bytes,
+    display: str | None,
+    row: Row,
+    plan: Plan,
+    progress: Progress,
+    keep: int | None,
+    cancelled: Callable[[], bool],
+) -> Iterator[list[Hit]]:
+    """One file's hits in batches of at most BATCH. `row` is (rowid, size, content,
+    line index), content None for a large blob (read in chunks). The first `keep`
+    hits counted by `progress` (None: all) are whole Hits; later ones only what the
+    digest reads: (path, None, line, spans, more)."""
+    rowid = row[0]
+    _, _, content, index = row
+    if content is not None:
+        if content.find(b"\x00", 0, SNIFF) >= 0:
+            return  # binary content (docs/snapshot-format.md §2) is not searched
+        chunks: Iterator[tuple[int, bytes]] | list[tuple[int, bytes]] = [(0, content)]
+    else:  # a large blob, in chunks
+        chunks = _chunks(conn, rowid)
+        if next(chunks, None) is None:
+            return  # binary
+    progress.files += 1
+    starts: Sequence[int] | None = None  # the line index, unpacked at the first hit
+    line = 0
+    lines = plan.matcher.lines
+    whole = 1 << 62 if keep is None else keep - progress.hits  # Hits still to make whole
+    batch: list[Hit] = []
+    add = batch.append
+    for offset, data in chunks:
+        progress.bytes += len(data)
+        for start, end, spans, more in lines(data):
+            if starts is None:
+                starts = _starts(index) if index is not None else _index(conn, rowid)
+            line = bisect_right(starts, offset + start, line) - 1
+            if whole > 0:
+                if end - start <= MAX_TEXT:
+                    text, text_start = data[start:end], 0
+                else:
+                    text, text_start = window(data, start, end, spans[0][0])
+                hit = (path, display, line, spans, more, text, text_start, end - start)
+                add(_new(Hit, hit))
+                whole -= 1
+            else:
+                add((path, None, line, spans, more))
+            if len(batch) == BATCH:
+                progress.hits += BATCH
+                yield batch
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
+                batch = []
+                add = batch.append
+        if cancelled():
+            raise SearchCancelled("the search was cancelled")
+    if batch:
+        progress.hits += len(batch)
+        yield batch
 
 
 def _chunks(conn: sqlite3.Connection, rowid: int) -> Iterator[tuple[int, bytes]]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from .reading_keys import HELP as READING_HELP
+
 
 @dataclass(frozen=True)
 class Action:
@@ -52,6 +54,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("home / end", "Top / bottom of the file"),
     ("enter", "Open the selected file or result"),
     ("escape", "Close a dialog"),
+    *READING_HELP,
 )
 
 # Replay's keys handled by widgets, listed on its help screen only.
@@ -74,7 +77,7 @@ WIDGET_ACTIONS = frozenset(
         "delete_left", "delete_right", "delete_left_word", "delete_right_word",
         "delete_left_all", "delete_right_all", "dismiss", "confirm", "cancel",
         "focus_next", "focus_previous", "toggle", "focus_list", "toggle_button",
-        "cancel_search",
+        "cancel_search", "half_page_down", "half_page_up",
     }
 )  # fmt: skip
 

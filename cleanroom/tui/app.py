@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -29,6 +28,8 @@ from .file_open import FileOpening
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
+from .noticebar import NoticeBar
+from .refusal_words import refusal
 from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen
 from .screens.failed import FailedEndScreen
@@ -81,11 +82,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
 
     def compose(self) -> ComposeResult:
         facts = self.service.facts
-        title = f" Cleanroom  {clean(facts.snapshot)}  reviewer {clean(facts.reviewer)}"
-        yield Static(Text(title, style="bold"), id="title", markup=False)
+        yield NoticeBar(f" Cleanroom  {facts.snapshot}  reviewer {facts.reviewer}")
         with Horizontal(id="main"):
             yield FileTree(self.service.root_name, self.service.tree, self._tree_failed,
-                           id="tree")  # fmt: skip
+                           id="tree", shown=self._show_status)  # fmt: skip
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")
@@ -120,11 +120,13 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         ]
 
     def notify(self, message: str, **kwargs: Any) -> None:
-        """A toast, unless a lock screen is in front: nothing is drawn over one
-        (screens/locking.py). What the toast would say is in the ledger anyway."""
+        """On the notice line (tui/noticebar.py), never over source or the witness
+        code; not while a lock screen is in front, where nothing is drawn over it
+        (screens/locking.py). What the notice would say is in the ledger anyway."""
         if isinstance(self.screen, LockScreen):
             return
-        super().notify(message, **kwargs)
+        for bar in self.query(NoticeBar).results(NoticeBar):  # none while the app closes
+            bar.post(message, kwargs.get("severity", "information"), kwargs.get("timeout", 5))
 
     def _show_status(self) -> None:
         s = self.service
@@ -205,7 +207,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
 
     def on_blocked(self, action: str, detail: str = "") -> None:
         self.service.blocked(action, detail)
-        self.notify(f"Not allowed in the clean room: {clean(action)}", markup=False)
+        self.notify(refusal(action), markup=False, severity="warning")
 
     def _tick(self) -> None:
         self.service.flush_blocked()

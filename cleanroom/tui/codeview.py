@@ -25,7 +25,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..session.document import Document
+from . import reading_keys
 from .painter import PAD, Painter
+from .reading_keys import ReadingKeys
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ class Viewport:
 Gate = Callable[[Document, Viewport], bool]
 
 
-class CodeView(ScrollView, can_focus=True, inherit_bindings=False):
+class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
     BINDINGS = [
+        *reading_keys.BINDINGS,
         Binding("up", "scroll_up", "Up", show=False),
         Binding("down", "scroll_down", "Down", show=False),
         Binding("left", "scroll_left", "Left", show=False),

@@ -3,18 +3,30 @@ so a kernel-sized tree opens at once. Names are sanitized; labels are `Text`,
 so no name is ever parsed as markup. A directory's names are shown only after
 the service has recorded the listing (`tree_list`) and answered with them, each
 time it is expanded, and again each time the tree is shown again after a lock
-(`relist`): the terminal holds no other names."""
+(`relist`): the terminal holds no other names.
+
+A directory is listed a page at a time (at most `PAGE_NAMES` names, each page
+its own `tree_list`); a "… N more" row under its last name asks for the next
+page when chosen. Expanding a directory and choosing a "more" row ask the
+service from a thread worker, so a directory of 100,000 names, or a slow
+recorder, never holds the event loop: keys, the guard's alerts and the idle lock
+go on being handled while it is listed (docs/adr/0400-open-files-off-the-ui-thread.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..sanitize import clean, decode
+from ..session.service import PAGE_NAMES, Page
 from ..session.source import Entry
+
+MORE = "more"  # the kind of a "… N more" row's entry: its `path` is the directory's
 
 
 def label(entry: Entry) -> Text:
@@ -28,64 +40,166 @@ def label(entry: Entry) -> Text:
     return Text(name)
 
 
-# directory -> its entries once `tree_list` is recorded, or None: list nothing
-Lister = Callable[[bytes], list[Entry] | None]
+def more_label(left: int) -> Text:
+    return Text(f"… {left:,} more", style="dim italic")
+
+
+# (directory, start, limit) -> that page once its `tree_list` is recorded, or None:
+# list nothing. Raises IndexError when start is past the listing's end.
+Lister = Callable[[bytes, int, int], Page | None]
+
+
+@dataclass
+class Listed:
+    """What the tree shows of one directory: the pages it asked for, by start."""
+
+    starts: list[int] = field(default_factory=list)
+    after: int = 0  # the position of the first name not shown
+    total: int = 0
 
 
 class FileTree(Tree[Entry]):
     DEFAULT_CSS = "FileTree { width: 36; border-right: solid $panel; }"
 
     def __init__(
-        self, root_name: str, lister: Lister, failed: Callable[[], None], *, id: str | None = None
+        self,
+        root_name: str,
+        lister: Lister,
+        failed: Callable[[], None],
+        *,
+        id: str | None = None,
+        shown: Callable[[], None] | None = None,
     ) -> None:
         root = Entry(b"", b"", True, "dir")
         super().__init__(Text(clean(root_name), style="bold"), data=root, id=id)
         self._lister = lister
         self._failed = failed
-        self._loaded: set[bytes] = set()
+        self._shown = shown  # a page was recorded and drawn (the status bar counts entries)
+        self._listed: dict[bytes, Listed] = {}
+        self._busy: set[tuple[bytes, int]] = set()  # pages being asked for
         self.show_root = True
 
     def on_mount(self) -> None:
-        if self._listed(self.root):
-            self.root.expand()
+        self._expand(self.root)
 
     def _toggle_node(self, node: TreeNode[Entry]) -> None:
         # Every way to expand (Enter, space, a click) comes here: record, then show.
-        if node.allow_expand and not node.is_expanded and not self._listed(node):
+        if node.allow_expand and not node.is_expanded:
+            self._expand(node)
             return
         super()._toggle_node(node)
 
-    def _listed(self, node: TreeNode[Entry]) -> bool:
-        """Load `node`'s children if need be and record their listing; False (and
-        nothing added) when it could not be recorded."""
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        entry = event.node.data
+        if entry is not None and entry.kind == MORE:
+            event.stop()  # not a file to open
+            self._more(event.node)
+
+    @property
+    def listing(self) -> bool:
+        """True while a page is being asked for."""
+        return bool(self._busy)
+
+    # -- asking, in a worker ----------------------------------------------------
+
+    def _expand(self, node: TreeNode[Entry]) -> None:
+        """Record the directory's listing (its first page, or the pages it shows
+        already) off the event loop, then expand it."""
         entry = node.data
         if entry is None:
-            return False
-        children = self._lister(entry.path)  # recorded each time it is listed
-        if children is None:
-            self._failed()
-            return False
-        if entry.path not in self._loaded:
-            self._loaded.add(entry.path)
-            for child in children:
+            return
+        shown = self._listed.get(entry.path)
+        starts = [0] if shown is None else list(shown.starts)
+        self._ask(node, entry.path, starts, fresh=shown is None)
+
+    def _more(self, row: TreeNode[Entry]) -> None:
+        entry, parent = row.data, row.parent
+        if entry is None or parent is None:
+            return
+        row.set_label(Text("… listing", style="dim italic"))
+        self._ask(parent, entry.path, [entry.size], fresh=True, row=row)
+
+    def _ask(self, node: TreeNode[Entry], path: bytes, starts: list[int], fresh: bool,
+             row: TreeNode[Entry] | None = None) -> None:  # fmt: skip
+        key = (path, starts[0])
+        if key in self._busy:
+            return
+        self._busy.add(key)
+
+        def fetch() -> None:  # in a worker thread: the service may take its time
+            pages: list[Page] = []
+            for start in starts:
+                try:
+                    page = self._lister(path, start, PAGE_NAMES)
+                except IndexError:
+                    page = None
+                if page is None:
+                    self.app.call_from_thread(self._not_listed, key, row)
+                    return
+                pages.append(page)
+            self.app.call_from_thread(self._show, node, key, pages, fresh, row)
+
+        self.run_worker(fetch, thread=True, group="tree", exit_on_error=False)
+
+    # -- showing, on the event loop ---------------------------------------------
+
+    def _not_listed(self, key: tuple[bytes, int], row: TreeNode[Entry] | None) -> None:
+        self._busy.discard(key)
+        listed = self._listed.get(key[0])
+        if row is not None and listed is not None:  # the names stay unshown; ask again later
+            row.set_label(more_label(listed.total - listed.after))
+        self._failed()
+
+    def _show(self, node: TreeNode[Entry], key: tuple[bytes, int], pages: list[Page],
+              fresh: bool, row: TreeNode[Entry] | None) -> None:  # fmt: skip
+        """The pages are recorded: add their names (a fresh page) and expand."""
+        self._busy.discard(key)
+        if not self.is_mounted:
+            return
+        entry = node.data
+        assert entry is not None
+        if fresh:
+            if row is not None:
+                row.remove()
+            page = pages[0]
+            listed = self._listed.setdefault(entry.path, Listed())
+            listed.starts.append(page.start)
+            listed.after, listed.total = page.after, page.total
+            for child in page.entries:
                 if child.is_dir:
                     node.add(label(child), data=child)
                 else:
                     node.add_leaf(label(child), data=child)
-        return True
+            if page.after < page.total:
+                more = Entry(entry.path, b"", False, MORE, page.after)
+                node.add_leaf(more_label(page.total - page.after), data=more)
+        if not node.is_expanded:
+            node.expand()
+        if self._shown is not None:
+            self._shown()
 
     def relist(self) -> bool:
-        """The tree is shown again (a lock came off): record the listing of each
+        """The tree is shown again (a lock came off): record each page of each
         expanded directory again, top down, before it is drawn. A directory whose
         listing cannot be recorded is collapsed, and so is every one after it, so no
         name is shown unrecorded. True when every listing was recorded."""
         recorded = True
 
+        def again(path: bytes) -> bool:
+            listed = self._listed.get(path)
+            for start in listed.starts if listed is not None else [0]:
+                try:
+                    if self._lister(path, start, PAGE_NAMES) is None:
+                        return False
+                except IndexError:
+                    return False
+            return True
+
         def walk(node: TreeNode[Entry]) -> None:
             nonlocal recorded
             if not node.is_expanded or node.data is None:
                 return
-            if recorded and self._lister(node.data.path) is not None:
+            if recorded and again(node.data.path):
                 for child in node.children:
                     walk(child)
                 return

@@ -11,6 +11,7 @@ the caller is told so it can stop colouring that file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,12 +24,15 @@ from rich.syntax import PygmentsSyntaxTheme
 from rich.text import Text
 
 from ..sanitize import Flag, decode, expand_tabs, lookalikes, plain, sanitize
+from ..session.display import TAB as DISPLAY_TAB
+from ..session.display import marker
 from .lexbudget import Overrun, within
 
 THEME = PygmentsSyntaxTheme("monokai")
 FLAG_STYLE = Style(color="white", bgcolor="red", bold=True)
 MARKER_STYLE = Style(color="black", bgcolor="yellow")
-TAB = 4
+TAB = DISPLAY_TAB
+TAG = re.compile(r"⟨[^⟨⟩\s]{1,24}⟩")  # a sanitizer tag as display text (also the line-cut marker)
 MAX_LEX_BYTES = 2_000_000  # a window larger than this is shown plain
 LEX_BUDGET = 0.1  # seconds of lexing per window (a chunk of 96 lines takes ~20 ms)
 
@@ -40,10 +44,18 @@ class Line:
 
 
 def lexer_for(name: str) -> Lexer:
+    """The lexer for a file name, its token tables already compiled: Pygments
+    compiles a lexer's regexes on its first use, and under the lexing budget a
+    compile cut short surfaced as "uncompilable regex" and crashed the terminal."""
     try:
-        return get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+        lexer = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return TextLexer(stripnl=False, ensurenl=False)
+    try:
+        list(lexer.get_tokens(""))  # compiles the class's tables once, outside any budget
+    except Exception:  # a lexer that cannot even start: show the file plain
+        return TextLexer(stripnl=False, ensurenl=False)
+    return lexer
 
 
 @lru_cache(maxsize=1024)
@@ -77,20 +89,27 @@ def _lex(
         if on_overrun is not None:
             on_overrun()
         return plain, False
+    except Exception:  # noqa: BLE001 - a lexer's own fault: the text is shown plain, never a crash
+        return plain, False
     if "".join(v for _, v in tokens) != protected:
         return plain, False  # the lexer changed the text; colours are not worth a wrong view
     return tokens, True
 
 
 def render_lines(
-    raw_lines: list[bytes], lexer: Lexer | None, on_overrun: Callable[[], None] | None = None
+    raw_lines: list[bytes],
+    lexer: Lexer | None,
+    on_overrun: Callable[[], None] | None = None,
+    judged: bool = False,
 ) -> list[Line]:
     """Lex `raw_lines` as one run of text, then build one sanitized Text per line.
-    Lexing that overruns its budget leaves the lines plain and calls `on_overrun`."""
+    Lexing that overruns its budget leaves the lines plain and calls `on_overrun`.
+    `judged`: the lines are display cells (session/display.py), look-alikes already
+    tagged on whole lines; sanitizing them again tags nothing new."""
     text = "\n".join(decode(x) for x in raw_lines)
     tokens, protected = _lex(text, lexer, on_overrun)
     safe = plain(text)  # nothing to tag anywhere: skip the per-token sanitizer
-    marks = {} if safe else lookalikes(text)  # judged on whole words, not tokens
+    marks = {} if safe or judged else lookalikes(text)  # judged on whole words, not tokens
     out: list[Line] = []
     line, flags, col, at = Text(no_wrap=True, end=""), 0, 0, 0
     for token, value in tokens:
@@ -118,11 +137,15 @@ def render_lines(
             flags += len(clean.spans)
             col += len(clean.text)
     out.append(Line(line, flags))
+    if judged:  # the recorder's tags arrive as text: show them as tags
+        for drawn in out:
+            for m in TAG.finditer(drawn.text.plain):
+                drawn.text.stylize(FLAG_STYLE, m.start(), m.end())
     return out[: len(raw_lines)] + [Line(Text(), 0)] * (len(raw_lines) - len(out))
 
 
 def truncation_marker(hidden_bytes: int) -> Text:
-    return Text(f"⟨+{hidden_bytes} bytes⟩", MARKER_STYLE)
+    return Text(marker(hidden_bytes), MARKER_STYLE)
 
 
 __all__ = ["LEX_BUDGET", "Flag", "Line", "lexer_for", "render_lines", "truncation_marker"]

@@ -25,6 +25,7 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 
+from ..session.display import MAX_LINE_BYTES, cut
 from ..session.document import Document
 from .highlight import Line, lexer_for, render_lines, truncation_marker
 
@@ -34,7 +35,6 @@ PAD = Style()
 
 CHUNK = 64  # lines lexed together (a new chunk costs a keystroke ~0.2 ms a line)
 CONTEXT = 32  # lines lexed before a chunk so multi-line constructs colour right
-MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
 
 
 class Painter:
@@ -82,7 +82,10 @@ class Painter:
             text = Strip(segments, line.text.cell_len)
             self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
             self._strips[index] = (line, text)
-        return Strip.join([left, text.crop_extend(col, col + cols, PAD)])
+        # A terminal's document holds the screen's cells only, from its `origin`
+        # column (tui/shown.py); any other document holds whole lines.
+        start = col - getattr(self.document, "origin", 0)
+        return Strip.join([left, cut_strip(text, line.text.plain, start, cols)])
 
     def chunk_ready(self, index: int) -> bool:
         chunk = index // CHUNK
@@ -136,7 +139,10 @@ class Painter:
         last = self._last.get(index)
         if last is not None and last[0] == raw and last[1] == size:
             return last[2]
-        line = _finish(render_lines([raw[:MAX_LINE_BYTES]], None), [size])[0]
+        if getattr(self.document, "drawn", False):  # display cells, already cut and judged
+            line = render_lines([raw], None, judged=True)[0]
+        else:
+            line = _finish(render_lines([raw[:MAX_LINE_BYTES]], None), [size])[0]
         self._last[index] = (raw, size, line)
         return line
 
@@ -187,6 +193,10 @@ class Painter:
         if key_of is not None:
             self._keys[chunk] = key_of(context, stop)
         raw = self.document.lines(context, stop)
+        if getattr(self.document, "drawn", False):  # display cells, already cut and judged
+            return render_lines(raw, self._lexer, self._stop_colouring, judged=True)[
+                start - context :
+            ]
         size_of = getattr(self.document, "line_size", None)
         capped = [data[:MAX_LINE_BYTES] for data in raw]
         sizes = [len(d) if size_of is None else size_of(context + i) for i, d in enumerate(raw)]
@@ -209,6 +219,25 @@ def _finish(rendered: list[Line], sizes: list[int]) -> list[Line]:
             text.append_text(truncation_marker(extra))
             rendered[i] = Line(text, rendered[i].flags)
     return rendered
+
+
+def cut_strip(strip: Strip, plain: str, col: int, cols: int) -> Strip:
+    """Cells col..col+cols-1 of a drawn line, cut as `session.display.cut` says, so
+    the recorder's cells (what a terminal is sent) and this draw the same text."""
+    if plain.isascii() and plain.isprintable():
+        return strip.crop_extend(col, col + cols, PAD)  # one cell a character: the same cut
+    left, a, b, right = cut(plain, col, cols)
+    out = [Segment(left, PAD)] if left else []
+    at = 0
+    for seg in strip:
+        n = len(seg.text)
+        lo, hi = max(a, at), min(b, at + n)
+        if lo < hi:
+            out.append(Segment(seg.text[lo - at : hi - at], seg.style))
+        at += n
+    if right:
+        out.append(Segment(right, PAD))
+    return Strip(out, cols)
 
 
 __all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter"]

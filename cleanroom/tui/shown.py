@@ -13,6 +13,10 @@ from ..session.service import FileFacts, Screen
 
 
 class ShownDocument:
+    # Its lines are display cells from column `origin` (session/display.py), not
+    # raw lines: the painter draws them as they are, cut and judged already.
+    drawn = True
+
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.name = facts.name
@@ -22,6 +26,7 @@ class ShownDocument:
         self.line_count = max(1, facts.lines)
         self.max_line_bytes = facts.max_line_bytes
         self._first = 0  # 0-based index of the first line held
+        self.origin = 0  # the display column the held cells start at
         self._lines: list[bytes] = []
         self._sizes: list[int] = []
         self._keys: dict[tuple[int, int], int] = {}  # chunk_key's answers for this screen
@@ -29,6 +34,7 @@ class ShownDocument:
     def put(self, screen: Screen) -> None:
         """Hold exactly the lines of `screen`, dropping those of the screen before."""
         self._first = screen.first - 1
+        self.origin = screen.col
         self._lines = list(screen.lines)
         self._sizes = list(screen.sizes)
         self._keys = {}
@@ -51,9 +57,11 @@ class ShownDocument:
 
     def chunk_key(self, first: int, stop: int) -> int:
         """A digest of what lines first..stop-1 hold now: equal keys, equal colouring
-        (a hash, so the painter keeps no copy of a screen it no longer shows).
-        Remembered until the next `put`: the painter asks once per line drawn."""
+        (a hash, so the painter keeps no copy of a screen it no longer shows; with
+        the cells' origin column, since the same bytes from another column draw
+        differently). Remembered until the next `put`: the painter asks once per
+        line drawn."""
         key = self._keys.get((first, stop))
         if key is None:
-            key = self._keys[(first, stop)] = hash(tuple(self.lines(first, stop)))
+            key = self._keys[(first, stop)] = hash((self.origin, tuple(self.lines(first, stop))))
         return key

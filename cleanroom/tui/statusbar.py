@@ -41,9 +41,14 @@ class StatusBar(Static):
         if status.failure is None:
             text.append(" ● RECORDING ", "bold white on dark_green")
         else:
-            text.append(f" ✖ NOT RECORDING: {clean(status.failure)} ", "bold white on red")
-        text.append(f" {clean(status.reviewer)}  session {status.session[:8]}")
-        text.append(f"  entries {status.entries}  witness {status.witness}")
+            text.append(" ✖ NOT RECORDING ", "bold white on red")
+        # The witness code and the alert count come next: at 80 columns the end of
+        # the line is what is cut, and the witness code must never be.
+        text.append(f" witness {status.witness} ", "bold")
         if status.alerts:
-            text.append(f"  ALERTS {status.alerts} ", "bold black on yellow")
+            text.append(f" ALERTS {status.alerts} ", "bold black on yellow")
+        if status.failure is not None:
+            text.append(f" {clean(status.failure)} ", "bold white on red")
+        text.append(f" entries {status.entries}  {clean(status.reviewer)}")
+        text.append(f"  session {status.session[:8]}")
         self.update(text, layout=False)

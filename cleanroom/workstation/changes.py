@@ -203,4 +203,55 @@ class File:
         placing.set_owner_mode(self.root, self.path, uid, gid, self.mode)
 
 
-Change = Group | ServiceAccount | Reviewer | ParentDir | Dir | File
+@dataclass(frozen=True)
+class RecorderSetting:
+    """One `[recorder]` setting in a workstation.toml that install keeps (an edited
+    one): added, or put right, with the rest of the file left as it is. A config
+    still to be written gets it from its template, so a missing file needs nothing."""
+
+    root: Path
+    path: str
+    key: str
+    value: str  # a checked absolute path (templates.py): safe inside a TOML string
+
+    def todo(self) -> list[Todo]:
+        text = placing.read_file(self.root, self.path, MAX_CONFIG)
+        if text is None:
+            return []
+        lines = text.decode("utf-8", errors="replace").splitlines()
+        want = f'{self.key} = "{self.value}"'
+        table, at, found = "", None, None
+        for i, line in enumerate(lines):
+            bare = line.strip()
+            if bare.startswith("["):
+                table = bare
+                if bare == "[recorder]":
+                    at = i + 1
+            elif table == "[recorder]" and bare.split("=", 1)[0].strip() == self.key:
+                found = i
+        if found is not None and lines[found].strip() == want:
+            return []
+        if found is not None:
+            what = f"set [recorder] {self.key} in {self.path} to {self.value} (was: {lines[found]})"
+            lines[found] = want
+        elif at is not None:
+            lines.insert(at, want)
+            what = f"add [recorder] {self.key} = {self.value} to {self.path}"
+        else:
+            lines += ["", "[recorder]", want]
+            what = f"add a [recorder] table with {self.key} = {self.value} to {self.path}"
+        st = placing.lstat(self.root, self.path)
+        assert st is not None
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        return [
+            Todo(
+                what,
+                lambda: placing.write_file(
+                    self.root, self.path, data, st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)
+                ),
+            )
+        ]
+
+
+MAX_CONFIG = 1024 * 1024
+Change = Group | ServiceAccount | Reviewer | ParentDir | Dir | File | RecorderSetting

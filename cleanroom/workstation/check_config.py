@@ -46,6 +46,9 @@ def check_config(lay: Layout) -> list[Problem]:
             out.append(
                 _problem(f"{layout.CONFIG} gives {key} = {value!r}; the layout's is {final!r}")
             )
+    if "reviewer" in doc:  # the recorder names each session's reviewer by the account
+        out.append(_problem(f"{layout.CONFIG} gives reviewer = {doc['reviewer']!r}: the "
+                            "recorder refuses to start with it (remove it, ADR 0206)"))  # fmt: skip
     recorder = doc.get("recorder", {})
     if not isinstance(recorder, dict):
         return out + [_problem(f"{layout.CONFIG}: [recorder] is not a table")]
@@ -57,7 +60,25 @@ def check_config(lay: Layout) -> list[Problem]:
             )
         )
     out += _reviewers(lay, recorder.get("reviewers"))
+    out += _passphrase(lay, recorder.get("passphrase_file"))
     return out
+
+
+def _passphrase(lay: Layout, given: object) -> list[Problem]:
+    """A passphrase-protected key needs the layout's passphrase file named: the
+    recorder, unattended, has no one to ask."""
+    if given is not None and given != layout.PASSPHRASE:
+        return [_problem(f"{layout.CONFIG} gives passphrase_file = {given!r}; "
+                         f"the layout's is {layout.PASSPHRASE!r}")]  # fmt: skip
+    try:
+        key = placing.read_file(lay.root, layout.WORKSTATION_KEY, 4096) or b""
+    except placing.PlacingError:
+        return []  # reported by the file checks
+    if given is None and b"ENCRYPTED PRIVATE KEY" in key:
+        return [_problem(f"the workstation key is passphrase-protected and {layout.CONFIG} "
+                         "names no [recorder] passphrase_file: the recorder cannot start "
+                         "(run install with --passphrase-file)")]  # fmt: skip
+    return []
 
 
 def _reviewers(lay: Layout, entries: object) -> list[Problem]:

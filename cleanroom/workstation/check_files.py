@@ -44,9 +44,15 @@ def expected(lay: Layout) -> list[Expect]:
     ]
 
 
+def optional(lay: Layout) -> list[Expect]:
+    """Files only some workstations have, held to their owner and mode when present:
+    a passphrase-protected key's passphrase (install --passphrase-file)."""
+    return [Expect(layout.PASSPHRASE, "file", lay.service, lay.service, 0o400)]
+
+
 def check_files(lay: Layout, templates: dict[str, bytes]) -> list[Problem]:
     out: list[Problem] = []
-    wanted = expected(lay)
+    wanted = expected(lay) + [e for e in optional(lay) if placing.lstat(lay.root, e.path)]
     for e in wanted:
         if e.path == layout.RUN and placing.lstat(lay.root, e.path) is None:
             continue  # reported once, as SOCKET_MISSING

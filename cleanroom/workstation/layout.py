@@ -23,6 +23,9 @@ KEYS_DIR = "/var/lib/cleanroom/keys"
 WORKSTATION_KEY = "/var/lib/cleanroom/keys/workstation.key"
 CERT = "/var/lib/cleanroom/keys/workstation.cert"
 TRUST = "/var/lib/cleanroom/keys/vendor.pub"
+# The passphrase of a passphrase-protected workstation key: the recorder runs
+# unattended, so it reads it here (the service's alone, 0400).
+PASSPHRASE = "/var/lib/cleanroom/keys/workstation.passphrase"  # noqa: S105 - a path
 LEDGERS = "/var/lib/cleanroom/ledgers"
 RUN = "/run/cleanroom"
 SOCKET = "/run/cleanroom/recorder.sock"

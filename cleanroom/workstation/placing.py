@@ -147,6 +147,20 @@ def digest_of(root: Path, final: str) -> str | None:
         return None
 
 
+def read_file(root: Path, final: str, limit: int) -> bytes | None:
+    """At most `limit` bytes of the regular file `final` (never through a symlink),
+    or None if it is missing. PlacingError for anything else there."""
+    name = os.path.basename(final)
+    try:
+        with parent(root, final) as fd:
+            if _lstat(fd, name) is None:
+                return None
+            with os.fdopen(_open_regular(fd, name, final), "rb") as stream:
+                return stream.read(limit)
+    except FileNotFoundError:
+        return None
+
+
 def _digest(stream) -> str:  # noqa: ANN001 - any binary file object
     h = hashlib.sha256()
     while chunk := stream.read(CHUNK):

@@ -15,7 +15,16 @@ from pathlib import Path
 
 from ..sanitize import clean
 from . import accounts, layout
-from .changes import Change, Dir, File, Group, ParentDir, Reviewer, ServiceAccount
+from .changes import (
+    Change,
+    Dir,
+    File,
+    Group,
+    ParentDir,
+    RecorderSetting,
+    Reviewer,
+    ServiceAccount,
+)
 from .layout import Layout
 from .names import BadName, account_name
 from .sources import SourceError, check_sources
@@ -35,6 +44,7 @@ class Request:
     workstation_key: Path | None = None
     cert: Path | None = None
     trust: Path | None = None
+    passphrase_file: Path | None = None  # for a passphrase-protected workstation key
 
 
 def values(lay: Layout, python: str) -> dict[str, str]:
@@ -67,12 +77,13 @@ def build(req: Request) -> list[Change]:
         "--workstation-key": req.workstation_key,
         "--cert": req.cert,
         "--trust": req.trust,
+        "--passphrase-file": req.passphrase_file,
     }
     for option, path in sources.items():
         if path is not None:
             _check_source(option, path)
     try:
-        check_sources(req.workstation_key, req.cert, req.trust)
+        check_sources(req.workstation_key, req.cert, req.trust, req.passphrase_file)
     except SourceError as exc:
         raise PlanError(str(exc)) from exc
     try:
@@ -83,6 +94,16 @@ def build(req: Request) -> list[Change]:
     except TemplateError as exc:
         raise PlanError(str(exc)) from exc
     root, svc = lay.root, lay.service
+    passphrase = []
+    if req.passphrase_file is not None:  # the recorder opens the key unattended with it
+        setting = f'passphrase_file = "{layout.PASSPHRASE}"'
+        filled["workstation.toml"] = filled["workstation.toml"].replace(
+            b"[recorder]\n", b"[recorder]\n" + setting.encode() + b"\n", 1
+        )
+        passphrase = [
+            File(root, layout.PASSPHRASE, req.passphrase_file, svc, svc, 0o400),
+            RecorderSetting(root, layout.CONFIG, "passphrase_file", layout.PASSPHRASE),
+        ]
     plan: list[Change] = [
         Group(lay.group),
         ServiceAccount(svc, layout.STATE),
@@ -113,7 +134,7 @@ def build(req: Request) -> list[Change]:
         (req.trust, layout.TRUST, "root", 0o440),
     ]
     plan += [File(root, dest, src, owner, svc, mode) for src, dest, owner, mode in placed if src]
-    return plan
+    return plan + passphrase
 
 
 def _check_names(req: Request) -> None:

@@ -76,7 +76,12 @@ from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.store import Snapshot
 from tests.ledgerkit import CERT_END, CERT_START, seeded_key
 
-BUILD_FORMAT = 1  # bump when the way cached ledgers are built changes
+SNAPSHOT_FORMAT = 1  # bump when the way the cached snapshot is built changes
+# Bump when the way cached ledgers are built changes. 2: the monotonic clock runs
+# with the wall clock across a workstation's sessions (format 1 started each
+# session's at start_us // 1000, so a successor began "before" its predecessor
+# ended on the same boot: a SESSION_ORDER finding over the 100 ledgers).
+LEDGER_FORMAT = 2
 CLEANROOM = ROOT / ".venv" / "bin" / "cleanroom"
 TARGET_REPORT_S = 10.0
 TARGET_QUERY_S = 2.0
@@ -98,16 +103,22 @@ def file_content(i: int) -> bytes:
     return b"".join(b"int line_%d_of_file_%d = %d;\n" % (n, i, n) for n in range(1, lines + 1))
 
 
-def snapshot_for(cache: Path) -> tuple[Path, Path, list[tuple[str, str, int, int]]]:
-    """(snapshot, trust key file, files as (path, blob, size, lines)), built once."""
-    vendor = seeded_key("bench-forensics/vendor")
-    snap = cache / f"snapshot-v{BUILD_FORMAT}.snapshot"
-    trust = cache / "vendor.pub"
+def snapshot_files() -> list[tuple[str, str, int, int]]:
+    """The synthetic snapshot's files as (path, blob, size, lines)."""
     files = []
     for i in range(FILES):
         data = file_content(i)
         files.append((f"src/mod{i % 17}/file{i:03d}.c", hashlib.sha256(data).hexdigest(),
                       len(data), data.count(b"\n")))  # fmt: skip
+    return files
+
+
+def snapshot_for(cache: Path) -> tuple[Path, Path, list[tuple[str, str, int, int]]]:
+    """(snapshot, trust key file, files as (path, blob, size, lines)), built once."""
+    vendor = seeded_key("bench-forensics/vendor")
+    snap = cache / f"snapshot-v{SNAPSHOT_FORMAT}.snapshot"
+    trust = cache / "vendor.pub"
+    files = snapshot_files()
     if not snap.exists():
         log(f"  building the snapshot {snap} ...")
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
@@ -153,6 +164,13 @@ def session_events(n: int, seed: int, files: list[tuple[str, str, int, int]]) ->
     return out[:n]
 
 
+def mono_at(start_us: int) -> int:
+    """The monotonic clock at wall time `start_us`: every session of the benchmark
+    runs in one boot (SteppingClock's), so the two clocks keep in step and no
+    session starts, by either, before its predecessor ended."""
+    return start_us - START_US + 1_000_000
+
+
 def signed_rows(
     n: int,
     ledger_id: bytes,
@@ -165,7 +183,7 @@ def signed_rows(
     events: list[Event],
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """Entries exactly as Ledger would write them (one fresh key per entry)."""
-    clock = SteppingClock(wall_us=start_us, mono_us=start_us // 1000, step_us=STEP_US)
+    clock = SteppingClock(wall_us=start_us, mono_us=mono_at(start_us), step_us=STEP_US)
     start = SessionStart(
         cert=cert.body.decode(),
         cert_sig=cert.sig.hex(),
@@ -255,7 +273,7 @@ def build_chain(args: tuple[Path, int, int, int, str, list[Any]]) -> list[str]:
 
 def ledgers_for(cache: Path, count: int, n: int, snap: Path, trust: Path, files: list) -> Path:
     """A directory of `count` sealed ledgers of `n` entries (10 workstations' chains)."""
-    directory = cache / f"ledgers-{count}x{n}-v{BUILD_FORMAT}"
+    directory = cache / f"ledgers-{count}x{n}-v{LEDGER_FORMAT}"
     done = directory / ".complete"
     if done.exists():
         return directory

@@ -72,7 +72,7 @@ def serve_main(args: argparse.Namespace) -> int:
     ledger, session = tui.make_session(args, source)
     path = Path(args.socket)
 
-    def open_session() -> Any:
+    def open_session(_peer: object = None) -> Any:
         return Dispatcher(LocalService(session)), lambda: None
 
     server = RecorderServer(path, Reviewers(frozenset({os.getuid()}), frozenset()), open_session)

@@ -467,12 +467,12 @@ def bench_app_classes(app_mod: Any, probe: Probe) -> tuple[type, type]:
         def _inner_gate(self, document: Any, viewport: Any) -> bool:
             if self.opened is None or self.document is not document:
                 return False
-            from cleanroom.session.service import Screen, clip_line
+            from cleanroom.session.service import Screen, screen_lines
 
             held = self.service._document_of(self.opened)  # LocalService's, unrecorded
             raw = held.document.lines(viewport.first - 1, viewport.last)
-            lines = [clip_line(x, viewport.col, viewport.cols) for x in raw]
-            document.put(Screen(viewport.first, lines, [len(x) for x in raw]))
+            lines = screen_lines(raw, viewport.col, viewport.cols)
+            document.put(Screen(viewport.first, lines, [len(x) for x in raw], viewport.col))
             self.query_one(CodeView).refused = None
             self.call_later(self._show_status)
             return True

@@ -3,7 +3,8 @@
 Issue 10 §5 leaves everything but the signature check about 4.3 µs per entry.
 This script measures that budget directly: `verify_path` on a real ledger with
 the signature check replaced by a stub (`everything_but_signatures`, all
-processes, fork pool included), then its stages one by one in this process:
+processes, fork pool included), then its stages one by one in this process, and
+last the cost of interleaving signatures with the other work (`interleaving`):
 
     .venv/bin/python scripts/bench/verify_stages.py [LEDGER ...] [--repeat 5]
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import resource
 import sys
 import time
@@ -107,7 +109,41 @@ def stages(path: Path, repeat: int) -> dict[str, float]:
         k,
         max(1, repeat // 2),
     )
+    out.update(interleaving(sample, keys, repeat))
     return out
+
+
+def interleaving(sample: list[tuple], keys: list[bytes], repeat: int) -> dict[str, float]:
+    """Why check_rows checks a run's signatures after its other checks: the same
+    signatures and the same per-entry work (canonical payload, entry hash), alone,
+    interleaved entry by entry, and in runs of entries.CHUNK."""
+    from cleanroom.ledger.ed25519 import DETACHED, verify_signature
+    from cleanroom.ledger.encoding import ENTRY_DOMAIN, SIG_DOMAIN, canonical_object
+
+    def sig(key: bytes, body: bytes, s: bytes) -> object:
+        m = SIG_DOMAIN + body
+        return DETACHED(s, m, len(m), key) if DETACHED else verify_signature(key, s, m)
+
+    def work(body: bytes, s: bytes) -> None:
+        canonical_object(body[129 + body[128] :])
+        hashlib.sha256(ENTRY_DOMAIN + body + s).digest()
+
+    rows = [(key, b, s) for key, (_, b, s) in zip(keys, sample, strict=True)]
+
+    def runs(size: int) -> None:
+        for i in range(0, len(rows), size):
+            for _, b, s in rows[i : i + size]:
+                work(b, s)
+            for key, b, s in rows[i : i + size]:
+                sig(key, b, s)
+
+    stages = {
+        "sig_alone": lambda: [sig(k, b, s) for k, b, s in rows],
+        "work_alone": lambda: [work(b, s) for _, b, s in rows],
+        "sig_work_interleaved": lambda: [(work(b, s), sig(k, b, s)) for k, b, s in rows],
+        "sig_work_in_runs": lambda: runs(entries_mod.CHUNK),
+    }
+    return {name: best_us(fn, len(rows), max(1, repeat // 2)) for name, fn in stages.items()}
 
 
 def _trust() -> list[bytes]:

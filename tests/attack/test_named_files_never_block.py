@@ -59,7 +59,7 @@ def test_verify_refuses_a_fifo_named_by_a_reviewer_keys_line(kit, ledger_dir, tr
     [
         ("keys", "show"),
         ("keys", "vendor-init", "--dir", "{tmp}/k", "--passphrase-file"),
-        ("review", "--config"),
+        ("review", "--in-process", "--config"),
     ],
     ids=["keys-show", "passphrase-file", "review-config"],
 )

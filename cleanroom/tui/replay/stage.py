@@ -13,7 +13,7 @@ from ...forensics.describe import describe, plural
 from ...forensics.replay import Replay, SearchCheck
 from ...forensics.screen import Viewport
 from ...sanitize import clean, decode
-from ...session.events import QuickOpenList, TreeList, path_from_fields
+from ...session.events import QuickOpenList, SearchStart, TreeList, path_from_fields
 from ...session.source import Opened
 from ..banner import banner_text
 from ..filetree import label
@@ -94,19 +94,31 @@ def _name(fields: object) -> bytes | None:
 
 
 def _tree_names(replay: Replay, ev: TreeList) -> Stage:
-    """The names the tree listed for a directory, from the session's snapshot, as
-    the tree labels them; only if the snapshot lists as many as the ledger says."""
+    """The names the tree listed for a directory at this step (one page of it),
+    from the session's snapshot, as the tree labels them; only if the snapshot
+    lists as many names there as the ledger says (`total`; all of them for a
+    ledger of before pages)."""
     name = clean(decode(ev.raw_path)) + "/" if ev.raw_path else "the snapshot's root"
-    head = f" Tree: {name} listed, {plural(ev.entries, 'name')} (beside the code)"
+    total = ev.entries if ev.total < 0 else ev.total
+    which = (
+        f"{ev.start + 1:,}-{ev.start + ev.entries:,} of {plural(total, 'name')}"
+        if ev.entries and (ev.start or ev.entries < total)
+        else plural(ev.entries, "name")
+    )
+    head = f" Tree: {name} listed, {which} (beside the code)"
     listing = replay.listing(ev.raw_path)
     if listing is None:
         why = "The snapshot given does not hold this directory; its names cannot be drawn."
         return Stage("message", Text(head), True, why)
-    if len(listing) != ev.entries:
+    if len(listing) != total:
         why = (f"The snapshot given lists {plural(len(listing), 'name')} here, not "
-               f"{ev.entries}; they are not drawn.")  # fmt: skip
+               f"{total}; they are not drawn.")  # fmt: skip
         return Stage("message", Text(head), True, why)
-    return Stage("names", Text(head), rows=[label(e) for e in listing],
+    if ev.start + ev.entries > total:
+        why = f"This step names more than the directory's {total} names; none are drawn."
+        return Stage("message", Text(head), True, why)
+    page = listing[ev.start : ev.start + ev.entries]
+    return Stage("names", Text(head), rows=[label(e) for e in page],
                  message="" if listing else "An empty directory.")  # fmt: skip
 
 
@@ -115,7 +127,10 @@ def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:
         return Stage("message", Text(" Search"), True, "This search was not run again.")
     ev = check.recorded
     how = "regex" if ev.regex else "text"
-    head = f" “{clean(ev.query)}” ({how}): {plural(ev.hits, 'result')}"
+    if isinstance(ev, SearchStart):  # a first page, listed before the count was known
+        head = f" “{clean(ev.query)}” ({how}): the first {plural(ev.rows, 'result')}"
+    else:
+        head = f" “{clean(ev.query)}” ({how}): {plural(ev.hits, 'result')}"
     if check.error is not None:
         return Stage("message", Text(head), True, f"Cannot run it again: {clean(check.error)}")
     if not check.ok:

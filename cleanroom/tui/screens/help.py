@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -41,7 +41,7 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
+    HelpScreen > VerticalScroll {
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; padding: 1 2;
     }
@@ -58,6 +58,6 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
         self.actions, self.note, self.navigation = actions, note, navigation
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll():
             yield Static(help_table(self.actions, self.navigation), markup=False)
             yield Static(self.note, markup=False)

@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -39,6 +39,7 @@ class QuickOpenScreen(InputDialog):
     DEFAULT_CSS = """
     QuickOpenScreen { align: center top; }
     QuickOpenScreen > Vertical { width: 90%; height: 70%; margin-top: 2; border: thick $primary; }
+    QuickOpenScreen #count { height: 1; color: $text-muted; }
     """
 
     def __init__(self, names: Names) -> None:
@@ -51,7 +52,9 @@ class QuickOpenScreen(InputDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="Type part of a path", max_length=MAX_QUERY, id="query")
+            yield Input(placeholder="Type part of a path (or several parts, spaced)",
+                        max_length=MAX_QUERY, id="query")  # fmt: skip
+            yield Static("", id="count", markup=False)
             yield SteadyOptionList(markup=False, id="matches")
 
     def on_mount(self) -> None:
@@ -84,6 +87,7 @@ class QuickOpenScreen(InputDialog):
         options.add_options([Option(Text(clean(decode(p))), id=p.hex()) for p in shown])
         if shown:
             options.highlighted = 0
+        self.query_one("#count", Static).update(count_line(query, len(shown), matched))
         if self._submit_when_shown == query:
             self._submit_when_shown = None
             self._choose_highlighted()
@@ -109,3 +113,10 @@ class QuickOpenScreen(InputDialog):
 
     def action_focus_list(self) -> None:
         self.query_one(OptionList).focus()
+
+
+def count_line(query: str, shown: int, matched: int) -> str:
+    if matched == 0:
+        return "No matches" if query.strip() else "No files"
+    more = f", showing the first {shown:,}" if shown < matched else ""
+    return f"{matched:,} match{'es' if matched != 1 else ''}{more}"

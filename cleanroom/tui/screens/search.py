@@ -1,10 +1,13 @@
 """`/`: search the snapshot. Literal or regex, case, path globs. The search runs
-in a worker thread to its end (Escape cancels); it is recorded with its hit count
-and result digest, and only then are results listed. Enter opens the file at
-the chosen line; `n` / `N` on the main screen step through the results."""
+in a worker thread (Escape cancels). Its first page is listed as soon as it is
+recorded (`search_start`), while the pass goes on; then the whole result, once
+recorded with its hit count and digest. Enter opens the file at the chosen
+line (before the count is known, that stops the search: `n` / `N` then step
+through the first page); `n` / `N` on the main screen step through the results."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import work
@@ -21,9 +24,16 @@ from ...snapshot.search import Query, SearchError
 from ..results import ResultList
 from .dialogs import InputDialog
 
+GLOB_SEPARATOR = re.compile(r"(?<!\\)[,\s]+")  # a comma or space; `\,` is a comma
 
-def _globs(text: str) -> list[str]:
-    return [g for g in text.split() if g]
+
+def globs(text: str) -> list[str]:
+    """`*.c, *.h drivers/` as three globs: commas and spaces both separate."""
+    return [g for g in GLOB_SEPARATOR.split(text) if g]
+
+
+def switch_label(name: str, on: bool) -> str:
+    return f"{name}: {'ON' if on else 'off'}"
 
 
 class SearchScreen(InputDialog):
@@ -48,17 +58,24 @@ class SearchScreen(InputDialog):
         with Vertical():
             yield Input(placeholder="Search the snapshot", id="query")
             with Horizontal():
-                yield Checkbox("Regex", id="regex")
-                yield Checkbox("Match case", value=True, id="case")
-                yield Input(placeholder="Only paths like (globs)", id="include")
-                yield Input(placeholder="Not paths like (globs)", id="exclude")
+                yield Checkbox(switch_label("Regex", False), id="regex")
+                yield Checkbox(switch_label("Match case", True), value=True, id="case")
+                yield Input(placeholder="Only paths like: *.c, src/", id="include")
+                yield Input(placeholder="Not paths like: test/", id="exclude")
             yield Static("", id="state", markup=False)
             yield ResultList(self._rows_gate, id="results")
 
     def on_mount(self) -> None:
+        # Opens clean: the last results under a new query would say what it did not find.
         self.query_one("#query", Input).focus()
-        if self.found is not None:  # the last results, while a new query is typed
-            self._show(self.found, focus=False)
+        if self.found is not None:
+            self._state(
+                f"The last search's {self.found.total:,} results: n / N on the main screen."
+            )
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        name = "Regex" if event.checkbox.id == "regex" else "Match case"
+        event.checkbox.label = switch_label(name, event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = self.query_one("#query", Input).value
@@ -69,8 +86,8 @@ class SearchScreen(InputDialog):
                 text,
                 regex=self.query_one("#regex", Checkbox).value,
                 case=self.query_one("#case", Checkbox).value,
-                include=_globs(self.query_one("#include", Input).value),
-                exclude=_globs(self.query_one("#exclude", Input).value),
+                include=globs(self.query_one("#include", Input).value),
+                exclude=globs(self.query_one("#exclude", Input).value),
             )
         except SearchError as exc:
             self._state(f"Not a valid search: {clean(exc)}")
@@ -83,7 +100,7 @@ class SearchScreen(InputDialog):
     def _run(self, query: Query) -> None:
         self._handles.clear()
         try:
-            found = self.service.search(query, self._handles)
+            found = self.service.search(query, self._handles, self._first_page)
         except SearchError as exc:
             self.app.call_from_thread(self._state, f"Search stopped: {clean(exc)}")
             return
@@ -92,16 +109,41 @@ class SearchScreen(InputDialog):
             return
         self.app.call_from_thread(self._show, found)
 
+    class FirstPageRecorded(Message):
+        """The first page of the running search is recorded (`search_start`)."""
+
+        def __init__(self, found: Results) -> None:
+            super().__init__()
+            self.found = found
+
+    def _first_page(self, found: Results) -> None:
+        """From the search thread, which goes on at once (a message, not a wait on
+        the UI): the first page is recorded; list it."""
+        self.post_message(self.FirstPageRecorded(found))
+
+    def on_search_screen_first_page_recorded(self, message: FirstPageRecorded) -> None:
+        last = self.found
+        if last is not None and last.done and last.seq > message.found.seq:
+            return  # the whole result came first
+        self._show(message.found)
+
     def _show(self, found: Results, focus: bool = True) -> None:
         if self.dismissed:  # Escape won the race: recorded, and now nothing to show
             return
+        results = self.query_one(ResultList)
+        again = self.found is not None and not self.found.done and found.done
         self.found = found
         shown = found.kept
-        more = f" (showing the first {shown:,})" if shown < found.total else ""
-        self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
-        results = self.query_one(ResultList)
+        if not found.done:
+            self._state(f"The first {shown:,} results; counting the rest… (Escape stops)")
+        else:
+            more = f" (showing the first {shown:,})" if shown < found.total else ""
+            self._state(f"{found.total:,} results{more}. Enter opens; n / N step through them.")
+        at = results.highlighted if again else None
         results.show(shown)
-        if shown and focus:
+        if at is not None and at < shown:  # the whole result after its first page
+            results.highlighted = at
+        if shown and focus and not again:
             results.focus()
 
     class RowsRecorded(Message):
@@ -121,6 +163,9 @@ class SearchScreen(InputDialog):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if self.found is not None:
+            if not self.found.done:  # the rest is not needed: stop it (recorded)
+                for handle in self._handles:
+                    handle.cancel()
             self.dismiss((self.found, event.option_index))
 
     def action_cancel_search(self) -> None:

@@ -1,0 +1,277 @@
+"""Scan many files on every core: worker processes, each with its own read-only connection.
+
+A search the index cannot narrow reads every text file. One Python process uses
+one core; ripgrep uses them all. So for such a pass (`wanted`), the parent cuts
+the files to read, in path order, into chunks (small first, so that a first page
+comes quickly, then up to CHUNK_BYTES) and deals them out in turn: chunk c goes to
+worker c mod W. Each worker opens the snapshot itself (read-only, and checked to
+carry the same signed manifest), rebuilds the query's matcher, and sends one
+message per chunk, in its own order, on a queue of its own. The parent reads
+chunk c from queue c mod W, so the hits come back in exactly the order of a
+single pass, and the digest is the same.
+
+What a worker sends for a chunk: its first `keep` hits (counted over the whole
+worker, which is enough: the first `keep` hits of the search are among the first
+`keep` of each worker) as tuples the parent turns into `Hit`s, and for every
+later hit only its bytes in the result digest, joined (`Records`); a million hits
+then cost the parent one hash update per chunk, not one object per hit.
+
+Workers are started by a fork server (`multiprocessing`'s "forkserver", with
+this module preloaded), never forked from the caller, which may have threads.
+They stop when the pass ends, is closed or is cancelled (they are killed: they
+hold only read-only connections). Each worker opens the snapshot exactly twice
+(the header check and SQLite), which a guard must be told (`Search.opens`).
+
+Starting a process is refused where the process's audit policy refuses programs
+(the reviewer terminal, `tui/audit.py`): `allowed` asks that policy first, and a
+refused pass runs in one process, as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import sqlite3
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .candidates import SMALL_COLUMNS, small_limits
+from .catalog import Catalog
+from .query import Query, SearchCancelled, SearchError
+from .readonly import SnapshotFileError, connect
+from .results import _PLAIN, _path_part, _rest
+from .schema import schema_problems
+from .store import Snapshot
+
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+MIN_BYTES = 32 << 20  # below this, starting workers costs more than it saves
+FIRST_BYTES = 256 << 10  # the first chunk: small, for a quick first page
+CHUNK_BYTES = 8 << 20  # chunks grow to this
+DEPTH = 4  # chunks a worker may have sent ahead of the parent
+POLL = 0.05  # seconds between checks for cancellation while waiting
+_READ = 32  # blobs per statement
+
+
+FileRef = tuple[int, int, bytes]  # a file's position in the catalog, its blob's rowid, its path
+Chunk = tuple[int, list[FileRef]]  # (chunk number, files)
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Hits that count only in the digest: their records, joined, and how many."""
+
+    data: bytes
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    path: str
+    manifest: bytes
+    query: tuple[str, bool, bool]  # text, regex, case (the parent applies the globs)
+    keep: int | None
+    chunks: list[Chunk]
+
+
+def allowed() -> bool:
+    """Whether this process may start workers: not if its audit policy refuses programs."""
+    if WORKERS < 2:
+        return False
+    try:
+        sys.audit("subprocess.Popen", sys.executable, [sys.executable], None, None)
+    except Exception:  # noqa: BLE001 (a refusal may be any exception)
+        return False
+    return True
+
+
+def wanted(total_bytes: int) -> int:
+    """How many workers a pass over `total_bytes` of text should use (0: none)."""
+    if total_bytes < MIN_BYTES or not allowed():
+        return 0
+    return WORKERS
+
+
+_TEXT: weakref.WeakKeyDictionary[Snapshot, list[tuple[int, int, bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+_TEXT_LOCK = threading.Lock()
+
+
+def text_files(snapshot: Snapshot, conn: sqlite3.Connection, files: Catalog) -> list[FileRef]:
+    """Every file as (position, rowid, path), in path order, read once per open
+    snapshot. Binary blobs are among them: a worker skips each at its first 8 KiB,
+    as a single pass does; telling them apart here would read the whole blobs
+    table (1.3 GB on Linux: their content sits in the same pages)."""
+    with _TEXT_LOCK:
+        found = _TEXT.get(snapshot)
+        if found is None:
+            paths = files.paths
+            found = [(i, r, paths[i]) for i, r in enumerate(files.rowids)]
+            _TEXT[snapshot] = found
+        return found
+
+
+def chunked(order: list[FileRef], sizes: Any, workers: int) -> list[list[Chunk]]:
+    """The files (pos, rowid, path), in order, cut into chunks that grow from
+    FIRST_BYTES to CHUNK_BYTES, dealt out to `workers` in turn."""
+    out: list[list[Chunk]] = [[] for _ in range(workers)]
+    limit, size, number = FIRST_BYTES, 0, 0
+    current: list[FileRef] = []
+    top = len(sizes)
+    for item in order:
+        current.append(item)
+        rowid = item[1]
+        if rowid < top and (n := sizes[rowid]) > 0:
+            size += n
+        if size >= limit:
+            out[number % workers].append((number, current))
+            number, size, current = number + 1, 0, []
+            limit = min(CHUNK_BYTES, limit * 2)
+    if current:
+        out[number % workers].append((number, current))
+    return [jobs for jobs in out if jobs]
+
+
+_CONTEXT: Any = None
+
+
+def _context() -> Any:
+    global _CONTEXT
+    if _CONTEXT is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+def scan(
+    job: Job, workers: list[list[Chunk]],
+    cancelled: Callable[[], bool], on_start: Callable[[Any], None] | None = None,
+) -> Iterator[tuple[int, list[tuple], Records, int, int, float]]:  # fmt: skip
+    """Run the chunks `workers` (one list per worker) and give each chunk's result in
+    chunk order: (number, whole hits, records, files, bytes, the worker's CPU
+    seconds). A whole hit is (pos, line, spans, more, text, text_start, line_size).
+    Raises SearchCancelled or SearchError; stops every worker when closed."""
+    ctx = _context()
+    stop = ctx.Event()
+    queues = [ctx.Queue(DEPTH) for _ in workers]
+    procs = []
+    try:
+        for mine, q in zip(workers, queues, strict=True):
+            part = Job(job.path, job.manifest, job.query, job.keep, mine)
+            proc = ctx.Process(target=_work, args=(part, q, stop), daemon=True)
+            proc.start()
+            procs.append(proc)
+            if on_start is not None:
+                on_start(proc)
+        total = sum(len(w) for w in workers)
+        for number in range(total):
+            k = number % len(workers)
+            msg = _get(queues[k], procs[k], cancelled)
+            if msg[0] == "error":
+                raise SearchError(msg[1])
+            if msg[0] != number:
+                raise SearchError("a search worker answered out of order")
+            yield msg
+    finally:
+        stop.set()
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+        for q in queues:
+            q.close()
+            q.cancel_join_thread()
+
+
+def _get(q: Any, proc: Any, cancelled: Callable[[], bool]) -> tuple:
+    while True:
+        if cancelled():
+            raise SearchCancelled("the search was cancelled")
+        try:
+            return q.get(timeout=POLL)
+        except queue.Empty:
+            if not proc.is_alive() and q.empty():
+                raise SearchError("a search worker stopped unexpectedly") from None
+
+
+# -- in the worker ---------------------------------------------------------------------
+
+
+def _work(job: Job, out: Any, stop: Any) -> None:
+    try:
+        _run(job, out, stop)
+    except SearchCancelled:
+        return
+    except (SearchError, SnapshotFileError, OSError, sqlite3.Error, ValueError) as exc:
+        out.put(("error", _message(exc)))
+    except BaseException:  # never a traceback with locals from a worker
+        out.put(("error", "a search worker failed"))
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, SearchError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return f"reading the snapshot failed: {exc}"
+    return f"cannot search the snapshot: {exc}"
+
+
+def _run(job: Job, out: Any, stop: Any) -> None:
+    from .search import Progress, file_hits  # the search module imports this one
+
+    conn = connect(job.path, mmap=False)  # type: ignore[arg-type]
+    try:
+        body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
+        if schema_problems(conn) or body is None or body[0] != job.manifest:
+            raise SearchError("the snapshot file changed since it was opened")
+        text, regex, case = job.query
+        plan = Query(text, regex=regex, case=case).plan()
+        limits = small_limits(plan.likely)
+        progress = Progress()
+        cancelled = stop.is_set
+        for number, files in job.chunks:
+            if cancelled():
+                return
+            before_files, before_bytes, cpu = progress.files, progress.bytes, time.process_time()
+            whole: list[tuple] = []
+            records: list[bytes] = []
+            count = 0
+            add = records.append
+            for i in range(0, len(files), _READ):
+                part = files[i : i + _READ]
+                rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
+                for pos, rowid, path in part:
+                    row = rows.get(rowid, (rowid, None, None, None))
+                    prefix = _path_part(path)
+                    for batch in file_hits(conn, path, None, row, plan, progress, job.keep,
+                                           cancelled):  # fmt: skip
+                        for hit in batch:
+                            if len(hit) == 8:
+                                whole.append((pos, *hit[2:]))
+                                continue
+                            spans = hit[3]
+                            add(prefix)
+                            if len(spans) == 1 and not hit[4]:  # the usual case, inline
+                                add(_PLAIN.pack(hit[2], 1, *spans[0]))
+                            else:
+                                add(_rest(hit))
+                            count += 1
+            found = Records(b"".join(records), count)
+            msg = (number, whole, found, progress.files - before_files,
+                   progress.bytes - before_bytes, time.process_time() - cpu)  # fmt: skip
+            out.put(msg)
+    finally:
+        conn.close()
+
+
+def _rows(conn: sqlite3.Connection, rowids: list[int], limits: tuple[int, int]) -> dict[int, tuple]:
+    marks = ",".join("?" * len(rowids))
+    sql = f"SELECT blobs.rowid, {SMALL_COLUMNS} FROM blobs WHERE rowid IN ({marks})"  # noqa: S608
+    return {row[0]: row for row in conn.execute(sql, (*limits, *rowids))}

@@ -136,6 +136,10 @@ def test_the_painter_keeps_no_line_the_screen_no_longer_shows():
         painter.line(i)
     recolour_all(painter, 200)
     assert set(painter._last) <= set(range(199, 199 + HEIGHT))
+    # nor any coloured chunk or drawn strip of it (the first screen's lines 0..HEIGHT)
+    on_screen = set(range(199 // CHUNK, (199 + HEIGHT - 1) // CHUNK + 1))
+    assert set(painter._chunks.keys()) <= on_screen
+    assert set(painter._strips.keys()) <= set(range(199, 199 + HEIGHT))
 
 
 def test_a_cut_line_keeps_its_marker_before_and_after_recolouring():

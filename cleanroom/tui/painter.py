@@ -173,10 +173,22 @@ class Painter:
                 else:
                     changed = True
                 self._last[i] = (raw, size, line)
-            for i in [i for i in self._last if not first <= i < stop]:
-                del self._last[i]  # keep no line the screen no longer shows
+            self._forget_off_screen(first, stop)
             return changed
+        self._forget_off_screen(first, stop)
         return False
+
+    def _forget_off_screen(self, first: int, stop: int) -> None:
+        """Keep no line the screen no longer shows (a terminal's painter holds only
+        what the recorded screen holds, as `tui/shown.py` says)."""
+        for i in [i for i in self._last if not first <= i < stop]:
+            del self._last[i]
+        wanted = range(first // CHUNK, max(first, stop - 1) // CHUNK + 1)
+        for chunk in [c for c in self._chunks.keys() if c not in wanted]:  # noqa: SIM118 - an LRUCache
+            self._chunks.discard(chunk)
+            self._keys.pop(chunk, None)
+        for i in [i for i in self._strips.keys() if not first <= i < stop]:  # noqa: SIM118
+            self._strips.discard(i)
 
     def _stop_colouring(self) -> None:
         """Lexing a chunk overran its budget: this file is hostile or too costly to

@@ -141,7 +141,8 @@ class Dispatcher:
             pass  # answered as a failure at the first request that needs the ledger
 
     def tick(self) -> None:
-        """Every quarter second: the guard's alerts and the blocked-key bursts."""
+        """The guard's alerts and the blocked-key bursts: every quarter second, and
+        before every answer (server.py), so a lock raised meanwhile applies to it."""
         self.session.flush_blocked()
         if self.state == ENDED:
             return

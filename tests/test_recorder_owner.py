@@ -1,8 +1,10 @@
-"""A waiting session belongs to the account that started it, across a recorder
-restart too (attack13 F9): another reviewer account is refused, and the refusal
-is recorded. Real recorder process, killed with -9 and restarted; the second
-account is a real one (nobody, admitted through group:nogroup), whose terminal
-runs in its own process under that uid. Needs root (to run as another uid)."""
+"""A waiting session belongs to the account that started it (attack13 F9): while
+the recorder runs another reviewer account is refused, and the refusal is
+recorded; after a restart another account's connection closes the crashed session
+as abandoned and gets a new one in its own name, never the old one. Real recorder
+process, killed with -9 and restarted; the second account is a real one (nobody,
+admitted through group:nogroup), whose terminal runs in its own process under that
+uid. Needs root (to run as another uid)."""
 
 from __future__ import annotations
 
@@ -90,15 +92,17 @@ def test_a_waiting_session_is_only_given_back_to_its_account_even_after_a_restar
     room.kill9()
     room.socket.unlink()
     room.start()
-    answer = hello_as_other(room)  # after a restart: the ledger says whose it is
-    assert not isinstance(answer, m.Welcome), answer
-    assert len(owner_refusals(room)) == 2
-    assert len(room.ledgers()) == 1
-    again = RawClient(room.socket)
-    welcome = again.hello()
-    assert welcome.session_id == first.session_id
-    resume = [e.payload for e in room.entries() if e.kind == "client_resume"]
-    assert resume and resume[-1]["uid"] == os.getuid() and resume[-1]["pid"] == os.getpid()
+    # After a restart the first account decides: another account's connection
+    # closes the crashed session as abandoned and gets a new one in its own name;
+    # the old session is never continued under that name (protocol.md §8).
+    answer = hello_as_other(room)
+    assert isinstance(answer, m.Welcome), answer
+    assert answer.session_id != first.session_id and answer.reviewer == "nobody"
+    wait_for(lambda: len(room.ledgers()) == 2)
+    old = next(p for p in room.ledgers() if first.session_id[:8] in p.name)
+    ended = [e.payload for e in room.entries(old) if e.kind == "session_end"]
+    assert room.kinds(old)[-2:] == ["session_resume", "session_end"], room.kinds(old)
+    assert ended[-1]["reason"] == "abandoned"
 
 
 @pytest.mark.parametrize("room", ["seal"], indirect=True)
@@ -116,7 +120,25 @@ def test_under_seal_another_account_after_a_restart_gets_a_new_session(room):
     wait_for(lambda: len(room.ledgers()) == 2)
     old, new = room.ledgers()
     old_kinds = room.kinds(old if first.session_id[:8] in old.name else new)
-    assert "client_lost" in old_kinds and old_kinds[-1] == "session_end"
+    assert old_kinds[-2:] == ["session_resume", "session_end"], old_kinds  # abandoned
     connect = [e.payload for e in room.entries(new if first.session_id[:8] in old.name else old)
                if e.kind == "client_connect"]  # fmt: skip
     assert [c["uid"] for c in connect] == [OTHER]
+
+
+@pytest.mark.parametrize("room", ["wait"], indirect=True)
+def test_another_account_connecting_in_a_loop_cannot_flood_the_ledger(room):
+    """Attack round 2: 6,806 `refused connect owner` entries in 10 s from one account
+    connecting and closing in a loop. The first is recorded at once, then at most
+    one per 10 s per account, with how many were refused meanwhile."""
+    a = RawClient(room.socket)
+    a.hello()
+    a.close()
+    wait_for(lambda: "client_lost" in room.kinds())
+    for _ in range(8):
+        assert hello_as_other(room) is None
+    refusals = owner_refusals(room)
+    assert len(refusals) == 1 and refusals[0]["detail"].startswith(f"uid {OTHER} ")
+    assert room.process.poll() is None  # still serving
+    again = RawClient(room.socket)  # the owner gets the session back
+    again.hello()

@@ -36,6 +36,7 @@ from .peer import Peer, Reviewers, account_of, peer_of
 from .table import ENDED, tag
 
 TICK = 0.25  # seconds between looks at the guard
+OWNER_WINDOW = 10.0  # seconds between two recorded refusals of the same other account
 FRAME_TIMEOUT = 5.0  # seconds a peer may take to send a whole frame (and to read an answer)
 POLICIES = ("seal", "wait")
 
@@ -70,6 +71,7 @@ class RecorderServer:
         self.policy = on_client_lost
         self.live: Live | None = None
         self.stop = threading.Event()
+        self._owner_refusals: dict[int, tuple[float, int]] = {}  # uid -> (last recorded, since)
         self.alive_while: Callable[[], bool] | None = None  # checked every tick
         self._listener: socket.socket | None = None
 
@@ -204,7 +206,7 @@ class RecorderServer:
         live.dispatcher.lost(f"the recorder restarted; uid {peer.uid} is not the session's", "seal")
         self._finish()
         try:
-            dispatcher, close = self.open_session()
+            dispatcher, close = self.open_session(peer)  # the reviewer is the newcomer
         except Exception as exc:
             log(f"cannot start a session: {type(exc).__name__}: {exc}")
             return False
@@ -212,9 +214,22 @@ class RecorderServer:
         return True
 
     def _refuse_other(self, peer: Peer) -> None:
+        """Refuse another account's connection to the waiting session, and record it:
+        the first of each account at once, then at most one entry per OWNER_WINDOW
+        seconds per account, carrying how many were refused meanwhile. Each attempt is
+        a new connection, so the per-connection rate limit never applied: one account
+        looping connect-and-close wrote 6,806 entries in 10 s (attack round 2)."""
         assert self.live is not None
-        log(f"refused uid {peer.uid} pid {peer.pid}: the session waits for uid {self.live.uid}")
-        self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}")
+        now = time.monotonic()
+        last, skipped = self._owner_refusals.get(peer.uid, (None, 0))
+        if last is not None and now - last < OWNER_WINDOW:
+            self._owner_refusals[peer.uid] = (last, skipped + 1)
+            return
+        self._owner_refusals[peer.uid] = (now, 0)
+        more = f"; {skipped} more refused since the last entry" if skipped else ""
+        waits = f"the session waits for uid {self.live.uid}"
+        log(f"refused uid {peer.uid} pid {peer.pid}: {waits}{more}")
+        self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}{more}")
 
     def _not_admitted(self, peer: Peer, client: Conn | None) -> str | None:
         if not self.reviewers.admit(peer):

@@ -14,12 +14,28 @@ colours what it gets.
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+import unicodedata
+from functools import lru_cache
 
 from ..sanitize import decode, lookalikes, sanitize
 
 TAB = 4  # tab stops, in columns
 MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
+
+
+@lru_cache(maxsize=1 << 14)
+def char_width(ch: str) -> int:
+    """Terminal cells of one character of display text (sanitized: no controls):
+    0 for a combining mark, 2 for East Asian wide and fullwidth, else 1. The core
+    keeps its own rule (it imports no UI package); the terminal and the replay
+    both cut with it, so they agree whatever a terminal library thinks."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def cell_len(text: str) -> int:
+    return sum(map(char_width, text)) if not text.isascii() else len(text)
 
 
 def marker(hidden_bytes: int) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from cleanroom.ledger.load import load_ends, load_path
+from cleanroom.ledger.ends import load_ends
+from cleanroom.ledger.load import load_path
 from cleanroom.session import history
 from cleanroom.session.history import past_sessions
 from tests.ledgerkit import Kit

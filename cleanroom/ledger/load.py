@@ -80,7 +80,7 @@ _FROM = "FROM entries NOT INDEXED"
 ROWS_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq BETWEEN ?2 AND ?3 ORDER BY seq"  # noqa: S608
 ROW_BEFORE_SQL = f"SELECT {_COLUMNS} {_FROM} WHERE seq < ?2 ORDER BY seq DESC LIMIT 1"  # noqa: S608
 FIRST_ROW_SQL = f"SELECT {_COLUMNS} {_FROM} ORDER BY seq LIMIT 1"  # noqa: S608
-LAST_ROW_SQL = f"SELECT {_COLUMNS} {_FROM} ORDER BY seq DESC LIMIT 1"  # noqa: S608
+LAST_ROW_SQL = f"SELECT {_COLUMNS} {_FROM} ORDER BY seq DESC LIMIT 1"  # noqa: S608 (ends.py)
 SEQ_MIN, SEQ_MAX = -(1 << 63), (1 << 63) - 1
 
 
@@ -212,32 +212,6 @@ def load_path(path: Path) -> LedgerImage:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def load_ends(path: Path) -> LedgerImage:
-    """Only the first and the last row (by seq) of a ledger file: what a session's
-    history needs (who started it, the head the next session names, whether it was
-    sealed), in two b-tree seeks, whatever the ledger's length. Reading every row
-    made each recorder session start wait 24-37 s for one 1M-entry ledger in the
-    directory (attack on issue 13, F11). As safe as `load_path`: read-only, no
-    sidecar replayed, rows only when the schema is exactly the ledger's. Nothing is
-    checked beyond that: `cleanroom verify` judges the rows between."""
-    with open_path(path) as (image, source):
-        if source is None:
-            return image
-        budget = ReadBudget()
-        try:
-            with source.connect(budget) as conn:
-                if _read_header(conn, image, budget):
-                    image.rows_read = True
-                    with budget.spending():
-                        first = conn.execute(FIRST_ROW_SQL, (MAX_BODY,)).fetchone()
-                        last = conn.execute(LAST_ROW_SQL, (MAX_BODY,)).fetchone()
-                    ends = [r[:3] for r in (first, last) if r is not None]
-                    image.rows.extend(ends[:1] if len(ends) == 2 and ends[0] == ends[1] else ends)
-        except READ_ERRORS as exc:
-            image.problems.append(failure(exc))
-        return image
-
-
 def live_copy(findings: list[Finding]) -> list[Finding]:
     """Findings of a copy taken while the session never stopped writing (no copy
     held still, and every read was damaged): the damage is the copy's as likely
@@ -354,7 +328,7 @@ def read_into(image: LedgerImage, source: Source, defer_from: int | None = None)
     budget = ReadBudget()
     try:
         with source.connect(budget) as conn:
-            if _read_header(conn, image, budget):
+            if read_header(conn, image, budget):
                 image.rows_read = True
                 if defer_from is not None:
                     span = _span(conn, budget, source)
@@ -379,7 +353,7 @@ def _read(image: LedgerImage, source: Source) -> LedgerImage:
     return image
 
 
-def _read_header(conn: sqlite3.Connection, image: LedgerImage, budget: ReadBudget) -> bool:
+def read_header(conn: sqlite3.Connection, image: LedgerImage, budget: ReadBudget) -> bool:
     """Fill in the schema and pragmas of `image`; True if rows may be read: the
     schema is exactly the ledger schema, so `entries` is that table and no other
     object can take part in reading it."""

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from ..ledger.ed25519 import verify_signature
 from ..ledger.encoding import decode_body, entry_hash, signed_message
+from ..ledger.ends import load_ends
 from ..ledger.events import Head
 from ..ledger.finish import unfinished
 from ..ledger.keys import Certificate
-from ..ledger.load import load_ends
 from ..ledger.schema import SUFFIX
 
 

@@ -88,8 +88,12 @@ def of(category: str, alerts: list[Alert]) -> list[Alert]:
     return [a for a in alerts if a.category == category]
 
 
-def build(tmp: Path, mode: str = "review", **policy: object) -> Room:
-    """Create the files, open the snapshot and the ledger, then start the guard."""
+def build(
+    tmp: Path, mode: str = "review", tree: Callable[[Path], Path] = snapshotkit.small_tree,
+    **policy: object,
+) -> Room:  # fmt: skip
+    """Create the files (`tree` writes the snapshot's source tree), open the snapshot
+    and the ledger, then start the guard."""
     kit = Kit()
     keys, ledgers, media, snaps = (tmp / n for n in ("keys", "ledgers", "media", "snapshots"))
     for d in (keys, ledgers, media, snaps):
@@ -97,7 +101,7 @@ def build(tmp: Path, mode: str = "review", **policy: object) -> Room:
     write_private_key(keys / "workstation.key", kit.workstation.key, role=Role.WORKSTATION)
     write_public_key(keys / "vendor.pub", kit.vendor.public_key(), role=Role.VENDOR_ROOT)
     save_certificate(keys / "workstation.cert", kit.workstation.cert)
-    snapshot_path = snapshotkit.make(snaps)
+    snapshot_path = snapshotkit.make(snaps, tree)
     snapshot = Snapshot.open(snapshot_path, snapshotkit.TRUST)
     ledger = kit.new_ledger(ledgers)
     # Checkpoint the WAL into the main file every few entries (instead of ~1000), so

@@ -65,7 +65,10 @@ class Room:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def ledgers(self) -> list[Path]:
-        return sorted((self.base / "ledgers").glob("*.ledger"))
+        """Oldest first by last write: names sort by the second a session started, and
+        two sessions started in the same second sort by their random part."""
+        found = (self.base / "ledgers").glob("*.ledger")
+        return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
     def kinds(self, ledger: Path | None = None) -> list[str]:
         path = ledger or self.ledgers()[-1]

@@ -119,6 +119,26 @@ def test_the_first_page_then_the_whole_result_both_recorded_first(room):
     assert isinstance(late, m.Refused) and late.reason == "bounds"
 
 
+def test_replacing_a_worker_search_every_150_ms_raises_no_alert(room):
+    """Attack round 2 on issue 13: a cancel took back the guard's credits for the
+    worker processes' snapshot opens while those opens were still on their way
+    through inotify, so a reviewer replacing searches quickly raised
+    `snapshot_access` alerts and was locked out."""
+    client = RawClient(room.socket)
+    client.hello()
+    for _ in range(12):
+        started = client.ask(SLOW)
+        assert isinstance(started, m.Searching), started
+        time.sleep(0.15)
+        assert isinstance(client.ask(m.Cancel(id=started.id)), m.Ok)
+    time.sleep(2.0)  # past the grace: any open not credited has been reported by now
+    status = client.ask(m.Status())
+    assert isinstance(status, m.State) and status.state == "ready", status
+    entries = room.entries()
+    alerts = [e.payload for e in entries if e.kind == "alert" and e.payload["category"] != "network"]
+    assert alerts == [] and [e.kind for e in entries].count("search_cancel") == 12
+
+
 def test_a_guard_lock_during_a_search_stops_it_and_refuses_its_answer(room):
     client = RawClient(room.socket)
     client.hello()

@@ -102,7 +102,8 @@ class Guard:
     def own_opens(self, path: Path | str, count: int = 2) -> Iterator[None]:
         """Announce that the code inside opens `path` exactly `count` times (a snapshot
         `connect` opens it twice: the header check and SQLite). If the code raises, the
-        credits are withdrawn: an open it did make is then reported (safe side)."""
+        credits lapse shortly after (`OwnOpens.withdraw`): an open it announced but did not
+        make hides a foreign one only in that moment."""
         grant = self._opens.grant(os.path.realpath(path), count)
         try:
             yield

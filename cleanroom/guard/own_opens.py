@@ -11,8 +11,13 @@ finds none, and exactly one alert results (attributed to the wrong open of the
 two, which does not matter: one open was not Cleanroom's). What must hold is
 that the announced count is never *higher* than the opens made; a lower count
 only causes a false alert. Credits not used within `expiry` seconds lapse, and
-a failed open withdraws its credits, so an unused credit cannot hide a later
-open for long.
+the credits of code that failed (a search cancelled while its worker processes
+start) lapse `grace` seconds after the failure, so an unused credit cannot hide
+a later open for long. Not at once: the opens such code did make before it
+failed may still be on their way through inotify and the observer thread, and
+taking credits back under them reports Cleanroom's own opens (a reviewer who
+replaces searches quickly would raise `snapshot_access` alerts, then be locked
+out: attack round 2 on issue 13).
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ class Grant:
 
 
 class OwnOpens:
-    def __init__(self, clock: Callable[[], float], expiry: float = 5.0) -> None:
+    def __init__(self, clock: Callable[[], float], expiry: float = 5.0,
+                 grace: float = 3.0) -> None:  # fmt: skip
         self._clock = clock
         self._expiry = expiry
+        self._grace = grace
         self._lock = threading.Lock()
         self._grants: list[Grant] = []
 
@@ -45,9 +52,10 @@ class OwnOpens:
         return g
 
     def withdraw(self, grant: Grant) -> None:
+        """The code that announced `grant` failed: its credits lapse `grace` seconds
+        from now (or sooner, if they would have anyway)."""
         with self._lock:
-            grant.left = 0
-            self._grants = [g for g in self._grants if g.left > 0]
+            grant.until = min(grant.until, self._clock() + self._grace)
 
     def consume(self, path: str) -> bool:
         """True if an open of `path` was announced (and uses up that credit)."""

@@ -285,6 +285,37 @@ class ClientConnect(Event):
     account: str  # the uid's account name, "" if it has none
 
 
+NOTE_KINDS = ("finding", "question", "remark")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+@dataclass(frozen=True)
+class Note(_PathEvent):
+    """A reviewer's note, written (`version` 1) or edited (each edit one more), on lines
+    `first`..`last` of the file `blob` at the path, or on the whole file (both 0).
+    The full text is in every version, so each entry says exactly what was written."""
+
+    kind: ClassVar[str] = "note"
+    note: str  # 32 hex digits, random, chosen when the note is first written
+    version: int
+    note_kind: str  # one of NOTE_KINDS
+    severity: str  # one of SEVERITIES for a finding, "" otherwise
+    title: str
+    body: str
+    blob: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class NoteWithdraw(Event):
+    """The reviewer withdrew note `note` (its last version was `version`)."""
+
+    kind: ClassVar[str] = "note_withdraw"
+    note: str
+    version: int
+
+
 VOCABULARY: tuple[type[Event], ...] = (
     FileOpen,
     View,
@@ -308,4 +339,6 @@ VOCABULARY: tuple[type[Event], ...] = (
     ClientLost,
     ClientResume,
     ClientConnect,
+    Note,
+    NoteWithdraw,
 )

@@ -8,10 +8,10 @@ the ledger open and writes the ledger, as Cleanroom does; other processes
 from __future__ import annotations
 
 import os
-import time
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest

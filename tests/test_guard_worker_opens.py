@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.snapshot import scanworkers
@@ -39,8 +38,12 @@ def workers(monkeypatch):
     monkeypatch.setattr(scanworkers, "WORKERS", 2)
 
 
-@pytest.mark.parametrize(("lag", "delays"), [(0.0, (0.0, 0.05, 0.1, 0.15) * 3), (0.1, (0.0, 0.05, 0.1))],
-                         ids=["prompt observer", "observer 0.1 s per event"])  # fmt: skip
+CASES = [(0.0, (0.0, 0.05, 0.1, 0.15) * 3), (0.1, (0.0, 0.05, 0.1))]
+
+
+@pytest.mark.parametrize(
+    ("lag", "delays"), CASES, ids=["prompt observer", "observer 0.1 s per event"]
+)
 def test_searches_replaced_while_their_workers_start_raise_no_alert(tmp_path, workers, lag, delays):
     """`lag` holds each open event in the observer thread before it is matched, as a
     loaded machine does (at load 3 the attack saw alerts; an idle one rarely does).
@@ -57,7 +60,7 @@ def test_searches_replaced_while_their_workers_start_raise_no_alert(tmp_path, wo
             running: list = []
             ended: list = []
 
-            def run() -> None:
+            def run(running: list = running, ended: list = ended) -> None:
                 try:
                     ended.append(session.run_search(Query(r"x\d", regex=True), running))
                 except SearchCancelled as exc:

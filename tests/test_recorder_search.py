@@ -135,7 +135,8 @@ def test_replacing_a_worker_search_every_150_ms_raises_no_alert(room):
     status = client.ask(m.Status())
     assert isinstance(status, m.State) and status.state == "ready", status
     entries = room.entries()
-    alerts = [e.payload for e in entries if e.kind == "alert" and e.payload["category"] != "network"]
+    alerts = [e.payload for e in entries if e.kind == "alert"]
+    alerts = [a for a in alerts if a["category"] != "network"]  # the test machine's
     assert alerts == [] and [e.kind for e in entries].count("search_cancel") == 12
 
 

@@ -75,7 +75,9 @@ def _many(n: int) -> dict[bytes, bytes]:
     """Files whose hits cross chunk and worker boundaries; one binary, one large."""
     files = {b"f%04d.txt" % i: b"ab x\n" * (i % 7) + b"ab ab\nno\n" for i in range(n)}
     files[b"bin.dat"] = b"ab\x00ab\n"
-    files[b"big.txt"] = b"ab\n" * 400_000  # over CHUNK: read in pieces by the worker
+    # Over CHUNK (1 MiB), so the worker reads it in pieces; long lines keep the hits
+    # (and the brute-force reference) to 20,000: 400,000 one-word lines cost a minute.
+    files[b"big.txt"] = (b"ab " + b"." * 60 + b"\n") * 20_000
     files[b"empty.txt"] = b""
     return files
 

@@ -400,14 +400,14 @@ def test_both_verifiers_report_the_same_codes_on_every_vector():
     decides what is checked after an ENCODING finding, in gaps and on empty
     ledgers, so the codes agree too. The one latitude it leaves: EMPTY may or may
     not accompany CORRUPT (§5.1 step 3)."""
-    from tests.test_vectors import ENTRIES, MINIMAL_LINE, VECTORS, run_minimal, verify_vector
+    from tests.test_vectors import ENTRIES, MINIMAL_LINE, VECTORS, minimal_line, verify_vector
 
     differ = {}
     for entry in ENTRIES:
         if not entry["trust"] or entry["others"]:
             continue  # verify_minimal needs a key and checks one ledger
         ours = set(verify_vector(VECTORS, entry).codes())
-        match = MINIMAL_LINE.fullmatch(run_minimal(entry).stdout.strip())
+        match = MINIMAL_LINE.fullmatch(minimal_line(entry))
         assert match, entry["case"]
         theirs = set(match.group(3).split(",")) - {"-"}
         if "CORRUPT" in ours & theirs:

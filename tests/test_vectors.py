@@ -76,12 +76,33 @@ def test_regenerated_vectors_give_the_same_verdicts(tmp_path: Path) -> None:
         assert outcome(new) == outcome(old), entry["case"]
 
 
-def run_minimal(entry: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, str(VERIFY_MINIMAL), str(VECTORS / entry["file"])]
+def minimal_args(entry: dict[str, Any]) -> list[str]:
+    args = [str(VECTORS / entry["file"])]
     args += [f"--trust={VECTORS / name}" for name in entry["trust"]]
     args += [f"--witness={text}" for text in entry["witnesses"]]
     args += [f"--receipt={VECTORS / name}" for name in entry["receipts"]]
+    return args
+
+
+def run_minimal(entry: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """verify_minimal as a program, as a vendor runs it."""
+    args = [sys.executable, str(VERIFY_MINIMAL), *minimal_args(entry)]
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def minimal_line(entry: dict[str, Any]) -> str:
+    """verify_minimal's verdict line, from its `main` in this process (the program
+    itself runs per vector in `test_verify_minimal_agrees`; a Python start for
+    each vector again cost a minute of the suite)."""
+    import contextlib
+    import io
+
+    from tests.test_ed25519 import load_minimal
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        load_minimal().main(minimal_args(entry))
+    return out.getvalue().strip()
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=entry_id)

@@ -91,7 +91,9 @@ class RawClient:
 
     def __init__(self, path: Path) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
+        # Only a bound on a test that would hang: listing a 100,000-file directory took
+        # over 10 s at load 12. A test that expects no answer sets its own timeout.
+        self.sock.settimeout(60)
         self.sock.connect(str(path))
 
     def send_raw(self, body: bytes) -> None:

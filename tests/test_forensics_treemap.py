@@ -127,8 +127,8 @@ def test_an_empty_tree_and_a_one_file_tree():
 
 def test_84k_files_lay_out_fast():
     root = _tree(84_000, 40)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU, not wall: a loaded machine stretched the wall past 5 s
     tiles = nest(root, BOUNDS, min_area=0.0001)
-    took = time.perf_counter() - t0
+    took = time.process_time() - t0
     assert sum(1 for t in tiles if not t.node.children) == 84_000
-    assert took < 5.0, took  # about 0.5 s on an idle core
+    assert took < 5.0, took  # about 0.5 s on an idle core: a guard against quadratic work

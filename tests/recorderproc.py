@@ -7,12 +7,15 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.keys import (
@@ -107,3 +110,24 @@ def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = 
         f"on_client_lost = {q(on_client_lost)}", "",
     ]))  # fmt: skip
     return Room(base, config, base / "r.sock")
+
+
+@pytest.fixture
+def room():
+    """A room with its recorder running; stopped and removed afterwards."""
+    built = build_room()
+    built.start()
+    yield built
+    if built.process is not None and built.process.poll() is None:
+        built.stop()
+    shutil.rmtree(built.base, ignore_errors=True)
+
+
+async def until(pilot, check, tries: int = 600) -> None:
+    """Pause until `check()` holds (at most `tries` × 50 ms: a bound on a test that
+    would hang, not a timing claim)."""
+    for _ in range(tries):
+        if check():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")

@@ -5,14 +5,10 @@ at once, and comes back, recorded again, once the recorder is back."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
-from tests.recorderproc import build_room
+from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
 from tests.tuikit import FILES
 
 SIZE = (100, 30)
@@ -25,25 +21,7 @@ def shown(view: CodeView) -> str:
     )
 
 
-@pytest.fixture
-def room():
-    built = build_room()
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
-
-
-async def until(pilot, check, tries=200):
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
-
-
-async def test_the_terminal_paints_only_what_the_recorder_recorded(room):
+async def test_the_terminal_paints_only_what_the_recorder_recorded(room):  # noqa: F811
     service = RemoteService(room.socket)
     app = ReviewApp(service)
     async with app.run_test(size=SIZE) as pilot:

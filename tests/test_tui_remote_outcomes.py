@@ -6,10 +6,8 @@ earlier session's ledger on the start screen, not only in the recorder's log."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from textual.widgets import Static
 
 from cleanroom.ledger.finish import gone_receipt_path
@@ -19,27 +17,9 @@ from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.screens.failed import FailedEndScreen
 from cleanroom.tui.screens.witness import StartScreen
-from tests.recorderproc import build_room
+from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
 
 SIZE = (120, 40)
-
-
-@pytest.fixture
-def room():
-    built = build_room()
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
-
-
-async def until(pilot, check, tries=600):
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
 
 
 def shown(app) -> str:
@@ -53,7 +33,7 @@ def screen_text(screen) -> str:
     return " ".join(" ".join(str(s.render()) for s in screen.query(Static)).split())
 
 
-async def test_a_ledger_deleted_mid_session_shows_the_gone_screen(room):
+async def test_a_ledger_deleted_mid_session_shows_the_gone_screen(room):  # noqa: F811
     service = RemoteService(room.socket)
     app = ReviewApp(service)
     async with app.run_test(size=SIZE) as pilot:
@@ -79,7 +59,7 @@ async def test_a_ledger_deleted_mid_session_shows_the_gone_screen(room):
     service.close()
 
 
-async def test_the_start_screen_names_a_missing_ledger_through_the_recorder(room):
+async def test_the_start_screen_names_a_missing_ledger_through_the_recorder(room):  # noqa: F811
     first = RemoteService(room.socket)
     first.seal()  # an earlier session, sealed: its receipt beside its ledger
     first.close()

@@ -76,10 +76,30 @@ DESCRIBES = (
 )
 
 
-def note(n: int, body: str, *, version: int = 1, title: str = "", path: bytes = b"drivers/frob/ring.c",
-         kind: str = "finding", severity: str = "high", first: int = 13, last: int = 16) -> Note:  # fmt: skip
-    return Note(path, f"{n:032x}", version, kind, severity if kind == "finding" else "",
-                title or f"note {n}", body, "ab" * 32, first, last)  # fmt: skip
+def note(
+    n: int,
+    body: str,
+    *,
+    version: int = 1,
+    title: str = "",
+    path: bytes = b"drivers/frob/ring.c",
+    kind: str = "finding",
+    severity: str = "high",
+    first: int = 13,
+    last: int = 16,
+) -> Note:
+    return Note(
+        path,
+        f"{n:032x}",
+        version,
+        kind,
+        severity if kind == "finding" else "",
+        title or f"note {n}",
+        body,
+        "ab" * 32,
+        first,
+        last,
+    )
 
 
 def ledger_with(kit: Kit, directory: Path, events: list, seal: bool = True) -> Path:

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from cleanroom.cli import main
-from cleanroom.forensics.timeline import read_evidence
 from cleanroom.forensics.notes import written_notes
+from cleanroom.forensics.timeline import read_evidence
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.snapshot.store import Snapshot
@@ -64,13 +64,18 @@ def test_case_matters_and_shorter_runs_are_not_reported(tmp_path):
 
 def test_rare_names_are_flagged_and_common_ones_not(tmp_path):
     kit = Kit("nc5")
-    files = setup(kit, tmp_path, [note(1, "frob_ring_reserve_slots is called with len / 64; "
-                                          "spin_lock_irqsave guards it")])  # fmt: skip
+    files = setup(
+        kit,
+        tmp_path,
+        [note(1, "frob_ring_reserve_slots is called with len / 64; spin_lock_irqsave guards it")],
+    )
     (c,), _ = run_check(kit, files)
     names = {r.name: [(p.path, p.line) for p in r.places] for r in c.rare}
     # two occurrences in ring.c (definition, call); the binary blob is not text
-    assert names["frob_ring_reserve_slots"] == [(b"drivers/frob/ring.c", 8),
-                                                 (b"drivers/frob/ring.c", 28)]  # fmt: skip
+    assert names["frob_ring_reserve_slots"] == [
+        (b"drivers/frob/ring.c", 8),
+        (b"drivers/frob/ring.c", 28),
+    ]
     assert "spin_lock_irqsave" in names  # once in this small tree: rare here
     assert "frob_ring_copy_from_user" not in names  # not in the note
 
@@ -85,8 +90,12 @@ def test_a_name_in_three_places_is_not_rare(tmp_path):
 
 def test_latest_version_and_withdrawn_are_used(tmp_path):
     kit = Kit("nc7")
-    events = [note(1, "harmless"), note(1, QUOTE, version=2), NoteWithdraw(f"{1:032x}", 2),
-              note(2, "still here")]  # fmt: skip
+    events = [
+        note(1, "harmless"),
+        note(1, QUOTE, version=2),
+        NoteWithdraw(f"{1:032x}", 2),
+        note(2, "still here"),
+    ]
     files = setup(kit, tmp_path, events)
     checks, _ = run_check(kit, files)
     by_id = {c.note.id: c for c in checks}
@@ -98,8 +107,9 @@ def test_latest_version_and_withdrawn_are_used(tmp_path):
 @pytest.mark.parametrize("body", ["", "x", "\x00\x1b[2J" * 30, "\udcff" * 10, "é" * 5000])
 def test_boring_and_hostile_bodies_never_crash(tmp_path, body):
     kit = Kit("nc8")
-    files = setup(kit, tmp_path, [note(1, body.encode("utf-8", "surrogatepass")
-                                       .decode("utf-8", "replace"))])  # fmt: skip
+    files = setup(
+        kit, tmp_path, [note(1, body.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))]
+    )
     (c,), _ = run_check(kit, files)
     assert c.fragments == ()
 
@@ -108,24 +118,39 @@ def test_cli_prints_sanitized_findings_and_json(tmp_path):
     kit = Kit("nc9")
     hostile = "\x1b]52;c;SGk=\x07\u202e" + QUOTE
     files = setup(kit, tmp_path, [note(1, hostile, title="evil \x1b[2J title")])
-    args = ["notes", "check", str(files["ledger"]), "--snapshot", str(files["snapshot"]),
-            "--trust", str(files["trust"])]  # fmt: skip
+    args = [
+        "notes",
+        "check",
+        str(files["ledger"]),
+        "--snapshot",
+        str(files["snapshot"]),
+        "--trust",
+        str(files["trust"]),
+    ]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 0, out.output
     assert "\x1b" not in out.output and "\u202e" not in out.output
     assert "VERBATIM" in out.output and "drivers/frob/ring.c:14" in out.output
     js = CliRunner().invoke(main, [*args, "--json"])
-    doc = json.loads(js.stdout[js.stdout.index("{"):])
-    assert doc["notes"][0]["fragments"][0]["places"] == [{"path": "drivers/frob/ring.c",
-                                                          "line": 14}]  # fmt: skip
+    doc = json.loads(js.stdout[js.stdout.index("{") :])
+    assert doc["notes"][0]["fragments"][0]["places"] == [
+        {"path": "drivers/frob/ring.c", "line": 14}
+    ]
 
 
 def test_a_tampered_ledgers_notes_are_not_read(tmp_path):
     kit = Kit("nc10")
     files = setup(kit, tmp_path, [note(1, QUOTE)])
     forge(files["ledger"], 1, None, payload={"note": "0" * 32})
-    args = ["notes", "check", str(files["ledger"]), "--snapshot", str(files["snapshot"]),
-            "--trust", str(files["trust"])]  # fmt: skip
+    args = [
+        "notes",
+        "check",
+        str(files["ledger"]),
+        "--snapshot",
+        str(files["snapshot"]),
+        "--trust",
+        str(files["trust"]),
+    ]
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 1
     assert "TAMPERED (its notes are not read)" in out.output

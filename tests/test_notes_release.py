@@ -21,23 +21,50 @@ ID = [f"{n:032x}" for n in range(5)]
 
 
 def released(kit: Kit, tmp: Path, decisions: dict | None = None) -> tuple[dict, Path]:
-    events = [note(1, DESCRIBES), note(2, QUOTE, kind="question"),
-              note(3, "secret plan " + QUOTE, path=b"drivers/frob/\xffodd.c", first=0, last=0),
-              note(4, "taken back"), NoteWithdraw(ID[4], 1)]  # fmt: skip
+    events = [
+        note(1, DESCRIBES),
+        note(2, QUOTE, kind="question"),
+        note(3, "secret plan " + QUOTE, path=b"drivers/frob/\xffodd.c", first=0, last=0),
+        note(4, "taken back"),
+        NoteWithdraw(ID[4], 1),
+    ]
     files = setup(kit, tmp, events)
-    decisions = decisions or {"decisions": [
-        {"note": ID[1], "decision": "release"},
-        {"note": ID[2], "decision": "withhold"},
-        {"note": ID[3], "decision": "redact", "body": "A fault in the odd file (quote removed)."},
-    ]}  # fmt: skip
+    decisions = decisions or {
+        "decisions": [
+            {"note": ID[1], "decision": "release"},
+            {"note": ID[2], "decision": "withhold"},
+            {
+                "note": ID[3],
+                "decision": "redact",
+                "body": "A fault in the odd file (quote removed).",
+            },
+        ]
+    }
     dec = tmp / "decisions.json"
     dec.write_text(json.dumps(decisions))
     files["release"] = tmp / "findings.release"
-    out = CliRunner().invoke(main, [
-        "notes", "release", str(files["ledger"]), "--snapshot", str(files["snapshot"]),
-        "--trust", str(files["trust"]), "--vendor-key", str(files["vendor_key"]),
-        "--decisions", str(dec), "--released-by", "Vera Vendor", "--org", "Vendor Inc",
-        "-o", str(files["release"])])  # fmt: skip
+    out = CliRunner().invoke(
+        main,
+        [
+            "notes",
+            "release",
+            str(files["ledger"]),
+            "--snapshot",
+            str(files["snapshot"]),
+            "--trust",
+            str(files["trust"]),
+            "--vendor-key",
+            str(files["vendor_key"]),
+            "--decisions",
+            str(dec),
+            "--released-by",
+            "Vera Vendor",
+            "--org",
+            "Vendor Inc",
+            "-o",
+            str(files["release"]),
+        ],
+    )
     assert out.exit_code == 0, out.output
     return files, out.output
 
@@ -56,15 +83,25 @@ def test_release_verify_export_round_trip(tmp_path):
     doc = json.loads(files["release"].read_bytes())["release"]
     by_id = {n["note"]: n for n in doc["notes"]}
     assert by_id[ID[1]]["decision"] == "release" and by_id[ID[1]]["body"] == DESCRIBES
-    assert by_id[ID[2]] .keys() >= {"version_hash"} and "body" not in by_id[ID[2]]
+    assert by_id[ID[2]].keys() >= {"version_hash"} and "body" not in by_id[ID[2]]
     assert by_id[ID[3]]["redacted"] == ["body"] and QUOTE not in json.dumps(doc)
     assert by_id[ID[4]]["decision"] == "withhold" and by_id[ID[4]]["withdrawn"]
     assert by_id[ID[2]]["checked"]["fragments"] == 1  # the check's finding is on record
     assert doc["released_by"] == {"name": "Vera Vendor", "org": "Vendor Inc"}
     for suffix in (".sarif", ".md", ".json"):
         target = tmp_path / f"findings{suffix}"
-        out = CliRunner().invoke(main, ["notes", "export", str(files["release"]), "--trust",
-                                        str(files["trust"]), "-o", str(target)])  # fmt: skip
+        out = CliRunner().invoke(
+            main,
+            [
+                "notes",
+                "export",
+                str(files["release"]),
+                "--trust",
+                str(files["trust"]),
+                "-o",
+                str(target),
+            ],
+        )
         assert out.exit_code == 0, out.output
         text = target.read_text()
         assert "taken back" not in text and QUOTE not in text  # withheld never leaves
@@ -74,8 +111,10 @@ def test_release_verify_export_round_trip(tmp_path):
     results = sarif["runs"][0]["results"]
     assert [r["partialFingerprints"]["cleanroomNote/v1"] for r in results] == [ID[1], ID[3]]
     locs = [r["locations"][0]["physicalLocation"] for r in results]
-    assert locs[0] == {"artifactLocation": {"uri": "drivers/frob/ring.c"},
-                       "region": {"startLine": 13, "endLine": 16}}  # fmt: skip
+    assert locs[0] == {
+        "artifactLocation": {"uri": "drivers/frob/ring.c"},
+        "region": {"startLine": 13, "endLine": 16},
+    }
     assert locs[1] == {"artifactLocation": {"uri": "drivers/frob/%FFodd.c"}}  # whole file
 
 
@@ -92,8 +131,18 @@ def test_a_tampered_release_fails_with_exit_1(tmp_path):
     forged.write_bytes(data.replace(b"quote removed", b"quote REMOVED"))
     out = verify(files, forged)
     assert out.exit_code == 1 and "RELEASE_BAD_SIGNATURE" in out.output
-    export = CliRunner().invoke(main, ["notes", "export", str(forged), "--trust",
-                                       str(files["trust"]), "-o", str(tmp_path / "x.sarif")])  # fmt: skip
+    export = CliRunner().invoke(
+        main,
+        [
+            "notes",
+            "export",
+            str(forged),
+            "--trust",
+            str(files["trust"]),
+            "-o",
+            str(tmp_path / "x.sarif"),
+        ],
+    )
     assert export.exit_code == 1 and not (tmp_path / "x.sarif").exists()
 
 
@@ -103,21 +152,26 @@ def _resigned(data: bytes, change) -> bytes:
     return sign_release(doc["release"], seeded_key("nr3/vendor"))
 
 
-@pytest.mark.parametrize("mutate, code", [
-    (lambda d: b"", "RELEASE_NOT_JSON"),
-    (lambda d: d[: len(d) // 2], "RELEASE_NOT_JSON"),
-    (lambda d: b"\xff\xfe" + d, "RELEASE_NOT_JSON"),
-    (lambda d: b"[" * 100_000 + b"]" * 100_000, "RELEASE_TOO_DEEP"),
-    (lambda d: b'{"release": 1, "release": 2, "signature": 3}', "RELEASE_DUPLICATE_KEY"),
-    (lambda d: d.replace(b'{"release":', b'{"release": 1.5, "release":', 1), "RELEASE_NUMBER"),
-    (lambda d: b"[1, 2]", "RELEASE_ENVELOPE"),
-    (lambda d: json.dumps(json.loads(d), indent=1).encode(), "RELEASE_NOT_CANONICAL"),
-    (lambda d: _resigned(d, lambda r: r.update(extra=1)), "RELEASE_FORMAT"),
-    (lambda d: _resigned(d, lambda r: r["notes"].append(r["notes"][0])), "RELEASE_FORMAT"),
-    (lambda d: _resigned(d, lambda r: r["notes"][0].update(decision="leak")), "RELEASE_FORMAT"),
-    (lambda d: sign_release(json.loads(d)["release"], seeded_key("stranger")),
-     "RELEASE_UNTRUSTED_KEY"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "mutate, code",
+    [
+        (lambda d: b"", "RELEASE_NOT_JSON"),
+        (lambda d: d[: len(d) // 2], "RELEASE_NOT_JSON"),
+        (lambda d: b"\xff\xfe" + d, "RELEASE_NOT_JSON"),
+        (lambda d: b"[" * 100_000 + b"]" * 100_000, "RELEASE_TOO_DEEP"),
+        (lambda d: b'{"release": 1, "release": 2, "signature": 3}', "RELEASE_DUPLICATE_KEY"),
+        (lambda d: d.replace(b'{"release":', b'{"release": 1.5, "release":', 1), "RELEASE_NUMBER"),
+        (lambda d: b"[1, 2]", "RELEASE_ENVELOPE"),
+        (lambda d: json.dumps(json.loads(d), indent=1).encode(), "RELEASE_NOT_CANONICAL"),
+        (lambda d: _resigned(d, lambda r: r.update(extra=1)), "RELEASE_FORMAT"),
+        (lambda d: _resigned(d, lambda r: r["notes"].append(r["notes"][0])), "RELEASE_FORMAT"),
+        (lambda d: _resigned(d, lambda r: r["notes"][0].update(decision="leak")), "RELEASE_FORMAT"),
+        (
+            lambda d: sign_release(json.loads(d)["release"], seeded_key("stranger")),
+            "RELEASE_UNTRUSTED_KEY",
+        ),
+    ],
+)
 def test_hostile_release_files_give_a_code_never_a_traceback(tmp_path, mutate, code):
     kit = Kit("nr3")
     files, _ = released(kit, tmp_path)
@@ -146,12 +200,15 @@ def test_the_signature_covers_canonical_bytes(tmp_path):
     assert data == canonical_json(json.loads(data)) + b"\n"
 
 
-@pytest.mark.parametrize("decisions, message", [
-    ({"decisions": [{"note": "f" * 32, "decision": "release"}]}, "no such note"),
-    ({"decisions": [{"note": ID[4], "decision": "release"}]}, "withdrawn"),
-    ({"decisions": [{"note": ID[1], "decision": "release", "version": 7}]}, "not the latest"),
-    ({"decisions": [{"note": ID[1], "decision": "redact"}]}, "replacement"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "decisions, message",
+    [
+        ({"decisions": [{"note": "f" * 32, "decision": "release"}]}, "no such note"),
+        ({"decisions": [{"note": ID[4], "decision": "release"}]}, "withdrawn"),
+        ({"decisions": [{"note": ID[1], "decision": "release", "version": 7}]}, "not the latest"),
+        ({"decisions": [{"note": ID[1], "decision": "redact"}]}, "replacement"),
+    ],
+)
 def test_bad_decisions_are_refused(tmp_path, decisions, message):
     kit = Kit("nr5")
     with pytest.raises(AssertionError, match=message):

@@ -213,3 +213,57 @@ def test_bad_decisions_are_refused(tmp_path, decisions, message):
     kit = Kit("nr5")
     with pytest.raises(AssertionError, match=message):
         released(kit, tmp_path, decisions)
+
+
+def test_the_report_has_a_notes_section_with_the_release_decisions(tmp_path):
+    kit = Kit("nr6")
+    files, _ = released(kit, tmp_path)
+    out_json = tmp_path / "report.json"
+    args = [
+        "report",
+        str(files["ledger"]),
+        "--snapshot",
+        str(files["snapshot"]),
+        "--trust",
+        str(files["trust"]),
+        "--release",
+        str(files["release"]),
+    ]
+    result = CliRunner().invoke(main, [*args, "-o", str(out_json)])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(out_json.read_text())["notes"]
+    assert {n["note"]: n["decision"] for n in notes} == {
+        ID[1]: "release",
+        ID[2]: "withhold",
+        ID[3]: "redact",
+        ID[4]: "withhold",
+    }
+    html = tmp_path / "report.html"
+    assert CliRunner().invoke(main, [*args, "-o", str(html)]).exit_code == 0
+    assert '<section id="notes">' in html.read_text() and QUOTE not in html.read_text()
+    plain = CliRunner().invoke(main, [*args[:-2], "-o", str(out_json)])
+    assert {n["decision"] for n in json.loads(out_json.read_text())["notes"]} == {"written"}
+    assert plain.exit_code == 0
+
+
+def test_the_report_refuses_a_forged_release(tmp_path):
+    kit = Kit("nr7")
+    files, _ = released(kit, tmp_path)
+    forged = tmp_path / "forged.release"
+    forged.write_bytes(files["release"].read_bytes().replace(b"Vera", b"Vlad"))
+    out = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(files["ledger"]),
+            "--snapshot",
+            str(files["snapshot"]),
+            "--trust",
+            str(files["trust"]),
+            "--release",
+            str(forged),
+            "-o",
+            str(tmp_path / "r.json"),
+        ],
+    )
+    assert out.exit_code == 1 and "RELEASE_BAD_SIGNATURE" in out.output

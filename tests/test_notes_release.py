@@ -13,7 +13,7 @@ from cleanroom.cli import main
 from cleanroom.ledger.encoding import canonical_json
 from cleanroom.release.document import sign_release
 from cleanroom.release.verify import verify_release
-from tests.ledgerkit import Kit, seeded_key
+from tests.ledgerkit import Kit, forge, seeded_key
 from tests.noteskit import DESCRIBES, QUOTE, NoteWithdraw, note, setup
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -267,3 +267,79 @@ def test_the_report_refuses_a_forged_release(tmp_path):
         ],
     )
     assert out.exit_code == 1 and "RELEASE_BAD_SIGNATURE" in out.output
+
+
+def _release_args(files: dict, out: Path, decisions: Path) -> list[str]:
+    return [
+        "notes",
+        "release",
+        str(files["ledger"]),
+        "--snapshot",
+        str(files["snapshot"]),
+        "--trust",
+        str(files["trust"]),
+        "--vendor-key",
+        str(files["vendor_key"]),
+        "--decisions",
+        str(decisions),
+        "--released-by",
+        "V",
+        "--org",
+        "O",
+        "-o",
+        str(out),
+    ]
+
+
+def test_undecided_notes_are_withheld_and_said_so(tmp_path):
+    kit = Kit("nr8")
+    files = setup(kit, tmp_path, [note(1, DESCRIBES)])
+    dec = tmp_path / "d.json"
+    dec.write_text('{"decisions": []}')
+    out = CliRunner().invoke(main, _release_args(files, tmp_path / "r.release", dec))
+    assert out.exit_code == 0, out.output
+    assert f"withheld (no decision): note {ID[1]}" in out.output
+    notes = json.loads((tmp_path / "r.release").read_bytes())["release"]["notes"]
+    assert [n["decision"] for n in notes] == ["withhold"] and "body" not in notes[0]
+
+
+def test_a_release_is_never_overwritten(tmp_path):
+    kit = Kit("nr9")
+    files = setup(kit, tmp_path, [note(1, DESCRIBES)])
+    dec = tmp_path / "d.json"
+    dec.write_text('{"decisions": []}')
+    target = tmp_path / "r.release"
+    target.write_bytes(b"keep me")
+    out = CliRunner().invoke(main, _release_args(files, target, dec))
+    assert out.exit_code == 2 and target.read_bytes() == b"keep me"
+
+
+def test_a_tampered_ledger_stops_the_release(tmp_path):
+    kit = Kit("nr10")
+    files = setup(kit, tmp_path, [note(1, DESCRIBES)])
+    forge(files["ledger"], 1, None, payload={"note": "0" * 32})
+    dec = tmp_path / "d.json"
+    dec.write_text('{"decisions": []}')
+    out = CliRunner().invoke(main, _release_args(files, tmp_path / "r.release", dec))
+    assert out.exit_code == 1 and "TAMPERED" in out.output
+    assert not (tmp_path / "r.release").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        '{"decisions": [], "decisions": []}',
+        "[]",
+        '{"decisions": [{"note": 1, "decision": "release"}]}',
+    ],
+)
+def test_hostile_decisions_files_are_usage_errors(tmp_path, text):
+    kit = Kit("nr11")
+    files = setup(kit, tmp_path, [note(1, DESCRIBES)])
+    dec = tmp_path / "d.json"
+    dec.write_text(text)
+    out = CliRunner().invoke(main, _release_args(files, tmp_path / "r.release", dec))
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert not (tmp_path / "r.release").exists()

@@ -6,7 +6,8 @@ one in five quotes 50 to 200 characters of a random C file (re-wrapped, as a
 reviewer pastes), the rest describe code in prose that names identifiers taken
 from random files. Each run opens the snapshot and checks all notes with a
 fresh `SnapshotText` (no cache carried between runs); the figure is the median
-wall time, with CPU time and the load average. It reports and never asserts.
+wall time, with CPU time and the load average; every 100 notes a progress line on stderr.
+It reports and never asserts.
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
 """
@@ -81,7 +82,20 @@ def main() -> None:
         for run in range(args.runs):
             corpus = SnapshotText(snap)
             t0, c0 = time.perf_counter(), time.process_time()
-            checked = check_notes(notes, corpus)
+            done = [0]
+
+            def tick(corpus=corpus, t0=t0, c0=c0, done=done) -> None:
+                done[0] += 1
+                if done[0] % 100 == 0:
+                    print(
+                        f"  {done[0]} notes: {time.perf_counter() - t0:.1f} s wall, "
+                        f"{time.process_time() - c0:.1f} s CPU, {corpus.queries} lookups, "
+                        f"{corpus.reads} blobs read",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+
+            checked = check_notes(notes, corpus, progress=tick)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             flagged = sum(1 for c in checked if c.fragments)
             rare = sum(1 for c in checked if c.rare)

@@ -19,7 +19,7 @@ import click
 
 from ..forensics.notes import NoteProblem, WrittenNote, written_notes
 from ..forensics.timeline import Evidence, read_evidence
-from ..jsonsafe import name_fields
+from ..jsonsafe import name_fields, strict
 from ..ledger.regular_file import read_small
 from ..ledger.verdict import EXIT_CODES
 from ..notecheck.check import DEFAULT_MIN_LENGTH, MIN_MIN_LENGTH, NoteCheck, check_notes
@@ -125,7 +125,7 @@ def check(
     """
     done = run_check(paths, snapshot_file, trust, min_length)
     if as_json:
-        click.echo(json.dumps(check_json(done), ensure_ascii=True, indent=1))
+        click.echo(strict(json.dumps(check_json(done), ensure_ascii=True, indent=1)))
     else:
         for line in ledger_lines(done.evidence):
             click.echo(line)

@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["ledger", "snapshot", "session", "forensics", "guard", "workstation", "recorder"]
+CORE = [
+    "ledger",
+    "snapshot",
+    "session",
+    "forensics",
+    "notecheck",
+    "release",
+    "guard",
+    "workstation",
+    "recorder",
+]
 # What each package may not import (cleanroom.<name>): everything above it.
 ABOVE = {
     "ledger": (
@@ -27,7 +37,11 @@ ABOVE = {
     "snapshot": ("session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "session": ("guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "guard": ("forensics", "workstation", "recorder", "tui", "cli"),
-    "forensics": ("workstation", "recorder", "tui", "cli"),
+    "forensics": ("notecheck", "release", "workstation", "recorder", "tui", "cli"),
+    # Notes out of the room: the check reads forensics' verified notes; the release
+    # reads the check's findings.
+    "notecheck": ("release", "workstation", "recorder", "tui", "cli"),
+    "release": ("workstation", "recorder", "tui", "cli"),
     "workstation": ("forensics", "recorder", "tui", "cli"),
     "recorder": ("workstation", "tui", "cli"),
 }

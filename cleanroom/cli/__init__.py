@@ -37,6 +37,7 @@ class TamperedProblem(click.ClickException):
 COMMANDS = {
     "demo": ("demo", "demo"),
     "keys": ("keys", "keys"),
+    "notes": ("notes_commands", "notes"),
     "recorder": ("recorder", "recorder"),
     "replay": ("replay", "replay"),
     "report": ("report", "report"),

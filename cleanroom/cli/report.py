@@ -16,11 +16,16 @@ from ..forensics.report_csv import write_csv
 from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
 from ..forensics.report_jsonl import write_jsonl
+from ..forensics.report_notes import note_rows
 from ..forensics.source_text import SourceText
 from ..forensics.timeline import read_evidence
+from ..ledger.regular_file import read_small
 from ..ledger.verdict import Status
+from ..release.document import MAX_RELEASE
+from ..release.verify import verify_release
 from ..sanitize import clean
 from ..snapshot.store import Snapshot
+from . import TamperedProblem
 from .options import trust_option
 from .output import write_atomically
 from .verify import expand_ledgers
@@ -46,6 +51,10 @@ WRITERS: dict[str, Callable[[Report, IO[str]], None]] = {
 @click.option("--with-source", is_flag=True,
               help="HTML only: put the lines of each watched file beside its heat strip. "
                    "The report then contains source; it says so on its first line.")  # fmt: skip
+@click.option("--release", "releases", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A notes release (repeatable), verified with --trust: the notes "
+                   "section then says which notes it released, redacted or withheld.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Processes to verify with [all cores].")  # fmt: skip
 def report(
@@ -55,6 +64,7 @@ def report(
     output: Path,
     include_tampered: bool,
     with_source: bool,
+    releases: tuple[Path, ...],
     workers: int | None,
 ) -> None:
     """Verify ledgers and write a forensic report on them.
@@ -74,6 +84,7 @@ def report(
         raise click.UsageError("--with-source needs --snapshot: source comes only from there")
     if with_source and writer is not write_html:
         raise click.UsageError("--with-source is for an .html report only")
+    decided = _release_decisions(releases, trust)
     ledgers = expand_ledgers(paths)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_no_cycle_collection())
@@ -86,11 +97,29 @@ def report(
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
+        result.notes = note_rows(evidence, decided)
         if with_source:
             result.source = SourceText(snapshots)
         write_atomically(output, lambda f: writer(result, f))
     _summary(result, output)
     sys.exit(result.exit_code)
+
+
+def _release_decisions(
+    releases: tuple[Path, ...], trust: list[bytes]
+) -> dict[str, tuple[str, str]]:
+    """note id -> (decision, version hash) over the releases, each verified first; an
+    invalid release stops the report (exit 1) before any ledger is read."""
+    decided: dict[str, tuple[str, str]] = {}
+    for path in releases:
+        verdict = verify_release(read_small(path, MAX_RELEASE), trust)
+        if verdict.release is None:
+            raise TamperedProblem(
+                f"--release {clean(path)}: {verdict.code}: {clean(verdict.message)}"
+            )
+        for n in verdict.release["notes"]:
+            decided[n["note"]] = (n["decision"], n["version_hash"])
+    return decided
 
 
 @contextlib.contextmanager
@@ -122,4 +151,7 @@ def _summary(r: Report, output: Path) -> None:
         click.echo(f"  {clean(s.key)}: {s.status.value}{withheld}{why}", err=True)
     for f in r.evidence.sessions:
         click.echo(f"  sessions: {f.code} {clean(f.message)}", err=True)
+    if r.notes:
+        decided = sum(1 for n in r.notes if n.decision not in ("written", "other version"))
+        click.echo(f"  notes: {len(r.notes)} written, {decided} decided by a release", err=True)
     click.echo(f"overall: {r.status.value}", err=True)

@@ -25,4 +25,6 @@ Modules, one concept each:
 - `resultlines`: the file lines search result rows showed, by running the
   recorded search again on the session's snapshot.
 - `whoviewed`: who had given lines on screen, or searched for given text.
+- `notes`: reviewers' notes, the latest version of each, from verified ledgers;
+  `report_notes`: the report's notes section (written, released, withheld).
 """

@@ -24,6 +24,7 @@ from ..session.events import FileOpen, SearchResultsView
 from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey, coverage
+from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
 from .sessionindex import SessionIndex
@@ -107,6 +108,7 @@ class Report:
     include_tampered: bool
     maps: dict[str, MapNode] = field(default_factory=dict)  # snapshot id -> its tree, seen
     source: SourceText | None = None  # --with-source: the lines of watched files
+    notes: list[NoteRow] = field(default_factory=list)  # report_notes.py
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
     )

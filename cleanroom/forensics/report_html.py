@@ -23,6 +23,7 @@ from .coverage import LEVELS, FileCoverage, level_floor_us
 from .describe import describe, duration, path_text
 from .hotranges import hot_ranges
 from .report import CoverageGroup, Listed, Report, SessionReport, label
+from .report_notes import notes_html
 from .report_sort import CSP_SOURCE, SCRIPT
 from .report_text import h, short
 from .source_text import SourceText
@@ -92,6 +93,7 @@ def render(report: Report) -> Iterator[str]:
     yield from _coverage(report)
     yield from _searches(report)
     yield from _incidents(report)
+    yield from notes_html(report.notes, h)
     yield from _timeline(report)
     yield f"<script>{SCRIPT}</script>\n</body></html>\n"
 

@@ -17,6 +17,7 @@ from ..session.events import path_fields
 from . import summary
 from .coverage import FileCoverage
 from .report import REPORT_FORMAT, CoverageGroup, Listed, Report, SessionReport
+from .report_notes import note_json
 from .timeline import TimelineEntry
 
 HEATMAP_CELLS = 100
@@ -56,6 +57,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
             for g in report.coverage
             for u in g.unmapped
         ],  # fmt: skip
+        "notes": [note_json(r) for r in report.notes],
         "searches": [listed_json(x) for x in report.searches],
         "incidents": [listed_json(x) for x in report.incidents],
     }

@@ -1,0 +1,173 @@
+"""`cleanroom notes release`: decide on each checked note and sign the release.
+
+Interactive by default: each note is shown sanitized, with what the check found,
+and the vendor answers release, withhold or redact (then types the replacement
+text). With --decisions FILE it runs unattended (docs/notes-release.md §5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from ..ledger.keys import Role
+from ..ledger.regular_file import read_small
+from ..ledger.verdict import Status
+from ..release.decide import (
+    MAX_DECISIONS_FILE,
+    Decision,
+    DecisionError,
+    build_release,
+    read_decisions,
+)
+from ..release.document import sign_release
+from ..sanitize import clean, sanitize
+from .keys import PASSPHRASE_FILE, load_signing_key
+from .notes import LEDGERS, MIN_LENGTH, SNAPSHOT, describe, ledger_lines, notes, run_check
+from .options import trust_option
+
+END_OF_TEXT = "."
+
+
+@notes.command("release")
+@LEDGERS
+@SNAPSHOT
+@trust_option()
+@click.option(
+    "--vendor-key",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The vendor root private key that signs the release.",
+)
+@PASSPHRASE_FILE
+@click.option(
+    "--decisions",
+    "decisions_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Decide from this JSON file instead of asking (docs/notes-release.md §5).",
+)
+@click.option("--released-by", required=True, help="Who releases: a person's name.")
+@click.option("--org", required=True, help="The organisation releasing.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The release file to write (never overwritten).",
+)
+@MIN_LENGTH
+def release(
+    paths: tuple[Path, ...],
+    snapshot_file: Path,
+    trust: list[bytes],
+    vendor_key: Path,
+    passphrase_file: Path | None,
+    decisions_file: Path | None,
+    released_by: str,
+    org: str,
+    output: Path,
+    min_length: int,
+) -> None:
+    """Check the notes, decide on each, and write a release signed by the vendor.
+
+    Refused (exit 1) when any ledger is TAMPERED. A note with no decision is
+    withheld; a withdrawn note is always withheld. The release holds the text of
+    each released or redacted note, the hash of every note version it decides on,
+    and the ledgers (by head hash) they came from. Exit 0 when written, 2 usage.
+    """
+    if output.exists() or output.is_symlink():
+        raise click.UsageError(f"-o {clean(output)} exists; a release is never overwritten")
+    if len(released_by) > 200 or len(org) > 200:
+        raise click.UsageError("--released-by and --org take at most 200 characters")
+    key = load_signing_key(vendor_key, passphrase_file, Role.VENDOR_ROOT, "--vendor-key")
+    decisions: dict[str, Decision] | None = None
+    if decisions_file is not None:
+        try:
+            decisions = read_decisions(read_small(decisions_file, MAX_DECISIONS_FILE))
+        except DecisionError as exc:
+            raise click.UsageError(clean(exc)) from exc
+    done = run_check(paths, snapshot_file, trust, min_length)
+    for line in ledger_lines(done.evidence):
+        click.echo(line, err=True)
+    if done.evidence.status is Status.TAMPERED:
+        click.echo("refused: a TAMPERED ledger's notes cannot be released", err=True)
+        sys.exit(1)
+    if decisions is None:
+        decisions = _ask(done.checks)
+    undecided = [c for c in done.checks if c.note.id not in decisions]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        body = build_release(
+            done.checks,
+            decisions,
+            released_by=released_by,
+            org=org,
+            released_at=now,
+            snapshot=done.snapshot,
+            timelines=[t for t in done.evidence.timelines if not t.withheld],
+            min_length=min_length,
+        )
+    except DecisionError as exc:
+        raise click.UsageError(clean(exc)) from exc
+    data = sign_release(body, key)
+    with open(output, "xb") as f:  # never replaces a file that appeared meanwhile
+        f.write(data)
+    for c in undecided:
+        click.echo(f"withheld (no decision): note {c.note.id}", err=True)
+    counts = {
+        d: sum(1 for n in body["notes"] if n["decision"] == d)
+        for d in ("release", "redact", "withhold")
+    }
+    click.echo(
+        f"wrote {clean(output)}: {counts['release']} released, {counts['redact']} "
+        f"redacted, {counts['withhold']} withheld"
+    )
+
+
+def _ask(checks: list) -> dict[str, Decision]:
+    decisions: dict[str, Decision] = {}
+    for i, c in enumerate(checks, 1):
+        click.echo(f"\n[{i}/{len(checks)}]")
+        for line in describe(c):
+            click.echo(line)
+        click.echo("  --- body ---")
+        for line in c.note.note.body.split("\n"):
+            click.echo("  | " + sanitize(line).text)
+        if c.note.withdrawn:
+            click.echo("  withdrawn by the reviewer: withheld")
+            decisions[c.note.id] = Decision(c.note.id, "withhold")
+            continue
+        choice = click.prompt(
+            "  release, withhold or redact? [r/w/d]",
+            type=click.Choice(["r", "w", "d"]),
+            show_choices=False,
+        )
+        if choice == "d":
+            title = click.prompt(
+                "  replacement title (empty: keep it)", default="", show_default=False
+            )
+            click.echo(
+                f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
+                " (empty: keep it):"
+            )
+            body = _read_text()
+            if not title and not body:
+                click.echo("  nothing replaced: withheld")
+                decisions[c.note.id] = Decision(c.note.id, "withhold")
+                continue
+            decisions[c.note.id] = Decision(c.note.id, "redact", title or None, body or None)
+        else:
+            decisions[c.note.id] = Decision(c.note.id, "release" if choice == "r" else "withhold")
+    return decisions
+
+
+def _read_text() -> str:
+    lines = []
+    while True:
+        line = sys.stdin.readline()
+        if not line or line.rstrip("\n") == END_OF_TEXT:
+            return "\n".join(lines)
+        lines.append(line.rstrip("\n"))

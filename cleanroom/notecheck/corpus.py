@@ -1,0 +1,119 @@
+"""A snapshot's text as the verbatim check reads it.
+
+`SnapshotText` answers three questions, each cached for the whole check:
+
+- `docs_with(word)`: the text blobs whose content holds `word`, from the
+  snapshot's trigram index (docs/adr/0100-snapshot-index.md). The index folds
+  case, so the answer is a superset of the blobs that hold `word` exactly; blobs
+  whose index stops early (a NUL byte past the first 8 KiB, `candidates.py`) are
+  always in it. None when the index cannot answer (under three characters, or a
+  control character the tokenizer may not see as the note does), and
+  `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
+  nothing, and reading all of its blobs' numbers costs more than it saves.
+- `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
+  the line of any offset in it.
+- `paths(rowid)`: every path whose content is that blob.
+
+Binary blobs are not indexed and never read: the check covers text only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from ..snapshot.candidates import read_facts
+from ..snapshot.catalog import read_catalog
+from ..snapshot.readonly import connect
+from ..snapshot.store import Snapshot
+from .normal import normalise
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+COMMON_BLOBS = 1000
+COMMON: frozenset[int] = frozenset({-1})  # the answer for a word in too many blobs
+_TEXT_CACHE = 256 << 20  # bytes of normalised blob text kept between notes
+
+
+@dataclass
+class BlobText:
+    """One blob's normalised text; line numbers are computed on first use."""
+
+    text: str
+    raw: str = field(repr=False)
+    _starts: list[int] | None = None
+    _lines: list[int] | None = None
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based source line holding normalised offset `offset`."""
+        if self._starts is None:
+            starts, lines, pos = [], [], 0
+            for number, line in enumerate(self.raw.split("\n"), 1):
+                normal = normalise(line)
+                if normal:
+                    starts.append(pos)
+                    lines.append(number)
+                    pos += len(normal) + 1
+            self._starts, self._lines = starts, lines
+        assert self._lines is not None
+        return self._lines[max(0, bisect.bisect_right(self._starts, offset) - 1)]
+
+
+class SnapshotText:
+    """The text of an open, trusted snapshot. `close()` when done."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        if snapshot.path is None:
+            raise ValueError("the snapshot was not opened from a file")
+        self._conn = connect(snapshot.path, mmap=True)
+        self.catalog = read_catalog(self._conn)
+        self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
+        self._docs: dict[str, frozenset[int] | None] = {}
+        self._texts: OrderedDict[int, BlobText] = OrderedDict()
+        self._held = 0
+        self.queries = 0  # index lookups made (for the benchmark)
+        self.reads = 0  # blobs read and normalised
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def docs_with(self, word: str) -> frozenset[int] | None:
+        if word in self._docs:
+            return self._docs[word]
+        found: frozenset[int] | None = None
+        if len(word) >= 3 and not _CONTROL.search(word):
+            self.queries += 1
+            phrase = '"' + word.replace('"', '""') + '"'
+            rows = self._conn.execute(
+                "SELECT rowid FROM search WHERE search MATCH ? LIMIT ?", (phrase, COMMON_BLOBS + 1)
+            ).fetchall()
+            if len(rows) > COMMON_BLOBS:
+                found = COMMON
+            else:
+                found = frozenset(r[0] for r in rows) | self._always
+        self._docs[word] = found
+        return found
+
+    def text(self, rowid: int) -> BlobText:
+        held = self._texts.get(rowid)
+        if held is not None:
+            self._texts.move_to_end(rowid)
+            return held
+        row = self._conn.execute("SELECT content FROM blobs WHERE rowid = ?", (rowid,)).fetchone()
+        raw = bytes(row[0]).decode("utf-8", "surrogateescape") if row else ""
+        self.reads += 1
+        blob = BlobText(normalise(raw), raw)
+        self._texts[rowid] = blob
+        self._held += len(raw)
+        while self._held > _TEXT_CACHE and len(self._texts) > 1:
+            _, old = self._texts.popitem(last=False)
+            self._held -= len(old.raw)
+        return blob
+
+    def paths(self, rowid: int) -> list[bytes]:
+        c = self.catalog
+        first = c.first.get(rowid)
+        if first is None:
+            return []
+        return [c.paths[i] for i in (first, *c.more.get(rowid, ()))]

@@ -1,0 +1,57 @@
+"""Names in a note that occur only once or twice in the snapshot.
+
+Such a name identifies code precisely even when it is short (`tcp_v4_rcv`), so a
+note naming it says where it looked. A name here is an identifier of at least
+four characters that looks like code rather than a word: it holds `_` or a
+digit or a lower-case letter followed by a capital, or it is at least eight
+characters long. Occurrences are counted as whole identifiers, case-sensitively,
+in every file (a blob held at two paths counts twice). A name whose letters the
+index finds in more than `MAX_FILES` blobs counts as common without being read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import COMMON, SnapshotText
+from .verbatim import Place
+
+MAX_FILES = 16
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CODE_LIKE = re.compile(r"_|[0-9]|[a-z][A-Z]")
+
+
+@dataclass(frozen=True)
+class RareName:
+    name: str
+    places: tuple[Place, ...]
+
+
+def code_names(text: str) -> list[str]:
+    """The code-like names in `text`, each once, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for m in _NAME.finditer(text):
+        name = m[0]
+        if len(name) >= 8 or (len(name) >= 4 and _CODE_LIKE.search(name)):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareName]:
+    found = []
+    for name in code_names(text):
+        docs = corpus.docs_with(name)
+        if not docs or docs is COMMON or len(docs) > MAX_FILES:
+            continue
+        whole = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
+        places: list[Place] = []
+        for rowid in sorted(docs):
+            raw = corpus.text(rowid).raw
+            lines = [raw.count("\n", 0, m.start()) + 1 for m in whole.finditer(raw)]
+            places += [Place(p, line) for p in corpus.paths(rowid) for line in lines]
+            if len(places) > at_most:
+                break
+        if 0 < len(places) <= at_most:
+            found.append(RareName(name, tuple(places)))
+    return found

@@ -1,0 +1,122 @@
+"""Runs of a note that occur verbatim in the snapshot (docs/notes-release.md §1).
+
+A run starts at a word of the note (after whitespace normalisation) and is at
+least `min_length` characters long. For each start, the shortest such window is
+looked for: its candidates are the blobs the trigram index names for every one
+of its words (the longest first, stopping once few are left), and each candidate
+is confirmed by exact, case-sensitive matching in its normalised text. A window
+found is then grown word by word while it is still found, and reported once,
+with every place (path, line of the run's first character) it occurs.
+
+A window none of whose words has three characters (`x = a + b ;`) cannot be
+looked up in the index and is not checked; a run that starts inside a word of
+the note is found from its next word on. A window made only of common words
+(each in more than `corpus.COMMON_BLOBS` blobs, as prose is beside the comments
+of a large tree) is not confirmed and is counted as *unconfirmed*. When more
+than `MAX_CANDIDATES` blobs hold all of a window's words, only the first
+`MAX_CANDIDATES` are read: a window not among them is counted as unconfirmed,
+and a run found there is marked `partial` (it may occur in more places).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .corpus import COMMON, SnapshotText
+from .normal import normalise, words
+
+_FEW = 16  # candidates few enough to confirm rather than ask the index again
+MAX_CANDIDATES = 32  # blobs read to confirm one window
+
+
+@dataclass(frozen=True)
+class Place:
+    path: bytes
+    line: int
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A run of the note's `field` (normalised) found verbatim in the snapshot."""
+
+    field: str
+    text: str
+    places: tuple[Place, ...]
+    partial: bool = False  # found among capped candidates: there may be more places
+
+
+@dataclass
+class Runs:
+    fragments: list[Fragment]
+    unconfirmed: int  # windows of common words not found among the capped candidates
+
+
+def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) -> Runs:
+    normal = normalise(text)
+    spans = words(normal)
+    found: list[Fragment] = []
+    unconfirmed = 0
+    reach = 0  # where the last reported run ends
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] - start < min_length:
+            j += 1
+        if j == len(spans):
+            break
+        docs = _candidates(corpus, [normal[a:b] for a, b in spans[i : j + 1]])
+        if docs is None:
+            unconfirmed += 1
+            continue
+        window = normal[start : spans[j][1]]
+        capped = len(docs) > MAX_CANDIDATES
+        hits = [d for d in docs[:MAX_CANDIDATES] if window in corpus.text(d).text]
+        if not hits:
+            unconfirmed += capped
+            continue
+        k = j
+        while k + 1 < len(spans):
+            longer = normal[start : spans[k + 1][1]]
+            more = [d for d in hits if longer in corpus.text(d).text]
+            if not more:
+                break
+            hits, k = more, k + 1
+        if spans[k][1] <= reach:
+            continue  # a tail of the run already reported, found nowhere else longer
+        reach = spans[k][1]
+        run = normal[start:reach]
+        found.append(Fragment(field, run, _places(run, hits, corpus), capped))
+    return Runs(found, unconfirmed)
+
+
+def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | None:
+    """Blobs that may hold the window, ascending; empty if none or not searchable;
+    None if every searchable word of it is common."""
+    docs: frozenset[int] | None = None
+    common = False
+    for word in sorted(set(window_words), key=len, reverse=True):
+        found = corpus.docs_with(word)
+        if found is COMMON:
+            common = True
+            continue
+        if found is None:
+            continue
+        docs = found if docs is None else docs & found
+        if len(docs) <= _FEW:
+            break
+    if docs is None and common:
+        return None
+    return sorted(docs or ())
+
+
+def _places(run: str, docs: list[int], corpus: SnapshotText) -> tuple[Place, ...]:
+    places = []
+    for rowid in docs:
+        blob = corpus.text(rowid)
+        lines = []
+        at = blob.text.find(run)
+        while at >= 0:
+            lines.append(blob.line_at(at))
+            at = blob.text.find(run, at + 1)
+        places += [Place(path, line) for path in corpus.paths(rowid) for line in lines]
+    return tuple(sorted(places, key=lambda p: (p.path, p.line)))

@@ -92,19 +92,24 @@ class RemoteService:
     # -- the connection ---------------------------------------------------------
 
     def _connect(self) -> m.Welcome:
+        """Connect and say hello (and ask again for what the screen shows). Raises
+        OSError, or RecordingError for a recorder that answers wrongly or not at all
+        (a frame cut short, garbage, oversized): never a decoder's own exception."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(ANSWER_TIMEOUT)
         try:
             sock.connect(str(self.path))
             answer = self._exchange(sock, m.Hello(version=m.VERSION, client="cleanroom review"))
+            if not isinstance(answer, m.Welcome):
+                raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
+            self._restore(sock)
+        except (FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            sock.close()
+            raise RecordingError(f"the recorder is not answering ({type(exc).__name__})") from None
         except BaseException:
             sock.close()
             raise
-        if not isinstance(answer, m.Welcome):
-            sock.close()
-            raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
         self._sock, self._welcome, self.state = sock, answer, answer.state
-        self._restore(sock)
         return answer
 
     def _restore(self, sock: socket.socket) -> None:

@@ -29,6 +29,7 @@ import argparse
 import getpass
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -142,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.vendor_seed is None:
         ap.error("--snapshot needs --vendor-seed")
     base = Path(tempfile.mkdtemp(prefix="crs-", dir="/tmp"))
-    config = room(base, args.snapshot, args.vendor_seed, base / "ledgers")  # a fresh room
-    first = one_run(config, base / "r.sock", base / "recorder.log")  # checks the index once
-    runs = [one_run(config, base / "r.sock", base / "recorder.log") for _ in range(args.runs)]
+    try:
+        config = room(base, args.snapshot, args.vendor_seed, base / "ledgers")  # a fresh room
+        first = one_run(config, base / "r.sock", base / "recorder.log")  # checks the index once
+        runs = [one_run(config, base / "r.sock", base / "recorder.log") for _ in range(args.runs)]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)  # keys, ledgers and log of this run only
 
     def med(get: Any) -> float:
         return statistics.median(get(r) for r in runs)

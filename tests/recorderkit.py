@@ -58,11 +58,12 @@ def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...
     running: Running
 
     def open_session(_peer: object = None) -> tuple[Dispatcher, Any]:
-        ledger = kit.new_ledger(ledger_dir, ledger_id=os.urandom(16))
+        served = source if source is not None else sample_source(kit, ledger_dir.parent)
+        # The ledger names the snapshot served, as the recorder's does: replay finds it.
+        ledger = kit.new_ledger(ledger_dir, ledger_id=os.urandom(16), snapshot=served.ref)
         disk = FlakyDisk(ledger._conn)
         ledger._conn = disk
         facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
-        served = source if source is not None else sample_source(kit, ledger_dir.parent)
         session = ReviewSession(Recorder(ledger), served, facts)
         running.ledgers.append(ledger.path)
         running.disks.append(disk)

@@ -107,7 +107,7 @@ def test_a_kept_config_gets_the_setting_and_keeps_its_edits(
     room.sources = room_sources
     assert room.install("--reviewer", room.reviewer()).returncode == 0
     config = room.at(layout.CONFIG)
-    config.write_text('org = "Agency"  # an edit install keeps\n' + config.read_text())
+    config.write_text("# an edit install keeps\n" + config.read_text())
     room.sources = protected  # the key is replaced by a protected one
     problems = room.check()[1]["problems"]
     assert not [p for p in problems if "passphrase" in p["message"]]  # not yet: key unprotected
@@ -117,7 +117,7 @@ def test_a_kept_config_gets_the_setting_and_keeps_its_edits(
     assert wanted in dry.stdout, dry.stdout
     assert room.install(*given).returncode == 0
     text = config.read_text()
-    assert text.startswith('org = "Agency"  # an edit install keeps\n')
+    assert text.startswith("# an edit install keeps\n")
     assert tomllib.loads(text)["recorder"]["passphrase_file"] == layout.PASSPHRASE
     assert os.stat(config).st_mode & 0o777 == 0o640
 

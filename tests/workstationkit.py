@@ -75,11 +75,12 @@ class Room:
     def names(self) -> list[str]:
         return ["--root", str(self.root), "--service-account", self.service, "--group", self.group]
 
-    def install(self, *extra: str) -> subprocess.CompletedProcess[str]:
+    def install(self, *extra: str, org: str | None = "Agency") -> subprocess.CompletedProcess[str]:
         files = []
         for option, path in self.sources.items():
             files += [option, str(path)]
-        return cleanroom("workstation", "install", *self.names(), *files, *extra)
+        named = ["--org", org] if org is not None else []
+        return cleanroom("workstation", "install", *self.names(), *files, *named, *extra)
 
     def check(self, *extra: str) -> tuple[int, dict]:
         """`check --json`, run in this process (the same code on the same real files

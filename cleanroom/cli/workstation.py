@@ -79,6 +79,9 @@ def workstation() -> None:
               help="The passphrase of a passphrase-protected --workstation-key (its first "
                    "line): copied in for the recorder alone (0400) and named in "
                    "workstation.toml [recorder] passphrase_file.")  # fmt: skip
+@click.option("--org", metavar="NAME",
+              help="The reviewers' organisation, recorded in every session (workstation.toml "
+                   "`org`); needed while workstation.toml is not there yet.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print every change and make none.")
 def install(
     root: Path,
@@ -91,6 +94,7 @@ def install(
     cert: Path | None,
     trust: Path | None,
     passphrase_file: Path | None,
+    org: str | None,
     dry_run: bool,
 ) -> None:
     """Create the accounts, directories, recorder unit and kiosk login (run as root).
@@ -106,7 +110,8 @@ def install(
     lay = _layout(root, service_account, group)
     if not dry_run and os.geteuid() != 0:
         raise UsageProblem("install must run as root (or use --dry-run)")
-    req = Request(lay, python, reviewers, snapshot, workstation_key, cert, trust, passphrase_file)
+    req = Request(lay, python, reviewers, snapshot, workstation_key, cert, trust, passphrase_file,
+                  org)  # fmt: skip
     try:
         plan = build(req)
     except PlanError as exc:

@@ -89,3 +89,40 @@ class FrameReader:
     def stalled(self, now: float, deadline: float) -> bool:
         """A frame begun more than `deadline` seconds ago is not complete."""
         return self.started is not None and now - self.started > deadline
+
+
+class FrameWriter:
+    """Sends frames on a non-blocking socket as fast as the peer reads them, across
+    passes of the server's select loop, so that a peer that does not read never
+    holds the loop: the server goes on looking at the guard and at signals while
+    an answer waits, and `stalled` gives each answer (not each write) a deadline."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.since: float | None = None  # monotonic time the oldest unsent answer was queued
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._buf)
+
+    def queue(self, body: bytes, now: float) -> None:
+        if not self._buf:
+            self.since = now
+        self._buf += _LEN.pack(len(body))
+        self._buf += body
+
+    def flush(self, sock: socket.socket) -> bool:
+        """Write what the socket takes without blocking. True once all is sent.
+        Raises OSError (the peer gone: EPIPE, ECONNRESET)."""
+        while self._buf:
+            try:
+                sent = sock.send(self._buf)
+            except (BlockingIOError, InterruptedError):
+                return False
+            del self._buf[:sent]
+        self.since = None
+        return True
+
+    def stalled(self, now: float, deadline: float) -> bool:
+        """An answer queued more than `deadline` seconds ago is not all sent."""
+        return self.since is not None and now - self.since > deadline

@@ -2,13 +2,16 @@
 
 A single thread: it accepts a connection, checks the peer (peer.py), reads one
 frame at a time without blocking (framing.FrameReader), decodes it
-(messages.py), hands it to the `Dispatcher` and writes the answer. Every
-quarter second, and before every answer, it lets the dispatcher look at the
-guard; a slow peer never holds that loop (a frame has 5 s in all). A hostile
-frame costs a refusal entry, never the service: anything the decoder raises is
-a `malformed` refusal, a frame that breaks the stream (oversized, cut off, too
-slow) closes that connection only, and an unexpected fault while serving a
-request closes that connection, never the recorder.
+(messages.py), hands it to the `Dispatcher` and queues the answer, which it
+writes as the socket takes it (framing.FrameWriter); it reads the next request
+only once the answer is all sent. Every quarter second, and before every
+answer, it lets the dispatcher look at the guard; a slow peer never holds that
+loop: a frame has 5 s in all to arrive, an answer 5 s to be read, else the peer
+is dropped (`client_lost`). A hostile frame costs a refusal entry, never the
+service: anything the decoder raises is a `malformed` refusal, a frame that
+breaks the stream (oversized, cut off, too slow) closes that connection only,
+and an unexpected fault while serving a request closes that connection, never
+the recorder.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +33,15 @@ import msgspec
 
 from . import messages as m
 from .dispatch import Dispatcher
-from .framing import Closed, FrameError, FrameReader, Oversized, write_frame
+from .framing import Closed, FrameError, FrameReader, FrameWriter, Oversized
 from .log import log
 from .peer import Peer, Reviewers, account_of, peer_of
 from .table import ENDED, tag
 
 TICK = 0.25  # seconds between looks at the guard
 OWNER_WINDOW = 10.0  # seconds between two recorded refusals of the same other account
-FRAME_TIMEOUT = 5.0  # seconds a peer may take to send a whole frame (and to read an answer)
+FRAME_TIMEOUT = 5.0  # seconds a peer may take to send a whole frame
+DRAIN_TIMEOUT = 5.0  # seconds a peer may take to read a whole answer
 POLICIES = ("seal", "wait")
 
 
@@ -53,10 +57,12 @@ class Live:
 
 @dataclass
 class Conn:
-    """The connection being served, and the frame it is sending."""
+    """The connection being served, the frame it is sending, and the answer it has
+    not read yet."""
 
     sock: socket.socket
     reader: FrameReader
+    writer: FrameWriter = field(default_factory=FrameWriter)
 
 
 class RecorderServer:
@@ -74,6 +80,7 @@ class RecorderServer:
         self._owner_refusals: dict[int, tuple[float, int]] = {}  # uid -> (last recorded, since)
         self.alive_while: Callable[[], bool] | None = None  # checked every tick
         self._listener: socket.socket | None = None
+        self._ticked = 0.0  # monotonic time of the last look at the guard
 
     # -- the socket -------------------------------------------------------------
 
@@ -117,18 +124,18 @@ class RecorderServer:
                 # The client's events first: a connection that comes in the pass its
                 # predecessor ended in is admitted once that end is dealt with.
                 events = sorted(selector.select(TICK), key=lambda e: e[0].fileobj is listener)
-                for key, _ in events:
+                for key, mask in events:
                     if key.fileobj is listener:
                         client = self._accept(listener, client, selector)
-                    elif client is not None and not self._serve_guarded(client):
+                    elif client is not None and not self._serve_ready(client, mask, selector):
                         client = self._drop(client, selector)
-                if client is not None and client.reader.stalled(time.monotonic(), FRAME_TIMEOUT):
-                    self._lost(f"a frame took more than {FRAME_TIMEOUT:g} s")
-                    client = self._drop(client, selector)
+                if client is not None:
+                    client = self._deadlines(client, selector)
                 if self.alive_while is not None and not self.alive_while():
                     self.stop.set()
                 if self.live is not None:
-                    self.live.dispatcher.tick()
+                    if time.monotonic() - self._ticked >= TICK:
+                        self._tick()
                     if client is None and self.live.dispatcher.state == ENDED:
                         self._finish()
         finally:
@@ -141,8 +148,26 @@ class RecorderServer:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
 
+    def _tick(self) -> None:
+        assert self.live is not None
+        self._ticked = time.monotonic()
+        self.live.dispatcher.tick()
+
+    def _deadlines(self, client: Conn, selector: selectors.BaseSelector) -> Conn | None:
+        """Drop a peer whose frame, or whose reading of an answer, takes too long."""
+        now = time.monotonic()
+        if client.reader.stalled(now, FRAME_TIMEOUT):
+            self._lost(f"a frame took more than {FRAME_TIMEOUT:g} s")
+        elif client.writer.stalled(now, DRAIN_TIMEOUT):
+            self._lost(f"the terminal did not read an answer within {DRAIN_TIMEOUT:g} s")
+        else:
+            return client
+        return self._drop(client, selector)
+
     @staticmethod
     def _drop(client: Conn, selector: selectors.BaseSelector) -> None:
+        with contextlib.suppress(OSError):
+            client.writer.flush(client.sock)  # a last answer (bye's) if it fits, never waiting
         selector.unregister(client.sock)
         client.sock.close()
         return None
@@ -243,10 +268,22 @@ class RecorderServer:
 
     # -- one request ------------------------------------------------------------
 
-    def _serve_guarded(self, client: Conn) -> bool:
-        """`_serve_one`, with nothing it raises reaching the loop. False: close."""
+    def _serve_ready(self, client: Conn, mask: int, selector: selectors.BaseSelector) -> bool:
+        """Write the answer waiting, or read (and answer) a request, as the socket is
+        ready, with nothing raised reaching the loop. While an answer waits the
+        socket is watched for writing only: the next request is read once the
+        answer is all sent. False: close."""
         try:
-            return self._serve_one(client)
+            if client.writer.pending:
+                if mask & selectors.EVENT_WRITE and client.writer.flush(client.sock):
+                    selector.modify(client.sock, selectors.EVENT_READ)
+                return True
+            going = self._serve_one(client)
+            if going and client.writer.pending:
+                selector.modify(client.sock, selectors.EVENT_WRITE)
+            return going
+        except OSError:
+            return self._lost("the connection ended while answering")
         except Exception as exc:  # a fault of ours: lose this connection, keep serving
             log(f"a fault while serving a request: {type(exc).__name__}")
             return self._lost(f"a fault in the recorder ({type(exc).__name__})")
@@ -272,17 +309,16 @@ class RecorderServer:
             answer: m._Answer = dispatcher.refuse("?", "malformed", _why(exc))
             request = None
         else:
-            dispatcher.tick()  # a lock the guard raised meanwhile applies to this request
+            self._tick()  # a lock the guard raised meanwhile applies to this request
             answer = dispatcher.handle(request)
         body = m.encoder.encode(answer)
         if len(body) > m.MAX_ANSWER:  # the terminal would drop the connection: refuse instead
             name = "?" if request is None else tag(request)
             answer = dispatcher.refuse(name, "too_large", f"an answer of {len(body)} bytes")
             body = m.encoder.encode(answer)
+        client.writer.queue(body, time.monotonic())
         try:
-            client.sock.settimeout(FRAME_TIMEOUT)
-            write_frame(client.sock, body)
-            client.sock.setblocking(False)
+            client.writer.flush(client.sock)  # most answers go at once; the rest as read
         except OSError:
             return self._lost("the connection ended while answering")
         if dispatcher.exhausted:

@@ -94,8 +94,12 @@ def _read(place: Path) -> dict[str, object] | None:
 
 
 def _write(place: Path, record: dict[str, object]) -> None:
-    """Best effort: without a record the next session checks again."""
+    """Best effort: without a record the next session checks again. The ledger
+    directory is made if it is not there yet (a first start with
+    --create-ledger-dir checks before it is made; the record was lost, and the
+    first restart checked the index again)."""
     try:
+        place.parent.parent.mkdir(parents=True, exist_ok=True)
         place.parent.mkdir(mode=0o700, exist_ok=True)
         for stale in place.parent.glob(f".{place.name}.*.tmp"):  # left by a killed start
             stale.unlink(missing_ok=True)

@@ -50,8 +50,12 @@ class SnapshotDocument:
         self.max_line_bytes = _widest(content)
 
     def lines(self, first: int, stop: int) -> list[bytes]:
-        """Lines [first, stop), without line feeds, as `Snapshot.read_lines` gives them."""
+        """Lines [first, stop), without line feeds, as `Snapshot.read_lines` gives them.
+        An empty file (no line: `line_count` 0, its signed count) is shown as one
+        empty line, as `BytesDocument` shows it (docs/protocol.md §5)."""
         data, starts = self._content.data, self._content.starts
+        if not starts:
+            return [b""] if first <= 0 < stop else []
         first, stop = max(first, 0), min(stop, len(starts))
         out = []
         for i in range(first, stop):

@@ -96,9 +96,9 @@ def prepare(snapshot: Snapshot) -> None:
     facts, read once per open snapshot), on the snapshot's own connection. The
     reviewer terminal calls this while it starts, so that its first search answers
     as fast as the rest."""
-    conn = snapshot._conn  # noqa: SLF001 (the package's own connection, read only)
-    files = catalog(snapshot, conn)
-    index_facts(snapshot, conn, files)
+    with snapshot.unmapped() as conn:  # what this reads once need not stay resident
+        files = catalog(snapshot, conn)
+        index_facts(snapshot, conn, files)
     # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
     # pages, which the first search for a literal of one or two bytes pays instead.
 

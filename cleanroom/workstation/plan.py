@@ -45,6 +45,7 @@ class Request:
     cert: Path | None = None
     trust: Path | None = None
     passphrase_file: Path | None = None  # for a passphrase-protected workstation key
+    org: str | None = None  # the reviewers' organisation; needed unless the config exists
 
 
 def values(lay: Layout, python: str) -> dict[str, str]:
@@ -86,11 +87,20 @@ def build(req: Request) -> list[Change]:
         check_sources(req.workstation_key, req.cert, req.trust, req.passphrase_file)
     except SourceError as exc:
         raise PlanError(str(exc)) from exc
+    if req.org is None and not lay.at(layout.CONFIG).exists():
+        raise PlanError(
+            "--org is needed to write workstation.toml: the organisation whose reviewers "
+            "use this room, recorded in every session (the recorder refuses to start "
+            "without it)"
+        )
     try:
         filled = {
             n: render(n, values(lay, req.python))
-            for n in ("cleanroom-recorder.service", "kiosk-login", "workstation.toml")
+            for n in ("cleanroom-recorder.service", "kiosk-login")
         }
+        # Without --org the config is there already and is kept: this is never written.
+        org = {"ORG": req.org if req.org is not None else "kept"}
+        filled["workstation.toml"] = render("workstation.toml", values(lay, req.python), org)
     except TemplateError as exc:
         raise PlanError(str(exc)) from exc
     root, svc = lay.root, lay.service

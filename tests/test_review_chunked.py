@@ -195,3 +195,34 @@ async def test_the_reviewer_sees_the_first_screen_and_never_a_changed_chunk(
     views = [e for e in entries(session) if e.kind == "view"]
     assert all(v.payload["last"] < MIDDLE for v in views)
     session.source.snapshot.close()
+
+
+def test_the_recorder_answers_a_view_of_a_changed_chunk_with_a_refusal(kit, tmp_path, ledger_dir):
+    """Through the real recorder socket: the first screen is sent, a view of the
+    changed chunk is answered `refused_file` with no line, and nothing more."""
+    from cleanroom.recorder import messages as m
+    from tests.recorderkit import RawClient, cleanup, start
+
+    genuine = build(kit, tmp_path, {BIG: GENUINE})
+    bad = with_content(genuine, tmp_path / "bad.snapshot", GENUINE, EVIL)
+    source = SnapshotSource.from_file(bad, kit.trust)
+    running = start(kit, ledger_dir, source=source)
+    try:
+        client = RawClient(running.socket)
+        client.hello()
+        o = client.ask(m.Open(path=BIG))
+        assert isinstance(o, m.Opened) and o.lines == LINES
+        first = client.ask(m.View(path=BIG, blob=o.blob, first=1, last=20, col=0, cols=80))
+        assert isinstance(first, m.Lines) and b"genuine_0003" in first.lines[3]
+        view = m.View(path=BIG, blob=o.blob, first=MIDDLE - 5, last=MIDDLE + 5, col=0, cols=80)
+        answer = client.ask(view)
+        assert isinstance(answer, m.RefusedFile) and answer.action == TAMPERED
+        assert "EVIL" not in repr(answer)
+        again = client.ask(m.View(path=BIG, blob=o.blob, first=1, last=20, col=0, cols=80))
+        assert not isinstance(again, m.Lines)
+        client.close()
+    finally:
+        cleanup(running)
+    kinds = running.kinds()
+    assert kinds.count("view") == 1 and "blocked" in kinds
+    source.snapshot.close()

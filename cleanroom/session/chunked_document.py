@@ -51,6 +51,12 @@ class ChunkedDocument:
             raise ContentRefused(self.raw_path, self.name, str(exc)) from None
 
 
+    def check(self, first: int, stop: int) -> None:
+        """Check every chunk lines [first, stop) need (before a view of them is
+        recorded). Raises ContentRefused."""
+        self.lines(first, stop)
+
+
 def open_chunked(
     info: FileInfo, blob: BlobInfo, content: ChunkedContent, on_refused: Callable[[str], None]
 ) -> Opened | None:

@@ -149,10 +149,13 @@ class ReviewSession:
     def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int) -> bool:
         """Record a viewport before it is painted. False means: paint nothing.
         Raises ContentRefused (recorded as `blocked`, the view not recorded) if the
-        lines are of a chunk that is not the signed one (ADR 0109): the lines are
-        read, and so checked, before the view is recorded."""
+        lines are of a chunk that is not the signed one (ADR 0109): a chunked
+        document's `check` reads them, and so checks them, before the view is
+        recorded."""
+        check = getattr(opened.document, "check", None)  # a document checked as it is read
         try:
-            opened.document.lines(max(0, first - 1), last)
+            if check is not None:
+                check(max(0, first - 1), last)
         except ContentRefused as exc:
             self.blocked(exc.action, str(exc))
             raise

@@ -50,7 +50,6 @@ class ChunkedDocument:
             self._on_refused(str(exc))
             raise ContentRefused(self.raw_path, self.name, str(exc)) from None
 
-
     def check(self, first: int, stop: int) -> None:
         """Check every chunk lines [first, stop) need (before a view of them is
         recorded). Raises ContentRefused."""

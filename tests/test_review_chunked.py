@@ -226,3 +226,32 @@ def test_the_recorder_answers_a_view_of_a_changed_chunk_with_a_refusal(kit, tmp_
     kinds = running.kinds()
     assert kinds.count("view") == 1 and "blocked" in kinds
     source.snapshot.close()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["UPDATE blobs SET lines = lines - 1 WHERE hash = ?",
+     "UPDATE blobs SET binary = 1 WHERE hash = ?"],
+    ids=["line count", "binary flag"],
+)  # fmt: skip
+def test_stored_facts_that_differ_from_the_signed_list_refuse_the_file(
+    kit, tmp_path, ledger_dir, edit
+):
+    genuine = build(kit, tmp_path, {BIG: GENUINE})
+    bad = tmp_path / "bad.snapshot"
+    bad.write_bytes(edited(genuine.read_bytes(), (edit, (facts(GENUINE).hash,))))
+    source = SnapshotSource.from_file(bad, kit.trust)
+    session = session_for(kit, source, ledger_dir)
+    with pytest.raises(ContentRefused, match="does not match|not the signed"):
+        session.open_file(BIG)
+    assert [e.kind for e in entries(session)] == ["session_start", "blocked"]
+    source.snapshot.close()
+
+
+def test_a_large_binary_file_is_checked_whole_and_shown_as_hex(kit, tmp_path, ledger_dir):
+    data = bytes(range(256)) * 40  # a NUL in the first 8 KiB; 160 chunks
+    source = SnapshotSource.from_file(build(kit, tmp_path, {b"bin": data}), kit.trust)
+    assert facts(data).hash in source.snapshot.chunk_rows
+    opened = session_for(kit, source, ledger_dir).open_file(b"bin")
+    assert type(opened.document).__name__ == "HexDocument" and opened.size == len(data)
+    source.snapshot.close()

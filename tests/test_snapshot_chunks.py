@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cleanroom.session.snapshot_source import SnapshotSource
+from cleanroom.session.source import ContentRefused
 from cleanroom.snapshot.blobs import facts
 from cleanroom.snapshot.chunks import ENTRY, decode_row, read_rows
 from cleanroom.snapshot.create import CreateError, create_snapshot
@@ -179,6 +181,15 @@ def test_a_wrong_chunk_list_the_vendor_signed_is_named_by_verify(kit, tmp_path, 
     assert [f.code for f in report.findings] == ["CHUNKS"] * len(report.findings)
     if edit != "a list for a small content":
         assert any(f.path == b"long-line" for f in report.findings)
+    # and the terminal: a list that cannot be this content's refuses the file
+    source = SnapshotSource.from_file(bad, kit.trust)
+    path = b"one" if edit == "a list for a small content" else b"long-line"
+    if edit == "a row dropped":
+        assert source.open(path).document.lines(0, 1) == [b"x" * 40]  # checked whole
+    else:
+        with pytest.raises(ContentRefused):
+            source.open(path)
+    source.snapshot.close()
 
 
 def test_decode_row_refuses_malformed_values():

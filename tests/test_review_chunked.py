@@ -255,3 +255,24 @@ def test_a_large_binary_file_is_checked_whole_and_shown_as_hex(kit, tmp_path, le
     opened = session_for(kit, source, ledger_dir).open_file(b"bin")
     assert type(opened.document).__name__ == "HexDocument" and opened.size == len(data)
     source.snapshot.close()
+
+
+def test_replay_draws_nothing_of_a_chunked_file_with_a_changed_chunk(kit, tmp_path):
+    """Replay shows a whole recorded file: a chunked one is checked whole first."""
+    from cleanroom.forensics.replay import Replay
+    from cleanroom.forensics.timeline import Timeline
+    from cleanroom.ledger.verdict import Verdict
+
+    genuine = build(kit, tmp_path, {BIG: GENUINE})
+    bad = with_content(genuine, tmp_path / "bad.snapshot", GENUINE, EVIL)
+    blob = facts(GENUINE).hash.hex()
+    for snapshot, shown in ((genuine, True), (bad, False)):
+        source = SnapshotSource.from_file(snapshot, kit.trust)
+        replay = Replay(Timeline("x", Verdict.__new__(Verdict), []), source)
+        opened = replay.content(BIG, blob)
+        assert (opened is not None) == shown
+        if shown:
+            assert opened is not None and opened.document.lines(MIDDLE, MIDDLE + 1) == [
+                b"int genuine_%04d = %d;" % (MIDDLE, MIDDLE)
+            ]
+        source.snapshot.close()

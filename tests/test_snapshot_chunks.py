@@ -205,3 +205,25 @@ def test_decode_row_refuses_malformed_values():
     ):
         with pytest.raises(ValueError):
             decode_row(*bad)
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [{"size": 24, "digest": "0" * 64}, {"size": 8, "digest": "0" * 64},
+     {"size": 1 << 25, "digest": "0" * 64}, {"size": 16}, {"size": 16, "digest": "X" * 64},
+     {"size": 16, "digest": "0" * 64, "extra": 1}, [16]],
+)  # fmt: skip
+def test_a_signed_manifest_with_malformed_chunks_is_refused(kit, tmp_path, chunks):
+    from cleanroom.ledger.encoding import canonical_json, parse_canonical
+
+    genuine = make(kit, tmp_path)
+    conn = sqlite3.connect(f"file:{genuine}?mode=ro", uri=True)
+    fields = parse_canonical(conn.execute("SELECT body FROM manifest").fetchone()[0])
+    conn.close()
+    body = canonical_json({**fields, "chunks": chunks})
+    sig = kit.vendor.sign(b"cleanroom:snapshot:v1\x00" + body)
+    edit = ("UPDATE manifest SET body = ?, sig = ?", (body, sig))
+    bad = copy(genuine, tmp_path / "bad.snapshot", edited(genuine.read_bytes(), edit))
+    with pytest.raises(SnapshotError, match="bad manifest: manifest chunks"):
+        Snapshot.open(bad, kit.trust)
+    assert "MANIFEST" in codes(bad, kit)

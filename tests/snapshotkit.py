@@ -15,10 +15,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cleanroom.ledger.keys import key_id, raw_public
+from cleanroom.snapshot.chunks import digest as chunks_digest
+from cleanroom.snapshot.chunks import read_rows as read_chunk_rows
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.index import index_digest
 from cleanroom.snapshot.leaf import LEAF_COLUMNS, row_leaf_hash
-from cleanroom.snapshot.manifest import Index, parse
+from cleanroom.snapshot.manifest import Chunks, Index, parse
 from cleanroom.snapshot.merkle import root
 from tests.ledgerkit import seeded_key
 
@@ -100,12 +102,21 @@ def resign(data: bytes, key: Ed25519PrivateKey = VENDOR) -> bytes:
             blobs=count("SELECT count(*) FROM blobs"),
             vendor=key_id(raw_public(key)),
             index=Index(old.index.tokenizer, old.index.detail, index_digest(conn).hex()),
+            chunks=old.chunks and _chunks(conn, old.chunks),
         )
         body, sig = new.sign(key)
         conn.execute("UPDATE manifest SET body = ?, sig = ?", (body, sig))
         return conn.serialize()
     finally:
         conn.close()
+
+
+def _chunks(conn: sqlite3.Connection, old: Chunks) -> Chunks:
+    """The chunks digest of the rows as they are now (the old one if unreadable)."""
+    try:
+        return Chunks(old.size, chunks_digest(old.size, read_chunk_rows(conn)).hex())
+    except ValueError:
+        return old
 
 
 def dump(data: bytes) -> list[tuple]:

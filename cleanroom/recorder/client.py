@@ -264,6 +264,8 @@ class RemoteService:
                                  col=col, cols=max(1, cols)))  # fmt: skip
         except RecordingError:
             return None
+        if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)
+            raise ContentRefused(a.path, a.display, a.why)
         return Screen(a.first, list(a.lines), list(a.sizes), col)  # cells from `col`
 
     def goto(self, opened: FileFacts, line: int) -> None:

@@ -247,7 +247,12 @@ class Dispatcher:
         if not (1 <= r.first <= r.last <= lines and r.last - r.first < MAX_VIEW_LINES
                 and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS):  # fmt: skip
             raise _Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}")
-        screen = self.service.view(opened, r.first, r.last, r.col, r.cols)
+        try:
+            screen = self.service.view(opened, r.first, r.last, r.col, r.cols)
+        except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
+            self._opened = None
+            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
+                                 action=exc.action)  # fmt: skip
         if screen is None:
             return m.Failed(why=self.session.failure or "recording failed")
         return m.Lines(first=screen.first, lines=screen.lines, sizes=screen.sizes)

@@ -147,7 +147,18 @@ class ReviewSession:
         return opened
 
     def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int) -> bool:
-        """Record a viewport before it is painted. False means: paint nothing."""
+        """Record a viewport before it is painted. False means: paint nothing.
+        Raises ContentRefused (recorded as `blocked`, the view not recorded) if the
+        lines are of a chunk that is not the signed one (ADR 0109): a chunked
+        document's `check` reads them, and so checks them, before the view is
+        recorded."""
+        check = getattr(opened.document, "check", None)  # a document checked as it is read
+        try:
+            if check is not None:
+                check(max(0, first - 1), last)
+        except ContentRefused as exc:
+            self.blocked(exc.action, str(exc))
+            raise
         view = View(opened.path, opened.blob, first, last, col, cols)
         try:
             self.recorder.record_view(view)

@@ -21,11 +21,14 @@ from typing import Any
 
 from ..ledger.events import SnapshotRef
 from ..snapshot.blobs import unpack_line_index
+from ..snapshot.chunked import ChunkedContent
+from ..snapshot.chunks import row_problem
 from ..snapshot.content import CheckedContent, changed, checked_content
 from ..snapshot.hit_check import hit_problems
 from ..snapshot.search import Query, Search, search
 from ..snapshot.store import FileInfo, Snapshot
 from ..snapshot.walk import Kind
+from .chunked_document import open_chunked
 from .document import HexDocument
 from .flag_scan import FAST_SCAN_BYTES, scan_content
 from .source import MAX_OPEN_BYTES, ContentRefused, Entry, Opened, TooLarge, scan_blob, too_large
@@ -34,6 +37,7 @@ WIDTH_SCAN_LINES = 200_000  # beyond this, the widest line is not measured up fr
 
 
 CONTENT_CACHE_BYTES = 256 << 20  # checked contents kept for reopening (the newest always)
+KEEP_CHUNKED = 2  # chunked contents kept for reopening, with the chunks checked so far
 
 
 class SnapshotDocument:
@@ -86,6 +90,7 @@ class SnapshotSource:
         self._files: list[bytes] | None = None
         self._refused: dict[tuple[bytes, int], str] = {}  # why a content is refused
         self._contents: OrderedDict[tuple[bytes, int], CheckedContent] = OrderedDict()
+        self._chunked: OrderedDict[tuple[bytes, int], ChunkedContent] = OrderedDict()
         self._lock = threading.Lock()  # search vets its hits from a worker thread
 
     @classmethod
@@ -193,6 +198,10 @@ class SnapshotSource:
         assert info.blob is not None
         if info.size > MAX_OPEN_BYTES:  # refused before a byte is read
             raise TooLarge(path, info.display, too_large(info.size))
+        if info.blob in self.snapshot.chunk_rows:
+            opened = self._open_chunked(info)
+            if opened is not None:
+                return opened
         checked = self._checked(info)
         if isinstance(checked, str):
             raise ContentRefused(path, info.display, checked)
@@ -209,6 +218,46 @@ class SnapshotSource:
             read = lambda offset, n: data[offset : offset + n]  # noqa: E731
             flags, flagged = scan_blob(read, document.lines, len(data), lines)
         return Opened(path, document, info.blob.hex(), len(data), lines, flags, flagged)
+
+    def _open_chunked(self, info: FileInfo) -> Opened | None:
+        """A file with a signed chunk list, opened from the chunks a first screen
+        needs (`chunked_document`); None if it is binary (checked whole). A refusal,
+        now or at a later view, stands for the session."""
+        assert info.blob is not None
+        key = (info.blob, info.size)
+        with self._lock:
+            why = self._refused.get(key)
+            content = self._chunked.get(key)
+        if why is not None:
+            raise ContentRefused(info.path, info.display, why)
+        row = self.snapshot.chunk_rows[info.blob]
+        assert self.snapshot.manifest.chunks is not None
+        chunk_size = self.snapshot.manifest.chunks.size
+        try:
+            why = row_problem(row, info.size, chunk_size)
+            if why is not None:
+                raise ContentRefused(info.path, info.display, why)
+            blob = self.snapshot.blob(info.blob)
+            if content is None:
+                content = ChunkedContent(self.snapshot, row, info.size, chunk_size)
+            opened = open_chunked(info, blob, content, lambda why: self._refuse(key, why))
+        except KeyError:
+            why = f"its content {info.blob.hex()} is not stored"
+            raise ContentRefused(info.path, info.display, why) from None
+        except ContentRefused as exc:
+            self._refuse(key, exc.why)
+            raise
+        with self._lock:
+            self._chunked[key] = content
+            self._chunked.move_to_end(key)
+            while len(self._chunked) > KEEP_CHUNKED:
+                self._chunked.popitem(last=False)
+        return opened
+
+    def _refuse(self, key: tuple[bytes, int], why: str) -> None:
+        with self._lock:
+            self._refused[key] = why
+            self._chunked.pop(key, None)
 
     def _file(self, path: bytes) -> FileInfo:
         try:

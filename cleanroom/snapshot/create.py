@@ -25,9 +25,11 @@ from ..ledger.keys import key_id, raw_public
 from ..ledger.leftovers import making_files_in, remove_leftovers
 from . import schema
 from .blobs import facts
+from .chunks import CHUNK_SIZE, CHUNKS_DDL, chunk_row, insert_rows, read_rows, valid_size
+from .chunks import digest as chunks_digest
 from .index import DETAIL, TOKENIZER, build_index, index_digest
 from .leaf import LEAF_COLUMNS, row_leaf_hash
-from .manifest import Index, Manifest, check_label
+from .manifest import Chunks, Index, Manifest, check_label
 from .merkle import root
 from .walk import DEFAULT_MAX_FILE, Entry, Kind, survey, walk
 
@@ -62,8 +64,11 @@ def create_snapshot(
     created: int | None = None,
     max_file_size: int = DEFAULT_MAX_FILE,
     progress: ProgressFn | None = None,
+    chunk_size: int | None = CHUNK_SIZE,
 ) -> Manifest:
     """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
+    Each content larger than `chunk_size` gets a signed chunk list (§2.1); None
+    writes none (the format before chunk lists, which readers still accept).
 
     Raises CreateError if `out` exists or lies inside `src`, or a label is unusable;
     WalkError if `src` cannot be listed; OSError for I/O failures on the output. On
@@ -72,6 +77,8 @@ def create_snapshot(
     out = Path(out)
     check_label("name", name)
     check_label("version", version)
+    if chunk_size is not None and not valid_size(chunk_size):
+        raise CreateError(f"chunk size {chunk_size} is not a power of two from 16 to 16 MiB")
     if os.path.lexists(out):
         raise CreateError(f"{out}: already exists; refusing to overwrite")
     tree, home = Path(src).resolve(), out.parent.resolve()
@@ -83,7 +90,15 @@ def create_snapshot(
         os.close(fd)
         try:
             manifest = _build(
-                Path(tmp), src, vendor_key, name, version, created, max_file_size, progress
+                Path(tmp),
+                src,
+                vendor_key,
+                name,
+                version,
+                created,
+                max_file_size,
+                progress,
+                chunk_size,
             )
             _publish(Path(tmp), out)
         finally:
@@ -109,6 +124,7 @@ def _build(
     created: int | None,
     max_file_size: int,
     progress: ProgressFn | None,
+    chunk_size: int | None = CHUNK_SIZE,
 ) -> Manifest:
     report = progress or (lambda _: None)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -119,10 +135,11 @@ def _build(
         conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
         conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {schema.USER_VERSION}")
-        for ddl in schema.DDL:
+        for ddl in (*schema.DDL, *([] if chunk_size is None else [CHUNKS_DDL])):
             conn.execute(ddl)
         total = survey(src)[1] if progress else 0
-        _store(conn, walk(src, max_file_size), lambda done: report(Progress("read", done, total)))
+        walked = walk(src, max_file_size)
+        _store(conn, walked, lambda done: report(Progress("read", done, total)), chunk_size)
         text = conn.execute("SELECT coalesce(sum(size), 0) FROM blobs WHERE binary = 0").fetchone()[
             0
         ]
@@ -135,7 +152,7 @@ def _build(
 
         build_index(conn, progress=tick)
         report(Progress("seal", 0, 0))
-        manifest = _manifest(conn, vendor_key, name, version, created)
+        manifest = _manifest(conn, vendor_key, name, version, created, chunk_size)
         body, sig = manifest.sign(vendor_key)
         conn.execute("INSERT INTO manifest (id, body, sig) VALUES (1, ?, ?)", (body, sig))
     finally:
@@ -143,8 +160,14 @@ def _build(
     return manifest
 
 
-def _store(conn: sqlite3.Connection, entries: Iterable[Entry], done: Callable[[int], None]) -> None:
-    """Insert every entry and each distinct content once, in batches, in one transaction."""
+def _store(
+    conn: sqlite3.Connection,
+    entries: Iterable[Entry],
+    done: Callable[[int], None],
+    chunk_size: int | None,
+) -> None:
+    """Insert every entry and each distinct content once, in batches, in one
+    transaction; a content of more than one chunk gets its chunk list (§2.1)."""
     seen: set[bytes] = set()
     files: list[tuple] = []
     blobs: list[tuple] = []
@@ -169,6 +192,8 @@ def _store(conn: sqlite3.Connection, entries: Iterable[Entry], done: Callable[[i
             if blob not in seen:
                 seen.add(blob)
                 blobs.append((blob, f.size, int(f.binary), f.lines, f.line_index, e.data))
+                if chunk_size is not None and f.size > chunk_size:
+                    insert_rows(conn, [chunk_row(blob, e.data, f.line_index, chunk_size)])
                 pending += f.size
             read += f.size
         files.append((e.path, e.display, e.kind.value, e.mode, e.size, blob, e.target, e.reason))
@@ -184,6 +209,7 @@ def _manifest(
     name: str,
     version: str,
     created: int | None,
+    chunk_size: int | None,
 ) -> Manifest:
     rows = conn.execute(f"SELECT {LEAF_COLUMNS} FROM files ORDER BY path")  # noqa: S608 (constant)
     tree_root = root(row_leaf_hash(r) for r in rows)
@@ -203,6 +229,9 @@ def _manifest(
         blobs=conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
         vendor=key_id(raw_public(vendor_key)),
         index=Index(TOKENIZER, DETAIL, index_digest(conn).hex()),
+        chunks=None
+        if chunk_size is None
+        else Chunks(chunk_size, chunks_digest(chunk_size, read_rows(conn)).hex()),
     )
 
 

@@ -36,6 +36,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "BLOB_FIELDS": (_T, "a blob's size, binary flag or line index does not match its content"),
     "BLOB_MISSING": (_T, "a file names content that is not stored"),
     "BLOB_EXTRA": (_T, "stored content that no file names"),
+    "CHUNKS": (_T, "the chunk lists differ from the signed ones or do not match the content"),
     # The search index
     "INDEX": (_T, "the search index differs from the one the vendor signed"),
     "INDEX_COVERAGE": (_T, "the search index does not cover exactly the text blobs"),

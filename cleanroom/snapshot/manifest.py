@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..ledger.encoding import EncodingError, canonical_json, parse_canonical
 from ..ledger.keys import key_id, raw_public, verify_signature
+from .chunks import MAX_SIZE, MIN_SIZE, valid_size
 
 FORMAT = "cleanroom.snapshot.v1"
 SIGN_DOMAIN = b"cleanroom:snapshot:v1\x00"
@@ -35,6 +36,12 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Chunks:
+    size: int  # bytes per chunk: a power of two (chunks.valid_size)
+    digest: str  # hex SHA-256 of the chunks table (chunks.digest)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     version: str
@@ -48,9 +55,10 @@ class Manifest:
     vendor: str  # key id of the signing key
     index: Index
     format: str = FORMAT
+    chunks: Chunks | None = None  # absent from snapshots made before chunk lists (§2.1)
 
     def encode(self) -> bytes:
-        return canonical_json(asdict(self))
+        return canonical_json(as_json(self))
 
     def sign(self, key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
         """(body, signature). Raises ManifestError if `key` is not the named vendor."""
@@ -73,9 +81,9 @@ def parse(body: bytes) -> Manifest:
         fields = parse_canonical(body)
     except EncodingError as exc:
         raise ManifestError(str(exc)) from exc
-    expected = set(Manifest.__dataclass_fields__)
-    if not isinstance(fields, dict) or set(fields) != expected:
-        raise ManifestError(f"manifest fields must be exactly {sorted(expected)}")
+    expected = set(Manifest.__dataclass_fields__) - {"chunks"}
+    if not isinstance(fields, dict) or set(fields) - {"chunks"} != expected:
+        raise ManifestError(f"manifest fields must be exactly {sorted(expected)}, and chunks")
     if fields["format"] != FORMAT:
         raise ManifestError(f"unknown format {fields['format']!r}")
     index = fields["index"]
@@ -92,7 +100,20 @@ def parse(body: bytes) -> Manifest:
         raise ManifestError("manifest vendor must be a 32-hex-digit key id")
     check_label("name", fields["name"])
     check_label("version", fields["version"])
-    return Manifest(**{**fields, "index": Index(**index)})
+    chunks = _chunks(fields["chunks"]) if "chunks" in fields else None
+    return Manifest(**{**fields, "index": Index(**index), "chunks": chunks})
+
+
+def _chunks(value: Any) -> Chunks:
+    if not isinstance(value, dict) or set(value) != {"size", "digest"}:
+        raise ManifestError("manifest chunks must have exactly size and digest")
+    if not valid_size(value["size"]):
+        raise ManifestError(
+            f"manifest chunks size must be a power of two from {MIN_SIZE} to {MAX_SIZE}"
+        )
+    if not isinstance(value["digest"], str) or not _HEX64.fullmatch(value["digest"]):
+        raise ManifestError("manifest chunks digest must be 64 lowercase hex digits")
+    return Chunks(**value)
 
 
 def signed_by(body: bytes, sig: bytes, vendor_raw: bytes) -> bool:
@@ -113,4 +134,8 @@ def snapshot_id(body: bytes) -> str:
 
 
 def as_json(manifest: Manifest) -> dict[str, Any]:
-    return asdict(manifest)
+    """The manifest's fields; `chunks` only when it has chunk lists."""
+    fields = asdict(manifest)
+    if manifest.chunks is None:
+        del fields["chunks"]
+    return fields

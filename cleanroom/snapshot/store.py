@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .blobs import unpack_line_index
+from .chunks import ChunkRow, sealed_rows
 from .index import index_digest
 from .manifest import Manifest, ManifestError, parse, snapshot_id, trusted_signer
 from .readonly import MMAP_BYTES, SnapshotFileError, as_file_error, connect
@@ -96,6 +97,8 @@ class Snapshot:
         self.signer = signer  # the trusted raw vendor key that signed it
         self.id = snapshot_id(body)
         self._blobs: dict[bytes, BlobInfo] = {}
+        # The signed chunk lists (§2.1) by blob, as checked at open; empty without.
+        self.chunk_rows: dict[bytes, ChunkRow] = {}
 
     @classmethod
     def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:
@@ -124,6 +127,12 @@ class Snapshot:
             if gap is not None:
                 raise SnapshotError(f"{path}: {gap}; run `cleanroom snapshot verify` on it")
             changed = rows_problem(conn, manifest)
+            signed = (
+                None if manifest.chunks is None else (manifest.chunks.size, manifest.chunks.digest)
+            )
+            chunk_rows = sealed_rows(conn, signed)
+            if changed is None and isinstance(chunk_rows, str):
+                changed = chunk_rows
             if changed is not None:
                 raise SnapshotTampered(
                     f"{path}: refused: the snapshot was changed after the vendor signed it: "
@@ -144,7 +153,10 @@ class Snapshot:
             conn.close()
             raise
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        return cls(conn, manifest, body, signer, Path(path).absolute())
+        snapshot = cls(conn, manifest, body, signer, Path(path).absolute())
+        assert not isinstance(chunk_rows, str)
+        snapshot.chunk_rows = chunk_rows
+        return snapshot
 
     def close(self) -> None:
         self._conn.close()

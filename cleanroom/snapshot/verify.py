@@ -28,6 +28,7 @@ from typing import Any
 from ..ledger.journal import describe_journal
 from ..ledger.keys import key_id
 from .blobs import FactsBuilder
+from .chunks import chunk_row, has_table, read_rows, row_problem, sealed_rows
 from .findings import Finding, Severity
 from .index import DETAIL, TOKENIZER, build_index, index_digest
 from .leaf import LeafError, leaf_data
@@ -265,6 +266,7 @@ def _files_and_blobs(conn: sqlite3.Connection, trust: list[bytes], r: Report) ->
     tree = _files(conn, r)
     text_rowids, blob_count, hashed = _blobs(conn, r, tree)
     _index(conn, r, text_rowids)
+    _chunks(conn, r, tree)
     r.checked = {
         "entries": len(tree.leaves),
         "blobs": blob_count,
@@ -440,6 +442,51 @@ def _index(conn: sqlite3.Connection, r: Report, text_rowids: set[int]) -> None:
     digest = index_digest(conn).hex()
     if r.manifest is not None and digest != r.manifest.index.digest:
         r.add("INDEX", f"the index digest is {digest}, signed {r.manifest.index.digest}")
+
+
+def _chunks(conn: sqlite3.Connection, r: Report, tree: _Tree) -> None:
+    """§2.1: the chunks table is there exactly when the manifest signs it, its
+    digest is the signed one, and each row is what the content gives (one row for
+    each content of more than one chunk, none for others)."""
+    m = r.manifest
+    if m is None:
+        return
+    signed = None if m.chunks is None else (m.chunks.size, m.chunks.digest)
+    sealed = sealed_rows(conn, signed)
+    if isinstance(sealed, str):
+        r.add("CHUNKS", sealed)
+    if m.chunks is None or not has_table(conn):
+        return
+    size = m.chunks.size
+    try:
+        rows = {row.blob: row for row in read_rows(conn)}
+    except ValueError as exc:
+        return r.add("CHUNKS", str(exc))
+    query = "SELECT rowid, hash, size FROM blobs WHERE size > ? ORDER BY rowid"
+    for rowid, key, blob_size in conn.execute(query, (size,)).fetchall():
+        if not isinstance(key, bytes):
+            continue  # BLOB_FIELDS says so
+        uses = [path for path, _ in tree.uses.get(key, [])] or [None]
+        row = rows.pop(key, None)
+        try:
+            with conn.blobopen("blobs", "content", rowid, readonly=True) as b:
+                data = b.read()
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            r.add("CORRUPT", f"blob {key.hex()}: cannot read its content: {exc}")
+            continue
+        facts = FactsBuilder().update(data).finish()
+        if row is None:
+            why = f"content {key.hex()} ({blob_size} bytes) has no chunk list"
+        elif row != chunk_row(key, data, facts.line_index, size):
+            why = row_problem(row, len(data), size) or "its chunk list does not match it"
+            why = f"content {key.hex()}: {why}"
+        else:
+            continue
+        for path in uses:
+            r.add("CHUNKS", why, path)
+    for key in rows:
+        r.add("CHUNKS", f"a chunk list for content {key.hex()}, which is not stored or "
+              f"fits in one chunk")  # fmt: skip
 
 
 def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:

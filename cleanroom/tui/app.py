@@ -141,9 +141,13 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
     def _gate(self, document: Document, viewport: Viewport) -> bool:
         if self.opened is None or self.document is not document:
             return False
-        screen = self.service.view(
-            self.opened, viewport.first, viewport.last, viewport.col, viewport.cols
-        )
+        try:
+            screen = self.service.view(
+                self.opened, viewport.first, viewport.last, viewport.col, viewport.cols
+            )
+        except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
+            self._content_refused(exc)
+            return False
         ok = screen is not None
         if screen is not None:
             self.document.put(screen)

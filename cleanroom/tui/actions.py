@@ -32,6 +32,10 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("set_mark", "m", "Set a mark (then a letter)", show=False),
     Action("jump_to_mark", "apostrophe", "Marks: list, jump (then a letter)", show=False),
     Action("next_flag", "f", "Next flagged line"),
+    Action("toggle_tree", "t", "Hide / show the tree", show=False),
+    Action("reveal_file", "R", "Show the open file in the tree", show=False),
+    Action("narrow_tree", "less_than_sign", "Narrower tree", show=False),
+    Action("widen_tree", "greater_than_sign", "Wider tree", show=False),
     Action("help", "question_mark,f1", "Help"),
     Action("end_session", "q,ctrl+q", "End session"),
 )

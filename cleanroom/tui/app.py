@@ -48,10 +48,11 @@ from .search_nav import SearchNavigation
 from .shown import ShownDocument
 from .signals import SignalHandling
 from .statusbar import Status, StatusBar
+from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
-                HistoryNavigation, LockedApp):  # fmt: skip
+                HistoryNavigation, TreeKeys, LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"

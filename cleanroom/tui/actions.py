@@ -23,7 +23,7 @@ class Action:
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("quick_open", "ctrl+p", "Open file"),
     Action("search", "slash", "Search"),
-    Action("find_in_file", "ctrl+f", "Find in file"),
+    Action("find_in_file", "ctrl+f", "Find in file", show=False),  # the footer fits 80 columns
     Action("next_result", "n", "Next hit (search or find)", show=False),
     Action("previous_result", "N", "Previous hit (search or find)", show=False),
     Action("goto_line", "colon", "Go to line"),

@@ -92,3 +92,26 @@ async def test_marks_are_recorded_listed_and_jumped_to(kit, ledger_dir):
     assert marks == [{"path": "src/long.py", "blob": marks[0]["blob"], "mark": "a", "line": 1234}]
     gotos = [e.payload["line"] for e in got if e.kind == "goto"]
     assert gotos == [1234, 1234]  # :1234, then the jump to mark a
+
+
+async def test_replay_lists_find_and_mark_in_words(kit, ledger_dir):
+    """The replay and the report read `find` and `mark` as entries of their kind
+    (typed, described), not as entries that do not fit."""
+    from cleanroom.forensics.describe import describe
+    from cleanroom.forensics.replay import Replay
+    from cleanroom.forensics.timeline import read_timeline
+    from tests.test_tui_find import find
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await open_file(pilot, "long.py")
+        await find(pilot, "# line 4321")
+        await pilot.press("m", "z")
+        await pilot.pause()
+    timeline = read_timeline(app.session.recorder.ledger.path, kit.trust)
+    replay = Replay(timeline, app.session.source)
+    words = [describe(s.entry) for s in replay.steps if s.entry.kind in ("find", "mark")]
+    assert words == ["found “# line 4321” in src/long.py (any case): 1 line",
+                     "set mark z at line 4321 of src/long.py"]  # fmt: skip
+    assert all(s.entry.problem is None for s in replay.steps)

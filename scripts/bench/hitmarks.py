@@ -2,6 +2,7 @@
 """What marking hits adds to a frame of the code view (issue 15).
 
     .venv/bin/python scripts/bench/hitmarks.py [--frames 300]
+    .venv/bin/python scripts/bench/hitmarks.py --find FILE QUERY...  # find's cost
 
 Builds a real session (ledger on disk, signed snapshot of a 5,000-line file),
 opens the file at 120x40 under Pilot, then times `CodeView.render_lines` for the
@@ -12,6 +13,10 @@ line only; each with lines the painter never drew (cold: a new screen) and
 with lines it drew before (warm: a scroll by one line redraws the rest).
 Prints the median and p95 wall and CPU time per frame. The gate's
 recording is the same in every state, so it is left out.
+
+With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
+records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
+CPU, the lines that match and the file's size.
 """
 
 from __future__ import annotations
@@ -74,10 +79,33 @@ async def run(frames: int) -> None:
                     print(f"  {name:>24}: wall {stats(walls)}; cpu {stats(cpus)}")
 
 
+def find_cost(path: Path, queries: list[str]) -> None:
+    from cleanroom.session.document import BytesDocument
+    from cleanroom.session.find_in_file import find_in
+
+    data = path.read_bytes()
+    doc = BytesDocument(data, b"bench")
+    print(f"{path}: {len(data) / 1e6:.1f} MB, {doc.line_count:,} lines")
+    for query in queries:
+        walls, cpus = [], []
+        for _ in range(5):
+            w, c = time.perf_counter(), time.process_time()
+            hits = find_in(doc, query, True)
+            walls.append(time.perf_counter() - w)
+            cpus.append(time.process_time() - c)
+        wall, cpu = statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+        print(f"  {query!r}: {hits.total:,} lines; wall median {wall:.0f} ms, cpu {cpu:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=300)
-    asyncio.run(run(parser.parse_args().frames))
+    parser.add_argument("--find", nargs="+", metavar=("FILE", "QUERY"))
+    args = parser.parse_args()
+    if args.find:
+        find_cost(Path(args.find[0]), args.find[1:])
+        return
+    asyncio.run(run(args.frames))
 
 
 if __name__ == "__main__":

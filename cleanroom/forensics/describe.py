@@ -19,8 +19,10 @@ from ..session.events import (
     Alert,
     Blocked,
     FileOpen,
+    Find,
     Goto,
     Idle,
+    Mark,
     QuickOpen,
     RecordingFailed,
     Search,
@@ -69,6 +71,13 @@ def describe(entry: TimelineEntry) -> str:
             return f"quick open “{ev.query}”: {plural(ev.matches, 'matching path')}"
         case Goto():
             return f"went to line {ev.line} of {path_text(ev.raw_path)}"
+        case Find():
+            how = "case-sensitive" if ev.case else "any case"
+            return (
+                f"found “{ev.query}” in {path_text(ev.raw_path)} ({how}): {plural(ev.hits, 'line')}"
+            )
+        case Mark():
+            return f"set mark {ev.mark} at line {ev.line} of {path_text(ev.raw_path)}"
         case Idle():
             return f"screen blanked after {ev.after_s} s without input"
         case Active():

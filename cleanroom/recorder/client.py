@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from ..session.crash import CrashOutcome
+from ..session.find_in_file import FileHits
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
 from ..session.service import PAGE_NAMES, FileFacts, Page, Results, Screen
@@ -270,6 +271,18 @@ class RemoteService:
 
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))
+
+    def find(self, opened: FileFacts, query: str, case: bool) -> FileHits:
+        """Raises ValueError for a query the recorder refuses (too long, empty)."""
+        try:
+            a = self._ask(m.Find(path=opened.path, blob=opened.blob, query=query, case=case))
+        except RequestRefused as exc:
+            raise ValueError(str(exc)) from None
+        cells = [[(int(s), int(e)) for s, e in line] for line in a.cells]
+        return FileHits(query, case, list(a.lines), cells, a.total)
+
+    def mark(self, opened: FileFacts, mark: str, line: int) -> None:
+        self._ask(m.Mark(path=opened.path, blob=opened.blob, mark=mark, line=line))
 
     # -- search -----------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class Dispatcher:
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
+            m.Find: self._find, m.Mark: self._mark,
             m.Search: self._search, m.Wait: self._wait, m.Cancel: self._cancel,
             m.Rows: self._rows, m.Where: self._where,
             m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
@@ -262,6 +263,21 @@ class Dispatcher:
         if not 1 <= r.line <= max(1, opened.lines):
             raise _Refusal("bounds", f"line {r.line} of {opened.lines}")
         self.service.goto(opened, r.line)
+        return m.Ok()
+
+    def _find(self, r: m.Find) -> m._Answer:
+        opened = self._the_opened(r.path, r.blob)
+        try:
+            hits = self.service.find(opened, r.query, r.case)
+        except ValueError as exc:
+            raise _Refusal("bounds", str(exc)) from None
+        return m.FileHits(lines=hits.lines, cells=hits.cells, total=hits.total)
+
+    def _mark(self, r: m.Mark) -> m._Answer:
+        opened = self._the_opened(r.path, r.blob)
+        if not 1 <= r.line <= max(1, opened.lines):
+            raise _Refusal("bounds", f"line {r.line} of {opened.lines}")
+        self.service.mark(opened, r.mark, r.line)
         return m.Ok()
 
     def _search(self, r: m.Search) -> m._Answer:

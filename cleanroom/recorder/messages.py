@@ -70,6 +70,20 @@ class Goto(_Request, tag="goto"):
     line: int
 
 
+class Find(_Request, tag="find"):
+    path: Path
+    blob: Blob
+    query: Short
+    case: bool
+
+
+class Mark(_Request, tag="mark"):
+    path: Path
+    blob: Blob
+    mark: Annotated[str, Meta(pattern="^[a-z]$")]
+    line: int
+
+
 class Search(_Request, tag="search"):
     text: Annotated[str, Meta(max_length=4096)]
     regex: bool
@@ -137,8 +151,8 @@ class Bye(_Request, tag="bye"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Search, Wait, Cancel, Rows, Where, Blocked,
-    Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
+    Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Search, Wait, Cancel, Rows, Where,
+    Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
 ]  # fmt: skip
 
 
@@ -226,6 +240,15 @@ class Lines(_Answer, tag="lines"):
     sizes: list[int]
 
 
+class FileHits(_Answer, tag="file_hits"):
+    """Where a `find` matched: lines (1-based), each line's matches as display
+    cells (start, end), and how many lines matched in all. Positions, no text."""
+
+    lines: list[int]
+    cells: list[list[tuple[int, int]]]
+    total: int
+
+
 class Found(_Answer, tag="found"):
     """A recorded search: `done` its `search` entry; not `done`, the first page of a
     search still running (its `search_start` entry: `kept` rows, `total` = `kept`,
@@ -311,7 +334,8 @@ class Unfinished(_Answer, tag="unfinished"):
 
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed, Unfinished,
+    FileHits, Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
+    Unfinished,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

@@ -161,6 +161,28 @@ class Goto(_PathEvent):
 
 
 @dataclass(frozen=True)
+class Find(_PathEvent):
+    """The reviewer searched the open file `blob` for `query`; `hits` lines hold it.
+    Recorded before any hit is marked or moved to (session/find_in_file.py)."""
+
+    kind: ClassVar[str] = "find"
+    blob: str
+    query: str
+    case: bool
+    hits: int
+
+
+@dataclass(frozen=True)
+class Mark(_PathEvent):
+    """The reviewer set mark `mark` (a letter) at line `line` of the open file `blob`."""
+
+    kind: ClassVar[str] = "mark"
+    blob: str
+    mark: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Idle(Event):
     """The screen was blanked after `after_s` seconds without input."""
 
@@ -327,6 +349,8 @@ VOCABULARY: tuple[type[Event], ...] = (
     QuickOpenList,
     TreeList,
     Goto,
+    Find,
+    Mark,
     Idle,
     Active,
     Unlock,

@@ -17,6 +17,7 @@ from typing import Any
 from ..snapshot.search import SearchCancelled
 from .crash import end_after_crash
 from .events import Alert, path_fields
+from .find_in_file import FileHits, find_in
 from .first_page import FirstPage
 from .pathmatch import Cancelled, folded, rank
 from .recorder import RecordingError
@@ -155,6 +156,23 @@ class LocalService:
         if held is None:
             raise KeyError(opened.path)
         self.session.goto(held, line)
+
+    def find(self, opened: FileFacts, query: str, case: bool) -> FileHits:
+        """Find `query` in the open file; record `find`, then answer where it is.
+        Raises KeyError (not the open file), ValueError (a bad query) or
+        RecordingError (nothing may be shown)."""
+        held = self._document_of(opened)
+        if held is None:
+            raise KeyError(opened.path)
+        hits = find_in(held.document, query, case)
+        self.session.find(held, query, case, hits.total)
+        return hits
+
+    def mark(self, opened: FileFacts, mark: str, line: int) -> None:
+        held = self._document_of(opened)
+        if held is None:
+            raise KeyError(opened.path)
+        self.session.mark(held, mark, line)
 
     # -- search -----------------------------------------------------------------
 

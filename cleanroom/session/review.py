@@ -21,8 +21,10 @@ from .events import (
     Active,
     Blocked,
     FileOpen,
+    Find,
     Goto,
     Idle,
+    Mark,
     QuickOpen,
     QuickOpenList,
     Search,
@@ -265,6 +267,15 @@ class ReviewSession:
 
     def goto(self, opened: Opened, line: int) -> None:
         self.recorder.record(Goto(opened.path, line))
+
+    def find(self, opened: Opened, query: str, case: bool, hits: int) -> None:
+        """Record a find in the open file, before any of its hits is marked or
+        moved to. Raises RecordingError (show none of them)."""
+        self.recorder.record(Find(opened.path, opened.blob, query, case, hits))
+
+    def mark(self, opened: Opened, mark: str, line: int) -> None:
+        """Record a mark set on a line of the open file. Raises RecordingError."""
+        self.recorder.record(Mark(opened.path, opened.blob, mark, line))
 
     def quick_open(self, query: str, matches: int) -> None:
         self.recorder.record(QuickOpen(query, matches))

@@ -134,6 +134,16 @@ class ReviewService(Protocol):
 
     def goto(self, opened: FileFacts, line: int) -> None: ...
 
+    def find(self, opened: FileFacts, query: str, case: bool) -> Any:
+        """Find `query` in the open file, record `find`, and answer its hits
+        (session.find_in_file.FileHits: positions, never text). Raises
+        RecordingError (show none), ValueError (a bad query) or KeyError."""
+        ...
+
+    def mark(self, opened: FileFacts, mark: str, line: int) -> None:
+        """Record `mark` (a letter) set at `line`. Raises RecordingError."""
+        ...
+
     def search(self, query: Any, running: list[Any] | None = None,
                first: Callable[[Results], None] | None = None) -> Results:  # fmt: skip
         """Run and record a search. If its first page is found before the pass ends,

@@ -23,10 +23,19 @@ class Action:
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("quick_open", "ctrl+p", "Open file"),
     Action("search", "slash", "Search"),
-    Action("next_result", "n", "Next result", show=False),
-    Action("previous_result", "N", "Previous result", show=False),
+    Action("find_in_file", "ctrl+f", "Find in file", show=False),  # the footer fits 80 columns
+    Action("next_result", "n", "Next hit (search or find)", show=False),
+    Action("previous_result", "N", "Previous hit (search or find)", show=False),
     Action("goto_line", "colon", "Go to line"),
+    Action("back", "alt+left,ctrl+o", "Back", show=False),
+    Action("forward", "alt+right", "Forward", show=False),
+    Action("set_mark", "m", "Set a mark (then a letter)", show=False),
+    Action("jump_to_mark", "apostrophe", "Marks: list, jump (then a letter)", show=False),
     Action("next_flag", "f", "Next flagged line"),
+    Action("toggle_tree", "t", "Hide / show the tree", show=False),
+    Action("reveal_file", "R", "Show the open file in the tree", show=False),
+    Action("narrow_tree", "less_than_sign", "Narrower tree", show=False),
+    Action("widen_tree", "greater_than_sign", "Wider tree", show=False),
     Action("help", "question_mark,f1", "Help"),
     Action("end_session", "q,ctrl+q", "End session"),
 )

@@ -26,7 +26,11 @@ from .actions import bindings
 from .codeview import CodeView, Viewport
 from .file_open import FileOpening
 from .filetree import FileTree
+from .find_nav import FindNavigation
 from .highlight import lexer_for
+from .history_nav import HistoryNavigation
+from .hitstate import HitState
+from .jumplist import JumpList
 from .lockdown import LockedApp
 from .noticebar import NoticeBar
 from .refusal_words import refusal
@@ -44,9 +48,11 @@ from .search_nav import SearchNavigation
 from .shown import ShownDocument
 from .signals import SignalHandling
 from .statusbar import Status, StatusBar
+from .tree_keys import TreeKeys
 
 
-class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
+class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
+                HistoryNavigation, TreeKeys, LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -72,6 +78,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         self.document: ShownDocument | None = None  # the one screen of source held
         self.found: Results | None = None
         self.result_index = 0
+        self.hits = HitState()  # what n / N step through and the code view marks
+        self.jumps = JumpList()  # where back / forward go
+        self.marks_set: dict[str, tuple[bytes, str, int]] = {}  # m + letter: path, blob, line
         self.receipt: Any = None
         self._last_input = time.monotonic()
         self._idle_since: float | None = None
@@ -132,7 +141,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         s = self.service
         seq, code = s.shown_witness
         status = Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
-                        s.failure)  # fmt: skip
+                        s.failure, self.hits.label)  # fmt: skip
         for bar in self.query(StatusBar).results(StatusBar):  # none while the app closes
             bar.show(status)
 
@@ -178,6 +187,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
     def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
         entry = event.node.data
         if entry is not None and not entry.is_dir and entry.kind == "file":
+            self.remember()
             self.open_path(entry.path)
 
     async def on_event(self, event: events.Event) -> None:
@@ -205,9 +215,6 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
             self.on_blocked(str(action), "a lock screen is up")
             return False
         return await super().run_action(action, default_namespace, namespaces)
-
-    def on_search_screen_rows_recorded(self, _: SearchScreen.RowsRecorded) -> None:
-        self._show_status()
 
     def on_blocked(self, action: str, detail: str = "") -> None:
         self.service.blocked(action, detail)
@@ -318,6 +325,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
+            self.remember()
             self.open_path(path)
 
         self.push_screen(QuickOpenScreen(self._names), chosen)
@@ -345,12 +353,17 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
         def chosen(line: int | None) -> None:
             if line is None or self.opened is not opened:
                 return
+            self.remember()
             try:
                 self.service.goto(opened, line)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
             self.query_one(CodeView).goto(line)
+            self.hits.target, self.hits.current = (opened.path, line), None
+            self.hits.label = f"line {line}"
+            self.show_marks()
+            self._show_status()
 
         self.push_screen(GotoScreen(opened.lines), chosen)
 

@@ -7,7 +7,7 @@ all, only the reason. That is the log-before-display rule at the paint.
 
 | Key | Action |
 |---|---|
-| up / down / left / right | scroll by one line or column |
+| up / down / left / right | scroll by one line; half a screen left or right |
 | pageup / pagedown | scroll by a page |
 | home / end | top / bottom of the file |
 """
@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from ..session.document import Document
 from . import reading_keys
+from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
 
@@ -55,9 +56,14 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         Binding("home", "scroll_home", "Top", show=False),
         Binding("end", "scroll_end", "Bottom", show=False),
     ]
-    COMPONENT_CLASSES = {"codeview--gutter", "codeview--flag", "codeview--blocked"}
+    COMPONENT_CLASSES = {"codeview--gutter", "codeview--flag", "codeview--blocked",
+                         "codeview--hit", "codeview--current", "codeview--line"}  # fmt: skip
     DEFAULT_CSS = """
     CodeView { background: $surface; overflow: scroll scroll; }
+    CodeView > .codeview--hit { background: $warning-darken-3; text-style: underline; }
+    CodeView > .codeview--current { background: $warning; color: $background;
+                                    text-style: bold reverse; }
+    CodeView > .codeview--line { background: $accent; color: $text; text-style: bold; }
     CodeView > .codeview--gutter { color: $text-muted; }
     CodeView > .codeview--flag { color: $error; text-style: bold; }
     CodeView > .codeview--blocked { color: $error; text-style: bold; }
@@ -73,6 +79,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._flagged: list[int] = []
         self.refused: str | None = None  # why source is hidden, when it is
         self.waiting_for: str | None = None  # the (clean) name of a file being opened
+        self._marks: Marks | None = None  # hits and the `:N` line (tui/hitmarks.py)
 
     # -- what is shown ---------------------------------------------------------
 
@@ -157,6 +164,17 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
     def goto(self, line: int) -> None:
         self.scroll_to(y=max(0, line - 1), animate=False, force=True)
 
+    @property
+    def marks(self) -> Marks | None:
+        return self._marks
+
+    @marks.setter
+    def marks(self, marks: Marks | None) -> None:
+        """Mark hits and a line (positions only: the cells drawn do not change)."""
+        if marks != self._marks:
+            self._marks = marks
+            self.refresh()
+
     # -- painting --------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -208,7 +226,17 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(self.size.width, PAD)
         gutter = self.get_component_rich_style("codeview--gutter")
         flag = self.get_component_rich_style("codeview--flag")
-        return painter.strip(index, viewport.col, viewport.cols, gutter, flag)
+        strip = painter.strip(index, viewport.col, viewport.cols, gutter, flag)
+        marks = self._marks
+        if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
+            strip = draw(strip, index + 1, marks, painter.gutter_width, viewport.col,
+                         viewport.cols, self._mark_styles())  # fmt: skip
+        return strip
+
+    def _mark_styles(self) -> MarkStyles:
+        return MarkStyles(self.get_component_rich_style("codeview--hit"),
+                          self.get_component_rich_style("codeview--current"),
+                          self.get_component_rich_style("codeview--line"))  # fmt: skip
 
     def _refusal(self, crop: Region) -> list[Strip]:
         if self.document is None and self.refused is None and self.waiting_for is not None:

@@ -97,6 +97,7 @@ class FileOpening:
         banner.set_class(bool(opened.flags), "flagged")
         view = self.query_one(CodeView)  # type: ignore[attr-defined]
         view.open(self.document, line, opened.flagged_lines)
+        self.show_marks()  # type: ignore[attr-defined]
         view.focus()
         self._show_status()  # type: ignore[attr-defined]
 

@@ -77,6 +77,7 @@ class FileTree(Tree[Entry]):
         self._shown = shown  # a page was recorded and drawn (the status bar counts entries)
         self._listed: dict[bytes, Listed] = {}
         self._busy: set[tuple[bytes, int]] = set()  # pages being asked for
+        self._revealing: bytes | None = None  # the file `reveal` is opening the way to
         self.show_root = True
 
     def on_mount(self) -> None:
@@ -177,6 +178,44 @@ class FileTree(Tree[Entry]):
             node.expand()
         if self._shown is not None:
             self._shown()
+        if self._revealing is not None:
+            self.call_after_refresh(self._reveal_step)
+
+    # -- reveal -----------------------------------------------------------------
+
+    def reveal(self, path: bytes) -> None:
+        """Expand the directories down to file `path` and put the cursor on it. Each
+        directory listed on the way is recorded first (`tree_list`), page by page
+        until the name is listed, as if the reviewer had opened them."""
+        self._revealing = path
+        self._reveal_step()
+
+    def _reveal_step(self) -> None:
+        target = self._revealing
+        if target is None or self._busy:
+            return
+        node = self.root
+        parts = target.split(b"/")
+        for depth in range(1, len(parts) + 1):
+            want = b"/".join(parts[:depth])
+            child = next((c for c in node.children if c.data is not None
+                          and c.data.kind != MORE and c.data.path == want), None)  # fmt: skip
+            if child is None:
+                more = next((c for c in node.children if c.data is not None
+                             and c.data.kind == MORE), None)  # fmt: skip
+                if more is None:
+                    self._revealing = None  # not in the listing: nothing more to ask
+                else:
+                    self._more(more)
+                return
+            if depth == len(parts):
+                self._revealing = None
+                self.move_cursor(child)
+                return
+            if not child.is_expanded:
+                self._expand(child)
+                return
+            node = child
 
     def relist(self) -> bool:
         """The tree is shown again (a lock came off): record each page of each

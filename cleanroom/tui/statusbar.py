@@ -20,6 +20,7 @@ class Status:
     witness: str
     alerts: int = 0
     failure: str | None = None
+    hit: str = ""  # "hit k of N" (tui/hitstate.py): built from counts, no untrusted text
 
 
 class StatusBar(Static):
@@ -49,6 +50,8 @@ class StatusBar(Static):
             text.append(f" ALERTS {status.alerts} ", "bold black on yellow")
         if status.failure is not None:
             text.append(f" {clean(status.failure)} ", "bold white on red")
+        if status.hit:
+            text.append(f" {clean(status.hit)} ", "bold reverse")
         text.append(f" entries {status.entries}  {clean(status.reviewer)}")
         text.append(f"  session {status.session[:8]}")
         self.update(text, layout=False)

@@ -17,7 +17,9 @@ NO_WAY_OUT = "Nothing can be copied, saved or printed from this session."
 
 # Textual's names of keys, as a person types them.
 TYPED = {"question_mark": "?", "equals_sign": "=", "plus": "+", "minus": "-", "colon": ":",
-         "slash": "/", "right": "→", "left": "←", "up": "↑", "down": "↓", "f1": "F1"}  # fmt: skip
+         "slash": "/", "right": "→", "left": "←", "up": "↑", "down": "↓", "f1": "F1",
+         "apostrophe": "'", "less_than_sign": "<", "greater_than_sign": ">",
+         "alt+left": "alt+←", "alt+right": "alt+→"}  # fmt: skip
 
 
 def typed(keys: str) -> str:

@@ -147,13 +147,19 @@ class SearchScreen(InputDialog):
             results.focus()
 
     class RowsRecorded(Message):
-        """Result rows were recorded: the status bar's entry count changed."""
+        """Result rows were recorded (the status bar's entry count changed), and
+        these `rows` of search `seq` listed: their hits may be marked in the code."""
+
+        def __init__(self, seq: int | None = None, rows: list[Any] | None = None) -> None:
+            super().__init__()
+            self.seq, self.rows = seq, rows or []
 
     def _rows_gate(self, first: int, last: int) -> list[Any] | None:
         if self.found is None:
             return None
         rows = self.service.rows(self.found, first, last)
-        self.post_message(self.RowsRecorded())
+        seq = None if rows is None else self.found.seq
+        self.post_message(self.RowsRecorded(seq, rows))
         return rows
 
     def _state(self, message: str) -> None:

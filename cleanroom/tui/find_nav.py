@@ -1,0 +1,68 @@
+"""Find in the open file (issue 15): `ctrl+f` asks for a literal query, the
+service finds it in the file and records `find` before answering where it is
+(lines and display cells, no text); only then are the hits marked and the first
+hit at or below the top of the screen moved to (`goto`, then a recorded
+`view`). `n` / `N` step through them until the next search or find.
+
+Why `ctrl+f` and not `/`: in this terminal `/` has always opened the
+snapshot-wide search, and `?` is help; taking them would break the reviewers'
+habits here. `ctrl+f` is the find key of browsers and editors.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from ..sanitize import clean, decode
+from ..session.recorder import RecordingError
+from .codeview import CodeView
+from .hitstate import FoundInFile, HitState
+from .screens.find import FindScreen
+
+
+class FindNavigation:
+    """Mixed into `ReviewApp`, after SearchNavigation (move_to, show_marks)."""
+
+    service: Any
+    hits: HitState
+
+    def action_find_in_file(self) -> None:
+        opened = self.opened  # type: ignore[attr-defined]
+        if opened is None:
+            self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
+            return
+
+        def chosen(result: tuple[str, bool] | None) -> None:
+            if result is None or self.opened is not opened:  # type: ignore[attr-defined]
+                return
+            query, case = result
+            try:
+                found = self.service.find(opened, query, case)
+            except RecordingError as exc:
+                self._recording_failed(str(exc))  # type: ignore[attr-defined]
+                return
+            except (KeyError, ValueError) as exc:
+                self.notify(f"Find refused: {clean(exc)}", markup=False, severity="warning")  # type: ignore[attr-defined]
+                return
+            finding = FoundInFile.of(opened.path, opened.blob, found)
+            self.hits.finding, self.hits.stepping = finding, "find"
+            if not found.lines:
+                self.hits.current, self.hits.label = None, "no find hits"
+                self.show_marks()  # type: ignore[attr-defined]
+                self._show_status()  # type: ignore[attr-defined]
+                self.notify(f"Not found in this file: {clean(query)}", markup=False)  # type: ignore[attr-defined]
+                return
+            top = int(self.query_one(CodeView).scroll_offset.y) + 1  # type: ignore[attr-defined]
+            at = bisect.bisect_left(found.lines, top)
+            finding.index = at if at < len(found.lines) else 0  # past the last: wrap, as vim
+            self._go_to_find_hit()
+
+        name = clean(decode(opened.path))
+        self.push_screen(FindScreen(name), chosen)  # type: ignore[attr-defined]
+
+    def _go_to_find_hit(self) -> None:
+        finding = self.hits.finding
+        assert finding is not None
+        line = finding.hits.lines[finding.index]
+        self.move_to(finding.path, line, finding.label())  # type: ignore[attr-defined]

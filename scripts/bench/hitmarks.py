@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""What marking hits adds to a frame of the code view (issue 15).
+
+    .venv/bin/python scripts/bench/hitmarks.py [--frames 300]
+    .venv/bin/python scripts/bench/hitmarks.py --find FILE QUERY...  # find's cost
+
+Builds a real session (ledger on disk, signed snapshot of a 5,000-line file),
+opens the file at 120x40 under Pilot, then times `CodeView.render_lines` for the
+whole screen, the paint of one frame without the gate (the viewport is already
+recorded), in three states: no marks; two hits marked on every visible line
+(the worst a search or find can mark); and the current hit's line and a `:N`
+line only; each with lines the painter never drew (cold: a new screen) and
+with lines it drew before (warm: a scroll by one line redraws the rest).
+Prints the median and p95 wall and CPU time per frame. The gate's
+recording is the same in every state, so it is left out.
+
+With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
+records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
+CPU, the lines that match and the file's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from cleanroom.tui.codeview import CodeView  # noqa: E402
+from cleanroom.tui.hitmarks import Marks  # noqa: E402
+from tests.ledgerkit import Kit  # noqa: E402
+from tests.tuikit import make_app  # noqa: E402
+
+
+def stats(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"median {statistics.median(ordered) * 1000:.3f} ms, p95 {p95 * 1000:.3f} ms"
+
+
+async def run(frames: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        ledgers = Path(tmp) / "ledgers"
+        ledgers.mkdir()
+        app, _ = make_app(Kit("bench"), ledgers)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            app.open_path(b"src/long.py")
+            await pilot.pause()
+            code = app.query_one(CodeView)
+            await pilot.pause()
+            vp = code.viewport()
+            every = {line: [(0, 5), (9, 14)] for line in range(vp.first, vp.last + 1)}
+            states = {
+                "no marks": None,
+                "2 hits on every line": Marks(b"src/long.py", every, vp.first + 3),
+                "current + :N line only": Marks(b"src/long.py", {}, vp.first + 3, vp.first + 9),
+            }
+            region = code.region.reset_offset
+            for cold in (True, False):
+                print("lines never drawn before (cold)" if cold else "lines drawn before (warm)")
+                for name, marks in states.items():
+                    code.marks = marks
+                    code.render_lines(region)  # the gate records this state's view once
+                    walls, cpus = [], []
+                    for _ in range(frames):
+                        code._styles_cache.clear()  # textual's line cache: draw each line
+                        if cold:
+                            code._painter._strips.clear()
+                        w, c = time.perf_counter(), time.thread_time()
+                        code.render_lines(region)
+                        walls.append(time.perf_counter() - w)
+                        cpus.append(time.thread_time() - c)
+                    print(f"  {name:>24}: wall {stats(walls)}; cpu {stats(cpus)}")
+
+
+def find_cost(path: Path, queries: list[str]) -> None:
+    from cleanroom.session.document import BytesDocument
+    from cleanroom.session.find_in_file import find_in
+
+    data = path.read_bytes()
+    doc = BytesDocument(data, b"bench")
+    print(f"{path}: {len(data) / 1e6:.1f} MB, {doc.line_count:,} lines")
+    for query in queries:
+        walls, cpus = [], []
+        for _ in range(5):
+            w, c = time.perf_counter(), time.process_time()
+            hits = find_in(doc, query, True)
+            walls.append(time.perf_counter() - w)
+            cpus.append(time.process_time() - c)
+        wall, cpu = statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+        print(f"  {query!r}: {hits.total:,} lines; wall median {wall:.0f} ms, cpu {cpu:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--find", nargs="+", metavar=("FILE", "QUERY"))
+    args = parser.parse_args()
+    if args.find:
+        find_cost(Path(args.find[0]), args.find[1:])
+        return
+    asyncio.run(run(args.frames))
+
+
+if __name__ == "__main__":
+    main()

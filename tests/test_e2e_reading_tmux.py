@@ -1,0 +1,63 @@
+"""Reading features in a real terminal (tmux), end to end (issue 15): a find in
+the open file (`ctrl+f`) and stepping through its hits with `n`, then a
+snapshot search whose hit is marked and counted in the status bar ("hit k of
+N"); the ledger has each `find` before the move it brings, and verifies."""
+
+import json
+import subprocess
+
+from tests.ledgerkit import body_of, read_rows
+from tests.test_e2e_signals_tmux import open_a_file
+from tests.test_e2e_tmux import BIN, FORBIDDEN, workstation  # noqa: F401 (a fixture)
+from tests.tmuxkit import Tmux
+
+NEEDLE = "def _seal"
+
+
+def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: F811
+    tmp = workstation
+    source = (tmp / "src/cleanroom/tui/app.py").read_text().split("\n")
+    lines = [i + 1 for i, line in enumerate(source) if NEEDLE in line]
+    assert len(lines) >= 2
+    term = Tmux(tmp)
+    try:
+        open_a_file(tmp, term)
+        term.press_until("C-f", "Find in cleanroom/tui/app.py:")
+        term.type(NEEDLE)
+        term.keys("Enter")
+        screen = term.wait_for(f"find hit 1 of {len(lines)}")
+        assert NEEDLE in screen
+        term.keys("n")
+        term.wait_for(f"find hit 2 of {len(lines)}")
+        term.press_until("/", "Search the snapshot")
+        term.type("class ReviewApp(")
+        term.keys("Enter")
+        term.wait_for("results")
+        term.keys("Enter")
+        screen = term.wait_for("hit 1 of 1")
+        assert "class ReviewApp(" in screen
+        term.press_until("q", "End this review session?")
+        term.keys("y")
+        term.wait_for("FINAL witness code")
+        term.keys("Enter")
+        done = term.wait_for("EXIT=", timeout=60)
+        assert "EXIT=0" in done and "INTACT" in done
+        raw = term.raw()
+    finally:
+        term.close()
+    leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]
+    assert leaked == [], f"reached the terminal raw: {leaked}"
+    (ledger,) = (tmp / "ledgers").glob("*.ledger")
+    bodies = [body_of(ledger, row[0]) for row in read_rows(ledger)]
+    kinds = [b.kind for b in bodies]
+    at = kinds.index("find")
+    assert bodies[at].payload["query"] == NEEDLE and bodies[at].payload["hits"] == len(lines)
+    gotos = [b.payload["line"] for b in bodies[at:] if b.kind == "goto"]
+    assert gotos[:2] == [x for x in lines if x >= 1][:2]
+    assert kinds.index("search") > at
+    out = subprocess.run([f"{BIN}/cleanroom", "verify", ledger, "--trust",
+                          tmp / "keys/vendor.pub", "--json"],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    by_kind = json.loads(out.stdout)["ledgers"][0]["summary"]["by_kind"]
+    assert by_kind["find"] == 1 and by_kind["search"] == 1

@@ -1,0 +1,100 @@
+"""Search hits marked in the code view (issue 15): the current hit and every
+visible hit of the last search, the `:N` line, "hit k of N" in the status bar;
+marks come from the recorded rows and change styles only, never the text."""
+
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.tui.codeview import CodeView
+from cleanroom.tui.screens.dialogs import GotoScreen
+from tests.ledgerkit import read_rows
+from tests.test_tui_search import run_search
+from tests.tuikit import make_app
+
+SIZE = (110, 32)
+
+
+def entries(app):
+    return [decode_body(b) for _, b, _ in read_rows(app.session.recorder.ledger.path)]
+
+
+def status(app):
+    return str(app.query_one("#status").render())
+
+
+def drawn(code, line):
+    """Line `line` (1-based) as drawn: its text, and each cell's style."""
+    y = line - code.viewport().first
+    strip = code.render_line(y)
+    text = "".join(s.text for s in strip)
+    styles = [s.style for s in strip for _ in s.text]
+    return text, styles
+
+
+async def test_the_current_hit_and_visible_hits_are_marked_and_n_moves(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_search(pilot, "value_42")
+        await pilot.press("enter")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        gutter = code.gutter_width
+        assert code.viewport().first == 43
+        assert "hit 1 of 111" in status(app)
+        current = code.get_component_rich_style("codeview--current")
+        text, styles = drawn(code, 43)
+        assert text[gutter:].startswith("value_42 = 42")
+        assert all(s == styles[gutter] for s in styles[gutter : gutter + 8])
+        assert styles[gutter + 8] != styles[gutter]  # only the match: " = 42" is not marked
+        assert styles[gutter].bgcolor == current.bgcolor
+        # The marks change styles only: the same text as the painter draws unmarked.
+        plain = code._painter.strip(42, 0, code.viewport().cols, current, current)
+        assert text == "".join(s.text for s in plain)
+        await pilot.press("n")
+        await pilot.pause()
+        assert code.viewport().first == 421 and "hit 2 of 111" in status(app)
+        # Line 43 is off screen now; 421's hit is current, 422's (listed) is a plain hit.
+        hit = code.get_component_rich_style("codeview--hit")
+        text, styles = drawn(code, 422)
+        assert text[gutter:].startswith("value_421")
+        assert styles[gutter].bgcolor == hit.bgcolor != current.bgcolor
+    got = entries(app)
+    kinds = [e.kind for e in got]
+    # n in the same file is a `goto`, recorded before the view it brings
+    at = kinds.index("goto")
+    assert got[at].payload["line"] == 421
+    assert [e.payload["first"] for e in got[at:] if e.kind == "view"][0] == 421
+    assert kinds.count("file_open") == 1
+
+
+async def test_the_goto_line_is_marked(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "ctrl+p", *"long.py", "enter")
+        await pilot.pause()
+        await pilot.press("colon")
+        await pilot.pause()
+        assert isinstance(app.screen, GotoScreen)
+        await pilot.press(*"100", "enter")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        line = code.get_component_rich_style("codeview--line")
+        _, styles = drawn(code, 100)
+        assert styles[0].bgcolor == line.bgcolor
+        _, other = drawn(code, 101)
+        assert other[0].bgcolor != line.bgcolor
+        assert "line 100" in status(app)
+    assert [e.payload["line"] for e in entries(app) if e.kind == "goto"] == [100]
+
+
+async def test_n_fails_closed_when_the_goto_cannot_be_recorded(kit, ledger_dir):
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_search(pilot, "value_42")
+        await pilot.press("enter")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        disk.full = True
+        await pilot.press("n")
+        await pilot.pause()
+        assert code.refused is not None  # the source is hidden, and says why
+        assert all(s.text.strip() == "" for s in code.render_line(0))
+        assert "hit 2 of 111" not in status(app)

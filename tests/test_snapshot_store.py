@@ -79,6 +79,33 @@ def test_listdir_lists_direct_children_only_in_byte_order(snap):
     assert snap.listdir(b"dir-b") == []
 
 
+def test_listing_a_flat_directory_is_one_pass_not_a_query_per_name(tmp_path):
+    """A flat directory of N names was N queries (one seek per child), seconds of
+    the recorder's serving thread at 100,000 (attack on issue 12). Now one query,
+    plus one seek past each child directory's subtree. Counted, not timed."""
+
+    def tree(root: Path) -> Path:
+        flat = root / "flat"
+        flat.mkdir()
+        for i in range(2000):
+            (flat / f"f{i:05d}.c").write_bytes(b"x\n")
+        for d in ("d1", "d2-x", "d3"):  # subtrees among the names, and names after them
+            (flat / d / "deep").mkdir(parents=True)
+            (flat / d / "deep" / "leaf.c").write_bytes(b"y\n")
+            (flat / f"{d}.c").write_bytes(b"z\n")
+        return root
+
+    with Snapshot.open(make(tmp_path, tree), TRUST) as snap:
+        statements: list[str] = []
+        snap._conn.set_trace_callback(statements.append)
+        names = [i.name for i in snap.listdir(b"flat")]
+        snap._conn.set_trace_callback(None)
+        assert len(names) == 2000 + 6 and names == sorted(names)
+        assert b"d2-x" in names and b"d3.c" in names and b"leaf.c" not in names
+        assert len([s for s in statements if "FROM files" in s]) <= 2 + 3  # stat, pass, 3 seeks
+        assert [i.name for i in snap.listdir(b"flat", limit=3)] == names[:3]
+
+
 def test_listdir_and_stat_errors(snap):
     with pytest.raises(FileNotFoundError):
         snap.stat(b"absent")

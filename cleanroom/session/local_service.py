@@ -33,7 +33,10 @@ SHOWN_NAMES = 100  # paths a quick-open list shows at most
 SHOWN_BYTES = 512 << 10
 KEEP_OPENED = 4  # documents kept for views (the one shown, and any being opened)
 KEEP_SEARCHES = 4
-KEEP_LISTINGS = 4  # directories whose sorted listing is kept for their next pages
+# Names of sorted directory listings kept for their next pages, counted by name, not by
+# directory: kept by directory (4), a terminal asking for five in turn made the recorder
+# list a directory of 100,000 names again at every request (attack on issue 12).
+KEEP_LISTED = 300_000
 
 
 class LocalService:
@@ -103,8 +106,9 @@ class LocalService:
         children = self.session.source.children(directory)
         with self._lock:
             self._listings[directory] = children
-            while len(self._listings) > KEEP_LISTINGS:
-                self._listings.popitem(last=False)
+            kept_names = sum(len(k) for k in self._listings.values())
+            while kept_names > KEEP_LISTED and len(self._listings) > 1:
+                kept_names -= len(self._listings.popitem(last=False)[1])
         return children
 
     def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:

@@ -32,6 +32,7 @@ from .process import harden_process
 from .recorder_config import recorder_config
 from .review import (
     Setup,
+    earlier_notes_of,
     finish_seals,
     report_missing,
     review,
@@ -63,6 +64,7 @@ def session_opener(configured: Setup, crashed: str = "resume") -> Any:
         ledger = resumed or start_ledger(setup)
         owner = owner_of(ledger.path) if resumed is not None else None
         missing = tuple(report_missing(setup, ledger))  # the terminal's start screen shows them
+        earlier = earlier_notes_of(setup, ledger)
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
@@ -73,6 +75,7 @@ def session_opener(configured: Setup, crashed: str = "resume") -> Any:
         facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,
                       setup.snapshot_label, str(ledger.path), missing)  # fmt: skip
         session = ReviewSession(Recorder(writer), setup.source, facts, guard)
+        session.notes.earlier = earlier
         log(f"session {session.session_id} started in {ledger.path.name}")
 
         def close() -> None:

@@ -25,6 +25,8 @@ from ..ledger.finish import finish
 from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
+from ..notes.earlier import earlier_notes
+from ..notes.model import Note
 from ..sanitize import clean
 from ..session.events import Alert
 from ..session.history import past_sessions, previous_head, resumable, unfinished_seals, unsealed
@@ -113,6 +115,15 @@ def report_missing(setup: Setup, ledger: Ledger) -> list[str]:
     return said
 
 
+def earlier_notes_of(setup: Setup, ledger: Ledger) -> list[Note]:
+    """Earlier sessions' notes on this snapshot, read before the guard starts (it
+    would see these reads of the ledger directory as someone else's)."""
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
+    paths = [s.path for s in reversed(history)
+             if s.head.ledger != ledger.id and s.snapshot == setup.snapshot.id]  # fmt: skip
+    return earlier_notes(paths, setup.snapshot.id)
+
+
 def finish_seals(setup: Setup) -> None:
     """Finish the file of every sealed session whose seal could not (checkpoint,
     read-only, receipt), and say so. One that still cannot be finished is a
@@ -178,6 +189,7 @@ def start_ledger(setup: Setup) -> Ledger:
 def _run_ui(setup: Setup, ledger: Ledger, missing: list[str] | None = None) -> Path:
     from ..tui.launch import prepare
 
+    earlier = earlier_notes_of(setup, ledger)
     guard = None
     writer: Any = ledger
     if setup.snapshot_path is not None:  # made first: it loads inotify before the policy
@@ -199,6 +211,7 @@ def _run_ui(setup: Setup, ledger: Ledger, missing: list[str] | None = None) -> P
     if guard is not None:
         guard.start()
     session = ReviewSession(Recorder(writer), setup.source, facts, guard)
+    session.notes.earlier = earlier
     app = ReviewApp(
         session,
         idle_seconds=setup.idle_seconds,

@@ -28,6 +28,7 @@ from .file_open import FileOpening
 from .filetree import FileTree
 from .highlight import lexer_for
 from .lockdown import LockedApp
+from .notes import NoteTaking
 from .noticebar import NoticeBar
 from .refusal_words import refusal
 from .results import ResultList
@@ -46,7 +47,7 @@ from .signals import SignalHandling
 from .statusbar import Status, StatusBar
 
 
-class ReviewApp(SignalHandling, FileOpening, SearchNavigation, LockedApp):
+class ReviewApp(SignalHandling, FileOpening, SearchNavigation, NoteTaking, LockedApp):
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"

@@ -202,3 +202,25 @@ def test_no_snapshot_named_means_no_notes(tmp_path):
     entry = NoteEntry(b"a", "a" * 32, 1, "remark", "", "t", "", BLOB, 0, 0)
     path = ledger_with(tmp_path, "nosnap", [entry], snapshot=None)
     assert earlier_notes([path], "snap-1") == []
+
+
+def test_earlier_notes_are_capped(tmp_path, monkeypatch):
+    from cleanroom.notes import earlier
+
+    monkeypatch.setattr(earlier, "MAX_EARLIER", 2)
+    events = [NoteEntry(b"a", f"{i:032x}", 1, "remark", "", f"n{i}", "", BLOB, 0, 0)
+              for i in range(3)]  # fmt: skip
+    path = ledger_with(tmp_path, "many", events)
+    assert [n.draft.title for n in earlier.earlier_notes([path, path], "snap-1")] == ["n0", "n1"]
+
+
+def test_a_resumed_sessions_notes_are_its_own_again(tmp_path):
+    a = "a" * 32
+    entry = NoteEntry(b"src/a.c", a, 1, "question", "", "before the crash", "", BLOB, 1, 1)
+    path = ledger_with(tmp_path, "resumed", [entry])
+    book = NoteBook()
+    book.resume(notes_in(path, "snap-1"))
+    (note,) = book.current()
+    assert note.session == "" and note.version == 1
+    edited = book.next_save(draft(kind="remark", title="after"), a)
+    assert edited.version == 2 and edited.place == note.place

@@ -44,6 +44,13 @@ class NoteBook:
         with self._lock:
             self._notes[note.id] = note
 
+    def resume(self, notes: list[Note]) -> None:
+        """A resumed session's own notes, as its ledger holds them (`earlier.notes_in`):
+        this session's again, to edit and withdraw."""
+        with self._lock:
+            for note in notes:
+                self._notes[note.id] = replace(note, session="", reviewer="")
+
     def current(self) -> list[Note]:
         """This session's notes not withdrawn, in the order first written."""
         with self._lock:

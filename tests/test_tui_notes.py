@@ -259,3 +259,37 @@ async def test_the_idle_lock_blanks_the_editor_and_keeps_the_draft(kit, ledger_d
         assert app.screen is editor and editor.query_one("#title").value == "draft"
         kinds = [e.kind for e in entries(app)]
         assert kinds.index("idle") < kinds.index("active")
+
+
+async def test_typing_and_listing_record_nothing_and_typing_is_input(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened_at(pilot)
+        await write_note(pilot, "one")
+        before = len(entries(app))
+        await pilot.press("a")
+        await pilot.pause()
+        quiet_since = app._last_input  # noqa: SLF001
+        await type_text(pilot, "a long title typed key by key")
+        await pilot.press("tab")
+        await type_text(pilot, "and a body\nover lines")
+        assert app._last_input > quiet_since  # noqa: SLF001 (typing keeps the session awake)
+        await pilot.press("escape")  # cancel: the draft is dropped, nothing recorded
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, NotesScreen) and len(app.screen.notes) == 1
+        assert len(entries(app)) == before  # no view, no note: nothing for bulk to count
+
+
+async def test_a_note_needs_an_open_file(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        for key in ("a", "A"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, NoteEditorScreen)
+        assert "Open a file first" in drawn(app)
+        assert entries(app, "note") == []

@@ -3,7 +3,7 @@ nothing else goes in or out. A paste from the terminal (the system clipboard,
 bracketed paste) is refused and recorded as `blocked`; copy, cut and paste
 actions are not in the allowlist (actions.py), so ctrl+c/ctrl+x/ctrl+v are
 refused and recorded before they run, and `LockedApp.copy_to_clipboard`
-writes nothing anywhere (docs/adr/0207-notes-recorded-in-full.md)."""
+writes nothing anywhere (docs/adr/0401-notes-in-the-terminal.md)."""
 
 from __future__ import annotations
 

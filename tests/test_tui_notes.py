@@ -293,3 +293,15 @@ async def test_a_note_needs_an_open_file(kit, ledger_dir):
             assert not isinstance(app.screen, NoteEditorScreen)
         assert "Open a file first" in drawn(app)
         assert entries(app, "note") == []
+
+
+async def test_the_help_screen_lists_the_note_keys(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("enter")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = drawn(app)
+        for text in ("Note on the whole file", "Notes", "Save / cancel a note",
+                     "edit / withdraw a note"):  # fmt: skip
+            assert text in shown, text

@@ -57,6 +57,8 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("home / end", "Top / bottom of the file"),
     ("enter", "Open the selected file or result"),
     ("escape", "Close a dialog"),
+    ("ctrl+s / escape", "Save / cancel a note (note editor)"),
+    ("enter / e / w", "Go to / edit / withdraw a note (notes pane)"),
     *READING_HELP,
 )
 

@@ -43,6 +43,7 @@ def lines_field(place: Place) -> str:
 
 
 class NoteEditorScreen(ClosesOnce, ModalScreen[bool]):
+    AUTO_FOCUS = "#title"  # the screen's own focus on resume: the title, not the first radio
     BINDINGS = [
         Binding("ctrl+s,f2", "save_note", "Save note"),
         Binding("escape", "cancel_note", "Cancel"),

@@ -1,7 +1,7 @@
 """The core stays pure: ledger, snapshot, session, forensics, guard and the
 recorder service never import textual or rich, directly or through anything
 they import; and the layers import downward only (ledger at the bottom, then
-snapshot, session, guard, forensics, then recorder, then tui and cli)."""
+notes, snapshot, session, guard, forensics, then recorder, then tui and cli)."""
 
 import ast
 import subprocess
@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORE = [
     "ledger",
+    "notes",
     "snapshot",
     "session",
     "forensics",
@@ -25,6 +26,7 @@ CORE = [
 # What each package may not import (cleanroom.<name>): everything above it.
 ABOVE = {
     "ledger": (
+        "notes",
         "snapshot",
         "session",
         "guard",
@@ -34,6 +36,8 @@ ABOVE = {
         "tui",
         "cli",
     ),
+    # notes: the pure note model, below the session that records notes
+    "notes": ("snapshot", "session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "snapshot": ("session", "guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "session": ("guard", "forensics", "workstation", "recorder", "tui", "cli"),
     "guard": ("forensics", "workstation", "recorder", "tui", "cli"),

@@ -18,6 +18,7 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..isolation import require as require_isolated
+from ..notes.book import NoteBook
 from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
 from ..recorder.owner import owner_of
@@ -33,6 +34,7 @@ from .recorder_config import recorder_config
 from .review import (
     Setup,
     finish_seals,
+    load_notes,
     report_missing,
     review,
     settle_crashed,
@@ -63,6 +65,8 @@ def session_opener(configured: Setup, crashed: str = "resume") -> Any:
         ledger = resumed or start_ledger(setup)
         owner = owner_of(ledger.path) if resumed is not None else None
         missing = tuple(report_missing(setup, ledger))  # the terminal's start screen shows them
+        notes = NoteBook()
+        load_notes(setup, ledger, notes)
         guard, writer = None, ledger
         if setup.snapshot_path is not None:
             places = Places.of(setup.snapshot_path, ledger.path, setup.key_dirs,
@@ -73,6 +77,7 @@ def session_opener(configured: Setup, crashed: str = "resume") -> Any:
         facts = Facts(setup.reviewer.name, setup.reviewer.org, setup.workstation.cert.workstation,
                       setup.snapshot_label, str(ledger.path), missing)  # fmt: skip
         session = ReviewSession(Recorder(writer), setup.source, facts, guard)
+        session.notes = notes
         log(f"session {session.session_id} started in {ledger.path.name}")
 
         def close() -> None:

@@ -25,6 +25,8 @@ from ..ledger.finish import finish
 from ..ledger.keys import Certificate, KeyFileError, Role, key_id, raw_public
 from ..ledger.verify import verify_path
 from ..ledger.writer import Ledger, Workstation
+from ..notes.book import NoteBook
+from ..notes.earlier import earlier_notes
 from ..sanitize import clean
 from ..session.events import Alert
 from ..session.history import past_sessions, previous_head, resumable, unfinished_seals, unsealed
@@ -113,6 +115,17 @@ def report_missing(setup: Setup, ledger: Ledger) -> list[str]:
     return said
 
 
+def load_notes(setup: Setup, ledger: Ledger, book: NoteBook) -> None:
+    """Into `book`: earlier sessions' notes on this snapshot, and a resumed
+    session's own. Read before the guard starts (it would see these reads of the
+    ledger directory as someone else's)."""
+    history = past_sessions(setup.ledger_dir, setup.workstation.cert, setup.trust)
+    paths = [s.path for s in reversed(history)
+             if s.head.ledger != ledger.id and s.snapshot == setup.snapshot.id]  # fmt: skip
+    book.earlier = earlier_notes(paths, setup.snapshot.id)
+    book.resume(earlier_notes([ledger.path], setup.snapshot.id))  # none in a new ledger
+
+
 def finish_seals(setup: Setup) -> None:
     """Finish the file of every sealed session whose seal could not (checkpoint,
     read-only, receipt), and say so. One that still cannot be finished is a
@@ -178,6 +191,8 @@ def start_ledger(setup: Setup) -> Ledger:
 def _run_ui(setup: Setup, ledger: Ledger, missing: list[str] | None = None) -> Path:
     from ..tui.launch import prepare
 
+    notes = NoteBook()
+    load_notes(setup, ledger, notes)
     guard = None
     writer: Any = ledger
     if setup.snapshot_path is not None:  # made first: it loads inotify before the policy
@@ -199,6 +214,7 @@ def _run_ui(setup: Setup, ledger: Ledger, missing: list[str] | None = None) -> P
     if guard is not None:
         guard.start()
     session = ReviewSession(Recorder(writer), setup.source, facts, guard)
+    session.notes = notes
     app = ReviewApp(
         session,
         idle_seconds=setup.idle_seconds,

@@ -16,11 +16,12 @@ from typing import Any
 
 import msgspec
 
+from ..notes.model import Draft, Note, NoteError, Place, check
 from ..session.crash import CrashOutcome
 from ..session.find_in_file import FileHits
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
-from ..session.service import PAGE_NAMES, FileFacts, Page, Results, Screen
+from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen
 from ..session.source import ContentRefused, Entry, TooLarge
 from ..snapshot.results import Hit
 from ..snapshot.search import SearchCancelled, SearchError
@@ -338,6 +339,44 @@ class RemoteService:
             a = self._ask(m.Where(search_seq=results.seq, index=index))
         return a.path, a.line
 
+    # -- notes --------------------------------------------------------------------
+
+    def save_note(self, draft: Draft, note_id: str | None = None) -> Note:
+        checked = check(draft)  # the limits first, as the recorder checks them again
+        p = checked.place
+        try:
+            a = self._ask(m.NoteSave(note=note_id or "", kind=checked.kind,
+                                     severity=checked.severity, title=checked.title,
+                                     body=checked.body, path=p.path, blob=p.blob,
+                                     first=p.first, last=p.last))  # fmt: skip
+        except RequestRefused as exc:
+            if exc.reason == "invalid":
+                raise NoteError("the recorder refused the note (recorded as refused)") from None
+            raise
+        return Note(a.note, a.version, checked)
+
+    def withdraw_note(self, note_id: str) -> Note:
+        try:
+            a = self._ask(m.NoteWithdraw(note=note_id))
+        except RequestRefused as exc:
+            if exc.reason == "invalid":
+                raise NoteError("the recorder refused the withdrawal (recorded)") from None
+            raise
+        placeholder = Draft("remark", "", "", "", Place(b"?", "0" * 64))
+        return Note(a.note, a.version, placeholder, withdrawn=True)
+
+    def notes(self) -> NoteList:
+        items: list[m.NoteInfo] = []
+        while True:
+            a = self._ask(m.Notes(start=len(items)))
+            items.extend(a.items)
+            if not a.items or len(items) >= a.total:
+                break
+        notes = [_note(i) for i in items]
+        return NoteList([n for n in notes if not n.session and not n.withdrawn],
+                        [n for n in notes if not n.session and n.withdrawn],
+                        [n for n in notes if n.session])  # fmt: skip
+
     # -- the rest ---------------------------------------------------------------
 
     def blocked(self, action: str, detail: str = "") -> None:
@@ -455,6 +494,12 @@ def _hit(h: m.HitInfo) -> Any:
         return RefusedHit(h.path, h.display, h.line, h.why)
     spans = tuple((int(a), int(b)) for a, b in h.spans)
     return Hit(h.path, h.display, h.line, spans, h.more_spans, h.text, h.text_start, h.line_size)
+
+
+def _note(i: m.NoteInfo) -> Note:
+    place = Place(i.path, i.blob, i.first, i.last)
+    draft = Draft(i.kind, i.severity, i.title, i.body, place)
+    return Note(i.note, i.version, draft, i.withdrawn, i.session, i.reviewer)
 
 
 def _name(answer: Any) -> str:

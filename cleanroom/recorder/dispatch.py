@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
@@ -28,6 +29,7 @@ from .ratelimit import Bucket
 from .searchjob import SearchJob
 from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
+NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
 
@@ -67,6 +69,8 @@ class Dispatcher:
             m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
             m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
+            m.NoteSave: self._note_save, m.NoteWithdraw: self._note_withdraw,
+            m.Notes: self._notes,
         }  # fmt: skip
 
     # -- the gate ---------------------------------------------------------------
@@ -379,6 +383,42 @@ class Dispatcher:
             raise _Refusal("bounds")
         return m.Location(path=where[0], line=where[1])
 
+    def _note_save(self, r: m.NoteSave) -> m._Answer:
+        """Record the note, then answer it saved. A new note is on the file last
+        opened, within its lines; an edit keeps its note's place."""
+        place = Place(r.path, r.blob, r.first, r.last)
+        draft = Draft(r.kind, r.severity, r.title, r.body, place)
+        lines = None
+        if not r.note:
+            lines = self._the_opened(r.path, r.blob).lines
+        try:
+            note = self.session.save_note(draft, r.note or None, lines)
+        except NoteError as exc:
+            raise _Refusal("invalid", str(exc)) from None
+        return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
+
+    def _note_withdraw(self, r: m.NoteWithdraw) -> m._Answer:
+        try:
+            note = self.session.withdraw_note(r.note)
+        except NoteError as exc:
+            raise _Refusal("invalid", str(exc)) from None
+        return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
+
+    def _notes(self, r: m.Notes) -> m._Answer:
+        """A page of the notes to list: this session's, then earlier sessions'."""
+        listing = self.service.notes()
+        every = listing.current + listing.withdrawn + listing.earlier
+        if r.start > len(every):
+            raise _Refusal("bounds", f"note {r.start} of {len(every)}")
+        items: list[m.NoteInfo] = []
+        used = 0
+        for note in every[r.start :]:
+            used += len(note.draft.body.encode()) + len(note.place.path) + 1024
+            if items and used > NOTE_PAGE_BYTES:
+                break
+            items.append(_note_info(note))
+        return m.NotePage(items=items, start=r.start, total=len(every))
+
     def _blocked(self, r: m.Blocked) -> m._Answer:
         try:  # marked as the terminal's word, apart from the recorder's own `blocked`
             self.session.recorder.record(Blocked(r.action, r.detail, by="terminal"))
@@ -451,6 +491,12 @@ def _unfinished(exc: SealUnfinished) -> m.Unfinished:
     where = None if f.receipt_path is None else str(f.receipt_path)
     return m.Unfinished(why=str(exc)[:4000], seq=f.receipt.seq, code=f.receipt.witness.code,
                         receipt_path=where, gone=f.gone)  # fmt: skip
+
+
+def _note_info(n: Note) -> m.NoteInfo:
+    d, p = n.draft, n.place
+    return m.NoteInfo(n.id, n.version, d.kind, d.severity, d.title, d.body, p.path, p.blob,
+                      p.first, p.last, n.withdrawn, n.session, n.reviewer)  # fmt: skip
 
 
 def _hit(h: Any) -> m.HitInfo:

@@ -12,9 +12,12 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import Meta, Struct
 
+from ..notes.model import MAX_BODY, MAX_TITLE
+
+# 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 2
+VERSION = 3
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -24,6 +27,7 @@ Detail = Annotated[str, Meta(max_length=1024)]
 Blob = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
 Count = Annotated[int, Meta(ge=0, le=2**53 - 1)]
 Globs = Annotated[list[Short], Meta(max_length=32)]
+NoteId = Annotated[str, Meta(pattern="^[0-9a-f]{32}$")]
 PageSize = Annotated[int, Meta(ge=1, le=500)]  # names in one `tree` page (service.PAGE_NAMES)
 
 
@@ -113,6 +117,31 @@ class Where(_Request, tag="where"):
     index: int
 
 
+class NoteSave(_Request, tag="note_save"):
+    """Record a note: a new one (`note` "", on the file last opened) or the next
+    version of `note` (its place stays; the place sent is ignored)."""
+
+    note: Annotated[str, Meta(pattern="^([0-9a-f]{32})?$")]
+    kind: Short
+    severity: Short
+    title: Annotated[str, Meta(max_length=MAX_TITLE + 56)]  # trimmed, then at most MAX_TITLE
+    body: Annotated[str, Meta(max_length=MAX_BODY)]  # characters here; bytes in notes.model
+    path: Path
+    blob: Blob
+    first: Count
+    last: Count
+
+
+class NoteWithdraw(_Request, tag="note_withdraw"):
+    note: NoteId
+
+
+class Notes(_Request, tag="notes"):
+    """A page of the notes to list, from position `start`."""
+
+    start: Count = 0
+
+
 class Blocked(_Request, tag="blocked"):
     action: Short
     detail: Detail = ""
@@ -152,7 +181,7 @@ class Bye(_Request, tag="bye"):
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
     Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Search, Wait, Cancel, Rows, Where,
-    Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal, Bye,
+    Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal, Bye, NoteSave, NoteWithdraw, Notes,
 ]  # fmt: skip
 
 
@@ -295,6 +324,36 @@ class Location(_Answer, tag="location"):
     line: int
 
 
+class Noted(_Answer, tag="noted"):
+    """The note's version `version` is recorded (`note` or `note_withdraw` at `seq`)."""
+
+    note: str
+    version: int
+    seq: int
+
+
+class NoteInfo(Struct, forbid_unknown_fields=True, array_like=True):
+    note: str
+    version: int
+    kind: str
+    severity: str
+    title: str
+    body: str
+    path: bytes
+    blob: str
+    first: int
+    last: int
+    withdrawn: bool
+    session: str  # "" for this session's; else the earlier session's ledger id
+    reviewer: str
+
+
+class NotePage(_Answer, tag="notes"):
+    items: list[NoteInfo]
+    start: int
+    total: int
+
+
 class WitnessCode(_Answer, tag="witness_code"):
     seq: int
     code: str
@@ -335,7 +394,7 @@ class Unfinished(_Answer, tag="unfinished"):
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
     FileHits, Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
-    Unfinished,
+    Unfinished, Noted, NotePage,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

@@ -12,7 +12,8 @@ NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "end
 _ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye)
 _SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Find,
                               m.Mark, m.Search,
-                              m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal)  # fmt: skip
+                              m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal,
+                              m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
 
 PERMITTED: dict[str, frozenset[type]] = {
     NEW: frozenset({m.Hello}),

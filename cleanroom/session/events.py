@@ -13,6 +13,10 @@ from typing import Any, ClassVar
 
 from ..ledger.events import Event
 
+# Defined with the limits they belong to (notes/model.py); named here with the vocabulary.
+from ..notes.model import NOTE_KINDS as NOTE_KINDS
+from ..notes.model import SEVERITIES as SEVERITIES
+
 
 def path_fields(raw: bytes) -> dict[str, str]:
     """The exact path as JSON-safe fields."""
@@ -305,10 +309,6 @@ class ClientConnect(Event):
     uid: int
     pid: int
     account: str  # the uid's account name, "" if it has none
-
-
-NOTE_KINDS = ("finding", "question", "remark")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(frozen=True)

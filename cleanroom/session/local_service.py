@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..notes.model import Draft, Note, NoteError
 from ..snapshot.search import SearchCancelled
 from .crash import end_after_crash
 from .events import Alert, path_fields
@@ -22,7 +23,16 @@ from .first_page import FirstPage
 from .pathmatch import Cancelled, folded, rank
 from .recorder import RecordingError
 from .review import Found, Ran, ReviewSession
-from .service import PAGE_BYTES, PAGE_NAMES, FileFacts, Page, Results, Screen, screen_lines
+from .service import (
+    PAGE_BYTES,
+    PAGE_NAMES,
+    FileFacts,
+    NoteList,
+    Page,
+    Results,
+    Screen,
+    screen_lines,
+)
 from .source import Entry, Opened
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
@@ -242,6 +252,28 @@ class LocalService:
             return None
         hit = found.hits[index]
         return hit.path, hit.line
+
+    # -- notes --------------------------------------------------------------------
+
+    def save_note(self, draft: Draft, note_id: str | None = None) -> Note:
+        lines = None
+        if note_id is None:  # a new note is on a file opened in this session
+            held = self._document_of_place(draft.place.path, draft.place.blob)
+            if held is None:
+                raise NoteError("a new note is on the file last opened")
+            lines = held.document.line_count
+        return self.session.save_note(draft, note_id, lines)
+
+    def _document_of_place(self, path: bytes, blob: str) -> Opened | None:
+        with self._lock:
+            return self._opened.get((path, blob))
+
+    def withdraw_note(self, note_id: str) -> Note:
+        return self.session.withdraw_note(note_id)
+
+    def notes(self) -> NoteList:
+        book = self.session.notes
+        return NoteList(book.current(), book.withdrawn(), list(book.earlier))
 
     # -- the rest, as the session does it ---------------------------------------
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ledger.witness import Receipt, witness_code
+from ..notes.book import NoteBook
+from ..notes.model import Draft, Note
 from ..snapshot.search import KEPT, PAGE
 from .blocked_keys import BlockedKeys
 from .events import (
@@ -25,6 +27,7 @@ from .events import (
     Goto,
     Idle,
     Mark,
+    NoteWithdraw,
     QuickOpen,
     QuickOpenList,
     Search,
@@ -36,6 +39,7 @@ from .events import (
     View,
     WitnessShown,
 )
+from .events import Note as NoteEntry
 from .first_page import FirstPage
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
@@ -123,6 +127,7 @@ class ReviewSession:
         self.alerts = 0
         self._answered: list[Any] = []  # alerts whose responses the UI has applied
         self._keys = BlockedKeys()
+        self.notes = NoteBook()  # the notes recorded in this session (and earlier ones')
 
     @property
     def session_id(self) -> str:
@@ -264,6 +269,26 @@ class ReviewSession:
                      for h in rows if not getattr(h, "refused", False)]  # fmt: skip
             self.guard.feed_lines(lines)
         return True
+
+    def save_note(self, draft: Draft, note_id: str | None = None, lines: int | None = None) -> Note:
+        """Record a note (a new one, or the next version of `note_id`), and only
+        then keep it as saved. Raises NoteError (nothing recorded) or
+        RecordingError (not saved: the terminal keeps the draft and says why)."""
+        note = self.notes.next_save(draft, note_id, lines)
+        d, place = note.draft, note.place
+        entry = NoteEntry(place.path, note.id, note.version, d.kind, d.severity, d.title,
+                          d.body, place.blob, place.first, place.last)  # fmt: skip
+        self.recorder.record(entry)
+        self.notes.saved(note)
+        return note
+
+    def withdraw_note(self, note_id: str) -> Note:
+        """Record `note_withdraw` for the note's last version, then mark it withdrawn.
+        Raises NoteError or RecordingError (still current)."""
+        note = self.notes.next_withdraw(note_id)
+        self.recorder.record(NoteWithdraw(note.id, note.version))
+        self.notes.saved(note)
+        return note
 
     def goto(self, opened: Opened, line: int) -> None:
         self.recorder.record(Goto(opened.path, line))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..notes.model import Draft, Note
 from .display import MAX_LINE_BYTES, visible
 from .source import Entry
 
@@ -81,6 +82,16 @@ class Results:
     total: int
     digest: str
     done: bool = True
+
+
+@dataclass(frozen=True)
+class NoteList:
+    """The notes the notes pane lists: this session's current and withdrawn ones,
+    and earlier sessions' on the same snapshot (when the recorder has them)."""
+
+    current: list[Note]
+    withdrawn: list[Note]
+    earlier: list[Note]
 
 
 class ReviewService(Protocol):
@@ -159,6 +170,22 @@ class ReviewService(Protocol):
     def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
         """Where result `index` is (path, 0-based line), for `n`/`N`, from the rows
         already answered; None if that row was never recorded as shown."""
+        ...
+
+    def save_note(self, draft: Draft, note_id: str | None = None) -> Note:
+        """Record a note (new, or the next version of `note_id`, which keeps its
+        place); only a returned note is saved. A new note is on the file last
+        opened. Raises NoteError (a limit; nothing recorded) or RecordingError
+        (not saved)."""
+        ...
+
+    def withdraw_note(self, note_id: str) -> Note:
+        """Record `note_withdraw`. Raises NoteError or RecordingError."""
+        ...
+
+    def notes(self) -> NoteList:
+        """The notes to list (nothing recorded: they are all in ledgers already).
+        Raises RecordingError when the recorder cannot be asked."""
         ...
 
     def blocked(self, action: str, detail: str = "") -> None: ...

@@ -36,6 +36,9 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("reveal_file", "R", "Show the open file in the tree", show=False),
     Action("narrow_tree", "less_than_sign", "Narrower tree", show=False),
     Action("widen_tree", "greater_than_sign", "Wider tree", show=False),
+    Action("note_here", "a", "Note"),
+    Action("note_file", "A", "Note on the whole file", show=False),
+    Action("notes", "ctrl+n", "Notes"),
     Action("help", "question_mark,f1", "Help"),
     Action("end_session", "q,ctrl+q", "End session"),
 )
@@ -63,6 +66,8 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("home / end", "Top / bottom of the file"),
     ("enter", "Open the selected file or result"),
     ("escape", "Close a dialog"),
+    ("ctrl+s / escape", "Save / cancel a note (note editor)"),
+    ("enter / e / w", "Go to / edit / withdraw a note (notes pane)"),
     *READING_HELP,
 )
 
@@ -90,7 +95,20 @@ WIDGET_ACTIONS = frozenset(
     }
 )  # fmt: skip
 
-ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS
+# The note editor and the notes pane (tui/notes_*.py): their own actions, the text
+# area's cursor and editing actions, and the radio sets'. Not copy, cut or paste.
+NOTE_ACTIONS = frozenset(
+    {
+        "save_note", "cancel_note", "edit_note", "withdraw_note",
+        "cursor_word_left", "cursor_word_right", "cursor_line_start", "cursor_line_end",
+        "cursor_page_up", "cursor_page_down",
+        "delete_word_left", "delete_word_right", "delete_to_start_of_line",
+        "delete_to_end_of_line_or_delete_line", "delete_line", "undo", "redo",
+        "next_button", "previous_button",
+    }
+)  # fmt: skip
+
+ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS | NOTE_ACTIONS
 REPLAY_ALLOWED = frozenset(a.name for a in REPLAY_ACTIONS) | WIDGET_ACTIONS
 
 

@@ -32,6 +32,7 @@ from .history_nav import HistoryNavigation
 from .hitstate import HitState
 from .jumplist import JumpList
 from .lockdown import LockedApp
+from .notes import NoteTaking
 from .noticebar import NoticeBar
 from .refusal_words import refusal
 from .results import ResultList
@@ -52,7 +53,7 @@ from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
-                HistoryNavigation, TreeKeys, LockedApp):  # fmt: skip
+                HistoryNavigation, TreeKeys, NoteTaking, LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"

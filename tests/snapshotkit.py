@@ -18,8 +18,9 @@ from cleanroom.ledger.keys import key_id, raw_public
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.index import index_digest
 from cleanroom.snapshot.leaf import LEAF_COLUMNS, row_leaf_hash
-from cleanroom.snapshot.manifest import Index, parse
+from cleanroom.snapshot.manifest import Index, Symbols, parse
 from cleanroom.snapshot.merkle import root
+from cleanroom.snapshot.symbols.table import has_table, symbols_digest
 from tests.ledgerkit import seeded_key
 
 VENDOR = seeded_key("snapshot/vendor")
@@ -101,6 +102,10 @@ def resign(data: bytes, key: Ed25519PrivateKey = VENDOR) -> bytes:
             vendor=key_id(raw_public(key)),
             index=Index(old.index.tokenizer, old.index.detail, index_digest(conn).hex()),
         )
+        if has_table(conn):
+            digest, rows = symbols_digest(conn)
+            tool = old.symbols.tool if old.symbols else "Universal Ctags 5.9.0"
+            new = replace(new, symbols=Symbols(tool, rows, digest.hex()))
         body, sig = new.sign(key)
         conn.execute("UPDATE manifest SET body = ?, sig = ?", (body, sig))
         return conn.serialize()

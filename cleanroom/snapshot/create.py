@@ -27,8 +27,10 @@ from . import schema
 from .blobs import facts
 from .index import DETAIL, TOKENIZER, build_index, index_digest
 from .leaf import LEAF_COLUMNS, row_leaf_hash
-from .manifest import Index, Manifest, check_label
+from .manifest import Index, Manifest, Symbols, check_label
 from .merkle import root
+from .symbols.ctags import SymbolsBuildError, build_symbols, ctags_tool
+from .symbols.table import symbols_digest
 from .walk import DEFAULT_MAX_FILE, Entry, Kind, survey, walk
 
 BATCH_BYTES = 32 * 1024 * 1024
@@ -41,7 +43,7 @@ class CreateError(Exception):
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported while creating: `phase` is "read", "index" or "seal"; `done` and
+    """Reported while creating: `phase` is "read", "index", "symbols" or "seal"; `done` and
     `total` count bytes of content (total is an estimate for "read")."""
 
     phase: str
@@ -62,10 +64,13 @@ def create_snapshot(
     created: int | None = None,
     max_file_size: int = DEFAULT_MAX_FILE,
     progress: ProgressFn | None = None,
+    symbols: bool = False,
 ) -> Manifest:
     """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
+    With `symbols`, also build the symbol index with universal-ctags (§9).
 
-    Raises CreateError if `out` exists or lies inside `src`, or a label is unusable;
+    Raises CreateError if `out` exists or lies inside `src`, a label is unusable, or
+    `symbols` is asked for and ctags is missing or fails;
     WalkError if `src` cannot be listed; OSError for I/O failures on the output. On
     any failure the output does not exist.
     """
@@ -77,14 +82,20 @@ def create_snapshot(
     tree, home = Path(src).resolve(), out.parent.resolve()
     if home == tree or tree in home.parents:  # the walk would read the file being written
         raise CreateError(f"{out}: the output must be outside the tree being snapshotted")
+    if symbols:
+        try:
+            ctags_tool()
+        except SymbolsBuildError as exc:
+            raise CreateError(f"cannot build the symbol index: {exc}") from exc
     remove_leftovers(out.parent, is_partial)
     with making_files_in(out.parent):
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
         os.close(fd)
         try:
             manifest = _build(
-                Path(tmp), src, vendor_key, name, version, created, max_file_size, progress
-            )
+                Path(tmp), src, vendor_key, name, version, created, max_file_size, progress,
+                symbols,
+            )  # fmt: skip
             _publish(Path(tmp), out)
         finally:
             if os.path.lexists(tmp):
@@ -109,6 +120,7 @@ def _build(
     created: int | None,
     max_file_size: int,
     progress: ProgressFn | None,
+    symbols: bool,
 ) -> Manifest:
     report = progress or (lambda _: None)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -134,13 +146,30 @@ def _build(
             report(Progress("index", indexed, text))
 
         build_index(conn, progress=tick)
+        sealed = _symbols(conn, text, report) if symbols else None
         report(Progress("seal", 0, 0))
-        manifest = _manifest(conn, vendor_key, name, version, created)
+        manifest = _manifest(conn, vendor_key, name, version, created, sealed)
         body, sig = manifest.sign(vendor_key)
         conn.execute("INSERT INTO manifest (id, body, sig) VALUES (1, ?, ?)", (body, sig))
     finally:
         conn.close()
     return manifest
+
+
+def _symbols(conn: sqlite3.Connection, text: int, report: ProgressFn) -> Symbols:
+    found = 0
+
+    def tick(size: int) -> None:
+        nonlocal found
+        found += size
+        report(Progress("symbols", found, text))
+
+    try:
+        tool = build_symbols(conn, progress=tick)
+    except SymbolsBuildError as exc:
+        raise CreateError(f"cannot build the symbol index: {exc}") from exc
+    digest, rows = symbols_digest(conn)
+    return Symbols(tool=tool, rows=rows, digest=digest.hex())
 
 
 def _store(conn: sqlite3.Connection, entries: Iterable[Entry], done: Callable[[int], None]) -> None:
@@ -184,6 +213,7 @@ def _manifest(
     name: str,
     version: str,
     created: int | None,
+    symbols: Symbols | None = None,
 ) -> Manifest:
     rows = conn.execute(f"SELECT {LEAF_COLUMNS} FROM files ORDER BY path")  # noqa: S608 (constant)
     tree_root = root(row_leaf_hash(r) for r in rows)
@@ -203,6 +233,7 @@ def _manifest(
         blobs=conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
         vendor=key_id(raw_public(vendor_key)),
         index=Index(TOKENIZER, DETAIL, index_digest(conn).hex()),
+        symbols=symbols,
     )
 
 

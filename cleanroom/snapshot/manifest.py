@@ -35,6 +35,13 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Symbols:
+    tool: str  # the ctags that found them, e.g. "Universal Ctags 5.9.0"
+    rows: int  # rows in the symbols table
+    digest: str  # hex SHA-256 of its rows (symbols.table.symbols_digest)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     version: str
@@ -48,9 +55,10 @@ class Manifest:
     vendor: str  # key id of the signing key
     index: Index
     format: str = FORMAT
+    symbols: Symbols | None = None  # absent from snapshots made without a symbol index
 
     def encode(self) -> bytes:
-        return canonical_json(asdict(self))
+        return canonical_json(as_json(self))
 
     def sign(self, key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
         """(body, signature). Raises ManifestError if `key` is not the named vendor."""
@@ -73,9 +81,9 @@ def parse(body: bytes) -> Manifest:
         fields = parse_canonical(body)
     except EncodingError as exc:
         raise ManifestError(str(exc)) from exc
-    expected = set(Manifest.__dataclass_fields__)
-    if not isinstance(fields, dict) or set(fields) != expected:
-        raise ManifestError(f"manifest fields must be exactly {sorted(expected)}")
+    expected = set(Manifest.__dataclass_fields__) - {"symbols"}
+    if not isinstance(fields, dict) or set(fields) - {"symbols"} != expected:
+        raise ManifestError(f"manifest fields must be exactly {sorted(expected)}, and symbols")
     if fields["format"] != FORMAT:
         raise ManifestError(f"unknown format {fields['format']!r}")
     index = fields["index"]
@@ -92,7 +100,19 @@ def parse(body: bytes) -> Manifest:
         raise ManifestError("manifest vendor must be a 32-hex-digit key id")
     check_label("name", fields["name"])
     check_label("version", fields["version"])
-    return Manifest(**{**fields, "index": Index(**index)})
+    symbols = _symbols(fields["symbols"]) if "symbols" in fields else None
+    return Manifest(**{**fields, "index": Index(**index), "symbols": symbols})
+
+
+def _symbols(value: Any) -> Symbols:
+    if not isinstance(value, dict) or set(value) != {"tool", "rows", "digest"}:
+        raise ManifestError("manifest symbols must have exactly tool, rows and digest")
+    if type(value["rows"]) is not int or value["rows"] < 0:
+        raise ManifestError("manifest symbols rows must be a non-negative integer")
+    if not isinstance(value["digest"], str) or not _HEX64.fullmatch(value["digest"]):
+        raise ManifestError("manifest symbols digest must be 64 lowercase hex digits")
+    check_label("symbols tool", value["tool"])
+    return Symbols(**value)
 
 
 def signed_by(body: bytes, sig: bytes, vendor_raw: bytes) -> bool:
@@ -113,4 +133,8 @@ def snapshot_id(body: bytes) -> str:
 
 
 def as_json(manifest: Manifest) -> dict[str, Any]:
-    return asdict(manifest)
+    """The manifest's fields; `symbols` only when it has a symbol index."""
+    fields = asdict(manifest)
+    if manifest.symbols is None:
+        del fields["symbols"]
+    return fields

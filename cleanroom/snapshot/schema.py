@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from .symbols.table import SCHEMA_ROWS as SYMBOLS_SCHEMA_ROWS
+
 APPLICATION_ID = 0x434C5253  # "CLRS"
 USER_VERSION = 1
 PAGE_SIZE = 16384  # large blobs: short overflow chains, so a seek deep into one is quick
@@ -97,10 +99,13 @@ BLOBS_TYPES = {
 
 
 def schema_problems(conn: sqlite3.Connection) -> list[str]:
-    """How the database's schema differs from the snapshot schema (empty if it does not)."""
+    """How the database's schema differs from the snapshot schema, with or without
+    the symbols table and its index after the others (empty if it does not)."""
     found = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
     rows = [tuple(r) for r in found]
     problems = []
+    if rows == EXPECTED_SCHEMA + SYMBOLS_SCHEMA_ROWS:  # with a symbol index (§9)
+        rows = EXPECTED_SCHEMA
     if rows != EXPECTED_SCHEMA:
         extra = [f"{r[0]} {r[1]}" for r in rows if r not in EXPECTED_SCHEMA]
         missing = [f"{r[0]} {r[1]}" for r in EXPECTED_SCHEMA if r not in rows]

@@ -1,0 +1,142 @@
+"""Read the symbol index: outline, definitions, references, quick-open.
+
+    index = SymbolIndex(snapshot)        # SymbolsUnavailable on an old snapshot
+    index.check()                        # once: the rows are the ones the vendor signed
+    index.outline(b"kernel/fork.c")      # a file's definitions, by line
+    index.definitions("kmalloc")         # Definitions(count, first candidates)
+    index.references("kmalloc")          # a Search: page(0), total(), digest()
+    index.quick_open("kmal")             # names by prefix, then by substring
+
+Pure reads of the snapshot's own connection; no process, no file but the
+snapshot. Every row returned was re-checked to lie in its file: a path that is
+a text file of the snapshot, a line below its line count (a row that is not is
+skipped, never shown; `snapshot verify` names it). Paths are raw bytes, with the
+`display` form from the files table; names are untrusted text, to be sanitized
+by whoever shows them.
+
+References are the whole-word, case-sensitive occurrences of the name in
+every text file (`\\bname\\b` through `search`, with `search`'s order, count and
+digest, so replay re-checks them as it re-checks a search): textual, like
+`grep -w`, so comments and strings count too (docs/adr/0108).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..query import Query
+from ..search import Search, search
+from ..store import Snapshot
+from ..walk import Kind
+from .rows import name_problem
+
+LIMIT = 50
+_OUTLINE = "SELECT line, name, kind FROM symbols WHERE path = ? ORDER BY line, name, kind"
+_BY_NAME = "SELECT path, line, kind FROM symbols WHERE name = ? ORDER BY path, line, kind"
+_COUNT = "SELECT count(*) FROM symbols WHERE name = ?"
+_PREFIX = "SELECT DISTINCT name FROM symbols WHERE name >= ? AND name < ? ORDER BY name LIMIT ?"
+_SUBSTRING = "SELECT DISTINCT name FROM symbols WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?"
+
+
+class SymbolsUnavailable(Exception):
+    """The snapshot has no symbol index; the message says why, for the reviewer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    path: bytes
+    display: str  # the files table's sanitized path
+    line: int  # 0-based, as the viewer numbers lines
+    name: str  # untrusted
+    kind: str  # ctags's kind: "function", "macro", "class", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    name: str
+    count: int  # rows with this name (some may be skipped as outside their file)
+    candidates: list[Symbol]  # the first `limit`, by path then line
+
+
+class SymbolIndex:
+    """The symbol index of one open snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        if not snapshot.has_symbols:
+            raise SymbolsUnavailable(
+                "symbols are unavailable: this snapshot was created without a symbol index"
+            )
+        self.snapshot = snapshot
+        self._conn = snapshot.connection
+        self._files: dict[bytes, tuple[str, int] | None] = {}
+
+    def check(self) -> str | None:
+        """Why the table is not the one the vendor signed, or None. Reads every row
+        (about a second for a million); do it once before the first answer."""
+        return self.snapshot.symbols_problem()
+
+    def outline(self, path: bytes) -> list[Symbol]:
+        """The definitions in the file at `path`, by line; [] for a file without any
+        or a path that is not a text file."""
+        rows = self._conn.execute(_OUTLINE, (path,))
+        return [s for line, name, kind in rows if (s := self._symbol(path, line, name, kind))]
+
+    def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
+        """Where `name` is defined: how many rows, and the first `limit`."""
+        count = self._conn.execute(_COUNT, (name,)).fetchone()[0]
+        found: list[Symbol] = []
+        for path, line, kind in self._conn.execute(_BY_NAME, (name,)):
+            if len(found) >= limit:
+                break
+            if (s := self._symbol(path, line, name, kind)) is not None:
+                found.append(s)
+        return Definitions(name, count, found)
+
+    def references(self, name: str) -> Search:
+        """Every whole-word, case-sensitive occurrence of `name`, as a search.
+        Raises SymbolsUnavailable for a name that is not a symbol name."""
+        return search(self.snapshot, references_query(name))
+
+    def quick_open(self, typed: str, limit: int = LIMIT) -> list[str]:
+        """Names that start with `typed`, in order, then names that contain it,
+        at most `limit` in all. Case-sensitive; [] for empty input."""
+        if not typed or "\x00" in typed:
+            return []
+        names = [r[0] for r in self._conn.execute(_PREFIX, (typed, typed + "\U0010ffff", limit))]
+        if len(names) < limit:
+            seen = set(names)
+            more = self._conn.execute(_SUBSTRING, (typed, limit + len(names)))
+            names += [n for (n,) in more if n not in seen][: limit - len(names)]
+        return names
+
+    def _symbol(self, path: bytes, line: int, name: str, kind: str) -> Symbol | None:
+        if path not in self._files:
+            self._files[path] = self._text_file(path)
+        facts = self._files[path]
+        if facts is None or not (type(line) is int and 0 <= line < facts[1]):
+            return None
+        if not isinstance(name, str) or not isinstance(kind, str):
+            return None
+        return Symbol(path, facts[0], line, name, kind)
+
+    def _text_file(self, path: object) -> tuple[str, int] | None:
+        if not isinstance(path, bytes):
+            return None
+        try:
+            info = self.snapshot.stat(path)
+        except FileNotFoundError:
+            return None
+        if info.kind is not Kind.FILE or info.blob is None:
+            return None
+        blob = self.snapshot.blob(info.blob)
+        return None if blob.binary else (info.display, blob.lines)
+
+
+def references_query(name: str) -> Query:
+    """The search that finds the references of `name`. Raises SymbolsUnavailable
+    if `name` cannot be a symbol name."""
+    problem = name_problem(name.encode("utf-8", "surrogatepass"))
+    if problem:
+        raise SymbolsUnavailable(f"not a symbol name: {problem}")
+    return Query(rf"\b{re.escape(name)}\b", regex=True, case=True)

@@ -11,7 +11,6 @@ is not on the line ctags gave) are dropped, not stored.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -25,6 +24,7 @@ from .rows import row_problem
 from .table import DDL
 
 BATCH_BYTES = 64 * 1024 * 1024
+_FORMAT = "%N\t%F\t%n\t%K"  # name, file (a rowid), 1-based line, kind
 _FILES = (
     "SELECT f.path, b.rowid, b.size FROM files f JOIN blobs b ON b.hash = f.blob"
     " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
@@ -109,26 +109,25 @@ def _batch(
                 rows.extend((path, line, name.decode(), kind.decode()) for path in paths[rowid])
         if progress is not None:
             progress(len(contents[rowid]))
+    rows.sort()  # key order: the b-tree is appended to, not split at random
     conn.executemany("INSERT OR IGNORE INTO symbols VALUES (?, ?, ?, ?)", rows)
 
 
 def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
     """ctags's definitions in the files named by rowid: rowid -> [(name, line, kind)],
-    names and kinds as UTF-8 bytes, lines 0-based."""
-    command = [exe, "--options=NONE", "--sort=no", "--output-format=json",
-               "--fields=NFnK", f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
+    names and kinds as the raw bytes ctags wrote, lines 0-based. One tag a line,
+    four tab-separated fields; a line that is not exactly that is ignored."""
+    command = [exe, "--options=NONE", "--sort=no", "-x", f"--_xformat={_FORMAT}",
+               f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
     listing = "".join(f"{r}\n" for r in rowids).encode()
     try:
         out = subprocess.run(command, input=listing, capture_output=True, cwd=tmp, check=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SymbolsBuildError(f"ctags failed on {lang} files: {exc}") from exc
     found: dict[int, list] = {}
-    for line in out.stdout.splitlines():
-        tag = json.loads(line)
-        if tag.get("_type") != "tag" or not str(tag.get("path", "")).isdigit():
-            continue
-        name, kind, number = tag.get("name"), tag.get("kind"), tag.get("line")
-        if isinstance(name, str) and isinstance(kind, str) and type(number) is int:
-            entry = (name.encode(errors="surrogatepass"), number - 1, kind.encode())
-            found.setdefault(int(tag["path"]), []).append(entry)
+    for line in out.stdout.split(b"\n"):
+        fields = line.split(b"\t")
+        if len(fields) == 4 and fields[1].isdigit() and fields[2].isdigit():
+            name, rowid, number, kind = fields
+            found.setdefault(int(rowid), []).append((name, int(number) - 1, kind))
     return found

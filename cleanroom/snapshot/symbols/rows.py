@@ -11,6 +11,7 @@ import re
 
 MAX_NAME = 200
 _KIND = re.compile(rb"[a-z][a-zA-Z]{0,31}")
+_SPACE = re.compile(r"\s")
 
 
 def name_problem(name: object) -> str | None:
@@ -23,7 +24,7 @@ def name_problem(name: object) -> str | None:
         return "the name is not UTF-8"
     if len(text) > MAX_NAME:
         return f"the name is longer than {MAX_NAME} characters"
-    if not text.isprintable() or any(c.isspace() for c in text):
+    if not text.isprintable() or _SPACE.search(text):
         return "the name holds a space or a control character"
     return None
 

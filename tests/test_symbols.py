@@ -185,3 +185,20 @@ def test_cli_builds_symbols_by_default_and_verify_exits_1_on_a_tampered_row(
     doc = json.loads(bad.stdout)
     assert bad.returncode == 1 and doc["status"] == "TAMPERED"
     assert "SYMBOLS" in {f["code"] for f in doc["findings"]}
+
+
+def test_create_without_ctags_fails_with_exit_2_and_writes_nothing(
+    tmp_path: Path, vendor_files: tuple[Path, Path]
+) -> None:
+    key, _ = vendor_files
+    src = polyglot_tree(tmp_path / "tree")
+    out = tmp_path / "x.snapshot"
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    made = subprocess.run(
+        [CLEANROOM, "snapshot", "create", str(src), "-o", str(out), "--vendor-key", str(key)],
+        capture_output=True, text=True, timeout=300, env={"PATH": str(empty)},
+    )  # fmt: skip
+    assert made.returncode == 2 and "ctags is not installed" in made.stderr, made.stderr
+    assert "Traceback" not in made.stderr and not out.exists()
+    assert list(tmp_path.glob("*.partial")) == [] and list(tmp_path.glob(".*.partial")) == []

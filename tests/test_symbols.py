@@ -176,6 +176,9 @@ def test_cli_builds_symbols_by_default_and_verify_exits_1_on_a_tampered_row(
     plain = _cli("snapshot", "create", src, "-o", bare, "--vendor-key", key, "-q", "--no-symbols")
     assert plain.returncode == 0 and "symbols " not in plain.stdout, plain.stderr
     assert _cli("snapshot", "verify", out, "--trust", pub).returncode == 0
+    info = _cli("snapshot", "info", out).stdout, _cli("snapshot", "info", bare).stdout
+    assert "symbols   " in info[0] and "definitions by Universal Ctags" in info[0]
+    assert "symbols   none" in info[1]
     out.chmod(0o644)
     conn = sqlite3.connect(out)
     conn.execute("UPDATE symbols SET line = line + 1 WHERE name = 'main'")

@@ -273,6 +273,11 @@ def info(file: Path, trust: list[bytes], as_json: bool) -> None:
     click.echo(f"  content   {m.bytes} bytes in {m.files} files; {s.text_blobs} text and "
                f"{s.binary_blobs} binary blobs")  # fmt: skip
     click.echo(f"  index     {m.index.detail} {m.index.tokenizer}, digest {m.index.digest}")
+    if m.symbols is None:
+        click.echo("  symbols   none (symbols are unavailable in the terminal)")
+    else:
+        click.echo(f"  symbols   {m.symbols.rows} definitions by {clean(m.symbols.tool)},"
+                   f" digest {m.symbols.digest}")  # fmt: skip
     click.echo(f"  file      {s.file_size} bytes")
     for path, reason in s.skipped:
         click.echo(f"  skipped   {path}: {clean(reason)}")

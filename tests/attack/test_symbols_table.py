@@ -140,3 +140,25 @@ def test_a_huge_signed_table_is_checked_to_the_end_without_crashing(
         outline = index.outline(b"py/app.py")
         assert all(s.line < 8 for s in outline)  # the 8-line file: rows past it skipped
         assert len(index.quick_open("ghost")) == 50
+
+
+def test_rows_that_are_not_utf8_or_of_odd_types_are_skipped_not_raised(
+    signed: bytes, tmp_path: Path
+) -> None:
+    bad_name = (
+        "INSERT INTO symbols VALUES (CAST('py/app.py' AS BLOB), 6, CAST(x'6d61ff' AS TEXT),"
+        " 'function')"
+    )
+    bad_kind = (
+        "INSERT INTO symbols VALUES (CAST('py/app.py' AS BLOB), 6, 'main', CAST(x'ff' AS TEXT))"
+    )
+    data = resign(edited(signed, bad_name, bad_kind))
+    report = verify_bytes(data, TRUST)
+    assert [f.code for f in report.findings] == ["SYMBOL_ROW", "SYMBOL_ROW"]
+    with Snapshot.open(opened(tmp_path, data), TRUST) as snap:
+        index = SymbolIndex(snap)
+        outline = index.outline(b"py/app.py")
+        assert all("\ufffd" not in s.name and s.kind.isascii() for s in outline)
+        assert "ma\ufffd" not in index.quick_open("ma")
+        assert index.definitions("main").count >= 1
+        assert index.definitions("\ud800").count == 0 and index.quick_open("\ud800") == []

@@ -32,11 +32,23 @@ from ..walk import Kind
 from .rows import name_problem
 
 LIMIT = 50
-_OUTLINE = "SELECT line, name, kind FROM symbols WHERE path = ? ORDER BY line, name, kind"
-_BY_NAME = "SELECT path, line, kind FROM symbols WHERE name = ? ORDER BY path, line, kind"
+# Text is read as bytes (CAST ... AS BLOB) and decoded here: a row that is not
+# UTF-8 is skipped, never a decoding error in the caller.
+_OUTLINE = (
+    "SELECT line, CAST(name AS BLOB), CAST(kind AS BLOB) FROM symbols WHERE path = ?"
+    " ORDER BY line, name, kind"
+)
+_BY_NAME = (
+    "SELECT path, line, CAST(kind AS BLOB) FROM symbols WHERE name = ? ORDER BY path, line, kind"
+)
 _COUNT = "SELECT count(*) FROM symbols WHERE name = ?"
-_PREFIX = "SELECT DISTINCT name FROM symbols WHERE name >= ? AND name < ? ORDER BY name LIMIT ?"
-_SUBSTRING = "SELECT DISTINCT name FROM symbols WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?"
+_PREFIX = (
+    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE name >= ? AND name < ?"
+    " ORDER BY name LIMIT ?"
+)
+_SUBSTRING = (
+    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?"
+)
 
 
 class SymbolsUnavailable(Exception):
@@ -83,13 +95,16 @@ class SymbolIndex:
         return [s for line, name, kind in rows if (s := self._symbol(path, line, name, kind))]
 
     def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
-        """Where `name` is defined: how many rows, and the first `limit`."""
+        """Where `name` is defined: how many rows, and the first `limit`. A name
+        that is not valid Unicode text is defined nowhere."""
+        if not _encodable(name):
+            return Definitions(name, 0, [])
         count = self._conn.execute(_COUNT, (name,)).fetchone()[0]
         found: list[Symbol] = []
         for path, line, kind in self._conn.execute(_BY_NAME, (name,)):
             if len(found) >= limit:
                 break
-            if (s := self._symbol(path, line, name, kind)) is not None:
+            if (s := self._symbol(path, line, name.encode(), kind)) is not None:
                 found.append(s)
         return Definitions(name, count, found)
 
@@ -101,28 +116,32 @@ class SymbolIndex:
     def quick_open(self, typed: str, limit: int = LIMIT) -> list[str]:
         """Names that start with `typed`, in order, then names that contain it,
         at most `limit` in all. Case-sensitive; [] for empty input."""
-        if not typed or "\x00" in typed:
+        if not typed or "\x00" in typed or not _encodable(typed):
             return []
-        names = [r[0] for r in self._conn.execute(_PREFIX, (typed, typed + "\U0010ffff", limit))]
+        rows = self._conn.execute(_PREFIX, (typed, typed + "\U0010ffff", limit))
+        names = [n for (raw,) in rows if (n := _text(raw)) is not None]
         if len(names) < limit:
             seen = set(names)
             more = self._conn.execute(_SUBSTRING, (typed, limit + len(names)))
-            names += [n for (n,) in more if n not in seen][: limit - len(names)]
+            texts = [n for (raw,) in more if (n := _text(raw)) is not None and n not in seen]
+            names += texts[: limit - len(names)]
         return names
 
-    def _symbol(self, path: bytes, line: int, name: str, kind: str) -> Symbol | None:
+    def _symbol(self, path: object, line: object, name: object, kind: object) -> Symbol | None:
+        """The row as a Symbol, or None if it is not inside a text file of the snapshot."""
+        if not isinstance(path, bytes):
+            return None
         if path not in self._files:
             self._files[path] = self._text_file(path)
         facts = self._files[path]
-        if facts is None or not (type(line) is int and 0 <= line < facts[1]):
+        if facts is None or type(line) is not int or not 0 <= line < facts[1]:
             return None
-        if not isinstance(name, str) or not isinstance(kind, str):
+        name_text, kind_text = _text(name), _text(kind)
+        if name_text is None or kind_text is None:
             return None
-        return Symbol(path, facts[0], line, name, kind)
+        return Symbol(path, facts[0], line, name_text, kind_text)
 
-    def _text_file(self, path: object) -> tuple[str, int] | None:
-        if not isinstance(path, bytes):
-            return None
+    def _text_file(self, path: bytes) -> tuple[str, int] | None:
         try:
             info = self.snapshot.stat(path)
         except FileNotFoundError:
@@ -131,6 +150,23 @@ class SymbolIndex:
             return None
         blob = self.snapshot.blob(info.blob)
         return None if blob.binary else (info.display, blob.lines)
+
+
+def _text(raw: object) -> str | None:
+    if not isinstance(raw, bytes):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def references_query(name: str) -> Query:

@@ -205,3 +205,8 @@ def test_create_without_ctags_fails_with_exit_2_and_writes_nothing(
     assert made.returncode == 2 and "ctags is not installed" in made.stderr, made.stderr
     assert "Traceback" not in made.stderr and not out.exists()
     assert list(tmp_path.glob("*.partial")) == [] and list(tmp_path.glob(".*.partial")) == []
+
+
+def test_the_same_tree_gives_the_same_symbol_digest(tmp_path: Path, poly: Path) -> None:
+    again = make(tmp_path, polyglot_tree, name="poly", symbols=True)
+    assert _manifest_body(again) == _manifest_body(poly)

@@ -2,7 +2,8 @@
 
 A pure verdict: snapshot bytes and trusted vendor keys in, a `Report` out. It
 recomputes every blob's hash and facts from its content, every Merkle leaf and
-the root, the index digest, and the totals, and checks the signature and the
+the root, the index digest, the totals, and the symbol index's digest and rows
+(`symbols.check`), and checks the signature and the
 schema. It does not stop at the first problem, and a hostile file (not SQLite,
 empty, truncated, damaged) yields findings, never an exception. The algorithm is
 docs/snapshot-format.md §5.

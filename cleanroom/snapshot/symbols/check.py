@@ -1,9 +1,9 @@
 """The symbols step of `snapshot verify` (docs/snapshot-format.md §9.3).
 
 The table must be present exactly when the manifest signs one, hash to the
-signed digest, and every row must be a definition that can be so: in a file of
-a language that has symbols, on a line of that file, whose text holds the name.
-Rows are read as a stream in key order and each file's content once, so a
+signed digest, and every row must be a definition that can be so: in text
+content that a file of an indexed language names, on a line of it, whose text
+holds the name. Rows are read as a stream in key order and each content once, so a
 huge or hostile table costs time in proportion to its size, never a crash.
 """
 
@@ -18,12 +18,13 @@ from .table import TYPES, has_table, presence_problem, symbols_digest
 
 Add = Callable[[str, str, "bytes | None"], None]
 _ROWS = (
-    "SELECT path, line, name, kind, typeof(path), typeof(line), typeof(name), typeof(kind)"
-    " FROM symbols ORDER BY path, line, name, kind"
+    "SELECT blob, line, name, kind, typeof(blob), typeof(line), typeof(name), typeof(kind)"
+    " FROM symbols ORDER BY blob, line, name, kind"
 )
-_CONTENT = (
-    "SELECT b.content FROM files f JOIN blobs b ON b.hash = f.blob"
-    " WHERE f.path = ? AND f.kind = 'file' AND b.binary = 0"
+_CONTENT = "SELECT content FROM blobs WHERE rowid = ? AND binary = 0"
+_FILES = (
+    "SELECT f.path, b.rowid FROM files f JOIN blobs b ON b.hash = f.blob"
+    " WHERE f.kind = 'file' ORDER BY f.path"
 )
 
 
@@ -54,31 +55,43 @@ def check_symbols(
 
 
 def _rows(conn: sqlite3.Connection, add: Add) -> None:
+    named = _named_blobs(conn)
     current: object = None
     lines: list[bytes] | None = None
-    for path, line, name, kind, *types in conn.execute(_ROWS):
-        where = path if isinstance(path, bytes) else None
+    where: bytes | None = None
+    for blob, line, name, kind, *types in conn.execute(_ROWS):
         wrong = [f"{c} is {t.decode()}" for (c, want), t in zip(TYPES.items(), types, strict=True)
                  if t.decode() != want]  # fmt: skip
         if wrong:
-            add("SYMBOL_ROW", "a symbols row has the wrong types: " + ", ".join(wrong), where)
+            add("SYMBOL_ROW", "a symbols row has the wrong types: " + ", ".join(wrong), None)
             continue
-        if path != current:
-            current, lines = path, _lines(conn, path)
+        if blob != current:
+            current, lines = blob, _lines(conn, blob)
+            where = named.get(blob)
             if lines is None:
-                add("SYMBOL_ROW", "symbols for a path that is not a text file", path)
-            elif language_of(path) is None:
-                add("SYMBOL_ROW", "symbols for a file of no indexed language", path)
-        if lines is None:
+                add("SYMBOL_ROW", f"symbols for blob rowid {blob}, which is not text content", None)
+            elif where is None:
+                add("SYMBOL_ROW", f"symbols for blob rowid {blob}, which no file of an indexed"
+                    " language names", None)  # fmt: skip
+        if lines is None or where is None:
             continue
         text = lines[line] if 0 <= line < len(lines) else None
         problem = row_problem(name, kind, line, text)
         if problem:
-            add("SYMBOL_ROW", f"{name[:80]!r} ({kind[:40]!r}): {problem}", path)
+            add("SYMBOL_ROW", f"{name[:80]!r} ({kind[:40]!r}): {problem}", where)
 
 
-def _lines(conn: sqlite3.Connection, path: bytes) -> list[bytes] | None:
-    row = conn.execute(_CONTENT, (path,)).fetchone()
+def _named_blobs(conn: sqlite3.Connection) -> dict[int, bytes]:
+    """Blob rowid -> the first path (in path order) of an indexed language naming it."""
+    named: dict[int, bytes] = {}
+    for path, rowid in conn.execute(_FILES):
+        if isinstance(path, bytes) and rowid not in named and language_of(path) is not None:
+            named[rowid] = path
+    return named
+
+
+def _lines(conn: sqlite3.Connection, blob: int) -> list[bytes] | None:
+    row = conn.execute(_CONTENT, (blob,)).fetchone()
     if row is None or not isinstance(row[0], bytes):
         return None
     lines = row[0].split(b"\n")

@@ -55,13 +55,7 @@ def build_symbols(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     """Create and fill the symbols table in `conn` (autocommit mode) from its files
     and blobs. Returns the ctags version line. Raises SymbolsBuildError."""
     exe, tool = ctags_tool()
-    groups: dict[str, dict[int, list[bytes]]] = {}
-    sizes: dict[int, int] = {}
-    for path, rowid, size in conn.execute(_FILES):
-        lang = language_of(path)
-        if lang is not None:
-            groups.setdefault(lang, {}).setdefault(rowid, []).append(path)
-            sizes[rowid] = size
+    groups = blob_languages(conn)
     conn.execute("BEGIN")
     for ddl in DDL:
         conn.execute(ddl)
@@ -69,16 +63,31 @@ def build_symbols(conn: sqlite3.Connection, progress: Callable[[int], None] | No
         for lang in sorted(groups):
             batch: list[int] = []
             pending = 0
-            for rowid in sorted(groups[lang]):
+            for rowid, size in groups[lang]:
                 batch.append(rowid)
-                pending += sizes[rowid]
+                pending += size
                 if pending >= BATCH_BYTES:
-                    _batch(conn, exe, lang, batch, groups[lang], Path(tmp), progress)
+                    _batch(conn, exe, lang, batch, Path(tmp), progress)
                     batch, pending = [], 0
             if batch:
-                _batch(conn, exe, lang, batch, groups[lang], Path(tmp), progress)
+                _batch(conn, exe, lang, batch, Path(tmp), progress)
     conn.execute("COMMIT")
     return tool
+
+
+def blob_languages(conn: sqlite3.Connection) -> dict[str, list[tuple[int, int]]]:
+    """language -> [(blob rowid, size)] in rowid order: each text blob once, in the
+    language of the first path (in path order) that names it and has one."""
+    chosen: dict[int, tuple[str, int]] = {}
+    for path, rowid, size in conn.execute(_FILES):
+        lang = language_of(path)
+        if lang is not None and rowid not in chosen:
+            chosen[rowid] = (lang, size)
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for rowid in sorted(chosen):
+        lang, size = chosen[rowid]
+        groups.setdefault(lang, []).append((rowid, size))
+    return groups
 
 
 def _batch(
@@ -86,7 +95,6 @@ def _batch(
     exe: str,
     lang: str,
     rowids: list[int],
-    paths: dict[int, list[bytes]],
     tmp: Path,
     progress: Callable[[int], None] | None,
 ) -> None:
@@ -106,9 +114,10 @@ def _batch(
         for name, line, kind in found:
             text = lines[line] if 0 <= line < len(lines) else None
             if row_problem(name, kind, line, text) is None:
-                rows.extend((path, line, name.decode(), kind.decode()) for path in paths[rowid])
+                rows.append((rowid, line, name.decode(), kind.decode()))
+    for content in contents.values():
         if progress is not None:
-            progress(len(contents[rowid]))
+            progress(len(content))
     rows.sort()  # key order: the b-tree is appended to, not split at random
     conn.executemany("INSERT OR IGNORE INTO symbols VALUES (?, ?, ?, ?)", rows)
 

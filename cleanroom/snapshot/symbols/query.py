@@ -32,16 +32,18 @@ from ..walk import Kind
 from .rows import name_problem
 
 LIMIT = 50
+Place = tuple[bytes, str, int]  # a text file: path, display path, line count
 # Text is read as bytes (CAST ... AS BLOB) and decoded here: a row that is not
 # UTF-8 is skipped, never a decoding error in the caller.
 _OUTLINE = (
-    "SELECT line, CAST(name AS BLOB), CAST(kind AS BLOB) FROM symbols WHERE path = ?"
+    "SELECT line, CAST(name AS BLOB), CAST(kind AS BLOB) FROM symbols WHERE blob = ?"
     " ORDER BY line, name, kind"
 )
-_BY_NAME = (
-    "SELECT path, line, CAST(kind AS BLOB) FROM symbols WHERE name = ? ORDER BY path, line, kind"
+_BY_NAME = "SELECT blob, line, CAST(kind AS BLOB) FROM symbols WHERE name = ?"
+_TEXT_FILES = (
+    "SELECT f.path, f.display, b.rowid, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
+    " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
 )
-_COUNT = "SELECT count(*) FROM symbols WHERE name = ?"
 _PREFIX = (
     "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE name >= ? AND name < ?"
     " ORDER BY name LIMIT ?"
@@ -67,7 +69,7 @@ class Symbol:
 @dataclass(frozen=True, slots=True)
 class Definitions:
     name: str
-    count: int  # rows with this name (some may be skipped as outside their file)
+    count: int  # places (path, line) defining this name
     candidates: list[Symbol]  # the first `limit`, by path then line
 
 
@@ -81,32 +83,59 @@ class SymbolIndex:
             )
         self.snapshot = snapshot
         self._conn = snapshot.connection
-        self._files: dict[bytes, tuple[str, int] | None] = {}
+        self._places: dict[int, list[Place]] | None = None
 
     def check(self) -> str | None:
         """Why the table is not the one the vendor signed, or None. Reads every row
-        (about a second for a million); do it once before the first answer."""
+        (about a second for a million); do it once before the first answer. Also
+        reads the text files' paths, which `definitions` needs (`places`)."""
+        self.places()
         return self.snapshot.symbols_problem()
+
+    def places(self) -> dict[int, list[Place]]:
+        """Blob rowid -> [(path, display, lines)] of every text file with that content,
+        in path order. Read once (one pass over the files table)."""
+        if self._places is None:
+            places: dict[int, list[Place]] = {}
+            for path, display, rowid, lines in self._conn.execute(_TEXT_FILES):
+                places.setdefault(rowid, []).append((path, display, lines))
+            self._places = places
+        return self._places
 
     def outline(self, path: bytes) -> list[Symbol]:
         """The definitions in the file at `path`, by line; [] for a file without any
         or a path that is not a text file."""
-        rows = self._conn.execute(_OUTLINE, (path,))
-        return [s for line, name, kind in rows if (s := self._symbol(path, line, name, kind))]
+        try:
+            info = self.snapshot.stat(path)
+        except FileNotFoundError:
+            return []
+        if info.kind is not Kind.FILE or info.blob is None:
+            return []
+        blob = self.snapshot.blob(info.blob)
+        if blob.binary:
+            return []
+        rows = self._conn.execute(_OUTLINE, (blob.rowid,))
+        return [
+            s
+            for line, name, kind in rows
+            if (s := _symbol((path, info.display, blob.lines), line, name, kind)) is not None
+        ]
 
     def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
-        """Where `name` is defined: how many rows, and the first `limit`. A name
-        that is not valid Unicode text is defined nowhere."""
+        """Where `name` is defined: in how many places (path, line), and the first
+        `limit` in path then line order. A name that is not valid Unicode text is
+        defined nowhere."""
         if not _encodable(name):
             return Definitions(name, 0, [])
-        count = self._conn.execute(_COUNT, (name,)).fetchone()[0]
+        places = self.places()
         found: list[Symbol] = []
-        for path, line, kind in self._conn.execute(_BY_NAME, (name,)):
-            if len(found) >= limit:
-                break
-            if (s := self._symbol(path, line, name.encode(), kind)) is not None:
-                found.append(s)
-        return Definitions(name, count, found)
+        raw = name.encode()
+        for blob, line, kind in self._conn.execute(_BY_NAME, (name,)):
+            for place in places.get(blob, ()) if type(blob) is int else ():
+                if (s := _symbol(place, line, raw, kind)) is not None:
+                    found.append(s)
+        found.sort(key=lambda s: (s.path, s.line, s.kind))
+        return Definitions(name, len(found), found[:limit])
 
     def references(self, name: str) -> Search:
         """Every whole-word, case-sensitive occurrence of `name`, as a search.
@@ -127,29 +156,19 @@ class SymbolIndex:
             names += texts[: limit - len(names)]
         return names
 
-    def _symbol(self, path: object, line: object, name: object, kind: object) -> Symbol | None:
-        """The row as a Symbol, or None if it is not inside a text file of the snapshot."""
-        if not isinstance(path, bytes):
-            return None
-        if path not in self._files:
-            self._files[path] = self._text_file(path)
-        facts = self._files[path]
-        if facts is None or type(line) is not int or not 0 <= line < facts[1]:
-            return None
-        name_text, kind_text = _text(name), _text(kind)
-        if name_text is None or kind_text is None:
-            return None
-        return Symbol(path, facts[0], line, name_text, kind_text)
 
-    def _text_file(self, path: bytes) -> tuple[str, int] | None:
-        try:
-            info = self.snapshot.stat(path)
-        except FileNotFoundError:
-            return None
-        if info.kind is not Kind.FILE or info.blob is None:
-            return None
-        blob = self.snapshot.blob(info.blob)
-        return None if blob.binary else (info.display, blob.lines)
+def _symbol(
+    place: tuple[bytes, str, int], line: object, name: object, kind: object
+) -> Symbol | None:
+    """The row at `place` (path, display, lines) as a Symbol, or None if its line is
+    not in the file or its text is not UTF-8."""
+    path, display, lines = place
+    if type(line) is not int or not 0 <= line < lines:
+        return None
+    name_text, kind_text = _text(name), _text(kind)
+    if name_text is None or kind_text is None:
+        return None
+    return Symbol(path, display, line, name_text, kind_text)
 
 
 def _text(raw: object) -> str | None:

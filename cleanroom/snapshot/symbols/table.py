@@ -1,8 +1,10 @@
 """The `symbols` table: its exact text and the digest the manifest signs.
 
-One row per definition: the file's path, the 0-based line the name is on, the
-name and ctags's kind. The primary key orders a file's rows by line, which is
-an outline; the index on name answers "where is X defined" and typed prefixes.
+One row per definition: the content's blobs rowid (a content stored once has
+its symbols once, and a rowid is a byte or three where a path is dozens), the
+0-based line the name is on, the name and ctags's kind. The primary key orders
+a content's rows by line, which is an outline; the index on name answers
+"where is X defined" and typed prefixes.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import sqlite3
 import struct
 
 SYMBOLS_DDL = """CREATE TABLE symbols (
-    path BLOB NOT NULL,
+    blob INTEGER NOT NULL CHECK (blob >= 1),
     line INTEGER NOT NULL CHECK (line >= 0),
     name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32),
-    PRIMARY KEY (path, line, name, kind)
+    PRIMARY KEY (blob, line, name, kind)
 ) STRICT, WITHOUT ROWID"""
 
 SYMBOLS_NAME_DDL = "CREATE INDEX symbols_name ON symbols (name)"
@@ -29,9 +31,9 @@ SCHEMA_ROWS = [
     ("index", "symbols_name", "symbols", SYMBOLS_NAME_DDL),
 ]
 
-TYPES = {"path": "blob", "line": "integer", "name": "text", "kind": "text"}
+TYPES = {"blob": "integer", "line": "integer", "name": "text", "kind": "text"}
 DIGEST_DOMAIN = b"cleanroom:snapshot-symbols:v1\x00"
-ORDERED = "SELECT path, line, name, kind FROM symbols ORDER BY path, line, name, kind"
+ORDERED = "SELECT blob, line, name, kind FROM symbols ORDER BY blob, line, name, kind"
 
 
 def has_table(conn: sqlite3.Connection) -> bool:
@@ -50,7 +52,7 @@ def presence_problem(table: bool, signed: bool) -> str | None:
 
 def symbols_digest(conn: sqlite3.Connection) -> tuple[bytes, int]:
     """(SHA-256 over every row in key order, row count). Each row is framed as
-    "R" ‖ lp(path) ‖ u64(line) ‖ lp(name) ‖ lp(kind); a value of another type
+    "R" ‖ u64(blob) ‖ u64(line) ‖ lp(name) ‖ lp(kind); a value of another type
     than the column's is framed with a type tag that no good row has, so it
     cannot pass as one. Reads TEXT raw, never decoding it."""
     h = hashlib.sha256(DIGEST_DOMAIN)
@@ -58,9 +60,9 @@ def symbols_digest(conn: sqlite3.Connection) -> tuple[bytes, int]:
     conn.text_factory = bytes
     count = 0
     try:
-        for path, line, name, kind in conn.execute(ORDERED):
+        for blob, line, name, kind in conn.execute(ORDERED):
             count += 1
-            h.update(b"R" + _lp(path) + _u64(line) + _lp(name) + _lp(kind))
+            h.update(b"R" + _u64(blob) + _u64(line) + _lp(name) + _lp(kind))
     finally:
         conn.text_factory = saved
     h.update(b"E" + struct.pack(">Q", count))

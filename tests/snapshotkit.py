@@ -20,8 +20,9 @@ from cleanroom.snapshot.chunks import read_rows as read_chunk_rows
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.index import index_digest
 from cleanroom.snapshot.leaf import LEAF_COLUMNS, row_leaf_hash
-from cleanroom.snapshot.manifest import Chunks, Index, parse
+from cleanroom.snapshot.manifest import Chunks, Index, Symbols, parse
 from cleanroom.snapshot.merkle import root
+from cleanroom.snapshot.symbols.table import has_table, symbols_digest
 from tests.ledgerkit import seeded_key
 
 VENDOR = seeded_key("snapshot/vendor")
@@ -104,6 +105,10 @@ def resign(data: bytes, key: Ed25519PrivateKey = VENDOR) -> bytes:
             index=Index(old.index.tokenizer, old.index.detail, index_digest(conn).hex()),
             chunks=old.chunks and _chunks(conn, old.chunks),
         )
+        if has_table(conn):
+            digest, rows = symbols_digest(conn)
+            tool = old.symbols.tool if old.symbols else "Universal Ctags 5.9.0"
+            new = replace(new, symbols=Symbols(tool, rows, digest.hex()))
         body, sig = new.sign(key)
         conn.execute("UPDATE manifest SET body = ?, sig = ?", (body, sig))
         return conn.serialize()

@@ -57,6 +57,12 @@ def snapshot() -> None:
     show_default=True,
     help="Larger files are recorded as skipped.",
 )
+@click.option(
+    "--symbols/--no-symbols",
+    default=True,
+    show_default=True,
+    help="Build the signed symbol index with universal-ctags (needs `ctags` on PATH).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def create(
     src_dir: Path,
@@ -66,6 +72,7 @@ def create(
     name: str | None,
     version: str,
     max_file_size: int,
+    symbols: bool,
     quiet: bool,
 ) -> None:
     """Snapshot SRC_DIR into a new signed file (never overwrites one).
@@ -78,7 +85,14 @@ def create(
     bars = _Bars(quiet)
     try:
         manifest = create_snapshot(
-            src_dir, output, key, label, version, max_file_size=max_file_size, progress=bars
+            src_dir,
+            output,
+            key,
+            label,
+            version,
+            max_file_size=max_file_size,
+            progress=bars,
+            symbols=symbols,
         )
     except (CreateError, ManifestError) as exc:
         raise UsageProblem(clean(exc)) from exc
@@ -89,6 +103,8 @@ def create(
     click.echo(f"  entries  {m.entries} ({m.files} files, {m.bytes} bytes, {m.skipped} skipped)")
     click.echo(f"  blobs    {m.blobs} distinct contents")
     click.echo(f"  root     {m.root}")
+    if m.symbols is not None:
+        click.echo(f"  symbols  {m.symbols.rows} definitions ({clean(m.symbols.tool)})")
     click.echo(f"  id       {snapshot_id(m.encode())}")
     click.echo(f"  signed   by vendor key {m.vendor}")
     if m.skipped:
@@ -102,7 +118,7 @@ def create(
 class _Bars:
     """Progress bars on stderr: one for reading the tree, one for indexing it."""
 
-    LABELS = {"read": "reading ", "index": "indexing"}
+    LABELS = {"read": "reading ", "index": "indexing", "symbols": "symbols "}
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -257,6 +273,11 @@ def info(file: Path, trust: list[bytes], as_json: bool) -> None:
     click.echo(f"  content   {m.bytes} bytes in {m.files} files; {s.text_blobs} text and "
                f"{s.binary_blobs} binary blobs")  # fmt: skip
     click.echo(f"  index     {m.index.detail} {m.index.tokenizer}, digest {m.index.digest}")
+    if m.symbols is None:
+        click.echo("  symbols   none (symbols are unavailable in the terminal)")
+    else:
+        click.echo(f"  symbols   {m.symbols.rows} definitions by {clean(m.symbols.tool)},"
+                   f" digest {m.symbols.digest}")  # fmt: skip
     click.echo(f"  file      {s.file_size} bytes")
     for path, reason in s.skipped:
         click.echo(f"  skipped   {path}: {clean(reason)}")

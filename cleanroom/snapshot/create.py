@@ -29,8 +29,10 @@ from .chunks import CHUNK_SIZE, CHUNKS_DDL, chunk_row, insert_rows, read_rows, v
 from .chunks import digest as chunks_digest
 from .index import DETAIL, TOKENIZER, build_index, index_digest
 from .leaf import LEAF_COLUMNS, row_leaf_hash
-from .manifest import Chunks, Index, Manifest, check_label
+from .manifest import Chunks, Index, Manifest, Symbols, check_label
 from .merkle import root
+from .symbols.ctags import SymbolsBuildError, build_symbols, ctags_tool
+from .symbols.table import symbols_digest
 from .walk import DEFAULT_MAX_FILE, Entry, Kind, survey, walk
 
 BATCH_BYTES = 32 * 1024 * 1024
@@ -43,7 +45,7 @@ class CreateError(Exception):
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported while creating: `phase` is "read", "index" or "seal"; `done` and
+    """Reported while creating: `phase` is "read", "index", "symbols" or "seal"; `done` and
     `total` count bytes of content (total is an estimate for "read")."""
 
     phase: str
@@ -65,12 +67,15 @@ def create_snapshot(
     max_file_size: int = DEFAULT_MAX_FILE,
     progress: ProgressFn | None = None,
     chunk_size: int | None = CHUNK_SIZE,
+    symbols: bool = False,
 ) -> Manifest:
     """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
     Each content larger than `chunk_size` gets a signed chunk list (§2.1); None
     writes none (the format before chunk lists, which readers still accept).
+    With `symbols`, also build the symbol index with universal-ctags (§9).
 
-    Raises CreateError if `out` exists or lies inside `src`, or a label is unusable;
+    Raises CreateError if `out` exists or lies inside `src`, a label is unusable, or
+    `symbols` is asked for and ctags is missing or fails;
     WalkError if `src` cannot be listed; OSError for I/O failures on the output. On
     any failure the output does not exist.
     """
@@ -84,22 +89,20 @@ def create_snapshot(
     tree, home = Path(src).resolve(), out.parent.resolve()
     if home == tree or tree in home.parents:  # the walk would read the file being written
         raise CreateError(f"{out}: the output must be outside the tree being snapshotted")
+    if symbols:
+        try:
+            ctags_tool()
+        except SymbolsBuildError as exc:
+            raise CreateError(f"cannot build the symbol index: {exc}") from exc
     remove_leftovers(out.parent, is_partial)
     with making_files_in(out.parent):
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
         os.close(fd)
         try:
             manifest = _build(
-                Path(tmp),
-                src,
-                vendor_key,
-                name,
-                version,
-                created,
-                max_file_size,
-                progress,
-                chunk_size,
-            )
+                Path(tmp), src, vendor_key, name, version, created, max_file_size, progress,
+                chunk_size, symbols,
+            )  # fmt: skip
             _publish(Path(tmp), out)
         finally:
             if os.path.lexists(tmp):
@@ -125,6 +128,7 @@ def _build(
     max_file_size: int,
     progress: ProgressFn | None,
     chunk_size: int | None = CHUNK_SIZE,
+    symbols: bool = False,
 ) -> Manifest:
     report = progress or (lambda _: None)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -151,13 +155,30 @@ def _build(
             report(Progress("index", indexed, text))
 
         build_index(conn, progress=tick)
+        sealed = _symbols(conn, text, report) if symbols else None
         report(Progress("seal", 0, 0))
-        manifest = _manifest(conn, vendor_key, name, version, created, chunk_size)
+        manifest = _manifest(conn, vendor_key, name, version, created, chunk_size, sealed)
         body, sig = manifest.sign(vendor_key)
         conn.execute("INSERT INTO manifest (id, body, sig) VALUES (1, ?, ?)", (body, sig))
     finally:
         conn.close()
     return manifest
+
+
+def _symbols(conn: sqlite3.Connection, text: int, report: ProgressFn) -> Symbols:
+    found = 0
+
+    def tick(size: int) -> None:
+        nonlocal found
+        found += size
+        report(Progress("symbols", found, text))
+
+    try:
+        tool = build_symbols(conn, progress=tick)
+    except SymbolsBuildError as exc:
+        raise CreateError(f"cannot build the symbol index: {exc}") from exc
+    digest, rows = symbols_digest(conn)
+    return Symbols(tool=tool, rows=rows, digest=digest.hex())
 
 
 def _store(
@@ -210,6 +231,7 @@ def _manifest(
     version: str,
     created: int | None,
     chunk_size: int | None,
+    symbols: Symbols | None = None,
 ) -> Manifest:
     rows = conn.execute(f"SELECT {LEAF_COLUMNS} FROM files ORDER BY path")  # noqa: S608 (constant)
     tree_root = root(row_leaf_hash(r) for r in rows)
@@ -232,6 +254,7 @@ def _manifest(
         chunks=None
         if chunk_size is None
         else Chunks(chunk_size, chunks_digest(chunk_size, read_rows(conn)).hex()),
+        symbols=symbols,
     )
 
 

@@ -42,6 +42,13 @@ class Chunks:
 
 
 @dataclass(frozen=True)
+class Symbols:
+    tool: str  # the ctags that found them, e.g. "Universal Ctags 5.9.0"
+    rows: int  # rows in the symbols table
+    digest: str  # hex SHA-256 of its rows (symbols.table.symbols_digest)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     version: str
@@ -56,6 +63,7 @@ class Manifest:
     index: Index
     format: str = FORMAT
     chunks: Chunks | None = None  # absent from snapshots made before chunk lists (§2.1)
+    symbols: Symbols | None = None  # absent from snapshots made without a symbol index
 
     def encode(self) -> bytes:
         return canonical_json(as_json(self))
@@ -81,9 +89,12 @@ def parse(body: bytes) -> Manifest:
         fields = parse_canonical(body)
     except EncodingError as exc:
         raise ManifestError(str(exc)) from exc
-    expected = set(Manifest.__dataclass_fields__) - {"chunks"}
-    if not isinstance(fields, dict) or set(fields) - {"chunks"} != expected:
-        raise ManifestError(f"manifest fields must be exactly {sorted(expected)}, and chunks")
+    optional = {"chunks", "symbols"}
+    expected = set(Manifest.__dataclass_fields__) - optional
+    if not isinstance(fields, dict) or set(fields) - optional != expected:
+        raise ManifestError(
+            f"manifest fields must be exactly {sorted(expected)}, and chunks and symbols"
+        )
     if fields["format"] != FORMAT:
         raise ManifestError(f"unknown format {fields['format']!r}")
     index = fields["index"]
@@ -101,7 +112,8 @@ def parse(body: bytes) -> Manifest:
     check_label("name", fields["name"])
     check_label("version", fields["version"])
     chunks = _chunks(fields["chunks"]) if "chunks" in fields else None
-    return Manifest(**{**fields, "index": Index(**index), "chunks": chunks})
+    symbols = _symbols(fields["symbols"]) if "symbols" in fields else None
+    return Manifest(**{**fields, "index": Index(**index), "chunks": chunks, "symbols": symbols})
 
 
 def _chunks(value: Any) -> Chunks:
@@ -114,6 +126,17 @@ def _chunks(value: Any) -> Chunks:
     if not isinstance(value["digest"], str) or not _HEX64.fullmatch(value["digest"]):
         raise ManifestError("manifest chunks digest must be 64 lowercase hex digits")
     return Chunks(**value)
+
+
+def _symbols(value: Any) -> Symbols:
+    if not isinstance(value, dict) or set(value) != {"tool", "rows", "digest"}:
+        raise ManifestError("manifest symbols must have exactly tool, rows and digest")
+    if type(value["rows"]) is not int or value["rows"] < 0:
+        raise ManifestError("manifest symbols rows must be a non-negative integer")
+    if not isinstance(value["digest"], str) or not _HEX64.fullmatch(value["digest"]):
+        raise ManifestError("manifest symbols digest must be 64 lowercase hex digits")
+    check_label("symbols tool", value["tool"])
+    return Symbols(**value)
 
 
 def signed_by(body: bytes, sig: bytes, vendor_raw: bytes) -> bool:
@@ -134,8 +157,11 @@ def snapshot_id(body: bytes) -> str:
 
 
 def as_json(manifest: Manifest) -> dict[str, Any]:
-    """The manifest's fields; `chunks` only when it has chunk lists."""
+    """The manifest's fields; `chunks` only when it has chunk lists, `symbols` only
+    when it has a symbol index."""
     fields = asdict(manifest)
     if manifest.chunks is None:
         del fields["chunks"]
+    if manifest.symbols is None:
+        del fields["symbols"]
     return fields

@@ -29,6 +29,7 @@ from .manifest import Manifest, ManifestError, parse, snapshot_id, trusted_signe
 from .readonly import MMAP_BYTES, SnapshotFileError, as_file_error, connect
 from .schema import schema_problems
 from .signed_rows import rows_problem
+from .symbols.table import has_table, presence_problem, symbols_digest
 from .walk import Kind
 
 _FILE_COLUMNS = "path, display, kind, mode, size, blob, target, reason"
@@ -126,6 +127,9 @@ class Snapshot:
             gap = index_gap(conn)
             if gap is not None:
                 raise SnapshotError(f"{path}: {gap}; run `cleanroom snapshot verify` on it")
+            mismatch = presence_problem(has_table(conn), manifest.symbols is not None)
+            if mismatch is not None:
+                raise SnapshotTampered(f"{path}: refused: {mismatch}")
             changed = rows_problem(conn, manifest)
             signed = (
                 None if manifest.chunks is None else (manifest.chunks.size, manifest.chunks.digest)
@@ -187,6 +191,34 @@ class Snapshot:
         signed = self.manifest.index.digest
         if actual != signed:
             return f"the search index has digest {actual}, the vendor signed {signed}"
+        return None
+
+    @property
+    def has_symbols(self) -> bool:
+        """Whether the vendor signed a symbol index (§9); old snapshots have none."""
+        return self.manifest.symbols is not None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The read-only connection, for the read APIs beside this one (symbols.query)."""
+        return self._conn
+
+    def symbols_problem(self) -> str | None:
+        """Why the symbols table is not the one the vendor signed, or None (also when
+        there is none): its digest and row count against the manifest's. Reads every
+        row. Raises SnapshotError if unreadable."""
+        signed = self.manifest.symbols
+        if signed is None:
+            return None
+        try:
+            digest, rows = symbols_digest(self._conn)
+        except sqlite3.DatabaseError as exc:
+            raise SnapshotError(f"{self.path}: {as_file_error(exc)}") from exc
+        if (digest.hex(), rows) != (signed.digest, signed.rows):
+            return (
+                f"the symbol index has {rows} rows and digest {digest.hex()},"
+                f" the vendor signed {signed.rows} rows and {signed.digest}"
+            )
         return None
 
     def __enter__(self) -> Snapshot:

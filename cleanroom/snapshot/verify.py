@@ -2,7 +2,8 @@
 
 A pure verdict: snapshot bytes and trusted vendor keys in, a `Report` out. It
 recomputes every blob's hash and facts from its content, every Merkle leaf and
-the root, the index digest, and the totals, and checks the signature and the
+the root, the index digest, the totals, and the symbol index's digest and rows
+(`symbols.check`), and checks the signature and the
 schema. It does not stop at the first problem, and a hostile file (not SQLite,
 empty, truncated, damaged) yields findings, never an exception. The algorithm is
 docs/snapshot-format.md §5.
@@ -45,6 +46,7 @@ from .readonly import (
     sidecars,
 )
 from .schema import BLOBS_TYPES, FILES_TYPES, SEARCH_DDL, schema_problems
+from .symbols.check import check_symbols
 from .walk import DEFAULT_MAX_FILE, display_path
 
 VERDICT_FORMAT = "cleanroom.snapshot-verdict.v1"
@@ -163,7 +165,7 @@ def _check(
 ) -> None:
     conn.text_factory = bytes  # every TEXT value comes back raw, never a decode error
     steps: list[Callable[[sqlite3.Connection, list[bytes], Report], bool]]
-    steps = [_schema, _integrity, _manifest, _files_and_blobs]
+    steps = [_schema, _integrity, _manifest, _files_and_blobs, _symbols]
     if tree is not None:
         steps.append(_source_step(tree))
     for step in steps:
@@ -246,6 +248,13 @@ def _manifest(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
         r.add("SIGNATURE", f"the signature does not verify under vendor key {manifest.vendor}")
     else:
         r.signed = True
+    return True
+
+
+def _symbols(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
+    m = r.manifest
+    signed = None if m is None or m.symbols is None else (m.symbols.digest, m.symbols.rows)
+    r.checked["symbols"] = check_symbols(conn, signed, m is not None, r.add)
     return True
 
 

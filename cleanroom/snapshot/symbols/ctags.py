@@ -1,0 +1,142 @@
+"""Build the symbols table with universal-ctags, on the vendor's machine.
+
+This is the only module that starts a process, and only `snapshot create`
+imports it; the reviewer's side reads the table (`query`) and never runs ctags.
+ctags reads the stored content, not the source tree: each text blob is written
+once per language into a private temporary directory under a name that is just
+its rowid, so no hostile file name reaches ctags's command line, and what is
+indexed is exactly what is signed. Rows that break `rows.row_problem` (the name
+is not on the line ctags gave) are dropped, not stored.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .languages import language_of
+from .rows import row_problem
+from .table import DDL
+
+BATCH_BYTES = 64 * 1024 * 1024
+_FORMAT = "%N\t%F\t%n\t%K"  # name, file (a rowid), 1-based line, kind
+_FILES = (
+    "SELECT f.path, b.rowid, b.size FROM files f JOIN blobs b ON b.hash = f.blob"
+    " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
+)
+
+
+class SymbolsBuildError(Exception):
+    """ctags is missing or failed; the message says which. Nothing was stored."""
+
+
+def ctags_tool() -> tuple[str, str]:
+    """(the executable, its version line, e.g. "Universal Ctags 5.9.0"). Raises
+    SymbolsBuildError if there is no universal-ctags on PATH."""
+    exe = shutil.which("ctags")
+    if exe is None:
+        raise SymbolsBuildError("ctags is not installed (Debian: apt install universal-ctags)")
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SymbolsBuildError(f"{exe} --version failed: {exc}") from exc
+    first = out.stdout.decode(errors="replace").splitlines()[:1]
+    if not first or not first[0].startswith("Universal Ctags"):
+        raise SymbolsBuildError(f"{exe} is not universal-ctags: {first}")
+    return exe, first[0].split(",")[0].strip()
+
+
+def build_symbols(conn: sqlite3.Connection, progress: Callable[[int], None] | None = None) -> str:
+    """Create and fill the symbols table in `conn` (autocommit mode) from its files
+    and blobs. Returns the ctags version line. Raises SymbolsBuildError."""
+    exe, tool = ctags_tool()
+    groups = blob_languages(conn)
+    conn.execute("BEGIN")
+    for ddl in DDL:
+        conn.execute(ddl)
+    with tempfile.TemporaryDirectory(prefix="cleanroom-symbols-") as tmp:
+        for lang in sorted(groups):
+            batch: list[int] = []
+            pending = 0
+            for rowid, size in groups[lang]:
+                batch.append(rowid)
+                pending += size
+                if pending >= BATCH_BYTES:
+                    _batch(conn, exe, lang, batch, Path(tmp), progress)
+                    batch, pending = [], 0
+            if batch:
+                _batch(conn, exe, lang, batch, Path(tmp), progress)
+    conn.execute("COMMIT")
+    return tool
+
+
+def blob_languages(conn: sqlite3.Connection) -> dict[str, list[tuple[int, int]]]:
+    """language -> [(blob rowid, size)] in rowid order: each text blob once, in the
+    language of the first path (in path order) that names it and has one."""
+    chosen: dict[int, tuple[str, int]] = {}
+    for path, rowid, size in conn.execute(_FILES):
+        lang = language_of(path)
+        if lang is not None and rowid not in chosen:
+            chosen[rowid] = (lang, size)
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for rowid in sorted(chosen):
+        lang, size = chosen[rowid]
+        groups.setdefault(lang, []).append((rowid, size))
+    return groups
+
+
+def _batch(
+    conn: sqlite3.Connection,
+    exe: str,
+    lang: str,
+    rowids: list[int],
+    tmp: Path,
+    progress: Callable[[int], None] | None,
+) -> None:
+    contents: dict[int, bytes] = {}
+    for rowid in rowids:
+        (content,) = conn.execute("SELECT content FROM blobs WHERE rowid = ?", (rowid,)).fetchone()
+        contents[rowid] = content
+        (tmp / str(rowid)).write_bytes(content)
+    try:
+        tags = _run(exe, lang, rowids, tmp)
+    finally:
+        for rowid in rowids:
+            os.unlink(tmp / str(rowid))
+    rows = []
+    for rowid, found in tags.items():
+        lines = contents[rowid].split(b"\n")
+        for name, line, kind in found:
+            text = lines[line] if 0 <= line < len(lines) else None
+            if row_problem(name, kind, line, text) is None:
+                rows.append((rowid, line, name.decode(), kind.decode()))
+    for content in contents.values():
+        if progress is not None:
+            progress(len(content))
+    rows.sort()  # key order: the b-tree is appended to, not split at random
+    conn.executemany("INSERT OR IGNORE INTO symbols VALUES (?, ?, ?, ?)", rows)
+
+
+def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
+    """ctags's definitions in the files named by rowid: rowid -> [(name, line, kind)],
+    names and kinds as the raw bytes ctags wrote, lines 0-based. One tag a line,
+    four tab-separated fields; a line that is not exactly that is ignored."""
+    command = [exe, "--options=NONE", "--sort=no", "-x", f"--_xformat={_FORMAT}",
+               f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
+    listing = "".join(f"{r}\n" for r in rowids).encode()
+    try:
+        out = subprocess.run(command, input=listing, capture_output=True, cwd=tmp, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SymbolsBuildError(f"ctags failed on {lang} files: {exc}") from exc
+    found: dict[int, list] = {}
+    for line in out.stdout.split(b"\n"):
+        fields = line.split(b"\t")
+        if len(fields) == 4 and fields[1].isdigit() and fields[2].isdigit():
+            name, rowid, number, kind = fields
+            found.setdefault(int(rowid), []).append((name, int(number) - 1, kind))
+    return found

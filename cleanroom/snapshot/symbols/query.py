@@ -1,0 +1,197 @@
+"""Read the symbol index: outline, definitions, references, quick-open.
+
+    index = SymbolIndex(snapshot)        # SymbolsUnavailable on an old snapshot
+    index.check()                        # once: the rows are the ones the vendor signed
+    index.outline(b"kernel/fork.c")      # a file's definitions, by line
+    index.definitions("kmalloc")         # Definitions(count, first candidates)
+    index.references("kmalloc")          # a Search: page(0), total(), digest()
+    index.quick_open("kmal")             # names by prefix, then by substring
+
+Pure reads of the snapshot's own connection; no process, no file but the
+snapshot. Every row returned was re-checked to lie in its file: a path that is
+a text file of the snapshot, a line below its line count (a row that is not is
+skipped, never shown; `snapshot verify` names it). Paths are raw bytes, with the
+`display` form from the files table; names are untrusted text, to be sanitized
+by whoever shows them.
+
+References are the whole-word, case-sensitive occurrences of the name in
+every text file (`\\bname\\b` through `search`, with `search`'s order, count and
+digest, so replay re-checks them as it re-checks a search): textual, like
+`grep -w`, so comments and strings count too (docs/adr/0108).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..query import Query
+from ..search import Search, search
+from ..store import Snapshot
+from ..walk import Kind
+from .rows import name_problem
+
+LIMIT = 50
+Place = tuple[bytes, str, int]  # a text file: path, display path, line count
+# Text is read as bytes (CAST ... AS BLOB) and decoded here: a row that is not
+# UTF-8 is skipped, never a decoding error in the caller.
+_OUTLINE = (
+    "SELECT line, CAST(name AS BLOB), CAST(kind AS BLOB) FROM symbols WHERE blob = ?"
+    " ORDER BY line, name, kind"
+)
+_BY_NAME = "SELECT blob, line, CAST(kind AS BLOB) FROM symbols WHERE name = ?"
+_TEXT_FILES = (
+    "SELECT f.path, f.display, b.rowid, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
+    " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
+)
+_PREFIX = (
+    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE name >= ? AND name < ?"
+    " ORDER BY name LIMIT ?"
+)
+_SUBSTRING = (
+    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?"
+)
+
+
+class SymbolsUnavailable(Exception):
+    """The snapshot has no symbol index; the message says why, for the reviewer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    path: bytes
+    display: str  # the files table's sanitized path
+    line: int  # 0-based, as the viewer numbers lines
+    name: str  # untrusted
+    kind: str  # ctags's kind: "function", "macro", "class", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Definitions:
+    name: str
+    count: int  # places (path, line) defining this name
+    candidates: list[Symbol]  # the first `limit`, by path then line
+
+
+class SymbolIndex:
+    """The symbol index of one open snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        if not snapshot.has_symbols:
+            raise SymbolsUnavailable(
+                "symbols are unavailable: this snapshot was created without a symbol index"
+            )
+        self.snapshot = snapshot
+        self._conn = snapshot.connection
+        self._places: dict[int, list[Place]] | None = None
+
+    def check(self) -> str | None:
+        """Why the table is not the one the vendor signed, or None. Reads every row
+        (about a second for a million); do it once before the first answer. Also
+        reads the text files' paths, which `definitions` needs (`places`)."""
+        self.places()
+        return self.snapshot.symbols_problem()
+
+    def places(self) -> dict[int, list[Place]]:
+        """Blob rowid -> [(path, display, lines)] of every text file with that content,
+        in path order. Read once (one pass over the files table)."""
+        if self._places is None:
+            places: dict[int, list[Place]] = {}
+            for path, display, rowid, lines in self._conn.execute(_TEXT_FILES):
+                places.setdefault(rowid, []).append((path, display, lines))
+            self._places = places
+        return self._places
+
+    def outline(self, path: bytes) -> list[Symbol]:
+        """The definitions in the file at `path`, by line; [] for a file without any
+        or a path that is not a text file."""
+        try:
+            info = self.snapshot.stat(path)
+        except FileNotFoundError:
+            return []
+        if info.kind is not Kind.FILE or info.blob is None:
+            return []
+        blob = self.snapshot.blob(info.blob)
+        if blob.binary:
+            return []
+        rows = self._conn.execute(_OUTLINE, (blob.rowid,))
+        return [
+            s
+            for line, name, kind in rows
+            if (s := _symbol((path, info.display, blob.lines), line, name, kind)) is not None
+        ]
+
+    def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
+        """Where `name` is defined: in how many places (path, line), and the first
+        `limit` in path then line order. A name that is not valid Unicode text is
+        defined nowhere."""
+        if not _encodable(name):
+            return Definitions(name, 0, [])
+        places = self.places()
+        found: list[Symbol] = []
+        raw = name.encode()
+        for blob, line, kind in self._conn.execute(_BY_NAME, (name,)):
+            for place in places.get(blob, ()) if type(blob) is int else ():
+                if (s := _symbol(place, line, raw, kind)) is not None:
+                    found.append(s)
+        found.sort(key=lambda s: (s.path, s.line, s.kind))
+        return Definitions(name, len(found), found[:limit])
+
+    def references(self, name: str) -> Search:
+        """Every whole-word, case-sensitive occurrence of `name`, as a search.
+        Raises SymbolsUnavailable for a name that is not a symbol name."""
+        return search(self.snapshot, references_query(name))
+
+    def quick_open(self, typed: str, limit: int = LIMIT) -> list[str]:
+        """Names that start with `typed`, in order, then names that contain it,
+        at most `limit` in all. Case-sensitive; [] for empty input."""
+        if not typed or "\x00" in typed or not _encodable(typed):
+            return []
+        rows = self._conn.execute(_PREFIX, (typed, typed + "\U0010ffff", limit))
+        names = [n for (raw,) in rows if (n := _text(raw)) is not None]
+        if len(names) < limit:
+            seen = set(names)
+            more = self._conn.execute(_SUBSTRING, (typed, limit + len(names)))
+            texts = [n for (raw,) in more if (n := _text(raw)) is not None and n not in seen]
+            names += texts[: limit - len(names)]
+        return names
+
+
+def _symbol(
+    place: tuple[bytes, str, int], line: object, name: object, kind: object
+) -> Symbol | None:
+    """The row at `place` (path, display, lines) as a Symbol, or None if its line is
+    not in the file or its text is not UTF-8."""
+    path, display, lines = place
+    if type(line) is not int or not 0 <= line < lines:
+        return None
+    name_text, kind_text = _text(name), _text(kind)
+    if name_text is None or kind_text is None:
+        return None
+    return Symbol(path, display, line, name_text, kind_text)
+
+
+def _text(raw: object) -> str | None:
+    if not isinstance(raw, bytes):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def references_query(name: str) -> Query:
+    """The search that finds the references of `name`. Raises SymbolsUnavailable
+    if `name` cannot be a symbol name."""
+    problem = name_problem(name.encode("utf-8", "surrogatepass"))
+    if problem:
+        raise SymbolsUnavailable(f"not a symbol name: {problem}")
+    return Query(rf"\b{re.escape(name)}\b", regex=True, case=True)

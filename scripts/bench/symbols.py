@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The symbol index on a Linux 6.1 subtree: build cost, size, and query speed.
+
+    .venv/bin/python scripts/bench/symbols.py            # kernel mm fs drivers/net (~200 MB)
+    .venv/bin/python scripts/bench/symbols.py --quick    # kernel mm (~18 MB)
+    .venv/bin/python scripts/bench/symbols.py --json     # JSON on stdout, table on stderr
+
+Targets (issue 15; reported, never asserted):
+
+- build: `create` with symbols within +50% of `create` without, same tree, same run;
+- size: the symbols table and its index within 0.5x the text they index;
+- go to definition (`definitions(name)`) and the first page of references
+  (`references(name).page(0)`): within 50 ms;
+- outline of a file of 10,000 lines or more: within 50 ms.
+
+The subtree is copied once (never modified in place) from /tmp/linuxsrc into
+--cache-dir/tree-<dirs>; both snapshots are built there afresh each run (the
+Linux snapshot in /tmp/linuxsrc is shared and never rebuilt). Create times are
+wall and CPU (this process and ctags) of one build each, the two builds
+alternating order with --runs. Query times are medians over a fixed sample of
+names (every 97th distinct defined name, at most 200), after `check()`, which is
+timed on its own row. Size is the file size difference of the two snapshots,
+and, where SQLite has dbstat, the pages of `symbols` and `symbols_name`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from cleanroom.snapshot.create import create_snapshot  # noqa: E402
+from cleanroom.snapshot.store import Snapshot  # noqa: E402
+from cleanroom.snapshot.symbols.query import SymbolIndex  # noqa: E402
+from tests.ledgerkit import seeded_key  # noqa: E402
+
+LINUX = Path("/tmp/linuxsrc/linux-source-6.1")
+KEY = seeded_key("v")
+
+
+def cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def tree(cache: Path, dirs: list[str]) -> Path:
+    out = cache / ("tree-" + "+".join(d.replace("/", "_") for d in dirs))
+    if not out.exists():
+        part = out.with_suffix(".partial")
+        shutil.rmtree(part, ignore_errors=True)
+        for d in dirs:
+            (part / d).parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["cp", "-a", str(LINUX / d), str(part / d)], check=True)
+        part.rename(out)
+    return out
+
+
+def build(src: Path, out: Path, symbols: bool) -> tuple[float, float]:
+    if out.exists():
+        out.chmod(0o644)
+        out.unlink()
+    t, c = time.perf_counter(), cpu()
+    create_snapshot(src, out, KEY, "bench", "6.1", symbols=symbols)
+    return time.perf_counter() - t, cpu() - c
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--dirs", nargs="*")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/sym15"))
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    dirs = a.dirs or (["kernel", "mm"] if a.quick else ["kernel", "mm", "fs", "drivers/net"])
+    a.cache_dir.mkdir(parents=True, exist_ok=True)
+    src = tree(a.cache_dir, dirs)
+    with_sym, without = a.cache_dir / "with.snapshot", a.cache_dir / "without.snapshot"
+    builds: dict[str, list[tuple[float, float]]] = {"with": [], "without": []}
+    for run in range(a.runs):
+        order = [(True, with_sym), (False, without)]
+        for sym, out in order if run % 2 == 0 else order[::-1]:
+            builds["with" if sym else "without"].append(build(src, out, sym))
+    res: dict[str, object] = {"dirs": dirs, "load": os.getloadavg()}
+    for k, v in builds.items():
+        res[f"create_{k}_s"] = statistics.median(x[0] for x in v)
+        res[f"create_{k}_cpu_s"] = statistics.median(x[1] for x in v)
+    res["create_ratio"] = res["create_with_s"] / res["create_without_s"]  # type: ignore[operator]
+    conn = sqlite3.connect(f"file:{with_sym}?mode=ro", uri=True)
+    text = conn.execute("SELECT sum(size) FROM blobs WHERE binary = 0").fetchone()[0]
+    rows = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
+    try:
+        table = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name IN ('symbols', 'symbols_name')"
+        ).fetchone()[0]
+    except sqlite3.OperationalError:
+        table = None
+    names = [n for (n,) in conn.execute("SELECT DISTINCT name FROM symbols ORDER BY name")]
+    big = conn.execute(
+        "SELECT f.path, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
+        " WHERE b.lines >= 10000 AND f.path IN (SELECT path FROM symbols)"
+        " ORDER BY b.lines DESC LIMIT 1"
+    ).fetchone()
+    conn.close()
+    res.update(text_bytes=text, symbol_rows=rows, distinct_names=len(names),
+               file_growth_bytes=with_sym.stat().st_size - without.stat().st_size,
+               table_bytes=table)  # fmt: skip
+    res["size_ratio"] = (table or res["file_growth_bytes"]) / text  # type: ignore[operator]
+    sample = names[::97][:200]
+    with Snapshot.open(with_sym, [bytes(KEY.public_key().public_bytes_raw())]) as snap:
+        index = SymbolIndex(snap)
+        res["check_ms"] = timed(lambda: index.check())
+        defs = [timed(lambda n=n: index.definitions(n)) for n in sample]
+        refs = []
+        for n in sample:
+            s = index.references(n)
+            refs.append(timed(lambda s=s: s.page(0)))
+            s.close()
+        res["definitions_ms_median"] = statistics.median(defs)
+        res["definitions_ms_max"] = max(defs)
+        res["references_page0_ms_median"] = statistics.median(refs)
+        res["references_page0_ms_p90"] = statistics.quantiles(refs, n=10)[-1]
+        res["references_page0_ms_max"] = max(refs)
+        res["quick_open_ms_median"] = statistics.median(
+            timed(lambda n=n: index.quick_open(n[:3])) for n in sample
+        )
+        if big is not None:
+            index.outline(big[0])  # the file facts: first call is cold
+            res["outline_file"] = big[0].decode(errors="replace")
+            res["outline_file_lines"] = big[1]
+            res["outline_ms_median"] = statistics.median(
+                timed(lambda: index.outline(big[0])) for _ in range(20)
+            )
+    for k, v in res.items():
+        print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
+    if a.json:
+        print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

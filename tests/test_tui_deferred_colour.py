@@ -66,9 +66,9 @@ def test_drawing_a_new_screen_lexes_nothing_and_recolour_colours_it(monkeypatch)
     assert lexes == []  # the key's frame: no lexing at all
     assert [x.text.plain for x in drawn] == [x.decode() for x in LINES[99 : 99 + HEIGHT]]
     assert not any(coloured(painter, i) for i in range(99, 99 + HEIGHT))
-    assert recolour_all(painter, 100) == len({i // CHUNK for i in range(99, 99 + HEIGHT)})
+    assert recolour_all(painter, 100) == 1
     assert not painter.stale
-    assert lexes  # now it lexed
+    assert len(lexes) == 1  # now it lexed
     assert all(coloured(painter, i) for i in range(99, 99 + HEIGHT))
     assert [painter.line(i).text.plain for i in range(99, 99 + HEIGHT)] == [
         x.decode() for x in LINES[99 : 99 + HEIGHT]
@@ -89,25 +89,43 @@ def test_one_line_down_keeps_the_colours_of_the_lines_still_shown(monkeypatch):
     assert lexes == []
     assert all(painter.line(i) is before[i] for i in before)  # drawn as they were
     assert not coloured(painter, 99 + HEIGHT)  # the new line: plain until recoloured
-    assert painter.recolour(100, 100 + HEIGHT) is True  # it looks different now: redraw
+    assert painter.recolour(100, 100 + HEIGHT) == [99 + HEIGHT]  # it looks different: redraw it
     assert coloured(painter, 99 + HEIGHT)
     # lines whose colours did not change keep their Line, so their strips are reused
     assert all(painter.line(i) is before[i] for i in before)
 
 
-def test_recolouring_what_looks_the_same_asks_for_no_redraw():
+def test_a_screen_across_two_chunks_is_lexed_once(monkeypatch):
+    """Colouring after a key lexes the lines drawn plain as one run: one lex a key,
+    not one per 64-line chunk the screen touches (each with its own redraw)."""
     doc = ShownDocument(facts())
     painter = Painter(doc, Console(width=200))
     first = CHUNK - 4  # a screen across two chunks: 4 lines of one, the rest of the next
     put(doc, first)
-    recolour_all(painter, first)
-    put(doc, first + 1)  # one line down: the first chunk lost a line, the second gained one
-    for i in range(first, first + HEIGHT):
+    for i in range(first - 1, first - 1 + HEIGHT):
+        painter.line(i)
+    lexes = counting_lexes(monkeypatch)
+    changed = painter.recolour(first - 1, first - 1 + HEIGHT)
+    assert len(lexes) == 1 and not painter.stale
+    assert changed == list(range(first - 1, first - 1 + HEIGHT))
+    assert all(coloured(painter, i) for i in changed)
+
+
+def test_recolouring_what_looks_the_same_asks_for_no_redraw():
+    blank = [b"" if i % 2 else line for i, line in enumerate(LINES)]  # a blank line colours plain
+    doc = ShownDocument(facts(blank))
+    painter = Painter(doc, Console(width=200))
+    put(doc, 100, blank)
+    recolour_all(painter, 100)
+    put(doc, 101, blank)  # one line down: a blank line comes in (index 100 + HEIGHT - 1)
+    for i in range(100, 100 + HEIGHT):
         painter.line(i)
     assert painter.stale
-    # the first chunk's lines still shown look as they did: no redraw, more to colour
-    assert painter.recolour(first, first + HEIGHT) is False and painter.stale
-    assert painter.recolour(first, first + HEIGHT) is True and not painter.stale
+    assert painter.recolour(100, 100 + HEIGHT) == [] and not painter.stale
+    put(doc, 102, blank)  # and again: a line of code comes in, drawn again coloured
+    for i in range(101, 101 + HEIGHT):
+        painter.line(i)
+    assert painter.recolour(101, 101 + HEIGHT) == [100 + HEIGHT]
 
 
 def test_a_line_whose_bytes_changed_is_never_drawn_as_it_was():
@@ -154,14 +172,14 @@ def test_a_cut_line_keeps_its_marker_before_and_after_recolouring():
     assert "⟨+" in painter.line(0).text.plain and coloured(painter, 0)
 
 
-def test_recolour_forgets_chunks_scrolled_away():
+def test_recolour_forgets_lines_scrolled_away():
     doc = ShownDocument(facts())
     painter = Painter(doc, Console(width=200))
     put(doc, 1)
     painter.line(0)
     put(doc, 200)
     assert painter.stale
-    assert painter.recolour(199, 199 + HEIGHT) is False  # chunk 0 is no longer shown
+    assert painter.recolour(199, 199 + HEIGHT) == []  # line 0 is no longer shown
     assert not painter.stale
 
 
@@ -212,3 +230,35 @@ def test_a_file_shown_plain_is_drawn_at_once_with_nothing_left_to_colour():
     put(doc, 1, hexdump)
     assert painter.line(0).text.plain == hexdump[0].decode()
     assert not painter.stale  # binary, no lexer: drawn plain, final, in the frame
+
+
+async def test_the_painter_forgets_the_last_screen_before_it_draws_the_next(kit, ledger_dir):
+    """shown.py's promise, at the moment it matters: once a new screen is recorded
+    and drawn, nothing of the screen before is held (no line, colour or drawn strip),
+    not even until the colouring after the frame runs."""
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        for _ in range(50):
+            await pilot.pause()
+            if app.query_one(CodeView)._shown is not None:
+                break
+        view = app.query_one(CodeView)
+        painter = view._painter
+        assert painter is not None and painter._last  # the first screen, drawn
+        before = view._shown
+        view.scroll_to(y=before.last + 10, animate=False, immediate=True, force=True)
+        # the new screen's frame, and no more (the whole widget: a row more than the viewport)
+        strips = view.render_lines(view.region.reset_offset)
+        after = view._shown
+        assert after is not None and after.first > before.last
+        # a row past the recorded viewport (under the scrollbar) is drawn blank, never source
+        assert len(strips) > after.last - after.first + 1
+        assert all(not st.text.strip() for st in strips[after.last - after.first + 1 :])
+        on_screen = set(range(after.first - 1, after.last))
+        assert painter._last and set(painter._last) <= on_screen
+        assert set(painter._strips.keys()) <= on_screen
+        assert set(painter._stale) <= on_screen
+        assert not painter._chunks

@@ -105,3 +105,35 @@ def test_lexer_for_hands_out_compiled_lexers():
 
     lexer = lexer_for("a.js")
     assert hasattr(type(lexer), "_tokens")  # pygments' compiled tables
+
+
+def test_an_overrun_in_a_weakref_callback_is_not_lost(monkeypatch):
+    """The budget's signal runs its handler in whatever Python code is running; while
+    lexing, that can be a weakref callback the garbage collector runs. An Overrun
+    raised there is 'unraisable': Python reports it (PytestUnraisableExceptionWarning
+    in CI) and drops it, and the lexing goes on. It must reach `within` instead."""
+    import sys
+    import weakref
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    class Dropped:
+        pass
+
+    def tokens():
+        yield ((), "a")
+        gone = Dropped()
+        weakref.finalize(gone, time.sleep, 0.3)  # runs from C when `gone` dies
+        del gone  # the budget (0.1 s) runs out inside the callback's sleep
+        for _ in range(3):
+            yield ((), "b")  # fewer tokens than the clock check's stride
+
+    start = time.monotonic()
+    try:
+        within(tokens(), 0.1)
+        raise AssertionError("no overrun")
+    except Overrun:
+        pass
+    assert unraisable == []
+    assert time.monotonic() - start < 1.0

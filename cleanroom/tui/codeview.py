@@ -181,6 +181,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         viewport = self.viewport()
         if viewport is not None and viewport != self._shown:
             self._shown = viewport if self._gate(self.document, viewport) else None  # type: ignore[arg-type]
+            if self._shown is not None and self._painter is not None and self._painter.deferred:
+                self._painter.keep_only(viewport.first - 1, viewport.last)
         if viewport is None or self._shown != viewport:
             return self._refusal(crop)
         self._painting = viewport
@@ -191,20 +193,19 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             self.call_after_refresh(self._prefetch, viewport)
 
     def _prefetch(self, viewport: Viewport) -> None:
-        """While idle, colour the chunk past each edge of the viewport (one chunk per
-        call, so a key press waits for at most one), so a page turn finds it ready.
-        Colouring is not display: nothing is recorded here. A terminal holds only the
-        lines on screen, nothing past an edge: there, colour the screen's own stale
-        chunks (drawn plain or as last coloured, see painter.py) and draw them again:
-        the same recorded viewport, in colour."""
+        """While idle, colour what the key's frame drew plain, and draw again only the
+        lines that now look different: colouring is not display, nothing is recorded
+        here, and these are lines of the same recorded viewport. A terminal holds only
+        the screen's lines, so that is all (see painter.py). A document holding the
+        whole file gets the chunk past each edge coloured instead (one chunk per call,
+        so a key press waits for at most one), so a page turn finds it ready."""
         painter = self._painter
         if painter is None or self._shown != viewport:
             return
         if painter.deferred:
-            if painter.recolour(viewport.first - 1, viewport.last):
-                self.refresh()  # render_lines calls this again after that frame
-            elif painter.stale:
-                self.call_later(self._prefetch, viewport)
+            changed = painter.recolour(viewport.first - 1, viewport.last)
+            for y, count in _runs(changed):
+                self.refresh_lines(y, count)
             return
         height = viewport.last - viewport.first + 1
         count = painter.document.line_count
@@ -222,7 +223,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         if painter is None or viewport is None or viewport != self._shown:
             return Strip.blank(self.size.width, PAD)  # never source that was not recorded
         index = int(self.scroll_offset.y) + y
-        if index >= painter.document.line_count:
+        if not viewport.first - 1 <= index < viewport.last:  # past the recorded viewport
             return Strip.blank(self.size.width, PAD)
         gutter = self.get_component_rich_style("codeview--gutter")
         flag = self.get_component_rich_style("codeview--flag")
@@ -257,6 +258,17 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
                 strip = Strip.blank(crop.width, PAD)
             strips.append(strip)
         return strips
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Ascending `indexes` as (first, count) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][0] + runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((i, 1))
+    return runs
 
 
 __all__ = ["CodeView", "Gate", "Viewport"]

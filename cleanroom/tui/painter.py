@@ -8,13 +8,16 @@ drawn after a gutter of line numbers; a line the sanitizer tagged gets a `!` in
 the gutter. The painter decides nothing about *whether* a
 line may be drawn: that is the caller's gate.
 
-A document that holds only the screen (`chunk_key`: the terminal's
-`tui.shown.ShownDocument`) changes its chunks at every key, and lexing a
-screen of C takes longer than a frame. So for it, drawing never lexes: a line
-shows the colours it had when its chunk was last coloured, if its bytes are
-the same, else plain (sanitized all the same), and `recolour` (run by the code
-view once the frame is out) colours the stale chunks one at a time, for the
-view to draw again. Colours come a frame late; the text never does.
+A document that holds only the screen (`drawn`: the terminal's
+`tui.shown.ShownDocument`, display cells the recorder sent) changes what it
+holds at every key, and lexing a screen of C takes longer than a frame. So for
+it, drawing never lexes: a line shows the colours it had when it was last
+coloured, if its cells are the same, else plain (sanitized all the same), and
+`recolour` (run by the code view once the frame is out) colours the lines drawn
+plain, as one run, and names the lines that now look different, for the view
+to draw those again. Colours come a frame late; the text never does. Such a
+painter holds nothing of a screen no longer shown: `keep_only` forgets every
+line, colour and drawn strip off the screen before a new screen is drawn.
 """
 
 from __future__ import annotations
@@ -45,14 +48,13 @@ class Painter:
         self._console = console
         self._lexer = None if document.binary else lexer_for(document.name)
         self._chunks: LRUCache[int, list[Line]] = LRUCache(64)
-        self._keys: dict[int, object] = {}  # chunk -> the document's chunk_key it was lexed from
         self._flagged = flagged  # 1-based lines the file's scan tagged (a terminal holds parts)
-        # drawn lines, without gutter, each with the Line it was drawn from
-        self._strips: LRUCache[int, tuple[Line, Strip]] = LRUCache(1024)
+        # drawn lines, gutter and all: index -> (the Line, start, cols, styles, the strip)
+        self._strips: LRUCache[int, tuple[Line, int, int, Style, Style, Strip]] = LRUCache(1024)
         # a screen-holding document: lines are drawn from `_last` and coloured by `recolour`
-        self.deferred = hasattr(document, "chunk_key")
-        self._last: dict[int, tuple[bytes, int, Line]] = {}  # index -> (raw, size, drawn as)
-        self._stale: set[int] = set()  # chunks drawn from `_last` since they changed
+        self.deferred: bool = getattr(document, "drawn", False)
+        self._last: dict[int, tuple[bytes, int, Line]] = {}  # index -> (cells, size, drawn as)
+        self._stale: set[int] = set()  # lines drawn plain since their cells changed
 
     @property
     def gutter_width(self) -> int:
@@ -65,31 +67,30 @@ class Painter:
     def strip(self, index: int, col: int, cols: int, gutter: Style, flag: Style) -> Strip:
         """Line `index` (0-based) with its gutter, columns col..col+cols-1 of its text."""
         line = self.line(index)
+        # A terminal's document holds the screen's cells only, from its `origin`
+        # column (tui/shown.py); any other document holds whole lines.
+        start = col - getattr(self.document, "origin", 0)
+        drawn = self._strips.get(index)
+        if drawn is not None and drawn[:5] == (line, start, cols, gutter, flag):
+            return drawn[5]  # the same Line, window and styles: the same strip
         width = self.gutter_width
         number = f"{index + 1:>{width - 2}}"
         if line.flags > 0 or index + 1 in self._flagged:
             left = Strip([Segment(f"{number}! ", flag)], width)
         else:
             left = Strip([Segment(f"{number}  ", gutter)], width)
-        drawn = self._strips.get(index)
-        if drawn is not None and drawn[0] is line:
-            text = drawn[1]
-        else:
-            segments = [  # rich renders unstyled text (an empty line) with style None
-                seg if seg.style is not None else Segment(seg.text, PAD)
-                for seg in line.text.render(self._console)
-            ]
-            text = Strip(segments, line.text.cell_len)
-            self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
-            self._strips[index] = (line, text)
-        # A terminal's document holds the screen's cells only, from its `origin`
-        # column (tui/shown.py); any other document holds whole lines.
-        start = col - getattr(self.document, "origin", 0)
-        return Strip.join([left, cut_strip(text, line.text.plain, start, cols)])
+        segments = [  # rich renders unstyled text (an empty line) with style None
+            seg if seg.style is not None else Segment(seg.text, PAD)
+            for seg in line.text.render(self._console)
+        ]
+        text = Strip(segments, line.text.cell_len)
+        out = Strip.join([left, cut_strip(text, line.text.plain, start, cols)])
+        self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
+        self._strips[index] = (line, start, cols, gutter, flag, out)
+        return out
 
     def chunk_ready(self, index: int) -> bool:
-        chunk = index // CHUNK
-        return self._chunks.get(chunk) is not None and self._current(chunk)
+        return self._chunks.get(index // CHUNK) is not None
 
     def _bounds(self, chunk: int) -> tuple[int, int, int]:
         start = chunk * CHUNK
@@ -97,34 +98,19 @@ class Painter:
         context = max(0, start - CONTEXT) if self._lexer is not None else start
         return context, start, stop
 
-    def _current(self, chunk: int) -> bool:
-        """Whether the chunk was lexed from the lines the document holds now (a
-        terminal's document holds one screen: `tui.shown.ShownDocument`)."""
-        key_of = getattr(self.document, "chunk_key", None)
-        if key_of is None:
-            return True
-        context, _, stop = self._bounds(chunk)
-        return self._keys.get(chunk) == key_of(context, stop)
-
     def line(self, index: int) -> Line:
         """Line `index` (0-based). Raises IndexError outside 0..line_count-1 (an empty
         document has no line 0), rather than reading a chunk that does not exist."""
         if not 0 <= index < self.document.line_count:
             raise IndexError(f"line {index} of {self.document.line_count}")
+        if self.deferred:
+            return self._interim(index)
         chunk = index // CHUNK
         lines = self._chunks.get(chunk)
-        if lines is not None and self._current(chunk):
-            return lines[index - chunk * CHUNK]
-        if self.deferred and self._lexer is not None:  # plain costs no lexing: draw it now
-            self._stale.add(chunk)
-            return self._interim(index)
-        return self._colour(chunk)[index - chunk * CHUNK]
-
-    def _colour(self, chunk: int) -> list[Line]:
-        lines = self._render_chunk(chunk)
-        self._chunks.discard(chunk)  # LRUCache.set keeps an existing key's old value
-        self._chunks[chunk] = lines
-        return lines
+        if lines is None:
+            lines = self._render_chunk(chunk)
+            self._chunks[chunk] = lines
+        return lines[index - chunk * CHUNK]
 
     def _held(self, index: int) -> tuple[bytes, int]:
         """Line `index` as the document holds it now, and its full size."""
@@ -133,66 +119,63 @@ class Painter:
         return raw, (len(raw) if size_of is None else size_of(index))
 
     def _interim(self, index: int) -> Line:
-        """Line `index` of a chunk not coloured for what the document holds now: as it
-        was last drawn if its bytes are the same, else plain. Lexes nothing."""
+        """Line `index` of a screen-holding document: as it was last drawn if its
+        cells are the same, else plain (and stale, if the file is coloured). Lexes
+        nothing: the cells are display cells, already cut and judged."""
         raw, size = self._held(index)
         last = self._last.get(index)
         if last is not None and last[0] == raw and last[1] == size:
             return last[2]
-        if getattr(self.document, "drawn", False):  # display cells, already cut and judged
-            line = render_lines([raw], None, judged=True)[0]
-        else:
-            line = _finish(render_lines([raw[:MAX_LINE_BYTES]], None), [size])[0]
+        line = render_lines([raw], None, judged=True)[0]
         self._last[index] = (raw, size, line)
+        if self._lexer is not None:
+            self._stale.add(index)
         return line
 
     @property
     def stale(self) -> bool:
-        """Whether some chunk drawn was not coloured for what the document holds now."""
+        """Whether some line drawn was not coloured for what the document holds now."""
         return bool(self._stale)
 
-    def recolour(self, first: int, stop: int) -> bool:
-        """Colour one stale chunk of lines first..stop-1 (0-based) for what the document
-        holds now, and say whether a line of it now looks different (draw them again).
-        Call again while `stale`. Stale chunks off that range are forgotten: they are
-        no longer shown."""
-        wanted = set(range(first // CHUNK, (max(first, stop - 1)) // CHUNK + 1))
-        self._stale &= wanted
-        while self._stale:
-            chunk = min(self._stale)
-            self._stale.discard(chunk)
-            if self._chunks.get(chunk) is not None and self._current(chunk):
-                continue
-            lines = self._colour(chunk)
-            start, changed = chunk * CHUNK, False
-            for i in range(max(first, start), min(stop, start + len(lines))):
-                raw, size = self._held(i)
-                last, line = self._last.get(i), lines[i - start]
-                if last is not None and last[:2] == (raw, size) and _same(last[2], line):
-                    lines[i - start] = line = last[2]  # drawn already: keep its strip
-                else:
-                    changed = True
-                self._last[i] = (raw, size, line)
-            self._forget_off_screen(first, stop)
-            return changed
-        self._forget_off_screen(first, stop)
-        return False
+    def recolour(self, first: int, stop: int) -> list[int]:
+        """Colour the stale lines of first..stop-1 (0-based) for what the document holds
+        now, lexed as one run from up to CONTEXT lines before the first of them, and
+        return those that now look different (draw them again). Lines not stale keep
+        their colours; lines off that range are forgotten: no longer shown."""
+        stale = sorted(i for i in self._stale if first <= i < stop)
+        self._stale.clear()
+        self.keep_only(first, stop)
+        if not stale or self._lexer is None:
+            return []
+        lo, hi = max(first, stale[0] - CONTEXT), stale[-1] + 1
+        lexed = render_lines(self.document.lines(lo, hi), self._lexer, self._stop_colouring,
+                             judged=True)  # fmt: skip
+        changed = []
+        for i in stale:
+            raw, size = self._held(i)
+            last, line = self._last.get(i), lexed[i - lo]
+            if last is not None and last[:2] == (raw, size) and _same(last[2], line):
+                continue  # drawn so already: keep its Line, and so its strip
+            self._last[i] = (raw, size, line)
+            changed.append(i)
+        return changed
 
-    def _forget_off_screen(self, first: int, stop: int) -> None:
-        """Keep no line the screen no longer shows (a terminal's painter holds only
-        what the recorded screen holds, as `tui/shown.py` says)."""
+    def keep_only(self, first: int, stop: int) -> None:
+        """The screen now shows lines first..stop-1 (0-based): keep no line, colour or
+        drawn strip of any other (a terminal's painter holds only what the recorded
+        screen holds, as `tui/shown.py` says)."""
         for i in [i for i in self._last if not first <= i < stop]:
             del self._last[i]
+        self._stale = {i for i in self._stale if first <= i < stop}
         wanted = range(first // CHUNK, max(first, stop - 1) // CHUNK + 1)
         for chunk in [c for c in self._chunks.keys() if c not in wanted]:  # noqa: SIM118 - an LRUCache
             self._chunks.discard(chunk)
-            self._keys.pop(chunk, None)
         for i in [i for i in self._strips.keys() if not first <= i < stop]:  # noqa: SIM118
             self._strips.discard(i)
 
     def _stop_colouring(self) -> None:
-        """Lexing a chunk overran its budget: this file is hostile or too costly to
-        colour, so every chunk not yet drawn is shown plain, at no lexing cost."""
+        """Lexing overran its budget: this file is hostile or too costly to colour,
+        so every line not yet drawn is shown plain, at no lexing cost."""
         self._lexer = None
 
     @property
@@ -201,14 +184,7 @@ class Painter:
 
     def _render_chunk(self, chunk: int) -> list[Line]:
         context, start, stop = self._bounds(chunk)
-        key_of = getattr(self.document, "chunk_key", None)
-        if key_of is not None:
-            self._keys[chunk] = key_of(context, stop)
         raw = self.document.lines(context, stop)
-        if getattr(self.document, "drawn", False):  # display cells, already cut and judged
-            return render_lines(raw, self._lexer, self._stop_colouring, judged=True)[
-                start - context :
-            ]
         size_of = getattr(self.document, "line_size", None)
         capped = [data[:MAX_LINE_BYTES] for data in raw]
         sizes = [len(d) if size_of is None else size_of(context + i) for i, d in enumerate(raw)]

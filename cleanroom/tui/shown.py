@@ -1,10 +1,12 @@
 """`ShownDocument`: the terminal's only copy of a file: the lines of the screen
 it is showing, as the service answered them for a recorded `view`.
 
-Lines the terminal was not sent read as empty. The painter keys each chunk it
-colours by `chunk_key` (which held lines it was coloured from), so a chunk is
-coloured again when a line of it arrives or grows, and never shows a line from
-before it was sent. Nothing here reads the snapshot: there is no snapshot.
+Lines the terminal was not sent read as empty. The painter remembers how it
+drew each line of the screen with the cells it drew it from, so a line is drawn
+(and coloured) again when its cells change, and never shows a line from before
+it was sent; it forgets every line off the screen before it draws a new one
+(`Painter.keep_only`), so no copy of a screen no longer shown stays behind.
+Nothing here reads the snapshot: there is no snapshot.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ class ShownDocument:
         self.origin = 0  # the display column the held cells start at
         self._lines: list[bytes] = []
         self._sizes: list[int] = []
-        self._keys: dict[tuple[int, int], int] = {}  # chunk_key's answers for this screen
 
     def put(self, screen: Screen) -> None:
         """Hold exactly the lines of `screen`, dropping those of the screen before."""
@@ -37,7 +38,6 @@ class ShownDocument:
         self.origin = screen.col
         self._lines = list(screen.lines)
         self._sizes = list(screen.sizes)
-        self._keys = {}
 
     def _held(self, index: int) -> int | None:
         at = index - self._first
@@ -54,14 +54,3 @@ class ShownDocument:
         """The full size in bytes of line `index` (0-based), 0 when not held."""
         at = self._held(index)
         return 0 if at is None else self._sizes[at]
-
-    def chunk_key(self, first: int, stop: int) -> int:
-        """A digest of what lines first..stop-1 hold now: equal keys, equal colouring
-        (a hash, so the painter keeps no copy of a screen it no longer shows; with
-        the cells' origin column, since the same bytes from another column draw
-        differently). Remembered until the next `put`: the painter asks once per
-        line drawn."""
-        key = self._keys.get((first, stop))
-        if key is None:
-            key = self._keys[(first, stop)] = hash((self.origin, tuple(self.lines(first, stop))))
-        return key

@@ -124,6 +124,11 @@ def test_names_only_as_listed(recorder):
     assert isinstance(names, m.Paths) and names.paths == [b"src/long.py"]
     recorded = [e.payload for e in recorder.entries() if e.kind == "quick_open_list"][-1]
     assert recorded["names"] == [{"path": "src/long.py"}]
+    # A pick's count is the recorder's, never the terminal's word (attack on issue 12).
+    for lie in (2**53 - 1, 0):
+        assert isinstance(client.ask(m.Pick(query="long", matches=lie)), m.Ok)
+    picks = [e.payload for e in recorder.entries() if e.kind == "quick_open"]
+    assert picks == [{"query": "long", "matches": 1}] * 2
 
 
 def test_a_lock_refuses_views_until_it_is_dismissed(recorder):

@@ -54,6 +54,7 @@ class Dispatcher:
         self._jobs = 0  # searches started: the ids `cancel` may name
         self._listed: set[bytes] = {b""}  # directories `tree` may name
         self._names_query: str | None = None  # the query `pick` may name
+        self._names_matches = 0  # how many paths matched it, as the recorder counted
         self._idle_since: float | None = None
         self._locked_since: float | None = None
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
@@ -217,13 +218,15 @@ class Dispatcher:
         answer = self.service.names(r.query, lambda: False)
         if answer is None:
             return m.Failed(why=self.session.failure or "recording failed")
-        self._names_query = r.query
+        self._names_query, self._names_matches = r.query, answer[1]
         return m.Paths(paths=answer[0], matches=answer[1])
 
     def _pick(self, r: m.Pick) -> m._Answer:
         if r.query != self._names_query:
             raise _Refusal("order", "a query no list was answered for")
-        self.service.quick_open(r.query, r.matches)
+        # The count recorded is the recorder's own, from the list it answered: the
+        # terminal's `matches` is its word, and a terminal may say anything.
+        self.service.quick_open(r.query, self._names_matches)
         return m.Ok()
 
     def _open(self, r: m.Open) -> m._Answer:

@@ -92,8 +92,13 @@ def run_session(setup: Setup, choice: str | None) -> Path:
         except subprocess.TimeoutExpired:
             child.kill()
         log.close()
+    if ledger:
+        return Path(ledger)
     newest = sorted(setup.ledger_dir.glob("*.ledger"), key=lambda p: p.stat().st_mtime)
-    return Path(ledger) if ledger else newest[-1]
+    if not newest:  # the recorder never started a session: its log says why
+        click.echo(f"no session was recorded; the recorder's log: {clean(base / 'recorder.log')}")
+        raise SystemExit(4)
+    return newest[-1]
 
 
 HOSTILE_SAMPLES = {
@@ -151,13 +156,16 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     """Run the reviewer terminal on an embedded sample with throwaway keys.
 
     Exit status as for `review`: that of `verify` on the session's ledger; 2
-    usage or no terminal; 128 + N when signal N ended the session.
+    usage or no terminal; 4 when the recorder recorded no session; 128 + N when
+    signal N ended the session.
     """
     require_isolated()  # before anything is created (ADR 0201)
     harden_process()  # before any key is made: no core file, no same-user memory reads
     from ..snapshot.create import create_snapshot
 
-    base = directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))
+    # Absolute: the recorder refuses a relative socket path, and a relative --dir made
+    # the demo wait for a recorder that never started (attack on issue 12).
+    base = (directory or Path(tempfile.mkdtemp(prefix="cleanroom-demo-"))).absolute()
     base.mkdir(parents=True, exist_ok=True)
     keys = base / "keys"
     keys.mkdir(exist_ok=True)

@@ -241,7 +241,12 @@ def report(path: Path, trust: list[bytes]) -> int:
     if not path.is_file():
         click.echo(f"ledger   {clean(path)}: missing (moved or deleted during the session)")
         return 1
-    verdict = verify_path(path, trust)
+    try:
+        verdict = verify_path(path, trust)
+    except OSError as exc:  # e.g. the terminal's lockdown in this process: no temporary file
+        click.echo(f"ledger   {clean(path)}")
+        click.echo(f"verdict  not checked here ({clean(exc)}); run the verify command below")
+        return 3  # as a terminal whose session is not known to be sealed
     click.echo(f"ledger   {clean(path)}")
     click.echo(f"verdict  {verdict.status.value}")
     for f in verdict.findings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def create(
 
     Symbolic links are recorded, never followed; FIFOs, devices, sockets and
     unreadable files are recorded as skipped, with the reason, and listed here.
+    Exit status: 0 written; 1 it could not be written (a full disk: no file is
+    left); 2 usage (an existing output, an unusable label or key).
     """
     key = load_signing_key(vendor_key, passphrase_file, Role.VENDOR_ROOT, "--vendor-key")
     label = name if name is not None else src_dir.resolve().name
@@ -96,6 +99,8 @@ def create(
         )
     except (CreateError, ManifestError) as exc:
         raise UsageProblem(clean(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only directory: no traceback
+        raise click.ClickException(f"cannot write {clean(output)}: {clean(exc)}") from None
     finally:
         bars.close()
     m = manifest

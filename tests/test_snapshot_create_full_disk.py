@@ -33,8 +33,8 @@ def test_a_full_disk_is_said_in_words_and_leaves_no_file(tmp_path):
     out = tmp_path / "out" / "s.snapshot"
     out.parent.mkdir()
     done = subprocess.run(
-        [f"{BIN}/cleanroom", "snapshot", "create", str(src), "-o", str(out), "--vendor-key", str(key),
-         "--no-symbols", "-q"],
+        [f"{BIN}/cleanroom", "snapshot", "create", str(src), "-o", str(out),
+         "--vendor-key", str(key), "--no-symbols", "-q"],
         capture_output=True, text=True, timeout=120, preexec_fn=limited,
     )  # fmt: skip
     assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)

@@ -67,6 +67,21 @@ def wait_for_banner(term: Tmux, name: str, timeout: float = 60.0) -> str:
 SHARDS = 3
 
 
+def box_listed(term: Tmux, timeout: float = 30.0) -> None:
+    """Wait until the quick-open box shows its count line under its input (it lists
+    every path, recorded, before it takes keys: a name typed earlier was lost once
+    under load). Looked for below the box's prompt, not anywhere: the code on
+    screen may say "matches" too."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = term.screen().splitlines()
+        at = next((i for i, row in enumerate(rows) if "Type part of a path" in row), None)
+        if at is not None and any("match" in row for row in rows[at + 1 : at + 4]):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the quick-open box never listed; screen:\n{term.screen()}")
+
+
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_every_file_of_the_demo_sample_opens_and_pages(workstation, shard):  # noqa: F811
     """Issue 12's done-when: every file of the demo sample, the empty ones too, opens
@@ -90,9 +105,8 @@ def test_every_file_of_the_demo_sample_opens_and_pages(workstation, shard):  # n
         term.keys("Enter")
         term.wait_for("RECORDING")
         for name in files:
-            # The box lists every path (recorded) before its input takes keys: typed
-            # earlier, a name was lost under load and the box stayed empty.
-            term.press_until("C-p", "matches", timeout=30)
+            term.press_until("C-p", "Type part of a path", timeout=30)
+            box_listed(term)
             term.type(name)
             term.wait_for(name, 30)  # the box holds the whole name before Enter picks
             term.keys("Enter")

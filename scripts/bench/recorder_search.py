@@ -83,7 +83,7 @@ def serve_main(args: argparse.Namespace) -> int:
 
     ledger, service = open_service(args)
     server = RecorderServer(Path(args.socket), Reviewers(frozenset({os.getuid()}), frozenset()),
-                            lambda: (Dispatcher(service), lambda: None))  # fmt: skip
+                            lambda _peer=None: (Dispatcher(service), lambda: None))  # fmt: skip
     server.listen()
     signal.signal(signal.SIGTERM, lambda *_: server.stop.set())
     print(tui.RESULT + json.dumps({"ledger": str(ledger.path)}), flush=True)

@@ -83,3 +83,22 @@ def test_with_source_is_refused_without_a_snapshot(site, tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "--snapshot" in result.output
     assert not out.exists()
+
+
+def test_an_empty_file_is_one_empty_line_and_never_a_crash(tmp_path):
+    """The terminal shows an empty file as one empty line 1 and records a view of
+    1..1; `--with-source` then crashed on it (zip of no line starts with one end:
+    an outside attack on issue 14). It must give that one empty line."""
+    from cleanroom.forensics.source_text import SourceText
+    from cleanroom.snapshot.store import Snapshot
+    from tests.snapshotkit import TRUST, make
+
+    def tree(root):
+        (root / "empty.c").write_bytes(b"")
+        (root / "one.c").write_bytes(b"x")
+        return root
+
+    with Snapshot.open(make(tmp_path, tree), TRUST) as snap:
+        source = SourceText([snap])
+        assert source.lines(snap.stat(b"empty.c").blob.hex()) == [b""]
+        assert source.lines(snap.stat(b"one.c").blob.hex()) == [b"x"]

@@ -45,5 +45,7 @@ class SourceText:
         if isinstance(checked, str):
             return f"not shown: {checked}"
         data, starts = checked.data, checked.starts
+        if not starts:  # an empty file: shown as one empty line 1 (docs/protocol.md §5)
+            return [b""]
         ends = [*starts[1:], len(data)]
         return [data[a:b].removesuffix(b"\n") for a, b in zip(starts, ends, strict=True)]

@@ -87,6 +87,8 @@ def who_viewed_command(
         if not no_cache:
             try:
                 cache = stack.enter_context(Cache.open(cache_dir or default_dir()))
+                for notice in cache.notices:
+                    click.echo(f"cache: {clean(notice)}", err=True)
             except CacheUnusable as exc:
                 click.echo(f"not using the cache: {clean(exc)}", err=True)
         with click.progressbar(length=len(ledgers), label="verifying", file=sys.stderr) as bar:

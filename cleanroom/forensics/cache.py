@@ -17,6 +17,9 @@ docs/adr/0300-forensics-tampered-and-cache.md:
   (0600); each part is checked against the digest inside its record. A cache
   file copied from elsewhere, or edited without the key, is ignored, never
   believed, and the ledger is verified again.
+- The database is opened read-write, so it is never handed to SQLite with a
+  `-journal` or `-wal` beside it, and its schema is checked before a row is
+  read; anything else is set aside and a fresh cache started (`cache_file.py`).
 - It cannot protect against someone who can already act as you on this machine
   (they hold the key, and could change this program). For findings you will
   rely on, re-run with `--no-cache`.
@@ -37,6 +40,7 @@ from pathlib import Path
 from ..ledger.keys import key_id
 from ..ledger.load import SIDECARS
 from ..ledger.regular_file import open_regular
+from .cache_file import open_cache_db
 
 CACHE_ENV = "CLEANROOM_CACHE_DIR"
 KEY_DOMAIN = b"cleanroom:forensics-cache:v1\x00"
@@ -62,7 +66,9 @@ class CacheUnusable(Exception):
 def default_dir() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "cleanroom"
 
 
@@ -110,33 +116,34 @@ def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
 
 
 class Cache:
-    def __init__(self, conn: sqlite3.Connection, mac_key: bytes, directory: Path) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, mac_key: bytes, directory: Path, notices: Sequence[str] = ()
+    ) -> None:
         self._conn = conn
         self._mac_key = mac_key
         self.directory = directory
+        self.notices = tuple(notices)  # what was set aside on opening, for the user to see
 
     @classmethod
     def open(cls, directory: Path | None = None) -> Cache:
         """Open (creating if needed) the cache in `directory`. Raises CacheUnusable when
-        it, its key or its database is not private to this user."""
+        it, its key or its database is not private to this user. A database with a
+        journal this tool did not leave, or not of the cache's schema, is set aside
+        and a fresh one started (`cache_file.py`); `notices` says so."""
         directory = Path(directory or default_dir())
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             _check_private(directory, 0o022)
             mac_key = _key(directory / KEY_NAME)
-            db = directory / DB_NAME
-            fd = os.open(db, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-            os.close(fd)
-            _check_private(db, 0o022)
-            conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+            conn, notices = open_cache_db(directory / DB_NAME, SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise CacheUnusable(f"{directory}: {exc}") from exc
         try:
-            conn.executescript(SCHEMA)
-        except sqlite3.Error as exc:
+            _check_private(directory / DB_NAME, 0o022)
+        except (OSError, CacheUnusable) as exc:
             conn.close()
-            raise CacheUnusable(f"{db}: {exc}") from exc
-        return cls(conn, mac_key, directory)
+            raise CacheUnusable(f"{directory / DB_NAME}: {exc}") from exc
+        return cls(conn, mac_key, directory, notices)
 
     def close(self) -> None:
         self._conn.close()
@@ -210,7 +217,11 @@ def _key(path: Path) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
         _check_private(path, 0o077)
-        data = path.read_bytes()
+        opened = open_regular(path)  # never a link, never waits on a FIFO
+        if opened is None:
+            raise CacheUnusable(f"{path} is not a regular file") from None
+        with os.fdopen(opened[0], "rb") as f:
+            data = f.read(33)
         if len(data) != 32:
             raise CacheUnusable(f"{path} is not a cache key") from None
         return data

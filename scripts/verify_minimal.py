@@ -57,14 +57,38 @@ def sig_ok(pub, sig, msg):  # Ed25519 as 1 restricts it; key and signature raw o
         return False
 
 
-def torn(wal):  # 5.5: cut inside its header, or a valid header and then part of a frame
-    magic, version, page = (int.from_bytes(wal[i : i + 4], "big") for i in (0, 4, 8))
+def wal_page(head):  # 5.5: the page size a valid WAL header gives, else 0 (SQLite ignores it)
+    magic, version, page = (int.from_bytes(head[i : i + 4], "big") for i in (0, 4, 8))
     s, order = [0, 0], "big" if magic & 1 else "little"  # SQLite's checksum of the header words
     for i in range(0, 24, 4):
-        s[i // 4 % 2] = (sum(s) + int.from_bytes(wal[i : i + 4], order)) % 2**32
+        s[i // 4 % 2] = (sum(s) + int.from_bytes(head[i : i + 4], order)) % 2**32
     ok = magic | 1 == 0x377F0683 and version == 3007000 and page in [2**k for k in range(9, 17)]
-    ok = ok and wal[24:32] == (s[0] << 32 | s[1]).to_bytes(8, "big")
-    return 0 < len(wal) < 32 or ok and (len(wal) - 32) % (page + 24) > 0
+    return page if ok and head[24:32] == (s[0] << 32 | s[1]).to_bytes(8, "big") else 0
+
+
+def torn(head, size):  # 5.5: cut inside its header, or a valid header and then part of a frame
+    page = wal_page(head)
+    return 0 < size < 32 or page > 0 and (size - 32) % (page + 24) > 0
+
+
+def start(path):  # sizes and headers are read before anything else
+    with open(path, "rb") as f:
+        return f.read(32)
+
+
+def copy(src, dst):  # only its data (SEEK_DATA), 1 MiB at a time: holes cost no memory or disk
+    with open(src, "rb") as i, open(dst, "wb") as o:
+        fd, at, end = i.fileno(), 0, os.fstat(i.fileno()).st_size
+        while at < end:
+            try:
+                at = os.lseek(fd, at, os.SEEK_DATA)
+            except OSError:  # ENXIO: nothing but holes from here
+                break
+            stop = os.lseek(fd, at, os.SEEK_HOLE)
+            i.seek(at), o.seek(at)
+            while at < stop and (chunk := i.read(min(1 << 20, stop - at))):
+                at += o.write(chunk)
+        o.truncate(end)
 
 
 def depth(v):  # 3.1: objects and arrays nest at most 32 deep (the outermost is 1)
@@ -94,17 +118,20 @@ def parse_body(body):  # 3.1: the fields as a dict, or None
 
 def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is resolved
     regular = lambda f: f.is_file() and not f.is_symlink()  # noqa: E731  (5.1 step 1)
-    files = {s: f.read_bytes() for s in ("", "-wal") if regular(f := Path(path + s))}
+    sizes = {s: f.stat().st_size for s in ("", "-wal") if regular(f := Path(path + s))}
+    heads = {s: start(path + s) for s in sizes}
     for s in ("-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
-        odd = os.path.lexists(path + s) and (s == "-journal" or s not in files)
+        odd = os.path.lexists(path + s) and (s == "-journal" or s not in sizes)
         flag(odd, "SIDECAR", None, f"{s}: reported, not read")
-    header = files.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
-    if header != b"SQLite format 3\x00" and not (header == b"" and len(files) > 1):
+    header = heads.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
+    if header != b"SQLite format 3\x00" and not (header == b"" and len(sizes) > 1):
         return flag(True, "NOT_SQLITE", None, "not a regular file holding an SQLite database")
+    page = wal_page(heads.get("-wal", b""))  # an invalid header: SQLite reads no frame of it
+    read = [s for s in sizes if s == "" or page]
     with tempfile.TemporaryDirectory() as tmp:  # step 1: a private copy, opened read-only
-        for s, data in files.items():
-            Path(tmp, "copy" + s).write_bytes(data)
-        ro = "?mode=ro" + "&immutable=1" * ("-wal" not in files)
+        for s in read:
+            copy(path + s, Path(tmp, "copy" + s))
+        ro = "?mode=ro" + "&immutable=1" * ("-wal" not in read)
         con = sqlite3.connect(Path(tmp, "copy").as_uri() + ro, uri=True)
         con.execute("PRAGMA trusted_schema = OFF")
         deadline = time.monotonic() + 600  # a hostile file may keep SQLite busy forever
@@ -117,7 +144,7 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
             return con.close()
         ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
-        rows, last, left = [], -1, sum(map(len, files.values()))
+        rows, last, left = [], -1, sum(sizes[s] for s in read)
         for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
             left -= sum(len(v) for v in row[1:] if type(v) is bytes)  # shared overflow pages
             if row[0] <= last or left < 0:  # a damaged b-tree that loops: stop reading
@@ -125,7 +152,8 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
             rows.append(row)
             last = row[0]
         con.close()
-    flag(torn(files.get("-wal", b"")), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
+    wal = (heads.get("-wal", b""), sizes.get("-wal", 0))
+    flag(torn(*wal), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
     p = p_hash = ledger = cert = ws_key = rev_key = sealed = None  # p: the row read before, if read
     expect, hashes, kinds = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
@@ -184,9 +212,9 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         bad = not h or code != int.from_bytes(h, "big") >> 116 or head not in (None, h.hex())
         flag(not other and seq < expect and bad, "WITNESS_MISMATCH", seq, "the hash does not match")
     flag(not sealed, "UNSEALED" if expect else "EMPTY", None, "no session_end ends the ledger")
-    unfinished = sealed and files.get("", b"")[18:20] == b"\x02\x02"  # 7: still in WAL mode
+    unfinished = sealed and heads.get("", b"")[18:20] == b"\x02\x02"  # 7: still in WAL mode
     flag(unfinished, "SEAL_UNFINISHED", None, "sealed, but the file is still in WAL mode")
-    flag(sealed and not unfinished and len(files) > 1, "SIDECAR", None, "sealed, with a -wal")
+    flag(sealed and not unfinished and len(sizes) > 1, "SIDECAR", None, "sealed, with a -wal")
 
 
 def main(argv=None):
@@ -216,7 +244,8 @@ def main(argv=None):
     try:
         verify(path, trusted, witnesses, flag)
     except (OSError, sqlite3.Error, UnicodeDecodeError, MemoryError) as err:  # unreadable, corrupt
-        flag("SCHEMA" not in {f[0] for f in findings}, "CORRUPT", None, f"cannot read it: {err}")
+        why = f"cannot read it: {err or type(err).__name__}"  # MemoryError() says nothing
+        flag("SCHEMA" not in {f[0] for f in findings}, "CORRUPT", None, why)
     findings.sort(key=lambda f: (f[1] is not None, f[1] or 0))  # 5.2: findings without seq first
     sev = {code: SEVERITY.get(code, "tamper") for code, _, _ in findings}
     for code, seq, msg in findings:

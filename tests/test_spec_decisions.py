@@ -205,7 +205,7 @@ def test_both_verifiers_judge_every_wal_alike(tmp_path):
     samples += [bytes(rng.getrandbits(8) for _ in range(rng.choice([4, 32, 33, 600])))
                 for _ in range(300)]  # fmt: skip
     for wal in samples:
-        assert bool(MINIMAL.torn(wal)) == is_torn(len(wal), wal[:32]), wal[:32].hex()
+        assert bool(MINIMAL.torn(wal[:32], len(wal))) == is_torn(len(wal), wal[:32]), wal[:32].hex()
 
 
 def _returns_within(fn: Any, seconds: float) -> Any:

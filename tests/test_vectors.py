@@ -120,3 +120,5 @@ def test_verify_minimal_agrees(entry: dict[str, Any]) -> None:
     expected_seq = "-" if want["first_bad_seq"] is None else str(want["first_bad_seq"])
     assert (status, seq) == (want["status"], expected_seq), result.stderr
     assert result.returncode == EXIT_CODES[status]
+    for line in result.stderr.splitlines():  # never an empty reason
+        assert re.fullmatch(r"  \w+: [A-Z_]+ at seq (-|\d+): \S.*", line), line

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +157,13 @@ def finish(path: Path) -> Finished:
     """Finish the file of a sealed ledger that sealing left unfinished (idempotent).
     Raises ValueError when `path` is not a readable, sealed ledger."""
     path = Path(path)
+    if _hot_journal(Path(f"{path}-journal")):
+        # A seal killed while leaving WAL mode leaves an empty or zeroed -journal,
+        # which SQLite ignores. Any other was left by someone else, and SQLite would
+        # replay it on open and delete whatever super-journal it names.
+        raise ValueError(f"{path}: a -journal no seal leaves lies beside it; not touched")
+    if os.path.islink(path) or not os.path.isfile(path):
+        raise ValueError(f"{path}: not a regular file; not touched")
     try:
         if not os.access(path, os.W_OK) and os.path.lexists(f"{path}-wal"):
             os.chmod(path, 0o644)  # read-only with a WAL: SQLite must write to finish
@@ -176,6 +184,21 @@ def finish(path: Path) -> Finished:
         raise ValueError(f"{path}: not sealed (its last entry is {decoded.kind})")
     receipt = Receipt(decoded.ledger.hex(), seq, entry_hash(body, sig).hex())
     return finish_open(conn, path, receipt)
+
+
+def _hot_journal(journal: Path) -> bool:
+    """Whether SQLite could replay `journal`: it exists and is not a regular file
+    that is empty or starts with a zero byte (pager.c `hasHotJournal`)."""
+    try:
+        fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # a link, or unreadable: not ours
+    try:
+        return not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, 1) not in (b"", b"\0")
+    finally:
+        os.close(fd)
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:

@@ -3,7 +3,7 @@
 Prints `STATUS first_bad_seq=N codes=A,B` (findings on stderr); exit 0 INTACT, 1 TAMPERED,
 3 INCOMPLETE, 2 usage error. Numbers in comments are sections of the spec."""
 
-import argparse, hashlib, json, os, re, sqlite3, sys, tempfile, time  # noqa: E401, I001
+import argparse, errno, hashlib, json, os, re, sqlite3, sys, tempfile, time  # noqa: E401, I001
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -71,24 +71,17 @@ def torn(head, size):  # 5.5: cut inside its header, or a valid header and then 
     return 0 < size < 32 or page > 0 and (size - 32) % (page + 24) > 0
 
 
-def start(path):  # sizes and headers are read before anything else
-    with open(path, "rb") as f:
-        return f.read(32)
-
-
 def copy(src, dst):  # only its data (SEEK_DATA), 1 MiB at a time: holes cost no memory or disk
     with open(src, "rb") as i, open(dst, "wb") as o:
-        fd, at, end = i.fileno(), 0, os.fstat(i.fileno()).st_size
-        while at < end:
-            try:
-                at = os.lseek(fd, at, os.SEEK_DATA)
-            except OSError:  # ENXIO: nothing but holes from here
-                break
-            stop = os.lseek(fd, at, os.SEEK_HOLE)
-            i.seek(at), o.seek(at)
-            while at < stop and (chunk := i.read(min(1 << 20, stop - at))):
-                at += o.write(chunk)
-        o.truncate(end)
+        fd, at, end = i.fileno(), 0, o.truncate(os.fstat(i.fileno()).st_size)
+        try:  # a read that returns nothing (the file shrank) ends the copy
+            while (at := os.lseek(fd, at, os.SEEK_DATA)) < end:
+                n = min(1 << 20, os.lseek(fd, at, os.SEEK_HOLE) - at)  # moves fd: seek after
+                i.seek(at), o.seek(at)
+                at += o.write(i.read(n)) or end
+        except OSError as err:  # ENXIO: nothing but holes from `at` on
+            if err.errno != errno.ENXIO:
+                raise
 
 
 def depth(v):  # 3.1: objects and arrays nest at most 32 deep (the outermost is 1)
@@ -119,7 +112,10 @@ def parse_body(body):  # 3.1: the fields as a dict, or None
 def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is resolved
     regular = lambda f: f.is_file() and not f.is_symlink()  # noqa: E731  (5.1 step 1)
     sizes = {s: f.stat().st_size for s in ("", "-wal") if regular(f := Path(path + s))}
-    heads = {s: start(path + s) for s in sizes}
+    heads = {}  # sizes and headers are read before anything else
+    for s in sizes:
+        with open(path + s, "rb") as f:
+            heads[s] = f.read(32)
     for s in ("-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
         odd = os.path.lexists(path + s) and (s == "-journal" or s not in sizes)
         flag(odd, "SIDECAR", None, f"{s}: reported, not read")
@@ -145,12 +141,15 @@ def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is 
         ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
         rows, last, left = [], -1, sum(sizes[s] for s in read)
-        for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
-            left -= sum(len(v) for v in row[1:] if type(v) is bytes)  # shared overflow pages
-            if row[0] <= last or left < 0:  # a damaged b-tree that loops: stop reading
-                raise sqlite3.DatabaseError("the entries b-tree returns rows out of order")
-            rows.append(row)
-            last = row[0]
+        try:  # 5.1 step 3: a read error stops reading there; the rows read before are checked
+            for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
+                left -= sum(len(v) for v in row[1:] if type(v) is bytes)  # shared overflow pages
+                if row[0] <= last or left < 0:  # a damaged b-tree that loops: stop reading
+                    raise sqlite3.DatabaseError("the entries b-tree returns rows out of order")
+                rows.append(row)
+                last = row[0]
+        except sqlite3.DatabaseError as err:
+            flag(True, "CORRUPT", None, f"reading stops after {len(rows)} rows: {err}")
         con.close()
     wal = (heads.get("-wal", b""), sizes.get("-wal", 0))
     flag(torn(*wal), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
@@ -237,6 +236,8 @@ def main(argv=None):
                 raise ValueError(f"bad witness {seq}:{code}, expected SEQ:CODE")
             witnesses.append((int(seq), int(code.translate(CODE), 32), head, ledger))
         path = str(Path(args.ledger).resolve(strict=True))  # a symlink: use its target's sidecars
+        if os.path.isdir(path):  # as cleanroom verify: a directory is not a ledger to verify
+            raise ValueError(f"{args.ledger} is a directory, not a ledger file")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as err:
         print(f"verify_minimal: {err}", file=sys.stderr)
         return 2

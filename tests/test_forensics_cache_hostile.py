@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,32 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path: Path, value
     assert default_dir() == tmp_path / "abs" / "cleanroom"
 
 
+@pytest.mark.parametrize("value", ["relative/cache", "."])
+def test_a_relative_cleanroom_cache_dir_is_ignored(monkeypatch, tmp_path: Path, value: str) -> None:
+    """Outside attack (second round): CLEANROOM_CACHE_DIR=relcache made the cache
+    in the working directory, where the evidence may be."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("CLEANROOM_CACHE_DIR", value)
+    assert default_dir() == tmp_path / ".cache" / "cleanroom"
+    monkeypatch.setenv("CLEANROOM_CACHE_DIR", str(tmp_path / "own"))
+    assert default_dir() == tmp_path / "own"
+
+
+@pytest.mark.parametrize("value", ["", "relative"])
+def test_an_empty_or_relative_home_is_not_the_root_or_the_working_directory(
+    monkeypatch, value: str
+) -> None:
+    """Outside attack (second round): HOME= put the cache in /.cache/cleanroom."""
+    import pwd
+
+    monkeypatch.delenv("CLEANROOM_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", value)
+    own = pwd.getpwuid(os.getuid()).pw_dir
+    assert default_dir() == Path(own) / ".cache" / "cleanroom"
+
+
 def test_who_viewed_writes_nothing_under_a_relative_xdg_cache_home(site, tmp_path: Path) -> None:
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
@@ -169,3 +196,35 @@ def test_who_viewed_writes_nothing_under_a_relative_xdg_cache_home(site, tmp_pat
     assert result.returncode == 0, result.stderr
     assert list(work.iterdir()) == []
     assert (home / ".cache" / "cleanroom" / DB_NAME).is_file()
+
+
+def test_a_sparse_terabyte_sidecar_is_keyed_by_what_is_on_disk(tmp_path: Path) -> None:
+    """Outside attack (second round): the cache keyed a ledger by reading its
+    `-wal` and `-journal` whole, holes included, so a 1 TB sparse `-wal` (36 KB on
+    disk) kept who-viewed busy for hours while `--no-cache` took 2 s. The key
+    now reads data extents only, and still changes when a byte of data does."""
+    from tests.attack.test_reading_bounds import _sparse_supported
+    from tests.ledgerkit import Kit
+
+    if not _sparse_supported(tmp_path):
+        pytest.skip("this file system has no sparse files")
+    kit = Kit("cache-sparse")
+    (tmp_path / "l").mkdir()
+    ledger = kit.new_ledger(tmp_path / "l", views=2)
+    ledger.seal()
+    wal = Path(f"{ledger.path}-wal")
+    wal.write_bytes(b"w" * 5000)
+    with open(wal, "ab") as f:
+        f.truncate(1 << 40)
+    code = (
+        "import sys; from pathlib import Path; from cleanroom.forensics.cache import ledger_key;"
+        "print(ledger_key(Path(sys.argv[1]), []).hex())"
+    )
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", code, str(ledger.path)],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    first = run()
+    with open(wal, "r+b") as f:  # one byte of data changes: another key
+        f.write(b"x")
+    assert run() != first

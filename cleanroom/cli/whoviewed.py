@@ -49,7 +49,8 @@ from .verify import expand_ledgers
               help="Search TAMPERED ledgers too, marked, instead of withholding them.")  # fmt: skip
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where verification results are cached [$CLEANROOM_CACHE_DIR, else "
-                   "$XDG_CACHE_HOME/cleanroom if absolute, else ~/.cache/cleanroom].")  # fmt: skip
+                   "$XDG_CACHE_HOME/cleanroom, each if absolute, else "
+                   "~/.cache/cleanroom].")  # fmt: skip
 @click.option("--no-cache", is_flag=True, help="Verify every ledger now; use no cache.")
 def who_viewed_command(
     target: str,

@@ -6,9 +6,10 @@ part digests) and to parts (intervals per path). Trust assumption, in full in
 docs/adr/0300-forensics-tampered-and-cache.md:
 
 - The key is SHA-256 over the ledger's bytes and those of its `-wal` and
-  `-journal`, the trusted key ids, and the source of the code that judged and
-  decoded it (`verifier_identity`). Other bytes, other keys or a changed verifier
-  give another key: an entry is never reused for anything but what produced it.
+  `-journal` (by data extents, so holes cost nothing), the trusted key ids,
+  and the source of the code that judged and decoded it (`verifier_identity`).
+  Other bytes, other keys or a changed verifier give another key: an entry is
+  never reused for anything but what produced it.
 - Only this tool writes the cache, in a private directory of the user's own
   (0700; default `$XDG_CACHE_HOME/cleanroom`), never beside the ledgers: the
   verifier does not write near evidence (ADR 0004), and a cache that came with
@@ -27,9 +28,11 @@ docs/adr/0300-forensics-tampered-and-cache.md:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import os
+import pwd
 import secrets
 import sqlite3
 import stat
@@ -64,12 +67,28 @@ class CacheUnusable(Exception):
 
 
 def default_dir() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
+    """$CLEANROOM_CACHE_DIR, else $XDG_CACHE_HOME/cleanroom, else ~/.cache/cleanroom.
+    A relative value of either variable is ignored (the XDG spec calls it invalid):
+    it would follow the working directory, which may be the evidence's."""
+    own = os.environ.get(CACHE_ENV, "")
+    if os.path.isabs(own):
+        return Path(own)
     base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative path is invalid and ignored
-        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        base = os.path.join(_home(), ".cache")
     return Path(base) / "cleanroom"
+
+
+def _home() -> str:
+    """$HOME if it is absolute, else the password database's home: Python reads
+    an empty $HOME as the root directory, and a relative one as the working one."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:  # no entry: no home to cache in but the one Python would use
+        return os.path.expanduser("~")
 
 
 @memoize
@@ -107,12 +126,36 @@ def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
             h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
             continue
         fd, st = opened
-        with os.fdopen(fd, "rb") as f:
+        try:
             h.update(b"file" + suffix.encode())
             h.update(st.st_size.to_bytes(8, "big"))
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
+            _hash_data(h, fd, st.st_size)
+        finally:
+            os.close(fd)
     return h.digest()
+
+
+def _hash_data(h: hashlib._Hash, fd: int, size: int) -> None:
+    """Feed `h` each data extent of the file (offset, length, bytes), skipping
+    holes (SEEK_DATA): a sparse terabyte `-wal` costs what is on disk, not what
+    it claims (outside attack on issue 10). Holes read as zeros, so the same
+    bytes laid out with other holes only give another key: a cache miss."""
+    at = 0
+    while at < size:
+        try:
+            at = os.lseek(fd, at, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # nothing but holes from `at` on
+                return
+            raise
+        stop = min(os.lseek(fd, at, os.SEEK_HOLE), size)
+        h.update(at.to_bytes(8, "big") + (stop - at).to_bytes(8, "big"))
+        while at < stop:
+            chunk = os.pread(fd, min(CHUNK, stop - at), at)
+            if not chunk:  # the file shrank meanwhile
+                return
+            h.update(chunk)
+            at += len(chunk)
 
 
 class Cache:

@@ -81,3 +81,49 @@ def test_a_sparse_wal_costs_little_and_both_verifiers_agree(
     assert (status, sorted(codes)) == (verdict.status.value, sorted(verdict.codes())), stderr
     want = {"sealed": ("INTACT", "SIDECAR"), "crashed": ("INCOMPLETE", "TORN_WRITE")}[shape]
     assert status == want[0] and want[1] in codes, stderr
+
+
+def first_bad_seq(stdout: str) -> str:
+    match = LINE.fullmatch(stdout.strip())
+    assert match, stdout
+    return match.group(2)
+
+
+@pytest.mark.parametrize("keep", [0, 100, 4200, 5000, 7000, 8000, -1])
+def test_a_cut_ledger_gets_the_same_first_bad_entry_from_both(tmp_path: Path, keep: int) -> None:
+    """Outside attack (second round): cut inside the entries b-tree, SQLite fails
+    part way through the rows. The spec (5.1 step 3) says reading stops there and
+    the rows read are still checked; the minimal verifier dropped them and named
+    no first bad entry where `cleanroom verify` named entry 0."""
+    (tmp_path / "whole").mkdir()
+    whole = _sealed(tmp_path / "whole")
+    cut = tmp_path / "cut.ledger"
+    data = whole.read_bytes()
+    cut.write_bytes(data[:keep] if keep >= 0 else data[: len(data) // 2])
+    trust = trust_file(KIT, tmp_path)
+    verdict = verify_path(cut, KIT.trust, workers=1)
+    result = subprocess.run(
+        [sys.executable, str(MINIMAL), str(cut), "--trust", str(trust)],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+    )
+    seqs = [f.seq for f in verdict.findings if f.seq is not None and f.severity != "warning"]
+    want = str(min(seqs)) if seqs else "-"
+    status = LINE.fullmatch(result.stdout.strip())
+    assert status and status.group(1) == verdict.status.value, (result.stdout, verdict.findings)
+    assert first_bad_seq(result.stdout) == want, (result.stdout, result.stderr, verdict.findings)
+
+
+def test_a_directory_is_a_usage_error_for_both(tmp_path: Path) -> None:
+    """`cleanroom verify` says a directory holds no ledger (usage, exit 2); the
+    minimal verifier called it a TAMPERED file that is not SQLite."""
+    (tmp_path / "x.ledger").mkdir()
+    trust = trust_file(KIT, tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(MINIMAL), str(tmp_path / "x.ledger"), "--trust", str(trust)],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+    )
+    assert result.returncode == 2 and "directory" in result.stderr, result

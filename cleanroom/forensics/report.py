@@ -28,6 +28,7 @@ from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
 from .sessionindex import SessionIndex
+from .shownlines import shown_lines
 from .snapshotmap import MapNode, snapshot_map
 from .source_text import SourceText
 from .timeline import Evidence, Timeline, TimelineEntry
@@ -306,7 +307,7 @@ def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
     found = find_blob(snapshots, blob)
     if found is None or found[1].binary:  # binary content is shown as hex rows
         return None
-    return found[1].lines
+    return shown_lines(found[1].lines)
 
 
 def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:

@@ -151,6 +151,9 @@ def _summary(r: Report, output: Path) -> None:
         click.echo(f"  {clean(s.key)}: {s.status.value}{withheld}{why}", err=True)
     for f in r.evidence.sessions:
         click.echo(f"  sessions: {f.code} {clean(f.message)}", err=True)
+    for g in r.coverage:
+        for m in g.mismatches.values():
+            click.echo(f"  coverage ({g.trust}): {clean(m.message())}", err=True)
     if r.notes:
         decided = sum(1 for n in r.notes if n.decision not in ("written", "other version"))
         click.echo(f"  notes: {len(r.notes)} written, {decided} decided by a release", err=True)

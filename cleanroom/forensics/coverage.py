@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .screen import Shown
+from .shownlines import shown_lines
 
 LEVELS = 10  # heat levels: 0 = never on screen, 1..9 = log-scaled dwell
 
@@ -152,7 +153,7 @@ def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileC
     """A file's runs by a sweep over the interval ends: O(k log k) for k intervals.
     Lines beyond a known length are not counted (the terminal cannot show them)."""
     lines = known_lines if known_lines > 0 else max((s.viewport.last for _, s in items), default=1)
-    lines = max(lines, 1)
+    lines = shown_lines(lines)
     delta: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # line -> [dwell, count] change
     per_session: dict[str, int] = defaultdict(int)
     total = 0

@@ -22,12 +22,13 @@ from ..ledger.keys import key_id
 from ..ledger.verdict import EXIT_CODES, Status
 from ..session.events import FileOpen, SearchResultsView
 from ..snapshot.store import Snapshot
-from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey, coverage
+from .mismatch import Mismatch, content_at, find_mismatches
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
 from .sessionindex import SessionIndex
+from .shownlines import shown_lines
 from .snapshotmap import MapNode, snapshot_map
 from .source_text import SourceText
 from .timeline import Evidence, Timeline, TimelineEntry
@@ -82,6 +83,8 @@ class CoverageGroup:
     # The same coverage per session and per reviewer (`reviewer_label`), for the summary
     by_session: dict[str, list[FileCoverage]] = field(default_factory=dict)
     by_reviewer: dict[Who, list[FileCoverage]] = field(default_factory=dict)
+    # Rows a session's own snapshot contradicts (mismatch.py): flagged, never credited
+    mismatches: dict[FileKey, Mismatch] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scale_us = max((f.max_dwell_us for f in self.files), default=0)
@@ -158,7 +161,8 @@ def build_report(
                 searches.append(Listed(s, e, rows.get(e.seq)))
             elif e.kind in INCIDENT_KINDS:
                 incidents.append(Listed(s, e))
-    verified = {(f.path, f.blob): f for f in groups[0].files}
+    wrong = groups[0].mismatches  # never credited to the path they name
+    verified = {(f.path, f.blob): f for f in groups[0].files if (f.path, f.blob) not in wrong}
     maps = {snap.id: snapshot_map(snap.file_lines(), verified) for snap in snapshots}
     return Report(
         evidence,
@@ -278,9 +282,11 @@ def _coverage(
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
     statuses = {s.key: s.status for s in sessions}
+    claimed = {s.key: s.timeline.snapshot_id for s in sessions}
     return CoverageGroup(
-        trust, files, holders, statuses, unmapped, by_session=by_session, by_reviewer=by_reviewer
-    )
+        trust, files, holders, statuses, unmapped, by_session=by_session, by_reviewer=by_reviewer,
+        mismatches=find_mismatches(files, claimed, snapshots),
+    )  # fmt: skip
 
 
 def reviewer_of(s: SessionReport) -> Who:
@@ -295,18 +301,14 @@ def label(who: Who) -> str:
 
 
 def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:
-    try:
-        info = snap.stat(path)
-    except FileNotFoundError:
-        return False
-    return info.kind is Kind.FILE and info.blob is not None and info.blob.hex() == blob
+    return content_at(snap, path) == blob
 
 
 def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
     found = find_blob(snapshots, blob)
     if found is None or found[1].binary:  # binary content is shown as hex rows
         return None
-    return found[1].lines
+    return shown_lines(found[1].lines)
 
 
 def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:

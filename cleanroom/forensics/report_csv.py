@@ -97,6 +97,8 @@ def _coverage_row(r: dict[str, object]) -> list[object]:
         us = r["on_screen_us"]
         values["dwell_s"] = f"{us / 1e6:.3f}" if isinstance(us, int) else ""
         values["detail"] = f"{r['lines_seen']} of {r['lines']} lines seen"
+        if isinstance(bad := r.get("mismatch"), dict):  # the session's snapshot says otherwise
+            values["detail"] = f"{bad['code']}: not counted; {values['detail']} claimed"
     else:
         us = r["dwell_us"]
         values["dwell_s"] = f"{us / 1e6:.3f}" if isinstance(us, int) else ""

@@ -19,9 +19,11 @@ from typing import IO
 
 from ..ledger.verdict import Status
 from . import report_source, report_summary, report_treemap
-from .coverage import LEVELS, FileCoverage, level_floor_us
+from .coverage import LEVELS, FileCoverage, FileKey, level_floor_us
 from .describe import describe, duration, path_text
 from .hotranges import hot_ranges
+from .mismatch import CODE as MISMATCH
+from .mismatch import Mismatch
 from .report import CoverageGroup, Listed, Report, SessionReport, label
 from .report_notes import notes_html
 from .report_sort import CSP_SOURCE, SCRIPT
@@ -48,6 +50,7 @@ code,.mono,td.path{font-family:ui-monospace,monospace;word-break:break-all}
 .banner{padding:.5em 1em;margin:.5em 0;border-left:6px solid #c00;background:#fee}
 .banner.incomplete{border-color:#b35900;background:#fff4e5}
 section.tampered{border:3px dashed #c00;padding:0 1em}
+.flag{color:#b00;font-weight:bold;white-space:nowrap}tr.mismatch{background:#fee}
 tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
 .strip{display:flex;width:600px;height:16px;border:1px solid #999;background:#eee}
 .strip.wide{width:100%;max-width:1200px;height:24px}
@@ -243,6 +246,13 @@ def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
             f'<p class="banner">Result rows of search #{u.search_seq} in {h(u.index.path)} were '
             f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
         )
+    if g.mismatches:
+        yield (
+            f'<p class="banner mismatch">{len(g.mismatches)} file version(s) on screen contradict '
+            f"the snapshot their session names ({MISMATCH}): the ledger names a path with "
+            "content that snapshot does not hold there. They are flagged below and not counted "
+            "as seen.</p>\n"
+        )
     if not g.files:
         yield "<p>No file was on screen.</p></section>\n"
         return
@@ -261,21 +271,38 @@ def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
             for c in f.heatmap(STRIP_CELLS, scale)
         )
         who = "".join(_seen_by(seen.get((f.path, f.blob))) for _, seen in people)
+        bad = g.mismatches.get((f.path, f.blob))
         yield (
-            f'<tr class="heatrow" data-path="{h(path_text(f.path))}" data-blob="{h(f.blob)}">'
-            f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a></td>'
+            f'<tr class="heatrow{" mismatch" if bad else ""}" data-path="{h(path_text(f.path))}"'
+            f' data-blob="{h(f.blob)}">'
+            f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a>'
+            f"{_flag(bad)}</td>"
             f'<td><div class="strip">{cells}</div></td>'
-            f'<td class="num" data-sort="{f.lines_seen}">{f.lines_seen} / {f.lines}</td>'
+            f"{_seen_cell(f, bad)}"
             f'<td class="num" data-sort="{f.on_screen_us}">{duration(f.on_screen_us)}</td>'
             f'<td class="num" data-sort="{f.max_dwell_us}">{duration(f.max_dwell_us)}</td>'
             f"{who}</tr>\n"
         )
     yield "</tbody></table>\n"
     if rest:
-        yield from _summarized(rest)
+        yield from _summarized(rest, g.mismatches)
     for n, f in enumerate(top):
         yield from _file_detail(g, f, f"f{g.trust}{n}", source)
     yield "</section>\n"
+
+
+def _flag(bad: Mismatch | None) -> str:
+    """A visible mark on a row its session's snapshot contradicts; the why on hover."""
+    if bad is None:
+        return ""
+    return f' <span class="flag" title="{h(bad.message())}">{MISMATCH}</span>'
+
+
+def _seen_cell(f: FileCoverage, bad: Mismatch | None) -> str:
+    if bad is not None:
+        claimed = f"{f.lines_seen} / {f.lines} claimed"
+        return f'<td class="num" data-sort="0">not counted ({claimed})</td>'
+    return f'<td class="num" data-sort="{f.lines_seen}">{f.lines_seen} / {f.lines}</td>'
 
 
 def _seen_by(f: FileCoverage | None) -> str:
@@ -285,7 +312,7 @@ def _seen_by(f: FileCoverage | None) -> str:
     return f'<td class="num who" data-sort="{seen}">{seen} / {f.lines}</td>'
 
 
-def _summarized(files: list[FileCoverage]) -> Iterator[str]:
+def _summarized(files: list[FileCoverage], wrong: dict[FileKey, Mismatch]) -> Iterator[str]:
     """One short row per file beyond the top ones: the page grows by a line per file,
     not by a heatmap and a detail section (the JSON report has them all)."""
     yield (
@@ -295,10 +322,12 @@ def _summarized(files: list[FileCoverage]) -> Iterator[str]:
         "<th>Hottest line</th></tr>\n"
     )
     for f in files:
+        bad = wrong.get((f.path, f.blob))
         yield (
-            f'<tr class="filesummary"><td class="path">{h(path_text(f.path))}</td>'
+            f'<tr class="filesummary{" mismatch" if bad else ""}"><td class="path">'
+            f"{h(path_text(f.path))}{_flag(bad)}</td>"
             f'<td class="mono">{h(f.blob[:16])}</td>'
-            f'<td class="num">{f.lines_seen} / {f.lines}</td>'
+            f"{_seen_cell(f, bad)}"
             f'<td class="num">{duration(f.on_screen_us)}</td>'
             f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
         )
@@ -321,7 +350,10 @@ def _file_detail(
         for c in f.heatmap(DETAIL_CELLS)
     )
     yield f'<div class="strip wide">{cells}</div>\n'
-    if source is not None:
+    bad = g.mismatches.get((f.path, f.blob))
+    if bad is not None:  # its lines are another file's, or unknown: never shown as this one
+        yield f'<p class="banner mismatch">{h(bad.message())}</p>\n'
+    elif source is not None:
         yield from report_source.source_table(f, source, f.max_dwell_us, h)  # as the strip
     yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
     for seg in hot_ranges(f, HOT_SEGMENTS):

@@ -106,6 +106,7 @@ def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
         "max_dwell_us": f.max_dwell_us,
         "intervals": f.intervals,
         "snapshots": g.in_snapshots.get((f.path, f.blob), []),
+        "mismatch": _mismatch(g, f),
         "sessions": [
             {**name_fields(k, "ledger"), "status": g.statuses[k].value, "on_screen_us": us}
             for k, us in sorted(f.sessions.items())
@@ -113,6 +114,12 @@ def file_json(g: CoverageGroup, f: FileCoverage) -> dict[str, Any]:
         "segments": [[x.first, x.last, x.dwell_us, x.shown] for x in f.segments()],
         "heatmap": [c.level for c in f.heatmap(HEATMAP_CELLS, g.scale_us)],
     }
+
+
+def _mismatch(g: CoverageGroup, f: FileCoverage) -> dict[str, object] | None:
+    """Null, or how the session's own snapshot contradicts this path and content."""
+    bad = g.mismatches.get((f.path, f.blob))
+    return None if bad is None else bad.as_json()
 
 
 def reach_json(x: summary.Reach) -> dict[str, Any]:

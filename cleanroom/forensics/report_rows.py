@@ -24,6 +24,7 @@ def coverage_records(report: Report) -> Iterator[dict[str, Any]]:
         for who, files in g.by_reviewer.items():
             base = {"format": REPORT_FORMAT, "trust": g.trust, "reviewer": who[0], "org": who[1]}
             for f in files:
+                key = (f.path, f.blob)
                 where = {**path_fields(f.path), "blob": f.blob}
                 yield {
                     "record": "coverage",
@@ -35,6 +36,7 @@ def coverage_records(report: Report) -> Iterator[dict[str, Any]]:
                     "max_dwell_us": f.max_dwell_us,
                     "sessions": len(f.sessions),
                     "snapshots": g.in_snapshots.get((f.path, f.blob), []),
+                    "mismatch": bad.as_json() if (bad := g.mismatches.get(key)) else None,
                 }
                 for seg in f.runs:
                     if seg.shown:

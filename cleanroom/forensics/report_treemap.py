@@ -4,8 +4,12 @@ Every directory and file is a rectangle sized by its lines (`treemap.nest`) and
 coloured by the share of its lines seen in verified sessions: grey for never
 opened, then five blues up to all of it. Hovering shows the path, its lines,
 the share seen and the time on screen (an SVG `<title>`). Tiles smaller than
-`MIN_AREA` are not drawn; their directory's colour stands for them. Names are
-sanitized and escaped like every other untrusted string (`report_html.h`).
+`MIN_AREA` are not drawn; their directory's colour stands for them. The page
+is bounded whatever the tree: at most `MAX_TILES` tiles (children of a
+directory are drawn all or none, the biggest tiles split first), hover paths cut to
+`TITLE_CHARS` characters (before sanitizing, so no escape is split), and no
+tile drawn past `MAX_BYTES`. Names are sanitized and escaped like every other
+untrusted string (`report_html.h`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ CHAR = 6.6  # px: the width of a label character, to shorten names that do not f
 SHARES = ((0.0, "never opened"), (0.1, "up to 10 %"), (0.4, "up to 40 %"),
           (0.7, "up to 70 %"), (0.999999, "below 100 %"), (1.0, "all"))  # fmt: skip
 TITLED = 30.0  # px²: smaller tiles get no hover text (their directory has it)
+# Bounds on the page whatever the tree (issue 14: under 20 MB; docs/report-format.md).
+MAX_TILES = 12_000  # tiles laid out, biggest first (the Linux 6.1 tree would take ~19.5k)
+TITLE_CHARS = 160  # a hover path longer than this is cut in its middle
+MAX_BYTES = 6_000_000  # the SVG's text; tiles past it are not drawn, and the page says so
 CSS = """
 .treemap{width:100%;max-width:1200px;height:auto;display:block;border:1px solid #999;
 box-sizing:border-box}
@@ -57,35 +65,61 @@ def legend() -> str:
 
 def svg(root: MapNode, esc: Callable[[object], str], label: str) -> Iterator[str]:
     """The SVG element for `root`; `esc` sanitizes and escapes untrusted text for HTML."""
-    tiles = nest(root, Rect(0, 0, WIDTH, HEIGHT), MIN_AREA, LABEL, 1.0)
+    tiles = nest(root, Rect(0, 0, WIDTH, HEIGHT), MIN_AREA, LABEL, 1.0, MAX_TILES)
+    size = 0
+    drawn = 0
     yield (
         f'<svg class="treemap" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
         f' role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg">\n'
     )
-    for t in tiles:
-        n, r = t.node, t.rect
-        assert isinstance(n, MapNode)
-        level = share_level(n)
-        kind = "dir" if n.is_dir else "file"
-        box = f'x="{r.x:.1f}" y="{r.y:.1f}" width="{r.w:.1f}" height="{r.h:.1f}"'
-        if r.area < TITLED and not n.is_dir:  # a DOM node less for each of thousands
-            yield f'<rect class="{kind} m{level}" {box}/>\n'
-            continue
-        name = path_text(n.path or b"/")
-        tip = (
-            f"{name}{'/' if n.is_dir and n.path else ''}: {n.lines:,} lines, "
-            f"{_pct(n)} seen, {duration(n.on_screen_us)} on screen"
-            + (f", {n.files_seen:,} of {n.files:,} files opened" if n.is_dir else "")
-        )
-        yield f'<rect class="{kind} m{level}" {box}><title>{esc(tip)}</title></rect>\n'
-        text = _fit(n, r)
-        if text:
-            dark = " on-dark" if level >= 4 else ""
-            yield (
-                f'<text class="{kind}{dark}" x="{r.x + 3:.1f}" y="{r.y + 10.5:.1f}">'
-                f"{esc(text)}</text>\n"
-            )
+    for t in tiles:  # parents first, biggest levels first: a cut keeps a whole picture
+        if size > MAX_BYTES:
+            break
+        part = _tile(t.node, t.rect, esc)
+        size += len(part)
+        drawn += 1
+        yield part
     yield "</svg>\n"
+    cut = " (cut to keep this page small)" if drawn < len(tiles) else ""
+    yield (
+        f'<p class="mapcut">{drawn:,} tiles drawn{cut}, at most {MAX_TILES:,}: the biggest '
+        "directories and files; the rest take the colour of the directory holding them.</p>\n"
+    )
+
+
+def _tile(n: object, r: Rect, esc: Callable[[object], str]) -> str:
+    """One tile's SVG: its rectangle, its hover text if big enough, its name if it fits."""
+    assert isinstance(n, MapNode)
+    level = share_level(n)
+    kind = "dir" if n.is_dir else "file"
+    box = f'x="{r.x:.1f}" y="{r.y:.1f}" width="{r.w:.1f}" height="{r.h:.1f}"'
+    if r.area < TITLED and not n.is_dir:  # a DOM node less for each of thousands
+        return f'<rect class="{kind} m{level}" {box}/>\n'
+    name = _cut(path_text(n.path or b"/"), TITLE_CHARS)
+    tip = (
+        f"{name}{'/' if n.is_dir and n.path else ''}: {n.lines:,} lines, "
+        f"{_pct(n)} seen, {duration(n.on_screen_us)} on screen"
+        + (f", {n.files_seen:,} of {n.files:,} files opened" if n.is_dir else "")
+    )
+    out = f'<rect class="{kind} m{level}" {box}><title>{esc(tip)}</title></rect>\n'
+    text = _fit(n, r)
+    if text:
+        dark = " on-dark" if level >= 4 else ""
+        out += (
+            f'<text class="{kind}{dark}" x="{r.x + 3:.1f}" y="{r.y + 10.5:.1f}">'
+            f"{esc(text)}</text>\n"
+        )
+    return out
+
+
+def _cut(text: str, keep: int) -> str:
+    """`text` cut in the middle to `keep` characters: the top and the file name stay.
+    Cut before sanitizing, so no escape is split; each character kept becomes at
+    most a few bytes of escape, which bounds the hover text."""
+    if len(text) <= keep:
+        return text
+    head = keep // 3
+    return text[:head] + "…" + text[len(text) - (keep - head - 1) :]
 
 
 def _fit(n: MapNode, r: Rect) -> str:

@@ -2,8 +2,10 @@
 
 Each file carries its line count from the snapshot and the lines of that exact
 content (path and blob) that verified sessions had on screen; each directory the
-sums of what it holds. A file's weight (its area in the treemap) is its line
-count, at least 1, so an empty or binary file is still a tile. `never_opened`
+sums of what it holds. A file's lines are its lines on screen (`shown_lines`):
+an empty file is one empty line, as in coverage and the summary's totals, so a
+view of it is 1 of 1 line everywhere. A file's weight (its area in the
+treemap) is its lines, so an empty or binary file is still a tile. `never_opened`
 lists what nobody opened, folding a directory nobody opened anything in into
 one line instead of its thousands of files.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .coverage import FileCoverage, FileKey
+from .shownlines import shown_lines
 
 
 @dataclass(eq=False, slots=True)
@@ -31,9 +34,9 @@ class MapNode:
 
     @property
     def share(self) -> float:
-        """The fraction of its lines seen, 0..1 (a seen file without lines: 1)."""
+        """The fraction of its lines seen, 0..1 (0 for an empty directory)."""
         if self.lines <= 0:
-            return 1.0 if self.files_seen else 0.0
+            return 0.0
         return min(1.0, self.seen / self.lines)
 
 
@@ -48,9 +51,10 @@ def snapshot_map(
         where, _, name = path.rpartition(b"/")
         parent = dirs.get(where) or _directory(dirs, where)
         cov = seen.get((path, blob.hex())) if seen else None
-        node = MapNode(name, path, False, lines, files=1, weight=max(1, lines))
+        lines = shown_lines(lines)
+        node = MapNode(name, path, False, lines, files=1, weight=lines)
         if cov is not None:
-            node.seen = max(1, min(lines, cov.lines_seen)) if lines else 0
+            node.seen = max(1, min(lines, cov.lines_seen))
             node.on_screen_us = cov.on_screen_us
             node.files_seen = 1
         parent.children.append(node)

@@ -88,6 +88,7 @@ def _reach(
     tree = report.maps.get(snap) if snap is not None else None
     if tree is not None:
         files = [f for f in files if snap in group.in_snapshots.get((f.path, f.blob), ())]
+    files = [f for f in files if (f.path, f.blob) not in group.mismatches]  # never credited
     return Reach(
         who=who,
         reviewer=reviewer,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ..snapshot.pathglob import PathFilter
 from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
+from .shownlines import shown_lines
 
 _RANGE = re.compile(r"(.+):(\d+)(?:-(\d+))?", re.DOTALL)
 GLOB_CHARS = frozenset(b"*?[")
@@ -179,7 +180,7 @@ def _in_snapshot(target: Target, snapshots: Sequence[Snapshot]) -> Resolved:
         why = f" ({info.reason})" if info.reason else ""
         raise TargetError(f"not a file the viewer can open{why}")
     blob = snap.blob(info.blob)
-    lines = None if blob.binary else blob.lines
+    lines = None if blob.binary else shown_lines(blob.lines)
     if target.last is not None and lines is not None and target.last > lines:
         asked = (
             f"line {target.first} is"

@@ -4,13 +4,14 @@
 proportional to its weight, none overlapping, all inside, and each as close to a
 square as the greedy row-by-row method gets. `nest` lays out a tree: every
 node's children are squarified inside its own rectangle, under a band kept for
-its label, down to tiles too small to see. Both are linear in the number of
-tiles drawn (after one sort per directory), so a snapshot of 84k files lays out
-in well under a second.
+its label, down to tiles too small to see or up to a number of tiles. Both are
+linear in the number of tiles drawn (after one sort per directory), so a
+snapshot of 84k files lays out in well under a second.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -97,17 +98,25 @@ def _worst(row: float, big: float, small: float, short: float) -> float:
 
 
 def nest(
-    root: Weighted, bounds: Rect, min_area: float = 4.0, label: float = 0.0, pad: float = 1.0
+    root: Weighted,
+    bounds: Rect,
+    min_area: float = 4.0,
+    label: float = 0.0,
+    pad: float = 1.0,
+    max_tiles: int | None = None,
 ) -> list[Tile]:
-    """Tiles of `root` and its descendants, parents before children. Children fill
-    their parent's rectangle less `pad` on each side and a `label` band on top, when
-    the parent is big enough to keep them visible. A child whose rectangle would be
-    below `min_area` is left out: its parent's colour stands for all it holds."""
-    tiles: list[Tile] = []
-    stack: list[Tile] = [Tile(root, bounds, 0)]
-    while stack:
-        tile = stack.pop()
-        tiles.append(tile)
+    """Tiles of `root` and its descendants, parents before children, the biggest
+    tiles split first.
+    Children fill their parent's rectangle less `pad` on each side and a `label`
+    band on top, when the parent is big enough to keep them visible. A child whose
+    rectangle would be below `min_area` is left out: its parent's colour stands for
+    all it holds. With `max_tiles`, a node's children are laid out only if all of
+    them still fit under it, so the biggest tiles are split first, each whole, and
+    the count is bounded whatever the tree."""
+    tiles: list[Tile] = [Tile(root, bounds, 0)]
+    todo = [(-bounds.area, 0)]  # the biggest tile is split first, so a cap keeps the big
+    while todo:
+        tile = tiles[heapq.heappop(todo)[1]]
         kids = tile.node.children
         if not kids:
             continue
@@ -117,7 +126,14 @@ def nest(
         if inner.w <= 0 or inner.h <= 0:
             continue
         rects = squarify([k.weight for k in kids], inner)
-        for kid, rect in zip(reversed(kids), reversed(rects), strict=True):
-            if rect.area >= min_area:
-                stack.append(Tile(kid, rect, tile.depth + 1))
+        placed = [
+            Tile(kid, rect, tile.depth + 1)
+            for kid, rect in zip(kids, rects, strict=True)
+            if rect.area >= min_area
+        ]
+        if max_tiles is not None and len(tiles) + len(placed) > max_tiles:
+            continue  # this node's colour stands for all it holds
+        for t in placed:
+            heapq.heappush(todo, (-t.rect.area, len(tiles)))
+            tiles.append(t)
     return tiles

@@ -45,14 +45,15 @@ def find_blob(snapshots: Sequence[Snapshot], blob: str) -> tuple[Snapshot, Any] 
 
 
 def content_lines(snapshots: Sequence[Snapshot], blob: str) -> list[bytes] | None:
-    """The lines of text content `blob` from any snapshot holding it, or None."""
+    """The lines of text content `blob` from any snapshot holding it, or None. An
+    empty content is its one empty line, as the terminal shows it (`shown_lines`)."""
     found = find_blob(snapshots, blob)
     if found is None:
         return None
     snap, info = found
     if info.binary or info.lines > MAX_MATCH_LINES:
         return None
-    return snap.read_lines(info.hash, 0, info.lines)
+    return snap.read_lines(info.hash, 0, info.lines) if info.lines else [b""]
 
 
 def map_lines(old: list[bytes], new: list[bytes], first: int, last: int) -> tuple[int, int] | None:

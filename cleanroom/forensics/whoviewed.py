@@ -45,6 +45,7 @@ from .describe import plural
 from .resultlines import ResultLines, RowsRead, Unmapped
 from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
+from .shownlines import shown_lines
 from .target import Resolved, Target, TargetError
 from .timeline import read_timeline, timestamp
 from .versions import blob_at, content_lines, find_blob, map_lines
@@ -381,7 +382,7 @@ def _version(
     v.reference = reference is not None and reference[1] == blob
     found = find_blob(snapshots, blob)
     if found is not None and not found[1].binary:
-        v.file_lines = found[1].lines  # a ledger cannot claim lines past the end
+        v.file_lines = shown_lines(found[1].lines)  # a ledger cannot claim lines past the end
     if target.first is None or target.last is None:
         return v
     v.lines = (target.first, target.last)

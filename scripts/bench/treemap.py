@@ -44,6 +44,7 @@ sys.path.append(str(ROOT))
 from cleanroom.forensics.coverage import FileCoverage, Segment
 from cleanroom.forensics.report import CoverageGroup, Report, SnapshotFacts
 from cleanroom.forensics.report_html import render
+from cleanroom.forensics.report_treemap import LABEL, MAX_TILES, MIN_AREA
 from cleanroom.forensics.snapshotmap import snapshot_map
 from cleanroom.forensics.timeline import Evidence
 from cleanroom.forensics.treemap import Rect, nest
@@ -96,7 +97,7 @@ def measure(rows, facts: SnapshotFacts, runs: int, out_dir: Path) -> dict:
     tree = snapshot_map(rows, seen)
     t_tree = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tiles = nest(tree, Rect(0, 0, 1200, 640), 6.0, 13.0, 1.0)
+    tiles = nest(tree, Rect(0, 0, 1200, 640), MIN_AREA, LABEL, 1.0, MAX_TILES)
     t_layout = time.perf_counter() - t0
     group = CoverageGroup("verified", [], {}, {})
     report = Report(Evidence([]), [], [facts], [group], [], [], [], False, {facts.id: tree})

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cleanroom.ledger.keys import Role, write_private_key
 from cleanroom.session.events import Note, NoteWithdraw
 from tests.forensicskit import make_snapshot, trust_file
@@ -131,4 +133,22 @@ def setup(kit: Kit, tmp: Path, events: list) -> dict[str, Path]:
     }
 
 
-__all__ = ["Note", "NoteWithdraw", "note", "ledger_with", "setup", "QUOTE", "DESCRIBES"]
+@pytest.fixture(autouse=True)
+def notes_cache_dir(tmp_path_factory, monkeypatch) -> Path:
+    """The name-table cache of `cleanroom notes` (ADR 0402) in a private directory of
+    the test session, never the user's; imported by the notes test modules."""
+    directory = tmp_path_factory.getbasetemp() / "notes-cache"
+    monkeypatch.setenv("CLEANROOM_CACHE_DIR", str(directory))
+    return directory
+
+
+__all__ = [
+    "Note",
+    "NoteWithdraw",
+    "note",
+    "ledger_with",
+    "notes_cache_dir",
+    "setup",
+    "QUOTE",
+    "DESCRIBES",
+]

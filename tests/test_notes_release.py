@@ -14,7 +14,14 @@ from cleanroom.ledger.encoding import canonical_json
 from cleanroom.release.document import sign_release
 from cleanroom.release.verify import verify_release
 from tests.ledgerkit import Kit, forge, seeded_key
-from tests.noteskit import DESCRIBES, QUOTE, NoteWithdraw, note, setup
+from tests.noteskit import (
+    DESCRIBES,
+    QUOTE,
+    NoteWithdraw,
+    note,
+    notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    setup,
+)
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 ID = [f"{n:032x}" for n in range(5)]

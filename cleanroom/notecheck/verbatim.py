@@ -20,13 +20,16 @@ and a run found there is marked `partial` (it may occur in more places).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .corpus import COMMON, SnapshotText
+from .names import MIN_NAME
 from .normal import normalise, words
 
 _FEW = 16  # candidates few enough to confirm rather than ask the index again
 MAX_CANDIDATES = 32  # blobs read to confirm one window
+_RUN = re.compile(r"[A-Za-z0-9_]+")  # ASCII, as the name table counts them
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,13 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
             j += 1
         if j == len(spans):
             break
-        docs = _candidates(corpus, [normal[a:b] for a, b in spans[i : j + 1]])
+        window = normal[start : spans[j][1]]
+        docs = _named_candidates(corpus, window)
+        if docs is None:
+            docs = _candidates(corpus, [normal[a:b] for a, b in spans[i : j + 1]])
         if docs is None:
             unconfirmed += 1
             continue
-        window = normal[start : spans[j][1]]
         capped = len(docs) > MAX_CANDIDATES
         hits = [d for d in docs[:MAX_CANDIDATES] if window in corpus.text(d).text]
         if not hits:
@@ -87,6 +92,28 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
         run = normal[start:reach]
         found.append(Fragment(field, run, _places(run, hits, corpus), capped))
     return Runs(found, unconfirmed)
+
+
+def _named_candidates(corpus: SnapshotText, window: str) -> list[int] | None:
+    """Blobs that may hold the window, from the name table: those holding every name
+    wholly inside it (not touching either end, where the source may run on). None
+    when there is no table or every such name is common (then the index decides)."""
+    if corpus.names is None:
+        return None
+    docs: set[int] | None = None
+    for m in _RUN.finditer(window):
+        a, b = m.span()
+        if a == 0 or b == len(window) or b - a < MIN_NAME or window[a].isdigit():
+            continue
+        facts = corpus.names.facts(m[0])
+        if facts is None:
+            return []  # a name no text holds: nor does any the window
+        if facts.rowids is None:
+            continue
+        docs = set(facts.rowids) if docs is None else docs.intersection(facts.rowids)
+        if not docs:
+            return []
+    return None if docs is None else sorted(docs)
 
 
 def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | None:

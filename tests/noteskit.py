@@ -12,6 +12,7 @@ from cleanroom.ledger.keys import Role, write_private_key
 from cleanroom.session.events import Note, NoteWithdraw
 from tests.forensicskit import make_snapshot, trust_file
 from tests.ledgerkit import Kit
+from tests.tamper_cases import head_of
 
 RING_C = b"""// SPDX-License-Identifier: GPL-2.0
 /*
@@ -104,10 +105,13 @@ def note(
     )
 
 
-def ledger_with(kit: Kit, directory: Path, events: list, seal: bool = True) -> Path:
-    """A real ledger in `directory` holding `events`, sealed unless told not to."""
+def ledger_with(
+    kit: Kit, directory: Path, events: list, seal: bool = True, prev: Path | None = None
+) -> Path:
+    """A real ledger in `directory` holding `events`, sealed unless told not to; the
+    next session of the workstation after the ledger `prev` when given."""
     directory.mkdir(parents=True, exist_ok=True)
-    ledger = kit.new_ledger(directory)
+    ledger = kit.new_ledger(directory, prev_session=None if prev is None else head_of(prev))
     for event in events:
         ledger.append(event)
     path = ledger.path

@@ -88,6 +88,8 @@ class SnapshotText:
         self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
+        # verbatim.py's answer per window, for the whole check
+        self.windows: dict[str, tuple[list[int] | None, bool]] = {}
         self._held = 0
         self.queries = 0  # index lookups made (for the benchmark)
         self.reads = 0  # blobs read and normalised
@@ -142,6 +144,11 @@ class SnapshotText:
             _, old = self._texts.popitem(last=False)
             self._held -= len(old.raw)
         return blob
+
+    def size(self, rowid: int) -> int:
+        """The blob's size as the signed file list gives it (-1 if no file names it)."""
+        sizes = self.catalog.sizes
+        return sizes[rowid] if 0 <= rowid < len(sizes) else -1
 
     def paths(self, rowid: int) -> list[bytes]:
         c = self.catalog

@@ -5,6 +5,7 @@ wrote for this snapshot is never believed."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -202,3 +203,27 @@ def test_a_cache_not_written_here_for_this_snapshot_is_never_believed(mixed, tmp
         got, corpus = fast(snap, 40, cache_dir=directory)
         assert not corpus.names_cached
         assert got == want
+
+
+def test_the_cli_keeps_the_table_private_and_no_cache_keeps_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from cleanroom.cli import main
+    from tests.noteskit import setup
+
+    kit = Kit("nccli")
+    files = setup(kit, tmp_path, [note(1, f"It reads {QUOTE}")])
+    args = ["notes", "check", str(files["ledger"]), "--snapshot", str(files["snapshot"])]
+    args += ["--trust", str(files["trust"]), "--json"]
+    outputs = []
+    cached = ["--cache-dir", str(tmp_path / "c")]
+    for extra in (["--no-cache", "--cache-dir", str(tmp_path / "none")], cached, cached):
+        out = CliRunner().invoke(main, [*args, *extra])
+        assert out.exit_code == 0, out.output
+        outputs.append(json.loads(out.stdout[out.stdout.index("{") :])["notes"])
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0][0]["fragments"]
+    assert not (tmp_path / "none").exists()
+    (table,) = (tmp_path / "c").glob("notecheck-names-*.sqlite")
+    assert (tmp_path / "c").stat().st_mode & 0o777 == 0o700
+    assert table.stat().st_mode & 0o777 == 0o600
+    assert table.with_suffix(".mac").stat().st_mode & 0o777 == 0o600

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cleanroom.ledger.keys import Role, write_private_key
 from cleanroom.session.events import Note, NoteWithdraw
 from tests.forensicskit import make_snapshot, trust_file
 from tests.ledgerkit import Kit
+from tests.tamper_cases import head_of
 
 RING_C = b"""// SPDX-License-Identifier: GPL-2.0
 /*
@@ -102,10 +105,13 @@ def note(
     )
 
 
-def ledger_with(kit: Kit, directory: Path, events: list, seal: bool = True) -> Path:
-    """A real ledger in `directory` holding `events`, sealed unless told not to."""
+def ledger_with(
+    kit: Kit, directory: Path, events: list, seal: bool = True, prev: Path | None = None
+) -> Path:
+    """A real ledger in `directory` holding `events`, sealed unless told not to; the
+    next session of the workstation after the ledger `prev` when given."""
     directory.mkdir(parents=True, exist_ok=True)
-    ledger = kit.new_ledger(directory)
+    ledger = kit.new_ledger(directory, prev_session=None if prev is None else head_of(prev))
     for event in events:
         ledger.append(event)
     path = ledger.path
@@ -131,4 +137,22 @@ def setup(kit: Kit, tmp: Path, events: list) -> dict[str, Path]:
     }
 
 
-__all__ = ["Note", "NoteWithdraw", "note", "ledger_with", "setup", "QUOTE", "DESCRIBES"]
+@pytest.fixture(autouse=True)
+def notes_cache_dir(tmp_path_factory, monkeypatch) -> Path:
+    """The name-table cache of `cleanroom notes` (ADR 0402) in a private directory of
+    the test session, never the user's; imported by the notes test modules."""
+    directory = tmp_path_factory.getbasetemp() / "notes-cache"
+    monkeypatch.setenv("CLEANROOM_CACHE_DIR", str(directory))
+    return directory
+
+
+__all__ = [
+    "Note",
+    "NoteWithdraw",
+    "note",
+    "ledger_with",
+    "notes_cache_dir",
+    "setup",
+    "QUOTE",
+    "DESCRIBES",
+]

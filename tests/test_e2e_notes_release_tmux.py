@@ -14,7 +14,13 @@ from click.testing import CliRunner
 
 from cleanroom.cli import main
 from tests.ledgerkit import Kit
-from tests.noteskit import DESCRIBES, QUOTE, note, setup
+from tests.noteskit import (
+    DESCRIBES,
+    QUOTE,
+    note,
+    notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    setup,
+)
 from tests.tmuxkit import Tmux
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())

@@ -14,7 +14,14 @@ from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.snapshot.store import Snapshot
 from tests.ledgerkit import Kit, forge
-from tests.noteskit import DESCRIBES, QUOTE, NoteWithdraw, note, setup
+from tests.noteskit import (
+    DESCRIBES,
+    QUOTE,
+    NoteWithdraw,
+    note,
+    notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    setup,
+)
 
 
 def run_check(kit, files, min_length=40):

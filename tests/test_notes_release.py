@@ -14,35 +14,51 @@ from cleanroom.ledger.encoding import canonical_json
 from cleanroom.release.document import sign_release
 from cleanroom.release.verify import verify_release
 from tests.ledgerkit import Kit, forge, seeded_key
-from tests.noteskit import DESCRIBES, QUOTE, NoteWithdraw, note, setup
+from tests.noteskit import (
+    DESCRIBES,
+    QUOTE,
+    NoteWithdraw,
+    note,
+    notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    setup,
+)
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 ID = [f"{n:032x}" for n in range(5)]
 
 
-def released(kit: Kit, tmp: Path, decisions: dict | None = None) -> tuple[dict, Path]:
-    events = [
-        note(1, DESCRIBES),
-        note(2, QUOTE, kind="question"),
-        note(3, "secret plan " + QUOTE, path=b"drivers/frob/\xffodd.c", first=0, last=0),
-        note(4, "taken back"),
-        NoteWithdraw(ID[4], 1),
+EVENTS = [
+    note(1, DESCRIBES),
+    note(2, QUOTE, kind="question"),
+    note(3, "secret plan " + QUOTE, path=b"drivers/frob/\xffodd.c", first=0, last=0),
+    note(4, "taken back"),
+    NoteWithdraw(ID[4], 1),
+]
+DECISIONS = {
+    "decisions": [
+        {"note": ID[1], "decision": "release"},
+        {"note": ID[2], "decision": "withhold"},
+        {"note": ID[3], "decision": "redact", "body": "A fault in the odd file (quote removed)."},
     ]
-    files = setup(kit, tmp, events)
-    decisions = decisions or {
-        "decisions": [
-            {"note": ID[1], "decision": "release"},
-            {"note": ID[2], "decision": "withhold"},
-            {
-                "note": ID[3],
-                "decision": "redact",
-                "body": "A fault in the odd file (quote removed).",
-            },
-        ]
-    }
+}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> dict[str, Path]:
+    """One snapshot and ledger (EVENTS) for the module: tests only read them."""
+    return setup(Kit("nr"), tmp_path_factory.mktemp("written"), EVENTS)
+
+
+@pytest.fixture(scope="module")
+def made(written, tmp_path_factory) -> tuple[dict, str]:
+    """The release of `written` under DECISIONS, made once: tests only read it."""
+    return released(written, tmp_path_factory.mktemp("made"))
+
+
+def released(files: dict, tmp: Path, decisions: dict | None = None) -> tuple[dict, str]:
     dec = tmp / "decisions.json"
-    dec.write_text(json.dumps(decisions))
-    files["release"] = tmp / "findings.release"
+    dec.write_text(json.dumps(decisions or DECISIONS))
+    files = {**files, "release": tmp / "findings.release"}
     out = CliRunner().invoke(
         main,
         [
@@ -74,9 +90,8 @@ def verify(files: dict, release: Path | None = None) -> object:
     return CliRunner().invoke(main, ["notes", "verify", str(path), "--trust", str(files["trust"])])
 
 
-def test_release_verify_export_round_trip(tmp_path):
-    kit = Kit("nr1")
-    files, output = released(kit, tmp_path)
+def test_release_verify_export_round_trip(made, tmp_path):
+    files, output = made
     assert "1 released, 1 redacted, 2 withheld" in output
     out = verify(files)
     assert out.exit_code == 0 and "RELEASE_OK" in out.output
@@ -123,9 +138,8 @@ def test_the_sarif_schema_check_can_fail(tmp_path):
         jsonschema.Draft4Validator(SCHEMA).validate({"version": "2.1.0", "runs": [{"results": []}]})
 
 
-def test_a_tampered_release_fails_with_exit_1(tmp_path):
-    kit = Kit("nr2")
-    files, _ = released(kit, tmp_path)
+def test_a_tampered_release_fails_with_exit_1(made, tmp_path):
+    files, _ = made
     data = files["release"].read_bytes()
     forged = tmp_path / "forged.release"
     forged.write_bytes(data.replace(b"quote removed", b"quote REMOVED"))
@@ -149,7 +163,7 @@ def test_a_tampered_release_fails_with_exit_1(tmp_path):
 def _resigned(data: bytes, change) -> bytes:
     doc = json.loads(data)
     change(doc["release"])
-    return sign_release(doc["release"], seeded_key("nr3/vendor"))
+    return sign_release(doc["release"], seeded_key("nr/vendor"))
 
 
 @pytest.mark.parametrize(
@@ -172,9 +186,8 @@ def _resigned(data: bytes, change) -> bytes:
         ),
     ],
 )
-def test_hostile_release_files_give_a_code_never_a_traceback(tmp_path, mutate, code):
-    kit = Kit("nr3")
-    files, _ = released(kit, tmp_path)
+def test_hostile_release_files_give_a_code_never_a_traceback(made, tmp_path, mutate, code):
+    files, _ = made
     bad = tmp_path / "bad.release"
     bad.write_bytes(mutate(files["release"].read_bytes()))
     out = verify(files, bad)
@@ -187,9 +200,8 @@ def test_a_huge_release_is_refused_before_parsing():
     assert verdict.code == "RELEASE_TOO_BIG"
 
 
-def test_an_unreadable_release_is_a_usage_error(tmp_path):
-    kit = Kit("nr4")
-    files, _ = released(kit, tmp_path)
+def test_an_unreadable_release_is_a_usage_error(made, tmp_path):
+    files, _ = made
     out = verify(files, tmp_path)  # a directory
     assert out.exit_code == 2
 
@@ -209,15 +221,13 @@ def test_the_signature_covers_canonical_bytes(tmp_path):
         ({"decisions": [{"note": ID[1], "decision": "redact"}]}, "replacement"),
     ],
 )
-def test_bad_decisions_are_refused(tmp_path, decisions, message):
-    kit = Kit("nr5")
+def test_bad_decisions_are_refused(written, tmp_path, decisions, message):
     with pytest.raises(AssertionError, match=message):
-        released(kit, tmp_path, decisions)
+        released(written, tmp_path, decisions)
 
 
-def test_the_report_has_a_notes_section_with_the_release_decisions(tmp_path):
-    kit = Kit("nr6")
-    files, _ = released(kit, tmp_path)
+def test_the_report_has_a_notes_section_with_the_release_decisions(made, tmp_path):
+    files, _ = made
     out_json = tmp_path / "report.json"
     args = [
         "report",
@@ -246,9 +256,8 @@ def test_the_report_has_a_notes_section_with_the_release_decisions(tmp_path):
     assert plain.exit_code == 0
 
 
-def test_the_report_refuses_a_forged_release(tmp_path):
-    kit = Kit("nr7")
-    files, _ = released(kit, tmp_path)
+def test_the_report_refuses_a_forged_release(made, tmp_path):
+    files, _ = made
     forged = tmp_path / "forged.release"
     forged.write_bytes(files["release"].read_bytes().replace(b"Vera", b"Vlad"))
     out = CliRunner().invoke(

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from ..forensics.cache import default_dir
 from ..forensics.notes import NoteProblem, WrittenNote, written_notes
 from ..forensics.timeline import Evidence, read_evidence
 from ..jsonsafe import name_fields, strict
@@ -54,6 +55,25 @@ MIN_LENGTH = click.option(
 )
 
 
+def name_cache(f: Any) -> Any:
+    """--cache-dir and --no-cache: where the snapshot's name table is kept (ADR 0402)."""
+    f = click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Count the snapshot's names now (minutes on a large tree); read and keep no cache.",
+    )(f)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Where the snapshot's name table is cached "
+        "[$CLEANROOM_CACHE_DIR, else ~/.cache/cleanroom].",
+    )(f)
+
+
+def cache_choice(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    return None if no_cache else (cache_dir or default_dir())
+
+
 @click.group()
 def notes() -> None:
     """Check, release, verify and export reviewers' notes.
@@ -76,12 +96,17 @@ class Checked:
 
 
 def run_check(
-    paths: tuple[Path, ...], snapshot_file: Path, trust: list[bytes], min_length: int
+    paths: tuple[Path, ...],
+    snapshot_file: Path,
+    trust: list[bytes],
+    min_length: int,
+    cache_dir: Path | None,
 ) -> Checked:
-    """Verify the ledgers (TAMPERED ones are withheld), read their notes, check them."""
+    """Verify the ledgers (TAMPERED ones are withheld), read their notes, check them.
+    The snapshot's name table is read from `cache_dir`, or counted (and kept there)."""
     evidence = read_evidence(expand_ledgers(paths), trust)
     notes, problems = written_notes(evidence)
-    with Snapshot.open(snapshot_file, trust) as snap, _corpus(snap) as corpus:
+    with Snapshot.open(snapshot_file, trust) as snap, _corpus(snap, cache_dir) as corpus:
         with click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar:
             checks = check_notes(notes, corpus, min_length, lambda: bar.update(1))
         m = snap.manifest
@@ -90,8 +115,15 @@ def run_check(
 
 
 @contextlib.contextmanager
-def _corpus(snap: Snapshot) -> Iterator[SnapshotText]:
-    corpus = SnapshotText(snap)
+def _corpus(snap: Snapshot, cache_dir: Path | None) -> Iterator[SnapshotText]:
+    counted = [0]
+
+    def counting() -> None:
+        if counted[0] == 0:
+            click.echo("counting the snapshot's names (once per snapshot when cached)", err=True)
+        counted[0] += 1
+
+    corpus = SnapshotText(snap, cache_dir=cache_dir, counting=counting)
     try:
         yield corpus
     finally:
@@ -110,9 +142,16 @@ def ledger_lines(evidence: Evidence) -> Iterator[str]:
 @SNAPSHOT
 @trust_option()
 @MIN_LENGTH
+@name_cache
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def check(
-    paths: tuple[Path, ...], snapshot_file: Path, trust: list[bytes], min_length: int, as_json: bool
+    paths: tuple[Path, ...],
+    snapshot_file: Path,
+    trust: list[bytes],
+    min_length: int,
+    cache_dir: Path | None,
+    no_cache: bool,
+    as_json: bool,
 ) -> None:
     """Find verbatim source in the notes of verified ledgers.
 
@@ -123,7 +162,7 @@ def check(
     and the names in it that occur only once or twice in the snapshot.
     Exit status: 0 all ledgers intact, 1 one is tampered, 3 one is incomplete, 2 usage.
     """
-    done = run_check(paths, snapshot_file, trust, min_length)
+    done = run_check(paths, snapshot_file, trust, min_length, cache_choice(cache_dir, no_cache))
     if as_json:
         click.echo(strict(json.dumps(check_json(done), ensure_ascii=True, indent=1)))
     else:

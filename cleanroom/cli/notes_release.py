@@ -26,7 +26,17 @@ from ..release.decide import (
 from ..release.document import sign_release
 from ..sanitize import clean, sanitize
 from .keys import PASSPHRASE_FILE, load_signing_key
-from .notes import LEDGERS, MIN_LENGTH, SNAPSHOT, describe, ledger_lines, notes, run_check
+from .notes import (
+    LEDGERS,
+    MIN_LENGTH,
+    SNAPSHOT,
+    cache_choice,
+    describe,
+    ledger_lines,
+    name_cache,
+    notes,
+    run_check,
+)
 from .options import trust_option
 
 END_OF_TEXT = "."
@@ -59,6 +69,7 @@ END_OF_TEXT = "."
     help="The release file to write (never overwritten).",
 )
 @MIN_LENGTH
+@name_cache
 def release(
     paths: tuple[Path, ...],
     snapshot_file: Path,
@@ -70,6 +81,8 @@ def release(
     org: str,
     output: Path,
     min_length: int,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """Check the notes, decide on each, and write a release signed by the vendor.
 
@@ -89,7 +102,7 @@ def release(
             decisions = read_decisions(read_small(decisions_file, MAX_DECISIONS_FILE))
         except DecisionError as exc:
             raise click.UsageError(clean(exc)) from exc
-    done = run_check(paths, snapshot_file, trust, min_length)
+    done = run_check(paths, snapshot_file, trust, min_length, cache_choice(cache_dir, no_cache))
     for line in ledger_lines(done.evidence):
         click.echo(line, err=True)
     if done.evidence.status is Status.TAMPERED:

@@ -83,10 +83,12 @@ def note_misfit(note: Note) -> str | None:
 def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProblem]]:
     """The latest version of every note in the timelines that were not withheld, in
     the order first written, and the note entries that had to be skipped. A later
-    version wins; of two with the same number (a forged duplicate), the first read."""
+    version wins; of two with the same number (a forged duplicate), the first read.
+    A note withdrawn at any version is withdrawn: no version may follow a withdrawal
+    (events.md), and one that does (another session's stale edit) never revives it."""
     latest: dict[str, tuple[Note, Timeline, Any]] = {}
     counts: dict[str, int] = {}
-    withdrawn: dict[str, int] = {}
+    withdrawn: set[str] = set()
     problems: list[NoteProblem] = []
     for timeline in evidence.timelines:
         if timeline.withheld:
@@ -107,7 +109,7 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
                 if held is None or event.version > held[0].version:
                     latest[event.note] = (event, timeline, entry)
             elif isinstance(event, NoteWithdraw):
-                withdrawn[event.note] = max(withdrawn.get(event.note, 0), event.version)
+                withdrawn.add(event.note)
     notes = []
     for note_id, (note, timeline, entry) in latest.items():
         try:
@@ -125,7 +127,7 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
                 time=entry.time,
                 reviewer=timeline.reviewer,
                 status=timeline.status,
-                withdrawn=withdrawn.get(note_id, 0) >= note.version,
+                withdrawn=note_id in withdrawn,
                 versions=counts[note_id],
             )
         )

@@ -13,6 +13,9 @@
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
   the line of any offset in it.
 - `paths(rowid)`: every path whose content is that blob.
+- `names`: the snapshot's name table (`names.py`), from the cache directory when
+  one is given and holds it, else counted now (and stored there); None when
+  the check runs without it (`names=False`: the index alone, as before ADR 0402).
 
 Binary blobs are not indexed and never read: the check covers text only.
 """
@@ -22,16 +25,18 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..snapshot.candidates import read_facts
 from ..snapshot.catalog import read_catalog
 from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
+from .names import COMMON_BLOBS, NameTable, count_names, open_cached, write_cache
 from .normal import normalise
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-COMMON_BLOBS = 1000
 COMMON: frozenset[int] = frozenset({-1})  # the answer for a word in too many blobs
 _TEXT_CACHE = 256 << 20  # bytes of normalised blob text kept between notes
 
@@ -63,19 +68,48 @@ class BlobText:
 class SnapshotText:
     """The text of an open, trusted snapshot. `close()` when done."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        names: bool = True,
+        cache_dir: Path | None = None,
+        counting: Callable[[], None] | None = None,
+    ) -> None:
+        """`counting` is called every 1,000 blobs while the name table is counted."""
         if snapshot.path is None:
             raise ValueError("the snapshot was not opened from a file")
         self._conn = connect(snapshot.path, mmap=True)
         self.catalog = read_catalog(self._conn)
+        self.names: NameTable | None = None
+        self.names_cached = False  # the table came from the cache directory
+        if names:
+            root = bytes.fromhex(snapshot.manifest.root)
+            self.names = self._name_table(root, cache_dir, counting)
         self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
+        # verbatim.py's answer per window, for the whole check
+        self.windows: dict[str, tuple[list[int] | None, bool]] = {}
         self._held = 0
         self.queries = 0  # index lookups made (for the benchmark)
         self.reads = 0  # blobs read and normalised
 
+    def _name_table(
+        self, root: bytes, cache_dir: Path | None, counting: Callable[[], None] | None
+    ) -> NameTable:
+        if cache_dir is not None:
+            cached = open_cached(cache_dir, root)
+            if cached is not None:
+                self.names_cached = True
+                return cached
+        table = count_names(self._conn, lambda r: len(self.paths(r)), counting)
+        if cache_dir is not None:
+            write_cache(cache_dir, root, table)
+        return NameTable(memory=table)
+
     def close(self) -> None:
+        if self.names is not None:
+            self.names.close()
         self._conn.close()
 
     def docs_with(self, word: str) -> frozenset[int] | None:
@@ -110,6 +144,11 @@ class SnapshotText:
             _, old = self._texts.popitem(last=False)
             self._held -= len(old.raw)
         return blob
+
+    def size(self, rowid: int) -> int:
+        """The blob's size as the signed file list gives it (-1 if no file names it)."""
+        sizes = self.catalog.sizes
+        return sizes[rowid] if 0 <= rowid < len(sizes) else -1
 
     def paths(self, rowid: int) -> list[bytes]:
         c = self.catalog

@@ -5,8 +5,12 @@ note naming it says where it looked. A name here is an identifier of at least
 four characters that looks like code rather than a word: it holds `_` or a
 digit or a lower-case letter followed by a capital, or it is at least eight
 characters long. Occurrences are counted as whole identifiers, case-sensitively,
-in every file (a blob held at two paths counts twice). A name whose letters the
-index finds in more than `MAX_FILES` blobs counts as common without being read.
+in every file (a blob held at two paths counts twice).
+
+The snapshot's name table (`names.py`) holds every count, so a name is looked up
+once and only the blobs of a rare one are read (for its lines). Without the
+table, the index is asked instead, and a name whose letters it finds in more
+than `MAX_FILES` blobs counts as common without being read.
 """
 
 from __future__ import annotations
@@ -41,9 +45,15 @@ def code_names(text: str) -> list[str]:
 def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareName]:
     found = []
     for name in code_names(text):
-        docs = corpus.docs_with(name)
-        if not docs or docs is COMMON or len(docs) > MAX_FILES:
-            continue
+        if corpus.names is not None:
+            facts = corpus.names.facts(name)
+            if facts is None or facts.weight > at_most or facts.rowids is None:
+                continue
+            docs: frozenset[int] | None = frozenset(facts.rowids)
+        else:
+            docs = corpus.docs_with(name)
+            if not docs or docs is COMMON or len(docs) > MAX_FILES:
+                continue
         whole = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
         places: list[Place] = []
         for rowid in sorted(docs):

@@ -13,20 +13,24 @@ looked up in the index and is not checked; a run that starts inside a word of
 the note is found from its next word on. A window made only of common words
 (each in more than `corpus.COMMON_BLOBS` blobs, as prose is beside the comments
 of a large tree) is not confirmed and is counted as *unconfirmed*. When more
-than `MAX_CANDIDATES` blobs hold all of a window's words, only the first
-`MAX_CANDIDATES` are read: a window not among them is counted as unconfirmed,
+than `MAX_CANDIDATES` blobs hold all of a window's words, only the
+`MAX_CANDIDATES` smallest are read: a window not among them is counted as unconfirmed,
 and a run found there is marked `partial` (it may occur in more places).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .corpus import COMMON, SnapshotText
+from .names import MIN_NAME
 from .normal import normalise, words
 
 _FEW = 16  # candidates few enough to confirm rather than ask the index again
 MAX_CANDIDATES = 32  # blobs read to confirm one window
+MAX_WINDOWS = 200_000  # windows remembered (about 40 characters each)
+_RUN = re.compile(r"[A-Za-z0-9_]+")  # ASCII, as the name table counts them
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,16 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
             j += 1
         if j == len(spans):
             break
-        docs = _candidates(corpus, [normal[a:b] for a, b in spans[i : j + 1]])
-        if docs is None:
+        window = normal[start : spans[j][1]]
+        looked = corpus.windows.get(window)
+        if looked is None:
+            looked = corpus.windows[window] = _look(corpus, window)
+            if len(corpus.windows) > MAX_WINDOWS:
+                corpus.windows.clear()
+        hits, capped = looked
+        if hits is None:
             unconfirmed += 1
             continue
-        window = normal[start : spans[j][1]]
-        capped = len(docs) > MAX_CANDIDATES
-        hits = [d for d in docs[:MAX_CANDIDATES] if window in corpus.text(d).text]
         if not hits:
             unconfirmed += capped
             continue
@@ -87,6 +94,48 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
         run = normal[start:reach]
         found.append(Fragment(field, run, _places(run, hits, corpus), capped))
     return Runs(found, unconfirmed)
+
+
+def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
+    """(the candidate blobs that hold `window`, whether the candidates were capped);
+    None for the blobs when the window cannot be confirmed (common words only).
+    A function of the window alone, so remembered for the whole check: notes
+    repeat their phrases, and so do windows."""
+    docs = _named_candidates(corpus, window)
+    if docs is None:
+        docs = _candidates(corpus, words_of(window))
+    if docs is None:
+        return None, False
+    capped = len(docs) > MAX_CANDIDATES
+    if capped:  # the smallest: the most windows confirmed for the least reading
+        docs = sorted(sorted(docs, key=corpus.size)[:MAX_CANDIDATES])
+    return [d for d in docs if window in corpus.text(d).text], capped
+
+
+def words_of(normal: str) -> list[str]:
+    return [normal[a:b] for a, b in words(normal)]
+
+
+def _named_candidates(corpus: SnapshotText, window: str) -> list[int] | None:
+    """Blobs that may hold the window, from the name table: those holding every name
+    wholly inside it (not touching either end, where the source may run on). None
+    when there is no table or every such name is common (then the index decides)."""
+    if corpus.names is None:
+        return None
+    docs: set[int] | None = None
+    for m in _RUN.finditer(window):
+        a, b = m.span()
+        if a == 0 or b == len(window) or b - a < MIN_NAME or window[a].isdigit():
+            continue
+        facts = corpus.names.facts(m[0])
+        if facts is None:
+            return []  # a name no text holds: nor does any the window
+        if facts.rowids is None:
+            continue
+        docs = set(facts.rowids) if docs is None else docs.intersection(facts.rowids)
+        if not docs:
+            return []
+    return None if docs is None else sorted(docs)
 
 
 def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | None:

@@ -1,0 +1,240 @@
+"""Every name in a snapshot's text, counted once: the table the check reads names from.
+
+A *name* here is a maximal run of `[A-Za-z0-9_]` that starts with a letter or `_`
+and is at least `MIN_NAME` characters long: exactly the whole identifiers
+`rare.py` counts. For each, the table holds how many text blobs hold it, how many
+times it occurs counting every path (a blob at two paths counts twice) and, when
+at most `corpus.COMMON_BLOBS` blobs hold it, their rowids.
+
+The check asks it two things (docs/adr/0402-notecheck-name-table.md):
+
+- `rare.py`: is a name of a note in the snapshot once or twice, and where;
+- `verbatim.py`: which blobs can hold a window of a note: a name wholly inside
+  the window occurs whole in any text that holds the window, so the blobs
+  holding all of its names are the window's only candidates.
+
+Building it reads every text blob once (minutes on a Linux tree), so it is kept
+in the user's private cache directory (the forensics cache's, ADR 0300), keyed by
+the snapshot's signed root and the table's format, beside an HMAC-SHA256 under
+that directory's key. On reopen the file is hostile until proven otherwise: a
+missing or wrong MAC, a foreign schema, another root or a malformed row and the
+table is rebuilt, never believed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import sqlite3
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..forensics.cache import KEY_NAME, CacheUnusable, _check_private, _key
+from ..snapshot.readonly import SnapshotFileError, connect
+
+MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
+COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BLOBS)
+FORMAT = b"cleanroom:notecheck-names:v1"
+MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
+_NAME = re.compile(rb"\b[A-Za-z_]\w{%d,}" % (MIN_NAME - 1))  # bytes: \w is ASCII
+_ROWIDS = "<I" if sys.byteorder == "little" else ">I"
+DDL = (
+    "CREATE TABLE facts (id INTEGER PRIMARY KEY CHECK (id = 1), format BLOB NOT NULL,"
+    " root BLOB NOT NULL) STRICT",
+    "CREATE TABLE names (name BLOB PRIMARY KEY, blobs INTEGER NOT NULL,"
+    " weight INTEGER NOT NULL, rowids BLOB) STRICT, WITHOUT ROWID",
+)
+
+
+@dataclass(frozen=True)
+class NameFacts:
+    blobs: int  # text blobs holding the name
+    weight: int  # occurrences, each counted once per path of its blob
+    rowids: tuple[int, ...] | None  # ascending; None when more than COMMON_BLOBS
+
+
+class NameTableError(Exception):
+    """A cached table that passed its MAC holds a row it cannot: a bug, not an attack."""
+
+
+class NameTable:
+    """name → NameFacts, from memory (just built) or from a verified cache file."""
+
+    def __init__(
+        self,
+        memory: dict[bytes, list] | None = None,
+        conn: sqlite3.Connection | None = None,
+    ) -> None:
+        self._memory = memory
+        self._conn = conn
+        self._seen: dict[bytes, NameFacts | None] = {}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+    def facts(self, name: str) -> NameFacts | None:
+        """What the snapshot holds of `name` (ASCII), or None if no text blob does."""
+        key = name.encode("ascii", "replace")
+        if key in self._seen:
+            return self._seen[key]
+        found = self._from_memory(key) if self._memory is not None else self._from_file(key)
+        self._seen[key] = found
+        return found
+
+    def _from_memory(self, key: bytes) -> NameFacts | None:
+        assert self._memory is not None
+        entry = self._memory.get(key)
+        if entry is None:
+            return None
+        blobs, weight, rowids = entry
+        return NameFacts(blobs, weight, None if rowids is None else tuple(rowids))
+
+    def _from_file(self, key: bytes) -> NameFacts | None:
+        assert self._conn is not None
+        try:
+            row = self._conn.execute(
+                "SELECT blobs, weight, rowids FROM names WHERE name = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
+        if row is None:
+            return None
+        blobs, weight, packed = row
+        ok = isinstance(blobs, int) and isinstance(weight, int) and 1 <= blobs <= weight
+        if ok and packed is None:
+            ok = blobs > COMMON_BLOBS
+        elif ok:
+            ok = isinstance(packed, bytes) and len(packed) == 4 * blobs <= 4 * COMMON_BLOBS
+        if not ok:
+            raise NameTableError(f"the cached name table has a malformed row for {key!r}")
+        if packed is None:
+            return NameFacts(blobs, weight, None)
+        rowids = array("I")
+        rowids.frombytes(packed)
+        if _ROWIDS[0] == ">":
+            rowids.byteswap()
+        return NameFacts(blobs, weight, tuple(rowids))
+
+
+def count_names(
+    conn: sqlite3.Connection, paths_of: Callable[[int], int], tick: Callable[[], None] | None = None
+) -> dict[bytes, list]:
+    """One pass over every text blob: name → [blobs, weight, rowids or None]."""
+    table: dict[bytes, list] = {}
+    rows = conn.execute("SELECT rowid, content FROM blobs WHERE binary = 0 ORDER BY rowid")
+    for n, (rowid, content) in enumerate(rows, 1):
+        paths = paths_of(rowid)
+        if not paths:
+            continue
+        for name, times in Counter(_NAME.findall(content)).items():
+            entry = table.get(name)
+            if entry is None:
+                table[name] = [1, times * paths, array("I", (rowid,))]
+                continue
+            entry[0] += 1
+            entry[1] += times * paths
+            if entry[2] is not None:
+                if entry[0] > COMMON_BLOBS:
+                    entry[2] = None
+                else:
+                    entry[2].append(rowid)
+        if tick is not None and n % 1000 == 0:
+            tick()
+    return table
+
+
+def cache_path(directory: Path, root: bytes) -> Path:
+    return directory / f"notecheck-names-{root.hex()}.sqlite"
+
+
+def _mac(key: bytes, root: bytes, path: Path) -> bytes:
+    mac = hmac.new(key, MAC_DOMAIN + FORMAT + b"\x00" + root, hashlib.sha256)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            mac.update(chunk)
+    return mac.digest()
+
+
+def open_cached(directory: Path, root: bytes) -> NameTable | None:
+    """The cached table for `root`, or None when there is none or it is not one this
+    program wrote for this snapshot (then the caller rebuilds)."""
+    path = cache_path(directory, root)
+    mac_path = path.with_suffix(".mac")
+    try:
+        _check_private(directory, 0o022)
+        key = _key(directory / KEY_NAME)
+        for p in (path, mac_path):
+            _check_private(p, 0o022)
+        if not hmac.compare_digest(_mac(key, root, path), mac_path.read_bytes()):
+            return None
+        conn = connect(path)
+    except (OSError, CacheUnusable, SnapshotFileError, sqlite3.Error):
+        return None
+    try:
+        schema = conn.execute(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' ORDER BY name"
+        ).fetchall()
+        facts = conn.execute("SELECT format, root FROM facts").fetchall()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if sorted(r[0] for r in schema) != sorted(DDL) or facts != [(FORMAT, root)]:
+        conn.close()
+        return None
+    return NameTable(conn=conn)
+
+
+def write_cache(directory: Path, root: bytes, table: dict[bytes, list]) -> None:
+    """Store `table` for `root`. A failure to write is not an error: the cache is only
+    an optimisation."""
+    path = cache_path(directory, root)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private(directory, 0o022)
+        key = _key(directory / KEY_NAME)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.close(fd)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("BEGIN")
+            for ddl in DDL:
+                conn.execute(ddl)
+            conn.execute("INSERT INTO facts VALUES (1, ?, ?)", (FORMAT, root))
+            conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", _rows(table))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        mac_tmp = tmp.with_suffix(".mactmp")
+        fd = os.open(mac_tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_mac(key, root, tmp))
+        os.replace(tmp, path)
+        os.replace(mac_tmp, path.with_suffix(".mac"))
+    except (OSError, CacheUnusable, sqlite3.Error):
+        for leftover in (tmp, tmp.with_suffix(".mactmp")):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+
+
+def _rows(table: dict[bytes, list]) -> Iterator[tuple[bytes, int, int, bytes | None]]:
+    for name in sorted(table):
+        blobs, weight, rowids = table[name]
+        if rowids is None:
+            yield name, blobs, weight, None
+            continue
+        packed = array("I", rowids)
+        if _ROWIDS[0] == ">":
+            packed.byteswap()
+        yield name, blobs, weight, packed.tobytes()

@@ -1,0 +1,229 @@
+"""The check's name table (ADR 0402): the fast check answers what the brute-force
+reference (tests/notecheck_reference.py) answers, with the table counted now, read
+back from the cache, or absent; and a cache file that is not the one this program
+wrote for this snapshot is never believed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cleanroom.forensics.notes import WrittenNote
+from cleanroom.ledger.verdict import Status
+from cleanroom.notecheck.check import check_notes
+from cleanroom.notecheck.corpus import SnapshotText
+from cleanroom.notecheck.names import cache_path
+from cleanroom.snapshot.store import Snapshot
+from tests import notecheck_reference as reference
+from tests.forensicskit import make_snapshot
+from tests.ledgerkit import Kit
+from tests.noteskit import DESCRIBES, FILES, QUOTE, RING_C, note
+
+MIXED = {
+    **FILES,
+    b"drivers/frob/copy.c": RING_C,  # the same content at a second path
+    b"lib/crlf.c": RING_C[150:500].replace(b"\n", b"\r\n"),
+    b"lib/latin1.c": b"\xff\xfeweird_name_xyz(\xe9t\xe9) { frob_only_once_here(); }\n",
+    b"lib/digits.c": b"int 4abc_name = 0x1f_ab; abc_name_q;\n"
+    b"int caf\xc3\xa9_ok\xe2\x80\xa8tail_name;",
+    b"docs/readme.txt": (
+        b"The ring is shared with the device, and the driver must never move the head\n"
+        b"   beyond the frames the device owns; see frob_ring_reserve_slots.\n"
+    ),
+    b"lib/big.c": b"/* filler */\n" * 2000 + b"int lonely_big_name;\n",
+    # a name whole once, inside longer names in 17 more files
+    b"lib/once.c": b"int frob_rare_one;\n",
+    **{b"lib/many%02d.c" % i: b"int frob_rare_one_more%d;\n" % i for i in range(17)},
+}
+BODIES = [
+    f"Look at this:\n    {QUOTE}\nIt wraps.",
+    DESCRIBES,
+    "\tret = -ENOSPC;\n  goto   out;\n }\n\t\tring->head += count;",
+    "ring_reserve_slots(struct frob_ring *ring, unsigned int count) { unsigned long",
+    "weird_name_xyz, frob_only_once_here, abc_name, 4abc_name, tail_name and lonely_big_name",
+    "frob_rare_one and frob_rare_one_more3 and xfrob_ring_reserve_slots",
+    "As the readme says: the driver must never move the head beyond the frames the device",
+    "if (ring->head - ring->tail + count > ring->size) {\r\n ret = -ENOSPC;",
+    "",
+    "x",
+    "\x1b[2J\x1b]52;c;SGk=\x07" * 20,
+    "\ufffd" * 40,
+    "é" * 3000,
+    'int main(void) { printf("hello\\n"); return 0; } and again int main(void) { printf(',
+]
+TITLES = ["spin_unlock_irqrestore(&ring->lock, flags); return ret; }", "plain"]
+
+
+def notes() -> list[WrittenNote]:
+    out = []
+    for i, body in enumerate(BODIES):
+        n = note(i + 1, body, title=TITLES[i % 2])
+        out.append(WrittenNote(n, "", "", "", i + 1, None, None, Status.INTACT, False, 1))
+    return out
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> tuple[Kit, Path]:
+    kit = Kit("ncref")
+    return kit, make_snapshot(kit, tmp_path_factory.mktemp("mixed"), files=MIXED)
+
+
+def as_plain(checks) -> list:
+    return [
+        (
+            [(f.field, f.text, sorted((p.path, p.line) for p in f.places)) for f in c.fragments],
+            {r.name: sorted((p.path, p.line) for p in r.places) for r in c.rare},
+            any(f.partial for f in c.fragments),
+        )
+        for c in checks
+    ]
+
+
+def expected(snap: Snapshot, min_length: int) -> list:
+    files = reference.text_files(snap)
+    out = []
+    for w in notes():
+        n = w.note
+        fragments = [
+            (field, run, places)
+            for field, text in (("title", n.title), ("body", n.body))
+            for run, places in reference.runs(text, files, min_length)
+        ]
+        out.append((fragments, reference.rare(n.title + "\n" + n.body, files), False))
+    return out
+
+
+def fast(snap: Snapshot, min_length: int, **kw) -> tuple[list, SnapshotText]:
+    corpus = SnapshotText(snap, **kw)
+    try:
+        return as_plain(check_notes(notes(), corpus, min_length)), corpus
+    finally:
+        corpus.close()
+
+
+@pytest.mark.parametrize("min_length", [40, 12])
+def test_the_fast_check_agrees_with_the_reference(mixed, tmp_path, min_length):
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        want = expected(snap, min_length)
+        counted, corpus = fast(snap, min_length, cache_dir=tmp_path / "cache")
+        assert not corpus.names_cached
+        cached, corpus = fast(snap, min_length, cache_dir=tmp_path / "cache")
+        assert corpus.names_cached
+    assert counted == want
+    assert cached == want
+
+
+def test_the_mixed_corpus_exercises_what_it_should(mixed, tmp_path):
+    """The agreement above is not vacuous: quotes are found, descriptions are not."""
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        got, _ = fast(snap, 40)
+    quote, describes = got[0], got[1]
+    body = [places for field, text, places in quote[0] if field == "body" and QUOTE in text]
+    assert body == [
+        [(b"drivers/frob/copy.c", 14), (b"drivers/frob/ring.c", 14), (b"lib/crlf.c", 7)]
+    ]
+    assert [f for f in describes[0] if f[0] == "body"] == [] and describes[1] == {}
+    names = got[4][1]
+    assert names["weird_name_xyz"] == [(b"lib/latin1.c", 1)]
+    assert names["lonely_big_name"] == [(b"lib/big.c", 2001)]
+    assert "abc_name" not in names and "4abc_name" not in names
+    assert got[5][1]["frob_rare_one"] == [(b"lib/once.c", 1)]  # whole once, though in 18 files
+
+
+def test_the_table_answers_without_asking_the_index_for_names(mixed):
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        _, with_table = fast(snap, 40)
+        _, index_only = fast(snap, 40, names=False)
+    assert index_only.queries > 0
+    assert with_table.queries < index_only.queries / 2
+
+
+def _build(mixed, directory: Path) -> tuple[Snapshot, Path]:
+    kit, path = mixed
+    snap = Snapshot.open(path, kit.trust)
+    fast(snap, 40, cache_dir=directory)
+    return snap, cache_path(directory, bytes.fromhex(snap.manifest.root))
+
+
+def _row_edit(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE names SET blobs = 3, weight = 3 WHERE name = ?", (b"weird_name_xyz",))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "edit a row",
+        "truncate",
+        "garbage",
+        "empty",
+        "drop the mac",
+        "other root",
+        "symlink",
+        "open to others",
+    ],
+)
+def test_a_cache_not_written_here_for_this_snapshot_is_never_believed(mixed, tmp_path, damage):
+    directory = tmp_path / "cache"
+    snap, db = _build(mixed, directory)
+    with snap:
+        want, _ = fast(snap, 40)
+        if damage == "edit a row":
+            _row_edit(db)  # hides a rare name; the MAC no longer matches
+        elif damage == "truncate":
+            db.write_bytes(db.read_bytes()[:5000])
+        elif damage == "garbage":
+            db.write_bytes(os.urandom(100_000))
+        elif damage == "empty":
+            db.write_bytes(b"")
+        elif damage == "drop the mac":
+            db.with_suffix(".mac").unlink()
+        elif damage == "other root":  # a valid table of another snapshot, renamed
+            other = cache_path(directory, b"\x01" * 32)
+            db.rename(other)
+            _, other_db = _build(mixed, tmp_path / "elsewhere")
+            db.write_bytes(other_db.read_bytes())
+            db.with_suffix(".mac").write_bytes(other_db.with_suffix(".mac").read_bytes())
+            _row_edit(db)
+        elif damage == "symlink":
+            real = tmp_path / "real.sqlite"
+            db.rename(real)
+            db.symlink_to(real)
+        elif damage == "open to others":
+            db.chmod(0o666)
+        got, corpus = fast(snap, 40, cache_dir=directory)
+        assert not corpus.names_cached
+        assert got == want
+
+
+def test_the_cli_keeps_the_table_private_and_no_cache_keeps_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from cleanroom.cli import main
+    from tests.noteskit import setup
+
+    kit = Kit("nccli")
+    files = setup(kit, tmp_path, [note(1, f"It reads {QUOTE}")])
+    args = ["notes", "check", str(files["ledger"]), "--snapshot", str(files["snapshot"])]
+    args += ["--trust", str(files["trust"]), "--json"]
+    outputs = []
+    cached = ["--cache-dir", str(tmp_path / "c")]
+    for extra in (["--no-cache", "--cache-dir", str(tmp_path / "none")], cached, cached):
+        out = CliRunner().invoke(main, [*args, *extra])
+        assert out.exit_code == 0, out.output
+        outputs.append(json.loads(out.stdout[out.stdout.index("{") :])["notes"])
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0][0]["fragments"]
+    assert not (tmp_path / "none").exists()
+    (table,) = (tmp_path / "c").glob("notecheck-names-*.sqlite")
+    assert (tmp_path / "c").stat().st_mode & 0o777 == 0o700
+    assert table.stat().st_mode & 0o777 == 0o600
+    assert table.with_suffix(".mac").stat().st_mode & 0o777 == 0o600

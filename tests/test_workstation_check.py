@@ -157,6 +157,7 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         lambda text: re.sub(r"(?m)^org = .*$", "org = 5", text),
         lambda text: text.replace('on_client_lost = "seal"', 'on_client_lost = "linger"'),
         lambda text: text.replace("[recorder]", '[recorder]\nmode = "demo"'),
+        lambda text: text.replace("[recorder]", "[recorder]\nwait_minutes = 0"),
     ],
     ids=[
         "foreign-user",
@@ -171,6 +172,7 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         "org-not-text",
         "unknown-policy",
         "demo-mode",
+        "no-wait",
     ],  # fmt: skip
 )
 def test_a_config_that_points_elsewhere_is_reported(clean: Room, edit):

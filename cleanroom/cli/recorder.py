@@ -107,10 +107,11 @@ def recorder(config: Path, parent: int | None) -> None:
     from the accounts in [recorder] reviewers (checked with SO_PEERCRED),
     records every request before it answers, answers with exactly what it
     recorded, and refuses (and records) anything else. SIGTERM seals the
-    session being served and stops. Exit status: 0 stopped; 1 the snapshot was
-    changed after the vendor signed it; 2 usage (the config, a key, the socket);
-    3 another recorder already serves this ledger directory (it holds the lock
-    file `recorder.lock` there).
+    session being served and stops; SIGUSR1 seals a session that waits for its
+    reviewer (on_client_lost = "wait", at most wait_minutes). Exit status: 0
+    stopped; 1 the snapshot was changed after the vendor signed it; 2 usage
+    (the config, a key, the socket); 3 another recorder already serves this
+    ledger directory (it holds the lock file `recorder.lock` there).
     """
     require_isolated()
     harden_process()  # it holds the key and the snapshot: no core file, no ptrace
@@ -134,13 +135,15 @@ def recorder(config: Path, parent: int | None) -> None:
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"
     server = RecorderServer(settings.socket, settings.reviewers, session_opener(setup, crashed),
-                            settings.on_client_lost)  # fmt: skip
+                            settings.on_client_lost, settings.wait_minutes * 60)  # fmt: skip
     if parent is not None:
         server.alive_while = lambda: os.getppid() == parent
     # Before the socket exists: a SIGTERM sent as soon as it appears stops the
     # service in order, never by the default action.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop.set())
+    # The operator's word: seal the session that waits for its reviewer (protocol.md §8).
+    signal.signal(signal.SIGUSR1, lambda *_: server.end_waiting.set())
     try:
         server.listen()
     except OSError as exc:

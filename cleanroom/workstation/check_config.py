@@ -88,6 +88,10 @@ def _recorder_choices(recorder: dict[str, object]) -> list[Problem]:
     if policy not in POLICIES:
         out.append(_problem(f"{layout.CONFIG} gives on_client_lost = {policy!r}: the recorder "
                             f"takes only {' or '.join(POLICIES)}"))  # fmt: skip
+    wait = recorder.get("wait_minutes", 30)
+    if type(wait) not in (int, float) or not 0 < wait <= 24 * 60:  # type: ignore[operator]
+        out.append(_problem(f"{layout.CONFIG} gives wait_minutes = {wait!r}: the recorder "
+                            "takes a number of minutes above 0 and at most 1440"))  # fmt: skip
     mode = recorder.get("mode", "review")
     if mode != "review":
         out.append(_problem(f"{layout.CONFIG} gives [recorder] mode = {mode!r}: a room's "

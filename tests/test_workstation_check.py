@@ -158,6 +158,7 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         lambda text: text.replace('on_client_lost = "seal"', 'on_client_lost = "linger"'),
         lambda text: text.replace("[recorder]", '[recorder]\nmode = "demo"'),
         lambda text: text.replace("[recorder]", "[recorder]\nwait_minutes = 0"),
+        lambda text: text.replace("[recorder]", '[recorder]\nledger_quota_mb = "1G"'),
     ],
     ids=[
         "foreign-user",
@@ -173,6 +174,7 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         "unknown-policy",
         "demo-mode",
         "no-wait",
+        "quota-not-a-number",
     ],  # fmt: skip
 )
 def test_a_config_that_points_elsewhere_is_reported(clean: Room, edit):

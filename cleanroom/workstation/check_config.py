@@ -6,7 +6,8 @@ key or ledger directory would make a clean check say nothing about the files
 in use, and a `reviewers` entry for an account outside the group would let in
 someone without the kiosk login. A config without what install writes and the
 recorder needs (`org`), or with a value the recorder refuses (`on_client_lost`,
-`mode`), leaves the room without a recorder. So each is a CONFIG problem.
+`wait_minutes`, `ledger_quota_mb`, `ledger_reserve_mb`, `mode`), leaves the
+room without a recorder. So each is a CONFIG problem.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ def _recorder_choices(recorder: dict[str, object]) -> list[Problem]:
     if type(wait) not in (int, float) or not 0 < wait <= 24 * 60:  # type: ignore[operator]
         out.append(_problem(f"{layout.CONFIG} gives wait_minutes = {wait!r}: the recorder "
                             "takes a number of minutes above 0 and at most 1440"))  # fmt: skip
+    for name in ("ledger_quota_mb", "ledger_reserve_mb"):
+        size = recorder.get(name, 1)
+        if type(size) not in (int, float) or not 0 < size <= 1 << 30:  # type: ignore[operator]
+            out.append(_problem(f"{layout.CONFIG} gives {name} = {size!r}: the recorder "
+                                "takes a number of MiB above 0"))  # fmt: skip
     mode = recorder.get("mode", "review")
     if mode != "review":
         out.append(_problem(f"{layout.CONFIG} gives [recorder] mode = {mode!r}: a room's "

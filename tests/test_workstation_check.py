@@ -271,3 +271,10 @@ def test_clock_problems():
 
 def test_the_real_clock_is_monotonic_and_set(room: Room):
     assert not {"CLOCK_NOT_MONOTONIC", "CLOCK_UNSET"} & room.codes()
+
+
+def test_check_knows_the_recorders_policies():
+    from cleanroom.recorder.server import POLICIES
+    from cleanroom.workstation import check_config
+
+    assert check_config.POLICIES == POLICIES

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -151,6 +152,13 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         lambda text: "\udcff".encode("utf-8", "surrogateescape").decode("latin-1") + text,
         lambda text: 'reviewer = "Ada Reviewer"\n' + text,
         lambda text: text.replace("[recorder]", '[recorder]\npassphrase_file = "/tmp/p"'),
+        lambda text: "\n".join(ln for ln in text.splitlines() if not ln.startswith("org =")),
+        lambda text: re.sub(r"(?m)^org = .*$", 'org = "  "', text),
+        lambda text: re.sub(r"(?m)^org = .*$", "org = 5", text),
+        lambda text: text.replace('on_client_lost = "seal"', 'on_client_lost = "linger"'),
+        lambda text: text.replace("[recorder]", '[recorder]\nmode = "demo"'),
+        lambda text: text.replace("[recorder]", "[recorder]\nwait_minutes = 0"),
+        lambda text: text.replace("[recorder]", '[recorder]\nledger_quota_mb = "1G"'),
     ],
     ids=[
         "foreign-user",
@@ -160,6 +168,13 @@ def test_check_finds_each_planted_problem(clean: Room, code: str):
         "not-utf8",
         "reviewer-name",
         "passphrase-elsewhere",
+        "no-org",
+        "blank-org",
+        "org-not-text",
+        "unknown-policy",
+        "demo-mode",
+        "no-wait",
+        "quota-not-a-number",
     ],  # fmt: skip
 )
 def test_a_config_that_points_elsewhere_is_reported(clean: Room, edit):
@@ -256,3 +271,10 @@ def test_clock_problems():
 
 def test_the_real_clock_is_monotonic_and_set(room: Room):
     assert not {"CLOCK_NOT_MONOTONIC", "CLOCK_UNSET"} & room.codes()
+
+
+def test_check_knows_the_recorders_policies():
+    from cleanroom.recorder.server import POLICIES
+    from cleanroom.workstation import check_config
+
+    assert check_config.POLICIES == POLICIES

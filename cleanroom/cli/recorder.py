@@ -23,6 +23,7 @@ from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
 from ..recorder.owner import owner_of
 from ..recorder.peer import Peer, account_name
+from ..recorder.quota import LedgerQuota
 from ..recorder.server import RecorderServer
 from ..recorder.single import AlreadyRunning, hold
 from ..sanitize import clean
@@ -46,16 +47,22 @@ from .review_config import load_config
 ALREADY_RUNNING = 3  # exit status: another recorder holds this ledger directory
 
 
-def session_opener(configured: Setup, crashed: str = "resume") -> Any:
+def session_opener(configured: Setup, crashed: str = "resume",
+                   quota: LedgerQuota | None = None) -> Any:  # fmt: skip
     """A function that starts (or resumes, after a crash) a session for the peer that
     connected: the same checks and ledger as `cleanroom review`, with the guard
     running in this process. The reviewer is the peer's account (SO_PEERCRED), not
     the config's `reviewer` nor anything the terminal says; a crashed session is
     resumed only for the reviewer who ran it. The reading pace outlives each
-    session: a new session does not reset the count."""
+    session: a new session does not reset the count. With `quota`, no session
+    starts (nor resumes) while the ledgers' filesystem is short of its reserve,
+    and each session stops at the quota (recorder/quota.py)."""
     pace = Pace(configured.policy.bulk)
 
     def open_session(peer: Peer) -> tuple[Dispatcher, Any]:
+        short = None if quota is None else quota.short_of_reserve(configured.ledger_dir)
+        if short is not None:  # nothing written: no session could be recorded to its end
+            raise RuntimeError(f"no session can start: {short}")
         setup = replace(configured, reviewer=replace(configured.reviewer, name=account_name(peer)))
         check = start_check(setup.policy, read_network())
         if check.action == "refuse":
@@ -87,7 +94,7 @@ def session_opener(configured: Setup, crashed: str = "resume") -> Any:
                 ledger.close()
 
         dispatcher = Dispatcher(LocalService(session), countersigner=setup.countersigner,
-                                owner=owner)  # fmt: skip
+                                owner=owner, quota=quota)  # fmt: skip
         return dispatcher, close
 
     return open_session
@@ -107,10 +114,11 @@ def recorder(config: Path, parent: int | None) -> None:
     from the accounts in [recorder] reviewers (checked with SO_PEERCRED),
     records every request before it answers, answers with exactly what it
     recorded, and refuses (and records) anything else. SIGTERM seals the
-    session being served and stops. Exit status: 0 stopped; 1 the snapshot was
-    changed after the vendor signed it; 2 usage (the config, a key, the socket);
-    3 another recorder already serves this ledger directory (it holds the lock
-    file `recorder.lock` there).
+    session being served and stops; SIGUSR1 seals a session that waits for its
+    reviewer (on_client_lost = "wait", at most wait_minutes). Exit status: 0
+    stopped; 1 the snapshot was changed after the vendor signed it; 2 usage
+    (the config, a key, the socket); 3 another recorder already serves this
+    ledger directory (it holds the lock file `recorder.lock` there).
     """
     require_isolated()
     harden_process()  # it holds the key and the snapshot: no core file, no ptrace
@@ -133,14 +141,18 @@ def recorder(config: Path, parent: int | None) -> None:
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
     crashed = "abandon" if settings.mode == "demo" else "resume"
-    server = RecorderServer(settings.socket, settings.reviewers, session_opener(setup, crashed),
-                            settings.on_client_lost)  # fmt: skip
+    quota = LedgerQuota.of_mib(settings.ledger_quota_mb, settings.ledger_reserve_mb)
+    server = RecorderServer(settings.socket, settings.reviewers,
+                            session_opener(setup, crashed, quota),
+                            settings.on_client_lost, settings.wait_minutes * 60)  # fmt: skip
     if parent is not None:
         server.alive_while = lambda: os.getppid() == parent
     # Before the socket exists: a SIGTERM sent as soon as it appears stops the
     # service in order, never by the default action.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: server.stop.set())
+    # The operator's word: seal the session that waits for its reviewer (protocol.md §8).
+    signal.signal(signal.SIGUSR1, lambda *_: server.end_waiting.set())
     try:
         server.listen()
     except OSError as exc:

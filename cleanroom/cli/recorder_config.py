@@ -11,11 +11,22 @@ from typing import Any
 import click
 
 from ..recorder.peer import Reviewers
-from ..recorder.server import POLICIES
+from ..recorder.quota import DEFAULT_MAX_MB, DEFAULT_RESERVE_MB
+from ..recorder.server import POLICIES, WAIT_LIMIT
 from ..sanitize import clean
 
 DEFAULT_SOCKET = Path("/run/cleanroom/recorder.sock")
-KEYS = ("socket", "reviewers", "on_client_lost", "passphrase_file", "mode")
+KEYS = (
+    "socket",
+    "reviewers",
+    "on_client_lost",
+    "wait_minutes",
+    "ledger_quota_mb",
+    "ledger_reserve_mb",
+    "passphrase_file",
+    "mode",
+)
+MAX_WAIT_MINUTES = 24 * 60
 MODES = ("review", "demo")  # the guard's policy: demo is `cleanroom demo`'s, never a room's
 
 
@@ -26,6 +37,9 @@ class RecorderConfig:
     on_client_lost: str
     passphrase_file: Path | None
     mode: str = "review"
+    wait_minutes: float = WAIT_LIMIT / 60  # under `wait`: how long a session waits
+    ledger_quota_mb: float = DEFAULT_MAX_MB  # a session's ledger at most (recorder/quota.py)
+    ledger_reserve_mb: float = DEFAULT_RESERVE_MB  # free space the ledgers' filesystem keeps
 
 
 def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> RecorderConfig:
@@ -58,6 +72,19 @@ def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> Re
     policy = values.get("on_client_lost", "seal")
     if policy not in POLICIES:
         raise click.UsageError(f"{where}: [recorder] on_client_lost must be seal or wait")
+    wait = values.get("wait_minutes", WAIT_LIMIT / 60)
+    if type(wait) not in (int, float) or not 0 < wait <= MAX_WAIT_MINUTES:
+        raise click.UsageError(
+            f"{where}: [recorder] wait_minutes must be a number of minutes above 0 and at "
+            f"most {MAX_WAIT_MINUTES}"
+        )
+    sizes = {}
+    for name, default in (("ledger_quota_mb", DEFAULT_MAX_MB),
+                          ("ledger_reserve_mb", DEFAULT_RESERVE_MB)):  # fmt: skip
+        size = values.get(name, default)
+        if type(size) not in (int, float) or not 0 < size <= 1 << 30:
+            raise click.UsageError(f"{where}: [recorder] {name} must be a number of MiB above 0")
+        sizes[name] = float(size)
     mode = values.get("mode", "review")
     if mode not in MODES:
         raise click.UsageError(f"{where}: [recorder] mode must be review or demo")
@@ -68,4 +95,5 @@ def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> Re
         )
     passphrase = values.get("passphrase_file")
     return RecorderConfig(Path(values.get("socket") or DEFAULT_SOCKET), admitted, policy,
-                          Path(passphrase) if passphrase else None, mode)  # fmt: skip
+                          Path(passphrase) if passphrase else None, mode, float(wait),
+                          **sizes)  # fmt: skip

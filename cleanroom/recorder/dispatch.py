@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
@@ -25,10 +26,14 @@ from ..snapshot.query import Query
 from ..snapshot.search import SearchError
 from . import messages as m
 from .log import log
+from .quota import LedgerQuota
 from .ratelimit import Bucket
 from .searchjob import SearchJob
 from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
+# What may still be asked past the quota: the status (the guard's alerts are recorded
+# even so), the reviewer's own seal, and goodbye.
+_QUOTA_FREE = (m.Status, m.Seal, m.Bye)
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
@@ -36,8 +41,10 @@ WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard
 
 class Dispatcher:
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
-                 countersigner: object = None, owner: int | None = None) -> None:  # fmt: skip
+                 countersigner: object = None, owner: int | None = None,
+                 quota: LedgerQuota | None = None) -> None:  # fmt: skip
         self.service = service
+        self.quota = quota  # the ledger's size and the free space it must leave (quota.py)
         self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
         self.owner = owner  # the account a resumed session belongs to (its ledger says)
         self.session = service.session
@@ -82,6 +89,10 @@ class Dispatcher:
             return self.refuse(tag(request), REASON[self.state])
         if not self.bucket.take():
             return self.refuse(tag(request), "rate")
+        if self.quota is not None and type(request) not in _QUOTA_FREE:
+            why = self.quota.exceeded(Path(self.session.facts.ledger_path))
+            if why is not None:
+                return self._over_quota(tag(request), why)
         try:
             return self._counted(self._handlers[type(request)](request))
         except RecordingError as exc:
@@ -102,6 +113,14 @@ class Dispatcher:
         except RecordingError as exc:
             return self._counted(m.Failed(why=str(exc)))
         return self._counted(m.Refused(reason=reason, seq=appended.seq))
+
+    def _over_quota(self, request: str, why: str) -> m._Answer:
+        """Refuse `request` (recorded, with why), then seal the session while the
+        reserve still has room for it: fail closed before the disk is full."""
+        answer = self.refuse(request, "quota", why)
+        log(f"ledger quota: {why}; the session is sealed")
+        self._end("quota")
+        return answer
 
     @property
     def exhausted(self) -> bool:

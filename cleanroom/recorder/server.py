@@ -43,6 +43,7 @@ OWNER_WINDOW = 10.0  # seconds between two recorded refusals of the same other a
 FRAME_TIMEOUT = 5.0  # seconds a peer may take to send a whole frame
 DRAIN_TIMEOUT = 5.0  # seconds a peer may take to read a whole answer
 POLICIES = ("seal", "wait")
+WAIT_LIMIT = 30 * 60.0  # seconds a session left under `wait` waits for its reviewer, by default
 
 
 @dataclass
@@ -68,15 +69,20 @@ class Conn:
 class RecorderServer:
     def __init__(self, socket_path: Path, reviewers: Reviewers,
                  open_session: Callable[[Peer], tuple[Dispatcher, Callable[[], None]]],
-                 on_client_lost: str = "seal") -> None:  # fmt: skip
+                 on_client_lost: str = "seal", wait_limit: float = WAIT_LIMIT) -> None:  # fmt: skip
         if on_client_lost not in POLICIES:
             raise ValueError(f"on_client_lost must be one of {POLICIES}")
+        if not wait_limit > 0:
+            raise ValueError("wait_limit must be positive")
+        self.wait_limit = wait_limit
         self.path = socket_path
         self.reviewers = reviewers
         self.open_session = open_session
         self.policy = on_client_lost
         self.live: Live | None = None
         self.stop = threading.Event()
+        # Set (SIGUSR1, by the operator) to end the session that waits for its reviewer.
+        self.end_waiting = threading.Event()
         self._owner_refusals: dict[int, tuple[float, int]] = {}  # uid -> (last recorded, since)
         self.alive_while: Callable[[], bool] | None = None  # checked every tick
         self._listener: socket.socket | None = None
@@ -136,6 +142,11 @@ class RecorderServer:
                 if self.live is not None:
                     if time.monotonic() - self._ticked >= TICK:
                         self._tick()
+                    if client is None:
+                        self._end_the_wait()
+                if self.end_waiting.is_set():  # nothing waits: a terminal is served, or none
+                    self.end_waiting.clear()
+                    log("asked to end a waiting session: no session waits")
                     if client is None and self.live.dispatcher.state == ENDED:
                         self._finish()
         finally:
@@ -147,6 +158,30 @@ class RecorderServer:
             listener.close()
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
+
+    def _end_the_wait(self) -> None:
+        """Seal a session whose reviewer has not come back within `wait_limit`, or
+        whose wait the operator ended (SIGUSR1): recorded as `client_lost` (why, and
+        policy `seal`), then `session_end` (reason `client_lost`). The next
+        reviewer gets a new session. Only with no terminal connected."""
+        live = self.live
+        assert live is not None
+        asked = self.end_waiting.is_set()
+        self.end_waiting.clear()
+        if live.lost_at is None or live.dispatcher.state == ENDED:
+            if asked:
+                log("asked to end a waiting session: no session waits")
+            return
+        waited = time.monotonic() - live.lost_at
+        if asked:
+            why = f"the operator ended the wait for its reviewer after {waited:.0f} s (SIGUSR1)"
+        elif waited >= self.wait_limit:
+            why = f"its reviewer did not come back within {_duration(self.wait_limit)}"
+        else:
+            return
+        live.dispatcher.lost(why, "seal")
+        log(f"session sealed: {why}")
+        self._finish()
 
     def _tick(self) -> None:
         assert self.live is not None
@@ -252,9 +287,18 @@ class RecorderServer:
             return
         self._owner_refusals[peer.uid] = (now, 0)
         more = f"; {skipped} more refused since the last entry" if skipped else ""
-        waits = f"the session waits for uid {self.live.uid}"
+        waits = f"the session waits for uid {self.live.uid}{self._waiting_since()}"
         log(f"refused uid {peer.uid} pid {peer.pid}: {waits}{more}")
-        self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}{more}")
+        self.live.dispatcher.refuse("connect", "owner", f"uid {peer.uid} pid {peer.pid}; "
+                                    f"{waits}{more}")  # fmt: skip
+
+    def _waiting_since(self) -> str:
+        """Since when the session waits, and until when at most (UTC), or ""."""
+        live = self.live
+        if live is None or live.lost_at is None:
+            return ""
+        start = time.time() - (time.monotonic() - live.lost_at)
+        return f" since {_utc(start)}, at most until {_utc(start + self.wait_limit)}"
 
     def _not_admitted(self, peer: Peer, client: Conn | None) -> str | None:
         if not self.reviewers.admit(peer):
@@ -349,6 +393,14 @@ class RecorderServer:
             live.close()
         finally:
             log(f"session {live.dispatcher.session.session_id} finished ({live.dispatcher.ended})")
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def _why(exc: Exception) -> str:

@@ -11,8 +11,9 @@ content decides what that answer can be trusted for:
   character of its own. A blob whose document has exactly size - 2 trigrams
   (`search_docsize`) has one byte per character and no NUL: it is *complete*, and
   the character the index holds just before any byte is the byte itself (U+FFFD
-  for a lone lead byte). Only a complete blob can be ruled out by a context
-  expression (`query.context_expression`); the others stay candidates.
+  for a lone lead byte). A complete blob can be ruled out by a context expression
+  (`query.context_expression`); an incomplete one only where what follows its
+  bytes over 0x7F says it can be (`high_bytes`), else it stays a candidate.
 
 Both facts are read once per open snapshot, by the first search that needs them
 (`index_facts`). Rows come as (rowid,), or with `content` as (rowid, size,
@@ -61,13 +62,16 @@ def candidates(
     content: bool,
     facts: Callable[[], IndexFacts],
     check: Callable[[], None],
+    exempt: Callable[[IndexFacts], frozenset[int]] | None = None,
 ) -> Iterator[Row]:
     """The blobs that can hold a match of `plan`, ascending by rowid: those the index
     names (narrowed by the plan's context), and the truncated ones; or, with no index
     expression, every text blob. `facts` gives the snapshot's IndexFacts (only called
-    for an indexed plan); `check` runs between batches and may raise to stop. With
-    `content`, a row carries the line index only if the plan expects most candidates
-    to hold a match (`Plan.likely`)."""
+    for an indexed plan); `check` runs between batches and may raise to stop.
+    `exempt` gives the incomplete blobs the context cannot rule out (default: all of
+    them; high_bytes.AfterHigh.exempt names fewer). With `content`, a row carries
+    the line index only if the plan expects most candidates to hold a match
+    (`Plan.likely`)."""
     columns = f"blobs.rowid, {SMALL_COLUMNS}" if content else "blobs.rowid"
     small = small_limits(plan.likely) if content else ()
     if plan.index is None:
@@ -75,7 +79,8 @@ def candidates(
         return _stream(conn.execute(sql, small), check)
     known = facts()
     if plan.context is not None:
-        rows = _narrowed(conn, plan.index, plan.context, known.incomplete, check)
+        kept = known.incomplete if exempt is None else exempt(known)
+        rows = _narrowed(conn, plan.index, plan.context, kept, check)
         if content:
             rows = filled(conn, rows, small, check)
     else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
@@ -100,18 +105,19 @@ def _narrowed(
     conn: sqlite3.Connection,
     index: str,
     context: str,
-    incomplete: frozenset[int],
+    exempt: frozenset[int],
     check: Callable[[], None],
 ) -> Iterator[Row]:
-    """The documents matching `index` that also match `context` or are incomplete.
-    Both answers stream in rowid order and are merged as they come."""
+    """The documents matching `index` that also match `context` or are in `exempt`
+    (incomplete ones the context cannot rule out). Both answers stream in rowid
+    order and are merged as they come."""
     narrow = _stream(conn.execute(_MATCHING, (context,)), check)
     ahead = -1
     for row in _stream(conn.execute(_MATCHING, (index,)), check):
         rowid = row[0]
         while ahead < rowid:
             ahead = next(narrow, (1 << 63,))[0]
-        if ahead == rowid or rowid in incomplete:
+        if ahead == rowid or rowid in exempt:
             yield row
 
 

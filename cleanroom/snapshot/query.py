@@ -84,6 +84,9 @@ class Plan:
     matcher: Matcher
     paths: PathFilter
     context: str | None = None  # narrows `index` for complete documents (context_expression)
+    # The heads of the literals a byte over 0x7F may stand before in a match: what an
+    # incomplete document must hold after such a byte to stay a candidate (high_bytes)
+    after_high: tuple[bytes, ...] = ()
     likely: bool = False  # most candidates hold a match (a literal): read line indexes early
     short: bytes | None = None  # a literal of one or two bytes, lowercased (shortlit)
 
@@ -123,7 +126,8 @@ def _plan(query: Query) -> Plan:
     line_filter = _line_filter(parsed.required)
     index = index_expression(parsed.required)
     context = context_expression(parsed.required) if index is not None else None
-    return Plan(index, RegexMatcher(compiled, line_filter), paths, context)
+    heads = after_high_heads(parsed.required) if context is not None else ()
+    return Plan(index, RegexMatcher(compiled, line_filter), paths, context, after_high=heads)
 
 
 def _why(exc: Exception) -> str:
@@ -230,6 +234,22 @@ def context_expression(required: Requirement) -> str | None:
 
 
 MAX_CONTEXT_PHRASES = 400  # about three literals' worth (each needs 130)
+
+
+def after_high_heads(required: Requirement) -> tuple[bytes, ...]:
+    """The first three bytes (ASCII, lowercased) of every literal whose context asks
+    for a non-word character before it: in an incomplete document that byte may be
+    over 0x7F, which the context expression cannot see (high_bytes.py). Before every
+    other literal the context names an ASCII byte (a line feed, a word character),
+    which the index reads as itself in any document."""
+    heads = {
+        lit.text[:3].lower()
+        for clause in required
+        for lit in clause
+        if lit.before and lit.before != LINE_START and _context(lit) is not None
+        and chr(lit.text[0]) in _WORD
+    }  # fmt: skip
+    return tuple(sorted(heads))
 
 
 def _context(lit: Literal) -> str | None:

@@ -52,6 +52,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
+import weakref
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -69,6 +70,7 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
+from .high_bytes import after_high, read_in_background
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, window
@@ -98,9 +100,25 @@ def prepare(snapshot: Snapshot) -> None:
     as fast as the rest."""
     with snapshot.unmapped() as conn:  # what this reads once need not stay resident
         files = catalog(snapshot, conn)
-        index_facts(snapshot, conn, files)
+        facts = index_facts(snapshot, conn, files)
     # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
     # pages, which the first search for a literal of one or two bytes pays instead.
+    # What follows the high bytes of the incomplete blobs (high_bytes) is read in the
+    # background, on a connection opened now, before a guard watches the file.
+    if facts.incomplete and snapshot.path is not None:
+        with _STARTED_LOCK:
+            if snapshot in _STARTED:
+                return
+            _STARTED.add(snapshot)
+        try:
+            conn = checked_connection(snapshot)
+        except SearchError:
+            return  # a hint only: searches then read every incomplete candidate
+        read_in_background(snapshot, conn, facts.incomplete)
+
+
+_STARTED: weakref.WeakSet[Snapshot] = weakref.WeakSet()
+_STARTED_LOCK = threading.Lock()
 
 
 def search(snapshot: Snapshot, query: Query) -> Search:
@@ -289,7 +307,7 @@ class Search:
                     order = text_files(self.snapshot, conn, files)
                     yield from self._parallel(files, order, plan, progress, keep, workers)
                     return
-            rows = candidates(conn, plan, everything, facts, self._check)
+            rows = candidates(conn, plan, everything, facts, self._check, self._exempt)
             yield from self._serial(conn, files, rows, plan, progress, keep)
         except sqlite3.Error as exc:
             if self._cancelled.is_set():
@@ -386,24 +404,38 @@ class Search:
 
     def _connect(self) -> sqlite3.Connection:
         """A connection of this search's own, to the same signed snapshot."""
-        try:
-            # Not memory-mapped: a pass reads each page about once, and a fresh mapping
-            # faults on every one (pread costs less: 10-30 % of a pass on Linux 6.1).
-            conn = connect(self.snapshot.path, mmap=False, any_thread=True)  # type: ignore[arg-type]
-        except (OSError, SnapshotFileError) as exc:
-            raise SearchError(f"cannot open the snapshot to search it: {exc}") from None
-        try:
-            body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
-            if schema_problems(conn) or body is None or body[0] != self.snapshot.manifest_bytes:
-                raise SearchError("the snapshot file changed since it was opened")
-        except (sqlite3.Error, SearchError):
-            conn.close()
-            raise
+        conn = checked_connection(self.snapshot)
         with self._conns_lock:
             self._conns.add(conn)
         if self._cancelled.is_set():
             conn.interrupt()
         return conn
+
+    def _exempt(self, known: IndexFacts) -> frozenset[int]:
+        """The incomplete blobs this search's context cannot rule out (candidates)."""
+        found = after_high(self.snapshot)
+        if found is None:  # not read yet (or it failed): every one, as always
+            return known.incomplete
+        return found.exempt(self.query.plan().after_high)
+
+
+def checked_connection(snapshot: Snapshot) -> sqlite3.Connection:
+    """A read-only connection of its own (any thread) to `snapshot`'s file, checked to
+    hold the same signed manifest. Raises SearchError."""
+    try:
+        # Not memory-mapped: a pass reads each page about once, and a fresh mapping
+        # faults on every one (pread costs less: 10-30 % of a pass on Linux 6.1).
+        conn = connect(snapshot.path, mmap=False, any_thread=True)  # type: ignore[arg-type]
+    except (OSError, SnapshotFileError) as exc:
+        raise SearchError(f"cannot open the snapshot to search it: {exc}") from None
+    try:
+        body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
+        if schema_problems(conn) or body is None or body[0] != snapshot.manifest_bytes:
+            raise SearchError("the snapshot file changed since it was opened")
+    except (sqlite3.Error, SearchError):
+        conn.close()
+        raise
+    return conn
 
 
 def file_hits(

@@ -4,7 +4,10 @@ check holds the layout's fixed paths to their owners and modes; the recorder
 uses whatever workstation.toml names. A config that names another snapshot,
 key or ledger directory would make a clean check say nothing about the files
 in use, and a `reviewers` entry for an account outside the group would let in
-someone without the kiosk login. So each is a CONFIG problem.
+someone without the kiosk login. A config without what install writes and the
+recorder needs (`org`), or with a value the recorder refuses (`on_client_lost`,
+`wait_minutes`, `ledger_quota_mb`, `ledger_reserve_mb`, `mode`), leaves the
+room without a recorder. So each is a CONFIG problem.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from .layout import Layout
 from .problems import Problem
 
 MAX_CONFIG = 1024 * 1024
+# What the recorder takes for on_client_lost (recorder/server.py POLICIES; the
+# workstation layer may not import the recorder's, a test holds them equal).
+POLICIES = ("seal", "wait")
 PATHS = {
     "snapshot": layout.SNAPSHOT,
     "ledger-dir": layout.LEDGERS,
@@ -46,6 +52,7 @@ def check_config(lay: Layout) -> list[Problem]:
             out.append(
                 _problem(f"{layout.CONFIG} gives {key} = {value!r}; the layout's is {final!r}")
             )
+    out += _org(doc.get("org"))
     if "reviewer" in doc:  # the recorder names each session's reviewer by the account
         out.append(_problem(f"{layout.CONFIG} gives reviewer = {doc['reviewer']!r}: the "
                             "recorder refuses to start with it (remove it, ADR 0206)"))  # fmt: skip
@@ -61,6 +68,42 @@ def check_config(lay: Layout) -> list[Problem]:
         )
     out += _reviewers(lay, recorder.get("reviewers"))
     out += _passphrase(lay, recorder.get("passphrase_file"))
+    out += _recorder_choices(recorder)
+    return out
+
+
+def _org(org: object) -> list[Problem]:
+    """install writes `org` (the reviewers' organisation, recorded in every
+    `session_start`); without it the recorder refuses to start (missing --org)."""
+    if org is None:
+        return [_problem(f"{layout.CONFIG} gives no org (the reviewers' organisation): the "
+                         "recorder refuses to start without it (install --org NAME)")]  # fmt: skip
+    if not isinstance(org, str) or not org.strip():
+        return [_problem(f"{layout.CONFIG} gives org = {org!r}: it must name the reviewers' "
+                         "organisation (install --org NAME)")]  # fmt: skip
+    return []
+
+
+def _recorder_choices(recorder: dict[str, object]) -> list[Problem]:
+    """Values the recorder refuses to start with (cli/recorder_config.py)."""
+    out = []
+    policy = recorder.get("on_client_lost", "seal")
+    if policy not in POLICIES:
+        out.append(_problem(f"{layout.CONFIG} gives on_client_lost = {policy!r}: the recorder "
+                            f"takes only {' or '.join(POLICIES)}"))  # fmt: skip
+    wait = recorder.get("wait_minutes", 30)
+    if type(wait) not in (int, float) or not 0 < wait <= 24 * 60:  # type: ignore[operator]
+        out.append(_problem(f"{layout.CONFIG} gives wait_minutes = {wait!r}: the recorder "
+                            "takes a number of minutes above 0 and at most 1440"))  # fmt: skip
+    for name in ("ledger_quota_mb", "ledger_reserve_mb"):
+        size = recorder.get(name, 1)
+        if type(size) not in (int, float) or not 0 < size <= 1 << 30:  # type: ignore[operator]
+            out.append(_problem(f"{layout.CONFIG} gives {name} = {size!r}: the recorder "
+                                "takes a number of MiB above 0"))  # fmt: skip
+    mode = recorder.get("mode", "review")
+    if mode != "review":
+        out.append(_problem(f"{layout.CONFIG} gives [recorder] mode = {mode!r}: a room's "
+                            "recorder runs in review mode (demo: `cleanroom demo`)"))  # fmt: skip
     return out
 
 

@@ -22,7 +22,8 @@ CODES: dict[str, str] = {
     "WRONG_MODE": "a path of the layout has the wrong mode",
     "EXPOSED": "a file under /etc/cleanroom or /var/lib/cleanroom is open to others",
     "ANCESTOR_WRITABLE": "a directory above the layout can be changed by someone but root",
-    "CONFIG": "workstation.toml names other files, another socket, or reviewers outside the group",
+    "CONFIG": "workstation.toml names other files, another socket, reviewers outside the group, "
+    "or lacks what the recorder needs (org)",
     "UNIT_CHANGED": "the recorder's unit differs from the one install writes",
     "KIOSK_CHANGED": "the kiosk login differs from the one install writes",
     "SOCKET_MISSING": "the recorder's socket is missing (is the recorder running?)",

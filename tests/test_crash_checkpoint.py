@@ -35,6 +35,9 @@ DELAYS = [round(random.Random(1109).uniform(0.0, 0.006), 4) for _ in range(20)]
 
 # Fills the -wal (no automatic checkpoint), then checkpoints it into the main
 # file, announcing the moment so the parent can kill it inside the checkpoint.
+# The fill skips the writer's fsyncs (a SIGKILL keeps what was written either way,
+# and 20 runs of 400 fsyncs were most of this test's minute); the checkpoint runs
+# with the writer's own synchronous = FULL, as it does in a session.
 CHECKPOINTER = r"""
 import sys
 from pathlib import Path
@@ -43,8 +46,10 @@ from tests.ledgerkit import Alert, Kit
 kit = Kit(sys.argv[2])
 ledger = kit.new_ledger(Path(sys.argv[1]))
 ledger._conn.execute("PRAGMA wal_autocheckpoint = 0")
+ledger._conn.execute("PRAGMA synchronous = OFF")
 for i in range(400):
     ledger.append(Alert("test", "x" * 8000))
+ledger._conn.execute("PRAGMA synchronous = FULL")
 print("checkpointing", flush=True)
 ledger._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 print("done", flush=True)

@@ -35,16 +35,27 @@ DELAYS = [round(random.Random(1109).uniform(0.0, 0.006), 4) for _ in range(20)]
 
 # Fills the -wal (no automatic checkpoint), then checkpoints it into the main
 # file, announcing the moment so the parent can kill it inside the checkpoint.
+# The fill skips the writer's fsyncs (a SIGKILL keeps what was written either way,
+# and 20 runs of 400 fsyncs were most of this test's minute) and makes the -wal
+# durable with one fsync before the checkpoint, so the checkpoint starts from the
+# same durable -wal as a session's and runs with the writer's synchronous = FULL
+# (without that fsync it spent its first milliseconds flushing the -wal, and most
+# kills landed before it wrote a page of the main file).
 CHECKPOINTER = r"""
-import sys
+import os, sys
 from pathlib import Path
 from tests.ledgerkit import Alert, Kit
 
 kit = Kit(sys.argv[2])
 ledger = kit.new_ledger(Path(sys.argv[1]))
 ledger._conn.execute("PRAGMA wal_autocheckpoint = 0")
+ledger._conn.execute("PRAGMA synchronous = OFF")
 for i in range(400):
     ledger.append(Alert("test", "x" * 8000))
+ledger._conn.execute("PRAGMA synchronous = FULL")
+wal = os.open(f"{ledger.path}-wal", os.O_RDONLY)
+os.fsync(wal)
+os.close(wal)
 print("checkpointing", flush=True)
 ledger._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 print("done", flush=True)

@@ -63,7 +63,7 @@ def painted_at(term: Tmux, width: int, height: int) -> str:
             and not covered
         ):
             return "\n".join(rows)
-        time.sleep(0.2)
+        term.pause(0.2)
     raise AssertionError(f"not painted at {width}x{height}:\n" + "\n".join(rows))
 
 

@@ -60,7 +60,7 @@ def wait_for_banner(term: Tmux, name: str, timeout: float = 60.0) -> str:
         shown = term.screen()
         if f" {name}  (" in shown or f" {name}: hidden or control" in shown:
             return shown
-        time.sleep(0.05)
+        term.pause()
     raise AssertionError(f"{name} did not open within {timeout}s; screen:\n{term.screen()}")
 
 
@@ -78,7 +78,7 @@ def box_listed(term: Tmux, timeout: float = 30.0) -> None:
         at = next((i for i, row in enumerate(rows) if "Type part of a path" in row), None)
         if at is not None and any("match" in row for row in rows[at + 1 : at + 4]):
             return
-        time.sleep(0.05)
+        term.pause()
     raise AssertionError(f"the quick-open box never listed; screen:\n{term.screen()}")
 
 

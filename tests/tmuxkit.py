@@ -47,13 +47,31 @@ class Tmux:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name)
 
+    def pause(self, most: float = 0.1) -> None:
+        """Sleep until the program writes to its terminal, or `most` seconds. The screen
+        changes only when it writes (the raw log grows once tmux has parsed the bytes),
+        so a poll wakes within 10 ms of a change instead of after a fixed sleep, and
+        an idle screen is still read again every `most` seconds."""
+        before = self._raw_size()
+        deadline = time.monotonic() + most
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+            if self._raw_size() != before:
+                return
+
+    def _raw_size(self) -> int:
+        try:
+            return self.raw_log.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
             if text in shown:
                 return shown
-            time.sleep(0.1)
+            self.pause()
         raise AssertionError(f"{text!r} did not appear within {timeout}s; screen:\n{self.screen()}")
 
     def press_until(self, key: str, text: str, tries: int = 3, timeout: float = 10.0) -> str:
@@ -112,7 +130,7 @@ class Tmux:
         while time.monotonic() < deadline:
             if self.dead():
                 return
-            time.sleep(0.1)
+            self.pause()
         raise AssertionError(f"the program did not exit; screen:\n{self.screen()}")
 
     def raw(self) -> bytes:

@@ -47,9 +47,9 @@ def fits(v, shape):  # shape: a type, a pattern, a dict of exact fields, or a tu
 
 
 def sig_ok(pub, sig, msg):  # Ed25519 as 1 restricts it; key and signature raw or lowercase hex
-    unhex = lambda x: bytes.fromhex(x) if re.fullmatch("[0-9a-f]*", str(x)) else x  # noqa: E731
-    try:
-        pub, sig = unhex(pub), unhex(sig)  # 1: A canonical, neither A nor R of small order
+    try:  # hex has been checked against its pattern (3.4) before it gets here
+        pub, sig = (bytes.fromhex(x) if type(x) is str else x for x in (pub, sig))
+        # 1: A canonical, neither A nor R of small order
         y, r = (int.from_bytes(x[:32], "little") & ~(1 << 255) for x in (pub, sig))
         bad = y >= P or y in SMALL or r % P in SMALL
         return not bad and Ed25519PublicKey.from_public_bytes(pub).verify(sig, msg) is None
@@ -57,18 +57,14 @@ def sig_ok(pub, sig, msg):  # Ed25519 as 1 restricts it; key and signature raw o
         return False
 
 
-def wal_page(head):  # 5.5: the page size a valid WAL header gives, else 0 (SQLite ignores it)
+def torn(head, size):  # 5.5: cut inside its header, or a valid header and then part of a frame
     magic, version, page = (int.from_bytes(head[i : i + 4], "big") for i in (0, 4, 8))
     s, order = [0, 0], "big" if magic & 1 else "little"  # SQLite's checksum of the header words
     for i in range(0, 24, 4):
         s[i // 4 % 2] = (sum(s) + int.from_bytes(head[i : i + 4], order)) % 2**32
     ok = magic | 1 == 0x377F0683 and version == 3007000 and page in [2**k for k in range(9, 17)]
-    return page if ok and head[24:32] == (s[0] << 32 | s[1]).to_bytes(8, "big") else 0
-
-
-def torn(head, size):  # 5.5: cut inside its header, or a valid header and then part of a frame
-    page = wal_page(head)
-    return 0 < size < 32 or page > 0 and (size - 32) % (page + 24) > 0
+    ok = ok and head[24:32] == (s[0] << 32 | s[1]).to_bytes(8, "big")  # else SQLite ignores it
+    return 0 < size < 32 or ok and (size - 32) % (page + 24) > 0
 
 
 def copy(src, dst):  # only its data (SEEK_DATA), 1 MiB at a time: holes cost no memory or disk
@@ -76,9 +72,8 @@ def copy(src, dst):  # only its data (SEEK_DATA), 1 MiB at a time: holes cost no
         fd, at, end = i.fileno(), 0, o.truncate(os.fstat(i.fileno()).st_size)
         try:  # a read that returns nothing (the file shrank) ends the copy
             while (at := os.lseek(fd, at, os.SEEK_DATA)) < end:
-                n = min(1 << 20, os.lseek(fd, at, os.SEEK_HOLE) - at)  # moves fd: seek after
-                i.seek(at), o.seek(at)
-                at += o.write(i.read(n)) or end
+                n = min(1 << 20, os.lseek(fd, at, os.SEEK_HOLE) - at)
+                at += os.pwrite(o.fileno(), os.pread(fd, n, at), at) or end
         except OSError as err:  # ENXIO: nothing but holes from `at` on
             if err.errno != errno.ENXIO:
                 raise
@@ -110,49 +105,41 @@ def parse_body(body):  # 3.1: the fields as a dict, or None
 
 
 def verify(path, trusted, witnesses, flag):  # 5.1 steps 1-7, in order; path is resolved
-    regular = lambda f: f.is_file() and not f.is_symlink()  # noqa: E731  (5.1 step 1)
-    sizes = {s: f.stat().st_size for s in ("", "-wal") if regular(f := Path(path + s))}
-    heads = {}  # sizes and headers are read before anything else
-    for s in sizes:
-        with open(path + s, "rb") as f:
-            heads[s] = f.read(32)
-    for s in ("-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
-        odd = os.path.lexists(path + s) and (s == "-journal" or s not in sizes)
-        flag(odd, "SIDECAR", None, f"{s}: reported, not read")
+    sizes, heads = {}, {}  # step 1, 5.5: sizes and headers are read before anything else
+    for s in ("", "-wal", "-journal"):  # a -journal is never applied: it can name a file to delete
+        if s != "-journal" and (f := Path(path + s)).is_file() and not f.is_symlink():
+            with f.open("rb") as fh:
+                sizes[s], heads[s] = os.fstat(fh.fileno()).st_size, fh.read(32)
+        else:  # anything else beside the ledger: a link, a directory, a FIFO, a -journal
+            flag(s and os.path.lexists(path + s), "SIDECAR", None, f"{s}: reported, not read")
     header = heads.get("", b"-")[:16]  # a database held only in its -wal has an empty main file
     if header != b"SQLite format 3\x00" and not (header == b"" and len(sizes) > 1):
         return flag(True, "NOT_SQLITE", None, "not a regular file holding an SQLite database")
-    page = wal_page(heads.get("-wal", b""))  # an invalid header: SQLite reads no frame of it
-    read = [s for s in sizes if s == "" or page]
-    with tempfile.TemporaryDirectory() as tmp:  # step 1: a private copy, opened read-only
-        for s in read:
+    with tempfile.TemporaryDirectory() as tmp:  # a private copy (holes stay holes), read-only
+        for s in sizes:  # SQLite itself ignores a -wal whose header is not valid (5.5)
             copy(path + s, Path(tmp, "copy" + s))
-        ro = "?mode=ro" + "&immutable=1" * ("-wal" not in read)
+        ro = "?mode=ro" + "&immutable=1" * ("-wal" not in sizes)
         con = sqlite3.connect(Path(tmp, "copy").as_uri() + ro, uri=True)
-        con.execute("PRAGMA trusted_schema = OFF")
         deadline = time.monotonic() + 600  # a hostile file may keep SQLite busy forever
         con.set_progress_handler(lambda: time.monotonic() > deadline, 10**5)
         schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+        if schema != [("table", "entries", "entries", SCHEMA_SQL)]:  # step 2: nothing else, so
+            return flag(True, "SCHEMA", None, "the schema is not section 2's")  # nothing runs
         ids = con.execute("SELECT * FROM pragma_application_id, pragma_user_version").fetchall()
-        exact = schema == [("table", "entries", "entries", SCHEMA_SQL)]  # step 2: nothing else
-        flag(not exact or ids != [(0x434C524D, 1)], "SCHEMA", None, "schema or pragmas differ")
-        if not exact:  # no row is read from a file whose schema is not the ledger's
-            return con.close()
+        flag(ids != [(0x434C524D, 1)], "SCHEMA", None, "application_id or user_version differs")
         ok = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         flag(not ok, "CORRUPT", None, "PRAGMA integrity_check reports errors")
-        rows, last, left = [], -1, sum(sizes[s] for s in read)
+        rows, left = [], sum(sizes.values())
         try:  # 5.1 step 3: a read error stops reading there; the rows read before are checked
             for row in con.execute("SELECT seq, body, sig FROM entries ORDER BY seq"):
                 left -= sum(len(v) for v in row[1:] if type(v) is bytes)  # shared overflow pages
-                if row[0] <= last or left < 0:  # a damaged b-tree that loops: stop reading
+                if rows and row[0] <= rows[-1][0] or left < 0:  # a damaged b-tree that loops
                     raise sqlite3.DatabaseError("the entries b-tree returns rows out of order")
                 rows.append(row)
-                last = row[0]
         except sqlite3.DatabaseError as err:
             flag(True, "CORRUPT", None, f"reading stops after {len(rows)} rows: {err}")
         con.close()
-    wal = (heads.get("-wal", b""), sizes.get("-wal", 0))
-    flag(torn(*wal), "TORN_WRITE", None, "the -wal ends inside a write (5.5)")
+    flag(torn(heads.get("-wal", b""), sizes.get("-wal", 0)), "TORN_WRITE", None, "cut mid-write")
     p = p_hash = ledger = cert = ws_key = rev_key = sealed = None  # p: the row read before, if read
     expect, hashes, kinds = 0, {}, {}
     for n, (seq, body, sig) in enumerate(rows):
@@ -239,14 +226,12 @@ def main(argv=None):
         if os.path.isdir(path):  # as cleanroom verify: a directory is not a ledger to verify
             raise ValueError(f"{args.ledger} is a directory, not a ledger file")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as err:
-        print(f"verify_minimal: {err}", file=sys.stderr)
-        return 2
+        ap.error(str(err))  # exit 2, nothing verified
     flag = lambda failed, *finding: failed and findings.append(finding)  # noqa: E731
     try:
         verify(path, trusted, witnesses, flag)
     except (OSError, sqlite3.Error, UnicodeDecodeError, MemoryError) as err:  # unreadable, corrupt
-        why = f"cannot read it: {err or type(err).__name__}"  # MemoryError() says nothing
-        flag("SCHEMA" not in {f[0] for f in findings}, "CORRUPT", None, why)
+        flag("SCHEMA" not in {f[0] for f in findings}, "CORRUPT", None, f"cannot read it: {err!r}")
     findings.sort(key=lambda f: (f[1] is not None, f[1] or 0))  # 5.2: findings without seq first
     sev = {code: SEVERITY.get(code, "tamper") for code, _, _ in findings}
     for code, seq, msg in findings:

@@ -2,8 +2,8 @@
 `-wal` whole. A sparse 3 GB `-wal` (a few KB on disk) cost 3.18 GB of RSS and
 58 s, and under a memory limit it said TAMPERED CORRUPT with an empty reason,
 where `cleanroom verify` says INTACT with SIDECAR. Now it reads sizes and
-headers first, never copies a `-wal` whose header SQLite would ignore, and
-copies one it reads in bounded chunks, keeping holes; both verifiers agree.
+headers first and copies a `-wal` in bounded chunks of its data, keeping holes
+(SQLite itself ignores a `-wal` whose header is not valid); both verifiers agree.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,18 @@ def test_a_directory_is_a_usage_error_for_both(tmp_path: Path) -> None:
         timeout=SECONDS,
     )
     assert result.returncode == 2 and "directory" in result.stderr, result
+
+
+def test_a_view_named_like_a_pragma_never_runs(tmp_path: Path) -> None:
+    """A hostile schema may hold a view named `pragma_application_id`, and SQLite
+    resolves that name to the view before the pragma. The minimal verifier read the
+    ids before judging the schema, so the view ran: an endless one held it until its
+    600 s deadline. Spec 5.1 step 2: nothing but the exact schema is ever queried."""
+    ledger = tmp_path / "x.ledger"
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
+    with sqlite3.connect(ledger) as con:
+        con.execute(f"CREATE VIEW pragma_application_id AS {endless} SELECT count(*) FROM n")
+    con.close()
+    verdict = verify_path(ledger, KIT.trust, workers=1)
+    status, codes, _ = minimal(ledger, trust_file(KIT, tmp_path), limited=False)
+    assert (status, codes) == (verdict.status.value, verdict.codes()) == ("TAMPERED", ["SCHEMA"])

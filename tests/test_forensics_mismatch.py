@@ -130,3 +130,58 @@ def test_stderr_names_each_contradiction(site):
     _, out = run(site, "json")
     assert out.count(f"coverage (verified): {CODE}") == 4
     assert "that content is nowhere in it" in out
+
+
+@pytest.mark.parametrize("names", ["no snapshot", "another snapshot"])
+def test_a_session_that_names_no_given_snapshot_gets_no_source_under_a_wrong_path(
+    tmp_path, names: str
+):
+    """Outside attack (second round): a ledger naming no snapshot, or one not
+    given, escaped the check, and `--with-source` printed q.c's lines as a.c's."""
+    kit = Kit("mismatch")
+    snap_path = make_snapshot(kit, tmp_path / "snap", files=TREE)
+    with Snapshot.open(snap_path, kit.trust) as snap:
+        q, r = _blob(snap, b"q.c"), _blob(snap, b"r.c")
+    ledgers = tmp_path / "ledgers"
+    ledgers.mkdir()
+    ref = None if names == "no snapshot" else SnapshotRef("ab" * 32, "cd" * 32)
+    ledger = kit.new_ledger(ledgers, snapshot=ref)
+    for path, blob, lines in [(b"a.c", q, 5), (b"r.c", r, 4)]:
+        ledger.append(FileOpen(path, blob, lines * 10, lines, {}))
+        ledger.append(View(path, blob, 1, lines, 0, 80))
+    ledger.seal(countersigner=kit.reviewer)
+    ledger.close()
+    out = tmp_path / "r.html"
+    args = ["report", str(ledgers), "--snapshot", str(snap_path), "--trust",
+            str(trust_file(kit, tmp_path)), "-o", str(out), "--with-source"]  # fmt: skip
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = html.unescape(out.read_text(encoding="utf-8"))
+    assert "q_other_line" not in page, "q.c's source was printed under a.c"
+    assert "no snapshot given holds this content at this path" in page
+    assert page.count("r_honest") == 4  # content at its own path is still shown
+
+
+def test_the_treemap_credits_no_line_to_a_view_past_the_end(tmp_path):
+    """Outside attack (second round): a view of lines 100-200 of a 3-line file
+    counts 0 lines in coverage and who-viewed, but the map said 33.3 % seen."""
+    kit = Kit("mismatch")
+    snap_path = make_snapshot(kit, tmp_path / "snap", files=TREE)
+    with Snapshot.open(snap_path, kit.trust) as snap:
+        a = _blob(snap, b"a.c")
+        ref = SnapshotRef(snap.id, snap.manifest.root)
+    ledgers = tmp_path / "ledgers"
+    ledgers.mkdir()
+    ledger = kit.new_ledger(ledgers, snapshot=ref)
+    ledger.append(FileOpen(b"a.c", a, 10, 500, {}))
+    ledger.append(View(b"a.c", a, 100, 200, 0, 80))
+    ledger.seal(countersigner=kit.reviewer)
+    ledger.close()
+    out = tmp_path / "r.html"
+    args = ["report", str(ledgers), "--snapshot", str(snap_path), "--trust",
+            str(trust_file(kit, tmp_path)), "-o", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = html.unescape(out.read_text(encoding="utf-8"))
+    titles = re.findall(r"<title>a\.c: [^<]*", page)
+    assert titles and re.match(r"<title>a\.c: 3 lines, 0(\.0)? % seen", titles[0]), titles

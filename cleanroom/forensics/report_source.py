@@ -49,7 +49,7 @@ def banner(source: SourceText, h: Callable[[object], str]) -> str:
 def source_table(
     f: FileCoverage, source: SourceText, scale_us: int, h: Callable[[object], str]
 ) -> Iterator[str]:
-    lines = source.lines(f.blob)
+    lines = source.lines(f.blob, f.path)
     if isinstance(lines, str):
         yield f'<p class="nosource">Source: {h(lines)}.</p>\n'
         return

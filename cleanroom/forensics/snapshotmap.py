@@ -54,7 +54,7 @@ def snapshot_map(
         lines = shown_lines(lines)
         node = MapNode(name, path, False, lines, files=1, weight=lines)
         if cov is not None:
-            node.seen = max(1, min(lines, cov.lines_seen))
+            node.seen = min(lines, cov.lines_seen)
             node.on_screen_us = cov.on_screen_us
             node.files_seen = 1
         parent.children.append(node)

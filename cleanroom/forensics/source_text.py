@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..snapshot.content import checked_content
 from ..snapshot.store import Snapshot
+from .mismatch import content_at
 from .versions import find_blob
 
 
@@ -28,8 +29,13 @@ class SourceText:
     def names(self) -> list[str]:
         return [f"{s.manifest.name} {s.manifest.version} ({s.id})" for s in self.snapshots]
 
-    def lines(self, blob: str) -> list[bytes] | str:
-        """The lines of content `blob`, or why they cannot be shown."""
+    def lines(self, blob: str, path: bytes | None = None) -> list[bytes] | str:
+        """The lines of content `blob`, or why they cannot be shown. With `path`,
+        only if some snapshot given holds `blob` at exactly `path`: a ledger that
+        names no snapshot given (or none) could otherwise print one file's lines
+        under another's name (outside attack on issue 14)."""
+        if path is not None and not any(content_at(s, path) == blob for s in self.snapshots):
+            return "no snapshot given holds this content at this path"
         if blob not in self._cache:
             self._cache[blob] = self._read(blob)
         return self._cache[blob]

@@ -61,14 +61,14 @@ def check_symbol(seq: int, ev: SymbolEvent, symbols: SessionSymbols | None) -> S
 
 
 def _outline(seq: int, ev: SymbolOutline, symbols: SessionSymbols) -> SymbolCheck:
+    rows, total = symbols.outline(ev.raw_path)  # first: a snapshot without an index says so
     snapshot: Any = symbols.snapshot
     try:
         blob = snapshot.stat(ev.raw_path).blob
     except (FileNotFoundError, KeyError, ValueError):
         blob = None
-    if blob != ev.blob:
+    if not isinstance(blob, bytes) or blob.hex() != ev.blob:
         return SymbolCheck(seq, ev, error="the snapshot does not hold this file's content")
-    rows, total = symbols.outline(ev.raw_path)
     ok = total == ev.symbols and len(rows) == ev.listed and symbols_digest(rows) == ev.digest
     now = "" if ok else f"{total} definitions, digest {symbols_digest(rows)}"
     return SymbolCheck(seq, ev, ok, rows, now=now)

@@ -30,7 +30,9 @@ from .once import ClosesOnce
 LIST_CSS = """
 {name} {{ align: center top; }}
 {name} > Vertical {{ width: 90%; height: 80%; margin-top: 1; border: thick $primary; }}
+{name} #title {{ height: 1; text-style: bold; }}
 {name} #count {{ height: 1; color: $text-muted; }}
+{name} OptionList {{ height: 1fr; }}
 """
 
 

@@ -132,3 +132,22 @@ def test_the_report_counts_what_following_code_showed(recorded):
     outline = next(e for e in timeline.entries if e.kind == "symbol_outline")
     listed = outline.event.listed + 2 + sum(len(q.names) for q in quick)
     assert stats["symbols_listed"] == listed
+
+
+def test_symbol_entries_out_of_their_ranges_do_not_fit_their_kind():
+    from cleanroom.forensics.timeline import typed_event
+
+    good = {"name": "x", "places": 2, "listed": 2, "digest": "ab" * 32}
+    assert typed_event("symbol_definitions", good) == (typed_event("symbol_definitions",
+                                                                   good)[0], None)  # fmt: skip
+    for bad in ({**good, "listed": 3}, {**good, "listed": -1}, {**good, "digest": "\x1b[2J"}):
+        event, why = typed_event("symbol_definitions", bad)
+        assert event is None and why, bad
+    outline = {"path": "a.c", "blob": "cd" * 32, "symbols": 9000, "listed": 5001,
+               "digest": "ab" * 32}  # fmt: skip
+    assert typed_event("symbol_outline", outline)[0] is None
+    assert typed_event("symbol_outline", {**outline, "listed": 5000})[1] is None
+    assert typed_event("symbol_outline", {**outline, "listed": 1, "blob": "x"})[0] is None
+    names = {"query": "a", "names": ["a"] * 51}
+    assert typed_event("symbol_quick_open", names)[0] is None
+    assert typed_event("symbol_quick_open", {**names, "names": ["a"]})[1] is None

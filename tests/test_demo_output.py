@@ -71,3 +71,32 @@ def test_the_verify_line_runs_as_printed_from_anywhere(tmp_path, monkeypatch):
     assert "INTACT" in done.stdout
     (replay,) = [x for x in output.splitlines() if x.startswith("replay   ")]
     assert shlex.split(replay.removeprefix("replay   "))[:2] == [argv[0], "replay"]
+
+
+def _opened_demo_snapshot(tmp_path: Path):
+    from cleanroom.ledger.keys import Role, load_public_key
+    from cleanroom.snapshot.store import Snapshot
+
+    (snapshot,) = (tmp_path / "d").glob("sample-*.snapshot")
+    pub = load_public_key(tmp_path / "d" / "keys" / "vendor.pub", role=Role.VENDOR_ROOT)
+    return Snapshot.open(snapshot, [pub.public_bytes_raw()])
+
+
+def test_the_demo_snapshot_carries_a_symbol_index_where_ctags_is(tmp_path, monkeypatch):
+    from cleanroom.snapshot.symbols.query import SymbolIndex
+
+    output = run_demo(tmp_path, monkeypatch, seal=True)
+    assert "(with a symbol index)" in output
+    with _opened_demo_snapshot(tmp_path) as snap:
+        assert snap.has_symbols
+        assert SymbolIndex(snap).definitions("ReviewSession").count >= 1
+
+
+def test_without_ctags_the_demo_runs_and_says_it_has_no_index(tmp_path, monkeypatch):
+    empty = tmp_path / "no-tools"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no ctags on PATH
+    output = run_demo(tmp_path, monkeypatch, seal=True)
+    assert "WITHOUT a symbol index: universal-ctags is not installed" in output
+    with _opened_demo_snapshot(tmp_path) as snap:
+        assert not snap.has_symbols

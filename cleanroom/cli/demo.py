@@ -177,8 +177,13 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     if not sample.exists():
         build_sample(sample)
     snapshot = base / f"sample-{now}.snapshot"
-    click.echo(f"creating a snapshot of {clean(sample)} ...")
-    create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo")
+    indexed = ctags_present()
+    without = ("WITHOUT a symbol index: universal-ctags is not installed, so o, d and ctrl+t"
+               " will say the snapshot has none")  # fmt: skip
+    with_index = "with a symbol index" if indexed else without
+    click.echo(f"creating a snapshot of {clean(sample)} ({with_index}) ...")
+    create_snapshot(sample, snapshot, vendor, name="cleanroom-sample", version="demo",
+                    symbols=indexed)  # fmt: skip
     write_config(base, keys, keys / f"workstation-{now}.cert", snapshot, idle_minutes)
     trust = [raw_public(vendor)]
     source, ref, label = open_snapshot(snapshot, trust, base / "ledgers")
@@ -204,6 +209,18 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
     )
     click.echo(f"replay   {run} replay {ledger} --snapshot {snap} --trust {pub}")
     raise SystemExit(code)
+
+
+def ctags_present() -> bool:
+    """Whether universal-ctags is on PATH, to build the demo's symbol index (issue
+    15); the demo runs without it, and says so."""
+    from ..snapshot.symbols.ctags import SymbolsBuildError, ctags_tool
+
+    try:
+        ctags_tool()
+    except SymbolsBuildError:
+        return False
+    return True
 
 
 def command_name() -> str:

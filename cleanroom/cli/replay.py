@@ -100,6 +100,14 @@ def replay(
                    f"{recorded_hits(c.recorded)} results, digest {clean(c.recorded.digest)}; "
                    f"now {clean(why)}", err=True)  # fmt: skip
     click.echo(f"searches: {searches} run again, {len(differ)} differ", err=True)
+    model.check_symbols()  # outlines, definitions, symbol names: from the signed index
+    wrong = [c for c in model.symbols.values() if not c.ok]
+    for c in wrong:
+        click.echo(f"  {c.recorded.kind} #{c.seq} DIFFERS: {clean(c.error or c.now)}", err=True)
+    if model.symbols:
+        click.echo(f"symbol lists: {len(model.symbols)} derived again, {len(wrong)} differ",
+                   err=True)  # fmt: skip
+    differ += wrong  # type: ignore[arg-type]
     title = _title(ledger, timeline)
     alarm = timeline.status is not Status.INTACT or bool(differ)
     if cast_file is not None:

@@ -29,10 +29,14 @@ from ..session.events import (
     SearchCancel,
     SearchResultsView,
     SearchStart,
+    SymbolDefinitions,
+    SymbolOutline,
+    SymbolQuickOpen,
     Unlock,
     View,
     WitnessShown,
 )
+from ..session.symbols import references_name
 from .timeline import TimelineEntry, timestamp
 
 
@@ -59,6 +63,9 @@ def describe(entry: TimelineEntry) -> str:
                 )
                 if x
             )
+            name = references_name(ev.query, ev.regex, ev.case, bool(ev.include or ev.exclude))
+            if name is not None:
+                return f"found references of “{name}”: {plural(ev.hits, 'hit')}"
             return f"searched for “{ev.query}” ({how}): {plural(ev.hits, 'hit')}"
         case SearchStart():
             return (f"listed the first {plural(ev.rows, 'hit')} of the search for "
@@ -78,6 +85,14 @@ def describe(entry: TimelineEntry) -> str:
             )
         case Mark():
             return f"set mark {ev.mark} at line {ev.line} of {path_text(ev.raw_path)}"
+        case SymbolOutline():
+            return (f"outline of {path_text(ev.raw_path)}: {plural(ev.listed, 'definition')}"
+                    f" listed of {ev.symbols:,}")  # fmt: skip
+        case SymbolDefinitions():
+            return (f"definitions of “{ev.name}”: {plural(ev.places, 'place')},"
+                    f" {ev.listed:,} listed")  # fmt: skip
+        case SymbolQuickOpen():
+            return f"symbol quick open “{ev.query}”: {plural(len(ev.names), 'name')} listed"
         case Idle():
             return f"screen blanked after {ev.after_s} s without input"
         case Active():

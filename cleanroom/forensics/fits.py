@@ -13,6 +13,10 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
 - A `file_open`'s `size` and `lines` are not negative.
 - A `tree_list` lists 0 ≤ entries names from 0 ≤ start, within its `total`
   when it records one (-1: a ledger of before pages).
+- A `symbol_outline` or `symbol_definitions` lists 0 ≤ listed ≤ its count of
+  definitions or places, at most `MAX_SYMBOLS_LISTED`, and names them by a
+  `digest` of 64 hex digits (and the outline its `blob`); a `symbol_quick_open`
+  lists at most `MAX_SYMBOL_NAMES` names (issue 15).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_VIEW_ROWS = 10_000  # a screen taller than any terminal: rows of one viewport
 MAX_VIEW_COLS = 10_000  # columns of one viewport
 MAX_COLUMN = 1 << 31  # the first column shown (lines may be long, not this long)
+
+MAX_SYMBOLS_LISTED = 5_000  # session/symbols.py OUTLINE_LIMIT (definitions list 50)
+MAX_SYMBOL_NAMES = 50  # session/symbols.py NAMES_LIMIT
 
 Check = Callable[[dict[str, Any]], str | None]
 
@@ -61,8 +68,26 @@ def _tree_list(p: dict[str, Any]) -> str | None:
     return None
 
 
+def _listed(count: str) -> Check:
+    def check(p: dict[str, Any]) -> str | None:
+        listed, total = p["listed"], p[count]
+        if not 0 <= listed <= min(total, MAX_SYMBOLS_LISTED):
+            return f"{listed} listed of {total}: not 0 <= listed <= {count}, {MAX_SYMBOLS_LISTED}"
+        return _hex("digest")(p) or (_hex("blob")(p) if "blob" in p else None)
+
+    return check
+
+
+def _symbol_names(p: dict[str, Any]) -> str | None:
+    if len(p["names"]) > MAX_SYMBOL_NAMES:
+        return f"{len(p['names'])} names: more than the {MAX_SYMBOL_NAMES} a list shows"
+    return None
+
+
 CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest"),
-                            "tree_list": _tree_list}  # fmt: skip
+                            "tree_list": _tree_list, "symbol_outline": _listed("symbols"),
+                            "symbol_definitions": _listed("places"),
+                            "symbol_quick_open": _symbol_names}  # fmt: skip
 
 
 def misfit(kind: str, payload: dict[str, Any]) -> str | None:

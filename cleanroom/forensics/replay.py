@@ -19,12 +19,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..session.events import Search, SearchStart
+from ..session.events import Search, SearchStart, SymbolDefinitions, SymbolOutline, SymbolQuickOpen
 from ..session.first_page import first_digest
 from ..session.snapshot_source import SnapshotSource
 from ..session.source import ContentRefused, Entry, Opened
+from ..session.symbols import SessionSymbols
 from ..snapshot.search import KEPT, PAGE, Hit, Query, SearchError
 from .screen import Screen, screens
+from .symbol_check import SymbolCheck, check_symbol
 from .timeline import Timeline, TimelineEntry, elapsed_us
 
 
@@ -65,6 +67,11 @@ class Replay:
             i for i, s in enumerate(self.steps) if isinstance(s.entry.event, Search | SearchStart)
         ]
         self.searches: dict[int, SearchCheck] = {}
+        self.symbol_indexes = [  # the steps that listed symbols (outline, definitions, names)
+            i for i, s in enumerate(self.steps)
+            if isinstance(s.entry.event, SymbolOutline | SymbolDefinitions | SymbolQuickOpen)
+        ]  # fmt: skip
+        self.symbols: dict[int, SymbolCheck] = {}
         self._opened: dict[tuple[bytes, str], Opened | None] = {}
         self._listings: dict[bytes, list[Entry] | None] = {}  # a big directory has many pages
 
@@ -135,6 +142,18 @@ class Replay:
             entry = self.steps[i].entry
             assert isinstance(entry.event, Search | SearchStart)
             self.searches[entry.seq] = check_search(entry.seq, entry.event, self.source)
+            if progress is not None:
+                progress()
+
+    def check_symbols(self, progress: Callable[[], None] | None = None) -> None:
+        """Derive every symbol entry again from the signed index (symbol_check.py);
+        the index itself is checked once, at the first."""
+        index = SessionSymbols(self.source) if self.source is not None else None
+        for i in self.symbol_indexes:
+            entry = self.steps[i].entry
+            event = entry.event
+            assert isinstance(event, SymbolOutline | SymbolDefinitions | SymbolQuickOpen)
+            self.symbols[entry.seq] = check_symbol(entry.seq, event, index)
             if progress is not None:
                 progress()
 
@@ -228,6 +247,7 @@ def open_source(snapshots: Sequence[SnapshotSource], timeline: Timeline) -> Snap
 __all__ = [
     "Replay",
     "SearchCheck",
+    "SymbolCheck",
     "Step",
     "WhenError",
     "check_search",

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from .. import __version__
 from ..ledger.keys import key_id
 from ..ledger.verdict import EXIT_CODES, Status
-from ..session.events import FileOpen, SearchResultsView
+from ..session.events import (
+    FileOpen,
+    Search,
+    SearchResultsView,
+    SymbolDefinitions,
+    SymbolOutline,
+    SymbolQuickOpen,
+)
+from ..session.symbols import references_name
 from ..snapshot.store import Snapshot
 from .coverage import FileCoverage, FileKey, coverage
 from .mismatch import Mismatch, content_at, find_mismatches
@@ -223,6 +231,11 @@ def _stats(
         "result_views": kinds["search_results_view"],
         "quick_opens": kinds["quick_open"],
         "gotos": kinds["goto"],
+        "outlines": kinds["symbol_outline"],
+        "definitions": kinds["symbol_definitions"],
+        "symbol_quick_opens": kinds["symbol_quick_open"],
+        "references": sum(1 for e in entries if _references(e.event)),
+        "symbols_listed": sum(_symbols_listed(e.event) for e in entries),
         "blocked": kinds["blocked"],
         "alerts": kinds["alert"],
         "resumes": kinds["session_resume"],
@@ -230,6 +243,23 @@ def _stats(
         "witness_codes_shown": kinds["witness_shown"],
         "undecodable": undecodable,
     }
+
+
+def _references(ev: object) -> bool:
+    """A `search` the terminal ran as find references (ADR 0211: `\\bNAME\\b`)."""
+    if not isinstance(ev, Search):
+        return False
+    globs = bool(ev.include or ev.exclude)
+    return references_name(ev.query, ev.regex, ev.case, globs) is not None
+
+
+def _symbols_listed(ev: object) -> int:
+    """Rows or names a symbol entry put on screen."""
+    if isinstance(ev, SymbolOutline | SymbolDefinitions):
+        return ev.listed
+    if isinstance(ev, SymbolQuickOpen):
+        return len(ev.names)
+    return 0
 
 
 def _coverage(

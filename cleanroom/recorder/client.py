@@ -21,10 +21,11 @@ from ..session.crash import CrashOutcome
 from ..session.find_in_file import FileHits
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
-from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen
+from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen, SymbolRows
 from ..session.source import ContentRefused, Entry, TooLarge
 from ..snapshot.results import Hit
 from ..snapshot.search import SearchCancelled, SearchError
+from ..snapshot.symbols.query import Symbol, SymbolsUnavailable
 from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
@@ -285,6 +286,20 @@ class RemoteService:
     def mark(self, opened: FileFacts, mark: str, line: int) -> None:
         self._ask(m.Mark(path=opened.path, blob=opened.blob, mark=mark, line=line))
 
+    # -- symbols ----------------------------------------------------------------
+
+    def outline(self, opened: FileFacts) -> SymbolRows:
+        return _symbol_rows(self._ask(m.Outline(path=opened.path, blob=opened.blob)))
+
+    def definitions(self, name: str) -> SymbolRows:
+        return _symbol_rows(self._ask(m.Definitions(name=name)))
+
+    def symbol_names(self, typed: str) -> list[str]:
+        a = self._ask(m.SymbolNames(query=typed))
+        if isinstance(a, m.NoSymbols):
+            raise SymbolsUnavailable(a.why)
+        return list(a.names)
+
     # -- search -----------------------------------------------------------------
 
     def search(self, query: Any, running: list[Any] | None = None,
@@ -504,3 +519,10 @@ def _note(i: m.NoteInfo) -> Note:
 
 def _name(answer: Any) -> str:
     return getattr(answer, "reason", None) or type(answer).__name__
+
+
+def _symbol_rows(a: Any) -> SymbolRows:
+    """The rows of a `symbols` answer; SymbolsUnavailable for `no_symbols`."""
+    if isinstance(a, m.NoSymbols):
+        raise SymbolsUnavailable(a.why)
+    return SymbolRows([Symbol(r.path, r.display, r.line, r.name, r.kind) for r in a.rows], a.total)

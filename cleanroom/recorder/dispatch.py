@@ -24,6 +24,7 @@ from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
 from ..session.source import ContentRefused
 from ..snapshot.query import Query
 from ..snapshot.search import SearchError
+from ..snapshot.symbols.query import SymbolsUnavailable
 from . import messages as m
 from .log import log
 from .quota import LedgerQuota
@@ -71,7 +72,8 @@ class Dispatcher:
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
-            m.Find: self._find, m.Mark: self._mark,
+            m.Find: self._find, m.Mark: self._mark, m.Outline: self._outline,
+            m.Definitions: self._definitions, m.SymbolNames: self._symbol_names,
             m.Search: self._search, m.Wait: self._wait, m.Cancel: self._cancel,
             m.Rows: self._rows, m.Where: self._where,
             m.Blocked: self._blocked, m.Key: self._key, m.Idle: self._idle,
@@ -306,6 +308,27 @@ class Dispatcher:
         self.service.mark(opened, r.mark, r.line)
         return m.Ok()
 
+    def _outline(self, r: m.Outline) -> m._Answer:
+        opened = self._the_opened(r.path, r.blob)
+        try:
+            found = self.service.outline(opened)
+        except SymbolsUnavailable as exc:
+            return m.NoSymbols(why=str(exc))
+        return m.SymbolList(rows=[_symbol_info(s) for s in found.rows], total=found.total)
+
+    def _definitions(self, r: m.Definitions) -> m._Answer:
+        try:
+            found = self.service.definitions(r.name)
+        except SymbolsUnavailable as exc:
+            return m.NoSymbols(why=str(exc))
+        return m.SymbolList(rows=[_symbol_info(s) for s in found.rows], total=found.total)
+
+    def _symbol_names(self, r: m.SymbolNames) -> m._Answer:
+        try:
+            return m.SymbolNameList(names=self.service.symbol_names(r.query))
+        except SymbolsUnavailable as exc:
+            return m.NoSymbols(why=str(exc))
+
     def _search(self, r: m.Search) -> m._Answer:
         """Start the pass in a worker and answer at once: the service keeps serving
         (the guard, a lock, `cancel`) while it runs. A search running already is
@@ -500,6 +523,10 @@ class Dispatcher:
 
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
+
+
+def _symbol_info(s: Any) -> m.SymbolInfo:
+    return m.SymbolInfo(s.path, s.display, s.line, s.name, s.kind)
 
 
 class _Refusal(Exception):

@@ -14,10 +14,12 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 4: following code (`outline`, `definitions`, `symbol_names`; answers `symbols`,
+# `symbol_names`, `no_symbols`)
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 3
+VERSION = 4
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 
@@ -86,6 +88,21 @@ class Mark(_Request, tag="mark"):
     blob: Blob
     mark: Annotated[str, Meta(pattern="^[a-z]$")]
     line: int
+
+
+class Outline(_Request, tag="outline"):
+    """The definitions of the file last opened (its symbol outline)."""
+
+    path: Path
+    blob: Blob
+
+
+class Definitions(_Request, tag="definitions"):
+    name: Short
+
+
+class SymbolNames(_Request, tag="symbol_names"):
+    query: Short
 
 
 class Search(_Request, tag="search"):
@@ -180,8 +197,9 @@ class Bye(_Request, tag="bye"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Search, Wait, Cancel, Rows, Where,
-    Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal, Bye, NoteSave, NoteWithdraw, Notes,
+    Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Outline, Definitions, SymbolNames,
+    Search, Wait, Cancel, Rows, Where, Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal,
+    Bye, NoteSave, NoteWithdraw, Notes,
 ]  # fmt: skip
 
 
@@ -276,6 +294,38 @@ class FileHits(_Answer, tag="file_hits"):
     lines: list[int]
     cells: list[list[tuple[int, int]]]
     total: int
+
+
+class SymbolInfo(Struct, forbid_unknown_fields=True, array_like=True):
+    """One symbol row of the signed index: where (path, the files table's display
+    path, 0-based line) and what (name, kind). Names are untrusted text."""
+
+    path: bytes
+    display: str
+    line: int
+    name: str
+    kind: str
+
+
+class SymbolList(_Answer, tag="symbols"):
+    """A recorded outline or definitions list (`symbol_outline`,
+    `symbol_definitions`): the rows listed, and how many there are in all."""
+
+    rows: list[SymbolInfo]
+    total: int
+
+
+class SymbolNameList(_Answer, tag="symbol_names"):
+    """The symbol names recorded by `symbol_quick_open`."""
+
+    names: list[str]
+
+
+class NoSymbols(_Answer, tag="no_symbols"):
+    """Nothing recorded, nothing to show: the snapshot has no symbol index, or it
+    is not the one the vendor signed, or the name cannot be one (`why`)."""
+
+    why: str
 
 
 class Found(_Answer, tag="found"):
@@ -393,8 +443,8 @@ class Unfinished(_Answer, tag="unfinished"):
 
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
-    FileHits, Found, Searching, SearchFailed, Hits, Location, WitnessCode, State, Sealed,
-    Unfinished, Noted, NotePage,
+    FileHits, SymbolList, SymbolNameList, NoSymbols, Found, Searching, SearchFailed, Hits,
+    Location, WitnessCode, State, Sealed, Unfinished, Noted, NotePage,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

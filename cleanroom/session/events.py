@@ -187,6 +187,42 @@ class Mark(_PathEvent):
 
 
 @dataclass(frozen=True)
+class SymbolOutline(_PathEvent):
+    """The outline of the open file `blob` is about to list `listed` of its `symbols`
+    definitions, by line; `digest` names the rows listed (session/symbol_digest.py),
+    which replay recomputes from the signed symbol index."""
+
+    kind: ClassVar[str] = "symbol_outline"
+    blob: str
+    symbols: int
+    listed: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SymbolDefinitions(Event):
+    """Go to definition of `name`: `places` definitions found in the signed index,
+    the first `listed` about to be shown (or gone to, when there is one); `digest`
+    names those rows (session/symbol_digest.py)."""
+
+    kind: ClassVar[str] = "symbol_definitions"
+    name: str
+    places: int
+    listed: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SymbolQuickOpen(Event):
+    """The symbol quick-open box is about to list `names` (symbol names of the
+    signed index) for `query`."""
+
+    kind: ClassVar[str] = "symbol_quick_open"
+    query: str
+    names: list[str]
+
+
+@dataclass(frozen=True)
 class Idle(Event):
     """The screen was blanked after `after_s` seconds without input."""
 
@@ -351,6 +387,9 @@ VOCABULARY: tuple[type[Event], ...] = (
     Goto,
     Find,
     Mark,
+    SymbolOutline,
+    SymbolDefinitions,
+    SymbolQuickOpen,
     Idle,
     Active,
     Unlock,

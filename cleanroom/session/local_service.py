@@ -31,9 +31,11 @@ from .service import (
     Page,
     Results,
     Screen,
+    SymbolRows,
     screen_lines,
 )
 from .source import Entry, Opened
+from .symbols import SessionSymbols
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
 # Bytes of names one quick-open list records at most, as JSON: a deep tree's paths may be
@@ -59,6 +61,7 @@ class LocalService:
         self._paths: list[bytes] | None = None
         self._listings: OrderedDict[bytes, list[Entry]] = OrderedDict()
         self.page_bytes = PAGE_BYTES  # bytes of names in one page (a test may lower it)
+        self.symbols = SessionSymbols(session.source)  # checked at its first use
 
     # -- facts ------------------------------------------------------------------
 
@@ -187,6 +190,26 @@ class LocalService:
         if held is None:
             raise KeyError(opened.path)
         self.session.mark(held, mark, line)
+
+    # -- symbols (session/symbols.py) ---------------------------------------------
+
+    def outline(self, opened: FileFacts) -> SymbolRows:
+        held = self._document_of(opened)
+        if held is None:
+            raise KeyError(opened.path)
+        rows, total = self.symbols.outline(held.path)
+        self.session.symbol_outline(held, rows, total)
+        return SymbolRows(rows, total)
+
+    def definitions(self, name: str) -> SymbolRows:
+        found = self.symbols.definitions(name)
+        self.session.symbol_definitions(name, found.count, found.candidates)
+        return SymbolRows(found.candidates, found.count)
+
+    def symbol_names(self, typed: str) -> list[str]:
+        names = self.symbols.names(typed)
+        self.session.symbol_quick_open(typed, names)
+        return names
 
     # -- search -----------------------------------------------------------------
 

@@ -34,6 +34,9 @@ from .events import (
     SearchCancel,
     SearchResultsView,
     SearchStart,
+    SymbolDefinitions,
+    SymbolOutline,
+    SymbolQuickOpen,
     TreeList,
     Unlock,
     View,
@@ -43,6 +46,7 @@ from .events import Note as NoteEntry
 from .first_page import FirstPage
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
+from .symbol_digest import symbols_digest
 
 TAMPERED = "tampered_content"  # the `blocked` action for content that is not the signed content
 
@@ -301,6 +305,22 @@ class ReviewSession:
     def mark(self, opened: Opened, mark: str, line: int) -> None:
         """Record a mark set on a line of the open file. Raises RecordingError."""
         self.recorder.record(Mark(opened.path, opened.blob, mark, line))
+
+    def symbol_outline(self, opened: Opened, listed: list[Any], symbols: int) -> None:
+        """Record the outline of the open file about to be listed (its rows by
+        digest). Raises RecordingError (list none)."""
+        event = SymbolOutline(opened.path, opened.blob, symbols, len(listed),
+                              symbols_digest(listed))  # fmt: skip
+        self.recorder.record(event)
+
+    def symbol_definitions(self, name: str, places: int, listed: list[Any]) -> None:
+        """Record the definitions of `name` about to be listed or gone to. Raises
+        RecordingError (show none)."""
+        self.recorder.record(SymbolDefinitions(name, places, len(listed), symbols_digest(listed)))
+
+    def symbol_quick_open(self, query: str, names: list[str]) -> None:
+        """Record the symbol names about to be listed. Raises RecordingError."""
+        self.recorder.record(SymbolQuickOpen(query, list(names)))
 
     def quick_open(self, query: str, matches: int) -> None:
         self.recorder.record(QuickOpen(query, matches))

@@ -85,6 +85,16 @@ class Results:
 
 
 @dataclass(frozen=True)
+class SymbolRows:
+    """A recorded outline or definitions list: the rows shown
+    (snapshot.symbols.query.Symbol: path, display, 0-based line, name, kind) and
+    how many there are in all (the list may be cut)."""
+
+    rows: list[Any]
+    total: int
+
+
+@dataclass(frozen=True)
 class NoteList:
     """The notes the notes pane lists: this session's current and withdrawn ones,
     and earlier sessions' on the same snapshot (when the recorder has them)."""
@@ -153,6 +163,22 @@ class ReviewService(Protocol):
 
     def mark(self, opened: FileFacts, mark: str, line: int) -> None:
         """Record `mark` (a letter) set at `line`. Raises RecordingError."""
+        ...
+
+    def outline(self, opened: FileFacts) -> SymbolRows:
+        """Record `symbol_outline` for the open file's definitions, then answer them.
+        Raises SymbolsUnavailable (no index, or not the signed one: its message
+        says so), KeyError or RecordingError."""
+        ...
+
+    def definitions(self, name: str) -> SymbolRows:
+        """Record `symbol_definitions` for where `name` is defined, then answer the
+        places. Raises SymbolsUnavailable or RecordingError."""
+        ...
+
+    def symbol_names(self, typed: str) -> list[str]:
+        """Record `symbol_quick_open` for the symbol names matching `typed`, then
+        answer them. Raises SymbolsUnavailable or RecordingError."""
         ...
 
     def search(self, query: Any, running: list[Any] | None = None,

@@ -44,16 +44,19 @@ from .screens.lock import AlertLockScreen
 from .screens.locking import LockScreen
 from .screens.quickopen import QuickOpenScreen
 from .screens.search import SearchScreen
+from .screens.symbols import SymbolListScreen, SymbolQuickOpenScreen
 from .screens.witness import SealedScreen, StartScreen
 from .search_nav import SearchNavigation
 from .shown import ShownDocument
 from .signals import SignalHandling
 from .statusbar import Status, StatusBar
+from .symbol_nav import SymbolNavigation
 from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
-                HistoryNavigation, TreeKeys, NoteTaking, LockedApp):  # fmt: skip
+                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking,
+                LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"
@@ -295,6 +298,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             return
         if isinstance(front, QuickOpenScreen):  # its names show again: list them again
             front._refresh_matches(front.shown_for or "")
+        if isinstance(front, SymbolQuickOpenScreen):
+            front.refresh_matches()
+        if isinstance(front, SymbolListScreen):  # an outline or definitions: recorded again
+            front.record_again()
         self.query_one(CodeView).forget_shown()
 
     def _unlock_idle(self, _: object = None) -> None:

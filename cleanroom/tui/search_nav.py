@@ -26,6 +26,11 @@ class SearchNavigation:
     hits: HitState
 
     def action_search(self) -> None:
+        self.search_for(None)
+
+    def search_for(self, start: Any) -> None:
+        """Open the search screen; with `start` (a Query), run it at once."""
+
         def chosen(result: tuple[Results, int] | None) -> None:
             if result is not None:
                 self.found, self.result_index = result
@@ -34,7 +39,7 @@ class SearchNavigation:
             else:  # the code comes back into view: the ledger must say so (and when)
                 self.query_one(CodeView).forget_shown()  # type: ignore[attr-defined]
 
-        self.push_screen(SearchScreen(self.service, self.found), chosen)  # type: ignore[attr-defined]
+        self.push_screen(SearchScreen(self.service, self.found, start), chosen)  # type: ignore[attr-defined]
 
     def on_search_screen_rows_recorded(self, message: SearchScreen.RowsRecorded) -> None:
         if message.seq is not None:

@@ -13,11 +13,20 @@ from ...forensics.describe import describe, plural
 from ...forensics.replay import Replay, SearchCheck
 from ...forensics.screen import Viewport
 from ...sanitize import clean, decode
-from ...session.events import QuickOpenList, SearchStart, TreeList, path_from_fields
+from ...session.events import (
+    QuickOpenList,
+    SearchStart,
+    SymbolDefinitions,
+    SymbolOutline,
+    SymbolQuickOpen,
+    TreeList,
+    path_from_fields,
+)
 from ...session.source import Opened
 from ..banner import banner_text
 from ..filetree import label
 from ..results import hit_prompt
+from ..symbol_rows import symbol_prompt
 
 HIDDEN = {
     "idle": "The reviewer's screen was blank: idle lock.",
@@ -54,6 +63,8 @@ def stage_of(replay: Replay, index: int) -> Stage:
         return _quick_open_names(step.entry.event)
     if isinstance(step.entry.event, TreeList):
         return _tree_names(replay, step.entry.event)
+    if isinstance(step.entry.event, SymbolOutline | SymbolDefinitions | SymbolQuickOpen):
+        return _symbols(replay, step.entry.seq)
     if screen.searching and screen.search_seq is not None:
         return _results(replay.searches.get(screen.search_seq), screen.result_rows)
     vp = screen.viewport
@@ -120,6 +131,27 @@ def _tree_names(replay: Replay, ev: TreeList) -> Stage:
     page = listing[ev.start : ev.start + ev.entries]
     return Stage("names", Text(head), rows=[label(e) for e in page],
                  message="" if listing else "An empty directory.")  # fmt: skip
+
+
+def _symbols(replay: Replay, seq: int) -> Stage:
+    """What an outline, a definitions list or a symbol quick open listed, derived
+    again from the signed index (forensics/symbol_check.py), if it agrees."""
+    if seq not in replay.symbols:
+        replay.check_symbols()
+    check = replay.symbols.get(seq)
+    if check is None:
+        return Stage("message", Text(" Symbols"), True, "This list was not derived again.")
+    head = Text(" " + clean(describe(replay.steps[replay.index_of_seq(seq) or 0].entry)))
+    if check.error is not None:
+        return Stage("message", head, True, f"Cannot derive it again: {clean(check.error)}")
+    if not check.ok:
+        why = f"MISMATCH: the signed index gives {clean(check.now)}; nothing is drawn."
+        return Stage("message", head, True, why)
+    if isinstance(check.recorded, SymbolQuickOpen):
+        rows = [Text(clean(n)) for n in check.names]
+    else:
+        rows = [symbol_prompt(s) for s in check.rows]
+    return Stage("names", head, rows=rows, message="" if rows else "Nothing listed.")
 
 
 def _results(check: SearchCheck | None, rows: tuple[int, int] | None) -> Stage:

@@ -48,10 +48,12 @@ class SearchScreen(InputDialog):
     SearchScreen #state { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, service: ReviewService, last: Results | None = None) -> None:
+    def __init__(self, service: ReviewService, last: Results | None = None,
+                 start: Query | None = None) -> None:  # fmt: skip
         super().__init__()
         self.service = service
         self.found = last
+        self.start = start  # run at once: find references (tui/symbol_nav.py)
         self._handles: list[Any] = []
 
     def compose(self) -> ComposeResult:
@@ -68,7 +70,13 @@ class SearchScreen(InputDialog):
     def on_mount(self) -> None:
         # Opens clean: the last results under a new query would say what it did not find.
         self.query_one("#query", Input).focus()
-        if self.found is not None:
+        if self.start is not None:  # shown as typed: regex on, case on, the query itself
+            self.query_one("#query", Input).value = self.start.text
+            self.query_one("#regex", Checkbox).value = self.start.regex
+            self.query_one("#case", Checkbox).value = self.start.case
+            self._state("Finding references… (Escape stops)")
+            self._run(self.start)
+        elif self.found is not None:
             self._state(
                 f"The last search's {self.found.total:,} results: n / N on the main screen."
             )

@@ -1,0 +1,134 @@
+"""Following code (issue 15): what a session answers from the snapshot's signed
+symbol index (docs/snapshot-format.md §9, ADR 0108): a file's outline, a name's
+definitions, and symbol names for quick open. References are a search
+(`references_query`), recorded and replayed as one (ADR 0211).
+
+The index is checked once per session, at its first use (`SymbolIndex.check`
+reads every row: about a second for a million); a table that is not the one the
+vendor signed answers nothing for the rest of the session. Pure reads, no UI,
+no recording: the caller records (session/review.py) before anything is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from ..snapshot.symbols.query import (
+    LIMIT,
+    Definitions,
+    Symbol,
+    SymbolIndex,
+    SymbolsUnavailable,
+    references_query,
+)
+
+OUTLINE_LIMIT = 5_000  # definitions of one file listed at most (the count goes on)
+NAMES_LIMIT = LIMIT  # names a symbol quick open lists at most
+MAX_NAME_BYTES = 256  # a typed name or quick-open query
+
+NO_INDEX = "this snapshot has no symbol index (it was created without one)"
+
+
+class SessionSymbols:
+    """The symbol index of a session's snapshot, checked before its first answer.
+    Every method raises SymbolsUnavailable, whose message is for the reviewer."""
+
+    def __init__(self, source: Any) -> None:
+        self._snapshot = getattr(source, "snapshot", None)
+        self._lock = threading.Lock()  # one snapshot connection: one query at a time
+        self._index: SymbolIndex | None = None
+        self._problem: str | None = None
+        self.checks = 0  # how many times the whole table was checked (once, or never)
+
+    def _checked(self) -> SymbolIndex:
+        """The index, checked once per session. Call with the lock held."""
+        if self._problem is not None:
+            raise SymbolsUnavailable(self._problem)
+        if self._index is not None:
+            return self._index
+        if self._snapshot is None or not self._snapshot.has_symbols:
+            self._problem = NO_INDEX
+            raise SymbolsUnavailable(NO_INDEX)
+        index = SymbolIndex(self._snapshot)
+        self.checks += 1
+        try:
+            problem = index.check()
+        except Exception as exc:  # an unreadable table: SnapshotError, sqlite3.Error
+            problem = f"the symbol index cannot be read ({type(exc).__name__})"
+        if problem is not None:
+            self._problem = f"the symbol index is not the one the vendor signed: {problem}"
+            raise SymbolsUnavailable(self._problem)
+        self._index = index
+        return index
+
+    @property
+    def snapshot(self) -> Any:
+        return self._snapshot
+
+    @property
+    def problem(self) -> str | None:
+        """Why symbols were refused so far (None: not yet, or never)."""
+        return self._problem
+
+    def outline(self, path: bytes) -> tuple[list[Symbol], int]:
+        """The first OUTLINE_LIMIT definitions of the file at `path` by line, and
+        how many it has."""
+        with self._lock:
+            rows = self._checked().outline(path)
+        return rows[:OUTLINE_LIMIT], len(rows)
+
+    def definitions(self, name: str) -> Definitions:
+        """Where `name` is defined (at most LIMIT places listed, all counted)."""
+        _check_typed(name)
+        with self._lock:
+            return self._checked().definitions(name)
+
+    def names(self, typed: str) -> list[str]:
+        """Symbol names starting with, then containing, `typed` (NAMES_LIMIT)."""
+        _check_typed(typed, empty=True)
+        with self._lock:
+            return self._checked().quick_open(typed, NAMES_LIMIT)
+
+    def references(self, name: str) -> Any:
+        """The search query that finds the references of `name` (snapshot.query.Query).
+        Raises SymbolsUnavailable without an index, or for a name that cannot be one."""
+        _check_typed(name)
+        with self._lock:
+            self._checked()
+        return references_query(name)
+
+
+def references_name(text: str, regex: bool, case: bool, globs: bool = False) -> str | None:
+    """The symbol name whose references a search is (`references_query`), or None
+    for any other search: how the report and replay tell references apart."""
+    if not (regex and case) or globs or not (text.startswith(r"\b") and text.endswith(r"\b")):
+        return None
+    name = re.sub(r"\\(.)", r"\1", text[2:-2], flags=re.S)
+    if not name:
+        return None
+    try:
+        return name if references_query(name).text == text else None
+    except (SymbolsUnavailable, ValueError):
+        return None
+
+
+def _check_typed(text: str, empty: bool = False) -> None:
+    if not text and not empty:
+        raise SymbolsUnavailable("type a name")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise SymbolsUnavailable(f"a name is at most {MAX_NAME_BYTES} bytes")
+
+
+__all__ = [
+    "MAX_NAME_BYTES",
+    "NAMES_LIMIT",
+    "NO_INDEX",
+    "OUTLINE_LIMIT",
+    "Definitions",
+    "SessionSymbols",
+    "Symbol",
+    "SymbolsUnavailable",
+    "references_name",
+]

@@ -1,0 +1,178 @@
+"""Following code in the reviewer app (issue 15), from the signed symbol index:
+
+| Key | Action |
+|---|---|
+| `o` | outline of the open file: its definitions by line; Enter goes to one |
+| `d` | go to definition of the word at the cursor (or a name typed); a chooser if several |
+| `r` | find references of the word at the cursor (or a name typed): a search for `\\bNAME\\b` |
+| `ctrl+t` | symbol quick open: type part of a name, Enter goes to its definition |
+
+Each list is recorded by the service before it is drawn (`symbol_outline`,
+`symbol_definitions`, `symbol_quick_open`); references are a search, recorded,
+listed and replayed as one (ADR 0211). Going to a symbol is a `goto` or a
+`file_open`, then the `view` it brings, as a search hit is.
+
+The code view has no text cursor: "the word at the cursor" is the word at the
+current hit (of a search, a find or `n`/`N`) when it is on the line, else the
+first name on the line of the last `:N`, else on the top line shown; the dialog
+shows it, to be kept or changed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..sanitize import clean
+from ..session.recorder import RecordingError
+from ..session.symbols import SymbolsUnavailable
+from ..snapshot.symbols.query import references_query
+from .codeview import CodeView
+from .hitstate import HitState
+from .screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
+
+_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_KEYWORDS = (
+    "auto break case char class const continue def default define do double else enum "
+    "export extern fn for from func function if import include inline int let long pub "
+    "public private protected register return self short signed sizeof static struct "
+    "switch typedef union unsigned var void volatile while"
+)
+_NOT_NAMES = frozenset(_KEYWORDS.split())
+
+
+def word_in(text: str, at: int | None) -> str:
+    """The name at character `at` of a shown line (None: the line's first name
+    that is not a keyword); "" if there is none."""
+    words = list(_WORD.finditer(text))
+    if at is not None:
+        for m in words:
+            if m.start() <= at < m.end() or m.start() >= at:
+                return m.group()
+        return ""
+    return next((m.group() for m in words if m.group() not in _NOT_NAMES), "")
+
+
+class SymbolNavigation:
+    """Mixed into `ReviewApp`, after SearchNavigation (move_to, action_search)."""
+
+    service: Any
+    hits: HitState
+
+    # -- the word at the cursor ----------------------------------------------------
+
+    def word_at_cursor(self) -> str:
+        opened, document = self.opened, self.document  # type: ignore[attr-defined]
+        if opened is None or document is None:
+            return ""
+        marks = self.hits.marks_for(opened.path, opened.blob)
+        view = self.query_one(CodeView)  # type: ignore[attr-defined]
+        line, at = int(view.scroll_offset.y) + 1, None
+        if marks.current is not None:
+            line = marks.current
+            cells = marks.cells.get(line) or []
+            at = cells[0][0] - document.origin if cells else None
+        elif marks.target is not None:
+            line = marks.target
+        shown = document.lines(line - 1, line)[0].decode("utf-8", "replace")
+        return word_in(shown, at if at is None or at >= 0 else None)
+
+    # -- actions -------------------------------------------------------------------
+
+    def action_outline(self) -> None:
+        opened = self.opened  # type: ignore[attr-defined]
+        if opened is None:
+            self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
+            return
+        try:
+            found = self.service.outline(opened)
+        except (SymbolsUnavailable, KeyError) as exc:
+            self._no_symbols(exc)
+            return
+        except RecordingError as exc:
+            self._recording_failed(str(exc))  # type: ignore[attr-defined]
+            return
+        self._show_status()  # type: ignore[attr-defined]
+        if not found.rows:
+            self.notify("No definitions in this file's symbol index.", markup=False)  # type: ignore[attr-defined]
+            return
+        top = int(self.query_one(CodeView).scroll_offset.y)  # type: ignore[attr-defined]
+        at = max(0, sum(1 for s in found.rows if s.line <= top) - 1)
+        more = f" (the first {len(found.rows):,})" if found.total > len(found.rows) else ""
+        count = f"{found.total:,} definitions{more}. Enter goes to one; Escape closes."
+        name = clean(opened.name)
+        screen = SymbolListScreen(f"Outline of {name}", found.rows, count, False, at,
+                                  again=lambda: self.service.outline(opened))  # fmt: skip
+        self.push_screen(screen, self._go_to_symbol)  # type: ignore[attr-defined]
+
+    def action_go_to_definition(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.definitions_of(name)
+
+        self.push_screen(NameScreen("Go to the definition of:", self.word_at_cursor()), chosen)  # type: ignore[attr-defined]
+
+    def definitions_of(self, name: str) -> None:
+        """Look `name` up (recorded), then go to its one definition or offer them all."""
+        try:
+            found = self.service.definitions(name)
+        except SymbolsUnavailable as exc:
+            self._no_symbols(exc)
+            return
+        except RecordingError as exc:
+            self._recording_failed(str(exc))  # type: ignore[attr-defined]
+            return
+        self._show_status()  # type: ignore[attr-defined]
+        if not found.rows:
+            self.notify(f"No definition of {clean(name)} in the symbol index.", markup=False)  # type: ignore[attr-defined]
+            return
+        if len(found.rows) == 1:
+            self._go_to_symbol(found.rows[0])
+            return
+        more = f" (the first {len(found.rows):,})" if found.total > len(found.rows) else ""
+        count = f"{found.total:,} definitions{more}. Enter goes to one; Escape closes."
+        screen = SymbolListScreen(f"Definitions of {clean(name)}", found.rows, count,
+                                  again=lambda: self.service.definitions(name))  # fmt: skip
+        self.push_screen(screen, self._go_to_symbol)  # type: ignore[attr-defined]
+
+    def action_references(self) -> None:
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                query = references_query(name)
+            except SymbolsUnavailable as exc:
+                self._no_symbols(exc)
+                return
+            self.search_for(query)  # type: ignore[attr-defined]
+
+        self.push_screen(NameScreen("Find references of:", self.word_at_cursor()), chosen)  # type: ignore[attr-defined]
+
+    def action_symbol_quick_open(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.definitions_of(name)
+
+        self.push_screen(SymbolQuickOpenScreen(self._symbol_names), chosen)  # type: ignore[attr-defined]
+
+    def _symbol_names(self, typed: str) -> list[str]:
+        """From the quick-open worker thread: the names, recorded."""
+        try:
+            return self.service.symbol_names(typed)
+        finally:
+            self.call_from_thread(self._show_status)  # type: ignore[attr-defined]
+
+    # -- going there -----------------------------------------------------------------
+
+    def _go_to_symbol(self, symbol: Any) -> None:
+        if symbol is None:
+            return
+        label = f"{clean(symbol.kind)} {clean(symbol.name)}"
+        self.move_to(symbol.path, symbol.line + 1, label)  # type: ignore[attr-defined]
+
+    def _no_symbols(self, exc: BaseException) -> None:
+        why = exc.args[0] if isinstance(exc, SymbolsUnavailable) and exc.args else str(exc)
+        self.notify(f"Symbols: {clean(why)}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
+
+
+__all__ = ["SymbolNavigation", "word_in"]

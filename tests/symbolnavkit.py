@@ -1,0 +1,55 @@
+"""A real review session over a snapshot that carries a signed symbol index: the
+polyglot tree (tests/symbolskit.py) plus the boring and hostile cases following
+code must survive, for Pilot and recorder tests of outline, definitions,
+references and symbol quick open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
+from cleanroom.session.snapshot_source import SnapshotSource
+from cleanroom.snapshot.create import create_snapshot
+from cleanroom.tui.app import ReviewApp
+from tests.ledgerkit import FlakyDisk, Kit
+from tests.symbolskit import SOURCES
+
+# Beside the polyglot tree: `twice` defined in two files (a chooser), an empty
+# file, a file without definitions, one without a trailing newline, and a name
+# spelled with a Cyrillic letter that looks like a Latin one.
+EXTRA = {
+    "c/one.c": b"int twice(void) { return 1; }\n",
+    "c/two.c": b"static int twice(void)\n{\n  return 2;\n}\n",
+    "c/empty.c": b"",
+    "c/nosyms.c": b"/* nothing defined here */\n",
+    "c/tail.c": b"int last_one(void) { return twice(); }",
+    "py/look.py": "def \u0430dmin_ok():\n    pass\n".encode(),
+}
+FILES = {**SOURCES, **EXTRA}
+
+
+def symbols_source(kit: Kit, workdir: Path) -> SnapshotSource:
+    """A real, vendor-signed snapshot of FILES with a symbol index (built once)."""
+    snapshot = workdir / "symbols.snapshot"
+    if not snapshot.exists():
+        src = workdir / "symbols-src"
+        for rel, data in FILES.items():
+            target = src / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        create_snapshot(src, snapshot, kit.vendor, name="symbols", version="1.0", created=1,
+                        symbols=True)  # fmt: skip
+    return SnapshotSource.from_file(snapshot, kit.trust)
+
+
+def symbols_app(kit: Kit, ledger_dir: Path, source: SnapshotSource | None = None,
+                **kw) -> tuple[ReviewApp, FlakyDisk]:  # fmt: skip
+    ledger = kit.new_ledger(ledger_dir)
+    disk = FlakyDisk(ledger._conn)
+    ledger._conn = disk
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "symbols 1.0", str(ledger.path))
+    served = source if source is not None else symbols_source(kit, ledger_dir.parent)
+    session = ReviewSession(Recorder(ledger), served, facts)
+    kw.setdefault("countersigner", kit.reviewer)
+    return ReviewApp(session, **kw), disk

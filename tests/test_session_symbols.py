@@ -1,0 +1,66 @@
+"""The session's side of following code (session/symbols.py, LocalService): the
+limits docs/events.md and docs/protocol.md state, tried on a real snapshot."""
+
+from __future__ import annotations
+
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.session.local_service import LocalService
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
+from cleanroom.session.snapshot_source import SnapshotSource
+from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT, references_name
+from cleanroom.snapshot.create import create_snapshot
+from cleanroom.snapshot.symbols.query import references_query
+from tests.ledgerkit import read_rows
+
+DEFINES = OUTLINE_LIMIT + 100
+
+
+def service_over(kit, tmp_path, files: dict[str, bytes]) -> tuple[LocalService, object]:
+    src = tmp_path / "src"
+    for rel, data in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    snap = tmp_path / "s.snapshot"
+    create_snapshot(src, snap, kit.vendor, name="s", version="1", created=1, symbols=True)
+    source = SnapshotSource.from_file(snap, kit.trust)
+    (tmp_path / "ledgers").mkdir()
+    ledger = kit.new_ledger(tmp_path / "ledgers")
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "s 1", str(ledger.path))
+    return LocalService(ReviewSession(Recorder(ledger), source, facts)), ledger
+
+
+def last_entry(ledger):
+    return decode_body(read_rows(ledger.path)[-1][1])
+
+
+def test_an_outline_lists_at_most_its_limit_and_counts_them_all(kit, tmp_path):
+    many = b"".join(b"#define NAME_%05d %d\n" % (i, i) for i in range(DEFINES))
+    service, ledger = service_over(kit, tmp_path, {"many.h": many})
+    opened = service.open_file(b"many.h")
+    found = service.outline(opened)
+    assert (len(found.rows), found.total) == (OUTLINE_LIMIT, DEFINES)
+    assert [s.line for s in found.rows] == list(range(OUTLINE_LIMIT))  # by line, the first
+    entry = last_entry(ledger)
+    assert entry.kind == "symbol_outline"
+    assert (entry.payload["listed"], entry.payload["symbols"]) == (OUTLINE_LIMIT, DEFINES)
+
+
+def test_symbol_quick_open_lists_at_most_its_limit(kit, tmp_path):
+    names = b"".join(b"int pick_%03d(void) { return 0; }\n" % i for i in range(NAMES_LIMIT + 20))
+    service, ledger = service_over(kit, tmp_path, {"p.c": names})
+    listed = service.symbol_names("pick_")
+    assert len(listed) == NAMES_LIMIT and listed == sorted(listed)
+    assert last_entry(ledger).payload == {"query": "pick_", "names": listed}
+    assert service.symbol_names("") == []  # nothing typed: nothing listed, and recorded so
+
+
+def test_references_name_recognises_only_the_references_query():
+    for name in ("kmalloc", "a.b", "x$y", "__init__", "Ünïcode"):
+        q = references_query(name)
+        assert references_name(q.text, True, True) == name
+        assert references_name(q.text, False, True) is None  # not a regex: a literal search
+        assert references_name(q.text, True, False) is None  # any case: not references
+        assert references_name(q.text, True, True, globs=True) is None
+    for text in (r"\b\b", r"\bfoo.*\b", r"\bfoo\b|\bbar\b", "foo", r"\bfoo bar\b"):
+        assert references_name(text, True, True) is None, text

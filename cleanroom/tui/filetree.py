@@ -24,8 +24,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..sanitize import clean, decode, sanitize
-from ..session.service import PAGE_NAMES, Page
 from ..session.display import cell_len
+from ..session.service import PAGE_NAMES, Page
 from ..session.source import Entry
 from .ellipsis import fit
 

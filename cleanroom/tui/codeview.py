@@ -248,12 +248,16 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             style = self.get_component_rich_style("codeview--blocked")
             reason = self.refused or "waiting for the ledger"
             message = Text(f" Source hidden: {reason} ", style)
-        middle = self.size.height // 2
+        # Wrapped to the view's width, so a narrow view (80x24, the tree shown)
+        # still says all of it.
+        lines = message.wrap(self.app.console, max(8, self.size.width - 1))
+        top = max(0, (self.size.height - len(lines)) // 2)
         strips = []
         for y in range(crop.y, crop.y + crop.height):
-            if y == middle:
-                segs = list(message.render(self.app.console))
-                strip = Strip(segs, message.cell_len).crop_extend(crop.x, crop.right, PAD)
+            if top <= y < top + len(lines):
+                line = lines[y - top]
+                segs = list(line.render(self.app.console))
+                strip = Strip(segs, line.cell_len).crop_extend(crop.x, crop.right, PAD)
             else:
                 strip = Strip.blank(crop.width, PAD)
             strips.append(strip)

@@ -27,7 +27,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from .blobs import SNIFF
 from .catalog import Catalog, Row
@@ -94,6 +94,16 @@ def _stream(cursor: sqlite3.Cursor, check: Callable[[], None]) -> Iterator[Row]:
 
 
 _MATCHING = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid"
+FEW = 32  # candidates read unnarrowed (a rare literal: the first page of a
+FEW_BYTES = 4 << 20  # symbol's references), if they hold at most this much
+_SIZES = "SELECT coalesce(sum(size), 0) FROM blobs WHERE rowid IN ({})"
+
+
+def _bytes(conn: sqlite3.Connection, rowids: list[int]) -> int:
+    if not rowids:
+        return 0
+    sql = _SIZES.format(",".join("?" * len(rowids)))
+    return int(conn.execute(sql, rowids).fetchone()[0])
 
 
 def _narrowed(
@@ -104,10 +114,18 @@ def _narrowed(
     check: Callable[[], None],
 ) -> Iterator[Row]:
     """The documents matching `index` that also match `context` or are incomplete.
-    Both answers stream in rowid order and are merged as they come."""
+    Both answers stream in rowid order and are merged as they come. When `index`
+    names at most FEW documents of at most FEW_BYTES in all, they are all
+    candidates: the context expression (an OR of a hundred terms or more, a
+    lookup each) costs more than reading them, and the matcher decides anyway."""
+    matching = _stream(conn.execute(_MATCHING, (index,)), check)
+    first = list(islice(matching, FEW + 1))
+    if len(first) <= FEW and _bytes(conn, [row[0] for row in first]) <= FEW_BYTES:
+        yield from first
+        return
     narrow = _stream(conn.execute(_MATCHING, (context,)), check)
     ahead = -1
-    for row in _stream(conn.execute(_MATCHING, (index,)), check):
+    for row in chain(first, matching):
         rowid = row[0]
         while ahead < rowid:
             ahead = next(narrow, (1 << 63,))[0]

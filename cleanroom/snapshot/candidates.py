@@ -12,7 +12,9 @@ content decides what that answer can be trusted for:
   (`search_docsize`) has one byte per character and no NUL: it is *complete*, and
   the character the index holds just before any byte is the byte itself (U+FFFD
   for a lone lead byte). Only a complete blob can be ruled out by a context
-  expression (`query.context_expression`); the others stay candidates.
+  expression (`query.context_expression`); the others stay candidates. When
+  the index names only a few small blobs (`FEW`, `FEW_BYTES`), the context
+  expression is not run at all: reading them costs less than its lookups.
 
 Both facts are read once per open snapshot, by the first search that needs them
 (`index_facts`). Rows come as (rowid,), or with `content` as (rowid, size,

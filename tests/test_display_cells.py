@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.style import Style
 
-from cleanroom.session.display import MAX_LINE_BYTES, crop, display_line, visible
+from cleanroom.session.display import MAX_LINE_BYTES, cell_len, crop, display_line, visible
 from cleanroom.session.document import BytesDocument
 from cleanroom.session.service import FileFacts, Screen, screen_lines
 from cleanroom.tui.painter import PAD, Painter
@@ -71,12 +71,33 @@ def test_long_lines_keep_their_marker_and_cut():
 
 def test_nothing_left_or_right_of_the_window_is_carried():
     line = b"0123456789" * 10
-    assert screen_lines([line], 40, 5) == [b"01234"]
+    assert screen_lines([line], 40, 5) == ["‹123›".encode()]  # cut both sides: marked
+    assert screen_lines([line], 40, 3) == [b"012"]  # too narrow for markers
     assert screen_lines([b"short"], 1000, 1) == [b" "]  # the attack: one blank cell
     assert screen_lines([b""], 0, 3) == [b"   "]
     assert screen_lines([b"x"], 0, 3) == [b"x  "]
     assert visible(b"a\tb", None, 1, 3) == "   "  # the tab's cells, not the `a`
-    assert visible("x\u4e2dy".encode(), None, 2, 5) == " y   "  # a wide character cut in two
+    assert visible("x\u4e2dy".encode(), None, 2, 3) == " y "  # a wide character cut in two
+    assert visible("x\u4e2dy".encode(), None, 2, 5) == "‹y   "  # ... and the marker takes it
+
+
+def test_a_cut_line_says_so_at_the_edge_it_goes_on_past():
+    line = b"0123456789" * 3
+    assert visible(line, None, 0, 10) == "012345678›"  # more to the right
+    assert visible(line, None, 10, 10) == "‹12345678›"  # both
+    assert visible(line, None, 20, 10) == "‹123456789"  # the end: nothing to the right
+    assert visible(line, None, 0, 30) == line.decode()  # all of it: no marker
+    assert visible(line, None, 0, 29) == line.decode()[:28] + "›"  # one cell short
+    assert visible(b"", None, 5, 10) == " " * 10  # nothing left of the window: no marker
+    assert visible(b"ab", None, 5, 10) == "‹" + " " * 9  # text off to the left only
+    wide = ("\u4e2d" * 10).encode()  # 20 cells
+    assert visible(wide, None, 0, 10) == "\u4e2d" * 4 + " ›"  # the halved wide character
+    assert visible(wide, None, 2, 10) == "‹ " + "\u4e2d" * 3 + " ›"
+    combining = "ae\u0301bcdefghij".encode()
+    assert visible(combining, None, 1, 5) == "‹bcd›"  # the mark goes with its e
+    for cols in range(4, 12):  # a marked window is still exactly its width
+        for col in range(0, 25):
+            assert cell_len(visible(wide + line, None, col, cols)) == cols
 
 
 def test_every_cell_is_sanitized_text():

@@ -1,7 +1,8 @@
 """Reading features in a real terminal (tmux), end to end (issue 15): a find in
 the open file (`ctrl+f`) and stepping through its hits with `n`, then a
 snapshot search whose hit is marked and counted in the status bar ("hit k of
-N"); the ledger has each `find` before the move it brings, and verifies."""
+N"), then half a screen right, where cut lines show `‹`; the ledger has each
+`find` before the move it brings, and verifies."""
 
 import json
 import subprocess
@@ -36,6 +37,9 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
         term.keys("Enter")
         screen = term.wait_for("hit 1 of 1")
         assert "class ReviewApp(" in screen
+        # Long lines: half a screen to the right, and the lines cut on the left say so.
+        term.keys("Right")
+        term.wait_for("‹")
         term.press_until("q", "End this review session?")
         term.keys("y")
         term.wait_for("FINAL witness code")
@@ -55,6 +59,7 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
     gotos = [b.payload["line"] for b in bodies[at:] if b.kind == "goto"]
     assert gotos[:2] == [x for x in lines if x >= 1][:2]
     assert kinds.index("search") > at
+    assert any(b.kind == "view" and b.payload["col"] > 0 for b in bodies)  # the step right
     out = subprocess.run([f"{BIN}/cleanroom", "verify", ledger, "--trust",
                           tmp / "keys/vendor.pub", "--json"],
                          capture_output=True, text=True, timeout=120)  # fmt: skip

@@ -23,7 +23,7 @@ LEFT = 36  # the file tree's width: the reviewer's viewer starts here
 ENTRIES = re.compile(r"entries (\d+)")
 SEARCH_ROW = re.compile(r"(\S+:\d+: .*)")
 STATUS = re.compile(r"^ #\d+  \d+/\d+  ")  # the replay's status bar
-BORDER = re.compile(r"[\s…▁-▟]+$")  # the dialog's border, scrollbar and an ellipsis
+BORDER = re.compile(r"[\s…▁-▟›]+$")  # the dialog's border, scrollbar, an ellipsis, a cut marker
 
 OPEN = "C-p"
 SCRIPT: list[tuple[str, ...]] = [

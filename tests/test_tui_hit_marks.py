@@ -98,3 +98,32 @@ async def test_n_fails_closed_when_the_goto_cannot_be_recorded(kit, ledger_dir):
         assert code.refused is not None  # the source is hidden, and says why
         assert all(s.text.strip() == "" for s in code.render_line(0))
         assert "hit 2 of 111" not in status(app)
+
+
+async def test_a_marked_line_is_drawn_once_per_window_and_again_when_the_marks_change(
+    kit, ledger_dir
+):
+    """A frame draws every visible line again; a marked line was restyled each time
+    (keystroke p95 with hits on every line). It is kept now, and never kept past a
+    change of the marks, the window or the line's own strip."""
+    from cleanroom.tui.hitmarks import Marks
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_search(pilot, "value_42")
+        await pilot.press("enter")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        y = 43 - code.viewport().first
+        first = code.render_line(y)
+        assert code.render_line(y) is first  # the same marks, window and line
+        hit = code.get_component_rich_style("codeview--hit")
+        path = code.marks.path
+        code.marks = Marks(path, {43: [(0, 5)]}, current=None)  # now a plain hit, 5 cells
+        second = code.render_line(y)
+        assert second is not first
+        gutter = code.gutter_width
+        styles = [s.style for s in second for _ in s.text]
+        assert styles[gutter].bgcolor == hit.bgcolor and styles[gutter + 5].bgcolor != hit.bgcolor
+        code.marks = None
+        assert all(s.style is None or s.style.bgcolor != hit.bgcolor for s in code.render_line(y))

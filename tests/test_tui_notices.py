@@ -99,3 +99,24 @@ async def test_when_recording_fails_the_reason_does_not_push_out_the_witness(kit
         text = line(app.query_one(StatusBar))
         assert app.service.failure is not None and "NOT RECORDING" in text
         assert f"witness {seq}:{code}" in text
+
+
+def drawn(code) -> str:
+    from textual.geometry import Region
+
+    strips = code.render_lines(Region(0, 0, code.size.width, code.size.height))
+    return " ".join(strip.text.strip() for strip in strips)
+
+
+async def test_the_code_views_own_message_is_whole_at_80x24(kit, ledger_dir):
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        await start(pilot)
+        code = app.query_one(CodeView)
+        assert code.size.width < 50  # the tree takes the rest
+        said = drawn(code)
+        assert "No file open. ctrl+p or the tree opens one." in " ".join(said.split()), said
+        code.refuse("the file is not the one the vendor signed: " + "x" * 60)
+        await pilot.pause()
+        said = "".join(drawn(code).split())
+        assert said.endswith("x" * 60), said  # every word of a long reason, wrapped

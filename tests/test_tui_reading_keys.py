@@ -87,6 +87,32 @@ async def test_horizontal_steps_are_half_a_screen_and_recorded(kit, ledger_dir):
         assert (await _press(pilot, code, "left")).col == cols // 2
 
 
+async def test_a_line_cut_by_the_window_shows_where_it_goes_on(kit, ledger_dir):
+    app = wide_app(kit, ledger_dir)  # lines of 605 cells
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"wide.c")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        code.focus()
+        await pilot.pause()
+        gutter = code.gutter_width
+
+        def row() -> str:
+            return code.render_line(0).text[gutter:]
+
+        vp = code.viewport()
+        assert row() == ("0000 " + "x" * 600)[: vp.cols - 1] + "›", row()  # more to the right
+        await _press(pilot, code, "right")
+        assert row().startswith("‹") and row().endswith("›"), row()  # cut on both sides
+        await _press(pilot, code, "end")  # the last line: the same
+        await _press(pilot, code, "home")
+        while code.viewport().col + code.viewport().cols < 605:
+            await _press(pilot, code, "right")
+        assert row().startswith("‹") and "›" not in row(), row()  # the end of the line
+    assert app.service.failure is None
+
+
 async def _press(pilot, code, key):
     await pilot.press(key)
     await pilot.pause()

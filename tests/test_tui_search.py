@@ -178,3 +178,23 @@ async def test_a_bad_glob_is_an_error_and_comma_globs_narrow(kit, ledger_dir):
             if screen.found is not None:
                 break
         assert screen.found is not None and screen.found.total == 0
+
+
+async def test_the_glob_boxes_say_all_of_their_example_at_80x24(kit, ledger_dir):
+    """At 80x24 the boxes' hints were cut to "Only paths" and "Not paths": the
+    example, and that globs are separated by spaces, were lost."""
+    from textual.widgets import Input
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        for box in ("#include", "#exclude"):
+            field = screen.query_one(box, Input)
+            rows = [field.render_line(y).text for y in range(field.size.height)]
+            assert any(field.placeholder in row for row in rows), (field.placeholder, rows)
+            assert "/" in field.placeholder and " " in field.placeholder  # globs, by spaces

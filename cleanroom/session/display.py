@@ -21,6 +21,10 @@ from ..sanitize import decode, lookalikes, sanitize
 
 TAB = 4  # tab stops, in columns
 MAX_LINE_BYTES = 2000  # longer lines are cut with a visible marker
+# Where a window cuts a line (text left of its first column, or right of its last),
+# the window's edge cell shows one of these instead (vim's `precedes`/`extends`).
+CUT_LEFT, CUT_RIGHT = "‹", "›"
+MIN_MARKED = 4  # a window narrower than this shows no cut markers
 
 
 @lru_cache(maxsize=1 << 14)
@@ -55,8 +59,49 @@ def display_line(raw: bytes, size: int | None = None) -> str:
 
 def visible(raw: bytes, size: int | None, col: int, cols: int) -> str:
     """Columns col..col+cols-1 of `display_line(raw, size)`, cut by terminal cells
-    as the code view crops a line (a wide character cut in two becomes spaces)."""
-    return crop(display_line(raw, size), col, cols)
+    as the code view crops a line (a wide character cut in two becomes spaces),
+    with the cut markers where the line goes on past an edge (`marked`)."""
+    text = display_line(raw, size)
+    return marked(crop(text, col, cols), *edges(text, col, cols))
+
+
+def edges(text: str, col: int, cols: int) -> tuple[bool, bool]:
+    """Whether a window of cells col..col+cols-1 cuts `text` on the left (a cell
+    left of `col` holds text) and on the right (text goes on past the window)."""
+    if cols < MIN_MARKED:
+        return False, False
+    width = cell_len(text)
+    return col > 0 and width > 0, width > col + cols
+
+
+def marking(cells: str, left: bool, right: bool) -> tuple[int, int, int, int]:
+    """How the cut markers go into `cells` (a window, exactly its width in cells):
+    (a, b, lpad, rpad) such that the window shows
+    CUT_LEFT*left + " "*lpad + cells[a:b] + " "*rpad + CUT_RIGHT*right, the same width.
+    The marker takes the edge cell; a wide character it halves becomes a space,
+    and combining marks go with the character they sit on."""
+    a, b, lpad, rpad = 0, len(cells), 0, 0
+    if right:
+        dropped = 0
+        while b > a and dropped < 1:
+            b -= 1
+            dropped += char_width(cells[b])
+        rpad = max(0, dropped - 1)
+    if left:
+        dropped = 0
+        while a < b and (dropped < 1 or char_width(cells[a]) == 0):
+            dropped += char_width(cells[a])
+            a += 1
+        lpad = max(0, dropped - 1)
+    return a, b, lpad, rpad
+
+
+def marked(cells: str, left: bool, right: bool) -> str:
+    """`cells` with the cut markers `marking` places (unchanged when neither)."""
+    if not (left or right):
+        return cells
+    a, b, lpad, rpad = marking(cells, left, right)
+    return CUT_LEFT * left + " " * lpad + cells[a:b] + " " * rpad + CUT_RIGHT * right
 
 
 def crop(text: str, col: int, cols: int) -> str:

@@ -13,7 +13,9 @@ content decides what that answer can be trusted for:
   the character the index holds just before any byte is the byte itself (U+FFFD
   for a lone lead byte). A complete blob can be ruled out by a context expression
   (`query.context_expression`); an incomplete one only where what follows its
-  bytes over 0x7F says it can be (`high_bytes`), else it stays a candidate.
+  bytes over 0x7F says it can be (`high_bytes`), else it stays a candidate. When
+  the index names only a few small blobs (`FEW`, `FEW_BYTES`), the context
+  expression is not run at all: reading them costs less than its lookups.
 
 Both facts are read once per open snapshot, by the first search that needs them
 (`index_facts`). Rows come as (rowid,), or with `content` as (rowid, size,
@@ -28,7 +30,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from .blobs import SNIFF
 from .catalog import Catalog, Row
@@ -99,6 +101,16 @@ def _stream(cursor: sqlite3.Cursor, check: Callable[[], None]) -> Iterator[Row]:
 
 
 _MATCHING = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid"
+FEW = 32  # candidates read unnarrowed (a rare literal: the first page of a
+FEW_BYTES = 4 << 20  # symbol's references), if they hold at most this much
+_SIZES = "SELECT coalesce(sum(size), 0) FROM blobs WHERE rowid IN ({})"
+
+
+def _bytes(conn: sqlite3.Connection, rowids: list[int]) -> int:
+    if not rowids:
+        return 0
+    sql = _SIZES.format(",".join("?" * len(rowids)))
+    return int(conn.execute(sql, rowids).fetchone()[0])
 
 
 def _narrowed(
@@ -110,10 +122,18 @@ def _narrowed(
 ) -> Iterator[Row]:
     """The documents matching `index` that also match `context` or are in `exempt`
     (incomplete ones the context cannot rule out). Both answers stream in rowid
-    order and are merged as they come."""
+    order and are merged as they come. When `index` names at most FEW documents
+    of at most FEW_BYTES in all, they are all candidates: the context expression
+    (an OR of a hundred terms or more, a lookup each) costs more than reading
+    them, and the matcher decides anyway."""
+    matching = _stream(conn.execute(_MATCHING, (index,)), check)
+    first = list(islice(matching, FEW + 1))
+    if len(first) <= FEW and _bytes(conn, [row[0] for row in first]) <= FEW_BYTES:
+        yield from first
+        return
     narrow = _stream(conn.execute(_MATCHING, (context,)), check)
     ahead = -1
-    for row in _stream(conn.execute(_MATCHING, (index,)), check):
+    for row in chain(first, matching):
         rowid = row[0]
         while ahead < rowid:
             ahead = next(narrow, (1 << 63,))[0]

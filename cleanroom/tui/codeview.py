@@ -30,6 +30,8 @@ from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
 
+MARKED_KEPT = 512  # marked lines kept drawn (a screen's worth many times over)
+
 
 @dataclass(frozen=True)
 class Viewport:
@@ -80,6 +82,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self.refused: str | None = None  # why source is hidden, when it is
         self.waiting_for: str | None = None  # the (clean) name of a file being opened
         self._marks: Marks | None = None  # hits and the `:N` line (tui/hitmarks.py)
+        # (line, col, cols, styles) -> (the painter's strip, that strip marked)
+        self._marked: dict[tuple[int, int, int, MarkStyles], tuple[Strip, Strip]] = {}
 
     # -- what is shown ---------------------------------------------------------
 
@@ -173,6 +177,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         """Mark hits and a line (positions only: the cells drawn do not change)."""
         if marks != self._marks:
             self._marks = marks
+            self._marked.clear()
             self.refresh()
 
     # -- painting --------------------------------------------------------------
@@ -230,8 +235,19 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         strip = painter.strip(index, viewport.col, viewport.cols, gutter, flag)
         marks = self._marks
         if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
-            strip = draw(strip, index + 1, marks, painter.gutter_width, viewport.col,
-                         viewport.cols, self._mark_styles())  # fmt: skip
+            # The painter gives the same strip for the same line and window: so is
+            # the marked one (a frame draws every line again; a search marks many).
+            styles = self._mark_styles()
+            key = (index, viewport.col, viewport.cols, styles)
+            done = self._marked.get(key)
+            if done is not None and done[0] is strip:
+                return done[1]
+            if len(self._marked) > MARKED_KEPT:
+                self._marked.clear()
+            marked = draw(strip, index + 1, marks, painter.gutter_width, viewport.col,
+                          viewport.cols, styles)  # fmt: skip
+            self._marked[key] = (strip, marked)
+            return marked
         return strip
 
     def _mark_styles(self) -> MarkStyles:
@@ -248,12 +264,16 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             style = self.get_component_rich_style("codeview--blocked")
             reason = self.refused or "waiting for the ledger"
             message = Text(f" Source hidden: {reason} ", style)
-        middle = self.size.height // 2
+        # Wrapped to the view's width, so a narrow view (80x24, the tree shown)
+        # still says all of it.
+        lines = message.wrap(self.app.console, max(8, self.size.width - 1))
+        top = max(0, (self.size.height - len(lines)) // 2)
         strips = []
         for y in range(crop.y, crop.y + crop.height):
-            if y == middle:
-                segs = list(message.render(self.app.console))
-                strip = Strip(segs, message.cell_len).crop_extend(crop.x, crop.right, PAD)
+            if top <= y < top + len(lines):
+                line = lines[y - top]
+                segs = list(line.render(self.app.console))
+                strip = Strip(segs, line.cell_len).crop_extend(crop.x, crop.right, PAD)
             else:
                 strip = Strip.blank(crop.width, PAD)
             strips.append(strip)

@@ -18,26 +18,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..sanitize import clean, decode
+from ..sanitize import clean, decode, sanitize
+from ..session.display import cell_len
 from ..session.service import PAGE_NAMES, Page
 from ..session.source import Entry
+from .ellipsis import fit
 
 MORE = "more"  # the kind of a "… N more" row's entry: its `path` is the directory's
 
 
-def label(entry: Entry) -> Text:
-    name = clean(decode(entry.name))
+def label(entry: Entry, width: int | None = None) -> Text:
+    """The row of `entry`: its sanitized name and what it is; within `width`
+    cells when given, the name cut with `…` (tui/ellipsis.py), its kind kept."""
     if entry.is_dir:
-        return Text(name + "/", style="bold")
-    if entry.kind == "link":
-        return Text(name + " ⟶", style="italic")
-    if entry.kind == "skipped":
-        return Text(name + " (skipped)", style="dim")
-    return Text(name)
+        suffix, style = "/", "bold"
+    elif entry.kind == "link":
+        suffix, style = " ⟶", "italic"
+    elif entry.kind == "skipped":
+        suffix, style = " (skipped)", "dim"
+    else:
+        suffix, style = "", ""
+    if width is None:
+        name = clean(decode(entry.name))
+    else:
+        name = fit(sanitize(decode(entry.name)), width - cell_len(suffix))
+    return Text(name + suffix, style=style)
 
 
 def more_label(left: int) -> Text:
@@ -82,6 +92,26 @@ class FileTree(Tree[Entry]):
 
     def on_mount(self) -> None:
         self._expand(self.root)
+
+    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+        """A name too long for the tree's width ends in `…` (cut after sanitizing,
+        never inside a tag); the full name is what the ledger's `tree_list` holds."""
+        entry, room = node.data, self._room(node)
+        if node.is_root or entry is None or entry.kind == MORE or node._label.cell_len <= room:
+            return super().render_label(node, base_style, style)
+        whole, node._label = node._label, label(entry, room)
+        try:
+            return super().render_label(node, base_style, style)
+        finally:
+            node._label = whole
+
+    def _room(self, node: TreeNode[Entry]) -> int:
+        """Cells left for `node`'s name: the width, less its guides and its icon."""
+        depth, up = 0, node.parent
+        while up is not None:
+            depth, up = depth + 1, up.parent
+        icon = 2 if node.allow_expand else 0
+        return max(1, self.scrollable_content_region.width - depth * self.guide_depth - icon)
 
     def _toggle_node(self, node: TreeNode[Entry]) -> None:
         # Every way to expand (Enter, space, a click) comes here: record, then show.

@@ -28,7 +28,7 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from ..session.display import MAX_LINE_BYTES, cut
+from ..session.display import CUT_LEFT, CUT_RIGHT, MAX_LINE_BYTES, cut, edges, marking
 from ..session.document import Document
 from .highlight import Line, lexer_for, render_lines, truncation_marker
 
@@ -84,7 +84,12 @@ class Painter:
             for seg in line.text.render(self._console)
         ]
         text = Strip(segments, line.text.cell_len)
-        out = Strip.join([left, cut_strip(text, line.text.plain, start, cols)])
+        window = cut_strip(text, line.text.plain, start, cols)
+        if self.deferred:  # the cells came with their cut markers (display.visible)
+            window = style_markers(window, col > 0, gutter)
+        else:
+            window = mark_strip(window, *edges(line.text.plain, start, cols), gutter)
+        out = Strip.join([left, window])
         self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
         self._strips[index] = (line, start, cols, gutter, flag, out)
         return out
@@ -226,6 +231,51 @@ def cut_strip(strip: Strip, plain: str, col: int, cols: int) -> Strip:
     if right:
         out.append(Segment(right, PAD))
     return Strip(out, cols)
+
+
+def mark_strip(window: Strip, left: bool, right: bool, style: Style) -> Strip:
+    """`window` (a cut line) with the cut markers of `display.marking` in `style`:
+    the same text `display.visible` gives the terminal for the same window."""
+    if not (left or right):
+        return window
+    a, b, lpad, rpad = marking(window.text, left, right)
+    out = [Segment(CUT_LEFT, style)] if left else []
+    if lpad:
+        out.append(Segment(" " * lpad, PAD))
+    out += _chars(window, a, b)
+    if rpad:
+        out.append(Segment(" " * rpad, PAD))
+    if right:
+        out.append(Segment(CUT_RIGHT, style))
+    return Strip(out, window.cell_length)
+
+
+def style_markers(window: Strip, scrolled: bool, style: Style) -> Strip:
+    """A window of cells that came marked: its edge markers drawn in `style`. (A
+    source character that is the marker's glyph, at the very edge, is styled the
+    same: only the colour can be wrong, never the text.)"""
+    text = window.text
+    left = scrolled and text[:1] == CUT_LEFT
+    right = text[-1:] == CUT_RIGHT
+    if not (left or right):
+        return window
+    out = [Segment(CUT_LEFT, style)] if left else []
+    out += _chars(window, int(left), len(text) - int(right))
+    if right:
+        out.append(Segment(CUT_RIGHT, style))
+    return Strip(out, window.cell_length)
+
+
+def _chars(strip: Strip, a: int, b: int) -> list[Segment]:
+    """The segments of characters a..b-1 of `strip`'s text, styles kept."""
+    out, at = [], 0
+    for seg in strip:
+        n = len(seg.text)
+        lo, hi = max(a, at), min(b, at + n)
+        if lo < hi:
+            out.append(Segment(seg.text[lo - at : hi - at], seg.style))
+        at += n
+    return out
 
 
 __all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter"]

@@ -64,7 +64,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -503,6 +503,7 @@ def post_key(app: Any, key: str) -> None:
 
 async def child_big(args: argparse.Namespace, app_mod: Any, probe: Probe) -> dict[str, Any]:
     from cleanroom.session.snapshot_source import SnapshotSource
+    from cleanroom.tui.hitmarks import Marks  # textual: after the audit policy
 
     trust = [raw_public(seeded_key(args.vendor_seed))]
     source = SnapshotSource.from_file(Path(args.snapshot), trust)
@@ -542,18 +543,26 @@ async def child_big(args: argparse.Namespace, app_mod: Any, probe: Probe) -> dic
         post_key(app, "enter")
         out["goto"] = (await probe.wait()).summary()
 
-        # 2. keystrokes
+        # 2. keystrokes, then the same with hit highlighting on: two hits marked on
+        # every line and the current hit's line lit (a find or a search marks only
+        # the lines it found; every line is the worst case for drawing)
         out["keys"] = {}
-        for key in ("down", "pagedown"):
-            samples = []
-            for _ in range(args.keys):
-                await pilot.pause()
-                await asyncio.sleep(args.gap_ms / 1000)  # one key at a time, not key repeat
-                before = view.viewport()
-                probe.expect(lambda vp, before=before: vp != before)
-                post_key(app, key)
-                samples.append((await probe.wait()).summary())
-            out["keys"][key] = samples
+        for marked in (False, True):
+            if marked:
+                view.marks = Marks(view.document.raw_path, EveryLine(), current=middle)
+            for key in ("down", "pagedown"):
+                samples = []
+                for _ in range(args.keys):
+                    await pilot.pause()
+                    await asyncio.sleep(args.gap_ms / 1000)  # one key at a time, not repeat
+                    before = view.viewport()
+                    probe.expect(lambda vp, before=before: vp != before)
+                    post_key(app, key)
+                    samples.append((await probe.wait()).summary())
+                if marked and not isinstance(view.marks.cells, EveryLine):
+                    raise RuntimeError("the hit marks were replaced while keys were pressed")
+                out["keys"][key + HL * marked] = samples
+        view.marks = None
 
         # 3. direct CodeView.goto to far, cold places
         rng = random.Random(7)
@@ -581,6 +590,25 @@ async def child_big(args: argparse.Namespace, app_mod: Any, probe: Probe) -> dic
     out["load1"] = os.getloadavg()[0]
     out["gate_calls"] = probe.gate_calls
     return out
+
+
+HL = "_hl"  # the key kinds measured with hit highlighting on
+
+
+class EveryLine(Mapping[int, list[tuple[int, int]]]):
+    """Hit cells for every line: two hits, the 5 cells from column 4 and from 40."""
+
+    def __getitem__(self, line: int) -> list[tuple[int, int]]:
+        return [(4, 9), (40, 45)]
+
+    def __contains__(self, line: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def timed(obj: Any, name: str, sink: dict[str, float], key: str) -> None:
@@ -702,13 +730,15 @@ def summarize_big(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 row[f"{key}_{part}_p50"] = percentile(values, 50)
                 row[f"{key}_{part}_p95"] = percentile(values, 95)
                 row[f"{key}_{part}_max"] = max(values)
-        both = [s["total_ms"] for samples in r["keys"].values() for s in samples]
-        row["keys_total_ms_p50"] = percentile(both, 50)
-        row["keys_total_ms_p95"] = percentile(both, 95)
-        row["keys_total_ms_max"] = max(both)
-        both = [s["cpu_total_ms"] for samples in r["keys"].values() for s in samples]
-        row["keys_cpu_total_ms_p50"] = percentile(both, 50)
-        row["keys_cpu_total_ms_p95"] = percentile(both, 95)
+        for name, marked in (("keys", False), ("hl_keys", True)):
+            kinds = [v for k, v in r["keys"].items() if k.endswith(HL) == marked]
+            both = [s["total_ms"] for samples in kinds for s in samples]
+            row[f"{name}_total_ms_p50"] = percentile(both, 50)
+            row[f"{name}_total_ms_p95"] = percentile(both, 95)
+            row[f"{name}_total_ms_max"] = max(both)
+            both = [s["cpu_total_ms"] for samples in kinds for s in samples]
+            row[f"{name}_cpu_total_ms_p50"] = percentile(both, 50)
+            row[f"{name}_cpu_total_ms_p95"] = percentile(both, 95)
         row["rss_mb"] = r["memory"]["VmRSS"]
         row["hwm_mb"] = r["memory"]["VmHWM"]
         row["anon_mb"] = r["memory"]["RssAnon"]
@@ -820,6 +850,14 @@ def render(report: dict[str, Any]) -> str:
         t["key_p95_ms"])  # fmt: skip
     row("all keys: CPU key -> painted p50", "", "keys_cpu_total_ms_p50")
     row("all keys: CPU key -> painted p95", "", "keys_cpu_total_ms_p95")
+    for key in ("down", "pagedown"):
+        row(f"{key}, hits on every line: p95", f"<= {t['key_p95_ms']}",
+            f"{key}{HL}_total_ms_p95", t["key_p95_ms"])  # fmt: skip
+        row("  lines lexed and drawn p95", "", f"{key}{HL}_draw_ms_p95")
+    row("keys with hits marked: key -> painted p50", "", "hl_keys_total_ms_p50")
+    row("keys with hits marked: key -> painted p95", f"<= {t['key_p95_ms']}",
+        "hl_keys_total_ms_p95", t["key_p95_ms"])  # fmt: skip
+    row("keys with hits marked: CPU key -> painted p95", "", "hl_keys_cpu_total_ms_p95")
     row("RSS after scrolling around (MB)", f"< {t['rss_mb']}", "rss_mb", t["rss_mb"])
     row("  of which heap, RssAnon (MB)", "", "anon_mb")
     row("  of which mapped files, RssFile (MB)", "", "file_mb")

@@ -62,8 +62,8 @@ class SearchScreen(InputDialog):
             with Horizontal():
                 yield Checkbox(switch_label("Regex", False), id="regex")
                 yield Checkbox(switch_label("Match case", True), value=True, id="case")
-                yield Input(placeholder="Only paths like: *.c, src/", id="include")
-                yield Input(placeholder="Not paths like: test/", id="exclude")
+                yield Input(placeholder="*.c src/", id="include")  # whole at 80x24
+                yield Input(placeholder="not: test/", id="exclude")
             yield Static("", id="state", markup=False)
             yield ResultList(self._rows_gate, id="results")
 

@@ -332,13 +332,15 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.push_screen(QuickOpenScreen(self._names), chosen)
 
     def _names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
-        """Quick open's names for `query`, recorded; None (and the reason shown) when
-        they could not be. Called from the quick-open worker thread."""
+        """Quick open's names for `query`, recorded. Raises RecordingError (the reason
+        shown, and the box lists nothing) when they could not be. Called from the
+        quick-open worker thread."""
         answer = self.service.names(query, cancelled)
+        self.call_from_thread(self._show_status)
         if answer is None:
             why = self.service.failure or "recording failed"
             self.call_from_thread(self._recording_failed, why)
-        self.call_from_thread(self._show_status)
+            raise RecordingError(why)  # the box says so too: not "No matches"
         return answer
 
     def _tree_failed(self) -> None:

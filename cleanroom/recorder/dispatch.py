@@ -16,6 +16,7 @@ from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
+from ..session.crash import end_with_report
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.recorder import RecordingError, SealUnfinished
@@ -61,6 +62,7 @@ class Dispatcher:
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
         self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
+        self._peer = "an unknown terminal"  # the terminal served, for a crash report's header
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
@@ -71,7 +73,7 @@ class Dispatcher:
             m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
             m.NoteSave: self._note_save, m.NoteWithdraw: self._note_withdraw,
-            m.Notes: self._notes,
+            m.Notes: self._notes, m.CrashReport: self._crash,
         }  # fmt: skip
 
     # -- the gate ---------------------------------------------------------------
@@ -128,6 +130,7 @@ class Dispatcher:
     def connected(self, uid: int, pid: int, account: str) -> None:
         """A reviewer's terminal was admitted to this session: who it is, recorded
         before anything is answered (a failure shows at the first request)."""
+        self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientConnect(uid, pid, account))
         except RecordingError:
@@ -141,6 +144,7 @@ class Dispatcher:
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
+        self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))
         except RecordingError:
@@ -479,8 +483,39 @@ class Dispatcher:
         self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
         return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
 
+    def _crash(self, r: m.CrashReport) -> m._Answer:
+        """The terminal crashed: end the session as the in-process terminal does
+        (session.crash.end_with_report: the guard's last alerts, the crash file, a
+        `crash` entry, the seal with reason `crash`, each step only if the one
+        before it held), with the report sanitized under a header that says whose
+        word it is. The session is over whatever failed: nothing more is served."""
+        self._stop_search_quietly("end")
+        details = crash_details(r.error, r.report, self._peer)
+        outcome = end_with_report(self.session, clean(r.error), details, None)
+        self.state, self.ended, self._receipt = ENDED, "crash", outcome.receipt
+        where = outcome.crash_file
+        seq, code = (-1, "") if outcome.receipt is None else (
+            outcome.receipt.seq, outcome.receipt.witness.code)  # fmt: skip
+        log(f"the terminal crashed ({clean(r.error)}): "
+            + (f"report {where.path}" if where else f"no report: {outcome.failure}"))  # fmt: skip
+        return m.Crashed(file=None if where is None else str(where.path),
+                         sha256="" if where is None else where.sha256,
+                         why=outcome.failure[:1024], recorded=outcome.recorded, seq=seq,
+                         code=code)  # fmt: skip
+
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
+
+
+def crash_details(error: str, report: str, peer: str) -> str:
+    """A crash file's text from a terminal's report: a header naming whose word it
+    is, then the report, every line through the sanitizer (a hostile terminal's
+    report is shown to an administrator some day)."""
+    lines = [f"Crash report from the reviewer terminal {peer}, over the recorder's socket.",
+             "The terminal's word, unverified: frames and class names, no message, no locals.",
+             f"error: {clean(error)}", ""]  # fmt: skip
+    lines += [clean(line) for line in report.splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 class _Refusal(Exception):

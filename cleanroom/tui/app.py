@@ -24,6 +24,7 @@ from ..session.service import FileFacts, Results, ReviewService
 from ..session.source import ContentRefused, Entry
 from .actions import bindings
 from .codeview import CodeView, Viewport
+from .crash import crash_lines
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
@@ -423,18 +424,4 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.opened = self.document = None
         outcome = self.service.after_crash(error, self.countersigner)
         self.receipt = outcome.receipt
-        lines = []
-        if outcome.crash_file is None:
-            lines.append("No crash file could be written.")
-        else:
-            lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
-            lines.append("(readable only by the account that runs the recorder)")
-        if outcome.receipt is not None:
-            code = outcome.receipt.witness.code
-            lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
-            lines.append(f"    {outcome.receipt.seq}:{code}")
-        else:
-            lines.append(
-                "The session is not sealed; the next `cleanroom review` resumes or closes it."
-            )
-        return lines
+        return crash_lines(outcome)

@@ -19,6 +19,7 @@ import msgspec
 from ..notes.model import Draft, Note, NoteError, Place, check
 from ..session.crash import CrashFile, CrashOutcome, outline
 from ..session.find_in_file import FileHits
+from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
 from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen
@@ -262,8 +263,15 @@ class RemoteService:
         return Page(entries, answer.start, answer.total)
 
     def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+        """The recorded names for `query`. Raises Cancelled, asking nothing, when a
+        later keystroke replaced it while it waited for the connection: each
+        request costs the recorder seconds on a large tree, and a queue of stale
+        ones (one per key typed) held it that many times over."""
         try:
-            answer = self._ask(m.Names(query=query))
+            with self._lock:
+                if cancelled():
+                    raise Cancelled(query)
+                answer = self._ask(m.Names(query=query))
         except RecordingError:
             return None
         return list(answer.paths), answer.matches

@@ -19,6 +19,7 @@ from ..sanitize import clean
 from ..session.crash import end_with_report
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
+from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
 from ..session.source import ContentRefused
@@ -33,6 +34,7 @@ from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
+DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
 class Dispatcher:
@@ -63,6 +65,7 @@ class Dispatcher:
         self._receipt: Any = None  # the seal's, once sealed
         self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
         self._peer = "an unknown terminal"  # the terminal served, for a crash report's header
+        self._looked = 0.0  # monotonic time of the last look at the guard during a request
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
@@ -219,11 +222,27 @@ class Dispatcher:
         return m.Listing(items=items, start=page.start, total=page.total)
 
     def _names(self, r: m.Names) -> m._Answer:
-        answer = self.service.names(r.query, lambda: False)
+        """Match and record the names. Matching is linear but not short (a query of
+        many terms over a large tree takes seconds of this thread), so the guard is
+        looked at as it goes: a lock or an end that comes meanwhile stops it."""
+        try:
+            answer = self.service.names(r.query, self._guard_meanwhile)
+        except Cancelled:
+            raise _Refusal(REASON[self.state], "the session left ready meanwhile") from None
         if answer is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._names_query, self._names_matches = r.query, answer[1]
         return m.Paths(paths=answer[0], matches=answer[1])
+
+    def _guard_meanwhile(self) -> bool:
+        """For work the serving thread does at length: look at the guard at most every
+        DURING seconds (the server's loop cannot while this thread works); True, stop
+        the work, once the session is no longer `ready`."""
+        now = time.monotonic()
+        if now - self._looked >= DURING:
+            self._looked = now
+            self.tick()
+        return self.state != READY
 
     def _pick(self, r: m.Pick) -> m._Answer:
         if r.query != self._names_query:

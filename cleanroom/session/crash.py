@@ -44,8 +44,10 @@ UNSEALED = "The session is not sealed; the next `cleanroom review` resumes or cl
 @dataclass(frozen=True)
 class CrashOutcome:
     """What was done: each part None (or False) when it could not be done;
-    `failure` says why the first step that failed did, and `unsealed` what
-    becomes of a session left unsealed (the one piece of advice the screen gives)."""
+    `failure` says why the first step that failed did (the crash file, the
+    `crash` entry or the seal: the first part missing says which), and
+    `unsealed` what becomes of a session left unsealed (the one piece of advice
+    the screen gives)."""
 
     crash_file: CrashFile | None
     recorded: bool
@@ -153,17 +155,18 @@ def end_with_report(session: Any, error: str, details: str,
     try:
         recorder.record(Crash(error[:200], crash_file.path.name, crash_file.sha256))
     except Exception as exc:
-        return CrashOutcome(crash_file, False, None, f"not recorded: {_why(exc)}")
+        return CrashOutcome(crash_file, False, None, _why(exc))
     try:
         receipt = session.seal(countersigner, "crash")
     except Exception as exc:
-        return CrashOutcome(crash_file, True, None, f"not sealed: {_why(exc)}")
+        return CrashOutcome(crash_file, True, None, _why(exc))
     return CrashOutcome(crash_file, True, receipt)
 
 
 def _why(exc: BaseException) -> str:
     """A failure's reason for the screen: an OSError's own words and file name (the
-    recorder's paths, never source), else the class name."""
+    recorder's paths, never source), else its message (the guard's, the ledger's
+    and the seal's errors: about files and disks, never source), cut short."""
     if isinstance(exc, OSError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror}{where}"

@@ -25,14 +25,17 @@ def crash_lines(outcome: Any) -> list[str]:
     the details went or why they could not be written, then either the final
     witness code or what becomes of the unsealed session: one account, in order,
     never two pieces of advice."""
+    why = clean(outcome.failure or "no reason given")
     lines = []
     if outcome.crash_file is None:
-        lines.append(f"No crash report was written: {clean(outcome.failure or 'unknown')}.")
+        lines.append(f"No crash report was written: {why}.")
     else:
         lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
         lines.append("(readable only by the account that runs the recorder)")
         if not outcome.recorded:
-            lines.append(f"The ledger does not name it: {clean(outcome.failure)}.")
+            lines.append(f"The ledger could not name it: {why}.")
+        elif outcome.receipt is None:
+            lines.append(f"The seal failed: {why}.")
     if outcome.receipt is not None:
         lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
         lines.append(f"    {outcome.receipt.seq}:{clean(outcome.receipt.witness.code)}")

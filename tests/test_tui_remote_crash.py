@@ -133,3 +133,39 @@ def test_a_hostile_crash_report_is_sanitized_bounded_and_taken_once(room):  # no
     crash = [e.payload for e in room.entries() if e.kind == "crash"]
     assert len(crash) == 1 and "\x1b" not in crash[0]["error"]
     client.close()
+
+
+async def test_a_crash_with_the_recorder_gone_says_it_was_not_told(room, monkeypatch, capfd):  # noqa: F811
+    armed = False
+    real = CodeView.render_line
+
+    def failing(self, y):
+        strip = real(self, y)
+        if armed and "value_" in "".join(s.text for s in strip):
+            raise Boom("render failed")
+        return strip
+
+    monkeypatch.setattr(CodeView, "render_line", failing)
+    service = RemoteService(room.socket)
+    app = ReviewApp(service)
+    with pytest.raises(Boom):
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            app.open_path(b"src/long.py")
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if app.opened is not None:
+                    break
+            await pilot.pause(0.5)
+            room.kill9()  # the recorder is gone: nobody can be told
+            armed = True
+            app.query_one(CodeView).refresh()
+            for _ in range(100):
+                await pilot.pause(0.05)
+    service.close()
+    shown = said(capfd)
+    flat = " ".join(shown.split())
+    assert "No crash report was written: the recorder was not told" in flat, shown
+    advice = [line for line in shown.splitlines() if "not sealed" in line]
+    assert len(advice) == 1 and "as it is configured for a lost terminal" in advice[0], shown
+    assert "value_" not in shown and "Traceback" not in shown

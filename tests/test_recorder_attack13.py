@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from cleanroom.ledger.keys import Role, write_private_key, write_public_key
 from cleanroom.recorder import messages as m
-from cleanroom.recorder.framing import FrameError
+from cleanroom.recorder.framing import FrameError, read_frame
 from tests.ledgerkit import seeded_key
 from tests.recorderkit import RawClient
 from tests.recorderproc import BIN, build_room
@@ -220,7 +220,11 @@ def test_a_second_connection_is_closed_while_a_frame_trickles_in(room):
     slow.hello()
     slow.sock.sendall(frame(m.encoder.encode(m.Status()))[:2])
     other = RawClient(room.socket)
-    assert closed(other, timeout=2)  # at once, not after the slow frame
+    other.sock.settimeout(2)  # at once, not after the slow frame
+    refusal = other.receive()  # the reason first (protocol §1), then the close
+    assert isinstance(refusal, m.Refused) and refusal.reason == "busy", refusal
+    assert refusal.detail.startswith("a session is already open by "), refusal
+    assert closed(other, timeout=2)
     slow.sock.sendall(frame(m.encoder.encode(m.Status()))[2:])
     assert isinstance(slow.receive(), m.State)
 
@@ -392,6 +396,18 @@ def test_a_hello_of_a_version_not_spoken_is_refused_and_closed(room, version):
     assert isinstance(answer, m.Refused) and answer.reason == "version"
     assert closed(client)
     assert refused(room, "version")
+
+
+def test_the_previous_version_is_refused_with_a_frame_it_can_read(room):
+    """Version 4 gave `refused` a `detail`; a version-3 terminal's decoder forbids
+    unknown fields, so the `version` refusal must carry none: the older terminal
+    then says 'version' rather than 'the recorder is not answering'."""
+    client = RawClient(room.socket)
+    client.send_raw(m.encoder.encode(m.Hello(version=m.VERSION - 1)))
+    raw = msgspec.msgpack.decode(read_frame(client.sock, m.MAX_ANSWER))
+    assert raw["t"] == "refused" and raw["reason"] == "version", raw
+    assert set(raw) <= {"t", "reason", "seq", "entries", "alerts"}, raw  # version 3's fields
+    assert closed(client)
 
 
 def test_a_probe_for_a_missing_name_records_the_name(room):

@@ -357,7 +357,9 @@ def review(**opts: Any) -> None:
     it; 2 usage. As the terminal: 0 when the session was sealed, 3 when the
     terminal left it unsealed (the recorder seals or waits, as configured) or it
     is sealed but its file unfinished, 1 if its ledger is gone, 4 when the
-    recorder cannot be reached, 2 usage. 2 also when stdin, stdout or
+    recorder cannot be reached, 5 at once when the recorder refuses this
+    terminal (another terminal's session is open, or the session waits for
+    another reviewer; its reason is shown), 2 usage. 2 also when stdin, stdout or
     stderr is not a terminal (refused before anything is recorded); 128 + N when
     signal N (SIGTERM 143, SIGINT 130, SIGQUIT 131, SIGHUP 129) ended the session:
     it is recorded and sealed with the signal as the reason, or left to resume if

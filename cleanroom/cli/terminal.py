@@ -9,20 +9,24 @@ from pathlib import Path
 
 import click
 
-from ..recorder.client import RemoteService
+from ..recorder.client import NotAdmitted, RemoteService
 from ..sanitize import clean
 from ..session.recorder import RecordingError
 from .process import require_terminal
 
 CONNECT_TRIES = 20  # a recorder starting up gets this many half-second chances
-EXIT_SEALED, EXIT_GONE, EXIT_UNSEALED, EXIT_UNREACHABLE = 0, 1, 3, 4
+EXIT_SEALED, EXIT_GONE, EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 3, 4, 5
 
 
 def connect(path: Path) -> RemoteService:
-    """A connected service. Raises RecordingError after the last try."""
+    """A connected service. Raises NotAdmitted at once (another terminal is served,
+    or the session waits for another reviewer: trying again would not help), and
+    RecordingError or OSError after the last try."""
     for attempt in range(CONNECT_TRIES):
         try:
             return RemoteService(path)
+        except NotAdmitted:
+            raise
         except (OSError, RecordingError):
             if attempt == CONNECT_TRIES - 1:
                 raise
@@ -40,6 +44,9 @@ def run_terminal(
     require_terminal()  # before the recorder is asked for anything
     try:
         service = connect(path)
+    except NotAdmitted as exc:
+        click.echo(f"The recorder refused this terminal: {clean(exc)}", err=True)
+        return EXIT_REFUSED, None
     except (OSError, RecordingError) as exc:
         click.echo(f"cannot reach the recorder at {clean(path)}: {clean(exc)}", err=True)
         return EXIT_UNREACHABLE, None
@@ -55,6 +62,8 @@ def run_terminal(
         from ..tui.signals import exit_code
 
         return exit_code(app.ended_by), service.facts.ledger_path
+    if app.crashed:  # its screen said where the report went and what became of the session
+        return (EXIT_UNSEALED if app.receipt is None else EXIT_SEALED), service.facts.ledger_path
     if app.receipt is None:
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path

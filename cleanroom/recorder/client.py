@@ -17,8 +17,9 @@ from typing import Any
 import msgspec
 
 from ..notes.model import Draft, Note, NoteError, Place, check
-from ..session.crash import CrashOutcome
+from ..session.crash import CrashFile, CrashOutcome, outline
 from ..session.find_in_file import FileHits
+from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import AlertCheck, Facts, RefusedHit
 from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen, SymbolRows
@@ -30,6 +31,12 @@ from . import messages as m
 from .framing import FrameError, read_frame, write_frame
 
 ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
+NOT_ADMITTED = ("busy", "owner")  # refusals sent before a hello is read (protocol §1)
+# What becomes of a session a crash left unsealed, under --connect:
+UNSEALED_THERE = ("The session is not sealed; the recorder resumes it, or closes it as "
+                  "abandoned, when a terminal next connects.")  # fmt: skip
+LOST = ("The session is not sealed; the recorder seals it or keeps it for the next "
+        "`cleanroom review`, as it is configured for a lost terminal.")  # fmt: skip
 
 
 class Busy(Exception):
@@ -42,6 +49,16 @@ class RequestRefused(RecordingError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"refused by the recorder: {reason}")
         self.reason = reason
+
+
+class NotAdmitted(RecordingError):
+    """The recorder refused this terminal before its hello (protocol §1): `busy`,
+    another terminal is being served; `owner`, the session waits for another
+    reviewer. Trying again at once would not help."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,9 @@ class RemoteService:
         sock.settimeout(ANSWER_TIMEOUT)
         try:
             sock.connect(str(self.path))
-            answer = self._exchange(sock, m.Hello(version=m.VERSION, client="cleanroom review"))
+            answer = self._hello(sock)
+            if isinstance(answer, m.Refused) and answer.reason in NOT_ADMITTED:
+                raise NotAdmitted(answer.reason, answer.detail)
             if not isinstance(answer, m.Welcome):
                 raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
             self._restore(sock)
@@ -114,6 +133,18 @@ class RemoteService:
             raise
         self._sock, self._welcome, self.state = sock, answer, answer.state
         return answer
+
+    @staticmethod
+    def _hello(sock: socket.socket) -> Any:
+        """Say hello; the answer. A recorder that refuses this terminal sends its
+        refusal at once and closes, so the hello may find the socket closed: the
+        refusal is read all the same."""
+        hello = m.Hello(version=m.VERSION, client="cleanroom review")
+        try:
+            write_frame(sock, m.encoder.encode(hello))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the refusal, if one came, is still there to read
+        return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
 
     def _restore(self, sock: socket.socket) -> None:
         """After a reconnect, ask again for what the screen still shows, so the
@@ -233,8 +264,15 @@ class RemoteService:
         return Page(entries, answer.start, answer.total)
 
     def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+        """The recorded names for `query`. Raises Cancelled, asking nothing, when a
+        later keystroke replaced it while it waited for the connection: each
+        request costs the recorder seconds on a large tree, and a queue of stale
+        ones (one per key typed) held it that many times over."""
         try:
-            answer = self._ask(m.Names(query=query))
+            with self._lock:
+                if cancelled():
+                    raise Cancelled(query)
+                answer = self._ask(m.Names(query=query))
         except RecordingError:
             return None
         return list(answer.paths), answer.matches
@@ -471,11 +509,24 @@ class RemoteService:
         return SealedReceipt(a.seq, WitnessOf(a.code))
 
     def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:
-        """The terminal crashed: drop the connection; the recorder records
-        `client_lost` and seals or waits, as configured. Nothing is written here."""
-        with self._lock:
-            self._drop()
-        return CrashOutcome(None, False, None)
+        """The terminal crashed: hand the recorder a report (`crash`: frames and
+        class names, no message, no locals, no source), which it writes where only
+        its owner can read, records and seals as the in-process terminal does. This
+        terminal can write nothing itself. Never raises."""
+        error_name = type(error).__qualname__[:256]
+        try:
+            report = outline(error)[: m.MAX_CRASH_REPORT]
+            a = self._ask(m.CrashReport(error=error_name, report=report))
+        except Exception as exc:  # the connection is gone, or the recorder refused
+            self.ended = "crash"
+            return CrashOutcome(None, False, None, f"the recorder was not told ({exc})", LOST)
+        self.ended = "crash"
+        if not isinstance(a, m.Crashed):
+            why = f"the recorder answered {_name(a)}"
+            return CrashOutcome(None, False, None, why, LOST)
+        where = None if a.file is None else CrashFile(Path(a.file), a.sha256)
+        receipt = SealedReceipt(a.seq, WitnessOf(a.code)) if a.seq >= 0 else None
+        return CrashOutcome(where, a.recorded, receipt, a.why, UNSEALED_THERE)
 
 
 class RemoteSearch:

@@ -17,8 +17,10 @@ from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
+from ..session.crash import end_with_report
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
+from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
 from ..session.source import ContentRefused
@@ -38,6 +40,7 @@ _QUOTA_FREE = (m.Status, m.Seal, m.Bye)
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
+DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
 class Dispatcher:
@@ -69,6 +72,8 @@ class Dispatcher:
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
         self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
+        self._peer = "an unknown terminal"  # the terminal served, for a crash report's header
+        self._looked = 0.0  # monotonic time of the last look at the guard during a request
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
@@ -80,7 +85,7 @@ class Dispatcher:
             m.Active: self._active, m.Unlock: self._unlock, m.Witness: self._witness,
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
             m.NoteSave: self._note_save, m.NoteWithdraw: self._note_withdraw,
-            m.Notes: self._notes,
+            m.Notes: self._notes, m.CrashReport: self._crash,
         }  # fmt: skip
 
     # -- the gate ---------------------------------------------------------------
@@ -149,6 +154,7 @@ class Dispatcher:
     def connected(self, uid: int, pid: int, account: str) -> None:
         """A reviewer's terminal was admitted to this session: who it is, recorded
         before anything is answered (a failure shows at the first request)."""
+        self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientConnect(uid, pid, account))
         except RecordingError:
@@ -162,6 +168,7 @@ class Dispatcher:
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
+        self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))
         except RecordingError:
@@ -236,11 +243,27 @@ class Dispatcher:
         return m.Listing(items=items, start=page.start, total=page.total)
 
     def _names(self, r: m.Names) -> m._Answer:
-        answer = self.service.names(r.query, lambda: False)
+        """Match and record the names. Matching is linear but not short (a query of
+        many terms over a large tree takes seconds of this thread), so the guard is
+        looked at as it goes: a lock or an end that comes meanwhile stops it."""
+        try:
+            answer = self.service.names(r.query, self._guard_meanwhile)
+        except Cancelled:
+            raise _Refusal(REASON[self.state], "the session left ready meanwhile") from None
         if answer is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._names_query, self._names_matches = r.query, answer[1]
         return m.Paths(paths=answer[0], matches=answer[1])
+
+    def _guard_meanwhile(self) -> bool:
+        """For work the serving thread does at length: look at the guard at most every
+        DURING seconds (the server's loop cannot while this thread works); True, stop
+        the work, once the session is no longer `ready`."""
+        now = time.monotonic()
+        if now - self._looked >= DURING:
+            self._looked = now
+            self.tick()
+        return self.state != READY
 
     def _pick(self, r: m.Pick) -> m._Answer:
         if r.query != self._names_query:
@@ -521,12 +544,43 @@ class Dispatcher:
         self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
         return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
 
+    def _crash(self, r: m.CrashReport) -> m._Answer:
+        """The terminal crashed: end the session as the in-process terminal does
+        (session.crash.end_with_report: the guard's last alerts, the crash file, a
+        `crash` entry, the seal with reason `crash`, each step only if the one
+        before it held), with the report sanitized under a header that says whose
+        word it is. The session is over whatever failed: nothing more is served."""
+        self._stop_search_quietly("end")
+        details = crash_details(r.error, r.report, self._peer)
+        outcome = end_with_report(self.session, clean(r.error), details, None)
+        self.state, self.ended, self._receipt = ENDED, "crash", outcome.receipt
+        where = outcome.crash_file
+        seq, code = (-1, "") if outcome.receipt is None else (
+            outcome.receipt.seq, outcome.receipt.witness.code)  # fmt: skip
+        log(f"the terminal crashed ({clean(r.error)}): "
+            + (f"report {where.path}" if where else f"no report: {outcome.failure}"))  # fmt: skip
+        return m.Crashed(file=None if where is None else str(where.path),
+                         sha256="" if where is None else where.sha256,
+                         why=outcome.failure[:1024], recorded=outcome.recorded, seq=seq,
+                         code=code)  # fmt: skip
+
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
 
 
 def _symbol_info(s: Any) -> m.SymbolInfo:
     return m.SymbolInfo(s.path, s.display, s.line, s.name, s.kind)
+
+
+def crash_details(error: str, report: str, peer: str) -> str:
+    """A crash file's text from a terminal's report: a header naming whose word it
+    is, then the report, every line through the sanitizer (a hostile terminal's
+    report is shown to an administrator some day)."""
+    lines = [f"Crash report from the reviewer terminal {peer}, over the recorder's socket.",
+             "The terminal's word, unverified: frames and class names, no message, no locals.",
+             f"error: {clean(error)}", ""]  # fmt: skip
+    lines += [clean(line) for line in report.splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 class _Refusal(Exception):

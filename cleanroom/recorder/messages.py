@@ -14,14 +14,17 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 5: `crash` (the terminal's crash report, written by the recorder); `refused`
+# carries a `detail`, and is sent before the hello to a terminal not admitted
 # 4: following code (`outline`, `definitions`, `symbol_names`; answers `symbols`,
 # `symbol_names`, `no_symbols`)
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 4
+VERSION = 5
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
+MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
 
 Path = Annotated[bytes, Meta(max_length=4096)]
 Short = Annotated[str, Meta(max_length=256)]
@@ -196,10 +199,18 @@ class Bye(_Request, tag="bye"):
     pass
 
 
+class CrashReport(_Request, tag="crash"):
+    """The terminal stopped on an internal error: `error` its class name, `report`
+    its frames (session.crash.outline: no message, no locals, no source)."""
+
+    error: Short
+    report: Annotated[str, Meta(max_length=MAX_CRASH_REPORT)]
+
+
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
     Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Outline, Definitions, SymbolNames,
     Search, Wait, Cancel, Rows, Where, Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal,
-    Bye, NoteSave, NoteWithdraw, Notes,
+    Bye, NoteSave, NoteWithdraw, Notes, CrashReport,
 ]  # fmt: skip
 
 
@@ -228,9 +239,13 @@ class Ok(_Answer, tag="ok"):
     pass
 
 
-class Refused(_Answer, tag="refused"):
+class Refused(_Answer, tag="refused", omit_defaults=True):
+    """`detail` is left out when empty, so a `version` refusal is the frame a
+    terminal of an older version can decode and show (§3)."""
+
     reason: str
     seq: int  # the `refused` entry; -1 when it could not be recorded
+    detail: str = ""  # why, for a refusal the terminal shows (`busy`, `owner`)
 
 
 class Failed(_Answer, tag="failed"):
@@ -430,6 +445,20 @@ class Sealed(_Answer, tag="sealed"):
     code: str
 
 
+class Crashed(_Answer, tag="crashed"):
+    """What the recorder did with a `crash` report: the crash file it wrote (its
+    path and SHA-256) or `why` not; whether the `crash` entry is recorded; the
+    seal's final entry and witness code (`seq` -1 and `code` "" when the session
+    could not be sealed: it is left to resume)."""
+
+    file: str | None
+    sha256: str
+    why: str
+    recorded: bool
+    seq: int
+    code: str
+
+
 class Unfinished(_Answer, tag="unfinished"):
     """`session_end` is recorded (the session is over) but the ledger file could
     not be finished; `gone` says how it left ("deleted", "moved") when it did."""
@@ -444,7 +473,7 @@ class Unfinished(_Answer, tag="unfinished"):
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
     FileHits, SymbolList, SymbolNameList, NoSymbols, Found, Searching, SearchFailed, Hits,
-    Location, WitnessCode, State, Sealed, Unfinished, Noted, NotePage,
+    Location, WitnessCode, State, Sealed, Unfinished, Noted, NotePage, Crashed,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

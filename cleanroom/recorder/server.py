@@ -54,6 +54,7 @@ class Live:
     close: Callable[[], None]  # stops the guard and closes the ledger
     uid: int | None = None  # the account the session belongs to, once one connected
     lost_at: float | None = None
+    since: float = 0.0  # wall-clock time the connection served now was admitted
 
 
 @dataclass
@@ -225,6 +226,8 @@ class RecorderServer:
         why = self._not_admitted(peer, client)
         if why is not None:
             log(f"refused a connection from uid {peer.uid} pid {peer.pid}: {why}")
+            if self.reviewers.admit(peer):  # a reviewer is told why; anyone else gets no byte
+                _refuse_at_once(conn, *self._why_not(client))
             conn.close()
             return client
         if self.live is None:
@@ -237,6 +240,7 @@ class RecorderServer:
             owner = getattr(dispatcher, "owner", None)  # a resumed session's account
             self.live = Live(dispatcher, close, owner, None if owner is None else time.monotonic())
             if not self._owner_admits(peer):
+                _refuse_at_once(conn, *self._why_not(None))
                 conn.close()
                 return client
         live = self.live
@@ -245,7 +249,7 @@ class RecorderServer:
             live.dispatcher.resumed(peer.uid, time.monotonic() - live.lost_at, peer.pid, account)
         elif live.uid is None:
             live.dispatcher.connected(peer.uid, peer.pid, account)
-        live.uid, live.lost_at = peer.uid, None
+        live.uid, live.lost_at, live.since = peer.uid, None, time.time()
         live.dispatcher.refusals = 0
         conn.setblocking(False)
         selector.register(conn, selectors.EVENT_READ)
@@ -299,6 +303,17 @@ class RecorderServer:
             return ""
         start = time.time() - (time.monotonic() - live.lost_at)
         return f" since {_utc(start)}, at most until {_utc(start + self.wait_limit)}"
+
+    def _why_not(self, client: Conn | None) -> tuple[str, str]:
+        """The refusal a reviewer's terminal is sent when it is not admitted: `busy`
+        (another terminal is being served: whose, and since when) or `owner`."""
+        live = self.live
+        who = "" if live is None or live.uid is None else account_of(live.uid)
+        name = who or ("an unknown account" if live is None else f"uid {live.uid}")
+        if client is not None:
+            since = "" if live is None else f" since {_utc(live.since)}"
+            return "busy", f"a session is already open by {name}{since}"
+        return "owner", f"the session waits for its reviewer, {name}, to reconnect"
 
     def _not_admitted(self, peer: Peer, client: Conn | None) -> str | None:
         if not self.reviewers.admit(peer):
@@ -393,6 +408,15 @@ class RecorderServer:
             live.close()
         finally:
             log(f"session {live.dispatcher.session.session_id} finished ({live.dispatcher.ended})")
+
+
+def _refuse_at_once(conn: socket.socket, reason: str, detail: str) -> None:
+    """Send `refused` before the hello is read, never waiting: the terminal shows
+    why at once instead of finding the connection reset (protocol §1)."""
+    body = m.encoder.encode(m.Refused(reason=reason, seq=-1, detail=detail[:1024]))
+    with contextlib.suppress(OSError):
+        conn.setblocking(False)
+        conn.send(len(body).to_bytes(4, "big") + body)  # small: an empty buffer takes it whole
 
 
 def _utc(when: float) -> str:

@@ -9,7 +9,7 @@ from . import messages as m
 
 NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "ended"
 
-_ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye)
+_ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye, m.CrashReport)
 _SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Find,
                               m.Mark, m.Outline, m.Definitions, m.SymbolNames, m.Search,
                               m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal,

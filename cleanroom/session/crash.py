@@ -38,13 +38,22 @@ class CrashFile:
     sha256: str
 
 
+UNSEALED = "The session is not sealed; the next `cleanroom review` resumes or closes it."
+
+
 @dataclass(frozen=True)
 class CrashOutcome:
-    """What was done: each part None (or False) when it could not be done."""
+    """What was done: each part None (or False) when it could not be done;
+    `failure` says why the first step that failed did (the crash file, the
+    `crash` entry or the seal: the first part missing says which), and
+    `unsealed` what becomes of a session left unsealed (the one piece of advice
+    the screen gives)."""
 
     crash_file: CrashFile | None
     recorded: bool
     receipt: Any  # the seal's Receipt, or None: the ledger is left to resume
+    failure: str = ""
+    unsealed: str = UNSEALED
 
 
 def describe(error: BaseException) -> str:
@@ -63,6 +72,26 @@ def describe(error: BaseException) -> str:
             lines.append(f"   {name} = {shown[: LOCAL_CHARS * 2]}\n")
         tb, frames = tb.tb_next, frames + 1
     return "".join(lines)
+
+
+def outline(error: BaseException) -> str:
+    """The traceback of `error` as frames (file, line, function) and exception class
+    names only: no message, no locals, no line of code. What the terminal of
+    `review --connect` sends the recorder (`crash`, docs/protocol.md): an
+    exception's message may quote source, and the terminal's report may not carry
+    any source the ledger does not already name."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen and len(seen) < 8:
+        seen.add(id(current))
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__}\n")
+        for frame in traceback.extract_tb(current.__traceback__, limit=MAX_FRAMES):
+            parts.append(f"  {frame.filename}:{frame.lineno} in {frame.name}\n")
+        current = current.__cause__ or current.__context__
+        if current is not None:
+            parts.append("raised while handling\n")
+    return "".join(parts)
 
 
 def write_crash_file(ledger_path: Path, details: str) -> CrashFile:
@@ -94,28 +123,51 @@ def write_crash_file(ledger_path: Path, details: str) -> CrashFile:
 
 
 def end_after_crash(session: Any, error: BaseException, countersigner: object) -> CrashOutcome:
-    """Stop the guard, write the crash file, record `crash`, seal with reason `crash`.
-    Never raises: a step that fails leaves the later ones undone (the ledger then
-    stays unsealed and resumable)."""
+    """`end_with_report` with the details of `error` (locals included: the file is
+    the recorder owner's alone). Never raises."""
+    try:
+        details = describe(error)
+    except Exception as exc:  # a hostile object must not stop the end
+        details = f"{type(error).__qualname__} (not described: {type(exc).__name__})"
+    return end_with_report(session, type(error).__qualname__, details, countersigner)
+
+
+def end_with_report(session: Any, error: str, details: str,
+                    countersigner: object) -> CrashOutcome:  # fmt: skip
+    """Stop the guard, write `details` to the crash file, record `crash` (naming the
+    class `error`), seal with reason `crash`. Never raises: a step that fails
+    leaves the later ones undone (the ledger then stays unsealed and resumable),
+    and the outcome says why. The in-process terminal and the recorder (for the
+    `crash` request of `review --connect`) both end a crashed session here."""
     recorder = session.recorder
     guard = session.guard
     try:
         if guard is not None and guard.running:  # before the crash file: it is our own write
             for alert in guard.stop():
                 recorder.record(alert)
-    except Exception:
-        return CrashOutcome(None, False, None)
+    except Exception as exc:
+        return CrashOutcome(None, False, None, f"the guard's last alerts: {_why(exc)}")
     try:
         ledger_path = Path(recorder.ledger.path)
-        crash_file = write_crash_file(ledger_path, describe(error))
-    except Exception:
-        return CrashOutcome(None, False, None)
+        crash_file = write_crash_file(ledger_path, details)
+    except Exception as exc:
+        return CrashOutcome(None, False, None, _why(exc))
     try:
-        recorder.record(Crash(type(error).__qualname__, crash_file.path.name, crash_file.sha256))
-    except Exception:
-        return CrashOutcome(crash_file, False, None)
+        recorder.record(Crash(error[:200], crash_file.path.name, crash_file.sha256))
+    except Exception as exc:
+        return CrashOutcome(crash_file, False, None, _why(exc))
     try:
         receipt = session.seal(countersigner, "crash")
-    except Exception:
-        return CrashOutcome(crash_file, True, None)
+    except Exception as exc:
+        return CrashOutcome(crash_file, True, None, _why(exc))
     return CrashOutcome(crash_file, True, receipt)
+
+
+def _why(exc: BaseException) -> str:
+    """A failure's reason for the screen: an OSError's own words and file name (the
+    recorder's paths, never source), else its message (the guard's, the ledger's
+    and the seal's errors: about files and disks, never source), cut short."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc)[:300] or type(exc).__name__

@@ -24,6 +24,7 @@ from ..session.service import FileFacts, Results, ReviewService
 from ..session.source import ContentRefused, Entry
 from .actions import bindings
 from .codeview import CodeView, Viewport
+from .crash import crash_lines
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
@@ -339,13 +340,15 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.push_screen(QuickOpenScreen(self._names), chosen)
 
     def _names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
-        """Quick open's names for `query`, recorded; None (and the reason shown) when
-        they could not be. Called from the quick-open worker thread."""
+        """Quick open's names for `query`, recorded. Raises RecordingError (the reason
+        shown, and the box lists nothing) when they could not be. Called from the
+        quick-open worker thread."""
         answer = self.service.names(query, cancelled)
+        self.call_from_thread(self._show_status)
         if answer is None:
             why = self.service.failure or "recording failed"
             self.call_from_thread(self._recording_failed, why)
-        self.call_from_thread(self._show_status)
+            raise RecordingError(why)  # the box says so too: not "No matches"
         return answer
 
     def _tree_failed(self) -> None:
@@ -428,18 +431,4 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.opened = self.document = None
         outcome = self.service.after_crash(error, self.countersigner)
         self.receipt = outcome.receipt
-        lines = []
-        if outcome.crash_file is None:
-            lines.append("No crash file could be written.")
-        else:
-            lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
-            lines.append("(readable only by the account that runs the recorder)")
-        if outcome.receipt is not None:
-            code = outcome.receipt.witness.code
-            lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
-            lines.append(f"    {outcome.receipt.seq}:{code}")
-        else:
-            lines.append(
-                "The session is not sealed; the next `cleanroom review` resumes or closes it."
-            )
-        return lines
+        return crash_lines(outcome)

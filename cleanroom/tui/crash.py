@@ -15,7 +15,33 @@ from typing import Any
 
 from textual.app import App
 
+from ..sanitize import clean
+
 FIXED = "The reviewer terminal stopped on an internal error. No details are shown here."
+
+
+def crash_lines(outcome: Any) -> list[str]:
+    """What the screen says after `FIXED`, from a `session.crash.CrashOutcome`: where
+    the details went or why they could not be written, then either the final
+    witness code or what becomes of the unsealed session: one account, in order,
+    never two pieces of advice."""
+    why = clean(outcome.failure or "no reason given")
+    lines = []
+    if outcome.crash_file is None:
+        lines.append(f"No crash report was written: {why}.")
+    else:
+        lines.append(f"Details for the administrator: {clean(outcome.crash_file.path)}")
+        lines.append("(readable only by the account that runs the recorder)")
+        if not outcome.recorded:
+            lines.append(f"The ledger could not name it: {why}.")
+        elif outcome.receipt is None:
+            lines.append(f"The seal failed: {why}.")
+    if outcome.receipt is not None:
+        lines.append("The session is sealed. Copy the FINAL witness code into the paper log:")
+        lines.append(f"    {outcome.receipt.seq}:{clean(outcome.receipt.witness.code)}")
+    else:
+        lines.append(clean(outcome.unsealed))
+    return lines
 
 
 class Panic(RuntimeError):
@@ -25,6 +51,11 @@ class Panic(RuntimeError):
 class CrashSafeApp(App[None]):
     _crashed = False
     _crash_text = ""
+
+    @property
+    def crashed(self) -> bool:
+        """The app ended on a crash (its screen said what became of the session)."""
+        return self._crashed
 
     def after_crash(self, error: BaseException) -> list[str]:
         """Called once, on the event loop, for the first crash: end what must be

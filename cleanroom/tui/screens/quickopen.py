@@ -22,13 +22,15 @@ from textual.worker import get_current_worker
 
 from ...sanitize import clean, decode
 from ...session.pathmatch import MAX_QUERY, Cancelled
+from ...session.recorder import RecordingError
 from ..optionlist import SteadyOptionList
 from .dialogs import InputDialog
 
 SHOWN = 100
 
-# (query, cancelled) -> (the paths to list, how many matched) once recorded, or None:
-# list nothing. The service matches; the names are what the ledger says was shown.
+# (query, cancelled) -> (the paths to list, how many matched) once recorded; None, or
+# RecordingError saying why: they could not be recorded, list nothing and say so.
+# The service matches; the names are what the ledger says was shown.
 Names = Callable[[str, Callable[[], bool]], tuple[list[bytes], int] | None]
 
 
@@ -74,9 +76,27 @@ class QuickOpenScreen(InputDialog):
             answer = self._names(query, lambda: worker.is_cancelled)
         except Cancelled:
             return
-        shown, matched = answer if answer is not None else ([], 0)  # None: list nothing
+        except RecordingError as exc:  # fail closed: list nothing, and say why
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_failure, query, str(exc))
+            return
+        if answer is None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_failure, query, "recording failed")
+            return
+        shown, matched = answer
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_matches, query, shown, matched)
+
+    def _show_failure(self, query: str, why: str) -> None:
+        """The names could not be recorded, so none is listed (not "No matches"):
+        the list is emptied, whatever an earlier query listed."""
+        if self.dismissed or query != self.query_one(Input).value:
+            return
+        self.shown, self.shown_for, self.matched = [], query, 0
+        self._submit_when_shown = None
+        self.query_one(OptionList).clear_options()
+        self.query_one("#count", Static).update(f"Recording failed; nothing listed: {clean(why)}")
 
     def _show_matches(self, query: str, shown: list[bytes], matched: int) -> None:
         if self.dismissed or query != self.query_one(Input).value:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
-from cleanroom.notecheck.names import cache_path
+from cleanroom.notecheck.names import cache_path, open_cached
 from cleanroom.snapshot.store import Snapshot
 from tests import notecheck_reference as reference
 from tests.forensicskit import make_snapshot
@@ -227,3 +228,34 @@ def test_the_cli_keeps_the_table_private_and_no_cache_keeps_nothing(tmp_path):
     assert (tmp_path / "c").stat().st_mode & 0o777 == 0o700
     assert table.stat().st_mode & 0o777 == 0o600
     assert table.with_suffix(".mac").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("damage", ["fifo table", "fifo mac", "sparse mac", "sparse table"])
+def test_a_hostile_cache_file_never_hangs_or_exhausts_the_check(mixed, tmp_path, damage):
+    """Outside attack on issue 10 (third round): a FIFO in the table's or the MAC's
+    place hung `notes check` forever; a 1 TB sparse MAC file was read whole
+    (MemoryError, a traceback) and a sparse table hashed hole by hole for hours."""
+    directory = tmp_path / "cache"
+    snap, db = _build(mixed, directory)
+    mac = db.with_suffix(".mac")
+    with snap:
+        root = bytes.fromhex(snap.manifest.root)
+        target = db if "table" in damage else mac
+        if "fifo" in damage:
+            target.unlink()
+            os.mkfifo(target, 0o600)
+        else:
+            with open(target, "ab") as f:
+                f.truncate(1 << 40)
+        outcome: list = []
+
+        def attempt() -> None:
+            try:
+                outcome.append(open_cached(directory, root))
+            except BaseException as exc:  # noqa: BLE001 - the test reports it
+                outcome.append(exc)
+
+        worker = threading.Thread(target=attempt, daemon=True)  # a hang leaves it blocked
+        worker.start()
+        worker.join(60)
+        assert outcome == [None], outcome or "open_cached hung"

@@ -13,6 +13,7 @@ import pytest
 
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.framing import FrameError
+from cleanroom.session.display import visible
 from tests.recorderkit import RawClient, cleanup, start
 from tests.tuikit import FILES
 
@@ -53,7 +54,9 @@ def test_a_view_answers_exactly_the_recorded_lines_and_columns(recorder):
     answer = client.ask(m.View(path=o.path, blob=o.blob, first=10, last=12, col=3, cols=5))
     assert isinstance(answer, m.Lines)
     assert answer.first == 10
-    assert answer.lines == [line[3:8] for line in LONG[9:12]]  # columns col..col+cols-1 only
+    # columns col..col+cols-1 only, with the cut markers (ADR 0212) where the line goes on
+    assert answer.lines == [visible(line, None, 3, 5).encode() for line in LONG[9:12]]
+    assert all(line[4:7] in got for line, got in zip(LONG[9:12], answer.lines, strict=True))
     assert answer.sizes == [len(line) for line in LONG[9:12]]
     view = [e.payload for e in recorder.entries() if e.kind == "view"][-1]
     assert (view["first"], view["last"], view["col"], view["cols"]) == (10, 12, 3, 5)

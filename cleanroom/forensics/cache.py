@@ -28,7 +28,6 @@ docs/adr/0300-forensics-tampered-and-cache.md:
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import os
@@ -42,7 +41,7 @@ from pathlib import Path
 
 from ..ledger.keys import key_id
 from ..ledger.load import SIDECARS
-from ..ledger.regular_file import open_regular
+from ..ledger.regular_file import hash_data, open_regular
 from .cache_file import open_cache_db
 
 CACHE_ENV = "CLEANROOM_CACHE_DIR"
@@ -50,7 +49,6 @@ KEY_DOMAIN = b"cleanroom:forensics-cache:v1\x00"
 MAC_DOMAIN = b"cleanroom:forensics-cache-mac:v1\x00"
 DB_NAME = "forensics-cache.sqlite"
 KEY_NAME = "forensics-cache.key"
-CHUNK = 1 << 20
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (key BLOB PRIMARY KEY, record BLOB NOT NULL, mac BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS parts (key BLOB, name BLOB, data BLOB NOT NULL,
@@ -129,33 +127,10 @@ def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
         try:
             h.update(b"file" + suffix.encode())
             h.update(st.st_size.to_bytes(8, "big"))
-            _hash_data(h, fd, st.st_size)
+            hash_data(h, fd, st.st_size)
         finally:
             os.close(fd)
     return h.digest()
-
-
-def _hash_data(h: hashlib._Hash, fd: int, size: int) -> None:
-    """Feed `h` each data extent of the file (offset, length, bytes), skipping
-    holes (SEEK_DATA): a sparse terabyte `-wal` costs what is on disk, not what
-    it claims (outside attack on issue 10). Holes read as zeros, so the same
-    bytes laid out with other holes only give another key: a cache miss."""
-    at = 0
-    while at < size:
-        try:
-            at = os.lseek(fd, at, os.SEEK_DATA)
-        except OSError as exc:
-            if exc.errno == errno.ENXIO:  # nothing but holes from `at` on
-                return
-            raise
-        stop = min(os.lseek(fd, at, os.SEEK_HOLE), size)
-        h.update(at.to_bytes(8, "big") + (stop - at).to_bytes(8, "big"))
-        while at < stop:
-            chunk = os.pread(fd, min(CHUNK, stop - at), at)
-            if not chunk:  # the file shrank meanwhile
-                return
-            h.update(chunk)
-            at += len(chunk)
 
 
 class Cache:

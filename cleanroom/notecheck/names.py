@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..forensics.cache import KEY_NAME, CacheUnusable, _check_private, _key
+from ..ledger.regular_file import hash_data, open_regular
 from ..snapshot.readonly import SnapshotFileError, connect
 
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
@@ -155,11 +156,33 @@ def cache_path(directory: Path, root: bytes) -> Path:
 
 
 def _mac(key: bytes, root: bytes, path: Path) -> bytes:
+    """The table file's MAC, over its data extents (holes skipped, so a sparse
+    terabyte costs what is on disk); raises OSError if it is not a regular file
+    (a FIFO is never waited on, a link never followed)."""
     mac = hmac.new(key, MAC_DOMAIN + FORMAT + b"\x00" + root, hashlib.sha256)
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            mac.update(chunk)
+    fd, st = _regular(path)
+    try:
+        mac.update(st.st_size.to_bytes(8, "big"))  # the extents say nothing of a last hole
+        hash_data(mac, fd, st.st_size)
+    finally:
+        os.close(fd)
     return mac.digest()
+
+
+def _regular(path: Path) -> tuple[int, os.stat_result]:
+    opened = open_regular(path)
+    if opened is None:
+        raise OSError(f"{path}: not a regular file")
+    return opened
+
+
+def _read_mac(path: Path) -> bytes:
+    """At most one byte more than a MAC: a huge or sparse file is never read whole."""
+    fd, _ = _regular(path)
+    try:
+        return os.read(fd, hashlib.sha256().digest_size + 1)
+    finally:
+        os.close(fd)
 
 
 def open_cached(directory: Path, root: bytes) -> NameTable | None:
@@ -172,10 +195,10 @@ def open_cached(directory: Path, root: bytes) -> NameTable | None:
         key = _key(directory / KEY_NAME)
         for p in (path, mac_path):
             _check_private(p, 0o022)
-        if not hmac.compare_digest(_mac(key, root, path), mac_path.read_bytes()):
+        if not hmac.compare_digest(_mac(key, root, path), _read_mac(mac_path)):
             return None
         conn = connect(path)
-    except (OSError, CacheUnusable, SnapshotFileError, sqlite3.Error):
+    except (OSError, CacheUnusable, SnapshotFileError, sqlite3.Error, MemoryError):
         return None
     try:
         schema = conn.execute(
@@ -214,14 +237,14 @@ def write_cache(directory: Path, root: bytes, table: dict[bytes, list]) -> None:
             conn.execute("COMMIT")
         finally:
             conn.close()
-        mac_tmp = tmp.with_suffix(".mactmp")
+        mac_tmp = tmp.with_suffix(f".mactmp{os.getpid()}")
         fd = os.open(mac_tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(_mac(key, root, tmp))
         os.replace(tmp, path)
         os.replace(mac_tmp, path.with_suffix(".mac"))
     except (OSError, CacheUnusable, sqlite3.Error):
-        for leftover in (tmp, tmp.with_suffix(".mactmp")):
+        for leftover in (tmp, tmp.with_suffix(f".mactmp{os.getpid()}")):
             try:
                 leftover.unlink()
             except OSError:

@@ -65,3 +65,20 @@ def test_a_journal_that_is_a_link_is_refused(tmp_path: Path) -> None:
     Path(f"{path}-journal").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(ValueError, match="-journal no seal leaves"):
         finish(path)
+
+
+def test_a_journal_a_seal_may_leave_is_told_from_one_that_names_a_file(tmp_path: Path) -> None:
+    """A seal killed while leaving WAL mode can leave a hot journal of its own
+    (page 1 as it was; found by a random kill in tests/test_crash.py), which is
+    replayed as SQLite would. Only a journal ending in a super-journal record,
+    which no single-database transaction writes, names a file to delete."""
+    from cleanroom.ledger.finish import _foreign_journal
+    from tests.journalkit import journal_bytes
+
+    own = tmp_path / "own-journal"
+    own.write_bytes(journal_bytes(b"x")[:512] + bytes(range(256)) * 17)  # header, page data
+    planted = tmp_path / "planted-journal"
+    planted.write_bytes(journal_bytes(str(tmp_path / "victim").encode()))
+    assert not _foreign_journal(own)
+    assert _foreign_journal(planted)
+    assert not _foreign_journal(tmp_path / "absent-journal")

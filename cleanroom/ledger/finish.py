@@ -22,6 +22,7 @@ from .encoding import EncodingError, decode_body, entry_hash
 from .schema import RECEIPT_SUFFIX
 from .witness import Receipt, fsync_dir
 
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")  # a rollback journal's header and trailer
 WAL_MODE = b"\x02\x02"  # bytes 18-19 of a SQLite header: the file is in WAL mode
 
 
@@ -157,10 +158,8 @@ def finish(path: Path) -> Finished:
     """Finish the file of a sealed ledger that sealing left unfinished (idempotent).
     Raises ValueError when `path` is not a readable, sealed ledger."""
     path = Path(path)
-    if _hot_journal(Path(f"{path}-journal")):
-        # A seal killed while leaving WAL mode leaves an empty or zeroed -journal,
-        # which SQLite ignores. Any other was left by someone else, and SQLite would
-        # replay it on open and delete whatever super-journal it names.
+    if _foreign_journal(Path(f"{path}-journal")):
+        # SQLite would replay it on open and delete whatever super-journal it names.
         raise ValueError(f"{path}: a -journal no seal leaves lies beside it; not touched")
     if os.path.islink(path) or not os.path.isfile(path):
         raise ValueError(f"{path}: not a regular file; not touched")
@@ -186,9 +185,12 @@ def finish(path: Path) -> Finished:
     return finish_open(conn, path, receipt)
 
 
-def _hot_journal(journal: Path) -> bool:
-    """Whether SQLite could replay `journal`: it exists and is not a regular file
-    that is empty or starts with a zero byte (pager.c `hasHotJournal`)."""
+def _foreign_journal(journal: Path) -> bool:
+    """Whether `journal` is one no seal leaves: not a regular file, or one that
+    ends with a super-journal record (pager.c `writeSuperJournal`), whose named
+    file SQLite deletes after rolling the journal back. A seal killed while
+    leaving WAL mode may leave a hot journal of its own (page 1 as it was), but
+    a single-database transaction never writes that record."""
     try:
         fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -196,7 +198,10 @@ def _hot_journal(journal: Path) -> bool:
     except OSError:
         return True  # a link, or unreadable: not ours
     try:
-        return not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, 1) not in (b"", b"\0")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return True
+        return st.st_size >= 8 and os.pread(fd, 8, st.st_size - 8) == JOURNAL_MAGIC
     finally:
         os.close(fd)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import cleanroom.snapshot.candidates as candidates
 import cleanroom.snapshot.high_bytes as high_bytes
 from cleanroom.snapshot.candidates import index_facts
 from cleanroom.snapshot.catalog import catalog
@@ -94,7 +95,10 @@ def test_each_high_byte_document_is_a_hit(snap_path):
     assert set(HIGH_BEFORE) <= paths
 
 
-def test_incomplete_documents_where_the_word_only_ends_others_are_not_read(snap_path):
+def test_incomplete_documents_where_the_word_only_ends_others_are_not_read(snap_path, monkeypatch):
+    # This tree is small enough that every candidate would be read unnarrowed
+    # (candidates.FEW): make the context expression run, as on a real tree.
+    monkeypatch.setattr(candidates, "FEW", 0)
     query = Query(r"\bmalloc\s*\(", regex=True)
     with Snapshot.open(snap_path, TRUST) as snapshot:
         before = search(snapshot, query)

@@ -42,7 +42,13 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
         term.press_until("C-f", "Find in cleanroom/tui/app.py:")
         term.type("ReviewSession")
         term.keys("Enter")
-        term.wait_for("find hit 1 of")  # the cursor: the hit on line 1's `ReviewSession`
+        term.wait_for("find hit 1 of")
+        # The cursor: hit 2, on the line `from ..session.review import ReviewSession`.
+        # Line 1's hit ends at the window's right edge, where the cut marker › takes
+        # the last cell (ADR 0212): the terminal holds only the cells it shows, so the
+        # word there is the fragment `ReviewSessio` (ADR 0211), not the whole name.
+        term.keys("n")
+        term.wait_for("find hit 2 of")
         shown = term.press_until("d", "Go to the definition of:")
         assert "ReviewSession " in shown  # the word at the cursor, in the box
         term.keys("Enter")

@@ -17,6 +17,7 @@ import pytest
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.session.crash import CRASH_DIR
+from cleanroom.session.recorder import RecordingError
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.crash import FIXED
@@ -112,6 +113,23 @@ async def test_a_crash_report_that_cannot_be_written_says_why_and_once_what_foll
                       "abandoned, when a terminal next connects."], shown  # fmt: skip
     assert "crash" not in room.kinds() and "session_end" not in room.kinds()
     assert app.receipt is None
+
+
+def test_a_session_the_recorder_ended_unsealed_gives_no_final_code(room):  # noqa: F811
+    """After the crash the terminal's guard check still runs (under load) and asks
+    for the seal: the recorder refuses (`ended`), and its status then named the
+    last code shown (the start's, seq 0) as the FINAL one, so a session left
+    unsealed was shown as sealed and `review --connect` exited as sealed."""
+    ledgers = room.base / "ledgers"
+    ledgers.mkdir(mode=0o700, exist_ok=True)
+    (ledgers / CRASH_DIR).write_bytes(b"")  # no report, so no crash entry, so no seal
+    service = RemoteService(room.socket)
+    outcome = service.after_crash(Boom("x"), None)
+    assert outcome.receipt is None and not outcome.recorded
+    with pytest.raises(RecordingError, match="ended the session"):
+        service.seal(None, "guard: session")
+    assert "session_end" not in room.kinds()
+    service.close()
 
 
 def test_a_hostile_crash_report_is_sanitized_bounded_and_taken_once(room):  # noqa: F811

@@ -1,7 +1,12 @@
 """Quick open when the recorder cannot record (issue 12, outside attack): with the
 ledger's disk really full (a tmpfs, tests/diskkit.py) under a real recorder
 process, the box said "No matches". Names that cannot be recorded are not
-listed, and the box says recording failed, as the code view and the search do."""
+listed, and the box says recording failed, as the code view and the search do.
+
+Below its reserve the recorder also ends the session (the ledger quota,
+protocol.md §8a), and its seal cannot be recorded on a full disk either: the
+terminal then said "The session is sealed" with the start's witness code as the
+FINAL one. It says the session could not be sealed."""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from textual.widgets import OptionList, Static
 
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
+from cleanroom.tui.screens.failed import FailedEndScreen
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
+from cleanroom.tui.screens.witness import SealedScreen
 from tests.diskkit import SmallDisk
 from tests.recorderproc import build_room, until
 
@@ -26,8 +33,10 @@ async def test_quick_open_on_a_full_disk_says_recording_failed_and_lists_nothing
     room = build_room()
     disk = SmallDisk(room.base / "disk")  # the filler beside the ledgers: not an alert
     ledgers = disk.path / "ledgers"
-    room.config.write_text(room.config.read_text().replace(
-        f'"{room.base / "ledgers"}"', f'"{ledgers}"'))  # fmt: skip
+    room.config.write_text(
+        room.config.read_text().replace(f'"{room.base / "ledgers"}"', f'"{ledgers}"')  # fmt: skip
+        + "ledger_reserve_mb = 1\n"
+    )  # below the 16 MiB disk: a session starts, until full
     try:
         room.start()
         service = RemoteService(room.socket)
@@ -45,12 +54,13 @@ async def test_quick_open_on_a_full_disk_says_recording_failed_and_lists_nothing
             assert "match" not in count(app)
             assert app.screen.query_one(OptionList).option_count == 0
             await pilot.press("enter")  # nothing listed: nothing to open
-            await pilot.pause(0.3)
-            assert isinstance(app.screen, QuickOpenScreen)
-            assert app.opened is None
-            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, FailedEndScreen))
+            assert app.opened is None and app.receipt is None
+            text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "could not be sealed" in text and "quota" in text, text
+            assert not any(isinstance(s, SealedScreen) for s in app.screen_stack)
             disk.free()
-            await pilot.pause(0.5)
+            await pilot.press("enter")  # leaves it to the next start
         service.close()
         room.stop()
         kinds = room.kinds(next(ledgers.glob("*.ledger")))

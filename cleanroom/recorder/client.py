@@ -502,6 +502,10 @@ class RemoteService:
             if state.unfinished is not None:  # and its ledger file could not be finished
                 self.unfinished = state.unfinished
                 raise unfinished(state.unfinished) from None
+            if state.witness_seq < 0:  # ended, but its seal could not be recorded
+                why = state.failure or "its seal could not be recorded"
+                ended = f"the recorder ended the session ({state.ended})"
+                raise RecordingError(f"{ended}: {why}") from None
             return SealedReceipt(state.witness_seq, WitnessOf(state.witness_code))
         if isinstance(a, m.Unfinished):
             self.unfinished = a

@@ -525,6 +525,8 @@ class Dispatcher:
         seq, code = self.session.shown_witness
         if self._receipt is not None:
             seq, code = self._receipt.seq, self._receipt.witness.code
+        elif self.state == ENDED:  # ended but not sealed (its seal failed): no final code
+            seq, code = -1, ""
         alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
         return m.State(state=self.state, failure=self.session.failure, fresh=alerts,
                        ended=self.ended, witness_seq=seq, witness_code=code,

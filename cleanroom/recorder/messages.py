@@ -435,7 +435,7 @@ class State(_Answer, tag="state"):
     failure: str | None
     fresh: list[AlertInfo]  # alerts recorded since the last status
     ended: str | None  # why the session ended, once it has
-    witness_seq: int = -1
+    witness_seq: int = -1  # the last code shown; the seal's once sealed; -1 once ended unsealed
     witness_code: str = ""
     unfinished: Unfinished | None = None  # the seal's, when the ledger could not be finished
 

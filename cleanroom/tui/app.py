@@ -246,7 +246,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
 
     def _check_guard(self) -> None:
         """Record the guard's alerts and apply each new one's response, even when
-        recording fails (the unrecorded alerts stay queued and are retried)."""
+        recording fails (the unrecorded alerts stay queued and are retried). Not
+        after a crash: `after_crash` ended the session and said what became of it."""
+        if self.crashed:
+            return
         check = self.service.check_alerts()
         if check.failure is not None:
             self._recording_failed(check.failure)

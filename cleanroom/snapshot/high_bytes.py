@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from .store import Snapshot
 
 _AFTER_HIGH = re.compile(rb"[\x80-\xff]([\x00-\x7f]{3})")
+MAX_READ = 64 << 20  # a bigger incomplete blob stays a candidate unread
 PIECE = 1 << 20  # bytes read at a time
 
 
@@ -72,13 +73,23 @@ def read_after_high(conn: sqlite3.Connection, incomplete: Iterable[int]) -> Afte
 
 
 def _heads(conn: sqlite3.Connection, rowid: int) -> set[bytes]:
+    """Read with a plain SELECT, as search does, not SQLite's incremental blob I/O:
+    on a snapshot file changed under the immutable connection, blob reads
+    crashed the process (a segfault in CI, a test writing the file after its
+    check). A blob over MAX_READ is not read (OSError: it stays a candidate)."""
+    row = conn.execute(
+        "SELECT CASE WHEN length(content) <= ? THEN content END FROM blobs WHERE rowid = ?",
+        (MAX_READ, rowid),
+    ).fetchone()
+    if row is None or not isinstance(row[0], bytes):
+        raise OSError(f"blob {rowid} is missing, not bytes, or over {MAX_READ} bytes")
+    content = memoryview(row[0])
     heads: set[bytes] = set()
     tail = b""
-    with conn.blobopen("blobs", "content", rowid, readonly=True) as blob:
-        while piece := blob.read(PIECE):
-            data = tail + piece  # a byte over 0x7F near the end of the last piece
-            heads.update(h.lower() for h in _AFTER_HIGH.findall(data))
-            tail = data[-3:]
+    for at in range(0, len(content), PIECE):
+        data = tail + bytes(content[at : at + PIECE])  # a high byte near a piece's end
+        heads.update(h.lower() for h in _AFTER_HIGH.findall(data))
+        tail = data[-3:]
     return heads
 
 

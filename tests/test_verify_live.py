@@ -95,5 +95,10 @@ def test_a_running_session_verifies_as_unsealed_every_time(tmp_path: Path) -> No
     assert len(reads) >= 100 and len(verdicts) >= 5, (len(reads), len(verdicts))
     bad_reads = [r for r in reads if r is not None]
     assert bad_reads == [], f"{len(bad_reads)} of {len(reads)} reads: {bad_reads[:5]}"
-    wrong = [s for s in verdicts if s != (Status.INCOMPLETE, ["UNSEALED"])]
+    # LIVE_COPY is said honestly when the writer never held still across a copy
+    # (as copy_is_whole accepts it); anything else, or LIVE_COPY most of the time, is
+    # wrong. CI saw it once in 22 verdicts at load 2.
+    live = (Status.INCOMPLETE, ["LIVE_COPY", "UNSEALED"])
+    wrong = [s for s in verdicts if s not in ((Status.INCOMPLETE, ["UNSEALED"]), live)]
     assert wrong == [], f"{len(wrong)} of {len(verdicts)} verdicts: {wrong[:5]}"
+    assert verdicts.count(live) * 4 <= len(verdicts), verdicts

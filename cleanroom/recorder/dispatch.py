@@ -6,6 +6,10 @@ request's own bounds and references, then its handler, which records before it
 answers (through `LocalService`, whose answers carry exactly what was recorded).
 Every refusal is recorded as a `refused` entry. Nothing a request holds can
 make `handle` raise: an unexpected error is recorded as a refusal too.
+
+The search requests are in search_requests.py, the symbol requests in
+symbol_requests.py, the terminal's crash report in crash_request.py: mixins of
+`Dispatcher`, which holds the state they share.
 """
 
 from __future__ import annotations
@@ -17,21 +21,20 @@ from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
-from ..session.crash import end_with_report
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
-from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts, Results
+from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts
 from ..session.source import ContentRefused
-from ..snapshot.query import Query
-from ..snapshot.search import SearchError
-from ..snapshot.symbols.query import SymbolsUnavailable
 from . import messages as m
+from .crash_request import CrashRequest, crash_details
 from .log import log
 from .quota import LedgerQuota
 from .ratelimit import Bucket
-from .searchjob import SearchJob
+from .refusal import Refusal
+from .search_requests import SearchRequests
+from .symbol_requests import SymbolRequests
 from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
 # What may still be asked past the quota: the status (the guard's alerts are recorded
@@ -39,11 +42,10 @@ from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 _QUOTA_FREE = (m.Status, m.Seal, m.Bye)
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
-WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
 DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
-class Dispatcher:
+class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
                  countersigner: object = None, owner: int | None = None,
                  quota: LedgerQuota | None = None) -> None:  # fmt: skip
@@ -57,12 +59,7 @@ class Dispatcher:
         self.refusals = 0
         self.bucket = bucket or Bucket()
         self._opened: FileFacts | None = None  # the file `view`s may name
-        self._results: Results | None = None  # the search `rows` may name
-        self._rows_answered: set[int] = set()  # rows of that search already answered
-        self._first_page: Results | None = None  # the first page (`search_start`) of it
-        self._results_of = 0  # the search id `_results` came from
-        self._job: SearchJob | None = None  # the search running, whose result `wait` may ask
-        self._jobs = 0  # searches started: the ids `cancel` may name
+        self._init_search()  # search_requests.py
         self._listed: set[bytes] = {b""}  # directories `tree` may name
         self._names_query: str | None = None  # the query `pick` may name
         self._names_matches = 0  # how many paths matched it, as the recorder counted
@@ -104,7 +101,7 @@ class Dispatcher:
             return self._counted(self._handlers[type(request)](request))
         except RecordingError as exc:
             return self._counted(m.Failed(why=str(exc)))
-        except _Refusal as exc:
+        except Refusal as exc:
             return self.refuse(tag(request), exc.reason, exc.detail)
         except Exception as exc:  # a bug must not become a crash the terminal can cause
             return self.refuse(tag(request), "error", type(exc).__name__)
@@ -218,7 +215,7 @@ class Dispatcher:
 
     def _hello(self, r: m.Hello) -> m._Answer:
         if r.version != m.VERSION:
-            raise _Refusal("version", f"version {r.version}; this recorder speaks {m.VERSION}")
+            raise Refusal("version", f"version {r.version}; this recorder speaks {m.VERSION}")
         self.state, self._after_hello = self._after_hello, READY
         f = self.session.facts
         seq, code = self.session.shown_witness
@@ -231,11 +228,11 @@ class Dispatcher:
 
     def _tree(self, r: m.Tree) -> m._Answer:
         if r.path not in self._listed:
-            raise _Refusal("order", "a directory no listing named")
+            raise Refusal("order", "a directory no listing named")
         try:
             page = self.service.tree(r.path, r.start, r.limit)
         except IndexError as exc:
-            raise _Refusal("bounds", str(exc)) from None
+            raise Refusal("bounds", str(exc)) from None
         if page is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._listed.update(e.path for e in page.entries if e.is_dir)
@@ -249,7 +246,7 @@ class Dispatcher:
         try:
             answer = self.service.names(r.query, self._guard_meanwhile)
         except Cancelled:
-            raise _Refusal(REASON[self.state], "the session left ready meanwhile") from None
+            raise Refusal(REASON[self.state], "the session left ready meanwhile") from None
         if answer is None:
             return m.Failed(why=self.session.failure or "recording failed")
         self._names_query, self._names_matches = r.query, answer[1]
@@ -267,7 +264,7 @@ class Dispatcher:
 
     def _pick(self, r: m.Pick) -> m._Answer:
         if r.query != self._names_query:
-            raise _Refusal("order", "a query no list was answered for")
+            raise Refusal("order", "a query no list was answered for")
         # The count recorded is the recorder's own, from the list it answered: the
         # terminal's `matches` is its word, and a terminal may say anything.
         self.service.quick_open(r.query, self._names_matches)
@@ -277,7 +274,7 @@ class Dispatcher:
         try:
             facts = self.service.open_file(r.path)
         except KeyError:  # the name probed is recorded, sanitized
-            raise _Refusal("no_such_file", clean(r.path.decode("utf-8", "replace"))) from None
+            raise Refusal("no_such_file", clean(r.path.decode("utf-8", "replace"))) from None
         except ContentRefused as exc:
             return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
                                  action=exc.action)  # fmt: skip
@@ -290,7 +287,7 @@ class Dispatcher:
     def _the_opened(self, path: bytes, blob: str) -> FileFacts:
         o = self._opened
         if o is None or o.path != path or o.blob != blob:
-            raise _Refusal("order", "not the file last opened")
+            raise Refusal("order", "not the file last opened")
         return o
 
     def _view(self, r: m.View) -> m._Answer:
@@ -298,7 +295,7 @@ class Dispatcher:
         lines = max(1, opened.lines)
         if not (1 <= r.first <= r.last <= lines and r.last - r.first < MAX_VIEW_LINES
                 and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS):  # fmt: skip
-            raise _Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}")
+            raise Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}")
         try:
             screen = self.service.view(opened, r.first, r.last, r.col, r.cols)
         except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
@@ -312,7 +309,7 @@ class Dispatcher:
     def _goto(self, r: m.Goto) -> m._Answer:
         opened = self._the_opened(r.path, r.blob)
         if not 1 <= r.line <= max(1, opened.lines):
-            raise _Refusal("bounds", f"line {r.line} of {opened.lines}")
+            raise Refusal("bounds", f"line {r.line} of {opened.lines}")
         self.service.goto(opened, r.line)
         return m.Ok()
 
@@ -321,135 +318,15 @@ class Dispatcher:
         try:
             hits = self.service.find(opened, r.query, r.case)
         except ValueError as exc:
-            raise _Refusal("bounds", str(exc)) from None
+            raise Refusal("bounds", str(exc)) from None
         return m.FileHits(lines=hits.lines, cells=hits.cells, total=hits.total)
 
     def _mark(self, r: m.Mark) -> m._Answer:
         opened = self._the_opened(r.path, r.blob)
         if not 1 <= r.line <= max(1, opened.lines):
-            raise _Refusal("bounds", f"line {r.line} of {opened.lines}")
+            raise Refusal("bounds", f"line {r.line} of {opened.lines}")
         self.service.mark(opened, r.mark, r.line)
         return m.Ok()
-
-    def _outline(self, r: m.Outline) -> m._Answer:
-        opened = self._the_opened(r.path, r.blob)
-        try:
-            found = self.service.outline(opened)
-        except SymbolsUnavailable as exc:
-            return m.NoSymbols(why=str(exc))
-        return m.SymbolList(rows=[_symbol_info(s) for s in found.rows], total=found.total)
-
-    def _definitions(self, r: m.Definitions) -> m._Answer:
-        try:
-            found = self.service.definitions(r.name)
-        except SymbolsUnavailable as exc:
-            return m.NoSymbols(why=str(exc))
-        return m.SymbolList(rows=[_symbol_info(s) for s in found.rows], total=found.total)
-
-    def _symbol_names(self, r: m.SymbolNames) -> m._Answer:
-        try:
-            return m.SymbolNameList(names=self.service.symbol_names(r.query))
-        except SymbolsUnavailable as exc:
-            return m.NoSymbols(why=str(exc))
-
-    def _search(self, r: m.Search) -> m._Answer:
-        """Start the pass in a worker and answer at once: the service keeps serving
-        (the guard, a lock, `cancel`) while it runs. A search running already is
-        stopped first, and that is recorded."""
-        try:
-            query = Query(r.text, r.regex, r.case, tuple(r.include), tuple(r.exclude))
-        except SearchError as exc:
-            return m.SearchFailed(why=str(exc))
-        self._stop_search("replaced")
-        self._jobs += 1
-        self._job = SearchJob(self._jobs, query, self.service.run_search)
-        return m.Searching(id=self._jobs, files=0)
-
-    def _wait(self, r: m.Wait) -> m._Answer:
-        """Search `id`'s result, recorded as `search` before it is answered, once its
-        pass has ended; before that, its first page once, recorded as
-        `search_start`; else `searching` again after at most WAIT seconds."""
-        job = self._job
-        if job is None or job.number != r.id:
-            raise _Refusal("order", "not the search running")
-        if not job.wait(WAIT):
-            return m.Searching(id=job.number, files=job.files)
-        self.tick()  # the guard first: a lock that came meanwhile stops the search
-        if self.state != READY:
-            raise _Refusal(REASON[self.state], "the search was stopped")
-        if job.done.is_set():
-            self._job = None
-            if job.error is not None or job.ran is None:
-                return m.SearchFailed(why=str(job.error or "the search failed"))
-            return self._found(job.number, self.service.record_search(job.ran))
-        page = job.take_first()
-        assert page is not None  # wait() said: done, or a first page not taken
-        return self._found(job.number, self.service.record_first(page))
-
-    def _found(self, number: int, results: Results) -> m._Answer:
-        """`rows` may now name this search (and still the first page of the same
-        search: its rows are the first rows of the whole list)."""
-        last = self._results
-        if last is not None and not last.done and self._results_of == number:
-            self._first_page = last  # the same search: its rows stay answered
-        else:
-            self._first_page, self._rows_answered = None, set()
-        self._results, self._results_of = results, number
-        return m.Found(seq=results.seq, kept=results.kept, total=results.total,
-                       digest=results.digest, done=results.done)  # fmt: skip
-
-    def _cancel(self, r: m.Cancel) -> m._Answer:
-        """Stop search `id` and record that; a search that already ended (answered,
-        or stopped by a lock) needs nothing more, and nothing is recorded."""
-        if not 1 <= r.id <= self._jobs:
-            raise _Refusal("order", "no such search")
-        if self._job is not None and self._job.number == r.id:
-            self._stop_search("reviewer")
-        return m.Ok()
-
-    def _stop_search(self, why: str) -> None:
-        """Stop the running search, if any, and record `search_cancel`. Raises
-        RecordingError (the search is stopped all the same)."""
-        job, self._job = self._job, None
-        if job is None:
-            return
-        job.cancel()
-        self.session.record_cancel(job.query, why)
-
-    def _stop_search_quietly(self, why: str) -> None:
-        try:
-            self._stop_search(why)
-        except RecordingError:
-            pass  # stopped; the outage is recorded when recording works again
-
-    def _the_results(self, seq: int) -> Results:
-        if self._first_page is not None and self._first_page.seq == seq:
-            return self._first_page
-        if self._results is None or self._results.seq != seq:
-            raise _Refusal("order", "not the last search")
-        return self._results
-
-    def _rows(self, r: m.Rows) -> m._Answer:
-        results = self._the_results(r.search_seq)
-        if not (0 <= r.first <= r.last < results.kept and r.last - r.first < MAX_VIEW_LINES):
-            raise _Refusal("bounds", f"rows {r.first}..{r.last} of {results.kept}")
-        hits = self.service.rows(results, r.first, r.last)
-        if self._job is not None and not results.done:
-            self._job.resume()  # the first page's rows are answered: the pass goes on
-        if hits is None:
-            return m.Failed(why=self.session.failure or "recording failed")
-        self._rows_answered.update(range(r.first, r.last + 1))
-        return m.Hits(hits=[_hit(h) for h in hits])
-
-    def _where(self, r: m.Where) -> m._Answer:
-        """Where result `index` is, for `n`/`N`: only a row already answered."""
-        results = self._the_results(r.search_seq)
-        if r.index not in self._rows_answered:
-            raise _Refusal("order", "a result row never answered")
-        where = self.service.result_at(results, r.index)
-        if where is None:
-            raise _Refusal("bounds")
-        return m.Location(path=where[0], line=where[1])
 
     def _note_save(self, r: m.NoteSave) -> m._Answer:
         """Record the note, then answer it saved. A new note is on the file last
@@ -462,14 +339,14 @@ class Dispatcher:
         try:
             note = self.session.save_note(draft, r.note or None, lines)
         except NoteError as exc:
-            raise _Refusal("invalid", str(exc)) from None
+            raise Refusal("invalid", str(exc)) from None
         return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
 
     def _note_withdraw(self, r: m.NoteWithdraw) -> m._Answer:
         try:
             note = self.session.withdraw_note(r.note)
         except NoteError as exc:
-            raise _Refusal("invalid", str(exc)) from None
+            raise Refusal("invalid", str(exc)) from None
         return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
 
     def _notes(self, r: m.Notes) -> m._Answer:
@@ -477,7 +354,7 @@ class Dispatcher:
         listing = self.service.notes()
         every = listing.current + listing.withdrawn + listing.earlier
         if r.start > len(every):
-            raise _Refusal("bounds", f"note {r.start} of {len(every)}")
+            raise Refusal("bounds", f"note {r.start} of {len(every)}")
         items: list[m.NoteInfo] = []
         used = 0
         for note in every[r.start :]:
@@ -546,49 +423,12 @@ class Dispatcher:
         self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
         return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
 
-    def _crash(self, r: m.CrashReport) -> m._Answer:
-        """The terminal crashed: end the session as the in-process terminal does
-        (session.crash.end_with_report: the guard's last alerts, the crash file, a
-        `crash` entry, the seal with reason `crash`, each step only if the one
-        before it held), with the report sanitized under a header that says whose
-        word it is. The session is over whatever failed: nothing more is served."""
-        self._stop_search_quietly("end")
-        details = crash_details(r.error, r.report, self._peer)
-        outcome = end_with_report(self.session, clean(r.error), details, None)
-        self.state, self.ended, self._receipt = ENDED, "crash", outcome.receipt
-        where = outcome.crash_file
-        seq, code = (-1, "") if outcome.receipt is None else (
-            outcome.receipt.seq, outcome.receipt.witness.code)  # fmt: skip
-        log(f"the terminal crashed ({clean(r.error)}): "
-            + (f"report {where.path}" if where else f"no report: {outcome.failure}"))  # fmt: skip
-        return m.Crashed(file=None if where is None else str(where.path),
-                         sha256="" if where is None else where.sha256,
-                         why=outcome.failure[:1024], recorded=outcome.recorded, seq=seq,
-                         code=code)  # fmt: skip
-
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
 
 
-def _symbol_info(s: Any) -> m.SymbolInfo:
-    return m.SymbolInfo(s.path, s.display, s.line, s.name, s.kind)
-
-
-def crash_details(error: str, report: str, peer: str) -> str:
-    """A crash file's text from a terminal's report: a header naming whose word it
-    is, then the report, every line through the sanitizer (a hostile terminal's
-    report is shown to an administrator some day)."""
-    lines = [f"Crash report from the reviewer terminal {peer}, over the recorder's socket.",
-             "The terminal's word, unverified: frames and class names, no message, no locals.",
-             f"error: {clean(error)}", ""]  # fmt: skip
-    lines += [clean(line) for line in report.splitlines()]
-    return "\n".join(lines) + "\n"
-
-
-class _Refusal(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason, self.detail = reason, detail
+_Refusal = Refusal  # the name before the split
+__all__ = ["MAX_REFUSALS", "Dispatcher", "Refusal", "crash_details"]
 
 
 def _unfinished(exc: SealUnfinished) -> m.Unfinished:
@@ -602,10 +442,3 @@ def _note_info(n: Note) -> m.NoteInfo:
     d, p = n.draft, n.place
     return m.NoteInfo(n.id, n.version, d.kind, d.severity, d.title, d.body, p.path, p.blob,
                       p.first, p.last, n.withdrawn, n.session, n.reviewer)  # fmt: skip
-
-
-def _hit(h: Any) -> m.HitInfo:
-    refused = bool(getattr(h, "refused", False))
-    return m.HitInfo(h.path, h.display, h.line, [tuple(s) for s in h.spans], h.more_spans,
-                     b"" if refused else h.text, h.text_start, h.line_size, refused,
-                     getattr(h, "why", ""))  # fmt: skip

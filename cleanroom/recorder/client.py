@@ -2,7 +2,8 @@
 side of docs/protocol.md. It holds no key, no ledger and no snapshot; every
 answer it passes on is what the recorder recorded. When the recorder cannot be
 reached, every call fails as a recording failure (the terminal hides source),
-and the next call tries to connect again."""
+and the next call tries to connect again. What its answers mean (refusals,
+seals, rows) is read in answers.py."""
 
 from __future__ import annotations
 
@@ -10,87 +11,47 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from ..notes.model import Draft, Note, NoteError, Place, check
-from ..session.crash import CrashFile, CrashOutcome, outline
+from ..session.crash import CrashOutcome, outline
 from ..session.find_in_file import FileHits
 from ..session.pathmatch import Cancelled
-from ..session.recorder import RecordingError, SealUnfinished
-from ..session.review import AlertCheck, Facts, RefusedHit
+from ..session.recorder import RecordingError
+from ..session.review import AlertCheck, Facts
 from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen, SymbolRows
 from ..session.source import ContentRefused, Entry, TooLarge
-from ..snapshot.results import Hit
-from ..snapshot.search import SearchCancelled, SearchError
-from ..snapshot.symbols.query import Symbol, SymbolsUnavailable
+from ..snapshot.search import SearchCancelled
+from ..snapshot.symbols.query import SymbolsUnavailable
 from . import messages as m
+from .answers import (
+    LOST,
+    NotAdmitted,
+    RequestRefused,
+    SealedReceipt,
+    WitnessOf,
+    _hit,
+    _name,
+    _note,
+    _results,
+    _symbol_rows,
+    crash_outcome,
+    sealed,
+    unfinished,
+)
 from .framing import FrameError, read_frame, write_frame
 
+__all__ = ["NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused", "SealedReceipt",
+           "WitnessOf"]  # fmt: skip
 ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
 NOT_ADMITTED = ("busy", "owner")  # refusals sent before a hello is read (protocol §1)
-# What becomes of a session a crash left unsealed, under --connect:
-UNSEALED_THERE = ("The session is not sealed; the recorder resumes it, or closes it as "
-                  "abandoned, when a terminal next connects.")  # fmt: skip
-LOST = ("The session is not sealed; the recorder seals it or keeps it for the next "
-        "`cleanroom review`, as it is configured for a lost terminal.")  # fmt: skip
 
 
 class Busy(Exception):
     """Another request holds the connection (see `RemoteService.check_alerts`)."""
-
-
-class RequestRefused(RecordingError):
-    """The recorder refused the request (and recorded that): show nothing."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"refused by the recorder: {reason}")
-        self.reason = reason
-
-
-class NotAdmitted(RecordingError):
-    """The recorder refused this terminal before its hello (protocol §1): `busy`,
-    another terminal is being served; `owner`, the session waits for another
-    reviewer. Trying again at once would not help."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason, self.detail = reason, detail
-
-
-@dataclass(frozen=True)
-class WitnessOf:
-    code: str
-
-
-@dataclass(frozen=True)
-class SealedReceipt:
-    """What the terminal shows of a seal: the final entry and its witness code."""
-
-    seq: int
-    witness: WitnessOf
-
-    @property
-    def code(self) -> str:
-        return self.witness.code
-
-
-@dataclass(frozen=True)
-class FinishedElsewhere:
-    """What the terminal shows of a seal whose ledger file the recorder could not
-    finish (the shape of `ledger.finish.Finished` the failure screen reads)."""
-
-    receipt: SealedReceipt
-    receipt_path: str | None
-    gone: str | None
-
-
-def unfinished(a: m.Unfinished) -> SealUnfinished:
-    receipt = SealedReceipt(a.seq, WitnessOf(a.code))
-    return SealUnfinished(a.why, FinishedElsewhere(receipt, a.receipt_path, a.gone))
 
 
 class RemoteService:
@@ -506,11 +467,11 @@ class RemoteService:
                 why = state.failure or "its seal could not be recorded"
                 ended = f"the recorder ended the session ({state.ended})"
                 raise RecordingError(f"{ended}: {why}") from None
-            return SealedReceipt(state.witness_seq, WitnessOf(state.witness_code))
+            return sealed(state)
         if isinstance(a, m.Unfinished):
             self.unfinished = a
             raise unfinished(a)
-        return SealedReceipt(a.seq, WitnessOf(a.code))
+        return sealed(a)
 
     def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:
         """The terminal crashed: hand the recorder a report (`crash`: frames and
@@ -525,12 +486,7 @@ class RemoteService:
             self.ended = "crash"
             return CrashOutcome(None, False, None, f"the recorder was not told ({exc})", LOST)
         self.ended = "crash"
-        if not isinstance(a, m.Crashed):
-            why = f"the recorder answered {_name(a)}"
-            return CrashOutcome(None, False, None, why, LOST)
-        where = None if a.file is None else CrashFile(Path(a.file), a.sha256)
-        receipt = SealedReceipt(a.seq, WitnessOf(a.code)) if a.seq >= 0 else None
-        return CrashOutcome(where, a.recorded, receipt, a.why, UNSEALED_THERE)
+        return crash_outcome(a)
 
 
 class RemoteSearch:
@@ -548,36 +504,3 @@ class RemoteSearch:
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
-
-
-def _results(a: Any) -> Results:
-    """A `found` as Results; `search_failed` raises SearchError."""
-    if isinstance(a, m.SearchFailed):
-        raise SearchError(a.why)
-    if not isinstance(a, m.Found):
-        raise RecordingError(f"the recorder answered a search with {_name(a)}")
-    return Results(a.seq, a.kept, a.total, a.digest, a.done)
-
-
-def _hit(h: m.HitInfo) -> Any:
-    if h.refused:
-        return RefusedHit(h.path, h.display, h.line, h.why)
-    spans = tuple((int(a), int(b)) for a, b in h.spans)
-    return Hit(h.path, h.display, h.line, spans, h.more_spans, h.text, h.text_start, h.line_size)
-
-
-def _note(i: m.NoteInfo) -> Note:
-    place = Place(i.path, i.blob, i.first, i.last)
-    draft = Draft(i.kind, i.severity, i.title, i.body, place)
-    return Note(i.note, i.version, draft, i.withdrawn, i.session, i.reviewer)
-
-
-def _name(answer: Any) -> str:
-    return getattr(answer, "reason", None) or type(answer).__name__
-
-
-def _symbol_rows(a: Any) -> SymbolRows:
-    """The rows of a `symbols` answer; SymbolsUnavailable for `no_symbols`."""
-    if isinstance(a, m.NoSymbols):
-        raise SymbolsUnavailable(a.why)
-    return SymbolRows([Symbol(r.path, r.display, r.line, r.name, r.kind) for r in a.rows], a.total)

@@ -1,4 +1,6 @@
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ from tests.ledgerkit import Kit
 
 # The workstation tests' fixtures (room, room_sources) live with their kit.
 pytest_plugins = ["tests.workstationkit"]
+THREADS_GRACE = 2.0  # seconds a test's own threads get to end before its connections close
 
 
 @pytest.fixture
@@ -23,7 +26,12 @@ def ledger_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_leaked_connections(monkeypatch):
-    """Close every SQLite connection a test opened (as sqlite-utils' conftest does)."""
+    """Close every SQLite connection a test opened (as sqlite-utils' conftest does),
+    once the threads the test started have ended: Python's sqlite3 frees a
+    connection's handle under a statement another thread is running (a segfault:
+    a snapshot's high-bytes reader, tests/test_high_bytes_close.py). Threads still
+    running after THREADS_GRACE keep their connections open (garbage collected)."""
+    before = set(threading.enumerate())
     opened: list[sqlite3.Connection] = []
     real = sqlite3.connect
 
@@ -34,6 +42,11 @@ def _no_leaked_connections(monkeypatch):
 
     monkeypatch.setattr(sqlite3, "connect", tracking)
     yield
+    deadline = time.monotonic() + THREADS_GRACE
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in set(threading.enumerate()) - before):
+        return  # closing under a running statement would crash the process
     for conn in opened:
         try:
             conn.close()

@@ -18,11 +18,17 @@ Read once per open snapshot, in a thread that `search.prepare` starts (about a
 quarter of a second of CPU for the 59 MB of Linux 6.1's 3,112 incomplete blobs),
 on a connection opened before `prepare` returns (before a guard watches the
 file). Until it is read, or if reading fails, every incomplete blob stays a
-candidate, as before: slower, never a different result.
+candidate, as before: slower, never a different result. `Snapshot.close()`
+stops the thread (between two blobs, or by interrupting its statement) and waits
+for it, so that no connection is closed under it: Python's sqlite3 frees a
+connection's handle even while another thread runs a statement on it, which
+crashed the process (a segfault, once a test's teardown closed every connection
+it had opened while this thread still read; tests/test_high_bytes_close.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -56,12 +62,17 @@ class AfterHigh:
         return frozenset(found)
 
 
-def read_after_high(conn: sqlite3.Connection, incomplete: Iterable[int]) -> AfterHigh:
+def read_after_high(
+    conn: sqlite3.Connection, incomplete: Iterable[int], stop: threading.Event | None = None
+) -> AfterHigh:
     """Read every blob in `incomplete` (in pieces) and record what follows its bytes
-    over 0x7F. A blob that cannot be read is `unread`."""
+    over 0x7F. A blob that cannot be read is `unread`. Raises Stopped once `stop`
+    is set (checked between two blobs)."""
     after: dict[bytes, set[int]] = {}
     unread: set[int] = set()
     for rowid in sorted(incomplete):
+        if stop is not None and stop.is_set():
+            raise Stopped()
         try:
             heads = _heads(conn, rowid)
         except (sqlite3.Error, OSError):
@@ -70,6 +81,10 @@ def read_after_high(conn: sqlite3.Connection, incomplete: Iterable[int]) -> Afte
         for head in heads:
             after.setdefault(head, set()).add(rowid)
     return AfterHigh({k: frozenset(v) for k, v in after.items()}, frozenset(unread))
+
+
+class Stopped(Exception):
+    """The snapshot is being closed: the reading stops, nothing is kept."""
 
 
 def _heads(conn: sqlite3.Connection, rowid: int) -> set[bytes]:
@@ -109,21 +124,32 @@ def read_in_background(
     snapshot: Snapshot, conn: sqlite3.Connection, incomplete: frozenset[int]
 ) -> threading.Thread:
     """Read `incomplete` on `conn` (a connection of the thread's own, which it closes)
-    in a daemon thread, and keep the result for `after_high`."""
+    in a daemon thread, and keep the result for `after_high`. `snapshot.close()`
+    stops the thread and waits for it (conn closed) before it closes the snapshot."""
     owner = weakref.ref(snapshot)
+    stop = threading.Event()
 
     def work() -> None:
         try:
-            found = read_after_high(conn, incomplete)
+            found = read_after_high(conn, incomplete, stop)
         except Exception:  # noqa: BLE001 (a hint: without it, searches read more)
             return
         finally:
-            conn.close()
+            conn.close()  # in this thread, the only one that uses it
         kept = owner()
         if kept is not None:
             with _LOCK:
                 _READ[kept] = found
 
     thread = threading.Thread(target=work, name="after-high", daemon=True)
+
+    def halt() -> None:
+        stop.set()
+        if thread.is_alive():
+            with contextlib.suppress(sqlite3.ProgrammingError):  # closed meanwhile
+                conn.interrupt()  # thread-safe: a statement under way ends with an error
+        thread.join()
+
+    snapshot.before_close(halt)
     thread.start()
     return thread

@@ -103,10 +103,9 @@ def prepare(snapshot: Snapshot) -> None:
         facts = index_facts(snapshot, conn, files)
     # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
     # pages, which the first search for a literal of one or two bytes pays instead.
-    # What follows the high bytes of the incomplete blobs (high_bytes) is read now, on
-    # a connection of its own, before a guard watches the file. Not left running in
-    # the background: reading while the caller went on to other SQLite work crashed
-    # the process (a segfault in the reading thread, seen in CI; not yet understood).
+    # What follows the high bytes of the incomplete blobs (high_bytes) is read in the
+    # background, on a connection opened now, before a guard watches the file;
+    # `snapshot.close()` stops that thread and waits for it.
     if facts.incomplete and snapshot.path is not None:
         with _STARTED_LOCK:
             if snapshot in _STARTED:
@@ -116,7 +115,7 @@ def prepare(snapshot: Snapshot) -> None:
             conn = checked_connection(snapshot)
         except SearchError:
             return  # a hint only: searches then read every incomplete candidate
-        read_in_background(snapshot, conn, facts.incomplete).join()
+        read_in_background(snapshot, conn, facts.incomplete)
 
 
 _STARTED: weakref.WeakSet[Snapshot] = weakref.WeakSet()

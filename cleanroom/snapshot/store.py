@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,7 @@ class Snapshot:
         path: Path | None = None,
     ):
         self._conn = conn
+        self._closing: list[Callable[[], None]] = []  # threads to stop before the close
         self.path = path  # the file it was opened from (search opens its own connections)
         self.manifest = manifest
         self.manifest_bytes = body
@@ -162,7 +163,18 @@ class Snapshot:
         snapshot.chunk_rows = chunk_rows
         return snapshot
 
+    def before_close(self, stop: Callable[[], None]) -> None:
+        """Have `close` call `stop` first: it must return only once the work it
+        stops (a thread reading a connection of its own) no longer reads."""
+        self._closing.append(stop)
+
     def close(self) -> None:
+        """Stop what `before_close` named, then close the connection. Once this
+        returns, no thread this snapshot started reads the file: whoever owns the
+        process's connections may close any of them (sqlite3 frees a connection's
+        database handle under a statement another thread is running: a segfault)."""
+        while self._closing:
+            self._closing.pop()()
         self._conn.close()
 
     @contextlib.contextmanager

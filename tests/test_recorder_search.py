@@ -326,3 +326,34 @@ async def test_enter_on_a_first_page_row_opens_it_and_stops_the_rest(room):
     assert "search" not in kinds
     opened = [e.payload["path"] for e in entries if e.kind == "file_open"]
     assert opened[-1] == "big/f00.c"
+
+
+def test_searches_sent_as_fast_as_possible_are_started_or_refused_and_recorded(room):
+    """protocol §5a, against the real recorder process: a terminal that sends
+    searches with no pause at all gets each started (the one before it stopped,
+    recorded) or refused `rate` while too many stopped passes are still ending
+    (recorded); the recorder's threads never pile up. (Whether any is refused
+    depends on how fast a pass stops on this machine:
+    test_recorder_search_ending.py makes passes slow to stop.)"""
+    client = RawClient(room.socket)
+    client.hello()
+    pid = room.process.pid
+    base, most = _threads(pid), 0
+    answers = []
+    for _ in range(16):
+        answers.append(client.ask(SLOW))
+        most = max(most, _threads(pid) - base)
+    started = [a for a in answers if isinstance(a, m.Searching)]
+    refused = [a for a in answers if isinstance(a, m.Refused)]
+    assert len(started) + len(refused) == len(answers), answers
+    entries = room.entries()
+    for a in refused:
+        assert a.reason == "rate" and entries[a.seq].payload["reason"] == "rate"
+    assert [e.kind for e in entries].count("search_cancel") == len(started) - 1
+    assert most <= 8, f"{most} more threads than before the searches"
+    assert isinstance(client.ask(m.Cancel(id=started[-1].id)), m.Ok)
+
+
+def _threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("Threads:")).split()[1])

@@ -24,7 +24,7 @@ from ..session.recorder import RecordingError
 from ..session.review import AlertCheck, Facts
 from ..session.service import PAGE_NAMES, FileFacts, NoteList, Page, Results, Screen, SymbolRows
 from ..session.source import ContentRefused, Entry, TooLarge
-from ..snapshot.search import SearchCancelled
+from ..snapshot.search import SearchCancelled, SearchError
 from ..snapshot.symbols.query import SymbolsUnavailable
 from . import messages as m
 from .answers import (
@@ -313,8 +313,17 @@ class RemoteService:
         if running is not None:
             running.append(handle)
         q = query.to_json()
-        a = self._ask(m.Search(text=q["text"], regex=q["regex"], case=q["case"],
-                               include=list(q["include"]), exclude=list(q["exclude"])))  # fmt: skip
+        request = m.Search(text=q["text"], regex=q["regex"], case=q["case"],
+                           include=list(q["include"]), exclude=list(q["exclude"]))  # fmt: skip
+        try:
+            a = self._ask(request)
+        except RequestRefused as exc:
+            if exc.reason != "rate":
+                raise
+            # Earlier searches are still stopping (protocol §5a): the reviewer is told,
+            # and the code view stays (nothing was shown unrecorded).
+            raise SearchError("the recorder is still stopping earlier searches; "
+                              "search again in a moment") from None  # fmt: skip
         if not isinstance(a, m.Searching):
             return _results(a)
         number = a.id

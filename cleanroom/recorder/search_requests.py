@@ -20,6 +20,9 @@ from .searchjob import SearchJob
 from .table import READY, REASON
 
 WAIT = 0.05  # seconds a `wait` holds the service for a search to end (the guard waits as long)
+# Stopped passes (replaced, cancelled, or stopped by a lock) still ending at once: each
+# holds a thread, a connection and possibly worker processes until it notices.
+MAX_ENDING = 1
 
 
 class SearchRequests:
@@ -33,6 +36,7 @@ class SearchRequests:
     _results_of: int  # the search id `_results` came from
     _job: SearchJob | None  # the search running, whose result `wait` may ask
     _jobs: int  # searches started: the ids `cancel` may name
+    _ending: list[SearchJob]  # stopped passes whose threads may still run
 
     def _init_search(self) -> None:
         self._results = None
@@ -41,6 +45,7 @@ class SearchRequests:
         self._results_of = 0
         self._job = None
         self._jobs = 0
+        self._ending = []
 
     def _search(self, r: m.Search) -> m._Answer:
         """Start the pass in a worker and answer at once: the service keeps serving
@@ -50,6 +55,7 @@ class SearchRequests:
             query = Query(r.text, r.regex, r.case, tuple(r.include), tuple(r.exclude))
         except SearchError as exc:
             return m.SearchFailed(why=str(exc))
+        self._bound_ending()
         self._stop_search("replaced")
         self._jobs += 1
         self._job = SearchJob(self._jobs, query, self.service.run_search)
@@ -97,6 +103,20 @@ class SearchRequests:
             self._stop_search("reviewer")
         return m.Ok()
 
+    def _bound_ending(self) -> None:
+        """Refuse (`rate`) a new search that would leave more than MAX_ENDING stopped
+        passes still ending (the one it replaces counts), after waiting up to WAIT
+        for them: a terminal that starts and replaces searches faster than they
+        stop would otherwise pile up threads and worker processes without bound."""
+        ending = [job for job in self._ending if not job.join(0)]
+        stopping = 0 if self._job is None else 1  # the running one, which this replaces
+        if len(ending) + stopping > MAX_ENDING:
+            ending[0].join(WAIT)
+            ending = [job for job in ending if not job.join(0)]
+        self._ending = ending
+        if len(ending) + stopping > MAX_ENDING:
+            raise Refusal("rate", f"{len(ending)} stopped search(es) still ending")
+
     def _stop_search(self, why: str) -> None:
         """Stop the running search, if any, and record `search_cancel`. Raises
         RecordingError (the search is stopped all the same)."""
@@ -104,6 +124,7 @@ class SearchRequests:
         if job is None:
             return
         job.cancel()
+        self._ending = [j for j in self._ending if not j.join(0)] + [job]
         self.session.record_cancel(job.query, why)
 
     def _stop_search_quietly(self, why: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cleanroom.ledger.encoding import decode_body
+from cleanroom.ledger.keys import raw_public
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.dispatch import Dispatcher
 from cleanroom.recorder.framing import read_frame, write_frame
@@ -51,7 +52,7 @@ def short_dir() -> Path:
 
 
 def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...] | None = None,
-          source: Any = None) -> Running:  # fmt: skip
+          source: Any = None, terminal_countersigns: bool = False) -> Running:  # fmt: skip
     where = short_dir()
     path = where / "recorder.sock"
     reviewers = Reviewers(frozenset(uids if uids is not None else (os.getuid(),)), frozenset())
@@ -72,7 +73,9 @@ def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...
             if not ledger.sealed:
                 ledger.close()
 
-        return Dispatcher(LocalService(session)), close
+        # The ledger names kit.reviewer's key at start; the terminal may countersign.
+        theirs = raw_public(kit.reviewer).hex() if terminal_countersigns else None
+        return Dispatcher(LocalService(session), reviewer_key=theirs), close
 
     server = RecorderServer(path, reviewers, open_session, policy)
     server.listen()

@@ -18,6 +18,8 @@ from ..guard.guard import Guard
 from ..guard.network import read_network, start_check
 from ..guard.places import Places
 from ..isolation import require as require_isolated
+from ..ledger.keys import KeyFileError
+from ..ledger.reviewer_keys import from_public_key_file
 from ..notes.book import NoteBook
 from ..recorder.dispatch import Dispatcher
 from ..recorder.log import log
@@ -93,8 +95,10 @@ def session_opener(configured: Setup, crashed: str = "resume",
             if not ledger.sealed:
                 ledger.close()
 
+        # Without the reviewer's private key here, a key named at start is the terminal's.
+        theirs = setup.reviewer.key if setup.countersigner is None else None
         dispatcher = Dispatcher(LocalService(session), countersigner=setup.countersigner,
-                                owner=owner, quota=quota)  # fmt: skip
+                                owner=owner, quota=quota, reviewer_key=theirs)  # fmt: skip
         return dispatcher, close
 
     return open_session
@@ -137,6 +141,8 @@ def recorder(config: Path, parent: int | None) -> None:
     lock = _hold(Path(early)) if early and Path(early).is_dir() else None
     setup = setup_from(options, cfg, settings.passphrase_file, settings.mode,
                        reviewer_from_peer=True)  # fmt: skip
+    if settings.reviewer_public_key is not None:
+        setup = terminal_countersigns(setup, settings.reviewer_public_key, config)
     lock = lock or _hold(setup.ledger_dir)
     # A crashed session is resumed, as `cleanroom review` would on the operator's word;
     # the demo's throwaway sessions are closed as abandoned instead.
@@ -161,6 +167,23 @@ def recorder(config: Path, parent: int | None) -> None:
     server.serve()
     log("stopped")
     lock.close()
+
+
+def terminal_countersigns(setup: Setup, public: Path, config: Path) -> Setup:
+    """The setup with the reviewer's public key named at each session's start: the
+    terminal countersigns the seal with the matching private key (ADR 0214).
+    click.UsageError for a file that is not a reviewer public key, or beside a
+    `reviewer-key` (one place holds the reviewer's key, not two)."""
+    if setup.countersigner is not None:
+        raise click.UsageError(
+            f"{clean(config)}: give either reviewer-key (the recorder countersigns) or "
+            "[recorder] reviewer_public_key (the terminal does), not both"
+        )
+    try:
+        key = from_public_key_file(public)
+    except KeyFileError as exc:
+        raise click.UsageError(f"[recorder] reviewer_public_key: {clean(exc)}") from exc
+    return replace(setup, reviewer=replace(setup.reviewer, key=key.raw.hex()))
 
 
 def _hold(ledger_dir: Path) -> Any:

@@ -25,6 +25,7 @@ KEYS = (
     "ledger_reserve_mb",
     "passphrase_file",
     "mode",
+    "reviewer_public_key",
 )
 MAX_WAIT_MINUTES = 24 * 60
 MODES = ("review", "demo")  # the guard's policy: demo is `cleanroom demo`'s, never a room's
@@ -40,6 +41,9 @@ class RecorderConfig:
     wait_minutes: float = WAIT_LIMIT / 60  # under `wait`: how long a session waits
     ledger_quota_mb: float = DEFAULT_MAX_MB  # a session's ledger at most (recorder/quota.py)
     ledger_reserve_mb: float = DEFAULT_RESERVE_MB  # free space the ledgers' filesystem keeps
+    # The reviewer's public key: the terminal countersigns the seal with its own
+    # private key (`review --reviewer-key`; ADR 0214), the recorder checks it.
+    reviewer_public_key: Path | None = None
 
 
 def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> RecorderConfig:
@@ -53,7 +57,7 @@ def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> Re
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
             raise click.UsageError(f"{where}: unknown setting [recorder] {clean(key)!r}{hint}")
         values[name] = value
-    for name in ("socket", "passphrase_file"):
+    for name in ("socket", "passphrase_file", "reviewer_public_key"):
         if name in values and (not isinstance(values[name], str) or not values[name]):
             raise click.UsageError(f"{where}: [recorder] {name} must be a non-empty string")
         if name in values and "\x00" in values[name]:
@@ -94,6 +98,8 @@ def recorder_config(table: dict[str, Any], where: str, demo: bool = False) -> Re
             "a room's recorder runs in review mode"
         )
     passphrase = values.get("passphrase_file")
+    public = values.get("reviewer_public_key")
+    theirs = Path(public) if public else None
     return RecorderConfig(Path(values.get("socket") or DEFAULT_SOCKET), admitted, policy,
                           Path(passphrase) if passphrase else None, mode, float(wait),
-                          **sizes)  # fmt: skip
+                          **sizes, reviewer_public_key=theirs)  # fmt: skip

@@ -305,7 +305,7 @@ def load_workstation(
 @click.option("--connect", type=click.Path(dir_okay=False, path_type=Path),
               help="Be the terminal of the recorder at this socket (default "
                    f"{DEFAULT_SOCKET}): no key, ledger or snapshot here (no other option "
-                   "may be given).")  # fmt: skip
+                   "may be given but --reviewer-key, the reviewer's own).")  # fmt: skip
 @click.option("--in-process", is_flag=True, default=None,
               help="Development only: run the whole session in this process, which then "
                    "holds the key, the ledger and the snapshot (no privilege separation). "
@@ -325,7 +325,9 @@ def load_workstation(
 @click.option("--reviewer", help="The reviewer's name.")
 @click.option("--org", help="The reviewer's organisation.")
 @click.option("--reviewer-key", type=click.Path(dir_okay=False, path_type=Path),
-              help="The reviewer's private key, to countersign the seal.")  # fmt: skip
+              help="The reviewer's private key, to countersign the seal. Also as the "
+                   "terminal (--connect): it stays in the terminal, which signs what the "
+                   "recorder asks at the seal (ADR 0214).")  # fmt: skip
 @click.option("--idle-minutes", type=click.IntRange(1, 240), help="Blank the screen after this.")
 @click.option("--witness-minutes", type=click.IntRange(1, 240), help="Show a fresh witness code.")
 @click.option("--allow-network", is_flag=True, default=None,
@@ -369,11 +371,15 @@ def review(**opts: Any) -> None:
     harden_process()  # before any key is loaded: no core file, no same-user memory reads
     connect = opts.pop("connect")
     in_process = opts.pop("in_process")
-    given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)
     if connect is not None or not in_process:
+        # The reviewer's own key may come: the terminal countersigns the seal with it.
+        theirs = opts.pop("reviewer_key")
+        given = sorted("--" + k.replace("_", "-") for k, v in opts.items() if v is not None)
         if connect is not None and (given or in_process):
             given += ["--in-process"] if in_process else []
-            raise click.UsageError(f"--connect takes no other option (given: {', '.join(given)})")
+            raise click.UsageError(
+                f"--connect takes no other option but --reviewer-key (given: {', '.join(given)})"
+            )
         if given:  # a reviewer's terminal holds no key, ledger or snapshot (ADR 0202)
             raise click.UsageError(
                 f"{', '.join(given)} would run the session in this process: a room's "
@@ -382,7 +388,10 @@ def review(**opts: Any) -> None:
             )
         from .terminal import run_terminal
 
-        raise SystemExit(run_terminal(connect or DEFAULT_SOCKET)[0])
+        key = None
+        if theirs is not None:  # read before the recorder is asked for anything
+            key = load_signing_key(theirs, None, Role.REVIEWER, "--reviewer-key")
+        raise SystemExit(run_terminal(connect or DEFAULT_SOCKET, reviewer_key=key)[0])
     cfg = load_config(opts.pop("config"), review)
     setup = setup_from(opts, cfg)
     path = run_session(setup, opts.get("resume") or cfg.get("resume"))

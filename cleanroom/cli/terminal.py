@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..recorder.client import NotAdmitted, RemoteService
 from ..sanitize import clean
@@ -18,13 +19,13 @@ CONNECT_TRIES = 20  # a recorder starting up gets this many half-second chances
 EXIT_SEALED, EXIT_GONE, EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 3, 4, 5
 
 
-def connect(path: Path) -> RemoteService:
+def connect(path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> RemoteService:
     """A connected service. Raises NotAdmitted at once (another terminal is served,
     or the session waits for another reviewer: trying again would not help), and
     RecordingError or OSError after the last try."""
     for attempt in range(CONNECT_TRIES):
         try:
-            return RemoteService(path)
+            return RemoteService(path, reviewer_key)
         except NotAdmitted:
             raise
         except (OSError, RecordingError):
@@ -35,15 +36,20 @@ def connect(path: Path) -> RemoteService:
 
 
 def run_terminal(
-    path: Path, idle_seconds: int = 300, witness_minutes: int = 15
+    path: Path,
+    idle_seconds: int = 300,
+    witness_minutes: int = 15,
+    reviewer_key: Ed25519PrivateKey | None = None,
 ) -> tuple[int, str | None]:
     """Run the terminal on the recorder at `path`; its exit status, and the ledger's
-    path as the recorder named it (None when the recorder was never reached)."""
+    path as the recorder named it (None when the recorder was never reached).
+    `reviewer_key`: the reviewer's own, which countersigns the seal when the
+    recorder asks (ADR 0214); it never leaves this process."""
     from ..tui.launch import prepare
 
     require_terminal()  # before the recorder is asked for anything
     try:
-        service = connect(path)
+        service = connect(path, reviewer_key)
     except NotAdmitted as exc:
         click.echo(f"The recorder refused this terminal: {clean(exc)}", err=True)
         return EXIT_REFUSED, None
@@ -68,6 +74,9 @@ def run_terminal(
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path
     click.echo(f"sealed   {app.receipt.seq}:{clean(app.receipt.witness.code)}")
+    if reviewer_key is not None and not service.countersigned:
+        click.echo("The seal is not countersigned: the recorder did not accept this "
+                   "reviewer key's signature (recorded).")  # fmt: skip
     left = service.unfinished  # `session_end` recorded, the ledger file not finished
     if left is not None and left.gone is not None:
         click.echo(f"ledger   {clean(service.facts.ledger_path)}: missing ({clean(left.gone)}"

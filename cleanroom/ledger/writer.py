@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .. import __version__
 from .clock import Clock, SystemClock
+from .ed25519 import verify_signature
 from .encoding import (
     ZERO32,
     Body,
@@ -46,6 +47,7 @@ from .events import (
 from .finish import GONE_RECEIPT_SUFFIX, Finished, file_id, finish_open, receipt_path
 from .keys import Certificate, raw_public
 from .leftovers import making_files_in, remove_leftovers
+from .presigned import CountersignatureRefused, Presigned
 from .schema import APPLICATION_ID, ENTRIES_DDL, RECEIPT_SUFFIX, SUFFIX, USER_VERSION
 from .witness import Receipt, fsync_dir, witness_code
 
@@ -302,7 +304,7 @@ class Ledger:
                 raise LedgerError(f"{self.path}: entry {seq} not recorded: {exc}") from exc
 
     def seal(
-        self, reason: str = "reviewer", countersigner: Ed25519PrivateKey | None = None
+        self, reason: str = "reviewer", countersigner: Ed25519PrivateKey | Presigned | None = None
     ) -> Receipt:
         """Append `session_end`, then finish the file (`finish.finish_open`): checkpoint
         the WAL away, make the file read-only and write the receipt beside it. Returns
@@ -312,7 +314,9 @@ class Ledger:
             seq, prev = self._last.seq + 1, self._last.hash
             counts = dict(sorted(self._counts.items()))
         countersign = None
-        if countersigner is not None:
+        if isinstance(countersigner, Presigned):
+            countersign = self._checked(countersigner, countersign_message(self._id, seq, prev))
+        elif countersigner is not None:
             pub = raw_public(countersigner).hex()
             if pub != self._reviewer_key:
                 raise ValueError("countersigning key is not the reviewer key named at start")
@@ -326,6 +330,23 @@ class Ledger:
         if finished.failed:
             raise UnfinishedSeal(finished.describe(self.path), finished)
         return receipt
+
+    def seal_message(self) -> bytes:
+        """The bytes a countersignature of a seal appended next signs (a `Presigned`
+        one must sign exactly these: nothing may be appended in between)."""
+        with self._lock:
+            return countersign_message(self._id, self._last.seq + 1, self._last.hash)
+
+    def _checked(self, presigned: Presigned, message: bytes) -> Countersign:
+        """A countersignature made elsewhere, checked against the reviewer key named
+        at start. Raises CountersignatureRefused."""
+        if self._reviewer_key is None:
+            raise CountersignatureRefused("the session_start names no reviewer key")
+        if not verify_signature(bytes.fromhex(self._reviewer_key), presigned.sig, message):
+            raise CountersignatureRefused(
+                "the countersignature does not verify under the reviewer key named at start"
+            )
+        return Countersign(key=self._reviewer_key, sig=presigned.sig.hex())
 
     def close(self) -> None:
         """Release the file without sealing it (it can be resumed or abandoned later)."""

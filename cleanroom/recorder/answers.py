@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..ledger.encoding import COUNTERSIGN_DOMAIN
+from ..ledger.keys import raw_public
 from ..notes.model import Draft, Note, Place
 from ..session.crash import CrashFile, CrashOutcome
 from ..session.recorder import RecordingError, SealUnfinished
@@ -82,6 +86,24 @@ def sealed(a: m.Sealed | m.State) -> SealedReceipt:
     if isinstance(a, m.State):
         return SealedReceipt(a.witness_seq, WitnessOf(a.witness_code))
     return SealedReceipt(a.seq, WitnessOf(a.code))
+
+
+def countersignature(a: m.Countersign, key: Ed25519PrivateKey | None, session_id: str) -> bytes:
+    """The reviewer's signature over what the recorder asks to be countersigned, or
+    b"" (the seal is then not countersigned): without a key, for a key other than
+    the one the session names, and for bytes that are not the countersignature
+    message of this session's ledger (docs/ledger-format.md: the domain, the
+    ledger id, the seal's seq, the hash before it). The reviewer's key signs
+    nothing else, whatever a recorder sends."""
+    if key is None or a.key != raw_public(key).hex():
+        return b""
+    try:
+        head = COUNTERSIGN_DOMAIN + bytes.fromhex(session_id)
+    except ValueError:
+        return b""
+    if len(a.message) != len(head) + 8 + 32 or not a.message.startswith(head):
+        return b""
+    return key.sign(a.message)
 
 
 def crash_outcome(a: Any) -> CrashOutcome:

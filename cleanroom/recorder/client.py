@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..notes.model import Draft, Note, NoteError, Place, check
 from ..session.crash import CrashOutcome, outline
@@ -38,6 +39,7 @@ from .answers import (
     _note,
     _results,
     _symbol_rows,
+    countersignature,
     crash_outcome,
     sealed,
     unfinished,
@@ -55,8 +57,10 @@ class Busy(Exception):
 
 
 class RemoteService:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> None:
         self.path = path
+        self.reviewer_key = reviewer_key  # the reviewer's own, to countersign the seal
+        self.countersigned = False  # whether the seal carries the reviewer's countersignature
         self._lock = threading.RLock()
         self._sock: socket.socket | None = None
         self._failure: str | None = None
@@ -463,8 +467,15 @@ class RemoteService:
         return AlertCheck(fresh, None, len(a.fresh))
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:
+        """Ask the recorder to seal. Where it asks for the reviewer's countersignature
+        (protocol §5b), the terminal's own reviewer key signs, within the same hold
+        of the connection; `countersigned` then says whether the seal carries it."""
         try:
-            a = self._ask(m.Seal(reason=reason[:256]))
+            with self._lock:  # nothing else may be asked between the seal and its signature
+                a = self._ask(m.Seal(reason=reason[:256]))
+                if isinstance(a, m.Countersign):
+                    sig = countersignature(a, self.reviewer_key, self.session_id)
+                    a = self._ask(m.Countersignature(sig=sig))
         except RequestRefused as exc:
             if exc.reason != "ended":
                 raise
@@ -480,6 +491,7 @@ class RemoteService:
         if isinstance(a, m.Unfinished):
             self.unfinished = a
             raise unfinished(a)
+        self.countersigned = isinstance(a, m.Sealed) and a.countersigned
         return sealed(a)
 
     def after_crash(self, error: BaseException, countersigner: object) -> CrashOutcome:

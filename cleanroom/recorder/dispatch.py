@@ -33,25 +33,29 @@ from .log import log
 from .quota import LedgerQuota
 from .ratelimit import Bucket
 from .refusal import Refusal
+from .seal_requests import SealRequests, unfinished_answer
 from .search_requests import SearchRequests
 from .symbol_requests import SymbolRequests
-from .table import ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
+from .table import COUNTERSIGN, ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, permitted, tag
 
 # What may still be asked past the quota: the status (the guard's alerts are recorded
-# even so), the reviewer's own seal, and goodbye.
-_QUOTA_FREE = (m.Status, m.Seal, m.Bye)
+# even so), the reviewer's own seal and countersignature, and goodbye.
+_QUOTA_FREE = (m.Status, m.Seal, m.Countersignature, m.Bye)
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
-class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
+class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
                  countersigner: object = None, owner: int | None = None,
-                 quota: LedgerQuota | None = None) -> None:  # fmt: skip
+                 quota: LedgerQuota | None = None,
+                 reviewer_key: str | None = None) -> None:  # fmt: skip
         self.service = service
         self.quota = quota  # the ledger's size and the free space it must leave (quota.py)
         self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
+        self.reviewer_key = reviewer_key  # the reviewer's public key, where the terminal signs
+        self._countersign_by = 0.0  # seal_requests.py
         self.owner = owner  # the account a resumed session belongs to (its ledger says)
         self.session = service.session
         self.state = NEW
@@ -83,6 +87,7 @@ class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
             m.Status: self._status, m.Seal: self._seal, m.Bye: self._ok,
             m.NoteSave: self._note_save, m.NoteWithdraw: self._note_withdraw,
             m.Notes: self._notes, m.CrashReport: self._crash,
+            m.Countersignature: self._countersignature,
         }  # fmt: skip
 
     # -- the gate ---------------------------------------------------------------
@@ -139,11 +144,13 @@ class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
     # -- connection events (from the server, not from requests) -----------------
 
     def lost(self, detail: str, policy: str) -> None:
-        """The terminal went away: record it, and seal if that is the policy."""
+        """The terminal went away: record it, and seal if that is the policy (or if
+        the seal waited for its countersignature)."""
         try:
             self.session.recorder.record(ClientLost(detail, policy))
         except RecordingError:
             pass  # the outage is recorded when recording works again
+        self.countersign_abandoned()
         self._stop_search_quietly("client_lost")
         if policy == "seal" and self.state != ENDED:
             self._end("client_lost")
@@ -174,6 +181,9 @@ class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
     def tick(self) -> None:
         """The guard's alerts and the blocked-key bursts: every quarter second, and
         before every answer (server.py), so a lock raised meanwhile applies to it."""
+        if self.state == COUNTERSIGN:  # nothing may be recorded before the seal
+            self.countersign_overdue()
+            return
         self.session.flush_blocked()
         if self.state == ENDED:
             return
@@ -207,7 +217,7 @@ class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
             self._receipt = self.session.seal(None, reason)
         except SealUnfinished as exc:  # the terminal shows it at its next `status`
             self._receipt = exc.finished.receipt
-            self._unfinished = _unfinished(exc)
+            self._unfinished = unfinished_answer(exc)
         except RecordingError:
             pass  # ended all the same: nothing more is served
 
@@ -409,33 +419,12 @@ class Dispatcher(SearchRequests, SymbolRequests, CrashRequest):
                        ended=self.ended, witness_seq=seq, witness_code=code,
                        unfinished=self._unfinished)  # fmt: skip
 
-    def _seal(self, r: m.Seal) -> m._Answer:
-        reason = "reviewer" if r.reason == "reviewer" else "terminal"
-        self._stop_search("seal")
-        # Countersigned only when the reviewer asked for the seal (docs/verdict.md).
-        countersigner = self.countersigner if reason == "reviewer" else None
-        try:
-            receipt = self.session.seal(countersigner, reason)
-        except SealUnfinished as exc:  # `session_end` is written: the session is over
-            self.state, self.ended, self._receipt = ENDED, "reviewer", exc.finished.receipt
-            self._unfinished = _unfinished(exc)
-            return self._unfinished
-        self.state, self.ended, self._receipt = ENDED, "reviewer", receipt
-        return m.Sealed(seq=receipt.seq, code=receipt.witness.code)
-
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
 
 
 _Refusal = Refusal  # the name before the split
 __all__ = ["MAX_REFUSALS", "Dispatcher", "Refusal", "crash_details"]
-
-
-def _unfinished(exc: SealUnfinished) -> m.Unfinished:
-    f = exc.finished
-    where = None if f.receipt_path is None else str(f.receipt_path)
-    return m.Unfinished(why=str(exc)[:4000], seq=f.receipt.seq, code=f.receipt.witness.code,
-                        receipt_path=where, gone=f.gone)  # fmt: skip
 
 
 def _note_info(n: Note) -> m.NoteInfo:

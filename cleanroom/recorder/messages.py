@@ -14,6 +14,9 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 7: the reviewer's countersignature from the terminal: `seal` may be answered
+# `countersign` (the bytes to sign), then `countersignature`; `sealed` says whether
+# it is countersigned (6 is quick-open's, on another branch)
 # 5: `crash` (the terminal's crash report, written by the recorder); `refused`
 # carries a `detail`, and is sent before the hello to a terminal not admitted
 # 4: following code (`outline`, `definitions`, `symbol_names`; answers `symbols`,
@@ -21,7 +24,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 5
+VERSION = 7
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -199,6 +202,13 @@ class Bye(_Request, tag="bye"):
     pass
 
 
+class Countersignature(_Request, tag="countersignature"):
+    """The reviewer's Ed25519 signature over the `countersign` answer's `message`;
+    empty: the terminal holds no reviewer key (the seal is not countersigned)."""
+
+    sig: Annotated[bytes, Meta(max_length=64)]
+
+
 class CrashReport(_Request, tag="crash"):
     """The terminal stopped on an internal error: `error` its class name, `report`
     its frames (session.crash.outline: no message, no locals, no source)."""
@@ -210,7 +220,7 @@ class CrashReport(_Request, tag="crash"):
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
     Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Outline, Definitions, SymbolNames,
     Search, Wait, Cancel, Rows, Where, Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal,
-    Bye, NoteSave, NoteWithdraw, Notes, CrashReport,
+    Bye, NoteSave, NoteWithdraw, Notes, CrashReport, Countersignature,
 ]  # fmt: skip
 
 
@@ -443,6 +453,17 @@ class State(_Answer, tag="state"):
 class Sealed(_Answer, tag="sealed"):
     seq: int
     code: str
+    countersigned: bool = False  # by the reviewer's key (the terminal's, or the room's)
+
+
+class Countersign(_Answer, tag="countersign"):
+    """The seal waits for the reviewer's countersignature: `message` is exactly what
+    `session_end` will carry it over (docs/ledger-format.md, "cleanroom:countersign:v1"
+    ‖ ledger ‖ seq ‖ prev), `key` the reviewer public key (hex) it must verify under."""
+
+    message: bytes
+    key: str
+    seconds: float  # how long the recorder waits before it seals without
 
 
 class Crashed(_Answer, tag="crashed"):
@@ -473,7 +494,7 @@ class Unfinished(_Answer, tag="unfinished"):
 Answer = Union[  # noqa: UP007
     Welcome, Ok, Refused, Failed, Listing, Paths, Opened, RefusedFile, NoSuchFile, Lines,
     FileHits, SymbolList, SymbolNameList, NoSymbols, Found, Searching, SearchFailed, Hits,
-    Location, WitnessCode, State, Sealed, Unfinished, Noted, NotePage, Crashed,
+    Location, WitnessCode, State, Sealed, Unfinished, Noted, NotePage, Crashed, Countersign,
 ]  # fmt: skip
 
 request_decoder = msgspec.msgpack.Decoder(Request)

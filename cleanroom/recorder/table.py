@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import messages as m
 
 NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "ended"
+COUNTERSIGN = "countersign"  # the seal waits for the reviewer's countersignature
 
 _ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye, m.CrashReport)
 _SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Find,
@@ -20,11 +21,14 @@ PERMITTED: dict[str, frozenset[type]] = {
     READY: frozenset(_ALWAYS + _SHOWING),
     IDLE: frozenset(_ALWAYS + (m.Active, m.Seal)),
     GUARD_LOCK: frozenset(_ALWAYS + (m.Unlock, m.Seal)),
+    # Nothing that records may come between the bytes to sign and the signature.
+    COUNTERSIGN: frozenset({m.Countersignature, m.Status, m.Bye}),
     ENDED: frozenset({m.Status, m.Bye}),
 }
 
 # Why a request is refused in a state that does not permit it.
-REASON = {NEW: "order", READY: "order", IDLE: "locked", GUARD_LOCK: "locked", ENDED: "ended"}
+REASON = {NEW: "order", READY: "order", IDLE: "locked", GUARD_LOCK: "locked", ENDED: "ended",
+          COUNTERSIGN: "order"}  # fmt: skip
 
 
 def permitted(state: str, request: object) -> bool:

@@ -416,7 +416,20 @@ class ReviewSession:
         """Stop the guard and record its last alerts first: sealing itself deletes
         the WAL and makes the ledger read-only, which a running guard would report.
         Raises RecordingError (nothing sealed) or SealUnfinished (sealed, but the
-        file could not be finished: see `Ledger.seal`)."""
+        file could not be finished: see `Ledger.seal`). A `Presigned` countersigner
+        that does not verify raises CountersignatureRefused (nothing sealed)."""
+        self._settle()
+        return self.recorder.seal(reason, countersigner)
+
+    def seal_message(self) -> bytes:
+        """Settle what `seal` settles first (the guard stopped, its last alerts and
+        the held keys recorded), then the bytes a countersignature of a seal made
+        next must sign: nothing may be recorded before that seal. Raises
+        RecordingError."""
+        self._settle()
+        return self.recorder.ledger.seal_message()  # type: ignore[attr-defined]
+
+    def _settle(self) -> None:
         self.flush_blocked(force=True)
         if self.guard is not None:
             if self.guard.running:
@@ -424,7 +437,6 @@ class ReviewSession:
             failure = self._record_alerts(self.guard.pending())
             if failure is not None:
                 raise RecordingError(failure)
-        return self.recorder.seal(reason, countersigner)
 
     def _own_opens(self, count: int = 2) -> Any:
         path = getattr(self.source, "path", None)

@@ -21,7 +21,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 5
+VERSION = 6
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -268,7 +268,9 @@ class Listing(_Answer, tag="listing"):
 
 class Paths(_Answer, tag="paths"):
     paths: list[bytes]
-    matches: int
+    matches: int  # among the first `searched` of the snapshot's `total` paths
+    searched: int
+    total: int
 
 
 class Opened(_Answer, tag="opened"):

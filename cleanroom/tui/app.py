@@ -18,6 +18,7 @@ from ..sanitize import clean
 from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
 from ..session.local_service import LocalService
+from ..session.name_matcher import Matched
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import ReviewSession
 from ..session.service import FileFacts, Results, ReviewService
@@ -342,7 +343,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
 
         self.push_screen(QuickOpenScreen(self._names), chosen)
 
-    def _names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+    def _names(self, query: str, cancelled: Any) -> Matched:
         """Quick open's names for `query`, recorded. Raises RecordingError (the reason
         shown, and the box lists nothing) when they could not be. Called from the
         quick-open worker thread."""

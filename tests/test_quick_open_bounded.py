@@ -56,17 +56,48 @@ def test_a_hostile_query_over_200k_names_answers_within_its_budget_and_says_so()
     assert (again.paths, again.matches) == truth(MANY, HOSTILE, again.searched)
 
 
+PATHS = [b"d%d/%s/f%d.c" % (i % 7, b"net" if i % 3 else b"fs", i) for i in range(5_000)]
+TYPED = ("n", "ne", "net", "net f", "net f1", "net f1.")
+
+
 def test_typing_goes_on_where_the_last_key_stopped_and_ends_with_every_name():
-    paths = [b"d%d/%s/f%d.c" % (i % 7, b"net" if i % 3 else b"fs", i) for i in range(5_000)]
-    matcher = NameMatcher(paths, 100, work=4_000)
-    answers = [matcher.match(q) for q in ("n", "ne", "net", "net f", "net f1", "net f1.")]
-    reached = [a.searched for a in answers]
-    assert reached == sorted(reached) and reached[0] < len(paths), reached
-    for query, a in zip(("n", "ne", "net", "net f", "net f1", "net f1."), answers, strict=True):
-        assert (a.paths, a.matches) == truth(paths, query, a.searched), query
+    matcher = NameMatcher(PATHS, 100, work=4_000)
+    answers = [matcher.match(q) for q in TYPED]
+    assert answers[0].searched < answers[1].searched <= answers[2].searched < len(PATHS)
+    for query, a in zip(TYPED, answers, strict=True):
+        assert (a.paths, a.matches) == truth(PATHS, query, a.searched), query
+    reached = [matcher.match("net f1.").searched for _ in range(3)]
+    assert reached == sorted(set(reached)), reached  # the same query again: further each time
     while (last := matcher.match("net f1.")).partial:
         pass
-    assert (last.paths, last.matches) == rank(paths, folded(paths), "net f1.", 100)
+    assert (last.paths, last.matches) == rank(PATHS, folded(PATHS), "net f1.", 100)
+
+
+class Watched(list):
+    """The folded names, noting which are looked at."""
+
+    def __init__(self, texts):
+        super().__init__(texts)
+        self.seen: set[int] = set()
+
+    def __getitem__(self, i):
+        self.seen.add(i)
+        return super().__getitem__(i)
+
+
+def test_a_key_that_narrows_looks_only_at_the_names_the_last_key_matched():
+    matcher = NameMatcher(PATHS, 100)
+    matcher.texts = watched = Watched(matcher.texts)
+    where = {p: i for i, p in enumerate(PATHS)}
+    matcher.match(TYPED[0])
+    for before, query in zip(TYPED, TYPED[1:], strict=False):
+        matched = {where[p] for p in rank(PATHS, folded(PATHS), before, 10**6)[0]}
+        watched.seen.clear()
+        found = matcher.match(query)
+        assert not found.partial and watched.seen <= matched, (query, len(watched.seen))
+    watched.seen.clear()
+    matcher.match("f1")  # not a narrowing of "net f1.": it looks at every name
+    assert len(watched.seen) == len(PATHS)
 
 
 def test_random_typing_agrees_with_a_match_of_the_names_searched():

@@ -1,7 +1,7 @@
 """Quick open while a slow query runs (issue 12, re-attack). Matching is linear, but
 a query of many terms over a large tree took seconds of the recorder's serving
 thread (128 terms over 70,000 paths: about 10 s), and the server's loop cannot
-look at the guard meanwhile. Each request is now bounded (about 0.3 s of work,
+look at the guard meanwhile. Each request is now bounded (0.25 to 0.5 s of work,
 at most 1 s: tests/test_quick_open_bounded.py), and still the matching looks at
 the guard as it goes (a lock stops it, refused `locked`), and a terminal does
 not queue one such request per key typed. The tree: 200,000 long names served

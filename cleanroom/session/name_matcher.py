@@ -12,8 +12,10 @@ term contains, in order, the characters of a term of an earlier query (a term
 got longer, or a term was added) can only match names that earlier query
 matched, so only those are checked, and the scan of the rest goes on from
 where it stopped. A query met before (a backspace, or listing again after a
-lock) goes on from its own progress. So each key typed takes the answer
-further; none repeats the last one's work.
+lock) goes on from its own progress, so asking it again takes it further each
+time, until every name is searched. A narrowing key whose candidates take more
+than its budget answers for fewer names than the key before it: the first
+candidate it could not check bounds what it may claim.
 
 `Progress` is kept for the last `KEEP` queries; it never changes once kept,
 so two requests at once (a stale terminal worker still finishing) are safe.
@@ -32,8 +34,10 @@ from dataclasses import dataclass
 from .pathmatch import MAX_QUERY, Cancelled, folded, score, span, terms_of
 
 BLOCK = 256  # names between two looks at the budget and at `cancelled`
-PATH_COST = 8  # work units of one name, beside one unit per query character
-WORK = 2_000_000  # units one request may spend: about 0.3 s of a quiet core
+# Work units: PATH_COST per name, and 2 per character of the distinct terms (a find
+# forward and one back); a unit is 0.08 to 0.17 µs of a quiet core (scripts/bench/quick_open.py)
+PATH_COST = 6
+WORK = 3_000_000  # units one request may spend: 0.25 to 0.5 s of a quiet core
 SECONDS = 1.0  # and at most this long, however loaded the machine is
 KEEP = 8  # queries whose progress is kept
 
@@ -132,7 +136,7 @@ class _Run:
         self.texts = matcher.texts
         self.limit = matcher.limit
         self.terms = list(terms)
-        self.per_name = PATH_COST + sum(len(t) for t in terms)
+        self.per_name = PATH_COST + 2 * sum(len(t) for t in terms)
         self.left = matcher.work
         self.deadline = time.monotonic() + matcher.seconds
         self.is_cancelled = cancelled

@@ -38,7 +38,7 @@ from .notes import NoteTaking
 from .noticebar import NoticeBar
 from .refusal_words import refusal
 from .results import ResultList
-from .screens.dialogs import ConfirmEndScreen, GotoScreen
+from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
 from .screens.failed import FailedEndScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
@@ -210,6 +210,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                 if screen.unlocks(event.key):
                     screen.unlock()
                 return
+            if isinstance(screen, InputDialog) and screen.drops(event):
+                return  # the box is full: a flood of keys costs nothing
         await super().on_event(event)
 
     def _bound(self, key: str) -> bool:

@@ -26,6 +26,7 @@ from ...sanitize import clean, decode
 from ...session.name_matcher import Matched
 from ...session.pathmatch import MAX_QUERY, Cancelled
 from ...session.recorder import RecordingError
+from ..bounded_input import BoundedInput
 from ..optionlist import SteadyOptionList
 from .dialogs import InputDialog
 
@@ -54,11 +55,14 @@ class QuickOpenScreen(InputDialog):
         self.shown: list[bytes] = []
         self.shown_for: str | None = None
         self._submit_when_shown: str | None = None
+        self._count_text = ""
+        self._limit_said = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="Type part of a path (or several parts, spaced)",
-                        max_length=MAX_QUERY, id="query")  # fmt: skip
+            yield BoundedInput(placeholder="Type part of a path (or several parts, spaced)",
+                               max_length=MAX_QUERY, id="query",
+                               on_full=self.limit_reached)  # fmt: skip
             yield Static("", id="count", markup=False)
             yield SteadyOptionList(markup=False, id="matches")
 
@@ -98,7 +102,7 @@ class QuickOpenScreen(InputDialog):
         self.shown, self.shown_for, self.matched = [], query, 0
         self._submit_when_shown = None
         self.query_one(OptionList).clear_options()
-        self.query_one("#count", Static).update(f"Recording failed; nothing listed: {clean(why)}")
+        self._say(f"Recording failed; nothing listed: {clean(why)}")
 
     def _show_matches(self, query: str, found: Matched) -> None:
         if self.dismissed or query != self.query_one(Input).value:
@@ -110,10 +114,21 @@ class QuickOpenScreen(InputDialog):
         options.add_options([Option(Text(clean(decode(p))), id=p.hex()) for p in shown])
         if shown:
             options.highlighted = 0
-        self.query_one("#count", Static).update(count_line(query, found))
+        self._say(count_line(query, found))
         if self._submit_when_shown == query:
             self._submit_when_shown = None
             self._choose_highlighted()
+
+    def _say(self, text: str) -> None:
+        """The count line, and the limit when the query is at it."""
+        self._count_text = text
+        self._limit_said = len(self.query_one(Input).value) >= MAX_QUERY
+        limit = f" · query limit reached ({MAX_QUERY} characters)" if self._limit_said else ""
+        self.query_one("#count", Static).update(text + limit)
+
+    def limit_reached(self) -> None:
+        if not self._limit_said:
+            self._say(self._count_text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value != self.shown_for:  # Enter came before the list caught up

@@ -419,3 +419,35 @@ def test_the_cast_draws_the_names_listed(kit, tmp_path):
 def test_a_tree_list_that_is_no_page_does_not_fit(payload):
     event, why = typed_event("tree_list", {"path": "", **payload})
     assert event is None and "not a page of the listing" in why
+
+
+def test_a_partial_quick_open_list_is_drawn_as_partial(kit, recorded):
+    """A bounded request that stopped early (issue 12) says how far it searched."""
+    partial = {"query": "e", "matches": 2, "searched": 512, "total": 200_000,
+               "names": [{"path": "a/e"}]}  # fmt: skip
+    event, why = typed_event("quick_open_list", partial)
+    assert why is None
+    replay = replay_of(kit, recorded)
+    index = name_list(replay, "quick_open_list", "query", "")
+    step = replay.steps[index]
+    replay.steps[index] = dataclasses.replace(
+        step, entry=dataclasses.replace(step.entry, event=event)
+    )
+    stage = stage_of(replay, index)
+    assert stage.banner.plain.endswith(
+        "“e”: 1 name listed of 2 matching in the first 512 of 200,000 names"
+    )
+    old, why = typed_event("quick_open_list", {"query": "e", "matches": 1, "names": []})
+    assert why is None and (old.searched, old.total) == (-1, -1)  # before the bound
+
+
+@pytest.mark.parametrize("payload", [
+    {"matches": 0, "names": [{"path": "a"}]},  # listed more than matched
+    {"matches": 101, "names": [{"path": "a"}] * 101},  # more than a list shows
+    {"matches": 5, "names": [], "searched": 4, "total": 10},  # more matches than searched
+    {"matches": 1, "names": [], "searched": 11, "total": 10},
+    {"matches": 1, "names": [], "searched": -1, "total": 10},
+])  # fmt: skip
+def test_a_quick_open_list_that_is_no_bounded_match_does_not_fit(payload):
+    event, why = typed_event("quick_open_list", {"query": "q", **payload})
+    assert event is None and ("100" in why or "bounded" in why), why

@@ -13,6 +13,9 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
 - A `file_open`'s `size` and `lines` are not negative.
 - A `tree_list` lists 0 ≤ entries names from 0 ≤ start, within its `total`
   when it records one (-1: a ledger of before pages).
+- A `quick_open_list` lists at most `MAX_QUICK_OPEN_NAMES` names, and no more
+  than its `matches`; those lie among the 0 ≤ `searched` ≤ `total` paths it
+  searched when it records them (-1, -1: a ledger of before the bound).
 - A `symbol_outline` or `symbol_definitions` lists 0 ≤ listed ≤ its count of
   definitions or places, at most `MAX_SYMBOLS_LISTED`, and names them by a
   `digest` of 64 hex digits (and the outline its `blob`); a `symbol_quick_open`
@@ -32,6 +35,7 @@ MAX_COLUMN = 1 << 31  # the first column shown (lines may be long, not this long
 
 MAX_SYMBOLS_LISTED = 5_000  # session/symbols.py OUTLINE_LIMIT (definitions list 50)
 MAX_SYMBOL_NAMES = 50  # session/symbols.py NAMES_LIMIT
+MAX_QUICK_OPEN_NAMES = 100  # session/local_service.py SHOWN_NAMES
 
 Check = Callable[[dict[str, Any]], str | None]
 
@@ -68,6 +72,16 @@ def _tree_list(p: dict[str, Any]) -> str | None:
     return None
 
 
+def _quick_open_list(p: dict[str, Any]) -> str | None:
+    listed, matches = len(p["names"]), p["matches"]
+    searched, total = p.get("searched", -1), p.get("total", -1)
+    if not listed <= min(matches, MAX_QUICK_OPEN_NAMES):
+        return f"{listed} names listed of {matches} matches: more than matched, or than 100"
+    if (searched, total) != (-1, -1) and not matches <= searched <= total:
+        return f"{matches} matches in the first {searched} of {total} paths: not a bounded match"
+    return None
+
+
 def _listed(count: str) -> Check:
     def check(p: dict[str, Any]) -> str | None:
         listed, total = p["listed"], p[count]
@@ -85,7 +99,8 @@ def _symbol_names(p: dict[str, Any]) -> str | None:
 
 
 CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest"),
-                            "tree_list": _tree_list, "symbol_outline": _listed("symbols"),
+                            "tree_list": _tree_list, "quick_open_list": _quick_open_list,
+                            "symbol_outline": _listed("symbols"),
                             "symbol_definitions": _listed("places"),
                             "symbol_quick_open": _symbol_names}  # fmt: skip
 

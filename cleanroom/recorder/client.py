@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..notes.model import Draft, Note, NoteError, Place, check
 from ..session.crash import CrashOutcome, outline
 from ..session.find_in_file import FileHits
+from ..session.name_matcher import Matched
 from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError
 from ..session.review import AlertCheck, Facts
@@ -228,7 +229,7 @@ class RemoteService:
         entries = [Entry(i.path, i.name, i.is_dir, i.kind, i.size) for i in answer.items]
         return Page(entries, answer.start, answer.total)
 
-    def names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+    def names(self, query: str, cancelled: Any) -> Matched | None:
         """The recorded names for `query`. Raises Cancelled, asking nothing, when a
         later keystroke replaced it while it waited for the connection: each
         request costs the recorder seconds on a large tree, and a queue of stale
@@ -240,7 +241,7 @@ class RemoteService:
                 answer = self._ask(m.Names(query=query))
         except RecordingError:
             return None
-        return list(answer.paths), answer.matches
+        return Matched(list(answer.paths), answer.matches, answer.searched, answer.total)
 
     def quick_open(self, query: str, matches: int) -> None:
         self._ask(m.Pick(query=query, matches=matches))

@@ -259,8 +259,9 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             raise Refusal(REASON[self.state], "the session left ready meanwhile") from None
         if answer is None:
             return m.Failed(why=self.session.failure or "recording failed")
-        self._names_query, self._names_matches = r.query, answer[1]
-        return m.Paths(paths=answer[0], matches=answer[1])
+        self._names_query, self._names_matches = r.query, answer.matches
+        return m.Paths(paths=answer.paths, matches=answer.matches, searched=answer.searched,
+                       total=answer.total)  # fmt: skip
 
     def _guard_meanwhile(self) -> bool:
         """For work the serving thread does at length: look at the guard at most every

@@ -278,7 +278,9 @@ class Listing(_Answer, tag="listing"):
 
 class Paths(_Answer, tag="paths"):
     paths: list[bytes]
-    matches: int
+    matches: int  # among the first `searched` of the snapshot's `total` paths
+    searched: int
+    total: int
 
 
 class Opened(_Answer, tag="opened"):

@@ -133,16 +133,21 @@ class QuickOpen(Event):
 @dataclass(frozen=True)
 class QuickOpenList(Event):
     """The quick-open box is about to list `names` (each `path_fields` of a path) for
-    `query`, of the `matches` paths that match it."""
+    `query`, of the `matches` paths that match it among the first `searched` of the
+    snapshot's `total` paths (a request's work is bounded: session/name_matcher.py).
+    -1, -1: a ledger of before the bound, where every path was searched."""
 
     kind: ClassVar[str] = "quick_open_list"
     query: str
     matches: int
     names: list[dict[str, str]]
+    searched: int = -1
+    total: int = -1
 
     @classmethod
-    def of(cls, query: str, paths: list[bytes], matches: int) -> QuickOpenList:
-        return cls(query, matches, [path_fields(p) for p in paths])
+    def of(cls, query: str, paths: list[bytes], matches: int, searched: int,
+           total: int) -> QuickOpenList:  # fmt: skip
+        return cls(query, matches, [path_fields(p) for p in paths], searched, total)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..notes.model import Draft, Note, NoteError
@@ -20,7 +21,8 @@ from .crash import end_after_crash
 from .events import Alert, path_fields
 from .find_in_file import FileHits, find_in
 from .first_page import FirstPage
-from .pathmatch import Cancelled, folded, rank
+from .name_matcher import SECONDS, WORK, Matched, NameMatcher
+from .pathmatch import Cancelled
 from .recorder import RecordingError
 from .review import Found, Ran, ReviewSession
 from .service import (
@@ -57,10 +59,10 @@ class LocalService:
         self._lock = threading.Lock()
         self._opened: OrderedDict[tuple[bytes, str], Opened] = OrderedDict()
         self._found: OrderedDict[int, Found] = OrderedDict()
-        self._texts: list[str] | None = None
-        self._paths: list[bytes] | None = None
+        self._matcher: NameMatcher | None = None
         self._listings: OrderedDict[bytes, list[Entry]] = OrderedDict()
         self.page_bytes = PAGE_BYTES  # bytes of names in one page (a test may lower it)
+        self.names_budget = (WORK, SECONDS)  # one quick-open request's (a test may change it)
         self.symbols = SessionSymbols(session.source)  # checked at its first use
 
     # -- facts ------------------------------------------------------------------
@@ -124,15 +126,17 @@ class LocalService:
                 kept_names -= len(self._listings.popitem(last=False)[1])
         return children
 
-    def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
-        if self._paths is None or self._texts is None:
-            self._paths = self.session.source.files()
-            self._texts = folded(self._paths)
-        shown, matched = rank(self._paths, self._texts, query, SHOWN_NAMES, cancelled)
+    def names(self, query: str, cancelled: Callable[[], bool]) -> Matched | None:
+        with self._lock:
+            if self._matcher is None:
+                paths = self.session.source.files()
+                self._matcher = NameMatcher(paths, SHOWN_NAMES, *self.names_budget)
+            matcher = self._matcher
+        found = matcher.match(query, cancelled)
         if cancelled():
             raise Cancelled(query)
-        shown = _within(shown, SHOWN_BYTES)
-        return (shown, matched) if self.session.quick_open_list(query, shown, matched) else None
+        found = replace(found, paths=_within(found.paths, SHOWN_BYTES))
+        return found if self.session.quick_open_list(query, found) else None
 
     def quick_open(self, query: str, matches: int) -> None:
         self.session.quick_open(query, matches)

@@ -11,7 +11,10 @@ a stale match (the reviewer typed on) stops early.
 
 A query of several space-separated terms (`net core .c`) matches a path that
 matches every term, each on its own and in any order; the cost stays two finds
-per query character.
+per query character. A term given twice counts once (`terms_of`).
+
+`rank` matches a whole list at once, whatever it costs; quick open bounds each
+request and narrows as the reviewer types (`name_matcher`).
 """
 
 from __future__ import annotations
@@ -59,21 +62,30 @@ def rank(
     """The best `limit` paths matching `query` (case-insensitive), and how many
     matched. Best: the match lies in the file name, then the tightest match, then
     the shortest path. `texts` is `folded(paths)`. Raises Cancelled."""
-    terms = query[:MAX_QUERY].lower().split()
+    terms = list(terms_of(query[:MAX_QUERY]))
     if not terms:
         return list(paths[:limit]), len(paths)
     scored = []
     for i, text in enumerate(texts):
         if i % CHECK_EVERY == 0 and cancelled():
             raise Cancelled
-        score = _score(text, terms)
-        if score is not None:
-            scored.append((*score, len(text), i))
+        found = score(text, terms)
+        if found is not None:
+            scored.append((*found, len(text), i))
     best = heapq.nsmallest(limit, scored)
     return [paths[s[3]] for s in best], len(scored)
 
 
-def _score(text: str, terms: list[str]) -> tuple[int, int] | None:
+def terms_of(query: str) -> tuple[str, ...]:
+    """The query's terms, case-folded, each once, in the order of their last
+    occurrence (the last term stays last: it is the one sought in the file name)."""
+    seen: dict[str, None] = {}
+    for term in reversed(query.lower().split()):
+        seen.setdefault(term)
+    return tuple(reversed(seen))
+
+
+def score(text: str, terms: list[str]) -> tuple[int, int] | None:
     """(0 if the last term lies in the file name else 1, total width of the
     terms' windows), or None when a term does not match."""
     width = 0

@@ -44,6 +44,7 @@ from .events import (
 )
 from .events import Note as NoteEntry
 from .first_page import FirstPage
+from .name_matcher import Matched
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 from .symbol_digest import symbols_digest
@@ -325,10 +326,13 @@ class ReviewSession:
     def quick_open(self, query: str, matches: int) -> None:
         self.recorder.record(QuickOpen(query, matches))
 
-    def quick_open_list(self, query: str, paths: list[bytes], matches: int) -> bool:
-        """Record the names about to be listed for `query`. False means: list none."""
+    def quick_open_list(self, query: str, found: Matched) -> bool:
+        """Record the names about to be listed for `query`, and how far the match
+        got. False means: list none."""
         try:
-            self.recorder.record(QuickOpenList.of(query, paths, matches))
+            self.recorder.record(
+                QuickOpenList.of(query, found.paths, found.matches, found.searched, found.total)
+            )
         except RecordingError:
             return False
         return True

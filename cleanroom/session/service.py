@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ..notes.model import Draft, Note
 from .display import MAX_LINE_BYTES, visible
+from .name_matcher import Matched
 from .source import Entry
 
 MAX_VIEW_LINES = 500  # lines in one view (a screen is far fewer)
@@ -132,9 +133,10 @@ class ReviewService(Protocol):
         the end of the listing (nothing recorded)."""
         ...
 
-    def names(self, query: str, cancelled: Callable[[], bool]) -> tuple[list[bytes], int] | None:
-        """Match `query` against every path, record `quick_open_list` for the paths
-        to list, and return them with the number that matched. None: list nothing.
+    def names(self, query: str, cancelled: Callable[[], bool]) -> Matched | None:
+        """Match `query` against the paths, within one request's budget (the match
+        may stop early: `searched` < `total`), record `quick_open_list` for the
+        paths to list and how far it got, and return that. None: list nothing.
         Raises pathmatch.Cancelled (nothing recorded) when `cancelled()` turns true."""
         ...
 

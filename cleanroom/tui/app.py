@@ -18,6 +18,7 @@ from ..sanitize import clean
 from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
 from ..session.local_service import LocalService
+from ..session.name_matcher import Matched
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import ReviewSession
 from ..session.service import FileFacts, Results, ReviewService
@@ -37,7 +38,7 @@ from .notes import NoteTaking
 from .noticebar import NoticeBar
 from .refusal_words import refusal
 from .results import ResultList
-from .screens.dialogs import ConfirmEndScreen, GotoScreen
+from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
 from .screens.failed import FailedEndScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
@@ -209,6 +210,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                 if screen.unlocks(event.key):
                     screen.unlock()
                 return
+            if isinstance(screen, InputDialog) and screen.drops(event):
+                return  # the box is full: a flood of keys costs nothing
         await super().on_event(event)
 
     def _bound(self, key: str) -> bool:
@@ -342,7 +345,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
 
         self.push_screen(QuickOpenScreen(self._names), chosen)
 
-    def _names(self, query: str, cancelled: Any) -> tuple[list[bytes], int] | None:
+    def _names(self, query: str, cancelled: Any) -> Matched:
         """Quick open's names for `query`, recorded. Raises RecordingError (the reason
         shown, and the box lists nothing) when they could not be. Called from the
         quick-open worker thread."""

@@ -88,6 +88,8 @@ def _quick_open_names(ev: QuickOpenList) -> Stage:
     names = [_name(n) for n in ev.names]
     head = (f" Quick open “{clean(ev.query)}”: {plural(len(names), 'name')} listed"
             f" of {ev.matches:,} matching")  # fmt: skip
+    if 0 <= ev.searched < ev.total:  # a bounded request that stopped early
+        head += f" in the first {ev.searched:,} of {ev.total:,} names"
     rows = [Text(clean(decode(p))) for p in names if p is not None]
     bad = len(rows) != len(names)
     message = "" if rows else "No names listed."

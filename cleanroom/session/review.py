@@ -47,6 +47,11 @@ from .first_page import FirstPage
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 from .symbol_digest import symbols_digest
+from .symbols import references_name
+
+# A references search lists what it found after this long (ADR 0215): a short name
+# is a literal the index hardly narrows, and its last hits can be seconds away.
+REFERENCES_FIRST_PAGE = 0.05  # seconds; the recording and drawing fit in the rest of 100 ms
 
 TAMPERED = "tampered_content"  # the `blocked` action for content that is not the signed content
 
@@ -206,7 +211,7 @@ class ReviewSession:
                 opens.enter_context(self._own_opens())
                 handle.before_opens = lambda n: opens.enter_context(self._own_opens(n))
                 if first is not None:
-                    page = handle.page(0)
+                    page = _first_page(handle, query)
                     if not handle.done:
                         first(FirstPage(query, page, list(self.source.hit_refusals(page))))
                 digest = handle.digest()
@@ -431,3 +436,13 @@ class ReviewSession:
         if self.guard is None or path is None:
             return contextlib.nullcontext()
         return self.guard.own_opens(path, count)
+
+
+def _first_page(handle: Any, query: Any) -> list[Any]:
+    """The first page of a running search: 100 hits, or for references (a query
+    `references_query` makes) the hits found within REFERENCES_FIRST_PAGE, if any
+    were by then (ADR 0215)."""
+    if references_name(query.text, query.regex, query.case,
+                       bool(query.include or query.exclude)) is not None:  # fmt: skip
+        return handle.first_page(REFERENCES_FIRST_PAGE)
+    return handle.page(0)

@@ -14,6 +14,8 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 8: `view` carries `wrap` (rows; 0: not wrapped), and its `lines` answer is then each
+# line's shown rows joined by a line break (ADR 0212). (6 and 7: other branches.)
 # 5: `crash` (the terminal's crash report, written by the recorder); `refused`
 # carries a `detail`, and is sent before the hello to a terminal not admitted
 # 4: following code (`outline`, `definitions`, `symbol_names`; answers `symbols`,
@@ -21,7 +23,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 5
+VERSION = 8
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -71,6 +73,7 @@ class View(_Request, tag="view"):
     last: int
     col: int
     cols: int
+    wrap: int = 0  # rows of a wrapped screen (ADR 0212); 0: lines are cut, not wrapped
 
 
 class Goto(_Request, tag="goto"):

@@ -162,7 +162,8 @@ class ReviewSession:
         self.recorder.record(event)
         return opened
 
-    def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int) -> bool:
+    def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int,
+                    wrap: int = 0) -> bool:  # fmt: skip
         """Record a viewport before it is painted. False means: paint nothing.
         Raises ContentRefused (recorded as `blocked`, the view not recorded) if the
         lines are of a chunk that is not the signed one (ADR 0109): a chunked
@@ -175,15 +176,17 @@ class ReviewSession:
         except ContentRefused as exc:
             self.blocked(exc.action, str(exc))
             raise
-        view = View(opened.path, opened.blob, first, last, col, cols)
+        view = View(opened.path, opened.blob, first, last, col, cols, wrap)
         try:
             self.recorder.record_view(view)
         except RecordingError:
             return False
         if self.guard is not None:  # keyed by path, as result rows are
             lengths = _lengths(opened, first, last)
-            self.guard.feed_view(opened.path.hex(), first, last, col=col, cols=cols,
-                                 lengths=lengths)  # fmt: skip
+            # Wrapped, a line shows up to `wrap` rows of `cols` cells: its first
+            # wrap*cols cells at most (a bound from above, as the guard wants).
+            self.guard.feed_view(opened.path.hex(), first, last, col=col,
+                                 cols=cols * wrap if wrap else cols, lengths=lengths)  # fmt: skip
         return True
 
     def search(self, query: Any, running: list[Any] | None = None) -> Found:

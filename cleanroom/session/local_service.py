@@ -186,7 +186,12 @@ class LocalService:
         shown_last = first + len(lines) - 1
         if not self.session.record_view(held, first, shown_last, 0, cols, wrap):
             return None
-        return Screen(first, lines, sizes[: len(lines)], 0)
+        # Answered from the lines read after the view was recorded, as a cut view is:
+        # a chunked document checks what it reads there (ADR 0109).
+        raw = held.document.lines(first - 1, shown_last)
+        sizes = [len(x) for x in raw]
+        lines = wrapped_screen([x[:MAX_LINE_BYTES] for x in raw], sizes, wrap, cols)
+        return Screen(first, lines, sizes, 0)
 
     def goto(self, opened: FileFacts, line: int) -> None:
         held = self._document_of(opened)

@@ -33,16 +33,18 @@ def code_lines(code: CodeView) -> list[str]:
     ]
 
 
-async def record(kit: Kit, workdir: Path, steps: list[tuple[str, ...]]) -> Recorded:
-    source = sample_source(kit, workdir)
+async def record(kit: Kit, workdir: Path, steps: list[tuple[str, ...]],
+                 source: SnapshotSource | None = None, snapshot: str = "sample.snapshot",
+                 size: tuple[int, int] = SIZE) -> Recorded:  # fmt: skip
+    source = source if source is not None else sample_source(kit, workdir)
     ledgers = workdir / "ledgers"
     ledgers.mkdir(exist_ok=True)
     ledger = kit.new_ledger(ledgers, snapshot=source.ref)
     facts = Facts("Ada Reviewer", "Agency", "ws-01", "sample 1.0", str(ledger.path))
     session = ReviewSession(Recorder(ledger), source, facts)
     app = ReviewApp(session, countersigner=kit.reviewer)
-    out = Recorded(ledger.path, workdir / "sample.snapshot", source)
-    async with app.run_test(size=SIZE) as pilot:
+    out = Recorded(ledger.path, workdir / snapshot, source)
+    async with app.run_test(size=size) as pilot:
         await pilot.press("enter")
         for keys in steps:
             await pilot.press(*keys)

@@ -46,7 +46,7 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
         # The cursor: hit 2, on the line `from ..session.review import ReviewSession`.
         # Line 1's hit ends at the window's right edge, where the cut marker › takes
         # the last cell (ADR 0212): the terminal holds only the cells it shows, so the
-        # word there is the fragment `ReviewSessio` (ADR 0211), not the whole name.
+        # word there is cut, and is not offered (tui/cursor_word.py).
         term.keys("n")
         term.wait_for("find hit 2 of")
         shown = term.press_until("d", "Go to the definition of:")

@@ -50,6 +50,8 @@ def describe(entry: TimelineEntry) -> str:
             return f"opened {path_text(ev.raw_path)} ({ev.lines} lines, {ev.size} bytes){extra}"
         case View():
             cols = f"columns {ev.col + 1}-{ev.col + ev.cols}"
+            if ev.wrap:  # ADR 0212
+                cols = f"wrapped at {ev.cols} columns in {ev.wrap} rows"
             return f"{path_text(ev.raw_path)} lines {ev.first}-{ev.last}, {cols}"
         case Search():
             how = ", ".join(

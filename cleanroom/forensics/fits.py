@@ -9,7 +9,9 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
 - `blob` (file_open, view) and `digest` (search) are 64 lowercase hex digits,
   a SHA-256 (docs/events.md). Anything else could carry terminal escapes.
 - A `view` shows lines 1 ≤ first ≤ last, at most `MAX_VIEW_ROWS` of them, from
-  column 0 ≤ col < `MAX_COLUMN`, at most `MAX_VIEW_COLS` columns wide.
+  column 0 ≤ col < `MAX_COLUMN`, at most `MAX_VIEW_COLS` columns wide; wrapped
+  (`wrap` rows, ADR 0212), from column 0, in at most `MAX_VIEW_ROWS` rows, no more
+  lines than rows, and at most `MAX_WRAPPED_CELLS` cells (`wrap * cols`).
 - A `file_open`'s `size` and `lines` are not negative.
 - A `tree_list` lists 0 ≤ entries names from 0 ≤ start, within its `total`
   when it records one (-1: a ledger of before pages).
@@ -31,6 +33,7 @@ from typing import Any
 HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_VIEW_ROWS = 10_000  # a screen taller than any terminal: rows of one viewport
 MAX_VIEW_COLS = 10_000  # columns of one viewport
+MAX_WRAPPED_CELLS = 1_000_000  # cells of one wrapped screen (1,000 rows of 1,000)
 MAX_COLUMN = 1 << 31  # the first column shown (lines may be long, not this long)
 
 MAX_SYMBOLS_LISTED = 5_000  # session/symbols.py OUTLINE_LIMIT (definitions list 50)
@@ -56,6 +59,10 @@ def _view(p: dict[str, Any]) -> str | None:
         return f"lines {first}-{last}: not 1 <= first <= last, at most {MAX_VIEW_ROWS} lines"
     if not 0 <= col < MAX_COLUMN or not 0 <= cols <= MAX_VIEW_COLS:
         return f"{cols} columns from column {col}: at most {MAX_VIEW_COLS}, from 0 to 2^31"
+    wrap = p.get("wrap", 0)
+    if wrap != 0 and (not 0 < wrap <= MAX_VIEW_ROWS or col != 0 or cols < 1
+                      or last - first >= wrap or wrap * cols > MAX_WRAPPED_CELLS):  # fmt: skip
+        return f"wrapped in {wrap} rows of {cols} from column {col}: not a screen"
     return _hex("blob")(p)
 
 

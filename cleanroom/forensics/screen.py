@@ -52,6 +52,7 @@ class Viewport:
     col: int
     cols: int
     seq: int
+    wrap: int = 0  # wrapped in this many rows of `cols` cells (ADR 0212); 0: cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,8 @@ def step(screen: Screen, entry: TimelineEntry) -> Screen:
     kind, ev, s = entry.kind, entry.event, screen
     # Explicit constructors, not dataclasses.replace: this runs once per entry.
     if kind == "view" and isinstance(ev, View):
-        vp = Viewport(ev.raw_path, ev.blob, ev.first, ev.last, ev.col, ev.cols, entry.seq)
+        vp = Viewport(ev.raw_path, ev.blob, ev.first, ev.last, ev.col, ev.cols, entry.seq,
+                      ev.wrap)  # fmt: skip
         return Screen(s.file, vp, None, s.search_seq, s.result_rows)
     if kind == "file_open" and isinstance(ev, FileOpen):
         return Screen(ev, None, s.hidden, s.search_seq, s.result_rows)

@@ -265,10 +265,11 @@ class RemoteService:
         return FileFacts(a.path, a.name, a.blob, a.size, a.lines, a.max_line_bytes, a.binary,
                          dict(a.flags), list(a.flagged_lines))  # fmt: skip
 
-    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int,
+             wrap: int = 0) -> Screen | None:  # fmt: skip
         try:
             a = self._ask(m.View(path=opened.path, blob=opened.blob, first=first, last=last,
-                                 col=col, cols=max(1, cols)))  # fmt: skip
+                                 col=col, cols=max(1, cols), wrap=wrap))  # fmt: skip
         except RecordingError:
             return None
         if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)

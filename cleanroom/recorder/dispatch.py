@@ -305,10 +305,12 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         opened = self._the_opened(r.path, r.blob)
         lines = max(1, opened.lines)
         if not (1 <= r.first <= r.last <= lines and r.last - r.first < MAX_VIEW_LINES
-                and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS):  # fmt: skip
-            raise Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}")
+                and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS
+                and 0 <= r.wrap <= MAX_VIEW_LINES and (r.wrap == 0 or r.col == 0)):  # fmt: skip
+            raise Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}"
+                                     f", wrap {r.wrap}")  # fmt: skip
         try:
-            screen = self.service.view(opened, r.first, r.last, r.col, r.cols)
+            screen = self.service.view(opened, r.first, r.last, r.col, r.cols, r.wrap)
         except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
             self._opened = None
             return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,

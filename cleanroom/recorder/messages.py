@@ -14,9 +14,11 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 8: `view` carries `wrap` (rows; 0: not wrapped), and its `lines` answer is then each
+# line's shown rows joined by a line break (ADR 0212).
 # 7: the reviewer's countersignature from the terminal: `seal` may be answered
 # `countersign` (the bytes to sign), then `countersignature`; `sealed` says whether
-# it is countersigned (6 is quick-open's, on another branch)
+# it is countersigned
 # 5: `crash` (the terminal's crash report, written by the recorder); `refused`
 # carries a `detail`, and is sent before the hello to a terminal not admitted
 # 4: following code (`outline`, `definitions`, `symbol_names`; answers `symbols`,
@@ -24,7 +26,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 7
+VERSION = 8
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -74,6 +76,7 @@ class View(_Request, tag="view"):
     last: int
     col: int
     cols: int
+    wrap: int = 0  # rows of a wrapped screen (ADR 0212); 0: lines are cut, not wrapped
 
 
 class Goto(_Request, tag="goto"):

@@ -56,7 +56,9 @@ class FileOpen(_PathEvent):
 
 @dataclass(frozen=True)
 class View(_PathEvent):
-    """Lines first..last (1-based, inclusive) and columns col..col+cols-1 are on screen."""
+    """Lines first..last (1-based, inclusive) and columns col..col+cols-1 are on screen.
+    `wrap` (rows, ADR 0212): the lines wrap in rows of `cols` cells from column 0 on a
+    screen of `wrap` rows (session/wrap.py); 0, and left out of the payload: not wrapped."""
 
     kind: ClassVar[str] = "view"
     blob: str
@@ -64,6 +66,13 @@ class View(_PathEvent):
     last: int
     col: int
     cols: int
+    wrap: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        fields = super().payload()
+        if not self.wrap:  # as every view before wrapping was: the same bytes
+            del fields["wrap"]
+        return fields
 
 
 @dataclass(frozen=True)

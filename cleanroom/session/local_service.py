@@ -18,6 +18,7 @@ from typing import Any
 from ..notes.model import Draft, Note, NoteError
 from ..snapshot.search import SearchCancelled
 from .crash import end_after_crash
+from .display import MAX_LINE_BYTES
 from .events import Alert, path_fields
 from .find_in_file import FileHits, find_in
 from .first_page import FirstPage
@@ -38,6 +39,7 @@ from .service import (
 )
 from .source import Entry, Opened
 from .symbols import SessionSymbols
+from .wrap import wrapped_screen
 
 SHOWN_NAMES = 100  # paths a quick-open list shows at most
 # Bytes of names one quick-open list records at most, as JSON: a deep tree's paths may be
@@ -162,15 +164,38 @@ class LocalService:
         with self._lock:
             return self._opened.get((facts.path, facts.blob))
 
-    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int,
+             wrap: int = 0) -> Screen | None:  # fmt: skip
         held = self._document_of(opened)
         count = opened.lines
         if held is None or not 1 <= first <= last <= max(count, 1) or col < 0 or cols < 0:
             return None
+        if wrap:
+            return self._wrapped(held, first, last, cols, wrap)
         if not self.session.record_view(held, first, last, col, cols):
             return None
         raw = held.document.lines(first - 1, last)
         return Screen(first, screen_lines(raw, col, cols), [len(x) for x in raw], col)
+
+    def _wrapped(self, held: Any, first: int, last: int, cols: int, wrap: int) -> Screen | None:
+        """A wrapped view (ADR 0212): lines from `first` laid out in `wrap` rows of
+        `cols` cells; `last` is where the layout ends (at most the one asked for),
+        and that is what is recorded, then answered."""
+        if cols < 1 or wrap < 1:
+            return None
+        stop = min(last, first - 1 + wrap)  # a line takes one row at least
+        raw = held.document.lines(first - 1, stop)
+        sizes = [len(x) for x in raw]
+        lines = wrapped_screen([x[:MAX_LINE_BYTES] for x in raw], sizes, wrap, cols)
+        shown_last = first + len(lines) - 1
+        if not self.session.record_view(held, first, shown_last, 0, cols, wrap):
+            return None
+        # Answered from the lines read after the view was recorded, as a cut view is:
+        # a chunked document checks what it reads there (ADR 0109).
+        raw = held.document.lines(first - 1, shown_last)
+        sizes = [len(x) for x in raw]
+        lines = wrapped_screen([x[:MAX_LINE_BYTES] for x in raw], sizes, wrap, cols)
+        return Screen(first, lines, sizes, 0)
 
     def goto(self, opened: FileFacts, line: int) -> None:
         held = self._document_of(opened)

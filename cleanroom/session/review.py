@@ -48,6 +48,11 @@ from .name_matcher import Matched
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 from .symbol_digest import symbols_digest
+from .symbols import references_name
+
+# A references search lists what it found after this long (ADR 0215): a short name
+# is a literal the index hardly narrows, and its last hits can be seconds away.
+REFERENCES_FIRST_PAGE = 0.05  # seconds; the recording and drawing fit in the rest of 100 ms
 
 TAMPERED = "tampered_content"  # the `blocked` action for content that is not the signed content
 
@@ -158,7 +163,8 @@ class ReviewSession:
         self.recorder.record(event)
         return opened
 
-    def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int) -> bool:
+    def record_view(self, opened: Opened, first: int, last: int, col: int, cols: int,
+                    wrap: int = 0) -> bool:  # fmt: skip
         """Record a viewport before it is painted. False means: paint nothing.
         Raises ContentRefused (recorded as `blocked`, the view not recorded) if the
         lines are of a chunk that is not the signed one (ADR 0109): a chunked
@@ -171,15 +177,17 @@ class ReviewSession:
         except ContentRefused as exc:
             self.blocked(exc.action, str(exc))
             raise
-        view = View(opened.path, opened.blob, first, last, col, cols)
+        view = View(opened.path, opened.blob, first, last, col, cols, wrap)
         try:
             self.recorder.record_view(view)
         except RecordingError:
             return False
         if self.guard is not None:  # keyed by path, as result rows are
             lengths = _lengths(opened, first, last)
-            self.guard.feed_view(opened.path.hex(), first, last, col=col, cols=cols,
-                                 lengths=lengths)  # fmt: skip
+            # Wrapped, a line shows up to `wrap` rows of `cols` cells: its first
+            # wrap*cols cells at most (a bound from above, as the guard wants).
+            self.guard.feed_view(opened.path.hex(), first, last, col=col,
+                                 cols=cols * wrap if wrap else cols, lengths=lengths)  # fmt: skip
         return True
 
     def search(self, query: Any, running: list[Any] | None = None) -> Found:
@@ -207,7 +215,7 @@ class ReviewSession:
                 opens.enter_context(self._own_opens())
                 handle.before_opens = lambda n: opens.enter_context(self._own_opens(n))
                 if first is not None:
-                    page = handle.page(0)
+                    page = _first_page(handle, query)
                     if not handle.done:
                         first(FirstPage(query, page, list(self.source.hit_refusals(page))))
                 digest = handle.digest()
@@ -447,3 +455,13 @@ class ReviewSession:
         if self.guard is None or path is None:
             return contextlib.nullcontext()
         return self.guard.own_opens(path, count)
+
+
+def _first_page(handle: Any, query: Any) -> list[Any]:
+    """The first page of a running search: 100 hits, or for references (a query
+    `references_query` makes) the hits found within REFERENCES_FIRST_PAGE, if any
+    were by then (ADR 0215)."""
+    if references_name(query.text, query.regex, query.case,
+                       bool(query.include or query.exclude)) is not None:  # fmt: skip
+        return handle.first_page(REFERENCES_FIRST_PAGE)
+    return handle.page(0)

@@ -151,8 +151,12 @@ class ReviewService(Protocol):
         (recorded as `blocked`)."""
         ...
 
-    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int) -> Screen | None:
-        """Record a viewport and return its lines. None: paint nothing."""
+    def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int,
+             wrap: int = 0) -> Screen | None:  # fmt: skip
+        """Record a viewport and return its lines. None: paint nothing. `wrap` (rows):
+        the lines wrap (ADR 0212, session/wrap.py) from `first` on a screen of `wrap`
+        rows of `cols` cells; the answer holds the lines with a row on screen (at most
+        to `last`), each its shown rows joined by a line break."""
         ...
 
     def goto(self, opened: FileFacts, line: int) -> None: ...

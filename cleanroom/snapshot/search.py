@@ -52,6 +52,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
+import time
 import weakref
 from array import array
 from bisect import bisect_right
@@ -179,6 +180,14 @@ class Search:
             return self._kept[lo:hi]
         return list(islice(self.hits(), lo, hi))  # past the kept hits: find them again
 
+    def first_page(self, seconds: float, size: int = PAGE) -> list[Hit]:
+        """Page 0, or fewer hits: those found once `seconds` have passed, if any were
+        (the pass is looked at between its batches, so a page comes when the first
+        hit does if that is later). For a first page that must not wait for the
+        last files of a rare match (references of a short name: ADR 0215)."""
+        self._advance(size, time.monotonic() + seconds)
+        return self._kept[:size]
+
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""
         self._check()
@@ -233,8 +242,9 @@ class Search:
         if self._failed is not None:
             raise SearchError(str(self._failed)) from self._failed
 
-    def _advance(self, until: int | None) -> None:
-        """Run the primary pass until `until` hits are kept (None: to the end)."""
+    def _advance(self, until: int | None, deadline: float | None = None) -> None:
+        """Run the primary pass until `until` hits are kept (None: to the end), or
+        past `deadline` (time.monotonic) with a hit kept."""
         if self.done or (until is not None and len(self._kept) >= until):
             return
         with self._lock:
@@ -254,6 +264,8 @@ class Search:
                     add(batch)
                     if len(kept) < KEPT:
                         kept.extend(batch[: KEPT - len(kept)])
+                    if deadline is not None and kept and time.monotonic() > deadline:
+                        break
             except SearchCancelled:
                 raise
             except Exception as exc:  # the pass is dead: never finish a digest from it

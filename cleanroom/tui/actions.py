@@ -36,6 +36,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("set_mark", "m", "Set a mark (then a letter)", show=False),
     Action("jump_to_mark", "apostrophe", "Marks: list, jump (then a letter)", show=False),
     Action("next_flag", "f", "Next flagged line"),
+    Action("toggle_wrap", "w", "Wrap long lines / cut them", show=False),
     Action("toggle_tree", "t", "Hide / show the tree", show=False),
     Action("reveal_file", "R", "Show the open file in the tree", show=False),
     Action("narrow_tree", "less_than_sign", "Narrower tree", show=False),

@@ -157,9 +157,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if self.opened is None or self.document is not document:
             return False
         try:
-            screen = self.service.view(
-                self.opened, viewport.first, viewport.last, viewport.col, viewport.cols
-            )
+            screen = self.service.view(self.opened, viewport.first, viewport.last, viewport.col,
+                                       viewport.cols, viewport.wrap)  # fmt: skip
         except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
             self._content_refused(exc)
             return False
@@ -387,6 +386,12 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
     def action_next_flag(self) -> None:
         if self.query_one(CodeView).next_flag() is None:
             self.notify("No more flagged lines below.", markup=False)
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long lines or cut them (ADR 0212): the new screen is recorded first."""
+        wrapped = self.query_one(CodeView).toggle_wrap()
+        said = "Long lines wrap (w cuts them)." if wrapped else "Long lines are cut (w wraps them)."
+        self.notify(said, markup=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

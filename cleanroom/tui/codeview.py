@@ -10,6 +10,12 @@ all, only the reason. That is the log-before-display rule at the paint.
 | up / down / left / right | scroll by one line; half a screen left or right |
 | pageup / pagedown | scroll by a page |
 | home / end | top / bottom of the file |
+
+Wrapped (`toggle_wrap`, ADR 0212): long lines wrap in rows of the view's width
+instead of being cut; the viewport names the screen's rows (`wrap`), the
+recorder lays the lines out (session/wrap.py) and records the lines with a row
+on screen, and each row is drawn as it came, plain: a line's first row has its
+number in the gutter, the others `↪`. Scrolling moves by line; `→` does nothing.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..session.document import Document
+from ..session.wrap import Row, received_rows
 from . import reading_keys
 from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
+from .wrapped import wrapped_strip
 
 MARKED_KEPT = 512  # marked lines kept drawn (a screen's worth many times over)
 
@@ -41,6 +49,7 @@ class Viewport:
     last: int
     col: int
     cols: int
+    wrap: int = 0  # wrapped: the screen's rows (col is 0; `last` is at most this far)
 
 
 Gate = Callable[[Document, Viewport], bool]
@@ -84,6 +93,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._marks: Marks | None = None  # hits and the `:N` line (tui/hitmarks.py)
         # (line, col, cols, styles) -> (the painter's strip, that strip marked)
         self._marked: dict[tuple[int, int, int, MarkStyles], tuple[Strip, Strip]] = {}
+        self.wrapped = False  # long lines wrap (ADR 0212) rather than being cut
+        self._rows: list[Row] = []  # wrapped: the screen's rows (session/wrap.py)
 
     # -- what is shown ---------------------------------------------------------
 
@@ -95,7 +106,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._shown = None
         self.refused = None
         self._flagged = flagged or []  # ascending, as the scan found them
-        self.virtual_size = Size(self._painter.virtual_width, document.line_count)
+        self.virtual_size = self._virtual_size()
         # force: the scrollbars (which allow scrolling) are only updated at the next layout
         self.scroll_to(0, max(0, line - 1), animate=False, immediate=True, force=True)
         self.refresh()
@@ -119,6 +130,21 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(0, 0)
         self.refresh()
 
+    def _virtual_size(self) -> Size:
+        if self._painter is None or self.document is None:
+            return Size(0, 0)
+        width = 0 if self.wrapped else self._painter.virtual_width  # wrapped: no sideways
+        return Size(width, self.document.line_count)
+
+    def toggle_wrap(self) -> bool:
+        """Wrap long lines, or cut them again; returns whether they wrap now. The new
+        screen is recorded before it is drawn, as any other (the gate)."""
+        self.wrapped = not self.wrapped
+        self.virtual_size = self._virtual_size()
+        self.scroll_to(x=0, animate=False, immediate=True, force=True)
+        self.refresh()
+        return self.wrapped
+
     @property
     def gutter_width(self) -> int:
         return self._painter.gutter_width if self._painter else 3
@@ -133,6 +159,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         first = int(self.scroll_offset.y) + 1
         last = min(first + visible.height - 1, self.document.line_count)
         cols = max(0, visible.width - self.gutter_width)
+        if self.wrapped:
+            return Viewport(first, max(first, last), 0, max(1, cols), visible.height)
         return Viewport(first, max(first, last), int(self.scroll_offset.x), cols)
 
     def next_flag(self, forward: bool = True) -> int | None:
@@ -191,6 +219,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         if viewport is None or self._shown != viewport:
             return self._refusal(crop)
         self._painting = viewport
+        if viewport.wrap:
+            self._rows = self._wrapped_rows(viewport)
         try:
             return super().render_lines(crop)
         finally:
@@ -227,6 +257,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         painter = self._painter
         if painter is None or viewport is None or viewport != self._shown:
             return Strip.blank(self.size.width, PAD)  # never source that was not recorded
+        if viewport.wrap:
+            return self._wrapped_line(y)
         index = int(self.scroll_offset.y) + y
         if not viewport.first - 1 <= index < viewport.last:  # past the recorded viewport
             return Strip.blank(self.size.width, PAD)
@@ -249,6 +281,23 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             self._marked[key] = (strip, marked)
             return marked
         return strip
+
+    def _wrapped_rows(self, viewport: Viewport) -> list[Row]:
+        """The screen's rows, from the lines the recorder sent for this wrapped view."""
+        assert self.document is not None
+        held = self.document.lines(viewport.first - 1, viewport.last)
+        return received_rows(viewport.first, held, viewport.wrap)
+
+    def _wrapped_line(self, y: int) -> Strip:
+        if not 0 <= y < len(self._rows):
+            return Strip.blank(self.size.width, PAD)
+        index, k, cells = self._rows[y]
+        at = bisect.bisect_left(self._flagged, index + 1)
+        flagged = at < len(self._flagged) and self._flagged[at] == index + 1
+        strip = wrapped_strip(index, k, cells, self.gutter_width, flagged,
+                              self.get_component_rich_style("codeview--gutter"),
+                              self.get_component_rich_style("codeview--flag"))  # fmt: skip
+        return strip.crop_extend(0, self.size.width, PAD)
 
     def _mark_styles(self) -> MarkStyles:
         return MarkStyles(self.get_component_rich_style("codeview--hit"),

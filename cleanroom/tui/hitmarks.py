@@ -58,17 +58,46 @@ def draw(strip: Strip, line: int, marks: Marks, gutter: int, col: int, cols: int
 
 
 def restyle(strip: Strip, spans: list[tuple[int, int, Style]]) -> Strip:
-    """`strip` with each span's cells (start, end, style) styled over their own style."""
+    """`strip` with each span's cells (start, end, style) styled over their own style
+    (a later span over an earlier one). One pass over the segments, splitting only
+    those a span edge falls in: a page of marked lines is drawn at every key."""
     length = strip.cell_length
-    cuts = sorted({x for a, b, _ in spans for x in (a, b) if 0 < x < length} | {length})
-    out, at = [], 0
-    for cut, part in zip(cuts, strip.divide(cuts), strict=False):
-        over = [s for a, b, s in spans if a <= at and cut <= b]
-        if over:
-            part = Strip(Segment.apply_style(list(part), post_style=over[-1]), part.cell_length)
-        out.append(part)
-        at = cut
-    return Strip.join(out)
+    cuts = sorted({x for a, b, _ in spans for x in (a, b) if 0 < x < length})
+    low, high = min(a for a, _, _ in spans), max(b for _, b, _ in spans)
+    out: list[Segment] = []
+    at, k = 0, 0  # the cell the next segment starts at; the next cut
+    for seg in strip:
+        if seg.control:
+            out.append(seg)
+            continue
+        text = seg.text
+        end = at + (len(text) if text.isascii() and text.isprintable() else seg.cell_length)
+        if end <= low or at >= high:  # no span touches it: as it is
+            out.append(seg)
+            at = end
+            continue
+        while k < len(cuts) and cuts[k] <= at:
+            k += 1
+        while True:  # the part of `seg` from `at` up to the next cut inside it
+            stop = cuts[k] if k < len(cuts) and cuts[k] < end else end
+            part = seg
+            if stop < end:
+                part, seg = seg.split_cells(stop - at)
+            out.append(_over(part, at, stop, spans))
+            at = stop
+            if stop == end:
+                break
+            k += 1
+    return Strip(out, length)
+
+
+def _over(part: Segment, a: int, b: int, spans: list[tuple[int, int, Style]]) -> Segment:
+    """`part` (cells a..b-1) styled by the last span covering it, if any."""
+    for lo, hi, style in reversed(spans):
+        if lo <= a and b <= hi:
+            own = part.style
+            return Segment(part.text, own + style if own else style)
+    return part
 
 
 __all__ = ["Marks", "MarkStyles", "draw", "restyle"]

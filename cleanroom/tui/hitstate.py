@@ -50,6 +50,8 @@ class HitState:
     def __init__(self) -> None:
         self.search_seq: int | None = None
         self.search_cells: dict[bytes, dict[int, list[tuple[int, int]]]] = {}
+        # the recorded text of each shown row of it, and where its first match starts
+        self.search_texts: dict[bytes, dict[int, tuple[bytes, int]]] = {}
         self.finding: FoundInFile | None = None
         self.stepping = "search"  # what n / N step through: "search" or "find"
         self.current: tuple[bytes, int] | None = None  # the current hit: path, line
@@ -59,16 +61,26 @@ class HitState:
     def rows_shown(self, seq: int, rows: list[Any]) -> None:
         """Rows of search `seq` were recorded and listed: their hits may be marked."""
         if seq != self.search_seq:
-            self.search_seq, self.search_cells = seq, {}
+            self.search_seq, self.search_cells, self.search_texts = seq, {}, {}
         for hit in rows:
             lines = self.search_cells.setdefault(hit.path, {})
             lines[hit.line + 1] = row_cells(hit)
+            if not getattr(hit, "refused", False) and hit.text_start == 0 and hit.spans:
+                texts = self.search_texts.setdefault(hit.path, {})
+                texts[hit.line + 1] = (hit.text, hit.spans[0][0])
 
     def forget_search(self, seq: int) -> None:
         """A new search was chosen from: n / N step through it now."""
         if seq != self.search_seq:
-            self.search_seq, self.search_cells = seq, {}
+            self.search_seq, self.search_cells, self.search_texts = seq, {}, {}
         self.stepping = "search"
+
+    def row_at(self, path: bytes, line: int) -> tuple[bytes, int] | None:
+        """The recorded text of the shown search row at `line` (1-based) of `path`,
+        and the byte its first match starts at; None if none (or a find is stepped)."""
+        if self.stepping != "search":
+            return None
+        return self.search_texts.get(path, {}).get(line)
 
     def marks_for(self, path: bytes, blob: str) -> Marks:
         f = self.finding

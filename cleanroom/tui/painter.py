@@ -94,6 +94,10 @@ class Painter:
         self._strips[index] = (line, start, cols, gutter, flag, out)
         return out
 
+    def flagged(self, index: int) -> bool:
+        """Whether line `index` (0-based) shows a `!` in its gutter: a tag in it."""
+        return self.line(index).flags > 0 or index + 1 in self._flagged
+
     def chunk_ready(self, index: int) -> bool:
         return self._chunks.get(index // CHUNK) is not None
 

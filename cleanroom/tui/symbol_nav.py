@@ -20,7 +20,6 @@ shows it, to be kept or changed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..sanitize import clean
@@ -28,29 +27,9 @@ from ..session.recorder import RecordingError
 from ..session.symbols import SymbolsUnavailable
 from ..snapshot.symbols.query import references_query
 from .codeview import CodeView
+from .cursor_word import CUT_NAME, word_in, word_in_row, word_on_screen
 from .hitstate import HitState
 from .screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
-
-_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
-_KEYWORDS = (
-    "auto break case char class const continue def default define do double else enum "
-    "export extern fn for from func function if import include inline int let long pub "
-    "public private protected register return self short signed sizeof static struct "
-    "switch typedef union unsigned var void volatile while"
-)
-_NOT_NAMES = frozenset(_KEYWORDS.split())
-
-
-def word_in(text: str, at: int | None) -> str:
-    """The name at character `at` of a shown line (None: the line's first name
-    that is not a keyword); "" if there is none."""
-    words = list(_WORD.finditer(text))
-    if at is not None:
-        for m in words:
-            if m.start() <= at < m.end() or m.start() >= at:
-                return m.group()
-        return ""
-    return next((m.group() for m in words if m.group() not in _NOT_NAMES), "")
 
 
 class SymbolNavigation:
@@ -62,6 +41,9 @@ class SymbolNavigation:
     # -- the word at the cursor ----------------------------------------------------
 
     def word_at_cursor(self) -> str:
+        """The name at the cursor, whole: a name cut by the screen's edge is taken
+        from the recorded search row of its line, else not offered ("" and the
+        reviewer is told why, tui/cursor_word.py)."""
         opened, document = self.opened, self.document  # type: ignore[attr-defined]
         if opened is None or document is None:
             return ""
@@ -75,7 +57,16 @@ class SymbolNavigation:
         elif marks.target is not None:
             line = marks.target
         shown = document.lines(line - 1, line)[0].decode("utf-8", "replace")
-        return word_in(shown, at if at is None or at >= 0 else None)
+        at = at if at is None or at >= 0 else None
+        word, cut = word_on_screen(shown, at, document.origin > 0)
+        if not cut:
+            return word
+        row = self.hits.row_at(opened.path, line) if marks.current == line else None
+        whole = word_in_row(*row) if row is not None else ""
+        if whole:
+            return whole
+        self.notify(CUT_NAME, markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
+        return ""
 
     # -- actions -------------------------------------------------------------------
 
@@ -175,4 +166,4 @@ class SymbolNavigation:
         self.notify(f"Symbols: {clean(why)}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
 
 
-__all__ = ["SymbolNavigation", "word_in"]
+__all__ = ["SymbolNavigation", "word_in"]  # word_in: tui/cursor_word.py

@@ -20,7 +20,9 @@ over a `ReviewSession` writing a real ledger, as the recorder serves them):
 page of references is the time from `search(references_query(name))` to its
 first recorded page (`search_start`) or, for a search that ends first, to its
 `search` entry. The integrity check is done once, by the first call, as in a
-session, and timed on its own (`service_first_call_ms`).
+session, and timed on its own (`service_first_call_ms`). The first page of references is
+timed again for names of one or two letters (the first SHORT of them), which
+the index hardly narrows: median and max (`service_references_short_*`).
 
 The subtree is copied once (never modified in place) from /tmp/linuxsrc into
 --cache-dir/tree-<dirs>; both snapshots are built there afresh each run (the
@@ -55,6 +57,7 @@ from tests.ledgerkit import seeded_key  # noqa: E402
 
 LINUX = Path("/tmp/linuxsrc/linux-source-6.1")
 KEY = seeded_key("v")
+SHORT = 60  # short names timed (the first, in name order)
 
 
 def cpu() -> float:
@@ -133,6 +136,8 @@ def main() -> None:
                table_bytes=table)  # fmt: skip
     res["size_ratio"] = (table or res["file_growth_bytes"]) / text  # type: ignore[operator]
     sample = names[::97][:200]
+    # Names of one or two letters: literals the index hardly narrows (ADR 0215).
+    short = [n for n in names if len(n) <= 2][:SHORT]
     with Snapshot.open(with_sym, [bytes(KEY.public_key().public_bytes_raw())]) as snap:
         index = SymbolIndex(snap)
         res["check_ms"] = timed(lambda: index.check())
@@ -164,14 +169,15 @@ def main() -> None:
             res["outline_ms_median"] = statistics.median(
                 timed(lambda: index.outline(big[0])) for _ in range(20)
             )
-    res.update(through_service(with_sym, sample, big[0] if big is not None else None))
+    res.update(through_service(with_sym, sample, big[0] if big is not None else None, short))
     for k, v in res.items():
         print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
     if a.json:
         print(json.dumps(res))
 
 
-def through_service(snapshot: Path, sample: list[str], big: bytes | None) -> dict[str, object]:
+def through_service(snapshot: Path, sample: list[str], big: bytes | None,
+                    short: list[str]) -> dict[str, object]:  # fmt: skip
     """Definitions, outline and the first page of references as the terminal gets
     them: recorded in a real ledger first (see the module's docstring)."""
     import tempfile
@@ -197,18 +203,16 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None) -> dic
         defs = [timed(lambda n=n: service.definitions(n)) for n in sample]
         out["service_definitions_ms_median"] = statistics.median(defs)
         out["service_definitions_ms_p90"] = statistics.quantiles(defs, n=10)[-1]
-        firsts = []
-        for n in sample:
-            t = time.perf_counter()
-            seen: list[float] = []
-
-            def first(_results: object, t: float = t, seen: list[float] = seen) -> None:
-                seen.append((time.perf_counter() - t) * 1000)
-
-            service.search(references_query(n), None, first)
-            firsts.append(seen[0] if seen else (time.perf_counter() - t) * 1000)
+        firsts = [first_page(service, references_query(n)) for n in sample]
         out["service_references_first_page_ms_median"] = statistics.median(firsts)
         out["service_references_first_page_ms_p90"] = statistics.quantiles(firsts, n=10)[-1]
+        if short:
+            firsts = [first_page(service, references_query(n)) for n in short]
+            out["short_names"] = len(short)
+            out["service_references_short_first_page_ms_median"] = statistics.median(firsts)
+            out["service_references_short_first_page_ms_max"] = max(firsts)
+            slowest = max(range(len(short)), key=firsts.__getitem__)
+            out["service_references_short_slowest"] = f"{short[slowest]} ({firsts[slowest]:.0f} ms)"
         if big is not None:
             opened = service.open_file(big)
             outs = [timed(lambda: service.outline(opened)) for _ in range(20)]
@@ -216,6 +220,19 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None) -> dic
             out["service_outline_rows"] = service.outline(opened).total
         ledger.close()
     return out
+
+
+def first_page(service: object, query: object) -> float:
+    """Milliseconds from asking for `query` to its first recorded page (`search_start`),
+    or to its `search` entry for a search that ends first."""
+    t = time.perf_counter()
+    seen: list[float] = []
+
+    def first(_results: object) -> None:
+        seen.append((time.perf_counter() - t) * 1000)
+
+    service.search(query, None, first)  # type: ignore[attr-defined]
+    return seen[0] if seen else (time.perf_counter() - t) * 1000
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -25,7 +25,9 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 
 from ...forensics.replay import Replay
+from ...session.wrap import replayed_rows
 from ..painter import Painter
+from ..wrapped import wrapped_strip
 from .stage import Stage, stage_of, step_line
 
 GUTTER = Style(color="bright_black")
@@ -74,7 +76,7 @@ def frame_size(replay: Replay) -> tuple[int, int]:
         vp = s.screen.viewport
         if vp is not None:
             width = max(width, len(str(vp.last)) + 2 + vp.cols, len(str(vp.first)) + 2 + vp.cols)
-            rows = max(rows, vp.last - vp.first + 1)
+            rows = max(rows, vp.wrap or vp.last - vp.first + 1)
         if s.screen.result_rows is not None:
             first, last = s.screen.result_rows
             rows = max(rows, last - first + 1)
@@ -102,6 +104,8 @@ def _body(stage: Stage, width: int, console: Console, painters: LRUCache[str, Pa
           cache: LineCache) -> list[str]:  # fmt: skip
     if stage.kind == "code" and stage.opened is not None and stage.viewport is not None:
         doc, vp = stage.opened.document, stage.viewport
+        if vp.wrap:
+            return _wrapped(doc, vp, width, console, painters)
         out = []
         for i in range(vp.first - 1, min(vp.last, doc.line_count)):
             key = (doc.blob, i, vp.col, vp.cols)
@@ -115,6 +119,20 @@ def _body(stage: Stage, width: int, console: Console, painters: LRUCache[str, Pa
             out.append(line)
         return out
     return [_text(row, width, console) for row in stage.rows or []]
+
+
+def _wrapped(doc: Any, vp: Any, width: int, console: Console,
+             painters: LRUCache[str, Painter]) -> list[str]:  # fmt: skip
+    """A wrapped viewport's rows (ADR 0212), as the reviewer's terminal drew them."""
+    painter = painters.get(doc.blob)
+    if painter is None:
+        painter = painters[doc.blob] = Painter(doc, console)
+    last = min(vp.last, doc.line_count)
+    raw = doc.lines(vp.first - 1, last) if vp.first <= last else []
+    rows = replayed_rows(vp.first, raw, min(vp.wrap, 1000), vp.cols)  # fits.py bounds both
+    return [_strip(wrapped_strip(i, k, cells, painter.gutter_width, painter.flagged(i),
+                                 GUTTER, FLAG).crop(0, width))
+            for i, k, cells in rows]  # fmt: skip
 
 
 def _text(text: Text, width: int, console: Console, style: Style | None = None) -> str:

@@ -1,0 +1,94 @@
+"""References of a short name list a first page without waiting for the pass to
+end (ADR 0215): a name of one or two letters is a literal the index hardly
+narrows, and the pass that counts its uses reads the whole tree (4.8 s was seen
+for the first page). The first page is the hits found within
+REFERENCES_FIRST_PAGE; it is recorded as `search_start` with its own row count
+and digest, the count and digest of the whole follow, and replay re-checks both."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleanroom.forensics.replay import check_search
+from cleanroom.ledger.encoding import decode_body
+from cleanroom.session import review
+from cleanroom.session.events import Search, SearchStart
+from cleanroom.session.local_service import LocalService
+from cleanroom.session.recorder import Recorder
+from cleanroom.session.review import Facts, ReviewSession
+from cleanroom.session.snapshot_source import SnapshotSource
+from cleanroom.snapshot.create import create_snapshot
+from cleanroom.snapshot.search import Query, search
+from cleanroom.snapshot.store import Snapshot
+from cleanroom.snapshot.symbols.query import references_query
+from tests.ledgerkit import read_rows
+
+# `xy` used once in each of 40 files, and `xyz` (not a use) around it.
+FILES = {f"src/f{i:02}.c": b"int xyz;\nint g(void) { return xy; }\n" for i in range(40)}
+
+
+@pytest.fixture
+def snapshot(kit, tmp_path):
+    src = tmp_path / "src-tree"
+    for rel, data in FILES.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    out = tmp_path / "refs.snapshot"
+    create_snapshot(src, out, kit.vendor, name="refs", version="1", created=1)
+    return out
+
+
+def test_the_first_page_by_time_leaves_the_pass_whole(kit, snapshot):
+    with Snapshot.open(snapshot, kit.trust) as s:
+        query = references_query("xy")
+        handle = search(s, query)
+        first = handle.first_page(0.0)  # past at once: the first batch found
+        assert 1 <= len(first) < len(FILES)
+        assert not handle.done
+        fresh = search(s, query)
+        assert (handle.total(), handle.digest()) == (fresh.total(), fresh.digest())
+        assert handle.total() == len(FILES)
+        assert handle.page(0) == fresh.page(0)  # and the first hits are its first hits
+        assert first == fresh.page(0)[: len(first)]
+        empty = search(s, references_query("nowhere"))
+        assert empty.first_page(0.0) == [] and empty.done  # no hit: the pass ran to its end
+
+
+def recorded(kit, tmp_path, snapshot, query):
+    source = SnapshotSource.from_file(snapshot, kit.trust)
+    (tmp_path / "ledgers").mkdir(parents=True)
+    ledger = kit.new_ledger(tmp_path / "ledgers")
+    facts = Facts("Ada Reviewer", "Agency", "ws-01", "refs 1", str(ledger.path))
+    service = LocalService(ReviewSession(Recorder(ledger), source, facts))
+    firsts = []
+    whole = service.search(query, None, firsts.append)
+    ledger.close()
+    return firsts, whole, [decode_body(b) for _, b, _ in read_rows(ledger.path)]
+
+
+def test_references_record_a_first_page_before_the_count(kit, tmp_path, snapshot, monkeypatch):
+    monkeypatch.setattr(review, "REFERENCES_FIRST_PAGE", 0.0)  # as if the pass were slow
+    query = references_query("xy")
+    firsts, whole, got = recorded(kit, tmp_path, snapshot, query)
+    (first,) = firsts
+    assert not first.done and 1 <= first.kept < len(FILES)
+    assert whole.done and whole.total == len(FILES)
+    kinds = [e.kind for e in got]
+    assert kinds.index("search_start") < kinds.index("search")
+    start = next(e for e in got if e.kind == "search_start")
+    end = next(e for e in got if e.kind == "search")
+    assert start.payload["rows"] == first.kept and end.payload["hits"] == len(FILES)
+    # Replay runs the search again and checks the first page's count and digest.
+    source = SnapshotSource.from_file(snapshot, kit.trust)
+    assert check_search(start.seq, SearchStart(**start.payload), source).ok
+    assert check_search(end.seq, Search(**end.payload), source).ok
+
+
+def test_other_searches_still_wait_for_a_full_first_page(kit, tmp_path, snapshot, monkeypatch):
+    monkeypatch.setattr(review, "REFERENCES_FIRST_PAGE", 0.0)
+    # The same words as a plain regex with a glob: not a references query.
+    for query in (Query(r"\bxy\b", regex=True, case=True, include=["src/**"]), Query("xy")):
+        firsts, whole, got = recorded(kit, tmp_path / query.text.replace("\\", ""), snapshot,
+                                      query)  # fmt: skip
+        assert firsts == [] and "search_start" not in [e.kind for e in got]
+        assert whole.done

@@ -221,3 +221,30 @@ def test_verify_imports_only_what_it_needs() -> None:
         [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["libsodium (system)", "[]"]
+
+
+def test_describing_a_references_search_loads_no_search_code() -> None:
+    """`cleanroom verify` describes entries with forensics' `describe`; telling a
+    references search apart (`references_name`) is pure text, so describing one
+    loads neither the query compiler, re2 nor the search engine."""
+    probe = (
+        "import sys, cleanroom.cli.verify\n"
+        "from cleanroom.forensics.describe import describe\n"
+        "from cleanroom.forensics.timeline import TimelineEntry\n"
+        "from cleanroom.session.events import Search\n"
+        "heavy = ('re2', 'cleanroom.snapshot.query', 'cleanroom.snapshot.search',"
+        " 'cleanroom.snapshot.store', 'cleanroom.snapshot.symbols.query',"
+        " 'cleanroom.session.symbols')\n"
+        "for text in (r'\\bkmalloc\\b', 'kmalloc'):\n"
+        "    ev = Search(text, True, True, [], [], 3, '0' * 64)\n"
+        "    print(describe(TimelineEntry(7, 'search', 0, 0, b'', {}, ev)).split(': ')[0])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == [
+        "found references of “kmalloc”",
+        "searched for “kmalloc” (regex, case-sensitive)",
+        "[]",
+    ]

@@ -7,8 +7,9 @@ import pytest
 
 from tests.ledgerkit import Kit
 
-# The workstation tests' fixtures (room, room_sources) live with their kit.
-pytest_plugins = ["tests.workstationkit"]
+# The workstation tests' fixtures (room, room_sources) live with their kit; the
+# long tests start first on each xdist worker (tests/longfirst.py).
+pytest_plugins = ["tests.workstationkit", "tests.longfirst"]
 THREADS_GRACE = 2.0  # seconds a test's own threads get to end before its connections close
 
 

@@ -140,6 +140,11 @@ def body_of(path: Path, seq: int) -> Body:
     return decode_body(read_rows(path)[seq][1])
 
 
+def bodies_of(path: Path) -> list[Body]:
+    """Every entry's decoded body, in order."""
+    return [body_of(path, row[0]) for row in read_rows(path)]
+
+
 def forge(path: Path, seq: int, key: Ed25519PrivateKey | None, **changes: Any) -> None:
     """Rewrite entry `seq` with `changes` to its fields, re-signed with `key` (or keep sig)."""
     rows = read_rows(path)

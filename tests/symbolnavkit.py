@@ -5,6 +5,9 @@ references and symbol quick open."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 from cleanroom.session.recorder import Recorder
@@ -29,18 +32,29 @@ EXTRA = {
 FILES = {**SOURCES, **EXTRA}
 
 
+# Built once a test process and vendor key, then only read (each test opens its own
+# SnapshotSource): the same signed bytes every time, as `created` is fixed.
+_BUILT: dict[bytes, Path] = {}
+
+
 def symbols_source(kit: Kit, workdir: Path) -> SnapshotSource:
-    """A real, vendor-signed snapshot of FILES with a symbol index (built once)."""
-    snapshot = workdir / "symbols.snapshot"
-    if not snapshot.exists():
-        src = workdir / "symbols-src"
+    """A real, vendor-signed snapshot of FILES with a symbol index, built once a
+    process (`workdir` is not written: the snapshot lives in a private temporary
+    directory removed at exit)."""
+    key = bytes(kit.trust[0])
+    if key not in _BUILT:
+        home = Path(tempfile.mkdtemp(prefix="cleanroom-symbolnav-"))
+        atexit.register(shutil.rmtree, home, True)
+        src = home / "symbols-src"
         for rel, data in FILES.items():
             target = src / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        snapshot = home / "symbols.snapshot"
         create_snapshot(src, snapshot, kit.vendor, name="symbols", version="1.0", created=1,
                         symbols=True)  # fmt: skip
-    return SnapshotSource.from_file(snapshot, kit.trust)
+        _BUILT[key] = snapshot
+    return SnapshotSource.from_file(_BUILT[key], kit.trust)
 
 
 def symbols_app(kit: Kit, ledger_dir: Path, source: SnapshotSource | None = None,

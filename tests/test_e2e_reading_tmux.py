@@ -7,9 +7,9 @@ N"), then half a screen right, where cut lines show `‹`; the ledger has each
 import json
 import subprocess
 
-from tests.ledgerkit import body_of, read_rows
+from tests.ledgerkit import bodies_of
 from tests.test_e2e_signals_tmux import open_a_file
-from tests.test_e2e_tmux import BIN, FORBIDDEN, workstation  # noqa: F401 (a fixture)
+from tests.test_e2e_tmux import BIN, end_clean, workstation  # noqa: F401 (a fixture)
 from tests.tmuxkit import Tmux
 
 NEEDLE = "def _seal"
@@ -40,19 +40,10 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
         # Long lines: half a screen to the right, and the lines cut on the left say so.
         term.keys("Right")
         term.wait_for("‹")
-        term.press_until("q", "End this review session?")
-        term.keys("y")
-        term.wait_for("FINAL witness code")
-        term.keys("Enter")
-        done = term.wait_for("EXIT=", timeout=60)
-        assert "EXIT=0" in done and "INTACT" in done
-        raw = term.raw()
+        ledger = end_clean(term, tmp)
     finally:
         term.close()
-    leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]
-    assert leaked == [], f"reached the terminal raw: {leaked}"
-    (ledger,) = (tmp / "ledgers").glob("*.ledger")
-    bodies = [body_of(ledger, row[0]) for row in read_rows(ledger)]
+    bodies = bodies_of(ledger)
     kinds = [b.kind for b in bodies]
     at = kinds.index("find")
     assert bodies[at].payload["query"] == NEEDLE and bodies[at].payload["hits"] == len(lines)

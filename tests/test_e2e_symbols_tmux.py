@@ -9,9 +9,9 @@ import subprocess
 import time
 
 from cleanroom.snapshot.create import create_snapshot
-from tests.ledgerkit import body_of, read_rows, seeded_key
+from tests.ledgerkit import bodies_of, seeded_key
 from tests.test_e2e_signals_tmux import open_a_file
-from tests.test_e2e_tmux import BIN, FORBIDDEN, workstation  # noqa: F401 (a fixture)
+from tests.test_e2e_tmux import BIN, end_clean, workstation  # noqa: F401 (a fixture)
 from tests.tmuxkit import Tmux
 
 
@@ -67,19 +67,10 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
         term.wait_for("1 names")
         term.keys("Enter")
         term.wait_for("cleanroom/tui/screens/symbols.py  (")
-        term.press_until("q", "End this review session?")
-        term.keys("y")
-        term.wait_for("FINAL witness code")
-        term.keys("Enter")
-        done = term.wait_for("EXIT=", timeout=60)
-        assert "EXIT=0" in done and "INTACT" in done
-        raw = term.raw()
+        ledger = end_clean(term, tmp)
     finally:
         term.close()
-    leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]
-    assert leaked == [], f"reached the terminal raw: {leaked}"
-    (ledger,) = (tmp / "ledgers").glob("*.ledger")
-    bodies = [body_of(ledger, row[0]) for row in read_rows(ledger)]
+    bodies = bodies_of(ledger)
     kinds = [b.kind for b in bodies]
     outline = kinds.index("symbol_outline")
     defs = [b.payload for b in bodies if b.kind == "symbol_definitions"]

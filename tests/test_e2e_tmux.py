@@ -21,7 +21,7 @@ from cleanroom.ledger.keys import (
 )
 from cleanroom.snapshot.create import create_snapshot
 from tests.ledgerkit import CERT_END, CERT_START, seeded_key
-from tests.tmuxkit import Tmux
+from tests.tmuxkit import Tmux, end_review
 
 BIN = Path(sys.executable).parent
 CODE = re.compile(r"(\d+):([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})")
@@ -36,6 +36,16 @@ FORBIDDEN = {
     "ZWSP": "\u200b".encode(),
     "C1 CSI": "\x9b".encode(),
 }
+
+
+def end_clean(term: Tmux, tmp: Path) -> Path:
+    """End the review in `term` (tmuxkit.end_review: exit 0, INTACT), check that no
+    forbidden sequence ever reached the terminal, and return its one ledger."""
+    _, raw = end_review(term)
+    leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]
+    assert leaked == [], f"reached the terminal raw: {leaked}"
+    (ledger,) = (tmp / "ledgers").glob("*.ledger")
+    return ledger
 
 
 @pytest.fixture
@@ -93,15 +103,9 @@ def test_review_in_a_real_terminal_then_verify(workstation):
         term.type("40")
         term.keys("Enter")
         term.wait_for("│ 40")  # line 40 at the top (it may be blank: the sample is our own source)
-        term.press_until("q", "End this review session?")
-        term.keys("y")
-        sealed = term.wait_for("FINAL witness code")
+        sealed, raw = end_review(term)
         final = CODE.search(sealed)
         assert final is not None
-        term.keys("Enter")
-        done = term.wait_for("EXIT=", timeout=60)
-        assert "EXIT=0" in done and "INTACT" in done
-        raw = term.raw()
     finally:
         term.close()
     leaked = [name for name, needle in FORBIDDEN.items() if needle in raw]

@@ -8,9 +8,10 @@ from cleanroom.session.local_service import LocalService
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
-from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT, references_name
+from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.symbols.query import references_query
+from cleanroom.snapshot.symbols.references import references_name
 from tests.ledgerkit import read_rows
 
 DEFINES = OUTLINE_LIMIT + 100

@@ -4,18 +4,22 @@ by the manifest, read through `SymbolIndex` (docs/snapshot-format.md §9)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from cleanroom.ledger.keys import Role, write_private_key, write_public_key
+from cleanroom.snapshot.create import CreateError
 from cleanroom.snapshot.manifest import parse
 from cleanroom.snapshot.query import Query
 from cleanroom.snapshot.search import search
 from cleanroom.snapshot.store import Snapshot
+from cleanroom.snapshot.symbols import ctags
 from cleanroom.snapshot.symbols.query import SymbolIndex, SymbolsUnavailable
 from cleanroom.snapshot.verify import verify_snapshot
 from tests.snapshotkit import TRUST, VENDOR, make, small_tree
@@ -204,6 +208,31 @@ def test_create_without_ctags_fails_with_exit_2_and_writes_nothing(
     )  # fmt: skip
     assert made.returncode == 2 and "ctags is not installed" in made.stderr, made.stderr
     assert "Traceback" not in made.stderr and not out.exists()
+    assert list(tmp_path.glob("*.partial")) == [] and list(tmp_path.glob(".*.partial")) == []
+
+
+def test_a_ctags_that_hangs_is_stopped_and_create_fails_naming_the_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real executable named ctags, first on PATH, that says it is universal-ctags
+    and then never answers: create stops it at RUN_TIMEOUT (shortened here) and
+    fails naming the language, leaving no snapshot and no partial file."""
+    fake = tmp_path / "bin" / "ctags"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = --version ]; then echo "Universal Ctags 6.0.0(fake), Copyright"; exit 0; fi\n'
+        "exec sleep 120\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(ctags, "RUN_TIMEOUT", 1.0)
+    started = time.monotonic()
+    with pytest.raises(CreateError) as raised:
+        make(tmp_path, polyglot_tree, name="poly", symbols=True)
+    assert time.monotonic() - started < 60  # not the fake's 120 s
+    assert re.search(r"ctags did not finish on C files \(\d+ files\) within 1 s", str(raised.value))
+    assert not (tmp_path / "poly.snapshot").exists()
     assert list(tmp_path.glob("*.partial")) == [] and list(tmp_path.glob(".*.partial")) == []
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,17 +47,32 @@ def crash_in_render(monkeypatch) -> None:
     monkeypatch.setattr(CodeView, "render_line", failing)
 
 
-async def crash(room) -> tuple[ReviewApp, RemoteService]:  # noqa: F811
-    service = RemoteService(room.socket)
+async def run_until_crash(
+    service: RemoteService, then: Callable[[ReviewApp], None] | None = None
+) -> ReviewApp:
+    """Run a terminal of `service`, open src/long.py and let the crash end it.
+    With `then`: once the file is open, call `then(app)` (which arms the crash)."""
     app = ReviewApp(service)
     with pytest.raises(Boom):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("enter")
             app.open_path(b"src/long.py")
+            if then is not None:
+                for _ in range(200):
+                    await pilot.pause(0.05)
+                    if app.opened is not None:
+                        break
+                await pilot.pause(0.5)
+                then(app)
             for _ in range(100):
                 await pilot.pause(0.05)
     service.close()
-    return app, service
+    return app
+
+
+async def crash(room) -> tuple[ReviewApp, RemoteService]:  # noqa: F811
+    service = RemoteService(room.socket)
+    return await run_until_crash(service), service
 
 
 def said(capfd) -> str:
@@ -164,23 +180,14 @@ async def test_a_crash_with_the_recorder_gone_says_it_was_not_told(room, monkeyp
         return strip
 
     monkeypatch.setattr(CodeView, "render_line", failing)
-    service = RemoteService(room.socket)
-    app = ReviewApp(service)
-    with pytest.raises(Boom):
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("enter")
-            app.open_path(b"src/long.py")
-            for _ in range(200):
-                await pilot.pause(0.05)
-                if app.opened is not None:
-                    break
-            await pilot.pause(0.5)
-            room.kill9()  # the recorder is gone: nobody can be told
-            armed = True
-            app.query_one(CodeView).refresh()
-            for _ in range(100):
-                await pilot.pause(0.05)
-    service.close()
+
+    def gone_then_crash(app: ReviewApp) -> None:
+        nonlocal armed
+        room.kill9()  # the recorder is gone: nobody can be told
+        armed = True
+        app.query_one(CodeView).refresh()
+
+    await run_until_crash(RemoteService(room.socket), gone_then_crash)
     shown = said(capfd)
     flat = " ".join(shown.split())
     assert "No crash report was written: the recorder was not told" in flat, shown

@@ -9,6 +9,7 @@ ledger that verifies INTACT."""
 import random
 import time
 
+import pytest
 from textual import events
 
 from cleanroom.ledger.verify import verify_path
@@ -56,6 +57,7 @@ async def search_with_results(pilot) -> None:
                 break
 
 
+@pytest.mark.slow  # about a minute: tests/longfirst.py starts it early
 async def test_random_keys_end_in_a_clean_seal(kit, ledger_dir):
     rng = random.Random(SEED)
     app, disk = make_app(kit, ledger_dir, idle_seconds=3600)

@@ -205,6 +205,14 @@ def test_a_verifying_process_that_dies_is_exit_2_not_a_traceback(kit, ledger_dir
     assert "ended without its results" in out.output and "Traceback" not in out.output
 
 
+def fresh_interpreter(probe: str) -> list[str]:
+    """The lines `probe` prints, run in a new isolated interpreter (nothing imported
+    yet, so sys.modules shows exactly what the probe loaded)."""
+    run = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
 def test_verify_imports_only_what_it_needs() -> None:
     """`cleanroom verify` loads neither the other commands (the terminal, the
     recorder, forensics reports) nor cffi's C parser: importing them cost it
@@ -217,7 +225,30 @@ def test_verify_imports_only_what_it_needs() -> None:
         "print(e.IMPLEMENTATION)\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = fresh_interpreter(probe)
     assert out == ["libsodium (system)", "[]"]
+
+
+def test_describing_a_references_search_loads_no_search_code() -> None:
+    """`cleanroom verify` describes entries with forensics' `describe`; telling a
+    references search apart (`references_name`) is pure text, so describing one
+    loads neither the query compiler, re2 nor the search engine."""
+    probe = (
+        "import sys, cleanroom.cli.verify\n"
+        "from cleanroom.forensics.describe import describe\n"
+        "from cleanroom.forensics.timeline import TimelineEntry\n"
+        "from cleanroom.session.events import Search\n"
+        "heavy = ('re2', 'cleanroom.snapshot.query', 'cleanroom.snapshot.search',"
+        " 'cleanroom.snapshot.store', 'cleanroom.snapshot.symbols.query',"
+        " 'cleanroom.session.symbols')\n"
+        "for text in (r'\\bkmalloc\\b', 'kmalloc'):\n"
+        "    ev = Search(text, True, True, [], [], 3, '0' * 64)\n"
+        "    print(describe(TimelineEntry(7, 'search', 0, 0, b'', {}, ev)).split(': ')[0])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    out = fresh_interpreter(probe)
+    assert out == [
+        "found references of “kmalloc”",
+        "searched for “kmalloc” (regex, case-sensitive)",
+        "[]",
+    ]

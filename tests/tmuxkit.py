@@ -140,3 +140,17 @@ class Tmux:
         self._tmux("kill-server", check=False)
         if os.path.exists(self.socket):
             os.unlink(self.socket)
+
+
+def end_review(term: Tmux) -> tuple[str, bytes]:
+    """End a `cleanroom review` started as `...; echo EXIT=$?` (with its verify
+    line): q, confirm, Enter past the final witness code; the review must exit 0
+    and its ledger verify INTACT. Returns the screen with the final witness code
+    and every byte the terminal was sent."""
+    term.press_until("q", "End this review session?")
+    term.keys("y")
+    sealed = term.wait_for("FINAL witness code")
+    term.keys("Enter")
+    done = term.wait_for("EXIT=", timeout=60)
+    assert "EXIT=0" in done and "INTACT" in done, done
+    return sealed, term.raw()

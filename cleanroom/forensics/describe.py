@@ -36,6 +36,7 @@ from ..session.events import (
     View,
     WitnessShown,
 )
+from ..snapshot.symbols.references import references_name
 from .timeline import TimelineEntry, timestamp
 
 
@@ -64,10 +65,6 @@ def describe(entry: TimelineEntry) -> str:
                 )
                 if x
             )
-            # Imported here: it brings the snapshot's search code, which `cleanroom
-            # verify` (describing a first bad entry) must not load (test_verify_cli).
-            from ..session.symbols import references_name
-
             name = references_name(ev.query, ev.regex, ev.case, bool(ev.include or ev.exclude))
             if name is not None:
                 return f"found references of “{name}”: {plural(ev.hits, 'hit')}"

@@ -28,8 +28,8 @@ from ..session.events import (
     SymbolOutline,
     SymbolQuickOpen,
 )
-from ..session.symbols import references_name
 from ..snapshot.store import Snapshot
+from ..snapshot.symbols.references import references_name
 from .coverage import FileCoverage, FileKey, coverage
 from .mismatch import Mismatch, content_at, find_mismatches
 from .report_notes import NoteRow

@@ -1,7 +1,8 @@
 """Following code (issue 15): what a session answers from the snapshot's signed
 symbol index (docs/snapshot-format.md §9, ADR 0108): a file's outline, a name's
 definitions, and symbol names for quick open. References are a search
-(`references_query`), recorded and replayed as one (ADR 0211).
+(`references_query`), recorded and replayed as one (ADR 0211); telling one
+apart from other searches is `snapshot/symbols/references.py`, pure text.
 
 The index is checked once per session, at its first use (`SymbolIndex.check`
 reads every row: about a second for a million); a table that is not the one the
@@ -11,7 +12,6 @@ no recording: the caller records (session/review.py) before anything is shown.
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
@@ -100,20 +100,6 @@ class SessionSymbols:
         return references_query(name)
 
 
-def references_name(text: str, regex: bool, case: bool, globs: bool = False) -> str | None:
-    """The symbol name whose references a search is (`references_query`), or None
-    for any other search: how the report and replay tell references apart."""
-    if not (regex and case) or globs or not (text.startswith(r"\b") and text.endswith(r"\b")):
-        return None
-    name = re.sub(r"\\(.)", r"\1", text[2:-2], flags=re.S)
-    if not name:
-        return None
-    try:
-        return name if references_query(name).text == text else None
-    except (SymbolsUnavailable, ValueError):
-        return None
-
-
 def _check_typed(text: str, empty: bool = False) -> None:
     if not text and not empty:
         raise SymbolsUnavailable("type a name")
@@ -130,5 +116,4 @@ __all__ = [
     "SessionSymbols",
     "Symbol",
     "SymbolsUnavailable",
-    "references_name",
 ]

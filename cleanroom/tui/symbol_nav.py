@@ -20,7 +20,8 @@ shows it, to be kept or changed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..sanitize import clean
 from ..session.recorder import RecordingError
@@ -30,6 +31,8 @@ from .codeview import CodeView
 from .cursor_word import CUT_NAME, word_in, word_in_row, word_on_screen
 from .hitstate import HitState
 from .screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
+
+Listed = TypeVar("Listed")  # what a symbol request answers: an outline, definitions
 
 
 class SymbolNavigation:
@@ -75,22 +78,15 @@ class SymbolNavigation:
         if opened is None:
             self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
             return
-        try:
-            found = self.service.outline(opened)
-        except (SymbolsUnavailable, KeyError) as exc:
-            self._no_symbols(exc)
+        found = self._asked(lambda: self.service.outline(opened), KeyError)
+        if found is None:
             return
-        except RecordingError as exc:
-            self._recording_failed(str(exc))  # type: ignore[attr-defined]
-            return
-        self._show_status()  # type: ignore[attr-defined]
         if not found.rows:
             self.notify("No definitions in this file's symbol index.", markup=False)  # type: ignore[attr-defined]
             return
         top = int(self.query_one(CodeView).scroll_offset.y)  # type: ignore[attr-defined]
         at = max(0, sum(1 for s in found.rows if s.line <= top) - 1)
-        more = f" (the first {len(found.rows):,})" if found.total > len(found.rows) else ""
-        count = f"{found.total:,} definitions{more}. Enter goes to one; Escape closes."
+        count = _counted(found)
         name = clean(opened.name)
         screen = SymbolListScreen(f"Outline of {name}", found.rows, count, False, at,
                                   again=lambda: self.service.outline(opened))  # fmt: skip
@@ -105,23 +101,16 @@ class SymbolNavigation:
 
     def definitions_of(self, name: str) -> None:
         """Look `name` up (recorded), then go to its one definition or offer them all."""
-        try:
-            found = self.service.definitions(name)
-        except SymbolsUnavailable as exc:
-            self._no_symbols(exc)
+        found = self._asked(lambda: self.service.definitions(name))
+        if found is None:
             return
-        except RecordingError as exc:
-            self._recording_failed(str(exc))  # type: ignore[attr-defined]
-            return
-        self._show_status()  # type: ignore[attr-defined]
         if not found.rows:
             self.notify(f"No definition of {clean(name)} in the symbol index.", markup=False)  # type: ignore[attr-defined]
             return
         if len(found.rows) == 1:
             self._go_to_symbol(found.rows[0])
             return
-        more = f" (the first {len(found.rows):,})" if found.total > len(found.rows) else ""
-        count = f"{found.total:,} definitions{more}. Enter goes to one; Escape closes."
+        count = _counted(found)
         screen = SymbolListScreen(f"Definitions of {clean(name)}", found.rows, count,
                                   again=lambda: self.service.definitions(name))  # fmt: skip
         self.push_screen(screen, self._go_to_symbol)  # type: ignore[attr-defined]
@@ -155,6 +144,22 @@ class SymbolNavigation:
 
     # -- going there -----------------------------------------------------------------
 
+    def _asked(self, ask: Callable[[], Listed], *refused: type[Exception]) -> Listed | None:
+        """Ask the service (it records before it answers), then update the status
+        bar and return the answer; or say why nothing can be shown and return None:
+        no usable index (SymbolsUnavailable, or one of `refused`), or the request
+        could not be recorded (RecordingError: the fail-closed path)."""
+        try:
+            found = ask()
+        except (SymbolsUnavailable, *refused) as exc:
+            self._no_symbols(exc)
+            return None
+        except RecordingError as exc:
+            self._recording_failed(str(exc))  # type: ignore[attr-defined]
+            return None
+        self._show_status()  # type: ignore[attr-defined]
+        return found
+
     def _go_to_symbol(self, symbol: Any) -> None:
         if symbol is None:
             return
@@ -164,6 +169,12 @@ class SymbolNavigation:
     def _no_symbols(self, exc: BaseException) -> None:
         why = exc.args[0] if isinstance(exc, SymbolsUnavailable) and exc.args else str(exc)
         self.notify(f"Symbols: {clean(why)}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
+
+
+def _counted(found: Any) -> str:
+    """The line under a list of definitions: how many, and how many are listed."""
+    more = f" (the first {len(found.rows):,})" if found.total > len(found.rows) else ""
+    return f"{found.total:,} definitions{more}. Enter goes to one; Escape closes."
 
 
 __all__ = ["SymbolNavigation", "word_in"]  # word_in: tui/cursor_word.py

@@ -4,5 +4,6 @@ created, stored in the `symbols` table and sealed by the manifest
 
 `table` (schema and digest), `rows` (what a row must be), `languages`
 (which files are indexed, as what), `ctags` (building it: vendor side only; it
-starts a process), `check` (verify), `query` (the read API the reviewer side uses).
+starts a process), `check` (verify), `query` (the read API the reviewer side uses),
+`references` (the references pattern as pure text, for forensics).
 """

@@ -24,6 +24,12 @@ from .rows import row_problem
 from .table import DDL
 
 BATCH_BYTES = 64 * 1024 * 1024
+# One ctags run reads one language's batch of at most BATCH_BYTES. universal-ctags
+# reads C at tens of MB a second, so a batch takes seconds; ten minutes leaves a
+# hundredfold margin for a loaded machine. A ctags that takes longer is stuck (a
+# parser loop on hostile input, a blocked read): it is killed and `create` fails,
+# rather than stalling forever (docs/snapshot-format.md §9.2).
+RUN_TIMEOUT = 600.0  # seconds
 _FORMAT = "%N\t%F\t%n\t%K"  # name, file (a rowid), 1-based line, kind
 _FILES = (
     "SELECT f.path, b.rowid, b.size FROM files f JOIN blobs b ON b.hash = f.blob"
@@ -125,12 +131,20 @@ def _batch(
 def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
     """ctags's definitions in the files named by rowid: rowid -> [(name, line, kind)],
     names and kinds as the raw bytes ctags wrote, lines 0-based. One tag a line,
-    four tab-separated fields; a line that is not exactly that is ignored."""
+    four tab-separated fields; a line that is not exactly that is ignored. Raises
+    SymbolsBuildError naming the language if ctags fails or runs past RUN_TIMEOUT."""
     command = [exe, "--options=NONE", "--sort=no", "-x", f"--_xformat={_FORMAT}",
                f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
     listing = "".join(f"{r}\n" for r in rowids).encode()
     try:
-        out = subprocess.run(command, input=listing, capture_output=True, cwd=tmp, check=True)
+        out = subprocess.run(
+            command, input=listing, capture_output=True, cwd=tmp, check=True, timeout=RUN_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise SymbolsBuildError(
+            f"ctags did not finish on {lang} files ({len(rowids):,} files) within"
+            f" {RUN_TIMEOUT:g} s; it was stopped"
+        ) from None
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SymbolsBuildError(f"ctags failed on {lang} files: {exc}") from exc
     found: dict[int, list] = {}

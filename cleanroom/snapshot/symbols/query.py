@@ -22,14 +22,13 @@ digest, so replay re-checks them as it re-checks a search): textual, like
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..query import Query
 from ..search import Search, search
 from ..store import Snapshot
 from ..walk import Kind
-from .rows import name_problem
+from .references import references_pattern
 
 LIMIT = 50
 Place = tuple[bytes, str, int]  # a text file: path, display path, line count
@@ -189,9 +188,10 @@ def _encodable(text: str) -> bool:
 
 
 def references_query(name: str) -> Query:
-    """The search that finds the references of `name`. Raises SymbolsUnavailable
-    if `name` cannot be a symbol name."""
-    problem = name_problem(name.encode("utf-8", "surrogatepass"))
-    if problem:
-        raise SymbolsUnavailable(f"not a symbol name: {problem}")
-    return Query(rf"\b{re.escape(name)}\b", regex=True, case=True)
+    """The search that finds the references of `name` (`references_pattern`).
+    Raises SymbolsUnavailable if `name` cannot be a symbol name."""
+    try:
+        pattern = references_pattern(name)
+    except ValueError as exc:
+        raise SymbolsUnavailable(f"not a symbol name: {exc}") from None
+    return Query(pattern, regex=True, case=True)

@@ -31,7 +31,7 @@ from ..session.events import (
 from ..session.symbols import references_name
 from ..snapshot.store import Snapshot
 from .coverage import FileCoverage, FileKey, coverage
-from .mismatch import Mismatch, content_at, find_mismatches
+from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
@@ -69,6 +69,8 @@ class SessionReport:
     stats: dict[str, int]
     snapshot_given: bool | None  # None: the session names no snapshot
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
+    # Entries naming a path and content its snapshot contradicts (mismatch.py): seq -> why
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -155,6 +157,11 @@ def build_report(
         sessions.append(_session(t, ids))
         if progress is not None:
             progress()
+    claims = ((s.key, s.timeline.snapshot_id, ((e.seq, e.event) for e in s.timeline.entries))
+              for s in sessions)  # fmt: skip
+    by_key = {s.key: s for s in sessions}
+    for key, found in event_mismatches(claims, snapshots).items():
+        by_key[key].mismatches = found
     results = ResultLines(snapshots)  # each distinct search is run once for both groups
     groups = [_coverage("verified", [s for s in sessions if s.status is not Status.TAMPERED],
                         snapshots, results)]  # fmt: skip

@@ -28,7 +28,7 @@ def _hostile_rows(files: int, depth: int):
     top = b"/".join([LONG] * depth)
     for i in range(files):
         name = b"%s/%s%05d" % (top, LONG[:240], i)
-        yield name, hashlib.sha256(name).digest(), 10, False
+        yield name, hashlib.sha256(name).digest(), 10, False, 0
 
 
 def _page(rows) -> str:
@@ -48,7 +48,8 @@ def test_a_hostile_tree_keeps_the_page_small():
 
 
 def test_tiles_are_capped_and_the_page_says_how_many():
-    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False) for i in range(60_000)]
+    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False, 0)
+            for i in range(60_000)]  # fmt: skip
     page = _page(rows)
     rects = page.count("<rect ")
     assert 1000 < rects <= report_treemap.MAX_TILES
@@ -102,7 +103,8 @@ def test_the_bounds_are_per_report_not_per_snapshot():
 
 
 def test_the_tile_cap_is_per_report_and_shared_fairly():
-    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False) for i in range(60_000)]
+    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False, 0)
+            for i in range(60_000)]  # fmt: skip
     page = _report_with_maps([rows, rows, rows])
     counts = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) tiles drawn", page)]
     assert len(counts) == 3 and sum(counts) == page.count("<rect ")

@@ -155,7 +155,7 @@ def _place(snap: Snapshot, ms: list[Mismatch]) -> None:
     by_blob: dict[str, list[Mismatch]] = {}
     for m in ms:
         by_blob.setdefault(m.blob, []).append(m)
-    for path, blob, _lines, _binary in snap.file_lines():
+    for path, blob, *_ in snap.file_lines():
         for m in by_blob.get(blob.hex(), ()):
             if len(m.blob_paths) < MAX_PATHS:
                 m.blob_paths.append(path)

@@ -343,9 +343,10 @@ def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:
 
 def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
     found = find_blob(snapshots, blob)
-    if found is None or found[1].binary:  # binary content is shown as hex rows
+    if found is None:
         return None
-    return shown_lines(found[1].lines)
+    info = found[1]
+    return shown_lines(info.lines, info.binary, info.size)  # binary: its hex rows
 
 
 def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:

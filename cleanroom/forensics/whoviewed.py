@@ -381,8 +381,8 @@ def _version(
     v = Version(blob, [s.id for s in snapshots if blob_at(s, path) == blob])
     v.reference = reference is not None and reference[1] == blob
     found = find_blob(snapshots, blob)
-    if found is not None and not found[1].binary:
-        v.file_lines = shown_lines(found[1].lines)  # a ledger cannot claim lines past the end
+    if found is not None:  # a ledger cannot claim lines past the end (binary: hex rows)
+        v.file_lines = shown_lines(found[1].lines, found[1].binary, found[1].size)
     if target.first is None or target.last is None:
         return v
     v.lines = (target.first, target.last)

@@ -37,7 +37,8 @@ _FILE_COLUMNS = "path, kind, mode, size, blob, target, reason"
 _STAT = f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?"  # noqa: S608 (constants only)
 _ALL = f"SELECT {_FILE_COLUMNS} FROM files ORDER BY path"  # noqa: S608
 _FILE_LINES = (
-    "SELECT f.path, f.blob, b.lines, b.binary FROM files f JOIN blobs b ON b.hash = f.blob"
+    "SELECT f.path, f.blob, b.lines, b.binary, b.size FROM files f JOIN blobs b"
+    " ON b.hash = f.blob"
     " WHERE f.kind = 'file' ORDER BY f.path"
 )
 _FROM = (  # the paths in [low, end) in order, or from low on when end is NULL
@@ -280,11 +281,11 @@ class Snapshot:
         for row in self._conn.execute(_ALL):
             yield _info(row)
 
-    def file_lines(self) -> Iterator[tuple[bytes, bytes, int, bool]]:
-        """(path, blob, lines, binary) of every file, in path byte order: one query,
-        for a picture of the whole tree (forensics.snapshotmap)."""
-        for path, blob, lines, binary in self._conn.execute(_FILE_LINES):
-            yield path, blob, lines, bool(binary)
+    def file_lines(self) -> Iterator[tuple[bytes, bytes, int, bool, int]]:
+        """(path, blob, lines, binary, size) of every file, in path byte order: one
+        query, for a picture of the whole tree (forensics.snapshotmap)."""
+        for path, blob, lines, binary, size in self._conn.execute(_FILE_LINES):
+            yield path, blob, lines, bool(binary), size
 
     # -- content ------------------------------------------------------------------
 

@@ -111,7 +111,7 @@ def find_mismatches(
             wanted.setdefault(snap.id, []).append(m)
             break
     for sid, ms in wanted.items():
-        _place(by_id[sid], ms)
+        place(by_id[sid], ms)
     return found
 
 
@@ -146,11 +146,11 @@ def event_mismatches(
         if m is not None:
             wanted.setdefault(m.snapshot, []).append(m)
     for sid, ms in wanted.items():
-        _place(by_id[sid], ms)
+        place(by_id[sid], ms)
     return out
 
 
-def _place(snap: Snapshot, ms: list[Mismatch]) -> None:
+def place(snap: Snapshot, ms: list[Mismatch]) -> None:
     """Fill each mismatch's `blob_paths`: one pass over the snapshot's files."""
     by_blob: dict[str, list[Mismatch]] = {}
     for m in ms:

@@ -14,7 +14,7 @@ from cleanroom.snapshot.store import Snapshot
 def text_files(snap: Snapshot) -> list[tuple[bytes, str]]:
     """(path, content decoded as the check decodes it) of every text file."""
     out = []
-    for path, blob, _lines, binary in snap.file_lines():
+    for path, blob, _lines, binary, _size in snap.file_lines():
         if binary:
             continue
         size = snap.blob(blob).size

@@ -185,3 +185,30 @@ def test_the_treemap_credits_no_line_to_a_view_past_the_end(tmp_path):
     page = html.unescape(out.read_text(encoding="utf-8"))
     titles = re.findall(r"<title>a\.c: [^<]*", page)
     assert titles and re.match(r"<title>a\.c: 3 lines, 0(\.0)? % seen", titles[0]), titles
+
+
+def _who(site, target: str, *extra: str):
+    args = ["who-viewed", target, str(site["ledgers"]), "--trust", str(site["trust"]),
+            "--snapshot", str(site["snap"]), "--no-cache", *extra]  # fmt: skip
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_who_viewed_lists_a_contradicted_view_but_never_counts_it(site):
+    """ADR 0305: who-viewed credited `a.c` with q.c's content as a sighting of a.c
+    (content differed) where the session's own snapshot holds a.c's content there."""
+    doc = json.loads(_who(site, "a.c", "--json"))
+    flagged = {s["blob"]: s["mismatch"] for s in doc["sightings"]}
+    assert set(flagged) == {site["q"], UNKNOWN}
+    assert flagged[site["q"]]["code"] == CODE
+    assert flagged[site["q"]]["content_paths"] == [{"path": "q.c"}]
+    assert not doc["nobody"] and CODE in {c["code"] for c in doc["caveats"]}
+    text = _who(site, "a.c")
+    assert "SEEN " not in text
+    assert sum(x.startswith("CONTRADICTED, not counted: ") for x in text.splitlines()) == 2
+    assert "that content is at q.c" in text and "by reviewer" not in text
+    assert "does not show nobody did" in text and f"  {CODE}: 2 sightings" in text
+    honest = json.loads(_who(site, "r.c", "--json"))
+    assert [s["mismatch"] for s in honest["sightings"]] == [None]
+    assert honest["caveats"] == [] and "SEEN " in _who(site, "r.c")

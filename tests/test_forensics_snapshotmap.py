@@ -14,12 +14,12 @@ def _cov(path: bytes, blob: bytes, lines: int, seen: int) -> FileCoverage:
 
 
 ROWS = [
-    (b"README", B1, 10, False),
-    (b"drivers/gpu/a.c", B2, 100, False),
-    (b"drivers/gpu/b.c", B2, 100, False),
-    (b"drivers/net/e.c", B3, 50, False),
-    (b"empty", B1, 0, False),
-    (b"kernel/x.c", B3, 40, False),
+    (b"README", B1, 10, False, 0),
+    (b"drivers/gpu/a.c", B2, 100, False, 0),
+    (b"drivers/gpu/b.c", B2, 100, False, 0),
+    (b"drivers/net/e.c", B3, 50, False, 0),
+    (b"empty", B1, 0, False, 0),
+    (b"kernel/x.c", B3, 40, False, 0),
 ]
 
 
@@ -53,11 +53,11 @@ def test_an_empty_snapshot_and_a_one_file_snapshot():
     empty = snapshot_map([], {})
     assert (empty.files, empty.lines, empty.children) == (0, 0, [])
     assert list(never_opened(empty)) == []
-    one = snapshot_map([(b"a", B1, 3, False)], {(b"a", B1.hex()): _cov(b"a", B1, 3, 3)})
+    one = snapshot_map([(b"a", B1, 3, False, 0)], {(b"a", B1.hex()): _cov(b"a", B1, 3, 3)})
     assert one.share == 1.0 and list(never_opened(one)) == []
 
 
 def test_a_deep_tree_needs_no_recursion():
     path = b"/".join([b"d"] * 3000) + b"/f"
-    root = snapshot_map([(path, B1, 1, False)], {})
+    root = snapshot_map([(path, B1, 1, False, 0)], {})
     assert root.files == 1 and [u.path for u in never_opened(root)] == [b"d"]

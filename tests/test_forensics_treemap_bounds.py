@@ -11,9 +11,11 @@ import hashlib
 import html
 import re
 
-from cleanroom.forensics import report_treemap
+from cleanroom.forensics import report_summary, report_treemap
+from cleanroom.forensics.report import CoverageGroup, Report, SnapshotFacts
 from cleanroom.forensics.report_text import h
 from cleanroom.forensics.snapshotmap import snapshot_map
+from cleanroom.forensics.timeline import Evidence
 from cleanroom.forensics.treemap import Rect, nest
 from tests.test_forensics_treemap import Node, _inside, _tree
 
@@ -26,7 +28,7 @@ def _hostile_rows(files: int, depth: int):
     top = b"/".join([LONG] * depth)
     for i in range(files):
         name = b"%s/%s%05d" % (top, LONG[:240], i)
-        yield name, hashlib.sha256(name).digest(), 10, False
+        yield name, hashlib.sha256(name).digest(), 10, False, 0
 
 
 def _page(rows) -> str:
@@ -46,7 +48,8 @@ def test_a_hostile_tree_keeps_the_page_small():
 
 
 def test_tiles_are_capped_and_the_page_says_how_many():
-    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False) for i in range(60_000)]
+    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False, 0)
+            for i in range(60_000)]  # fmt: skip
     page = _page(rows)
     rects = page.count("<rect ")
     assert 1000 < rects <= report_treemap.MAX_TILES
@@ -78,3 +81,32 @@ def test_a_cap_keeps_parents_before_children_and_the_biggest_split_first():
 def test_a_small_tree_is_drawn_whole():
     root = Node(3, [Node(1), Node(2, [Node(2)])])
     assert len(nest(root, Rect(0, 0, 100, 100), 1.0, 0.0, 1.0, max_tiles=4)) == 4
+
+
+def _report_with_maps(trees) -> str:
+    """The report's map section for one snapshot per tree (report_summary)."""
+    facts = [SnapshotFacts(f"s{n}.snapshot", f"{n:064x}", f"snap{n}", "1.0", "00" * 32)
+             for n in range(len(trees))]  # fmt: skip
+    maps = {f.id: snapshot_map(list(rows), {}) for f, rows in zip(facts, trees, strict=True)}
+    group = CoverageGroup("verified", [], {}, {})
+    report = Report(Evidence([]), [], facts, [group], [], [], [], False, maps)
+    return "".join(report_summary.snapshot_map(report, h))
+
+
+def test_the_bounds_are_per_report_not_per_snapshot():
+    """Outside attack (second round): each `--snapshot` added its own ~6 MB map (20.3
+    MB with three hostile snapshots). Three maps share one bound of bytes."""
+    page = _report_with_maps([list(_hostile_rows(2000, 8)) for _ in range(3)])
+    svgs = re.findall(r"<svg .*?</svg>", page, re.S)
+    assert len(svgs) == 3 and all(s.count("<rect ") > 10 for s in svgs)  # each map drawn
+    assert len(page.encode()) <= report_treemap.MAX_BYTES + 64_000
+
+
+def test_the_tile_cap_is_per_report_and_shared_fairly():
+    rows = [(b"d%03d/f%05d" % (i % 500, i), b"%032d" % i, 1 + i % 7, False, 0)
+            for i in range(60_000)]  # fmt: skip
+    page = _report_with_maps([rows, rows, rows])
+    counts = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) tiles drawn", page)]
+    assert len(counts) == 3 and sum(counts) == page.count("<rect ")
+    assert sum(counts) <= report_treemap.MAX_TILES
+    assert min(counts) >= report_treemap.MAX_TILES // 3 - 500  # no map starved by the first

@@ -106,7 +106,6 @@ ROW_EDITS = {
     " size, blob, target, reason FROM files WHERE path = CAST('src/other.py' AS BLOB)",
     "other blob": "UPDATE files SET blob = (SELECT blob FROM files WHERE path ="
     " CAST('src/app.py' AS BLOB)) WHERE path = CAST('src/other.py' AS BLOB)",
-    "display": "UPDATE files SET display = 'src/app.py' WHERE path = CAST('src/other.py' AS BLOB)",
 }
 
 

@@ -845,7 +845,7 @@ def test_the_direct_re2_call_agrees_with_the_public_wrapper():
 def test_the_index_answer_is_merged_into_path_order_whatever_the_rowids(rowids, answer):
     from cleanroom.snapshot.catalog import Catalog as _Catalog
 
-    catalog = _Catalog.of((b"%05d" % i, str(i), r) for i, r in enumerate(rowids))
+    catalog = _Catalog.of((b"%05d" % i, r) for i, r in enumerate(rowids))
     rows = [(r, "content of", r) for r in sorted(answer)]
     got = list(catalog.in_path_order(iter(rows)))
     assert [i for i, _ in got] == [i for i, r in enumerate(rowids) if r in answer]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -97,7 +98,7 @@ def report(
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
-        result.notes = note_rows(evidence, decided)
+        result.notes = note_rows(evidence, decided, result.sessions)
         if with_source:
             result.source = SourceText(snapshots)
         write_atomically(output, lambda f: writer(result, f))
@@ -138,6 +139,31 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+SHOWN_MISMATCHES = 20  # entries named on stderr; the rest are counted (every one is in the file)
+
+
+def _entry_mismatches(r: Report) -> None:
+    """The entries whose path and content their snapshot contradicts (ADR 0305): a
+    count by kind, then the first few, so a hostile ledger cannot flood the terminal."""
+    flagged = [
+        (s.key, e.seq, e.kind, m)
+        for s in r.sessions
+        if s.mismatches
+        for e in s.timeline.entries
+        if (m := s.mismatches.get(e.seq)) is not None
+    ]
+    if not flagged:
+        return
+    by_kind = Counter(kind for _, _, kind, _ in flagged)
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items()))
+    click.echo(f"  entries: {len(flagged)} name a path and content their snapshot "
+               f"contradicts ({counts}); none counted as seen", err=True)  # fmt: skip
+    for key, seq, kind, m in flagged[:SHOWN_MISMATCHES]:
+        click.echo(f"  {clean(key)} #{seq} {kind}: {clean(m.message())}", err=True)
+    if len(flagged) > SHOWN_MISMATCHES:
+        click.echo(f"  … and {len(flagged) - SHOWN_MISMATCHES} more entries", err=True)
+
+
 def _summary(r: Report, output: Path) -> None:
     counts = {s: sum(1 for x in r.sessions if x.status is s) for s in Status}
     parts = ", ".join(f"{n} {s.value.lower()}" for s, n in counts.items() if n)
@@ -154,6 +180,7 @@ def _summary(r: Report, output: Path) -> None:
     for g in r.coverage:
         for m in g.mismatches.values():
             click.echo(f"  coverage ({g.trust}): {clean(m.message())}", err=True)
+    _entry_mismatches(r)
     if r.notes:
         decided = sum(1 for n in r.notes if n.decision not in ("written", "other version"))
         click.echo(f"  notes: {len(r.notes)} written, {decided} decided by a release", err=True)

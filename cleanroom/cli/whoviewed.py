@@ -196,11 +196,14 @@ def _sightings(f: FileAnswer) -> None:
     for s in f.sightings:
         differs = {"same": "", "differs": "  CONTENT DIFFERED", "unknown": ""}[s.content]
         via = " in search results" if s.via == "search_results" else " on screen"
+        seen = "SEEN" if s.mismatch is None else "CONTRADICTED, not counted:"
         click.echo(
-            f"SEEN {timestamp(s.first_us)} to {timestamp(s.last_us)}  "
+            f"{seen} {timestamp(s.first_us)} to {timestamp(s.last_us)}  "
             f"{duration(s.dwell_us)}{via}, {_lines(s.ranges)}{differs}"
         )
         click.echo(f"     {_session(s.index)}  content {clean(s.blob[:16])}")
+        if s.mismatch is not None:
+            click.echo(f"     {clean(s.mismatch.message())}")
 
 
 def _print(a: Answer) -> None:
@@ -216,7 +219,7 @@ def _print(a: Answer) -> None:
                    "(--json lists them all)")  # fmt: skip
     unseen = len(a.resolved.files) - len(a.files) if not single else 0
     caveats = a.caveats
-    if not a.sightings or unseen:
+    if not a.credited or unseen:  # a contradicted sighting does not count as seen
         which = ("these lines" if single else
                  f"any of the {plural(unseen, 'other file')}" if a.files else
                  f"any of the {plural(unseen, 'file')}")  # fmt: skip
@@ -228,9 +231,9 @@ def _print(a: Answer) -> None:
                        "nobody did, because:")  # fmt: skip
             for c in caveats:
                 click.echo(f"  {c.code}: {c.message}")
-    if a.sightings:
+    if a.credited:
         totals: dict[str, int] = {}
-        for s in a.sightings:
+        for s in a.credited:
             who = _person(s.index.summary) + ("" if s.index.status is Status.INTACT
                                               else f" [{s.index.status.value}]")  # fmt: skip
             totals[who] = totals.get(who, 0) + s.dwell_us

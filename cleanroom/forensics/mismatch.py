@@ -12,6 +12,15 @@ sessions names, when that snapshot was given, and flags a contradiction as
 whose sessions name no given snapshot cannot be checked and is not flagged
 (it is marked "in no snapshot given" as before).
 
+The same rule holds for every entry that names a path and a content: `file_open`,
+`view`, `find`, `mark`, `symbol_outline` and `note` (`event_mismatches`, ADR
+0305). Each such entry that its session's snapshot contradicts is flagged where
+the entry is shown (timeline, events, notes, stderr). None of them is credited:
+only views and search result rows count as seen, and a flagged view's row is
+flagged above. Search result rows and quick-open lists name no content: their
+lines come from running the search again on the snapshot, so they cannot
+contradict it.
+
 The cost is one lookup per coverage row and session, plus one pass over the
 files of a snapshot that has any mismatch (to say where the content is), so a
 hostile ledger of many forged rows costs what the snapshot's file list costs.
@@ -22,13 +31,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..session.events import path_fields
+from ..session.events import FileOpen, Find, Mark, Note, SymbolOutline, View, path_fields
 from ..snapshot.store import Snapshot
 from ..snapshot.walk import Kind
 from .coverage import FileCoverage, FileKey
 from .describe import path_text
 
 CODE = "PATH_BLOB_MISMATCH"
+# The entries that name a path and the content (blob) shown at it (docs/events.md)
+NAMES_CONTENT = (FileOpen, View, Find, Mark, SymbolOutline, Note)
 MAX_PATHS = 5  # paths named where the snapshot holds the content viewed; the rest counted
 
 
@@ -100,16 +111,51 @@ def find_mismatches(
             wanted.setdefault(snap.id, []).append(m)
             break
     for sid, ms in wanted.items():
-        _place(by_id[sid], ms)
+        place(by_id[sid], ms)
     return found
 
 
-def _place(snap: Snapshot, ms: list[Mismatch]) -> None:
+EntryClaim = tuple[str, str | None, Iterable[tuple[int, object]]]  # key, snapshot id, (seq, event)
+
+
+def event_mismatches(
+    sessions: Iterable[EntryClaim], snapshots: Sequence[Snapshot]
+) -> dict[str, dict[int, Mismatch]]:
+    """Per session key, the seqs of its entries that name a path and a content
+    (`NAMES_CONTENT`) which the session's own snapshot, when given, contradicts.
+    One lookup per distinct (snapshot, path, content); one `Mismatch` each, shared."""
+    by_id = {s.id: s for s in snapshots}
+    made: dict[tuple[str, bytes, str], Mismatch | None] = {}
+    out: dict[str, dict[int, Mismatch]] = {}
+    for key, snapshot_id, entries in sessions:
+        snap = by_id.get(snapshot_id or "")
+        if snap is None:
+            continue
+        for seq, ev in entries:
+            if not isinstance(ev, NAMES_CONTENT):
+                continue
+            path, blob = ev.raw_path, ev.blob
+            k = (snap.id, path, blob)
+            if k not in made:
+                held = content_at(snap, path)
+                made[k] = None if held == blob else Mismatch(path, blob, snap.id, held)
+            if (m := made[k]) is not None:
+                out.setdefault(key, {})[seq] = m
+    wanted: dict[str, list[Mismatch]] = {}
+    for m in made.values():
+        if m is not None:
+            wanted.setdefault(m.snapshot, []).append(m)
+    for sid, ms in wanted.items():
+        place(by_id[sid], ms)
+    return out
+
+
+def place(snap: Snapshot, ms: list[Mismatch]) -> None:
     """Fill each mismatch's `blob_paths`: one pass over the snapshot's files."""
     by_blob: dict[str, list[Mismatch]] = {}
     for m in ms:
         by_blob.setdefault(m.blob, []).append(m)
-    for path, blob, _lines, _binary in snap.file_lines():
+    for path, blob, *_ in snap.file_lines():
         for m in by_blob.get(blob.hex(), ()):
             if len(m.blob_paths) < MAX_PATHS:
                 m.blob_paths.append(path)

@@ -31,7 +31,7 @@ from ..session.events import (
 from ..snapshot.store import Snapshot
 from ..snapshot.symbols.references import references_name
 from .coverage import FileCoverage, FileKey, coverage
-from .mismatch import Mismatch, content_at, find_mismatches
+from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
@@ -69,6 +69,8 @@ class SessionReport:
     stats: dict[str, int]
     snapshot_given: bool | None  # None: the session names no snapshot
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
+    # Entries naming a path and content its snapshot contradicts (mismatch.py): seq -> why
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -155,6 +157,11 @@ def build_report(
         sessions.append(_session(t, ids))
         if progress is not None:
             progress()
+    claims = ((s.key, s.timeline.snapshot_id, ((e.seq, e.event) for e in s.timeline.entries))
+              for s in sessions)  # fmt: skip
+    by_key = {s.key: s for s in sessions}
+    for key, found in event_mismatches(claims, snapshots).items():
+        by_key[key].mismatches = found
     results = ResultLines(snapshots)  # each distinct search is run once for both groups
     groups = [_coverage("verified", [s for s in sessions if s.status is not Status.TAMPERED],
                         snapshots, results)]  # fmt: skip
@@ -336,9 +343,10 @@ def _holds(snap: Snapshot, path: bytes, blob: str) -> bool:
 
 def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
     found = find_blob(snapshots, blob)
-    if found is None or found[1].binary:  # binary content is shown as hex rows
+    if found is None:
         return None
-    return shown_lines(found[1].lines)
+    info = found[1]
+    return shown_lines(info.lines, info.binary, info.size)  # binary: its hex rows
 
 
 def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:

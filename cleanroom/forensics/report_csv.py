@@ -160,9 +160,15 @@ def _event_cells(s: SessionReport) -> Iterator[list[str | int]]:
             cell(dwell),
             cell(p.get("query")) if kind in ("search", "quick_open") else "",
             cell(p.get("hits", p.get("matches"))) if "query" in p else "",
-            cell(describe(e)),
+            cell(_flagged(s, e.seq) + describe(e)),
             *_NO_COVERAGE,
         ]
+
+
+def _flagged(s: SessionReport, seq: int) -> str:
+    """The flag before an entry's description when its snapshot contradicts it."""
+    bad = s.mismatches.get(seq)
+    return "" if bad is None else f"{bad.message()} Claimed: "
 
 
 def _ledger_detail(s: SessionReport) -> str:

@@ -431,12 +431,19 @@ def _timeline(r: Report) -> Iterator[str]:
     yield "</section>\n"
 
 
-def _runs(entries: list[TimelineEntry]) -> Iterator[list[tuple[TimelineEntry, str]]]:
-    """Consecutive entries of one kind and one description, with that description."""
+def _runs(
+    entries: list[TimelineEntry], wrong: dict[int, Mismatch] | None = None
+) -> Iterator[list[tuple[TimelineEntry, str]]]:
+    """Consecutive entries of one kind and one description, with that description;
+    an entry its snapshot contradicts (`wrong`) never joins one that it does not."""
+    wrong = wrong or {}
     run: list[tuple[TimelineEntry, str]] = []
     for e in entries:
         text = describe(e)
-        if run and (run[-1][0].kind, run[-1][1]) != (e.kind, text):
+        if run and (
+            (run[-1][0].kind, run[-1][1]) != (e.kind, text)
+            or wrong.get(run[-1][0].seq) is not wrong.get(e.seq)
+        ):
             yield run
             run = []
         run.append((e, text))
@@ -468,9 +475,10 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
     )
     t0 = t.entries[0].wall_us if t.entries else 0
     status = t.status.value
-    for run in _runs(t.entries):
+    for run in _runs(t.entries, s.mismatches):
         e, last, n = run[0][0], run[-1][0], len(run)
-        cls = HIGHLIGHT.get(e.kind, "")
+        bad = s.mismatches.get(e.seq)
+        cls = "mismatch" if bad else HIGHLIGHT.get(e.kind, "")
         views = sum(s.dwell_by_seq.get(x.seq, 0) for x, _ in run) if e.kind == "view" else None
         dwell = "" if views is None else duration(views)
         offset = f"{(e.wall_us - t0) / 1e6:.3f}"
@@ -479,6 +487,7 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
             offset += f"–{(last.wall_us - t0) / 1e6:.3f}"
             seq += f"–{last.seq}"
             what += f" <b>(×{n})</b>"
+        what += _flag(bad)
         # The kind is [a-z_] by the ledger format, and the time is our own formatting.
         yield (
             f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}" '

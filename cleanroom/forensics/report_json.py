@@ -92,6 +92,8 @@ def event_json(e: TimelineEntry, s: SessionReport) -> dict[str, Any]:
         out["dwell_us"] = s.dwell_by_seq.get(e.seq, 0)
     if e.problem is not None:
         out["problem"] = e.problem
+    if (bad := s.mismatches.get(e.seq)) is not None:  # its snapshot says otherwise
+        out["mismatch"] = bad.as_json()
     return out
 
 

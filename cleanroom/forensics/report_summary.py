@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from .describe import duration, path_text
 from .report import Report
-from .report_treemap import legend, svg
+from .report_treemap import MapBudget, legend, svg
 from .snapshotmap import never_opened
 from .summary import Reach, reviewers, sessions
 
@@ -127,8 +127,10 @@ def snapshot_map(r: Report, h: Callable[[object], str]) -> Iterator[str]:
         "figures. Tiles too small to draw take their directory's colour.</p>\n"
     )
     yield legend()
-    for snap in r.snapshots:
+    budget = MapBudget()  # one bound for all the maps of the report, not each
+    for n, snap in enumerate(r.snapshots):
         root = r.maps[snap.id]
         yield f"<h3>{h(snap.name)} {h(snap.version)}</h3>\n"
-        yield from svg(root, h, f"Treemap of {snap.name} {snap.version}")
+        label = f"Treemap of {snap.name} {snap.version}"
+        yield from svg(root, h, label, budget, len(r.snapshots) - n)
     yield "</section>\n"

@@ -5,16 +5,19 @@ coloured by the share of its lines seen in verified sessions: grey for never
 opened, then five blues up to all of it. Hovering shows the path, its lines,
 the share seen and the time on screen (an SVG `<title>`). Tiles smaller than
 `MIN_AREA` are not drawn; their directory's colour stands for them. The page
-is bounded whatever the tree: at most `MAX_TILES` tiles (children of a
+is bounded whatever the trees: at most `MAX_TILES` tiles (children of a
 directory are drawn all or none, the biggest tiles split first), hover paths cut to
 `TITLE_CHARS` characters (before sanitizing, so no escape is split), and no
-tile drawn past `MAX_BYTES`. Names are sanitized and escaped like every other
+tile drawn past `MAX_BYTES`. The bounds are for the whole report, however many
+snapshots it maps (`MapBudget`): each map may take an equal share of what the
+maps before it left. Names are sanitized and escaped like every other
 untrusted string (`report_html.h`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from .describe import duration, path_text
 from .snapshotmap import MapNode
@@ -63,9 +66,28 @@ def legend() -> str:
     return f'<p class="mapkey">Share of lines seen: {"".join(parts)}</p>\n'
 
 
-def svg(root: MapNode, esc: Callable[[object], str], label: str) -> Iterator[str]:
-    """The SVG element for `root`; `esc` sanitizes and escapes untrusted text for HTML."""
-    tiles = nest(root, Rect(0, 0, WIDTH, HEIGHT), MIN_AREA, LABEL, 1.0, MAX_TILES)
+@dataclass
+class MapBudget:
+    """What the maps of one report may still take together: tiles and bytes of tiles."""
+
+    tiles: int = MAX_TILES
+    bytes: int = MAX_BYTES
+
+
+def svg(
+    root: MapNode,
+    esc: Callable[[object], str],
+    label: str,
+    budget: MapBudget | None = None,
+    maps_left: int = 1,
+) -> Iterator[str]:
+    """The SVG element for `root`; `esc` sanitizes and escapes untrusted text for HTML.
+    It takes at most 1/`maps_left` of what `budget` has left (tiles and bytes), and
+    takes that from `budget`, so the maps of a report share one bound."""
+    budget = budget if budget is not None else MapBudget()
+    most_tiles = budget.tiles // max(1, maps_left)
+    most_bytes = budget.bytes // max(1, maps_left)
+    tiles = nest(root, Rect(0, 0, WIDTH, HEIGHT), MIN_AREA, LABEL, 1.0, max(1, most_tiles))
     size = 0
     drawn = 0
     yield (
@@ -73,17 +95,23 @@ def svg(root: MapNode, esc: Callable[[object], str], label: str) -> Iterator[str
         f' role="img" aria-label="{esc(label)}" xmlns="http://www.w3.org/2000/svg">\n'
     )
     for t in tiles:  # parents first, biggest levels first: a cut keeps a whole picture
-        if size > MAX_BYTES:
+        if drawn >= most_tiles:
             break
         part = _tile(t.node, t.rect, esc)
-        size += len(part)
+        weight = len(part.encode())  # bytes, as the file holds them: a tag is 3-byte ⟨ ⟩
+        if size + weight > most_bytes:
+            break
+        size += weight
         drawn += 1
         yield part
+    budget.tiles -= drawn
+    budget.bytes -= size
     yield "</svg>\n"
     cut = " (cut to keep this page small)" if drawn < len(tiles) else ""
     yield (
-        f'<p class="mapcut">{drawn:,} tiles drawn{cut}, at most {MAX_TILES:,}: the biggest '
-        "directories and files; the rest take the colour of the directory holding them.</p>\n"
+        f'<p class="mapcut">{drawn:,} tiles drawn{cut}, at most {most_tiles:,} for this map '
+        f"({MAX_TILES:,} for all the maps of the report): the biggest directories and files; "
+        "the rest take the colour of the directory holding them.</p>\n"
     )
 
 

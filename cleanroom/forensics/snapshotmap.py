@@ -3,10 +3,11 @@
 Each file carries its line count from the snapshot and the lines of that exact
 content (path and blob) that verified sessions had on screen; each directory the
 sums of what it holds. A file's lines are its lines on screen (`shown_lines`):
-an empty file is one empty line, as in coverage and the summary's totals, so a
-view of it is 1 of 1 line everywhere. A file's weight (its area in the
-treemap) is its lines, so an empty or binary file is still a tile. `never_opened`
-lists what nobody opened, folding a directory nobody opened anything in into
+an empty file is one empty line and a binary file its hex rows, as in coverage
+and the summary's totals, so a view of it is counted alike everywhere. A file's
+weight (its area in the treemap) is its lines, so an empty or binary file is
+still a tile. `never_opened` lists what nobody opened, folding a directory
+nobody opened anything in into
 one line instead of its thousands of files.
 """
 
@@ -41,17 +42,17 @@ class MapNode:
 
 
 def snapshot_map(
-    rows: Iterable[tuple[bytes, bytes, int, bool]], seen: Mapping[FileKey, FileCoverage]
+    rows: Iterable[tuple[bytes, bytes, int, bool, int]], seen: Mapping[FileKey, FileCoverage]
 ) -> MapNode:
-    """The tree of `rows` (path, blob, lines, binary; from `Snapshot.file_lines`),
+    """The tree of `rows` (path, blob, lines, binary, size; from `Snapshot.file_lines`),
     with the coverage in `seen` (keyed by path and blob hex) of each file."""
     root = MapNode(b"", b"", True)
     dirs: dict[bytes, MapNode] = {b"": root}
-    for path, blob, lines, _binary in rows:
+    for path, blob, lines, binary, size in rows:
         where, _, name = path.rpartition(b"/")
         parent = dirs.get(where) or _directory(dirs, where)
         cov = seen.get((path, blob.hex())) if seen else None
-        lines = shown_lines(lines)
+        lines = shown_lines(lines, binary, size)  # a binary file: its hex rows
         node = MapNode(name, path, False, lines, files=1, weight=lines)
         if cov is not None:
             node.seen = min(lines, cov.lines_seen)

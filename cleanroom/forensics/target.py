@@ -180,7 +180,7 @@ def _in_snapshot(target: Target, snapshots: Sequence[Snapshot]) -> Resolved:
         why = f" ({info.reason})" if info.reason else ""
         raise TargetError(f"not a file the viewer can open{why}")
     blob = snap.blob(info.blob)
-    lines = None if blob.binary else shown_lines(blob.lines)
+    lines = shown_lines(blob.lines, blob.binary, blob.size)  # binary: its hex rows
     if target.last is not None and lines is not None and target.last > lines:
         asked = (
             f"line {target.first} is"

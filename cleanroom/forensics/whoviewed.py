@@ -22,6 +22,9 @@ marked; every sighting and search names its ledger's status. `Answer.caveats`
 lists every reason an answer without sightings would not mean "nobody" (path
 not checked, ledgers withheld or not INTACT, a broken session chain, result
 rows that could not be mapped); only without any may it be called "nobody".
+A sighting in the code view whose content the session's own snapshot (when
+given) does not hold at that path is flagged `PATH_BLOB_MISMATCH` (ADR 0304,
+0305): listed, with a caveat, but never counted as seen.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from ..session.events import path_fields
 from ..snapshot.store import Snapshot
 from .cache import Cache, ledger_key
 from .describe import plural
+from .mismatch import CODE as MISMATCH
+from .mismatch import Mismatch, content_at, place
 from .resultlines import ResultLines, RowsRead, Unmapped
 from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
@@ -93,6 +98,7 @@ class Sighting:
     intervals: int
     ranges: list[tuple[int, int]]  # the asked lines shown, merged, in this content's numbering
     via: str = "view"
+    mismatch: Mismatch | None = None  # the session's snapshot holds other content there
 
     @property
     def lines(self) -> tuple[int, int]:
@@ -148,6 +154,11 @@ class Answer:
         return out
 
     @property
+    def credited(self) -> list[Sighting]:
+        """The sightings counted as seen: not contradicted by their snapshot."""
+        return [s for s in self.sightings if s.mismatch is None]
+
+    @property
     def reference(self) -> tuple[str, str] | None:
         return self.files[0].reference if self.resolved.kind == "file" and self.files else None
 
@@ -198,6 +209,11 @@ class Answer:
             out.append(Caveat("UNFIT", f"{entries} did not fit their kind (a view of more "
                               "rows than a screen, say): signed, but what they claim was "
                               "shown was not counted"))  # fmt: skip
+        flagged = sum(1 for s in self.sightings if s.mismatch is not None)
+        if flagged:
+            out.append(Caveat(MISMATCH, f"{plural(flagged, 'sighting')} named content that "
+                              "the session's own snapshot does not hold at that path: "
+                              "listed as CONTRADICTED, not counted as seen"))  # fmt: skip
         if self.unmapped:
             views = sum(u.views for u in self.unmapped)
             out.append(Caveat("RESULTS_UNMAPPED", f"{plural(views, 'search result screen')} "
@@ -364,6 +380,7 @@ def _file_answer(
         for b, group in by_blob.items():
             sightings.append(_sighting(index, path, blobs[b], group, versions[blobs[b]],
                                        reference))  # fmt: skip
+    _flag(sightings, path, snapshots)  # before result rows: those come from a snapshot
     sightings += _result_sightings(path, read, window, versions, reference)
     if reference is not None and reference[1] not in versions:
         versions[reference[1]] = _version(reference[1], path, target, reference, snapshots)
@@ -381,8 +398,8 @@ def _version(
     v = Version(blob, [s.id for s in snapshots if blob_at(s, path) == blob])
     v.reference = reference is not None and reference[1] == blob
     found = find_blob(snapshots, blob)
-    if found is not None and not found[1].binary:
-        v.file_lines = shown_lines(found[1].lines)  # a ledger cannot claim lines past the end
+    if found is not None:  # a ledger cannot claim lines past the end (binary: hex rows)
+        v.file_lines = shown_lines(found[1].lines, found[1].binary, found[1].size)
     if target.first is None or target.last is None:
         return v
     v.lines = (target.first, target.last)
@@ -398,6 +415,26 @@ def _version(
 
 def _content(version: Version, reference: tuple[str, str] | None) -> str:
     return "unknown" if reference is None else ("same" if version.reference else "differs")
+
+
+def _flag(sightings: list[Sighting], path: bytes, snapshots: Sequence[Snapshot]) -> None:
+    """Flag each sighting whose content the session's own snapshot, when given, does
+    not hold at `path` (mismatch.py): one lookup per snapshot and content."""
+    by_id = {s.id: s for s in snapshots}
+    made: dict[tuple[str, str], Mismatch | None] = {}
+    for s in sightings:
+        ref = s.index.summary.get("snapshot")
+        snap = by_id.get(ref.get("id")) if isinstance(ref, dict) else None
+        if snap is None:
+            continue
+        key = (snap.id, s.blob)
+        if key not in made:
+            held = content_at(snap, path)
+            made[key] = None if held == s.blob else Mismatch(path, s.blob, snap.id, held)
+        s.mismatch = made[key]
+    found = [m for m in made.values() if m is not None]
+    for sid in {m.snapshot for m in found}:
+        place(by_id[sid], [m for m in found if m.snapshot == sid])
 
 
 def _sighting(
@@ -555,6 +592,7 @@ def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
                 "last_seen": timestamp(s.last_us),
                 "dwell_us": s.dwell_us,
                 "intervals": s.intervals,
+                "mismatch": None if s.mismatch is None else s.mismatch.as_json(),
             }
             for s in a.sightings
         ],  # fmt: skip

@@ -5,6 +5,11 @@ follow the order in which the tree walk met each content, which is path order,
 so the index's answer (ascending by rowid) can be merged into path order lazily
 (`Catalog.in_path_order`): a file is given as soon as no unread rowid can come
 before it, which is almost at once.
+
+Display paths are derived from the signed paths when first asked for
+(`Displays`), not read from the files table: a search without path globs
+sanitizes only the paths of its hits, and one with globs each path once per
+open snapshot (ADR 0305).
 """
 
 from __future__ import annotations
@@ -18,8 +23,29 @@ from dataclasses import dataclass, field
 from heapq import heappop, heappush
 
 from .store import Snapshot
+from .walk import display_path
 
 Row = tuple  # (rowid,) or (rowid, size, content | None, line index | None)
+
+
+class Displays:
+    """`displays[i]`: the display form of `paths[i]` (`walk.display_path`), derived
+    when first asked for and kept. A printable ASCII path is its own display."""
+
+    __slots__ = ("_made", "_paths")
+
+    def __init__(self, paths: list[bytes]) -> None:
+        self._paths = paths
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, i: int) -> str:
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = display_path(self._paths[i])
+        return made
 
 
 @dataclass(frozen=True)
@@ -30,7 +56,7 @@ class Catalog:
     as the signed file list gives it (-1 for a rowid no file names)."""
 
     paths: list[bytes]
-    displays: list[str]
+    displays: Displays
     rowids: list[int]
     first: dict[int, int]  # rowid -> position of its first path
     more: dict[int, list[int]]  # rowid -> positions of its other paths
@@ -62,22 +88,18 @@ class Catalog:
             yield heappop(heap)
 
     @classmethod
-    def of(
-        cls, files: Iterable[tuple[bytes, str, int]], sizes: array[int] | None = None
-    ) -> Catalog:
-        """From (path, display, blob rowid) in path order."""
+    def of(cls, files: Iterable[tuple[bytes, int]], sizes: array[int] | None = None) -> Catalog:
+        """From (path, blob rowid) in path order."""
         paths: list[bytes] = []
-        displays: list[str] = []
         rowids: list[int] = []
         first: dict[int, int] = {}
         more: dict[int, list[int]] = {}
-        for path, display, rowid in files:
+        for path, rowid in files:
             if rowid in first:
                 more.setdefault(rowid, []).append(len(paths))
             else:
                 first[rowid] = len(paths)
             paths.append(path)
-            displays.append(display)
             rowids.append(rowid)
         top = max(rowids, default=0)
         bound = array("q", [len(paths)]) * (top + 2)
@@ -85,7 +107,7 @@ class Catalog:
             bound[rowid] = i
         for r in range(top, -1, -1):
             bound[r] = min(bound[r], bound[r + 1])
-        return cls(paths, displays, rowids, first, more, bound, sizes or array("q"))
+        return cls(paths, Displays(paths), rowids, first, more, bound, sizes or array("q"))
 
 
 _CATALOGS: weakref.WeakKeyDictionary[Snapshot, Catalog] = weakref.WeakKeyDictionary()
@@ -104,14 +126,12 @@ def catalog(snapshot: Snapshot, conn: sqlite3.Connection) -> Catalog:
 def read_catalog(conn: sqlite3.Connection) -> Catalog:
     rowid_of = dict(conn.execute("SELECT hash, rowid FROM blobs"))
     sizes = array("q", [-1]) * (max(rowid_of.values(), default=0) + 1)
-    files = conn.execute(
-        "SELECT path, display, blob, size FROM files WHERE kind = 'file' ORDER BY path"
-    )
+    files = conn.execute("SELECT path, blob, size FROM files WHERE kind = 'file' ORDER BY path")
     listed = []
-    for path, display, blob, size in files:
+    for path, blob, size in files:
         rowid = rowid_of.get(blob)
         if rowid is None:
             continue  # a file whose blob is missing is for `verify` to report
-        listed.append((path, display, rowid))
+        listed.append((path, rowid))
         sizes[rowid] = size
     return Catalog.of(listed, sizes)

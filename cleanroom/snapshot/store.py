@@ -30,13 +30,15 @@ from .readonly import MMAP_BYTES, SnapshotFileError, as_file_error, connect
 from .schema import schema_problems
 from .signed_rows import rows_problem
 from .symbols.table import has_table, presence_problem, symbols_digest
-from .walk import Kind
+from .walk import Kind, display_path
 
-_FILE_COLUMNS = "path, display, kind, mode, size, blob, target, reason"
+# `display` is not read: it is derived from the signed path when shown (FileInfo.display)
+_FILE_COLUMNS = "path, kind, mode, size, blob, target, reason"
 _STAT = f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?"  # noqa: S608 (constants only)
 _ALL = f"SELECT {_FILE_COLUMNS} FROM files ORDER BY path"  # noqa: S608
 _FILE_LINES = (
-    "SELECT f.path, f.blob, b.lines, b.binary FROM files f JOIN blobs b ON b.hash = f.blob"
+    "SELECT f.path, f.blob, b.lines, b.binary, b.size FROM files f JOIN blobs b"
+    " ON b.hash = f.blob"
     " WHERE f.kind = 'file' ORDER BY f.path"
 )
 _FROM = (  # the paths in [low, end) in order, or from low on when end is NULL
@@ -58,13 +60,18 @@ class SnapshotTampered(SnapshotError):
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     path: bytes
-    display: str
     kind: Kind
     mode: int
     size: int
     blob: bytes | None  # SHA-256 of the content, for a file
     target: bytes | None  # raw link target, for a link
     reason: str | None  # why it was skipped
+
+    @property
+    def display(self) -> str:
+        """The path as it may be shown, derived from the signed path on each call (the
+        stored column is not trusted, and sanitizing every name at open is costly)."""
+        return display_path(self.path)
 
     @property
     def name(self) -> bytes:
@@ -244,7 +251,7 @@ class Snapshot:
     def stat(self, path: bytes) -> FileInfo:
         """The entry at `path` (b"" is the root directory). Raises FileNotFoundError."""
         if path == b"":
-            return FileInfo(b"", "", Kind.DIR, _ROOT_MODE, 0, None, None, None)
+            return FileInfo(b"", Kind.DIR, _ROOT_MODE, 0, None, None, None)
         row = self._conn.execute(_STAT, (path,)).fetchone()
         if row is None or row[0] != path:
             raise FileNotFoundError(f"not in the snapshot: {path!r}")
@@ -286,11 +293,11 @@ class Snapshot:
         for row in self._conn.execute(_ALL):
             yield _info(row)
 
-    def file_lines(self) -> Iterator[tuple[bytes, bytes, int, bool]]:
-        """(path, blob, lines, binary) of every file, in path byte order: one query,
-        for a picture of the whole tree (forensics.snapshotmap)."""
-        for path, blob, lines, binary in self._conn.execute(_FILE_LINES):
-            yield path, blob, lines, bool(binary)
+    def file_lines(self) -> Iterator[tuple[bytes, bytes, int, bool, int]]:
+        """(path, blob, lines, binary, size) of every file, in path byte order: one
+        query, for a picture of the whole tree (forensics.snapshotmap)."""
+        for path, blob, lines, binary, size in self._conn.execute(_FILE_LINES):
+            yield path, blob, lines, bool(binary), size
 
     # -- content ------------------------------------------------------------------
 
@@ -433,8 +440,8 @@ def _undocumented(
 
 
 def _info(row: tuple) -> FileInfo:
-    path, display, kind, mode, size, blob, target, reason = row
-    return FileInfo(path, display, Kind(kind), mode, size, blob, target, reason)
+    path, kind, mode, size, blob, target, reason = row
+    return FileInfo(path, Kind(kind), mode, size, blob, target, reason)
 
 
 def _after_prefix(prefix: bytes) -> bytes | None:

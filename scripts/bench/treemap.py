@@ -75,7 +75,7 @@ def synthetic_rows(n: int) -> tuple[list[tuple[bytes, bytes, int, bool]], Snapsh
         parts = [rng.choice(tops)] + [b"d%d" % rng.randrange(12) for _ in range(depth)]
         path = b"/".join([*parts, b"file%05d.c" % i])
         lines = int(min(5000, rng.lognormvariate(5.2, 1.2))) + 1
-        rows.append((path, i.to_bytes(32, "big"), lines, False))
+        rows.append((path, i.to_bytes(32, "big"), lines, False, 0))
     rows.sort()
     return rows, SnapshotFacts("synthetic", "00" * 32, f"synthetic-{n}", "1.0", "00" * 32)
 

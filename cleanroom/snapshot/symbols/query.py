@@ -11,7 +11,7 @@ Pure reads of the snapshot's own connection; no process, no file but the
 snapshot. Every row returned was re-checked to lie in its file: a path that is
 a text file of the snapshot, a line below its line count (a row that is not is
 skipped, never shown; `snapshot verify` names it). Paths are raw bytes, with the
-`display` form from the files table; names are untrusted text, to be sanitized
+`display` form derived from the path; names are untrusted text, to be sanitized
 by whoever shows them.
 
 References are the whole-word, case-sensitive occurrences of the name in
@@ -22,16 +22,16 @@ digest, so replay re-checks them as it re-checks a search): textual, like
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..query import Query
 from ..search import Search, search
 from ..store import Snapshot
-from ..walk import Kind
+from ..walk import Kind, display_path
 from .references import references_pattern
 
 LIMIT = 50
-Place = tuple[bytes, str, int]  # a text file: path, display path, line count
+Place = tuple[bytes, int]  # a text file: path, line count
 # Text is read as bytes (CAST ... AS BLOB) and decoded here: a row that is not
 # UTF-8 is skipped, never a decoding error in the caller.
 _OUTLINE = (
@@ -40,7 +40,7 @@ _OUTLINE = (
 )
 _BY_NAME = "SELECT blob, line, CAST(kind AS BLOB) FROM symbols WHERE name = ?"
 _TEXT_FILES = (
-    "SELECT f.path, f.display, b.rowid, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
+    "SELECT f.path, b.rowid, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
     " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
 )
 _PREFIX = (
@@ -59,7 +59,7 @@ class SymbolsUnavailable(Exception):
 @dataclass(frozen=True, slots=True)
 class Symbol:
     path: bytes
-    display: str  # the files table's sanitized path
+    display: str  # the sanitized path (`walk.display_path`), derived when listed
     line: int  # 0-based, as the viewer numbers lines
     name: str  # untrusted
     kind: str  # ctags's kind: "function", "macro", "class", ...
@@ -92,12 +92,12 @@ class SymbolIndex:
         return self.snapshot.symbols_problem()
 
     def places(self) -> dict[int, list[Place]]:
-        """Blob rowid -> [(path, display, lines)] of every text file with that content,
-        in path order. Read once (one pass over the files table)."""
+        """Blob rowid -> [(path, lines)] of every text file with that content, in path
+        order. Read once (one pass over the files table)."""
         if self._places is None:
             places: dict[int, list[Place]] = {}
-            for path, display, rowid, lines in self._conn.execute(_TEXT_FILES):
-                places.setdefault(rowid, []).append((path, display, lines))
+            for path, rowid, lines in self._conn.execute(_TEXT_FILES):
+                places.setdefault(rowid, []).append((path, lines))
             self._places = places
         return self._places
 
@@ -114,10 +114,11 @@ class SymbolIndex:
         if blob.binary:
             return []
         rows = self._conn.execute(_OUTLINE, (blob.rowid,))
+        shown = info.display  # once for the file, not per row
         return [
             s
             for line, name, kind in rows
-            if (s := _symbol((path, info.display, blob.lines), line, name, kind)) is not None
+            if (s := _symbol((path, blob.lines), line, name, kind, shown)) is not None
         ]
 
     def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
@@ -134,7 +135,9 @@ class SymbolIndex:
                 if (s := _symbol(place, line, raw, kind)) is not None:
                     found.append(s)
         found.sort(key=lambda s: (s.path, s.line, s.kind))
-        return Definitions(name, len(found), found[:limit])
+        # Only the places listed are shown: only their paths are sanitized.
+        listed = [replace(s, display=display_path(s.path)) for s in found[:limit]]
+        return Definitions(name, len(found), listed)
 
     def references(self, name: str) -> Search:
         """Every whole-word, case-sensitive occurrence of `name`, as a search.
@@ -157,11 +160,11 @@ class SymbolIndex:
 
 
 def _symbol(
-    place: tuple[bytes, str, int], line: object, name: object, kind: object
+    place: Place, line: object, name: object, kind: object, display: str = ""
 ) -> Symbol | None:
-    """The row at `place` (path, display, lines) as a Symbol, or None if its line is
-    not in the file or its text is not UTF-8."""
-    path, display, lines = place
+    """The row at `place` (path, lines) as a Symbol shown as `display`, or None if
+    its line is not in the file or its text is not UTF-8."""
+    path, lines = place
     if type(line) is not int or not 0 <= line < lines:
         return None
     name_text, kind_text = _text(name), _text(kind)

@@ -41,7 +41,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .candidates import SMALL_COLUMNS, small_limits
+from .blobs import SNIFF
+from .bulkhits import records as bulk_records
+from .candidates import CHUNK, SMALL_COLUMNS, small_limits
 from .catalog import Catalog
 from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
@@ -236,6 +238,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
         limits = small_limits(plan.likely)
         progress = Progress()
         cancelled = stop.is_set
+        found_in = plan.matcher.any
         for number, files in job.chunks:
             if cancelled():
                 return
@@ -246,9 +249,27 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             add = records.append
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
-                rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
+                # Past the kept hits, only records: found in bulk, with line numbers
+                # counted, so no line index is read (bulkhits).
+                bulk = job.keep is not None and progress.hits >= job.keep
+                rowids = [rowid for _, rowid, _ in part]
+                rows = _rows(conn, rowids, (CHUNK, -1) if bulk else limits)
                 for pos, rowid, path in part:
                     row = rows.get(rowid, (rowid, None, None, None))
+                    content = row[2]
+                    if content is not None and (bulk or not found_in(content)):
+                        # counted as file_hits counts it, without its machinery
+                        if content.find(b"\x00", 0, SNIFF) >= 0:
+                            continue  # binary
+                        progress.files += 1
+                        progress.bytes += len(content)
+                        if bulk:
+                            data, n = bulk_records(plan.matcher, content, _path_part(path))
+                            if n:
+                                add(data)
+                                count += n
+                                progress.hits += n
+                        continue
                     prefix = _path_part(path)
                     for batch in file_hits(conn, path, None, row, plan, progress, job.keep,
                                            cancelled):  # fmt: skip

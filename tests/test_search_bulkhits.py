@@ -1,0 +1,75 @@
+"""bulkhits: a blob's digest records found in bulk are exactly those of the matcher's
+lines one by one, with line numbers from the line index (as file_hits makes them)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanroom.snapshot.blobs import facts, unpack_line_index
+from cleanroom.snapshot.bulkhits import records
+from cleanroom.snapshot.linematch import MAX_SPANS
+from cleanroom.snapshot.query import Query
+from cleanroom.snapshot.results import _path_part, _rest
+
+PREFIX = _path_part(b"dir/\xff\x1b[31mname.c")
+
+
+def _one_by_one(query: Query, data: bytes) -> tuple[bytes, int]:
+    """The records as a single pass makes them: matcher lines, line index, _rest."""
+    starts = unpack_line_index(facts(data).line_index) or [0]
+    out = []
+    for start, _end, spans, more in query.plan().matcher.lines(data):
+        line = bisect_right(starts, start) - 1
+        out.append(PREFIX + _rest((None, None, line, spans, more)))
+    return b"".join(out), len(out)
+
+
+def _same(query: Query, data: bytes) -> None:
+    assert records(query.plan().matcher, data, PREFIX) == _one_by_one(query, data)
+
+
+BYTES = st.sampled_from([b"a", b"b", b"ab", b"\n", b"\r", b"\r\n", b"A", b"\xc3\xa9", b"\xff",
+                         b"\x1b[0m", b" ", b"aa", b"\n\n"])  # fmt: skip
+CONTENT = st.lists(BYTES, max_size=60).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONTENT, st.sampled_from(["a", "aa", "ab", "b", "aab", "A", "\r", "é", "a\r"]),
+       st.booleans())  # fmt: skip
+def test_a_literal_in_bulk_gives_the_records_of_one_by_one(data, text, case):
+    _same(Query(text, case=case), data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CONTENT, st.sampled_from([r"a+", r"\bab", r"[ab]{2}", r"^", r"$", r"a*", r"é|b",
+                                 r"(?i)AB"]))  # fmt: skip
+def test_a_regex_in_bulk_gives_the_records_of_one_by_one(data, pattern):
+    _same(Query(pattern, regex=True), data)
+
+
+def test_boring_and_hostile_contents():
+    for data in [b"", b"a", b"\n", b"a\n", b"no hit here\n", b"ab" * 5000,  # no line feed
+                 b"x\n" * 3000 + b"ab", b"\xff\xfeab\x00ab\n\x1b]0;ab\x07\n"]:  # fmt: skip
+        for text in ["a", "ab", "x", "ab\x00"]:
+            _same(Query(text), data)
+            _same(Query(text, case=False), data)
+
+
+def test_more_than_max_spans_in_one_line_is_cut_and_flagged():
+    data = b"a" * (MAX_SPANS + 5) + b"\n" + b"a" * MAX_SPANS + b"\nb\na"
+    found, count = records(Query("a").plan().matcher, data, PREFIX)
+    assert (found, count) == _one_by_one(Query("a"), data)
+    assert count == 3
+    assert found.count(PREFIX) == 3
+    first = len(PREFIX) + 8 + 8 * MAX_SPANS
+    assert found[first : first + 1] == b"\x01"  # more spans than kept
+    assert found[2 * first + 1 : 2 * first + 2] == b"\x00"  # exactly MAX_SPANS: none more
+
+
+def test_overlapping_occurrences_are_found_left_to_right_without_overlap():
+    found, count = records(Query("aa").plan().matcher, b"aaaaa\n", PREFIX)
+    assert count == 1
+    assert found == PREFIX + _rest((None, None, 0, ((0, 2), (2, 4)), False))

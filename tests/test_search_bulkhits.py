@@ -4,15 +4,21 @@ lines one by one, with line numbers from the line index (as file_hits makes them
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import cleanroom.snapshot.search as search_mod
+from cleanroom.snapshot import bulkhits, scanworkers
 from cleanroom.snapshot.blobs import facts, unpack_line_index
 from cleanroom.snapshot.bulkhits import records
 from cleanroom.snapshot.linematch import MAX_SPANS
 from cleanroom.snapshot.query import Query
 from cleanroom.snapshot.results import _path_part, _rest
+from tests.test_search import _agrees, literal_case
 
 PREFIX = _path_part(b"dir/\xff\x1b[31mname.c")
 
@@ -28,7 +34,23 @@ def _one_by_one(query: Query, data: bytes) -> tuple[bytes, int]:
 
 
 def _same(query: Query, data: bytes) -> None:
-    assert records(query.plan().matcher, data, PREFIX) == _one_by_one(query, data)
+    """Without the line index (counted), with it (bisected), and with it through numpy."""
+    want = _one_by_one(query, data)
+    matcher, index = query.plan().matcher, facts(data).line_index
+    assert records(matcher, data, PREFIX) == want
+    assert records(matcher, data, PREFIX, index) == want
+    with _numpy_from(0):
+        assert records(matcher, data, PREFIX, index) == want
+
+
+@contextmanager
+def _numpy_from(hits: int) -> Iterator[None]:
+    saved = bulkhits.NUMPY_HITS
+    bulkhits.NUMPY_HITS = hits
+    try:
+        yield
+    finally:
+        bulkhits.NUMPY_HITS = saved
 
 
 BYTES = st.sampled_from([b"a", b"b", b"ab", b"\n", b"\r", b"\r\n", b"A", b"\xc3\xa9", b"\xff",
@@ -60,6 +82,7 @@ def test_boring_and_hostile_contents():
 
 def test_more_than_max_spans_in_one_line_is_cut_and_flagged():
     data = b"a" * (MAX_SPANS + 5) + b"\n" + b"a" * MAX_SPANS + b"\nb\na"
+    _same(Query("a"), data)
     found, count = records(Query("a").plan().matcher, data, PREFIX)
     assert (found, count) == _one_by_one(Query("a"), data)
     assert count == 3
@@ -69,7 +92,33 @@ def test_more_than_max_spans_in_one_line_is_cut_and_flagged():
     assert found[2 * first + 1 : 2 * first + 2] == b"\x00"  # exactly MAX_SPANS: none more
 
 
+def test_many_hits_one_per_line_through_numpy():
+    data = b"".join(b"%d x ab\n" % i for i in range(5000)) + b"ab"
+    for text in ["ab", "x", "b"]:
+        _same(Query(text), data)
+    found, count = records(Query("ab").plan().matcher, data, PREFIX, facts(data).line_index)
+    assert count == 5001
+    assert found.endswith(PREFIX + _rest((None, None, 5000, ((0, 2),), False)))
+
+
 def test_overlapping_occurrences_are_found_left_to_right_without_overlap():
     found, count = records(Query("aa").plan().matcher, b"aaaaa\n", PREFIX)
     assert count == 1
     assert found == PREFIX + _rest((None, None, 0, ((0, 2), (2, 4)), False))
+
+
+@pytest.fixture
+def serial_bulk(monkeypatch):
+    """One process, one hit kept whole: every later hit of a pass goes through bulkhits."""
+    monkeypatch.setattr(search_mod, "KEPT", 1)
+    monkeypatch.setattr(scanworkers, "MIN_BYTES", 1 << 60)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(literal_case())
+def test_a_serial_pass_in_bulk_agrees_with_brute_force(serial_bulk, case):
+    _agrees(*case)

@@ -7,75 +7,142 @@ made one Python object per hit, and a Python loop step, in a matcher, in
 `file_hits` and in the worker (about 1.5 µs a hit). Here a literal's hits are
 found by `bytes.split` (the occurrences left to right, never overlapping, exactly
 as `LiteralMatcher` finds them: a literal holds no line feed, so no occurrence
-crosses a line), and their offsets, line starts and line numbers are computed by
-`map` over C functions (`accumulate`, `bytes.rfind`, `bytes.count`), never one
-Python step per hit; only lines with more than one hit take a Python step each.
-Line numbers count the line feeds before the hit, which is the line model
-(blobs.py: a line ends at a line feed; carriage returns are ordinary bytes).
+crosses a line). With the blob's line index, numpy makes their offsets, line
+numbers (`searchsorted` over the line starts) and records (a packed structured
+array, big-endian fields): no Python step per hit. Without it, `map` over C
+functions (`accumulate`, `bytes.rfind`, `bytes.count`: the line feeds before each
+hit, the line model of blobs.py) does, at about 1 µs a hit. Only lines with more
+than one hit take a Python step each.
 
 A regex's lines still come from its matcher, one by one, with line numbers
-counted the same way (no line index is read).
+counted the same way.
 
-`records(matcher, data, prefix)` -> (the records, joined, in order; their count),
-for `data`, a whole blob's text content, under the path whose record prefix is
-`prefix` (results._path_part).
+`records(matcher, data, prefix, index)` -> (the records, joined, in order; their
+count), for `data`, a whole blob's text content, under the path whose record prefix
+is `prefix` (results._path_part), `index` its line index if read.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
+import sys
+from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
 from itertools import accumulate, islice, repeat
 from operator import add, eq, sub
 
+import numpy as np
+
+from .blobs import unpack_line_index
 from .linematch import MAX_SPANS, LiteralMatcher, Matcher
 from .results import _rest
 
 _ONE = struct.Struct(">IIIIx")  # line, 1, start, end, more = 0
 _LF = b"\n"
+# Hits in a blob from which numpy makes its records: each numpy call costs a few µs,
+# about what `map` spends on a few hits, so numpy pays only past a few dozen.
+NUMPY_HITS = 48
+_LITTLE = sys.byteorder == "little" and array("I").itemsize == 4  # the index: LE u32
 
 
-def records(matcher: Matcher, data: bytes, prefix: bytes) -> tuple[bytes, int]:
-    if type(matcher) is LiteralMatcher:
-        hay = data.lower() if matcher.fold else data
-        return _literal(hay, matcher.needle, prefix)
-    return _lines(matcher, data, prefix)
-
-
-def _literal(hay: bytes, needle: bytes, prefix: bytes) -> tuple[bytes, int]:
-    if needle not in hay:
+def records(
+    matcher: Matcher, data: bytes, prefix: bytes, index: bytes | None = None
+) -> tuple[bytes, int]:
+    """`index`: the blob's line index, if read (line numbers by bisection, in numpy)."""
+    if type(matcher) is not LiteralMatcher:
+        return _lines(matcher, data, prefix)
+    hay = data.lower() if matcher.fold else data
+    needle = matcher.needle
+    if needle not in hay:  # most blobs: memchr for one byte, no copy
         return b"", 0
-    n = len(needle)
+    at = _starts(hay, needle)
+    if index is None or not index or len(index) % 4:
+        return _literal(hay, needle, prefix, at.tolist(), None)
+    if len(at) <= NUMPY_HITS:
+        starts = memoryview(index).cast("I") if _LITTLE else unpack_line_index(index)
+        return _literal(hay, needle, prefix, at.tolist(), starts)
+    return _literal_indexed(at, len(needle), prefix, index)
+
+
+def _starts(hay: bytes, needle: bytes) -> np.ndarray:
+    """Where the occurrences of `needle` start, left to right, never overlapping."""
+    if len(needle) == 1:  # bytes.split would step byte by byte
+        return np.flatnonzero(np.frombuffer(hay, dtype=np.uint8) == needle[0])
     pieces = hay.split(needle)
     k = len(pieces) - 1
-    del pieces[k]
-    # where occurrence i starts: the pieces before it, and i needles
-    at = list(map(add, accumulate(map(len, pieces)), range(0, k * n, n)))
+    at = np.fromiter(map(len, pieces), dtype=np.int64, count=k + 1)[:k]
     del pieces
-    # the line feed before each (-1: none), so the line starts one byte later
-    feeds = list(map(hay.rfind, repeat(_LF), repeat(0), at))
-    # the line numbers: line feeds up to each occurrence, counted gap by gap
-    lines = list(accumulate(map(hay.count, repeat(_LF), [0, *at], at)))
-    starts = list(map(sub, at, feeds))  # one more than the offset within the line
-    single = not any(map(eq, feeds, islice(feeds, 1, None)))
-    if single:  # the usual case: one occurrence per line, every record 21 + path bytes
-        body = prefix.join(map(_ONE.pack, lines, repeat(1), map(sub, starts, repeat(1)),
-                               map(add, starts, repeat(n - 1))))  # fmt: skip
-        return prefix + body, k
+    np.cumsum(at, out=at)  # where occurrence i starts: the pieces before it, and i needles
+    at += np.arange(0, k * len(needle), len(needle), dtype=np.int64)
+    return at
+
+
+def _literal_indexed(at: np.ndarray, n: int, prefix: bytes, index: bytes) -> tuple[bytes, int]:
+    """The records of hits of a literal of `n` bytes at offsets `at`, made by numpy with
+    the line index: no Python step per hit where no line holds two."""
+    k = len(at)
+    starts = np.frombuffer(index, dtype="<u4")
+    lines = np.searchsorted(starts, at, side="right") - 1
+    offsets = at - starts[lines]
+    if k > 1 and bool((lines[1:] == lines[:-1]).any()):
+        return _grouped(lines.tolist(), offsets.tolist(), n, prefix)
+    rec = np.empty(k, dtype=_dtype(len(prefix)))
+    rec["p"] = prefix
+    rec["line"] = lines
+    rec["n"] = 1
+    rec["s"] = offsets
+    rec["e"] = offsets + n
+    rec["more"] = 0
+    return rec.tobytes(), k
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype(size: int) -> np.dtype:
+    """One record of a single-span line, packed: prefix, line, 1, start, end, 0."""
+    fields = [("p", f"S{size}"), ("line", ">u4"), ("n", ">u4"), ("s", ">u4"), ("e", ">u4"),
+              ("more", "u1")]  # fmt: skip
+    return np.dtype(fields)
+
+
+def _grouped(lines: list[int], offsets: list[int], n: int, prefix: bytes) -> tuple[bytes, int]:
+    """The records of hits (line, offset within it), in order, lines with several together."""
     out: list[bytes] = []
-    i = 0
+    k, i = len(lines), 0
     while i < k:
-        feed = feeds[i]
+        line = lines[i]
         j = i + 1
-        while j < k and feeds[j] == feed:
+        while j < k and lines[j] == line:
             j += 1
-        s = starts[i] - 1
+        s = offsets[i]
         if j == i + 1:
-            out.append(prefix + _ONE.pack(lines[i], 1, s, s + n))
+            out.append(prefix + _ONE.pack(line, 1, s, s + n))
         else:
-            spans = tuple((x - 1, x - 1 + n) for x in starts[i : min(j, i + MAX_SPANS)])
-            out.append(prefix + _rest((None, None, lines[i], spans, j - i > MAX_SPANS)))
+            spans = tuple((x, x + n) for x in offsets[i : min(j, i + MAX_SPANS)])
+            out.append(prefix + _rest((None, None, line, spans, j - i > MAX_SPANS)))
         i = j
     return b"".join(out), len(out)
+
+
+def _literal(
+    hay: bytes, needle: bytes, prefix: bytes, at: list[int], starts: Sequence[int] | None
+) -> tuple[bytes, int]:
+    """The records of the hits of `needle` in `hay`, at offsets `at`, by `map` over C
+    functions: line numbers by bisection of the line `starts`, or without them by
+    counting line feeds."""
+    n = len(needle)
+    # the line feed before each (-1: none), so the line starts one byte later
+    feeds = list(map(hay.rfind, repeat(_LF), repeat(0), at))
+    if starts is None:  # the line numbers: line feeds up to each hit, gap by gap
+        lines = list(accumulate(map(hay.count, repeat(_LF), [0, *at], at)))
+    else:
+        lines = list(map(sub, map(bisect_right, repeat(starts), at), repeat(1)))
+    offsets = list(map(sub, map(sub, at, feeds), repeat(1)))  # within the line
+    if any(map(eq, feeds, islice(feeds, 1, None))):
+        return _grouped(lines, offsets, n, prefix)
+    body = prefix.join(map(_ONE.pack, lines, repeat(1), offsets, map(add, offsets, repeat(n))))
+    return prefix + body, len(at)
 
 
 def _lines(matcher: Matcher, data: bytes, prefix: bytes) -> tuple[bytes, int]:

@@ -43,7 +43,7 @@ from typing import Any
 
 from .blobs import SNIFF
 from .bulkhits import records as bulk_records
-from .candidates import CHUNK, SMALL_COLUMNS, small_limits
+from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
 from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
@@ -249,11 +249,9 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             add = records.append
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
-                # Past the kept hits, only records: found in bulk, with line numbers
-                # counted, so no line index is read (bulkhits).
+                # Past the kept hits, only records, found in bulk (bulkhits)
                 bulk = job.keep is not None and progress.hits >= job.keep
-                rowids = [rowid for _, rowid, _ in part]
-                rows = _rows(conn, rowids, (CHUNK, -1) if bulk else limits)
+                rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
                 for pos, rowid, path in part:
                     row = rows.get(rowid, (rowid, None, None, None))
                     content = row[2]
@@ -264,7 +262,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
                         progress.files += 1
                         progress.bytes += len(content)
                         if bulk:
-                            data, n = bulk_records(plan.matcher, content, _path_part(path))
+                            data, n = bulk_records(plan.matcher, content, _path_part(path), row[3])
                             if n:
                                 add(data)
                                 count += n

@@ -77,7 +77,7 @@ from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, _path_part, window
 from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
-from .shortlit import short_candidates
+from .shortlit import documents, short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -306,7 +306,7 @@ class Search:
                     return
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
-                if workers and self._broad(conn, plan.index):
+                if workers and (self._common(conn, files) or self._broad(conn, plan.index)):
                     order = text_files(self.snapshot, conn, files)
                     yield from self._parallel(files, order, plan, progress, keep, workers)
                     return
@@ -329,6 +329,20 @@ class Search:
         rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
         self._check()
         return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
+
+    def _common(self, conn: sqlite3.Connection, files: Catalog) -> bool:
+        """Whether a literal's every trigram is in more than BROAD_INDEX of the blobs (by
+        the index's vocabulary): then the index narrows it too little to pay for a
+        pass in one process (`return`: its first candidates are spread thin, so _broad
+        misses it, but it is in about half of Linux's files)."""
+        q = self.query
+        if q.regex or not q.text.isascii() or len(q.text) < 3:
+            return False
+        text = q.text.lower()
+        terms = {text[i : i + 3] for i in range(len(text) - 2)}
+        found = documents(conn, terms)
+        self._check()
+        return found > BROAD_INDEX * _blob_count(self.snapshot, files)
 
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
@@ -432,6 +446,18 @@ class Search:
         if found is None:  # not read yet (or it failed): every one, as always
             return known.incomplete
         return found.exempt(self.query.plan().after_high)
+
+
+_BLOBS: weakref.WeakKeyDictionary[Snapshot, int] = weakref.WeakKeyDictionary()
+
+
+def _blob_count(snapshot: Snapshot, files: Catalog) -> int:
+    """How many distinct contents the files hold (a content under two paths is one
+    document of the index), counted once per open snapshot."""
+    found = _BLOBS.get(snapshot)
+    if found is None:
+        found = _BLOBS[snapshot] = len(set(files.rowids))
+    return found
 
 
 def checked_connection(snapshot: Snapshot) -> sqlite3.Connection:

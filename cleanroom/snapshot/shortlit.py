@@ -96,6 +96,19 @@ def short_candidates(
 _MATCH = "SELECT rowid FROM search WHERE search MATCH ?"
 
 
+def documents(conn: sqlite3.Connection, terms: set[str]) -> int:
+    """At most how many blobs the index names for an AND of `terms` (trigrams): the
+    fewest documents any one holds, from the vocabulary (0 if one is missing)."""
+    _vocab(conn)
+    sql = f"SELECT doc FROM temp.{_VOCAB} WHERE term = ?"  # noqa: S608 (a constant)
+    least = None
+    for term in terms:
+        row = conn.execute(sql, (term,)).fetchone()
+        count = 0 if row is None else row[0]
+        least = count if least is None else min(least, count)
+    return least or 0
+
+
 def _vocab(conn: sqlite3.Connection) -> None:
     """The index's vocabulary as a table (in the connection's own temp schema: the
     snapshot file is opened read-only and is never written)."""

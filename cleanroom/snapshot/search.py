@@ -72,12 +72,13 @@ from .candidates import (
 )
 from .catalog import Catalog, Row, catalog
 from .high_bytes import after_high, read_in_background
+from .literalscan import RARITY
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, _path_part, window
 from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
-from .shortlit import documents, short_candidates
+from .shortlit import all_held_by_more, short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -306,7 +307,7 @@ class Search:
                     return
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
-                if workers and (self._common(conn, files) or self._broad(conn, plan.index)):
+                if workers and self._broad(conn, plan.index, files):
                     order = text_files(self.snapshot, conn, files)
                     yield from self._parallel(files, order, plan, progress, keep, workers)
                     return
@@ -321,14 +322,17 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
+    def _broad(self, conn: sqlite3.Connection, index: str, files: Catalog) -> bool:
         """Whether the index names so many blobs that reading every text file on every
         core costs less than reading its answer in one process: judged from the start
         of its answer (ascending rowids), where PEEK blobs must not be spread over
-        fewer than PEEK / BROAD_INDEX rowids."""
+        fewer than PEEK / BROAD_INDEX rowids, or for a literal by its trigrams
+        (_common)."""
         rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
         self._check()
-        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
+        if len(rows) < PEEK:
+            return False  # few blobs in all
+        return PEEK / max(1, rows[-1][0]) > BROAD_INDEX or self._common(conn, files)
 
     def _common(self, conn: sqlite3.Connection, files: Catalog) -> bool:
         """Whether a literal's every trigram is in more than BROAD_INDEX of the blobs (by
@@ -339,10 +343,10 @@ class Search:
         if q.regex or not q.text.isascii() or len(q.text) < 3:
             return False
         text = q.text.lower()
-        terms = {text[i : i + 3] for i in range(len(text) - 2)}
-        found = documents(conn, terms)
+        terms = sorted({text[i : i + 3] for i in range(len(text) - 2)}, key=_rarity, reverse=True)
+        found = all_held_by_more(conn, terms, BROAD_INDEX * _blob_count(self.snapshot, files))
         self._check()
-        return found > BROAD_INDEX * _blob_count(self.snapshot, files)
+        return found
 
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
@@ -446,6 +450,11 @@ class Search:
         if found is None:  # not read yet (or it failed): every one, as always
             return known.incomplete
         return found.exempt(self.query.plan().after_high)
+
+
+def _rarity(term: str) -> int:
+    """How rare a trigram is likely to be in source code (literalscan's byte ranking)."""
+    return sum(RARITY[ord(ch)] for ch in term)
 
 
 _BLOBS: weakref.WeakKeyDictionary[Snapshot, int] = weakref.WeakKeyDictionary()

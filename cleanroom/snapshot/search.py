@@ -40,9 +40,11 @@ and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
 literals first, then RE2 on those lines only). A literal of one or two bytes is
 narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
-when the index names most blobs, every text file is read, by worker processes
+when the index names most blobs (the start of its answer, or for a literal its
+trigrams' document counts), every text file is read, by worker processes
 when there is enough to read (`scanworkers`: same order, same digest; the pass
-calls `Search.before_opens(n)` just before they open the snapshot). Each pass
+calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
+hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
 has its own read-only connection, so a search can run in a worker thread while
 the viewer reads.
 """

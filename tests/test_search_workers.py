@@ -275,30 +275,6 @@ def test_a_broad_index_answer_is_read_by_workers_with_the_same_result(tmp_path, 
                 assert results(s) == want
 
 
-def test_a_literal_in_most_blobs_is_read_by_workers_though_its_first_candidates_are_thin(
-    tmp_path, workers, monkeypatch
-):
-    """`return` in Linux: the index's first candidates are spread over many rowids (the
-    peek says narrow), yet its every trigram is in half the blobs (the vocabulary)."""
-    monkeypatch.setattr(search_mod, "PEEK", 3)
-    files = {b"a/%03d.txt" % i: b"nothing %d\n" % i for i in range(40)}  # first in order
-    files.update({b"b/%03d.txt" % i: b"x ret urn %d\nreturn 1\n" % i for i in range(60)})
-    files[b"c/rare.txt"] = b"a rare thing\n"
-    path = build(tmp_path, files)
-    with Snapshot.open(path, TRUST) as snapshot:
-        for text, broad in (("return", True), ("RETURN", True), ("turn 1", True),
-                            ("rare thing", False), ("b ret", False)):  # fmt: skip
-            query = Query(text, case=text.islower())
-            assert query.plan().index is not None
-            with search(snapshot, query) as s:
-                want = reference(files, query, displays(snapshot))
-                assert s.total() == len(want) and s.digest() == digest_of(query, want)
-                assert (s.progress.workers > 0) == broad, text
-        with search(snapshot, Query("x ret", regex=True)) as s:
-            s.total()
-            assert s.progress.workers == 0  # a regex: its literals, not the text, matter
-
-
 def test_a_line_filter_has_few_literals():
     assert Query(r"0x[0-9a-f]{8}", regex=True).plan().matcher.line_filter is None
     assert len(Query(r"(foo|bar)baz", regex=True).plan().matcher.line_filter) == 2

@@ -27,9 +27,9 @@ _COMMON = (
     b" etrsain\no_ldcpfu\t,m0\"h.)(-g:=bx1yvET2*AwSIR;CkN3>'P/LDM4O856F9#[]7{}qGBUHX`WV+z"
     b"\\K<&|jYQ\r@%Z!$"
 )
-RARITY = [len(_COMMON)] * 256  # higher is rarer
+_RARITY = [len(_COMMON)] * 256  # higher is rarer
 for _rank, _byte in enumerate(_COMMON):
-    RARITY[_byte] = _rank
+    _RARITY[_byte] = _rank
 WINDOW = 2048  # bytes tried with bytes.find before RE2 (case-sensitive only)
 TAIL = 3  # bytes the tail keeps at least, where the string is that long: few false starts
 
@@ -54,8 +54,8 @@ class Finder:
     def _rarity(self, i: int) -> int:
         byte = self.text[i]
         if self.folded and 0x61 <= byte <= 0x7A:  # both cases count: the commoner one
-            return min(RARITY[byte], RARITY[byte - 0x20])
-        return RARITY[byte]
+            return min(_RARITY[byte], _RARITY[byte - 0x20])
+        return _RARITY[byte]
 
     def find(self, data: bytes, pos: int, end: int) -> int:
         text, k = self.text, self._k

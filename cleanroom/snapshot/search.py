@@ -40,9 +40,9 @@ and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
 literals first, then RE2 on those lines only). A literal of one or two bytes is
 narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
-when the index names most blobs (the start of its answer, or for a literal its
-trigrams' document counts), every text file is read, by worker processes
-when there is enough to read (`scanworkers`: same order, same digest; the pass
+when the index names most blobs (judged from the start of its answer), every text
+file is read, by worker processes when there is enough to read (`scanworkers`:
+same order, same digest; the pass
 calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
 hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
 has its own read-only connection, so a search can run in a worker thread while
@@ -74,13 +74,12 @@ from .candidates import (
 )
 from .catalog import Catalog, Row, catalog
 from .high_bytes import after_high, read_in_background
-from .literalscan import RARITY
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import MAX_TEXT, Hit, ResultDigest, _path_part, window
 from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
-from .shortlit import all_held_by_more, short_candidates
+from .shortlit import short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -309,7 +308,7 @@ class Search:
                     return
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
-                if workers and self._broad(conn, plan.index, files):
+                if workers and self._broad(conn, plan.index):
                     order = text_files(self.snapshot, conn, files)
                     yield from self._parallel(files, order, plan, progress, keep, workers)
                     return
@@ -324,31 +323,14 @@ class Search:
                 self._conns.discard(conn)
             conn.close()
 
-    def _broad(self, conn: sqlite3.Connection, index: str, files: Catalog) -> bool:
+    def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
         """Whether the index names so many blobs that reading every text file on every
         core costs less than reading its answer in one process: judged from the start
         of its answer (ascending rowids), where PEEK blobs must not be spread over
-        fewer than PEEK / BROAD_INDEX rowids, or for a literal by its trigrams
-        (_common)."""
+        fewer than PEEK / BROAD_INDEX rowids."""
         rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
         self._check()
-        if len(rows) < PEEK:
-            return False  # few blobs in all
-        return PEEK / max(1, rows[-1][0]) > BROAD_INDEX or self._common(conn, files)
-
-    def _common(self, conn: sqlite3.Connection, files: Catalog) -> bool:
-        """Whether a literal's every trigram is in more than BROAD_INDEX of the blobs (by
-        the index's vocabulary): then the index narrows it too little to pay for a
-        pass in one process (`return`: its first candidates are spread thin, so _broad
-        misses it, but it is in about half of Linux's files)."""
-        q = self.query
-        if q.regex or not q.text.isascii() or len(q.text) < 3:
-            return False
-        text = q.text.lower()
-        terms = sorted({text[i : i + 3] for i in range(len(text) - 2)}, key=_rarity, reverse=True)
-        found = all_held_by_more(conn, terms, BROAD_INDEX * _blob_count(self.snapshot, files))
-        self._check()
-        return found
+        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
 
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
@@ -452,23 +434,6 @@ class Search:
         if found is None:  # not read yet (or it failed): every one, as always
             return known.incomplete
         return found.exempt(self.query.plan().after_high)
-
-
-def _rarity(term: str) -> int:
-    """How rare a trigram is likely to be in source code (literalscan's byte ranking)."""
-    return sum(RARITY[ord(ch)] for ch in term)
-
-
-_BLOBS: weakref.WeakKeyDictionary[Snapshot, int] = weakref.WeakKeyDictionary()
-
-
-def _blob_count(snapshot: Snapshot, files: Catalog) -> int:
-    """How many distinct contents the files hold (a content under two paths is one
-    document of the index), counted once per open snapshot."""
-    found = _BLOBS.get(snapshot)
-    if found is None:
-        found = _BLOBS[snapshot] = len(set(files.rowids))
-    return found
 
 
 def checked_connection(snapshot: Snapshot) -> sqlite3.Connection:

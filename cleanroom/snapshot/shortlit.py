@@ -96,19 +96,6 @@ def short_candidates(
 _MATCH = "SELECT rowid FROM search WHERE search MATCH ?"
 
 
-def all_held_by_more(conn: sqlite3.Connection, terms: list[str], above: float) -> bool:
-    """Whether every one of `terms` (trigrams) is held by more than `above` documents,
-    by the vocabulary. Its count reads the term's whole posting list (17 ms for `ret`
-    on Linux), so put the likely rarest first: the first at or below `above` ends it."""
-    _vocab(conn)
-    sql = f"SELECT doc FROM temp.{_VOCAB} WHERE term = ?"  # noqa: S608 (a constant)
-    for term in terms:
-        row = conn.execute(sql, (term,)).fetchone()
-        if row is None or row[0] <= above:
-            return False
-    return bool(terms)
-
-
 def _vocab(conn: sqlite3.Connection) -> None:
     """The index's vocabulary as a table (in the connection's own temp schema: the
     snapshot file is opened read-only and is never written)."""

@@ -3,6 +3,8 @@ lines one by one, with line numbers from the line index (as file_hits makes them
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,3 +124,25 @@ def serial_bulk(monkeypatch):
 @given(literal_case())
 def test_a_serial_pass_in_bulk_agrees_with_brute_force(serial_bulk, case):
     _agrees(*case)
+
+
+def test_without_numpy_the_records_are_the_same(monkeypatch):
+    """Where numpy cannot be imported (the reviewer terminal's audit policy refuses the
+    ctypes it loads), the records come from map, unchanged."""
+    data = b"".join(b"%d ~ ab ab\n" % i for i in range(300)) + b"x ~"
+    want = {t: _one_by_one(Query(t), data) for t in ("ab", "~")}
+    monkeypatch.setattr(bulkhits, "_NUMPY", False)
+    assert bulkhits.numpy() is None
+    for text, expected in want.items():
+        assert records(Query(text).plan().matcher, data, PREFIX, facts(data).line_index) == expected
+
+
+def test_numpy_is_not_imported_by_the_terminal_or_the_search_module():
+    code = (
+        "import sys, cleanroom.cli.terminal, cleanroom.snapshot.search;"
+        " print('numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

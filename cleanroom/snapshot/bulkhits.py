@@ -32,8 +32,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, islice, repeat
 from operator import add, eq, sub
-
-import numpy as np
+from typing import Any
 
 from .blobs import unpack_line_index
 from .linematch import MAX_SPANS, LiteralMatcher, Matcher
@@ -57,16 +56,48 @@ def records(
     needle = matcher.needle
     if needle not in hay:  # most blobs: memchr for one byte, no copy
         return b"", 0
-    at = _starts(hay, needle)
-    if index is None or not index or len(index) % 4:
-        return _literal(hay, needle, prefix, at.tolist(), None)
-    if len(at) <= NUMPY_HITS:
-        starts = memoryview(index).cast("I") if _LITTLE else unpack_line_index(index)
-        return _literal(hay, needle, prefix, at.tolist(), starts)
-    return _literal_indexed(at, len(needle), prefix, index)
+    np = numpy()
+    if np is None:  # not loaded (refused, or missing): the same records, by map
+        at = _split_starts(hay, needle)
+        return _literal(hay, needle, prefix, at, _line_starts(index))
+    at = _starts(np, hay, needle)
+    if len(at) <= NUMPY_HITS or _line_starts(index) is None:
+        return _literal(hay, needle, prefix, at.tolist(), _line_starts(index))
+    return _literal_indexed(np, at, len(needle), prefix, index)
 
 
-def _starts(hay: bytes, needle: bytes) -> np.ndarray:
+_NUMPY: Any = None
+
+
+def numpy() -> Any:
+    """numpy, imported at its first use, so that a process that never searches in bulk
+    (the reviewer terminal) does not pay its import (0.1-0.5 s); None where it cannot
+    be imported (the terminal's audit policy refuses the ctypes it imports)."""
+    global _NUMPY
+    if _NUMPY is None:
+        try:
+            import numpy as np  # noqa: PLC0415 (deliberately late)
+
+            _NUMPY = np
+        except Exception:  # noqa: BLE001 (a refusal may be any exception)
+            _NUMPY = False
+    return _NUMPY or None
+
+
+def _line_starts(index: bytes | None) -> Sequence[int] | None:
+    if not index or len(index) % 4:
+        return None
+    return memoryview(index).cast("I") if _LITTLE else unpack_line_index(index)
+
+
+def _split_starts(hay: bytes, needle: bytes) -> list[int]:
+    pieces = hay.split(needle)
+    k, n = len(pieces) - 1, len(needle)
+    del pieces[k]
+    return list(map(add, accumulate(map(len, pieces)), range(0, k * n, n)))
+
+
+def _starts(np: Any, hay: bytes, needle: bytes) -> Any:
     """Where the occurrences of `needle` start, left to right, never overlapping."""
     if len(needle) == 1:  # bytes.split would step byte by byte
         return np.flatnonzero(np.frombuffer(hay, dtype=np.uint8) == needle[0])
@@ -79,7 +110,7 @@ def _starts(hay: bytes, needle: bytes) -> np.ndarray:
     return at
 
 
-def _literal_indexed(at: np.ndarray, n: int, prefix: bytes, index: bytes) -> tuple[bytes, int]:
+def _literal_indexed(np: Any, at: Any, n: int, prefix: bytes, index: bytes) -> tuple[bytes, int]:
     """The records of hits of a literal of `n` bytes at offsets `at`, made by numpy with
     the line index: no Python step per hit where no line holds two."""
     k = len(at)
@@ -88,7 +119,7 @@ def _literal_indexed(at: np.ndarray, n: int, prefix: bytes, index: bytes) -> tup
     offsets = at - starts[lines]
     if k > 1 and bool((lines[1:] == lines[:-1]).any()):
         return _grouped(lines.tolist(), offsets.tolist(), n, prefix)
-    rec = np.empty(k, dtype=_dtype(len(prefix)))
+    rec = np.empty(k, dtype=_dtype(np, len(prefix)))
     rec["p"] = prefix
     rec["line"] = lines
     rec["n"] = 1
@@ -99,7 +130,7 @@ def _literal_indexed(at: np.ndarray, n: int, prefix: bytes, index: bytes) -> tup
 
 
 @functools.lru_cache(maxsize=64)
-def _dtype(size: int) -> np.dtype:
+def _dtype(np: Any, size: int) -> Any:
     """One record of a single-span line, packed: prefix, line, 1, start, end, 0."""
     fields = [("p", f"S{size}"), ("line", ">u4"), ("n", ">u4"), ("s", ">u4"), ("e", ">u4"),
               ("more", "u1")]  # fmt: skip

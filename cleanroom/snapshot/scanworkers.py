@@ -147,7 +147,9 @@ def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        # numpy too (bulkhits), so a worker does not import it itself (a missing
+        # module is skipped by the fork server)
+        ctx.set_forkserver_preload([__name__, "numpy"])
         _CONTEXT = ctx
     return _CONTEXT
 

@@ -50,8 +50,10 @@ def records(
     matcher: Matcher, data: bytes, prefix: bytes, index: bytes | None = None
 ) -> tuple[bytes, int]:
     """`index`: the blob's line index, if read (line numbers by bisection, in numpy)."""
-    if type(matcher) is not LiteralMatcher:
-        return _lines(matcher, data, prefix)
+    if type(matcher) is not LiteralMatcher or len(matcher.needle) == 1:
+        # a regex; or one byte, which the matcher finds with memchr faster than numpy
+        # compares every byte of a blob that holds it
+        return _lines(matcher, data, prefix, _line_starts(index))
     hay = data.lower() if matcher.fold else data
     needle = matcher.needle
     if needle not in hay:  # most blobs: memchr for one byte, no copy
@@ -176,13 +178,20 @@ def _literal(
     return prefix + body, len(at)
 
 
-def _lines(matcher: Matcher, data: bytes, prefix: bytes) -> tuple[bytes, int]:
+def _lines(
+    matcher: Matcher, data: bytes, prefix: bytes, starts: Sequence[int] | None
+) -> tuple[bytes, int]:
+    """The records of the matcher's lines, one by one, with line numbers by bisection of
+    the line `starts`, or without them by counting line feeds."""
     out: list[bytes] = []
     line = last = 0
     count = data.count
     for start, _end, spans, more in matcher.lines(data):
-        line += count(_LF, last, start)
-        last = start
+        if starts is None:
+            line += count(_LF, last, start)
+            last = start
+        else:
+            line = bisect_right(starts, start, line) - 1
         if len(spans) == 1 and not more:
             out.append(prefix + _ONE.pack(line, 1, *spans[0]))
         else:

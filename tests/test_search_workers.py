@@ -71,6 +71,32 @@ def test_a_regex_scanned_by_workers_agrees_with_brute_force(workers, case):
     _agrees_in_workers(*case)
 
 
+@pytest.fixture
+def bulk(workers, monkeypatch):
+    """Workers that keep one hit whole: every later hit goes through bulkhits."""
+    monkeypatch.setattr(search_mod, "KEPT", 1)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(literal_case())
+def test_a_literal_found_in_bulk_agrees_with_brute_force(bulk, case):
+    _agrees_in_workers(*case)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(regex_case())
+def test_a_regex_found_in_bulk_agrees_with_brute_force(bulk, case):
+    _agrees_in_workers(*case)
+
+
 def _many(n: int) -> dict[bytes, bytes]:
     """Files whose hits cross chunk and worker boundaries; one binary, one large."""
     files = {b"f%04d.txt" % i: b"ab x\n" * (i % 7) + b"ab ab\nno\n" for i in range(n)}

@@ -38,6 +38,10 @@ LineMatch = tuple[int, int, Spans, bool]
 class Matcher(Protocol):
     def lines(self, data: bytes) -> Iterator[LineMatch]: ...
 
+    def any(self, data: bytes) -> bool:
+        """Whether `lines(data)` would yield anything, or may (never False when it would)."""
+        ...
+
 
 class LiteralMatcher:
     def __init__(self, needle: bytes, case: bool) -> None:
@@ -46,6 +50,12 @@ class LiteralMatcher:
         self.needle = needle if case else needle.lower()
         self.fold = not case
         self._finder = Finder(self.needle, False)  # run on lowercased content to fold
+        self._folded = Finder(self.needle, True) if self.fold else None  # on raw content
+
+    def any(self, data: bytes) -> bool:
+        if self._folded is None:
+            return self.needle in data
+        return self._folded.find(data, 0, len(data)) >= 0
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         hay = data.lower() if self.fold else data  # same length, same line feeds
@@ -99,6 +109,12 @@ class RegexMatcher:
         self.line_filter = line_filter
         self.search = _searcher(rx)
         self._finds = [Finder(lit.text, lit.folded).find for lit in line_filter or ()]
+
+    def any(self, data: bytes) -> bool:
+        n = len(data)
+        if self.line_filter:
+            return any(find(data, 0, n) >= 0 for find in self._finds)
+        return self.search(data, 0, n) is not None
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
         candidates = self._filtered(data) if self.line_filter else self._scanned(data)

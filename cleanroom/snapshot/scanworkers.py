@@ -41,6 +41,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .blobs import SNIFF
+from .bulkhits import records as bulk_records
 from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
 from .query import Query, SearchCancelled, SearchError
@@ -145,7 +147,9 @@ def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        # numpy too (bulkhits), so a worker does not import it itself (a missing
+        # module is skipped by the fork server)
+        ctx.set_forkserver_preload([__name__, "numpy"])
         _CONTEXT = ctx
     return _CONTEXT
 
@@ -236,6 +240,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
         limits = small_limits(plan.likely)
         progress = Progress()
         cancelled = stop.is_set
+        found_in = plan.matcher.any
         for number, files in job.chunks:
             if cancelled():
                 return
@@ -246,9 +251,25 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             add = records.append
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
+                # Past the kept hits, only records, found in bulk (bulkhits)
+                bulk = job.keep is not None and progress.hits >= job.keep
                 rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
                 for pos, rowid, path in part:
                     row = rows.get(rowid, (rowid, None, None, None))
+                    content = row[2]
+                    if content is not None and (bulk or not found_in(content)):
+                        # counted as file_hits counts it, without its machinery
+                        if content.find(b"\x00", 0, SNIFF) >= 0:
+                            continue  # binary
+                        progress.files += 1
+                        progress.bytes += len(content)
+                        if bulk:
+                            data, n = bulk_records(plan.matcher, content, _path_part(path), row[3])
+                            if n:
+                                add(data)
+                                count += n
+                                progress.hits += n
+                        continue
                     prefix = _path_part(path)
                     for batch in file_hits(conn, path, None, row, plan, progress, job.keep,
                                            cancelled):  # fmt: skip

@@ -40,9 +40,11 @@ and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
 literals first, then RE2 on those lines only). A literal of one or two bytes is
 narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
-when the index names most blobs, every text file is read, by worker processes
-when there is enough to read (`scanworkers`: same order, same digest; the pass
-calls `Search.before_opens(n)` just before they open the snapshot). Each pass
+when the index names most blobs (judged from the start of its answer), every text
+file is read, by worker processes when there is enough to read (`scanworkers`:
+same order, same digest; the pass
+calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
+hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
 has its own read-only connection, so a search can run in a worker thread while
 the viewer reads.
 """
@@ -61,6 +63,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .blobs import SNIFF, unpack_line_index
+from .bulkhits import records as bulk_records
 from .candidates import (
     CHUNK,
     SMALL_COLUMNS,
@@ -74,7 +77,7 @@ from .catalog import Catalog, Row, catalog
 from .high_bytes import after_high, read_in_background
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
-from .results import MAX_TEXT, Hit, ResultDigest, window
+from .results import MAX_TEXT, Hit, ResultDigest, _path_part, window
 from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
 from .schema import schema_problems
 from .shortlit import short_candidates
@@ -362,7 +365,7 @@ class Search:
         plan: Plan,
         progress: Progress,
         keep: int | None,
-    ) -> Iterator[list[Hit]]:
+    ) -> Iterator[list[Hit] | Records]:
         """The hits in the blobs `rows` (ascending by rowid), read in this process."""
         everything = plan.paths.everything
         limits = small_limits(plan.likely)
@@ -375,6 +378,18 @@ class Search:
                 continue
             if len(row) == 1:  # only the rowid: one statement for a small blob
                 row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
+            content = row[2]
+            if keep is not None and progress.hits >= keep and content is not None:
+                # past the kept hits: only records, found in bulk (bulkhits)
+                if content.find(b"\x00", 0, SNIFF) < 0:
+                    progress.files += 1
+                    progress.bytes += len(content)
+                    path = _path_part(files.paths[i])
+                    data, n = bulk_records(plan.matcher, content, path, row[3])
+                    if n:
+                        progress.hits += n
+                        yield Records(data, n)
+                continue
             yield from file_hits(
                 conn, files.paths[i], display, row, plan, progress, keep, cancelled
             )

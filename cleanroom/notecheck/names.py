@@ -42,7 +42,7 @@ from .pairs import PairFilter
 
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
 COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BLOBS)
-FORMAT = b"cleanroom:notecheck-names:v2"  # v2: with the word-pair filter (ADR 0403)
+FORMAT = b"cleanroom:notecheck-names:v3"  # v3: with the word pair and triple filter (ADR 0403)
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b[A-Za-z_]\w{%d,}" % (MIN_NAME - 1))  # bytes: \w is ASCII
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"

@@ -1,21 +1,21 @@
-"""The snapshot's word pairs as a Bloom filter: a cheap "cannot occur" for a window.
+"""The snapshot's word pairs and triples as a Bloom filter: a cheap "cannot occur".
 
 A window of a note (`verbatim.py`) starts and ends at whole words of the note,
 but in the source its first word may be the tail of a longer word and its last
 word the head of one. Every word strictly inside it, though, is a whole word of
-any normalised text that holds it, and every two consecutive inner words are
-consecutive words of that text. So when two consecutive inner words are
-consecutive in no text blob of the snapshot, the window occurs nowhere, and no
-index lookup or blob read is needed to say so (ADR 0403). A window with fewer
-than two inner words is never ruled out here.
+any normalised text that holds it, and every two or three consecutive inner
+words are consecutive words of that text. So when two or three consecutive
+inner words are consecutive in no text blob of the snapshot, the window occurs
+nowhere, and no index lookup or blob read is needed to say so (ADR 0403). A
+window with fewer than two inner words is never ruled out here.
 
-The filter holds every pair of consecutive words of every text blob,
-whitespace-normalised exactly as `normal.py` does it (the blob decoded as UTF-8
-with surrogateescape, split as `str.split` splits, encoded back). A Bloom filter
-has no false negatives: a pair that was added is always reported present. A
-false positive only sends a window on to the index and exact confirmation,
+The filter holds every pair and every triple of consecutive words of every text
+blob, whitespace-normalised exactly as `normal.py` does it (the blob decoded as
+UTF-8 with surrogateescape, split as `str.split` splits, encoded back). A Bloom
+filter has no false negatives: a key that was added is always reported present.
+A false positive only sends a window on to the index and exact confirmation,
 which decide as before; so do hash collisions (a word's hash reads its length
-and its first `HEAD` bytes), and the pairs across two blobs a batch adds.
+and its first `HEAD` bytes), and the keys across two blobs a batch adds.
 
 Built with numpy, a batch of blobs at a time; kept in the name table's cache
 file (`names.py`), under the same MAC and checks.
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 HEAD = 32  # bytes of a word that its hash reads (with its length)
-PROBES = 6  # bits set per pair, all in one block of BLOCK bits (one page touched)
+PROBES = 6  # bits set per key, all in one block of BLOCK bits (one page touched)
 BLOCK = 512
 MIN_BITS = 1 << 16
 MAX_BITS = 1 << 29  # 64 MiB stored; building holds one byte per bit (512 MiB)
@@ -72,6 +72,10 @@ def pair_key(h1: int, h2: int) -> int:
     return _mix(_mix(h1) ^ h2)
 
 
+def triple_key(h1: int, h2: int, h3: int) -> int:
+    return _mix(pair_key(h1, h2) ^ h3)
+
+
 def normal_bytes(content: bytes) -> bytes:
     """A blob's text as bytes whose ASCII whitespace separates exactly its words.
     ASCII text is that already; other text is normalised and encoded back."""
@@ -82,8 +86,8 @@ def normal_bytes(content: bytes) -> bytes:
 
 
 def batch_keys(text: bytes) -> np.ndarray:
-    """The key of every consecutive pair of words of `text` (bytes split at
-    `_SPACE`), duplicates included. Pairs across two blobs of one batch are
+    """The key of every consecutive pair, then every consecutive triple, of words of
+    `text` (bytes split at `_SPACE`), duplicates included. Pairs across two blobs of one batch are
     there too: extra keys cost false positives, never false negatives."""
     a = np.frombuffer(text, dtype=np.uint8)
     solid = ~_IS_SPACE[a]
@@ -108,7 +112,8 @@ def batch_keys(text: bytes) -> np.ndarray:
     h = np.add.reduceat(terms, starts)
     del terms
     h += lengths.astype(np.uint64) * np.uint64(_LEN)
-    return _mix_array(_mix_array(h[:-1]) ^ h[1:])
+    two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
+    return np.concatenate((two, _mix_array(two[:-1] ^ h[2:])))
 
 
 def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iterator[bytes]:
@@ -128,8 +133,9 @@ def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iter
 
 
 def size_for(text_bytes: int) -> int:
-    """Bits for a snapshot of `text_bytes` bytes of text: about one per two bytes
-    (Linux: some 10 bits per distinct pair), a power of two within the bounds."""
+    """Bits for a snapshot of `text_bytes` bytes of text: about one per two bytes,
+    a power of two within the bounds (Linux's 1.3 GB of text fill 62 % of the
+    largest: some 6 % false positives per key, and a window has several keys)."""
     bits = MIN_BITS
     while bits < text_bytes // 2 and bits < MAX_BITS:
         bits *= 2
@@ -159,7 +165,7 @@ def build(conn: sqlite3.Connection, tick: Callable[[], None] | None = None) -> P
 
 
 class PairFilter:
-    """Membership of word pairs: `PROBES` bits per pair in a bit array (little-endian
+    """Membership of word pairs and triples: `PROBES` bits per key in a bit array (little-endian
     within each byte) whose size is a power of two in [MIN_BITS, MAX_BITS]."""
 
     def __init__(self, bits: bytes) -> None:
@@ -180,7 +186,7 @@ class PairFilter:
 
     def may_hold(self, window_words: Sequence[str]) -> bool:
         """False only if no normalised text of the snapshot can hold the window made
-        of `window_words` (a note's whole words, first to last): some two
+        of `window_words` (a note's whole words, first to last): some two or three
         consecutive words strictly inside it are consecutive in no text blob."""
         inner = window_words[1:-1]
         if len(inner) < 2:
@@ -189,4 +195,7 @@ class PairFilter:
             hashes = [word_hash(w.encode("utf-8", "surrogateescape")) for w in inner]
         except UnicodeEncodeError:
             return True  # a character no decoded blob holds: let confirmation decide
-        return all(pair_key(a, b) in self for a, b in zip(hashes, hashes[1:], strict=False))
+        if not all(pair_key(a, b) in self for a, b in zip(hashes, hashes[1:], strict=False)):
+            return False
+        threes = zip(hashes, hashes[1:], hashes[2:], strict=False)
+        return all(triple_key(a, b, c) in self for a, b, c in threes)

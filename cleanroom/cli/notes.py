@@ -60,12 +60,13 @@ def name_cache(f: Any) -> Any:
     f = click.option(
         "--no-cache",
         is_flag=True,
-        help="Count the snapshot's names now (minutes on a large tree); read and keep no cache.",
+        help="Build the snapshot's name table and word-pair filter now (minutes on a large "
+        "tree); read and keep no cache.",
     )(f)
     return click.option(
         "--cache-dir",
         type=click.Path(file_okay=False, path_type=Path),
-        help="Where the snapshot's name table is cached "
+        help="Where the snapshot's name table and word-pair filter are cached "
         "[$CLEANROOM_CACHE_DIR, else ~/.cache/cleanroom].",
     )(f)
 

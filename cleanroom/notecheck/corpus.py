@@ -7,7 +7,8 @@
   case, so the answer is a superset of the blobs that hold `word` exactly; blobs
   whose index stops early (a NUL byte past the first 8 KiB, `candidates.py`) are
   always in it. None when the index cannot answer (under three characters, or a
-  control character the tokenizer may not see as the note does), and
+  control character the tokenizer may not see as the note does, or a byte that
+  is not UTF-8, which no query can carry), and
   `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
   nothing, and reading all of its blobs' numbers costs more than it saves.
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
@@ -16,6 +17,8 @@
 - `names`: the snapshot's name table (`names.py`), from the cache directory when
   one is given and holds it, else counted now (and stored there); None when
   the check runs without it (`names=False`: the index alone, as before ADR 0402).
+- `pairs`: the filter of its consecutive word pairs (`pairs.py`, ADR 0403), kept
+  and cached with the name table, and None exactly when it is.
 
 Binary blobs are not indexed and never read: the check covers text only.
 """
@@ -35,8 +38,12 @@ from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
 from .names import COMMON_BLOBS, NameTable, count_names, open_cached, write_cache
 from .normal import normalise
+from .pairs import PairFilter
+from .pairs import build as build_pairs
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# control characters, and the surrogates that stand for bytes that are not UTF-8
+# (surrogateescape), which no query can carry
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 COMMON: frozenset[int] = frozenset({-1})  # the answer for a word in too many blobs
 _TEXT_CACHE = 256 << 20  # bytes of normalised blob text kept between notes
 
@@ -81,10 +88,11 @@ class SnapshotText:
         self._conn = connect(snapshot.path, mmap=True)
         self.catalog = read_catalog(self._conn)
         self.names: NameTable | None = None
+        self.pairs: PairFilter | None = None
         self.names_cached = False  # the table came from the cache directory
         if names:
             root = bytes.fromhex(snapshot.manifest.root)
-            self.names = self._name_table(root, cache_dir, counting)
+            self.names, self.pairs = self._name_table(root, cache_dir, counting)
         self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
@@ -93,19 +101,21 @@ class SnapshotText:
         self._held = 0
         self.queries = 0  # index lookups made (for the benchmark)
         self.reads = 0  # blobs read and normalised
+        self.ruled_out = 0  # windows the word-pair filter ruled out (verbatim.py)
 
     def _name_table(
         self, root: bytes, cache_dir: Path | None, counting: Callable[[], None] | None
-    ) -> NameTable:
+    ) -> tuple[NameTable, PairFilter]:
         if cache_dir is not None:
             cached = open_cached(cache_dir, root)
             if cached is not None:
                 self.names_cached = True
                 return cached
+        pairs = build_pairs(self._conn, counting)
         table = count_names(self._conn, lambda r: len(self.paths(r)), counting)
         if cache_dir is not None:
-            write_cache(cache_dir, root, table)
-        return NameTable(memory=table)
+            write_cache(cache_dir, root, table, pairs)
+        return NameTable(memory=table), pairs
 
     def close(self) -> None:
         if self.names is not None:

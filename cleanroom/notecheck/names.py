@@ -38,10 +38,11 @@ from pathlib import Path
 from ..forensics.cache import KEY_NAME, CacheUnusable, _check_private, _key
 from ..ledger.regular_file import hash_data, open_regular
 from ..snapshot.readonly import SnapshotFileError, connect
+from .pairs import PairFilter
 
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
 COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BLOBS)
-FORMAT = b"cleanroom:notecheck-names:v1"
+FORMAT = b"cleanroom:notecheck-names:v3"  # v3: with the word pair and triple filter (ADR 0403)
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b[A-Za-z_]\w{%d,}" % (MIN_NAME - 1))  # bytes: \w is ASCII
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"
@@ -50,6 +51,7 @@ DDL = (
     " root BLOB NOT NULL) STRICT",
     "CREATE TABLE names (name BLOB PRIMARY KEY, blobs INTEGER NOT NULL,"
     " weight INTEGER NOT NULL, rowids BLOB) STRICT, WITHOUT ROWID",
+    "CREATE TABLE pairs (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL) STRICT",
 )
 
 
@@ -185,9 +187,9 @@ def _read_mac(path: Path) -> bytes:
         os.close(fd)
 
 
-def open_cached(directory: Path, root: bytes) -> NameTable | None:
-    """The cached table for `root`, or None when there is none or it is not one this
-    program wrote for this snapshot (then the caller rebuilds)."""
+def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | None:
+    """The cached table and word-pair filter for `root`, or None when there is none
+    or it is not one this program wrote for this snapshot (then the caller rebuilds)."""
     path = cache_path(directory, root)
     mac_path = path.with_suffix(".mac")
     try:
@@ -204,18 +206,22 @@ def open_cached(directory: Path, root: bytes) -> NameTable | None:
         schema = conn.execute(
             "SELECT sql FROM sqlite_schema WHERE type = 'table' ORDER BY name"
         ).fetchall()
-        facts = conn.execute("SELECT format, root FROM facts").fetchall()
-    except sqlite3.Error:
+        if sorted(r[0] for r in schema) != sorted(DDL):
+            raise ValueError("not this program's table")
+        if conn.execute("SELECT format, root FROM facts").fetchall() != [(FORMAT, root)]:
+            raise ValueError("not this program's table for this snapshot")
+        bits = conn.execute("SELECT bits FROM pairs").fetchall()
+        if len(bits) != 1 or not isinstance(bits[0][0], bytes):
+            raise ValueError("no word-pair filter")
+        pairs = PairFilter(bits[0][0])  # its size is checked there
+    except (sqlite3.Error, ValueError, MemoryError):
         conn.close()
         return None
-    if sorted(r[0] for r in schema) != sorted(DDL) or facts != [(FORMAT, root)]:
-        conn.close()
-        return None
-    return NameTable(conn=conn)
+    return NameTable(conn=conn), pairs
 
 
-def write_cache(directory: Path, root: bytes, table: dict[bytes, list]) -> None:
-    """Store `table` for `root`. A failure to write is not an error: the cache is only
+def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: PairFilter) -> None:
+    """Store `table` and `pairs` for `root`. A failure to write is not an error: the cache is only
     an optimisation."""
     path = cache_path(directory, root)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -234,6 +240,7 @@ def write_cache(directory: Path, root: bytes, table: dict[bytes, list]) -> None:
                 conn.execute(ddl)
             conn.execute("INSERT INTO facts VALUES (1, ?, ?)", (FORMAT, root))
             conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", _rows(table))
+            conn.execute("INSERT INTO pairs VALUES (1, ?)", (pairs.bits,))
             conn.execute("COMMIT")
         finally:
             conn.close()

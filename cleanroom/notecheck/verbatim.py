@@ -101,6 +101,9 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
     None for the blobs when the window cannot be confirmed (common words only).
     A function of the window alone, so remembered for the whole check: notes
     repeat their phrases, and so do windows."""
+    if corpus.pairs is not None and not corpus.pairs.may_hold(words_of(window)):
+        corpus.ruled_out += 1
+        return [], False  # two inner words consecutive in no text: it occurs nowhere
     docs = _named_candidates(corpus, window)
     if docs is None:
         docs = _candidates(corpus, words_of(window))

@@ -1,0 +1,201 @@
+"""The snapshot's word pairs and triples as a Bloom filter: a cheap "cannot occur".
+
+A window of a note (`verbatim.py`) starts and ends at whole words of the note,
+but in the source its first word may be the tail of a longer word and its last
+word the head of one. Every word strictly inside it, though, is a whole word of
+any normalised text that holds it, and every two or three consecutive inner
+words are consecutive words of that text. So when two or three consecutive
+inner words are consecutive in no text blob of the snapshot, the window occurs
+nowhere, and no index lookup or blob read is needed to say so (ADR 0403). A
+window with fewer than two inner words is never ruled out here.
+
+The filter holds every pair and every triple of consecutive words of every text
+blob, whitespace-normalised exactly as `normal.py` does it (the blob decoded as
+UTF-8 with surrogateescape, split as `str.split` splits, encoded back). A Bloom
+filter has no false negatives: a key that was added is always reported present.
+A false positive only sends a window on to the index and exact confirmation,
+which decide as before; so do hash collisions (a word's hash reads its length
+and its first `HEAD` bytes), and the keys across two blobs a batch adds.
+
+Built with numpy, a batch of blobs at a time; kept in the name table's cache
+file (`names.py`), under the same MAC and checks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+
+HEAD = 32  # bytes of a word that its hash reads (with its length)
+PROBES = 6  # bits set per key, all in one block of BLOCK bits (one page touched)
+BLOCK = 512
+MIN_BITS = 1 << 16
+MAX_BITS = 1 << 29  # 64 MiB stored; building holds one byte per bit (512 MiB)
+BATCH = 1 << 20  # bytes of text hashed at once (its arrays stay small and warm)
+
+_M64 = (1 << 64) - 1
+_P = 0x100000001B3  # the polynomial's base (odd)
+_LEN = 0x9E3779B97F4A7C15  # multiplies a word's length into its hash
+_POW = [pow(_P, r + 1, 1 << 64) for r in range(HEAD)]
+# the bytes `str.split` treats as whitespace, as ASCII: \t \n \v \f \r, \x1c-\x1f, space
+_SPACE = bytes([9, 10, 11, 12, 13, 28, 29, 30, 31, 32])
+_IS_SPACE = np.zeros(256, dtype=bool)
+_IS_SPACE[list(_SPACE)] = True
+_POW_ARRAY = np.array([*_POW, 0], dtype=np.uint64)  # offset HEAD and beyond: not read
+
+
+def _mix(x: int) -> int:
+    """splitmix64's finaliser, on Python ints (as `_mix_array` on arrays)."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def word_hash(word: bytes) -> int:
+    h = len(word) * _LEN
+    for r, byte in enumerate(word[:HEAD]):
+        h += (byte + 1) * _POW[r]
+    return h & _M64
+
+
+def pair_key(h1: int, h2: int) -> int:
+    return _mix(_mix(h1) ^ h2)
+
+
+def triple_key(h1: int, h2: int, h3: int) -> int:
+    return _mix(pair_key(h1, h2) ^ h3)
+
+
+def normal_bytes(content: bytes) -> bytes:
+    """A blob's text as bytes whose ASCII whitespace separates exactly its words.
+    ASCII text is that already; other text is normalised and encoded back."""
+    if content.isascii():
+        return content
+    words = content.decode("utf-8", "surrogateescape").split()
+    return " ".join(words).encode("utf-8", "surrogateescape")
+
+
+def batch_keys(text: bytes) -> np.ndarray:
+    """The key of every consecutive pair, then every consecutive triple, of words of
+    `text` (bytes split at `_SPACE`), duplicates included. Pairs across two blobs of one batch are
+    there too: extra keys cost false positives, never false negatives."""
+    a = np.frombuffer(text, dtype=np.uint8)
+    solid = ~_IS_SPACE[a]
+    edge = np.diff(solid.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edge == 1)
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    lengths = np.flatnonzero(edge == -1) - starts
+    # each byte's offset in its word (capped at HEAD, whose power is 0), then the
+    # polynomial summed per word; bytes of whitespace add nothing
+    start_of = np.zeros(a.size, dtype=np.int32)
+    start_of[starts] = starts
+    np.maximum.accumulate(start_of, out=start_of)
+    offset = np.arange(a.size, dtype=np.int32)
+    offset -= start_of
+    del start_of
+    np.minimum(offset, HEAD, out=offset)
+    terms = _POW_ARRAY[offset]
+    del offset
+    terms *= a.astype(np.uint64) + np.uint64(1)
+    terms[~solid] = 0
+    h = np.add.reduceat(terms, starts)
+    del terms
+    h += lengths.astype(np.uint64) * np.uint64(_LEN)
+    two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
+    return np.concatenate((two, _mix_array(two[:-1] ^ h[2:])))
+
+
+def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iterator[bytes]:
+    parts: list[bytes] = []
+    held = 0
+    for n, content in enumerate(contents, 1):
+        text = normal_bytes(content)
+        parts.append(text)
+        held += len(text) + 1
+        if held >= BATCH:
+            yield b"\n".join(parts)
+            parts, held = [], 0
+        if tick is not None and n % 1000 == 0:
+            tick()
+    if parts:
+        yield b"\n".join(parts)
+
+
+def size_for(text_bytes: int) -> int:
+    """Bits for a snapshot of `text_bytes` bytes of text: about one per two bytes,
+    a power of two within the bounds (Linux's 1.3 GB of text fill 62 % of the
+    largest: some 6 % false positives per key, and a window has several keys)."""
+    bits = MIN_BITS
+    while bits < text_bytes // 2 and bits < MAX_BITS:
+        bits *= 2
+    return bits
+
+
+def positions(keys: np.ndarray, bits: int) -> list[np.ndarray]:
+    """The bit each probe of each key sets (as `PairFilter.__contains__`): a block
+    chosen by the key's high 32 bits, then `PROBES` offsets of 9 bits each taken
+    from the key mixed once more."""
+    blocks = np.uint64(bits // BLOCK)
+    base = ((keys >> np.uint64(32)) * blocks >> np.uint64(32)) * np.uint64(BLOCK)
+    more = _mix_array(keys)
+    return [base + ((more >> np.uint64(9 * i)) & np.uint64(BLOCK - 1)) for i in range(PROBES)]
+
+
+def build(conn: sqlite3.Connection, tick: Callable[[], None] | None = None) -> PairFilter:
+    """The filter of every text blob of the snapshot open on `conn`."""
+    (total,) = conn.execute("SELECT total(size) FROM blobs WHERE binary = 0").fetchone()
+    bits = size_for(int(total))
+    flags = np.zeros(bits, dtype=np.uint8)  # one byte per bit: plain stores, no read-modify-write
+    rows = conn.execute("SELECT content FROM blobs WHERE binary = 0 ORDER BY rowid")
+    for text in _batches((bytes(r[0]) for r in rows), tick):
+        for pos in positions(batch_keys(text), bits):
+            flags[pos] = 1
+    return PairFilter(np.packbits(flags, bitorder="little").tobytes())
+
+
+class PairFilter:
+    """Membership of word pairs and triples: `PROBES` bits per key in a bit array (little-endian
+    within each byte) whose size is a power of two in [MIN_BITS, MAX_BITS]."""
+
+    def __init__(self, bits: bytes) -> None:
+        size = len(bits) * 8
+        if not MIN_BITS <= size <= MAX_BITS or size & (size - 1):
+            raise ValueError("a word-pair filter of impossible size")
+        self.bits = bits
+        self._blocks = size // BLOCK
+
+    def __contains__(self, key: int) -> bool:
+        base = ((key >> 32) * self._blocks >> 32) * BLOCK
+        more, bits = _mix(key), self.bits
+        for i in range(PROBES):
+            pos = base + (more >> (9 * i) & (BLOCK - 1))
+            if not bits[pos >> 3] >> (pos & 7) & 1:
+                return False
+        return True
+
+    def may_hold(self, window_words: Sequence[str]) -> bool:
+        """False only if no normalised text of the snapshot can hold the window made
+        of `window_words` (a note's whole words, first to last): some two or three
+        consecutive words strictly inside it are consecutive in no text blob."""
+        inner = window_words[1:-1]
+        if len(inner) < 2:
+            return True
+        try:
+            hashes = [word_hash(w.encode("utf-8", "surrogateescape")) for w in inner]
+        except UnicodeEncodeError:
+            return True  # a character no decoded blob holds: let confirmation decide
+        if not all(pair_key(a, b) in self for a, b in zip(hashes, hashes[1:], strict=False)):
+            return False
+        threes = zip(hashes, hashes[1:], hashes[2:], strict=False)
+        return all(triple_key(a, b, c) in self for a, b, c in threes)

@@ -1,0 +1,213 @@
+"""The word-pair filter (ADR 0403): it rules windows out before any index lookup,
+and must never rule out one that occurs. Its edges: a window across a line break,
+tabs against spaces, Unicode and control whitespace, a word longer than the
+window, a window inside one long word, non-ASCII text, invalid UTF-8."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleanroom.forensics.notes import WrittenNote
+from cleanroom.ledger.verdict import Status
+from cleanroom.notecheck import pairs
+from cleanroom.notecheck.check import check_notes
+from cleanroom.notecheck.corpus import SnapshotText
+from cleanroom.notecheck.names import _key, _mac, cache_path, open_cached
+from cleanroom.notecheck.normal import normalise
+from cleanroom.snapshot.store import Snapshot
+from tests import notecheck_reference as reference
+from tests.forensicskit import make_snapshot
+from tests.ledgerkit import Kit
+from tests.noteskit import note
+
+LONG = "frob_" + "x" * 70 + "_end"  # one word longer than any window
+EDGES = {
+    b"lib/wrap.c": b"int alpha_one = beta_two(gamma_three,\n\t\tdelta_four) + epsilon_five;\n",
+    b"lib/tabs.c": b"\tif\t(ring_head\t>\tring_tail)\t{\tret\t=\tframe_count;\t}\n",
+    b"lib/long.c": b"static const char *table = " + LONG.encode() + b"; return 0;\n",
+    b"lib/utf8.c": "int größe = prüfe_länge(wert); /* Größe überprüfen, bevor kopiert wird */\n"
+    "a\u00a0nbsp_joined words\u2028line_sep_joined x\u0085nel_joined y\n".encode(),
+    b"lib/bad.c": b'char *s = "caf\xe9 na\xefve r\xe9sum\xe9 \x85 \xff\xfe tail_words here";\n',
+    b"lib/ctrl.c": b"left_word\x1fright_word\x1cthird_word\x0bfourth_word\x0cfifth_word end\n",
+    b"lib/norm.c": b"no_trailing_newline and then some more words at the very end",
+}
+BODIES = [
+    # across the line break, re-indented
+    "See: alpha_one = beta_two(gamma_three, delta_four) + epsilon_five; there",
+    # tabs in the source, spaces in the note
+    "if (ring_head > ring_tail) { ret = frame_count; }",
+    # a word longer than the window, alone and inside other text
+    LONG,
+    "table = " + LONG + "; return",
+    # a window inside one long word (its middle only)
+    "x" * 45,
+    "_" + "x" * 60,
+    # non-ASCII, Unicode whitespace re-typed as spaces
+    "int größe = prüfe_länge(wert); /* Größe überprüfen, bevor kopiert wird */",
+    "a nbsp_joined words line_sep_joined x nel_joined y and more",
+    # invalid UTF-8 in the snapshot, as the check decodes it (surrogateescape)
+    'char *s = "caf\udce9 na\udcefve r\udce9sum\udce9 \udc85 \udcff\udcfe tail_words here";',
+    # the same words as valid UTF-8: not the snapshot's text
+    'char *s = "café naïve résumé \x85 ÿþ tail_words here";',
+    # control whitespace inside an ASCII file
+    "left_word right_word third_word fourth_word fifth_word end",
+    "no_trailing_newline and then some more words at the very end",
+    # the same words, one pair swapped: ruled out by the filter
+    "no_trailing_newline and then some more at words the very end",
+    "",
+    "x",
+    # first and last words only parts of source words
+    "_one = beta_two(gamma_three, delta_four) + epsil",
+]
+
+
+def notes() -> list[WrittenNote]:
+    return [
+        WrittenNote(note(i + 1, b), "", "", "", i + 1, None, None, Status.INTACT, False, 1)
+        for i, b in enumerate(BODIES)
+    ]
+
+
+@pytest.fixture(scope="module")
+def edges(tmp_path_factory) -> tuple[Kit, Path]:
+    kit = Kit("ncpairs")
+    return kit, make_snapshot(kit, tmp_path_factory.mktemp("edges"), files=EDGES)
+
+
+def plain(checks) -> list:
+    return [
+        [(f.field, f.text, sorted((p.path, p.line) for p in f.places)) for f in c.fragments]
+        for c in checks
+    ]
+
+
+def test_numpy_and_python_hash_every_pair_alike():
+    rng = random.Random(403)
+    alphabet = [b"a", b"_", b"(", b"\xc3\xa9", b"\xff", b"x", b"\x85", b"Z"]
+    words = [b"".join(rng.choices(alphabet, k=rng.randrange(1, 90))) for _ in range(3000)]
+    text = b" \t\n".join(words)
+    hashes = [pairs.word_hash(w) for w in words]
+    got = [int(k) for k in pairs.batch_keys(b"\x1f " + text + b"\r\n")]
+    two = [pairs.pair_key(a, b) for a, b in zip(hashes, hashes[1:], strict=False)]
+    three = zip(hashes, hashes[1:], hashes[2:], strict=False)
+    assert got == two + [pairs.triple_key(a, b, c) for a, b, c in three]
+    assert len(set(got)) > 5900  # words longer than HEAD still differ by length or head
+
+
+@pytest.mark.parametrize("content", [b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3"])
+def test_boring_texts_give_the_pairs_they_hold(content):
+    words = content.decode("utf-8", "surrogateescape").split()
+    keys = pairs.batch_keys(pairs.normal_bytes(content))
+    assert keys.size == max(0, len(words) - 1) + max(0, len(words) - 2)
+
+
+def test_every_pair_of_every_text_is_in_the_filter(edges, tmp_path):
+    """No false negatives, pair by pair, through the cache and back."""
+    kit, path = edges
+    with Snapshot.open(path, kit.trust) as snap:
+        for _ in range(2):  # counted, then read from the cache
+            corpus = SnapshotText(snap, cache_dir=tmp_path / "cache")
+            try:
+                assert corpus.pairs is not None
+                for _path, raw in reference.text_files(snap):
+                    words = normalise(raw).split(" ")
+                    for a, b in zip(words, words[1:], strict=False):
+                        assert corpus.pairs.may_hold(["<", a, b, ">"]), (a, b)
+                    for three in zip(words, words[1:], words[2:], strict=False):
+                        assert corpus.pairs.may_hold(["<", *three, ">"]), three
+            finally:
+                corpus.close()
+        assert corpus.names_cached
+
+
+@pytest.mark.parametrize("min_length", [40, 12])
+def test_the_fast_check_agrees_with_the_reference_at_the_filters_edges(edges, min_length):
+    kit, path = edges
+    with Snapshot.open(path, kit.trust) as snap:
+        files = reference.text_files(snap)
+        want = [[("body", r, p) for r, p in reference.runs(b, files, min_length)] for b in BODIES]
+        corpus = SnapshotText(snap)
+        try:
+            got = plain(check_notes(notes(), corpus, min_length))
+        finally:
+            corpus.close()
+    assert got == want
+    # not vacuous: the filter ruled windows out, and the quotes at its edges were found
+    assert corpus.ruled_out > 0
+    flagged = {i for i, fragments in enumerate(got) if fragments}
+    assert {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 15} <= flagged
+    if min_length == 40:
+        assert 9 not in flagged  # valid UTF-8 is not the snapshot's invalid bytes
+
+
+def test_a_filter_that_trusted_the_end_words_would_miss_quotes(edges, monkeypatch):
+    """The agreement above can fail: a window's first and last words may be parts of
+    longer source words, so a filter asked about them rules out real quotes."""
+    kit, path = edges
+
+    may_hold = pairs.PairFilter.may_hold
+
+    def too_eager(self, window_words):
+        return may_hold(self, ["", *window_words, ""])  # the ends as inner words
+
+    monkeypatch.setattr(pairs.PairFilter, "may_hold", too_eager)
+    with Snapshot.open(path, kit.trust) as snap:
+        corpus = SnapshotText(snap)
+        try:
+            got = plain(check_notes(notes(), corpus, 12))
+        finally:
+            corpus.close()
+    assert not [f for f in got[15] if f[1].startswith("_one")]  # the real filter finds it
+
+
+def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
+    """Edit the cached file and give it a valid MAC, as only its owner could."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+    mac = _mac(_key(directory / "forensics-cache.key"), root, db)
+    db.with_suffix(".mac").write_bytes(mac)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("UPDATE pairs SET bits = substr(bits, 1, 1000)",),
+        ("UPDATE pairs SET bits = zeroblob(3 * 8192)",),
+        ("DELETE FROM pairs",),
+        # a filter of pairs only (v2): probing it for triples would rule out quotes
+        ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v2"),
+    ],
+)
+def test_a_filter_of_impossible_shape_is_never_believed(edges, tmp_path, edit):
+    kit, path = edges
+    directory = tmp_path / "cache"
+    with Snapshot.open(path, kit.trust) as snap:
+        root = bytes.fromhex(snap.manifest.root)
+        SnapshotText(snap, cache_dir=directory).close()
+        db = cache_path(directory, root)
+        assert open_cached(directory, root) is not None
+        _rewrite(db, directory, root, *edit)
+        assert open_cached(directory, root) is None
+        corpus = SnapshotText(snap, cache_dir=directory)
+        corpus.close()
+        assert not corpus.names_cached  # counted again
+
+
+def test_the_filter_is_sized_as_documented():
+    assert pairs.size_for(0) == pairs.MIN_BITS
+    assert pairs.size_for(10**6) == 1 << 19
+    assert pairs.size_for(10**12) == pairs.MAX_BITS
+    bits = np.zeros(pairs.MIN_BITS // 8, dtype=np.uint8).tobytes()
+    assert not pairs.PairFilter(bits).may_hold(["a", "b", "c", "d"])
+    assert pairs.PairFilter(bits).may_hold(["a", "b", "c"])  # one inner word: not judged
+    for wrong in (b"", bits[:-1], bits * 3):
+        with pytest.raises(ValueError):
+            pairs.PairFilter(wrong)

@@ -251,6 +251,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if self.crashed:
             return
         check = self.service.check_alerts()
+        if getattr(self.service, "replaced", None) is not None:
+            self._session_replaced()
+            return
         if check.failure is not None:
             self._recording_failed(check.failure)
         elif self._failing is not None and self.service.failure is None:
@@ -269,6 +272,31 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         elif locking and not isinstance(self.screen, AlertLockScreen):
             lock = AlertLockScreen(locking[0].category, locking[0].detail)
             self.push_screen(lock, self._guard_unlocked(time.monotonic()))
+
+    def _session_replaced(self) -> None:
+        """The recorder ended this terminal's session (it lost the terminal) and the
+        reconnection started a new one (docs/protocol.md §1a). Nothing of the old
+        one is carried over: no lock (its unlock belongs to a sealed ledger), no
+        dialog, no open file. The new session's start screen, with its witness
+        code for the paper log, comes before anything is shown or recorded."""
+        if isinstance(self.screen, StartScreen) and self.screen.replaced:
+            return  # already in front
+        self.opened = self.document = None
+        self.found, self._idle_since, self._failing = None, None, None
+        self.hits, self.jumps, self.marks_set = HitState(), JumpList(), {}
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.query_one("#banner", Static).update("")
+        self.query_one(CodeView).hide("the recorder ended the session; a new one started")
+        seq, code = self.service.shown_witness
+        start = StartScreen(self._facts(), seq, code, replaced=True)
+        self.push_screen(start, self._new_session_begun)
+
+    def _new_session_begun(self, _: object = None) -> None:
+        self.service.new_session_shown()  # type: ignore[attr-defined]
+        self._last_input = time.monotonic()
+        self._shown_again()  # the tree's names, listed again: recorded in the new session
+        self._show_status()
 
     def _guard_unlocked(self, since: float) -> Any:
         def unlocked(_: object = None) -> None:

@@ -5,7 +5,9 @@ write nothing and connect to that one socket only (docs/protocol.md)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,10 +37,13 @@ def connect(path: Path) -> RemoteService:
 
 
 def run_terminal(
-    path: Path, idle_seconds: int = 300, witness_minutes: int = 15
-) -> tuple[int, str | None]:
-    """Run the terminal on the recorder at `path`; its exit status, and the ledger's
-    path as the recorder named it (None when the recorder was never reached)."""
+    path: Path, idle_seconds: int = 300, witness_minutes: int = 15, writable: Sequence[Path] = ()
+) -> tuple[int, str | None, list[tuple[str, str]]]:
+    """Run the terminal on the recorder at `path`; its exit status, the ledger's
+    path as the recorder named it (None when the recorder was never reached), and
+    every session this terminal was in, in order: (ledger path, start witness
+    `seq:code`). `writable`: directories the audit policy lets this process write
+    (the demo's own closing verify; none for a room's terminal)."""
     from ..tui.launch import prepare
 
     require_terminal()  # before the recorder is asked for anything
@@ -46,11 +51,11 @@ def run_terminal(
         service = connect(path)
     except NotAdmitted as exc:
         click.echo(f"The recorder refused this terminal: {clean(exc)}", err=True)
-        return EXIT_REFUSED, None
+        return EXIT_REFUSED, None, []
     except (OSError, RecordingError) as exc:
         click.echo(f"cannot reach the recorder at {clean(path)}: {clean(exc)}", err=True)
-        return EXIT_UNREACHABLE, None
-    prepare([], sockets=[path])  # nothing writable; that socket and no other
+        return EXIT_UNREACHABLE, None, []
+    prepare(list(writable), sockets=[path])  # nothing writable; that socket and no other
     from ..tui.app import ReviewApp  # textual is imported only now
 
     app = ReviewApp(service, idle_seconds=idle_seconds, witness_minutes=witness_minutes)
@@ -58,12 +63,23 @@ def run_terminal(
         app.run()
     finally:
         service.close()
+    code, ledger = _outcome(app, service)
+    sessions = [(w.ledger_path, f"{w.witness_seq}:{w.witness_code}") for w in service.sessions]
+    return code, ledger, sessions
+
+
+def _outcome(app: Any, service: RemoteService) -> tuple[int, str | None]:
+    """The exit status and the last ledger's path, said in words first."""
     if app.ended_by is not None:  # a signal ended it (tui/signals.py): exit 128+N
         from ..tui.signals import exit_code
 
         return exit_code(app.ended_by), service.facts.ledger_path
     if app.crashed:  # its screen said where the report went and what became of the session
         return (EXIT_UNSEALED if app.receipt is None else EXIT_SEALED), service.facts.ledger_path
+    if app.receipt is None and service.failure is not None:  # say only what is known
+        click.echo(f"The session is not sealed; the recorder was not answering at the end "
+                   f"({clean(service.failure)}).")  # fmt: skip
+        return EXIT_UNSEALED, service.facts.ledger_path
     if app.receipt is None:
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path

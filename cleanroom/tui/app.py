@@ -270,8 +270,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if ending and self._ending is None:
             self._seal(f"guard: {ending[0].category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
-            lock = AlertLockScreen(locking[0].category, locking[0].detail)
-            self.push_screen(lock, self._guard_unlocked(time.monotonic()))
+            first = locking[0]
+            lock = AlertLockScreen(first.category, first.detail, unrecorded=check.failure)
+            self.push_screen(lock, self._guard_unlocked(time.monotonic(), first.category,
+                                                        first.detail))  # fmt: skip
 
     def _session_replaced(self) -> None:
         """The recorder ended this terminal's session (it lost the terminal) and the
@@ -298,12 +300,18 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._shown_again()  # the tree's names, listed again: recorded in the new session
         self._show_status()
 
-    def _guard_unlocked(self, since: float) -> Any:
+    def _guard_unlocked(self, since: float, category: str = "guard", detail: str = "") -> Any:
+        """The lock's Enter: the unlock is recorded, or it does not unlock (fail
+        closed): the lock comes back saying why, and Enter tries again."""
+
         def unlocked(_: object = None) -> None:
             try:
                 self.service.unlock("guard", time.monotonic() - since)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
+                again = AlertLockScreen(category, detail, unrecorded=str(exc), unlock_failed=True)
+                self.push_screen(again, self._guard_unlocked(since, category, detail))
+                return
             self._shown_again()  # after `unlock`: what is shown again is recorded after it
             self._show_status()
 

@@ -115,3 +115,26 @@ async def test_a_session_the_recorder_ended_is_never_carried_on_quietly(room):  
     assert old != new
     assert "session_end" in room.kinds(old) and "unlock" not in room.kinds(old)
     assert "unlock" not in room.kinds(new)
+
+
+async def test_a_resumed_session_says_so_on_its_start_screen(room):  # noqa: F811
+    """After a restart the recorder resumed the unsealed session: its start screen
+    said "Review session started" (issue 12's third attack, finding 4)."""
+    from tests.recorderkit import RawClient
+
+    first = RawClient(room.socket)
+    first.hello()
+    room.kill9()  # the session is left unsealed
+    first.close()
+    room.socket.unlink(missing_ok=True)  # the dead recorder's: start() waits for a new one
+    room.start()
+    service = RemoteService(room.socket)
+    assert service.resumed
+    app = ReviewApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen))
+        text = screen_text(app.screen)
+        assert "RESUMED" in text and "Review session started" not in text, text
+        await pilot.press("enter")
+    service.seal()
+    service.close()

@@ -56,6 +56,9 @@ BEFORE_START = (m.Status, m.Blocked, m.Key, m.Seal, m.CrashReport, m.Bye)
 NEW_SESSION = "the recorder ended the session; a new one starts on its own start screen"
 
 
+RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
+
+
 class NotAnswering(RecordingError):
     """No answer within the request's bound: the connection is kept (the answer is
     still owed and is read, then dropped, once it comes), and until then every
@@ -312,6 +315,11 @@ class RemoteService:
     @property
     def session_id(self) -> str:
         return self._welcome.session_id
+
+    @property
+    def resumed(self) -> bool:
+        """The session was left unsealed and the recorder resumed it."""
+        return self._welcome.resumed
 
     @property
     def entries(self) -> int:
@@ -576,7 +584,7 @@ class RemoteService:
         ended_here = a.ended is None or a.ended == "reviewer"
         if not ended_here and not any(f.response == "end" for f in fresh):
             # ended by the recorder (a guard alert, a lost client): the terminal ends too
-            fresh.append(m.AlertInfo("session", f"ended by the recorder: {a.ended}", "end"))
+            fresh.append(m.AlertInfo(RECORDER_ENDED, a.ended, "end"))
         return AlertCheck(fresh, None, len(a.fresh))
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:

@@ -116,7 +116,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._show_status()
         seq, code = self.service.shown_witness
         facts = self.service.facts
-        self.push_screen(StartScreen(self._facts(), seq, code))
+        resumed = bool(getattr(self.service, "resumed", False))
+        self.push_screen(StartScreen(self._facts(), seq, code, resumed=resumed))
         # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up.
         self.set_timer(0.05, lambda: lexer_for("warm-up.txt"))
         self.query_one(FileTree).focus()
@@ -268,7 +269,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         ending = [a for a in check.fresh if a.response == "end"]
         locking = [a for a in check.fresh if a.response == "lock"]
         if ending and self._ending is None:
-            self._seal(f"guard: {ending[0].category}")
+            cause = ending[0]  # the guard's, or the recorder's own (quota, a lost terminal)
+            by = "recorder ended it" if cause.category == "recorder" else "guard"
+            self._seal(f"{by}: {cause.detail if by != 'guard' else cause.category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
             first = locking[0]
             lock = AlertLockScreen(first.category, first.detail, unrecorded=check.failure)
@@ -291,7 +294,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.query_one("#banner", Static).update("")
         self.query_one(CodeView).hide("the recorder ended the session; a new one started")
         seq, code = self.service.shown_witness
-        start = StartScreen(self._facts(), seq, code, replaced=True)
+        resumed = bool(getattr(self.service, "resumed", False))
+        start = StartScreen(self._facts(), seq, code, replaced=True, resumed=resumed)
         self.push_screen(start, self._new_session_begun)
 
     def _new_session_begun(self, _: object = None) -> None:

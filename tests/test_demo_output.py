@@ -20,14 +20,14 @@ def run_demo(tmp_path: Path, monkeypatch, seal: bool) -> str:
     """The demo with the terminal replaced by what a session leaves: a ledger
     sealed, or one a crash left unsealed."""
 
-    def session(setup: Setup, choice: str | None) -> Path:
+    def session(setup: Setup, choice: str | None) -> list[tuple[Path, str | None]]:
         setup.ledger_dir.mkdir(parents=True, exist_ok=True)
         ledger = start_ledger(setup)
         if seal:
             ledger.seal("reviewer")
         else:
             ledger.close()
-        return ledger.path
+        return [(ledger.path, None)]
 
     monkeypatch.setattr(demo_module, "require_isolated", lambda: None)  # pytest is not -I
     monkeypatch.setattr(demo_module, "harden_process", lambda: None)  # keep pytest dumpable
@@ -100,3 +100,29 @@ def test_without_ctags_the_demo_runs_and_says_it_has_no_index(tmp_path, monkeypa
     assert "WITHOUT a symbol index: universal-ctags is not installed" in output
     with _opened_demo_snapshot(tmp_path) as snap:
         assert not snap.has_symbols
+
+
+def test_every_session_of_the_run_is_summed_up(tmp_path, monkeypatch):
+    """The recorder ended a session while it could not reach the terminal, which went
+    on in a new one (issue 12's third attack): the summary gives each session's
+    start witness, ledger, verdict and final witness, not only the last one's."""
+
+    def sessions(setup: Setup, choice: str | None) -> list[tuple[Path, str | None]]:
+        setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+        first, second = start_ledger(setup), start_ledger(setup)
+        first.close()  # left unsealed
+        second.seal("reviewer")
+        return [(first.path, "0:FIRST-START"), (second.path, "0:SECOND-START")]
+
+    monkeypatch.setattr(demo_module, "require_isolated", lambda: None)
+    monkeypatch.setattr(demo_module, "harden_process", lambda: None)
+    monkeypatch.setattr(demo_module, "run_session", sessions)
+    out = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "d")])
+    text = out.output
+    ledgers = sorted((tmp_path / "d" / "ledgers").glob("*.ledger"))
+    assert len(ledgers) == 2
+    assert "session  1 of 2" in text and "session  2 of 2" in text, text
+    assert text.index("0:FIRST-START") < text.index("0:SECOND-START")
+    assert "UNSEALED" in text and "INTACT" in text, text
+    assert text.count("verdict  ") == 2 and text.count("head     ") == 2, text
+    assert out.exit_code != 0  # the worst of the two: one session is not sealed

@@ -3,7 +3,7 @@
 Exit codes are documented in docs/verdict.md: 0 intact and sealed, 1 tampered,
 invalid or untrusted (including a snapshot changed after signing), 3 intact but
 incomplete, 2 usage (including unreadable keys, witnesses or receipts given on
-the command line).
+the command line), 70 a failure the command cannot name (said in one line).
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ class UsageProblem(click.ClickException):
     """Something the user gave us cannot be used. Never a traceback."""
 
     exit_code = 2
+
+
+class Unexpected(click.ClickException):
+    """A failure the command has no words for: said in one line, exit 70."""
+
+    exit_code = 70
 
 
 class TamperedProblem(click.ClickException):
@@ -95,7 +101,11 @@ class CleanroomGroup(click.Group):
             )
             if isinstance(exc, usage):
                 raise UsageProblem(clean(exc)) from exc
-            raise
+            if isinstance(exc, click.ClickException | click.exceptions.Exit | click.Abort):
+                raise
+            # Anything else (a bug, or an outside tool that failed): one line, never a
+            # traceback, which could show local values (docs/verdict.md, exit codes).
+            raise Unexpected(f"failed: {type(exc).__name__}: {clean(exc)}") from exc
 
 
 @click.group(cls=CleanroomGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -71,9 +71,10 @@ def write_config(base: Path, keys: Path, cert: Path, snapshot: Path, idle_minute
     return path
 
 
-def run_session(setup: Setup, choice: str | None) -> Path:
+def run_session(setup: Setup, choice: str | None) -> list[tuple[Path, str | None]]:
     """Start the recorder as a child process on the demo's workstation.toml, be its
-    terminal, stop it, and return the path of the session's ledger."""
+    terminal, stop it, and return every session of the run, in order: its ledger's
+    path and its start witness (None when the terminal did not see the start)."""
     base = setup.ledger_dir.parent
     config, sock = base / CONFIG, base / "recorder.sock"
     log = (base / "recorder.log").open("ab")
@@ -83,8 +84,11 @@ def run_session(setup: Setup, choice: str | None) -> Path:
         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
     )  # fmt: skip
     click.echo(SAME_ACCOUNT)
+    scratch = verify_scratch(base)
     try:
-        _, ledger = run_terminal(sock, setup.idle_seconds, setup.witness_minutes)
+        _, ledger, sessions = run_terminal(
+            sock, setup.idle_seconds, setup.witness_minutes, writable=[scratch]
+        )
     finally:
         child.send_signal(signal.SIGTERM)  # seals a session the terminal left open
         try:
@@ -92,13 +96,26 @@ def run_session(setup: Setup, choice: str | None) -> Path:
         except subprocess.TimeoutExpired:
             child.kill()
         log.close()
+    # The closing verify copies a ledger left with its -wal into a private
+    # directory: the terminal's audit policy (still on in this process) lets it
+    # write there and nowhere else.
+    tempfile.tempdir = str(scratch)
+    if sessions:
+        return [(Path(p), start) for p, start in sessions]
     if ledger:
-        return Path(ledger)
+        return [(Path(ledger), None)]
     newest = sorted(setup.ledger_dir.glob("*.ledger"), key=lambda p: p.stat().st_mtime)
     if not newest:  # the recorder never started a session: its log says why
         click.echo(f"no session was recorded; the recorder's log: {clean(base / 'recorder.log')}")
         raise SystemExit(4)
-    return newest[-1]
+    return [(newest[-1], None)]
+
+
+def verify_scratch(base: Path) -> Path:
+    """The demo's own directory for the closing verify's private copies (mode 0700)."""
+    scratch = base / "verify-tmp"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    return scratch
 
 
 HOSTILE_SAMPLES = {
@@ -192,13 +209,21 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
         Reviewer("Demo Reviewer", "Example Agency", raw_public(reviewer).hex()), reviewer,
         idle_minutes * 60, 15, Policy.for_mode("demo"), (keys,), snapshot,
     )  # fmt: skip
-    path = run_session(setup, "abandon")
-    code = report(path, trust)
-    receipt = receipt_path(path)
-    if receipt.exists():  # none after a crash: say so, never name a file that is not there
-        click.echo(f"receipt  {clean(receipt)}")
-    else:
-        click.echo("receipt  none: the session was not sealed")
+    sessions = run_session(setup, "abandon")
+    codes = []
+    for number, (path, start) in enumerate(sessions, 1):
+        if len(sessions) > 1:  # the recorder ended one while it could not reach the terminal
+            click.echo(f"session  {number} of {len(sessions)}")
+        if start is not None:
+            click.echo(f"start    {clean(start)}")
+        codes.append(report(path, trust))
+        receipt = receipt_path(path)
+        if receipt.exists():  # none after a crash: say so, never name a file that is not there
+            click.echo(f"receipt  {clean(receipt)}")
+        else:
+            click.echo("receipt  none: the session was not sealed")
+    code = 1 if 1 in codes else max(codes)
+    path = sessions[-1][0]
     click.echo(f"keys     {clean(keys)} (throwaway)")
     run = command_name()
     ledger, pub = quoted(path), quoted(keys / "vendor.pub")

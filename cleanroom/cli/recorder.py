@@ -87,7 +87,9 @@ def session_opener(configured: Setup, crashed: str = "resume",
                       setup.snapshot_label, str(ledger.path), missing)  # fmt: skip
         session = ReviewSession(Recorder(writer), setup.source, facts, guard)
         session.notes = notes
-        log(f"session {session.session_id} started in {ledger.path.name}")
+        session.resumed = resumed is not None  # the terminal's start screen says so
+        verb = "resumed" if session.resumed else "started"
+        log(f"session {session.session_id} {verb} in {ledger.path.name}")
 
         def close() -> None:
             if guard is not None and guard.running:

@@ -5,7 +5,9 @@ write nothing and connect to that one socket only (docs/protocol.md)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -40,11 +42,15 @@ def run_terminal(
     idle_seconds: int = 300,
     witness_minutes: int = 15,
     reviewer_key: Ed25519PrivateKey | None = None,
-) -> tuple[int, str | None]:
-    """Run the terminal on the recorder at `path`; its exit status, and the ledger's
-    path as the recorder named it (None when the recorder was never reached).
-    `reviewer_key`: the reviewer's own, which countersigns the seal when the
-    recorder asks (ADR 0214); it never leaves this process."""
+    writable: Sequence[Path] = (),
+) -> tuple[int, str | None, list[tuple[str, str]]]:
+    """Run the terminal on the recorder at `path`; its exit status, the ledger's
+    path as the recorder named it (None when the recorder was never reached), and
+    every session this terminal was in, in order: (ledger path, start witness
+    `seq:code`). `reviewer_key`: the reviewer's own, which countersigns the seal
+    when the recorder asks (ADR 0214); it never leaves this process. `writable`:
+    directories the audit policy lets this process write (the demo's own closing
+    verify; none for a room's terminal)."""
     from ..tui.launch import prepare
 
     require_terminal()  # before the recorder is asked for anything
@@ -52,11 +58,11 @@ def run_terminal(
         service = connect(path, reviewer_key)
     except NotAdmitted as exc:
         click.echo(f"The recorder refused this terminal: {clean(exc)}", err=True)
-        return EXIT_REFUSED, None
+        return EXIT_REFUSED, None, []
     except (OSError, RecordingError) as exc:
         click.echo(f"cannot reach the recorder at {clean(path)}: {clean(exc)}", err=True)
-        return EXIT_UNREACHABLE, None
-    prepare([], sockets=[path])  # nothing writable; that socket and no other
+        return EXIT_UNREACHABLE, None, []
+    prepare(list(writable), sockets=[path])  # nothing writable; that socket and no other
     from ..tui.app import ReviewApp  # textual is imported only now
 
     app = ReviewApp(service, idle_seconds=idle_seconds, witness_minutes=witness_minutes)
@@ -64,17 +70,28 @@ def run_terminal(
         app.run()
     finally:
         service.close()
+    code, ledger = _outcome(app, service)
+    sessions = [(w.ledger_path, f"{w.witness_seq}:{w.witness_code}") for w in service.sessions]
+    return code, ledger, sessions
+
+
+def _outcome(app: Any, service: RemoteService) -> tuple[int, str | None]:
+    """The exit status and the last ledger's path, said in words first."""
     if app.ended_by is not None:  # a signal ended it (tui/signals.py): exit 128+N
         from ..tui.signals import exit_code
 
         return exit_code(app.ended_by), service.facts.ledger_path
     if app.crashed:  # its screen said where the report went and what became of the session
         return (EXIT_UNSEALED if app.receipt is None else EXIT_SEALED), service.facts.ledger_path
+    if app.receipt is None and service.failure is not None:  # say only what is known
+        click.echo(f"The session is not sealed; the recorder was not answering at the end "
+                   f"({clean(service.failure)}).")  # fmt: skip
+        return EXIT_UNSEALED, service.facts.ledger_path
     if app.receipt is None:
         click.echo("The session is not sealed; the recorder seals it or waits, as configured.")
         return EXIT_UNSEALED, service.facts.ledger_path
     click.echo(f"sealed   {app.receipt.seq}:{clean(app.receipt.witness.code)}")
-    if reviewer_key is not None and not service.countersigned:
+    if service.reviewer_key is not None and not service.countersigned:
         click.echo("The seal is not countersigned: the recorder did not accept this "
                    "reviewer key's signature (recorded).")  # fmt: skip
     left = service.unfinished  # `session_end` recorded, the ledger file not finished

@@ -7,6 +7,7 @@ seals, rows) is read in answers.py."""
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -45,16 +46,37 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .framing import FrameError, read_frame, write_frame
+from .framing import FrameError, FrameReader, read_frame, write_frame
 
 __all__ = ["NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused", "SealedReceipt",
            "WitnessOf"]  # fmt: skip
-ANSWER_TIMEOUT = 30.0  # seconds: a search of a large snapshot takes a while
+ANSWER_TIMEOUT = 30.0  # seconds: the bound of the requests that may take long (below)
+STALL_AFTER = 2.0  # seconds: any other request not answered by then hides the source
+# Requests whose work grows with the snapshot (a listing, a name match, an open, a
+# find, the symbols, the notes, the seal): they run off the event loop and get
+# ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
+LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
+        m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
 NOT_ADMITTED = ("busy", "owner")  # refusals sent before a hello is read (protocol §1)
 
 
 class Busy(Exception):
     """Another request holds the connection (see `RemoteService.check_alerts`)."""
+
+
+# A new session (the recorder ended ours while it could not reach us): until the
+# terminal has shown its start screen, only these are asked, nothing is shown.
+BEFORE_START = (m.Status, m.Blocked, m.Key, m.Seal, m.CrashReport, m.Bye)
+NEW_SESSION = "the recorder ended the session; a new one starts on its own start screen"
+
+
+RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
+
+
+class NotAnswering(RecordingError):
+    """No answer within the request's bound: the connection is kept (the answer is
+    still owed and is read, then dropped, once it comes), and until then every
+    request fails at once without waiting (docs/protocol.md §1a)."""
 
 
 class RemoteService:
@@ -73,6 +95,11 @@ class RemoteService:
         # pages of directories the tree shows, in the order listed: (directory, start) -> limit
         self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
+        self._reader = FrameReader(m.MAX_ANSWER)
+        self._owed = 0  # answers to requests that timed out, still to come and be dropped
+        self._stalled_since: float | None = None
+        self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
+        self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
         self._welcome = self._connect()
 
     # -- the connection ---------------------------------------------------------
@@ -90,14 +117,29 @@ class RemoteService:
                 raise NotAdmitted(answer.reason, answer.detail)
             if not isinstance(answer, m.Welcome):
                 raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
-            self._restore(sock)
+            sock.setblocking(False)
+            self._sock, self._reader, self._owed = sock, FrameReader(m.MAX_ANSWER), 0
+            self._stalled_since = None
+            before = getattr(self, "_welcome", None)
+            if before is None or before.session_id == answer.session_id:
+                self._restore()
+            else:  # the recorder ended ours: nothing of it is carried into this one
+                self._listed.clear()
+                self._open = None
+                self.replaced = answer
+                self.__dict__.pop("_witness", None)
+                self.ended, self.unfinished = None, None
         except (FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
             sock.close()
+            self._sock = None
             raise RecordingError(f"the recorder is not answering ({type(exc).__name__})") from None
         except BaseException:
             sock.close()
+            self._sock = None
             raise
-        self._sock, self._welcome, self.state = sock, answer, answer.state
+        self._welcome, self.state = answer, answer.state
+        if not self.sessions or self.sessions[-1].session_id != answer.session_id:
+            self.sessions.append(answer)
         return answer
 
     @staticmethod
@@ -112,39 +154,81 @@ class RemoteService:
             pass  # the refusal, if one came, is still there to read
         return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
 
-    def _restore(self, sock: socket.socket) -> None:
-        """After a reconnect, ask again for what the screen still shows, so the
-        recorder records it again and serves the views that follow: the tree's
-        listings and the open file. (A session that waited has them already.)"""
+    def _restore(self) -> None:
+        """After a reconnect to the same session, ask again for what the screen still
+        shows, so the recorder records it again and serves the views that follow:
+        the tree's listings and the open file. (A session that waited has them.)"""
         for (directory, start), limit in list(self._listed.items()):
-            self._exchange(sock, m.Tree(path=directory, start=start, limit=limit))
+            self._exchange(m.Tree(path=directory, start=start, limit=limit), ANSWER_TIMEOUT)
         if self._open is not None:
-            answer = self._exchange(sock, m.Open(path=self._open))
+            answer = self._exchange(m.Open(path=self._open), ANSWER_TIMEOUT)
             if not isinstance(answer, m.Opened):
                 self._open = None
 
-    @staticmethod
-    def _exchange(sock: socket.socket, request: Any) -> Any:
-        write_frame(sock, m.encoder.encode(request))
-        return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
+    def _exchange(self, request: Any, bound: float) -> Any:
+        """Send `request` and read its answer within `bound` seconds, off a
+        non-blocking socket: a recorder that does not answer (stopped, stalled)
+        costs at most `bound` once; the answer stays owed (NotAnswering), and
+        while any is owed every request fails at once, never waiting again."""
+        sock = self._sock
+        assert sock is not None
+        if self._owed and not self._drain(sock):
+            raise NotAnswering(self._failure or "the recorder is not answering")
+        sock.settimeout(bound)
+        try:
+            write_frame(sock, m.encoder.encode(request))
+        finally:
+            sock.setblocking(False)
+        self._owed += 1
+        deadline = time.monotonic() + bound
+        while True:
+            body = self._reader.poll(sock, time.monotonic())
+            if body is not None:
+                self._owed -= 1
+                self._stalled_since = None
+                return m.answer_decoder.decode(body)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._stalled_since = time.monotonic() - bound
+                raise NotAnswering(f"the recorder is not answering (no answer in {bound:g} s)")
+            select.select([sock], [], [], left)
+
+    def _drain(self, sock: socket.socket) -> bool:
+        """Read, without waiting, the answers still owed, and drop them. True once none is."""
+        while self._owed:
+            if self._reader.poll(sock, time.monotonic()) is None:
+                return False
+            self._owed -= 1
+        self._stalled_since = None
+        return True
 
     def _ask(self, request: Any, wait: bool = True) -> Any:
         """One request's answer. Raises RecordingError when nothing may be shown, and
-        Busy (without asking) when `wait` is false and another request is under way."""
-        if not self._lock.acquire(blocking=wait):
+        Busy (without asking) when `wait` is false and another request is under way.
+        A request waits for another one's answer no longer than its own bound."""
+        bound = ANSWER_TIMEOUT if isinstance(request, LONG) else STALL_AFTER
+        if not wait and not self._lock.acquire(blocking=False):
             raise Busy()
+        if wait and not self._lock.acquire(timeout=bound):
+            self._failure = f"the recorder is not answering (busy for more than {bound:g} s)"
+            raise NotAnswering(self._failure)
         try:
-            return self._ask_locked(request)
+            return self._ask_locked(request, bound)
         finally:
             self._lock.release()
 
-    def _ask_locked(self, request: Any) -> Any:
+    def _ask_locked(self, request: Any, bound: float) -> Any:
         with self._lock:
             try:
                 if self._sock is None:
                     self._connect()
                 assert self._sock is not None
-                answer = self._exchange(self._sock, request)
+                if self.replaced is not None and not isinstance(request, BEFORE_START):
+                    raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
+                answer = self._exchange(request, bound)
+            except NotAnswering as exc:
+                self._failure = str(exc)
+                raise
             except (OSError, FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
                 self._drop()
                 self._failure = f"the recorder is not answering ({type(exc).__name__})"
@@ -166,13 +250,19 @@ class RemoteService:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+        self._owed, self._stalled_since = 0, None
+
+    def new_session_shown(self) -> None:
+        """The terminal showed the new session's start screen: it may be recorded in."""
+        self.replaced = None
+        self._failure = None
 
     def close(self) -> None:
         with self._lock:
             if self._sock is not None:
                 try:
-                    self._exchange(self._sock, m.Bye())
-                except (OSError, FrameError, msgspec.MsgspecError):
+                    self._exchange(m.Bye(), STALL_AFTER)
+                except (OSError, FrameError, msgspec.MsgspecError, RecordingError):
                     pass
             self._drop()
 
@@ -191,6 +281,11 @@ class RemoteService:
     @property
     def session_id(self) -> str:
         return self._welcome.session_id
+
+    @property
+    def resumed(self) -> bool:
+        """The session was left unsealed and the recorder resumed it."""
+        return self._welcome.resumed
 
     @property
     def entries(self) -> int:
@@ -465,7 +560,7 @@ class RemoteService:
         ended_here = a.ended is None or a.ended == "reviewer"
         if not ended_here and not any(f.response == "end" for f in fresh):
             # ended by the recorder (a guard alert, a lost client): the terminal ends too
-            fresh.append(m.AlertInfo("session", f"ended by the recorder: {a.ended}", "end"))
+            fresh.append(m.AlertInfo(RECORDER_ENDED, a.ended, "end"))
         return AlertCheck(fresh, None, len(a.fresh))
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:

@@ -43,6 +43,7 @@ from .table import COUNTERSIGN, ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, per
 _QUOTA_FREE = (m.Status, m.Seal, m.Countersignature, m.Bye)
 NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
+RESEAL_EVERY = 2.0  # seconds between tries to seal an end whose seal failed (a full disk)
 DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
@@ -72,6 +73,8 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
+        self._resealed = 0.0  # when an end's failed seal was last tried again
+        self._reseal = False  # the recorder's own end could not be sealed: try again
         self._unfinished: m.Unfinished | None = None  # the seal's, if the file was not finished
         self._peer = "an unknown terminal"  # the terminal served, for a crash report's header
         self._looked = 0.0  # monotonic time of the last look at the guard during a request
@@ -186,6 +189,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             return
         self.session.flush_blocked()
         if self.state == ENDED:
+            self._seal_again()
             return
         check = self.session.check_alerts()
         self._fresh.extend(check.fresh)
@@ -194,6 +198,29 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             self._end(f"guard: {first.category}")
         elif any(a.response == "lock" for a in check.fresh):
             self._lock()
+
+    def _seal_again(self) -> None:
+        """An end whose seal could not be recorded (a full disk: the quota's end) is
+        sealed as soon as it can be: tried again every RESEAL_EVERY seconds while
+        the session is held (a terminal on it, or waiting)."""
+        if not self._reseal or self._receipt is not None or self.ended is None:
+            return
+        now = time.monotonic()
+        if now - self._resealed < RESEAL_EVERY:
+            return
+        self._resealed = now
+        try:
+            self._receipt = self.session.seal(None, self.ended)
+        except SealUnfinished as exc:
+            self._receipt = exc.finished.receipt
+            self._unfinished = unfinished_answer(exc)
+        except RecordingError:
+            return
+        self._reseal = False
+
+    @property
+    def sealed(self) -> bool:
+        return self._receipt is not None
 
     def _lock(self) -> None:
         """The guard locks. Before `hello` the lock waits for it (the state stays
@@ -219,7 +246,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             self._receipt = exc.finished.receipt
             self._unfinished = unfinished_answer(exc)
         except RecordingError:
-            pass  # ended all the same: nothing more is served
+            self._reseal = True  # ended all the same; sealed once it can be (_seal_again)
 
     # -- handlers ---------------------------------------------------------------
 
@@ -234,6 +261,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
                          snapshot=f.snapshot, ledger_path=f.ledger_path,
                          root_name=self.service.root_name, witness_seq=seq, witness_code=code,
                          guarded=self.service.guarded, state=self.state,
+                         resumed=getattr(self.session, "resumed", False),
                          missing=list(f.missing))  # fmt: skip
 
     def _tree(self, r: m.Tree) -> m._Answer:

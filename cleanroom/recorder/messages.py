@@ -246,6 +246,7 @@ class Welcome(_Answer, tag="welcome"):
     guarded: bool
     state: str
     missing: list[str] = msgspec.field(default_factory=list)  # MISSING notices (session.missing)
+    resumed: bool = False  # a session left unsealed, resumed (its start screen says so)
 
 
 class Ok(_Answer, tag="ok"):

@@ -407,7 +407,15 @@ class RecorderServer:
         try:
             live.close()
         finally:
-            log(f"session {live.dispatcher.session.session_id} finished ({live.dispatcher.ended})")
+            d = live.dispatcher
+            if getattr(d, "sealed", True):
+                log(f"session {d.session.session_id} finished ({d.ended})")
+            else:  # say precisely what is left: never "finished" of an unsealed ledger
+                why = d.session.failure or "its seal could not be recorded"
+                log(
+                    f"session {d.session.session_id} ended ({d.ended}) but is NOT sealed: {why};"
+                    " it is resumed, or closed as abandoned, when a terminal next connects"
+                )
 
 
 def _refuse_at_once(conn: socket.socket, reason: str, detail: str) -> None:

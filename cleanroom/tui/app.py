@@ -117,7 +117,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._show_status()
         seq, code = self.service.shown_witness
         facts = self.service.facts
-        self.push_screen(StartScreen(self._facts(), seq, code))
+        resumed = bool(getattr(self.service, "resumed", False))
+        self.push_screen(StartScreen(self._facts(), seq, code, resumed=resumed))
         # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up.
         self.set_timer(0.05, lambda: lexer_for("warm-up.txt"))
         self.query_one(FileTree).focus()
@@ -253,6 +254,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if self.crashed:
             return
         check = self.service.check_alerts()
+        if getattr(self.service, "replaced", None) is not None:
+            self._session_replaced()
+            return
         if check.failure is not None:
             self._recording_failed(check.failure)
         elif self._failing is not None and self.service.failure is None:
@@ -267,17 +271,53 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         ending = [a for a in check.fresh if a.response == "end"]
         locking = [a for a in check.fresh if a.response == "lock"]
         if ending and self._ending is None:
-            self._seal(f"guard: {ending[0].category}")
+            cause = ending[0]  # the guard's, or the recorder's own (quota, a lost terminal)
+            by = "recorder ended it" if cause.category == "recorder" else "guard"
+            self._seal(f"{by}: {cause.detail if by != 'guard' else cause.category}")
         elif locking and not isinstance(self.screen, AlertLockScreen):
-            lock = AlertLockScreen(locking[0].category, locking[0].detail)
-            self.push_screen(lock, self._guard_unlocked(time.monotonic()))
+            first = locking[0]
+            lock = AlertLockScreen(first.category, first.detail, unrecorded=check.failure)
+            self.push_screen(lock, self._guard_unlocked(time.monotonic(), first.category,
+                                                        first.detail))  # fmt: skip
 
-    def _guard_unlocked(self, since: float) -> Any:
+    def _session_replaced(self) -> None:
+        """The recorder ended this terminal's session (it lost the terminal) and the
+        reconnection started a new one (docs/protocol.md §1a). Nothing of the old
+        one is carried over: no lock (its unlock belongs to a sealed ledger), no
+        dialog, no open file. The new session's start screen, with its witness
+        code for the paper log, comes before anything is shown or recorded."""
+        if isinstance(self.screen, StartScreen) and self.screen.replaced:
+            return  # already in front
+        self.opened = self.document = None
+        self.found, self._idle_since, self._failing = None, None, None
+        self.hits, self.jumps, self.marks_set = HitState(), JumpList(), {}
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.query_one("#banner", Static).update("")
+        self.query_one(CodeView).hide("the recorder ended the session; a new one started")
+        seq, code = self.service.shown_witness
+        resumed = bool(getattr(self.service, "resumed", False))
+        start = StartScreen(self._facts(), seq, code, replaced=True, resumed=resumed)
+        self.push_screen(start, self._new_session_begun)
+
+    def _new_session_begun(self, _: object = None) -> None:
+        self.service.new_session_shown()  # type: ignore[attr-defined]
+        self._last_input = time.monotonic()
+        self._shown_again()  # the tree's names, listed again: recorded in the new session
+        self._show_status()
+
+    def _guard_unlocked(self, since: float, category: str = "guard", detail: str = "") -> Any:
+        """The lock's Enter: the unlock is recorded, or it does not unlock (fail
+        closed): the lock comes back saying why, and Enter tries again."""
+
         def unlocked(_: object = None) -> None:
             try:
                 self.service.unlock("guard", time.monotonic() - since)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
+                again = AlertLockScreen(category, detail, unrecorded=str(exc), unlock_failed=True)
+                self.push_screen(again, self._guard_unlocked(since, category, detail))
+                return
             self._shown_again()  # after `unlock`: what is shown again is recorded after it
             self._show_status()
 

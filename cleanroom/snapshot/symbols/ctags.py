@@ -136,16 +136,31 @@ def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
     command = [exe, "--options=NONE", "--sort=no", "-x", f"--_xformat={_FORMAT}",
                f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
     listing = "".join(f"{r}\n" for r in rowids).encode()
+    # ctags writes its own temporary files in $TMPDIR and fails when that is not a
+    # usable directory (TMPDIR=/nonexistent ended the demo in three tracebacks):
+    # it gets the working directory it already has.
+    env = {**os.environ, "TMPDIR": str(tmp)}
     try:
         out = subprocess.run(
-            command, input=listing, capture_output=True, cwd=tmp, check=True, timeout=RUN_TIMEOUT
+            command,
+            input=listing,
+            capture_output=True,
+            cwd=tmp,
+            check=True,
+            env=env,
+            timeout=RUN_TIMEOUT,
         )
     except subprocess.TimeoutExpired:
         raise SymbolsBuildError(
             f"ctags did not finish on {lang} files ({len(rowids):,} files) within"
             f" {RUN_TIMEOUT:g} s; it was stopped"
         ) from None
-    except (OSError, subprocess.CalledProcessError) as exc:
+    except subprocess.CalledProcessError as exc:
+        said = exc.stderr.decode("utf-8", "replace").strip().splitlines()[:1] if exc.stderr else []
+        why = f" ({said[0][:200]})" if said else ""
+        failed = f"ctags failed on {lang} files: exit {exc.returncode}{why}"
+        raise SymbolsBuildError(failed) from exc
+    except OSError as exc:
         raise SymbolsBuildError(f"ctags failed on {lang} files: {exc}") from exc
     found: dict[int, list] = {}
     for line in out.stdout.split(b"\n"):

@@ -30,13 +30,23 @@ def _facts(rows: list[tuple[str, str]]) -> Text:
 class StartScreen(ClosesOnce, LockScreen):
     DEFAULT_CSS = CSS.format(name="StartScreen")
 
-    def __init__(self, facts: list[tuple[str, str]], seq: int, code: str) -> None:
+    def __init__(self, facts: list[tuple[str, str]], seq: int, code: str,
+                 replaced: bool = False, resumed: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.facts, self.seq, self.code = facts, seq, code
+        self.replaced, self.resumed = replaced, resumed
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Review session started. Recording is on.", markup=False)
+            if self.replaced:
+                lost = ("The recorder ended the previous session while it could not reach "
+                        "this terminal. A NEW session started.")  # fmt: skip
+                yield Static(lost, markup=False)
+            if self.resumed:
+                yield Static("Review session RESUMED (it was not sealed). Recording is on.",
+                             markup=False)  # fmt: skip
+            else:
+                yield Static("Review session started. Recording is on.", markup=False)
             yield Static(_facts(self.facts), markup=False)
             yield Static("Copy this witness code into the room's paper log:", markup=False)
             yield Static(f"{self.seq}:{self.code}", classes="code", markup=False)

@@ -1,0 +1,140 @@
+"""A stalled or lost recorder, against the terminal of `review --connect` (issue 12's
+third attack, finding 1), with a real recorder process stopped by a real
+SIGSTOP: a request not answered within `STALL_AFTER` hides the source and turns
+the bar red at once; the keys stay live (nothing waits on the socket again);
+SIGCONT resumes the SAME session on the same connection. A session the recorder
+ended meanwhile is never carried on quietly: the new one's start screen, with
+its own witness code, comes first, and a lock of the old one is not answered in
+the new one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+
+from textual.widgets import Static
+
+from cleanroom.recorder.client import STALL_AFTER, RemoteService
+from cleanroom.tui.app import ReviewApp
+from cleanroom.tui.codeview import CodeView
+from cleanroom.tui.screens.lock import AlertLockScreen
+from cleanroom.tui.screens.quickopen import QuickOpenScreen
+from cleanroom.tui.screens.witness import StartScreen
+from cleanroom.tui.statusbar import StatusBar
+from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
+
+SIZE = (120, 40)
+
+
+def shown(app) -> str:
+    view = app.query_one(CodeView)
+    return "\n".join(
+        "".join(s.text for s in st) for st in view.render_lines(view.region.reset_offset)
+    )
+
+
+def bar(app) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+def screen_text(screen) -> str:
+    return " ".join(" ".join(str(s.render()) for s in screen.query(Static)).split())
+
+
+async def test_a_stopped_recorder_hides_at_once_and_the_same_session_resumes(room):  # noqa: F811
+    service = RemoteService(room.socket)
+    first_id = service.session_id
+    app = ReviewApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        await until(pilot, lambda: "value_0 = 0" in shown(app))
+        assert "RECORDING" in bar(app) and "NOT RECORDING" not in bar(app)
+        os.kill(room.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            await pilot.press("space")  # a view the recorder does not answer
+            await until(pilot, lambda: "value_" not in shown(app), tries=400)
+            hidden_after = time.monotonic() - started
+            assert "NOT RECORDING" in bar(app)
+            assert hidden_after < STALL_AFTER + 6, hidden_after  # was 30 s and more
+            # The keys stay live: each one fails at once, no second wait on the socket.
+            started = time.monotonic()
+            for key in ("space", "j", "k", "space"):
+                await pilot.press(key)
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: isinstance(app.screen, QuickOpenScreen), tries=100)
+            keys_took = time.monotonic() - started
+            assert keys_took < STALL_AFTER, keys_took
+            await pilot.press("escape")
+            await pilot.pause(0.5)
+            assert "value_" not in shown(app) and "NOT RECORDING" in bar(app)
+        finally:
+            os.kill(room.process.pid, signal.SIGCONT)
+        await until(pilot, lambda: "value_" in shown(app) and "NOT RECORDING" not in bar(app))
+        assert service.session_id == first_id and len(service.sessions) == 1
+        assert not isinstance(app.screen, StartScreen)
+    service.seal()
+    service.close()
+    assert len(room.ledgers()) == 1  # no throwaway session was started on the way
+    assert "client_lost" not in room.kinds()
+
+
+async def test_a_session_the_recorder_ended_is_never_carried_on_quietly(room):  # noqa: F811
+    service = RemoteService(room.socket)
+    first_id, first_code = service.session_id, service.shown_witness[1]
+    app = ReviewApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        await until(pilot, lambda: "value_0 = 0" in shown(app))
+        # A guard lock raised in the old session, not yet answered...
+        app.push_screen(AlertLockScreen("keys_access", "x"), app._guard_unlocked(time.monotonic()))
+        await pilot.pause()
+        # ... when the recorder loses the terminal (it seals the session: client_lost).
+        assert service._sock is not None
+        service._sock.shutdown(socket.SHUT_RDWR)
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.replaced)
+        start = app.screen
+        assert service.session_id != first_id
+        assert start.code == service.shown_witness[1] != first_code
+        text = screen_text(start)
+        assert "A NEW session started" in text and start.code in text
+        assert service.session_id in text
+        assert "value_" not in shown(app)
+        await pilot.press("enter")  # the new start screen: acknowledged, no unlock
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, AlertLockScreen | StartScreen)
+        assert "value_" not in shown(app)  # the old session's file is not reopened
+        assert [w.session_id for w in service.sessions] == [first_id, service.session_id]
+    service.seal()
+    service.close()
+    old, new = room.ledgers()[0], room.ledgers()[-1]
+    assert old != new
+    assert "session_end" in room.kinds(old) and "unlock" not in room.kinds(old)
+    assert "unlock" not in room.kinds(new)
+
+
+async def test_a_resumed_session_says_so_on_its_start_screen(room):  # noqa: F811
+    """After a restart the recorder resumed the unsealed session: its start screen
+    said "Review session started" (issue 12's third attack, finding 4)."""
+    from tests.recorderkit import RawClient
+
+    first = RawClient(room.socket)
+    first.hello()
+    room.kill9()  # the session is left unsealed
+    first.close()
+    room.socket.unlink(missing_ok=True)  # the dead recorder's: start() waits for a new one
+    room.start()
+    service = RemoteService(room.socket)
+    assert service.resumed
+    app = ReviewApp(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, StartScreen))
+        text = screen_text(app.screen)
+        assert "RESUMED" in text and "Review session started" not in text, text
+        await pilot.press("enter")
+    service.seal()
+    service.close()

@@ -48,7 +48,7 @@ from .name_matcher import Matched
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 from .symbol_digest import symbols_digest
-from .symbols import references_name
+from ..snapshot.symbols.references import references_name
 
 # A references search lists what it found after this long (ADR 0215): a short name
 # is a literal the index hardly narrows, and its last hits can be seconds away.

@@ -18,6 +18,7 @@ from ..ledger.witness import Receipt, witness_code
 from ..notes.book import NoteBook
 from ..notes.model import Draft, Note
 from ..snapshot.search import KEPT, PAGE
+from ..snapshot.symbols.references import references_name
 from .blocked_keys import BlockedKeys
 from .events import (
     Active,
@@ -48,7 +49,6 @@ from .name_matcher import Matched
 from .recorder import Recorder, RecordingError
 from .source import ContentRefused, Opened, Source
 from .symbol_digest import symbols_digest
-from ..snapshot.symbols.references import references_name
 
 # A references search lists what it found after this long (ADR 0215): a short name
 # is a literal the index hardly narrows, and its last hits can be seconds away.

@@ -5,6 +5,7 @@ verifies, and `cleanroom replay` derives every symbol list again and re-runs the
 references search, all agreeing (exit 0)."""
 
 import json
+import re
 import subprocess
 import time
 
@@ -59,7 +60,9 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
         assert "ReviewSession " in shown  # the top line's first name that is not a keyword
         term.keys("Enter")
         shown = term.wait_for(" results. Enter opens")
-        assert "\\bReviewSession\\b" in shown and "session/review.py:123:" in shown
+        review = (tmp / "src/cleanroom/session/review.py").read_text().split("\n")
+        at = next(i for i, line in enumerate(review) if line.startswith("class ReviewSession"))
+        assert "\\bReviewSession\\b" in shown and f"session/review.py:{at + 1}:" in shown
         term.keys("Escape")
         gone(term, " results. Enter opens")
         term.press_until("C-t", "Type part of a symbol's name")
@@ -91,7 +94,8 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
                              "--trust", trust, "--cast", cast],
                             capture_output=True, text=True, timeout=300)  # fmt: skip
     assert replay.returncode == 0, replay.stderr
-    assert "searches: 1 run again, 0 differ" in replay.stderr
+    # The references search, and its first page if the pass outran 50 ms (ADR 0215).
+    assert re.search(r"searches: [12] run again, 0 differ", replay.stderr), replay.stderr
     assert "symbol lists:" in replay.stderr and ", 0 differ" in replay.stderr.split("symbol")[-1]
     frames = "".join(json.loads(line)[2] for line in cast.read_text().splitlines()[1:])
     assert "definitions of “ReviewSession”" in frames and "MISMATCH" not in frames

@@ -41,7 +41,7 @@ def test_each_cell_gets_the_last_span_over_its_own_style(parts, raw_spans):
     got = restyle(strip, spans)
     assert got.cell_length == strip.cell_length
     before, after = cells(strip), cells(got)
-    if any(Segment(t).cell_length != len(t) for t, _ in text):
+    if any(Segment(ch).cell_length == 2 for t, _ in text for ch in t):
         # A wide character a span edge halves becomes spaces (as textual's own
         # cut): the width is kept; check the styles only where the text is kept.
         assert len(after) == len(before)

@@ -108,5 +108,36 @@ async def test_hostile_text_wraps_as_tags_never_as_escapes(kit, ledger_dir):
     assert "⟨RLO⟩" in text
 
 
+async def test_every_scroll_while_wrapped_is_recorded_then_drawn(kit, ledger_dir):
+    """Down, PageDown, End, G, g and `:N` while wrapped: each new screen is a
+    wrapped view in the ledger, from the line then at the top, before its rows
+    are drawn, and the rows drawn are that view's layout."""
+    app, _ = wide_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wide(pilot)
+        code = app.query_one(CodeView)
+        await pilot.press("w")
+        for _ in range(2):
+            await pilot.pause()
+        rows = code.viewport().wrap
+        count = len(WIDE.split(b"\n"))
+        moves = [(("down",), 2), (("pagedown",), 2 + rows), (("end",), count - rows + 1),
+                 (("g",), 1), (("G",), count - rows + 1), (("colon", *"30", "enter"), 30),
+                 (("up",), 29)]  # fmt: skip
+        for keys, top in moves:
+            await pilot.press(*keys)
+            for _ in range(2):
+                await pilot.pause()
+            vp = code.viewport()
+            assert vp.first == top and vp.wrap == rows, keys
+            last = views(app)[-1]
+            assert (last["first"], last.get("wrap"), last["col"]) == (top, rows, 0), keys
+            want = expected(top, rows, vp.cols)
+            assert last["last"] == top + len(want) - 1, keys
+            first_row = drawn(code)[0]
+            assert first_row[: code.gutter_width].strip().rstrip("!") == str(top), keys
+            assert first_row[code.gutter_width :].rstrip() == want[0][0].rstrip(), keys
+
+
 def test_a_bare_path_is_used():  # the kit's path is the one the tests open
     assert PATH == b"w/wide.c"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
+from .bounded_input import BoundedInput
+
 
 def _refuse_paste(widget: Input | TextArea, event: events.Paste) -> None:
     event.stop()
@@ -17,7 +19,7 @@ def _refuse_paste(widget: Input | TextArea, event: events.Paste) -> None:
     widget.app.on_blocked("paste", f"{len(event.text)} characters into a note")  # type: ignore[attr-defined]
 
 
-class NoteInput(Input):
+class NoteInput(BoundedInput):
     async def _on_paste(self, event: events.Paste) -> None:
         _refuse_paste(self, event)
 

@@ -33,7 +33,9 @@ class InputDialog(ClosesOnce, ModalScreen[Any]):
         `limit_reached` is told. Keys already on their way to the input when it
         filled are dropped there (`BoundedInput`)."""
         box = self.focused
-        if not (event.is_printable and isinstance(box, BoundedInput) and box.full):
+        if not (event.is_printable and isinstance(box, BoundedInput)):
+            return False
+        if not box.refuses(event.character):
             return False
         self.limit_reached()
         return True
@@ -62,7 +64,7 @@ class GotoScreen(InputDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Go to line (1-{self.line_count}):", markup=False)
-            yield Input(restrict=r"[0-9]*", max_length=12, id="line")
+            yield BoundedInput(restrict=r"[0-9]*", max_length=12, id="line")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Static
 
 from ...session.find_in_file import MAX_QUERY_BYTES
+from ..bounded_input import BoundedInput
 from .dialogs import DIALOG_CSS, InputDialog
 from .search import switch_label
 
@@ -25,7 +26,7 @@ class FindScreen(InputDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Find in {self.file_name}:", markup=False)
-            yield Input(placeholder="text (literal)", max_length=MAX_QUERY_BYTES, id="find")
+            yield BoundedInput(placeholder="text (literal)", max_length=MAX_QUERY_BYTES, id="find")
             yield Checkbox(switch_label("Match case", False), id="case")
 
     def on_mount(self) -> None:

@@ -21,9 +21,14 @@ from ...sanitize import clean
 from ...session.recorder import RecordingError
 from ...session.service import Results, ReviewService
 from ...snapshot.search import Query, SearchError
+from ..bounded_input import BoundedInput
 from ..results import ResultList
 from .dialogs import InputDialog
 
+# What the boxes take: the protocol's bound on a query (docs/protocol.md §4), and
+# as much for each list of globs. A key past it is dropped at no cost (BoundedInput).
+MAX_SEARCH = 4096
+MAX_GLOBS = 4096
 GLOB_SEPARATOR = re.compile(r"(?<!\\)[,\s]+")  # a comma or space; `\,` is a comma
 
 
@@ -58,12 +63,13 @@ class SearchScreen(InputDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="Search the snapshot", id="query")
+            yield BoundedInput(placeholder="Search the snapshot", max_length=MAX_SEARCH, id="query")
             with Horizontal():
                 yield Checkbox(switch_label("Regex", False), id="regex")
                 yield Checkbox(switch_label("Match case", True), value=True, id="case")
-                yield Input(placeholder="*.c src/", id="include")  # whole at 80x24
-                yield Input(placeholder="not: test/", id="exclude")
+                # whole at 80x24
+                yield BoundedInput(placeholder="*.c src/", max_length=MAX_GLOBS, id="include")
+                yield BoundedInput(placeholder="not: test/", max_length=MAX_GLOBS, id="exclude")
             yield Static("", id="state", markup=False)
             yield ResultList(self._rows_gate, id="results")
 

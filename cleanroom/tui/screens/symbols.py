@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from ...sanitize import clean
 from ...session.symbols import MAX_NAME_BYTES
+from ..bounded_input import BoundedInput
 from ..optionlist import SteadyOptionList
 from ..symbol_rows import symbol_prompt
 from .dialogs import DIALOG_CSS, InputDialog
@@ -50,7 +51,7 @@ class NameScreen(InputDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.prompt, markup=False)
-            yield Input(self.word, placeholder="a symbol name", max_length=MAX_NAME_BYTES,
+            yield BoundedInput(self.word, placeholder="a symbol name", max_length=MAX_NAME_BYTES,
                         id="name")  # fmt: skip
 
     def on_mount(self) -> None:
@@ -122,7 +123,7 @@ class SymbolQuickOpenScreen(InputDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="Type part of a symbol's name (case matters)",
+            yield BoundedInput(placeholder="Type part of a symbol's name (case matters)",
                         max_length=MAX_NAME_BYTES, id="query")  # fmt: skip
             yield Static("Type a name.", id="count", markup=False)
             yield SteadyOptionList(id="matches")

@@ -9,13 +9,16 @@ it; so is a terminal that never answers, after a bound."""
 
 from __future__ import annotations
 
+import selectors
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
 
 import cleanroom.recorder.seal_requests as seal_requests
+import cleanroom.recorder.server as server_module
 from cleanroom.ledger.encoding import COUNTERSIGN_DOMAIN
 from cleanroom.ledger.keys import Role, raw_public, write_private_key, write_public_key
 from cleanroom.recorder import messages as m
@@ -170,3 +173,37 @@ def test_the_terminal_reads_only_a_reviewer_key(tmp_path):
     out = run("review", "--connect", str(tmp_path / "no.sock"), "--reviewer-key", str(wrong))
     assert out.returncode == 2 and "--reviewer-key" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_countersignature_that_came_in_time_counts_though_the_recorder_stalled(
+    kit, ledger_dir, monkeypatch
+):
+    """The recorder, not the terminal, was late: it stalled (load, SIGSTOP) past the
+    deadline while the signature waited in its socket. It reads the signature
+    before it looks at the clock (outside attack on issue 13: it was refused as
+    "no countersignature within 30 s")."""
+    monkeypatch.setattr(seal_requests, "COUNTERSIGN_SECONDS", 1.0)
+    stall = threading.Event()
+
+    class Stalling(selectors.DefaultSelector):  # type: ignore[misc, valid-type]
+        def select(self, timeout=None):  # the recorder stops, as under SIGSTOP
+            if stall.is_set():
+                stall.clear()
+                time.sleep(2.0)
+            return super().select(timeout)
+
+    monkeypatch.setattr(server_module.selectors, "DefaultSelector", Stalling)
+    running = start(kit, ledger_dir, policy="wait", terminal_countersigns=True)
+    try:
+        client = RawClient(running.socket)
+        client.hello()
+        ask = client.ask(m.Seal(reason="reviewer"))
+        assert isinstance(ask, m.Countersign) and ask.seconds == 1.0
+        stall.set()
+        time.sleep(0.5)  # the recorder is in its stall now; the signature comes in time
+        answer = client.ask(m.Countersignature(sig=kit.reviewer.sign(ask.message)))
+        assert isinstance(answer, m.Sealed) and answer.countersigned, answer
+        assert running.entries()[-1].payload["countersign"] is not None
+        client.close()
+    finally:
+        cleanup(running)

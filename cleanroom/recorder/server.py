@@ -36,7 +36,7 @@ from .dispatch import Dispatcher
 from .framing import Closed, FrameError, FrameReader, FrameWriter, Oversized
 from .log import log
 from .peer import Peer, Reviewers, account_of, peer_of
-from .table import ENDED, tag
+from .table import COUNTERSIGN, ENDED, tag
 
 TICK = 0.25  # seconds between looks at the guard
 OWNER_WINDOW = 10.0  # seconds between two recorded refusals of the same other account
@@ -368,7 +368,12 @@ class RecorderServer:
             answer: m._Answer = dispatcher.refuse("?", "malformed", _why(exc))
             request = None
         else:
-            self._tick()  # a lock the guard raised meanwhile applies to this request
+            # A lock the guard raised meanwhile applies to this request. Not before a
+            # countersignature the seal waits for: it came before this look, and a
+            # recorder that stalled past the deadline (load, SIGSTOP) must not blame
+            # the terminal for its own delay (outside attack on issue 13).
+            if not (isinstance(request, m.Countersignature) and dispatcher.state == COUNTERSIGN):
+                self._tick()
             answer = dispatcher.handle(request)
         body = m.encoder.encode(answer)
         if len(body) > m.MAX_ANSWER:  # the terminal would drop the connection: refuse instead

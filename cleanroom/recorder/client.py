@@ -57,7 +57,7 @@ STALL_AFTER = 2.0  # seconds: any other request not answered by then hides the s
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
 LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
         m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
-NOT_ADMITTED = ("busy", "owner")  # refusals sent before a hello is read (protocol §1)
+NOT_ADMITTED = ("busy", "owner", "no_session")  # refusals sent before a hello (protocol §1)
 
 
 class Busy(Exception):

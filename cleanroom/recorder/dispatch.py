@@ -448,7 +448,8 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         elif self.state == ENDED:  # ended but not sealed (its seal failed): no final code
             seq, code = -1, ""
         alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
-        failure = self.session.failure or self._alert_failure
+        # An alert's failure holds until an alert check or a seal records what it could not.
+        failure = self.session.failure or (self._alert_failure if self._receipt is None else None)
         return m.State(state=self.state, failure=failure, fresh=alerts,
                        ended=self.ended, witness_seq=seq, witness_code=code,
                        unfinished=self._unfinished)  # fmt: skip

@@ -16,6 +16,7 @@ import pytest
 from cleanroom.ledger.keys import raw_public
 from cleanroom.ledger.verify import verify_path
 from cleanroom.recorder import messages as m
+from cleanroom.recorder.client import NotAdmitted, RemoteService
 from cleanroom.recorder.quota import MIB, LedgerQuota
 from tests.ledgerkit import seeded_key
 from tests.recorderkit import RawClient
@@ -148,3 +149,14 @@ def test_quota_settings_must_be_sizes(key, value):
 
     with pytest.raises(click.UsageError, match=key):
         recorder_config({"reviewers": ["user:root"], key: value}, "workstation.toml")
+
+
+def test_a_terminal_is_told_why_no_session_can_start(rooms):
+    """Issue 12's second attack, finding 3: a ledger disk below the reserve made the
+    terminal say "Connection reset by peer"; the reason was only in recorder.log."""
+    room = rooms("ledger_reserve_mb = 1e9")  # more than any disk has free
+    with pytest.raises(NotAdmitted) as refused:
+        RemoteService(room.socket)
+    assert refused.value.reason == "no_session"
+    assert "below the reserve of" in refused.value.detail, refused.value.detail
+    assert room.ledgers() == []

@@ -57,7 +57,7 @@ STALL_AFTER = 2.0  # seconds: any other request not answered by then hides the s
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
 LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
         m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
-NOT_ADMITTED = ("busy", "owner")  # refusals sent before a hello is read (protocol §1)
+NOT_ADMITTED = ("busy", "owner", "no_session")  # refusals sent before a hello (protocol §1)
 
 
 class Busy(Exception):
@@ -98,6 +98,7 @@ class RemoteService:
         self._reader = FrameReader(m.MAX_ANSWER)
         self._owed = 0  # answers to requests that timed out, still to come and be dropped
         self._stalled_since: float | None = None
+        self._held: list[Any] = []  # alerts a `retry`'s status carried, for check_alerts
         self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
         self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
         self._welcome = self._connect()
@@ -539,9 +540,15 @@ class RemoteService:
         return self._witness
 
     def retry(self) -> bool:
+        """True when the recorder answers and records again (its `status` names no
+        failure: an alert it could not record keeps the source hidden)."""
         try:
-            self._ask(m.Status())
+            a = self._ask(m.Status())
         except RecordingError:
+            return False
+        self._held += list(a.fresh)  # a `status` takes the fresh alerts: kept for the app
+        if a.failure is not None:
+            self._failure = a.failure
             return False
         return True
 
@@ -556,12 +563,16 @@ class RemoteService:
         except RecordingError as exc:
             return AlertCheck([], str(exc))
         self.state, self.ended = a.state, a.ended
-        fresh: list[Any] = list(a.fresh)
+        if a.failure is not None:  # the recorder could not record (an alert): hide source
+            self._failure = a.failure
+        fresh: list[Any] = self._held + list(a.fresh)
+        self._held = []
+        recorded = len(fresh)
         ended_here = a.ended is None or a.ended == "reviewer"
         if not ended_here and not any(f.response == "end" for f in fresh):
             # ended by the recorder (a guard alert, a lost client): the terminal ends too
             fresh.append(m.AlertInfo(RECORDER_ENDED, a.ended, "end"))
-        return AlertCheck(fresh, None, len(a.fresh))
+        return AlertCheck(fresh, a.failure, recorded)
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:
         """Ask the recorder to seal. Where it asks for the reviewer's countersignature

@@ -71,6 +71,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self._idle_since: float | None = None
         self._locked_since: float | None = None
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
+        self._alert_failure: str | None = None  # why the guard's last alert was not recorded
         self._after_hello = READY  # a lock survives a reconnect
         self._receipt: Any = None  # the seal's, once sealed
         self._resealed = 0.0  # when an end's failed seal was last tried again
@@ -193,6 +194,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             return
         check = self.session.check_alerts()
         self._fresh.extend(check.fresh)
+        self._alert_failure = check.failure  # the next `status` says so (the terminal hides)
         if any(a.response == "end" for a in check.fresh):
             first = next(a for a in check.fresh if a.response == "end")
             self._end(f"guard: {first.category}")
@@ -446,7 +448,9 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         elif self.state == ENDED:  # ended but not sealed (its seal failed): no final code
             seq, code = -1, ""
         alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
-        return m.State(state=self.state, failure=self.session.failure, fresh=alerts,
+        # An alert's failure holds until an alert check or a seal records what it could not.
+        failure = self.session.failure or (self._alert_failure if self._receipt is None else None)
+        return m.State(state=self.state, failure=failure, fresh=alerts,
                        ended=self.ended, witness_seq=seq, witness_code=code,
                        unfinished=self._unfinished)  # fmt: skip
 

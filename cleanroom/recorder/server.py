@@ -235,6 +235,8 @@ class RecorderServer:
                 dispatcher, close = self.open_session(peer)  # the reviewer is the peer
             except Exception as exc:  # a full disk, a changed snapshot: say so, serve on
                 log(f"cannot start a session: {type(exc).__name__}: {exc}")
+                if self.reviewers.admit(peer):  # the terminal says why, not "connection reset"
+                    _refuse_at_once(conn, "no_session", str(exc) or type(exc).__name__)
                 conn.close()
                 return client
             owner = getattr(dispatcher, "owner", None)  # a resumed session's account

@@ -26,6 +26,7 @@ from ..session.source import ContentRefused, Entry
 from .actions import bindings
 from .codeview import CodeView, Viewport
 from .crash import crash_lines
+from .failure_blank import blank_lists, unblank_lists
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
@@ -181,6 +182,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
 
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).hide(clean(why))
+        blank_lists(self.screen_stack)  # result rows, symbol and file names too
         self._show_status()
         if why == self._failing:
             return  # hidden again, but announced once (a lost recorder is polled 4x a second)
@@ -245,6 +247,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._failing = None
         self.query_one(CodeView).refused = None
         self.query_one(CodeView).refresh()
+        unblank_lists(self.screen_stack)
         self._show_status()
 
     def _check_guard(self) -> None:

@@ -70,10 +70,11 @@ class ResultList(SteadyOptionList):
         self._gate = gate
         self._shown: tuple[int, int] | None = None
         self._filled: set[int] = set()  # rows whose text an answer carried
+        self._blanked = False  # recording failed: no row is drawn, none is asked for
 
     def show(self, count: int) -> None:
         """`count` rows, each blank until it is on screen and recorded."""
-        self._shown = None
+        self._shown, self._blanked = None, False
         self._filled: set[int] = set()
         self.clear_options()
         self.add_options([Option(Text("")) for _ in range(count)])
@@ -85,6 +86,17 @@ class ResultList(SteadyOptionList):
         self._shown = None
         self.refresh()
 
+    def blank(self) -> None:
+        """Recording failed: draw no row at once, and until `unblank`."""
+        self._blanked, self._shown = True, None
+        self.refresh()
+
+    def unblank(self) -> None:
+        """Recording works again: the rows on screen are recorded again before drawn."""
+        if self._blanked:
+            self._blanked, self._shown = False, None
+            self.refresh()
+
     def visible_rows(self) -> tuple[int, int] | None:
         height = self.scrollable_content_region.height  # inside any scrollbar
         if self.option_count == 0 or height == 0:
@@ -94,6 +106,8 @@ class ResultList(SteadyOptionList):
         return first, last
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._blanked:
+            return [Strip.blank(crop.width, PAD)] * crop.height
         rows = self.visible_rows()
         if rows is not None and rows != self._shown:
             hits = self._gate(*rows)

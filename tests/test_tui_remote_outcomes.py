@@ -44,6 +44,7 @@ async def test_a_ledger_deleted_mid_session_shows_the_gone_screen(room):  # noqa
         ledger.unlink()  # deleted under the session
         await until(pilot, lambda: isinstance(app.screen, FailedEndScreen))
         screen = app.screen
+        await until(pilot, lambda: "was deleted" in screen_text(screen))  # drawn, not only pushed
         text = screen_text(screen)
         assert screen.gone == "deleted"
         assert "The ledger file was deleted during the session: it cannot be finished" in text

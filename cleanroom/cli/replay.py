@@ -66,12 +66,12 @@ def replay(
         raise click.UsageError(
             f"--cast {clean(cast_file)} exists: give --force to replace it"
         )  # before verifying: minutes on a big ledger, then nothing written
+    require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     if cast_file is None and (not_tty := _not_terminals()):
         raise click.UsageError(
             f"{' and '.join(not_tty)} {'is' if len(not_tty) == 1 else 'are'} not a terminal: "
             "replay shows its screens only in a terminal; give --cast FILE to write them"
         )  # before verifying: the app would wait on input that never comes
-    require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     click.echo(f"verifying {clean(ledger)}", err=True)
     timeline = read_timeline(ledger, trust, include_tampered, workers)
     _verdict(timeline)

@@ -57,14 +57,21 @@ def replay(
     1x to 64x), t jumps to a time or #seq, s next search, f lists only the events of
     the file on screen (again: all), ? help, q quits. An existing --cast file is
     replaced only with --force.
+    Without --cast, stdin, stdout and stderr must be a terminal, else it
+    refuses at once (exit 2).
     Exit status: 0 intact and every search matches, 1 tampered or a search
-    differs, 3 intact but incomplete, 2 usage.
+    differs, 3 intact but incomplete, 2 usage (and no terminal without --cast).
     """
     if cast_file is not None and os.path.lexists(cast_file) and not force:
         raise click.UsageError(
             f"--cast {clean(cast_file)} exists: give --force to replace it"
         )  # before verifying: minutes on a big ledger, then nothing written
     require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
+    if cast_file is None and (not_tty := _not_terminals()):
+        raise click.UsageError(
+            f"{' and '.join(not_tty)} {'is' if len(not_tty) == 1 else 'are'} not a terminal: "
+            "replay shows its screens only in a terminal; give --cast FILE to write them"
+        )  # before verifying: the app would wait on input that never comes
     click.echo(f"verifying {clean(ledger)}", err=True)
     timeline = read_timeline(ledger, trust, include_tampered, workers)
     _verdict(timeline)
@@ -118,6 +125,12 @@ def replay(
     else:
         _show(model, title, start, alarm)
     sys.exit(1 if differ else timeline.verdict.exit_code)
+
+
+def _not_terminals() -> list[str]:
+    """The standard streams that are not a terminal, by name."""
+    return [name for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr"))
+            if not os.isatty(fd)]  # fmt: skip
 
 
 def _verdict(t: Timeline) -> None:

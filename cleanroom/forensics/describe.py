@@ -23,6 +23,7 @@ from ..session.events import (
     Goto,
     Idle,
     Mark,
+    Note,
     QuickOpen,
     RecordingFailed,
     Search,
@@ -40,8 +41,20 @@ from ..snapshot.symbols.references import references_name
 from .timeline import TimelineEntry, timestamp
 
 
+def shown_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An entry's payload as a report shows it: a note's `body` is left out (its
+    length is given as `body_omitted`), since reports show notes by title only
+    (docs/report-format.md); the notes release is where bodies are chosen to go."""
+    if kind != "note" or "body" not in payload:
+        return payload
+    out = {k: v for k, v in payload.items() if k != "body"}
+    body = payload["body"]
+    out["body_omitted"] = len(body) if isinstance(body, str) else None
+    return out
+
+
 def describe(entry: TimelineEntry) -> str:
-    ev, p = entry.event, entry.payload
+    ev, p = entry.event, shown_payload(entry.kind, entry.payload)
     if entry.problem is not None:
         return f"{entry.kind} (does not fit its kind: {entry.problem}): {_compact(p)}"
     match ev:
@@ -85,6 +98,11 @@ def describe(entry: TimelineEntry) -> str:
             return (
                 f"found “{ev.query}” in {path_text(ev.raw_path)} ({how}): {plural(ev.hits, 'line')}"
             )
+        case Note():
+            where = f" lines {ev.first}-{ev.last}" if ev.first else ""
+            how = f"{ev.note_kind}, {ev.severity}" if ev.severity else ev.note_kind
+            return (f"note “{ev.title}” ({how}, version {ev.version}) on "
+                    f"{path_text(ev.raw_path)}{where}; body not shown")  # fmt: skip
         case Mark():
             return f"set mark {ev.mark} at line {ev.line} of {path_text(ev.raw_path)}"
         case SymbolOutline():

@@ -287,9 +287,13 @@ def _coverage(
                 counts[key] = max(counts.get(key, 0), e.event.lines)
     seen: dict[str, list[Shown]] = {}
     unmapped: list[Unmapped] = []
+    forged: dict[str, list[Shown]] = {}  # views the session's own snapshot contradicts
     for s in sessions:
         read, lost = results.read(SessionIndex.of_results(s.timeline, s.rows))
-        seen[s.key] = [*s.shown, *rows_as_shown(read)]
+        honest = [x for x in s.shown if x.viewport.seq not in s.mismatches]
+        if len(honest) < len(s.shown):
+            forged[s.key] = [x for x in s.shown if x.viewport.seq in s.mismatches]
+        seen[s.key] = [*honest, *rows_as_shown(read)]
         unmapped += lost
     known: dict[str, int | None] = {}
     for s in sessions:
@@ -300,6 +304,13 @@ def _coverage(
             if (lines := known[fk[1]]) is not None:
                 counts[fk] = lines
     files = coverage(((s.key, seen[s.key]) for s in sessions), counts)
+    # A forged view is flagged per session, never per row: it credits nothing, and
+    # its row is listed (flagged) only where no honest session saw that content there.
+    claimed = {s.key: s.timeline.snapshot_id for s in sessions}
+    honest_keys = {(f.path, f.blob) for f in files}
+    bad = [f for f in coverage(forged.items(), counts) if (f.path, f.blob) not in honest_keys]
+    mismatches = find_mismatches(bad, claimed, snapshots)
+    files = sorted([*files, *bad], key=lambda f: (f.path, f.blob))
     # The same, per reviewer and per session; computed again only where it differs
     # (one reviewer, or one session of a reviewer, is the whole of the other).
     people: dict[Who, list[SessionReport]] = {}
@@ -319,10 +330,9 @@ def _coverage(
     for f in files:
         holders[(f.path, f.blob)] = [snap.id for snap in snapshots if _holds(snap, f.path, f.blob)]
     statuses = {s.key: s.status for s in sessions}
-    claimed = {s.key: s.timeline.snapshot_id for s in sessions}
     return CoverageGroup(
         trust, files, holders, statuses, unmapped, by_session=by_session, by_reviewer=by_reviewer,
-        mismatches=find_mismatches(files, claimed, snapshots),
+        mismatches=mismatches,
     )  # fmt: skip
 
 

@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..ledger.verdict import Status
-from . import report_source, report_summary, report_treemap
+from . import html_budget, report_source, report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage, FileKey, level_floor_us
 from .describe import describe, duration, path_text
 from .hotranges import hot_ranges
+from .html_budget import Budget
 from .mismatch import CODE as MISMATCH
 from .mismatch import Mismatch
 from .report import CoverageGroup, Listed, Report, SessionReport, label
@@ -321,9 +322,10 @@ def _summarized(files: list[FileCoverage], wrong: dict[FileKey, Mismatch]) -> It
         "<table><tr><th>File</th><th>Content</th><th>Seen</th><th>On screen</th>"
         "<th>Hottest line</th></tr>\n"
     )
-    for f in files:
+    budget = Budget(html_budget.SUMMARY_ROWS, html_budget.SUMMARY_BYTES)
+    for n, f in enumerate(files):
         bad = wrong.get((f.path, f.blob))
-        yield (
+        row = (
             f'<tr class="filesummary{" mismatch" if bad else ""}"><td class="path">'
             f"{h(path_text(f.path))}{_flag(bad)}</td>"
             f'<td class="mono">{h(f.blob[:16])}</td>'
@@ -331,6 +333,14 @@ def _summarized(files: list[FileCoverage], wrong: dict[FileKey, Mismatch]) -> It
             f'<td class="num">{duration(f.on_screen_us)}</td>'
             f'<td class="num">{duration(f.max_dwell_us)}</td></tr>\n'
         )
+        if not budget.take(row):
+            yield (
+                f'<tr class="cut"><td colspan="5">{len(files) - n} more file versions not '
+                "listed here (the page's bound): the JSON, JSON Lines and CSV reports list "
+                "every one</td></tr>\n"
+            )
+            break
+        yield row
     yield "</table></details>\n"
 
 
@@ -426,8 +436,9 @@ def _incidents(r: Report) -> Iterator[str]:
 
 def _timeline(r: Report) -> Iterator[str]:
     yield '<section id="timeline"><h2>Timeline</h2>\n'
+    budget = Budget(html_budget.TIMELINE_ROWS, html_budget.TIMELINE_BYTES)  # the whole page
     for s in r.sessions:
-        yield from _session_timeline(s)
+        yield from _session_timeline(s, budget)
     yield "</section>\n"
 
 
@@ -451,7 +462,7 @@ def _runs(
         yield run
 
 
-def _session_timeline(s: SessionReport) -> Iterator[str]:
+def _session_timeline(s: SessionReport, budget: Budget) -> Iterator[str]:
     t = s.timeline
     tampered = t.status is Status.TAMPERED
     yield (
@@ -489,10 +500,19 @@ def _session_timeline(s: SessionReport) -> Iterator[str]:
             what += f" <b>(×{n})</b>"
         what += _flag(bad)
         # The kind is [a-z_] by the ledger format, and the time is our own formatting.
-        yield (
+        row = (
             f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}" '
             f'data-count="{n}"><td class="time">{e.time}</td><td class="num">{offset}</td>'
             f"<td>{seq}</td><td>{e.kind}</td><td>{what}</td>"
             f'<td class="num">{dwell}</td></tr>\n'
         )
+        if not budget.take(row):
+            left = sum(1 for x in t.entries if x.seq >= e.seq)
+            yield (
+                f'<tr class="cut"><td colspan="6">{left} more entries of this session from '
+                f"#{e.seq} not shown here (the page's bound): the JSON, JSON Lines and CSV "
+                "reports hold every entry</td></tr>\n"
+            )
+            break
+        yield row
     yield "</table></section>\n"

@@ -16,6 +16,7 @@ from ..ledger.verdict import EXIT_CODES
 from ..session.events import path_fields
 from . import summary
 from .coverage import FileCoverage
+from .describe import shown_payload
 from .report import REPORT_FORMAT, CoverageGroup, Listed, Report, SessionReport
 from .report_notes import note_json
 from .timeline import TimelineEntry
@@ -86,7 +87,7 @@ def event_json(e: TimelineEntry, s: SessionReport) -> dict[str, Any]:
         "time": e.time,
         "wall_us": e.wall_us,
         "kind": e.kind,
-        "payload": e.payload,
+        "payload": shown_payload(e.kind, e.payload),
     }
     if e.kind == "view":
         out["dwell_us"] = s.dwell_by_seq.get(e.seq, 0)
@@ -149,7 +150,7 @@ def listed_json(x: Listed) -> dict[str, Any]:
         "seq": x.entry.seq,
         "time": x.entry.time,
         "kind": x.entry.kind,
-        "payload": x.entry.payload,
+        "payload": shown_payload(x.entry.kind, x.entry.payload),
     }
     if x.entry.kind == "search":
         out["rows_viewed"] = list(x.rows_viewed) if x.rows_viewed else None

@@ -27,11 +27,11 @@ import orjson
 
 from ..ledger.findings import Finding
 from ..ledger.verdict import Status, Verdict
-from ..session.events import QuickOpen, Search, SearchStart
+from ..session.events import FileOpen, QuickOpen, Search, SearchStart
 from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, watch
 from .timeline import Timeline
 
-INDEX_FORMAT = "cleanroom.session-index.v4"  # v3: `unfit`; v4: intervals as columns
+INDEX_FORMAT = "cleanroom.session-index.v5"  # v3: `unfit`; v4: columns; v5: `opened`
 
 
 class UnreadableIndex(ValueError):
@@ -82,6 +82,7 @@ class SessionIndex:
     unfit: int = 0
     _load: PartLoader | None = None
     _parts: dict[bytes, bytes] = field(default_factory=dict)  # serialized, when built here
+    _opened: dict[bytes, dict[str, int]] = field(default_factory=dict)  # read by rows_for
 
     @property
     def status(self) -> Status:
@@ -111,6 +112,12 @@ class SessionIndex:
         try:
             d = _loads(data)
             blobs, columns = d["blobs"], d["columns"]
+            opened = d["opened"]
+            if len(opened) != len(blobs) or any(
+                n is not None and type(n) is not int for n in opened
+            ):
+                raise ValueError("the line counts opened do not match the contents")
+            self._opened[path] = {b: n for b, n in zip(blobs, opened, strict=True) if n is not None}
             if len(columns) != len(ROW_FIELDS) or len({len(c) for c in columns}) != 1:
                 raise ValueError("the columns of the intervals differ in number or length")
             if window is None:
@@ -128,6 +135,11 @@ class SessionIndex:
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc
         return blobs, rows
+
+    def opened_for(self, path: bytes) -> dict[str, int]:
+        """Per content of `path`: the most lines a `file_open` of it said it had (the
+        file's end when no snapshot holds it). Known once `rows_for(path)` has run."""
+        return self._opened.get(path, {})
 
     def shown_for(self, path: bytes, window: Window | None = None) -> list[Shown]:
         """`rows_for` as `screen.Shown` intervals."""
@@ -150,7 +162,12 @@ class SessionIndex:
             by_path[s.viewport.path].append(s)
         searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
                     for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
-        parts = {p: _part(v) for p, v in by_path.items()}
+        opened: dict[tuple[bytes, str], int] = {}
+        for e in t.entries:
+            if e.problem is None and isinstance(ev := e.event, FileOpen):
+                k = (ev.raw_path, ev.blob)
+                opened[k] = max(opened.get(k, 0), ev.lines)
+        parts = {p: _part(v, opened) for p, v in by_path.items()}
         digests = {p: hashlib.sha256(d).hexdigest() for p, d in parts.items()}
         unfit = sum(1 for e in t.entries if e.problem is not None)
         return cls(t.path, t.verdict, searches, watched.rows, digests, unfit, _parts=parts)
@@ -224,7 +241,7 @@ def _search_made(seq: int, wall_us: int, kind: str,
                       tuple(ev.include), tuple(ev.exclude), ev.digest)  # fmt: skip
 
 
-def _part(intervals: list[Shown]) -> bytes:
+def _part(intervals: list[Shown], opened: dict[tuple[bytes, str], int]) -> bytes:
     """The intervals of one path, one list per field of ROW_FIELDS (columns parse
     and filter faster than a list per interval)."""
     blobs: dict[str, int] = {}
@@ -235,7 +252,9 @@ def _part(intervals: list[Shown]) -> bytes:
         rows.append((b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
                      s.dwell_us, s.ended_by))  # fmt: skip
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in ROW_FIELDS]
-    doc = {"blobs": list(blobs), "columns": columns}
+    path = intervals[0].viewport.path if intervals else b""
+    doc = {"blobs": list(blobs), "columns": columns,
+           "opened": [opened.get((path, b)) for b in blobs]}  # fmt: skip
     return json.dumps(doc, separators=(",", ":")).encode()
 
 

@@ -361,6 +361,8 @@ def _file_answer(
         return v.limits()
 
     sightings = []
+    found: list[tuple[SessionIndex, list[str], list[Row]]] = []
+    opened: dict[str, int] = {}  # content -> the most lines a file_open of it said
     for n, index in enumerate(indexes):
         if index.status is Status.TAMPERED and not include_tampered:
             continue  # withheld: not even its versions of the file are listed
@@ -374,9 +376,19 @@ def _file_answer(
             if index.status is Status.TAMPERED and not include_tampered:
                 continue
             blobs, rows = index.rows_for(path, window)
+        found.append((index, blobs, rows))
+        for blob, lines in index.opened_for(path).items():
+            opened[blob] = max(opened.get(blob, 0), lines)
+    # Content no given snapshot holds ends where its file_open said, as in report.
+    for blob, lines in opened.items():
+        if (v := versions.get(blob)) is not None and v.file_lines is None:
+            v.file_lines = lines
+    for index, blobs, rows in found:
         by_blob: dict[int, list[Row]] = {}
         for r in rows:
-            by_blob.setdefault(r[0], []).append(r)
+            w = versions[blobs[r[0]]].limits()
+            if w is not None and r[1] <= w[1] and r[2] >= w[0]:
+                by_blob.setdefault(r[0], []).append(r)
         for b, group in by_blob.items():
             sightings.append(_sighting(index, path, blobs[b], group, versions[blobs[b]],
                                        reference))  # fmt: skip

@@ -1,0 +1,37 @@
+"""A bound on what one section of the HTML report holds (docs/report-format.md).
+
+A hostile or merely huge set of ledgers can name thousands of files under
+paths of kilobytes of escapes: rows of the timeline and of the coverage
+summary then cost kilobytes each after sanitizing, and an attack measured a
+172 MB page. Each unbounded section takes rows from a `Budget` (a count and
+UTF-8 bytes) and, once it is spent, says how much it left out and that the
+JSON, JSON Lines and CSV reports hold everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TIMELINE_ROWS = 20_000  # rows of the timeline, over all sessions of a report
+TIMELINE_BYTES = 8_000_000  # UTF-8 bytes of those rows
+SUMMARY_ROWS = 5_000  # coverage rows beyond the top files, per coverage group
+SUMMARY_BYTES = 4_000_000
+
+
+@dataclass
+class Budget:
+    """What a section may still hold: rows and UTF-8 bytes."""
+
+    rows: int
+    bytes: int
+
+    def take(self, text: str) -> bool:
+        """True, and `text` counted, when it fits; False once the budget is spent
+        (then nothing more fits, so a section is cut at one place)."""
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if self.rows <= 0 or size > self.bytes:
+            self.rows = 0
+            return False
+        self.rows -= 1
+        self.bytes -= size
+        return True

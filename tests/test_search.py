@@ -14,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from cleanroom.snapshot.candidates import CHUNK
+from cleanroom.snapshot.filehits import BATCH
 from cleanroom.snapshot.pathglob import PathFilter
 from cleanroom.snapshot.pattern import parse
 from cleanroom.snapshot.query import Query, SearchCancelled, SearchError, index_expression
 from cleanroom.snapshot.results import MAX_TEXT, Hit, record
-from cleanroom.snapshot.search import BATCH, CHUNK, KEPT, prepare, search
+from cleanroom.snapshot.search import KEPT, prepare, search
 from cleanroom.snapshot.store import Snapshot
 from tests.searchkit import build, digest_of, reference
 from tests.snapshotkit import TRUST

@@ -45,6 +45,7 @@ from .blobs import SNIFF
 from .bulkhits import records as bulk_records
 from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
+from .filehits import Progress, file_hits
 from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import _PLAIN, _path_part, _rest
@@ -228,8 +229,6 @@ def _message(exc: BaseException) -> str:
 
 
 def _run(job: Job, out: Any, stop: Any) -> None:
-    from .search import Progress, file_hits  # the search module imports this one
-
     conn = connect(job.path, mmap=False)  # type: ignore[arg-type]
     try:
         body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()

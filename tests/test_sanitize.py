@@ -4,7 +4,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleanroom.sanitize import Flag, classify, clean, decode, lookalikes, sanitize
@@ -67,6 +67,7 @@ def test_invalid_utf8_stays_visible_byte_by_byte():
     assert sanitize(decode(b"ok\xff\xc3")).text == "ok⟨xFF⟩⟨xC3⟩"
 
 
+@settings(deadline=None)  # no timed assertion: the first call loads the confusables
 @given(st.text(alphabet=st.characters(codec=None)))
 def test_output_is_always_printable(text):
     shown = sanitize(text).text
@@ -74,6 +75,7 @@ def test_output_is_always_printable(text):
     assert bad == []
 
 
+@settings(deadline=None)  # no timed assertion: the first call loads the confusables
 @given(st.text(alphabet=st.characters(codec=None)))
 def test_plain_means_nothing_would_be_tagged(text):
     from cleanroom.sanitize import plain
@@ -190,3 +192,18 @@ def test_a_huge_text_of_whole_script_words_is_quick():
     names = lookalikes("\u0435\u0445\u0435\u0441 = x\n" * 20_000)  # a name on each line
     assert prose.counts[Flag.LOOKALIKE] == 0 and len(names) == 80_000
     assert time.process_time() - start < 5
+
+
+@settings(deadline=None)  # no timed assertion: the first call loads the confusables
+@given(st.text(alphabet=st.characters(codec=None), max_size=60))
+def test_clean_is_exactly_the_sanitized_text(text):
+    # clean() translates in one pass where sanitize() walks: the same text, always
+    assert clean(text) == sanitize(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\x1b", "a\tb", "\udc9b\x9b", "pаypal\x1b", "e\u0301\u0302\u0303\x00", "\u202e\u2800x"],
+)
+def test_clean_is_exactly_the_sanitized_text_on_edges(text):
+    assert clean(text) == sanitize(text).text

@@ -12,8 +12,12 @@ another script inside an identifier that it could pass for a letter of (a
 Cyrillic `а` in `pаypal`, per the Unicode Consortium's confusables data through
 the `confusable-homoglyphs` package), a word wholly in another script that
 passes for an ASCII one among Latin code (a Cyrillic `ехес`), combining marks stacked more than
-`MAX_MARKS` deep on one character (which spill over neighbouring lines), and
-blank look-alikes such as U+2800 and U+FFFC.
+`MAX_MARKS` deep on one character (which spill over neighbouring lines), in a
+name (text shown without a tab size), the characters that make a word or path
+component differ from its NFC form (`unnormalized`: an NFD `café` shows as
+`cafe⟨U+0301⟩`, so two files whose names differ only by normalisation never
+look the same; names in NFC, as nearly all are, lose nothing), and blank
+look-alikes such as U+2800 and U+FFFC.
 """
 
 from __future__ import annotations
@@ -193,6 +197,41 @@ def _is_mark(ch: str) -> bool:
     return bool(unicodedata.combining(ch)) or unicodedata.category(ch) == "Me"
 
 
+_CHUNK = re.compile(r"[^\s/]+")  # a path component, or a word of a name
+
+
+def unnormalized(text: str) -> dict[int, Flag]:
+    """Indexes to tag in a name (a path, a reviewer, a query: text shown without a
+    tab size): in each path component or word (`_CHUNK`) that is not in NFC, every
+    character that may take part in what NFC changes (`_unstable`), so a name and
+    its NFC twin, another file, never look alike. Names in NFC, as nearly all are in
+    any script, lose nothing. Source lines are left to `lookalikes`: decomposed text
+    is ordinary writing there, and an identifier is one of the words on its line."""
+    out: dict[int, Flag] = {}
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return out
+    for m in _CHUNK.finditer(text):
+        if not unicodedata.is_normalized("NFC", m.group()):
+            for k, c in enumerate(m.group()):
+                if _unstable(c):
+                    out[m.start() + k] = Flag.LOOKALIKE
+    return out
+
+
+@cache
+def _unstable(ch: str) -> bool:
+    """`ch` may take part in what NFC changes: a mark (which composes with what it
+    follows, or reorders), a Hangul vowel or final jamo (which compose into a
+    syllable), or a character NFC replaces (U+212B ANGSTROM SIGN, U+0958)."""
+    cp = ord(ch)
+    return (
+        unicodedata.category(ch)[0] == "M"
+        or 0x1160 <= cp <= 0x11FF
+        or 0xD7B0 <= cp <= 0xD7FF
+        or not unicodedata.is_normalized("NFC", ch)
+    )
+
+
 @lru_cache(maxsize=1 << 16)
 def _confusable_letters(word: str, main: str) -> frozenset[str]:
     """The letters of `word` confusable with letters of script `main` (kept: the
@@ -285,6 +324,8 @@ def sanitize(
     so a word cut into pieces is judged whole."""
     if marks is None:
         marks = lookalikes(text) if not text.isascii() else {}
+        if tab_size is None:  # a name: its NFC twin must not look the same
+            marks = unnormalized(text) | marks
         at = 0
     end = at + len(text)
     mine = {i - at: f for i, f in marks.items() if at <= i < end} if marks else {}
@@ -326,7 +367,7 @@ def clean(text: object) -> str:
     value = str(text)
     if not _SUSPECT.search(value):
         return value
-    marks = lookalikes(value) if not value.isascii() else None
+    marks = None if value.isascii() else unnormalized(value) | lookalikes(value)
     if marks:
         return sanitize(value, marks=marks).text
     return value.translate({ord(c): t for c in set(value) if (t := _tag_text(c)) is not None})

@@ -120,7 +120,11 @@ def test_deceiving_printable_characters_are_tagged(text, tagged):
     ],
 )
 def test_ordinary_non_ascii_is_left_alone(text):
-    assert sanitize(text).text == text
+    assert sanitize(text, tab_size=4).text == text  # in source
+    if unicodedata.is_normalized("NFC", text):  # as a name: unless its NFC twin differs
+        assert sanitize(text).text == clean(text) == text
+    else:
+        assert sanitize(text).text == clean(text) == "e⟨U+0323⟩⟨U+0302⟩"
 
 
 def test_a_word_cut_into_pieces_is_judged_whole():
@@ -207,3 +211,34 @@ def test_clean_is_exactly_the_sanitized_text(text):
 )
 def test_clean_is_exactly_the_sanitized_text_on_edges(text):
     assert clean(text) == sanitize(text).text
+
+
+_NORMALISABLE = st.sampled_from(
+    ["a", "e", "o", "A", "/", " ", "é", "Å", "\u212b", "\u0301", "\u0323", "\u0302", "\u0308",
+     "\u1112", "\u1161", "\u11ab", "\ud55c", "\u0958", "\u0915", "\u093c", "\u3099", "\u304b"]
+)  # fmt: skip
+
+
+@settings(deadline=None)
+@given(st.lists(_NORMALISABLE, max_size=12).map("".join))
+def test_a_name_never_looks_like_its_nfc_twin(text):
+    twin = unicodedata.normalize("NFC", text)
+    if twin != text:
+        assert clean(text) != clean(twin)
+        assert sanitize(text).text != sanitize(twin).text
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("src/cafe\u0301.c", "src/cafe⟨U+0301⟩.c"),  # NFD: the mark is named
+        ("src/caf\u00e9.c", "src/caf\u00e9.c"),  # NFC: as it is
+        ("\u212b.c", "⟨U+212B⟩.c"),  # ANGSTROM SIGN, which NFC replaces by Å
+        ("cafe\u0301/caf\u00e9", "cafe⟨U+0301⟩/caf\u00e9"),  # judged per component
+        ("\u0939\u093f\u0928\u094d\u0926\u0940",) * 2,  # Hindi, NFC: as it is
+        ("\ud55c\uad6d\uc5b4.txt", "\ud55c\uad6d\uc5b4.txt"),  # Korean, NFC
+        ("\u1112\u1161\u11ab.txt", "\u1112⟨U+1161⟩⟨U+11AB⟩.txt"),  # the same syllable, NFD
+    ],
+)
+def test_what_nfc_would_change_is_tagged_and_only_that(text, shown):
+    assert clean(text) == shown == sanitize(text).text

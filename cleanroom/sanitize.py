@@ -370,7 +370,15 @@ def clean(text: object) -> str:
     marks = None if value.isascii() else unnormalized(value) | lookalikes(value)
     if marks:
         return sanitize(value, marks=marks).text
-    return value.translate({ord(c): t for c in set(value) if (t := _tag_text(c)) is not None})
+    tags = [(c, t) for c in set(value) if (t := _tag_text(c)) is not None]
+    if len(tags) > _REPLACES:
+        return value.translate({ord(c): t for c, t in tags})
+    for c, t in tags:  # no tag holds a character that is tagged: each replace is final
+        value = value.replace(c, t)
+    return value
+
+
+_REPLACES = 16  # distinct tagged characters up to which str.replace (memchr) beats translate
 
 
 @lru_cache(maxsize=1 << 16)

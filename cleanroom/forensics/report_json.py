@@ -9,6 +9,7 @@ so strict parsers accept the file.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from ..jsonsafe import name_fields, strict
@@ -24,13 +25,49 @@ from .timeline import TimelineEntry
 HEATMAP_CELLS = 100
 
 
+# One C encoder (dumps with options builds a new one per call); no indent, or it is Python's.
+_plain = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+class Lazy:
+    """A JSON array written an item at a time (`write_json`): the events of a ledger
+    and the coverage rows, which a hostile site makes hundreds of megabytes."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
 def write_json(report: Report, out: IO[str]) -> None:
-    # dumps, not dump, and no indent: only then does json use its C encoder.
-    out.write(strict(json.dumps(report_to_json(report), ensure_ascii=True, separators=(",", ":"))))
+    """The report, written a piece at a time: the same bytes as encoding it whole,
+    without the whole text (and the whole tree of dicts) in memory at once."""
+    _write(_report_json(report, lazy=True), out.write)
     out.write("\n")
 
 
+def _write(value: Any, write: Callable[[str], object]) -> None:
+    if isinstance(value, Lazy):
+        write("[")
+        for n, item in enumerate(value.items):
+            if n:
+                write(",")
+            _write(item, write)
+        write("]")
+    elif isinstance(value, dict) and any(isinstance(v, Lazy | dict) for v in value.values()):
+        write("{")
+        for n, (k, v) in enumerate(value.items()):
+            write(("," if n else "") + _plain(k) + ":")
+            _write(v, write)
+        write("}")
+    else:  # a string is never split across pieces, so its surrogate pairs stay whole
+        write(strict(_plain(value)))
+
+
 def report_to_json(report: Report) -> dict[str, Any]:
+    return _report_json(report, lazy=False)
+
+
+def _report_json(report: Report, lazy: bool) -> dict[str, Any]:
+    many: Callable[[Iterable[Any]], Any] = Lazy if lazy else list
     return {
         "format": REPORT_FORMAT,
         "generated": report.generated,
@@ -41,12 +78,12 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "snapshots": [{**vars(s), **name_fields(s.path)} for s in report.snapshots],
         "sessions": [f.to_json() for f in report.evidence.sessions],
-        "ledgers": [ledger_json(s, events=True) for s in report.sessions],
+        "ledgers": many(ledger_json(s, events=True, lazy=lazy) for s in report.sessions),
         "summary": {
             "reviewers": [reach_json(x) for x in summary.reviewers(report)],
             "sessions": [reach_json(x) for x in summary.sessions(report)],
         },
-        "coverage": [file_json(g, f) for g in report.coverage for f in g.files],
+        "coverage": many(file_json(g, f) for g in report.coverage for f in g.files),
         "unmapped_results": [
             {
                 **name_fields(u.index.path, "ledger"),
@@ -64,7 +101,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def ledger_json(s: SessionReport, events: bool) -> dict[str, Any]:
+def ledger_json(s: SessionReport, events: bool, lazy: bool = False) -> dict[str, Any]:
     t = s.timeline
     out: dict[str, Any] = {
         **name_fields(t.path),
@@ -77,7 +114,8 @@ def ledger_json(s: SessionReport, events: bool) -> dict[str, Any]:
         "stats": s.stats,
     }
     if events:
-        out["events"] = [event_json(e, s) for e in t.entries]
+        made = (event_json(e, s) for e in t.entries)
+        out["events"] = Lazy(made) if lazy else list(made)
     return out
 
 

@@ -87,3 +87,17 @@ def test_writing_holds_a_piece_not_the_whole(report):
         tracemalloc.stop()
     assert sink.size > 500_000
     assert peak < sink.size / 4  # encoding it whole held all of it, and its dicts
+
+
+def test_a_path_named_by_many_entries_is_held_once(report):
+    # A hostile site's paths are kilobytes each, named by every ledger's file_open
+    # and views: one copy each, however many entries name them (ADR 0306).
+    events = [e for s in report.sessions for e in s.timeline.entries if e.kind == "view"]
+    by_path: dict[bytes, list] = {}
+    for e in events:
+        by_path.setdefault(e.event.raw_path, []).append(e)
+    assert len(by_path) == len(FILES) and all(len(es) == 8 for es in by_path.values())
+    for es in by_path.values():
+        assert len({id(e.event.raw_path) for e in es}) == 1
+        for key in ("path", "path_b64", "blob"):
+            assert len({id(e.payload.get(key)) for e in es}) == 1

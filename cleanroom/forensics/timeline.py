@@ -116,6 +116,7 @@ def read_timeline(
     include_tampered: bool = False,
     workers: int | None = None,
     analyse: Analyse | None = None,
+    names: dict[Any, Any] | None = None,
 ) -> Timeline:
     """Verify the ledger at `path` and decode its entries. Raises OSError when the
     file cannot be read at all (as `verify_path` does); every problem with its
@@ -123,13 +124,14 @@ def read_timeline(
 
     `analyse(entries, undecodable)`, if given, runs on the decoded entries while the
     verifier's workers still judge them; its result is kept in `Timeline.analysis`
-    only with the entries themselves."""
+    only with the entries themselves. `names` (`_decode`) is shared by the ledgers
+    of one reading, so a path named by many entries is held once."""
     image = load_path(path)
     made: list[tuple[list[TimelineEntry], int, object]] = []
 
     def meanwhile() -> None:
         # The very rows the verifier judges; kept only if the verdict allows.
-        entries, undecodable = _decode(image.rows)
+        entries, undecodable = _decode(image.rows, {} if names is None else names)
         made.append((entries, undecodable, analyse(entries, undecodable) if analyse else None))
 
     verdict = verify_image(image, list(trust), workers=workers, meanwhile=meanwhile)
@@ -143,8 +145,11 @@ def read_timeline(
     return timeline
 
 
-def _decode(rows: list[Row]) -> tuple[list[TimelineEntry], int]:
-    """The entries of the rows that decode, and how many do not."""
+def _decode(rows: list[Row], names: dict[Any, Any]) -> tuple[list[TimelineEntry], int]:
+    """The entries of the rows that decode, and how many do not. Each path (its
+    text in the payload and its bytes in the event) is held once in `names`: a
+    hostile site's 3 KB paths, each named by a `file_open` and views in every
+    ledger, were most of a report's memory (ADR 0306)."""
     entries: list[TimelineEntry] = []
     add = entries.append
     undecodable = 0
@@ -154,7 +159,11 @@ def _decode(rows: list[Row]) -> tuple[list[TimelineEntry], int]:
         except EncodingError:
             undecodable += 1
             continue
-        event, problem = typed_event(b.kind, b.payload)
+        for key in _NAMED:
+            value = b.payload.get(key)
+            if type(value) is str:
+                b.payload[key] = names.setdefault(value, value)
+        event, problem = typed_event(b.kind, b.payload, names)
         add(TimelineEntry(b.seq, b.kind, b.wall_us, b.mono_us, b.boot, b.payload, event, problem))
     return entries, undecodable
 
@@ -169,8 +178,9 @@ def read_evidence(
 ) -> Evidence:
     """Read every ledger, then check them as a set (`cleanroom verify` does the same)."""
     timelines = []
+    names: dict[Any, Any] = {}
     for path in paths:
-        timelines.append(read_timeline(path, trust, include_tampered, workers, analyse))
+        timelines.append(read_timeline(path, trust, include_tampered, workers, analyse, names))
         if progress is not None:
             progress(path)
     sessions = check_sessions([t.verdict for t in timelines]) if len(timelines) > 1 else []
@@ -201,9 +211,15 @@ _PATHED = {
 }
 
 
-def typed_event(kind: str, payload: dict[str, Any]) -> tuple[Event | None, str | None]:
+_NAMED = ("path", "path_b64", "blob")  # payload strings many entries repeat
+
+
+def typed_event(
+    kind: str, payload: dict[str, Any], names: dict[Any, Any] | None = None
+) -> tuple[Event | None, str | None]:
     """The vocabulary event for `kind`, or (None, why) when the payload does not fit.
-    Structural and unknown kinds give (None, None)."""
+    Structural and unknown kinds give (None, None). A path's bytes are taken from
+    `names` when an equal one is there (and put there)."""
     cls = _BY_KIND.get(kind)
     if cls is None:
         return None, None
@@ -227,7 +243,7 @@ def typed_event(kind: str, payload: dict[str, Any]) -> tuple[Event | None, str |
             raw = None
         if raw is None:
             return None, f"{kind} without a readable path"
-        args["raw_path"] = raw
+        args["raw_path"] = raw if names is None else names.setdefault(raw, raw)
     return cls(**args), None
 
 

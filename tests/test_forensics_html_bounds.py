@@ -96,3 +96,29 @@ def test_budget_counts_utf8_bytes(text):
     b = Budget(rows=2, bytes=len(text.encode()))
     assert b.take(text) and b.bytes == 0 and b.rows == 1
     assert not b.take("y") and b.rows == 0 and not b.take("")  # spent: nothing more
+
+
+def test_the_hottest_rows_are_cut_at_their_bound(site, monkeypatch):
+    monkeypatch.setattr(html_budget, "TOP_ROWS_BYTES", 12_000)
+    page = _report(site, "html")
+    rows = re.findall(r'<tr class="heatrow[^"]*".*?</tr>\n', page)
+    assert rows and sum(len(r.encode()) for r in rows) <= 12_000
+    (left,) = re.findall(r"(\d+) more of the hottest file versions not shown here", page)
+    assert int(left) == len(FILES) - len(rows)
+    # a detail only for a row shown, and every row's link has its detail
+    anchors = re.findall(r'<details id="([^"]+)" class="filedetail"', page)
+    assert len(anchors) <= len(rows)
+    assert set(re.findall(r'href="#(fverified\d+)"', page)) == set(anchors)
+
+
+def test_the_details_are_cut_at_their_bound(site, monkeypatch):
+    monkeypatch.setattr(html_budget, "DETAIL_BYTES", 8_000)
+    page = _report(site, "html")
+    details = re.findall(r'<details id="[^"]+" class="filedetail">.*?</details>\n', page, re.S)
+    assert details and sum(len(d.encode()) for d in details) <= 8_000
+    rows = re.findall(r'<tr class="heatrow', page)
+    assert len(rows) == len(FILES)  # every row, some without a detail
+    (left,) = re.findall(r"(\d+) more file details not shown here", page)
+    assert int(left) == len(FILES) - len(details)
+    assert len(re.findall(r'href="#fverified\d+"', page)) == len(details)  # no dead link
+    assert "JSON report" in page

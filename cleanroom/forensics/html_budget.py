@@ -16,6 +16,8 @@ TIMELINE_ROWS = 20_000  # rows of the timeline, over all sessions of a report
 TIMELINE_BYTES = 8_000_000  # UTF-8 bytes of those rows
 SUMMARY_ROWS = 5_000  # coverage rows beyond the top files, per coverage group
 SUMMARY_BYTES = 4_000_000
+TOP_ROWS_BYTES = 2_000_000  # heatmap rows of the hottest file versions, over the report
+DETAIL_BYTES = 2_000_000  # their detail sections (less --with-source's lines), over the report
 
 
 @dataclass

@@ -211,10 +211,12 @@ def _coverage(r: Report) -> Iterator[str]:
         "Grey: never shown. The colours are on a log scale up to the hottest line of the "
         "group (the details below: of the file).</p>\n"
     )
+    # The hottest files' rows and details are bounded over the whole page (ADR 0306).
+    rows = Budget(TOP_FILES * len(r.coverage), html_budget.TOP_ROWS_BYTES)
+    details = Budget(TOP_FILES * len(r.coverage), html_budget.DETAIL_BYTES)
     for g in r.coverage:
         yield _legend(g.scale_us)
-
-        yield from _group(g, r.source)
+        yield from _group(g, r.source, rows, details)
     yield "</section>\n"
 
 
@@ -231,7 +233,12 @@ def _level_floor(level: int, scale_us: int) -> str:
     return f"≥ {duration(us)}" if us else "shown"
 
 
-def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
+def _group(
+    g: CoverageGroup,
+    source: SourceText | None = None,
+    row_budget: Budget | None = None,
+    detail_budget: Budget | None = None,
+) -> Iterator[str]:
     tampered = g.trust == "tampered"
     cls = ' class="tampered"' if tampered else ""
     yield f'<section{cls} data-trust="{g.trust}">'
@@ -266,6 +273,14 @@ def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
     yield "<th>Seen</th><th>On screen</th><th>Hottest line</th>"
     yield "".join(f'<th class="who">{h(name)}</th>' for name, _ in people)
     yield "</tr></thead><tbody>\n"
+    row_budget = row_budget or Budget(len(top), html_budget.TOP_ROWS_BYTES)
+    detail_budget = detail_budget or Budget(len(top), html_budget.DETAIL_BYTES)
+    detailed: set[int] = set()  # the details that fit, measured first so rows link to them
+    for n, f in enumerate(top):
+        if not detail_budget.take("".join(_file_detail(g, f, f"f{g.trust}{n}", None))):
+            break
+        detailed.add(n)
+    shown = 0
     for n, f in enumerate(top):
         cells = "".join(
             f'<i class="h{c.level}" title="lines {c.first}-{c.last}: {duration(c.dwell_us)}"></i>'
@@ -273,22 +288,38 @@ def _group(g: CoverageGroup, source: SourceText | None = None) -> Iterator[str]:
         )
         who = "".join(_seen_by(seen.get((f.path, f.blob))) for _, seen in people)
         bad = g.mismatches.get((f.path, f.blob))
-        yield (
-            f'<tr class="heatrow{" mismatch" if bad else ""}" data-path="{h(path_text(f.path))}"'
+        name = h(path_text(f.path))
+        link = f'<a href="#f{g.trust}{n}">{name}</a>' if n in detailed else name
+        row = (
+            f'<tr class="heatrow{" mismatch" if bad else ""}" data-path="{name}"'
             f' data-blob="{h(f.blob)}">'
-            f'<td class="path"><a href="#f{g.trust}{n}">{h(path_text(f.path))}</a>'
-            f"{_flag(bad)}</td>"
+            f'<td class="path">{link}{_flag(bad)}</td>'
             f'<td><div class="strip">{cells}</div></td>'
             f"{_seen_cell(f, bad)}"
             f'<td class="num" data-sort="{f.on_screen_us}">{duration(f.on_screen_us)}</td>'
             f'<td class="num" data-sort="{f.max_dwell_us}">{duration(f.max_dwell_us)}</td>'
             f"{who}</tr>\n"
         )
+        if not row_budget.take(row):
+            yield (
+                f'<tr class="cut"><td colspan="{5 + len(people)}">{len(top) - n} more of the '
+                "hottest file versions not shown here (the page's bound): the JSON, JSON Lines "
+                "and CSV reports hold every one</td></tr>\n"
+            )
+            break
+        shown += 1
+        yield row
     yield "</tbody></table>\n"
     if rest:
         yield from _summarized(rest, g.mismatches)
-    for n, f in enumerate(top):
-        yield from _file_detail(g, f, f"f{g.trust}{n}", source)
+    for n, f in enumerate(top[:shown]):
+        if n in detailed:
+            yield from _file_detail(g, f, f"f{g.trust}{n}", source)
+    if len(detailed) < shown:
+        yield (
+            f'<p class="cut">{shown - len(detailed)} more file details not shown here (the '
+            "page's bound): the JSON report holds each file's line ranges and sessions</p>\n"
+        )
     yield "</section>\n"
 
 

@@ -33,7 +33,7 @@ TITLED = 30.0  # px²: smaller tiles get no hover text (their directory has it)
 # Bounds on the page whatever the tree (issue 14: under 20 MB; docs/report-format.md).
 MAX_TILES = 12_000  # tiles laid out, biggest first (the Linux 6.1 tree would take ~19.5k)
 TITLE_CHARS = 160  # a hover path longer than this is cut in its middle
-MAX_BYTES = 6_000_000  # the SVG's text; tiles past it are not drawn, and the page says so
+MAX_BYTES = 3_000_000  # the SVG's text; tiles past it are not drawn, and the page says so
 CSS = """
 .treemap{width:100%;max-width:1200px;height:auto;display:block;border:1px solid #999;
 box-sizing:border-box}

@@ -11,6 +11,7 @@ import tracemalloc
 
 import pytest
 
+from cleanroom.forensics import report_json
 from cleanroom.forensics.report import analyse, build_report
 from cleanroom.forensics.report_json import report_to_json, write_json
 from cleanroom.forensics.timeline import read_evidence
@@ -57,7 +58,9 @@ def whole(report) -> str:
     return strict(json.dumps(value, ensure_ascii=True, separators=(",", ":"))) + "\n"
 
 
-def test_the_pieces_are_the_whole(report):
+@pytest.mark.parametrize("batch", [1, 3, 256])
+def test_the_pieces_are_the_whole(report, monkeypatch, batch):
+    monkeypatch.setattr(report_json, "_BATCH", batch)
     out = io.StringIO()
     write_json(report, out)
     assert out.getvalue() == whole(report)
@@ -76,7 +79,8 @@ class Sink:
         self.size += len(text)
 
 
-def test_writing_holds_a_piece_not_the_whole(report):
+def test_writing_holds_a_piece_not_the_whole(report, monkeypatch):
+    monkeypatch.setattr(report_json, "_BATCH", 8)  # the site is small: pieces smaller too
     sink = Sink()
     write_json(report, sink)  # warm: imports and caches
     tracemalloc.start()

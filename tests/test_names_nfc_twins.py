@@ -17,9 +17,11 @@ from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.snapshot.store import Snapshot
+from cleanroom.snapshot.verify import verify_bytes
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.filetree import FileTree
 from tests.forensicskit import make_snapshot, trust_file
+from tests.snapshotkit import edited
 from tests.test_tui_review import start
 
 NFC = unicodedata.normalize("NFC", "café.c").encode()
@@ -69,3 +71,15 @@ def test_the_report_tells_the_twins_apart(kit, tmp_path):
     assert sum("cafe⟨U+0301⟩.c" in r for r in rows) == 1  # the NFD one, tagged
     assert sum("café.c" in r for r in rows) == 1  # the NFC one, as it is
     assert NFD.decode() not in page  # the raw NFD form is never on the page
+
+
+def test_a_snapshot_made_before_the_rule_still_verifies(kit, tmp_path):
+    # The unsigned display column of a snapshot made before ADR 0306 holds the NFD
+    # name untagged: still a sanitized form of the signed path, so verify accepts it;
+    # any other value is still named (ROW).
+    snap_path = make_snapshot(kit, tmp_path / "snap", FILES)
+    data = snap_path.read_bytes()
+    old = edited(data, ("UPDATE files SET display = ? WHERE path = ?", (NFD.decode(), NFD)))
+    assert not [f for f in verify_bytes(old, kit.trust).findings if f.code == "ROW"]
+    lie = edited(data, ("UPDATE files SET display = ? WHERE path = ?", ("café.c", NFD)))
+    assert [f for f in verify_bytes(lie, kit.trust).findings if f.code == "ROW"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from ..sanitize import clean, decode
+from ..sanitize import clean, decode, lookalikes, sanitize
 
 DEFAULT_MAX_FILE = 512 * 1024 * 1024  # SQLite's own limit on one value is 10^9 bytes
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -59,6 +59,14 @@ class Entry:
 def display_path(path: bytes) -> str:
     """The path as it may be shown: undecodable bytes and controls made visible."""
     return clean(decode(path))
+
+
+def display_before_0306(path: bytes) -> str:
+    """The display a snapshot made before ADR 0306 stored: without the tags that tell
+    a name from its NFC twin. Still a sanitized form of the signed path, so
+    `snapshot verify` accepts it in the unsigned `display` column that no reader uses."""
+    text = decode(path)
+    return sanitize(text, marks=lookalikes(text)).text
 
 
 class WalkError(OSError):

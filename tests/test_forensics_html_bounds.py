@@ -122,3 +122,41 @@ def test_the_details_are_cut_at_their_bound(site, monkeypatch):
     assert int(left) == len(FILES) - len(details)
     assert len(re.findall(r'href="#fverified\d+"', page)) == len(details)  # no dead link
     assert "JSON report" in page
+
+
+def test_the_bounds_are_per_report_not_per_group(site, tmp_path, monkeypatch):
+    # A TAMPERED ledger included makes a second coverage group: it shares the
+    # page's bounds with the verified one instead of getting its own.
+    from tests.ledgerkit import forge
+
+    ledgers = tmp_path / "ledgers"
+    ledgers.mkdir()
+    for p in site["ledgers"].iterdir():
+        (ledgers / p.name).write_bytes(p.read_bytes())
+    kit = Kit("html-bounds")
+    with Snapshot.open(site["snap"], kit.trust) as snap:
+        ref = SnapshotRef(snap.id, snap.manifest.root)
+        blobs = {p: snap.stat(p).blob.hex() for p in FILES}
+    (tmp_path / "other").mkdir()
+    other = kit.new_ledger(tmp_path / "other", snapshot=ref)
+    for p, b in blobs.items():
+        other.append(FileOpen(p, b, 50, 5, {}))
+        other.append(View(p, b, 2, 3, 0, 80))
+    other.seal(countersigner=kit.reviewer)
+    other.close()
+    forge(other.path, 3, None, wall_us=1)  # the signature no longer matches
+    (ledgers / "tampered.ledger").write_bytes(other.path.read_bytes())
+    monkeypatch.setattr(html_budget, "DETAIL_BYTES", 8_000)
+    monkeypatch.setattr(html_budget, "TOP_ROWS_BYTES", 20_000)
+    out = tmp_path / "r.html"
+    argv = ["report", str(ledgers), "--snapshot", str(site["snap"]), "--trust",
+            str(site["trust"]), "-o", str(out), "--include-tampered"]  # fmt: skip
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert result.exit_code == 1, result.output  # TAMPERED, included
+    page = out.read_text(encoding="utf-8")
+    assert 'data-trust="tampered"' in page
+    details = re.findall(r'<details id="[^"]+" class="filedetail">.*?</details>\n', page, re.S)
+    rows = re.findall(r'<tr class="heatrow[^"]*".*?</tr>\n', page)
+    assert sum(len(d.encode()) for d in details) <= 8_000
+    assert sum(len(r.encode()) for r in rows) <= 20_000
+    assert "more of the hottest file versions not shown here" in page

@@ -125,7 +125,9 @@ def sections(page: str) -> dict[str, int]:
     out["file details"] = sum(
         len(m.group().encode()) for m in re.finditer(r'<details id=".*?</details>', page, re.S)
     )
-    out["maps (svg)"] = sum(len(m.group().encode()) for m in re.finditer(r"<svg.*?</svg>", page, re.S))
+    out["maps (svg)"] = sum(
+        len(m.group().encode()) for m in re.finditer(r"<svg.*?</svg>", page, re.S)
+    )
     return out
 
 
@@ -143,8 +145,10 @@ def main() -> None:
     a.cache_dir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     ledgers, snaps, trust = build(a.cache_dir, a)
-    result: dict[str, object] = {"site": str(ledgers.parent), "build_s": round(time.perf_counter() - t, 1),
-                                 "ledger_mb": round(sum(p.stat().st_size for p in ledgers.iterdir()) / 1e6, 1)}  # fmt: skip
+    size = sum(p.stat().st_size for p in ledgers.iterdir())
+    result: dict[str, object] = {"site": str(ledgers.parent),
+                                 "build_s": round(time.perf_counter() - t, 1),
+                                 "ledger_mb": round(size / 1e6, 1)}  # fmt: skip
     out_dir = a.out_dir or ledgers.parent / "out"
     out_dir.mkdir(exist_ok=True)
     for fmt in a.formats.split(","):

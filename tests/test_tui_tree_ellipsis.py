@@ -20,7 +20,9 @@ def test_fit_cuts_after_sanitizing_and_never_inside_a_tag():
     assert fit(sanitize("abc\u202edef"), 9) == "abc⟨RLO⟩…"  # it fits whole: kept
     assert fit(sanitize("ab\x1b[2Jcdef"), 5) == "ab…"  # the escape is a tag, not ESC
     assert fit(sanitize("\u4e2d" * 5), 4) == "\u4e2d…"  # a wide character is not halved
-    assert fit(sanitize("e\u0301" * 5), 3) == "e\u0301e\u0301…"  # marks stay with their letter
+    # marks stay with their letter (x́ has no precomposed form: in NFC, so not tagged;
+    # an NFD é is, ADR 0306)
+    assert fit(sanitize("x\u0301" * 5), 3) == "x\u0301x\u0301…"
     for width in range(0, 30):
         for name in (LONG, HOSTILE, "\u4e2d" * 20, "\udcff" * 20):
             shown = sanitize(name)

@@ -124,3 +124,21 @@ def test_the_recorder_refuses_a_configured_reviewer_name(room):
     out = run("recorder", "--config", str(room.config))
     assert out.returncode == 2 and "remove `reviewer`" in out.stderr, out.stderr
     assert "SO_PEERCRED" in out.stderr and not room.socket.exists()
+
+
+def test_the_rooms_idle_lock_and_witness_interval_reach_the_terminal(room):
+    """A terminal started by `review --connect` has no config of its own: the
+    recorder's `idle-minutes` and `witness-minutes` come in its `welcome`. Before,
+    the terminal kept its built-in 300 s whatever the room said (atk12e, LOW 5)."""
+    from cleanroom.recorder.client import RemoteService
+
+    text = room.config.read_text()
+    room.config.write_text(
+        text.replace('org = "Agency"', 'org = "Agency"\nidle-minutes = 1\nwitness-minutes = 7')
+    )
+    room.start()
+    service = RemoteService(room.socket)
+    try:
+        assert (service.idle_seconds, service.witness_minutes) == (60, 7)
+    finally:
+        service.close()

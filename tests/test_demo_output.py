@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cleanroom.cli import demo as demo_module
 from cleanroom.cli import main
 from cleanroom.cli.review import Setup, start_ledger
-from cleanroom.ledger.writer import receipt_path
+from cleanroom.ledger.writer import UnfinishedSeal, receipt_path
 
 PATH = re.compile(r"(/\S+)")
 
@@ -126,3 +127,28 @@ def test_every_session_of_the_run_is_summed_up(tmp_path, monkeypatch):
     assert "UNSEALED" in text and "INTACT" in text, text
     assert text.count("verdict  ") == 2 and text.count("head     ") == 2, text
     assert out.exit_code != 0  # the worst of the two: one session is not sealed
+
+
+def test_a_ledger_moved_under_the_session_names_its_gone_receipt(tmp_path, monkeypatch):
+    """A ledger moved away before the seal: the seal's receipt is written beside
+    where it was (`.gone.receipt.json`); the summary names that file and never
+    says the session was not sealed (outside attack atk12e, LOW 6)."""
+
+    def session(setup: Setup, choice: str | None) -> list[tuple[Path, str | None]]:
+        setup.ledger_dir.mkdir(parents=True, exist_ok=True)
+        ledger = start_ledger(setup)
+        away = tmp_path / "moved"
+        away.mkdir()
+        for f in setup.ledger_dir.glob(ledger.path.name + "*"):
+            f.rename(away / f.name)
+        with pytest.raises(UnfinishedSeal):  # as the real terminal's seal screen shows it
+            ledger.seal("reviewer")
+        return [(ledger.path, None)]
+
+    monkeypatch.setattr(demo_module, "require_isolated", lambda: None)
+    monkeypatch.setattr(demo_module, "harden_process", lambda: None)
+    monkeypatch.setattr(demo_module, "run_session", session)
+    output = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "d")]).output
+    (gone,) = (tmp_path / "d" / "ledgers").glob("*.gone.receipt.json")
+    assert f"receipt  {gone}" in output, output
+    assert "not sealed" not in output, output

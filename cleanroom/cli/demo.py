@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..guard.policy import Policy
 from ..isolation import require as require_isolated
 from ..ledger.events import Reviewer
+from ..ledger.finish import gone_receipt_path
 from ..ledger.keys import (
     Certificate,
     Role,
@@ -217,9 +218,11 @@ def demo(directory: Path | None, idle_minutes: int) -> None:
         if start is not None:
             click.echo(f"start    {clean(start)}")
         codes.append(report(path, trust))
-        receipt = receipt_path(path)
+        receipt, gone = receipt_path(path), gone_receipt_path(path)
         if receipt.exists():  # none after a crash: say so, never name a file that is not there
             click.echo(f"receipt  {clean(receipt)}")
+        elif gone.exists():  # sealed, but its ledger was moved or deleted under the session
+            click.echo(f"receipt  {clean(gone)} (written where the ledger was)")
         else:
             click.echo("receipt  none: the session was not sealed")
     code = 1 if 1 in codes else max(codes)

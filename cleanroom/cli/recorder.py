@@ -100,7 +100,9 @@ def session_opener(configured: Setup, crashed: str = "resume",
         # Without the reviewer's private key here, a key named at start is the terminal's.
         theirs = setup.reviewer.key if setup.countersigner is None else None
         dispatcher = Dispatcher(LocalService(session), countersigner=setup.countersigner,
-                                owner=owner, quota=quota, reviewer_key=theirs)  # fmt: skip
+                                owner=owner, quota=quota, reviewer_key=theirs,
+                                idle_seconds=setup.idle_seconds,
+                                witness_minutes=setup.witness_minutes)  # fmt: skip
         return dispatcher, close
 
     return open_session

@@ -39,8 +39,8 @@ def connect(path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> Remote
 
 def run_terminal(
     path: Path,
-    idle_seconds: int = 300,
-    witness_minutes: int = 15,
+    idle_seconds: int | None = None,
+    witness_minutes: int | None = None,
     reviewer_key: Ed25519PrivateKey | None = None,
     writable: Sequence[Path] = (),
 ) -> tuple[int, str | None, list[tuple[str, str]]]:
@@ -65,7 +65,10 @@ def run_terminal(
     prepare(list(writable), sockets=[path])  # nothing writable; that socket and no other
     from ..tui.app import ReviewApp  # textual is imported only now
 
-    app = ReviewApp(service, idle_seconds=idle_seconds, witness_minutes=witness_minutes)
+    # A room's terminal has no config of its own: the recorder's says (welcome, version 9).
+    idle = service.idle_seconds if idle_seconds is None else idle_seconds
+    witness = service.witness_minutes if witness_minutes is None else witness_minutes
+    app = ReviewApp(service, idle_seconds=idle, witness_minutes=witness)
     try:
         app.run()
     finally:

@@ -289,6 +289,15 @@ class RemoteService:
         return self._welcome.resumed
 
     @property
+    def idle_seconds(self) -> int:
+        """The room's idle lock, as the recorder's config sets it."""
+        return self._welcome.idle_seconds
+
+    @property
+    def witness_minutes(self) -> int:
+        return self._welcome.witness_minutes
+
+    @property
     def entries(self) -> int:
         return self._entries
 

@@ -51,8 +51,11 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
                  countersigner: object = None, owner: int | None = None,
                  quota: LedgerQuota | None = None,
-                 reviewer_key: str | None = None) -> None:  # fmt: skip
+                 reviewer_key: str | None = None, idle_seconds: int = 300,
+                 witness_minutes: int = 15) -> None:  # fmt: skip
         self.service = service
+        self.idle_seconds = idle_seconds  # the room's, told to the terminal in `welcome`
+        self.witness_minutes = witness_minutes
         self.quota = quota  # the ledger's size and the free space it must leave (quota.py)
         self.countersigner = countersigner  # the reviewer's key, where the room keeps it here
         self.reviewer_key = reviewer_key  # the reviewer's public key, where the terminal signs
@@ -264,7 +267,8 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
                          root_name=self.service.root_name, witness_seq=seq, witness_code=code,
                          guarded=self.service.guarded, state=self.state,
                          resumed=getattr(self.session, "resumed", False),
-                         missing=list(f.missing))  # fmt: skip
+                         missing=list(f.missing), idle_seconds=self.idle_seconds,
+                         witness_minutes=self.witness_minutes)  # fmt: skip
 
     def _tree(self, r: m.Tree) -> m._Answer:
         if r.path not in self._listed:

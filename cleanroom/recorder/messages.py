@@ -14,6 +14,8 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 9: `welcome` carries the room's `idle_seconds` and `witness_minutes`, which a terminal
+# started by `review --connect` (no config of its own) uses
 # 8: `view` carries `wrap` (rows; 0: not wrapped), and its `lines` answer is then each
 # line's shown rows joined by a line break (ADR 0212).
 # 7: the reviewer's countersignature from the terminal: `seal` may be answered
@@ -26,7 +28,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 8
+VERSION = 9
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -247,6 +249,8 @@ class Welcome(_Answer, tag="welcome"):
     state: str
     missing: list[str] = msgspec.field(default_factory=list)  # MISSING notices (session.missing)
     resumed: bool = False  # a session left unsealed, resumed (its start screen says so)
+    idle_seconds: int = 300  # the room's idle lock (workstation.toml `idle-minutes`; version 9)
+    witness_minutes: int = 15  # how often a fresh witness code is shown (version 9)
 
 
 class Ok(_Answer, tag="ok"):

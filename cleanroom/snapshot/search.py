@@ -71,6 +71,7 @@ from .candidates import (
 from .catalog import Catalog, Row, catalog
 from .filehits import Progress, _new, file_hits
 from .high_bytes import after_high, read_in_background
+from .presence import holding
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
@@ -329,14 +330,30 @@ class Search:
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
     ) -> tuple[set[int], int] | None:
-        """For a literal of one or two bytes, the blobs that can hold it (shortlit) and
-        their total size; None: every text blob (no literal, or too many hold it)."""
-        if plan.short is None:
-            return None
-        found = short_candidates(self.snapshot, conn, plan.short, self._check)
-        if found is None:
-            return None
-        chosen = {*found, *facts().truncated}
+        """For a literal the index cannot look up, the blobs that can hold it and their
+        total size; None: every text blob (no literal, or nothing narrows it). A literal
+        of two bytes asks the index's vocabulary first (shortlit: a pair is rarer than
+        its two bytes apart), then the byte presence table (every literal: the blobs
+        holding each of its bytes); a snapshot without that table asks the vocabulary
+        for a literal of one byte."""
+        short = plan.short
+        found: list[int] | None = None
+        if short is not None and len(short) == 2:
+            found = short_candidates(self.snapshot, conn, short, self._check)
+            if found is not None:
+                return self._sized(files, {*found, *facts().truncated})
+        found = holding(conn, plan.needs) if plan.needs else None
+        self._check()
+        if found is not None:  # exact: whatever the index could not read
+            return self._sized(files, set(found))
+        if short is not None and len(short) == 1:
+            found = short_candidates(self.snapshot, conn, short, self._check)
+            if found is not None:
+                return self._sized(files, {*found, *facts().truncated})
+        return None
+
+    @staticmethod
+    def _sized(files: Catalog, chosen: set[int]) -> tuple[set[int], int]:
         sizes = files.sizes
         return chosen, sum(max(0, sizes[r]) for r in chosen if r < len(sizes))
 

@@ -90,7 +90,7 @@ def needs_of(needle: bytes, case: bool) -> tuple[bytes, ...]:
     for an ASCII letter without `case`, its other case), one of which must be there."""
     out = []
     for b in sorted(set(needle.lower() if not case else needle)):
-        out.append(bytes({b, b ^ 0x20}) if not case and b in _LETTERS else bytes([b]))
+        out.append(bytes(sorted({b, b ^ 0x20})) if not case and b in _LETTERS else bytes([b]))
     return tuple(out)
 
 

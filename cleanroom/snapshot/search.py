@@ -75,7 +75,7 @@ from .presence import holding
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
-from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
+from .scanworkers import FileRef, Job, Records, Scan, chunked, head, text_files, wanted
 from .schema import schema_problems
 from .shortlit import short_candidates
 from .store import Snapshot
@@ -294,7 +294,7 @@ class Search:
                     order = text_files(self.snapshot, conn, files)
                     if chosen is not None:
                         order = [ref for ref in order if ref[1] in chosen[0]]
-                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
                 if chosen is not None:
                     rowids = iter([(r,) for r in sorted(chosen[0])])
@@ -305,7 +305,7 @@ class Search:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
                     order = text_files(self.snapshot, conn, files)
-                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt)
             yield from self._serial(conn, files, rows, plan, progress, keep)
@@ -368,34 +368,48 @@ class Search:
     ) -> Iterator[list[Hit] | Records]:
         """The hits in the blobs `rows` (ascending by rowid), read in this process."""
         everything = plan.paths.everything
-        limits = small_limits(plan.likely)
         cancelled = self._cancelled.is_set
         for i, row in files.in_path_order(rows):
             if cancelled():
                 raise SearchCancelled("the search was cancelled")
-            display = files.displays[i]
-            if not everything and not plan.paths(display):
+            if not everything and not plan.paths(files.displays[i]):
                 continue
-            if len(row) == 1:  # only the rowid: one statement for a small blob
-                row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-            content = row[2]
-            if keep is not None and progress.hits >= keep and content is not None:
-                # past the kept hits: only records, found in bulk (bulkhits)
-                if content.find(b"\x00", 0, SNIFF) < 0:
-                    progress.files += 1
-                    progress.bytes += len(content)
-                    path = _path_part(files.paths[i])
-                    data, n = bulk_records(plan.matcher, content, path, row[3])
-                    if n:
-                        progress.hits += n
-                        yield Records(data, n)
-                continue
-            yield from file_hits(
-                conn, files.paths[i], display, row, plan, progress, keep, cancelled
-            )
+            yield from self._one(conn, files, i, row, plan, progress, keep)
+
+    def _one(
+        self,
+        conn: sqlite3.Connection,
+        files: Catalog,
+        i: int,
+        row: Row,
+        plan: Plan,
+        progress: Progress,
+        keep: int | None,
+    ) -> Iterator[list[Hit] | Records]:
+        """The hits in the file at position `i` of `files`, whose blob is `row`."""
+        if len(row) == 1:  # only the rowid: one statement for a small blob
+            found = conn.execute(_SMALL, (*small_limits(plan.likely), row[0])).fetchone()
+            row = (row[0], *found) if found is not None else (row[0], None, None, None)
+        content = row[2]
+        if keep is not None and progress.hits >= keep and content is not None:
+            # past the kept hits: only records, found in bulk (bulkhits)
+            if content.find(b"\x00", 0, SNIFF) < 0:
+                progress.files += 1
+                progress.bytes += len(content)
+                path = _path_part(files.paths[i])
+                data, n = bulk_records(plan.matcher, content, path, row[3])
+                if n:
+                    progress.hits += n
+                    yield Records(data, n)
+            return
+        yield from file_hits(
+            conn, files.paths[i], files.displays[i], row, plan, progress, keep,
+            self._cancelled.is_set,
+        )  # fmt: skip
 
     def _parallel(
         self,
+        conn: sqlite3.Connection,
         files: Catalog,
         order: list[FileRef],
         plan: Plan,
@@ -403,22 +417,44 @@ class Search:
         keep: int | None,
         workers: int,
     ) -> Iterator[list[Hit] | Records]:
-        """The text files `order`, read by worker processes (scanworkers), in the same
-        order and with the same hits as a single pass."""
+        """The text files `order`, in the same order and with the same hits as a single
+        pass: the first few chunks (scanworkers.head) read here while the worker
+        processes start, the rest by them (scanworkers)."""
         self._check()
-        paths, displays = files.paths, files.displays
+        displays = files.displays
         if not plan.paths.everything:
             order = [ref for ref in order if plan.paths(displays[ref[0]])]
         if not order:
             return
-        dealt = chunked(order, files.sizes, workers)
-        if self.before_opens is not None:
-            self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
-        progress.workers = len(dealt)
-        q = self.query
-        job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
-                  (q.text, q.regex, q.case), keep, [])  # fmt: skip
-        for _n, whole, records, nfiles, nbytes, cpu in scan(job, dealt, self._cancelled.is_set):
+        first, rest, start = head(order, files.sizes)
+        dealt = chunked(rest, files.sizes, workers, start) if rest else []
+        running = None
+        if dealt:
+            if self.before_opens is not None:
+                self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
+            progress.workers = len(dealt)
+            q = self.query
+            job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
+                      (q.text, q.regex, q.case), keep, [])  # fmt: skip
+            running = Scan(job, dealt, self._cancelled.is_set)
+        try:
+            cancelled = self._cancelled.is_set
+            for pos, rowid, _path in first:
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
+                yield from self._one(conn, files, pos, (rowid,), plan, progress, keep)
+            if running is not None:
+                yield from self._from_workers(running, files, progress)
+        finally:
+            if running is not None:
+                running.close()
+
+    @staticmethod
+    def _from_workers(
+        running: Scan, files: Catalog, progress: Progress
+    ) -> Iterator[list[Hit] | Records]:
+        paths, displays = files.paths, files.displays
+        for _n, whole, records, nfiles, nbytes, cpu in running.results():
             progress.files += nfiles
             progress.bytes += nbytes
             progress.worker_cpu += cpu

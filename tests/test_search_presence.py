@@ -198,3 +198,8 @@ def test_holding_intersects_and_unions(tmp_path):
     assert presence.holding(conn, (b"z",)) == []
     assert presence.holding(conn, ()) is None
     conn.close()
+
+
+def test_the_specification_gives_the_table_as_created():
+    spec = (Path(__file__).resolve().parents[1] / "docs" / "snapshot-format.md").read_text()
+    assert presence.PRESENCE_DDL in spec

@@ -121,11 +121,17 @@ def holding(conn: sqlite3.Connection, needs: tuple[bytes, ...]) -> list[int] | N
     return set_bits(every.to_bytes(n, "little") if every > 0 else b"")
 
 
+_BITS = [tuple(k for k in range(8) if byte >> k & 1) for byte in range(256)]
+
+
 def set_bits(bitmap: bytes) -> list[int]:
     """The positions of the set bits of a little-endian bitmap, ascending."""
-    out = []
+    out: list[int] = []
+    add = out.append
+    bits = _BITS
     for i, byte in enumerate(bitmap):
         if byte:
             base = i << 3
-            out.extend(base + k for k in range(8) if byte >> k & 1)
+            for k in bits[byte]:
+                add(base + k)
     return out

@@ -355,7 +355,8 @@ class Search:
     @staticmethod
     def _sized(files: Catalog, chosen: set[int]) -> tuple[set[int], int]:
         sizes = files.sizes
-        return chosen, sum(max(0, sizes[r]) for r in chosen if r < len(sizes))
+        named = filter(len(sizes).__gt__, chosen)  # rowids are >= 0
+        return chosen, max(0, sum(map(sizes.__getitem__, named)))  # -1: named by no file
 
     def _serial(
         self,

@@ -38,11 +38,13 @@ which the tree walk met each content, which is path order, so candidates are
 read from the index lazily, merged with the path-ordered file list (`catalog`),
 and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
-literals first, then RE2 on those lines only). A literal of one or two bytes is
-narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
+literals first, then RE2 on those lines only). A literal the index cannot look
+up is narrowed by the byte presence table (`presence`: the blobs holding each of
+its bytes) or, for two ASCII bytes first, through the index's vocabulary
+(`shortlit`). With no usable literal, or
 when the index names most blobs (judged from the start of its answer), every text
 file is read, by worker processes when there is enough to read (`scanworkers`:
-same order, same digest; the pass
+same order, same digest; the first chunks are read here while they start; the pass
 calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
 hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
 has its own read-only connection, so a search can run in a worker thread while

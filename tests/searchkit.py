@@ -23,8 +23,11 @@ MAX_SPANS = 100
 Result = tuple[bytes, int, tuple[tuple[int, int], ...], bool]  # path, line, spans, more
 
 
-def build(directory: Path, files: dict[bytes, bytes], name: str = "t") -> Path:
-    """A snapshot of a tree holding exactly `files` (path bytes -> content)."""
+def build(
+    directory: Path, files: dict[bytes, bytes], name: str = "t", presence: bool = True
+) -> Path:
+    """A snapshot of a tree holding exactly `files` (path bytes -> content); without
+    `presence`, in the format before the byte presence table."""
     src = directory / f"{name}-src"
     src.mkdir()
     for rel, data in files.items():
@@ -33,7 +36,7 @@ def build(directory: Path, files: dict[bytes, bytes], name: str = "t") -> Path:
         with open(target, "wb") as f:
             f.write(data)
     out = directory / f"{name}.snapshot"
-    create_snapshot(src, out, VENDOR, name, "1.0", created=CREATED)
+    create_snapshot(src, out, VENDOR, name, "1.0", created=CREATED, presence=presence)
     return out
 
 

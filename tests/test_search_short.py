@@ -34,10 +34,12 @@ ENDS = {
 FILLER = {b"fill/%03d.c" % i: b"int main(void) { return %d; }\n" % i for i in range(60)}
 
 
-@pytest.fixture(scope="module")
-def ends(tmp_path_factory):
+# With the byte presence table (a literal of one byte is narrowed by it) and without
+# (a snapshot made before it: the vocabulary narrows it, as here for two bytes).
+@pytest.fixture(scope="module", params=[True, False], ids=["presence", "vocabulary"])
+def ends(tmp_path_factory, request):
     files = {**ENDS, **FILLER}
-    return files, build(tmp_path_factory.mktemp("short"), files)
+    return files, build(tmp_path_factory.mktemp("short"), files, presence=request.param)
 
 
 @pytest.mark.parametrize("text, case", [("Jq", True), ("jq", False), ("J", True), ("j", False),

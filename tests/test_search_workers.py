@@ -181,6 +181,28 @@ def test_closing_after_the_first_page_stops_the_workers(tmp_path, workers):
         assert _alive_workers() == []
 
 
+def test_the_first_page_does_not_wait_for_the_workers_to_start(tmp_path, workers, monkeypatch):
+    """The parent reads the first chunks (scanworkers.head) while the workers start in
+    a thread of their own: here their start is held until the first page is back."""
+    files = {b"f%05d.txt" % i: b"x1\n" * 60 for i in range(200)}
+    release, released = threading.Event(), []
+    start = scanworkers.Scan._start
+
+    def held(self, ctx, args):
+        released.append(release.wait(60))  # False: the page waited for the workers
+        start(self, ctx, args)
+
+    monkeypatch.setattr(scanworkers.Scan, "_start", held)
+    query = Query(r"x\d", regex=True)
+    with Snapshot.open(build(tmp_path, files), TRUST) as snapshot, search(snapshot, query) as s:
+        assert [h.line for h in s.page(0)] == list(range(60)) + list(range(40))
+        release.set()
+        want = reference(files, query, displays(snapshot))
+        assert s.total() == len(want) and s.digest() == digest_of(query, want)
+        assert released == [True] and s.progress.workers == 2
+    assert _alive_workers() == []
+
+
 def test_a_worker_that_finds_another_snapshot_fails_the_search_clearly(
     tmp_path, workers, monkeypatch
 ):

@@ -46,8 +46,11 @@ def tree(directory: Path, files: dict[bytes, bytes] = FILES) -> Path:
 
 
 def make(kit: Kit, directory: Path, chunk_size: int | None = CS) -> Path:
+    """A snapshot with chunk lists of `chunk_size`; None: one made before chunk lists,
+    hence before the byte presence table too (§3.1)."""
     out = directory / "s.snapshot"
-    create_snapshot(tree(directory), out, kit.vendor, "n", "1", created=1, chunk_size=chunk_size)
+    create_snapshot(tree(directory), out, kit.vendor, "n", "1", created=1,
+                    chunk_size=chunk_size, presence=chunk_size is not None)  # fmt: skip
     return out
 
 

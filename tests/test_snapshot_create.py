@@ -18,6 +18,7 @@ from cleanroom.snapshot.blobs import facts
 from cleanroom.snapshot.chunks import SCHEMA_ROWS as CHUNKS_SCHEMA_ROWS
 from cleanroom.snapshot.create import CreateError, create_snapshot
 from cleanroom.snapshot.manifest import SIGN_DOMAIN, parse, signed_by
+from cleanroom.snapshot.presence import SCHEMA_ROWS as PRESENCE_SCHEMA_ROWS
 from cleanroom.snapshot.verify import verify_snapshot
 from cleanroom.snapshot.walk import WalkError
 from tests import hostile_tree as ht
@@ -110,7 +111,7 @@ def test_the_manifest_is_signed_and_describes_the_tables(hostile_snapshot):
 def test_this_sqlite_writes_exactly_the_pinned_schema(hostile_snapshot):
     _, snap = hostile_snapshot
     got = rows(snap, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
-    assert got == schema.EXPECTED_SCHEMA + CHUNKS_SCHEMA_ROWS
+    assert got == schema.EXPECTED_SCHEMA + CHUNKS_SCHEMA_ROWS + PRESENCE_SCHEMA_ROWS
     assert rows(snap, "PRAGMA application_id") == [(schema.APPLICATION_ID,)]
     assert rows(snap, "PRAGMA page_size") == [(schema.PAGE_SIZE,)]
 

@@ -31,6 +31,8 @@ from .index import DETAIL, TOKENIZER, build_index, index_digest
 from .leaf import LEAF_COLUMNS, row_leaf_hash
 from .manifest import Chunks, Index, Manifest, Symbols, check_label
 from .merkle import root
+from .presence import PRESENCE_DDL, bytes_of
+from .presence import build as build_presence
 from .symbols.ctags import SymbolsBuildError, build_symbols, ctags_tool
 from .symbols.table import symbols_digest
 from .walk import DEFAULT_MAX_FILE, Entry, Kind, survey, walk
@@ -68,10 +70,13 @@ def create_snapshot(
     progress: ProgressFn | None = None,
     chunk_size: int | None = CHUNK_SIZE,
     symbols: bool = False,
+    presence: bool = True,
 ) -> Manifest:
     """Snapshot the tree at `src` into the new file `out`, signed by `vendor_key`.
     Each content larger than `chunk_size` gets a signed chunk list (§2.1); None
     writes none (the format before chunk lists, which readers still accept).
+    With `presence`, the byte presence table (§3.1) is written; without, none
+    (the format before it, which readers still accept).
     With `symbols`, also build the symbol index with universal-ctags (§9).
 
     Raises CreateError if `out` exists or lies inside `src`, a label is unusable, or
@@ -101,7 +106,7 @@ def create_snapshot(
         try:
             manifest = _build(
                 Path(tmp), src, vendor_key, name, version, created, max_file_size, progress,
-                chunk_size, symbols,
+                chunk_size, symbols, presence,
             )  # fmt: skip
             _publish(Path(tmp), out)
         finally:
@@ -129,6 +134,7 @@ def _build(
     progress: ProgressFn | None,
     chunk_size: int | None = CHUNK_SIZE,
     symbols: bool = False,
+    presence: bool = True,
 ) -> Manifest:
     report = progress or (lambda _: None)
     conn = sqlite3.connect(tmp, isolation_level=None)
@@ -139,11 +145,19 @@ def _build(
         conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
         conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {schema.USER_VERSION}")
-        for ddl in (*schema.DDL, *([] if chunk_size is None else [CHUNKS_DDL])):
+        optional = [*([] if chunk_size is None else [CHUNKS_DDL]), *([PRESENCE_DDL] * presence)]
+        for ddl in (*schema.DDL, *optional):
             conn.execute(ddl)
         total = survey(src)[1] if progress else 0
         walked = walk(src, max_file_size)
-        _store(conn, walked, lambda done: report(Progress("read", done, total)), chunk_size)
+        held: dict[bytes, bytes] | None = {} if presence else None
+        done = lambda n: report(Progress("read", n, total))  # noqa: E731
+        _store(conn, walked, done, chunk_size, held)
+        if held is not None:
+            conn.execute("BEGIN")
+            build_presence(conn, held)
+            conn.execute("COMMIT")
+            del held
         text = conn.execute("SELECT coalesce(sum(size), 0) FROM blobs WHERE binary = 0").fetchone()[
             0
         ]
@@ -186,9 +200,11 @@ def _store(
     entries: Iterable[Entry],
     done: Callable[[int], None],
     chunk_size: int | None,
+    held: dict[bytes, bytes] | None = None,
 ) -> None:
     """Insert every entry and each distinct content once, in batches, in one
-    transaction; a content of more than one chunk gets its chunk list (§2.1)."""
+    transaction; a content of more than one chunk gets its chunk list (§2.1). With
+    `held`, the bytes each text content holds are put there by hash (§3.1)."""
     seen: set[bytes] = set()
     files: list[tuple] = []
     blobs: list[tuple] = []
@@ -215,6 +231,8 @@ def _store(
                 blobs.append((blob, f.size, int(f.binary), f.lines, f.line_index, e.data))
                 if chunk_size is not None and f.size > chunk_size:
                     insert_rows(conn, [chunk_row(blob, e.data, f.line_index, chunk_size)])
+                if held is not None and not f.binary:
+                    held[blob] = bytes_of(e.data)
                 pending += f.size
             read += f.size
         files.append((e.path, e.display, e.kind.value, e.mode, e.size, blob, e.target, e.reason))

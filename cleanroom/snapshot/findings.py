@@ -41,6 +41,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "INDEX": (_T, "the search index differs from the one the vendor signed"),
     "INDEX_COVERAGE": (_T, "the search index does not cover exactly the text blobs"),
     "INDEX_REBUILD": (_T, "rebuilding the index from the content gives a different index"),
+    "PRESENCE": (_T, "the byte presence table does not match the content"),
     # The symbol index
     "SYMBOLS": (_T, "the symbol index differs from the one the vendor signed, or is gone"),
     "SYMBOL_ROW": (_T, "a symbol row points outside its file or names what its line lacks"),

@@ -14,6 +14,7 @@ import sqlite3
 import struct
 from collections.abc import Callable
 
+from .presence import has_table as has_presence
 from .schema import SHADOW_TABLES
 
 DIGEST_DOMAIN = b"cleanroom:snapshot-index:v1\x00"
@@ -54,12 +55,16 @@ def build_index(
 def index_digest(conn: sqlite3.Connection, schema: str = "main", blobs: str = "main") -> bytes:
     """SHA-256 over the index: every row of the FTS5 shadow tables in `schema`, and
     the (rowid, hash) of every row of `blobs`.blobs, since the index names documents
-    by rowid. Typed and framed as in docs/snapshot-format.md §4.3."""
+    by rowid; then, if `blobs` has one, every row of its byte presence table (§3.1),
+    so that a table added, dropped or changed changes the digest. Typed and framed
+    as in docs/snapshot-format.md §4.3."""
     if not (schema.isidentifier() and blobs.isidentifier()):
         raise ValueError("bad schema name")
     h = hashlib.sha256(DIGEST_DOMAIN)
     tables = [(f"{blobs}.blobs", "blobs", ("rowid", "hash"), "rowid")]
     tables += [(f"{schema}.{t}", t, _COLUMNS[t], order) for t, order in SHADOW_TABLES]
+    if has_presence(conn, blobs):
+        tables.append((f"{blobs}.presence", "presence", ("byte", "blobs"), "byte"))
     saved = conn.text_factory
     conn.text_factory = bytes  # TEXT comes back raw: never decoded, never an error
     try:

@@ -24,6 +24,7 @@ from .pattern import (
     literal_requirement,
     parse,
 )
+from .presence import needs_of
 from .shortlit import short_needle
 
 MAX_LITERAL = 1000  # characters
@@ -89,6 +90,9 @@ class Plan:
     after_high: tuple[bytes, ...] = ()
     likely: bool = False  # most candidates hold a match (a literal): read line indexes early
     short: bytes | None = None  # a literal of one or two bytes, lowercased (shortlit)
+    # What a blob must hold to be read when the index cannot say: for each distinct
+    # byte of a literal, the bytes one of which must be there (presence.holding)
+    needs: tuple[bytes, ...] = ()
 
 
 def _plan(query: Query) -> Plan:
@@ -111,7 +115,8 @@ def _plan(query: Query) -> Plan:
         matcher = LiteralMatcher(needle, query.case)
         index = index_expression(required)
         short = short_needle(needle) if index is None else None
-        return Plan(index, matcher, paths, likely=True, short=short)
+        needs = needs_of(needle, query.case) if index is None else ()
+        return Plan(index, matcher, paths, likely=True, short=short, needs=needs)
     try:
         parsed = parse(query.text, query.case)
     except ValueError as exc:

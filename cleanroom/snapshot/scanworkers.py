@@ -6,7 +6,8 @@ the files to read, in path order, into chunks (small first, so that a first page
 comes quickly, then up to CHUNK_BYTES) and deals them out in turn: chunk c goes to
 worker c mod W. Each worker opens the snapshot itself (read-only, and checked to
 carry the same signed manifest), rebuilds the query's matcher, and sends one
-message per chunk, in its own order, on a queue of its own. The parent reads
+message per chunk, in its own order, on a queue of its own (`Scan`, started in a thread so that
+the parent can read the first chunks, `head`, meanwhile). The parent reads
 chunk c from queue c mod W, so the hits come back in exactly the order of a
 single pass, and the digest is the same.
 
@@ -57,6 +58,7 @@ MIN_BYTES = 32 << 20  # below this, starting workers costs more than it saves
 FIRST_BYTES = 256 << 10  # the first chunk: small, for a quick first page
 CHUNK_BYTES = 8 << 20  # chunks grow to this
 DEPTH = 4  # chunks a worker may have sent ahead of the parent
+HEAD = 3  # chunks the parent reads itself while the workers start (search.py)
 POLL = 0.05  # seconds between checks for cancellation while waiting
 _READ = 32  # blobs per statement
 
@@ -120,11 +122,13 @@ def text_files(snapshot: Snapshot, conn: sqlite3.Connection, files: Catalog) -> 
         return found
 
 
-def chunked(order: list[FileRef], sizes: Any, workers: int) -> list[list[Chunk]]:
-    """The files (pos, rowid, path), in order, cut into chunks that grow from
-    FIRST_BYTES to CHUNK_BYTES, dealt out to `workers` in turn."""
+def chunked(
+    order: list[FileRef], sizes: Any, workers: int, first: int | None = None
+) -> list[list[Chunk]]:
+    """The files (pos, rowid, path), in order, cut into chunks that grow from `first`
+    (default FIRST_BYTES) to CHUNK_BYTES, dealt out to `workers` in turn."""
     out: list[list[Chunk]] = [[] for _ in range(workers)]
-    limit, size, number = FIRST_BYTES, 0, 0
+    limit, size, number = FIRST_BYTES if first is None else first, 0, 0
     current: list[FileRef] = []
     top = len(sizes)
     for item in order:
@@ -141,6 +145,24 @@ def chunked(order: list[FileRef], sizes: Any, workers: int) -> list[list[Chunk]]
     return [jobs for jobs in out if jobs]
 
 
+def head(order: list[FileRef], sizes: Any) -> tuple[list[FileRef], list[FileRef], int]:
+    """(the files of the first HEAD chunks, the rest, the size the next chunk starts
+    at): the parent reads the head itself while the workers start, so that a first
+    page does not wait for them."""
+    limit, size, taken = FIRST_BYTES, 0, 0
+    top = len(sizes)
+    for k, item in enumerate(order):
+        rowid = item[1]
+        if rowid < top and (n := sizes[rowid]) > 0:
+            size += n
+        if size >= limit:
+            taken, size = taken + 1, 0
+            limit = min(CHUNK_BYTES, limit * 2)
+            if taken == HEAD:
+                return order[: k + 1], order[k + 1 :], limit
+    return order, [], limit
+
+
 _CONTEXT: Any = None
 
 
@@ -155,42 +177,66 @@ def _context() -> Any:
     return _CONTEXT
 
 
-def scan(
-    job: Job, workers: list[list[Chunk]],
-    cancelled: Callable[[], bool], on_start: Callable[[Any], None] | None = None,
-) -> Iterator[tuple[int, list[tuple], Records, int, int, float]]:  # fmt: skip
-    """Run the chunks `workers` (one list per worker) and give each chunk's result in
-    chunk order: (number, whole hits, records, files, bytes, the worker's CPU
-    seconds). A whole hit is (pos, line, spans, more, text, text_start, line_size).
-    Raises SearchCancelled or SearchError; stops every worker when closed."""
-    ctx = _context()
-    stop = ctx.Event()
-    queues = [ctx.Queue(DEPTH) for _ in workers]
-    procs = []
-    try:
-        for mine, q in zip(workers, queues, strict=True):
-            part = Job(job.path, job.manifest, job.query, job.keep, mine)
-            proc = ctx.Process(target=_work, args=(part, q, stop), daemon=True)
-            proc.start()
-            procs.append(proc)
-            if on_start is not None:
-                on_start(proc)
-        total = sum(len(w) for w in workers)
+class Scan:
+    """The worker processes of one pass, started at once in a thread of their own (a
+    fork server answers slowly on a loaded machine), so that the caller can do other
+    work meanwhile. `results` waits for them; `close` stops them (always call it)."""
+
+    def __init__(self, job: Job, workers: list[list[Chunk]], cancelled: Callable[[], bool]) -> None:
+        ctx = _context()
+        self._workers = workers
+        self._cancelled = cancelled
+        self._stop = ctx.Event()
+        self._queues = [ctx.Queue(DEPTH) for _ in workers]
+        self._procs: list[Any] = []
+        self._failed: BaseException | None = None
+        parts = [Job(job.path, job.manifest, job.query, job.keep, mine) for mine in workers]
+        args = [(part, q, self._stop) for part, q in zip(parts, self._queues, strict=True)]
+        self._starter = threading.Thread(
+            target=self._start, args=(ctx, args), name="search-workers", daemon=True
+        )
+        self._starter.start()
+
+    def _start(self, ctx: Any, args: list[tuple]) -> None:
+        try:
+            for arg in args:
+                if self._stop.is_set():
+                    return
+                proc = ctx.Process(target=_work, args=arg, daemon=True)
+                proc.start()
+                self._procs.append(proc)
+        except BaseException as exc:  # noqa: BLE001 (given to the pass by `results`)
+            self._failed = exc
+
+    def results(self) -> Iterator[tuple[int, list[tuple], Records, int, int, float]]:
+        """Each chunk's result in chunk order: (number, whole hits, records, files,
+        bytes, the worker's CPU seconds). A whole hit is (pos, line, spans, more,
+        text, text_start, line_size). Raises SearchCancelled or SearchError."""
+        while self._starter.is_alive():
+            if self._cancelled():
+                raise SearchCancelled("the search was cancelled")
+            self._starter.join(POLL)
+        if self._failed is not None or len(self._procs) != len(self._workers):
+            raise SearchError(f"cannot start the search workers: {self._failed}")
+        procs, queues = self._procs, self._queues
+        total = sum(len(w) for w in self._workers)
         for number in range(total):
-            k = number % len(workers)
-            msg = _get(queues[k], procs[k], cancelled)
+            k = number % len(procs)
+            msg = _get(queues[k], procs[k], self._cancelled)
             if msg[0] == "error":
                 raise SearchError(msg[1])
             if msg[0] != number:
                 raise SearchError("a search worker answered out of order")
             yield msg
-    finally:
-        stop.set()
-        for proc in procs:
+
+    def close(self) -> None:
+        self._stop.set()
+        self._starter.join()  # no process starts after this
+        for proc in self._procs:
             if proc.is_alive():
                 proc.kill()
             proc.join()
-        for q in queues:
+        for q in self._queues:
             q.close()
             q.cancel_join_thread()
 

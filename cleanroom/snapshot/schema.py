@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from .chunks import SCHEMA_ROWS as CHUNKS_SCHEMA_ROWS
+from .presence import SCHEMA_ROWS as PRESENCE_SCHEMA_ROWS
 from .symbols.table import SCHEMA_ROWS as SYMBOLS_SCHEMA_ROWS
 
 APPLICATION_ID = 0x434C5253  # "CLRS"
@@ -101,13 +102,15 @@ BLOBS_TYPES = {
 
 def schema_problems(conn: sqlite3.Connection) -> list[str]:
     """How the database's schema differs from the snapshot schema, with or without
-    the chunks table (§2.1) and the symbols table and its index (§9) after the others,
-    in that order (empty if it does not)."""
+    the chunks table (§2.1), the presence table (§3.1) and the symbols table and its
+    index (§9) after the others, in that order (empty if it does not)."""
     found = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
     rows = [tuple(r) for r in found]
     problems = []
     if rows[-len(SYMBOLS_SCHEMA_ROWS) :] == SYMBOLS_SCHEMA_ROWS:  # built last
         rows = rows[: -len(SYMBOLS_SCHEMA_ROWS)]
+    if rows[-len(PRESENCE_SCHEMA_ROWS) :] == PRESENCE_SCHEMA_ROWS:
+        rows = rows[: -len(PRESENCE_SCHEMA_ROWS)]
     if rows[-len(CHUNKS_SCHEMA_ROWS) :] == CHUNKS_SCHEMA_ROWS:
         rows = rows[: -len(CHUNKS_SCHEMA_ROWS)]
     if rows != EXPECTED_SCHEMA:

@@ -38,11 +38,13 @@ which the tree walk met each content, which is path order, so candidates are
 read from the index lazily, merged with the path-ordered file list (`catalog`),
 and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
-literals first, then RE2 on those lines only). A literal of one or two bytes is
-narrowed through the index's vocabulary (`shortlit`). With no usable literal, or
+literals first, then RE2 on those lines only). A literal the index cannot look
+up is narrowed by the byte presence table (`presence`: the blobs holding each of
+its bytes) or, for two ASCII bytes first, through the index's vocabulary
+(`shortlit`). With no usable literal, or
 when the index names most blobs (judged from the start of its answer), every text
 file is read, by worker processes when there is enough to read (`scanworkers`:
-same order, same digest; the pass
+same order, same digest; the first chunks are read here while they start; the pass
 calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
 hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
 has its own read-only connection, so a search can run in a worker thread while
@@ -71,10 +73,11 @@ from .candidates import (
 from .catalog import Catalog, Row, catalog
 from .filehits import Progress, _new, file_hits
 from .high_bytes import after_high, read_in_background
+from .presence import holding
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
-from .scanworkers import FileRef, Job, Records, chunked, scan, text_files, wanted
+from .scanworkers import FileRef, Job, Records, Scan, chunked, head, text_files, wanted
 from .schema import schema_problems
 from .shortlit import short_candidates
 from .store import Snapshot
@@ -293,7 +296,7 @@ class Search:
                     order = text_files(self.snapshot, conn, files)
                     if chosen is not None:
                         order = [ref for ref in order if ref[1] in chosen[0]]
-                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
                 if chosen is not None:
                     rowids = iter([(r,) for r in sorted(chosen[0])])
@@ -304,7 +307,7 @@ class Search:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
                     order = text_files(self.snapshot, conn, files)
-                    yield from self._parallel(files, order, plan, progress, keep, workers)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt)
             yield from self._serial(conn, files, rows, plan, progress, keep)
@@ -329,16 +332,33 @@ class Search:
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
     ) -> tuple[set[int], int] | None:
-        """For a literal of one or two bytes, the blobs that can hold it (shortlit) and
-        their total size; None: every text blob (no literal, or too many hold it)."""
-        if plan.short is None:
-            return None
-        found = short_candidates(self.snapshot, conn, plan.short, self._check)
-        if found is None:
-            return None
-        chosen = {*found, *facts().truncated}
+        """For a literal the index cannot look up, the blobs that can hold it and their
+        total size; None: every text blob (no literal, or nothing narrows it). A literal
+        of two bytes asks the index's vocabulary first (shortlit: a pair is rarer than
+        its two bytes apart), then the byte presence table (every literal: the blobs
+        holding each of its bytes); a snapshot without that table asks the vocabulary
+        for a literal of one byte."""
+        short = plan.short
+        found: list[int] | None = None
+        if short is not None and len(short) == 2:
+            found = short_candidates(self.snapshot, conn, short, self._check)
+            if found is not None:
+                return self._sized(files, {*found, *facts().truncated})
+        found = holding(conn, plan.needs) if plan.needs else None
+        self._check()
+        if found is not None:  # exact: whatever the index could not read
+            return self._sized(files, set(found))
+        if short is not None and len(short) == 1:
+            found = short_candidates(self.snapshot, conn, short, self._check)
+            if found is not None:
+                return self._sized(files, {*found, *facts().truncated})
+        return None
+
+    @staticmethod
+    def _sized(files: Catalog, chosen: set[int]) -> tuple[set[int], int]:
         sizes = files.sizes
-        return chosen, sum(max(0, sizes[r]) for r in chosen if r < len(sizes))
+        named = filter(len(sizes).__gt__, chosen)  # rowids are >= 0
+        return chosen, max(0, sum(map(sizes.__getitem__, named)))  # -1: named by no file
 
     def _serial(
         self,
@@ -351,34 +371,48 @@ class Search:
     ) -> Iterator[list[Hit] | Records]:
         """The hits in the blobs `rows` (ascending by rowid), read in this process."""
         everything = plan.paths.everything
-        limits = small_limits(plan.likely)
         cancelled = self._cancelled.is_set
         for i, row in files.in_path_order(rows):
             if cancelled():
                 raise SearchCancelled("the search was cancelled")
-            display = files.displays[i]
-            if not everything and not plan.paths(display):
+            if not everything and not plan.paths(files.displays[i]):
                 continue
-            if len(row) == 1:  # only the rowid: one statement for a small blob
-                row = (row[0], *conn.execute(_SMALL, (*limits, row[0])).fetchone())
-            content = row[2]
-            if keep is not None and progress.hits >= keep and content is not None:
-                # past the kept hits: only records, found in bulk (bulkhits)
-                if content.find(b"\x00", 0, SNIFF) < 0:
-                    progress.files += 1
-                    progress.bytes += len(content)
-                    path = _path_part(files.paths[i])
-                    data, n = bulk_records(plan.matcher, content, path, row[3])
-                    if n:
-                        progress.hits += n
-                        yield Records(data, n)
-                continue
-            yield from file_hits(
-                conn, files.paths[i], display, row, plan, progress, keep, cancelled
-            )
+            yield from self._one(conn, files, i, row, plan, progress, keep)
+
+    def _one(
+        self,
+        conn: sqlite3.Connection,
+        files: Catalog,
+        i: int,
+        row: Row,
+        plan: Plan,
+        progress: Progress,
+        keep: int | None,
+    ) -> Iterator[list[Hit] | Records]:
+        """The hits in the file at position `i` of `files`, whose blob is `row`."""
+        if len(row) == 1:  # only the rowid: one statement for a small blob
+            found = conn.execute(_SMALL, (*small_limits(plan.likely), row[0])).fetchone()
+            row = (row[0], *found) if found is not None else (row[0], None, None, None)
+        content = row[2]
+        if keep is not None and progress.hits >= keep and content is not None:
+            # past the kept hits: only records, found in bulk (bulkhits)
+            if content.find(b"\x00", 0, SNIFF) < 0:
+                progress.files += 1
+                progress.bytes += len(content)
+                path = _path_part(files.paths[i])
+                data, n = bulk_records(plan.matcher, content, path, row[3])
+                if n:
+                    progress.hits += n
+                    yield Records(data, n)
+            return
+        yield from file_hits(
+            conn, files.paths[i], files.displays[i], row, plan, progress, keep,
+            self._cancelled.is_set,
+        )  # fmt: skip
 
     def _parallel(
         self,
+        conn: sqlite3.Connection,
         files: Catalog,
         order: list[FileRef],
         plan: Plan,
@@ -386,22 +420,44 @@ class Search:
         keep: int | None,
         workers: int,
     ) -> Iterator[list[Hit] | Records]:
-        """The text files `order`, read by worker processes (scanworkers), in the same
-        order and with the same hits as a single pass."""
+        """The text files `order`, in the same order and with the same hits as a single
+        pass: the first few chunks (scanworkers.head) read here while the worker
+        processes start, the rest by them (scanworkers)."""
         self._check()
-        paths, displays = files.paths, files.displays
+        displays = files.displays
         if not plan.paths.everything:
             order = [ref for ref in order if plan.paths(displays[ref[0]])]
         if not order:
             return
-        dealt = chunked(order, files.sizes, workers)
-        if self.before_opens is not None:
-            self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
-        progress.workers = len(dealt)
-        q = self.query
-        job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
-                  (q.text, q.regex, q.case), keep, [])  # fmt: skip
-        for _n, whole, records, nfiles, nbytes, cpu in scan(job, dealt, self._cancelled.is_set):
+        first, rest, start = head(order, files.sizes)
+        dealt = chunked(rest, files.sizes, workers, start) if rest else []
+        running = None
+        if dealt:
+            if self.before_opens is not None:
+                self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
+            progress.workers = len(dealt)
+            q = self.query
+            job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
+                      (q.text, q.regex, q.case), keep, [])  # fmt: skip
+            running = Scan(job, dealt, self._cancelled.is_set)
+        try:
+            cancelled = self._cancelled.is_set
+            for pos, rowid, _path in first:
+                if cancelled():
+                    raise SearchCancelled("the search was cancelled")
+                yield from self._one(conn, files, pos, (rowid,), plan, progress, keep)
+            if running is not None:
+                yield from self._from_workers(running, files, progress)
+        finally:
+            if running is not None:
+                running.close()
+
+    @staticmethod
+    def _from_workers(
+        running: Scan, files: Catalog, progress: Progress
+    ) -> Iterator[list[Hit] | Records]:
+        paths, displays = files.paths, files.displays
+        for _n, whole, records, nfiles, nbytes, cpu in running.results():
             progress.files += nfiles
             progress.bytes += nbytes
             progress.worker_cpu += cpu

@@ -36,6 +36,9 @@ from .leaf import LeafError, leaf_data
 from .manifest import Manifest, ManifestError, as_json, parse, signed_by, snapshot_id
 from .merkle import leaf_hash, root
 from .naming import SourceComparison, SourceTree, leaf_whose_removal_gives, walk_source
+from .presence import bytes_of
+from .presence import has_table as has_presence
+from .presence import rows as presence_rows
 from .readonly import (
     VERIFY_SECONDS,
     SnapshotFileError,
@@ -273,8 +276,11 @@ class _Tree:
 def _files_and_blobs(conn: sqlite3.Connection, trust: list[bytes], r: Report) -> bool:
     started = time.monotonic()
     tree = _files(conn, r)
-    text_rowids, blob_count, hashed = _blobs(conn, r, tree)
+    held: list[tuple[int, bytes]] | None = [] if has_presence(conn) else None
+    text_rowids, blob_count, hashed = _blobs(conn, r, tree, held)
     _index(conn, r, text_rowids)
+    if held is not None:
+        _presence(conn, r, held)
     _chunks(conn, r, tree)
     r.checked = {
         "entries": len(tree.leaves),
@@ -382,7 +388,11 @@ def _path_problem(path: bytes) -> str | None:
     return None
 
 
-def _blobs(conn: sqlite3.Connection, r: Report, tree: _Tree) -> tuple[set[int], int, int]:
+def _blobs(
+    conn: sqlite3.Connection, r: Report, tree: _Tree, held: list[tuple[int, bytes]] | None = None
+) -> tuple[set[int], int, int]:
+    """Check every blob against its content (step 5); with `held`, put there the
+    bytes each text blob holds, as (rowid, presence.bytes_of), for step 6b."""
     cols = list(BLOBS_TYPES)
     typed = ", ".join(f"typeof({c})" for c in cols)
     query = f"SELECT rowid, hash, size, binary, lines, {typed} FROM blobs ORDER BY rowid"  # noqa: S608
@@ -402,7 +412,7 @@ def _blobs(conn: sqlite3.Connection, r: Report, tree: _Tree) -> tuple[set[int], 
             r.add("BLOB_FIELDS", f"blob {label} is stored twice")
         seen.add(key)
         try:
-            facts, stored_index = _content_facts(conn, rowid)
+            facts, stored_index, values = _content_facts(conn, rowid, held is not None)
         except (sqlite3.DatabaseError, ValueError) as exc:
             r.add("CORRUPT", f"blob {label}: cannot read its content: {exc}")
             continue
@@ -425,6 +435,8 @@ def _blobs(conn: sqlite3.Connection, r: Report, tree: _Tree) -> tuple[set[int], 
             r.add("BLOB_EXTRA", f"blob {label} ({facts.size} bytes) is named by no file")
         if not facts.binary:
             text.add(rowid)
+            if held is not None:
+                held.append((rowid, values))
     for key, uses in tree.uses.items():
         if key not in seen:
             for path, _ in uses:
@@ -432,14 +444,19 @@ def _blobs(conn: sqlite3.Connection, r: Report, tree: _Tree) -> tuple[set[int], 
     return text, count, hashed
 
 
-def _content_facts(conn: sqlite3.Connection, rowid: int) -> tuple[Any, bytes]:
+def _content_facts(conn: sqlite3.Connection, rowid: int, held: bool) -> tuple[Any, bytes, bytes]:
+    """The content's facts, the stored line index, and (with `held`) the bytes the
+    content holds (presence.bytes_of)."""
     builder = FactsBuilder()
+    values: set[int] = set()
     with conn.blobopen("blobs", "content", rowid, readonly=True) as b:
         while chunk := b.read(CHUNK):
             builder.update(chunk)
+            if held and len(values) < 256:
+                values.update(bytes_of(chunk))
     with conn.blobopen("blobs", "line_index", rowid, readonly=True) as b:
         stored_index = b.read()
-    return builder.finish(), stored_index
+    return builder.finish(), stored_index, bytes(sorted(values))
 
 
 def _index(conn: sqlite3.Connection, r: Report, text_rowids: set[int]) -> None:
@@ -451,6 +468,27 @@ def _index(conn: sqlite3.Connection, r: Report, text_rowids: set[int]) -> None:
     digest = index_digest(conn).hex()
     if r.manifest is not None and digest != r.manifest.index.digest:
         r.add("INDEX", f"the index digest is {digest}, signed {r.manifest.index.digest}")
+
+
+def _presence(conn: sqlite3.Connection, r: Report, held: list[tuple[int, bytes]]) -> None:
+    """§3.1, step 6b: the presence table has exactly one row per byte value, each
+    the bitmap the text blobs' content gives (`held`, from step 5). The index
+    digest (step 6) says whether it is the signed one."""
+    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM blobs").fetchone()[0]
+    want = presence_rows(held, top)
+    got = dict.fromkeys(range(256), b"")
+    count = 0
+    for byte, bitmap in conn.execute("SELECT byte, blobs FROM presence ORDER BY byte"):
+        count += 1
+        if type(byte) is int and 0 <= byte <= 255:
+            got[byte] = bitmap
+    if count != 256:
+        r.add("PRESENCE", f"the presence table has {count} rows, not one for each of 256 bytes")
+    wrong = [b for b in range(256) if got[b] != want[b]]
+    if wrong:
+        shown = ", ".join(f"0x{b:02x}" for b in wrong[:8]) + (", ..." if len(wrong) > 8 else "")
+        r.add("PRESENCE", f"the rows of {len(wrong)} byte values do not match the content "
+              f"of the text blobs: {shown}")  # fmt: skip
 
 
 def _chunks(conn: sqlite3.Connection, r: Report, tree: _Tree) -> None:

@@ -133,7 +133,7 @@ def log(msg: str) -> None:
 # -- trees and snapshots ------------------------------------------------------------------
 
 
-def linux() -> tuple[Path, Path]:
+def linux(snapshot: Path = LINUX_SNAPSHOT) -> tuple[Path, Path]:
     if not (LINUX_TREE / "Makefile").is_file():
         if not LINUX_TARBALL.exists():
             log("installing linux-source-6.1 (apt-get)")
@@ -141,9 +141,9 @@ def linux() -> tuple[Path, Path]:
         LINUX_DIR.mkdir(parents=True, exist_ok=True)
         log(f"extracting {LINUX_TARBALL} to {LINUX_DIR}")
         subprocess.run(["tar", "-xf", str(LINUX_TARBALL), "-C", str(LINUX_DIR)], check=True)
-    if not LINUX_SNAPSHOT.exists():
-        build(LINUX_TREE, LINUX_SNAPSHOT, "linux", "6.1")
-    return LINUX_TREE, LINUX_SNAPSHOT
+    if not snapshot.exists():
+        build(LINUX_TREE, snapshot, "linux", "6.1")
+    return LINUX_TREE, snapshot
 
 
 def stdlib(tree: Path, cache: Path) -> tuple[Path, Path]:
@@ -333,12 +333,16 @@ def main() -> int:
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench"))
     ap.add_argument("--stdlib", type=Path, default=STDLIB, help="the tree for --quick")
     ap.add_argument("--only", help="run only the cases whose name contains this")
+    ap.add_argument(
+        "--snapshot", type=Path, default=LINUX_SNAPSHOT,
+        help="the Linux snapshot to use (built there from the tree if missing)",
+    )  # fmt: skip
     args = ap.parse_args()
     if shutil.which("rg") is None:
         log("ripgrep is missing: apt-get install -y ripgrep")
         return 2
 
-    tree, path = stdlib(args.stdlib, args.cache_dir) if args.quick else linux()
+    tree, path = stdlib(args.stdlib, args.cache_dir) if args.quick else linux(args.snapshot)
     log(f"tree {tree}\nsnapshot {path} ({path.stat().st_size / 2**30:.2f} GiB)")
     load_start = os.getloadavg()
     log(f"load average at start: {' '.join(f'{x:.2f}' for x in load_start)}")

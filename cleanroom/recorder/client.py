@@ -7,7 +7,6 @@ seals, rows) is read in answers.py."""
 
 from __future__ import annotations
 
-import select
 import socket
 import threading
 import time
@@ -46,7 +45,8 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .framing import FrameError, FrameReader, read_frame, write_frame
+from .connection import Connection, NotAnswering
+from .framing import FrameError
 
 __all__ = ["NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused", "SealedReceipt",
            "WitnessOf"]  # fmt: skip
@@ -73,19 +73,13 @@ NEW_SESSION = "the recorder ended the session; a new one starts on its own start
 RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
 
 
-class NotAnswering(RecordingError):
-    """No answer within the request's bound: the connection is kept (the answer is
-    still owed and is read, then dropped, once it comes), and until then every
-    request fails at once without waiting (docs/protocol.md §1a)."""
-
-
 class RemoteService:
     def __init__(self, path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> None:
         self.path = path
         self.reviewer_key = reviewer_key  # the reviewer's own, to countersign the seal
         self.countersigned = False  # whether the seal carries the reviewer's countersignature
         self._lock = threading.RLock()
-        self._sock: socket.socket | None = None
+        self._conn: Connection | None = None
         self._failure: str | None = None
         self._entries = 0
         self._alerts = 0
@@ -95,9 +89,6 @@ class RemoteService:
         # pages of directories the tree shows, in the order listed: (directory, start) -> limit
         self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
-        self._reader = FrameReader(m.MAX_ANSWER)
-        self._owed = 0  # answers to requests that timed out, still to come and be dropped
-        self._stalled_since: float | None = None
         self._held: list[Any] = []  # alerts a `retry`'s status carried, for check_alerts
         self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
         self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
@@ -109,18 +100,14 @@ class RemoteService:
         """Connect and say hello (and ask again for what the screen shows). Raises
         OSError, or RecordingError for a recorder that answers wrongly or not at all
         (a frame cut short, garbage, oversized): never a decoder's own exception."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(ANSWER_TIMEOUT)
+        conn: Connection | None = None
         try:
-            sock.connect(str(self.path))
-            answer = self._hello(sock)
+            conn, answer = Connection.open(self.path)
             if isinstance(answer, m.Refused) and answer.reason in NOT_ADMITTED:
                 raise NotAdmitted(answer.reason, answer.detail)
             if not isinstance(answer, m.Welcome):
                 raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
-            sock.setblocking(False)
-            self._sock, self._reader, self._owed = sock, FrameReader(m.MAX_ANSWER), 0
-            self._stalled_since = None
+            self._conn = conn
             before = getattr(self, "_welcome", None)
             if before is None or before.session_id == answer.session_id:
                 self._restore()
@@ -131,29 +118,25 @@ class RemoteService:
                 self.__dict__.pop("_witness", None)
                 self.ended, self.unfinished = None, None
         except (FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            sock.close()
-            self._sock = None
+            self._drop_failed(conn)
             raise RecordingError(f"the recorder is not answering ({type(exc).__name__})") from None
         except BaseException:
-            sock.close()
-            self._sock = None
+            self._drop_failed(conn)
             raise
         self._welcome, self.state = answer, answer.state
         if not self.sessions or self.sessions[-1].session_id != answer.session_id:
             self.sessions.append(answer)
         return answer
 
-    @staticmethod
-    def _hello(sock: socket.socket) -> Any:
-        """Say hello; the answer. A recorder that refuses this terminal sends its
-        refusal at once and closes, so the hello may find the socket closed: the
-        refusal is read all the same."""
-        hello = m.Hello(version=m.VERSION, client="cleanroom review")
-        try:
-            write_frame(sock, m.encoder.encode(hello))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the refusal, if one came, is still there to read
-        return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
+    def _drop_failed(self, conn: Connection | None) -> None:
+        if conn is not None:
+            conn.close()
+        self._conn = None
+
+    @property
+    def _sock(self) -> socket.socket | None:
+        """The connected socket, if there is one (tests cut it)."""
+        return None if self._conn is None else self._conn.sock
 
     def _restore(self) -> None:
         """After a reconnect to the same session, ask again for what the screen still
@@ -167,41 +150,9 @@ class RemoteService:
                 self._open = None
 
     def _exchange(self, request: Any, bound: float) -> Any:
-        """Send `request` and read its answer within `bound` seconds, off a
-        non-blocking socket: a recorder that does not answer (stopped, stalled)
-        costs at most `bound` once; the answer stays owed (NotAnswering), and
-        while any is owed every request fails at once, never waiting again."""
-        sock = self._sock
-        assert sock is not None
-        if self._owed and not self._drain(sock):
-            raise NotAnswering(self._failure or "the recorder is not answering")
-        sock.settimeout(bound)
-        try:
-            write_frame(sock, m.encoder.encode(request))
-        finally:
-            sock.setblocking(False)
-        self._owed += 1
-        deadline = time.monotonic() + bound
-        while True:
-            body = self._reader.poll(sock, time.monotonic())
-            if body is not None:
-                self._owed -= 1
-                self._stalled_since = None
-                return m.answer_decoder.decode(body)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._stalled_since = time.monotonic() - bound
-                raise NotAnswering(f"the recorder is not answering (no answer in {bound:g} s)")
-            select.select([sock], [], [], left)
-
-    def _drain(self, sock: socket.socket) -> bool:
-        """Read, without waiting, the answers still owed, and drop them. True once none is."""
-        while self._owed:
-            if self._reader.poll(sock, time.monotonic()) is None:
-                return False
-            self._owed -= 1
-        self._stalled_since = None
-        return True
+        """`request`'s answer within `bound` seconds (connection.py)."""
+        assert self._conn is not None
+        return self._conn.exchange(request, bound, self._failure)
 
     def _ask(self, request: Any, wait: bool = True) -> Any:
         """One request's answer. Raises RecordingError when nothing may be shown, and
@@ -221,9 +172,9 @@ class RemoteService:
     def _ask_locked(self, request: Any, bound: float) -> Any:
         with self._lock:
             try:
-                if self._sock is None:
+                if self._conn is None:
                     self._connect()
-                assert self._sock is not None
+                assert self._conn is not None
                 if self.replaced is not None and not isinstance(request, BEFORE_START):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
                 answer = self._exchange(request, bound)
@@ -248,10 +199,9 @@ class RemoteService:
             return answer
 
     def _drop(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        self._owed, self._stalled_since = 0, None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def new_session_shown(self) -> None:
         """The terminal showed the new session's start screen: it may be recorded in."""
@@ -260,7 +210,7 @@ class RemoteService:
 
     def close(self) -> None:
         with self._lock:
-            if self._sock is not None:
+            if self._conn is not None:
                 try:
                     self._exchange(m.Bye(), STALL_AFTER)
                 except (OSError, FrameError, msgspec.MsgspecError, RecordingError):

@@ -332,7 +332,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         except RecordingError:
             since = time.monotonic()  # lock anyway: hiding is always safe
         self._idle_since = since
-        self.push_screen(IdleScreen(), self._unlock_idle)
+        self.push_screen(IdleScreen(self._record_return), self._unlock_idle)
 
     def _shown_again(self) -> None:
         """A lock came off: whatever is in front now is drawn again, so record it
@@ -353,13 +353,20 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             front.record_again()
         self.query_one(CodeView).forget_shown()
 
-    def _unlock_idle(self, _: object = None) -> None:
-        since, self._idle_since = self._idle_since, None
-        self._last_input = time.monotonic()
+    def _record_return(self) -> str | None:
+        """The idle lock's key: record the return (`active`). None once recorded;
+        else why not, and the lock stays up (only a recorded return lifts it)."""
         try:
-            self.service.active(since or time.monotonic())
+            self.service.active(self._idle_since or time.monotonic())
         except RecordingError as exc:
             self._recording_failed(str(exc))
+            return str(exc)
+        return None
+
+    def _unlock_idle(self, _: object = None) -> None:
+        """The idle lock came off, its return recorded (`_record_return`)."""
+        self._idle_since = None
+        self._last_input = time.monotonic()
         self._shown_again()  # after `active`: what is shown again is recorded after it
         self._show_status()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,18 +46,23 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .connection import Connection, NotAnswering
+from .connection import STALL_AFTER, WAITING, Connection, NotAnswering
 from .framing import FrameError
 
-__all__ = ["NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused", "SealedReceipt",
-           "WitnessOf"]  # fmt: skip
+__all__ = ["STALL_AFTER", "NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused",
+           "SealedReceipt", "WitnessOf"]  # fmt: skip
 ANSWER_TIMEOUT = 30.0  # seconds: the bound of the requests that may take long (below)
-STALL_AFTER = 2.0  # seconds: any other request not answered by then hides the source
+# STALL_AFTER (connection.py), 2 s: any other request not answered by then fails.
+LOOP_WAIT = 0.1  # seconds the event loop waits for the connection and for an answer
+HELD = 64  # blocked attempts kept to record once recording works again
 # Requests whose work grows with the snapshot (a listing, a name match, an open, a
 # find, the symbols, the notes, the seal): they run off the event loop and get
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
 LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
         m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
+# Asked on the event loop all the same, with their own bound: once per session (the
+# seal, its countersignature), where 0.1 s would fail a seal that is being written.
+OWN_BOUND = (*LONG, m.Countersignature)
 NOT_ADMITTED = ("busy", "owner", "no_session")  # refusals sent before a hello (protocol §1)
 
 
@@ -90,6 +96,11 @@ class RemoteService:
         self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
         self._held: list[Any] = []  # alerts a `retry`'s status carried, for check_alerts
+        self._unsent: deque[Any] = deque()  # blocked attempts not recorded yet (`_hold`)
+        self._unheld = 0  # blocked attempts past HELD, counted
+        self._loop_thread: int | None = None  # the event loop's (`serve_loop`)
+        self._loop_wants = threading.Event()  # the event loop waits for the connection
+        self._sending = threading.Lock()  # one thread sends the held attempts
         self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
         self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
         self._welcome = self._connect()
@@ -149,27 +160,59 @@ class RemoteService:
             if not isinstance(answer, m.Opened):
                 self._open = None
 
-    def _exchange(self, request: Any, bound: float) -> Any:
-        """`request`'s answer within `bound` seconds (connection.py)."""
+    def _exchange(self, request: Any, bound: float, wait: float | None = None) -> Any:
+        """`request`'s answer within `wait` (else `bound`) seconds (connection.py)."""
         assert self._conn is not None
-        return self._conn.exchange(request, bound, self._failure)
+        return self._conn.exchange(request, bound, wait)
+
+    def serve_loop(self) -> None:
+        """Called on the terminal's event loop: the requests asked from this thread
+        never hold it longer than LOOP_WAIT, whatever the recorder does (ADR 0217)."""
+        self._loop_thread = threading.get_ident()
 
     def _ask(self, request: Any, wait: bool = True) -> Any:
         """One request's answer. Raises RecordingError when nothing may be shown, and
         Busy (without asking) when `wait` is false and another request is under way.
-        A request waits for another one's answer no longer than its own bound."""
+        A request waits for another one's answer no longer than its own bound; one
+        asked on the event loop (but the seal's: OWN_BOUND) no longer than
+        LOOP_WAIT, for the connection and for its answer, then fails as
+        "waiting" (the answer, still owed, is read when it comes)."""
         bound = ANSWER_TIMEOUT if isinstance(request, LONG) else STALL_AFTER
+        on_loop = (not isinstance(request, OWN_BOUND)
+                   and threading.get_ident() == self._loop_thread)  # fmt: skip
+        patience = LOOP_WAIT if on_loop else bound
         if not wait and not self._lock.acquire(blocking=False):
             raise Busy()
-        if wait and not self._lock.acquire(timeout=bound):
-            self._failure = f"the recorder is not answering (busy for more than {bound:g} s)"
+        if wait and not self._acquire(on_loop, patience):
+            busy = f"busy for more than {bound:g} s"
+            self._failure = (f"{WAITING} (another request is under way)" if on_loop
+                             else f"the recorder is not answering ({busy})")  # fmt: skip
             raise NotAnswering(self._failure)
         try:
-            return self._ask_locked(request, bound)
+            answer = self._ask_locked(request, bound, patience)
         finally:
             self._lock.release()
+        if self._unsent and not isinstance(request, m.Key | m.Blocked):
+            self._send_unsent()
+        return answer
 
-    def _ask_locked(self, request: Any, bound: float) -> Any:
+    def _acquire(self, on_loop: bool, patience: float) -> bool:
+        """The connection, within `patience`. The event loop goes first: a worker
+        asking in a loop (a search's waits) would otherwise take it back each time
+        before the loop's thread woke up."""
+        if on_loop:
+            self._loop_wants.set()
+            try:
+                return self._lock.acquire(timeout=patience)
+            finally:
+                self._loop_wants.clear()
+        until = time.monotonic() + LOOP_WAIT
+        held = self._lock._is_owned()  # type: ignore[attr-defined]  # (a seal's second ask)
+        while not held and self._loop_wants.is_set() and time.monotonic() < until:
+            time.sleep(0.002)
+        return self._lock.acquire(timeout=patience)
+
+    def _ask_locked(self, request: Any, bound: float, patience: float | None = None) -> Any:
         with self._lock:
             try:
                 if self._conn is None:
@@ -177,7 +220,9 @@ class RemoteService:
                 assert self._conn is not None
                 if self.replaced is not None and not isinstance(request, BEFORE_START):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
-                answer = self._exchange(request, bound)
+                answer = self._late_view(request)
+                if answer is None:
+                    answer = self._exchange(request, bound, patience)
             except NotAnswering as exc:
                 self._failure = str(exc)
                 raise
@@ -190,6 +235,7 @@ class RemoteService:
                 self._failure = str(exc)
                 raise
             self._entries, self._alerts = answer.entries, answer.alerts
+            self._note_dropped()
             if isinstance(answer, m.Failed):
                 self._failure = answer.why
                 raise RecordingError(answer.why)
@@ -197,6 +243,71 @@ class RemoteService:
             if isinstance(answer, m.Refused):
                 raise RequestRefused(answer.reason)
             return answer
+
+    def _late_view(self, request: Any) -> Any:
+        """The late answer to this very `view`, if it came and nothing was recorded
+        since (the ledger's last word is still that screen): it is shown, not asked
+        for twice. Else None."""
+        if not isinstance(request, m.View) or self._conn is None or self._conn.owed:
+            return None
+        kept = self._conn.take_kept(request)
+        if kept is None or getattr(kept, "entries", None) != self._entries:
+            return None
+        return kept
+
+    def _note_dropped(self) -> None:
+        """Requests that act (goto, mark, a pick, an unlock, active) whose answer
+        came too late were recorded but not acted on: say so in the ledger."""
+        assert self._conn is not None
+        for request in self._conn.dropped:
+            said = f"{_name(request)}: answered after the terminal gave up waiting; not acted on"
+            self._unsent.append(m.Blocked(action="not_acted_on", detail=said[:1024]))
+        self._conn.dropped.clear()
+
+    def _hold(self, request: Any) -> None:
+        """A blocked attempt is recorded, if not now then once recording works again
+        (in the order pressed); at most HELD of them wait, then one says how many more."""
+        if len(self._unsent) < HELD:
+            self._unsent.append(request)
+        else:
+            self._unheld += 1
+        self._send_unsent()
+
+    def _send_unsent(self) -> None:
+        if not self._sending.acquire(blocking=False):
+            return  # another thread is sending them
+        try:
+            self._send_unsent_now()
+        finally:
+            self._sending.release()
+
+    def _send_unsent_now(self) -> None:
+        while self._unsent or self._unheld:
+            if self._unsent:
+                request = self._unsent[0]
+            else:
+                request = m.Blocked(action="blocked", detail=f"{self._unheld} more blocked "
+                                    "attempts while recording failed")  # fmt: skip
+            try:
+                self._ask(request)
+            except RequestRefused:
+                pass  # refused (and recorded so): nothing more to send
+            except RecordingError:
+                return
+            if self._unsent:
+                self._unsent.popleft()
+            else:
+                self._unheld = 0
+
+    @property
+    def waiting(self) -> bool:
+        """An answer is owed and still within its bound: the source is hidden while
+        the terminal waits for it, not yet a recording failure."""
+        conn = self._conn
+        try:
+            return conn is not None and bool(conn.owed) and conn.why() == WAITING
+        except IndexError:  # answered meanwhile (another thread)
+            return False
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -455,10 +566,7 @@ class RemoteService:
     # -- the rest ---------------------------------------------------------------
 
     def blocked(self, action: str, detail: str = "") -> None:
-        try:
-            self._ask(m.Blocked(action=action[:256], detail=detail[:1024]))
-        except RecordingError:
-            pass
+        self._hold(m.Blocked(action=action[:256], detail=detail[:1024]))
 
     def signalled(self, name: str, detail: str) -> None:
         # The protocol has no alert request: the recorder records it as blocked,
@@ -466,10 +574,7 @@ class RemoteService:
         self._ask(m.Blocked(action="signal", detail=f"{name}: {detail}"[:1024]))
 
     def blocked_key(self, key: str, now: float | None = None) -> None:
-        try:
-            self._ask(m.Key(key=key[:256]))
-        except RecordingError:
-            pass
+        self._hold(m.Key(key=key[:256]))
 
     def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
         """The recorder ends held-key bursts on its own clock."""

@@ -111,6 +111,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
     def on_mount(self) -> None:
         self.animation_level = "none"  # each animation frame would be a recorded viewport
         self.install_signal_handlers()  # tui/signals.py: TERM, INT, QUIT, HUP end; TSTP refused
+        serve_loop = getattr(self.service, "serve_loop", None)
+        if serve_loop is not None:  # over the socket: this thread never waits long (ADR 0217)
+            serve_loop()
         self.set_interval(self.witness_minutes * 60, self._fresh_witness)
         self.set_interval(1.0, self._tick)
         if self.service.guarded:
@@ -187,6 +190,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if why == self._failing:
             return  # hidden again, but announced once (a lost recorder is polled 4x a second)
         self._failing = why
+        if getattr(self.service, "waiting", False):
+            return  # a moment's wait for an answer: the bar and the code view say so
         self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
 

@@ -16,6 +16,7 @@ import time
 
 from cleanroom.recorder import liveness
 from cleanroom.recorder.client import STALL_AFTER, RemoteService
+from cleanroom.session.recorder import RecordingError
 from tests.recorderproc import room  # noqa: F401 (a fixture)
 
 BOUND = 20.0  # a test that would hang stops here: the old bound was 30 s
@@ -91,3 +92,55 @@ def test_the_terminal_knows_its_recorder_process(room):  # noqa: F811
     service.close()
     room.stop()
     assert peer.state() == liveness.GONE
+
+
+def stopped(pid: int) -> None:
+    deadline = time.monotonic() + BOUND
+    while liveness.PeerProcess(pid, liveness._stat(pid)[1]).state() != liveness.STOPPED:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def answered_again(service: RemoteService) -> None:
+    deadline = time.monotonic() + BOUND
+    while not service.retry():
+        assert time.monotonic() < deadline, service.failure
+        time.sleep(0.05)
+
+
+def test_a_late_view_is_shown_once_recorded_and_a_late_goto_is_recorded_as_not_done(room):  # noqa: F811
+    """As the event loop asks (`serve_loop`): a view answered late is not asked for a
+    second time, it is the one shown; a goto answered late was not acted on, and
+    the ledger says so after it."""
+    service = RemoteService(room.socket)
+    service.serve_loop()  # this thread is the terminal's event loop
+    opened = service.open_file(b"src/long.py")
+    os.kill(room.process.pid, signal.SIGSTOP)
+    try:
+        stopped(room.process.pid)
+        assert service.view(opened, 1, 10, 0, 80) is None  # not waited for: hidden
+        assert service.waiting
+    finally:
+        os.kill(room.process.pid, signal.SIGCONT)
+    answered_again(service)
+    screen = service.view(opened, 1, 10, 0, 80)  # the late answer, not a second view
+    assert screen is not None and screen.first == 1
+    os.kill(room.process.pid, signal.SIGSTOP)
+    try:
+        stopped(room.process.pid)
+        try:
+            service.goto(opened, 40)
+        except RecordingError:
+            pass  # not done: the terminal does not scroll
+        else:
+            raise AssertionError("a goto the recorder did not answer was acted on")
+    finally:
+        os.kill(room.process.pid, signal.SIGCONT)
+    answered_again(service)
+    service.seal()
+    service.close()
+    kinds = room.kinds()
+    assert kinds.count("view") == 1, kinds
+    after_goto = room.entries()[kinds.index("goto") + 1 :]
+    said = [e.payload for e in after_goto if e.kind == "blocked"]
+    assert any("not_acted_on" in str(p) and "goto" in str(p) for p in said), said

@@ -260,7 +260,8 @@ class RemoteService:
         came too late were recorded but not acted on: say so in the ledger."""
         assert self._conn is not None
         for request in self._conn.dropped:
-            said = f"{_name(request)}: answered after the terminal gave up waiting; not acted on"
+            kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
+            said = f"{kind}: answered after the terminal gave up waiting; not acted on"
             self._unsent.append(m.Blocked(action="not_acted_on", detail=said[:1024]))
         self._conn.dropped.clear()
 

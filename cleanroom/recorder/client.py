@@ -10,7 +10,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,13 +47,13 @@ from .answers import (
 )
 from .connection import STALL_AFTER, WAITING, Connection, NotAnswering
 from .framing import FrameError
+from .held import Held
 
 __all__ = ["STALL_AFTER", "NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused",
            "SealedReceipt", "WitnessOf"]  # fmt: skip
 ANSWER_TIMEOUT = 30.0  # seconds: the bound of the requests that may take long (below)
 # STALL_AFTER (connection.py), 2 s: any other request not answered by then fails.
 LOOP_WAIT = 0.1  # seconds the event loop waits for the connection and for an answer
-HELD = 64  # blocked attempts kept to record once recording works again
 # Requests whose work grows with the snapshot (a listing, a name match, an open, a
 # find, the symbols, the notes, the seal): they run off the event loop and get
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
@@ -96,11 +95,9 @@ class RemoteService:
         self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
         self._held: list[Any] = []  # alerts a `retry`'s status carried, for check_alerts
-        self._unsent: deque[Any] = deque()  # blocked attempts not recorded yet (`_hold`)
-        self._unheld = 0  # blocked attempts past HELD, counted
+        self._unsent = Held()  # blocked attempts, and late answers, not recorded yet
         self._loop_thread: int | None = None  # the event loop's (`serve_loop`)
         self._loop_wants = threading.Event()  # the event loop waits for the connection
-        self._sending = threading.Lock()  # one thread sends the held attempts
         self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
         self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
         self._welcome = self._connect()
@@ -193,7 +190,7 @@ class RemoteService:
         finally:
             self._lock.release()
         if self._unsent and not isinstance(request, m.Key | m.Blocked):
-            self._send_unsent()
+            self._unsent.send(self._ask)
         return answer
 
     def _acquire(self, on_loop: bool, patience: float) -> bool:
@@ -262,43 +259,14 @@ class RemoteService:
         for request in self._conn.dropped:
             kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
             said = f"{kind}: answered after the terminal gave up waiting; not acted on"
-            self._unsent.append(m.Blocked(action="not_acted_on", detail=said[:1024]))
+            self._unsent.add(m.Blocked(action="not_acted_on", detail=said[:1024]))
         self._conn.dropped.clear()
 
     def _hold(self, request: Any) -> None:
         """A blocked attempt is recorded, if not now then once recording works again
-        (in the order pressed); at most HELD of them wait, then one says how many more."""
-        if len(self._unsent) < HELD:
-            self._unsent.append(request)
-        else:
-            self._unheld += 1
-        self._send_unsent()
-
-    def _send_unsent(self) -> None:
-        if not self._sending.acquire(blocking=False):
-            return  # another thread is sending them
-        try:
-            self._send_unsent_now()
-        finally:
-            self._sending.release()
-
-    def _send_unsent_now(self) -> None:
-        while self._unsent or self._unheld:
-            if self._unsent:
-                request = self._unsent[0]
-            else:
-                request = m.Blocked(action="blocked", detail=f"{self._unheld} more blocked "
-                                    "attempts while recording failed")  # fmt: skip
-            try:
-                self._ask(request)
-            except RequestRefused:
-                pass  # refused (and recorded so): nothing more to send
-            except RecordingError:
-                return
-            if self._unsent:
-                self._unsent.popleft()
-            else:
-                self._unheld = 0
+        (held.py), in the order pressed."""
+        self._unsent.add(request)
+        self._unsent.send(self._ask)
 
     @property
     def waiting(self) -> bool:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
@@ -389,15 +389,35 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             if result is None:
                 return
             path, query, matches = result
+            if hasattr(self.service, "serve_loop"):  # over the socket: never on the loop
+                self._pick_in_thread(path, query, matches)
+                return
             try:
                 self.service.quick_open(query, matches)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
-            self.remember()
-            self.open_path(path)
+            self._picked(path)
 
         self.push_screen(QuickOpenScreen(self._names), chosen)
+
+    @work(thread=True, exclusive=True, group="pick")
+    def _pick_in_thread(self, path: bytes, query: str, matches: int) -> None:
+        """Record the pick off the event loop (ADR 0217): the last key's names may
+        still hold the connection, for up to a second on a large tree; the file is
+        opened once the pick is recorded, or not at all, saying why."""
+        try:
+            self.service.quick_open(query, matches)
+        except RecordingError as exc:
+            self.call_from_thread(self._recording_failed, str(exc))
+            return
+        self.call_from_thread(self._picked, path)
+
+    def _picked(self, path: bytes) -> None:
+        if self._ending is not None or self.receipt is not None:
+            return  # the session ended while the pick was recorded
+        self.remember()
+        self.open_path(path)
 
     def _names(self, query: str, cancelled: Any) -> Matched:
         """Quick open's names for `query`, recorded. Raises RecordingError (the reason

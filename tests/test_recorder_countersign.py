@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -105,44 +106,49 @@ def test_nothing_that_records_is_served_while_the_seal_waits(room):
     assert isinstance(sealed, m.Sealed) and not sealed.countersigned
 
 
-def test_a_terminal_that_never_answers_is_sealed_without_after_the_bound(kit, ledger_dir,
-                                                                         monkeypatch):  # fmt: skip
-    monkeypatch.setattr(seal_requests, "COUNTERSIGN_SECONDS", 1.0)
+@contextmanager
+def asked_to_countersign(kit, ledger_dir):
+    """A recorder (in-process, on a real socket) whose terminal asked for the seal:
+    the recorder, the terminal's connection and the `countersign` it was sent."""
     running = start(kit, ledger_dir, policy="wait", terminal_countersigns=True)
     try:
         client = RawClient(running.socket)
         client.hello()
         ask = client.ask(m.Seal(reason="reviewer"))
-        assert isinstance(ask, m.Countersign) and ask.seconds == 1.0
-        deadline = time.monotonic() + 20
-        while "session_end" not in running.kinds():  # the terminal says nothing at all
-            assert time.monotonic() < deadline, running.kinds()
-            time.sleep(0.1)
+        assert isinstance(ask, m.Countersign), ask
+        yield running, client, ask
+    finally:
+        cleanup(running)
+
+
+def sealed_soon(running) -> list[str]:
+    """The entry kinds once `session_end` is written (within 20 s)."""
+    deadline = time.monotonic() + 20
+    while "session_end" not in running.kinds():
+        assert time.monotonic() < deadline, running.kinds()
+        time.sleep(0.1)
+    return running.kinds()
+
+
+def test_a_terminal_that_never_answers_is_sealed_without_after_the_bound(kit, ledger_dir,
+                                                                         monkeypatch):  # fmt: skip
+    monkeypatch.setattr(seal_requests, "COUNTERSIGN_SECONDS", 1.0)
+    with asked_to_countersign(kit, ledger_dir) as (running, client, ask):
+        assert ask.seconds == 1.0
+        sealed_soon(running)  # the terminal says nothing at all
         entries = running.entries()
         assert entries[-1].payload["countersign"] is None
         assert entries[-2].kind == "refused" and "within" in entries[-2].payload["detail"]
         late = client.ask(m.Countersignature(sig=kit.reviewer.sign(ask.message)))
         assert isinstance(late, m.Refused) and late.reason == "ended"
         client.close()
-    finally:
-        cleanup(running)
 
 
 def test_a_terminal_that_leaves_at_the_seal_is_sealed_whatever_the_policy(kit, ledger_dir):
-    running = start(kit, ledger_dir, policy="wait", terminal_countersigns=True)
-    try:
-        client = RawClient(running.socket)
-        client.hello()
-        assert isinstance(client.ask(m.Seal(reason="reviewer")), m.Countersign)
+    with asked_to_countersign(kit, ledger_dir) as (running, client, _):
         client.close()
-        deadline = time.monotonic() + 20
-        while "session_end" not in running.kinds():
-            assert time.monotonic() < deadline, running.kinds()
-            time.sleep(0.1)
-        kinds = running.kinds()
+        kinds = sealed_soon(running)
         assert kinds[-3:] == ["client_lost", "refused", "session_end"], kinds
-    finally:
-        cleanup(running)
 
 
 def test_the_reviewer_key_signs_nothing_but_this_sessions_seal(kit, ledger_dir):
@@ -193,17 +199,11 @@ def test_a_countersignature_that_came_in_time_counts_though_the_recorder_stalled
             return super().select(timeout)
 
     monkeypatch.setattr(server_module.selectors, "DefaultSelector", Stalling)
-    running = start(kit, ledger_dir, policy="wait", terminal_countersigns=True)
-    try:
-        client = RawClient(running.socket)
-        client.hello()
-        ask = client.ask(m.Seal(reason="reviewer"))
-        assert isinstance(ask, m.Countersign) and ask.seconds == 1.0
+    with asked_to_countersign(kit, ledger_dir) as (running, client, ask):
+        assert ask.seconds == 1.0
         stall.set()
         time.sleep(0.5)  # the recorder is in its stall now; the signature comes in time
         answer = client.ask(m.Countersignature(sig=kit.reviewer.sign(ask.message)))
         assert isinstance(answer, m.Sealed) and answer.countersigned, answer
         assert running.entries()[-1].payload["countersign"] is not None
         client.close()
-    finally:
-        cleanup(running)

@@ -13,10 +13,12 @@ import sys
 from textual.widgets import Static
 
 from cleanroom.ledger.encoding import decode_body
+from cleanroom.tui.screens.idle import IdleScreen
 from cleanroom.tui.screens.lock import AlertLockScreen
 from tests.diskkit import small_disk  # noqa: F401 (a fixture)
 from tests.ledgerkit import read_rows
 from tests.test_tui_guard import SIZE, guarded_app, wait_for
+from tests.tuikit import make_app
 
 
 def said(screen) -> str:
@@ -59,3 +61,40 @@ async def test_a_lock_under_failed_recording_says_so_and_does_not_unlock_unrecor
     unlock_at = kinds.index("unlock", alert_at)
     views = [i for i, k in enumerate(kinds) if k == "view" and i > alert_at]
     assert not views or views[0] > unlock_at, kinds
+
+
+async def test_the_idle_lock_stays_up_until_its_return_is_recorded(kit, small_disk):  # noqa: F811
+    """The idle lock follows the guard lock's rule: a key that cannot be recorded as
+    the reviewer's return (`active`) does not lift it; the lock says so, and only a
+    recorded return lifts it. Before, the lock came off over hidden source."""
+    app, _ = make_app(kit, small_disk.path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"src/main.c")
+        await pilot.pause()
+        app._lock_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, IdleScreen)
+        small_disk.fill()
+        await pilot.press("j")  # the return cannot be recorded: still locked
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IdleScreen), app.screen
+        text = said(app.screen)
+        assert "Still locked" in text and "NOT recorded" in text, text
+        await pilot.press("k")  # again: still locked, no second lock stacked on it
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IdleScreen)
+        assert sum(isinstance(s, IdleScreen) for s in app.screen_stack) == 1
+        small_disk.free()
+        await pilot.press("j")
+        assert await wait_for(pilot, lambda: not isinstance(app.screen, IdleScreen), 5)
+        await pilot.pause()
+        await pilot.press("q", "y")
+        await pilot.pause()
+        await pilot.press("enter")
+    kinds = [decode_body(b).kind for _, b, _ in read_rows(app.session.recorder.ledger.path)]
+    idle_at = kinds.index("idle")
+    assert kinds.count("active") == 1, kinds
+    active_at = kinds.index("active")
+    views = [i for i, k in enumerate(kinds) if k == "view" and i > idle_at]
+    assert views and views[0] > active_at, kinds

@@ -144,9 +144,16 @@ async def test_a_tree_that_cannot_be_listed_again_is_shut_after_a_lock(kit, ledg
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
         tree, src = await expand_src(app, pilot)
+        returned = app._record_return
+
+        def return_then_fill() -> str | None:  # the return is recorded, then the disk fills
+            why = returned()
+            disk.full = True
+            return why
+
+        app._record_return = return_then_fill  # (only a recorded return lifts the lock)
         app._lock_idle()
         await pilot.pause()
-        disk.full = True
         await pilot.press("x")
         await pilot.pause()
         assert not tree.root.is_expanded  # no name of the tree is drawn unrecorded

@@ -98,6 +98,7 @@ async def test_a_session_the_recorder_ended_is_never_carried_on_quietly(room):  
         service._sock.shutdown(socket.SHUT_RDWR)
         await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen.replaced)
         start = app.screen
+        await until(pilot, lambda: "A NEW session started" in screen_text(start))  # drawn
         assert service.session_id != first_id
         assert start.code == service.shown_witness[1] != first_code
         text = screen_text(start)

@@ -7,7 +7,6 @@ seals, rows) is read in answers.py."""
 
 from __future__ import annotations
 
-import select
 import socket
 import threading
 import time
@@ -46,17 +45,23 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .framing import FrameError, FrameReader, read_frame, write_frame
+from .connection import STALL_AFTER, WAITING, Connection, NotAnswering
+from .framing import FrameError
+from .held import Held
 
-__all__ = ["NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused", "SealedReceipt",
-           "WitnessOf"]  # fmt: skip
+__all__ = ["STALL_AFTER", "NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused",
+           "SealedReceipt", "WitnessOf"]  # fmt: skip
 ANSWER_TIMEOUT = 30.0  # seconds: the bound of the requests that may take long (below)
-STALL_AFTER = 2.0  # seconds: any other request not answered by then hides the source
+# STALL_AFTER (connection.py), 2 s: any other request not answered by then fails.
+LOOP_WAIT = 0.1  # seconds the event loop waits for the connection and for an answer
 # Requests whose work grows with the snapshot (a listing, a name match, an open, a
 # find, the symbols, the notes, the seal): they run off the event loop and get
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
 LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
         m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
+# Asked on the event loop all the same, with their own bound: once per session (the
+# seal, its countersignature), where 0.1 s would fail a seal that is being written.
+OWN_BOUND = (*LONG, m.Countersignature)
 NOT_ADMITTED = ("busy", "owner", "no_session")  # refusals sent before a hello (protocol §1)
 
 
@@ -73,19 +78,13 @@ NEW_SESSION = "the recorder ended the session; a new one starts on its own start
 RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
 
 
-class NotAnswering(RecordingError):
-    """No answer within the request's bound: the connection is kept (the answer is
-    still owed and is read, then dropped, once it comes), and until then every
-    request fails at once without waiting (docs/protocol.md §1a)."""
-
-
 class RemoteService:
     def __init__(self, path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> None:
         self.path = path
         self.reviewer_key = reviewer_key  # the reviewer's own, to countersign the seal
         self.countersigned = False  # whether the seal carries the reviewer's countersignature
         self._lock = threading.RLock()
-        self._sock: socket.socket | None = None
+        self._conn: Connection | None = None
         self._failure: str | None = None
         self._entries = 0
         self._alerts = 0
@@ -95,10 +94,10 @@ class RemoteService:
         # pages of directories the tree shows, in the order listed: (directory, start) -> limit
         self._listed: dict[tuple[bytes, int], int] = {}
         self._open: bytes | None = None  # the file the code view shows
-        self._reader = FrameReader(m.MAX_ANSWER)
-        self._owed = 0  # answers to requests that timed out, still to come and be dropped
-        self._stalled_since: float | None = None
         self._held: list[Any] = []  # alerts a `retry`'s status carried, for check_alerts
+        self._unsent = Held()  # blocked attempts, and late answers, not recorded yet
+        self._loop_thread: int | None = None  # the event loop's (`serve_loop`)
+        self._loop_wants = threading.Event()  # the event loop waits for the connection
         self.sessions: list[m.Welcome] = []  # every session this terminal was in, in order
         self.replaced: m.Welcome | None = None  # a new session the terminal has not shown yet
         self._welcome = self._connect()
@@ -109,18 +108,14 @@ class RemoteService:
         """Connect and say hello (and ask again for what the screen shows). Raises
         OSError, or RecordingError for a recorder that answers wrongly or not at all
         (a frame cut short, garbage, oversized): never a decoder's own exception."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(ANSWER_TIMEOUT)
+        conn: Connection | None = None
         try:
-            sock.connect(str(self.path))
-            answer = self._hello(sock)
+            conn, answer = Connection.open(self.path)
             if isinstance(answer, m.Refused) and answer.reason in NOT_ADMITTED:
                 raise NotAdmitted(answer.reason, answer.detail)
             if not isinstance(answer, m.Welcome):
                 raise RecordingError(f"the recorder did not accept this terminal ({_name(answer)})")
-            sock.setblocking(False)
-            self._sock, self._reader, self._owed = sock, FrameReader(m.MAX_ANSWER), 0
-            self._stalled_since = None
+            self._conn = conn
             before = getattr(self, "_welcome", None)
             if before is None or before.session_id == answer.session_id:
                 self._restore()
@@ -131,29 +126,25 @@ class RemoteService:
                 self.__dict__.pop("_witness", None)
                 self.ended, self.unfinished = None, None
         except (FrameError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            sock.close()
-            self._sock = None
+            self._drop_failed(conn)
             raise RecordingError(f"the recorder is not answering ({type(exc).__name__})") from None
         except BaseException:
-            sock.close()
-            self._sock = None
+            self._drop_failed(conn)
             raise
         self._welcome, self.state = answer, answer.state
         if not self.sessions or self.sessions[-1].session_id != answer.session_id:
             self.sessions.append(answer)
         return answer
 
-    @staticmethod
-    def _hello(sock: socket.socket) -> Any:
-        """Say hello; the answer. A recorder that refuses this terminal sends its
-        refusal at once and closes, so the hello may find the socket closed: the
-        refusal is read all the same."""
-        hello = m.Hello(version=m.VERSION, client="cleanroom review")
-        try:
-            write_frame(sock, m.encoder.encode(hello))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the refusal, if one came, is still there to read
-        return m.answer_decoder.decode(read_frame(sock, m.MAX_ANSWER))
+    def _drop_failed(self, conn: Connection | None) -> None:
+        if conn is not None:
+            conn.close()
+        self._conn = None
+
+    @property
+    def _sock(self) -> socket.socket | None:
+        """The connected socket, if there is one (tests cut it)."""
+        return None if self._conn is None else self._conn.sock
 
     def _restore(self) -> None:
         """After a reconnect to the same session, ask again for what the screen still
@@ -166,67 +157,69 @@ class RemoteService:
             if not isinstance(answer, m.Opened):
                 self._open = None
 
-    def _exchange(self, request: Any, bound: float) -> Any:
-        """Send `request` and read its answer within `bound` seconds, off a
-        non-blocking socket: a recorder that does not answer (stopped, stalled)
-        costs at most `bound` once; the answer stays owed (NotAnswering), and
-        while any is owed every request fails at once, never waiting again."""
-        sock = self._sock
-        assert sock is not None
-        if self._owed and not self._drain(sock):
-            raise NotAnswering(self._failure or "the recorder is not answering")
-        sock.settimeout(bound)
-        try:
-            write_frame(sock, m.encoder.encode(request))
-        finally:
-            sock.setblocking(False)
-        self._owed += 1
-        deadline = time.monotonic() + bound
-        while True:
-            body = self._reader.poll(sock, time.monotonic())
-            if body is not None:
-                self._owed -= 1
-                self._stalled_since = None
-                return m.answer_decoder.decode(body)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._stalled_since = time.monotonic() - bound
-                raise NotAnswering(f"the recorder is not answering (no answer in {bound:g} s)")
-            select.select([sock], [], [], left)
+    def _exchange(self, request: Any, bound: float, wait: float | None = None) -> Any:
+        """`request`'s answer within `wait` (else `bound`) seconds (connection.py)."""
+        assert self._conn is not None
+        return self._conn.exchange(request, bound, wait)
 
-    def _drain(self, sock: socket.socket) -> bool:
-        """Read, without waiting, the answers still owed, and drop them. True once none is."""
-        while self._owed:
-            if self._reader.poll(sock, time.monotonic()) is None:
-                return False
-            self._owed -= 1
-        self._stalled_since = None
-        return True
+    def serve_loop(self) -> None:
+        """Called on the terminal's event loop: the requests asked from this thread
+        never hold it longer than LOOP_WAIT, whatever the recorder does (ADR 0217)."""
+        self._loop_thread = threading.get_ident()
 
     def _ask(self, request: Any, wait: bool = True) -> Any:
         """One request's answer. Raises RecordingError when nothing may be shown, and
         Busy (without asking) when `wait` is false and another request is under way.
-        A request waits for another one's answer no longer than its own bound."""
+        A request waits for another one's answer no longer than its own bound; one
+        asked on the event loop (but the seal's: OWN_BOUND) no longer than
+        LOOP_WAIT, for the connection and for its answer, then fails as
+        "waiting" (the answer, still owed, is read when it comes)."""
         bound = ANSWER_TIMEOUT if isinstance(request, LONG) else STALL_AFTER
+        on_loop = (not isinstance(request, OWN_BOUND)
+                   and threading.get_ident() == self._loop_thread)  # fmt: skip
+        patience = LOOP_WAIT if on_loop else bound
         if not wait and not self._lock.acquire(blocking=False):
             raise Busy()
-        if wait and not self._lock.acquire(timeout=bound):
-            self._failure = f"the recorder is not answering (busy for more than {bound:g} s)"
+        if wait and not self._acquire(on_loop, patience):
+            busy = f"busy for more than {bound:g} s"
+            self._failure = (f"{WAITING} (another request is under way)" if on_loop
+                             else f"the recorder is not answering ({busy})")  # fmt: skip
             raise NotAnswering(self._failure)
         try:
-            return self._ask_locked(request, bound)
+            answer = self._ask_locked(request, bound, patience)
         finally:
             self._lock.release()
+        if self._unsent and not isinstance(request, m.Key | m.Blocked):
+            self._unsent.send(self._ask)
+        return answer
 
-    def _ask_locked(self, request: Any, bound: float) -> Any:
+    def _acquire(self, on_loop: bool, patience: float) -> bool:
+        """The connection, within `patience`. The event loop goes first: a worker
+        asking in a loop (a search's waits) would otherwise take it back each time
+        before the loop's thread woke up."""
+        if on_loop:
+            self._loop_wants.set()
+            try:
+                return self._lock.acquire(timeout=patience)
+            finally:
+                self._loop_wants.clear()
+        until = time.monotonic() + LOOP_WAIT
+        held = self._lock._is_owned()  # type: ignore[attr-defined]  # (a seal's second ask)
+        while not held and self._loop_wants.is_set() and time.monotonic() < until:
+            time.sleep(0.002)
+        return self._lock.acquire(timeout=patience)
+
+    def _ask_locked(self, request: Any, bound: float, patience: float | None = None) -> Any:
         with self._lock:
             try:
-                if self._sock is None:
+                if self._conn is None:
                     self._connect()
-                assert self._sock is not None
+                assert self._conn is not None
                 if self.replaced is not None and not isinstance(request, BEFORE_START):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
-                answer = self._exchange(request, bound)
+                answer = self._late_view(request)
+                if answer is None:
+                    answer = self._exchange(request, bound, patience)
             except NotAnswering as exc:
                 self._failure = str(exc)
                 raise
@@ -239,6 +232,7 @@ class RemoteService:
                 self._failure = str(exc)
                 raise
             self._entries, self._alerts = answer.entries, answer.alerts
+            self._note_dropped()
             if isinstance(answer, m.Failed):
                 self._failure = answer.why
                 raise RecordingError(answer.why)
@@ -247,11 +241,47 @@ class RemoteService:
                 raise RequestRefused(answer.reason)
             return answer
 
+    def _late_view(self, request: Any) -> Any:
+        """The late answer to this very `view`, if it came and nothing was recorded
+        since (the ledger's last word is still that screen): it is shown, not asked
+        for twice. Else None."""
+        if not isinstance(request, m.View) or self._conn is None or self._conn.owed:
+            return None
+        kept = self._conn.take_kept(request)
+        if kept is None or getattr(kept, "entries", None) != self._entries:
+            return None
+        return kept
+
+    def _note_dropped(self) -> None:
+        """Requests that act (goto, mark, a pick, an unlock, active) whose answer
+        came too late were recorded but not acted on: say so in the ledger."""
+        assert self._conn is not None
+        for request in self._conn.dropped:
+            kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
+            said = f"{kind}: answered after the terminal gave up waiting; not acted on"
+            self._unsent.add(m.Blocked(action="not_acted_on", detail=said[:1024]))
+        self._conn.dropped.clear()
+
+    def _hold(self, request: Any) -> None:
+        """A blocked attempt is recorded, if not now then once recording works again
+        (held.py), in the order pressed."""
+        self._unsent.add(request)
+        self._unsent.send(self._ask)
+
+    @property
+    def waiting(self) -> bool:
+        """An answer is owed and still within its bound: the source is hidden while
+        the terminal waits for it, not yet a recording failure."""
+        conn = self._conn
+        try:
+            return conn is not None and bool(conn.owed) and conn.why() == WAITING
+        except IndexError:  # answered meanwhile (another thread)
+            return False
+
     def _drop(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        self._owed, self._stalled_since = 0, None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def new_session_shown(self) -> None:
         """The terminal showed the new session's start screen: it may be recorded in."""
@@ -260,7 +290,7 @@ class RemoteService:
 
     def close(self) -> None:
         with self._lock:
-            if self._sock is not None:
+            if self._conn is not None:
                 try:
                     self._exchange(m.Bye(), STALL_AFTER)
                 except (OSError, FrameError, msgspec.MsgspecError, RecordingError):
@@ -514,10 +544,7 @@ class RemoteService:
     # -- the rest ---------------------------------------------------------------
 
     def blocked(self, action: str, detail: str = "") -> None:
-        try:
-            self._ask(m.Blocked(action=action[:256], detail=detail[:1024]))
-        except RecordingError:
-            pass
+        self._hold(m.Blocked(action=action[:256], detail=detail[:1024]))
 
     def signalled(self, name: str, detail: str) -> None:
         # The protocol has no alert request: the recorder records it as blocked,
@@ -525,10 +552,7 @@ class RemoteService:
         self._ask(m.Blocked(action="signal", detail=f"{name}: {detail}"[:1024]))
 
     def blocked_key(self, key: str, now: float | None = None) -> None:
-        try:
-            self._ask(m.Key(key=key[:256]))
-        except RecordingError:
-            pass
+        self._hold(m.Key(key=key[:256]))
 
     def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
         """The recorder ends held-key bursts on its own clock."""

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
@@ -111,6 +111,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
     def on_mount(self) -> None:
         self.animation_level = "none"  # each animation frame would be a recorded viewport
         self.install_signal_handlers()  # tui/signals.py: TERM, INT, QUIT, HUP end; TSTP refused
+        serve_loop = getattr(self.service, "serve_loop", None)
+        if serve_loop is not None:  # over the socket: this thread never waits long (ADR 0217)
+            serve_loop()
         self.set_interval(self.witness_minutes * 60, self._fresh_witness)
         self.set_interval(1.0, self._tick)
         if self.service.guarded:
@@ -187,6 +190,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if why == self._failing:
             return  # hidden again, but announced once (a lost recorder is polled 4x a second)
         self._failing = why
+        if getattr(self.service, "waiting", False):
+            return  # a moment's wait for an answer: the bar and the code view say so
         self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
 
@@ -332,7 +337,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         except RecordingError:
             since = time.monotonic()  # lock anyway: hiding is always safe
         self._idle_since = since
-        self.push_screen(IdleScreen(), self._unlock_idle)
+        self.push_screen(IdleScreen(self._record_return), self._unlock_idle)
 
     def _shown_again(self) -> None:
         """A lock came off: whatever is in front now is drawn again, so record it
@@ -353,13 +358,20 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             front.record_again()
         self.query_one(CodeView).forget_shown()
 
-    def _unlock_idle(self, _: object = None) -> None:
-        since, self._idle_since = self._idle_since, None
-        self._last_input = time.monotonic()
+    def _record_return(self) -> str | None:
+        """The idle lock's key: record the return (`active`). None once recorded;
+        else why not, and the lock stays up (only a recorded return lifts it)."""
         try:
-            self.service.active(since or time.monotonic())
+            self.service.active(self._idle_since or time.monotonic())
         except RecordingError as exc:
             self._recording_failed(str(exc))
+            return str(exc)
+        return None
+
+    def _unlock_idle(self, _: object = None) -> None:
+        """The idle lock came off, its return recorded (`_record_return`)."""
+        self._idle_since = None
+        self._last_input = time.monotonic()
         self._shown_again()  # after `active`: what is shown again is recorded after it
         self._show_status()
 
@@ -377,15 +389,35 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             if result is None:
                 return
             path, query, matches = result
+            if hasattr(self.service, "serve_loop"):  # over the socket: never on the loop
+                self._pick_in_thread(path, query, matches)
+                return
             try:
                 self.service.quick_open(query, matches)
             except RecordingError as exc:
                 self._recording_failed(str(exc))
                 return
-            self.remember()
-            self.open_path(path)
+            self._picked(path)
 
         self.push_screen(QuickOpenScreen(self._names), chosen)
+
+    @work(thread=True, exclusive=True, group="pick")
+    def _pick_in_thread(self, path: bytes, query: str, matches: int) -> None:
+        """Record the pick off the event loop (ADR 0217): the last key's names may
+        still hold the connection, for up to a second on a large tree; the file is
+        opened once the pick is recorded, or not at all, saying why."""
+        try:
+            self.service.quick_open(query, matches)
+        except RecordingError as exc:
+            self.call_from_thread(self._recording_failed, str(exc))
+            return
+        self.call_from_thread(self._picked, path)
+
+    def _picked(self, path: bytes) -> None:
+        if self._ending is not None or self.receipt is not None:
+            return  # the session ended while the pick was recorded
+        self.remember()
+        self.open_path(path)
 
     def _names(self, query: str, cancelled: Any) -> Matched:
         """Quick open's names for `query`, recorded. Raises RecordingError (the reason

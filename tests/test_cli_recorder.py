@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,20 @@ def in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
         os.close(main)
 
 
-def test_connect_to_no_recorder_exits_4(room):
-    code, out = in_a_terminal("review", "--connect", str(room.base / "nothing.sock"))
-    assert code == 4 and "cannot reach the recorder" in out
+def test_no_recorder_at_the_given_or_the_default_socket_exits_4(room):
+    """`--connect` to a socket with no recorder, and `cleanroom review` alone (the
+    default socket; here none there, and no key, ledger or snapshot of its own is
+    loaded), both exit 4 saying so. Each first gives a recorder that is starting up
+    its half-second chances (cli/terminal.py CONNECT_TRIES: 10 s of waiting), so
+    the two run at once rather than one after the other."""
+    with ThreadPoolExecutor(2) as pool:
+        given = pool.submit(in_a_terminal, "review", "--connect", str(room.base / "nothing.sock"))
+        default = pool.submit(in_a_terminal, "review")
+        (code, out), (default_code, default_out) = given.result(), default.result()
+    assert code == 4 and "cannot reach the recorder" in out, out
+    flat = "".join(default_out.split())  # the pty wraps long lines
+    assert default_code == 4, default_out
+    assert "cannotreachtherecorderat/run/cleanroom/recorder.sock" in flat, default_out
 
 
 def test_connect_without_a_terminal_is_refused_before_the_recorder_is_asked(room):
@@ -92,14 +104,6 @@ def test_the_recorder_stops_on_sigterm_and_removes_its_socket(room):
     assert room.socket.exists()
     assert room.stop() == 0
     assert not room.socket.exists()
-
-
-def test_review_without_options_is_the_terminal_of_the_rooms_recorder(room):
-    """`cleanroom review` alone connects to the default socket (here: none there),
-    and loads no key, ledger or snapshot of its own."""
-    code, out = in_a_terminal("review")
-    flat = "".join(out.split())  # the pty wraps long lines
-    assert code == 4 and "cannotreachtherecorderat/run/cleanroom/recorder.sock" in flat, out
 
 
 @pytest.mark.parametrize("given", [["--snapshot", "s"], ["--config", "CONFIG"],

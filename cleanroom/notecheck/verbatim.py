@@ -61,6 +61,7 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
     found: list[Fragment] = []
     unconfirmed = 0
     reach = 0  # where the last reported run ends
+    gaps = None if corpus.pairs is None else corpus.pairs.gaps([normal[a:b] for a, b in spans])
     j = 0
     for i, (start, _) in enumerate(spans):
         j = max(j, i)
@@ -68,6 +69,9 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
             j += 1
         if j == len(spans):
             break
+        if gaps is not None and not gaps.may_hold(i, j):
+            corpus.ruled_out += 1
+            continue  # two or three inner words consecutive in no text: it occurs nowhere
         window = normal[start : spans[j][1]]
         looked = corpus.windows.get(window)
         if looked is None:
@@ -101,9 +105,6 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
     None for the blobs when the window cannot be confirmed (common words only).
     A function of the window alone, so remembered for the whole check: notes
     repeat their phrases, and so do windows."""
-    if corpus.pairs is not None and not corpus.pairs.may_hold(words_of(window)):
-        corpus.ruled_out += 1
-        return [], False  # two inner words consecutive in no text: it occurs nowhere
     docs = _named_candidates(corpus, window)
     if docs is None:
         docs = _candidates(corpus, words_of(window))

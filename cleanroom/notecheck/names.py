@@ -71,7 +71,7 @@ class NameTable:
 
     def __init__(
         self,
-        memory: dict[bytes, list] | None = None,
+        memory: Counted | None = None,
         conn: sqlite3.Connection | None = None,
     ) -> None:
         self._memory = memory
@@ -93,11 +93,7 @@ class NameTable:
 
     def _from_memory(self, key: bytes) -> NameFacts | None:
         assert self._memory is not None
-        entry = self._memory.get(key)
-        if entry is None:
-            return None
-        blobs, weight, rowids = entry
-        return NameFacts(blobs, weight, None if rowids is None else tuple(rowids))
+        return self._memory.get(key)
 
     def _from_file(self, key: bytes) -> NameFacts | None:
         assert self._conn is not None
@@ -126,28 +122,69 @@ class NameTable:
         return NameFacts(blobs, weight, tuple(rowids))
 
 
+class Counted:
+    """The table as counted, compactly: a dict from name to a number, and arrays by
+    number (a list and an array per name held most of the 4.3 GB the Linux count
+    peaked at). `rowids` holds each name's rowids while at most COMMON_BLOBS blobs
+    hold it: the first in `first`, the rest in `more` (names of one blob, most of
+    them, need no array)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[bytes, int] = {}
+        self.blobs = array("I")
+        self.weight = array("Q")
+        self.first = array("I")
+        self.more: dict[int, array] = {}
+
+    def add(self, name: bytes, rowid: int, weight: int) -> None:
+        i = self.ids.get(name)
+        if i is None:
+            self.ids[name] = len(self.blobs)
+            self.blobs.append(1)
+            self.weight.append(weight)
+            self.first.append(rowid)
+            return
+        n = self.blobs[i] + 1
+        self.blobs[i] = n
+        self.weight[i] += weight
+        if n <= COMMON_BLOBS:
+            more = self.more.get(i)
+            if more is None:
+                self.more[i] = array("I", (rowid,))
+            else:
+                more.append(rowid)
+        elif n == COMMON_BLOBS + 1:
+            del self.more[i]
+
+    def get(self, name: bytes) -> NameFacts | None:
+        i = self.ids.get(name)
+        return None if i is None else self._facts(i)
+
+    def _facts(self, i: int) -> NameFacts:
+        blobs = self.blobs[i]
+        if blobs > COMMON_BLOBS:
+            return NameFacts(blobs, self.weight[i], None)
+        return NameFacts(blobs, self.weight[i], (self.first[i], *self.more.get(i, ())))
+
+    def rows(self) -> Iterator[tuple[bytes, NameFacts]]:
+        """Every name in ascending order, with its facts."""
+        for name in sorted(self.ids):
+            yield name, self._facts(self.ids[name])
+
+
 def count_names(
     conn: sqlite3.Connection, paths_of: Callable[[int], int], tick: Callable[[], None] | None = None
-) -> dict[bytes, list]:
-    """One pass over every text blob: name → [blobs, weight, rowids or None]."""
-    table: dict[bytes, list] = {}
+) -> Counted:
+    """One pass over every text blob, counting every name."""
+    table = Counted()
+    add = table.add
     rows = conn.execute("SELECT rowid, content FROM blobs WHERE binary = 0 ORDER BY rowid")
     for n, (rowid, content) in enumerate(rows, 1):
         paths = paths_of(rowid)
         if not paths:
             continue
         for name, times in Counter(_NAME.findall(content)).items():
-            entry = table.get(name)
-            if entry is None:
-                table[name] = [1, times * paths, array("I", (rowid,))]
-                continue
-            entry[0] += 1
-            entry[1] += times * paths
-            if entry[2] is not None:
-                if entry[0] > COMMON_BLOBS:
-                    entry[2] = None
-                else:
-                    entry[2].append(rowid)
+            add(name, rowid, times * paths)
         if tick is not None and n % 1000 == 0:
             tick()
     return table
@@ -220,7 +257,7 @@ def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | 
     return NameTable(conn=conn), pairs
 
 
-def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: PairFilter) -> None:
+def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter) -> None:
     """Store `table` and `pairs` for `root`. A failure to write is not an error: the cache is only
     an optimisation."""
     path = cache_path(directory, root)
@@ -258,13 +295,12 @@ def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: P
                 pass
 
 
-def _rows(table: dict[bytes, list]) -> Iterator[tuple[bytes, int, int, bytes | None]]:
-    for name in sorted(table):
-        blobs, weight, rowids = table[name]
-        if rowids is None:
-            yield name, blobs, weight, None
+def _rows(table: Counted) -> Iterator[tuple[bytes, int, int, bytes | None]]:
+    for name, facts in table.rows():
+        if facts.rowids is None:
+            yield name, facts.blobs, facts.weight, None
             continue
-        packed = array("I", rowids)
+        packed = array("I", facts.rowids)
         if _ROWIDS[0] == ">":
             packed.byteswap()
-        yield name, blobs, weight, packed.tobytes()
+        yield name, facts.blobs, facts.weight, packed.tobytes()

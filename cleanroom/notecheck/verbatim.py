@@ -122,21 +122,28 @@ def words_of(normal: str) -> list[str]:
 
 def _named_candidates(corpus: SnapshotText, window: str) -> list[int] | None:
     """Blobs that may hold the window, from the name table: those holding every name
-    wholly inside it (not touching either end, where the source may run on). None
-    when there is no table or every such name is common (then the index decides)."""
+    wholly inside it, and, for a run touching either end (where the source may run
+    on), a name ending (at the start) or beginning (at the end) with it. None when
+    there is no table or every such name is common (then the index decides)."""
     if corpus.names is None:
         return None
     docs: set[int] | None = None
     for m in _RUN.finditer(window):
         a, b = m.span()
-        if a == 0 or b == len(window) or b - a < MIN_NAME or window[a].isdigit():
-            continue
-        facts = corpus.names.facts(m[0])
-        if facts is None:
-            return []  # a name no text holds: nor does any the window
-        if facts.rowids is None:
-            continue
-        docs = set(facts.rowids) if docs is None else docs.intersection(facts.rowids)
+        if b - a < MIN_NAME or (a == 0 and b == len(window)):
+            continue  # a window inside one run: the source's name may be anything around it
+        if a == 0 or b == len(window):
+            held = corpus.names.around(m[0], at_start=a == 0)
+            if held is None:
+                continue
+        else:
+            facts = corpus.names.facts(m[0])
+            if facts is None:
+                return []  # a name no text holds: nor does any the window
+            if facts.rowids is None:
+                continue
+            held = set(facts.rowids)
+        docs = held if docs is None else docs & held
         if not docs:
             return []
     return None if docs is None else sorted(docs)

@@ -127,3 +127,35 @@ def test_a_table_of_letter_led_names_only_would_miss_quotes(corpus_path, monkeyp
     with Snapshot.open(path, kit.trust) as snap:
         got, _ = run(snap, 40)
     assert [text for _, text, _ in got[0]] == [PROSE]  # not from its first word
+
+
+def test_a_common_whole_name_is_not_asked_of_the_index(corpus_path, monkeypatch):
+    """A word that is one name of more than COMMON_BLOBS blobs is COMMON without a
+    query: the findings and the unconfirmed counts are those the index gives."""
+    from cleanroom.notecheck import corpus as corpus_module
+    from cleanroom.notecheck import verbatim
+
+    kit, path = corpus_path
+    monkeypatch.setattr(names, "COMMON_BLOBS", 3)  # 'shared' and 'device' become common
+    monkeypatch.setattr(corpus_module, "COMMON_BLOBS", 3)
+    bodies = [PROSE, "int p3_common_tail; int p4_common_tail; " + PROSE]
+
+    def check() -> tuple[list, int]:
+        corpus = SnapshotText(snap)
+        try:
+            written = [
+                WrittenNote(note(i + 1, b), "", "", "", i + 1, None, None, Status.INTACT, False, 1)
+                for i, b in enumerate(bodies)
+            ]
+            got = check_notes(written, corpus, 40)
+            return [(plain([c]), c.unconfirmed) for c in got], corpus.queries
+        finally:
+            corpus.close()
+
+    with Snapshot.open(path, kit.trust) as snap:
+        fast, asked_less = check()
+        monkeypatch.setattr(verbatim, "_common_name", lambda corpus, word: False)
+        slow, asked_more = check()
+    assert fast == slow
+    assert any(unconfirmed for _, unconfirmed in fast)
+    assert asked_less < asked_more

@@ -155,7 +155,7 @@ def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | No
     docs: frozenset[int] | None = None
     common = False
     for word in sorted(set(window_words), key=len, reverse=True):
-        found = corpus.docs_with(word)
+        found = COMMON if _common_name(corpus, word) else corpus.docs_with(word)
         if found is COMMON:
             common = True
             continue
@@ -167,6 +167,16 @@ def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | No
     if docs is None and common:
         return None
     return sorted(docs or ())
+
+
+def _common_name(corpus: SnapshotText, word: str) -> bool:
+    """A word that is one whole name of more than COMMON_BLOBS blobs: the index would
+    find it in at least those (and more, inside longer names), so it is COMMON
+    without asking."""
+    if corpus.names is None or len(word) < MIN_NAME or not _RUN.fullmatch(word):
+        return False
+    facts = corpus.names.facts(word)
+    return facts is not None and facts.rowids is None
 
 
 def _places(run: str, docs: list[int], corpus: SnapshotText) -> tuple[Place, ...]:

@@ -10,8 +10,8 @@ table (ADR 0402) and word-pair filter (ADR 0403) are built in a run that finds
 none cached in --cache-dir (a "cold" run: give an empty directory to measure
 one) and read from the cache in the others ("warm"). `--index-only` measures
 the check without them (the trigram index alone, as before ADR 0402). The figure is the median wall
-time of the warm runs (of all runs when none is warm), with CPU time and the
-load average; every 100 notes a progress line on stderr. It reports and never asserts.
+time of the warm runs (of all runs when none is warm), with CPU time, the
+process's peak RSS after each run and the load average; every 100 notes a progress line on stderr. It reports and never asserts.
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
         [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only]
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import re
 import statistics
 import sys
@@ -114,7 +115,8 @@ def main() -> None:
                 f"run {run + 1}: {wall:.2f} s wall ({opened:.2f} s opening, name table {how}), "
                 f"{cpu:.2f} s CPU; {flagged} notes with "
                 f"verbatim runs, {rare} with rare names; {corpus.ruled_out} windows ruled out "
-                f"by word pairs, {corpus.queries} index lookups, {corpus.reads} blobs read",
+                f"by word pairs, {corpus.queries} index lookups, {corpus.reads} blobs read; "
+                f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB",
                 file=sys.stderr,
             )
             corpus.close()

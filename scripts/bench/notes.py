@@ -11,7 +11,8 @@ none cached in --cache-dir (a "cold" run: give an empty directory to measure
 one) and read from the cache in the others ("warm"). `--index-only` measures
 the check without them (the trigram index alone, as before ADR 0402). The figure is the median wall
 time of the warm runs (of all runs when none is warm), with CPU time, the
-process's peak RSS after each run and the load average; every 100 notes a progress line on stderr. It reports and never asserts.
+process's peak RSS after each run and the load average; every 100 notes a
+progress line on stderr. It reports and never asserts.
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
         [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only]
@@ -22,8 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import re
+import resource
 import statistics
 import sys
 import time
@@ -75,6 +76,10 @@ def make_notes(snap: Snapshot, count: int, seed: int = 16) -> list[WrittenNote]:
     return notes
 
 
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--snapshot", default="/tmp/linuxsrc/linux.snapshot")
@@ -116,7 +121,7 @@ def main() -> None:
                 f"{cpu:.2f} s CPU; {flagged} notes with "
                 f"verbatim runs, {rare} with rare names; {corpus.ruled_out} windows ruled out "
                 f"by word pairs, {corpus.queries} index lookups, {corpus.reads} blobs read; "
-                f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB",
+                f"peak RSS so far {peak_gb():.2f} GB",
                 file=sys.stderr,
             )
             corpus.close()

@@ -125,6 +125,9 @@ class SnapshotText:
             scan.close()
         if cache_dir is not None:
             write_cache(cache_dir, root, table, pairs)
+            written = open_cached(cache_dir, root)
+            if written is not None:  # read back: the counted table, freed, held gigabytes
+                return written
         return NameTable(memory=table), pairs
 
     def close(self) -> None:

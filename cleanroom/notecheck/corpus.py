@@ -168,6 +168,17 @@ class SnapshotText:
             self._held -= len(old.raw)
         return blob
 
+    def may_hold(self, rowid: int, probe: bytes | None) -> bool:
+        """False only if the blob's raw bytes lack `probe` (a window's word): then its
+        normalised text cannot hold the window, and it is not decoded and normalised
+        (most candidates of a window are not read whole any more)."""
+        if probe is None or rowid in self._texts:
+            return True
+        row = self._conn.execute(
+            "SELECT instr(content, ?) FROM blobs WHERE rowid = ?", (probe, rowid)
+        ).fetchone()
+        return row is None or row[0] != 0
+
     def size(self, rowid: int) -> int:
         """The blob's size as the signed file list gives it (-1 if no file names it)."""
         sizes = self.catalog.sizes

@@ -56,6 +56,7 @@ FORMAT = b"cleanroom:notecheck-names:v4"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer
+_AROUND_KEPT = 1 << 16  # end-run answers remembered for the run (a note repeats its names)
 _AFTER = b"\x80"  # above every byte of a name: r <= name < r + _AFTER holds those beginning with r
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"
 DDL = (
@@ -90,6 +91,7 @@ class NameTable:
         self._memory = memory
         self._conn = conn
         self._seen: dict[bytes, NameFacts | None] = {}
+        self._around: dict[tuple[str, bool], frozenset[int] | None] = {}
 
     def close(self) -> None:
         if self._conn is not None:
@@ -110,6 +112,15 @@ class NameTable:
         (it touches the window's end): a superset of the blobs that can hold the
         window. None when that says nothing: a name among them is common, more than
         `MAX_AROUND` names or `COMMON_BLOBS` blobs."""
+        if (run, at_start) in self._around:
+            found = self._around[run, at_start]
+            return None if found is None else set(found)
+        found = self._around_now(run, at_start)
+        if len(self._around) < _AROUND_KEPT:
+            self._around[run, at_start] = None if found is None else frozenset(found)
+        return found
+
+    def _around_now(self, run: str, at_start: bool) -> set[int] | None:
         key = run.encode("ascii", "replace")
         if at_start:
             key = key[::-1]

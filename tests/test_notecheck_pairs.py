@@ -98,6 +98,30 @@ def test_numpy_and_python_hash_every_pair_alike():
     assert len(set(got)) > 5900  # words longer than HEAD still differ by length or head
 
 
+def test_a_notes_windows_are_judged_at_once_as_one_by_one():
+    """`gaps` (every window of a note at once, as verbatim.py asks) says what
+    `may_hold` says of each window, with a filter neither empty nor full, words
+    repeated and words no blob can hold (a lone surrogate)."""
+    rng = random.Random(404)
+    vocabulary = ["a", "bb", "ring->head", "_x", "é", "\udcff", "\ud800", "(void)", "z" * 40]
+    source = [rng.choice(vocabulary[:6]) for _ in range(300)]
+    flags = np.zeros(pairs.MIN_BITS, dtype=np.uint8)
+    text = " ".join(source).encode("utf-8", "surrogateescape")
+    for pos in pairs.positions(pairs.batch_keys(text), pairs.MIN_BITS):
+        flags[pos] = 1
+    fil = pairs.PairFilter(np.packbits(flags, bitorder="little").tobytes())
+    judged = set()
+    for _ in range(60):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 14))]
+        gaps = fil.gaps(words)
+        for first in range(len(words)):
+            for last in range(first, len(words)):
+                one = fil.may_hold(words[first : last + 1])
+                assert gaps.may_hold(first, last) == one, (words, first, last)
+                judged.add(one)
+    assert judged == {True, False}
+
+
 @pytest.mark.parametrize("content", [b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3"])
 def test_boring_texts_give_the_pairs_they_hold(content):
     words = content.decode("utf-8", "surrogateescape").split()
@@ -149,12 +173,19 @@ def test_a_filter_that_trusted_the_end_words_would_miss_quotes(edges, monkeypatc
     longer source words, so a filter asked about them rules out real quotes."""
     kit, path = edges
 
-    may_hold = pairs.PairFilter.may_hold
+    gaps = pairs.PairFilter.gaps
 
-    def too_eager(self, window_words):
-        return may_hold(self, ["", *window_words, ""])  # the ends as inner words
+    class TooEager:
+        def __init__(self, padded):
+            self.padded = padded
 
-    monkeypatch.setattr(pairs.PairFilter, "may_hold", too_eager)
+        def may_hold(self, first, last):  # the ends as inner words
+            return self.padded.may_hold(first, last + 2)
+
+    def too_eager(self, words):
+        return TooEager(gaps(self, ["", *words, ""]))
+
+    monkeypatch.setattr(pairs.PairFilter, "gaps", too_eager)
     with Snapshot.open(path, kit.trust) as snap:
         corpus = SnapshotText(snap)
         try:

@@ -92,7 +92,7 @@ class SnapshotText:
         self.names_cached = False  # the table came from the cache directory
         if names:
             root = bytes.fromhex(snapshot.manifest.root)
-            self.names, self.pairs = self._name_table(root, cache_dir, counting)
+            self.names, self.pairs = self._name_table(snapshot.path, root, cache_dir, counting)
         self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
@@ -104,17 +104,30 @@ class SnapshotText:
         self.ruled_out = 0  # windows the word-pair filter ruled out (verbatim.py)
 
     def _name_table(
-        self, root: bytes, cache_dir: Path | None, counting: Callable[[], None] | None
+        self,
+        path: Path,
+        root: bytes,
+        cache_dir: Path | None,
+        counting: Callable[[], None] | None,
     ) -> tuple[NameTable, PairFilter]:
         if cache_dir is not None:
             cached = open_cached(cache_dir, root)
             if cached is not None:
                 self.names_cached = True
                 return cached
-        pairs = build_pairs(self._conn, counting)
-        table = count_names(self._conn, lambda r: len(self.paths(r)), counting)
+        # every text blob is read once, through SQLite's small page cache: mapped,
+        # the whole snapshot would stay in this process's memory (cold peak RSS)
+        scan = connect(path)
+        try:
+            pairs = build_pairs(scan, counting)
+            table = count_names(scan, lambda r: len(self.paths(r)), counting)
+        finally:
+            scan.close()
         if cache_dir is not None:
             write_cache(cache_dir, root, table, pairs)
+            written = open_cached(cache_dir, root)
+            if written is not None:  # read back: the counted table, freed, held gigabytes
+                return written
         return NameTable(memory=table), pairs
 
     def close(self) -> None:
@@ -154,6 +167,17 @@ class SnapshotText:
             _, old = self._texts.popitem(last=False)
             self._held -= len(old.raw)
         return blob
+
+    def may_hold(self, rowid: int, probe: bytes | None) -> bool:
+        """False only if the blob's raw bytes lack `probe` (a window's word): then its
+        normalised text cannot hold the window, and it is not decoded and normalised
+        (most candidates of a window are not read whole any more)."""
+        if probe is None or rowid in self._texts:
+            return True
+        row = self._conn.execute(
+            "SELECT instr(content, ?) FROM blobs WHERE rowid = ?", (probe, rowid)
+        ).fetchone()
+        return row is None or row[0] != 0
 
     def size(self, rowid: int) -> int:
         """The blob's size as the signed file list gives it (-1 if no file names it)."""

@@ -1,17 +1,24 @@
 """Every name in a snapshot's text, counted once: the table the check reads names from.
 
-A *name* here is a maximal run of `[A-Za-z0-9_]` that starts with a letter or `_`
-and is at least `MIN_NAME` characters long: exactly the whole identifiers
-`rare.py` counts. For each, the table holds how many text blobs hold it, how many
-times it occurs counting every path (a blob at two paths counts twice) and, when
-at most `corpus.COMMON_BLOBS` blobs hold it, their rowids.
+A *name* here is a maximal run of `[A-Za-z0-9_]` at least `MIN_NAME` characters
+long; those that start with a letter or `_` are exactly the whole identifiers
+`rare.py` counts (the others, `0x1f_ab`, are counted for `verbatim.py`). For
+each, the table holds how many text blobs hold it, how many times it occurs
+counting every path (a blob at two paths counts twice) and, when at most
+`corpus.COMMON_BLOBS` blobs hold it, their rowids; and every name reversed
+(`tails`), so that the names ending with a run are a range, as those beginning
+with it are in `names`.
 
-The check asks it two things (docs/adr/0402-notecheck-name-table.md):
+The check asks it three things (docs/adr/0402-notecheck-name-table.md, 0404):
 
 - `rare.py`: is a name of a note in the snapshot once or twice, and where;
 - `verbatim.py`: which blobs can hold a window of a note: a name wholly inside
   the window occurs whole in any text that holds the window, so the blobs
-  holding all of its names are the window's only candidates.
+  holding all of its names are the window's only candidates;
+- `verbatim.py`, at a window's ends: a run touching the window's start is the
+  end of a name of any text holding the window, and one touching its end the
+  beginning of one, so the blobs of the names ending (beginning) with it are
+  candidates too (`around`).
 
 Building it reads every text blob once (minutes on a Linux tree), so it is kept
 in the user's private cache directory (the forensics cache's, ADR 0300), keyed by
@@ -23,6 +30,7 @@ table is rebuilt, never believed.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import os
@@ -42,9 +50,14 @@ from .pairs import PairFilter
 
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
 COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BLOBS)
-FORMAT = b"cleanroom:notecheck-names:v3"  # v3: with the word pair and triple filter (ADR 0403)
+# v3: with the word pair and triple filter (ADR 0403); v4: every run of 4 (digits
+# first too) and the reversed names (ADR 0404): a v3 file lacks names v4 relies on
+FORMAT = b"cleanroom:notecheck-names:v4"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
-_NAME = re.compile(rb"\b[A-Za-z_]\w{%d,}" % (MIN_NAME - 1))  # bytes: \w is ASCII
+_NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
+MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer
+_AROUND_KEPT = 1 << 16  # end-run answers remembered for the run (a note repeats its names)
+_AFTER = b"\x80"  # above every byte of a name: r <= name < r + _AFTER holds those beginning with r
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"
 DDL = (
     "CREATE TABLE facts (id INTEGER PRIMARY KEY CHECK (id = 1), format BLOB NOT NULL,"
@@ -52,6 +65,7 @@ DDL = (
     "CREATE TABLE names (name BLOB PRIMARY KEY, blobs INTEGER NOT NULL,"
     " weight INTEGER NOT NULL, rowids BLOB) STRICT, WITHOUT ROWID",
     "CREATE TABLE pairs (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL) STRICT",
+    "CREATE TABLE tails (rname BLOB PRIMARY KEY) STRICT, WITHOUT ROWID",
 )
 
 
@@ -71,12 +85,13 @@ class NameTable:
 
     def __init__(
         self,
-        memory: dict[bytes, list] | None = None,
+        memory: Counted | None = None,
         conn: sqlite3.Connection | None = None,
     ) -> None:
         self._memory = memory
         self._conn = conn
         self._seen: dict[bytes, NameFacts | None] = {}
+        self._around: dict[tuple[str, bool], frozenset[int] | None] = {}
 
     def close(self) -> None:
         if self._conn is not None:
@@ -91,13 +106,60 @@ class NameTable:
         self._seen[key] = found
         return found
 
+    def around(self, run: str, at_start: bool) -> set[int] | None:
+        """The blobs holding a name that ends with `run` (`at_start`: the run touches a
+        window's start, so the source may hold more of it before) or begins with it
+        (it touches the window's end): a superset of the blobs that can hold the
+        window. None when that says nothing: a name among them is common, more than
+        `MAX_AROUND` names or `COMMON_BLOBS` blobs."""
+        if (run, at_start) in self._around:
+            found = self._around[run, at_start]
+            return None if found is None else set(found)
+        found = self._around_now(run, at_start)
+        if len(self._around) < _AROUND_KEPT:
+            self._around[run, at_start] = None if found is None else frozenset(found)
+        return found
+
+    def _around_now(self, run: str, at_start: bool) -> set[int] | None:
+        key = run.encode("ascii", "replace")
+        if at_start:
+            key = key[::-1]
+        if self._memory is not None:
+            names = self._memory.around(key, at_start, MAX_AROUND + 1)
+        else:
+            names = self._around_file(key, at_start)
+        if len(names) > MAX_AROUND:
+            return None
+        found: set[int] = set()
+        for name in names:
+            facts = self.facts(name.decode("ascii"))
+            if facts is None:
+                raise NameTableError(f"the cached name table lists {name!r} without its row")
+            if facts.rowids is None:
+                return None
+            found.update(facts.rowids)
+            if len(found) > COMMON_BLOBS:
+                return None
+        return found
+
+    def _around_file(self, key: bytes, reversed_: bool) -> list[bytes]:
+        assert self._conn is not None
+        sql = (
+            "SELECT rname FROM tails WHERE rname >= ? AND rname < ? LIMIT ?"
+            if reversed_
+            else "SELECT name FROM names WHERE name >= ? AND name < ? LIMIT ?"
+        )
+        try:
+            rows = self._conn.execute(sql, (key, key + _AFTER, MAX_AROUND + 1)).fetchall()
+        except sqlite3.Error as exc:
+            raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
+        if not all(isinstance(r[0], bytes) and r[0].isascii() for r in rows):
+            raise NameTableError("the cached name table has a malformed name")
+        return [r[0][::-1] if reversed_ else r[0] for r in rows]
+
     def _from_memory(self, key: bytes) -> NameFacts | None:
         assert self._memory is not None
-        entry = self._memory.get(key)
-        if entry is None:
-            return None
-        blobs, weight, rowids = entry
-        return NameFacts(blobs, weight, None if rowids is None else tuple(rowids))
+        return self._memory.get(key)
 
     def _from_file(self, key: bytes) -> NameFacts | None:
         assert self._conn is not None
@@ -126,28 +188,89 @@ class NameTable:
         return NameFacts(blobs, weight, tuple(rowids))
 
 
+class Counted:
+    """The table as counted, compactly: a dict from name to a number, and arrays by
+    number (a list and an array per name held most of the 4.3 GB the Linux count
+    peaked at). `rowids` holds each name's rowids while at most COMMON_BLOBS blobs
+    hold it: the first in `first`, the rest in `more` (names of one blob, most of
+    them, need no array)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[bytes, int] = {}
+        self.blobs = array("I")
+        self.weight = array("Q")
+        self.first = array("I")
+        self.more: dict[int, array] = {}
+        self._heads: list[bytes] | None = None
+        self._tails: list[bytes] | None = None
+
+    def add(self, name: bytes, rowid: int, weight: int) -> None:
+        i = self.ids.get(name)
+        if i is None:
+            self.ids[name] = len(self.blobs)
+            self.blobs.append(1)
+            self.weight.append(weight)
+            self.first.append(rowid)
+            return
+        n = self.blobs[i] + 1
+        self.blobs[i] = n
+        self.weight[i] += weight
+        if n <= COMMON_BLOBS:
+            more = self.more.get(i)
+            if more is None:
+                self.more[i] = array("I", (rowid,))
+            else:
+                more.append(rowid)
+        elif n == COMMON_BLOBS + 1:
+            del self.more[i]
+
+    def around(self, key: bytes, reversed_: bool, limit: int) -> list[bytes]:
+        """At most `limit` names beginning with `key`, or ending with it reversed
+        (`reversed_`), from the names sorted (or reversed and sorted) on first use."""
+        if reversed_:
+            if self._tails is None:
+                self._tails = sorted(name[::-1] for name in self.ids)
+            keys = self._tails
+        else:
+            if self._heads is None:
+                self._heads = sorted(self.ids)
+            keys = self._heads
+        at = bisect.bisect_left(keys, key)
+        out = []
+        while at < len(keys) and keys[at].startswith(key) and len(out) < limit:
+            out.append(keys[at][::-1] if reversed_ else keys[at])
+            at += 1
+        return out
+
+    def get(self, name: bytes) -> NameFacts | None:
+        i = self.ids.get(name)
+        return None if i is None else self._facts(i)
+
+    def _facts(self, i: int) -> NameFacts:
+        blobs = self.blobs[i]
+        if blobs > COMMON_BLOBS:
+            return NameFacts(blobs, self.weight[i], None)
+        return NameFacts(blobs, self.weight[i], (self.first[i], *self.more.get(i, ())))
+
+    def rows(self) -> Iterator[tuple[bytes, NameFacts]]:
+        """Every name in ascending order, with its facts."""
+        for name in sorted(self.ids):
+            yield name, self._facts(self.ids[name])
+
+
 def count_names(
     conn: sqlite3.Connection, paths_of: Callable[[int], int], tick: Callable[[], None] | None = None
-) -> dict[bytes, list]:
-    """One pass over every text blob: name → [blobs, weight, rowids or None]."""
-    table: dict[bytes, list] = {}
+) -> Counted:
+    """One pass over every text blob, counting every name."""
+    table = Counted()
+    add = table.add
     rows = conn.execute("SELECT rowid, content FROM blobs WHERE binary = 0 ORDER BY rowid")
     for n, (rowid, content) in enumerate(rows, 1):
         paths = paths_of(rowid)
         if not paths:
             continue
         for name, times in Counter(_NAME.findall(content)).items():
-            entry = table.get(name)
-            if entry is None:
-                table[name] = [1, times * paths, array("I", (rowid,))]
-                continue
-            entry[0] += 1
-            entry[1] += times * paths
-            if entry[2] is not None:
-                if entry[0] > COMMON_BLOBS:
-                    entry[2] = None
-                else:
-                    entry[2].append(rowid)
+            add(name, rowid, times * paths)
         if tick is not None and n % 1000 == 0:
             tick()
     return table
@@ -220,7 +343,7 @@ def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | 
     return NameTable(conn=conn), pairs
 
 
-def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: PairFilter) -> None:
+def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter) -> None:
     """Store `table` and `pairs` for `root`. A failure to write is not an error: the cache is only
     an optimisation."""
     path = cache_path(directory, root)
@@ -241,6 +364,10 @@ def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: P
             conn.execute("INSERT INTO facts VALUES (1, ?, ?)", (FORMAT, root))
             conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", _rows(table))
             conn.execute("INSERT INTO pairs VALUES (1, ?)", (pairs.bits,))
+            # SQLite sorts the reversed names on disk: a sorted list of millions of
+            # reversed names here would hold as much again as the table itself
+            conn.create_function("reversed", 1, lambda b: b[::-1], deterministic=True)
+            conn.execute("INSERT INTO tails SELECT reversed(name) FROM names ORDER BY 1")
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -258,13 +385,12 @@ def write_cache(directory: Path, root: bytes, table: dict[bytes, list], pairs: P
                 pass
 
 
-def _rows(table: dict[bytes, list]) -> Iterator[tuple[bytes, int, int, bytes | None]]:
-    for name in sorted(table):
-        blobs, weight, rowids = table[name]
-        if rowids is None:
-            yield name, blobs, weight, None
+def _rows(table: Counted) -> Iterator[tuple[bytes, int, int, bytes | None]]:
+    for name, facts in table.rows():
+        if facts.rowids is None:
+            yield name, facts.blobs, facts.weight, None
             continue
-        packed = array("I", rowids)
+        packed = array("I", facts.rowids)
         if _ROWIDS[0] == ">":
             packed.byteswap()
-        yield name, blobs, weight, packed.tobytes()
+        yield name, facts.blobs, facts.weight, packed.tobytes()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -164,6 +165,33 @@ def build(conn: sqlite3.Connection, tick: Callable[[], None] | None = None) -> P
     return PairFilter(np.packbits(flags, bitorder="little").tobytes())
 
 
+_WORDS_KEPT = 1 << 20  # word hashes remembered for the run (notes repeat their words)
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Prefix counts of the pairs and triples of a note's words that no text holds:
+    `pairs[p]` counts the missing pairs (q, q+1) for q < p, `triples[p]` the
+    missing triples (q, q+1, q+2) for q < p."""
+
+    pairs: list[int]
+    triples: list[int]
+
+    def may_hold(self, first: int, last: int) -> bool:
+        """`PairFilter.may_hold` of the window of words `first`..`last` (inclusive):
+        False only if a pair or triple of its inner words (first+1 .. last-1) is in
+        no text blob."""
+        inner_first, inner_last = first + 1, last - 1
+        if inner_last - inner_first < 1:
+            return True
+        if self.pairs[inner_last] - self.pairs[inner_first]:
+            return False  # pairs starting at inner_first .. inner_last-1
+        return not (
+            inner_last - 1 > inner_first
+            and self.triples[inner_last - 1] - self.triples[inner_first]
+        )
+
+
 class PairFilter:
     """Membership of word pairs and triples: `PROBES` bits per key in a bit array (little-endian
     within each byte) whose size is a power of two in [MIN_BITS, MAX_BITS]."""
@@ -174,6 +202,7 @@ class PairFilter:
             raise ValueError("a word-pair filter of impossible size")
         self.bits = bits
         self._blocks = size // BLOCK
+        self._hashes: dict[str, int | None] = {}
 
     def __contains__(self, key: int) -> bool:
         base = ((key >> 32) * self._blocks >> 32) * BLOCK
@@ -184,6 +213,46 @@ class PairFilter:
                 return False
         return True
 
+    def _has(self, keys: np.ndarray) -> np.ndarray:
+        """`key in self` for each key of `keys`, at once."""
+        data = np.frombuffer(self.bits, dtype=np.uint8)
+        found = np.ones(keys.size, dtype=bool)
+        for pos in positions(keys, len(self.bits) * 8):
+            found &= (data[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1 == 1
+        return found
+
+    def _hash(self, word: str) -> int | None:
+        h = self._hashes.get(word, False)
+        if h is False:
+            try:
+                h = word_hash(word.encode("utf-8", "surrogateescape"))
+            except UnicodeEncodeError:
+                h = None  # a character no decoded blob holds: never judged
+            if len(self._hashes) < _WORDS_KEPT:
+                self._hashes[word] = h
+        return h
+
+    def gaps(self, words: Sequence[str]) -> Gaps:
+        """What `may_hold` says of every window of `words` (a note's whole words, in
+        order), answered for all of them at once: see `Gaps.may_hold`."""
+        n = len(words)
+        hashed = [self._hash(w) for w in words]
+        h = np.array([0 if x is None else x for x in hashed], dtype=np.uint64)
+        unjudged = np.array([x is None for x in hashed], dtype=bool)
+        missing_pairs = np.zeros(max(n - 1, 0), dtype=bool)
+        missing_triples = np.zeros(max(n - 2, 0), dtype=bool)
+        if n >= 2:
+            two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
+            missing_pairs = ~self._has(two) & ~unjudged[:-1] & ~unjudged[1:]
+            if n >= 3:
+                three = _mix_array(two[:-1] ^ h[2:])
+                ok = ~unjudged[:-2] & ~unjudged[1:-1] & ~unjudged[2:]
+                missing_triples = ~self._has(three) & ok
+        return Gaps(
+            np.concatenate(([0], np.cumsum(missing_pairs))).tolist(),
+            np.concatenate(([0], np.cumsum(missing_triples))).tolist(),
+        )
+
     def may_hold(self, window_words: Sequence[str]) -> bool:
         """False only if no normalised text of the snapshot can hold the window made
         of `window_words` (a note's whole words, first to last): some two or three
@@ -191,11 +260,18 @@ class PairFilter:
         inner = window_words[1:-1]
         if len(inner) < 2:
             return True
-        try:
-            hashes = [word_hash(w.encode("utf-8", "surrogateescape")) for w in inner]
-        except UnicodeEncodeError:
-            return True  # a character no decoded blob holds: let confirmation decide
-        if not all(pair_key(a, b) in self for a, b in zip(hashes, hashes[1:], strict=False)):
-            return False
-        threes = zip(hashes, hashes[1:], hashes[2:], strict=False)
-        return all(triple_key(a, b, c) in self for a, b, c in threes)
+        # a word with a character no decoded blob holds (a lone surrogate) judges no
+        # pair or triple it is part of: confirmation decides those
+        hashes = [self._hash(w) for w in inner]
+        for a, b in zip(hashes, hashes[1:], strict=False):
+            if a is not None and b is not None and pair_key(a, b) not in self:
+                return False
+        for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False):
+            if (
+                a is not None
+                and b is not None
+                and c is not None
+                and triple_key(a, b, c) not in self
+            ):
+                return False
+        return True

@@ -61,6 +61,7 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
     found: list[Fragment] = []
     unconfirmed = 0
     reach = 0  # where the last reported run ends
+    gaps = None if corpus.pairs is None else corpus.pairs.gaps([normal[a:b] for a, b in spans])
     j = 0
     for i, (start, _) in enumerate(spans):
         j = max(j, i)
@@ -68,6 +69,9 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
             j += 1
         if j == len(spans):
             break
+        if gaps is not None and not gaps.may_hold(i, j):
+            corpus.ruled_out += 1
+            continue  # two or three inner words consecutive in no text: it occurs nowhere
         window = normal[start : spans[j][1]]
         looked = corpus.windows.get(window)
         if looked is None:
@@ -101,9 +105,6 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
     None for the blobs when the window cannot be confirmed (common words only).
     A function of the window alone, so remembered for the whole check: notes
     repeat their phrases, and so do windows."""
-    if corpus.pairs is not None and not corpus.pairs.may_hold(words_of(window)):
-        corpus.ruled_out += 1
-        return [], False  # two inner words consecutive in no text: it occurs nowhere
     docs = _named_candidates(corpus, window)
     if docs is None:
         docs = _candidates(corpus, words_of(window))
@@ -112,7 +113,19 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
     capped = len(docs) > MAX_CANDIDATES
     if capped:  # the smallest: the most windows confirmed for the least reading
         docs = sorted(sorted(docs, key=corpus.size)[:MAX_CANDIDATES])
-    return [d for d in docs if window in corpus.text(d).text], capped
+    probe = _probe(window)
+    return [d for d in docs if corpus.may_hold(d, probe) and window in corpus.text(d).text], capped
+
+
+def _probe(window: str) -> bytes | None:
+    """The window's longest word as the blob's bytes: every word of a window is a
+    substring of one whitespace-free run of any text holding it, so of its raw
+    bytes too (surrogateescape maps the decoded text to them character by
+    character). None when a word has a character no decoded blob holds."""
+    try:
+        return max(words_of(window), key=len).encode("utf-8", "surrogateescape")
+    except (UnicodeEncodeError, ValueError):
+        return None
 
 
 def words_of(normal: str) -> list[str]:
@@ -121,21 +134,28 @@ def words_of(normal: str) -> list[str]:
 
 def _named_candidates(corpus: SnapshotText, window: str) -> list[int] | None:
     """Blobs that may hold the window, from the name table: those holding every name
-    wholly inside it (not touching either end, where the source may run on). None
-    when there is no table or every such name is common (then the index decides)."""
+    wholly inside it, and, for a run touching either end (where the source may run
+    on), a name ending (at the start) or beginning (at the end) with it. None when
+    there is no table or every such name is common (then the index decides)."""
     if corpus.names is None:
         return None
     docs: set[int] | None = None
     for m in _RUN.finditer(window):
         a, b = m.span()
-        if a == 0 or b == len(window) or b - a < MIN_NAME or window[a].isdigit():
-            continue
-        facts = corpus.names.facts(m[0])
-        if facts is None:
-            return []  # a name no text holds: nor does any the window
-        if facts.rowids is None:
-            continue
-        docs = set(facts.rowids) if docs is None else docs.intersection(facts.rowids)
+        if b - a < MIN_NAME or (a == 0 and b == len(window)):
+            continue  # a window inside one run: the source's name may be anything around it
+        if a == 0 or b == len(window):
+            held = corpus.names.around(m[0], at_start=a == 0)
+            if held is None:
+                continue
+        else:
+            facts = corpus.names.facts(m[0])
+            if facts is None:
+                return []  # a name no text holds: nor does any the window
+            if facts.rowids is None:
+                continue
+            held = set(facts.rowids)
+        docs = held if docs is None else docs & held
         if not docs:
             return []
     return None if docs is None else sorted(docs)
@@ -147,7 +167,7 @@ def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | No
     docs: frozenset[int] | None = None
     common = False
     for word in sorted(set(window_words), key=len, reverse=True):
-        found = corpus.docs_with(word)
+        found = COMMON if _common_name(corpus, word) else corpus.docs_with(word)
         if found is COMMON:
             common = True
             continue
@@ -159,6 +179,16 @@ def _candidates(corpus: SnapshotText, window_words: list[str]) -> list[int] | No
     if docs is None and common:
         return None
     return sorted(docs or ())
+
+
+def _common_name(corpus: SnapshotText, word: str) -> bool:
+    """A word that is one whole name of more than COMMON_BLOBS blobs: the index would
+    find it in at least those (and more, inside longer names), so it is COMMON
+    without asking."""
+    if corpus.names is None or len(word) < MIN_NAME or not _RUN.fullmatch(word):
+        return False
+    facts = corpus.names.facts(word)
+    return facts is not None and facts.rowids is None
 
 
 def _places(run: str, docs: list[int], corpus: SnapshotText) -> tuple[Place, ...]:

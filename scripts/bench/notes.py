@@ -10,8 +10,9 @@ table (ADR 0402) and word-pair filter (ADR 0403) are built in a run that finds
 none cached in --cache-dir (a "cold" run: give an empty directory to measure
 one) and read from the cache in the others ("warm"). `--index-only` measures
 the check without them (the trigram index alone, as before ADR 0402). The figure is the median wall
-time of the warm runs (of all runs when none is warm), with CPU time and the
-load average; every 100 notes a progress line on stderr. It reports and never asserts.
+time of the warm runs (of all runs when none is warm), with CPU time, the
+process's peak RSS after each run and the load average; every 100 notes a
+progress line on stderr. It reports and never asserts.
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
         [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only]
@@ -23,6 +24,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import time
@@ -74,6 +76,10 @@ def make_notes(snap: Snapshot, count: int, seed: int = 16) -> list[WrittenNote]:
     return notes
 
 
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--snapshot", default="/tmp/linuxsrc/linux.snapshot")
@@ -114,7 +120,8 @@ def main() -> None:
                 f"run {run + 1}: {wall:.2f} s wall ({opened:.2f} s opening, name table {how}), "
                 f"{cpu:.2f} s CPU; {flagged} notes with "
                 f"verbatim runs, {rare} with rare names; {corpus.ruled_out} windows ruled out "
-                f"by word pairs, {corpus.queries} index lookups, {corpus.reads} blobs read",
+                f"by word pairs, {corpus.queries} index lookups, {corpus.reads} blobs read; "
+                f"peak RSS so far {peak_gb():.2f} GB",
                 file=sys.stderr,
             )
             corpus.close()

@@ -26,6 +26,7 @@ from pygments.lexer import Lexer
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
@@ -78,20 +79,26 @@ class Painter:
         width = self.gutter_width
         number = f"{index + 1:>{width - 2}}"
         if line.flags > 0 or index + 1 in self._flagged:
-            left = Strip([Segment(f"{number}! ", flag)], width)
+            left = Segment(f"{number}! ", flag)
         else:
-            left = Strip([Segment(f"{number}  ", gutter)], width)
-        segments = [  # rich renders unstyled text (an empty line) with style None
-            seg if seg.style is not None else Segment(seg.text, PAD)
-            for seg in line.text.render(self._console)
-        ]
-        text = Strip(segments, line.text.cell_len)
-        window = cut_strip(text, line.text.plain, start, cols)
+            left = Segment(f"{number}  ", gutter)
+        plain = line.text.plain
+        if not (line.text.spans or line.text.style) and plain.isascii() and plain.isprintable():
+            # One plain run of one cell a character (a line drawn before its colours
+            # come, most often): its window is a slice, without rendering the Text.
+            text = Strip([Segment(plain, PAD)], len(plain))
+        else:
+            segments = [  # rich renders unstyled text (an empty line) with style None
+                seg if seg.style is not None else Segment(seg.text, PAD)
+                for seg in line.text.render(self._console)
+            ]
+            text = Strip(segments, line.text.cell_len)
+        window = cut_strip(text, plain, start, cols)
         if self.deferred:  # the cells came with their cut markers (display.visible)
             window = style_markers(window, col > 0, gutter)
         else:
-            window = mark_strip(window, *edges(line.text.plain, start, cols), gutter)
-        out = Strip.join([left, window])
+            window = mark_strip(window, *edges(plain, start, cols), gutter)
+        out = Strip([left, *window], width + window.cell_length)
         self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
         self._strips[index] = (line, start, cols, gutter, flag, out)
         return out
@@ -137,7 +144,12 @@ class Painter:
         last = self._last.get(index)
         if last is not None and last[0] == raw and last[1] == size:
             return last[2]
-        line = render_lines([raw], None, judged=True)[0]
+        if raw.isascii() and (cells := raw.decode()).isprintable() and "\t" not in cells:
+            # Printable ASCII cells hold no tag and nothing to sanitize: the Line
+            # render_lines would make, made at once (a page turn draws a screenful).
+            line = Line(Text(cells, no_wrap=True, end=""), 0)
+        else:
+            line = render_lines([raw], None, judged=True)[0]
         self._last[index] = (raw, size, line)
         if self._lexer is not None:
             self._stale.add(index)

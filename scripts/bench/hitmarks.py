@@ -162,8 +162,10 @@ def main() -> None:
     parser.add_argument("--profile", help="with --keys: cProfile of the marked pagedowns")
     args = parser.parse_args()
     if args.keys:
-        print(f"process CPU per key, press to idle ({args.keys} presses, load "
-              f"{os.getloadavg()[0]:.1f})")
+        print(
+            f"process CPU per key, press to idle ({args.keys} presses, load "
+            f"{os.getloadavg()[0]:.1f})"
+        )
         asyncio.run(key_cpu(args.keys, args.profile))
         return
     if args.find:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.style import Style
+
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
@@ -24,6 +26,14 @@ class Recorded:
     snapshot: Path
     source: SnapshotSource
     shown: dict[int, list[str]] = field(default_factory=dict)  # entries → code lines drawn
+    styles: dict[int, list[list[Style]]] = field(default_factory=dict)  # and each char's style
+
+
+def code_styles(code: CodeView) -> list[list[Style]]:
+    return [
+        [seg.style for seg in code.render_line(y) for _ in seg.text]
+        for y in range(code.scrollable_content_region.height)
+    ]
 
 
 def code_lines(code: CodeView) -> list[str]:
@@ -59,6 +69,7 @@ async def record(kit: Kit, workdir: Path, steps: list[tuple[str, ...]],
                 await pilot.pause()
             if app.screen is app.screen_stack[0]:  # the code view is in front
                 out.shown[session.entries] = code_lines(app.query_one(CodeView))
+                out.styles[session.entries] = code_styles(app.query_one(CodeView))
         await pilot.press("q", "y")
         await pilot.pause()
     return out

@@ -54,6 +54,25 @@ def test_the_first_page_by_time_leaves_the_pass_whole(kit, snapshot):
         assert empty.first_page(0.0) == [] and empty.done  # no hit: the pass ran to its end
 
 
+def test_the_first_page_does_not_wait_for_the_worker_processes(kit, snapshot, monkeypatch):
+    """On a large tree the pass reads with worker processes, which took 1.5-2 s to
+    start on Linux under load: the first page is read in this thread meanwhile, and
+    it is the pass's own first hits (the pass starts only after it)."""
+    from cleanroom.snapshot import scanworkers
+
+    monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)  # workers, as for a large tree
+    with Snapshot.open(snapshot, kit.trust) as s:
+        query = references_query("xy")
+        handle = search(s, query)
+        first = handle.first_page(0.0)
+        assert 1 <= len(first) < len(FILES) and handle.progress.workers == 0
+        whole = search(s, query)
+        assert whole.total() == len(FILES) and whole.progress.workers > 0  # workers ran
+        assert first == whole.page(0)[: len(first)]
+        assert (handle.total(), handle.digest()) == (whole.total(), whole.digest())
+        assert handle.page(0) == whole.page(0)
+
+
 def recorded(kit, tmp_path, snapshot, query):
     source = SnapshotSource.from_file(snapshot, kit.trust)
     (tmp_path / "ledgers").mkdir(parents=True)

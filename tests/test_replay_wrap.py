@@ -74,6 +74,33 @@ async def test_each_wrapped_screen_is_painted_as_the_reviewer_saw_it(kit, record
     assert any("↪" in line for s in recorded.shown.values() for line in s)
 
 
+async def test_each_wrapped_row_is_coloured_as_the_reviewer_saw_it(kit, recorded):
+    """The replay colours a wrapped screen's rows as the reviewer's terminal did:
+    every character of every row (gutter aside) in the same style, so a comment's
+    or a string's later rows are coloured as its first."""
+    replay = replay_of(kit, recorded)
+    app = ReplayApp(replay, "replay")
+    compared = coloured = 0
+    async with app.run_test(size=SIZE) as pilot:
+        for entries, styles in recorded.styles.items():
+            app.show(replay.index_of_seq(entries - 1))
+            await pilot.pause()
+            view = app.query_one(ReplayView)
+            if view.viewport is None or not view.viewport.wrap:
+                continue
+            gutter = view._painter.gutter_width
+            for y in range(view.viewport.wrap):
+                strip = view.render_line(y)
+                text = "".join(s.text for s in strip)
+                drawn = [s.style for s in strip for _ in s.text][gutter : len(text.rstrip())]
+                assert drawn == styles[y][gutter : len(text.rstrip())], (entries, y)
+                coloured += text.startswith(f"{'↪':>{gutter - 2}}") and any(
+                    s is not None and s.color is not None for s in drawn
+                )
+            compared += 1
+    assert compared >= 5 and coloured >= 5  # later rows, coloured
+
+
 def test_the_cast_draws_the_same_wrapped_rows(kit, recorded):
     from rich.console import Console
     from textual.cache import LRUCache

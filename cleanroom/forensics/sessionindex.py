@@ -31,7 +31,8 @@ from ..session.events import FileOpen, QuickOpen, Search, SearchStart
 from .screen import Rows, RowsShown, Shown, Viewport, rows_shown, watch
 from .timeline import Timeline
 
-INDEX_FORMAT = "cleanroom.session-index.v5"  # v3: `unfit`; v4: columns; v5: `opened`
+# v3: `unfit`; v4: columns; v5: `opened`; v6: `wrap` (a wrapped screen, ADR 0212)
+INDEX_FORMAT = "cleanroom.session-index.v6"
 
 
 class UnreadableIndex(ValueError):
@@ -67,7 +68,7 @@ PartLoader = Callable[[bytes, str], bytes | None]  # (path, digest hex) -> part 
 Window = Callable[[str], tuple[int, int] | None]  # blob -> lines first..last, or None
 Row = list[Any]  # one stored interval: ROW_FIELDS
 ROW_FIELDS = ("blob", "first", "last", "col", "cols", "seq", "start_us", "end_us", "dwell_us",
-              "ended_by")  # fmt: skip
+              "ended_by", "wrap")  # fmt: skip
 
 
 @dataclass
@@ -145,10 +146,9 @@ class SessionIndex:
         """`rows_for` as `screen.Shown` intervals."""
         blobs, rows = self.rows_for(path, window)
         try:
-            return [
-                Shown(Viewport(path, blobs[b], first, last, col, cols, seq), start, end, dwell, why)
-                for b, first, last, col, cols, seq, start, end, dwell, why in rows
-            ]
+            made = [(Viewport(path, blobs[b], first, last, col, cols, seq, wrap), rest)
+                    for b, first, last, col, cols, seq, *rest, wrap in rows]  # fmt: skip
+            return [Shown(vp, start, end, dwell, why) for vp, (start, end, dwell, why) in made]
         except (ValueError, TypeError, IndexError) as exc:
             raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc
 
@@ -250,7 +250,7 @@ def _part(intervals: list[Shown], opened: dict[tuple[bytes, str], int]) -> bytes
         v = s.viewport
         b = blobs.setdefault(v.blob, len(blobs))
         rows.append((b, v.first, v.last, v.col, v.cols, v.seq, s.start_us, s.end_us,
-                     s.dwell_us, s.ended_by))  # fmt: skip
+                     s.dwell_us, s.ended_by, v.wrap))  # fmt: skip
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in ROW_FIELDS]
     path = intervals[0].viewport.path if intervals else b""
     doc = {"blobs": list(blobs), "columns": columns,

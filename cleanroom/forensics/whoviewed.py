@@ -459,7 +459,7 @@ def _sighting(
 ) -> Sighting:
     """One session's intervals of one content, all overlapping the asked lines."""
     lo, hi = version.limits() or (1, WHOLE_FILE)  # rows were filtered by these limits
-    # Stored rows: blob, first, last, col, cols, seq, start_us, end_us, dwell_us, ended_by.
+    # Stored rows: blob, first, last, col, cols, seq, start_us, end_us, dwell_us, ended_by, wrap.
     return Sighting(
         index,
         path,

@@ -90,5 +90,27 @@ def replayed_rows(first: int, raw: list[bytes], rows: int, cols: int) -> list[Ro
             for k, cells in enumerate(shown)]  # fmt: skip
 
 
+def row_places(rows: list[Row], cols: int) -> list[tuple[int, int, int]]:
+    """Where each row of a screen (`received_rows`, `replayed_rows`) sits in its line,
+    from the rows alone: (at, col, used): its first character is character `at` of
+    the line's shown rows joined, and display column `col` of the line; its first
+    `used` cells are the line's. A row's last cell is padding when the line's next
+    row begins with a wide character (`rows_of`); the rows cannot tell that from a
+    space of the source there, so a row ending in a space before a wide one is read
+    as padded. Only where marks fall can be one cell off then, never the text."""
+    out: list[tuple[int, int, int]] = []
+    at = col = 0
+    for y, (index, k, cells) in enumerate(rows):
+        if k == 0:
+            at = col = 0
+        after = rows[y + 1] if y + 1 < len(rows) else None
+        padded = (after is not None and after[0] == index and after[2][:1] != ""
+                  and char_width(after[2][0]) == 2 and cells.endswith(" "))  # fmt: skip
+        used = cols - 1 if padded else cols
+        out.append((at, col, used))
+        at, col = at + len(cells), col + used
+    return out
+
+
 __all__ = ["CONTINUED", "ROW_BREAK", "Row", "layout", "received_rows", "replayed_rows",
-           "rows_of", "wrapped_screen"]  # fmt: skip
+           "row_places", "rows_of", "wrapped_screen"]  # fmt: skip

@@ -88,6 +88,7 @@ __all__ = [
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
+PREFIX_MORE = 1.0  # seconds a first page reads on alone for a first hit (`first_page`)
 _SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 _PEEK = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT ?"
 PEEK = 400  # candidates looked at to judge whether the index narrows a search enough
@@ -173,9 +174,53 @@ class Search:
         """Page 0, or fewer hits: those found once `seconds` have passed, if any were
         (the pass is looked at between its batches, so a page comes when the first
         hit does if that is later). For a first page that must not wait for the
-        last files of a rare match (references of a short name: ADR 0215)."""
-        self._advance(size, time.monotonic() + seconds)
+        last files of a rare match (references of a short name: ADR 0215).
+
+        Before the pass has started, this thread first reads the files itself, in
+        path order, until `seconds` have passed: on a large tree the pass starts
+        worker processes, which took 1.5-2 s on Linux before their first hit. The
+        hits it finds are the first hits of the pass (the same files in the same
+        order, as `_parallel` promises). With none by then it reads on for up to
+        PREFIX_MORE (a pass's workers take longer than that to start); with none
+        after that, the pass gives the page."""
+        deadline = time.monotonic() + seconds
+        if self._primary is None and not self.done:
+            early = self._prefix(deadline, size)
+            if early:
+                return early
+        self._advance(size, deadline)
         return self._kept[:size]
+
+    def _prefix(self, deadline: float, size: int) -> list[Hit]:
+        """The hits of the first files in path order, read in this thread until
+        `deadline` with a hit found (or `size` hits); [] if none was by then."""
+        plan = self.query.plan()
+        conn = self._connect()
+        found: list[Hit] = []
+        try:
+            files = catalog(self.snapshot, conn)
+            limits, cancelled = small_limits(plan.likely), self._cancelled.is_set
+            for pos, rowid, path in text_files(self.snapshot, conn, files):
+                if found and time.monotonic() > deadline or len(found) >= size:
+                    break
+                if not found and time.monotonic() > deadline + PREFIX_MORE:
+                    return []  # a rare name: the pass, on every core, finds its first use
+                display = files.displays[pos]
+                if not plan.paths.everything and not plan.paths(display):
+                    continue
+                row = (rowid, *conn.execute(_SMALL, (*limits, rowid)).fetchone())
+                for batch in file_hits(conn, path, display, row, plan, Progress(), None,
+                                       cancelled):  # fmt: skip
+                    found.extend(batch)  # type: ignore[arg-type]
+        except sqlite3.Error as exc:
+            if self._cancelled.is_set():
+                raise SearchCancelled("the search was cancelled") from None
+            raise SearchError(f"reading the snapshot failed: {exc}") from None
+        finally:
+            with self._conns_lock:
+                self._conns.discard(conn)
+            conn.close()
+        return found[:size]
 
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""

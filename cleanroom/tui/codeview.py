@@ -14,8 +14,11 @@ all, only the reason. That is the log-before-display rule at the paint.
 Wrapped (`toggle_wrap`, ADR 0212): long lines wrap in rows of the view's width
 instead of being cut; the viewport names the screen's rows (`wrap`), the
 recorder lays the lines out (session/wrap.py) and records the lines with a row
-on screen, and each row is drawn as it came, plain: a line's first row has its
-number in the gutter, the others `↪`. Scrolling moves by line; `→` does nothing.
+on screen, and each row is drawn with the cells it came with: a line's first
+row has its number in the gutter, the others `↪`. The rows have the colours of
+their line (its rows joined, coloured a frame late as a cut line is) and the
+hit marks of the cells they show (tui/wrapped.py). Scrolling moves by line; `→`
+does nothing.
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..session.document import Document
-from ..session.wrap import Row, received_rows
+from ..session.wrap import Row, received_rows, row_places
 from . import reading_keys
 from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
-from .wrapped import wrapped_strip
+from .wrapped import line_strip, row_body, wrapped_strip
 
 MARKED_KEPT = 512  # marked lines kept drawn (a screen's worth many times over)
 
@@ -95,6 +98,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._marked: dict[tuple[int, int, int, MarkStyles], tuple[Strip, Strip]] = {}
         self.wrapped = False  # long lines wrap (ADR 0212) rather than being cut
         self._rows: list[Row] = []  # wrapped: the screen's rows (session/wrap.py)
+        self._places: list[tuple[int, int, int]] = []  # wrapped: each row in its line
+        self._joined: dict[int, tuple[object, str, Strip]] = {}  # wrapped: index -> drawn line
 
     # -- what is shown ---------------------------------------------------------
 
@@ -221,6 +226,10 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._painting = viewport
         if viewport.wrap:
             self._rows = self._wrapped_rows(viewport)
+            self._places = row_places(self._rows, viewport.cols)
+        # Drawn lines of the screen only: the terminal keeps no copy of one not shown.
+        self._joined = {i: v for i, v in self._joined.items()
+                        if viewport.wrap and viewport.first - 1 <= i < viewport.last}  # fmt: skip
         try:
             return super().render_lines(crop)
         finally:
@@ -238,8 +247,10 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         if painter is None or self._shown != viewport:
             return
         if painter.deferred:
-            changed = painter.recolour(viewport.first - 1, viewport.last)
-            for y, count in _runs(changed):
+            changed = painter.recolour(viewport.first - 1, viewport.last, bool(viewport.wrap))
+            if changed and viewport.wrap:  # rows are not lines: draw the screen again
+                self.refresh()
+            for y, count in _runs(changed) if not viewport.wrap else ():
                 self.refresh_lines(y, count)
             return
         height = viewport.last - viewport.first + 1
@@ -289,15 +300,35 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         return received_rows(viewport.first, held, viewport.wrap)
 
     def _wrapped_line(self, y: int) -> Strip:
-        if not 0 <= y < len(self._rows):
+        painter = self._painter
+        if not 0 <= y < len(self._rows) or painter is None:
             return Strip.blank(self.size.width, PAD)
         index, k, cells = self._rows[y]
         at = bisect.bisect_left(self._flagged, index + 1)
         flagged = at < len(self._flagged) and self._flagged[at] == index + 1
+        start, col, used = self._places[y]
+        plain, line = self._joined_line(index)
         strip = wrapped_strip(index, k, cells, self.gutter_width, flagged,
                               self.get_component_rich_style("codeview--gutter"),
-                              self.get_component_rich_style("codeview--flag"))  # fmt: skip
+                              self.get_component_rich_style("codeview--flag"),
+                              row_body(line, plain, start, cells))  # fmt: skip
+        marks = self._marks
+        if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
+            strip = draw(strip, index + 1, marks, self.gutter_width, col, used,
+                         self._mark_styles())  # fmt: skip
         return strip.crop_extend(0, self.size.width, PAD)
+
+    def _joined_line(self, index: int) -> tuple[str, Strip]:
+        """Line `index`'s shown rows joined, and drawn with its colours: the painter's
+        Line of the cells held (coloured, or plain until `_prefetch` colours it)."""
+        assert self._painter is not None
+        line = self._painter.line(index)
+        done = self._joined.get(index)
+        if done is not None and done[0] is line:
+            return done[1], done[2]
+        drawn = line_strip(line.text, self.app.console)
+        self._joined[index] = (line, line.text.plain, drawn)
+        return line.text.plain, drawn
 
     def _mark_styles(self) -> MarkStyles:
         return MarkStyles(self.get_component_rich_style("codeview--hit"),

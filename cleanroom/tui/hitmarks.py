@@ -60,18 +60,23 @@ def draw(strip: Strip, line: int, marks: Marks, gutter: int, col: int, cols: int
 def restyle(strip: Strip, spans: list[tuple[int, int, Style]]) -> Strip:
     """`strip` with each span's cells (start, end, style) styled over their own style
     (a later span over an earlier one). One pass over the segments, splitting only
-    those a span edge falls in: a page of marked lines is drawn at every key."""
+    those a span edge falls in: a page of marked lines is drawn at every key, and
+    twice on a page turn (plain, then coloured), so this is kept cheap: a segment of
+    one cell per character (ASCII) is cut by slicing, and each pair of styles is
+    added once."""
     length = strip.cell_length
     cuts = sorted({x for a, b, _ in spans for x in (a, b) if 0 < x < length})
     low, high = min(a for a, _, _ in spans), max(b for _, b, _ in spans)
+    added: dict[tuple[Style | None, Style], Style] = {}
     out: list[Segment] = []
     at, k = 0, 0  # the cell the next segment starts at; the next cut
     for seg in strip:
-        if seg.control:
+        text, own, control = seg
+        if control:
             out.append(seg)
             continue
-        text = seg.text
-        end = at + (len(text) if text.isascii() and text.isprintable() else seg.cell_length)
+        narrow = text.isascii() and text.isprintable()
+        end = at + (len(text) if narrow else seg.cell_length)
         if end <= low or at >= high:  # no span touches it: as it is
             out.append(seg)
             at = end
@@ -82,8 +87,20 @@ def restyle(strip: Strip, spans: list[tuple[int, int, Style]]) -> Strip:
             stop = cuts[k] if k < len(cuts) and cuts[k] < end else end
             part = seg
             if stop < end:
-                part, seg = seg.split_cells(stop - at)
-            out.append(_over(part, at, stop, spans))
+                if narrow:
+                    part, seg = Segment(text[: stop - at], own), Segment(text[stop - at :], own)
+                    text = seg.text
+                else:
+                    part, seg = seg.split_cells(stop - at)
+            style = _over(at, stop, spans)
+            if style is None:
+                out.append(part)
+            else:
+                key = (part.style, style)
+                both = added.get(key)
+                if both is None:
+                    both = added[key] = part.style + style if part.style else style
+                out.append(Segment(part.text, both))
             at = stop
             if stop == end:
                 break
@@ -91,13 +108,12 @@ def restyle(strip: Strip, spans: list[tuple[int, int, Style]]) -> Strip:
     return Strip(out, length)
 
 
-def _over(part: Segment, a: int, b: int, spans: list[tuple[int, int, Style]]) -> Segment:
-    """`part` (cells a..b-1) styled by the last span covering it, if any."""
+def _over(a: int, b: int, spans: list[tuple[int, int, Style]]) -> Style | None:
+    """The style of the last span covering cells a..b-1, if any."""
     for lo, hi, style in reversed(spans):
         if lo <= a and b <= hi:
-            own = part.style
-            return Segment(part.text, own + style if own else style)
-    return part
+            return style
+    return None
 
 
 __all__ = ["Marks", "MarkStyles", "draw", "restyle"]

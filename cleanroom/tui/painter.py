@@ -22,14 +22,17 @@ line, colour and drawn strip off the screen before a new screen is drawn.
 
 from __future__ import annotations
 
+from pygments.lexer import Lexer
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
 from ..session.display import CUT_LEFT, CUT_RIGHT, MAX_LINE_BYTES, cut, edges, marking
 from ..session.document import Document
+from ..session.wrap import ROW_BREAK
 from .highlight import Line, lexer_for, render_lines, truncation_marker
 
 # The style of the blank cells that pad a short line: a real (empty) style, never
@@ -76,20 +79,26 @@ class Painter:
         width = self.gutter_width
         number = f"{index + 1:>{width - 2}}"
         if line.flags > 0 or index + 1 in self._flagged:
-            left = Strip([Segment(f"{number}! ", flag)], width)
+            left = Segment(f"{number}! ", flag)
         else:
-            left = Strip([Segment(f"{number}  ", gutter)], width)
-        segments = [  # rich renders unstyled text (an empty line) with style None
-            seg if seg.style is not None else Segment(seg.text, PAD)
-            for seg in line.text.render(self._console)
-        ]
-        text = Strip(segments, line.text.cell_len)
-        window = cut_strip(text, line.text.plain, start, cols)
+            left = Segment(f"{number}  ", gutter)
+        plain = line.text.plain
+        if not (line.text.spans or line.text.style) and plain.isascii() and plain.isprintable():
+            # One plain run of one cell a character (a line drawn before its colours
+            # come, most often): its window is a slice, without rendering the Text.
+            text = Strip([Segment(plain, PAD)], len(plain))
+        else:
+            segments = [  # rich renders unstyled text (an empty line) with style None
+                seg if seg.style is not None else Segment(seg.text, PAD)
+                for seg in line.text.render(self._console)
+            ]
+            text = Strip(segments, line.text.cell_len)
+        window = cut_strip(text, plain, start, cols)
         if self.deferred:  # the cells came with their cut markers (display.visible)
             window = style_markers(window, col > 0, gutter)
         else:
-            window = mark_strip(window, *edges(line.text.plain, start, cols), gutter)
-        out = Strip.join([left, window])
+            window = mark_strip(window, *edges(plain, start, cols), gutter)
+        out = Strip([left, *window], width + window.cell_length)
         self._strips.discard(index)  # LRUCache.set keeps an existing key's old value
         self._strips[index] = (line, start, cols, gutter, flag, out)
         return out
@@ -123,7 +132,7 @@ class Painter:
 
     def _held(self, index: int) -> tuple[bytes, int]:
         """Line `index` as the document holds it now, and its full size."""
-        raw = self.document.lines(index, index + 1)[0]
+        raw = _unbroken(self.document.lines(index, index + 1)[0])
         size_of = getattr(self.document, "line_size", None)
         return raw, (len(raw) if size_of is None else size_of(index))
 
@@ -135,7 +144,12 @@ class Painter:
         last = self._last.get(index)
         if last is not None and last[0] == raw and last[1] == size:
             return last[2]
-        line = render_lines([raw], None, judged=True)[0]
+        if raw.isascii() and (cells := raw.decode()).isprintable() and "\t" not in cells:
+            # Printable ASCII cells hold no tag and nothing to sanitize: the Line
+            # render_lines would make, made at once (a page turn draws a screenful).
+            line = Line(Text(cells, no_wrap=True, end=""), 0)
+        else:
+            line = render_lines([raw], None, judged=True)[0]
         self._last[index] = (raw, size, line)
         if self._lexer is not None:
             self._stale.add(index)
@@ -146,19 +160,23 @@ class Painter:
         """Whether some line drawn was not coloured for what the document holds now."""
         return bool(self._stale)
 
-    def recolour(self, first: int, stop: int) -> list[int]:
+    def recolour(self, first: int, stop: int, whole: bool = False) -> list[int]:
         """Colour the stale lines of first..stop-1 (0-based) for what the document holds
         now, lexed as one run from up to CONTEXT lines before the first of them, and
         return those that now look different (draw them again). Lines not stale keep
-        their colours; lines off that range are forgotten: no longer shown."""
+        their colours; lines off that range are forgotten: no longer shown. `whole`
+        (a wrapped screen): if any line is stale, the screen is coloured again as one
+        run from its first line, so its colours are those the replay gives it."""
         stale = sorted(i for i in self._stale if first <= i < stop)
         self._stale.clear()
         self.keep_only(first, stop)
         if not stale or self._lexer is None:
             return []
+        if whole:
+            stale = list(range(first, stop))
         lo, hi = max(first, stale[0] - CONTEXT), stale[-1] + 1
-        lexed = render_lines(self.document.lines(lo, hi), self._lexer, self._stop_colouring,
-                             judged=True)  # fmt: skip
+        held = [_unbroken(x) for x in self.document.lines(lo, hi)]
+        lexed = render_lines(held, self._lexer, self._stop_colouring, judged=True)
         changed = []
         for i in stale:
             raw, size = self._held(i)
@@ -191,6 +209,14 @@ class Painter:
     def colouring(self) -> bool:
         return self._lexer is not None
 
+    @property
+    def lexer(self) -> Lexer | None:
+        """The lexer colouring this file, None once it is shown plain."""
+        return self._lexer
+
+    def stop_colouring(self) -> None:
+        self._stop_colouring()
+
     def _render_chunk(self, chunk: int) -> list[Line]:
         context, start, stop = self._bounds(chunk)
         raw = self.document.lines(context, stop)
@@ -199,6 +225,16 @@ class Painter:
         sizes = [len(d) if size_of is None else size_of(context + i) for i, d in enumerate(raw)]
         rendered = render_lines(capped, self._lexer, self._stop_colouring)
         return _finish(rendered[start - context :], sizes[start - context :])
+
+
+_ROW_BREAK = ROW_BREAK.encode()
+
+
+def _unbroken(cells: bytes) -> bytes:
+    """A held line's cells as one run: a wrapped view sends a line as its rows joined
+    by ROW_BREAK (session/wrap.py), which display text never holds; the painter
+    colours the rows joined, and the code view cuts them into rows again."""
+    return cells.replace(_ROW_BREAK, b"") if _ROW_BREAK in cells else cells
 
 
 def _same(a: Line, b: Line) -> bool:
@@ -246,7 +282,7 @@ def mark_strip(window: Strip, left: bool, right: bool, style: Style) -> Strip:
     out = [Segment(CUT_LEFT, style)] if left else []
     if lpad:
         out.append(Segment(" " * lpad, PAD))
-    out += _chars(window, a, b)
+    out += chars(window, a, b)
     if rpad:
         out.append(Segment(" " * rpad, PAD))
     if right:
@@ -264,13 +300,13 @@ def style_markers(window: Strip, scrolled: bool, style: Style) -> Strip:
     if not (left or right):
         return window
     out = [Segment(CUT_LEFT, style)] if left else []
-    out += _chars(window, int(left), len(text) - int(right))
+    out += chars(window, int(left), len(text) - int(right))
     if right:
         out.append(Segment(CUT_RIGHT, style))
     return Strip(out, window.cell_length)
 
 
-def _chars(strip: Strip, a: int, b: int) -> list[Segment]:
+def chars(strip: Strip, a: int, b: int) -> list[Segment]:
     """The segments of characters a..b-1 of `strip`'s text, styles kept."""
     out, at = [], 0
     for seg in strip:
@@ -282,4 +318,4 @@ def _chars(strip: Strip, a: int, b: int) -> list[Segment]:
     return out
 
 
-__all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter"]
+__all__ = ["CHUNK", "CONTEXT", "MAX_LINE_BYTES", "Painter", "chars"]

@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench/hitmarks.py [--frames 300]
     .venv/bin/python scripts/bench/hitmarks.py --find FILE QUERY...  # find's cost
+    .venv/bin/python scripts/bench/hitmarks.py --keys 60  # CPU of a key, all of it
 
 Builds a real session (ledger on disk, signed snapshot of a 5,000-line file),
 opens the file at 120x40 under Pilot, then times `CodeView.render_lines` for the
@@ -14,6 +15,13 @@ with lines it drew before (warm: a scroll by one line redraws the rest).
 Prints the median and p95 wall and CPU time per frame. The gate's
 recording is the same in every state, so it is left out.
 
+With --keys N, presses pagedown (then down) N times each, with and without two
+hits marked on every line, and prints the process CPU time of each key from the
+press until the app is idle again: the recorded view, the frame, the colours
+that come after it and the frame they redraw. CPU, not wall: on a loaded machine
+it is what a key costs, whatever else runs. (`--profile FILE` writes a cProfile
+of the marked keys.)
+
 With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
 records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
 CPU, the lines that match and the file's size.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -79,6 +88,54 @@ async def run(frames: int) -> None:
                     print(f"  {name:>24}: wall {stats(walls)}; cpu {stats(cpus)}")
 
 
+class EveryLine(dict):
+    """Hit cells on every line: two hits, the 5 cells from column 4 and from 40."""
+
+    def __contains__(self, line: object) -> bool:
+        return True
+
+    def get(self, line, default=None):  # type: ignore[no-untyped-def, override]
+        return [(4, 9), (40, 45)]
+
+
+async def key_cpu(keys: int, profile: str | None) -> None:
+    """CPU time per key, from the press until the app is idle (colours included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ledgers = Path(tmp) / "ledgers"
+        ledgers.mkdir()
+        app, _ = make_app(Kit("bench"), ledgers)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            app.open_path(b"src/long.py")
+            code = app.query_one(CodeView)
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if code.viewport() is not None and code._shown is not None:
+                    break
+            for marked in (False, True, False, True):  # twice: what a longer ledger adds
+                code.marks = Marks(b"src/long.py", EveryLine(), 1) if marked else None
+                for key in ("pagedown", "down"):
+                    await pilot.press("home")
+                    await pilot.pause()
+                    prof = None
+                    if profile and marked and key == "pagedown":
+                        import cProfile
+
+                        prof = cProfile.Profile()
+                        prof.enable()
+                    cpus = []
+                    for _ in range(keys):
+                        c = time.process_time()
+                        await pilot.press(key)
+                        await pilot.pause()
+                        cpus.append(time.process_time() - c)
+                    if prof is not None:
+                        prof.disable()
+                        prof.dump_stats(profile)
+                    name = f"{key}, {'2 hits on every line' if marked else 'no marks'}"
+                    print(f"  {name:>32}: cpu {stats(cpus)}")
+
+
 def find_cost(path: Path, queries: list[str]) -> None:
     from cleanroom.session.document import BytesDocument
     from cleanroom.session.find_in_file import find_in
@@ -101,7 +158,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--find", nargs="+", metavar=("FILE", "QUERY"))
+    parser.add_argument("--keys", type=int, help="CPU per key over N presses of each key")
+    parser.add_argument("--profile", help="with --keys: cProfile of the marked pagedowns")
     args = parser.parse_args()
+    if args.keys:
+        print(
+            f"process CPU per key, press to idle ({args.keys} presses, load "
+            f"{os.getloadavg()[0]:.1f})"
+        )
+        asyncio.run(key_cpu(args.keys, args.profile))
+        return
     if args.find:
         find_cost(Path(args.find[0]), args.find[1:])
         return

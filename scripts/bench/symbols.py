@@ -4,6 +4,9 @@
     .venv/bin/python scripts/bench/symbols.py            # kernel mm fs drivers/net (~200 MB)
     .venv/bin/python scripts/bench/symbols.py --quick    # kernel mm (~18 MB)
     .venv/bin/python scripts/bench/symbols.py --json     # JSON on stdout, table on stderr
+    .venv/bin/python scripts/bench/symbols.py --snapshot /tmp/linuxsrc/linux.snapshot
+        # only the first page of references of SHORT_NAMES, on a snapshot built
+        # already (signed by one of KNOWN_SEEDS; opened read-only, never written)
 
 Targets (issue 15; reported, never asserted):
 
@@ -58,6 +61,13 @@ from tests.ledgerkit import seeded_key  # noqa: E402
 LINUX = Path("/tmp/linuxsrc/linux-source-6.1")
 KEY = seeded_key("v")
 SHORT = 60  # short names timed (the first, in name order)
+# Short identifiers the Linux tree uses a lot, for --snapshot (which needs no index).
+SHORT_NAMES = [
+    "i", "j", "n", "id", "fd", "mm", "rc", "ip", "nr", "np", "sk", "op", "pr", "tx", "rx",
+    "dev", "skb", "err", "len", "buf", "ret", "val", "tmp", "ctx", "vma", "pid", "irq",
+    "cpu", "reg", "ops",
+]  # fmt: skip
+KNOWN_SEEDS = ("cleanroom-bench/vendor", "v", "snapshot/vendor", "kit/vendor")
 
 
 def cpu() -> float:
@@ -100,7 +110,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/sym15t"))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--snapshot", type=Path, help="time only references' first page on it")
     a = ap.parse_args()
+    if a.snapshot:
+        res = short_references(a.snapshot)
+        for k, v in res.items():
+            print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
+        if a.json:
+            print(json.dumps(res))
+        return
     dirs = a.dirs or (["kernel", "mm"] if a.quick else ["kernel", "mm", "fs", "drivers/net"])
     a.cache_dir.mkdir(parents=True, exist_ok=True)
     src = tree(a.cache_dir, dirs)
@@ -222,7 +240,46 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None,
     return out
 
 
-def first_page(service: object, query: object) -> float:
+def short_references(snapshot: Path) -> dict[str, object]:
+    """The first page of references of SHORT_NAMES on `snapshot`, through the service
+    with a real ledger: wall (median, max) and this process's CPU up to that page."""
+    import tempfile
+
+    from cleanroom.ledger.writer import Ledger
+    from cleanroom.session.local_service import LocalService
+    from cleanroom.session.recorder import Recorder
+    from cleanroom.session.review import Facts, ReviewSession
+    from cleanroom.session.snapshot_source import SnapshotSource
+    from cleanroom.snapshot.search import prepare
+    from cleanroom.snapshot.symbols.query import references_query
+    from tests.ledgerkit import Kit
+
+    keys = [bytes(seeded_key(s).public_key().public_bytes_raw()) for s in KNOWN_SEEDS]
+    source = SnapshotSource.from_file(snapshot, keys)
+    prepare(source.snapshot)
+    kit = Kit("bench")
+    walls, cpus = [], []
+    with tempfile.TemporaryDirectory(prefix="sym15t-ledger-") as d:
+        ledger = Ledger.create(Path(d), kit.workstation, kit.reviewer_ref(), source.ref)
+        facts = Facts("Bench Reviewer", "Bench", "ws-01", source.name, str(ledger.path))
+        service = LocalService(ReviewSession(Recorder(ledger), source, facts))
+        first_page(service, references_query("zz_warm_up"))  # the first call's checks
+        for name in SHORT_NAMES:
+            c = time.process_time()
+            cpu_at: list[float] = []
+            walls.append(first_page(service, references_query(name), cpu_at))
+            cpus.append((cpu_at[0] if cpu_at else time.process_time()) * 1000 - c * 1000)
+        ledger.close()
+    slowest = max(range(len(walls)), key=walls.__getitem__)
+    return {"snapshot": str(snapshot), "load": os.getloadavg(), "names": len(SHORT_NAMES),
+            "short_first_page_ms_median": statistics.median(walls),
+            "short_first_page_ms_max": max(walls),
+            "short_first_page_slowest": f"{SHORT_NAMES[slowest]} ({walls[slowest]:.0f} ms)",
+            "short_first_page_cpu_ms_median": statistics.median(cpus),
+            "short_first_page_cpu_ms_max": max(cpus)}  # fmt: skip
+
+
+def first_page(service: object, query: object, cpu_at: list[float] | None = None) -> float:
     """Milliseconds from asking for `query` to its first recorded page (`search_start`),
     or to its `search` entry for a search that ends first."""
     t = time.perf_counter()
@@ -230,6 +287,8 @@ def first_page(service: object, query: object) -> float:
 
     def first(_results: object) -> None:
         seen.append((time.perf_counter() - t) * 1000)
+        if cpu_at is not None:
+            cpu_at.append(time.process_time())  # the page is recorded: its CPU so far
 
     service.search(query, None, first)  # type: ignore[attr-defined]
     return seen[0] if seen else (time.perf_counter() - t) * 1000

@@ -27,7 +27,7 @@ from textual.strip import Strip
 from ...forensics.replay import Replay
 from ...session.wrap import replayed_rows
 from ..painter import Painter
-from ..wrapped import wrapped_strip
+from ..wrapped import replayed_bodies, wrapped_strip
 from .stage import Stage, stage_of, step_line
 
 GUTTER = Style(color="bright_black")
@@ -130,9 +130,10 @@ def _wrapped(doc: Any, vp: Any, width: int, console: Console,
     last = min(vp.last, doc.line_count)
     raw = doc.lines(vp.first - 1, last) if vp.first <= last else []
     rows = replayed_rows(vp.first, raw, min(vp.wrap, 1000), vp.cols)  # fits.py bounds both
+    bodies = replayed_bodies(rows, vp.cols, painter.lexer, console)
     return [_strip(wrapped_strip(i, k, cells, painter.gutter_width, painter.flagged(i),
-                                 GUTTER, FLAG).crop(0, width))
-            for i, k, cells in rows]  # fmt: skip
+                                 GUTTER, FLAG, body).crop(0, width))
+            for (i, k, cells), body in zip(rows, bodies, strict=True)]  # fmt: skip
 
 
 def _text(text: Text, width: int, console: Console, style: Style | None = None) -> str:

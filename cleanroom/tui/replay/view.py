@@ -1,10 +1,11 @@
 """`ReplayView`: one recorded viewport, drawn by the reviewer's own `Painter` at
 exactly its recorded size (lines first..last, columns col..col+cols-1); a
 wrapped one (ADR 0212) laid out again by `session/wrap.py` and drawn row by row
-as the reviewer's code view draws it (`tui/wrapped.py`)."""
+as the reviewer's code view draws it, coloured (`tui/wrapped.py`)."""
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.cache import LRUCache
 from textual.strip import Strip
 from textual.widget import Widget
@@ -13,7 +14,7 @@ from ...forensics.screen import Viewport
 from ...session.document import Document
 from ...session.wrap import Row, replayed_rows
 from ..painter import PAD, Painter
-from ..wrapped import wrapped_strip
+from ..wrapped import replayed_bodies, wrapped_strip
 
 
 class ReplayView(Widget):
@@ -30,6 +31,7 @@ class ReplayView(Widget):
         self._painter: Painter | None = None
         self.viewport: Viewport | None = None
         self._rows: list[Row] = []  # a wrapped viewport's rows
+        self._bodies: list[list[Segment]] = []  # and each one's cells, coloured
 
     def show(self, document: Document, viewport: Viewport) -> None:
         painter = self._painters.get(document.blob)
@@ -38,11 +40,13 @@ class ReplayView(Widget):
         self._painter, self.viewport = painter, viewport
         self.styles.width = painter.gutter_width + viewport.cols
         self.styles.height = viewport.wrap or viewport.last - viewport.first + 1
-        self._rows = []
+        self._rows, self._bodies = [], []
         if viewport.wrap:
             last = min(viewport.last, document.line_count)
             raw = document.lines(viewport.first - 1, last) if viewport.first <= last else []
             self._rows = replayed_rows(viewport.first, raw, viewport.wrap, viewport.cols)
+            self._bodies = replayed_bodies(self._rows, viewport.cols, painter.lexer,
+                                           self.app.console)  # fmt: skip
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -56,7 +60,7 @@ class ReplayView(Widget):
                 return Strip.blank(self.size.width, PAD)
             index, k, cells = self._rows[y]
             return wrapped_strip(index, k, cells, painter.gutter_width,
-                                 painter.flagged(index), gutter, flag)  # fmt: skip
+                                 painter.flagged(index), gutter, flag, self._bodies[y])  # fmt: skip
         index = vp.first - 1 + y
         if index > vp.last - 1 or index >= painter.document.line_count:
             return Strip.blank(self.size.width, PAD)

@@ -199,6 +199,8 @@ class Search:
         found: list[Hit] = []
         try:
             files = catalog(self.snapshot, conn)
+            if not self._on_every_core(conn, files, plan):
+                return []  # the index or a table narrows it: the pass finds it soon
             limits, cancelled = small_limits(plan.likely), self._cancelled.is_set
             for pos, rowid, path in text_files(self.snapshot, conn, files):
                 if found and time.monotonic() > deadline or len(found) >= size:
@@ -364,6 +366,16 @@ class Search:
             with self._conns_lock:
                 self._conns.discard(conn)
             conn.close()
+
+    def _on_every_core(self, conn: sqlite3.Connection, files: Catalog, plan: Plan) -> bool:
+        """Whether the pass reads every text file (or most) on worker processes, as
+        `_pass` decides: only then is a first page worth reading here while they
+        start. A name the index or a table narrows is found by the pass in a few
+        milliseconds; reading files in path order would take up to a second more."""
+        if plan.index is not None:
+            return bool(wanted(self.snapshot.manifest.bytes)) and self._broad(conn, plan.index)
+        chosen = self._chosen(conn, files, plan, lambda: index_facts(self.snapshot, conn, files))
+        return bool(wanted(self.snapshot.manifest.bytes if chosen is None else chosen[1]))
 
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
         """Whether the index names so many blobs that reading every text file on every

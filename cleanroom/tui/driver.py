@@ -19,7 +19,10 @@ textual hands over every key on its own (`run_coroutine_threadsafe`: a task
 and a wake-up of the event loop per key). A raw paste of 200,000 characters
 into quick open (tmux `paste-buffer` without -p, outside attack atk12e finding
 4) made that 200,000 tasks, and Escape acted 45 to 76 s after it was sent; one
-per read (4 KB) is about 50 (tests/test_e2e_key_flood_tmux.py).
+per read (4 KB) is about 50. And the keys of one read go as one `KeyRun`,
+which the app runs key by key in place (`LockedApp.on_event`): a key the box
+has no room for costs a few checks, not a trip through the app's queue
+(tests/test_e2e_key_flood_tmux.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import threading
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
 
+from textual import events
 from textual._loop import loop_last
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -63,6 +67,33 @@ class ChordParser(XTermParser):
         yield from super().feed(self.rewrite(data) if data else data)
 
 
+class KeyRun(events.Event):
+    """Keys read together, in order: the app runs each as if it came alone
+    (`LockedApp.on_event`), without a trip through its queue per key."""
+
+    def __init__(self, keys: list[events.Key]) -> None:
+        super().__init__()
+        self.keys = keys
+
+
+def runs(batch: list[Message]) -> list[Message]:
+    """`batch` with each run of two or more keys as one `KeyRun`."""
+    out: list[Message] = []
+    keys: list[events.Key] = []
+    for message in [*batch, None]:
+        if isinstance(message, events.Key):
+            keys.append(message)
+            continue
+        if len(keys) > 1:
+            out.append(KeyRun(keys))
+        else:
+            out.extend(keys)
+        keys = []
+        if message is not None:
+            out.append(message)
+    return out
+
+
 class ChordDriver(LinuxDriver):
     """LinuxDriver whose input thread parses with `ChordParser` (the loop below is
     LinuxDriver.run_input_thread of textual 8, with the parser swapped), and hands
@@ -80,7 +111,10 @@ class ChordDriver(LinuxDriver):
     def _hand_over(self) -> None:
         batch, self._batch = self._batch, None
         if batch:
-            asyncio.run_coroutine_threadsafe(self._post_all(batch), loop=self._loop)
+            handed = runs(batch)
+            for message in handed:
+                message.set_sender(self._app)
+            asyncio.run_coroutine_threadsafe(self._post_all(handed), loop=self._loop)
 
     async def _post_all(self, batch: list[Message]) -> None:
         """In order, and all before the next read's: the app's queue is unbounded,
@@ -124,4 +158,4 @@ class ChordDriver(LinuxDriver):
             selector.close()
 
 
-__all__ = ["ChordDriver", "ChordParser"]
+__all__ = ["ChordDriver", "ChordParser", "KeyRun", "runs"]

@@ -82,8 +82,10 @@ class Room:
         return [decode_body(b) for _, b, _ in read_rows(path)]
 
 
-def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = None) -> Room:
-    """A room whose snapshot holds FILES and `extra` (path -> content)."""
+def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = None,
+               symbols: bool = False) -> Room:  # fmt: skip
+    """A room whose snapshot holds FILES and `extra` (path -> content), and a
+    symbol index if `symbols`."""
     base = short_dir()
     keys = base / "keys"
     keys.mkdir()
@@ -97,7 +99,7 @@ def build_room(on_client_lost: str = "seal", extra: dict[bytes, bytes] | None = 
         target = Path(os.fsdecode(os.path.join(os.fsencode(src), path)))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    create_snapshot(src, base / "s.snapshot", vendor, name="rec", version="1")
+    create_snapshot(src, base / "s.snapshot", vendor, name="rec", version="1", symbols=symbols)
     q = json.dumps
     config = base / "workstation.toml"
     config.write_text("\n".join([

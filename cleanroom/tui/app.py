@@ -93,6 +93,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._idle_since: float | None = None
         self._ending: str | None = None  # why the session is ending, once it is
         self._failing: str | None = None  # the recording failure last announced
+        self._witness_due = False  # a fresh witness code is owed (asked once it can show)
 
     # -- layout ------------------------------------------------------------------
 
@@ -253,6 +254,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.query_one(CodeView).refused = None
         self.query_one(CodeView).refresh()
         unblank_lists(self.screen_stack)
+        if self._witness_due:
+            self._fresh_witness()  # asked again, or still owed behind a lock
         self._show_status()
 
     def _check_guard(self) -> None:
@@ -346,6 +349,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         front (the code behind it stays covered), else the code view, and the
         quick-open names when that box is in front (the code shows below it)."""
         self.query_one(FileTree).relist()  # a failure collapses what it could not record
+        if self._witness_due:
+            self._fresh_witness()  # owed since the lock came up (not asked behind it)
         front = self.screen
         if isinstance(front, SearchScreen):
             front.query_one(ResultList).forget_shown()
@@ -376,9 +381,18 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._show_status()
 
     def _fresh_witness(self) -> None:
+        """The witness interval's code for the paper log. Not asked behind a lock:
+        `witness_shown` says a code was put on screen, and a lock hides the bar (the
+        recorder refuses it then: `locked`). It is asked right after the unlock,
+        and after a recording failure once recording works again."""
+        if isinstance(self.screen, LockScreen) or self._idle_since is not None:
+            self._witness_due = True
+            return
         try:
             self.service.witness()
+            self._witness_due = False
         except RecordingError as exc:
+            self._witness_due = True
             self._recording_failed(str(exc))
         self._show_status()
 

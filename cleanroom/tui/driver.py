@@ -13,16 +13,29 @@ follows in the next read makes a chord.
 Not rewritten: ESC followed by a byte that starts a sequence the terminal itself
 sends (`[` CSI, `O` SS3, `]` OSC, `P` DCS, `_` APC, `^` PM, `\\` ST). Alt with
 one of those keys keeps Textual's own handling.
+
+Each read's events go to the app in one hand-over (`send_message` batches them):
+textual hands over every key on its own (`run_coroutine_threadsafe`: a task
+and a wake-up of the event loop per key). A raw paste of 200,000 characters
+into quick open (tmux `paste-buffer` without -p, outside attack atk12e finding
+4) made that 200,000 tasks, and Escape acted 45 to 76 s after it was sent; one
+per read (4 KB) is about 50. And the keys of one read go as one `KeyRun`,
+which the app runs key by key in place (`LockedApp.on_event`): a key the box
+has no room for costs a few checks, not a trip through the app's queue
+(tests/test_e2e_key_flood_tmux.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import selectors
+import threading
 from codecs import getincrementaldecoder
 from collections.abc import Iterable
 
+from textual import events
 from textual._loop import loop_last
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -54,9 +67,60 @@ class ChordParser(XTermParser):
         yield from super().feed(self.rewrite(data) if data else data)
 
 
+class KeyRun(events.Event):
+    """Keys read together, in order: the app runs each as if it came alone
+    (`LockedApp.on_event`), without a trip through its queue per key."""
+
+    def __init__(self, keys: list[events.Key]) -> None:
+        super().__init__()
+        self.keys = keys
+
+
+def runs(batch: list[Message]) -> list[Message]:
+    """`batch` with each run of two or more keys as one `KeyRun`."""
+    out: list[Message] = []
+    keys: list[events.Key] = []
+    for message in [*batch, None]:
+        if isinstance(message, events.Key):
+            keys.append(message)
+            continue
+        if len(keys) > 1:
+            out.append(KeyRun(keys))
+        else:
+            out.extend(keys)
+        keys = []
+        if message is not None:
+            out.append(message)
+    return out
+
+
 class ChordDriver(LinuxDriver):
     """LinuxDriver whose input thread parses with `ChordParser` (the loop below is
-    LinuxDriver.run_input_thread of textual 8, with the parser swapped)."""
+    LinuxDriver.run_input_thread of textual 8, with the parser swapped), and hands
+    each read's events over at once."""
+
+    _batch: list[Message] | None = None  # the events of the read being parsed
+    _reader: int | None = None  # the input thread's id: only its own events wait
+
+    def send_message(self, message: Message) -> None:
+        if self._batch is not None and threading.get_ident() == self._reader:
+            self._batch.append(message)  # handed over with the rest of its read
+            return
+        super().send_message(message)
+
+    def _hand_over(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch:
+            handed = runs(batch)
+            for message in handed:
+                message.set_sender(self._app)
+            asyncio.run_coroutine_threadsafe(self._post_all(handed), loop=self._loop)
+
+    async def _post_all(self, batch: list[Message]) -> None:
+        """In order, and all before the next read's: the app's queue is unbounded,
+        so no put waits, and the tasks run in the order they were handed over."""
+        for message in batch:
+            await self._app._post_message(message)
 
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()
@@ -65,8 +129,16 @@ class ChordDriver(LinuxDriver):
         parser = ChordParser(self._debug)
         feed, tick = parser.feed, parser.tick
         decode = getincrementaldecoder("utf-8")().decode
+        self._reader = threading.get_ident()
 
         def process(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            self._batch = []
+            try:
+                read(ready, final)
+            finally:
+                self._hand_over()
+
+        def read(ready: list[tuple[selectors.SelectorKey, int]], final: bool) -> None:
             for last, (_key, mask) in loop_last(ready):
                 if mask & selectors.EVENT_READ:
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
@@ -86,4 +158,4 @@ class ChordDriver(LinuxDriver):
             selector.close()
 
 
-__all__ = ["ChordDriver", "ChordParser"]
+__all__ = ["ChordDriver", "ChordParser", "KeyRun", "runs"]

@@ -1,7 +1,16 @@
 """A recording failure blanks every list that shows source or names, not only the
-code view (issue 12): search results, symbol lists, quick open's names. Result
-rows are drawn again only from a fresh recorded view once recording works; the
-name lists stay empty until they are asked for (and recorded) again."""
+code view (issue 12): search results, symbol lists, quick open's names, and every
+screen whose own text came from the ledger or the snapshot (the notes pane,
+the marks list, a name taken from the code). Result rows are drawn again only
+from a fresh recorded view once recording works; everything else stays empty
+until it is asked for (and recorded) again.
+
+A screen that draws such text in anything but an option list says so with
+`blank_on_failure` (it hides that text at once); a screen that draws none of it
+(fixed words, a lock, the reviewer's own draft) sets `SHOWS_RECORDED = False`.
+tests/test_tui_failure_every_screen.py walks every screen class of the terminal
+under a real recording failure and fails for one that is neither walked nor
+declared, so a new screen cannot forget."""
 
 from __future__ import annotations
 
@@ -12,15 +21,20 @@ from textual.screen import Screen
 from .optionlist import SteadyOptionList
 from .results import ResultList
 
+HIDDEN = "Hidden: recording failed (nothing is shown that is not recorded)."
+
 
 def blank_lists(screens: Iterable[Screen]) -> None:
     """Hide, at once, every row of source or names on `screens`."""
-    for screen in screens:
+    for screen in list(screens):
         for widget in screen.query(SteadyOptionList):
             if isinstance(widget, ResultList):
                 widget.blank()
             else:
                 widget.clear_options()
+        blank = getattr(screen, "blank_on_failure", None)
+        if blank is not None:
+            blank()
 
 
 def unblank_lists(screens: Iterable[Screen]) -> None:

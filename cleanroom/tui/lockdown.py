@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from textual import actions as textual_actions
+from textual import events
 from textual.app import SystemCommand
 from textual.dom import DOMNode
 from textual.driver import Driver
@@ -34,6 +35,15 @@ class LockedApp(CrashSafeApp, inherit_bindings=False):
 
     def on_blocked(self, action: str, detail: str = "") -> None:
         """Called for every refused attempt. Subclasses record it."""
+
+    async def on_event(self, event: events.Event) -> None:
+        from .driver import KeyRun
+
+        if isinstance(event, KeyRun):  # keys read together (driver.py): each as if alone
+            for key in event.keys:
+                await self.on_event(key)
+            return
+        await super().on_event(event)
 
     async def run_action(
         self,

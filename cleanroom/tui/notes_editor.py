@@ -43,6 +43,9 @@ def lines_field(place: Place) -> str:
 
 
 class NoteEditorScreen(ClosesOnce, ModalScreen[bool]):
+    # The reviewer's own draft, kept open with the reason when a save fails
+    # (docs/notes.md), and the name of the file it is on: nothing of the code.
+    SHOWS_RECORDED = False
     AUTO_FOCUS = "#title"  # the screen's own focus on resume: the title, not the first radio
     BINDINGS = [
         Binding("ctrl+s,f2", "save_note", "Save note"),

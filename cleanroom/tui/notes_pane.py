@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from ..notes.model import Note
 from ..sanitize import clean, decode
 from ..session.service import NoteList
+from .failure_blank import HIDDEN
 from .screens.once import ClosesOnce
 
 MAX_SHOWN_BODY = 200  # lines of a body the pane shows (the editor holds the rest)
@@ -88,6 +89,13 @@ class NotesScreen(ClosesOnce, ModalScreen[Note | None]):
         if self.notes:
             self.query_one(OptionList).highlighted = 0
 
+    def blank_on_failure(self) -> None:
+        """Recording failed: no note's row or text stays on screen (failure_blank.py).
+        The pane stays empty; ctrl+n lists the notes again, recorded."""
+        self.notes = []
+        self.query_one(OptionList).clear_options()
+        self.query_one("#detail", Static).update(HIDDEN)
+
     def highlighted(self) -> Note | None:
         index = self.query_one(OptionList).highlighted
         return None if index is None or index >= len(self.notes) else self.notes[index]
@@ -128,9 +136,15 @@ class ConfirmWithdrawScreen(ClosesOnce, ModalScreen[bool]):
         super().__init__()
         self.note = note
 
+    def blank_on_failure(self) -> None:
+        """Recording failed: the note's title goes (y still withdraws it, recorded
+        first; not while recording fails)."""
+        self.query_one("#title", Static).update(HIDDEN)
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Withdraw the note “{clean(self.note.draft.title)}”?", markup=False)
+            yield Static(f"Withdraw the note “{clean(self.note.draft.title)}”?", markup=False,
+                         id="title")  # fmt: skip
             yield Static("It stays in the ledger, marked withdrawn; it cannot be edited again.\n"
                          "y: withdraw    n: keep it", markup=False)  # fmt: skip
 

@@ -54,6 +54,8 @@ class InputDialog(ClosesOnce, ModalScreen[Any]):
 class GotoScreen(InputDialog):
     """`:`: a line number; dismisses with it, or None."""
 
+    SHOWS_RECORDED = False  # a line count, the typed number (failure_blank.py)
+
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="GotoScreen")
 
@@ -73,6 +75,8 @@ class GotoScreen(InputDialog):
 
 class ConfirmEndScreen(ClosesOnce, ModalScreen[bool]):
     """`q`: end and seal the session only after an explicit yes."""
+
+    SHOWS_RECORDED = False  # fixed words (failure_blank.py)
 
     BINDINGS = [
         Binding("y", "confirm", "Yes, end and seal"),

@@ -16,6 +16,7 @@ from .search import switch_label
 
 
 class FindScreen(InputDialog):
+    SHOWS_RECORDED = False  # the open file's name (as the banner), the typed text
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="FindScreen")
 

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 
 class LockScreen(Screen[None]):
+    SHOWS_RECORDED = False  # fixed words, a witness code, why: failure_blank.py
     UNLOCK_KEYS: ClassVar[frozenset[str] | None] = frozenset({"enter"})  # None: any key
 
     def on_screen_resume(self) -> None:

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..failure_blank import HIDDEN
 from .dialogs import DIALOG_CSS
 from .once import ClosesOnce
 
@@ -26,6 +27,7 @@ class _LetterScreen(ClosesOnce, ModalScreen[str | None]):
 
 
 class SetMarkScreen(_LetterScreen):
+    SHOWS_RECORDED = False
     DEFAULT_CSS = DIALOG_CSS.format(name="SetMarkScreen")
 
     def compose(self) -> ComposeResult:
@@ -49,3 +51,8 @@ class MarksScreen(_LetterScreen):
             yield Static("Marks: type a letter to jump (Escape cancels).", markup=False)
             yield Static("\n".join(rows) or "  No marks yet: m and a letter sets one.",
                          markup=False, id="marks")  # fmt: skip
+
+    def blank_on_failure(self) -> None:
+        """Recording failed: the marks' file names go (failure_blank.py); a letter
+        still jumps, recorded first as every jump is."""
+        self.query_one("#marks", Static).update(HIDDEN)

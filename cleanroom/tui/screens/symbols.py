@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from ...sanitize import clean
 from ...session.symbols import MAX_NAME_BYTES
 from ..bounded_input import BoundedInput
+from ..failure_blank import HIDDEN
 from ..optionlist import SteadyOptionList
 from ..symbol_rows import symbol_prompt
 from .dialogs import DIALOG_CSS, InputDialog
@@ -57,6 +58,12 @@ class NameScreen(InputDialog):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
+    def blank_on_failure(self) -> None:
+        """Recording failed: the word taken from the code goes (failure_blank.py)."""
+        box = self.query_one(Input)
+        if self.word and box.value == self.word:
+            box.value = ""
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
@@ -86,6 +93,13 @@ class SymbolListScreen(ClosesOnce, ModalScreen[Any]):
             found = None
         if found is None or list(found.rows) != list(self.rows):
             self.dismiss(None)
+
+    def blank_on_failure(self) -> None:
+        """Recording failed: the rows go (failure_blank.py), and the title and
+        count that name what they listed."""
+        self.rows = []
+        self.query_one("#title", Static).update(HIDDEN)
+        self.query_one("#count", Static).update("")
 
     def compose(self) -> ComposeResult:
         with Vertical():

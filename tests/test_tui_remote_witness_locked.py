@@ -1,0 +1,42 @@
+"""Issue 12, outside attack atk12e finding 7: the 15-minute witness refresh came
+while the idle lock was up; the recorder refused it (`refused`, reason
+`locked`, request `witness`) and the status bar kept the older code after the
+unlock. A witness is `witness_shown`: a code put on screen, and a lock hides the
+bar, so the terminal does not ask behind a lock; it asks right after the
+recorded return. A real recorder process, its real idle state."""
+
+from __future__ import annotations
+
+from cleanroom.recorder.client import RemoteService
+from cleanroom.tui.app import ReviewApp
+from cleanroom.tui.screens.idle import IdleScreen
+from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
+from tests.test_tui_remote_stall import SIZE, bar
+
+
+async def test_a_witness_due_behind_the_idle_lock_is_asked_after_the_return(room):  # noqa: F811
+    service = RemoteService(room.socket)
+    app = ReviewApp(service, idle_seconds=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # past the start screen
+        app.open_path(b"src/long.py")
+        await until(pilot, lambda: isinstance(app.screen, IdleScreen), tries=400)
+        old = service.shown_witness
+        await until(pilot, lambda: "idle" in room.kinds())
+        app._fresh_witness()  # the witness interval's timer (15 min) fires under the lock
+        await pilot.pause(0.2)
+        assert service.shown_witness == old
+        await pilot.press("x")  # the return, recorded; then the owed witness
+        await until(pilot, lambda: not isinstance(app.screen, IdleScreen))
+        await until(pilot, lambda: service.shown_witness != old)
+        seq, code = service.shown_witness
+        await until(pilot, lambda: f"{seq}:{code}" in bar(app))
+    service.seal()
+    service.close()
+    entries = room.entries()
+    kinds = [e.kind for e in entries]
+    refused = [e.payload for e in entries if e.kind == "refused"]
+    assert not refused, refused
+    assert kinds.index("active") < len(kinds) - 1 - kinds[::-1].index("witness_shown")
+    shown = [e.payload for e in entries if e.kind == "witness_shown"]
+    assert shown[-1]["code"] == code

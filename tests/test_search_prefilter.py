@@ -181,3 +181,21 @@ def test_a_prefiltered_search_agrees_with_brute_force(case):
             want = reference(files, query, {p: p.decode() for p in files})
             assert [(h.path, h.line, h.spans, h.more_spans) for h in s.hits()] == want
             assert s.digest() == digest_of(query, want)
+
+
+def test_the_prefilter_runs_under_the_reviewer_terminals_audit_policy(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "from pathlib import Path\n"
+        "from cleanroom.tui import audit\n"
+        f"audit.install([Path({str(tmp_path)!r})])\n"
+        "from cleanroom.snapshot.query import Query\n"
+        "m = Query(r'[0-9a-f]{8}-[0-9a-f]{4}', regex=True).plan().matcher\n"
+        "assert m.prefilter is not None and m.prefilter.usable\n"
+        "print(list(m.lines(b'x\\n0123abcd-1234 y\\n')))\n"
+    )
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)  # fmt: skip
+    assert out.stdout.strip() == "[(2, 17, ((0, 13),), False)]"

@@ -23,11 +23,12 @@ calls, so one can serve several searches at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from .literalscan import WINDOW, Finder
 from .pattern import Literal
+from .prefilter import Prefilter
 
 MAX_SPANS = 100  # matches reported per line; `more` says if there were others
 
@@ -104,9 +105,12 @@ class LiteralMatcher:
 
 
 class RegexMatcher:
-    def __init__(self, rx, line_filter: tuple[Literal, ...] | None) -> None:
+    def __init__(
+        self, rx, line_filter: tuple[Literal, ...] | None, prefilter: Prefilter | None = None
+    ) -> None:
         self.rx = rx  # an re2 pattern over bytes, line semantics (pattern.parse)
         self.line_filter = line_filter
+        self.prefilter = None if line_filter else prefilter  # used where it compiled
         self.search = _searcher(rx)
         self._finds = [Finder(lit.text, lit.folded).find for lit in line_filter or ()]
 
@@ -114,10 +118,17 @@ class RegexMatcher:
         n = len(data)
         if self.line_filter:
             return any(find(data, 0, n) >= 0 for find in self._finds)
+        if self.prefilter is not None and self.prefilter.usable:
+            return self.prefilter.any(data)
         return self.search(data, 0, n) is not None
 
     def lines(self, data: bytes) -> Iterator[LineMatch]:
-        candidates = self._filtered(data) if self.line_filter else self._scanned(data)
+        if self.line_filter:
+            candidates: Iterable[tuple[int, int]] = self._filtered(data)
+        elif self.prefilter is not None and self.prefilter.usable:
+            candidates = self.prefilter.lines(data)
+        else:
+            candidates = self._scanned(data)
         for start, end in candidates:
             spans, more = self.spans(data, start, end)
             if spans:

@@ -24,6 +24,7 @@ from .pattern import (
     literal_requirement,
     parse,
 )
+from .prefilter import Prefilter
 from .presence import needs_of
 from .shortlit import short_needle
 
@@ -132,7 +133,10 @@ def _plan(query: Query) -> Plan:
     index = index_expression(parsed.required)
     context = context_expression(parsed.required) if index is not None else None
     heads = after_high_heads(parsed.required) if context is not None else ()
-    return Plan(index, RegexMatcher(compiled, line_filter), paths, context, after_high=heads)
+    # With no literal to find first, Hyperscan chooses the lines RE2 runs on (ADR 0113)
+    prefilter = Prefilter.of(query.text, query.case) if line_filter is None else None
+    matcher = RegexMatcher(compiled, line_filter, prefilter)
+    return Plan(index, matcher, paths, context, after_high=heads)
 
 
 def _why(exc: Exception) -> str:

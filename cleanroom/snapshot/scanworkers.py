@@ -170,9 +170,9 @@ def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         ctx = multiprocessing.get_context("forkserver")
-        # numpy too (bulkhits), so a worker does not import it itself (a missing
-        # module is skipped by the fork server)
-        ctx.set_forkserver_preload([__name__, "numpy"])
+        # numpy (bulkhits) and hyperscan (prefilter) too, so a worker does not import
+        # them itself (a missing module is skipped by the fork server)
+        ctx.set_forkserver_preload([__name__, "numpy", "hyperscan"])
         _CONTEXT = ctx
     return _CONTEXT
 

@@ -38,7 +38,8 @@ which the tree walk met each content, which is path order, so candidates are
 read from the index lazily, merged with the path-ordered file list (`catalog`),
 and the first page needs only the start of the index's answer. A candidate is
 read in chunks of whole lines and matched (literal: `bytes.find`; regex:
-literals first, then RE2 on those lines only). A literal the index cannot look
+literals first, then RE2 on those lines only; with no literal, the lines a
+Hyperscan prefilter names: `prefilter`, ADR 0113). A literal the index cannot look
 up is narrowed by the byte presence table (`presence`: the blobs holding each of
 its bytes) or, for two ASCII bytes first, through the index's vocabulary
 (`shortlit`). With no usable literal, or

@@ -180,11 +180,11 @@ def ledger_image(data: bytes) -> None:
         image = load_bytes(db, wal)
         made: list[tuple[list[Any], int]] = []
         verdict = verify_image(
-            image, LEDGER_TRUST, workers=1, meanwhile=lambda: made.append(_decode(image.rows))
+            image, LEDGER_TRUST, workers=1, meanwhile=lambda: made.append(_decode(image.rows, {}))
         )
         # The same as read_timeline: the entries of a TAMPERED ledger are kept only
         # with include_tampered, which every forensic tool offers; so decode them all.
-        forensics(image.name, verdict, *(made[0] if made else _decode(image.rows)))
+        forensics(image.name, verdict, *(made[0] if made else _decode(image.rows, {})))
         verdict.to_json()
         assert isinstance(verdict.status, Status)
 

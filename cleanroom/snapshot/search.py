@@ -196,6 +196,8 @@ class Search:
         """The hits of the first files in path order, read in this thread until
         `deadline` with a hit found (or `size` hits); [] if none was by then."""
         plan = self.query.plan()
+        if self.before_opens is not None:  # the guard is told of every open (ADR 0215)
+            self.before_opens(2)  # this thread's own connection: the header check and SQLite
         conn = self._connect()
         found: list[Hit] = []
         try:

@@ -96,6 +96,10 @@ _NAMED: dict[int, tuple[str, Flag]] = {
 
 # Printable, but drawn as nothing or as a blank box: they hide like invisibles.
 _BLANK_LOOKALIKES = frozenset({0x2800, 0xFFFC, 0x1D159})
+# The tag brackets themselves: tagged wherever they stand in untrusted text, so a
+# name spelling `cafe⟨U+0301⟩.c` never displays like the NFD `café.c` it imitates,
+# and every display decodes to exactly one text (the display is one-to-one).
+_DELIMITERS = frozenset({0x27E8, 0x27E9})
 MAX_MARKS = 2  # combining marks on one character before they are tagged (ệ has 2)
 
 # Everything that is not plainly safe: non-ASCII or ASCII controls. Safe text
@@ -117,8 +121,12 @@ def classify(ch: str) -> tuple[str, Flag] | None:
     cp = ord(ch)
     if cp in _NAMED:
         return _NAMED[cp]
-    if cp < 0x20 or cp == 0x7F or 0x80 <= cp <= 0x9F:
+    if cp in _DELIMITERS:  # literal tag text must not read as a tag
+        return f"U+{cp:04X}", Flag.LOOKALIKE
+    if cp < 0x20 or cp == 0x7F:
         return f"x{cp:02X}", Flag.CONTROL
+    if 0x80 <= cp <= 0x9F:  # `xNN` from 0x80 up is a byte that is not UTF-8
+        return f"U+{cp:04X}", Flag.CONTROL
     if 0xDC80 <= cp <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
         return f"x{cp - 0xDC00:02X}", Flag.INVALID
     if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
@@ -216,6 +224,47 @@ def unnormalized(text: str) -> dict[int, Flag]:
                 if _unstable(c):
                     out[m.start() + k] = Flag.LOOKALIKE
     return out
+
+
+def name_marks(text: str) -> dict[int, Flag]:
+    """Indexes to tag in a name beyond `lookalikes`: `unnormalized`, and what
+    passes for ASCII in a name whatever shares it (`_passes_for_ascii`: a `∕`
+    for `/`, a `․` for `.`, a ligature `ﬁ`, a fullwidth `Ａ`), and each letter of a
+    word wholly in one script other than Latin whose every letter passes for an
+    ASCII one (a Cyrillic `аре`), even with no Latin beside it: a name is judged
+    against every other name, not against its line. Other non-Latin words (most
+    Cyrillic, Greek, any CJK) stay readable."""
+    if text.isascii():
+        return {}
+    out = unnormalized(text)
+    for i, ch in enumerate(text):
+        if not ch.isascii() and _passes_for_ascii(ch):
+            out.setdefault(i, Flag.LOOKALIKE)
+    for m in _ANY_WORD.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        scripts = [script_of(c) for c in word]
+        counts = {a for a in scripts if a not in _NEUTRAL}
+        if len(counts) == 1 and "LATIN" not in counts and _passes_for_latin(word):
+            for k, alias in enumerate(scripts):
+                if alias not in _NEUTRAL:
+                    out.setdefault(m.start() + k, Flag.LOOKALIKE)
+    return out
+
+
+@cache
+def _passes_for_ascii(ch: str) -> bool:
+    """`ch` (not ASCII, of Latin or of no script) is drawn like ASCII text: its
+    compatibility form is ASCII, or the confusables data gives it an ASCII
+    look-alike. Letters of other scripts are judged a word at a time instead."""
+    if script_of(ch) not in ("LATIN", *_NEUTRAL):
+        return False
+    if unicodedata.normalize("NFKC", ch).isascii():
+        return True
+    _, confusables = _confusables()
+    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=[]) or ()
+    return any(h["c"].isascii() for f in found for h in f["homoglyphs"])
 
 
 @cache
@@ -325,7 +374,7 @@ def sanitize(
     if marks is None:
         marks = lookalikes(text) if not text.isascii() else {}
         if tab_size is None:  # a name: its NFC twin must not look the same
-            marks = unnormalized(text) | marks
+            marks = name_marks(text) | marks
         at = 0
     end = at + len(text)
     mine = {i - at: f for i, f in marks.items() if at <= i < end} if marks else {}
@@ -367,13 +416,13 @@ def clean(text: object) -> str:
     value = str(text)
     if not _SUSPECT.search(value):
         return value
-    marks = None if value.isascii() else unnormalized(value) | lookalikes(value)
+    marks = None if value.isascii() else name_marks(value) | lookalikes(value)
     if marks:
         return sanitize(value, marks=marks).text
     tags = [(c, t) for c in set(value) if (t := _tag_text(c)) is not None]
-    if len(tags) > _REPLACES:
+    if len(tags) > _REPLACES or any(ord(c) in _DELIMITERS for c, _ in tags):
         return value.translate({ord(c): t for c, t in tags})
-    for c, t in tags:  # no tag holds a character that is tagged: each replace is final
+    for c, t in tags:  # no tag holds a tagged character (brackets went above): final
         value = value.replace(c, t)
     return value
 

@@ -39,7 +39,7 @@ from typing import Any
 from ..jsonsafe import name_fields
 from ..ledger.findings import Finding
 from ..ledger.keys import key_id
-from ..ledger.sessions import check_sessions
+from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
 from ..session.events import path_fields
 from ..snapshot.store import Snapshot
@@ -300,6 +300,9 @@ def who_viewed(
     are missing or do not match their digest is replaced by `refresh(index)` (verify
     it again); without `refresh` that raises UnreadableIndex."""
     cached = set(cached or ())
+    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
+    dropped = copies([i.verdict for i in indexes])  # named in SESSION_COPY: counted once
+    indexes = [x for k, x in enumerate(indexes) if k not in dropped]
     resolved = (
         target if isinstance(target, Resolved)
         else Resolved(target, "file", [target.path], checked=False)
@@ -332,7 +335,6 @@ def who_viewed(
                 searches += [SearchMatch(index, s) for s in index.searches
                              if needle in s.query.casefold()]  # fmt: skip
     searches.sort(key=lambda m: (m.search.wall_us, m.index.path))
-    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
     return Answer(target, resolved, search_text, indexes, include_tampered, files, searches,
                   sessions, unmapped, cached)  # fmt: skip
 

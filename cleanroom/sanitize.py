@@ -363,6 +363,7 @@ def sanitize(
     col: int = 0,
     marks: Mapping[int, Flag] | None = None,
     at: int = 0,
+    shown: bool = False,
 ) -> Sanitized:
     """Make `text` safe to display. With `tab_size`, a tab becomes spaces to the next
     stop (source lines), counted on the *display* text from column `col`, so a tag
@@ -370,7 +371,10 @@ def sanitize(
     highlights) comes out exactly as if drawn whole; without it, a tab is tagged
     like any control (names). `marks` are `lookalikes` of the whole line when
     `text` is the piece of it starting at index `at` (default: of `text` itself),
-    so a word cut into pieces is judged whole."""
+    so a word cut into pieces is judged whole. `shown`: `text` is this function's
+    own output (display cells handed on, session/display.py), whose brackets are
+    its tags: they pass as they are, so drawing display text again changes
+    nothing (anything else is still tagged)."""
     if marks is None:
         marks = lookalikes(text) if not text.isascii() else {}
         if tab_size is None:  # a name: its NFC twin must not look the same
@@ -392,6 +396,10 @@ def sanitize(
             out.append(" " * n)
             pos += n
             continue
+        if shown and ord(ch) in _DELIMITERS:
+            out.append(ch)
+            pos += 1
+            continue
         tag = classify(ch)
         if tag is None and i in mine:
             tag = (f"U+{ord(ch):04X}", mine[i])
@@ -399,27 +407,31 @@ def sanitize(
             out.append(ch)
             pos += len(ch)
             continue
-        shown = f"⟨{tag[0]}⟩"
-        out.append(shown)
-        spans.append((pos, pos + len(shown), tag[1]))
+        drawn = f"⟨{tag[0]}⟩"
+        out.append(drawn)
+        spans.append((pos, pos + len(drawn), tag[1]))
         counts[tag[1]] += 1
-        pos += len(shown)
+        pos += len(drawn)
     return Sanitized("".join(out), tuple(spans), counts)
 
 
-def clean(text: object) -> str:
+def clean(text: object, shown: bool = False) -> str:
     """Display form of any untrusted value, for one-line contexts (names, messages):
     `sanitize(value).text`, exactly. Where no character is tagged for where it
     stands (`lookalikes`), each tag depends on its code point alone, so the text is
     translated in one pass (C speed) instead of walked a character at a time: a
-    path of kilobytes of escapes costs microseconds, not milliseconds (ADR 0306)."""
+    path of kilobytes of escapes costs microseconds, not milliseconds (ADR 0306).
+    `shown`: `text` is a message built from display text (names already through
+    here): its brackets are tags and pass as they are (see `sanitize`)."""
     value = str(text)
     if not _SUSPECT.search(value):
         return value
     marks = None if value.isascii() else name_marks(value) | lookalikes(value)
     if marks:
-        return sanitize(value, marks=marks).text
+        return sanitize(value, marks=marks, shown=shown).text
     tags = [(c, t) for c in set(value) if (t := _tag_text(c)) is not None]
+    if shown:
+        tags = [(c, t) for c, t in tags if ord(c) not in _DELIMITERS]
     if len(tags) > _REPLACES or any(ord(c) in _DELIMITERS for c, _ in tags):
         return value.translate({ord(c): t for c, t in tags})
     for c, t in tags:  # no tag holds a tagged character (brackets went above): final

@@ -237,8 +237,8 @@ def _print_report(r: Report) -> None:
             f"  differ    {counts}" + (" (named below)" if s.signed_tree and s.counts else "")
         )
     for f in r.findings:
-        where = f"{clean(f.to_json()['path'])}: " if f.path is not None else ""
-        click.echo(f"  {f.severity.value:<8} {f.code}  {where}{clean(f.message)}")
+        where = f"{clean(f.to_json()['path'], shown=True)}: " if f.path is not None else ""
+        click.echo(f"  {f.severity.value:<8} {f.code}  {where}{clean(f.message, shown=True)}")
     for code, n in sorted(r.omitted.items()):
         click.echo(f"  ... and {n} more {code} findings")
     if s is not None and not s.signed_tree:  # else each difference is a ROOT finding above

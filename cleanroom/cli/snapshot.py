@@ -243,7 +243,8 @@ def _print_report(r: Report) -> None:
         click.echo(f"  ... and {n} more {code} findings")
     if s is not None and not s.signed_tree:  # else each difference is a ROOT finding above
         for d in s.differences:
-            click.echo(f"  {d.change.value:<8} {clean(display_path(d.path))}: {clean(d.detail)}")
+            detail = clean(d.detail, shown=True)  # built from display names already
+            click.echo(f"  {d.change.value:<8} {display_path(d.path)}: {detail}")
         if sum(s.counts.values()) > len(s.differences):
             click.echo(f"  ... and {sum(s.counts.values()) - len(s.differences)} more differences")
 

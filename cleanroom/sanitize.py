@@ -96,6 +96,10 @@ _NAMED: dict[int, tuple[str, Flag]] = {
 
 # Printable, but drawn as nothing or as a blank box: they hide like invisibles.
 _BLANK_LOOKALIKES = frozenset({0x2800, 0xFFFC, 0x1D159})
+# The tag brackets themselves: tagged wherever they stand in untrusted text, so a
+# name spelling `cafe⟨U+0301⟩.c` never displays like the NFD `café.c` it imitates,
+# and every display decodes to exactly one text (the display is one-to-one).
+_DELIMITERS = frozenset({0x27E8, 0x27E9})
 MAX_MARKS = 2  # combining marks on one character before they are tagged (ệ has 2)
 
 # Everything that is not plainly safe: non-ASCII or ASCII controls. Safe text
@@ -117,8 +121,12 @@ def classify(ch: str) -> tuple[str, Flag] | None:
     cp = ord(ch)
     if cp in _NAMED:
         return _NAMED[cp]
-    if cp < 0x20 or cp == 0x7F or 0x80 <= cp <= 0x9F:
+    if cp in _DELIMITERS:  # literal tag text must not read as a tag
+        return f"U+{cp:04X}", Flag.LOOKALIKE
+    if cp < 0x20 or cp == 0x7F:
         return f"x{cp:02X}", Flag.CONTROL
+    if 0x80 <= cp <= 0x9F:  # `xNN` from 0x80 up is a byte that is not UTF-8
+        return f"U+{cp:04X}", Flag.CONTROL
     if 0xDC80 <= cp <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
         return f"x{cp - 0xDC00:02X}", Flag.INVALID
     if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
@@ -146,6 +154,7 @@ def _confusables() -> Any:
 
 
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ANY_WORD = re.compile(r"\w+")
 
 
@@ -216,6 +225,47 @@ def unnormalized(text: str) -> dict[int, Flag]:
                 if _unstable(c):
                     out[m.start() + k] = Flag.LOOKALIKE
     return out
+
+
+def name_marks(text: str) -> dict[int, Flag]:
+    """Indexes to tag in a name beyond `lookalikes`: `unnormalized`, and what
+    passes for ASCII in a name whatever shares it (`_passes_for_ascii`: a `∕`
+    for `/`, a `․` for `.`, a ligature `ﬁ`, a fullwidth `Ａ`), and each letter of a
+    word wholly in one script other than Latin whose every letter passes for an
+    ASCII one (a Cyrillic `аре`), even with no Latin beside it: a name is judged
+    against every other name, not against its line. Other non-Latin words (most
+    Cyrillic, Greek, any CJK) stay readable."""
+    if text.isascii():
+        return {}
+    out = unnormalized(text)
+    for m in _NON_ASCII.finditer(text):  # C speed over kilobytes of ASCII escapes
+        if _passes_for_ascii(m.group()):
+            out.setdefault(m.start(), Flag.LOOKALIKE)
+    for m in _ANY_WORD.finditer(text):
+        word = m.group()
+        if word.isascii():
+            continue
+        scripts = [script_of(c) for c in word]
+        counts = {a for a in scripts if a not in _NEUTRAL}
+        if len(counts) == 1 and "LATIN" not in counts and _passes_for_latin(word):
+            for k, alias in enumerate(scripts):
+                if alias not in _NEUTRAL:
+                    out.setdefault(m.start() + k, Flag.LOOKALIKE)
+    return out
+
+
+@cache
+def _passes_for_ascii(ch: str) -> bool:
+    """`ch` (not ASCII, of Latin or of no script) is drawn like ASCII text: its
+    compatibility form is ASCII, or the confusables data gives it an ASCII
+    look-alike. Letters of other scripts are judged a word at a time instead."""
+    if script_of(ch) not in ("LATIN", *_NEUTRAL):
+        return False
+    if unicodedata.normalize("NFKC", ch).isascii():
+        return True
+    _, confusables = _confusables()
+    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=[]) or ()
+    return any(h["c"].isascii() for f in found for h in f["homoglyphs"])
 
 
 @cache
@@ -314,6 +364,7 @@ def sanitize(
     col: int = 0,
     marks: Mapping[int, Flag] | None = None,
     at: int = 0,
+    shown: bool = False,
 ) -> Sanitized:
     """Make `text` safe to display. With `tab_size`, a tab becomes spaces to the next
     stop (source lines), counted on the *display* text from column `col`, so a tag
@@ -321,11 +372,14 @@ def sanitize(
     highlights) comes out exactly as if drawn whole; without it, a tab is tagged
     like any control (names). `marks` are `lookalikes` of the whole line when
     `text` is the piece of it starting at index `at` (default: of `text` itself),
-    so a word cut into pieces is judged whole."""
+    so a word cut into pieces is judged whole. `shown`: `text` is this function's
+    own output (display cells handed on, session/display.py), whose brackets are
+    its tags: they pass as they are, so drawing display text again changes
+    nothing (anything else is still tagged)."""
     if marks is None:
         marks = lookalikes(text) if not text.isascii() else {}
         if tab_size is None:  # a name: its NFC twin must not look the same
-            marks = unnormalized(text) | marks
+            marks = name_marks(text) | marks
         at = 0
     end = at + len(text)
     mine = {i - at: f for i, f in marks.items() if at <= i < end} if marks else {}
@@ -343,6 +397,10 @@ def sanitize(
             out.append(" " * n)
             pos += n
             continue
+        if shown and ord(ch) in _DELIMITERS:
+            out.append(ch)
+            pos += 1
+            continue
         tag = classify(ch)
         if tag is None and i in mine:
             tag = (f"U+{ord(ch):04X}", mine[i])
@@ -350,30 +408,34 @@ def sanitize(
             out.append(ch)
             pos += len(ch)
             continue
-        shown = f"⟨{tag[0]}⟩"
-        out.append(shown)
-        spans.append((pos, pos + len(shown), tag[1]))
+        drawn = f"⟨{tag[0]}⟩"
+        out.append(drawn)
+        spans.append((pos, pos + len(drawn), tag[1]))
         counts[tag[1]] += 1
-        pos += len(shown)
+        pos += len(drawn)
     return Sanitized("".join(out), tuple(spans), counts)
 
 
-def clean(text: object) -> str:
+def clean(text: object, shown: bool = False) -> str:
     """Display form of any untrusted value, for one-line contexts (names, messages):
     `sanitize(value).text`, exactly. Where no character is tagged for where it
     stands (`lookalikes`), each tag depends on its code point alone, so the text is
     translated in one pass (C speed) instead of walked a character at a time: a
-    path of kilobytes of escapes costs microseconds, not milliseconds (ADR 0306)."""
+    path of kilobytes of escapes costs microseconds, not milliseconds (ADR 0306).
+    `shown`: `text` is a message built from display text (names already through
+    here): its brackets are tags and pass as they are (see `sanitize`)."""
     value = str(text)
     if not _SUSPECT.search(value):
         return value
-    marks = None if value.isascii() else unnormalized(value) | lookalikes(value)
+    marks = None if value.isascii() else name_marks(value) | lookalikes(value)
     if marks:
-        return sanitize(value, marks=marks).text
+        return sanitize(value, marks=marks, shown=shown).text
     tags = [(c, t) for c in set(value) if (t := _tag_text(c)) is not None]
-    if len(tags) > _REPLACES:
+    if shown:
+        tags = [(c, t) for c, t in tags if ord(c) not in _DELIMITERS]
+    if len(tags) > _REPLACES or any(ord(c) in _DELIMITERS for c, _ in tags):
         return value.translate({ord(c): t for c, t in tags})
-    for c, t in tags:  # no tag holds a character that is tagged: each replace is final
+    for c, t in tags:  # no tag holds a tagged character (brackets went above): final
         value = value.replace(c, t)
     return value
 

@@ -20,7 +20,7 @@ from cleanroom.tui.shown import ShownDocument
 
 CONSOLE = Console(width=300, color_system=None, force_terminal=False)
 PIECES = ["a", "b", " ", "\t", "x = 1;", "\x1b[2J", "\u202e", "\u200b", "\u4e2d", "\u0301",
-          "é", "а", "\xff", "\r", "\x00", "ｗ", "🙂", "0123456789"]  # fmt: skip
+          "é", "а", "\xff", "\r", "\x00", "ｗ", "🙂", "0123456789", "⟨RLO⟩"]  # fmt: skip
 GUTTER = Style()
 
 

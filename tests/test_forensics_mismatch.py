@@ -212,3 +212,16 @@ def test_who_viewed_lists_a_contradicted_view_but_never_counts_it(site):
     honest = json.loads(_who(site, "r.c", "--json"))
     assert [s["mismatch"] for s in honest["sightings"]] == [None]
     assert honest["caveats"] == [] and "SEEN " in _who(site, "r.c")
+
+
+def test_who_viewed_says_where_the_snapshot_holds_a_forged_content(site):
+    """atk14e LOW 7: `(no snapshot given)` was printed for q.c's content under a.c
+    although the snapshot given holds it, at q.c."""
+    text = _who(site, "a.c")
+    (line,) = [x for x in text.splitlines() if f"content {site['q']}" in x]
+    assert "no snapshot given" not in line and "holds it at q.c" in line
+    (nowhere,) = [x for x in text.splitlines() if f"content {UNKNOWN}" in x]
+    assert "(in no snapshot given)" in nowhere
+    doc = json.loads(_who(site, "a.c", "--json"))
+    where = {v["blob"]: v["elsewhere"] for v in doc["versions"]}
+    assert where[site["q"]][0]["path"] == "q.c" and where[UNKNOWN] == []

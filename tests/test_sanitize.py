@@ -17,7 +17,7 @@ from cleanroom.sanitize import Flag, classify, clean, decode, lookalikes, saniti
         ("\x07", "x07", Flag.CONTROL),
         ("\x00", "x00", Flag.CONTROL),
         ("\x7f", "x7F", Flag.CONTROL),
-        ("\x9b", "x9B", Flag.CONTROL),  # 8-bit CSI
+        ("\x9b", "U+009B", Flag.CONTROL),  # 8-bit CSI (`x9B` is the byte 0x9B, not UTF-8)
         ("\u202e", "RLO", Flag.BIDI),
         ("\u2066", "LRI", Flag.BIDI),
         ("\u2069", "PDI", Flag.BIDI),
@@ -176,7 +176,8 @@ def test_a_word_wholly_in_another_script_that_passes_for_latin_is_tagged(text, t
     ],
 )
 def test_words_of_another_script_in_prose_or_unlike_latin_are_left_alone(text):
-    assert sanitize(text).text == text
+    """In source lines (a tab size): a name is judged strictly (test_sanitize_onetoone)."""
+    assert sanitize(text, tab_size=4).text == text
 
 
 def test_whole_script_words_are_judged_per_line():
@@ -192,7 +193,7 @@ def test_a_huge_text_of_whole_script_words_is_quick():
     import time
 
     start = time.process_time()
-    prose = sanitize("\u0435\u0445\u0435\u0441 " * 20_000 + "x")  # one line: prose
+    prose = sanitize("\u0435\u0445\u0435\u0441 " * 20_000 + "x", 4)  # one source line: prose
     names = lookalikes("\u0435\u0445\u0435\u0441 = x\n" * 20_000)  # a name on each line
     assert prose.counts[Flag.LOOKALIKE] == 0 and len(names) == 80_000
     assert time.process_time() - start < 5

@@ -3,7 +3,7 @@
 import shutil
 
 from cleanroom.ledger.findings import Finding
-from cleanroom.ledger.sessions import check_sessions
+from cleanroom.ledger.sessions import check_sessions, copies
 from cleanroom.ledger.verify import verify_path
 from cleanroom.ledger.writer import Ledger
 
@@ -58,8 +58,29 @@ def test_a_predecessor_changed_after_its_successor_started(kit, ledger_dir):
     assert codes(kit, [first.path, second.path]) == ["SESSION_HEAD", "SESSION_ORDER"]
 
 
-def test_a_copy_of_a_ledger_is_reported(kit, ledger_dir, tmp_path):
+def test_a_copy_of_a_ledger_is_reported_as_a_copy_and_counted_once(kit, ledger_dir, tmp_path):
     (only,) = chain(kit, ledger_dir, 1)
     copy = tmp_path / "copy.ledger"
     shutil.copyfile(only.path, copy)
-    assert codes(kit, [only.path, copy]) == ["SESSION_FORK"]
+    verdicts = [verify_path(p, kit.trust) for p in [only.path, copy]]
+    (found,) = check_sessions(verdicts)
+    assert found.code == "SESSION_COPY" and f"{copy} is a copy of {only.path}" in found.message
+    assert copies(verdicts) == {1: 0}
+
+
+def test_one_ledger_named_twice_is_named_once_in_its_finding(kit, ledger_dir):
+    (only,) = chain(kit, ledger_dir, 1)
+    other = ledger_dir / "." / only.path.name  # the same file, spelled another way
+    verdicts = [verify_path(p, kit.trust) for p in [only.path, other]]
+    (found,) = check_sessions(verdicts)
+    assert found.code == "SESSION_COPY" and "is given twice" in found.message
+    assert copies(verdicts) == {1: 0}
+
+
+def test_the_same_session_id_with_other_content_stays_a_fork(kit, ledger_dir, tmp_path):
+    (only,) = chain(kit, ledger_dir, 1)
+    early = verify_path(only.path, kit.trust)
+    later = verify_path(only.path, kit.trust)
+    later.summary["head"] = {**later.summary["head"], "seq": later.summary["head"]["seq"] + 1}
+    assert sorted(f.code for f in check_sessions([early, later])) == ["SESSION_FORK"]
+    assert copies([early, later]) == {}

@@ -230,6 +230,9 @@ def test_a_fifo_or_link_that_changed_in_the_source_is_named_not_read(hostile, tm
     assert changes[b"loop-a"].startswith("kind link in the snapshot, skipped in the source")
     assert "target missing⟨xFF⟩⟨x0A⟩target in the snapshot, elsewhere⟨x1B⟩[2J in the source" \
         in changes[b"dangling"]  # fmt: skip
+    text = run(snap, "--trust", pub, "--source", tree).stdout  # tags once, not tagged again
+    assert "target missing⟨xFF⟩⟨x0A⟩target in the snapshot, elsewhere⟨x1B⟩[2J in the source" \
+        in text and "U+27E8" not in text  # fmt: skip
 
 
 # -- one added row, found without the source ---------------------------------------------

@@ -237,13 +237,14 @@ def _print_report(r: Report) -> None:
             f"  differ    {counts}" + (" (named below)" if s.signed_tree and s.counts else "")
         )
     for f in r.findings:
-        where = f"{clean(f.to_json()['path'])}: " if f.path is not None else ""
-        click.echo(f"  {f.severity.value:<8} {f.code}  {where}{clean(f.message)}")
+        where = f"{clean(f.to_json()['path'], shown=True)}: " if f.path is not None else ""
+        click.echo(f"  {f.severity.value:<8} {f.code}  {where}{clean(f.message, shown=True)}")
     for code, n in sorted(r.omitted.items()):
         click.echo(f"  ... and {n} more {code} findings")
     if s is not None and not s.signed_tree:  # else each difference is a ROOT finding above
         for d in s.differences:
-            click.echo(f"  {d.change.value:<8} {clean(display_path(d.path))}: {clean(d.detail)}")
+            detail = clean(d.detail, shown=True)  # built from display names already
+            click.echo(f"  {d.change.value:<8} {display_path(d.path)}: {detail}")
         if sum(s.counts.values()) > len(s.differences):
             click.echo(f"  ... and {sum(s.counts.values()) - len(s.differences)} more differences")
 

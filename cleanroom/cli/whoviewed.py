@@ -17,6 +17,7 @@ from ..forensics.timeline import timestamp
 from ..forensics.whoviewed import (
     Answer,
     FileAnswer,
+    Version,
     answer_to_json,
     fresh_index,
     load_indexes,
@@ -185,11 +186,22 @@ def _versions(a: Answer) -> None:
     for v in a.versions.values():
         if v.reference:
             continue
-        where = ", ".join(v.snapshots) or "no snapshot given"
+        where = ", ".join(v.snapshots) or _elsewhere(v)
         moved = ""
         if v.mapped:
             moved = f"; lines {v.lines[0]}-{v.lines[1]} there" if v.lines else "; lines gone there"
         click.echo(f"  version      content {clean(v.blob)} ({clean(where)}){moved}")
+
+
+def _elsewhere(v: Version) -> str:
+    """Where a content not at this path is, in the snapshots given."""
+    if not v.checked:
+        return "no snapshot given"
+    if not v.elsewhere:
+        return "in no snapshot given"
+    snap = v.elsewhere[0][0]
+    paths = ", ".join(path_text(p) for _, p in v.elsewhere)
+    return f"not at this path; snapshot {snap} holds it at {paths}"
 
 
 def _sightings(f: FileAnswer) -> None:

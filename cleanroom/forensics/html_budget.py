@@ -18,6 +18,26 @@ SUMMARY_ROWS = 5_000  # coverage rows beyond the top files, per coverage group
 SUMMARY_BYTES = 4_000_000
 TOP_ROWS_BYTES = 2_000_000  # heatmap rows of the hottest file versions, over the report
 DETAIL_BYTES = 2_000_000  # their detail sections (less --with-source's lines), over the report
+LISTED_ROWS = 20_000  # rows of "Searches", and apart of "Alerts and resumes", per report
+LISTED_BYTES = 2_000_000  # UTF-8 bytes of each of those two sections
+NEVER_ROWS = 5_000  # directories listed under "Never opened", over all snapshots
+NEVER_BYTES = 2_000_000
+MAP_BYTES = 3_000_000  # the treemaps' own bound (report_treemap.MAX_BYTES)
+# The page's bound for what one ledger's content can grow, by construction: each
+# growing section's bound plus the treemaps'; 23 MB (report-format.md). Rows per
+# session given (sessions, verification, at a glance) grow with the ledgers named.
+PAGE_BYTES = (
+    TIMELINE_BYTES + SUMMARY_BYTES + TOP_ROWS_BYTES + DETAIL_BYTES
+    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES
+)  # fmt: skip
+
+
+def cut_row(cols: int, left: int, what: str) -> str:
+    """The row that says a section stops at the page's bound, and where the rest is."""
+    return (
+        f'<tr class="cut"><td colspan="{cols}">{left:,} more {what} not shown here (the '
+        "page's bound): the JSON, JSON Lines and CSV reports list every one</td></tr>\n"
+    )
 
 
 @dataclass

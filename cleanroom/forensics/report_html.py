@@ -431,7 +431,8 @@ def _searches(r: Report) -> Iterator[str]:
         "<th>Seq</th><th>Kind</th><th>Query</th><th>Options</th><th>Hits</th>"
         "<th>Result rows shown</th></tr></thead><tbody>\n"
     )
-    for x in r.searches:
+    budget = Budget(html_budget.LISTED_ROWS, html_budget.LISTED_BYTES)
+    for n, x in enumerate(r.searches):
         p = x.entry.payload
         hits = p.get("hits", p.get("matches"))
         opts = []
@@ -440,7 +441,7 @@ def _searches(r: Report) -> Iterator[str]:
             opts += [f"include {v}" for v in p.get("include") or []]
             opts += [f"exclude {v}" for v in p.get("exclude") or []]
         rows = f"{x.rows_viewed[0]}-{x.rows_viewed[1]}" if x.rows_viewed else ""
-        yield _listed_row(
+        row = _listed_row(
             x,
             f"<td>{h(x.entry.kind)}</td>",
             f'<td class="mono query">{h(p.get("query"))}</td>',
@@ -448,6 +449,10 @@ def _searches(r: Report) -> Iterator[str]:
             f'<td class="num">{h(hits)}</td>',
             f"<td>{rows}</td>",
         )
+        if not budget.take(row):
+            yield html_budget.cut_row(9, len(r.searches) - n, "searches")
+            break
+        yield row
     yield "</tbody></table></section>\n"
 
 
@@ -460,8 +465,13 @@ def _incidents(r: Report) -> Iterator[str]:
         '<table class="sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
         "<th>Seq</th><th>Kind</th><th>What</th></tr></thead><tbody>\n"
     )
-    for x in r.incidents:
-        yield _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
+    budget = Budget(html_budget.LISTED_ROWS, html_budget.LISTED_BYTES)
+    for n, x in enumerate(r.incidents):
+        row = _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
+        if not budget.take(row):
+            yield html_budget.cut_row(6, len(r.incidents) - n, "alerts and resumes")
+            break
+        yield row
     yield "</tbody></table></section>\n"
 
 

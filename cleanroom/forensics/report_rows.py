@@ -16,15 +16,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..session.events import path_fields
-from .report import REPORT_FORMAT, Report
+from .report import REPORT_FORMAT, FileKey, Report, Who, reviewer_of
 
 
 def coverage_records(report: Report) -> Iterator[dict[str, Any]]:
+    owner = {s.key: reviewer_of(s) for s in report.sessions}
     for g in report.coverage:
-        for who, files in g.by_reviewer.items():
+        listed: set[tuple[Who, FileKey]] = set()
+        per_reviewer = [(who, files) for who, files in g.by_reviewer.items()]
+        # A row made only of forged views (flagged, never credited) is in no
+        # reviewer's coverage; it is listed, flagged, under each reviewer who claimed it.
+        for f in g.files:
+            if (f.path, f.blob) in g.mismatches:
+                for who in sorted({owner[k] for k in f.sessions if k in owner}, key=str):
+                    per_reviewer.append((who, [f]))
+        for who, files in per_reviewer:
             base = {"format": REPORT_FORMAT, "trust": g.trust, "reviewer": who[0], "org": who[1]}
             for f in files:
                 key = (f.path, f.blob)
+                if (who, key) in listed:
+                    continue
+                listed.add((who, key))
                 where = {**path_fields(f.path), "blob": f.blob}
                 yield {
                     "record": "coverage",

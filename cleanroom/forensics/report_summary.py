@@ -10,8 +10,11 @@ treemap of `report_treemap`). Only verified ledgers count.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from . import html_budget
 from .describe import duration, path_text
+from .html_budget import Budget
 from .report import Report
 from .report_treemap import MapBudget, legend, svg
 from .snapshotmap import never_opened
@@ -87,6 +90,7 @@ def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:
     if not r.maps:
         yield "<p>No snapshot given.</p></section>\n"
         return
+    budget = Budget(html_budget.NEVER_ROWS, html_budget.NEVER_BYTES)  # over all snapshots
     for snap in r.snapshots:
         root = r.maps[snap.id]
         left = root.files - root.files_seen
@@ -97,23 +101,36 @@ def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:
         if not left:
             continue
         yield '<ul class="never">\n'
-        for u in never_opened(root):
-            where = h(path_text(u.path) + "/") if u.path else "(top level)"
-            if u.whole:
+        units = never_opened(root)
+        for u in units:
+            row = _never_row(u, h)
+            if not budget.take(row):
+                left = 1 + sum(1 for _ in units)
                 yield (
-                    f'<li class="whole"><code>{where}</code>: the whole directory, '
-                    f"{u.files:,} files, {u.lines:,} lines</li>\n"
+                    f'<li class="cut">{left:,} more directories not listed here (the '
+                    "page's bound): the JSON, JSON Lines and CSV reports hold every file's "
+                    "coverage</li>\n"
                 )
-                continue
-            names = ", ".join(h(path_text(n)) for n in u.names[:NEVER_LISTED])
-            more = len(u.names) - NEVER_LISTED
-            tail = f", and {more:,} more" if more > 0 else ""
-            yield (
-                f'<li class="loose"><code>{where}</code>: {u.files:,} files, {u.lines:,} lines: '
-                f'<span class="names">{names}{tail}</span></li>\n'
-            )
+                break
+            yield row
         yield "</ul>\n"
     yield "</section>\n"
+
+
+def _never_row(u: Any, h: Callable[[object], str]) -> str:
+    where = h(path_text(u.path) + "/") if u.path else "(top level)"
+    if u.whole:
+        return (
+            f'<li class="whole"><code>{where}</code>: the whole directory, '
+            f"{u.files:,} files, {u.lines:,} lines</li>\n"
+        )
+    names = ", ".join(h(path_text(n)) for n in u.names[:NEVER_LISTED])
+    more = len(u.names) - NEVER_LISTED
+    tail = f", and {more:,} more" if more > 0 else ""
+    return (
+        f'<li class="loose"><code>{where}</code>: {u.files:,} files, {u.lines:,} lines: '
+        f'<span class="names">{names}{tail}</span></li>\n'
+    )
 
 
 def snapshot_map(r: Report, h: Callable[[object], str]) -> Iterator[str]:

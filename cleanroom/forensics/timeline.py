@@ -29,7 +29,7 @@ from ..ledger.encoding import EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
 from ..ledger.load import Row, load_path
-from ..ledger.sessions import check_sessions
+from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import Status, Verdict, status_of, worst
 from ..ledger.verify import verify_image
 from ..session.events import VOCABULARY, path_from_fields
@@ -183,8 +183,10 @@ def read_evidence(
         timelines.append(read_timeline(path, trust, include_tampered, workers, analyse, names))
         if progress is not None:
             progress(path)
-    sessions = check_sessions([t.verdict for t in timelines]) if len(timelines) > 1 else []
-    return Evidence(timelines, sessions)
+    verdicts = [t.verdict for t in timelines]
+    sessions = check_sessions(verdicts) if len(timelines) > 1 else []
+    dropped = copies(verdicts)  # each named in a SESSION_COPY finding: counted once
+    return Evidence([t for i, t in enumerate(timelines) if i not in dropped], sessions)
 
 
 # -- typed events ------------------------------------------------------------------

@@ -39,7 +39,7 @@ from typing import Any
 from ..jsonsafe import name_fields
 from ..ledger.findings import Finding
 from ..ledger.keys import key_id
-from ..ledger.sessions import check_sessions
+from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
 from ..session.events import path_fields
 from ..snapshot.store import Snapshot
@@ -70,6 +70,10 @@ class Version:
     reference: bool = False
     lines: tuple[int, int] | None = None  # the asked range in this content; None: gone
     mapped: bool = False  # True when `lines` was found by matching against the reference
+    # Snapshots were given, and this content is not at this path in them: where it is
+    # instead (snapshot id, up to MAX_PATHS paths), empty when nowhere in them
+    elsewhere: list[tuple[str, bytes]] = field(default_factory=list)
+    checked: bool = False  # snapshots were given
     file_lines: int | None = None  # its line count, for text a given snapshot holds
 
     def limits(self) -> tuple[int, int] | None:
@@ -300,6 +304,9 @@ def who_viewed(
     are missing or do not match their digest is replaced by `refresh(index)` (verify
     it again); without `refresh` that raises UnreadableIndex."""
     cached = set(cached or ())
+    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
+    dropped = copies([i.verdict for i in indexes])  # named in SESSION_COPY: counted once
+    indexes = [x for k, x in enumerate(indexes) if k not in dropped]
     resolved = (
         target if isinstance(target, Resolved)
         else Resolved(target, "file", [target.path], checked=False)
@@ -332,7 +339,6 @@ def who_viewed(
                 searches += [SearchMatch(index, s) for s in index.searches
                              if needle in s.query.casefold()]  # fmt: skip
     searches.sort(key=lambda m: (m.search.wall_us, m.index.path))
-    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
     return Answer(target, resolved, search_text, indexes, include_tampered, files, searches,
                   sessions, unmapped, cached)  # fmt: skip
 
@@ -409,7 +415,12 @@ def _version(
 ) -> Version:
     v = Version(blob, [s.id for s in snapshots if blob_at(s, path) == blob])
     v.reference = reference is not None and reference[1] == blob
+    v.checked = bool(snapshots)
     found = find_blob(snapshots, blob)
+    if found is not None and not v.snapshots:  # held, but at another path: say where
+        m = Mismatch(path, blob, found[0].id, None)
+        place(found[0], [m])
+        v.elsewhere = [(found[0].id, p) for p in m.blob_paths]
     if found is not None:  # a ledger cannot claim lines past the end (binary: hex rows)
         v.file_lines = shown_lines(found[1].lines, found[1].binary, found[1].size)
     if target.first is None or target.last is None:
@@ -572,6 +583,7 @@ def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
                 **path_fields(f.path),
                 "blob": v.blob,
                 "snapshots": v.snapshots,
+                "elsewhere": [{"snapshot": i, **path_fields(p)} for i, p in v.elsewhere],
                 "reference": v.reference,
                 "lines": list(v.lines) if v.lines else None,
                 "mapped": v.mapped,

@@ -74,6 +74,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     # Sets of ledgers (one workstation's sessions)
     "SESSION_MISSING": (_T, "a session names a predecessor that is not present"),
     "SESSION_FORK": (_T, "two sessions name the same predecessor"),
+    "SESSION_COPY": (_W, "two files hold the same session, entry for entry: counted once"),
     "SESSION_HEAD": (_T, "a session's recorded predecessor head differs from that ledger"),
     "SESSION_ORDER": (
         _T,

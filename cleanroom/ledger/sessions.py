@@ -12,11 +12,12 @@ evidence. A successor under a renewed certificate is noted, never judged.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import Any
 
 from .findings import Finding
-from .verdict import Verdict, iso
+from .verdict import Status, Verdict, iso
 
 
 def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
@@ -93,6 +94,20 @@ def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
     return [Finding(None, "SESSION_RENEWED", why)]
 
 
+def _twice(kept: Verdict, v: Verdict, lid: str) -> Finding:
+    """SESSION_COPY when `v` holds the same session as `kept`, entry for entry (one
+    file named twice, or a byte copy); SESSION_FORK when it claims the session id
+    with other content."""
+    if copy_key(kept) is not None and copy_key(kept) == copy_key(v):
+        if os.path.realpath(kept.path) == os.path.realpath(v.path):
+            why = f"{v.path} is given twice (ledger {lid}): counted once"
+        else:
+            why = f"{v.path} is a copy of {kept.path} (ledger {lid}): counted once"
+        return Finding(None, "SESSION_COPY", why)
+    why = f"{kept.path} and {v.path} both claim ledger {lid} with different entries"
+    return Finding(None, "SESSION_FORK", why)
+
+
 def _is_int(value: object) -> bool:
     return type(value) is int
 
@@ -112,14 +127,48 @@ def _prev(v: Verdict) -> dict[str, Any] | None:
     return prev if isinstance(prev, dict) and isinstance(prev.get("ledger"), str) else None
 
 
+def copy_key(v: Verdict) -> tuple[str, int, str] | None:
+    """What makes two files one session: its ledger id and its signed head (the
+    hash chain's last entry names every entry before it). None when unknown."""
+    lid, head = v.summary.get("ledger"), v.summary.get("head")
+    if not isinstance(lid, str) or not isinstance(head, dict):
+        return None
+    seq, digest = head.get("seq"), head.get("hash")
+    if type(seq) is not int or not isinstance(digest, str):
+        return None
+    return lid, seq, digest
+
+
+def copies(verdicts: list[Verdict]) -> dict[int, int]:
+    """Index of each verdict that is a copy of an earlier one → that one's index:
+    same session, same content (`copy_key`), whatever file holds it. A session is
+    credited once however many copies are given; the first is kept, unless it is
+    TAMPERED and a copy is not (then the copy stands for it)."""
+    first: dict[tuple[str, int, str], int] = {}
+    out: dict[int, int] = {}
+    for i, v in enumerate(verdicts):
+        key = copy_key(v)
+        if key is None:
+            continue
+        if key not in first:
+            first[key] = i
+            continue
+        kept = first[key]
+        if verdicts[kept].status is Status.TAMPERED and v.status is not Status.TAMPERED:
+            out = {c: (i if o == kept else o) for c, o in out.items()}
+            out[kept], first[key] = i, i
+        else:
+            out[i] = kept
+    return out
+
+
 def _check_workstation(ws: str, sessions: list[Verdict]) -> list[Finding]:
     out: list[Finding] = []
     by_id: dict[str, Verdict] = {}
     for v in sessions:
         lid = v.summary["ledger"]
-        if lid in by_id:  # a copy: report it, then judge the chain without it
-            twice = f"{by_id[lid].path} and {v.path} are both ledger {lid}"
-            out.append(Finding(None, "SESSION_FORK", twice))
+        if lid in by_id:  # a copy or a fork: report it, then judge the chain without it
+            out.append(_twice(by_id[lid], v, lid))
             continue
         by_id[lid] = v
     sessions = list(by_id.values())

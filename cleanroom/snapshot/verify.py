@@ -50,7 +50,7 @@ from .readonly import (
 )
 from .schema import BLOBS_TYPES, FILES_TYPES, SEARCH_DDL, schema_problems
 from .symbols.check import check_symbols
-from .walk import DEFAULT_MAX_FILE, display_before_0306, display_path
+from .walk import DEFAULT_MAX_FILE, display_before_0306, display_before_0307, display_path
 
 VERDICT_FORMAT = "cleanroom.snapshot-verdict.v1"
 PER_CODE = 50  # findings kept per code; the rest are counted
@@ -348,7 +348,8 @@ def _check_row(r: Report, tree: _Tree, path: bytes, display: Any, kind: bytes, s
     problem = _path_problem(path)
     if problem:
         r.add("ROW", problem, path)
-    if display != display_path(path).encode() and display != display_before_0306(path).encode():
+    if display not in (display_path(path).encode(), display_before_0306(path).encode(),
+                       display_before_0307(path).encode()):  # fmt: skip
         r.add("ROW", "display is not the sanitized form of the path", path)
     if kind not in KINDS:
         r.add("ROW", f"unknown kind {kind!r}", path)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from ..sanitize import clean, decode, lookalikes, sanitize
+from ..sanitize import clean, decode, lookalikes, sanitize, unnormalized
 
 DEFAULT_MAX_FILE = 512 * 1024 * 1024  # SQLite's own limit on one value is 10^9 bytes
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -59,6 +59,24 @@ class Entry:
 def display_path(path: bytes) -> str:
     """The path as it may be shown: undecodable bytes and controls made visible."""
     return clean(decode(path))
+
+
+def display_before_0307(path: bytes) -> str:
+    """The display a snapshot made before the session-8 addendum to ADR 0005
+    stored: tag brackets and C1 controls (`⟨x80⟩`) as they were, and no name
+    look-alike tags (`∕`, `ﬁ`, a lone Cyrillic word). Still a sanitized form of the
+    signed path, accepted in the unsigned `display` column that no reader uses."""
+    text = decode(path)
+    marks = unnormalized(text) | lookalikes(text)
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        cp = ord(ch)
+        if cp in (0x27E8, 0x27E9) or (0x80 <= cp <= 0x9F and cp != 0x85):
+            out.append(sanitize(text[start:i], marks=marks, at=start).text)
+            out.append(ch if cp > 0x9F else f"⟨x{cp:02X}⟩")
+            start = i + 1
+    out.append(sanitize(text[start:], marks=marks, at=start).text)
+    return "".join(out)
 
 
 def display_before_0306(path: bytes) -> str:

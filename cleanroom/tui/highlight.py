@@ -129,7 +129,7 @@ def render_lines(
                 line.append(part, style)
                 col += len(part)
                 continue
-            clean = sanitize(part, TAB, col, marks, start)
+            clean = sanitize(part, TAB, col, marks, start, shown=judged)
             begin = len(line)
             line.append(clean.text, style)
             for a, b, _kind in clean.spans:

@@ -73,7 +73,9 @@ def named(doc: dict) -> set[tuple[str, str | None]]:
 
 # What each change is named as without a source, and what --source adds.
 CASES = {
-    "a byte changed in a blob": (BYTE, {("BLOB_CHANGED", "src/deep/er/leaf.txt")}, set()),
+    # `a` gone and `x` new in that blob: the byte presence table (ADR 0112) says so too
+    "a byte changed in a blob": (BYTE, {("BLOB_CHANGED", "src/deep/er/leaf.txt"),
+                                        ("PRESENCE", None)}, set()),
     "a row added": (ADD, {("ROOT", None), ("ROOT", "src/evil.c"), ("TOTALS", None)}, set()),
     "a row deleted": (DELETE, {("ROOT", None), ("TOTALS", None), ("BLOB_EXTRA", None)},
                       {("ROOT", "README.md")}),

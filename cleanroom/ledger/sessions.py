@@ -129,7 +129,12 @@ def _prev(v: Verdict) -> dict[str, Any] | None:
 
 def copy_key(v: Verdict) -> tuple[str, int, str] | None:
     """What makes two files one session: its ledger id and its signed head (the
-    hash chain's last entry names every entry before it). None when unknown."""
+    hash chain's last entry names every entry before it). None when unknown, or
+    when the file is TAMPERED: its head then vouches for nothing (an edited entry
+    under the same head is a fork, and its findings must count, never be dropped
+    as a copy's)."""
+    if v.status is Status.TAMPERED:
+        return None
     lid, head = v.summary.get("ledger"), v.summary.get("head")
     if not isinstance(lid, str) or not isinstance(head, dict):
         return None

@@ -16,10 +16,11 @@ untrusted string (`report_html.h`).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .describe import duration, path_text
+from .describe import display, duration, path_text
 from .snapshotmap import MapNode
 from .treemap import Rect, nest
 
@@ -129,13 +130,14 @@ def _tile(n: object, r: Rect, esc: Callable[[object], str]) -> str:
         f"{_pct(n)} seen, {duration(n.on_screen_us)} on screen"
         + (f", {n.files_seen:,} of {n.files:,} files opened" if n.is_dir else "")
     )
-    out = f'<rect class="{kind} m{level}" {box}><title>{esc(tip)}</title></rect>\n'
+    # display text already (names through `_cut`): only entity escaping is left
+    out = f'<rect class="{kind} m{level}" {box}><title>{html.escape(tip)}</title></rect>\n'
     text = _fit(n, r)
     if text:
         dark = " on-dark" if level >= 4 else ""
         out += (
             f'<text class="{kind}{dark}" x="{r.x + 3:.1f}" y="{r.y + 10.5:.1f}">'
-            f"{esc(text)}</text>\n"
+            f"{html.escape(text)}</text>\n"
         )
     return out
 
@@ -143,11 +145,12 @@ def _tile(n: object, r: Rect, esc: Callable[[object], str]) -> str:
 def _cut(text: str, keep: int) -> str:
     """`text` cut in the middle to `keep` characters: the top and the file name stay.
     Cut before sanitizing, so no escape is split; each character kept becomes at
-    most a few bytes of escape, which bounds the hover text."""
+    most a few bytes of escape, which bounds the hover text. Returns display text:
+    each part sanitized, then the cut mark, which is ours and so never tagged."""
     if len(text) <= keep:
-        return text
+        return display(text)
     head = keep // 3
-    return text[:head] + "…" + text[len(text) - (keep - head - 1) :]
+    return display(text[:head]) + "…" + display(text[len(text) - (keep - head - 1) :])
 
 
 def _fit(n: MapNode, r: Rect) -> str:
@@ -156,7 +159,7 @@ def _fit(n: MapNode, r: Rect) -> str:
         return ""
     name = path_text(n.name) + ("/" if n.is_dir else "")
     room = int((r.w - 6) / CHAR)
-    return name if len(name) <= room else name[: max(1, room - 1)] + "…"
+    return display(name) if len(name) <= room else display(name[: max(1, room - 1)]) + "…"
 
 
 def _pct(n: MapNode) -> str:

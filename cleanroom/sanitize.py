@@ -254,12 +254,18 @@ def name_marks(text: str) -> dict[int, Flag]:
     return out
 
 
+# Typographic punctuation this project's own messages wrap untrusted values in
+# (“name”, «fragment», a cut…): each is drawn unlike its ASCII look-alike (curly,
+# or one cell for three), and tagging it made every such message unreadable.
+_OWN_PUNCTUATION = frozenset("\u2018\u2019\u201c\u201d\u2026\u00ab\u00bb")
+
+
 @cache
 def _passes_for_ascii(ch: str) -> bool:
     """`ch` (not ASCII, of Latin or of no script) is drawn like ASCII text: its
     compatibility form is ASCII, or the confusables data gives it an ASCII
     look-alike. Letters of other scripts are judged a word at a time instead."""
-    if script_of(ch) not in ("LATIN", *_NEUTRAL):
+    if script_of(ch) not in ("LATIN", *_NEUTRAL) or ch in _OWN_PUNCTUATION:
         return False
     if unicodedata.normalize("NFKC", ch).isascii():
         return True

@@ -5,6 +5,7 @@ with the old backtracking regex) neither freezes the terminal nor stops timers
 
 import random
 import re
+import threading
 import time
 
 from cleanroom.session.pathmatch import folded, rank, span
@@ -49,6 +50,11 @@ def test_ranking_prefers_the_file_name_then_the_tightest_match():
 
 
 async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, ledger_dir):
+    """Matching runs off the event loop (asserted by thread), and the loop's timers
+    keep firing meanwhile. The gap bound is loose on purpose: the bug it guards
+    against froze the loop for minutes, and a loaded CI machine once left a 0.51 s
+    gap between two timer ticks with the matching correctly in its thread."""
+    matched_on: list[int] = []
     paths = [b"vendor/%05d/%s.c" % (i, HOSTILE) for i in range(100_000)]
     paths.append(b"src/" + HOSTILE + b"x.c")
     app, _ = make_app(kit, ledger_dir)
@@ -60,6 +66,13 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
         await pilot.press("ctrl+p")
         screen = app.screen
         assert isinstance(screen, QuickOpenScreen)
+        real_names = screen._names
+
+        def names(*args, **kwargs):
+            matched_on.append(threading.get_ident())
+            return real_names(*args, **kwargs)
+
+        screen._names = names
         started = time.monotonic()
         await pilot.press(*"eeeex")
         for _ in range(600):
@@ -71,7 +84,8 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
         during = [t for t in ticks if started <= t <= started + took]
         gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
         assert len(during) >= took / 0.02 / 4, (took, len(during))
-        assert max(gaps, default=0) < 0.5, max(gaps)
+        assert max(gaps, default=0) < 1.5, max(gaps)
+        assert matched_on and threading.get_ident() not in matched_on
         await pilot.press("enter")
         await pilot.pause()
         assert app.opened is None or app.opened.path != paths[0]

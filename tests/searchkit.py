@@ -77,13 +77,37 @@ def regex_spans(line: bytes, query: Query) -> list[tuple[int, int]]:
     """Python's re over the decoded line (valid UTF-8 only), ASCII semantics; after an
     empty match the next search starts one character later."""
     text = line.decode("utf-8")
-    rx = re.compile(query.text, re.ASCII | (0 if query.case else re.IGNORECASE))
+    flags = re.ASCII | (0 if query.case else re.IGNORECASE)
+    rx = re.compile(query.text, flags) if text else _over_empty(query.text, flags)
     spans, p = [], 0
     while p <= len(text) and (m := rx.search(text, p)) is not None:
         a, b = m.span()
         spans.append((len(text[:a].encode()), len(text[:b].encode())))
         p = b if b > a else a + 1
     return spans
+
+
+def _over_empty(pattern: str, flags: int) -> re.Pattern[str]:
+    """`pattern` as it must behave over an empty line. Python's `re` before 3.14
+    never lets `\\B` match the empty string, although no word character is next to
+    its one position, so it is not a word boundary (RE2, and Python 3.14, match it
+    there: `\\B` over an empty line is a hit at 0:0). Over an empty string the one
+    position is also its start, so `\\B` becomes `\\A` in the parsed pattern."""
+    parsed = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
+
+    def walk(node: object) -> None:
+        if isinstance(node, re._parser.SubPattern):  # type: ignore[attr-defined]
+            for i, (op, av) in enumerate(node.data):
+                if op is re._constants.AT and av is re._constants.AT_NON_BOUNDARY:  # type: ignore[attr-defined]
+                    node.data[i] = (op, re._constants.AT_BEGINNING_STRING)  # type: ignore[attr-defined]
+                else:
+                    walk(av)
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+
+    walk(parsed)
+    return re._compiler.compile(parsed, flags)  # type: ignore[attr-defined]
 
 
 def globs_select(display: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:

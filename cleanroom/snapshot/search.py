@@ -54,6 +54,7 @@ the viewer reads.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -197,11 +198,9 @@ class Search:
         """The hits of the first files in path order, read in this thread until
         `deadline` with a hit found (or `size` hits); [] if none was by then."""
         plan = self.query.plan()
-        if self.before_opens is not None:  # the guard is told of every open (ADR 0215)
-            self.before_opens(2)  # this thread's own connection: the header check and SQLite
-        conn = self._connect()
         found: list[Hit] = []
-        try:
+        # This thread's own connection: the guard is told of it (ADR 0215).
+        with self._own_connection(announce=True) as conn:
             files = catalog(self.snapshot, conn)
             if not self._on_every_core(conn, files, plan):
                 return []  # the index or a table narrows it: the pass finds it soon
@@ -218,14 +217,6 @@ class Search:
                 for batch in file_hits(conn, path, display, row, plan, Progress(), None,
                                        cancelled):  # fmt: skip
                     found.extend(batch)  # type: ignore[arg-type]
-        except sqlite3.Error as exc:
-            if self._cancelled.is_set():
-                raise SearchCancelled("the search was cancelled") from None
-            raise SearchError(f"reading the snapshot failed: {exc}") from None
-        finally:
-            with self._conns_lock:
-                self._conns.discard(conn)
-            conn.close()
         return found[:size]
 
     def hits(self) -> Iterator[Hit]:
@@ -328,8 +319,7 @@ class Search:
         Past the first `keep` (None: all), a hit is only what the digest reads of it:
         (path, None, line, spans, more), without its text (a total needs no more)."""
         plan = self.query.plan()
-        conn = self._connect()
-        try:
+        with self._own_connection() as conn:
             files = catalog(self.snapshot, conn)
 
             def facts() -> IndexFacts:
@@ -363,14 +353,6 @@ class Search:
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt,
                               answer=self._whole_answer(plan.index))  # fmt: skip
             yield from self._serial(conn, files, rows, plan, progress, keep)
-        except sqlite3.Error as exc:
-            if self._cancelled.is_set():
-                raise SearchCancelled("the search was cancelled") from None
-            raise SearchError(f"reading the snapshot failed: {exc}") from None
-        finally:
-            with self._conns_lock:
-                self._conns.discard(conn)
-            conn.close()
 
     def _on_every_core(self, conn: sqlite3.Connection, files: Catalog, plan: Plan) -> bool:
         """Whether the pass reads every text file (or most) on worker processes, as
@@ -550,14 +532,29 @@ class Search:
                 progress.hits += records.count
                 yield records
 
-    def _connect(self) -> sqlite3.Connection:
-        """A connection of this search's own, to the same signed snapshot."""
+    @contextlib.contextmanager
+    def _own_connection(self, announce: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection of this search's own, to the same signed snapshot, closed on
+        leaving; an SQLite error inside becomes SearchCancelled (after `cancel`) or
+        SearchError. `announce`: tell `before_opens` of its two opens first (the
+        header check and SQLite), for a connection beyond the pass's own two."""
+        if announce and self.before_opens is not None:
+            self.before_opens(2)
         conn = checked_connection(self.snapshot)
         with self._conns_lock:
             self._conns.add(conn)
         if self._cancelled.is_set():
             conn.interrupt()
-        return conn
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            if self._cancelled.is_set():
+                raise SearchCancelled("the search was cancelled") from None
+            raise SearchError(f"reading the snapshot failed: {exc}") from None
+        finally:
+            with self._conns_lock:
+                self._conns.discard(conn)
+            conn.close()
 
     def _exempt(self, known: IndexFacts) -> frozenset[int]:
         """The incomplete blobs this search's context cannot rule out (candidates)."""

@@ -120,7 +120,7 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
     file on worker processes. A long name the index narrows to one file is found
     by the pass at once; read file by file it took up to a second more on Linux
     (`nonexistent_name_qq` 7 ms -> 1,055 ms, a 31-letter name 53 -> 1,319 ms)."""
-    from cleanroom.snapshot import scanworkers
+    from cleanroom.snapshot import firstpage, scanworkers
     from cleanroom.snapshot import search as search_module
 
     src = tmp_path / "narrow"
@@ -138,7 +138,8 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
         return real(conn, path, *rest)
 
     monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)  # workers, as for a large tree
-    monkeypatch.setattr(search_module, "file_hits", counted)
+    monkeypatch.setattr(search_module, "file_hits", counted)  # the pass's reads
+    monkeypatch.setattr(firstpage, "file_hits", counted)  # and the first page's own
     with Snapshot.open(out, kit.trust) as s:
         handle = search(s, references_query("only_here_a_long_name"))
         first = handle.first_page(0.0)

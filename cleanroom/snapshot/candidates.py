@@ -43,6 +43,7 @@ SMALL_COLUMNS = (
     "blobs.size, CASE WHEN blobs.size <= ? THEN blobs.content END,"
     " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
 )
+SMALL_ROW = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 _BATCH = 16  # rows fetched at a time: few enough that the first page waits for little
 
 

@@ -65,7 +65,7 @@ from itertools import islice
 from .blobs import SNIFF
 from .bulkhits import records as bulk_records
 from .candidates import (
-    SMALL_COLUMNS,
+    SMALL_ROW,
     IndexFacts,
     candidates,
     filled,
@@ -74,14 +74,14 @@ from .candidates import (
 )
 from .catalog import Catalog, Row, catalog
 from .filehits import Progress, _new, file_hits
+from .firstpage import prefix
 from .high_bytes import after_high, read_in_background
-from .presence import holding
+from .narrowing import broad, chosen_blobs
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
 from .scanworkers import FileRef, Job, Records, Scan, chunked, head, text_files, wanted
 from .schema import schema_problems
-from .shortlit import short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -90,11 +90,8 @@ __all__ = [
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
-PREFIX_MORE = 1.0  # seconds a first page reads on alone for a first hit (`first_page`)
-_SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 _PEEK = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT ?"
 PEEK = 400  # candidates looked at to judge whether the index narrows a search enough
-BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is faster
 
 
 def prepare(snapshot: Snapshot) -> None:
@@ -185,39 +182,14 @@ class Search:
         hits it finds are the first hits of the pass (the same files in the same
         order, as `_parallel` promises). With none by then it reads on for up to
         PREFIX_MORE (a pass's workers take longer than that to start); with none
-        after that, the pass gives the page."""
+        after that, the pass gives the page. How: `firstpage.prefix`."""
         deadline = time.monotonic() + seconds
         if self._primary is None and not self.done:
-            early = self._prefix(deadline, size)
+            early = prefix(self, deadline, size)
             if early:
                 return early
         self._advance(size, deadline)
         return self._kept[:size]
-
-    def _prefix(self, deadline: float, size: int) -> list[Hit]:
-        """The hits of the first files in path order, read in this thread until
-        `deadline` with a hit found (or `size` hits); [] if none was by then."""
-        plan = self.query.plan()
-        found: list[Hit] = []
-        # This thread's own connection: the guard is told of it (ADR 0215).
-        with self._own_connection(announce=True) as conn:
-            files = catalog(self.snapshot, conn)
-            if not self._on_every_core(conn, files, plan):
-                return []  # the index or a table narrows it: the pass finds it soon
-            limits, cancelled = small_limits(plan.likely), self._cancelled.is_set
-            for pos, rowid, path in text_files(self.snapshot, conn, files):
-                if found and time.monotonic() > deadline or len(found) >= size:
-                    break
-                if not found and time.monotonic() > deadline + PREFIX_MORE:
-                    return []  # a rare name: the pass, on every core, finds its first use
-                display = files.displays[pos]
-                if not plan.paths.everything and not plan.paths(display):
-                    continue
-                row = (rowid, *conn.execute(_SMALL, (*limits, rowid)).fetchone())
-                for batch in file_hits(conn, path, display, row, plan, Progress(), None,
-                                       cancelled):  # fmt: skip
-                    found.extend(batch)  # type: ignore[arg-type]
-        return found[:size]
 
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""
@@ -330,7 +302,7 @@ class Search:
             # so that the content of excluded files is never read.
             everything = plan.paths.everything
             if plan.index is None:  # the index cannot narrow this query, or not alone
-                chosen = self._chosen(conn, files, plan, facts)
+                chosen = chosen_blobs(self.snapshot, conn, files, plan, facts, self._check)
                 total = self.snapshot.manifest.bytes if chosen is None else chosen[1]
                 workers = wanted(total)
                 if workers:
@@ -354,23 +326,10 @@ class Search:
                               answer=self._whole_answer(plan.index))  # fmt: skip
             yield from self._serial(conn, files, rows, plan, progress, keep)
 
-    def _on_every_core(self, conn: sqlite3.Connection, files: Catalog, plan: Plan) -> bool:
-        """Whether the pass reads every text file (or most) on worker processes, as
-        `_pass` decides: only then is a first page worth reading here while they
-        start. A name the index or a table narrows is found by the pass in a few
-        milliseconds; reading files in path order would take up to a second more."""
-        if plan.index is not None:
-            return bool(wanted(self.snapshot.manifest.bytes)) and self._broad(conn, plan.index)
-        chosen = self._chosen(conn, files, plan, lambda: index_facts(self.snapshot, conn, files))
-        return bool(wanted(self.snapshot.manifest.bytes if chosen is None else chosen[1]))
-
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
-        """Whether the index names so many blobs that reading every text file on every
-        core costs less than reading its answer in one process: judged from the start
-        of its answer (ascending rowids), where PEEK blobs must not be spread over
-        fewer than PEEK / BROAD_INDEX rowids."""
-        rows = self._peek(conn, index)
-        return len(rows) == PEEK and PEEK / max(1, rows[-1]) > BROAD_INDEX
+        """Whether the index names so many blobs that every core should read every text
+        file (`narrowing.broad`), from the start of its answer."""
+        return broad(self._peek(conn, index), PEEK)
 
     def _peek(self, conn: sqlite3.Connection, index: str) -> list[int]:
         """The first PEEK rowids the index names for `index`, ascending. Read once per
@@ -391,37 +350,6 @@ class Search:
         if index is None or peeked is None or peeked[0] != index or len(peeked[1]) >= PEEK:
             return None
         return peeked[1]
-
-    def _chosen(
-        self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
-    ) -> tuple[set[int], int] | None:
-        """For a literal the index cannot look up, the blobs that can hold it and their
-        total size; None: every text blob (no literal, or nothing narrows it). A literal
-        of two bytes asks the index's vocabulary first (shortlit: a pair is rarer than
-        its two bytes apart), then the byte presence table (every literal: the blobs
-        holding each of its bytes); a snapshot without that table asks the vocabulary
-        for a literal of one byte."""
-        short = plan.short
-        found: list[int] | None = None
-        if short is not None and len(short) == 2:
-            found = short_candidates(self.snapshot, conn, short, self._check)
-            if found is not None:
-                return self._sized(files, {*found, *facts().truncated})
-        found = holding(conn, plan.needs) if plan.needs else None
-        self._check()
-        if found is not None:  # exact: whatever the index could not read
-            return self._sized(files, set(found))
-        if short is not None and len(short) == 1:
-            found = short_candidates(self.snapshot, conn, short, self._check)
-            if found is not None:
-                return self._sized(files, {*found, *facts().truncated})
-        return None
-
-    @staticmethod
-    def _sized(files: Catalog, chosen: set[int]) -> tuple[set[int], int]:
-        sizes = files.sizes
-        named = filter(len(sizes).__gt__, chosen)  # rowids are >= 0
-        return chosen, max(0, sum(map(sizes.__getitem__, named)))  # -1: named by no file
 
     def _serial(
         self,
@@ -454,7 +382,7 @@ class Search:
     ) -> Iterator[list[Hit] | Records]:
         """The hits in the file at position `i` of `files`, whose blob is `row`."""
         if len(row) == 1:  # only the rowid: one statement for a small blob
-            found = conn.execute(_SMALL, (*small_limits(plan.likely), row[0])).fetchone()
+            found = conn.execute(SMALL_ROW, (*small_limits(plan.likely), row[0])).fetchone()
             row = (row[0], *found) if found is not None else (row[0], None, None, None)
         content = row[2]
         if keep is not None and progress.hits >= keep and content is not None:

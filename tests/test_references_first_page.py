@@ -230,3 +230,27 @@ def _as_on_a_large_tree(monkeypatch, peek):
     monkeypatch.setattr(search_module, "PEEK", peek)
     monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)
     return _traced(monkeypatch)
+
+
+@pytest.mark.parametrize("name", ["x", "n" * 200, "é_name", "absent_name_zz", "xyz3"])
+def test_boring_and_long_names_give_the_pass_of_a_small_tree(kit, tmp_path, monkeypatch, name):
+    """One letter (no index), the longest name (one trigram over and over), a name
+    that starts outside ASCII (no context expression), one that is nowhere, and one
+    that is in a single file: on the large-tree path (a peek at the index's answer,
+    handed to the candidates) the first page, count and digest are a small tree's."""
+    src = tmp_path / "names"
+    src.mkdir()
+    for i in range(12):
+        body = b'int xyz%d = x + %s;\nchar *s = "x\xc3\xa9_name";\n' % (i, b"n" * 200)
+        (src / f"f{i:02}.c").write_bytes(body)
+    out = tmp_path / "names.snapshot"
+    create_snapshot(src, out, kit.vendor, name="names", version="1", created=1)
+    query = references_query(name)
+    with Snapshot.open(out, kit.trust) as s:
+        want = _alone(s, query)
+        _as_on_a_large_tree(monkeypatch, 400)
+        handle = search(s, query)
+        first = handle.first_page(0.0)
+        assert (handle.page(0), handle.total(), handle.digest()) == want
+        assert first == want[0][: len(first)]
+        assert want[1] == {"x": 24, "absent_name_zz": 0, "xyz3": 1}.get(name, 12)  # x: xé_name too

@@ -42,13 +42,14 @@ literals first, then RE2 on those lines only; with no literal, the lines a
 Hyperscan prefilter names: `prefilter`, ADR 0113). A literal the index cannot look
 up is narrowed by the byte presence table (`presence`: the blobs holding each of
 its bytes) or, for two ASCII bytes first, through the index's vocabulary
-(`shortlit`). With no usable literal, or
-when the index names most blobs (judged from the start of its answer), every text
-file is read, by worker processes when there is enough to read (`scanworkers`:
-same order, same digest; the first chunks are read here while they start; the pass
-calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
-hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
-has its own read-only connection, so a search can run in a worker thread while
+(`shortlit`; both in `narrowing`). With no usable literal, or when the index
+names most blobs (judged from the start of its answer, read once per search and
+taken as the whole answer when shorter than PEEK: `_peek`), every text file is
+read, by worker processes when there is enough to read (`scanworkers`: same order,
+same digest; the first chunks are read here while they start; the pass calls
+`Search.before_opens(n)` just before they open the snapshot). Past the kept hits,
+a pass finds only digest records, in bulk (`bulkhits`). Each pass has its own
+read-only connection (`_own_connection`), so a search can run in a worker thread while
 the viewer reads.
 """
 

@@ -120,7 +120,7 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
     file on worker processes. A long name the index narrows to one file is found
     by the pass at once; read file by file it took up to a second more on Linux
     (`nonexistent_name_qq` 7 ms -> 1,055 ms, a 31-letter name 53 -> 1,319 ms)."""
-    from cleanroom.snapshot import scanworkers
+    from cleanroom.snapshot import firstpage, scanworkers
     from cleanroom.snapshot import search as search_module
 
     src = tmp_path / "narrow"
@@ -138,7 +138,8 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
         return real(conn, path, *rest)
 
     monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)  # workers, as for a large tree
-    monkeypatch.setattr(search_module, "file_hits", counted)
+    monkeypatch.setattr(search_module, "file_hits", counted)  # the pass's reads
+    monkeypatch.setattr(firstpage, "file_hits", counted)  # and the first page's own
     with Snapshot.open(out, kit.trust) as s:
         handle = search(s, references_query("only_here_a_long_name"))
         first = handle.first_page(0.0)
@@ -146,3 +147,110 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
         assert len(first) == 1 and first == search(
             s, references_query("only_here_a_long_name")
         ).page(0)
+
+
+def _traced(monkeypatch):
+    """Every statement the searches' own connections run (the real connections,
+    traced), as SQLite expands it with its parameters."""
+    from cleanroom.snapshot import search as search_module
+
+    ran: list[str] = []
+    real = search_module.checked_connection
+
+    def traced(snapshot):
+        conn = real(snapshot)
+        conn.set_trace_callback(ran.append)
+        return conn
+
+    monkeypatch.setattr(search_module, "checked_connection", traced)
+    return ran
+
+
+def _narrow_tree(kit, tmp_path, uses):
+    src = tmp_path / "narrow"
+    src.mkdir()
+    for i in range(40):
+        tail = b"int only_here_a_long_name;\n" if i in uses else b""
+        (src / f"f{i:02}.c").write_bytes(b"int xyz%d;\n" % i + tail)  # a blob each
+    out = tmp_path / "narrow.snapshot"
+    create_snapshot(src, out, kit.vendor, name="narrow", version="1", created=1)
+    return out
+
+
+@pytest.mark.parametrize("peek", [400, 2])
+def test_the_index_is_asked_once_for_a_name_it_narrows(kit, tmp_path, monkeypatch, peek):
+    """On a tree large enough for worker processes, the first page of a long name
+    asked the index three times for the same answer: whether it is broad (the first
+    page, then the pass) and for the candidates (Linux: 3 x 18 ms of CPU, 209 ms of
+    209 ms at load 8). The start of the answer, read once, is the whole answer when
+    shorter than PEEK; when cut at PEEK (here 2 of 3), the pass reads it whole."""
+    query = references_query("only_here_a_long_name")
+    with Snapshot.open(_narrow_tree(kit, tmp_path, {5, 20, 39}), kit.trust) as s:
+        want = _alone(s, query)
+        ran = _as_on_a_large_tree(monkeypatch, peek)
+        handle = search(s, query)
+        first = handle.first_page(0.0)
+        assert (handle.page(0), handle.total(), handle.digest()) == want and want[1] == 3
+        assert first == want[0][: len(first)]
+        assert handle.progress.workers == 0  # narrow: read here, not by workers
+        asked = [sql for sql in ran if "MATCH" in sql and query.plan().index in sql]
+        assert len(asked) == (1 if peek > 3 else 2), asked
+
+
+@pytest.mark.parametrize("globs", [[], ["*.c"]])
+def test_a_search_without_context_takes_the_answer_read_once(kit, tmp_path, monkeypatch, globs):
+    """A literal search has no context expression: its pass asked the index whether it
+    is broad, then again for the candidates with their content (one statement). With
+    the content (no globs) the answer read once is used; with globs (rowids only)
+    the statement stays. The hits are those of a pass that reads the index alone."""
+    query = Query("only_here_a_long_name", include=globs)
+    assert query.plan().context is None
+    with Snapshot.open(_narrow_tree(kit, tmp_path, {5, 20, 39}), kit.trust) as s:
+        want = _alone(s, query)
+        ran = _as_on_a_large_tree(monkeypatch, 400)
+        handle = search(s, query)
+        assert (handle.page(0), handle.total(), handle.digest()) == want and want[1] == 3
+        asked = [sql for sql in ran if "MATCH" in sql and query.plan().index in sql]
+        assert len(asked) == (2 if globs else 1), asked
+
+
+def _alone(s, query):
+    """First page, total and digest of a search on a small tree: no workers, so the
+    pass neither peeks at the index's answer nor is handed it."""
+    alone = search(s, query)
+    return alone.page(0), alone.total(), alone.digest()
+
+
+def _as_on_a_large_tree(monkeypatch, peek):
+    """Searches from now on use worker processes, as on a large tree, and trace their
+    statements (returned, growing)."""
+    from cleanroom.snapshot import scanworkers
+    from cleanroom.snapshot import search as search_module
+
+    monkeypatch.setattr(search_module, "PEEK", peek)
+    monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)
+    return _traced(monkeypatch)
+
+
+@pytest.mark.parametrize("name", ["x", "n" * 200, "é_name", "absent_name_zz", "xyz3"])
+def test_boring_and_long_names_give_the_pass_of_a_small_tree(kit, tmp_path, monkeypatch, name):
+    """One letter (no index), the longest name (one trigram over and over), a name
+    that starts outside ASCII (no context expression), one that is nowhere, and one
+    that is in a single file: on the large-tree path (a peek at the index's answer,
+    handed to the candidates) the first page, count and digest are a small tree's."""
+    src = tmp_path / "names"
+    src.mkdir()
+    for i in range(12):
+        body = b'int xyz%d = x + %s;\nchar *s = "x\xc3\xa9_name";\n' % (i, b"n" * 200)
+        (src / f"f{i:02}.c").write_bytes(body)
+    out = tmp_path / "names.snapshot"
+    create_snapshot(src, out, kit.vendor, name="names", version="1", created=1)
+    query = references_query(name)
+    with Snapshot.open(out, kit.trust) as s:
+        want = _alone(s, query)
+        _as_on_a_large_tree(monkeypatch, 400)
+        handle = search(s, query)
+        first = handle.first_page(0.0)
+        assert (handle.page(0), handle.total(), handle.digest()) == want
+        assert first == want[0][: len(first)]
+        assert want[1] == {"x": 24, "absent_name_zz": 0, "xyz3": 1}.get(name, 12)  # x: xé_name too

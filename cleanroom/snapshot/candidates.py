@@ -43,6 +43,7 @@ SMALL_COLUMNS = (
     "blobs.size, CASE WHEN blobs.size <= ? THEN blobs.content END,"
     " CASE WHEN blobs.size <= ? THEN blobs.line_index END"
 )
+SMALL_ROW = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 _BATCH = 16  # rows fetched at a time: few enough that the first page waits for little
 
 
@@ -65,6 +66,7 @@ def candidates(
     facts: Callable[[], IndexFacts],
     check: Callable[[], None],
     exempt: Callable[[IndexFacts], frozenset[int]] | None = None,
+    answer: list[int] | None = None,
 ) -> Iterator[Row]:
     """The blobs that can hold a match of `plan`, ascending by rowid: those the index
     names (narrowed by the plan's context), and the truncated ones; or, with no index
@@ -73,7 +75,8 @@ def candidates(
     `exempt` gives the incomplete blobs the context cannot rule out (default: all of
     them; high_bytes.AfterHigh.exempt names fewer). With `content`, a row carries
     the line index only if the plan expects most candidates to hold a match
-    (`Plan.likely`)."""
+    (`Plan.likely`). `answer`: the index's whole answer for `plan.index` (ascending
+    rowids), if the caller read it already; it is then not asked again."""
     columns = f"blobs.rowid, {SMALL_COLUMNS}" if content else "blobs.rowid"
     small = small_limits(plan.likely) if content else ()
     if plan.index is None:
@@ -82,9 +85,13 @@ def candidates(
     known = facts()
     if plan.context is not None:
         kept = known.incomplete if exempt is None else exempt(known)
-        rows = _narrowed(conn, plan.index, plan.context, kept, check)
+        rows = _narrowed(conn, plan.index, plan.context, kept, check, answer)
         if content:
             rows = filled(conn, rows, small, check)
+    elif answer is not None and content:  # the rows the statement below gives (a blob
+        # each: the join), without asking the index again
+        whole = filled(conn, ((rowid,) for rowid in answer), small, check)
+        rows = (row for row in whole if len(row) > 1)
     else:  # ordered by search.rowid, which FTS5 gives as it goes (no sort: streaming)
         sql = (
             f"SELECT {columns} FROM search JOIN blobs ON blobs.rowid = search.rowid"  # noqa: S608
@@ -119,14 +126,20 @@ def _narrowed(
     context: str,
     exempt: frozenset[int],
     check: Callable[[], None],
+    answer: list[int] | None = None,
 ) -> Iterator[Row]:
-    """The documents matching `index` that also match `context` or are in `exempt`
+    """The documents matching `index` (`answer`, if read already) that also match
+    `context` or are in `exempt`
     (incomplete ones the context cannot rule out). Both answers stream in rowid
     order and are merged as they come. When `index` names at most FEW documents
     of at most FEW_BYTES in all, they are all candidates: the context expression
     (an OR of a hundred terms or more, a lookup each) costs more than reading
     them, and the matcher decides anyway."""
-    matching = _stream(conn.execute(_MATCHING, (index,)), check)
+    matching: Iterator[Row] = (
+        _stream(conn.execute(_MATCHING, (index,)), check)
+        if answer is None
+        else ((rowid,) for rowid in answer)
+    )
     first = list(islice(matching, FEW + 1))
     if len(first) <= FEW and _bytes(conn, [row[0] for row in first]) <= FEW_BYTES:
         yield from first

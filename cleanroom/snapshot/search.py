@@ -42,18 +42,20 @@ literals first, then RE2 on those lines only; with no literal, the lines a
 Hyperscan prefilter names: `prefilter`, ADR 0113). A literal the index cannot look
 up is narrowed by the byte presence table (`presence`: the blobs holding each of
 its bytes) or, for two ASCII bytes first, through the index's vocabulary
-(`shortlit`). With no usable literal, or
-when the index names most blobs (judged from the start of its answer), every text
-file is read, by worker processes when there is enough to read (`scanworkers`:
-same order, same digest; the first chunks are read here while they start; the pass
-calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
-hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass
-has its own read-only connection, so a search can run in a worker thread while
+(`shortlit`; both in `narrowing`). With no usable literal, or when the index
+names most blobs (judged from the start of its answer, read once per search and
+taken as the whole answer when shorter than PEEK: `_peek`), every text file is
+read, by worker processes when there is enough to read (`scanworkers`: same order,
+same digest; the first chunks are read here while they start; the pass calls
+`Search.before_opens(n)` just before they open the snapshot). Past the kept hits,
+a pass finds only digest records, in bulk (`bulkhits`). Each pass has its own
+read-only connection (`_own_connection`), so a search can run in a worker thread while
 the viewer reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -64,7 +66,7 @@ from itertools import islice
 from .blobs import SNIFF
 from .bulkhits import records as bulk_records
 from .candidates import (
-    SMALL_COLUMNS,
+    SMALL_ROW,
     IndexFacts,
     candidates,
     filled,
@@ -73,14 +75,14 @@ from .candidates import (
 )
 from .catalog import Catalog, Row, catalog
 from .filehits import Progress, _new, file_hits
+from .firstpage import prefix
 from .high_bytes import after_high, read_in_background
-from .presence import holding
+from .narrowing import broad, chosen_blobs
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
 from .scanworkers import FileRef, Job, Records, Scan, chunked, head, text_files, wanted
 from .schema import schema_problems
-from .shortlit import short_candidates
 from .store import Snapshot
 
 __all__ = [
@@ -89,11 +91,8 @@ __all__ = [
 
 PAGE = 100
 KEPT = 10_000  # hits a Search keeps for paging
-PREFIX_MORE = 1.0  # seconds a first page reads on alone for a first hit (`first_page`)
-_SMALL = f"SELECT {SMALL_COLUMNS} FROM blobs WHERE rowid = ?"  # noqa: S608 (constants only)
 _PEEK = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT ?"
 PEEK = 400  # candidates looked at to judge whether the index narrows a search enough
-BROAD_INDEX = 0.3  # above this share of the blobs, a scan on every core is faster
 
 
 def prepare(snapshot: Snapshot) -> None:
@@ -152,6 +151,7 @@ class Search:
         self._digest = ResultDigest(query.to_json())
         self._result: str | None = None  # the hex digest, once the primary pass is done
         self._failed: BaseException | None = None
+        self._peeked: tuple[str, list[int]] | None = None  # (index, the start of its answer)
         # Called with the number of snapshot opens a pass is about to make beyond its
         # own two, right before it makes them (worker processes: scanworkers), in the
         # thread that runs the pass: a guard must be told of every open.
@@ -183,49 +183,14 @@ class Search:
         hits it finds are the first hits of the pass (the same files in the same
         order, as `_parallel` promises). With none by then it reads on for up to
         PREFIX_MORE (a pass's workers take longer than that to start); with none
-        after that, the pass gives the page."""
+        after that, the pass gives the page. How: `firstpage.prefix`."""
         deadline = time.monotonic() + seconds
         if self._primary is None and not self.done:
-            early = self._prefix(deadline, size)
+            early = prefix(self, deadline, size)
             if early:
                 return early
         self._advance(size, deadline)
         return self._kept[:size]
-
-    def _prefix(self, deadline: float, size: int) -> list[Hit]:
-        """The hits of the first files in path order, read in this thread until
-        `deadline` with a hit found (or `size` hits); [] if none was by then."""
-        plan = self.query.plan()
-        if self.before_opens is not None:  # the guard is told of every open (ADR 0215)
-            self.before_opens(2)  # this thread's own connection: the header check and SQLite
-        conn = self._connect()
-        found: list[Hit] = []
-        try:
-            files = catalog(self.snapshot, conn)
-            if not self._on_every_core(conn, files, plan):
-                return []  # the index or a table narrows it: the pass finds it soon
-            limits, cancelled = small_limits(plan.likely), self._cancelled.is_set
-            for pos, rowid, path in text_files(self.snapshot, conn, files):
-                if found and time.monotonic() > deadline or len(found) >= size:
-                    break
-                if not found and time.monotonic() > deadline + PREFIX_MORE:
-                    return []  # a rare name: the pass, on every core, finds its first use
-                display = files.displays[pos]
-                if not plan.paths.everything and not plan.paths(display):
-                    continue
-                row = (rowid, *conn.execute(_SMALL, (*limits, rowid)).fetchone())
-                for batch in file_hits(conn, path, display, row, plan, Progress(), None,
-                                       cancelled):  # fmt: skip
-                    found.extend(batch)  # type: ignore[arg-type]
-        except sqlite3.Error as exc:
-            if self._cancelled.is_set():
-                raise SearchCancelled("the search was cancelled") from None
-            raise SearchError(f"reading the snapshot failed: {exc}") from None
-        finally:
-            with self._conns_lock:
-                self._conns.discard(conn)
-            conn.close()
-        return found[:size]
 
     def hits(self) -> Iterator[Hit]:
         """Every hit in order, from a fresh pass."""
@@ -327,8 +292,7 @@ class Search:
         Past the first `keep` (None: all), a hit is only what the digest reads of it:
         (path, None, line, spans, more), without its text (a total needs no more)."""
         plan = self.query.plan()
-        conn = self._connect()
-        try:
+        with self._own_connection() as conn:
             files = catalog(self.snapshot, conn)
 
             def facts() -> IndexFacts:
@@ -339,7 +303,7 @@ class Search:
             # so that the content of excluded files is never read.
             everything = plan.paths.everything
             if plan.index is None:  # the index cannot narrow this query, or not alone
-                chosen = self._chosen(conn, files, plan, facts)
+                chosen = chosen_blobs(self.snapshot, conn, files, plan, facts, self._check)
                 total = self.snapshot.manifest.bytes if chosen is None else chosen[1]
                 workers = wanted(total)
                 if workers:
@@ -359,66 +323,34 @@ class Search:
                     order = text_files(self.snapshot, conn, files)
                     yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
-            rows = candidates(conn, plan, everything, facts, self._check, self._exempt)
+            rows = candidates(conn, plan, everything, facts, self._check, self._exempt,
+                              answer=self._whole_answer(plan.index))  # fmt: skip
             yield from self._serial(conn, files, rows, plan, progress, keep)
-        except sqlite3.Error as exc:
-            if self._cancelled.is_set():
-                raise SearchCancelled("the search was cancelled") from None
-            raise SearchError(f"reading the snapshot failed: {exc}") from None
-        finally:
-            with self._conns_lock:
-                self._conns.discard(conn)
-            conn.close()
-
-    def _on_every_core(self, conn: sqlite3.Connection, files: Catalog, plan: Plan) -> bool:
-        """Whether the pass reads every text file (or most) on worker processes, as
-        `_pass` decides: only then is a first page worth reading here while they
-        start. A name the index or a table narrows is found by the pass in a few
-        milliseconds; reading files in path order would take up to a second more."""
-        if plan.index is not None:
-            return bool(wanted(self.snapshot.manifest.bytes)) and self._broad(conn, plan.index)
-        chosen = self._chosen(conn, files, plan, lambda: index_facts(self.snapshot, conn, files))
-        return bool(wanted(self.snapshot.manifest.bytes if chosen is None else chosen[1]))
 
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
-        """Whether the index names so many blobs that reading every text file on every
-        core costs less than reading its answer in one process: judged from the start
-        of its answer (ascending rowids), where PEEK blobs must not be spread over
-        fewer than PEEK / BROAD_INDEX rowids."""
-        rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
-        self._check()
-        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
+        """Whether the index names so many blobs that every core should read every text
+        file (`narrowing.broad`), from the start of its answer."""
+        return broad(self._peek(conn, index), PEEK)
 
-    def _chosen(
-        self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]
-    ) -> tuple[set[int], int] | None:
-        """For a literal the index cannot look up, the blobs that can hold it and their
-        total size; None: every text blob (no literal, or nothing narrows it). A literal
-        of two bytes asks the index's vocabulary first (shortlit: a pair is rarer than
-        its two bytes apart), then the byte presence table (every literal: the blobs
-        holding each of its bytes); a snapshot without that table asks the vocabulary
-        for a literal of one byte."""
-        short = plan.short
-        found: list[int] | None = None
-        if short is not None and len(short) == 2:
-            found = short_candidates(self.snapshot, conn, short, self._check)
-            if found is not None:
-                return self._sized(files, {*found, *facts().truncated})
-        found = holding(conn, plan.needs) if plan.needs else None
-        self._check()
-        if found is not None:  # exact: whatever the index could not read
-            return self._sized(files, set(found))
-        if short is not None and len(short) == 1:
-            found = short_candidates(self.snapshot, conn, short, self._check)
-            if found is not None:
-                return self._sized(files, {*found, *facts().truncated})
-        return None
+    def _peek(self, conn: sqlite3.Connection, index: str) -> list[int]:
+        """The first PEEK rowids the index names for `index`, ascending. Read once per
+        search: the first page and the pass both ask (`_broad`), and the candidates
+        take it as the whole answer when it is shorter (`_whole_answer`): on Linux a
+        long name's MATCH costs 18 ms of CPU, and it was run three times."""
+        peeked = self._peeked
+        if peeked is None or peeked[0] != index:
+            rowids = [row[0] for row in conn.execute(_PEEK, (index, PEEK))]
+            self._check()
+            peeked = self._peeked = (index, rowids)
+        return peeked[1]
 
-    @staticmethod
-    def _sized(files: Catalog, chosen: set[int]) -> tuple[set[int], int]:
-        sizes = files.sizes
-        named = filter(len(sizes).__gt__, chosen)  # rowids are >= 0
-        return chosen, max(0, sum(map(sizes.__getitem__, named)))  # -1: named by no file
+    def _whole_answer(self, index: str | None) -> list[int] | None:
+        """The index's whole answer for `index` if `_peek` read it (fewer than PEEK
+        rows: the LIMIT did not cut it), else None."""
+        peeked = self._peeked
+        if index is None or peeked is None or peeked[0] != index or len(peeked[1]) >= PEEK:
+            return None
+        return peeked[1]
 
     def _serial(
         self,
@@ -451,7 +383,7 @@ class Search:
     ) -> Iterator[list[Hit] | Records]:
         """The hits in the file at position `i` of `files`, whose blob is `row`."""
         if len(row) == 1:  # only the rowid: one statement for a small blob
-            found = conn.execute(_SMALL, (*small_limits(plan.likely), row[0])).fetchone()
+            found = conn.execute(SMALL_ROW, (*small_limits(plan.likely), row[0])).fetchone()
             row = (row[0], *found) if found is not None else (row[0], None, None, None)
         content = row[2]
         if keep is not None and progress.hits >= keep and content is not None:
@@ -529,14 +461,29 @@ class Search:
                 progress.hits += records.count
                 yield records
 
-    def _connect(self) -> sqlite3.Connection:
-        """A connection of this search's own, to the same signed snapshot."""
+    @contextlib.contextmanager
+    def _own_connection(self, announce: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection of this search's own, to the same signed snapshot, closed on
+        leaving; an SQLite error inside becomes SearchCancelled (after `cancel`) or
+        SearchError. `announce`: tell `before_opens` of its two opens first (the
+        header check and SQLite), for a connection beyond the pass's own two."""
+        if announce and self.before_opens is not None:
+            self.before_opens(2)
         conn = checked_connection(self.snapshot)
         with self._conns_lock:
             self._conns.add(conn)
         if self._cancelled.is_set():
             conn.interrupt()
-        return conn
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            if self._cancelled.is_set():
+                raise SearchCancelled("the search was cancelled") from None
+            raise SearchError(f"reading the snapshot failed: {exc}") from None
+        finally:
+            with self._conns_lock:
+                self._conns.discard(conn)
+            conn.close()
 
     def _exempt(self, known: IndexFacts) -> frozenset[int]:
         """The incomplete blobs this search's context cannot rule out (candidates)."""

@@ -146,61 +146,82 @@ def _header(r: Report) -> Iterator[str]:
     )
 
 
+# Where the rows cut from "Verification" and "Sessions" are (html_budget.bounded).
+LEDGERS_ELSEWHERE = (
+    "the JSON and JSON Lines reports list every ledger with its findings,"
+    " and `cleanroom verify` gives each"
+)
+SESSIONS_ELSEWHERE = "the JSON report lists every ledger with its figures (ledgers[].stats)"
+WORST_FIRST = {Status.TAMPERED: 0, Status.INCOMPLETE: 1, Status.INTACT: 2}
+
+
 def _verification(r: Report) -> Iterator[str]:
     yield '<section id="verification"><h2>Verification</h2>\n<table class="sortable">\n'
     yield "<thead><tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>"
     yield "</thead><tbody>\n"
-    for s in r.sessions:
-        t = s.timeline
-        entries = "withheld" if t.withheld else str(len(t.entries))
-        findings = "<br>".join(
-            f"{h(f.severity.value)} <b>{h(f.code)}</b> "
-            f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
-            for f in t.verdict.findings
-        )
-        yield (
-            f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
-            f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"
-            f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
-            f"<td>{findings or 'none'}</td></tr>\n"
-        )
+    # Worst first, so a ledger past the bound is never the one that matters.
+    ledgers = sorted(r.sessions, key=lambda s: WORST_FIRST[s.status])
+    rows = [_verdict_row(s) for s in ledgers]
+    yield from html_budget.bounded(rows, 4, "ledgers", LEDGERS_ELSEWHERE)
     yield "</tbody></table>\n"
     for f in r.evidence.sessions:
         yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
     yield "</section>\n"
 
 
+def _verdict_row(s: SessionReport) -> str:
+    t = s.timeline
+    entries = "withheld" if t.withheld else str(len(t.entries))
+    findings = "<br>".join(
+        f"{h(f.severity.value)} <b>{h(f.code)}</b> "
+        f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
+        for f in t.verdict.findings
+    )
+    return (
+        f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
+        f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"
+        f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
+        f"<td>{findings or 'none'}</td></tr>\n"
+    )
+
+
+SESSION_HEADS = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
+                 "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
+                 "Alerts", "Blocked", "Resumes"]  # fmt: skip
+
+
 def _sessions(r: Report) -> Iterator[str]:
     yield '<section id="sessions"><h2>Sessions</h2>\n<table class="sortable">\n<thead><tr>'
-    heads = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
-             "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
-             "Alerts", "Blocked", "Resumes"]  # fmt: skip
-    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr></thead><tbody>\n"
-    for s in r.sessions:
-        t, st = s.timeline, s.stats
-        summary = t.verdict.summary
-        claimed = " (claimed)" if t.status is Status.TAMPERED else ""
-        snap = t.snapshot_id or "none named"
-        if s.snapshot_given is False:
-            snap += " (not given: line counts as recorded)"
-        cells = [
-            f'<td class="path">{short(t.ledger_id or t.path)}</td>',
-            f"<td>{_status(t.status)}</td>",
-            f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
-            f"<td>{h(t.workstation)}</td>",
-            f'<td class="mono">{short(snap)}</td>',
-            f'<td class="time">{h(summary.get("started"))}</td>',
-            f'<td class="time">{h(summary.get("ended"))}</td>',
-        ]
-        if t.withheld:
-            cells.append(f'<td colspan="{len(heads) - 7}">entries withheld</td>')
-        else:
-            times = ("span_us", "on_screen_us", "blank_us")
-            counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
-            cells += [f'<td class="num" data-sort="{st[k]}">{duration(st[k])}</td>' for k in times]
-            cells += [f'<td class="num">{st[k]}</td>' for k in counts]
-        yield f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
+    yield "".join(f"<th>{x}</th>" for x in SESSION_HEADS) + "</tr></thead><tbody>\n"
+    rows = [_session_row(s) for s in r.sessions]
+    yield from html_budget.bounded(rows, len(SESSION_HEADS), "sessions", SESSIONS_ELSEWHERE)
     yield "</tbody></table></section>\n"
+
+
+def _session_row(s: SessionReport) -> str:
+    t, st = s.timeline, s.stats
+    summary = t.verdict.summary
+    claimed = " (claimed)" if t.status is Status.TAMPERED else ""
+    snap = t.snapshot_id or "none named"
+    if s.snapshot_given is False:
+        snap += " (not given: line counts as recorded)"
+    cells = [
+        f'<td class="path">{short(t.ledger_id or t.path)}</td>',
+        f"<td>{_status(t.status)}</td>",
+        f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
+        f"<td>{h(t.workstation)}</td>",
+        f'<td class="mono">{short(snap)}</td>',
+        f'<td class="time">{h(summary.get("started"))}</td>',
+        f'<td class="time">{h(summary.get("ended"))}</td>',
+    ]
+    if t.withheld:
+        cells.append(f'<td colspan="{len(SESSION_HEADS) - 7}">entries withheld</td>')
+    else:
+        times = ("span_us", "on_screen_us", "blank_us")
+        counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
+        cells += [f'<td class="num" data-sort="{st[k]}">{duration(st[k])}</td>' for k in times]
+        cells += [f'<td class="num">{st[k]}</td>' for k in counts]
+    return f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
 
 
 def _coverage(r: Report) -> Iterator[str]:
@@ -478,7 +499,14 @@ def _incidents(r: Report) -> Iterator[str]:
 def _timeline(r: Report) -> Iterator[str]:
     yield '<section id="timeline"><h2>Timeline</h2>\n'
     budget = Budget(html_budget.TIMELINE_ROWS, html_budget.TIMELINE_BYTES)  # the whole page
-    for s in r.sessions:
+    for n, s in enumerate(r.sessions):
+        if budget.rows <= 0:  # spent: one line for the rest, not a heading per session
+            yield (
+                f'<p class="cut">{len(r.sessions) - n:,} more sessions\' timelines not shown '
+                "here (the page's bound): the JSON, JSON Lines and CSV reports hold every "
+                "entry</p>\n"
+            )
+            break
         yield from _session_timeline(s, budget)
     yield "</section>\n"
 

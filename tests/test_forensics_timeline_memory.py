@@ -69,3 +69,14 @@ def test_the_entries_are_those_of_the_rows(ledger):
     expected, _ = _decode(load_path(path).rows, {})
     for workers in (1, 2):
         assert read_timeline(path, kit.trust, workers=workers).entries == expected
+
+
+def test_the_values_every_entry_repeats_are_held_once(ledger):
+    """Kinds, boot ids and payload keys were fresh objects in every entry: about
+    14 % of an entry's memory (2.1 of 15 MB at 20,000 entries)."""
+    kit, path = ledger
+    entries = read_timeline(path, kit.trust, workers=1).entries
+    assert len({id(e.kind) for e in entries}) == len({e.kind for e in entries})
+    assert len({id(e.boot) for e in entries}) == len({e.boot for e in entries})
+    keys = [k for e in entries for k in e.payload]
+    assert len({id(k) for k in keys}) == len(set(keys))

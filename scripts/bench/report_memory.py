@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench/report_memory.py                 # 200k and 700k, .html
     .venv/bin/python scripts/bench/report_memory.py --entries 200000 --formats html json
+    .venv/bin/python scripts/bench/report_memory.py --code /tmp/base   # git archive of a commit
 
 Each run is the real command in a subprocess under `/usr/bin/time -v`; the figure
 is its "Maximum resident set size" (the largest of the process and its verify
@@ -28,12 +29,21 @@ sys.path.append(str(Path(__file__).resolve().parent))
 
 import forensics as bench  # the synthetic snapshot and ledgers
 
+PYTHON = bench.ROOT / ".venv" / "bin" / "python"
 
-def measure(ledger: Path, snap: Path, trust: Path, target: Path) -> dict[str, float]:
+
+def measure(
+    ledger: Path, snap: Path, trust: Path, target: Path, code: Path | None = None
+) -> dict[str, float]:
     target.unlink(missing_ok=True)
-    cmd = ["/usr/bin/time", "-v", str(bench.CLEANROOM), "report", str(ledger), "--snapshot",
-           str(snap), "--trust", str(trust), "-o", str(target)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # With --code, the package in that directory (say, an older commit's `git
+    # archive`): its CLI is called directly, as `-m cleanroom` re-executes itself
+    # isolated (`-I`), which would import the installed package instead.
+    call = f"import sys; sys.path.insert(0, {str(code)!r}); from cleanroom.cli import main; main()"
+    run = [str(bench.CLEANROOM)] if code is None else [str(PYTHON), "-c", call]
+    cmd = ["/usr/bin/time", "-v", *run, "report", str(ledger), "--snapshot", str(snap),
+           "--trust", str(trust), "-o", str(target)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=code)
     if proc.returncode != 0:
         raise SystemExit(f"report failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
@@ -55,6 +65,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--entries", type=int, nargs="+", default=[200_000, 700_000])
     ap.add_argument("--formats", nargs="+", default=["html"])
+    ap.add_argument("--code", type=Path, help="run the cleanroom package in this directory")
     ap.add_argument(
         "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "cleanroom-bench"
     )
@@ -68,7 +79,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="report-mem-", dir=cache) as out:
             for fmt in args.formats:
                 load = os.getloadavg()[0]
-                m = measure(ledger, snap, trust, Path(out) / f"report.{fmt}")
+                m = measure(ledger, snap, trust, Path(out) / f"report.{fmt}", args.code)
                 print(f"{n:>9,} entries  .{fmt:<5} peak {m['peak_mib']:7.0f} MiB"
                       f"  cpu {m['cpu_s']:6.1f} s  wall {m['wall_s']:6.1f} s"
                       f"  out {m['bytes'] / 1e6:6.1f} MB  load {load:.1f}", flush=True)  # fmt: skip

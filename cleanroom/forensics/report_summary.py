@@ -62,10 +62,15 @@ def _table(rows: list[Reach], h: Callable[[object], str], who: str, cls: str) ->
 
 
 def _reach_row(x: Reach, h: Callable[[object], str], who: str) -> str:
-    name = x.who if who == "Reviewer" else f"{x.who} — {x.reviewer}"
+    if who == "Reviewer":
+        name = _short(h, x.who)
+    else:  # the ledger id as every id is shown (12 characters), the whole on hover
+        full = f"{x.who} — {x.reviewer}"
+        person = x.reviewer if len(x.reviewer) <= 40 else x.reviewer[:40] + "…"
+        name = f'<span class="id" title="{h(full)}">{h(x.who[:12])}… — {h(person)}</span>'
     snap = x.snapshot or "none named"
     return (
-        f'<tr class="reach" data-who="{h(x.who)}"><td>{_short(h, name)}</td>'
+        f'<tr class="reach" data-who="{h(x.who)}"><td>{name}</td>'
         f'<td class="num">{x.sessions}</td>'
         f'<td class="mono">{_short(h, snap, 12)}</td>'
         f"{_share(x.files_seen, x.files, x.percent('files'))}"

@@ -10,7 +10,7 @@ import pytest
 
 from cleanroom.forensics.coverage import LEVELS, FileCoverage, Segment, heat_level, level_floor_us
 from cleanroom.forensics.hotranges import hot_ranges
-from cleanroom.forensics.report_html import _runs
+from cleanroom.forensics.report_sections import runs as _runs
 from cleanroom.forensics.report_text import short
 from tests.forensicskit import entry, view
 from tests.reportsite import two_reviewers

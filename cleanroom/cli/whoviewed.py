@@ -11,18 +11,11 @@ import click
 
 from ..forensics.cache import Cache, CacheUnusable, default_dir
 from ..forensics.describe import duration, path_text, plural
+from ..forensics.indexes import fresh_index, load_indexes
 from ..forensics.sessionindex import SessionIndex
 from ..forensics.target import Resolved, Target, TargetError, resolve
 from ..forensics.timeline import timestamp
-from ..forensics.whoviewed import (
-    Answer,
-    FileAnswer,
-    Version,
-    answer_to_json,
-    fresh_index,
-    load_indexes,
-    who_viewed,
-)
+from ..forensics.whoviewed import Answer, FileAnswer, Version, answer_to_json, who_viewed
 from ..jsonsafe import strict
 from ..ledger.verdict import Status
 from ..sanitize import clean

@@ -10,6 +10,7 @@ JSON, JSON Lines and CSV reports hold everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 TIMELINE_ROWS = 20_000  # rows of the timeline, over all sessions of a report
@@ -23,21 +24,39 @@ LISTED_BYTES = 2_000_000  # UTF-8 bytes of each of those two sections
 NEVER_ROWS = 5_000  # directories listed under "Never opened", over all snapshots
 NEVER_BYTES = 2_000_000
 MAP_BYTES = 3_000_000  # the treemaps' own bound (report_treemap.MAX_BYTES)
-# The page's bound for what one ledger's content can grow, by construction: each
-# growing section's bound plus the treemaps'; 23 MB (report-format.md). Rows per
-# session given (sessions, verification, at a glance) grow with the ledgers named.
+# Rows per ledger or reviewer: "Verification", "Sessions" and the two tables of
+# "At a glance" each hold at most this many rows and bytes, per report.
+LEDGER_ROWS = 1_000
+LEDGER_BYTES = 500_000
+LEDGER_TABLES = 4
+# The page's bound, by construction: each growing section's bound plus the
+# treemaps'; 25 MB (report-format.md), whatever the ledgers and how many.
 PAGE_BYTES = (
     TIMELINE_BYTES + SUMMARY_BYTES + TOP_ROWS_BYTES + DETAIL_BYTES
-    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES
+    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES + LEDGER_TABLES * LEDGER_BYTES
 )  # fmt: skip
 
 
-def cut_row(cols: int, left: int, what: str) -> str:
+EVERY_ONE = "the JSON, JSON Lines and CSV reports list every one"
+
+
+def cut_row(cols: int, left: int, what: str, where: str = EVERY_ONE) -> str:
     """The row that says a section stops at the page's bound, and where the rest is."""
     return (
         f'<tr class="cut"><td colspan="{cols}">{left:,} more {what} not shown here (the '
-        "page's bound): the JSON, JSON Lines and CSV reports list every one</td></tr>\n"
+        f"page's bound): {where}</td></tr>\n"
     )
+
+
+def bounded(rows: list[str], cols: int, what: str, where: str = EVERY_ONE) -> Iterator[str]:
+    """The rows of a table with one row per ledger or reviewer, up to LEDGER_ROWS
+    and LEDGER_BYTES, then one row that counts the rest and says where they are."""
+    budget = Budget(LEDGER_ROWS, LEDGER_BYTES)
+    for n, row in enumerate(rows):
+        if not budget.take(row):
+            yield cut_row(cols, len(rows) - n, what, where)
+            return
+        yield row
 
 
 @dataclass

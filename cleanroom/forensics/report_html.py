@@ -6,10 +6,12 @@ or call out. Every untrusted string (paths, queries, names, alert details,
 finding messages) goes through the one sanitizer, so bidi and hidden characters
 show as tags instead of reordering the page, and then through `html.escape`.
 
-Sections: verification, sessions, coverage heatmap (one row per file version,
-a strip of cells coloured by the hottest line in each, details per file below,
-for the `TOP_FILES` hottest; one plain row for each other file version),
-searches, alerts and resumes, and the timeline of every entry.
+Sections: at a glance, never opened and the map (`report_summary`),
+verification and sessions, the coverage heatmap (here: one row per file
+version, a strip of cells coloured by the hottest line in each, details per
+file below, for the `TOP_FILES` hottest; one plain row for each other file
+version), searches, alerts and resumes, notes, and the timeline of every entry
+(`report_sections`).
 """
 
 from __future__ import annotations
@@ -20,24 +22,22 @@ from typing import IO
 from ..ledger.verdict import Status
 from . import html_budget, report_source, report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage, FileKey, level_floor_us
-from .describe import describe, duration, path_text
+from .describe import duration, path_text
 from .hotranges import hot_ranges
 from .html_budget import Budget
 from .mismatch import CODE as MISMATCH
 from .mismatch import Mismatch
-from .report import CoverageGroup, Listed, Report, SessionReport, label
+from .report import CoverageGroup, Report, label
 from .report_notes import notes_html
+from .report_sections import badge, flag, incidents, searches, sessions, timeline, verification
 from .report_sort import CSP_SOURCE, SCRIPT
 from .report_text import h, short
 from .source_text import SourceText
-from .timeline import TimelineEntry
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
 DETAIL_CELLS = 400  # cells in a file's detailed strip
 HOT_SEGMENTS = 20  # hottest line ranges listed per file
 TOP_FILES = 200  # file versions per group given a heatmap and details; the rest: a row
-HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
-             "session_resume": "warn"}  # fmt: skip
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
@@ -92,23 +92,19 @@ def render(report: Report) -> Iterator[str]:
     yield from report_summary.glance(report, h)
     yield from report_summary.never(report, h)
     yield from report_summary.snapshot_map(report, h)
-    yield from _verification(report)
-    yield from _sessions(report)
+    yield from verification(report)
+    yield from sessions(report)
     yield from _coverage(report)
-    yield from _searches(report)
-    yield from _incidents(report)
+    yield from searches(report)
+    yield from incidents(report)
     yield from notes_html(report.notes, h)
-    yield from _timeline(report)
+    yield from timeline(report)
     yield f"<script>{SCRIPT}</script>\n</body></html>\n"
-
-
-def _status(status: Status) -> str:
-    return f'<span class="status s-{status.value}">{status.value}</span>'
 
 
 def _header(r: Report) -> Iterator[str]:
     yield '<header id="summary"><h1>Cleanroom forensic report</h1>\n'
-    yield f"<p>Overall: {_status(r.status)}</p>\n"
+    yield f"<p>Overall: {badge(r.status)}</p>\n"
     if r.withheld:
         yield (
             f'<p class="banner">{len(r.withheld)} ledger(s) are TAMPERED: their entries are '
@@ -144,63 +140,6 @@ def _header(r: Report) -> Iterator[str]:
         '<a href="#incidents">Alerts and resumes</a> · <a href="#timeline">Timeline</a></p>'
         "</header>\n"
     )
-
-
-def _verification(r: Report) -> Iterator[str]:
-    yield '<section id="verification"><h2>Verification</h2>\n<table class="sortable">\n'
-    yield "<thead><tr><th>Ledger</th><th>Status</th><th>Entries</th><th>Findings</th></tr>"
-    yield "</thead><tbody>\n"
-    for s in r.sessions:
-        t = s.timeline
-        entries = "withheld" if t.withheld else str(len(t.entries))
-        findings = "<br>".join(
-            f"{h(f.severity.value)} <b>{h(f.code)}</b> "
-            f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
-            for f in t.verdict.findings
-        )
-        yield (
-            f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
-            f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"
-            f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
-            f"<td>{findings or 'none'}</td></tr>\n"
-        )
-    yield "</tbody></table>\n"
-    for f in r.evidence.sessions:
-        yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
-    yield "</section>\n"
-
-
-def _sessions(r: Report) -> Iterator[str]:
-    yield '<section id="sessions"><h2>Sessions</h2>\n<table class="sortable">\n<thead><tr>'
-    heads = ["Ledger", "Status", "Reviewer", "Workstation", "Snapshot", "Started", "Ended",
-             "Span", "On screen", "Blank (idle, locked)", "Files", "Views", "Searches",
-             "Alerts", "Blocked", "Resumes"]  # fmt: skip
-    yield "".join(f"<th>{x}</th>" for x in heads) + "</tr></thead><tbody>\n"
-    for s in r.sessions:
-        t, st = s.timeline, s.stats
-        summary = t.verdict.summary
-        claimed = " (claimed)" if t.status is Status.TAMPERED else ""
-        snap = t.snapshot_id or "none named"
-        if s.snapshot_given is False:
-            snap += " (not given: line counts as recorded)"
-        cells = [
-            f'<td class="path">{short(t.ledger_id or t.path)}</td>',
-            f"<td>{_status(t.status)}</td>",
-            f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
-            f"<td>{h(t.workstation)}</td>",
-            f'<td class="mono">{short(snap)}</td>',
-            f'<td class="time">{h(summary.get("started"))}</td>',
-            f'<td class="time">{h(summary.get("ended"))}</td>',
-        ]
-        if t.withheld:
-            cells.append(f'<td colspan="{len(heads) - 7}">entries withheld</td>')
-        else:
-            times = ("span_us", "on_screen_us", "blank_us")
-            counts = ("files", "views", "searches", "alerts", "blocked", "resumes")
-            cells += [f'<td class="num" data-sort="{st[k]}">{duration(st[k])}</td>' for k in times]
-            cells += [f'<td class="num">{st[k]}</td>' for k in counts]
-        yield f'<tr data-status="{t.status.value}">' + "".join(cells) + "</tr>\n"
-    yield "</tbody></table></section>\n"
 
 
 def _coverage(r: Report) -> Iterator[str]:
@@ -293,7 +232,7 @@ def _group(
         row = (
             f'<tr class="heatrow{" mismatch" if bad else ""}" data-path="{name}"'
             f' data-blob="{h(f.blob)}">'
-            f'<td class="path">{link}{_flag(bad)}</td>'
+            f'<td class="path">{link}{flag(bad)}</td>'
             f'<td><div class="strip">{cells}</div></td>'
             f"{_seen_cell(f, bad)}"
             f'<td class="num" data-sort="{f.on_screen_us}">{duration(f.on_screen_us)}</td>'
@@ -321,13 +260,6 @@ def _group(
             "page's bound): the JSON report holds each file's line ranges and sessions</p>\n"
         )
     yield "</section>\n"
-
-
-def _flag(bad: Mismatch | None) -> str:
-    """A visible mark on a row its session's snapshot contradicts; the why on hover."""
-    if bad is None:
-        return ""
-    return f' <span class="flag" title="{h(bad.message())}">{MISMATCH}</span>'
 
 
 def _seen_cell(f: FileCoverage, bad: Mismatch | None) -> str:
@@ -358,7 +290,7 @@ def _summarized(files: list[FileCoverage], wrong: dict[FileKey, Mismatch]) -> It
         bad = wrong.get((f.path, f.blob))
         row = (
             f'<tr class="filesummary{" mismatch" if bad else ""}"><td class="path">'
-            f"{h(path_text(f.path))}{_flag(bad)}</td>"
+            f"{h(path_text(f.path))}{flag(bad)}</td>"
             f'<td class="mono">{h(f.blob[:16])}</td>'
             f"{_seen_cell(f, bad)}"
             f'<td class="num">{duration(f.on_screen_us)}</td>'
@@ -405,155 +337,7 @@ def _file_detail(
     yield "</table>\n<table><tr><th>Session</th><th>Status</th><th>On screen</th></tr>\n"
     for key, us in sorted(f.sessions.items()):
         yield (
-            f'<tr><td class="path">{h(key)}</td><td>{_status(g.statuses[key])}</td>'
+            f'<tr><td class="path">{h(key)}</td><td>{badge(g.statuses[key])}</td>'
             f'<td class="num">{duration(us)}</td></tr>\n'
         )
     yield "</table></details>\n"
-
-
-def _listed_row(x: Listed, *cols: str) -> str:
-    status = x.session.status
-    cls = ' class="alert"' if status is Status.TAMPERED else ""
-    return (
-        f'<tr{cls} data-status="{status.value}"><td class="time">{h(x.entry.time)}</td>'
-        f'<td class="path">{short(x.session.timeline.ledger_id or x.session.key)}</td>'
-        f"<td>{_status(status)}</td><td>{x.entry.seq}</td>" + "".join(cols) + "</tr>\n"
-    )
-
-
-def _searches(r: Report) -> Iterator[str]:
-    yield '<section id="searches"><h2>Searches</h2>\n'
-    if not r.searches:
-        yield "<p>None.</p></section>\n"
-        return
-    yield (
-        '<table class="searches sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
-        "<th>Seq</th><th>Kind</th><th>Query</th><th>Options</th><th>Hits</th>"
-        "<th>Result rows shown</th></tr></thead><tbody>\n"
-    )
-    budget = Budget(html_budget.LISTED_ROWS, html_budget.LISTED_BYTES)
-    for n, x in enumerate(r.searches):
-        p = x.entry.payload
-        hits = p.get("hits", p.get("matches"))
-        opts = []
-        if x.entry.kind == "search":
-            opts = ["regex" if p.get("regex") else "text", "case" if p.get("case") else "any case"]
-            opts += [f"include {v}" for v in p.get("include") or []]
-            opts += [f"exclude {v}" for v in p.get("exclude") or []]
-        rows = f"{x.rows_viewed[0]}-{x.rows_viewed[1]}" if x.rows_viewed else ""
-        row = _listed_row(
-            x,
-            f"<td>{h(x.entry.kind)}</td>",
-            f'<td class="mono query">{h(p.get("query"))}</td>',
-            f"<td>{h(', '.join(map(str, opts)))}</td>",
-            f'<td class="num">{h(hits)}</td>',
-            f"<td>{rows}</td>",
-        )
-        if not budget.take(row):
-            yield html_budget.cut_row(9, len(r.searches) - n, "searches")
-            break
-        yield row
-    yield "</tbody></table></section>\n"
-
-
-def _incidents(r: Report) -> Iterator[str]:
-    yield '<section id="incidents"><h2>Alerts and resumes</h2>\n'
-    if not r.incidents:
-        yield "<p>None.</p></section>\n"
-        return
-    yield (
-        '<table class="sortable"><thead><tr><th>Time</th><th>Session</th><th>Status</th>'
-        "<th>Seq</th><th>Kind</th><th>What</th></tr></thead><tbody>\n"
-    )
-    budget = Budget(html_budget.LISTED_ROWS, html_budget.LISTED_BYTES)
-    for n, x in enumerate(r.incidents):
-        row = _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
-        if not budget.take(row):
-            yield html_budget.cut_row(6, len(r.incidents) - n, "alerts and resumes")
-            break
-        yield row
-    yield "</tbody></table></section>\n"
-
-
-def _timeline(r: Report) -> Iterator[str]:
-    yield '<section id="timeline"><h2>Timeline</h2>\n'
-    budget = Budget(html_budget.TIMELINE_ROWS, html_budget.TIMELINE_BYTES)  # the whole page
-    for s in r.sessions:
-        yield from _session_timeline(s, budget)
-    yield "</section>\n"
-
-
-def _runs(
-    entries: list[TimelineEntry], wrong: dict[int, Mismatch] | None = None
-) -> Iterator[list[tuple[TimelineEntry, str]]]:
-    """Consecutive entries of one kind and one description, with that description;
-    an entry its snapshot contradicts (`wrong`) never joins one that it does not."""
-    wrong = wrong or {}
-    run: list[tuple[TimelineEntry, str]] = []
-    for e in entries:
-        text = describe(e)
-        if run and (
-            (run[-1][0].kind, run[-1][1]) != (e.kind, text)
-            or wrong.get(run[-1][0].seq) is not wrong.get(e.seq)
-        ):
-            yield run
-            run = []
-        run.append((e, text))
-    if run:
-        yield run
-
-
-def _session_timeline(s: SessionReport, budget: Budget) -> Iterator[str]:
-    t = s.timeline
-    tampered = t.status is Status.TAMPERED
-    yield (
-        f'<section class="session{" tampered" if tampered else ""}" '
-        f'data-status="{t.status.value}"><h3>{_status(t.status)} {h(t.reviewer)} '
-        f'({h(t.org)}) — <span class="mono">{h(t.path)}</span></h3>\n'
-    )
-    if t.withheld:
-        yield (
-            '<p class="banner">Entries withheld: this ledger is TAMPERED, so what it says '
-            "is not evidence. See its findings under Verification.</p></section>\n"
-        )
-        return
-    if tampered:
-        yield '<p class="banner">TAMPERED: every row below is only what the file claims.</p>\n'
-    elif t.status is Status.INCOMPLETE:
-        yield '<p class="banner incomplete">INCOMPLETE: see its findings under Verification.</p>\n'
-    yield (
-        '<table class="timeline"><tr><th>Time (UTC)</th><th>+s</th><th>Seq</th><th>Kind</th>'
-        "<th>What</th><th>On screen</th></tr>\n"
-    )
-    t0 = t.entries[0].wall_us if t.entries else 0
-    status = t.status.value
-    for run in _runs(t.entries, s.mismatches):
-        e, last, n = run[0][0], run[-1][0], len(run)
-        bad = s.mismatches.get(e.seq)
-        cls = "mismatch" if bad else HIGHLIGHT.get(e.kind, "")
-        views = sum(s.dwell_by_seq.get(x.seq, 0) for x, _ in run) if e.kind == "view" else None
-        dwell = "" if views is None else duration(views)
-        offset = f"{(e.wall_us - t0) / 1e6:.3f}"
-        seq, what = str(e.seq), h(run[0][1])
-        if n > 1:  # consecutive identical rows: one row, with the count and the span
-            offset += f"–{(last.wall_us - t0) / 1e6:.3f}"
-            seq += f"–{last.seq}"
-            what += f" <b>(×{n})</b>"
-        what += _flag(bad)
-        # The kind is [a-z_] by the ledger format, and the time is our own formatting.
-        row = (
-            f'<tr class="entry {cls}" data-kind="{e.kind}" data-status="{status}" '
-            f'data-count="{n}"><td class="time">{e.time}</td><td class="num">{offset}</td>'
-            f"<td>{seq}</td><td>{e.kind}</td><td>{what}</td>"
-            f'<td class="num">{dwell}</td></tr>\n'
-        )
-        if not budget.take(row):
-            left = sum(1 for x in t.entries if x.seq >= e.seq)
-            yield (
-                f'<tr class="cut"><td colspan="6">{left} more entries of this session from '
-                f"#{e.seq} not shown here (the page's bound): the JSON, JSON Lines and CSV "
-                "reports hold every entry</td></tr>\n"
-            )
-            break
-        yield row
-    yield "</table></section>\n"

@@ -54,19 +54,30 @@ def _table(rows: list[Reach], h: Callable[[object], str], who: str, cls: str) ->
         "<th>Snapshot</th><th>Files seen</th><th>Lines seen</th><th>On screen</th>"
         "<th>Searches</th><th>Alerts</th></tr></thead><tbody>\n"
     )
-    for x in rows:
-        name = x.who if who == "Reviewer" else f"{x.who} — {x.reviewer}"
-        snap = x.snapshot or "none named"
-        yield (
-            f'<tr class="reach" data-who="{h(x.who)}"><td>{_short(h, name)}</td>'
-            f'<td class="num">{x.sessions}</td>'
-            f'<td class="mono">{_short(h, snap, 12)}</td>'
-            f"{_share(x.files_seen, x.files, x.percent('files'))}"
-            f"{_share(x.lines_seen, x.lines, x.percent('lines'))}"
-            f'<td class="num" data-sort="{x.on_screen_us}">{duration(x.on_screen_us)}</td>'
-            f'<td class="num">{x.searches}</td><td class="num">{x.alerts}</td></tr>\n'
-        )
+    lines = [_reach_row(x, h, who) for x in rows]
+    what = "reviewers" if who == "Reviewer" else "sessions"
+    where = f"the JSON report lists every one (summary.{what})"
+    yield from html_budget.bounded(lines, 8, what, where)
     yield "</tbody></table>\n"
+
+
+def _reach_row(x: Reach, h: Callable[[object], str], who: str) -> str:
+    if who == "Reviewer":
+        name = _short(h, x.who)
+    else:  # the ledger id as every id is shown (12 characters), the whole on hover
+        full = f"{x.who} — {x.reviewer}"
+        person = x.reviewer if len(x.reviewer) <= 40 else x.reviewer[:40] + "…"
+        name = f'<span class="id" title="{h(full)}">{h(x.who[:12])}… — {h(person)}</span>'
+    snap = x.snapshot or "none named"
+    return (
+        f'<tr class="reach" data-who="{h(x.who)}"><td>{name}</td>'
+        f'<td class="num">{x.sessions}</td>'
+        f'<td class="mono">{_short(h, snap, 12)}</td>'
+        f"{_share(x.files_seen, x.files, x.percent('files'))}"
+        f"{_share(x.lines_seen, x.lines, x.percent('lines'))}"
+        f'<td class="num" data-sort="{x.on_screen_us}">{duration(x.on_screen_us)}</td>'
+        f'<td class="num">{x.searches}</td><td class="num">{x.alerts}</td></tr>\n'
+    )
 
 
 def _share(seen: int, total: int | None, pct: float | None) -> str:

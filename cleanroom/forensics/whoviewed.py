@@ -1,7 +1,7 @@
 """Who had given lines of a file on screen, and who searched for given text.
 
-`load_indexes` verifies each ledger (or takes its result from the cache, keyed by
-its exact bytes) into a `SessionIndex`. `who_viewed` answers over them, for
+`indexes.load_indexes` verifies each ledger (or takes its result from the cache,
+keyed by its exact bytes) into a `SessionIndex`. `who_viewed` answers over them, for
 each file the target names (`target.resolve`: one file, a directory or a glob):
 
 - a *sighting* is one session, one content of the file (blob) and one way of
@@ -29,11 +29,8 @@ given) does not hold at that path is flagged `PATH_BLOB_MISMATCH` (ADR 0304,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..jsonsafe import name_fields
@@ -43,7 +40,6 @@ from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
 from ..session.events import path_fields
 from ..snapshot.store import Snapshot
-from .cache import Cache, ledger_key
 from .describe import plural
 from .mismatch import CODE as MISMATCH
 from .mismatch import Mismatch, content_at, place
@@ -52,10 +48,10 @@ from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
 from .shownlines import shown_lines
 from .target import Resolved, Target, TargetError
-from .timeline import read_timeline, timestamp
+from .timeline import timestamp
 from .versions import blob_at, content_lines, find_blob, map_lines
 
-__all__ = ["Answer", "Target", "TargetError", "answer_to_json", "load_indexes", "who_viewed"]
+__all__ = ["Answer", "Target", "TargetError", "answer_to_json", "who_viewed"]
 
 WHO_VIEWED_FORMAT = "cleanroom.who-viewed.v1"
 WHOLE_FILE = 1 << 62  # the last line of a whole-file question
@@ -238,53 +234,6 @@ def _period(index: SessionIndex) -> list[int | None]:
     if not isinstance(p, list):
         return []
     return [t if isinstance(t, int) and not isinstance(t, bool) else None for t in p]
-
-
-def load_indexes(
-    paths: Sequence[Path],
-    trust: Sequence[bytes],
-    cache: Cache | None = None,
-    progress: Callable[[Path], None] | None = None,
-) -> tuple[list[SessionIndex], set[str]]:
-    """A verified index per ledger, and the paths whose index came from the cache.
-    Raises OSError when a ledger cannot be read."""
-    keys: list[bytes | None] = [None] * len(paths)
-    if cache is not None:
-        # Hashing every ledger is most of a cached query; hashlib and reads release
-        # the GIL, so threads use every core.
-        with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
-            keys = list(pool.map(lambda p: ledger_key(p, trust), paths))
-    out, cached = [], set()
-    for path, key in zip(paths, keys, strict=True):
-        index = None
-        if cache is not None and key is not None and (record := cache.get(key)) is not None:
-            try:
-                index = SessionIndex.from_record(
-                    str(path), record, lambda p, d, k=key: cache.part(k, p, d)
-                )
-                cached.add(str(path))
-            except UnreadableIndex:
-                index = None
-        if index is None:
-            index = fresh_index(path, trust, cache, key)
-        out.append(index)
-        if progress is not None:
-            progress(path)
-    return out, cached
-
-
-def fresh_index(
-    path: Path, trust: Sequence[bytes], cache: Cache | None = None, key: bytes | None = None
-) -> SessionIndex:
-    """Verify the ledger now and index it; store the result if the file did not change
-    while it was read (`key` is its content key taken before)."""
-    if cache is not None and key is None:
-        key = ledger_key(path, trust)
-    # Decode everything: the TAMPERED policy is applied per query, not cached.
-    index = SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
-    if cache is not None and key is not None and ledger_key(path, trust) == key:
-        cache.put(key, *index.to_record())
-    return index
 
 
 Refresh = Callable[[SessionIndex], SessionIndex]

@@ -159,9 +159,11 @@ def verify_image(
     the known reviewer keys (none: the countersigning key is not checked).
 
     `meanwhile` is called once, in this process, while the pool workers check the
-    rows (before the checks when they run in this process): the caller's own work
+    rows (after the checks when they run in this process): the caller's own work
     on the same image, done in the time the verifier would leave this process
-    idle. It must not change the image."""
+    idle. The verifier reads no row of `image.rows` once it calls `meanwhile`
+    (the workers hold their own copy), so `meanwhile` may release them: a report
+    turns each row into its entry and drops the row, and never holds both."""
     rows = image.rows
     return _judge(
         image,
@@ -345,9 +347,10 @@ def _check_all(
     n = len(rows)
     workers = workers or len(os.sched_getaffinity(0))
     if n < PARALLEL_MIN_ROWS or not _can_fork(workers):
-        if meanwhile is not None:
+        checked = [check_slice(rows, 0, n, ctx)]
+        if meanwhile is not None:  # the rows are no longer read: it may release them
             meanwhile()
-        return [check_slice(rows, 0, n, ctx)]
+        return checked
     parts = workers * SLICES_PER_WORKER
     bounds = [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
     global _ROWS

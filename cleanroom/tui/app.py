@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, Tree
 
-from ..sanitize import clean
+from ..sanitize import clean, decode
 from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
 from ..session.local_service import LocalService
@@ -178,11 +178,14 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
     def _content_refused(self, exc: ContentRefused) -> None:
         """Nothing of the file is shown: not its lines, not its banner (its flags)."""
         self.opened = self.document = None
-        why = f"{clean(exc.display)} {exc.headline}: {clean(exc.why)}"
+        # `display` is the sanitizer's output already (display_path); the notice bar
+        # sanitizes what it is given, so it gets the raw name: each is cleaned once.
+        why = f"{exc.display} {exc.headline}: {clean(exc.why)}"
         self.query_one("#banner", Static).update("")
         self.query_one(CodeView).refuse(why)
         self._show_status()
-        self.notify(f"File refused: {why}", markup=False, severity="error", timeout=15)
+        said = f"File refused: {decode(exc.path)} {exc.headline}: {exc.why}"
+        self.notify(said, markup=False, severity="error", timeout=15)
 
     def _recording_failed(self, why: str) -> None:
         self.query_one(CodeView).hide(clean(why))

@@ -1,0 +1,65 @@
+"""The verified index of each ledger a who-viewed question is asked over.
+
+`load_indexes` takes each ledger's `SessionIndex` from the verification cache,
+keyed by its exact bytes (`cache.ledger_key`), or verifies the ledger now
+(`fresh_index`) and stores the result when the file did not change while it
+was read. `whoviewed` answers over the indexes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .cache import Cache, ledger_key
+from .sessionindex import SessionIndex, UnreadableIndex
+from .timeline import read_timeline
+
+
+def load_indexes(
+    paths: Sequence[Path],
+    trust: Sequence[bytes],
+    cache: Cache | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> tuple[list[SessionIndex], set[str]]:
+    """A verified index per ledger, and the paths whose index came from the cache.
+    Raises OSError when a ledger cannot be read."""
+    keys: list[bytes | None] = [None] * len(paths)
+    if cache is not None:
+        # Hashing every ledger is most of a cached query; hashlib and reads release
+        # the GIL, so threads use every core.
+        with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+            keys = list(pool.map(lambda p: ledger_key(p, trust), paths))
+    out, cached = [], set()
+    for path, key in zip(paths, keys, strict=True):
+        index = None
+        if cache is not None and key is not None and (record := cache.get(key)) is not None:
+            try:
+                index = SessionIndex.from_record(
+                    str(path), record, lambda p, d, k=key: cache.part(k, p, d)
+                )
+                cached.add(str(path))
+            except UnreadableIndex:
+                index = None
+        if index is None:
+            index = fresh_index(path, trust, cache, key)
+        out.append(index)
+        if progress is not None:
+            progress(path)
+    return out, cached
+
+
+def fresh_index(
+    path: Path, trust: Sequence[bytes], cache: Cache | None = None, key: bytes | None = None
+) -> SessionIndex:
+    """Verify the ledger now and index it; store the result if the file did not change
+    while it was read (`key` is its content key taken before)."""
+    if cache is not None and key is None:
+        key = ledger_key(path, trust)
+    # Decode everything: the TAMPERED policy is applied per query, not cached.
+    index = SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
+    if cache is not None and key is not None and ledger_key(path, trust) == key:
+        cache.put(key, *index.to_record())
+    return index

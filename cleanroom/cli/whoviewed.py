@@ -19,6 +19,7 @@ from ..forensics.whoviewed import (
     FileAnswer,
     Version,
     answer_to_json,
+    cut_index,
     fresh_index,
     load_indexes,
     who_viewed,
@@ -104,8 +105,9 @@ def who_viewed_command(
             return fresh_index(Path(index.path), trust, cache)
 
         answer = who_viewed(
-            indexes, resolved, snapshots, search_text, include_tampered, cached, refresh
-        )
+            indexes, resolved, snapshots, search_text, include_tampered, cached, refresh,
+            lambda index, last: cut_index(index, trust, last),
+        )  # fmt: skip
     if as_json:
         click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
     else:

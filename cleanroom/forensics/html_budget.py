@@ -23,12 +23,14 @@ LISTED_BYTES = 2_000_000  # UTF-8 bytes of each of those two sections
 NEVER_ROWS = 5_000  # directories listed under "Never opened", over all snapshots
 NEVER_BYTES = 2_000_000
 MAP_BYTES = 3_000_000  # the treemaps' own bound (report_treemap.MAX_BYTES)
+NOTES_ROWS = 5_000  # rows of "Notes" (report_notes.notes_html); the JSON lists every note
+NOTES_BYTES = 2_000_000
 # The page's bound for what one ledger's content can grow, by construction: each
-# growing section's bound plus the treemaps'; 23 MB (report-format.md). Rows per
+# growing section's bound plus the treemaps'; 27 MB (report-format.md). Rows per
 # session given (sessions, verification, at a glance) grow with the ledgers named.
 PAGE_BYTES = (
     TIMELINE_BYTES + SUMMARY_BYTES + TOP_ROWS_BYTES + DETAIL_BYTES
-    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES
+    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES + NOTES_BYTES
 )  # fmt: skip
 
 

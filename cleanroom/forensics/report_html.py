@@ -20,7 +20,7 @@ from typing import IO
 from ..ledger.verdict import Status
 from . import html_budget, report_source, report_summary, report_treemap
 from .coverage import LEVELS, FileCoverage, FileKey, level_floor_us
-from .describe import describe, duration, path_text
+from .describe import describe, duration, not_listed, path_text
 from .hotranges import hot_ranges
 from .html_budget import Budget
 from .mismatch import CODE as MISMATCH
@@ -158,6 +158,8 @@ def _verification(r: Report) -> Iterator[str]:
             f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
             for f in t.verdict.findings
         )
+        if (left := not_listed(t.verdict.omitted)) is not None:  # the verdict's cap
+            findings += f"<br><b>and {h(left)}</b>: <code>cleanroom verify</code> counts them"
         yield (
             f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
             f"<br>ledger {short(t.ledger_id)}</td><td>{_status(t.status)}</td>"

@@ -146,6 +146,7 @@ def ledger_json(s: SessionReport, events: bool, lazy: bool = False) -> dict[str,
         "exit_code": EXIT_CODES[t.status],
         "withheld": t.withheld,
         "findings": [f.to_json() for f in t.verdict.findings],
+        "findings_omitted": dict(t.verdict.omitted),  # per code: counted, not listed
         "summary": t.verdict.summary,
         "snapshot_given": s.snapshot_given,
         "stats": s.stats,

@@ -187,4 +187,6 @@ def _summary(r: Report, output: Path) -> None:
     if r.notes:
         decided = sum(1 for n in r.notes if n.decision not in ("written", "other version"))
         click.echo(f"  notes: {len(r.notes)} written, {decided} decided by a release", err=True)
+    for f in note_findings(r.note_problems):  # NOTE_FOREIGN, NOTE_SKIPPED: never silent
+        click.echo(f"  notes: {f.code} {clean(f.message)}", err=True)
     click.echo(f"overall: {r.status.value}", err=True)

@@ -6,6 +6,7 @@ its branches share, never twice. Real ledgers and keys (tests/creditsite.py)."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -97,7 +98,7 @@ def test_a_fork_is_credited_once_with_its_common_entries_only(fork, tmp_path):
         assert "SESSION_FORK" in json.dumps(answer["sessions"])
 
 
-def test_entry_hashes_believe_only_the_file_the_verdict_judged(prefix, fork):
+def test_entry_hashes_believe_only_the_file_the_verdict_judged(prefix, fork, tmp_path):
     trust = [raw_public(load_public_key(prefix["trust"], role=Role.VENDOR_ROOT))]
     full = verdict = verify_path(prefix["ledger"], trust)
     hashes = entry_hashes(prefix["ledger"], verdict)
@@ -106,3 +107,9 @@ def test_entry_hashes_believe_only_the_file_the_verdict_judged(prefix, fork):
     assert entry_hashes(prefix["prefix"], verdict) is None
     fork_trust = [raw_public(load_public_key(fork["trust"], role=Role.VENDOR_ROOT))]
     assert entry_hashes(fork["two"], verify_path(fork["one"], fork_trust)) is None
+    # Hostile files under a genuine verdict: refused, never a crash.
+    for name, data in [("empty", b""), ("one", b"x"), ("junk", os.urandom(9000)),
+                       ("truncated", prefix["ledger"].read_bytes()[:6000])]:  # fmt: skip
+        (tmp_path / name).write_bytes(data)
+        assert entry_hashes(tmp_path / name, verdict) is None, name
+    assert entry_hashes(tmp_path / "absent", verdict) is None

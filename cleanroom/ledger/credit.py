@@ -109,17 +109,23 @@ def credit(verdicts: Sequence[Verdict], hashes_of: HashesOf | None = None) -> Cr
         if key is not None:
             groups[key[0]].setdefault((key[1], key[2]), i)  # first of each byte copy
     out = Credit()
+    hashes: dict[int, Sequence[bytes] | None] = {}
+
+    def of(i: int) -> Sequence[bytes] | None:  # read only for files that may cover
+        if i not in hashes:
+            hashes[i] = hashes_of(i) if hashes_of else None
+        return hashes[i]
+
     for heads in groups.values():
         if len(heads) < 2:
             continue
         # Longest first: a file is a prefix of a longer one holding its head.
         members = sorted(heads.items(), key=lambda kv: (-kv[0][0], kv[1]))
-        hashes = {i: (hashes_of(i) if hashes_of else None) for _, i in members}
         tops: list[int] = []
         for (seq, digest), i in members:
             covering = None
             for t in tops:
-                h = hashes[t]
+                h = of(t)
                 if h is not None and len(h) > seq and h[seq].hex() == digest:
                     covering = t
                     break
@@ -130,7 +136,7 @@ def credit(verdicts: Sequence[Verdict], hashes_of: HashesOf | None = None) -> Cr
                 out.prefix_of[i] = covering
         if len(tops) > 1:
             tops.sort()
-            known = [hashes[t] for t in tops]
+            known = [of(t) for t in tops]
             common = -1 if any(h is None for h in known) else _common(known)  # type: ignore[misc]
             out.cut[tops[0]] = common
             for t in tops[1:]:

@@ -113,3 +113,18 @@ def test_entry_hashes_believe_only_the_file_the_verdict_judged(prefix, fork, tmp
         (tmp_path / name).write_bytes(data)
         assert entry_hashes(tmp_path / name, verdict) is None, name
     assert entry_hashes(tmp_path / "absent", verdict) is None
+
+
+def test_a_cached_prefix_is_counted_once_and_not_as_read_from_the_cache(
+    prefix, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    args = ["who-viewed", "src/a.c:1-100", str(prefix["ledgers"]), str(prefix["prefix"]),
+            "--trust", str(prefix["trust"]), "--snapshot", str(prefix["snap"]),
+            "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    for cached in (0, 1):
+        out = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert out.exit_code == 0, out.output
+        assert f"1 (1 intact); {cached} from the cache" in out.output, out.output
+        assert out.output.count("\nSEEN ") == 1

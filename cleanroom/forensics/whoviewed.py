@@ -332,6 +332,7 @@ def who_viewed(
             indexes[k] = cut(indexes[k], last)
             cached.discard(indexes[k].path)
     indexes = [x for k, x in enumerate(indexes) if k not in dropped]
+    cached &= {x.path for x in indexes}  # a dropped copy's is not one of the answer's
     resolved = (
         target if isinstance(target, Resolved)
         else Resolved(target, "file", [target.path], checked=False)

@@ -72,6 +72,7 @@ class Credit:
     cut: dict[int, int] = field(default_factory=dict)
     prefix_of: dict[int, int] = field(default_factory=dict)  # prefix -> longer file
     forks: list[tuple[list[int], int]] = field(default_factory=list)  # (branches, common)
+    compared: bool = False  # entry hashes were read (report, who-viewed; not verify)
 
 
 def _head(v: Verdict) -> tuple[str, int, str] | None:
@@ -108,7 +109,7 @@ def credit(verdicts: Sequence[Verdict], hashes_of: HashesOf | None = None) -> Cr
         key = _head(v)
         if key is not None:
             groups[key[0]].setdefault((key[1], key[2]), i)  # first of each byte copy
-    out = Credit()
+    out = Credit(compared=hashes_of is not None)
     hashes: dict[int, Sequence[bytes] | None] = {}
 
     def of(i: int) -> Sequence[bytes] | None:  # read only for files that may cover

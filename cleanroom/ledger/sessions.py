@@ -130,6 +130,9 @@ def _twice(kept: Verdict, v: Verdict, lid: str, given: _Given) -> Finding:
                 f"{seq} are the same): counted once, as the longer file"
             )
             return Finding(None, "SESSION_COPY", why)
+    if not given.credit.compared:  # `cleanroom verify`: nothing is credited there
+        why = f"{kept.path} and {v.path} both claim ledger {lid} with different entries"
+        return Finding(None, "SESSION_FORK", why)
     common = next((c for tops, c in given.credit.forks if i in tops or k in tops), -1)
     agree = (
         f"they agree up to entry {common}: the session is credited once, up to entry {common}, "

@@ -143,10 +143,13 @@ def test_a_fifo_in_the_caches_place_is_never_waited_on(site, tmp_path: Path, nam
     home = tmp_path / "home"
     cache = home / "cache"
     cache.mkdir(parents=True, mode=0o700)
+    keys = home / ".local" / "state" / "cleanroom"  # the user key's place (ADR 0308)
     if name == DB_NAME:  # the key must exist for the database to be reached
-        Cache.open(cache).close()
+        Cache.open(cache, keys).close()
         (cache / DB_NAME).unlink()
-    os.mkfifo(cache / name, 0o600)
+    else:
+        keys.mkdir(parents=True, mode=0o700)
+    os.mkfifo((cache if name == DB_NAME else keys) / name, 0o600)
     result = who_viewed(site, home, {}, "--cache-dir", cache)  # a hang is a timeout here
     assert result.returncode == 0, result.stderr
     assert "not a regular file" in result.stderr, result.stderr

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cleanroom.cli import main
 from cleanroom.forensics import html_budget
 from cleanroom.ledger.events import SnapshotRef
-from cleanroom.session.events import Alert, FileOpen, Search, View
+from cleanroom.session.events import Alert, FileOpen, Note, Search, View
 from cleanroom.snapshot.store import Snapshot
 from tests.forensicskit import make_snapshot, trust_file
 from tests.ledgerkit import Kit
@@ -45,13 +45,16 @@ def site(tmp_path_factory):
     for i in range(60):
         ledger.append(Search(QUERY + str(i), False, False, [], [], 0, "00" * 32))
         ledger.append(Alert("media", QUERY + str(i), "record", 1))
+    for i, (p, b) in enumerate(opened * 8):  # 64 notes on hostile paths, hostile titles
+        ledger.append(Note(p, f"{i:032x}", 1, "remark", "", QUERY[:200], "b", b, 1, 1))
     ledger.seal(countersigner=kit.reviewer)
     ledger.close()
     return {"root": root, "ledgers": ledgers, "snap": snap_path, "trust": trust_file(kit, root)}
 
 
 LOW = {"LISTED_BYTES": 20_000, "NEVER_BYTES": 20_000, "TIMELINE_BYTES": 20_000,
-       "SUMMARY_BYTES": 20_000, "TOP_ROWS_BYTES": 20_000, "DETAIL_BYTES": 20_000}  # fmt: skip
+       "SUMMARY_BYTES": 20_000, "TOP_ROWS_BYTES": 20_000, "DETAIL_BYTES": 20_000,
+       "NOTES_BYTES": 20_000}  # fmt: skip
 
 
 def _page(site, monkeypatch) -> str:
@@ -76,6 +79,7 @@ def _section(page: str, anchor: str) -> str:
         ("searches", r"<tr data-status=.*?</tr>\n", r"([\d,]+) more searches not shown here"),
         ("incidents", r"<tr data-status=.*?</tr>\n", r"([\d,]+) more alerts and resumes not"),
         ("never", r'<li class="loose">.*?</li>\n', r"([\d,]+) more directories not listed"),
+        ("notes", r"<tr><td>.*?</tr>\n", r"([\d,]+) more notes not shown here"),
     ],
 )
 def test_each_list_is_cut_at_its_bound_and_says_where_the_rest_is(site, monkeypatch, anchor,
@@ -84,15 +88,16 @@ def test_each_list_is_cut_at_its_bound_and_says_where_the_rest_is(site, monkeypa
     rows = re.findall(row, section)
     assert rows and sum(len(r.encode()) for r in rows) <= 20_000
     (left,) = re.findall(cut, section)
-    total = DIRS if anchor == "never" else 60
+    total = {"never": DIRS, "notes": 8 * DIRS}.get(anchor, 60)
     assert int(left.replace(",", "")) == total - len(rows)
-    assert "JSON, JSON Lines and CSV reports" in section
+    where = "JSON report lists" if anchor == "notes" else "JSON, JSON Lines and CSV reports"
+    assert where in section
 
 
 def test_the_whole_page_stays_under_the_sum_of_its_bounds(site, monkeypatch):
     """Every section that grows with a ledger's content has a bound; the rest of
     the page (styles, script, headings, one row per session) is small and fixed
-    for one ledger. With real bounds the sum is html_budget.PAGE_BYTES (27 MB)."""
+    for one ledger. With real bounds the sum is html_budget.PAGE_BYTES (29 MB)."""
     page = _page(site, monkeypatch)
     bounded = sum(LOW.values()) + LOW["LISTED_BYTES"]  # two sections share LISTED_BYTES
     maps = _section(page, "map")  # bounded by report_treemap.MapBudget
@@ -106,7 +111,7 @@ def test_the_stated_page_bound_is_the_sum_of_the_section_bounds():
     from cleanroom.forensics.report_treemap import MAX_BYTES
 
     assert html_budget.MAP_BYTES == MAX_BYTES
-    # 25 MB of sections that grow with a ledger's content, and since the tables
-    # of one row per ledger or reviewer are bounded too, 2 MB for those four: the
-    # page no longer grows with the number of ledgers either.
-    assert html_budget.PAGE_BYTES <= 27_000_000
+    # 25 MB of sections that grow with a ledger's content, 2 MB of notes, and
+    # since the tables of one row per ledger or reviewer are bounded too, 2 MB for
+    # those four: the page no longer grows with the number of ledgers either.
+    assert html_budget.PAGE_BYTES <= 29_000_000

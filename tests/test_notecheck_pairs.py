@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cleanroom.forensics.cache import directory_key
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
 from cleanroom.notecheck import pairs
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
-from cleanroom.notecheck.names import _key, _mac, cache_path, open_cached
+from cleanroom.notecheck.names import _mac, cache_path, open_cached
 from cleanroom.notecheck.normal import normalise
 from cleanroom.snapshot.store import Snapshot
 from tests import notecheck_reference as reference
@@ -203,7 +204,7 @@ def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
     conn.execute(sql, args)
     conn.commit()
     conn.close()
-    mac = _mac(_key(directory / "forensics-cache.key"), root, db)
+    mac = _mac(directory_key(directory), root, db)  # the owner's key (ADR 0308)
     db.with_suffix(".mac").write_bytes(mac)
 
 

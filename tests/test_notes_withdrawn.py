@@ -1,6 +1,6 @@
 """A withdrawn note never leaves the room (docs/notes-release.md): not by a decisions
 file naming it, not by a stale edit after the withdrawal, not by a withdrawal
-recorded in a later session's ledger, and not through a release signed by the
+recorded in a later session's ledger for its own note, and not through a release signed by the
 vendor key that says it leaves: such a release does not verify, so nothing is
 exported from it."""
 
@@ -26,12 +26,13 @@ from tests.noteskit import (
 
 ID = [f"{n:032x}" for n in range(5)]
 SECRETS = ["withdrawn plainly", "stale edit after the withdrawal", "withdrawn next session"]
+FOREIGN = "withdrawn by another session"
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> tuple[Kit, dict[str, Path]]:
-    """Note 1 kept; 2 withdrawn; 3 withdrawn at v1, then a stale v2; 4 written in the
-    first session and withdrawn in the second."""
+    """Note 1 kept; 2 withdrawn; 3 withdrawn at v1, then a stale v2; 4 written and
+    withdrawn in the second session (a session withdraws only its own notes)."""
     kit = Kit("nw")
     tmp = tmp_path_factory.mktemp("withdrawn")
     first = [
@@ -41,10 +42,10 @@ def written(tmp_path_factory) -> tuple[Kit, dict[str, Path]]:
         note(3, "first words"),
         NoteWithdraw(ID[3], 1),
         note(3, SECRETS[1], version=2),
-        note(4, SECRETS[2]),
     ]
     files = setup(kit, tmp, first)
-    files["later"] = ledger_with(kit, tmp / "later", [NoteWithdraw(ID[4], 1)], prev=files["ledger"])
+    later = [note(4, SECRETS[2]), NoteWithdraw(ID[4], 1)]
+    files["later"] = ledger_with(kit, tmp / "later", later, prev=files["ledger"])
     return kit, files
 
 
@@ -123,3 +124,16 @@ def test_a_signed_release_that_lets_a_withdrawn_note_leave_exports_nothing(writt
         args = ["notes", "export", str(forged), "--trust", str(files["trust"]), "-o", str(target)]
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1 and not target.exists()
+
+
+def test_a_release_is_refused_when_a_session_withdraws_another_sessions_note(tmp_path):
+    """A genuine terminal never withdraws an earlier session's note (docs/notes.md):
+    such an entry is not applied, and it is NOTE_FOREIGN, which makes the set
+    TAMPERED, so nothing is released from it (ADR 0308)."""
+    kit = Kit("nw-foreign")
+    files = setup(kit, tmp_path, [note(1, FOREIGN)])
+    files["later"] = ledger_with(kit, tmp_path / "later", [NoteWithdraw(ID[1], 1)],
+                                 prev=files["ledger"])  # fmt: skip
+    result, out = release_with(files, tmp_path, [{"note": ID[1], "decision": "release"}])
+    assert result.exit_code == 1 and not out.exists()
+    assert "NOTE_FOREIGN" in result.output and "refused" in result.output

@@ -2,6 +2,7 @@
 
 import shutil
 
+from cleanroom.ledger.credit import credit
 from cleanroom.ledger.findings import Finding
 from cleanroom.ledger.sessions import check_sessions, copies
 from cleanroom.ledger.verify import verify_path
@@ -83,4 +84,7 @@ def test_the_same_session_id_with_other_content_stays_a_fork(kit, ledger_dir, tm
     later = verify_path(only.path, kit.trust)
     later.summary["head"] = {**later.summary["head"], "seq": later.summary["head"]["seq"] + 1}
     assert sorted(f.code for f in check_sessions([early, later])) == ["SESSION_FORK"]
-    assert copies([early, later]) == {}
+    # Credited once (ADR 0308): the second branch is dropped and, with no entry
+    # hashes to compare, the first is credited with nothing (cut before entry 0).
+    assert copies([early, later]) == {1: 0}
+    assert credit([early, later]).cut == {0: -1}

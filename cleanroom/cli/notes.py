@@ -19,6 +19,7 @@ import click
 
 from ..forensics.cache import default_dir
 from ..forensics.notes import NoteProblem, WrittenNote, written_notes
+from ..forensics.report_notes import note_findings
 from ..forensics.timeline import Evidence, read_evidence
 from ..jsonsafe import name_fields, strict
 from ..ledger.regular_file import read_small
@@ -107,6 +108,7 @@ def run_check(
     The snapshot's name table is read from `cache_dir`, or counted (and kept there)."""
     evidence = read_evidence(expand_ledgers(paths), trust)
     notes, problems = written_notes(evidence)
+    evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN sets the exit status
     with Snapshot.open(snapshot_file, trust) as snap, _corpus(snap, cache_dir) as corpus:
         with click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar:
             checks = check_notes(notes, corpus, min_length, lambda: bar.update(1))

@@ -105,8 +105,14 @@ def release(
     done = run_check(paths, snapshot_file, trust, min_length, cache_choice(cache_dir, no_cache))
     for line in ledger_lines(done.evidence):
         click.echo(line, err=True)
+    for finding in done.evidence.sessions:  # NOTE_FOREIGN, NOTE_SKIPPED, SESSION_*
+        click.echo(f"{finding.code}: {clean(finding.message)}", err=True)
     if done.evidence.status is Status.TAMPERED:
-        click.echo("refused: a TAMPERED ledger's notes cannot be released", err=True)
+        click.echo(
+            "refused: TAMPERED evidence (a ledger, or the set: a note another session "
+            "edited or withdrew is NOTE_FOREIGN); nothing is released from it",
+            err=True,
+        )
         sys.exit(1)
     if decisions is None:
         decisions = _ask(done.checks)

@@ -12,12 +12,13 @@ from typing import IO
 
 import click
 
+from ..forensics.notes import written_notes
 from ..forensics.report import Report, analyse, build_report
 from ..forensics.report_csv import write_csv
 from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
 from ..forensics.report_jsonl import write_jsonl
-from ..forensics.report_notes import note_rows
+from ..forensics.report_notes import note_findings, note_rows
 from ..forensics.source_text import SourceText
 from ..forensics.timeline import read_evidence
 from ..ledger.regular_file import read_small
@@ -98,7 +99,9 @@ def report(
             )
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
-        result.notes = note_rows(evidence, decided, result.sessions)
+        written, result.note_problems = written_notes(evidence)
+        evidence.sessions.extend(note_findings(result.note_problems))  # flagged in every format
+        result.notes = note_rows(written, decided, result.sessions)
         if with_source:
             result.source = SourceText(snapshots)
         write_atomically(output, lambda f: writer(result, f))
@@ -184,4 +187,6 @@ def _summary(r: Report, output: Path) -> None:
     if r.notes:
         decided = sum(1 for n in r.notes if n.decision not in ("written", "other version"))
         click.echo(f"  notes: {len(r.notes)} written, {decided} decided by a release", err=True)
+    for f in note_findings(r.note_problems):  # NOTE_FOREIGN, NOTE_SKIPPED: never silent
+        click.echo(f"  notes: {f.code} {clean(f.message)}", err=True)
     click.echo(f"overall: {r.status.value}", err=True)

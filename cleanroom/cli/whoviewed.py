@@ -15,7 +15,14 @@ from ..forensics.indexes import fresh_index, load_indexes
 from ..forensics.sessionindex import SessionIndex
 from ..forensics.target import Resolved, Target, TargetError, resolve
 from ..forensics.timeline import timestamp
-from ..forensics.whoviewed import Answer, FileAnswer, Version, answer_to_json, who_viewed
+from ..forensics.whoviewed import (
+    Answer,
+    FileAnswer,
+    Version,
+    answer_to_json,
+    cut_index,
+    who_viewed,
+)
 from ..jsonsafe import strict
 from ..ledger.verdict import Status
 from ..sanitize import clean
@@ -97,8 +104,9 @@ def who_viewed_command(
             return fresh_index(Path(index.path), trust, cache)
 
         answer = who_viewed(
-            indexes, resolved, snapshots, search_text, include_tampered, cached, refresh
-        )
+            indexes, resolved, snapshots, search_text, include_tampered, cached, refresh,
+            lambda index, last: cut_index(index, trust, last),
+        )  # fmt: skip
     if as_json:
         click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
     else:

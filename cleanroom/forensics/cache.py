@@ -14,10 +14,15 @@ docs/adr/0300-forensics-tampered-and-cache.md:
   (0700; default `$XDG_CACHE_HOME/cleanroom`), never beside the ledgers: the
   verifier does not write near evidence (ADR 0004), and a cache that came with
   the evidence would be the evidence vouching for itself.
-- Each record carries an HMAC-SHA256 under a random key kept in that directory
-  (0600); each part is checked against the digest inside its record. A cache
-  file copied from elsewhere, or edited without the key, is ignored, never
-  believed, and the ledger is verified again.
+- Each record carries an HMAC-SHA256 under a key the cache directory can never
+  supply: a random user key kept in the user's own state directory (0600 in
+  0700; `$XDG_STATE_HOME/cleanroom`, else `~/.local/state/cleanroom`), never in
+  any cache directory, bound to the cache directory's identity (device and
+  inode). A cache directory that came with the evidence (its own key file and
+  database, as an attacker's tool writes them), a copy of one of ours, or a
+  file edited without the key, is ignored, never believed, and each ledger is
+  verified again (ADR 0308). Each part is checked against the digest inside its
+  record.
 - The database is opened read-write, so it is never handed to SQLite with a
   `-journal` or `-wal` beside it, and its schema is checked before a row is
   read; anything else is set aside and a fresh cache started (`cache_file.py`).
@@ -47,6 +52,7 @@ from .cache_file import open_cache_db
 CACHE_ENV = "CLEANROOM_CACHE_DIR"
 KEY_DOMAIN = b"cleanroom:forensics-cache:v1\x00"
 MAC_DOMAIN = b"cleanroom:forensics-cache-mac:v1\x00"
+BIND_DOMAIN = b"cleanroom:forensics-cache-dir:v1\x00"
 DB_NAME = "forensics-cache.sqlite"
 KEY_NAME = "forensics-cache.key"
 SCHEMA = """
@@ -74,6 +80,16 @@ def default_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         base = os.path.join(_home(), ".cache")
+    return Path(base) / "cleanroom"
+
+
+def key_dir() -> Path:
+    """Where the user key lives: $XDG_STATE_HOME/cleanroom, else
+    ~/.local/state/cleanroom; never a cache directory, so no --cache-dir or
+    $CLEANROOM_CACHE_DIR pointed at files that came with evidence supplies it."""
+    base = os.environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(_home(), ".local", "state")
     return Path(base) / "cleanroom"
 
 
@@ -143,16 +159,17 @@ class Cache:
         self.notices = tuple(notices)  # what was set aside on opening, for the user to see
 
     @classmethod
-    def open(cls, directory: Path | None = None) -> Cache:
-        """Open (creating if needed) the cache in `directory`. Raises CacheUnusable when
-        it, its key or its database is not private to this user. A database with a
-        journal this tool did not leave, or not of the cache's schema, is set aside
-        and a fresh one started (`cache_file.py`); `notices` says so."""
+    def open(cls, directory: Path | None = None, keys: Path | None = None) -> Cache:
+        """Open (creating if needed) the cache in `directory`, authenticated by the
+        user key in `keys` (default `key_dir()`). Raises CacheUnusable when either
+        directory, the key or the database is not private to this user. A database
+        with a journal this tool did not leave, or not of the cache's schema, is set
+        aside and a fresh one started (`cache_file.py`); `notices` says so."""
         directory = Path(directory or default_dir())
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             _check_private(directory, 0o022)
-            mac_key = _key(directory / KEY_NAME)
+            mac_key = directory_key(directory, keys)
             conn, notices = open_cache_db(directory / DB_NAME, SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise CacheUnusable(f"{directory}: {exc}") from exc
@@ -228,6 +245,21 @@ def _check_private(path: Path, forbidden: int) -> None:
         raise CacheUnusable(f"{path} belongs to another user")
     if st.st_mode & forbidden:
         raise CacheUnusable(f"{path} is writable by others (mode {st.st_mode & 0o777:o})")
+
+
+def directory_key(directory: Path, keys: Path | None = None) -> bytes:
+    """The MAC key for what this program caches in `directory` (who-viewed's records,
+    notes check's name tables): the user key in `keys` (default `key_dir()`, made
+    if absent), never one the cache directory holds, bound to the directory's
+    device and inode, so a directory shipped or copied never verifies. Raises
+    OSError or CacheUnusable."""
+    keys = Path(keys or key_dir())
+    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_private(keys, 0o022)
+    user_key = _key(keys / KEY_NAME)
+    st = os.stat(directory, follow_symlinks=False)
+    ident = BIND_DOMAIN + st.st_dev.to_bytes(8, "big") + st.st_ino.to_bytes(8, "big")
+    return hmac.new(user_key, ident, hashlib.sha256).digest()
 
 
 def _key(path: Path) -> bytes:

@@ -166,6 +166,16 @@ def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def not_listed(omitted: dict[str, int]) -> str | None:
+    """What a verdict's findings cap left out (`Verdict.omitted`), in words, or None:
+    "2,000 more findings not listed (CHAIN 1,950, SIGNATURE 50)"."""
+    counts = {c: n for c, n in omitted.items() if isinstance(n, int) and n > 0}
+    if not counts:
+        return None
+    each = ", ".join(f"{clean(c)} {n:,}" for c, n in sorted(counts.items()))
+    return f"{sum(counts.values()):,} more findings not listed ({each})"
+
+
 def duration(us: int) -> str:
     """A duration for people: 0.004 s, 12.3 s, 4 min 3 s, 1 h 2 min."""
     s = us / 1e6

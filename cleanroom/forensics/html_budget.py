@@ -24,16 +24,18 @@ LISTED_BYTES = 2_000_000  # UTF-8 bytes of each of those two sections
 NEVER_ROWS = 5_000  # directories listed under "Never opened", over all snapshots
 NEVER_BYTES = 2_000_000
 MAP_BYTES = 3_000_000  # the treemaps' own bound (report_treemap.MAX_BYTES)
+NOTES_ROWS = 5_000  # rows of "Notes" (report_notes.notes_html); the JSON lists every note
+NOTES_BYTES = 2_000_000
 # Rows per ledger or reviewer: "Verification", "Sessions" and the two tables of
 # "At a glance" each hold at most this many rows and bytes, per report.
 LEDGER_ROWS = 1_000
 LEDGER_BYTES = 500_000
 LEDGER_TABLES = 4
 # The page's bound, by construction: each growing section's bound plus the
-# treemaps'; 25 MB (report-format.md), whatever the ledgers and how many.
+# treemaps'; 29 MB (report-format.md), whatever the ledgers and how many.
 PAGE_BYTES = (
     TIMELINE_BYTES + SUMMARY_BYTES + TOP_ROWS_BYTES + DETAIL_BYTES
-    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES + LEDGER_TABLES * LEDGER_BYTES
+    + 2 * LISTED_BYTES + NEVER_BYTES + MAP_BYTES + LEDGER_TABLES * LEDGER_BYTES + NOTES_BYTES
 )  # fmt: skip
 
 

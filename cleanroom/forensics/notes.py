@@ -1,8 +1,11 @@
 """Reviewers' notes as verified ledgers recorded them: the latest version of each.
 
 A note (`note` entries, docs/events.md) is written as version 1 and edited as
-each next version, possibly in a later session's ledger; a `note_withdraw` ends
-it. `written_notes` reads only the timelines the verifier did not withhold, so a
+each next version in the same session (a resumed session is the same ledger); a
+`note_withdraw` ends it. A note belongs to the session whose ledger holds its
+lowest version: another session's `note` or `note_withdraw` for its id (which a
+genuine terminal never writes, docs/notes.md) is flagged and never applied
+(ADR 0308). `written_notes` reads only the timelines the verifier did not withhold, so a
 TAMPERED ledger's notes are never used unless the caller read it with
 `include_tampered` (and then each note carries that ledger's status).
 
@@ -21,7 +24,7 @@ from typing import Any
 from ..ledger.encoding import EncodingError, canonical_json
 from ..ledger.verdict import Status
 from ..session.events import NOTE_KINDS, SEVERITIES, Note, NoteWithdraw
-from .timeline import Evidence, Timeline
+from .timeline import Evidence, Timeline, TimelineEntry
 
 NOTE_DOMAIN = b"cleanroom:note-version:v1\x00"
 MAX_TITLE = 200  # characters, as docs/events.md limits them
@@ -56,11 +59,13 @@ class WrittenNote:
 
 @dataclass(frozen=True)
 class NoteProblem:
-    """A note entry that does not fit the note format: skipped, and said so."""
+    """A note entry that does not fit the note format, or that edits or withdraws
+    another session's note (`foreign`): skipped, and said so."""
 
     ledger_path: str
     seq: int
     why: str
+    foreign: bool = False
 
 
 def note_misfit(note: Note) -> str | None:
@@ -85,11 +90,10 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
     the order first written, and the note entries that had to be skipped. A later
     version wins; of two with the same number (a forged duplicate), the first read.
     A note withdrawn at any version is withdrawn: no version may follow a withdrawal
-    (events.md), and one that does (another session's stale edit) never revives it."""
-    latest: dict[str, tuple[Note, Timeline, Any]] = {}
-    counts: dict[str, int] = {}
-    withdrawn: set[str] = set()
+    (events.md), and one that does (a stale edit) never revives it. Only the session
+    that owns a note (`_owners`) edits or withdraws it."""
     problems: list[NoteProblem] = []
+    found: list[tuple[Timeline, TimelineEntry, Note | NoteWithdraw]] = []
     for timeline in evidence.timelines:
         if timeline.withheld:
             continue
@@ -104,12 +108,33 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
                 if why is not None:
                     problems.append(NoteProblem(timeline.path, entry.seq, why))
                     continue
-                counts[event.note] = counts.get(event.note, 0) + 1
-                held = latest.get(event.note)
-                if held is None or event.version > held[0].version:
-                    latest[event.note] = (event, timeline, entry)
+                found.append((timeline, entry, event))
             elif isinstance(event, NoteWithdraw):
-                withdrawn.add(event.note)
+                found.append((timeline, entry, event))
+    owners, contested = _owners(found)
+    latest: dict[str, tuple[Note, Timeline, TimelineEntry]] = {}
+    counts: dict[str, int] = {}
+    withdrawn: set[str] = set()
+    for timeline, entry, event in found:
+        owner = owners.get(event.note)
+        if owner is not None and _session(timeline) != owner:
+            what = "withdraws" if isinstance(event, NoteWithdraw) else "edits"
+            also = (  # two sessions wrote its lowest version: the earlier one's is kept
+                f", which session {owner} (started first) also wrote at its lowest version,"
+                if event.note in contested
+                else f", which session {owner} wrote,"
+            )
+            problems.append(NoteProblem(timeline.path, entry.seq, (
+                f"{what} note {event.note}{also} from session "
+                f"{_session(timeline)}: not applied (a note is its own session's)"
+            ), foreign=True))  # fmt: skip
+        elif isinstance(event, NoteWithdraw):
+            withdrawn.add(event.note)
+        else:
+            counts[event.note] = counts.get(event.note, 0) + 1
+            held = latest.get(event.note)
+            if held is None or event.version > held[0].version:
+                latest[event.note] = (event, timeline, entry)
     notes = []
     for note_id, (note, timeline, entry) in latest.items():
         try:
@@ -132,3 +157,34 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
             )
         )
     return notes, problems
+
+
+def _session(timeline: Timeline) -> str:
+    return timeline.ledger_id or timeline.path
+
+
+def _owners(
+    found: list[tuple[Timeline, TimelineEntry, Note | NoteWithdraw]],
+) -> tuple[dict[str, str], set[str]]:
+    """note id -> the session (ledger id) holding its lowest version; of sessions
+    holding the same lowest version, the one that started first (then the first
+    read), and the id is `contested` (ids are 128 random bits: only a forger writes
+    another session's, and a forgery comes after the note it copies)."""
+    low: dict[str, tuple[int, int, str]] = {}
+    contested: set[str] = set()
+    for timeline, _, event in found:
+        if isinstance(event, Note):
+            rank = (event.version, _started(timeline))
+            held, me = low.get(event.note), _session(timeline)
+            if held is not None and held[0] == event.version and held[2] != me:
+                contested.add(event.note)
+            if held is None or rank < held[:2]:
+                low[event.note] = (*rank, me)
+    return {note_id: owner for note_id, (_, _, owner) in low.items()}, contested
+
+
+def _started(timeline: Timeline) -> int:
+    """When the session started (wall µs of its first entry); unknown: last."""
+    period = timeline.verdict.summary.get("period_us")
+    start = period[0] if isinstance(period, list) and period else None
+    return start if type(start) is int else 2**63

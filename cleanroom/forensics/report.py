@@ -32,6 +32,7 @@ from ..snapshot.store import Snapshot
 from ..snapshot.symbols.references import references_name
 from .coverage import FileCoverage, FileKey, coverage
 from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
+from .notes import NoteProblem
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
@@ -122,6 +123,7 @@ class Report:
     maps: dict[str, MapNode] = field(default_factory=dict)  # snapshot id -> its tree, seen
     source: SourceText | None = None  # --with-source: the lines of watched files
     notes: list[NoteRow] = field(default_factory=list)  # report_notes.py
+    note_problems: list[NoteProblem] = field(default_factory=list)  # note entries left out
     generated: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")[:19] + "Z"
     )

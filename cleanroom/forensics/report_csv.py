@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..session.events import path_from_fields
-from .describe import describe, display, path_text
+from .describe import describe, display, not_listed, path_text
 from .report import Report, SessionReport
 from .report_rows import coverage_records
 
@@ -182,6 +182,11 @@ def _ledger_detail(s: SessionReport) -> str:
     if first is not None:  # a finding on the whole file has no seq
         at = "" if first.seq is None else f" at {first.seq}"
         parts.append(f"first finding {first.code}{at}: {first.message}")
+    listed = len(t.verdict.findings)
+    if listed:
+        parts.append(f"{listed:,} findings listed in the JSON report")
+    if (left := not_listed(t.verdict.omitted)) is not None:
+        parts.append(f"and {left}")
     return "; ".join(parts)
 
 

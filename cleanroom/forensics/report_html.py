@@ -97,7 +97,7 @@ def render(report: Report) -> Iterator[str]:
     yield from _coverage(report)
     yield from searches(report)
     yield from incidents(report)
-    yield from notes_html(report.notes, h)
+    yield from notes_html(report.notes, h, len(report.note_problems))
     yield from timeline(report)
     yield f"<script>{SCRIPT}</script>\n</body></html>\n"
 

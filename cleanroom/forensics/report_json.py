@@ -124,6 +124,15 @@ def _report_json(report: Report, lazy: bool) -> dict[str, Any]:
             for u in g.unmapped
         ],  # fmt: skip
         "notes": [note_json(r) for r in report.notes],
+        "notes_skipped": [
+            {
+                **name_fields(p.ledger_path, "ledger"),
+                "seq": p.seq,
+                "why": p.why,
+                "code": "NOTE_FOREIGN" if p.foreign else "NOTE_SKIPPED",
+            }
+            for p in report.note_problems
+        ],  # fmt: skip
         "searches": [listed_json(x) for x in report.searches],
         "incidents": [listed_json(x) for x in report.incidents],
     }
@@ -137,6 +146,7 @@ def ledger_json(s: SessionReport, events: bool, lazy: bool = False) -> dict[str,
         "exit_code": EXIT_CODES[t.status],
         "withheld": t.withheld,
         "findings": [f.to_json() for f in t.verdict.findings],
+        "findings_omitted": dict(t.verdict.omitted),  # per code: counted, not listed
         "summary": t.verdict.summary,
         "snapshot_given": s.snapshot_given,
         "stats": s.stats,

@@ -63,6 +63,7 @@ def _ledger_record(s: SessionReport) -> dict[str, Any]:
         **_context(s),
         "withheld": s.timeline.withheld,
         "findings": [f.to_json() for f in s.timeline.verdict.findings],
+        "findings_omitted": dict(s.timeline.verdict.omitted),  # per code: not listed
     }
 
 

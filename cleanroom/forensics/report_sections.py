@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..ledger.verdict import Status
 from . import html_budget
-from .describe import describe, duration
+from .describe import describe, duration, not_listed
 from .html_budget import Budget
 from .mismatch import CODE as MISMATCH
 from .mismatch import Mismatch
@@ -67,6 +67,8 @@ def _verdict_row(s: SessionReport) -> str:
         f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
         for f in t.verdict.findings
     )
+    if (left := not_listed(t.verdict.omitted)) is not None:  # the verdict's cap
+        findings += f"<br><b>and {h(left)}</b>: <code>cleanroom verify</code> counts them"
     return (
         f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
         f"<br>ledger {short(t.ledger_id)}</td><td>{badge(t.status)}</td>"

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..ledger.credit import credit, entry_hashes
 from ..ledger.encoding import EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
@@ -196,9 +198,21 @@ def read_evidence(
         if progress is not None:
             progress(path)
     verdicts = [t.verdict for t in timelines]
-    sessions = check_sessions(verdicts) if len(timelines) > 1 else []
-    dropped = copies(verdicts)  # each named in a SESSION_COPY finding: counted once
+    hashes_of = functools.cache(lambda i: entry_hashes(timelines[i].path, verdicts[i]))
+    sessions = check_sessions(verdicts, hashes_of) if len(timelines) > 1 else []
+    # Copies and prefixes (SESSION_COPY) are counted once; a fork (SESSION_FORK) is
+    # credited once, with the entries its branches share (ADR 0308).
+    dropped = copies(verdicts, hashes_of)
+    for i, last in credit(verdicts, hashes_of).cut.items():
+        cut_timeline(timelines[i], last)
     return Evidence([t for i, t in enumerate(timelines) if i not in dropped], sessions)
+
+
+def cut_timeline(timeline: Timeline, last: int) -> None:
+    """Keep only entries 1..`last` of `timeline` (a fork's common part): what is
+    credited, and what every section of a report is made of."""
+    timeline.entries = [e for e in timeline.entries if e.seq <= last]
+    timeline.analysis = None  # made of the whole file: made again from what is kept
 
 
 # -- typed events ------------------------------------------------------------------

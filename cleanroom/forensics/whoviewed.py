@@ -29,11 +29,14 @@ given) does not hold at that path is flagged `PATH_BLOB_MISMATCH` (ADR 0304,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..jsonsafe import name_fields
+from ..ledger.credit import credit, entry_hashes
 from ..ledger.findings import Finding
 from ..ledger.keys import key_id
 from ..ledger.sessions import check_sessions, copies
@@ -48,7 +51,7 @@ from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
 from .shownlines import shown_lines
 from .target import Resolved, Target, TargetError
-from .timeline import timestamp
+from .timeline import cut_timeline, read_timeline, timestamp
 from .versions import blob_at, content_lines, find_blob, map_lines
 
 __all__ = ["Answer", "Target", "TargetError", "answer_to_json", "who_viewed"]
@@ -237,6 +240,17 @@ def _period(index: SessionIndex) -> list[int | None]:
 
 
 Refresh = Callable[[SessionIndex], SessionIndex]
+Cut = Callable[[SessionIndex, int], SessionIndex]  # (a fork's index, last seq) -> cut index
+
+
+def cut_index(index: SessionIndex, trust: Sequence[bytes], last: int) -> SessionIndex:
+    """`index` credited with its entries 1..`last` only (a fork's common part, ADR
+    0308): verified again and cut. A file that no longer ends at the head judged
+    first is credited with nothing."""
+    t = read_timeline(Path(index.path), trust, include_tampered=True)
+    same = t.verdict.summary.get("head") == index.verdict.summary.get("head")
+    cut_timeline(t, last if same else -1)
+    return SessionIndex.from_timeline(t)
 
 
 def who_viewed(
@@ -247,15 +261,28 @@ def who_viewed(
     include_tampered: bool = False,
     cached: set[str] | None = None,
     refresh: Refresh | None = None,
+    cut: Cut | None = None,
 ) -> Answer:
     """Answer over `indexes`, for each file `target` names (`target.resolve`; a bare
     Target is taken as one file, unchecked). A cached index whose stored intervals
     are missing or do not match their digest is replaced by `refresh(index)` (verify
-    it again); without `refresh` that raises UnreadableIndex."""
+    it again); without `refresh` that raises UnreadableIndex. Files of one session
+    are credited once (ADR 0308): copies and prefixes as the file they copy, a fork
+    with its branches' common entries only, by `cut` (without it, with nothing)."""
     cached = set(cached or ())
-    sessions = check_sessions([i.verdict for i in indexes]) if len(indexes) > 1 else []
-    dropped = copies([i.verdict for i in indexes])  # named in SESSION_COPY: counted once
+    verdicts = [i.verdict for i in indexes]
+    hashes_of = functools.cache(lambda k: entry_hashes(indexes[k].path, verdicts[k]))
+    sessions = check_sessions(verdicts, hashes_of) if len(indexes) > 1 else []
+    dropped = copies(verdicts, hashes_of)  # named in SESSION_COPY: counted once
+    cuts = credit(verdicts, hashes_of).cut if len(indexes) > 1 else {}
+    for k, last in cuts.items():
+        if cut is None:
+            dropped[k] = k  # a fork, and no way to cut it: credit none of it
+        else:
+            indexes[k] = cut(indexes[k], last)
+            cached.discard(indexes[k].path)
     indexes = [x for k, x in enumerate(indexes) if k not in dropped]
+    cached &= {x.path for x in indexes}  # a dropped copy's is not one of the answer's
     resolved = (
         target if isinstance(target, Resolved)
         else Resolved(target, "file", [target.path], checked=False)

@@ -85,6 +85,9 @@ CODES: dict[str, tuple[Severity, str]] = {
         "by the wall clock a session starts before its predecessor ends: the clock was set back",
     ),
     "SESSION_RENEWED": (_W, "a session runs under another certificate than its predecessor"),
+    # Notes over a set of ledgers (report, notes check, release; ADR 0308)
+    "NOTE_FOREIGN": (_T, "a session edits or withdraws another session's note: not applied"),
+    "NOTE_SKIPPED": (_W, "a note entry does not fit the note format: skipped"),
 }
 
 

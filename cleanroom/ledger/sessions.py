@@ -16,11 +16,15 @@ import os
 from collections import defaultdict
 from typing import Any
 
+from .credit import Credit, HashesOf, credit
 from .findings import Finding
 from .verdict import Status, Verdict, iso
 
 
-def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
+def check_sessions(verdicts: list[Verdict], hashes_of: HashesOf | None = None) -> list[Finding]:
+    """SESSION_* findings over `verdicts`. With `hashes_of` (credit.py), a file that is
+    a prefix of another is told from a fork, and a fork's common part is named."""
+    given = _Given(verdicts, credit(verdicts, hashes_of))
     by_ws: dict[str, list[Verdict]] = defaultdict(list)
     for v in verdicts:
         if isinstance(v.summary.get("ledger"), str) and isinstance(
@@ -30,7 +34,7 @@ def check_sessions(verdicts: list[Verdict]) -> list[Finding]:
     out: list[Finding] = []
     for ws, sessions in sorted(by_ws.items()):
         out += _check_workstation(
-            ws, sorted(sessions, key=lambda v: v.summary.get("started") or "")
+            ws, sorted(sessions, key=lambda v: v.summary.get("started") or ""), given
         )
     return out
 
@@ -94,17 +98,49 @@ def _renewal(before: Verdict, v: Verdict) -> list[Finding]:
     return [Finding(None, "SESSION_RENEWED", why)]
 
 
-def _twice(kept: Verdict, v: Verdict, lid: str) -> Finding:
+class _Given:
+    """The verdicts checked and what each file is credited with."""
+
+    def __init__(self, verdicts: list[Verdict], credit: Credit) -> None:
+        self.verdicts, self.credit = verdicts, credit
+        self.where = {id(v): i for i, v in enumerate(verdicts)}
+
+    def credited(self, v: Verdict) -> bool:
+        return self.where[id(v)] not in self.credit.dropped
+
+
+def _twice(kept: Verdict, v: Verdict, lid: str, given: _Given) -> Finding:
     """SESSION_COPY when `v` holds the same session as `kept`, entry for entry (one
-    file named twice, or a byte copy); SESSION_FORK when it claims the session id
-    with other content."""
+    file named twice, or a byte copy), or when one is a prefix of another file of
+    the session; SESSION_FORK when their entries differ (ADR 0308)."""
     if copy_key(kept) is not None and copy_key(kept) == copy_key(v):
         if os.path.realpath(kept.path) == os.path.realpath(v.path):
             why = f"{v.path} is given twice (ledger {lid}): counted once"
         else:
             why = f"{v.path} is a copy of {kept.path} (ledger {lid}): counted once"
         return Finding(None, "SESSION_COPY", why)
-    why = f"{kept.path} and {v.path} both claim ledger {lid} with different entries"
+    i, k = given.where[id(v)], given.where[id(kept)]
+    for short in (i, k):
+        if short in given.credit.prefix_of:
+            what = given.verdicts[short]
+            longer = given.verdicts[given.credit.prefix_of[short]]
+            seq = (what.summary.get("head") or {}).get("seq")
+            why = (
+                f"{what.path} is a prefix of {longer.path} (ledger {lid}, its entries 0 to "
+                f"{seq} are the same): counted once, as the longer file"
+            )
+            return Finding(None, "SESSION_COPY", why)
+    if not given.credit.compared:  # `cleanroom verify`: nothing is credited there
+        why = f"{kept.path} and {v.path} both claim ledger {lid} with different entries"
+        return Finding(None, "SESSION_FORK", why)
+    common = next((c for tops, c in given.credit.forks if i in tops or k in tops), -1)
+    agree = (
+        f"they agree up to entry {common}: the session is credited once, up to entry {common}, "
+        "and no later entry of either file is credited"
+        if common >= 0
+        else "no common entry is known: neither file is credited"
+    )
+    why = f"{kept.path} and {v.path} both claim ledger {lid} with different entries; {agree}"
     return Finding(None, "SESSION_FORK", why)
 
 
@@ -144,11 +180,20 @@ def copy_key(v: Verdict) -> tuple[str, int, str] | None:
     return lid, seq, digest
 
 
-def copies(verdicts: list[Verdict]) -> dict[int, int]:
+def copies(verdicts: list[Verdict], hashes_of: HashesOf | None = None) -> dict[int, int]:
     """Index of each verdict that is a copy of an earlier one → that one's index:
     same session, same content (`copy_key`), whatever file holds it. A session is
     credited once however many copies are given; the first is kept, unless it is
-    TAMPERED and a copy is not (then the copy stands for it)."""
+    TAMPERED and a copy is not (then the copy stands for it). A prefix of another
+    file of the session, and every branch of a fork but the first, are dropped too
+    (credit.py, ADR 0308); the first branch is then cut (`credit(...).cut`)."""
+    out = _byte_copies(verdicts)
+    for i, kept in credit(verdicts, hashes_of).dropped.items():
+        out.setdefault(i, kept)
+    return out
+
+
+def _byte_copies(verdicts: list[Verdict]) -> dict[int, int]:
     first: dict[tuple[str, int, str], int] = {}
     out: dict[int, int] = {}
     for i, v in enumerate(verdicts):
@@ -167,13 +212,15 @@ def copies(verdicts: list[Verdict]) -> dict[int, int]:
     return out
 
 
-def _check_workstation(ws: str, sessions: list[Verdict]) -> list[Finding]:
+def _check_workstation(ws: str, sessions: list[Verdict], given: _Given) -> list[Finding]:
     out: list[Finding] = []
     by_id: dict[str, Verdict] = {}
     for v in sessions:
         lid = v.summary["ledger"]
         if lid in by_id:  # a copy or a fork: report it, then judge the chain without it
-            out.append(_twice(by_id[lid], v, lid))
+            out.append(_twice(by_id[lid], v, lid, given))
+            if given.credited(v) and not given.credited(by_id[lid]):
+                by_id[lid] = v  # the chain goes on from the file credited (a prefix's longer)
             continue
         by_id[lid] = v
     sessions = list(by_id.values())

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..forensics.cache import KEY_NAME, CacheUnusable, _check_private, _key
+from ..forensics.cache import CacheUnusable, _check_private, directory_key
 from ..ledger.regular_file import hash_data, open_regular
 from ..snapshot.readonly import SnapshotFileError, connect
 from .pairs import PairFilter
@@ -317,7 +317,7 @@ def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | 
     mac_path = path.with_suffix(".mac")
     try:
         _check_private(directory, 0o022)
-        key = _key(directory / KEY_NAME)
+        key = directory_key(directory)  # never a key the directory holds (ADR 0308)
         for p in (path, mac_path):
             _check_private(p, 0o022)
         if not hmac.compare_digest(_mac(key, root, path), _read_mac(mac_path)):
@@ -351,7 +351,7 @@ def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         _check_private(directory, 0o022)
-        key = _key(directory / KEY_NAME)
+        key = directory_key(directory)  # never a key the directory holds (ADR 0308)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         os.close(fd)
         conn = sqlite3.connect(tmp, isolation_level=None)

@@ -1,4 +1,7 @@
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -11,6 +14,17 @@ from tests.ledgerkit import Kit
 # long tests start first on each xdist worker (tests/longfirst.py).
 pytest_plugins = ["tests.workstationkit", "tests.longfirst"]
 THREADS_GRACE = 2.0  # seconds a test's own threads get to end before its connections close
+
+# Hermetic: the per-user directories the code writes by default (the forensics
+# cache, and its key in the state directory: forensics/cache.py) are this run's
+# own, never the real home's. Set before any test, so subprocesses inherit them.
+_USER_DIRS = tempfile.mkdtemp(prefix="cleanroom-tests-user-")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_USER_DIRS, "cache")
+os.environ["XDG_STATE_HOME"] = os.path.join(_USER_DIRS, "state")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_USER_DIRS, ignore_errors=True)
 
 
 @pytest.fixture

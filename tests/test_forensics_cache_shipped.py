@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from cleanroom.cli import main
 from cleanroom.forensics.cache import DB_NAME, KEY_NAME, MAC_DOMAIN, SCHEMA, ledger_key
-from cleanroom.forensics.whoviewed import fresh_index
+from cleanroom.forensics.indexes import fresh_index
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.keys import Role, load_public_key, raw_public
 from cleanroom.ledger.load import load_path

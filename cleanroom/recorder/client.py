@@ -495,12 +495,20 @@ class RemoteService:
         return [_hit(h) for h in a.hits]
 
     def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
+        """Where result `index` is: None when the recorder refuses it (twice: once
+        before, once after its row is recorded). Raises RecordingError when it
+        could not be recorded (not answering, failed): the caller's failure path."""
         try:
             a = self._ask(m.Where(search_seq=results.seq, index=index))
         except RequestRefused:
             if self.rows(results, index, index) is None:  # shown now, so recorded
+                if self._failure is not None:  # not a refusal: recording failed
+                    raise RecordingError(self._failure) from None
                 return None
-            a = self._ask(m.Where(search_seq=results.seq, index=index))
+            try:
+                a = self._ask(m.Where(search_seq=results.seq, index=index))
+            except RequestRefused:
+                return None
         return a.path, a.line
 
     # -- notes --------------------------------------------------------------------

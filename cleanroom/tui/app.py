@@ -12,7 +12,7 @@ from typing import Any
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Footer, Input, Static, Tree
 
 from ..sanitize import clean
 from ..session.blocked_keys import is_blocked_key
@@ -254,6 +254,11 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.query_one(CodeView).refused = None
         self.query_one(CodeView).refresh()
         unblank_lists(self.screen_stack)
+        front = self.screen  # a quick open in front lists its names again, recorded first
+        if isinstance(front, QuickOpenScreen):
+            front._refresh_matches(front.query_one("#query", Input).value)
+        if isinstance(front, SymbolQuickOpenScreen):
+            front.refresh_matches()
         if self._witness_due:
             self._fresh_witness()  # asked again, or still owed behind a lock
         self._show_status()

@@ -37,6 +37,7 @@ from .jumplist import JumpList
 from .lockdown import LockedApp
 from .notes import NoteTaking
 from .noticebar import NoticeBar
+from .off_loop import Answer, OffLoop
 from .refusal_words import refusal
 from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
@@ -58,7 +59,7 @@ from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
-                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking,
+                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking, OffLoop,
                 LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
@@ -94,6 +95,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._ending: str | None = None  # why the session is ending, once it is
         self._failing: str | None = None  # the recording failure last announced
         self._witness_due = False  # a fresh witness code is owed (asked once it can show)
+        self._sealing = False  # a seal is being asked (off the event loop, ADR 0219)
 
     # -- layout ------------------------------------------------------------------
 
@@ -504,8 +506,19 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._ending = reason
         self.opened = self.document = None
         self.query_one(CodeView).hide("the session is ending")
+        if self._sealing:
+            return  # a seal is asked already (off the event loop): its answer decides
+        self._sealing = True
+        ask = lambda: self.service.seal(self.countersigner, reason)  # noqa: E731
+        self.ask_off_loop(ask, lambda answer: self._seal_answered(reason, answer), "seal",
+                          over_locks=True)  # fmt: skip
+
+    def _seal_answered(self, reason: str, answer: Answer[Any]) -> None:
+        """The seal's answer, on the event loop (ADR 0219): the sealed screen with
+        the final witness code, or the end applied all the same, saying why."""
+        self._sealing = False
         try:
-            self.receipt = self.service.seal(self.countersigner, reason)
+            self.receipt = answer.get()
         except SealUnfinished as exc:
             self._seal_unfinished(reason, exc)
             return

@@ -12,10 +12,11 @@ from typing import Any
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
 from ..session.recorder import RecordingError
-from ..session.service import FileFacts
+from ..session.service import FileFacts, NoteList
 from .codeview import CodeView
 from .notes_editor import NoteEditorScreen
 from .notes_pane import ConfirmWithdrawScreen, NotesScreen
+from .off_loop import Answer
 
 
 class NoteTaking:
@@ -62,8 +63,14 @@ class NoteTaking:
         return save
 
     def action_notes(self) -> None:
+        self.ask_off_loop(self.service.notes, self._notes_listed, "notes")  # type: ignore[attr-defined]
+
+    def _notes_listed(self, answer: Answer[NoteList]) -> None:
+        """The notes' answer (recorded), on the event loop (ADR 0219)."""
+        if getattr(self, "_ending", None) is not None:
+            return  # the session is ending: nothing more is shown
         try:
-            listing = self.service.notes()
+            listing = answer.get()
         except RecordingError as exc:
             self._recording_failed(str(exc))  # type: ignore[attr-defined]
             return

@@ -96,6 +96,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._failing: str | None = None  # the recording failure last announced
         self._witness_due = False  # a fresh witness code is owed (asked once it can show)
         self._sealing = False  # a seal is being asked (off the event loop, ADR 0219)
+        self._starting_new = False  # a new session's start screen is up (or closing)
 
     # -- layout ------------------------------------------------------------------
 
@@ -304,8 +305,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         one is carried over: no lock (its unlock belongs to a sealed ledger), no
         dialog, no open file. The new session's start screen, with its witness
         code for the paper log, comes before anything is shown or recorded."""
-        if isinstance(self.screen, StartScreen) and self.screen.replaced:
-            return  # already in front
+        if self._starting_new or (isinstance(self.screen, StartScreen) and self.screen.replaced):
+            return  # already in front, or dismissed and its callback not run yet (a race
+            # with the 0.25 s poll, which pushed a second start screen after Enter)
+        self._starting_new = True
         self.opened = self.document = None
         self.found, self._idle_since, self._failing = None, None, None
         self.hits, self.jumps, self.marks_set = HitState(), JumpList(), {}
@@ -319,6 +322,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.push_screen(start, self._new_session_begun)
 
     def _new_session_begun(self, _: object = None) -> None:
+        self._starting_new = False
         self.service.new_session_shown()  # type: ignore[attr-defined]
         self._last_input = time.monotonic()
         self._shown_again()  # the tree's names, listed again: recorded in the new session

@@ -59,9 +59,12 @@ LOOP_WAIT = 0.1  # seconds the event loop waits for the connection and for an an
 # ANSWER_TIMEOUT. Every other is answered at once by a working recorder.
 LONG = (m.Names, m.Open, m.Find, m.Outline, m.Definitions, m.SymbolNames, m.Tree, m.Seal,
         m.CrashReport, m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
-# Asked on the event loop all the same, with their own bound: once per session (the
-# seal, its countersignature), where 0.1 s would fail a seal that is being written.
-OWN_BOUND = (*LONG, m.Countersignature)
+# Asked on the event loop all the same, with their own bound (ADR 0219): the seal and
+# its countersignature (a signal's end) and the crash report, which must finish once
+# begun; the tree's listings again after a lock; a note's save and withdrawal (failed
+# at 0.1 s but recorded late, a save tried again would be saved twice). Any other
+# long request asked on the loop waits LOOP_WAIT, as every short one does.
+OWN_BOUND = (m.Seal, m.Countersignature, m.CrashReport, m.Tree, m.NoteSave, m.NoteWithdraw)
 NOT_ADMITTED = ("busy", "owner", "no_session")  # refusals sent before a hello (protocol §1)
 
 
@@ -495,12 +498,20 @@ class RemoteService:
         return [_hit(h) for h in a.hits]
 
     def result_at(self, results: Results, index: int) -> tuple[bytes, int] | None:
+        """Where result `index` is: None when the recorder refuses it (twice: once
+        before, once after its row is recorded). Raises RecordingError when it
+        could not be recorded (not answering, failed): the caller's failure path."""
         try:
             a = self._ask(m.Where(search_seq=results.seq, index=index))
         except RequestRefused:
             if self.rows(results, index, index) is None:  # shown now, so recorded
+                if self._failure is not None:  # not a refusal: recording failed
+                    raise RecordingError(self._failure) from None
                 return None
-            a = self._ask(m.Where(search_seq=results.seq, index=index))
+            try:
+                a = self._ask(m.Where(search_seq=results.seq, index=index))
+            except RequestRefused:
+                return None
         return a.path, a.line
 
     # -- notes --------------------------------------------------------------------
@@ -611,12 +622,19 @@ class RemoteService:
         """Ask the recorder to seal. Where it asks for the reviewer's countersignature
         (protocol §5b), the terminal's own reviewer key signs, within the same hold
         of the connection; `countersigned` then says whether the seal carries it."""
+        # Nothing else may be asked between the seal and its signature. The wait for
+        # the connection (a worker's quick-open names may hold it) is bounded: the
+        # terminal asks the seal from a worker (ADR 0219); only a signal's end asks
+        # it on the event loop, which then waits STALL_AFTER at most, not forever.
+        on_loop = threading.get_ident() == self._loop_thread
+        if not self._lock.acquire(timeout=STALL_AFTER if on_loop else ANSWER_TIMEOUT):
+            self._failure = "the recorder is not answering (another request is under way)"
+            raise NotAnswering(self._failure)
         try:
-            with self._lock:  # nothing else may be asked between the seal and its signature
-                a = self._ask(m.Seal(reason=reason[:256]))
-                if isinstance(a, m.Countersign):
-                    sig = countersignature(a, self.reviewer_key, self.session_id)
-                    a = self._ask(m.Countersignature(sig=sig))
+            a = self._ask(m.Seal(reason=reason[:256]))
+            if isinstance(a, m.Countersign):
+                sig = countersignature(a, self.reviewer_key, self.session_id)
+                a = self._ask(m.Countersignature(sig=sig))
         except RequestRefused as exc:
             if exc.reason != "ended":
                 raise
@@ -629,6 +647,8 @@ class RemoteService:
                 ended = f"the recorder ended the session ({state.ended})"
                 raise RecordingError(f"{ended}: {why}") from None
             return sealed(state)
+        finally:
+            self._lock.release()
         if isinstance(a, m.Unfinished):
             self.unfinished = a
             raise unfinished(a)

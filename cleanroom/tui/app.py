@@ -12,7 +12,7 @@ from typing import Any
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Footer, Input, Static, Tree
 
 from ..sanitize import clean, decode
 from ..session.blocked_keys import is_blocked_key
@@ -37,6 +37,7 @@ from .jumplist import JumpList
 from .lockdown import LockedApp
 from .notes import NoteTaking
 from .noticebar import NoticeBar
+from .off_loop import Answer, OffLoop
 from .refusal_words import refusal
 from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
@@ -58,7 +59,7 @@ from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
-                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking,
+                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking, OffLoop,
                 LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
@@ -94,6 +95,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._ending: str | None = None  # why the session is ending, once it is
         self._failing: str | None = None  # the recording failure last announced
         self._witness_due = False  # a fresh witness code is owed (asked once it can show)
+        self._sealing = False  # a seal is being asked (off the event loop, ADR 0219)
+        self._starting_new = False  # a new session's start screen is up (or closing)
 
     # -- layout ------------------------------------------------------------------
 
@@ -257,6 +260,11 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.query_one(CodeView).refused = None
         self.query_one(CodeView).refresh()
         unblank_lists(self.screen_stack)
+        front = self.screen  # a quick open in front lists its names again, recorded first
+        if isinstance(front, QuickOpenScreen):
+            front._refresh_matches(front.query_one("#query", Input).value)
+        if isinstance(front, SymbolQuickOpenScreen):
+            front.refresh_matches()
         if self._witness_due:
             self._fresh_witness()  # asked again, or still owed behind a lock
         self._show_status()
@@ -300,8 +308,10 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         one is carried over: no lock (its unlock belongs to a sealed ledger), no
         dialog, no open file. The new session's start screen, with its witness
         code for the paper log, comes before anything is shown or recorded."""
-        if isinstance(self.screen, StartScreen) and self.screen.replaced:
-            return  # already in front
+        if self._starting_new or (isinstance(self.screen, StartScreen) and self.screen.replaced):
+            return  # already in front, or dismissed and its callback not run yet (a race
+            # with the 0.25 s poll, which pushed a second start screen after Enter)
+        self._starting_new = True
         self.opened = self.document = None
         self.found, self._idle_since, self._failing = None, None, None
         self.hits, self.jumps, self.marks_set = HitState(), JumpList(), {}
@@ -315,6 +325,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.push_screen(start, self._new_session_begun)
 
     def _new_session_begun(self, _: object = None) -> None:
+        self._starting_new = False
         self.service.new_session_shown()  # type: ignore[attr-defined]
         self._last_input = time.monotonic()
         self._shown_again()  # the tree's names, listed again: recorded in the new session
@@ -502,8 +513,19 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._ending = reason
         self.opened = self.document = None
         self.query_one(CodeView).hide("the session is ending")
+        if self._sealing:
+            return  # a seal is asked already (off the event loop): its answer decides
+        self._sealing = True
+        ask = lambda: self.service.seal(self.countersigner, reason)  # noqa: E731
+        self.ask_off_loop(ask, lambda answer: self._seal_answered(reason, answer), "seal",
+                          over_locks=True)  # fmt: skip
+
+    def _seal_answered(self, reason: str, answer: Answer[Any]) -> None:
+        """The seal's answer, on the event loop (ADR 0219): the sealed screen with
+        the final witness code, or the end applied all the same, saying why."""
+        self._sealing = False
         try:
-            self.receipt = self.service.seal(self.countersigner, reason)
+            self.receipt = answer.get()
         except SealUnfinished as exc:
             self._seal_unfinished(reason, exc)
             return

@@ -15,13 +15,42 @@ declared, so a new screen cannot forget."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from .optionlist import SteadyOptionList
 from .results import ResultList
 
 HIDDEN = "Hidden: recording failed (nothing is shown that is not recorded)."
+
+
+class BlanksOnFailure:
+    """Mixed into a screen that draws recorded text in its own widgets: it defines
+    `blank_shown` (hide that text). A failure may reach the screen in any state
+    of its life (atk12f: the status poll blanked a screen pushed but not yet
+    composed, or being taken down, and `query_one` raised NoMatches into the
+    terminal): it is blanked now if its widgets are there, and once mounted
+    (before its first frame) if recording failed meanwhile or still fails."""
+
+    _blanked = False
+
+    def blank_shown(self) -> None:
+        raise NotImplementedError
+
+    def blank_on_failure(self) -> None:
+        self._blanked = True
+        try:
+            self.blank_shown()
+        except NoMatches:
+            pass  # not composed yet (blanked on mount) or taken down (nothing shows)
+
+    def on_mount(self) -> None:
+        app: Any = getattr(self, "app", None)
+        service = getattr(app, "service", None)
+        if self._blanked or getattr(service, "failure", None) is not None:
+            self.blank_on_failure()
 
 
 def blank_lists(screens: Iterable[Screen]) -> None:

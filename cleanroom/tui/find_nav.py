@@ -15,9 +15,11 @@ import bisect
 from typing import Any
 
 from ..sanitize import clean, decode
+from ..session.find_in_file import FileHits
 from ..session.recorder import RecordingError
 from .codeview import CodeView
 from .hitstate import FoundInFile, HitState
+from .off_loop import Answer
 from .screens.find import FindScreen
 
 
@@ -37,29 +39,38 @@ class FindNavigation:
             if result is None or self.opened is not opened:  # type: ignore[attr-defined]
                 return
             query, case = result
-            try:
-                found = self.service.find(opened, query, case)
-            except RecordingError as exc:
-                self._recording_failed(str(exc))  # type: ignore[attr-defined]
-                return
-            except (KeyError, ValueError) as exc:
-                self.notify(f"Find refused: {clean(exc)}", markup=False, severity="warning")  # type: ignore[attr-defined]
-                return
-            finding = FoundInFile.of(opened.path, opened.blob, found)
-            self.hits.finding, self.hits.stepping = finding, "find"
-            if not found.lines:
-                self.hits.current, self.hits.label = None, "no find hits"
-                self.show_marks()  # type: ignore[attr-defined]
-                self._show_status()  # type: ignore[attr-defined]
-                self.notify(f"Not found in this file: {clean(query)}", markup=False)  # type: ignore[attr-defined]
-                return
-            top = int(self.query_one(CodeView).scroll_offset.y) + 1  # type: ignore[attr-defined]
-            at = bisect.bisect_left(found.lines, top)
-            finding.index = at if at < len(found.lines) else 0  # past the last: wrap, as vim
-            self._go_to_find_hit()
+            ask = lambda: self.service.find(opened, query, case)  # noqa: E731
+            self.ask_off_loop(ask, lambda answer: self._found_in_file(opened, query, answer),  # type: ignore[attr-defined]
+                              "find")  # fmt: skip
 
         name = clean(decode(opened.path))
         self.push_screen(FindScreen(name), chosen)  # type: ignore[attr-defined]
+
+    def _found_in_file(self, opened: Any, query: str, answer: Answer[FileHits]) -> None:
+        """The find's answer (recorded), on the event loop: its hits are marked and
+        the first one moved to, if the same file is still open (ADR 0219)."""
+        if self.opened is not opened:  # type: ignore[attr-defined]
+            return  # another file since: the find is in the ledger, not acted on
+        try:
+            found = answer.get()
+        except RecordingError as exc:
+            self._recording_failed(str(exc))  # type: ignore[attr-defined]
+            return
+        except (KeyError, ValueError) as exc:
+            self.notify(f"Find refused: {clean(exc)}", markup=False, severity="warning")  # type: ignore[attr-defined]
+            return
+        finding = FoundInFile.of(opened.path, opened.blob, found)
+        self.hits.finding, self.hits.stepping = finding, "find"
+        if not found.lines:
+            self.hits.current, self.hits.label = None, "no find hits"
+            self.show_marks()  # type: ignore[attr-defined]
+            self._show_status()  # type: ignore[attr-defined]
+            self.notify(f"Not found in this file: {clean(query)}", markup=False)  # type: ignore[attr-defined]
+            return
+        top = int(self.query_one(CodeView).scroll_offset.y) + 1  # type: ignore[attr-defined]
+        at = bisect.bisect_left(found.lines, top)
+        finding.index = at if at < len(found.lines) else 0  # past the last: wrap, as vim
+        self._go_to_find_hit()
 
     def _go_to_find_hit(self) -> None:
         finding = self.hits.finding

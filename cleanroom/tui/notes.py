@@ -12,10 +12,11 @@ from typing import Any
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
 from ..session.recorder import RecordingError
-from ..session.service import FileFacts
+from ..session.service import FileFacts, NoteList
 from .codeview import CodeView
 from .notes_editor import NoteEditorScreen
 from .notes_pane import ConfirmWithdrawScreen, NotesScreen
+from .off_loop import Answer
 
 
 class NoteTaking:
@@ -62,11 +63,28 @@ class NoteTaking:
         return save
 
     def action_notes(self) -> None:
+        self._list_notes(None)
+
+    def _list_notes(self, replacing: NotesScreen | None) -> None:
+        """List the notes, recorded, off the event loop (ADR 0219); with `replacing`
+        (a pane listed again after a withdrawal), the new pane takes its place only
+        if it is still in front when the answer comes (not after Escape)."""
+        then = lambda answer: self._notes_listed(answer, replacing)  # noqa: E731
+        self.ask_off_loop(self.service.notes, then, "notes")  # type: ignore[attr-defined]
+
+    def _notes_listed(self, answer: Answer[NoteList], replacing: NotesScreen | None) -> None:
+        """The notes' answer (recorded), on the event loop."""
+        if getattr(self, "_ending", None) is not None:
+            return  # the session is ending: nothing more is shown
+        if replacing is not None and self.screen is not replacing:  # type: ignore[attr-defined]
+            return  # closed meanwhile: the listing is recorded, not shown
         try:
-            listing = self.service.notes()
+            listing = answer.get()
         except RecordingError as exc:
             self._recording_failed(str(exc))  # type: ignore[attr-defined]
             return
+        if replacing is not None:
+            replacing.dismiss(None)
         pane = NotesScreen(listing, self._edit_note, self._withdraw_note)
         self.push_screen(pane, self._jump_to_note)  # type: ignore[attr-defined]
 
@@ -102,8 +120,7 @@ class NoteTaking:
                 self._show_status()  # type: ignore[attr-defined]
             self.notify(f"Note withdrawn: {clean(note.draft.title)}", markup=False)  # type: ignore[attr-defined]
             if isinstance(self.screen, NotesScreen):  # type: ignore[attr-defined]
-                self.screen.dismiss(None)  # type: ignore[attr-defined]
-                self.action_notes()
+                self._list_notes(self.screen)  # type: ignore[attr-defined]
 
         self.push_screen(ConfirmWithdrawScreen(note), confirmed)  # type: ignore[attr-defined]
 

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from ..notes.model import Note
 from ..sanitize import clean, decode
 from ..session.service import NoteList
-from .failure_blank import HIDDEN
+from .failure_blank import HIDDEN, BlanksOnFailure
 from .screens.once import ClosesOnce
 
 MAX_SHOWN_BODY = 200  # lines of a body the pane shows (the editor holds the rest)
@@ -48,7 +48,7 @@ def note_detail(note: Note) -> str:
     return head + note.place.lines_text() + "\n\n" + "\n".join(shown)
 
 
-class NotesScreen(ClosesOnce, ModalScreen[Note | None]):
+class NotesScreen(BlanksOnFailure, ClosesOnce, ModalScreen[Note | None]):
     """Dismisses with the note to jump to, or None."""
 
     BINDINGS = [
@@ -89,7 +89,7 @@ class NotesScreen(ClosesOnce, ModalScreen[Note | None]):
         if self.notes:
             self.query_one(OptionList).highlighted = 0
 
-    def blank_on_failure(self) -> None:
+    def blank_shown(self) -> None:
         """Recording failed: no note's row or text stays on screen (failure_blank.py).
         The pane stays empty; ctrl+n lists the notes again, recorded."""
         self.notes = []
@@ -118,7 +118,7 @@ class NotesScreen(ClosesOnce, ModalScreen[Note | None]):
             self._withdraw(note)
 
 
-class ConfirmWithdrawScreen(ClosesOnce, ModalScreen[bool]):
+class ConfirmWithdrawScreen(BlanksOnFailure, ClosesOnce, ModalScreen[bool]):
     """`w` in the notes pane: withdraw only after an explicit yes."""
 
     BINDINGS = [
@@ -136,7 +136,7 @@ class ConfirmWithdrawScreen(ClosesOnce, ModalScreen[bool]):
         super().__init__()
         self.note = note
 
-    def blank_on_failure(self) -> None:
+    def blank_shown(self) -> None:
         """Recording failed: the note's title goes (y still withdraws it, recorded
         first; not while recording fails)."""
         self.query_one("#title", Static).update(HIDDEN)

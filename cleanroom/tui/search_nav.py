@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..session.recorder import RecordingError
 from ..session.service import Results
 from .codeview import CodeView
 from .hitstate import HitState
@@ -69,7 +70,11 @@ class SearchNavigation:
 
     def _open_result(self) -> None:
         assert self.found is not None
-        where = self.service.result_at(self.found, self.result_index)
+        try:
+            where = self.service.result_at(self.found, self.result_index)
+        except RecordingError as exc:  # not answering, failed: hide and say why
+            self._recording_failed(str(exc))  # type: ignore[attr-defined]
+            return
         if where is None:
             self.notify("That result cannot be shown.", markup=False)  # type: ignore[attr-defined]
             return

@@ -30,6 +30,7 @@ from ..snapshot.symbols.query import references_query
 from .codeview import CodeView
 from .cursor_word import CUT_NAME, word_in, word_in_row, word_on_screen
 from .hitstate import HitState
+from .off_loop import Answer
 from .screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
 
 Listed = TypeVar("Listed")  # what a symbol request answers: an outline, definitions
@@ -78,7 +79,14 @@ class SymbolNavigation:
         if opened is None:
             self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
             return
-        found = self._asked(lambda: self.service.outline(opened), KeyError)
+        ask = lambda: self.service.outline(opened)  # noqa: E731
+        self.ask_off_loop(ask, lambda answer: self._outlined(opened, answer), "symbols")  # type: ignore[attr-defined]
+
+    def _outlined(self, opened: Any, answer: Answer[Any]) -> None:
+        """The outline's answer (recorded), on the event loop (ADR 0219)."""
+        if self.opened is not opened:  # type: ignore[attr-defined]
+            return  # another file since: recorded, not shown
+        found = self._asked(answer.get, KeyError)
         if found is None:
             return
         if not found.rows:
@@ -101,7 +109,14 @@ class SymbolNavigation:
 
     def definitions_of(self, name: str) -> None:
         """Look `name` up (recorded), then go to its one definition or offer them all."""
-        found = self._asked(lambda: self.service.definitions(name))
+        ask = lambda: self.service.definitions(name)  # noqa: E731
+        self.ask_off_loop(ask, lambda answer: self._defined(name, answer), "symbols")  # type: ignore[attr-defined]
+
+    def _defined(self, name: str, answer: Answer[Any]) -> None:
+        """The definitions' answer (recorded), on the event loop (ADR 0219)."""
+        if getattr(self, "_ending", None) is not None:
+            return  # the session is ending: nothing more is shown
+        found = self._asked(answer.get)
         if found is None:
             return
         if not found.rows:

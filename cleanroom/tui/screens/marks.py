@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..failure_blank import HIDDEN
+from ..failure_blank import HIDDEN, BlanksOnFailure
 from .dialogs import DIALOG_CSS
 from .once import ClosesOnce
 
@@ -36,7 +36,7 @@ class SetMarkScreen(_LetterScreen):
                          markup=False)  # fmt: skip
 
 
-class MarksScreen(_LetterScreen):
+class MarksScreen(BlanksOnFailure, _LetterScreen):
     """The marks set (letter, file, line; names sanitized by the caller)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="MarksScreen")
@@ -52,7 +52,7 @@ class MarksScreen(_LetterScreen):
             yield Static("\n".join(rows) or "  No marks yet: m and a letter sets one.",
                          markup=False, id="marks")  # fmt: skip
 
-    def blank_on_failure(self) -> None:
+    def blank_shown(self) -> None:
         """Recording failed: the marks' file names go (failure_blank.py); a letter
         still jumps, recorded first as every jump is."""
         self.query_one("#marks", Static).update(HIDDEN)

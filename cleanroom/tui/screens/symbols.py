@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from ...sanitize import clean
 from ...session.symbols import MAX_NAME_BYTES
 from ..bounded_input import BoundedInput
-from ..failure_blank import HIDDEN
+from ..failure_blank import HIDDEN, BlanksOnFailure
 from ..optionlist import SteadyOptionList
 from ..symbol_rows import symbol_prompt
 from .dialogs import DIALOG_CSS, InputDialog
@@ -38,7 +38,7 @@ LIST_CSS = """
 """
 
 
-class NameScreen(InputDialog):
+class NameScreen(BlanksOnFailure, InputDialog):
     """A symbol name, pre-filled with the word at the cursor; dismisses with the
     name, or None."""
 
@@ -58,7 +58,7 @@ class NameScreen(InputDialog):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def blank_on_failure(self) -> None:
+    def blank_shown(self) -> None:
         """Recording failed: the word taken from the code goes (failure_blank.py)."""
         box = self.query_one(Input)
         if self.word and box.value == self.word:
@@ -68,7 +68,7 @@ class NameScreen(InputDialog):
         self.dismiss(event.value.strip() or None)
 
 
-class SymbolListScreen(ClosesOnce, ModalScreen[Any]):
+class SymbolListScreen(BlanksOnFailure, ClosesOnce, ModalScreen[Any]):
     """A chooser of symbols (outline, definitions), drawn as recorded; dismisses
     with the symbol chosen, or None."""
 
@@ -94,10 +94,11 @@ class SymbolListScreen(ClosesOnce, ModalScreen[Any]):
         if found is None or list(found.rows) != list(self.rows):
             self.dismiss(None)
 
-    def blank_on_failure(self) -> None:
+    def blank_shown(self) -> None:
         """Recording failed: the rows go (failure_blank.py), and the title and
         count that name what they listed."""
         self.rows = []
+        self.query_one(OptionList).clear_options()
         self.query_one("#title", Static).update(HIDDEN)
         self.query_one("#count", Static).update("")
 

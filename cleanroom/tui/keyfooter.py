@@ -27,14 +27,22 @@ class KeyFooter(Footer):
         is not involved: the footer shows key names, never source)."""
         if not self._bindings_ready:
             return ()
+        active = self.screen.active_bindings
         keys = tuple(
             (binding.key, self.app.get_key_display(binding), binding.description,
-             binding.action, enabled, tooltip, binding.tooltip, binding.group,
-             binding.show)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+             binding.action, enabled, tooltip, binding.tooltip, binding.group)
+            for (_, binding, enabled, tooltip) in active.values()
+            if binding.show
         )  # fmt: skip
-        return (keys, self.show_command_palette, self.app.ENABLE_COMMAND_PALETTE,
-                self.app.COMMAND_PALETTE_BINDING)  # fmt: skip
+        palette = None
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            entry = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if entry is not None:
+                _, binding, enabled, _ = entry
+                palette = (binding.key, self.app.get_key_display(binding),
+                           binding.description, binding.action, enabled,
+                           binding.tooltip)  # fmt: skip
+        return keys, palette
 
     def compose(self):  # noqa: ANN201 - Footer's own signature
         self._composed = self.shown()

@@ -12,7 +12,7 @@ from typing import Any
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from ..sanitize import clean, decode
 from ..session.blocked_keys import is_blocked_key
@@ -34,6 +34,7 @@ from .highlight import lexer_for
 from .history_nav import HistoryNavigation
 from .hitstate import HitState
 from .jumplist import JumpList
+from .keyfooter import KeyFooter
 from .lockdown import LockedApp
 from .notes import NoteTaking
 from .noticebar import NoticeBar
@@ -110,7 +111,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                 yield Static("", id="banner", markup=False)
                 yield CodeView(self._gate, id="code")
         yield StatusBar()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.animation_level = "none"  # each animation frame would be a recorded viewport

@@ -17,12 +17,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...forensics.describe import duration
 from ...forensics.replay import Replay
 from ...sanitize import clean, decode
 from ..actions import REPLAY_ACTIONS, REPLAY_ALLOWED, REPLAY_NAVIGATION, bindings
+from ..keyfooter import KeyFooter
 from ..lockdown import LockedApp
 from ..screens.help import HelpScreen
 from .events import EventList, file_rows
@@ -62,7 +63,7 @@ class ReplayApp(LockedApp):
                     yield Static("", id="results", markup=False)
                     yield Static("", id="message", markup=False)
         yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.animation_level = "none"

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from ..bounded_input import BoundedInput
 from .once import ClosesOnce
+from .tint import tint_cached
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -49,6 +50,9 @@ class InputDialog(ClosesOnce, ModalScreen[Any]):
             box.focus()
             box.insert_text_at_cursor(event.character)
             event.stop()
+
+    def render(self):  # noqa: ANN201 - Screen.render's own type
+        return tint_cached(super().render())  # redrawn per key typed: screens/tint.py
 
 
 class GotoScreen(InputDialog):

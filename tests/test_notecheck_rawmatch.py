@@ -7,6 +7,7 @@ blobs are not ASCII, so they are decoded and normalised as before)."""
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
 from cleanroom.notecheck.check import check_notes
-from cleanroom.notecheck.corpus import SnapshotText
+from cleanroom.notecheck.corpus import SnapshotText, smallest
 from cleanroom.notecheck.normal import normalise
 from cleanroom.notecheck.rawmatch import SPACE, raw_window
 from cleanroom.snapshot.store import Snapshot
@@ -166,3 +167,21 @@ def test_a_pattern_that_skipped_the_gaps_would_miss_quotes(edges, monkeypatch):
         finally:
             corpus.close()
     assert not got[4].fragments
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(-1, 50), max_size=30),
+    st.lists(st.integers(-3, 40), max_size=60, unique=True),
+    st.integers(0, 40),
+)
+def test_the_smallest_candidates_are_those_a_sort_by_size_keeps(sizes, rowids, count):
+    """Capped candidates (more than MAX_CANDIDATES) are the smallest blobs, ties to the
+    lower rowid, as the Python key sorted them; rowids no file names count as -1."""
+    table = array("q", sizes)
+    rowids = sorted(rowids)
+
+    def size(r: int) -> int:
+        return table[r] if 0 <= r < len(table) else -1
+
+    assert smallest(table, rowids, count) == sorted(sorted(rowids, key=size)[:count])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,6 +214,9 @@ class SnapshotText:
             return False
         return window.window in self.text(rowid, content).text
 
+    def smallest(self, rowids: list[int], count: int) -> list[int]:
+        return smallest(self.catalog.sizes, rowids, count)
+
     def size(self, rowid: int) -> int:
         """The blob's size as the signed file list gives it (-1 if no file names it)."""
         sizes = self.catalog.sizes
@@ -225,3 +228,12 @@ class SnapshotText:
         if first is None:
             return []
         return [c.paths[i] for i in (first, *c.more.get(rowid, ()))]
+
+
+def smallest(sizes: Sequence[int], rowids: list[int], count: int) -> list[int]:
+    """The `count` rowids of the smallest blobs, ascending by rowid: as a stable sort by
+    size (ties to the lower rowid; a rowid no file names has size -1) keeps them, with
+    the sizes looked up in C (a Python key was a tenth of the check on the bench)."""
+    if rowids and min(rowids) >= 0 and max(rowids) < len(sizes):
+        return sorted(sorted(rowids, key=sizes.__getitem__)[:count])
+    return sorted(sorted(rowids, key=lambda r: sizes[r] if 0 <= r < len(sizes) else -1)[:count])

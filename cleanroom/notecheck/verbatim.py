@@ -113,7 +113,7 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
         return None, False
     capped = len(docs) > MAX_CANDIDATES
     if capped:  # the smallest: the most windows confirmed for the least reading
-        docs = sorted(sorted(docs, key=corpus.size)[:MAX_CANDIDATES])
+        docs = corpus.smallest(docs, MAX_CANDIDATES)
     raw = raw_window(window)
     return [d for d in docs if corpus.holds(d, raw)], capped
 

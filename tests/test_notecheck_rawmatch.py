@@ -7,6 +7,7 @@ blobs are not ASCII, so they are decoded and normalised as before)."""
 
 from __future__ import annotations
 
+import re
 from array import array
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cleanroom.ledger.verdict import Status
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText, smallest
 from cleanroom.notecheck.normal import normalise
+from cleanroom.notecheck.rare import whole_at
 from cleanroom.notecheck.rawmatch import SPACE, raw_window
 from cleanroom.snapshot.store import Snapshot
 from tests import notecheck_reference as reference
@@ -185,3 +187,15 @@ def test_the_smallest_candidates_are_those_a_sort_by_size_keeps(sizes, rowids, c
         return table[r] if 0 <= r < len(table) else -1
 
     assert smallest(table, rowids, count) == sorted(sorted(rowids, key=size)[:count])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["ab", "a", "b", "_", "9", " ", "\n", "(", "é", "\udcff"])).map(
+        "".join
+    ),
+    st.sampled_from(["ab", "a_b", "_a", "a9", "ab_ab", "b"]),
+)
+def test_whole_names_are_found_as_the_regular_expression_finds_them(text, name):
+    whole = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
+    assert whole_at(text, name) == [m.start() for m in whole.finditer(text)]

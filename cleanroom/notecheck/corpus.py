@@ -101,7 +101,7 @@ class SnapshotText:
         # verbatim.py's answer per window, for the whole check
         self.windows: dict[str, tuple[list[int] | None, bool]] = {}
         self._held = 0
-        self._raws: OrderedDict[int, bytes] = OrderedDict()
+        self._raws: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()
         self._raw_held = 0
         self.queries = 0  # index lookups made (for the benchmark)
         self.reads = 0  # blobs read and normalised
@@ -179,21 +179,22 @@ class SnapshotText:
         row = self._conn.execute("SELECT content FROM blobs WHERE rowid = ?", (rowid,)).fetchone()
         return bytes(row[0]) if row else b""
 
-    def _candidate(self, rowid: int) -> bytes:
-        """A candidate's bytes, kept while `_RAW_CACHE` allows: a note's windows around
-        one name share their candidates (four windows a blob on the bench notes)."""
+    def _candidate(self, rowid: int) -> tuple[bytes, bool]:
+        """A candidate's bytes and whether all are ASCII, kept while `_RAW_CACHE`
+        allows: a note's windows around one name share their candidates (four
+        windows a blob on the bench notes)."""
         held = self._raws.get(rowid)
         if held is not None:
             self._raws.move_to_end(rowid)
             return held
         content = self._content(rowid)
         self.scans += 1
-        self._raws[rowid] = content
+        held = self._raws[rowid] = (content, content.isascii())
         self._raw_held += len(content)
         while self._raw_held > _RAW_CACHE and len(self._raws) > 1:
-            _, old = self._raws.popitem(last=False)
+            _, (old, _ascii) = self._raws.popitem(last=False)
             self._raw_held -= len(old)
-        return content
+        return held
 
     def holds(self, rowid: int, window: RawWindow) -> bool:
         """Whether the blob's normalised text holds `window`. An ASCII blob is matched
@@ -206,8 +207,8 @@ class SnapshotText:
         if held is not None:
             self._texts.move_to_end(rowid)
             return window.window in held.text
-        content = self._candidate(rowid)
-        if content.isascii():
+        content, ascii_only = self._candidate(rowid)
+        if ascii_only:
             return window.in_ascii(content)
         probe = window.probe
         if probe is not None and probe not in content:

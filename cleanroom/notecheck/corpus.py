@@ -11,6 +11,9 @@
   is not UTF-8, which no query can carry), and
   `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
   nothing, and reading all of its blobs' numbers costs more than it saves.
+- `holds(rowid, window)`: whether the blob's normalised text holds a window, in
+  its raw bytes when they are all ASCII (`rawmatch.py`), the candidates' bytes
+  kept between windows.
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
   the line of any offset in it.
 - `paths(rowid)`: every path whose content is that blob.

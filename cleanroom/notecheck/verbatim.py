@@ -4,7 +4,8 @@ A run starts at a word of the note (after whitespace normalisation) and is at
 least `min_length` characters long. For each start, the shortest such window is
 looked for: its candidates are the blobs the trigram index names for every one
 of its words (the longest first, stopping once few are left), and each candidate
-is confirmed by exact, case-sensitive matching in its normalised text. A window
+is confirmed by exact, case-sensitive matching in its normalised text (for an
+ASCII blob, in its raw bytes: `rawmatch.py`, ADR 0405). A window
 found is then grown word by word while it is still found, and reported once,
 with every place (path, line of the run's first character) it occurs.
 

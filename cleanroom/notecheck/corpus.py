@@ -11,6 +11,9 @@
   is not UTF-8, which no query can carry), and
   `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
   nothing, and reading all of its blobs' numbers costs more than it saves.
+- `holds(rowid, window)`: whether the blob's normalised text holds a window, in
+  its raw bytes when they are all ASCII (`rawmatch.py`), the candidates' bytes
+  kept between windows.
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
   the line of any offset in it.
 - `paths(rowid)`: every path whose content is that blob.
@@ -28,7 +31,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,12 +43,14 @@ from .names import COMMON_BLOBS, NameTable, count_names, open_cached, write_cach
 from .normal import normalise
 from .pairs import PairFilter
 from .pairs import build as build_pairs
+from .rawmatch import RawWindow
 
 # control characters, and the surrogates that stand for bytes that are not UTF-8
 # (surrogateescape), which no query can carry
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 COMMON: frozenset[int] = frozenset({-1})  # the answer for a word in too many blobs
 _TEXT_CACHE = 256 << 20  # bytes of normalised blob text kept between notes
+_RAW_CACHE = 64 << 20  # bytes of candidate blobs kept between windows
 
 
 @dataclass
@@ -99,8 +104,11 @@ class SnapshotText:
         # verbatim.py's answer per window, for the whole check
         self.windows: dict[str, tuple[list[int] | None, bool]] = {}
         self._held = 0
+        self._raws: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()
+        self._raw_held = 0
         self.queries = 0  # index lookups made (for the benchmark)
         self.reads = 0  # blobs read and normalised
+        self.scans = 0  # candidate blobs read to confirm a window (rawmatch.py)
         self.ruled_out = 0  # windows the word-pair filter ruled out (verbatim.py)
 
     def _name_table(
@@ -152,13 +160,15 @@ class SnapshotText:
         self._docs[word] = found
         return found
 
-    def text(self, rowid: int) -> BlobText:
+    def text(self, rowid: int, content: bytes | None = None) -> BlobText:
+        """The blob's normalised text; `content` is its bytes when already read."""
         held = self._texts.get(rowid)
         if held is not None:
             self._texts.move_to_end(rowid)
             return held
-        row = self._conn.execute("SELECT content FROM blobs WHERE rowid = ?", (rowid,)).fetchone()
-        raw = bytes(row[0]).decode("utf-8", "surrogateescape") if row else ""
+        if content is None:
+            content = self._content(rowid)
+        raw = content.decode("utf-8", "surrogateescape")
         self.reads += 1
         blob = BlobText(normalise(raw), raw)
         self._texts[rowid] = blob
@@ -168,16 +178,48 @@ class SnapshotText:
             self._held -= len(old.raw)
         return blob
 
-    def may_hold(self, rowid: int, probe: bytes | None) -> bool:
-        """False only if the blob's raw bytes lack `probe` (a window's word): then its
-        normalised text cannot hold the window, and it is not decoded and normalised
-        (most candidates of a window are not read whole any more)."""
-        if probe is None or rowid in self._texts:
-            return True
-        row = self._conn.execute(
-            "SELECT instr(content, ?) FROM blobs WHERE rowid = ?", (probe, rowid)
-        ).fetchone()
-        return row is None or row[0] != 0
+    def _content(self, rowid: int) -> bytes:
+        row = self._conn.execute("SELECT content FROM blobs WHERE rowid = ?", (rowid,)).fetchone()
+        return bytes(row[0]) if row else b""
+
+    def _candidate(self, rowid: int) -> tuple[bytes, bool]:
+        """A candidate's bytes and whether all are ASCII, kept while `_RAW_CACHE`
+        allows: a note's windows around one name share their candidates (four
+        windows a blob on the bench notes)."""
+        held = self._raws.get(rowid)
+        if held is not None:
+            self._raws.move_to_end(rowid)
+            return held
+        content = self._content(rowid)
+        self.scans += 1
+        held = self._raws[rowid] = (content, content.isascii())
+        self._raw_held += len(content)
+        while self._raw_held > _RAW_CACHE and len(self._raws) > 1:
+            _, (old, _ascii) = self._raws.popitem(last=False)
+            self._raw_held -= len(old)
+        return held
+
+    def holds(self, rowid: int, window: RawWindow) -> bool:
+        """Whether the blob's normalised text holds `window`. An ASCII blob is matched
+        in its raw bytes (`rawmatch.py`, ADR 0405), never decoded or normalised; any
+        other is decoded and normalised (and kept), unless its raw bytes lack the
+        window's probe (its longest word): then its normalised text cannot hold the
+        window either (surrogateescape maps the decoded text to the bytes character
+        by character)."""
+        held = self._texts.get(rowid)
+        if held is not None:
+            self._texts.move_to_end(rowid)
+            return window.window in held.text
+        content, ascii_only = self._candidate(rowid)
+        if ascii_only:
+            return window.in_ascii(content)
+        probe = window.probe
+        if probe is not None and probe not in content:
+            return False
+        return window.window in self.text(rowid, content).text
+
+    def smallest(self, rowids: list[int], count: int) -> list[int]:
+        return smallest(self.catalog.sizes, rowids, count)
 
     def size(self, rowid: int) -> int:
         """The blob's size as the signed file list gives it (-1 if no file names it)."""
@@ -190,3 +232,12 @@ class SnapshotText:
         if first is None:
             return []
         return [c.paths[i] for i in (first, *c.more.get(rowid, ()))]
+
+
+def smallest(sizes: Sequence[int], rowids: list[int], count: int) -> list[int]:
+    """The `count` rowids of the smallest blobs, ascending by rowid: as a stable sort by
+    size (ties to the lower rowid; a rowid no file names has size -1) keeps them, with
+    the sizes looked up in C (a Python key was a tenth of the check on the bench)."""
+    if rowids and min(rowids) >= 0 and max(rowids) < len(sizes):
+        return sorted(sorted(rowids, key=sizes.__getitem__)[:count])
+    return sorted(sorted(rowids, key=lambda r: sizes[r] if 0 <= r < len(sizes) else -1)[:count])

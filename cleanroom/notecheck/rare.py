@@ -54,14 +54,32 @@ def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareNa
             docs = corpus.docs_with(name)
             if not docs or docs is COMMON or len(docs) > MAX_FILES:
                 continue
-        whole = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
         places: list[Place] = []
         for rowid in sorted(docs):
             raw = corpus.text(rowid).raw
-            lines = [raw.count("\n", 0, m.start()) + 1 for m in whole.finditer(raw)]
+            lines = [raw.count("\n", 0, at) + 1 for at in whole_at(raw, name)]
             places += [Place(p, line) for p in corpus.paths(rowid) for line in lines]
             if len(places) > at_most:
                 break
         if 0 < len(places) <= at_most:
             found.append(RareName(name, tuple(places)))
+    return found
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def whole_at(text: str, name: str) -> list[int]:
+    """Where `name` (a non-empty identifier) occurs in `text` as a whole identifier,
+    with no `[A-Za-z0-9_]` just before or after it. A search, not a regular
+    expression: compiling one per name was a tenth of the check (ADR 0405)."""
+    found = []
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or text[at - 1] not in _WORD_CHARS) and (
+            end == len(text) or text[end] not in _WORD_CHARS
+        ):
+            found.append(at)
+        at = text.find(name, at + 1)
     return found

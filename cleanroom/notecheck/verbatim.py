@@ -4,7 +4,8 @@ A run starts at a word of the note (after whitespace normalisation) and is at
 least `min_length` characters long. For each start, the shortest such window is
 looked for: its candidates are the blobs the trigram index names for every one
 of its words (the longest first, stopping once few are left), and each candidate
-is confirmed by exact, case-sensitive matching in its normalised text. A window
+is confirmed by exact, case-sensitive matching in its normalised text (for an
+ASCII blob, in its raw bytes: `rawmatch.py`, ADR 0405). A window
 found is then grown word by word while it is still found, and reported once,
 with every place (path, line of the run's first character) it occurs.
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from .corpus import COMMON, SnapshotText
 from .names import MIN_NAME
 from .normal import normalise, words
+from .rawmatch import raw_window
 
 _FEW = 16  # candidates few enough to confirm rather than ask the index again
 MAX_CANDIDATES = 32  # blobs read to confirm one window
@@ -112,20 +114,9 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
         return None, False
     capped = len(docs) > MAX_CANDIDATES
     if capped:  # the smallest: the most windows confirmed for the least reading
-        docs = sorted(sorted(docs, key=corpus.size)[:MAX_CANDIDATES])
-    probe = _probe(window)
-    return [d for d in docs if corpus.may_hold(d, probe) and window in corpus.text(d).text], capped
-
-
-def _probe(window: str) -> bytes | None:
-    """The window's longest word as the blob's bytes: every word of a window is a
-    substring of one whitespace-free run of any text holding it, so of its raw
-    bytes too (surrogateescape maps the decoded text to them character by
-    character). None when a word has a character no decoded blob holds."""
-    try:
-        return max(words_of(window), key=len).encode("utf-8", "surrogateescape")
-    except (UnicodeEncodeError, ValueError):
-        return None
+        docs = corpus.smallest(docs, MAX_CANDIDATES)
+    raw = raw_window(window)
+    return [d for d in docs if corpus.holds(d, raw)], capped
 
 
 def words_of(normal: str) -> list[str]:

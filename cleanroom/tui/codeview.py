@@ -41,8 +41,6 @@ from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
 from .wrapped import line_strip, row_body, wrapped_strip
 
-MARKED_KEPT = 512  # marked lines kept drawn (a screen's worth many times over)
-
 
 @dataclass(frozen=True)
 class Viewport:
@@ -221,6 +219,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             self._shown = viewport if self._gate(self.document, viewport) else None  # type: ignore[arg-type]
             if self._shown is not None and self._painter is not None and self._painter.deferred:
                 self._painter.keep_only(viewport.first - 1, viewport.last)
+            self._keep_marked(self._shown)
         if viewport is None or self._shown != viewport:
             return self._refusal(crop)
         self._painting = viewport
@@ -235,6 +234,18 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         finally:
             self._painting = None
             self.call_after_refresh(self._prefetch, viewport)
+
+    def _keep_marked(self, viewport: Viewport | None) -> None:
+        """Keep only the marked lines of the screen now recorded (none when nothing
+        is): as the painter does (shown.py), the view holds no drawn line of a screen
+        no longer shown, and a drawn line held past its screen lives long enough for
+        the garbage collector to walk it again and again."""
+        if viewport is None:
+            self._marked.clear()
+            return
+        lo, hi, window = viewport.first - 1, viewport.last, (viewport.col, viewport.cols)
+        self._marked = {key: drawn for key, drawn in self._marked.items()
+                        if lo <= key[0] < hi and key[1:3] == window}  # fmt: skip
 
     def _prefetch(self, viewport: Viewport) -> None:
         """While idle, colour what the key's frame drew plain, and draw again only the
@@ -285,8 +296,6 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             done = self._marked.get(key)
             if done is not None and done[0] is strip:
                 return done[1]
-            if len(self._marked) > MARKED_KEPT:
-                self._marked.clear()
             marked = draw(strip, index + 1, marks, painter.gutter_width, viewport.col,
                           viewport.cols, styles)  # fmt: skip
             self._marked[key] = (strip, marked)

@@ -27,6 +27,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -54,6 +55,7 @@ class Viewport:
 
 
 Gate = Callable[[Document, Viewport], bool]
+LineStyles = tuple[Style, Style, MarkStyles]  # gutter, flagged gutter, marks
 
 
 class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
@@ -98,6 +100,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._rows: list[Row] = []  # wrapped: the screen's rows (session/wrap.py)
         self._places: list[tuple[int, int, int]] = []  # wrapped: each row in its line
         self._joined: dict[int, tuple[object, str, Strip]] = {}  # wrapped: index -> drawn line
+        self._frame_styles: LineStyles | None = None  # the styles of the frame being drawn
 
     # -- what is shown ---------------------------------------------------------
 
@@ -229,10 +232,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         # Drawn lines of the screen only: the terminal keeps no copy of one not shown.
         self._joined = {i: v for i, v in self._joined.items()
                         if viewport.wrap and viewport.first - 1 <= i < viewport.last}  # fmt: skip
+        self._frame_styles = self._line_styles()  # looked up once a frame, not once a line
         try:
             return super().render_lines(crop)
         finally:
             self._painting = None
+            self._frame_styles = None
             self.call_after_refresh(self._prefetch, viewport)
 
     def _keep_marked(self, viewport: Viewport | None) -> None:
@@ -284,14 +289,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         index = int(self.scroll_offset.y) + y
         if not viewport.first - 1 <= index < viewport.last:  # past the recorded viewport
             return Strip.blank(self.size.width, PAD)
-        gutter = self.get_component_rich_style("codeview--gutter")
-        flag = self.get_component_rich_style("codeview--flag")
+        gutter, flag, styles = self._frame_styles or self._line_styles()
         strip = painter.strip(index, viewport.col, viewport.cols, gutter, flag)
         marks = self._marks
         if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
             # The painter gives the same strip for the same line and window: so is
             # the marked one (a frame draws every line again; a search marks many).
-            styles = self._mark_styles()
             key = (index, viewport.col, viewport.cols, styles)
             done = self._marked.get(key)
             if done is not None and done[0] is strip:
@@ -317,14 +320,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         flagged = at < len(self._flagged) and self._flagged[at] == index + 1
         start, col, used = self._places[y]
         plain, line = self._joined_line(index)
-        strip = wrapped_strip(index, k, cells, self.gutter_width, flagged,
-                              self.get_component_rich_style("codeview--gutter"),
-                              self.get_component_rich_style("codeview--flag"),
+        gutter, flag, styles = self._frame_styles or self._line_styles()
+        strip = wrapped_strip(index, k, cells, self.gutter_width, flagged, gutter, flag,
                               row_body(line, plain, start, cells))  # fmt: skip
         marks = self._marks
         if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
-            strip = draw(strip, index + 1, marks, self.gutter_width, col, used,
-                         self._mark_styles())  # fmt: skip
+            strip = draw(strip, index + 1, marks, self.gutter_width, col, used, styles)
         return strip.crop_extend(0, self.size.width, PAD)
 
     def _joined_line(self, index: int) -> tuple[str, Strip]:
@@ -339,10 +340,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._joined[index] = (line, line.text.plain, drawn)
         return line.text.plain, drawn
 
-    def _mark_styles(self) -> MarkStyles:
-        return MarkStyles(self.get_component_rich_style("codeview--hit"),
-                          self.get_component_rich_style("codeview--current"),
-                          self.get_component_rich_style("codeview--line"))  # fmt: skip
+    def _line_styles(self) -> LineStyles:
+        """The gutter's style, a flagged gutter's, and the marks' (the theme's now)."""
+        style = self.get_component_rich_style
+        marks = MarkStyles(style("codeview--hit"), style("codeview--current"),
+                           style("codeview--line"))  # fmt: skip
+        return style("codeview--gutter"), style("codeview--flag"), marks
 
     def _refusal(self, crop: Region) -> list[Strip]:
         if self.document is None and self.refused is None and self.waiting_for is not None:

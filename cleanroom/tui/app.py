@@ -30,7 +30,7 @@ from .failure_blank import blank_lists, unblank_lists
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
-from .heap import release, settle
+from .heap import hold, release, settle
 from .highlight import lexer_for
 from .history_nav import HistoryNavigation
 from .hitstate import HitState
@@ -218,6 +218,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                       | events.MouseScrollUp):  # fmt: skip
             self._last_input = time.monotonic()
         if isinstance(event, events.Key) and not event.is_forwarded:
+            hold(self.set_timer)  # no collection before the key's frame (tui/heap.py)
             screen = self.screen
             locked = isinstance(screen, LockScreen)
             if is_blocked_key(event.key) and (locked or not self._bound(event.key)):

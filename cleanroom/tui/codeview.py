@@ -36,7 +36,7 @@ from textual.strip import Strip
 
 from ..session.document import Document
 from ..session.wrap import Row, received_rows, row_places
-from . import reading_keys
+from . import heap, reading_keys
 from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
@@ -239,6 +239,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             self._painting = None
             self._frame_styles = None
             self.call_after_refresh(self._prefetch, viewport)
+            if heap.held():  # a key's frame: collections may run once it is out
+                self.call_after_refresh(heap.resume)
 
     def _keep_marked(self, viewport: Viewport | None) -> None:
         """Keep only the marked lines of the screen now recorded (none when nothing

@@ -3,8 +3,12 @@ drawing it lexes nothing (painter.py): a line shows the colours it had if its
 bytes are unchanged, else plain, and `recolour` colours the screen once the
 frame is out. What is drawn is always the bytes held now, sanitized."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 
 from cleanroom.session.service import FileFacts, Screen, screen_lines
 from cleanroom.tui import highlight
@@ -262,3 +266,32 @@ async def test_the_painter_forgets_the_last_screen_before_it_draws_the_next(kit,
         assert set(painter._strips.keys()) <= on_screen
         assert set(painter._stale) <= on_screen
         assert not painter._chunks
+
+
+PIECES = [*"ab =;()", "\t", "\u202e", "é", "\u4e2d", "\u0301", "‹", "›", "⟨RLO⟩", "\x1b", "\u200b"]
+CELLS = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.booleans(), CELLS, st.booleans(), st.integers(0, 40))
+def test_a_line_drawn_at_once_is_the_line_the_sanitizer_would_make(left, body, right, cols):
+    """A page turn draws most lines without the sanitizer's run (printable ASCII,
+    and a cut line's markers at its ends): such a line must be exactly the one
+    `render_lines` makes of the same cells (text, styles, tags), and a window of a
+    line of one cell a character must cut as `display.crop` does."""
+    from cleanroom.session.display import CUT_LEFT, CUT_RIGHT, cell_len, crop
+    from cleanroom.tui.painter import PAD, cut_strip, one_cell_each
+
+    cells = (CUT_LEFT if left else "") + body + (CUT_RIGHT if right else "")
+    raw = cells.encode("utf-8", "surrogatepass")
+    doc = ShownDocument(facts([raw], "f.txt"))
+    doc.put(Screen(1, [raw], [len(raw)]))
+    drawn = Painter(doc, Console(width=200)).line(0)
+    made = highlight.render_lines([raw], None, judged=True)[0]
+    assert (drawn.text.plain, drawn.text.spans, drawn.flags) == (
+        made.text.plain, made.text.spans, made.flags)  # fmt: skip
+    text = made.text.plain
+    if one_cell_each(text):
+        assert all(cell_len(ch) == 1 for ch in text)
+        strip = cut_strip(Strip([Segment(text, PAD)], len(text)), text, cols // 2, cols)
+        assert strip.text == crop(text, cols // 2, cols)

@@ -127,3 +127,37 @@ async def test_a_marked_line_is_drawn_once_per_window_and_again_when_the_marks_c
         assert styles[gutter].bgcolor == hit.bgcolor and styles[gutter + 5].bgcolor != hit.bgcolor
         code.marks = None
         assert all(s.style is None or s.style.bgcolor != hit.bgcolor for s in code.render_line(y))
+
+
+async def test_the_code_view_keeps_no_marked_line_of_a_screen_no_longer_shown(kit, ledger_dir):
+    """shown.py's promise holds for marked lines too: once a new screen is recorded
+    and drawn, the view holds no marked line of the screen before (it held up to
+    512, and each lived long enough for every full garbage collection to walk it);
+    and none at all once recording fails."""
+    from cleanroom.tui.hitmarks import Marks
+
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"src/long.py")
+        code = app.query_one(CodeView)
+        for _ in range(50):
+            await pilot.pause()
+            if code._shown is not None:
+                break
+        every = {line: [(0, 5)] for line in range(1, 5001)}
+        code.marks = Marks(b"src/long.py", every, current=3)
+        region = code.region.reset_offset
+        for _ in range(3):  # three screens, each drawn with its marks
+            code.render_lines(region)
+            assert code._marked  # this screen's marked lines are kept, for its next frame
+            code.scroll_to(y=code._shown.last, animate=False, immediate=True, force=True)
+        code.render_lines(region)
+        shown = code._shown
+        assert shown is not None and shown.first == 3 * (shown.last - shown.first + 1) + 1
+        assert code._marked
+        assert {line for line, *_ in code._marked} <= set(range(shown.first - 1, shown.last))
+        disk.full = True  # the next screen cannot be recorded: nothing of it, nor of this
+        code.scroll_to(y=shown.last, animate=False, immediate=True, force=True)
+        code.render_lines(region)
+        assert code._shown is None and not code._marked

@@ -30,6 +30,7 @@ from .failure_blank import blank_lists, unblank_lists
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
+from .heap import hold, release, settle
 from .highlight import lexer_for
 from .history_nav import HistoryNavigation
 from .hitstate import HitState
@@ -128,10 +129,18 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         facts = self.service.facts
         resumed = bool(getattr(self.service, "resumed", False))
         self.push_screen(StartScreen(self._facts(), seq, code, resumed=resumed))
-        # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up.
-        self.set_timer(0.05, lambda: lexer_for("warm-up.txt"))
+        # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up,
+        # then take what the terminal holds out of the collector's walks (tui/heap.py).
+        self.set_timer(0.05, self._warm_up)
         self.query_one(FileTree).focus()
         self.sub_title = clean(facts.workstation)
+
+    def _warm_up(self) -> None:
+        lexer_for("warm-up.txt")
+        settle()
+
+    def on_unmount(self) -> None:
+        release()  # the terminal is gone: what it held may be collected (tui/heap.py)
 
     def _facts(self) -> list[tuple[str, str]]:
         f = self.service.facts
@@ -216,6 +225,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                       | events.MouseScrollUp):  # fmt: skip
             self._last_input = time.monotonic()
         if isinstance(event, events.Key) and not event.is_forwarded:
+            hold(self.set_timer)  # no collection before the key's frame (tui/heap.py)
             screen = self.screen
             locked = isinstance(screen, LockScreen)
             if is_blocked_key(event.key) and (locked or not self._bound(event.key)):

@@ -27,6 +27,7 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -35,13 +36,11 @@ from textual.strip import Strip
 
 from ..session.document import Document
 from ..session.wrap import Row, received_rows, row_places
-from . import reading_keys
+from . import heap, reading_keys
 from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
 from .reading_keys import ReadingKeys
 from .wrapped import line_strip, row_body, wrapped_strip
-
-MARKED_KEPT = 512  # marked lines kept drawn (a screen's worth many times over)
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,7 @@ class Viewport:
 
 
 Gate = Callable[[Document, Viewport], bool]
+LineStyles = tuple[Style, Style, MarkStyles]  # gutter, flagged gutter, marks
 
 
 class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
@@ -100,6 +100,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._rows: list[Row] = []  # wrapped: the screen's rows (session/wrap.py)
         self._places: list[tuple[int, int, int]] = []  # wrapped: each row in its line
         self._joined: dict[int, tuple[object, str, Strip]] = {}  # wrapped: index -> drawn line
+        self._frame_styles: LineStyles | None = None  # the styles of the frame being drawn
 
     # -- what is shown ---------------------------------------------------------
 
@@ -221,6 +222,7 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
             self._shown = viewport if self._gate(self.document, viewport) else None  # type: ignore[arg-type]
             if self._shown is not None and self._painter is not None and self._painter.deferred:
                 self._painter.keep_only(viewport.first - 1, viewport.last)
+            self._keep_marked(self._shown)
         if viewport is None or self._shown != viewport:
             return self._refusal(crop)
         self._painting = viewport
@@ -230,11 +232,27 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         # Drawn lines of the screen only: the terminal keeps no copy of one not shown.
         self._joined = {i: v for i, v in self._joined.items()
                         if viewport.wrap and viewport.first - 1 <= i < viewport.last}  # fmt: skip
+        self._frame_styles = self._line_styles()  # looked up once a frame, not once a line
         try:
             return super().render_lines(crop)
         finally:
             self._painting = None
+            self._frame_styles = None
             self.call_after_refresh(self._prefetch, viewport)
+            if heap.held():  # a key's frame: collections may run once it is out
+                self.call_after_refresh(heap.resume)
+
+    def _keep_marked(self, viewport: Viewport | None) -> None:
+        """Keep only the marked lines of the screen now recorded (none when nothing
+        is): as the painter does (shown.py), the view holds no drawn line of a screen
+        no longer shown, and a drawn line held past its screen lives long enough for
+        the garbage collector to walk it again and again."""
+        if viewport is None:
+            self._marked.clear()
+            return
+        lo, hi, window = viewport.first - 1, viewport.last, (viewport.col, viewport.cols)
+        self._marked = {key: drawn for key, drawn in self._marked.items()
+                        if lo <= key[0] < hi and key[1:3] == window}  # fmt: skip
 
     def _prefetch(self, viewport: Viewport) -> None:
         """While idle, colour what the key's frame drew plain, and draw again only the
@@ -273,20 +291,16 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         index = int(self.scroll_offset.y) + y
         if not viewport.first - 1 <= index < viewport.last:  # past the recorded viewport
             return Strip.blank(self.size.width, PAD)
-        gutter = self.get_component_rich_style("codeview--gutter")
-        flag = self.get_component_rich_style("codeview--flag")
+        gutter, flag, styles = self._frame_styles or self._line_styles()
         strip = painter.strip(index, viewport.col, viewport.cols, gutter, flag)
         marks = self._marks
         if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
             # The painter gives the same strip for the same line and window: so is
             # the marked one (a frame draws every line again; a search marks many).
-            styles = self._mark_styles()
             key = (index, viewport.col, viewport.cols, styles)
             done = self._marked.get(key)
             if done is not None and done[0] is strip:
                 return done[1]
-            if len(self._marked) > MARKED_KEPT:
-                self._marked.clear()
             marked = draw(strip, index + 1, marks, painter.gutter_width, viewport.col,
                           viewport.cols, styles)  # fmt: skip
             self._marked[key] = (strip, marked)
@@ -308,14 +322,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         flagged = at < len(self._flagged) and self._flagged[at] == index + 1
         start, col, used = self._places[y]
         plain, line = self._joined_line(index)
-        strip = wrapped_strip(index, k, cells, self.gutter_width, flagged,
-                              self.get_component_rich_style("codeview--gutter"),
-                              self.get_component_rich_style("codeview--flag"),
+        gutter, flag, styles = self._frame_styles or self._line_styles()
+        strip = wrapped_strip(index, k, cells, self.gutter_width, flagged, gutter, flag,
                               row_body(line, plain, start, cells))  # fmt: skip
         marks = self._marks
         if marks is not None and marks.path == painter.document.raw_path and marks.on(index + 1):
-            strip = draw(strip, index + 1, marks, self.gutter_width, col, used,
-                         self._mark_styles())  # fmt: skip
+            strip = draw(strip, index + 1, marks, self.gutter_width, col, used, styles)
         return strip.crop_extend(0, self.size.width, PAD)
 
     def _joined_line(self, index: int) -> tuple[str, Strip]:
@@ -330,10 +342,12 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         self._joined[index] = (line, line.text.plain, drawn)
         return line.text.plain, drawn
 
-    def _mark_styles(self) -> MarkStyles:
-        return MarkStyles(self.get_component_rich_style("codeview--hit"),
-                          self.get_component_rich_style("codeview--current"),
-                          self.get_component_rich_style("codeview--line"))  # fmt: skip
+    def _line_styles(self) -> LineStyles:
+        """The gutter's style, a flagged gutter's, and the marks' (the theme's now)."""
+        style = self.get_component_rich_style
+        marks = MarkStyles(style("codeview--hit"), style("codeview--current"),
+                           style("codeview--line"))  # fmt: skip
+        return style("codeview--gutter"), style("codeview--flag"), marks
 
     def _refusal(self, crop: Region) -> list[Strip]:
         if self.document is None and self.refused is None and self.waiting_for is not None:

@@ -83,7 +83,7 @@ class Painter:
         else:
             left = Segment(f"{number}  ", gutter)
         plain = line.text.plain
-        if not (line.text.spans or line.text.style) and plain.isascii() and plain.isprintable():
+        if not (line.text.spans or line.text.style) and one_cell_each(plain):
             # One plain run of one cell a character (a line drawn before its colours
             # come, most often): its window is a slice, without rendering the Text.
             text = Strip([Segment(plain, PAD)], len(plain))
@@ -144,10 +144,12 @@ class Painter:
         last = self._last.get(index)
         if last is not None and last[0] == raw and last[1] == size:
             return last[2]
-        if raw.isascii() and (cells := raw.decode()).isprintable() and "\t" not in cells:
-            # Printable ASCII cells hold no tag and nothing to sanitize: the Line
-            # render_lines would make, made at once (a page turn draws a screenful).
-            line = Line(Text(cells, no_wrap=True, end=""), 0)
+        if _plain_cells(raw):
+            # Printable ASCII cells (and a line's cut markers) hold no tag and nothing
+            # to sanitize: the Line render_lines would make, made at once (a page turn
+            # draws a screenful, and most lines of C are cut by an 80 to 120 column
+            # window: their marker is not ASCII).
+            line = Line(Text(raw.decode(), no_wrap=True, end=""), 0)
         else:
             line = render_lines([raw], None, judged=True)[0]
         self._last[index] = (raw, size, line)
@@ -228,6 +230,29 @@ class Painter:
 
 
 _ROW_BREAK = ROW_BREAK.encode()
+_CUT_LEFT, _CUT_RIGHT = CUT_LEFT.encode(), CUT_RIGHT.encode()
+
+
+def _plain_cells(raw: bytes) -> bool:
+    """Whether display cells `raw` are printable ASCII but for a cut marker at either
+    end (display.marked): the sanitizer tags none of it and styles none of it."""
+    if raw.startswith(_CUT_LEFT):
+        raw = raw[len(_CUT_LEFT) :]
+    if raw.endswith(_CUT_RIGHT):
+        raw = raw[: -len(_CUT_RIGHT)]
+    return raw.isascii() and raw.decode().isprintable()
+
+
+def one_cell_each(text: str) -> bool:
+    """Whether every character of `text` takes one cell (so a window of it is a
+    slice): printable ASCII, but for a cut marker at either end."""
+    if text.isascii():
+        return text.isprintable()
+    if text[:1] == CUT_LEFT:
+        text = text[1:]
+    if text[-1:] == CUT_RIGHT:
+        text = text[:-1]
+    return text.isascii() and text.isprintable()
 
 
 def _unbroken(cells: bytes) -> bytes:
@@ -257,7 +282,7 @@ def _finish(rendered: list[Line], sizes: list[int]) -> list[Line]:
 def cut_strip(strip: Strip, plain: str, col: int, cols: int) -> Strip:
     """Cells col..col+cols-1 of a drawn line, cut as `session.display.cut` says, so
     the recorder's cells (what a terminal is sent) and this draw the same text."""
-    if plain.isascii() and plain.isprintable():
+    if one_cell_each(plain):
         return strip.crop_extend(col, col + cols, PAD)  # one cell a character: the same cut
     left, a, b, right = cut(plain, col, cols)
     out = [Segment(left, PAD)] if left else []

@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench/hitmarks.py [--frames 300]
     .venv/bin/python scripts/bench/hitmarks.py --find FILE QUERY...  # find's cost
     .venv/bin/python scripts/bench/hitmarks.py --keys 60  # CPU of a key, all of it
+    .venv/bin/python scripts/bench/hitmarks.py --split 40  # a key's frame vs its colours
 
 Builds a real session (ledger on disk, signed snapshot of a 5,000-line file),
 opens the file at 120x40 under Pilot, then times `CodeView.render_lines` for the
@@ -21,6 +22,13 @@ press until the app is idle again: the recorded view, the frame, the colours
 that come after it and the frame they redraw. CPU, not wall: on a loaded machine
 it is what a key costs, whatever else runs. (`--profile FILE` writes a cProfile
 of the marked keys.)
+
+With --split N, pages down N times through a generated 20,000-line C file
+(scripts/bench/tui.py's, most lines cut by the window), driving the code view
+directly, and prints the thread CPU of each key's frame (recorded view, plain
+lines, marks) apart from the colouring after it (`_prefetch`: lexing, and the
+coloured lines drawn again): what colouring in the key's own frame would add
+(ADR 0202). Minimum, quartile and median: the minimum moves least with load.
 
 With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
 records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
@@ -136,6 +144,63 @@ async def key_cpu(keys: int, profile: str | None) -> None:
                     print(f"  {name:>32}: cpu {stats(cpus)}")
 
 
+async def split_cpu(keys: int) -> None:
+    """Thread CPU of a page turn's frame, and of the colouring after it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tui import EveryLine as EveryLineC
+    from tui import code_lines
+
+    from cleanroom.session.recorder import Recorder
+    from cleanroom.session.review import Facts, ReviewSession
+    from cleanroom.session.snapshot_source import SnapshotSource
+    from cleanroom.snapshot.create import create_snapshot
+    from cleanroom.tui.app import ReviewApp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        (src / "drivers").mkdir(parents=True)
+        (src / "drivers/huge.c").write_text("\n".join(code_lines(20000, 1)) + "\n")
+        kit = Kit("bench")
+        snapshot = Path(tmp) / "s.snapshot"
+        create_snapshot(src, snapshot, kit.vendor, name="s", version="1", created=1)
+        ledgers = Path(tmp) / "ledgers"
+        ledgers.mkdir()
+        ledger = kit.new_ledger(ledgers)
+        facts = Facts("Ada", "Bench", "ws-01", "s 1", str(ledger.path))
+        source = SnapshotSource.from_file(snapshot, kit.trust)
+        app = ReviewApp(ReviewSession(Recorder(ledger), source, facts))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            app.open_path(b"drivers/huge.c")
+            code = app.query_one(CodeView)
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if code._shown is not None:
+                    break
+            region = code.region.reset_offset
+            for marked in (False, True):
+                path = code.document.raw_path
+                code.marks = Marks(path, EveryLineC(), current=300) if marked else None
+                frames, colours = [], []
+                for _ in range(keys):
+                    y = int(code.scroll_offset.y) + code.size.height - 3
+                    code.scroll_to(y=y, animate=False, immediate=True, force=True)
+                    viewport = code.viewport()
+                    c = time.thread_time()
+                    code.render_lines(region)  # the key's frame: recorded, then drawn
+                    frames.append(time.thread_time() - c)
+                    c = time.thread_time()
+                    code._prefetch(viewport)  # the colouring, and the lines it changed
+                    code.render_lines(region)
+                    colours.append(time.thread_time() - c)
+                name = "2 hits on every line" if marked else "no marks"
+                for what, v in (("key's frame", frames), ("colouring after", colours)):
+                    v.sort()
+                    print(f"  {name:>20}, {what:>15}: cpu min {v[0] * 1000:.2f} ms, "
+                          f"p25 {v[len(v) // 4] * 1000:.2f} ms, "
+                          f"median {statistics.median(v) * 1000:.2f} ms")  # fmt: skip
+
+
 def find_cost(path: Path, queries: list[str]) -> None:
     from cleanroom.session.document import BytesDocument
     from cleanroom.session.find_in_file import find_in
@@ -160,7 +225,13 @@ def main() -> None:
     parser.add_argument("--find", nargs="+", metavar=("FILE", "QUERY"))
     parser.add_argument("--keys", type=int, help="CPU per key over N presses of each key")
     parser.add_argument("--profile", help="with --keys: cProfile of the marked pagedowns")
+    parser.add_argument("--split", type=int, help="a page turn's frame and colouring, N keys")
     args = parser.parse_args()
+    if args.split:
+        print(f"thread CPU per page turn, 120x40 ({args.split} keys, load "
+              f"{os.getloadavg()[0]:.1f})")  # fmt: skip
+        asyncio.run(split_cpu(args.split))
+        return
     if args.keys:
         print(
             f"process CPU per key, press to idle ({args.keys} presses, load "

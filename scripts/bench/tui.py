@@ -329,6 +329,8 @@ class Paint:
     cpu_gate: float = 0.0
     cpu_frame: float = 0.0
     viewport: tuple[int, int, int, int] | None = None
+    gc0: tuple[float, int] = (0.0, 0)  # the collector's time and full collections so far
+    gc_frame: tuple[float, int] = (0.0, 0)
 
     def summary(self) -> dict[str, float]:
         if self.render_start is None or self.render_end is None or self.frame is None:
@@ -343,6 +345,8 @@ class Paint:
             "cpu_total_ms": (self.cpu_frame - self.cpu0) * ms,
             "cpu_gate_ms": self.cpu_gate * ms,
             "cpu_draw_ms": (self.cpu_render[1] - self.cpu_render[0] - self.cpu_gate) * ms,
+            "gc_ms": (self.gc_frame[0] - self.gc0[0]) * ms,
+            "gc_full": float(self.gc_frame[1] - self.gc0[1]),
         }
 
 
@@ -354,13 +358,16 @@ class Probe:
     future: asyncio.Future[Paint] | None = None
     gate_total: float = 0.0
     gate_cpu: float = 0.0
+    gc_s: float = 0.0  # CPU time in the cyclic garbage collector (all generations)
+    gc_full: int = 0  # full (generation 2) collections
+    gc_start: float = 0.0
     gate_calls: int = 0
     changes: int = 0  # how many times the painted viewport changed (each needs a `view`)
     last: Any = None
     marks: dict[str, float] = field(default_factory=dict)
 
     def expect(self, want: Callable[[Any], bool]) -> Paint:
-        self.current = Paint(now(), cpu(), want)
+        self.current = Paint(now(), cpu(), want, gc0=(self.gc_s, self.gc_full))
         self.future = asyncio.get_running_loop().create_future()
         return self.current
 
@@ -394,6 +401,7 @@ def child_main(args: argparse.Namespace) -> int:
     import_s = now() - t0
     probe = Probe()
     patch_codeview(codeview.CodeView, probe)
+    watch_collector(probe)
     run = child_big if args.child == "big" else child_linux
     result = asyncio.run(run(args, app_mod, probe))
     if profiler is not None:  # disable() is sys.setprofile too: take the stats as they are
@@ -406,6 +414,22 @@ def child_main(args: argparse.Namespace) -> int:
     result["import_ms"] = import_s * 1000
     print(RESULT + json.dumps(result), flush=True)
     return 0
+
+
+def watch_collector(probe: Probe) -> None:
+    """Add the cyclic collector's CPU time and its full collections to `probe`: a full
+    collection walks every object the process holds, and one inside a key is that
+    key's outlier."""
+    import gc
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            probe.gc_start = cpu()
+            return
+        probe.gc_s += cpu() - probe.gc_start
+        probe.gc_full += info["generation"] == 2
+
+    gc.callbacks.append(callback)
 
 
 def patch_codeview(cls: Any, probe: Probe) -> None:
@@ -458,6 +482,7 @@ def bench_app_classes(app_mod: Any, probe: Probe) -> tuple[type, type]:
             p, fut = probe.current, probe.future
             if p is not None and p.render_end is not None and p.frame is None:
                 p.frame, p.cpu_frame = now(), cpu()
+                p.gc_frame = (probe.gc_s, probe.gc_full)
                 if fut is not None and not fut.done():
                     fut.set_result(p)
             if renderable is not None:
@@ -725,11 +750,12 @@ def summarize_big(runs: list[dict[str, Any]]) -> dict[str, Any]:
         row["load1"] = r["load1"]
         for key, samples in r["keys"].items():
             for part in ("total_ms", "to_render_ms", "gate_ms", "draw_ms", "frame_ms",
-                         "cpu_total_ms", "cpu_gate_ms", "cpu_draw_ms"):  # fmt: skip
+                         "cpu_total_ms", "cpu_gate_ms", "cpu_draw_ms", "gc_ms"):  # fmt: skip
                 values = [s[part] for s in samples]
                 row[f"{key}_{part}_p50"] = percentile(values, 50)
                 row[f"{key}_{part}_p95"] = percentile(values, 95)
                 row[f"{key}_{part}_max"] = max(values)
+            row[f"{key}_gc_full"] = sum(s["gc_full"] for s in samples)
         for name, marked in (("keys", False), ("hl_keys", True)):
             kinds = [v for k, v in r["keys"].items() if k.endswith(HL) == marked]
             both = [s["total_ms"] for samples in kinds for s in samples]
@@ -845,6 +871,8 @@ def render(report: dict[str, Any]) -> str:
         row("  CPU key -> painted p95", "", f"{key}_cpu_total_ms_p95")
         row("    of which CPU recording p50", "", f"{key}_cpu_gate_ms_p50")
         row("    of which CPU drawing p50", "", f"{key}_cpu_draw_ms_p50")
+        row("  CPU in the garbage collector p95", "", f"{key}_gc_ms_p95")
+        row("  full collections during the keys (count)", "", f"{key}_gc_full")
     row("all keys: key -> painted p50", "", "keys_total_ms_p50")
     row("all keys: key -> painted p95", f"<= {t['key_p95_ms']}", "keys_total_ms_p95",
         t["key_p95_ms"])  # fmt: skip
@@ -854,6 +882,10 @@ def render(report: dict[str, Any]) -> str:
         row(f"{key}, hits on every line: p95", f"<= {t['key_p95_ms']}",
             f"{key}{HL}_total_ms_p95", t["key_p95_ms"])  # fmt: skip
         row("  lines lexed and drawn p95", "", f"{key}{HL}_draw_ms_p95")
+        row("  CPU key -> painted p50", "", f"{key}{HL}_cpu_total_ms_p50")
+        row("  CPU key -> painted p95", "", f"{key}{HL}_cpu_total_ms_p95")
+        row("  CPU in the garbage collector p95", "", f"{key}{HL}_gc_ms_p95")
+        row("  full collections during the keys (count)", "", f"{key}{HL}_gc_full")
     row("keys with hits marked: key -> painted p50", "", "hl_keys_total_ms_p50")
     row("keys with hits marked: key -> painted p95", f"<= {t['key_p95_ms']}",
         "hl_keys_total_ms_p95", t["key_p95_ms"])  # fmt: skip

@@ -43,10 +43,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .blobs import SNIFF
+from .bulkbatch import Item, batchable, records_many
 from .bulkhits import records as bulk_records
 from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
 from .filehits import Progress, file_hits
+from .linematch import Matcher
 from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import _PLAIN, _path_part, _rest
@@ -286,6 +288,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
         progress = Progress()
         cancelled = stop.is_set
         found_in = plan.matcher.any
+        in_batches = batchable(plan.matcher)
         for number, files in job.chunks:
             if cancelled():
                 return
@@ -294,6 +297,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             records: list[bytes] = []
             count = 0
             add = records.append
+            pending: list[Item] = []  # text blobs for the next batch
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
                 # Past the kept hits, only records, found in bulk (bulkhits)
@@ -308,13 +312,16 @@ def _run(job: Job, out: Any, stop: Any) -> None:
                             continue  # binary
                         progress.files += 1
                         progress.bytes += len(content)
-                        if bulk:
+                        if bulk and in_batches:  # a batch at a time (bulkbatch), in order
+                            pending.append((content, _path_part(path), row[3]))
+                        elif bulk:
                             data, n = bulk_records(plan.matcher, content, _path_part(path), row[3])
                             if n:
                                 add(data)
                                 count += n
                                 progress.hits += n
                         continue
+                    count += _flush(plan.matcher, pending, records, progress)
                     prefix = _path_part(path)
                     for batch in file_hits(conn, path, None, row, plan, progress, job.keep,
                                            cancelled):  # fmt: skip
@@ -329,12 +336,25 @@ def _run(job: Job, out: Any, stop: Any) -> None:
                             else:
                                 add(_rest(hit))
                             count += 1
+            count += _flush(plan.matcher, pending, records, progress)
             found = Records(b"".join(records), count)
             msg = (number, whole, found, progress.files - before_files,
                    progress.bytes - before_bytes, time.process_time() - cpu)  # fmt: skip
             out.put(msg)
     finally:
         conn.close()
+
+
+def _flush(matcher: Matcher, pending: list[Item], out: list[bytes], progress: Progress) -> int:
+    """The `pending` blobs' records (bulkbatch) appended to `out`, in order; their count."""
+    if not pending:
+        return 0
+    data, n = records_many(matcher, pending)
+    pending.clear()
+    if n:
+        out.append(data)
+        progress.hits += n
+    return n
 
 
 def _rows(conn: sqlite3.Connection, rowids: list[int], limits: tuple[int, int]) -> dict[int, tuple]:

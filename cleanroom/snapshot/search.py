@@ -72,6 +72,7 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
+from .density import dense
 from .filehits import Progress, _new, file_hits
 from .high_bytes import after_high, read_in_background
 from .presence import holding
@@ -387,7 +388,9 @@ class Search:
         fewer than PEEK / BROAD_INDEX rowids."""
         rows = conn.execute(_PEEK, (index, PEEK)).fetchall()
         self._check()
-        return len(rows) == PEEK and PEEK / max(1, rows[-1][0]) > BROAD_INDEX
+        if len(rows) < PEEK:
+            return False
+        return PEEK / max(1, rows[-1][0]) > BROAD_INDEX or dense(conn, index, BROAD_INDEX)
 
     def _chosen(
         self, conn: sqlite3.Connection, files: Catalog, plan: Plan, facts: Callable[[], IndexFacts]

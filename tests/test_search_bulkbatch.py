@@ -1,0 +1,102 @@
+"""bulkbatch: a worker's batch of blobs gives, for a literal, exactly the records of
+each blob one by one (matcher lines, line index, `_rest`), whatever the prefixes,
+line indexes or hits per line; and an index answer that is sparse at its start but
+dense over the tree (`density`) is read by the workers, with the same result."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cleanroom.snapshot.search as search_mod
+from cleanroom.snapshot import density, scanworkers
+from cleanroom.snapshot.blobs import facts, unpack_line_index
+from cleanroom.snapshot.bulkbatch import batchable, records_many
+from cleanroom.snapshot.query import Query
+from cleanroom.snapshot.results import _path_part, _rest
+from cleanroom.snapshot.search import search
+from cleanroom.snapshot.store import Snapshot
+from tests.searchkit import build, digest_of, reference
+from tests.snapshotkit import TRUST
+from tests.test_search import displays, results
+
+BYTES = st.sampled_from([b"a", b"b", b"ab", b"\n", b"\r", b"A", b"B", b"\xc3\xa9", b"aa",
+                         b" ", b"\n\n", b"\x00", b"ba"])  # fmt: skip
+CONTENT = st.lists(BYTES, max_size=40).map(b"".join)
+PATHS = st.sampled_from([b"a.c", b"dir/\xff\x1b[31mname.c", b"", b"x" * 70])
+
+
+def _one_by_one(query: Query, data: bytes, prefix: bytes) -> tuple[bytes, int]:
+    starts = unpack_line_index(facts(data).line_index) or [0]
+    out = []
+    for start, _end, spans, more in query.plan().matcher.lines(data):
+        out.append(prefix + _rest((None, None, bisect_right(starts, start) - 1, spans, more)))
+    return b"".join(out), len(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(CONTENT, PATHS, st.booleans()), max_size=6),
+    st.sampled_from(["ab", "aa", "aab", "ba", "A", "é", "a\r", "b", "a"]),
+    st.booleans(),
+)
+def test_a_batch_gives_the_records_of_each_blob_one_by_one(blobs, text, case):
+    query = Query(text, case=case)
+    items, want, count = [], [], 0
+    for data, path, indexed in blobs:
+        prefix = _path_part(path)
+        items.append((data, prefix, facts(data).line_index if indexed else None))
+        found, n = _one_by_one(query, data, prefix)
+        want.append(found)
+        count += n
+    assert records_many(query.plan().matcher, items) == (b"".join(want), count)
+
+
+def test_boring_batches():
+    matcher = Query("ab").plan().matcher
+    assert batchable(matcher) and not batchable(Query("a").plan().matcher)
+    assert not batchable(Query("ab", regex=True).plan().matcher)
+    assert records_many(matcher, []) == (b"", 0)
+    assert records_many(matcher, [(b"", b"H", None), (b"a", b"H", b"")]) == (b"", 0)
+    prefix = _path_part(b"p")
+    for data in [b"ab", b"ab\n", b"\nab", b"abab\nab"]:
+        assert records_many(matcher, [(data, prefix, None)]) == _one_by_one(
+            Query("ab"), data, prefix
+        )
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    if not scanworkers.allowed():
+        pytest.skip("this process may not start worker processes")
+    monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)
+    monkeypatch.setattr(scanworkers, "WORKERS", 2)
+    monkeypatch.setattr(scanworkers, "FIRST_BYTES", 1)
+    monkeypatch.setattr(scanworkers, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(search_mod, "PEEK", 5)
+    monkeypatch.setattr(density, "WIDTH", 10)
+
+
+def test_an_answer_sparse_at_its_start_but_dense_over_the_tree_is_read_by_workers(
+    tmp_path, workers
+):
+    """`return` on Linux: its first blobs are far apart (Documentation/ comes first),
+    yet it is in half the tree. Here the first 60 files (in path order, so in rowid
+    order) hold the word once in ten; the 200 after them all hold it (each content is
+    its own blob: equal contents would share one rowid)."""
+    files = {b"a/%03d.txt" % i: b"x ret word %d\n" % i if i % 10 == 0 else b"nothing %d\n" % i
+             for i in range(60)}  # fmt: skip
+    files.update({b"b/%03d.txt" % i: b"ret word\n%d ret word ret\n" % i for i in range(200)})
+    path = build(tmp_path, files)
+    with Snapshot.open(path, TRUST) as snapshot:
+        for text, broad in (("ret word", True), ("x ret", False)):
+            query = Query(text)
+            assert query.plan().index is not None
+            with search(snapshot, query) as s:
+                want = reference(files, query, displays(snapshot))
+                assert s.total() == len(want) and s.digest() == digest_of(query, want)
+                assert (s.progress.workers > 0) == broad, text
+                assert results(s) == want

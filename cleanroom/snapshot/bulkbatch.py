@@ -25,7 +25,10 @@ order. Anything but a literal of two bytes or more: each blob through
 
 from __future__ import annotations
 
-from .bulkhits import _line_starts, _literal, records
+from itertools import chain
+from typing import Any
+
+from .bulkhits import NUMPY_HITS, _grouped, _line_starts, _literal, numpy, records
 from .linematch import LiteralMatcher, Matcher
 
 Item = tuple[bytes, bytes, bytes | None]  # content, record prefix, line index
@@ -43,8 +46,8 @@ def records_many(matcher: Matcher, items: list[Item]) -> tuple[bytes, int]:
     assert isinstance(matcher, LiteralMatcher)
     needle, fold = matcher.needle, matcher.fold
     n = len(needle)
-    out: list[bytes] = []
-    count = 0
+    found: list[tuple[bytes, bytes, bytes | None, list[int]]] = []
+    hits = 0
     for data, prefix, index in items:
         hay = data.lower() if fold else data  # ASCII only, as the matcher folds
         find = hay.find
@@ -56,7 +59,70 @@ def records_many(matcher: Matcher, items: list[Item]) -> tuple[bytes, int]:
         while i >= 0:
             add(i)
             i = find(needle, i + n)
-        found, k = _literal(hay, needle, prefix, at, _line_starts(index))
-        out.append(found)
+        found.append((hay, prefix, index, at))
+        hits += len(at)
+    if not found:
+        return b"", 0
+    np = numpy() if hits > NUMPY_HITS else None
+    if np is not None:
+        done = _indexed(np, n, found, hits)
+        if done is not None:
+            return done
+    out: list[bytes] = []
+    count = 0
+    for hay, prefix, index, at in found:
+        data, k = _literal(hay, needle, prefix, at, _line_starts(index))
+        out.append(data)
         count += k
     return b"".join(out), count
+
+
+def _indexed(
+    np: Any, n: int, found: list[tuple[bytes, bytes, bytes | None, list[int]]], hits: int
+) -> tuple[bytes, int] | None:
+    """The records of the hits `found`, made by numpy over the whole batch with the
+    blobs' line indexes (as `bulkhits._literal_indexed` makes one blob's); None if a
+    blob has no well-formed index (the caller then goes blob by blob)."""
+    indexes = [f[2] for f in found]
+    if not all(index and len(index) % 4 == 0 for index in indexes):
+        return None
+    b = len(found)
+    lengths = np.fromiter((len(index) >> 2 for index in indexes), dtype=np.int64, count=b)
+    starts = np.frombuffer(b"".join(indexes), dtype="<u4").astype(np.int64)  # type: ignore[arg-type]
+    # each blob's positions lifted into a range of its own (a blob is under 2**32 bytes)
+    lift = np.arange(b, dtype=np.int64) << 32
+    starts += np.repeat(lift, lengths)
+    first = np.cumsum(lengths) - lengths  # each blob's first line in `starts`
+    if bool((starts[first] != lift).any()) or bool((starts[1:] <= starts[:-1]).any()):
+        return None  # not line starts (the first 0, strictly ascending): blob by blob
+    per = np.fromiter((len(f[3]) for f in found), dtype=np.int64, count=b)
+    blob = np.repeat(np.arange(b, dtype=np.int64), per)
+    at = np.fromiter(chain.from_iterable(f[3] for f in found), dtype=np.int64, count=hits)
+    at += lift[blob]
+    g = np.searchsorted(starts, at, side="right") - 1
+    lines, offsets = g - first[blob], at - starts[g]
+    rec = np.empty(hits, dtype=_RECORD)
+    rec["line"], rec["n"], rec["s"], rec["e"], rec["more"] = lines, 1, offsets, offsets + n, 0
+    body = rec.tobytes()
+    same = g[1:] == g[:-1]  # a hit on the line of the hit before it
+    crowded = set(blob[1:][same].tolist()) if bool(same.any()) else set()
+    out: list[bytes] = []
+    count, i, w = 0, 0, _WIDTH
+    take = body.__getitem__
+    for k, (_hay, prefix, _index, hit_at) in enumerate(found):
+        j = i + len(hit_at)
+        if k in crowded:
+            data, m = _grouped(lines[i:j].tolist(), offsets[i:j].tolist(), n, prefix)
+            out.append(data)
+            count += m
+        else:
+            cuts = map(slice, range(i * w, j * w, w), range((i + 1) * w, (j + 1) * w, w))
+            out.append(prefix)
+            out.append(prefix.join(map(take, cuts)))
+            count += j - i
+        i = j
+    return b"".join(out), count
+
+
+_WIDTH = 17  # a record after its prefix: line, 1, start, end (u32 each), more (u8)
+_RECORD = [("line", ">u4"), ("n", ">u4"), ("s", ">u4"), ("e", ">u4"), ("more", "u1")]

@@ -72,7 +72,7 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
-from .density import dense
+from .density import answer, dense
 from .filehits import Progress, _new, file_hits
 from .high_bytes import after_high, read_in_background
 from .presence import holding
@@ -357,7 +357,8 @@ class Search:
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
-                    order = text_files(self.snapshot, conn, files)
+                    named = answer(conn, plan.index, facts().truncated)
+                    order = [r for r in text_files(self.snapshot, conn, files) if r[1] in named]
                     yield from self._parallel(conn, files, order, plan, progress, keep, workers)
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt)

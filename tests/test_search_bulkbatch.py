@@ -100,3 +100,29 @@ def test_an_answer_sparse_at_its_start_but_dense_over_the_tree_is_read_by_worker
                 assert s.total() == len(want) and s.digest() == digest_of(query, want)
                 assert (s.progress.workers > 0) == broad, text
                 assert results(s) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from([-1, 0, 1, 5, 100, 300, 5000])),
+             max_size=40),
+    st.integers(1, 4),
+    st.sampled_from([None, 1, 7, 50]),
+)  # fmt: skip
+def test_chunks_end_with_the_file_that_fills_them(files, workers, first):
+    """The cut `chunked` makes by bisection is the one a file-by-file loop makes: in
+    order, each chunk ends with the first file that brings it to its limit (an
+    unknown size, -1, and a rowid past the size table count 0), limits double."""
+    sizes = [size for _, size in files[:30]]
+    order = [(i, rowid, b"p") for i, (rowid, _) in enumerate(files)]
+    dealt = scanworkers.chunked(order, sizes, workers, first)
+    chunks = sorted(chunk for jobs in dealt for chunk in jobs)
+    assert [n for n, _ in chunks] == list(range(len(chunks)))
+    assert all(n % workers == k % workers for k, jobs in enumerate(dealt) for n, _ in jobs)
+    assert [ref for _, refs in chunks for ref in refs] == order
+    limit = scanworkers.FIRST_BYTES if first is None else first
+    for n, refs in chunks:
+        size = [max(0, sizes[r]) if r < len(sizes) else 0 for _, r, _ in refs]
+        assert sum(size[:-1]) < limit
+        assert sum(size) >= limit or n == len(chunks) - 1
+        limit = min(scanworkers.CHUNK_BYTES, limit * 2)

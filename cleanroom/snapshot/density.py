@@ -34,12 +34,19 @@ def dense(conn: sqlite3.Connection, index: str, share: float) -> bool:
     return named > share * WINDOWS * WIDTH
 
 
-_ANSWER = "SELECT rowid FROM search WHERE search MATCH ?"
+_ANSWER = "SELECT rowid FROM search WHERE search MATCH ? AND rowid BETWEEN ? AND ?"
 
 
-def answer(conn: sqlite3.Connection, index: str, truncated: tuple[int, ...]) -> set[int]:
-    """Every blob `index` names, and the `truncated` ones (a NUL stops the index, so it
-    cannot rule them out): what the workers of a broad pass need read, no more. On
-    Linux `return` names 40,620 of 78,209 blobs; reading only those saves the workers
-    the rest of the tree for 0.1 s of CPU here."""
-    return {row[0] for row in conn.execute(_ANSWER, (index,))} | set(truncated)
+def answer(
+    conn: sqlite3.Connection, index: str, rowids: list[int], extra: frozenset[int]
+) -> set[int]:
+    """Which of `rowids` the index names for `index`, or are in `extra` (the truncated
+    blobs: a NUL stops the index, so it cannot rule them out). A worker of a broad
+    pass asks this for each chunk and reads only those: on Linux `return` names
+    40,620 of 78,209 blobs, and its workers' CPU fell from 4.9-5.3 s to 3.5 s. Asked
+    per chunk, by the workers, so that the first page does not wait for the whole
+    answer (0.1 s of CPU for `return`)."""
+    if not rowids:
+        return set()
+    rows = conn.execute(_ANSWER, (index, min(rowids), max(rowids)))
+    return {row[0] for row in rows} | (extra & set(rowids))

@@ -72,7 +72,7 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
-from .density import answer, dense
+from .density import dense
 from .filehits import Progress, _new, file_hits
 from .high_bytes import after_high, read_in_background
 from .presence import holding
@@ -357,9 +357,10 @@ class Search:
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
-                    named = answer(conn, plan.index, facts().truncated)
-                    order = [r for r in text_files(self.snapshot, conn, files) if r[1] in named]
-                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
+                    order = text_files(self.snapshot, conn, files)
+                    named = (plan.index, facts().truncated)  # what the workers read (density)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers,
+                                              named)  # fmt: skip
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt)
             yield from self._serial(conn, files, rows, plan, progress, keep)
@@ -483,10 +484,12 @@ class Search:
         progress: Progress,
         keep: int | None,
         workers: int,
+        named: tuple[str, tuple[int, ...]] | None = None,
     ) -> Iterator[list[Hit] | Records]:
         """The text files `order`, in the same order and with the same hits as a single
         pass: the first few chunks (scanworkers.head) read here while the worker
-        processes start, the rest by them (scanworkers)."""
+        processes start, the rest by them (scanworkers); with `named` (an index
+        expression, the truncated blobs), the workers read only the blobs it names."""
         self._check()
         displays = files.displays
         if not plan.paths.everything:
@@ -502,7 +505,7 @@ class Search:
             progress.workers = len(dealt)
             q = self.query
             job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
-                      (q.text, q.regex, q.case), keep, [])  # fmt: skip
+                      (q.text, q.regex, q.case), keep, [], named)  # fmt: skip
             running = Scan(job, dealt, self._cancelled.is_set)
         try:
             cancelled = self._cancelled.is_set

@@ -43,8 +43,9 @@ Hyperscan prefilter names: `prefilter`, ADR 0113). A literal the index cannot lo
 up is narrowed by the byte presence table (`presence`: the blobs holding each of
 its bytes) or, for two ASCII bytes first, through the index's vocabulary
 (`shortlit`). With no usable literal, or
-when the index names most blobs (judged from the start of its answer), every text
-file is read, by worker processes when there is enough to read (`scanworkers`:
+when the index names most blobs (judged from the start of its answer, then from
+windows spread over it: `density`), every text file is read (only those the index
+names, if it names any), by worker processes when there is enough to read (`scanworkers`:
 same order, same digest; the first chunks are read here while they start; the pass
 calls `Search.before_opens(n)` just before they open the snapshot). Past the kept
 hits, a pass finds only digest records, in bulk (`bulkhits`). Each pass

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleanroom.snapshot.search as search_mod
-from cleanroom.snapshot import density, scanworkers
+from cleanroom.snapshot import bulkbatch, density, scanworkers
 from cleanroom.snapshot.blobs import facts, unpack_line_index
 from cleanroom.snapshot.bulkbatch import batchable, records_many
 from cleanroom.snapshot.query import Query
@@ -52,7 +52,32 @@ def test_a_batch_gives_the_records_of_each_blob_one_by_one(blobs, text, case):
         found, n = _one_by_one(query, data, prefix)
         want.append(found)
         count += n
-    assert records_many(query.plan().matcher, items) == (b"".join(want), count)
+    saved = bulkbatch.NUMPY_HITS
+    try:
+        for threshold in (saved, 0):  # blob by blob, and numpy over the batch
+            bulkbatch.NUMPY_HITS = threshold
+            assert records_many(query.plan().matcher, items) == (b"".join(want), count)
+    finally:
+        bulkbatch.NUMPY_HITS = saved
+
+
+def test_many_hits_through_numpy_with_crowded_lines_and_a_bad_index():
+    """Over NUMPY_HITS hits: lines of one hit, lines of several (grouped), more than
+    MAX_SPANS on a line, blobs without a hit between; and a blob whose line index
+    was not read, which sends the batch blob by blob (the same records)."""
+    query = Query("ab")
+    blobs = [b"".join(b"%d x ab\n" % i for i in range(300)), b"no hit\n",
+             b"ab ab ab\n" * 20 + b"ab", b"ab" * 150 + b"\n" + b"x ab\n" * 60, b""]  # fmt: skip
+    items, want = [], []
+    for k, data in enumerate(blobs):
+        prefix = _path_part(b"f%d" % k)
+        items.append((data, prefix, facts(data).line_index))
+        want.append(_one_by_one(query, data, prefix))
+    expected = (b"".join(w[0] for w in want), sum(w[1] for w in want))
+    assert records_many(query.plan().matcher, items) == expected
+    unread = [(data, prefix, None if k == 1 else index) for k, (data, prefix, index) in
+              enumerate(items)]  # fmt: skip
+    assert records_many(query.plan().matcher, unread) == expected
 
 
 def test_boring_batches():

@@ -1,26 +1,30 @@
-"""A worker's blobs' digest records for a literal, found a batch at a time with
-`bytes.find`, not blob by blob through numpy.
+"""A worker's blobs' digest records for a literal, a batch at a time: hits found
+with `bytes.find`, line numbers and records made by numpy over the whole batch.
 
 `bulkhits.records` makes one blob's records with a dozen numpy calls plus a
 `bytes.split` that copies the blob into one object per hit; for a literal in half
 the tree (`return`: 1.07 million hits in 38,500 Linux blobs) the fixed cost of
-those calls and the copy dominated (issue 17). Measured in one worker over half of
-Linux 6.1 (`return`, CPU, load ~10): numpy per blob 2.2 s, numpy over a whole chunk
-joined by line feeds 2.0 s (the join, the split and the line feeds found with
-`flatnonzero` are each a pass over the bytes), `bytes.find` per blob with line
-numbers from the blob's line index 1.6 s.
+those calls and the copy dominated (issue 17, ADR 0115). Measured in one worker over
+half of Linux 6.1 (`return`, CPU in the records, load ~10): numpy per blob 2.2 s;
+numpy over a chunk joined by line feeds 2.0 s (the join, the split and the line
+feeds found with `flatnonzero` are each a pass over the bytes); `find` per blob and
+`map` records 1.6 s; this 1.16 s.
 
-So here: each blob is searched with `bytes.find` from the end of the last hit
-(left to right, never overlapping, exactly as `LiteralMatcher` finds them), and its
-hits go to `bulkhits._literal`, which makes their records with `map` over C
-functions: line numbers by bisecting the blob's line index when the pass read it
-(as `file_hits` numbers lines), else by counting line feeds; offsets from the line
-feed before each hit. A blob with no hit costs one `find`.
+Here each blob is searched with `bytes.find` from the end of the last hit (left to
+right, never overlapping, exactly as `LiteralMatcher` finds them); a blob with no
+hit costs one `find`. With more than NUMPY_HITS hits in the batch and every blob's
+line index read and well formed (first 0, strictly ascending), numpy numbers the
+lines of all of them at once: each blob's line starts lifted into a range of its own
+(blob k's plus k * 2**32), one `searchsorted`, one packed record array, one join per
+blob with its path prefix; a blob with two hits on a line goes through
+`bulkhits._grouped`. Line numbers and offsets come from the line index, as
+`bulkhits._literal_indexed` takes them. Otherwise each blob through
+`bulkhits._literal` (`map` over C functions), as before.
 
 `records_many(matcher, items)` -> (the records, joined, in order; their count), for
 `items`: (content, record prefix, line index or None) of text blobs in the pass's
 order. Anything but a literal of two bytes or more: each blob through
-`bulkhits.records`, as before (one byte: memchr-fast `count` there).
+`bulkhits.records` (one byte: memchr-fast there).
 """
 
 from __future__ import annotations

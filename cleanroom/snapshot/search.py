@@ -44,12 +44,14 @@ up is narrowed by the byte presence table (`presence`: the blobs holding each of
 its bytes) or, for two ASCII bytes first, through the index's vocabulary
 (`shortlit`; both in `narrowing`). With no usable literal, or when the index
 names most blobs (judged from the start of its answer, read once per search and
-taken as the whole answer when shorter than PEEK: `_peek`), every text file is
-read, by worker processes when there is enough to read (`scanworkers`: same order,
-same digest; the first chunks are read here while they start; the pass calls
-`Search.before_opens(n)` just before they open the snapshot). Past the kept hits,
-a pass finds only digest records, in bulk (`bulkhits`). Each pass has its own
-read-only connection (`_own_connection`), so a search can run in a worker thread while
+taken as the whole answer when shorter than PEEK: `_peek`; then from windows
+spread over it: `density`), every text file is read (only those the index names,
+if it names any), by worker processes when there is enough to read
+(`scanworkers`: same order, same digest; the first chunks are read here while
+they start; the pass calls `Search.before_opens(n)` just before they open the
+snapshot). Past the kept hits, a pass finds only digest records, in bulk
+(`bulkhits`). Each pass has its own read-only connection (`_own_connection`), so
+a search can run in a worker thread while
 the viewer reads.
 """
 
@@ -74,10 +76,11 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
+from .density import dense
 from .filehits import Progress, _new, file_hits
 from .firstpage import prefix
 from .high_bytes import after_high, read_in_background
-from .narrowing import broad, chosen_blobs
+from .narrowing import BROAD_INDEX, broad, chosen_blobs
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
@@ -321,7 +324,9 @@ class Search:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
                     order = text_files(self.snapshot, conn, files)
-                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
+                    named = (plan.index, facts().truncated)  # what the workers read (density)
+                    yield from self._parallel(conn, files, order, plan, progress, keep, workers,
+                                              named)  # fmt: skip
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt,
                               answer=self._whole_answer(plan.index))  # fmt: skip
@@ -329,8 +334,12 @@ class Search:
 
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
         """Whether the index names so many blobs that every core should read every text
-        file (`narrowing.broad`), from the start of its answer."""
-        return broad(self._peek(conn, index), PEEK)
+        file (`narrowing.broad`), from the start of its answer, or from windows spread
+        over it (`density.dense`: a common word's first rowids can be sparse)."""
+        rowids = self._peek(conn, index)
+        if len(rowids) < PEEK:
+            return False
+        return broad(rowids, PEEK) or dense(conn, index, BROAD_INDEX)
 
     def _peek(self, conn: sqlite3.Connection, index: str) -> list[int]:
         """The first PEEK rowids the index names for `index`, ascending. Read once per
@@ -411,33 +420,47 @@ class Search:
         progress: Progress,
         keep: int | None,
         workers: int,
+        named: tuple[str, tuple[int, ...]] | None = None,
     ) -> Iterator[list[Hit] | Records]:
         """The text files `order`, in the same order and with the same hits as a single
         pass: the first few chunks (scanworkers.head) read here while the worker
-        processes start, the rest by them (scanworkers)."""
+        processes start, the rest by them (scanworkers); with `named` (an index
+        expression, the truncated blobs), the workers read only the blobs it names."""
         self._check()
         displays = files.displays
         if not plan.paths.everything:
             order = [ref for ref in order if plan.paths(displays[ref[0]])]
         if not order:
             return
-        first, rest, start = head(order, files.sizes)
-        dealt = chunked(rest, files.sizes, workers, start) if rest else []
+        first, rest, start_size = head(order, files.sizes)
         running = None
-        if dealt:
+
+        def start() -> Scan | None:
+            dealt = chunked(rest, files.sizes, workers, start_size) if rest else []
+            if not dealt:
+                return None
             if self.before_opens is not None:
                 self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
             progress.workers = len(dealt)
             q = self.query
             job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
-                      (q.text, q.regex, q.case), keep, [])  # fmt: skip
-            running = Scan(job, dealt, self._cancelled.is_set)
+                      (q.text, q.regex, q.case), keep, [], named)  # fmt: skip
+            return Scan(job, dealt, self._cancelled.is_set)
+
+        # A query expected in most files (`return`) has its first page in the head:
+        # its workers start when the head is read, so that page(0) never pays for
+        # them (114 ms of CPU on Linux at load 18). Any other starts them now.
+        later = plan.likely
         try:
+            if not later:
+                running = start()
             cancelled = self._cancelled.is_set
             for pos, rowid, _path in first:
                 if cancelled():
                     raise SearchCancelled("the search was cancelled")
                 yield from self._one(conn, files, pos, (rowid,), plan, progress, keep)
+            if later:
+                running = start()
             if running is not None:
                 yield from self._from_workers(running, files, progress)
         finally:

@@ -11,6 +11,7 @@ processes, which took 1.5-2 s on Linux before their first hit.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from typing import TYPE_CHECKING
@@ -49,9 +50,14 @@ def prefix(search: Search, deadline: float, size: int) -> list[Hit]:
             if not plan.paths.everything and not plan.paths(display):
                 continue
             row = (rowid, *conn.execute(SMALL_ROW, (*limits, rowid)).fetchone())
-            for batch in file_hits(conn, path, display, row, plan, Progress(), None,
-                                   cancelled):  # fmt: skip
-                found.extend(batch)  # type: ignore[arg-type]
+            # Between batches too, not only between files: a first file with a
+            # million hits (`e` in a 500 MB file) gives its page at its first ones.
+            with contextlib.closing(file_hits(conn, path, display, row, plan, Progress(),
+                                              size, cancelled)) as batches:  # fmt: skip
+                for batch in batches:
+                    found.extend(batch)  # type: ignore[arg-type]
+                    if len(found) >= size or found and time.monotonic() > deadline:
+                        break
     return found[:size]
 
 

@@ -105,14 +105,21 @@ def test_references_record_a_first_page_before_the_count(kit, tmp_path, snapshot
     assert check_search(end.seq, Search(**end.payload), source).ok
 
 
-def test_other_searches_still_wait_for_a_full_first_page(kit, tmp_path, snapshot, monkeypatch):
+def test_other_searches_have_a_budget_of_their_own(kit, tmp_path, snapshot, monkeypatch):
+    """Every search lists what it found by its time (ADR 0116), each by its own
+    budget: references by REFERENCES_FIRST_PAGE, the rest by SEARCH_FIRST_PAGE."""
     monkeypatch.setattr(review, "REFERENCES_FIRST_PAGE", 0.0)
     # The same words as a plain regex with a glob: not a references query.
-    for query in (Query(r"\bxy\b", regex=True, case=True, include=["src/**"]), Query("xy")):
-        firsts, whole, got = recorded(kit, tmp_path / query.text.replace("\\", ""), snapshot,
-                                      query)  # fmt: skip
-        assert firsts == [] and "search_start" not in [e.kind for e in got]
-        assert whole.done
+    queries = (Query(r"\bxy\b", regex=True, case=True, include=["src/**"]), Query("xy"))
+    for budget, partial in ((60.0, False), (0.0, True)):
+        monkeypatch.setattr(review, "SEARCH_FIRST_PAGE", budget)
+        for query in queries:
+            where = tmp_path / f"{budget}-{query.text.replace(chr(92), '')}"
+            firsts, whole, got = recorded(kit, where, snapshot, query)
+            assert ("search_start" in [e.kind for e in got]) is partial
+            assert [1 <= f.kept < len(FILES) for f in firsts] == ([True] if partial else [])
+            uses = len(FILES) * (1 if query.regex else 2)  # the literal is in `xyz` too
+            assert whole.done and whole.total == uses
 
 
 def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkeypatch):

@@ -54,6 +54,10 @@ from .symbol_digest import symbols_digest
 # is a literal the index hardly narrows, and its last hits can be seconds away.
 # seconds: with the recording, the first page of references comes within 50 ms
 REFERENCES_FIRST_PAGE = 0.03
+# Every other search lists what it found after this long (ADR 0116): a regex whose
+# few hits are spread over the tree found its 100th hit after 1.9-3.6 s on Linux.
+# seconds: with the recording, a search's first page comes within 100 ms
+SEARCH_FIRST_PAGE = 0.07
 
 TAMPERED = "tampered_content"  # the `blocked` action for content that is not the signed content
 
@@ -202,10 +206,10 @@ class ReviewSession:
                    first: Callable[[FirstPage], None] | None = None) -> Ran:  # fmt: skip
         """The search pass alone, recording nothing (so it may run in a worker thread
         while another thread records): the total, the digest, the kept hits, and
-        which of them are not lines of the signed content. If the first page fills
-        before the pass ends, `first` gets it first (in this thread; the pass goes
-        on when it returns). Raises SearchError (SearchCancelled when a handle in
-        `running` is cancelled)."""
+        which of them are not lines of the signed content. If a first page is found
+        before the pass ends (`_first_page`: by a time budget), `first` gets it
+        first (in this thread; the pass goes on when it returns). Raises
+        SearchError (SearchCancelled when a handle in `running` is cancelled)."""
         handle = self.source.search(query)
         if running is not None:
             running.append(handle)
@@ -459,10 +463,11 @@ class ReviewSession:
 
 
 def _first_page(handle: Any, query: Any) -> list[Any]:
-    """The first page of a running search: 100 hits, or for references (a query
-    `references_query` makes) the hits found within REFERENCES_FIRST_PAGE, if any
-    were by then (ADR 0215)."""
+    """The first page of a running search: the hits found within SEARCH_FIRST_PAGE
+    (ADR 0116), or for references (a query `references_query` makes) within
+    REFERENCES_FIRST_PAGE (ADR 0215); at most PAGE, and at least one if any is
+    found at all. They are the first hits of the whole pass, whatever their count."""
     if references_name(query.text, query.regex, query.case,
                        bool(query.include or query.exclude)) is not None:  # fmt: skip
         return handle.first_page(REFERENCES_FIRST_PAGE)
-    return handle.page(0)
+    return handle.first_page(SEARCH_FIRST_PAGE)

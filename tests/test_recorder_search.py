@@ -66,9 +66,10 @@ def test_a_long_search_is_cancelled_over_the_socket_and_the_cancel_recorded(room
     assert isinstance(started, m.Searching), started
     page, _ = first_page(client, started)
     # The first page comes while the pass goes on: recorded as `search_start` first.
-    assert isinstance(page, m.Found) and not page.done and page.kept == page.total == 100
+    # Its rows are those found within its time (ADR 0116): a batch of a file at least.
+    assert isinstance(page, m.Found) and not page.done and 10 <= page.kept == page.total <= 100
     start = room.entries()[page.seq]
-    assert start.kind == "search_start" and start.payload["rows"] == 100
+    assert start.kind == "search_start" and start.payload["rows"] == page.kept
     assert start.payload["digest"] == page.digest
     status, took = timed(client, m.Status())  # the recorder answers while it searches
     assert isinstance(status, m.State) and status.state == "ready" and took < 1.0, took
@@ -77,7 +78,7 @@ def test_a_long_search_is_cancelled_over_the_socket_and_the_cancel_recorded(room
     assert isinstance(client.ask(m.Cancel(id=started.id)), m.Ok)
     after = client.ask(m.Wait(id=started.id))  # nothing more of a cancelled search, ever
     assert isinstance(after, m.Refused) and after.reason == "order"
-    beyond = client.ask(m.Rows(search_seq=page.seq, first=100, last=100))
+    beyond = client.ask(m.Rows(search_seq=page.seq, first=page.kept, last=page.kept))
     assert isinstance(beyond, m.Refused) and beyond.reason == "bounds"
     entries = room.entries()
     kinds = [e.kind for e in entries]
@@ -110,12 +111,12 @@ def test_the_first_page_then_the_whole_result_both_recorded_first(room):
     assert page.seq < final.seq
     # Rows of the first page stay answerable under its own seq; of the whole list
     # under the search's, up to the kept rows.
-    for seq, row in ((page.seq, 99), (final.seq, final.kept - 1)):
+    for seq, row in ((page.seq, page.kept - 1), (final.seq, final.kept - 1)):
         hits = client.ask(m.Rows(search_seq=seq, first=row, last=row))
         assert isinstance(hits, m.Hits) and len(hits.hits) == 1
-    where = client.ask(m.Where(search_seq=page.seq, index=99))
-    assert isinstance(where, m.Location) and where.line == 99
-    late = client.ask(m.Rows(search_seq=page.seq, first=100, last=100))
+    where = client.ask(m.Where(search_seq=page.seq, index=page.kept - 1))
+    assert isinstance(where, m.Location) and where.line == page.kept - 1
+    late = client.ask(m.Rows(search_seq=page.seq, first=page.kept, last=page.kept))
     assert isinstance(late, m.Refused) and late.reason == "bounds"
 
 
@@ -285,7 +286,8 @@ async def test_the_terminal_lists_the_first_page_then_escape_stops_the_rest(room
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await first_page_listed(pilot)
         state = str(screen.query_one("#state").render())
-        assert "The first 100 results; counting the rest" in state
+        kept = screen.found.kept  # found within its time (ADR 0116): at most 100
+        assert f"The first {kept:,} results; counting the rest" in state and kept <= 100
         for _ in range(100):
             await pilot.pause(0.05)
             if any("big/f00.c:1: int value_0 = 0;" in r for r in rendered_rows(screen)):
@@ -301,13 +303,14 @@ async def test_the_terminal_lists_the_first_page_then_escape_stops_the_rest(room
     assert [e.payload["why"] for e in room.entries() if e.kind == "search_cancel"] == ["reviewer"]
     rows = [e.payload for e in room.entries() if e.kind == "search_results_view"]
     assert rows and all(r["search_seq"] == kinds.index("search_start") for r in rows)
-    assert all(r["last"] < 100 for r in rows)
+    assert all(r["last"] < kept for r in rows)
 
 
 async def test_enter_on_a_first_page_row_opens_it_and_stops_the_rest(room):
     app = ReviewApp(RemoteService(room.socket))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await first_page_listed(pilot)
+        kept = screen.found.kept  # found within its time (ADR 0116): at most 100
         for _ in range(100):  # the rows are drawn (and recorded) before Enter picks one
             await pilot.pause(0.05)
             if any("big/f00.c:1:" in r for r in rendered_rows(screen)):
@@ -320,9 +323,9 @@ async def test_enter_on_a_first_page_row_opens_it_and_stops_the_rest(room):
         await pilot.press("n")  # the next row of the first page: its rows stay answerable
         for _ in range(100):
             await pilot.pause(0.05)
-            if app.sub_title == "result 2 of 100":
+            if app.sub_title == f"result 2 of {kept}":
                 break
-        assert app.sub_title == "result 2 of 100"
+        assert app.sub_title == f"result 2 of {kept}" and kept >= 2
     entries = room.entries()
     kinds = [e.kind for e in entries]
     assert [e.payload["why"] for e in entries if e.kind == "search_cancel"] == ["reviewer"]

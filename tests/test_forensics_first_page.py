@@ -68,3 +68,23 @@ def test_replay_checks_a_first_page_by_its_rows(site):
     assert good.ok and good.total == 100 and [h.line for h in good.hits] == [h.line for h in hits]
     assert not check_search(1, start_event(100, "00" * 32), source).ok
     assert not check_search(1, start_event(101, digest), source).ok
+
+
+def test_rows_of_a_first_page_cut_by_time_count_as_seen(site, tmp_path):
+    """A first page is the hits found within its time (ADR 0116): 7 rows here, not
+    100. Who-viewed counts the lines of the rows shown, and a view past the page's
+    rows (which the terminal cannot ask for) is not believed."""
+    ref, hits, digest = first_page(site, rows=7)
+    events = [start_event(7, digest), SearchResultsView(1, 2, 6), cancel_event()]
+    ledger = hand_ledger(site["kit"], tmp_path / "l", ref, events)
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=ledger))
+    (seen,) = doc["sightings"]
+    shown = sorted(h.line + 1 for h in hits[2:7])
+    assert [n for a, b in seen["ranges"] for n in range(a, b + 1)] == shown
+    past = [start_event(7, digest), SearchResultsView(1, 5, 9)]
+    ledger = hand_ledger(site["kit"], tmp_path / "past", ref, past)
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=ledger))
+    (seen,) = doc["sightings"]  # rows 5 and 6 of the page, never 7..9 of the search
+    assert [n for a, b in seen["ranges"] for n in range(a, b + 1)] == sorted(
+        h.line + 1 for h in hits[5:7]
+    )

@@ -97,8 +97,11 @@ class ResultLines:
                 why = check.error or "it gives other results on the snapshot than recorded"
                 unmapped.append(Unmapped(index, seq, len(views), why))
                 continue
+            # A first page lets the terminal show its own rows only (ADR 0116: often
+            # fewer than 100); the run again holds the whole search's kept rows.
+            end = search.hits if search.kind == "search_start" else len(check.hits)
             for view in views:
-                rows = check.hits[view.rows.first : view.rows.last + 1]
+                rows = check.hits[view.rows.first : min(view.rows.last + 1, end)]
                 lines = tuple(
                     RowLine(h.path, self._blob(source.snapshot, h.path), h.line + 1) for h in rows
                 )

@@ -1,7 +1,8 @@
 """`/`: search the snapshot. Literal or regex, case, path globs. The search runs
-in a worker thread (Escape cancels). Its first page is listed as soon as it is
-recorded (`search_start`), while the pass goes on; then the whole result, once
-recorded with its hit count and digest. Enter opens the file at the chosen
+in a worker thread (Escape cancels). Its first page (the hits found within its
+time, at most 100: ADR 0116) is listed as soon as it is recorded
+(`search_start`), while the pass goes on; no row past it, and no count, until
+the whole result is recorded with its hit count and digest. Enter opens the file at the chosen
 line (before the count is known, that stops the search: `n` / `N` then step
 through the first page); `n` / `N` on the main screen step through the results."""
 

@@ -8,7 +8,10 @@ unmapped or DIFFERS, never silently believed."""
 
 from __future__ import annotations
 
+import pytest
+
 from cleanroom.forensics.replay import check_search
+from cleanroom.forensics.timeline import typed_event
 from cleanroom.ledger.events import SnapshotRef
 from cleanroom.session.events import SearchCancel, SearchResultsView, SearchStart
 from cleanroom.session.first_page import first_digest
@@ -88,3 +91,19 @@ def test_rows_of_a_first_page_cut_by_time_count_as_seen(site, tmp_path):
     assert [n for a, b in seen["ranges"] for n in range(a, b + 1)] == sorted(
         h.line + 1 for h in hits[5:7]
     )
+
+
+@pytest.mark.parametrize("rows", [-1, 0, 101, 10**9])
+def test_a_first_page_of_rows_no_terminal_lists_does_not_fit(site, tmp_path, rows):
+    """1 to 100 rows: a `search_start` outside that is not a genuine workstation's.
+    With a digest that matches (of all but the last row, for -1), who-viewed used
+    to map its row views by it; now the entry does not fit and maps nothing."""
+    ref, hits, _ = first_page(site)
+    digest = first_digest(QUERY.to_json(), hits[:rows])
+    payload = {**start_event(rows, digest).__dict__}
+    assert typed_event("search_start", payload)[0] is None
+    assert typed_event("search_start", {**payload, "rows": 100, "digest": "ab" * 32})[1] is None
+    ledger = hand_ledger(site["kit"], tmp_path / "l", ref,
+                         [start_event(rows, digest), SearchResultsView(1, 0, 50)])  # fmt: skip
+    doc = as_json(who(site, "src/long.py", "--json", ledgers=ledger))
+    assert doc["sightings"] == []

@@ -18,6 +18,8 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
 - A `quick_open_list` lists at most `MAX_QUICK_OPEN_NAMES` names, and no more
   than its `matches`; those lie among the 0 ≤ `searched` ≤ `total` paths it
   searched when it records them (-1, -1: a ledger of before the bound).
+- A `search_start` lists 1 ≤ `rows` ≤ 100 (a first page, ADR 0116) and names
+  them by a `digest` of 64 hex digits.
 - A `symbol_outline` or `symbol_definitions` lists 0 ≤ listed ≤ its count of
   definitions or places, at most `MAX_SYMBOLS_LISTED`, and names them by a
   `digest` of 64 hex digits (and the outline its `blob`); a `symbol_quick_open`
@@ -39,6 +41,7 @@ MAX_COLUMN = 1 << 31  # the first column shown (lines may be long, not this long
 MAX_SYMBOLS_LISTED = 5_000  # session/symbols.py OUTLINE_LIMIT (definitions list 50)
 MAX_SYMBOL_NAMES = 50  # session/symbols.py NAMES_LIMIT
 MAX_QUICK_OPEN_NAMES = 100  # session/local_service.py SHOWN_NAMES
+MAX_FIRST_PAGE_ROWS = 100  # snapshot/search.py PAGE: a first page's rows at most
 
 Check = Callable[[dict[str, Any]], str | None]
 
@@ -105,7 +108,14 @@ def _symbol_names(p: dict[str, Any]) -> str | None:
     return None
 
 
+def _search_start(p: dict[str, Any]) -> str | None:
+    if not 1 <= p["rows"] <= MAX_FIRST_PAGE_ROWS:
+        return f"{p['rows']} rows: a first page lists 1 to {MAX_FIRST_PAGE_ROWS}"
+    return _hex("digest")(p)
+
+
 CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest"),
+                            "search_start": _search_start,
                             "tree_list": _tree_list, "quick_open_list": _quick_open_list,
                             "symbol_outline": _listed("symbols"),
                             "symbol_definitions": _listed("places"),

@@ -45,3 +45,21 @@ async def test_a_refused_file_is_named_with_its_display_form_once(kit, tmp_path,
         assert shown in screen
         assert "\x1b" not in screen and EVIL.decode() not in screen
     session.source.snapshot.close()
+
+
+async def test_a_notice_names_an_untrusted_value_sanitized_once(kit, ledger_dir):
+    """The notice bar sanitizes what it is given (NoticeBar.post), so the callers
+    give it raw text: `No such file` and `Not found in this file` showed the tags of
+    tags for a name or query with an escape byte."""
+    from cleanroom.tui.noticebar import NoticeBar
+    from tests.tuikit import make_app
+
+    app, _ = make_app(kit, ledger_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        app.open_path(b"no/such\x1bfile.py")
+        await pilot.pause()
+        notice = app.query_one(NoticeBar).notice
+        assert notice == "No such file: no/such⟨x1B⟩file.py", notice
+        app.notify("Not found in this file: a\u202eb", markup=False)
+        assert app.query_one(NoticeBar).notice == "Not found in this file: a⟨RLO⟩b"

@@ -156,7 +156,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
     def notify(self, message: str, **kwargs: Any) -> None:
         """On the notice line (tui/noticebar.py), never over source or the witness
         code; not while a lock screen is in front, where nothing is drawn over it
-        (screens/locking.py). What the notice would say is in the ledger anyway."""
+        (screens/locking.py). What the notice would say is in the ledger anyway.
+        The notice bar sanitizes `message` (NoticeBar.post): give it raw text, as
+        text cleaned twice shows the tags of tags (`⟨U+27E8⟩x1B⟨U+27E9⟩`)."""
         if isinstance(self.screen, LockScreen):
             return
         for bar in self.query(NoticeBar).results(NoticeBar):  # none while the app closes
@@ -209,7 +211,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._failing = why
         if getattr(self.service, "waiting", False):
             return  # a moment's wait for an answer: the bar and the code view say so
-        self.notify(f"Recording failed; source hidden: {clean(why)}", markup=False,
+        self.notify(f"Recording failed; source hidden: {why}", markup=False,
                     severity="error", timeout=10)  # fmt: skip
 
     # -- events ------------------------------------------------------------------
@@ -299,7 +301,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if not check.fresh:
             return
         last = check.fresh[-1]
-        self.notify(f"Alert: {clean(last.category)}: {clean(last.detail)}", markup=False,
+        self.notify(f"Alert: {last.category}: {last.detail}", markup=False,
                     severity="warning", timeout=10)  # fmt: skip
         ending = [a for a in check.fresh if a.response == "end"]
         locking = [a for a in check.fresh if a.response == "lock"]

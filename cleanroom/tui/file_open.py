@@ -118,4 +118,4 @@ class FileOpening:
             self._opening = None
             self.query_one(CodeView).waiting_for = None  # type: ignore[attr-defined]
             self.query_one(CodeView).refresh()  # type: ignore[attr-defined]
-        self.notify(f"No such file: {clean(decode(path))}", markup=False, severity="error")  # type: ignore[attr-defined]
+        self.notify(f"No such file: {decode(path)}", markup=False, severity="error")  # type: ignore[attr-defined]

@@ -57,7 +57,7 @@ class FindNavigation:
             self._recording_failed(str(exc))  # type: ignore[attr-defined]
             return
         except (KeyError, ValueError) as exc:
-            self.notify(f"Find refused: {clean(exc)}", markup=False, severity="warning")  # type: ignore[attr-defined]
+            self.notify(f"Find refused: {exc}", markup=False, severity="warning")  # type: ignore[attr-defined]
             return
         finding = FoundInFile.of(opened.path, opened.blob, found)
         self.hits.finding, self.hits.stepping = finding, "find"
@@ -65,7 +65,7 @@ class FindNavigation:
             self.hits.current, self.hits.label = None, "no find hits"
             self.show_marks()  # type: ignore[attr-defined]
             self._show_status()  # type: ignore[attr-defined]
-            self.notify(f"Not found in this file: {clean(query)}", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"Not found in this file: {query}", markup=False)  # type: ignore[attr-defined]
             return
         top = int(self.query_one(CodeView).scroll_offset.y) + 1  # type: ignore[attr-defined]
         at = bisect.bisect_left(found.lines, top)

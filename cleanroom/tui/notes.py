@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
-from ..sanitize import clean
 from ..session.recorder import RecordingError
 from ..session.service import FileFacts, NoteList
 from .codeview import CodeView
@@ -57,7 +56,7 @@ class NoteTaking:
             finally:
                 self._show_status()  # type: ignore[attr-defined]
             what = "saved" if note.version == 1 else f"saved (version {note.version})"
-            self.notify(f"Note {what}: {clean(note.draft.title)}", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"Note {what}: {note.draft.title}", markup=False)  # type: ignore[attr-defined]
             return None
 
         return save
@@ -114,11 +113,11 @@ class NoteTaking:
             except (NoteError, RecordingError) as exc:
                 if isinstance(exc, RecordingError):
                     self._recording_failed(str(exc))  # type: ignore[attr-defined]
-                self.notify(f"Not withdrawn: {clean(exc)}", markup=False, severity="error")  # type: ignore[attr-defined]
+                self.notify(f"Not withdrawn: {exc}", markup=False, severity="error")  # type: ignore[attr-defined]
                 return
             finally:
                 self._show_status()  # type: ignore[attr-defined]
-            self.notify(f"Note withdrawn: {clean(note.draft.title)}", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"Note withdrawn: {note.draft.title}", markup=False)  # type: ignore[attr-defined]
             if isinstance(self.screen, NotesScreen):  # type: ignore[attr-defined]
                 self._list_notes(self.screen)  # type: ignore[attr-defined]
 

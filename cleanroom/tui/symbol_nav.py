@@ -120,7 +120,7 @@ class SymbolNavigation:
         if found is None:
             return
         if not found.rows:
-            self.notify(f"No definition of {clean(name)} in the symbol index.", markup=False)  # type: ignore[attr-defined]
+            self.notify(f"No definition of {name} in the symbol index.", markup=False)  # type: ignore[attr-defined]
             return
         if len(found.rows) == 1:
             self._go_to_symbol(found.rows[0])
@@ -183,7 +183,7 @@ class SymbolNavigation:
 
     def _no_symbols(self, exc: BaseException) -> None:
         why = exc.args[0] if isinstance(exc, SymbolsUnavailable) and exc.args else str(exc)
-        self.notify(f"Symbols: {clean(why)}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
+        self.notify(f"Symbols: {why}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
 
 
 def _counted(found: Any) -> str:

@@ -88,7 +88,7 @@ class SymbolListScreen(BlanksOnFailure, ClosesOnce, ModalScreen[Any]):
         try:
             found = self._again() if self._again is not None else None
         except Exception as exc:  # RecordingError, SymbolsUnavailable: show none of it
-            self.app.notify(f"Not recorded, not shown: {clean(str(exc))}", markup=False,
+            self.app.notify(f"Not recorded, not shown: {exc}", markup=False,
                             severity="error")  # fmt: skip
             found = None
         if found is None or list(found.rows) != list(self.rows):

@@ -190,7 +190,8 @@ def _group(
         yield "<h3>From verified ledgers (INTACT and INCOMPLETE)</h3>\n"
     for u in g.unmapped:  # lines that were read but cannot be counted: say so
         yield (
-            f'<p class="banner">Result rows of search #{u.search_seq} in {h(u.index.path)} were '
+            f'<p class="banner">Result rows of search #{u.search_seq} in '
+            f"{h_name(u.index.path)} were "
             f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
         )
     if g.mismatches:

@@ -69,7 +69,7 @@ def _verdict_row(s: SessionReport) -> str:
     entries = "withheld" if t.withheld else str(len(t.entries))
     findings = "<br>".join(
         f"{h(f.severity.value)} <b>{h(f.code)}</b> "
-        f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
+        f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h_name(f.message, MESSAGE_CHARS)}"
         for f in t.verdict.findings
     )
     if (left := not_listed(t.verdict.omitted)) is not None:  # the verdict's cap

@@ -102,3 +102,13 @@ def test_both_reviewers_are_listed_at_a_glance_not_cut_away(site):
     start = page.index('<table class="reviewers')
     table = page[start : page.index("</table>", start)]
     assert table.count('<tr class="reach"') == 2 and 'class="cut"><td' not in table
+
+
+def test_a_session_heading_is_counted_in_the_timelines_bytes(site, monkeypatch):
+    # Headings were outside the timeline's bytes: with the bytes spent, each
+    # session still had its heading. Now a heading that does not fit is not shown.
+    monkeypatch.setattr(html_budget, "TIMELINE_BYTES", 1)
+    page = _report(site, "huge", "html")
+    timeline = page[page.index('<section id="timeline">') :]
+    assert '<section class="session' not in timeline
+    assert "2 more sessions' timelines not shown here (the page's bound)" in timeline

@@ -68,13 +68,14 @@ class Budget:
     rows: int
     bytes: int
 
-    def take(self, text: str) -> bool:
+    def take(self, text: str, rows: int = 1) -> bool:
         """True, and `text` counted, when it fits; False once the budget is spent
-        (then nothing more fits, so a section is cut at one place)."""
+        (then nothing more fits, so a section is cut at one place). `rows=0`: bytes
+        that are no row of the section's count (a session's heading)."""
         size = len(text.encode("utf-8", "surrogatepass"))
         if self.rows <= 0 or size > self.bytes:
             self.rows = 0
             return False
-        self.rows -= 1
+        self.rows -= rows
         self.bytes -= size
         return True

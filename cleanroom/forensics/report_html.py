@@ -31,7 +31,7 @@ from .report import CoverageGroup, Report, label
 from .report_notes import notes_html
 from .report_sections import badge, flag, incidents, searches, sessions, timeline, verification
 from .report_sort import CSP_SOURCE, SCRIPT
-from .report_text import h, short
+from .report_text import h, h_name, short
 from .source_text import SourceText
 
 STRIP_CELLS = 100  # cells in a file's row of the overview heatmap
@@ -190,7 +190,8 @@ def _group(
         yield "<h3>From verified ledgers (INTACT and INCOMPLETE)</h3>\n"
     for u in g.unmapped:  # lines that were read but cannot be counted: say so
         yield (
-            f'<p class="banner">Result rows of search #{u.search_seq} in {h(u.index.path)} were '
+            f'<p class="banner">Result rows of search #{u.search_seq} in '
+            f"{h_name(u.index.path)} were "
             f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
         )
     if g.mismatches:
@@ -210,7 +211,7 @@ def _group(
     people = [(label(who), {(f.path, f.blob): f for f in fs}) for who, fs in g.by_reviewer.items()]
     yield '<table class="heatmap sortable">\n<thead><tr><th>File</th><th>Lines on screen</th>'
     yield "<th>Seen</th><th>On screen</th><th>Hottest line</th>"
-    yield "".join(f'<th class="who">{h(name)}</th>' for name, _ in people)
+    yield "".join(f'<th class="who">{h_name(name)}</th>' for name, _ in people)
     yield "</tr></thead><tbody>\n"
     row_budget = row_budget or Budget(len(top), html_budget.TOP_ROWS_BYTES)
     detail_budget = detail_budget or Budget(len(top), html_budget.DETAIL_BYTES)

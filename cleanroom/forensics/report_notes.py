@@ -19,6 +19,7 @@ from . import html_budget
 from .describe import path_text
 from .mismatch import CODE, Mismatch
 from .notes import NoteProblem, WrittenNote
+from .report_text import NAME_CHARS, h_name
 
 if TYPE_CHECKING:
     from .report import SessionReport
@@ -143,8 +144,9 @@ def notes_html(rows: list[NoteRow], h, skipped: int = 0) -> Iterator[str]:  # no
         )
         cls = ' class="mismatch"' if r.mismatch is not None else ""
         row = (
-            f"<tr{cls}><td>{h(w.time or '')}</td><td>{h(w.reviewer or '')}</td>"
-            f"<td>{h(n.note_kind)} {h(n.severity)}</td><td>{h(n.title)}{gone}</td>"
+            f"<tr{cls}><td>{h(w.time or '')}</td><td>{h_name(w.reviewer or '')}</td>"
+            f"<td>{h(n.note_kind)} {h(n.severity)}</td>"
+            f"<td>{h_name(n.title, 16 * NAME_CHARS)}{gone}</td>"
             f"<td>{h(where)}{flag}</td><td>{h(r.decision)}</td></tr>\n"
         )
         if not budget.take(row):

@@ -18,9 +18,13 @@ from .html_budget import Budget
 from .mismatch import CODE as MISMATCH
 from .mismatch import Mismatch
 from .report import Listed, Report, SessionReport
-from .report_text import h, short
+from .report_text import NAME_CHARS, h, h_name, short
 from .timeline import TimelineEntry
 
+# A description (an entry's payload: paths, alert details) and a cross-session
+# finding are cut like names, longer: one row never spends a section's budget.
+WHAT_CHARS = 64 * NAME_CHARS
+MESSAGE_CHARS = 8 * NAME_CHARS
 HIGHLIGHT = {"alert": "alert", "blocked": "warn", "recording_failed": "warn",
              "session_resume": "warn"}  # fmt: skip
 
@@ -55,7 +59,8 @@ def verification(r: Report) -> Iterator[str]:
     yield from html_budget.bounded(rows, 4, "ledgers", LEDGERS_ELSEWHERE)
     yield "</tbody></table>\n"
     for f in r.evidence.sessions:
-        yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {h(f.message)}</p>\n'
+        message = h_name(f.message, MESSAGE_CHARS)  # it names paths, hosts, issuers
+        yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {message}</p>\n'
     yield "</section>\n"
 
 
@@ -64,13 +69,13 @@ def _verdict_row(s: SessionReport) -> str:
     entries = "withheld" if t.withheld else str(len(t.entries))
     findings = "<br>".join(
         f"{h(f.severity.value)} <b>{h(f.code)}</b> "
-        f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h(f.message)}"
+        f"{'' if f.seq is None else 'seq ' + str(f.seq)} {h_name(f.message, MESSAGE_CHARS)}"
         for f in t.verdict.findings
     )
     if (left := not_listed(t.verdict.omitted)) is not None:  # the verdict's cap
         findings += f"<br><b>and {h(left)}</b>: <code>cleanroom verify</code> counts them"
     return (
-        f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h(t.path)}'
+        f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h_name(t.path)}'
         f"<br>ledger {short(t.ledger_id)}</td><td>{badge(t.status)}</td>"
         f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
         f"<td>{findings or 'none'}</td></tr>\n"
@@ -100,8 +105,8 @@ def _session_row(s: SessionReport) -> str:
     cells = [
         f'<td class="path">{short(t.ledger_id or t.path)}</td>',
         f"<td>{badge(t.status)}</td>",
-        f"<td>{h(t.reviewer)} ({h(t.org)}){claimed}</td>",
-        f"<td>{h(t.workstation)}</td>",
+        f"<td>{h_name(t.reviewer)} ({h_name(t.org)}){claimed}</td>",
+        f"<td>{h_name(t.workstation)}</td>",
         f'<td class="mono">{short(snap)}</td>',
         f'<td class="time">{h(summary.get("started"))}</td>',
         f'<td class="time">{h(summary.get("ended"))}</td>',
@@ -172,7 +177,8 @@ def incidents(r: Report) -> Iterator[str]:
     )
     budget = Budget(html_budget.LISTED_ROWS, html_budget.LISTED_BYTES)
     for n, x in enumerate(r.incidents):
-        row = _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{h(describe(x.entry))}</td>")
+        what = h_name(describe(x.entry), WHAT_CHARS)
+        row = _listed_row(x, f"<td>{h(x.entry.kind)}</td>", f"<td>{what}</td>")
         if not budget.take(row):
             yield html_budget.cut_row(6, len(r.incidents) - n, "alerts and resumes")
             break
@@ -184,14 +190,15 @@ def timeline(r: Report) -> Iterator[str]:
     yield '<section id="timeline"><h2>Timeline</h2>\n'
     budget = Budget(html_budget.TIMELINE_ROWS, html_budget.TIMELINE_BYTES)  # the whole page
     for n, s in enumerate(r.sessions):
-        if budget.rows <= 0:  # spent: one line for the rest, not a heading per session
+        head = _heading(s)  # counted like a row, so the bound holds however many sessions
+        if budget.rows <= 0 or not budget.take(head, rows=0):  # spent: one line for the rest
             yield (
                 f'<p class="cut">{len(r.sessions) - n:,} more sessions\' timelines not shown '
                 "here (the page's bound): the JSON, JSON Lines and CSV reports hold every "
                 "entry</p>\n"
             )
             break
-        yield from _session_timeline(s, budget)
+        yield from _session_timeline(s, budget, head)
     yield "</section>\n"
 
 
@@ -215,14 +222,19 @@ def runs(
         yield run
 
 
-def _session_timeline(s: SessionReport, budget: Budget) -> Iterator[str]:
+def _heading(s: SessionReport) -> str:
+    t = s.timeline
+    return (
+        f'<section class="session{" tampered" if t.status is Status.TAMPERED else ""}" '
+        f'data-status="{t.status.value}"><h3>{badge(t.status)} {h_name(t.reviewer)} '
+        f'({h_name(t.org)}) — <span class="mono">{h_name(t.path)}</span></h3>\n'
+    )
+
+
+def _session_timeline(s: SessionReport, budget: Budget, head: str) -> Iterator[str]:
     t = s.timeline
     tampered = t.status is Status.TAMPERED
-    yield (
-        f'<section class="session{" tampered" if tampered else ""}" '
-        f'data-status="{t.status.value}"><h3>{badge(t.status)} {h(t.reviewer)} '
-        f'({h(t.org)}) — <span class="mono">{h(t.path)}</span></h3>\n'
-    )
+    yield head
     if t.withheld:
         yield (
             '<p class="banner">Entries withheld: this ledger is TAMPERED, so what it says '
@@ -246,7 +258,7 @@ def _session_timeline(s: SessionReport, budget: Budget) -> Iterator[str]:
         views = sum(s.dwell_by_seq.get(x.seq, 0) for x, _ in run) if e.kind == "view" else None
         dwell = "" if views is None else duration(views)
         offset = f"{(e.wall_us - t0) / 1e6:.3f}"
-        seq, what = str(e.seq), h(run[0][1])
+        seq, what = str(e.seq), h_name(run[0][1], WHAT_CHARS)
         if n > 1:  # consecutive identical rows: one row, with the count and the span
             offset += f"–{(last.wall_us - t0) / 1e6:.3f}"
             seq += f"–{last.seq}"

@@ -9,6 +9,7 @@ treemap of `report_treemap`). Only verified ledgers count.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from . import html_budget
 from .describe import duration, path_text
 from .html_budget import Budget
 from .report import Report
+from .report_text import name_text
 from .report_treemap import MapBudget, legend, svg
 from .snapshotmap import never_opened
 from .summary import Reach, reviewers, sessions
@@ -67,10 +69,11 @@ def _reach_row(x: Reach, h: Callable[[object], str], who: str) -> str:
     else:  # the ledger id as every id is shown (12 characters), the whole on hover
         full = f"{x.who} — {x.reviewer}"
         person = x.reviewer if len(x.reviewer) <= 40 else x.reviewer[:40] + "…"
-        name = f'<span class="id" title="{h(full)}">{h(x.who[:12])}… — {h(person)}</span>'
+        title = html.escape(name_text(full), quote=True)
+        name = f'<span class="id" title="{title}">{h(x.who[:12])}… — {h(person)}</span>'
     snap = x.snapshot or "none named"
     return (
-        f'<tr class="reach" data-who="{h(x.who)}"><td>{name}</td>'
+        f'<tr class="reach" data-who="{html.escape(name_text(x.who), quote=True)}"><td>{name}</td>'
         f'<td class="num">{x.sessions}</td>'
         f'<td class="mono">{_short(h, snap, 12)}</td>'
         f"{_share(x.files_seen, x.files, x.percent('files'))}"
@@ -93,7 +96,8 @@ def _short(h: Callable[[object], str], value: str, keep: int = 48) -> str:
     """Long values cut to `keep` characters, the whole on hover."""
     if len(value) <= keep:
         return h(value)
-    return f'<span class="id" title="{h(value)}">{h(value[:keep])}…</span>'
+    title = html.escape(name_text(value), quote=True)  # bounded like every name (ADR 0309)
+    return f'<span class="id" title="{title}">{h(value[:keep])}…</span>'
 
 
 def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:

@@ -30,8 +30,8 @@ from ..ledger.credit import credit, entry_hashes
 from ..ledger.encoding import EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
-from ..ledger.load import Row, load_path
-from ..ledger.sessions import check_sessions, copies
+from ..ledger.load import LedgerImage, Row, load_path
+from ..ledger.sessions import check_sessions, copies, copy_key
 from ..ledger.verdict import Status, Verdict, status_of, worst
 from ..ledger.verify import verify_image
 from ..session.events import VOCABULARY, path_from_fields
@@ -128,10 +128,31 @@ def read_timeline(
     verifier's workers still judge them; its result is kept in `Timeline.analysis`
     only with the entries themselves. `names` (`_decode`) is shared by the ledgers
     of one reading, so a path named by many entries is held once."""
+    return _read(path, trust, include_tampered, workers, analyse, names)[0]
+
+
+Defer = Callable[[str | None], bool]  # the ledger id row 0 claims -> decode only later?
+
+
+def _read(
+    path: Path,
+    trust: Sequence[bytes],
+    include_tampered: bool,
+    workers: int | None,
+    analyse: Analyse | None,
+    names: dict[Any, Any] | None,
+    defer: Defer | None = None,
+) -> tuple[Timeline, LedgerImage | None]:
+    """`read_timeline`, and the image whose decoding `defer` postponed (or None):
+    its rows are the very rows the verifier judged, left for `_fill` (ADR 0309)."""
     image = load_path(path)
     made: list[tuple[list[TimelineEntry], int, object]] = []
+    later: list[bool] = []
 
     def meanwhile() -> None:
+        if defer is not None and defer(_claimed_ledger(image.rows)):
+            later.append(True)  # the rows are kept, undecoded, until the set is read
+            return
         # The very rows the verifier judges; kept only if the verdict allows. Each
         # row is dropped once decoded (the verifier no longer reads them here), so
         # the rows and their entries are never all held at once.
@@ -142,11 +163,32 @@ def read_timeline(
     timeline = Timeline(str(path), verdict)
     if verdict.status is Status.TAMPERED and not include_tampered:
         timeline.withheld = True
-        return timeline
+        return timeline, None
+    if later:
+        return timeline, image
     if not made:  # verify_image calls meanwhile once; this only guards that promise
         meanwhile()
+        if later:
+            return timeline, image
     timeline.entries, timeline.undecodable, timeline.analysis = made[0]
-    return timeline
+    return timeline, None
+
+
+def _fill(
+    timeline: Timeline, image: LedgerImage, names: dict[Any, Any], analyse: Analyse | None
+) -> None:
+    """Decode a postponed file's rows (those its verdict judged) into `timeline`."""
+    entries, undecodable = _decode(image.rows, names, release=True)
+    timeline.entries, timeline.undecodable = entries, undecodable
+    timeline.analysis = analyse(entries, undecodable) if analyse else None
+
+
+def _claimed_ledger(rows: list[Row]) -> str | None:
+    """The ledger id the first row claims (unverified: it only decides when to decode)."""
+    try:
+        return decode_body(rows[0][1]).ledger.hex()  # type: ignore[arg-type]
+    except (IndexError, TypeError, AttributeError, EncodingError):
+        return None
 
 
 def _decode(
@@ -190,11 +232,32 @@ def read_evidence(
     workers: int | None = None,
     analyse: Analyse | None = None,
 ) -> Evidence:
-    """Read every ledger, then check them as a set (`cleanroom verify` does the same)."""
-    timelines = []
+    """Read every ledger, then check them as a set (`cleanroom verify` does the same).
+
+    A file is decoded only if it may be credited (ADR 0309): a file whose first row
+    claims a ledger id already read is decoded after the whole set is judged, and
+    never if it is a copy, a prefix or a dropped branch (`copies`). A byte copy
+    (the same signed head as a file kept) is known to be dropped once verified:
+    its rows are released at once. Only files of one id with other heads (a prefix,
+    a fork: never in an honest set) keep their rows until the set is read."""
+    timelines: list[Timeline] = []
     names: dict[Any, Any] = {}
+    ids: set[str] = set()  # ledger ids of the files read so far
+    kept: set[tuple[str, int, str]] = set()  # their heads (copy_key)
+    held: dict[int, LedgerImage] = {}  # postponed files that may still be credited
     for path in paths:
-        timelines.append(read_timeline(path, trust, include_tampered, workers, analyse, names))
+        timeline, image = _read(
+            path, trust, include_tampered, workers, analyse, names, ids.__contains__
+        )
+        key = copy_key(timeline.verdict)
+        if image is not None and (key is None or key not in kept):
+            held[len(timelines)] = image
+        del image  # a byte copy of a file read: its rows go now
+        timelines.append(timeline)
+        if timeline.ledger_id is not None:
+            ids.add(timeline.ledger_id)
+        if key is not None:
+            kept.add(key)
         if progress is not None:
             progress(path)
     verdicts = [t.verdict for t in timelines]
@@ -203,6 +266,11 @@ def read_evidence(
     # Copies and prefixes (SESSION_COPY) are counted once; a fork (SESSION_FORK) is
     # credited once, with the entries its branches share (ADR 0308).
     dropped = copies(verdicts, hashes_of)
+    for i in sorted(held):
+        image = held.pop(i)
+        if i not in dropped:
+            _fill(timelines[i], image, names, analyse)
+        del image
     for i, last in credit(verdicts, hashes_of).cut.items():
         cut_timeline(timelines[i], last)
     return Evidence([t for i, t in enumerate(timelines) if i not in dropped], sessions)

@@ -4,13 +4,16 @@
     .venv/bin/python scripts/bench/report_memory.py                 # 200k and 700k, .html
     .venv/bin/python scripts/bench/report_memory.py --entries 200000 --formats html json
     .venv/bin/python scripts/bench/report_memory.py --code /tmp/base   # git archive of a commit
+    .venv/bin/python scripts/bench/report_memory.py --entries 250000 --copies 0 2 4
 
 Each run is the real command in a subprocess under `/usr/bin/time -v`; the figure
 is its "Maximum resident set size" (the largest of the process and its verify
 workers, each counted alone) with its CPU seconds (user + system) and wall time.
-The ledgers are `forensics.py`'s synthetic review sessions (real encoding, a fresh
-Ed25519 key per entry), built once into --cache-dir. This script reports, it never
-asserts: the machine is shared, so give the load (printed) with any figure.
+With --copies, the report is also given that many byte copies of the ledger
+(counted once; ADR 0309: never decoded). The ledgers are `forensics.py`'s
+synthetic review sessions (real encoding, a fresh Ed25519 key per entry), built
+once into --cache-dir. This script reports, it never asserts: the machine is
+shared, so give the load (printed) with any figure.
 """
 
 # ruff: noqa: E402
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +69,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--entries", type=int, nargs="+", default=[200_000, 700_000])
     ap.add_argument("--formats", nargs="+", default=["html"])
+    ap.add_argument("--copies", type=int, nargs="+", default=[0], help="byte copies given too")
     ap.add_argument("--code", type=Path, help="run the cleanroom package in this directory")
     ap.add_argument(
         "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "cleanroom-bench"
@@ -77,10 +82,17 @@ def main() -> int:
         ledger_dir = bench.ledgers_for(cache, 1, n, snap, trust, files)
         ledger = next(ledger_dir.glob("*.ledger"))
         with tempfile.TemporaryDirectory(prefix="report-mem-", dir=cache) as out:
-            for fmt in args.formats:
+            for copies, fmt in ((c, f) for c in args.copies for f in args.formats):
+                given = ledger
+                if copies:  # the ledger and its copies, in one directory
+                    given = Path(out) / f"copies{copies}"
+                    given.mkdir(exist_ok=True)
+                    for k in range(copies + 1):
+                        if not (given / f"{k}.ledger").exists():
+                            shutil.copyfile(ledger, given / f"{k}.ledger")
                 load = os.getloadavg()[0]
-                m = measure(ledger, snap, trust, Path(out) / f"report.{fmt}", args.code)
-                print(f"{n:>9,} entries  .{fmt:<5} peak {m['peak_mib']:7.0f} MiB"
+                m = measure(given, snap, trust, Path(out) / f"report.{fmt}", args.code)
+                print(f"{n:>9,} entries +{copies} copies .{fmt:<5} peak {m['peak_mib']:7.0f} MiB"
                       f"  cpu {m['cpu_s']:6.1f} s  wall {m['wall_s']:6.1f} s"
                       f"  out {m['bytes'] / 1e6:6.1f} MB  load {load:.1f}", flush=True)  # fmt: skip
     return 0

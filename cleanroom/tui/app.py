@@ -158,7 +158,7 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         code; not while a lock screen is in front, where nothing is drawn over it
         (screens/locking.py). What the notice would say is in the ledger anyway.
         The notice bar sanitizes `message` (NoticeBar.post): give it raw text, as
-        text cleaned twice shows the tags of tags (`⟨U+27E8⟩x1B⟨U+27E9⟩`)."""
+        text cleaned twice shows the tags of its own tags' brackets."""
         if isinstance(self.screen, LockScreen):
             return
         for bar in self.query(NoticeBar).results(NoticeBar):  # none while the app closes

@@ -63,4 +63,6 @@ async def test_escape_after_a_100kb_flood_closes_quick_open_promptly(kit, ledger
     listed = [decode_body(b) for _, b, _ in read_rows(app.session.recorder.ledger.path)]
     queries = [e.payload["query"] for e in listed if e.kind == "quick_open_list"]
     assert queries[0] == "" and all(typed.startswith(q) for q in queries)
-    assert used < 3.5, used  # 6.1 s before (load 14), with a bell per key; 1.4 s now
+    # 6.1 s before (load 14), with a bell per key; 1.4 s quiet now, 3.7 s once in a
+    # fresh-clone CI at load 2: the bound is there to catch a cost per key, not the load.
+    assert used < 5.0, used

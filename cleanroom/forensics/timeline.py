@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..ledger.credit import credit, entry_hashes
+from ..ledger.credit import copy_key, credit, entry_hashes
 from ..ledger.encoding import EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
 from ..ledger.load import LedgerImage, Row, load_path
-from ..ledger.sessions import check_sessions, copies, copy_key
+from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import Status, Verdict, status_of, worst
 from ..ledger.verify import verify_image
 from ..session.events import VOCABULARY, path_from_fields

@@ -75,7 +75,12 @@ class Credit:
     compared: bool = False  # entry hashes were read (report, who-viewed; not verify)
 
 
-def _head(v: Verdict) -> tuple[str, int, str] | None:
+def copy_key(v: Verdict) -> tuple[str, int, str] | None:
+    """What makes two files one session: its ledger id and its signed head (the
+    hash chain's last entry names every entry before it). None when unknown, or
+    when the file is TAMPERED: its head then vouches for nothing (an edited entry
+    under the same head is a fork, and its findings must count, never be dropped
+    as a copy's)."""
     if v.status is Status.TAMPERED:
         return None
     lid, head = v.summary.get("ledger"), v.summary.get("head")
@@ -106,7 +111,7 @@ def credit(verdicts: Sequence[Verdict], hashes_of: HashesOf | None = None) -> Cr
     known in common (cut at -1: not even the session_start)."""
     groups: dict[str, dict[tuple[int, str], int]] = defaultdict(dict)
     for i, v in enumerate(verdicts):
-        key = _head(v)
+        key = copy_key(v)
         if key is not None:
             groups[key[0]].setdefault((key[1], key[2]), i)  # first of each byte copy
     out = Credit(compared=hashes_of is not None)

@@ -16,7 +16,7 @@ import os
 from collections import defaultdict
 from typing import Any
 
-from .credit import Credit, HashesOf, credit
+from .credit import Credit, HashesOf, copy_key, credit
 from .findings import Finding
 from .verdict import Status, Verdict, iso
 
@@ -161,23 +161,6 @@ def _pair(v: Verdict, name: str) -> list[object]:
 def _prev(v: Verdict) -> dict[str, Any] | None:
     prev = v.summary.get("prev_session")
     return prev if isinstance(prev, dict) and isinstance(prev.get("ledger"), str) else None
-
-
-def copy_key(v: Verdict) -> tuple[str, int, str] | None:
-    """What makes two files one session: its ledger id and its signed head (the
-    hash chain's last entry names every entry before it). None when unknown, or
-    when the file is TAMPERED: its head then vouches for nothing (an edited entry
-    under the same head is a fork, and its findings must count, never be dropped
-    as a copy's)."""
-    if v.status is Status.TAMPERED:
-        return None
-    lid, head = v.summary.get("ledger"), v.summary.get("head")
-    if not isinstance(lid, str) or not isinstance(head, dict):
-        return None
-    seq, digest = head.get("seq"), head.get("hash")
-    if type(seq) is not int or not isinstance(digest, str):
-        return None
-    return lid, seq, digest
 
 
 def copies(verdicts: list[Verdict], hashes_of: HashesOf | None = None) -> dict[int, int]:

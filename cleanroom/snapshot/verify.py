@@ -17,93 +17,48 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from ..ledger.journal import describe_journal
 from ..ledger.keys import key_id
 from .blobs import FactsBuilder
-from .chunks import chunk_row, has_table, read_rows, row_problem, sealed_rows
-from .findings import Finding, Severity
-from .index import DETAIL, TOKENIZER, build_index, index_digest
+from .index import DETAIL, TOKENIZER
 from .leaf import LeafError, leaf_data
-from .manifest import Manifest, ManifestError, as_json, parse, signed_by, snapshot_id
+from .manifest import ManifestError, parse, signed_by, snapshot_id
 from .merkle import leaf_hash, root
-from .naming import SourceComparison, SourceTree, leaf_whose_removal_gives, walk_source
+from .naming import SourceTree, leaf_whose_removal_gives, walk_source
 from .presence import bytes_of
 from .presence import has_table as has_presence
-from .presence import rows as presence_rows
 from .readonly import (
     VERIFY_SECONDS,
     SnapshotFileError,
     as_file_error,
     connect,
     connect_bytes,
-    readonly_uri,
     sidecars,
 )
-from .schema import BLOBS_TYPES, FILES_TYPES, SEARCH_DDL, schema_problems
+from .schema import BLOBS_TYPES, FILES_TYPES, schema_problems
 from .symbols.check import check_symbols
+from .verdict import EXIT_CODES, PER_CODE, VERDICT_FORMAT, Report, Status
+from .verify_derived import check_chunks, check_index, check_presence, check_rebuilt_index
 from .walk import DEFAULT_MAX_FILE, display_before_0306, display_before_0307, display_path
 
-VERDICT_FORMAT = "cleanroom.snapshot-verdict.v1"
-PER_CODE = 50  # findings kept per code; the rest are counted
+__all__ = [
+    "EXIT_CODES",
+    "PER_CODE",
+    "VERDICT_FORMAT",
+    "Report",
+    "Status",
+    "verify_bytes",
+    "verify_snapshot",
+]
+
 CHUNK = 1 << 20
 KINDS = (b"dir", b"file", b"link", b"skipped")
-
-
-class Status(StrEnum):
-    INTACT = "INTACT"
-    TAMPERED = "TAMPERED"
-
-
-EXIT_CODES = {Status.INTACT: 0, Status.TAMPERED: 1}
-
-
-@dataclass
-class Report:
-    """The verdict on one snapshot file."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    omitted: Counter[str] = field(default_factory=Counter)  # findings over PER_CODE
-    manifest: Manifest | None = None
-    snapshot_id: str | None = None
-    checked: dict[str, int] = field(default_factory=dict)
-    signed: bool = False  # a trusted vendor key verified the manifest signature
-    readable: bool = False  # exact schema and sound b-trees: the tables were read
-    source: SourceComparison | None = None
-
-    def add(self, code: str, message: str, path: bytes | None = None) -> None:
-        if sum(f.code == code for f in self.findings) >= PER_CODE:
-            self.omitted[code] += 1
-        else:
-            self.findings.append(Finding(code, message, path))
-
-    @property
-    def status(self) -> Status:
-        bad = any(f.severity is Severity.TAMPER for f in self.findings)
-        return Status.TAMPERED if bad else Status.INTACT
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": VERDICT_FORMAT,
-            "path": self.path,
-            "status": self.status.value,
-            "exit_code": EXIT_CODES[self.status],
-            "snapshot_id": self.snapshot_id,
-            "manifest": None if self.manifest is None else as_json(self.manifest),
-            "checked": self.checked,
-            "findings": [f.to_json() for f in self.findings],
-            "omitted": dict(self.omitted),
-            "source": None if self.source is None else self.source.to_json(),
-        }
 
 
 def verify_snapshot(
@@ -130,7 +85,7 @@ def verify_snapshot(
     if not opened:
         return report
     if rebuild_index and report.manifest is not None and report.readable:
-        _rebuild(path, report.manifest, report)
+        check_rebuilt_index(path, report.manifest, report)
     for s in sidecars(path):
         note = describe_journal(f"{path}{s}", "the snapshot") if s == "-journal" else "ignored"
         report.add("SIDECAR", f"{path.name}{s} exists; a snapshot never has one ({note})")
@@ -278,10 +233,10 @@ def _files_and_blobs(conn: sqlite3.Connection, trust: list[bytes], r: Report) ->
     tree = _files(conn, r)
     held: list[tuple[int, bytes]] | None = [] if has_presence(conn) else None
     text_rowids, blob_count, hashed = _blobs(conn, r, tree, held)
-    _index(conn, r, text_rowids)
+    check_index(conn, r, text_rowids)
     if held is not None:
-        _presence(conn, r, held)
-    _chunks(conn, r, tree)
+        check_presence(conn, r, held)
+    check_chunks(conn, r, tree.uses)
     r.checked = {
         "entries": len(tree.leaves),
         "blobs": blob_count,
@@ -458,105 +413,6 @@ def _content_facts(conn: sqlite3.Connection, rowid: int, held: bool) -> tuple[An
     with conn.blobopen("blobs", "line_index", rowid, readonly=True) as b:
         stored_index = b.read()
     return builder.finish(), stored_index, bytes(sorted(values))
-
-
-def _index(conn: sqlite3.Connection, r: Report, text_rowids: set[int]) -> None:
-    indexed = {row[0] for row in conn.execute("SELECT id FROM search_docsize")}
-    if indexed != text_rowids:
-        missing, extra = len(text_rowids - indexed), len(indexed - text_rowids)
-        r.add("INDEX_COVERAGE", f"{missing} text blobs are not indexed; "
-              f"{extra} indexed rows are not text blobs")  # fmt: skip
-    digest = index_digest(conn).hex()
-    if r.manifest is not None and digest != r.manifest.index.digest:
-        r.add("INDEX", f"the index digest is {digest}, signed {r.manifest.index.digest}")
-
-
-def _presence(conn: sqlite3.Connection, r: Report, held: list[tuple[int, bytes]]) -> None:
-    """§3.1, step 6b: the presence table has exactly one row per byte value, each
-    the bitmap the text blobs' content gives (`held`, from step 5). The index
-    digest (step 6) says whether it is the signed one."""
-    top = conn.execute("SELECT coalesce(max(rowid), 0) FROM blobs").fetchone()[0]
-    want = presence_rows(held, top)
-    got = dict.fromkeys(range(256), b"")
-    count = 0
-    for byte, bitmap in conn.execute("SELECT byte, blobs FROM presence ORDER BY byte"):
-        count += 1
-        if type(byte) is int and 0 <= byte <= 255:
-            got[byte] = bitmap
-    if count != 256:
-        r.add("PRESENCE", f"the presence table has {count} rows, not one for each of 256 bytes")
-    wrong = [b for b in range(256) if got[b] != want[b]]
-    if wrong:
-        shown = ", ".join(f"0x{b:02x}" for b in wrong[:8]) + (", ..." if len(wrong) > 8 else "")
-        r.add("PRESENCE", f"the rows of {len(wrong)} byte values do not match the content "
-              f"of the text blobs: {shown}")  # fmt: skip
-
-
-def _chunks(conn: sqlite3.Connection, r: Report, tree: _Tree) -> None:
-    """§2.1: the chunks table is there exactly when the manifest signs it, its
-    digest is the signed one, and each row is what the content gives (one row for
-    each content of more than one chunk, none for others)."""
-    m = r.manifest
-    if m is None:
-        return
-    signed = None if m.chunks is None else (m.chunks.size, m.chunks.digest)
-    sealed = sealed_rows(conn, signed)
-    if isinstance(sealed, str):
-        r.add("CHUNKS", sealed)
-    if m.chunks is None or not has_table(conn):
-        return
-    size = m.chunks.size
-    try:
-        rows = {row.blob: row for row in read_rows(conn)}
-    except ValueError as exc:
-        return r.add("CHUNKS", str(exc))
-    query = "SELECT rowid, hash, size FROM blobs WHERE size > ? ORDER BY rowid"
-    for rowid, key, blob_size in conn.execute(query, (size,)).fetchall():
-        if not isinstance(key, bytes):
-            continue  # BLOB_FIELDS says so
-        uses = [path for path, _ in tree.uses.get(key, [])] or [None]
-        row = rows.pop(key, None)
-        try:
-            with conn.blobopen("blobs", "content", rowid, readonly=True) as b:
-                data = b.read()
-        except (sqlite3.DatabaseError, ValueError) as exc:
-            r.add("CORRUPT", f"blob {key.hex()}: cannot read its content: {exc}")
-            continue
-        facts = FactsBuilder().update(data).finish()
-        if row is None:
-            why = f"content {key.hex()} ({blob_size} bytes) has no chunk list"
-        elif row != chunk_row(key, data, facts.line_index, size):
-            why = row_problem(row, len(data), size) or "its chunk list does not match it"
-            why = f"content {key.hex()}: {why}"
-        else:
-            continue
-        for path in uses:
-            r.add("CHUNKS", why, path)
-    for key in rows:
-        r.add("CHUNKS", f"a chunk list for content {key.hex()}, which is not stored or "
-              f"fits in one chunk")  # fmt: skip
-
-
-def _rebuild(path: Path, manifest: Manifest, r: Report) -> None:
-    """Build the index again from the snapshot's text blobs and compare digests."""
-    with tempfile.TemporaryDirectory(prefix="cleanroom-reindex-") as tmp:
-        conn = sqlite3.connect(Path(tmp) / "index.db", isolation_level=None, uri=True)
-        try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("PRAGMA trusted_schema = OFF")  # the attached snapshot is evidence
-            conn.execute(SEARCH_DDL)
-            conn.execute("ATTACH DATABASE ? AS snap", (readonly_uri(path),))
-            build_index(conn, source="snap")
-            digest = index_digest(conn, blobs="snap").hex()
-        except sqlite3.DatabaseError as exc:
-            r.add("INDEX_REBUILD", f"the index could not be rebuilt: {exc}")
-            return
-        finally:
-            conn.close()
-    if digest != manifest.index.digest:
-        r.add("INDEX_REBUILD", f"a rebuilt index has digest {digest}, signed "
-              f"{manifest.index.digest} (built by another SQLite version?)")  # fmt: skip
 
 
 # -- naming the entries behind a root mismatch (naming.py) ------------------------------

@@ -11,7 +11,7 @@ import click
 
 from ..forensics.cache import Cache, CacheUnusable, default_dir
 from ..forensics.describe import duration, path_text, plural
-from ..forensics.indexes import fresh_index, load_indexes
+from ..forensics.indexes import cut_index, fresh_index, load_indexes
 from ..forensics.sessionindex import SessionIndex
 from ..forensics.target import Resolved, Target, TargetError, resolve
 from ..forensics.timeline import timestamp
@@ -19,10 +19,9 @@ from ..forensics.whoviewed import (
     Answer,
     FileAnswer,
     Version,
-    answer_to_json,
-    cut_index,
     who_viewed,
 )
+from ..forensics.whoviewed_json import answer_to_json
 from ..jsonsafe import strict
 from ..ledger.verdict import Status
 from ..sanitize import clean

@@ -3,7 +3,8 @@
 `load_indexes` takes each ledger's `SessionIndex` from the verification cache,
 keyed by its exact bytes (`cache.ledger_key`), or verifies the ledger now
 (`fresh_index`) and stores the result when the file did not change while it
-was read. `whoviewed` answers over the indexes.
+was read. `cut_index` credits a fork's index with its common part only (ADR
+0308). `whoviewed` answers over the indexes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .cache import Cache, ledger_key
 from .sessionindex import SessionIndex, UnreadableIndex
-from .timeline import read_timeline
+from .timeline import cut_timeline, read_timeline
 
 
 def load_indexes(
@@ -63,3 +64,13 @@ def fresh_index(
     if cache is not None and key is not None and ledger_key(path, trust) == key:
         cache.put(key, *index.to_record())
     return index
+
+
+def cut_index(index: SessionIndex, trust: Sequence[bytes], last: int) -> SessionIndex:
+    """`index` credited with its entries 1..`last` only (a fork's common part, ADR
+    0308): verified again and cut. A file that no longer ends at the head judged
+    first is credited with nothing."""
+    t = read_timeline(Path(index.path), trust, include_tampered=True)
+    same = t.verdict.summary.get("head") == index.verdict.summary.get("head")
+    cut_timeline(t, last if same else -1)
+    return SessionIndex.from_timeline(t)

@@ -32,16 +32,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from ..jsonsafe import name_fields
 from ..ledger.credit import credit, entry_hashes
 from ..ledger.findings import Finding
-from ..ledger.keys import key_id
 from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import EXIT_CODES, Status, status_of, worst
-from ..session.events import path_fields
 from ..snapshot.store import Snapshot
 from .describe import plural
 from .mismatch import CODE as MISMATCH
@@ -51,12 +46,10 @@ from .screen import RowsShown
 from .sessionindex import Row, SearchMade, SessionIndex, UnreadableIndex
 from .shownlines import shown_lines
 from .target import Resolved, Target, TargetError
-from .timeline import cut_timeline, read_timeline, timestamp
 from .versions import blob_at, content_lines, find_blob, map_lines
 
-__all__ = ["Answer", "Target", "TargetError", "answer_to_json", "who_viewed"]
+__all__ = ["Answer", "Target", "TargetError", "who_viewed"]
 
-WHO_VIEWED_FORMAT = "cleanroom.who-viewed.v1"
 WHOLE_FILE = 1 << 62  # the last line of a whole-file question
 
 
@@ -241,16 +234,6 @@ def _period(index: SessionIndex) -> list[int | None]:
 
 Refresh = Callable[[SessionIndex], SessionIndex]
 Cut = Callable[[SessionIndex, int], SessionIndex]  # (a fork's index, last seq) -> cut index
-
-
-def cut_index(index: SessionIndex, trust: Sequence[bytes], last: int) -> SessionIndex:
-    """`index` credited with its entries 1..`last` only (a fork's common part, ADR
-    0308): verified again and cut. A file that no longer ends at the head judged
-    first is credited with nothing."""
-    t = read_timeline(Path(index.path), trust, include_tampered=True)
-    same = t.verdict.summary.get("head") == index.verdict.summary.get("head")
-    cut_timeline(t, last if same else -1)
-    return SessionIndex.from_timeline(t)
 
 
 def who_viewed(
@@ -501,114 +484,3 @@ def merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
-
-
-# -- JSON (docs/who-viewed.md) ------------------------------------------------------
-
-
-def _who(index: SessionIndex) -> dict[str, Any]:
-    s = index.summary
-    rev = s.get("reviewer") if isinstance(s.get("reviewer"), dict) else {}
-    snap = s.get("snapshot") if isinstance(s.get("snapshot"), dict) else {}
-    return {
-        **name_fields(index.path, "ledger_path"),
-        "ledger": s.get("ledger"),
-        "status": index.status.value,
-        "reviewer": rev.get("name"),
-        "org": rev.get("org"),
-        "workstation": s.get("workstation"),
-        "snapshot": snap.get("id") if snap else None,
-    }
-
-
-def _ranges(ranges: list[tuple[int, int]]) -> list[list[int]]:
-    return [[a, b] for a, b in ranges]
-
-
-def answer_to_json(a: Answer, trust: Sequence[bytes]) -> dict[str, Any]:
-    t, r = a.target, a.resolved
-    period = a.period
-    return {
-        "format": WHO_VIEWED_FORMAT,
-        "status": a.status.value,
-        "exit_code": a.exit_code,
-        "trust": [key_id(k) for k in trust],
-        "target": {
-            **path_fields(t.path),
-            "first": t.first,
-            "last": t.last,
-            "kind": r.kind,
-            "checked": r.checked,
-            "checked_in": r.snapshot,
-            "lines": r.lines,
-        },  # fmt: skip
-        "files": [path_fields(p) for p in r.files],
-        "search": a.search_text,
-        "tampered": "included" if a.include_tampered else "withheld",
-        "sessions_searched": len(a.searched),
-        "period": None
-        if period is None
-        else {"first": timestamp(period[0]), "last": timestamp(period[1])},  # fmt: skip
-        "nobody": not a.sightings and not a.caveats,
-        "caveats": [{"code": c.code, "message": c.message} for c in a.caveats],
-        "reference": None
-        if a.reference is None
-        else {"snapshot": a.reference[0], "blob": a.reference[1]},  # fmt: skip
-        "versions": [
-            {
-                **path_fields(f.path),
-                "blob": v.blob,
-                "snapshots": v.snapshots,
-                "elsewhere": [{"snapshot": i, **path_fields(p)} for i, p in v.elsewhere],
-                "reference": v.reference,
-                "lines": list(v.lines) if v.lines else None,
-                "mapped": v.mapped,
-                "file_lines": v.file_lines,
-            }
-            for f in a.files
-            for v in f.versions.values()
-        ],  # fmt: skip
-        "ledgers": [
-            {
-                **_who(i),
-                "withheld": not a.include_tampered and i.status is Status.TAMPERED,
-                "from_cache": i.path in a.cached,
-                "findings": [f.to_json() for f in i.verdict.findings],
-            }
-            for i in a.indexes
-        ],  # fmt: skip
-        "sessions": [f.to_json() for f in a.sessions],
-        "sightings": [
-            {
-                **_who(s.index),
-                **path_fields(s.path),
-                "via": s.via,
-                "blob": s.blob,
-                "content": s.content,
-                "lines": list(s.lines),
-                "ranges": _ranges(s.ranges),
-                "lines_seen": s.lines_seen,
-                "first_seen": timestamp(s.first_us),
-                "last_seen": timestamp(s.last_us),
-                "dwell_us": s.dwell_us,
-                "intervals": s.intervals,
-                "mismatch": None if s.mismatch is None else s.mismatch.as_json(),
-            }
-            for s in a.sightings
-        ],  # fmt: skip
-        "unmapped_results": [
-            {**_who(u.index), "search_seq": u.search_seq, "views": u.views, "why": u.why}
-            for u in a.unmapped
-        ],  # fmt: skip
-        "searches": [
-            {
-                **_who(m.index),
-                "seq": m.search.seq,
-                "time": timestamp(m.search.wall_us),
-                "kind": m.search.kind,
-                "query": m.search.query,
-                "hits": m.search.hits,
-            }
-            for m in a.searches
-        ],  # fmt: skip
-    }

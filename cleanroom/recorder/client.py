@@ -256,7 +256,7 @@ class RemoteService:
         return kept
 
     def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active) whose answer
+        """Requests that act (goto, mark, a pick, an unlock, active, a witness) whose answer
         came too late were recorded but not acted on: say so in the ledger."""
         assert self._conn is not None
         for request in self._conn.dropped:

@@ -256,7 +256,7 @@ class RemoteService:
         return kept
 
     def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active) whose answer
+        """Requests that act (goto, mark, a pick, an unlock, active, a witness) whose answer
         came too late were recorded but not acted on: say so in the ledger."""
         assert self._conn is not None
         for request in self._conn.dropped:
@@ -576,7 +576,17 @@ class RemoteService:
         return time.monotonic()
 
     def active(self, since: float) -> None:
-        self._ask(m.Active())
+        try:
+            self._ask(m.Active())
+        except RequestRefused as exc:
+            if exc.reason != "order":
+                raise
+            # The recorder is past its idle state while this terminal's lock is up: it
+            # took a return answered too late (recorded as not acted on), or never got
+            # the lock's `idle`. Each return after was refused and the lock never came
+            # off. The lock is recorded again, then this return.
+            self._ask(m.Idle(after_s=self.idle_seconds))
+            self._ask(m.Active())
 
     def witness(self) -> tuple[int, str]:
         a = self._ask(m.Witness())

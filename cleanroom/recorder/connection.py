@@ -13,7 +13,7 @@ within a bound (docs/protocol.md §8b, ADR 0216 and 0217).
   a recorder stopped for `STALL_AFTER` fails the wait whatever its bound.
 - The last late answer to a `view` is kept (`kept`), so the screen it records
   can still be shown once it comes; every other late answer is dropped, and
-  the requests of those that act (goto, mark, pick, unlock, active) are
+  the requests of those that act (goto, mark, pick, unlock, active, witness) are
   listed in `dropped`, to be recorded as not acted on.
 
 What requests mean, and what the terminal does about a failure, is client.py's."""
@@ -38,7 +38,9 @@ STALL_AFTER = 2.0  # seconds: an answer owed longer (or a recorder stopped this 
 PROBE = 0.25  # seconds between looks at the recorder's process while an answer is awaited
 WAITING = "waiting for the recorder's answer"
 # Requests that make the terminal act once answered: a late answer to one is not acted on.
-ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active)  # (an idle lock is shown anyway)
+# A witness is one: its code is put on screen only when answered in time (a late one
+# was recorded as `witness_shown` all the same, a code no paper log holds).
+ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness)  # (an idle lock is shown anyway)
 
 
 class NotAnswering(RecordingError):

@@ -128,12 +128,19 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         seq, code = self.service.shown_witness
         facts = self.service.facts
         resumed = bool(getattr(self.service, "resumed", False))
-        self.push_screen(StartScreen(self._facts(), seq, code, resumed=resumed))
+        self.push_screen(StartScreen(self._facts(), seq, code, resumed=resumed), self._begun)
         # Pygments' first lexer lookup costs ~0.1 s: pay it while the start screen is up,
         # then take what the terminal holds out of the collector's walks (tui/heap.py).
         self.set_timer(0.05, self._warm_up)
         self.query_one(FileTree).focus()
         self.sub_title = clean(facts.workstation)
+
+    def _begun(self, _: object = None) -> None:
+        """The start screen was acknowledged. It is a lock: a witness that came due
+        while it was up (the interval's timer, or an idle lock's return onto it)
+        is owed, and asked now, as after every other lock."""
+        if self._witness_due:
+            self._fresh_witness()
 
     def _warm_up(self) -> None:
         lexer_for("warm-up.txt")

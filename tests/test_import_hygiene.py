@@ -210,10 +210,7 @@ def test_core_module_does_not_import_ui_even_transitively(module, ui_pulled_in):
 def test_no_core_source_names_a_ui_package():
     offenders = []
     for module in core_modules():
-        path = ROOT / (module.replace(".", "/") + ".py")
-        if not path.exists():
-            path = ROOT / module.replace(".", "/") / "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(_parsed(module)[0]):
             names = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]

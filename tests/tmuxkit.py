@@ -4,11 +4,107 @@ the screen, and capture the raw bytes the program wrote to the terminal."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
+
+TIMEOUT = 30.0  # seconds for any one tmux command, as for a `tmux` process
+
+
+class Control:
+    """One tmux control-mode client (`tmux -C`) attached to a session: a command is
+    a line on its stdin, and its answer the lines between the `%begin` and the
+    `%end` (or `%error`) that carry the same number. A test asks tmux thousands of
+    times (each screen read, each key); one process per ask cost ~5 ms of CPU and
+    ~15 ms on a loaded machine each, a line here ~0.05 ms. It attaches with
+    `no-output` (the pane's bytes are not sent to it; pipe-pane logs them) and,
+    having no size of its own, does not resize the window."""
+
+    def __init__(self, socket: str, session: str) -> None:
+        self._proc = subprocess.Popen(
+            ["tmux", "-S", socket, "-C", "attach-session", "-t", session, "-f", "no-output"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._buffer = b""
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def quotable(args: tuple[str, ...]) -> bool:
+        """Whether each argument goes verbatim inside tmux's single quotes (no quote,
+        no control character: a newline would end the command line)."""
+        return all("'" not in a and all(" " <= c != "\x7f" for c in a) for a in args)
+
+    def run(self, args: tuple[str, ...]) -> tuple[bool, str] | None:
+        """(succeeded, output) of one command; None once the client has gone (its
+        server or session ended), when a `tmux` process must answer instead."""
+        with self._lock:
+            if self._proc.poll() is not None:
+                return None
+            line = " ".join(f"'{a}'" for a in args) + "\n"
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write(line.encode())
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                return None
+            return self._answer()
+
+    def _line(self, deadline: float) -> bytes | None:
+        assert self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError(f"tmux did not answer within {TIMEOUT}s")
+            if select.select([fd], [], [], left)[0]:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _answer(self) -> tuple[bool, str] | None:
+        """Skip notifications and the attach's own block (flag 0) to the block of
+        this client's command (flag 1); its lines up to the end line of the same
+        number, so a screen line that reads like one cannot end it early."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            line = self._line(deadline)
+            if line is None:
+                return None
+            fields = line.split(b" ")
+            if fields[0] == b"%begin" and fields[3:] == [b"1"]:
+                break
+        tail = b" ".join(fields[1:])
+        out: list[bytes] = []
+        while True:
+            line = self._line(deadline)
+            if line is None:
+                return None
+            if line in (b"%end " + tail, b"%error " + tail):
+                text = b"".join(x + b"\n" for x in out).decode()
+                return line.startswith(b"%end"), text
+            out.append(line)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._proc.stdin is not None:
+                try:
+                    self._proc.stdin.close()
+                except OSError:
+                    pass
+            try:
+                self._proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
 
 
 class Tmux:
@@ -19,10 +115,21 @@ class Tmux:
         self.socket = str(workdir / "tmux.sock")
         self.width, self.height = width, height
         self.raw_log = workdir / "pane.raw"
+        self._control: Control | None = None
 
     def _tmux(self, *args: str, check: bool = True) -> str:
+        """One tmux command: through the control client once started (see Control),
+        else (before it, after its server ended, or an argument it cannot quote) a
+        `tmux` process. Either way it fails as tmux says."""
+        if self._control is not None and Control.quotable(args):
+            answer = self._control.run(args)
+            if answer is not None:
+                ok, text = answer
+                if check and not ok:
+                    raise RuntimeError(f"tmux {args[0]} failed: {text}")
+                return text if ok else ""
         out = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True,
-                             text=True, timeout=30)  # fmt: skip
+                             text=True, timeout=TIMEOUT)  # fmt: skip
         if check and out.returncode != 0:
             raise RuntimeError(f"tmux {args[0]} failed: {out.stderr}")
         return out.stdout
@@ -37,6 +144,11 @@ class Tmux:
         self._tmux("resize-window", "-t", self.name, "-x", str(self.width), "-y", str(self.height))
         self._tmux("set-option", "-g", "set-clipboard", "off")
         self._tmux("pipe-pane", "-t", self.name, "-o", f"cat >> {self.raw_log}")
+        self._control = Control(self.socket, self.name)
+        size = self._tmux("display-message", "-p", "-t", self.name,
+                          "#{window_width}x#{window_height}").strip()  # fmt: skip
+        if size != f"{self.width}x{self.height}":
+            raise RuntimeError(f"the control client resized the window to {size}")
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
@@ -137,7 +249,10 @@ class Tmux:
         return self.raw_log.read_bytes() if self.raw_log.exists() else b""
 
     def close(self) -> None:
+        control, self._control = self._control, None
         self._tmux("kill-server", check=False)
+        if control is not None:
+            control.close()  # its server has gone: it has exited, or does now
         if os.path.exists(self.socket):
             os.unlink(self.socket)
 

@@ -163,12 +163,22 @@ class Tmux:
         """Sleep until the program writes to its terminal, or `most` seconds. The screen
         changes only when it writes (the raw log grows once tmux has parsed the bytes),
         so a poll wakes within 10 ms of a change instead of after a fixed sleep, and
-        an idle screen is still read again every `most` seconds."""
+        an idle screen is still read again every `most` seconds. Once it writes, it
+        returns when the output has paused for 10 ms (or at `most`): tmux reads a
+        frame from the terminal in pieces and answers a capture between two, so a
+        screen read at once could show a frame's top rows over the one before it
+        (the control client answers in ~0.1 ms, where a tmux process took 5-70)."""
         before = self._raw_size()
         deadline = time.monotonic() + most
         while time.monotonic() < deadline:
             time.sleep(0.01)
-            if self._raw_size() != before:
+            size = self._raw_size()
+            if size != before:
+                while time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    size, before = self._raw_size(), size
+                    if size == before:
+                        return
                 return
 
     def _raw_size(self) -> int:

@@ -42,42 +42,44 @@ def gone(term: Tmux, text: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while text in term.screen():
         assert time.monotonic() < deadline, term.screen()
-        time.sleep(0.1)
+        term.pause()
 
 
 def open_file(term: Tmux, part: str, shown: str) -> None:
     term.keys("C-p")
     term.wait_for("Type part of a path")
     term.type(part)
-    time.sleep(0.5)
+    term.settle()
     term.keys("Enter")
     term.wait_for(shown)
 
 
 def write_note(term: Tmux, title: str) -> None:
-    """At a person's pace, each field's text seen on screen before the next key: a
-    key sent within a fraction of a second of the editor opening, or of the text
-    before it, was seen to land in the wrong field under load."""
+    """Each key once the editor has done all the one before it asked (term.settle:
+    the screen unchanged, the program idle), its field's text seen on screen: a key
+    sent within a fraction of a second of the editor opening, or of the text before
+    it, was seen to land in the wrong field under load (fixed sleeps of 0.5-1 s
+    held that off, ~20 s a run)."""
     kind, body = NOTES[title]
     term.press_until("a", "New note on")
-    time.sleep(1)
+    term.settle()
     term.type(title)
     term.wait_for(title)
-    time.sleep(0.5)
+    term.settle()
     term.keys("Tab")
-    time.sleep(1)
+    term.settle()
     for i, line in enumerate(body.split("\n")):
         if i:
             term.keys("Enter")
-            time.sleep(0.5)
+            term.settle()
         term.type(line)
         term.wait_for(line[-20:])
-        time.sleep(0.5)
+        term.settle()
     if kind != "finding":  # back from the body: title, lines, severity, kind
         keys = ["BTab"] * 4 + ["Down"] * (1 if kind == "question" else 2) + ["Enter"]
         for key in keys:
             term.keys(key)
-            time.sleep(0.5)
+            term.settle()
     term.keys("C-s")
     term.wait_for("Note saved")
     gone(term, "Note saved")

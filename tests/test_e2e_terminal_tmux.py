@@ -49,11 +49,13 @@ def resize(term: Tmux, width: int, height: int) -> None:
 
 def painted_at(term: Tmux, width: int, height: int) -> str:
     """Wait until the whole screen is painted at width x height: the title on the
-    first row, the status bar on the row before the last."""
+    first row, the status bar on the row before the last, on a settled screen (a
+    capture can fall between the rows of one frame: its top rows new, the rest
+    still the frame before, which once read as line 553 shown twice)."""
     deadline = time.monotonic() + 20
     rows: list[str] = []
     while time.monotonic() < deadline:
-        rows = term.screen().split("\n")[:height]
+        rows = term.settle(timeout=max(1.0, deadline - time.monotonic())).split("\n")[:height]
         status, footer = rows[-2:] if len(rows) == height else ("", "")
         covered = any("Alert:" in row for row in rows)  # a toast over the code, for now
         if (

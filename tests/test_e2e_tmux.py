@@ -5,6 +5,7 @@ terminal are checked for anything a hostile file could have smuggled through."""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,17 +49,37 @@ def end_clean(term: Tmux, tmp: Path) -> Path:
     return ledger
 
 
+_BUILT: dict[str, Path] = {}
+
+
+def built_once(factory: pytest.TempPathFactory) -> Path:
+    """The keys, the demo sample and its signed snapshot, built once per test
+    process (~0.8 CPU-s and, with its syncs, seconds of wall time on a loaded
+    machine; a dozen modules' tests ask for them). Never handed to a test itself:
+    each gets copies (`workstation`)."""
+    if "dir" not in _BUILT:
+        base = factory.mktemp("demo-workstation")
+        keys = base / "keys"
+        keys.mkdir()
+        vendor, ws = seeded_key("e2e/vendor"), seeded_key("e2e/ws")
+        write_private_key(keys / "workstation.key", ws, role=Role.WORKSTATION)
+        write_public_key(keys / "vendor.pub", vendor.public_key(), role=Role.VENDOR_ROOT)
+        cert = Certificate.issue(vendor, "ws-e2e", ws.public_key(), CERT_START, CERT_END)
+        save_certificate(keys / "workstation.cert", cert)
+        build_sample(base / "src")
+        create_snapshot(base / "src", base / "s.snapshot", vendor, name="e2e", version="1")
+        _BUILT["dir"] = base
+    return _BUILT["dir"]
+
+
 @pytest.fixture
-def workstation(tmp_path):
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    vendor, ws = seeded_key("e2e/vendor"), seeded_key("e2e/ws")
-    write_private_key(keys / "workstation.key", ws, role=Role.WORKSTATION)
-    write_public_key(keys / "vendor.pub", vendor.public_key(), role=Role.VENDOR_ROOT)
-    cert = Certificate.issue(vendor, "ws-e2e", ws.public_key(), CERT_START, CERT_END)
-    save_certificate(keys / "workstation.cert", cert)
-    build_sample(tmp_path / "src")
-    create_snapshot(tmp_path / "src", tmp_path / "s.snapshot", vendor, name="e2e", version="1")
+def workstation(tmp_path, tmp_path_factory):
+    """A test's own keys, sample tree and snapshot (copies, modes kept: a test may
+    replace or break them), and room for its ledgers and terminal."""
+    built = built_once(tmp_path_factory)
+    shutil.copytree(built / "keys", tmp_path / "keys", symlinks=True)
+    shutil.copytree(built / "src", tmp_path / "src", symlinks=True)
+    shutil.copy2(built / "s.snapshot", tmp_path / "s.snapshot")
     return tmp_path
 
 

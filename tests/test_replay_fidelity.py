@@ -61,20 +61,19 @@ SCRIPT: list[tuple[str, ...]] = [
 
 
 def stable(term: Tmux, needle: re.Pattern[str] = ENTRIES, timeout: float = 30.0) -> str:
-    """The screen once two captures 0.15 s apart agree, with the program idle in
-    between (a program starved of CPU, or waiting on fsync, between drawing result
-    rows and their entry count in the status bar, once passed for settled), show
-    `needle` (by default an entry count) and no search still running."""
+    """The screen once it has settled (term.settle: two captures 0.15 s apart agree,
+    nothing written and no CPU used in between: a program starved of CPU, or waiting
+    on fsync, between drawing result rows and their entry count in the status bar,
+    once passed for settled), showing `needle` (by default an entry count) and no
+    search still running."""
     deadline = time.monotonic() + timeout
-    last, ticks = term.screen(), term.cpu_ticks()
-    while time.monotonic() < deadline:
-        time.sleep(0.15)
-        now, now_ticks = term.screen(), term.cpu_ticks()
-        idle = ticks is not None and now_ticks == ticks
-        if now == last and idle and needle.search(now) and "Searching…" not in now:
-            return now
-        last, ticks = now, now_ticks
-    raise AssertionError(f"the screen did not settle:\n{last}")
+    while True:
+        shown = term.settle(timeout=max(0.0, deadline - time.monotonic()))
+        if needle.search(shown) and "Searching…" not in shown:
+            return shown
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"the screen did not settle:\n{shown}")
+        term.pause()
 
 
 # What each dialog always shows: typing waits for it (a key sent before the dialog

@@ -35,6 +35,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -254,15 +255,18 @@ class Gaps:
         )
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     """A note's word as the filter hashes it: whole, its last and first `END` bytes,
-    and whether it has at least `END` bytes."""
+    and whether it has at least `END` bytes (a tuple: a note's words become one
+    array at once)."""
 
     whole: int
     tail: int
     head: int
     long: bool
+
+
+_UNJUDGED = _Word(0, 0, 0, False)
 
 
 class PairFilter:
@@ -316,27 +320,30 @@ class PairFilter:
         order), answered for all of them at once: see `Gaps.may_hold`."""
         n = len(words)
         hashed = [self._hash(w) for w in words]
-        h = np.array([0 if x is None else x.whole for x in hashed], dtype=np.uint64)
-        tail = np.array([0 if x is None else x.tail for x in hashed], dtype=np.uint64)
-        head = np.array([0 if x is None else x.head for x in hashed], dtype=np.uint64)
-        long = np.array([x is not None and x.long for x in hashed], dtype=bool)
         unjudged = np.array([x is None for x in hashed], dtype=bool)
+        table = np.array([_UNJUDGED if x is None else x for x in hashed], dtype=np.uint64)
+        table = table.reshape(n, 4)  # no words: no rows, still four columns
+        h, tail, head = table[:, 0], table[:, 1], table[:, 2]
+        long = table[:, 3] == 1
         missing_pairs = np.zeros(max(n - 1, 0), dtype=bool)
         missing_triples = np.zeros(max(n - 2, 0), dtype=bool)
         missing_tails = np.zeros(n, dtype=bool)
         missing_heads = np.zeros(n, dtype=bool)
         if n >= 2:
-            two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
-            judged = ~unjudged[:-1] & ~unjudged[1:]
-            missing_pairs = ~self._has(two) & judged
+            mixed = _mix_array(h[:-1])
+            two = _mix_array(mixed ^ h[1:])
             tails = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
-            missing_tails[:-1] = ~self._has(tails) & judged & long[:-1]
-            heads = _mix_array(_mix_array(h[:-1]) ^ head[1:])
-            missing_heads[:-1] = ~self._has(heads) & judged & long[1:]
-            if n >= 3:
-                three = _mix_array(two[:-1] ^ h[2:])
-                ok = ~unjudged[:-2] & ~unjudged[1:-1] & ~unjudged[2:]
-                missing_triples = ~self._has(three) & ok
+            heads = _mix_array(mixed ^ head[1:])
+            three = _mix_array(two[:-1] ^ h[2:])  # empty when n == 2
+            # one probe of the filter for all four kinds of key
+            found = self._has(np.concatenate((two, tails, heads, three)))
+            m = n - 1
+            judged = ~unjudged[:-1] & ~unjudged[1:]
+            missing_pairs = ~found[:m] & judged
+            missing_tails[:-1] = ~found[m : 2 * m] & judged & long[:-1]
+            missing_heads[:-1] = ~found[2 * m : 3 * m] & judged & long[1:]
+            ok = judged[:-1] & ~unjudged[2:]
+            missing_triples = ~found[3 * m :] & ok
         return Gaps(
             np.concatenate(([0], np.cumsum(missing_pairs))).tolist(),
             np.concatenate(([0], np.cumsum(missing_triples))).tolist(),

@@ -189,8 +189,9 @@ def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iter
 
 def size_for(text_bytes: int) -> int:
     """Bits for a snapshot of `text_bytes` bytes of text: about one per two bytes,
-    a power of two within the bounds (Linux's 1.3 GB of text fill 62 % of the
-    largest: some 6 % false positives per key, and a window has several keys)."""
+    a power of two within the bounds (Linux's 1.3 GB of text, with tail and head
+    pairs, fill 45 % of the largest: under 1 % false positives per key, and a
+    window has several keys)."""
     bits = MIN_BITS
     while bits < text_bytes // 2 and bits < MAX_BITS:
         bits *= 2

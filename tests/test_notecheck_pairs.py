@@ -1,7 +1,9 @@
-"""The word-pair filter (ADR 0403): it rules windows out before any index lookup,
+"""The word-pair filter (ADR 0403, 0406): it rules windows out before any index lookup,
 and must never rule out one that occurs. Its edges: a window across a line break,
 tabs against spaces, Unicode and control whitespace, a word longer than the
-window, a window inside one long word, non-ASCII text, invalid UTF-8."""
+window, a window inside one long word, non-ASCII text, invalid UTF-8; and for the
+tail and head pairs (ADR 0406), end words that are parts of longer source words,
+at a file's start and end, around invalid UTF-8, in empty and one-byte files."""
 
 from __future__ import annotations
 
@@ -35,6 +37,13 @@ EDGES = {
     b"lib/bad.c": b'char *s = "caf\xe9 na\xefve r\xe9sum\xe9 \x85 \xff\xfe tail_words here";\n',
     b"lib/ctrl.c": b"left_word\x1fright_word\x1cthird_word\x0bfourth_word\x0cfifth_word end\n",
     b"lib/norm.c": b"no_trailing_newline and then some more words at the very end",
+    # end words of at least END bytes that are parts of longer source words
+    b"lib/ends.c": b"prefix_of_a_long_start_word(arg) = compute\n\t(value);"
+    b" return its_final_long_identifier_without_newline",
+    b"lib/badend.c": b"\xff\xfeinvalid_start_word\xe9 next words\n\tthen more words"
+    b" stop_\xe9\xfftrailing_bytes\n",
+    b"lib/empty.c": b"",
+    b"lib/one.c": b"x",
 }
 BODIES = [
     # across the line break, re-indented
@@ -63,6 +72,17 @@ BODIES = [
     "x",
     # first and last words only parts of source words
     "_one = beta_two(gamma_three, delta_four) + epsil",
+    # ... of at least END bytes (tail and head pairs), across a line break, at the
+    # file's start and end (no newline)
+    "lpha_one = beta_two(gamma_three, delta_four) + epsilon_fi",
+    "of_a_long_start_word(arg) = compute (value); return its_final_long_ident",
+    "start_word(arg) = compute (value); return its_final_long_identifier_without_newline",
+    # ... around invalid UTF-8, at the file's start and end
+    "\udcff\udcfeinvalid_start_word\udce9 next words then more words stop_\udce9\udcfftrai",
+    "lid_start_word\udce9 next words then more words stop_\udce9\udcfftrailing_bytes",
+    # the same, a tail or head that no source word has: found nowhere
+    "zzzzzzzzzzart_word(arg) = compute (value); return its_final_long_ident",
+    "of_a_long_start_word(arg) = compute (value); return its_final_long_idzzzzzzzzz",
 ]
 
 
@@ -95,8 +115,20 @@ def test_numpy_and_python_hash_every_pair_alike():
     got = [int(k) for k in pairs.batch_keys(b"\x1f " + text + b"\r\n")]
     two = [pairs.pair_key(a, b) for a, b in zip(hashes, hashes[1:], strict=False)]
     three = zip(hashes, hashes[1:], hashes[2:], strict=False)
-    assert got == two + [pairs.triple_key(a, b, c) for a, b, c in three]
+    consecutive = list(zip(words, words[1:], strict=False))
+    tails = [pairs.tail_key(a, b) for a, b in consecutive if len(a) > pairs.END]
+    heads = [pairs.head_key(a, b) for a, b in consecutive if len(b) > pairs.END]
+    assert got == two + [pairs.triple_key(a, b, c) for a, b, c in three] + tails + heads
     assert len(set(got)) > 5900  # words longer than HEAD still differ by length or head
+    assert len(tails) > 2000 and len(set(tails) - set(two)) > 2000
+    # a word of exactly END bytes: its tail and head pairs are its plain pair
+    exact = b"x" * pairs.END
+    assert pairs.tail_key(exact, b"y") == pairs.pair_key(
+        pairs.word_hash(exact), pairs.word_hash(b"y")
+    )
+    assert pairs.head_key(b"y", exact) == pairs.pair_key(
+        pairs.word_hash(b"y"), pairs.word_hash(exact)
+    )
 
 
 def test_a_notes_windows_are_judged_at_once_as_one_by_one():
@@ -104,7 +136,10 @@ def test_a_notes_windows_are_judged_at_once_as_one_by_one():
     `may_hold` says of each window, with a filter neither empty nor full, words
     repeated and words no blob can hold (a lone surrogate)."""
     rng = random.Random(404)
-    vocabulary = ["a", "bb", "ring->head", "_x", "é", "\udcff", "\ud800", "(void)", "z" * 40]
+    vocabulary = [
+        *("a", "bb", "ring->head", "_x", "é", "\udcff"),  # the source's words
+        *("\ud800", "(void)", "z" * 40, "->head", "xring->head", "ring->hea", "ring->headx"),
+    ]
     source = [rng.choice(vocabulary[:6]) for _ in range(300)]
     flags = np.zeros(pairs.MIN_BITS, dtype=np.uint8)
     text = " ".join(source).encode("utf-8", "surrogateescape")
@@ -123,11 +158,17 @@ def test_a_notes_windows_are_judged_at_once_as_one_by_one():
     assert judged == {True, False}
 
 
-@pytest.mark.parametrize("content", [b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3", b"a_long_word", b"a_long_word b\n"],
+)
 def test_boring_texts_give_the_pairs_they_hold(content):
     words = content.decode("utf-8", "surrogateescape").split()
     keys = pairs.batch_keys(pairs.normal_bytes(content))
-    assert keys.size == max(0, len(words) - 1) + max(0, len(words) - 2)
+    sizes = [len(w.encode("utf-8", "surrogateescape")) for w in words]
+    ends = sum(n > pairs.END for n in sizes[:-1])  # tail pairs
+    ends += sum(n > pairs.END for n in sizes[1:])  # head pairs
+    assert keys.size == max(0, len(words) - 1) + max(0, len(words) - 2) + ends
 
 
 def test_every_pair_of_every_text_is_in_the_filter(edges, tmp_path):
@@ -144,6 +185,12 @@ def test_every_pair_of_every_text_is_in_the_filter(edges, tmp_path):
                         assert corpus.pairs.may_hold(["<", a, b, ">"]), (a, b)
                     for three in zip(words, words[1:], words[2:], strict=False):
                         assert corpus.pairs.may_hold(["<", *three, ">"]), three
+                    # every tail of a first word, every head of a last (ADR 0406)
+                    for a, b in zip(words, words[1:], strict=False):
+                        for cut in range(1, len(a)):
+                            assert corpus.pairs.may_hold([a[cut:], b, "<"]), (a, cut, b)
+                        for cut in range(1, len(b)):
+                            assert corpus.pairs.may_hold([">", a, b[:cut]]), (a, b, cut)
             finally:
                 corpus.close()
         assert corpus.names_cached
@@ -164,7 +211,8 @@ def test_the_fast_check_agrees_with_the_reference_at_the_filters_edges(edges, mi
     # not vacuous: the filter ruled windows out, and the quotes at its edges were found
     assert corpus.ruled_out > 0
     flagged = {i for i, fragments in enumerate(got) if fragments}
-    assert {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 15} <= flagged
+    assert {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 15, 16, 17, 18, 19, 20} <= flagged
+    assert not [f for i in (21, 22) for f in got[i] if "zzz" in f[1]]  # their later words are
     if min_length == 40:
         assert 9 not in flagged  # valid UTF-8 is not the snapshot's invalid bytes
 
@@ -196,6 +244,57 @@ def test_a_filter_that_trusted_the_end_words_would_miss_quotes(edges, monkeypatc
     assert not [f for f in got[15] if f[1].startswith("_one")]  # the real filter finds it
 
 
+@pytest.mark.parametrize("wrong", ["head for tail", "whole for tail"])
+def test_a_filter_that_read_the_wrong_end_bytes_would_miss_quotes(edges, monkeypatch, wrong):
+    """The agreement above can fail through the tail and head pairs too: a first word
+    of a window is only the end of a source word, so its first END bytes, or the
+    whole of it, say nothing of the pair it starts in the source."""
+    kit, path = edges
+    hash_word = pairs.PairFilter._hash
+
+    def misread(self, word):
+        h = hash_word(self, word)
+        if h is None:
+            return h
+        tail = h.head if wrong == "head for tail" else h.whole
+        return pairs._Word(h.whole, tail, h.head, h.long)
+
+    monkeypatch.setattr(pairs.PairFilter, "_hash", misread)
+    with Snapshot.open(path, kit.trust) as snap:
+        corpus = SnapshotText(snap)
+        try:
+            got = plain(check_notes(notes(), corpus, 40))
+        finally:
+            corpus.close()
+    # the real filter finds both from their first words on (test above)
+    for i in (17, 20):
+        assert not [f for f in got[i] if f[1].startswith(BODIES[i].split()[0])]
+
+
+def test_the_end_pairs_rule_out_windows_no_inner_pair_can(edges):
+    """Three-word windows have no inner pair: only the tail and head pairs judge them."""
+    kit, path = edges
+    with Snapshot.open(path, kit.trust) as snap:
+        corpus = SnapshotText(snap)
+        try:
+            fil = corpus.pairs
+            assert fil is not None
+            assert fil.may_hold(["xalpha_one", "=", "beta_two(gamma_three,"])
+            assert not fil.may_hold(["zzzzzzzz_one", "=", "beta_two(gamma_three,"])
+            assert fil.may_hold(["zzz_one", "=", "beta_two(gamma_three,"])  # 7 bytes: unjudged
+            assert not fil.may_hold(["alpha_one", "=", "zzzzzzzzz"])
+            assert fil.may_hold(["alpha_one", "=", "beta_two"])
+            assert fil.may_hold(["alpha_one", "=", "\ud800zzzzzzzzz"])  # unencodable: unjudged
+            gaps = fil.gaps(["zzzzzzzz_one", "=", "beta_two(gamma_three,", "zzzzzzzzz"])
+            assert [gaps.may_hold(0, 2), gaps.may_hold(1, 3), gaps.may_hold(0, 1)] == [
+                False,
+                False,
+                True,
+            ]
+        finally:
+            corpus.close()
+
+
 def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
     """Edit the cached file and give it a valid MAC, as only its owner could."""
     import sqlite3
@@ -216,6 +315,8 @@ def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
         ("DELETE FROM pairs",),
         # a filter of pairs only (v2): probing it for triples would rule out quotes
         ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v2"),
+        # a filter without tail and head pairs (v4): probing it for them would too
+        ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v4"),
     ],
 )
 def test_a_filter_of_impossible_shape_is_never_believed(edges, tmp_path, edit):

@@ -51,8 +51,10 @@ from .pairs import PairFilter
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
 COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BLOBS)
 # v3: with the word pair and triple filter (ADR 0403); v4: every run of 4 (digits
-# first too) and the reversed names (ADR 0404): a v3 file lacks names v4 relies on
-FORMAT = b"cleanroom:notecheck-names:v4"
+# first too) and the reversed names (ADR 0404): a v3 file lacks names v4 relies on;
+# v5: the filter holds tail and head pairs (ADR 0406): probing a v4 filter for them
+# would rule out windows that occur
+FORMAT = b"cleanroom:notecheck-names:v5"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer

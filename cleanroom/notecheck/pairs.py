@@ -17,6 +17,15 @@ A false positive only sends a window on to the index and exact confirmation,
 which decide as before; so do hash collisions (a word's hash reads its length
 and its first `HEAD` bytes), and the keys across two blobs a batch adds.
 
+A window's first word may be the tail of a longer source word, but its last
+`END` bytes are then that source word's last `END` bytes, and the word after it
+is whole; so the filter also holds, for every consecutive pair of words, the
+key of the first word's last `END` bytes with the second word (a *tail pair*)
+and of the first word with the second word's first `END` bytes (a *head
+pair*), and a window of at least three words whose first word has at least
+`END` bytes is ruled out when its tail pair is missing, and likewise at its end
+(ADR 0406). For a word of exactly `END` bytes those keys are its plain pair's.
+
 Built with numpy, a batch of blobs at a time; kept in the name table's cache
 file (`names.py`), under the same MAC and checks.
 """
@@ -26,14 +35,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 HEAD = 32  # bytes of a word that its hash reads (with its length)
+END = 8  # bytes of a window's end word that its tail or head pair reads (ADR 0406)
 PROBES = 6  # bits set per key, all in one block of BLOCK bits (one page touched)
 BLOCK = 512
 MIN_BITS = 1 << 16
-MAX_BITS = 1 << 29  # 64 MiB stored; building holds one byte per bit (512 MiB)
+MAX_BITS = 1 << 30  # 128 MiB stored; building holds one byte per bit (1 GiB)
 BATCH = 1 << 20  # bytes of text hashed at once (its arrays stay small and warm)
 
 _M64 = (1 << 64) - 1
@@ -45,6 +56,7 @@ _SPACE = bytes([9, 10, 11, 12, 13, 28, 29, 30, 31, 32])
 _IS_SPACE = np.zeros(256, dtype=bool)
 _IS_SPACE[list(_SPACE)] = True
 _POW_ARRAY = np.array([*_POW, 0], dtype=np.uint64)  # offset HEAD and beyond: not read
+_POW_END = np.array([*_POW[:END], 0], dtype=np.uint64)  # offset END: not read
 
 
 def _mix(x: int) -> int:
@@ -77,6 +89,16 @@ def triple_key(h1: int, h2: int, h3: int) -> int:
     return _mix(pair_key(h1, h2) ^ h3)
 
 
+def tail_key(w1: bytes, w2: bytes) -> int:
+    """The key of `w1`'s last `END` bytes (all of it when shorter) followed by `w2`."""
+    return pair_key(word_hash(w1[-END:]), word_hash(w2))
+
+
+def head_key(w1: bytes, w2: bytes) -> int:
+    """The key of `w1` followed by `w2`'s first `END` bytes (all of it when shorter)."""
+    return pair_key(word_hash(w1), word_hash(w2[:END]))
+
+
 def normal_bytes(content: bytes) -> bytes:
     """A blob's text as bytes whose ASCII whitespace separates exactly its words.
     ASCII text is that already; other text is normalised and encoded back."""
@@ -87,9 +109,11 @@ def normal_bytes(content: bytes) -> bytes:
 
 
 def batch_keys(text: bytes) -> np.ndarray:
-    """The key of every consecutive pair, then every consecutive triple, of words of
-    `text` (bytes split at `_SPACE`), duplicates included. Pairs across two blobs of one batch are
-    there too: extra keys cost false positives, never false negatives."""
+    """The key of every consecutive pair, then every consecutive triple, then every
+    tail pair whose first word is longer than `END`, then every head pair whose
+    second word is, of words of `text` (bytes split at `_SPACE`), duplicates
+    included. Pairs across two blobs of one batch are there too: extra keys cost
+    false positives, never false negatives."""
     a = np.frombuffer(text, dtype=np.uint8)
     solid = ~_IS_SPACE[a]
     edge = np.diff(solid.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
@@ -97,24 +121,54 @@ def batch_keys(text: bytes) -> np.ndarray:
     if starts.size == 0:
         return np.zeros(0, dtype=np.uint64)
     lengths = np.flatnonzero(edge == -1) - starts
-    # each byte's offset in its word (capped at HEAD, whose power is 0), then the
-    # polynomial summed per word; bytes of whitespace add nothing
+    # each byte's offset in its word, then the polynomial summed per word (the
+    # whole word's first HEAD bytes, its first END bytes, its last END bytes);
+    # bytes of whitespace add nothing
     start_of = np.zeros(a.size, dtype=np.int32)
     start_of[starts] = starts
     np.maximum.accumulate(start_of, out=start_of)
+    length_at = np.zeros(a.size, dtype=np.int32)
+    length_at[starts] = lengths
+    word_length = length_at[start_of]  # each byte's word's length
+    del length_at
     offset = np.arange(a.size, dtype=np.int32)
     offset -= start_of
     del start_of
+    value = a.astype(np.uint64) + np.uint64(1)
+    value[~solid] = 0
+    from_tail = offset - np.maximum(word_length - END, 0)  # offset in the last END bytes
+    del word_length
+    np.clip(from_tail, -1, END, out=from_tail)
+    from_tail[from_tail < 0] = END  # before the last END bytes: not read
+    near = np.minimum(offset, END)
     np.minimum(offset, HEAD, out=offset)
-    terms = _POW_ARRAY[offset]
-    del offset
-    terms *= a.astype(np.uint64) + np.uint64(1)
-    terms[~solid] = 0
-    h = np.add.reduceat(terms, starts)
-    del terms
-    h += lengths.astype(np.uint64) * np.uint64(_LEN)
+    h = _sum(value, _POW_ARRAY[offset], starts, lengths)
+    head = _sum(value, _POW_END[near], starts, lengths, END)
+    tail = _sum(value, _POW_END[from_tail], starts, lengths, END)
+    del offset, near, from_tail, value
     two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
-    return np.concatenate((two, _mix_array(two[:-1] ^ h[2:])))
+    three = _mix_array(two[:-1] ^ h[2:])
+    long_first = lengths[:-1] > END
+    tails = _mix_array(_mix_array(tail[:-1][long_first]) ^ h[1:][long_first])
+    long_second = lengths[1:] > END
+    heads = _mix_array(_mix_array(h[:-1][long_second]) ^ head[1:][long_second])
+    return np.concatenate((two, three, tails, heads))
+
+
+def _sum(
+    value: np.ndarray,
+    powers: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    cap: int | None = None,
+) -> np.ndarray:
+    """`word_hash` of each word (of its first or last `cap` bytes, as `powers` picks
+    them): `word_hash` reads the length of what it hashes."""
+    h = np.add.reduceat(value * powers, starts)
+    if cap is not None:
+        lengths = np.minimum(lengths, cap)
+    h += lengths.astype(np.uint64) * np.uint64(_LEN)
+    return h
 
 
 def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iterator[bytes]:
@@ -135,8 +189,9 @@ def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iter
 
 def size_for(text_bytes: int) -> int:
     """Bits for a snapshot of `text_bytes` bytes of text: about one per two bytes,
-    a power of two within the bounds (Linux's 1.3 GB of text fill 62 % of the
-    largest: some 6 % false positives per key, and a window has several keys)."""
+    a power of two within the bounds (Linux's 1.3 GB of text, with tail and head
+    pairs, fill 45 % of the largest: under 1 % false positives per key, and a
+    window has several keys)."""
     bits = MIN_BITS
     while bits < text_bytes // 2 and bits < MAX_BITS:
         bits *= 2
@@ -172,15 +227,24 @@ _WORDS_KEPT = 1 << 20  # word hashes remembered for the run (notes repeat their 
 class Gaps:
     """Prefix counts of the pairs and triples of a note's words that no text holds:
     `pairs[p]` counts the missing pairs (q, q+1) for q < p, `triples[p]` the
-    missing triples (q, q+1, q+2) for q < p."""
+    missing triples (q, q+1, q+2) for q < p; and per position q whether the
+    tail pair (q, q+1) is missing (`tails[q]`, only when word q has at least `END`
+    bytes) and the head pair (q, q+1) (`heads[q]`, word q+1 at least `END` bytes)."""
 
     pairs: list[int]
     triples: list[int]
+    tails: list[bool]
+    heads: list[bool]
 
     def may_hold(self, first: int, last: int) -> bool:
         """`PairFilter.may_hold` of the window of words `first`..`last` (inclusive):
         False only if a pair or triple of its inner words (first+1 .. last-1) is in
-        no text blob."""
+        no text blob, or, for a window of three words or more, the tail pair of its
+        first two words or the head pair of its last two."""
+        if last - first < 2:
+            return True
+        if self.tails[first] or self.heads[last - 1]:
+            return False
         inner_first, inner_last = first + 1, last - 1
         if inner_last - inner_first < 1:
             return True
@@ -190,6 +254,20 @@ class Gaps:
             inner_last - 1 > inner_first
             and self.triples[inner_last - 1] - self.triples[inner_first]
         )
+
+
+class _Word(NamedTuple):
+    """A note's word as the filter hashes it: whole, its last and first `END` bytes,
+    and whether it has at least `END` bytes (a tuple: a note's words become one
+    array at once)."""
+
+    whole: int
+    tail: int
+    head: int
+    long: bool
+
+
+_UNJUDGED = _Word(0, 0, 0, False)
 
 
 class PairFilter:
@@ -202,7 +280,7 @@ class PairFilter:
             raise ValueError("a word-pair filter of impossible size")
         self.bits = bits
         self._blocks = size // BLOCK
-        self._hashes: dict[str, int | None] = {}
+        self._hashes: dict[str, _Word | None] = {}
 
     def __contains__(self, key: int) -> bool:
         base = ((key >> 32) * self._blocks >> 32) * BLOCK
@@ -221,13 +299,19 @@ class PairFilter:
             found &= (data[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1 == 1
         return found
 
-    def _hash(self, word: str) -> int | None:
+    def _hash(self, word: str) -> _Word | None:
         h = self._hashes.get(word, False)
         if h is False:
             try:
-                h = word_hash(word.encode("utf-8", "surrogateescape"))
+                raw = word.encode("utf-8", "surrogateescape")
             except UnicodeEncodeError:
                 h = None  # a character no decoded blob holds: never judged
+            else:
+                whole = word_hash(raw)
+                long = len(raw) >= END
+                tail = word_hash(raw[-END:]) if long else whole
+                head = word_hash(raw[:END]) if long else whole
+                h = _Word(whole, tail, head, long)
             if len(self._hashes) < _WORDS_KEPT:
                 self._hashes[word] = h
         return h
@@ -237,32 +321,60 @@ class PairFilter:
         order), answered for all of them at once: see `Gaps.may_hold`."""
         n = len(words)
         hashed = [self._hash(w) for w in words]
-        h = np.array([0 if x is None else x for x in hashed], dtype=np.uint64)
         unjudged = np.array([x is None for x in hashed], dtype=bool)
+        table = np.array([_UNJUDGED if x is None else x for x in hashed], dtype=np.uint64)
+        table = table.reshape(n, 4)  # no words: no rows, still four columns
+        h, tail, head = table[:, 0], table[:, 1], table[:, 2]
+        long = table[:, 3] == 1
         missing_pairs = np.zeros(max(n - 1, 0), dtype=bool)
         missing_triples = np.zeros(max(n - 2, 0), dtype=bool)
+        missing_tails = np.zeros(n, dtype=bool)
+        missing_heads = np.zeros(n, dtype=bool)
         if n >= 2:
-            two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
-            missing_pairs = ~self._has(two) & ~unjudged[:-1] & ~unjudged[1:]
-            if n >= 3:
-                three = _mix_array(two[:-1] ^ h[2:])
-                ok = ~unjudged[:-2] & ~unjudged[1:-1] & ~unjudged[2:]
-                missing_triples = ~self._has(three) & ok
+            mixed = _mix_array(h[:-1])
+            two = _mix_array(mixed ^ h[1:])
+            tails = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
+            heads = _mix_array(mixed ^ head[1:])
+            three = _mix_array(two[:-1] ^ h[2:])  # empty when n == 2
+            # one probe of the filter for all four kinds of key
+            found = self._has(np.concatenate((two, tails, heads, three)))
+            m = n - 1
+            judged = ~unjudged[:-1] & ~unjudged[1:]
+            missing_pairs = ~found[:m] & judged
+            missing_tails[:-1] = ~found[m : 2 * m] & judged & long[:-1]
+            missing_heads[:-1] = ~found[2 * m : 3 * m] & judged & long[1:]
+            ok = judged[:-1] & ~unjudged[2:]
+            missing_triples = ~found[3 * m :] & ok
         return Gaps(
             np.concatenate(([0], np.cumsum(missing_pairs))).tolist(),
             np.concatenate(([0], np.cumsum(missing_triples))).tolist(),
+            missing_tails.tolist(),
+            missing_heads.tolist(),
         )
 
     def may_hold(self, window_words: Sequence[str]) -> bool:
         """False only if no normalised text of the snapshot can hold the window made
         of `window_words` (a note's whole words, first to last): some two or three
-        consecutive words strictly inside it are consecutive in no text blob."""
-        inner = window_words[1:-1]
-        if len(inner) < 2:
+        consecutive words strictly inside it are consecutive in no text blob, or
+        the window has three words or more and the last `END` bytes of its first
+        word followed by its second word (its second-last word followed by the
+        first `END` bytes of its last) are in none."""
+        if len(window_words) < 3:
             return True
         # a word with a character no decoded blob holds (a lone surrogate) judges no
         # pair or triple it is part of: confirmation decides those
-        hashes = [self._hash(w) for w in inner]
+        first, second = (self._hash(w) for w in window_words[:2])
+        tail = first is not None and second is not None and first.long
+        if tail and pair_key(first.tail, second.whole) not in self:
+            return False
+        before, last = (self._hash(w) for w in window_words[-2:])
+        head = before is not None and last is not None and last.long
+        if head and pair_key(before.whole, last.head) not in self:
+            return False
+        inner = window_words[1:-1]
+        if len(inner) < 2:
+            return True
+        hashes = [None if x is None else x.whole for x in map(self._hash, inner)]
         for a, b in zip(hashes, hashes[1:], strict=False):
             if a is not None and b is not None and pair_key(a, b) not in self:
                 return False

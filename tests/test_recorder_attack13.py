@@ -256,6 +256,36 @@ def test_a_connection_in_the_same_pass_as_the_loss_gets_a_new_session(room):
         wait_for(lambda: len(room.ledgers()) >= 1 and room.kinds()[-1] == "session_end")
 
 
+def test_a_connection_behind_its_predecessors_last_request_and_end_gets_a_new_session(room):
+    """The pass above, made certain: the recorder is stopped (SIGSTOP) while A sends a
+    last request and closes its end and B connects, so one pass sees A's request, A's
+    end and B's connection. The pass reads one frame of A's, which leaves A's end unread
+    when B's turn comes: B must still be admitted (A has ended), never refused `busy`."""
+    a = RawClient(room.socket)
+    first = a.hello()
+    os.kill(room.process.pid, signal.SIGSTOP)
+    try:
+        a.send_raw(m.encoder.encode(m.Tree(path=b"")))
+        a.sock.shutdown(socket.SHUT_WR)
+        b = RawClient(room.socket)
+        b.send_raw(m.encoder.encode(m.Hello(version=m.VERSION)))
+    finally:
+        os.kill(room.process.pid, signal.SIGCONT)
+    welcome = b.receive()
+    assert isinstance(welcome, m.Welcome), welcome
+    assert welcome.session_id != first.session_id
+    assert isinstance(a.receive(), m.Listing)  # A's last request was answered, then its end
+    assert closed(a)
+    log = room.log()
+    assert log.index("client lost: the connection ended (closed)") < log.rindex("serving uid")
+    (ended,) = [p for p in room.ledgers() if f"-{first.session_id[:8]}." in p.name]
+    kinds = room.kinds(ended)  # A's end is recorded, and its session sealed, first
+    assert kinds[-1] == "session_end" and "client_lost" in kinds
+    assert isinstance(b.ask(m.Tree(path=b"")), m.Listing)
+    a.close()
+    b.close()
+
+
 # -- F7: one recorder per ledger directory ------------------------------------------------------
 
 

@@ -221,6 +221,12 @@ class RecorderServer:
             log(f"no peer credentials: {exc.strerror or exc}")
             conn.close()
             return client
+        if client is not None and _ended(client.sock):
+            # Its terminal closed its end before this one connected; the pass read only
+            # its last frame, not the end behind it. Deal with that end now, as the next
+            # pass would, so the newcomer is not refused `busy` by a connection gone.
+            self._lost("the connection ended (closed)")
+            client = self._drop(client, selector)
         if client is None and self.live is not None and self.live.dispatcher.state == ENDED:
             self._finish()  # sealed in this very pass: a sealed session never serves again
         why = self._not_admitted(peer, client)
@@ -423,6 +429,17 @@ class RecorderServer:
                     f"session {d.session.session_id} ended ({d.ended}) but is NOT sealed: {why};"
                     " it is resumed, or closed as abandoned, when a terminal next connects"
                 )
+
+
+def _ended(sock: socket.socket) -> bool:
+    """The peer has closed its end (or reset the connection) and sent nothing after the
+    bytes already read: a look at the socket that reads nothing and never waits."""
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:  # ECONNRESET and the like: gone as surely
+        return True
 
 
 def _refuse_at_once(conn: socket.socket, reason: str, detail: str) -> None:

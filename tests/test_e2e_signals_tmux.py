@@ -14,22 +14,9 @@ import pytest
 
 from tests.ledgerkit import body_of, read_rows
 from tests.test_e2e_tmux import BIN, review_command, workstation  # noqa: F401 (a fixture)
-from tests.tmuxkit import Tmux
+from tests.tmuxkit import Tmux, review_pid
 
 SOURCE = "from ..sanitize import clean"  # a line of cleanroom/tui/app.py, the file opened
-
-
-def review_pid(term: Tmux) -> int:
-    """The pid of the review process: the child of the pane's shell running it."""
-    shell = term._tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip()
-    for _ in range(50):
-        out = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout
-        for pid in out.split():
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"-m\0cleanroom\0review" in cmdline:
-                return int(pid)
-        time.sleep(0.1)
-    raise AssertionError("no review process found under the pane")
 
 
 def open_a_file(tmp: Path, term: Tmux, prefix: str = "") -> int:

@@ -280,6 +280,25 @@ class Tmux:
             os.unlink(self.socket)
 
 
+def review_pid(term: Tmux) -> int:
+    """The pid of the review process: the child of the pane's shell running it. A
+    signal meant for the review goes to this pid alone: a pattern (`pkill -f`) also
+    matches the pane's shell and the tmux server, whose command lines name the
+    review too, and killing either hangs up the terminal (SIGHUP to the review)."""
+    shell = term._tmux("display-message", "-p", "-t", term.name, "#{pane_pid}").strip()
+    for _ in range(50):
+        out = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout
+        for pid in out.split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue  # it ended meanwhile
+            if b"-m\0cleanroom\0review" in cmdline:
+                return int(pid)
+        time.sleep(0.1)
+    raise AssertionError("no review process found under the pane")
+
+
 def end_review(term: Tmux) -> tuple[str, bytes]:
     """End a `cleanroom review` started as `...; echo EXIT=$?` (with its verify
     line): q, confirm, Enter past the final witness code; the review must exit 0

@@ -183,7 +183,9 @@ async def _guard_ends_after(kit, ledger_dir, damage):
         await pilot.pause()
         assert "value_" in shown(app)
         damage(ledger.path)
-        assert await wait_for(pilot, lambda: isinstance(app.screen, FailedEndScreen), 5)
+        # Current as soon as it is pushed, composed a moment later: what it says is
+        # read once it is mounted (its lines exist); read at once under load, it said ''.
+        assert await wait_for(pilot, lambda: ended(app), 5)
         screen = app.screen
         assert screen.witness is not None  # session_end is recorded: its code is shown
         assert "NOT RECORDING" in status(app) and "● RECORDING" not in status(app)
@@ -197,6 +199,11 @@ async def _guard_ends_after(kit, ledger_dir, damage):
         await pilot.pause()
     assert app.return_code is not None  # it exited
     return app, ledger, screen
+
+
+def ended(app) -> bool:
+    """The red end screen is in front, composed and mounted."""
+    return isinstance(app.screen, FailedEndScreen) and app.screen.is_mounted
 
 
 def _says_gone(screen, how: str) -> None:

@@ -14,6 +14,7 @@ from cleanroom.forensics.describe import describe
 from cleanroom.forensics.fits import misfit
 from cleanroom.forensics.replay import Replay
 from cleanroom.forensics.timeline import read_timeline, typed_event
+from cleanroom.tui import highlight
 from cleanroom.tui.replay.app import ReplayApp
 from cleanroom.tui.replay.cast import frame_size, render_frame
 from cleanroom.tui.replay.view import ReplayView
@@ -38,7 +39,19 @@ STEPS = [
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+def roomy_budget():
+    """A lexing budget no machine load can exhaust, for this module's recording and
+    replays: these tests compare colours, and a window shown plain because the
+    machine was busy (a wall-clock budget, tests/test_tui_lexing_budget.py) would
+    make the reviewer's terminal and the replay differ for a reason that is not
+    wrapping."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(highlight, "LEX_BUDGET", 30.0)
+        yield
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory, roomy_budget):
     kit = Kit()
     work = tmp_path_factory.mktemp("replay-wrap")
     source = wide_source(kit, work)
@@ -74,7 +87,7 @@ async def test_each_wrapped_screen_is_painted_as_the_reviewer_saw_it(kit, record
     assert any("↪" in line for s in recorded.shown.values() for line in s)
 
 
-async def test_each_wrapped_row_is_coloured_as_the_reviewer_saw_it(kit, recorded):
+async def test_each_wrapped_row_is_coloured_as_the_reviewer_saw_it(kit, recorded, roomy_budget):
     """The replay colours a wrapped screen's rows as the reviewer's terminal did:
     every character of every row (gutter aside) in the same style, so a comment's
     or a string's later rows are coloured as its first."""

@@ -94,3 +94,35 @@ def test_suspend_signals_are_refused_and_sigtstp_is_recorded(workstation):  # no
     blocked = [b.payload for b in bodies if b.kind == "blocked"]
     refused = [p for p in blocked if p["action"] == "suspend"]
     assert refused and all("SIGTSTP from outside, ignored" in p["detail"] for p in refused)
+
+
+def test_a_terminal_that_goes_away_ends_the_review_process(workstation):  # noqa: F811
+    """The terminal itself goes (its tmux server is killed: the pseudo-terminal hangs
+    up). The review records SIGHUP, seals and must then exit. Demos whose tmux was
+    killed under a 200k-key flood were found finished but alive an hour later, their
+    input thread reading end of file from the hung-up terminal in a loop (the thread
+    is not a daemon); tests/test_tui_driver.py reproduces that loop, this test holds
+    the whole path in a real terminal."""
+    tmp = workstation
+    term = Tmux(tmp)
+    pid = None
+    try:
+        pid = open_a_file(tmp, term)
+        term.close()  # the terminal is gone: no key, no signal sent by hand
+        for _ in range(600):  # a bound on a test that would hang, not a timing claim
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                break  # exited and reaped
+            if state == "Z":
+                break  # exited; its parent (the pane's shell) is gone too
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the review outlived its terminal by a minute")
+        pid = None
+    finally:
+        term.close()
+        if pid is not None:
+            subprocess.run(["kill", "-KILL", str(pid)], check=False)
+    summary = verify_json(tmp)
+    assert summary["sealed"] and summary["end_reason"] == "signal: SIGHUP"

@@ -2,11 +2,15 @@
 and nothing else the terminal sends changes meaning. The real terminal is tested
 in tests/test_e2e_alt_chords_tmux.py."""
 
+import os
+import threading
 import time
+import tty
 
 from textual import constants
+from textual.app import App
 
-from cleanroom.tui.driver import ChordParser
+from cleanroom.tui.driver import ChordDriver, ChordParser
 
 
 def keys(events) -> list[str]:
@@ -52,3 +56,46 @@ def test_a_lone_escape_still_arrives():
 def test_escape_then_escape_then_a_chord():
     parser = ChordParser()
     assert keys(parser.feed("\x1b\x1b\x1bx")) == ["escape", "escape", "alt+x"]
+
+
+def input_thread_on(fd: int) -> tuple[ChordDriver, threading.Thread]:
+    """The driver's input thread, reading `fd` (a real pseudo-terminal). Called on
+    the event loop, as textual's driver is made."""
+    driver = ChordDriver(App())
+    driver.fileno = fd
+    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+    thread.start()
+    return driver, thread
+
+
+async def test_the_input_thread_ends_when_its_terminal_hangs_up():
+    """A hung-up terminal reads as end of file at once, every time. The input thread
+    read it in a loop until the app's exit set its event: a review whose exit path
+    never got there (seen: a demo whose tmux server was killed under a 200k-key
+    flood) outlived its terminal, finished but spinning a core, for hours."""
+    master, slave = os.openpty()
+    os.close(master)  # the terminal goes: the slave side now reads end of file
+    driver, thread = input_thread_on(slave)
+    try:
+        thread.join(timeout=30)  # a bound on a test that would hang, not a timing claim
+        assert not thread.is_alive(), "the input thread went on reading a hung-up terminal"
+    finally:
+        driver.exit_event.set()
+        thread.join(timeout=5)
+        os.close(slave)
+
+
+async def test_a_read_that_splits_a_character_does_not_end_the_input_thread():
+    """Part of a UTF-8 character decodes to nothing; that is not end of file."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    driver, thread = input_thread_on(slave)
+    try:
+        os.write(master, "é".encode()[:1])
+        time.sleep(0.5)  # read, and decoded to nothing (the rest is to come)
+        assert thread.is_alive()
+    finally:
+        driver.exit_event.set()
+        thread.join(timeout=5)
+        os.close(master)
+        os.close(slave)

@@ -138,22 +138,34 @@ class ChordDriver(LinuxDriver):
             finally:
                 self._hand_over()
 
+        ended = False  # end of file: nothing will ever be read again
+
         def read(ready: list[tuple[selectors.SelectorKey, int]], final: bool) -> None:
+            nonlocal ended
             for last, (_key, mask) in loop_last(ready):
                 if mask & selectors.EVENT_READ:
-                    data = decode(os.read(fileno, 1024 * 4), final=final and last)
+                    raw = os.read(fileno, 1024 * 4)
+                    if not raw:
+                        # A hung-up terminal (or a piped stdin that ended) reads as end of
+                        # file at once, every time: reading on would spin a core for as
+                        # long as the process lives, and keep it alive (this thread is
+                        # not a daemon) should its exit not set `exit_event`.
+                        ended = True
+                        break
+                    data = decode(raw, final=final and last)
                     if not data:
-                        break  # stdin is piped and ended
+                        break  # part of a character: the rest comes with the next read
                     for event in feed(data):
                         self.process_message(event)
             for event in tick():
                 self.process_message(event)
 
         try:
-            while not self.exit_event.is_set():
+            while not self.exit_event.is_set() and not ended:
                 process(selector.select(0.1))
             selector.unregister(self.fileno)
-            process(selector.select(0.1), final=True)
+            if not ended:
+                process(selector.select(0.1), final=True)
         finally:
             selector.close()
 

@@ -43,7 +43,13 @@ def test_wrap_toggle_in_80x24_then_verify_and_replay(workstation):  # noqa: F811
             last = ledger_views(ledger)[-1]
             assert last.get("wrap") and last["first"] == want and last["col"] == 0, (key, last)
         term.keys("w")
-        term.wait_for("Long lines are cut")
+        # Cut again: drawn with cut markers and no continuation rows. The notice that
+        # says so is not waited for: the latest notice wins, and a guard alert posted
+        # meanwhile replaced it (CI: ALERTS 4, the screen already cut).
+        deadline = time.monotonic() + 30
+        while not ("›" in (shown := term.screen()) and "↪" not in shown):
+            assert time.monotonic() < deadline, f"never cut again:\n{shown}"
+            term.pause()
         term.press_until("q", "End this review session?")
         term.keys("y")
         term.wait_for("FINAL witness code")

@@ -1,5 +1,5 @@
 """atk12 (outside attack on issue 12): a review whose terminal hangs up outlives it
-when the hang-up sends no SIGHUP. Started without a controlling terminal
+when the hang-up sends no SIGHUP (it did until the driver told the app). Started without a controlling terminal
 (`setsid`: the pane's pty is its stdin and stdout, not its controlling tty), the
 review gets no SIGHUP when the terminal goes (its tmux server is killed). The
 input thread reads end of file and ends (cleanroom/tui/driver.py), but nothing
@@ -10,8 +10,6 @@ review as SIGHUP does (seal, or leave it resumable, and exit)."""
 import subprocess
 import time
 from pathlib import Path
-
-import pytest
 
 from tests.test_e2e_signals_tmux import open_a_file, verify_json
 from tests.test_e2e_tmux import workstation  # noqa: F401 (a fixture)
@@ -26,7 +24,6 @@ def gone(pid: int) -> bool:
     return state == "Z"
 
 
-@pytest.mark.xfail(strict=True, reason="atk12: a hang-up without SIGHUP leaves the review running")
 def test_a_terminal_gone_without_sighup_still_ends_the_review(workstation):  # noqa: F811
     tmp = workstation
     term = Tmux(tmp)

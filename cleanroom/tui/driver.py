@@ -23,6 +23,13 @@ per read (4 KB) is about 50. And the keys of one read go as one `KeyRun`,
 which the app runs key by key in place (`LockedApp.on_event`): a key the box
 has no room for costs a few checks, not a trip through the app's queue
 (tests/test_e2e_key_flood_tmux.py).
+
+Bytes that are not UTF-8 (a terminal in a Latin-1 locale, Alt sent as the
+eighth bit, a hostile pane) are dropped: textual's strict decoder raised in the
+input thread and a single such byte ended the review as a crash (atk12). End of
+input (a hung-up terminal, or a read error) ends the thread and tells the app
+(`TerminalGone`): a review with no controlling terminal gets no SIGHUP when its
+terminal goes, and stayed up for good with the ledger unsealed (atk12).
 """
 
 from __future__ import annotations
@@ -65,6 +72,10 @@ class ChordParser(XTermParser):
 
     def feed(self, data: str) -> Iterable[Message]:
         yield from super().feed(self.rewrite(data) if data else data)
+
+
+class TerminalGone(events.Event):
+    """The terminal's input ended: nothing will ever be read again."""
 
 
 class KeyRun(events.Event):
@@ -128,7 +139,7 @@ class ChordDriver(LinuxDriver):
         fileno = self.fileno
         parser = ChordParser(self._debug)
         feed, tick = parser.feed, parser.tick
-        decode = getincrementaldecoder("utf-8")().decode
+        decode = getincrementaldecoder("utf-8")(errors="ignore").decode
         self._reader = threading.get_ident()
 
         def process(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
@@ -144,7 +155,10 @@ class ChordDriver(LinuxDriver):
             nonlocal ended
             for last, (_key, mask) in loop_last(ready):
                 if mask & selectors.EVENT_READ:
-                    raw = os.read(fileno, 1024 * 4)
+                    try:
+                        raw = os.read(fileno, 1024 * 4)
+                    except OSError:  # EIO: the terminal hung up under the read
+                        raw = b""
                     if not raw:
                         # A hung-up terminal (or a piped stdin that ended) reads as end of
                         # file at once, every time: reading on would spin a core for as
@@ -168,6 +182,8 @@ class ChordDriver(LinuxDriver):
                 process(selector.select(0.1), final=True)
         finally:
             selector.close()
+        if ended and not self.exit_event.is_set():
+            super().send_message(TerminalGone())  # the app ends the session (signals.py)
 
 
-__all__ = ["ChordDriver", "ChordParser", "KeyRun", "runs"]
+__all__ = ["ChordDriver", "ChordParser", "KeyRun", "TerminalGone", "runs"]

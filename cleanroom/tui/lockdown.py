@@ -36,12 +36,20 @@ class LockedApp(CrashSafeApp, inherit_bindings=False):
     def on_blocked(self, action: str, detail: str = "") -> None:
         """Called for every refused attempt. Subclasses record it."""
 
+    def terminal_gone(self) -> None:
+        """The terminal's input ended (driver.py): no key will ever come. Exits
+        129, as a hang-up does; the reviewer terminal seals first (signals.py)."""
+        self.exit(return_code=129)
+
     async def on_event(self, event: events.Event) -> None:
-        from .driver import KeyRun
+        from .driver import KeyRun, TerminalGone
 
         if isinstance(event, KeyRun):  # keys read together (driver.py): each as if alone
             for key in event.keys:
                 await self.on_event(key)
+            return
+        if isinstance(event, TerminalGone):
+            self.terminal_gone()
             return
         await super().on_event(event)
 

@@ -14,6 +14,10 @@ guard and idle lock stopped with it.
   (143, 130, 131, 129). If the seal cannot be written the ledger stays unsealed
   and the next start resumes or abandons it. SIGHUP means the terminal is gone:
   nothing is drawn, the entry and the seal are still written.
+- End of input (`TerminalGone`, from the driver's input thread): the terminal is
+  gone but no SIGHUP came (a review with no controlling terminal, `setsid`, or
+  a terminal whose pty was closed under it). It ends the session as SIGHUP
+  does, named `end of input` in the entry and the seal's reason, exit 129.
 - SIGTSTP: ignored, and recorded as `blocked` (`suspend`), at most one entry a
   second (the rest are counted in the next one). SIGTTIN and SIGTTOU: ignored.
 - SIGSTOP cannot be caught or ignored: a stopped terminal shows what it showed,
@@ -38,6 +42,7 @@ from .screens.locking import LockScreen
 
 ENDING = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP)
 IGNORED = (signal.SIGTTIN, signal.SIGTTOU)
+GONE = "end of input"  # the terminal went without a SIGHUP (`terminal_gone`)
 SUSPEND_RECORD_S = 1.0  # at most one `blocked` entry for SIGTSTP per second
 
 
@@ -98,31 +103,45 @@ class SignalHandling:
         app.service.blocked("suspend", detail)
 
     def end_on_signal(self, signum: int) -> None:
-        app: Any = self
         if self.ended_by is not None:
             return  # already ending
         self.ended_by = signum
         name = signal.Signals(signum).name
-        app.opened = None
         if signum == signal.SIGHUP:  # the terminal is gone: draw nothing
-            self._record_and_seal(name)
+            self._gone(name, f"{name} was sent to the reviewer terminal from outside")
             return
+        app: Any = self
+        app.opened = None
         from .codeview import CodeView
 
         app.query_one(CodeView).hide(f"{name} received: the session is ending")
         app.push_screen(EndingScreen(name))
         app.call_after_refresh(self._record_and_seal, name)
 
-    def _record_and_seal(self, name: str) -> None:
+    def terminal_gone(self) -> None:
+        """The terminal's input ended: it is gone, though no SIGHUP came."""
+        if self.ended_by is not None:
+            return  # already ending
+        self.ended_by = signal.SIGHUP
+        self._gone(GONE, "the reviewer terminal's input ended (the terminal is gone)")
+
+    def _gone(self, name: str, why: str) -> None:
+        """Nowhere to draw: record and seal at once."""
+        app: Any = self
+        app.opened = None
+        self._record_and_seal(name, why)
+
+    def _record_and_seal(self, name: str, why: str | None = None) -> None:
         app: Any = self
         if app.receipt is None:  # not sealed yet (a sealed screen may be up)
-            detail = f"{name} was sent to the reviewer terminal from outside; the session ends"
+            why = why or f"{name} was sent to the reviewer terminal from outside"
             try:
-                app.service.signalled(name, detail)
+                app.service.signalled(name, f"{why}; the session ends")
             except RecordingError:
                 pass  # the seal below fails the same way, and the next start resumes
             try:
-                app.receipt = app.service.seal(app.countersigner, f"signal: {name}")
+                reason = name if name == GONE else f"signal: {name}"
+                app.receipt = app.service.seal(app.countersigner, reason)
             except SealUnfinished as exc:
                 app.receipt = exc.finished.receipt
             except RecordingError:

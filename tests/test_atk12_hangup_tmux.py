@@ -1,5 +1,6 @@
 """atk12 (outside attack on issue 12): a review whose terminal hangs up outlives it
-when the hang-up sends no SIGHUP (it did until the driver told the app). Started without a controlling terminal
+when the hang-up sends no SIGHUP (it did, until the driver told the app). Started
+without a controlling terminal
 (`setsid`: the pane's pty is its stdin and stdout, not its controlling tty), the
 review gets no SIGHUP when the terminal goes (its tmux server is killed). The
 input thread reads end of file and ends (cleanroom/tui/driver.py), but nothing

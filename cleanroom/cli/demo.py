@@ -79,10 +79,14 @@ def run_session(setup: Setup, choice: str | None) -> list[tuple[Path, str | None
     base = setup.ledger_dir.parent
     config, sock = base / CONFIG, base / "recorder.sock"
     log = (base / "recorder.log").open("ab")
-    child = subprocess.Popen(  # -I: the recorder is as isolated as the terminal (ADR 0201)
+    # -I: the recorder is as isolated as the terminal (ADR 0201). Its own session, as a
+    # room's recorder runs under its own account: the kernel's SIGHUP when the terminal
+    # hangs up went to the whole group and killed the recorder before the terminal's
+    # seal reached it (atk12). It still ends with the demo (--exit-with-parent).
+    child = subprocess.Popen(
         [sys.executable, "-I", "-m", "cleanroom", "recorder", "--config", str(config),
          "--exit-with-parent", str(os.getpid())],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
     )  # fmt: skip
     click.echo(SAME_ACCOUNT)
     scratch = verify_scratch(base)

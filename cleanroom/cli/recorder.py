@@ -121,7 +121,7 @@ def recorder(config: Path, parent: int | None) -> None:
     and certificate, and writes the ledger directory. It admits a terminal only
     from the accounts in [recorder] reviewers (checked with SO_PEERCRED),
     records every request before it answers, answers with exactly what it
-    recorded, and refuses (and records) anything else. SIGTERM seals the
+    recorded, and refuses (and records) anything else. SIGTERM (or SIGINT, SIGHUP) seals the
     session being served and stops; SIGUSR1 seals a session that waits for its
     reviewer (on_client_lost = "wait", at most wait_minutes). Exit status: 0
     stopped; 1 the snapshot was changed after the vendor signed it; 2 usage
@@ -158,8 +158,9 @@ def recorder(config: Path, parent: int | None) -> None:
     if parent is not None:
         server.alive_while = lambda: os.getppid() == parent
     # Before the socket exists: a SIGTERM sent as soon as it appears stops the
-    # service in order, never by the default action.
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    # service in order, never by the default action. So does SIGHUP: a recorder
+    # started from a terminal that hangs up seals its session, it does not vanish.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: server.stop.set())
     # The operator's word: seal the session that waits for its reviewer (protocol.md §8).
     signal.signal(signal.SIGUSR1, lambda *_: server.end_waiting.set())

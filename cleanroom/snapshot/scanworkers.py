@@ -49,7 +49,7 @@ from .bulkbatch import Item, batchable, records_many
 from .bulkhits import records as bulk_records
 from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
-from .density import answer
+from .density import Named
 from .filehits import Progress, file_hits
 from .linematch import Matcher
 from .query import Query, SearchCancelled, SearchError
@@ -297,13 +297,16 @@ def _run(job: Job, out: Any, stop: Any) -> None:
         cancelled = stop.is_set
         found_in = plan.matcher.any
         in_batches = batchable(plan.matcher)
-        extra = frozenset(job.named[1]) if job.named is not None else frozenset()
+        named = None
+        if job.named is not None:  # only the blobs the index names, read forward once
+            start = min((ref[1] for _, refs in job.chunks for ref in refs), default=0)
+            named = Named(conn, job.named[0], start, frozenset(job.named[1]))
         for number, files in job.chunks:
             if cancelled():
                 return
-            if job.named is not None:  # only the blobs the index names (density.answer)
-                named = answer(conn, job.named[0], [ref[1] for ref in files], extra)
-                files = [ref for ref in files if ref[1] in named]
+            if named is not None:  # only the blobs the index names (density.Named)
+                chosen = named.among([ref[1] for ref in files])
+                files = [ref for ref in files if ref[1] in chosen]
             before_files, before_bytes, cpu = progress.files, progress.bytes, time.process_time()
             whole: list[tuple] = []
             records: list[bytes] = []

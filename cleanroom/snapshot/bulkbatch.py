@@ -107,12 +107,14 @@ def _indexed(
     lines, offsets = g - first[blob], at - starts[g]
     rec = np.empty(hits, dtype=_RECORD)
     rec["line"], rec["n"], rec["s"], rec["e"], rec["more"] = lines, 1, offsets, offsets + n, 0
-    body = rec.tobytes()
+    # one bytes object per record, made by numpy in one call (a void dtype keeps the
+    # trailing zero byte that a bytes dtype would strip): slicing them out of the
+    # packed array one by one cost 0.29 s of a worker's 1.2 s for half of Linux
+    each = rec.view(f"V{_WIDTH}").tolist()
     same = g[1:] == g[:-1]  # a hit on the line of the hit before it
     crowded = set(blob[1:][same].tolist()) if bool(same.any()) else set()
     out: list[bytes] = []
-    count, i, w = 0, 0, _WIDTH
-    take = body.__getitem__
+    count, i = 0, 0
     for k, (_hay, prefix, _index, hit_at) in enumerate(found):
         j = i + len(hit_at)
         if k in crowded:
@@ -120,9 +122,8 @@ def _indexed(
             out.append(data)
             count += m
         else:
-            cuts = map(slice, range(i * w, j * w, w), range((i + 1) * w, (j + 1) * w, w))
             out.append(prefix)
-            out.append(prefix.join(map(take, cuts)))
+            out.append(prefix.join(each[i:j]))
             count += j - i
         i = j
     return b"".join(out), count

@@ -15,9 +15,9 @@ right, never overlapping, exactly as `LiteralMatcher` finds them); a blob with n
 hit costs one `find`. With more than NUMPY_HITS hits in the batch and every blob's
 line index read and well formed (first 0, strictly ascending), numpy numbers the
 lines of all of them at once: each blob's line starts lifted into a range of its own
-(blob k's plus k * 2**32), one `searchsorted`, one packed record array (its records made bytes
-objects by one `tolist`), one join per
-blob with its path prefix; a blob with two hits on a line goes through
+(blob k's plus k * 2**32), one `searchsorted`, one packed record array (its records
+made bytes objects by one `tolist`), one join per blob with its path prefix; a blob
+with two hits on a line goes through
 `bulkhits._grouped`. Line numbers and offsets come from the line index, as
 `bulkhits._literal_indexed` takes them. Otherwise each blob through
 `bulkhits._literal` (`map` over C functions), as before.

@@ -305,6 +305,9 @@ def _message(exc: BaseException) -> str:
 
 
 def _run(job: Job, out: Any, stop: Any, enough: Any = None) -> None:
+    # CPU since the last message (the first: since the start, with the snapshot's checks
+    # and the index's answer), so that the CPU a pass reports is all its workers spent
+    cpu = time.process_time()
     conn = connect(job.path, mmap=False)  # type: ignore[arg-type]
     try:
         body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
@@ -330,7 +333,7 @@ def _run(job: Job, out: Any, stop: Any, enough: Any = None) -> None:
             if named is not None:  # only the blobs the index names (density.Named)
                 chosen = named.among([ref[1] for ref in files])
                 files = [ref for ref in files if ref[1] in chosen]
-            before_files, before_bytes, cpu = progress.files, progress.bytes, time.process_time()
+            before_files, before_bytes = progress.files, progress.bytes
             whole: list[tuple] = []
             records: list[bytes] = []
             count = 0
@@ -379,6 +382,7 @@ def _run(job: Job, out: Any, stop: Any, enough: Any = None) -> None:
             found = Records(b"".join(records), count)
             msg = (number, whole, found, progress.files - before_files,
                    progress.bytes - before_bytes, time.process_time() - cpu)  # fmt: skip
+            cpu = time.process_time()
             out.put(msg)
     finally:
         conn.close()

@@ -13,9 +13,12 @@ single pass, and the digest is the same.
 
 What a worker sends for a chunk: its first `keep` hits (counted over the whole
 worker, which is enough: the first `keep` hits of the search are among the first
-`keep` of each worker) as tuples the parent turns into `Hit`s, and for every
-later hit only its bytes in the result digest, joined (`Records`); a million hits
-then cost the parent one hash update per chunk, not one object per hit.
+`keep` of each worker) as tuples the parent turns into `Hit`s if it keeps them,
+and every hit's bytes in the result digest, joined (`Records`), the whole ones
+too; a million hits then cost the parent one hash update per chunk, not one
+object per hit, and a hit it keeps is hashed here, not there. Once the parent
+holds all it keeps it says so (`Scan.enough`), and the workers make no more hits
+whole. With `keep` None (`Search.hits`: every hit whole, no digest) no records.
 
 Workers are started by a fork server (`multiprocessing`'s "forkserver", with
 this module preloaded), never forked from the caller, which may have threads.
@@ -49,7 +52,7 @@ from .bulkbatch import Item, batchable, records_many
 from .bulkhits import records as bulk_records
 from .candidates import SMALL_COLUMNS, small_limits
 from .catalog import Catalog
-from .density import answer
+from .density import Named
 from .filehits import Progress, file_hits
 from .linematch import Matcher
 from .query import Query, SearchCancelled, SearchError
@@ -78,6 +81,13 @@ class Records:
 
     data: bytes
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Hits a pass keeps whole, already counted and hashed in their `Records`."""
+
+    hits: list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,13 +205,16 @@ class Scan:
         self._workers = workers
         self._cancelled = cancelled
         self._stop = ctx.Event()
+        self._enough = ctx.Event()  # the parent holds every hit it keeps whole (`enough`)
         self._queues = [ctx.Queue(DEPTH) for _ in workers]
         self._procs: list[Any] = []
         self._failed: BaseException | None = None
         parts = [
             Job(job.path, job.manifest, job.query, job.keep, mine, job.named) for mine in workers
         ]
-        args = [(part, q, self._stop) for part, q in zip(parts, self._queues, strict=True)]
+        args = [
+            (part, q, self._stop, self._enough) for part, q in zip(parts, self._queues, strict=True)
+        ]
         self._starter = threading.Thread(
             target=self._start, args=(ctx, args), name="search-workers", daemon=True
         )
@@ -239,6 +252,13 @@ class Scan:
                 raise SearchError("a search worker answered out of order")
             yield msg
 
+    def enough(self) -> None:
+        """Tell the workers that the pass has found every hit it keeps whole: from their
+        next blobs on they send only records. Whenever it comes, the hits are the same
+        (a record is the same bytes either way) and so is the order; the parent calls it
+        only once it has counted `keep` hits, so none it keeps whole comes as a record."""
+        self._enough.set()
+
     def close(self) -> None:
         self._stop.set()
         self._starter.join()  # no process starts after this
@@ -265,9 +285,9 @@ def _get(q: Any, proc: Any, cancelled: Callable[[], bool]) -> tuple:
 # -- in the worker ---------------------------------------------------------------------
 
 
-def _work(job: Job, out: Any, stop: Any) -> None:
+def _work(job: Job, out: Any, stop: Any, enough: Any = None) -> None:
     try:
-        _run(job, out, stop)
+        _run(job, out, stop, enough)
     except SearchCancelled:
         return
     except (SearchError, SnapshotFileError, OSError, sqlite3.Error, ValueError) as exc:
@@ -284,7 +304,10 @@ def _message(exc: BaseException) -> str:
     return f"cannot search the snapshot: {exc}"
 
 
-def _run(job: Job, out: Any, stop: Any) -> None:
+def _run(job: Job, out: Any, stop: Any, enough: Any = None) -> None:
+    # CPU since the last message (the first: since the start, with the snapshot's checks
+    # and the index's answer), so that the CPU a pass reports is all its workers spent
+    cpu = time.process_time()
     conn = connect(job.path, mmap=False)  # type: ignore[arg-type]
     try:
         body = conn.execute("SELECT body FROM manifest WHERE id = 1").fetchone()
@@ -295,16 +318,22 @@ def _run(job: Job, out: Any, stop: Any) -> None:
         limits = small_limits(plan.likely)
         progress = Progress()
         cancelled = stop.is_set
+        # Whole hits past what the parent keeps are waste: each worker would make its
+        # own first `keep` whole (counted over this worker alone), most never kept
+        told = enough.is_set if enough is not None else (lambda: False)
         found_in = plan.matcher.any
         in_batches = batchable(plan.matcher)
-        extra = frozenset(job.named[1]) if job.named is not None else frozenset()
+        named = None
+        if job.named is not None:  # only the blobs the index names, read forward once
+            start = min((ref[1] for _, refs in job.chunks for ref in refs), default=0)
+            named = Named(conn, job.named[0], start, frozenset(job.named[1]))
         for number, files in job.chunks:
             if cancelled():
                 return
-            if job.named is not None:  # only the blobs the index names (density.answer)
-                named = answer(conn, job.named[0], [ref[1] for ref in files], extra)
-                files = [ref for ref in files if ref[1] in named]
-            before_files, before_bytes, cpu = progress.files, progress.bytes, time.process_time()
+            if named is not None:  # only the blobs the index names (density.Named)
+                chosen = named.among([ref[1] for ref in files])
+                files = [ref for ref in files if ref[1] in chosen]
+            before_files, before_bytes = progress.files, progress.bytes
             whole: list[tuple] = []
             records: list[bytes] = []
             count = 0
@@ -313,7 +342,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             for i in range(0, len(files), _READ):
                 part = files[i : i + _READ]
                 # Past the kept hits, only records, found in bulk (bulkhits)
-                bulk = job.keep is not None and progress.hits >= job.keep
+                bulk = job.keep is not None and (progress.hits >= job.keep or told())
                 rows = _rows(conn, [rowid for _, rowid, _ in part], limits)
                 for pos, rowid, path in part:
                     row = rows.get(rowid, (rowid, None, None, None))
@@ -340,7 +369,8 @@ def _run(job: Job, out: Any, stop: Any) -> None:
                         for hit in batch:
                             if len(hit) == 8:
                                 whole.append((pos, *hit[2:]))
-                                continue
+                                if job.keep is None:
+                                    continue  # every hit whole: no digest (Search.hits)
                             spans = hit[3]
                             add(prefix)
                             if len(spans) == 1 and not hit[4]:  # the usual case, inline
@@ -352,6 +382,7 @@ def _run(job: Job, out: Any, stop: Any) -> None:
             found = Records(b"".join(records), count)
             msg = (number, whole, found, progress.files - before_files,
                    progress.bytes - before_bytes, time.process_time() - cpu)  # fmt: skip
+            cpu = time.process_time()
             out.put(msg)
     finally:
         conn.close()

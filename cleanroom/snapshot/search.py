@@ -84,7 +84,7 @@ from .narrowing import BROAD_INDEX, broad, chosen_blobs
 from .query import Plan, Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
 from .results import Hit, ResultDigest, _path_part
-from .scanworkers import FileRef, Job, Records, Scan, chunked, head, text_files, wanted
+from .scanworkers import FileRef, Job, Kept, Records, Scan, chunked, head, text_files, wanted
 from .schema import schema_problems
 from .store import Snapshot
 
@@ -268,6 +268,11 @@ class Search:
                     if type(batch) is Records:
                         self._digest.add_records(batch.data, batch.count)
                         continue
+                    if type(batch) is Kept:  # hits hashed in the Records that follow
+                        kept.extend(batch.hits[: KEPT - len(kept)])
+                        if deadline is not None and kept and time.monotonic() > deadline:
+                            break
+                        continue
                     add(batch)
                     if len(kept) < KEPT:
                         kept.extend(batch[: KEPT - len(kept)])
@@ -421,7 +426,7 @@ class Search:
         keep: int | None,
         workers: int,
         named: tuple[str, tuple[int, ...]] | None = None,
-    ) -> Iterator[list[Hit] | Records]:
+    ) -> Iterator[list[Hit] | Records | Kept]:
         """The text files `order`, in the same order and with the same hits as a single
         pass: the first few chunks (scanworkers.head) read here while the worker
         processes start, the rest by them (scanworkers); with `named` (an index
@@ -462,27 +467,43 @@ class Search:
             if later:
                 running = start()
             if running is not None:
-                yield from self._from_workers(running, files, progress)
+                yield from self._from_workers(running, files, progress, keep)
         finally:
             if running is not None:
                 running.close()
 
     @staticmethod
     def _from_workers(
-        running: Scan, files: Catalog, progress: Progress
-    ) -> Iterator[list[Hit] | Records]:
+        running: Scan, files: Catalog, progress: Progress, keep: int | None
+    ) -> Iterator[list[Hit] | Records | Kept]:
+        """The workers' hits in order. With `keep` (the primary pass), every hit comes
+        as its record (`Records`) and those the pass keeps whole, among the first
+        `keep`, also as `Kept` Hits, made here only for those; once `keep` are counted
+        the workers are told (`Scan.enough`), so that they stop making hits whole.
+        Without (`hits`), every hit as a Hit."""
         paths, displays = files.paths, files.displays
+        told = keep is None
         for _n, whole, records, nfiles, nbytes, cpu in running.results():
             progress.files += nfiles
             progress.bytes += nbytes
             progress.worker_cpu += cpu
-            if whole:
-                batch = [_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in whole]
-                progress.hits += len(batch)
-                yield batch
+            if keep is None:
+                if whole:
+                    batch = [_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in
+                             whole]  # fmt: skip
+                    progress.hits += len(batch)
+                    yield batch
+                continue
+            room = max(0, keep - progress.hits)
+            if whole and room:
+                yield Kept([_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in
+                            whole[:room]])  # fmt: skip
             if records.count:
                 progress.hits += records.count
                 yield records
+            if not told and progress.hits >= keep:
+                running.enough()
+                told = True
 
     @contextlib.contextmanager
     def _own_connection(self, announce: bool = False) -> Iterator[sqlite3.Connection]:

@@ -178,6 +178,18 @@ def build(tree: Path, out: Path, name: str, version: str) -> None:
 # -- measuring ------------------------------------------------------------------------------
 
 
+def has_presence(path: Path) -> bool:
+    """Whether the snapshot file holds the byte presence table (ADR 0112)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'presence'"
+        ).fetchone()
+    finally:
+        conn.close()
+    return found is not None
+
+
 def rg_args(query: Query) -> list[str]:
     args = ["rg", "-j2", "--no-ignore", "--hidden", "--no-messages", "-n"]
     args += [] if query.regex else ["-F"]
@@ -367,6 +379,12 @@ def main() -> int:
 
     tree, path = stdlib(args.stdlib, args.cache_dir) if args.quick else linux(args.snapshot)
     log(f"tree {tree}\nsnapshot {path} ({path.stat().st_size / 2**30:.2f} GiB)")
+    presence = has_presence(path)
+    if not presence:  # a snapshot built before ADR 0112: a short literal reads every blob
+        log(
+            "warning: this snapshot has no byte presence table (built before ADR 0112);"
+            " one- and two-byte literals read every text blob. Rebuild it to measure them."
+        )
     load_start = os.getloadavg()
     log(f"load average at start: {' '.join(f'{x:.2f}' for x in load_start)}")
     rss_start = rss_mb()
@@ -406,6 +424,7 @@ def main() -> int:
         "open_ms": round(open_ms, 1),
         "prepare_ms": round(prepare_ms, 1),
         "first_search_after_open_ms": round(first_ms * 1000, 1),
+        "presence_table": presence,
         "memory": memory,
         "rows": [asdict(r) for r in rows],
         "machine": {

@@ -11,8 +11,9 @@ at a time, no xdist) and prints, per test, the median over the runs of:
   the app's too; kids: of the processes it reaped (`tmux` commands, the control
   client, `cleanroom verify`, ...);
 - app: CPU of what ran in tmux panes (the review or demo, its recorder), read
-  from the pane's shell or, once the pane has exited, from the tmux server that
-  reaped it, just before the test's `Tmux.close` kills the server; tmux: CPU of
+  from the pane's process tree (each alive, with what it reaped) or, once the
+  pane has exited, from the tmux server that reaped it, just before the test's
+  `Tmux.close` kills the server; tmux: CPU of
   the tmux server itself (parsing the app's output, answering captures);
 - start: wall from `Tmux.start` to the first screen showing "paper log" (the
   app's start-up: imports, snapshot, keys, recorder); wait: wall spent in
@@ -52,6 +53,29 @@ def _stat(pid: int) -> list[int] | None:
     except OSError:
         return None
     return [int(x) for x in fields[11:15]]
+
+
+def _tree(pid: int) -> int:
+    """CPU ticks of `pid` and every process under it still alive, with what each
+    has reaped (a reaped child is counted once: in its parent's cutime)."""
+    ticks, todo, seen = 0, [pid], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        ticks += sum(_stat(pid) or [0])
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo += [int(child) for child in f.read().split()]
+            except OSError:
+                continue
+    return ticks
 
 
 class Plugin:
@@ -102,8 +126,7 @@ class Plugin:
             server = getattr(self, "_bench_server", None)
             if server is not None:
                 own = _stat(server) or [0, 0, 0, 0]
-                pane = _stat(self._bench_pane) or [0, 0, 0, 0]
-                app = own[2] + own[3] + sum(pane)  # reaped by the server, or alive
+                app = own[2] + own[3] + _tree(self._bench_pane)  # reaped, or alive
                 plugin.acc["app"] = plugin.acc.get("app", 0.0) + app / TICK
                 plugin.acc["tmux"] = plugin.acc.get("tmux", 0.0) + (own[0] + own[1]) / TICK
             real["close"](self)

@@ -16,6 +16,8 @@ file in drawing alone, and tests/test_tui_quick_open.py tests it."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cleanroom.ledger.encoding import decode_body
@@ -58,9 +60,8 @@ async def test_every_file_of_the_demo_sample_opens_and_pages(workstation, shard)
         for name in files:
             path = name.encode()
             app.open_path(path)
-            for _ in range(200):  # a file over ON_UI_THREAD opens in a worker thread
-                if opened_at(app, path):
-                    break
+            deadline = time.monotonic() + 60  # one over ON_UI_THREAD opens in a thread
+            while not opened_at(app, path) and time.monotonic() < deadline:
                 await pilot.pause(0.02)
             assert opened_at(app, path), name
             await pilot.pause()

@@ -137,15 +137,20 @@ def entries(screen: str) -> int:
 
 
 def page(term: Tmux, key: str, timeout: float = 30.0) -> None:
-    """Press `key` alone and wait until the view it moved to is recorded (the count
-    grows): keys sent in one call reach the app in one read and coalesce into one
-    frame, so the pages between were never drawn."""
+    """Press `key` alone and wait until something is recorded after it (the count
+    grows: the view it moved to, or an alert) and the program is idle (term.settle),
+    so the key's page was drawn before the next key: keys sent in one call reach the
+    app in one read and coalesce into one frame. (The count alone was not enough:
+    the status bar is updated after the paint, so a count read before it caught up
+    with PageDown's view took PageDown's increment for End's, and End coalesced
+    with PageUp: the ledger held no End view.)"""
     before = entries(term.wait_for("entries"))
     term.keys(key)
     deadline = time.monotonic() + timeout
     while entries(term.screen()) <= before:
         assert time.monotonic() < deadline, f"{key} drew no new view:\n{term.screen()}"
         term.pause()
+    term.settle()
 
 
 def box_listed(term: Tmux, timeout: float = 30.0) -> None:

@@ -518,7 +518,9 @@ def test_sigkill_during_seal_at_random(tmp_path: Path, delay: float) -> None:
         check_finish(crash)
         return
     if v.status is Status.INCOMPLETE:
-        assert v.codes() == ["UNSEALED"], v.findings
+        # a kill between two writes of one -wal frame leaves it torn (docs/verdict.md):
+        # SQLite ignores the partial frame; seen once in 4,800 tests at load 20
+        assert v.codes() in (["UNSEALED"], ["TORN_WRITE", "UNSEALED"]), v.findings
         assert "sealed" not in crash.markers
         check_resume_and_seal(crash, reboot=False)
         return

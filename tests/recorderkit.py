@@ -3,10 +3,13 @@ raw client that speaks the protocol frame by frame, as a hostile terminal would.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
+import struct
 import tempfile
+import termios
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +125,11 @@ class RawClient:
         while isinstance(answer, m.Searching) or (isinstance(answer, m.Found) and not answer.done):
             answer = self.ask(m.Wait(id=number))
         return answer
+
+    def unread(self) -> int:
+        """Bytes sent that the recorder has not read yet (SIOCOUTQ: an AF_UNIX
+        socket's send queue empties only as its peer reads)."""
+        return struct.unpack("i", fcntl.ioctl(self.sock, termios.TIOCOUTQ, b"\0" * 4))[0]
 
     def close(self) -> None:
         self.sock.close()

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from cleanroom.ledger.keys import Role, write_private_key, write_public_key
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.framing import FrameError, read_frame
+from cleanroom.recorder.server import FRAME_TIMEOUT
 from tests.ledgerkit import seeded_key
 from tests.recorderkit import RawClient
 from tests.recorderproc import BIN, build_room
@@ -47,6 +48,17 @@ def room():
 
 def frame(body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + body
+
+
+def closed_within(client: RawClient, seconds: float) -> bool:
+    """The recorder closed the connection within `seconds` (False: it is open)."""
+    client.sock.settimeout(seconds)
+    try:
+        return client.sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
 
 
 def closed(client: RawClient, timeout: float = 10.0) -> bool:
@@ -168,16 +180,21 @@ def test_fuzzed_frames_never_stop_the_recorder(room):
 def test_a_frame_trickled_in_past_the_deadline_loses_the_client(room):
     client = RawClient(room.socket)
     client.hello()
-    data = frame(m.encoder.encode(m.Status()))
-    started = time.monotonic()
+    data = frame(m.encoder.encode(m.Status()))  # 14 bytes: 13 s at a byte a second
+    assert len(data) - 1 > FRAME_TIMEOUT + 5
+    sent = 0
     try:
-        for byte in data[:4]:  # one byte every 2 s: each read is quick, the frame is not
+        for byte in data:  # one byte a second: each read is quick, the frame is not
             client.sock.sendall(bytes([byte]))
-            time.sleep(2)
+            sent += 1
+            if closed_within(client, 1.0):  # the pace: a byte a second
+                break
     except OSError:
         pass  # closed under us: as it should be
+    # Dropped before the frame was whole: the deadline runs from its first byte.
+    # A deadline that each byte put off would have let all of it in, and answered.
+    assert sent < len(data), sent
     assert closed(client)
-    assert time.monotonic() - started < 9
     lost = [e.payload for e in room.entries() if e.kind == "client_lost"]
     assert lost and "frame took more than" in lost[0]["detail"], lost
 
@@ -187,12 +204,15 @@ def test_sigterm_acts_while_a_frame_trickles_in(room):
     client.hello()
     data = frame(m.encoder.encode(m.Status()))
     client.sock.sendall(data[:2])  # ... and the rest never comes
-    time.sleep(0.5)
+    wait_for(lambda: client.unread() == 0, 20)  # the recorder is inside the frame
     room.process.send_signal(signal.SIGTERM)
-    started = time.monotonic()
     assert room.process.wait(20) == 0, room.log()
-    assert time.monotonic() - started < 2.5, "SIGTERM waited for the frame"
-    assert room.kinds()[-1] == "session_end"
+    entries = room.entries()
+    assert entries[-1].kind == "session_end"
+    # Ended by the signal, not by the frame's deadline (FRAME_TIMEOUT after its
+    # first bytes): a recorder that waited for the frame lost its client first.
+    lost = [e.payload["detail"] for e in entries if e.kind == "client_lost"]
+    assert lost == ["the recorder stopped"], lost
 
 
 def test_a_guard_lock_raised_during_a_slow_frame_applies_to_it(room):

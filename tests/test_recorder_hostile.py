@@ -7,14 +7,15 @@ serving. Real socket, real ledger, real snapshot."""
 from __future__ import annotations
 
 import struct
-import time
 
 import pytest
 
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.framing import FrameError
+from cleanroom.recorder.ratelimit import Bucket
 from cleanroom.session.display import visible
 from tests.recorderkit import RawClient, cleanup, start
+from tests.test_recorder_faults import wait_for
 from tests.tuikit import FILES
 
 LONG = FILES[b"src/long.py"].split(b"\n")
@@ -184,7 +185,7 @@ def test_an_oversized_frame_closes_that_connection_only(recorder):
     client.sock.sendall(struct.pack(">I", m.MAX_REQUEST + 1))
     with pytest.raises((OSError, FrameError)):
         client.receive()
-    time.sleep(0.5)
+    wait_for(lambda: recorder.kinds()[-1:] == ["session_end"])  # not a 0.5 s sleep
     kinds = recorder.kinds()
     assert refused_entries(recorder)[-1]["reason"] == "oversized"
     assert "client_lost" in kinds and kinds[-1] == "session_end"  # policy: seal
@@ -196,8 +197,13 @@ def test_an_oversized_frame_closes_that_connection_only(recorder):
 def test_too_fast_is_refused_and_a_flood_ends_the_connection(recorder):
     client = RawClient(recorder.socket)
     client.hello()
+    # The session's bucket, on a clock that stands still: every request comes too
+    # fast, however slowly this machine sends them (under load, a real clock
+    # refilled the bucket as fast as a loaded client could ask: no refusal at all).
+    # How the bucket refills is test_the_bucket_refills_at_its_rate_up_to_its_burst.
+    recorder.server.live.dispatcher.bucket = Bucket(clock=lambda: 0.0)
     reasons = []
-    for _ in range(600):
+    for _ in range(600):  # the burst (400), then refusals until the flood ends it
         try:
             answer = client.ask(m.Status())
         except (OSError, FrameError):
@@ -205,11 +211,21 @@ def test_too_fast_is_refused_and_a_flood_ends_the_connection(recorder):
         if isinstance(answer, m.Refused):
             reasons.append(answer.reason)
     assert reasons and set(reasons) == {"rate"}
-    time.sleep(0.5)
+    wait_for(lambda: "client_lost" in recorder.kinds(0))
     entries = recorder.entries(0)
     assert sum(e.kind == "refused" for e in entries) == len(reasons) == 64
     lost = [e.payload for e in entries if e.kind == "client_lost"]
     assert lost == [{"detail": "too many refused requests", "policy": "seal"}]
+
+
+def test_the_bucket_refills_at_its_rate_up_to_its_burst():
+    now = [0.0]
+    bucket = Bucket(rate=200.0, burst=400.0, clock=lambda: now[0])
+    assert sum(bucket.take() for _ in range(500)) == 400  # the burst, then nothing
+    now[0] += 0.1  # 20 tokens a tenth of a second
+    assert sum(bucket.take() for _ in range(100)) == 20
+    now[0] += 60.0  # a long quiet refills to the burst, no further
+    assert sum(bucket.take() for _ in range(1000)) == 400
 
 
 def test_a_peer_that_is_not_a_reviewer_gets_nothing(kit, ledger_dir):

@@ -61,17 +61,17 @@ def wait_for(check, timeout: float) -> bool:
 
 def test_sigterm_stops_a_recorder_whose_terminal_does_not_read(room):
     client = stuck_client(room)
-    time.sleep(0.5)  # the recorder has recorded the view and is sending it
-    assert "view" in room.kinds()
-    began = time.monotonic()
+    assert wait_for(lambda: "view" in room.kinds(), 20)  # recorded; its answer is being sent
     room.process.send_signal(signal.SIGTERM)
     status = room.process.wait(DRAIN_TIMEOUT + 10)
-    took = time.monotonic() - began
     client.sock.close()
     assert status == 0, room.log()
-    assert took < 2.5, f"SIGTERM took {took:.1f} s with a terminal that does not read"
     kinds = room.kinds()
     assert kinds[-1] == "session_end", kinds  # sealed in order, the view recorded before
+    # Ended by the signal, not by the answer's deadline (DRAIN_TIMEOUT): a recorder
+    # that waited for the terminal to read lost it first, for that reason.
+    lost = [e.payload["detail"] for e in room.entries() if e.kind == "client_lost"]
+    assert lost == ["the recorder stopped"], lost
 
 
 def test_the_guard_acts_while_an_answer_waits_and_the_reader_is_dropped(room):

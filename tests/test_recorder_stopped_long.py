@@ -70,7 +70,10 @@ def test_a_recorder_killed_during_a_long_request_fails_it_at_once(room):  # noqa
     thread.join(BOUND)
     assert not thread.is_alive(), "still waiting on a dead recorder"
     assert out["answer"] is None and "not answering" in out["failure"], out
-    assert out["took"] < STALL_AFTER + 1, out  # the socket closed: no bound waited for
+    # Noticed as the socket closed (or the process gone), at once: not given up at
+    # the stall bound ("its process is stopped", STALL_AFTER) nor at the request's
+    # own ("no answer in 30 s"), which are the only other ways this wait ends.
+    assert not any(late in out["failure"] for late in ("is stopped", "no answer in")), out
     service.close()
 
 

@@ -21,7 +21,7 @@ from cleanroom.recorder.client import RemoteService
 from cleanroom.recorder.framing import FrameError, read_frame, write_frame
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
-from tests.recorderproc import build_room
+from tests.recorderproc import build_room, until
 from tests.traffickit import check_covered
 from tests.tuikit import FILES
 
@@ -79,35 +79,37 @@ def room():
     shutil.rmtree(built.base, ignore_errors=True)
 
 
-async def settle(pilot, times=6):
-    for _ in range(times):
-        await pilot.pause(0.05)
+def answers(proxy: Proxy, kind: type, query: str | None = None) -> int:
+    """How many answers of `kind` went through (to quick open's `query` only, if given)."""
+    return sum(isinstance(a, kind) and (query is None or getattr(r, "query", None) == query)
+               for r, a in list(proxy.pairs))  # fmt: skip
 
 
 async def test_every_answer_is_covered_by_its_entry(room):
     proxy = Proxy(room.socket, room.base / "proxy.sock")
     service = RemoteService(proxy.path)
     app = ReviewApp(service)
+    # Each step waits for the answer it asks for to go through the proxy (the
+    # event that matters: the pair the check reads), not for a fixed 0.3 to 2 s.
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: answers(proxy, m.Listing) > 0)
         app.open_path(b"src/long.py")
-        await settle(pilot, 20)
+        await until(pilot, lambda: answers(proxy, m.Opened) > 0 and answers(proxy, m.Lines) > 0)
         app.query_one(CodeView).focus()
+        before = answers(proxy, m.Lines)
         await pilot.press("pagedown", "down", "right", "right", "end")
-        await settle(pilot)
+        await until(pilot, lambda: answers(proxy, m.Lines) > before)
         await pilot.press("ctrl+p")
-        await settle(pilot)
         await pilot.press(*"main")
-        await settle(pilot, 20)
+        await until(pilot, lambda: answers(proxy, m.Paths, "main") > 0)
         await pilot.press("enter")
-        await settle(pilot, 20)
+        await until(pilot, lambda: answers(proxy, m.Opened) > 1)
         await pilot.press("slash")
-        await settle(pilot)
         await pilot.press(*"value_4", "enter")
-        await settle(pilot, 40)
+        await until(pilot, lambda: answers(proxy, m.Hits) > 0)
         await pilot.press("escape")
-        await settle(pilot)
+        await pilot.pause()
     service.close()
     proxy.close()
     entries = room.entries()

@@ -33,7 +33,9 @@ def test_append_is_durable_when_it_returns(kit, ledger_dir):
     ledger = kit.new_ledger(ledger_dir)
     appended = ledger.append(View("cd" * 32, 1, 2))
     # A second, independent connection sees the committed row straight away.
-    conn = sqlite3.connect(f"file:{ledger.path}?mode=ro", uri=True)
+    # timeout=0: the lock is held for the writer's life, so waiting out sqlite3's
+    # default 5 s busy timeout before the error proved nothing more.
+    conn = sqlite3.connect(f"file:{ledger.path}?mode=ro", uri=True, timeout=0)
     with pytest.raises(sqlite3.OperationalError):  # the writer holds an exclusive lock
         conn.execute("SELECT count(*) FROM entries").fetchone()
     conn.close()

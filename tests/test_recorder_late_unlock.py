@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 
@@ -24,7 +25,7 @@ from tests.recorderkit import RawClient
 from tests.recorderproc import BIN, room  # noqa: F401 (a fixture)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
 from tests.test_recorder_faults import wait_for
-from tests.test_recorder_stopped_long import answered_again, stopped
+from tests.test_recorder_stopped_long import BOUND, answered_again, stopped
 
 
 def guard_locked(service: RemoteService, built) -> None:
@@ -33,8 +34,10 @@ def guard_locked(service: RemoteService, built) -> None:
     wait_for(lambda: service.check_alerts() is not None and service.state == "guard_lock", 30)
 
 
-def late_unlock(service: RemoteService, pid: int) -> None:
-    """Ask `unlock` while the recorder is stopped: not answered in time, so not done."""
+def late_unlock(service: RemoteService, pid: int, status: bool = True) -> None:
+    """Ask `unlock` while the recorder is stopped: not answered in time, so not done.
+    Then, with `status`, ask for it until the recorder answers (as the terminal's
+    poll does); else wait only until the late answer is there to read."""
     os.kill(pid, signal.SIGSTOP)
     try:
         stopped(pid)
@@ -46,7 +49,11 @@ def late_unlock(service: RemoteService, pid: int) -> None:
             raise AssertionError("an unlock the recorder did not answer lifted the lock")
     finally:
         os.kill(pid, signal.SIGCONT)
-    answered_again(service)  # the late answer is read (and dropped) meanwhile
+    if status:
+        answered_again(service)  # the late answer is read (and dropped) meanwhile
+    else:
+        readable, _, _ = select.select([service._sock], [], [], BOUND)
+        assert readable, "the late answer never came"
 
 
 def test_an_unlock_answered_too_late_does_not_leave_the_lock_up_for_good(room):  # noqa: F811
@@ -99,6 +106,24 @@ def verdict_and_report_read_it(room) -> None:  # noqa: F811
     assert any(p["action"] == "not_acted_on" and p["detail"].startswith("unlock")
                for p in said), events  # fmt: skip
     assert any(i["payload"].get("action") == "not_acted_on" for i in read["incidents"])
+
+
+def test_the_late_unlock_is_said_not_acted_on_before_the_next_unlock(room):  # noqa: F811
+    """The Enter that follows may come before the terminal's next status poll: the
+    late answer is then read by that very unlock. The ledger still says the late
+    one was not acted on before it records the one that was (it said so after)."""
+    service = RemoteService(room.socket)
+    service.serve_loop()
+    guard_locked(service, room)
+    late_unlock(service, room.process.pid, status=False)
+    service.unlock("guard", 2.0)
+    service.seal()
+    service.close()
+    entries = room.entries()
+    unlocks = [i for i, e in enumerate(entries) if e.kind == "unlock"]
+    assert len(unlocks) == 2, [e.kind for e in entries]
+    said = [str(e.payload) for e in entries[unlocks[0] + 1 : unlocks[1]] if e.kind == "blocked"]
+    assert any("not_acted_on" in p and "unlock" in p for p in said), [e.kind for e in entries]
 
 
 def test_an_unlock_with_no_lock_lifted_is_still_refused(room):  # noqa: F811

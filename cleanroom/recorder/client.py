@@ -45,7 +45,7 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .connection import STALL_AFTER, WAITING, Connection, NotAnswering
+from .connection import ACTS, STALL_AFTER, WAITING, Connection, NotAnswering
 from .framing import FrameError
 from .held import Held
 
@@ -220,6 +220,8 @@ class RemoteService:
                 assert self._conn is not None
                 if self.replaced is not None and not isinstance(request, BEFORE_START):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
+                if isinstance(request, ACTS):
+                    self._say_dropped_first()
                 answer = self._late_view(request)
                 if answer is None:
                     answer = self._exchange(request, bound, patience)
@@ -254,6 +256,18 @@ class RemoteService:
         if kept is None or getattr(kept, "entries", None) != self._entries:
             return None
         return kept
+
+    def _say_dropped_first(self) -> None:
+        """Before a request that acts: late answers already come are read, and those
+        not acted on are recorded first, so the ledger says an earlier act was not
+        done before it records the next (an unlock, then the unlock that took effect:
+        ADR 0218). One still owed is left to the exchange (it fails at once)."""
+        assert self._conn is not None
+        if self._conn.owed and not self._conn.drain():
+            return
+        self._note_dropped()
+        if self._unsent:
+            self._unsent.send(self._ask)
 
     def _note_dropped(self) -> None:
         """Requests that act (goto, mark, a pick, an unlock, active, a witness) whose answer

@@ -270,8 +270,8 @@ class RemoteService:
             self._unsent.send(self._ask)
 
     def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active, a witness) whose answer
-        came too late were recorded but not acted on: say so in the ledger."""
+        """Requests that act (goto, mark, a pick, an unlock, active, a witness, an open)
+        whose answer came too late were recorded but not acted on: say so in the ledger."""
         assert self._conn is not None
         for request in self._conn.dropped:
             kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
@@ -419,14 +419,36 @@ class RemoteService:
 
     def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int,
              wrap: int = 0) -> Screen | None:  # fmt: skip
+        request = m.View(path=opened.path, blob=opened.blob, first=first, last=last, col=col,
+                         cols=max(1, cols), wrap=wrap)  # fmt: skip
         try:
-            a = self._ask(m.View(path=opened.path, blob=opened.blob, first=first, last=last,
-                                 col=col, cols=max(1, cols), wrap=wrap))  # fmt: skip
+            a = self._ask(request)
+        except RequestRefused as exc:
+            if exc.reason != "order" or not self._open_again(opened):
+                return None
+            try:
+                a = self._ask(request)
+            except RecordingError:
+                return None
         except RecordingError:
             return None
         if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)
             raise ContentRefused(a.path, a.display, a.why)
         return Screen(a.first, list(a.lines), list(a.sizes), col)  # cells from `col`
+
+    def _open_again(self, opened: FileFacts) -> bool:
+        """A view of the file on screen was refused as not the file last opened: an
+        `open` of another file reached the recorder but was answered too late to be
+        shown (recorded as not acted on). The file on screen is opened again
+        (recorded), else every view of it was refused for good (ADR 0218). True if
+        it is the same content."""
+        if self._open != opened.path:
+            return False
+        try:
+            a = self._ask(m.Open(path=opened.path))
+        except RecordingError:
+            return False
+        return isinstance(a, m.Opened) and a.blob == opened.blob
 
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))

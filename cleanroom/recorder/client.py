@@ -3,7 +3,8 @@ side of docs/protocol.md. It holds no key, no ledger and no snapshot; every
 answer it passes on is what the recorder recorded. When the recorder cannot be
 reached, every call fails as a recording failure (the terminal hides source),
 and the next call tries to connect again. What its answers mean (refusals,
-seals, rows) is read in answers.py."""
+seals, rows) is read in answers.py; what it does about answers that came too late,
+in pending.py."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ from .answers import (
 from .connection import ACTS, STALL_AFTER, WAITING, Connection, NotAnswering
 from .framing import FrameError
 from .held import Held
+from .pending import LateAnswers
 
 __all__ = ["STALL_AFTER", "NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused",
            "SealedReceipt", "WitnessOf"]  # fmt: skip
@@ -81,7 +83,7 @@ NEW_SESSION = "the recorder ended the session; a new one starts on its own start
 RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
 
 
-class RemoteService:
+class RemoteService(LateAnswers):
     def __init__(self, path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> None:
         self.path = path
         self.reviewer_key = reviewer_key  # the reviewer's own, to countersign the seal
@@ -246,55 +248,6 @@ class RemoteService:
                 raise RequestRefused(answer.reason)
             return answer
 
-    def _late_view(self, request: Any) -> Any:
-        """The late answer to this very `view`, if it came and nothing was recorded
-        since (the ledger's last word is still that screen): it is shown, not asked
-        for twice. Else None."""
-        if not isinstance(request, m.View) or self._conn is None or self._conn.owed:
-            return None
-        kept = self._conn.take_kept(request)
-        if kept is None or getattr(kept, "entries", None) != self._entries:
-            return None
-        return kept
-
-    def _say_dropped_first(self) -> None:
-        """Before a request that acts: late answers already come are read, and those
-        not acted on are recorded first, so the ledger says an earlier act was not
-        done before it records the next (an unlock, then the unlock that took effect:
-        ADR 0218). One still owed is left to the exchange (it fails at once)."""
-        assert self._conn is not None
-        if self._conn.owed and not self._conn.drain():
-            return
-        self._note_dropped()
-        if self._unsent:
-            self._unsent.send(self._ask)
-
-    def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active, a witness, an open)
-        whose answer came too late were recorded but not acted on: say so in the ledger."""
-        assert self._conn is not None
-        for request in self._conn.dropped:
-            kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
-            said = f"{kind}: answered after the terminal gave up waiting; not acted on"
-            self._unsent.add(m.Blocked(action="not_acted_on", detail=said[:1024]))
-        self._conn.dropped.clear()
-
-    def _hold(self, request: Any) -> None:
-        """A blocked attempt is recorded, if not now then once recording works again
-        (held.py), in the order pressed."""
-        self._unsent.add(request)
-        self._unsent.send(self._ask)
-
-    @property
-    def waiting(self) -> bool:
-        """An answer is owed and still within its bound: the source is hidden while
-        the terminal waits for it, not yet a recording failure."""
-        conn = self._conn
-        try:
-            return conn is not None and bool(conn.owed) and conn.why() == WAITING
-        except IndexError:  # answered meanwhile (another thread)
-            return False
-
     def _drop(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -435,20 +388,6 @@ class RemoteService:
         if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)
             raise ContentRefused(a.path, a.display, a.why)
         return Screen(a.first, list(a.lines), list(a.sizes), col)  # cells from `col`
-
-    def _open_again(self, opened: FileFacts) -> bool:
-        """A view of the file on screen was refused as not the file last opened: an
-        `open` of another file reached the recorder but was answered too late to be
-        shown (recorded as not acted on). The file on screen is opened again
-        (recorded), else every view of it was refused for good (ADR 0218). True if
-        it is the same content."""
-        if self._open != opened.path:
-            return False
-        try:
-            a = self._ask(m.Open(path=opened.path))
-        except RecordingError:
-            return False
-        return isinstance(a, m.Opened) and a.blob == opened.blob
 
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))
@@ -617,12 +556,7 @@ class RemoteService:
         except RequestRefused as exc:
             if exc.reason != "order":
                 raise
-            # The recorder is past its idle state while this terminal's lock is up: it
-            # took a return answered too late (recorded as not acted on), or never got
-            # the lock's `idle`. Each return after was refused and the lock never came
-            # off. The lock is recorded again, then this return.
-            self._ask(m.Idle(after_s=self.idle_seconds))
-            self._ask(m.Active())
+            self._return_again()
 
     def witness(self) -> tuple[int, str]:
         a = self._ask(m.Witness())

@@ -137,3 +137,23 @@ def test_an_unlock_with_no_lock_lifted_is_still_refused(room):  # noqa: F811
     answer = client.ask(m.Unlock(lock="guard"))
     assert isinstance(answer, m.Refused) and answer.reason == "locked"
     assert "unlock" not in room.kinds()
+
+
+def test_a_recorder_gone_while_the_late_unlock_is_said_fails_closed(room):  # noqa: F811
+    """The late answer is read before the next unlock and its `not_acted_on` sent
+    first; the recorder is gone by then (killed after it answered). The unlock
+    fails as a recording failure (the lock stays up), never as the terminal's own
+    crash (it asked on a connection already dropped: an AssertionError)."""
+    service = RemoteService(room.socket)
+    service.serve_loop()
+    guard_locked(service, room)
+    late_unlock(service, room.process.pid, status=False)  # its answer is in the socket
+    room.kill9()
+    try:
+        service.unlock("guard", 2.0)
+    except RecordingError:
+        pass  # the lock stays up and says why
+    else:
+        raise AssertionError("an unlock a dead recorder could not record lifted the lock")
+    assert service.failure is not None
+    service.close()

@@ -224,6 +224,8 @@ class RemoteService(LateAnswers):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
                 if isinstance(request, ACTS):
                     self._say_dropped_first()
+                    if self._conn is None:  # lost while it said so: fail closed, as any loss
+                        raise RecordingError(self._failure or "the recorder is not answering")
                 answer = self._late_view(request)
                 if answer is None:
                     answer = self._exchange(request, bound, patience)

@@ -3,7 +3,8 @@ side of docs/protocol.md. It holds no key, no ledger and no snapshot; every
 answer it passes on is what the recorder recorded. When the recorder cannot be
 reached, every call fails as a recording failure (the terminal hides source),
 and the next call tries to connect again. What its answers mean (refusals,
-seals, rows) is read in answers.py."""
+seals, rows) is read in answers.py; what it does about answers that came too late,
+in pending.py."""
 
 from __future__ import annotations
 
@@ -45,9 +46,10 @@ from .answers import (
     sealed,
     unfinished,
 )
-from .connection import STALL_AFTER, WAITING, Connection, NotAnswering
+from .connection import ACTS, STALL_AFTER, WAITING, Connection, NotAnswering
 from .framing import FrameError
 from .held import Held
+from .pending import LateAnswers
 
 __all__ = ["STALL_AFTER", "NotAdmitted", "RemoteSearch", "RemoteService", "RequestRefused",
            "SealedReceipt", "WitnessOf"]  # fmt: skip
@@ -81,7 +83,7 @@ NEW_SESSION = "the recorder ended the session; a new one starts on its own start
 RECORDER_ENDED = "recorder"  # the category of the end the recorder chose (a.ended: why)
 
 
-class RemoteService:
+class RemoteService(LateAnswers):
     def __init__(self, path: Path, reviewer_key: Ed25519PrivateKey | None = None) -> None:
         self.path = path
         self.reviewer_key = reviewer_key  # the reviewer's own, to countersign the seal
@@ -220,6 +222,10 @@ class RemoteService:
                 assert self._conn is not None
                 if self.replaced is not None and not isinstance(request, BEFORE_START):
                     raise RecordingError(NEW_SESSION)  # nothing shown before its start screen
+                if isinstance(request, ACTS):
+                    self._say_dropped_first()
+                    if self._conn is None:  # lost while it said so: fail closed, as any loss
+                        raise RecordingError(self._failure or "the recorder is not answering")
                 answer = self._late_view(request)
                 if answer is None:
                     answer = self._exchange(request, bound, patience)
@@ -243,43 +249,6 @@ class RemoteService:
             if isinstance(answer, m.Refused):
                 raise RequestRefused(answer.reason)
             return answer
-
-    def _late_view(self, request: Any) -> Any:
-        """The late answer to this very `view`, if it came and nothing was recorded
-        since (the ledger's last word is still that screen): it is shown, not asked
-        for twice. Else None."""
-        if not isinstance(request, m.View) or self._conn is None or self._conn.owed:
-            return None
-        kept = self._conn.take_kept(request)
-        if kept is None or getattr(kept, "entries", None) != self._entries:
-            return None
-        return kept
-
-    def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active, a witness) whose answer
-        came too late were recorded but not acted on: say so in the ledger."""
-        assert self._conn is not None
-        for request in self._conn.dropped:
-            kind = type(request).__struct_config__.tag  # its name on the wire: `goto`
-            said = f"{kind}: answered after the terminal gave up waiting; not acted on"
-            self._unsent.add(m.Blocked(action="not_acted_on", detail=said[:1024]))
-        self._conn.dropped.clear()
-
-    def _hold(self, request: Any) -> None:
-        """A blocked attempt is recorded, if not now then once recording works again
-        (held.py), in the order pressed."""
-        self._unsent.add(request)
-        self._unsent.send(self._ask)
-
-    @property
-    def waiting(self) -> bool:
-        """An answer is owed and still within its bound: the source is hidden while
-        the terminal waits for it, not yet a recording failure."""
-        conn = self._conn
-        try:
-            return conn is not None and bool(conn.owed) and conn.why() == WAITING
-        except IndexError:  # answered meanwhile (another thread)
-            return False
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -405,9 +374,17 @@ class RemoteService:
 
     def view(self, opened: FileFacts, first: int, last: int, col: int, cols: int,
              wrap: int = 0) -> Screen | None:  # fmt: skip
+        request = m.View(path=opened.path, blob=opened.blob, first=first, last=last, col=col,
+                         cols=max(1, cols), wrap=wrap)  # fmt: skip
         try:
-            a = self._ask(m.View(path=opened.path, blob=opened.blob, first=first, last=last,
-                                 col=col, cols=max(1, cols), wrap=wrap))  # fmt: skip
+            a = self._ask(request)
+        except RequestRefused as exc:
+            if exc.reason != "order" or not self._open_again(opened):
+                return None
+            try:
+                a = self._ask(request)
+            except RecordingError:
+                return None
         except RecordingError:
             return None
         if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)
@@ -581,12 +558,7 @@ class RemoteService:
         except RequestRefused as exc:
             if exc.reason != "order":
                 raise
-            # The recorder is past its idle state while this terminal's lock is up: it
-            # took a return answered too late (recorded as not acted on), or never got
-            # the lock's `idle`. Each return after was refused and the lock never came
-            # off. The lock is recorded again, then this return.
-            self._ask(m.Idle(after_s=self.idle_seconds))
-            self._ask(m.Active())
+            self._return_again()
 
     def witness(self) -> tuple[int, str]:
         a = self._ask(m.Witness())

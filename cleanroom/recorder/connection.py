@@ -13,8 +13,8 @@ within a bound (docs/protocol.md §8b, ADR 0216 and 0217).
   a recorder stopped for `STALL_AFTER` fails the wait whatever its bound.
 - The last late answer to a `view` is kept (`kept`), so the screen it records
   can still be shown once it comes; every other late answer is dropped, and
-  the requests of those that act (goto, mark, pick, unlock, active, witness) are
-  listed in `dropped`, to be recorded as not acted on.
+  the requests of those that act (goto, mark, pick, unlock, active, witness,
+  open) are listed in `dropped`, to be recorded as not acted on.
 
 What requests mean, and what the terminal does about a failure, is client.py's."""
 
@@ -39,8 +39,9 @@ PROBE = 0.25  # seconds between looks at the recorder's process while an answer 
 WAITING = "waiting for the recorder's answer"
 # Requests that make the terminal act once answered: a late answer to one is not acted on.
 # A witness is one: its code is put on screen only when answered in time (a late one
-# was recorded as `witness_shown` all the same, a code no paper log holds).
-ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness)  # (an idle lock is shown anyway)
+# was recorded as `witness_shown` all the same, a code no paper log holds). So is an
+# open: the file is not shown (the terminal opens the one it shows again, ADR 0218).
+ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness, m.Open)  # (idle: shown anyway)
 
 
 class NotAnswering(RecordingError):

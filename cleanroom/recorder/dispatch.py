@@ -73,6 +73,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self._names_matches = 0  # how many paths matched it, as the recorder counted
         self._idle_since: float | None = None
         self._locked_since: float | None = None
+        self._lifted: float | None = None  # when the guard lock last lifted came (ADR 0218)
         self._fresh: list[Any] = []  # alerts recorded since the last `status`
         self._alert_failure: str | None = None  # why the guard's last alert was not recorded
         self._after_hello = READY  # a lock survives a reconnect
@@ -232,6 +233,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         `new`); over an idle screen the idle stretch stays open: `unlock` goes back
         to `idle`, and only `active` (recorded) shows content again. A search
         under way stops (recorded)."""
+        self._lifted = None  # an unlock now is this lock's, not the one lifted before
         if self._locked_since is None:
             self._locked_since = time.monotonic()
         if self.state == NEW:
@@ -434,10 +436,24 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         return m.Ok()
 
     def _unlock(self, r: m.Unlock) -> m._Answer:
+        if self.state != GUARD_LOCK:
+            return self._unlock_again()
         since = self._locked_since or time.monotonic()
         self.session.unlock("guard", time.monotonic() - since)
         self.state = IDLE if self._idle_since is not None else READY
-        self._locked_since = None
+        self._locked_since, self._lifted = None, since
+        return m.Ok()
+
+    def _unlock_again(self) -> m._Answer:
+        """An unlock of the guard lock this recorder lifted last, with no lock since
+        (ADR 0218): the terminal got the first one's answer too late, kept its lock
+        up and recorded that it did not act on it; this is the Enter that lifts it.
+        Recorded as an unlock (`locked_s` from when that lock came), the state left
+        as it is: nothing more is permitted than before. With no lock lifted it is
+        refused as the table refused it (`order`, or `locked` when idle)."""
+        if self._lifted is None:
+            raise Refusal(REASON[self.state])
+        self.session.unlock("guard", time.monotonic() - self._lifted)
         return m.Ok()
 
     def _witness(self, r: m.Witness) -> m._Answer:

@@ -16,10 +16,15 @@ _SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m
                               m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal,
                               m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip
 
+# An unlock repeated for the guard lock the recorder lifted last, whose answer came
+# too late to the terminal: recorded, changes nothing (dispatch.py `_unlock_again`,
+# ADR 0218); with no lock lifted it is refused as the state's reason says.
+_AGAIN: tuple[type, ...] = (m.Unlock,)
+
 PERMITTED: dict[str, frozenset[type]] = {
     NEW: frozenset({m.Hello}),
-    READY: frozenset(_ALWAYS + _SHOWING),
-    IDLE: frozenset(_ALWAYS + (m.Active, m.Seal)),
+    READY: frozenset(_ALWAYS + _SHOWING + _AGAIN),
+    IDLE: frozenset(_ALWAYS + (m.Active, m.Seal) + _AGAIN),
     GUARD_LOCK: frozenset(_ALWAYS + (m.Unlock, m.Seal)),
     # Nothing that records may come between the bytes to sign and the signature.
     COUNTERSIGN: frozenset({m.Countersignature, m.Status, m.Bye}),

@@ -271,8 +271,15 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if self.service.failure is not None and self.service.retry():
             self._recovered()
         idle_for = time.monotonic() - self._last_input
-        if self._idle_since is None and idle_for >= self.idle_seconds:
+        if self._idle_since is None and idle_for >= self.idle_seconds and not self._guard_up():
             self._lock_idle()
+
+    def _guard_up(self) -> bool:
+        """A guard lock is up: it hides everything and only a recorded unlock lifts
+        it, so no idle lock comes up behind it (the recorder refuses an idle lock
+        and its return under a guard lock: the reviewer would be locked out for
+        good, ADR 0218). The idle time starts again from the Enter that lifts it."""
+        return any(isinstance(s, AlertLockScreen) for s in self.screen_stack)
 
     def _recovered(self) -> None:
         """Recording works again: draw the code view again (recorded first, as ever)."""

@@ -22,7 +22,6 @@ from tests.recorderproc import room  # noqa: F401 (a fixture)
 from tests.test_recorder_stopped_long import answered_again, stopped
 
 
-@pytest.mark.xfail(strict=True, reason="atk12: a note saved during a stall is saved twice")
 def test_a_note_saved_while_the_recorder_stalls_is_saved_once(room):  # noqa: F811
     service = RemoteService(room.socket)
     service.serve_loop()  # this thread is the terminal's event loop (the editor saves here)

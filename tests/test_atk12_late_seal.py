@@ -42,7 +42,6 @@ def room():
     shutil.rmtree(built.base, ignore_errors=True)
 
 
-@pytest.mark.xfail(strict=True, reason="atk12: a seal answered late loses the countersignature")
 def test_a_seal_answered_late_is_still_countersigned(room):
     service = RemoteService(room.socket, REVIEWER)
     service.serve_loop()  # this thread is the terminal's event loop

@@ -226,7 +226,7 @@ class RemoteService(LateAnswers):
                     self._say_dropped_first()
                     if self._conn is None:  # lost while it said so: fail closed, as any loss
                         raise RecordingError(self._failure or "the recorder is not answering")
-                answer = self._late_view(request)
+                answer = self._late_answer(request)
                 if answer is None:
                     answer = self._exchange(request, bound, patience)
             except NotAnswering as exc:

@@ -12,7 +12,11 @@ within a bound (docs/protocol.md §8b, ADR 0216 and 0217).
 - While it waits, the connection looks at the recorder's process (liveness.py):
   a recorder stopped for `STALL_AFTER` fails the wait whatever its bound.
 - The last late answer to a `view` is kept (`kept`), so the screen it records
-  can still be shown once it comes; every other late answer is dropped, and
+  can still be shown once it comes; so is the last late answer to a note's
+  save and to a seal (`late`), which the very same request asked again takes
+  instead of asking: the recorder recorded it once, and asking again recorded
+  the note twice, or was refused (`order`) while the recorder waited for the
+  countersignature of the first (atk12). Every other late answer is dropped, and
   the requests of those that act (goto, mark, pick, unlock, active, witness,
   open) are listed in `dropped`, to be recorded as not acted on.
 
@@ -42,6 +46,8 @@ WAITING = "waiting for the recorder's answer"
 # was recorded as `witness_shown` all the same, a code no paper log holds). So is an
 # open: the file is not shown (the terminal opens the one it shows again, ADR 0218).
 ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness, m.Open)  # (idle: shown anyway)
+# Requests whose late answer is kept for the same request asked again (`take_late`).
+ONCE = (m.NoteSave, m.Seal)
 
 
 class NotAnswering(RecordingError):
@@ -66,6 +72,7 @@ class Connection:
         self.reader = FrameReader(m.MAX_ANSWER)
         self.owed: deque[Owed] = deque()  # in the order sent, so in the order answered
         self.kept: tuple[bytes, Any] | None = None  # the last late `view` answer
+        self.late: tuple[bytes, Any] | None = None  # the last late answer of a ONCE request
         self.dropped: list[Any] = []  # requests that act, answered late: not acted on
         self.peer = liveness.PeerProcess.of(sock)
         self._stopped_since: float | None = None
@@ -150,6 +157,8 @@ class Connection:
             owed = self.owed.popleft()
             if isinstance(owed.request, m.View):
                 self.kept = (owed.body, m.answer_decoder.decode(body))
+            elif isinstance(owed.request, ONCE):
+                self.late = (owed.body, m.answer_decoder.decode(body))
             elif isinstance(owed.request, ACTS):
                 self.dropped.append(owed.request)
         self._stopped_since = None
@@ -162,10 +171,19 @@ class Connection:
             return kept[1]
         return None
 
+    def take_late(self, request: Any) -> Any:
+        """The late answer to exactly `request` (a ONCE kind), once; else None. Another
+        request of those kinds forgets it: it no longer answers the one asked."""
+        late, self.late = self.late, None
+        if late is not None and late[0] == m.encoder.encode(request):
+            return late[1]
+        return None
+
     def close(self) -> None:
         self.sock.close()
         self.owed.clear()
         self.kept = None
+        self.late = None
 
 
 def _hello(sock: socket.socket) -> Any:

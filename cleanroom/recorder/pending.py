@@ -5,6 +5,9 @@ sends and receives; the connection (connection.py) keeps a late `view` answer
 and lists the late answers to requests that act.
 
 - A late `view` is shown, not asked twice, while the ledger's last word is it.
+- A late answer to a note's save or to a seal answers the same request asked
+  again: the note is recorded once, and the seal's countersignature is given
+  to the recorder that waits for it (atk12).
 - A late answer to a request that acts was recorded but not acted on: the
   terminal says so in the ledger (`blocked`, `not_acted_on`), before the next
   request that acts, and holds blocked attempts until they can be recorded.
@@ -22,7 +25,7 @@ from typing import Any
 from ..session.recorder import RecordingError
 from ..session.service import FileFacts
 from . import messages as m
-from .connection import WAITING, Connection
+from .connection import ONCE, WAITING, Connection
 from .held import Held
 
 
@@ -39,11 +42,16 @@ class LateAnswers:
     def idle_seconds(self) -> int:
         raise NotImplementedError  # RemoteService's
 
-    def _late_view(self, request: Any) -> Any:
+    def _late_answer(self, request: Any) -> Any:
         """The late answer to this very `view`, if it came and nothing was recorded
         since (the ledger's last word is still that screen): it is shown, not asked
-        for twice. Else None."""
-        if not isinstance(request, m.View) or self._conn is None or self._conn.owed:
+        for twice. The late answer to this very note save or seal, whatever was
+        recorded since. Else None."""
+        if self._conn is None or self._conn.owed:
+            return None
+        if isinstance(request, ONCE):  # a note's save, a seal: recorded once, not twice
+            return self._conn.take_late(request)
+        if not isinstance(request, m.View):
             return None
         kept = self._conn.take_kept(request)
         if kept is None or getattr(kept, "entries", None) != self._entries:

@@ -88,3 +88,25 @@ async def test_a_screen_pushed_while_recording_fails_starts_blank(kit, ledger_di
         await pilot.pause()
         await pilot.pause()
         assert SEEN in painted(app) and HIDDEN not in painted(app)
+
+
+async def test_a_failure_reaching_the_main_screen_taken_down_does_not_crash(kit, ledger_dir):
+    """lock12 saw test_tui_remote_alert_full_disk end on "internal error" about 1
+    run in 3 under load: the guard's 0.25 s check fired while run_test took the
+    app down, and `_recording_failed` asked for the code view of a main screen
+    whose widgets were already gone (NoMatches). Here its widgets are taken away
+    first, as teardown does, and the failure path runs: nothing to hide, no crash."""
+    from cleanroom.tui.codeview import CodeView
+    from cleanroom.tui.statusbar import StatusBar
+
+    app, disk = make_app(kit, ledger_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        for widget in [*app.query(CodeView), *app.query(StatusBar)]:
+            await widget.remove()
+        disk.full = True
+        app._recording_failed("the disk is full")
+        await pilot.pause()
+        assert not app.crashed
+        disk.full = False

@@ -210,7 +210,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self.notify(said, markup=False, severity="error", timeout=15)
 
     def _recording_failed(self, why: str) -> None:
-        self.query_one(CodeView).hide(clean(why))
+        for view in self.query(CodeView).results(CodeView):  # none while the app closes
+            view.hide(clean(why))
         blank_lists(self.screen_stack)  # result rows, symbol and file names too
         self._show_status()
         if why == self._failing:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
@@ -31,6 +31,7 @@ from ..session.events import (
 from ..snapshot.store import Snapshot
 from ..snapshot.symbols.references import references_name
 from .coverage import FileCoverage, FileKey, coverage
+from .dwell import SeqDwell
 from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
 from .notes import NoteProblem
 from .report_notes import NoteRow
@@ -66,7 +67,7 @@ class SessionReport:
     key: str  # the ledger path, unique within a report
     timeline: Timeline
     shown: list[Shown]
-    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    dwell_by_seq: Mapping[int, int]  # view entry seq -> µs it stayed visible (dwell.py)
     stats: dict[str, int]
     snapshot_given: bool | None  # None: the session names no snapshot
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
@@ -172,12 +173,19 @@ def build_report(
         groups.append(_coverage("tampered", tampered, snapshots, results))
     searches, incidents = [], []
     for s in sessions:
-        rows = _rows_viewed(s.timeline.entries)
-        for e in s.timeline.entries:
+        rows: dict[int, tuple[int, int]] = {}  # per search seq, the result rows shown
+        mine: list[Listed] = []
+        for e in s.timeline.entries:  # one pass (ADR 0310)
             if e.kind in SEARCH_KINDS:
-                searches.append(Listed(s, e, rows.get(e.seq)))
+                mine.append(Listed(s, e))
             elif e.kind in INCIDENT_KINDS:
                 incidents.append(Listed(s, e))
+            elif isinstance(ev := e.event, SearchResultsView):
+                a, b = rows.get(ev.search_seq, (ev.first, ev.last))
+                rows[ev.search_seq] = (min(a, ev.first), max(b, ev.last))
+        for x in mine:
+            x.rows_viewed = rows.get(x.entry.seq)
+        searches += mine
     wrong = groups[0].mismatches  # never credited to the path they name
     verified = {(f.path, f.blob): f for f in groups[0].files if (f.path, f.blob) not in wrong}
     maps = {snap.id: snapshot_map(snap.file_lines(), verified) for snap in snapshots}
@@ -199,7 +207,7 @@ class Analysis:
     """What one ledger's entries show, whatever its verdict says of them."""
 
     shown: list[Shown]
-    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    dwell_by_seq: Mapping[int, int]  # view entry seq -> µs it stayed visible (dwell.py)
     stats: dict[str, int]
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
 
@@ -214,7 +222,7 @@ def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
         dwell[s.viewport.seq] += s.dwell_us
     stats = _stats(entries, undecodable, intervals, watched.blank_us)
     stats["results_on_screen_us"] = sum(r.dwell_us for r in watched.rows)
-    return Analysis(intervals, dict(dwell), stats, watched.rows)
+    return Analysis(intervals, SeqDwell(dwell), stats, watched.rows)
 
 
 def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
@@ -224,17 +232,36 @@ def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
 
 
 def _stats(
-    entries: list[TimelineEntry], undecodable: int, intervals: list[Shown], blank_us: int
+    entries: Sequence[TimelineEntry], undecodable: int, intervals: list[Shown], blank_us: int
 ) -> dict[str, int]:
-    kinds = Counter(e.kind for e in entries)
-    span = entries[-1].wall_us - entries[0].wall_us if entries else 0
+    # One pass: a large report's entries are read back from its spill file for each
+    # pass over them (ADR 0310).
+    kinds: Counter[str] = Counter()
+    files: set[bytes] = set()
+    references = listed = 0
+    first = last = None
+    for e in entries:
+        if first is None:
+            first = e
+        last = e
+        kinds[e.kind] += 1
+        ev = e.event
+        if ev is None:
+            continue
+        if isinstance(ev, FileOpen):
+            files.add(ev.raw_path)
+        elif _references(ev):
+            references += 1
+        else:
+            listed += _symbols_listed(ev)
+    span = last.wall_us - first.wall_us if first is not None and last is not None else 0
     return {
         "entries": len(entries),
         "span_us": max(0, span),
         "on_screen_us": sum(s.dwell_us for s in intervals),
         "blank_us": blank_us,
         "files_opened": kinds["file_open"],
-        "files": len({e.event.raw_path for e in entries if isinstance(e.event, FileOpen)}),
+        "files": len(files),
         "views": kinds["view"],
         "searches": kinds["search"],
         "result_views": kinds["search_results_view"],
@@ -243,8 +270,8 @@ def _stats(
         "outlines": kinds["symbol_outline"],
         "definitions": kinds["symbol_definitions"],
         "symbol_quick_opens": kinds["symbol_quick_open"],
-        "references": sum(1 for e in entries if _references(e.event)),
-        "symbols_listed": sum(_symbols_listed(e.event) for e in entries),
+        "references": references,
+        "symbols_listed": listed,
         "blocked": kinds["blocked"],
         "alerts": kinds["alert"],
         "resumes": kinds["session_resume"],
@@ -359,13 +386,3 @@ def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
         return None
     info = found[1]
     return shown_lines(info.lines, info.binary, info.size)  # binary: its hex rows
-
-
-def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:
-    """Per search seq, the span of result rows that were shown."""
-    out: dict[int, tuple[int, int]] = {}
-    for e in entries:
-        if isinstance(e.event, SearchResultsView):
-            a, b = out.get(e.event.search_seq, (e.event.first, e.event.last))
-            out[e.event.search_seq] = (min(a, e.event.first), max(b, e.event.last))
-    return out

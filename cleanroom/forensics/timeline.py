@@ -151,7 +151,8 @@ def _read(
     """`read_timeline`, and the image whose decoding `defer` postponed (or None):
     its rows are the very rows the verifier judged, left for `_fill` (ADR 0309)."""
     if store is not None:
-        return _read_spilled(path, trust, include_tampered, workers, analyse, store, defer)
+        shared = {} if names is None else names
+        return _read_spilled(path, trust, include_tampered, workers, analyse, store, defer, shared)
     image = load_path(path)
     made: list[tuple[list[TimelineEntry], int, object]] = []
     later: list[bool] = []
@@ -192,6 +193,7 @@ def _read_spilled(
     analyse: Analyse | None,
     store: Store,
     defer: Defer | None,
+    names: dict[Any, Any],
 ) -> tuple[Timeline, Later | None]:
     """`_read` by the verifier that reads the file by ranges (`verify_path`): the
     processes that check the rows decode them as they check them (the same read),
@@ -206,7 +208,7 @@ def _read_spilled(
         chunks, undecodable = spill.gather(store)
     finally:
         spill.discard()
-    entries = Spilled(store, chunks, _entry)
+    entries = Spilled(store, chunks, functools.partial(_entry, names=names))
     if defer is not None and defer(timeline.ledger_id):
         return timeline, (entries, undecodable)  # analysed once the set is read
     timeline.entries, timeline.undecodable = entries, undecodable
@@ -285,10 +287,26 @@ def _record(body: object, names: dict[Any, Any]) -> tuple[Any, ...] | None:
     return (e.seq, e.kind, e.wall_us, e.mono_us, e.boot, e.payload, e.problem, args)
 
 
-def _entry(record: tuple[Any, ...]) -> TimelineEntry:
+def _entry(record: tuple[Any, ...], names: dict[Any, Any]) -> TimelineEntry:
+    """The entry of a spill record. Every chunk read builds new objects: what many
+    entries repeat (kind, boot, payload keys, paths) is taken from `names`, shared
+    by the reading, so what is kept of them (say, the intervals a report keeps of
+    its views) holds each path once, however often it is read (ADR 0306)."""
     seq, kind, wall_us, mono_us, boot, payload, problem, args = record
-    event = None if args is None else _BY_KIND[kind](**args)
-    return TimelineEntry(seq, kind, wall_us, mono_us, boot, payload, event, problem)
+    shared = names.setdefault
+    payload = {shared(k, k): v for k, v in payload.items()}
+    for key in _NAMED:
+        value = payload.get(key)
+        if type(value) is str:
+            payload[key] = shared(value, value)
+    kind = shared(kind, kind)
+    event = None
+    if args is not None:
+        args = {k: payload.get(k, v) for k, v in args.items()}
+        if (raw := args.get("raw_path")) is not None:
+            args["raw_path"] = shared(raw, raw)
+        event = _BY_KIND[kind](**args)
+    return TimelineEntry(seq, kind, wall_us, mono_us, shared(boot, boot), payload, event, problem)
 
 
 def read_evidence(

@@ -1,8 +1,10 @@
 """A file that is dropped as a copy, a prefix or a fork's other branch is never
-decoded into entries (ADR 0309): a report given a ledger and two byte copies
-decoded all three before dropping two (atk14f #6: 970 MB instead of 454 MB).
-Decoding is counted by read_evidence's own `analyse` hook, which runs once on
-each file decoded. Real ledgers and keys (tests/creditsite.py)."""
+analysed nor held (ADR 0309): a report given a ledger and two byte copies
+decoded all three into memory before dropping two (atk14f #6: 970 MB instead of
+454 MB). Since ADR 0310 every file's rows are decoded by the workers that verify
+it, into a spill file, not memory; what is analysed is counted by read_evidence's
+own `analyse` hook, which runs once on each file credited. Real ledgers and keys
+(tests/creditsite.py)."""
 
 from __future__ import annotations
 

@@ -14,32 +14,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
 from ..ledger.keys import key_id
 from ..ledger.verdict import EXIT_CODES, Status
 from ..session.events import (
-    FileOpen,
-    Search,
     SearchResultsView,
-    SymbolDefinitions,
-    SymbolOutline,
-    SymbolQuickOpen,
 )
 from ..snapshot.store import Snapshot
-from ..snapshot.symbols.references import references_name
 from .coverage import FileCoverage, FileKey, coverage
+from .dwell import SeqDwell
 from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
 from .notes import NoteProblem
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
 from .screen import RowsShown, Shown, watch
-from .sessionindex import SessionIndex
+from .sessionindex import SearchMade, SessionIndex
 from .shownlines import shown_lines
 from .snapshotmap import MapNode, snapshot_map
 from .source_text import SourceText
+from .tally import Tally
 from .timeline import Evidence, Timeline, TimelineEntry
 from .versions import find_blob
 
@@ -66,12 +62,14 @@ class SessionReport:
     key: str  # the ledger path, unique within a report
     timeline: Timeline
     shown: list[Shown]
-    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    dwell_by_seq: Mapping[int, int]  # view entry seq -> µs it stayed visible (dwell.py)
     stats: dict[str, int]
     snapshot_given: bool | None  # None: the session names no snapshot
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
     # Entries naming a path and content its snapshot contradicts (mismatch.py): seq -> why
     mismatches: dict[int, Mismatch] = field(default_factory=dict)
+    searches: list[SearchMade] | None = None  # from `analyse`: the searches, for resultlines
+    opened: dict[FileKey, int] = field(default_factory=dict)  # from `analyse` (tally.py)
 
     @property
     def status(self) -> Status:
@@ -172,12 +170,19 @@ def build_report(
         groups.append(_coverage("tampered", tampered, snapshots, results))
     searches, incidents = [], []
     for s in sessions:
-        rows = _rows_viewed(s.timeline.entries)
-        for e in s.timeline.entries:
+        rows: dict[int, tuple[int, int]] = {}  # per search seq, the result rows shown
+        mine: list[Listed] = []
+        for e in s.timeline.entries:  # one pass (ADR 0310)
             if e.kind in SEARCH_KINDS:
-                searches.append(Listed(s, e, rows.get(e.seq)))
+                mine.append(Listed(s, e))
             elif e.kind in INCIDENT_KINDS:
                 incidents.append(Listed(s, e))
+            elif isinstance(ev := e.event, SearchResultsView):
+                a, b = rows.get(ev.search_seq, (ev.first, ev.last))
+                rows[ev.search_seq] = (min(a, ev.first), max(b, ev.last))
+        for x in mine:
+            x.rows_viewed = rows.get(x.entry.seq)
+        searches += mine
     wrong = groups[0].mismatches  # never credited to the path they name
     verified = {(f.path, f.blob): f for f in groups[0].files if (f.path, f.blob) not in wrong}
     maps = {snap.id: snapshot_map(snap.file_lines(), verified) for snap in snapshots}
@@ -199,42 +204,47 @@ class Analysis:
     """What one ledger's entries show, whatever its verdict says of them."""
 
     shown: list[Shown]
-    dwell_by_seq: dict[int, int]  # view entry seq -> µs it stayed visible
+    dwell_by_seq: Mapping[int, int]  # view entry seq -> µs it stayed visible (dwell.py)
     stats: dict[str, int]
     rows: list[RowsShown] = field(default_factory=list)  # search result rows on screen
+    searches: list[SearchMade] | None = None  # for resultlines; None: not gathered
+    opened: dict[FileKey, int] = field(default_factory=dict)  # most lines file_open gave
 
 
 def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
     """The screen intervals, dwell and figures of a ledger's entries. Pass it to
     `read_evidence` to have it run while the verifier still works."""
-    watched = watch(entries, BLANK_REASONS)
+    tally = Tally()  # counted in the same walk (ADR 0310)
+    watched = watch(tally.walk(entries), BLANK_REASONS)
     intervals = watched.shown
     dwell: Counter[int] = Counter()
     for s in intervals:
         dwell[s.viewport.seq] += s.dwell_us
-    stats = _stats(entries, undecodable, intervals, watched.blank_us)
+    stats = _stats(tally, len(entries), undecodable, intervals, watched.blank_us)
     stats["results_on_screen_us"] = sum(r.dwell_us for r in watched.rows)
-    return Analysis(intervals, dict(dwell), stats, watched.rows)
+    return Analysis(intervals, SeqDwell(dwell), stats, watched.rows, tally.searches, tally.opened)
 
 
 def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:
     a = t.analysis if isinstance(t.analysis, Analysis) else analyse(t.entries, t.undecodable)
     given = None if t.snapshot_id is None else t.snapshot_id in snapshot_ids
-    return SessionReport(t.path, t, a.shown, a.dwell_by_seq, a.stats, given, a.rows)
+    return SessionReport(
+        t.path, t, a.shown, a.dwell_by_seq, a.stats, given, a.rows,
+        searches=a.searches, opened=a.opened,
+    )  # fmt: skip
 
 
 def _stats(
-    entries: list[TimelineEntry], undecodable: int, intervals: list[Shown], blank_us: int
+    tally: Tally, entries: int, undecodable: int, intervals: list[Shown], blank_us: int
 ) -> dict[str, int]:
-    kinds = Counter(e.kind for e in entries)
-    span = entries[-1].wall_us - entries[0].wall_us if entries else 0
+    kinds = tally.kinds
     return {
-        "entries": len(entries),
-        "span_us": max(0, span),
+        "entries": entries,
+        "span_us": tally.span_us,
         "on_screen_us": sum(s.dwell_us for s in intervals),
         "blank_us": blank_us,
         "files_opened": kinds["file_open"],
-        "files": len({e.event.raw_path for e in entries if isinstance(e.event, FileOpen)}),
+        "files": len(tally.files),
         "views": kinds["view"],
         "searches": kinds["search"],
         "result_views": kinds["search_results_view"],
@@ -243,8 +253,8 @@ def _stats(
         "outlines": kinds["symbol_outline"],
         "definitions": kinds["symbol_definitions"],
         "symbol_quick_opens": kinds["symbol_quick_open"],
-        "references": sum(1 for e in entries if _references(e.event)),
-        "symbols_listed": sum(_symbols_listed(e.event) for e in entries),
+        "references": tally.references,
+        "symbols_listed": tally.listed,
         "blocked": kinds["blocked"],
         "alerts": kinds["alert"],
         "resumes": kinds["session_resume"],
@@ -252,23 +262,6 @@ def _stats(
         "witness_codes_shown": kinds["witness_shown"],
         "undecodable": undecodable,
     }
-
-
-def _references(ev: object) -> bool:
-    """A `search` the terminal ran as find references (ADR 0211: `\\bNAME\\b`)."""
-    if not isinstance(ev, Search):
-        return False
-    globs = bool(ev.include or ev.exclude)
-    return references_name(ev.query, ev.regex, ev.case, globs) is not None
-
-
-def _symbols_listed(ev: object) -> int:
-    """Rows or names a symbol entry put on screen."""
-    if isinstance(ev, SymbolOutline | SymbolDefinitions):
-        return ev.listed
-    if isinstance(ev, SymbolQuickOpen):
-        return len(ev.names)
-    return 0
 
 
 def _coverage(
@@ -282,16 +275,17 @@ def _coverage(
     result rows count as seen, mapped to lines by running each search again on its
     snapshot (`resultlines`); rows that cannot be mapped are listed in `unmapped`."""
     counts: dict[FileKey, int] = {}
-    for s in sessions:
-        for e in s.timeline.entries:
-            if isinstance(e.event, FileOpen):
-                key = (e.event.raw_path, e.event.blob)
-                counts[key] = max(counts.get(key, 0), e.event.lines)
+    for s in sessions:  # gathered by `analyse` (tally.py): no pass over the entries
+        for key, lines in s.opened.items():
+            counts[key] = max(counts.get(key, 0), lines)
     seen: dict[str, list[Shown]] = {}
     unmapped: list[Unmapped] = []
     forged: dict[str, list[Shown]] = {}  # views the session's own snapshot contradicts
     for s in sessions:
-        read, lost = results.read(SessionIndex.of_results(s.timeline, s.rows))
+        t = s.timeline
+        index = SessionIndex(t.path, t.verdict, s.searches, s.rows) if s.searches is not None \
+            else SessionIndex.of_results(t, s.rows)  # fmt: skip
+        read, lost = results.read(index)
         honest = [x for x in s.shown if x.viewport.seq not in s.mismatches]
         if len(honest) < len(s.shown):
             forged[s.key] = [x for x in s.shown if x.viewport.seq in s.mismatches]
@@ -359,13 +353,3 @@ def _snapshot_lines(snapshots: Sequence[Snapshot], blob: str) -> int | None:
         return None
     info = found[1]
     return shown_lines(info.lines, info.binary, info.size)  # binary: its hex rows
-
-
-def _rows_viewed(entries: list[TimelineEntry]) -> dict[int, tuple[int, int]]:
-    """Per search seq, the span of result rows that were shown."""
-    out: dict[int, tuple[int, int]] = {}
-    for e in entries:
-        if isinstance(e.event, SearchResultsView):
-            a, b = out.get(e.event.search_seq, (e.event.first, e.event.last))
-            out[e.event.search_seq] = (min(a, e.event.first), max(b, e.event.last))
-    return out

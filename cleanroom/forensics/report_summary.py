@@ -26,7 +26,9 @@ NEVER_LISTED = 400  # names listed per directory; the count says how many more
 CSS = """
 .bar{display:inline-block;width:120px;height:10px;border:1px solid #999;background:#eee;
 vertical-align:middle;margin-left:6px}.bar b{display:block;height:100%;background:#3182bd}
-td.share,.id{white-space:nowrap}@media (max-width:1100px){.bar{display:none}}
+td.share,.id{white-space:nowrap}@media (max-width:1100px){.bar{display:none}
+#glance td.share,#glance td:first-child .id{white-space:normal}
+#glance td,#glance th{padding:2px 4px}}.pct{white-space:nowrap}
 ul.never{list-style:none;padding-left:0}ul.never li{margin:.15em 0}
 ul.never .names{font-family:ui-monospace,monospace;color:#444}
 """
@@ -87,7 +89,8 @@ def _share(seen: int, total: int | None, pct: float | None) -> str:
     if total is None or pct is None:
         return f'<td class="num" data-sort="{seen}">{seen:,} (snapshot not given)</td>'
     return (
-        f'<td class="num share" data-sort="{pct:.4f}">{seen:,} / {total:,} ({pct:.1f} %)'
+        f'<td class="num share" data-sort="{pct:.4f}">{seen:,} / {total:,} '
+        f'<span class="pct">({pct:.1f} %)</span>'
         f'<span class="bar"><b style="width:{pct:.1f}%"></b></span></td>'
     )
 

@@ -160,7 +160,7 @@ class SessionIndex:
         by_path: dict[bytes, list[Shown]] = defaultdict(list)
         for s in watched.shown:
             by_path[s.viewport.path].append(s)
-        searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
+        searches = [search_made(e.seq, e.wall_us, e.kind, e.event)
                     for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
         opened: dict[tuple[bytes, str], int] = {}
         for e in t.entries:
@@ -177,7 +177,7 @@ class SessionIndex:
         """Only what `resultlines` needs (searches and result rows on screen): no
         intervals by path, so it is cheap to build for a report. `rows` are
         `rows_shown(t.entries)` when the caller has them already."""
-        searches = [_search_made(e.seq, e.wall_us, e.kind, e.event)
+        searches = [search_made(e.seq, e.wall_us, e.kind, e.event)
                     for e in t.entries if isinstance(e.event, _SEARCHES)]  # fmt: skip
         return cls(t.path, t.verdict, searches, rows_shown(t.entries) if rows is None else rows)
 
@@ -230,7 +230,7 @@ class SessionIndex:
 _SEARCHES = (Search, SearchStart, QuickOpen)  # the entries `searches` lists
 
 
-def _search_made(seq: int, wall_us: int, kind: str,
+def search_made(seq: int, wall_us: int, kind: str,
                  ev: Search | SearchStart | QuickOpen) -> SearchMade:  # fmt: skip
     if isinstance(ev, QuickOpen):
         return SearchMade(seq, wall_us, kind, ev.query, ev.matches)

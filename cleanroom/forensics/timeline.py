@@ -33,9 +33,12 @@ from ..ledger.findings import Finding
 from ..ledger.load import LedgerImage, Row, load_path
 from ..ledger.sessions import check_sessions, copies
 from ..ledger.verdict import Status, Verdict, status_of, worst
-from ..ledger.verify import verify_image
+from ..ledger.verify import verify_image, verify_path
 from ..session.events import VOCABULARY, path_from_fields
 from .fits import misfit
+from .spill.parts import Spill
+from .spill.sequence import Spilled
+from .spill.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,8 @@ class Timeline:
 
     path: str
     verdict: Verdict
-    entries: list[TimelineEntry] = field(default_factory=list)
+    # A list, or for `read_evidence` a sequence read back from a spill file (ADR 0310)
+    entries: Sequence[TimelineEntry] = field(default_factory=list)
     withheld: bool = False  # TAMPERED and not included: no entries are kept
     undecodable: int = 0  # rows that could not be decoded (only in a TAMPERED ledger)
     # What read_timeline's `analyse` made of `entries`, if it was given one.
@@ -109,7 +113,7 @@ class Evidence:
 
 
 Progress = Callable[[Path], None]
-Analyse = Callable[[list[TimelineEntry], int], object]  # (entries, undecodable) -> analysis
+Analyse = Callable[[Sequence[TimelineEntry], int], object]  # (entries, undecodable) -> analysis
 
 
 def read_timeline(
@@ -142,9 +146,13 @@ def _read(
     analyse: Analyse | None,
     names: dict[Any, Any] | None,
     defer: Defer | None = None,
-) -> tuple[Timeline, LedgerImage | None]:
+    store: Store | None = None,
+) -> tuple[Timeline, Later | None]:
     """`read_timeline`, and the image whose decoding `defer` postponed (or None):
     its rows are the very rows the verifier judged, left for `_fill` (ADR 0309)."""
+    if store is not None:
+        shared = {} if names is None else names
+        return _read_spilled(path, trust, include_tampered, workers, analyse, store, defer, shared)
     image = load_path(path)
     made: list[tuple[list[TimelineEntry], int, object]] = []
     later: list[bool] = []
@@ -174,11 +182,46 @@ def _read(
     return timeline, None
 
 
-def _fill(
-    timeline: Timeline, image: LedgerImage, names: dict[Any, Any], analyse: Analyse | None
-) -> None:
+Later = LedgerImage | tuple[Spilled[TimelineEntry], int]  # rows not yet decoded, or entries
+
+
+def _read_spilled(
+    path: Path,
+    trust: Sequence[bytes],
+    include_tampered: bool,
+    workers: int | None,
+    analyse: Analyse | None,
+    store: Store,
+    defer: Defer | None,
+    names: dict[Any, Any],
+) -> tuple[Timeline, Later | None]:
+    """`_read` by the verifier that reads the file by ranges (`verify_path`): the
+    processes that check the rows decode them as they check them (the same read),
+    and spill the entries to `store` (ADR 0310); no process holds them all."""
+    spill = Spill(_record)
+    try:
+        verdict = verify_path(path, list(trust), workers=workers, tap=spill)
+        timeline = Timeline(str(path), verdict)
+        if verdict.status is Status.TAMPERED and not include_tampered:
+            timeline.withheld = True
+            return timeline, None
+        chunks, undecodable = spill.gather(store)
+    finally:
+        spill.discard()
+    entries = Spilled(store, chunks, functools.partial(_entry, names=names))
+    if defer is not None and defer(timeline.ledger_id):
+        return timeline, (entries, undecodable)  # analysed once the set is read
+    timeline.entries, timeline.undecodable = entries, undecodable
+    timeline.analysis = analyse(entries, undecodable) if analyse else None
+    return timeline, None
+
+
+def _fill(timeline: Timeline, later: Later, names: dict[Any, Any], analyse: Analyse | None) -> None:
     """Decode a postponed file's rows (those its verdict judged) into `timeline`."""
-    entries, undecodable = _decode(image.rows, names, release=True)
+    if isinstance(later, LedgerImage):
+        entries, undecodable = _decode(later.rows, names, release=True)
+    else:
+        entries, undecodable = later
     timeline.entries, timeline.undecodable = entries, undecodable
     timeline.analysis = analyse(entries, undecodable) if analyse else None
 
@@ -200,28 +243,70 @@ def _decode(
     ledger, were most of a report's memory (ADR 0306). With `release`, each row
     is taken out of `rows` (left None) as soon as it is decoded (ADR 0307)."""
     entries: list[TimelineEntry] = []
-    add, shared = entries.append, names.setdefault
+    add = entries.append
     undecodable = 0
     for i, (_, body, _) in enumerate(rows):
         if release:
             rows[i] = None  # type: ignore[call-overload]
-        try:
-            b = decode_body(body)  # type: ignore[arg-type]
-        except EncodingError:
+        entry = decode_entry(body, names)
+        if entry is None:
             undecodable += 1
-            continue
-        # Each entry's kind, boot id and payload keys are fresh objects from its
-        # bytes: a third of an entry's memory, and the same few values in all.
-        payload = {shared(k, k): v for k, v in b.payload.items()}
-        for key in _NAMED:
-            value = payload.get(key)
-            if type(value) is str:
-                payload[key] = shared(value, value)
-        kind = shared(b.kind, b.kind)
-        event, problem = typed_event(kind, payload, names)
-        boot = shared(b.boot, b.boot)
-        add(TimelineEntry(b.seq, kind, b.wall_us, b.mono_us, boot, payload, event, problem))
+        else:
+            add(entry)
     return entries, undecodable
+
+
+def decode_entry(body: object, names: dict[Any, Any]) -> TimelineEntry | None:
+    """The entry of one row's body, or None if it does not decode. `names`: `_decode`."""
+    try:
+        b = decode_body(body)  # type: ignore[arg-type]
+    except EncodingError:
+        return None
+    shared = names.setdefault
+    # Each entry's kind, boot id and payload keys are fresh objects from its
+    # bytes: a third of an entry's memory, and the same few values in all.
+    payload = {shared(k, k): v for k, v in b.payload.items()}
+    for key in _NAMED:
+        value = payload.get(key)
+        if type(value) is str:
+            payload[key] = shared(value, value)
+    kind = shared(b.kind, b.kind)
+    event, problem = typed_event(kind, payload, names)
+    boot = shared(b.boot, b.boot)
+    return TimelineEntry(b.seq, kind, b.wall_us, b.mono_us, boot, payload, event, problem)
+
+
+def _record(body: object, names: dict[Any, Any]) -> tuple[Any, ...] | None:
+    """A row's entry as a spill record (`_entry` builds it back), in the process
+    that checks the row; None if it does not decode."""
+    e = decode_entry(body, names)
+    if e is None:
+        return None
+    ev = e.event
+    args = None if ev is None else {f.name: getattr(ev, f.name) for f in _EVENT_FIELDS[e.kind]}
+    return (e.seq, e.kind, e.wall_us, e.mono_us, e.boot, e.payload, e.problem, args)
+
+
+def _entry(record: tuple[Any, ...], names: dict[Any, Any]) -> TimelineEntry:
+    """The entry of a spill record. Every chunk read builds new objects: what many
+    entries repeat (kind, boot, payload keys, paths) is taken from `names`, shared
+    by the reading, so what is kept of them (say, the intervals a report keeps of
+    its views) holds each path once, however often it is read (ADR 0306)."""
+    seq, kind, wall_us, mono_us, boot, payload, problem, args = record
+    shared = names.setdefault
+    payload = {shared(k, k): v for k, v in payload.items()}
+    for key in _NAMED:
+        value = payload.get(key)
+        if type(value) is str:
+            payload[key] = shared(value, value)
+    kind = shared(kind, kind)
+    event = None
+    if args is not None:
+        args = {k: payload.get(k, v) for k, v in args.items()}
+        if (raw := args.get("raw_path")) is not None:
+            args["raw_path"] = shared(raw, raw)
+        event = _BY_KIND[kind](**args)
+    return TimelineEntry(seq, kind, wall_us, mono_us, shared(boot, boot), payload, event, problem)
 
 
 def read_evidence(
@@ -242,12 +327,13 @@ def read_evidence(
     a fork: never in an honest set) keep their rows until the set is read."""
     timelines: list[Timeline] = []
     names: dict[Any, Any] = {}
+    store = Store()  # every ledger's entries, spilled (ADR 0310)
     ids: set[str] = set()  # ledger ids of the files read so far
     kept: set[tuple[str, int, str]] = set()  # their heads (copy_key)
-    held: dict[int, LedgerImage] = {}  # postponed files that may still be credited
+    held: dict[int, Later] = {}  # postponed files that may still be credited
     for path in paths:
         timeline, image = _read(
-            path, trust, include_tampered, workers, analyse, names, ids.__contains__
+            path, trust, include_tampered, workers, analyse, names, ids.__contains__, store
         )
         key = copy_key(timeline.verdict)
         if image is not None and (key is None or key not in kept):
@@ -279,7 +365,10 @@ def read_evidence(
 def cut_timeline(timeline: Timeline, last: int) -> None:
     """Keep only entries 1..`last` of `timeline` (a fork's common part): what is
     credited, and what every section of a report is made of."""
-    timeline.entries = [e for e in timeline.entries if e.seq <= last]
+    if isinstance(timeline.entries, Spilled):
+        timeline.entries = timeline.entries.cut(last)
+    else:
+        timeline.entries = [e for e in timeline.entries if e.seq <= last]
     timeline.analysis = None  # made of the whole file: made again from what is kept
 
 
@@ -301,6 +390,7 @@ def _field_specs(cls: type[Event]) -> list[tuple[str, Any, bool]]:
 
 
 _FIELDS = {cls.kind: _field_specs(cls) for cls in VOCABULARY}
+_EVENT_FIELDS = {cls.kind: dataclasses.fields(cls) for cls in VOCABULARY}
 _ABSENT = object()
 _PATHED = {
     cls.kind for cls in VOCABULARY if "raw_path" in {f.name for f in dataclasses.fields(cls)}

@@ -9,10 +9,14 @@ Verification does not stop at the first problem.
 `verify_image` is the pure verifier of a loaded image. `verify_path` gives the
 same verdict for a file, but a large one is not loaded whole: each worker of a
 fork pool reads its own range of rows from the file and checks them as it reads.
+With a `Tap`, each process also hands every row it checks, as it checks it, to
+the caller's sink for that range (a report decodes and spills them there, so the
+events are the rows judged and no process holds them all).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import multiprocessing.pool
@@ -23,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from .countersign import judge_reviewer
 from .encoding import EncodingError
@@ -67,6 +71,21 @@ MAX_SLICES_PER_WORKER = 32
 Checker = Callable[[Context], tuple[list[SliceResult], list[Finding]]]
 
 
+class Tap(Protocol):
+    """Where `verify_path` hands the rows it checks, in the process that checks them.
+
+    `part(k)` is entered once for each part of the file, in any process (forked
+    children included): part 0 is every row of a file read whole, parts 1, 2, ...
+    are the seq ranges of a file read by ranges, in seq order. Inside it, each row
+    is given to the sink just before the checks read it, in seq order, so the rows
+    given are exactly the rows judged. `restart()` is called before each reading
+    of the file: a live file read again forgets every part given before."""
+
+    def restart(self) -> None: ...
+
+    def part(self, k: int) -> contextlib.AbstractContextManager[Callable[[Row], object]]: ...
+
+
 def verify_path(
     path: Path,
     trust: Sequence[bytes],
@@ -76,18 +95,22 @@ def verify_path(
     others_receipts: bool = False,
     *,
     reviewers: Sequence[ReviewerKey] = (),
+    tap: Tap | None = None,
 ) -> Verdict:
     """Verify one ledger file: the verdict of `verify_image(load_path(path))` (only
     where SQLite cannot read a damaged file may the damage show at another point).
     Raises OSError for a path that cannot be read. With `others_receipts`, receipts
     for other ledgers are skipped, not findings. `reviewers` are the known reviewer
-    keys; with none, the countersigning key is reported but not checked."""
+    keys; with none, the countersigning key is reported but not checked. `tap`
+    (`Tap`) is given every row checked, in the process that checks it."""
     workers = workers or len(os.sched_getaffinity(0))
     fork = _can_fork(workers)
     given = _Given(trust, witnesses, receipts, others_receipts, reviewers)
     for attempt in range(LIVE_RETRIES + 1):
         with open_path(path) as (image, source):
-            verdict = _verify_opened(image, source, given, workers, fork)
+            if tap is not None:
+                tap.restart()
+            verdict = _verify_opened(image, source, given, workers, fork, tap)
             # A session still running: see load.LIVE_RETRIES.
             last = attempt == LIVE_RETRIES or source is None
             damaged = bool(set(verdict.codes()) & LIVE_DAMAGE)
@@ -106,13 +129,25 @@ def verify_path(
 
 
 def _verify_opened(
-    image: LedgerImage, source: Source | None, given: _Given, workers: int, fork: bool
+    image: LedgerImage,
+    source: Source | None,
+    given: _Given,
+    workers: int,
+    fork: bool,
+    tap: Tap | None = None,
 ) -> Verdict:
     span = None
     if source is not None:
         # Without a pool, every ledger is streamed: rows are checked as they are read.
         span = read_into(image, source, PARALLEL_MIN_ROWS if fork else 1)
     if span is None:
+
+        def meanwhile() -> None:  # the rows read whole are the rows judged: part 0
+            if tap is not None:
+                with tap.part(0) as sink:
+                    for row in image.rows:
+                        sink(row)
+
         return verify_image(
             image,
             given.trust,
@@ -121,12 +156,13 @@ def _verify_opened(
             workers,
             given.others_receipts,
             reviewers=given.reviewers,
+            meanwhile=None if tap is None else meanwhile,
         )
     return _judge(
         image,
         span.first,
         given,
-        lambda ctx: _check_span(span, ctx, workers) if fork else _stream_span(span, ctx),
+        lambda ctx: _check_span(span, ctx, workers, tap) if fork else _stream_span(span, ctx, tap),
     )
 
 
@@ -372,7 +408,9 @@ def _check_shared(start: int, stop: int, ctx: Context) -> SliceResult:
     return check_slice(_ROWS, start, stop, ctx)
 
 
-def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResult], list[Finding]]:
+def _check_span(
+    span: Span, ctx: Context, workers: int, tap: Tap | None = None
+) -> tuple[list[SliceResult], list[Finding]]:
     """Check every row of a ledger left in its file: the seqs from span.low to
     span.high are cut into ranges, and each process (this one and its forked
     children, `forked.py`) reads and checks ranges as it comes free. The first
@@ -391,17 +429,19 @@ def _check_span(span: Span, ctx: Context, workers: int) -> tuple[list[SliceResul
     def task(k: int) -> object:
         if k == 0:
             return check_file(span.source, budget)
-        return _check_range(span.source, *ranges[k - 1], ctx, budget)
+        return _check_range(span.source, *ranges[k - 1], ctx, budget, tap, k)
 
     done = forked_map(task, len(ranges) + 1, workers)
     return cast(list[SliceResult], done[1:]), cast(list[Finding], done[0])
 
 
-def _stream_span(span: Span, ctx: Context) -> tuple[list[SliceResult], list[Finding]]:
+def _stream_span(
+    span: Span, ctx: Context, tap: Tap | None = None
+) -> tuple[list[SliceResult], list[Finding]]:
     """`_check_span` in this process: the rows are checked as they are read, so
     memory does not grow with the ledger."""
     budget = ReadBudget()
-    result = _check_range(span.source, SEQ_MIN, SEQ_MAX, ctx, budget)
+    result = _check_range(span.source, SEQ_MIN, SEQ_MAX, ctx, budget, tap, 1)
     return [result], check_file(span.source, budget)
 
 
@@ -418,14 +458,31 @@ def _start_worker() -> None:
 
 
 def _check_range(
-    source: Source, low: int, high: int, ctx: Context, budget: ReadBudget
+    source: Source,
+    low: int,
+    high: int,
+    ctx: Context,
+    budget: ReadBudget,
+    tap: Tap | None = None,
+    part: int = 1,
 ) -> SliceResult:
     problems: list[Finding] = []
     rows = read_range(source, budget, low, high, problems)
     before = next(rows, None)  # only the first item may be None
-    result = check_rows(cast(Iterator[Row], rows), before, ctx)
+    if tap is None:
+        result = check_rows(cast(Iterator[Row], rows), before, ctx)
+    else:
+        with tap.part(part) as sink:
+            result = check_rows(_tapped(cast(Iterator[Row], rows), sink), before, ctx)
     result.findings += problems
     return result
+
+
+def _tapped(rows: Iterator[Row], sink: Callable[[Row], object]) -> Iterator[Row]:
+    """`rows`, each given to `sink` as the checks take it."""
+    for row in rows:
+        sink(row)
+        yield row
 
 
 def _check_totals(end: Noted, before: Counter[str]) -> list[Finding]:

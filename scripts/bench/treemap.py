@@ -57,7 +57,7 @@ TARGET_S, TARGET_MB = 2.0, 20.0
 PAINTED = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(1))))"
 
 
-def linux_rows() -> tuple[list[tuple[bytes, bytes, int, bool]], SnapshotFacts]:
+def linux_rows() -> tuple[list[tuple[bytes, bytes, int, bool, int]], SnapshotFacts]:
     trust = [seeded_key("v").public_key().public_bytes_raw()]
     with Snapshot.open(LINUX, trust) as s:
         rows = list(s.file_lines())
@@ -65,7 +65,7 @@ def linux_rows() -> tuple[list[tuple[bytes, bytes, int, bool]], SnapshotFacts]:
         return rows, SnapshotFacts(str(LINUX), s.id, m.name, m.version, m.root)
 
 
-def synthetic_rows(n: int) -> tuple[list[tuple[bytes, bytes, int, bool]], SnapshotFacts]:
+def synthetic_rows(n: int) -> tuple[list[tuple[bytes, bytes, int, bool, int]], SnapshotFacts]:
     rng = random.Random(14)
     tops = [b"drivers", b"arch", b"fs", b"net", b"sound", b"include", b"tools", b"kernel",
             b"Documentation", b"lib", b"mm", b"crypto", b"security", b"block"]  # fmt: skip
@@ -80,10 +80,10 @@ def synthetic_rows(n: int) -> tuple[list[tuple[bytes, bytes, int, bool]], Snapsh
     return rows, SnapshotFacts("synthetic", "00" * 32, f"synthetic-{n}", "1.0", "00" * 32)
 
 
-def seen_of(rows: list[tuple[bytes, bytes, int, bool]]) -> dict:
+def seen_of(rows: list[tuple[bytes, bytes, int, bool, int]]) -> dict:
     rng = random.Random(2)
     seen = {}
-    for path, blob, lines, _ in rng.sample(rows, max(1, len(rows) // 50)):
+    for path, blob, lines, *_ in rng.sample(rows, max(1, len(rows) // 50)):  # binary, size
         upto = max(1, min(lines, rng.randrange(1, max(2, lines))))
         runs = [Segment(1, upto, 1_000_000, 1)] + ([Segment(upto + 1, lines, 0, 0)] if
                                                      upto < lines else [])  # fmt: skip

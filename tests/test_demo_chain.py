@@ -1,6 +1,8 @@
 """`cleanroom demo --dir` twice, in a real terminal: each run issues a new
 certificate, as a renewal does, and the sessions still form one chain. The
-first run is killed (SIGKILL, by its own pid), so the second must settle it."""
+first run is killed, its recorder and then the terminal (SIGKILL, each by its own
+pid: the recorder no longer dies of the terminal's hang-up, and once its terminal
+is gone it seals in order), so the second must settle it."""
 
 import json
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_e2e_stalled_recorder_tmux import recorder_pid
 from tests.tmuxkit import Tmux
 
 BIN = Path(sys.executable).parent
@@ -33,6 +36,7 @@ def test_demo_runs_in_one_directory_form_one_chain(tmp_path):
     first = Tmux(tmp_path)
     try:
         demo(tmp_path, first, pid_file)
+        os.kill(recorder_pid(tmp_path / "d" / "workstation.toml"), signal.SIGKILL)
         os.kill(int(pid_file.read_text()), signal.SIGKILL)
         first.wait_exit()
     finally:

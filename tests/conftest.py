@@ -1,6 +1,7 @@
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +26,9 @@ os.environ["XDG_STATE_HOME"] = os.path.join(_USER_DIRS, "state")
 
 def pytest_unconfigure(config):
     shutil.rmtree(_USER_DIRS, ignore_errors=True)
+    kit = sys.modules.get("tests.recorderkit")  # only if this process used it
+    if kit is not None:
+        kit.remove_short_dirs()
 
 
 @pytest.fixture

@@ -49,9 +49,21 @@ class Running:
         return [decode_body(b) for _, b, _ in read_rows(self.ledgers[index])]
 
 
+_MADE: list[Path] = []  # every short_dir of this process, removed at its end
+
+
 def short_dir() -> Path:
-    """A directory with a short path: a Unix socket's path is at most 107 bytes."""
-    return Path(tempfile.mkdtemp(prefix="cr-", dir="/tmp"))
+    """A directory with a short path: a Unix socket's path is at most 107 bytes.
+    Removed when the test process ends (conftest.py), if the test did not."""
+    made = Path(tempfile.mkdtemp(prefix="cr-", dir="/tmp"))
+    _MADE.append(made)
+    return made
+
+
+def remove_short_dirs() -> None:
+    """Each full run left some 190 of them in /tmp, each with its snapshot copy."""
+    while _MADE:
+        shutil.rmtree(_MADE.pop(), ignore_errors=True)
 
 
 def start(kit: Kit, ledger_dir: Path, policy: str = "seal", uids: tuple[int, ...] | None = None,

@@ -186,11 +186,11 @@ def test_jumping_to_line_900000_of_a_100_mb_file_is_immediate(tmp_path):
     with Snapshot.open(path, TRUST) as s:
         blob = s.stat(b"big").blob
         assert s.line_count(blob) == 1_000_000
-        began = time.perf_counter()
+        began = time.process_time()  # CPU: a busy machine's wait is not the reader's
         got = s.read_lines(blob, 900_000, 900_050)
-        elapsed = time.perf_counter() - began
+        elapsed = time.process_time() - began
     assert got[0] == (line % 900_000)[:-1] and len(got) == 50
-    assert elapsed < 0.1, f"{elapsed * 1000:.1f} ms"
+    assert elapsed < 0.1, f"{elapsed * 1000:.1f} ms of CPU"
 
 
 def test_a_10_mb_single_line_reads_as_one_line(tmp_path):

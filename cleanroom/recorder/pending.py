@@ -1,6 +1,6 @@
 """`LateAnswers`: what the terminal does about an answer that came after it gave
 up waiting (ADR 0217, 0218), and about the refusals that show the recorder acted
-on one (docs/protocol.md §8b). A mixin of `RemoteService` (client.py), which
+on one (docs/protocol.md §8b). A mixin of `Asking` (asking.py), which
 sends and receives; the connection (connection.py) keeps a late `view` answer
 and lists the late answers to requests that act.
 
@@ -36,7 +36,7 @@ class LateAnswers:
     _open: bytes | None  # the file the code view shows
 
     def _ask(self, request: Any, wait: bool = True) -> Any:
-        raise NotImplementedError  # RemoteService's
+        raise NotImplementedError  # Asking's
 
     @property
     def idle_seconds(self) -> int:

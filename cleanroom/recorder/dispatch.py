@@ -181,6 +181,11 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
+        # The alerts that hold the guard lock are answered again in the next `status`:
+        # the new terminal lists them, and its unlock can name them (ADR 0220).
+        queued = {n for _, n in self._fresh}
+        again = [(a, n) for a, n in self.session.locks.holding() if n not in queued]
+        self._fresh = sorted(again + self._fresh, key=lambda pair: pair[1])
         self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))

@@ -30,6 +30,7 @@ class LockHeld(Exception):  # noqa: N818 (a state, not a fault)
 @dataclass
 class _Held:
     number: int
+    alert: Any
     seq: int | None = None  # the `alert` entry's, once recorded
 
 
@@ -48,8 +49,14 @@ class AlertLocks:
             numbers.append(self.handed)
             self._unrecorded.append((alert, self.handed))
             if getattr(alert, "response", "") == "lock":
-                self.held.append(_Held(self.handed))
+                self.held.append(_Held(self.handed, alert))
         return numbers
+
+    def holding(self) -> list[tuple[Any, int]]:
+        """The alerts that hold the lock now, with their numbers: handed again to a
+        terminal that connects to the session while it is locked (the one they
+        were handed to is gone, and the new one must list them)."""
+        return [(h.alert, h.number) for h in self.held]
 
     def is_handed(self, alert: Any) -> bool:
         return any(a is alert for a, _ in self._unrecorded)

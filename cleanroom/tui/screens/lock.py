@@ -61,7 +61,10 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         self.refused: Refused | None = None  # why the last Enter did not unlock
 
     def add(self, number: int, category: str, detail: str, unrecorded: str | None) -> None:
-        """An alert that locks: listed here (drawn, then counted as shown)."""
+        """An alert that locks: listed here (drawn, then counted as shown). One
+        handed again (a reconnection, ADR 0220) is listed once."""
+        if number and any(n == number for n, _, _ in self.alerts):
+            return
         self.alerts.append((number, category, detail))
         self.unrecorded = unrecorded
         if self.refused is not None and self.refused.kind == HELD:

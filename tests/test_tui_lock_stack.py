@@ -13,6 +13,7 @@ snapshot, then a key file), real SIGSTOP; the real app, driven by Pilot."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from cleanroom.tui.screens.lock import AlertLockScreen
 from cleanroom.tui.screens.locking import LockScreen
 from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
-from tests.test_recorder_stopped_long import stopped
+from tests.test_recorder_faults import wait_for
+from tests.test_recorder_stopped_long import BOUND, stopped
 from tests.test_tui_remote_stall import SIZE, screen_text, shown
 from tests.tuikit import lock_drawn
 
@@ -122,3 +124,38 @@ async def test_an_alert_while_the_lock_is_stuck_on_a_stopped_recorder(room):  # 
         app.service.seal()
     app.service.close()
     check_the_unlock_names_both(room)
+
+
+def test_the_alerts_of_a_late_status_are_still_told(room):  # noqa: F811
+    """The recorder answers each alert in one `status` only. A `status` answered
+    after the terminal gave up waiting (the recorder stopped) was dropped with
+    its alerts: a lock alert in it was never listed, and the lock it held could
+    never be lifted (views refused `locked`, no lock screen). Its alerts are now
+    kept for the terminal's next look."""
+    service = RemoteService(room.socket)
+    service.serve_loop()  # this thread is the terminal's event loop: it waits 0.1 s
+    assert service.check_alerts().failure is None
+    lock_by_reading_the_snapshot(room)
+    wait_for(lambda: any(lock_alerts(room.entries())), 30)  # recorded, not yet told
+    pid = room.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        stopped(pid)
+        assert service.check_alerts().fresh == []  # asked, not answered in time
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    readable, _, _ = select.select([service._sock], [], [], BOUND)
+    assert readable, "the late answer never came"
+    told = []
+    for _ in range(8):  # the terminal's next looks
+        check = service.check_alerts()
+        told += [(a.category, n) for a, n in zip(check.fresh, check.numbers, strict=True)
+                 if a.response == "lock"]  # fmt: skip
+    assert [c for c, _ in told] == ["snapshot_access"], told
+    service.unlock("guard", 1.0, told[0][1])  # what the lock screen listed lifts it
+    service.check_alerts()
+    assert service.state == "ready", service.state
+    service.seal()
+    service.close()
+    unlocks = [e for e in room.entries() if e.kind == "unlock"]
+    assert [u.payload["alerts"] for u in unlocks] == [[lock_alerts(room.entries())[0].seq]]

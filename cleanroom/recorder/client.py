@@ -253,8 +253,17 @@ class RemoteService(LateAnswers):
 
     def _drop(self) -> None:
         if self._conn is not None:
+            self._held += self._late_alerts()
             self._conn.close()
             self._conn = None
+
+    def _late_alerts(self) -> list[Any]:
+        """The alerts late `status` answers carried (connection.py `told`), once."""
+        conn = self._conn
+        if conn is None or not conn.told:
+            return []
+        told, conn.told = conn.told, []
+        return told
 
     def new_session_shown(self) -> None:
         """The terminal showed the new session's start screen: it may be recorded in."""
@@ -581,7 +590,7 @@ class RemoteService(LateAnswers):
             a = self._ask(m.Status())
         except RecordingError:
             return False
-        self._held += list(a.fresh)  # a `status` takes the fresh alerts: kept for the app
+        self._held += self._late_alerts() + list(a.fresh)  # kept for the app's next look
         if a.failure is not None:
             self._failure = a.failure
             return False
@@ -600,7 +609,7 @@ class RemoteService(LateAnswers):
         self.state, self.ended = a.state, a.ended
         if a.failure is not None:  # the recorder could not record (an alert): hide source
             self._failure = a.failure
-        fresh: list[Any] = self._held + list(a.fresh)
+        fresh: list[Any] = self._held + self._late_alerts() + list(a.fresh)
         self._held = []
         recorded = len(fresh)
         ended_here = a.ended is None or a.ended == "reviewer"

@@ -451,7 +451,7 @@ class AlertInfo(Struct, forbid_unknown_fields=True, array_like=True):
     category: str
     detail: str
     response: str
-    number: int = 0  # 1, 2, 3... in the session (session/alert_locks.py); 0: not the guard's
+    number: Count = 0  # 1, 2, 3... in the session (session/alert_locks.py); 0: not the guard's
 
 
 class State(_Answer, tag="state"):

@@ -56,7 +56,7 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         self._acknowledge = acknowledge
         self.since = since  # when the lock came (its `locked_s`)
         self.alerts: list[tuple[int, str, str]] = []  # (number, category, detail), oldest first
-        self.shown = 0  # every alert numbered up to this has been drawn
+        self._undrawn: set[int] = set()  # listed, not drawn yet
         self.unrecorded: str | None = None  # why the last alert is not recorded yet
         self.refused: Refused | None = None  # why the last Enter did not unlock
 
@@ -66,6 +66,7 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         if number and any(n == number for n, _, _ in self.alerts):
             return
         self.alerts.append((number, category, detail))
+        self._undrawn.add(number)
         self.unrecorded = unrecorded
         if self.refused is not None and self.refused.kind == HELD:
             self.refused = None  # what held it is listed now: the next Enter may lift it
@@ -97,16 +98,24 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         self._drawn_after_refresh()
 
     def _drawn_after_refresh(self) -> None:
-        last = self.alerts[-1][0] if self.alerts else 0
-        self.call_after_refresh(self._drawn, last)
+        listed = {n for n, _, _ in self.alerts}
+        self.call_after_refresh(self._drawn, listed)
 
-    def _drawn(self, number: int) -> None:
-        self.shown = max(self.shown, number)
+    def _drawn(self, numbers: set[int]) -> None:
+        self._undrawn -= numbers
+
+    @property
+    def shown(self) -> int:
+        """Every alert listed with a number up to this has been drawn: what an Enter
+        acknowledges. An alert listed late, below one drawn, lowers it until drawn."""
+        if self._undrawn:
+            return min(self._undrawn) - 1
+        return max((n for n, _, _ in self.alerts), default=0)
 
     @property
     def drawn(self) -> bool:
         """Every alert it lists has been drawn (what an Enter may acknowledge)."""
-        return not self.alerts or self.shown >= self.alerts[-1][0]
+        return not self._undrawn
 
     def title_said(self) -> str:
         n = len(self.alerts)

@@ -109,7 +109,7 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         """Every alert listed with a number up to this has been drawn: what an Enter
         acknowledges. An alert listed late, below one drawn, lowers it until drawn."""
         if self._undrawn:
-            return min(self._undrawn) - 1
+            return max(0, min(self._undrawn) - 1)  # never below what the protocol takes
         return max((n for n, _, _ in self.alerts), default=0)
 
     @property

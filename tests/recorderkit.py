@@ -119,7 +119,17 @@ class RawClient:
         write_frame(self.sock, body)
 
     def receive(self) -> Any:
-        return m.answer_decoder.decode(read_frame(self.sock, m.MAX_ANSWER))
+        answer = m.answer_decoder.decode(read_frame(self.sock, m.MAX_ANSWER))
+        if isinstance(answer, m.State):  # the alerts it was told of (ADR 0220)
+            self.told = max([self.told, *(a.number for a in answer.fresh)])
+        return answer
+
+    told = 0  # the highest alert number a `status` answered: what this client "showed"
+
+    def unlock(self) -> m.Unlock:
+        """An unlock naming every alert this client was told of, as a terminal that
+        showed each would (ADR 0220)."""
+        return m.Unlock(lock="guard", shown=self.told)
 
     def ask(self, request: Any) -> Any:
         self.send_raw(m.encoder.encode(request))

@@ -28,7 +28,7 @@ from cleanroom.tui.screens.witness import SealedScreen
 from tests.diskkit import SmallDisk, unprivileged
 from tests.ledgerkit import read_rows
 from tests.test_tui_guard import guarded_app, wait_for
-from tests.tuikit import make_app
+from tests.tuikit import lock_drawn, make_app
 
 SIZE = (100, 30)
 
@@ -72,7 +72,7 @@ async def test_alerts_survive_a_full_disk_and_their_lock_still_applies(kit, tmp_
             disk.fill()
             guard.queue.put(Category.SNAPSHOT_ACCESS, "snapshot /s", "opened", "/s", "a reader")
             guard.queue.put(Category.MEDIA, "mount /media/usb", "mounted", "/media/usb")
-            assert await wait_for(pilot, lambda: isinstance(app.screen, AlertLockScreen))
+            assert await wait_for(pilot, lambda: lock_drawn(app))
             # The lock applied although nothing could be recorded; the alerts wait.
             assert app.session.failure is not None
             assert [a.category for a in guard.pending()] == ["snapshot_access", "media"]

@@ -154,7 +154,7 @@ def test_a_guard_lock_is_enforced_in_the_recorder(room):
     wait_for(lambda: client.ask(m.Status()).state == "guard_lock", 15)
     answer = client.ask(view)
     assert isinstance(answer, m.Refused) and answer.reason == "locked"
-    assert isinstance(client.ask(m.Unlock(lock="guard")), m.Ok)
+    assert isinstance(client.ask(client.unlock()), m.Ok)
     assert isinstance(client.ask(view), m.Lines)
     entries = room.entries()
     kinds = [e.kind for e in entries]

@@ -28,13 +28,22 @@ from tests.test_recorder_faults import wait_for
 from tests.test_recorder_stopped_long import BOUND, answered_again, stopped
 
 
-def guard_locked(service: RemoteService, built) -> None:
-    """Raise the guard's lock and wait until the terminal's poll has seen it."""
+def guard_locked(service: RemoteService, built) -> int:
+    """Raise the guard's lock and wait until the terminal's poll has seen it. Returns
+    the highest alert number the poll was handed: what its lock screen lists and
+    its unlock names (ADR 0220)."""
+    told = [0]
+
+    def locked() -> bool:
+        told[0] = max([told[0], *service.check_alerts().numbers])
+        return service.state == "guard_lock"
+
     lock_by_reading_the_snapshot(built)
-    wait_for(lambda: service.check_alerts() is not None and service.state == "guard_lock", 30)
+    wait_for(locked, 30)
+    return told[0]
 
 
-def late_unlock(service: RemoteService, pid: int, status: bool = True) -> None:
+def late_unlock(service: RemoteService, pid: int, shown: int, status: bool = True) -> None:
     """Ask `unlock` while the recorder is stopped: not answered in time, so not done.
     Then, with `status`, ask for it until the recorder answers (as the terminal's
     poll does); else wait only until the late answer is there to read."""
@@ -42,7 +51,7 @@ def late_unlock(service: RemoteService, pid: int, status: bool = True) -> None:
     try:
         stopped(pid)
         try:
-            service.unlock("guard", 1.0)
+            service.unlock("guard", 1.0, shown)
         except RecordingError:
             pass  # not recorded in time: the lock stays up
         else:
@@ -60,9 +69,9 @@ def test_an_unlock_answered_too_late_does_not_leave_the_lock_up_for_good(room): 
     service = RemoteService(room.socket)
     service.serve_loop()  # this thread is the terminal's event loop: it waits 0.1 s
     opened = service.open_file(b"src/main.c")
-    guard_locked(service, room)
-    late_unlock(service, room.process.pid)
-    service.unlock("guard", 2.0)  # the next Enter: recorded, so the lock comes off
+    shown = guard_locked(service, room)
+    late_unlock(service, room.process.pid, shown)
+    service.unlock("guard", 2.0, shown)  # the next Enter: recorded, so the lock comes off
     assert service.view(opened, 1, 3, 0, 80) is not None  # shown again, recorded first
     service.seal()
     service.close()
@@ -114,9 +123,9 @@ def test_the_late_unlock_is_said_not_acted_on_before_the_next_unlock(room):  # n
     one was not acted on before it records the one that was (it said so after)."""
     service = RemoteService(room.socket)
     service.serve_loop()
-    guard_locked(service, room)
-    late_unlock(service, room.process.pid, status=False)
-    service.unlock("guard", 2.0)
+    shown = guard_locked(service, room)
+    late_unlock(service, room.process.pid, shown, status=False)
+    service.unlock("guard", 2.0, shown)
     service.seal()
     service.close()
     entries = room.entries()
@@ -146,11 +155,11 @@ def test_a_recorder_gone_while_the_late_unlock_is_said_fails_closed(room):  # no
     crash (it asked on a connection already dropped: an AssertionError)."""
     service = RemoteService(room.socket)
     service.serve_loop()
-    guard_locked(service, room)
-    late_unlock(service, room.process.pid, status=False)  # its answer is in the socket
+    shown = guard_locked(service, room)
+    late_unlock(service, room.process.pid, shown, status=False)  # its answer is in the socket
     room.kill9()
     try:
-        service.unlock("guard", 2.0)
+        service.unlock("guard", 2.0, shown)
     except RecordingError:
         pass  # the lock stays up and says why
     else:

@@ -156,7 +156,7 @@ def test_a_guard_lock_during_a_search_stops_it_and_refuses_its_answer(room):
         time.sleep(0.05)
     answer = client.ask(m.Wait(id=started.id))
     assert isinstance(answer, m.Refused) and answer.reason == "locked"
-    assert isinstance(client.ask(m.Unlock(lock="guard")), m.Ok)
+    assert isinstance(client.ask(client.unlock()), m.Ok)
     stale = client.ask(m.Wait(id=started.id))  # the lock ended that search for good
     assert isinstance(stale, m.Refused) and stale.reason == "order"
     assert isinstance(client.ask(m.Cancel(id=started.id)), m.Ok)  # moot: nothing recorded

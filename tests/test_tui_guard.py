@@ -14,7 +14,7 @@ from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.screens.lock import AlertLockScreen
 from tests.ledgerkit import read_rows
-from tests.tuikit import sample_source
+from tests.tuikit import lock_drawn, sample_source
 
 SIZE = (100, 30)
 
@@ -57,7 +57,7 @@ async def test_another_process_reading_the_snapshot_locks_the_screen(kit, ledger
         await pilot.pause()
         reader = f"open({str(snapshot)!r}, 'rb').read(4096)"
         subprocess.run([sys.executable, "-c", reader], check=True, timeout=30)
-        assert await wait_for(pilot, lambda: isinstance(app.screen, AlertLockScreen))
+        assert await wait_for(pilot, lambda: lock_drawn(app))
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, AlertLockScreen)

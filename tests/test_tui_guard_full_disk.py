@@ -18,7 +18,7 @@ from cleanroom.tui.screens.lock import AlertLockScreen
 from tests.diskkit import small_disk  # noqa: F401 (a fixture)
 from tests.ledgerkit import read_rows
 from tests.test_tui_guard import SIZE, guarded_app, wait_for
-from tests.tuikit import make_app
+from tests.tuikit import lock_drawn, make_app
 
 
 def said(screen) -> str:
@@ -37,7 +37,7 @@ async def test_a_lock_under_failed_recording_says_so_and_does_not_unlock_unrecor
         small_disk.fill()
         reader = f"open({str(snapshot)!r}, 'rb').read(4096)"
         subprocess.run([sys.executable, "-c", reader], check=True, timeout=30)
-        assert await wait_for(pilot, lambda: isinstance(app.screen, AlertLockScreen), 10)
+        assert await wait_for(pilot, lambda: lock_drawn(app), 10)
         text = said(app.screen)
         assert "This has been recorded" not in text, text
         assert "NOT recorded yet" in text, text

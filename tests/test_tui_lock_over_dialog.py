@@ -9,7 +9,7 @@ from cleanroom.tui.screens.idle import IdleScreen
 from cleanroom.tui.screens.lock import AlertLockScreen
 from cleanroom.tui.screens.search import SearchScreen
 from tests.test_tui_review import start
-from tests.tuikit import make_app
+from tests.tuikit import lock_drawn, make_app
 
 SIZE = (100, 30)
 
@@ -95,7 +95,10 @@ async def test_a_guard_lock_over_the_search_dialog_unlocks_to_the_results(kit, l
         await search_over_code(pilot)
         app.session.guard = LockingGuard()
         app._check_guard()
-        await pilot.pause()
+        for _ in range(100):  # an Enter before the alert is drawn is refused (ADR 0220)
+            await pilot.pause(0.05)
+            if lock_drawn(app):
+                break
         assert isinstance(app.screen, AlertLockScreen)
         await pilot.press("enter")
         await check_unlock_records_rows(app, pilot, "unlock")  # after the recorded unlock

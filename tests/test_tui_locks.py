@@ -21,7 +21,7 @@ from cleanroom.tui.screens.lock import AlertLockScreen
 from cleanroom.tui.screens.witness import SealedScreen, StartScreen
 from tests.ledgerkit import read_rows
 from tests.test_tui_guard import guarded_app, kinds_and_alerts, wait_for
-from tests.tuikit import make_app
+from tests.tuikit import lock_drawn, make_app
 
 SIZE = (100, 30)
 SHOWING = {"file_open", "view", "search", "search_results_view", "quick_open", "goto"}
@@ -95,7 +95,7 @@ async def test_the_guard_lock_swallows_every_bound_key_and_its_unlock_is_recorde
         await pilot.press("enter")
         offset, opened = await open_long_file(pilot)
         app.session.guard.queue.put(Category.SNAPSHOT_ACCESS, "snapshot /s", "opened", "/s")
-        assert await wait_for(pilot, lambda: isinstance(app.screen, AlertLockScreen))
+        assert await wait_for(pilot, lambda: lock_drawn(app))
         lock, before = app.screen, rows(app)
         await press_all_but(pilot, lock, {"enter"})
         assert new_kinds(app, before) <= {"blocked", "alert"}

@@ -16,10 +16,10 @@ from textual.widgets import Static
 
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
-from cleanroom.tui.screens.lock import AlertLockScreen
 from tests.diskkit import SmallDisk
 from tests.recorderproc import build_room, until
 from tests.test_tui_remote_stall import SIZE, bar, shown
+from tests.tuikit import lock_drawn
 
 
 def said(screen) -> str:
@@ -50,7 +50,7 @@ async def test_an_alert_the_recorder_could_not_record_hides_and_says_so():
             # No key is pressed: the terminal's own status poll must carry the failure
             # (a wall-clock bound here failed under load; the lock coming at all without
             # a key is the claim).
-            await until(pilot, lambda: isinstance(app.screen, AlertLockScreen), tries=200)
+            await until(pilot, lambda: lock_drawn(app), tries=200)
             await until(pilot, lambda: "value_" not in shown(app), tries=20)
             assert "value_" not in shown(app)
             assert "NOT RECORDING" in bar(app), bar(app)

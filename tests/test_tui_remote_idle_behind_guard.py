@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
-from cleanroom.tui.screens.lock import AlertLockScreen
 from cleanroom.tui.screens.locking import LockScreen
 from cleanroom.tui.screens.witness import StartScreen
 from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
 from tests.test_tui_remote_stall import SIZE, shown
+from tests.tuikit import lock_drawn
 
 
 def counted(service: RemoteService, calls: list[str]) -> None:
@@ -45,7 +45,7 @@ async def test_the_idle_time_passing_behind_a_guard_lock_does_not_lock_out(room)
         app.open_path(b"src/long.py")
         await until(pilot, lambda: "value_0 = 0" in shown(app))
         lock_by_reading_the_snapshot(room)
-        await until(pilot, lambda: isinstance(app.screen, AlertLockScreen))
+        await until(pilot, lambda: lock_drawn(app))
         app._last_input -= app.idle_seconds + 1  # the reviewer has been away that long
         app._tick()  # the idle timer's second
         await pilot.pause()

@@ -98,7 +98,9 @@ async def test_a_session_the_recorder_ended_is_never_carried_on_quietly(room):  
         app.open_path(b"src/long.py")
         await until(pilot, lambda: "value_0 = 0" in shown(app))
         # A guard lock raised in the old session, not yet answered...
-        app.push_screen(AlertLockScreen("keys_access", "x"), app._guard_unlocked(time.monotonic()))
+        lock = AlertLockScreen(app._acknowledge_guard, time.monotonic())
+        lock.add(0, "keys_access", "x", None)
+        app.push_screen(lock, app._guard_unlocked)
         await pilot.pause()
         # ... when the recorder loses the terminal (it seals the session: client_lost).
         assert service._sock is not None

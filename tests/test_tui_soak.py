@@ -74,7 +74,9 @@ async def test_random_keys_end_in_a_clean_seal(kit, ledger_dir):
             elif n % 300 == 100:  # results to page through and open, with the keys after
                 await search_with_results(pilot)
             elif n % 400 == 199:
-                app.push_screen(AlertLockScreen("soak", "a guard alert"))
+                lock = AlertLockScreen(app._acknowledge_guard, time.monotonic())
+                lock.add(0, "soak", "a guard alert", None)
+                app.push_screen(lock, app._guard_unlocked)
                 await pilot.pause()
             screens.add(type(app.screen).__name__)
             key = rng.choice(ALPHABET)

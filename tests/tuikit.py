@@ -69,3 +69,13 @@ async def listed(pilot, timeout: float = 30.0) -> None:
         assert time.monotonic() < deadline, "the tree's listing never came"
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+def lock_drawn(app: ReviewApp) -> bool:
+    """The guard's lock screen is in front and every alert it lists was drawn: an
+    Enter before that is refused (ADR 0220), so a test waits for this, not for the
+    screen merely being pushed."""
+    from cleanroom.tui.screens.lock import AlertLockScreen
+
+    screen = app.screen
+    return isinstance(screen, AlertLockScreen) and screen.drawn

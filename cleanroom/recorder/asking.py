@@ -220,8 +220,17 @@ class Asking(LateAnswers):
 
     def _drop(self) -> None:
         if self._conn is not None:
+            self._held += self._late_alerts()
             self._conn.close()
             self._conn = None
+
+    def _late_alerts(self) -> list[Any]:
+        """The alerts late `status` answers carried (connection.py `told`), once."""
+        conn = self._conn
+        if conn is None or not conn.told:
+            return []
+        told, conn.told = conn.told, []
+        return told
 
     def new_session_shown(self) -> None:
         """The terminal showed the new session's start screen: it may be recorded in."""

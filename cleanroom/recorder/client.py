@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place, check
+from ..session.alert_locks import LockHeld
 from ..session.crash import CrashOutcome, outline
 from ..session.find_in_file import FileHits
 from ..session.name_matcher import Matched
@@ -327,8 +328,16 @@ class RemoteService(Asking):
     def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
         """The recorder ends held-key bursts on its own clock."""
 
-    def unlock(self, lock: str, locked_s: float) -> None:
-        self._ask(m.Unlock(lock=lock))
+    def unlock(self, lock: str, locked_s: float, shown: int) -> None:
+        """Lift the guard lock; the lock screen showed every lock alert numbered up to
+        `shown` (ADR 0220). Raises LockHeld when an alert holding it is numbered
+        higher (refused `unshown`: not shown yet)."""
+        try:
+            self._ask(m.Unlock(lock=lock, shown=shown))
+        except RequestRefused as exc:
+            if exc.reason == "unshown":
+                raise LockHeld([]) from None
+            raise
 
     def idle(self, after_s: int) -> float:
         self._ask(m.Idle(after_s=after_s))
@@ -354,7 +363,7 @@ class RemoteService(Asking):
             a = self._ask(m.Status())
         except RecordingError:
             return False
-        self._held += list(a.fresh)  # a `status` takes the fresh alerts: kept for the app
+        self._held += self._late_alerts() + list(a.fresh)  # kept for the app's next look
         if a.failure is not None:
             self._failure = a.failure
             return False
@@ -373,14 +382,14 @@ class RemoteService(Asking):
         self.state, self.ended = a.state, a.ended
         if a.failure is not None:  # the recorder could not record (an alert): hide source
             self._failure = a.failure
-        fresh: list[Any] = self._held + list(a.fresh)
+        fresh: list[Any] = self._held + self._late_alerts() + list(a.fresh)
         self._held = []
         recorded = len(fresh)
         ended_here = a.ended is None or a.ended == "reviewer"
         if not ended_here and not any(f.response == "end" for f in fresh):
             # ended by the recorder (a guard alert, a lost client): the terminal ends too
             fresh.append(m.AlertInfo(RECORDER_ENDED, a.ended, "end"))
-        return AlertCheck(fresh, a.failure, recorded)
+        return AlertCheck(fresh, a.failure, recorded, [f.number for f in fresh])
 
     def seal(self, countersigner: object = None, reason: str = "reviewer") -> Any:
         """Ask the recorder to seal. Where it asks for the reviewer's countersignature

@@ -18,7 +18,9 @@ within a bound (docs/protocol.md §8b, ADR 0216 and 0217).
   the note twice, or was refused (`order`) while the recorder waited for the
   countersignature of the first (atk12). Every other late answer is dropped, and
   the requests of those that act (goto, mark, pick, unlock, active, witness,
-  open) are listed in `dropped`, to be recorded as not acted on.
+  open) are listed in `dropped`, to be recorded as not acted on. The alerts a
+  late `status` carried are kept (`told`): the recorder answers each alert
+  once, and one never shown could hold the guard lock for good (ADR 0220).
 
 What requests mean, and what the terminal does about a failure, is client.py's."""
 
@@ -74,6 +76,7 @@ class Connection:
         self.kept: tuple[bytes, Any] | None = None  # the last late `view` answer
         self.late: tuple[bytes, Any] | None = None  # the last late answer of a ONCE request
         self.dropped: list[Any] = []  # requests that act, answered late: not acted on
+        self.told: list[Any] = []  # the alerts of `status` answers come late (ADR 0220)
         self.peer = liveness.PeerProcess.of(sock)
         self._stopped_since: float | None = None
 
@@ -161,6 +164,8 @@ class Connection:
                 self.late = (owed.body, m.answer_decoder.decode(body))
             elif isinstance(owed.request, ACTS):
                 self.dropped.append(owed.request)
+            elif isinstance(owed.request, m.Status):  # its alerts are answered only once
+                self.told.extend(getattr(m.answer_decoder.decode(body), "fresh", []))
         self._stopped_since = None
         return True
 

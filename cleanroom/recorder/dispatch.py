@@ -21,6 +21,7 @@ from typing import Any
 
 from ..notes.model import Draft, Note, NoteError, Place
 from ..sanitize import clean
+from ..session.alert_locks import LockHeld
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.pathmatch import Cancelled
@@ -180,6 +181,11 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         if self.state in (IDLE, GUARD_LOCK):
             self._after_hello = self.state
         self.state = NEW
+        # The alerts that hold the guard lock are answered again in the next `status`:
+        # the new terminal lists them, and its unlock can name them (ADR 0220).
+        queued = {n for _, n in self._fresh}
+        again = [(a, n) for a, n in self.session.locks.holding() if n not in queued]
+        self._fresh = sorted(again + self._fresh, key=lambda pair: pair[1])
         self._peer = f"uid {uid} pid {pid} ({account or 'no account'})"
         try:
             self.session.recorder.record(ClientResume(uid, int(away_s), pid, account))
@@ -197,7 +203,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             self._seal_again()
             return
         check = self.session.check_alerts()
-        self._fresh.extend(check.fresh)
+        self._fresh.extend(zip(check.fresh, check.numbers, strict=True))
         self._alert_failure = check.failure  # the next `status` says so (the terminal hides)
         if any(a.response == "end" for a in check.fresh):
             first = next(a for a in check.fresh if a.response == "end")
@@ -439,7 +445,10 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         if self.state != GUARD_LOCK:
             return self._unlock_again()
         since = self._locked_since or time.monotonic()
-        self.session.unlock("guard", time.monotonic() - since)
+        try:
+            self.session.unlock("guard", time.monotonic() - since, r.shown)
+        except LockHeld as exc:  # an alert holding it not shown yet: the lock stays (ADR 0220)
+            raise Refusal("unshown", str(exc)) from None
         self.state = IDLE if self._idle_since is not None else READY
         self._locked_since, self._lifted = None, since
         return m.Ok()
@@ -453,7 +462,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         refused as the table refused it (`order`, or `locked` when idle)."""
         if self._lifted is None:
             raise Refusal(REASON[self.state])
-        self.session.unlock("guard", time.monotonic() - self._lifted)
+        self.session.unlock_again("guard", time.monotonic() - self._lifted)
         return m.Ok()
 
     def _witness(self, r: m.Witness) -> m._Answer:
@@ -467,7 +476,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             seq, code = self._receipt.seq, self._receipt.witness.code
         elif self.state == ENDED:  # ended but not sealed (its seal failed): no final code
             seq, code = -1, ""
-        alerts = [m.AlertInfo(a.category, a.detail, a.response) for a in fresh]
+        alerts = [m.AlertInfo(a.category, a.detail, a.response, n) for a, n in fresh]
         # An alert's failure holds until an alert check or a seal records what it could not.
         failure = self.session.failure or (self._alert_failure if self._receipt is None else None)
         return m.State(state=self.state, failure=failure, fresh=alerts,

@@ -28,7 +28,7 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 9
+VERSION = 10
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -189,6 +189,9 @@ class Active(_Request, tag="active"):
 
 class Unlock(_Request, tag="unlock"):
     lock: Short
+    # The lock screen showed every lock alert numbered up to this (AlertInfo.number,
+    # ADR 0220): a lock held by an alert numbered higher is not lifted (`unshown`).
+    shown: Count = 0
 
 
 class Witness(_Request, tag="witness"):
@@ -448,6 +451,7 @@ class AlertInfo(Struct, forbid_unknown_fields=True, array_like=True):
     category: str
     detail: str
     response: str
+    number: Count = 0  # 1, 2, 3... in the session (session/alert_locks.py); 0: not the guard's
 
 
 class State(_Answer, tag="state"):

@@ -259,6 +259,7 @@ class Unlock(Event):
     kind: ClassVar[str] = "unlock"
     lock: str  # which lock: "guard"
     locked_s: int  # how long it stayed up
+    alerts: list[int] = field(default_factory=list)  # the seqs of the alerts acknowledged
 
 
 @dataclass(frozen=True)

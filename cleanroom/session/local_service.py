@@ -341,8 +341,8 @@ class LocalService:
     def flush_blocked(self, now: float | None = None, force: bool = False) -> None:
         self.session.flush_blocked(now, force)
 
-    def unlock(self, lock: str, locked_s: float) -> None:
-        self.session.unlock(lock, locked_s)
+    def unlock(self, lock: str, locked_s: float, shown: int) -> None:
+        self.session.unlock(lock, locked_s, shown)
 
     def idle(self, after_s: int) -> float:
         return self.session.idle(after_s)

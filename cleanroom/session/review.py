@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..ledger.witness import Receipt, witness_code
@@ -19,6 +19,7 @@ from ..notes.book import NoteBook
 from ..notes.model import Draft, Note
 from ..snapshot.search import KEPT, PAGE
 from ..snapshot.symbols.references import references_name
+from .alert_locks import AlertLocks
 from .blocked_keys import BlockedKeys
 from .events import (
     Active,
@@ -91,6 +92,7 @@ class AlertCheck:
     fresh: list[Any]
     failure: str | None
     recorded: int = 0
+    numbers: list[int] = field(default_factory=list)  # each fresh alert's (alert_locks.py)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class ReviewSession:
         self.shown_witness = (last.seq, witness_code(last.hash))
         self.alerts = 0
         self._answered: list[Any] = []  # alerts whose responses the UI has applied
+        self.locks = AlertLocks()  # the alerts holding the guard lock (ADR 0220)
         self._keys = BlockedKeys()
         self.notes = NoteBook()  # the notes recorded in this session (and earlier ones')
 
@@ -383,9 +386,25 @@ class ReviewSession:
             except RecordingError:
                 pass  # the refusal itself held; the outage is recorded when it ends
 
-    def unlock(self, lock: str, locked_s: float) -> None:
-        """The reviewer dismissed `lock` after `locked_s` seconds. Raises RecordingError."""
-        self.recorder.record(Unlock(lock, int(locked_s)))
+    def unlock(self, lock: str, locked_s: float, shown: int) -> None:
+        """The reviewer dismissed `lock` after `locked_s` seconds, having been shown
+        every lock alert numbered up to `shown` (ADR 0220). The alerts handed out
+        are recorded first; then the unlock, naming them. Raises RecordingError, or
+        LockHeld (nothing recorded, nothing lifted) when an alert holding the lock
+        was not shown."""
+        pending = [] if self.guard is None else self.guard.pending()
+        failure = self._record_alerts([a for a in pending if self.locks.is_handed(a)])
+        if failure is not None:
+            raise RecordingError(failure)
+        coming = any(a.response == "lock" and not self.locks.is_handed(a) for a in pending)
+        seqs = self.locks.acknowledge(shown, more_coming=coming)
+        self.recorder.record(Unlock(lock, int(locked_s), seqs))
+        self.locks.lift(seqs)
+
+    def unlock_again(self, lock: str, locked_s: float) -> None:
+        """The unlock of the lock lifted last, asked again (ADR 0218): it names the
+        same alerts. Raises RecordingError."""
+        self.recorder.record(Unlock(lock, int(locked_s), list(self.locks.lifted)))
 
     def idle(self, after_s: int) -> float:
         self.recorder.record(Idle(after_s))
@@ -415,16 +434,18 @@ class ReviewSession:
         pending = self.guard.pending()
         fresh = [a for a in pending if not any(a is b for b in self._answered)]
         self._answered = pending
+        numbers = self.locks.hand_out(fresh)
         before = self.alerts
         failure = self._record_alerts(pending)
-        return AlertCheck(fresh, failure, self.alerts - before)
+        return AlertCheck(fresh, failure, self.alerts - before, numbers)
 
     def _record_alerts(self, alerts: list[Any]) -> str | None:
         for alert in alerts:
             try:
-                self.recorder.record(alert)
+                appended = self.recorder.record(alert)
             except RecordingError as exc:
                 return str(exc)
+            self.locks.recorded(alert, appended.seq)
             self.guard.recorded(alert)
             self.alerts += 1
         return None

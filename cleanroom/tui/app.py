@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static, Tree
 
 from ..sanitize import clean, decode
+from ..session.alert_locks import LockHeld
 from ..session.blocked_keys import is_blocked_key
 from ..session.document import Document
 from ..session.local_service import LocalService
@@ -46,7 +47,7 @@ from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
 from .screens.failed import FailedEndScreen
 from .screens.help import HelpScreen
 from .screens.idle import IdleScreen
-from .screens.lock import AlertLockScreen
+from .screens.lock import FAILED, HELD, AlertLockScreen, Refused
 from .screens.locking import LockScreen
 from .screens.quickopen import QuickOpenScreen
 from .screens.search import SearchScreen
@@ -275,6 +276,9 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         if self._idle_since is None and idle_for >= self.idle_seconds and not self._guard_up():
             self._lock_idle()
 
+    def _guard_locks(self) -> list[AlertLockScreen]:
+        return [s for s in self.screen_stack if isinstance(s, AlertLockScreen)]
+
     def _guard_up(self) -> bool:
         """A guard lock is up: it hides everything and only a recorded unlock lifts
         it, so no idle lock comes up behind it (the recorder refuses an idle lock
@@ -313,22 +317,34 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
             self._recovered()
         elif check.recorded:
             self._show_status()
+        if check.failure is None:  # every alert is recorded: the lock screen says so now
+            for lock in self._guard_locks():
+                lock.all_recorded()
         if not check.fresh:
             return
         last = check.fresh[-1]
         self.notify(f"Alert: {last.category}: {last.detail}", markup=False,
                     severity="warning", timeout=10)  # fmt: skip
         ending = [a for a in check.fresh if a.response == "end"]
-        locking = [a for a in check.fresh if a.response == "lock"]
+        locking = [(a, n) for a, n in zip(check.fresh, check.numbers, strict=True)
+                   if a.response == "lock"]  # fmt: skip
         if ending and self._ending is None:
             cause = ending[0]  # the guard's, or the recorder's own (quota, a lost terminal)
             by = "recorder ended it" if cause.category == "recorder" else "guard"
             self._seal(f"{by}: {cause.detail if by != 'guard' else cause.category}")
-        elif locking and not isinstance(self.screen, AlertLockScreen):
-            first = locking[0]
-            lock = AlertLockScreen(first.category, first.detail, unrecorded=check.failure)
-            self.push_screen(lock, self._guard_unlocked(time.monotonic(), first.category,
-                                                        first.detail))  # fmt: skip
+        elif locking:
+            self._lock_guard(locking, check.failure)
+
+    def _lock_guard(self, locking: list[tuple[Any, int]], unrecorded: str | None) -> None:
+        """Alerts that lock: listed on the guard lock already up, wherever it is in
+        the stack, or on a new one (ADR 0220): each lock screen lists every alert
+        its Enter acknowledges, never one behind another's."""
+        up = self._guard_locks()
+        lock = up[0] if up else AlertLockScreen(self._acknowledge_guard, time.monotonic())
+        for alert, number in locking:
+            lock.add(number, alert.category, alert.detail, unrecorded)
+        if not up:
+            self.push_screen(lock, self._guard_unlocked)
 
     def _session_replaced(self) -> None:
         """The recorder ended this terminal's session (it lost the terminal) and the
@@ -359,22 +375,23 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         self._shown_again()  # the tree's names, listed again: recorded in the new session
         self._show_status()
 
-    def _guard_unlocked(self, since: float, category: str = "guard", detail: str = "") -> Any:
-        """The lock's Enter: the unlock is recorded, or it does not unlock (fail
-        closed): the lock comes back saying why, and Enter tries again."""
+    def _acknowledge_guard(self, since: float, shown: int) -> Refused | None:
+        """The guard lock's Enter: record the unlock, naming the alerts drawn up to
+        `shown`. None once recorded; else why not, and the lock stays up (fail
+        closed): an alert holding it not drawn yet, or a recording failure."""
+        try:
+            self.service.unlock("guard", time.monotonic() - since, shown)
+        except LockHeld:
+            return Refused(HELD)
+        except RecordingError as exc:
+            self._recording_failed(str(exc))
+            return Refused(FAILED, str(exc))
+        return None
 
-        def unlocked(_: object = None) -> None:
-            try:
-                self.service.unlock("guard", time.monotonic() - since)
-            except RecordingError as exc:
-                self._recording_failed(str(exc))
-                again = AlertLockScreen(category, detail, unrecorded=str(exc), unlock_failed=True)
-                self.push_screen(again, self._guard_unlocked(since, category, detail))
-                return
-            self._shown_again()  # after `unlock`: what is shown again is recorded after it
-            self._show_status()
-
-        return unlocked
+    def _guard_unlocked(self, _: object = None) -> None:
+        """The guard lock came off, its unlock recorded (`_acknowledge_guard`)."""
+        self._shown_again()  # after `unlock`: what is shown again is recorded after it
+        self._show_status()
 
     def _lock_idle(self) -> None:
         try:

@@ -400,3 +400,35 @@ def test_the_filter_is_sized_as_documented():
     for wrong in (b"", bits[:-1], bits * 3):
         with pytest.raises(ValueError):
             pairs.PairFilter(wrong)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1000])
+def test_a_large_text_in_pieces_gives_the_keys_it_holds_whole(size):
+    """`pieces` bounds the build's memory on a large blob (ADR 0407) and must lose no
+    pair or triple across a cut: words longer than a piece, whitespace runs, no
+    newline at the end."""
+    rng = random.Random(407)
+    alphabet = [b"a", b"_", b"(", b"\xc3\xa9", b"x", b"Z"]
+    words = [b"".join(rng.choices(alphabet, k=rng.choice([1, 3, 9, 12, 80]))) for _ in range(600)]
+    text = b"".join(w + rng.choice([b" ", b"\n\t", b"  \r\n"]) for w in words) + b"end_word"
+    parts = list(pairs.pieces(text, size))
+    assert len(parts) > (1 if size == 1000 else 50)
+    got = set(np.concatenate([pairs.batch_keys(p) for p in parts]).tolist())
+    assert got == set(pairs.batch_keys(text).tolist())
+
+
+@pytest.mark.parametrize(
+    "text", [b"", b"x", b" \n ", b"a b", b"a b c", b"a b c d", b" lead trail "]
+)
+def test_boring_texts_in_pieces_give_their_keys(text):
+    parts = list(pairs.pieces(text, 1))
+    got = set(np.concatenate([pairs.batch_keys(p) for p in parts] or [[]]).tolist())
+    assert got == set(pairs.batch_keys(text).tolist())
+
+
+def test_a_blob_larger_than_a_batch_is_hashed_in_pieces():
+    big = b" ".join(b"w%07d" % i for i in range(pairs.BATCH // 8 + 1000))
+    out = list(pairs._batches(iter([b"small one", big, b"small two"]), None))
+    assert max(map(len, out)) < pairs.BATCH + 64
+    got = set(np.concatenate([pairs.batch_keys(b) for b in out]).tolist())
+    assert set(pairs.batch_keys(big).tolist()) <= got

@@ -118,9 +118,15 @@ def test_numpy_and_python_hash_every_pair_alike():
     consecutive = list(zip(words, words[1:], strict=False))
     tails = [pairs.tail_key(a, b) for a, b in consecutive if len(a) > pairs.END]
     heads = [pairs.head_key(a, b) for a, b in consecutive if len(b) > pairs.END]
-    assert got == two + [pairs.triple_key(a, b, c) for a, b, c in three] + tails + heads
+    threes = list(zip(words, words[1:], words[2:], strict=False))
+    tail3 = [pairs.tail_triple_key(a, b, c) for a, b, c in threes if len(a) > pairs.END]
+    head3 = [pairs.head_triple_key(a, b, c) for a, b, c in threes if len(c) > pairs.END]
+    plain3 = [pairs.triple_key(a, b, c) for a, b, c in three]
+    assert got == two + plain3 + tails + heads + tail3 + head3
     assert len(set(got)) > 5900  # words longer than HEAD still differ by length or head
     assert len(tails) > 2000 and len(set(tails) - set(two)) > 2000
+    assert len(tail3) > 2000 and len(set(tail3) - set(plain3) - set(tails)) > 2000
+    assert len(head3) > 2000 and len(set(head3) - set(plain3) - set(heads)) > 2000
     # a word of exactly END bytes: its tail and head pairs are its plain pair
     exact = b"x" * pairs.END
     assert pairs.tail_key(exact, b"y") == pairs.pair_key(
@@ -129,6 +135,11 @@ def test_numpy_and_python_hash_every_pair_alike():
     assert pairs.head_key(b"y", exact) == pairs.pair_key(
         pairs.word_hash(b"y"), pairs.word_hash(exact)
     )
+    # ... and its tail and head triples its plain triple
+    plain = pairs.triple_key(*map(pairs.word_hash, (exact, b"y", b"z")))
+    assert pairs.tail_triple_key(exact, b"y", b"z") == plain
+    plain = pairs.triple_key(*map(pairs.word_hash, (b"y", b"z", exact)))
+    assert pairs.head_triple_key(b"y", b"z", exact) == plain
 
 
 def test_a_notes_windows_are_judged_at_once_as_one_by_one():
@@ -160,7 +171,10 @@ def test_a_notes_windows_are_judged_at_once_as_one_by_one():
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3", b"a_long_word", b"a_long_word b\n"],
+    [
+        *(b"", b"x", b" \n\t ", b"one two", b"\xff\xfe \xc3", b"a_long_word", b"a_long_word b\n"),
+        *(b"a_long_word b c", b"a b a_long_word", b"a_long_word b a_long_word\n"),
+    ],
 )
 def test_boring_texts_give_the_pairs_they_hold(content):
     words = content.decode("utf-8", "surrogateescape").split()
@@ -168,6 +182,8 @@ def test_boring_texts_give_the_pairs_they_hold(content):
     sizes = [len(w.encode("utf-8", "surrogateescape")) for w in words]
     ends = sum(n > pairs.END for n in sizes[:-1])  # tail pairs
     ends += sum(n > pairs.END for n in sizes[1:])  # head pairs
+    ends += sum(n > pairs.END for n in sizes[:-2])  # tail triples
+    ends += sum(n > pairs.END for n in sizes[2:])  # head triples
     assert keys.size == max(0, len(words) - 1) + max(0, len(words) - 2) + ends
 
 
@@ -191,6 +207,12 @@ def test_every_pair_of_every_text_is_in_the_filter(edges, tmp_path):
                             assert corpus.pairs.may_hold([a[cut:], b, "<"]), (a, cut, b)
                         for cut in range(1, len(b)):
                             assert corpus.pairs.may_hold([">", a, b[:cut]]), (a, b, cut)
+                    # every tail and head triple (ADR 0407)
+                    for a, b, c in zip(words, words[1:], words[2:], strict=False):
+                        for cut in range(1, len(a)):
+                            assert corpus.pairs.may_hold([a[cut:], b, c, "<"]), (a, cut, b, c)
+                        for cut in range(1, len(c)):
+                            assert corpus.pairs.may_hold([">", a, b, c[:cut]]), (a, b, c, cut)
             finally:
                 corpus.close()
         assert corpus.names_cached
@@ -295,6 +317,38 @@ def test_the_end_pairs_rule_out_windows_no_inner_pair_can(edges):
             corpus.close()
 
 
+def test_the_end_triples_rule_out_windows_no_pair_can(edges):
+    """A four-word window whose pairs all occur (its inner pair in one file, its tail
+    or head pair in another) but whose tail or head triple is in no text (ADR 0407)."""
+    kit, path = edges
+    with Snapshot.open(path, kit.trust) as snap:
+        corpus = SnapshotText(snap)
+        try:
+            fil = corpus.pairs
+            assert fil is not None
+            # "alpha_one =" in lib/wrap.c, "= compute" in lib/ends.c
+            assert fil.may_hold(["alpha_one", "=", "compute"])
+            assert fil.may_hold(["q", "=", "compute", "q"])
+            assert not fil.may_hold(["alpha_one", "=", "compute", "q"])
+            assert fil.may_hold(["lpha_one", "=", "beta_two(gamma_three,", "q"])  # it occurs
+            assert fil.may_hold(["pha_one", "=", "compute", "q"])  # 7 bytes: unjudged
+            # "start_word(arg) =" in lib/ends.c, "= beta_two(" in lib/wrap.c
+            start = "prefix_of_a_long_start_word(arg)"
+            assert fil.may_hold(["q", start, "=", "beta"])
+            assert not fil.may_hold(["q", start, "=", "beta_two(gamma"])
+            assert fil.may_hold(["q", "alpha_one", "=", "beta_two(gamma"])  # it occurs
+            assert fil.may_hold(["q", start, "\ud800", "beta_two(gamma"])  # unjudged
+            words = ["alpha_one", "=", "compute", "q", start, "=", "beta_two(gamma"]
+            gaps = fil.gaps(words)
+            assert [gaps.may_hold(0, 3), gaps.may_hold(3, 6), gaps.may_hold(0, 2)] == [
+                False,
+                False,
+                True,
+            ]
+        finally:
+            corpus.close()
+
+
 def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
     """Edit the cached file and give it a valid MAC, as only its owner could."""
     import sqlite3
@@ -317,6 +371,8 @@ def _rewrite(db: Path, directory: Path, root: bytes, sql: str, *args) -> None:
         ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v2"),
         # a filter without tail and head pairs (v4): probing it for them would too
         ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v4"),
+        # ... or without tail and head triples (v5)
+        ("UPDATE facts SET format = ?", b"cleanroom:notecheck-names:v5"),
     ],
 )
 def test_a_filter_of_impossible_shape_is_never_believed(edges, tmp_path, edit):
@@ -344,3 +400,35 @@ def test_the_filter_is_sized_as_documented():
     for wrong in (b"", bits[:-1], bits * 3):
         with pytest.raises(ValueError):
             pairs.PairFilter(wrong)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1000])
+def test_a_large_text_in_pieces_gives_the_keys_it_holds_whole(size):
+    """`pieces` bounds the build's memory on a large blob (ADR 0407) and must lose no
+    pair or triple across a cut: words longer than a piece, whitespace runs, no
+    newline at the end."""
+    rng = random.Random(407)
+    alphabet = [b"a", b"_", b"(", b"\xc3\xa9", b"x", b"Z"]
+    words = [b"".join(rng.choices(alphabet, k=rng.choice([1, 3, 9, 12, 80]))) for _ in range(600)]
+    text = b"".join(w + rng.choice([b" ", b"\n\t", b"  \r\n"]) for w in words) + b"end_word"
+    parts = list(pairs.pieces(text, size))
+    assert len(parts) > (1 if size == 1000 else 50)
+    got = set(np.concatenate([pairs.batch_keys(p) for p in parts]).tolist())
+    assert got == set(pairs.batch_keys(text).tolist())
+
+
+@pytest.mark.parametrize(
+    "text", [b"", b"x", b" \n ", b"a b", b"a b c", b"a b c d", b" lead trail "]
+)
+def test_boring_texts_in_pieces_give_their_keys(text):
+    parts = list(pairs.pieces(text, 1))
+    got = set(np.concatenate([pairs.batch_keys(p) for p in parts] or [[]]).tolist())
+    assert got == set(pairs.batch_keys(text).tolist())
+
+
+def test_a_blob_larger_than_a_batch_is_hashed_in_pieces():
+    big = b" ".join(b"w%07d" % i for i in range(pairs.BATCH // 8 + 1000))
+    out = list(pairs._batches(iter([b"small one", big, b"small two"]), None))
+    assert max(map(len, out)) < pairs.BATCH + 64
+    got = set(np.concatenate([pairs.batch_keys(b) for b in out]).tolist())
+    assert set(pairs.batch_keys(big).tolist()) <= got

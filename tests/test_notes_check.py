@@ -8,11 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from cleanroom.cli import main
-from cleanroom.forensics.notes import written_notes
+from cleanroom.forensics.notes import WrittenNote, written_notes
 from cleanroom.forensics.timeline import read_evidence
+from cleanroom.ledger.verdict import Status
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.snapshot.store import Snapshot
+from tests.forensicskit import make_snapshot
 from tests.ledgerkit import Kit, forge
 from tests.noteskit import (
     DESCRIBES,
@@ -162,3 +164,24 @@ def test_a_tampered_ledgers_notes_are_not_read(tmp_path):
     assert out.exit_code == 1
     assert "TAMPERED (its notes are not read)" in out.output
     assert "0 notes checked" in out.output
+
+
+@pytest.mark.parametrize("names", [True, False])
+def test_a_quote_past_a_nul_the_index_stops_at_is_found(tmp_path, names):
+    """A text file with a NUL after its first 8 KiB: the trigram index stops there, so
+    an index lookup must still name the blob (read lazily since ADR 0407)."""
+    kit = Kit("ncnul")
+    after = "static int frob_after_nul(struct ring *r) { return r->head + r->tail; }"
+    content = b"/* pad */\n" * 1000 + b"\x00\n" + after.encode() + b"\n"
+    path = make_snapshot(kit, tmp_path / "s", files={b"lib/nul.c": content})
+    written = [WrittenNote(note(1, after), "", "", "", 1, None, None, Status.INTACT, False, 1)]
+    with Snapshot.open(path, kit.trust) as snap:
+        corpus = SnapshotText(snap, names=names)
+        try:
+            (c,) = check_notes(written, corpus)
+        finally:
+            corpus.close()
+    assert [(f.text, [(p.path, p.line) for p in f.places]) for f in c.fragments] == [
+        (after, [(b"lib/nul.c", 1002)])
+    ]
+    assert names or corpus.queries > 0  # index only: found through a lookup

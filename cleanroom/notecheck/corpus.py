@@ -98,7 +98,9 @@ class SnapshotText:
         if names:
             root = bytes.fromhex(snapshot.manifest.root)
             self.names, self.pairs = self._name_table(snapshot.path, root, cache_dir, counting)
-        self._always = frozenset(read_facts(self._conn, self.catalog).truncated)
+        # the blobs the index always names (read on the first index lookup: with the
+        # word-pair filter and name table most checks make few or none, ADR 0407)
+        self._truncated: frozenset[int] | None = None
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
         # verbatim.py's answer per window, for the whole check
@@ -156,9 +158,15 @@ class SnapshotText:
             if len(rows) > COMMON_BLOBS:
                 found = COMMON
             else:
-                found = frozenset(r[0] for r in rows) | self._always
+                found = frozenset(r[0] for r in rows) | self._always()
         self._docs[word] = found
         return found
+
+    def _always(self) -> frozenset[int]:
+        """Blobs whose index stops early (`candidates.py`): in every answer."""
+        if self._truncated is None:
+            self._truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
+        return self._truncated
 
     def text(self, rowid: int, content: bytes | None = None) -> BlobText:
         """The blob's normalised text; `content` is its bytes when already read."""

@@ -53,8 +53,9 @@ COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BL
 # v3: with the word pair and triple filter (ADR 0403); v4: every run of 4 (digits
 # first too) and the reversed names (ADR 0404): a v3 file lacks names v4 relies on;
 # v5: the filter holds tail and head pairs (ADR 0406): probing a v4 filter for them
-# would rule out windows that occur
-FORMAT = b"cleanroom:notecheck-names:v5"
+# would rule out windows that occur; v6: tail and head triples too (ADR 0407), the
+# same reason against v5
+FORMAT = b"cleanroom:notecheck-names:v6"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer

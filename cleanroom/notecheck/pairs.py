@@ -25,9 +25,14 @@ and of the first word with the second word's first `END` bytes (a *head
 pair*), and a window of at least three words whose first word has at least
 `END` bytes is ruled out when its tail pair is missing, and likewise at its end
 (ADR 0406). For a word of exactly `END` bytes those keys are its plain pair's.
+Likewise for every three consecutive words it holds the first word's last `END`
+bytes with the next two words (a *tail triple*) and the first two words with the
+third word's first `END` bytes (a *head triple*), which judge a window of at least
+four words, whose second and third (third-last and second-last) words are whole
+(ADR 0407).
 
-Built with numpy, a batch of blobs at a time; kept in the name table's cache
-file (`names.py`), under the same MAC and checks.
+Built with numpy, a batch of blobs at a time, setting the bits themselves; kept
+in the name table's cache file (`names.py`), under the same MAC and checks.
 """
 
 from __future__ import annotations
@@ -99,6 +104,16 @@ def head_key(w1: bytes, w2: bytes) -> int:
     return pair_key(word_hash(w1), word_hash(w2[:END]))
 
 
+def tail_triple_key(w1: bytes, w2: bytes, w3: bytes) -> int:
+    """The key of `w1`'s last `END` bytes followed by `w2` and `w3` (ADR 0407)."""
+    return triple_key(word_hash(w1[-END:]), word_hash(w2), word_hash(w3))
+
+
+def head_triple_key(w1: bytes, w2: bytes, w3: bytes) -> int:
+    """The key of `w1` and `w2` followed by `w3`'s first `END` bytes (ADR 0407)."""
+    return triple_key(word_hash(w1), word_hash(w2), word_hash(w3[:END]))
+
+
 def normal_bytes(content: bytes) -> bytes:
     """A blob's text as bytes whose ASCII whitespace separates exactly its words.
     ASCII text is that already; other text is normalised and encoded back."""
@@ -111,9 +126,10 @@ def normal_bytes(content: bytes) -> bytes:
 def batch_keys(text: bytes) -> np.ndarray:
     """The key of every consecutive pair, then every consecutive triple, then every
     tail pair whose first word is longer than `END`, then every head pair whose
-    second word is, of words of `text` (bytes split at `_SPACE`), duplicates
-    included. Pairs across two blobs of one batch are there too: extra keys cost
-    false positives, never false negatives."""
+    second word is, then every tail triple whose first word is longer than `END`,
+    then every head triple whose third word is, of words of `text` (bytes split
+    at `_SPACE`), duplicates included. Pairs across two blobs of one batch are there
+    too: extra keys cost false positives, never false negatives."""
     a = np.frombuffer(text, dtype=np.uint8)
     solid = ~_IS_SPACE[a]
     edge = np.diff(solid.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
@@ -148,11 +164,13 @@ def batch_keys(text: bytes) -> np.ndarray:
     del offset, near, from_tail, value
     two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
     three = _mix_array(two[:-1] ^ h[2:])
-    long_first = lengths[:-1] > END
-    tails = _mix_array(_mix_array(tail[:-1][long_first]) ^ h[1:][long_first])
-    long_second = lengths[1:] > END
-    heads = _mix_array(_mix_array(h[:-1][long_second]) ^ head[1:][long_second])
-    return np.concatenate((two, three, tails, heads))
+    long = lengths > END
+    tail_two = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
+    tails = tail_two[long[:-1]]
+    heads = _mix_array(_mix_array(h[:-1][long[1:]]) ^ head[1:][long[1:]])
+    tail_three = _mix_array(tail_two[:-1][long[:-2]] ^ h[2:][long[:-2]])
+    head_three = _mix_array(two[:-1][long[2:]] ^ head[2:][long[2:]])
+    return np.concatenate((two, three, tails, heads, tail_three, head_three))
 
 
 def _sum(
@@ -172,10 +190,15 @@ def _sum(
 
 
 def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iterator[bytes]:
+    """Texts of about `BATCH` bytes: small blobs joined by a line break, a large one
+    in overlapping pieces (`pieces`)."""
     parts: list[bytes] = []
     held = 0
     for n, content in enumerate(contents, 1):
         text = normal_bytes(content)
+        if len(text) > BATCH:
+            yield from pieces(text)
+            continue
         parts.append(text)
         held += len(text) + 1
         if held >= BATCH:
@@ -185,6 +208,28 @@ def _batches(contents: Iterator[bytes], tick: Callable[[], None] | None) -> Iter
             tick()
     if parts:
         yield b"\n".join(parts)
+
+
+def pieces(text: bytes, size: int = BATCH) -> Iterator[bytes]:
+    """`text` in pieces of whole words, each of at least `size` bytes or three words
+    (except the last), each starting at the second-last word of the one before: every
+    two and three consecutive words of `text` are consecutive in one piece, so the
+    pieces' keys are the text's. `batch_keys` holds some 80 bytes per byte of its
+    text: Linux's largest headers (tens of MB) whole peaked at over a gigabyte."""
+    a = np.frombuffer(text, dtype=np.uint8)
+    edge = np.diff((~_IS_SPACE[a]).astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edge == 1)
+    ends = np.flatnonzero(edge == -1)
+    del a, edge
+    first = 0
+    while first < starts.size:
+        last = int(np.searchsorted(ends, starts[first] + size))  # the word ending there
+        last = max(last, first + 2)
+        if last >= starts.size - 1:
+            yield text[starts[first] :]
+            return
+        yield text[starts[first] : ends[last]]
+        first = last - 1  # the second-last word of this piece
 
 
 def size_for(text_bytes: int) -> int:
@@ -212,12 +257,22 @@ def build(conn: sqlite3.Connection, tick: Callable[[], None] | None = None) -> P
     """The filter of every text blob of the snapshot open on `conn`."""
     (total,) = conn.execute("SELECT total(size) FROM blobs WHERE binary = 0").fetchone()
     bits = size_for(int(total))
-    flags = np.zeros(bits, dtype=np.uint8)  # one byte per bit: plain stores, no read-modify-write
+    # the bits themselves (128 MiB at most), set with `bitwise_or.at`: as fast as
+    # plain stores into a byte per bit, which held 1 GiB while building (ADR 0407)
+    packed = np.zeros(bits // 8, dtype=np.uint8)
     rows = conn.execute("SELECT content FROM blobs WHERE binary = 0 ORDER BY rowid")
     for text in _batches((bytes(r[0]) for r in rows), tick):
-        for pos in positions(batch_keys(text), bits):
-            flags[pos] = 1
-    return PairFilter(np.packbits(flags, bitorder="little").tobytes())
+        set_bits(packed, batch_keys(text))
+    return PairFilter(packed.tobytes())
+
+
+def set_bits(packed: np.ndarray, keys: np.ndarray) -> None:
+    """Set every probe's bit of every key in `packed` (little-endian within each byte,
+    as `PairFilter` reads them)."""
+    seven = np.uint64(7)
+    for pos in positions(keys, packed.size * 8):
+        mask = np.left_shift(np.uint8(1), (pos & seven).astype(np.uint8))
+        np.bitwise_or.at(packed, (pos >> np.uint64(3)).astype(np.intp), mask)
 
 
 _WORDS_KEPT = 1 << 20  # word hashes remembered for the run (notes repeat their words)
@@ -229,21 +284,28 @@ class Gaps:
     `pairs[p]` counts the missing pairs (q, q+1) for q < p, `triples[p]` the
     missing triples (q, q+1, q+2) for q < p; and per position q whether the
     tail pair (q, q+1) is missing (`tails[q]`, only when word q has at least `END`
-    bytes) and the head pair (q, q+1) (`heads[q]`, word q+1 at least `END` bytes)."""
+    bytes) and the head pair (q, q+1) (`heads[q]`, word q+1 at least `END` bytes),
+    and the tail triple (q, q+1, q+2) (`tail_triples[q]`, word q at least `END`
+    bytes) and the head triple (q, q+1, q+2) (`head_triples[q]`, word q+2)."""
 
     pairs: list[int]
     triples: list[int]
     tails: list[bool]
     heads: list[bool]
+    tail_triples: list[bool]
+    head_triples: list[bool]
 
     def may_hold(self, first: int, last: int) -> bool:
         """`PairFilter.may_hold` of the window of words `first`..`last` (inclusive):
         False only if a pair or triple of its inner words (first+1 .. last-1) is in
         no text blob, or, for a window of three words or more, the tail pair of its
-        first two words or the head pair of its last two."""
+        first two words or the head pair of its last two, or, for four words or
+        more, the tail triple of its first three or the head triple of its last three."""
         if last - first < 2:
             return True
         if self.tails[first] or self.heads[last - 1]:
+            return False
+        if last - first >= 3 and (self.tail_triples[first] or self.head_triples[last - 2]):
             return False
         inner_first, inner_last = first + 1, last - 1
         if inner_last - inner_first < 1:
@@ -330,26 +392,36 @@ class PairFilter:
         missing_triples = np.zeros(max(n - 2, 0), dtype=bool)
         missing_tails = np.zeros(n, dtype=bool)
         missing_heads = np.zeros(n, dtype=bool)
+        missing_tail_triples = np.zeros(n, dtype=bool)
+        missing_head_triples = np.zeros(n, dtype=bool)
         if n >= 2:
             mixed = _mix_array(h[:-1])
             two = _mix_array(mixed ^ h[1:])
             tails = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
             heads = _mix_array(mixed ^ head[1:])
-            three = _mix_array(two[:-1] ^ h[2:])  # empty when n == 2
-            # one probe of the filter for all four kinds of key
-            found = self._has(np.concatenate((two, tails, heads, three)))
-            m = n - 1
+            # the triples, plain, tail and head: all empty when n == 2
+            three = _mix_array(two[:-1] ^ h[2:])
+            tail_three = _mix_array(tails[:-1] ^ h[2:])
+            head_three = _mix_array(two[:-1] ^ head[2:])
+            # one probe of the filter for all six kinds of key
+            found = self._has(np.concatenate((two, tails, heads, three, tail_three, head_three)))
+            m, t = n - 1, n - 2
             judged = ~unjudged[:-1] & ~unjudged[1:]
             missing_pairs = ~found[:m] & judged
             missing_tails[:-1] = ~found[m : 2 * m] & judged & long[:-1]
             missing_heads[:-1] = ~found[2 * m : 3 * m] & judged & long[1:]
             ok = judged[:-1] & ~unjudged[2:]
-            missing_triples = ~found[3 * m :] & ok
+            at = 3 * m
+            missing_triples = ~found[at : at + t] & ok
+            missing_tail_triples[:-2] = ~found[at + t : at + 2 * t] & ok & long[:-2]
+            missing_head_triples[:-2] = ~found[at + 2 * t :] & ok & long[2:]
         return Gaps(
             np.concatenate(([0], np.cumsum(missing_pairs))).tolist(),
             np.concatenate(([0], np.cumsum(missing_triples))).tolist(),
             missing_tails.tolist(),
             missing_heads.tolist(),
+            missing_tail_triples.tolist(),
+            missing_head_triples.tolist(),
         )
 
     def may_hold(self, window_words: Sequence[str]) -> bool:
@@ -358,7 +430,10 @@ class PairFilter:
         consecutive words strictly inside it are consecutive in no text blob, or
         the window has three words or more and the last `END` bytes of its first
         word followed by its second word (its second-last word followed by the
-        first `END` bytes of its last) are in none."""
+        first `END` bytes of its last) are in none, or four words or more and the
+        last `END` bytes of its first word followed by its second and third words
+        (its third-last and second-last words followed by the first `END` bytes of
+        its last) are in none."""
         if len(window_words) < 3:
             return True
         # a word with a character no decoded blob holds (a lone surrogate) judges no
@@ -371,6 +446,22 @@ class PairFilter:
         head = before is not None and last is not None and last.long
         if head and pair_key(before.whole, last.head) not in self:
             return False
+        if len(window_words) >= 4:
+            # the tail triple of the first three words, the head triple of the last three
+            third = self._hash(window_words[2])
+            if (
+                tail
+                and third is not None
+                and triple_key(first.tail, second.whole, third.whole) not in self
+            ):
+                return False
+            third_last = self._hash(window_words[-3])
+            if (
+                head
+                and third_last is not None
+                and triple_key(third_last.whole, before.whole, last.head) not in self
+            ):
+                return False
         inner = window_words[1:-1]
         if len(inner) < 2:
             return True

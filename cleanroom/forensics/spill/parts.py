@@ -15,6 +15,7 @@ import contextlib
 import marshal
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,8 +48,9 @@ class Spill:
         self, convert: Convert, store: Store | None = None, ready: Ready | None = None
     ) -> None:
         self._convert = convert
-        self._dir = Path(tempfile.mkdtemp(prefix=PREFIX))  # 0700
         self._owner = os.getpid()
+        sweep()  # what a killed reading left behind
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{self._owner}-"))  # 0700
         self._store, self._ready = store, ready
         self._next = 1  # the next range part to gather (part 0: a file read whole)
         self._chunks: list[Chunk] = []
@@ -138,7 +140,46 @@ class Spill:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-PREFIX = "cleanroom-parts-"
+PREFIX = "cleanroom-parts-"  # then the reading process's pid, "-" and mkdtemp's letters
+
+
+def sweep(where: str | None = None) -> list[str]:
+    """Remove the parts directories that readings killed before their cleanup ran
+    left in the temporary directory (SIGKILL, out of memory, a power cut: no
+    `finally` runs): those of this user whose process is gone. A directory whose
+    process lives (another report running, or a pid taken again) is left alone;
+    so is anything that is not a plain directory of ours. Returns the names removed."""
+    root = Path(where or tempfile.gettempdir())
+    removed = []
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        pid_text = name[len(PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            st = os.lstat(root / name)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+            continue
+        shutil.rmtree(root / name, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0 or pid > 1 << 22:
+        return True  # not a pid of ours to judge: leave it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, another user's
+    return True
 
 
 def _name(k: int) -> str:

@@ -13,7 +13,7 @@ from typing import IO
 import click
 
 from ..forensics.notes import written_notes
-from ..forensics.report import Report, analyse, build_report
+from ..forensics.report import Analyser, Report, analyse, build_report
 from ..forensics.report_csv import write_csv
 from ..forensics.report_html import write_html
 from ..forensics.report_json import write_json
@@ -95,8 +95,9 @@ def report(
                                file=sys.stderr) as bar:  # fmt: skip
             # Each ledger's entries are analysed while its verification runs.
             evidence = read_evidence(
-                ledgers, trust, include_tampered, lambda _: bar.update(1), workers, analyse
-            )
+                ledgers, trust, include_tampered, lambda _: bar.update(1), workers, analyse,
+                digest=Analyser,
+            )  # fmt: skip
             result = build_report(evidence, trust, snapshots, include_tampered,
                                   lambda: bar.update(1))  # fmt: skip
         written, result.note_problems = written_notes(evidence)

@@ -10,7 +10,7 @@ JSON, JSON Lines and CSV reports hold everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 TIMELINE_ROWS = 20_000  # rows of the timeline, over all sessions of a report
@@ -31,6 +31,11 @@ NOTES_BYTES = 2_000_000
 LEDGER_ROWS = 1_000
 LEDGER_BYTES = 500_000
 LEDGER_TABLES = 4
+# Banners of one kind (a finding across sessions, search rows not counted) and
+# reviewer columns of the coverage table: the first few, then one line that says
+# how many more and where they are; the page never widens with the ledger count.
+BANNERS = 20
+REVIEWER_COLUMNS = 10
 # The page's bound, by construction: each growing section's bound plus the
 # treemaps'; 29 MB (report-format.md), whatever the ledgers and how many.
 PAGE_BYTES = (
@@ -59,6 +64,22 @@ def bounded(rows: list[str], cols: int, what: str, where: str = EVERY_ONE) -> It
             yield cut_row(cols, len(rows) - n, what, where)
             return
         yield row
+
+
+def banners(texts: Iterable[str], what: str, where: str = EVERY_ONE) -> Iterator[str]:
+    """The first BANNERS of `texts` (each a whole `<p class="banner">`), then one
+    banner that counts the rest and says where they are."""
+    left = 0
+    for n, text in enumerate(texts):
+        if n < BANNERS:
+            yield text
+        else:
+            left += 1
+    if left:
+        yield (
+            f'<p class="banner cut">{left:,} more {what} not shown here (the page\'s bound, '
+            f"{BANNERS} at the most): {where}</p>\n"
+        )
 
 
 @dataclass

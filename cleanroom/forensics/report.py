@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
@@ -30,7 +30,7 @@ from .mismatch import Mismatch, content_at, event_mismatches, find_mismatches
 from .notes import NoteProblem
 from .report_notes import NoteRow
 from .resultlines import ResultLines, Unmapped, rows_as_shown
-from .screen import RowsShown, Shown, watch
+from .screen import RowsShown, Shown, Watcher
 from .sessionindex import SearchMade, SessionIndex
 from .shownlines import shown_lines
 from .snapshotmap import MapNode, snapshot_map
@@ -211,18 +211,41 @@ class Analysis:
     opened: dict[FileKey, int] = field(default_factory=dict)  # most lines file_open gave
 
 
-def analyse(entries: list[TimelineEntry], undecodable: int) -> Analysis:
+def analyse(entries: Sequence[TimelineEntry], undecodable: int) -> Analysis:
     """The screen intervals, dwell and figures of a ledger's entries. Pass it to
     `read_evidence` to have it run while the verifier still works."""
-    tally = Tally()  # counted in the same walk (ADR 0310)
-    watched = watch(tally.walk(entries), BLANK_REASONS)
-    intervals = watched.shown
-    dwell: Counter[int] = Counter()
-    for s in intervals:
-        dwell[s.viewport.seq] += s.dwell_us
-    stats = _stats(tally, len(entries), undecodable, intervals, watched.blank_us)
-    stats["results_on_screen_us"] = sum(r.dwell_us for r in watched.rows)
-    return Analysis(intervals, SeqDwell(dwell), stats, watched.rows, tally.searches, tally.opened)
+    analyser = Analyser()
+    analyser.feed(entries)
+    return analyser.done(undecodable)
+
+
+class Analyser:
+    """`analyse`, given the entries a run at a time, in seq order (`feed`): what
+    `read_evidence(digest=Analyser)` does with each run of entries the verifier's
+    processes hand over, while they still check the rest (ADR 0311)."""
+
+    def __init__(self) -> None:
+        self._tally = Tally()  # counted in the same walk (ADR 0310)
+        self._watcher = Watcher(BLANK_REASONS)
+        self._entries = 0
+
+    def feed(self, entries: Iterable[TimelineEntry]) -> None:
+        before = self._tally.kinds.total()
+        self._watcher.feed(self._tally.walk(entries))
+        self._entries += self._tally.kinds.total() - before
+
+    def done(self, undecodable: int) -> Analysis:
+        watched = self._watcher.done()
+        intervals = watched.shown
+        dwell: Counter[int] = Counter()
+        for s in intervals:
+            dwell[s.viewport.seq] += s.dwell_us
+        tally = self._tally
+        stats = _stats(tally, self._entries, undecodable, intervals, watched.blank_us)
+        stats["results_on_screen_us"] = sum(r.dwell_us for r in watched.rows)
+        return Analysis(
+            intervals, SeqDwell(dwell), stats, watched.rows, tally.searches, tally.opened
+        )
 
 
 def _session(t: Timeline, snapshot_ids: set[str]) -> SessionReport:

@@ -188,12 +188,13 @@ def _group(
         )
     else:
         yield "<h3>From verified ledgers (INTACT and INCOMPLETE)</h3>\n"
-    for u in g.unmapped:  # lines that were read but cannot be counted: say so
-        yield (
-            f'<p class="banner">Result rows of search #{u.search_seq} in '
-            f"{h_name(u.index.path)} were "
-            f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
-        )
+    lost = (  # lines that were read but cannot be counted: say so
+        f'<p class="banner">Result rows of search #{u.search_seq} in '
+        f"{h_name(u.index.path)} were "
+        f"on screen {u.views} times but are not counted here: {h(u.why)}.</p>\n"
+        for u in g.unmapped
+    )
+    yield from html_budget.banners(lost, "searches whose result rows are not counted")
     if g.mismatches:
         yield (
             f'<p class="banner mismatch">{len(g.mismatches)} file version(s) on screen contradict '
@@ -208,7 +209,7 @@ def _group(
     top, rest = files[:TOP_FILES], files[TOP_FILES:]
     scale = g.scale_us
     # One column per reviewer: lines of this file version each of them saw.
-    people = [(label(who), {(f.path, f.blob): f for f in fs}) for who, fs in g.by_reviewer.items()]
+    people, hidden = _reviewer_columns(g)
     yield '<table class="heatmap sortable">\n<thead><tr><th>File</th><th>Lines on screen</th>'
     yield "<th>Seen</th><th>On screen</th><th>Hottest line</th>"
     yield "".join(f'<th class="who">{h_name(name)}</th>' for name, _ in people)
@@ -250,6 +251,13 @@ def _group(
         shown += 1
         yield row
     yield "</tbody></table>\n"
+    if hidden:
+        yield (
+            f'<p class="cut">{hidden:,} more reviewers have no column here (the page\'s '
+            f"bound: the {len(people)} who saw the most lines have one): At a glance gives "
+            "every reviewer's share, and the CSV and JSON Lines reports every reviewer's "
+            "lines of each file</p>\n"
+        )
     if rest:
         yield from _summarized(rest, g.mismatches)
     for n, f in enumerate(top[:shown]):
@@ -261,6 +269,23 @@ def _group(
             "page's bound): the JSON report holds each file's line ranges and sessions</p>\n"
         )
     yield "</section>\n"
+
+
+Columns = list[tuple[str, dict[FileKey, FileCoverage]]]  # (reviewer, their coverage)
+
+
+def _reviewer_columns(g: CoverageGroup) -> tuple[Columns, int]:
+    """(label, coverage by file version) of the reviewers given a column, in the
+    group's order, and how many more have none: at most REVIEWER_COLUMNS, those
+    who saw the most lines."""
+    seen = {who: sum(min(f.lines_seen, f.lines) for f in fs) for who, fs in g.by_reviewer.items()}
+    chosen = set(sorted(seen, key=lambda w: (-seen[w], label(w)))[: html_budget.REVIEWER_COLUMNS])
+    people = [
+        (label(who), {(f.path, f.blob): f for f in fs})
+        for who, fs in g.by_reviewer.items()
+        if who in chosen
+    ]
+    return people, len(seen) - len(people)
 
 
 def _seen_cell(f: FileCoverage, bad: Mismatch | None) -> str:

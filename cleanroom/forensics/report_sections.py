@@ -46,6 +46,7 @@ LEDGERS_ELSEWHERE = (
     " and `cleanroom verify` gives each"
 )
 SESSIONS_ELSEWHERE = "the JSON report lists every ledger with its figures (ledgers[].stats)"
+FINDINGS_ELSEWHERE = "the JSON report lists each (sessions[]), and `cleanroom verify` gives each"
 WORST_FIRST = {Status.TAMPERED: 0, Status.INCOMPLETE: 1, Status.INTACT: 2}
 
 
@@ -58,9 +59,12 @@ def verification(r: Report) -> Iterator[str]:
     rows = [_verdict_row(s) for s in ledgers]
     yield from html_budget.bounded(rows, 4, "ledgers", LEDGERS_ELSEWHERE)
     yield "</tbody></table>\n"
-    for f in r.evidence.sessions:
-        message = h_name(f.message, MESSAGE_CHARS)  # it names paths, hosts, issuers
-        yield f'<p class="banner">Across sessions: <b>{h(f.code)}</b> {message}</p>\n'
+    found = (
+        f'<p class="banner">Across sessions: <b>{h(f.code)}</b> '
+        f"{h_name(f.message, MESSAGE_CHARS)}</p>\n"  # it names paths, hosts, issuers
+        for f in r.evidence.sessions
+    )
+    yield from html_budget.banners(found, "findings across sessions", FINDINGS_ELSEWHERE)
     yield "</section>\n"
 
 

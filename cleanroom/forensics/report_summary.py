@@ -23,6 +23,7 @@ from .snapshotmap import never_opened
 from .summary import Reach, reviewers, sessions
 
 NEVER_LISTED = 400  # names listed per directory; the count says how many more
+NEVER_OPEN_ROWS = 60  # directories listed open; the rest in a closed <details>
 CSS = """
 .bar{display:inline-block;width:120px;height:10px;border:1px solid #999;background:#eee;
 vertical-align:middle;margin-left:6px}.bar b{display:block;height:100%;background:#3182bd}
@@ -120,7 +121,8 @@ def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:
             continue
         yield '<ul class="never">\n'
         units = never_opened(root)
-        for u in units:
+        folded = False
+        for n, u in enumerate(units):
             row = _never_row(u, h)
             if not budget.take(row):
                 left = 1 + sum(1 for _ in units)
@@ -130,8 +132,17 @@ def never(r: Report, h: Callable[[object], str]) -> Iterator[str]:
                     "coverage</li>\n"
                 )
                 break
+            if n == NEVER_OPEN_ROWS:
+                # The rest folded: a closed <details> is not laid out, so a large tree's
+                # thousands of rows no longer delay the first paint, nor push the map
+                # a screen further down. Opening it shows them all.
+                folded = True
+                yield (
+                    '</ul>\n<details class="nevermore"><summary>More directories with files '
+                    'never opened</summary>\n<ul class="never">\n'
+                )
             yield row
-        yield "</ul>\n"
+        yield "</ul>\n</details>\n" if folded else "</ul>\n"
     yield "</section>\n"
 
 

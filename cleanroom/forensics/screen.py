@@ -31,7 +31,7 @@ Durations use the monotonic clock within one boot (`timeline.elapsed_us`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,31 +176,56 @@ def watch(entries: Sequence[TimelineEntry], blank_for: Sequence[str] = ()) -> Wa
     """Viewports and result rows on screen, and the time the screen was hidden for
     one of `blank_for` (`Screen.hidden`: idle, locked...) until the next entry, in
     one walk: a report needs all three, and each walk steps every entry."""
-    views: list[Interval] = []
-    rows: list[Interval] = []
-    blank = 0
-    screen = Screen()
-    # When the visible viewport (rows) appeared, and what it is.
-    v_since: TimelineEntry | None = None
-    r_since: TimelineEntry | None = None
-    v_now = r_now = None
-    prev: TimelineEntry | None = None
-    for entry in entries:
-        if prev is not None and screen.hidden is not None and screen.hidden in blank_for:
-            blank += elapsed_us(prev, entry)
-        after = step(screen, entry)
-        v_nxt, r_nxt = after.visible, after.rows_visible
-        if v_now is not None or v_nxt is not None:
-            v_since = _track(views, v_now, v_nxt, v_since, entry, prev)
-        if r_now is not None or r_nxt is not None:
-            r_since = _track(rows, r_now, r_nxt, r_since, entry, prev)
-        screen, prev, v_now, r_now = after, entry, v_nxt, r_nxt
-    if prev is not None:
-        if v_now is not None and v_since is not None:
-            views.append(_interval(v_now, v_since, prev, "end"))
-        if r_now is not None and r_since is not None:
-            rows.append(_interval(r_now, r_since, prev, "end"))
-    return Watched([Shown(*i) for i in views], [RowsShown(*i) for i in rows], blank)
+    watcher = Watcher(blank_for)
+    watcher.feed(entries)
+    return watcher.done()
+
+
+class Watcher:
+    """`watch`, given the entries a run at a time (`feed`, in seq order), so that a
+    report can walk a ledger's entries as the verifier's processes hand them over;
+    `done` then gives what `watch` gives for all the entries fed."""
+
+    def __init__(self, blank_for: Sequence[str] = ()) -> None:
+        self._blank_for = blank_for
+        self._views: list[Interval] = []
+        self._rows: list[Interval] = []
+        self._blank = 0
+        self._screen = Screen()
+        # When the visible viewport (rows) appeared, and what it is.
+        self._v_since: TimelineEntry | None = None
+        self._r_since: TimelineEntry | None = None
+        self._v_now: Any = None
+        self._r_now: Any = None
+        self._prev: TimelineEntry | None = None
+
+    def feed(self, entries: Iterable[TimelineEntry]) -> None:
+        views, rows, blank_for = self._views, self._rows, self._blank_for
+        blank, screen, prev = self._blank, self._screen, self._prev
+        v_since, r_since, v_now, r_now = self._v_since, self._r_since, self._v_now, self._r_now
+        for entry in entries:
+            if prev is not None and screen.hidden is not None and screen.hidden in blank_for:
+                blank += elapsed_us(prev, entry)
+            after = step(screen, entry)
+            v_nxt, r_nxt = after.visible, after.rows_visible
+            if v_now is not None or v_nxt is not None:
+                v_since = _track(views, v_now, v_nxt, v_since, entry, prev)
+            if r_now is not None or r_nxt is not None:
+                r_since = _track(rows, r_now, r_nxt, r_since, entry, prev)
+            screen, prev, v_now, r_now = after, entry, v_nxt, r_nxt
+        self._blank, self._screen, self._prev = blank, screen, prev
+        self._v_since, self._r_since, self._v_now, self._r_now = v_since, r_since, v_now, r_now
+
+    def done(self) -> Watched:
+        """What the entries fed showed; the watcher is spent (feed no more)."""
+        views, rows, prev = self._views, self._rows, self._prev
+        if prev is not None:
+            if self._v_now is not None and self._v_since is not None:
+                views.append(_interval(self._v_now, self._v_since, prev, "end"))
+            if self._r_now is not None and self._r_since is not None:
+                rows.append(_interval(self._r_now, self._r_since, prev, "end"))
+        self._views, self._rows = [], []
+        return Watched([Shown(*i) for i in views], [RowsShown(*i) for i in rows], self._blank)
 
 
 def _track(

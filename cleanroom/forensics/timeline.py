@@ -21,10 +21,10 @@ import dataclasses
 import datetime as dt
 import functools
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..ledger.credit import copy_key, credit, entry_hashes
 from ..ledger.encoding import EncodingError, decode_body
@@ -37,7 +37,7 @@ from ..ledger.verify import verify_image, verify_path
 from ..session.events import VOCABULARY, path_from_fields
 from .fits import misfit
 from .spill.parts import Spill
-from .spill.sequence import Spilled
+from .spill.sequence import BUDGET, Spilled
 from .spill.store import Store
 
 
@@ -147,12 +147,15 @@ def _read(
     names: dict[Any, Any] | None,
     defer: Defer | None = None,
     store: Store | None = None,
+    digest: Callable[[], Digester] | None = None,
 ) -> tuple[Timeline, Later | None]:
     """`read_timeline`, and the image whose decoding `defer` postponed (or None):
     its rows are the very rows the verifier judged, left for `_fill` (ADR 0309)."""
     if store is not None:
         shared = {} if names is None else names
-        return _read_spilled(path, trust, include_tampered, workers, analyse, store, defer, shared)
+        return _read_spilled(
+            path, trust, include_tampered, workers, analyse, store, defer, shared, digest
+        )
     image = load_path(path)
     made: list[tuple[list[TimelineEntry], int, object]] = []
     later: list[bool] = []
@@ -194,11 +197,16 @@ def _read_spilled(
     store: Store,
     defer: Defer | None,
     names: dict[Any, Any],
+    digest: Callable[[], Digester] | None = None,
 ) -> tuple[Timeline, Later | None]:
     """`_read` by the verifier that reads the file by ranges (`verify_path`): the
     processes that check the rows decode them as they check them (the same read),
-    and spill the entries to `store` (ADR 0310); no process holds them all."""
-    spill = Spill(_record)
+    and spill the entries to `store` (ADR 0310); no process holds them all. With
+    `digest`, this process builds the entries of each part gathered and feeds them
+    to a `digest()` while the others still check the rest (ADR 0311): the
+    analysis is kept only if the verdict allows, as `analyse`'s would be."""
+    taker = None if digest is None else _Taker(digest, names)
+    spill = Spill(_record, store if taker else None, taker)
     try:
         verdict = verify_path(path, list(trust), workers=workers, tap=spill)
         timeline = Timeline(str(path), verdict)
@@ -206,14 +214,59 @@ def _read_spilled(
             timeline.withheld = True
             return timeline, None
         chunks, undecodable = spill.gather(store)
+        built = {} if taker is None else taker.hand_over()
     finally:
         spill.discard()
-    entries = Spilled(store, chunks, functools.partial(_entry, names=names))
+        if taker is not None:
+            taker.release()
+    entries = Spilled(store, chunks, functools.partial(_entry, names=names), cached=built)
     if defer is not None and defer(timeline.ledger_id):
         return timeline, (entries, undecodable)  # analysed once the set is read
     timeline.entries, timeline.undecodable = entries, undecodable
-    timeline.analysis = analyse(entries, undecodable) if analyse else None
+    if taker is not None:
+        timeline.analysis = taker.digester.done(undecodable)
+    else:
+        timeline.analysis = analyse(entries, undecodable) if analyse else None
     return timeline, None
+
+
+class Digester(Protocol):
+    """A ledger's analysis made a run of entries at a time (`report.Analyser`)."""
+
+    def feed(self, entries: Iterable[TimelineEntry]) -> None: ...
+
+    def done(self, undecodable: int) -> object: ...
+
+
+class _Taker:
+    """`Spill`'s `ready`: builds the entries of each chunk gathered, in order, and
+    feeds them to the digester; keeps them for the ledger's `Spilled` sequence
+    while the cache's budget allows (they are built once, not again)."""
+
+    def __init__(self, digest: Callable[[], Digester], names: dict[Any, Any]) -> None:
+        self._digest, self._names = digest, names
+        self._built: dict[int, list[TimelineEntry]] = {}
+        self.restart()
+
+    def restart(self) -> None:
+        self.release()
+        self.digester = self._digest()
+
+    def chunk(self, index: int, records: list[tuple[Any, ...]]) -> None:
+        names = self._names
+        items = [_entry(r, names) for r in records]
+        self.digester.feed(items)
+        if BUDGET.take(len(items)):
+            self._built[index] = items
+
+    def hand_over(self) -> dict[int, list[TimelineEntry]]:
+        """The entries kept, with their budget: the caller's now."""
+        built, self._built = self._built, {}
+        return built
+
+    def release(self) -> None:
+        BUDGET.give(sum(len(x) for x in self._built.values()))
+        self._built = {}
 
 
 def _fill(timeline: Timeline, later: Later, names: dict[Any, Any], analyse: Analyse | None) -> None:
@@ -316,6 +369,7 @@ def read_evidence(
     progress: Progress | None = None,
     workers: int | None = None,
     analyse: Analyse | None = None,
+    digest: Callable[[], Digester] | None = None,
 ) -> Evidence:
     """Read every ledger, then check them as a set (`cleanroom verify` does the same).
 
@@ -333,7 +387,7 @@ def read_evidence(
     held: dict[int, Later] = {}  # postponed files that may still be credited
     for path in paths:
         timeline, image = _read(
-            path, trust, include_tampered, workers, analyse, names, ids.__contains__, store
+            path, trust, include_tampered, workers, analyse, names, ids.__contains__, store, digest
         )
         key = copy_key(timeline.verdict)
         if image is not None and (key is None or key not in kept):

@@ -53,10 +53,14 @@ class Spilled(Sequence[T]):
         chunks: list[Chunk],
         build: Callable[[tuple[Any, ...]], T],
         last: int | None = None,
+        cached: dict[int, list[T]] | None = None,
     ) -> None:
+        """`cached`: items already built from some chunks (by chunk index), with the
+        budget they took from `BUDGET`, which this sequence gives back when it goes."""
         self._store, self._chunks, self._build, self._last = store, chunks, build, last
-        self._cache: dict[int, list[T]] = {}
-        self._held = [0]  # records cached, given back to the budget when this goes
+        self._cache: dict[int, list[T]] = dict(cached or {})
+        # records cached, given back to the budget when this goes
+        self._held = [sum(len(x) for x in self._cache.values())]
         weakref.finalize(self, _give_back, self._held)
         if last is None:
             self._starts = list(itertools.accumulate((c.count for c in chunks), initial=0))

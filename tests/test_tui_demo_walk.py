@@ -2,7 +2,8 @@
 shapes it lacks (tests/test_e2e_tmux_crashes.py's BORING), opened in the real
 `cleanroom review` in a real terminal (tmux) and paged through (PageDown, End,
 PageUp, Home), each page drawn before the next key; the review exits 0, its
-ledger verifies INTACT and no "Traceback" is shown.
+ledger verifies INTACT, no "Traceback" is shown, and none of the sequences a
+hostile file could smuggle (test_e2e_tmux.FORBIDDEN) ever reached the terminal.
 
 Each page is proved twice:
 - by the screen: after each key that moves the view, the walk waits until the
@@ -40,7 +41,7 @@ from cleanroom.ledger.encoding import decode_body
 from cleanroom.ledger.verify import verify_path
 from cleanroom.snapshot.create import create_snapshot
 from tests.ledgerkit import Kit, read_rows, seeded_key
-from tests.test_e2e_tmux import review_command, workstation  # noqa: F401 (a fixture)
+from tests.test_e2e_tmux import end_clean, review_command, workstation  # noqa: F401 (a fixture)
 from tests.test_e2e_tmux_crashes import (
     BORING,
     EMPTY,
@@ -49,7 +50,7 @@ from tests.test_e2e_tmux_crashes import (
     one_of_each_kind,
     sample_files,
 )
-from tests.tmuxkit import Tmux, end_review
+from tests.tmuxkit import Tmux
 
 SHARDS = 4  # ~330 files: 4 tests the xdist workers share (tests/longfirst.py: long first)
 KEYS = ("PageDown", "End", "PageUp", "Home")  # to the end and back
@@ -94,9 +95,12 @@ def shows(screen: str, name: str, view: View, lines: int) -> bool:
     if len(rows) < CODE_TOP + ROWS:
         return False
     banner = rows[CODE_TOP - 1]
-    edge = banner.find("│")  # the tree's right edge (-1 if hidden): the code view's left
+    # The tree's right edge, the code view's left (-1 with the tree hidden; the
+    # tree's own guides are drawn with the same character).
+    edge = banner.find(f"│ {name}")
+    edge = -1 if edge < 0 and banner.startswith(f" {name}") else edge
     said = banner[edge + 1 :]
-    if not (said.startswith(f" {name}  (") or said.startswith(f" {name}: hidden")):
+    if edge < -1 or not (said.startswith(f" {name}  (") or said.startswith(f" {name}: hidden")):
         return False
     width = len(str(max(1, lines)))
     first, last = view
@@ -157,12 +161,11 @@ def test_every_file_of_the_demo_sample_opens_and_pages_in_a_real_terminal(workst
         term.wait_for("RECORDING")
         for name in files:
             open_and_page(term, name, lines[name])
-        end_review(term)  # exit 0, INTACT
+        ledger = end_clean(term, tmp)  # exit 0, INTACT; nothing forbidden reached the terminal
         done = term.screen()
     finally:
         term.close()
     assert "Traceback" not in done
-    (ledger,) = (tmp / "ledgers").glob("*.ledger")
     got = [decode_body(b) for _, b, _ in read_rows(ledger)]
     opens = [i for i, e in enumerate(got) if e.kind == "file_open"]
     assert [got[i].payload["path"] for i in opens] == files

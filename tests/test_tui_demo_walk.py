@@ -98,9 +98,11 @@ def shows(screen: str, name: str, view: View, lines: int) -> bool:
     # The tree's right edge, the code view's left (-1 with the tree hidden; the
     # tree's own guides are drawn with the same character).
     edge = banner.find(f"│ {name}")
-    edge = -1 if edge < 0 and banner.startswith(f" {name}") else edge
-    said = banner[edge + 1 :]
-    if edge < -1 or not (said.startswith(f" {name}  (") or said.startswith(f" {name}: hidden")):
+    if edge < 0 and not banner.startswith(f" {name}"):
+        return False
+    edge = max(edge, -1)
+    after = banner[edge + 2 + len(name) :]  # "  (N lines)", ": hidden or control...", cut
+    if after[:1] not in ("", " ", ":", "…"):
         return False
     width = len(str(max(1, lines)))
     first, last = view
@@ -175,3 +177,38 @@ def test_every_file_of_the_demo_sample_opens_and_pages_in_a_real_terminal(workst
         assert {(v["path"], v["col"]) for v in views} == {(name, 0)}, name
         assert [(v["first"], v["last"]) for v in views] == recorded(screens(lines[name])), name
     assert verify_path(ledger, Kit("e2e").trust).status == "INTACT"
+
+
+def screen_of(name: str, numbers: list[str], tree: bool = True) -> str:
+    """A captured 120x36 screen: `name`'s banner, then code rows whose gutters read
+    `numbers` (an empty line's row ends at its number), the rest blank."""
+    left = "│".rjust(36) if tree else ""
+    rows = [" Cleanroom", f"{left} {name}  (9 lines)"]
+    rows += [f"{left}{n}" for n in numbers] + [left] * (ROWS - len(numbers))
+    return "\n".join([*rows, "", " ● RECORDING", " ^p Open file"])
+
+
+def test_the_screen_check_takes_only_that_file_at_that_view():
+    """`shows` is what proves each page on screen: it must refuse any other one."""
+    ok = screen_of("a/b.py", ["1  x = 1", "2", "3! ⟨RLO⟩"])
+    assert shows(ok, "a/b.py", (1, 3), 3)
+    assert shows(screen_of("a/b.py", ["1  x = 1", "2", "3  y"], tree=False), "a/b.py", (1, 3), 3)
+    assert not shows(ok, "a/b.p", (1, 3), 3)  # another file's name, a prefix of it
+    assert not shows(ok, "b.py", (1, 3), 3)
+    assert not shows(ok, "a/b.py", (2, 3), 3)
+    assert not shows(ok, "a/b.py", (1, 2), 3)  # a row past the last is numbered
+    assert not shows(ok, "a/b.py", (1, 3), 10)  # numbers not right-aligned to "10"
+    torn = screen_of("a/b.py", [f"{n:>2}  x" for n in [32, 33, *range(3, 32)]])
+    assert not shows(torn, "a/b.py", (32, 62), 62)  # a frame's top over the last one
+    assert shows(screen_of("e", ["1"]), "e", (1, 1), 0)  # an empty file: one empty line
+    assert not shows(screen_of("e", []), "e", (1, 1), 0)
+
+
+def test_the_screens_a_walk_must_record():
+    assert recorded(screens(0)) == [(1, 1)]
+    assert recorded(screens(ROWS)) == [(1, ROWS)]
+    assert recorded(screens(ROWS + 1)) == [(1, ROWS), (2, ROWS + 1), (1, ROWS)]
+    assert recorded(screens(388)) == [(1, 31), (32, 62), (358, 388), (327, 357), (1, 31)]
+    assert [lines_of(b) for b in (b"", b"x", b"\n", b"a\nb", b"a\r\nb\r\n", b"\0" * 33)] == [
+        0, 1, 1, 2, 2, 3,
+    ]  # fmt: skip

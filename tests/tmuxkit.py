@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 TIMEOUT = 30.0  # seconds for any one tmux command, as for a `tmux` process
@@ -195,6 +196,20 @@ class Tmux:
                 return shown
             self.pause()
         raise AssertionError(f"{text!r} did not appear within {timeout}s; screen:\n{self.screen()}")
+
+    def wait_until(self, shows: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
+        """The first screen that `shows` accepts, read each time the program writes
+        (`pause`), not after a quiet period: a test that knows the exact screen a key
+        must produce waits for that screen and no longer (`settle` waits 0.15 s of
+        quiet at least, however soon the screen is right)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if shows(shown):
+                return shown
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{what}: not shown within {timeout}s; screen:\n{shown}")
+            self.pause()
 
     def settle(self, quiet: float = 0.15, timeout: float = 30.0) -> str:
         """The screen once the program has done all a key asked: two captures `quiet`

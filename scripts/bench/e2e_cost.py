@@ -17,7 +17,7 @@ at a time, no xdist) and prints, per test, the median over the runs of:
   the tmux server itself (parsing the app's output, answering captures);
 - start: wall from `Tmux.start` to the first screen showing "paper log" (the
   app's start-up: imports, snapshot, keys, recorder); wait: wall spent in
-  `wait_for`/`press_until`/`wait_exit`; settle: in `settle` (quiet checks).
+  `wait_for`/`wait_until`/`press_until`/`wait_exit`; settle: in `settle` (quiet checks).
 
 Quote it with the load average it prints (`uptime`): on a shared machine wall
 times stretch; CPU seconds move less.
@@ -92,8 +92,8 @@ class Plugin:
 
         plugin = self
         cls = tmuxkit.Tmux
-        real = {n: getattr(cls, n) for n in ("start", "close", "wait_for", "press_until",
-                                             "wait_exit", "settle")}  # fmt: skip
+        real = {n: getattr(cls, n) for n in ("start", "close", "wait_for", "wait_until",
+                                             "press_until", "wait_exit", "settle")}  # fmt: skip
         depth = {"n": 0}
 
         def timed(name: str, key: str):
@@ -133,6 +133,7 @@ class Plugin:
 
         cls.start, cls.close = start, close
         cls.wait_for = timed("wait_for", "wait")
+        cls.wait_until = timed("wait_until", "wait")
         cls.press_until = timed("press_until", "wait")
         cls.wait_exit = timed("wait_exit", "wait")
         cls.settle = timed("settle", "settle")

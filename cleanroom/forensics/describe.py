@@ -118,7 +118,11 @@ def describe(entry: TimelineEntry) -> str:
         case Active():
             return f"input resumed; the screen was blank for {ev.idle_s} s"
         case Unlock():
-            return f"the {ev.lock} lock was acknowledged after {ev.locked_s} s"
+            said = f"the {ev.lock} lock was acknowledged after {ev.locked_s} s"
+            if ev.alerts:  # ADR 0220: the alerts the lock screen listed before the Enter
+                said += ", lifting " + plural(len(ev.alerts), "alert") + " (entries "
+                said += ", ".join(f"#{seq}" for seq in ev.alerts) + ")"
+            return said
         case Blocked():
             return f"blocked {ev.action}" + (f": {ev.detail}" if ev.detail else "")
         case WitnessShown():

@@ -10,6 +10,7 @@ tests/test_tui_quick_open.py does)."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import threading
@@ -29,7 +30,14 @@ from tests.ledgerkit import read_rows
 from tests.recorderkit import cleanup, start
 from tests.tuikit import sample_source
 
-MANY = [b"v/%06d%s.c" % (i, b"e" * 240) for i in range(200_000)]
+
+@functools.cache
+def many() -> list[bytes]:
+    """Built on first use, not at import: every xdist worker imports this module to
+    collect it, and only one runs its tests (~0.2 CPU-s and ~50 MB a worker)."""
+    return [b"v/%06d%s.c" % (i, b"e" * 240) for i in range(200_000)]
+
+
 # 21 distinct terms (a term given twice counts once), each looked for in every name
 SLOW = " ".join("e" * n for n in range(1, 22))
 
@@ -40,7 +48,8 @@ def kinds(path) -> list[str]:
 
 def test_a_lock_during_a_slow_names_match_stops_it(kit, ledger_dir):
     source = sample_source(kit, ledger_dir.parent)
-    source.files = lambda: MANY
+    names = many()  # built before the clock starts
+    source.files = lambda: names
     ledger = kit.new_ledger(ledger_dir)
     keys = ledger_dir.parent / "keys"
     keys.mkdir(exist_ok=True)
@@ -75,7 +84,8 @@ def test_a_lock_during_a_slow_names_match_stops_it(kit, ledger_dir):
 
 def test_a_terminal_asks_only_for_the_names_of_the_last_key(kit, ledger_dir):
     source = sample_source(kit, ledger_dir.parent)
-    source.files = lambda: MANY[:20_000]  # more than its budget: the request takes all of it
+    names = many()[:20_000]
+    source.files = lambda: names  # more than its budget: the request takes all of it
     running = start(kit, ledger_dir, source=source)
     try:
         service = RemoteService(running.socket)

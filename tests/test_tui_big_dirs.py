@@ -28,7 +28,7 @@ from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.filetree import MORE, FileTree
 from cleanroom.tui.replay.stage import stage_of
 from tests import recorderkit
-from tests.bigdirkit import BIG, big_snapshot, big_source, name_of  # noqa: F401 (fixture)
+from tests.bigdirkit import BIG, big_opened, big_snapshot, name_of  # noqa: F401 (fixtures)
 from tests.ledgerkit import FlakyDisk, Kit, read_rows
 from tests.tuikit import listed
 
@@ -64,9 +64,9 @@ class Served:
 
 
 @pytest.fixture(params=["local", "remote"])
-def served(request, big_snapshot, tmp_path) -> Iterator[Served]:  # noqa: F811
+def served(request, big_opened, tmp_path) -> Iterator[Served]:  # noqa: F811
     kit = Kit()
-    source = Gated(big_source(big_snapshot, kit))
+    source = Gated(big_opened)
     ledger_dir = tmp_path / "ledgers"
     ledger_dir.mkdir()
     if request.param == "local":
@@ -192,7 +192,7 @@ async def test_boring_directory_sizes(served, directory, count):
         assert names(d) == [name_of(i).encode() for i in range(count)]
 
 
-def test_each_page_is_a_bounded_frame(big_snapshot, tmp_path):  # noqa: F811
+def test_each_page_is_a_bounded_frame(big_opened, tmp_path):  # noqa: F811
     """Pages through the protocol: start and limit honoured, each recorded, and a
     start past the end refused (`bounds`), recorded, the connection kept."""
     from cleanroom.recorder import messages as m
@@ -200,7 +200,7 @@ def test_each_page_is_a_bounded_frame(big_snapshot, tmp_path):  # noqa: F811
     kit = Kit()
     ledger_dir = tmp_path / "ledgers"
     ledger_dir.mkdir()
-    running = recorderkit.start(kit, ledger_dir, source=big_source(big_snapshot, kit))
+    running = recorderkit.start(kit, ledger_dir, source=big_opened)
     try:
         client = recorderkit.RawClient(running.socket)
         client.hello()
@@ -222,7 +222,7 @@ def test_each_page_is_a_bounded_frame(big_snapshot, tmp_path):  # noqa: F811
         recorderkit.cleanup(running)
 
 
-def test_tree_pages_stay_under_a_byte_budget(big_snapshot, tmp_path):  # noqa: F811
+def test_tree_pages_stay_under_a_byte_budget(big_opened, tmp_path):  # noqa: F811
     """A page ends where its names pass the byte budget (names far longer than
     these would otherwise pass the 8 MB frame), recorded as the names it holds."""
     kit = Kit()
@@ -230,7 +230,7 @@ def test_tree_pages_stay_under_a_byte_budget(big_snapshot, tmp_path):  # noqa: F
     ledger_dir.mkdir()
     ledger = kit.new_ledger(ledger_dir)
     facts = Facts("Ada Reviewer", "Agency", "ws-01", "big 1", str(ledger.path))
-    service = LocalService(ReviewSession(Recorder(ledger), big_source(big_snapshot, kit), facts))
+    service = LocalService(ReviewSession(Recorder(ledger), big_opened, facts))
     service.page_bytes = 10 * (len(b"big/f000000.c") + len(b"f000000.c") + 32)
     page = service.tree(b"big", 0, PAGE_NAMES)
     assert page is not None and len(page.entries) == 10 and page.total == BIG

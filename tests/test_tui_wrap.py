@@ -11,6 +11,7 @@ from cleanroom.session.display import display_line
 from cleanroom.session.wrap import CONTINUED, layout
 from cleanroom.tui.codeview import CodeView
 from tests.ledgerkit import read_rows
+from tests.test_tui_guard import wait_for
 from tests.wrapkit import PATH, WIDE, wide_app
 
 SIZE = (80, 24)
@@ -33,8 +34,11 @@ def expected(first: int, rows: int, cols: int) -> list[list[str]]:
 
 async def open_wide(pilot):
     await pilot.press("enter", "ctrl+p", *"wide.c", "enter")
-    for _ in range(3):
-        await pilot.pause()
+    # The file opens off the event loop: wait for it, not for a quiet moment (three
+    # idle pauses passed before it had opened, with Pilot's idle check at 5 ms).
+    opened = lambda: pilot.app.opened is not None and pilot.app.opened.path.endswith(b"wide.c")  # noqa: E731
+    assert await wait_for(pilot, opened, seconds=60)
+    await pilot.pause()
 
 
 async def test_w_records_a_wrapped_view_then_draws_its_rows(kit, ledger_dir):

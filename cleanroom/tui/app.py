@@ -557,7 +557,8 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         recorded but the file cannot be finished, the final code is shown in red."""
         self._ending = reason
         self.opened = self.document = None
-        self.query_one(CodeView).hide("the session is ending")
+        for view in self.query(CodeView):  # none while the app is taken down: nothing shown
+            view.hide("the session is ending")
         if self._sealing:
             return  # a seal is asked already (off the event loop): its answer decides
         self._sealing = True

@@ -10,6 +10,7 @@ import time
 
 from cleanroom.session.pathmatch import folded, rank, span
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
+from tests.loopclock import Mark, mark, most_blocked, most_run
 from tests.tuikit import make_app
 
 HOSTILE = b"e" * 250
@@ -59,10 +60,10 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
     paths.append(b"src/" + HOSTILE + b"x.c")
     app, _ = make_app(kit, ledger_dir)
     app.session.source.files = lambda: paths
-    ticks: list[float] = []
+    ticks: list[Mark] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
-        app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
+        app.set_interval(0.02, lambda: ticks.append(mark()))
         await pilot.press("ctrl+p")
         screen = app.screen
         assert isinstance(screen, QuickOpenScreen)
@@ -73,7 +74,8 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
             return real_names(*args, **kwargs)
 
         screen._names = names
-        started = time.monotonic()
+        since = mark()
+        started = since.at
         await pilot.press(*"eeeex")
         for _ in range(600):
             if screen.shown_for == "eeeex":
@@ -81,15 +83,21 @@ async def test_matching_100k_hostile_paths_keeps_the_event_loop_ticking(kit, led
             await pilot.pause(0.05)
         took = time.monotonic() - started
         assert screen.shown == [b"src/" + HOSTILE + b"x.c"] and screen.matched == 1
-        during = [t for t in ticks if started <= t <= started + took]
-        gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+        during = [at for at in ticks if started <= at.at <= started + took]
         assert len(during) >= took / 0.02 / 4, (took, len(during))
-        assert max(gaps, default=0) < 1.5, max(gaps)
+        # Blocked, not wall time (as test_tui_remote_stall_keys): between two ticks the
+        # loop never waited long on anything (the matching, a lock), while a loaded
+        # machine may leave a runnable loop unrun for long (a 1.5 s gap bound failed
+        # twice at load 18 with the matching correctly in its thread).
+        blocked = most_blocked([since, *during])
+        assert blocked < 1.0, blocked
+        ran = most_run([since, *during])  # CPU on the loop between two ticks
+        assert ran < 0.5, ran  # the matching on the loop would be minutes
         assert matched_on and threading.get_ident() not in matched_on
         await pilot.press("enter")
         await pilot.pause()
         assert app.opened is None or app.opened.path != paths[0]
-    print(f"100k hostile paths matched in {took:.2f} s; largest timer gap {max(gaps):.3f} s")
+    print(f"100k hostile paths matched in {took:.2f} s; loop blocked {blocked:.3f} s at most")
 
 
 def test_several_terms_each_match_in_any_order():

@@ -13,27 +13,15 @@ real recorder process stopped by a real SIGSTOP (issue 12, what remained; ADR
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
-import time
 
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
+from tests.loopclock import mark, most_blocked
 from tests.recorderproc import room, until  # noqa: F401 (room: a fixture)
 from tests.test_tui_remote_stall import SIZE, bar, shown
-
-
-def awake() -> float:
-    """Seconds this thread has spent on a CPU or waiting for one (a runnable thread
-    the loaded machine did not run), from /proc/thread-self/schedstat. The wall time
-    between two moments less this is the time the thread was blocked: in a select,
-    on a lock. A loop held by a request is blocked; a loop the machine is too busy
-    to run is not."""
-    with open("/proc/thread-self/schedstat", encoding="ascii") as f:
-        run, queued = f.read().split()[:2]
-    return (int(run) + int(queued)) / 1e9
 
 
 def stopped(pid: int) -> bool:
@@ -45,20 +33,20 @@ def stopped(pid: int) -> bool:
 async def test_the_event_loop_keeps_running_while_a_request_stalls(room):  # noqa: F811
     service = RemoteService(room.socket)
     app = ReviewApp(service)
-    # When a timer fired, whether it found a wait, and the loop's time awake by then.
+    # Whether a timer found a wait, and the loop's clock then (loopclock.py).
     ticks: list[tuple[float, bool, float]] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         app.open_path(b"src/long.py")
         await until(pilot, lambda: "value_0 = 0" in shown(app))
-        app.set_interval(0.05, lambda: ticks.append((time.monotonic(), service.waiting, awake())))
+        app.set_interval(0.05, lambda: ticks.append((service.waiting, mark())))
         os.kill(room.process.pid, signal.SIGSTOP)
         try:
             await until(pilot, lambda: stopped(room.process.pid))
-            since = (time.monotonic(), awake())
+            since = mark()
             await pilot.press("space")  # a view the recorder does not answer
             await until(pilot, lambda: "not answering" in (service.failure or ""), tries=400)
-            declared = (time.monotonic(), awake())
+            declared = mark()
             await until(pilot, lambda: "value_" not in shown(app))
             assert "NOT RECORDING" in bar(app)
         finally:
@@ -68,11 +56,11 @@ async def test_the_event_loop_keeps_running_while_a_request_stalls(room):  # noq
         # for the next timer, or for LOOP_WAIT at a request: never for the 2 s bound it
         # was held for before. Blocked, not wall time: a busy machine stretches the
         # gaps, not the time the loop spends blocked.
-        during = [(t, up) for t, _, up in ticks if since[0] <= t <= declared[0]]
+        during = [at for _, at in ticks if since.at <= at.at <= declared.at]
         marks = [since, *during, declared]
-        blocked = [(t1 - t0) - (u1 - u0) for (t0, u0), (t1, u1) in itertools.pairwise(marks)]
-        assert max(blocked) < 1.0, max(blocked)
-        assert any(waiting for _, waiting, _ in ticks), "no timer fired during the wait"
+        blocked = most_blocked(marks)
+        assert blocked < 1.0, blocked
+        assert any(waiting for waiting, _ in ticks), "no timer fired during the wait"
         await until(pilot, lambda: "value_" in shown(app) and "NOT RECORDING" not in bar(app))
     service.seal()
     service.close()

@@ -121,10 +121,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/sym15t"))
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--snapshot", type=Path, help="time only references' first page on it")
+    ap.add_argument("--snapshot", type=Path, help="time the queries on a built snapshot")
+    ap.add_argument(
+        "--sample",
+        type=int,
+        default=200,
+        help="names sampled (and short names, at most SHORT): each reference"
+        " through the service runs its pass to the end, seconds on Linux",
+    )
+    ap.add_argument("--no-named", action="store_true",
+                    help="--snapshot: not SHORT_NAMES and LONG_NAMES")  # fmt: skip
     a = ap.parse_args()
     if a.snapshot:
-        res = on_snapshot(a.snapshot)
+        res = on_snapshot(a.snapshot, a.sample, not a.no_named)
         for k, v in res.items():
             print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
         if a.json:
@@ -145,7 +154,7 @@ def main() -> None:
         res[f"create_{k}_cpu_s"] = statistics.median(x[1] for x in v)
     res["create_ratio"] = res["create_with_s"] / res["create_without_s"]  # type: ignore[operator]
     res["file_growth_bytes"] = with_sym.stat().st_size - without.stat().st_size
-    res.update(queries(with_sym, [bytes(KEY.public_key().public_bytes_raw())]))
+    res.update(queries(with_sym, [bytes(KEY.public_key().public_bytes_raw())], a.sample))
     res["size_ratio"] = (res["table_bytes"] or res["file_growth_bytes"]) / res["text_bytes"]  # type: ignore[operator]
     for k, v in res.items():
         print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
@@ -184,7 +193,7 @@ def medians(prefix: str, samples: list[tuple[float, float]]) -> dict[str, float]
             f"{prefix}_cpu_ms_max": max(cpus)}  # fmt: skip
 
 
-def queries(path: Path, keys: list[bytes]) -> dict[str, object]:
+def queries(path: Path, keys: list[bytes], count: int = 200) -> dict[str, object]:
     """Size, then definitions, outline and references' first page on the snapshot at
     `path` (which has symbols): bare, then through the service with a real ledger."""
     res: dict[str, object] = {"load_queries": os.getloadavg()}
@@ -203,9 +212,11 @@ def queries(path: Path, keys: list[bytes]) -> dict[str, object]:
     res.update(text_bytes=text, symbol_rows=rows, distinct_names=len(names), table_bytes=table)
     if table:
         res["table_ratio"] = table / text
-    sample = names[::97][:200]
+    # Every 97th (the sample of earlier runs), or spread over all names when fewer are asked.
+    step = 97 if count >= 200 else max(1, len(names) // count)
+    sample = names[::step][:count]
     # Names of one or two letters: literals the index hardly narrows (ADR 0215).
-    short = [n for n in names if len(n) <= 2][:SHORT]
+    short = [n for n in names if len(n) <= 2][: min(SHORT, count)]
     with Snapshot.open(path, keys) as snap:
         index = SymbolIndex(snap)
         res["check_ms"] = timed(lambda: index.check())
@@ -240,14 +251,15 @@ def queries(path: Path, keys: list[bytes]) -> dict[str, object]:
     return res
 
 
-def on_snapshot(path: Path) -> dict[str, object]:
+def on_snapshot(path: Path, count: int = 200, named: bool = True) -> dict[str, object]:
     """Every target on a snapshot built already (signed by one of KNOWN_SEEDS); only
     the first page of references if it has no symbol index."""
     keys = [bytes(seeded_key(s).public_key().public_bytes_raw()) for s in KNOWN_SEEDS]
     with Snapshot.open(path, keys) as snap:
         has = snap.has_symbols
-    res: dict[str, object] = queries(path, keys) if has else {}
-    res.update(short_references(path))
+    res: dict[str, object] = queries(path, keys, count) if has else {}
+    if named:
+        res.update(short_references(path))
     return res
 
 

@@ -99,13 +99,16 @@ PEEK = 400  # candidates looked at to judge whether the index narrows a search e
 
 
 def prepare(snapshot: Snapshot) -> None:
-    """Read now what every search of `snapshot` shares (the file list and the index
-    facts, read once per open snapshot), on the snapshot's own connection. The
-    reviewer terminal calls this while it starts, so that its first search answers
-    as fast as the rest."""
+    """Read now what every search of `snapshot` shares (the file list, the index
+    facts and the files in path order, read once per open snapshot), on the
+    snapshot's own connection. The reviewer terminal calls this while it starts, so
+    that its first search answers as fast as the rest."""
     with snapshot.unmapped() as conn:  # what this reads once need not stay resident
         files = catalog(snapshot, conn)
         facts = index_facts(snapshot, conn, files)
+        # The files in path order, as a pass on every core and the first page of
+        # references read them (65 ms of CPU on Linux, paid by the first such search).
+        text_files(snapshot, conn, files)
     # Not the ends of the blobs (shortlit.tails_of): reading them walks every blob's
     # pages, which the first search for a literal of one or two bytes pays instead.
     # What follows the high bytes of the incomplete blobs (high_bytes) is read in the

@@ -5,6 +5,7 @@
     .venv/bin/python scripts/bench/hitmarks.py --find FILE QUERY...  # find's cost
     .venv/bin/python scripts/bench/hitmarks.py --keys 60  # CPU of a key, all of it
     .venv/bin/python scripts/bench/hitmarks.py --split 40  # a key's frame vs its colours
+    .venv/bin/python scripts/bench/hitmarks.py --compose 25  # a frame: gate, view, the rest
 
 Builds a real session (ledger on disk, signed snapshot of a 5,000-line file),
 opens the file at 120x40 under Pilot, then times `CodeView.render_lines` for the
@@ -29,6 +30,13 @@ directly, and prints the thread CPU of each key's frame (recorded view, plain
 lines, marks) apart from the colouring after it (`_prefetch`: lexing, and the
 coloured lines drawn again): what colouring in the key's own frame would add
 (ADR 0202). Minimum, quartile and median: the minimum moves least with load.
+
+With --compose N, presses pagedown 3N times (three runs from the top), with and
+without two hits marked on every line, alternating twice, and splits the thread
+CPU of each key's screen frames (`Screen._on_timer_update`) into the gate (the
+recorded view), `CodeView.render_lines` (marks included) and the rest: textual
+compositing the screen (its line caches, filters, cutting and joining the rows of
+every widget in the dirty region). Medians per key.
 
 With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
 records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
@@ -201,6 +209,61 @@ async def split_cpu(keys: int) -> None:
                           f"median {statistics.median(v) * 1000:.2f} ms")  # fmt: skip
 
 
+async def compose_cpu(keys: int) -> None:
+    """Thread CPU of a page turn's screen frames: gate, code view, the rest."""
+    from textual.screen import Screen
+
+    acc: dict[str, float] = {}
+
+    def clocked(fn, key: str):  # type: ignore[no-untyped-def]
+        def run(*a, **kw):  # type: ignore[no-untyped-def]
+            c = time.thread_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                acc[key] = acc.get(key, 0.0) + time.thread_time() - c
+
+        return run
+
+    real_frame, real_lines = Screen._on_timer_update, CodeView.render_lines
+    Screen._on_timer_update = clocked(real_frame, "frame")  # type: ignore[method-assign]
+    CodeView.render_lines = clocked(real_lines, "view")  # type: ignore[method-assign]
+    try:
+        for marked in (True, False, True, False):
+            with tempfile.TemporaryDirectory() as tmp:
+                ledgers = Path(tmp) / "ledgers"
+                ledgers.mkdir()
+                app, _ = make_app(Kit("bench"), ledgers)
+                async with app.run_test(size=(120, 40)) as pilot:
+                    await pilot.press("enter")
+                    app.open_path(b"src/long.py")
+                    code = app.query_one(CodeView)
+                    for _ in range(100):
+                        await pilot.pause(0.02)
+                        if code.viewport() is not None and code._shown is not None:
+                            break
+                    code._gate = clocked(code._gate, "gate")
+                    code.marks = Marks(b"src/long.py", EveryLine(), 1) if marked else None
+                    rows = []
+                    for _ in range(3):
+                        await pilot.press("home")
+                        await pilot.pause()
+                        for _ in range(keys):
+                            acc.clear()
+                            await pilot.press("pagedown")
+                            await pilot.pause()
+                            frame, view, gate = acc["frame"], acc["view"], acc.get("gate", 0.0)
+                            rows.append((frame, gate, view - gate, frame - view))
+            parts = ("frame", "gate", "code view", "the rest")
+            name = "2 hits on every line" if marked else "no marks"
+            text = ", ".join(f"{p} {statistics.median(r[i] for r in rows) * 1000:.2f}"
+                             for i, p in enumerate(parts))  # fmt: skip
+            print(f"  {name:>20}: {text} ms")
+    finally:
+        Screen._on_timer_update = real_frame  # type: ignore[method-assign]
+        CodeView.render_lines = real_lines  # type: ignore[method-assign]
+
+
 def find_cost(path: Path, queries: list[str]) -> None:
     from cleanroom.session.document import BytesDocument
     from cleanroom.session.find_in_file import find_in
@@ -226,7 +289,13 @@ def main() -> None:
     parser.add_argument("--keys", type=int, help="CPU per key over N presses of each key")
     parser.add_argument("--profile", help="with --keys: cProfile of the marked pagedowns")
     parser.add_argument("--split", type=int, help="a page turn's frame and colouring, N keys")
+    parser.add_argument("--compose", type=int, help="a frame's gate, view and the rest, N keys")
     args = parser.parse_args()
+    if args.compose:
+        print(f"thread CPU of a page turn's screen frames, 120x40, medians ({3 * args.compose}"
+              f" keys, load {os.getloadavg()[0]:.1f})")  # fmt: skip
+        asyncio.run(compose_cpu(args.compose))
+        return
     if args.split:
         print(f"thread CPU per page turn, 120x40 ({args.split} keys, load "
               f"{os.getloadavg()[0]:.1f})")  # fmt: skip

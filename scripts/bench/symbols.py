@@ -5,8 +5,9 @@
     .venv/bin/python scripts/bench/symbols.py --quick    # kernel mm (~18 MB)
     .venv/bin/python scripts/bench/symbols.py --json     # JSON on stdout, table on stderr
     .venv/bin/python scripts/bench/symbols.py --snapshot /tmp/linuxsrc/linux.snapshot
-        # only the first page of references of SHORT_NAMES and LONG_NAMES, on a snapshot built
-        # already (signed by one of KNOWN_SEEDS; opened read-only, never written)
+        # on a snapshot built already (signed by one of KNOWN_SEEDS; opened read-only,
+        # never written): every query target below if it has a symbol index, then the
+        # first page of references of SHORT_NAMES and LONG_NAMES
 
 Targets (issue 15; reported, never asserted):
 
@@ -14,7 +15,11 @@ Targets (issue 15; reported, never asserted):
 - size: the symbols table and its index within 0.5x the text they index;
 - go to definition (`definitions(name)`) and the first page of references
   (`references(name).page(0)`): within 50 ms;
-- outline of a file of 10,000 lines or more: within 50 ms.
+- outline of a file of 10,000 lines or more: within 50 ms (the longest such file with
+  symbols, and the one with the most symbol rows: `outline0`, `outline1`).
+
+Beside each wall time, CPU time (`_cpu_ms`): on a shared machine the wall times move
+with the load.
 
 The same three are timed again through the reviewer's service (`LocalService`
 over a `ReviewSession` writing a real ledger, as the recorder serves them):
@@ -116,10 +121,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/sym15t"))
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--snapshot", type=Path, help="time only references' first page on it")
+    ap.add_argument("--snapshot", type=Path, help="time the queries on a built snapshot")
+    ap.add_argument(
+        "--sample",
+        type=int,
+        default=200,
+        help="names sampled (and short names, at most SHORT): each reference"
+        " through the service runs its pass to the end, seconds on Linux",
+    )
+    ap.add_argument("--no-named", action="store_true",
+                    help="--snapshot: not SHORT_NAMES and LONG_NAMES")  # fmt: skip
     a = ap.parse_args()
     if a.snapshot:
-        res = short_references(a.snapshot)
+        res = on_snapshot(a.snapshot, a.sample, not a.no_named)
         for k, v in res.items():
             print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
         if a.json:
@@ -139,7 +153,51 @@ def main() -> None:
         res[f"create_{k}_s"] = statistics.median(x[0] for x in v)
         res[f"create_{k}_cpu_s"] = statistics.median(x[1] for x in v)
     res["create_ratio"] = res["create_with_s"] / res["create_without_s"]  # type: ignore[operator]
-    conn = sqlite3.connect(f"file:{with_sym}?mode=ro", uri=True)
+    res["file_growth_bytes"] = with_sym.stat().st_size - without.stat().st_size
+    res.update(queries(with_sym, [bytes(KEY.public_key().public_bytes_raw())], a.sample))
+    res["size_ratio"] = (res["table_bytes"] or res["file_growth_bytes"]) / res["text_bytes"]  # type: ignore[operator]
+    for k, v in res.items():
+        print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
+    if a.json:
+        print(json.dumps(res))
+
+
+def big_files(conn: sqlite3.Connection) -> list[tuple[bytes, int, int]]:
+    """(path, lines, symbol rows) of the text file of 10,000 lines or more with the
+    most lines, and of the one with the most symbol rows (the outline's worst case):
+    one row if they are the same file."""
+    rows = conn.execute(
+        "SELECT f.path, b.lines, (SELECT count(*) FROM symbols s WHERE s.blob = b.rowid)"
+        " FROM files f JOIN blobs b ON b.hash = f.blob"
+        " WHERE f.kind = 'file' AND b.binary = 0 AND b.lines >= 10000"
+    ).fetchall()
+    rows = [r for r in rows if r[2] > 0]
+    if not rows:
+        return []
+    longest = max(rows, key=lambda r: (r[1], r[0]))
+    most = max(rows, key=lambda r: (r[2], r[0]))
+    return [longest] if longest == most else [longest, most]
+
+
+def cpu_timed(fn) -> tuple[float, float]:
+    """(wall ms, this thread's CPU ms) of fn()."""
+    t, c = time.perf_counter(), time.thread_time()
+    fn()
+    return (time.perf_counter() - t) * 1000, (time.thread_time() - c) * 1000
+
+
+def medians(prefix: str, samples: list[tuple[float, float]]) -> dict[str, float]:
+    walls, cpus = [w for w, _ in samples], [c for _, c in samples]
+    return {f"{prefix}_ms_median": statistics.median(walls), f"{prefix}_ms_max": max(walls),
+            f"{prefix}_cpu_ms_median": statistics.median(cpus),
+            f"{prefix}_cpu_ms_max": max(cpus)}  # fmt: skip
+
+
+def queries(path: Path, keys: list[bytes], count: int = 200) -> dict[str, object]:
+    """Size, then definitions, outline and references' first page on the snapshot at
+    `path` (which has symbols): bare, then through the service with a real ledger."""
+    res: dict[str, object] = {"load_queries": os.getloadavg()}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     text = conn.execute("SELECT sum(size) FROM blobs WHERE binary = 0").fetchone()[0]
     rows = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
     try:
@@ -149,23 +207,21 @@ def main() -> None:
     except sqlite3.OperationalError:
         table = None
     names = [n for (n,) in conn.execute("SELECT DISTINCT name FROM symbols ORDER BY name")]
-    big = conn.execute(
-        "SELECT f.path, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
-        " WHERE b.lines >= 10000 AND f.path IN (SELECT path FROM symbols)"
-        " ORDER BY b.lines DESC LIMIT 1"
-    ).fetchone()
+    bigs = big_files(conn)
     conn.close()
-    res.update(text_bytes=text, symbol_rows=rows, distinct_names=len(names),
-               file_growth_bytes=with_sym.stat().st_size - without.stat().st_size,
-               table_bytes=table)  # fmt: skip
-    res["size_ratio"] = (table or res["file_growth_bytes"]) / text  # type: ignore[operator]
-    sample = names[::97][:200]
+    res.update(text_bytes=text, symbol_rows=rows, distinct_names=len(names), table_bytes=table)
+    if table:
+        res["table_ratio"] = table / text
+    # Every 97th (the sample of earlier runs), or spread over all names when fewer are asked.
+    step = 97 if count >= 200 else max(1, len(names) // count)
+    sample = names[::step][:count]
     # Names of one or two letters: literals the index hardly narrows (ADR 0215).
-    short = [n for n in names if len(n) <= 2][:SHORT]
-    with Snapshot.open(with_sym, [bytes(KEY.public_key().public_bytes_raw())]) as snap:
+    short = [n for n in names if len(n) <= 2][: min(SHORT, count)]
+    with Snapshot.open(path, keys) as snap:
         index = SymbolIndex(snap)
         res["check_ms"] = timed(lambda: index.check())
-        defs = [timed(lambda n=n: index.definitions(n)) for n in sample]
+        res.update(medians("definitions", [cpu_timed(lambda n=n: index.definitions(n))
+                                           for n in sample]))  # fmt: skip
         refs, refs_cpu = [], []
         for n in sample:
             s = index.references(n)
@@ -173,8 +229,6 @@ def main() -> None:
             refs.append(timed(lambda s=s: s.page(0)))
             refs_cpu.append((time.process_time() - c) * 1000)
             s.close()
-        res["definitions_ms_median"] = statistics.median(defs)
-        res["definitions_ms_max"] = max(defs)
         res["references_page0_ms_median"] = statistics.median(refs)
         res["references_page0_ms_p90"] = statistics.quantiles(refs, n=10)[-1]
         res["references_page0_ms_max"] = max(refs)
@@ -186,21 +240,30 @@ def main() -> None:
         res["quick_open_ms_median"] = statistics.median(
             timed(lambda n=n: index.quick_open(n[:3])) for n in sample
         )
-        if big is not None:
-            index.outline(big[0])  # the file facts: first call is cold
-            res["outline_file"] = big[0].decode(errors="replace")
-            res["outline_file_lines"] = big[1]
-            res["outline_ms_median"] = statistics.median(
-                timed(lambda: index.outline(big[0])) for _ in range(20)
+        for k, (big, lines, count) in enumerate(bigs):
+            index.outline(big)  # the file facts: the first call is cold
+            res[f"outline{k}_file"] = (
+                f"{big.decode(errors='replace')} ({lines:,} lines, {count:,} rows)"
             )
-    res.update(through_service(with_sym, sample, big[0] if big is not None else None, short))
-    for k, v in res.items():
-        print(f"{k:28} {v:.3f}" if isinstance(v, float) else f"{k:28} {v}", file=sys.stderr)
-    if a.json:
-        print(json.dumps(res))
+            res.update(medians(f"outline{k}", [cpu_timed(lambda b=big: index.outline(b))
+                                                for _ in range(20)]))  # fmt: skip
+    res.update(through_service(path, keys, sample, [b for b, _, _ in bigs], short))
+    return res
 
 
-def through_service(snapshot: Path, sample: list[str], big: bytes | None,
+def on_snapshot(path: Path, count: int = 200, named: bool = True) -> dict[str, object]:
+    """Every target on a snapshot built already (signed by one of KNOWN_SEEDS); only
+    the first page of references if it has no symbol index."""
+    keys = [bytes(seeded_key(s).public_key().public_bytes_raw()) for s in KNOWN_SEEDS]
+    with Snapshot.open(path, keys) as snap:
+        has = snap.has_symbols
+    res: dict[str, object] = queries(path, keys, count) if has else {}
+    if named:
+        res.update(short_references(path))
+    return res
+
+
+def through_service(snapshot: Path, keys: list[bytes], sample: list[str], bigs: list[bytes],
                     short: list[str]) -> dict[str, object]:  # fmt: skip
     """Definitions, outline and the first page of references as the terminal gets
     them: recorded in a real ledger first (see the module's docstring)."""
@@ -216,7 +279,7 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None,
     from tests.ledgerkit import Kit
 
     out: dict[str, object] = {}
-    source = SnapshotSource.from_file(snapshot, [bytes(KEY.public_key().public_bytes_raw())])
+    source = SnapshotSource.from_file(snapshot, keys)
     prepare(source.snapshot)
     kit = Kit("bench")
     with tempfile.TemporaryDirectory(prefix="sym15t-ledger-") as d:
@@ -224,9 +287,9 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None,
         facts = Facts("Bench Reviewer", "Bench", "ws-01", source.name, str(ledger.path))
         service = LocalService(ReviewSession(Recorder(ledger), source, facts))
         out["service_first_call_ms"] = timed(lambda: service.definitions(sample[0]))
-        defs = [timed(lambda n=n: service.definitions(n)) for n in sample]
-        out["service_definitions_ms_median"] = statistics.median(defs)
-        out["service_definitions_ms_p90"] = statistics.quantiles(defs, n=10)[-1]
+        defs = [cpu_timed(lambda n=n: service.definitions(n)) for n in sample]
+        out.update(medians("service_definitions", defs))
+        out["service_definitions_ms_p90"] = statistics.quantiles([w for w, _ in defs], n=10)[-1]
         firsts = [first_page(service, references_query(n)) for n in sample]
         out["service_references_first_page_ms_median"] = statistics.median(firsts)
         out["service_references_first_page_ms_p90"] = statistics.quantiles(firsts, n=10)[-1]
@@ -237,11 +300,11 @@ def through_service(snapshot: Path, sample: list[str], big: bytes | None,
             out["service_references_short_first_page_ms_max"] = max(firsts)
             slowest = max(range(len(short)), key=firsts.__getitem__)
             out["service_references_short_slowest"] = f"{short[slowest]} ({firsts[slowest]:.0f} ms)"
-        if big is not None:
+        for k, big in enumerate(bigs):
             opened = service.open_file(big)
-            outs = [timed(lambda: service.outline(opened)) for _ in range(20)]
-            out["service_outline_ms_median"] = statistics.median(outs)
-            out["service_outline_rows"] = service.outline(opened).total
+            outs = [cpu_timed(lambda o=opened: service.outline(o)) for _ in range(20)]
+            out.update(medians(f"service_outline{k}", outs))
+            out[f"service_outline{k}_rows"] = service.outline(opened).total
         ledger.close()
     return out
 

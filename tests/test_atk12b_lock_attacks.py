@@ -14,8 +14,10 @@ is a fault found, marked xfail(strict=True) until fixed; judged by the ledger.
    resumes the ledger with the lock gone: the session comes back `ready`, serves
    the tree and files, and the ledger reads `alert` (lock), `session_resume`,
    `tree_list`: source served while its last lock was never lifted. The
-   terminal whose lock screen is still up has its Enter refused (`order`): it
-   cannot lift the lock the recorder no longer holds.
+   terminal whose lock screen is still up has its Enter refused (`order`) at
+   every press: it can never lift the lock the recorder no longer holds, and it
+   records `file_open` and `view` of the code behind that lock screen
+   (scripts/attack/atk12b_restart_terminal.py).
 4. A lock held by enough alerts can never be lifted: the `unlock` naming every
    alert's seq is longer than an entry may be (1 MiB), so recording it fails
    and the lock stays up for good (the reviewer locked out; the session can

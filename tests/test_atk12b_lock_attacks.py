@@ -8,8 +8,8 @@ is a fault found, marked xfail(strict=True) until fixed; judged by the ledger.
 2. "Shown" is "drawn after a refresh", not "on the screen": alerts whose details
    are long (a key or media file named by whoever makes it: up to three 200-
    character example paths each) fill an 80x24 terminal, the alert listed last is
-   below its bottom edge (the lock screen cannot be scrolled: every key but Enter
-   is swallowed), and the Enter lifts the lock naming it.
+   below its bottom edge (no key scrolls the lock screen: every key but Enter is
+   swallowed), and the Enter lifts the lock naming it.
 3. A recorder killed under the guard's lock (a crash, the OOM killer, a restart)
    resumes the ledger with the lock gone: the session comes back `ready`, serves
    the tree and files, and the ledger reads `alert` (lock), `session_resume`,
@@ -21,8 +21,12 @@ is a fault found, marked xfail(strict=True) until fixed; judged by the ledger.
 4. A lock held by enough alerts can never be lifted: the `unlock` naming every
    alert's seq is longer than an entry may be (1 MiB), so recording it fails
    and the lock stays up for good (the reviewer locked out; the session can
-   only end). About 150,000-200,000 lock alerts since the last unlock: 64 distinct
-   subjects per quarter-second drain from a process reading snapshot files.
+   only end). About 150,000-200,000 lock alerts since the last unlock: one
+   process opening the snapshot 20 times a second raises 18 a second while the
+   terminal polls (scripts/attack/atk12b_alert_rate.py), so 2-3 hours with the
+   lock left up. Each alert also costs O(alerts held) in the recorder
+   (`AlertLocks.recorded`) and on the lock screen (`add`, `alerts_said`):
+   scripts/attack/atk12b_many_alerts_cost.py.
 """
 
 from __future__ import annotations

@@ -27,6 +27,12 @@ is a fault found, marked xfail(strict=True) until fixed; judged by the ledger.
    lock left up. Each alert also costs O(alerts held) in the recorder
    (`AlertLocks.recorded`) and on the lock screen (`add`, `alerts_said`):
    scripts/attack/atk12b_many_alerts_cost.py.
+5. A terminal that connects to a lock held by many alerts is told them all in
+   one `status` answer (ADR 0220), unbounded: past 8 MiB (about 101,000 alerts
+   of 54-character details, 1.5 hours at 18 a second) the server refuses the
+   answer (`too_large`) after the dispatcher has emptied its queue of fresh
+   alerts, so the terminal is never told them: no lock screen, every view
+   refused `locked`, the source hidden for good (what ADR 0220 set out to fix).
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ import pytest
 
 from cleanroom.guard.policy import Category
 from cleanroom.recorder import messages as m
+from cleanroom.recorder.dispatch import Dispatcher
 from cleanroom.session.alert_locks import _Held
+from cleanroom.session.local_service import LocalService
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from tests.recorderkit import RawClient
@@ -169,3 +177,36 @@ def test_a_restarted_recorder_keeps_the_guard_lock(waiting_room):
     assert locked and locked[0] < kinds.index("session_resume")  # the lock came first
     assert "unlock" not in kinds  # and was never lifted
     assert isinstance(listed, m.Refused) and "tree_list" not in kinds, kinds
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="atk12b: the alerts holding the lock are answered again in one unbounded "
+    "`status`; past 8 MiB the answer is refused and the alerts are never told",
+)
+def test_a_reconnected_terminal_is_told_every_alert_in_answers_that_fit(kit, ledger_dir):
+    source = sample_source(kit, ledger_dir.parent)
+    ledger = kit.new_ledger(ledger_dir)
+    facts = Facts("Ada", "Agency", "ws-01", "s 1", str(ledger.path))
+    dispatcher = Dispatcher(LocalService(ReviewSession(Recorder(ledger), source, facts)))
+    assert isinstance(dispatcher.handle(m.Hello(version=m.VERSION)), m.Welcome)
+    many = 150_000  # 12 MB of `status` answer; 8 MiB is about 101,000 alerts
+    detail = "snapshot /var/lib/cleanroom/vendor.snapshot; opened \u00d71"
+    locks = dispatcher.session.locks
+    locks.handed = many  # what `hand_out` then `recorded` leave after `many` lock alerts
+    locks.held = [
+        _Held(n, SimpleNamespace(category="snapshot_access", detail=detail, response="lock"), n)
+        for n in range(1, many + 1)
+    ]
+    dispatcher._lock()  # the guard's lock, as `tick` raises it
+    dispatcher.resumed(0, 1.0)  # the terminal went away and came back
+    assert isinstance(dispatcher.handle(m.Hello(version=m.VERSION)), m.Welcome)
+    told: set[int] = set()
+    for _ in range(many):  # as many looks as it takes, each answer within one frame
+        answer = dispatcher.handle(m.Status())
+        size = len(m.encoder.encode(answer))
+        assert size <= m.MAX_ANSWER, size
+        if not answer.fresh:
+            break
+        told |= {a.number for a in answer.fresh}
+    assert told == set(range(1, many + 1))

@@ -152,11 +152,6 @@ async def test_an_alert_below_the_bottom_edge_is_not_lifted(kit, ledger_dir):
     assert "snapshot_access" in on_screen or not set(snapshot) & set(lifted), (snapshot, lifted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk12b: a recorder restarted under the guard's lock resumes the session "
-    "unlocked: source is served after an alert that locked and no unlock",
-)
 def test_a_restarted_recorder_keeps_the_guard_lock(waiting_room):
     room = waiting_room
     first = RawClient(room.socket)

@@ -22,6 +22,7 @@ from ..ledger.keys import KeyFileError
 from ..ledger.reviewer_keys import from_public_key_file
 from ..notes.book import NoteBook
 from ..recorder.dispatch import Dispatcher
+from ..recorder.held_locks import held_locks
 from ..recorder.log import log
 from ..recorder.owner import owner_of
 from ..recorder.peer import Peer, account_name
@@ -103,6 +104,11 @@ def session_opener(configured: Setup, crashed: str = "resume",
                                 owner=owner, quota=quota, reviewer_key=theirs,
                                 idle_seconds=setup.idle_seconds,
                                 witness_minutes=setup.witness_minutes)  # fmt: skip
+        if resumed is not None:  # left under the guard's lock: it holds again (atk12b)
+            held, after = held_locks(ledger.path)
+            if held:
+                session.locks.carry(held, after)
+                dispatcher.relock()
         return dispatcher, close
 
     return open_session

@@ -127,8 +127,10 @@ class Asking(LateAnswers):
             self._exchange(m.Tree(path=directory, start=start, limit=limit), ANSWER_TIMEOUT)
         if self._open is not None:
             answer = self._exchange(m.Open(path=self._open), ANSWER_TIMEOUT)
-            if not isinstance(answer, m.Opened):
-                self._open = None
+            locked = isinstance(answer, m.Refused) and answer.reason == "locked"
+            if not isinstance(answer, m.Opened) and not locked:
+                self._open = None  # (locked: still the file on screen behind the lock,
+                # opened again at the first view after the unlock, pending.py `_open_again`)
 
     def _exchange(self, request: Any, bound: float, wait: float | None = None) -> Any:
         """`request`'s answer within `wait` (else `bound`) seconds (connection.py)."""

@@ -248,6 +248,13 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
             self.state = GUARD_LOCK
             self._stop_search_quietly("lock")
 
+    def relock(self) -> None:
+        """A resumed session left under the guard's lock: locked again, its alerts
+        (session.locks, carried from the ledger) told to the terminal at its first
+        `status`, as a reconnecting terminal is told them."""
+        self._lock()
+        self._fresh = sorted(self.session.locks.holding(), key=lambda pair: pair[1])
+
     def _end(self, reason: str) -> None:
         """Seal without the reviewer: never countersigned (the reviewer attested
         nothing; ADR 0202, docs/verdict.md)."""

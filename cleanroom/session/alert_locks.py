@@ -52,6 +52,17 @@ class AlertLocks:
                 self.held.append(_Held(self.handed, alert))
         return numbers
 
+    def carry(self, held: list[tuple[Any, int]], after: int) -> None:
+        """A resumed session's lock alerts that no unlock lifted, each recorded at its
+        seq: they hold the lock again. Numbered above `after` (the ledger's next
+        seq, more than the alerts any earlier process recorded and so handed out),
+        so a terminal that was shown an earlier process's numbers must list these
+        anew before its unlock covers them."""
+        self.handed = max(self.handed, after)
+        for alert, seq in held:
+            self.handed += 1
+            self.held.append(_Held(self.handed, alert, seq))
+
     def holding(self) -> list[tuple[Any, int]]:
         """The alerts that hold the lock now, with their numbers: handed again to a
         terminal that connects to the session while it is locked (the one they

@@ -122,11 +122,6 @@ def painted(app) -> str:
     return "\n".join("".join(seg.text for seg in strip) for strip in update.strips)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk12b: the lock screen counts an alert shown once drawn after a refresh, "
-    "even when it lies below the terminal's bottom edge; the Enter lifts it",
-)
 async def test_an_alert_below_the_bottom_edge_is_not_lifted(kit, ledger_dir):
     app, _, ledger = guarded_app(kit, ledger_dir)
     queue = app.session.guard.queue

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -26,6 +27,12 @@ from .locking import LockScreen
 from .once import ClosesOnce
 
 LISTED = 6  # alerts written out; the earlier ones are counted by category
+ROW = 76 - 2 - 4  # cells in a row of the box: its width less its border and padding
+
+
+def one_row(line: str) -> str:
+    """`line` cut to one row of the box, an ellipsis where it was cut."""
+    return line if cell_len(line) <= ROW else set_cell_size(line, ROW - 1) + "\u2026"
 
 FAILED, HELD = "failed", "held"  # why an Enter did not unlock
 
@@ -57,15 +64,17 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         self.since = since  # when the lock came (its `locked_s`)
         self.alerts: list[tuple[int, str, str]] = []  # (number, category, detail), oldest first
         self._undrawn: set[int] = set()  # listed, not drawn yet
+        self._numbers: set[int] = set()  # every number listed
         self.unrecorded: str | None = None  # why the last alert is not recorded yet
         self.refused: Refused | None = None  # why the last Enter did not unlock
 
     def add(self, number: int, category: str, detail: str, unrecorded: str | None) -> None:
         """An alert that locks: listed here (drawn, then counted as shown). One
         handed again (a reconnection, ADR 0220) is listed once."""
-        if number and any(n == number for n, _, _ in self.alerts):
+        if number and number in self._numbers:
             return
         self.alerts.append((number, category, detail))
+        self._numbers.add(number)
         self._undrawn.add(number)
         self.unrecorded = unrecorded
         if self.refused is not None and self.refused.kind == HELD:
@@ -89,6 +98,9 @@ class AlertLockScreen(ClosesOnce, LockScreen):
     def on_mount(self) -> None:
         self._drawn_after_refresh()
 
+    def on_resize(self) -> None:
+        self._drawn_after_refresh()  # a box cut by a small terminal may fit now
+
     def _redraw(self) -> None:
         self.query_one("#title", Static).update(Text(self.title_said(), style="bold"))
         self.query_one("#alerts", Static).update(self.alerts_said())
@@ -98,11 +110,13 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         self._drawn_after_refresh()
 
     def _drawn_after_refresh(self) -> None:
-        listed = {n for n, _, _ in self.alerts}
-        self.call_after_refresh(self._drawn, listed)
+        self.call_after_refresh(self._drawn, set(self._numbers))
 
     def _drawn(self, numbers: set[int]) -> None:
-        self._undrawn -= numbers
+        """Drawn, and on the screen: a box cut by the terminal's bottom edge showed
+        not every alert it lists (atk12b), so nothing it lists counts as shown."""
+        if self.region.contains_region(self.query_one(Vertical).region):
+            self._undrawn -= numbers
 
     @property
     def shown(self) -> int:
@@ -121,14 +135,16 @@ class AlertLockScreen(ClosesOnce, LockScreen):
         n = len(self.alerts)
         return "Locked by the guard" + (f": {n} alerts" if n > 1 else "")
 
-    def alerts_said(self) -> str:
+    def alerts_said(self) -> Text:
+        """One row an alert (a long detail is cut with an ellipsis: the ledger holds
+        it whole), so the box's height does not grow with what an alert says."""
         lines = [f"{clean(c)}: {clean(d)}" for _, c, d in self.alerts[-LISTED:]]
         earlier = self.alerts[:-LISTED]
         if earlier:
             tally = Counter(c for _, c, _ in earlier).most_common()
             named = ", ".join(f"{clean(c)} x{k}" for c, k in tally)
             lines.insert(0, f"and {len(earlier)} earlier ({named}), all in the ledger:")
-        return "\n".join(lines)
+        return Text("\n".join(one_row(line) for line in lines))
 
     def said(self) -> str:
         """Only what is true: whether the alerts (or the unlock) are recorded."""

@@ -169,11 +169,6 @@ def test_a_restarted_recorder_keeps_the_guard_lock(waiting_room):
     assert isinstance(listed, m.Refused) and "tree_list" not in kinds, kinds
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk12b: the alerts holding the lock are answered again in one unbounded "
-    "`status`; past 8 MiB the answer is refused and the alerts are never told",
-)
 def test_a_reconnected_terminal_is_told_every_alert_in_answers_that_fit(kit, ledger_dir):
     source = sample_source(kit, ledger_dir.parent)
     ledger = kit.new_ledger(ledger_dir)

@@ -48,6 +48,11 @@ RESEAL_EVERY = 2.0  # seconds between tries to seal an end whose seal failed (a 
 DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
+# An alert's detail is at most 1,000 characters (guard/alert_queue.py): under 6 KB
+# encoded, so 1,000 alerts stay well inside one answer (MAX_ANSWER, 8 MiB).
+TOLD_AT_ONCE = 1000
+
+
 class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
                  countersigner: object = None, owner: int | None = None,
@@ -477,7 +482,10 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         return m.WitnessCode(seq=seq, code=code)
 
     def _status(self, r: m.Status) -> m._Answer:
-        fresh, self._fresh = self._fresh, []
+        # At most TOLD_AT_ONCE alerts an answer, the rest at the next looks: all of
+        # them at once (a reconnection under a lock held by 150,000) overflowed
+        # MAX_ANSWER, and the refused answer lost them (atk12b).
+        fresh, self._fresh = self._fresh[:TOLD_AT_ONCE], self._fresh[TOLD_AT_ONCE:]
         seq, code = self.session.shown_witness
         if self._receipt is not None:
             seq, code = self._receipt.seq, self._receipt.witness.code

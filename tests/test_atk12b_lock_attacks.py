@@ -69,11 +69,6 @@ def waiting_room():
     shutil.rmtree(built.base, ignore_errors=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk12b: the repeated unlock (ADR 0218) names the last lock's alerts "
-    "whatever `shown` says, even from a terminal that reconnected and was never shown them",
-)
 def test_a_reconnected_terminal_that_showed_nothing_names_no_alert(waiting_room):
     room = waiting_room
     first = RawClient(room.socket)

@@ -455,7 +455,7 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
 
     def _unlock(self, r: m.Unlock) -> m._Answer:
         if self.state != GUARD_LOCK:
-            return self._unlock_again()
+            return self._unlock_again(r.shown)
         since = self._locked_since or time.monotonic()
         try:
             self.session.unlock("guard", time.monotonic() - since, r.shown)
@@ -465,14 +465,16 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self._locked_since, self._lifted = None, since
         return m.Ok()
 
-    def _unlock_again(self) -> m._Answer:
+    def _unlock_again(self, shown: int) -> m._Answer:
         """An unlock of the guard lock this recorder lifted last, with no lock since
         (ADR 0218): the terminal got the first one's answer too late, kept its lock
         up and recorded that it did not act on it; this is the Enter that lifts it.
         Recorded as an unlock (`locked_s` from when that lock came), the state left
         as it is: nothing more is permitted than before. With no lock lifted it is
-        refused as the table refused it (`order`, or `locked` when idle)."""
-        if self._lifted is None:
+        refused as the table refused it (`order`, or `locked` when idle). So is one
+        whose screen did not show the alerts lifted (`shown` below their numbers: a
+        terminal that reconnected after the lift, atk12b): it names none of them."""
+        if self._lifted is None or shown < self.session.locks.lifted_top:
             raise Refusal(REASON[self.state])
         self.session.unlock_again("guard", time.monotonic() - self._lifted)
         return m.Ok()

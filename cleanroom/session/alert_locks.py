@@ -39,6 +39,7 @@ class AlertLocks:
     handed: int = 0  # alerts numbered so far
     held: list[_Held] = field(default_factory=list)  # lock alerts since the last unlock
     lifted: list[int] = field(default_factory=list)  # the seqs the last unlock named
+    lifted_top: int = 0  # the highest number among them: an unlock again must cover it
     _unrecorded: list[tuple[Any, int]] = field(default_factory=list)  # (alert, number)
 
     def hand_out(self, fresh: Iterable[Any]) -> list[int]:
@@ -96,4 +97,5 @@ class AlertLocks:
         return [h.seq for h in self.held if h.seq is not None]
 
     def lift(self, seqs: list[int]) -> None:
+        self.lifted_top = max((h.number for h in self.held), default=0)
         self.held, self.lifted = [], seqs

@@ -53,7 +53,7 @@ async def test_an_alert_the_recorder_could_not_record_hides_and_says_so():
             await until(pilot, lambda: lock_drawn(app), tries=200)
             await until(pilot, lambda: "value_" not in shown(app), tries=20)
             assert "value_" not in shown(app)
-            assert "NOT RECORDING" in bar(app), bar(app)
+            await until(pilot, lambda: "NOT RECORDING" in bar(app), tries=20)  # the bar's refresh
             text = said(app.screen)
             assert "This has been recorded" not in text, text
             assert "NOT recorded yet" in text, text

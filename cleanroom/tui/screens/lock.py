@@ -34,6 +34,7 @@ def one_row(line: str) -> str:
     """`line` cut to one row of the box, an ellipsis where it was cut."""
     return line if cell_len(line) <= ROW else set_cell_size(line, ROW - 1) + "\u2026"
 
+
 FAILED, HELD = "failed", "held"  # why an Enter did not unlock
 
 

@@ -125,6 +125,17 @@ def room():
     shutil.rmtree(built.base, ignore_errors=True)
 
 
+@pytest.fixture
+def waiting_room():
+    """A room whose recorder waits for a lost terminal (`on_client_lost = "wait"`)."""
+    built = build_room("wait")
+    built.start()
+    yield built
+    if built.process is not None and built.process.poll() is None:
+        built.stop()
+    shutil.rmtree(built.base, ignore_errors=True)
+
+
 async def until(pilot, check, tries: int = 600) -> None:
     """Pause until `check()` holds (at most `tries` × 50 ms: a bound on a test that
     would hang, not a timing claim)."""

@@ -37,7 +37,6 @@ is a fault found, marked xfail(strict=True) until fixed; judged by the ledger.
 
 from __future__ import annotations
 
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -50,7 +49,9 @@ from cleanroom.session.local_service import LocalService
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from tests.recorderkit import RawClient
-from tests.recorderproc import build_room
+from tests.recorderproc import (
+    waiting_room,  # noqa: F401 (a fixture)
+)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
 from tests.test_recorder_faults import wait_for
 from tests.test_tui_guard import guarded_app
@@ -59,17 +60,7 @@ from tests.test_tui_lock_stack_neighbours import begin, entries, told
 from tests.tuikit import sample_source
 
 
-@pytest.fixture
-def waiting_room():
-    built = build_room("wait")
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
-
-
-def test_a_reconnected_terminal_that_showed_nothing_names_no_alert(waiting_room):
+def test_a_reconnected_terminal_that_showed_nothing_names_no_alert(waiting_room):  # noqa: F811
     room = waiting_room
     first = RawClient(room.socket)
     first.hello()
@@ -142,7 +133,7 @@ async def test_an_alert_below_the_bottom_edge_is_not_lifted(kit, ledger_dir):
     assert "snapshot_access" in on_screen or not set(snapshot) & set(lifted), (snapshot, lifted)
 
 
-def test_a_restarted_recorder_keeps_the_guard_lock(waiting_room):
+def test_a_restarted_recorder_keeps_the_guard_lock(waiting_room):  # noqa: F811
     room = waiting_room
     first = RawClient(room.socket)
     first.hello()

@@ -11,30 +11,19 @@ file on screen is opened again (recorded) at the first view after the unlock."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.screens.lock import AlertLockScreen
-from tests.recorderproc import build_room, until
+from tests.recorderproc import (
+    until,
+    waiting_room,  # noqa: F401 (a fixture)
+)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
 from tests.test_tui_remote_stall import SIZE, shown
 from tests.tuikit import lock_drawn
 
 
-@pytest.fixture
-def waiting_room():
-    built = build_room("wait")
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
-
-
-async def test_a_restarted_recorder_resumes_the_lock_and_the_terminal_lifts_it(waiting_room):
+async def test_a_restarted_recorder_resumes_the_lock_and_the_terminal_lifts_it(waiting_room):  # noqa: F811
     room = waiting_room
     service = RemoteService(room.socket)
     app = ReviewApp(service)

@@ -9,31 +9,20 @@ first terminal a raw client that goes away, the second the real app (Pilot)."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.screens.lock import AlertLockScreen
 from cleanroom.tui.screens.locking import LockScreen
 from tests.recorderkit import RawClient
-from tests.recorderproc import build_room, until
+from tests.recorderproc import (
+    until,
+    waiting_room,  # noqa: F401 (a fixture)
+)
 from tests.test_recorder_attack13 import lock_by_reading_the_snapshot
 from tests.test_recorder_faults import wait_for
 from tests.test_tui_remote_stall import SIZE, screen_text, shown
 from tests.tuikit import lock_drawn
-
-
-@pytest.fixture
-def waiting_room():
-    built = build_room("wait")
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
 
 
 def leave_locked(room) -> None:
@@ -46,7 +35,7 @@ def leave_locked(room) -> None:
     wait_for(lambda: "client_lost" in room.kinds())
 
 
-async def test_a_terminal_that_comes_back_to_a_locked_session_lists_the_lock(waiting_room):
+async def test_a_terminal_that_comes_back_to_a_locked_session_lists_the_lock(waiting_room):  # noqa: F811
     room = waiting_room
     leave_locked(room)
     service = RemoteService(room.socket)

@@ -4,7 +4,7 @@ with. A mixin of `Dispatcher`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..sanitize import clean
 from ..session.crash import end_with_report
@@ -21,8 +21,9 @@ class CrashRequest:
     _receipt: Any
     _peer: str
 
-    def _stop_search_quietly(self, why: str) -> None:
-        raise NotImplementedError  # SearchRequests'
+    if TYPE_CHECKING:  # provided by another mixin of Dispatcher; no stub at run time
+
+        def _stop_search_quietly(self, why: str) -> None: ...  # SearchRequests'
 
     def _crash(self, r: m.CrashReport) -> m._Answer:
         """The terminal crashed: end the session as the in-process terminal does

@@ -7,8 +7,10 @@ answers (through `LocalService`, whose answers carry exactly what was recorded).
 Every refusal is recorded as a `refused` entry. Nothing a request holds can
 make `handle` raise: an unexpected error is recorded as a refusal too.
 
-The search requests are in search_requests.py, the symbol requests in
-symbol_requests.py, the terminal's crash report in crash_request.py: mixins of
+The requests on the file on screen are in file_requests.py, the notes in
+note_requests.py, the locks and `status` in lock_requests.py, the searches in
+search_requests.py, the symbols in symbol_requests.py, the seal in
+seal_requests.py, the terminal's crash report in crash_request.py: mixins of
 `Dispatcher`, which holds the state they share.
 """
 
@@ -19,18 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..notes.model import Draft, Note, NoteError, Place
-from ..sanitize import clean
-from ..session.alert_locks import LockHeld
 from ..session.events import Blocked, ClientConnect, ClientLost, ClientResume, Refused
 from ..session.local_service import LocalService
 from ..session.pathmatch import Cancelled
 from ..session.recorder import RecordingError, SealUnfinished
-from ..session.service import MAX_VIEW_COLS, MAX_VIEW_LINES, FileFacts
-from ..session.source import ContentRefused
+from ..session.service import FileFacts
 from . import messages as m
 from .crash_request import CrashRequest, crash_details
+from .file_requests import FileRequests
+from .lock_requests import LockRequests
 from .log import log
+from .note_requests import NoteRequests
 from .quota import LedgerQuota
 from .ratelimit import Bucket
 from .refusal import Refusal
@@ -42,18 +43,20 @@ from .table import COUNTERSIGN, ENDED, GUARD_LOCK, IDLE, NEW, READY, REASON, per
 # What may still be asked past the quota: the status (the guard's alerts are recorded
 # even so), the reviewer's own seal and countersignature, and goodbye.
 _QUOTA_FREE = (m.Status, m.Seal, m.Countersignature, m.Bye)
-NOTE_PAGE_BYTES = 4 << 20  # bytes of notes one `notes` page carries at most (one, if larger)
 MAX_REFUSALS = 64  # refusals in one connection before the recorder closes it
 RESEAL_EVERY = 2.0  # seconds between tries to seal an end whose seal failed (a full disk)
 DURING = 0.25  # seconds between looks at the guard during a long request (the server's TICK)
 
 
-# An alert's detail is at most 1,000 characters (guard/alert_queue.py): under 6 KB
-# encoded, so 1,000 alerts stay well inside one answer (MAX_ANSWER, 8 MiB).
-TOLD_AT_ONCE = 1000
-
-
-class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
+class Dispatcher(
+    SearchRequests,
+    SealRequests,
+    SymbolRequests,
+    CrashRequest,
+    FileRequests,
+    NoteRequests,
+    LockRequests,
+):
     def __init__(self, service: LocalService, bucket: Bucket | None = None,
                  countersigner: object = None, owner: int | None = None,
                  quota: LedgerQuota | None = None,
@@ -239,27 +242,6 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
     def sealed(self) -> bool:
         return self._receipt is not None
 
-    def _lock(self) -> None:
-        """The guard locks. Before `hello` the lock waits for it (the state stays
-        `new`); over an idle screen the idle stretch stays open: `unlock` goes back
-        to `idle`, and only `active` (recorded) shows content again. A search
-        under way stops (recorded)."""
-        self._lifted = None  # an unlock now is this lock's, not the one lifted before
-        if self._locked_since is None:
-            self._locked_since = time.monotonic()
-        if self.state == NEW:
-            self._after_hello = GUARD_LOCK
-        elif self.state != GUARD_LOCK:
-            self.state = GUARD_LOCK
-            self._stop_search_quietly("lock")
-
-    def relock(self) -> None:
-        """A resumed session left under the guard's lock: locked again, its alerts
-        (session.locks, carried from the ledger) told to the terminal at its first
-        `status`, as a reconnecting terminal is told them."""
-        self._lock()
-        self._fresh = sorted(self.session.locks.holding(), key=lambda pair: pair[1])
-
     def _end(self, reason: str) -> None:
         """Seal without the reviewer: never countersigned (the reviewer attested
         nothing; ADR 0202, docs/verdict.md)."""
@@ -335,102 +317,6 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self.service.quick_open(r.query, self._names_matches)
         return m.Ok()
 
-    def _open(self, r: m.Open) -> m._Answer:
-        try:
-            facts = self.service.open_file(r.path)
-        except KeyError:  # the name probed is recorded, sanitized
-            raise Refusal("no_such_file", clean(r.path.decode("utf-8", "replace"))) from None
-        except ContentRefused as exc:
-            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
-                                 action=exc.action)  # fmt: skip
-        self._opened = facts
-        return m.Opened(path=facts.path, name=facts.name, blob=facts.blob, size=facts.size,
-                        lines=facts.lines, max_line_bytes=facts.max_line_bytes,
-                        binary=facts.binary, flags=facts.flags,
-                        flagged_lines=facts.flagged_lines)  # fmt: skip
-
-    def _the_opened(self, path: bytes, blob: str) -> FileFacts:
-        o = self._opened
-        if o is None or o.path != path or o.blob != blob:
-            raise Refusal("order", "not the file last opened")
-        return o
-
-    def _view(self, r: m.View) -> m._Answer:
-        opened = self._the_opened(r.path, r.blob)
-        lines = max(1, opened.lines)
-        if not (1 <= r.first <= r.last <= lines and r.last - r.first < MAX_VIEW_LINES
-                and 0 <= r.col <= 10**6 and 1 <= r.cols <= MAX_VIEW_COLS
-                and 0 <= r.wrap <= MAX_VIEW_LINES and (r.wrap == 0 or r.col == 0)):  # fmt: skip
-            raise Refusal("bounds", f"lines {r.first}..{r.last} of {lines}, cols {r.col}+{r.cols}"
-                                     f", wrap {r.wrap}")  # fmt: skip
-        try:
-            screen = self.service.view(opened, r.first, r.last, r.col, r.cols, r.wrap)
-        except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
-            self._opened = None
-            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
-                                 action=exc.action)  # fmt: skip
-        if screen is None:
-            return m.Failed(why=self.session.failure or "recording failed")
-        return m.Lines(first=screen.first, lines=screen.lines, sizes=screen.sizes)
-
-    def _goto(self, r: m.Goto) -> m._Answer:
-        opened = self._the_opened(r.path, r.blob)
-        if not 1 <= r.line <= max(1, opened.lines):
-            raise Refusal("bounds", f"line {r.line} of {opened.lines}")
-        self.service.goto(opened, r.line)
-        return m.Ok()
-
-    def _find(self, r: m.Find) -> m._Answer:
-        opened = self._the_opened(r.path, r.blob)
-        try:
-            hits = self.service.find(opened, r.query, r.case)
-        except ValueError as exc:
-            raise Refusal("bounds", str(exc)) from None
-        return m.FileHits(lines=hits.lines, cells=hits.cells, total=hits.total)
-
-    def _mark(self, r: m.Mark) -> m._Answer:
-        opened = self._the_opened(r.path, r.blob)
-        if not 1 <= r.line <= max(1, opened.lines):
-            raise Refusal("bounds", f"line {r.line} of {opened.lines}")
-        self.service.mark(opened, r.mark, r.line)
-        return m.Ok()
-
-    def _note_save(self, r: m.NoteSave) -> m._Answer:
-        """Record the note, then answer it saved. A new note is on the file last
-        opened, within its lines; an edit keeps its note's place."""
-        place = Place(r.path, r.blob, r.first, r.last)
-        draft = Draft(r.kind, r.severity, r.title, r.body, place)
-        lines = None
-        if not r.note:
-            lines = self._the_opened(r.path, r.blob).lines
-        try:
-            note = self.session.save_note(draft, r.note or None, lines)
-        except NoteError as exc:
-            raise Refusal("invalid", str(exc)) from None
-        return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
-
-    def _note_withdraw(self, r: m.NoteWithdraw) -> m._Answer:
-        try:
-            note = self.session.withdraw_note(r.note)
-        except NoteError as exc:
-            raise Refusal("invalid", str(exc)) from None
-        return m.Noted(note=note.id, version=note.version, seq=self.session.entries - 1)
-
-    def _notes(self, r: m.Notes) -> m._Answer:
-        """A page of the notes to list: this session's, then earlier sessions'."""
-        listing = self.service.notes()
-        every = listing.current + listing.withdrawn + listing.earlier
-        if r.start > len(every):
-            raise Refusal("bounds", f"note {r.start} of {len(every)}")
-        items: list[m.NoteInfo] = []
-        used = 0
-        for note in every[r.start :]:
-            used += len(note.draft.body.encode()) + len(note.place.path) + 1024
-            if items and used > NOTE_PAGE_BYTES:
-                break
-            items.append(_note_info(note))
-        return m.NotePage(items=items, start=r.start, total=len(every))
-
     def _blocked(self, r: m.Blocked) -> m._Answer:
         try:  # marked as the terminal's word, apart from the recorder's own `blocked`
             self.session.recorder.record(Blocked(r.action, r.detail, by="terminal"))
@@ -442,63 +328,9 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
         self.session.blocked_key(r.key)
         return m.Ok()
 
-    def _idle(self, r: m.Idle) -> m._Answer:
-        self._stop_search("idle")
-        self._idle_since = self.session.idle(r.after_s)
-        self.state = IDLE
-        return m.Ok()
-
-    def _active(self, r: m.Active) -> m._Answer:
-        self.session.active(self._idle_since or time.monotonic())
-        self.state, self._idle_since = READY, None
-        return m.Ok()
-
-    def _unlock(self, r: m.Unlock) -> m._Answer:
-        if self.state != GUARD_LOCK:
-            return self._unlock_again(r.shown)
-        since = self._locked_since or time.monotonic()
-        try:
-            self.session.unlock("guard", time.monotonic() - since, r.shown)
-        except LockHeld as exc:  # an alert holding it not shown yet: the lock stays (ADR 0220)
-            raise Refusal("unshown", str(exc)) from None
-        self.state = IDLE if self._idle_since is not None else READY
-        self._locked_since, self._lifted = None, since
-        return m.Ok()
-
-    def _unlock_again(self, shown: int) -> m._Answer:
-        """An unlock of the guard lock this recorder lifted last, with no lock since
-        (ADR 0218): the terminal got the first one's answer too late, kept its lock
-        up and recorded that it did not act on it; this is the Enter that lifts it.
-        Recorded as an unlock (`locked_s` from when that lock came), the state left
-        as it is: nothing more is permitted than before. With no lock lifted it is
-        refused as the table refused it (`order`, or `locked` when idle). So is one
-        whose screen did not show the alerts lifted (`shown` below their numbers: a
-        terminal that reconnected after the lift, atk12b): it names none of them."""
-        if self._lifted is None or shown < self.session.locks.lifted_top:
-            raise Refusal(REASON[self.state])
-        self.session.unlock_again("guard", time.monotonic() - self._lifted)
-        return m.Ok()
-
     def _witness(self, r: m.Witness) -> m._Answer:
         seq, code = self.session.witness()
         return m.WitnessCode(seq=seq, code=code)
-
-    def _status(self, r: m.Status) -> m._Answer:
-        # At most TOLD_AT_ONCE alerts an answer, the rest at the next looks: all of
-        # them at once (a reconnection under a lock held by 150,000) overflowed
-        # MAX_ANSWER, and the refused answer lost them (atk12b).
-        fresh, self._fresh = self._fresh[:TOLD_AT_ONCE], self._fresh[TOLD_AT_ONCE:]
-        seq, code = self.session.shown_witness
-        if self._receipt is not None:
-            seq, code = self._receipt.seq, self._receipt.witness.code
-        elif self.state == ENDED:  # ended but not sealed (its seal failed): no final code
-            seq, code = -1, ""
-        alerts = [m.AlertInfo(a.category, a.detail, a.response, n) for a, n in fresh]
-        # An alert's failure holds until an alert check or a seal records what it could not.
-        failure = self.session.failure or (self._alert_failure if self._receipt is None else None)
-        return m.State(state=self.state, failure=failure, fresh=alerts,
-                       ended=self.ended, witness_seq=seq, witness_code=code,
-                       unfinished=self._unfinished)  # fmt: skip
 
     def _ok(self, r: Any) -> m._Answer:
         return m.Ok()
@@ -506,9 +338,3 @@ class Dispatcher(SearchRequests, SealRequests, SymbolRequests, CrashRequest):
 
 _Refusal = Refusal  # the name before the split
 __all__ = ["MAX_REFUSALS", "Dispatcher", "Refusal", "crash_details"]
-
-
-def _note_info(n: Note) -> m.NoteInfo:
-    d, p = n.draft, n.place
-    return m.NoteInfo(n.id, n.version, d.kind, d.severity, d.title, d.body, p.path, p.blob,
-                      p.first, p.last, n.withdrawn, n.session, n.reviewer)  # fmt: skip

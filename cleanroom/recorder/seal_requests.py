@@ -18,7 +18,7 @@ NOT_COUNTERSIGNED. A mixin of `Dispatcher`."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ledger.presigned import CountersignatureRefused, Presigned
 from ..session.events import Refused
@@ -41,8 +41,9 @@ class SealRequests:
     _unfinished: m.Unfinished | None
     _countersign_by: float  # monotonic deadline for the countersignature
 
-    def _stop_search(self, why: str) -> None:
-        raise NotImplementedError  # SearchRequests'
+    if TYPE_CHECKING:  # provided by another mixin of Dispatcher; no stub at run time
+
+        def _stop_search(self, why: str) -> None: ...  # SearchRequests'
 
     def _seal(self, r: m.Seal) -> m._Answer:
         reason = "reviewer" if r.reason == "reviewer" else "terminal"

@@ -3,7 +3,7 @@ definitions, the names that complete what was typed. A mixin of `Dispatcher`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..session.local_service import LocalService
 from ..session.service import FileFacts
@@ -14,8 +14,9 @@ from . import messages as m
 class SymbolRequests:
     service: LocalService
 
-    def _the_opened(self, path: bytes, blob: str) -> FileFacts:
-        raise NotImplementedError  # Dispatcher's
+    if TYPE_CHECKING:  # provided by another mixin of Dispatcher; no stub at run time
+
+        def _the_opened(self, path: bytes, blob: str) -> FileFacts: ...  # FileRequests'
 
     def _outline(self, r: m.Outline) -> m._Answer:
         opened = self._the_opened(r.path, r.blob)

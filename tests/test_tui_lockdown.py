@@ -199,6 +199,50 @@ def test_audit_policy_denies_network_processes_and_stray_writes(tmp_path):
     assert not (tmp_path / "leak.txt").exists()
 
 
+def test_audit_policy_denies_links_and_metadata_changes_outside_the_ledgers(tmp_path):
+    """A hard link or symlink made outside the ledgers' directory is a new name for
+    a file (a way out through the file system), and a changed owner, time or
+    extended attribute is a write: all refused outside it, allowed inside (atk14)."""
+    allowed = tmp_path / "ledgers"
+    allowed.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("x")
+    inside = allowed / "inside.txt"
+    inside.write_text("y")
+    out = run_child(
+        f"""
+        import os
+        from pathlib import Path
+        from cleanroom.tui.launch import prepare
+        prepare([Path({str(allowed)!r})])
+        results = {{}}
+        def attempt(name, fn):
+            try:
+                fn()
+                results[name] = "allowed"
+            except PermissionError:
+                results[name] = "denied"
+        attempt("link_out", lambda: os.link({str(inside)!r}, {str(tmp_path / "l1")!r}))
+        attempt("symlink_out", lambda: os.symlink({str(inside)!r}, {str(tmp_path / "l2")!r}))
+        attempt("utime_out", lambda: os.utime({str(victim)!r}, (0, 0)))
+        attempt("chown_out", lambda: os.chown({str(victim)!r}, os.getuid(), os.getgid()))
+        attempt("setxattr_out", lambda: os.setxattr({str(victim)!r}, "user.x", b"1"))
+        attempt("link_in", lambda: os.link({str(inside)!r}, {str(allowed / "l3")!r}))
+        attempt("utime_in", lambda: os.utime({str(inside)!r}, (0, 0)))
+        print(results)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    results = eval(out.stdout.strip())
+    assert results == {
+        "link_out": "denied", "symlink_out": "denied", "utime_out": "denied",
+        "chown_out": "denied", "setxattr_out": "denied",
+        "link_in": "allowed", "utime_in": "allowed",
+    }  # fmt: skip
+    assert not (tmp_path / "l1").exists() and not (tmp_path / "l2").is_symlink()
+    assert victim.stat().st_mtime > 0
+
+
 def test_audit_policy_denies_native_calls_debuggers_and_python_variables(tmp_path):
     """ctypes, a debugger, a trace function, PYTHON* variables set at run time and
     keystrokes pushed into the terminal are refused once the policy is in; what the

@@ -147,7 +147,14 @@ def _denied(event: str, args: tuple[Any, ...], sockets: frozenset[str] = frozens
     return event == "fcntl.ioctl" and len(args) >= 2 and args[1] == TIOCSTI
 
 
-_PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.truncate", "os.chmod", "os.mkdir")
+# Events that change a file or its metadata at their first argument's path.
+_PATH_EVENTS = (
+    "os.remove", "os.rename", "os.rmdir", "os.truncate", "os.chmod", "os.mkdir",
+    "os.chown", "os.utime", "os.chflags", "os.setxattr", "os.removexattr",
+)  # fmt: skip
+# Events that make a new name at their second argument's path: a hard link or a
+# symlink outside the ledgers is a way out through the file system (atk14).
+_NEW_NAME_EVENTS = ("os.link", "os.symlink")
 
 
 def _write_target(event: str, args: tuple[Any, ...]) -> Any:
@@ -156,6 +163,8 @@ def _write_target(event: str, args: tuple[Any, ...]) -> Any:
         return args[0]
     if event in _PATH_EVENTS and args:
         return args[0]
+    if event in _NEW_NAME_EVENTS and len(args) >= 2:
+        return args[1]
     if event == "sqlite3.connect" and args and args[0] not in (":memory:", ""):
         return None if _readonly_uri(args[0]) else args[0]
     return None

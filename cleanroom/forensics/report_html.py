@@ -63,6 +63,7 @@ tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
 .legend span{margin-right:.8em;white-space:nowrap}td.time,.time{white-space:nowrap}
 details{margin:.4em 0}summary{cursor:pointer}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+h1,h2,h3,p,li,summary,header th{overflow-wrap:anywhere}
 """
 
 

@@ -58,3 +58,12 @@ def test_with_force_the_file_made_meanwhile_is_replaced(recorded, tmp_path):  # 
 
 
 assert sys.version_info >= (3, 11)
+
+
+def test_a_cast_into_a_missing_directory_is_refused_before_verifying(recorded, tmp_path):  # noqa: F811
+    out = tmp_path / "no-such-dir" / "session.cast"
+    done = run_replay(recorded, tmp_path, recorded.ledger, "--snapshot", recorded.snapshot,
+                      "--cast", out)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "verifying" not in done.stderr  # said at once, not after minutes of work
+    assert "no-such-dir" in done.stderr and ".session.cast." not in done.stderr

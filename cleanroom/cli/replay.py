@@ -66,6 +66,8 @@ def replay(
         raise click.UsageError(
             f"--cast {clean(cast_file)} exists: give --force to replace it"
         )  # before verifying: minutes on a big ledger, then nothing written
+    if cast_file is not None and not os.path.isdir(cast_file.parent):
+        raise click.UsageError(f"--cast {clean(cast_file)}: no such directory to write it in")
     require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     if cast_file is None and (not_tty := _not_terminals()):
         raise click.UsageError(

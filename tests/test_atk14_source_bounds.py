@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 
 from cleanroom.cli import main
 from cleanroom.forensics import html_budget, report_source
+from cleanroom.forensics.source_text import SourceText
 from cleanroom.ledger.events import SnapshotRef
 from cleanroom.ledger.writer import Ledger
 from cleanroom.session.events import FileOpen, View
@@ -87,3 +89,30 @@ def test_the_source_of_all_files_has_a_bound(page):
     assert source <= html_budget.SOURCE_BYTES + 200_000, source
     assert len(page.encode()) <= html_budget.PAGE_BYTES + html_budget.SOURCE_BYTES
     assert "source not included here (the page's bound" in page
+
+
+def test_the_source_of_a_file_of_many_lines_costs_about_its_size(tmp_path):
+    """SourceText held a checked content as one bytes object per line: a 3 MB file
+    of a million short lines took 115 MB of the report's memory (a snapshot file of
+    hundreds of MB, gigabytes). Now the content and its line starts only."""
+    kit = Kit("atk14-source-mem")
+    src = tmp_path / "src-tree"
+    src.mkdir()
+    data = b"x;\n" * 1_000_000
+    (src / "big.c").write_bytes(data)
+    snap = tmp_path / "s.snapshot"
+    create_snapshot(src, snap, kit.vendor, "big", "1", created=1_790_000_000)
+    with Snapshot.open(snap, kit.trust) as s:
+        blob = s.stat(b"big.c").blob.hex()
+        text = SourceText([s])
+        tracemalloc.start()
+        try:
+            lines = text.lines(blob, b"big.c")
+            _, peak = tracemalloc.get_traced_memory()
+            held = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        assert not isinstance(lines, str)
+        assert len(lines) == 1_000_000 and lines[0] == b"x;" and lines[-1] == b"x;"
+        assert lines[999_999] == b"x;" and lines[1:3] == [b"x;", b"x;"]
+    assert held < 4 * len(data), (held, peak)  # the content and its starts, not 1M objects

@@ -68,6 +68,13 @@ class Lines(Sequence[bytes]):
     def __len__(self) -> int:
         return len(self._starts)
 
+    def __eq__(self, other: object) -> bool:  # as the list of its lines
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
     @overload
     def __getitem__(self, i: int) -> bytes: ...
     @overload

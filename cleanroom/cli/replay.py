@@ -66,6 +66,8 @@ def replay(
         raise click.UsageError(
             f"--cast {clean(cast_file)} exists: give --force to replace it"
         )  # before verifying: minutes on a big ledger, then nothing written
+    if cast_file is not None and not os.path.isdir(cast_file.parent):
+        raise click.UsageError(f"--cast {clean(cast_file)}: no such directory to write it in")
     require_isolated()  # its terminal runs as the reviewer's does (ADR 0201)
     if cast_file is None and (not_tty := _not_terminals()):
         raise click.UsageError(
@@ -121,7 +123,7 @@ def replay(
         mark = timeline.status.value if timeline.status is not Status.INTACT else None
         if differ:
             mark = f"{mark + ', ' if mark else ''}{len(differ)} SEARCHES DIFFER"
-        _export(model, cast_file, title, start, mark)
+        _export(model, cast_file, title, start, mark, force)
     else:
         _show(model, title, start, alarm)
     sys.exit(1 if differ else timeline.verdict.exit_code)
@@ -144,7 +146,9 @@ def _title(ledger: Path, t: Timeline) -> str:
     return clean(f" Cleanroom replay  {ledger.name}  {t.status.value}  reviewer {who}")
 
 
-def _export(model: Replay, out: Path, title: str, start: int, mark: str | None) -> None:
+def _export(
+    model: Replay, out: Path, title: str, start: int, mark: str | None, force: bool
+) -> None:
     from ..tui.launch import prepare
 
     prepare([out.parent])  # only the output's directory may be written
@@ -152,9 +156,16 @@ def _export(model: Replay, out: Path, title: str, start: int, mark: str | None) 
 
     frames = len(model) - start
     with click.progressbar(length=frames, label="drawing frames", file=sys.stderr) as bar:
-        write_atomically(
-            out, lambda f: write_cast(model, f, title, lambda: bar.update(1), start, mark)
-        )
+        try:  # without --force, a file made meanwhile is kept too, not only one there before
+            write_atomically(
+                out,
+                lambda f: write_cast(model, f, title, lambda: bar.update(1), start, mark),
+                replace=force,
+            )
+        except FileExistsError:
+            raise click.UsageError(
+                f"--cast {clean(out)} exists: give --force to replace it"
+            ) from None
     click.echo(f"wrote {clean(out)}: {frames} frames", err=True)
 
 

@@ -130,15 +130,21 @@ def _resolve(text: str, parsed: Target, snapshots: list[Snapshot], seen) -> Reso
 
 def _person(s: dict) -> str:
     rev = s.get("reviewer") if isinstance(s.get("reviewer"), dict) else {}
-    return f"{clean(rev.get('name'))} ({clean(rev.get('org'))})"
+    return f"{_said(rev.get('name'), 'unnamed')} ({_said(rev.get('org'), 'no organisation')})"
 
 
 def _session(index) -> str:
     s = index.summary
     return (
-        f"{_person(s)} on {clean(s.get('workstation'))}, session "
-        f"{clean(s.get('ledger'))} [{index.status.value}]"
+        f"{_person(s)} on {_said(s.get('workstation'), 'an unnamed workstation')}, session "
+        f"{_said(s.get('ledger'), 'unreadable')} [{index.status.value}]"
     )
+
+
+def _said(value: object, missing: str) -> str:
+    """A name from a verdict's summary, or `missing` where a ledger gives none (a
+    start that does not decode): never Python's `None` (atk14)."""
+    return missing if value is None or value == "" else clean(value)
 
 
 MAX_FILES_SHOWN = 20  # files with sightings printed; --json lists them all

@@ -23,6 +23,9 @@ LISTED_ROWS = 20_000  # rows of "Searches", and apart of "Alerts and resumes", p
 LISTED_BYTES = 2_000_000  # UTF-8 bytes of each of those two sections
 NEVER_ROWS = 5_000  # directories listed under "Never opened", over all snapshots
 NEVER_BYTES = 2_000_000
+# --with-source's lines, over the report: the hottest files' source up to this, then
+# one line per file that says it is not included (on top of PAGE_BYTES).
+SOURCE_BYTES = 16_000_000
 MAP_BYTES = 3_000_000  # the treemaps' own bound (report_treemap.MAX_BYTES)
 NOTES_ROWS = 5_000  # rows of "Notes" (report_notes.notes_html); the JSON lists every note
 NOTES_BYTES = 2_000_000

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .cache import Cache, ledger_key
+from .cache import Cache, Stamp, keyed
 from .sessionindex import SessionIndex, UnreadableIndex
 from .timeline import cut_timeline, read_timeline
 
@@ -27,14 +27,15 @@ def load_indexes(
 ) -> tuple[list[SessionIndex], set[str]]:
     """A verified index per ledger, and the paths whose index came from the cache.
     Raises OSError when a ledger cannot be read."""
-    keys: list[bytes | None] = [None] * len(paths)
+    keys: list[tuple[bytes, Stamp] | None] = [None] * len(paths)
     if cache is not None:
         # Hashing every ledger is most of a cached query; hashlib and reads release
         # the GIL, so threads use every core.
         with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
-            keys = list(pool.map(lambda p: ledger_key(p, trust), paths))
+            keys = list(pool.map(lambda p: keyed(p, trust), paths))
     out, cached = [], set()
-    for path, key in zip(paths, keys, strict=True):
+    for path, taken in zip(paths, keys, strict=True):
+        key = None if taken is None else taken[0]
         index = None
         if cache is not None and key is not None and (record := cache.get(key)) is not None:
             try:
@@ -45,7 +46,7 @@ def load_indexes(
             except UnreadableIndex:
                 index = None
         if index is None:
-            index = fresh_index(path, trust, cache, key)
+            index = fresh_index(path, trust, cache, taken)
         out.append(index)
         if progress is not None:
             progress(path)
@@ -53,16 +54,21 @@ def load_indexes(
 
 
 def fresh_index(
-    path: Path, trust: Sequence[bytes], cache: Cache | None = None, key: bytes | None = None
+    path: Path,
+    trust: Sequence[bytes],
+    cache: Cache | None = None,
+    taken: tuple[bytes, Stamp] | None = None,
 ) -> SessionIndex:
     """Verify the ledger now and index it; store the result if the file did not change
-    while it was read (`key` is its content key taken before)."""
-    if cache is not None and key is None:
-        key = ledger_key(path, trust)
+    while it was read (`taken`: its content key and stamp from before, `keyed`).
+    Equal keys alone are not enough: a file swapped for another while it was
+    verified and swapped back has the same key after; its stamp differs."""
+    if cache is not None and taken is None:
+        taken = keyed(path, trust)
     # Decode everything: the TAMPERED policy is applied per query, not cached.
     index = SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
-    if cache is not None and key is not None and ledger_key(path, trust) == key:
-        cache.put(key, *index.to_record())
+    if cache is not None and taken is not None and keyed(path, trust) == taken:
+        cache.put(taken[0], *index.to_record())
     return index
 
 

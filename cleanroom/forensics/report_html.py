@@ -63,6 +63,7 @@ tr.alert td{background:#fdd;font-weight:bold}tr.warn td{background:#fff1cc}
 .legend span{margin-right:.8em;white-space:nowrap}td.time,.time{white-space:nowrap}
 details{margin:.4em 0}summary{cursor:pointer}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+h1,h2,h3,p,li,summary,header th{overflow-wrap:anywhere}
 """
 
 
@@ -153,9 +154,10 @@ def _coverage(r: Report) -> Iterator[str]:
     # The hottest files' rows and details are bounded over the whole page (ADR 0306).
     rows = Budget(TOP_FILES * len(r.coverage), html_budget.TOP_ROWS_BYTES)
     details = Budget(TOP_FILES * len(r.coverage), html_budget.DETAIL_BYTES)
+    lines = Budget(TOP_FILES * len(r.coverage) * report_source.MAX_LINES, html_budget.SOURCE_BYTES)
     for g in r.coverage:
         yield _legend(g.scale_us)
-        yield from _group(g, r.source, rows, details)
+        yield from _group(g, r.source, rows, details, lines)
     yield "</section>\n"
 
 
@@ -177,6 +179,7 @@ def _group(
     source: SourceText | None = None,
     row_budget: Budget | None = None,
     detail_budget: Budget | None = None,
+    source_budget: Budget | None = None,
 ) -> Iterator[str]:
     tampered = g.trust == "tampered"
     cls = ' class="tampered"' if tampered else ""
@@ -262,7 +265,7 @@ def _group(
         yield from _summarized(rest, g.mismatches)
     for n, f in enumerate(top[:shown]):
         if n in detailed:
-            yield from _file_detail(g, f, f"f{g.trust}{n}", source)
+            yield from _file_detail(g, f, f"f{g.trust}{n}", source, source_budget)
     if len(detailed) < shown:
         yield (
             f'<p class="cut">{shown - len(detailed)} more file details not shown here (the '
@@ -334,7 +337,11 @@ def _summarized(files: list[FileCoverage], wrong: dict[FileKey, Mismatch]) -> It
 
 
 def _file_detail(
-    g: CoverageGroup, f: FileCoverage, anchor: str, source: SourceText | None
+    g: CoverageGroup,
+    f: FileCoverage,
+    anchor: str,
+    source: SourceText | None,
+    source_budget: Budget | None = None,
 ) -> Iterator[str]:
     held = g.in_snapshots.get((f.path, f.blob), [])
     where = ", ".join(held) if held else "in no snapshot given at this path"
@@ -353,7 +360,8 @@ def _file_detail(
     if bad is not None:  # its lines are another file's, or unknown: never shown as this one
         yield f'<p class="banner mismatch">{h(bad.message())}</p>\n'
     elif source is not None:
-        yield from report_source.source_table(f, source, f.max_dwell_us, h)  # as the strip
+        # shaded as the strip; all files' lines share the report's SOURCE_BYTES
+        yield from report_source.source_table(f, source, f.max_dwell_us, h, source_budget)
     yield "<table><tr><th>Hottest lines</th><th>On screen</th><th>Times shown</th></tr>\n"
     for seg in hot_ranges(f, HOT_SEGMENTS):
         yield (

@@ -80,7 +80,7 @@ def _verdict_row(s: SessionReport) -> str:
         findings += f"<br><b>and {h(left)}</b>: <code>cleanroom verify</code> counts them"
     return (
         f'<tr class="ledger" data-status="{t.status.value}"><td class="path">{h_name(t.path)}'
-        f"<br>ledger {short(t.ledger_id)}</td><td>{badge(t.status)}</td>"
+        f"<br>ledger {short(t.ledger_id or 'unreadable')}</td><td>{badge(t.status)}</td>"
         f'<td class="num" data-sort="{len(t.entries)}">{entries}</td>'
         f"<td>{findings or 'none'}</td></tr>\n"
     )
@@ -109,8 +109,8 @@ def _session_row(s: SessionReport) -> str:
     cells = [
         f'<td class="path">{short(t.ledger_id or t.path)}</td>',
         f"<td>{badge(t.status)}</td>",
-        f"<td>{h_name(t.reviewer)} ({h_name(t.org)}){claimed}</td>",
-        f"<td>{h_name(t.workstation)}</td>",
+        f"<td>{_person(t.reviewer, t.org)}{claimed}</td>",
+        f"<td>{h_name(t.workstation or 'unnamed')}</td>",
         f'<td class="mono">{short(snap)}</td>',
         f'<td class="time">{h(summary.get("started"))}</td>',
         f'<td class="time">{h(summary.get("ended"))}</td>',
@@ -226,12 +226,18 @@ def runs(
         yield run
 
 
+def _person(name: str | None, org: str | None) -> str:
+    """ "name (org)", each cut as every name is; "unnamed" where a ledger gives none
+    (a start that does not decode), never Python's `None` (atk14)."""
+    return f"{h_name(name or 'unnamed')} ({h_name(org or 'no organisation')})"
+
+
 def _heading(s: SessionReport) -> str:
     t = s.timeline
     return (
         f'<section class="session{" tampered" if t.status is Status.TAMPERED else ""}" '
-        f'data-status="{t.status.value}"><h3>{badge(t.status)} {h_name(t.reviewer)} '
-        f'({h_name(t.org)}) — <span class="mono">{h_name(t.path)}</span></h3>\n'
+        f'data-status="{t.status.value}"><h3>{badge(t.status)} '
+        f'{_person(t.reviewer, t.org)} — <span class="mono">{h_name(t.path)}</span></h3>\n'
     )
 
 

@@ -3,9 +3,12 @@
 Each line is shaded by its dwell on the group's scale (the heat levels of the
 strip) and carries its number; the text goes through the one sanitizer and
 HTML escaping like every other untrusted string. Stretches never shown that are
-longer than `2 * CONTEXT + 1` lines fold into one row that says so, and at most
-`MAX_LINES` rows are written per file, so the page grows with what was seen,
-not with the size of the files.
+longer than `2 * CONTEXT + 1` lines fold into one row that says so, at most
+`MAX_LINES` rows are written per file, each line cut at `LINE_CHARS` characters
+(with a mark counting the rest), and the rows of all files together stop at
+`html_budget.SOURCE_BYTES`, so the page grows with what was seen, not with the
+size of the files, and stays bounded (atk14: one 10 MB minified line was
+written whole).
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..sanitize import decode
+from . import html_budget
 from .coverage import FileCoverage, heat_level
 from .describe import duration
+from .html_budget import Budget
 from .source_text import SourceText
 
 CONTEXT = 3  # never-shown lines kept around what was seen
 MAX_LINES = 2000  # source rows per file
+LINE_CHARS = 1000  # characters of one line written; the rest counted, not written
 CSS = """
 table.source{border-collapse:collapse;font:12px/1.35 ui-monospace,monospace;display:table;
 width:100%;table-layout:fixed}
@@ -46,9 +52,23 @@ def banner(source: SourceText, h: Callable[[object], str]) -> str:
     )
 
 
+CUT = "the page's bound: the JSON report holds each file's line ranges"
+
+
 def source_table(
-    f: FileCoverage, source: SourceText, scale_us: int, h: Callable[[object], str]
+    f: FileCoverage,
+    source: SourceText,
+    scale_us: int,
+    h: Callable[[object], str],
+    budget: Budget | None = None,
 ) -> Iterator[str]:
+    """The file's lines seen, with context, as table rows; each row taken from
+    `budget` (the report's SOURCE_BYTES), so that the source of all files together
+    is bounded: once it is spent, one row (or line) says the source is not included."""
+    budget = budget if budget is not None else Budget(MAX_LINES + 1, html_budget.SOURCE_BYTES)
+    if budget.rows <= 0:
+        yield f'<p class="nosource cut">Source not included here ({CUT}).</p>\n'
+        return
     lines = source.lines(f.blob, f.path)
     if isinstance(lines, str):
         yield f'<p class="nosource">Source: {h(lines)}.</p>\n'
@@ -67,15 +87,33 @@ def source_table(
             run = f.at(k)
             dwell, shown = (run.dwell_us, run.shown) if run else (0, 0)
             tip = f' title="{duration(dwell)}, shown {shown} times"' if shown else ""
-            yield (
+            row = (
                 f'<tr class="h{heat_level(dwell, bool(shown), scale_us)}"{tip}>'
-                f'<td class="ln">{k}</td><td>{h(decode(lines[k - 1]))}</td></tr>\n'
+                f'<td class="ln">{k}</td><td>{_line(lines[k - 1], h)}</td></tr>\n'
             )
+            if not budget.take(row):
+                yield _fold(f"lines {k}–{total}: source not included here ({CUT})")
+                yield "</table>\n"
+                return
+            yield row
             written += 1
         n = last + 1
     if n <= total:
         yield _fold(f"lines {n}–{total} never shown")
     yield "</table>\n"
+
+
+def _line(raw: bytes, h: Callable[[object], str]) -> str:
+    """A line for the table: its first LINE_CHARS characters, cut before the one
+    sanitizer (so no tag is split), and a mark that counts the rest."""
+    text = decode(raw[: 4 * LINE_CHARS + 4]) if len(raw) > 4 * LINE_CHARS else decode(raw)
+    if len(raw) <= LINE_CHARS or len(text) <= LINE_CHARS:
+        return h(text)
+    left = len(decode(raw)) - LINE_CHARS
+    return (
+        f'{h(text[:LINE_CHARS])}<span class="cut">… {left:,} more characters of this line '
+        "not shown</span>"
+    )
 
 
 def _fold(text: str) -> str:

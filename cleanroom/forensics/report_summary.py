@@ -32,6 +32,7 @@ td.share,.id{white-space:nowrap}@media (max-width:1100px){.bar{display:none}
 #glance td,#glance th{padding:2px 4px}}.pct{white-space:nowrap}
 ul.never{list-style:none;padding-left:0}ul.never li{margin:.15em 0}
 ul.never .names{font-family:ui-monospace,monospace;color:#444}
+#glance td:first-child,#glance td:first-child .id{white-space:normal;overflow-wrap:anywhere}
 """
 
 

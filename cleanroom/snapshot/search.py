@@ -76,7 +76,7 @@ from .candidates import (
     small_limits,
 )
 from .catalog import Catalog, Row, catalog
-from .density import dense
+from .density import NAMED_MOST, share_of
 from .filehits import Progress, _new, file_hits
 from .firstpage import prefix
 from .high_bytes import after_high, read_in_background
@@ -158,6 +158,7 @@ class Search:
         self._result: str | None = None  # the hex digest, once the primary pass is done
         self._failed: BaseException | None = None
         self._peeked: tuple[str, list[int]] | None = None  # (index, the start of its answer)
+        self._shared: tuple[str, float | None] | None = None  # (index, density.share_of)
         # Called with the number of snapshot opens a pass is about to make beyond its
         # own two, right before it makes them (worker processes: scanworkers), in the
         # thread that runs the pass: a guard must be told of every open.
@@ -332,7 +333,10 @@ class Search:
                 workers = wanted(self.snapshot.manifest.bytes)
                 if workers and self._broad(conn, plan.index):
                     order = text_files(self.snapshot, conn, files)
-                    named = (plan.index, facts().truncated)  # what the workers read (density)
+                    # what the workers read (density), unless it names nearly everything
+                    share = self._share(conn, plan.index)
+                    named = None if share is not None and share > NAMED_MOST else (
+                        plan.index, facts().truncated)  # fmt: skip
                     yield from self._parallel(conn, files, order, plan, progress, keep, workers,
                                               named)  # fmt: skip
                     return
@@ -343,11 +347,22 @@ class Search:
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
         """Whether the index names so many blobs that every core should read every text
         file (`narrowing.broad`), from the start of its answer, or from windows spread
-        over it (`density.dense`: a common word's first rowids can be sparse)."""
+        over it (`density.share_of`: a common word's first rowids can be sparse)."""
         rowids = self._peek(conn, index)
         if len(rowids) < PEEK:
             return False
-        return broad(rowids, PEEK) or dense(conn, index, BROAD_INDEX)
+        if broad(rowids, PEEK):
+            return True
+        share = self._share(conn, index)
+        return share is not None and share > BROAD_INDEX
+
+    def _share(self, conn: sqlite3.Connection, index: str) -> float | None:
+        """`density.share_of` for `index`, counted once per search."""
+        shared = self._shared
+        if shared is None or shared[0] != index:
+            shared = self._shared = (index, share_of(conn, index))
+            self._check()
+        return shared[1]
 
     def _peek(self, conn: sqlite3.Connection, index: str) -> list[int]:
         """The first PEEK rowids the index names for `index`, ascending. Read once per

@@ -19,7 +19,7 @@ from cleanroom.recorder.client import RemoteService
 from cleanroom.snapshot.search import Query, SearchCancelled
 from cleanroom.tui.app import ReviewApp
 from tests.recorderkit import RawClient, cleanup, start
-from tests.recorderproc import build_room
+from tests.recorderproc import build_room, until
 from tests.test_tui_search import rendered_rows, run_search
 
 # Enough distinct lines that a pass for "value" takes seconds (about 3 s today),
@@ -288,16 +288,10 @@ async def test_the_terminal_lists_the_first_page_then_escape_stops_the_rest(room
         state = str(screen.query_one("#state").render())
         kept = screen.found.kept  # found within its time (ADR 0116): at most 100
         assert f"The first {kept:,} results; counting the rest" in state and kept <= 100
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if any("big/f00.c:1: int value_0 = 0;" in r for r in rendered_rows(screen)):
-                break
-        assert any("big/f00.c:1: int value_0 = 0;" in r for r in rendered_rows(screen))
+        await until(pilot, lambda: any("big/f00.c:1: int value_0 = 0;" in r
+                                       for r in rendered_rows(screen)))  # fmt: skip
         await pilot.press("escape")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "search_cancel" in room.kinds():
-                break
+        await until(pilot, lambda: "search_cancel" in room.kinds())
     kinds = room.kinds()
     assert "search_start" in kinds and "search" not in kinds
     assert [e.payload["why"] for e in room.entries() if e.kind == "search_cancel"] == ["reviewer"]
@@ -311,20 +305,12 @@ async def test_enter_on_a_first_page_row_opens_it_and_stops_the_rest(room):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await first_page_listed(pilot)
         kept = screen.found.kept  # found within its time (ADR 0116): at most 100
-        for _ in range(100):  # the rows are drawn (and recorded) before Enter picks one
-            await pilot.pause(0.05)
-            if any("big/f00.c:1:" in r for r in rendered_rows(screen)):
-                break
+        # The rows are drawn (and recorded) before Enter picks one.
+        await until(pilot, lambda: any("big/f00.c:1:" in r for r in rendered_rows(screen)))
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "search_cancel" in room.kinds() and "view" in room.kinds():
-                break
+        await until(pilot, lambda: "search_cancel" in room.kinds() and "view" in room.kinds())
         await pilot.press("n")  # the next row of the first page: its rows stay answerable
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.sub_title == f"result 2 of {kept}":
-                break
+        await until(pilot, lambda: app.sub_title == f"result 2 of {kept}")
         assert app.sub_title == f"result 2 of {kept}" and kept >= 2
     entries = room.entries()
     kinds = [e.kind for e in entries]

@@ -8,9 +8,10 @@ from rich.style import Style
 from textual._context import visible_screen_stack
 from textual.color import Color
 from textual.renderables.background_screen import BackgroundScreen
+from textual.visual import RichVisual, Visual
 
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
-from cleanroom.tui.screens.tint import TintedBackground
+from cleanroom.tui.screens.tint import TintedBackground, TintedLines, tinted_line
 from tests.tuikit import make_app
 
 STYLES = [
@@ -53,9 +54,29 @@ async def test_the_screen_under_quick_open_is_drawn_as_textual_draws_it(kit, led
         await pilot.pause()
         assert isinstance(app.screen, QuickOpenScreen)
         visible_screen_stack.set(list(app._background_screens))  # as the compositor does
-        shown = app.screen.render()
-        assert type(shown) is TintedBackground and shown.color.a < 1
-        ours = lines(shown, 100, 30)
-        theirs = lines(BackgroundScreen(shown.screen, shown.color), 100, 30)
-        assert any("value_" in s.text for line in ours for s in line)  # the code, tinted
-        assert ours == theirs
+        screen = app.screen
+        shown = screen.render()
+        assert type(shown) is TintedLines and shown.color.a < 1
+        textual = BackgroundScreen(shown.screen, shown.color)
+        cached = TintedBackground(shown.screen, shown.color)
+        assert lines(cached, 100, 30) == lines(textual, 100, 30)
+        with app._context():  # the lines the dialog draws (Widget._render_content)
+            for again in (False, True):  # the second time from the cache
+                hits = tinted_line.cache_info().hits
+                ours = drawn(screen, shown)
+                theirs = drawn(screen, RichVisual(screen, textual))
+                assert any("value_" in s.text for line in ours for s in line)  # the code, tinted
+                assert ours == theirs
+                assert not again or tinted_line.cache_info().hits >= hits + len(ours)
+            app.query_one("#status").update("a new status line: what changed is drawn")
+            await pilot.pause()
+            visible_screen_stack.set(list(app._background_screens))  # render() pops it
+            now = drawn(screen, screen.render())
+            assert now == drawn(screen, RichVisual(screen, textual))
+            assert any("a new status" in s.text for line in now for s in line)
+
+
+def drawn(screen, visual) -> list:
+    """The strips `screen` draws for `visual` (as `Widget._render_content` asks)."""
+    width, height = screen.size
+    return Visual.to_strips(screen, visual, width, height, screen.visual_style)

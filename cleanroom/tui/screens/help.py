@@ -43,7 +43,9 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     SHOWS_RECORDED = False  # the key table only (failure_blank.py)
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
+    /* The notice line above and the status bar and keys below stay in view: the
+       witness code is never covered, at 80x24 either (the box scrolls). */
+    HelpScreen { align: center middle; padding: 1 0 2 0; }
     HelpScreen > VerticalScroll {
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; padding: 1 2;

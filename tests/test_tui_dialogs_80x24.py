@@ -2,9 +2,13 @@
 always be in view. The status bar is the base screen's; a dialog is a modal screen
 drawn over it, so its box must end above the status bar's row."""
 
+import html
+import re
+
 import pytest
 
 from cleanroom.tui.statusbar import StatusBar
+from tests.test_tui_snapshots import ScreenshotableReviewApp
 from tests.tuikit import make_app
 
 SMALL = (80, 24)
@@ -23,7 +27,7 @@ DIALOGS = {
 
 @pytest.mark.parametrize("name", DIALOGS)
 async def test_no_dialog_covers_the_status_bar_at_80x24(kit, ledger_dir, name):
-    app, _ = make_app(kit, ledger_dir)
+    app, _ = make_app(kit, ledger_dir, app_class=ScreenshotableReviewApp)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("enter")
         app.open_path(b"src/long.py")
@@ -38,3 +42,8 @@ async def test_no_dialog_covers_the_status_bar_at_80x24(kit, ledger_dir, name):
         assert boxes
         for box in boxes:
             assert not box.region.overlaps(bar), (name, box.region, bar)
+        # And it is drawn: the witness code is on the screen as composited, dialog and all.
+        seq, code = app.service.shown_witness
+        svg = app.export_screenshot()
+        shown = html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+        assert f"{seq}:{code}" in shown.replace("\xa0", " "), name

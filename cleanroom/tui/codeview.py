@@ -39,6 +39,7 @@ from ..session.wrap import Row, received_rows, row_places
 from . import heap, reading_keys
 from .hitmarks import Marks, MarkStyles, draw
 from .painter import PAD, Painter
+from .plainlines import finished
 from .reading_keys import ReadingKeys
 from .wrapped import line_strip, row_body, wrapped_strip
 
@@ -234,7 +235,8 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
                         if viewport.wrap and viewport.first - 1 <= i < viewport.last}  # fmt: skip
         self._frame_styles = self._line_styles()  # looked up once a frame, not once a line
         try:
-            return super().render_lines(crop)
+            # Textual's styles cache adds nothing to these lines but padding and filters
+            return finished(self, crop, self.render_line) or super().render_lines(crop)
         finally:
             self._painting = None
             self._frame_styles = None

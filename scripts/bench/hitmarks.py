@@ -38,6 +38,15 @@ recorded view), `CodeView.render_lines` (marks included) and the rest: textual
 compositing the screen (its line caches, filters, cutting and joining the rows of
 every widget in the dirty region). Medians per key.
 
+With --first N, pages down N times through the generated 20,000-line C file at
+120x40, marked and not, alternating, with a 50 ms gap before each key, and splits
+the thread CPU from the press to the key's first frame (the one that shows the new
+viewport) into: the gate (the recorded view), the code view's own `render_line`s
+(the painter's strips and, marked, `draw`), `draw` alone, Textual's pipeline around
+those lines (`render_lines` minus the two: its styles cache, the padding to the
+widget's width, the colour filter) and the rest (the key's dispatch, the scroll's
+layout, the other widgets and compositing). Medians and p95 per part.
+
 With --find, times `find_in` (what the recorder does for `ctrl+f`, before it
 records `find`) on FILE for each QUERY, case-sensitive, 5 runs: median wall and
 CPU, the lines that match and the file's size.
@@ -264,6 +273,110 @@ async def compose_cpu(keys: int) -> None:
         CodeView.render_lines = real_lines  # type: ignore[method-assign]
 
 
+async def first_frame_cpu(keys: int) -> None:
+    """Thread CPU from a pagedown to its first painted frame, split (see --first)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tui import EveryLine as EveryLineC
+    from tui import code_lines
+
+    from cleanroom.session.recorder import Recorder
+    from cleanroom.session.review import Facts, ReviewSession
+    from cleanroom.session.snapshot_source import SnapshotSource
+    from cleanroom.snapshot.create import create_snapshot
+    from cleanroom.tui import codeview as codeview_mod
+    from cleanroom.tui.app import ReviewApp
+
+    acc: dict[str, float] = {}
+    on = [False]
+
+    def clocked(fn, key: str):  # type: ignore[no-untyped-def]
+        def run(*a, **kw):  # type: ignore[no-untyped-def]
+            if not on[0]:
+                return fn(*a, **kw)
+            c = time.thread_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                acc[key] = acc.get(key, 0.0) + time.thread_time() - c
+
+        return run
+
+    real = (CodeView.render_lines, CodeView.render_line, codeview_mod.draw)
+    CodeView.render_lines = clocked(real[0], "render_lines")  # type: ignore[method-assign]
+    CodeView.render_line = clocked(real[1], "render_line")  # type: ignore[method-assign]
+    codeview_mod.draw = clocked(real[2], "draw")  # type: ignore[assignment]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "src"
+            (src / "drivers").mkdir(parents=True)
+            (src / "drivers/huge.c").write_text("\n".join(code_lines(20000, 1)) + "\n")
+            kit = Kit("bench")
+            snapshot = Path(tmp) / "s.snapshot"
+            create_snapshot(src, snapshot, kit.vendor, name="s", version="1", created=1)
+            ledgers = Path(tmp) / "ledgers"
+            ledgers.mkdir()
+            ledger = kit.new_ledger(ledgers)
+            facts = Facts("Ada", "Bench", "ws-01", "s 1", str(ledger.path))
+            source = SnapshotSource.from_file(snapshot, kit.trust)
+            app = ReviewApp(ReviewSession(Recorder(ledger), source, facts))
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("enter")
+                app.open_path(b"drivers/huge.c")
+                code = app.query_one(CodeView)
+                for _ in range(200):
+                    await pilot.pause(0.02)
+                    if code._shown is not None:
+                        break
+                code._gate = clocked(code._gate, "gate")  # type: ignore[method-assign]
+                first: dict[str, float] = {}
+                real_display = app._display
+
+                def display(screen, renderable):  # type: ignore[no-untyped-def]
+                    real_display(screen, renderable)
+                    if on[0] and not first and "gate" in acc:
+                        first.update(acc, paint=time.thread_time() - started[0])
+
+                app._display = display  # type: ignore[method-assign]
+                started = [0.0]
+                rows: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+                for _ in range(keys):
+                    for marked in (True, False):
+                        path = code.document.raw_path
+                        code.marks = Marks(path, EveryLineC(), current=300) if marked else None
+                        await pilot.pause()
+                        await asyncio.sleep(0.05)
+                        acc.clear()
+                        first.clear()
+                        on[0], started[0] = True, time.thread_time()
+                        await pilot.press("pagedown")
+                        await pilot.pause()
+                        on[0] = False
+                        if first:
+                            rows[marked].append(dict(first))
+                for marked in (True, False):
+                    parts = {
+                        "key to paint": [r["paint"] for r in rows[marked]],
+                        "gate": [r["gate"] for r in rows[marked]],
+                        "view's lines": [r.get("render_line", 0.0) for r in rows[marked]],
+                        "of which draw": [r.get("draw", 0.0) for r in rows[marked]],
+                        "textual around them": [
+                            r["render_lines"] - r["gate"] - r.get("render_line", 0.0)
+                            for r in rows[marked]
+                        ],
+                        "the rest": [r["paint"] - r["render_lines"] for r in rows[marked]],
+                    }
+                    name = "2 hits on every line" if marked else "no marks"
+                    print(f"  {name} ({len(rows[marked])} keys):")
+                    for part, v in parts.items():
+                        v.sort()
+                        p95 = v[max(0, int(len(v) * 0.95) - 1)]
+                        print(f"    {part:>20}: median {statistics.median(v) * 1000:6.2f} ms,"
+                              f" p95 {p95 * 1000:6.2f} ms")  # fmt: skip
+    finally:
+        CodeView.render_lines, CodeView.render_line = real[0], real[1]  # type: ignore[method-assign]
+        codeview_mod.draw = real[2]  # type: ignore[assignment]
+
+
 def find_cost(path: Path, queries: list[str]) -> None:
     from cleanroom.session.document import BytesDocument
     from cleanroom.session.find_in_file import find_in
@@ -290,7 +403,13 @@ def main() -> None:
     parser.add_argument("--profile", help="with --keys: cProfile of the marked pagedowns")
     parser.add_argument("--split", type=int, help="a page turn's frame and colouring, N keys")
     parser.add_argument("--compose", type=int, help="a frame's gate, view and the rest, N keys")
+    parser.add_argument("--first", type=int, help="a pagedown to its first frame, split, N keys")
     args = parser.parse_args()
+    if args.first:
+        print(f"thread CPU, pagedown to its first painted frame, 120x40 ({args.first} keys"
+              f" each, alternating, load {os.getloadavg()[0]:.1f})")  # fmt: skip
+        asyncio.run(first_frame_cpu(args.first))
+        return
     if args.compose:
         print(f"thread CPU of a page turn's screen frames, 120x40, medians ({3 * args.compose}"
               f" keys, load {os.getloadavg()[0]:.1f})")  # fmt: skip

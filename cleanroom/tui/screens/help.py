@@ -43,9 +43,12 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     SHOWS_RECORDED = False  # the key table only (failure_blank.py)
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
+    /* The status bar and keys below stay in view (and the notice line above): the
+       witness code is never covered, at 80x24 either, where the box scrolls. A margin,
+       not the screen's padding, which would paint over them. */
+    HelpScreen { align: center top; }
     HelpScreen > VerticalScroll {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        width: 76; max-width: 100%; height: auto; max-height: 85%; margin-top: 1;
         border: thick $primary; padding: 1 2;
     }
     HelpScreen Static { height: auto; }

@@ -120,3 +120,37 @@ async def test_the_code_views_own_message_is_whole_at_80x24(kit, ledger_dir):
         await pilot.pause()
         said = "".join(drawn(code).split())
         assert said.endswith("x" * 60), said  # every word of a long reason, wrapped
+
+
+async def test_at_80x24_an_alert_and_a_find_hit_leave_the_code_and_the_count_whole(kit, ledger_dir):
+    """Issue 15: "hit k of N" was cut at 80 columns whenever an alert showed (the
+    bar's words took ~70 cells). The words around the parts read whole shorten
+    instead; the witness code, the alerts and the hit count stay whole, and a wide
+    terminal keeps every word. A real guard (demo policy: alerts recorded, no lock)."""
+    import subprocess
+    import sys
+
+    from tests.test_tui_find import find, lines_with
+    from tests.test_tui_guard import guarded_app, wait_for
+
+    app, snapshot, _ = guarded_app(kit, ledger_dir, mode="demo")
+    async with app.run_test(size=SMALL) as pilot:
+        await start(pilot)
+        subprocess.run([sys.executable, "-c", f"open({str(snapshot)!r}, 'rb').read(1)"],
+                       check=True, timeout=30)  # fmt: skip
+        assert await wait_for(pilot, lambda: app.session.alerts > 0)
+        await pilot.press("ctrl+p", *"long.py", "enter")
+        await pilot.pause()
+        await find(pilot, "# line 7")
+        bar = app.query_one(StatusBar)
+        text = line(bar)
+        seq, code = app.service.shown_witness
+        hits = len(lines_with(b"# line 7"))
+        assert f"ALERTS {app.session.alerts}" in text and "REC" in text
+        assert f"{seq}:{code}" in text and f"find hit 1 of {hits:,}" in text, text
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        wide = line(bar)
+        assert "RECORDING" in wide and f"witness {seq}:{code}" in wide
+        assert f"find hit 1 of {hits:,}" in wide
+        app.session.guard.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -38,20 +39,44 @@ class StatusBar(Static):
         if status == self._status:
             return
         self._status = status
+        self.update(self._line(status, self.size.width), layout=False)
+
+    def on_resize(self) -> None:
+        if self._status is not None:
+            self.update(self._line(self._status, self.size.width), layout=False)
+
+    @staticmethod
+    def _line(status: Status, width: int) -> Text:
+        """The bar's line for `width` cells. What must be read whole comes first (the
+        recording state, the witness code, the alerts, the hit count) and the end of
+        the line is what a narrow terminal cuts (a failure's reason, which the code
+        view says too, then the counts and names). Where even those do not fit (80
+        columns, an alert and a find hit: issue 15), the words around them shorten,
+        RECORDING to REC and then the word "witness"; the code itself never."""
+        for short in range(3):
+            parts = _parts(status, short)
+            if width <= 0 or sum(cell_len(t) for t, _ in parts) <= width or short == 2:
+                break
         text = Text(no_wrap=True, overflow="ellipsis")
-        if status.failure is None:
-            text.append(" ● RECORDING ", "bold white on dark_green")
-        else:
-            text.append(" ✖ NOT RECORDING ", "bold white on red")
-        # The witness code and the alert count come next: at 80 columns the end of
-        # the line is what is cut, and the witness code must never be.
-        text.append(f" witness {status.witness} ", "bold")
-        if status.alerts:
-            text.append(f" ALERTS {status.alerts} ", "bold black on yellow")
+        for t, style in parts:
+            text.append(t, style)
         if status.failure is not None:
             text.append(f" {clean(status.failure)} ", "bold white on red")
-        if status.hit:
-            text.append(f" {clean(status.hit)} ", "bold reverse")
         text.append(f" entries {status.entries}  {clean(status.reviewer)}")
         text.append(f"  session {status.session[:8]}")
-        self.update(text, layout=False)
+        return text
+
+
+def _parts(status: Status, short: int) -> list[tuple[str, str]]:
+    """The parts read whole, `short` 0 (full words), 1 (REC) or 2 (no "witness")."""
+    parts: list[tuple[str, str]] = []
+    if status.failure is None:
+        parts.append((" ● REC " if short else " ● RECORDING ", "bold white on dark_green"))
+    else:
+        parts.append((" ✖ NOT RECORDING ", "bold white on red"))
+    parts.append((f" {status.witness} " if short == 2 else f" witness {status.witness} ", "bold"))
+    if status.alerts:
+        parts.append((f" ALERTS {status.alerts} ", "bold black on yellow"))
+    if status.hit:
+        parts.append((f" {clean(status.hit)} ", "bold reverse"))
+    return parts

@@ -4,9 +4,11 @@ definitions, and symbol names for quick open. References are a search
 (`references_query`), recorded and replayed as one (ADR 0211); telling one
 apart from other searches is `snapshot/symbols/references.py`, pure text.
 
-The index is checked once per session, at its first use (`SymbolIndex.check`
-reads every row: about a second for a million); a table that is not the one the
-vendor signed answers nothing for the rest of the session. Pure reads, no UI,
+The index is proved to be the signed one before its first answer: by review's
+start (`symbols_check`, once per snapshot file, remembered in the ledger
+directory), or else at its first use (`SymbolIndex.check` reads every row, 41-48 s
+for Linux's 7 million); a table that is not the one the vendor signed answers
+nothing for the rest of the session. Pure reads, no UI,
 no recording: the caller records (session/review.py) before anything is shown.
 """
 
@@ -40,7 +42,7 @@ class SessionSymbols:
         self._lock = threading.Lock()  # one snapshot connection: one query at a time
         self._index: SymbolIndex | None = None
         self._problem: str | None = None
-        self.checks = 0  # how many times the whole table was checked (once, or never)
+        self.checks = 0  # how many times this session read the whole table (once, or never)
 
     def _checked(self) -> SymbolIndex:
         """The index, checked once per session. Call with the lock held."""
@@ -52,7 +54,8 @@ class SessionSymbols:
             self._problem = NO_INDEX
             raise SymbolsUnavailable(NO_INDEX)
         index = SymbolIndex(self._snapshot)
-        self.checks += 1
+        if not self._snapshot.symbols_verified:
+            self.checks += 1  # proved by no earlier check: check() reads every row
         try:
             problem = index.check()
         except Exception as exc:  # an unreadable table: SnapshotError, sqlite3.Error

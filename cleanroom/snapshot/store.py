@@ -108,6 +108,9 @@ class Snapshot:
         self._blobs: dict[bytes, BlobInfo] = {}
         # The signed chunk lists (§2.1) by blob, as checked at open; empty without.
         self.chunk_rows: dict[bytes, ChunkRow] = {}
+        # Whether the symbols table was proved to be the signed one (its digest),
+        # now or by a trusted record of an earlier check (session/symbols_check.py).
+        self.symbols_verified = False
 
     @classmethod
     def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:

@@ -86,10 +86,16 @@ class SymbolIndex:
 
     def check(self) -> str | None:
         """Why the table is not the one the vendor signed, or None. Reads every row
-        (about a second for a million); do it once before the first answer. Also
-        reads the text files' paths, which `definitions` needs (`places`)."""
+        (about 6 s for a million) unless the snapshot's `symbols_verified` says it
+        was proved already (session/symbols_check.py), and sets it when it proves
+        it. Also reads the text files' paths, which `definitions` needs (`places`)."""
         self.places()
-        return self.snapshot.symbols_problem()
+        if self.snapshot.symbols_verified:
+            return None
+        problem = self.snapshot.symbols_problem()
+        if problem is None:
+            self.snapshot.symbols_verified = True
+        return problem
 
     def places(self) -> dict[int, list[Place]]:
         """Blob rowid -> [(path, lines)] of every text file with that content, in path

@@ -52,9 +52,7 @@ def _answers(place: Path, ledger_dir: Path) -> tuple[int, bool]:
         source.snapshot.close()
 
 
-def test_review_checks_the_symbols_once_per_file_and_the_session_does_not_again(
-    genuine, tmp_path
-):
+def test_review_checks_the_symbols_once_per_file_and_the_session_does_not_again(genuine, tmp_path):
     place, ledgers = _placed(tmp_path, genuine), tmp_path / "ledgers"
     assert _answers(place, ledgers) == (0, True)  # checked at open, not at the first answer
     assert [n for n in _records(ledgers) if n.endswith(".symbols.json")]

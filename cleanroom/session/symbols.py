@@ -77,10 +77,9 @@ class SessionSymbols:
 
     def outline(self, path: bytes) -> tuple[list[Symbol], int]:
         """The first OUTLINE_LIMIT definitions of the file at `path` by line, and
-        how many it has."""
+        how many it has: only the listed rows are read (the rest are counted)."""
         with self._lock:
-            rows = self._checked().outline(path)
-        return rows[:OUTLINE_LIMIT], len(rows)
+            return self._checked().outline_page(path, OUTLINE_LIMIT)
 
     def definitions(self, name: str) -> Definitions:
         """Where `name` is defined (at most LIMIT places listed, all counted)."""

@@ -356,8 +356,8 @@ def review(**opts: Any) -> None:
     shown and search made is recorded before it is shown.
 
     The snapshot's files table is checked against the signed root at every
-    start, its search index against the signed digest once per snapshot file,
-    and each file's content before any of it is shown (a file that fails is
+    start, its search index and symbol index against the signed digests once per
+    snapshot file, and each file's content before any of it is shown (a file that fails is
     refused and recorded as `blocked`). Exit status: that of `verify` on the
     session's ledger (3 also when it is sealed but its file unfinished); 1 if
     that ledger is gone (moved or deleted during the session), or, before

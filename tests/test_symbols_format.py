@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cleanroom.snapshot.search import prepare
 from cleanroom.snapshot.store import Snapshot, SnapshotError
 from cleanroom.snapshot.symbols.names import Names
 from cleanroom.snapshot.symbols.query import SymbolIndex
@@ -174,3 +175,31 @@ def test_a_snapshot_of_the_format_before_is_refused_in_words(signed, tmp_path):
     assert "not a snapshot" not in str(raised.value)
     report = verify_bytes(data, TRUST)
     assert any(f.code == "SCHEMA" and "ADR 0126" in f.message for f in report.findings)
+
+
+def test_definitions_name_every_copy_in_path_order_reading_only_their_blobs(tmp_path):
+    """A content named by several files is defined in each, in path order; the
+    answer reads the line count of the blobs it meets, not of every file (the first
+    answer on Linux walked the blobs table: 7.8 s)."""
+    code = b"int shared_fn(void) { return 0; }\n"
+    build = tree_with(
+        {
+            "b/copy.c": code,
+            "a/orig.c": code,
+            "z.bin": b"\x00int shared_fn;\n",
+            "other.c": b"int other_fn(void);\nint other_fn(void) { return 1; }\n",
+        }
+    )
+    data = make(tmp_path, build, name="copies", symbols=True)
+    with Snapshot.open(data, TRUST) as snap:
+        prepare(snap)  # as review does before the session: the file list
+        index = SymbolIndex(snap)
+        asked: list[str] = []
+        snap.connection.set_trace_callback(asked.append)
+        found = index.definitions("shared_fn")
+        snap.connection.set_trace_callback(None)
+    assert [(s.path, s.line) for s in found.candidates] == [(b"a/orig.c", 0), (b"b/copy.c", 0)]
+    assert found.count == 2
+    reads = [sql for sql in asked if "blobs" in sql and "files" not in sql]
+    assert len(reads) == 1 and "rowid = " in reads[0], asked
+    assert not [sql for sql in asked if "JOIN blobs" in sql], asked

@@ -1,8 +1,9 @@
 """Check a snapshot's symbol index against the vendor's signature once per snapshot file.
 
 Proving the symbols table is the signed one means reading every row (41-48 s
-for the Linux snapshot's 7 million, ADR 0125); done at the first symbol answer
-of every session, the reviewer waited that long for it. It is done instead
+for the Linux snapshot's 7 million in format v1, ADR 0125; 29 s of CPU for v2's
+names and rows, ADR 0126); done at the first symbol answer of every session, the
+reviewer waited that long for it. It is done instead
 where the search index is checked (`index_check`, docs/adr/0104), before the
 session starts, and remembered the same way: a record in
 `<ledger dir>/.snapshot-checks/<snapshot id>.symbols.json` (a directory only the

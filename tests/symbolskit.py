@@ -3,6 +3,7 @@ definitions is, found from the text itself (not from ctags)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 # path -> source; every name in DEFINED is defined in its file on the line that
@@ -63,3 +64,32 @@ def line_of(path: str, start: bytes) -> int:
     found = [i for i, text in enumerate(lines) if text.strip().startswith(start)]
     assert len(found) == 1, (path, start, found)
     return found[0]
+
+
+def number(name: str) -> str:
+    """SQL for the number of `name` in `symbol_names` (format v2, ADR 0126)."""
+    return f"(SELECT id FROM symbol_names WHERE name = '{name}')"
+
+
+def flat_edited(data: bytes, *statements: tuple[str, tuple] | str) -> bytes:
+    """The snapshot `data` after running `statements` on its symbol rows seen as one
+    table, `flat(blob, line, name, kind)` with names as text, then storing them
+    back as `create` does (names numbered in byte order, each used): how a vendor
+    would sign rows of its own choosing. CHECK constraints are off."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.deserialize(data)
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute("CREATE TEMP TABLE flat AS SELECT s.blob, s.line, n.name, s.kind"
+                     " FROM symbols s JOIN symbol_names n ON n.id = s.name")  # fmt: skip
+        for st in statements:
+            sql, params = (st, ()) if isinstance(st, str) else st
+            conn.execute(sql, params)
+        conn.execute("DELETE FROM symbols")
+        conn.execute("DELETE FROM symbol_names")
+        conn.execute("INSERT INTO symbol_names (name) SELECT DISTINCT name FROM flat ORDER BY name")
+        conn.execute("INSERT OR IGNORE INTO symbols SELECT f.blob, f.line, n.id, f.kind"
+                     " FROM flat f JOIN symbol_names n ON n.name = f.name")  # fmt: skip
+        return conn.serialize()
+    finally:
+        conn.close()

@@ -3,12 +3,17 @@ limits docs/events.md and docs/protocol.md state, tried on a real snapshot."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from cleanroom.ledger.encoding import decode_body
+from cleanroom.session.events import path_fields
 from cleanroom.session.local_service import LocalService
 from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
-from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT
+from cleanroom.session.symbol_digest import symbols_digest
+from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT, Symbol
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.symbols.query import references_query
 from cleanroom.snapshot.symbols.references import references_name
@@ -65,3 +70,27 @@ def test_references_name_recognises_only_the_references_query():
         assert references_name(q.text, True, True, globs=True) is None
     for text in (r"\b\b", r"\bfoo.*\b", r"\bfoo\b|\bbar\b", "foo", r"\bfoo bar\b"):
         assert references_name(text, True, True) is None, text
+
+
+def _digest_as_defined(rows) -> str:
+    """docs/events.md's definition, one json.dumps per row."""
+    h = hashlib.sha256()
+    for s in rows:
+        row = [path_fields(s.path), s.line + 1, s.name, s.kind]
+        h.update(json.dumps(row, sort_keys=True, separators=(",", ":")).encode("ascii"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def test_the_rows_digest_is_the_one_defined_for_any_text():
+    """symbols_digest writes each row piece by piece (ADR 0126): the same bytes as
+    json.dumps of the row, for quotes, escapes, non-ASCII and paths not UTF-8."""
+    paths = [b"a.c", b"dir/\xff\xfe.c", b'q"uote\\.h', "Ünï/码.py".encode(), b""]
+    names = ["x", 'a"b', "back\\slash", "Ünïcode", "码", "\U0001f600", "tab\there", "\x7f"]
+    rows = [Symbol(p, "", line, n, k) for p in paths for line, n in enumerate(names)
+            for k in ("function", "macro")]  # fmt: skip
+    assert symbols_digest(rows) == _digest_as_defined(rows)
+    for cut in (0, 1, 7):  # the path's part is not carried over from another path
+        mixed = rows[cut:] + rows[:cut]
+        assert symbols_digest(mixed) == _digest_as_defined(mixed)
+    assert symbols_digest([]) == hashlib.sha256().hexdigest()

@@ -185,7 +185,10 @@ def test_cli_builds_symbols_by_default_and_verify_exits_1_on_a_tampered_row(
     assert "symbols   none" in info[1]
     out.chmod(0o644)
     conn = sqlite3.connect(out)
-    conn.execute("UPDATE symbols SET line = line + 1 WHERE name = 'main'")
+    conn.execute(
+        "UPDATE symbols SET line = line + 1"
+        " WHERE name = (SELECT id FROM symbol_names WHERE name = 'main')"
+    )
     conn.commit()
     conn.close()
     bad = _cli("snapshot", "verify", out, "--trust", pub, "--json")

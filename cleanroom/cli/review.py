@@ -66,17 +66,23 @@ def open_snapshot(
     path: Path, trust: list[bytes], ledger_dir: Path
 ) -> tuple[Source, SnapshotRef, str]:
     """Open a vendor-signed snapshot as a review source: its signature, its files
-    table against the signed root (at every open) and its search index against the
-    signed digest (once per snapshot file, remembered in `ledger_dir`). Raises
-    SnapshotTampered (exit 1) or SnapshotError (exit 2)."""
+    table against the signed root (at every open) and its search index and symbol
+    index against the signed digests (once per snapshot file, remembered in
+    `ledger_dir`). Raises SnapshotTampered (exit 1) or SnapshotError (exit 2)."""
     from ..session.index_check import ensure_index_checked, identity
     from ..session.snapshot_source import SnapshotSource
+    from ..session.symbols_check import ensure_symbols_checked
     from ..snapshot.search import prepare
 
     before = identity(path)
     source = SnapshotSource.from_file(path, trust)
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
     try:
-        ensure_index_checked(source.snapshot, before, ledger_dir, lambda m: click.echo(m, err=True))
+        ensure_index_checked(source.snapshot, before, ledger_dir, say)
+        ensure_symbols_checked(source.snapshot, before, ledger_dir, say)
     except Exception:
         source.snapshot.close()
         raise
@@ -350,8 +356,8 @@ def review(**opts: Any) -> None:
     shown and search made is recorded before it is shown.
 
     The snapshot's files table is checked against the signed root at every
-    start, its search index against the signed digest once per snapshot file,
-    and each file's content before any of it is shown (a file that fails is
+    start, its search index and symbol index against the signed digests once per
+    snapshot file, and each file's content before any of it is shown (a file that fails is
     refused and recorded as `blocked`). Exit status: that of `verify` on the
     session's ledger (3 also when it is sealed but its file unfinished); 1 if
     that ledger is gone (moved or deleted during the session), or, before

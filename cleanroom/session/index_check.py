@@ -53,7 +53,7 @@ def ensure_index_checked(
     record = {"format": FORMAT, "snapshot": snapshot.id,
               "index_digest": snapshot.manifest.index.digest, **before}  # fmt: skip
     place = ledger_dir / CHECKS_DIR / f"{snapshot.id}.json"
-    if _read(place) == record and identity(snapshot.path) == before:
+    if read_record(place) == record and identity(snapshot.path) == before:
         return False
     say("checking the search index against the vendor's signature (once per snapshot file)")
     problem = snapshot.index_problem()
@@ -64,7 +64,7 @@ def ensure_index_checked(
         )
     if identity(snapshot.path) != before:
         raise SnapshotError(f"{snapshot.path}: the file changed while it was being checked")
-    _write(place, record)
+    write_record(place, record)
     return True
 
 
@@ -72,7 +72,7 @@ def _private(st: os.stat_result) -> bool:
     return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _read(place: Path) -> dict[str, object] | None:
+def read_record(place: Path) -> dict[str, object] | None:
     """The record at `place` if it can be trusted, else None."""
     try:
         parent = os.lstat(place.parent)
@@ -93,7 +93,7 @@ def _read(place: Path) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
 
 
-def _write(place: Path, record: dict[str, object]) -> None:
+def write_record(place: Path, record: dict[str, object]) -> None:
     """Best effort: without a record the next session checks again. The ledger
     directory is made if it is not there yet (a first start with
     --create-ledger-dir checks before it is made; the record was lost, and the

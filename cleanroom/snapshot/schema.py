@@ -12,6 +12,8 @@ import sqlite3
 from .chunks import SCHEMA_ROWS as CHUNKS_SCHEMA_ROWS
 from .presence import SCHEMA_ROWS as PRESENCE_SCHEMA_ROWS
 from .symbols.table import SCHEMA_ROWS as SYMBOLS_SCHEMA_ROWS
+from .symbols.table import V1_REFUSED
+from .symbols.table import V1_SCHEMA_ROWS as V1_SYMBOLS_SCHEMA_ROWS
 
 APPLICATION_ID = 0x434C5253  # "CLRS"
 USER_VERSION = 1
@@ -109,6 +111,9 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
     problems = []
     if rows[-len(SYMBOLS_SCHEMA_ROWS) :] == SYMBOLS_SCHEMA_ROWS:  # built last
         rows = rows[: -len(SYMBOLS_SCHEMA_ROWS)]
+    elif rows[-len(V1_SYMBOLS_SCHEMA_ROWS) :] == V1_SYMBOLS_SCHEMA_ROWS:  # before ADR 0126
+        rows = rows[: -len(V1_SYMBOLS_SCHEMA_ROWS)]
+        problems.append(V1_REFUSED)
     if rows[-len(PRESENCE_SCHEMA_ROWS) :] == PRESENCE_SCHEMA_ROWS:
         rows = rows[: -len(PRESENCE_SCHEMA_ROWS)]
     if rows[-len(CHUNKS_SCHEMA_ROWS) :] == CHUNKS_SCHEMA_ROWS:

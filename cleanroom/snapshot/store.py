@@ -29,7 +29,7 @@ from .manifest import Manifest, ManifestError, parse, snapshot_id, trusted_signe
 from .readonly import MMAP_BYTES, SnapshotFileError, as_file_error, connect
 from .schema import schema_problems
 from .signed_rows import rows_problem
-from .symbols.table import has_table, presence_problem, symbols_digest
+from .symbols.table import V1_REFUSED, has_table, presence_problem, symbols_digest
 from .walk import Kind, display_path
 
 # `display` is not read: it is derived from the signed path when shown (FileInfo.display)
@@ -108,6 +108,9 @@ class Snapshot:
         self._blobs: dict[bytes, BlobInfo] = {}
         # The signed chunk lists (§2.1) by blob, as checked at open; empty without.
         self.chunk_rows: dict[bytes, ChunkRow] = {}
+        # Whether the symbols table was proved to be the signed one (its digest),
+        # now or by a trusted record of an earlier check (session/symbols_check.py).
+        self.symbols_verified = False
 
     @classmethod
     def open(cls, path: str | Path, trust: list[bytes]) -> Snapshot:
@@ -122,6 +125,8 @@ class Snapshot:
             raise SnapshotError(f"{path}: {exc}") from exc
         try:
             problems = schema_problems(conn)
+            if problems == [V1_REFUSED]:
+                raise SnapshotError(f"{path}: refused: {V1_REFUSED}")
             if problems:
                 raise SnapshotError(f"{path}: not a snapshot: {'; '.join(problems)}")
             rows = conn.execute("SELECT body, sig FROM manifest WHERE id = 1").fetchall()

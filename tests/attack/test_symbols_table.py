@@ -9,10 +9,10 @@ import pytest
 
 from cleanroom.snapshot.store import Snapshot, SnapshotError, SnapshotTampered
 from cleanroom.snapshot.symbols.query import SymbolIndex
-from cleanroom.snapshot.symbols.table import SYMBOLS_DDL, SYMBOLS_NAME_DDL
+from cleanroom.snapshot.symbols.table import DDL
 from cleanroom.snapshot.verify import PER_CODE, verify_bytes
 from tests.snapshotkit import TRUST, edited, make, resign, small_tree
-from tests.symbolskit import polyglot_tree
+from tests.symbolskit import flat_edited, number, polyglot_tree
 
 # the blobs rowid of py/app.py's content
 APP = (
@@ -44,12 +44,15 @@ def opened(tmp_path: Path, data: bytes) -> Path:
 
 
 EDITS = {
-    "row moved": "UPDATE symbols SET line = line + 1 WHERE name = 'main'",
-    "row renamed": "UPDATE symbols SET name = 'evil' WHERE name = 'greet'",
-    "row added": f"INSERT INTO symbols VALUES ({APP}, 0, 'import', 'function')",
-    "row removed": "DELETE FROM symbols WHERE name = 'Reader'",
+    "row moved": f"UPDATE symbols SET line = line + 1 WHERE name = {number('main')}",
+    "name renamed": "UPDATE symbol_names SET name = 'evil' WHERE name = 'greet'",
+    "row renamed": f"UPDATE symbols SET name = {number('main')} WHERE name = {number('greet')}",
+    "row added": f"INSERT INTO symbols VALUES ({APP}, 0, {number('Reader')}, 'function')",
+    "row removed": f"DELETE FROM symbols WHERE name = {number('Reader')}",
     "all removed": "DELETE FROM symbols",
-    "kind changed": "UPDATE symbols SET kind = 'variable' WHERE name = 'main'",
+    "kind changed": f"UPDATE symbols SET kind = 'variable' WHERE name = {number('main')}",
+    "name added": "INSERT INTO symbol_names (name) VALUES ('zzz_evil')",
+    "names removed": "DELETE FROM symbol_names",
 }
 
 
@@ -67,14 +70,14 @@ def test_an_edited_row_is_refused_by_verify_and_by_the_index_check(
 
 
 def test_a_dropped_table_is_refused(signed: bytes, tmp_path: Path) -> None:
-    data = edited(signed, "DROP TABLE symbols")
+    data = edited(signed, "DROP TABLE symbols", "DROP TABLE symbol_names")
     assert "SYMBOLS" in codes(data)
     with pytest.raises(SnapshotTampered, match="gone"):
         Snapshot.open(opened(tmp_path, data), TRUST)
 
 
 def test_a_table_added_to_an_old_snapshot_is_refused(old: bytes, tmp_path: Path) -> None:
-    data = edited(old, SYMBOLS_DDL, SYMBOLS_NAME_DDL)
+    data = edited(old, *DDL)
     assert "SYMBOLS" in codes(data)
     with pytest.raises(SnapshotTampered, match="did not sign"):
         Snapshot.open(opened(tmp_path, data), TRUST)
@@ -86,6 +89,10 @@ def test_a_table_added_to_an_old_snapshot_is_refused(old: bytes, tmp_path: Path)
         ("DROP TABLE symbols", "CREATE VIEW symbols AS SELECT path, 0 AS line, path AS name,"
          " 'function' AS kind FROM files"),
         ("DROP INDEX symbols_name",),
+        ("DROP TABLE symbols",),
+        ("DROP TABLE symbol_names",),
+        ("DROP TABLE symbol_names", "CREATE VIEW symbol_names AS SELECT 1 AS id, 'x' AS name"),
+        ("CREATE INDEX symbol_names_text ON symbol_names (name)",),
         ("DROP INDEX symbols_name", "CREATE INDEX symbols_name ON symbols (kind)"),
         ("CREATE TRIGGER t AFTER INSERT ON symbols BEGIN SELECT 1; END",),
     ],
@@ -115,8 +122,8 @@ def test_vendor_signed_rows_outside_their_file_are_named(
     signed: bytes, row: tuple, tmp_path: Path
 ) -> None:
     blob, line, name, kind, why = row
-    insert = (f"INSERT INTO symbols VALUES ({blob}, ?, ?, ?)", (line, name, kind))
-    data = resign(edited(signed, insert))
+    insert = (f"INSERT INTO flat VALUES ({blob}, ?, ?, ?)", (line, name, kind))
+    data = resign(flat_edited(signed, insert))
     report = verify_bytes(data, TRUST)
     found = [f for f in report.findings if f.code == "SYMBOL_ROW"]
     assert len(found) == 1 and why in found[0].message, found
@@ -137,9 +144,9 @@ def test_a_huge_signed_table_is_checked_to_the_end_without_crashing(
 ) -> None:
     many = (
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999)"
-        f" INSERT INTO symbols SELECT {APP}, i, 'ghost' || i, 'function' FROM n"
+        f" INSERT INTO flat SELECT {APP}, i, 'ghost' || i, 'function' FROM n"
     )
-    data = resign(edited(signed, many))
+    data = resign(flat_edited(signed, many))
     report = verify_bytes(data, TRUST)
     assert report.status.value == "TAMPERED"
     assert report.omitted["SYMBOL_ROW"] == 200_000 - PER_CODE
@@ -154,9 +161,9 @@ def test_a_huge_signed_table_is_checked_to_the_end_without_crashing(
 def test_rows_that_are_not_utf8_or_of_odd_types_are_skipped_not_raised(
     signed: bytes, tmp_path: Path
 ) -> None:
-    bad_name = f"INSERT INTO symbols VALUES ({APP}, 6, CAST(x'6d61ff' AS TEXT), 'function')"
-    bad_kind = f"INSERT INTO symbols VALUES ({APP}, 6, 'main', CAST(x'ff' AS TEXT))"
-    data = resign(edited(signed, bad_name, bad_kind))
+    bad_name = f"INSERT INTO flat VALUES ({APP}, 6, CAST(x'6d61ff' AS TEXT), 'function')"
+    bad_kind = f"INSERT INTO flat VALUES ({APP}, 6, 'main', CAST(x'ff' AS TEXT))"
+    data = resign(flat_edited(signed, bad_name, bad_kind))
     report = verify_bytes(data, TRUST)
     assert [f.code for f in report.findings] == ["SYMBOL_ROW", "SYMBOL_ROW"]
     with Snapshot.open(opened(tmp_path, data), TRUST) as snap:

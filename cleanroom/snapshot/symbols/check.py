@@ -1,10 +1,12 @@
 """The symbols step of `snapshot verify` (docs/snapshot-format.md §9.3).
 
-The table must be present exactly when the manifest signs one, hash to the
+The tables must be present exactly when the manifest signs them, hash to the
 signed digest, and every row must be a definition that can be so: in text
 content that a file of an indexed language names, on a line of it, whose text
-holds the name. Rows are read as a stream in key order and each content once, so a
-huge or hostile table costs time in proportion to its size, never a crash.
+holds the name. The names must be numbered 1..N in strictly ascending byte
+order (so halving finds them), each used by a row.
+Rows are read as a stream in key order and each content once, so a huge or
+hostile table costs time in proportion to its size, never a crash.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ from collections.abc import Callable
 
 from .languages import language_of
 from .rows import row_problem
-from .table import TYPES, has_table, presence_problem, symbols_digest
+from .table import NAME_TYPES, TYPES, has_table, presence_problem, symbols_digest
 
 Add = Callable[[str, str, "bytes | None"], None]
+# The name is read through its number; a number no name has reads as NULL.
 _ROWS = (
-    "SELECT blob, line, name, kind, typeof(blob), typeof(line), typeof(name), typeof(kind)"
-    " FROM symbols ORDER BY blob, line, name, kind"
+    "SELECT s.blob, s.line, n.name, s.kind, typeof(s.blob), typeof(s.line), typeof(s.name),"
+    " typeof(s.kind), s.name FROM symbols s LEFT JOIN symbol_names n ON n.id = s.name"
+    " ORDER BY s.blob, s.line, s.name, s.kind"
+)
+_NAMES = "SELECT id, name, typeof(id), typeof(name) FROM symbol_names ORDER BY id"
+_UNUSED = (
+    "SELECT count(*), min(id) FROM symbol_names n"
+    " WHERE NOT EXISTS (SELECT 1 FROM symbols s WHERE s.name = n.id)"
 )
 _CONTENT = "SELECT content FROM blobs WHERE rowid = ? AND binary = 0"
 _FILES = (
@@ -50,8 +59,31 @@ def check_symbols(
             f" the vendor signed {signed[1]} rows and {signed[0]}",
             None,
         )
+    _names(conn, add)
     _rows(conn, add)
     return rows
+
+
+def _names(conn: sqlite3.Connection, add: Add) -> None:
+    expected, previous = 1, None
+    for number, name, *types in conn.execute(_NAMES):
+        wrong = [f"{c} is {t.decode()}" for (c, want), t in zip(NAME_TYPES.items(), types,
+                 strict=True) if t.decode() != want]  # fmt: skip
+        if wrong:
+            add("SYMBOL_ROW", "a symbol_names row has the wrong types: " + ", ".join(wrong), None)
+            continue
+        if number != expected:
+            add("SYMBOL_ROW", f"symbol name number {number} follows {expected - 1}: the numbers"
+                " must run 1, 2, 3, ...", None)  # fmt: skip
+        expected = number + 1
+        # a name that cannot be one is named by each row using it (with its file)
+        if previous is not None and not previous < name:
+            add("SYMBOL_ROW", f"symbol name {number} ({name[:80]!r}) is not after the name"
+                " before it in byte order", None)  # fmt: skip
+        previous = name
+    unused, first = conn.execute(_UNUSED).fetchone()
+    if unused:
+        add("SYMBOL_ROW", f"{unused} symbol names (the first: number {first}) name no row", None)
 
 
 def _rows(conn: sqlite3.Connection, add: Add) -> None:
@@ -59,11 +91,15 @@ def _rows(conn: sqlite3.Connection, add: Add) -> None:
     current: object = None
     lines: list[bytes] | None = None
     where: bytes | None = None
-    for blob, line, name, kind, *types in conn.execute(_ROWS):
+    for blob, line, name, kind, *types, number in conn.execute(_ROWS):
         wrong = [f"{c} is {t.decode()}" for (c, want), t in zip(TYPES.items(), types, strict=True)
                  if t.decode() != want]  # fmt: skip
         if wrong:
             add("SYMBOL_ROW", "a symbols row has the wrong types: " + ", ".join(wrong), None)
+            continue
+        if name is None:
+            add("SYMBOL_ROW", f"a symbols row names name number {number}, which no name has",
+                None)  # fmt: skip
             continue
         if blob != current:
             current, lines = blob, _lines(conn, blob)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .languages import language_of
 from .rows import row_problem
-from .table import DDL
+from .table import SYMBOLS_NAME_DDL, TABLES_DDL
 
 BATCH_BYTES = 64 * 1024 * 1024
 # One ctags run reads one language's batch of at most BATCH_BYTES. universal-ctags
@@ -34,6 +34,17 @@ _FORMAT = "%N\t%F\t%n\t%K"  # name, file (a rowid), 1-based line, kind
 _FILES = (
     "SELECT f.path, b.rowid, b.size FROM files f JOIN blobs b ON b.hash = f.blob"
     " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
+)
+# The rows as ctags gave them (names as text), before the names are numbered.
+_FOUND_DDL = "CREATE TEMP TABLE symbols_found (blob INTEGER, line INTEGER, name TEXT, kind TEXT)"
+_NAMES_FROM_FOUND = (
+    "INSERT INTO symbol_names (name) SELECT DISTINCT name FROM temp.symbols_found ORDER BY name"
+)
+_IDS_DDL = "CREATE TEMP TABLE symbols_ids (name TEXT PRIMARY KEY, id INTEGER) WITHOUT ROWID"
+_IDS_FROM_NAMES = "INSERT INTO temp.symbols_ids SELECT name, id FROM symbol_names ORDER BY name"
+_ROWS_FROM_FOUND = (
+    "INSERT OR IGNORE INTO symbols SELECT f.blob, f.line, i.id, f.kind"
+    " FROM temp.symbols_found f JOIN temp.symbols_ids i ON i.name = f.name ORDER BY 1, 2, 3, 4"
 )
 
 
@@ -63,8 +74,9 @@ def build_symbols(conn: sqlite3.Connection, progress: Callable[[int], None] | No
     exe, tool = ctags_tool()
     groups = blob_languages(conn)
     conn.execute("BEGIN")
-    for ddl in DDL:
+    for ddl in TABLES_DDL:
         conn.execute(ddl)
+    conn.execute(_FOUND_DDL)
     with tempfile.TemporaryDirectory(prefix="cleanroom-symbols-") as tmp:
         for lang in sorted(groups):
             batch: list[int] = []
@@ -77,8 +89,23 @@ def build_symbols(conn: sqlite3.Connection, progress: Callable[[int], None] | No
                     batch, pending = [], 0
             if batch:
                 _batch(conn, exe, lang, batch, Path(tmp), progress)
+    _store(conn)
     conn.execute("COMMIT")
     return tool
+
+
+def _store(conn: sqlite3.Connection) -> None:
+    """From the rows found (names as text) to the stored index: the distinct names
+    numbered in ascending byte order, then each row once naming its name by
+    number, in key order, then the index on the number (built once, packed).
+    SQLite sorts on disk: the memory used does not grow with the tree."""
+    conn.execute(_NAMES_FROM_FOUND)
+    conn.execute(_IDS_DDL)
+    conn.execute(_IDS_FROM_NAMES)
+    conn.execute(_ROWS_FROM_FOUND)
+    conn.execute("DROP TABLE temp.symbols_ids")
+    conn.execute("DROP TABLE temp.symbols_found")
+    conn.execute(SYMBOLS_NAME_DDL)
 
 
 def blob_languages(conn: sqlite3.Connection) -> dict[str, list[tuple[int, int]]]:
@@ -124,8 +151,7 @@ def _batch(
     for content in contents.values():
         if progress is not None:
             progress(len(content))
-    rows.sort()  # key order: the b-tree is appended to, not split at random
-    conn.executemany("INSERT OR IGNORE INTO symbols VALUES (?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO temp.symbols_found VALUES (?, ?, ?, ?)", rows)
 
 
 def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:

@@ -24,31 +24,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..catalog import catalog
 from ..query import Query
 from ..search import Search, search
 from ..store import Snapshot
 from ..walk import Kind, display_path
+from .names import Names
 from .references import references_pattern
 
 LIMIT = 50
 Place = tuple[bytes, int]  # a text file: path, line count
 # Text is read as bytes (CAST ... AS BLOB) and decoded here: a row that is not
-# UTF-8 is skipped, never a decoding error in the caller.
+# UTF-8 is skipped, never a decoding error in the caller. A row's name is its
+# number in `symbol_names`, whose order is the names' (table.py).
 _OUTLINE = (
-    "SELECT line, CAST(name AS BLOB), CAST(kind AS BLOB) FROM symbols WHERE blob = ?"
-    " ORDER BY line, name, kind"
+    "SELECT s.line, CAST(n.name AS BLOB), CAST(s.kind AS BLOB) FROM symbols s"
+    " JOIN symbol_names n ON n.id = s.name WHERE s.blob = ? AND s.line < ?"
+    " ORDER BY s.line, s.name, s.kind LIMIT ?"
 )
+_OUTLINE_COUNT = "SELECT count(*) FROM symbols WHERE blob = ? AND line < ?"
 _BY_NAME = "SELECT blob, line, CAST(kind AS BLOB) FROM symbols WHERE name = ?"
-_TEXT_FILES = (
-    "SELECT f.path, b.rowid, b.lines FROM files f JOIN blobs b ON b.hash = f.blob"
-    " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
-)
-_PREFIX = (
-    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE name >= ? AND name < ?"
-    " ORDER BY name LIMIT ?"
-)
+_BLOB_FACTS = "SELECT lines, binary FROM blobs WHERE rowid = ?"
+_FROM = "SELECT CAST(name AS BLOB) FROM symbol_names WHERE id >= ? ORDER BY id LIMIT ?"
 _SUBSTRING = (
-    "SELECT DISTINCT CAST(name AS BLOB) FROM symbols WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?"
+    "SELECT CAST(name AS BLOB) FROM symbol_names WHERE instr(name, ?) > 0 ORDER BY id LIMIT ?"
 )
 
 
@@ -82,44 +81,80 @@ class SymbolIndex:
             )
         self.snapshot = snapshot
         self._conn = snapshot.connection
-        self._places: dict[int, list[Place]] | None = None
+        self._places: dict[int, list[Place]] = {}  # blob rowid -> its text files
+        self._names: Names | None = None
 
     def check(self) -> str | None:
         """Why the table is not the one the vendor signed, or None. Reads every row
-        (about a second for a million); do it once before the first answer. Also
-        reads the text files' paths, which `definitions` needs (`places`)."""
-        self.places()
-        return self.snapshot.symbols_problem()
+        (29 s of CPU for Linux's 11 million names and rows) unless the snapshot's
+        `symbols_verified` says it was proved already (session/symbols_check.py),
+        and sets it when it proves it."""
+        if self.snapshot.symbols_verified:
+            return None
+        problem = self.snapshot.symbols_problem()
+        if problem is None:
+            self.snapshot.symbols_verified = True
+        return problem
 
-    def places(self) -> dict[int, list[Place]]:
-        """Blob rowid -> [(path, lines)] of every text file with that content, in path
-        order. Read once (one pass over the files table)."""
-        if self._places is None:
-            places: dict[int, list[Place]] = {}
-            for path, rowid, lines in self._conn.execute(_TEXT_FILES):
-                places.setdefault(rowid, []).append((path, lines))
-            self._places = places
-        return self._places
+    def places(self, blob: object) -> list[Place]:
+        """[(path, lines)] of every text file with the content of blobs rowid `blob`,
+        in path order ([] if none). The paths come from the search's file list (read
+        once per open snapshot, by `search.prepare` as review starts), the line count
+        from that blob's own row: reading them for every file at the first answer
+        walked the blobs table, whose content shares its pages (7.8 s on Linux)."""
+        if type(blob) is not int:
+            return []
+        found = self._places.get(blob)
+        if found is None:
+            files = catalog(self.snapshot, self._conn)
+            first = files.first.get(blob)
+            facts = None if first is None else self._conn.execute(_BLOB_FACTS, (blob,)).fetchone()
+            if facts is None or facts[1] != 0 or type(facts[0]) is not int:
+                found = []
+            else:
+                found = [(files.paths[i], facts[0]) for i in (first, *files.more.get(blob, ()))]
+            self._places[blob] = found
+        return found
+
+    def names(self) -> Names:
+        if self._names is None:
+            self._names = Names(self._conn)
+        return self._names
 
     def outline(self, path: bytes) -> list[Symbol]:
         """The definitions in the file at `path`, by line; [] for a file without any
         or a path that is not a text file."""
+        return self.outline_page(path, None)[0]
+
+    def outline_page(self, path: bytes, limit: int | None) -> tuple[list[Symbol], int]:
+        """The first `limit` (None: all) definitions in the file at `path` by line,
+        name and kind, and how many rows it has on its lines (a row that is not
+        UTF-8 is counted, never listed); ([], 0) for a path that is not a text file.
+        Reads only the rows listed and counts the rest in SQLite (only when there
+        are more), so a header of 194,403 definitions lists its first page in
+        milliseconds (ADR 0126)."""
         try:
             info = self.snapshot.stat(path)
         except FileNotFoundError:
-            return []
+            return [], 0
         if info.kind is not Kind.FILE or info.blob is None:
-            return []
+            return [], 0
         blob = self.snapshot.blob(info.blob)
         if blob.binary:
-            return []
-        rows = self._conn.execute(_OUTLINE, (blob.rowid,))
+            return [], 0
+        key = (blob.rowid, blob.lines)
+        rows = self._conn.execute(_OUTLINE, (*key, -1 if limit is None else limit)).fetchall()
         shown = info.display  # once for the file, not per row
-        return [
-            s
-            for line, name, kind in rows
-            if (s := _symbol((path, blob.lines), line, name, kind, shown)) is not None
-        ]
+        kinds: dict[object, str | None] = {}  # a few kinds over many rows: decoded once each
+        listed = []
+        for line, name, kind in rows:
+            k = kinds[kind] if kind in kinds else kinds.setdefault(kind, _text(kind))
+            n = _text(name)
+            if k is not None and n is not None and type(line) is int and 0 <= line < blob.lines:
+                listed.append(Symbol(path, shown, line, n, k))
+        if limit is None or len(rows) < limit:  # every row on its lines was read
+            return listed, len(rows)
+        return listed, self._conn.execute(_OUTLINE_COUNT, key).fetchone()[0]
 
     def definitions(self, name: str, limit: int = LIMIT) -> Definitions:
         """Where `name` is defined: in how many places (path, line), and the first
@@ -127,11 +162,13 @@ class SymbolIndex:
         defined nowhere."""
         if not _encodable(name):
             return Definitions(name, 0, [])
-        places = self.places()
-        found: list[Symbol] = []
         raw = name.encode()
-        for blob, line, kind in self._conn.execute(_BY_NAME, (name,)):
-            for place in places.get(blob, ()) if type(blob) is int else ():
+        number = self.names().find(raw)
+        if number is None:
+            return Definitions(name, 0, [])
+        found: list[Symbol] = []
+        for blob, line, kind in self._conn.execute(_BY_NAME, (number,)):
+            for place in self.places(blob):
                 if (s := _symbol(place, line, raw, kind)) is not None:
                     found.append(s)
         found.sort(key=lambda s: (s.path, s.line, s.kind))
@@ -149,8 +186,14 @@ class SymbolIndex:
         at most `limit` in all. Case-sensitive; [] for empty input."""
         if not typed or "\x00" in typed or not _encodable(typed):
             return []
-        rows = self._conn.execute(_PREFIX, (typed, typed + "\U0010ffff", limit))
-        names = [n for (raw,) in rows if (n := _text(raw)) is not None]
+        prefix = typed.encode()
+        start = self.names().lower_bound(prefix)
+        names = []
+        for (raw,) in self._conn.execute(_FROM, (start, limit)):
+            if not isinstance(raw, bytes) or not raw.startswith(prefix):
+                break
+            if (n := _text(raw)) is not None:
+                names.append(n)
         if len(names) < limit:
             seen = set(names)
             more = self._conn.execute(_SUBSTRING, (typed, limit + len(names)))

@@ -12,15 +12,19 @@ one) and read from the cache in the others ("warm"). `--index-only` measures
 the check without them (the trigram index alone, as before ADR 0402). The figure is the median wall
 time of the warm runs (of all runs when none is warm), with CPU time, the
 process's peak RSS after each run and the load average; every 100 notes a
-progress line on stderr. It reports and never asserts.
+progress line on stderr. It reports and never asserts. `--findings FILE` writes
+what the last run found (each note's fragments with their places, rare names
+with theirs, and its count of unconfirmed windows; one JSON line a note), so two
+versions of the check can be compared byte for byte (`cmp`).
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
-        [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only]
+        [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only] [--findings FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -32,7 +36,7 @@ from pathlib import Path
 
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
-from cleanroom.notecheck.check import check_notes
+from cleanroom.notecheck.check import NoteCheck, check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.session.events import Note
 from cleanroom.snapshot.store import Snapshot
@@ -76,6 +80,22 @@ def make_notes(snap: Snapshot, count: int, seed: int = 16) -> list[WrittenNote]:
     return notes
 
 
+def findings_line(c: NoteCheck) -> str:
+    """One note's findings as a JSON line (paths as latin-1: any bytes, one character each)."""
+
+    def where(places) -> list:
+        return [[p.path.decode("latin-1"), p.line] for p in places]
+
+    return json.dumps(
+        {
+            "fragments": [[f.field, f.text, where(f.places), f.partial] for f in c.fragments],
+            "rare": [[r.name, where(r.places)] for r in c.rare],
+            "unconfirmed": c.unconfirmed,
+        },
+        ensure_ascii=True,
+    )
+
+
 def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
 
@@ -87,6 +107,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/notes-names"))
     ap.add_argument("--index-only", action="store_true", help="no name table")
+    ap.add_argument("--findings", type=Path, help="write the last run's findings here")
     args = ap.parse_args()
     trust = [seeded_key("v").public_key().public_bytes_raw()]
     with Snapshot.open(args.snapshot, trust) as snap:
@@ -125,6 +146,8 @@ def main() -> None:
                 file=sys.stderr,
             )
             corpus.close()
+            if args.findings is not None:
+                args.findings.write_text("".join(findings_line(c) + "\n" for c in checked))
             walls.append(wall)
             cpus.append(cpu)
             warm.append(how != "counted")

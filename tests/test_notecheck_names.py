@@ -15,6 +15,7 @@ import pytest
 
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
+from cleanroom.notecheck import names as names_module
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.notecheck.names import cache_path, open_cached
@@ -144,6 +145,32 @@ def test_the_table_answers_without_asking_the_index_for_names(mixed):
         _, index_only = fast(snap, 40, names=False)
     assert index_only.queries > 0
     assert with_table.queries < index_only.queries / 2
+
+
+@pytest.mark.parametrize("chunk", [3, 500])
+def test_names_looked_up_together_are_what_one_by_one_says(mixed, tmp_path, monkeypatch, chunk):
+    """`prefetch` (a note's names in a few statements) answers exactly what `facts`
+    asks one name at a time: names the table holds (rare, in many blobs, common),
+    names it lacks, a name twice, and statements cut anywhere."""
+    monkeypatch.setattr(names_module, "_PREFETCH", chunk)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        root = bytes.fromhex(snap.manifest.root)
+        fast(snap, 40, cache_dir=tmp_path)
+    conn = sqlite3.connect(cache_path(tmp_path, root))
+    held = [r[0].decode() for r in conn.execute("SELECT name FROM names")]
+    conn.close()
+    asked = [*held, "no_such_name_here", "ring", held[0], "ring->head", "caf\u00e9_ok"]
+    one, _ = open_cached(tmp_path, root)
+    together, _ = open_cached(tmp_path, root)
+    try:
+        together.prefetch(asked)
+        together._conn.close()  # every answer is in memory now: a statement would fail
+        for name in asked:
+            assert together.facts(name) == one.facts(name), name
+    finally:
+        one.close()
+    assert len(held) > 2 * 3 and {one.facts(n) is None for n in asked} == {True, False}
 
 
 def _build(mixed, directory: Path) -> tuple[Snapshot, Path]:

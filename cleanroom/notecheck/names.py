@@ -39,7 +39,7 @@ import sqlite3
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,7 @@ FORMAT = b"cleanroom:notecheck-names:v6"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer
+_PREFETCH = 500  # names looked up in one statement (SQLite allows 32,766 parameters)
 _AROUND_KEPT = 1 << 16  # end-run answers remembered for the run (a note repeats its names)
 _AFTER = b"\x80"  # above every byte of a name: r <= name < r + _AFTER holds those beginning with r
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"
@@ -164,6 +165,29 @@ class NameTable:
         assert self._memory is not None
         return self._memory.get(key)
 
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Look up all of `names` now, a few hundred to a statement (`facts` then
+        answers from memory): one statement per name was most of what a note's rare
+        names cost (issue 16)."""
+        if self._conn is None:
+            return
+        # membership in the dict itself: a set minus its keys view walks all of them
+        keys = [k for k in {n.encode("ascii", "replace") for n in names} if k not in self._seen]
+        for at in range(0, len(keys), _PREFETCH):
+            chunk = keys[at : at + _PREFETCH]
+            marks = ",".join("?" * len(chunk))  # only marks: the names are parameters
+            sql = f"SELECT name, blobs, weight, rowids FROM names WHERE name IN ({marks})"  # noqa: S608
+            try:
+                rows = self._conn.execute(sql, chunk).fetchall()
+            except sqlite3.Error as exc:
+                raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
+            asked = dict.fromkeys(chunk)
+            for name, *row in rows:
+                if not isinstance(name, bytes) or name not in asked or asked[name] is not None:
+                    raise NameTableError("the cached name table answered a name not asked")
+                asked[name] = _row_facts(name, row)
+            self._seen.update(asked)  # the names it lacks: None, as `facts` says of them
+
     def _from_file(self, key: bytes) -> NameFacts | None:
         assert self._conn is not None
         try:
@@ -172,23 +196,28 @@ class NameTable:
             ).fetchone()
         except sqlite3.Error as exc:
             raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
-        if row is None:
-            return None
-        blobs, weight, packed = row
-        ok = isinstance(blobs, int) and isinstance(weight, int) and 1 <= blobs <= weight
-        if ok and packed is None:
-            ok = blobs > COMMON_BLOBS
-        elif ok:
-            ok = isinstance(packed, bytes) and len(packed) == 4 * blobs <= 4 * COMMON_BLOBS
-        if not ok:
-            raise NameTableError(f"the cached name table has a malformed row for {key!r}")
-        if packed is None:
-            return NameFacts(blobs, weight, None)
-        rowids = array("I")
-        rowids.frombytes(packed)
-        if _ROWIDS[0] == ">":
-            rowids.byteswap()
-        return NameFacts(blobs, weight, tuple(rowids))
+        return None if row is None else _row_facts(key, row)
+
+
+def _row_facts(key: bytes, row: Sequence[object]) -> NameFacts:
+    """A row of the cached table as facts, or NameTableError if it cannot be one."""
+    blobs, weight, packed = row
+    ok = isinstance(blobs, int) and isinstance(weight, int) and 1 <= blobs <= weight
+    if ok and packed is None:
+        ok = isinstance(blobs, int) and blobs > COMMON_BLOBS
+    elif ok:
+        ok = isinstance(packed, bytes) and len(packed) == 4 * blobs <= 4 * COMMON_BLOBS
+    if not ok:
+        raise NameTableError(f"the cached name table has a malformed row for {key!r}")
+    assert isinstance(blobs, int) and isinstance(weight, int)
+    if packed is None:
+        return NameFacts(blobs, weight, None)
+    assert isinstance(packed, bytes)
+    rowids = array("I")
+    rowids.frombytes(packed)
+    if _ROWIDS[0] == ">":
+        rowids.byteswap()
+    return NameFacts(blobs, weight, tuple(rowids))
 
 
 class Counted:

@@ -147,6 +147,38 @@ def test_the_table_answers_without_asking_the_index_for_names(mixed):
     assert with_table.queries < index_only.queries / 2
 
 
+def _table(snap: Snapshot) -> tuple[list, list]:
+    corpus = SnapshotText(snap)  # no cache: counted into a temporary database
+    try:
+        assert corpus.names is not None
+        conn = corpus.names._conn
+        return (
+            conn.execute("SELECT * FROM names ORDER BY name").fetchall(),
+            conn.execute("SELECT * FROM tails ORDER BY rname").fetchall(),
+        )
+    finally:
+        corpus.close()
+
+
+@pytest.mark.parametrize("common", [3, 1000])
+def test_a_count_in_parts_is_the_count_at_once(mixed, monkeypatch, common):
+    """The count holds at most FLUSH_NAMES names in memory and adds each part to the
+    table on disk (ADR 0408): parts of one blob each give the table one part gives,
+    names growing common across parts (rowids dropped), rowids packed with zero
+    bytes concatenated in order, and the reversed names."""
+    monkeypatch.setattr(names_module, "COMMON_BLOBS", common)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        whole = _table(snap)
+        monkeypatch.setattr(names_module, "FLUSH_NAMES", 1)
+        parts = _table(snap)
+    assert parts == whole
+    rows = whole[0]
+    assert any(r[3] is None for r in rows) == (common == 3)
+    assert any(r[3] is not None and len(r[3]) > 4 for r in rows)  # rowids from parts
+    assert len(whole[1]) == len(rows) > 50
+
+
 @pytest.mark.parametrize("chunk", [3, 500])
 def test_names_looked_up_together_are_what_one_by_one_says(mixed, tmp_path, monkeypatch, chunk):
     """`prefetch` (a note's names in a few statements) answers exactly what `facts`

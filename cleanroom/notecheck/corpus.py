@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from ..snapshot.candidates import read_facts
 from ..snapshot.catalog import read_catalog
 from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
-from .names import COMMON_BLOBS, NameTable, count_names, open_cached, write_cache
+from .names import COMMON_BLOBS, NameTable, count_here, count_names, open_cached, write_cache
 from .normal import normalise
 from .pairs import PairFilter
 from .pairs import build as build_pairs
@@ -130,15 +131,19 @@ class SnapshotText:
         scan = connect(path)
         try:
             pairs = build_pairs(scan, counting)
-            table = count_names(scan, lambda r: len(self.paths(r)), counting)
+
+            def fill(into: sqlite3.Connection) -> None:
+                count_names(scan, lambda r: len(self.paths(r)), into, counting)
+
+            if cache_dir is not None and write_cache(cache_dir, root, fill, pairs):
+                written = open_cached(cache_dir, root)
+                if written is not None:
+                    return written
+            # no cache, or it could not be written or read back: counted again, on
+            # disk in a temporary database nothing keeps (ADR 0408)
+            return count_here(fill), pairs
         finally:
             scan.close()
-        if cache_dir is not None:
-            write_cache(cache_dir, root, table, pairs)
-            written = open_cached(cache_dir, root)
-            if written is not None:  # read back: the counted table, freed, held gigabytes
-                return written
-        return NameTable(memory=table), pairs
 
     def close(self) -> None:
         if self.names is not None:

@@ -179,6 +179,26 @@ def test_a_count_in_parts_is_the_count_at_once(mixed, monkeypatch, common):
     assert len(whole[1]) == len(rows) > 50
 
 
+def test_the_count_holds_at_most_flush_names_and_one_files(mixed, monkeypatch):
+    """The memory bound of ADR 0408: fewer than FLUSH_NAMES names are held before a
+    file is counted, so at most FLUSH_NAMES - 1 plus that file's names at any time."""
+    flush = 4
+    monkeypatch.setattr(names_module, "FLUSH_NAMES", flush)
+    held = [0]
+
+    class Watched(names_module.Counted):
+        def add(self, name, rowid, weight):
+            super().add(name, rowid, weight)
+            held[0] = max(held[0], len(self.ids))
+
+    monkeypatch.setattr(names_module, "Counted", Watched)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        table, _ = _table(snap)
+    most = max(len(set(names_module._NAME.findall(content))) for content in MIXED.values())
+    assert held[0] <= flush - 1 + most < len(table)  # the bound holds, and it bounds
+
+
 @pytest.mark.parametrize("chunk", [3, 500])
 def test_names_looked_up_together_are_what_one_by_one_says(mixed, tmp_path, monkeypatch, chunk):
     """`prefetch` (a note's names in a few statements) answers exactly what `facts`

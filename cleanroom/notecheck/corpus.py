@@ -56,12 +56,20 @@ _RAW_CACHE = 64 << 20  # bytes of candidate blobs kept between windows
 
 @dataclass
 class BlobText:
-    """One blob's normalised text; line numbers are computed on first use."""
+    """One blob's text, decoded (`raw`); its normalised text and line numbers are
+    computed on first use (rare names read only `raw`: normalising the blobs they
+    name was a tenth of their cost, issue 16)."""
 
-    text: str
     raw: str = field(repr=False)
+    _text: str | None = None
     _starts: list[int] | None = None
     _lines: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = normalise(self.raw)
+        return self._text
 
     def line_at(self, offset: int) -> int:
         """The 1-based source line holding normalised offset `offset`."""
@@ -110,7 +118,7 @@ class SnapshotText:
         self._raws: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()
         self._raw_held = 0
         self.queries = 0  # index lookups made (for the benchmark)
-        self.reads = 0  # blobs read and normalised
+        self.reads = 0  # blobs read and decoded
         self.scans = 0  # candidate blobs read to confirm a window (rawmatch.py)
         self.ruled_out = 0  # windows the word-pair filter ruled out (verbatim.py)
 
@@ -183,7 +191,7 @@ class SnapshotText:
             content = self._content(rowid)
         raw = content.decode("utf-8", "surrogateescape")
         self.reads += 1
-        blob = BlobText(normalise(raw), raw)
+        blob = BlobText(raw)
         self._texts[rowid] = blob
         self._held += len(raw)
         while self._held > _TEXT_CACHE and len(self._texts) > 1:

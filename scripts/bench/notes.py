@@ -19,6 +19,11 @@ versions of the check can be compared byte for byte (`cmp`).
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
         [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only] [--findings FILE]
+
+`--count-sample K` measures the cold name count alone instead (ADR 0408): the
+names of the text blobs whose rowid is a multiple of K, counted into a private
+temporary database as `--no-cache` does, with its CPU time and the process's
+peak RSS before and after (K = 1: every blob).
 """
 
 from __future__ import annotations
@@ -100,6 +105,37 @@ def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
 
 
+def count_sample(path: str, trust: list[bytes], every: int) -> None:
+    from cleanroom.notecheck.names import count_here, count_names
+    from cleanroom.snapshot.catalog import read_catalog
+    from cleanroom.snapshot.readonly import connect
+
+    with Snapshot.open(path, trust):  # its signature verified, as a check does
+        pass
+    meta = connect(Path(path), mmap=True)
+    catalog = read_catalog(meta)
+
+    def paths_of(rowid: int) -> int:
+        first = catalog.first.get(rowid)
+        if rowid % every or first is None:
+            return 0
+        return 1 + len(catalog.more.get(rowid, ()))
+
+    scan = connect(Path(path))
+    before = peak_gb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    table = count_here(lambda into: count_names(scan, paths_of, into))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    (names,) = table._conn.execute("SELECT count(*) FROM names").fetchone()
+    table.close()
+    load = os.getloadavg()
+    print(
+        f"name count of every {every} text blob(s) of {path}: {names} names, {cpu:.1f} s CPU, "
+        f"{wall:.1f} s wall, peak RSS {peak_gb():.2f} GB ({before:.2f} GB before counting); "
+        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--snapshot", default="/tmp/linuxsrc/linux.snapshot")
@@ -108,8 +144,12 @@ def main() -> None:
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/notes-names"))
     ap.add_argument("--index-only", action="store_true", help="no name table")
     ap.add_argument("--findings", type=Path, help="write the last run's findings here")
+    ap.add_argument("--count-sample", type=int, metavar="K", help="time the name count alone")
     args = ap.parse_args()
     trust = [seeded_key("v").public_key().public_bytes_raw()]
+    if args.count_sample:
+        count_sample(args.snapshot, trust, args.count_sample)
+        return
     with Snapshot.open(args.snapshot, trust) as snap:
         notes = make_notes(snap, args.notes)
         walls, cpus, warm = [], [], []

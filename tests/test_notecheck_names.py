@@ -15,6 +15,7 @@ import pytest
 
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
+from cleanroom.notecheck import names as names_module
 from cleanroom.notecheck.check import check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.notecheck.names import cache_path, open_cached
@@ -144,6 +145,84 @@ def test_the_table_answers_without_asking_the_index_for_names(mixed):
         _, index_only = fast(snap, 40, names=False)
     assert index_only.queries > 0
     assert with_table.queries < index_only.queries / 2
+
+
+def _table(snap: Snapshot) -> tuple[list, list]:
+    corpus = SnapshotText(snap)  # no cache: counted into a temporary database
+    try:
+        assert corpus.names is not None
+        conn = corpus.names._conn
+        return (
+            conn.execute("SELECT * FROM names ORDER BY name").fetchall(),
+            conn.execute("SELECT * FROM tails ORDER BY rname").fetchall(),
+        )
+    finally:
+        corpus.close()
+
+
+@pytest.mark.parametrize("common", [3, 1000])
+def test_a_count_in_parts_is_the_count_at_once(mixed, monkeypatch, common):
+    """The count holds at most FLUSH_NAMES names in memory and adds each part to the
+    table on disk (ADR 0408): parts of one blob each give the table one part gives,
+    names growing common across parts (rowids dropped), rowids packed with zero
+    bytes concatenated in order, and the reversed names."""
+    monkeypatch.setattr(names_module, "COMMON_BLOBS", common)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        whole = _table(snap)
+        monkeypatch.setattr(names_module, "FLUSH_NAMES", 1)
+        parts = _table(snap)
+    assert parts == whole
+    rows = whole[0]
+    assert any(r[3] is None for r in rows) == (common == 3)
+    assert any(r[3] is not None and len(r[3]) > 4 for r in rows)  # rowids from parts
+    assert len(whole[1]) == len(rows) > 50
+
+
+def test_the_count_holds_at_most_flush_names_and_one_files(mixed, monkeypatch):
+    """The memory bound of ADR 0408: fewer than FLUSH_NAMES names are held before a
+    file is counted, so at most FLUSH_NAMES - 1 plus that file's names at any time."""
+    flush = 4
+    monkeypatch.setattr(names_module, "FLUSH_NAMES", flush)
+    held = [0]
+
+    class Watched(names_module.Counted):
+        def add(self, name, rowid, weight):
+            super().add(name, rowid, weight)
+            held[0] = max(held[0], len(self.ids))
+
+    monkeypatch.setattr(names_module, "Counted", Watched)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        table, _ = _table(snap)
+    most = max(len(set(names_module._NAME.findall(content))) for content in MIXED.values())
+    assert held[0] <= flush - 1 + most < len(table)  # the bound holds, and it bounds
+
+
+@pytest.mark.parametrize("chunk", [3, 500])
+def test_names_looked_up_together_are_what_one_by_one_says(mixed, tmp_path, monkeypatch, chunk):
+    """`prefetch` (a note's names in a few statements) answers exactly what `facts`
+    asks one name at a time: names the table holds (rare, in many blobs, common),
+    names it lacks, a name twice, and statements cut anywhere."""
+    monkeypatch.setattr(names_module, "_PREFETCH", chunk)
+    kit, path = mixed
+    with Snapshot.open(path, kit.trust) as snap:
+        root = bytes.fromhex(snap.manifest.root)
+        fast(snap, 40, cache_dir=tmp_path)
+    conn = sqlite3.connect(cache_path(tmp_path, root))
+    held = [r[0].decode() for r in conn.execute("SELECT name FROM names")]
+    conn.close()
+    asked = [*held, "no_such_name_here", "ring", held[0], "ring->head", "caf\u00e9_ok"]
+    one, _ = open_cached(tmp_path, root)
+    together, _ = open_cached(tmp_path, root)
+    try:
+        together.prefetch(asked)
+        together._conn.close()  # every answer is in memory now: a statement would fail
+        for name in asked:
+            assert together.facts(name) == one.facts(name), name
+    finally:
+        one.close()
+    assert len(held) > 2 * 3 and {one.facts(n) is None for n in asked} == {True, False}
 
 
 def _build(mixed, directory: Path) -> tuple[Snapshot, Path]:

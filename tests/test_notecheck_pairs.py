@@ -169,6 +169,36 @@ def test_a_notes_windows_are_judged_at_once_as_one_by_one():
     assert judged == {True, False}
 
 
+def test_a_notes_words_are_hashed_at_once_as_one_by_one():
+    """`_hash_all` (a note's words in one numpy pass, as the build hashes a blob)
+    gives what `_hash` gives each word: words shorter than, exactly and longer
+    than END and HEAD bytes, not ASCII, bytes that are not UTF-8 (surrogateescape);
+    a word no blob can hold (a lone surrogate), an empty word or one with
+    whitespace in it sends the whole note word by word, never misaligned."""
+    rng = random.Random(408)
+    vocabulary = [
+        *("a", "bb", "12345678", "x" * 7, "y" * 9, "w" * 32, "v" * 33, "z" * 40),
+        *("é", "\udcff", "ring->head", "a\u00a0b", "\x85", "日本語のコード"),
+    ]
+    odd = ["\ud800", "", " ", "a b", "\t", "c\x1c"]
+    fil = pairs.PairFilter(bytes(pairs.MIN_BITS // 8))
+    paths = set()
+    for _ in range(300):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 12))]
+        if words and rng.random() < 0.3:
+            words[rng.randrange(len(words))] = rng.choice(odd)
+        h, tail, head, long, unjudged = fil._hash_all(words)
+        assert len(h) == len(tail) == len(head) == len(long) == len(unjudged) == len(words)
+        for k, word in enumerate(words):
+            one = fil._hash(word)
+            assert bool(unjudged[k]) == (one is None), words
+            if one is not None:
+                got = (int(h[k]), int(tail[k]), int(head[k]), bool(long[k]))
+                assert got == (one.whole, one.tail, one.head, one.long), (words, k)
+        paths.add(any(w in odd for w in words))
+    assert paths == {True, False}
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -253,6 +283,9 @@ def test_a_filter_that_trusted_the_end_words_would_miss_quotes(edges, monkeypatc
         def may_hold(self, first, last):  # the ends as inner words
             return self.padded.may_hold(first, last + 2)
 
+        def may_hold_all(self, first, last):
+            return self.padded.may_hold_all(first, last + 2)
+
     def too_eager(self, words):
         return TooEager(gaps(self, ["", *words, ""]))
 
@@ -281,7 +314,14 @@ def test_a_filter_that_read_the_wrong_end_bytes_would_miss_quotes(edges, monkeyp
         tail = h.head if wrong == "head for tail" else h.whole
         return pairs._Word(h.whole, tail, h.head, h.long)
 
+    hash_all = pairs.PairFilter._hash_all
+
+    def misread_all(self, words):  # as `gaps` hashes a note's words
+        h, tail, head, long, unjudged = hash_all(self, words)
+        return h, (head if wrong == "head for tail" else h), head, long, unjudged
+
     monkeypatch.setattr(pairs.PairFilter, "_hash", misread)
+    monkeypatch.setattr(pairs.PairFilter, "_hash_all", misread_all)
     with Snapshot.open(path, kit.trust) as snap:
         corpus = SnapshotText(snap)
         try:

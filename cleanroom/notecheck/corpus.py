@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from ..snapshot.candidates import read_facts
 from ..snapshot.catalog import read_catalog
 from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
-from .names import COMMON_BLOBS, NameTable, count_names, open_cached, write_cache
+from .names import COMMON_BLOBS, NameTable, count_here, count_names, open_cached, write_cache
 from .normal import normalise
 from .pairs import PairFilter
 from .pairs import build as build_pairs
@@ -55,12 +56,20 @@ _RAW_CACHE = 64 << 20  # bytes of candidate blobs kept between windows
 
 @dataclass
 class BlobText:
-    """One blob's normalised text; line numbers are computed on first use."""
+    """One blob's text, decoded (`raw`); its normalised text and line numbers are
+    computed on first use (rare names read only `raw`: normalising the blobs they
+    name was a tenth of their cost, issue 16)."""
 
-    text: str
     raw: str = field(repr=False)
+    _text: str | None = None
     _starts: list[int] | None = None
     _lines: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = normalise(self.raw)
+        return self._text
 
     def line_at(self, offset: int) -> int:
         """The 1-based source line holding normalised offset `offset`."""
@@ -109,7 +118,7 @@ class SnapshotText:
         self._raws: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()
         self._raw_held = 0
         self.queries = 0  # index lookups made (for the benchmark)
-        self.reads = 0  # blobs read and normalised
+        self.reads = 0  # blobs read and decoded
         self.scans = 0  # candidate blobs read to confirm a window (rawmatch.py)
         self.ruled_out = 0  # windows the word-pair filter ruled out (verbatim.py)
 
@@ -130,15 +139,19 @@ class SnapshotText:
         scan = connect(path)
         try:
             pairs = build_pairs(scan, counting)
-            table = count_names(scan, lambda r: len(self.paths(r)), counting)
+
+            def fill(into: sqlite3.Connection) -> None:
+                count_names(scan, lambda r: len(self.paths(r)), into, counting)
+
+            if cache_dir is not None and write_cache(cache_dir, root, fill, pairs):
+                written = open_cached(cache_dir, root)
+                if written is not None:
+                    return written
+            # no cache, or it could not be written or read back: counted again, on
+            # disk in a temporary database nothing keeps (ADR 0408)
+            return count_here(fill), pairs
         finally:
             scan.close()
-        if cache_dir is not None:
-            write_cache(cache_dir, root, table, pairs)
-            written = open_cached(cache_dir, root)
-            if written is not None:  # read back: the counted table, freed, held gigabytes
-                return written
-        return NameTable(memory=table), pairs
 
     def close(self) -> None:
         if self.names is not None:
@@ -178,7 +191,7 @@ class SnapshotText:
             content = self._content(rowid)
         raw = content.decode("utf-8", "surrogateescape")
         self.reads += 1
-        blob = BlobText(normalise(raw), raw)
+        blob = BlobText(raw)
         self._texts[rowid] = blob
         self._held += len(raw)
         while self._held > _TEXT_CACHE and len(self._texts) > 1:

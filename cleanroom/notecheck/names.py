@@ -30,7 +30,6 @@ table is rebuilt, never believed.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import hmac
 import os
@@ -39,7 +38,7 @@ import sqlite3
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +58,7 @@ FORMAT = b"cleanroom:notecheck-names:v6"
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer
+_PREFETCH = 500  # names looked up in one statement (SQLite allows 32,766 parameters)
 _AROUND_KEPT = 1 << 16  # end-run answers remembered for the run (a note repeats its names)
 _AFTER = b"\x80"  # above every byte of a name: r <= name < r + _AFTER holds those beginning with r
 _ROWIDS = "<I" if sys.byteorder == "little" else ">I"
@@ -84,28 +84,23 @@ class NameTableError(Exception):
 
 
 class NameTable:
-    """name → NameFacts, from memory (just built) or from a verified cache file."""
+    """name → NameFacts, from a table on disk: a verified cache file, or a private
+    temporary database counted now (`count_here`)."""
 
-    def __init__(
-        self,
-        memory: Counted | None = None,
-        conn: sqlite3.Connection | None = None,
-    ) -> None:
-        self._memory = memory
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._seen: dict[bytes, NameFacts | None] = {}
         self._around: dict[tuple[str, bool], frozenset[int] | None] = {}
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        self._conn.close()
 
     def facts(self, name: str) -> NameFacts | None:
         """What the snapshot holds of `name` (ASCII), or None if no text blob does."""
         key = name.encode("ascii", "replace")
         if key in self._seen:
             return self._seen[key]
-        found = self._from_memory(key) if self._memory is not None else self._from_file(key)
+        found = self._from_file(key)
         self._seen[key] = found
         return found
 
@@ -127,10 +122,7 @@ class NameTable:
         key = run.encode("ascii", "replace")
         if at_start:
             key = key[::-1]
-        if self._memory is not None:
-            names = self._memory.around(key, at_start, MAX_AROUND + 1)
-        else:
-            names = self._around_file(key, at_start)
+        names = self._around_file(key, at_start)
         if len(names) > MAX_AROUND:
             return None
         found: set[int] = set()
@@ -146,7 +138,6 @@ class NameTable:
         return found
 
     def _around_file(self, key: bytes, reversed_: bool) -> list[bytes]:
-        assert self._conn is not None
         sql = (
             "SELECT rname FROM tails WHERE rname >= ? AND rname < ? LIMIT ?"
             if reversed_
@@ -160,43 +151,65 @@ class NameTable:
             raise NameTableError("the cached name table has a malformed name")
         return [r[0][::-1] if reversed_ else r[0] for r in rows]
 
-    def _from_memory(self, key: bytes) -> NameFacts | None:
-        assert self._memory is not None
-        return self._memory.get(key)
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Look up all of `names` now, a few hundred to a statement (`facts` then
+        answers from memory): one statement per name was most of what a note's rare
+        names cost (issue 16)."""
+        # membership in the dict itself: a set minus its keys view walks all of them
+        keys = [k for k in {n.encode("ascii", "replace") for n in names} if k not in self._seen]
+        for at in range(0, len(keys), _PREFETCH):
+            chunk = keys[at : at + _PREFETCH]
+            marks = ",".join("?" * len(chunk))  # only marks: the names are parameters
+            sql = f"SELECT name, blobs, weight, rowids FROM names WHERE name IN ({marks})"  # noqa: S608
+            try:
+                rows = self._conn.execute(sql, chunk).fetchall()
+            except sqlite3.Error as exc:
+                raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
+            asked = dict.fromkeys(chunk)
+            for name, *row in rows:
+                if not isinstance(name, bytes) or name not in asked or asked[name] is not None:
+                    raise NameTableError("the cached name table answered a name not asked")
+                asked[name] = _row_facts(name, row)
+            self._seen.update(asked)  # the names it lacks: None, as `facts` says of them
 
     def _from_file(self, key: bytes) -> NameFacts | None:
-        assert self._conn is not None
         try:
             row = self._conn.execute(
                 "SELECT blobs, weight, rowids FROM names WHERE name = ?", (key,)
             ).fetchone()
         except sqlite3.Error as exc:
             raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
-        if row is None:
-            return None
-        blobs, weight, packed = row
-        ok = isinstance(blobs, int) and isinstance(weight, int) and 1 <= blobs <= weight
-        if ok and packed is None:
-            ok = blobs > COMMON_BLOBS
-        elif ok:
-            ok = isinstance(packed, bytes) and len(packed) == 4 * blobs <= 4 * COMMON_BLOBS
-        if not ok:
-            raise NameTableError(f"the cached name table has a malformed row for {key!r}")
-        if packed is None:
-            return NameFacts(blobs, weight, None)
-        rowids = array("I")
-        rowids.frombytes(packed)
-        if _ROWIDS[0] == ">":
-            rowids.byteswap()
-        return NameFacts(blobs, weight, tuple(rowids))
+        return None if row is None else _row_facts(key, row)
+
+
+def _row_facts(key: bytes, row: Sequence[object]) -> NameFacts:
+    """A row of the cached table as facts, or NameTableError if it cannot be one."""
+    blobs, weight, packed = row
+    ok = isinstance(blobs, int) and isinstance(weight, int) and 1 <= blobs <= weight
+    if ok and packed is None:
+        ok = isinstance(blobs, int) and blobs > COMMON_BLOBS
+    elif ok:
+        ok = isinstance(packed, bytes) and len(packed) == 4 * blobs <= 4 * COMMON_BLOBS
+    if not ok:
+        raise NameTableError(f"the cached name table has a malformed row for {key!r}")
+    assert isinstance(blobs, int) and isinstance(weight, int)
+    if packed is None:
+        return NameFacts(blobs, weight, None)
+    assert isinstance(packed, bytes)
+    rowids = array("I")
+    rowids.frombytes(packed)
+    if _ROWIDS[0] == ">":
+        rowids.byteswap()
+    return NameFacts(blobs, weight, tuple(rowids))
 
 
 class Counted:
-    """The table as counted, compactly: a dict from name to a number, and arrays by
+    """Names counted in memory, compactly: a dict from name to a number, and arrays by
     number (a list and an array per name held most of the 4.3 GB the Linux count
     peaked at). `rowids` holds each name's rowids while at most COMMON_BLOBS blobs
     hold it: the first in `first`, the rest in `more` (names of one blob, most of
-    them, need no array)."""
+    them, need no array). `count_names` holds at most `FLUSH_NAMES` names here at a
+    time, then adds them to the table on disk."""
 
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
@@ -204,8 +217,6 @@ class Counted:
         self.weight = array("Q")
         self.first = array("I")
         self.more: dict[int, array] = {}
-        self._heads: list[bytes] | None = None
-        self._tails: list[bytes] | None = None
 
     def add(self, name: bytes, rowid: int, weight: int) -> None:
         i = self.ids.get(name)
@@ -227,56 +238,92 @@ class Counted:
         elif n == COMMON_BLOBS + 1:
             del self.more[i]
 
-    def around(self, key: bytes, reversed_: bool, limit: int) -> list[bytes]:
-        """At most `limit` names beginning with `key`, or ending with it reversed
-        (`reversed_`), from the names sorted (or reversed and sorted) on first use."""
-        if reversed_:
-            if self._tails is None:
-                self._tails = sorted(name[::-1] for name in self.ids)
-            keys = self._tails
-        else:
-            if self._heads is None:
-                self._heads = sorted(self.ids)
-            keys = self._heads
-        at = bisect.bisect_left(keys, key)
-        out = []
-        while at < len(keys) and keys[at].startswith(key) and len(out) < limit:
-            out.append(keys[at][::-1] if reversed_ else keys[at])
-            at += 1
-        return out
-
-    def get(self, name: bytes) -> NameFacts | None:
-        i = self.ids.get(name)
-        return None if i is None else self._facts(i)
-
-    def _facts(self, i: int) -> NameFacts:
-        blobs = self.blobs[i]
-        if blobs > COMMON_BLOBS:
-            return NameFacts(blobs, self.weight[i], None)
-        return NameFacts(blobs, self.weight[i], (self.first[i], *self.more.get(i, ())))
-
-    def rows(self) -> Iterator[tuple[bytes, NameFacts]]:
-        """Every name in ascending order, with its facts."""
+    def rows(self) -> Iterator[tuple[bytes, int, int, bytes | None]]:
+        """Every name in ascending order: name, blobs, weight and packed rowids (None
+        when more than COMMON_BLOBS blobs hold it), as the table stores them."""
         for name in sorted(self.ids):
-            yield name, self._facts(self.ids[name])
+            i = self.ids[name]
+            blobs = self.blobs[i]
+            if blobs > COMMON_BLOBS:
+                yield name, blobs, self.weight[i], None
+                continue
+            packed = array("I", (self.first[i],))
+            packed.extend(self.more.get(i, ()))
+            if _ROWIDS[0] == ">":
+                packed.byteswap()
+            yield name, blobs, self.weight[i], packed.tobytes()
+
+
+FLUSH_NAMES = 1 << 19  # names counted in memory before they join the table on disk
+_CACHE_KIB = 64 << 10  # SQLite's page cache while counting (KiB)
+
+
+def _add_sql(common: int) -> str:
+    """Add a part's row to the table: a name already there has its counts added up,
+    and its rowids follow the earlier ones (blobs are counted in rowid order) until
+    more than `common` blobs hold it; || makes text of blobs, so its result is cast
+    back (the column is STRICT BLOB)."""
+    return " ".join(
+        (
+            "INSERT INTO names VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET",
+            "blobs = blobs + excluded.blobs, weight = weight + excluded.weight,",
+            "rowids = CASE WHEN blobs + excluded.blobs > " + str(int(common)) + " THEN NULL",
+            "ELSE CAST(rowids || excluded.rowids AS BLOB) END",
+        )
+    )
 
 
 def count_names(
-    conn: sqlite3.Connection, paths_of: Callable[[int], int], tick: Callable[[], None] | None = None
-) -> Counted:
-    """One pass over every text blob, counting every name."""
-    table = Counted()
-    add = table.add
+    conn: sqlite3.Connection,
+    paths_of: Callable[[int], int],
+    into: sqlite3.Connection,
+    tick: Callable[[], None] | None = None,
+) -> None:
+    """One pass over every text blob of the snapshot open on `conn`, counting every
+    name into the empty `names` and `tails` tables of `into`. At most `FLUSH_NAMES`
+    names are held in memory: Linux's 5.4 million names in one dict held 1.44 GB
+    (ADR 0408); SQLite adds each part to the table on disk, in name order."""
+    into.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    sql = _add_sql(COMMON_BLOBS)
+    part = Counted()
     rows = conn.execute("SELECT rowid, content FROM blobs WHERE binary = 0 ORDER BY rowid")
     for n, (rowid, content) in enumerate(rows, 1):
         paths = paths_of(rowid)
-        if not paths:
-            continue
-        for name, times in Counter(_NAME.findall(content)).items():
-            add(name, rowid, times * paths)
+        if paths:
+            add = part.add
+            for name, times in Counter(_NAME.findall(content)).items():
+                add(name, rowid, times * paths)
+            if len(part.ids) >= FLUSH_NAMES:
+                into.executemany(sql, part.rows())
+                part = Counted()
         if tick is not None and n % 1000 == 0:
             tick()
-    return table
+    into.executemany(sql, part.rows())
+    del part
+    # SQLite sorts the reversed names on disk: a sorted list of millions of
+    # reversed names here would hold as much again as the table itself
+    into.create_function("reversed", 1, lambda b: b[::-1], deterministic=True)
+    into.execute("INSERT INTO tails SELECT reversed(name) FROM names ORDER BY 1")
+
+
+def count_here(fill: Callable[[sqlite3.Connection], None]) -> NameTable:
+    """A table counted into a private temporary database (`--no-cache`): on disk
+    while it is used, so its memory stays bounded, and deleted by SQLite when it is
+    closed (nothing is kept)."""
+    conn = sqlite3.connect("", isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for ddl in DDL:
+            if " names " in ddl or " tails " in ddl:
+                conn.execute(ddl)
+        fill(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        raise
+    return NameTable(conn)
 
 
 def cache_path(directory: Path, root: bytes) -> Path:
@@ -346,9 +393,12 @@ def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | 
     return NameTable(conn=conn), pairs
 
 
-def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter) -> None:
-    """Store `table` and `pairs` for `root`. A failure to write is not an error: the cache is only
-    an optimisation."""
+def write_cache(
+    directory: Path, root: bytes, fill: Callable[[sqlite3.Connection], None], pairs: PairFilter
+) -> bool:
+    """Store the name table (`fill` counts it into the file's empty `names` and `tails`
+    tables) and `pairs` for `root`; whether it was stored. A failure to write is not
+    an error: the cache is only an optimisation."""
     path = cache_path(directory, root)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
@@ -365,12 +415,8 @@ def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter)
             for ddl in DDL:
                 conn.execute(ddl)
             conn.execute("INSERT INTO facts VALUES (1, ?, ?)", (FORMAT, root))
-            conn.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", _rows(table))
+            fill(conn)
             conn.execute("INSERT INTO pairs VALUES (1, ?)", (pairs.bits,))
-            # SQLite sorts the reversed names on disk: a sorted list of millions of
-            # reversed names here would hold as much again as the table itself
-            conn.create_function("reversed", 1, lambda b: b[::-1], deterministic=True)
-            conn.execute("INSERT INTO tails SELECT reversed(name) FROM names ORDER BY 1")
             conn.execute("COMMIT")
         finally:
             conn.close()
@@ -386,14 +432,5 @@ def write_cache(directory: Path, root: bytes, table: Counted, pairs: PairFilter)
                 leftover.unlink()
             except OSError:
                 pass
-
-
-def _rows(table: Counted) -> Iterator[tuple[bytes, int, int, bytes | None]]:
-    for name, facts in table.rows():
-        if facts.rowids is None:
-            yield name, facts.blobs, facts.weight, None
-            continue
-        packed = array("I", facts.rowids)
-        if _ROWIDS[0] == ">":
-            packed.byteswap()
-        yield name, facts.blobs, facts.weight, packed.tobytes()
+        return False
+    return True

@@ -130,12 +130,31 @@ def batch_keys(text: bytes) -> np.ndarray:
     then every head triple whose third word is, of words of `text` (bytes split
     at `_SPACE`), duplicates included. Pairs across two blobs of one batch are there
     too: extra keys cost false positives, never false negatives."""
+    hashed = word_hashes(text)
+    if hashed is None:
+        return np.zeros(0, dtype=np.uint64)
+    h, head, tail, lengths = hashed
+    two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
+    three = _mix_array(two[:-1] ^ h[2:])
+    long = lengths > END
+    tail_two = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
+    tails = tail_two[long[:-1]]
+    heads = _mix_array(_mix_array(h[:-1][long[1:]]) ^ head[1:][long[1:]])
+    tail_three = _mix_array(tail_two[:-1][long[:-2]] ^ h[2:][long[:-2]])
+    head_three = _mix_array(two[:-1][long[2:]] ^ head[2:][long[2:]])
+    return np.concatenate((two, three, tails, heads, tail_three, head_three))
+
+
+def word_hashes(text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """For each word of `text` (bytes split at `_SPACE`), in order: its `word_hash`,
+    that of its first `END` bytes, that of its last `END` bytes (all of it when
+    shorter), and its length in bytes; None when it has no word."""
     a = np.frombuffer(text, dtype=np.uint8)
     solid = ~_IS_SPACE[a]
     edge = np.diff(solid.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
     starts = np.flatnonzero(edge == 1)
     if starts.size == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return None
     lengths = np.flatnonzero(edge == -1) - starts
     # each byte's offset in its word, then the polynomial summed per word (the
     # whole word's first HEAD bytes, its first END bytes, its last END bytes);
@@ -161,16 +180,7 @@ def batch_keys(text: bytes) -> np.ndarray:
     h = _sum(value, _POW_ARRAY[offset], starts, lengths)
     head = _sum(value, _POW_END[near], starts, lengths, END)
     tail = _sum(value, _POW_END[from_tail], starts, lengths, END)
-    del offset, near, from_tail, value
-    two = _mix_array(_mix_array(h[:-1]) ^ h[1:])
-    three = _mix_array(two[:-1] ^ h[2:])
-    long = lengths > END
-    tail_two = _mix_array(_mix_array(tail[:-1]) ^ h[1:])
-    tails = tail_two[long[:-1]]
-    heads = _mix_array(_mix_array(h[:-1][long[1:]]) ^ head[1:][long[1:]])
-    tail_three = _mix_array(tail_two[:-1][long[:-2]] ^ h[2:][long[:-2]])
-    head_three = _mix_array(two[:-1][long[2:]] ^ head[2:][long[2:]])
-    return np.concatenate((two, three, tails, heads, tail_three, head_three))
+    return h, head, tail, lengths
 
 
 def _sum(
@@ -286,14 +296,15 @@ class Gaps:
     tail pair (q, q+1) is missing (`tails[q]`, only when word q has at least `END`
     bytes) and the head pair (q, q+1) (`heads[q]`, word q+1 at least `END` bytes),
     and the tail triple (q, q+1, q+2) (`tail_triples[q]`, word q at least `END`
-    bytes) and the head triple (q, q+1, q+2) (`head_triples[q]`, word q+2)."""
+    bytes) and the head triple (q, q+1, q+2) (`head_triples[q]`, word q+2).
+    Arrays: a note's windows are judged all at once (`may_hold_all`)."""
 
-    pairs: list[int]
-    triples: list[int]
-    tails: list[bool]
-    heads: list[bool]
-    tail_triples: list[bool]
-    head_triples: list[bool]
+    pairs: np.ndarray
+    triples: np.ndarray
+    tails: np.ndarray
+    heads: np.ndarray
+    tail_triples: np.ndarray
+    head_triples: np.ndarray
 
     def may_hold(self, first: int, last: int) -> bool:
         """`PairFilter.may_hold` of the window of words `first`..`last` (inclusive):
@@ -301,21 +312,26 @@ class Gaps:
         no text blob, or, for a window of three words or more, the tail pair of its
         first two words or the head pair of its last two, or, for four words or
         more, the tail triple of its first three or the head triple of its last three."""
-        if last - first < 2:
-            return True
-        if self.tails[first] or self.heads[last - 1]:
-            return False
-        if last - first >= 3 and (self.tail_triples[first] or self.head_triples[last - 2]):
-            return False
-        inner_first, inner_last = first + 1, last - 1
-        if inner_last - inner_first < 1:
-            return True
-        if self.pairs[inner_last] - self.pairs[inner_first]:
-            return False  # pairs starting at inner_first .. inner_last-1
-        return not (
-            inner_last - 1 > inner_first
-            and self.triples[inner_last - 1] - self.triples[inner_first]
-        )
+        one = self.may_hold_all(np.array([first]), np.array([last]))
+        return bool(one[0])
+
+    def may_hold_all(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """`may_hold` of each window `first[k]`..`last[k]` (`first[k] <= last[k]`, both
+        words of the note), at once. Indices a shorter window does not read are
+        clipped, and what they give is never used (every array has a value: a
+        note with a window has a word)."""
+
+        def at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+            return values.take(index, mode="clip")
+
+        span = last - first
+        ends = at(self.tails, first) | at(self.heads, last - 1)
+        ends |= (span >= 3) & (at(self.tail_triples, first) | at(self.head_triples, last - 2))
+        # inner words first+1 .. last-1: pairs from first+1 to last-2, triples to last-3
+        inner = at(self.pairs, last - 1) != at(self.pairs, first + 1)
+        inner |= (span >= 4) & (at(self.triples, last - 2) != at(self.triples, first + 1))
+        ruled_out = (span >= 2) & (ends | ((span >= 3) & inner))
+        return ~ruled_out
 
 
 class _Word(NamedTuple):
@@ -361,6 +377,33 @@ class PairFilter:
             found &= (data[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1 == 1
         return found
 
+    def _hash_all(
+        self, words: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_hash` of each word as arrays: whole, tail, head, long and unjudged (a
+        word `_hash` gives None for, whose other entries say nothing). Words that all
+        encode are hashed at once (`word_hashes`, as the build hashes them): one
+        numpy pass instead of a Python call and a dictionary per word."""
+        try:
+            text = " ".join(words).encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            text = None  # a character no decoded blob holds: word by word
+        hashed = None
+        if text is not None and words:
+            spaces = np.count_nonzero(_IS_SPACE[np.frombuffer(text, dtype=np.uint8)])
+            # only the joining spaces, and as many words: each word is one of the text's
+            if spaces == len(words) - 1:
+                hashed = word_hashes(text)
+        if hashed is not None and hashed[0].size == len(words):
+            h, head, tail, lengths = hashed
+            long = lengths >= END
+            return h, tail, head, long, np.zeros(len(words), dtype=bool)
+        one = [self._hash(w) for w in words]
+        unjudged = np.array([x is None for x in one], dtype=bool)
+        table = np.array([_UNJUDGED if x is None else x for x in one], dtype=np.uint64)
+        table = table.reshape(len(words), 4)  # no words: no rows, still four columns
+        return table[:, 0], table[:, 1], table[:, 2], table[:, 3] == 1, unjudged
+
     def _hash(self, word: str) -> _Word | None:
         h = self._hashes.get(word, False)
         if h is False:
@@ -382,12 +425,7 @@ class PairFilter:
         """What `may_hold` says of every window of `words` (a note's whole words, in
         order), answered for all of them at once: see `Gaps.may_hold`."""
         n = len(words)
-        hashed = [self._hash(w) for w in words]
-        unjudged = np.array([x is None for x in hashed], dtype=bool)
-        table = np.array([_UNJUDGED if x is None else x for x in hashed], dtype=np.uint64)
-        table = table.reshape(n, 4)  # no words: no rows, still four columns
-        h, tail, head = table[:, 0], table[:, 1], table[:, 2]
-        long = table[:, 3] == 1
+        h, tail, head, long, unjudged = self._hash_all(words)
         missing_pairs = np.zeros(max(n - 1, 0), dtype=bool)
         missing_triples = np.zeros(max(n - 2, 0), dtype=bool)
         missing_tails = np.zeros(n, dtype=bool)
@@ -416,12 +454,12 @@ class PairFilter:
             missing_tail_triples[:-2] = ~found[at + t : at + 2 * t] & ok & long[:-2]
             missing_head_triples[:-2] = ~found[at + 2 * t :] & ok & long[2:]
         return Gaps(
-            np.concatenate(([0], np.cumsum(missing_pairs))).tolist(),
-            np.concatenate(([0], np.cumsum(missing_triples))).tolist(),
-            missing_tails.tolist(),
-            missing_heads.tolist(),
-            missing_tail_triples.tolist(),
-            missing_head_triples.tolist(),
+            np.concatenate(([0], np.cumsum(missing_pairs))),
+            np.concatenate(([0], np.cumsum(missing_triples))),
+            missing_tails,
+            missing_heads,
+            missing_tail_triples,
+            missing_head_triples,
         )
 
     def may_hold(self, window_words: Sequence[str]) -> bool:

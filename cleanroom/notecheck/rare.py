@@ -44,7 +44,10 @@ def code_names(text: str) -> list[str]:
 
 def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareName]:
     found = []
-    for name in code_names(text):
+    names = code_names(text)
+    if corpus.names is not None:
+        corpus.names.prefetch(names)
+    for name in names:
         if corpus.names is not None:
             facts = corpus.names.facts(name)
             if facts is None or facts.weight > at_most or facts.rowids is None:

@@ -26,7 +26,7 @@ import re
 SPACE = bytes([9, 10, 11, 12, 13, 28, 29, 30, 31, 32])
 # possessive: the next word starts with a byte that is not whitespace, so giving
 # back never helps, and a hostile blob of whitespace costs one pass
-_GAP = b"[" + b"".join(b"\\x%02x" % c for c in SPACE) + b"]++"
+_GAP = b"[" + SPACE + b"]++"  # the bytes themselves: escapes cost the parser more
 
 
 class RawWindow:
@@ -46,6 +46,7 @@ class RawWindow:
         except UnicodeEncodeError:
             pass  # a character no decoded blob holds: nothing to look for
         self._pattern: re.Pattern[bytes] | None = None
+        self._words: list[bytes] | None = None
 
     def in_ascii(self, content: bytes) -> bool:
         """Whether the normalised text of `content`, all of whose bytes are ASCII,
@@ -53,8 +54,14 @@ class RawWindow:
         if not self.ascii or self.probe is None or self.probe not in content:
             return False
         if self._pattern is None:
-            words = self.window.encode("ascii").split(b" ")
-            self._pattern = re.compile(_GAP.join(re.escape(w) for w in words))
+            if self._words is None:
+                self._words = self.window.encode("ascii").split(b" ")
+            # every word is in the bytes of a blob that holds the window: most
+            # candidates holding the probe lack another, and compiling a pattern
+            # costs what hundreds of these searches do
+            if not all(w in content for w in self._words):
+                return False
+            self._pattern = re.compile(_GAP.join(re.escape(w) for w in self._words))
         return self._pattern.search(content) is not None
 
 

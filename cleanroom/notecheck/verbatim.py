@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .corpus import COMMON, SnapshotText
 from .names import MIN_NAME
 from .normal import normalise, words
@@ -59,22 +61,27 @@ class Runs:
 
 def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) -> Runs:
     normal = normalise(text)
-    spans = words(normal)
+    parts = normal.split(" ") if normal else []  # its words: one space between each two
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    ends = np.cumsum(lengths + 1) - 1
+    starts = ends - lengths
+    # each start's shortest window: the first word ending `min_length` or more past it
+    # (never before the start's own word); a start with none, and every later one, has none
+    lasts = np.searchsorted(ends, starts + min_length)
+    firsts = np.flatnonzero(lasts < len(parts))
+    lasts = lasts[firsts]
+    if corpus.pairs is not None and firsts.size:
+        held = corpus.pairs.gaps(parts).may_hold_all(firsts, lasts)
+        corpus.ruled_out += int(firsts.size - np.count_nonzero(held))
+        # the others hold two or three inner words consecutive in no text: nowhere
+        firsts, lasts = firsts[held], lasts[held]
+    end_of = ends.tolist()
     found: list[Fragment] = []
     unconfirmed = 0
     reach = 0  # where the last reported run ends
-    gaps = None if corpus.pairs is None else corpus.pairs.gaps([normal[a:b] for a, b in spans])
-    j = 0
-    for i, (start, _) in enumerate(spans):
-        j = max(j, i)
-        while j < len(spans) and spans[j][1] - start < min_length:
-            j += 1
-        if j == len(spans):
-            break
-        if gaps is not None and not gaps.may_hold(i, j):
-            corpus.ruled_out += 1
-            continue  # two or three inner words consecutive in no text: it occurs nowhere
-        window = normal[start : spans[j][1]]
+    for i, j in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        start = end_of[i] - len(parts[i])
+        window = normal[start : end_of[j]]
         looked = corpus.windows.get(window)
         if looked is None:
             looked = corpus.windows[window] = _look(corpus, window)
@@ -88,15 +95,15 @@ def verbatim_runs(text: str, corpus: SnapshotText, min_length: int, field: str) 
             unconfirmed += capped
             continue
         k = j
-        while k + 1 < len(spans):
-            longer = normal[start : spans[k + 1][1]]
+        while k + 1 < len(parts):
+            longer = normal[start : end_of[k + 1]]
             more = [d for d in hits if longer in corpus.text(d).text]
             if not more:
                 break
             hits, k = more, k + 1
-        if spans[k][1] <= reach:
+        if end_of[k] <= reach:
             continue  # a tail of the run already reported, found nowhere else longer
-        reach = spans[k][1]
+        reach = end_of[k]
         run = normal[start:reach]
         found.append(Fragment(field, run, _places(run, hits, corpus), capped))
     return Runs(found, unconfirmed)

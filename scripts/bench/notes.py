@@ -12,15 +12,24 @@ one) and read from the cache in the others ("warm"). `--index-only` measures
 the check without them (the trigram index alone, as before ADR 0402). The figure is the median wall
 time of the warm runs (of all runs when none is warm), with CPU time, the
 process's peak RSS after each run and the load average; every 100 notes a
-progress line on stderr. It reports and never asserts.
+progress line on stderr. It reports and never asserts. `--findings FILE` writes
+what the last run found (each note's fragments with their places, rare names
+with theirs, and its count of unconfirmed windows; one JSON line a note), so two
+versions of the check can be compared byte for byte (`cmp`).
 
     .venv/bin/python scripts/bench/notes.py [--snapshot S] [--notes 1000] [--runs 3]
-        [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only]
+        [--cache-dir /tmp/cleanroom-bench/notes-names] [--index-only] [--findings FILE]
+
+`--count-sample K` measures the cold name count alone instead (ADR 0408): the
+names of the text blobs whose rowid is a multiple of K, counted into a private
+temporary database as `--no-cache` does, with its CPU time and the process's
+peak RSS before and after (K = 1: every blob).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -32,7 +41,7 @@ from pathlib import Path
 
 from cleanroom.forensics.notes import WrittenNote
 from cleanroom.ledger.verdict import Status
-from cleanroom.notecheck.check import check_notes
+from cleanroom.notecheck.check import NoteCheck, check_notes
 from cleanroom.notecheck.corpus import SnapshotText
 from cleanroom.session.events import Note
 from cleanroom.snapshot.store import Snapshot
@@ -76,8 +85,55 @@ def make_notes(snap: Snapshot, count: int, seed: int = 16) -> list[WrittenNote]:
     return notes
 
 
+def findings_line(c: NoteCheck) -> str:
+    """One note's findings as a JSON line (paths as latin-1: any bytes, one character each)."""
+
+    def where(places) -> list:
+        return [[p.path.decode("latin-1"), p.line] for p in places]
+
+    return json.dumps(
+        {
+            "fragments": [[f.field, f.text, where(f.places), f.partial] for f in c.fragments],
+            "rare": [[r.name, where(r.places)] for r in c.rare],
+            "unconfirmed": c.unconfirmed,
+        },
+        ensure_ascii=True,
+    )
+
+
 def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
+
+
+def count_sample(path: str, trust: list[bytes], every: int) -> None:
+    from cleanroom.notecheck.names import count_here, count_names
+    from cleanroom.snapshot.catalog import read_catalog
+    from cleanroom.snapshot.readonly import connect
+
+    with Snapshot.open(path, trust):  # its signature verified, as a check does
+        pass
+    meta = connect(Path(path), mmap=True)
+    catalog = read_catalog(meta)
+
+    def paths_of(rowid: int) -> int:
+        first = catalog.first.get(rowid)
+        if rowid % every or first is None:
+            return 0
+        return 1 + len(catalog.more.get(rowid, ()))
+
+    scan = connect(Path(path))
+    before = peak_gb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    table = count_here(lambda into: count_names(scan, paths_of, into))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    (names,) = table._conn.execute("SELECT count(*) FROM names").fetchone()
+    table.close()
+    load = os.getloadavg()
+    print(
+        f"name count of every {every} text blob(s) of {path}: {names} names, {cpu:.1f} s CPU, "
+        f"{wall:.1f} s wall, peak RSS {peak_gb():.2f} GB ({before:.2f} GB before counting); "
+        f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 def main() -> None:
@@ -87,8 +143,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/cleanroom-bench/notes-names"))
     ap.add_argument("--index-only", action="store_true", help="no name table")
+    ap.add_argument("--findings", type=Path, help="write the last run's findings here")
+    ap.add_argument("--count-sample", type=int, metavar="K", help="time the name count alone")
     args = ap.parse_args()
     trust = [seeded_key("v").public_key().public_bytes_raw()]
+    if args.count_sample:
+        count_sample(args.snapshot, trust, args.count_sample)
+        return
     with Snapshot.open(args.snapshot, trust) as snap:
         notes = make_notes(snap, args.notes)
         walls, cpus, warm = [], [], []
@@ -125,6 +186,8 @@ def main() -> None:
                 file=sys.stderr,
             )
             corpus.close()
+            if args.findings is not None:
+                args.findings.write_text("".join(findings_line(c) + "\n" for c in checked))
             walls.append(wall)
             cpus.append(cpu)
             warm.append(how != "counted")

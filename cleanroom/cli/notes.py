@@ -109,12 +109,28 @@ def run_check(
     evidence = read_evidence(expand_ledgers(paths), trust)
     notes, problems = written_notes(evidence)
     evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN sets the exit status
-    with Snapshot.open(snapshot_file, trust) as snap, _corpus(snap, cache_dir) as corpus:
-        with click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar:
+    with Snapshot.open(snapshot_file, trust) as snap:
+        _same_snapshot(evidence, snap)
+        with (
+            _corpus(snap, cache_dir) as corpus,
+            click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar,
+        ):
             checks = check_notes(notes, corpus, min_length, lambda: bar.update(1))
         m = snap.manifest
         snapshot = {"id": snap.id, "name": m.name, "root": m.root}
     return Checked(evidence, notes, problems, checks, snapshot)
+
+
+def _same_snapshot(evidence: Evidence, snap: Snapshot) -> None:
+    """A usage error when a ledger read names another snapshot than --snapshot: its
+    notes were written on source the check would not search, so it would find nothing
+    and a release would name the wrong snapshot (atk16). A ledger naming none is read."""
+    for t in evidence.timelines:
+        if not t.withheld and t.snapshot_id is not None and t.snapshot_id != snap.id:
+            raise click.UsageError(
+                f"{clean(t.path)} records a session on snapshot {clean(t.snapshot_id)}, "
+                f"not {snap.id} (--snapshot): give that snapshot, or only its ledgers"
+            )
 
 
 @contextlib.contextmanager

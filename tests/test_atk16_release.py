@@ -118,3 +118,25 @@ def test_a_redacted_title_cannot_be_confirmed_from_the_release(made):
     }  # fmt: skip
     guess = hashlib.sha256(b"cleanroom:note-version:v1\x00" + canonical_json(payload))
     assert guess.hexdigest() != n["version_hash"]
+
+
+def test_export_never_replaces_an_existing_file_without_force(made, tmp_path):
+    """`notes release` never overwrites its output; `notes export` replaced any file
+    at -o silently (a vendor's earlier, different export, say). Now only --force
+    does, and a symlink there is replaced itself, its target untouched."""
+    target = tmp_path / "f.md"
+    target.write_text("the vendor's own file\n")
+    args = ["notes", "export", str(made["release"]), "--trust", str(made["trust"])]
+    out = CliRunner().invoke(main, [*args, "-o", str(target)])
+    assert out.exit_code == 2 and "exists" in out.output
+    assert target.read_text() == "the vendor's own file\n"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("victim\n")
+    (tmp_path / "link.md").symlink_to(victim)
+    out = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "link.md")])
+    assert out.exit_code == 2 and victim.read_text() == "victim\n"
+    out = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "link.md"), "--force"])
+    assert out.exit_code == 0, out.output
+    assert victim.read_text() == "victim\n" and not (tmp_path / "link.md").is_symlink()
+    out = CliRunner().invoke(main, [*args, "-o", str(target), "--force"])
+    assert out.exit_code == 0 and "# Review findings" in target.read_text()

@@ -334,17 +334,22 @@ EXPORTS = (".sarif", ".md", ".json")
     type=click.Path(dir_okay=False, path_type=Path),
     help="The export: .sarif (SARIF 2.1.0), .md (Markdown) or .json.",
 )
-def export(release_file: Path, trust: list[bytes], output: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def export(release_file: Path, trust: list[bytes], output: Path, force: bool) -> None:
     """Write the released notes of a verified release: never a withheld one.
 
     The release is verified first (as by `notes verify`); an invalid one exits 1 and
-    writes nothing. Locations only: no source text is added to any format.
+    writes nothing. Locations only: no source text is added to any format. An
+    existing output file is replaced only with --force (a symlink there is replaced
+    itself, never followed).
     """
     suffix = output.suffix.lower()
     if suffix not in EXPORTS:
         raise click.UsageError(
             f"-o {clean(output)}: the extension must be one of {', '.join(EXPORTS)}"
         )
+    if not force and (output.exists() or output.is_symlink()):
+        raise click.UsageError(f"-o {clean(output)} exists; --force replaces it")
     verdict = read_release_file(release_file, trust)
     if not verdict.ok or verdict.release is None:
         click.echo(f"{clean(release_file)}: {verdict.code}: {clean(verdict.message)}", err=True)

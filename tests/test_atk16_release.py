@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from cleanroom.cli import main
 from cleanroom.ledger.encoding import canonical_json
-from tests.ledgerkit import Kit
+from cleanroom.release.document import sign_release
+from tests.ledgerkit import Kit, seeded_key
 from tests.noteskit import (
     QUOTE,
     note,
@@ -140,3 +141,22 @@ def test_export_never_replaces_an_existing_file_without_force(made, tmp_path):
     assert victim.read_text() == "victim\n" and not (tmp_path / "link.md").is_symlink()
     out = CliRunner().invoke(main, [*args, "-o", str(target), "--force"])
     assert out.exit_code == 0 and "# Review findings" in target.read_text()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda notes: notes.reverse(),  # out of the order §2 defines
+        lambda notes: notes[1].update(seq=notes[0]["seq"]),  # two notes at one entry
+    ],
+)
+def test_a_signed_release_out_of_order_is_refused(made, tmp_path, change):
+    """§2: notes are ordered by ledger then seq. Signed by the trusted vendor key, so
+    only the format check can say the object is not a release as §2 defines it."""
+    doc = json.loads(made["release"].read_bytes())
+    change(doc["release"]["notes"])
+    bad = tmp_path / "bad.release"
+    bad.write_bytes(sign_release(doc["release"], seeded_key("atk16/vendor")))
+    out = CliRunner().invoke(main, ["notes", "verify", str(bad), "--trust", str(made["trust"])])
+    assert out.exit_code == 1 and "RELEASE_FORMAT" in out.output, out.output
+    assert "ordered by ledger, then seq" in out.output

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ..forensics.cache import default_dir
+from ..forensics.mismatch import content_at
 from ..forensics.notes import NoteProblem, WrittenNote, written_notes
 from ..forensics.report_notes import note_findings
 from ..forensics.timeline import Evidence, read_evidence
@@ -108,9 +109,10 @@ def run_check(
     The snapshot's name table is read from `cache_dir`, or counted (and kept there)."""
     evidence = read_evidence(expand_ledgers(paths), trust)
     notes, problems = written_notes(evidence)
-    evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN sets the exit status
     with Snapshot.open(snapshot_file, trust) as snap:
         _same_snapshot(evidence, snap)
+        notes = _in_snapshot(evidence, snap, notes, problems)
+        evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN: the exit status
         with (
             _corpus(snap, cache_dir) as corpus,
             click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar,
@@ -131,6 +133,26 @@ def _same_snapshot(evidence: Evidence, snap: Snapshot) -> None:
                 f"{clean(t.path)} records a session on snapshot {clean(t.snapshot_id)}, "
                 f"not {snap.id} (--snapshot): give that snapshot, or only its ledgers"
             )
+
+
+def _in_snapshot(
+    evidence: Evidence, snap: Snapshot, notes: list[WrittenNote], problems: list[NoteProblem]
+) -> list[WrittenNote]:
+    """The notes whose path and content the snapshot their ledger names holds; each
+    other one is skipped (NOTE_SKIPPED) and never leaves: its place is not in the
+    source, so a release would send a location that is not (atk16; the report's
+    PATH_BLOB_MISMATCH). A ledger that names no snapshot cannot be held to one."""
+    named = {t.path for t in evidence.timelines if t.snapshot_id == snap.id}
+    kept = []
+    for w in notes:
+        n = w.note
+        if w.ledger_path in named and content_at(snap, n.raw_path) != n.blob:
+            where = clean(n.raw_path.decode("utf-8", "surrogateescape"))
+            why = f"note {n.note} is on {where} at content the snapshot does not hold there"
+            problems.append(NoteProblem(w.ledger_path, w.seq, why))
+        else:
+            kept.append(w)
+    return kept
 
 
 @contextlib.contextmanager

@@ -160,3 +160,17 @@ def test_a_signed_release_out_of_order_is_refused(made, tmp_path, change):
     out = CliRunner().invoke(main, ["notes", "verify", str(bad), "--trust", str(made["trust"])])
     assert out.exit_code == 1 and "RELEASE_FORMAT" in out.output, out.output
     assert "ordered by ledger, then seq" in out.output
+
+
+@pytest.mark.parametrize("title", ["", "   ", "first line\nsecond line", "a\rb"])
+def test_a_replacement_title_keeps_the_note_format(made, tmp_path, title):
+    """A note's title is one line of 1 to 200 characters (docs/notes.md); a vendor's
+    replacement in a decisions file was held only to the 200, so a release could
+    carry an empty or multi-line title no terminal could have written."""
+    files = dict(made)
+    dec = tmp_path / "dec.json"
+    dec.write_text(json.dumps({"decisions": [
+        {"note": ID[3], "decision": "redact", "title": title}]}))  # fmt: skip
+    out = CliRunner().invoke(main, release_args(files, tmp_path / "r.release", dec))
+    assert out.exit_code == 2 and "one line, not empty" in out.output, out.output
+    assert not (tmp_path / "r.release").exists()

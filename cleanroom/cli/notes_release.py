@@ -172,7 +172,7 @@ def _ask(checks: list) -> dict[str, Decision]:
         if choice == "d":
             title = click.prompt(
                 "  replacement title (empty: keep it)", default="", show_default=False
-            )
+            ).strip()  # blank keeps it too: a title is never blank
             click.echo(
                 f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
                 " (empty: keep it):"

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ..forensics.cache import default_dir
+from ..forensics.mismatch import content_at
 from ..forensics.notes import NoteProblem, WrittenNote, written_notes
 from ..forensics.report_notes import note_findings
 from ..forensics.timeline import Evidence, read_evidence
@@ -108,13 +109,50 @@ def run_check(
     The snapshot's name table is read from `cache_dir`, or counted (and kept there)."""
     evidence = read_evidence(expand_ledgers(paths), trust)
     notes, problems = written_notes(evidence)
-    evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN sets the exit status
-    with Snapshot.open(snapshot_file, trust) as snap, _corpus(snap, cache_dir) as corpus:
-        with click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar:
+    with Snapshot.open(snapshot_file, trust) as snap:
+        _same_snapshot(evidence, snap)
+        notes = _in_snapshot(evidence, snap, notes, problems)
+        evidence.sessions.extend(note_findings(problems))  # NOTE_FOREIGN: the exit status
+        with (
+            _corpus(snap, cache_dir) as corpus,
+            click.progressbar(length=len(notes), label="checking notes", file=sys.stderr) as bar,
+        ):
             checks = check_notes(notes, corpus, min_length, lambda: bar.update(1))
         m = snap.manifest
         snapshot = {"id": snap.id, "name": m.name, "root": m.root}
     return Checked(evidence, notes, problems, checks, snapshot)
+
+
+def _same_snapshot(evidence: Evidence, snap: Snapshot) -> None:
+    """A usage error when a ledger read names another snapshot than --snapshot: its
+    notes were written on source the check would not search, so it would find nothing
+    and a release would name the wrong snapshot (atk16). A ledger naming none is read."""
+    for t in evidence.timelines:
+        if not t.withheld and t.snapshot_id is not None and t.snapshot_id != snap.id:
+            raise click.UsageError(
+                f"{clean(t.path)} records a session on snapshot {clean(t.snapshot_id)}, "
+                f"not {snap.id} (--snapshot): give that snapshot, or only its ledgers"
+            )
+
+
+def _in_snapshot(
+    evidence: Evidence, snap: Snapshot, notes: list[WrittenNote], problems: list[NoteProblem]
+) -> list[WrittenNote]:
+    """The notes whose path and content the snapshot their ledger names holds; each
+    other one is skipped (NOTE_SKIPPED) and never leaves: its place is not in the
+    source, so a release would send a location that is not (atk16; the report's
+    PATH_BLOB_MISMATCH). A ledger that names no snapshot cannot be held to one."""
+    named = {t.path for t in evidence.timelines if t.snapshot_id == snap.id}
+    kept = []
+    for w in notes:
+        n = w.note
+        if w.ledger_path in named and content_at(snap, n.raw_path) != n.blob:
+            where = clean(n.raw_path.decode("utf-8", "surrogateescape"))
+            why = f"note {n.note} is on {where} at content the snapshot does not hold there"
+            problems.append(NoteProblem(w.ledger_path, w.seq, why))
+        else:
+            kept.append(w)
+    return kept
 
 
 @contextlib.contextmanager
@@ -318,17 +356,22 @@ EXPORTS = (".sarif", ".md", ".json")
     type=click.Path(dir_okay=False, path_type=Path),
     help="The export: .sarif (SARIF 2.1.0), .md (Markdown) or .json.",
 )
-def export(release_file: Path, trust: list[bytes], output: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def export(release_file: Path, trust: list[bytes], output: Path, force: bool) -> None:
     """Write the released notes of a verified release: never a withheld one.
 
     The release is verified first (as by `notes verify`); an invalid one exits 1 and
-    writes nothing. Locations only: no source text is added to any format.
+    writes nothing. Locations only: no source text is added to any format. An
+    existing output file is replaced only with --force (a symlink there is replaced
+    itself, never followed).
     """
     suffix = output.suffix.lower()
     if suffix not in EXPORTS:
         raise click.UsageError(
             f"-o {clean(output)}: the extension must be one of {', '.join(EXPORTS)}"
         )
+    if not force and (output.exists() or output.is_symlink()):
+        raise click.UsageError(f"-o {clean(output)} exists; --force replaces it")
     verdict = read_release_file(release_file, trust)
     if not verdict.ok or verdict.release is None:
         click.echo(f"{clean(release_file)}: {verdict.code}: {clean(verdict.message)}", err=True)

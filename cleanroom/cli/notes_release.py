@@ -23,7 +23,7 @@ from ..release.decide import (
     build_release,
     read_decisions,
 )
-from ..release.document import sign_release
+from ..release.document import MAX_RELEASE, sign_release
 from ..sanitize import clean, sanitize
 from .keys import PASSPHRASE_FILE, load_signing_key
 from .notes import (
@@ -132,6 +132,11 @@ def release(
     except DecisionError as exc:
         raise click.UsageError(clean(exc)) from exc
     data = sign_release(body, key)
+    if len(data) > MAX_RELEASE:  # every verifier refuses it (RELEASE_TOO_BIG): write none
+        raise click.UsageError(
+            f"the release would be {len(data):,} bytes, over the {MAX_RELEASE:,} a verifier "
+            "reads; withhold some notes, or release them in parts (nothing written)"
+        )
     with open(output, "xb") as f:  # never replaces a file that appeared meanwhile
         f.write(data)
     for c in undecided:
@@ -167,7 +172,7 @@ def _ask(checks: list) -> dict[str, Decision]:
         if choice == "d":
             title = click.prompt(
                 "  replacement title (empty: keep it)", default="", show_default=False
-            )
+            ).strip()  # blank keeps it too: a title is never blank
             click.echo(
                 f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
                 " (empty: keep it):"

@@ -96,6 +96,10 @@ def check_decisions(checks: Sequence[NoteCheck], decisions: Mapping[str, Decisio
             )
         if d.title is not None and len(d.title) > 200:
             raise DecisionError(f"decision for note {d.note}: the title is over 200 characters")
+        if d.title is not None and (not d.title.strip() or "\n" in d.title or "\r" in d.title):
+            raise DecisionError(  # a note's title is one line, never empty (notes.md)
+                f"decision for note {d.note}: a replacement title is one line, not empty"
+            )
         if d.body is not None and len(d.body.encode("utf-8", "surrogatepass")) > 16384:
             raise DecisionError(f"decision for note {d.note}: the body is over 16,384 bytes")
 

@@ -3,7 +3,8 @@
 Titles and bodies are the reviewer's (or the vendor's replacement) text, which is
 untrusted: each passes through the one sanitizer (no control, bidi or invisible
 character survives), Markdown's own characters in titles and locations are
-escaped, and bodies sit in fenced blocks longer than any backtick run in them,
+escaped (`&` too: an entity such as `&rlm;` would draw the bidi mark the sanitizer
+tagged), and bodies sit in fenced blocks longer than any backtick run in them,
 so a note cannot inject markup, links or images into the page.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from ..sanitize import sanitize
 from .released import leaving, location
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
 
 
 def _line(text: str) -> str:

@@ -3,7 +3,8 @@
 Valid against the official schema (tests/data/sarif-schema-2.1.0.json). Each
 result's rule is the note's kind; its level follows the severity (critical and
 high: error, medium: warning, the rest: note); its location is the file (as a
-relative URI) and the line range, and no source text. The note id is a partial
+relative URI) and the line range, and no source text. The title and body are
+sanitized line by line, as wherever a note is shown (atk16). The note id is a partial
 fingerprint, so viewers track a note across exports.
 """
 
@@ -13,6 +14,7 @@ import base64
 import urllib.parse
 from typing import Any
 
+from ..sanitize import sanitize
 from .released import leaving
 
 SCHEMA = (
@@ -47,7 +49,7 @@ def _result(n: dict[str, Any]) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": {"uri": _uri(n)}}
     if n["first"]:
         location["region"] = {"startLine": n["first"], "endLine": n["last"]}
-    text = n["title"] + ("\n\n" + n["body"] if n["body"] else "")
+    text = _clean(n["title"]) + ("\n\n" + _clean(n["body"]) if n["body"] else "")
     return {
         "ruleId": n["note_kind"],
         "ruleIndex": RULES.index(n["note_kind"]),
@@ -63,6 +65,12 @@ def _result(n: dict[str, Any]) -> dict[str, Any]:
             "reviewer": n["reviewer"],
         },
     }
+
+
+def _clean(text: str) -> str:
+    """Untrusted text as viewers show it: each line through the one sanitizer, so a
+    control, bidi or invisible character arrives as its tag (`⟨RLO⟩`)."""
+    return "\n".join(sanitize(line).text for line in text.split("\n"))
 
 
 def _uri(n: dict[str, Any]) -> str:

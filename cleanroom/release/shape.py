@@ -95,11 +95,16 @@ def _check(r: Any) -> None:
     if not isinstance(r["notes"], list):
         raise _Bad("notes is not an array")
     seen = set()
+    last: tuple[str, int] | None = None
     for i, note in enumerate(r["notes"]):
         _note(note, f"notes[{i}]", ledgers)
         if note["note"] in seen:
             raise _Bad(f"notes[{i}]: note {note['note']} is listed twice")
         seen.add(note["note"])
+        here = (note["ledger"], note["seq"])
+        if last is not None and here <= last:
+            raise _Bad(f"notes[{i}] is not after notes[{i - 1}] (ordered by ledger, then seq)")
+        last = here
 
 
 def _note(n: Any, where: str, ledgers: set[str]) -> None:

@@ -18,9 +18,11 @@ def test_it_answers_as_the_dict(dwell):
     assert d == dwell and len(d) == len(dwell) and list(d) == sorted(dwell)
     for seq in range(-6, 3002):
         assert d.get(seq, -1) == dwell.get(seq, -1)
+        assert d.get(seq) == dwell.get(seq)  # SeqDwell's own get, no KeyError inside
         assert (seq in d) == (seq in dwell)
     with pytest.raises(KeyError):
         d[10**6]
+    assert d.get(2**70) is None and d.get(-(2**70), 3) == 3  # beyond the array's integers
 
 
 def test_it_holds_far_less_than_a_dict():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 
 from ..forensics.cache import Cache, CacheUnusable, default_dir
 from ..forensics.describe import duration, path_text, plural
+from ..forensics.indented_json import dumps
 from ..forensics.indexes import cut_index, fresh_index, load_indexes
 from ..forensics.sessionindex import SessionIndex
 from ..forensics.target import Resolved, Target, TargetError, resolve
@@ -107,7 +107,8 @@ def who_viewed_command(
             lambda index, last: cut_index(index, trust, last),
         )  # fmt: skip
     if as_json:
-        click.echo(strict(json.dumps(answer_to_json(answer, trust), ensure_ascii=True, indent=1)))
+        # json.dumps(indent=1)'s bytes, from the C escaper (indented_json.py)
+        click.echo(strict(dumps(answer_to_json(answer, trust))))
     else:
         _print(answer)
     sys.exit(answer.exit_code)

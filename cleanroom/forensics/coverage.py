@@ -141,38 +141,52 @@ def coverage(
     `line_counts` gives the length of each content where known (from `file_open`
     or the snapshot): views are clamped to it. Otherwise the highest line shown
     stands in. Sorted by path."""
-    by_file: dict[FileKey, list[tuple[str, Shown]]] = defaultdict(list)
+    # Per file, each session's intervals in a list of their own: one reference per
+    # interval, not a (session, interval) pair (64 bytes a view, held until the
+    # sweep: tens of MB at 700,000 views, issue 14).
+    by_file: dict[FileKey, dict[str, list[Shown]]] = defaultdict(dict)
     for key, intervals in sessions:
         for s in intervals:
-            by_file[(s.viewport.path, s.viewport.blob)].append((key, s))
+            vp = s.viewport
+            mine = by_file[(vp.path, vp.blob)]
+            group = mine.get(key)
+            if group is None:
+                group = mine[key] = []
+            group.append(s)
     counts = line_counts or {}
     return [_one(fk, items, counts.get(fk, 0)) for fk, items in sorted(by_file.items())]
 
 
-def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileCoverage:
-    """A file's runs by a sweep over the interval ends: O(k log k) for k intervals.
-    Lines beyond a known length are not counted (the terminal cannot show them)."""
-    lines = known_lines if known_lines > 0 else max((s.viewport.last for _, s in items), default=1)
+def _one(fk: FileKey, items: dict[str, list[Shown]], known_lines: int) -> FileCoverage:
+    """A file's runs by a sweep over the interval ends: O(k log k) for k intervals,
+    `items` by session. Lines beyond a known length are not counted (the terminal
+    cannot show them)."""
+    lines = known_lines if known_lines > 0 else max(
+        (s.viewport.last for group in items.values() for s in group), default=1
+    )  # fmt: skip
     lines = shown_lines(lines)
     delta: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # line -> [dwell, count] change
     per_session: dict[str, int] = defaultdict(int)
     total = 0
-    counted: set[tuple[str, int, int]] = set()  # one screen counts its time once
-    for key, s in items:
-        first = max(1, s.viewport.first)
-        last = min(lines, s.viewport.last)
-        screen = (key, s.viewport.seq, s.start_us)
-        if screen not in counted:
-            counted.add(screen)
-            per_session[key] += s.dwell_us
-            total += s.dwell_us
-        if first > last:
-            continue
-        a, b = delta[first], delta[last + 1]
-        a[0] += s.dwell_us
-        a[1] += 1
-        b[0] -= s.dwell_us
-        b[1] -= 1
+    screens = 0
+    for key, group in items.items():
+        counted: set[tuple[int, int]] = set()  # one screen counts its time once
+        for s in group:
+            first = max(1, s.viewport.first)
+            last = min(lines, s.viewport.last)
+            screen = (s.viewport.seq, s.start_us)
+            if screen not in counted:
+                counted.add(screen)
+                per_session[key] += s.dwell_us
+                total += s.dwell_us
+            if first > last:
+                continue
+            a, b = delta[first], delta[last + 1]
+            a[0] += s.dwell_us
+            a[1] += 1
+            b[0] -= s.dwell_us
+            b[1] -= 1
+        screens += len(counted)
     runs: list[Segment] = []
     dwell = count = 0
     start = 1
@@ -184,7 +198,7 @@ def _one(fk: FileKey, items: list[tuple[str, Shown]], known_lines: int) -> FileC
         if d is not None:
             dwell += d[0]
             count += d[1]
-    return FileCoverage(fk[0], fk[1], lines, runs, total, len(counted), dict(per_session))
+    return FileCoverage(fk[0], fk[1], lines, runs, total, screens, dict(per_session))
 
 
 def _add(runs: list[Segment], seg: Segment) -> None:

@@ -27,6 +27,14 @@ class SeqDwell(Mapping[int, int]):
             return self._us[i]
         raise KeyError(seq)
 
+    def get(self, seq: int, default: int | None = None) -> int | None:  # type: ignore[override]
+        """`Mapping.get` without its KeyError: every writer asks for each entry."""
+        seqs = self._seqs
+        i = bisect.bisect_left(seqs, seq)
+        if i < len(seqs) and seqs[i] == seq:
+            return self._us[i]
+        return default
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._seqs)
 

@@ -309,10 +309,13 @@ def _coverage(
         index = SessionIndex(t.path, t.verdict, s.searches, s.rows) if s.searches is not None \
             else SessionIndex.of_results(t, s.rows)  # fmt: skip
         read, lost = results.read(index)
-        honest = [x for x in s.shown if x.viewport.seq not in s.mismatches]
-        if len(honest) < len(s.shown):
-            forged[s.key] = [x for x in s.shown if x.viewport.seq in s.mismatches]
-        seen[s.key] = [*honest, *rows_as_shown(read)]
+        honest = s.shown  # not copied where nothing is left out or added (issue 14)
+        if s.mismatches:
+            honest = [x for x in s.shown if x.viewport.seq not in s.mismatches]
+            if len(honest) < len(s.shown):
+                forged[s.key] = [x for x in s.shown if x.viewport.seq in s.mismatches]
+        rows = rows_as_shown(read)
+        seen[s.key] = [*honest, *rows] if rows else honest
         unmapped += lost
     known: dict[str, int | None] = {}
     for s in sessions:

@@ -51,6 +51,18 @@ def cell(value: object) -> str | int:
     return defuse(display(value))
 
 
+def own(text: str | None) -> str | int:
+    """`cell` of a text this module or `timeline.timestamp` made from numbers (a
+    time, a dwell): as it is when it is a digit then only digits and `.:TZ-`
+    (nothing to sanitize, no place for a formula), else `cell`'s."""
+    if text and _NUMERIC.fullmatch(text):
+        return text
+    return cell(text)
+
+
+_NUMERIC = re.compile(r"[0-9][0-9.:TZ-]*")
+
+
 def defuse(text: str) -> str:
     """`text` with a `'` before each place a spreadsheet could start a formula."""
     if text.lstrip(" ")[:1] in _FORMULA_START or (
@@ -151,13 +163,13 @@ def _event_cells(s: SessionReport) -> Iterator[list[str | int]]:
         dwell = f"{s.dwell_by_seq.get(e.seq, 0) / 1e6:.3f}" if view else None
         yield [
             cell(e.seq),
-            cell(e.time),
+            own(e.time),
             text(kind),
             text(path_text(raw)) if raw is not None else "",
             text(blob) if isinstance(blob, str) else "",
             cell(p.get("first")) if view else "",
             cell(p.get("last")) if view else "",
-            cell(dwell),
+            own(dwell),
             cell(p.get("query")) if kind in ("search", "quick_open") else "",
             cell(p.get("hits", p.get("matches"))) if "query" in p else "",
             cell(_flagged(s, e.seq) + describe(e)),

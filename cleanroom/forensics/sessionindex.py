@@ -127,11 +127,20 @@ class SessionIndex:
                 # Filter on three columns before any row is made: a hot file has
                 # thousands of intervals per session, and a query asks for a few lines.
                 limits = [window(b) for b in blobs]
-                keep = [
-                    i
-                    for i, (b, first, last) in enumerate(zip(*columns[:3], strict=True))
-                    if (w := limits[b]) and first <= w[1] and last >= w[0]
-                ]
+                if len(limits) == 1 and set(columns[0]) <= {0, -1}:
+                    # One content (most paths): the same window for every row, so
+                    # compare two columns, not look it up per row (issue 14).
+                    keep = [] if not (w := limits[0]) else [
+                        i
+                        for i, (first, last) in enumerate(zip(columns[1], columns[2], strict=True))
+                        if first <= w[1] and last >= w[0]
+                    ]  # fmt: skip
+                else:
+                    keep = [
+                        i
+                        for i, (b, first, last) in enumerate(zip(*columns[:3], strict=True))
+                        if (w := limits[b]) and first <= w[1] and last >= w[0]
+                    ]
                 rows = [[c[i] for c in columns] for i in keep]
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise UnreadableIndex(f"{self.path}: unreadable intervals: {exc}") from exc

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..ledger.credit import copy_key, credit, entry_hashes
-from ..ledger.encoding import EncodingError, decode_body
+from ..ledger.encoding import HEADER, Body, EncodingError, decode_body
 from ..ledger.events import Event
 from ..ledger.findings import Finding
 from ..ledger.load import LedgerImage, Row, load_path
@@ -309,10 +309,14 @@ def _decode(
     return entries, undecodable
 
 
-def decode_entry(body: object, names: dict[Any, Any]) -> TimelineEntry | None:
-    """The entry of one row's body, or None if it does not decode. `names`: `_decode`."""
+def decode_entry(
+    body: object, names: dict[Any, Any], payload: dict[str, Any] | None = None
+) -> TimelineEntry | None:
+    """The entry of one row's body, or None if it does not decode. `names`: `_decode`.
+    `payload`: the object the verifier proved the body's payload to be
+    (`ledger.entries.check_rows`' `judged`), so it is not parsed again."""
     try:
-        b = decode_body(body)  # type: ignore[arg-type]
+        b = decode_body(body) if payload is None else _proved(body, payload)  # type: ignore[arg-type]
     except EncodingError:
         return None
     shared = names.setdefault
@@ -329,10 +333,21 @@ def decode_entry(body: object, names: dict[Any, Any]) -> TimelineEntry | None:
     return TimelineEntry(b.seq, kind, b.wall_us, b.mono_us, boot, payload, event, problem)
 
 
-def _record(body: object, names: dict[Any, Any]) -> tuple[Any, ...] | None:
+def _proved(body: bytes, payload: dict[str, Any]) -> Body:
+    """`decode_body(body)` for a body whose layout and canonical payload the
+    verifier's fast path proved, `payload` being the object it parsed: the same
+    Body (tests/test_forensics_spill_payload.py), without parsing it again."""
+    _, seq, ledger, prev, wall, mono, boot, next_key, n = HEADER.unpack_from(body)
+    kind = body[HEADER.size : HEADER.size + n].decode("ascii")
+    return Body(seq, ledger, prev, wall, mono, boot, next_key, kind, payload)
+
+
+def _record(
+    body: object, payload: dict[str, Any] | None, names: dict[Any, Any]
+) -> tuple[Any, ...] | None:
     """A row's entry as a spill record (`_entry` builds it back), in the process
-    that checks the row; None if it does not decode."""
-    e = decode_entry(body, names)
+    that checks the row; None if it does not decode. `payload`: `decode_entry`."""
+    e = decode_entry(body, names, payload)
     if e is None:
         return None
     ev = e.event

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -129,11 +129,21 @@ def check_slice(rows: list[Row], start: int, stop: int, ctx: Context) -> SliceRe
 
 
 def check_rows(
-    rows: Iterable[Row], before: Row | None, ctx: Context, first_index: int = 0
+    rows: Iterable[Row],
+    before: Row | None,
+    ctx: Context,
+    first_index: int = 0,
+    judged: Callable[[Row, dict[str, Any] | None], object] | None = None,
 ) -> SliceResult:
     """Check `rows` (consecutive rows in seq order), the first against `before`, the
     row read just before them (None: they are the first rows). `first_index` is the
     position of the first row, for naming a row whose seq is not a number.
+
+    `judged(row, payload)`, if given, is called with every row once the checks
+    have taken it, in order: `payload` is the object the fast path proved its
+    payload to be (canonical, spec §3.1: what `decode_body` would give), None
+    where it did not decide. A caller that decodes the rows (a report's tap)
+    need not parse them again.
 
     Most entries take the fast path (`_fast_run`): an entry of a plain kind (no
     fields beyond a canonical object, spec §3.4; not noted in the summary) that
@@ -148,9 +158,10 @@ def check_rows(
     it = iter(rows)
     while chunk := list(itertools.islice(it, CHUNK)):
         pos, size = 0, len(chunk)
+        parsed: list[Any] | None = None if judged is None else [None] * size
         while pos < size:
             if fast[0]:
-                pos, fast = _fast_run(chunk, pos, fast, ctx, out)
+                pos, fast = _fast_run(chunk, pos, fast, ctx, out, parsed)
                 if pos == size:
                     break
                 prev = State(*fast[1:])
@@ -161,6 +172,9 @@ def check_rows(
                 continue
             prev = state
             fast = _fast_after(prev)
+        if parsed is not None:
+            for row, payload in zip(chunk, parsed, strict=True):
+                judged(row, payload)  # type: ignore[misc]
         index += size
     if fast[0]:
         prev = State(*fast[1:])
@@ -199,13 +213,19 @@ _Fast = tuple[bool, Any, Any, Any, Any, Any, Any, Any]
 
 
 def _fast_run(
-    chunk: list[Row], pos: int, fast: _Fast, ctx: Context, out: SliceResult
+    chunk: list[Row],
+    pos: int,
+    fast: _Fast,
+    ctx: Context,
+    out: SliceResult,
+    parsed: list[Any] | None = None,
 ) -> tuple[int, _Fast]:
     """Judge chunk[pos], chunk[pos + 1], … by the fast path, while they pass every
     check but the signature, after `fast` (`_fast_after`'s facts of the row before);
     then check their signatures together. An entry whose signature fails is judged
     by the full path, in order. Returns the position of the first row the fast
-    path left alone (len(chunk): none) and the facts of the row before it."""
+    path left alone (len(chunk): none) and the facts of the row before it. With
+    `parsed`, the payload of each row taken is put at its position there."""
     _, p_seq, p_hash, p_next, p_kind, p_wall, p_mono, p_boot = fast
     ledger, witness_seqs, plain = ctx.ledger, ctx.witness_seqs, _PLAIN_KINDS
     unpack, sha256, canonical = HEADER.unpack_from, hashlib.sha256, canonical_object
@@ -238,9 +258,11 @@ def _fast_run(
             and next_key != ZERO32
             and magic == MAGIC
             and len(kind) == n
-            and canonical(body[_HEAD + n :]) is not None
+            and (payload := canonical(body[_HEAD + n :])) is not None
         ):
             break
+        if parsed is not None:
+            parsed[j] = payload
         keys.append(p_next)
         kinds.append(kind)
         p_hash = sha256(ENTRY_DOMAIN + body + sig).digest()

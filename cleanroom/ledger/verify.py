@@ -9,9 +9,10 @@ Verification does not stop at the first problem.
 `verify_image` is the pure verifier of a loaded image. `verify_path` gives the
 same verdict for a file, but a large one is not loaded whole: each worker of a
 fork pool reads its own range of rows from the file and checks them as it reads.
-With a `Tap`, each process also hands every row it checks, as it checks it, to
-the caller's sink for that range (a report decodes and spills them there, so the
-events are the rows judged and no process holds them all).
+With a `Tap`, each process also hands every row it checks, as its checks take
+it, to the caller's sink for that range, with the payload the checks parsed (a
+report decodes and spills them there, so the events are the rows judged, no
+process holds them all and no payload is parsed twice).
 """
 
 from __future__ import annotations
@@ -71,19 +72,24 @@ MAX_SLICES_PER_WORKER = 32
 Checker = Callable[[Context], tuple[list[SliceResult], list[Finding]]]
 
 
+Sink = Callable[[Row, dict[str, object] | None], object]  # (row, its parsed payload)
+
+
 class Tap(Protocol):
     """Where `verify_path` hands the rows it checks, in the process that checks them.
 
     `part(k)` is entered once for each part of the file, in any process (forked
     children included): part 0 is every row of a file read whole, parts 1, 2, ...
     are the seq ranges of a file read by ranges, in seq order. Inside it, each row
-    is given to the sink just before the checks read it, in seq order, so the rows
-    given are exactly the rows judged. `restart()` is called before each reading
-    of the file: a live file read again forgets every part given before."""
+    is given to the sink once the checks have taken it, in seq order, so the rows
+    given are exactly the rows judged, with the payload object the checks proved
+    it holds (`entries.check_rows`' `judged`), or None where they did not decide
+    (and always in part 0). `restart()` is called before each reading of the
+    file: a live file read again forgets every part given before."""
 
     def restart(self) -> None: ...
 
-    def part(self, k: int) -> contextlib.AbstractContextManager[Callable[[Row], object]]: ...
+    def part(self, k: int) -> contextlib.AbstractContextManager[Sink]: ...
 
 
 def verify_path(
@@ -146,7 +152,7 @@ def _verify_opened(
             if tap is not None:
                 with tap.part(0) as sink:
                     for row in image.rows:
-                        sink(row)
+                        sink(row, None)
 
         return verify_image(
             image,
@@ -473,16 +479,9 @@ def _check_range(
         result = check_rows(cast(Iterator[Row], rows), before, ctx)
     else:
         with tap.part(part) as sink:
-            result = check_rows(_tapped(cast(Iterator[Row], rows), sink), before, ctx)
+            result = check_rows(cast(Iterator[Row], rows), before, ctx, judged=sink)
     result.findings += problems
     return result
-
-
-def _tapped(rows: Iterator[Row], sink: Callable[[Row], object]) -> Iterator[Row]:
-    """`rows`, each given to `sink` as the checks take it."""
-    for row in rows:
-        sink(row)
-        yield row
 
 
 def _check_totals(end: Noted, before: Counter[str]) -> list[Finding]:

@@ -2,7 +2,8 @@
 
 `Spill.part(k)` runs in whichever process checks part `k` of the file (forked
 children included, `cleanroom.ledger.verify.Tap`): each row it is given is turned
-into a record (`convert`, None for a row that gives none) and written, a chunk at
+into a record (`convert`, None for a row that gives none; given the payload
+the verifier parsed, so it is not parsed again) and written, a chunk at
 a time, to that part's file in a private directory (0700, made by the reading
 process). `gather` then moves the parts, in order, into the reading's `Store` and
 removes the directory: the records are those of the rows judged, in seq order,
@@ -24,7 +25,8 @@ from typing import Any, Protocol
 from .store import CHUNK, Chunk, Store
 
 CHUNK_RECORDS = 1024  # records a chunk: a few hundred KB to decode at a time
-Convert = Callable[[object, dict[Any, Any]], tuple[Any, ...] | None]  # (body, names) -> record
+# (body, its payload as the verifier parsed it or None, names) -> record
+Convert = Callable[[object, Any, dict[Any, Any]], tuple[Any, ...] | None]
 
 
 class Ready(Protocol):
@@ -80,9 +82,9 @@ class Spill:
                 records.clear()
                 missing = 0
 
-            def sink(row: object) -> None:
+            def sink(row: object, payload: object = None) -> None:
                 nonlocal missing
-                record = convert(row[1], names)  # type: ignore[index]
+                record = convert(row[1], payload, names)  # type: ignore[index]
                 if record is None:
                     missing += 1
                 else:

@@ -4,6 +4,7 @@ for driving the reviewer UI with Pilot."""
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import shutil
 import tempfile
@@ -32,9 +33,17 @@ FILES = {
 }
 
 
-# Built once per process and vendor key, then copied: creating it (fsync'd twice)
-# took ~0.2 s wall and 0.03 CPU-s, and ~250 Pilot tests each built the same one.
-_BUILT: dict[bytes, Path] = {}
+# Built once per process, vendor key and FILES, then copied: creating it (fsync'd
+# twice) took ~0.2 s wall and 0.03 CPU-s, and ~250 Pilot tests each built the same
+# one. FILES is part of the key: tests monkeypatch it to add their own files.
+_BUILT: dict[tuple[bytes, bytes], Path] = {}
+
+
+def _files_key() -> bytes:
+    h = hashlib.sha256()
+    for path, data in sorted(FILES.items()):
+        h.update(b"%d:%s%d:" % (len(path), path, len(data)) + data)
+    return h.digest()
 
 
 def _build(kit: Kit, workdir: Path) -> None:
@@ -52,14 +61,14 @@ def sample_source(kit: Kit, workdir: Path) -> SnapshotSource:
     the one this process built for the kit's vendor key), with its source tree."""
     snapshot = workdir / "sample.snapshot"
     if not snapshot.exists():
-        vendor = kit.trust[0]
-        if vendor not in _BUILT:
+        key = (kit.trust[0], _files_key())
+        if key not in _BUILT:
             built = Path(tempfile.mkdtemp(prefix="cleanroom-tests-sample-"))
             atexit.register(shutil.rmtree, built, ignore_errors=True)
             _build(kit, built)
-            _BUILT[vendor] = built
-        shutil.copytree(_BUILT[vendor] / "sample-src", workdir / "sample-src", dirs_exist_ok=True)
-        shutil.copy2(_BUILT[vendor] / "sample.snapshot", snapshot)
+            _BUILT[key] = built
+        shutil.copytree(_BUILT[key] / "sample-src", workdir / "sample-src", dirs_exist_ok=True)
+        shutil.copy2(_BUILT[key] / "sample.snapshot", snapshot)
     return SnapshotSource.from_file(snapshot, kit.trust)
 
 

@@ -49,18 +49,36 @@ def ensure_index_checked(
     when it was opened) is the signed one. True if it was checked now, False if a
     trusted record said so. Raises SnapshotTampered if it is not the signed index,
     SnapshotError if the file changed meanwhile or cannot be read."""
-    assert snapshot.path is not None
     record = {"format": FORMAT, "snapshot": snapshot.id,
               "index_digest": snapshot.manifest.index.digest, **before}  # fmt: skip
-    place = ledger_dir / CHECKS_DIR / f"{snapshot.id}.json"
+    return check_once(snapshot, before, record, f"{snapshot.id}.json", ledger_dir,
+                      "search index", snapshot.index_problem, say)  # fmt: skip
+
+
+def check_once(
+    snapshot: Snapshot,
+    before: dict[str, int],
+    record: dict[str, object],
+    name: str,
+    ledger_dir: Path,
+    what: str,
+    problem: Callable[[], str | None],
+    say: Callable[[str], None],
+) -> bool:
+    """Run `problem()` (None: the part is the signed one) unless the trusted record
+    `name` in the checks directory equals `record` and the file is still `before`;
+    write the record once it passed on a file that did not change meanwhile. True
+    if checked now. The one mechanism behind the index's and the symbols' checks."""
+    assert snapshot.path is not None
+    place = ledger_dir / CHECKS_DIR / name
     if read_record(place) == record and identity(snapshot.path) == before:
         return False
-    say("checking the search index against the vendor's signature (once per snapshot file)")
-    problem = snapshot.index_problem()
-    if problem is not None:
+    say(f"checking the {what} against the vendor's signature (once per snapshot file)")
+    found = problem()
+    if found is not None:
         raise SnapshotTampered(
             f"{snapshot.path}: refused: the snapshot was changed after the vendor signed it: "
-            f"{problem}; `cleanroom snapshot verify` says more"
+            f"{found}; `cleanroom snapshot verify` says more"
         )
     if identity(snapshot.path) != before:
         raise SnapshotError(f"{snapshot.path}: the file changed while it was being checked")

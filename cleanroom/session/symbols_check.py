@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..snapshot.store import Snapshot, SnapshotError, SnapshotTampered
-from .index_check import CHECKS_DIR, identity, read_record, write_record
+from ..snapshot.store import Snapshot
+from .index_check import check_once
 
 FORMAT = "cleanroom.symbols-check.v1"
 
@@ -42,25 +42,12 @@ def ensure_symbols_checked(
     signed = snapshot.manifest.symbols
     if signed is None:
         return False
-    assert snapshot.path is not None
     record = {"format": FORMAT, "snapshot": snapshot.id, "symbols_digest": signed.digest,
               "symbols_rows": signed.rows, **before}  # fmt: skip
-    place = ledger_dir / CHECKS_DIR / f"{snapshot.id}.symbols.json"
-    if read_record(place) == record and identity(snapshot.path) == before:
-        snapshot.symbols_verified = True
-        return False
-    say("checking the symbol index against the vendor's signature (once per snapshot file)")
-    problem = snapshot.symbols_problem()
-    if problem is not None:
-        raise SnapshotTampered(
-            f"{snapshot.path}: refused: the snapshot was changed after the vendor signed it: "
-            f"{problem}; `cleanroom snapshot verify` says more"
-        )
-    if identity(snapshot.path) != before:
-        raise SnapshotError(f"{snapshot.path}: the file changed while it was being checked")
+    checked = check_once(snapshot, before, record, f"{snapshot.id}.symbols.json", ledger_dir,
+                         "symbol index", snapshot.symbols_problem, say)  # fmt: skip
     snapshot.symbols_verified = True
-    write_record(place, record)
-    return True
+    return checked
 
 
 __all__ = ["FORMAT", "ensure_symbols_checked"]

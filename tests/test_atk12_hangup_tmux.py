@@ -43,4 +43,6 @@ def test_a_terminal_gone_without_sighup_still_ends_the_review(workstation):  # n
         term.close()
         if pid is not None:
             subprocess.run(["kill", "-KILL", str(pid)], check=False)
-    assert verify_json(tmp)["sealed"]
+    summary = verify_json(tmp)
+    # no SIGHUP came, so the reason names the end of input (signals.py waits for one)
+    assert summary["sealed"] and summary["end_reason"] == "end of input"

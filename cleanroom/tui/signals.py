@@ -18,6 +18,9 @@ guard and idle lock stopped with it.
   gone but no SIGHUP came (a review with no controlling terminal, `setsid`, or
   a terminal whose pty was closed under it). It ends the session as SIGHUP
   does, named `end of input` in the entry and the seal's reason, exit 129.
+  A hang-up wakes the reader before the kernel sends SIGHUP (`__tty_hangup`),
+  so the app waits `GONE_GRACE_S` for a SIGHUP before it names the end `end
+  of input`: the reason then says which of the two it was.
 - SIGTSTP: ignored, and recorded as `blocked` (`suspend`), at most one entry a
   second (the rest are counted in the next one). SIGTTIN and SIGTTOU: ignored.
 - SIGSTOP cannot be caught or ignored: a stopped terminal shows what it showed,
@@ -43,6 +46,7 @@ from .screens.locking import LockScreen
 ENDING = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP)
 IGNORED = (signal.SIGTTIN, signal.SIGTTOU)
 GONE = "end of input"  # the terminal went without a SIGHUP (`terminal_gone`)
+GONE_GRACE_S = 0.5  # how long end of input waits for the SIGHUP a hang-up sends after it
 SUSPEND_RECORD_S = 1.0  # at most one `blocked` entry for SIGTSTP per second
 
 
@@ -80,6 +84,7 @@ class SignalHandling:
     """Mixed into `ReviewApp`; uses its session, countersigner, screen and exit."""
 
     ended_by: int | None = None  # the signal that ended the session, once one did
+    _input_ended = False  # end of input seen, waiting `GONE_GRACE_S` for a SIGHUP
     _suspends = 0  # SIGTSTPs not yet recorded
     _suspend_recorded = 0.0
 
@@ -119,9 +124,16 @@ class SignalHandling:
         app.call_after_refresh(self._record_and_seal, name)
 
     def terminal_gone(self) -> None:
-        """The terminal's input ended: it is gone, though no SIGHUP came."""
-        if self.ended_by is not None:
+        """The terminal's input ended: it is gone. A SIGHUP may still be on its way."""
+        if self.ended_by is not None or self._input_ended:
             return  # already ending
+        self._input_ended = True
+        app: Any = self
+        app.set_timer(GONE_GRACE_S, self._no_sighup_came)
+
+    def _no_sighup_came(self) -> None:
+        if self.ended_by is not None:
+            return  # the SIGHUP came and ended the session
         self.ended_by = signal.SIGHUP
         self._gone(GONE, "the reviewer terminal's input ended (the terminal is gone)")
 

@@ -14,23 +14,22 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static, Tree
 
-from ..sanitize import clean, decode
+from ..sanitize import clean
 from ..session.alert_locks import LockHeld
 from ..session.blocked_keys import is_blocked_key
-from ..session.document import Document
 from ..session.local_service import LocalService
 from ..session.name_matcher import Matched
 from ..session.recorder import RecordingError, SealUnfinished
 from ..session.review import ReviewSession
 from ..session.service import FileFacts, Results, ReviewService
-from ..session.source import ContentRefused, Entry
+from ..session.source import Entry
 from .actions import bindings
-from .codeview import CodeView, Viewport
-from .crash import crash_lines
-from .failure_blank import blank_lists, unblank_lists
+from .codeview import CodeView
+from .failure_blank import unblank_lists
 from .file_open import FileOpening
 from .filetree import FileTree
 from .find_nav import FindNavigation
+from .gate import RecordGate
 from .heap import hold, release, settle
 from .highlight import lexer_for
 from .history_nav import HistoryNavigation
@@ -61,7 +60,7 @@ from .symbol_nav import SymbolNavigation
 from .tree_keys import TreeKeys
 
 
-class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
+class ReviewApp(SignalHandling, RecordGate, FileOpening, SearchNavigation, FindNavigation,
                 SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking, OffLoop,
                 LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
@@ -179,49 +178,6 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
                         s.failure, self.hits.label)  # fmt: skip
         for bar in self.query(StatusBar).results(StatusBar):  # none while the app closes
             bar.show(status)
-
-    # -- the record-before-display gate -------------------------------------------
-
-    def _gate(self, document: Document, viewport: Viewport) -> bool:
-        if self.opened is None or self.document is not document:
-            return False
-        try:
-            screen = self.service.view(self.opened, viewport.first, viewport.last, viewport.col,
-                                       viewport.cols, viewport.wrap)  # fmt: skip
-        except ContentRefused as exc:  # a chunk of it is not the signed one (ADR 0109)
-            self._content_refused(exc)
-            return False
-        ok = screen is not None
-        if screen is not None:
-            self.document.put(screen)
-        self.query_one(CodeView).refused = None if ok else self.service.failure
-        self.call_later(self._show_status)
-        return ok
-
-    def _content_refused(self, exc: ContentRefused) -> None:
-        """Nothing of the file is shown: not its lines, not its banner (its flags)."""
-        self.opened = self.document = None
-        # `display` is the sanitizer's output already (display_path); the notice bar
-        # sanitizes what it is given, so it gets the raw name: each is cleaned once.
-        why = f"{exc.display} {exc.headline}: {clean(exc.why)}"
-        self.query_one("#banner", Static).update("")
-        self.query_one(CodeView).refuse(why)
-        self._show_status()
-        said = f"File refused: {decode(exc.path)} {exc.headline}: {exc.why}"
-        self.notify(said, markup=False, severity="error", timeout=15)
-
-    def _recording_failed(self, why: str) -> None:
-        for view in self.query(CodeView).results(CodeView):  # none while the app closes
-            view.hide(clean(why))
-        blank_lists(self.screen_stack)  # result rows, symbol and file names too
-        self._show_status()
-        if why == self._failing:
-            return  # hidden again, but announced once (a lost recorder is polled 4x a second)
-        self._failing = why
-        if getattr(self.service, "waiting", False):
-            return  # a moment's wait for an answer: the bar and the code view say so
-        self.notify(f"Recording failed; source hidden: {why}", markup=False,
-                    severity="error", timeout=10)  # fmt: skip
 
     # -- events ------------------------------------------------------------------
 
@@ -585,21 +541,5 @@ class ReviewApp(SignalHandling, FileOpening, SearchNavigation, FindNavigation,
         code = self.receipt.witness.code
         self.push_screen(SealedScreen(self._facts(), self.receipt.seq, code), self._sealed)
 
-    def _seal_unfinished(self, reason: str, exc: SealUnfinished) -> None:
-        self._recording_failed(str(exc))
-        self.receipt = receipt = exc.finished.receipt
-        where = exc.finished.receipt_path
-        witness = f"{receipt.seq}:{receipt.code}"
-        gone = getattr(exc.finished, "gone", None)  # the ledger file deleted or moved
-        receipt_at = None if where is None else str(where)
-        screen = FailedEndScreen(reason, str(exc), witness, receipt_at, gone)
-        self.push_screen(screen, self._sealed)
-
     def _sealed(self, _: object = None) -> None:
         self.exit()
-
-    def after_crash(self, error: BaseException) -> list[str]:
-        self.opened = self.document = None
-        outcome = self.service.after_crash(error, self.countersigner)
-        self.receipt = outcome.receipt
-        return crash_lines(outcome)

@@ -60,7 +60,7 @@ async def record(kit: Kit, workdir: Path, steps: list[tuple[str, ...]],
             await pilot.press(*keys)
             for _ in range(3):
                 await pilot.pause()
-            if keys[0] == "slash":  # the search runs in a worker thread
+            if keys[0] == "s":  # the search runs in a worker thread
                 state = app.screen.query_one("#state")
                 for _ in range(60):
                     await pilot.pause(0.05)

@@ -197,7 +197,7 @@ def test_a_session_across_two_real_accounts(python, accounts, room):
         term.wait_for("value_0 = 0", timeout=30)
         term.keys("PageDown")
         term.wait_for("value_40 = 40", timeout=30)
-        term.keys("/")
+        term.keys("s")
         term.wait_for("Match case")
         term.type("value_4")
         term.keys("Enter")

@@ -101,9 +101,9 @@ def test_the_guard_lock_swallows_every_key_but_its_own(room):  # noqa: F811
         reader = f"open({str(room.base / 's.snapshot')!r}, 'rb').read(10)"
         subprocess.run([sys.executable, "-c", reader], check=True, timeout=30)
         term.wait_for("Locked by the guard", timeout=30)
-        for key in ("/", "C-p", ":", "?", "n", "N", "f", "a", "C-n", "m", "'", "g", "q", "y",
-                    "Tab", "BTab", "Escape", "Down", "PageDown", "End", "F1", "M-x", "Space",
-                    "C-f", "C-o"):  # fmt: skip
+        for key in ("/", "s", "C-p", ":", "?", "h", "n", "N", "f", "a", "C-n", "m", "'", "g",
+                    "q", "y", "Tab", "BTab", "Escape", "Down", "PageDown", "End", "F1", "M-x",
+                    "Space", "C-f", "C-o"):  # fmt: skip
             term.keys(key)
             time.sleep(0.15)
             shown = term.screen()

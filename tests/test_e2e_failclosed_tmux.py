@@ -63,7 +63,7 @@ def test_a_ledger_taken_away_mid_session_ends_it_in_red_and_exits(workstation, d
         assert "ReviewApp" not in shown  # no source under the red screen
         final = CODE.search(shown[shown.index("FINAL") :])
         assert final is not None, shown
-        for key in ("q", "y", "C-p", "/"):  # nothing but Enter gets out
+        for key in ("q", "y", "C-p", "s", "/"):  # nothing but Enter gets out
             term.keys(key)
         assert "cannot be finished" in term.screen()
         term.keys("Enter")

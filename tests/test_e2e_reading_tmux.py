@@ -1,6 +1,7 @@
 """Reading features in a real terminal (tmux), end to end (issue 15): a find in
-the open file (`ctrl+f`) and stepping through its hits with `n`, then a
-snapshot search whose hit is marked and counted in the status bar ("hit k of
+the open file (`/`, as in less and vim) and stepping through its hits with `n`,
+a find backward (`?`), whose `n` goes up and wraps to the last hit, then a
+snapshot search (`s`) whose hit is marked and counted in the status bar ("hit k of
 N"), then half a screen right, where cut lines show `‹`; the ledger has each
 `find` before the move it brings, and verifies."""
 
@@ -23,14 +24,24 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
     term = Tmux(tmp)
     try:
         open_a_file(tmp, term)
-        term.press_until("C-f", "Find in cleanroom/tui/app.py:")
+        term.press_until("/", "Find in cleanroom/tui/app.py:")
         term.type(NEEDLE)
         term.keys("Enter")
         screen = term.wait_for(f"find hit 1 of {len(lines)}")
         assert NEEDLE in screen
         term.keys("n")
         term.wait_for(f"find hit 2 of {len(lines)}")
-        term.press_until("/", "Search the snapshot")
+        # Backward from hit 2 at the top: hit 1 is the last above it; `n` then goes
+        # up, past the first hit to the last (vim's wrap), and `N` down again.
+        term.press_until("?", "Find backward in cleanroom/tui/app.py:")
+        term.type(NEEDLE)
+        term.keys("Enter")
+        term.wait_for(f"find hit 1 of {len(lines)}")
+        term.keys("n")
+        term.wait_for(f"find hit {len(lines)} of {len(lines)}")
+        term.keys("N")
+        term.wait_for(f"find hit 1 of {len(lines)}")
+        term.press_until("s", "Search the snapshot")
         term.type("class ReviewApp(")
         term.keys("Enter")
         term.wait_for("results")
@@ -47,8 +58,11 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
     kinds = [b.kind for b in bodies]
     at = kinds.index("find")
     assert bodies[at].payload["query"] == NEEDLE and bodies[at].payload["hits"] == len(lines)
-    gotos = [b.payload["line"] for b in bodies[at:] if b.kind == "goto"]
-    assert gotos[:2] == [x for x in lines if x >= 1][:2]
+    back = kinds.index("find", at + 1)  # the backward find: recorded before its moves
+    gotos = [b.payload["line"] for b in bodies[at:back] if b.kind == "goto"]
+    assert gotos == lines[:2]
+    gotos = [b.payload["line"] for b in bodies[back:] if b.kind == "goto"]
+    assert gotos[:3] == [lines[0], lines[-1], lines[0]]
     assert kinds.index("search") > at
     assert any(b.kind == "view" and b.payload["col"] > 0 for b in bodies)  # the step right
     out = subprocess.run([f"{BIN}/cleanroom", "verify", ledger, "--trust",
@@ -56,4 +70,4 @@ def test_find_in_file_and_search_hits_in_a_real_terminal(workstation):  # noqa: 
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     by_kind = json.loads(out.stdout)["ledgers"][0]["summary"]["by_kind"]
-    assert by_kind["find"] == 1 and by_kind["search"] == 1
+    assert by_kind["find"] == 2 and by_kind["search"] == 1

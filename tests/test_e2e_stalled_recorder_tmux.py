@@ -51,7 +51,7 @@ def test_a_stopped_recorder_hides_the_source_and_the_same_session_comes_back(tmp
         assert hidden_after < 10, hidden_after  # 2 s bound; 30 s and more before
         assert "The one sanitizer" not in screen and "● RECORDING" not in screen, screen
         acted = time.monotonic()
-        term.keys("?")
+        term.keys("h")
         term.wait_for("Keys", timeout=10)  # the help is drawn: the event loop is free
         term.keys("Escape")
         time.sleep(0.5)  # an Escape read with the next key would be alt+that key

@@ -25,7 +25,7 @@ def test_n_on_a_result_while_the_recorder_is_stopped_does_not_crash(tmp_path):
         term.wait_for("paper log", timeout=120)
         term.keys("Enter")
         term.wait_for("RECORDING")
-        term.keys("/")
+        term.keys("s")
         term.wait_for("Search the snapshot")
         time.sleep(0.5)  # the query box takes focus once the dialog is mounted
         term.type("sanitize")

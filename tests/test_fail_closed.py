@@ -116,7 +116,7 @@ async def test_a_seal_on_a_full_disk_ends_the_session_and_retries(kit, tmp_path)
             assert await wait_for(pilot, lambda: isinstance(app.screen, FailedEndScreen))
             assert app.screen.witness is None  # nothing sealed yet
             assert "NOT RECORDING" in status(app) and "value_" not in shown(app)
-            for key in ("q", "y", "slash", "ctrl+p"):  # the end holds: no way back in
+            for key in ("q", "y", "s", "slash", "ctrl+p"):  # the end holds: no way back in
                 await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, FailedEndScreen)

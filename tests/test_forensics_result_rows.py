@@ -30,7 +30,7 @@ def site(tmp_path_factory):
         app = review_app(kit, ledgers, snap, name="rows")
         async with app.run_test(size=SIZE) as pilot:
             await begin(pilot)
-            await pilot.press("slash", *"value_2", "enter")
+            await pilot.press("s", *"value_2", "enter")
             for _ in range(200):
                 await pilot.pause(0.05)
                 if isinstance(app.screen, SearchScreen) and app.screen.found is not None:

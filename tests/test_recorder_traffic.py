@@ -105,7 +105,7 @@ async def test_every_answer_is_covered_by_its_entry(room):
         await until(pilot, lambda: answers(proxy, m.Paths, "main") > 0)
         await pilot.press("enter")
         await until(pilot, lambda: answers(proxy, m.Opened) > 1)
-        await pilot.press("slash")
+        await pilot.press("s")
         await pilot.press(*"value_4", "enter")
         await until(pilot, lambda: answers(proxy, m.Hits) > 0)
         await pilot.press("escape")

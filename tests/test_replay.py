@@ -45,10 +45,10 @@ STEPS = [
     ("end",),
     ("home",),
     ("ctrl+p", *"main.c", "enter"),  # hostile: bidi and escape sequences
-    ("slash", *"value_42", "enter"),
+    ("s", *"value_42", "enter"),
     ("enter",),  # opens the first hit
     ("n",),
-    ("slash", *"nothing_like_this", "enter"),
+    ("s", *"nothing_like_this", "enter"),
     ("escape",),  # back to the code: recorded again
 ]
 

@@ -42,13 +42,13 @@ SCRIPT: list[tuple[str, ...]] = [
     ("Down",),
     (OPEN, "=ledger/writer.py", "Enter"),
     *[("PageDown",)] * 4,
-    ("/", "=def append", "Enter"),
+    ("s", "=def append", "Enter"),
     ("Down",),
     ("Enter",),
     *[("Down",)] * 3,
     ("n",),
     ("N",),
-    ("/", "=self", "Enter"),
+    ("s", "=self", "Enter"),
     *[("Down",)] * 3,
     ("Escape",),
     *[("PageDown",)] * 3,
@@ -78,7 +78,7 @@ def stable(term: Tmux, needle: re.Pattern[str] = ENTRIES, timeout: float = 30.0)
 
 # What each dialog always shows: typing waits for it (a key sent before the dialog
 # is up goes to the screen below it), however long the machine takes to draw it.
-DIALOG = {OPEN: "Type part of a path", "/": "Match case", ":": "Go to line (1-"}
+DIALOG = {OPEN: "Type part of a path", "s": "Search the snapshot", ":": "Go to line (1-"}
 
 
 def send(term: Tmux, keys: tuple[str, ...]) -> None:

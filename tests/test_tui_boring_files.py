@@ -60,7 +60,7 @@ async def test_a_boring_file_opens_pages_and_is_searched(kit, ledger_dir, monkey
             assert "a = 1" in text and "b = 2" in text
         if data == b"\x00":
             assert "00000000  00" in text  # binary: one hex row
-        await pilot.press("slash")
+        await pilot.press("s")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SearchScreen)

@@ -15,11 +15,13 @@ SMALL = (80, 24)
 
 # The key that opens each dialog of the code view, with the file open.
 DIALOGS = {
-    "help": ["question_mark"],
+    "help": ["h"],
     "help (F1)": ["f1"],
-    "search": ["slash"],
+    "search": ["s"],
     "quick open": ["ctrl+p"],
-    "find in file": ["ctrl+f"],
+    "find in file": ["slash"],
+    "find in file (ctrl+f)": ["ctrl+f"],
+    "find backward": ["question_mark"],
     "go to line": ["colon"],
     "marks": ["m", "a", "apostrophe"],
 }

@@ -29,9 +29,11 @@ CHUNK = 8192
 # (key that opens the box, its screen, the box's id, the character typed)
 BOXES = [
     ("ctrl+f", FindScreen, "#find", "e"),
+    ("slash", FindScreen, "#find", "e"),
+    ("question_mark", FindScreen, "#find", "e"),
     ("colon", GotoScreen, "#line", "e"),  # letters: the box takes digits only
     ("colon", GotoScreen, "#line", "7"),  # digits: past the box's 12
-    ("slash", SearchScreen, "#query", "e"),
+    ("s", SearchScreen, "#query", "e"),
 ]
 
 

@@ -41,7 +41,7 @@ async def search_over_code(pilot):
     await start(pilot)
     app.open_path(b"src/long.py")
     await pilot.pause()
-    await pilot.press("slash", *"value_1", "enter")
+    await pilot.press("s", *"value_1", "enter")
     for _ in range(100):
         await pilot.pause(0.05)
         if isinstance(app.screen, SearchScreen) and app.screen.found is not None:

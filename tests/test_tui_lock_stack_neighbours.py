@@ -168,9 +168,9 @@ async def test_an_alert_that_ends_the_session_while_a_lock_is_up(kit, ledger_dir
 
 
 DIALOGS = {
-    "help": ("question_mark",),
+    "help": ("h",),
     "quick_open": ("ctrl+p", "l", "o"),
-    "search": ("slash", *"value_1", "enter"),
+    "search": ("s", *"value_1", "enter"),
     "note_editor": ("a",),
     "goto": ("colon",),
 }

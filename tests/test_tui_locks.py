@@ -37,7 +37,8 @@ def every_bound_key() -> list[str]:
             if issubclass(c, DOMNode) and c.__module__.startswith("cleanroom.tui"):
                 classes.add(c)
     keys = {k for cls in classes for k in cls._merge_bindings().key_to_bindings}
-    assert {"slash", "ctrl+p", "colon", "question_mark", "q", "pagedown", "escape"} <= keys
+    assert {"s", "slash", "ctrl+p", "colon", "h", "question_mark", "q", "pagedown"} <= keys
+    assert "escape" in keys
     return sorted(keys)
 
 

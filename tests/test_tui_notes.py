@@ -299,7 +299,7 @@ async def test_the_help_screen_lists_the_note_keys(kit, ledger_dir):
     app, _ = make_app(kit, ledger_dir)
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("enter")
-        await pilot.press("question_mark")
+        await pilot.press("h")
         await pilot.pause()
         shown = drawn(app)
         for text in ("Note on the whole file", "Notes", "Save / cancel a note",

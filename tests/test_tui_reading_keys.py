@@ -133,7 +133,7 @@ async def test_help_fits_80x24_by_scrolling_to_its_last_line(kit, ledger_dir):
     app, _ = make_app(kit, ledger_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        await pilot.press("question_mark")
+        await pilot.press("h")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HelpScreen)

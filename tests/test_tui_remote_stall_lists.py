@@ -42,7 +42,7 @@ async def test_a_stopped_recorder_blanks_the_search_results_at_once(room):  # no
     service = RemoteService(room.socket)
     app = ReviewApp(service)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "slash")
+        await pilot.press("enter", "s")
         await until(pilot, lambda: isinstance(app.screen, SearchScreen))
         screen = app.screen
         painted = Painted(screen.query_one(ResultList))

@@ -20,7 +20,7 @@ from tests.test_tui_remote_stall_keys import stopped
 
 
 async def _search(pilot, app) -> SearchScreen:
-    await pilot.press("enter", "slash")
+    await pilot.press("enter", "s")
     await until(pilot, lambda: isinstance(app.screen, SearchScreen))
     screen = app.screen
     await pilot.press(*"value_1", "enter")

@@ -212,7 +212,7 @@ async def test_help_shows_every_key_inside_its_box(kit, ledger_dir):
     app, _ = make_app(kit, ledger_dir)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
-        await pilot.press("question_mark")
+        await pilot.press("h")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         box = app.screen.query_one("VerticalScroll").content_region

@@ -18,7 +18,7 @@ def entries(app):
 
 
 async def run_search(pilot, text, regex=False):
-    await pilot.press("enter", "slash")
+    await pilot.press("enter", "s")
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, SearchScreen)
@@ -141,7 +141,7 @@ async def test_the_dialog_opens_clean_and_says_its_switches_and_globs(kit, ledge
         await pilot.press("enter")  # open the first hit: n / N now step through these
         await pilot.pause()
         assert app.found is screen.found
-        await pilot.press("slash")
+        await pilot.press("s")
         await pilot.pause()
         again = app.screen
         assert isinstance(again, SearchScreen) and again is not screen
@@ -162,7 +162,7 @@ async def test_the_dialog_opens_clean_and_says_its_switches_and_globs(kit, ledge
 async def test_a_bad_glob_is_an_error_and_comma_globs_narrow(kit, ledger_dir):
     app, _ = make_app(kit, ledger_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "slash")
+        await pilot.press("enter", "s")
         await pilot.pause()
         screen = app.screen
         screen.query_one("#include").value = "src/[abc"
@@ -191,7 +191,7 @@ async def test_the_glob_boxes_say_all_of_their_example_at_80x24(kit, ledger_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("slash")
+        await pilot.press("s")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SearchScreen)

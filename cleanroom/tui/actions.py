@@ -22,10 +22,12 @@ class Action:
 
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("quick_open", "ctrl+p", "Open file"),
-    Action("search", "slash", "Search"),
-    Action("find_in_file", "ctrl+f", "Find in file", show=False),  # the footer fits 80 columns
-    Action("next_result", "n", "Next hit (search or find)", show=False),
-    Action("previous_result", "N", "Previous hit (search or find)", show=False),
+    Action("search", "s", "Search"),
+    # the footer fits 80 columns: these are in help (with no file open, / and ? search)
+    Action("find_in_file", "slash,ctrl+f", "Find in the file, forward", show=False),
+    Action("find_backward", "question_mark", "Find in the file, backward", show=False),
+    Action("next_result", "n", "Next hit (search; a find: in its direction)", show=False),
+    Action("previous_result", "N", "Previous hit (search; a find: against it)", show=False),
     Action("goto_line", "colon", "Go to line"),
     Action("outline", "o", "Outline of the file (symbols)", show=False),
     Action("go_to_definition", "d", "Go to definition (word at cursor, or typed)", show=False),
@@ -44,7 +46,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("note_here", "a", "Note"),
     Action("note_file", "A", "Note on the whole file", show=False),
     Action("notes", "ctrl+n", "Notes"),
-    Action("help", "question_mark,f1", "Help"),
+    Action("help", "h,f1", "Help"),
     Action("end_session", "q,ctrl+q", "End session"),
 )
 
@@ -59,7 +61,7 @@ REPLAY_ACTIONS: tuple[Action, ...] = (
     Action("jump", "t,colon", "Jump to time or #seq"),
     Action("next_search", "s", "Next search", show=False),
     Action("filter_file", "f", "Only this file's events / all", show=False),
-    Action("help", "question_mark,f1", "Help"),
+    Action("help", "h,question_mark,f1", "Help"),
     Action("quit", "q,ctrl+q", "Quit"),
 )
 

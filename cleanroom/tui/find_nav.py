@@ -1,12 +1,16 @@
-"""Find in the open file (issue 15): `ctrl+f` asks for a literal query, the
-service finds it in the file and records `find` before answering where it is
-(lines and display cells, no text); only then are the hits marked and the first
-hit at or below the top of the screen moved to (`goto`, then a recorded
-`view`). `n` / `N` step through them until the next search or find.
+"""Find in the open file (issue 15), with the keys of less and vim: `/` (or
+`ctrl+f`, the find key of browsers and editors) finds forward, `?` backward. The
+dialog asks for a literal query; the service finds it in the file and records
+`find` before answering where it is (lines and display cells, no text); only
+then are the hits marked and the first one moved to (`goto`, then a recorded
+`view`): forward, the first hit at or below the top of the screen; backward,
+the last hit above it; past the end either way, the search wraps, as in vim.
+`n` steps on in the find's direction and `N` against it, until the next search
+or find.
 
-Why `ctrl+f` and not `/`: in this terminal `/` has always opened the
-snapshot-wide search, and `?` is help; taking them would break the reviewers'
-habits here. `ctrl+f` is the find key of browsers and editors.
+With no file open there is nothing to find in: `/` and `?` open the
+snapshot-wide search (`s`), which is what a reviewer typing a query then
+wants. Help moved from `?` to `h` (less) and F1.
 """
 
 from __future__ import annotations
@@ -30,9 +34,15 @@ class FindNavigation:
     hits: HitState
 
     def action_find_in_file(self) -> None:
+        self._find(backward=False)
+
+    def action_find_backward(self) -> None:
+        self._find(backward=True)
+
+    def _find(self, backward: bool) -> None:
         opened = self.opened  # type: ignore[attr-defined]
-        if opened is None:
-            self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
+        if opened is None:  # nothing to find in: the snapshot-wide search
+            self.action_search()  # type: ignore[attr-defined]
             return
 
         def chosen(result: tuple[str, bool] | None) -> None:
@@ -40,13 +50,14 @@ class FindNavigation:
                 return
             query, case = result
             ask = lambda: self.service.find(opened, query, case)  # noqa: E731
-            self.ask_off_loop(ask, lambda answer: self._found_in_file(opened, query, answer),  # type: ignore[attr-defined]
-                              "find")  # fmt: skip
+            then = lambda answer: self._found_in_file(opened, query, answer, backward)  # noqa: E731
+            self.ask_off_loop(ask, then, "find")  # type: ignore[attr-defined]
 
         name = clean(decode(opened.path))
-        self.push_screen(FindScreen(name), chosen)  # type: ignore[attr-defined]
+        self.push_screen(FindScreen(name, backward), chosen)  # type: ignore[attr-defined]
 
-    def _found_in_file(self, opened: Any, query: str, answer: Answer[FileHits]) -> None:
+    def _found_in_file(self, opened: Any, query: str, answer: Answer[FileHits],
+                       backward: bool = False) -> None:  # fmt: skip
         """The find's answer (recorded), on the event loop: its hits are marked and
         the first one moved to, if the same file is still open (ADR 0219)."""
         if self.opened is not opened:  # type: ignore[attr-defined]
@@ -59,7 +70,7 @@ class FindNavigation:
         except (KeyError, ValueError) as exc:
             self.notify(f"Find refused: {exc}", markup=False, severity="warning")  # type: ignore[attr-defined]
             return
-        finding = FoundInFile.of(opened.path, opened.blob, found)
+        finding = FoundInFile.of(opened.path, opened.blob, found, backward)
         self.hits.finding, self.hits.stepping = finding, "find"
         if not found.lines:
             self.hits.current, self.hits.label = None, "no find hits"
@@ -68,8 +79,11 @@ class FindNavigation:
             self.notify(f"Not found in this file: {query}", markup=False)  # type: ignore[attr-defined]
             return
         top = int(self.query_one(CodeView).scroll_offset.y) + 1  # type: ignore[attr-defined]
-        at = bisect.bisect_left(found.lines, top)
-        finding.index = at if at < len(found.lines) else 0  # past the last: wrap, as vim
+        if backward:  # the last hit above the top line; above the first: wrap, as vim
+            finding.index = (bisect.bisect_left(found.lines, top) - 1) % len(found.lines)
+        else:
+            at = bisect.bisect_left(found.lines, top)
+            finding.index = at if at < len(found.lines) else 0  # past the last: wrap, as vim
         self._go_to_find_hit()
 
     def _go_to_find_hit(self) -> None:

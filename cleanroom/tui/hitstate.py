@@ -28,17 +28,20 @@ def row_cells(hit: Any) -> list[tuple[int, int]]:
 
 @dataclass
 class FoundInFile:
-    """The answer to the last `find`, for file `path` at content `blob`."""
+    """The answer to the last `find`, for file `path` at content `blob`; a find
+    `backward` (`?`) is stepped by `n` upwards, by `N` downwards (less, vim)."""
 
     path: bytes
     blob: str
     hits: FileHits
     index: int = 0
     by_line: dict[int, Cells] = field(default_factory=dict)
+    backward: bool = False
 
     @classmethod
-    def of(cls, path: bytes, blob: str, hits: FileHits) -> FoundInFile:
-        return cls(path, blob, hits, 0, dict(zip(hits.lines, hits.cells, strict=True)))
+    def of(cls, path: bytes, blob: str, hits: FileHits, backward: bool = False) -> FoundInFile:
+        by_line = dict(zip(hits.lines, hits.cells, strict=True))
+        return cls(path, blob, hits, 0, by_line, backward)
 
     def label(self) -> str:
         kept, total = len(self.hits.lines), self.hits.total

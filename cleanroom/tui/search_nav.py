@@ -1,4 +1,4 @@
-"""The search actions of the reviewer app: `/` opens the search screen, `n` and
+"""The search actions of the reviewer app: `s` opens the search screen, `n` and
 `N` step through the hits of the last search (or of the last find in the file,
 tui/find_nav.py, whichever came last). A hit in another file opens it at its
 line (`file_open`); a hit in the open file moves there (`goto`); either way the
@@ -57,13 +57,14 @@ class SearchNavigation:
         finding = self.hits.finding
         if self.hits.stepping == "find" and finding is not None:
             if not finding.hits.lines:
-                self.notify("No hits in this file. ctrl+f finds.", markup=False)  # type: ignore[attr-defined]
+                self.notify("No hits in this file. / or ? finds.", markup=False)  # type: ignore[attr-defined]
                 return
+            step = -step if finding.backward else step  # n goes the find's way (less, vim)
             finding.index = (finding.index + step) % len(finding.hits.lines)
             self._go_to_find_hit()  # type: ignore[attr-defined]
             return
         if self.found is None or not self.found.kept:
-            self.notify("No search results. / searches.", markup=False)  # type: ignore[attr-defined]
+            self.notify("No search results. s searches.", markup=False)  # type: ignore[attr-defined]
             return
         self.result_index = (self.result_index + step) % self.found.kept
         self._open_result()

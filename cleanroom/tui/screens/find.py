@@ -1,6 +1,6 @@
-"""`ctrl+f`: find in the open file. A query and Match case; dismisses with
-(query, case), or None. Nothing is found here: the recorder finds and records
-(`find`) once the dialog is closed."""
+"""`/` or `ctrl+f` (forward), `?` (backward): find in the open file. A query
+and Match case; dismisses with (query, case), or None. Nothing is found here:
+the recorder finds and records (`find`) once the dialog is closed."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ class FindScreen(InputDialog):
     BINDINGS = [Binding("escape", "dismiss", "Cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="FindScreen")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, backward: bool = False) -> None:
         super().__init__()
         self.file_name = name  # sanitized by the caller
+        self.backward = backward
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Find in {self.file_name}:", markup=False)
+            how = "Find backward in" if self.backward else "Find in"
+            yield Static(f"{how} {self.file_name}:", markup=False)
             yield BoundedInput(placeholder="text (literal)", max_length=MAX_QUERY_BYTES, id="find")
             yield Checkbox(switch_label("Match case", False), id="case")
 

@@ -1,4 +1,5 @@
-"""`?`: every key, generated from the action registry so it cannot drift."""
+"""`h` or F1 (and `?` in replay): every key, generated from the action registry
+so it cannot drift."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ TYPED = {"question_mark": "?", "equals_sign": "=", "plus": "+", "minus": "-", "c
 
 
 def typed(keys: str) -> str:
-    """`question_mark,f1` as `? / F1`: each key of a binding as it is typed."""
+    """`h,f1` as `h / F1`: each key of a binding as it is typed."""
     return " / ".join(TYPED.get(k, k) for k in keys.split(","))
 
 
@@ -41,7 +42,7 @@ def help_table(
 
 class HelpScreen(ClosesOnce, ModalScreen[None]):
     SHOWS_RECORDED = False  # the key table only (failure_blank.py)
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,h,question_mark,f1", "dismiss", "Close")]
     DEFAULT_CSS = """
     /* The status bar and keys below stay in view (and the notice line above): the
        witness code is never covered, at 80x24 either, where the box scrolls. A margin,

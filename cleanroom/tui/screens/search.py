@@ -1,4 +1,4 @@
-"""`/`: search the snapshot. Literal or regex, case, path globs. The search runs
+"""`s`: search the snapshot. Literal or regex, case, path globs. The search runs
 in a worker thread (Escape cancels). Its first page (the hits found within its
 time, at most 100: ADR 0116) is listed as soon as it is recorded
 (`search_start`), while the pass goes on; no row past it, and no count, until

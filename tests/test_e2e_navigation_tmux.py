@@ -1,5 +1,7 @@
 """Moving around in a real terminal (tmux), end to end (issue 15, "each feature has
-at least one tmux end-to-end path"): the less/vim keys (`G`, `g`, `j`), a mark set
+at least one tmux end-to-end path"): the less/vim keys (`G`, `g`, `j`, `}`, `{`:
+the next / previous empty line, found by the session and recorded as a `goto`
+before the code moves), a mark set
 with `m a` and jumped to with `' a`, back and forward (`alt+←`, `alt+→`), and the
 tree hidden, shown and revealed (`t`, `R`), at 80x24. Each move is waited for on the
 screen, by the line number at the top of the code view; the ledger has the mark and
@@ -28,9 +30,16 @@ def at_top(term: Tmux, line: int) -> str:
     return term.wait_until(lambda s: top_line(s) == line, f"line {line} at the top")
 
 
+def paragraph_edges(lines: list[bytes]) -> list[int]:
+    """The empty lines (1-based) that end a paragraph: each after a line with text."""
+    return [i + 1 for i, line in enumerate(lines) if line == b"" and i and lines[i - 1] != b""]
+
+
 def test_marks_history_vim_keys_and_the_tree_in_a_real_terminal(workstation):  # noqa: F811
     tmp = workstation
-    count = len((tmp / "src/cleanroom/tui/app.py").read_bytes().split(b"\n"))
+    lines = (tmp / "src/cleanroom/tui/app.py").read_bytes().split(b"\n")
+    count = len(lines)
+    e1, e2 = paragraph_edges(lines)[:2]  # the first two (the docstring ends; an import)
     term = Tmux(tmp, 80, 24)
     try:
         open_a_file(tmp, term)
@@ -40,6 +49,14 @@ def test_marks_history_vim_keys_and_the_tree_in_a_real_terminal(workstation):  #
         term.keys("G")
         bottom = term.wait_until(lambda s: (top_line(s) or 0) > count - 30, "the end")
         assert (top_line(bottom) or 0) > 1
+        term.keys("g")
+        at_top(term, 1)
+        term.type("}")  # `}` and `{` through tmux as typed (send-keys -l)
+        at_top(term, e1)
+        term.type("}")
+        at_top(term, e2)
+        term.type("{")
+        at_top(term, e1)
         term.keys("g")
         at_top(term, 1)
         term.press_until("m", "Set a mark")
@@ -69,6 +86,7 @@ def test_marks_history_vim_keys_and_the_tree_in_a_real_terminal(workstation):  #
     kinds = [b.kind for b in bodies]
     assert kinds.count("mark") >= 1
     gotos = [b.payload["line"] for b in bodies if b.kind == "goto"]
+    assert gotos[:3] == [e1, e2, e1]  # `}`, `}`, `{`: each move recorded
     assert 200 in gotos and gotos.count(1) >= 2  # ' a, and forward to it again
     widths = {b.payload["cols"] for b in bodies if b.kind == "view"}
     assert len(widths) >= 2  # the tree hidden: a wider view, recorded

@@ -44,6 +44,10 @@ STEPS = [
     ("colon", *"4000", "enter"),
     ("end",),
     ("home",),
+    ("right_curly_bracket",),  # `}`: no empty line below, so the last line (a goto)
+    ("left_curly_bracket",),  # `{`: from that line, back to the first
+    ("ctrl+p", *"README", "enter"),
+    ("right_curly_bracket",),  # to its empty line 2
     ("ctrl+p", *"main.c", "enter"),  # hostile: bidi and escape sequences
     ("s", *"value_42", "enter"),
     ("enter",),  # opens the first hit

@@ -38,7 +38,7 @@ def every_bound_key() -> list[str]:
                 classes.add(c)
     keys = {k for cls in classes for k in cls._merge_bindings().key_to_bindings}
     assert {"s", "slash", "ctrl+p", "colon", "h", "question_mark", "q", "pagedown"} <= keys
-    assert "escape" in keys
+    assert {"escape", "left_curly_bracket", "right_curly_bracket"} <= keys
     return sorted(keys)
 
 

@@ -177,6 +177,16 @@ class RemoteService(Asking):
     def goto(self, opened: FileFacts, line: int) -> None:
         self._ask(m.Goto(path=opened.path, blob=opened.blob, line=line))
 
+    def paragraph(self, opened: FileFacts, line: int, forward: bool) -> int:
+        request = m.Paragraph(path=opened.path, blob=opened.blob, line=line, forward=forward)
+        try:
+            a = self._ask(request)
+        except RequestRefused as exc:
+            raise ValueError(str(exc)) from None
+        if isinstance(a, m.RefusedFile):  # a chunk of it is not the signed one (ADR 0109)
+            raise ContentRefused(a.path, a.display, a.why)
+        return int(a.line)
+
     def find(self, opened: FileFacts, query: str, case: bool) -> FileHits:
         """Raises ValueError for a query the recorder refuses (too long, empty)."""
         try:

@@ -47,7 +47,8 @@ WAITING = "waiting for the recorder's answer"
 # A witness is one: its code is put on screen only when answered in time (a late one
 # was recorded as `witness_shown` all the same, a code no paper log holds). So is an
 # open: the file is not shown (the terminal opens the one it shows again, ADR 0218).
-ACTS = (m.Goto, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness, m.Open)  # (idle: shown anyway)
+# (idle: shown anyway)
+ACTS = (m.Goto, m.Paragraph, m.Mark, m.Pick, m.Unlock, m.Active, m.Witness, m.Open)
 # Requests whose late answer is kept for the same request asked again (`take_late`).
 ONCE = (m.NoteSave, m.Seal)
 

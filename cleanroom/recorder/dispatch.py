@@ -95,6 +95,7 @@ class Dispatcher(
         self._handlers: dict[type, Callable[[Any], m._Answer]] = {
             m.Hello: self._hello, m.Tree: self._tree, m.Names: self._names,
             m.Pick: self._pick, m.Open: self._open, m.View: self._view, m.Goto: self._goto,
+            m.Paragraph: self._paragraph,
             m.Find: self._find, m.Mark: self._mark, m.Outline: self._outline,
             m.Definitions: self._definitions, m.SymbolNames: self._symbol_names,
             m.Search: self._search, m.Wait: self._wait, m.Cancel: self._cancel,

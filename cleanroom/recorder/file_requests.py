@@ -63,6 +63,20 @@ class FileRequests:
         self.service.goto(opened, r.line)
         return m.Ok()
 
+    def _paragraph(self, r: m.Paragraph) -> m._Answer:
+        """`{` / `}`: the line is found here, where the signed text is, and recorded
+        (`goto`) before it is answered."""
+        opened = self._the_opened(r.path, r.blob)
+        if not 1 <= r.line <= max(1, opened.lines):
+            raise Refusal("bounds", f"line {r.line} of {opened.lines}")
+        try:
+            line = self.service.paragraph(opened, r.line, r.forward)
+        except ContentRefused as exc:  # a chunk read is not the signed one (ADR 0109)
+            self._opened = None
+            return m.RefusedFile(path=exc.path, display=exc.display, why=exc.why,
+                                 action=exc.action)  # fmt: skip
+        return m.Location(path=opened.path, line=line)
+
     def _find(self, r: m.Find) -> m._Answer:
         opened = self._the_opened(r.path, r.blob)
         try:

@@ -28,7 +28,9 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-VERSION = 10
+# 11: `paragraph` (`{` / `}`: the recorder finds the line and records it as a `goto`),
+# answered `location`
+VERSION = 11
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
 MAX_CRASH_REPORT = 12_000  # characters of a crash report: 48 KB of UTF-8 at most, within a frame
@@ -85,6 +87,15 @@ class Goto(_Request, tag="goto"):
     path: Path
     blob: Blob
     line: int
+
+
+class Paragraph(_Request, tag="paragraph"):
+    """`}` (forward) or `{` from `line` of the file last opened (session/paragraph.py)."""
+
+    path: Path
+    blob: Blob
+    line: int
+    forward: bool
 
 
 class Find(_Request, tag="find"):
@@ -226,9 +237,9 @@ class CrashReport(_Request, tag="crash"):
 
 
 Request = Union[  # noqa: UP007 (msgspec needs a Union object for a tagged union)
-    Hello, Tree, Names, Pick, Open, View, Goto, Find, Mark, Outline, Definitions, SymbolNames,
-    Search, Wait, Cancel, Rows, Where, Blocked, Key, Idle, Active, Unlock, Witness, Status, Seal,
-    Bye, NoteSave, NoteWithdraw, Notes, CrashReport, Countersignature,
+    Hello, Tree, Names, Pick, Open, View, Goto, Paragraph, Find, Mark, Outline, Definitions,
+    SymbolNames, Search, Wait, Cancel, Rows, Where, Blocked, Key, Idle, Active, Unlock, Witness,
+    Status, Seal, Bye, NoteSave, NoteWithdraw, Notes, CrashReport, Countersignature,
 ]  # fmt: skip
 
 

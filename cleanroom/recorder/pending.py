@@ -71,7 +71,7 @@ class LateAnswers:
             self._unsent.send(self._ask)
 
     def _note_dropped(self) -> None:
-        """Requests that act (goto, mark, a pick, an unlock, active, a witness, an open)
+        """Requests that act (goto, paragraph, mark, a pick, an unlock, active, a witness, an open)
         whose answer came too late were recorded but not acted on: say so in the ledger."""
         assert self._conn is not None
         for request in self._conn.dropped:

@@ -11,7 +11,7 @@ NEW, READY, IDLE, GUARD_LOCK, ENDED = "new", "ready", "idle", "guard_lock", "end
 COUNTERSIGN = "countersign"  # the seal waits for the reviewer's countersignature
 
 _ALWAYS: tuple[type, ...] = (m.Key, m.Blocked, m.Status, m.Cancel, m.Bye, m.CrashReport)
-_SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Find,
+_SHOWING: tuple[type, ...] = (m.Tree, m.Names, m.Pick, m.Open, m.View, m.Goto, m.Paragraph, m.Find,
                               m.Mark, m.Outline, m.Definitions, m.SymbolNames, m.Search,
                               m.Wait, m.Rows, m.Where, m.Idle, m.Witness, m.Seal,
                               m.NoteSave, m.NoteWithdraw, m.Notes)  # fmt: skip

@@ -23,6 +23,7 @@ from .events import Alert, path_fields
 from .find_in_file import FileHits, find_in
 from .first_page import FirstPage
 from .name_matcher import SECONDS, WORK, Matched, NameMatcher
+from .paragraph import paragraph_line
 from .pathmatch import Cancelled
 from .recorder import RecordingError
 from .review import Found, Ran, ReviewSession
@@ -202,6 +203,14 @@ class LocalService:
         if held is None:
             raise KeyError(opened.path)
         self.session.goto(held, line)
+
+    def paragraph(self, opened: FileFacts, line: int, forward: bool) -> int:
+        held = self._document_of(opened)
+        if held is None:
+            raise KeyError(opened.path)
+        target = paragraph_line(held.document, line, forward)
+        self.session.goto(held, target)
+        return target
 
     def find(self, opened: FileFacts, query: str, case: bool) -> FileHits:
         """Find `query` in the open file; record `find`, then answer where it is.

@@ -161,6 +161,13 @@ class ReviewService(Protocol):
 
     def goto(self, opened: FileFacts, line: int) -> None: ...
 
+    def paragraph(self, opened: FileFacts, line: int, forward: bool) -> int:
+        """`}` (forward) or `{` from `line`: find the line to go to in the open file
+        (session/paragraph.py), record it as a `goto`, then answer it. Raises
+        RecordingError (do not move), ValueError (not a line of the file),
+        KeyError, or ContentRefused (a chunk read is not the signed one)."""
+        ...
+
     def find(self, opened: FileFacts, query: str, case: bool) -> Any:
         """Find `query` in the open file, record `find`, and answer its hits
         (session.find_in_file.FileHits: positions, never text). Raises

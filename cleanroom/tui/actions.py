@@ -29,6 +29,8 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     Action("next_result", "n", "Next hit (search; a find: in its direction)", show=False),
     Action("previous_result", "N", "Previous hit (search; a find: against it)", show=False),
     Action("goto_line", "colon", "Go to line"),
+    Action("paragraph_back", "left_curly_bracket", "Previous empty line (paragraph)", show=False),
+    Action("paragraph_forward", "right_curly_bracket", "Next empty line (paragraph)", show=False),
     Action("outline", "o", "Outline of the file (symbols)", show=False),
     Action("go_to_definition", "d", "Go to definition (word at cursor, or typed)", show=False),
     Action("references", "r", "Find references (word at cursor, or typed)", show=False),

@@ -40,6 +40,7 @@ from .lockdown import LockedApp
 from .notes import NoteTaking
 from .noticebar import NoticeBar
 from .off_loop import Answer, OffLoop
+from .paragraph_nav import ParagraphNavigation
 from .refusal_words import refusal
 from .results import ResultList
 from .screens.dialogs import ConfirmEndScreen, GotoScreen, InputDialog
@@ -61,8 +62,8 @@ from .tree_keys import TreeKeys
 
 
 class ReviewApp(SignalHandling, RecordGate, FileOpening, SearchNavigation, FindNavigation,
-                SymbolNavigation, HistoryNavigation, TreeKeys, NoteTaking, OffLoop,
-                LockedApp):  # fmt: skip
+                SymbolNavigation, HistoryNavigation, ParagraphNavigation, TreeKeys, NoteTaking,
+                OffLoop, LockedApp):  # fmt: skip
     CSS_PATH = Path(__file__).with_name("review.tcss")
     BINDINGS = bindings()
     TITLE = "Cleanroom"

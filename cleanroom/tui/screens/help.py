@@ -20,7 +20,8 @@ NO_WAY_OUT = "Nothing can be copied, saved or printed from this session."
 TYPED = {"question_mark": "?", "equals_sign": "=", "plus": "+", "minus": "-", "colon": ":",
          "slash": "/", "right": "→", "left": "←", "up": "↑", "down": "↓", "f1": "F1",
          "apostrophe": "'", "less_than_sign": "<", "greater_than_sign": ">",
-         "alt+left": "alt+←", "alt+right": "alt+→"}  # fmt: skip
+         "alt+left": "alt+←", "alt+right": "alt+→", "left_curly_bracket": "{",
+         "right_curly_bracket": "}"}  # fmt: skip
 
 
 def typed(keys: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cleanroom.session import paragraph
 from cleanroom.session.document import BytesDocument
 from cleanroom.session.paragraph import BATCH, paragraph_line
 
@@ -92,3 +93,21 @@ def test_matches_the_model(lines, data, forward):
     shown = d.lines(0, d.line_count)
     line = data.draw(st.integers(1, d.line_count))
     assert paragraph_line(d, line, forward) == model(shown, line, forward)
+
+
+@given(
+    st.lists(st.sampled_from([b"", b"", b"a", b" "]), min_size=1, max_size=40),
+    st.data(),
+    st.booleans(),
+    st.integers(1, 5),
+)
+def test_matches_the_model_across_small_batches(lines, data, forward, batch):
+    d = doc(b"\n".join(lines) + b"\n")
+    shown = d.lines(0, d.line_count)
+    line = data.draw(st.integers(1, d.line_count))
+    kept, paragraph.BATCH = paragraph.BATCH, batch  # a batch edge anywhere
+    try:
+        got = paragraph_line(d, line, forward)
+    finally:
+        paragraph.BATCH = kept
+    assert got == model(shown, line, forward)

@@ -21,18 +21,18 @@ from .document import Document
 BATCH = 4096  # lines read from the document at a time
 
 
-def _lines(document: Document, line: int, forward: bool) -> Iterator[tuple[int, bytes]]:
-    """(number, bytes) of each line from `line` on (1-based), in the direction asked."""
+def _batches(document: Document, line: int, forward: bool) -> Iterator[tuple[int, list[bytes]]]:
+    """Lists of lines from `line` on (1-based), in the direction asked (reversed
+    going backward), each with the number of its first line."""
     count = document.line_count
     if forward:
         for start in range(line - 1, count, BATCH):
-            stop = min(start + BATCH, count)
-            yield from zip(range(start + 1, stop + 1), document.lines(start, stop), strict=False)
+            yield start + 1, document.lines(start, min(start + BATCH, count))
     else:
         for stop in range(line, 0, -BATCH):
-            start = max(0, stop - BATCH)
-            got = document.lines(start, stop)
-            yield from reversed(list(zip(range(start + 1, stop + 1), got, strict=False)))
+            got = document.lines(max(0, stop - BATCH), stop)
+            got.reverse()
+            yield stop, got
 
 
 def paragraph_line(document: Document, line: int, forward: bool) -> int:
@@ -44,12 +44,22 @@ def paragraph_line(document: Document, line: int, forward: bool) -> int:
         raise ValueError(f"line {line} of {count}")
     if count == 0:
         return 1
+    step = 1 if forward else -1
     seen_text = False
-    for number, raw in _lines(document, line, forward):
-        if raw:
-            seen_text = True
-        elif seen_text and number != line:
-            return number
+    for first, got in _batches(document, line, forward):
+        at = 0
+        if first == line:  # the start line: text there counts, an empty one does not stop
+            seen_text, at = bool(got[0]), 1
+        while at < len(got):
+            if not seen_text:  # skip a run of empty lines
+                at = next((k for k in range(at, len(got)) if got[k]), len(got))
+                seen_text, at = at < len(got), at + 1
+                continue
+            try:
+                at = got.index(b"", at)  # the next empty line, at C speed
+            except ValueError:
+                break
+            return first + step * at
     return count if forward else 1
 
 

@@ -36,7 +36,7 @@ def test_hostile_file_with_tags_and_flags(snap_compare, kit, ledger_dir):
 
 
 def test_help_screen(snap_compare, kit, ledger_dir):
-    assert snap_compare(app_for(kit, ledger_dir), terminal_size=SIZE, press=["enter", "?"])
+    assert snap_compare(app_for(kit, ledger_dir), terminal_size=SIZE, press=["enter", "h"])
 
 
 def test_quick_open(snap_compare, kit, ledger_dir):

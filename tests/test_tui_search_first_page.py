@@ -40,7 +40,7 @@ async def test_a_partial_first_page_then_more_rows_only_once_recorded(kit, ledge
     app, _ = make_app(kit, ledger_dir)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("enter", "slash")
+            await pilot.press("enter", "s")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, SearchScreen)

@@ -26,15 +26,17 @@ ALPHABET = [
     *"abcdefglmnoprstuvwxz0123456789._-N",  # no "y": it would seal
     "enter", "enter", "escape", "escape", "tab", "shift+tab", "space", "backspace",
     "up", "down", "left", "right", "pageup", "pagedown", "home", "end",
-    "slash", "slash", "ctrl+p", "ctrl+p", "colon", "question_mark", "f1", "f", "n",
+    "slash", "slash", "ctrl+p", "ctrl+p", "colon", "question_mark", "f1", "f", "n", "h",
+    "left_curly_bracket", "right_curly_bracket",
     "q", "ctrl+c", "ctrl+s", "ctrl+z", "f5", "ctrl+a", "delete",
 ]  # fmt: skip
 
 
 def send_key(app, key: str) -> None:
     character = key if len(key) == 1 else {"enter": "\r", "space": " ", "tab": "\t"}.get(key)
-    if key in ("slash", "colon", "question_mark"):
-        character = {"slash": "/", "colon": ":", "question_mark": "?"}[key]
+    named = {"slash": "/", "colon": ":", "question_mark": "?", "left_curly_bracket": "{",
+             "right_curly_bracket": "}"}  # fmt: skip
+    character = named.get(key, character)
     event = events.Key(key, character)
     event.set_sender(app)
     app._driver.send_message(event)
@@ -46,7 +48,7 @@ async def search_with_results(pilot) -> None:
         await pilot.pause()
         if isinstance(app.screen, SearchScreen):
             break
-        await pilot.press("enter" if "Lock" in type(app.screen).__name__ else "escape", "slash")
+        await pilot.press("enter" if "Lock" in type(app.screen).__name__ else "escape", "s")
     screen = app.screen
     if isinstance(screen, SearchScreen):
         screen.query_one("#query").value = "value_1"

@@ -111,7 +111,7 @@ class ReviewApp(SignalHandling, RecordGate, FileOpening, SearchNavigation, FindN
                            id="tree", shown=self._show_status)  # fmt: skip
             with Vertical(id="viewer"):
                 yield Static("", id="banner", markup=False)
-                yield CodeView(self._gate, id="code")
+                yield CodeView(self._gate, id="code", room=self._witness_room)
         yield StatusBar()
         yield KeyFooter()
 
@@ -172,11 +172,19 @@ class ReviewApp(SignalHandling, RecordGate, FileOpening, SearchNavigation, FindN
         for bar in self.query(NoticeBar).results(NoticeBar):  # none while the app closes
             bar.post(message, kwargs.get("severity", "information"), kwargs.get("timeout", 5))
 
-    def _show_status(self) -> None:
+    def _status(self) -> Status:
         s = self.service
         seq, code = s.shown_witness
-        status = Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
-                        s.failure, self.hits.label)  # fmt: skip
+        return Status(s.facts.reviewer, s.session_id, s.entries, f"{seq}:{code}", s.alerts,
+                      s.failure, self.hits.label)  # fmt: skip
+
+    def _witness_room(self) -> int | None:
+        """The columns the whole witness code needs, when the terminal has fewer."""
+        needed = StatusBar.needed(self._status())
+        return needed if self.size.width < needed else None
+
+    def _show_status(self) -> None:
+        status = self._status()
         for bar in self.query(StatusBar).results(StatusBar):  # none while the app closes
             bar.show(status)
 

@@ -84,9 +84,15 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
     CodeView > .codeview--blocked { color: $error; text-style: bold; }
     """
 
-    def __init__(self, gate: Gate, *, id: str | None = None) -> None:
+    def __init__(
+        self, gate: Gate, *, id: str | None = None, room: Callable[[], int | None] = lambda: None
+    ) -> None:
         super().__init__(id=id)
         self._gate = gate
+        # The columns the status bar needs for the whole witness code, when the
+        # terminal is narrower than that (None when it fits): no source is drawn then.
+        self._room = room
+        self._narrow: int | None = None
         self.document: Document | None = None
         self._painter: Painter | None = None
         self._painting: Viewport | None = None  # the viewport of the paint under way
@@ -218,6 +224,10 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
     # -- painting --------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._narrow = self._room()
+        if self._narrow is not None:  # the witness code would be cut: draw (and record) nothing
+            self._shown = None
+            return self._refusal(crop)
         viewport = self.viewport()
         if viewport is not None and viewport != self._shown:
             self._shown = viewport if self._gate(self.document, viewport) else None  # type: ignore[arg-type]
@@ -352,7 +362,11 @@ class CodeView(ReadingKeys, ScrollView, can_focus=True, inherit_bindings=False):
         return style("codeview--gutter"), style("codeview--flag"), marks
 
     def _refusal(self, crop: Region) -> list[Strip]:
-        if self.document is None and self.refused is None and self.waiting_for is not None:
+        if self._narrow is not None:
+            style = self.get_component_rich_style("codeview--blocked")
+            message = Text(f" Source hidden: the terminal is too narrow for the whole witness "
+                           f"code. Widen it to {self._narrow} columns. ", style)  # fmt: skip
+        elif self.document is None and self.refused is None and self.waiting_for is not None:
             message = Text(f" Opening {self.waiting_for}… (shown once it is checked) ")
         elif self.document is None and self.refused is None:
             message = Text(" No file open. ctrl+p or the tree opens one. ")

@@ -46,6 +46,12 @@ class StatusBar(Static):
             self.update(self._line(self._status, self.size.width), layout=False)
 
     @staticmethod
+    def needed(status: Status) -> int:
+        """The columns of the recording state and the whole witness code at their
+        shortest: the code view draws no source on a terminal narrower (atk15 F2)."""
+        return sum(cell_len(t) for t, _ in _parts(status, 2)[:2])
+
+    @staticmethod
     def _line(status: Status, width: int) -> Text:
         """The bar's line for `width` cells. What must be read whole comes first (the
         recording state, the witness code, the alerts, the hit count) and the end of

@@ -127,8 +127,7 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
     file on worker processes. A long name the index narrows to one file is found
     by the pass at once; read file by file it took up to a second more on Linux
     (`nonexistent_name_qq` 7 ms -> 1,055 ms, a 31-letter name 53 -> 1,319 ms)."""
-    from cleanroom.snapshot import firstpage, scanworkers
-    from cleanroom.snapshot import search as search_module
+    from cleanroom.snapshot import firstpage, passes, scanworkers
 
     src = tmp_path / "narrow"
     for i in range(40):
@@ -138,14 +137,14 @@ def test_a_name_the_index_narrows_is_not_read_file_by_file(kit, tmp_path, monkey
     out = tmp_path / "narrow.snapshot"
     create_snapshot(src, out, kit.vendor, name="narrow", version="1", created=1)
     read: list[bytes] = []
-    real = search_module.file_hits
+    real = passes.file_hits
 
     def counted(conn, path, *rest):  # the real reader, counted
         read.append(path)
         return real(conn, path, *rest)
 
     monkeypatch.setattr(scanworkers, "MIN_BYTES", 0)  # workers, as for a large tree
-    monkeypatch.setattr(search_module, "file_hits", counted)  # the pass's reads
+    monkeypatch.setattr(passes, "file_hits", counted)  # the pass's reads
     monkeypatch.setattr(firstpage, "file_hits", counted)  # and the first page's own
     with Snapshot.open(out, kit.trust) as s:
         handle = search(s, references_query("only_here_a_long_name"))

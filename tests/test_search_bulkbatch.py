@@ -52,13 +52,15 @@ def test_a_batch_gives_the_records_of_each_blob_one_by_one(blobs, text, case):
         found, n = _one_by_one(query, data, prefix)
         want.append(found)
         count += n
-    saved = bulkbatch.NUMPY_HITS
+    saved, loaded = bulkbatch.NUMPY_HITS, bulkbatch.numpy
     try:
         for threshold in (saved, 0):  # blob by blob, and numpy over the batch
             bulkbatch.NUMPY_HITS = threshold
             assert records_many(query.plan().matcher, items) == (b"".join(want), count)
+        bulkbatch.numpy = lambda: None  # without numpy: the `find` loop, blob by blob
+        assert records_many(query.plan().matcher, items) == (b"".join(want), count)
     finally:
-        bulkbatch.NUMPY_HITS = saved
+        bulkbatch.NUMPY_HITS, bulkbatch.numpy = saved, loaded
 
 
 def test_many_hits_through_numpy_with_crowded_lines_and_a_bad_index():

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import cleanroom.snapshot.search as search_mod
-from cleanroom.snapshot import scanworkers
+from cleanroom.snapshot import passes, scanworkers
 from cleanroom.snapshot.query import Query, SearchCancelled, SearchError
 from cleanroom.snapshot.search import search
 from cleanroom.snapshot.store import Snapshot
@@ -207,12 +207,12 @@ def test_the_first_page_does_not_wait_for_the_workers_to_start(tmp_path, workers
 def test_a_worker_that_finds_another_snapshot_fails_the_search_clearly(
     tmp_path, workers, monkeypatch
 ):
-    real = search_mod.Job
+    real = passes.Job
 
     def forged(path, manifest, *rest):  # a worker told to expect other manifest bytes
         return real(path, manifest + b" ", *rest)
 
-    monkeypatch.setattr(search_mod, "Job", forged)
+    monkeypatch.setattr(passes, "Job", forged)
     with Snapshot.open(build(tmp_path, _many(20)), TRUST) as snapshot:
         s = search(snapshot, Query(r"a\w", regex=True))
         with pytest.raises(SearchError, match="changed since it was opened"):

@@ -4,7 +4,7 @@ processes, which took 1.5-2 s on Linux before their first hit.
 
 - `prefix(search, deadline, size)`: the hits of the first files in path order,
   read until `deadline` with a hit found; the pass's own first hits (the same
-  files in the same order as its workers', search.py `_parallel`).
+  files in the same order as its workers', `passes.parallel`).
 - `on_every_core(search, conn, files, plan)`: whether the pass would read on
   worker processes, the only case where reading here first is worth it.
 """

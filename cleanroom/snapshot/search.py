@@ -52,7 +52,8 @@ they start; the pass calls `Search.before_opens(n)` just before they open the
 snapshot). Past the kept hits, a pass finds only digest records, in bulk
 (`bulkhits`). Each pass has its own read-only connection (`_own_connection`), so
 a search can run in a worker thread while
-the viewer reads.
+the viewer reads. This module chooses what a pass reads; `passes` runs it (in this
+process, or on every core).
 """
 
 from __future__ import annotations
@@ -65,26 +66,24 @@ import weakref
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from .blobs import SNIFF
-from .bulkhits import records as bulk_records
 from .candidates import (
-    SMALL_ROW,
     IndexFacts,
     candidates,
     filled,
     index_facts,
     small_limits,
 )
-from .catalog import Catalog, Row, catalog
+from .catalog import catalog
 from .density import NAMED_MOST, share_of
-from .filehits import Progress, _new, file_hits
+from .filehits import Progress
 from .firstpage import prefix
 from .high_bytes import after_high, read_in_background
 from .narrowing import BROAD_INDEX, broad, chosen_blobs
-from .query import Plan, Query, SearchCancelled, SearchError
+from .passes import parallel, serial
+from .query import Query, SearchCancelled, SearchError
 from .readonly import SnapshotFileError, connect
-from .results import Hit, ResultDigest, _path_part
-from .scanworkers import FileRef, Job, Kept, Records, Scan, chunked, head, text_files, wanted
+from .results import Hit, ResultDigest
+from .scanworkers import Kept, Records, text_files, wanted
 from .schema import schema_problems
 from .store import Snapshot
 
@@ -188,7 +187,7 @@ class Search:
         path order, until `seconds` have passed: on a large tree the pass starts
         worker processes, which took 1.5-2 s on Linux before their first hit. The
         hits it finds are the first hits of the pass (the same files in the same
-        order, as `_parallel` promises). With none by then it reads on for up to
+        order, as `passes.parallel` promises). With none by then it reads on for up to
         PREFIX_MORE (a pass's workers take longer than that to start); with none
         after that, the pass gives the page. How: `firstpage.prefix`."""
         deadline = time.monotonic() + seconds
@@ -322,12 +321,12 @@ class Search:
                     order = text_files(self.snapshot, conn, files)
                     if chosen is not None:
                         order = [ref for ref in order if ref[1] in chosen[0]]
-                    yield from self._parallel(conn, files, order, plan, progress, keep, workers)
+                    yield from parallel(self, conn, files, order, plan, progress, keep, workers)
                     return
                 if chosen is not None:
                     rowids = iter([(r,) for r in sorted(chosen[0])])
                     rows = filled(conn, rowids, small_limits(plan.likely), self._check)
-                    yield from self._serial(conn, files, rows, plan, progress, keep)
+                    yield from serial(self, conn, files, rows, plan, progress, keep)
                     return
             else:
                 workers = wanted(self.snapshot.manifest.bytes)
@@ -337,12 +336,12 @@ class Search:
                     share = self._share(conn, plan.index)
                     named = None if share is not None and share > NAMED_MOST else (
                         plan.index, facts().truncated)  # fmt: skip
-                    yield from self._parallel(conn, files, order, plan, progress, keep, workers,
-                                              named)  # fmt: skip
+                    yield from parallel(self, conn, files, order, plan, progress, keep, workers,
+                                        named)  # fmt: skip
                     return
             rows = candidates(conn, plan, everything, facts, self._check, self._exempt,
                               answer=self._whole_answer(plan.index))  # fmt: skip
-            yield from self._serial(conn, files, rows, plan, progress, keep)
+            yield from serial(self, conn, files, rows, plan, progress, keep)
 
     def _broad(self, conn: sqlite3.Connection, index: str) -> bool:
         """Whether the index names so many blobs that every core should read every text
@@ -383,145 +382,6 @@ class Search:
         if index is None or peeked is None or peeked[0] != index or len(peeked[1]) >= PEEK:
             return None
         return peeked[1]
-
-    def _serial(
-        self,
-        conn: sqlite3.Connection,
-        files: Catalog,
-        rows: Iterator[Row],
-        plan: Plan,
-        progress: Progress,
-        keep: int | None,
-    ) -> Iterator[list[Hit] | Records]:
-        """The hits in the blobs `rows` (ascending by rowid), read in this process."""
-        everything = plan.paths.everything
-        cancelled = self._cancelled.is_set
-        for i, row in files.in_path_order(rows):
-            if cancelled():
-                raise SearchCancelled("the search was cancelled")
-            if not everything and not plan.paths(files.displays[i]):
-                continue
-            yield from self._one(conn, files, i, row, plan, progress, keep)
-
-    def _one(
-        self,
-        conn: sqlite3.Connection,
-        files: Catalog,
-        i: int,
-        row: Row,
-        plan: Plan,
-        progress: Progress,
-        keep: int | None,
-    ) -> Iterator[list[Hit] | Records]:
-        """The hits in the file at position `i` of `files`, whose blob is `row`."""
-        if len(row) == 1:  # only the rowid: one statement for a small blob
-            found = conn.execute(SMALL_ROW, (*small_limits(plan.likely), row[0])).fetchone()
-            row = (row[0], *found) if found is not None else (row[0], None, None, None)
-        content = row[2]
-        if keep is not None and progress.hits >= keep and content is not None:
-            # past the kept hits: only records, found in bulk (bulkhits)
-            if content.find(b"\x00", 0, SNIFF) < 0:
-                progress.files += 1
-                progress.bytes += len(content)
-                path = _path_part(files.paths[i])
-                data, n = bulk_records(plan.matcher, content, path, row[3])
-                if n:
-                    progress.hits += n
-                    yield Records(data, n)
-            return
-        yield from file_hits(
-            conn, files.paths[i], files.displays[i], row, plan, progress, keep,
-            self._cancelled.is_set,
-        )  # fmt: skip
-
-    def _parallel(
-        self,
-        conn: sqlite3.Connection,
-        files: Catalog,
-        order: list[FileRef],
-        plan: Plan,
-        progress: Progress,
-        keep: int | None,
-        workers: int,
-        named: tuple[str, tuple[int, ...]] | None = None,
-    ) -> Iterator[list[Hit] | Records | Kept]:
-        """The text files `order`, in the same order and with the same hits as a single
-        pass: the first few chunks (scanworkers.head) read here while the worker
-        processes start, the rest by them (scanworkers); with `named` (an index
-        expression, the truncated blobs), the workers read only the blobs it names."""
-        self._check()
-        displays = files.displays
-        if not plan.paths.everything:
-            order = [ref for ref in order if plan.paths(displays[ref[0]])]
-        if not order:
-            return
-        first, rest, start_size = head(order, files.sizes)
-        running = None
-
-        def start() -> Scan | None:
-            dealt = chunked(rest, files.sizes, workers, start_size) if rest else []
-            if not dealt:
-                return None
-            if self.before_opens is not None:
-                self.before_opens(2 * len(dealt))  # each worker: the header check and SQLite
-            progress.workers = len(dealt)
-            q = self.query
-            job = Job(str(self.snapshot.path), self.snapshot.manifest_bytes,
-                      (q.text, q.regex, q.case), keep, [], named)  # fmt: skip
-            return Scan(job, dealt, self._cancelled.is_set)
-
-        # A query expected in most files (`return`) has its first page in the head:
-        # its workers start when the head is read, so that page(0) never pays for
-        # them (114 ms of CPU on Linux at load 18). Any other starts them now.
-        later = plan.likely
-        try:
-            if not later:
-                running = start()
-            cancelled = self._cancelled.is_set
-            for pos, rowid, _path in first:
-                if cancelled():
-                    raise SearchCancelled("the search was cancelled")
-                yield from self._one(conn, files, pos, (rowid,), plan, progress, keep)
-            if later:
-                running = start()
-            if running is not None:
-                yield from self._from_workers(running, files, progress, keep)
-        finally:
-            if running is not None:
-                running.close()
-
-    @staticmethod
-    def _from_workers(
-        running: Scan, files: Catalog, progress: Progress, keep: int | None
-    ) -> Iterator[list[Hit] | Records | Kept]:
-        """The workers' hits in order. With `keep` (the primary pass), every hit comes
-        as its record (`Records`) and those the pass keeps whole, among the first
-        `keep`, also as `Kept` Hits, made here only for those; once `keep` are counted
-        the workers are told (`Scan.enough`), so that they stop making hits whole.
-        Without (`hits`), every hit as a Hit."""
-        paths, displays = files.paths, files.displays
-        told = keep is None
-        for _n, whole, records, nfiles, nbytes, cpu in running.results():
-            progress.files += nfiles
-            progress.bytes += nbytes
-            progress.worker_cpu += cpu
-            if keep is None:
-                if whole:
-                    batch = [_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in
-                             whole]  # fmt: skip
-                    progress.hits += len(batch)
-                    yield batch
-                continue
-            room = max(0, keep - progress.hits)
-            if whole and room:
-                yield Kept([_new(Hit, (paths[pos], displays[pos], *rest)) for pos, *rest in
-                            whole[:room]])  # fmt: skip
-            if records.count:
-                progress.hits += records.count
-                yield records
-            if not told and progress.hits >= keep:
-                running.enough()
-                told = True
 
     @contextlib.contextmanager
     def _own_connection(self, announce: bool = False) -> Iterator[sqlite3.Connection]:

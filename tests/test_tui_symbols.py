@@ -5,10 +5,8 @@ Pilot over a real snapshot with a signed symbol index and a real ledger."""
 from __future__ import annotations
 
 from cleanroom.ledger.encoding import decode_body
-from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.session.symbol_digest import symbols_digest
 from cleanroom.session.symbols import OUTLINE_LIMIT
-from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.store import Snapshot
 from cleanroom.snapshot.symbols.query import SymbolIndex
 from cleanroom.tui.codeview import CodeView
@@ -16,7 +14,7 @@ from cleanroom.tui.noticebar import NoticeBar
 from cleanroom.tui.screens.search import SearchScreen
 from cleanroom.tui.screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
 from tests.ledgerkit import read_rows
-from tests.symbolnavkit import symbols_app
+from tests.symbolnavkit import many_defines_source, symbols_app
 from tests.symbolskit import line_of
 from tests.tuikit import make_app
 
@@ -275,12 +273,7 @@ async def test_an_outline_longer_than_a_page_shows_the_rest_page_by_page(kit, le
     """`]` lists the next page of an outline, `[` the previous, each recorded (with
     its offset) before it is drawn; Enter on a later page goes to its row."""
     defines = OUTLINE_LIMIT * 2 + 7
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "many.h").write_bytes(b"".join(b"#define M_%05d %d\n" % (i, i) for i in range(defines)))
-    snap = tmp_path / "many.snapshot"
-    create_snapshot(src, snap, kit.vendor, name="many", version="1", created=1, symbols=True)
-    app, _ = symbols_app(kit, ledger_dir, SnapshotSource.from_file(snap, kit.trust))
+    app, _ = symbols_app(kit, ledger_dir, many_defines_source(kit, tmp_path, defines))
 
     def outlines():
         return [e.payload for e in entries(app) if e.kind == "symbol_outline"]

@@ -67,3 +67,14 @@ def symbols_app(kit: Kit, ledger_dir: Path, source: SnapshotSource | None = None
     session = ReviewSession(Recorder(ledger), served, facts)
     kw.setdefault("countersigner", kit.reviewer)
     return ReviewApp(session, **kw), disk
+
+
+def many_defines_source(kit: Kit, workdir: Path, defines: int) -> SnapshotSource:
+    """A real, vendor-signed snapshot holding one header, `many.h`, of `defines`
+    macros (`M_00000` on line 1, ...): an outline longer than a page (ADR 0127)."""
+    src = workdir / "many-src"
+    src.mkdir()
+    (src / "many.h").write_bytes(b"".join(b"#define M_%05d %d\n" % (i, i) for i in range(defines)))
+    snapshot = workdir / "many.snapshot"
+    create_snapshot(src, snapshot, kit.vendor, name="many", version="1", created=1, symbols=True)
+    return SnapshotSource.from_file(snapshot, kit.trust)

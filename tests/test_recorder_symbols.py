@@ -56,6 +56,14 @@ def test_symbol_requests_are_recorded_before_answered(served):
     assert running.entries()[-1].payload == {"query": "parse", "names": ["parse_expr"]}
     other = client.ask(m.Outline(path=o.path, blob=BLOB))
     assert isinstance(other, m.Refused) and other.reason == "order"
+    # A later page (ADR 0127): recorded with its offset; past the last row, nothing.
+    later = client.ask(m.Outline(path=o.path, blob=o.blob, offset=2))
+    assert isinstance(later, m.SymbolList) and _rows(later) == _rows(outline)[2:]
+    assert later.total == outline.total
+    assert running.entries()[-1].payload["offset"] == 2
+    recorded = len(running.entries())
+    past = client.ask(m.Outline(path=o.path, blob=o.blob, offset=outline.total))
+    assert isinstance(past, m.NoSymbols) and len(running.entries()) == recorded
     client.close()
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.session.events import path_fields
 from cleanroom.session.local_service import LocalService
@@ -13,7 +15,7 @@ from cleanroom.session.recorder import Recorder
 from cleanroom.session.review import Facts, ReviewSession
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.session.symbol_digest import symbols_digest
-from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT, Symbol
+from cleanroom.session.symbols import NAMES_LIMIT, OUTLINE_LIMIT, Symbol, SymbolsUnavailable
 from cleanroom.snapshot.create import create_snapshot
 from cleanroom.snapshot.symbols.query import references_query
 from cleanroom.snapshot.symbols.references import references_name
@@ -50,6 +52,40 @@ def test_an_outline_lists_at_most_its_limit_and_counts_them_all(kit, tmp_path):
     entry = last_entry(ledger)
     assert entry.kind == "symbol_outline"
     assert (entry.payload["listed"], entry.payload["symbols"]) == (OUTLINE_LIMIT, DEFINES)
+
+
+def test_later_pages_of_an_outline_list_the_rest_each_recorded_with_its_offset(kit, tmp_path):
+    many = b"".join(b"#define NAME_%05d %d\n" % (i, i) for i in range(DEFINES))
+    service, ledger = service_over(kit, tmp_path, {"many.h": many})
+    opened = service.open_file(b"many.h")
+    first = service.outline(opened)
+    assert last_entry(ledger).payload.get("offset") is None  # the first page: as before pages
+    second = service.outline(opened, OUTLINE_LIMIT)
+    assert (len(second.rows), second.total, second.offset) == (100, DEFINES, OUTLINE_LIMIT)
+    assert [s.line for s in second.rows] == list(range(OUTLINE_LIMIT, DEFINES))
+    entry = last_entry(ledger)
+    assert entry.kind == "symbol_outline"
+    assert (entry.payload["offset"], entry.payload["listed"], entry.payload["symbols"]) == (
+        OUTLINE_LIMIT, 100, DEFINES)  # fmt: skip
+    assert entry.payload["digest"] == symbols_digest(second.rows) != symbols_digest(first.rows)
+    for past in (DEFINES, DEFINES + 1, -1):  # not a page: refused, and nothing recorded
+        with pytest.raises(SymbolsUnavailable):
+            service.outline(opened, past)
+    assert last_entry(ledger) == entry
+
+
+def test_an_outline_page_of_one_row_and_of_none(kit, tmp_path):
+    service, ledger = service_over(kit, tmp_path, {"one.h": b"#define ONE 1", "empty.h": b""})
+    opened = service.open_file(b"one.h")
+    assert [(s.line, s.name) for s in service.outline(opened).rows] == [(0, "ONE")]
+    before = last_entry(ledger)
+    with pytest.raises(SymbolsUnavailable, match="no page starts after the first 1"):
+        service.outline(opened, 1)
+    assert last_entry(ledger) == before
+    empty = service.open_file(b"empty.h")
+    assert (service.outline(empty).rows, service.outline(empty).total) == ([], 0)
+    with pytest.raises(SymbolsUnavailable):
+        service.outline(empty, 1)
 
 
 def test_symbol_quick_open_lists_at_most_its_limit(kit, tmp_path):

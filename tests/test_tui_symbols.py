@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.session.symbol_digest import symbols_digest
+from cleanroom.session.symbols import OUTLINE_LIMIT
 from cleanroom.snapshot.store import Snapshot
 from cleanroom.snapshot.symbols.query import SymbolIndex
 from cleanroom.tui.codeview import CodeView
@@ -13,7 +14,7 @@ from cleanroom.tui.noticebar import NoticeBar
 from cleanroom.tui.screens.search import SearchScreen
 from cleanroom.tui.screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
 from tests.ledgerkit import read_rows
-from tests.symbolnavkit import symbols_app
+from tests.symbolnavkit import many_defines_source, symbols_app
 from tests.symbolskit import line_of
 from tests.tuikit import make_app
 
@@ -266,3 +267,56 @@ async def test_the_index_is_checked_once_per_session(kit, ledger_dir):
         await pilot.press("d", "enter")
         await pilot.pause()
     assert app.service.symbols.checks == 1
+
+
+async def test_an_outline_longer_than_a_page_shows_the_rest_page_by_page(kit, ledger_dir, tmp_path):
+    """`]` lists the next page of an outline, `[` the previous, each recorded (with
+    its offset) before it is drawn; Enter on a later page goes to its row."""
+    defines = OUTLINE_LIMIT * 2 + 7
+    app, _ = symbols_app(kit, ledger_dir, many_defines_source(kit, tmp_path, defines))
+
+    def outlines():
+        return [e.payload for e in entries(app) if e.kind == "symbol_outline"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await open_file(pilot, "many.h")
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, SymbolListScreen))
+        first = app.screen
+        assert [s.line for s in first.rows] == list(range(OUTLINE_LIMIT))
+        assert "] next page" in first.count and "[ previous" not in first.count
+        await pilot.press("left_square_bracket")  # no page before the first: it stays
+        await pilot.pause()
+        assert app.screen is first and len(outlines()) == 1
+        for page in (1, 2):
+            shown = app.screen
+            await pilot.press("right_square_bracket")
+            await until(pilot, lambda s=shown: isinstance(app.screen, SymbolListScreen)
+                        and app.screen is not s)  # fmt: skip
+            start = page * OUTLINE_LIMIT
+            rows = app.screen.rows
+            assert [s.line for s in rows] == list(range(start, min(start + OUTLINE_LIMIT, defines)))
+            # Log before display: the page's entry, with its offset, names these rows.
+            assert outlines()[-1] == {"path": "many.h", "blob": app.opened.blob,
+                                      "symbols": defines, "listed": len(rows),
+                                      "digest": symbols_digest(rows), "offset": start}  # fmt: skip
+        last = app.screen
+        assert (
+            f"{defines:,} definitions ({OUTLINE_LIMIT * 2 + 1:,}-{defines:,} listed)" in last.count
+        )
+        assert "] next page" not in last.count
+        await pilot.press("right_square_bracket")  # past the last page: nothing asked
+        await pilot.pause()
+        assert app.screen is last and len(outlines()) == 3
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: isinstance(app.screen, SymbolListScreen)
+                    and app.screen is not last)  # fmt: skip
+        assert (
+            app.screen.rows[0].line == OUTLINE_LIMIT and outlines()[-1]["offset"] == OUTLINE_LIMIT
+        )
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SymbolListScreen)
+    gotos = [e.payload["line"] for e in entries(app) if e.kind == "goto"]
+    assert gotos == [OUTLINE_LIMIT + 2]  # the second row of the second page, 1-based

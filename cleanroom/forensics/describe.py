@@ -106,8 +106,9 @@ def describe(entry: TimelineEntry) -> str:
         case Mark():
             return f"set mark {ev.mark} at line {ev.line} of {path_text(ev.raw_path)}"
         case SymbolOutline():
+            page = f" after the first {ev.offset:,}" if ev.offset else ""
             return (f"outline of {path_text(ev.raw_path)}: {plural(ev.listed, 'definition')}"
-                    f" listed of {ev.symbols:,}")  # fmt: skip
+                    f" listed{page} of {ev.symbols:,}")  # fmt: skip
         case SymbolDefinitions():
             return (f"definitions of “{ev.name}”: {plural(ev.places, 'place')},"
                     f" {ev.listed:,} listed")  # fmt: skip

@@ -22,7 +22,9 @@ column), so the entry "does not fit its kind" and keeps only its raw payload:
   them by a `digest` of 64 hex digits.
 - A `symbol_outline` or `symbol_definitions` lists 0 ≤ listed ≤ its count of
   definitions or places, at most `MAX_SYMBOLS_LISTED`, and names them by a
-  `digest` of 64 hex digits (and the outline its `blob`); a `symbol_quick_open`
+  `digest` of 64 hex digits (and the outline its `blob`); an outline's page
+  starts at 0 ≤ `offset`, lists no more than the definitions after it, and a
+  later page starts before the last of them (ADR 0127); a `symbol_quick_open`
   lists at most `MAX_SYMBOL_NAMES` names (issue 15).
 """
 
@@ -102,6 +104,13 @@ def _listed(count: str) -> Check:
     return check
 
 
+def _outline(p: dict[str, Any]) -> str | None:
+    offset, listed, total = p.get("offset", 0), p["listed"], p["symbols"]
+    if offset < 0 or (offset and offset >= total) or listed > total - offset:
+        return f"{listed} listed after {offset} of {total}: not a page of the outline"
+    return _listed("symbols")(p)
+
+
 def _symbol_names(p: dict[str, Any]) -> str | None:
     if len(p["names"]) > MAX_SYMBOL_NAMES:
         return f"{len(p['names'])} names: more than the {MAX_SYMBOL_NAMES} a list shows"
@@ -117,7 +126,7 @@ def _search_start(p: dict[str, Any]) -> str | None:
 CHECKS: dict[str, Check] = {"view": _view, "file_open": _file_open, "search": _hex("digest"),
                             "search_start": _search_start,
                             "tree_list": _tree_list, "quick_open_list": _quick_open_list,
-                            "symbol_outline": _listed("symbols"),
+                            "symbol_outline": _outline,
                             "symbol_definitions": _listed("places"),
                             "symbol_quick_open": _symbol_names}  # fmt: skip
 

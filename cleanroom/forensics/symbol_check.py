@@ -61,7 +61,8 @@ def check_symbol(seq: int, ev: SymbolEvent, symbols: SessionSymbols | None) -> S
 
 
 def _outline(seq: int, ev: SymbolOutline, symbols: SessionSymbols) -> SymbolCheck:
-    rows, total = symbols.outline(ev.raw_path)  # first: a snapshot without an index says so
+    # first: a snapshot without an index says so; a later page from its offset (ADR 0127)
+    rows, total = symbols.outline(ev.raw_path, ev.offset)
     snapshot: Any = symbols.snapshot
     try:
         blob = snapshot.stat(ev.raw_path).blob

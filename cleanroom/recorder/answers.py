@@ -142,8 +142,10 @@ def _name(answer: Any) -> str:
     return getattr(answer, "reason", None) or type(answer).__name__
 
 
-def _symbol_rows(a: Any) -> SymbolRows:
-    """The rows of a `symbols` answer; SymbolsUnavailable for `no_symbols`."""
+def _symbol_rows(a: Any, offset: int = 0) -> SymbolRows:
+    """The rows of a `symbols` answer (an outline's page after `offset` rows);
+    SymbolsUnavailable for `no_symbols`."""
     if isinstance(a, m.NoSymbols):
         raise SymbolsUnavailable(a.why)
-    return SymbolRows([Symbol(r.path, r.display, r.line, r.name, r.kind) for r in a.rows], a.total)
+    rows = [Symbol(r.path, r.display, r.line, r.name, r.kind) for r in a.rows]
+    return SymbolRows(rows, a.total, offset)

@@ -201,8 +201,9 @@ class RemoteService(Asking):
 
     # -- symbols ----------------------------------------------------------------
 
-    def outline(self, opened: FileFacts) -> SymbolRows:
-        return _symbol_rows(self._ask(m.Outline(path=opened.path, blob=opened.blob)))
+    def outline(self, opened: FileFacts, offset: int = 0) -> SymbolRows:
+        asked = m.Outline(path=opened.path, blob=opened.blob, offset=offset)
+        return _symbol_rows(self._ask(asked), offset)
 
     def definitions(self, name: str) -> SymbolRows:
         return _symbol_rows(self._ask(m.Definitions(name=name)))

@@ -14,6 +14,9 @@ from msgspec import Meta, Struct
 
 from ..notes.model import MAX_BODY, MAX_TITLE
 
+# 11: `outline` carries `offset`: a later page of a file's outline (ADR 0127);
+# `paragraph` (`{` / `}`: the recorder finds the line and records it as a `goto`),
+# answered `location` (ADR 0223)
 # 9: `welcome` carries the room's `idle_seconds` and `witness_minutes`, which a terminal
 # started by `review --connect` (no config of its own) uses
 # 8: `view` carries `wrap` (rows; 0: not wrapped), and its `lines` answer is then each
@@ -28,8 +31,6 @@ from ..notes.model import MAX_BODY, MAX_TITLE
 # 3: notes (`note_save`, `note_withdraw`, `notes`)
 # 2: paged `tree`, `gone`/`unfinished` seals, MISSING notices, refusal actions; a
 # search runs while the recorder serves on (`wait`, `cancel`)
-# 11: `paragraph` (`{` / `}`: the recorder finds the line and records it as a `goto`),
-# answered `location`
 VERSION = 11
 MAX_REQUEST = 65_536  # bytes in one request frame
 MAX_ANSWER = 8 * 1024 * 1024  # bytes in one answer frame
@@ -113,10 +114,12 @@ class Mark(_Request, tag="mark"):
 
 
 class Outline(_Request, tag="outline"):
-    """The definitions of the file last opened (its symbol outline)."""
+    """The definitions of the file last opened (its symbol outline): the page
+    after its first `offset` (ADR 0127)."""
 
     path: Path
     blob: Blob
+    offset: Count = 0
 
 
 class Definitions(_Request, tag="definitions"):

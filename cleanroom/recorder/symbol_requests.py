@@ -21,7 +21,7 @@ class SymbolRequests:
     def _outline(self, r: m.Outline) -> m._Answer:
         opened = self._the_opened(r.path, r.blob)
         try:
-            found = self.service.outline(opened)
+            found = self.service.outline(opened, r.offset)
         except SymbolsUnavailable as exc:
             return m.NoSymbols(why=str(exc))
         return m.SymbolList(rows=[_symbol_info(s) for s in found.rows], total=found.total)

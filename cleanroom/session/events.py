@@ -203,14 +203,23 @@ class Mark(_PathEvent):
 @dataclass(frozen=True)
 class SymbolOutline(_PathEvent):
     """The outline of the open file `blob` is about to list `listed` of its `symbols`
-    definitions, by line; `digest` names the rows listed (session/symbol_digest.py),
-    which replay recomputes from the signed symbol index."""
+    definitions, by line, from the one after its first `offset` (a later page, ADR
+    0127; 0, and left out of the payload: the first page); `digest` names the rows
+    listed (session/symbol_digest.py), which replay recomputes from the signed
+    symbol index."""
 
     kind: ClassVar[str] = "symbol_outline"
     blob: str
     symbols: int
     listed: int
     digest: str
+    offset: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        fields = super().payload()
+        if not self.offset:  # as every outline before pages was: the same bytes
+            del fields["offset"]
+        return fields
 
 
 @dataclass(frozen=True)

@@ -231,13 +231,13 @@ class LocalService:
 
     # -- symbols (session/symbols.py) ---------------------------------------------
 
-    def outline(self, opened: FileFacts) -> SymbolRows:
+    def outline(self, opened: FileFacts, offset: int = 0) -> SymbolRows:
         held = self._document_of(opened)
         if held is None:
             raise KeyError(opened.path)
-        rows, total = self.symbols.outline(held.path)
-        self.session.symbol_outline(held, rows, total)
-        return SymbolRows(rows, total)
+        rows, total = self.symbols.outline(held.path, offset)
+        self.session.symbol_outline(held, rows, total, offset)
+        return SymbolRows(rows, total, offset)
 
     def definitions(self, name: str) -> SymbolRows:
         found = self.symbols.definitions(name)

@@ -323,11 +323,14 @@ class ReviewSession:
         """Record a mark set on a line of the open file. Raises RecordingError."""
         self.recorder.record(Mark(opened.path, opened.blob, mark, line))
 
-    def symbol_outline(self, opened: Opened, listed: list[Any], symbols: int) -> None:
-        """Record the outline of the open file about to be listed (its rows by
-        digest). Raises RecordingError (list none)."""
+    def symbol_outline(
+        self, opened: Opened, listed: list[Any], symbols: int, offset: int = 0
+    ) -> None:
+        """Record the page of the outline of the open file about to be listed (its
+        rows by digest; the first `offset` rows are on earlier pages). Raises
+        RecordingError (list none)."""
         event = SymbolOutline(opened.path, opened.blob, symbols, len(listed),
-                              symbols_digest(listed))  # fmt: skip
+                              symbols_digest(listed), offset)  # fmt: skip
         self.recorder.record(event)
 
     def symbol_definitions(self, name: str, places: int, listed: list[Any]) -> None:

@@ -89,10 +89,12 @@ class Results:
 class SymbolRows:
     """A recorded outline or definitions list: the rows shown
     (snapshot.symbols.query.Symbol: path, display, 0-based line, name, kind) and
-    how many there are in all (the list may be cut)."""
+    how many there are in all (the list may be cut); an outline's later page
+    follows its first `offset` rows (ADR 0127)."""
 
     rows: list[Any]
     total: int
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,10 +180,11 @@ class ReviewService(Protocol):
         """Record `mark` (a letter) set at `line`. Raises RecordingError."""
         ...
 
-    def outline(self, opened: FileFacts) -> SymbolRows:
-        """Record `symbol_outline` for the open file's definitions, then answer them.
-        Raises SymbolsUnavailable (no index, or not the signed one: its message
-        says so), KeyError or RecordingError."""
+    def outline(self, opened: FileFacts, offset: int = 0) -> SymbolRows:
+        """Record `symbol_outline` for a page of the open file's definitions (those
+        after its first `offset`; session.symbols.OUTLINE_LIMIT at most), then
+        answer them. Raises SymbolsUnavailable (no index, or not the signed one: its
+        message says so), KeyError or RecordingError."""
         ...
 
     def definitions(self, name: str) -> SymbolRows:

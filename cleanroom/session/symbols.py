@@ -26,9 +26,10 @@ from ..snapshot.symbols.query import (
     references_query,
 )
 
-# Definitions of one file listed at most, by line (the count goes on): every file
-# written by hand has fewer; a generated header's first page costs 26 ms of CPU
-# through the service at 2,000, 50 ms at 5,000 (the limit before ADR 0126).
+# Definitions of one file listed at most, by line (the count goes on; the next page
+# starts where this one ends, ADR 0127): every file written by hand has fewer; a
+# generated header's first page costs 26 ms of CPU through the service at 2,000,
+# 50 ms at 5,000 (the limit before ADR 0126).
 OUTLINE_LIMIT = 2_000
 NAMES_LIMIT = LIMIT  # names a symbol quick open lists at most
 MAX_NAME_BYTES = 256  # a typed name or quick-open query
@@ -78,11 +79,22 @@ class SessionSymbols:
         """Why symbols were refused so far (None: not yet, or never)."""
         return self._problem
 
-    def outline(self, path: bytes) -> tuple[list[Symbol], int]:
-        """The first OUTLINE_LIMIT definitions of the file at `path` by line, and
-        how many it has: only the listed rows are read (the rest are counted)."""
+    def outline(self, path: bytes, offset: int = 0) -> tuple[list[Symbol], int]:
+        """A page of the definitions of the file at `path` by line: the
+        OUTLINE_LIMIT that follow its first `offset` (the terminal asks for 0,
+        OUTLINE_LIMIT, 2 * OUTLINE_LIMIT, ...), and how many it has: only the
+        listed rows are read (the rest are counted). Raises SymbolsUnavailable for
+        a page that is not one: a negative offset, or a later page past the last
+        row (nothing to list, so nothing is recorded)."""
+        if type(offset) is not int or offset < 0:
+            raise SymbolsUnavailable(f"an outline page cannot start at row {offset!r}")
         with self._lock:
-            return self._checked().outline_page(path, OUTLINE_LIMIT)
+            rows, total = self._checked().outline_page(path, OUTLINE_LIMIT, offset)
+        if offset and offset >= total:
+            raise SymbolsUnavailable(
+                f"this outline has {total:,} definitions: no page starts after the first {offset:,}"
+            )
+        return rows, total
 
     def definitions(self, name: str) -> Definitions:
         """Where `name` is defined (at most LIMIT places listed, all counted)."""

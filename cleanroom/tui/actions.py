@@ -117,7 +117,10 @@ NOTE_ACTIONS = frozenset(
     }
 )  # fmt: skip
 
-ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS | NOTE_ACTIONS
+# Following code's lists (tui/screens/symbols.py): another page of an outline.
+LIST_ACTIONS = frozenset({"list_page"})
+
+ALLOWED = frozenset(a.name for a in REVIEW_ACTIONS) | WIDGET_ACTIONS | NOTE_ACTIONS | LIST_ACTIONS
 REPLAY_ALLOWED = frozenset(a.name for a in REPLAY_ACTIONS) | WIDGET_ACTIONS
 
 

@@ -3,6 +3,7 @@
 | Key | Action |
 |---|---|
 | `o` | outline of the open file: its definitions by line; Enter goes to one |
+| `]`, `[` | in an outline of more than 2,000 definitions: the next, the previous page |
 | `d` | go to definition of the word at the cursor (or a name typed); a chooser if several |
 | `r` | find references of the word at the cursor (or a name typed): a search for `\\bNAME\\b` |
 | `ctrl+t` | symbol quick open: type part of a name, Enter goes to its definition |
@@ -25,13 +26,13 @@ from typing import Any, TypeVar
 
 from ..sanitize import clean
 from ..session.recorder import RecordingError
-from ..session.symbols import SymbolsUnavailable
+from ..session.symbols import OUTLINE_LIMIT, SymbolsUnavailable
 from ..snapshot.symbols.query import references_query
 from .codeview import CodeView
 from .cursor_word import CUT_NAME, word_in, word_in_row, word_on_screen
 from .hitstate import HitState
 from .off_loop import Answer
-from .screens.symbols import NameScreen, SymbolListScreen, SymbolQuickOpenScreen
+from .screens.symbols import NameScreen, Pages, PageTurn, SymbolListScreen, SymbolQuickOpenScreen
 
 Listed = TypeVar("Listed")  # what a symbol request answers: an outline, definitions
 
@@ -79,7 +80,12 @@ class SymbolNavigation:
         if opened is None:
             self.notify("No file open: ctrl+p or the tree opens one.", markup=False)  # type: ignore[attr-defined]
             return
-        ask = lambda: self.service.outline(opened)  # noqa: E731
+        self.outline_page(opened, 0)
+
+    def outline_page(self, opened: Any, offset: int) -> None:
+        """Ask for the page of the outline after its first `offset` rows (recorded),
+        then list it (ADR 0127)."""
+        ask = lambda: self.service.outline(opened, offset)  # noqa: E731
         self.ask_off_loop(ask, lambda answer: self._outlined(opened, answer), "symbols")  # type: ignore[attr-defined]
 
     def _outlined(self, opened: Any, answer: Answer[Any]) -> None:
@@ -94,11 +100,20 @@ class SymbolNavigation:
             return
         top = int(self.query_one(CodeView).scroll_offset.y)  # type: ignore[attr-defined]
         at = max(0, sum(1 for s in found.rows if s.line <= top) - 1)
-        count = _counted(found)
+        offset = found.offset
+        pages = Pages(offset, OUTLINE_LIMIT, found.total)
+        count = _outline_counted(found, pages)
         name = clean(opened.name)
         screen = SymbolListScreen(f"Outline of {name}", found.rows, count, False, at,
-                                  again=lambda: self.service.outline(opened))  # fmt: skip
-        self.push_screen(screen, self._go_to_symbol)  # type: ignore[attr-defined]
+                                  again=lambda: self.service.outline(opened, offset),
+                                  pages=pages)  # fmt: skip
+        self.push_screen(screen, lambda chosen: self._outline_chosen(opened, chosen))  # type: ignore[attr-defined]
+
+    def _outline_chosen(self, opened: Any, chosen: Any) -> None:
+        if isinstance(chosen, PageTurn):
+            self.outline_page(opened, chosen.offset)
+        else:
+            self._go_to_symbol(chosen)
 
     def action_go_to_definition(self) -> None:
         def chosen(name: str | None) -> None:
@@ -184,6 +199,20 @@ class SymbolNavigation:
     def _no_symbols(self, exc: BaseException) -> None:
         why = exc.args[0] if isinstance(exc, SymbolsUnavailable) and exc.args else str(exc)
         self.notify(f"Symbols: {why}", markup=False, severity="warning", timeout=8)  # type: ignore[attr-defined]
+
+
+def _outline_counted(found: Any, pages: Pages) -> str:
+    """The line under a page of an outline: how many, which are listed, the keys."""
+    if pages.offset == 0 and pages.next() is None:
+        return _counted(found)
+    first, last = pages.offset + 1, pages.offset + len(found.rows)
+    keys = [k for k, there in (("] next page", pages.next()), ("[ previous", pages.previous()))
+            if there is not None]  # fmt: skip
+    turn = f" {', '.join(keys)};" if keys else ""
+    return (
+        f"{found.total:,} definitions ({first:,}-{last:,} listed).{turn}"
+        " Enter goes to one; Escape closes."
+    )
 
 
 def _counted(found: Any) -> str:

@@ -44,7 +44,8 @@ and, where SQLite has dbstat, the pages of `symbol_names`, `symbols` and
 timed too: `ensure_symbols_checked` without a record (`open_check_first`: every
 row) and with the record it wrote (`open_check_again`); the session's first
 call is then answered without reading the table. The outline is timed whole
-(`outline*`) and as the page the terminal lists (`outline*_page`, OUTLINE_LIMIT).
+(`outline*`) and as the page the terminal lists (`outline*_page`, OUTLINE_LIMIT), and
+its last page (`outline*_last_page`: SQLite steps over the rows before it, ADR 0127).
 """
 
 from __future__ import annotations
@@ -257,6 +258,10 @@ def queries(path: Path, keys: list[bytes], count: int = 200) -> dict[str, object
             page = [cpu_timed(lambda b=big: index.outline_page(b, OUTLINE_LIMIT))
                     for _ in range(20)]  # fmt: skip
             res.update(medians(f"outline{k}_page", page))
+            last = (count - 1) // OUTLINE_LIMIT * OUTLINE_LIMIT  # the last page (ADR 0127)
+            page = [cpu_timed(lambda b=big, o=last: index.outline_page(b, OUTLINE_LIMIT, o))
+                    for _ in range(20)]  # fmt: skip
+            res.update(medians(f"outline{k}_last_page", page))
     res.update(through_service(path, keys, sample, [b for b, _, _ in bigs], short))
     return res
 

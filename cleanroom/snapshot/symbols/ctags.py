@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .languages import language_of
-from .rows import row_problem
+from .rows import KIND_WORD, SIMPLE_NAME, row_problem
 from .table import SYMBOLS_NAME_DDL, TABLES_DDL
 
 BATCH_BYTES = 64 * 1024 * 1024
@@ -35,8 +35,10 @@ _FILES = (
     "SELECT f.path, b.rowid, b.size FROM files f JOIN blobs b ON b.hash = f.blob"
     " WHERE f.kind = 'file' AND b.binary = 0 ORDER BY f.path"
 )
-# The rows as ctags gave them (names as text), before the names are numbered.
+# The rows as ctags gave them (names as text), before the names are numbered. Text,
+# not the raw bytes: Python's sqlite3 binds a str in half the time of a bytes (ADR 0127).
 _FOUND_DDL = "CREATE TEMP TABLE symbols_found (blob INTEGER, line INTEGER, name TEXT, kind TEXT)"
+_FOUND_INSERT = "INSERT INTO temp.symbols_found VALUES (?, ?, ?, ?)"
 _NAMES_FROM_FOUND = (
     "INSERT INTO symbol_names (name) SELECT DISTINCT name FROM temp.symbols_found ORDER BY name"
 )
@@ -137,28 +139,56 @@ def _batch(
         contents[rowid] = content
         (tmp / str(rowid)).write_bytes(content)
     try:
-        tags = _run(exe, lang, rowids, tmp)
+        out = _run(exe, lang, rowids, tmp)
     finally:
         for rowid in rowids:
             os.unlink(tmp / str(rowid))
-    rows = []
-    for rowid, found in tags.items():
-        lines = contents[rowid].split(b"\n")
-        for name, line, kind in found:
-            text = lines[line] if 0 <= line < len(lines) else None
-            if row_problem(name, kind, line, text) is None:
-                rows.append((rowid, line, name.decode(), kind.decode()))
     for content in contents.values():
         if progress is not None:
             progress(len(content))
-    conn.executemany("INSERT INTO temp.symbols_found VALUES (?, ?, ?, ?)", rows)
+    conn.executemany(_FOUND_INSERT, _rows(out, contents))
 
 
-def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
-    """ctags's definitions in the files named by rowid: rowid -> [(name, line, kind)],
-    names and kinds as the raw bytes ctags wrote, lines 0-based. One tag a line,
-    four tab-separated fields; a line that is not exactly that is ignored. Raises
-    SymbolsBuildError naming the language if ctags fails or runs past RUN_TIMEOUT."""
+def _rows(out: bytes, contents: dict[int, bytes]) -> list[tuple[int, int, str, str]]:
+    """ctags's answer as rows to store: (rowid, 0-based line, name, kind). One tag a
+    line, four tab-separated fields; a line that is not exactly that is ignored, and
+    a row that breaks `rows.row_problem` is dropped. The common row (a name of
+    printable ASCII, a kind seen before) is checked here without a call; any other
+    goes through `row_problem` itself, so the rows kept are the same (ADR 0127)."""
+    rows: list[tuple[int, int, str, str]] = []
+    append = rows.append
+    simple = SIMPLE_NAME.fullmatch
+    kinds: dict[bytes, str | None] = {}  # kind -> its text if it is one (few kinds, many rows)
+    current = -1
+    lines: list[bytes] = []
+    for tag in out.split(b"\n"):
+        fields = tag.split(b"\t")
+        if len(fields) != 4:
+            continue
+        name, file, number, kind = fields
+        if not (file.isdigit() and number.isdigit()):
+            continue
+        rowid = int(file)
+        if rowid != current:  # ctags answers file by file: each file's lines split once
+            current = rowid
+            content = contents.get(rowid)
+            lines = [] if content is None else content.split(b"\n")
+        line = int(number) - 1
+        text = lines[line] if 0 <= line < len(lines) else None
+        if kind in kinds:
+            k = kinds[kind]
+        else:
+            k = kinds[kind] = kind.decode() if KIND_WORD.fullmatch(kind) else None
+        fast = k is not None and text is not None and simple(name) is not None and name in text
+        if fast or row_problem(name, kind, line, text) is None:
+            append((rowid, line, name.decode(), kind.decode() if k is None else k))
+    return rows
+
+
+def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> bytes:
+    """ctags's definitions in the files named by rowid, as it wrote them (`_FORMAT`,
+    one a line; `_rows` reads them). Raises SymbolsBuildError naming the language
+    if ctags fails or runs past RUN_TIMEOUT."""
     command = [exe, "--options=NONE", "--sort=no", "-x", f"--_xformat={_FORMAT}",
                f"--language-force={lang}", "-f", "-", "-L", "-"]  # fmt: skip
     listing = "".join(f"{r}\n" for r in rowids).encode()
@@ -188,10 +218,4 @@ def _run(exe: str, lang: str, rowids: list[int], tmp: Path) -> dict[int, list]:
         raise SymbolsBuildError(failed) from exc
     except OSError as exc:
         raise SymbolsBuildError(f"ctags failed on {lang} files: {exc}") from exc
-    found: dict[int, list] = {}
-    for line in out.stdout.split(b"\n"):
-        fields = line.split(b"\t")
-        if len(fields) == 4 and fields[1].isdigit() and fields[2].isdigit():
-            name, rowid, number, kind = fields
-            found.setdefault(int(rowid), []).append((name, int(number) - 1, kind))
-    return found
+    return out.stdout

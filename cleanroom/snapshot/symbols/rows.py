@@ -12,6 +12,12 @@ import re
 MAX_NAME = 200
 _KIND = re.compile(rb"[a-z][a-zA-Z]{0,31}")
 _SPACE = re.compile(r"\s")
+# What a kind is (for callers that check many rows and cache it per kind).
+KIND_WORD = _KIND
+# A name that has no `name_problem` for certain: 1 to MAX_NAME bytes of printable
+# ASCII other than the space (so UTF-8, printable, no white space). Most names are;
+# a name that does not match may still be one: ask `name_problem`.
+SIMPLE_NAME = re.compile(rb"[!-~]{1,%d}" % MAX_NAME)
 
 
 def name_problem(name: object) -> str | None:

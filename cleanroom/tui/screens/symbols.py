@@ -9,6 +9,7 @@ after the recorder recorded it (`symbol_outline`, `symbol_definitions`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -68,19 +69,60 @@ class NameScreen(BlanksOnFailure, InputDialog):
         self.dismiss(event.value.strip() or None)
 
 
+@dataclass(frozen=True)
+class Pages:
+    """Where a list that is one page of a longer one (an outline, ADR 0127) lies:
+    after its first `offset` rows, pages of `size`, `total` in all."""
+
+    offset: int
+    size: int
+    total: int
+
+    def next(self) -> int | None:
+        after = self.offset + self.size
+        return after if after < self.total else None
+
+    def previous(self) -> int | None:
+        return max(0, self.offset - self.size) if self.offset > 0 else None
+
+
+@dataclass(frozen=True)
+class PageTurn:
+    """What a paged list is dismissed with when another page is asked for: the
+    caller asks for it (recorded) and shows it in a new list."""
+
+    offset: int
+
+
 class SymbolListScreen(BlanksOnFailure, ClosesOnce, ModalScreen[Any]):
     """A chooser of symbols (outline, definitions), drawn as recorded; dismisses
-    with the symbol chosen, or None."""
+    with the symbol chosen, None, or (a paged list: `]`, `[`) a PageTurn."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("right_square_bracket", "list_page(1)", "Next page", show=False),
+        Binding("left_square_bracket", "list_page(-1)", "Previous page", show=False),
+    ]
     DEFAULT_CSS = LIST_CSS.format(name="SymbolListScreen")
 
     def __init__(self, title: str, rows: list[Any], count: str, with_path: bool = True,
-                 at: int = 0, again: Callable[[], Any] | None = None) -> None:  # fmt: skip
+                 at: int = 0, again: Callable[[], Any] | None = None,
+                 pages: Pages | None = None) -> None:  # fmt: skip
         super().__init__()
         self.title_text, self.rows, self.count = title, rows, count
         self.with_path, self.at = with_path, at
         self._again = again
+        self.pages = pages
+
+    def action_list_page(self, step: int) -> None:
+        """Another page of a paged list, if there is one that way."""
+        if self.pages is None or not self.rows:  # blanked after a failure: no more
+            return
+        offset = self.pages.next() if step > 0 else self.pages.previous()
+        if offset is None:
+            self.app.bell()
+            return
+        self.dismiss(PageTurn(offset))
 
     def record_again(self) -> None:
         """A lock came off with this list in front: it is shown again, so it is

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from cleanroom.ledger.encoding import decode_body
 from cleanroom.session.snapshot_source import SnapshotSource
 from cleanroom.snapshot.symbols.rows import name_problem
@@ -70,9 +68,6 @@ async def until(pilot, check, tries: int = 200):
     raise AssertionError("never came")
 
 
-@pytest.mark.xfail(strict=True, reason="atk15 F1: the query API lists signed names and kinds "
-                   "that verify calls SYMBOL_ROW (thousands of characters): the outline's "
-                   "OptionList wraps them on the event loop, seconds of CPU")  # fmt: skip
 async def test_an_outline_lists_no_row_that_create_would_have_dropped(kit, ledger_dir):
     app, _ = symbols_app(kit, ledger_dir, source=hostile_source(kit, ledger_dir.parent))
     async with app.run_test(size=SIZE) as pilot:
@@ -88,9 +83,6 @@ async def test_an_outline_lists_no_row_that_create_would_have_dropped(kit, ledge
         ]
 
 
-@pytest.mark.xfail(strict=True, reason="atk15 F1: symbol quick open lists and records "
-                   "signed names of thousands of characters (an entry of up to 1 MB a "
-                   "keystroke)")  # fmt: skip
 async def test_symbol_quick_open_lists_and_records_no_name_create_would_drop(kit, ledger_dir):
     app, _ = symbols_app(kit, ledger_dir, source=hostile_source(kit, ledger_dir.parent))
     async with app.run_test(size=SIZE) as pilot:

@@ -33,7 +33,8 @@ class FindScreen(InputDialog):
             yield Checkbox(switch_label("Match case", False), id="case")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        for box in self.query(Input).results(Input):  # none if taken down before (atk15 F3)
+            box.focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = switch_label("Match case", event.value)

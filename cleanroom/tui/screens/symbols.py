@@ -57,7 +57,8 @@ class NameScreen(BlanksOnFailure, InputDialog):
                         id="name")  # fmt: skip
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        for box in self.query(Input).results(Input):  # none if taken down before (atk15 F3)
+            box.focus()
 
     def blank_shown(self) -> None:
         """Recording failed: the word taken from the code goes (failure_blank.py)."""
@@ -152,10 +153,12 @@ class SymbolListScreen(BlanksOnFailure, ClosesOnce, ModalScreen[Any]):
             yield SteadyOptionList(*options, id="symbols")
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        if self.rows:
-            options.highlighted = min(self.at, len(self.rows) - 1)
-        options.focus()
+        # None when the list was taken down before it finished mounting (a key
+        # flood: atk15 F3), which crashed the terminal with NoMatches.
+        for options in self.query(OptionList).results(OptionList):
+            if self.rows:
+                options.highlighted = min(self.at, len(self.rows) - 1)
+            options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.rows[event.option_index])
@@ -186,7 +189,8 @@ class SymbolQuickOpenScreen(InputDialog):
             yield SteadyOptionList(id="matches")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        for box in self.query(Input).results(Input):  # none if taken down before (atk15 F3)
+            box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.value:

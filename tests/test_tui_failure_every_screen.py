@@ -24,6 +24,7 @@ from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from cleanroom.tui.notes_pane import ConfirmWithdrawScreen, NotesScreen
+from cleanroom.tui.screens.behind import BehindScreen
 from cleanroom.tui.screens.marks import MarksScreen
 from cleanroom.tui.screens.quickopen import QuickOpenScreen
 from cleanroom.tui.screens.search import SearchScreen
@@ -75,8 +76,8 @@ async def _failing_shows_nothing(pilot, room, kind: type[Screen], also: str = ""
     await until(pilot, lambda: not isinstance(app.screen, kind))
 
 
-WALKED = {QuickOpenScreen, SearchScreen, SymbolListScreen, SymbolQuickOpenScreen, NameScreen,
-          MarksScreen, NotesScreen, ConfirmWithdrawScreen}  # fmt: skip
+WALKED = {BehindScreen, QuickOpenScreen, SearchScreen, SymbolListScreen, SymbolQuickOpenScreen,
+          NameScreen, MarksScreen, NotesScreen, ConfirmWithdrawScreen}  # fmt: skip
 
 
 async def test_a_stopped_recorder_leaves_nothing_recorded_on_any_screen(zq_room):
@@ -89,6 +90,7 @@ async def test_a_stopped_recorder_leaves_nothing_recorded_on_any_screen(zq_room)
         await until(pilot, lambda: CANARY.decode() in painted(app))
         app.query_one(CodeView).focus()
         # The reading screen itself: the code goes.
+        assert type(app.screen) is BehindScreen
         os.kill(room.process.pid, signal.SIGSTOP)
         try:
             await until(pilot, lambda: "NOT RECORDING" in bar(app), tries=400)

@@ -87,7 +87,7 @@ async def test_random_keys_end_in_a_clean_seal(kit, ledger_dir):
                 await pilot.pause()
                 assert app.is_running and app._exception is None, (n, key, sorted(screens))
         for _ in range(20):  # back to the main screen, then seal
-            if type(app.screen).__name__ == "Screen":
+            if type(app.screen).__name__ == "BehindScreen":  # the main screen
                 break
             await pilot.press("enter" if "Lock" in type(app.screen).__name__ else "escape")
             await pilot.pause()
@@ -100,7 +100,7 @@ async def test_random_keys_end_in_a_clean_seal(kit, ledger_dir):
         await pilot.pause()
     took = time.monotonic() - started
     assert app._exception is None and app.receipt is not None
-    wanted = {"Screen", "SearchScreen", "QuickOpenScreen", "GotoScreen", "HelpScreen",
+    wanted = {"BehindScreen", "SearchScreen", "QuickOpenScreen", "GotoScreen", "HelpScreen",
               "ConfirmEndScreen", "IdleScreen", "AlertLockScreen", "StartScreen"}  # fmt: skip
     assert wanted <= screens, wanted - screens
     verdict = verify_path(app.session.recorder.ledger.path, kit.trust)

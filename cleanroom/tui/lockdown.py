@@ -25,6 +25,7 @@ from textual.screen import Screen
 
 from .actions import ALLOWED
 from .crash import CrashSafeApp
+from .screens.behind import BehindScreen
 
 
 class LockedApp(CrashSafeApp, inherit_bindings=False):
@@ -64,6 +65,10 @@ class LockedApp(CrashSafeApp, inherit_bindings=False):
             self.on_blocked(name, "action not in the allowlist")
             return False
         return await super().run_action(action, default_namespace, namespaces)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen: under a dialog, it hands each change up once (screens/behind.py)."""
+        return BehindScreen(id="_default")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         return ()

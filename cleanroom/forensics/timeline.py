@@ -319,18 +319,24 @@ def decode_entry(
         b = decode_body(body) if payload is None else _proved(body, payload)  # type: ignore[arg-type]
     except EncodingError:
         return None
+    payload = _shared_payload(b.payload, names)
+    kind = names.setdefault(b.kind, b.kind)
+    event, problem = typed_event(kind, payload, names)
+    boot = names.setdefault(b.boot, b.boot)
+    return TimelineEntry(b.seq, kind, b.wall_us, b.mono_us, boot, payload, event, problem)
+
+
+def _shared_payload(payload: dict[str, Any], names: dict[Any, Any]) -> dict[str, Any]:
+    """`payload` with its keys and the strings many entries repeat taken from `names`:
+    each entry's kind, boot id and payload keys are fresh objects from its bytes, a
+    third of an entry's memory, and the same few values in all."""
     shared = names.setdefault
-    # Each entry's kind, boot id and payload keys are fresh objects from its
-    # bytes: a third of an entry's memory, and the same few values in all.
-    payload = {shared(k, k): v for k, v in b.payload.items()}
+    payload = {shared(k, k): v for k, v in payload.items()}
     for key in _NAMED:
         value = payload.get(key)
         if type(value) is str:
             payload[key] = shared(value, value)
-    kind = shared(b.kind, b.kind)
-    event, problem = typed_event(kind, payload, names)
-    boot = shared(b.boot, b.boot)
-    return TimelineEntry(b.seq, kind, b.wall_us, b.mono_us, boot, payload, event, problem)
+    return payload
 
 
 def _proved(body: bytes, payload: dict[str, Any]) -> Body:
@@ -346,13 +352,18 @@ def _record(
     body: object, payload: dict[str, Any] | None, names: dict[Any, Any]
 ) -> tuple[Any, ...] | None:
     """A row's entry as a spill record (`_entry` builds it back), in the process
-    that checks the row; None if it does not decode. `payload`: `decode_entry`."""
-    e = decode_entry(body, names, payload)
-    if e is None:
+    that checks the row; None if it does not decode. `payload`: `decode_entry`.
+    The event is checked as `decode_entry` checks it, but only its arguments are
+    kept: `_entry` builds the event, so it is not built here too (issue 14)."""
+    try:
+        b = decode_body(body) if payload is None else _proved(body, payload)  # type: ignore[arg-type]
+    except EncodingError:
         return None
-    ev = e.event
-    args = None if ev is None else {f.name: getattr(ev, f.name) for f in _EVENT_FIELDS[e.kind]}
-    return (e.seq, e.kind, e.wall_us, e.mono_us, e.boot, e.payload, e.problem, args)
+    shared = names.setdefault
+    payload = _shared_payload(b.payload, names)
+    kind = shared(b.kind, b.kind)
+    args, problem = event_args(kind, payload, names)
+    return (b.seq, kind, b.wall_us, b.mono_us, shared(b.boot, b.boot), payload, problem, args)
 
 
 def _entry(record: tuple[Any, ...], names: dict[Any, Any]) -> TimelineEntry:
@@ -459,7 +470,6 @@ def _field_specs(cls: type[Event]) -> list[tuple[str, Any, bool]]:
 
 
 _FIELDS = {cls.kind: _field_specs(cls) for cls in VOCABULARY}
-_EVENT_FIELDS = {cls.kind: dataclasses.fields(cls) for cls in VOCABULARY}
 _ABSENT = object()
 _PATHED = {
     cls.kind for cls in VOCABULARY if "raw_path" in {f.name for f in dataclasses.fields(cls)}
@@ -475,8 +485,16 @@ def typed_event(
     """The vocabulary event for `kind`, or (None, why) when the payload does not fit.
     Structural and unknown kinds give (None, None). A path's bytes are taken from
     `names` when an equal one is there (and put there)."""
-    cls = _BY_KIND.get(kind)
-    if cls is None:
+    args, problem = event_args(kind, payload, names)
+    return (None, problem) if args is None else (_BY_KIND[kind](**args), None)
+
+
+def event_args(
+    kind: str, payload: dict[str, Any], names: dict[Any, Any] | None = None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """`typed_event`'s checks, without the event: the keyword arguments of its
+    class (the fields the payload gives, and `raw_path`), or (None, why)."""
+    if kind not in _BY_KIND:
         return None, None
     args: dict[str, Any] = {}
     for name, hint, required in _FIELDS[kind]:
@@ -499,7 +517,7 @@ def typed_event(
         if raw is None:
             return None, f"{kind} without a readable path"
         args["raw_path"] = raw if names is None else names.setdefault(raw, raw)
-    return cls(**args), None
+    return args, None
 
 
 def _conforms(value: Any, hint: Any) -> bool:

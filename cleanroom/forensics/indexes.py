@@ -72,9 +72,8 @@ def fresh_index(path: Path, trust: Sequence[bytes], cache: Cache | None = None) 
             if copy is not None:
                 key = ledger_key(copy, trust)
                 # Decode everything: the TAMPERED policy is applied per query, not cached.
-                t = read_timeline(copy, trust, include_tampered=True)
+                t = read_timeline(copy, trust, include_tampered=True, name=str(path))
         if copy is not None and not (_damaged(t) and _moved(path, trust, key)):
-            t.path = t.verdict.path = str(path)
             index = SessionIndex.from_timeline(t)
             cache.put(key, *index.to_record())
             return index

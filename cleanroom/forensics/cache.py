@@ -9,7 +9,10 @@ docs/adr/0300-forensics-tampered-and-cache.md:
   `-journal` (by data extents, so holes cost nothing), the trusted key ids,
   and the source of the code that judged and decoded it (`verifier_identity`).
   Other bytes, other keys or a changed verifier give another key: an entry is
-  never reused for anything but what produced it.
+  never reused for anything but what produced it. A verdict is stored under the
+  key of the private copy it was verified from (`keyed_copy`, ADR 0314), so it
+  is the verdict on exactly the bytes its key names, whatever the evidence
+  directory does meanwhile.
 - Only this tool writes the cache, in a private directory of the user's own
   (0700; default `$XDG_CACHE_HOME/cleanroom`), never beside the ledgers: the
   verifier does not write near evidence (ADR 0004), and a cache that came with

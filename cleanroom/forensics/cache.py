@@ -9,7 +9,10 @@ docs/adr/0300-forensics-tampered-and-cache.md:
   `-journal` (by data extents, so holes cost nothing), the trusted key ids,
   and the source of the code that judged and decoded it (`verifier_identity`).
   Other bytes, other keys or a changed verifier give another key: an entry is
-  never reused for anything but what produced it.
+  never reused for anything but what produced it. A verdict is stored under the
+  key of the private copy it was verified from (`keyed_copy`, ADR 0314), so it
+  is the verdict on exactly the bytes its key names, whatever the evidence
+  directory does meanwhile.
 - Only this tool writes the cache, in a private directory of the user's own
   (0700; default `$XDG_CACHE_HOME/cleanroom`), never beside the ledgers: the
   verifier does not write near evidence (ADR 0004), and a cache that came with
@@ -119,75 +122,36 @@ def verifier_identity() -> bytes:
 
 def ledger_key(path: Path, trust: Sequence[bytes]) -> bytes:
     """The content key of the ledger at `path` (and its sidecars) under `trust`.
-    Raises OSError if the ledger cannot be read."""
-    return keyed(path, trust)[0]
-
-
-# Which files a key was taken from, and whether they changed since (see `keyed`).
-Stamp = tuple[object, ...]
-
-
-def keyed(path: Path, trust: Sequence[bytes]) -> tuple[bytes, Stamp]:
-    """`ledger_key`, and the stamp of the files it hashed: the real path, each file's
-    device, inode, ctime and size (from the descriptor it was hashed through), its
-    directory's device, inode and ctime, and each directory above by device and
-    inode. A file renamed away and back, rewritten and rewritten back, or a link
-    swapped, changes a ctime or an inode even when the bytes come back the same:
-    two equal keys with equal stamps mean the same files stayed in place between
-    them, so what was verified in between was what was keyed (atk14, session 13).
-    Raises OSError if the ledger cannot be read."""
+    A key names bytes, not a file: a verdict is stored under the key of the very
+    bytes it judged, taken from a private copy (`keyed_copy`, ADR 0314). Raises
+    OSError if the ledger cannot be read."""
     h = hashlib.sha256(KEY_DOMAIN + verifier_identity())
     for k in sorted(key_id(t) for t in trust):
         h.update(k.encode() + b"\x00")
     real = os.path.realpath(path)  # sidecars lie beside the real file, as for the verifier
-    stamp: list[object] = [real, *_directories(real)]
     for suffix in ("", *SIDECARS):
         name = real + suffix
         if suffix and not os.path.lexists(name):
             h.update(b"absent" + suffix.encode())
-            stamp.append(None)
             continue
         # Never blocks: a FIFO, device or link named like a sidecar is keyed by its
         # kind, as the loader ignores it; O_NONBLOCK covers one swapped in meanwhile.
-        lst = os.lstat(name)
-        mode = lst.st_mode
+        mode = os.lstat(name).st_mode
         if suffix and not stat.S_ISREG(mode):
             h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
-            stamp.append(_file_stamp(lst))
             continue
         opened = open_regular(name)
         if opened is None:  # swapped for a FIFO or device since the lstat
             h.update(b"special" + suffix.encode() + mode.to_bytes(4, "big"))
-            stamp.append(None)
             continue
         fd, st = opened
         try:
             h.update(b"file" + suffix.encode())
             h.update(st.st_size.to_bytes(8, "big"))
             hash_data(h, fd, st.st_size)
-            stamp.append(_file_stamp(os.fstat(fd)))  # after: a write meanwhile shows
         finally:
             os.close(fd)
-    return h.digest(), tuple(stamp)
-
-
-def _file_stamp(st: os.stat_result) -> tuple[int, int, int, int, int]:
-    return st.st_dev, st.st_ino, st.st_ctime_ns, st.st_size, st.st_mode
-
-
-def _directories(real: str) -> list[tuple[int, ...]]:
-    """The directory holding `real` by device, inode and ctime (an entry renamed in
-    it or out changes it), and each one above by device and inode only: their
-    ctimes change with every file made beside them (/tmp, a home directory)."""
-    out: list[tuple[int, ...]] = []
-    d = os.path.dirname(real)
-    while True:
-        st = os.lstat(d)
-        out.append((st.st_dev, st.st_ino, st.st_ctime_ns) if not out else (st.st_dev, st.st_ino))
-        up = os.path.dirname(d)
-        if up == d:
-            return out
-        d = up
+    return h.digest()
 
 
 class Cache:

@@ -2,9 +2,10 @@
 
 `load_indexes` takes each ledger's `SessionIndex` from the verification cache,
 keyed by its exact bytes (`cache.ledger_key`), or verifies the ledger now
-(`fresh_index`) and stores the result when the file did not change while it
-was read. `cut_index` credits a fork's index with its common part only (ADR
-0308). `whoviewed` answers over the indexes.
+(`fresh_index`): from a private copy whose key it stores the result under, so
+the verdict cached is the verdict on the bytes keyed (ADR 0314). `cut_index`
+credits a fork's index with its common part only (ADR 0308). `whoviewed`
+answers over the indexes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .cache import Cache, Stamp, keyed
+from ..ledger.load import LIVE_DAMAGE
+from ..ledger.private_dir import private_dir
+from .cache import Cache, ledger_key
+from .keyed_copy import copy_ledger
 from .sessionindex import SessionIndex, UnreadableIndex
-from .timeline import cut_timeline, read_timeline
+from .timeline import Timeline, cut_timeline, read_timeline
 
 
 def load_indexes(
@@ -27,15 +31,14 @@ def load_indexes(
 ) -> tuple[list[SessionIndex], set[str]]:
     """A verified index per ledger, and the paths whose index came from the cache.
     Raises OSError when a ledger cannot be read."""
-    keys: list[tuple[bytes, Stamp] | None] = [None] * len(paths)
+    keys: list[bytes | None] = [None] * len(paths)
     if cache is not None:
         # Hashing every ledger is most of a cached query; hashlib and reads release
         # the GIL, so threads use every core.
         with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
-            keys = list(pool.map(lambda p: keyed(p, trust), paths))
+            keys = list(pool.map(lambda p: ledger_key(p, trust), paths))
     out, cached = [], set()
-    for path, taken in zip(paths, keys, strict=True):
-        key = None if taken is None else taken[0]
+    for path, key in zip(paths, keys, strict=True):
         index = None
         if cache is not None and key is not None and (record := cache.get(key)) is not None:
             try:
@@ -46,30 +49,46 @@ def load_indexes(
             except UnreadableIndex:
                 index = None
         if index is None:
-            index = fresh_index(path, trust, cache, taken)
+            index = fresh_index(path, trust, cache)
         out.append(index)
         if progress is not None:
             progress(path)
     return out, cached
 
 
-def fresh_index(
-    path: Path,
-    trust: Sequence[bytes],
-    cache: Cache | None = None,
-    taken: tuple[bytes, Stamp] | None = None,
-) -> SessionIndex:
-    """Verify the ledger now and index it; store the result if the file did not change
-    while it was read (`taken`: its content key and stamp from before, `keyed`).
-    Equal keys alone are not enough: a file swapped for another while it was
-    verified and swapped back has the same key after; its stamp differs."""
-    if cache is not None and taken is None:
-        taken = keyed(path, trust)
-    # Decode everything: the TAMPERED policy is applied per query, not cached.
-    index = SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
-    if cache is not None and taken is not None and keyed(path, trust) == taken:
-        cache.put(taken[0], *index.to_record())
-    return index
+def fresh_index(path: Path, trust: Sequence[bytes], cache: Cache | None = None) -> SessionIndex:
+    """Verify the ledger now and index it. With a cache, the ledger is verified from
+    a private copy (`keyed_copy`) and the result stored under the copy's key: the
+    bytes judged are the bytes keyed, whatever is renamed in the evidence meanwhile
+    (atk14, ADR 0314). A ledger that cannot be copied so is verified by path and
+    not stored; so is one whose copy reads as damaged while the file has moved
+    since (a session still writing), as the loader reads a live session again."""
+    if cache is not None:
+        with private_dir() as tmp:
+            try:
+                copy = copy_ledger(path, tmp)
+            except OSError:  # gone, changed kind, no space: verified as without a cache
+                copy = None
+            if copy is not None:
+                key = ledger_key(copy, trust)
+                # Decode everything: the TAMPERED policy is applied per query, not cached.
+                t = read_timeline(copy, trust, include_tampered=True, name=str(path))
+        if copy is not None and not (_damaged(t) and _moved(path, trust, key)):
+            index = SessionIndex.from_timeline(t)
+            cache.put(key, *index.to_record())
+            return index
+    return SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
+
+
+def _damaged(t: Timeline) -> bool:
+    return any(f.code in LIVE_DAMAGE for f in t.verdict.findings)
+
+
+def _moved(path: Path, trust: Sequence[bytes], key: bytes) -> bool:
+    try:
+        return ledger_key(path, trust) != key
+    except OSError:
+        return True
 
 
 def cut_index(index: SessionIndex, trust: Sequence[bytes], last: int) -> SessionIndex:

@@ -123,6 +123,7 @@ def read_timeline(
     workers: int | None = None,
     analyse: Analyse | None = None,
     names: dict[Any, Any] | None = None,
+    name: str | None = None,
 ) -> Timeline:
     """Verify the ledger at `path` and decode its entries. Raises OSError when the
     file cannot be read at all (as `verify_path` does); every problem with its
@@ -131,8 +132,9 @@ def read_timeline(
     `analyse(entries, undecodable)`, if given, runs on the decoded entries while the
     verifier's workers still judge them; its result is kept in `Timeline.analysis`
     only with the entries themselves. `names` (`_decode`) is shared by the ledgers
-    of one reading, so a path named by many entries is held once."""
-    return _read(path, trust, include_tampered, workers, analyse, names)[0]
+    of one reading, so a path named by many entries is held once. `name` is the
+    ledger's name in the verdict and timeline when `path` is a private copy of it."""
+    return _read(path, trust, include_tampered, workers, analyse, names, name=name)[0]
 
 
 Defer = Callable[[str | None], bool]  # the ledger id row 0 claims -> decode only later?
@@ -148,6 +150,7 @@ def _read(
     defer: Defer | None = None,
     store: Store | None = None,
     digest: Callable[[], Digester] | None = None,
+    name: str | None = None,
 ) -> tuple[Timeline, Later | None]:
     """`read_timeline`, and the image whose decoding `defer` postponed (or None):
     its rows are the very rows the verifier judged, left for `_fill` (ADR 0309)."""
@@ -157,6 +160,8 @@ def _read(
             path, trust, include_tampered, workers, analyse, store, defer, shared, digest
         )
     image = load_path(path)
+    if name is not None:
+        image.name = name
     made: list[tuple[list[TimelineEntry], int, object]] = []
     later: list[bool] = []
 
@@ -171,7 +176,7 @@ def _read(
         made.append((entries, undecodable, analyse(entries, undecodable) if analyse else None))
 
     verdict = verify_image(image, list(trust), workers=workers, meanwhile=meanwhile)
-    timeline = Timeline(str(path), verdict)
+    timeline = Timeline(image.name, verdict)
     if verdict.status is Status.TAMPERED and not include_tampered:
         timeline.withheld = True
         return timeline, None

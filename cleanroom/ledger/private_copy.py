@@ -46,7 +46,7 @@ def copy_pair(path: Path, wal: Path, copy: Path) -> tuple[int, Seen | None]:
             if os.path.lexists(stale):
                 os.unlink(stale)
         # OSError: gone or unreadable; the caller looks again at what is there.
-        size = _copy_regular(path, copy) + _copy_regular(wal, copy_wal)
+        size = copy_regular(path, copy) + copy_regular(wal, copy_wal)
         after = _pair_state(path, wal)
         settled = before is not None and before == after and _wal_header(copy_wal) == before[2]
         # A checkpoint may extend the main file after its copy was sized, and the
@@ -125,7 +125,7 @@ def _wal_header(wal: Path) -> bytes:
         os.close(fd)
 
 
-def _copy_regular(src: Path, dst: Path) -> int:
+def copy_regular(src: Path, dst: Path) -> int:
     """Copy a regular file into the private directory, read-only there; return its
     size. Only the data is copied and holes stay holes, so a sparse file costs the
     disk it occupies, not the size it claims; nothing past the size the file had

@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+# Bytes read and hashed at a time: a chunk that stays in the CPU's cache between the
+# copy and the hash, and below malloc's mmap threshold (128 KiB), so no chunk costs
+# fresh pages. 1 MiB chunks took 5.5 ms CPU per 3.7 MB ledger, 64 KiB 3.7 ms
+# (who-viewed hashes every ledger on every cached query).
+HASH_CHUNK = 64 << 10
 
 
 def open_regular(path: Path | str) -> tuple[int, os.stat_result] | None:
@@ -66,7 +71,7 @@ def hash_data(h: Any, fd: int, size: int) -> None:
         stop = min(os.lseek(fd, at, os.SEEK_HOLE), size)
         h.update(at.to_bytes(8, "big") + (stop - at).to_bytes(8, "big"))
         while at < stop:
-            chunk = os.pread(fd, min(1 << 20, stop - at), at)
+            chunk = os.pread(fd, min(HASH_CHUNK, stop - at), at)
             if not chunk:  # the file shrank meanwhile
                 return
             h.update(chunk)

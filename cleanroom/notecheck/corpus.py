@@ -41,7 +41,7 @@ from ..snapshot.catalog import read_catalog
 from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
 from .names import COMMON_BLOBS, NameTable, count_here, count_names, open_cached, write_cache
-from .normal import normalise
+from .normal import normalise, plain, strip
 from .pairs import PairFilter
 from .pairs import build as build_pairs
 from .rawmatch import RawWindow
@@ -62,6 +62,7 @@ class BlobText:
 
     raw: str = field(repr=False)
     _text: str | None = None
+    _stripped: str | None = None
     _starts: list[int] | None = None
     _lines: list[int] | None = None
 
@@ -70,6 +71,15 @@ class BlobText:
         if self._text is None:
             self._text = normalise(self.raw)
         return self._text
+
+    @property
+    def stripped(self) -> str:
+        """The decoded text with invisible characters dropped (`normal.strip`), its
+        lines kept: where rare names are found, as the name table counted them (most
+        often `raw` itself, which it then costs no memory to keep)."""
+        if self._stripped is None:
+            self._stripped = strip(self.raw)
+        return self._stripped
 
     def line_at(self, offset: int) -> int:
         """The 1-based source line holding normalised offset `offset`."""
@@ -176,10 +186,16 @@ class SnapshotText:
         return found
 
     def _always(self) -> frozenset[int]:
-        """Blobs whose index stops early (`candidates.py`): in every answer."""
+        """Blobs whose index stops early (`candidates.py`), and those whose normalised
+        text joins what their raw text keeps apart (`names.spliced`, ADR 0410; the
+        index reads the raw text): in every answer."""
         if self._truncated is None:
-            self._truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
+            truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
+            self._truncated = truncated | self._spliced()
         return self._truncated
+
+    def _spliced(self) -> frozenset[int]:
+        return frozenset() if self.names is None else self.names.spliced()
 
     def text(self, rowid: int, content: bytes | None = None) -> BlobText:
         """The blob's normalised text; `content` is its bytes when already read."""
@@ -213,7 +229,7 @@ class SnapshotText:
             return held
         content = self._content(rowid)
         self.scans += 1
-        held = self._raws[rowid] = (content, content.isascii())
+        held = self._raws[rowid] = (content, plain(content))
         self._raw_held += len(content)
         while self._raw_held > _RAW_CACHE and len(self._raws) > 1:
             _, (old, _ascii) = self._raws.popitem(last=False)
@@ -221,12 +237,13 @@ class SnapshotText:
         return held
 
     def holds(self, rowid: int, window: RawWindow) -> bool:
-        """Whether the blob's normalised text holds `window`. An ASCII blob is matched
-        in its raw bytes (`rawmatch.py`, ADR 0405), never decoded or normalised; any
-        other is decoded and normalised (and kept), unless its raw bytes lack the
-        window's probe (its longest word): then its normalised text cannot hold the
-        window either (surrogateescape maps the decoded text to the bytes character
-        by character)."""
+        """Whether the blob's normalised text holds `window`. An ASCII blob without
+        controls (`normal.plain`) is matched in its raw bytes (`rawmatch.py`, ADR
+        0405), never decoded or normalised; any other is decoded and normalised (and
+        kept), unless its raw bytes lack the window's probe (its longest word): then
+        its normalised text cannot hold the window either (surrogateescape maps the
+        decoded text to the bytes character by character, and normalising joins no
+        two characters of a blob that is not `spliced`, ADR 0410)."""
         held = self._texts.get(rowid)
         if held is not None:
             self._texts.move_to_end(rowid)
@@ -235,7 +252,7 @@ class SnapshotText:
         if ascii_only:
             return window.in_ascii(content)
         probe = window.probe
-        if probe is not None and probe not in content:
+        if probe is not None and probe not in content and rowid not in self._spliced():
             return False
         return window.window in self.text(rowid, content).text
 

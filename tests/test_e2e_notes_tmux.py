@@ -153,7 +153,7 @@ def test_notes_from_the_demo_terminal_to_a_verified_sarif_export(tmp_path):
     found = {n["title"]: n for n in checked["notes"]}
     (fragment,) = found["normalise quotes"]["fragments"]
     assert QUOTE in fragment["text"]
-    assert fragment["places"] == [{"path": "cleanroom/notecheck/normal.py", "line": 17}]
+    assert fragment["places"] == [{"path": "cleanroom/notecheck/normal.py", "line": 93}]
     assert [t for t, n in found.items() if n["fragments"]] == ["normalise quotes"]
     assert found["taken back"]["withdrawn"]
 

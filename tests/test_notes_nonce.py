@@ -157,3 +157,22 @@ def test_a_signed_release_whose_nonce_or_text_does_not_fit_its_hash_is_refused(
     change(body["notes"])
     result = verify(files, resigned(kit, tmp_path, body))
     assert result.exit_code == 1 and code in result.output, result.output
+
+
+def test_the_interactive_release_does_not_offer_to_redact_a_note_without_a_nonce(tmp_path):
+    """`d` is not among the answers for such a note: typed anyway, it is refused and
+    asked again; the note with a nonce is offered all three."""
+    files = setup(Kit("nonce-ask"), tmp_path, [note(1, DESCRIBES, nonce=""), note(2, "new one")])
+    out = tmp_path / "r.release"
+    args = ["notes", "release", str(files["ledger"]), "--snapshot", str(files["snapshot"])]
+    args += ["--trust", str(files["trust"]), "--vendor-key", str(files["vendor_key"])]
+    args += ["--released-by", "V", "--org", "O", "-o", str(out)]
+    result = CliRunner().invoke(main, args, input="d\nr\nd\n\nreplaced\n.\n")
+    assert result.exit_code == 0, result.output
+    assert "cannot be redacted: it was recorded without a nonce" in result.output
+    assert "release or withhold? [r/w]" in result.output
+    assert "release, withhold or redact? [r/w/d]" in result.output
+    notes = {n["note"]: n for n in json.loads(out.read_bytes())["release"]["notes"]}
+    assert notes[ID[1]]["decision"] == "release" and "nonce" not in notes[ID[1]]
+    assert notes[ID[2]]["decision"] == "redact" and notes[ID[2]]["body"] == "replaced"
+    assert verify(files, out).exit_code == 0

@@ -95,7 +95,7 @@ def write_in_the_demo(tmp_path: Path) -> bytes:
         term.wait_for("paper log", timeout=120)
         term.keys("Enter")
         term.wait_for("RECORDING")
-        open_file(term, "notecheck/normal", "Whitespace normalisation")
+        open_file(term, "notecheck/normal", "Invisible characters are dropped")
         write_note(term, "taken back")
         term.keys("C-n")
         term.wait_for("Notes (1)")

@@ -12,14 +12,16 @@
   `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
   nothing, and reading all of its blobs' numbers costs more than it saves.
 - `holds(rowid, window)`: whether the blob's normalised text holds a window, in
-  its raw bytes when they are all ASCII (`rawmatch.py`), the candidates' bytes
+  its raw bytes when they are all ASCII and none a control byte normalising drops
+  (`normal.plain`, `rawmatch.py`), the candidates' bytes
   kept between windows.
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
   the line of any offset in it.
 - `paths(rowid)`: every path whose content is that blob.
 - `names`: the snapshot's name table (`names.py`), from the cache directory when
   one is given and holds it, else counted now (and stored there); None when
-  the check runs without it (`names=False`: the index alone, as before ADR 0402).
+  the check runs without it (`names=False`: the index alone, as before ADR 0402;
+  without the table's list of spliced blobs, a quote of one may be missed, ADR 0410).
 - `pairs`: the filter of its consecutive word pairs (`pairs.py`, ADR 0403), kept
   and cached with the name table, and None exactly when it is.
 

@@ -48,6 +48,8 @@ MIXED = {
     b"lib/ctrl.c": b"int x;\nint ctl\x01name_here = compute\x7fvalue(ring, frames, head);\n",
     b"lib/bom.c": "\ufeff#include <linux/bom.h>\nint bom_only_name;\n".encode(),
     b"lib/blank.c": "int\u3164spaced\u2800out = 1; /* wide */\n".encode(),
+    # no name of four characters: only the index can name it, and it reads `a+<ZWSP>b+c`
+    b"lib/short.c": "int abc = a+\u200bb+c + foo * bar - baz / qux - abc;\n".encode(),
 }
 BODIES = [
     f"Look at this:\n    {QUOTE}\nIt wraps.",
@@ -69,6 +71,7 @@ BODIES = [
     QUOTE.replace("ring->head", "ri\u200bng->he\ufe0fad").replace("count", "co\u00adu\u2060nt"),
     "hid\u200bden_func and bom_only_name and ctl\x02name_here and frobring_value",
     "int spaced out = 1; /* wide */",
+    "int abc = a+b+c + foo * bar - baz / qux - abc;",
 ]
 TITLES = ["spin_unlock_irqrestore(&ring->lock, flags); return ret; }", "plain"]
 
@@ -157,6 +160,7 @@ def test_the_mixed_corpus_exercises_what_it_should(mixed, tmp_path):
     assert [p for f, t, p in got[16][0] if f == "body" and t == QUOTE] == [
         [(b"drivers/frob/copy.c", 14), (b"drivers/frob/ring.c", 14), (b"lib/crlf.c", 7)]
     ]
+    assert [p for f, _, p in got[19][0] if f == "body"] == [[(b"lib/short.c", 1)]]
     assert got[17][1] == {
         "hidden_func": [(b"lib/hidden.c", 2)],
         "bom_only_name": [(b"lib/bom.c", 2)],

@@ -122,6 +122,7 @@ class SnapshotText:
         # the blobs the index always names (read on the first index lookup: with the
         # word-pair filter and name table most checks make few or none, ADR 0407)
         self._truncated: frozenset[int] | None = None
+        self._spliced_words: dict[int, frozenset[str]] = {}
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
         # verbatim.py's answer per window, for the whole check
@@ -188,16 +189,31 @@ class SnapshotText:
         return found
 
     def _always(self) -> frozenset[int]:
-        """Blobs whose index stops early (`candidates.py`), and those whose normalised
-        text joins what their raw text keeps apart (`names.spliced`, ADR 0410; the
-        index reads the raw text): in every answer."""
+        """Blobs whose index stops early (`candidates.py`): in every answer."""
         if self._truncated is None:
-            truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
-            self._truncated = truncated | self._spliced()
+            self._truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
         return self._truncated
 
     def _spliced(self) -> frozenset[int]:
         return frozenset() if self.names is None else self.names.spliced()
+
+    def spliced_candidates(self, window: str) -> list[int]:
+        """The spliced blobs (`names.spliced`, ADR 0410) that may hold `window`, which
+        the index, reading raw text, may not name: those whose normalised text has
+        every word strictly inside the window as a whole word. Few (12 of Linux's
+        78,206 text blobs), so each one's words are kept for the whole check."""
+        spliced = self._spliced()
+        if not spliced:
+            return []
+        inner = window.split(" ")[1:-1]
+        out = []
+        for rowid in sorted(spliced):
+            held = self._spliced_words.get(rowid)
+            if held is None:
+                held = self._spliced_words[rowid] = frozenset(self.text(rowid).text.split(" "))
+            if all(w in held for w in inner):
+                out.append(rowid)
+        return out
 
     def text(self, rowid: int, content: bytes | None = None) -> BlobText:
         """The blob's normalised text; `content` is its bytes when already read."""

@@ -6,9 +6,40 @@ must answer on a corpus small enough that no bound is reached."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from cleanroom.notecheck.rare import code_names
 from cleanroom.snapshot.store import Snapshot
+
+# Default_Ignorable_Code_Point as DerivedCoreProperties.txt lists it (Unicode 15.1),
+# written out here rather than taken from the check's own table
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+BLANKS = "\u115f\u1160\u2800\u3164\uffa0"  # drawn as blanks: spaces (ADR 0410)
+
+
+def _dropped(ch: str) -> bool:
+    if ch in BLANKS or ch.isspace():
+        return False
+    c = ord(ch)
+    if unicodedata.category(ch) in ("Cf", "Cc"):
+        return True
+    return any(a <= c <= b for a, b in DEFAULT_IGNORABLE)
+
+
+def strip(text: str) -> str:
+    """§1's first two rules, character by character: invisible characters dropped,
+    blanks made spaces."""
+    return "".join(" " if ch in BLANKS else ch for ch in text if not _dropped(ch))
+
+
+def normalise(text: str) -> str:
+    return " ".join(strip(text).split())
 
 
 def text_files(snap: Snapshot) -> list[tuple[bytes, str]]:
@@ -36,6 +67,7 @@ def _line_of_nonspace(raw: str, index: int) -> int:
 def _places(run: str, files: list[tuple[bytes, str]]) -> list[tuple[bytes, int]]:
     places = []
     for path, raw in files:
+        raw = strip(raw)  # its lines are the file's lines
         normal = " ".join(raw.split())
         at = normal.find(run)
         while at >= 0:
@@ -47,8 +79,8 @@ def _places(run: str, files: list[tuple[bytes, str]]) -> list[tuple[bytes, int]]
 
 def runs(text: str, files: list[tuple[bytes, str]], min_length: int) -> list[tuple[str, list]]:
     """(run, sorted places) of every run §1 reports for one field."""
-    normals = [" ".join(raw.split()) for _, raw in files]
-    normal = " ".join(text.split())
+    normals = [normalise(raw) for _, raw in files]
+    normal = normalise(text)
     spans = [m.span() for m in re.finditer(r"\S+", normal)]
     found, reach = [], 0
     for i, (start, _) in enumerate(spans):
@@ -73,7 +105,8 @@ def runs(text: str, files: list[tuple[bytes, str]], min_length: int) -> list[tup
 def rare(text: str, files: list[tuple[bytes, str]], at_most: int = 2) -> dict[str, list]:
     """name → sorted places, for the names of `text` in the snapshot once or twice."""
     out = {}
-    for name in code_names(text):
+    files = [(path, strip(raw)) for path, raw in files]
+    for name in code_names(strip(text)):
         whole = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
         places = sorted(
             (path, raw.count("\n", 0, m.start()) + 1)

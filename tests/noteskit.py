@@ -4,10 +4,12 @@ the real writer with the real `Note`/`NoteWithdraw` events, and the key files th
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
+from cleanroom.ledger.encoding import canonical_json
 from cleanroom.ledger.keys import Role, write_private_key
 from cleanroom.session.events import Note, NoteWithdraw
 from tests.forensicskit import make_snapshot, trust_file
@@ -90,7 +92,12 @@ def note(
     severity: str = "high",
     first: int = 13,
     last: int = 16,
+    nonce: str | None = None,
 ) -> Note:
+    """A note as the session records it: with a nonce (ADR 0409), fixed per note and
+    version so the kit's ledgers repeat; `nonce=""`: as a ledger from before, without."""
+    if nonce is None:
+        nonce = hashlib.sha256(b"noteskit nonce %d %d" % (n, version)).hexdigest()[:32]
     return Note(
         path,
         f"{n:032x}",
@@ -102,6 +109,7 @@ def note(
         "ab" * 32,
         first,
         last,
+        nonce,
     )
 
 
@@ -156,3 +164,20 @@ __all__ = [
     "QUOTE",
     "DESCRIBES",
 ]
+
+
+def published_payload(n: dict, **guess: str) -> dict:
+    """The `note` entry payload as far as the release publishes it: every field but
+    the nonce for a redacted note, with the guessed text in place of the redacted."""
+    payload = {
+        "path": n["path"], "note": n["note"], "version": n["version"],
+        "note_kind": n["note_kind"], "severity": n["severity"], "title": n["title"],
+        "body": n["body"], "blob": n["blob"], "first": n["first"], "last": n["last"],
+    }  # fmt: skip
+    if "nonce" in n:
+        payload["nonce"] = n["nonce"]
+    return {**payload, **guess}
+
+
+def name_of(payload: dict) -> str:
+    return hashlib.sha256(b"cleanroom:note-version:v1\x00" + canonical_json(payload)).hexdigest()

@@ -82,18 +82,17 @@ def test_a_ledger_of_another_snapshot_is_not_passed_as_clean(tmp_path):
     assert not (tmp_path / "r.release").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk16 finding 3: an invisible character (U+200B, U+00AD) inside a quote is "
-    "not whitespace to str.split, so the run no longer matches; the JSON export keeps "
-    "it exact and stripping it gives the source back (docs/attacks/atk16-session13.md)",
-)
 @pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060"])
 def test_invisible_characters_inside_a_quote_do_not_hide_it(tmp_path, invisible):
+    """atk16 finding 4: not whitespace to str.split, they broke every run; now dropped
+    from notes and source alike (ADR 0410), so the quote is found, with its place."""
     kit = Kit("atk16z")
     files = setup(kit, tmp_path, [note(1, QUOTE.replace(" ", " " + invisible))])
     code, doc = check(files, files["snapshot"], files["ledger"])
     assert code == 0 and doc["notes"][0]["fragments"]
+    (fragment,) = doc["notes"][0]["fragments"]
+    assert fragment["text"] == QUOTE
+    assert fragment["places"] == [{"path": "drivers/frob/ring.c", "line": 14}]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ Reproducer: scripts/attack/atk16_probe.py. Write-up: docs/attacks/atk16-session1
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,13 +15,14 @@ import pytest
 from click.testing import CliRunner
 
 from cleanroom.cli import main
-from cleanroom.ledger.encoding import canonical_json
 from cleanroom.release.document import sign_release
 from tests.ledgerkit import Kit, seeded_key
 from tests.noteskit import (
     QUOTE,
+    name_of,
     note,
     notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    published_payload,
     setup,
 )
 
@@ -103,22 +103,21 @@ def test_withheld_and_redacted_text_never_in_any_export(made, tmp_path):
         assert SECRET_TITLE not in text and QUOTE not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk16: a redacted note's version_hash is unsalted SHA-256 over a payload "
-    "whose every other field the release publishes, so the redacted text can be "
-    "confirmed by guessing (docs/attacks/atk16-session13.md, finding 1)",
-)
 def test_a_redacted_title_cannot_be_confirmed_from_the_release(made):
+    """atk16 finding 1: version_hash was SHA-256 over a payload whose every other field
+    a redacted note publishes, so a guessed title was confirmed in one try. Each
+    version now carries a random nonce (ADR 0409) that the release publishes only
+    for released notes: the same recomputation confirms a released note's text and
+    cannot confirm the right guess of a redacted one."""
     doc = json.loads(made["release"].read_bytes())["release"]
+    released = next(x for x in doc["notes"] if x["note"] == ID[1])
+    assert name_of(published_payload(released)) == released["version_hash"]  # it works
     n = next(x for x in doc["notes"] if x["note"] == ID[3])
-    payload = {
-        "path": n["path"], "note": n["note"], "version": n["version"],
-        "note_kind": n["note_kind"], "severity": n["severity"], "title": SECRET_TITLE,
-        "body": n["body"], "blob": n["blob"], "first": n["first"], "last": n["last"],
-    }  # fmt: skip
-    guess = hashlib.sha256(b"cleanroom:note-version:v1\x00" + canonical_json(payload))
-    assert guess.hexdigest() != n["version_hash"]
+    assert n["decision"] == "redact" and "nonce" not in n
+    guess = published_payload(n, title=SECRET_TITLE)  # the right guess, no nonce
+    assert name_of(guess) != n["version_hash"]
+    withheld = [x for x in doc["notes"] if x["decision"] == "withhold"]
+    assert all("nonce" not in x for x in withheld)
 
 
 def test_export_never_replaces_an_existing_file_without_force(made, tmp_path):

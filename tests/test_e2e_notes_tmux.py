@@ -95,7 +95,7 @@ def write_in_the_demo(tmp_path: Path) -> bytes:
         term.wait_for("paper log", timeout=120)
         term.keys("Enter")
         term.wait_for("RECORDING")
-        open_file(term, "notecheck/normal", "Whitespace normalisation")
+        open_file(term, "notecheck/normal", "Invisible characters are dropped")
         write_note(term, "taken back")
         term.keys("C-n")
         term.wait_for("Notes (1)")
@@ -153,7 +153,7 @@ def test_notes_from_the_demo_terminal_to_a_verified_sarif_export(tmp_path):
     found = {n["title"]: n for n in checked["notes"]}
     (fragment,) = found["normalise quotes"]["fragments"]
     assert QUOTE in fragment["text"]
-    assert fragment["places"] == [{"path": "cleanroom/notecheck/normal.py", "line": 17}]
+    assert fragment["places"] == [{"path": "cleanroom/notecheck/normal.py", "line": 93}]
     assert [t for t, n in found.items() if n["fragments"]] == ["normalise quotes"]
     assert found["taken back"]["withdrawn"]
 

@@ -40,6 +40,16 @@ MIXED = {
     # a name whole once, inside longer names in 17 more files
     b"lib/once.c": b"int frob_rare_one;\n",
     **{b"lib/many%02d.c" % i: b"int frob_rare_one_more%d;\n" % i for i in range(17)},
+    # invisible characters inside words, which normalising drops (ADR 0410)
+    b"lib/hidden.c": (
+        "/* hidden */\nstatic int hid\u200bden_func(void) { return frob\u00adring_value"
+        " + 42; }\n/* the\u2060quick brown fox jumps over the lazy dog */\n"
+    ).encode(),
+    b"lib/ctrl.c": b"int x;\nint ctl\x01name_here = compute\x7fvalue(ring, frames, head);\n",
+    b"lib/bom.c": "\ufeff#include <linux/bom.h>\nint bom_only_name;\n".encode(),
+    b"lib/blank.c": "int\u3164spaced\u2800out = 1; /* wide */\n".encode(),
+    # no name of four characters: only the index can name it, and it reads `a+<ZWSP>b+c`
+    b"lib/short.c": "int abc = a+\u200bb+c + foo * bar - baz / qux - abc;\n".encode(),
 }
 BODIES = [
     f"Look at this:\n    {QUOTE}\nIt wraps.",
@@ -56,6 +66,12 @@ BODIES = [
     "\ufffd" * 40,
     "é" * 3000,
     'int main(void) { printf("hello\\n"); return 0; } and again int main(void) { printf(',
+    "static int hidden_func(void) { return frobring_value + 42; }",
+    "See: int ctlname_here = computevalue(ring, frames, head); there",
+    QUOTE.replace("ring->head", "ri\u200bng->he\ufe0fad").replace("count", "co\u00adu\u2060nt"),
+    "hid\u200bden_func and bom_only_name and ctl\x02name_here and frobring_value",
+    "int spaced out = 1; /* wide */",
+    "int abc = a+b+c + foo * bar - baz / qux - abc;",
 ]
 TITLES = ["spin_unlock_irqrestore(&ring->lock, flags); return ret; }", "plain"]
 
@@ -136,6 +152,21 @@ def test_the_mixed_corpus_exercises_what_it_should(mixed, tmp_path):
     assert names["lonely_big_name"] == [(b"lib/big.c", 2001)]
     assert "abc_name" not in names and "4abc_name" not in names
     assert got[5][1]["frob_rare_one"] == [(b"lib/once.c", 1)]  # whole once, though in 18 files
+    # ADR 0410: invisible characters dropped on both sides, blanks made spaces
+    assert [(t, p) for f, t, p in got[14][0] if f == "body"] == [
+        ("static int hidden_func(void) { return frobring_value + 42; }", [(b"lib/hidden.c", 2)])
+    ]
+    assert [p for f, _, p in got[15][0] if f == "body"] == [[(b"lib/ctrl.c", 2)]]
+    assert [p for f, t, p in got[16][0] if f == "body" and t == QUOTE] == [
+        [(b"drivers/frob/copy.c", 14), (b"drivers/frob/ring.c", 14), (b"lib/crlf.c", 7)]
+    ]
+    assert [p for f, _, p in got[19][0] if f == "body"] == [[(b"lib/short.c", 1)]]
+    assert got[17][1] == {
+        "hidden_func": [(b"lib/hidden.c", 2)],
+        "bom_only_name": [(b"lib/bom.c", 2)],
+        "ctlname_here": [(b"lib/ctrl.c", 2)],
+        "frobring_value": [(b"lib/hidden.c", 2)],
+    }
 
 
 def test_the_table_answers_without_asking_the_index_for_names(mixed):

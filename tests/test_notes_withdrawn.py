@@ -19,8 +19,10 @@ from tests.noteskit import (
     DESCRIBES,
     NoteWithdraw,
     ledger_with,
+    name_of,
     note,
     notes_cache_dir,  # noqa: F401 (an autouse fixture)
+    published_payload,
     setup,
 )
 
@@ -99,10 +101,12 @@ def test_withdrawn_notes_are_withheld_and_exports_hold_none_of_them(written, tmp
 
 @pytest.mark.parametrize("flag", [True, False])
 def test_a_signed_release_that_lets_a_withdrawn_note_leave_exports_nothing(written, tmp_path, flag):
-    """Signed with the trusted vendor key, so only the format check stands between it
-    and the exports. With `withdrawn` left true, that check refuses it; a signer who
-    also sets it false has lied in a signed statement the ledgers contradict
-    (`cleanroom report --release` compares them): the export cannot know."""
+    """Signed with the trusted vendor key, so only the format checks stand between it
+    and the exports. With `withdrawn` left true, the shape check refuses it; set
+    false, the withheld version's hash no longer names the text the release gives
+    (RELEASE_VERSION_HASH, ADR 0409). A signer who also puts the hash of the text it
+    gives has lied in a signed statement the ledgers contradict (`cleanroom report
+    --release` compares them): the export cannot know."""
     kit, files = written
     data = json.loads(_released(files, tmp_path).read_bytes())
     release = data["release"]
@@ -116,6 +120,12 @@ def test_a_signed_release_that_lets_a_withdrawn_note_leave_exports_nothing(writt
         main, ["notes", "verify", str(forged), "--trust", str(files["trust"])]
     )
     if not flag:
+        assert verdict.exit_code == 1 and "RELEASE_VERSION_HASH" in verdict.output
+        gone["version_hash"] = name_of(published_payload(gone))
+        forged.write_bytes(sign_release(release, kit.vendor))
+        verdict = CliRunner().invoke(
+            main, ["notes", "verify", str(forged), "--trust", str(files["trust"])]
+        )
         assert verdict.exit_code == 0  # the signer's word; see the docstring
         return
     assert verdict.exit_code == 1 and "RELEASE_FORMAT" in verdict.output

@@ -6,6 +6,7 @@ lists it among the earlier ones."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -65,6 +66,11 @@ def test_notes_are_recorded_before_they_are_answered(running):
     assert isinstance(edited, m.Noted) and edited.version == 2
     again = running.entries()[edited.seq].payload
     assert (again["path"], again["first"], again["title"]) == ("src/long.py", 10, "two")
+    # each version's nonce is the recorder's own, 128 fresh bits (ADR 0409): the
+    # terminal sends none, and a hash of the note confirms no guess of its text
+    nonces = [p.get("nonce"), again.get("nonce")]
+    assert all(isinstance(x, str) and re.fullmatch("[0-9a-f]{32}", x) for x in nonces)
+    assert nonces[0] != nonces[1]
     gone = client.ask(m.NoteWithdraw(note=answer.note))
     assert isinstance(gone, m.Noted) and gone.version == 2
     assert running.entries()[gone.seq].kind == "note_withdraw"

@@ -18,10 +18,12 @@ from ..ledger.regular_file import read_small
 from ..ledger.verdict import Status
 from ..release.decide import (
     MAX_DECISIONS_FILE,
+    UNSALTED_REDACTION,
     Decision,
     DecisionError,
     build_release,
     read_decisions,
+    unsalted,
 )
 from ..release.document import MAX_RELEASE, sign_release
 from ..sanitize import clean, sanitize
@@ -141,6 +143,13 @@ def release(
         f.write(data)
     for c in undecided:
         click.echo(f"withheld (no decision): note {c.note.id}", err=True)
+    for note_id in unsalted(done.checks, decisions):
+        click.echo(
+            f"WARNING: note {note_id} is withheld but was recorded without a nonce (a "
+            "ledger from before ADR 0409): anyone holding this release can confirm a "
+            "guess of its whole text and place against its version_hash",
+            err=True,
+        )
     counts = {
         d: sum(1 for n in body["notes"] if n["decision"] == d)
         for d in ("release", "redact", "withhold")
@@ -164,11 +173,17 @@ def _ask(checks: list) -> dict[str, Decision]:
             click.echo("  withdrawn by the reviewer: withheld")
             decisions[c.note.id] = Decision(c.note.id, "withhold")
             continue
-        choice = click.prompt(
-            "  release, withhold or redact? [r/w/d]",
-            type=click.Choice(["r", "w", "d"]),
-            show_choices=False,
-        )
+        if c.note.note.nonce:
+            choice = click.prompt(
+                "  release, withhold or redact? [r/w/d]",
+                type=click.Choice(["r", "w", "d"]),
+                show_choices=False,
+            )
+        else:  # ADR 0409: its hash would confirm a guess of the redacted text
+            click.echo(f"  cannot be redacted: {UNSALTED_REDACTION}")
+            choice = click.prompt(
+                "  release or withhold? [r/w]", type=click.Choice(["r", "w"]), show_choices=False
+            )
         if choice == "d":
             title = click.prompt(
                 "  replacement title (empty: keep it)", default="", show_default=False

@@ -10,8 +10,11 @@ TAMPERED ledger's notes are never used unless the caller read it with
 `include_tampered` (and then each note carries that ledger's status).
 
 Each recorded version is named by `version_hash`: SHA-256 over a domain tag and
-the canonical JSON of the payload exactly as recorded (docs/notes-release.md §2).
-Whoever holds the ledger can recompute it; a release names notes by it.
+the canonical JSON of the payload exactly as recorded (docs/notes-release.md §2),
+its random `nonce` included (ADR 0409), so the name confirms no guess of the text.
+Whoever holds the ledger can recompute it; a release names notes by it. A note
+entry whose fields are not exactly a note's, whose nonce is malformed, or that has
+none after a note of its ledger that had one, is skipped (NOTE_SKIPPED).
 """
 
 from __future__ import annotations
@@ -85,6 +88,25 @@ def note_misfit(note: Note) -> str | None:
     return None
 
 
+_PAYLOAD = frozenset(
+    {"note", "version", "note_kind", "severity", "title", "body", "blob", "first", "last"}
+)
+
+
+def payload_misfit(payload: dict[str, Any]) -> str | None:
+    """Why a `note` payload's fields are not exactly those events.md gives, or its
+    nonce (ADR 0409) not 32 lowercase hex digits; None when they are. A release
+    names a version by the hash of exactly these fields, and publishes them for a
+    released note, so that anyone can recompute it (docs/notes-release.md §4)."""
+    keys = payload.keys() - {"path", "path_b64", "nonce"}
+    if keys != _PAYLOAD or ("path" in payload) == ("path_b64" in payload):
+        return "fields are not exactly a note's"
+    nonce = payload.get("nonce")
+    if nonce is not None and not (isinstance(nonce, str) and _NOTE_ID.fullmatch(nonce)):
+        return "nonce is not 32 lowercase hex digits"
+    return None
+
+
 def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProblem]]:
     """The latest version of every note in the timelines that were not withheld, in
     the order first written, and the note entries that had to be skipped. A later
@@ -97,6 +119,7 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
     for timeline in evidence.timelines:
         if timeline.withheld:
             continue
+        nonced = False  # a note of this ledger carried a nonce: every later one must
         for entry in timeline.entries:
             event = entry.event
             if entry.kind == "note" and event is None:
@@ -104,10 +127,13 @@ def written_notes(evidence: Evidence) -> tuple[list[WrittenNote], list[NoteProbl
                     NoteProblem(timeline.path, entry.seq, entry.problem or "unreadable")
                 )
             elif isinstance(event, Note):
-                why = note_misfit(event)
+                why = note_misfit(event) or payload_misfit(entry.payload)
+                if why is None and nonced and not event.nonce:
+                    why = "no nonce, after a note of its ledger with one (ADR 0409)"
                 if why is not None:
                     problems.append(NoteProblem(timeline.path, entry.seq, why))
                     continue
+                nonced = nonced or bool(event.nonce)
                 found.append((timeline, entry, event))
             elif isinstance(event, NoteWithdraw):
                 found.append((timeline, entry, event))

@@ -12,14 +12,16 @@
   `COMMON` when more than `COMMON_BLOBS` blobs hold it: such a word narrows
   nothing, and reading all of its blobs' numbers costs more than it saves.
 - `holds(rowid, window)`: whether the blob's normalised text holds a window, in
-  its raw bytes when they are all ASCII (`rawmatch.py`), the candidates' bytes
+  its raw bytes when they are all ASCII and none a control byte normalising drops
+  (`normal.plain`, `rawmatch.py`), the candidates' bytes
   kept between windows.
 - `text(rowid)`: the blob's whitespace-normalised text, for exact matching, and
   the line of any offset in it.
 - `paths(rowid)`: every path whose content is that blob.
 - `names`: the snapshot's name table (`names.py`), from the cache directory when
   one is given and holds it, else counted now (and stored there); None when
-  the check runs without it (`names=False`: the index alone, as before ADR 0402).
+  the check runs without it (`names=False`: the index alone, as before ADR 0402;
+  without the table's list of spliced blobs, a quote of one may be missed, ADR 0410).
 - `pairs`: the filter of its consecutive word pairs (`pairs.py`, ADR 0403), kept
   and cached with the name table, and None exactly when it is.
 
@@ -41,7 +43,7 @@ from ..snapshot.catalog import read_catalog
 from ..snapshot.readonly import connect
 from ..snapshot.store import Snapshot
 from .names import COMMON_BLOBS, NameTable, count_here, count_names, open_cached, write_cache
-from .normal import normalise
+from .normal import normalise, plain, strip
 from .pairs import PairFilter
 from .pairs import build as build_pairs
 from .rawmatch import RawWindow
@@ -62,6 +64,7 @@ class BlobText:
 
     raw: str = field(repr=False)
     _text: str | None = None
+    _stripped: str | None = None
     _starts: list[int] | None = None
     _lines: list[int] | None = None
 
@@ -70,6 +73,15 @@ class BlobText:
         if self._text is None:
             self._text = normalise(self.raw)
         return self._text
+
+    @property
+    def stripped(self) -> str:
+        """The decoded text with invisible characters dropped (`normal.strip`), its
+        lines kept: where rare names are found, as the name table counted them (most
+        often `raw` itself, which it then costs no memory to keep)."""
+        if self._stripped is None:
+            self._stripped = strip(self.raw)
+        return self._stripped
 
     def line_at(self, offset: int) -> int:
         """The 1-based source line holding normalised offset `offset`."""
@@ -110,6 +122,7 @@ class SnapshotText:
         # the blobs the index always names (read on the first index lookup: with the
         # word-pair filter and name table most checks make few or none, ADR 0407)
         self._truncated: frozenset[int] | None = None
+        self._spliced_words: dict[int, frozenset[str]] = {}
         self._docs: dict[str, frozenset[int] | None] = {}
         self._texts: OrderedDict[int, BlobText] = OrderedDict()
         # verbatim.py's answer per window, for the whole check
@@ -181,6 +194,27 @@ class SnapshotText:
             self._truncated = frozenset(read_facts(self._conn, self.catalog).truncated)
         return self._truncated
 
+    def _spliced(self) -> frozenset[int]:
+        return frozenset() if self.names is None else self.names.spliced()
+
+    def spliced_candidates(self, window: str) -> list[int]:
+        """The spliced blobs (`names.spliced`, ADR 0410) that may hold `window`, which
+        the index, reading raw text, may not name: those whose normalised text has
+        every word strictly inside the window as a whole word. Few (12 of Linux's
+        78,206 text blobs), so each one's words are kept for the whole check."""
+        spliced = self._spliced()
+        if not spliced:
+            return []
+        inner = window.split(" ")[1:-1]
+        out = []
+        for rowid in sorted(spliced):
+            held = self._spliced_words.get(rowid)
+            if held is None:
+                held = self._spliced_words[rowid] = frozenset(self.text(rowid).text.split(" "))
+            if all(w in held for w in inner):
+                out.append(rowid)
+        return out
+
     def text(self, rowid: int, content: bytes | None = None) -> BlobText:
         """The blob's normalised text; `content` is its bytes when already read."""
         held = self._texts.get(rowid)
@@ -213,7 +247,7 @@ class SnapshotText:
             return held
         content = self._content(rowid)
         self.scans += 1
-        held = self._raws[rowid] = (content, content.isascii())
+        held = self._raws[rowid] = (content, plain(content))
         self._raw_held += len(content)
         while self._raw_held > _RAW_CACHE and len(self._raws) > 1:
             _, (old, _ascii) = self._raws.popitem(last=False)
@@ -221,12 +255,13 @@ class SnapshotText:
         return held
 
     def holds(self, rowid: int, window: RawWindow) -> bool:
-        """Whether the blob's normalised text holds `window`. An ASCII blob is matched
-        in its raw bytes (`rawmatch.py`, ADR 0405), never decoded or normalised; any
-        other is decoded and normalised (and kept), unless its raw bytes lack the
-        window's probe (its longest word): then its normalised text cannot hold the
-        window either (surrogateescape maps the decoded text to the bytes character
-        by character)."""
+        """Whether the blob's normalised text holds `window`. An ASCII blob without
+        controls (`normal.plain`) is matched in its raw bytes (`rawmatch.py`, ADR
+        0405), never decoded or normalised; any other is decoded and normalised (and
+        kept), unless its raw bytes lack the window's probe (its longest word): then
+        its normalised text cannot hold the window either (surrogateescape maps the
+        decoded text to the bytes character by character, and normalising joins no
+        two characters of a blob that is not `spliced`, ADR 0410)."""
         held = self._texts.get(rowid)
         if held is not None:
             self._texts.move_to_end(rowid)
@@ -235,7 +270,7 @@ class SnapshotText:
         if ascii_only:
             return window.in_ascii(content)
         probe = window.probe
-        if probe is not None and probe not in content:
+        if probe is not None and probe not in content and rowid not in self._spliced():
             return False
         return window.window in self.text(rowid, content).text
 

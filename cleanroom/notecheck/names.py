@@ -45,6 +45,8 @@ from pathlib import Path
 from ..forensics.cache import CacheUnusable, _check_private, directory_key
 from ..ledger.regular_file import hash_data, open_regular
 from ..snapshot.readonly import SnapshotFileError, connect
+from .normal import VERSION as NORMAL_VERSION
+from .normal import plain, spliced, strip
 from .pairs import PairFilter
 
 MIN_NAME = 4  # rare names are at least this long; shorter ones anchor nothing
@@ -53,8 +55,10 @@ COMMON_BLOBS = 1000  # more blobs than this: no rowids kept (as corpus.COMMON_BL
 # first too) and the reversed names (ADR 0404): a v3 file lacks names v4 relies on;
 # v5: the filter holds tail and head pairs (ADR 0406): probing a v4 filter for them
 # would rule out windows that occur; v6: tail and head triples too (ADR 0407), the
-# same reason against v5
-FORMAT = b"cleanroom:notecheck-names:v6"
+# same reason against v5; v7: names of the normalised text, which drops invisible
+# characters (ADR 0410), and the blobs where that joins words (`spliced`); keyed on
+# normal.VERSION too, so a table made under other normalisation rules is never read
+FORMAT = b"cleanroom:notecheck-names:v7:normal%d" % NORMAL_VERSION
 MAC_DOMAIN = b"cleanroom:notecheck-names-mac:v1\x00"
 _NAME = re.compile(rb"\b\w{%d,}" % MIN_NAME)  # bytes: \w is ASCII; \b: maximal runs only
 MAX_AROUND = 64  # names ending (beginning) with a window's end run read; more: no answer
@@ -69,7 +73,9 @@ DDL = (
     " weight INTEGER NOT NULL, rowids BLOB) STRICT, WITHOUT ROWID",
     "CREATE TABLE pairs (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL) STRICT",
     "CREATE TABLE tails (rname BLOB PRIMARY KEY) STRICT, WITHOUT ROWID",
+    "CREATE TABLE spliced (blob INTEGER PRIMARY KEY) STRICT",
 )
+COUNTED = ("names", "tails", "spliced")  # the tables `count_names` fills
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,21 @@ class NameTable:
         self._conn = conn
         self._seen: dict[bytes, NameFacts | None] = {}
         self._around: dict[tuple[str, bool], frozenset[int] | None] = {}
+        self._spliced: frozenset[int] | None = None
+
+    def spliced(self) -> frozenset[int]:
+        """The blobs whose normalised text joins characters their raw text keeps
+        apart (`normal.spliced`): the index and raw-byte tests may miss a window in
+        them, so they are candidates of every window the index is asked about."""
+        if self._spliced is None:
+            try:
+                rows = self._conn.execute("SELECT blob FROM spliced").fetchall()
+            except sqlite3.Error as exc:
+                raise NameTableError(f"the cached name table cannot be read: {exc}") from exc
+            if not all(type(r[0]) is int for r in rows):
+                raise NameTableError("the cached name table has a malformed spliced row")
+            self._spliced = frozenset(r[0] for r in rows)
+        return self._spliced
 
     def close(self) -> None:
         self._conn.close()
@@ -280,7 +301,9 @@ def count_names(
     tick: Callable[[], None] | None = None,
 ) -> None:
     """One pass over every text blob of the snapshot open on `conn`, counting every
-    name into the empty `names` and `tails` tables of `into`. At most `FLUSH_NAMES`
+    name of its normalised text (invisible characters dropped, `normal.strip`; ADR
+    0410) into the empty `names` and `tails` tables of `into`, and the blobs that
+    drop one inside a word into `spliced`. At most `FLUSH_NAMES`
     names are held in memory: Linux's 5.4 million names in one dict held 1.44 GB
     (ADR 0408); SQLite adds each part to the table on disk, in name order."""
     into.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
@@ -290,6 +313,11 @@ def count_names(
     for n, (rowid, content) in enumerate(rows, 1):
         paths = paths_of(rowid)
         if paths:
+            if not plain(content):
+                text = content.decode("utf-8", "surrogateescape")
+                if spliced(text):
+                    into.execute("INSERT INTO spliced VALUES (?)", (rowid,))
+                content = strip(text).encode("utf-8", "surrogateescape")
             add = part.add
             for name, times in Counter(_NAME.findall(content)).items():
                 add(name, rowid, times * paths)
@@ -316,7 +344,7 @@ def count_here(fill: Callable[[sqlite3.Connection], None]) -> NameTable:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for ddl in DDL:
-            if " names " in ddl or " tails " in ddl:
+            if any(f" {table} " in ddl for table in COUNTED):
                 conn.execute(ddl)
         fill(conn)
         conn.execute("COMMIT")
@@ -396,8 +424,8 @@ def open_cached(directory: Path, root: bytes) -> tuple[NameTable, PairFilter] | 
 def write_cache(
     directory: Path, root: bytes, fill: Callable[[sqlite3.Connection], None], pairs: PairFilter
 ) -> bool:
-    """Store the name table (`fill` counts it into the file's empty `names` and `tails`
-    tables) and `pairs` for `root`; whether it was stored. A failure to write is not
+    """Store the name table (`fill` counts it into the file's empty `names`, `tails`
+    and `spliced` tables) and `pairs` for `root`; whether it was stored. A failure to write is not
     an error: the cache is only an optimisation."""
     path = cache_path(directory, root)
     tmp = path.with_suffix(f".tmp{os.getpid()}")

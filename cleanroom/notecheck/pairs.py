@@ -10,8 +10,9 @@ nowhere, and no index lookup or blob read is needed to say so (ADR 0403). A
 window with fewer than two inner words is never ruled out here.
 
 The filter holds every pair and every triple of consecutive words of every text
-blob, whitespace-normalised exactly as `normal.py` does it (the blob decoded as
-UTF-8 with surrogateescape, split as `str.split` splits, encoded back). A Bloom
+blob, normalised exactly as `normal.py` does it (the blob decoded as UTF-8 with
+surrogateescape, invisible characters dropped, split as `str.split` splits,
+encoded back). A Bloom
 filter has no false negatives: a key that was added is always reported present.
 A false positive only sends a window on to the index and exact confirmation,
 which decide as before; so do hash collisions (a word's hash reads its length
@@ -43,6 +44,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+
+from .normal import normalise, plain
 
 HEAD = 32  # bytes of a word that its hash reads (with its length)
 END = 8  # bytes of a window's end word that its tail or head pair reads (ADR 0406)
@@ -116,11 +119,11 @@ def head_triple_key(w1: bytes, w2: bytes, w3: bytes) -> int:
 
 def normal_bytes(content: bytes) -> bytes:
     """A blob's text as bytes whose ASCII whitespace separates exactly its words.
-    ASCII text is that already; other text is normalised and encoded back."""
-    if content.isascii():
+    ASCII text without controls is that already; other text is normalised
+    (`normal.py`: invisible characters dropped too) and encoded back."""
+    if plain(content):
         return content
-    words = content.decode("utf-8", "surrogateescape").split()
-    return " ".join(words).encode("utf-8", "surrogateescape")
+    return normalise(content.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
 
 def batch_keys(text: bytes) -> np.ndarray:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .corpus import COMMON, SnapshotText
+from .normal import strip
 from .verbatim import Place
 
 MAX_FILES = 16
@@ -43,8 +44,10 @@ def code_names(text: str) -> list[str]:
 
 
 def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareName]:
+    """The rare names of `text`, read with invisible characters dropped (ADR 0410), as
+    the name table counts the source's: `frob\u200b_ring` names `frob_ring`."""
     found = []
-    names = code_names(text)
+    names = code_names(strip(text))
     if corpus.names is not None:
         corpus.names.prefetch(names)
     for name in names:
@@ -59,7 +62,7 @@ def rare_names(text: str, corpus: SnapshotText, at_most: int = 2) -> list[RareNa
                 continue
         places: list[Place] = []
         for rowid in sorted(docs):
-            raw = corpus.text(rowid).raw
+            raw = corpus.text(rowid).stripped
             lines = [raw.count("\n", 0, at) + 1 for at in whole_at(raw, name)]
             places += [Place(p, line) for p in corpus.paths(rowid) for line in lines]
             if len(places) > at_most:

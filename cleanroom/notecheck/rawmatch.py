@@ -6,7 +6,9 @@ text (`normal.py`: the blob decoded as UTF-8 with surrogateescape, every run of
 whitespace one space, the ends stripped). Decoding and normalising every
 candidate was most of what the check cost (ADR 0405).
 
-For a blob whose bytes are all ASCII, the normalised text's words are exactly
+For a blob whose bytes are all ASCII and none a control byte that normalising
+drops (`normal.plain`: such a blob is read as any other), the normalised text's
+words are exactly
 the blob's maximal runs of bytes other than the ten ASCII bytes `str.split`
 treats as whitespace (`SPACE`), so the window is in it exactly when the raw
 bytes hold the window's first word, then one or more whitespace bytes, then each

@@ -115,14 +115,20 @@ def _look(corpus: SnapshotText, window: str) -> tuple[list[int] | None, bool]:
     A function of the window alone, so remembered for the whole check: notes
     repeat their phrases, and so do windows."""
     docs = _named_candidates(corpus, window)
+    spliced: list[int] = []  # the name table counts normalised text: it names them
     if docs is None:
         docs = _candidates(corpus, words_of(window))
-    if docs is None:
-        return None, False
+        if docs is None:
+            return None, False
+        # the index reads raw text, which may split a word the normalised text
+        # joins (ADR 0410): those few blobs are candidates too, beyond the cap
+        spliced = corpus.spliced_candidates(window)
     capped = len(docs) > MAX_CANDIDATES
     if capped:  # the smallest: the most windows confirmed for the least reading
         docs = corpus.smallest(docs, MAX_CANDIDATES)
     raw = raw_window(window)
+    if spliced:
+        docs = sorted({*docs, *spliced})
     return [d for d in docs if corpus.holds(d, raw)], capped
 
 

@@ -78,6 +78,12 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
+def new_nonce() -> str:
+    """A fresh nonce for one recorded version: 32 random hex digits (128 bits), from
+    the operating system's CSPRNG (ADR 0409)."""
+    return secrets.token_hex(16)
+
+
 def check(draft: Draft, lines: int | None = None) -> Draft:
     """The draft with its title trimmed and a non-finding's severity cleared, or
     NoteError saying which limit it breaks. `lines`: the file's line count, when

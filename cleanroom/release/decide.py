@@ -2,7 +2,10 @@
 
 Each note is released as written, withheld, or redacted: its title and/or body
 replaced by text the vendor wrote. A note with no decision is withheld, and a
-withdrawn note is always withheld (the reviewer took it back). A decisions file
+withdrawn note is always withheld (the reviewer took it back). A released note
+carries its version's nonce, so version_hash can be recomputed from the release; a
+redacted or withheld one never does, and a note recorded without a nonce cannot
+be redacted (ADR 0409). A decisions file
 (§5) is read strictly; a decision naming a note the ledgers do not hold, or a
 version that is not the latest, is refused, so a decision is never applied to
 a text the vendor did not see.
@@ -22,6 +25,25 @@ from .parse import JsonRefused, read_json
 from .shape import DECISIONS
 
 MAX_DECISIONS_FILE = 64 << 20
+
+
+# ADR 0409: a version recorded without a nonce is named by a hash anyone can test a
+# guess of its text against, and a redacted note publishes every other field
+UNSALTED_REDACTION = (
+    "it was recorded without a nonce (a ledger from before ADR 0409), so its "
+    "version_hash would confirm a guess of the redacted text; release or withhold it"
+)
+
+
+def unsalted(checks: Sequence[NoteCheck], decisions: Mapping[str, Decision]) -> list[str]:
+    """The notes a release would withhold although recorded without a nonce: their
+    version_hash confirms a guess of their whole text and place (ADR 0409)."""
+    out = []
+    for c in checks:
+        d = decisions.get(c.note.id)
+        if not c.note.note.nonce and (d is None or d.decision == "withhold" or c.note.withdrawn):
+            out.append(c.note.id)
+    return out
 
 
 class DecisionError(ValueError):
@@ -94,6 +116,8 @@ def check_decisions(checks: Sequence[NoteCheck], decisions: Mapping[str, Decisio
             raise DecisionError(
                 f"decision for note {d.note}: it was withdrawn; it can only be withheld"
             )
+        if d.decision == "redact" and not c.note.note.nonce:
+            raise DecisionError(f"decision for note {d.note}: {UNSALTED_REDACTION}")
         if d.title is not None and len(d.title) > 200:
             raise DecisionError(f"decision for note {d.note}: the title is over 200 characters")
         if d.title is not None and (not d.title.strip() or "\n" in d.title or "\r" in d.title):
@@ -156,6 +180,8 @@ def _entry(c: NoteCheck, d: Decision | None) -> dict[str, Any]:
     }
     if decision == "withhold":
         return entry
+    if decision == "release" and n.nonce:  # so anyone can recompute version_hash (§4)
+        entry["nonce"] = n.nonce
     entry.update(
         note_kind=n.note_kind,
         severity=n.severity,

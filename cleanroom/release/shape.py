@@ -115,7 +115,10 @@ def _note(n: Any, where: str, ledgers: set[str]) -> None:
         raise _Bad(f"{where}.decision is not one of {', '.join(DECISIONS)}")
     leaves = decision != "withhold"
     required = _NOTE | (_TEXT if leaves else set())
-    optional = (_PATH | ({"redacted"} if decision == "redact" else set())) if leaves else set()
+    # a released note carries its version's nonce when it has one (ADR 0409); a
+    # redacted or withheld one never does: its hash must confirm no guess
+    extra = {"redacted"} if decision == "redact" else {"nonce"}
+    optional = (_PATH | extra) if leaves else set()
     _obj(n, where, required, optional)
     _str(n["note"], f"{where}.note", _HEX32)
     _int(n["version"], f"{where}.version", 1)
@@ -152,6 +155,8 @@ def _leaving(n: dict, where: str, decision: str) -> None:
     _str(n["path"], f"{where}.path", limit=4096)
     if "path_b64" in n:
         _str(n["path_b64"], f"{where}.path_b64", _B64, limit=8192)
+    if "nonce" in n:
+        _str(n["nonce"], f"{where}.nonce", _HEX32)
     if decision == "redact":
         red = n.get("redacted")
         if not isinstance(red, list) or not red or any(f not in ("title", "body") for f in red):

@@ -3,7 +3,8 @@
 In order (docs/notes-release.md §4): the size; strict JSON (UTF-8, no duplicate
 keys, integers only, bounded depth); the envelope's shape; that the file is
 exactly the canonical encoding of what it holds; that the signing key is
-trusted; the signature; and last the release's own shape. The first failure is
+trusted; the signature; the release's own shape; and last that each released
+note's version_hash is the hash of what the release gives of it. The first failure is
 the verdict: a stable code and a sentence. Nothing here raises on any input.
 """
 
@@ -17,6 +18,7 @@ from ..ledger.ed25519 import verify_signature
 from ..ledger.encoding import EncodingError, canonical_json
 from .document import MAX_RELEASE, signed_message
 from .parse import JsonRefused, read_json
+from .recompute import version_hash_problem
 from .shape import shape_problem
 
 _HEX = re.compile(r"[0-9a-f]+")
@@ -82,6 +84,9 @@ def verify_release(data: bytes, trust: list[bytes]) -> ReleaseVerdict:
     problem = shape_problem(release)
     if problem is not None:
         return ReleaseVerdict("RELEASE_FORMAT", f"signed, but not a valid release: {problem}")
+    problem = version_hash_problem(release)
+    if problem is not None:
+        return ReleaseVerdict("RELEASE_VERSION_HASH", f"signed, but {problem}")
     n = len(release["notes"])
     return ReleaseVerdict("RELEASE_OK", f"valid release of {n} notes", release, sig["key"])
 

@@ -387,6 +387,17 @@ class Note(_PathEvent):
     blob: str
     first: int
     last: int
+    # 32 hex digits (128 random bits), new for every version, written by the session
+    # that records it (ADR 0409): it makes the version's hash a commitment no one
+    # can test a guess of the text against. "": a ledger from before, which has none
+    # (and the payload then has no `nonce` field).
+    nonce: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        fields = super().payload()
+        if not self.nonce:  # as every note before ADR 0409 was: the same bytes
+            del fields["nonce"]
+        return fields
 
 
 @dataclass(frozen=True)

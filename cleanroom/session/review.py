@@ -16,7 +16,7 @@ from typing import Any
 
 from ..ledger.witness import Receipt, witness_code
 from ..notes.book import NoteBook
-from ..notes.model import Draft, Note
+from ..notes.model import Draft, Note, new_nonce
 from ..snapshot.search import KEPT, PAGE
 from ..snapshot.symbols.references import references_name
 from .alert_locks import AlertLocks
@@ -298,7 +298,8 @@ class ReviewSession:
         note = self.notes.next_save(draft, note_id, lines)
         d, place = note.draft, note.place
         entry = NoteEntry(place.path, note.id, note.version, d.kind, d.severity, d.title,
-                          d.body, place.blob, place.first, place.last)  # fmt: skip
+                          d.body, place.blob, place.first, place.last,
+                          new_nonce())  # fmt: skip
         self.recorder.record(entry)
         self.notes.saved(note)
         return note

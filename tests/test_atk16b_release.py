@@ -5,6 +5,10 @@ what the nonce (ADR 0409) hides."""
 from __future__ import annotations
 
 import json
+import resource
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,7 @@ from tests.noteskit import (
     setup,
 )
 
-ID = [f"{n:032x}" for n in range(3)]
+ID = [f"{n:032x}" for n in range(4)]
 ODD = b"drivers/frob/\xffring.c"  # a name that is not UTF-8: released with path_b64
 
 
@@ -60,3 +64,38 @@ def test_a_path_that_is_not_its_path_b64_is_refused(tmp_path, decision):
     forged.write_bytes(sign_release(body, kit.vendor))
     result = run(["notes", "verify", forged, "--trust", files["trust"]])
     assert result.exit_code == 1 and "RELEASE_FORMAT" in result.output, result.output
+
+
+# Files past this size fail in the child (EFBIG), as on a full disk. The release's
+# notes are control characters, six bytes each in the release (escaped) and fewer in
+# the temporary files the check writes, so only the release reaches it (~290 KB).
+LIMIT = 150_000
+
+
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_a_release_that_cannot_be_written_whole_leaves_no_file(tmp_path):
+    """A disk that fills while `notes release` writes: the command fails (exit 2) and
+    leaves nothing at -o, not a truncated release that blocks the next run (-o is
+    never overwritten) and that a verifier can only call broken. The limit on file
+    size is the operating system's real write error, in a real process."""
+    notes = [note(i, f"body {i} " + "\x01" * 16000) for i in range(1, 4)]
+    files = setup(Kit("atk16b-full"), tmp_path, notes)
+    dec = tmp_path / "decisions.json"
+    dec.write_text(json.dumps({"decisions": [{"note": i, "decision": "release"} for i in ID[1:]]}))
+    out = tmp_path / "r.release"
+    args = [sys.executable, "-m", "cleanroom", "notes", "release", files["ledger"],
+            "--snapshot", files["snapshot"], "--trust", files["trust"], "--no-cache",
+            "--vendor-key", files["vendor_key"], "--decisions", dec,
+            "--released-by", "V", "--org", "O", "-o", out]  # fmt: skip
+    result = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, preexec_fn=_limited,
+        stdin=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "checking notes" in result.stdout + result.stderr  # the check ran: the write failed
+    assert "File too large" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists(), (result.stderr, out.stat().st_size)

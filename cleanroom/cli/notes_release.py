@@ -8,6 +8,7 @@ text). With --decisions FILE it runs unattended (docs/notes-release.md §5).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -139,8 +140,7 @@ def release(
             f"the release would be {len(data):,} bytes, over the {MAX_RELEASE:,} a verifier "
             "reads; withhold some notes, or release them in parts (nothing written)"
         )
-    with open(output, "xb") as f:  # never replaces a file that appeared meanwhile
-        f.write(data)
+    _write_new(output, data)
     for c in undecided:
         click.echo(f"withheld (no decision): note {c.note.id}", err=True)
     for note_id in unsalted(done.checks, decisions):
@@ -158,6 +158,21 @@ def release(
         f"wrote {clean(output)}: {counts['release']} released, {counts['redact']} "
         f"redacted, {counts['withhold']} withheld"
     )
+
+
+def _write_new(output: Path, data: bytes) -> None:
+    """Write the release to a file this makes (never one that appeared meanwhile), on
+    disk before the command says so; if it cannot be written whole (a full disk),
+    remove what was written, so no truncated release is left to block the next run
+    (atk16b)."""
+    with open(output, "xb") as f:
+        try:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise
 
 
 def _ask(checks: list) -> dict[str, Decision]:

@@ -99,3 +99,26 @@ def test_a_release_that_cannot_be_written_whole_leaves_no_file(tmp_path):
     assert "checking notes" in result.stdout + result.stderr  # the check ran: the write failed
     assert "File too large" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists(), (result.stderr, out.stat().st_size)
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_replacement_that_is_not_unicode_text_is_a_usage_error(tmp_path, field):
+    """A decisions file may spell a lone surrogate (`\\ud800`), which strict JSON reads
+    but no UTF-8 release can hold: it was taken, and signing then failed as an
+    internal error (exit 70, `EncodingError`). Now it is the file's fault: exit 2,
+    said so, nothing written."""
+    files = setup(Kit("atk16b-surrogate"), tmp_path, [note(1, DESCRIBES)])
+    dec = tmp_path / "decisions.json"
+    dec.write_bytes(
+        b'{"decisions": [{"note": "%s", "decision": "redact", "%s": "a\\ud800b"}]}'
+        % (ID[1].encode(), field.encode())
+    )
+    out = tmp_path / "r.release"
+    result = run(
+        ["notes", "release", files["ledger"], "--snapshot", files["snapshot"],
+         "--trust", files["trust"], "--vendor-key", files["vendor_key"],
+         "--decisions", dec, "--released-by", "V", "--org", "O", "-o", out]
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"the replacement {field} is not valid Unicode text" in result.output
+    assert not out.exists()

@@ -122,3 +122,35 @@ def test_a_replacement_that_is_not_unicode_text_is_a_usage_error(tmp_path, field
     assert result.exit_code == 2, result.output
     assert f"the replacement {field} is not valid Unicode text" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "old, change, code",
+    [
+        (False, lambda n: n.update(nonce=n["nonce"].upper()), "RELEASE_FORMAT"),  # same bits
+        (False, lambda n: n.update(nonce=12345), "RELEASE_FORMAT"),
+        (False, lambda n: n.update(nonce=None), "RELEASE_FORMAT"),
+        (True, lambda n: n.update(nonce="0" * 32), "RELEASE_VERSION_HASH"),  # an old note's
+    ],
+)
+def test_a_released_nonce_of_another_spelling_is_refused(tmp_path, old, change, code):
+    """ADR 0409 with the trusted key in hand: a released note's nonce spelled
+    otherwise, or given to a note recorded without one, is refused."""
+    kit = Kit("atk16b-nonce")
+    files = setup(kit, tmp_path, [note(1, DESCRIBES, nonce="" if old else None)])
+    dec = tmp_path / "decisions.json"
+    dec.write_text(json.dumps({"decisions": [{"note": ID[1], "decision": "release"}]}))
+    out = tmp_path / "r.release"
+    result = run(
+        ["notes", "release", files["ledger"], "--snapshot", files["snapshot"],
+         "--trust", files["trust"], "--vendor-key", files["vendor_key"],
+         "--decisions", dec, "--released-by", "V", "--org", "O", "-o", out]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_bytes())["release"]
+    assert ("nonce" in body["notes"][0]) is not old
+    change(body["notes"][0])
+    forged = tmp_path / "forged.release"
+    forged.write_bytes(sign_release(body, kit.vendor))
+    result = run(["notes", "verify", forged, "--trust", files["trust"]])
+    assert result.exit_code == 1 and code in result.output, result.output

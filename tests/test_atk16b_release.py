@@ -5,6 +5,7 @@ what the nonce (ADR 0409) hides."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -154,3 +155,24 @@ def test_a_released_nonce_of_another_spelling_is_refused(tmp_path, old, change, 
     forged.write_bytes(sign_release(body, kit.vendor))
     result = run(["notes", "verify", forged, "--trust", files["trust"]])
     assert result.exit_code == 1 and code in result.output, result.output
+
+
+def test_a_byte_that_is_not_utf8_typed_at_the_interactive_release_is_said_so(tmp_path):
+    """Under the C locale Python reads stdin with surrogateescape, so a byte that is
+    not UTF-8 in a replacement typed at the prompt became a lone surrogate: after
+    every note was decided, the command failed as an internal error (exit 70). Now
+    the usage error names the note and field; nothing is written."""
+    files = setup(Kit("atk16b-typed"), tmp_path, [note(1, DESCRIBES)])
+    out = tmp_path / "r.release"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
+    args = [sys.executable, "-m", "cleanroom", "notes", "release", files["ledger"],
+            "--snapshot", files["snapshot"], "--trust", files["trust"], "--no-cache",
+            "--vendor-key", files["vendor_key"], "--released-by", "V", "--org", "O",
+            "-o", out]  # fmt: skip
+    result = subprocess.run(
+        [str(a) for a in args], input=b"d\nA \xff title\n.\n", capture_output=True,
+        env={**env, "LC_ALL": "C"}, timeout=300,
+    )  # fmt: skip
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2, stderr
+    assert "the replacement title is not valid Unicode text" in stderr and not out.exists()

@@ -157,11 +157,20 @@ def test_a_released_nonce_of_another_spelling_is_refused(tmp_path, old, change, 
     assert result.exit_code == 1 and code in result.output, result.output
 
 
-def test_a_byte_that_is_not_utf8_typed_at_the_interactive_release_is_said_so(tmp_path):
+@pytest.mark.parametrize(
+    "typed, title, body",
+    [
+        (b"d\nA \xff title\nA title\n.\n", "A title", None),
+        (b"d\n\nbody \xff\n.\nA body\n.\n", None, "A body"),
+    ],
+)
+def test_a_byte_that_is_not_utf8_typed_at_the_interactive_release_is_asked_again(
+    tmp_path, typed, title, body
+):
     """Under the C locale Python reads stdin with surrogateescape, so a byte that is
     not UTF-8 in a replacement typed at the prompt became a lone surrogate: after
-    every note was decided, the command failed as an internal error (exit 70). Now
-    the usage error names the note and field; nothing is written."""
+    every note was decided, the command failed as an internal error (exit 70) and
+    every decision was lost. Now the prompt says so and asks again."""
     files = setup(Kit("atk16b-typed"), tmp_path, [note(1, DESCRIBES)])
     out = tmp_path / "r.release"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8"))}
@@ -170,9 +179,13 @@ def test_a_byte_that_is_not_utf8_typed_at_the_interactive_release_is_said_so(tmp
             "--vendor-key", files["vendor_key"], "--released-by", "V", "--org", "O",
             "-o", out]  # fmt: skip
     result = subprocess.run(
-        [str(a) for a in args], input=b"d\nA \xff title\n.\n", capture_output=True,
+        [str(a) for a in args], input=typed, capture_output=True,
         env={**env, "LC_ALL": "C"}, timeout=300,
     )  # fmt: skip
-    stderr = result.stderr.decode("utf-8", "replace")
-    assert result.returncode == 2, stderr
-    assert "the replacement title is not valid Unicode text" in stderr and not out.exists()
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")
+    assert result.returncode == 0, output
+    assert output.count("a byte that is not UTF-8 text: type it again") == 1
+    (n,) = json.loads(out.read_bytes())["release"]["notes"]
+    assert n["decision"] == "redact" and n["redacted"] == [f for f, v in
+        (("title", title), ("body", body)) if v]  # fmt: skip
+    assert n["title"] == (title or "note 1") and n["body"] == (body or DESCRIBES)

@@ -200,14 +200,20 @@ def _ask(checks: list) -> dict[str, Decision]:
                 "  release or withhold? [r/w]", type=click.Choice(["r", "w"]), show_choices=False
             )
         if choice == "d":
-            title = click.prompt(
-                "  replacement title (empty: keep it)", default="", show_default=False
-            ).strip()  # blank keeps it too: a title is never blank
-            click.echo(
-                f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
-                " (empty: keep it):"
-            )
-            body = _read_text()
+            while True:
+                title = click.prompt(
+                    "  replacement title (empty: keep it)", default="", show_default=False
+                ).strip()  # blank keeps it too: a title is never blank
+                if _typed(title):
+                    break
+            while True:
+                click.echo(
+                    f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
+                    " (empty: keep it):"
+                )
+                body = _read_text()
+                if _typed(body):
+                    break
             if not title and not body:
                 click.echo("  nothing replaced: withheld")
                 decisions[c.note.id] = Decision(c.note.id, "withhold")
@@ -216,6 +222,18 @@ def _ask(checks: list) -> dict[str, Decision]:
         else:
             decisions[c.note.id] = Decision(c.note.id, "release" if choice == "r" else "withhold")
     return decisions
+
+
+def _typed(text: str) -> bool:
+    """Whether typed text can go into a release; if not (under the C locale a byte
+    that is not UTF-8 is read as a lone surrogate: atk16b), say so, to ask again
+    rather than fail after every note is decided."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        click.echo("  that holds a byte that is not UTF-8 text: type it again")
+        return False
+    return True
 
 
 def _read_text() -> str:

@@ -8,6 +8,7 @@ text). With --decisions FILE it runs unattended (docs/notes-release.md §5).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -139,8 +140,7 @@ def release(
             f"the release would be {len(data):,} bytes, over the {MAX_RELEASE:,} a verifier "
             "reads; withhold some notes, or release them in parts (nothing written)"
         )
-    with open(output, "xb") as f:  # never replaces a file that appeared meanwhile
-        f.write(data)
+    _write_new(output, data)
     for c in undecided:
         click.echo(f"withheld (no decision): note {c.note.id}", err=True)
     for note_id in unsalted(done.checks, decisions):
@@ -158,6 +158,21 @@ def release(
         f"wrote {clean(output)}: {counts['release']} released, {counts['redact']} "
         f"redacted, {counts['withhold']} withheld"
     )
+
+
+def _write_new(output: Path, data: bytes) -> None:
+    """Write the release to a file this makes (never one that appeared meanwhile), on
+    disk before the command says so; if it cannot be written whole (a full disk),
+    remove what was written, so no truncated release is left to block the next run
+    (atk16b)."""
+    with open(output, "xb") as f:
+        try:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise
 
 
 def _ask(checks: list) -> dict[str, Decision]:
@@ -185,14 +200,20 @@ def _ask(checks: list) -> dict[str, Decision]:
                 "  release or withhold? [r/w]", type=click.Choice(["r", "w"]), show_choices=False
             )
         if choice == "d":
-            title = click.prompt(
-                "  replacement title (empty: keep it)", default="", show_default=False
-            ).strip()  # blank keeps it too: a title is never blank
-            click.echo(
-                f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
-                " (empty: keep it):"
-            )
-            body = _read_text()
+            while True:
+                title = click.prompt(
+                    "  replacement title (empty: keep it)", default="", show_default=False
+                ).strip()  # blank keeps it too: a title is never blank
+                if _typed(title):
+                    break
+            while True:
+                click.echo(
+                    f"  replacement body, ended by a line holding only {END_OF_TEXT!r}"
+                    " (empty: keep it):"
+                )
+                body = _read_text()
+                if _typed(body):
+                    break
             if not title and not body:
                 click.echo("  nothing replaced: withheld")
                 decisions[c.note.id] = Decision(c.note.id, "withhold")
@@ -201,6 +222,18 @@ def _ask(checks: list) -> dict[str, Decision]:
         else:
             decisions[c.note.id] = Decision(c.note.id, "release" if choice == "r" else "withhold")
     return decisions
+
+
+def _typed(text: str) -> bool:
+    """Whether typed text can go into a release; if not (under the C locale a byte
+    that is not UTF-8 is read as a lone surrogate: atk16b), say so, to ask again
+    rather than fail after every note is decided."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        click.echo("  that holds a byte that is not UTF-8 text: type it again")
+        return False
+    return True
 
 
 def _read_text() -> str:

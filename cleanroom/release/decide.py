@@ -118,6 +118,13 @@ def check_decisions(checks: Sequence[NoteCheck], decisions: Mapping[str, Decisio
             )
         if d.decision == "redact" and not c.note.note.nonce:
             raise DecisionError(f"decision for note {d.note}: {UNSALTED_REDACTION}")
+        for field in ("title", "body"):  # a lone surrogate: no release can hold it
+            text = getattr(d, field)
+            if text is not None and not _unicode(text):
+                raise DecisionError(
+                    f"decision for note {d.note}: the replacement {field} is not valid "
+                    "Unicode text (a lone surrogate)"
+                )
         if d.title is not None and len(d.title) > 200:
             raise DecisionError(f"decision for note {d.note}: the title is over 200 characters")
         if d.title is not None and (not d.title.strip() or "\n" in d.title or "\r" in d.title):
@@ -126,6 +133,14 @@ def check_decisions(checks: Sequence[NoteCheck], decisions: Mapping[str, Decisio
             )
         if d.body is not None and len(d.body.encode("utf-8", "surrogatepass")) > 16384:
             raise DecisionError(f"decision for note {d.note}: the body is over 16,384 bytes")
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def build_release(

@@ -7,6 +7,8 @@ format does not define.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 
@@ -155,6 +157,13 @@ def _leaving(n: dict, where: str, decision: str) -> None:
     _str(n["path"], f"{where}.path", limit=4096)
     if "path_b64" in n:
         _str(n["path_b64"], f"{where}.path_b64", _B64, limit=8192)
+        # the hash covers path_b64, readers are shown path: one file (§2, atk16b)
+        try:
+            name = base64.b64decode(n["path_b64"], validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            raise _Bad(f"{where}.path_b64 is not base64") from None
+        if n["path"] != name:
+            raise _Bad(f"{where}.path is not the name path_b64 gives (U+FFFD for each byte)")
     if "nonce" in n:
         _str(n["nonce"], f"{where}.nonce", _HEX32)
     if decision == "redact":

@@ -36,7 +36,16 @@ def run(args):
     print("  left:", sorted((p.name, p.stat().st_size) for p in full.iterdir()))
 
 
-common = ["--vendor-key", files["vendor_key"], "--decisions", dec, "--released-by", "V", "--org", "O"]
+common = [
+    "--vendor-key",
+    files["vendor_key"],
+    "--decisions",
+    dec,
+    "--released-by",
+    "V",
+    "--org",
+    "O",
+]
 run(["notes", "release", files["ledger"], *base, *common, "-o", full / "r.release"])
 ok = tmp / "r.release"
 run(["notes", "release", files["ledger"], *base, *common, "-o", ok])

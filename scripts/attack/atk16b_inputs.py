@@ -53,7 +53,9 @@ os.symlink("/dev/zero", paths["symlink to /dev/zero"])
 def run(args: list, label: str) -> None:
     cmd = [sys.executable, "-m", "cleanroom", *map(str, args)]
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        r = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+        )
         tail = (r.stdout + r.stderr).strip().splitlines()[-1:] or [""]
         bad = " TRACEBACK" if "Traceback" in r.stderr else ""
         print(f"{label:40} exit {r.returncode}{bad} | {tail[0][:150]}")
@@ -70,4 +72,7 @@ for k, p in paths.items():
         print(f"{'':40} wrote {out.stat().st_size} bytes")
 for k, p in paths.items():
     run(["notes", "verify", p, "--trust", files["trust"]], f"verify {k}")
-    run(["notes", "export", p, "--trust", files["trust"], "-o", tmp / f"e{abs(hash(k))}.md"], f"export {k}")
+    run(
+        ["notes", "export", p, "--trust", files["trust"], "-o", tmp / f"e{abs(hash(k))}.md"],
+        f"export {k}",
+    )

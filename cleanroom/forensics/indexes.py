@@ -62,7 +62,10 @@ def fresh_index(path: Path, trust: Sequence[bytes], cache: Cache | None = None) 
     bytes judged are the bytes keyed, whatever is renamed in the evidence meanwhile
     (atk14, ADR 0314). A ledger that cannot be copied so is verified by path and
     not stored; so is one whose copy reads as damaged while the file has moved
-    since (a session still writing), as the loader reads a live session again."""
+    since (a session still writing), as the loader reads a live session again. A
+    copy that reads as damaged is never stored: the damage may be the machine's
+    (no space, a read too slow), and would stand for the bytes in every later
+    answer (atk14b)."""
     if cache is not None:
         with private_dir() as tmp:
             try:
@@ -73,10 +76,15 @@ def fresh_index(path: Path, trust: Sequence[bytes], cache: Cache | None = None) 
                 key = ledger_key(copy, trust)
                 # Decode everything: the TAMPERED policy is applied per query, not cached.
                 t = read_timeline(copy, trust, include_tampered=True, name=str(path))
-        if copy is not None and not (_damaged(t) and _moved(path, trust, key)):
+        if copy is not None and not _damaged(t):
             index = SessionIndex.from_timeline(t)
             cache.put(key, *index.to_record())
             return index
+        # Damage may be this machine's, not the bytes' (atk14b): a disk full or a
+        # read that took too long while the loader copied or read the copy says
+        # NOT_SQLITE or CORRUPT. It is answered, never stored.
+        if copy is not None and not _moved(path, trust, key):
+            return SessionIndex.from_timeline(t)
     return SessionIndex.from_timeline(read_timeline(path, trust, include_tampered=True))
 
 

@@ -1,0 +1,98 @@
+"""Outside attack atk14b (session 14) on who-viewed's keyed private copy (ADR 0314).
+
+The copy is verified by the real loader, which copies a ledger with a `-wal` once
+more into a private directory of its own. Whatever fails there for a reason of this
+machine (the disk full, a file-size limit, a read that took too long) is a finding
+about the run, not about the ledger's bytes; it must never be cached as the
+ledger's verdict. The disk is filled for real: RLIMIT_FSIZE is lowered exactly
+while the loader copies (a profile hook on the real code; Python ignores SIGXFSZ,
+so the write fails with EFBIG as a full disk fails with ENOSPC)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import struct
+import sys
+from pathlib import Path
+
+from cleanroom.forensics.cache import Cache
+from cleanroom.forensics.indexes import load_indexes
+from cleanroom.ledger import private_copy
+from cleanroom.ledger.journal import JOURNAL_MAGIC
+from cleanroom.ledger.verdict import Status
+from tests.ledgerkit import Kit
+
+
+def _full_disk_at_call(code: object, nth: int):
+    """A profile hook: files may hold at most one byte during call `nth` of `code`."""
+    calls = 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def hook(frame, event, arg):
+        nonlocal calls
+        if frame.f_code is not code:
+            return
+        if event == "call":
+            calls += 1
+            if calls == nth:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (1, hard))
+        elif event == "return" and calls == nth:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+    return hook, lambda: calls
+
+
+def test_a_disk_full_while_the_loader_copies_the_private_copy_is_not_cached(tmp_path):
+    """A ledger of a session still open, with its -wal: the keyed copy is made, then
+    the loader's own copy of it meets a full disk. That query may say what it met;
+    the next one, with room again, must not answer it from the cache."""
+    kit = Kit("atk14b-disk-full")
+    (tmp_path / "ev").mkdir()
+    ledger = kit.new_ledger(tmp_path / "ev", views=5)
+    assert os.path.exists(f"{ledger.path}-wal")
+    (truth,), _ = load_indexes([ledger.path], kit.trust, None)
+    assert truth.status is Status.INCOMPLETE  # open, not sealed: nothing wrong with it
+    hook, calls = _full_disk_at_call(private_copy.copy_pair.__code__, 2)
+    with Cache.open(tmp_path / "cache", tmp_path / "state") as cache:
+        sys.setprofile(hook)
+        try:
+            (first,), _ = load_indexes([ledger.path], kit.trust, cache)
+        finally:
+            sys.setprofile(None)
+    assert calls() >= 2  # the keyed copy, then the loader's copy of it
+    assert "File too large" in str([f.message for f in first.verdict.findings])
+    with Cache.open(tmp_path / "cache", tmp_path / "state") as cache:
+        (again,), cached = load_indexes([ledger.path], kit.trust, cache)
+        assert (again.status, cached) == (truth.status, set())
+        (third,), cached = load_indexes([ledger.path], kit.trust, cache)
+        assert (third.status, cached) == (truth.status, {str(ledger.path)})
+    ledger.close()
+
+
+def test_a_hot_journal_naming_another_file_deletes_nothing_and_changes_no_evidence(tmp_path):
+    """A sealed ledger with a -journal beside it whose trailer names a super-journal
+    (a file SQLite deletes when it rolls such a journal back): the file named
+    survives the cached and uncached queries, and no byte of the evidence moves."""
+    kit = Kit("atk14b-hot-journal")
+    (tmp_path / "ev").mkdir()
+    ledger = kit.new_ledger(tmp_path / "ev", views=3)
+    ledger.seal()
+    ledger.close()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep me")
+    name = os.fsencode(victim)
+    # A rollback journal header, one page of garbage, then the super-journal trailer.
+    header = JOURNAL_MAGIC + struct.pack(">IIIII", 1, 0, 0, 512, 4096)
+    body = header.ljust(512, b"\0") + b"\x01" * 4096
+    trailer = struct.pack(">II", len(name), sum(name)) + JOURNAL_MAGIC
+    journal = Path(f"{ledger.path}-journal")
+    journal.write_bytes(body + struct.pack(">I", 1) + name + trailer)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ev").iterdir()}
+    for _ in range(2):
+        with Cache.open(tmp_path / "cache", tmp_path / "state") as cache:
+            (index,), _ = load_indexes([ledger.path], kit.trust, cache)
+        assert "super-journal" in str([f.message for f in index.verdict.findings])
+    (index,), _ = load_indexes([ledger.path], kit.trust, None)
+    assert victim.read_bytes() == b"keep me"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ev").iterdir()} == before

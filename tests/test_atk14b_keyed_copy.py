@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import struct
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from cleanroom.forensics import indexes
 from cleanroom.forensics.cache import Cache
 from cleanroom.forensics.indexes import load_indexes
 from cleanroom.ledger import private_copy
 from cleanroom.ledger.journal import JOURNAL_MAGIC
 from cleanroom.ledger.verdict import Status
-from tests.ledgerkit import Kit
+from tests.ledgerkit import Kit, writable
 
 
 def _full_disk_at_call(code: object, nth: int):
@@ -140,3 +143,48 @@ def test_a_big_journal_beside_a_small_ledger_costs_no_more_than_the_ledger(tmp_p
                 sys.setprofile(None)
     assert index.status is not Status.TAMPERED
     assert cached == {str(ledger.path)}
+
+
+def _tampered_and_genuine(tmp_path: Path, name: str) -> tuple[Kit, Path, Path]:
+    kit = Kit(name)
+    (tmp_path / "ev").mkdir()
+    ledger = kit.new_ledger(tmp_path / "ev", views=5)
+    ledger.seal()
+    ledger.close()
+    genuine = tmp_path / "genuine.ledger"
+    shutil.copy2(ledger.path, genuine)
+    with writable(ledger.path) as conn:
+        body = conn.execute("SELECT body FROM entries WHERE seq = 2").fetchone()[0]
+        conn.execute("UPDATE entries SET body = ? WHERE seq = 2", (body[:-1] + b"\x00",))
+    return kit, ledger.path, genuine
+
+
+def test_a_temporary_directory_others_may_write_cannot_swap_the_copy(tmp_path, monkeypatch):
+    """TMPDIR is a directory anyone may write, without the sticky bit (a shared
+    scratch directory). The other user's rename is played by a profile hook at the
+    moment the copy, already keyed, is verified (atk14b F3: it was then cached
+    INTACT for the TAMPERED ledger). No private directory is made there: the
+    ledger is verified by path and nothing is stored."""
+    kit, path, genuine = _tampered_and_genuine(tmp_path, "atk14b-shared-tmp")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+
+    def swap(frame, event, arg):
+        if frame.f_code is indexes.read_timeline.__code__ and event == "call":
+            ours = Path(frame.f_locals["path"]).parent
+            if ours.parent != shared:
+                return  # verified by path: nothing of ours to swap
+            os.rename(ours, shared / "moved-away")
+            ours.mkdir()
+            shutil.copy2(genuine, ours / "ledger")
+
+    with Cache.open(tmp_path / "cache", tmp_path / "state") as cache:
+        sys.setprofile(swap)
+        try:
+            load_indexes([path], kit.trust, cache)
+        finally:
+            sys.setprofile(None)
+        (index,), cached = load_indexes([path], kit.trust, cache)
+    assert index.status is Status.TAMPERED, cached

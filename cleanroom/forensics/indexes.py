@@ -10,6 +10,7 @@ answers over the indexes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,11 +68,11 @@ def fresh_index(path: Path, trust: Sequence[bytes], cache: Cache | None = None) 
     (no space, a read too slow), and would stand for the bytes in every later
     answer (atk14b)."""
     if cache is not None:
-        with private_dir() as tmp:
+        with contextlib.ExitStack() as stack:
             try:
-                copy = copy_ledger(path, tmp)
-            except OSError:  # gone, changed kind, no space: verified as without a cache
-                copy = None
+                copy = copy_ledger(path, stack.enter_context(private_dir()))
+            except OSError:  # gone, changed kind, no space, no private directory:
+                copy = None  # verified as without a cache
             if copy is not None:
                 key = ledger_key(copy, trust)
                 # Decode everything: the TAMPERED policy is applied per query, not cached.

@@ -7,6 +7,11 @@ is a full copy of the evidence; so each process, the first time it makes a
 private directory, first removes those whose lock no process holds. It removes
 only real directories (never a symbolic link) owned by this user, with mode
 0700 and an unlocked `lock` file; the removal itself never follows a link.
+
+The temporary directory itself must be one in which no one else can rename our
+directory: owned by this user or root, and sticky if others may write it (as
+/tmp is). Otherwise no private directory is made (PermissionError): the copy
+could be swapped under the verifier (atk14b).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ _swept = False
 def private_dir() -> Iterator[Path]:
     """A new private directory, removed with everything in it when the block ends."""
     sweep_once()
-    path = Path(tempfile.mkdtemp(prefix=PREFIX))
+    parent = tempfile.gettempdir()
+    _check_parent(parent)
+    path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
     # Locked under another name, then renamed: a sweeper never sees `lock` unlocked.
     locking = path / ".locking"
     fd = os.open(locking, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -40,6 +47,19 @@ def private_dir() -> Iterator[Path]:
     finally:
         shutil.rmtree(path, ignore_errors=True)
         os.close(fd)
+
+
+def _check_parent(parent: str) -> None:
+    """Raise OSError unless only this user (or root) can rename what `parent` holds:
+    it belongs to one of them, and others may not write it unless it is sticky. In
+    a shared scratch directory anyone could rename our directory away, between the
+    copy and its reading, and put one holding other bytes in its place (atk14b)."""
+    st = os.stat(parent)
+    if st.st_uid not in (0, os.geteuid()):
+        raise PermissionError(f"the temporary directory {parent} belongs to another user")
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        why = "others may write it and it is not sticky"
+        raise PermissionError(f"the temporary directory {parent}: {why}")
 
 
 def sweep_once() -> None:

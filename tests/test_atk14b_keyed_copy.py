@@ -14,6 +14,7 @@ import os
 import resource
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +26,7 @@ from cleanroom.forensics.cache import Cache
 from cleanroom.forensics.indexes import load_indexes
 from cleanroom.ledger import private_copy
 from cleanroom.ledger.journal import JOURNAL_MAGIC
+from cleanroom.ledger.keys import Role, write_public_key
 from cleanroom.ledger.verdict import Status
 from tests.ledgerkit import Kit, writable
 
@@ -188,3 +190,29 @@ def test_a_temporary_directory_others_may_write_cannot_swap_the_copy(tmp_path, m
             sys.setprofile(None)
         (index,), cached = load_indexes([path], kit.trust, cache)
     assert index.status is Status.TAMPERED, cached
+
+
+def test_verify_refuses_a_temporary_directory_others_may_write(tmp_path):
+    """The loader copies a ledger with a `-wal` into a private directory and SQLite
+    opens the copy by name: in a temporary directory others may write without the
+    sticky bit, the copy could be swapped under `cleanroom verify` as under
+    who-viewed. It says so in one line, exit 2, instead of reading there."""
+    kit = Kit("atk14b-shared-tmp-verify")
+    (tmp_path / "ev").mkdir()
+    ledger = kit.new_ledger(tmp_path / "ev", views=3)
+    assert os.path.exists(f"{ledger.path}-wal")
+    write_public_key(tmp_path / "vendor.pub", kit.vendor.public_key(), role=Role.VENDOR_ROOT)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run(
+        [f"{Path(sys.executable).parent}/cleanroom", "verify", str(ledger.path),
+         "--trust", str(tmp_path / "vendor.pub")],
+        capture_output=True, text=True, env=env | {"TMPDIR": str(shared)},
+        stdin=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 2 and "not sticky" in said and "Traceback" not in said, said
+    assert os.listdir(shared) == []
+    ledger.close()

@@ -37,7 +37,7 @@ def test_outline_definition_references_then_replay(workstation):  # noqa: F811
         open_a_file(tmp, term)  # cleanroom/tui/app.py
         term.press_until("o", "Outline of cleanroom/tui/app.py")
         shown = term.wait_for("definitions. Enter goes to one")
-        assert "member     _gate" in shown  # kind and name, by line
+        assert "member     compose" in shown  # kind and name, by line
         term.keys("Escape")
         gone(term, "Outline of")
         term.press_until("C-f", "Find in cleanroom/tui/app.py:")

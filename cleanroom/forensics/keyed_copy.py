@@ -13,7 +13,8 @@ evidence directory does meanwhile.
 
 The copy reproduces what the loader would see beside the ledger: a regular
 `-wal` (copied with the file as one consistent pair, `copy_pair`) and a regular
-`-journal` (copied, never applied: the loader only describes it). A ledger that
+`-journal` (never applied: the loader only describes it from its size and its
+last bytes, so only those are copied, at their offsets: atk14b F2). A ledger that
 cannot be reproduced that way (not a regular file, a sidecar that is a link,
 FIFO or device, a `-wal` that never held still while copied) gets None: it is
 verified by path as without a cache, and its verdict is not stored.
@@ -25,8 +26,9 @@ import os
 import stat
 from pathlib import Path
 
+from ..ledger.journal import READS_AT_END
 from ..ledger.load import SIDECARS
-from ..ledger.private_copy import copy_pair, copy_regular
+from ..ledger.private_copy import copy_pair, copy_regular, copy_tail
 
 COPY_NAME = "ledger"
 
@@ -50,7 +52,7 @@ def copy_ledger(path: Path, into: Path) -> Path | None:
     else:
         copy_regular(Path(real), copy)  # OSError: no longer a regular file
     if kinds["-journal"] == "file":
-        copy_regular(Path(real + "-journal"), Path(f"{copy}-journal"))
+        copy_tail(Path(real + "-journal"), Path(f"{copy}-journal"), READS_AT_END)
     return copy
 
 

@@ -19,6 +19,10 @@ from .regular_file import open_regular
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 TRAILER = 16  # name length, checksum, magic
 MAX_NAME = 4096  # longer than any path SQLite accepts
+# All `describe_journal` reads of a journal: its size and at most this many bytes
+# at its end (the trailer and the name before it). A copy holding only these, at
+# their offsets in a file of the same size, is described the same (ADR 0314).
+READS_AT_END = TRAILER + MAX_NAME
 
 
 def describe_journal(path: str, beside: str = "the ledger") -> str:

@@ -148,6 +148,26 @@ def copy_regular(src: Path, dst: Path) -> int:
     return size
 
 
+def copy_tail(src: Path, dst: Path, keep: int) -> int:
+    """Copy only the last `keep` bytes of a regular file into the private directory,
+    at their offsets in a file of the same size (the rest a hole), read-only there;
+    return its size. For a file of which only the size and the end are ever read
+    (a `-journal`: `journal.READS_AT_END`), so a big one costs `keep` bytes."""
+    opened = open_regular(src)
+    if opened is None:
+        raise OSError(f"{src.name} is not a regular file")
+    fd, st = opened
+    with os.fdopen(fd, "rb") as f, open(dst, "xb") as out:
+        size = st.st_size
+        start = max(0, size - keep)
+        f.seek(start)
+        out.seek(start)
+        out.write(f.read(size - start))
+        out.truncate(size)
+    os.chmod(dst, 0o400)
+    return size
+
+
 def _data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of data in the first `size` bytes of `fd`: the whole
     file where the file system cannot tell holes from data."""

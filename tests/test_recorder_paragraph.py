@@ -6,33 +6,19 @@ paragraphs over that socket (`review --connect`)."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from cleanroom.recorder import messages as m
 from cleanroom.recorder.client import RemoteService
 from cleanroom.tui.app import ReviewApp
 from cleanroom.tui.codeview import CodeView
 from tests.recorderkit import RawClient
-from tests.recorderproc import build_room
+from tests.recorderproc import room  # noqa: F401 (a fixture)
 from tests.test_tui_hit_marks import status
 from tests.test_tui_remote import until
 
 BLOB = "0" * 64
 
 
-@pytest.fixture
-def room():
-    built = build_room()
-    built.start()
-    yield built
-    if built.process is not None and built.process.poll() is None:
-        built.stop()
-    shutil.rmtree(built.base, ignore_errors=True)
-
-
-def test_paragraph_is_found_and_recorded_before_answered_and_refused_out_of_order(room):
+def test_paragraph_is_found_and_recorded_before_answered_and_refused_out_of_order(room):  # noqa: F811
     client = RawClient(room.socket)
     client.hello()
     early = client.ask(m.Paragraph(path=b"README.md", blob=BLOB, line=1, forward=True))
@@ -55,7 +41,7 @@ def test_paragraph_is_found_and_recorded_before_answered_and_refused_out_of_orde
     client.ask(m.Seal())
 
 
-async def test_the_terminal_moves_by_paragraphs_over_the_socket(room):
+async def test_the_terminal_moves_by_paragraphs_over_the_socket(room):  # noqa: F811
     service = RemoteService(room.socket)
     app = ReviewApp(service)
     async with app.run_test(size=(110, 32)) as pilot:
